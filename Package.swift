@@ -1,0 +1,46 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+  name: "clus",
+  products: [
+    .executable(name: "clus", targets: ["Repl"]),
+    .library(name: "Algorithms", targets: ["Algorithms"]),
+  ],
+  dependencies: [
+    .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
+  ],
+  targets: [
+    .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
+                   providers: [.apt(["libopenblas-dev"])]),
+    .systemLibrary(name: "CLapacke", path: "Sources/CLapacke", pkgConfig: "lapacke",
+                   providers: [.apt(["liblapacke-dev"])]),
+    .systemLibrary(name: "CEdit", path: "Sources/CEdit", pkgConfig: "libedit",
+                   providers: [.apt(["libedit-dev"])]),
+    .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
+                   providers: [.apt(["zlib1g-dev"])]),
+    .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
+                   providers: [.apt(["libpng-dev"])]),
+    .target(name: "Lang", path: "Sources/Lang"),
+    .target(
+      name: "Algorithms", dependencies: ["COpenBLAS", "CLapacke"], path: "Sources/Algorithms",
+      swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+    .target(
+      name: "Runtime", dependencies: ["Lang", "Algorithms", "CZlib", "CPNG"],
+      path: "Sources/Runtime"),
+    .executableTarget(
+      name: "Repl",
+      dependencies: [
+        "Runtime", "Lang", "CEdit",
+        .product(name: "ArgumentParser", package: "swift-argument-parser"),
+      ],
+      path: "Sources/Repl"),
+    .testTarget(name: "LangTests", dependencies: ["Lang"], path: "Tests/LangTests"),
+    .testTarget(name: "AlgorithmsTests", dependencies: ["Algorithms"], path: "Tests/AlgorithmsTests",
+                resources: [.copy("Fixtures")]),
+    .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Lang", "Algorithms"],
+                path: "Tests/RuntimeTests"),
+    .testTarget(name: "ReplTests", dependencies: ["Runtime"], path: "Tests/ReplTests"),
+  ],
+  swiftLanguageModes: [.v5]
+)

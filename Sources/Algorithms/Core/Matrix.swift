@@ -1,0 +1,64 @@
+/// A dense matrix of `rows × cols` Float32 values stored row-major in one flat array.
+///
+/// This is the data type every algorithm takes and returns: `data[i * cols + j]` is row `i`,
+/// column `j`. Rows are data points, columns are features (the scikit-learn convention).
+public struct Matrix: Sendable, Equatable {
+  /// Number of rows (data points).
+  public var rows: Int
+  /// Number of columns (features or embedding dimensions).
+  public var cols: Int
+  /// The `rows × cols` values, row-major.
+  public var data: [Float]
+
+  /// Wraps `data` (row-major, `rows × cols` values).
+  /// - Precondition: `data.count == rows * cols`.
+  public init(rows: Int, cols: Int, data: [Float]) {
+    precondition(data.count == rows * cols, "matrix data has \(data.count) values, expected \(rows) × \(cols)")
+    self.rows = rows
+    self.cols = cols
+    self.data = data
+  }
+
+  /// A `rows × cols` matrix filled with `value`.
+  public init(rows: Int, cols: Int, repeating value: Float = 0) {
+    self.rows = rows
+    self.cols = cols
+    self.data = [Float](repeating: value, count: rows * cols)
+  }
+
+  /// Element at row `i`, column `j`.
+  @inlinable public subscript(i: Int, j: Int) -> Float {
+    get { data[i &* cols &+ j] }
+    set { data[i &* cols &+ j] = newValue }
+  }
+
+  /// Row `i` as a new array of `cols` values.
+  public func row(_ i: Int) -> [Float] { Array(data[(i * cols)..<((i + 1) * cols)]) }
+
+  /// Whether every value is finite (no NaN, no ±infinity).
+  public var allFinite: Bool {
+    data.withUnsafeBufferPointer { p in
+      for v in p where !v.isFinite { return false }
+      return true
+    }
+  }
+
+  /// The first (row, column) holding a NaN or infinite value, if any.
+  public func firstNonFinite() -> (row: Int, col: Int)? {
+    guard let k = data.firstIndex(where: { !$0.isFinite }) else { return nil }
+    return (k / max(cols, 1), k % max(cols, 1))
+  }
+}
+
+/// Checks that `x` is a usable data matrix: at least one row and one column, every value finite.
+/// - Throws: `AlgorithmError.invalidInput` naming the first NaN or infinite entry, or the empty shape.
+/// - Parameter what: how the input is named in the message (for example "data").
+public func validateData(_ x: Matrix, _ what: String = "data") throws {
+  if x.rows == 0 || x.cols == 0 {
+    throw AlgorithmError.invalidInput("\(what) is empty (\(x.rows) × \(x.cols))")
+  }
+  if let (r, c) = x.firstNonFinite() {
+    throw AlgorithmError.invalidInput(
+      "\(what) contains a non-finite value (\(x[r, c])) at row \(r), column \(c)")
+  }
+}

@@ -1,0 +1,3 @@
+import Lang
+import Algorithms
+public enum RuntimePlaceholder {}
