@@ -1,0 +1,65 @@
+/// Source text with a display name (`mnist.clus`, `<repl>`, `<stdin>`, `<-e>`), used to render
+/// diagnostics with the offending line and a caret.
+public struct SourceFile: Sendable {
+  /// The name shown in `name:line:col: error: ...`.
+  public let name: String
+  /// The full text.
+  public let text: String
+  /// A source file.
+  public init(name: String, text: String) {
+    self.name = name
+    self.text = text
+  }
+
+  /// The text of 1-based line `n` without its newline ("" past the end).
+  public func line(_ n: Int) -> String {
+    var i = 1
+    for l in text.split(separator: "\n", omittingEmptySubsequences: false) {
+      if i == n { return String(l.hasSuffix("\r") ? l.dropLast() : l) }
+      i += 1
+    }
+    return ""
+  }
+}
+
+/// Severity of a diagnostic.
+public enum Severity: String, Sendable {
+  case error, warning, note
+}
+
+/// A message tied to a source range, rendered as
+/// `file:line:col: error: message`, then the source line and a caret (`^~~~`) under the range.
+public struct Diagnostic: Error, Sendable, CustomStringConvertible {
+  /// error / warning / note.
+  public var severity: Severity
+  /// The message (no trailing period needed).
+  public var message: String
+  /// Where it applies.
+  public var range: SourceRange
+  /// A diagnostic.
+  public init(_ severity: Severity = .error, _ message: String, at range: SourceRange) {
+    self.severity = severity
+    self.message = message
+    self.range = range
+  }
+
+  /// `line:col: error: message` (without file name or caret).
+  public var description: String { "\(range.start.line):\(range.start.column): \(severity.rawValue): \(message)" }
+
+  /// The full rendering against `file`: header line, source line, caret line.
+  public func render(in file: SourceFile) -> String {
+    let header = "\(file.name):\(range.start.line):\(range.start.column): \(severity.rawValue): \(message)"
+    let src = file.line(range.start.line)
+    if src.isEmpty && range.start.column <= 1 { return header }
+    let srcScalars = Array(src.unicodeScalars)
+    let startCol = max(1, range.start.column)
+    var width = 1
+    if range.end.line == range.start.line { width = max(1, range.end.column - range.start.column) }
+    else { width = max(1, srcScalars.count - startCol + 1) }
+    var pad = ""
+    for (k, s) in srcScalars.enumerated() where k < startCol - 1 { pad.append(s == "\t" ? "\t" : " ") }
+    if srcScalars.count < startCol - 1 { pad += String(repeating: " ", count: startCol - 1 - srcScalars.count) }
+    let caret = "^" + String(repeating: "~", count: width - 1)
+    return header + "\n" + src + "\n" + pad + caret
+  }
+}
