@@ -1,0 +1,169 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import CEdit
+import Lang
+import Runtime
+
+/// The interactive prompt: libedit line editing, a persistent history, tab completion of
+/// commands, variables, parameter names, record fields and file paths, `In [n]:` prompts.
+final class Repl {
+  let session: Session
+  let history: History
+
+  init(session: Session) {
+    self.session = session
+    self.history = History(path: History.defaultPath())
+  }
+
+  func loop() {
+    setlocale(LC_ALL, "")
+    clus_set_readline_name("clus")
+    Completion.session = session
+    Completion.install()
+    history.load()
+    print("clus \(Runtime.version) — type help for the commands, Ctrl-D to quit")
+    var n = 1
+    while true {
+      guard let entry = readEntry(number: n) else { break }
+      let trimmed = entry.trimmingWhitespace
+      if trimmed.isEmpty { continue }
+      history.add(entry)
+      session.cancellation.reset()
+      interruptCount = 0
+      _ = session.run(SourceFile(name: "<repl>", text: entry))
+      n += 1
+    }
+    print("")
+  }
+
+  /// Reads one entry, asking for continuation lines while brackets are open. Nil at end of input.
+  func readEntry(number: Int) -> String? {
+    var text = ""
+    var prompt = "In [\(number)]: "
+    while true {
+      let before = interruptCount
+      guard let cLine = readline(prompt) else {
+        if interruptCount != before {  // Ctrl-C at the prompt: drop the line
+          print("")
+          text = ""
+          prompt = "In [\(number)]: "
+          continue
+        }
+        return text.isEmpty ? nil : text
+      }
+      let line = String(cString: cLine)
+      free(cLine)
+      if interruptCount != before { text = ""; prompt = "In [\(number)]: "; continue }
+      text += text.isEmpty ? line : "\n" + line
+      if Parser.isComplete(text) { return text }
+      prompt = String(repeating: " ", count: max(0, "In [\(number)]".count - 3)) + "...: "
+    }
+  }
+}
+
+extension String {
+  var trimmingWhitespace: String {
+    var s = Substring(self)
+    while let f = s.first, f.isWhitespace { s.removeFirst() }
+    while let l = s.last, l.isWhitespace { s.removeLast() }
+    return String(s)
+  }
+}
+
+/// The persistent history: a plain text file, one entry per line (newlines inside an entry
+/// escaped as `\n`, backslashes as `\\`), appended after each entry so a crash loses nothing,
+/// and capped at `limit` entries.
+final class History {
+  let path: String
+  let limit = 1000
+
+  init(path: String) { self.path = path }
+
+  /// `$XDG_STATE_HOME/clus/history`, default `~/.local/state/clus/history`.
+  static func defaultPath() -> String {
+    if let x = getenv("XDG_STATE_HOME"), x.pointee != 0 { return String(cString: x) + "/clus/history" }
+    let home = getenv("HOME").map { String(cString: $0) } ?? "."
+    return home + "/.local/state/clus/history"
+  }
+
+  static func encode(_ s: String) -> String {
+    var out = ""
+    for c in s {
+      switch c {
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      default: out.append(c)
+      }
+    }
+    return out
+  }
+
+  static func decode(_ s: String) -> String {
+    var out = ""
+    var esc = false
+    for c in s {
+      if esc {
+        out.append(c == "n" ? "\n" : c)
+        esc = false
+      } else if c == "\\" {
+        esc = true
+      } else {
+        out.append(c)
+      }
+    }
+    return out
+  }
+
+  func entries() -> [String] {
+    guard let f = fopen(path, "r") else { return [] }
+    defer { fclose(f) }
+    var out: [String] = []
+    var line: UnsafeMutablePointer<CChar>? = nil
+    var cap = 0
+    while getline(&line, &cap, f) > 0 {
+      var s = String(cString: line!)
+      if s.hasSuffix("\n") { s.removeLast() }
+      if !s.isEmpty { out.append(History.decode(s)) }
+    }
+    free(line)
+    return out
+  }
+
+  func load() {
+    stifle_history(Int32(limit))
+    var all = entries()
+    if all.count > limit * 2 {  // keep the file bounded
+      all = Array(all.suffix(limit))
+      rewrite(all)
+    }
+    for e in all.suffix(limit) { add_history(e) }
+  }
+
+  func rewrite(_ all: [String]) {
+    let tmp = path + ".tmp"
+    guard let f = fopen(tmp, "w") else { return }
+    for e in all { fputs(History.encode(e) + "\n", f) }
+    fclose(f)
+    rename(tmp, path)
+  }
+
+  func add(_ entry: String) {
+    add_history(entry)
+    makeParentDirectories(path)
+    guard let f = fopen(path, "a") else { return }
+    fputs(History.encode(entry) + "\n", f)
+    fclose(f)
+  }
+}
+
+/// Creates every missing folder above `path`.
+func makeParentDirectories(_ path: String) {
+  var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+  parts.removeLast()
+  var cur = path.hasPrefix("/") ? "" : "."
+  for p in parts where !p.isEmpty {
+    cur += "/" + p
+    mkdir(cur, 0o755)
+  }
+}

@@ -1,0 +1,237 @@
+import Algorithms
+import Lang
+
+/// Values of a numeric vector or matrix as Doubles, for reductions.
+private func numericValues(_ v: Value) -> [Double]? {
+  switch v.resolved {
+  case .labels(let l): return l.map(Double.init)
+  case .floats(let f): return f
+  case .mask(let m): return m.map { $0 ? 1 : 0 }
+  case .matrix(let m): return m.data.map(Double.init)
+  case .list(let l): return l.allSatisfy({ $0.number != nil }) ? l.map { $0.number! } : nil
+  default: return nil
+  }
+}
+
+/// A reduction command (`sum`, `mean`, `min`, `max`) over a vector, or per column of a matrix
+/// with `axis=0`.
+private func reduction(
+  _ name: String, _ summary: String, _ f: @escaping @Sendable ([Double]) -> Double
+) -> Command {
+  Command(
+    name, group: "basics", summary: summary,
+    args: [ArgSpec("x", .any, "a vector or matrix")],
+    params: [ParamSpec("axis", .seed, .none, nil, "none: over all values; 0: per column of a matrix")],
+    examples: ["\(name) l >= 0"]
+  ) { inv in
+    let x = inv.args[0].resolved
+    if case .int(0) = inv.kwargs["axis"]!, case .matrix(let m) = x {
+      var cols = [Double]()
+      for j in 0..<m.cols { cols.append(f((0..<m.rows).map { Double(m[$0, j]) })) }
+      return .floats(cols)
+    }
+    guard let v = numericValues(x) else {
+      throw AlgorithmError.invalidInput("\(name) needs a vector or matrix, got \(inv.args[0].kindName)")
+    }
+    if v.isEmpty && name != "sum" { throw AlgorithmError.invalidInput("\(name) of an empty vector") }
+    let r = f(v)
+    let integral: Bool = {
+      switch x {
+      case .labels, .mask: return name != "mean"
+      default: return false
+      }
+    }()
+    return integral ? .int(Int(r)) : .float(r)
+  }
+}
+
+func registerBasics(_ t: inout CommandTable) {
+  t.register(Command(
+    "help", group: "session", summary: "List the commands, or show one command's arguments and parameters",
+    args: [ArgSpec("command", .any, "a command name (bare or quoted)", optional: true)],
+    examples: ["help", "help umap"]
+  ) { inv in
+    inv.session.output(helpText(inv.session.table, topic: inv.rawArgs.first.flatMap(helpTopic)) + "\n")
+    return .none
+  })
+  t.register(Command(
+    "vars", group: "session", summary: "List the variables: name, kind and shape"
+  ) { inv in
+    let s = inv.session
+    let names = s.variables.keys.sorted()
+    if names.isEmpty { s.output("no variables\n"); return .none }
+    let w = names.map(\.count).max()!
+    for n in names {
+      let v = s.variables[n]!
+      let pad = String(repeating: " ", count: w - n.count)
+      s.output("\(n)\(pad)  \(Display.summary(v))\n")
+    }
+    return .none
+  })
+  t.register(Command(
+    "time", group: "session", summary: "Evaluate an expression, show its value and the wall time",
+    args: [ArgSpec("expr", .any, "the expression (a command call can follow directly: time umap x)")],
+    examples: ["time umap x n_neighbors=30"]
+  ) { _ in .none })
+  t.register(Command(
+    "shape", group: "basics", summary: "Rows × columns of a matrix, or the length of a vector",
+    args: [ArgSpec("x", .any, "a matrix, vector or list")]
+  ) { inv in
+    switch inv.args[0].resolved {
+    case .matrix(let m): return .list([.int(m.rows), .int(m.cols)])
+    default:
+      if let n = inv.args[0].length { return .list([.int(n)]) }
+      throw AlgorithmError.invalidInput("shape needs a matrix or vector, got \(inv.args[0].kindName)")
+    }
+  })
+  t.register(Command(
+    "count", group: "basics", summary: "Number of true values of a mask, or number of elements (rows)",
+    args: [ArgSpec("x", .any, "a mask, vector, matrix or list")],
+    examples: ["count l >= 0"]
+  ) { inv in
+    if case .mask(let m) = inv.args[0].resolved { return .int(m.lazy.filter { $0 }.count) }
+    if let n = inv.args[0].length { return .int(n) }
+    throw AlgorithmError.invalidInput("count needs a vector, matrix or list, got \(inv.args[0].kindName)")
+  })
+  t.register(reduction("sum", "Sum of the values (a mask counts its true values)") { v in
+    var s = 0.0
+    for x in v { s += x }
+    return s
+  })
+  t.register(reduction("mean", "Mean of the values (a mask gives the fraction true)") { v in
+    var s = 0.0
+    for x in v { s += x }
+    return s / Double(v.count)
+  })
+  t.register(reduction("min", "Smallest value") { v in v.min()! })
+  t.register(reduction("max", "Largest value") { v in v.max()! })
+  t.register(Command(
+    "unique", group: "basics", summary: "Sorted distinct values of a vector",
+    args: [ArgSpec("x", .vector, "a vector")],
+    params: [ParamSpec("counts", .bool, .bool(false), nil, "also return how often each value occurs")]
+  ) { inv in
+    func finish<T: Hashable & Comparable>(_ v: [T], _ make: ([T]) -> Value) -> Value {
+      var c: [T: Int] = [:]
+      for x in v { c[x, default: 0] += 1 }
+      let keys = c.keys.sorted()
+      if inv.bool("counts") {
+        return .record(Record(kind: "unique", fields: [("values", make(keys)), ("counts", .labels(keys.map { c[$0]! }))], principal: "values"))
+      }
+      return make(keys)
+    }
+    switch inv.args[0] {
+    case .labels(let l): return finish(l) { .labels($0) }
+    case .floats(let f): return finish(f) { .floats($0) }
+    case .mask(let m): return finish(m.map { $0 ? 1 : 0 }) { .mask($0.map { $0 == 1 }) }
+    default: return .none
+    }
+  })
+  t.register(Command(
+    "print", group: "basics", summary: "Print values on one line (strings without quotes)",
+    args: [ArgSpec("values", .any, "anything", optional: true, variadic: true)],
+    examples: ["print \"ARI\" (ari l y)"]
+  ) { inv in
+    let parts = inv.rawArgs.map { v -> String in
+      if case .string(let s) = v { return s }
+      return Display.summary(v)
+    }
+    inv.session.output(parts.joined(separator: " ") + "\n")
+    return .none
+  })
+  t.register(Command(
+    "format", group: "basics", summary: "Format a number with printf-style precision: format x \"%.3f\"",
+    args: [ArgSpec("x", .float, "a number"), ArgSpec("spec", .string, "a printf format for one double, e.g. \"%.4f\" or \"%8.2f\"")]
+  ) { inv in
+    guard case .float(let x) = inv.args[0], case .string(let f) = inv.args[1] else { return .none }
+    let conv = f.filter { "eEfgG".contains($0) }
+    guard f.filter({ $0 == "%" }).count == 1, conv.count >= 1 else {
+      throw AlgorithmError.invalidInput("format needs one %f, %e or %g conversion, got \(Display.quote(f))")
+    }
+    return .string(Display.cFormat(f, x))
+  })
+}
+
+/// The topic of `help X`: a bare command name arrives as its value or as a string.
+private func helpTopic(_ v: Value) -> String? {
+  if case .string(let s) = v { return s }
+  return nil
+}
+
+/// The text `help` prints: the command list, or one command's reference.
+public func helpText(_ t: CommandTable, topic: String?) -> String {
+  guard let topic = topic else {
+    var out = ["Commands (help NAME for details):"]
+    let groups = ["data", "basics", "embedding", "clustering", "scores", "plots", "session"]
+    for g in groups {
+      let cs = t.commands.filter { $0.group == g }
+      if cs.isEmpty { continue }
+      out.append("  \(g):")
+      let w = cs.map(\.name.count).max()!
+      for c in cs { out.append("    \(c.name)\(String(repeating: " ", count: w - c.name.count))  \(c.summary)") }
+    }
+    return out.joined(separator: "\n")
+  }
+  guard let c = t[topic] else {
+    return "no command '\(topic)'\(didYouMean(topic, t.names))"
+  }
+  var out = ["\(c.name): \(c.summary)", "usage: \(c.usage)"]
+  if !c.args.isEmpty {
+    out.append("arguments:")
+    for a in c.args { out.append("  \(a.name.uppercased())  (\(a.type.name)\(a.optional ? ", optional" : ""))  \(a.doc)") }
+  }
+  if !c.params.isEmpty {
+    out.append("parameters:")
+    let w = c.params.map(\.name.count).max()!
+    for p in c.params {
+      let pad = String(repeating: " ", count: w - p.name.count)
+      var line = "  \(p.name)\(pad)  = \(Display.summary(p.defaultValue))  (\(p.type.name)"
+      if let b = p.bounds { line += ", \(b.text)" }
+      out.append(line + ")  \(p.doc)")
+    }
+  }
+  if !c.examples.isEmpty {
+    out.append("examples:")
+    for e in c.examples { out.append("  \(e)") }
+  }
+  return out.joined(separator: "\n")
+}
+
+/// The generated reference `docs/commands.md`, from the command table.
+public func commandsMarkdown(_ t: CommandTable) -> String {
+  var out = ["# clus command reference", "", "Generated from the command table by `clus --commands-markdown`; do not edit by hand.", ""]
+  for g in ["data", "basics", "embedding", "clustering", "scores", "plots", "session"] {
+    let cs = t.commands.filter { $0.group == g }
+    if cs.isEmpty { continue }
+    out.append("## \(g)")
+    out.append("")
+    for c in cs {
+      out.append("### `\(c.name)`")
+      out.append("")
+      out.append(c.summary + ".")
+      out.append("")
+      out.append("    " + c.usage)
+      out.append("")
+      if !c.args.isEmpty {
+        out.append("| argument | type | description |")
+        out.append("| --- | --- | --- |")
+        for a in c.args { out.append("| `\(a.name.uppercased())`\(a.optional ? " (optional)" : "") | \(a.type.name.split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|")) | \(a.doc) |") }
+        out.append("")
+      }
+      if !c.params.isEmpty {
+        out.append("| parameter | default | type | allowed | description |")
+        out.append("| --- | --- | --- | --- | --- |")
+        for p in c.params {
+          out.append("| `\(p.name)` | `\(Display.summary(p.defaultValue))` | \(p.type.name.split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|")) | \(p.bounds?.text ?? "") | \(p.doc) |")
+        }
+        out.append("")
+      }
+      if !c.examples.isEmpty {
+        out.append("Examples:")
+        out.append("")
+        for e in c.examples { out.append("    " + e) }
+        out.append("")
+      }
+    }
+  }
+  return out.joined(separator: "\n")
+}

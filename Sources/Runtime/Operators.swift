@@ -1,0 +1,188 @@
+import Algorithms
+import Lang
+
+/// An operator applied to values it does not support; the evaluator adds the source range.
+struct OperatorError: Error {
+  var message: String
+  init(_ m: String) { message = m }
+}
+
+/// Arithmetic, comparison and logic on values: scalars, element-wise on vectors and matrices,
+/// with scalar broadcast. Comparisons on vectors give masks.
+enum Operators {
+  /// A vector as Doubles (labels and floats), for element-wise work.
+  private static func doubles(_ v: Value) -> [Double]? {
+    switch v {
+    case .labels(let l): return l.map(Double.init)
+    case .floats(let f): return f
+    default: return nil
+    }
+  }
+
+  static func binary(_ op: BinaryOp, _ a0: Value, _ b0: Value) throws -> Value {
+    let a = a0.resolved, b = b0.resolved
+    switch op {
+    case .and, .or: return try logic(op, a, b)
+    default: break
+    }
+    // strings
+    if case .string(let s) = a {
+      if op == .add { return .string(s + text(b)) }
+      if case .string(let t) = b, op == .eq || op == .ne { return .bool((s == t) == (op == .eq)) }
+      throw OperatorError("'\(op.rawValue)' is not defined for a string and \(b.kindName)")
+    }
+    if case .string(let t) = b, op == .add { return .string(text(a) + t) }
+    if case .bool(let x) = a, case .bool(let y) = b, op == .eq || op == .ne { return .bool((x == y) == (op == .eq)) }
+    // scalars
+    if let x = a.number, let y = b.number {
+      if case .int(let i) = a, case .int(let j) = b {
+        switch op {
+        case .add: return .int(i &+ j)
+        case .sub: return .int(i &- j)
+        case .mul: return .int(i &* j)
+        default: break
+        }
+      }
+      return try scalar(op, x, y)
+    }
+    // matrices
+    if case .matrix(let m) = a { return try matrixOp(op, m, b, flipped: false) }
+    if case .matrix(let m) = b { return try matrixOp(op, m, a, flipped: true) }
+    // masks compared for equality
+    if case .mask(let x) = a, case .mask(let y) = b, op == .eq || op == .ne {
+      guard x.count == y.count else { throw OperatorError("vectors of different lengths: \(x.count) and \(y.count)") }
+      return .mask(zip(x, y).map { ($0 == $1) == (op == .eq) })
+    }
+    // vectors
+    let va = doubles(a), vb = doubles(b)
+    if va == nil && vb == nil || (va == nil && a.number == nil) || (vb == nil && b.number == nil) {
+      throw OperatorError("'\(op.rawValue)' is not defined for \(a0.kindName) and \(b0.kindName)")
+    }
+    let n = va?.count ?? vb!.count
+    if let x = va, let y = vb, x.count != y.count {
+      throw OperatorError("vectors of different lengths: \(x.count) and \(y.count)")
+    }
+    let xs = va ?? [Double](repeating: a.number!, count: n)
+    let ys = vb ?? [Double](repeating: b.number!, count: n)
+    let bothInt = isInt(a) && isInt(b)
+    switch op {
+    case .eq, .ne, .lt, .le, .gt, .ge:
+      return .mask((0..<n).map { compare(op, xs[$0], ys[$0]) })
+    case .add, .sub, .mul:
+      let r = (0..<n).map { arith(op, xs[$0], ys[$0]) }
+      return bothInt ? .labels(r.map { Int($0) }) : .floats(r)
+    case .div:
+      return .floats((0..<n).map { xs[$0] / ys[$0] })
+    default:
+      throw OperatorError("'\(op.rawValue)' is not defined here")
+    }
+  }
+
+  private static func isInt(_ v: Value) -> Bool {
+    switch v {
+    case .int, .labels: return true
+    default: return false
+    }
+  }
+
+  private static func text(_ v: Value) -> String {
+    if case .string(let s) = v { return s }
+    return Display.summary(v)
+  }
+
+  private static func compare(_ op: BinaryOp, _ x: Double, _ y: Double) -> Bool {
+    switch op {
+    case .eq: return x == y
+    case .ne: return x != y
+    case .lt: return x < y
+    case .le: return x <= y
+    case .gt: return x > y
+    case .ge: return x >= y
+    default: return false
+    }
+  }
+
+  private static func arith(_ op: BinaryOp, _ x: Double, _ y: Double) -> Double {
+    switch op {
+    case .add: return x + y
+    case .sub: return x - y
+    case .mul: return x * y
+    case .div: return x / y
+    default: return .nan
+    }
+  }
+
+  private static func scalar(_ op: BinaryOp, _ x: Double, _ y: Double) throws -> Value {
+    switch op {
+    case .eq, .ne, .lt, .le, .gt, .ge: return .bool(compare(op, x, y))
+    default: return .float(arith(op, x, y))
+    }
+  }
+
+  private static func matrixOp(_ op: BinaryOp, _ m: Matrix, _ other: Value, flipped: Bool) throws -> Value {
+    switch op {
+    case .add, .sub, .mul, .div: break
+    default: throw OperatorError("'\(op.rawValue)' is not defined for matrices; compare a column, e.g. m[:, 0] \(op.rawValue) x")
+    }
+    var out = m
+    func f(_ x: Float, _ y: Float) -> Float {
+      let (p, q) = flipped ? (y, x) : (x, y)
+      switch op {
+      case .add: return p + q
+      case .sub: return p - q
+      case .mul: return p * q
+      default: return p / q
+      }
+    }
+    if let s = other.number {
+      let y = Float(s)
+      for i in 0..<out.data.count { out.data[i] = f(out.data[i], y) }
+      return .matrix(out)
+    }
+    if case .matrix(let o) = other {
+      guard o.rows == m.rows && o.cols == m.cols else {
+        throw OperatorError("matrices of different shapes: \(m.rows) × \(m.cols) and \(o.rows) × \(o.cols)")
+      }
+      for i in 0..<out.data.count { out.data[i] = f(out.data[i], o.data[i]) }
+      return .matrix(out)
+    }
+    throw OperatorError("'\(op.rawValue)' between a matrix and \(other.kindName) is not defined; use a number or a matrix of the same shape")
+  }
+
+  private static func logic(_ op: BinaryOp, _ a: Value, _ b: Value) throws -> Value {
+    let isAnd = op == .and
+    switch (a, b) {
+    case (.bool(let x), .bool(let y)): return .bool(isAnd ? x && y : x || y)
+    case (.mask(let x), .mask(let y)):
+      guard x.count == y.count else { throw OperatorError("masks of different lengths: \(x.count) and \(y.count)") }
+      return .mask(zip(x, y).map { isAnd ? $0 && $1 : $0 || $1 })
+    case (.mask(let x), .bool(let y)): return .mask(x.map { isAnd ? $0 && y : $0 || y })
+    case (.bool(let y), .mask(let x)): return .mask(x.map { isAnd ? $0 && y : $0 || y })
+    default:
+      throw OperatorError("'\(op.rawValue)' needs bools or masks, got \(a.kindName) and \(b.kindName)")
+    }
+  }
+
+  static func unary(_ op: UnaryOp, _ a0: Value) throws -> Value {
+    let a = a0.resolved
+    switch op {
+    case .not:
+      switch a {
+      case .bool(let b): return .bool(!b)
+      case .mask(let m): return .mask(m.map { !$0 })
+      default: throw OperatorError("'not' needs a bool or a mask, got \(a0.kindName)")
+      }
+    case .neg:
+      switch a {
+      case .int(let i): return .int(-i)
+      case .float(let d): return .float(-d)
+      case .labels(let l): return .labels(l.map { -$0 })
+      case .floats(let f): return .floats(f.map { -$0 })
+      case .matrix(var m):
+        for i in 0..<m.data.count { m.data[i] = -m.data[i] }
+        return .matrix(m)
+      default: throw OperatorError("unary '-' needs a number, vector or matrix, got \(a0.kindName)")
+      }
+    }
+  }
+}

@@ -1,3 +1,0 @@
-import Lang
-import Algorithms
-public enum RuntimePlaceholder {}
