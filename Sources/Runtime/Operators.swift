@@ -19,8 +19,17 @@ enum Operators {
     }
   }
 
+  /// A list of numbers acts as a vector (ints → labels, else floats).
+  static func vectorized(_ v: Value) -> Value {
+    guard case .list(let l) = v, !l.isEmpty, l.allSatisfy({ $0.number != nil }) else { return v }
+    if l.allSatisfy({ if case .int = $0 { return true }; return false }) {
+      return .labels(l.map { if case .int(let i) = $0 { return i }; return 0 })
+    }
+    return .floats(l.map { $0.number! })
+  }
+
   static func binary(_ op: BinaryOp, _ a0: Value, _ b0: Value) throws -> Value {
-    let a = a0.resolved, b = b0.resolved
+    let a = vectorized(a0.resolved), b = vectorized(b0.resolved)
     switch op {
     case .and, .or: return try logic(op, a, b)
     default: break
@@ -164,7 +173,7 @@ enum Operators {
   }
 
   static func unary(_ op: UnaryOp, _ a0: Value) throws -> Value {
-    let a = a0.resolved
+    let a = vectorized(a0.resolved)
     switch op {
     case .not:
       switch a {

@@ -1,0 +1,35 @@
+# clus — common tasks. `make test` is what CI runs.
+SWIFT ?= swift
+RELEASE_BIN := .build/release/clus
+
+.PHONY: all deps build release test test-slow mnist bench bench-anchors docs clean
+
+all: release
+
+deps:
+	bash scripts/install-deps.sh
+
+build:
+	$(SWIFT) build
+
+release:
+	$(SWIFT) build -c release
+
+# Unit tests, golden examples (fast ones) and the REPL test, on a debug build.
+test: deps
+	$(SWIFT) build
+	$(SWIFT) test
+
+# Examples marked `# slow` (minutes), against a release build.
+test-slow: deps release
+	CLUS_SLOW=1 CLUS_BIN=$(RELEASE_BIN) $(SWIFT) test --filter GoldenTests
+
+# The MNIST walk-through (the project's main job).
+mnist: deps release
+	$(RELEASE_BIN) examples/mnist.clus
+
+docs: build
+	.build/debug/clus --commands-markdown > docs/commands.md
+
+clean:
+	rm -rf .build out

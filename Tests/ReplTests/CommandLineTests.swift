@@ -1,0 +1,51 @@
+import Foundation
+import XCTest
+
+/// The executable's contract: exit codes, error rendering with a caret, stdin scripts.
+final class CommandLineTests: XCTestCase {
+  func testVersionAndHelpExitZero() throws {
+    let v = try runClus(["--version"])
+    XCTAssertEqual(v.status, 0)
+    XCTAssertTrue(v.stdout.hasPrefix("clus "))
+    let h = try runClus(["--help"])
+    XCTAssertEqual(h.status, 0)
+    XCTAssertTrue(h.stdout.contains("USAGE"))
+  }
+
+  func testUsageErrorsExitTwo() throws {
+    XCTAssertEqual(try runClus(["--no-such-flag"]).status, 2)
+    XCTAssertEqual(try runClus(["--threads", "0", "-e", "1"]).status, 2)
+    let missing = try runClus(["no/such/script.clus"])
+    XCTAssertEqual(missing.status, 2)
+    XCTAssertTrue(missing.stderr.contains("cannot read script 'no/such/script.clus'"))
+  }
+
+  func testScriptErrorOnLineThreeHasLocationAndCaret() throws {
+    let dir = NSTemporaryDirectory() + "clus-cli-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let path = dir + "/bad.clus"
+    try "x = 1\ny = x + 1\nz = y + nosuch\n".write(toFile: path, atomically: true, encoding: .utf8)
+    let r = try runClus([path])
+    XCTAssertEqual(r.status, 1)
+    XCTAssertEqual(
+      r.stderr,
+      "\(path):3:9: error: unknown variable or command 'nosuch'\nz = y + nosuch\n        ^~~~~~\n")
+  }
+
+  func testStdinScriptAndDashAndExecute() throws {
+    let r = try runClus([], stdin: "a = 2\na * 21\n")
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(r.stdout, "42\n")
+    let d = try runClus(["-"], stdin: "3 + 4\n")
+    XCTAssertEqual(d.stdout, "7\n")
+    let e = try runClus(["-e", "x = 5; x * 2"])
+    XCTAssertEqual(e.stdout, "10\n")
+  }
+
+  func testUnknownParameterSuggestsNearestName() throws {
+    let r = try runClus(["-e", "unique [1, 2, 2] countz=true"])
+    XCTAssertEqual(r.status, 1)
+    XCTAssertTrue(r.stderr.contains("unique has no parameter 'countz'; did you mean counts?"), r.stderr)
+    XCTAssertTrue(r.stderr.hasPrefix("<-e>:1:18: error:"), r.stderr)
+  }
+}

@@ -1,0 +1,115 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import Foundation
+import XCTest
+
+/// Drives the real REPL through a pseudo-terminal: history survives a restart, parameter names
+/// complete on Tab, an error keeps the session's variables, Ctrl-D exits.
+final class ReplPTYTests: XCTestCase {
+  final class Terminal {
+    let process = Process()
+    var master: Int32 = -1
+    var transcript = ""
+
+    init(stateHome: String) throws {
+      // Linux pseudo-terminal multiplexer: unlock (TIOCSPTLCK) and get the number (TIOCGPTN).
+      master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
+      var unlock: Int32 = 0
+      var number: Int32 = -1
+      guard master >= 0, ioctl(master, 0x4004_5431, &unlock) == 0, ioctl(master, 0x8004_5430, &number) == 0 else {
+        throw XCTSkip("no pseudo-terminal available")
+      }
+      let slave = open("/dev/pts/\(number)", O_RDWR | O_NOCTTY)
+      guard slave >= 0 else { throw XCTSkip("cannot open the pseudo-terminal") }
+      var ws = winsize(ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0)
+      _ = ioctl(slave, UInt(TIOCSWINSZ), &ws)
+      process.executableURL = URL(fileURLWithPath: try clusBinary())
+      process.arguments = ["--threads", "1"]
+      process.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
+      var env = ProcessInfo.processInfo.environment
+      env["XDG_STATE_HOME"] = stateHome
+      env["TERM"] = "xterm"
+      process.environment = env
+      let h = FileHandle(fileDescriptor: slave, closeOnDealloc: true)
+      process.standardInput = h
+      process.standardOutput = h
+      process.standardError = h
+      try process.run()
+    }
+
+    func send(_ s: String) {
+      let bytes = Array(s.utf8)
+      _ = bytes.withUnsafeBufferPointer { write(master, $0.baseAddress, $0.count) }
+    }
+
+    /// Reads until `needle` has appeared (after `from` characters of the transcript) or 15 s pass.
+    @discardableResult
+    func expect(_ needle: String, file: StaticString = #filePath, line: UInt = #line) -> Bool {
+      let start = transcript.count
+      let deadline = Date().addingTimeInterval(15)
+      var buf = [UInt8](repeating: 0, count: 4096)
+      while Date() < deadline {
+        if transcript.dropFirst(max(0, start - needle.count)).contains(needle) { return true }
+        var pfd = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+        if poll(&pfd, 1, 200) > 0 {
+          let n = read(master, &buf, buf.count)
+          if n <= 0 { break }
+          transcript += String(decoding: buf[0..<n], as: UTF8.self)
+        }
+      }
+      if transcript.contains(needle) { return true }
+      XCTFail("did not see \(needle.debugDescription); transcript:\n\(transcript)", file: file, line: line)
+      return false
+    }
+
+    func finish() {
+      send("\u{04}")
+      let deadline = Date().addingTimeInterval(10)
+      while process.isRunning && Date() < deadline { _ = expectQuietly() }
+      if process.isRunning { process.terminate() }
+      close(master)
+    }
+
+    private func expectQuietly() -> Bool {
+      var buf = [UInt8](repeating: 0, count: 4096)
+      var pfd = pollfd(fd: master, events: Int16(POLLIN), revents: 0)
+      if poll(&pfd, 1, 100) > 0 {
+        let n = read(master, &buf, buf.count)
+        if n > 0 { transcript += String(decoding: buf[0..<n], as: UTF8.self) }
+        return n > 0
+      }
+      return false
+    }
+  }
+
+  func testHistorySurvivesRestartAndParametersComplete() throws {
+    let state = NSTemporaryDirectory() + "clus-repl-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+    try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+
+    let first = try Terminal(stateHome: state)
+    first.expect("In [1]: ")
+    first.send("x = 41\r")
+    first.expect("In [2]: ")
+    first.send("x + nosuch\r")  // an error keeps the session
+    first.expect("unknown variable or command 'nosuch'")
+    first.expect("In [3]: ")
+    first.send("x\r")
+    first.expect("41")
+    first.finish()
+    let saved = try String(contentsOfFile: state + "/clus/history", encoding: .utf8)
+    XCTAssertEqual(saved, "x = 41\nx + nosuch\nx\n")
+
+    let second = try Terminal(stateHome: state)
+    second.expect("In [1]: ")
+    second.send("\u{1B}[A\u{1B}[A\u{1B}[A\r")  // up three times: `x = 41` from the last session
+    second.expect("In [2]: ")
+    second.send("x + 1\r")
+    second.expect("42")
+    second.send("v = unique [1, 2, 2] cou\t")  // completes to counts=
+    second.send("true\r")
+    second.send("v.counts\r")
+    second.expect("[1 2]")
+    second.finish()
+  }
+}

@@ -1,0 +1,145 @@
+import XCTest
+import Lang
+@testable import Runtime
+
+/// Runs code in a fresh (or given) session and captures what it prints.
+final class Capture {
+  var out = ""
+  var err = ""
+  let session: Session
+  init(threads: Int = 1) {
+    session = Session(threads: threads)
+    session.output = { [unowned self] in self.out += $0 }
+    session.errorOutput = { [unowned self] in self.err += $0 }
+  }
+  @discardableResult
+  func run(_ code: String, name: String = "<test>") -> Bool {
+    out = ""
+    err = ""
+    return session.run(SourceFile(name: name, text: code))
+  }
+}
+
+final class EvaluatorTests: XCTestCase {
+  func testArithmeticPrecedenceAndDisplay() {
+    let c = Capture()
+    c.run("1 + 2 * 3\n7 / 2\n-2 * 3\n(1 + 2) * 3\n10 - 4 - 3")
+    XCTAssertEqual(c.out, "7\n3.5000\n-6\n9\n3\n")
+  }
+
+  func testAssignmentDisplaysNothingAndUnderscoreHoldsLastValue() {
+    let c = Capture()
+    c.run("x = 40\nx + 2\n_ + 1")
+    XCTAssertEqual(c.out, "42\n43\n")
+  }
+
+  func testVectorsMasksAndIndexing() {
+    let c = Capture()
+    c.run("""
+      v = [3, -1, 4, -1, 5]
+      m = v >= 0
+      count m
+      v[m]
+      v[1:3]
+      v[-1]
+      sum v
+      mean (v >= 0)
+      not m
+      (v > 0) and (v < 5)
+      """)
+    XCTAssertEqual(c.err, "")
+    XCTAssertEqual(c.out, """
+      3
+      vector 3 int
+      [3 4 5]
+      vector 2 int
+      [-1 4]
+      5
+      10
+      0.6000
+      vector 5 bool, 2 true
+      [false true false true false]
+      vector 5 bool, 2 true
+      [true false true false false]
+
+      """)
+  }
+
+  func testMatrixIndexingByRowsColumnsAndMask() {
+    let c = Capture()
+    c.session.variables["m"] = .matrix(.init(rows: 3, cols: 2, data: [1, 2, 3, 4, 5, 6]))
+    c.run("m[:, 1]\nm[1]\nm[[true, false, true]]\nm[2, 0]\nshape m[0:2]")
+    XCTAssertEqual(c.err, "")
+    XCTAssertEqual(c.out, """
+      vector 3 float
+      [2.0000 4.0000 6.0000]
+      vector 2 float
+      [3.0000 4.0000]
+      matrix 2 × 2 float32
+      [[1.0000 2.0000]
+       [5.0000 6.0000]]
+      5.0000
+      [2, 2]
+
+      """)
+  }
+
+  func testUnknownNamesSuggestNearest() {
+    let c = Capture()
+    c.run("counts = 3\ncount_s = 4\ncoutns")
+    XCTAssertTrue(c.err.contains("<test>:3:1: error: unknown variable or command 'coutns'; did you mean counts"), c.err)
+    c.run("uniqe [1]")
+    XCTAssertTrue(c.err.contains("unknown command 'uniqe'; did you mean unique?"), c.err)
+  }
+
+  func testErrorsKeepVariables() {
+    let c = Capture()
+    c.run("a = 1")
+    XCTAssertFalse(c.run("b = a + nope"))
+    XCTAssertTrue(c.run("a + 1"))
+    XCTAssertEqual(c.out, "2\n")
+    XCTAssertNil(c.session.variables["b"])
+  }
+
+  func testMismatchedLengthsAndBadOperandsAreErrors() {
+    let c = Capture()
+    XCTAssertFalse(c.run("[1, 2] + [1, 2, 3]"))
+    XCTAssertTrue(c.err.contains("vectors of different lengths: 2 and 3"), c.err)
+    XCTAssertFalse(c.run("\"a\" * 2"))
+    XCTAssertTrue(c.err.contains("'*' is not defined for a string"), c.err)
+    XCTAssertFalse(c.run("v = [1, 2, 3]\nv[5]"))
+    XCTAssertTrue(c.err.contains("index 5 is out of range for 3 elements"), c.err)
+    XCTAssertFalse(c.run("v[[true, false]]"))
+    XCTAssertTrue(c.err.contains("mask has 2 elements but there are 3 elements"), c.err)
+  }
+
+  func testParameterTypeAndRangeErrorsNameTheParameter() {
+    let c = Capture()
+    XCTAssertFalse(c.run("unique [1, 2] counts=3"))
+    XCTAssertTrue(c.err.contains("unique: counts must be true or false, got 3"), c.err)
+    XCTAssertFalse(c.run("unique [1, 2] counts=true counts=false"))
+    XCTAssertTrue(c.err.contains("parameter 'counts' given twice"), c.err)
+  }
+
+  func testRecordsFieldsAndPrincipal() {
+    let c = Capture()
+    c.session.variables["r"] = .record(Record(kind: "test", fields: [("labels", .labels([0, 1, -1])), ("n", .int(3))], principal: "labels"))
+    c.run("r.n\nr >= 0\nr[0:2]\nr.lables")
+    XCTAssertTrue(c.out.hasPrefix("3\nvector 3 bool, 2 true\n[true true false]\nvector 2 int\n[0 1]\n"), c.out)
+    XCTAssertTrue(c.err.contains("test record has no field 'lables'; did you mean labels?"), c.err)
+  }
+
+  func testStringsConcatenateAndFormat() {
+    let c = Capture()
+    c.run("print \"ARI\" 0.5 (format 0.123456 \"%.3f\")\n\"n=\" + 3")
+    XCTAssertEqual(c.out, "ARI 0.5000 0.123\n\"n=3\"\n")
+  }
+
+  func testCommandsMarkdownIsUpToDate() throws {
+    var root = "\(#filePath)".split(separator: "/").map(String.init)
+    root.removeLast(3)
+    let path = "/" + root.joined(separator: "/") + "/docs/commands.md"
+    let committed = try String(contentsOfFile: path, encoding: .utf8)
+    XCTAssertEqual(committed, commandsMarkdown(CommandTable.standard) + "\n", "docs/commands.md is stale: run make docs")
+  }
+}

@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the system libraries clus builds against (Debian/Ubuntu), only when missing.
+set -euo pipefail
+pkgs=(pkg-config libedit-dev libopenblas-dev liblapacke-dev zlib1g-dev libpng-dev)
+missing=()
+for p in "${pkgs[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  SUDO=""
+  [ "$(id -u)" -ne 0 ] && SUDO="sudo"
+  echo "installing: ${missing[*]}"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${missing[@]}" >/dev/null
+fi
+command -v swift >/dev/null || { echo "error: swift (6.x) is not on PATH; install it from swift.org" >&2; exit 1; }
