@@ -61,6 +61,18 @@ private struct Scanner {
 
   init(_ source: String) { chars = Array(source.unicodeScalars) }
 
+  static let singleKinds: [Unicode.Scalar: TokenKind] = [
+    ",": .comma, ";": .semicolon, ":": .colon, "+": .plus, "-": .minus, "*": .star, "/": .slash,
+    "=": .assign, "<": .lt, ">": .gt,
+  ]
+  static let withEqualsKinds: [Unicode.Scalar: TokenKind] = ["=": .eq, "!": .ne, "<": .le, ">": .ge]
+  static let reserved: [String: TokenKind] = [
+    "true": .kwTrue, "false": .kwFalse, "none": .kwNone, "and": .kwAnd, "or": .kwOr, "not": .kwNot,
+  ]
+  static let escapes: [Unicode.Scalar: Unicode.Scalar] = [
+    "n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "\"": "\"", "'": "'",
+  ]
+
   var loc: SourceLocation { SourceLocation(line: line, column: col, offset: offset) }
 
   func peek(_ k: Int = 0) -> Unicode.Scalar? { i + k < chars.count ? chars[i + k] : nil }
@@ -137,22 +149,17 @@ private struct Scanner {
         }
       case ",", ";", ":", "+", "-", "*", "/":
         advance()
-        let kinds: [Unicode.Scalar: TokenKind] = [
-          ",": .comma, ";": .semicolon, ":": .colon, "+": .plus, "-": .minus, "*": .star, "/": .slash,
-        ]
-        emit(kinds[c]!, from: start, startI)
+        emit(Scanner.singleKinds[c]!, from: start, startI)
       case "=", "!", "<", ">":
         advance()
         if peek() == "=" {
           advance()
-          let kinds: [Unicode.Scalar: TokenKind] = ["=": .eq, "!": .ne, "<": .le, ">": .ge]
-          emit(kinds[c]!, from: start, startI)
+          emit(Scanner.withEqualsKinds[c]!, from: start, startI)
         } else if c == "!" {
           fail("unknown character '!' (use 'not' for negation, '!=' for inequality)", SourceRange(start, loc))
           return
         } else {
-          let kinds: [Unicode.Scalar: TokenKind] = ["=": .assign, "<": .lt, ">": .gt]
-          emit(kinds[c]!, from: start, startI)
+          emit(Scanner.singleKinds[c]!, from: start, startI)
         }
       case ".":
         let prev: Unicode.Scalar? = i > 0 ? chars[i - 1] : nil
@@ -169,10 +176,7 @@ private struct Scanner {
         } else if Scanner.isIdentStart(c) {
           while Scanner.isIdentChar(peek()) { advance() }
           let word = text(startI, i)
-          let reserved: [String: TokenKind] = [
-            "true": .kwTrue, "false": .kwFalse, "none": .kwNone, "and": .kwAnd, "or": .kwOr, "not": .kwNot,
-          ]
-          emit(reserved[word] ?? .identifier(word), from: start, startI)
+          emit(Scanner.reserved[word] ?? .identifier(word), from: start, startI)
         } else {
           advance()
           let shown =
@@ -271,10 +275,7 @@ private struct Scanner {
         fail("unterminated string", SourceRange(start, loc))
         return false
       }
-      let simple: [Unicode.Scalar: Unicode.Scalar] = [
-        "n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "\"": "\"", "'": "'",
-      ]
-      if let v = simple[e] {
+      if let v = Scanner.escapes[e] {
         content.append(v)
         advance()
         continue

@@ -45,6 +45,10 @@ public struct Parser {
   private var unmatched: Set<Int> = []
   /// Indices of the brackets the parser is inside (innermost last).
   private var openStack: [Int] = []
+  /// Current nesting of expressions and prefix operators (bounded to keep recursion shallow).
+  private var depth = 0
+  /// The deepest nesting accepted.
+  private static let maxDepth = 200
 
   private init(tokens: [Token]) {
     toks = tokens
@@ -158,7 +162,16 @@ public struct Parser {
 
   // MARK: - Expressions
 
-  private mutating func parseExpr() throws -> Expr { try parseOr() }
+  private mutating func parseExpr() throws -> Expr {
+    try enter()
+    defer { depth -= 1 }
+    return try parseOr()
+  }
+
+  private mutating func enter() throws {
+    depth += 1
+    if depth > Parser.maxDepth { throw error("expression nested too deeply", cur.range) }
+  }
 
   private mutating func parseOr() throws -> Expr {
     let start = cur.range.start
@@ -185,6 +198,8 @@ public struct Parser {
   private mutating func parseNot() throws -> Expr {
     if cur.kind == .kwNot {
       let start = cur.range.start
+      try enter()
+      defer { depth -= 1 }
       advance()
       let operand = try parseNot()
       return .unary(.not, operand, SourceRange(start, lastEnd))
@@ -238,6 +253,8 @@ public struct Parser {
   private mutating func parseUnary() throws -> Expr {
     if cur.kind == .minus {
       let start = cur.range.start
+      try enter()
+      defer { depth -= 1 }
       advance()
       let operand = try parseUnary()
       return .unary(.neg, operand, SourceRange(start, lastEnd))
@@ -310,6 +327,8 @@ public struct Parser {
   private mutating func parseKeywordValue() throws -> Expr {
     if cur.kind == .minus {
       let start = cur.range.start
+      try enter()
+      defer { depth -= 1 }
       advance()
       let operand = try parseKeywordValue()
       return .unary(.neg, operand, SourceRange(start, lastEnd))

@@ -208,6 +208,12 @@ final class ParserTests: XCTestCase {
     assertError("x = 0x10", "bad number literal '0x10'", at: 1, 5)
   }
 
+  func testNestingLimit() {
+    XCTAssertEqual(expr(String(repeating: "(", count: 100) + "1" + String(repeating: ")", count: 100)), i(1))
+    assertError(String(repeating: "(", count: 500) + "1" + String(repeating: ")", count: 500), "expression nested too deeply", at: 1, 201)
+    assertError("x = " + String(repeating: "-", count: 1000) + "1", "expression nested too deeply", at: 1, 204)
+  }
+
   func testRenderedDiagnostics() {
     func rendered(_ text: String) -> String? {
       diag(text).map { $0.render(in: SourceFile(name: "mnist.clus", text: text)) }
