@@ -36,7 +36,9 @@
 /// keyword arguments. The argument list ends at the first token that cannot start an argument
 /// (an operator, `)`, `]`, `,`, `;`, a line break, end of input); the call is then one operand of
 /// the surrounding expression: `sum m > 0` is `(sum m) > 0`, `count l == 3` is `(count l) == 3`,
-/// and `count (l >= 0)` needs its parentheses. A name alone is `Expr.name` (the evaluator decides
+/// and `count (l >= 0)` needs its parentheses. A keyword value is likewise a postfix expression,
+/// optionally negated (`seed=-1`); an operator glued to it (`k=n+1`) is an error asking for
+/// `k=(n+1)`, while `f k=n + 1` is `(f k=n) + 1`. A negative literal is `Expr.unary(.neg, .int(1))`. A name alone is `Expr.name` (the evaluator decides
 /// whether it is a variable or a command without arguments).
 public struct Parser {
   private var toks: [Token]
@@ -296,6 +298,11 @@ public struct Parser {
         advance()
         advance()
         let value = try parseKeywordValue()
+        if let op = cur.binaryOp, op != .and, op != .or, !cur.spaceBefore {
+          throw error(
+            "'\(cur.text)' directly after the value of keyword argument '\(key)'; write \(key)=(...) to pass an expression",
+            cur.range)
+        }
         if kwargs.contains(where: { $0.name == key }) {
           throw error("duplicate keyword argument '\(key)'", keyTok.range)
         }
