@@ -1,0 +1,312 @@
+/// Turns source text into tokens.
+///
+/// Lexical rules:
+/// - Whitespace is spaces, tabs and `\r`; `#` starts a comment that runs to the end of the line.
+/// - A line break is a `newline` token (a statement separator) unless a `(` or `[` is open, in which
+///   case it is ignored, so a statement continues on the next line while a bracket is open.
+/// - Identifiers are ASCII `[A-Za-z_][A-Za-z0-9_]*`; `true false none and or not` are reserved.
+/// - Integers: digits with optional `_` between digits (`70_000`). Floats: `1.5`, `1e-3`, `2.5E+3`,
+///   `.5` (a leading `.` makes a number only when the character before it is not part of a name,
+///   number, string or closing bracket, so `a.b` stays a field access). `2.` is not a number; a
+///   number directly followed by a letter, `_` or `.` (`12ab`, `2.`, `1.5.3`) is a bad number literal.
+/// - Strings use double or single quotes and may span lines; escapes are `\n \t \r \0 \\ \" \'` and
+///   `\u{XXXX}` (1–8 hex digits).
+/// - Operators and punctuation: `( ) [ ] , ; : . = == != < <= > >= + - * /`.
+///
+/// Positions: lines and columns are 1-based, columns count Unicode scalars, offsets are UTF-8 bytes.
+public enum Lexer {
+  /// All tokens of `source`, ending with an `eof` token.
+  ///
+  /// - Throws: `Diagnostic` for an unknown character, a bad number literal, an integer literal too
+  ///   large for `Int`, an unknown or invalid escape sequence, or an unterminated string (reported
+  ///   at its opening quote).
+  public static func tokenize(_ source: String) throws -> [Token] {
+    let r = scan(source)
+    if let e = r.error { throw e }
+    return r.tokens
+  }
+
+  /// The outcome of a scan that does not throw: tokens up to the first error, and what is still
+  /// open at the end (used by `Parser.isComplete` and `Parser.completionContext`).
+  struct ScanResult {
+    /// Tokens scanned (ending with `eof` when there was no error).
+    var tokens: [Token] = []
+    /// The first error, if any (scanning stops there).
+    var error: Diagnostic?
+    /// When input ends inside a string: where it starts and its content so far (escapes resolved).
+    var openString: (start: SourceLocation, content: String)?
+    /// Opening brackets still open at the end of input (innermost last).
+    var openBrackets: [Token] = []
+    /// True when some closing bracket did not match the innermost open bracket.
+    var strayCloser = false
+  }
+
+  /// Scans `source` without throwing.
+  static func scan(_ source: String) -> ScanResult {
+    var s = Scanner(source)
+    s.run()
+    return s.result
+  }
+}
+
+/// The scanning state: a cursor over Unicode scalars with line, column and UTF-8 offset.
+private struct Scanner {
+  let chars: [Unicode.Scalar]
+  var i = 0
+  var line = 1
+  var col = 1
+  var offset = 0
+  var result = Lexer.ScanResult()
+  var spaceBefore = true
+
+  init(_ source: String) { chars = Array(source.unicodeScalars) }
+
+  static let singleKinds: [Unicode.Scalar: TokenKind] = [
+    ",": .comma, ";": .semicolon, ":": .colon, "+": .plus, "-": .minus, "*": .star, "/": .slash,
+    "=": .assign, "<": .lt, ">": .gt,
+  ]
+  static let withEqualsKinds: [Unicode.Scalar: TokenKind] = ["=": .eq, "!": .ne, "<": .le, ">": .ge]
+  static let reserved: [String: TokenKind] = [
+    "true": .kwTrue, "false": .kwFalse, "none": .kwNone, "and": .kwAnd, "or": .kwOr, "not": .kwNot,
+  ]
+  static let escapes: [Unicode.Scalar: Unicode.Scalar] = [
+    "n": "\n", "t": "\t", "r": "\r", "0": "\0", "\\": "\\", "\"": "\"", "'": "'",
+  ]
+
+  var loc: SourceLocation { SourceLocation(line: line, column: col, offset: offset) }
+
+  func peek(_ k: Int = 0) -> Unicode.Scalar? { i + k < chars.count ? chars[i + k] : nil }
+
+  mutating func advance() {
+    let c = chars[i]
+    i += 1
+    offset += UTF8.width(c)
+    if c == "\n" {
+      line += 1
+      col = 1
+    } else {
+      col += 1
+    }
+  }
+
+  func text(_ a: Int, _ b: Int) -> String {
+    var v = String.UnicodeScalarView()
+    v.append(contentsOf: chars[a..<b])
+    return String(v)
+  }
+
+  static func isDigit(_ c: Unicode.Scalar?) -> Bool {
+    guard let c = c else { return false }
+    return c >= "0" && c <= "9"
+  }
+  static func isIdentStart(_ c: Unicode.Scalar?) -> Bool {
+    guard let c = c else { return false }
+    return (c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c == "_"
+  }
+  static func isIdentChar(_ c: Unicode.Scalar?) -> Bool { isIdentStart(c) || isDigit(c) }
+
+  mutating func emit(_ kind: TokenKind, from start: SourceLocation, _ startI: Int) {
+    result.tokens.append(
+      Token(kind: kind, range: SourceRange(start, loc), text: text(startI, i), spaceBefore: spaceBefore))
+    spaceBefore = false
+  }
+
+  mutating func fail(_ message: String, _ range: SourceRange) {
+    result.error = Diagnostic(.error, message, at: range)
+  }
+
+  mutating func run() {
+    while let c = peek() {
+      let start = loc
+      let startI = i
+      switch c {
+      case " ", "\t", "\r":
+        advance()
+        spaceBefore = true
+      case "#":
+        while let d = peek(), d != "\n" { advance() }
+        spaceBefore = true
+      case "\n":
+        advance()
+        if result.openBrackets.isEmpty { emit(.newline, from: start, startI) }
+        spaceBefore = true
+      case "\"", "'":
+        if !scanString(quote: c) { return }
+      case "(", "[":
+        advance()
+        emit(c == "(" ? .lparen : .lbracket, from: start, startI)
+        result.openBrackets.append(result.tokens[result.tokens.count - 1])
+      case ")", "]":
+        advance()
+        let kind: TokenKind = c == ")" ? .rparen : .rbracket
+        emit(kind, from: start, startI)
+        if let top = result.openBrackets.last,
+          (top.kind == .lparen && kind == .rparen) || (top.kind == .lbracket && kind == .rbracket)
+        {
+          result.openBrackets.removeLast()
+        } else {
+          result.strayCloser = true
+        }
+      case ",", ";", ":", "+", "-", "*", "/":
+        advance()
+        emit(Scanner.singleKinds[c]!, from: start, startI)
+      case "=", "!", "<", ">":
+        advance()
+        if peek() == "=" {
+          advance()
+          emit(Scanner.withEqualsKinds[c]!, from: start, startI)
+        } else if c == "!" {
+          fail("unknown character '!' (use 'not' for negation, '!=' for inequality)", SourceRange(start, loc))
+          return
+        } else {
+          emit(Scanner.singleKinds[c]!, from: start, startI)
+        }
+      case ".":
+        let prev: Unicode.Scalar? = i > 0 ? chars[i - 1] : nil
+        let glued = Scanner.isIdentChar(prev) || prev == ")" || prev == "]" || prev == "\"" || prev == "'"
+        if Scanner.isDigit(peek(1)) && !glued {
+          if !scanNumber() { return }
+        } else {
+          advance()
+          emit(.dot, from: start, startI)
+        }
+      default:
+        if Scanner.isDigit(c) {
+          if !scanNumber() { return }
+        } else if Scanner.isIdentStart(c) {
+          while Scanner.isIdentChar(peek()) { advance() }
+          let word = text(startI, i)
+          emit(Scanner.reserved[word] ?? .identifier(word), from: start, startI)
+        } else {
+          advance()
+          let shown =
+            c.properties.isWhitespace || c.value < 0x20 || c.value == 0x7F
+            ? "U+" + String(c.value, radix: 16, uppercase: true) : String(Character(c))
+          fail("unknown character '\(shown)'", SourceRange(start, loc))
+          return
+        }
+      }
+    }
+    emit(.eof, from: loc, i)
+  }
+
+  /// Scans digits and underscores.
+  mutating func digits() {
+    while Scanner.isDigit(peek()) || peek() == "_" { advance() }
+  }
+
+  /// Scans a number starting at a digit or at `.` followed by a digit. Returns false on error.
+  mutating func scanNumber() -> Bool {
+    let start = loc
+    let startI = i
+    var isFloat = false
+    if peek() != "." { digits() }
+    if peek() == "." && Scanner.isDigit(peek(1)) {
+      isFloat = true
+      advance()
+      digits()
+    }
+    if peek() == "e" || peek() == "E" {
+      if Scanner.isDigit(peek(1)) || ((peek(1) == "+" || peek(1) == "-") && Scanner.isDigit(peek(2))) {
+        isFloat = true
+        advance()
+        if peek() == "+" || peek() == "-" { advance() }
+        digits()
+      }
+    }
+    var bad = false
+    if Scanner.isIdentChar(peek()) || peek() == "." {
+      bad = true
+      while Scanner.isIdentChar(peek()) || peek() == "." { advance() }
+    }
+    let raw = text(startI, i)
+    let scalars = Array(raw.unicodeScalars)
+    for (k, ch) in scalars.enumerated() where ch == "_" {
+      if k == 0 || k + 1 >= scalars.count || !Scanner.isDigit(scalars[k - 1]) || !Scanner.isDigit(scalars[k + 1]) {
+        bad = true
+      }
+    }
+    if bad {
+      fail("bad number literal '\(raw)'", SourceRange(start, loc))
+      return false
+    }
+    let clean = String(raw.filter { $0 != "_" })
+    if isFloat {
+      guard let v = Double(clean), v.isFinite else {
+        fail("bad number literal '\(raw)'", SourceRange(start, loc))
+        return false
+      }
+      emit(.float(v), from: start, startI)
+    } else {
+      guard let v = Int(clean) else {
+        fail("integer literal '\(raw)' is too large", SourceRange(start, loc))
+        return false
+      }
+      emit(.int(v), from: start, startI)
+    }
+    return true
+  }
+
+  /// Scans a string literal opened by `quote`. Returns false on error.
+  mutating func scanString(quote: Unicode.Scalar) -> Bool {
+    let start = loc
+    let startI = i
+    advance()
+    var content = String.UnicodeScalarView()
+    while true {
+      guard let d = peek() else {
+        result.openString = (start, String(content))
+        fail("unterminated string", SourceRange(start, loc))
+        return false
+      }
+      if d == quote {
+        advance()
+        break
+      }
+      if d != "\\" {
+        content.append(d)
+        advance()
+        continue
+      }
+      let escStart = loc
+      advance()
+      guard let e = peek() else {
+        result.openString = (start, String(content))
+        fail("unterminated string", SourceRange(start, loc))
+        return false
+      }
+      if let v = Scanner.escapes[e] {
+        content.append(v)
+        advance()
+        continue
+      }
+      if e == "u" {
+        advance()
+        var hex = ""
+        var ok = false
+        if peek() == "{" {
+          advance()
+          while let h = peek(), h.properties.isASCIIHexDigit, hex.unicodeScalars.count < 8 {
+            hex.unicodeScalars.append(h)
+            advance()
+          }
+          if peek() == "}" {
+            advance()
+            ok = !hex.isEmpty
+          }
+        }
+        if ok, let v = UInt32(hex, radix: 16), let scalar = Unicode.Scalar(v) {
+          content.append(scalar)
+          continue
+        }
+        fail("invalid unicode escape (expected \\u{XXXX} with 1 to 8 hex digits)", SourceRange(escStart, loc))
+        return false
+      }
+      advance()
+      fail("unknown escape sequence '\\\(Character(e))'", SourceRange(escStart, loc))
+      return false
+    }
+    emit(.string(String(content)), from: start, startI)
+    return true
+  }
+}

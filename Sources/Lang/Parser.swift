@@ -1,0 +1,484 @@
+/// Parses clus source into a `Program`.
+///
+/// Grammar (loosest to tightest):
+/// ```
+/// program    := (statement? (NEWLINE | ';'))* EOF
+/// statement  := NAME '=' expr | expr
+/// expr       := and ('or' and)*
+/// and        := not ('and' not)*
+/// not        := 'not' not | comparison
+/// comparison := additive (('=='|'!='|'<'|'<='|'>'|'>=') additive)?     -- not chainable
+/// additive   := term (('+'|'-') term)*
+/// term       := unary (('*'|'/') unary)*
+/// unary      := '-' unary | call | postfix
+/// call       := NAME argument* (NAME '=' kwvalue)*
+/// argument   := postfix | '-' postfix        -- the '-' form only under the rule below
+/// kwvalue    := '-'* postfix
+/// postfix    := primary ('.' NAME | '[' index ']')*   -- '[' directly after its base, no space
+/// index      := item (',' item)?
+/// item       := expr | expr? ':' expr?
+/// primary    := INT | FLOAT | STRING | 'true' | 'false' | 'none' | NAME
+///             | '(' expr ')' | '[' (expr (',' expr)* ','?)? ']'
+/// ```
+///
+/// Command calls are written by juxtaposition: `umap x n_neighbors=30 min_dist=0`. A call starts
+/// where a name stands at the start of an operand (statement start, after `=`, an operator, `not`,
+/// `(`, `[` or `,`) and the next token can start an argument:
+/// - a name, a number, a string, `true`, `false`, `none` or `(`;
+/// - a `[` with whitespace before it (`f [1, 2]` passes a list; `m[1]` indexes `m`);
+/// - a `-` with whitespace before it and none after it, directly followed by a number or a name:
+///   `f -1` and `f x -y` pass negative arguments, while `a - 1` and `a-1` are subtractions
+///   (`f -(x)` is `f - (x)`: parenthesise, `f (-x)`);
+/// - `name=` (a keyword argument).
+///
+/// Arguments are postfix expressions (`umap mnist.data`, `score l[c] y[c]`); a nested call needs
+/// parentheses (`score (hdbscan e min_cluster_size=500) y`). Positional arguments come first, then
+/// keyword arguments. The argument list ends at the first token that cannot start an argument
+/// (an operator, `)`, `]`, `,`, `;`, a line break, end of input); the call is then one operand of
+/// the surrounding expression: `sum m > 0` is `(sum m) > 0`, `count l == 3` is `(count l) == 3`,
+/// and `count (l >= 0)` needs its parentheses. A keyword value is likewise a postfix expression,
+/// optionally negated (`seed=-1`); an operator glued to it (`k=n+1`) is an error asking for
+/// `k=(n+1)`, while `f k=n + 1` is `(f k=n) + 1`. A negative literal is `Expr.unary(.neg, .int(1))`. A name alone is `Expr.name` (the evaluator decides
+/// whether it is a variable or a command without arguments).
+public struct Parser {
+  private var toks: [Token]
+  private var pos = 0
+  /// Indices of opening brackets that are never closed in the whole input.
+  private var unmatched: Set<Int> = []
+  /// Indices of the brackets the parser is inside (innermost last).
+  private var openStack: [Int] = []
+  /// Current nesting of expressions and prefix operators (bounded to keep recursion shallow).
+  private var depth = 0
+  /// The deepest nesting accepted.
+  private static let maxDepth = 200
+
+  private init(tokens: [Token]) {
+    toks = tokens
+    var stack: [Int] = []
+    for (k, t) in tokens.enumerated() {
+      if t.isOpener {
+        stack.append(k)
+      } else if t.isCloser, let top = stack.last,
+        (toks[top].kind == .lparen) == (t.kind == .rparen)
+      {
+        stack.removeLast()
+      }
+    }
+    unmatched = Set(stack)
+  }
+
+  /// Parses a whole file.
+  ///
+  /// - Throws: the first lexical or syntax error as a `Diagnostic` with the exact range of the
+  ///   offending text (`Diagnostic.render(in: file)` shows it with a caret).
+  public static func parse(_ file: SourceFile) throws -> Program {
+    let tokens = try Lexer.tokenize(file.text)
+    var p = Parser(tokens: tokens)
+    return try p.parseProgram()
+  }
+
+  /// For the REPL: false when the input ends while a `(` or `[` is still open or inside a string,
+  /// so another line should be read and appended (with a line break) before parsing. True otherwise,
+  /// including when the input has an error that more text cannot fix (then `parse` reports it).
+  public static func isComplete(_ source: String) -> Bool {
+    let r = Lexer.scan(source)
+    if r.openString != nil { return false }
+    if r.error != nil || r.strayCloser { return true }
+    return r.openBrackets.isEmpty
+  }
+
+  // MARK: - Token access
+
+  private var cur: Token { toks[pos] }
+  private func peek(_ k: Int) -> Token { toks[min(pos + k, toks.count - 1)] }
+  private mutating func advance() { if pos < toks.count - 1 { pos += 1 } }
+  /// End of the last consumed token.
+  private var lastEnd: SourceLocation { pos > 0 ? toks[pos - 1].range.end : toks[0].range.start }
+
+  private func error(_ message: String, _ range: SourceRange) -> Diagnostic {
+    Diagnostic(.error, message, at: range)
+  }
+
+  /// Where to point when something is missing: the current token, or just after the previous
+  /// token when the current one is a line break, `;` or end of input.
+  private var missingRange: SourceRange {
+    switch cur.kind {
+    case .newline, .semicolon, .eof:
+      if pos > 0 { return SourceRange(lastEnd, lastEnd) }
+      return cur.range
+    default: return cur.range
+    }
+  }
+
+  // MARK: - Statements
+
+  private mutating func parseProgram() throws -> Program {
+    var stmts: [Stmt] = []
+    while true {
+      while cur.kind == .newline || cur.kind == .semicolon { advance() }
+      if cur.kind == .eof { break }
+      let s = try parseStatement()
+      stmts.append(s)
+      switch cur.kind {
+      case .newline, .semicolon: advance()
+      case .eof: break
+      default: throw endOfStatementError(s)
+      }
+    }
+    return Program(statements: stmts)
+  }
+
+  private mutating func parseStatement() throws -> Stmt {
+    if case .identifier(let name) = cur.kind, peek(1).kind == .assign {
+      let nameTok = cur
+      advance()
+      advance()
+      if cur.isIdentifier && peek(1).kind == .assign {
+        throw error("assignments cannot be chained", peek(1).range)
+      }
+      let value = try parseExpr()
+      return .assign(name: name, nameRange: nameTok.range, value: value, range: SourceRange(nameTok.range.start, lastEnd))
+    }
+    return .expr(try parseExpr())
+  }
+
+  private func endOfStatementError(_ s: Stmt) -> Diagnostic {
+    switch cur.kind {
+    case .assign:
+      if case .expr(let e) = s {
+        return error("cannot assign to this expression; only a name can be assigned", e.range)
+      }
+      return error("unexpected '='", cur.range)
+    case .identifier, .int, .float, .string, .kwTrue, .kwFalse, .kwNone, .lparen, .lbracket:
+      var hint = ""
+      if case .expr(let e) = s, case .call = e {
+      } else if case .assign(_, _, let v, _) = s, case .call = v {
+      } else {
+        hint = " (only a command name can take arguments)"
+      }
+      return error("unexpected \(cur.describe)\(hint)", cur.range)
+    default:
+      return error("unexpected \(cur.describe)", cur.range)
+    }
+  }
+
+  // MARK: - Expressions
+
+  private mutating func parseExpr() throws -> Expr {
+    try enter()
+    defer { depth -= 1 }
+    return try parseOr()
+  }
+
+  private mutating func enter() throws {
+    depth += 1
+    if depth > Parser.maxDepth { throw error("expression nested too deeply", cur.range) }
+  }
+
+  private mutating func parseOr() throws -> Expr {
+    let start = cur.range.start
+    var lhs = try parseAnd()
+    while cur.kind == .kwOr {
+      advance()
+      let rhs = try parseAnd()
+      lhs = .binary(.or, lhs, rhs, SourceRange(start, lastEnd))
+    }
+    return lhs
+  }
+
+  private mutating func parseAnd() throws -> Expr {
+    let start = cur.range.start
+    var lhs = try parseNot()
+    while cur.kind == .kwAnd {
+      advance()
+      let rhs = try parseNot()
+      lhs = .binary(.and, lhs, rhs, SourceRange(start, lastEnd))
+    }
+    return lhs
+  }
+
+  private mutating func parseNot() throws -> Expr {
+    if cur.kind == .kwNot {
+      let start = cur.range.start
+      try enter()
+      defer { depth -= 1 }
+      advance()
+      let operand = try parseNot()
+      return .unary(.not, operand, SourceRange(start, lastEnd))
+    }
+    return try parseComparison()
+  }
+
+  private static func isComparison(_ k: TokenKind) -> Bool {
+    switch k {
+    case .eq, .ne, .lt, .le, .gt, .ge: return true
+    default: return false
+    }
+  }
+
+  private mutating func parseComparison() throws -> Expr {
+    let start = cur.range.start
+    let lhs = try parseAdditive()
+    guard Parser.isComparison(cur.kind), let op = cur.binaryOp else { return lhs }
+    advance()
+    let rhs = try parseAdditive()
+    if Parser.isComparison(cur.kind) {
+      throw error("comparison operators cannot be chained; use 'and' or parentheses", cur.range)
+    }
+    return .binary(op, lhs, rhs, SourceRange(start, lastEnd))
+  }
+
+  private mutating func parseAdditive() throws -> Expr {
+    let start = cur.range.start
+    var lhs = try parseTerm()
+    while cur.kind == .plus || cur.kind == .minus {
+      let op: BinaryOp = cur.kind == .plus ? .add : .sub
+      advance()
+      let rhs = try parseTerm()
+      lhs = .binary(op, lhs, rhs, SourceRange(start, lastEnd))
+    }
+    return lhs
+  }
+
+  private mutating func parseTerm() throws -> Expr {
+    let start = cur.range.start
+    var lhs = try parseUnary()
+    while cur.kind == .star || cur.kind == .slash {
+      let op: BinaryOp = cur.kind == .star ? .mul : .div
+      advance()
+      let rhs = try parseUnary()
+      lhs = .binary(op, lhs, rhs, SourceRange(start, lastEnd))
+    }
+    return lhs
+  }
+
+  private mutating func parseUnary() throws -> Expr {
+    if cur.kind == .minus {
+      let start = cur.range.start
+      try enter()
+      defer { depth -= 1 }
+      advance()
+      let operand = try parseUnary()
+      return .unary(.neg, operand, SourceRange(start, lastEnd))
+    }
+    if cur.isIdentifier && startsArgument(pos + 1) {
+      return try parseCall()
+    }
+    return try parsePostfix()
+  }
+
+  /// Whether the token at `k` can start a call argument (see the type's documentation).
+  private func startsArgument(_ k: Int) -> Bool {
+    guard k < toks.count else { return false }
+    let t = toks[k]
+    switch t.kind {
+    case .identifier, .int, .float, .string, .kwTrue, .kwFalse, .kwNone, .lparen: return true
+    case .lbracket: return t.spaceBefore
+    case .minus:
+      guard t.spaceBefore, k + 1 < toks.count else { return false }
+      let n = toks[k + 1]
+      if n.spaceBefore { return false }
+      switch n.kind {
+      case .int, .float, .identifier: return true
+      default: return false
+      }
+    default: return false
+    }
+  }
+
+  private mutating func parseCall() throws -> Expr {
+    let head = cur
+    guard case .identifier(let name) = head.kind else { preconditionFailure("call head must be a name") }
+    advance()
+    var args: [Expr] = []
+    var kwargs: [KeywordArg] = []
+    while true {
+      if case .identifier(let key) = cur.kind, peek(1).kind == .assign {
+        let keyTok = cur
+        advance()
+        advance()
+        let value = try parseKeywordValue()
+        if let op = cur.binaryOp, op != .and, op != .or, !cur.spaceBefore {
+          throw error(
+            "'\(cur.text)' directly after the value of keyword argument '\(key)'; write \(key)=(...) to pass an expression",
+            cur.range)
+        }
+        if kwargs.contains(where: { $0.name == key }) {
+          throw error("duplicate keyword argument '\(key)'", keyTok.range)
+        }
+        kwargs.append(KeywordArg(name: key, nameRange: keyTok.range, value: value))
+      } else if startsArgument(pos) {
+        let arg = try parseArgument()
+        if !kwargs.isEmpty {
+          throw error("positional argument after keyword argument", arg.range)
+        }
+        args.append(arg)
+      } else {
+        break
+      }
+    }
+    return .call(
+      name: name, nameRange: head.range, args: args, kwargs: kwargs, range: SourceRange(head.range.start, lastEnd))
+  }
+
+  private mutating func parseArgument() throws -> Expr {
+    if cur.kind == .minus {
+      let start = cur.range.start
+      advance()
+      let operand = try parsePostfix()
+      return .unary(.neg, operand, SourceRange(start, lastEnd))
+    }
+    return try parsePostfix()
+  }
+
+  private mutating func parseKeywordValue() throws -> Expr {
+    if cur.kind == .minus {
+      let start = cur.range.start
+      try enter()
+      defer { depth -= 1 }
+      advance()
+      let operand = try parseKeywordValue()
+      return .unary(.neg, operand, SourceRange(start, lastEnd))
+    }
+    return try parsePostfix()
+  }
+
+  private mutating func parsePostfix() throws -> Expr {
+    let start = cur.range.start
+    var e = try parsePrimary()
+    while true {
+      if cur.kind == .dot {
+        advance()
+        guard case .identifier(let field) = cur.kind else {
+          throw error("expected a field name after '.'", missingRange)
+        }
+        let fieldRange = cur.range
+        advance()
+        e = .field(e, field, fieldRange: fieldRange, range: SourceRange(start, lastEnd))
+      } else if cur.kind == .lbracket && !cur.spaceBefore {
+        let items = try parseIndex()
+        e = .index(e, items, SourceRange(start, lastEnd))
+      } else {
+        return e
+      }
+    }
+  }
+
+  /// The error for a missing closing bracket of the opener at token index `open`.
+  private func closeError(_ open: Int, _ message: String) -> Diagnostic {
+    let opener = toks[open]
+    if cur.kind == .eof || (unmatched.contains(open) && !cur.isCloser) {
+      return error("unclosed '\(opener.text)'", opener.range)
+    }
+    return error(message, cur.range)
+  }
+
+  private mutating func parseIndex() throws -> [IndexItem] {
+    let open = pos
+    advance()
+    openStack.append(open)
+    defer { openStack.removeLast() }
+    if cur.kind == .rbracket {
+      throw error("empty index; use m[:] to select everything", SourceRange(toks[open].range.start, cur.range.end))
+    }
+    var items: [IndexItem] = []
+    while true {
+      items.append(try parseIndexItem())
+      if cur.kind == .comma {
+        if items.count == 2 {
+          throw error("an index has at most two items: m[rows, columns]", cur.range)
+        }
+        advance()
+        continue
+      }
+      if cur.kind == .rbracket {
+        advance()
+        return items
+      }
+      throw closeError(open, "expected ']'")
+    }
+  }
+
+  private func endsSliceBound(_ k: TokenKind) -> Bool { k == .comma || k == .rbracket }
+
+  private mutating func parseIndexItem() throws -> IndexItem {
+    let start = cur.range.start
+    var lo: Expr? = nil
+    if cur.kind != .colon {
+      let e = try parseExpr()
+      if cur.kind != .colon { return .expr(e) }
+      lo = e
+    }
+    advance()  // ':'
+    var hi: Expr? = nil
+    if !endsSliceBound(cur.kind) {
+      hi = try parseExpr()
+    }
+    return .slice(lo: lo, hi: hi, range: SourceRange(start, lastEnd))
+  }
+
+  private mutating func parsePrimary() throws -> Expr {
+    let t = cur
+    switch t.kind {
+    case .int(let v):
+      advance()
+      return .int(v, t.range)
+    case .float(let v):
+      advance()
+      return .float(v, t.range)
+    case .string(let v):
+      advance()
+      return .string(v, t.range)
+    case .kwTrue:
+      advance()
+      return .bool(true, t.range)
+    case .kwFalse:
+      advance()
+      return .bool(false, t.range)
+    case .kwNone:
+      advance()
+      return .none(t.range)
+    case .identifier(let n):
+      if peek(1).kind == .assign {
+        throw error("keyword argument outside a call", SourceRange(t.range.start, peek(1).range.end))
+      }
+      advance()
+      return .name(n, t.range)
+    case .lparen:
+      let open = pos
+      advance()
+      openStack.append(open)
+      defer { openStack.removeLast() }
+      let e = try parseExpr()
+      guard cur.kind == .rparen else { throw closeError(open, "expected ')'") }
+      advance()
+      return e
+    case .lbracket:
+      let open = pos
+      advance()
+      openStack.append(open)
+      defer { openStack.removeLast() }
+      var items: [Expr] = []
+      while true {
+        if cur.kind == .rbracket { break }
+        items.append(try parseExpr())
+        if cur.kind == .comma {
+          advance()
+          continue
+        }
+        if cur.kind == .rbracket { break }
+        throw closeError(open, "expected ',' or ']'")
+      }
+      advance()
+      return .list(items, SourceRange(t.range.start, lastEnd))
+    default:
+      if t.kind == .eof, let open = openStack.last {
+        throw error("unclosed '\(toks[open].text)'", toks[open].range)
+      }
+      if pos == 0 || toks[pos - 1].kind == .newline || toks[pos - 1].kind == .semicolon {
+        throw error("unexpected \(t.describe)", t.range)
+      }
+      throw error("expected an expression after '\(toks[pos - 1].text)'", missingRange)
+    }
+  }
+}

@@ -1,0 +1,293 @@
+import XCTest
+@testable import Lang
+
+final class ParserTests: XCTestCase {
+  // MARK: Statements
+
+  func testAssignmentAndExpressionStatements() {
+    XCTAssertEqual(stmts("x = 1\nx"), [assign("x", i(1)), .expr(n("x"))])
+    XCTAssertEqual(stmts("a = 1; b = 2;; c"), [assign("a", i(1)), assign("b", i(2)), .expr(n("c"))])
+    XCTAssertEqual(stmts(""), [])
+    XCTAssertEqual(stmts("\n;\n  # nothing here\n"), [])
+    XCTAssertEqual(stmts("x == 1"), [.expr(bin(.eq, n("x"), i(1)))])
+  }
+
+  func testComments() {
+    XCTAssertEqual(stmts("# header\nx = 2 # two\ny = [1, # one\n 2] # list"), [assign("x", i(2)), assign("y", list(i(1), i(2)))])
+  }
+
+  // MARK: Literals
+
+  func testLiterals() {
+    XCTAssertEqual(expr("42"), i(42))
+    XCTAssertEqual(expr("70_000"), i(70000))
+    XCTAssertEqual(expr("1e-3"), f(0.001))
+    XCTAssertEqual(expr(".5"), f(0.5))
+    XCTAssertEqual(expr("'a\\tb'"), s("a\tb"))
+    XCTAssertEqual(expr("true"), b(true))
+    XCTAssertEqual(expr("false"), b(false))
+    XCTAssertEqual(expr("none"), .none(Z))
+    XCTAssertEqual(expr("[1, 2, 3]"), list(i(1), i(2), i(3)))
+    XCTAssertEqual(expr("[1, 2,]"), list(i(1), i(2)))
+    XCTAssertEqual(expr("[]"), list())
+    XCTAssertEqual(expr("[[1], \"a\", -2]"), list(list(i(1)), s("a"), neg(i(2))))
+  }
+
+  // MARK: Precedence
+
+  func testPrecedence() {
+    XCTAssertEqual(expr("1 + 2 * 3"), bin(.add, i(1), bin(.mul, i(2), i(3))))
+    XCTAssertEqual(expr("(1 + 2) * 3"), bin(.mul, bin(.add, i(1), i(2)), i(3)))
+    XCTAssertEqual(expr("1 - 2 - 3"), bin(.sub, bin(.sub, i(1), i(2)), i(3)))
+    XCTAssertEqual(expr("8 / 4 / 2"), bin(.div, bin(.div, i(8), i(4)), i(2)))
+    XCTAssertEqual(expr("-a * b"), bin(.mul, neg(n("a")), n("b")))
+    XCTAssertEqual(expr("- -1"), neg(neg(i(1))))
+    XCTAssertEqual(expr("a + b < c * 2"), bin(.lt, bin(.add, n("a"), n("b")), bin(.mul, n("c"), i(2))))
+    XCTAssertEqual(
+      expr("a < 1 or b >= 2 and not c != 3"),
+      bin(.or, bin(.lt, n("a"), i(1)), bin(.and, bin(.ge, n("b"), i(2)), not(bin(.ne, n("c"), i(3))))))
+    XCTAssertEqual(expr("not not x"), not(not(n("x"))))
+    XCTAssertEqual(expr("a and b and c"), bin(.and, bin(.and, n("a"), n("b")), n("c")))
+    XCTAssertEqual(expr("-m[0].x"), neg(fld(idx(n("m"), ix(i(0))), "x")))
+    XCTAssertEqual(expr("a == b"), bin(.eq, n("a"), n("b")))
+    XCTAssertEqual(expr("a <= b"), bin(.le, n("a"), n("b")))
+    XCTAssertEqual(expr("a > b"), bin(.gt, n("a"), n("b")))
+  }
+
+  // MARK: Postfix
+
+  func testIndexing() {
+    XCTAssertEqual(expr("m[c]"), idx(n("m"), ix(n("c"))))
+    XCTAssertEqual(expr("m[0:1000]"), idx(n("m"), sl(i(0), i(1000))))
+    XCTAssertEqual(expr("m[:, 0]"), idx(n("m"), sl(nil, nil), ix(i(0))))
+    XCTAssertEqual(expr("m[lo:]"), idx(n("m"), sl(n("lo"), nil)))
+    XCTAssertEqual(expr("m[:hi]"), idx(n("m"), sl(nil, n("hi"))))
+    XCTAssertEqual(expr("m[:]"), idx(n("m"), sl(nil, nil)))
+    XCTAssertEqual(expr("m[l == 3, 1:n - 1]"), idx(n("m"), ix(bin(.eq, n("l"), i(3))), sl(i(1), bin(.sub, n("n"), i(1)))))
+    XCTAssertEqual(expr("m[0][1]"), idx(idx(n("m"), ix(i(0))), ix(i(1))))
+    XCTAssertEqual(expr("m[\n  0:10,\n  2\n]"), idx(n("m"), sl(i(0), i(10)), ix(i(2))))
+  }
+
+  func testFieldAccess() {
+    XCTAssertEqual(expr("mnist.data"), fld(n("mnist"), "data"))
+    XCTAssertEqual(expr("a.b.c"), fld(fld(n("a"), "b"), "c"))
+    XCTAssertEqual(expr("r.labels[0:5]"), idx(fld(n("r"), "labels"), sl(i(0), i(5))))
+  }
+
+  func testFieldAndIndexRanges() throws {
+    let p = try parse("x = a.bc.d")
+    guard case .assign(_, let nameRange, let v, let r) = p.statements[0],
+      case .field(let inner, "d", let dRange, let outerRange) = v,
+      case .field(_, "bc", let bcRange, let innerRange) = inner
+    else { return XCTFail("unexpected tree \(p)") }
+    XCTAssertEqual(nameRange, R(1, 1, 0, 1, 2, 1))
+    XCTAssertEqual(r, R(1, 1, 0, 1, 11, 10))
+    XCTAssertEqual(bcRange, R(1, 7, 6, 1, 9, 8))
+    XCTAssertEqual(dRange, R(1, 10, 9, 1, 11, 10))
+    XCTAssertEqual(innerRange, R(1, 5, 4, 1, 9, 8))
+    XCTAssertEqual(outerRange, R(1, 5, 4, 1, 11, 10))
+
+    let q = try parse("m[1:, 0]")
+    guard case .expr(.index(_, let items, let ir)) = q.statements[0], case .slice(_, nil, let sr) = items[0] else {
+      return XCTFail("unexpected tree \(q)")
+    }
+    XCTAssertEqual(ir, R(1, 1, 0, 1, 9, 8))
+    XCTAssertEqual(sr, R(1, 3, 2, 1, 5, 4))
+  }
+
+  func testParenthesisedRangesIncludeParens() throws {
+    let p = try parse("(a + b) * c")
+    guard case .expr(.binary(.mul, let lhs, _, let r)) = p.statements[0] else { return XCTFail("\(p)") }
+    XCTAssertEqual(r, R(1, 1, 0, 1, 12, 11))
+    XCTAssertEqual(lhs.range, R(1, 2, 1, 1, 7, 6))
+  }
+
+  // MARK: Calls by juxtaposition
+
+  func testCalls() {
+    XCTAssertEqual(
+      stmts("e = umap mnist.data n_neighbors=30 min_dist=0"),
+      [assign("e", call("umap", fld(n("mnist"), "data"), kw: ["n_neighbors": i(30), "min_dist": i(0)]))])
+    XCTAssertEqual(
+      expr("score (hdbscan e min_cluster_size=500) y"),
+      call("score", call("hdbscan", n("e"), kw: ["min_cluster_size": i(500)]), n("y")))
+    XCTAssertEqual(expr("score l[c] y[c]"), call("score", idx(n("l"), ix(n("c"))), idx(n("y"), ix(n("c")))))
+    XCTAssertEqual(expr("count l"), call("count", n("l")))
+    XCTAssertEqual(expr("vars"), n("vars"))
+    XCTAssertEqual(expr("load \"data/mnist\" limit=1_000"), call("load", s("data/mnist"), kw: ["limit": i(1000)]))
+    XCTAssertEqual(expr("plot e labels=l title='UMAP' show=true"), call("plot", n("e"), kw: ["labels": n("l"), "title": s("UMAP"), "show": b(true)]))
+    XCTAssertEqual(expr("kmeans x k=10 seed=-1"), call("kmeans", n("x"), kw: ["k": i(10), "seed": neg(i(1))]))
+    XCTAssertEqual(expr("f n = 3"), call("f", kw: ["n": i(3)]))
+    XCTAssertEqual(expr("f(x)"), call("f", n("x")))
+    XCTAssertEqual(expr("f x none 1.5 'a'"), call("f", n("x"), .none(Z), f(1.5), s("a")))
+  }
+
+  func testCallArgumentListEnds() {
+    XCTAssertEqual(expr("sum m > 0"), bin(.gt, call("sum", n("m")), i(0)))
+    XCTAssertEqual(expr("count l == 3"), bin(.eq, call("count", n("l")), i(3)))
+    XCTAssertEqual(expr("count (l >= 0)"), call("count", bin(.ge, n("l"), i(0))))
+    XCTAssertEqual(expr("a + f x"), bin(.add, n("a"), call("f", n("x"))))
+    XCTAssertEqual(expr("not f x and g"), bin(.and, not(call("f", n("x"))), n("g")))
+    XCTAssertEqual(expr("[f x, g y]"), list(call("f", n("x")), call("g", n("y"))))
+    XCTAssertEqual(expr("m[f x]"), idx(n("m"), ix(call("f", n("x")))))
+    XCTAssertEqual(stmts("f x; g y"), [.expr(call("f", n("x"))), .expr(call("g", n("y")))])
+    XCTAssertEqual(stmts("f\nx"), [.expr(n("f")), .expr(n("x"))])
+  }
+
+  func testMinusRule() {
+    XCTAssertEqual(expr("a - 1"), bin(.sub, n("a"), i(1)))
+    XCTAssertEqual(expr("a-1"), bin(.sub, n("a"), i(1)))
+    XCTAssertEqual(expr("a- 1"), bin(.sub, n("a"), i(1)))
+    XCTAssertEqual(expr("f -1"), call("f", neg(i(1))))
+    XCTAssertEqual(expr("f x -y"), call("f", n("x"), neg(n("y"))))
+    XCTAssertEqual(expr("f x - y"), bin(.sub, call("f", n("x")), n("y")))
+    XCTAssertEqual(expr("f -(x)"), bin(.sub, n("f"), n("x")))
+    XCTAssertEqual(expr("f (-x)"), call("f", neg(n("x"))))
+    XCTAssertEqual(expr("3 -1"), bin(.sub, i(3), i(1)))
+    XCTAssertEqual(expr("m[0] -1"), bin(.sub, idx(n("m"), ix(i(0))), i(1)))
+  }
+
+  func testBracketSpacing() {
+    XCTAssertEqual(expr("m[1]"), idx(n("m"), ix(i(1))))
+    XCTAssertEqual(expr("f [1, 2]"), call("f", list(i(1), i(2))))
+    XCTAssertEqual(expr("f x[1]"), call("f", idx(n("x"), ix(i(1)))))
+    XCTAssertEqual(expr("f x [1]"), call("f", n("x"), list(i(1))))
+  }
+
+  func testMultiLineInsideBrackets() {
+    XCTAssertEqual(
+      stmts("e = (umap x\n    n_neighbors=15\n    min_dist=0.1)\ny = [1,\n  2,\n]"),
+      [assign("e", call("umap", n("x"), kw: ["n_neighbors": i(15), "min_dist": f(0.1)])), assign("y", list(i(1), i(2)))])
+  }
+
+  func testCallRanges() throws {
+    let p = try parse("e = umap x n_neighbors=30")
+    guard case .assign(_, _, .call(_, let nameRange, _, let kw, let r), _) = p.statements[0] else { return XCTFail("\(p)") }
+    XCTAssertEqual(nameRange, R(1, 5, 4, 1, 9, 8))
+    XCTAssertEqual(kw[0].nameRange, R(1, 12, 11, 1, 23, 22))
+    XCTAssertEqual(kw[0].value.range, R(1, 24, 23, 1, 26, 25))
+    XCTAssertEqual(r, R(1, 5, 4, 1, 26, 25))
+
+    let q = try parse("f -1")
+    guard case .expr(.call(_, _, let args, _, _)) = q.statements[0] else { return XCTFail("\(q)") }
+    XCTAssertEqual(args[0].range, R(1, 3, 2, 1, 5, 4))
+
+    let m = try parse("x = 1\n  y = f (a\n b)")
+    XCTAssertEqual(m.statements[1].range, R(2, 3, 8, 3, 4, 20))
+  }
+
+  // MARK: Errors
+
+  func testErrorMessagesAndPositions() {
+    assertError("e =", "expected an expression after '='", at: 1, 4)
+    assertError("e = )", "expected an expression after '='", at: 1, 5)
+    assertError("x = 1 +\ny = 2", "expected an expression after '+'", at: 1, 8)
+    assertError(")", "unexpected ')'", at: 1, 1)
+    assertError("x = 1)", "unexpected ')'", at: 1, 6)
+    assertError("f (a\nb = 2", "unclosed '('", at: 1, 3)
+    assertError("x = [1, 2", "unclosed '['", at: 1, 5)
+    assertError("x = (1 + ", "unclosed '('", at: 1, 5)
+    assertError("m[1 2]", "expected ']'", at: 1, 5)
+    assertError("m[1, 2, 3]", "an index has at most two items: m[rows, columns]", at: 1, 7)
+    assertError("m[]", "empty index; use m[:] to select everything", at: 1, 2)
+    assertError("[1 2]", "expected ',' or ']'", at: 1, 4)
+    assertError("(a b]", "expected ')'", at: 1, 5)
+    assertError("f x n=1 y", "positional argument after keyword argument", at: 1, 9)
+    assertError("f k=n+1", "'+' directly after the value of keyword argument 'k'; write k=(...) to pass an expression", at: 1, 6)
+    XCTAssertEqual(expr("f k=(n+1)"), call("f", kw: ["k": bin(.add, n("n"), i(1))]))
+    XCTAssertEqual(expr("f k=n + 1"), bin(.add, call("f", kw: ["k": n("n")]), i(1)))
+    assertError("f n=1 n=2", "duplicate keyword argument 'n'", at: 1, 7)
+    assertError("x = (n=3)", "keyword argument outside a call", at: 1, 6)
+    assertError("a = b = 3", "assignments cannot be chained", at: 1, 7)
+    assertError("m[0] = 3", "cannot assign to this expression; only a name can be assigned", at: 1, 1)
+    assertError("a < b < c", "comparison operators cannot be chained; use 'and' or parentheses", at: 1, 7)
+    assertError("x = m[0] y", "unexpected identifier 'y' (only a command name can take arguments)", at: 1, 10)
+    assertError("a.1", "expected a field name after '.'", at: 1, 3)
+    assertError("a.", "expected a field name after '.'", at: 1, 3)
+    assertError("f n=", "expected an expression after '='", at: 1, 5)
+    assertError("x = 1\ny = 2 ,", "unexpected ','", at: 2, 7)
+    assertError("x = #", "expected an expression after '='", at: 1, 4)
+    assertError("y = 1\nx = 3 @ 4", "unknown character '@'", at: 2, 7)
+    assertError("x = 0x10", "bad number literal '0x10'", at: 1, 5)
+  }
+
+  func testNestingLimit() {
+    XCTAssertEqual(expr(String(repeating: "(", count: 100) + "1" + String(repeating: ")", count: 100)), i(1))
+    assertError(String(repeating: "(", count: 500) + "1" + String(repeating: ")", count: 500), "expression nested too deeply", at: 1, 201)
+    assertError("x = " + String(repeating: "-", count: 1000) + "1", "expression nested too deeply", at: 1, 204)
+  }
+
+  func testRenderedDiagnostics() {
+    func rendered(_ text: String) -> String? {
+      diag(text).map { $0.render(in: SourceFile(name: "mnist.clus", text: text)) }
+    }
+    XCTAssertEqual(
+      rendered("d = load \"mnist\"\ne = umap d.data n_neighbors=\n"),
+      """
+      mnist.clus:2:29: error: expected an expression after '='
+      e = umap d.data n_neighbors=
+                                  ^
+      """)
+    XCTAssertEqual(
+      rendered("x = 1\ns = score (hdbscan e\n  min_cluster_size=5"),
+      """
+      mnist.clus:2:11: error: unclosed '('
+      s = score (hdbscan e
+                ^
+      """)
+    XCTAssertEqual(
+      rendered("umap x n_neighbors=30 mnist.data"),
+      """
+      mnist.clus:1:23: error: positional argument after keyword argument
+      umap x n_neighbors=30 mnist.data
+                            ^~~~~~~~~~
+      """)
+  }
+
+  // MARK: REPL support
+
+  func testIsComplete() {
+    XCTAssertTrue(Parser.isComplete("e = umap x"))
+    XCTAssertTrue(Parser.isComplete(""))
+    XCTAssertFalse(Parser.isComplete("e = (umap x"))
+    XCTAssertFalse(Parser.isComplete("m[0:10,"))
+    XCTAssertTrue(Parser.isComplete("e = (umap x\n n=1)"))
+    XCTAssertFalse(Parser.isComplete("load \"data/mn"))
+    XCTAssertFalse(Parser.isComplete("load 'a\\"))
+    XCTAssertTrue(Parser.isComplete("load \"data\" # (unclosed in a comment"))
+    XCTAssertTrue(Parser.isComplete("x = 1)"))
+    XCTAssertTrue(Parser.isComplete("(x]"))
+    XCTAssertTrue(Parser.isComplete("(@"))
+  }
+
+  func testCompletionContext() {
+    func ctx(_ line: String) -> CompletionContext { Parser.completionContext(line, cursor: line.utf8.count) }
+    XCTAssertEqual(ctx("umap x n_nei"), .parameter(command: "umap", prefix: "n_nei"))
+    XCTAssertEqual(ctx("umap x "), .parameter(command: "umap", prefix: ""))
+    XCTAssertEqual(ctx("e = umap x n_neighbors=30 min"), .parameter(command: "umap", prefix: "min"))
+    XCTAssertEqual(ctx("mnist.da"), .field(baseExpressionText: "mnist", prefix: "da"))
+    XCTAssertEqual(ctx("e = umap mnist."), .field(baseExpressionText: "mnist", prefix: ""))
+    XCTAssertEqual(ctx("x = r[0:10].a.b"), .field(baseExpressionText: "r[0:10].a", prefix: "b"))
+    XCTAssertEqual(ctx("load \"data/mn"), .path(prefix: "data/mn"))
+    XCTAssertEqual(ctx("x = 1; load 'a\\tb"), .path(prefix: "a\tb"))
+    XCTAssertEqual(ctx("e = um"), .commandOrVariable(prefix: "um"))
+    XCTAssertEqual(ctx("umap mn"), .commandOrVariable(prefix: "mn"))
+    XCTAssertEqual(ctx(""), .commandOrVariable(prefix: ""))
+    XCTAssertEqual(ctx("x = 1; va"), .commandOrVariable(prefix: "va"))
+    XCTAssertEqual(ctx("score (hdbscan e min_c"), .parameter(command: "hdbscan", prefix: "min_c"))
+    XCTAssertEqual(ctx("score (hdbscan e) "), .parameter(command: "score", prefix: ""))
+    XCTAssertEqual(ctx("plot e labels="), .commandOrVariable(prefix: ""))
+    XCTAssertEqual(ctx("plot e labels=l"), .commandOrVariable(prefix: "l"))
+    XCTAssertEqual(ctx("sum m > 0 and no"), .commandOrVariable(prefix: "no"))
+    XCTAssertEqual(ctx("x = [a, b"), .commandOrVariable(prefix: "b"))
+    XCTAssertEqual(ctx("m[0:n"), .commandOrVariable(prefix: "n"))
+    XCTAssertEqual(ctx("x = 3"), .none)
+    XCTAssertEqual(ctx("x = m[0] "), .none)
+    XCTAssertEqual(ctx("f (x)"), .none)
+    XCTAssertEqual(ctx("x = @"), .none)
+    // The cursor is a UTF-8 offset; only the text before it counts.
+    XCTAssertEqual(Parser.completionContext("umap x n_nei rest", cursor: 12), .parameter(command: "umap", prefix: "n_nei"))
+    XCTAssertEqual(Parser.completionContext("t = 'é' ; mn", cursor: 14), .commandOrVariable(prefix: "mn"))
+    XCTAssertEqual(Parser.completionContext("mnist.data", cursor: 8), .field(baseExpressionText: "mnist", prefix: "da"))
+  }
+}
