@@ -123,13 +123,13 @@ func loadIDXDirectory(_ dir: String, display: String) throws -> Dataset {
     case (let i?, let l?):
       let imgShown = shownBase + i
       let labShown = shownBase + l
-      let images = try readDataBytes(base + i, display: imgShown, compressed: false)
+      let images = try readDataBytes(base + i, display: imgShown, compressed: i.lowercased().hasSuffix(".gz"))
       let header = try images.withBytes { try parseIDXHeader($0, display: imgShown) }
       if header.shape.count < 2 {
         throw DataFileError(path: imgShown, kind: .badHeader,
                             message: "an images file needs at least 2 dimensions, found \(shapeText(header.shape))")
       }
-      let labBuf = try readDataBytes(base + l, display: labShown, compressed: false)
+      let labBuf = try readDataBytes(base + l, display: labShown, compressed: l.lowercased().hasSuffix(".gz"))
       let labels: [Int]
       switch try loadIDX(labBuf, display: labShown) {
       case .intVector(let v): labels = v
