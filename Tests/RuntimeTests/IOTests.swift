@@ -176,6 +176,15 @@ final class IOTests: XCTestCase {
                    .intVector([-128, 5]))
     XCTAssertEqual(try loadData(path: write("bef4.npy", npy("{'descr': '>f4', 'fortran_order': False, 'shape': (1,), }", [0x3F, 0xC0, 0, 0]))),
                    .floatVector([1.5]))
+    // unsigned types and big-endian integers
+    XCTAssertEqual(try loadData(path: write("u2.npy", npy("{'descr': '<u2', 'fortran_order': False, 'shape': (2,), }", [0xFF, 0xFF, 1, 2]))),
+                   .intVector([65535, 0x0201]))
+    XCTAssertEqual(try loadData(path: write("u4.npy", npy("{'descr': '<u4', 'fortran_order': False, 'shape': (1,), }", [0xFF, 0xFF, 0xFF, 0xFF]))),
+                   .intVector([4_294_967_295]))
+    XCTAssertEqual(try loadData(path: write("u8.npy", npy("{'descr': '<u8', 'fortran_order': False, 'shape': (1,), }", [1, 0, 0, 0, 0, 0, 0, 0x10]))),
+                   .intVector([0x1000_0000_0000_0001]))
+    XCTAssertEqual(try loadData(path: write("bei4.npy", npy("{'descr': '>i4', 'fortran_order': False, 'shape': (1,), }", [0xFF, 0xFE, 0xEE, 0x90]))),
+                   .intVector([-70000]))
     // 3-D uint8 flattens; 2-D bool becomes a 0/1 matrix
     XCTAssertEqual(try loadData(path: write("u3.npy", npy("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 1, 2), }", [1, 2, 3, 4]))),
                    .matrix(Matrix(rows: 2, cols: 2, data: [1, 2, 3, 4])))
@@ -253,6 +262,9 @@ final class IOTests: XCTestCase {
     XCTAssertEqual(try loadData(path: write("f.csv", text: "1\n2.5\n")), .floatVector([1, 2.5]))
     XCTAssertEqual(try loadData(path: write("m.csv", text: "True\nfalse\n")), .boolVector([true, false]))
     XCTAssertEqual(try loadData(path: write("q.csv", text: "\"1\",\"2\"\n")), .matrix(Matrix(rows: 1, cols: 2, data: [1, 2])))
+    // pandas-style index header with an empty first cell
+    XCTAssertEqual(try loadData(path: write("p.csv", text: ",a,b\n0,1.5,2\n1,3,4\n")),
+                   .matrix(Matrix(rows: 2, cols: 3, data: [0, 1.5, 2, 1, 3, 4])))
     if case .floatVector(let v) = try loadData(path: write("n.csv", text: "nan\ninf\n")) {
       XCTAssertTrue(v[0].isNaN)
       XCTAssertEqual(v[1], .infinity)

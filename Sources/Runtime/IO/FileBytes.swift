@@ -209,6 +209,9 @@ func gunzip(_ input: ByteBuffer, display: String) throws -> ByteBuffer {
     free(out)
     throw f
   }
+  if cap - outCount > 1 << 20 {  // the size hint was too large: give the rest back
+    out = realloc(out, outCount + 1)!.assumingMemoryBound(to: UInt8.self)
+  }
   return ByteBuffer(taking: out, count: outCount)
 }
 

@@ -34,6 +34,16 @@ private func headerCell(_ name: String, sep: UInt8) -> [UInt8] {
   return out
 }
 
+/// Writes Float32 values little-endian (directly on little-endian hosts).
+private func writeLittleEndian(_ v: [Float], to sink: FileSink) throws {
+  #if _endian(little)
+  try v.withUnsafeBytes { try sink.writeBytes($0) }
+  #else
+  let le = v.map { $0.bitPattern.littleEndian }
+  try le.withUnsafeBytes { try sink.writeBytes($0) }
+  #endif
+}
+
 private func saveTarget(_ path: String) throws -> (real: String, format: DataFormat, gzip: Bool) {
   let real = expandTilde(path)
   guard let (format, gz) = formatOf(fileName: lastPathComponent(real)), format != .idx else {
@@ -69,10 +79,10 @@ public func saveData(_ data: LoadedData, path: String) throws {
     switch data {
     case .matrix(let m):
       sink.buffer = npyHeaderBytes(descr: "<f4", shape: [m.rows, m.cols])
-      try m.data.withUnsafeBytes { try sink.writeBytes($0) }
+      try writeLittleEndian(m.data, to: sink)
     case .floatVector(let v):
       sink.buffer = npyHeaderBytes(descr: "<f4", shape: [v.count])
-      try v.withUnsafeBytes { try sink.writeBytes($0) }
+      try writeLittleEndian(v, to: sink)
     case .intVector(let v):
       sink.buffer = npyHeaderBytes(descr: "<i8", shape: [v.count])
       let le = v.map { Int64($0).littleEndian }
