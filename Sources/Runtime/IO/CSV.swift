@@ -147,7 +147,7 @@ func loadDelimited(_ buf: ByteBuffer, sep: UInt8, display: String) throws -> Loa
         }
         if header { continue }
       } else if cells.count != ncols {
-        throw err(.raggedRow, "ragged row at line \(lineNo): expected \(ncols) columns "
+        throw err(.raggedRow, "ragged row at line \(lineNo): expected \(ncols) column\(ncols == 1 ? "" : "s") "
           + "(as on line \(firstLine)), found \(cells.count)")
       }
       if !estimated {
