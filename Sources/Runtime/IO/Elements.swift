@@ -1,0 +1,190 @@
+import Algorithms
+
+/// A stored element type of a binary array file (IDX or NPY).
+enum ElementType: Equatable {
+  case bool, u8, i8, u16, i16, u32, i32, u64, i64, f32, f64
+
+  /// Bytes per element.
+  var size: Int {
+    switch self {
+    case .bool, .u8, .i8: return 1
+    case .u16, .i16: return 2
+    case .u32, .i32, .f32: return 4
+    case .u64, .i64, .f64: return 8
+    }
+  }
+
+  var isInteger: Bool {
+    switch self {
+    case .u8, .i8, .u16, .i16, .u32, .i32, .u64, .i64: return true
+    default: return false
+    }
+  }
+
+  /// NumPy's name of the type.
+  var name: String {
+    switch self {
+    case .bool: return "bool"
+    case .u8: return "uint8"
+    case .i8: return "int8"
+    case .u16: return "uint16"
+    case .i16: return "int16"
+    case .u32: return "uint32"
+    case .i32: return "int32"
+    case .u64: return "uint64"
+    case .i64: return "int64"
+    case .f32: return "float32"
+    case .f64: return "float64"
+    }
+  }
+}
+
+/// Converts `count` elements of `type` at `src` (any alignment) to Float32 into `dst`.
+func convertToFloat(_ src: UnsafeRawPointer, count: Int, type: ElementType, bigEndian big: Bool,
+                    into dst: UnsafeMutablePointer<Float>) {
+  switch type {
+  case .bool:
+    let s = src.assumingMemoryBound(to: UInt8.self)
+    for i in 0..<count { dst[i] = s[i] != 0 ? 1 : 0 }
+  case .u8:
+    let s = src.assumingMemoryBound(to: UInt8.self)
+    for i in 0..<count { dst[i] = Float(s[i]) }
+  case .i8:
+    let s = src.assumingMemoryBound(to: Int8.self)
+    for i in 0..<count { dst[i] = Float(s[i]) }
+  case .u16:
+    for i in 0..<count {
+      let r = src.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self)
+      dst[i] = Float(big ? UInt16(bigEndian: r) : UInt16(littleEndian: r))
+    }
+  case .i16:
+    for i in 0..<count {
+      let r = src.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self)
+      dst[i] = Float(Int16(bitPattern: big ? UInt16(bigEndian: r) : UInt16(littleEndian: r)))
+    }
+  case .u32:
+    for i in 0..<count {
+      let r = src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)
+      dst[i] = Float(big ? UInt32(bigEndian: r) : UInt32(littleEndian: r))
+    }
+  case .i32:
+    for i in 0..<count {
+      let r = src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)
+      dst[i] = Float(Int32(bitPattern: big ? UInt32(bigEndian: r) : UInt32(littleEndian: r)))
+    }
+  case .u64:
+    for i in 0..<count {
+      let r = src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)
+      dst[i] = Float(big ? UInt64(bigEndian: r) : UInt64(littleEndian: r))
+    }
+  case .i64:
+    for i in 0..<count {
+      let r = src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)
+      dst[i] = Float(Int64(bitPattern: big ? UInt64(bigEndian: r) : UInt64(littleEndian: r)))
+    }
+  case .f32:
+    for i in 0..<count {
+      let r = src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)
+      dst[i] = Float(bitPattern: big ? UInt32(bigEndian: r) : UInt32(littleEndian: r))
+    }
+  case .f64:
+    for i in 0..<count {
+      let r = src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)
+      dst[i] = Float(Double(bitPattern: big ? UInt64(bigEndian: r) : UInt64(littleEndian: r)))
+    }
+  }
+}
+
+/// Converts `count` integer (or bool) elements at `src` to `Int` into `dst`. uint64 values above
+/// `Int.max` wrap (two's complement).
+func convertToInt(_ src: UnsafeRawPointer, count: Int, type: ElementType, bigEndian big: Bool,
+                  into dst: UnsafeMutablePointer<Int>) {
+  switch type {
+  case .bool, .u8:
+    let s = src.assumingMemoryBound(to: UInt8.self)
+    for i in 0..<count { dst[i] = type == .bool ? (s[i] != 0 ? 1 : 0) : Int(s[i]) }
+  case .i8:
+    let s = src.assumingMemoryBound(to: Int8.self)
+    for i in 0..<count { dst[i] = Int(s[i]) }
+  case .u16:
+    for i in 0..<count {
+      let r = src.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self)
+      dst[i] = Int(big ? UInt16(bigEndian: r) : UInt16(littleEndian: r))
+    }
+  case .i16:
+    for i in 0..<count {
+      let r = src.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self)
+      dst[i] = Int(Int16(bitPattern: big ? UInt16(bigEndian: r) : UInt16(littleEndian: r)))
+    }
+  case .u32:
+    for i in 0..<count {
+      let r = src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)
+      dst[i] = Int(big ? UInt32(bigEndian: r) : UInt32(littleEndian: r))
+    }
+  case .i32:
+    for i in 0..<count {
+      let r = src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)
+      dst[i] = Int(Int32(bitPattern: big ? UInt32(bigEndian: r) : UInt32(littleEndian: r)))
+    }
+  case .u64, .i64:
+    for i in 0..<count {
+      let r = src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)
+      dst[i] = Int(truncatingIfNeeded: big ? UInt64(bigEndian: r) : UInt64(littleEndian: r))
+    }
+  case .f32, .f64:
+    // Not used for float types; truncate toward zero, clamping to the Int range.
+    var tmp = [Float](repeating: 0, count: count)
+    tmp.withUnsafeMutableBufferPointer { convertToFloat(src, count: count, type: type, bigEndian: big, into: $0.baseAddress!) }
+    for i in 0..<count {
+      let v = tmp[i]
+      dst[i] = v.isNaN ? 0 : (v >= 9.2e18 ? Int.max : (v <= -9.2e18 ? Int.min : Int(v)))
+    }
+  }
+}
+
+/// Product of `dims`, or nil on overflow.
+func checkedProduct<S: Sequence>(_ dims: S) -> Int? where S.Element == Int {
+  var p = 1
+  for d in dims {
+    let (r, o) = p.multipliedReportingOverflow(by: d)
+    if o { return nil }
+    p = r
+  }
+  return p
+}
+
+/// `2 × 3 × 4`, or `scalar` for no dimensions.
+func shapeText(_ shape: [Int]) -> String {
+  shape.isEmpty ? "scalar" : shape.map(String.init).joined(separator: " × ")
+}
+
+/// Turns a decoded N-D array into `LoadedData`: 0-D and 1-D arrays become vectors of the element
+/// kind, N-D arrays (N ≥ 2) an `n × (product of the other dimensions)` Float32 matrix.
+/// - Precondition: `src` holds `product(shape)` elements; the product does not overflow.
+func makeLoadedData(shape: [Int], type: ElementType, bigEndian: Bool, src: UnsafeRawPointer) -> LoadedData {
+  let total = checkedProduct(shape) ?? 0
+  if shape.count <= 1 {
+    switch type {
+    case .bool:
+      let s = src.assumingMemoryBound(to: UInt8.self)
+      return .boolVector((0..<total).map { s[$0] != 0 })
+    case .f32, .f64:
+      return .floatVector([Float](unsafeUninitializedCapacity: total) { p, n in
+        if total > 0 { convertToFloat(src, count: total, type: type, bigEndian: bigEndian, into: p.baseAddress!) }
+        n = total
+      })
+    default:
+      return .intVector([Int](unsafeUninitializedCapacity: total) { p, n in
+        if total > 0 { convertToInt(src, count: total, type: type, bigEndian: bigEndian, into: p.baseAddress!) }
+        n = total
+      })
+    }
+  }
+  let rows = shape[0]
+  let cols = checkedProduct(shape.dropFirst()) ?? 0
+  let values = [Float](unsafeUninitializedCapacity: total) { p, n in
+    if total > 0 { convertToFloat(src, count: total, type: type, bigEndian: bigEndian, into: p.baseAddress!) }
+    n = total
+  }
+  return .matrix(Matrix(rows: rows, cols: cols, data: values))
+}

@@ -1,0 +1,345 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import CZlib
+
+/// An owned, immutable block of bytes followed by one zero byte (so C parsers such as `strtof`
+/// stop at the end). Used instead of `Data`/`[UInt8]` so that decompressed files are never copied.
+final class ByteBuffer {
+  let base: UnsafeMutablePointer<UInt8>
+  let count: Int
+
+  /// Takes ownership of `base` (allocated with `malloc`, at least `count + 1` bytes).
+  init(taking base: UnsafeMutablePointer<UInt8>, count: Int) {
+    self.base = base
+    self.count = count
+    base[count] = 0
+  }
+
+  /// A buffer holding a copy of `bytes`.
+  convenience init(_ bytes: [UInt8]) {
+    let p = malloc(bytes.count + 1)!.assumingMemoryBound(to: UInt8.self)
+    bytes.withUnsafeBufferPointer { b in
+      if let a = b.baseAddress { p.update(from: a, count: b.count) }
+    }
+    self.init(taking: p, count: bytes.count)
+  }
+
+  deinit { free(base) }
+
+  /// Runs `body` with the bytes (not including the trailing zero), keeping the buffer alive.
+  func withBytes<R>(_ body: (UnsafeRawBufferPointer) throws -> R) rethrows -> R {
+    try withExtendedLifetime(self) {
+      try body(UnsafeRawBufferPointer(start: base, count: count))
+    }
+  }
+
+  var startsWithGzipMagic: Bool { count >= 2 && base[0] == 0x1F && base[1] == 0x8B }
+}
+
+func errnoText(_ code: Int32) -> String { String(cString: strerror(code)) }
+
+/// What is at a path.
+enum PathKind { case missing, file, directory, other }
+
+func pathKind(_ path: String) -> PathKind {
+  var st = stat()
+  guard stat(path, &st) == 0 else { return .missing }
+  switch st.st_mode & 0o170000 {
+  case 0o040000: return .directory
+  case 0o100000: return .file
+  default: return .other
+  }
+}
+
+/// Replaces a leading `~/` by `$HOME/`.
+func expandTilde(_ path: String) -> String {
+  guard path == "~" || path.hasPrefix("~/"), let home = getenv("HOME") else { return path }
+  return String(cString: home) + path.dropFirst()
+}
+
+/// The last path component (ignoring trailing slashes).
+func lastPathComponent(_ path: String) -> String {
+  var p = Substring(path)
+  while p.count > 1 && p.hasSuffix("/") { p = p.dropLast() }
+  if let i = p.lastIndex(of: "/"), p.count > 1 { return String(p[p.index(after: i)...]) }
+  return String(p)
+}
+
+/// The names in a directory (without `.` and `..`), sorted.
+func directoryEntries(_ path: String, display: String) throws -> [String] {
+  guard let dir = opendir(path) else {
+    let e = errno
+    throw DataFileError(path: display, kind: .unreadable, message: "cannot read directory: \(errnoText(e))")
+  }
+  defer { closedir(dir) }
+  var names: [String] = []
+  while let ent = readdir(dir) {
+    let name = withUnsafePointer(to: &ent.pointee.d_name) {
+      String(cString: UnsafeRawPointer($0).assumingMemoryBound(to: CChar.self))
+    }
+    if name != "." && name != ".." { names.append(name) }
+  }
+  return names.sorted()
+}
+
+/// Reads a whole regular file.
+/// - Throws: `DataFileError` (.missingFile, .unreadable) naming `display`.
+func readFileBytes(_ path: String, display: String) throws -> ByteBuffer {
+  let fd = open(path, O_RDONLY)
+  guard fd >= 0 else {
+    let e = errno
+    throw DataFileError(path: display, kind: e == ENOENT ? .missingFile : .unreadable,
+                        message: e == ENOENT ? "no such file" : "cannot open: \(errnoText(e))")
+  }
+  defer { close(fd) }
+  var st = stat()
+  guard fstat(fd, &st) == 0 else {
+    let e = errno
+    throw DataFileError(path: display, kind: .unreadable, message: "cannot read: \(errnoText(e))")
+  }
+  if st.st_mode & 0o170000 == 0o040000 {
+    throw DataFileError(path: display, kind: .unreadable, message: "is a directory, expected a file")
+  }
+  // One spare byte for the terminator and one so that the final read() seeing EOF needs no growth.
+  var cap = max(Int(st.st_size), 0) + 2
+  var p = malloc(cap)!.assumingMemoryBound(to: UInt8.self)
+  var n = 0
+  while true {
+    if n + 1 >= cap {
+      cap *= 2
+      p = realloc(p, cap)!.assumingMemoryBound(to: UInt8.self)
+    }
+    let r = read(fd, p + n, min(cap - 1 - n, 1 << 30))
+    if r < 0 {
+      let e = errno
+      if e == EINTR { continue }
+      free(p)
+      throw DataFileError(path: display, kind: .unreadable, message: "cannot read: \(errnoText(e))")
+    }
+    if r == 0 { break }
+    n += r
+  }
+  return ByteBuffer(taking: p, count: n)
+}
+
+/// Decompresses a gzip file (one or more concatenated members) held in `input`.
+///
+/// The whole compressed input is inflated in one pass into a buffer sized from the ISIZE field of
+/// the last member (grown by doubling when that is too small, as for multi-member files).
+/// Trailing zero padding is ignored.
+/// - Throws: `DataFileError` (.corruptGzip) for a bad header, damaged data, a truncated stream,
+///   or garbage after the last member.
+func gunzip(_ input: ByteBuffer, display: String) throws -> ByteBuffer {
+  func corrupt(_ m: String) -> DataFileError {
+    DataFileError(path: display, kind: .corruptGzip, message: "corrupt gzip data: \(m)")
+  }
+  guard input.startsWithGzipMagic else {
+    throw corrupt(input.count == 0 ? "the file is empty" : "not a gzip file (bad magic bytes)")
+  }
+  let inCount = input.count
+  var cap = 64 * 1024
+  if inCount >= 18 {
+    let t = input.base + (inCount - 4)
+    let isize = Int(t[0]) | Int(t[1]) << 8 | Int(t[2]) << 16 | Int(t[3]) << 24
+    // deflate cannot expand more than ~1032:1; ignore implausible hints (modulo 2^32 sizes).
+    if isize > 0 && isize <= inCount * 1100 { cap = isize }
+  }
+  cap += 2
+  var out = malloc(cap)!.assumingMemoryBound(to: UInt8.self)
+  var outCount = 0
+  let zs = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+  zs.initialize(to: z_stream())
+  defer { zs.deallocate() }
+  guard inflateInit2_(zs, 15 + 16, zlibVersion(), Int32(MemoryLayout<z_stream>.size)) == Z_OK else {
+    free(out)
+    throw corrupt("zlib could not be initialised")
+  }
+  defer { inflateEnd(zs) }
+  zs.pointee.next_in = input.base
+  zs.pointee.avail_in = uInt(min(inCount, Int(UInt32.max)))
+  var failure: DataFileError? = nil
+  withExtendedLifetime(input) {
+    while true {
+      if outCount + 1 >= cap {
+        cap = cap * 2
+        out = realloc(out, cap)!.assumingMemoryBound(to: UInt8.self)
+      }
+      zs.pointee.next_out = out + outCount
+      let room = min(cap - 1 - outCount, Int(UInt32.max))
+      zs.pointee.avail_out = uInt(room)
+      let rc = inflate(zs, Z_NO_FLUSH)
+      outCount += room - Int(zs.pointee.avail_out)
+      // Position of the next unread input byte.
+      let pos = zs.pointee.next_in - input.base
+      var refilled = false
+      if zs.pointee.avail_in == 0 && pos < inCount {
+        refilled = true
+        zs.pointee.avail_in = uInt(min(inCount - pos, Int(UInt32.max)))
+      }
+      switch rc {
+      case Z_OK:
+        continue
+      case Z_STREAM_END:
+        var rest = pos
+        while rest < inCount && input.base[rest] == 0 { rest += 1 }
+        if rest >= inCount { return }
+        if rest == pos && inCount - pos >= 2 && input.base[pos] == 0x1F && input.base[pos + 1] == 0x8B {
+          inflateReset(zs)  // another member follows
+          continue
+        }
+        failure = corrupt("\(inCount - pos) unexpected bytes after the end of the compressed data")
+        return
+      case Z_BUF_ERROR:
+        if zs.pointee.avail_out == 0 || refilled { continue }  // needs more room or more input
+        failure = corrupt("the compressed data ends early (truncated file)")
+        return
+      default:
+        let detail = zs.pointee.msg.map { String(cString: $0) } ?? "zlib error \(rc)"
+        failure = corrupt(detail)
+        return
+      }
+    }
+  }
+  if let f = failure {
+    free(out)
+    throw f
+  }
+  if cap - outCount > 1 << 20 {  // the size hint was too large: give the rest back
+    out = realloc(out, outCount + 1)!.assumingMemoryBound(to: UInt8.self)
+  }
+  return ByteBuffer(taking: out, count: outCount)
+}
+
+/// Reads a file and, if it starts with the gzip magic bytes (or `compressed` is true), inflates it.
+func readDataBytes(_ path: String, display: String, compressed: Bool) throws -> ByteBuffer {
+  let raw = try readFileBytes(path, display: display)
+  if compressed || raw.startsWithGzipMagic { return try gunzip(raw, display: display) }
+  return raw
+}
+
+/// Writes a file, optionally gzip-compressed, through a 1 MB buffer.
+final class FileSink {
+  private var fd: Int32
+  private let path: String
+  private let display: String
+  private var zs: UnsafeMutablePointer<z_stream>? = nil
+  private var zbuf: UnsafeMutablePointer<UInt8>? = nil
+  private let zbufSize = 1 << 18
+  /// Pending bytes; callers append and then call `flushIfLarge()`.
+  var buffer: [UInt8] = []
+
+  /// Creates (truncates) `path`.
+  /// - Throws: `DataFileError` (.unwritable) with the system's reason.
+  init(path: String, display: String, gzip: Bool) throws {
+    self.path = path
+    self.display = display
+    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+    if fd < 0 {
+      let e = errno
+      var m = "cannot write: \(errnoText(e))"
+      if e == ENOENT { m += " (the directory does not exist)" }
+      throw DataFileError(path: display, kind: .unwritable, message: m)
+    }
+    buffer.reserveCapacity(1 << 20 + 4096)
+    if gzip {
+      let z = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
+      z.initialize(to: z_stream())
+      let rc = deflateInit2_(z, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY, zlibVersion(),
+                             Int32(MemoryLayout<z_stream>.size))
+      if rc != Z_OK {
+        z.deallocate()
+        close(fd)
+        fd = -1
+        unlink(path)
+        throw DataFileError(path: display, kind: .unwritable, message: "cannot start gzip compression")
+      }
+      zs = z
+      zbuf = UnsafeMutablePointer<UInt8>.allocate(capacity: zbufSize)
+    }
+  }
+
+  deinit {
+    if let z = zs { deflateEnd(z); z.deallocate() }
+    zbuf?.deallocate()
+    if fd >= 0 { close(fd); unlink(path) }  // not finished: an error occurred, remove the partial file
+  }
+
+  private func fail(_ e: Int32) -> DataFileError {
+    DataFileError(path: display, kind: .unwritable, message: "cannot write: \(errnoText(e))")
+  }
+
+  private func writeAll(_ p: UnsafeRawPointer, _ n: Int) throws {
+    var done = 0
+    while done < n {
+      let r = write(fd, p + done, min(n - done, 1 << 30))
+      if r < 0 {
+        let e = errno
+        if e == EINTR { continue }
+        throw fail(e)
+      }
+      done += r
+    }
+  }
+
+  private func deflateChunk(_ p: UnsafeRawPointer?, _ n: Int, finish: Bool) throws {
+    guard let z = zs, let zb = zbuf else { return }
+    var offset = 0
+    repeat {
+      let take = min(n - offset, Int(UInt32.max))
+      z.pointee.next_in = UnsafeMutablePointer(mutating: p.map { ($0 + offset).assumingMemoryBound(to: UInt8.self) })
+      z.pointee.avail_in = uInt(take)
+      offset += take
+      let last = finish && offset == n
+      while true {
+        z.pointee.next_out = zb
+        z.pointee.avail_out = uInt(zbufSize)
+        let rc = deflate(z, last ? Z_FINISH : Z_NO_FLUSH)
+        let produced = zbufSize - Int(z.pointee.avail_out)
+        if produced > 0 { try writeAll(zb, produced) }
+        if rc == Z_STREAM_ERROR {
+          throw DataFileError(path: display, kind: .unwritable, message: "gzip compression failed")
+        }
+        if last { if rc == Z_STREAM_END { break } } else if z.pointee.avail_out != 0 { break }
+      }
+    } while offset < n
+  }
+
+  /// Writes raw bytes (after the pending buffer).
+  func writeBytes(_ bytes: UnsafeRawBufferPointer) throws {
+    try flush()
+    guard let b = bytes.baseAddress, bytes.count > 0 else { return }
+    if zs != nil { try deflateChunk(b, bytes.count, finish: false) } else { try writeAll(b, bytes.count) }
+  }
+
+  /// Writes the pending buffer when it holds more than 1 MB.
+  func flushIfLarge() throws {
+    if buffer.count >= 1 << 20 { try flush() }
+  }
+
+  /// Writes the pending buffer.
+  func flush() throws {
+    if buffer.isEmpty { return }
+    try buffer.withUnsafeBytes { b in
+      if zs != nil { try deflateChunk(b.baseAddress!, b.count, finish: false) } else { try writeAll(b.baseAddress!, b.count) }
+    }
+    buffer.removeAll(keepingCapacity: true)
+  }
+
+  /// Flushes everything, ends the gzip stream and closes the file.
+  func finish() throws {
+    try flush()
+    if zs != nil { try deflateChunk(nil, 0, finish: true) }
+    let rc = close(fd)
+    fd = -1
+    if rc != 0 {
+      let e = errno
+      unlink(path)
+      throw fail(e)
+    }
+  }
+}

@@ -1,0 +1,175 @@
+import Algorithms
+
+/// The file formats `loadData` reads.
+enum DataFormat: Equatable {
+  case idx, npy, csv, tsv
+}
+
+/// The supported names, for error messages.
+let supportedLoadExtensions = ".npy, .csv, .tsv, IDX (.idx1/.idx3/…, *-ubyte), each optionally .gz, "
+  + "or a directory of IDX files in the MNIST layout"
+
+/// The format implied by a file name (case-insensitive), and whether it carries `.gz`.
+func formatOf(fileName: String) -> (DataFormat, gzip: Bool)? {
+  var name = fileName.lowercased()
+  var gz = false
+  if name.hasSuffix(".gz") {
+    gz = true
+    name.removeLast(3)
+  }
+  if name.hasSuffix(".npy") { return (.npy, gz) }
+  if name.hasSuffix(".csv") { return (.csv, gz) }
+  if name.hasSuffix(".tsv") || name.hasSuffix(".tab") { return (.tsv, gz) }
+  if name.hasSuffix("ubyte") { return (.idx, gz) }
+  if let dot = name.lastIndex(of: "."), name[dot...].hasPrefix(".idx") { return (.idx, gz) }
+  return nil
+}
+
+/// Loads a data file or an IDX data-set directory (the `load PATH` command).
+///
+/// - Directory: IDX image/label pairs in the MNIST layout (`train-images-idx3-ubyte[.gz]`,
+///   `train-labels-idx1-ubyte[.gz]`, `t10k-images-idx3-ubyte[.gz]`, `t10k-labels-idx1-ubyte[.gz]`;
+///   also `train-images.idx3-ubyte` style names and `test` for `t10k`) → `.dataset` with the train
+///   rows then the test rows (70,000 × 784 for MNIST, pixel values 0–255 as Float32) and their labels.
+/// - IDX file (`*.idx*`, `*-ubyte`): every IDX element type (uint8, int8, int16, int32, float32,
+///   float64; big-endian).
+/// - `.npy` (format 1.0/2.0/3.0, C order): bool, (u)int8/16/32/64, float32/float64, either byte order.
+/// - `.csv` / `.tsv`: numbers with an optional header row (see `loadDelimited`).
+/// - Any of these compressed with gzip (`.gz`, or a file that starts with the gzip magic bytes).
+///
+/// 1-D arrays become `.intVector` / `.floatVector` / `.boolVector` by element type; arrays of two or
+/// more dimensions become an `n × (product of the other dimensions)` Float32 `.matrix`.
+/// A leading `~/` is replaced by the home directory.
+/// - Throws: `DataFileError` naming the file and what is wrong (missing file, unknown extension,
+///   bad header, unsupported element type, truncated data, size mismatch, Fortran order, ragged or
+///   non-numeric CSV, empty file, mislabelled data set, corrupt gzip).
+public func loadData(path: String) throws -> LoadedData {
+  let real = expandTilde(path)
+  switch pathKind(real) {
+  case .missing:
+    throw DataFileError(path: path, kind: .missingFile, message: "no such file or directory")
+  case .directory:
+    return .dataset(try loadIDXDirectory(real, display: path))
+  case .file, .other:
+    break
+  }
+  guard let (format, gz) = formatOf(fileName: lastPathComponent(real)) else {
+    throw DataFileError(path: path, kind: .unknownExtension,
+                        message: "unknown file type (supported: \(supportedLoadExtensions))")
+  }
+  let buf = try readDataBytes(real, display: path, compressed: gz)
+  switch format {
+  case .idx: return try loadIDX(buf, display: path)
+  case .npy: return try loadNPY(buf, display: path)
+  case .csv: return try loadDelimited(buf, sep: 0x2C, display: path)
+  case .tsv: return try loadDelimited(buf, sep: 0x09, display: path)
+  }
+}
+
+/// Role of a file in an IDX data-set directory.
+private struct IDXRole: Hashable {
+  var test: Bool
+  var labels: Bool
+  var text: String { (test ? "test" : "train") + (labels ? " labels" : " images") }
+}
+
+/// Classifies a file name of an MNIST-style directory, or nil when it is not one of the four files.
+private func idxRole(_ fileName: String) -> IDXRole? {
+  var n = fileName.lowercased()
+  if n.hasSuffix(".gz") { n.removeLast(3) }
+  guard n.contains("idx") || n.hasSuffix("ubyte") else { return nil }
+  let test: Bool
+  if n.hasPrefix("train") { test = false } else if n.hasPrefix("t10k") || n.hasPrefix("test") { test = true } else { return nil }
+  if n.contains("label") { return IDXRole(test: test, labels: true) }
+  if n.contains("image") { return IDXRole(test: test, labels: false) }
+  return nil
+}
+
+/// Loads an MNIST-layout directory into one `Dataset` (train rows first), decoding the images of
+/// both parts straight into the concatenated matrix.
+func loadIDXDirectory(_ dir: String, display: String) throws -> Dataset {
+  func err(_ m: String) -> DataFileError { DataFileError(path: display, kind: .mislabelled, message: m) }
+  var files: [IDXRole: String] = [:]
+  for name in try directoryEntries(dir, display: display) {
+    guard let role = idxRole(name) else { continue }
+    // Prefer the uncompressed file when both are present (names are sorted, plain first).
+    if files[role] == nil { files[role] = name }
+  }
+  if files.isEmpty {
+    throw DataFileError(path: display, kind: .unknownExtension, message:
+      "the directory holds no IDX data set (expected train-images-idx3-ubyte[.gz], "
+      + "train-labels-idx1-ubyte[.gz], t10k-images-idx3-ubyte[.gz], t10k-labels-idx1-ubyte[.gz])")
+  }
+  let base = dir.hasSuffix("/") ? dir : dir + "/"
+  let shownBase = display.hasSuffix("/") ? display : display + "/"
+
+  struct Part {
+    var images: ByteBuffer
+    var imageHeader: IDXHeader
+    var imageName: String
+    var labels: [Int]
+  }
+  var parts: [Part] = []
+  for test in [false, true] {
+    let imgRole = IDXRole(test: test, labels: false)
+    let labRole = IDXRole(test: test, labels: true)
+    switch (files[imgRole], files[labRole]) {
+    case (nil, nil):
+      continue
+    case (let i?, nil):
+      throw err("\(i) has no partner: the \(labRole.text) file is missing")
+    case (nil, let l?):
+      throw err("\(l) has no partner: the \(imgRole.text) file is missing")
+    case (let i?, let l?):
+      let imgShown = shownBase + i
+      let labShown = shownBase + l
+      let images = try readDataBytes(base + i, display: imgShown, compressed: i.lowercased().hasSuffix(".gz"))
+      let header = try images.withBytes { try parseIDXHeader($0, display: imgShown) }
+      if header.shape.count < 2 {
+        throw DataFileError(path: imgShown, kind: .badHeader,
+                            message: "an images file needs at least 2 dimensions, found \(shapeText(header.shape))")
+      }
+      let labBuf = try readDataBytes(base + l, display: labShown, compressed: l.lowercased().hasSuffix(".gz"))
+      let labels: [Int]
+      switch try loadIDX(labBuf, display: labShown) {
+      case .intVector(let v): labels = v
+      default:
+        throw DataFileError(path: labShown, kind: .badHeader,
+                            message: "a labels file must be a 1-dimensional integer IDX array")
+      }
+      if labels.count != header.shape[0] {
+        throw err("mislabelled data set: \(i) holds \(header.shape[0]) images but \(l) holds "
+          + "\(labels.count) labels")
+      }
+      parts.append(Part(images: images, imageHeader: header, imageName: i, labels: labels))
+    }
+  }
+  let cols = checkedProduct(parts[0].imageHeader.shape.dropFirst()) ?? 0
+  if parts.count == 2 {
+    let c2 = checkedProduct(parts[1].imageHeader.shape.dropFirst()) ?? 0
+    if c2 != cols {
+      throw err("the train images are \(shapeText(Array(parts[0].imageHeader.shape.dropFirst()))) but the test "
+        + "images are \(shapeText(Array(parts[1].imageHeader.shape.dropFirst())))")
+    }
+  }
+  let rows = parts.reduce(0) { $0 + $1.imageHeader.shape[0] }
+  let total = rows * cols
+  let values = [Float](unsafeUninitializedCapacity: total) { dst, n in
+    var offset = 0
+    for part in parts {
+      let h = part.imageHeader
+      let count = h.shape[0] * cols
+      if count > 0 {
+        part.images.withBytes { b in
+          convertToFloat(b.baseAddress! + h.dataOffset, count: count, type: h.type, bigEndian: true,
+                         into: dst.baseAddress! + offset)
+        }
+      }
+      offset += count
+    }
+    n = total
+  }
+  let trainCount = files[IDXRole(test: false, labels: false)] != nil ? parts[0].imageHeader.shape[0] : 0
+  return Dataset(name: lastPathComponent(display), data: Matrix(rows: rows, cols: cols, data: values),
+                 target: parts.flatMap { $0.labels }, trainCount: trainCount)
+}

@@ -1,0 +1,245 @@
+/// A value of the Python literal that forms an NPY header.
+private indirect enum PyLiteral {
+  case string(String)
+  case int(Int)
+  case bool(Bool)
+  case none
+  case tuple([PyLiteral])
+  case dict([(String, PyLiteral)])
+}
+
+/// A small parser of the Python literal dictionary in an NPY header, for example
+/// `{'descr': '<f4', 'fortran_order': False, 'shape': (3, 4), }`.
+private struct PyLiteralParser {
+  let s: [UInt8]
+  var i = 0
+
+  init(_ bytes: [UInt8]) { s = bytes }
+
+  struct Failure: Error { let message: String }
+
+  mutating func skipSpace() {
+    while i < s.count && (s[i] == 0x20 || s[i] == 0x09 || s[i] == 0x0A || s[i] == 0x0D) { i += 1 }
+  }
+
+  mutating func expect(_ c: UInt8) throws {
+    skipSpace()
+    guard i < s.count, s[i] == c else {
+      throw Failure(message: "expected '\(Character(Unicode.Scalar(c)))' at offset \(i)")
+    }
+    i += 1
+  }
+
+  mutating func peek() -> UInt8? {
+    skipSpace()
+    return i < s.count ? s[i] : nil
+  }
+
+  /// Items separated by commas (a trailing comma allowed) until `close`.
+  mutating func sequence(until close: UInt8, _ item: (inout PyLiteralParser) throws -> Void) throws -> Int {
+    var n = 0
+    while true {
+      if peek() == close { i += 1; return n }
+      try item(&self)
+      n += 1
+      let c = peek()
+      if c == 0x2C { i += 1; continue }  // ,
+      if c == close { i += 1; return n }
+      throw Failure(message: "expected ',' or '\(Character(Unicode.Scalar(close)))' at offset \(i)")
+    }
+  }
+
+  mutating func value() throws -> PyLiteral {
+    guard let c = peek() else { throw Failure(message: "unexpected end of header") }
+    switch c {
+    case 0x7B:  // {
+      i += 1
+      var items: [(String, PyLiteral)] = []
+      _ = try sequence(until: 0x7D) { p in
+        guard case .string(let k) = try p.value() else { throw Failure(message: "dictionary key is not a string") }
+        try p.expect(0x3A)  // :
+        items.append((k, try p.value()))
+      }
+      return .dict(items)
+    case 0x28, 0x5B:  // ( [
+      i += 1
+      var items: [PyLiteral] = []
+      _ = try sequence(until: c == 0x28 ? 0x29 : 0x5D) { p in items.append(try p.value()) }
+      return .tuple(items)
+    case 0x27, 0x22:  // ' "
+      i += 1
+      let start = i
+      while i < s.count && s[i] != c { i += 1 }
+      guard i < s.count else { throw Failure(message: "unterminated string") }
+      let str = String(decoding: s[start..<i], as: UTF8.self)
+      i += 1
+      return .string(str)
+    case 0x30...0x39, 0x2D:  // digit or -
+      let start = i
+      i += 1
+      while i < s.count && (0x30...0x39).contains(s[i]) { i += 1 }
+      let text = String(decoding: s[start..<i], as: UTF8.self)
+      if i < s.count && (s[i] == 0x4C || s[i] == 0x6C) { i += 1 }  // Python 2 long suffix
+      guard let v = Int(text) else { throw Failure(message: "bad number '\(text)'") }
+      return .int(v)
+    default:
+      let start = i
+      while i < s.count && ((0x41...0x5A).contains(s[i]) || (0x61...0x7A).contains(s[i])) { i += 1 }
+      switch String(decoding: s[start..<i], as: UTF8.self) {
+      case "True": return .bool(true)
+      case "False": return .bool(false)
+      case "None": return .none
+      default: throw Failure(message: "unexpected text at offset \(start)")
+      }
+    }
+  }
+}
+
+/// The parsed header of an NPY file.
+struct NPYHeader {
+  var shape: [Int]
+  var type: ElementType
+  var bigEndian: Bool
+  var dataOffset: Int
+}
+
+/// Maps an NPY `descr` string (`'<f4'`, `'|u1'`, `'|b1'`, ...) to an element type and byte order.
+/// Returns nil for types that are not plain numbers or booleans.
+func npyElementType(_ descr: String) -> (ElementType, Bool)? {
+  var d = Substring(descr)
+  var big = false
+  if let f = d.first, "<>|=".contains(f) {
+    big = f == ">"
+    d = d.dropFirst()
+  }
+  switch d {
+  case "b1", "?": return (.bool, big)
+  case "u1", "B": return (.u8, big)
+  case "i1", "b": return (.i8, big)
+  case "u2": return (.u16, big)
+  case "i2": return (.i16, big)
+  case "u4": return (.u32, big)
+  case "i4": return (.i32, big)
+  case "u8": return (.u64, big)
+  case "i8": return (.i64, big)
+  case "f4": return (.f32, big)
+  case "f8": return (.f64, big)
+  default: return nil
+  }
+}
+
+/// Parses and validates an NPY header (format versions 1.0, 2.0 and 3.0): the magic `\x93NUMPY`,
+/// the version bytes, the header length (uint16 for 1.0, uint32 otherwise, little-endian), then the
+/// Python dictionary with `descr`, `fortran_order` and `shape`; the data follows in C order.
+/// - Throws: `DataFileError` for an empty file, a bad magic, an unreadable header, an unsupported
+///   dtype, Fortran order (for 2 or more dimensions), or data that is shorter or longer than the shape.
+func parseNPYHeader(_ b: UnsafeRawBufferPointer, display: String) throws -> NPYHeader {
+  func err(_ k: DataFileError.Kind, _ m: String) -> DataFileError { DataFileError(path: display, kind: k, message: m) }
+  if b.count == 0 { throw err(.empty, "empty file") }
+  let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]  // \x93NUMPY
+  if b.count < 6 || !zip(magic, b.prefix(6)).allSatisfy({ $0 == $1 }) {
+    throw err(.badHeader, "bad NPY magic: an NPY file starts with the bytes \\x93NUMPY")
+  }
+  if b.count < 10 { throw err(.truncated, "truncated NPY header: found only \(b.count) bytes") }
+  let major = b[6]
+  let lengthStart = 8
+  let headerStart: Int
+  let headerLength: Int
+  switch major {
+  case 1:
+    headerStart = 10
+    headerLength = Int(b[8]) | Int(b[9]) << 8
+  case 2, 3:
+    if b.count < 12 { throw err(.truncated, "truncated NPY header: found only \(b.count) bytes") }
+    headerStart = 12
+    headerLength = (0..<4).reduce(0) { $0 | Int(b[lengthStart + $1]) << (8 * $1) }
+  default:
+    throw err(.badHeader, "bad NPY header: unsupported format version \(major).\(b[7]) (supported: 1.0, 2.0, 3.0)")
+  }
+  let dataOffset = headerStart + headerLength
+  if dataOffset > b.count {
+    throw err(.truncated, "truncated NPY header: it declares \(headerLength) bytes but the file ends "
+      + "after \(b.count - headerStart)")
+  }
+  var parser = PyLiteralParser(Array(b[headerStart..<dataOffset]))
+  let literal: PyLiteral
+  do { literal = try parser.value() } catch let f as PyLiteralParser.Failure {
+    throw err(.badHeader, "bad NPY header: \(f.message)")
+  }
+  guard case .dict(let items) = literal else { throw err(.badHeader, "bad NPY header: not a dictionary") }
+  func item(_ key: String) throws -> PyLiteral {
+    guard let v = items.first(where: { $0.0 == key })?.1 else {
+      throw err(.badHeader, "bad NPY header: the key '\(key)' is missing")
+    }
+    return v
+  }
+  guard case .string(let descr) = try item("descr") else {
+    throw err(.unsupportedType, "unsupported NPY dtype: structured arrays (record dtypes) are not supported")
+  }
+  guard let (type, big) = npyElementType(descr) else {
+    throw err(.unsupportedType, "unsupported NPY dtype '\(descr)' (supported: bool '|b1', uint8 '|u1', "
+      + "int8 '|i1', int16 '<i2', int32 '<i4', int64 '<i8', uint16/32/64, float32 '<f4', float64 '<f8')")
+  }
+  guard case .bool(let fortran) = try item("fortran_order") else {
+    throw err(.badHeader, "bad NPY header: 'fortran_order' is not True or False")
+  }
+  guard case .tuple(let dims) = try item("shape") else {
+    throw err(.badHeader, "bad NPY header: 'shape' is not a tuple")
+  }
+  var shape: [Int] = []
+  for d in dims {
+    guard case .int(let v) = d, v >= 0 else { throw err(.badHeader, "bad NPY shape: the dimensions must be non-negative integers") }
+    shape.append(v)
+  }
+  if fortran && shape.count >= 2 {
+    throw err(.unsupportedLayout, "the array is stored in Fortran (column-major) order, which is not "
+      + "supported; save it in C order (numpy.ascontiguousarray) instead")
+  }
+  guard let n = checkedProduct(shape), case let (bytes, false) = n.multipliedReportingOverflow(by: type.size) else {
+    throw err(.sizeMismatch, "bad NPY shape: the dimensions \(shapeText(shape)) are too large")
+  }
+  let found = b.count - dataOffset
+  if found < bytes {
+    throw err(.truncated, "truncated data: the NPY shape \(shapeText(shape)) of \(type.name) needs \(bytes) "
+      + "bytes, found \(found)")
+  }
+  if found > bytes {
+    throw err(.sizeMismatch, "the NPY shape \(shapeText(shape)) of \(type.name) needs \(bytes) bytes of data "
+      + "but the file holds \(found) (\(found - bytes) extra)")
+  }
+  return NPYHeader(shape: shape, type: type, bigEndian: big, dataOffset: dataOffset)
+}
+
+/// Loads an NPY file already read (and decompressed) into `buf`.
+func loadNPY(_ buf: ByteBuffer, display: String) throws -> LoadedData {
+  try buf.withBytes { b in
+    let h = try parseNPYHeader(b, display: display)
+    return makeLoadedData(shape: h.shape, type: h.type, bigEndian: h.bigEndian, src: b.baseAddress! + h.dataOffset)
+  }
+}
+
+/// The bytes of an NPY version 1.0 header (version 2.0 when the dictionary exceeds 65,535 bytes)
+/// for a C-order array, padded with spaces and a newline so the data starts at a multiple of 64.
+func npyHeaderBytes(descr: String, shape: [Int]) -> [UInt8] {
+  let shapeStr = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+  let dict = Array("{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeStr), }".utf8)
+  var version: UInt8 = 1
+  var prefix = 10
+  if dict.count + 1 + prefix > 65535 {
+    version = 2
+    prefix = 12
+  }
+  var total = prefix + dict.count + 1
+  total = (total + 63) / 64 * 64
+  let hlen = total - prefix
+  var out: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, version, 0]
+  if version == 1 {
+    out += [UInt8(hlen & 0xFF), UInt8(hlen >> 8)]
+  } else {
+    out += (0..<4).map { UInt8((hlen >> (8 * $0)) & 0xFF) }
+  }
+  out += dict
+  out += [UInt8](repeating: 0x20, count: hlen - dict.count - 1)
+  out.append(0x0A)
+  return out
+}
