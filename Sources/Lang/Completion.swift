@@ -258,3 +258,16 @@ extension Parser {
     return .none
   }
 }
+
+extension Parser {
+  /// Parses `text` as a single expression (for completing fields of `mnist.` in the REPL).
+  /// - Throws: `Diagnostic` if it is not exactly one bare expression.
+  public static func parseExpression(_ text: String) throws -> Expr {
+    let p = try parse(SourceFile(name: "<expr>", text: text))
+    guard p.statements.count == 1, case .expr(let e) = p.statements[0] else {
+      throw Diagnostic(.error, "expected one expression", at: SourceRange(
+        SourceLocation(line: 1, column: 1, offset: 0), SourceLocation(line: 1, column: 1, offset: 0)))
+    }
+    return e
+  }
+}

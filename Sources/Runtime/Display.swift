@@ -38,6 +38,7 @@ public enum Display {
     case .labels(let v): return "vector \(v.count) int"
     case .floats(let v): return "vector \(v.count) float"
     case .mask(let v): return "vector \(v.count) bool (\(v.lazy.filter { $0 }.count) true)"
+    case .record(let r) where r.kind == "shape": return render(v)
     case .record(let r): return "\(r.kind) record (" + r.fields.map(\.name).joined(separator: ", ") + ")"
     }
   }
@@ -66,6 +67,8 @@ public enum Display {
     case .mask(let x):
       let t = x.lazy.filter { $0 }.count
       return "vector \(x.count) bool, \(t) true\n" + vector(x.count) { x[$0] ? "true" : "false" }
+    case .record(let r) where r.kind == "shape":
+      return r.fields.map { summary($0.value) }.joined(separator: " × ")
     case .record(let r):
       var lines = ["\(r.kind) record"]
       let w = r.fields.map(\.name.count).max() ?? 0

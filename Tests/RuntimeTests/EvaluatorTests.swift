@@ -79,7 +79,7 @@ final class EvaluatorTests: XCTestCase {
       [[1.0000 2.0000]
        [5.0000 6.0000]]
       5.0000
-      [2, 2]
+      2 × 2
 
       """)
   }

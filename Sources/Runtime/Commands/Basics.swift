@@ -74,13 +74,14 @@ func registerBasics(_ t: inout CommandTable) {
     examples: ["time umap x n_neighbors=30"]
   ) { _ in .none })
   t.register(Command(
-    "shape", group: "basics", summary: "Rows × columns of a matrix, or the length of a vector",
-    args: [ArgSpec("x", .any, "a matrix, vector or list")]
+    "shape", group: "basics", summary: "Rows × columns of a matrix, or the length of a vector (fields .rows, .cols)",
+    args: [ArgSpec("x", .any, "a matrix, vector or list")],
+    examples: ["shape mnist.data"]
   ) { inv in
     switch inv.args[0].resolved {
-    case .matrix(let m): return .list([.int(m.rows), .int(m.cols)])
+    case .matrix(let m): return .record(Record(kind: "shape", fields: [("rows", .int(m.rows)), ("cols", .int(m.cols))]))
     default:
-      if let n = inv.args[0].length { return .list([.int(n)]) }
+      if let n = inv.args[0].length { return .record(Record(kind: "shape", fields: [("rows", .int(n))])) }
       throw AlgorithmError.invalidInput("shape needs a matrix or vector, got \(inv.args[0].kindName)")
     }
   })

@@ -1,6 +1,71 @@
 import Algorithms
 
+/// The language value of a loaded file: a dataset becomes a record whose principal is `data`.
+func value(of loaded: LoadedData) -> Value {
+  switch loaded {
+  case .matrix(let m): return .matrix(m)
+  case .floatVector(let f): return .floats(f.map(Double.init))
+  case .intVector(let l): return .labels(l)
+  case .boolVector(let b): return .mask(b)
+  case .dataset(let d):
+    let train = d.train, test = d.test
+    return .record(Record(kind: "dataset", fields: [
+      ("data", .matrix(d.data)), ("target", .labels(d.target)),
+      ("train", .record(Record(kind: "dataset part", fields: [("data", .matrix(train.data)), ("target", .labels(train.target))], principal: "data"))),
+      ("test", .record(Record(kind: "dataset part", fields: [("data", .matrix(test.data)), ("target", .labels(test.target))], principal: "data"))),
+      ("name", .string(d.name)),
+    ], principal: "data"))
+  }
+}
+
+/// A numeric vector field as Doubles (for saving tables).
+private func column(_ v: Value) -> [Double]? {
+  switch v {
+  case .labels(let l): return l.map(Double.init)
+  case .floats(let f): return f
+  case .mask(let m): return m.map { $0 ? 1 : 0 }
+  default: return nil
+  }
+}
+
 func registerData(_ t: inout CommandTable) {
+  t.register(Command(
+    "load", group: "data",
+    summary: "Read a data file: IDX (plain or .gz), an MNIST-layout folder, .npy, .csv or .tsv",
+    args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test)")],
+    examples: ["mnist = load \"data/mnist\"", "x = load \"points.csv\""]
+  ) { inv in
+    guard case .string(let path) = inv.args[0] else { return .none }
+    return value(of: try loadData(path: path))
+  })
+  t.register(Command(
+    "save", group: "data", summary: "Write a matrix, vector or table to .npy or .csv (.tsv, optionally .gz)",
+    args: [ArgSpec("value", .any, "a matrix, a vector, a record acting as one, or a table record"),
+           ArgSpec("path", .path, "where to write; the extension picks the format")],
+    examples: ["save e \"embedding.npy\"", "save l.condensed_tree \"tree.csv\""]
+  ) { inv in
+    guard case .string(let path) = inv.args[1] else { return .none }
+    let raw = inv.rawArgs[0]
+    if case .record(let r) = raw, r.kind.hasSuffix("table") {
+      var cols: [(name: String, values: [Double])] = []
+      for f in r.fields {
+        guard let c = column(f.value) else { throw AlgorithmError.invalidInput("save: column \(f.name) is not a vector") }
+        cols.append((f.name, c))
+      }
+      try saveTable(columns: cols, path: path)
+      return .none
+    }
+    let data: LoadedData
+    switch raw.resolved {
+    case .matrix(let m): data = .matrix(m)
+    case .floats(let f): data = .floatVector(f.map(Float.init))
+    case .labels(let l): data = .intVector(l)
+    case .mask(let b): data = .boolVector(b)
+    default: throw AlgorithmError.invalidInput("save needs a matrix, a vector or a table, got \(raw.kindName)")
+    }
+    try saveData(data, path: path)
+    return .none
+  })
   t.register(Command(
     "concat", group: "data", summary: "Stack matrices (rows) or vectors end to end",
     args: [ArgSpec("parts", .any, "two or more matrices with the same number of columns, or vectors", variadic: true)],
