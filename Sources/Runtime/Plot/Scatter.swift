@@ -315,7 +315,7 @@ func makeLayout(_ prepared: [PreparedLayer], layers: [ScatterLayer], options: Pl
 
   let s = max(1, min(W, H) / 400)
   let showAxes = options.axes && W >= 200 && H >= 150
-  let pad = showAxes ? 8 * s : max(1, min(W, H) / 50)
+  let pad = showAxes ? 8 * s : max(2, min(W, H) / 50)
   let tickLen = 4 * s
   let ts = s + 1
   let titleText = options.title.flatMap { $0.isEmpty ? nil : $0 }
