@@ -364,6 +364,18 @@ final class PlotTests: XCTestCase {
     let png = try encodePNG(img)
     let tPNG = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
     try writeFile(png, path: out)
+    // Small plots: 300 points, tab10 labels; continuous viridis colours; SVG.
+    let m = 300
+    let small = ScatterLayer(points: Matrix(rows: m, cols: 2, data: Array(data[0..<(2 * m)])),
+                             colors: .categorical(Array(labels[0..<m])))
+    var o2 = PlotOptions(width: 640, height: 480, title: "tab10, 300 points", cmap: "tab10")
+    try writePNG(try renderScatter([small], options: o2), path: out + ".tab10.png")
+    let values = (0..<m).map { data[2 * $0] + data[2 * $0 + 1] }
+    o2.title = "viridis, continuous (x + y)"
+    o2.cmap = "viridis"
+    let cont = ScatterLayer(points: small.points, colors: .continuous(values), size: 6, alpha: 0.8)
+    try writePNG(try renderScatter([cont], options: o2), path: out + ".viridis.png")
+    try writeSVG([small], options: PlotOptions(width: 640, height: 480, title: "SVG"), path: out + ".svg")
     print("render times (s): \(times.map { String(format: "%.4f", $0) }.joined(separator: " ")); "
       + "median \(times.sorted()[2]); PNG encode \(String(format: "%.4f", tPNG)) s, \(png.count) bytes")
   }

@@ -1,5 +1,6 @@
 /// A 5 × 7 pixel bitmap font for printable ASCII (32...126), drawn on a 6 × 8 cell
-/// (one column and one row of spacing). Characters outside that range draw as `?`.
+/// (one column and one row of spacing); g, j, p, q, y have two extra descender rows.
+/// Characters outside that range draw as `?`.
 enum BitmapFont {
   /// Glyph cell width and height in font pixels (glyph plus spacing).
   static let cellWidth = 6
@@ -23,17 +24,32 @@ enum BitmapFont {
     for u in text.unicodeScalars {
       var code = Int(u.value)
       if code < 32 || code > 126 { code = 63 }  // '?'
-      let base = (code - 32) * glyphHeight
-      for row in 0..<glyphHeight {
-        let bits = glyphs[base + row]
-        if bits == 0 { continue }
-        for col in 0..<glyphWidth where bits & (0x10 >> col) != 0 {
-          body(cx + col, row)
+      if let rows = descenders[UInt8(code)] {
+        for (row, bits) in rows.enumerated() {
+          for col in 0..<glyphWidth where bits & (0x10 >> col) != 0 { body(cx + col, row) }
+        }
+      } else {
+        let base = (code - 32) * glyphHeight
+        for row in 0..<glyphHeight {
+          let bits = glyphs[base + row]
+          if bits == 0 { continue }
+          for col in 0..<glyphWidth where bits & (0x10 >> col) != 0 {
+            body(cx + col, row)
+          }
         }
       }
       cx += cellWidth
     }
   }
+
+  /// Lower-case letters with descenders: 9 rows (the last two hang below the 7-row cell).
+  static let descenders: [UInt8: [UInt8]] = [
+    103: [0x00, 0x00, 0x0F, 0x11, 0x11, 0x11, 0x0F, 0x01, 0x0E],  // g
+    106: [0x02, 0x00, 0x06, 0x02, 0x02, 0x02, 0x02, 0x12, 0x0C],  // j
+    112: [0x00, 0x00, 0x1E, 0x11, 0x11, 0x11, 0x1E, 0x10, 0x10],  // p
+    113: [0x00, 0x00, 0x0F, 0x11, 0x11, 0x11, 0x0F, 0x01, 0x01],  // q
+    121: [0x00, 0x00, 0x11, 0x11, 0x11, 0x11, 0x0F, 0x01, 0x0E],  // y
+  ]
 
   /// 95 glyphs × 7 rows; in each row byte, bit 4 is the leftmost column.
   static let glyphs: [UInt8] = [

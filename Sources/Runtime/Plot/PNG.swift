@@ -107,9 +107,7 @@ public func decodePNG(bytes: [UInt8]) throws -> RGBAImage {
   img.format = pngFormatRGBA
   let w = Int(img.width), h = Int(img.height)
   var pixels = [UInt8](repeating: 0, count: w * h * 4)
-  let ok = bytes.withUnsafeBytes { _ in
-    pixels.withUnsafeMutableBytes { p in png_image_finish_read(&img, nil, p.baseAddress, 0, nil) }
-  }
+  let ok = pixels.withUnsafeMutableBytes { p in png_image_finish_read(&img, nil, p.baseAddress, 0, nil) }
   guard ok != 0 else {
     let m = pngMessage(&img)
     png_image_free(&img)
