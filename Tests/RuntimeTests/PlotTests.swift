@@ -278,6 +278,26 @@ final class PlotTests: XCTestCase {
     XCTAssertThrowsError(try renderSVG([ScatterLayer(points: big)]))
   }
 
+  func testDegenerateInputsRender() throws {
+    // One point; identical points; a 16 × 16 canvas; huge coordinates; continuous constant colours.
+    let one = ScatterLayer(points: Matrix(rows: 1, cols: 2, data: [3, 4]), size: 5)
+    let img = try renderScatter([one], options: PlotOptions(width: 16, height: 16))
+    let L = try scatterLayout([one], options: PlotOptions(width: 16, height: 16))
+    XCTAssertEqual(L.xMin, 2.5)
+    XCTAssertEqual(L.xMax, 3.5)
+    let c = L.pixel(x: 3, y: 4)
+    let px = img.pixel(Int(c.x), Int(c.y))
+    let want = RGB.matplotlibC0.bytes
+    XCTAssertEqual([px.r, px.g, px.b], [want.r, want.g, want.b])
+    let same = ScatterLayer(points: Matrix(rows: 3, cols: 2, repeating: 1e30), colors: .continuous([2, 2, 2]))
+    let img2 = try renderScatter([same], options: PlotOptions(width: 200, height: 150, title: String(repeating: "long title ", count: 20)))
+    XCTAssertEqual(img2.width, 200)
+    // Constant continuous values map to the first colormap entry (matplotlib Normalize with vmin == vmax).
+    let p = try prepareLayers([same], options: PlotOptions())[0]
+    XCTAssertEqual(Double(p.rgba[0]), 0.6196078431372549, accuracy: 1e-6)
+    XCTAssertThrowsError(try renderScatter([one], options: PlotOptions(width: 8192, height: 8192)))
+  }
+
   func testSVG() throws {
     let pts = Matrix(rows: 5, cols: 2, data: [0, 0, 1, 1, 2, 0, 3, 1, 2, 2])
     let svg = try renderSVG([ScatterLayer(points: pts, colors: .categorical([0, 1, -1, 1, 0]))],

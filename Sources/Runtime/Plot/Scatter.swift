@@ -62,9 +62,9 @@ public struct ScatterLayer: Sendable {
 /// clustering walk-through: `plt.scatter(e[:,0], e[:,1], c=labels, s=0.1, cmap='Spectral')` with noise
 /// drawn first in grey (0.5, 0.5, 0.5) at alpha 0.5).
 public struct PlotOptions: Sendable {
-  /// Image width in pixels (16...16384).
+  /// Image width in pixels (16...8192; width × height at most `maxPlotPixels`).
   public var width: Int = 1000
-  /// Image height in pixels (16...16384).
+  /// Image height in pixels (16...8192).
   public var height: Int = 800
   /// Title drawn above the axes (printable ASCII; other characters draw as `?`).
   public var title: String? = nil
@@ -144,11 +144,16 @@ struct PreparedLayer {
   var distinctLabels: Int
 }
 
+/// Largest image area `renderScatter` accepts (4096 × 4096 pixels).
+public let maxPlotPixels = 4096 * 4096
+
 /// Validates layers and options and resolves colours. Throws `PlotError.invalidInput` or `.unknownColormap`.
 func prepareLayers(_ layers: [ScatterLayer], options: PlotOptions) throws -> [PreparedLayer] {
-  guard (16...16384).contains(options.width), (16...16384).contains(options.height) else {
+  guard (16...8192).contains(options.width), (16...8192).contains(options.height),
+        options.width * options.height <= maxPlotPixels else {
     throw PlotError.invalidInput(
-      "plot size \(options.width) × \(options.height) is out of range (16...16384 pixels each side)")
+      "plot size \(options.width) × \(options.height) is out of range (16...8192 pixels each side, "
+        + "at most \(maxPlotPixels) pixels)")
   }
   guard options.alpha.isFinite, (0...1).contains(options.alpha) else {
     throw PlotError.invalidInput("alpha=\(options.alpha) is out of range: 0...1")
@@ -156,8 +161,8 @@ func prepareLayers(_ layers: [ScatterLayer], options: PlotOptions) throws -> [Pr
   guard options.noiseAlpha.isFinite, (0...1).contains(options.noiseAlpha) else {
     throw PlotError.invalidInput("noise alpha=\(options.noiseAlpha) is out of range: 0...1")
   }
-  if let s = options.pointSize, !(s.isFinite && s > 0 && s <= 1000) {
-    throw PlotError.invalidInput("point size=\(s) is out of range: (0, 1000] pixels")
+  if let s = options.pointSize, !(s.isFinite && s > 0 && s <= 200) {
+    throw PlotError.invalidInput("point size=\(s) is out of range: (0, 200] pixels")
   }
   guard !layers.isEmpty, layers.contains(where: { $0.points.rows > 0 }) else {
     throw PlotError.invalidInput("nothing to plot: no data points")
@@ -171,8 +176,8 @@ func prepareLayers(_ layers: [ScatterLayer], options: PlotOptions) throws -> [Pr
     guard m.cols >= 2 else {
       throw PlotError.invalidInput("\(what) needs at least 2 columns (x, y), got \(n) × \(m.cols)")
     }
-    if let s = layer.size, !(s.isFinite && s > 0 && s <= 1000) {
-      throw PlotError.invalidInput("\(what): point size=\(s) is out of range: (0, 1000] pixels")
+    if let s = layer.size, !(s.isFinite && s > 0 && s <= 200) {
+      throw PlotError.invalidInput("\(what): point size=\(s) is out of range: (0, 200] pixels")
     }
     guard layer.alpha.isFinite, (0...1).contains(layer.alpha) else {
       throw PlotError.invalidInput("\(what): alpha=\(layer.alpha) is out of range: 0...1")
@@ -317,7 +322,10 @@ func makeLayout(_ prepared: [PreparedLayer], layers: [ScatterLayer], options: Pl
   let showAxes = options.axes && W >= 200 && H >= 150
   let pad = showAxes ? 8 * s : max(2, min(W, H) / 50)
   let tickLen = 4 * s
-  let ts = s + 1
+  var ts = s + 1
+  if let t = options.title {
+    while ts > 1 && BitmapFont.width(t, scale: ts) > W - 4 { ts -= 1 }
+  }
   let titleText = options.title.flatMap { $0.isEmpty ? nil : $0 }
   let showTitle = titleText != nil && H >= 60
   let top = showTitle ? 2 * pad + BitmapFont.height(scale: ts) + pad : pad + (showAxes ? 2 * s : 0)
@@ -332,8 +340,7 @@ func makeLayout(_ prepared: [PreparedLayer], layers: [ScatterLayer], options: Pl
     for p in prepared where !p.legend.isEmpty {
       any = true
       distinct = max(distinct, p.distinctLabels)
-      for e in p.legend where !keys.contains(e.key) || e.key >= 0 {
-        if keys.contains(e.key) { continue }
+      for e in p.legend where !keys.contains(e.key) {
         keys.insert(e.key)
         entries.append((e.label, e.color))
       }
