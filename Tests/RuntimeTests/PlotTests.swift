@@ -81,7 +81,7 @@ final class PlotTests: XCTestCase {
   func testLayerColoursMatchMatplotlibScatter() throws {
     let pts = Matrix(rows: 6, cols: 2, data: (0..<12).map { Float($0) })
     // Continuous float32 values through viridis.
-    let cont = try prepareLayers(
+    let cont = try prepareScatterLayers(
       [ScatterLayer(points: pts, colors: .continuous([0, 1, 2.5, 10, 7.3, 3.3]))],
       options: PlotOptions(cmap: "viridis"))[0]
     let contRef: [C] = [
@@ -89,7 +89,7 @@ final class PlotTests: XCTestCase {
       (0.993248, 0.906157, 0.143936), (0.319809, 0.770914, 0.411152), (0.192357, 0.403199, 0.555836),
     ]
     // Integer labels through Spectral (Normalize from the smallest to the largest label).
-    let cat = try prepareLayers(
+    let cat = try prepareScatterLayers(
       [ScatterLayer(points: pts, colors: .categorical([2, 5, 3, 8, 2, 4]))], options: PlotOptions())[0]
     let catRef: [C] = [
       (0.6196078431372549, 0.00392156862745098, 0.25882352941176473),
@@ -107,7 +107,7 @@ final class PlotTests: XCTestCase {
       }
     }
     // tab10: label i takes colour i mod 10; noise (−1) takes the noise colour with the noise alpha.
-    let t = try prepareLayers(
+    let t = try prepareScatterLayers(
       [ScatterLayer(points: pts, colors: .categorical([0, 3, 12, -1, 9, 1]))],
       options: PlotOptions(cmap: "tab10"))[0]
     let tab = try Colormap(named: "tab10")
@@ -293,7 +293,7 @@ final class PlotTests: XCTestCase {
     let img2 = try renderScatter([same], options: PlotOptions(width: 200, height: 150, title: String(repeating: "long title ", count: 20)))
     XCTAssertEqual(img2.width, 200)
     // Constant continuous values map to the first colormap entry (matplotlib Normalize with vmin == vmax).
-    let p = try prepareLayers([same], options: PlotOptions())[0]
+    let p = try prepareScatterLayers([same], options: PlotOptions())[0]
     XCTAssertEqual(Double(p.rgba[0]), 0.6196078431372549, accuracy: 1e-6)
     XCTAssertThrowsError(try renderScatter([one], options: PlotOptions(width: 8192, height: 8192)))
   }
@@ -383,7 +383,7 @@ final class PlotTests: XCTestCase {
     let t0 = DispatchTime.now().uptimeNanoseconds
     let png = try encodePNG(img)
     let tPNG = Double(DispatchTime.now().uptimeNanoseconds - t0) / 1e9
-    try writeFile(png, path: out)
+    try plotWriteFile(png, path: out)
     // Small plots: 300 points, tab10 labels; continuous viridis colours; SVG.
     let m = 300
     let small = ScatterLayer(points: Matrix(rows: m, cols: 2, data: Array(data[0..<(2 * m)])),

@@ -1,6 +1,6 @@
 /// A floating-point RGB drawing surface (opaque), converted to 8-bit RGBA at the end.
 /// Blending is straight "over" compositing, in drawing order, single-threaded (deterministic).
-struct Canvas {
+struct PlotCanvas {
   let width: Int
   let height: Int
   /// `height × width × 3` components in [0, 1].
@@ -116,9 +116,9 @@ struct Canvas {
     rgb.withUnsafeBufferPointer { src in
       px.withUnsafeMutableBufferPointer { dst in
         for p in 0..<(width * height) {
-          dst[4 * p] = to8f(src[3 * p])
-          dst[4 * p + 1] = to8f(src[3 * p + 1])
-          dst[4 * p + 2] = to8f(src[3 * p + 2])
+          dst[4 * p] = plotByteF(src[3 * p])
+          dst[4 * p + 1] = plotByteF(src[3 * p + 1])
+          dst[4 * p + 2] = plotByteF(src[3 * p + 2])
         }
       }
     }
@@ -126,7 +126,7 @@ struct Canvas {
   }
 }
 
-@inline(__always) func to8f(_ v: Float) -> UInt8 {
+@inline(__always) func plotByteF(_ v: Float) -> UInt8 {
   if !(v > 0) { return 0 }
   if v >= 1 { return 255 }
   return UInt8((v * 255).rounded())

@@ -16,7 +16,7 @@ public struct RGB: Sendable, Equatable, CustomStringConvertible {
   public init(grey v: Double) { self.init(v, v, v) }
 
   /// The 8-bit sRGB components, each `round(component × 255)` clamped to 0...255.
-  public var bytes: (r: UInt8, g: UInt8, b: UInt8) { (to8(r), to8(g), to8(b)) }
+  public var bytes: (r: UInt8, g: UInt8, b: UInt8) { (plotByte(r), plotByte(g), plotByte(b)) }
 
   /// `#rrggbb` hexadecimal form of `bytes`.
   public var hex: String {
@@ -37,7 +37,7 @@ public struct RGB: Sendable, Equatable, CustomStringConvertible {
   public static let black = RGB(0, 0, 0)
 }
 
-@inline(__always) func to8(_ v: Double) -> UInt8 {
+@inline(__always) func plotByte(_ v: Double) -> UInt8 {
   if !(v > 0) { return 0 }
   if v >= 1 { return 255 }
   return UInt8((v * 255).rounded())

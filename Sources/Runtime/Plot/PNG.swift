@@ -73,11 +73,11 @@ public func encodePNG(_ image: RGBAImage) throws -> [UInt8] {
 /// - Throws: `PlotError.io` naming the path and the system's reason if the file cannot be written;
 ///   `PlotError.png` if encoding fails.
 public func writePNG(_ image: RGBAImage, path: String) throws {
-  try writeFile(try encodePNG(image), path: path)
+  try plotWriteFile(try encodePNG(image), path: path)
 }
 
 /// Writes `bytes` to `path` (created or truncated). Throws `PlotError.io` naming the path.
-func writeFile(_ bytes: [UInt8], path: String) throws {
+func plotWriteFile(_ bytes: [UInt8], path: String) throws {
   guard let f = fopen(path, "wb") else {
     throw PlotError.io(path: path, reason: String(cString: strerror(errno)))
   }

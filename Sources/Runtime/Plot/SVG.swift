@@ -14,8 +14,8 @@ public func renderSVG(_ layers: [ScatterLayer], options: PlotOptions = PlotOptio
     throw PlotError.invalidInput(
       "SVG output is limited to \(svgMaxPoints) points (got \(total)); write a .png instead")
   }
-  let prepared = try prepareLayers(layers, options: options)
-  let L = makeLayout(prepared, layers: layers, options: options)
+  let prepared = try prepareScatterLayers(layers, options: options)
+  let L = makeScatterLayout(prepared, layers: layers, options: options)
   let s = Double(L.textScale)
   func f(_ v: Double) -> String {
     var t = String(format: "%.2f", v)
@@ -51,18 +51,18 @@ public func renderSVG(_ layers: [ScatterLayer], options: PlotOptions = PlotOptio
   o += "</g>\n"
   o += "<rect x=\"\(f(Double(L.plotLeft) - 0.5))\" y=\"\(f(Double(L.plotTop) - 0.5))\" "
   o += "width=\"\(L.plotRight - L.plotLeft + 1)\" height=\"\(L.plotBottom - L.plotTop + 1)\" "
-  o += "fill=\"none\" stroke=\"\(frameColor.hex)\" stroke-width=\"1\"/>\n"
+  o += "fill=\"none\" stroke=\"\(plotFrameColor.hex)\" stroke-width=\"1\"/>\n"
   let fontSize = f(10 * s)
-  o += "<g font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"\(fontSize)\" fill=\"\(textColor.hex)\">\n"
+  o += "<g font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\" font-size=\"\(fontSize)\" fill=\"\(plotTextColor.hex)\">\n"
   let tickLen = 4 * s
   for (v, label) in zip(L.xTicks, L.xTickLabels) {
     let x = L.pixel(x: v, y: L.yMin).x
-    o += "<line x1=\"\(f(x))\" y1=\"\(L.plotBottom)\" x2=\"\(f(x))\" y2=\"\(f(Double(L.plotBottom) + tickLen))\" stroke=\"\(tickColor.hex)\"/>"
+    o += "<line x1=\"\(f(x))\" y1=\"\(L.plotBottom)\" x2=\"\(f(x))\" y2=\"\(f(Double(L.plotBottom) + tickLen))\" stroke=\"\(plotTickColor.hex)\"/>"
     o += "<text x=\"\(f(x))\" y=\"\(f(Double(L.plotBottom) + tickLen + 12 * s))\" text-anchor=\"middle\">\(esc(label))</text>\n"
   }
   for (v, label) in zip(L.yTicks, L.yTickLabels) {
     let y = L.pixel(x: L.xMin, y: v).y
-    o += "<line x1=\"\(f(Double(L.plotLeft) - tickLen))\" y1=\"\(f(y))\" x2=\"\(L.plotLeft)\" y2=\"\(f(y))\" stroke=\"\(tickColor.hex)\"/>"
+    o += "<line x1=\"\(f(Double(L.plotLeft) - tickLen))\" y1=\"\(f(y))\" x2=\"\(L.plotLeft)\" y2=\"\(f(y))\" stroke=\"\(plotTickColor.hex)\"/>"
     o += "<text x=\"\(f(Double(L.plotLeft) - tickLen - 3 * s))\" y=\"\(f(y + 3.5 * s))\" text-anchor=\"end\">\(esc(label))</text>\n"
   }
   if let t = options.title, !t.isEmpty {
@@ -75,7 +75,7 @@ public func renderSVG(_ layers: [ScatterLayer], options: PlotOptions = PlotOptio
     let x0 = Double(L.legendX), y0 = Double(L.plotTop)
     let textW = Double(L.legend.map { BitmapFont.width($0.label, scale: L.textScale) }.max() ?? 0)
     o += "<rect x=\"\(f(x0 - 0.5))\" y=\"\(f(y0 - 0.5))\" width=\"\(f(26 * s + textW + 1))\" "
-    o += "height=\"\(f(Double(L.legend.count) * rowH + 8 * s + 1))\" fill=\"none\" stroke=\"\(frameColor.hex)\"/>\n"
+    o += "height=\"\(f(Double(L.legend.count) * rowH + 8 * s + 1))\" fill=\"none\" stroke=\"\(plotFrameColor.hex)\"/>\n"
     for (k, e) in L.legend.enumerated() {
       let cy = y0 + 4 * s + Double(k) * rowH + rowH / 2
       o += "<circle cx=\"\(f(x0 + 10 * s))\" cy=\"\(f(cy))\" r=\"\(f(4 * s))\" fill=\"\(e.color.hex)\"/>"
@@ -89,5 +89,5 @@ public func renderSVG(_ layers: [ScatterLayer], options: PlotOptions = PlotOptio
 /// Renders an SVG document (see `renderSVG`) and writes it to `path`.
 /// - Throws: the errors of `renderSVG`; `PlotError.io` naming the path if it cannot be written.
 public func writeSVG(_ layers: [ScatterLayer], options: PlotOptions = PlotOptions(), path: String) throws {
-  try writeFile(Array(try renderSVG(layers, options: options).utf8), path: path)
+  try plotWriteFile(Array(try renderSVG(layers, options: options).utf8), path: path)
 }

@@ -135,7 +135,7 @@ public struct PlotLayout: Sendable {
 }
 
 /// A layer ready to draw: per-point RGBA (straight) and drawing order.
-struct PreparedLayer {
+struct PreparedScatterLayer {
   var xs: [Double]
   var ys: [Double]
   var rgba: [Float]
@@ -148,7 +148,7 @@ struct PreparedLayer {
 public let maxPlotPixels = 4096 * 4096
 
 /// Validates layers and options and resolves colours. Throws `PlotError.invalidInput` or `.unknownColormap`.
-func prepareLayers(_ layers: [ScatterLayer], options: PlotOptions) throws -> [PreparedLayer] {
+func prepareScatterLayers(_ layers: [ScatterLayer], options: PlotOptions) throws -> [PreparedScatterLayer] {
   guard (16...8192).contains(options.width), (16...8192).contains(options.height),
         options.width * options.height <= maxPlotPixels else {
     throw PlotError.invalidInput(
@@ -168,7 +168,7 @@ func prepareLayers(_ layers: [ScatterLayer], options: PlotOptions) throws -> [Pr
     throw PlotError.invalidInput("nothing to plot: no data points")
   }
   let cmap = try Colormap(named: options.cmap)
-  var out: [PreparedLayer] = []
+  var out: [PreparedScatterLayer] = []
   for (li, layer) in layers.enumerated() {
     let what = layers.count == 1 ? "plot data" : "plot layer \(li + 1)"
     let m = layer.points
@@ -260,13 +260,13 @@ func prepareLayers(_ layers: [ScatterLayer], options: PlotOptions) throws -> [Pr
         put(i, cmap.lut[idx], alpha)
       }
     }
-    out.append(PreparedLayer(xs: xs, ys: ys, rgba: rgba, order: order, legend: legend, distinctLabels: distinct))
+    out.append(PreparedScatterLayer(xs: xs, ys: ys, rgba: rgba, order: order, legend: legend, distinctLabels: distinct))
   }
   return out
 }
 
 /// Chooses round tick values (1, 2, 2.5, 5 × 10^k steps) inside [lo, hi], at most about `maxCount`.
-func niceTicks(_ lo: Double, _ hi: Double, maxCount: Int) -> (values: [Double], labels: [String]) {
+func plotNiceTicks(_ lo: Double, _ hi: Double, maxCount: Int) -> (values: [Double], labels: [String]) {
   let span = hi - lo
   guard span > 0, span.isFinite else { return ([], []) }
   let raw = span / Double(max(1, maxCount))
@@ -299,10 +299,10 @@ func niceTicks(_ lo: Double, _ hi: Double, maxCount: Int) -> (values: [Double], 
 /// Computes the figure layout (axes rectangle, data range, ticks, legend) for `layers`.
 /// - Throws: the same errors as `renderScatter`.
 public func scatterLayout(_ layers: [ScatterLayer], options: PlotOptions = PlotOptions()) throws -> PlotLayout {
-  try makeLayout(prepareLayers(layers, options: options), layers: layers, options: options)
+  try makeScatterLayout(prepareScatterLayers(layers, options: options), layers: layers, options: options)
 }
 
-func makeLayout(_ prepared: [PreparedLayer], layers: [ScatterLayer], options: PlotOptions) -> PlotLayout {
+func makeScatterLayout(_ prepared: [PreparedScatterLayer], layers: [ScatterLayer], options: PlotOptions) -> PlotLayout {
   let W = options.width, H = options.height
   // Data bounds over all layers, widened by 5 % per side.
   var x0 = Double.infinity, x1 = -Double.infinity, y0 = Double.infinity, y1 = -Double.infinity
@@ -357,7 +357,7 @@ func makeLayout(_ prepared: [PreparedLayer], layers: [ScatterLayer], options: Pl
   }
 
   var yt = (values: [Double](), labels: [String]())
-  if showAxes { yt = niceTicks(y0, y1, maxCount: max(2, min(10, (bottom - top) / (40 * s)))) }
+  if showAxes { yt = plotNiceTicks(y0, y1, maxCount: max(2, min(10, (bottom - top) / (40 * s)))) }
   let yLabelW = yt.labels.map { BitmapFont.width($0, scale: s) }.max() ?? 0
   let left = showAxes ? pad + yLabelW + 3 * s + tickLen : pad
   let right = W - (legendW > 0 ? legendW + 2 * pad : (showAxes ? 2 * pad : pad))
@@ -365,7 +365,7 @@ func makeLayout(_ prepared: [PreparedLayer], layers: [ScatterLayer], options: Pl
   if showAxes {
     let widest = max(1, max(BitmapFont.width(String(format: "%g", x0), scale: s),
                             BitmapFont.width(String(format: "%g", x1), scale: s)))
-    xt = niceTicks(x0, x1, maxCount: max(2, min(10, (right - left) / max(50 * s, widest + 12 * s))))
+    xt = plotNiceTicks(x0, x1, maxCount: max(2, min(10, (right - left) / max(50 * s, widest + 12 * s))))
   }
   let n = prepared.reduce(0) { $0 + $1.xs.count }
   let auto = min(max(400 / Double(n).squareRoot(), 1.5), 8) * max(Double(min(W, H)) / 800, 0.25)
@@ -377,9 +377,9 @@ func makeLayout(_ prepared: [PreparedLayer], layers: [ScatterLayer], options: Pl
     titleScale: ts, xTickLabels: xt.labels, yTickLabels: yt.labels, legendX: right + pad)
 }
 
-let frameColor = RGB(grey: 0.75)
-let tickColor = RGB(grey: 0.45)
-let textColor = RGB(grey: 0.15)
+let plotFrameColor = RGB(grey: 0.75)
+let plotTickColor = RGB(grey: 0.45)
+let plotTextColor = RGB(grey: 0.15)
 
 /// Renders a 2-D scatter plot like matplotlib's `plt.scatter`, one call per layer, in layer order.
 ///
@@ -395,9 +395,9 @@ let textColor = RGB(grey: 0.15)
 ///   colour values, colour vectors of the wrong length, bad sizes or opacities;
 ///   `PlotError.unknownColormap` listing the known colormaps.
 public func renderScatter(_ layers: [ScatterLayer], options: PlotOptions = PlotOptions()) throws -> RGBAImage {
-  let prepared = try prepareLayers(layers, options: options)
-  let L = makeLayout(prepared, layers: layers, options: options)
-  var canvas = Canvas(width: L.width, height: L.height, background: .white)
+  let prepared = try prepareScatterLayers(layers, options: options)
+  let L = makeScatterLayout(prepared, layers: layers, options: options)
+  var canvas = PlotCanvas(width: L.width, height: L.height, background: .white)
   let s = L.textScale
   let clip = (L.plotLeft, L.plotTop, L.plotRight, L.plotBottom)
   let sx = Double(L.plotRight - L.plotLeft) / (L.xMax - L.xMin)
@@ -407,21 +407,21 @@ public func renderScatter(_ layers: [ScatterLayer], options: PlotOptions = PlotO
     let py = p.ys.map { Double(L.plotBottom) - ($0 - L.yMin) * sy }
     canvas.drawDiscs(px: px, py: py, rgba: p.rgba, order: p.order, diameter: L.pointSizes[li], clip: clip)
   }
-  canvas.strokeRectOutside(L.plotLeft, L.plotTop, L.plotRight, L.plotBottom, frameColor)
+  canvas.strokeRectOutside(L.plotLeft, L.plotTop, L.plotRight, L.plotBottom, plotFrameColor)
   // Ticks and tick labels.
   let tickLen = 4 * s
   for (v, label) in zip(L.xTicks, L.xTickLabels) {
     let x = Int(L.pixel(x: v, y: L.yMin).x.rounded(.down))
-    canvas.fillRect(x, L.plotBottom + 1, x + max(1, s / 2), L.plotBottom + 1 + tickLen, tickColor)
+    canvas.fillRect(x, L.plotBottom + 1, x + max(1, s / 2), L.plotBottom + 1 + tickLen, plotTickColor)
     let w = BitmapFont.width(label, scale: s)
-    canvas.drawText(label, x: x - w / 2, y: L.plotBottom + 1 + tickLen + 3 * s, scale: s, color: textColor)
+    canvas.drawText(label, x: x - w / 2, y: L.plotBottom + 1 + tickLen + 3 * s, scale: s, color: plotTextColor)
   }
   for (v, label) in zip(L.yTicks, L.yTickLabels) {
     let y = Int(L.pixel(x: L.xMin, y: v).y.rounded(.down))
-    canvas.fillRect(L.plotLeft - 1 - tickLen, y, L.plotLeft - 1, y + max(1, s / 2), tickColor)
+    canvas.fillRect(L.plotLeft - 1 - tickLen, y, L.plotLeft - 1, y + max(1, s / 2), plotTickColor)
     let w = BitmapFont.width(label, scale: s)
     canvas.drawText(label, x: L.plotLeft - 1 - tickLen - 3 * s - w,
-                    y: y - BitmapFont.height(scale: s) / 2, scale: s, color: textColor)
+                    y: y - BitmapFont.height(scale: s) / 2, scale: s, color: plotTextColor)
   }
   // Title.
   if let t = options.title, !t.isEmpty, L.plotTop > BitmapFont.height(scale: L.titleScale) {
@@ -437,13 +437,13 @@ public func renderScatter(_ layers: [ScatterLayer], options: PlotOptions = PlotO
     let textW = L.legend.map { BitmapFont.width($0.label, scale: s) }.max() ?? 0
     let bx0 = L.legendX, by0 = L.plotTop
     let bx1 = bx0 + 6 * s + 8 * s + 6 * s + textW + 6 * s, by1 = by0 + L.legend.count * rowH + 8 * s
-    canvas.strokeRectOutside(bx0, by0, bx1, by1, frameColor)
+    canvas.strokeRectOutside(bx0, by0, bx1, by1, plotFrameColor)
     for (k, e) in L.legend.enumerated() {
       let cy = by0 + 4 * s + k * rowH + rowH / 2
       canvas.drawDisc(cx: Double(bx0 + 6 * s) + 4 * Double(s), cy: Double(cy), diameter: 8 * Double(s),
                       color: e.color, alpha: 1, clip: (bx0, by0, bx1, by1))
       canvas.drawText(e.label, x: bx0 + 20 * s, y: cy - BitmapFont.height(scale: s) / 2, scale: s,
-                      color: textColor)
+                      color: plotTextColor)
     }
   }
   return canvas.image()
