@@ -287,6 +287,7 @@ public struct CommandTable: Sendable {
     registerBasics(&t)
     registerData(&t)
     registerAlgorithms(&t)
+    registerPlot(&t)
     return t
   }()
 }

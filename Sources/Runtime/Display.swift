@@ -38,6 +38,8 @@ public enum Display {
     case .labels(let v): return "vector \(v.count) int"
     case .floats(let v): return "vector \(v.count) float"
     case .mask(let v): return "vector \(v.count) bool (\(v.lazy.filter { $0 }.count) true)"
+    case .figure(let f):
+      return "figure: \(f.layers.count) layer\(f.layers.count == 1 ? "" : "s"), \(f.pointCount) points, \(f.options.width) × \(f.options.height)"
     case .record(let r) where r.kind == "shape": return render(v)
     case .record(let r): return "\(r.kind) record (" + r.fields.map(\.name).joined(separator: ", ") + ")"
     }

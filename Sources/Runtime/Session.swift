@@ -26,6 +26,9 @@ public final class Session {
   public var plotDirectory: String = "out"
   /// Whether the session is interactive (the REPL): pictures may be shown inline.
   public var interactive = false
+  /// Whether the statement being run binds its value (`f = plot ...`), so a figure is only
+  /// written when asked with `out=`.
+  public internal(set) var pendingAssignment = false
   /// Statements evaluated so far.
   public private(set) var entryCount = 0
 
@@ -102,6 +105,8 @@ public final class Session {
   func executeStatement(_ stmt: Stmt) throws {
     switch stmt {
     case .assign(let name, _, let e, _):
+      pendingAssignment = true
+      defer { pendingAssignment = false }
       let v = try evaluate(e)
       variables[name] = v
     case .expr(let e):

@@ -54,6 +54,8 @@ public indirect enum Value: Sendable {
   case mask([Bool])
   /// A record of named fields.
   case record(Record)
+  /// A scatter-plot figure (its layers and options), which `plot` can add to.
+  case figure(Figure)
 
   /// The kind's name as users see it in messages and `vars`.
   public var kindName: String {
@@ -69,6 +71,7 @@ public indirect enum Value: Sendable {
     case .floats: return "float vector"
     case .mask: return "bool vector"
     case .record(let r): return r.kind + " record"
+    case .figure: return "figure"
     }
   }
 
@@ -112,3 +115,18 @@ public indirect enum Value: Sendable {
   }
 }
 
+
+/// Layers of a scatter plot collected into one picture; `plot` returns one and can add to it.
+public struct Figure: Sendable {
+  /// The layers, drawn in order.
+  public var layers: [ScatterLayer]
+  /// Size, title, colormap and the other options.
+  public var options: PlotOptions
+  /// A figure.
+  public init(layers: [ScatterLayer], options: PlotOptions) {
+    self.layers = layers
+    self.options = options
+  }
+  /// Total number of points over all layers.
+  public var pointCount: Int { layers.reduce(0) { $0 + $1.points.rows } }
+}

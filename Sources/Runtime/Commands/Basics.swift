@@ -58,7 +58,7 @@ func registerBasics(_ t: inout CommandTable) {
     "vars", group: "session", summary: "List the variables: name, kind and shape"
   ) { inv in
     let s = inv.session
-    let names = s.variables.keys.sorted()
+    let names = s.variables.keys.filter { $0 != "_" }.sorted()
     if names.isEmpty { s.output("no variables\n"); return .none }
     let w = names.map(\.count).max()!
     for n in names {

@@ -49,7 +49,7 @@ func registerData(_ t: inout CommandTable) {
     if case .record(let r) = raw, r.kind.hasSuffix("table") {
       var cols: [(name: String, values: [Double])] = []
       for f in r.fields {
-        guard let c = column(f.value) else { throw AlgorithmError.invalidInput("save: column \(f.name) is not a vector") }
+        guard let c = column(f.value) else { throw AlgorithmError.invalidInput("column \(f.name) is not a vector") }
         cols.append((f.name, c))
       }
       try saveTable(columns: cols, path: path)
@@ -78,8 +78,8 @@ func registerData(_ t: inout CommandTable) {
       var data: [Float] = []
       var rows = 0
       for (k, p) in parts.enumerated() {
-        guard case .matrix(let m) = p else { throw AlgorithmError.invalidInput("concat: part \(k + 1) is \(inv.args[k].kindName), not a matrix") }
-        guard m.cols == m0.cols else { throw AlgorithmError.invalidInput("concat: part \(k + 1) has \(m.cols) columns, part 1 has \(m0.cols)") }
+        guard case .matrix(let m) = p else { throw AlgorithmError.invalidInput("part \(k + 1) is \(inv.args[k].kindName), not a matrix") }
+        guard m.cols == m0.cols else { throw AlgorithmError.invalidInput("part \(k + 1) has \(m.cols) columns, part 1 has \(m0.cols)") }
         data += m.data
         rows += m.rows
       }
@@ -87,7 +87,7 @@ func registerData(_ t: inout CommandTable) {
     case .labels:
       var out: [Int] = []
       for (k, p) in parts.enumerated() {
-        guard case .labels(let v) = p else { throw AlgorithmError.invalidInput("concat: part \(k + 1) is \(inv.args[k].kindName), not an int vector") }
+        guard case .labels(let v) = p else { throw AlgorithmError.invalidInput("part \(k + 1) is \(inv.args[k].kindName), not an int vector") }
         out += v
       }
       return .labels(out)
@@ -100,7 +100,7 @@ func registerData(_ t: inout CommandTable) {
         switch p {
         case .floats(let v): out += v
         case .labels(let v): out += v.map(Double.init)
-        default: throw AlgorithmError.invalidInput("concat: part \(k + 1) is \(inv.args[k].kindName), not a vector")
+        default: throw AlgorithmError.invalidInput("part \(k + 1) is \(inv.args[k].kindName), not a vector")
         }
       }
       return .floats(out)
