@@ -191,8 +191,15 @@ private func sameClustering(_ a: [Int32], _ b: [Int32], _ k: Int) -> Bool {
   return true
 }
 
-/// Rows per BLAS block in the assignment step (scikit-learn uses 256 as well).
-private let kmBlock = 256
+/// Rows per BLAS block in the k-means++ distance passes.
+private let kmBlock = 64
+
+/// Rows per BLAS block in the assignment step, from k and d only (never from the thread count):
+/// when possible small enough (rows × k × d ≤ 10⁶) for OpenBLAS's small-matrix kernels, which do
+/// not repack the data block; between 16 and 256 rows.
+private func assignmentBlockRows(k: Int, d: Int) -> Int {
+  return Swift.max(16, Swift.min(256, (1_000_000 / Swift.max(1, k * d)) / 16 * 16))
+}
 /// Rows per chunk of the simple row-parallel passes (means, norms, inertia).
 private let kmRowChunk = 2048
 
@@ -392,6 +399,7 @@ private final class KMeansData: @unchecked Sendable {
   ) throws -> (labels: [Int32], centers: [Double], inertia: Double, nIter: Int) {
     let n = self.n, d = self.d, threads = self.threads
     // Fixed reduction groups (depend on n, k, d only): each group owns Double partial sums.
+    let kmBlock = assignmentBlockRows(k: k, d: d)
     let nBlocks = chunkCount(n, kmBlock)
     let budget = 64 << 20
     let maxGroups = Swift.max(1, Swift.min(64, budget / Swift.max(1, k * d * 8)))
@@ -408,6 +416,10 @@ private final class KMeansData: @unchecked Sendable {
     var sums = [Double](repeating: 0, count: groups * k * d)
     var counts = [Int](repeating: 0, count: groups * k)
     var scratch = [Float](repeating: 0, count: groups * kmBlock * k)
+    // Per-group Float sums of one block of rows (at most kmBlock values each), added to the
+    // group's Double sums after every block.
+    var blockSums = [Float](repeating: 0, count: groups * k * d)
+    var blockCounts = [Int32](repeating: 0, count: groups * k)
     var weight = [Int](repeating: 0, count: k)
 
     /// One assignment step with `centers`; with `update`, also the new centres into centersNew.
@@ -432,13 +444,18 @@ private final class KMeansData: @unchecked Sendable {
               sums.withUnsafeMutableBufferPointer { sp in
                 counts.withUnsafeMutableBufferPointer { ctp in
                   scratch.withUnsafeMutableBufferPointer { scp in
+                    blockSums.withUnsafeMutableBufferPointer { bsp in
+                    blockCounts.withUnsafeMutableBufferPointer { bcp in
                     let xb = xp.baseAddress!, cb = cp.baseAddress!, cnb = cnp.baseAddress!
                     let lb = lp.baseAddress!, sb = sp.baseAddress!, ctb = ctp.baseAddress!
                     let scb = scp.baseAddress!
+                    let bsb = bsp.baseAddress!, bcb = bcp.baseAddress!
                     parallelChunks(count: n, chunkSize: groupRows, threads: threads) { g, range in
                       let dist = scb + g * kmBlock * k
                       let gs = sb + g * k * d
                       let gc = ctb + g * k
+                      let bs = bsb + g * k * d
+                      let bc = bcb + g * k
                       var start = range.lowerBound
                       while start < range.upperBound {
                         let m = Swift.min(kmBlock, range.upperBound - start)
@@ -458,14 +475,28 @@ private final class KMeansData: @unchecked Sendable {
                           let i = start + r
                           lb[i] = Int32(label)
                           if update {
-                            gc[label] += 1
-                            let s = gs + label * d
+                            if bc[label] == 0 {
+                              let s = bs + label * d
+                              for f in 0..<d { s[f] = 0 }
+                            }
+                            bc[label] += 1
+                            let s = bs + label * d
                             let xr = xb + i * d
-                            for f in 0..<d { s[f] += Double(xr[f]) }
+                            for f in 0..<d { s[f] += xr[f] }
+                          }
+                        }
+                        if update {
+                          for j in 0..<k where bc[j] > 0 {
+                            gc[j] += Int(bc[j])
+                            bc[j] = 0
+                            let s = gs + j * d, b = bs + j * d
+                            for f in 0..<d { s[f] += Double(b[f]) }
                           }
                         }
                         start += m
                       }
+                    }
+                    }
                     }
                   }
                 }
