@@ -1,0 +1,384 @@
+import CLapacke
+import COpenBLAS
+
+/// LAPACKE's `lapack_int` (32-bit in the LP64 build linked here).
+private typealias LapackInt = Int32
+
+/// How many principal components to keep (scikit-learn parameter `n_components`).
+public enum PCAComponents: Sendable, Equatable {
+  /// Exactly this many components (1 ≤ count ≤ min(n, d)).
+  case count(Int)
+  /// The fewest components whose cumulative explained-variance ratio exceeds this fraction,
+  /// in (0, 1) (scikit-learn's float `n_components`, `searchsorted(side="right") + 1`).
+  case varianceFraction(Double)
+}
+
+/// Parameters of `pca`, named after scikit-learn's `sklearn.decomposition.PCA`
+/// (`svd_solver="full"` semantics).
+public struct PCAParameters: Sendable, Equatable {
+  /// `n_components`; nil keeps min(n, d) components (scikit-learn's default None).
+  public var nComponents: PCAComponents?
+  /// `whiten`: divide each projected coordinate by the square root of its explained variance
+  /// (unit-variance outputs). Default false.
+  public var whiten: Bool
+
+  /// Parameters with scikit-learn's defaults.
+  public init(nComponents: PCAComponents? = nil, whiten: Bool = false) {
+    self.nComponents = nComponents
+    self.whiten = whiten
+  }
+}
+
+/// Result of `pca` (scikit-learn `fit_transform` output and fitted attributes).
+public struct PCAResult: Sendable, Equatable {
+  /// The data projected on the components, n × k (`fit_transform`), whitened if asked.
+  public var transformed: Matrix
+  /// `components_`: principal axes, k × d, unit rows, by decreasing variance; each row's entry of
+  /// largest magnitude is positive (scikit-learn `svd_flip(u_based_decision=False)`).
+  public var components: Matrix
+  /// `explained_variance_`: variance along each component (eigenvalues of the covariance with
+  /// divisor n − 1), length k.
+  public var explainedVariance: [Double]
+  /// `explained_variance_ratio_`: explainedVariance / total variance, length k.
+  public var explainedVarianceRatio: [Double]
+  /// `singular_values_`: sqrt(explainedVariance · (n − 1)), length k.
+  public var singularValues: [Double]
+  /// `mean_`: per-feature mean, length d.
+  public var mean: [Double]
+  /// `noise_variance_`: mean of the discarded eigenvalues (0 if none is discarded).
+  public var noiseVariance: Double
+}
+
+/// Rows per block of the row passes (centring, covariance, projection).
+private let pcaBlock = 512
+
+/// Principal component analysis, as scikit-learn `PCA(svd_solver="full").fit_transform`.
+///
+/// The mean is taken in Double. When n ≥ d the covariance (X − μ)ᵀ(X − μ)/(n − 1) is accumulated
+/// in Double with BLAS dsyrk over blocks of centred rows (fixed row groups combined in order, so
+/// the result does not depend on the thread count) and diagonalised with LAPACK dsyevr; otherwise
+/// the centred data (Double) are decomposed with LAPACK dgesdd. Both give scikit-learn's
+/// components, variances and projection up to rounding; signs follow scikit-learn's `svd_flip`
+/// with `u_based_decision=False` (as PCA uses in scikit-learn ≥ 1.5).
+/// - Parameters:
+///   - x: the data, n × d (n ≥ 2).
+///   - parameters: see `PCAParameters`.
+///   - context: threads, cancellation (polled between phases and row groups), progress ("PCA").
+/// - Returns: projection (n × k), components (k × d), variances, ratios, singular values, mean.
+/// - Throws: `AlgorithmError.invalidInput` for empty, non-finite or single-row data;
+///   `AlgorithmError.invalidParameter` when the count is outside 1...min(n, d) or the fraction
+///   outside (0, 1); `AlgorithmError.cancelled`.
+public func pca(_ x: Matrix, parameters: PCAParameters = PCAParameters(), context: RunContext = RunContext())
+  throws -> PCAResult
+{
+  try validateData(x)
+  let n = x.rows, d = x.cols
+  if n < 2 {
+    throw AlgorithmError.invalidInput("PCA needs at least 2 points, got \(n)")
+  }
+  let maxK = Swift.min(n, d)
+  switch parameters.nComponents {
+  case .count(let c)?:
+    if c < 1 || c > maxK {
+      throw AlgorithmError.invalidParameter(
+        name: "n_components", value: "\(c)", allowed: "between 1 and min(n_samples, n_features) = \(maxK)")
+    }
+  case .varianceFraction(let f)?:
+    if !(f > 0 && f < 1) {
+      throw AlgorithmError.invalidParameter(
+        name: "n_components", value: "\(f)", allowed: "a fraction strictly between 0 and 1")
+    }
+  case nil: break
+  }
+  let threads = context.threads
+  let savedBLASThreads = BLAS.threads
+  BLAS.setThreads(1)
+  defer { BLAS.setThreads(savedBLASThreads) }
+  context.progress.begin("PCA", total: 3)
+  defer { context.progress.end() }
+
+  let mean = columnMeans(x, threads: threads)
+  try context.cancellation.check()
+
+  // Eigen-decomposition: all values (descending, clipped at 0) and the leading vectors.
+  var values: [Double]  // descending, count = number computed
+  var vectors: [Double]  // rows = components (count × d), descending order
+  var totalVariance: Double
+  let nDen = Double(n - 1)
+
+  if n >= d {
+    let cov = try covariance(x, mean: mean, threads: threads, context: context)
+    context.progress.update(1)
+    totalVariance = 0
+    for f in 0..<d { totalVariance += Swift.max(0, cov[f * d + f]) }
+    // Number of leading eigenpairs needed.
+    let wanted: Int
+    switch parameters.nComponents {
+    case .count(let c)?: wanted = c
+    default: wanted = d
+    }
+    (values, vectors) = try symmetricEigen(cov, d: d, top: wanted)
+    if wanted == d {
+      // All eigenvalues known: same total as scikit-learn (sum of clipped eigenvalues).
+      totalVariance = values.reduce(0, +)
+    }
+  } else {
+    (values, vectors) = try svdDecomposition(x, mean: mean, threads: threads)
+    for i in 0..<values.count { values[i] = values[i] * values[i] / nDen }
+    totalVariance = values.reduce(0, +)
+    context.progress.update(1)
+  }
+  try context.cancellation.check()
+
+  // Sign convention: the largest-magnitude entry of each component is positive.
+  let computed = values.count
+  for r in 0..<computed {
+    var arg = 0
+    var best = -1.0
+    for f in 0..<d {
+      let a = Swift.abs(vectors[r * d + f])
+      if a > best { best = a; arg = f }
+    }
+    if vectors[r * d + arg] < 0 { for f in 0..<d { vectors[r * d + f] = -vectors[r * d + f] } }
+  }
+
+  let ratio = values.map { totalVariance > 0 ? $0 / totalVariance : 0 }
+  var k: Int
+  switch parameters.nComponents {
+  case .count(let c)?: k = c
+  case .varianceFraction(let frac)?:
+    var cum = 0.0
+    var below = 0
+    for r in ratio {
+      cum += r
+      if cum <= frac { below += 1 } else { break }
+    }
+    k = Swift.min(below + 1, computed)
+  case nil: k = maxK
+  }
+  k = Swift.min(k, computed)
+  // Mean of the discarded eigenvalues (scikit-learn `noise_variance_`); when only the leading
+  // eigenpairs were computed, the discarded variance is the trace remainder.
+  let noise = k < maxK ? Swift.max(0, totalVariance - values[0..<k].reduce(0, +)) / Double(maxK - k) : 0
+
+  let comps = Array(vectors[0..<(k * d)])
+  let ev = Array(values[0..<k])
+  let transformed = project(
+    x, mean: mean, components: comps, k: k, whiten: parameters.whiten ? ev : nil, threads: threads)
+  context.progress.update(3)
+  return PCAResult(
+    transformed: transformed,
+    components: Matrix(rows: k, cols: d, data: comps.map { Float($0) }),
+    explainedVariance: ev,
+    explainedVarianceRatio: Array(ratio[0..<k]),
+    singularValues: ev.map { ($0 * nDen).squareRoot() },
+    mean: mean,
+    noiseVariance: noise)
+}
+
+/// Column means in Double (per-chunk partial sums combined in chunk order).
+private func columnMeans(_ x: Matrix, threads: Int) -> [Double] {
+  let n = x.rows, d = x.cols
+  let chunk = 2048
+  let nChunks = chunkCount(n, chunk)
+  var partial = [Double](repeating: 0, count: nChunks * d)
+  x.data.withUnsafeBufferPointer { xp in
+    partial.withUnsafeMutableBufferPointer { pp in
+      let xb = xp.baseAddress!, pb = pp.baseAddress!
+      parallelChunks(count: n, chunkSize: chunk, threads: threads) { c, range in
+        let s = pb + c * d
+        for i in range {
+          let row = xb + i * d
+          for f in 0..<d { s[f] += Double(row[f]) }
+        }
+      }
+    }
+  }
+  var m = [Double](repeating: 0, count: d)
+  for c in 0..<nChunks { for f in 0..<d { m[f] += partial[c * d + f] } }
+  for f in 0..<d { m[f] /= Double(n) }
+  return m
+}
+
+/// (X − μ)ᵀ(X − μ)/(n − 1), d × d Double (full symmetric), by dsyrk over blocks of centred rows.
+/// Rows are split in a fixed number of groups (depending on n and d only), each with its own
+/// accumulator, summed in group order.
+private func covariance(_ x: Matrix, mean: [Double], threads: Int, context: RunContext) throws
+  -> [Double]
+{
+  let n = x.rows, d = x.cols
+  let nBlocks = chunkCount(n, pcaBlock)
+  let budget = 256 << 20
+  let maxGroups = Swift.max(1, Swift.min(8, budget / Swift.max(1, d * d * 8)))
+  let nGroups = Swift.min(nBlocks, maxGroups)
+  let groupRows = ((nBlocks + nGroups - 1) / nGroups) * pcaBlock
+  let groups = chunkCount(n, groupRows)
+  var acc = [Double](repeating: 0, count: groups * d * d)
+  var scratch = [Double](repeating: 0, count: groups * pcaBlock * d)
+  if groups == 1 { BLAS.setThreads(threads) }
+  x.data.withUnsafeBufferPointer { xp in
+    mean.withUnsafeBufferPointer { mp in
+      acc.withUnsafeMutableBufferPointer { ap in
+        scratch.withUnsafeMutableBufferPointer { sp in
+          let xb = xp.baseAddress!, mb = mp.baseAddress!, ab = ap.baseAddress!
+          let sb = sp.baseAddress!
+          parallelChunks(count: n, chunkSize: groupRows, threads: threads) { g, range in
+            let c = ab + g * d * d
+            let blk = sb + g * pcaBlock * d
+            var start = range.lowerBound
+            while start < range.upperBound {
+              let m = Swift.min(pcaBlock, range.upperBound - start)
+              for r in 0..<m {
+                let row = xb + (start + r) * d, out = blk + r * d
+                for f in 0..<d { out[f] = Double(row[f]) - mb[f] }
+              }
+              cblas_dsyrk(
+                CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(m), 1.0, blk, Int32(d), 1.0,
+                c, Int32(d))
+              start += m
+            }
+          }
+        }
+      }
+    }
+  }
+  if groups == 1 { BLAS.setThreads(1) }
+  try context.cancellation.check()
+  var cov = [Double](repeating: 0, count: d * d)
+  for g in 0..<groups {
+    let base = g * d * d
+    for i in 0..<d { for j in i..<d { cov[i * d + j] += acc[base + i * d + j] } }
+  }
+  let inv = 1.0 / Double(n - 1)
+  for i in 0..<d {
+    for j in i..<d {
+      let v = cov[i * d + j] * inv
+      cov[i * d + j] = v
+      cov[j * d + i] = v
+    }
+  }
+  return cov
+}
+
+/// The `top` largest eigenvalues (descending, clipped at 0) and their eigenvectors (rows) of the
+/// symmetric d × d matrix `a` (row-major), by LAPACK dsyevr.
+private func symmetricEigen(_ a: [Double], d: Int, top: Int) throws -> ([Double], [Double]) {
+  var a = a
+  var w = [Double](repeating: 0, count: d)
+  var z = [Double](repeating: 0, count: d * top)
+  var isuppz = [LapackInt](repeating: 0, count: 2 * d)
+  var found: LapackInt = 0
+  let all = top == d
+  let info = a.withUnsafeMutableBufferPointer { ap in
+    w.withUnsafeMutableBufferPointer { wp in
+      z.withUnsafeMutableBufferPointer { zp in
+        isuppz.withUnsafeMutableBufferPointer { ip in
+          LAPACKE_dsyevr(
+            Int32(LAPACK_ROW_MAJOR), CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: all ? "A" : "I")),
+            CChar(UInt8(ascii: "U")), LapackInt(d), ap.baseAddress, LapackInt(d), 0, 0,
+            LapackInt(d - top + 1), LapackInt(d), 0, &found, wp.baseAddress, zp.baseAddress,
+            LapackInt(top), ip.baseAddress)
+        }
+      }
+    }
+  }
+  if info != 0 || Int(found) != top {
+    throw AlgorithmError.invalidInput("the eigen-decomposition of the covariance failed (LAPACK info \(info))")
+  }
+  // w ascending, z columns = eigenvectors (d × top row-major). Reverse to descending rows.
+  var values = [Double](repeating: 0, count: top)
+  var vectors = [Double](repeating: 0, count: top * d)
+  for r in 0..<top {
+    let src = top - 1 - r
+    values[r] = Swift.max(0, w[src])
+    for f in 0..<d { vectors[r * d + f] = z[f * top + src] }
+  }
+  return (values, vectors)
+}
+
+/// Singular values (descending) and right singular vectors (rows, min(n, d) × d) of the centred
+/// data, by LAPACK dgesdd on a Double copy.
+private func svdDecomposition(_ x: Matrix, mean: [Double], threads: Int) throws -> ([Double], [Double]) {
+  let n = x.rows, d = x.cols, m = Swift.min(n, d)
+  var a = [Double](repeating: 0, count: n * d)
+  for i in 0..<n { for f in 0..<d { a[i * d + f] = Double(x.data[i * d + f]) - mean[f] } }
+  var s = [Double](repeating: 0, count: m)
+  var u = [Double](repeating: 0, count: n * m)
+  var vt = [Double](repeating: 0, count: m * d)
+  BLAS.setThreads(threads)
+  let info = a.withUnsafeMutableBufferPointer { ap in
+    s.withUnsafeMutableBufferPointer { sp in
+      u.withUnsafeMutableBufferPointer { up in
+        vt.withUnsafeMutableBufferPointer { vp in
+          LAPACKE_dgesdd(
+            Int32(LAPACK_ROW_MAJOR), CChar(UInt8(ascii: "S")), LapackInt(n), LapackInt(d),
+            ap.baseAddress, LapackInt(d), sp.baseAddress, up.baseAddress, LapackInt(m),
+            vp.baseAddress, LapackInt(d))
+        }
+      }
+    }
+  }
+  BLAS.setThreads(1)
+  if info != 0 {
+    throw AlgorithmError.invalidInput("the singular value decomposition failed (LAPACK info \(info))")
+  }
+  return (s, vt)
+}
+
+/// (X − μ) · componentsᵀ in Double by blocks (dgemm), optionally divided by sqrt(variance)
+/// (variances below machine epsilon² are clipped as scikit-learn does), as Float n × k.
+private func project(
+  _ x: Matrix, mean: [Double], components: [Double], k: Int, whiten: [Double]?, threads: Int
+) -> Matrix {
+  let n = x.rows, d = x.cols
+  var out = Matrix(rows: n, cols: k)
+  let nBlocks = chunkCount(n, pcaBlock)
+  var scale = [Double](repeating: 1, count: k)
+  if let ev = whiten {
+    for j in 0..<k { scale[j] = 1 / Swift.max(ev[j].squareRoot(), Double.ulpOfOne) }
+  }
+  // Fixed groups of blocks, each owning its scratch.
+  let nGroups = Swift.min(nBlocks, 64)
+  let groupRows = ((nBlocks + nGroups - 1) / nGroups) * pcaBlock
+  let groups = chunkCount(n, groupRows)
+  var scratchIn = [Double](repeating: 0, count: groups * pcaBlock * d)
+  var scratchOut = [Double](repeating: 0, count: groups * pcaBlock * k)
+  x.data.withUnsafeBufferPointer { xp in
+    mean.withUnsafeBufferPointer { mp in
+      components.withUnsafeBufferPointer { cp in
+        scale.withUnsafeBufferPointer { scp in
+          out.data.withUnsafeMutableBufferPointer { op in
+            scratchIn.withUnsafeMutableBufferPointer { sip in
+              scratchOut.withUnsafeMutableBufferPointer { sop in
+                let xb = xp.baseAddress!, mb = mp.baseAddress!, cb = cp.baseAddress!
+                let scb = scp.baseAddress!, ob = op.baseAddress!
+                let sib = sip.baseAddress!, sob = sop.baseAddress!
+                parallelChunks(count: n, chunkSize: groupRows, threads: threads) { g, range in
+                  let blkIn = sib + g * pcaBlock * d
+                  let blkOut = sob + g * pcaBlock * k
+                  var start = range.lowerBound
+                  while start < range.upperBound {
+                    let m = Swift.min(pcaBlock, range.upperBound - start)
+                    for r in 0..<m {
+                      let row = xb + (start + r) * d, o = blkIn + r * d
+                      for f in 0..<d { o[f] = Double(row[f]) - mb[f] }
+                    }
+                    BLAS.dgemm(
+                      m: m, n: k, k: d, a: blkIn, lda: d, b: cb, ldb: d, transB: true, c: blkOut,
+                      ldc: k)
+                    for r in 0..<m {
+                      let o = ob + (start + r) * k
+                      for j in 0..<k { o[j] = Float(blkOut[r * k + j] * scb[j]) }
+                    }
+                    start += m
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  return out
+}
