@@ -92,3 +92,71 @@ final class HDBSCANTests: XCTestCase {
     }
   }
 }
+
+/// Prints the duration of each phase (benchmarks only).
+final class PhaseTimer: ProgressSink, @unchecked Sendable {
+  var label = ""
+  var t0 = Date()
+  func begin(_ label: String, total: Int) { self.label = label; t0 = Date() }
+  func update(_ done: Int) {}
+  func end() { print(String(format: "BENCH   phase %@: %.3f s", label, Date().timeIntervalSince(t0))) }
+}
+
+/// Timings (run with CLUS_BENCH=1, in release: `swift test -c release --filter HDBSCANBench`).
+final class HDBSCANBench: XCTestCase {
+  func blobs(_ n: Int, seed: UInt64) -> Matrix {
+    var r = RandomStream(seed: seed)
+    var data = [Float](repeating: 0, count: 2 * n)
+    let centers: [(Double, Double, Double)] = [(0, 0, 1), (8, 3, 0.5), (-5, 7, 1.5), (4, -6, 0.8), (10, 10, 2)]
+    for i in 0..<n {
+      if i % 20 == 0 {
+        data[2 * i] = Float(r.nextDouble() * 30 - 10); data[2 * i + 1] = Float(r.nextDouble() * 30 - 10)
+      } else {
+        let c = centers[r.nextInt(centers.count)]
+        data[2 * i] = Float(c.0 + c.2 * r.nextGaussian()); data[2 * i + 1] = Float(c.1 + c.2 * r.nextGaussian())
+      }
+    }
+    return Matrix(rows: n, cols: 2, data: data)
+  }
+
+  func time(_ label: String, _ body: () throws -> HDBSCANResult) rethrows -> HDBSCANResult {
+    var times = [Double]()
+    var result: HDBSCANResult?
+    let reps = Int(ProcessInfo.processInfo.environment["CLUS_BENCH_REPS"] ?? "3") ?? 3
+    for _ in 0..<reps {
+      let t0 = Date()
+      result = try body()
+      times.append(Date().timeIntervalSince(t0))
+    }
+    times.sort()
+    let r = result!
+    print(String(format: "BENCH %@: median %.3f s (min %.3f) clusters %d noise %d", label, times[times.count / 2], times[0],
+                 (r.labels.max() ?? -1) + 1, r.labels.filter { $0 < 0 }.count))
+    return r
+  }
+
+  func testBench() throws {
+    let env = ProcessInfo.processInfo.environment
+    guard env["CLUS_BENCH"] == "1" else { throw XCTSkip("set CLUS_BENCH=1") }
+    let ctx = RunContext(threads: 2, progress: env["CLUS_BENCH_PHASES"] == "1" ? PhaseTimer() : SilentProgress.shared)
+    let which = env["CLUS_BENCH_ONLY"] ?? "70k,1m,mnist"
+    if which.contains("70k") {
+      let x = blobs(70_000, seed: 1)
+      _ = try time("70k x 2 blobs mcs=5") { try hdbscan(x, parameters: HDBSCANParameters(), context: ctx) }
+    }
+    if which.contains("1m") {
+      let x = blobs(1_000_000, seed: 2)
+      _ = try time("1M x 2 blobs mcs=5") { try hdbscan(x, parameters: HDBSCANParameters(), context: ctx) }
+    }
+    if which.contains("mnist"), let raw = FileManager.default.contents(atPath: "/tmp/mnist_pca50.f32") {
+      let data = raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+      let x = Matrix(rows: data.count / 50, cols: 50, data: data)
+      let r = try time("MNIST PCA-50 70k mcs=5") { try hdbscan(x, parameters: HDBSCANParameters(), context: ctx) }
+      if let lraw = FileManager.default.contents(atPath: "/tmp/hdb/mnist_mcs5_labels.i32") {
+        let ref = lraw.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }.map { Int($0) }
+        let same = zip(ref, r.labels).filter { $0 == $1 }.count
+        print("BENCH MNIST labels identical to the library's default run: \(same) / \(ref.count); library clusters \((ref.max() ?? -1) + 1) noise \(ref.filter { $0 < 0 }.count)")
+      }
+    }
+  }
+}

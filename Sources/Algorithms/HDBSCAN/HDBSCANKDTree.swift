@@ -204,8 +204,12 @@ func kdBoruvkaMST<M: KDMetric>(
   var knnIdx = [Int32](repeating: 0, count: n * k)   // tree positions of the k nearest
   var knnR = [Double](repeating: 0, count: n * k)
   let token = context.cancellation
-  context.progress.begin("hdbscan core distances", total: n)
   var cancelled = false
+  if metric is EuclideanKD && d > 16 {
+    (coreR, knnIdx, knnR) = try sgemmKNN(pts: tree.pts, n: n, d: d, k: k, threads: context.threads,
+                                         token: token, progress: context.progress)
+  } else {
+  context.progress.begin("hdbscan core distances", total: n)
   // ---- core distances: k nearest (including self) per point
   tree.pts.withUnsafeBufferPointer { pp in
     tree.lo.withUnsafeBufferPointer { lop in
@@ -294,6 +298,7 @@ func kdBoruvkaMST<M: KDMetric>(
     }
   }
   context.progress.end()
+  }
   if cancelled { throw AlgorithmError.cancelled }
 
   // ---- Borůvka
