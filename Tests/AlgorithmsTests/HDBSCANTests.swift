@@ -28,7 +28,8 @@ final class HDBSCANTests: XCTestCase {
   static let fixtureNames = [
     "blobs_eom", "blobs_leaf", "blobs_ms3", "blobs_eps", "blobs_leaf_eps", "blobs_alpha",
     "blobs_manhattan", "blobs_cosine", "moons", "densities", "single_eom", "single_eps",
-    "single_off", "duplicates", "blobs5d", "blobs20d",
+    "single_off", "duplicates", "blobs5d", "blobs20d", "identical", "identical_single",
+    "fewer_than_mcs", "two_points", "min_samples_ge_n", "dup_groups_single",
   ]
 
   func load(_ name: String) throws -> Fixture {
@@ -89,6 +90,129 @@ final class HDBSCANTests: XCTestCase {
           XCTAssertEqual(a, b, accuracy: 1e-5, "\(name): persistence")
         }
       }
+    }
+  }
+}
+
+extension HDBSCANTests {
+  /// Two groups on a line, {0, 1, 2} and {10, 11, 12}, min_cluster_size 2, min_samples 1: every
+  /// core distance is 1, the groups join at distance 8. By hand: the root splits at λ = 1/8 into
+  /// two clusters of 3 whose points all leave at λ = 1; stability (1 − 1/8)·3 = 2.625 each against
+  /// 0.75 for the root, so EOM keeps both; probability 1, GLOSH 0, persistence 2.625/3 = 0.875.
+  func testHandCheckedLine() throws {
+    let x = Matrix(rows: 6, cols: 1, data: [0, 1, 2, 10, 11, 12])
+    let p = HDBSCANParameters(minClusterSize: 2, minSamples: 1)
+    let r = try hdbscan(x, parameters: p, context: RunContext(threads: 1))
+    XCTAssertEqual(r.labels, [0, 0, 0, 1, 1, 1])
+    XCTAssertEqual(r.probabilities, [1, 1, 1, 1, 1, 1])
+    XCTAssertEqual(r.outlierScores, [0, 0, 0, 0, 0, 0])
+    XCTAssertEqual(r.persistence.count, 2)
+    for v in r.persistence { XCTAssertEqual(v, 0.875, accuracy: 1e-12) }
+    XCTAssertEqual(r.coreDistances, [1, 1, 1, 1, 1, 1])
+    XCTAssertEqual(r.condensedTree.first, CondensedTreeRow(parent: 6, child: 7, lambda: 0.125, childSize: 3))
+    XCTAssertEqual(r.condensedTree.count, 2 + 6)
+    // leaf selection gives the same two clusters; with epsilon 10 > 8 they merge: the walk up
+    // reaches the root, which only allow_single_cluster may select
+    var leaf = p
+    leaf.clusterSelectionMethod = .leaf
+    XCTAssertEqual(try hdbscan(x, parameters: leaf).labels, [0, 0, 0, 1, 1, 1])
+    var eps = p
+    eps.clusterSelectionEpsilon = 10
+    XCTAssertEqual(try hdbscan(x, parameters: eps).labels, [0, 0, 0, 1, 1, 1])
+    eps.allowSingleCluster = true
+    XCTAssertEqual(try hdbscan(x, parameters: eps).labels, [0, 0, 0, 0, 0, 0])
+  }
+
+  /// Groups {0, 1, 2} and {5, 6, 7} join at distance 3; the point 20 (core distance 13 with
+  /// min_samples 1) leaves the root at λ = 1/13. Stabilities: 2 per group against
+  /// 1/13 + 6/3 for the root, so both groups are kept; 20 is noise with GLOSH (1 − 1/13)/1.
+  func testHandCheckedNoisePoint() throws {
+    let x = Matrix(rows: 7, cols: 1, data: [0, 1, 2, 20, 5, 6, 7])
+    let r = try hdbscan(x, parameters: HDBSCANParameters(minClusterSize: 3, minSamples: 1))
+    XCTAssertEqual(r.labels, [0, 0, 0, -1, 1, 1, 1])
+    XCTAssertEqual(r.probabilities[3], 0)
+    XCTAssertEqual(r.outlierScores[3], 12.0 / 13.0, accuracy: 1e-12)
+    XCTAssertEqual(r.coreDistances[3], 13)
+    XCTAssertEqual(r.persistence, [2.0 / 3.0, 2.0 / 3.0])
+  }
+
+  func testOnePointAndInvalidInput() throws {
+    let one = try hdbscan(Matrix(rows: 1, cols: 3, data: [1, 2, 3]), parameters: HDBSCANParameters())
+    XCTAssertEqual(one.labels, [-1])
+    XCTAssertEqual(one.probabilities, [0])
+    XCTAssertThrowsError(try hdbscan(Matrix(rows: 0, cols: 2), parameters: HDBSCANParameters()))
+    let nan = Matrix(rows: 3, cols: 1, data: [0, .nan, 1])
+    XCTAssertThrowsError(try hdbscan(nan, parameters: HDBSCANParameters())) { e in
+      guard case .invalidInput = e as? AlgorithmError else { return XCTFail("\(e)") }
+    }
+    let inf = Matrix(rows: 3, cols: 1, data: [0, .infinity, 1])
+    XCTAssertThrowsError(try hdbscan(inf, parameters: HDBSCANParameters()))
+    let x = Matrix(rows: 3, cols: 1, data: [0, 1, 2])
+    let bad: [(HDBSCANParameters, String)] = [
+      (HDBSCANParameters(minClusterSize: 1), "min_cluster_size"),
+      (HDBSCANParameters(minSamples: 0), "min_samples"),
+      (HDBSCANParameters(clusterSelectionEpsilon: -1), "cluster_selection_epsilon"),
+      (HDBSCANParameters(clusterSelectionEpsilon: .nan), "cluster_selection_epsilon"),
+      (HDBSCANParameters(alpha: 0), "alpha"),
+      (HDBSCANParameters(alpha: -2), "alpha"),
+    ]
+    for (p, name) in bad {
+      XCTAssertThrowsError(try hdbscan(x, parameters: p)) { e in
+        guard case .invalidParameter(let n, _, _) = e as? AlgorithmError else { return XCTFail("\(e)") }
+        XCTAssertEqual(n, name)
+      }
+    }
+    XCTAssertThrowsError(try HDBSCANParameters.selectionMethod(named: "mean"))
+    XCTAssertEqual(try HDBSCANParameters.selectionMethod(named: "LEAF"), .leaf)
+  }
+
+  func randomData(_ n: Int, _ d: Int, seed: UInt64, duplicates: Bool = false) -> Matrix {
+    var r = RandomStream(seed: seed)
+    var data = [Float](repeating: 0, count: n * d)
+    for i in 0..<n {
+      let c = Double(r.nextInt(4)) * 3
+      for j in 0..<d { data[i * d + j] = Float(c + r.nextGaussian()) }
+      if duplicates && i > 0 && r.nextInt(4) == 0 {
+        let src = r.nextInt(i)
+        for j in 0..<d { data[i * d + j] = data[src * d + j] }
+      }
+    }
+    return Matrix(rows: n, cols: d, data: data)
+  }
+
+  /// The KD-tree / GEMM Borůvka tree has the same total weight as brute-force Prim (an MST is
+  /// unique in weight), and the clustering does not depend on the thread count.
+  func testSpanningTreeIsMinimalAndDeterministic() throws {
+    for (n, d, dup) in [(700, 2, false), (600, 3, true), (400, 24, false), (300, 20, true)] {
+      let x = randomData(n, d, seed: UInt64(n + d), duplicates: dup)
+      for (ms, alpha) in [(5, 1.0), (1, 1.0), (9, 1.7)] {
+        let (kd, _, coreA) = try mutualReachabilityMST(x, minSamples: ms, alpha: alpha, metric: .euclidean,
+                                                       context: RunContext(threads: 2))
+        let (prim, coreB) = try primMST(x, minSamples: ms, alpha: alpha, metric: .euclidean, context: RunContext(threads: 1))
+        XCTAssertEqual(kd.count, n - 1)
+        let wa = kd.reduce(0) { $0 + $1.weight }, wb = prim.reduce(0) { $0 + $1.weight }
+        XCTAssertEqual(wa, wb, accuracy: 1e-9 * max(1, wb), "n=\(n) d=\(d) ms=\(ms)")
+        for i in 0..<n { XCTAssertEqual(coreA[i], coreB[i], accuracy: 1e-12) }
+      }
+      let p = HDBSCANParameters(minClusterSize: 8)
+      let r1 = try hdbscan(x, parameters: p, context: RunContext(threads: 1))
+      let r3 = try hdbscan(x, parameters: p, context: RunContext(threads: 3))
+      XCTAssertEqual(r1, r3)
+    }
+    let m = randomData(300, 3, seed: 5)
+    for metric in [Metric.manhattan, .chebyshev, .minkowski(p: 3)] {
+      let (kd, _, _) = try mutualReachabilityMST(m, minSamples: 4, alpha: 1, metric: metric, context: RunContext())
+      let (prim, _) = try primMST(m, minSamples: 4, alpha: 1, metric: metric, context: RunContext())
+      XCTAssertEqual(kd.reduce(0) { $0 + $1.weight }, prim.reduce(0) { $0 + $1.weight }, accuracy: 1e-9, "\(metric)")
+    }
+  }
+
+  func testCancellation() {
+    let token = CancellationToken()
+    token.cancel()
+    XCTAssertThrowsError(try hdbscan(randomData(500, 2, seed: 1), parameters: HDBSCANParameters(),
+                                     context: RunContext(cancellation: token))) { e in
+      XCTAssertEqual(e as? AlgorithmError, .cancelled)
     }
   }
 }

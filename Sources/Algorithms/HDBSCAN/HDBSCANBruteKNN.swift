@@ -60,7 +60,33 @@ func sgemmKNN(
                       let hv = HV + qi * kk, hi = HI + qi * kk
                       let row = T + qi * rb
                       var thr = hv[0]
-                      for j in 0..<rc {
+                      let nr = NR + r0
+                      var j0 = 0
+                      // 8 candidates at a time; most blocks hold none below the current threshold
+                      while j0 + 8 <= rc {
+                        let t8 = UnsafeRawPointer(row + j0).loadUnaligned(as: SIMD8<Float>.self)
+                        let n8 = UnsafeRawPointer(nr + j0).loadUnaligned(as: SIMD8<Float>.self)
+                        let v8 = n8 - 2 * t8
+                        if any(v8 .< SIMD8<Float>(repeating: thr)) {
+                          for u in 0..<8 where v8[u] < thr {
+                            let v = v8[u]
+                            let j = j0 + u
+                            var a = 0
+                            while true {
+                              let c1 = 2 * a + 1
+                              if c1 >= kk { break }
+                              var c = c1
+                              if c1 + 1 < kk && hv[c1 + 1] > hv[c1] { c = c1 + 1 }
+                              if hv[c] <= v { break }
+                              hv[a] = hv[c]; hi[a] = hi[c]; a = c
+                            }
+                            hv[a] = v; hi[a] = Int32(r0 + j)
+                            thr = hv[0]
+                          }
+                        }
+                        j0 += 8
+                      }
+                      for j in j0..<rc {
                         let v = NR[r0 + j] - 2 * row[j]
                         if v < thr {
                           // replace the max, sift down

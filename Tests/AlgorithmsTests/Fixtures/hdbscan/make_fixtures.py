@@ -108,3 +108,13 @@ fixture("duplicates", dups, min_cluster_size=6)
 
 fixture("blobs5d", noisy_blobs(300, 5, 5, 1.0, 21), min_cluster_size=10, min_samples=7)
 fixture("blobs20d", noisy_blobs(300, 20, 4, 2.0, 22), min_cluster_size=12)
+
+# degenerate inputs
+fixture("identical", np.ones((20, 2)), min_cluster_size=5)
+fixture("identical_single", np.ones((20, 2)), min_cluster_size=5, allow_single_cluster=True)
+fixture("fewer_than_mcs", np.random.RandomState(0).rand(4, 2), min_cluster_size=5)
+fixture("two_points", np.array([[1.0, 2.0], [3.0, 4.0]]), min_cluster_size=5)
+fixture("min_samples_ge_n", np.random.RandomState(0).rand(8, 2), min_cluster_size=3, min_samples=20)
+fixture("dup_groups_single", np.vstack([np.ones((10, 2)), np.zeros((10, 2)),
+                                        np.random.RandomState(1).rand(5, 2) * 5]),
+        min_cluster_size=5, allow_single_cluster=True)
