@@ -276,6 +276,13 @@ final class HDBSCANBench: XCTestCase {
       let data = raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
       let x = Matrix(rows: data.count / 50, cols: 50, data: data)
       let r = try time("MNIST PCA-50 70k mcs=5") { try hdbscan(x, parameters: HDBSCANParameters(), context: ctx) }
+      let out = r.labels.map { Int32($0) }
+      out.withUnsafeBytes { try? Data($0).write(to: URL(fileURLWithPath: "/tmp/clus_mnist_pca50_labels.i32")) }
+      if let lraw = FileManager.default.contents(atPath: "/tmp/hdb/mnist_exact_labels.i32") {
+        let ref = lraw.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }.map { Int($0) }
+        let same = zip(ref, r.labels).filter { $0 == $1 }.count
+        print("BENCH MNIST labels identical to the library's exact-MST run: \(same) / \(ref.count); library clusters \((ref.max() ?? -1) + 1) noise \(ref.filter { $0 < 0 }.count)")
+      }
       if let lraw = FileManager.default.contents(atPath: "/tmp/hdb/mnist_mcs5_labels.i32") {
         let ref = lraw.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }.map { Int($0) }
         let same = zip(ref, r.labels).filter { $0 == $1 }.count
