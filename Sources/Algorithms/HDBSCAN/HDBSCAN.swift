@@ -1,0 +1,148 @@
+/// Parameters of HDBSCAN*, named and defaulted as the hdbscan library 0.8.x (`hdbscan.HDBSCAN`).
+public struct HDBSCANParameters: Sendable, Equatable {
+  /// How flat clusters are chosen from the condensed tree (`cluster_selection_method`).
+  public enum SelectionMethod: String, Sendable, Equatable {
+    /// Excess of mass (`"eom"`).
+    case eom
+    /// The leaves of the condensed tree (`"leaf"`).
+    case leaf
+  }
+
+  /// `min_cluster_size` (default 5): smallest group that counts as a cluster; ≥ 2.
+  public var minClusterSize: Int
+  /// `min_samples` (default nil = `min_cluster_size`): the core distance of a point is the
+  /// distance to its `min_samples`-th nearest other point; ≥ 1 (clipped to n − 1).
+  public var minSamples: Int?
+  /// `cluster_selection_epsilon` (default 0): clusters split below this distance are merged; ≥ 0.
+  public var clusterSelectionEpsilon: Double
+  /// `cluster_selection_method` (default eom).
+  public var clusterSelectionMethod: SelectionMethod
+  /// `allow_single_cluster` (default false): whether the root may be selected.
+  public var allowSingleCluster: Bool
+  /// `alpha` (default 1): distances are divided by alpha in the mutual reachability; > 0.
+  public var alpha: Double
+  /// `metric` (default euclidean).
+  public var metric: Metric
+
+  /// Creates parameters; defaults are those of `hdbscan.HDBSCAN`.
+  public init(
+    minClusterSize: Int = 5, minSamples: Int? = nil, clusterSelectionEpsilon: Double = 0,
+    clusterSelectionMethod: SelectionMethod = .eom, allowSingleCluster: Bool = false,
+    alpha: Double = 1, metric: Metric = .euclidean
+  ) {
+    self.minClusterSize = minClusterSize
+    self.minSamples = minSamples
+    self.clusterSelectionEpsilon = clusterSelectionEpsilon
+    self.clusterSelectionMethod = clusterSelectionMethod
+    self.allowSingleCluster = allowSingleCluster
+    self.alpha = alpha
+    self.metric = metric
+  }
+
+  /// Parses `cluster_selection_method` ("eom" or "leaf").
+  /// - Throws: `AlgorithmError.invalidParameter` for any other name.
+  public static func selectionMethod(named name: String) throws -> SelectionMethod {
+    guard let m = SelectionMethod(rawValue: name.lowercased()) else {
+      throw AlgorithmError.invalidParameter(
+        name: "cluster_selection_method", value: "\"\(name)\"", allowed: "one of eom, leaf")
+    }
+    return m
+  }
+
+  /// Checks the ranges of the library: min_cluster_size ≥ 2, min_samples ≥ 1, epsilon ≥ 0 and
+  /// finite, alpha > 0 and finite.
+  /// - Throws: `AlgorithmError.invalidParameter` naming the first offending parameter.
+  public func validate() throws {
+    if minClusterSize < 2 {
+      throw AlgorithmError.invalidParameter(
+        name: "min_cluster_size", value: "\(minClusterSize)", allowed: "an integer ≥ 2")
+    }
+    if let m = minSamples, m < 1 {
+      throw AlgorithmError.invalidParameter(name: "min_samples", value: "\(m)", allowed: "an integer ≥ 1")
+    }
+    if !(clusterSelectionEpsilon >= 0) || !clusterSelectionEpsilon.isFinite {
+      throw AlgorithmError.invalidParameter(
+        name: "cluster_selection_epsilon", value: "\(clusterSelectionEpsilon)", allowed: "a finite number ≥ 0")
+    }
+    if !(alpha > 0) || !alpha.isFinite {
+      throw AlgorithmError.invalidParameter(name: "alpha", value: "\(alpha)", allowed: "a finite number > 0")
+    }
+  }
+}
+
+/// The output of `hdbscan(_:parameters:context:)`, as the fitted attributes of `hdbscan.HDBSCAN`.
+public struct HDBSCANResult: Sendable, Equatable {
+  /// `labels_`: n cluster labels `0..<k` (selected clusters in the library's order), −1 = noise.
+  public var labels: [Int]
+  /// `probabilities_`: n membership strengths in [0, 1]; 0 for noise.
+  public var probabilities: [Double]
+  /// `outlier_scores_`: n GLOSH outlier scores in [0, 1].
+  public var outlierScores: [Double]
+  /// `cluster_persistence_`: k persistence scores, one per cluster label.
+  public var persistence: [Double]
+  /// `condensed_tree_`: rows (parent, child, λ, child size); points are `0..<n`, clusters `n...`.
+  public var condensedTree: [CondensedTreeRow]
+  /// The n core distances (distance to the `min_samples`-th nearest other point).
+  public var coreDistances: [Double]
+}
+
+/// HDBSCAN* clustering (Campello, Moulavi & Sander 2013) as the hdbscan library 0.8.x
+/// (`hdbscan.HDBSCAN(...).fit(X)` with an exact minimum spanning tree).
+///
+/// Core distances are distances to the `min_samples`-th nearest other point; the mutual
+/// reachability of a, b is max(core_a, core_b, d(a, b)/alpha); its minimum spanning tree (computed
+/// exactly, by Borůvka on a KD-tree for euclidean / manhattan / chebyshev / minkowski, by Prim for
+/// cosine and correlation) gives the single-linkage tree, which is condensed with
+/// `min_cluster_size`, and flat clusters are selected by excess of mass or leaves. Edges of equal
+/// weight are ordered by their endpoints, so results are deterministic for any thread count.
+/// Memory is O(n · (d + min_samples)).
+/// - Parameters:
+///   - x: n × d data (rows are points).
+///   - parameters: see `HDBSCANParameters`.
+///   - context: threads, cancellation and progress.
+/// - Returns: labels, probabilities, outlier scores (n each), persistence (one per cluster), the
+///   condensed tree and the core distances. One point gives label −1 (the library raises).
+/// - Throws: `AlgorithmError.invalidInput` for empty or non-finite data;
+///   `.invalidParameter` for out-of-range parameters; `.cancelled`.
+public func hdbscan(_ x: Matrix, parameters: HDBSCANParameters, context: RunContext = RunContext()) throws -> HDBSCANResult {
+  try validateData(x)
+  try parameters.validate()
+  let n = x.rows
+  if n == 1 {
+    return HDBSCANResult(labels: [-1], probabilities: [0], outlierScores: [0], persistence: [],
+                         condensedTree: [], coreDistances: [0])
+  }
+  var minSamples = parameters.minSamples ?? parameters.minClusterSize
+  minSamples = max(1, min(n - 1, minSamples))
+  let (edges, extra, core) = try mutualReachabilityMST(
+    x, minSamples: minSamples, alpha: parameters.alpha, metric: parameters.metric, context: context)
+  try context.cancellation.check()
+  let slt = singleLinkageTree(edges: edges, extra: extra, n: n)
+  let rows = condenseTree(slt, minClusterSize: parameters.minClusterSize)
+  let sel = selectClusters(
+    rows: rows, n: n, method: parameters.clusterSelectionMethod,
+    allowSingleCluster: parameters.allowSingleCluster, epsilon: parameters.clusterSelectionEpsilon)
+  return HDBSCANResult(labels: sel.labels, probabilities: sel.probabilities, outlierScores: sel.outlierScores,
+                       persistence: sel.persistence, condensedTree: rows, coreDistances: core)
+}
+
+/// The exact minimum spanning tree of the mutual reachability graph (n − 1 edges, weights in
+/// distance units), candidate edges for the tie rules of `singleLinkageTree` (the k-nearest-
+/// neighbour edges), and the core distances.
+func mutualReachabilityMST(
+  _ x: Matrix, minSamples: Int, alpha: Double, metric: Metric, context: RunContext
+) throws -> ([HDBSCANEdge], [HDBSCANEdge], [Double]) {
+  switch metric {
+  case .euclidean:
+    return try kdBoruvkaMST(x, minSamples: minSamples, alpha: alpha, metric: EuclideanKD(), context: context)
+  case .manhattan:
+    return try kdBoruvkaMST(x, minSamples: minSamples, alpha: alpha, metric: ManhattanKD(), context: context)
+  case .chebyshev:
+    return try kdBoruvkaMST(x, minSamples: minSamples, alpha: alpha, metric: ChebyshevKD(), context: context)
+  case .minkowski(let p):
+    return try kdBoruvkaMST(x, minSamples: minSamples, alpha: alpha, metric: MinkowskiKD(p: p), context: context)
+  case .cosine, .correlation:
+    let (edges, core) = try primMST(x, minSamples: minSamples, alpha: alpha, metric: metric, context: context)
+    return (edges, [], core)
+  }
+}

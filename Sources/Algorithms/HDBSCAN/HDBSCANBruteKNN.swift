@@ -1,0 +1,194 @@
+import Dispatch
+import Synchronization
+
+// Exact k nearest neighbours (euclidean) for higher dimensions by blocked Float32 GEMM tiles.
+// Only tiles (I, J) with I ≤ J are multiplied (the distance matrix is symmetric): a tile ranks
+// the candidates of its row block and, through its columns, those of its column block. Each
+// worker keeps its own candidate heaps for all rows; they are merged by (value, index), so the
+// result does not depend on the thread count or the scheduling. The value ‖y‖² − 2x·y ranks the
+// candidates of row x; the candidates are then recomputed exactly in Double, and a per-row
+// certificate (the Float32 error bound) proves that no other point can be closer; a row that
+// fails it (rare) is scanned exactly.
+
+/// Inserts (v, i) into the max-heap `hv/hi` of size `kk` ordered by (value, index) when it is
+/// smaller than the top.
+@inline(__always)
+private func heapOffer(_ hv: UnsafeMutablePointer<Float>, _ hi: UnsafeMutablePointer<Int32>, _ kk: Int, _ v: Float, _ idx: Int32) {
+  if v > hv[0] || (v == hv[0] && idx >= hi[0]) { return }
+  var a = 0
+  while true {
+    let c1 = 2 * a + 1
+    if c1 >= kk { break }
+    var c = c1
+    if c1 + 1 < kk && (hv[c1 + 1] > hv[c1] || (hv[c1 + 1] == hv[c1] && hi[c1 + 1] > hi[c1])) { c = c1 + 1 }
+    if hv[c] < v || (hv[c] == v && hi[c] < idx) { break }
+    hv[a] = hv[c]; hi[a] = hi[c]; a = c
+  }
+  hv[a] = v; hi[a] = idx
+}
+
+/// For each of the n points (n × d, row-major, Double `pts`), the k nearest points including
+/// itself: squared distances ascending in `knnR` and their indices in `knnI` (n × k), the k-th
+/// squared distance in `coreR`. Deterministic for any thread count. Memory O(threads · n · k).
+func sgemmKNN(
+  pts: [Double], n: Int, d: Int, k: Int, threads: Int, token: CancellationToken, progress: ProgressSink
+) throws -> (coreR: [Double], knnI: [Int32], knnR: [Double]) {
+  let kk = min(n, k + 8)
+  var f = [Float](repeating: 0, count: n * d)
+  var norms = [Float](repeating: 0, count: n)
+  var maxNorm: Float = 0
+  for i in 0..<n {
+    var s: Float = 0
+    for j in 0..<d { let v = Float(pts[i * d + j]); f[i * d + j] = v; s += v * v }
+    norms[i] = s
+    maxNorm = max(maxNorm, s)
+  }
+  let bs = 512
+  let nb = (n + bs - 1) / bs
+  var pairI = [Int32](), pairJ = [Int32]()
+  pairI.reserveCapacity(nb * (nb + 1) / 2); pairJ.reserveCapacity(nb * (nb + 1) / 2)
+  for i in 0..<nb { for j in i..<nb { pairI.append(Int32(i)); pairJ.append(Int32(j)) } }
+  let tiles = pairI.count
+  let workers = max(1, min(threads, tiles))
+  // per-worker heaps for every row
+  var heapV = [Float](repeating: .infinity, count: workers * n * kk)
+  var heapI = [Int32](repeating: Int32.max, count: workers * n * kk)
+  let savedBLAS = BLAS.threads
+  BLAS.setThreads(1)
+  defer { BLAS.setThreads(savedBLAS) }
+  let next = Atomic<Int>(0)
+  let done = Atomic<Int>(0)
+  progress.begin("hdbscan core distances", total: tiles)
+  f.withUnsafeBufferPointer { fp in
+  norms.withUnsafeBufferPointer { np in
+  pairI.withUnsafeBufferPointer { pip in
+  pairJ.withUnsafeBufferPointer { pjp in
+  heapV.withUnsafeMutableBufferPointer { hvp in
+  heapI.withUnsafeMutableBufferPointer { hip in
+    let F = fp.baseAddress!, NR = np.baseAddress!, PI = pip.baseAddress!, PJ = pjp.baseAddress!
+    let HVall = hvp.baseAddress!, HIall = hip.baseAddress!
+    DispatchQueue.concurrentPerform(iterations: workers) { w in
+      let HV = HVall + w * n * kk, HI = HIall + w * n * kk
+      var tile = [Float](repeating: 0, count: bs * bs)
+      tile.withUnsafeMutableBufferPointer { tp in
+        let T = tp.baseAddress!
+        while true {
+          let t = next.wrappingAdd(1, ordering: .relaxed).oldValue
+          if t >= tiles || token.isCancelled { break }
+          let i0 = Int(PI[t]) * bs, j0 = Int(PJ[t]) * bs
+          let mi = min(bs, n - i0), mj = min(bs, n - j0)
+          BLAS.sgemm(m: mi, n: mj, k: d, a: F + i0 * d, lda: d, b: F + j0 * d, ldb: d, transB: true, c: T, ldc: bs)
+          // rows of block I against the columns of block J
+          let nrJ = NR + j0
+          for a in 0..<mi {
+            let hv = HV + (i0 + a) * kk, hi = HI + (i0 + a) * kk
+            let row = T + a * bs
+            var thr = hv[0]
+            var j = 0
+            while j + 8 <= mj {
+              let t8 = UnsafeRawPointer(row + j).loadUnaligned(as: SIMD8<Float>.self)
+              let n8 = UnsafeRawPointer(nrJ + j).loadUnaligned(as: SIMD8<Float>.self)
+              let v8 = n8 - 2 * t8
+              if any(v8 .<= SIMD8<Float>(repeating: thr)) {
+                for u in 0..<8 { heapOffer(hv, hi, kk, v8[u], Int32(j0 + j + u)) }
+                thr = hv[0]
+              }
+              j += 8
+            }
+            while j < mj { heapOffer(hv, hi, kk, nrJ[j] - 2 * row[j], Int32(j0 + j)); j += 1 }
+          }
+          // rows of block J against the rows of block I (the tile's columns), 8 rows at a time
+          if i0 != j0 {
+            let nrI = NR + i0
+            var b = 0
+            while b < mj {
+              let lanes = min(8, mj - b)
+              var thr8 = SIMD8<Float>(repeating: -.infinity)
+              for u in 0..<lanes { thr8[u] = HV[(j0 + b + u) * kk] }
+              for a in 0..<mi {
+                let col = T + a * bs + b
+                var t8 = SIMD8<Float>(repeating: 0)
+                if lanes == 8 {
+                  t8 = UnsafeRawPointer(col).loadUnaligned(as: SIMD8<Float>.self)
+                } else {
+                  for u in 0..<lanes { t8[u] = col[u] }
+                }
+                let v8 = SIMD8<Float>(repeating: nrI[a]) - 2 * t8
+                if any(v8 .<= thr8) {
+                  for u in 0..<lanes where v8[u] <= thr8[u] {
+                    let r = j0 + b + u
+                    heapOffer(HV + r * kk, HI + r * kk, kk, v8[u], Int32(i0 + a))
+                    thr8[u] = HV[r * kk]
+                  }
+                }
+              }
+              b += 8
+            }
+          }
+          let dn = done.wrappingAdd(1, ordering: .relaxed).oldValue + 1
+          if w == 0 { progress.update(dn) }
+        }
+      }
+    }
+  }}}}}}
+  progress.end()
+  try token.check()
+
+  // merge the workers' candidates, recompute exactly, certify
+  var coreR = [Double](repeating: 0, count: n)
+  var knnI = [Int32](repeating: -1, count: n * k)
+  var knnR = [Double](repeating: .infinity, count: n * k)
+  let gamma = 4.0 * Double(d + 2) * Double(Float.ulpOfOne)
+  pts.withUnsafeBufferPointer { pp in
+  norms.withUnsafeBufferPointer { np in
+  heapV.withUnsafeBufferPointer { hvp in
+  heapI.withUnsafeBufferPointer { hip in
+  coreR.withUnsafeMutableBufferPointer { crp in
+  knnI.withUnsafeMutableBufferPointer { kip in
+  knnR.withUnsafeMutableBufferPointer { krp in
+    let P = pp.baseAddress!, NR = np.baseAddress!, HV = hvp.baseAddress!, HI = hip.baseAddress!
+    let CR = crp.baseAddress!, KI = kip.baseAddress!, KR = krp.baseAddress!
+    parallelChunks(count: n, chunkSize: 256, threads: threads) { _, rows in
+      var cand = [(Float, Int32)]()
+      var exact = [(Double, Int32)]()
+      cand.reserveCapacity(workers * kk); exact.reserveCapacity(kk)
+      for p in rows {
+        cand.removeAll(keepingCapacity: true)
+        for w in 0..<workers {
+          let base = (w * n + p) * kk
+          for t in 0..<kk where HI[base + t] != Int32.max { cand.append((HV[base + t], HI[base + t])) }
+        }
+        cand.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        let m = min(kk, cand.count)
+        let a = P + p * d
+        exact.removeAll(keepingCapacity: true)
+        for t in 0..<m {
+          let q = Int(cand[t].1)
+          var s = 0.0
+          let b = P + q * d
+          for j in 0..<d { let u = a[j] - b[j]; s += u * u }
+          exact.append((s, cand[t].1))
+        }
+        exact.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        // every other point has a Float value ≥ cand[m−1], so its squared distance is at least
+        // that + ‖x‖² − (error bound)
+        let err = gamma * (Double(NR[p]) + Double(maxNorm)) * 2
+        let floor = Double(cand[m - 1].0) + Double(NR[p]) - err
+        if m < n && !(exact[k - 1].0 < floor) {
+          exact.removeAll(keepingCapacity: true)
+          exact.reserveCapacity(n)
+          for q in 0..<n {
+            var s = 0.0
+            let b = P + q * d
+            for j in 0..<d { let u = a[j] - b[j]; s += u * u }
+            exact.append((s, Int32(q)))
+          }
+          exact.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        }
+        for t in 0..<k { KR[p * k + t] = exact[t].0; KI[p * k + t] = exact[t].1 }
+        CR[p] = exact[k - 1].0
+      }
+    }
+  }}}}}}}
+  return (coreR, knnI, knnR)
+}

@@ -1,0 +1,104 @@
+// Exact mutual reachability MST for metrics without box bounds (cosine, correlation): brute-force
+// core distances and Prim's algorithm on the implicit complete graph, as hdbscan's
+// `mst_linkage_core_vector` (O(n²) distance evaluations, O(n) memory).
+
+/// Core distances by brute force (the (min_samples + 1)-th smallest distance including the point
+/// itself) and Prim's MST from point 0 (ties: the smallest index).
+func primMST(
+  _ x: Matrix, minSamples: Int, alpha: Double, metric: Metric, context: RunContext
+) throws -> ([HDBSCANEdge], [Double]) {
+  let n = x.rows, d = x.cols
+  let k = minSamples + 1
+  var core = [Double](repeating: 0, count: n)
+  let token = context.cancellation
+  var cancelled = false
+  context.progress.begin("hdbscan core distances", total: n)
+  x.data.withUnsafeBufferPointer { xp in
+    core.withUnsafeMutableBufferPointer { cp in
+      let xb = xp.baseAddress!, cb = cp.baseAddress!
+      parallelChunks(count: n, chunkSize: 64, threads: context.threads) { _, rows in
+        if token.isCancelled { cancelled = true; return }
+        var heap = [Double](repeating: .infinity, count: k)  // max-heap of the k smallest
+        for i in rows {
+          for t in 0..<k { heap[t] = .infinity }
+          for j in 0..<n {
+            let v = i == j ? 0 : metric.distance(xb + i * d, xb + j * d, d)
+            if v < heap[0] {
+              var a = 0
+              while true {
+                let c1 = 2 * a + 1
+                if c1 >= k { break }
+                var c = c1
+                if c1 + 1 < k && heap[c1 + 1] > heap[c1] { c = c1 + 1 }
+                if heap[c] <= v { break }
+                heap[a] = heap[c]; a = c
+              }
+              heap[a] = v
+            }
+          }
+          cb[i] = heap[0]
+        }
+      }
+    }
+  }
+  context.progress.end()
+  if cancelled { throw AlgorithmError.cancelled }
+
+  var edges = [HDBSCANEdge]()
+  edges.reserveCapacity(n - 1)
+  var inTree = [Bool](repeating: false, count: n)
+  var curDist = [Double](repeating: .infinity, count: n)
+  var curSrc = [Int32](repeating: 0, count: n)
+  let chunk = 2048
+  let nChunks = chunkCount(n, chunk)
+  var chunkBest = [Double](repeating: .infinity, count: nChunks)
+  var chunkNode = [Int](repeating: -1, count: nChunks)
+  context.progress.begin("hdbscan spanning tree", total: n - 1)
+  var current = 0
+  try x.data.withUnsafeBufferPointer { xp in
+    try core.withUnsafeBufferPointer { cp in
+      try inTree.withUnsafeMutableBufferPointer { itp in
+        try curDist.withUnsafeMutableBufferPointer { cdp in
+          try curSrc.withUnsafeMutableBufferPointer { csp in
+            try chunkBest.withUnsafeMutableBufferPointer { cbp in
+              try chunkNode.withUnsafeMutableBufferPointer { cnp in
+                let xb = xp.baseAddress!, cb = cp.baseAddress!, IT = itp.baseAddress!
+                let CD = cdp.baseAddress!, CS = csp.baseAddress!, CB = cbp.baseAddress!, CN = cnp.baseAddress!
+                for step in 1..<n {
+                  IT[current] = true
+                  let cc = cb[current]
+                  let cur = current
+                  let threads = n > 4096 ? context.threads : 1
+                  parallelChunks(count: n, chunkSize: chunk, threads: threads) { ci, js in
+                    var best = Double.infinity, node = -1
+                    for j in js where !IT[j] {
+                      var v = metric.distance(xb + cur * d, xb + j * d, d)
+                      if alpha != 1 { v /= alpha }
+                      let w = max(v, cc, cb[j])
+                      if w < CD[j] { CD[j] = w; CS[j] = Int32(cur) }
+                      if CD[j] < best { best = CD[j]; node = j }
+                    }
+                    CB[ci] = best; CN[ci] = node
+                  }
+                  var best = Double.infinity, node = -1
+                  for ci in 0..<nChunks where CN[ci] >= 0 && CB[ci] < best { best = CB[ci]; node = CN[ci] }
+                  if node < 0 {  // only infinite weights left: take the first remaining point
+                    node = (0..<n).first { !IT[$0] }!
+                  }
+                  edges.append(HDBSCANEdge(a: CS[node], b: Int32(node), weight: CD[node]))
+                  current = node
+                  if step % 1024 == 0 {
+                    try token.check()
+                    context.progress.update(step)
+                  }
+                }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+  context.progress.end()
+  return (edges, core)
+}

@@ -1,0 +1,439 @@
+// Tree stages of HDBSCAN*, following the hdbscan library 0.8.x (`_hdbscan_linkage.pyx` `label`,
+// `_hdbscan_tree.pyx` `condense_tree`, `compute_stability`, `get_clusters`, `do_labelling`,
+// `get_probabilities`, `outlier_scores`, `get_stability_scores`).
+
+/// One edge of a minimum spanning tree: endpoints (point indices) and its mutual reachability weight.
+struct HDBSCANEdge {
+  var a: Int32
+  var b: Int32
+  var weight: Double
+}
+
+/// A single-linkage tree in scipy format: row `i` merges nodes `left[i]` and `right[i]` (points are
+/// `0..<n`, merged nodes `n + i`) at `distance[i]` into a node of `size[i]` points.
+struct SingleLinkageTree {
+  var n: Int
+  var left: [Int32]
+  var right: [Int32]
+  var distance: [Double]
+  var size: [Int32]
+}
+
+/// Orders MST edges as hdbscan's dense Prim (`mst_linkage_core_vector`) emits them and builds the
+/// single-linkage tree with the union-find of hdbscan's `label`.
+///
+/// Prim's algorithm runs from point 0 on the candidate graph `edges ∪ extra` (an MST plus, for
+/// example, the k-nearest-neighbour edges with their mutual reachability weights) with the
+/// library's tie rules: a point's best edge changes only for a strictly lighter one (the earliest
+/// source wins), and the lightest point is taken first, ties by the smaller index. Edges of equal
+/// weight arise constantly (every weight equal to a core distance), and the candidates hold the
+/// alternatives, so the tree is the one the library's Prim finds. The edges, oriented (point in
+/// the tree, new point), are then sorted by weight stably (the library's `np.argsort` leaves the
+/// order of ties unspecified; a stable sort is its deterministic version).
+func singleLinkageTree(edges: [HDBSCANEdge], extra: [HDBSCANEdge] = [], n: Int) -> SingleLinkageTree {
+  let m = edges.count
+  // adjacency of the candidate graph (CSR)
+  var deg = [Int](repeating: 0, count: n + 1)
+  for e in edges { deg[Int(e.a) + 1] += 1; deg[Int(e.b) + 1] += 1 }
+  for e in extra { deg[Int(e.a) + 1] += 1; deg[Int(e.b) + 1] += 1 }
+  for i in 0..<n { deg[i + 1] += deg[i] }
+  var adj = [Int32](repeating: 0, count: deg[n])
+  var adjW = [Double](repeating: 0, count: deg[n])
+  var fill = deg
+  for list in [edges, extra] {
+    for e in list {
+      adj[fill[Int(e.a)]] = e.b; adjW[fill[Int(e.a)]] = e.weight; fill[Int(e.a)] += 1
+      adj[fill[Int(e.b)]] = e.a; adjW[fill[Int(e.b)]] = e.weight; fill[Int(e.b)] += 1
+    }
+  }
+  var inTree = [Bool](repeating: false, count: n)
+  var curDist = [Double](repeating: .infinity, count: n)
+  var source = [Int32](repeating: 0, count: n)
+  var heap = [(w: Double, v: Int32)]()
+  heap.reserveCapacity(n)
+  func less(_ x: (w: Double, v: Int32), _ y: (w: Double, v: Int32)) -> Bool {
+    x.w != y.w ? x.w < y.w : x.v < y.v
+  }
+  func push(_ x: (w: Double, v: Int32)) {
+    heap.append(x)
+    var i = heap.count - 1
+    while i > 0 {
+      let p = (i - 1) / 2
+      if less(heap[i], heap[p]) { heap.swapAt(i, p); i = p } else { break }
+    }
+  }
+  func pop() -> (w: Double, v: Int32) {
+    let top = heap[0]
+    let last = heap.removeLast()
+    if !heap.isEmpty {
+      heap[0] = last
+      var i = 0
+      while true {
+        let l = 2 * i + 1, r = l + 1
+        var s = i
+        if l < heap.count && less(heap[l], heap[s]) { s = l }
+        if r < heap.count && less(heap[r], heap[s]) { s = r }
+        if s == i { break }
+        heap.swapAt(i, s); i = s
+      }
+    }
+    return top
+  }
+  var order = [HDBSCANEdge]()
+  order.reserveCapacity(m)
+  var start = 0
+  while order.count < m {
+    while start < n && inTree[start] { start += 1 }
+    if start >= n { break }
+    var c = start
+    while true {
+      inTree[c] = true
+      for t in deg[c]..<deg[c + 1] {
+        let j = Int(adj[t])
+        if !inTree[j] && adjW[t] < curDist[j] {
+          curDist[j] = adjW[t]; source[j] = Int32(c); push((adjW[t], Int32(j)))
+        }
+      }
+      var next = -1
+      while !heap.isEmpty {
+        let x = pop()
+        let v = Int(x.v)
+        if inTree[v] || x.w != curDist[v] { continue }
+        next = v
+        break
+      }
+      if next < 0 { break }
+      order.append(HDBSCANEdge(a: source[next], b: Int32(next), weight: curDist[next]))
+      c = next
+    }
+  }
+  var idx = Array(0..<order.count)
+  idx.sort { order[$0].weight != order[$1].weight ? order[$0].weight < order[$1].weight : $0 < $1 }
+  order = idx.map { order[$0] }
+  var left = [Int32](repeating: 0, count: m)
+  var right = [Int32](repeating: 0, count: m)
+  var dist = [Double](repeating: 0, count: m)
+  var size = [Int32](repeating: 0, count: m)
+  let total = max(2 * n - 1, 1)
+  var parent = [Int32](repeating: -1, count: total)
+  var sz = [Int32](repeating: 0, count: total)
+  for i in 0..<n { sz[i] = 1 }
+  var next = Int32(n)
+  parent.withUnsafeMutableBufferPointer { pp in
+    let par = pp.baseAddress!
+    @inline(__always) func find(_ x0: Int32) -> Int32 {
+      var x = x0
+      while par[Int(x)] != -1 { x = par[Int(x)] }
+      var p = x0
+      while p != x {
+        let q = par[Int(p)]
+        par[Int(p)] = x
+        p = q
+      }
+      return x
+    }
+    for i in 0..<m {
+      let aa = find(order[i].a), bb = find(order[i].b)
+      left[i] = aa
+      right[i] = bb
+      dist[i] = order[i].weight
+      let s = sz[Int(aa)] + sz[Int(bb)]
+      size[i] = s
+      par[Int(aa)] = next
+      par[Int(bb)] = next
+      sz[Int(next)] = s
+      next += 1
+    }
+  }
+  return SingleLinkageTree(n: n, left: left, right: right, distance: dist, size: size)
+}
+
+/// One row of a condensed tree (hdbscan's `condensed_tree_`): a point or cluster `child` leaves
+/// cluster `parent` at λ = 1/distance (`lambda`, +∞ for distance 0); `childSize` is 1 for a point.
+/// Points are numbered `0..<n`, clusters `n...` with the root `n`.
+public struct CondensedTreeRow: Sendable, Equatable {
+  /// The cluster the child leaves (cluster ids start at n, the root).
+  public var parent: Int
+  /// A point index (< n) or a child cluster id (> n).
+  public var child: Int
+  /// λ = 1 / mutual reachability distance at which the child leaves (+∞ for distance 0).
+  public var lambda: Double
+  /// Number of points in the child (1 for a point).
+  public var childSize: Int
+
+  /// Creates a row.
+  public init(parent: Int, child: Int, lambda: Double, childSize: Int) {
+    self.parent = parent
+    self.child = child
+    self.lambda = lambda
+    self.childSize = childSize
+  }
+}
+
+/// hdbscan `condense_tree`: breadth-first from the root; splits whose both sides have at least
+/// `minClusterSize` points create two new clusters, smaller sides fall out as points.
+func condenseTree(_ t: SingleLinkageTree, minClusterSize: Int) -> [CondensedTreeRow] {
+  let n = t.n
+  guard n >= 2 else { return [] }
+  let root = 2 * (n - 1)
+  var relabel = [Int](repeating: 0, count: root + 1)
+  var ignore = [Bool](repeating: false, count: root + 1)
+  relabel[root] = n
+  var nextLabel = n + 1
+  var rows = [CondensedTreeRow]()
+  rows.reserveCapacity(2 * n)
+  // Breadth-first order of all nodes (a FIFO queue gives the level order of bfs_from_hierarchy).
+  var nodeList = [Int32](repeating: 0, count: root + 1)
+  nodeList[0] = Int32(root)
+  var head = 0, tail = 1
+  while head < tail {
+    let v = Int(nodeList[head]); head += 1
+    if v >= n {
+      nodeList[tail] = t.left[v - n]; nodeList[tail + 1] = t.right[v - n]; tail += 2
+    }
+  }
+  var sub = [Int32](repeating: 0, count: root + 1)
+  func count(_ v: Int) -> Int { v >= n ? Int(t.size[v - n]) : 1 }
+  // Emits every point under `start` (in breadth-first order) as falling out of `parent`.
+  func fallOut(_ start: Int, parent: Int, lambda: Double) {
+    sub[0] = Int32(start)
+    var h = 0, e = 1
+    while h < e {
+      let v = Int(sub[h]); h += 1
+      if v < n {
+        rows.append(CondensedTreeRow(parent: parent, child: v, lambda: lambda, childSize: 1))
+      } else {
+        sub[e] = t.left[v - n]; sub[e + 1] = t.right[v - n]; e += 2
+      }
+      ignore[v] = true
+    }
+  }
+  for idx in 0..<tail {
+    let node = Int(nodeList[idx])
+    if ignore[node] || node < n { continue }
+    let r = node - n
+    let left = Int(t.left[r]), right = Int(t.right[r])
+    let d = t.distance[r]
+    let lambda = d > 0 ? 1.0 / d : Double.infinity
+    let lc = count(left), rc = count(right)
+    let p = relabel[node]
+    if lc >= minClusterSize && rc >= minClusterSize {
+      relabel[left] = nextLabel; nextLabel += 1
+      rows.append(CondensedTreeRow(parent: p, child: relabel[left], lambda: lambda, childSize: lc))
+      relabel[right] = nextLabel; nextLabel += 1
+      rows.append(CondensedTreeRow(parent: p, child: relabel[right], lambda: lambda, childSize: rc))
+    } else if lc < minClusterSize && rc < minClusterSize {
+      fallOut(left, parent: p, lambda: lambda)
+      fallOut(right, parent: p, lambda: lambda)
+    } else if lc < minClusterSize {
+      relabel[right] = p
+      fallOut(left, parent: p, lambda: lambda)
+    } else {
+      relabel[left] = p
+      fallOut(right, parent: p, lambda: lambda)
+    }
+  }
+  return rows
+}
+
+/// Flat clustering extracted from a condensed tree.
+struct HDBSCANSelection {
+  var labels: [Int]
+  var probabilities: [Double]
+  var outlierScores: [Double]
+  var persistence: [Double]
+}
+
+/// hdbscan `compute_stability` + `get_clusters` (eom / leaf, epsilon, allow_single_cluster) +
+/// `do_labelling` + `get_probabilities` + `get_stability_scores` + `outlier_scores`.
+func selectClusters(
+  rows: [CondensedTreeRow], n: Int, method: HDBSCANParameters.SelectionMethod,
+  allowSingleCluster: Bool, epsilon: Double
+) -> HDBSCANSelection {
+  guard n >= 2, !rows.isEmpty else {
+    return HDBSCANSelection(
+      labels: [Int](repeating: -1, count: n), probabilities: [Double](repeating: 0, count: n),
+      outlierScores: [Double](repeating: 0, count: n), persistence: [])
+  }
+  let root = n
+  var maxCluster = root
+  for r in rows { maxCluster = max(maxCluster, r.parent) }
+  let nc = maxCluster - root + 1
+  // Per cluster: parent, birth λ (λ of the row creating it), size, children clusters, death λ.
+  var parentOf = [Int](repeating: -1, count: nc)
+  var birth = [Double](repeating: 0, count: nc)
+  var csize = [Int](repeating: 0, count: nc)
+  var firstChild = [Int](repeating: -1, count: nc)
+  var secondChild = [Int](repeating: -1, count: nc)
+  var deaths = [Double](repeating: 0, count: nc)  // max λ of the rows under each parent (max_lambdas)
+  var pointLambda = [Double](repeating: 0, count: n)
+  var pointParent = [Int](repeating: root, count: n)
+  var maxLambda = -Double.infinity
+  var rootMaxLambda = 0.0
+  csize[0] = n
+  for r in rows {
+    let pi = r.parent - root
+    if r.lambda > deaths[pi] { deaths[pi] = r.lambda }
+    if r.lambda > maxLambda { maxLambda = r.lambda }
+    if r.parent == root && r.lambda > rootMaxLambda { rootMaxLambda = r.lambda }
+    if r.child < n {
+      pointLambda[r.child] = r.lambda
+      pointParent[r.child] = r.parent
+    } else {
+      let ci = r.child - root
+      parentOf[ci] = pi
+      birth[ci] = r.lambda
+      csize[ci] = r.childSize
+      if firstChild[pi] < 0 { firstChild[pi] = ci } else { secondChild[pi] = ci }
+    }
+  }
+  // compute_stability: Σ (λ − λ_birth(parent)) · child_size; a zero-length interval at λ = ∞ counts 0.
+  var stability = [Double](repeating: 0, count: nc)
+  for r in rows {
+    let pi = r.parent - root
+    let b = birth[pi]
+    let delta = r.lambda == b ? 0 : r.lambda - b
+    stability[pi] += delta * Double(r.childSize)
+  }
+  let hasClusterTree = firstChild[0] >= 0
+  var selected = [Bool](repeating: false, count: nc)
+  func descendants(_ c: Int, _ body: (Int) -> Void) {
+    var stack = [c]
+    while let v = stack.popLast() {
+      body(v)
+      if firstChild[v] >= 0 { stack.append(firstChild[v]) }
+      if secondChild[v] >= 0 { stack.append(secondChild[v]) }
+    }
+  }
+  // _epsilon_search_fast over a set of selected clusters (indices relative to root).
+  func epsilonSearch(_ leaves: [Int]) -> [Bool] {
+    var out = [Bool](repeating: false, count: nc)
+    var processed = [Bool](repeating: false, count: nc)
+    for leaf in leaves {
+      let eps = 1.0 / birth[leaf]
+      if eps < epsilon {
+        if !processed[leaf] {
+          var node = leaf
+          var chosen = leaf
+          while true {
+            let p = parentOf[node]
+            if p == 0 { chosen = allowSingleCluster ? p : node; break }
+            if 1.0 / birth[p] > epsilon { chosen = p; break }
+            node = p
+          }
+          out[chosen] = true
+          descendants(chosen) { v in if v != chosen { processed[v] = true } }
+        }
+      } else {
+        out[leaf] = true
+      }
+    }
+    return out
+  }
+  switch method {
+  case .eom:
+    // Bottom-up (descending ids): a cluster is kept unless its children's summed stability is
+    // strictly larger; the sum is accumulated in Float32 as the library's `cdef float`.
+    var keep = [Bool](repeating: false, count: nc)
+    let lowest = allowSingleCluster ? 0 : 1
+    if nc - 1 >= lowest {
+      for c in stride(from: nc - 1, through: lowest, by: -1) {
+        var s: Float = 0
+        if firstChild[c] >= 0 { s = Float(Double(s) + stability[firstChild[c]]) }
+        if secondChild[c] >= 0 { s = Float(Double(s) + stability[secondChild[c]]) }
+        if Double(s) > stability[c] {
+          keep[c] = false
+          stability[c] = Double(s)
+        } else {
+          keep[c] = true
+        }
+      }
+    }
+    // A kept cluster is selected unless a kept ancestor was processed after it (top-down pass).
+    var blocked = [Bool](repeating: false, count: nc)
+    for c in 0..<nc {
+      let p = parentOf[c]
+      let ancestorKept = p >= 0 && (blocked[p] || keep[p])
+      blocked[c] = ancestorKept
+      selected[c] = keep[c] && !ancestorKept
+    }
+    if epsilon != 0 && hasClusterTree {
+      let eom = (0..<nc).filter { selected[$0] }
+      if eom.count == 1 && eom[0] == 0 {
+        if !allowSingleCluster { selected[0] = false }
+      } else {
+        selected = epsilonSearch(eom)
+      }
+    }
+  case .leaf:
+    var leaves = [Int]()
+    if hasClusterTree {
+      for c in 1..<nc where firstChild[c] < 0 { leaves.append(c) }
+    }
+    // No leaves: the library selects nothing (its root fallback is overwritten).
+    selected = epsilon != 0 ? epsilonSearch(leaves) : {
+      var s = [Bool](repeating: false, count: nc)
+      for l in leaves { s[l] = true }
+      return s
+    }()
+  }
+  // Labels: selected clusters in id order become 0..k−1; a point belongs to its nearest selected
+  // ancestor cluster (do_labelling's union-find), the root only in the single-cluster case.
+  var labelOf = [Int](repeating: -1, count: nc)
+  var k = 0
+  for c in 0..<nc where selected[c] { labelOf[c] = k; k += 1 }
+  var rep = [Int](repeating: 0, count: nc)
+  for c in 0..<nc { rep[c] = selected[c] || c == 0 ? c : rep[parentOf[c]] }
+  var labels = [Int](repeating: -1, count: n)
+  for i in 0..<n {
+    let r = rep[pointParent[i] - root]
+    if r == 0 {
+      if selected[0] && k == 1 && allowSingleCluster {
+        let ok = epsilon != 0 ? pointLambda[i] >= 1.0 / epsilon : pointLambda[i] >= rootMaxLambda
+        labels[i] = ok ? labelOf[0] : -1
+      }
+    } else {
+      labels[i] = labelOf[r]
+    }
+  }
+  var clusterIds = [Int](repeating: 0, count: k)
+  for c in 0..<nc where selected[c] { clusterIds[labelOf[c]] = c }
+  // Probabilities: λ_p / (max λ of the cluster's own rows), clipped to 1.
+  var probabilities = [Double](repeating: 0, count: n)
+  for i in 0..<n where labels[i] >= 0 {
+    let death = deaths[clusterIds[labels[i]]]
+    let l = pointLambda[i]
+    if death == 0 || !l.isFinite {
+      probabilities[i] = 1
+    } else {
+      probabilities[i] = min(l, death) / death
+    }
+  }
+  // GLOSH: (λ_max(subtree of the point's parent) − λ_p) / λ_max.
+  var subtreeMax = deaths
+  for c in stride(from: nc - 1, through: 1, by: -1) {
+    let p = parentOf[c]
+    if subtreeMax[c] > subtreeMax[p] { subtreeMax[p] = subtreeMax[c] }
+  }
+  var outlier = [Double](repeating: 0, count: n)
+  for i in 0..<n {
+    let lmax = subtreeMax[pointParent[i] - root]
+    let l = pointLambda[i]
+    if lmax == 0 || !l.isFinite {
+      outlier[i] = 0
+    } else if !lmax.isFinite {
+      outlier[i] = 1  // the limit of (λ_max − λ)/λ_max; the library divides ∞ by ∞ here
+    } else {
+      outlier[i] = (lmax - l) / lmax
+    }
+  }
+  // cluster_persistence_: stability / (size · max λ of the whole tree), 1 if that λ is ∞ or 0.
+  var sizes = [Int](repeating: 0, count: k)
+  for l in labels where l >= 0 { sizes[l] += 1 }
+  var persistence = [Double](repeating: 1, count: k)
+  for j in 0..<k {
+    if maxLambda.isInfinite || maxLambda == 0 || sizes[j] == 0 { continue }
+    persistence[j] = stability[clusterIds[j]] / (Double(sizes[j]) * maxLambda)
+  }
+  return HDBSCANSelection(labels: labels, probabilities: probabilities, outlierScores: outlier, persistence: persistence)
+}

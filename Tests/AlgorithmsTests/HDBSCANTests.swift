@@ -1,0 +1,293 @@
+import Foundation
+import XCTest
+@testable import Algorithms
+
+/// Reference: Fixtures/hdbscan/*.json made by make_fixtures.py with the hdbscan library 0.8.x.
+final class HDBSCANTests: XCTestCase {
+  struct Fixture: Decodable {
+    struct Params: Decodable {
+      var min_cluster_size: Int
+      var min_samples: Int?
+      var cluster_selection_epsilon: Double?
+      var cluster_selection_method: String?
+      var allow_single_cluster: Bool?
+      var alpha: Double?
+      var metric: String?
+    }
+    var name: String
+    var params: Params
+    var rows: Int
+    var cols: Int
+    var X: [Float]
+    var labels: [Int]
+    var probabilities: [Double]
+    var outlier_scores: [Double?]
+    var persistence: [Double]
+  }
+
+  static let fixtureNames = [
+    "blobs_eom", "blobs_leaf", "blobs_ms3", "blobs_eps", "blobs_leaf_eps", "blobs_alpha",
+    "blobs_manhattan", "blobs_cosine", "moons", "densities", "single_eom", "single_eps",
+    "single_off", "duplicates", "blobs5d", "blobs20d", "identical", "identical_single",
+    "fewer_than_mcs", "two_points", "min_samples_ge_n", "dup_groups_single",
+  ]
+
+  func load(_ name: String) throws -> Fixture {
+    let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/hdbscan/\(name).json")
+    return try JSONDecoder().decode(Fixture.self, from: Data(contentsOf: url))
+  }
+
+  func parameters(_ f: Fixture) throws -> HDBSCANParameters {
+    let p = f.params
+    return HDBSCANParameters(
+      minClusterSize: p.min_cluster_size, minSamples: p.min_samples,
+      clusterSelectionEpsilon: p.cluster_selection_epsilon ?? 0,
+      clusterSelectionMethod: try HDBSCANParameters.selectionMethod(named: p.cluster_selection_method ?? "eom"),
+      allowSingleCluster: p.allow_single_cluster ?? false, alpha: p.alpha ?? 1,
+      metric: try Metric(name: p.metric ?? "euclidean"))
+  }
+
+  /// Number of points whose label differs after the best one-to-one renumbering (greedy on the
+  /// contingency table; noise must map to noise).
+  func labelMismatches(_ a: [Int], _ b: [Int]) -> Int {
+    var counts = [Int: [Int: Int]]()
+    for (x, y) in zip(a, b) { counts[x, default: [:]][y, default: 0] += 1 }
+    var pairs = [(Int, Int, Int)]()
+    for (x, row) in counts { for (y, c) in row { pairs.append((c, x, y)) } }
+    pairs.sort { $0.0 != $1.0 ? $0.0 > $1.0 : ($0.1, $0.2) < ($1.1, $1.2) }
+    var usedA = Set<Int>(), usedB = Set<Int>()
+    var matched = 0
+    for (c, x, y) in pairs where !usedA.contains(x) && !usedB.contains(y) {
+      if (x == -1) != (y == -1) { continue }
+      usedA.insert(x); usedB.insert(y); matched += c
+    }
+    return a.count - matched
+  }
+
+  func testMatchesReferenceLibrary() throws {
+    for name in Self.fixtureNames {
+      let f = try load(name)
+      let x = Matrix(rows: f.rows, cols: f.cols, data: f.X)
+      let r = try hdbscan(x, parameters: try parameters(f), context: RunContext(threads: 2))
+      XCTAssertEqual(r.labels.count, f.rows)
+      XCTAssertEqual(labelMismatches(r.labels, f.labels), 0, "\(name): labels differ")
+      XCTAssertEqual(r.labels, f.labels, "\(name): label numbering differs")
+      var worstP = 0.0, worstO = 0.0
+      for i in 0..<f.rows {
+        worstP = max(worstP, abs(r.probabilities[i] - f.probabilities[i]))
+        // null = NaN in the library (λ_max = ∞ divided by itself); clus gives the limit 1
+        let expected = f.outlier_scores[i] ?? 1
+        worstO = max(worstO, abs(r.outlierScores[i] - expected))
+        if abs(r.outlierScores[i] - expected) > 1e-5 || abs(r.probabilities[i] - f.probabilities[i]) > 1e-5 {
+          print("DEBUG \(name) \(i) label \(r.labels[i]) vs \(f.labels[i]) prob \(r.probabilities[i]) vs \(f.probabilities[i]) out \(r.outlierScores[i]) vs \(expected)")
+        }
+      }
+      XCTAssertLessThan(worstP, 1e-5, "\(name): probabilities")
+      XCTAssertLessThan(worstO, 1e-5, "\(name): outlier scores")
+      XCTAssertEqual(r.persistence.count, f.persistence.count, "\(name): cluster count")
+      if r.persistence.count == f.persistence.count {
+        for (a, b) in zip(r.persistence, f.persistence) {
+          XCTAssertEqual(a, b, accuracy: 1e-5, "\(name): persistence")
+        }
+      }
+    }
+  }
+}
+
+extension HDBSCANTests {
+  /// Two groups on a line, {0, 1, 2} and {10, 11, 12}, min_cluster_size 2, min_samples 1: every
+  /// core distance is 1, the groups join at distance 8. By hand: the root splits at λ = 1/8 into
+  /// two clusters of 3 whose points all leave at λ = 1; stability (1 − 1/8)·3 = 2.625 each against
+  /// 0.75 for the root, so EOM keeps both; probability 1, GLOSH 0, persistence 2.625/3 = 0.875.
+  func testHandCheckedLine() throws {
+    let x = Matrix(rows: 6, cols: 1, data: [0, 1, 2, 10, 11, 12])
+    let p = HDBSCANParameters(minClusterSize: 2, minSamples: 1)
+    let r = try hdbscan(x, parameters: p, context: RunContext(threads: 1))
+    XCTAssertEqual(r.labels, [0, 0, 0, 1, 1, 1])
+    XCTAssertEqual(r.probabilities, [1, 1, 1, 1, 1, 1])
+    XCTAssertEqual(r.outlierScores, [0, 0, 0, 0, 0, 0])
+    XCTAssertEqual(r.persistence.count, 2)
+    for v in r.persistence { XCTAssertEqual(v, 0.875, accuracy: 1e-12) }
+    XCTAssertEqual(r.coreDistances, [1, 1, 1, 1, 1, 1])
+    XCTAssertEqual(r.condensedTree.first, CondensedTreeRow(parent: 6, child: 7, lambda: 0.125, childSize: 3))
+    XCTAssertEqual(r.condensedTree.count, 2 + 6)
+    // leaf selection gives the same two clusters; with epsilon 10 > 8 they merge: the walk up
+    // reaches the root, which only allow_single_cluster may select
+    var leaf = p
+    leaf.clusterSelectionMethod = .leaf
+    XCTAssertEqual(try hdbscan(x, parameters: leaf).labels, [0, 0, 0, 1, 1, 1])
+    var eps = p
+    eps.clusterSelectionEpsilon = 10
+    XCTAssertEqual(try hdbscan(x, parameters: eps).labels, [0, 0, 0, 1, 1, 1])
+    eps.allowSingleCluster = true
+    XCTAssertEqual(try hdbscan(x, parameters: eps).labels, [0, 0, 0, 0, 0, 0])
+  }
+
+  /// Groups {0, 1, 2} and {5, 6, 7} join at distance 3; the point 20 (core distance 13 with
+  /// min_samples 1) leaves the root at λ = 1/13. Stabilities: 2 per group against
+  /// 1/13 + 6/3 for the root, so both groups are kept; 20 is noise with GLOSH (1 − 1/13)/1.
+  func testHandCheckedNoisePoint() throws {
+    let x = Matrix(rows: 7, cols: 1, data: [0, 1, 2, 20, 5, 6, 7])
+    let r = try hdbscan(x, parameters: HDBSCANParameters(minClusterSize: 3, minSamples: 1))
+    XCTAssertEqual(r.labels, [0, 0, 0, -1, 1, 1, 1])
+    XCTAssertEqual(r.probabilities[3], 0)
+    XCTAssertEqual(r.outlierScores[3], 12.0 / 13.0, accuracy: 1e-12)
+    XCTAssertEqual(r.coreDistances[3], 13)
+    XCTAssertEqual(r.persistence, [2.0 / 3.0, 2.0 / 3.0])
+  }
+
+  func testOnePointAndInvalidInput() throws {
+    let one = try hdbscan(Matrix(rows: 1, cols: 3, data: [1, 2, 3]), parameters: HDBSCANParameters())
+    XCTAssertEqual(one.labels, [-1])
+    XCTAssertEqual(one.probabilities, [0])
+    XCTAssertThrowsError(try hdbscan(Matrix(rows: 0, cols: 2), parameters: HDBSCANParameters()))
+    let nan = Matrix(rows: 3, cols: 1, data: [0, .nan, 1])
+    XCTAssertThrowsError(try hdbscan(nan, parameters: HDBSCANParameters())) { e in
+      guard case .invalidInput = e as? AlgorithmError else { return XCTFail("\(e)") }
+    }
+    let inf = Matrix(rows: 3, cols: 1, data: [0, .infinity, 1])
+    XCTAssertThrowsError(try hdbscan(inf, parameters: HDBSCANParameters()))
+    let x = Matrix(rows: 3, cols: 1, data: [0, 1, 2])
+    let bad: [(HDBSCANParameters, String)] = [
+      (HDBSCANParameters(minClusterSize: 1), "min_cluster_size"),
+      (HDBSCANParameters(minSamples: 0), "min_samples"),
+      (HDBSCANParameters(clusterSelectionEpsilon: -1), "cluster_selection_epsilon"),
+      (HDBSCANParameters(clusterSelectionEpsilon: .nan), "cluster_selection_epsilon"),
+      (HDBSCANParameters(alpha: 0), "alpha"),
+      (HDBSCANParameters(alpha: -2), "alpha"),
+    ]
+    for (p, name) in bad {
+      XCTAssertThrowsError(try hdbscan(x, parameters: p)) { e in
+        guard case .invalidParameter(let n, _, _) = e as? AlgorithmError else { return XCTFail("\(e)") }
+        XCTAssertEqual(n, name)
+      }
+    }
+    XCTAssertThrowsError(try HDBSCANParameters.selectionMethod(named: "mean"))
+    XCTAssertEqual(try HDBSCANParameters.selectionMethod(named: "LEAF"), .leaf)
+  }
+
+  func randomData(_ n: Int, _ d: Int, seed: UInt64, duplicates: Bool = false) -> Matrix {
+    var r = RandomStream(seed: seed)
+    var data = [Float](repeating: 0, count: n * d)
+    for i in 0..<n {
+      let c = Double(r.nextInt(4)) * 3
+      for j in 0..<d { data[i * d + j] = Float(c + r.nextGaussian()) }
+      if duplicates && i > 0 && r.nextInt(4) == 0 {
+        let src = r.nextInt(i)
+        for j in 0..<d { data[i * d + j] = data[src * d + j] }
+      }
+    }
+    return Matrix(rows: n, cols: d, data: data)
+  }
+
+  /// The KD-tree / GEMM Borůvka tree has the same total weight as brute-force Prim (an MST is
+  /// unique in weight), and the clustering does not depend on the thread count.
+  func testSpanningTreeIsMinimalAndDeterministic() throws {
+    for (n, d, dup) in [(700, 2, false), (600, 3, true), (400, 24, false), (300, 20, true)] {
+      let x = randomData(n, d, seed: UInt64(n + d), duplicates: dup)
+      for (ms, alpha) in [(5, 1.0), (1, 1.0), (9, 1.7)] {
+        let (kd, _, coreA) = try mutualReachabilityMST(x, minSamples: ms, alpha: alpha, metric: .euclidean,
+                                                       context: RunContext(threads: 2))
+        let (prim, coreB) = try primMST(x, minSamples: ms, alpha: alpha, metric: .euclidean, context: RunContext(threads: 1))
+        XCTAssertEqual(kd.count, n - 1)
+        let wa = kd.reduce(0) { $0 + $1.weight }, wb = prim.reduce(0) { $0 + $1.weight }
+        XCTAssertEqual(wa, wb, accuracy: 1e-9 * max(1, wb), "n=\(n) d=\(d) ms=\(ms)")
+        for i in 0..<n { XCTAssertEqual(coreA[i], coreB[i], accuracy: 1e-12) }
+      }
+      let p = HDBSCANParameters(minClusterSize: 8)
+      let r1 = try hdbscan(x, parameters: p, context: RunContext(threads: 1))
+      let r3 = try hdbscan(x, parameters: p, context: RunContext(threads: 3))
+      XCTAssertEqual(r1, r3)
+    }
+    let m = randomData(300, 3, seed: 5)
+    for metric in [Metric.manhattan, .chebyshev, .minkowski(p: 3)] {
+      let (kd, _, _) = try mutualReachabilityMST(m, minSamples: 4, alpha: 1, metric: metric, context: RunContext())
+      let (prim, _) = try primMST(m, minSamples: 4, alpha: 1, metric: metric, context: RunContext())
+      XCTAssertEqual(kd.reduce(0) { $0 + $1.weight }, prim.reduce(0) { $0 + $1.weight }, accuracy: 1e-9, "\(metric)")
+    }
+  }
+
+  func testCancellation() {
+    let token = CancellationToken()
+    token.cancel()
+    XCTAssertThrowsError(try hdbscan(randomData(500, 2, seed: 1), parameters: HDBSCANParameters(),
+                                     context: RunContext(cancellation: token))) { e in
+      XCTAssertEqual(e as? AlgorithmError, .cancelled)
+    }
+  }
+}
+
+/// Prints the duration of each phase (benchmarks only).
+final class PhaseTimer: ProgressSink, @unchecked Sendable {
+  var label = ""
+  var t0 = Date()
+  func begin(_ label: String, total: Int) { self.label = label; t0 = Date() }
+  func update(_ done: Int) {}
+  func end() { print(String(format: "BENCH   phase %@: %.3f s", label, Date().timeIntervalSince(t0))) }
+}
+
+/// Timings (run with CLUS_BENCH=1, in release: `swift test -c release --filter HDBSCANBench`).
+final class HDBSCANBench: XCTestCase {
+  func blobs(_ n: Int, seed: UInt64) -> Matrix {
+    var r = RandomStream(seed: seed)
+    var data = [Float](repeating: 0, count: 2 * n)
+    let centers: [(Double, Double, Double)] = [(0, 0, 1), (8, 3, 0.5), (-5, 7, 1.5), (4, -6, 0.8), (10, 10, 2)]
+    for i in 0..<n {
+      if i % 20 == 0 {
+        data[2 * i] = Float(r.nextDouble() * 30 - 10); data[2 * i + 1] = Float(r.nextDouble() * 30 - 10)
+      } else {
+        let c = centers[r.nextInt(centers.count)]
+        data[2 * i] = Float(c.0 + c.2 * r.nextGaussian()); data[2 * i + 1] = Float(c.1 + c.2 * r.nextGaussian())
+      }
+    }
+    return Matrix(rows: n, cols: 2, data: data)
+  }
+
+  func time(_ label: String, _ body: () throws -> HDBSCANResult) rethrows -> HDBSCANResult {
+    var times = [Double]()
+    var result: HDBSCANResult?
+    let reps = Int(ProcessInfo.processInfo.environment["CLUS_BENCH_REPS"] ?? "3") ?? 3
+    for _ in 0..<reps {
+      let t0 = Date()
+      result = try body()
+      times.append(Date().timeIntervalSince(t0))
+    }
+    times.sort()
+    let r = result!
+    print(String(format: "BENCH %@: median %.3f s (min %.3f) clusters %d noise %d", label, times[times.count / 2], times[0],
+                 (r.labels.max() ?? -1) + 1, r.labels.filter { $0 < 0 }.count))
+    return r
+  }
+
+  func testBench() throws {
+    let env = ProcessInfo.processInfo.environment
+    guard env["CLUS_BENCH"] == "1" else { throw XCTSkip("set CLUS_BENCH=1") }
+    let ctx = RunContext(threads: 2, progress: env["CLUS_BENCH_PHASES"] == "1" ? PhaseTimer() : SilentProgress.shared)
+    let which = env["CLUS_BENCH_ONLY"] ?? "70k,1m,mnist"
+    if which.contains("70k") {
+      let x = blobs(70_000, seed: 1)
+      _ = try time("70k x 2 blobs mcs=5") { try hdbscan(x, parameters: HDBSCANParameters(), context: ctx) }
+    }
+    if which.contains("1m") {
+      let x = blobs(1_000_000, seed: 2)
+      _ = try time("1M x 2 blobs mcs=5") { try hdbscan(x, parameters: HDBSCANParameters(), context: ctx) }
+    }
+    if which.contains("mnist"), let raw = FileManager.default.contents(atPath: "/tmp/mnist_pca50.f32") {
+      let data = raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+      let x = Matrix(rows: data.count / 50, cols: 50, data: data)
+      let r = try time("MNIST PCA-50 70k mcs=5") { try hdbscan(x, parameters: HDBSCANParameters(), context: ctx) }
+      let out = r.labels.map { Int32($0) }
+      out.withUnsafeBytes { try? Data($0).write(to: URL(fileURLWithPath: "/tmp/clus_mnist_pca50_labels.i32")) }
+      if let lraw = FileManager.default.contents(atPath: "/tmp/hdb/mnist_exact_labels.i32") {
+        let ref = lraw.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }.map { Int($0) }
+        let same = zip(ref, r.labels).filter { $0 == $1 }.count
+        print("BENCH MNIST labels identical to the library's exact-MST run: \(same) / \(ref.count); library clusters \((ref.max() ?? -1) + 1) noise \(ref.filter { $0 < 0 }.count)")
+      }
+      if let lraw = FileManager.default.contents(atPath: "/tmp/hdb/mnist_mcs5_labels.i32") {
+        let ref = lraw.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }.map { Int($0) }
+        let same = zip(ref, r.labels).filter { $0 == $1 }.count
+        print("BENCH MNIST labels identical to the library's default run: \(same) / \(ref.count); library clusters \((ref.max() ?? -1) + 1) noise \(ref.filter { $0 < 0 }.count)")
+      }
+    }
+  }
+}
