@@ -250,3 +250,50 @@ func rowKeyLess(_ d1: Double, _ i1: Int32, _ d2: Double, _ i2: Int32, _ s: Int32
   if (i1 == s) != (i2 == s) { return i1 == s }
   return i1 < i2
 }
+
+/// Allocates `count` Floats aligned to 2 MiB and asks the kernel for transparent huge pages
+/// (fewer TLB misses on random row access). Release with `free`.
+func allocateLargeFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
+  let bytes = max(1, count) * MemoryLayout<Float>.stride
+  let align = 1 << 21
+  var raw: UnsafeMutableRawPointer?
+  if posix_memalign(&raw, align, bytes) != 0 || raw == nil {
+    return UnsafeMutableRawPointer(malloc(bytes)!).bindMemory(to: Float.self, capacity: max(1, count))
+  }
+  #if canImport(Glibc)
+  if bytes >= align { _ = madvise(raw, (bytes + align - 1) & ~(align - 1), Int32(MADV_HUGEPAGE)) }
+  #endif
+  return raw!.bindMemory(to: Float.self, capacity: max(1, count))
+}
+
+/// A copy of a search space's rows in a given order (working index w holds data row order[w]).
+final class PermutedRows {
+  let rows: UnsafeMutablePointer<Float>
+  let zero: UnsafeMutablePointer<UInt8>?
+  let space: SearchSpace
+
+  init(_ src: SearchSpace, order: [Int32], threads: Int) {
+    let n = order.count, d = src.d
+    let r = allocateLargeFloats(n * d)
+    rows = r
+    order.withUnsafeBufferPointer { op in
+      let ob = op.baseAddress!
+      parallelChunks(count: n, chunkSize: 4096, threads: threads) { _, range in
+        for w in range { (r + w * d).update(from: src.base + Int(ob[w]) * d, count: d) }
+      }
+    }
+    if let z = src.zero {
+      let zz = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+      for w in 0..<n { zz[w] = z[Int(order[w])] }
+      zero = zz
+    } else {
+      zero = nil
+    }
+    space = SearchSpace(kind: src.kind, base: UnsafePointer(r), d: d, p: src.p, zero: zero.map { UnsafePointer($0) })
+  }
+
+  deinit {
+    free(rows)
+    zero?.deallocate()
+  }
+}

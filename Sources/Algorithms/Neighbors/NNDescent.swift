@@ -1,3 +1,4 @@
+import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -42,18 +43,12 @@ private func pushCandidate(
   ids[s] = member
 }
 
-/// Offers the pair (p, q) to both rows: the reduced distance is computed only if the projection
-/// bound (when present) allows it to beat the larger of the two current thresholds.
+/// Offers the pair (p, q) to both rows (reduced distance from the metric's kernel).
 @inline(__always)
 private func joinPair(
-  _ p: Int, _ q: Int, _ sp: SearchSpace, _ lb: ProjectionBound?, _ g: NeighborGraphState,
-  _ buf: inout [GraphUpdate]
+  _ p: Int, _ q: Int, _ sp: SearchSpace, _ g: NeighborGraphState, _ buf: inout [GraphUpdate]
 ) {
   let tp = g.threshold(p), tq = g.threshold(q)
-  if let lb = lb {
-    let t = max(tp, tq)
-    if t < .infinity && lb.bound(p, q) > t { return }
-  }
   let d = sp.rd(p, q)
   if d <= tp { buf.append(GraphUpdate(dest: Int32(truncatingIfNeeded: p), src: Int32(truncatingIfNeeded: q), d: d)) }
   if d <= tq { buf.append(GraphUpdate(dest: Int32(truncatingIfNeeded: q), src: Int32(truncatingIfNeeded: p), d: d)) }
@@ -177,23 +172,24 @@ public func nnDescentKNN(
   if m == 0 { return KNNGraph(n: n, k: k, indices: outIdx, distances: outDist) }
 
   let graph = NeighborGraphState(n: n, m: m)
+  let cap = maxCandidates
+  var _tt = DispatchTime.now().uptimeNanoseconds
+  func TR(_ s: String) { let t = DispatchTime.now().uptimeNanoseconds; if getenv("NNTRACE") != nil { fputs("\(s) \(Double(t - _tt)/1e9)\n", stderr) }; _tt = t }
   try x.data.withUnsafeBufferPointer { xbp in
     let xb = xbp.baseAddress!
     let prep = PreparedData(xb, n: n, d: d, metric: metric)
-    let sp = prep.space(xb)
-    let lbDims = 64
-    let lb: ProjectionBound? =
-      (metric == .euclidean && d >= 2 * lbDims && n > leafSize)
-      ? ProjectionBound(xb, n: n, d: d, r: lbDims, threads: threads) : nil
-    let treeData = lb.map { UnsafePointer($0.z) } ?? sp.base
-    let treeDims = lb?.r ?? d
+    let sp0 = prep.space(xb)
+    let projDims = 64
+    let proj: PrincipalProjection? =
+      (metric == .euclidean && d >= 2 * projDims && n > leafSize)
+      ? PrincipalProjection(xb, n: n, d: d, r: projDims, threads: threads) : nil
+    TR("projection")
+    let treeData = proj.map { UnsafePointer($0.z) } ?? sp0.base
+    let treeDims = proj?.r ?? d
 
-    // chunked update generation, bounded by a block of work items
-    let applier = UpdateApplier(n: n, maxChunks: 256)
-
-    // 1. random-projection forest, then the all-pairs join of every leaf, tree by tree
+    // 1. random-projection forest
+    var forest = [(perm: [Int32], leaves: [Int32])](repeating: ([], []), count: trees)
     if trees > 0 && n > 1 {
-      var forest = [(perm: [Int32], leaves: [Int32])](repeating: ([], []), count: trees)
       forest.withUnsafeMutableBufferPointer { fp in
         let fb = fp.baseAddress!
         parallelChunks(count: trees, chunkSize: 1, threads: threads) { t, _ in
@@ -203,6 +199,35 @@ public func nnDescentKNN(
         }
       }
       try token.check()
+    }
+    TR("trees")
+
+    // Work on a copy of the rows in the leaf order of the first tree: neighbours then sit close
+    // in memory, which makes the memory-bound distance evaluations cache friendly. `order` maps
+    // working index → data index.
+    let order: [Int32] = trees > 0 && n > 1 ? forest[0].perm : (0..<n).map { Int32($0) }
+    var rank = [Int32](repeating: 0, count: n)
+    for (w, i) in order.enumerated() { rank[Int(i)] = Int32(w) }
+    let permRows = PermutedRows(sp0, order: order, threads: threads)
+    defer { withExtendedLifetime(permRows) {} }
+    let sp = permRows.space
+    // euclidean: distances of whole leaves / candidate lists from BLAS Gram matrices
+    let prevBLAS = BLAS.threads
+    BLAS.setThreads(1)
+    defer { BLAS.setThreads(prevBLAS) }
+    let gemm: GramData? = sp.kind == .sqeuclidean && getenv("NN_NOGEMM") == nil ? GramData(sp, n: n, threads: threads) : nil
+    let maxGemmLeaf = max(leafSize, 2 * cap)
+    for t in 0..<trees {
+      forest[t].perm.withUnsafeMutableBufferPointer { pp in
+        for a in 0..<n { pp[a] = rank[Int(pp[a])] }
+      }
+    }
+
+    // chunked update generation, bounded by a block of work items
+    let applier = UpdateApplier(n: n, maxChunks: 256)
+
+    // all-pairs join of every leaf, tree by tree
+    if trees > 0 && n > 1 {
       for t in 0..<trees {
         try token.check()
         let (perm, leaves) = forest[t]
@@ -217,12 +242,17 @@ public func nnDescentKNN(
             parallelChunks(count: nLeaves, chunkSize: leavesPerChunk, threads: threads) { c, range in
               var buf = bufs[c]
               bufs[c] = []
+              let gram = gemm.map { GramWorkspace($0, rows: maxGemmLeaf) }
               for leaf in range {
                 let lo = Int(lvb[2 * leaf]), hi = Int(lvb[2 * leaf + 1])
                 if hi - lo < 2 { continue }
+                if let gram = gram, hi - lo <= maxGemmLeaf {
+                  gram.joinLeaf(pb + lo, hi - lo, graph, &buf)
+                  continue
+                }
                 for a in lo..<(hi - 1) {
                   let p = Int(pb[a])
-                  for b in (a + 1)..<hi { joinPair(p, Int(pb[b]), sp, lb, graph, &buf) }
+                  for b in (a + 1)..<hi { joinPair(p, Int(pb[b]), sp, graph, &buf) }
                 }
               }
               bufs[c] = buf
@@ -232,7 +262,7 @@ public func nnDescentKNN(
         _ = applier.apply(nChunks, to: graph, threads: threads)
       }
     }
-
+    TR("leafjoin")
     // 2. rows not yet full get random points (pynndescent `init_random`)
     parallelChunks(count: n, chunkSize: 1024, threads: threads) { _, rows in
       for i in rows where graph.idx[i * m + m - 1] < 0 {
@@ -253,7 +283,6 @@ public func nnDescentKNN(
     // 3. NN-descent iterations
     context.progress.begin("nearest neighbours", total: iters)
     defer { context.progress.end() }
-    let cap = maxCandidates
     let newC = UnsafeMutablePointer<Int32>.allocate(capacity: n * cap)
     let oldC = UnsafeMutablePointer<Int32>.allocate(capacity: n * cap)
     let newN = UnsafeMutablePointer<Int32>.allocate(capacity: n)
@@ -317,6 +346,7 @@ public func nnDescentKNN(
           }
         }
       }
+      TR("cands")
       // local joins, in blocks of points; updates applied after each block
       var changes = 0
       let blockSize = 8192, chunk = 64
@@ -330,17 +360,22 @@ public func nnDescentKNN(
         parallelChunks(count: b1 - b0, chunkSize: chunk, threads: threads) { c, range in
           var buf = bufs[c]
           bufs[c] = []
+          let gram = gemm.map { GramWorkspace($0, rows: 2 * cap) }
           for r in range {
             let i = b0 + r
             let a = Int(newN[i]), bo = Int(oldN[i])
             if a == 0 { continue }
             let ni = newC + i * cap, oi = oldC + i * cap
+            if let gram = gram {
+              gram.joinCandidates(ni, a, oi, bo, graph, &buf)
+              continue
+            }
             for u in 0..<a {
               let p = Int(ni[u])
-              if u + 1 < a { for v in (u + 1)..<a { joinPair(p, Int(ni[v]), sp, lb, graph, &buf) } }
+              if u + 1 < a { for v in (u + 1)..<a { joinPair(p, Int(ni[v]), sp, graph, &buf) } }
               for v in 0..<bo {
                 let q = Int(oi[v])
-                if q != p { joinPair(p, q, sp, lb, graph, &buf) }
+                if q != p { joinPair(p, q, sp, graph, &buf) }
               }
             }
           }
@@ -349,6 +384,7 @@ public func nnDescentKNN(
         changes += applier.apply(nChunks, to: graph, threads: threads)
         b0 = b1
       }
+      TR("iter \(iter) changes \(changes)")
       context.progress.update(iter + 1)
       if Double(changes) <= delta * Double(k) * Double(n) { break }
     }
@@ -364,16 +400,18 @@ public func nnDescentKNN(
           let ci = UnsafeMutablePointer<Int32>.allocate(capacity: k)
           defer { cd.deallocate(); ci.deallocate() }
           for i in rows {
+            let w = Int(rank[i])
             cd[0] = 0; ci[0] = Int32(i)
             for s in 0..<m {
-              let q = gi[i * m + s]
+              let qw = gi[w * m + s]
+              let q = qw < 0 ? -1 : order[Int(qw)]
               ci[s + 1] = q
               if q < 0 {
                 cd[s + 1] = .infinity
               } else if exactRecompute {
                 cd[s + 1] = metric.distance(xb + i * d, xb + Int(q) * d, d)
               } else {
-                cd[s + 1] = Double(sp.trueDistance(graph.dist[i * m + s]))
+                cd[s + 1] = Double(sp.trueDistance(sp.rd(w, Int(qw))))
               }
             }
             sortRow(cd, ci, k, selfIndex: Int32(i))

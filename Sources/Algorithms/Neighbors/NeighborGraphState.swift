@@ -7,8 +7,7 @@ struct GraphUpdate {
 
 /// The working graph of NN-descent: for every point, its `m` best other points found so far,
 /// sorted ascending by (reduced distance, index), with a "new" flag per entry (Dong et al. 2011).
-/// Missing entries are index −1, distance +∞. The content of a row is the `m` smallest keys among
-/// everything ever inserted, so it does not depend on the order of insertions.
+/// Missing entries are index −1, distance +∞; an index is never present twice.
 final class NeighborGraphState {
   let n: Int
   let m: Int
@@ -46,6 +45,9 @@ final class NeighborGraphState {
       let il = idx[last]
       if il >= 0 && q >= il { return false }
     }
+    // q may already be present (possibly with a slightly different Float distance when it was
+    // computed from a Gram matrix in another block)
+    for s in 0..<m where idx[row &+ s] == q { return false }
     // position: after every entry with key ≤ (d, q)
     var s = m &- 1
     while s > 0 {
@@ -57,8 +59,6 @@ final class NeighborGraphState {
       }
       s &-= 1
     }
-    // a pair's reduced distance is reproducible, so a duplicate sits just before `s`
-    if s > 0 && idx[row &+ s &- 1] == q { return false }
     var t = m &- 1
     while t > s {
       dist[row &+ t] = dist[row &+ t &- 1]
