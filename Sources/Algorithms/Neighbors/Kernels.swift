@@ -1,0 +1,299 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// Distance kernels shared by the exact and the NN-descent neighbour searches.
+//
+// The searches rank candidates by a *reduced* distance that is monotone in the metric's true
+// distance and cheaper to compute (squared euclidean, Σ|d|ᵖ for Minkowski, 1 − u·v on unit
+// vectors for cosine/correlation). Every kernel is symmetric bit for bit (k(a, b) == k(b, a)) and
+// sums in a fixed order, so a pair's reduced distance never depends on who computed it.
+
+/// Σ (aᵢ − bᵢ)² over `d` Float32 values, SIMD with a fixed summation order.
+@inline(__always)
+func squaredEuclidean(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
+  var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
+  var i = 0
+  let d16 = d & ~15
+  let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+  while i < d16 {
+    let o = i &* 4
+    let t0 = ra.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+      - rb.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+    let t1 = ra.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD8<Float>.self)
+      - rb.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD8<Float>.self)
+    s0 += t0 * t0
+    s1 += t1 * t1
+    i &+= 16
+  }
+  if i &+ 8 <= d {
+    let o = i &* 4
+    let t0 = ra.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+      - rb.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+    s0 += t0 * t0
+    i &+= 8
+  }
+  var s = (s0 + s1).sum()
+  while i < d {
+    let t = a[i] - b[i]
+    s += t * t
+    i &+= 1
+  }
+  return s
+}
+
+/// Σ aᵢ·bᵢ over `d` Float32 values, SIMD with a fixed summation order.
+@inline(__always)
+func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
+  var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
+  var i = 0
+  let d16 = d & ~15
+  let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+  while i < d16 {
+    let o = i &* 4
+    s0 += ra.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+      * rb.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+    s1 += ra.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD8<Float>.self)
+      * rb.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD8<Float>.self)
+    i &+= 16
+  }
+  var s = (s0 + s1).sum()
+  while i < d {
+    s += a[i] * b[i]
+    i &+= 1
+  }
+  return s
+}
+
+/// Σ |aᵢ − bᵢ| (SIMD).
+@inline(__always)
+func manhattanSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
+  var s0 = SIMD8<Float>()
+  var i = 0
+  let d8 = d & ~7
+  let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+  while i < d8 {
+    let o = i &* 4
+    let t = ra.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+      - rb.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+    s0 += t.replacing(with: -t, where: t .< 0)
+    i &+= 8
+  }
+  var s = s0.sum()
+  while i < d {
+    s += abs(a[i] - b[i])
+    i &+= 1
+  }
+  return s
+}
+
+/// max |aᵢ − bᵢ| (SIMD).
+@inline(__always)
+func chebyshevMax(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
+  var m0 = SIMD8<Float>()
+  var i = 0
+  let d8 = d & ~7
+  let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+  while i < d8 {
+    let o = i &* 4
+    let t = ra.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+      - rb.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
+    m0 = pointwiseMax(m0, t.replacing(with: -t, where: t .< 0))
+    i &+= 8
+  }
+  var m = m0.max()
+  while i < d {
+    m = max(m, abs(a[i] - b[i]))
+    i &+= 1
+  }
+  return m
+}
+
+/// The data as the searches see it: rows possibly transformed (cosine: unit rows; correlation:
+/// centred unit rows), plus a reduced-distance function on row indices.
+///
+/// Reduced distances: euclidean → squared distance; manhattan → Σ|d|; chebyshev → max|d|;
+/// minkowski(p) → Σ|d|ᵖ; cosine/correlation → 1 − u·v (0 when both rows are zero, 1 when one is).
+struct SearchSpace {
+  enum Kind { case sqeuclidean, manhattan, chebyshev, minkowski, angular }
+  let kind: Kind
+  let base: UnsafePointer<Float>
+  let d: Int
+  let p: Float
+  /// angular only: 1 where the (centred) row is all zeros.
+  let zero: UnsafePointer<UInt8>?
+
+  @inline(__always)
+  func rd(_ i: Int, _ j: Int) -> Float {
+    let a = base + i &* d, b = base + j &* d
+    switch kind {
+    case .sqeuclidean: return squaredEuclidean(a, b, d)
+    case .manhattan: return manhattanSum(a, b, d)
+    case .chebyshev: return chebyshevMax(a, b, d)
+    case .minkowski:
+      var s: Float = 0
+      for t in 0..<d { s += powf(abs(a[t] - b[t]), p) }
+      return s
+    case .angular:
+      let zi = zero![i], zj = zero![j]
+      if zi != 0 || zj != 0 { return zi != 0 && zj != 0 ? 0 : 1 }
+      return max(0, 1 - dotProduct(a, b, d))
+    }
+  }
+
+  /// The metric's distance from a reduced distance (only used for euclidean; other metrics are
+  /// recomputed exactly with `Metric.distance`).
+  @inline(__always)
+  func trueDistance(_ r: Float) -> Float {
+    switch kind {
+    case .sqeuclidean: return max(0, r).squareRoot()
+    case .manhattan, .chebyshev: return r
+    case .minkowski: return powf(max(0, r), 1 / p)
+    case .angular: return r
+    }
+  }
+}
+
+/// Owns the transformed copy of the data that `SearchSpace` points into (if one is needed).
+final class PreparedData {
+  let kind: SearchSpace.Kind
+  let p: Float
+  let n: Int
+  let d: Int
+  /// Transformed rows (angular metrics) or nil (use the caller's rows directly).
+  let rows: UnsafeMutablePointer<Float>?
+  let zero: UnsafeMutablePointer<UInt8>?
+
+  /// Prepares `x` (n × d) for `metric`.
+  init(_ x: UnsafePointer<Float>, n: Int, d: Int, metric: Metric) {
+    self.n = n
+    self.d = d
+    switch metric {
+    case .euclidean: kind = .sqeuclidean; p = 2
+    case .manhattan: kind = .manhattan; p = 1
+    case .chebyshev: kind = .chebyshev; p = 1
+    case .minkowski(let pp): kind = .minkowski; p = Float(pp)
+    case .cosine, .correlation: kind = .angular; p = 2
+    }
+    if kind == .angular {
+      let centre = metric == .correlation
+      let r = UnsafeMutablePointer<Float>.allocate(capacity: n * d)
+      let z = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+      for i in 0..<n {
+        let src = x + i * d, dst = r + i * d
+        var mean = 0.0
+        if centre {
+          for t in 0..<d { mean += Double(src[t]) }
+          mean /= Double(d)
+        }
+        var ss = 0.0
+        for t in 0..<d { let v = Double(src[t]) - mean; ss += v * v }
+        if ss == 0 {
+          z[i] = 1
+          for t in 0..<d { dst[t] = 0 }
+        } else {
+          z[i] = 0
+          let inv = 1 / ss.squareRoot()
+          for t in 0..<d { dst[t] = Float((Double(src[t]) - mean) * inv) }
+        }
+      }
+      rows = r
+      zero = z
+    } else {
+      rows = nil
+      zero = nil
+    }
+  }
+
+  deinit {
+    rows?.deallocate()
+    zero?.deallocate()
+  }
+
+  /// The search space over `rows` if transformed, else over `x`.
+  func space(_ x: UnsafePointer<Float>) -> SearchSpace {
+    SearchSpace(kind: kind, base: UnsafePointer(rows ?? UnsafeMutablePointer(mutating: x)), d: d, p: p,
+                zero: zero.map { UnsafePointer($0) })
+  }
+}
+
+/// Checks the common arguments of the neighbour searches.
+func validateKNNInput(_ x: Matrix, k: Int) throws {
+  try validateData(x)
+  guard k >= 1, k <= x.rows else {
+    throw AlgorithmError.invalidParameter(
+      name: "n_neighbors", value: "\(k)", allowed: "1 ≤ n_neighbors ≤ number of points (\(x.rows))")
+  }
+}
+
+/// Sorts the `count` (distance, index) pairs of one output row: ascending distance, the point
+/// itself first among equal distances, then by index; missing entries (−1) last.
+@inline(__always)
+func sortRow(_ dist: UnsafeMutablePointer<Double>, _ idx: UnsafeMutablePointer<Int32>, _ count: Int, selfIndex: Int32) {
+  // insertion sort: rows are short (k ≤ a few hundred) and nearly sorted
+  if count < 2 { return }
+  for a in 1..<count {
+    let dv = dist[a], iv = idx[a]
+    var b = a - 1
+    while b >= 0 && rowKeyLess(dv, iv, dist[b], idx[b], selfIndex) {
+      dist[b + 1] = dist[b]; idx[b + 1] = idx[b]
+      b -= 1
+    }
+    dist[b + 1] = dv; idx[b + 1] = iv
+  }
+}
+
+@inline(__always)
+func rowKeyLess(_ d1: Double, _ i1: Int32, _ d2: Double, _ i2: Int32, _ s: Int32) -> Bool {
+  if (i1 < 0) != (i2 < 0) { return i2 < 0 }
+  if d1 != d2 { return d1 < d2 }
+  if (i1 == s) != (i2 == s) { return i1 == s }
+  return i1 < i2
+}
+
+/// Allocates `count` Floats aligned to 2 MiB and asks the kernel for transparent huge pages
+/// (fewer TLB misses on random row access). Release with `free`.
+func allocateLargeFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
+  let bytes = max(1, count) * MemoryLayout<Float>.stride
+  let align = 1 << 21
+  var raw: UnsafeMutableRawPointer?
+  if posix_memalign(&raw, align, bytes) != 0 || raw == nil {
+    return UnsafeMutableRawPointer(malloc(bytes)!).bindMemory(to: Float.self, capacity: max(1, count))
+  }
+  #if canImport(Glibc)
+  if bytes >= align { _ = madvise(raw, (bytes + align - 1) & ~(align - 1), Int32(MADV_HUGEPAGE)) }
+  #endif
+  return raw!.bindMemory(to: Float.self, capacity: max(1, count))
+}
+
+/// A copy of a search space's rows in a given order (working index w holds data row order[w]).
+final class PermutedRows {
+  let rows: UnsafeMutablePointer<Float>
+  let zero: UnsafeMutablePointer<UInt8>?
+  let space: SearchSpace
+
+  init(_ src: SearchSpace, order: [Int32], threads: Int) {
+    let n = order.count, d = src.d
+    let r = allocateLargeFloats(n * d)
+    rows = r
+    order.withUnsafeBufferPointer { op in
+      let ob = op.baseAddress!
+      parallelChunks(count: n, chunkSize: 4096, threads: threads) { _, range in
+        for w in range { (r + w * d).update(from: src.base + Int(ob[w]) * d, count: d) }
+      }
+    }
+    if let z = src.zero {
+      let zz = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
+      for w in 0..<n { zz[w] = z[Int(order[w])] }
+      zero = zz
+    } else {
+      zero = nil
+    }
+    space = SearchSpace(kind: src.kind, base: UnsafePointer(r), d: d, p: src.p, zero: zero.map { UnsafePointer($0) })
+  }
+
+  deinit {
+    free(rows)
+    zero?.deallocate()
+  }
+}

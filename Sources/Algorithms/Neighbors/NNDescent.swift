@@ -1,0 +1,428 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// Random-stream purposes (keys of `RandomStream`) used by NN-descent.
+private let purposeTree: UInt64 = 0x6E6E_7472_6565  // "nntree"
+private let purposeRandomInit: UInt64 = 0x6E6E_7269  // "nnri"
+private let purposeCandidates: UInt64 = 0x6E6E_6361  // "nnca"
+
+/// A random priority for sampling `member` into `owner`'s candidate list in one iteration: a hash
+/// of (iteration salt, owner, member), so the sample does not depend on the order of the scan.
+@inline(__always)
+private func candidatePriority(_ salt: UInt64, _ owner: Int, _ member: Int32) -> UInt64 {
+  var z = salt ^ (UInt64(owner) &* 0x9E37_79B9_7F4A_7C15)
+    ^ (UInt64(UInt32(bitPattern: member)) &* 0xC2B2_AE3D_27D4_EB4F)
+  z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+  z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+  return z ^ (z >> 31)
+}
+
+/// Inserts `member` with `priority` into a bounded list sorted by (priority, member), no duplicates.
+@inline(__always)
+private func pushCandidate(
+  _ ids: UnsafeMutablePointer<Int32>, _ pri: UnsafeMutablePointer<UInt64>, _ count: inout Int, _ cap: Int,
+  _ member: Int32, _ priority: UInt64
+) {
+  if count == cap {
+    let lp = pri[cap - 1]
+    if priority > lp || (priority == lp && member >= ids[cap - 1]) { return }
+  }
+  for t in 0..<count where ids[t] == member { return }
+  var s = count < cap ? count : cap - 1
+  if count < cap { count += 1 }
+  while s > 0 {
+    let ps = pri[s - 1]
+    if ps < priority || (ps == priority && ids[s - 1] < member) { break }
+    pri[s] = ps
+    ids[s] = ids[s - 1]
+    s -= 1
+  }
+  pri[s] = priority
+  ids[s] = member
+}
+
+/// Offers the pair (p, q) to both rows (reduced distance from the metric's kernel).
+@inline(__always)
+private func joinPair(
+  _ p: Int, _ q: Int, _ sp: SearchSpace, _ g: NeighborGraphState, _ buf: inout [GraphUpdate]
+) {
+  let tp = g.threshold(p), tq = g.threshold(q)
+  let d = sp.rd(p, q)
+  if d <= tp { buf.append(GraphUpdate(dest: Int32(truncatingIfNeeded: p), src: Int32(truncatingIfNeeded: q), d: d)) }
+  if d <= tq { buf.append(GraphUpdate(dest: Int32(truncatingIfNeeded: q), src: Int32(truncatingIfNeeded: p), d: d)) }
+}
+
+/// One random-projection tree (pynndescent `make_euclidean_tree`): recursive splits of the points
+/// by the hyperplane equidistant from two random points of the node, until a node has at most
+/// `leafSize` points (or depth 200). Returns the permutation of point indices and the leaves as
+/// consecutive (start, end) offsets into it.
+private func buildRPTree(
+  _ data: UnsafePointer<Float>, n: Int, dims: Int, leafSize: Int, rng: inout RandomStream
+) -> (perm: [Int32], leaves: [Int32]) {
+  var perm = (0..<n).map { Int32($0) }
+  var leaves = [Int32]()
+  var stack: [(Int, Int, Int)] = [(0, n, 0)]
+  var normal = [Float](repeating: 0, count: dims)
+  var side = [UInt8](repeating: 0, count: n)
+  var tmp = [Int32](repeating: 0, count: n)
+  while let (lo, hi, depth) = stack.popLast() {
+    let cnt = hi - lo
+    if cnt <= leafSize || depth >= 200 {
+      leaves.append(Int32(lo)); leaves.append(Int32(hi))
+      continue
+    }
+    let ia = rng.nextInt(cnt)
+    var ib = rng.nextInt(cnt - 1)
+    if ib >= ia { ib += 1 }
+    let pa = data + Int(perm[lo + ia]) * dims, pb = data + Int(perm[lo + ib]) * dims
+    var offset: Float = 0
+    for t in 0..<dims {
+      let h = pa[t] - pb[t]
+      normal[t] = h
+      offset -= h * (pa[t] + pb[t]) * 0.5
+    }
+    var nLeft = 0
+    normal.withUnsafeBufferPointer { np in
+      let nb = np.baseAddress!
+      for a in lo..<hi {
+        let margin = dotProduct(nb, data + Int(perm[a]) * dims, dims) + offset
+        let s: UInt8 = margin > 0 ? 0 : (margin < 0 ? 1 : UInt8(truncatingIfNeeded: rng.next() & 1))
+        side[a] = s
+        if s == 0 { nLeft += 1 }
+      }
+    }
+    if nLeft == 0 || nLeft == cnt {
+      // degenerate split (duplicates): random halves
+      nLeft = 0
+      for a in lo..<hi {
+        let s = UInt8(truncatingIfNeeded: rng.next() & 1)
+        side[a] = s
+        if s == 0 { nLeft += 1 }
+      }
+      if nLeft == 0 || nLeft == cnt {
+        nLeft = cnt / 2
+        for a in lo..<hi { side[a] = a - lo < nLeft ? 0 : 1 }
+      }
+    }
+    var l = lo, r = lo + nLeft
+    for a in lo..<hi {
+      if side[a] == 0 { tmp[l] = perm[a]; l += 1 } else { tmp[r] = perm[a]; r += 1 }
+    }
+    for a in lo..<hi { perm[a] = tmp[a] }
+    // right pushed first so the left subtree is processed (and its leaves listed) first
+    stack.append((lo + nLeft, hi, depth + 1))
+    stack.append((lo, lo + nLeft, depth + 1))
+  }
+  return (perm, leaves)
+}
+
+/// Approximate k nearest neighbours by NN-descent (Dong, Moses & Li 2011) initialised from a
+/// random-projection-tree forest, as pynndescent's `NNDescent` is called by umap-learn's
+/// `nearest_neighbors`: `n_trees = min(64, 5 + round(√n / 20))`, `n_iters = max(5, round(log₂ n))`,
+/// `max_candidates = 60`, `delta = 0.001`, `leaf_size = max(60, min(256, 5·k))`. The point itself is
+/// column 0 with distance 0; the other k − 1 columns are the approximate nearest other points.
+///
+/// Determinism: every random choice derives from (`seed`, purpose, tree / point / iteration), the
+/// candidate sample of each point is chosen by hashed priorities, distances are computed in
+/// parallel but the graph updates are applied in a fixed order, so the result is bit-identical for
+/// any `context.threads`.
+/// For euclidean data with d ≥ 128, a projection on the top 64 principal directions of a sample
+/// gives a lower bound that skips distance evaluations which cannot improve the graph, and
+/// serves as the space of the tree splits.
+/// Distances are computed in Float32; euclidean distances are √ of the squared distances, other
+/// metrics are recomputed for the final neighbours with `Metric.distance`.
+/// - Parameters:
+///   - x: data, n × d, finite.
+///   - k: neighbours per point including itself (umap-learn `n_neighbors`), 1 ≤ k ≤ n.
+///   - metric: distance.
+///   - seed: random seed (umap-learn `random_state`).
+///   - nTrees: pynndescent `n_trees` (≥ 0); nil for the umap-learn default.
+///   - nIters: pynndescent `n_iters` (≥ 0); nil for the umap-learn default.
+///   - context: threads, cancellation (polled every tree batch and iteration), progress
+///     ("nearest neighbours", one unit per iteration).
+/// - Returns: `KNNGraph` n × k, rows ascending.
+/// - Throws: `AlgorithmError.invalidInput` (empty or non-finite data), `.invalidParameter`
+///   (k, nTrees or nIters out of range), `.cancelled`.
+public func nnDescentKNN(
+  _ x: Matrix, k: Int, metric: Metric, seed: UInt64, nTrees: Int? = nil, nIters: Int? = nil,
+  context: RunContext
+) throws -> KNNGraph {
+  try validateKNNInput(x, k: k)
+  let n = x.rows, d = x.cols
+  let trees = nTrees ?? min(64, 5 + Int((Double(n).squareRoot() / 20).rounded(.toNearestOrEven)))
+  let iters = nIters ?? max(5, Int(log2(Double(n)).rounded(.toNearestOrEven)))
+  guard trees >= 0 else {
+    throw AlgorithmError.invalidParameter(name: "n_trees", value: "\(trees)", allowed: "n_trees ≥ 0")
+  }
+  guard iters >= 0 else {
+    throw AlgorithmError.invalidParameter(name: "n_iters", value: "\(iters)", allowed: "n_iters ≥ 0")
+  }
+  let leafSize = max(60, min(256, 5 * k))
+  let maxCandidates = 60
+  let delta = 0.001
+  let m = k - 1
+  let threads = context.threads
+  let token = context.cancellation
+
+  var outIdx = [Int32](repeating: -1, count: n * k)
+  var outDist = [Float](repeating: .infinity, count: n * k)
+  for i in 0..<n { outIdx[i * k] = Int32(i); outDist[i * k] = 0 }
+  if m == 0 { return KNNGraph(n: n, k: k, indices: outIdx, distances: outDist) }
+
+  let graph = NeighborGraphState(n: n, m: m)
+  let cap = maxCandidates
+  var _tt = DispatchTime.now().uptimeNanoseconds
+  func TR(_ s: String) { let t = DispatchTime.now().uptimeNanoseconds; if getenv("NNTRACE") != nil { fputs("\(s) \(Double(t - _tt)/1e9)\n", stderr) }; _tt = t }
+  try x.data.withUnsafeBufferPointer { xbp in
+    let xb = xbp.baseAddress!
+    let prep = PreparedData(xb, n: n, d: d, metric: metric)
+    let sp0 = prep.space(xb)
+    let projDims = 64
+    let proj: PrincipalProjection? =
+      (metric == .euclidean && d >= 2 * projDims && n > leafSize)
+      ? PrincipalProjection(xb, n: n, d: d, r: projDims, threads: threads) : nil
+    TR("projection")
+    let treeData = proj.map { UnsafePointer($0.z) } ?? sp0.base
+    let treeDims = proj?.r ?? d
+
+    // 1. random-projection forest
+    var forest = [(perm: [Int32], leaves: [Int32])](repeating: ([], []), count: trees)
+    if trees > 0 && n > 1 {
+      forest.withUnsafeMutableBufferPointer { fp in
+        let fb = fp.baseAddress!
+        parallelChunks(count: trees, chunkSize: 1, threads: threads) { t, _ in
+          if token.isCancelled { return }
+          var rng = RandomStream(seed: seed, purposeTree, UInt64(t))
+          fb[t] = buildRPTree(treeData, n: n, dims: treeDims, leafSize: leafSize, rng: &rng)
+        }
+      }
+      try token.check()
+    }
+    TR("trees")
+
+    // Work on a copy of the rows in the leaf order of the first tree: neighbours then sit close
+    // in memory, which makes the memory-bound distance evaluations cache friendly. `order` maps
+    // working index → data index.
+    let order: [Int32] = trees > 0 && n > 1 ? forest[0].perm : (0..<n).map { Int32($0) }
+    var rank = [Int32](repeating: 0, count: n)
+    for (w, i) in order.enumerated() { rank[Int(i)] = Int32(w) }
+    let permRows = PermutedRows(sp0, order: order, threads: threads)
+    defer { withExtendedLifetime(permRows) {} }
+    let sp = permRows.space
+    // euclidean: distances of whole leaves / candidate lists from BLAS Gram matrices
+    let prevBLAS = BLAS.threads
+    BLAS.setThreads(1)
+    defer { BLAS.setThreads(prevBLAS) }
+    let gemm: GramData? = sp.kind == .sqeuclidean && getenv("NN_NOGEMM") == nil ? GramData(sp, n: n, threads: threads) : nil
+    let maxGemmLeaf = max(leafSize, 2 * cap)
+    for t in 0..<trees {
+      forest[t].perm.withUnsafeMutableBufferPointer { pp in
+        for a in 0..<n { pp[a] = rank[Int(pp[a])] }
+      }
+    }
+
+    // chunked update generation, bounded by a block of work items
+    let applier = UpdateApplier(n: n, maxChunks: 256)
+
+    // all-pairs join of every leaf, tree by tree
+    if trees > 0 && n > 1 {
+      for t in 0..<trees {
+        try token.check()
+        let (perm, leaves) = forest[t]
+        let nLeaves = leaves.count / 2
+        let leavesPerChunk = max(1, (nLeaves + 255) / 256)
+        let nChunks = chunkCount(nLeaves, leavesPerChunk)
+        applier.reset(nChunks)
+        let bufs = applier.buffers
+        perm.withUnsafeBufferPointer { pp in
+          leaves.withUnsafeBufferPointer { lp in
+            let pb = pp.baseAddress!, lvb = lp.baseAddress!
+            parallelChunks(count: nLeaves, chunkSize: leavesPerChunk, threads: threads) { c, range in
+              var buf = bufs[c]
+              bufs[c] = []
+              let gram = gemm.map { GramWorkspace($0, rows: maxGemmLeaf) }
+              for leaf in range {
+                let lo = Int(lvb[2 * leaf]), hi = Int(lvb[2 * leaf + 1])
+                if hi - lo < 2 { continue }
+                if let gram = gram, hi - lo <= maxGemmLeaf {
+                  gram.joinLeaf(pb + lo, hi - lo, graph, &buf)
+                  continue
+                }
+                for a in lo..<(hi - 1) {
+                  let p = Int(pb[a])
+                  for b in (a + 1)..<hi { joinPair(p, Int(pb[b]), sp, graph, &buf) }
+                }
+              }
+              bufs[c] = buf
+            }
+          }
+        }
+        _ = applier.apply(nChunks, to: graph, threads: threads)
+      }
+    }
+    TR("leafjoin")
+    // 2. rows not yet full get random points (pynndescent `init_random`)
+    parallelChunks(count: n, chunkSize: 1024, threads: threads) { _, rows in
+      for i in rows where graph.idx[i * m + m - 1] < 0 {
+        var rng = RandomStream(seed: seed, purposeRandomInit, UInt64(i))
+        var tries = 4 * m + 16
+        while graph.idx[i * m + m - 1] < 0 && tries > 0 {
+          tries -= 1
+          let j = rng.nextInt(n)
+          if j == i { continue }
+          _ = graph.insert(i, Int32(j), sp.rd(i, j))
+        }
+        if graph.idx[i * m + m - 1] < 0 {
+          for j in 0..<n where j != i { _ = graph.insert(i, Int32(j), sp.rd(i, j)) }
+        }
+      }
+    }
+
+    // 3. NN-descent iterations
+    context.progress.begin("nearest neighbours", total: iters)
+    defer { context.progress.end() }
+    let newC = UnsafeMutablePointer<Int32>.allocate(capacity: n * cap)
+    let oldC = UnsafeMutablePointer<Int32>.allocate(capacity: n * cap)
+    let newN = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+    let oldN = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+    let revStart = UnsafeMutablePointer<Int>.allocate(capacity: n + 1)
+    let revIdx = UnsafeMutablePointer<Int32>.allocate(capacity: n * m)
+    let revFlag = UnsafeMutablePointer<UInt8>.allocate(capacity: n * m)
+    defer {
+      newC.deallocate(); oldC.deallocate(); newN.deallocate(); oldN.deallocate()
+      revStart.deallocate(); revIdx.deallocate(); revFlag.deallocate()
+    }
+    let gi = graph.idx, gf = graph.flag
+    for iter in 0..<iters {
+      try token.check()
+      var saltRng = RandomStream(seed: seed, purposeCandidates, UInt64(iter))
+      let salt = saltRng.next()
+      // reverse lists (member i of row q's reverse list means q is in row i), with the flag
+      for i in 0...n { revStart[i] = 0 }
+      for e in 0..<(n * m) { let q = gi[e]; if q >= 0 { revStart[Int(q) + 1] += 1 } }
+      for i in 0..<n { revStart[i + 1] += revStart[i] }
+      do {
+        let fill = UnsafeMutablePointer<Int>.allocate(capacity: n)
+        defer { fill.deallocate() }
+        for i in 0..<n { fill[i] = revStart[i] }
+        for i in 0..<n {
+          for s in 0..<m {
+            let q = gi[i * m + s]
+            if q < 0 { continue }
+            let f = fill[Int(q)]
+            revIdx[f] = Int32(i)
+            revFlag[f] = gf[i * m + s]
+            fill[Int(q)] = f + 1
+          }
+        }
+      }
+      // candidate lists: the `cap` lowest priorities among forward and reverse neighbours
+      parallelChunks(count: n, chunkSize: 512, threads: threads) { _, rows in
+        let newP = UnsafeMutablePointer<UInt64>.allocate(capacity: cap)
+        let oldP = UnsafeMutablePointer<UInt64>.allocate(capacity: cap)
+        defer { newP.deallocate(); oldP.deallocate() }
+        for i in rows {
+          let ni = newC + i * cap, oi = oldC + i * cap
+          var nc = 0, oc = 0
+          for s in 0..<m {
+            let q = gi[i * m + s]
+            if q < 0 { continue }
+            let pr = candidatePriority(salt, i, q)
+            if gf[i * m + s] != 0 { pushCandidate(ni, newP, &nc, cap, q, pr) } else { pushCandidate(oi, oldP, &oc, cap, q, pr) }
+          }
+          for e in revStart[i]..<revStart[i + 1] {
+            let q = revIdx[e]
+            let pr = candidatePriority(salt, i, q)
+            if revFlag[e] != 0 { pushCandidate(ni, newP, &nc, cap, q, pr) } else { pushCandidate(oi, oldP, &oc, cap, q, pr) }
+          }
+          newN[i] = Int32(nc)
+          oldN[i] = Int32(oc)
+          // sampled new neighbours become old
+          for s in 0..<m where gf[i * m + s] != 0 {
+            let q = gi[i * m + s]
+            for t in 0..<nc where ni[t] == q { gf[i * m + s] = 0; break }
+          }
+        }
+      }
+      TR("cands")
+      // local joins, in blocks of points; updates applied after each block
+      var changes = 0
+      let blockSize = 8192, chunk = 64
+      var b0 = 0
+      while b0 < n {
+        try token.check()
+        let b1 = min(n, b0 + blockSize)
+        let nChunks = chunkCount(b1 - b0, chunk)
+        applier.reset(nChunks)
+        let bufs = applier.buffers
+        parallelChunks(count: b1 - b0, chunkSize: chunk, threads: threads) { c, range in
+          var buf = bufs[c]
+          bufs[c] = []
+          let gram = gemm.map { GramWorkspace($0, rows: 2 * cap) }
+          for r in range {
+            let i = b0 + r
+            let a = Int(newN[i]), bo = Int(oldN[i])
+            if a == 0 { continue }
+            let ni = newC + i * cap, oi = oldC + i * cap
+            if let gram = gram {
+              gram.joinCandidates(ni, a, oi, bo, graph, &buf)
+              continue
+            }
+            for u in 0..<a {
+              let p = Int(ni[u])
+              if u + 1 < a { for v in (u + 1)..<a { joinPair(p, Int(ni[v]), sp, graph, &buf) } }
+              for v in 0..<bo {
+                let q = Int(oi[v])
+                if q != p { joinPair(p, q, sp, graph, &buf) }
+              }
+            }
+          }
+          bufs[c] = buf
+        }
+        changes += applier.apply(nChunks, to: graph, threads: threads)
+        b0 = b1
+      }
+      TR("iter \(iter) changes \(changes)")
+      context.progress.update(iter + 1)
+      if Double(changes) <= delta * Double(k) * Double(n) { break }
+    }
+    try token.check()
+
+    // 4. output: self first, then the row (reduced → true distances)
+    let exactRecompute = metric != .euclidean
+    outIdx.withUnsafeMutableBufferPointer { oip in
+      outDist.withUnsafeMutableBufferPointer { odp in
+        let oi = oip.baseAddress!, od = odp.baseAddress!
+        parallelChunks(count: n, chunkSize: 1024, threads: threads) { _, rows in
+          let cd = UnsafeMutablePointer<Double>.allocate(capacity: k)
+          let ci = UnsafeMutablePointer<Int32>.allocate(capacity: k)
+          defer { cd.deallocate(); ci.deallocate() }
+          for i in rows {
+            let w = Int(rank[i])
+            cd[0] = 0; ci[0] = Int32(i)
+            for s in 0..<m {
+              let qw = gi[w * m + s]
+              let q = qw < 0 ? -1 : order[Int(qw)]
+              ci[s + 1] = q
+              if q < 0 {
+                cd[s + 1] = .infinity
+              } else if exactRecompute {
+                cd[s + 1] = metric.distance(xb + i * d, xb + Int(q) * d, d)
+              } else {
+                cd[s + 1] = Double(sp.trueDistance(sp.rd(w, Int(qw))))
+              }
+            }
+            sortRow(cd, ci, k, selfIndex: Int32(i))
+            for s in 0..<k {
+              oi[i * k + s] = ci[s]
+              od[i * k + s] = Float(cd[s])
+            }
+          }
+        }
+      }
+    }
+  }
+  return KNNGraph(n: n, k: k, indices: outIdx, distances: outDist)
+}

@@ -1,0 +1,89 @@
+import CLapacke
+
+/// Rows projected on the top `r` principal directions of a sample: z = Q(x − μ), n × r.
+///
+/// The random-projection trees split in this space: a hyperplane between two random points costs
+/// r instead of d operations per point, and for high-dimensional data the leading principal
+/// directions carry most of the spread the splits act on.
+final class PrincipalProjection {
+  let r: Int
+  let z: UnsafeMutablePointer<Float>
+
+  deinit { z.deallocate() }
+
+  /// Projects `x` (n × d) on r < d directions (eigenvectors of the covariance of a strided
+  /// sample of at most 2048 rows, LAPACK `ssyevr`). BLAS runs single-threaded inside fixed row
+  /// blocks, so the values do not depend on `threads`. Returns nil if LAPACK fails.
+  init?(_ x: UnsafePointer<Float>, n: Int, d: Int, r: Int, threads: Int) {
+    self.r = r
+    let prevBLAS = BLAS.threads
+    BLAS.setThreads(1)
+    defer { BLAS.setThreads(prevBLAS) }
+    // mean over all rows (per-chunk partial sums combined in chunk order)
+    let chunk = 4096
+    let nChunks = chunkCount(n, chunk)
+    var partial = [Double](repeating: 0, count: nChunks * d)
+    partial.withUnsafeMutableBufferPointer { pp in
+      let pb = pp.baseAddress!
+      parallelChunks(count: n, chunkSize: chunk, threads: threads) { c, rows in
+        let acc = pb + c * d
+        for i in rows {
+          let row = x + i * d
+          for t in 0..<d { acc[t] += Double(row[t]) }
+        }
+      }
+    }
+    var mean = [Double](repeating: 0, count: d)
+    for c in 0..<nChunks { for t in 0..<d { mean[t] += partial[c * d + t] } }
+    for t in 0..<d { mean[t] /= Double(n) }
+    // covariance of a strided sample: A is d × s (centred sample, transposed)
+    let s = min(n, 2048)
+    var a = [Float](repeating: 0, count: d * s)
+    for u in 0..<s {
+      let i = (u * n) / s
+      for t in 0..<d { a[t * s + u] = Float(Double(x[i * d + t]) - mean[t]) }
+    }
+    var cov = [Float](repeating: 0, count: d * d)
+    a.withUnsafeBufferPointer { ap in
+      cov.withUnsafeMutableBufferPointer { cp in
+        BLAS.sgemm(m: d, n: d, k: s, a: ap.baseAddress!, lda: s, b: ap.baseAddress!, ldb: s, transB: true,
+                   c: cp.baseAddress!, ldc: d)
+      }
+    }
+    var w = [Float](repeating: 0, count: d)
+    var vecs = [Float](repeating: 0, count: d * r)
+    var isuppz = [Int32](repeating: 0, count: 2 * r)
+    var found: Int32 = 0
+    let info = LAPACKE_ssyevr(
+      LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "I")), Int8(UInt8(ascii: "U")),
+      Int32(d), &cov, Int32(d), 0, 0, Int32(d - r + 1), Int32(d), 0, &found, &w, &vecs, Int32(r), &isuppz)
+    if info != 0 || Int(found) != r { return nil }
+    // Q (r × d): eigenvectors by decreasing eigenvalue; μQᵀ
+    var q = [Float](repeating: 0, count: r * d)
+    var muQ = [Float](repeating: 0, count: r)
+    for j in 0..<r {
+      let col = r - 1 - j
+      var acc = 0.0
+      for t in 0..<d {
+        q[j * d + t] = vecs[t * r + col]
+        acc += Double(vecs[t * r + col]) * mean[t]
+      }
+      muQ[j] = Float(acc)
+    }
+    z = .allocate(capacity: n * r)
+    let zb = z
+    q.withUnsafeBufferPointer { qp in
+      muQ.withUnsafeBufferPointer { mqp in
+        let qb = qp.baseAddress!, mq = mqp.baseAddress!
+        parallelChunks(count: n, chunkSize: 1024, threads: threads) { _, rows in
+          BLAS.sgemm(m: rows.count, n: r, k: d, a: x + rows.lowerBound * d, lda: d, b: qb, ldb: d,
+                     transB: true, c: zb + rows.lowerBound * r, ldc: r)
+          for i in rows {
+            let zi = zb + i * r
+            for j in 0..<r { zi[j] -= mq[j] }
+          }
+        }
+      }
+    }
+  }
+}
