@@ -1,0 +1,208 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Connected components of a graph: a label per vertex, numbered in order of each component's
+/// smallest vertex (as scipy `connected_components`), and the component count.
+func connectedComponents(_ g: FuzzyGraph) -> (labels: [Int], count: Int) {
+  var parent = Array(0..<g.n)
+  func find(_ v: Int) -> Int {
+    var r = v
+    while parent[r] != r { r = parent[r] }
+    var c = v
+    while parent[c] != r { let nx = parent[c]; parent[c] = r; c = nx }
+    return r
+  }
+  for i in 0..<g.n {
+    for e in g.rowStart[i]..<g.rowStart[i + 1] {
+      let a = find(i), b = find(Int(g.columns[e]))
+      if a != b { if a < b { parent[b] = a } else { parent[a] = b } }
+    }
+  }
+  var label = [Int](repeating: -1, count: g.n)
+  var rootLabel = [Int: Int]()
+  var count = 0
+  for i in 0..<g.n {
+    let r = find(i)
+    if let l = rootLabel[r] { label[i] = l } else { rootLabel[r] = count; label[i] = count; count += 1 }
+  }
+  return (label, count)
+}
+
+/// The subgraph induced by `vertices` (ascending), re-indexed 0..<count.
+func inducedSubgraph(_ g: FuzzyGraph, _ vertices: [Int], _ local: [Int]) -> FuzzyGraph {
+  var rs = [Int](repeating: 0, count: vertices.count + 1)
+  var cols = [Int32](), ws = [Float]()
+  for (li, v) in vertices.enumerated() {
+    for e in g.rowStart[v]..<g.rowStart[v + 1] {
+      let c = local[Int(g.columns[e])]
+      if c >= 0 { cols.append(Int32(c)); ws.append(g.weights[e]) }
+    }
+    rs[li + 1] = cols.count
+  }
+  return FuzzyGraph(n: vertices.count, rowStart: rs, columns: cols, weights: ws)
+}
+
+/// Spectral layout of one connected graph: `n × dim` (row-major), nil if the eigensolver fails.
+func connectedSpectralLayout(_ g: FuzzyGraph, dim: Int, seed: UInt64, key: UInt64, context: RunContext) throws -> [Double]? {
+  guard let sol = try largestNonTrivialEigenvectors(
+    g, dim: dim, seed: seed, key: key, threads: context.threads, cancel: context.cancellation)
+  else { return nil }
+  // accept a nearly converged basis (still a smooth layout); reject a poor one
+  if !sol.converged && !(sol.maxResidual <= 1e-2) { return nil }
+  for v in sol.vectors where !v.isFinite { return nil }
+  return sol.vectors
+}
+
+/// Meta-layout of component centroids (umap-learn `component_layout`): centroids in data space,
+/// affinities exp(−d²) under the metric, a Laplacian eigenmap of them (scikit-learn
+/// `SpectralEmbedding` on the precomputed affinity: normalized Laplacian, eigenvectors 1...dim
+/// divided by √degree, sign fixed so the largest |entry| is positive), divided by its maximum.
+func componentMetaLayout(_ x: Matrix, labels: [Int], count: Int, dim: Int, metric: Metric) -> [Double]? {
+  let d = x.cols, nc = count
+  if nc > 2048 { return nil }
+  var cent = [Double](repeating: 0, count: nc * d), size = [Int](repeating: 0, count: nc)
+  for i in 0..<x.rows {
+    let l = labels[i]; size[l] += 1
+    for j in 0..<d { cent[l * d + j] += Double(x.data[i * d + j]) }
+  }
+  var cf = [Float](repeating: 0, count: nc * d)
+  for l in 0..<nc { for j in 0..<d { cf[l * d + j] = Float(cent[l * d + j] / Double(max(1, size[l]))) } }
+  var aff = [Double](repeating: 0, count: nc * nc)
+  cf.withUnsafeBufferPointer { cp in
+    let b = cp.baseAddress!
+    for i in 0..<nc {
+      for j in (i + 1)..<nc {
+        let dist = metric.distance(b + i * d, b + j * d, d)
+        let a = exp(-dist * dist)
+        aff[i * nc + j] = a; aff[j * nc + i] = a
+      }
+    }
+  }
+  var deg = [Double](repeating: 0, count: nc)
+  for i in 0..<nc { for j in 0..<nc { deg[i] += aff[i * nc + j] } }
+  let dd = deg.map { $0.squareRoot() }
+  if dd.contains(where: { !($0 > 0) }) { return nil }
+  // I − D^{-1/2} A D^{-1/2}: smallest eigenvectors = largest of −(D^{-1/2} A D^{-1/2})
+  var l = [Double](repeating: 0, count: nc * nc)
+  for i in 0..<nc { for j in 0..<nc { l[i * nc + j] = (i == j ? 1 : 0) - aff[i * nc + j] / (dd[i] * dd[j]) } }
+  guard let (_, v) = symmetricEigen(l, nc), nc > dim else { return nil }
+  var emb = [Double](repeating: 0, count: nc * dim)
+  for c in 0..<dim {
+    let j = c + 1
+    var col = (0..<nc).map { v[$0 * nc + j] / dd[$0] }
+    var best = 0.0, sign = 1.0
+    for t in col where abs(t) > best { best = abs(t); sign = t < 0 ? -1 : 1 }
+    for t in 0..<nc { col[t] *= sign; emb[t * dim + c] = col[t] }
+  }
+  var mx = emb.max() ?? 0
+  if !(mx > 0) { mx = emb.map { abs($0) }.max() ?? 0 }
+  if !(mx > 0) || !mx.isFinite { return nil }
+  return emb.map { $0 / mx }
+}
+
+/// Spectral initialisation of the (pruned) fuzzy graph as umap-learn's `spectral_layout`:
+/// eigenvectors of the smallest non-trivial eigenvalues of the normalized Laplacian; for a
+/// disconnected graph umap-learn's `multi_component_layout` (components placed on a meta-layout,
+/// each laid out spectrally and scaled to half the smallest gap between meta-positions; components
+/// with < 2·dim or ≤ dim + 1 points placed uniformly at random around their meta-position).
+/// Returns `n × dim` row-major, or nil when the eigensolver fails on a connected graph.
+func spectralLayout(_ g: FuzzyGraph, x: Matrix, metric: Metric, dim: Int, seed: UInt64, context: RunContext) throws -> [Double]? {
+  let n = g.n
+  let (labels, nComp) = connectedComponents(g)
+  if nComp == 1 {
+    return try connectedSpectralLayout(g, dim: dim, seed: seed, key: 0, context: context)
+  }
+  var rng = RandomStream(seed: seed, 0x3E7A_1A70)
+  // meta-positions
+  var meta: [Double]
+  if nComp > 2 * dim {
+    if let m = componentMetaLayout(x, labels: labels, count: nComp, dim: dim, metric: metric) {
+      meta = m
+    } else {
+      meta = (0..<(nComp * dim)).map { _ in rng.nextDouble() * 2 - 1 }
+    }
+  } else {
+    let k = (nComp + 1) / 2
+    meta = [Double](repeating: 0, count: nComp * dim)
+    for c in 0..<nComp {
+      let axis = c % k, s: Double = c < k ? 1 : -1
+      if axis < dim { meta[c * dim + axis] = s }
+    }
+  }
+  var members = [[Int]](repeating: [], count: nComp)
+  for i in 0..<n { members[labels[i]].append(i) }
+  var local = [Int](repeating: -1, count: n)
+  var out = [Double](repeating: 0, count: n * dim)
+  for c in 0..<nComp {
+    try context.cancellation.check()
+    var minGap = Double.infinity
+    for o in 0..<nComp where o != c {
+      var s = 0.0
+      for t in 0..<dim { let u = meta[c * dim + t] - meta[o * dim + t]; s += u * u }
+      let dist = s.squareRoot()
+      if dist > 0 && dist < minGap { minGap = dist }
+    }
+    let range = minGap.isFinite ? minGap / 2 : 1
+    let vs = members[c]
+    var emb: [Double]? = nil
+    if !(vs.count < 2 * dim || vs.count <= dim + 1) {
+      for (li, v) in vs.enumerated() { local[v] = li }
+      let sub = inducedSubgraph(g, vs, local)
+      for v in vs { local[v] = -1 }
+      if let e = try connectedSpectralLayout(sub, dim: dim, seed: seed, key: UInt64(c + 1), context: context) {
+        let mx = e.map { abs($0) }.max() ?? 0
+        if mx > 0 { emb = e.map { $0 * range / mx } }
+      }
+    }
+    for (li, v) in vs.enumerated() {
+      for t in 0..<dim {
+        let base = emb?[li * dim + t] ?? (rng.nextDouble() * 2 - 1) * range
+        out[v * dim + t] = base + meta[c * dim + t]
+      }
+    }
+  }
+  return out
+}
+
+/// Principal-component scores (`n × dim`) of the centred data: eigenvectors of the covariance
+/// (accumulated in Double over fixed row blocks), sign fixed so each loading's largest |entry| is
+/// positive. Used by `init = pca`. nil if the data has too many columns (> 4096) or LAPACK fails.
+func pcaScores(_ x: Matrix, dim: Int, threads: Int) -> [Double]? {
+  let n = x.rows, d = x.cols
+  if d > 4096 { return nil }
+  var mean = [Double](repeating: 0, count: d)
+  for i in 0..<n { for j in 0..<d { mean[j] += Double(x.data[i * d + j]) } }
+  for j in 0..<d { mean[j] /= Double(n) }
+  var xc = [Double](repeating: 0, count: n * d)
+  for i in 0..<n { for j in 0..<d { xc[i * d + j] = Double(x.data[i * d + j]) - mean[j] } }
+  // covariance by fixed 256-row blocks with dgemm, summed in block order
+  var cov = [Double](repeating: 0, count: d * d)
+  var part = [Double](repeating: 0, count: d * d)
+  xc.withUnsafeBufferPointer { xp in
+    part.withUnsafeMutableBufferPointer { pp in
+      var r0 = 0
+      while r0 < n {
+        let rows = min(256, n - r0)
+        BLAS.dgemm(m: d, n: d, k: rows, a: xp.baseAddress! + r0 * d, lda: d, transA: true,
+                   b: xp.baseAddress! + r0 * d, ldb: d, transB: false, c: pp.baseAddress!, ldc: d)
+        for t in 0..<(d * d) { cov[t] += pp[t] }
+        r0 += rows
+      }
+    }
+  }
+  guard let (_, v) = symmetricEigen(cov, d) else { return nil }
+  let k = min(dim, d)
+  var out = [Double](repeating: 0, count: n * dim)
+  for c in 0..<k {
+    let j = d - 1 - c
+    var best = 0.0, sign = 1.0
+    for t in 0..<d where abs(v[t * d + j]) > best { best = abs(v[t * d + j]); sign = v[t * d + j] < 0 ? -1 : 1 }
+    for i in 0..<n {
+      var s = 0.0
+      for t in 0..<d { s += xc[i * d + t] * v[t * d + j] }
+      out[i * dim + c] = s * sign
+    }
+  }
+  return out
+}

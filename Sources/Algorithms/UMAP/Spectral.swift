@@ -1,0 +1,305 @@
+import CLapacke
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// MARK: small dense helpers (row-major Double)
+
+/// Eigen-decomposition of a symmetric `m × m` matrix (LAPACK dsyevd): eigenvalues ascending,
+/// eigenvectors as the columns of the returned row-major matrix. nil if LAPACK fails.
+func symmetricEigen(_ h: [Double], _ m: Int) -> (values: [Double], vectors: [Double])? {
+  if m == 0 { return ([], []) }
+  var a = h
+  // exact symmetry so the result does not depend on which triangle LAPACK reads
+  for i in 0..<m { for j in 0..<i { let v = 0.5 * (a[i * m + j] + a[j * m + i]); a[i * m + j] = v; a[j * m + i] = v } }
+  var w = [Double](repeating: 0, count: m)
+  let info = a.withUnsafeMutableBufferPointer { ap in
+    w.withUnsafeMutableBufferPointer { wp in
+      LAPACKE_dsyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
+                     Int32(m), ap.baseAddress!, Int32(m), wp.baseAddress!)
+    }
+  }
+  if info != 0 { return nil }
+  for v in a where !v.isFinite { return nil }
+  return (w, a)
+}
+
+/// Aᵀ·B for row-major `n × p` A and `n × q` B, summed over fixed row chunks in chunk order
+/// (deterministic for any thread count). Returns `p × q` row-major.
+func blockGram(_ a: UnsafePointer<Double>, _ p: Int, _ b: UnsafePointer<Double>, _ q: Int, _ n: Int, threads: Int) -> [Double] {
+  let chunk = 2048
+  let nc = chunkCount(n, chunk)
+  var partial = [Double](repeating: 0, count: max(1, nc) * p * q)
+  partial.withUnsafeMutableBufferPointer { pp in
+    let base = pp.baseAddress!
+    parallelChunks(count: n, chunkSize: chunk, threads: threads) { c, rows in
+      let g = base + c * p * q
+      for r in rows {
+        let ar = a + r * p, br = b + r * q
+        for i in 0..<p {
+          let ai = ar[i]
+          if ai == 0 { continue }
+          let gi = g + i * q
+          for j in 0..<q { gi[j] += ai * br[j] }
+        }
+      }
+    }
+  }
+  var out = [Double](repeating: 0, count: p * q)
+  for c in 0..<nc { for t in 0..<(p * q) { out[t] += partial[c * p * q + t] } }
+  return out
+}
+
+/// A (`n × p`) · C (`p × q`), row-major, into `out` (`n × q`).
+func blockTimesSmall(_ a: UnsafePointer<Double>, _ p: Int, _ c: [Double], _ q: Int, _ n: Int,
+                     _ out: UnsafeMutablePointer<Double>, threads: Int) {
+  c.withUnsafeBufferPointer { cp in
+    let cb = cp.baseAddress!
+    parallelChunks(count: n, chunkSize: 2048, threads: threads) { _, rows in
+      for r in rows {
+        let o = out + r * q, ar = a + r * p
+        for j in 0..<q { o[j] = 0 }
+        for i in 0..<p {
+          let ai = ar[i]
+          if ai == 0 { continue }
+          let ci = cb + i * q
+          for j in 0..<q { o[j] += ai * ci[j] }
+        }
+      }
+    }
+  }
+}
+
+/// The normalized adjacency D^{-1/2} W D^{-1/2} of a connected graph, as CSR in Double.
+struct NormalizedAdjacency {
+  var n: Int
+  var rowStart: [Int]
+  var columns: [Int32]
+  var values: [Double]
+  /// √degree / ‖√degree‖: the eigenvector of eigenvalue 1.
+  var trivial: [Double]
+
+  init(_ g: FuzzyGraph) {
+    n = g.n
+    rowStart = g.rowStart
+    columns = g.columns
+    var deg = [Double](repeating: 0, count: n)
+    for i in 0..<n { for e in g.rowStart[i]..<g.rowStart[i + 1] { deg[i] += Double(g.weights[e]) } }
+    let isq = deg.map { $0 > 0 ? 1 / $0.squareRoot() : 0 }
+    values = [Double](repeating: 0, count: g.nnz)
+    for i in 0..<n {
+      for e in g.rowStart[i]..<g.rowStart[i + 1] { values[e] = Double(g.weights[e]) * isq[i] * isq[Int(g.columns[e])] }
+    }
+    var t = deg.map { $0.squareRoot() }
+    let norm = t.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    if norm > 0 { for i in 0..<n { t[i] /= norm } }
+    trivial = t
+  }
+
+  /// Y (`n × p`) = M · X (`n × p`), row-major.
+  func apply(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ p: Int, threads: Int) {
+    rowStart.withUnsafeBufferPointer { rsp in
+      columns.withUnsafeBufferPointer { cp in
+        values.withUnsafeBufferPointer { vp in
+          let rs = rsp.baseAddress!, cs = cp.baseAddress!, vs = vp.baseAddress!
+          parallelChunks(count: n, chunkSize: 1024, threads: threads) { _, rows in
+            for i in rows {
+              let yi = y + i * p
+              for j in 0..<p { yi[j] = 0 }
+              for e in rs[i]..<rs[i + 1] {
+                let w = vs[e], xj = x + Int(cs[e]) * p
+                for j in 0..<p { yi[j] += w * xj[j] }
+              }
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/// Removes from every column of X (`n × p`) its component along the unit vector v.
+func projectOut(_ v: [Double], _ x: inout [Double], _ n: Int, _ p: Int, threads: Int) {
+  let c = v.withUnsafeBufferPointer { vp in x.withUnsafeBufferPointer { xp in blockGram(vp.baseAddress!, 1, xp.baseAddress!, p, n, threads: threads) } }
+  for i in 0..<n { let vi = v[i]; for j in 0..<p { x[i * p + j] -= vi * c[j] } }
+}
+
+/// Removes from Q (`n × q`) its components in the span of the orthonormal X (`n × p`).
+func projectOutBlock(_ x: [Double], _ p: Int, _ qm: inout [Double], _ q: Int, _ n: Int, threads: Int) {
+  let c = x.withUnsafeBufferPointer { xp in qm.withUnsafeBufferPointer { qp in blockGram(xp.baseAddress!, p, qp.baseAddress!, q, n, threads: threads) } }
+  var t = [Double](repeating: 0, count: n * q)
+  x.withUnsafeBufferPointer { xp in t.withUnsafeMutableBufferPointer { tp in blockTimesSmall(xp.baseAddress!, p, c, q, n, tp.baseAddress!, threads: threads) } }
+  for i in 0..<(n * q) { qm[i] -= t[i] }
+}
+
+/// Orthonormalizes the columns of Q (`n × q`) by SVQB (Stathopoulos & Wu 2002) applied twice,
+/// dropping numerically dependent directions. Returns the new column count.
+func svqb(_ qm: inout [Double], _ q: Int, _ n: Int, threads: Int) -> Int {
+  var cols = q
+  for _ in 0..<2 {
+    if cols == 0 { return 0 }
+    let g = qm.withUnsafeBufferPointer { qp in blockGram(qp.baseAddress!, cols, qp.baseAddress!, cols, n, threads: threads) }
+    var d = [Double](repeating: 0, count: cols)
+    var maxDiag = 0.0
+    for i in 0..<cols { maxDiag = max(maxDiag, g[i * cols + i]) }
+    if !(maxDiag > 0) || !maxDiag.isFinite { return 0 }
+    for i in 0..<cols { let gi = g[i * cols + i]; d[i] = gi > 1e-28 * maxDiag ? 1 / gi.squareRoot() : 0 }
+    var gs = g
+    for i in 0..<cols { for j in 0..<cols { gs[i * cols + j] *= d[i] * d[j] } }
+    guard let (lam, v) = symmetricEigen(gs, cols) else { return 0 }
+    let lmax = lam.last ?? 0
+    if !(lmax > 0) { return 0 }
+    var keep = [Int]()
+    for j in (0..<cols).reversed() where lam[j] > 1e-12 * lmax { keep.append(j) }
+    let nq = keep.count
+    var t = [Double](repeating: 0, count: cols * nq)
+    for (c, j) in keep.enumerated() {
+      let s = 1 / lam[j].squareRoot()
+      for i in 0..<cols { t[i * nq + c] = d[i] * v[i * cols + j] * s }
+    }
+    var out = [Double](repeating: 0, count: n * nq)
+    qm.withUnsafeBufferPointer { qp in out.withUnsafeMutableBufferPointer { op in blockTimesSmall(qp.baseAddress!, cols, t, nq, n, op.baseAddress!, threads: threads) } }
+    qm = out
+    cols = nq
+  }
+  return cols
+}
+
+/// Result of `largestNonTrivialEigenvectors`.
+struct SpectralSolution {
+  /// `n × dim` row-major eigenvectors (largest eigenvalues of M first).
+  var vectors: [Double]
+  var values: [Double]
+  var converged: Bool
+  var iterations: Int
+  var maxResidual: Double
+}
+
+/// The `dim` largest eigenpairs of the normalized adjacency M = D^{-1/2} W D^{-1/2} orthogonal to
+/// the trivial eigenvector √degree — the eigenvectors of the `dim` smallest non-zero eigenvalues of
+/// the symmetric normalized Laplacian I − M (umap-learn `_spectral_layout`, which uses ARPACK).
+///
+/// Solver: LOBPCG (Knyazev 2001) without preconditioner on a block of `dim + 4` vectors with the
+/// trivial vector deflated, Rayleigh–Ritz on [X, R, P] by LAPACK dsyevd, orthonormalization by
+/// SVQB; converged when every wanted residual ‖Mx − θx‖ ≤ `tol`. Dense LAPACK for n ≤ 256.
+func largestNonTrivialEigenvectors(
+  _ g: FuzzyGraph, dim: Int, seed: UInt64, key: UInt64, tol: Double = 1e-4, maxIter: Int = 2000,
+  threads: Int, cancel: CancellationToken
+) throws -> SpectralSolution? {
+  let op = NormalizedAdjacency(g)
+  let n = g.n
+  if n <= dim + 1 { return nil }
+  if n <= 256 {
+    // dense: M − 2·v0·v0ᵀ moves the trivial eigenvalue 1 to −1
+    var m = [Double](repeating: 0, count: n * n)
+    for i in 0..<n { for e in op.rowStart[i]..<op.rowStart[i + 1] { m[i * n + Int(op.columns[e])] += op.values[e] } }
+    for i in 0..<n { for j in 0..<n { m[i * n + j] -= 2 * op.trivial[i] * op.trivial[j] } }
+    guard let (lam, v) = symmetricEigen(m, n) else { return nil }
+    var vec = [Double](repeating: 0, count: n * dim), vals = [Double]()
+    for c in 0..<dim {
+      let j = n - 1 - c
+      vals.append(lam[j])
+      for i in 0..<n { vec[i * dim + c] = v[i * n + j] }
+    }
+    return SpectralSolution(vectors: vec, values: vals, converged: true, iterations: 0, maxResidual: 0)
+  }
+  let m = min(dim + 4, max(dim, (n - 1) / 3))
+  var rng = RandomStream(seed: seed, 0x5BEC_7A11, key)
+  var x = [Double](repeating: 0, count: n * m)
+  for i in 0..<(n * m) { x[i] = rng.nextGaussian() }
+  projectOut(op.trivial, &x, n, m, threads: threads)
+  let mx = svqb(&x, m, n, threads: threads)
+  if mx < dim { return nil }
+  var bs = mx
+  var ax = [Double](repeating: 0, count: n * bs)
+  x.withUnsafeBufferPointer { xp in ax.withUnsafeMutableBufferPointer { ap in op.apply(xp.baseAddress!, ap.baseAddress!, bs, threads: threads) } }
+  // initial Rayleigh–Ritz on X
+  do {
+    let h = x.withUnsafeBufferPointer { xp in ax.withUnsafeBufferPointer { ap in blockGram(xp.baseAddress!, bs, ap.baseAddress!, bs, n, threads: threads) } }
+    guard let (_, v) = symmetricEigen(h, bs) else { return nil }
+    var c = [Double](repeating: 0, count: bs * bs)
+    for col in 0..<bs { for i in 0..<bs { c[i * bs + col] = v[i * bs + (bs - 1 - col)] } }
+    var nx = [Double](repeating: 0, count: n * bs), nax = nx
+    x.withUnsafeBufferPointer { xp in nx.withUnsafeMutableBufferPointer { op2 in blockTimesSmall(xp.baseAddress!, bs, c, bs, n, op2.baseAddress!, threads: threads) } }
+    ax.withUnsafeBufferPointer { xp in nax.withUnsafeMutableBufferPointer { op2 in blockTimesSmall(xp.baseAddress!, bs, c, bs, n, op2.baseAddress!, threads: threads) } }
+    x = nx; ax = nax
+  }
+  var theta = [Double](repeating: 0, count: bs)
+  var p: [Double] = [], pc = 0
+  var iter = 0
+  var maxRes = Double.infinity
+  var converged = false
+  var r = [Double](repeating: 0, count: n * bs)
+  while iter < maxIter {
+    if iter % 16 == 0 { try cancel.check() }
+    // Ritz values and residuals
+    let xax = x.withUnsafeBufferPointer { xp in ax.withUnsafeBufferPointer { ap in blockGram(xp.baseAddress!, bs, ap.baseAddress!, bs, n, threads: threads) } }
+    for j in 0..<bs { theta[j] = xax[j * bs + j] }
+    var res = [Double](repeating: 0, count: bs)
+    for i in 0..<n {
+      for j in 0..<bs {
+        let v = ax[i * bs + j] - theta[j] * x[i * bs + j]
+        r[i * bs + j] = v
+        res[j] += v * v
+      }
+    }
+    maxRes = 0
+    for j in 0..<dim { maxRes = max(maxRes, res[j].squareRoot()) }
+    if !maxRes.isFinite { return nil }
+    if maxRes <= tol { converged = true; break }
+    iter += 1
+    // search directions Q = [R, P] ⟂ {v0, X}, orthonormal
+    let qn = bs + pc
+    var q = [Double](repeating: 0, count: n * qn)
+    for i in 0..<n {
+      for j in 0..<bs { q[i * qn + j] = r[i * bs + j] }
+      for j in 0..<pc { q[i * qn + bs + j] = p[i * pc + j] }
+    }
+    projectOut(op.trivial, &q, n, qn, threads: threads)
+    projectOutBlock(x, bs, &q, qn, n, threads: threads)
+    projectOutBlock(x, bs, &q, qn, n, threads: threads)
+    let qc = svqb(&q, qn, n, threads: threads)
+    if qc == 0 { break }
+    var aq = [Double](repeating: 0, count: n * qc)
+    q.withUnsafeBufferPointer { qp in aq.withUnsafeMutableBufferPointer { ap in op.apply(qp.baseAddress!, ap.baseAddress!, qc, threads: threads) } }
+    // Rayleigh–Ritz on S = [X, Q]
+    let sc = bs + qc
+    var s = [Double](repeating: 0, count: n * sc), asm = s
+    for i in 0..<n {
+      for j in 0..<bs { s[i * sc + j] = x[i * bs + j]; asm[i * sc + j] = ax[i * bs + j] }
+      for j in 0..<qc { s[i * sc + bs + j] = q[i * qc + j]; asm[i * sc + bs + j] = aq[i * qc + j] }
+    }
+    let h = s.withUnsafeBufferPointer { sp in asm.withUnsafeBufferPointer { ap in blockGram(sp.baseAddress!, sc, ap.baseAddress!, sc, n, threads: threads) } }
+    guard let (_, v) = symmetricEigen(h, sc) else { return nil }
+    var c = [Double](repeating: 0, count: sc * bs)
+    for col in 0..<bs { for i in 0..<sc { c[i * bs + col] = v[i * sc + (sc - 1 - col)] } }
+    var cq = [Double](repeating: 0, count: qc * bs)
+    for i in 0..<qc { for col in 0..<bs { cq[i * bs + col] = c[(bs + i) * bs + col] } }
+    var nx = [Double](repeating: 0, count: n * bs), nax = nx, np = nx
+    s.withUnsafeBufferPointer { sp in nx.withUnsafeMutableBufferPointer { o in blockTimesSmall(sp.baseAddress!, sc, c, bs, n, o.baseAddress!, threads: threads) } }
+    asm.withUnsafeBufferPointer { sp in nax.withUnsafeMutableBufferPointer { o in blockTimesSmall(sp.baseAddress!, sc, c, bs, n, o.baseAddress!, threads: threads) } }
+    q.withUnsafeBufferPointer { sp in np.withUnsafeMutableBufferPointer { o in blockTimesSmall(sp.baseAddress!, qc, cq, bs, n, o.baseAddress!, threads: threads) } }
+    x = nx; ax = nax; p = np; pc = bs
+    // keep X orthonormal against drift
+    if iter % 20 == 0 {
+      projectOut(op.trivial, &x, n, bs, threads: threads)
+      let k = svqb(&x, bs, n, threads: threads)
+      if k < bs { bs = k; if bs < dim { return nil } }
+      ax = [Double](repeating: 0, count: n * bs)
+      x.withUnsafeBufferPointer { xp in ax.withUnsafeMutableBufferPointer { ap in op.apply(xp.baseAddress!, ap.baseAddress!, bs, threads: threads) } }
+      let h2 = x.withUnsafeBufferPointer { xp in ax.withUnsafeBufferPointer { ap in blockGram(xp.baseAddress!, bs, ap.baseAddress!, bs, n, threads: threads) } }
+      guard let (_, v2) = symmetricEigen(h2, bs) else { return nil }
+      var c2 = [Double](repeating: 0, count: bs * bs)
+      for col in 0..<bs { for i in 0..<bs { c2[i * bs + col] = v2[i * bs + (bs - 1 - col)] } }
+      var x2 = [Double](repeating: 0, count: n * bs), ax2 = x2
+      x.withUnsafeBufferPointer { xp in x2.withUnsafeMutableBufferPointer { o in blockTimesSmall(xp.baseAddress!, bs, c2, bs, n, o.baseAddress!, threads: threads) } }
+      ax.withUnsafeBufferPointer { xp in ax2.withUnsafeMutableBufferPointer { o in blockTimesSmall(xp.baseAddress!, bs, c2, bs, n, o.baseAddress!, threads: threads) } }
+      x = x2; ax = ax2; p = []; pc = 0
+      theta = [Double](repeating: 0, count: bs)
+      r = [Double](repeating: 0, count: n * bs)
+    }
+  }
+  var vec = [Double](repeating: 0, count: n * dim)
+  for i in 0..<n { for j in 0..<dim { vec[i * dim + j] = x[i * bs + j] } }
+  return SpectralSolution(vectors: vec, values: Array(theta.prefix(dim)), converged: converged, iterations: iter, maxResidual: maxRes)
+}

@@ -1,0 +1,195 @@
+import Dispatch
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Wall-clock seconds of UMAP's phases.
+public struct UMAPTimings: Sendable, Equatable {
+  /// smooth_knn_dist, memberships, fuzzy union and pruning.
+  public var graph: Double = 0
+  /// The initial layout (spectral / pca / random) and its scaling.
+  public var initialization: Double = 0
+  /// The SGD epochs.
+  public var layout: Double = 0
+}
+
+/// What `umap(_:knn:parameters:context:)` returns.
+public struct UMAPResult: Sendable {
+  /// The embedding, `n × n_components`.
+  public var embedding: Matrix
+  /// Number of stored entries (both directions) of the fuzzy graph before pruning (umap-learn
+  /// `graph_.nnz`).
+  public var graphNNZ: Int
+  /// Entries of the pruned graph that the SGD samples.
+  public var prunedNNZ: Int
+  /// The kNN graph used (its first `nNeighbors` columns).
+  public var knn: KNNGraph
+  /// The neighbour count used (n − 1 when n ≤ n_neighbors, as umap-learn).
+  public var nNeighbors: Int
+  /// The number of SGD epochs run.
+  public var nEpochs: Int
+  /// Curve parameters a and b (given or fitted by `findABParams`).
+  public var a: Double
+  /// See `a`.
+  public var b: Double
+  /// Phase timings.
+  public var timings: UMAPTimings
+}
+
+@inline(__always) private func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
+
+/// Uniform Manifold Approximation and Projection of `x` (`n × d`) into `n × n_components`,
+/// following umap-learn 0.5.12 `UMAP.fit` / `simplicial_set_embedding`:
+/// 1. fuzzy simplicial set of the kNN graph (`fuzzySimplicialSet`, k = n_neighbors);
+/// 2. pruning of edges below max/n_epochs (max/500 or /200 by size when n_epochs ≤ 10);
+/// 3. initial layout: spectral (LOBPCG on the normalized Laplacian, multi-component layout for
+///    disconnected graphs, fallback to random with a warning) or pca, each scaled to max |x| = 10
+///    plus N(0, 10⁻⁴) noise (`noisy_scale_coords`), or random uniform(−10, 10); then every
+///    dimension min-max rescaled to [0, 10];
+/// 4. `n_epochs` of SGD (`optimize_layout_euclidean`, deterministic parallel scheme described at
+///    `optimizeLayoutEuclidean`).
+///
+/// Small inputs as umap-learn: n == 1 gives a zero embedding; n ≤ n_neighbors warns and uses
+/// n − 1 neighbours (see `UMAPParameters.neighbors(forPoints:)`).
+/// - Parameters:
+///   - x: the data, `n × d` (used for PCA init and the centroids of disconnected components).
+///   - knn: nearest neighbours of every row of `x` under `parameters.metric`, the point itself at
+///     column 0, with at least `parameters.neighbors(forPoints: n)` columns (extra ones are ignored).
+///   - parameters: umap-learn parameters; `randomState` nil draws a seed from the clock.
+///   - context: threads (the result does not depend on them), cancellation (checked per epoch),
+///     progress ("embedding epochs", one update per epoch), warnings.
+/// - Throws: `AlgorithmError.invalidParameter` (see `UMAPParameters.validate`),
+///   `.invalidInput` for empty / non-finite data or a kNN graph of the wrong shape, `.cancelled`.
+public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context: RunContext) throws -> UMAPResult {
+  try parameters.validate()
+  try validateData(x)
+  let n = x.rows, dim = parameters.nComponents
+  let (a, b): (Double, Double) = {
+    if let a = parameters.a, let b = parameters.b { return (a, b) }
+    let f = findABParams(spread: parameters.spread, minDist: parameters.minDist)
+    return (parameters.a ?? f.a, parameters.b ?? f.b)
+  }()
+  let nEpochs = parameters.epochs(forPoints: n)
+  var timings = UMAPTimings()
+  if n == 1 {
+    return UMAPResult(embedding: Matrix(rows: 1, cols: dim), graphNNZ: 0, prunedNNZ: 0, knn: knn,
+                      nNeighbors: 0, nEpochs: nEpochs, a: a, b: b, timings: timings)
+  }
+  let kUse = parameters.neighbors(forPoints: n)
+  if kUse < parameters.nNeighbors {
+    context.warn("n_neighbors is larger than the dataset size; truncating to X.shape[0] - 1 = \(kUse)")
+  }
+  guard knn.n == n else {
+    throw AlgorithmError.invalidInput("the kNN graph has \(knn.n) points but the data has \(n) rows")
+  }
+  guard knn.k >= kUse else {
+    throw AlgorithmError.invalidInput("the kNN graph has \(knn.k) neighbours per point; UMAP needs \(kUse)")
+  }
+  for v in knn.indices where v < -1 || Int(v) >= n {
+    throw AlgorithmError.invalidInput("the kNN graph holds an index (\(v)) outside 0..<\(n)")
+  }
+  let seed = parameters.randomState ?? seedFromClock()
+
+  // 1–2. fuzzy graph and pruning
+  var t0 = now()
+  let (graph, _, _) = fuzzySimplicialSet(
+    knn: knn, nNeighbors: kUse, setOpMixRatio: parameters.setOpMixRatio,
+    localConnectivity: parameters.localConnectivity, threads: context.threads)
+  let wmax = graph.weights.max() ?? 0
+  let pruneEpochs = nEpochs > 10 ? nEpochs : (n <= 10_000 ? 500 : 200)
+  let pruned = wmax > 0 ? graph.pruned(below: Float(Double(wmax) / Double(pruneEpochs))) : graph
+  var t1 = now()
+  timings.graph = t1 - t0
+
+  // 3. initial layout
+  t0 = t1
+  var initRng = RandomStream(seed: seed, 0x1417_1A11)
+  func uniform10() -> [Double] { (0..<(n * dim)).map { _ in initRng.nextDouble() * 20 - 10 } }
+  var coords: [Double]
+  switch parameters.initialization {
+  case .random:
+    coords = uniform10()
+  case .spectral, .pca:
+    var base: [Double]?
+    if parameters.initialization == .spectral {
+      base = try spectralLayout(pruned, x: x, metric: parameters.metric, dim: dim, seed: seed, context: context)
+      if base == nil {
+        context.warn("spectral initialisation failed (the eigensolver did not converge); falling back to random initialisation")
+      }
+    } else {
+      base = pcaScores(x, dim: dim, threads: context.threads)
+      if base == nil { context.warn("PCA initialisation failed; falling back to random initialisation") }
+    }
+    if var c = base {
+      // noisy_scale_coords: max |coord| = 10, then N(0, 1e-4) noise (in float32 as umap-learn)
+      let mx = c.map { abs($0) }.max() ?? 0
+      let expansion = mx > 0 && mx.isFinite ? 10 / mx : 1
+      for i in 0..<c.count { c[i] = Double(Float(c[i] * expansion)) + Double(Float(1e-4 * initRng.nextGaussian())) }
+      coords = c
+    } else {
+      coords = uniform10()
+    }
+  }
+  // min-max rescale of every dimension to [0, 10]
+  var emb = [Float](repeating: 0, count: n * dim)
+  for t in 0..<dim {
+    var lo = Double.infinity, hi = -Double.infinity
+    for i in 0..<n { let v = coords[i * dim + t]; lo = min(lo, v); hi = max(hi, v) }
+    let span = hi - lo
+    for i in 0..<n {
+      let v = span > 0 && span.isFinite ? 10 * (coords[i * dim + t] - lo) / span : 5
+      emb[i * dim + t] = v.isFinite ? Float(v) : 5
+    }
+  }
+  t1 = now()
+  timings.initialization = t1 - t0
+
+  // 4. SGD
+  t0 = t1
+  let settings = LayoutSettings(
+    a: Float(a), b: Float(b), gamma: Float(parameters.repulsionStrength),
+    initialAlpha: Float(parameters.learningRate), negativeSampleRate: Double(parameters.negativeSampleRate),
+    nEpochs: nEpochs, seed: seed)
+  let eps = makeEpochsPerSample(pruned.weights, nEpochs: nEpochs)
+  try optimizeLayoutEuclidean(embedding: &emb, dim: dim, graph: pruned, epochsPerSample: eps,
+                              settings: settings, context: context)
+  timings.layout = now() - t0
+  for i in 0..<emb.count where !emb[i].isFinite { emb[i] = 0 }  // never expected; never NaN out
+
+  var kept = knn
+  if knn.k != kUse {
+    var idx = [Int32](repeating: 0, count: n * kUse), dist = [Float](repeating: 0, count: n * kUse)
+    for i in 0..<n { for j in 0..<kUse { idx[i * kUse + j] = knn.indices[i * knn.k + j]; dist[i * kUse + j] = knn.distances[i * knn.k + j] } }
+    kept = KNNGraph(n: n, k: kUse, indices: idx, distances: dist)
+  }
+  return UMAPResult(
+    embedding: Matrix(rows: n, cols: dim, data: emb), graphNNZ: graph.nnz, prunedNNZ: pruned.nnz,
+    knn: kept, nNeighbors: kUse, nEpochs: nEpochs, a: a, b: b, timings: timings)
+}
+
+/// UMAP computing its own neighbours: with `neighbors` (called as `neighbors(x, k)` and expected
+/// to return the k nearest neighbours of every row under `parameters.metric`, self at column 0),
+/// or, when it is nil, with the exact `bruteForceKNN` — allowed only for n ≤ 5000 (O(n²) time).
+/// - Throws: as `umap(_:knn:parameters:context:)`; `.invalidInput` for n > 5000 without `neighbors`.
+public func umap(
+  _ x: Matrix, parameters: UMAPParameters, context: RunContext,
+  neighbors: ((Matrix, Int) throws -> KNNGraph)? = nil
+) throws -> UMAPResult {
+  try parameters.validate()
+  try validateData(x)
+  let n = x.rows
+  if n == 1 {
+    return try umap(x, knn: KNNGraph(n: 1, k: 1, indices: [0], distances: [0]), parameters: parameters, context: context)
+  }
+  let k = parameters.neighbors(forPoints: n)
+  let knn: KNNGraph
+  if let f = neighbors {
+    knn = try f(x, k)
+  } else {
+    guard n <= 5000 else {
+      throw AlgorithmError.invalidInput("UMAP of \(n) points needs a fast kNN search (exact brute force is limited to 5000 points)")
+    }
+    knn = try bruteForceKNN(x, k: k, metric: parameters.metric, context: context)
+  }
+  return try umap(x, knn: knn, parameters: parameters, context: context)
+}

@@ -1,0 +1,161 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How UMAP's embedding is initialised before the SGD layout (umap-learn's `init`).
+public enum UMAPInit: String, Sendable, Equatable, CaseIterable {
+  /// Eigenvectors of the normalized Laplacian of the fuzzy graph (umap-learn `spectral_layout`).
+  case spectral
+  /// Uniform(−10, 10) coordinates.
+  case random
+  /// The first principal components of the data (umap-learn `init="pca"`).
+  case pca
+}
+
+/// Parameters of `umap(_:knn:parameters:context:)`, named and defaulted as umap-learn 0.5's `UMAP`
+/// constructor (the umap-learn name is given for each; Swift uses lower camel case).
+public struct UMAPParameters: Sendable, Equatable {
+  /// `n_neighbors` (default 15): size of the local neighbourhood, the point itself included.
+  public var nNeighbors: Int = 15
+  /// `n_components` (default 2): dimension of the embedding.
+  public var nComponents: Int = 2
+  /// `metric` (default euclidean): distance of the input space (used by the kNN search and the
+  /// centroids of disconnected components).
+  public var metric: Metric = .euclidean
+  /// `n_epochs` (default nil = 500 epochs if n ≤ 10,000, else 200).
+  public var nEpochs: Int? = nil
+  /// `learning_rate` (default 1.0): initial SGD step, decayed linearly to 0.
+  public var learningRate: Double = 1.0
+  /// `init` (default spectral).
+  public var initialization: UMAPInit = .spectral
+  /// `min_dist` (default 0.1): minimum distance of points in the embedding (0 ≤ min_dist ≤ spread).
+  public var minDist: Double = 0.1
+  /// `spread` (default 1.0): scale of the embedded points.
+  public var spread: Double = 1.0
+  /// `set_op_mix_ratio` (default 1.0): 1 = fuzzy union, 0 = fuzzy intersection.
+  public var setOpMixRatio: Double = 1.0
+  /// `local_connectivity` (default 1.0): neighbours assumed connected at distance ρ.
+  public var localConnectivity: Double = 1.0
+  /// `repulsion_strength` (default 1.0): γ, weight of the negative samples.
+  public var repulsionStrength: Double = 1.0
+  /// `negative_sample_rate` (default 5): negative samples per positive sample.
+  public var negativeSampleRate: Int = 5
+  /// `a` (default nil = fitted from spread and min_dist by `findABParams`).
+  public var a: Double? = nil
+  /// `b` (default nil = fitted from spread and min_dist by `findABParams`).
+  public var b: Double? = nil
+  /// `random_state` (default nil = a seed from the clock, so runs differ). With a seed the result
+  /// is identical run to run and for any thread count.
+  public var randomState: UInt64? = nil
+
+  /// The defaults of umap-learn.
+  public init() {}
+
+  /// Checks the ranges umap-learn's `UMAP._validate_parameters` checks (plus spread > 0,
+  /// local_connectivity ≥ 0 and a, b > 0 when given, which umap-learn leaves unchecked).
+  /// As umap-learn, learning_rate = 0 is accepted (it leaves the initial layout in place).
+  /// - Throws: `AlgorithmError.invalidParameter` naming the first offending parameter.
+  public func validate() throws {
+    func bad(_ name: String, _ value: Any, _ allowed: String) -> AlgorithmError {
+      AlgorithmError.invalidParameter(name: name, value: "\(value)", allowed: allowed)
+    }
+    if nNeighbors < 2 { throw bad("n_neighbors", nNeighbors, "n_neighbors must be greater than 1") }
+    if nComponents < 1 { throw bad("n_components", nComponents, "n_components must be greater than 0") }
+    if let e = nEpochs, e < 0 { throw bad("n_epochs", e, "n_epochs must be a nonnegative integer") }
+    if !learningRate.isFinite || learningRate < 0 {
+      throw bad("learning_rate", learningRate, "learning_rate must be positive")
+    }
+    if !spread.isFinite || spread <= 0 { throw bad("spread", spread, "spread must be positive") }
+    if !minDist.isFinite || minDist < 0 { throw bad("min_dist", minDist, "min_dist cannot be negative") }
+    if minDist > spread {
+      throw bad("min_dist", minDist, "min_dist must be less than or equal to spread (\(spread))")
+    }
+    if !(setOpMixRatio >= 0 && setOpMixRatio <= 1) {
+      throw bad("set_op_mix_ratio", setOpMixRatio, "set_op_mix_ratio must be between 0.0 and 1.0")
+    }
+    if !localConnectivity.isFinite || localConnectivity < 0 {
+      throw bad("local_connectivity", localConnectivity, "local_connectivity cannot be negative")
+    }
+    if !repulsionStrength.isFinite || repulsionStrength < 0 {
+      throw bad("repulsion_strength", repulsionStrength, "repulsion_strength cannot be negative")
+    }
+    if negativeSampleRate < 0 {
+      throw bad("negative_sample_rate", negativeSampleRate, "negative sample rate must be positive")
+    }
+    if let a = a, !(a.isFinite && a > 0) { throw bad("a", a, "a must be a positive number") }
+    if let b = b, !(b.isFinite && b > 0) { throw bad("b", b, "b must be a positive number") }
+  }
+
+  /// The number of SGD epochs for `n` points: `nEpochs`, or umap-learn's default (500 if
+  /// n ≤ 10,000, else 200).
+  public func epochs(forPoints n: Int) -> Int { nEpochs ?? (n <= 10_000 ? 500 : 200) }
+
+  /// The neighbour count umap-learn actually uses for `n` points: `n_neighbors`, or n − 1 when
+  /// n ≤ n_neighbors (umap-learn `UMAP.fit` truncates with a warning). The caller computes the kNN
+  /// graph with this many neighbours (the point itself included).
+  public func neighbors(forPoints n: Int) -> Int { n <= nNeighbors ? max(1, n - 1) : nNeighbors }
+}
+
+/// Fits the curve 1 / (1 + a·x^(2b)) to the offset exponential that UMAP's low-dimensional
+/// membership should follow: 1 for x < min_dist, exp(−(x − min_dist)/spread) beyond, sampled on
+/// 300 points of linspace(0, 3·spread). Least squares by Levenberg–Marquardt in Double from
+/// (a, b) = (1, 1), as umap-learn's `find_ab_params` (scipy `curve_fit`).
+/// Defaults (spread 1, min_dist 0.1) give a ≈ 1.577, b ≈ 0.895.
+/// - Parameters: spread > 0; 0 ≤ minDist ≤ spread (not checked here; see `UMAPParameters.validate`).
+public func findABParams(spread: Double, minDist: Double) -> (a: Double, b: Double) {
+  let m = 300
+  var xs = [Double](repeating: 0, count: m), ys = [Double](repeating: 0, count: m)
+  let top = 3 * spread
+  for i in 0..<m {
+    let x = top * Double(i) / Double(m - 1)
+    xs[i] = x
+    ys[i] = x < minDist ? 1 : exp(-(x - minDist) / spread)
+  }
+  // sum of squares and its Gauss–Newton pieces at (a, b)
+  func evaluate(_ a: Double, _ b: Double, _ jtj: inout (Double, Double, Double), _ jtr: inout (Double, Double)) -> Double {
+    var s = 0.0
+    jtj = (0, 0, 0); jtr = (0, 0)
+    for i in 0..<m {
+      let x = xs[i]
+      var p = 0.0, lx = 0.0
+      if x > 0 { lx = log(x); p = exp(2 * b * lx) }
+      let den = 1 + a * p
+      let f = 1 / den
+      let r = f - ys[i]
+      let g = -1 / (den * den)
+      let ja = g * p, jb = g * a * p * 2 * lx
+      s += r * r
+      jtj.0 += ja * ja; jtj.1 += ja * jb; jtj.2 += jb * jb
+      jtr.0 += ja * r; jtr.1 += jb * r
+    }
+    return s
+  }
+  var a = 1.0, b = 1.0
+  var jtj = (0.0, 0.0, 0.0), jtr = (0.0, 0.0)
+  var cost = evaluate(a, b, &jtj, &jtr)
+  var lambda = 1e-3
+  for _ in 0..<500 {
+    var improved = false
+    for _ in 0..<60 {
+      let h00 = jtj.0 * (1 + lambda), h11 = jtj.2 * (1 + lambda), h01 = jtj.1
+      let det = h00 * h11 - h01 * h01
+      if !(det.isFinite && det != 0) { lambda *= 10; continue }
+      let da = -(h11 * jtr.0 - h01 * jtr.1) / det
+      let db = -(h00 * jtr.1 - h01 * jtr.0) / det
+      let na = a + da, nb = b + db
+      var njtj = (0.0, 0.0, 0.0), njtr = (0.0, 0.0)
+      let ncost = evaluate(na, nb, &njtj, &njtr)
+      if ncost.isFinite && ncost <= cost {
+        let small = abs(da) <= 1e-12 * (abs(a) + 1e-12) && abs(db) <= 1e-12 * (abs(b) + 1e-12)
+        let flat = cost - ncost <= 1e-15 * cost
+        a = na; b = nb; jtj = njtj; jtr = njtr; cost = ncost
+        lambda = max(lambda / 10, 1e-12)
+        improved = !(small || flat)
+        break
+      }
+      lambda *= 10
+    }
+    if !improved { break }
+  }
+  return (a, b)
+}

@@ -1,0 +1,276 @@
+import Foundation
+import XCTest
+@testable import Algorithms
+
+final class UMAPTests: XCTestCase {
+  private func fixture(_ name: String) throws -> Any {
+    let url = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/umap/\(name)", withExtension: "json"))
+    return try JSONSerialization.jsonObject(with: Data(contentsOf: url))
+  }
+
+  private func blobs(_ nPer: Int, d: Int, gap: Float, seed: UInt64) -> Matrix {
+    var r = RandomStream(seed: seed)
+    var m = Matrix(rows: 2 * nPer, cols: d)
+    for i in 0..<(2 * nPer) {
+      for j in 0..<d { m[i, j] = Float(r.nextGaussian()) + (i < nPer ? 0 : gap) }
+    }
+    return m
+  }
+
+  private func params(seed: UInt64 = 42, epochs: Int? = nil) -> UMAPParameters {
+    var p = UMAPParameters()
+    p.randomState = seed
+    p.nEpochs = epochs
+    return p
+  }
+
+  // MARK: find_ab_params
+
+  func testFindABParamsMatchesUmapLearn() throws {
+    let rows = try XCTUnwrap(fixture("ab_params") as? [[String: Double]])
+    XCTAssertGreaterThanOrEqual(rows.count, 5)
+    for r in rows {
+      let (a, b) = findABParams(spread: r["spread"]!, minDist: r["min_dist"]!)
+      XCTAssertEqual(a, r["a"]!, accuracy: 1e-3 * r["a"]!, "a for \(r)")
+      XCTAssertEqual(b, r["b"]!, accuracy: 1e-3 * r["b"]!, "b for \(r)")
+    }
+  }
+
+  // MARK: smooth_knn_dist / fuzzy_simplicial_set
+
+  private func fuzzyFixture() throws -> ([String: Any], KNNGraph) {
+    let f = try XCTUnwrap(fixture("fuzzy") as? [String: Any])
+    let n = f["n"] as! Int, k = f["k"] as! Int
+    let idx = (f["knn_indices"] as! [Int]).map { Int32($0) }
+    let dist = (f["knn_dists"] as! [Double]).map { Float($0) }
+    return (f, KNNGraph(n: n, k: k, indices: idx, distances: dist))
+  }
+
+  func testSmoothKNNDistMatchesUmapLearn() throws {
+    let (f, knn) = try fuzzyFixture()
+    for (lc, key) in [(1.0, "lc1.0"), (1.5, "lc1.5")] {
+      let (sigma, rho) = smoothKNNDist(knn.distances, rows: knn.n, cols: knn.k, k: Double(knn.k), localConnectivity: lc)
+      let es = f["sigmas_\(key)"] as! [Double], er = f["rhos_\(key)"] as! [Double]
+      for i in 0..<knn.n {
+        XCTAssertEqual(rho[i], er[i], accuracy: 1e-5 * max(1, er[i]), "rho[\(i)] lc=\(lc)")
+        XCTAssertEqual(sigma[i], es[i], accuracy: 1e-5 * max(1, es[i]), "sigma[\(i)] lc=\(lc)")
+      }
+    }
+  }
+
+  func testSmoothKNNDistHandComputedRow() {
+    // one row, k = 3 columns: self (0), 1, 2. ρ = 1 (first non-zero distance).
+    // Σ_{j≥1} exp(−max(0, d−ρ)/σ) = 1 + exp(−1/σ) must equal log2(3) → σ = −1/ln(log2(3) − 1).
+    let (sigma, rho) = smoothKNNDist([0, 1, 2], rows: 1, cols: 3, k: 3)
+    XCTAssertEqual(rho[0], 1, accuracy: 1e-12)
+    let expected = -1 / log(log2(3.0) - 1)
+    XCTAssertEqual(sigma[0], expected, accuracy: 1e-4 * expected)
+    // local_connectivity = 1.5: ρ = 1 + 0.5·(2 − 1) = 1.5; the sum is 1 + exp(−0.5/σ).
+    let (s2, r2) = smoothKNNDist([0, 1, 2], rows: 1, cols: 3, k: 3, localConnectivity: 1.5)
+    XCTAssertEqual(r2[0], 1.5, accuracy: 1e-12)
+    XCTAssertEqual(s2[0], -0.5 / log(log2(3.0) - 1), accuracy: 1e-4)
+    // all distances zero: ρ = 0, σ floored at 1e-3·mean(all) = 0 → memberships 1
+    let (s3, r3) = smoothKNNDist([0, 0, 0], rows: 1, cols: 3, k: 3)
+    XCTAssertEqual(r3[0], 0)
+    XCTAssertTrue(s3[0].isFinite)
+  }
+
+  func testFuzzySimplicialSetMatchesUmapLearn() throws {
+    let (f, knn) = try fuzzyFixture()
+    for (mix, key) in [(1.0, "mix1.0"), (0.5, "mix0.5")] {
+      let g = fuzzySimplicialSet(knn: knn, setOpMixRatio: mix).graph
+      let ref = f["graph_\(key)"] as! [String: [Double]]
+      let rows = ref["rows"]!, cols = ref["cols"]!, vals = ref["vals"]!
+      XCTAssertEqual(g.nnz, vals.count, "nnz for mix \(mix)")
+      for t in 0..<vals.count {
+        XCTAssertEqual(Double(g.weight(Int(rows[t]), Int(cols[t]))), vals[t], accuracy: 1e-5, "(\(rows[t]), \(cols[t]))")
+      }
+      // symmetric
+      for i in 0..<g.n { for e in g.rowStart[i]..<g.rowStart[i + 1] { XCTAssertEqual(g.weights[e], g.weight(Int(g.columns[e]), i)) } }
+    }
+  }
+
+  func testEpochsPerSample() {
+    XCTAssertEqual(makeEpochsPerSample([1, 0.5, 0.25, 0], nEpochs: 200), [1, 2, 4, -1])
+  }
+
+  // MARK: parameters
+
+  func testParameterValidation() {
+    func rejects(_ name: String, _ edit: (inout UMAPParameters) -> Void) {
+      var p = UMAPParameters(); edit(&p)
+      XCTAssertThrowsError(try p.validate(), name) { e in
+        guard case .invalidParameter(let n, _, _)? = e as? AlgorithmError else { return XCTFail("\(e)") }
+        XCTAssertEqual(n, name)
+      }
+    }
+    XCTAssertNoThrow(try UMAPParameters().validate())
+    rejects("n_neighbors") { $0.nNeighbors = 1 }
+    rejects("n_components") { $0.nComponents = 0 }
+    rejects("min_dist") { $0.minDist = 1.5 }
+    rejects("min_dist") { $0.minDist = -0.1 }
+    rejects("learning_rate") { $0.learningRate = -1 }
+    rejects("set_op_mix_ratio") { $0.setOpMixRatio = 1.1 }
+    rejects("set_op_mix_ratio") { $0.setOpMixRatio = -0.1 }
+    rejects("negative_sample_rate") { $0.negativeSampleRate = -1 }
+    rejects("n_epochs") { $0.nEpochs = -1 }
+    rejects("repulsion_strength") { $0.repulsionStrength = -1 }
+    XCTAssertEqual(UMAPParameters().epochs(forPoints: 10_000), 500)
+    XCTAssertEqual(UMAPParameters().epochs(forPoints: 10_001), 200)
+    XCTAssertEqual(UMAPParameters().neighbors(forPoints: 15), 14)
+    XCTAssertEqual(UMAPParameters().neighbors(forPoints: 16), 15)
+  }
+
+  // MARK: spectral solver
+
+  func testSpectralSolverOnRingGraph() throws {
+    // ring of n vertices, unit weights: M = W/2 has eigenvalues cos(2πk/n); the two largest
+    // non-trivial ones are cos(2π/n) (double) and the eigenvectors are cos/sin waves.
+    let n = 400
+    var rs = [0], cols = [Int32](), ws = [Float]()
+    for i in 0..<n {
+      let a = (i + n - 1) % n, b = (i + 1) % n
+      for c in [a, b].sorted() { cols.append(Int32(c)); ws.append(1) }
+      rs.append(cols.count)
+    }
+    let g = FuzzyGraph(n: n, rowStart: rs, columns: cols, weights: ws)
+    let sol = try XCTUnwrap(try largestNonTrivialEigenvectors(g, dim: 2, seed: 1, key: 0, tol: 1e-6, threads: 2, cancel: CancellationToken()))
+    XCTAssertTrue(sol.converged)
+    for v in sol.values { XCTAssertEqual(v, cos(2 * Double.pi / Double(n)), accuracy: 1e-9) }
+    // the layout is a circle: every point at the same radius
+    var r = [Double]()
+    for i in 0..<n {
+      let u = sol.vectors[2 * i], v = sol.vectors[2 * i + 1]
+      r.append((u * u + v * v).squareRoot())
+    }
+    XCTAssertLessThan((r.max()! - r.min()!) / r.max()!, 1e-3)
+  }
+
+  // MARK: embeddings
+
+  func testBitIdenticalForThreadCounts() throws {
+    let x = blobs(150, d: 5, gap: 4, seed: 3)
+    let knn = try bruteForceKNN(x, k: 15)
+    let p = params(epochs: 60)
+    let e1 = try umap(x, knn: knn, parameters: p, context: RunContext(threads: 1)).embedding
+    let e2 = try umap(x, knn: knn, parameters: p, context: RunContext(threads: 2)).embedding
+    let e3 = try umap(x, knn: knn, parameters: p, context: RunContext(threads: 3)).embedding
+    XCTAssertEqual(e1.data, e2.data)
+    XCTAssertEqual(e1.data, e3.data)
+    var q = p; q.randomState = 43
+    XCTAssertNotEqual(try umap(x, knn: knn, parameters: q, context: RunContext(threads: 2)).embedding.data, e1.data)
+  }
+
+  func testSeparatesTwoBlobs() throws {
+    let x = blobs(100, d: 10, gap: 8, seed: 5)
+    for initialization in UMAPInit.allCases {
+      var p = params(epochs: 200)
+      p.initialization = initialization
+      let r = try umap(x, parameters: p, context: RunContext(threads: 2))
+      XCTAssertEqual(r.embedding.rows, 200); XCTAssertEqual(r.embedding.cols, 2)
+      XCTAssertTrue(r.embedding.allFinite)
+      // centroids far apart relative to the spread of each blob
+      func centroid(_ rg: Range<Int>) -> (Float, Float) {
+        var cx: Float = 0, cy: Float = 0
+        for i in rg { cx += r.embedding[i, 0]; cy += r.embedding[i, 1] }
+        return (cx / Float(rg.count), cy / Float(rg.count))
+      }
+      let c0 = centroid(0..<100), c1 = centroid(100..<200)
+      let gx = c0.0 - c1.0, gy = c0.1 - c1.1
+      let gap = (gx * gx + gy * gy).squareRoot()
+      var maxR: Float = 0
+      for i in 0..<200 {
+        let c = i < 100 ? c0 : c1
+        let dx = r.embedding[i, 0] - c.0, dy = r.embedding[i, 1] - c.1
+        maxR = max(maxR, (dx * dx + dy * dy).squareRoot())
+      }
+      XCTAssertGreaterThan(gap, 2 * maxR, "init \(initialization)")
+      // every point's nearest embedded neighbour is in its own blob
+      for i in 0..<200 {
+        var best = Float.infinity, bj = -1
+        for j in 0..<200 where j != i {
+          let dx = r.embedding[i, 0] - r.embedding[j, 0], dy = r.embedding[i, 1] - r.embedding[j, 1]
+          let d = dx * dx + dy * dy
+          if d < best { best = d; bj = j }
+        }
+        XCTAssertEqual(bj < 100, i < 100)
+      }
+    }
+  }
+
+  func testThreeDimensionsAndDisconnectedComponents() throws {
+    // four far-apart clusters: the kNN graph is disconnected → multi-component layout
+    var r = RandomStream(seed: 9)
+    var x = Matrix(rows: 160, cols: 3)
+    for i in 0..<160 { for j in 0..<3 { x[i, j] = Float(r.nextGaussian()) * 0.1 + Float((i / 40) * 100) } }
+    var p = params(epochs: 50); p.nComponents = 3
+    let res = try umap(x, parameters: p, context: RunContext(threads: 2))
+    XCTAssertEqual(res.embedding.cols, 3)
+    XCTAssertTrue(res.embedding.allFinite)
+    XCTAssertEqual(connectedComponents(fuzzySimplicialSet(knn: res.knn).graph).count, 4)
+  }
+
+  func testTinyAndDegenerateInputs() throws {
+    final class Warnings: @unchecked Sendable { var list = [String]() }
+    let w = Warnings()
+    let ctx = RunContext(threads: 2, warn: { w.list.append($0) })
+    // n = 1 → zeros
+    let one = try umap(Matrix(rows: 1, cols: 3, data: [1, 2, 3]), parameters: params(), context: ctx)
+    XCTAssertEqual(one.embedding.data, [0, 0])
+    // n from 2 to n_neighbors: warning, n_neighbors = n − 1, finite output
+    for n in [2, 3, 4, 5, 8, 15] {
+      w.list = []
+      var r = RandomStream(seed: UInt64(n))
+      let x = Matrix(rows: n, cols: 4, data: (0..<(4 * n)).map { _ in Float(r.nextGaussian()) })
+      for initialization in UMAPInit.allCases {
+        var p = params(epochs: 30); p.initialization = initialization
+        let res = try umap(x, parameters: p, context: ctx)
+        XCTAssertTrue(res.embedding.allFinite, "n = \(n) \(initialization)")
+        XCTAssertEqual(res.nNeighbors, n - 1)
+      }
+      XCTAssertTrue(w.list.contains { $0.contains("n_neighbors") }, "n = \(n)")
+    }
+    var r = RandomStream(seed: 1)
+    // duplicate rows
+    var dup = Matrix(rows: 60, cols: 3, data: (0..<180).map { _ in Float(r.nextGaussian()) })
+    for i in 30..<60 { for j in 0..<3 { dup[i, j] = dup[i - 30, j] } }
+    // all rows identical
+    let same = Matrix(rows: 40, cols: 3, repeating: 2.5)
+    // one column
+    let oneCol = Matrix(rows: 50, cols: 1, data: (0..<50).map { _ in Float(r.nextGaussian()) })
+    // a constant column
+    var constCol = Matrix(rows: 50, cols: 3, data: (0..<150).map { _ in Float(r.nextGaussian()) })
+    for i in 0..<50 { constCol[i, 1] = 7 }
+    for (name, x) in [("duplicates", dup), ("identical", same), ("one column", oneCol), ("constant column", constCol)] {
+      for initialization in UMAPInit.allCases {
+        var p = params(epochs: 40); p.initialization = initialization
+        let res = try umap(x, parameters: p, context: ctx)
+        XCTAssertTrue(res.embedding.allFinite, "\(name) \(initialization)")
+        XCTAssertEqual(res.embedding.rows, x.rows)
+      }
+    }
+    // bad inputs: clear errors
+    XCTAssertThrowsError(try umap(Matrix(rows: 0, cols: 2), parameters: params(), context: ctx))
+    XCTAssertThrowsError(try umap(Matrix(rows: 3, cols: 1, data: [1, .nan, 2]), parameters: params(), context: ctx))
+    let x = blobs(20, d: 2, gap: 3, seed: 1)
+    let knn5 = try bruteForceKNN(x, k: 5)
+    XCTAssertThrowsError(try umap(x, knn: knn5, parameters: params(), context: ctx))  // needs 15 columns
+  }
+
+  func testProgressAndCancellation() throws {
+    final class Recorder: ProgressSink, @unchecked Sendable {
+      var label = "", total = 0, last = 0
+      func begin(_ l: String, total t: Int) { label = l; total = t }
+      func update(_ d: Int) { last = d }
+      func end() {}
+    }
+    let rec = Recorder()
+    let x = blobs(30, d: 3, gap: 3, seed: 2)
+    _ = try umap(x, parameters: params(epochs: 25), context: RunContext(threads: 1, progress: rec))
+    XCTAssertEqual(rec.label, "embedding epochs"); XCTAssertEqual(rec.total, 25); XCTAssertEqual(rec.last, 25)
+    let token = CancellationToken(); token.cancel()
+    XCTAssertThrowsError(try umap(x, parameters: params(), context: RunContext(cancellation: token))) { e in
+      XCTAssertEqual(e as? AlgorithmError, .cancelled)
+    }
+  }
+}
