@@ -112,5 +112,3 @@ func registerData(_ t: inout CommandTable) {
   })
 }
 
-func registerAlgorithms(_ t: inout CommandTable) {
-}

@@ -1,0 +1,189 @@
+import Algorithms
+
+/// Metric names accepted by `umap` and `hdbscan` (as umap-learn / hdbscan).
+private let metricChoice = ParamType.choice(["euclidean", "manhattan", "chebyshev", "minkowski", "cosine", "correlation", "l1", "l2"])
+
+/// A kNN table (n × k) as a Float32 matrix, for display and saving.
+private func knnMatrices(_ g: KNNGraph) -> (Value, Value) {
+  (.matrix(Matrix(rows: g.n, cols: g.k, data: g.indices.map(Float.init))),
+   .matrix(Matrix(rows: g.n, cols: g.k, data: g.distances)))
+}
+
+/// The seed for `random_state = none`: from the clock.
+private func seedOrClock(_ s: UInt64?) -> UInt64 { s ?? seedFromClock() }
+
+func registerAlgorithms(_ t: inout CommandTable) {
+  t.register(Command(
+    "umap", group: "embedding",
+    summary: "UMAP embedding (McInnes, Healy & Melville 2018), as umap-learn 0.5: rows × n_components",
+    args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
+    params: [
+      ParamSpec("n_neighbors", .int, .int(15), .atLeast(2), "size of the local neighbourhood (k of the kNN graph, the point itself included)"),
+      ParamSpec("n_components", .int, .int(2), .atLeast(1), "dimension of the embedding"),
+      ParamSpec("metric", metricChoice, .string("euclidean"), nil, "distance in the input space"),
+      ParamSpec("p", .float, .float(2), .atLeast(1), "exponent of the minkowski metric"),
+      ParamSpec("n_epochs", .int, .none, .atLeast(0), "training epochs (none: 500 when n ≤ 10,000, else 200)"),
+      ParamSpec("learning_rate", .float, .float(1), .greaterThan(0), "initial SGD learning rate, decayed linearly"),
+      ParamSpec("init", .choice(["spectral", "random", "pca"]), .string("spectral"), nil, "initial layout"),
+      ParamSpec("min_dist", .float, .float(0.1), .atLeast(0), "how tightly points may pack in the embedding (≤ spread)"),
+      ParamSpec("spread", .float, .float(1), .greaterThan(0), "scale of the embedded points"),
+      ParamSpec("set_op_mix_ratio", .float, .float(1), .between(0, 1), "1: fuzzy union of the local graphs, 0: intersection"),
+      ParamSpec("local_connectivity", .float, .float(1), .atLeast(0), "number of nearest neighbours assumed connected"),
+      ParamSpec("repulsion_strength", .float, .float(1), .atLeast(0), "weight of negative samples (gamma)"),
+      ParamSpec("negative_sample_rate", .int, .int(5), .atLeast(0), "negative samples per positive edge sample"),
+      ParamSpec("a", .float, .none, .greaterThan(0), "curve parameter (none: fitted from min_dist and spread)"),
+      ParamSpec("b", .float, .none, .greaterThan(0), "curve parameter (none: fitted from min_dist and spread)"),
+      ParamSpec("random_state", .seed, .none, nil, "seed; with it the result is identical for any thread count"),
+    ],
+    examples: [
+      "e = umap mnist.data random_state=42",
+      "e = umap mnist.data n_neighbors=30 min_dist=0 random_state=42",
+    ]
+  ) { inv in
+    var p = UMAPParameters()
+    p.nNeighbors = inv.int("n_neighbors")
+    p.nComponents = inv.int("n_components")
+    p.metric = try Metric(name: inv.string("metric"), p: inv.double("p"))
+    p.nEpochs = inv.optionalInt("n_epochs")
+    p.learningRate = inv.double("learning_rate")
+    p.initialization = UMAPInit(rawValue: inv.string("init")) ?? .spectral
+    p.minDist = inv.double("min_dist")
+    p.spread = inv.double("spread")
+    p.setOpMixRatio = inv.double("set_op_mix_ratio")
+    p.localConnectivity = inv.double("local_connectivity")
+    p.repulsionStrength = inv.double("repulsion_strength")
+    p.negativeSampleRate = inv.int("negative_sample_rate")
+    p.a = inv.optionalDouble("a")
+    p.b = inv.optionalDouble("b")
+    p.randomState = inv.seed()
+    let seed = seedOrClock(p.randomState)
+    p.randomState = seed
+    let x = inv.matrix(0)
+    let ctx = inv.context
+    let r = try umap(x, parameters: p, context: ctx) { data, k in
+      try nearestNeighbors(data, k: k, metric: p.metric, seed: seed, context: ctx)
+    }
+    let (ki, kd) = knnMatrices(r.knn)
+    return .record(Record(kind: "umap", fields: [
+      ("embedding", .matrix(r.embedding)), ("graph_nnz", .int(r.graphNNZ)),
+      ("knn_indices", ki), ("knn_distances", kd), ("n_neighbors", .int(r.nNeighbors)),
+      ("n_epochs", .int(r.nEpochs)), ("a", .float(r.a)), ("b", .float(r.b)),
+    ], principal: "embedding"))
+  })
+
+  t.register(Command(
+    "hdbscan", group: "clustering",
+    summary: "HDBSCAN clustering (Campello, Moulavi & Sander 2013), as the hdbscan library 0.8: labels, −1 for noise",
+    args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
+    params: [
+      ParamSpec("min_cluster_size", .int, .int(5), .atLeast(2), "smallest group of points that counts as a cluster"),
+      ParamSpec("min_samples", .int, .none, .atLeast(1), "neighbours for the core distance (none: min_cluster_size)"),
+      ParamSpec("cluster_selection_epsilon", .float, .float(0), .atLeast(0), "distance below which clusters are not split"),
+      ParamSpec("cluster_selection_method", .choice(["eom", "leaf"]), .string("eom"), nil, "excess of mass, or the leaves of the condensed tree"),
+      ParamSpec("allow_single_cluster", .bool, .bool(false), nil, "allow the root to be the only cluster"),
+      ParamSpec("alpha", .float, .float(1), .greaterThan(0), "distance scaling in the mutual reachability"),
+      ParamSpec("metric", metricChoice, .string("euclidean"), nil, "distance between points"),
+      ParamSpec("p", .float, .float(2), .atLeast(1), "exponent of the minkowski metric"),
+    ],
+    examples: ["l = hdbscan e min_samples=10 min_cluster_size=500", "clustered = l >= 0"]
+  ) { inv in
+    let p = HDBSCANParameters(
+      minClusterSize: inv.int("min_cluster_size"), minSamples: inv.optionalInt("min_samples"),
+      clusterSelectionEpsilon: inv.double("cluster_selection_epsilon"),
+      clusterSelectionMethod: try HDBSCANParameters.selectionMethod(named: inv.string("cluster_selection_method")),
+      allowSingleCluster: inv.bool("allow_single_cluster"), alpha: inv.double("alpha"),
+      metric: try Metric(name: inv.string("metric"), p: inv.double("p")))
+    let r = try hdbscan(inv.matrix(0), parameters: p, context: inv.context)
+    let tree = r.condensedTree
+    let table = Record(kind: "condensed tree table", fields: [
+      ("parent", .labels(tree.map(\.parent))), ("child", .labels(tree.map(\.child))),
+      ("lambda_val", .floats(tree.map(\.lambda))), ("child_size", .labels(tree.map(\.childSize))),
+    ])
+    let nClusters = Set(r.labels.filter { $0 >= 0 }).count
+    return .record(Record(kind: "hdbscan", fields: [
+      ("labels", .labels(r.labels)), ("n_clusters", .int(nClusters)),
+      ("probabilities", .floats(r.probabilities)), ("outlier_scores", .floats(r.outlierScores)),
+      ("persistence", .floats(r.persistence)), ("condensed_tree", .record(table)),
+    ], principal: "labels"))
+  })
+
+  t.register(Command(
+    "kmeans", group: "clustering", summary: "K-Means (Lloyd), as scikit-learn's KMeans: labels 0..n_clusters−1",
+    args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
+    params: [
+      ParamSpec("n_clusters", .int, .int(8), .atLeast(1), "number of clusters"),
+      ParamSpec("init", .choice(["k-means++", "random"]), .string("k-means++"), nil, "greedy k-means++ (2 + ln k trials) or random points"),
+      ParamSpec("n_init", .int, .none, .atLeast(1), "runs from different starts, best inertia kept (none: 1 for k-means++, 10 for random, as \"auto\")"),
+      ParamSpec("max_iter", .int, .int(300), .atLeast(1), "Lloyd iterations per run"),
+      ParamSpec("tol", .float, .float(1e-4), .atLeast(0), "convergence tolerance, relative to the mean feature variance"),
+      ParamSpec("random_state", .seed, .none, nil, "seed of the initialisation"),
+    ],
+    examples: ["k = kmeans mnist.data n_clusters=10 random_state=0"]
+  ) { inv in
+    let initName = inv.string("init")
+    let p = KMeansParameters(
+      nClusters: inv.int("n_clusters"), initialization: try KMeansInit(name: initName),
+      nInit: inv.optionalInt("n_init") ?? (initName == "random" ? 10 : 1), maxIter: inv.int("max_iter"),
+      tol: inv.double("tol"), randomState: seedOrClock(inv.seed()))
+    let r = try kmeans(inv.matrix(0), parameters: p, context: inv.context)
+    return .record(Record(kind: "kmeans", fields: [
+      ("labels", .labels(r.labels)), ("centers", .matrix(r.centers)), ("inertia", .float(r.inertia)),
+      ("n_iter", .int(r.nIter)),
+    ], principal: "labels"))
+  })
+
+  t.register(Command(
+    "pca", group: "embedding", summary: "Principal component analysis, as scikit-learn's PCA (full solver)",
+    args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
+    params: [
+      ParamSpec("n_components", .intOrFraction, .none, .greaterThan(0), "components to keep, or a float in (0, 1): the share of variance to keep (none: all)"),
+      ParamSpec("whiten", .bool, .bool(false), nil, "scale components to unit variance"),
+    ],
+    examples: ["lowd = pca mnist.data n_components=50", "p = pca x n_components=0.95"]
+  ) { inv in
+    var comps: PCAComponents? = nil
+    switch inv.kwargs["n_components"]! {
+    case .int(let k): comps = .count(k)
+    case .float(let f): comps = .varianceFraction(f)
+    default: break
+    }
+    let r = try pca(inv.matrix(0), parameters: PCAParameters(nComponents: comps, whiten: inv.bool("whiten")), context: inv.context)
+    return .record(Record(kind: "pca", fields: [
+      ("transformed", .matrix(r.transformed)), ("components", .matrix(r.components)),
+      ("explained_variance", .floats(r.explainedVariance)),
+      ("explained_variance_ratio", .floats(r.explainedVarianceRatio)),
+      ("singular_values", .floats(r.singularValues)), ("mean", .floats(r.mean)),
+    ], principal: "transformed"))
+  })
+
+  let averages = ParamType.choice(["arithmetic", "max", "min", "geometric"])
+  let pair = [ArgSpec("labels_true", .labels, "reference labels"), ArgSpec("labels_pred", .labels, "labels to score")]
+  t.register(Command(
+    "ari", group: "scores", summary: "Adjusted Rand index, as sklearn.metrics.adjusted_rand_score", args: pair,
+    examples: ["ari mnist.target l"]
+  ) { inv in .float(try adjustedRandScore(inv.labels(0), inv.labels(1))) })
+  t.register(Command(
+    "ami", group: "scores", summary: "Adjusted mutual information, as sklearn.metrics.adjusted_mutual_info_score", args: pair,
+    params: [ParamSpec("average_method", averages, .string("arithmetic"), nil, "normaliser; the walk-through's published figures used \"max\"")],
+    examples: ["ami mnist.target l", "ami mnist.target l average_method=\"max\""]
+  ) { inv in
+    .float(try adjustedMutualInfoScore(inv.labels(0), inv.labels(1), averageMethod: inv.string("average_method")))
+  })
+  t.register(Command(
+    "nmi", group: "scores", summary: "Normalized mutual information, as sklearn.metrics.normalized_mutual_info_score", args: pair,
+    params: [ParamSpec("average_method", averages, .string("arithmetic"), nil, "normaliser")]
+  ) { inv in
+    .float(try normalizedMutualInfoScore(inv.labels(0), inv.labels(1), averageMethod: inv.string("average_method")))
+  })
+  t.register(Command(
+    "score", group: "scores", summary: "Adjusted Rand index and adjusted mutual information together", args: pair,
+    params: [ParamSpec("average_method", averages, .string("arithmetic"), nil, "normaliser of the AMI")],
+    examples: ["score mnist.target l", "score y[c] l[c]"]
+  ) { inv in
+    let a = inv.labels(0), b = inv.labels(1)
+    return .record(Record(kind: "score", fields: [
+      ("ari", .float(try adjustedRandScore(a, b))),
+      ("ami", .float(try adjustedMutualInfoScore(a, b, averageMethod: inv.string("average_method")))),
+    ]))
+  })
+}
