@@ -147,12 +147,8 @@ extension Session {
     let t0 = monotonicSeconds()
     let v = try evaluate(target)
     let dt = monotonicSeconds() - t0
-    if case .none = v {} else {
-      variables["_"] = v
-      output(Display.render(v) + "\n")
-    }
     output("wall time: \(Display.cFormat("%.3f", dt)) s\n")
-    return .none
+    return v
   }
 
   /// Converts `v` to what `type` expects, or throws a clear error.

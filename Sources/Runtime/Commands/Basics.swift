@@ -69,9 +69,9 @@ func registerBasics(_ t: inout CommandTable) {
     return .none
   })
   t.register(Command(
-    "time", group: "session", summary: "Evaluate an expression, show its value and the wall time",
+    "time", group: "session", summary: "Evaluate an expression, show the wall time and then its value (x = time ... binds it)",
     args: [ArgSpec("expr", .any, "the expression (a command call can follow directly: time umap x)")],
-    examples: ["time umap x n_neighbors=30"]
+    examples: ["time umap x n_neighbors=30", "e = time umap x random_state=42"]
   ) { _ in .none })
   t.register(Command(
     "shape", group: "basics", summary: "Rows × columns of a matrix, or the length of a vector (fields .rows, .cols)",
