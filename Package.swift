@@ -24,7 +24,7 @@ let package = Package(
     .target(name: "Lang", path: "Sources/Lang"),
     .target(
       name: "Algorithms", dependencies: ["COpenBLAS", "CLapacke"], path: "Sources/Algorithms",
-      swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]),
+      swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
     .target(
       name: "Runtime", dependencies: ["Lang", "Algorithms", "CZlib", "CPNG"],
       path: "Sources/Runtime"),
