@@ -9,6 +9,8 @@ import Runtime
 enum Completion {
   nonisolated(unsafe) static var session: Session?
   nonisolated(unsafe) static var matches: [String] = []
+  /// Whether the last completion was of a file path (no space is appended inside a string).
+  nonisolated(unsafe) static var completingPath = false
   nonisolated(unsafe) static var wordBreaks: UnsafeMutablePointer<CChar> = strdup(" \t\n\"'=([,;+-*/<>")
 
   static func install() {
@@ -19,7 +21,7 @@ enum Completion {
       Completion.matches = Completion.candidates(line: line, cursor: Int(end), word: word)
       clus_set_completion_over(1)
       if Completion.matches.isEmpty { return nil }
-      if Completion.matches.count == 1, !Completion.matches[0].hasSuffix("/") {
+      if Completion.matches.count == 1, !Completion.matches[0].hasSuffix("/"), !Completion.completingPath {
         clus_set_completion_append_character(Completion.matches[0].hasSuffix("=") ? 0 : 32)
       } else {
         clus_set_completion_append_character(0)
@@ -38,6 +40,7 @@ enum Completion {
     let prefixBytes = Array(line.utf8.prefix(cursor))
     let before = String(decoding: prefixBytes, as: UTF8.self)
     let vars = s.variables.keys.filter { $0 != "_" }
+    completingPath = false
     switch Parser.completionContext(before, cursor: before.unicodeScalars.count) {
     case .parameter(let command, let prefix):
       var out = (s.table[command]?.params.map { $0.name + "=" } ?? []).filter { $0.hasPrefix(prefix) }
@@ -50,7 +53,10 @@ enum Completion {
       let stem = word.hasSuffix(prefix) ? String(word.dropLast(prefix.count)) : base + "."
       return r.fields.map(\.name).filter { $0.hasPrefix(prefix) }.map { stem + $0 }
     case .path(let prefix):
-      return pathCandidates(prefix)
+      completingPath = true
+      // libedit replaces only `word` (the text after the last word break), so drop what precedes it.
+      let lead = prefix.hasSuffix(word) ? prefix.count - word.count : 0
+      return pathCandidates(prefix).map { String($0.dropFirst(lead)) }
     case .none:
       return []
     }
