@@ -164,6 +164,18 @@ extension Session {
       case .matrix: return x
       case .floats(let f): return .matrix(Matrix(rows: f.count, cols: 1, data: f.map(Float.init)))
       case .labels(let l): return .matrix(Matrix(rows: l.count, cols: 1, data: l.map(Float.init)))
+      case .list(let rows) where !rows.isEmpty:
+        // [[1, 2], [3, 4]]: a list of equal-length numeric lists is a matrix
+        var data: [Float] = []
+        var cols = -1
+        for row in rows {
+          guard case .list(let items) = row, items.allSatisfy({ $0.number != nil }), cols == -1 || items.count == cols else {
+            throw fail("a matrix (a list of rows of numbers, all of the same length)")
+          }
+          cols = items.count
+          data += items.map { Float($0.number!) }
+        }
+        return .matrix(Matrix(rows: rows.count, cols: cols, data: data))
       default: throw fail("a matrix")
       }
     case .labels:

@@ -40,6 +40,8 @@ enum Indexing {
           out.append(k)
         }
         return (out, false)
+      case .list(let items) where !items.isEmpty && items.allSatisfy({ if case .bool = $0 { return true }; return false }):
+        return try positions(.value(.mask(items.map { if case .bool(let b) = $0 { return b }; return false }), r), n: n, axis: axis)
       case .list(let items):
         var out: [Int] = []
         for it in items {
@@ -58,7 +60,7 @@ enum Indexing {
   }
 
   static func index(_ base0: Value, _ parts: [Indexer], range: SourceRange) throws -> Value {
-    let base = base0.resolved
+    let base = Operators.vectorized(base0.resolved)
     switch base {
     case .matrix(let m):
       guard parts.count <= 2 else { throw RuntimeError("a matrix takes at most two indices [rows, columns]", at: range) }

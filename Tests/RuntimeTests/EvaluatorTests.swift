@@ -118,7 +118,9 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertFalse(c.run("unique [1, 2] counts=3"))
     XCTAssertTrue(c.err.contains("unique: counts must be true or false, got 3"), c.err)
     XCTAssertFalse(c.run("unique [1, 2] counts=true counts=false"))
-    XCTAssertTrue(c.err.contains("parameter 'counts' given twice"), c.err)
+    XCTAssertTrue(c.err.contains("duplicate keyword argument 'counts'"), c.err)
+    XCTAssertFalse(c.run("kmeans [[1, 2]] n_clusters=0"))
+    XCTAssertTrue(c.err.contains("kmeans: n_clusters=0 is out of range: it must be ≥ 1"), c.err)
   }
 
   func testRecordsFieldsAndPrincipal() {

@@ -24,7 +24,7 @@ private func reduction(
     params: [ParamSpec("axis", .seed, .none, nil, "none: over all values; 0: per column of a matrix")],
     examples: ["\(name) l >= 0"]
   ) { inv in
-    let x = inv.args[0].resolved
+    let x = Operators.vectorized(inv.args[0].resolved)
     if case .int(0) = inv.kwargs["axis"]!, case .matrix(let m) = x {
       var cols = [Double]()
       for j in 0..<m.cols { cols.append(f((0..<m.rows).map { Double(m[$0, j]) })) }
