@@ -33,3 +33,11 @@ docs: build
 
 clean:
 	rm -rf .build out
+
+# Every step of the walk-through: median of 3 runs and peak memory (release build).
+bench: deps release
+	bench/run.sh 3
+
+# The same steps with umap-learn, hdbscan and scikit-learn (installed into .venv-anchors), side by side.
+bench-anchors: deps release
+	bench/anchors.sh 1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs the system libraries clus builds against (Debian/Ubuntu), only when missing.
 set -euo pipefail
-pkgs=(pkg-config libedit-dev libopenblas-dev liblapacke-dev zlib1g-dev libpng-dev)
+pkgs=(pkg-config libedit-dev libopenblas-dev liblapacke-dev zlib1g-dev libpng-dev time)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -60,14 +60,22 @@ func registerAlgorithms(_ t: inout CommandTable) {
     p.randomState = seed
     let x = inv.matrix(0)
     let ctx = inv.context
+    var knnSeconds = 0.0
     let r = try umap(x, parameters: p, context: ctx) { data, k in
-      try nearestNeighbors(data, k: k, metric: p.metric, seed: seed, context: ctx)
+      let t0 = monotonicSeconds()
+      defer { knnSeconds = monotonicSeconds() - t0 }
+      return try nearestNeighbors(data, k: k, metric: p.metric, seed: seed, context: ctx)
     }
+    let timings = Record(kind: "timings", fields: [
+      ("knn", .float(knnSeconds)), ("graph", .float(r.timings.graph)),
+      ("init", .float(r.timings.initialization)), ("layout", .float(r.timings.layout)),
+    ])
     let (ki, kd) = knnMatrices(r.knn)
     return .record(Record(kind: "umap", fields: [
       ("embedding", .matrix(r.embedding)), ("graph_nnz", .int(r.graphNNZ)),
       ("knn_indices", ki), ("knn_distances", kd), ("n_neighbors", .int(r.nNeighbors)),
       ("n_epochs", .int(r.nEpochs)), ("a", .float(r.a)), ("b", .float(r.b)),
+      ("timings", .record(timings)),
     ], principal: "embedding"))
   })
 
