@@ -35,6 +35,33 @@ final class NeighborsBench: XCTestCase {
     return Double(hit) / Double(b.n * (b.k - 1))
   }
 
+  /// Recall on 200 random points of the full set against a brute-force scan.
+  func testMNIST70kSampleRecall() throws {
+    let x = try loadMNIST()
+    let n = x.rows, d = x.cols, k = 15
+    let g = try nnDescentKNN(x, k: k, metric: .euclidean, seed: 42, context: RunContext())
+    var rng = RandomStream(seed: 5)
+    var hit = 0, total = 0
+    x.data.withUnsafeBufferPointer { p in
+      let b = p.baseAddress!
+      for _ in 0..<200 {
+        let i = rng.nextInt(n)
+        var ds = [(Float, Int)]()
+        ds.reserveCapacity(n)
+        for j in 0..<n where j != i {
+          var s: Float = 0
+          for t in 0..<d { let v = b[i * d + t] - b[j * d + t]; s += v * v }
+          ds.append((s, j))
+        }
+        ds.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+        let truth = Set(ds.prefix(k - 1).map { Int32($0.1) })
+        hit += truth.intersection(g.indices[(i * k + 1)..<((i + 1) * k)]).count
+        total += k - 1
+      }
+    }
+    print(String(format: "MNIST 70k k=15: recall on 200 sampled points %.4f", Double(hit) / Double(total)))
+  }
+
   func testMNISTTimings() throws {
     let x = try loadMNIST()
     let ctx = RunContext()
@@ -60,6 +87,8 @@ final class NeighborsBench: XCTestCase {
       var approx: KNNGraph!
       let ta = try seconds { approx = try nnDescentKNN(sub, k: k, metric: .euclidean, seed: 42, context: ctx) }
       print(String(format: "MNIST 10k k=%d: recall %.4f, nn-descent %.2f s, exact %.2f s", k, recall(approx, exact), ta, te))
+      let one = try nnDescentKNN(sub, k: k, metric: .euclidean, seed: 42, context: RunContext(threads: 1))
+      XCTAssertEqual(one, approx, "threads 1 vs default")
     }
   }
 }

@@ -1,4 +1,8 @@
 import COpenBLAS
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
 /// Squared euclidean distances of many pairs at once from BLAS Gram matrices:
 /// ‖p − q‖² = ‖p‖² + ‖q‖² − 2 p·q, clamped at 0. Used by NN-descent's leaf and candidate joins,
@@ -24,7 +28,7 @@ final class GramData {
 }
 
 /// Per-chunk scratch space for Gram joins of at most `rows` rows (call BLAS single-threaded).
-final class GramWorkspace {
+final class GramWorkspace: @unchecked Sendable {
   let data: GramData
   let cap: Int
   let rowsBuf: UnsafeMutablePointer<Float>
@@ -36,7 +40,8 @@ final class GramWorkspace {
   init(_ data: GramData, rows: Int) {
     self.data = data
     cap = rows
-    rowsBuf = .allocate(capacity: rows * data.d)
+    // same alignment for every workspace, so BLAS sees identical inputs whichever chunk uses it
+    rowsBuf = allocateLargeFloats(rows * data.d)
     gram = .allocate(capacity: rows * rows)
     ids = .allocate(capacity: rows)
     nrm = .allocate(capacity: rows)
@@ -44,7 +49,7 @@ final class GramWorkspace {
   }
 
   deinit {
-    rowsBuf.deallocate(); gram.deallocate(); ids.deallocate(); nrm.deallocate(); thr.deallocate()
+    free(rowsBuf); gram.deallocate(); ids.deallocate(); nrm.deallocate(); thr.deallocate()
   }
 
   /// Loads rows `idx[0..<count]` (contiguous rows are used in place). Returns the row block.
@@ -95,6 +100,25 @@ final class GramWorkspace {
     for t in 0..<a { ids[t] = newIdx[t] }
     for t in 0..<b { ids[a + t] = oldIdx[t] }
     let rows = load(UnsafePointer(ids), w, g)
+    if a >= 40 {
+      // symmetric part with half the work, then new × old
+      cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(a), Int32(d), 1, rows, Int32(d), 0,
+                  gram, Int32(a))
+      for u in 0..<(a - 1) {
+        let gr = gram + u * a
+        for v in (u + 1)..<a { offer(u, v, gr[v], &buf) }
+      }
+      if b > 0 {
+        let g2 = gram + a * a
+        BLAS.sgemm(m: a, n: b, k: d, a: rows, lda: d, b: rows + a * d, ldb: d, transB: true, c: g2, ldc: b)
+        for u in 0..<a {
+          let gr = g2 + u * b
+          let p = ids[u]
+          for v in 0..<b where ids[a + v] != p { offer(u, a + v, gr[v], &buf) }
+        }
+      }
+      return
+    }
     BLAS.sgemm(m: a, n: w, k: d, a: rows, lda: d, b: rows, ldb: d, transB: true, c: gram, ldc: w)
     for u in 0..<a {
       let gr = gram + u * w
@@ -102,5 +126,26 @@ final class GramWorkspace {
       let p = ids[u]
       for v in a..<w where ids[v] != p { offer(u, v, gr[v], &buf) }
     }
+  }
+}
+
+/// Reuses Gram workspaces across chunks (fresh large allocations page-fault on first touch).
+/// Which chunk gets which workspace does not matter: they are scratch space only.
+final class GramPool: @unchecked Sendable {
+  let data: GramData
+  let rows: Int
+  private let free = Mutex<[GramWorkspace]>([])
+
+  init(_ data: GramData, rows: Int) {
+    self.data = data
+    self.rows = rows
+  }
+
+  func take() -> GramWorkspace {
+    free.withLock { $0.popLast() } ?? GramWorkspace(data, rows: rows)
+  }
+
+  func give(_ w: GramWorkspace) {
+    free.withLock { $0.append(w) }
   }
 }
