@@ -62,6 +62,18 @@ final class NeighborsBench: XCTestCase {
     print(String(format: "MNIST 70k k=15: recall on 200 sampled points %.4f", Double(hit) / Double(total)))
   }
 
+  /// The largest input the dispatch still solves exactly (n = 4095).
+  func testMNISTExactLargestSmallCase() throws {
+    let x = try loadMNIST()
+    let sub = Matrix(rows: 4095, cols: 784, data: Array(x.data[0..<(4095 * 784)]))
+    for k in [15, 30] {
+      var times = [Double]()
+      for _ in 0..<3 { times.append(try seconds { _ = try nearestNeighbors(sub, k: k, metric: .euclidean, seed: 1, context: RunContext()) }) }
+      times.sort()
+      print(String(format: "MNIST 4095×784 exact k=%d: median %.2f s", k, times[1]))
+    }
+  }
+
   func testMNISTTimings() throws {
     let x = try loadMNIST()
     let ctx = RunContext()

@@ -227,6 +227,14 @@ final class NeighborsTests: XCTestCase {
       let a = try nnDescentKNN(col, k: 6, metric: metric, seed: 4, context: ctx)
       assertValidGraph(a, n: 300, k: 6)
     }
+    // a single point
+    let single = Matrix(rows: 1, cols: 3, data: [1, 2, 3])
+    for g in [try exactKNN(single, k: 1, metric: .cosine, context: ctx),
+              try nnDescentKNN(single, k: 1, metric: .euclidean, seed: 0, context: ctx),
+              try nearestNeighbors(single, k: 1, metric: .manhattan, seed: 0, context: ctx)] {
+      XCTAssertEqual(g.indices, [0])
+      XCTAssertEqual(g.distances, [0])
+    }
     // k = 1: only the point itself
     let one = try nnDescentKNN(small, k: 1, metric: .euclidean, seed: 1, context: ctx)
     XCTAssertEqual(one.indices, (0..<40).map { Int32($0) })

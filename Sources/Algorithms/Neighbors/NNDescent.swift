@@ -132,8 +132,8 @@ private func buildRPTree(
 ///   without columns that cannot change a distance;
 /// - euclidean: the all-pairs join of a leaf and the local join of a point's candidates use BLAS
 ///   Gram matrices (`ssyrk`/`sgemm`, ‖p‖² + ‖q‖² − 2p·q) instead of pairwise loops;
-/// - euclidean with d ≥ 128: the trees split in the space of the top 64 principal directions
-///   of a sample of rows.
+/// - euclidean with 128 ≤ d ≤ 1024: the trees split in the space of the top 64 principal
+///   directions of a sample of rows.
 /// Distances are computed in Float32; final euclidean distances are recomputed pairwise
 /// (√ of a direct squared-difference sum), other metrics with `Metric.distance`.
 /// - Parameters:
@@ -182,7 +182,7 @@ public func nnDescentKNN(
     let sp0 = prep.space(xb)
     let projDims = 64
     let proj: PrincipalProjection? =
-      (metric == .euclidean && d >= 2 * projDims && n > leafSize)
+      (metric == .euclidean && d >= 2 * projDims && d <= 1024 && n > leafSize)
       ? PrincipalProjection(xb, n: n, d: d, r: projDims, threads: threads) : nil
     let treeData = proj.map { UnsafePointer($0.z) } ?? sp0.base
     let treeDims = proj?.r ?? d
