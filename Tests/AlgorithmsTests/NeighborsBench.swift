@@ -4,7 +4,8 @@ import Algorithms
 
 /// Timing and recall of the neighbour search on MNIST (70,000 × 784 Float32 row-major in
 /// /tmp/mnist70k.f32). Skipped unless CLUS_BENCH=1; run in release:
-/// `CLUS_BENCH=1 swift test -c release --filter NeighborsBench`.
+/// `CLUS_BENCH=1 swift test -c release -Xswiftc -enable-testing --filter NeighborsBench`
+/// (optional: CLUS_BENCH_RUNS, CLUS_THREADS, CLUS_MNIST).
 final class NeighborsBench: XCTestCase {
   private func loadMNIST() throws -> Matrix {
     guard ProcessInfo.processInfo.environment["CLUS_BENCH"] == "1" else {
@@ -76,7 +77,8 @@ final class NeighborsBench: XCTestCase {
 
   func testMNISTTimings() throws {
     let x = try loadMNIST()
-    let ctx = RunContext()
+    let env = ProcessInfo.processInfo.environment
+    let ctx = env["CLUS_THREADS"].flatMap { Int($0) }.map { RunContext(threads: $0) } ?? RunContext()
     let runs = Int(ProcessInfo.processInfo.environment["CLUS_BENCH_RUNS"] ?? "3") ?? 3
     for k in [15, 30] {
       var times = [Double]()
