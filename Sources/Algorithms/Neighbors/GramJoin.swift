@@ -4,23 +4,33 @@ import Synchronization
 import Glibc
 #endif
 
-/// Squared euclidean distances of many pairs at once from BLAS Gram matrices:
-/// ‖p − q‖² = ‖p‖² + ‖q‖² − 2 p·q, clamped at 0. Used by NN-descent's leaf and candidate joins,
+/// Reduced distances of many pairs at once from BLAS Gram matrices: squared euclidean
+/// ‖p − q‖² = ‖p‖² + ‖q‖² − 2 p·q (clamped at 0), or for the angular metrics (unit rows)
+/// 1 − p·q with the zero-row conventions of `SearchSpace`. Used by NN-descent's leaf and candidate joins,
 /// where blocks of 50–250 rows meet all at once and the Gram matrix runs far faster (BLAS SIMD
 /// kernels) than pairwise loops. The Float32 cancellation error (≈ 10⁻⁷ · (‖p‖² + ‖q‖²)) only
 /// affects the ranking of near-ties; final distances are recomputed pairwise.
 final class GramData {
   let base: UnsafePointer<Float>
   let d: Int
+  let angular: Bool
+  /// Squared norms (euclidean) or 1 for an all-zero row, else 0 (angular).
   let norms: UnsafeMutablePointer<Float>
 
+  /// Gram data for a squared-euclidean or angular search space.
   init(_ sp: SearchSpace, n: Int, threads: Int) {
+    precondition(sp.kind == .sqeuclidean || sp.kind == .angular)
     base = sp.base
     d = sp.d
+    angular = sp.kind == .angular
     norms = .allocate(capacity: max(1, n))
     let nb = norms, b = base, dd = d
-    parallelChunks(count: n, chunkSize: 4096, threads: threads) { _, rows in
-      for i in rows { nb[i] = dotProduct(b + i * dd, b + i * dd, dd) }
+    if let z = sp.zero {
+      for i in 0..<n { nb[i] = z[i] != 0 ? 1 : 0 }
+    } else {
+      parallelChunks(count: n, chunkSize: 4096, threads: threads) { _, rows in
+        for i in rows { nb[i] = dotProduct(b + i * dd, b + i * dd, dd) }
+      }
     }
   }
 
@@ -30,6 +40,7 @@ final class GramData {
 /// Per-chunk scratch space for Gram joins of at most `rows` rows (call BLAS single-threaded).
 final class GramWorkspace: @unchecked Sendable {
   let data: GramData
+  let angular: Bool
   let cap: Int
   let rowsBuf: UnsafeMutablePointer<Float>
   let gram: UnsafeMutablePointer<Float>
@@ -39,6 +50,7 @@ final class GramWorkspace: @unchecked Sendable {
 
   init(_ data: GramData, rows: Int) {
     self.data = data
+    angular = data.angular
     cap = rows
     // same alignment for every workspace, so BLAS sees identical inputs whichever chunk uses it
     rowsBuf = allocateLargeFloats(rows * data.d)
@@ -72,7 +84,13 @@ final class GramWorkspace: @unchecked Sendable {
 
   @inline(__always)
   private func offer(_ u: Int, _ v: Int, _ g2: Float, _ buf: inout [GraphUpdate]) {
-    let dd = max(0, nrm[u] + nrm[v] - 2 * g2)
+    let dd: Float
+    if angular {
+      let zu = nrm[u], zv = nrm[v]
+      dd = zu + zv == 0 ? max(0, 1 - g2) : (zu * zv != 0 ? 0 : 1)
+    } else {
+      dd = max(0, nrm[u] + nrm[v] - 2 * g2)
+    }
     if dd <= thr[u] { buf.append(GraphUpdate(dest: ids[u], src: ids[v], d: dd)) }
     if dd <= thr[v] { buf.append(GraphUpdate(dest: ids[v], src: ids[u], d: dd)) }
   }

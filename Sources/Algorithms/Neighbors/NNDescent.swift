@@ -130,8 +130,9 @@ private func buildRPTree(
 /// Speed (same algorithm, organised for the memory hierarchy):
 /// - the rows are copied in the leaf order of the first tree (neighbours close in memory),
 ///   without columns that cannot change a distance;
-/// - euclidean: the all-pairs join of a leaf and the local join of a point's candidates use BLAS
-///   Gram matrices (`ssyrk`/`sgemm`, ‖p‖² + ‖q‖² − 2p·q) instead of pairwise loops;
+/// - euclidean, cosine, correlation: the all-pairs join of a leaf and the local join of a point's
+///   candidates use BLAS Gram matrices (`ssyrk`/`sgemm`; ‖p‖² + ‖q‖² − 2p·q, or 1 − p·q on unit
+///   rows) instead of pairwise loops;
 /// - euclidean with 128 ≤ d ≤ 1024: the trees split in the space of the top 64 principal
 ///   directions of a sample of rows.
 /// Distances are computed in Float32; final euclidean distances are recomputed pairwise
@@ -210,11 +211,12 @@ public func nnDescentKNN(
     let permRows = PermutedRows(sp0, order: order, threads: threads)
     defer { withExtendedLifetime(permRows) {} }
     let sp = permRows.space
-    // euclidean: distances of whole leaves / candidate lists from BLAS Gram matrices
+    // euclidean, cosine, correlation: distances of whole leaves / candidate lists from BLAS Gram matrices
     let prevBLAS = BLAS.threads
     BLAS.setThreads(1)
     defer { BLAS.setThreads(prevBLAS) }
-    let gemm: GramData? = sp.kind == .sqeuclidean ? GramData(sp, n: n, threads: threads) : nil
+    let gemm: GramData? =
+      sp.kind == .sqeuclidean || sp.kind == .angular ? GramData(sp, n: n, threads: threads) : nil
     let maxGemmLeaf = max(leafSize, 2 * cap)
     let pool = gemm.map { GramPool($0, rows: maxGemmLeaf) }
     for t in 0..<trees {
