@@ -400,8 +400,9 @@ public func nnDescentKNN(
           let cd = UnsafeMutablePointer<Double>.allocate(capacity: k)
           let ci = UnsafeMutablePointer<Int32>.allocate(capacity: k)
           defer { cd.deallocate(); ci.deallocate() }
-          for i in rows {
-            let w = Int(rank[i])
+          // in working order: a row's neighbours are then close in memory
+          for w in rows {
+            let i = Int(order[w])
             cd[0] = 0; ci[0] = Int32(i)
             for s in 0..<m {
               let qw = gi[w * m + s]
