@@ -169,6 +169,19 @@ final class NeighborsTests: XCTestCase {
     }
   }
 
+  func testNNDescentIsExactWhenOneLeafHoldsAllPoints() throws {
+    // n ≤ leaf_size: the forest's leaf join already compares every pair
+    let x = NeighborData.gaussian(n: 59, d: 6, seed: 12)
+    for metric in allMetrics {
+      let e = try exactKNN(x, k: 9, metric: metric, context: RunContext(threads: 1))
+      let a = try nnDescentKNN(x, k: 9, metric: metric, seed: 3, nTrees: 1, nIters: 0, context: RunContext(threads: 2))
+      XCTAssertEqual(a.indices, e.indices, "\(metric)")
+      for t in 0..<a.distances.count {
+        XCTAssertEqual(a.distances[t], e.distances[t], accuracy: 1e-5 * max(1, e.distances[t]), "\(metric)")
+      }
+    }
+  }
+
   func testNNDescentIsIndependentOfThreadCount() throws {
     let x = NeighborData.blobs(n: 2500, d: 10, centres: 8, seed: 4)
     let g1 = try nnDescentKNN(x, k: 12, metric: .euclidean, seed: 7, context: RunContext(threads: 1))
