@@ -47,6 +47,8 @@ final class GramWorkspace: @unchecked Sendable {
   let ids: UnsafeMutablePointer<Int32>
   let nrm: UnsafeMutablePointer<Float>
   let thr: UnsafeMutablePointer<Float>
+  private var graphIdx: UnsafeMutablePointer<Int32>
+  private var graphM = 0
 
   init(_ data: GramData, rows: Int) {
     self.data = data
@@ -58,6 +60,7 @@ final class GramWorkspace: @unchecked Sendable {
     ids = .allocate(capacity: rows)
     nrm = .allocate(capacity: rows)
     thr = .allocate(capacity: rows)
+    graphIdx = ids
   }
 
   deinit {
@@ -68,6 +71,8 @@ final class GramWorkspace: @unchecked Sendable {
   @inline(__always)
   private func load(_ idx: UnsafePointer<Int32>, _ count: Int, _ g: NeighborGraphState) -> UnsafePointer<Float> {
     let d = data.d
+    graphIdx = g.idx
+    graphM = g.m
     var contiguous = true
     let first = Int(idx[0])
     for t in 0..<count {
@@ -83,6 +88,13 @@ final class GramWorkspace: @unchecked Sendable {
   }
 
   @inline(__always)
+  private func linked(_ p: Int32, _ q: Int32) -> Bool {
+    let row = graphIdx + Int(p) &* graphM
+    for s in 0..<graphM where row[s] == q { return true }
+    return false
+  }
+
+  @inline(__always)
   private func offer(_ u: Int, _ v: Int, _ g2: Float, _ buf: inout [GraphUpdate]) {
     let dd: Float
     if angular {
@@ -91,8 +103,9 @@ final class GramWorkspace: @unchecked Sendable {
     } else {
       dd = max(0, nrm[u] + nrm[v] - 2 * g2)
     }
-    if dd <= thr[u] { buf.append(GraphUpdate(dest: ids[u], src: ids[v], d: dd)) }
-    if dd <= thr[v] { buf.append(GraphUpdate(dest: ids[v], src: ids[u], d: dd)) }
+    // pairs already linked are not offered again (the graph is read-only while updates are generated)
+    if dd <= thr[u] && !linked(ids[u], ids[v]) { buf.append(GraphUpdate(dest: ids[u], src: ids[v], d: dd)) }
+    if dd <= thr[v] && !linked(ids[v], ids[u]) { buf.append(GraphUpdate(dest: ids[v], src: ids[u], d: dd)) }
   }
 
   /// All pairs of a leaf of `count` ≤ cap points.
