@@ -113,12 +113,19 @@ final class NeighborsTests: XCTestCase {
   }
 
   func testExactKNNEuclideanLargerThanOneTile() throws {
-    // more columns than one 2048-wide tile and several row blocks
-    let x = NeighborData.gaussian(n: 2300, d: 3, seed: 8)
-    let a = try exactKNN(x, k: 4, metric: .euclidean, context: RunContext(threads: 2))
-    let b = try bruteForceKNN(x, k: 4, metric: .euclidean, context: RunContext(threads: 2))
-    XCTAssertEqual(a.indices, b.indices)
-    XCTAssertEqual(a.distances, b.distances)
+    // more columns than one 2048-wide tile and several row blocks; reference rows by a direct scan
+    let n = 2300, d = 3, k = 4
+    let x = NeighborData.gaussian(n: n, d: d, seed: 8)
+    let a = try exactKNN(x, k: k, metric: .euclidean, context: RunContext(threads: 2))
+    x.data.withUnsafeBufferPointer { p in
+      let b = p.baseAddress!
+      for i in stride(from: 0, to: n, by: 23) {
+        var all = (0..<n).map { j in (j == i ? 0 : Metric.euclidean.distance(b + i * d, b + j * d, d), j) }
+        all.sort { $0.0 < $1.0 || ($0.0 == $1.0 && ($0.1 == i || ($1.1 != i && $0.1 < $1.1))) }
+        XCTAssertEqual(Array(a.indices[(i * k)..<((i + 1) * k)]), all.prefix(k).map { Int32($0.1) }, "row \(i)")
+        XCTAssertEqual(Array(a.distances[(i * k)..<((i + 1) * k)]), all.prefix(k).map { Float($0.0) }, "row \(i)")
+      }
+    }
   }
 
   func testNNDescentRecallOnBlobs() throws {
@@ -140,12 +147,13 @@ final class NeighborsTests: XCTestCase {
     }
   }
 
-  func testNNDescentRecallHighDimensionalWithProjectionBound() throws {
-    // d ≥ 128 uses the principal-subspace lower bound and projected trees
+  func testNNDescentRecallHighDimensionalWithPrincipalTrees() throws {
+    // d ≥ 128: trees split in the principal subspace; Gram-matrix joins
+    // k = 30: candidate lists of ≥ 40 points take the symmetric (ssyrk) Gram path
     let x = NeighborData.blobs(n: 1500, d: 160, centres: 5, seed: 9)
-    let exact = try exactKNN(x, k: 10, metric: .euclidean, context: RunContext(threads: 2))
-    let approx = try nnDescentKNN(x, k: 10, metric: .euclidean, seed: 1, nTrees: 3, context: RunContext(threads: 2))
-    assertValidGraph(approx, n: 1500, k: 10)
+    let exact = try exactKNN(x, k: 30, metric: .euclidean, context: RunContext(threads: 2))
+    let approx = try nnDescentKNN(x, k: 30, metric: .euclidean, seed: 1, nTrees: 3, context: RunContext(threads: 2))
+    assertValidGraph(approx, n: 1500, k: 30)
     let r = recall(approx, exact)
     XCTAssertGreaterThanOrEqual(r, 0.95, "recall \(r)")
   }
@@ -158,6 +166,19 @@ final class NeighborsTests: XCTestCase {
       assertValidGraph(approx, n: 1200, k: 8)
       let r = recall(approx, exact)
       XCTAssertGreaterThanOrEqual(r, 0.95, "\(metric) recall \(r)")
+    }
+  }
+
+  func testNNDescentIsExactWhenOneLeafHoldsAllPoints() throws {
+    // n ≤ leaf_size: the forest's leaf join already compares every pair
+    let x = NeighborData.gaussian(n: 59, d: 6, seed: 12)
+    for metric in allMetrics {
+      let e = try exactKNN(x, k: 9, metric: metric, context: RunContext(threads: 1))
+      let a = try nnDescentKNN(x, k: 9, metric: metric, seed: 3, nTrees: 1, nIters: 0, context: RunContext(threads: 2))
+      XCTAssertEqual(a.indices, e.indices, "\(metric)")
+      for t in 0..<a.distances.count {
+        XCTAssertEqual(a.distances[t], e.distances[t], accuracy: 1e-5 * max(1, e.distances[t]), "\(metric)")
+      }
     }
   }
 
@@ -204,7 +225,7 @@ final class NeighborsTests: XCTestCase {
       assertValidGraph(a, n: 150, k: 5)
       XCTAssert(a.distances.allSatisfy { $0 == 0 })
     }
-    // all rows identical and more points than a leaf (degenerate tree splits), with the bound
+    // all rows identical and more points than a leaf (degenerate tree splits), d ≥ 128
     let sameWide = Matrix(rows: 400, cols: 130, repeating: 1)
     let w = try nnDescentKNN(sameWide, k: 4, metric: .euclidean, seed: 9, context: ctx)
     assertValidGraph(w, n: 400, k: 4)
@@ -218,6 +239,14 @@ final class NeighborsTests: XCTestCase {
       XCTAssertEqual(e.indices, b.indices, "\(metric)")
       let a = try nnDescentKNN(col, k: 6, metric: metric, seed: 4, context: ctx)
       assertValidGraph(a, n: 300, k: 6)
+    }
+    // a single point
+    let single = Matrix(rows: 1, cols: 3, data: [1, 2, 3])
+    for g in [try exactKNN(single, k: 1, metric: .cosine, context: ctx),
+              try nnDescentKNN(single, k: 1, metric: .euclidean, seed: 0, context: ctx),
+              try nearestNeighbors(single, k: 1, metric: .manhattan, seed: 0, context: ctx)] {
+      XCTAssertEqual(g.indices, [0])
+      XCTAssertEqual(g.distances, [0])
     }
     // k = 1: only the point itself
     let one = try nnDescentKNN(small, k: 1, metric: .euclidean, seed: 1, context: ctx)

@@ -39,7 +39,8 @@ func boundedHeapPush(
 /// Blocked brute force as scikit-learn's `pairwise_distances` followed by a per-row selection
 /// (umap-learn's small-data path in `nearest_neighbors`, used when n < 4096):
 /// - euclidean: ‖x‖² + ‖y‖² − 2x·y with BLAS `sgemm` on blocks of 256 rows × 2048 columns
-///   (never n × n), a bounded max-heap per row;
+///   (never n × n), a bounded max-heap per row; cosine/correlation: 1 − u·v the same way on
+///   unit (centred) rows;
 /// - other metrics: SIMD kernels on contiguous rows.
 /// The best `k − 1 + max(k, 8)` candidates of each row are then re-ranked with the exact
 /// `Metric.distance` (Double), so distances match `bruteForceKNN` (self distance exactly 0, no NaN)
@@ -68,9 +69,14 @@ public func exactKNN(_ x: Matrix, k: Int, metric: Metric, context: RunContext) t
         let xb = xbp.baseAddress!, oi = oip.baseAddress!, od = odp.baseAddress!
         let prep = PreparedData(xb, n: n, d: d, metric: metric)
         let sp = prep.space(xb)
+        // Gram path: euclidean (‖x‖² + ‖y‖² − 2x·y on the rows) and angular (1 − u·v on unit rows)
         let euclid = metric == .euclidean
-        var norms = [Float](repeating: 0, count: euclid ? n : 0)
+        let angular = sp.kind == .angular
+        let useGram = euclid || angular
+        let gb = sp.base  // the raw rows for euclidean, the unit rows for angular
+        var norms = [Float](repeating: 0, count: useGram ? n : 0)
         if euclid { for i in 0..<n { norms[i] = dotProduct(xb + i * d, xb + i * d, d) } }
+        if angular { for i in 0..<n { norms[i] = sp.zero![i] != 0 ? 1 : 0 } }
         norms.withUnsafeBufferPointer { nbp in
           let nrm = nbp.baseAddress
           let prevBLAS = BLAS.threads
@@ -84,7 +90,7 @@ public func exactKNN(_ x: Matrix, k: Int, metric: Metric, context: RunContext) t
             var counts = [Int](repeating: 0, count: nb)
             defer { keys.deallocate(); ids.deallocate() }
             if cap > 0 {
-              if euclid {
+              if useGram {
                 let tw = min(tile, n)
                 let g = UnsafeMutablePointer<Float>.allocate(capacity: nb * tw)
                 defer { g.deallocate() }
@@ -92,7 +98,7 @@ public func exactKNN(_ x: Matrix, k: Int, metric: Metric, context: RunContext) t
                 while j0 < n {
                   let w = min(tw, n - j0)
                   BLAS.sgemm(
-                    m: nb, n: w, k: d, a: xb + rows.lowerBound * d, lda: d, b: xb + j0 * d, ldb: d,
+                    m: nb, n: w, k: d, a: gb + rows.lowerBound * d, lda: d, b: gb + j0 * d, ldb: d,
                     transB: true, c: g, ldc: w)
                   for r in 0..<nb {
                     let i = rows.lowerBound + r
@@ -103,7 +109,13 @@ public func exactKNN(_ x: Matrix, k: Int, metric: Metric, context: RunContext) t
                     for t in 0..<w {
                       let j = j0 + t
                       if j == i { continue }
-                      let v = ni + nrm![j] - 2 * gr[t]
+                      let v: Float
+                      if angular {
+                        let zj = nrm![j]
+                        v = ni + zj == 0 ? 1 - gr[t] : (ni * zj != 0 ? 0 : 1)
+                      } else {
+                        v = ni + nrm![j] - 2 * gr[t]
+                      }
                       boundedHeapPush(hk, hi, &cnt, cap, v, Int32(j))
                     }
                     counts[r] = cnt

@@ -1,22 +1,36 @@
 import COpenBLAS
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
 
-/// Squared euclidean distances of many pairs at once from BLAS Gram matrices:
-/// ‖p − q‖² = ‖p‖² + ‖q‖² − 2 p·q, clamped at 0. Used by NN-descent's leaf and candidate joins,
+/// Reduced distances of many pairs at once from BLAS Gram matrices: squared euclidean
+/// ‖p − q‖² = ‖p‖² + ‖q‖² − 2 p·q (clamped at 0), or for the angular metrics (unit rows)
+/// 1 − p·q with the zero-row conventions of `SearchSpace`. Used by NN-descent's leaf and candidate joins,
 /// where blocks of 50–250 rows meet all at once and the Gram matrix runs far faster (BLAS SIMD
 /// kernels) than pairwise loops. The Float32 cancellation error (≈ 10⁻⁷ · (‖p‖² + ‖q‖²)) only
 /// affects the ranking of near-ties; final distances are recomputed pairwise.
 final class GramData {
   let base: UnsafePointer<Float>
   let d: Int
+  let angular: Bool
+  /// Squared norms (euclidean) or 1 for an all-zero row, else 0 (angular).
   let norms: UnsafeMutablePointer<Float>
 
+  /// Gram data for a squared-euclidean or angular search space.
   init(_ sp: SearchSpace, n: Int, threads: Int) {
+    precondition(sp.kind == .sqeuclidean || sp.kind == .angular)
     base = sp.base
     d = sp.d
+    angular = sp.kind == .angular
     norms = .allocate(capacity: max(1, n))
     let nb = norms, b = base, dd = d
-    parallelChunks(count: n, chunkSize: 4096, threads: threads) { _, rows in
-      for i in rows { nb[i] = dotProduct(b + i * dd, b + i * dd, dd) }
+    if let z = sp.zero {
+      for i in 0..<n { nb[i] = z[i] != 0 ? 1 : 0 }
+    } else {
+      parallelChunks(count: n, chunkSize: 4096, threads: threads) { _, rows in
+        for i in rows { nb[i] = dotProduct(b + i * dd, b + i * dd, dd) }
+      }
     }
   }
 
@@ -24,33 +38,41 @@ final class GramData {
 }
 
 /// Per-chunk scratch space for Gram joins of at most `rows` rows (call BLAS single-threaded).
-final class GramWorkspace {
+final class GramWorkspace: @unchecked Sendable {
   let data: GramData
+  let angular: Bool
   let cap: Int
   let rowsBuf: UnsafeMutablePointer<Float>
   let gram: UnsafeMutablePointer<Float>
   let ids: UnsafeMutablePointer<Int32>
   let nrm: UnsafeMutablePointer<Float>
   let thr: UnsafeMutablePointer<Float>
+  private var graphIdx: UnsafeMutablePointer<Int32>
+  private var graphM = 0
 
   init(_ data: GramData, rows: Int) {
     self.data = data
+    angular = data.angular
     cap = rows
-    rowsBuf = .allocate(capacity: rows * data.d)
+    // same alignment for every workspace, so BLAS sees identical inputs whichever chunk uses it
+    rowsBuf = allocateLargeFloats(rows * data.d)
     gram = .allocate(capacity: rows * rows)
     ids = .allocate(capacity: rows)
     nrm = .allocate(capacity: rows)
     thr = .allocate(capacity: rows)
+    graphIdx = ids
   }
 
   deinit {
-    rowsBuf.deallocate(); gram.deallocate(); ids.deallocate(); nrm.deallocate(); thr.deallocate()
+    free(rowsBuf); gram.deallocate(); ids.deallocate(); nrm.deallocate(); thr.deallocate()
   }
 
   /// Loads rows `idx[0..<count]` (contiguous rows are used in place). Returns the row block.
   @inline(__always)
   private func load(_ idx: UnsafePointer<Int32>, _ count: Int, _ g: NeighborGraphState) -> UnsafePointer<Float> {
     let d = data.d
+    graphIdx = g.idx
+    graphM = g.m
     var contiguous = true
     let first = Int(idx[0])
     for t in 0..<count {
@@ -66,10 +88,24 @@ final class GramWorkspace {
   }
 
   @inline(__always)
+  private func linked(_ p: Int32, _ q: Int32) -> Bool {
+    let row = graphIdx + Int(p) &* graphM
+    for s in 0..<graphM where row[s] == q { return true }
+    return false
+  }
+
+  @inline(__always)
   private func offer(_ u: Int, _ v: Int, _ g2: Float, _ buf: inout [GraphUpdate]) {
-    let dd = max(0, nrm[u] + nrm[v] - 2 * g2)
-    if dd <= thr[u] { buf.append(GraphUpdate(dest: ids[u], src: ids[v], d: dd)) }
-    if dd <= thr[v] { buf.append(GraphUpdate(dest: ids[v], src: ids[u], d: dd)) }
+    let dd: Float
+    if angular {
+      let zu = nrm[u], zv = nrm[v]
+      dd = zu + zv == 0 ? max(0, 1 - g2) : (zu * zv != 0 ? 0 : 1)
+    } else {
+      dd = max(0, nrm[u] + nrm[v] - 2 * g2)
+    }
+    // pairs already linked are not offered again (the graph is read-only while updates are generated)
+    if dd <= thr[u] && !linked(ids[u], ids[v]) { buf.append(GraphUpdate(dest: ids[u], src: ids[v], d: dd)) }
+    if dd <= thr[v] && !linked(ids[v], ids[u]) { buf.append(GraphUpdate(dest: ids[v], src: ids[u], d: dd)) }
   }
 
   /// All pairs of a leaf of `count` ≤ cap points.
@@ -95,6 +131,25 @@ final class GramWorkspace {
     for t in 0..<a { ids[t] = newIdx[t] }
     for t in 0..<b { ids[a + t] = oldIdx[t] }
     let rows = load(UnsafePointer(ids), w, g)
+    if a >= 40 {
+      // symmetric part with half the work, then new × old
+      cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(a), Int32(d), 1, rows, Int32(d), 0,
+                  gram, Int32(a))
+      for u in 0..<(a - 1) {
+        let gr = gram + u * a
+        for v in (u + 1)..<a { offer(u, v, gr[v], &buf) }
+      }
+      if b > 0 {
+        let g2 = gram + a * a
+        BLAS.sgemm(m: a, n: b, k: d, a: rows, lda: d, b: rows + a * d, ldb: d, transB: true, c: g2, ldc: b)
+        for u in 0..<a {
+          let gr = g2 + u * b
+          let p = ids[u]
+          for v in 0..<b where ids[a + v] != p { offer(u, a + v, gr[v], &buf) }
+        }
+      }
+      return
+    }
     BLAS.sgemm(m: a, n: w, k: d, a: rows, lda: d, b: rows, ldb: d, transB: true, c: gram, ldc: w)
     for u in 0..<a {
       let gr = gram + u * w
@@ -102,5 +157,26 @@ final class GramWorkspace {
       let p = ids[u]
       for v in a..<w where ids[v] != p { offer(u, v, gr[v], &buf) }
     }
+  }
+}
+
+/// Reuses Gram workspaces across chunks (fresh large allocations page-fault on first touch).
+/// Which chunk gets which workspace does not matter: they are scratch space only.
+final class GramPool: @unchecked Sendable {
+  let data: GramData
+  let rows: Int
+  private let free = Mutex<[GramWorkspace]>([])
+
+  init(_ data: GramData, rows: Int) {
+    self.data = data
+    self.rows = rows
+  }
+
+  func take() -> GramWorkspace {
+    free.withLock { $0.popLast() } ?? GramWorkspace(data, rows: rows)
+  }
+
+  func give(_ w: GramWorkspace) {
+    free.withLock { $0.append(w) }
   }
 }

@@ -266,7 +266,10 @@ func allocateLargeFloats(_ count: Int) -> UnsafeMutablePointer<Float> {
   return raw!.bindMemory(to: Float.self, capacity: max(1, count))
 }
 
-/// A copy of a search space's rows in a given order (working index w holds data row order[w]).
+/// A copy of a search space's rows in a given order (working index w holds data row order[w]),
+/// without the columns that cannot change any reduced distance (constant columns for the
+/// difference-based metrics, all-zero columns for the angular ones). Fewer columns means less
+/// memory traffic in every distance evaluation (MNIST: 784 → 717).
 final class PermutedRows {
   let rows: UnsafeMutablePointer<Float>
   let zero: UnsafeMutablePointer<UInt8>?
@@ -274,12 +277,42 @@ final class PermutedRows {
 
   init(_ src: SearchSpace, order: [Int32], threads: Int) {
     let n = order.count, d = src.d
-    let r = allocateLargeFloats(n * d)
+    // columns to keep: per-chunk "varies" flags, combined in chunk order
+    let chunk = 4096
+    let nChunks = chunkCount(n, chunk)
+    var varies = [UInt8](repeating: 0, count: nChunks * d)
+    let angular = src.kind == .angular
+    let base = src.base
+    varies.withUnsafeMutableBufferPointer { vp in
+      let vb = vp.baseAddress!
+      parallelChunks(count: n, chunkSize: chunk, threads: threads) { c, range in
+        let flags = vb + c * d
+        for i in range {
+          let row = base + i * d
+          for t in 0..<d where row[t] != base[t] { flags[t] = 1 }
+        }
+      }
+    }
+    var keep = [Int]()
+    for t in 0..<d {
+      var v = angular && base[t] != 0
+      for c in 0..<nChunks where varies[c * d + t] != 0 { v = true; break }
+      if v { keep.append(t) }
+    }
+    if keep.isEmpty { keep = [0] }
+    let dk = keep.count
+    let r = allocateLargeFloats(n * dk)
     rows = r
+    let all = dk == d
     order.withUnsafeBufferPointer { op in
-      let ob = op.baseAddress!
-      parallelChunks(count: n, chunkSize: 4096, threads: threads) { _, range in
-        for w in range { (r + w * d).update(from: src.base + Int(ob[w]) * d, count: d) }
+      keep.withUnsafeBufferPointer { kp in
+        let ob = op.baseAddress!, kb = kp.baseAddress!
+        parallelChunks(count: n, chunkSize: 4096, threads: threads) { _, range in
+          for w in range {
+            let s = base + Int(ob[w]) * d, t = r + w * dk
+            if all { t.update(from: s, count: d) } else { for j in 0..<dk { t[j] = s[kb[j]] } }
+          }
+        }
       }
     }
     if let z = src.zero {
@@ -289,7 +322,7 @@ final class PermutedRows {
     } else {
       zero = nil
     }
-    space = SearchSpace(kind: src.kind, base: UnsafePointer(r), d: d, p: src.p, zero: zero.map { UnsafePointer($0) })
+    space = SearchSpace(kind: src.kind, base: UnsafePointer(r), d: dk, p: src.p, zero: zero.map { UnsafePointer($0) })
   }
 
   deinit {

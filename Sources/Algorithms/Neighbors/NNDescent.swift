@@ -1,4 +1,3 @@
-import Dispatch
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -128,11 +127,16 @@ private func buildRPTree(
 /// candidate sample of each point is chosen by hashed priorities, distances are computed in
 /// parallel but the graph updates are applied in a fixed order, so the result is bit-identical for
 /// any `context.threads`.
-/// For euclidean data with d ≥ 128, a projection on the top 64 principal directions of a sample
-/// gives a lower bound that skips distance evaluations which cannot improve the graph, and
-/// serves as the space of the tree splits.
-/// Distances are computed in Float32; euclidean distances are √ of the squared distances, other
-/// metrics are recomputed for the final neighbours with `Metric.distance`.
+/// Speed (same algorithm, organised for the memory hierarchy):
+/// - the rows are copied in the leaf order of the first tree (neighbours close in memory),
+///   without columns that cannot change a distance;
+/// - euclidean, cosine, correlation: the all-pairs join of a leaf and the local join of a point's
+///   candidates use BLAS Gram matrices (`ssyrk`/`sgemm`; ‖p‖² + ‖q‖² − 2p·q, or 1 − p·q on unit
+///   rows) instead of pairwise loops;
+/// - euclidean with 128 ≤ d ≤ 1024: the trees split in the space of the top 64 principal
+///   directions of a sample of rows.
+/// Distances are computed in Float32; final euclidean distances are recomputed pairwise
+/// (√ of a direct squared-difference sum), other metrics with `Metric.distance`.
 /// - Parameters:
 ///   - x: data, n × d, finite.
 ///   - k: neighbours per point including itself (umap-learn `n_neighbors`), 1 ≤ k ≤ n.
@@ -173,17 +177,14 @@ public func nnDescentKNN(
 
   let graph = NeighborGraphState(n: n, m: m)
   let cap = maxCandidates
-  var _tt = DispatchTime.now().uptimeNanoseconds
-  func TR(_ s: String) { let t = DispatchTime.now().uptimeNanoseconds; if getenv("NNTRACE") != nil { fputs("\(s) \(Double(t - _tt)/1e9)\n", stderr) }; _tt = t }
   try x.data.withUnsafeBufferPointer { xbp in
     let xb = xbp.baseAddress!
     let prep = PreparedData(xb, n: n, d: d, metric: metric)
     let sp0 = prep.space(xb)
     let projDims = 64
     let proj: PrincipalProjection? =
-      (metric == .euclidean && d >= 2 * projDims && n > leafSize)
+      (metric == .euclidean && d >= 2 * projDims && d <= 1024 && n > leafSize)
       ? PrincipalProjection(xb, n: n, d: d, r: projDims, threads: threads) : nil
-    TR("projection")
     let treeData = proj.map { UnsafePointer($0.z) } ?? sp0.base
     let treeDims = proj?.r ?? d
 
@@ -200,7 +201,6 @@ public func nnDescentKNN(
       }
       try token.check()
     }
-    TR("trees")
 
     // Work on a copy of the rows in the leaf order of the first tree: neighbours then sit close
     // in memory, which makes the memory-bound distance evaluations cache friendly. `order` maps
@@ -211,12 +211,14 @@ public func nnDescentKNN(
     let permRows = PermutedRows(sp0, order: order, threads: threads)
     defer { withExtendedLifetime(permRows) {} }
     let sp = permRows.space
-    // euclidean: distances of whole leaves / candidate lists from BLAS Gram matrices
+    // euclidean, cosine, correlation: distances of whole leaves / candidate lists from BLAS Gram matrices
     let prevBLAS = BLAS.threads
     BLAS.setThreads(1)
     defer { BLAS.setThreads(prevBLAS) }
-    let gemm: GramData? = sp.kind == .sqeuclidean && getenv("NN_NOGEMM") == nil ? GramData(sp, n: n, threads: threads) : nil
+    let gemm: GramData? =
+      sp.kind == .sqeuclidean || sp.kind == .angular ? GramData(sp, n: n, threads: threads) : nil
     let maxGemmLeaf = max(leafSize, 2 * cap)
+    let pool = gemm.map { GramPool($0, rows: maxGemmLeaf) }
     for t in 0..<trees {
       forest[t].perm.withUnsafeMutableBufferPointer { pp in
         for a in 0..<n { pp[a] = rank[Int(pp[a])] }
@@ -242,7 +244,8 @@ public func nnDescentKNN(
             parallelChunks(count: nLeaves, chunkSize: leavesPerChunk, threads: threads) { c, range in
               var buf = bufs[c]
               bufs[c] = []
-              let gram = gemm.map { GramWorkspace($0, rows: maxGemmLeaf) }
+              let gram = pool?.take()
+              defer { if let g = gram { pool!.give(g) } }
               for leaf in range {
                 let lo = Int(lvb[2 * leaf]), hi = Int(lvb[2 * leaf + 1])
                 if hi - lo < 2 { continue }
@@ -262,7 +265,6 @@ public func nnDescentKNN(
         _ = applier.apply(nChunks, to: graph, threads: threads)
       }
     }
-    TR("leafjoin")
     // 2. rows not yet full get random points (pynndescent `init_random`)
     parallelChunks(count: n, chunkSize: 1024, threads: threads) { _, rows in
       for i in rows where graph.idx[i * m + m - 1] < 0 {
@@ -346,7 +348,6 @@ public func nnDescentKNN(
           }
         }
       }
-      TR("cands")
       // local joins, in blocks of points; updates applied after each block
       var changes = 0
       let blockSize = 8192, chunk = 64
@@ -360,7 +361,8 @@ public func nnDescentKNN(
         parallelChunks(count: b1 - b0, chunkSize: chunk, threads: threads) { c, range in
           var buf = bufs[c]
           bufs[c] = []
-          let gram = gemm.map { GramWorkspace($0, rows: 2 * cap) }
+          let gram = pool?.take()
+          defer { if let g = gram { pool!.give(g) } }
           for r in range {
             let i = b0 + r
             let a = Int(newN[i]), bo = Int(oldN[i])
@@ -384,7 +386,6 @@ public func nnDescentKNN(
         changes += applier.apply(nChunks, to: graph, threads: threads)
         b0 = b1
       }
-      TR("iter \(iter) changes \(changes)")
       context.progress.update(iter + 1)
       if Double(changes) <= delta * Double(k) * Double(n) { break }
     }
@@ -399,8 +400,9 @@ public func nnDescentKNN(
           let cd = UnsafeMutablePointer<Double>.allocate(capacity: k)
           let ci = UnsafeMutablePointer<Int32>.allocate(capacity: k)
           defer { cd.deallocate(); ci.deallocate() }
-          for i in rows {
-            let w = Int(rank[i])
+          // in working order: a row's neighbours are then close in memory
+          for w in rows {
+            let i = Int(order[w])
             cd[0] = 0; ci[0] = Int32(i)
             for s in 0..<m {
               let qw = gi[w * m + s]

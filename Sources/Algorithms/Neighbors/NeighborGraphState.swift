@@ -71,13 +71,6 @@ final class NeighborGraphState {
     flag[row &+ s] = 1
     return true
   }
-
-  /// Whether `q` is in row `p`.
-  @inline(__always) func contains(_ p: Int, _ q: Int32) -> Bool {
-    let row = idx + p &* m
-    for s in 0..<m where row[s] == q { return true }
-    return false
-  }
 }
 
 /// Per-chunk update lists, then a deterministic parallel application: updates are bucketed by
