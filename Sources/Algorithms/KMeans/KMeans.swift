@@ -73,14 +73,18 @@ public struct KMeansResult: Sendable, Equatable {
 
 /// K-Means clustering by Lloyd's algorithm, as scikit-learn `KMeans(algorithm="lloyd")`.
 ///
-/// The data are centred on their column means first (as scikit-learn does for dense input).
-/// Each iteration assigns every point to its nearest centre using `‖c‖² − 2 x·c` from BLAS sgemm on
-/// blocks of 256 rows (never an n × k matrix), then recomputes the centres as means, accumulated
-/// in Double per fixed group of rows and combined in group order, so the result is identical for
-/// any thread count. A run stops when the labels no longer change (strict convergence), or when
-/// the total squared centre shift is ≤ the effective tolerance, after which one more assignment
-/// step is made. Clusters that become empty are moved to the points farthest from their centres
-/// (scikit-learn `_relocate_empty_clusters_dense`).
+/// The data are centred on their column means first, in a Float copy (n × d; scikit-learn does
+/// the same for dense input). Each iteration assigns every point to its nearest centre using
+/// `‖c‖² − 2 x·c` from BLAS sgemm on blocks of at most 256 rows (never an n × k matrix), then
+/// recomputes the centres as means, accumulated in Double per fixed group of rows and combined in
+/// group order, so the result is identical for any thread count. Points whose nearest centre
+/// provably cannot have changed (Hamerly 2010 bounds, widened by the Float rounding error) are not
+/// recomputed; this changes the cost, not the iterates. A run stops when the labels no longer
+/// change (strict convergence), or when the total squared centre shift is ≤ the effective
+/// tolerance, after which one more assignment step is made. Clusters that become empty are moved
+/// to the points farthest from their centres (scikit-learn `_relocate_empty_clusters_dense`).
+/// k-means++ and random starts draw from `RandomStream(random_state, run)`, so they differ from
+/// numpy's streams (same distribution, not the same draws).
 /// - Parameters:
 ///   - x: the data, n × d.
 ///   - parameters: see `KMeansParameters`.

@@ -232,13 +232,16 @@ private func covariance(
   let groupRows = ((nBlocks + nGroups - 1) / nGroups) * pcaBlock
   let groups = chunkCount(n, groupRows)
   var acc = [Double](repeating: 0, count: groups * d * d)
-  if groups == 1 { BLAS.setThreads(threads) }
+  // A single group happens only for very wide data (d² · 8 bytes > 256 MB): let BLAS use the
+  // threads then (OpenBLAS splits the output, not the sums, so results stay the same).
+  let blasThreaded = groups == 1 && nBlocks > 1
+  if blasThreaded { BLAS.setThreads(threads) }
   if useFloat {
     floatBlockProducts(x, mean: mean, threads: threads, groupRows: groupRows, groups: groups, acc: &acc)
   } else {
     doubleBlockProducts(x, mean: mean, threads: threads, groupRows: groupRows, groups: groups, acc: &acc)
   }
-  if groups == 1 { BLAS.setThreads(1) }
+  if blasThreaded { BLAS.setThreads(1) }
   try context.cancellation.check()
   var cov = [Double](repeating: 0, count: d * d)
   for g in 0..<groups {
