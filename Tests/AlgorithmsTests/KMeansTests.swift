@@ -115,6 +115,34 @@ final class KMeansTests: XCTestCase {
     }
   }
 
+  private final class Recorder: ProgressSink, @unchecked Sendable {
+    var labels: [String] = []
+    var updates: [Int] = []
+    var ended = 0
+    var warnings: [String] = []
+    func begin(_ label: String, total: Int) { labels.append(label) }
+    func update(_ done: Int) { updates.append(done) }
+    func end() { ended += 1 }
+  }
+
+  /// Duplicated points: fewer distinct clusters than k gives a warning (as scikit-learn's
+  /// ConvergenceWarning); progress is reported per iteration and closed.
+  func testProgressAndDuplicateWarning() throws {
+    let rec = Recorder()
+    let ctx = RunContext(threads: 1, progress: rec, warn: { [rec] m in rec.warnings.append(m) })
+    let x = Matrix(rows: 5, cols: 2, data: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
+    let r = try kmeans(x, parameters: KMeansParameters(nClusters: 3, randomState: 4), context: ctx)
+    XCTAssertEqual(r.inertia, 0, accuracy: 1e-9)
+    XCTAssertEqual(Set(r.labels).count, 2)
+    XCTAssertEqual(rec.warnings.count, 1)
+    XCTAssert(rec.warnings.first?.contains("distinct clusters (2)") == true)
+    XCTAssertEqual(rec.labels, ["k-means"])
+    XCTAssertEqual(rec.ended, 1)
+    XCTAssertEqual(rec.updates, rec.updates.sorted())
+    XCTAssertEqual(rec.updates.last, 300)
+    XCTAssertGreaterThanOrEqual(rec.updates.count, 2)
+  }
+
   func testErrors() throws {
     let x = Matrix(rows: 3, cols: 2, data: [0, 0, 1, 1, 2, 2])
     XCTAssertThrowsError(try kmeans(x, parameters: KMeansParameters(nClusters: 4))) { e in
