@@ -25,7 +25,7 @@ final class PCATests: XCTestCase {
 
   private func compareWithFixtures(floatCovarianceMinWork: Int, minRatio: Double) throws {
     let cases = try fixture()
-    XCTAssertEqual(cases.count, 15)
+    XCTAssertEqual(cases.count, 20)
     for c in cases {
       let name = c["name"] as! String
       let rows = c["rows"] as! Int, cols = c["cols"] as! Int
@@ -82,6 +82,16 @@ final class PCATests: XCTestCase {
     XCTAssertEqual(r.explainedVarianceRatio[0], 1, accuracy: 1e-12)
     XCTAssertEqual(r.mean, [1, 1])
     for i in 0..<5 { XCTAssertEqual(Double(r.transformed[i, 0]), Double(ts[i]) * 5.0.squareRoot(), accuracy: 1e-5) }
+  }
+
+  /// Constant data: no variance at all; zero outputs, no NaN (scikit-learn's ratios would be NaN).
+  func testConstantData() throws {
+    let r = try pca(Matrix(rows: 3, cols: 2, data: [1, 2, 1, 2, 1, 2]))
+    XCTAssertEqual(r.explainedVariance, [0, 0])
+    XCTAssertEqual(r.explainedVarianceRatio, [0, 0])
+    XCTAssertEqual(r.transformed.data, [Float](repeating: 0, count: 6))
+    XCTAssertEqual(r.components.data, [1, 0, 0, 1])
+    XCTAssertEqual(r.mean, [1, 2])
   }
 
   func testErrors() throws {

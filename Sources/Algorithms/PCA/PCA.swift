@@ -62,7 +62,7 @@ private let pcaBlock = 512
 /// agrees with a float64 computation to 3·10⁻⁶ of the output scale, though components of tiny
 /// relative variance (below ~10⁻⁴ of the largest) are then less accurate. When n < d the centred data (Double) are decomposed with LAPACK dgesdd. Both give
 /// scikit-learn's components, variances and projection up to rounding; signs follow `svd_flip`
-/// with `u_based_decision=False` (as PCA uses in scikit-learn ≥ 1.5).
+/// with `u_based_decision=False` (as PCA does in scikit-learn 1.9).
 /// - Parameters:
 ///   - x: the data, n × d (n ≥ 2).
 ///   - parameters: see `PCAParameters`.
@@ -111,7 +111,7 @@ func pcaFit(
   context.progress.begin("PCA", total: 3)
   defer { context.progress.end() }
 
-  let mean = columnMeans(x, threads: threads)
+  let (mean, varying) = columnMeans(x, threads: threads)
   try context.cancellation.check()
 
   // Eigen-decomposition: all values (descending, clipped at 0) and the leading vectors.
@@ -121,18 +121,34 @@ func pcaFit(
   let nDen = Double(n - 1)
 
   if n >= d {
-    let useFloat = Double(n) * Double(d) * Double(d) >= Double(floatCovarianceMinWork)
-    let cov = try covariance(x, mean: mean, threads: threads, context: context, useFloat: useFloat)
+    // Constant columns add zero rows and columns to the covariance: work on the others only
+    // (images often have constant borders) and give the zero-variance directions as unit vectors.
+    let cols = (0..<d).filter { varying[$0] }
+    let da = cols.count
+    let useFloat = Double(n) * Double(da) * Double(da) >= Double(floatCovarianceMinWork)
+    let cov = da == 0 ? [] : try covariance(
+      x, columns: cols, mean: mean, threads: threads, context: context, useFloat: useFloat)
     context.progress.update(1)
     totalVariance = 0
-    for f in 0..<d { totalVariance += Swift.max(0, cov[f * d + f]) }
+    for f in 0..<da { totalVariance += Swift.max(0, cov[f * da + f]) }
     // Number of leading eigenpairs needed.
     let wanted: Int
     switch parameters.nComponents {
     case .count(let c)?: wanted = c
     default: wanted = d
     }
-    (values, vectors) = try symmetricEigen(cov, d: d, top: wanted)
+    let top = Swift.min(wanted, da)
+    let (va, vecA) = da > 0 ? try symmetricEigen(cov, d: da, top: top) : ([], [])
+    values = va
+    vectors = [Double](repeating: 0, count: wanted * d)
+    for r in 0..<top { for (a, f) in cols.enumerated() { vectors[r * d + f] = vecA[r * da + a] } }
+    if wanted > top {
+      let constant = (0..<d).filter { !varying[$0] }
+      for (r, f) in constant.prefix(wanted - top).enumerated() {
+        values.append(0)
+        vectors[(top + r) * d + f] = 1
+      }
+    }
     if wanted == d {
       // All eigenvalues known: same total as scikit-learn (sum of clipped eigenvalues).
       totalVariance = values.reduce(0, +)
@@ -191,28 +207,42 @@ func pcaFit(
     noiseVariance: noise)
 }
 
-/// Column means in Double (per-chunk partial sums combined in chunk order).
-private func columnMeans(_ x: Matrix, threads: Int) -> [Double] {
+/// Column means in Double (per-chunk partial sums combined in chunk order), and which columns are
+/// not constant (hold some value different from row 0's).
+private func columnMeans(_ x: Matrix, threads: Int) -> (mean: [Double], varying: [Bool]) {
   let n = x.rows, d = x.cols
   let chunk = 2048
   let nChunks = chunkCount(n, chunk)
   var partial = [Double](repeating: 0, count: nChunks * d)
+  var differs = [UInt8](repeating: 0, count: nChunks * d)
   x.data.withUnsafeBufferPointer { xp in
     partial.withUnsafeMutableBufferPointer { pp in
-      let xb = xp.baseAddress!, pb = pp.baseAddress!
-      parallelChunks(count: n, chunkSize: chunk, threads: threads) { c, range in
-        let s = pb + c * d
-        for i in range {
-          let row = xb + i * d
-          for f in 0..<d { s[f] += Double(row[f]) }
+      differs.withUnsafeMutableBufferPointer { dp in
+        let xb = xp.baseAddress!, pb = pp.baseAddress!, db = dp.baseAddress!
+        parallelChunks(count: n, chunkSize: chunk, threads: threads) { c, range in
+          let s = pb + c * d, v = db + c * d
+          for i in range {
+            let row = xb + i * d
+            for f in 0..<d {
+              let a = row[f]
+              s[f] += Double(a)
+              v[f] |= a != xb[f] ? 1 : 0
+            }
+          }
         }
       }
     }
   }
   var m = [Double](repeating: 0, count: d)
-  for c in 0..<nChunks { for f in 0..<d { m[f] += partial[c * d + f] } }
+  var varying = [Bool](repeating: false, count: d)
+  for c in 0..<nChunks {
+    for f in 0..<d {
+      m[f] += partial[c * d + f]
+      if differs[c * d + f] != 0 { varying[f] = true }
+    }
+  }
   for f in 0..<d { m[f] /= Double(n) }
-  return m
+  return (m, varying)
 }
 
 /// (X − μ)ᵀ(X − μ)/(n − 1), d × d Double (full symmetric): block products (Float ssyrk or Double
@@ -220,11 +250,11 @@ private func columnMeans(_ x: Matrix, threads: Int) -> [Double] {
 /// Rows are split in a fixed number of groups (depending on n and d only), each with its own
 /// accumulator, summed in group order.
 private func covariance(
-  _ x: Matrix, mean: [Double], threads: Int, context: RunContext, useFloat: Bool
+  _ x: Matrix, columns: [Int], mean: [Double], threads: Int, context: RunContext, useFloat: Bool
 ) throws
   -> [Double]
 {
-  let n = x.rows, d = x.cols
+  let n = x.rows, d = columns.count
   let nBlocks = chunkCount(n, pcaBlock)
   let budget = 256 << 20
   let maxGroups = Swift.max(1, Swift.min(8, budget / Swift.max(1, d * d * 8)))
@@ -237,9 +267,11 @@ private func covariance(
   let blasThreaded = groups == 1 && nBlocks > 1
   if blasThreaded { BLAS.setThreads(threads) }
   if useFloat {
-    floatBlockProducts(x, mean: mean, threads: threads, groupRows: groupRows, groups: groups, acc: &acc)
+    floatBlockProducts(
+      x, columns: columns, mean: mean, threads: threads, groupRows: groupRows, groups: groups, acc: &acc)
   } else {
-    doubleBlockProducts(x, mean: mean, threads: threads, groupRows: groupRows, groups: groups, acc: &acc)
+    doubleBlockProducts(
+      x, columns: columns, mean: mean, threads: threads, groupRows: groupRows, groups: groups, acc: &acc)
   }
   if blasThreaded { BLAS.setThreads(1) }
   try context.cancellation.check()
@@ -261,13 +293,20 @@ private func covariance(
 
 /// Per group g: acc[g] (upper triangle) += Σ over blocks of Double(ssyrk(centred Float block)).
 private func floatBlockProducts(
-  _ x: Matrix, mean: [Double], threads: Int, groupRows: Int, groups: Int, acc: inout [Double]
+  _ x: Matrix, columns: [Int], mean: [Double], threads: Int, groupRows: Int, groups: Int,
+  acc: inout [Double]
 ) {
-  let n = x.rows, d = x.cols
+  let n = x.rows, d = columns.count, stride = x.cols
+  // Mean of each used column, in order.
+  let mu = columns.map { mean[$0] }
+  let colPtr = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, d))
+  colPtr.initialize(from: columns, count: d)
+  defer { colPtr.deallocate() }
+  let cb = UnsafePointer(colPtr)
   var scratch = [Float](repeating: 0, count: groups * pcaBlock * d)
   var blockResult = [Float](repeating: 0, count: groups * d * d)
   x.data.withUnsafeBufferPointer { xp in
-    mean.withUnsafeBufferPointer { mp in
+    mu.withUnsafeBufferPointer { mp in
       acc.withUnsafeMutableBufferPointer { ap in
         scratch.withUnsafeMutableBufferPointer { sp in
           blockResult.withUnsafeMutableBufferPointer { rp in
@@ -281,8 +320,8 @@ private func floatBlockProducts(
               while start < range.upperBound {
                 let m = Swift.min(pcaBlock, range.upperBound - start)
                 for r in 0..<m {
-                  let row = xb + (start + r) * d, out = blk + r * d
-                  for f in 0..<d { out[f] = Float(Double(row[f]) - mb[f]) }
+                  let row = xb + (start + r) * stride, out = blk + r * d
+                  for f in 0..<d { out[f] = Float(Double(row[cb[f]]) - mb[f]) }
                 }
                 cblas_ssyrk(
                   CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(m), 1.0, blk, Int32(d), 0.0,
@@ -302,12 +341,19 @@ private func floatBlockProducts(
 }
 /// Per group g: acc[g] (upper triangle) += Σ over blocks of dsyrk(centred Double block).
 private func doubleBlockProducts(
-  _ x: Matrix, mean: [Double], threads: Int, groupRows: Int, groups: Int, acc: inout [Double]
+  _ x: Matrix, columns: [Int], mean: [Double], threads: Int, groupRows: Int, groups: Int,
+  acc: inout [Double]
 ) {
-  let n = x.rows, d = x.cols
+  let n = x.rows, d = columns.count, stride = x.cols
+  // Mean of each used column, in order.
+  let mu = columns.map { mean[$0] }
+  let colPtr = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, d))
+  colPtr.initialize(from: columns, count: d)
+  defer { colPtr.deallocate() }
+  let cb = UnsafePointer(colPtr)
   var scratch = [Double](repeating: 0, count: groups * pcaBlock * d)
   x.data.withUnsafeBufferPointer { xp in
-    mean.withUnsafeBufferPointer { mp in
+    mu.withUnsafeBufferPointer { mp in
       acc.withUnsafeMutableBufferPointer { ap in
         scratch.withUnsafeMutableBufferPointer { sp in
           let xb = xp.baseAddress!, mb = mp.baseAddress!, ab = ap.baseAddress!
@@ -319,8 +365,8 @@ private func doubleBlockProducts(
             while start < range.upperBound {
               let m = Swift.min(pcaBlock, range.upperBound - start)
               for r in 0..<m {
-                let row = xb + (start + r) * d, out = blk + r * d
-                for f in 0..<d { out[f] = Double(row[f]) - mb[f] }
+                let row = xb + (start + r) * stride, out = blk + r * d
+                for f in 0..<d { out[f] = Double(row[cb[f]]) - mb[f] }
               }
               cblas_dsyrk(
                 CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(m), 1.0, blk, Int32(d), 1.0,
