@@ -25,8 +25,8 @@ final class KMeansTests: XCTestCase {
       let p = KMeansParameters(
         nClusters: k, initialization: .centers(initC), maxIter: c["max_iter"] as! Int,
         tol: (c["tol"] as! NSNumber).doubleValue)
-      for threads in [1, 2] {
-        let r = try kmeans(x, parameters: p, context: RunContext(threads: threads))
+      for (threads, pruning) in [(1, true), (2, true), (2, false)] {
+        let r = try kmeansFit(x, parameters: p, context: RunContext(threads: threads), pruning: pruning)
         XCTAssertEqual(r.labels, c["labels"] as! [Int], name)
         XCTAssertEqual(r.nIter, c["n_iter"] as! Int, name)
         let inertia = (c["inertia"] as! NSNumber).doubleValue
@@ -94,6 +94,53 @@ final class KMeansTests: XCTestCase {
     XCTAssertEqual(r1, try kmeans(x, parameters: p, context: RunContext(threads: 2)))
     let other = try kmeans(x, parameters: KMeansParameters(nClusters: 12, randomState: 43))
     XCTAssertNotEqual(r1.labels, other.labels)
+  }
+
+  /// The bound-based pruning of the assignment step gives Lloyd's iterates: identical labels,
+  /// iteration counts and (to rounding) centres and inertia, with and without pruning.
+  func testPruningGivesLloydIterates() throws {
+    var rng = RandomStream(seed: 3)
+    let n = 4000, d = 10
+    let x = Matrix(rows: n, cols: d, data: (0..<(n * d)).map { i in
+      Float(rng.nextGaussian()) * 1.5 + Float((i / d) % 9) })
+    for k in [1, 2, 9, 25] {
+      let p = KMeansParameters(nClusters: k, randomState: 9)
+      let a = try kmeansFit(x, parameters: p, context: RunContext(threads: 2), pruning: true)
+      let b = try kmeansFit(x, parameters: p, context: RunContext(threads: 2), pruning: false)
+      XCTAssertEqual(a.labels, b.labels, "k=\(k)")
+      XCTAssertEqual(a.nIter, b.nIter, "k=\(k)")
+      XCTAssertGreaterThan(a.nIter, k > 1 ? 3 : 0, "k=\(k)")
+      XCTAssertEqual(a.inertia, b.inertia, accuracy: 1e-9 * b.inertia, "k=\(k)")
+      for i in 0..<(k * d) { XCTAssertEqual(a.centers.data[i], b.centers.data[i], accuracy: 1e-5) }
+    }
+  }
+
+  private final class Recorder: ProgressSink, @unchecked Sendable {
+    var labels: [String] = []
+    var updates: [Int] = []
+    var ended = 0
+    var warnings: [String] = []
+    func begin(_ label: String, total: Int) { labels.append(label) }
+    func update(_ done: Int) { updates.append(done) }
+    func end() { ended += 1 }
+  }
+
+  /// Duplicated points: fewer distinct clusters than k gives a warning (as scikit-learn's
+  /// ConvergenceWarning); progress is reported per iteration and closed.
+  func testProgressAndDuplicateWarning() throws {
+    let rec = Recorder()
+    let ctx = RunContext(threads: 1, progress: rec, warn: { [rec] m in rec.warnings.append(m) })
+    let x = Matrix(rows: 5, cols: 2, data: [0, 0, 0, 0, 0, 0, 1, 1, 1, 1])
+    let r = try kmeans(x, parameters: KMeansParameters(nClusters: 3, randomState: 4), context: ctx)
+    XCTAssertEqual(r.inertia, 0, accuracy: 1e-9)
+    XCTAssertEqual(Set(r.labels).count, 2)
+    XCTAssertEqual(rec.warnings.count, 1)
+    XCTAssert(rec.warnings.first?.contains("distinct clusters (2)") == true)
+    XCTAssertEqual(rec.labels, ["k-means"])
+    XCTAssertEqual(rec.ended, 1)
+    XCTAssertEqual(rec.updates, rec.updates.sorted())
+    XCTAssertEqual(rec.updates.last, 300)
+    XCTAssertGreaterThanOrEqual(rec.updates.count, 2)
   }
 
   func testErrors() throws {

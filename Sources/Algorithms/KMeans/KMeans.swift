@@ -73,14 +73,18 @@ public struct KMeansResult: Sendable, Equatable {
 
 /// K-Means clustering by Lloyd's algorithm, as scikit-learn `KMeans(algorithm="lloyd")`.
 ///
-/// The data are centred on their column means first (as scikit-learn does for dense input).
-/// Each iteration assigns every point to its nearest centre using `‖c‖² − 2 x·c` from BLAS sgemm on
-/// blocks of 256 rows (never an n × k matrix), then recomputes the centres as means, accumulated
-/// in Double per fixed group of rows and combined in group order, so the result is identical for
-/// any thread count. A run stops when the labels no longer change (strict convergence), or when
-/// the total squared centre shift is ≤ the effective tolerance, after which one more assignment
-/// step is made. Clusters that become empty are moved to the points farthest from their centres
-/// (scikit-learn `_relocate_empty_clusters_dense`).
+/// The data are centred on their column means first, in a Float copy (n × d; scikit-learn does
+/// the same for dense input). Each iteration assigns every point to its nearest centre using
+/// `‖c‖² − 2 x·c` from BLAS sgemm on blocks of at most 256 rows (never an n × k matrix), then
+/// recomputes the centres as means, accumulated in Double per fixed group of rows and combined in
+/// group order, so the result is identical for any thread count. Points whose nearest centre
+/// provably cannot have changed (Hamerly 2010 bounds, widened by the Float rounding error) are not
+/// recomputed; this changes the cost, not the iterates. A run stops when the labels no longer
+/// change (strict convergence), or when the total squared centre shift is ≤ the effective
+/// tolerance, after which one more assignment step is made. Clusters that become empty are moved
+/// to the points farthest from their centres (scikit-learn `_relocate_empty_clusters_dense`).
+/// k-means++ and random starts draw from `RandomStream(random_state, run)`, so they differ from
+/// numpy's streams (same distribution, not the same draws).
 /// - Parameters:
 ///   - x: the data, n × d.
 ///   - parameters: see `KMeansParameters`.
@@ -91,6 +95,13 @@ public struct KMeansResult: Sendable, Equatable {
 ///   `AlgorithmError.invalidParameter` for k < 1, k > n, n_init < 1, max_iter < 1, tol < 0;
 ///   `AlgorithmError.cancelled`.
 public func kmeans(_ x: Matrix, parameters: KMeansParameters, context: RunContext = RunContext())
+  throws -> KMeansResult
+{
+  try kmeansFit(x, parameters: parameters, context: context, pruning: true)
+}
+
+/// `kmeans` with the bound-based pruning of the assignment step switchable (tests compare both).
+func kmeansFit(_ x: Matrix, parameters: KMeansParameters, context: RunContext, pruning: Bool)
   throws -> KMeansResult
 {
   try validateData(x)
@@ -156,7 +167,7 @@ public func kmeans(_ x: Matrix, parameters: KMeansParameters, context: RunContex
     }
     let r = try data.lloyd(
       centers: centers, k: k, maxIter: parameters.maxIter, tol: tolerance, context: context,
-      progressBase: run * parameters.maxIter)
+      progressBase: run * parameters.maxIter, pruning: pruning)
     if best == nil
       || (r.inertia < best!.inertia && !sameClustering(r.labels, best!.labels, k))
     {
@@ -393,9 +404,16 @@ private final class KMeansData: @unchecked Sendable {
 
   /// Lloyd iterations from `centers` (k × d Double, centred coordinates), as scikit-learn
   /// `_kmeans_single_lloyd`.
+  ///
+  /// With `pruning`, a row is not recomputed when Hamerly's bounds (Hamerly 2010) prove that its
+  /// nearest centre cannot have changed: an upper bound on the distance to its centre and a lower
+  /// bound on the distance to every other centre, moved by the centre shifts each iteration and
+  /// widened by the rounding error of the Float distance computation. The iterates are Lloyd's
+  /// (the same labels and centres), except possibly at exact ties within rounding; centre sums
+  /// are then updated by the rows that changed cluster (in Double, in row order per group).
   func lloyd(
     centers initial: [Double], k: Int, maxIter: Int, tol: Double, context: RunContext,
-    progressBase: Int
+    progressBase: Int, pruning: Bool = true
   ) throws -> (labels: [Int32], centers: [Double], inertia: Double, nIter: Int) {
     let n = self.n, d = self.d, threads = self.threads
     // Fixed reduction groups (depend on n, k, d only): each group owns Double partial sums.
@@ -420,10 +438,26 @@ private final class KMeansData: @unchecked Sendable {
     // group's Double sums after every block.
     var blockSums = [Float](repeating: 0, count: groups * k * d)
     var blockCounts = [Int32](repeating: 0, count: groups * k)
-    var weight = [Int](repeating: 0, count: k)
+    // Rows gathered for recomputation in the pruned steps.
+    var gather = [Float](repeating: 0, count: groups * kmBlock * d)
+    var gatherIndex = [Int](repeating: 0, count: groups * kmBlock)
+    // Hamerly bounds (distances, not squared) and the rounding allowance (squared distance).
+    var upper = [Double](repeating: 0, count: pruning ? n : 0)
+    var lower = [Double](repeating: 0, count: pruning ? n : 0)
+    // Running totals of the centre sums and sizes for the labels in `labels`.
+    var totalSums = [Double](repeating: 0, count: k * d)
+    var totalCounts = [Int](repeating: 0, count: k)
+    // Shift of each centre in the last update, and for each j the largest shift of the others.
+    var shift = [Double](repeating: 0, count: k)
+    var shiftOthers = [Double](repeating: 0, count: k)
+    var needFull = true
+    var maxCNorm = 0.0
 
-    /// One assignment step with `centers`; with `update`, also the new centres into centersNew.
-    func step(update: Bool) {
+    /// One assignment step with `centers`. `full`: every row is recomputed, and (with `update`)
+    /// the centre sums are rebuilt; otherwise only rows whose bounds fail are recomputed and the
+    /// sums are updated by the rows that changed cluster.
+    func step(update: Bool, full: Bool) {
+      maxCNorm = 0
       for j in 0..<k {
         var s: Float = 0
         for f in 0..<d {
@@ -432,12 +466,13 @@ private final class KMeansData: @unchecked Sendable {
           s += v * v
         }
         cNorms[j] = s
+        maxCNorm = Swift.max(maxCNorm, Double(s))
       }
-      if update {
-        for i in 0..<sums.count { sums[i] = 0 }
-        for i in 0..<counts.count { counts[i] = 0 }
-      }
+      for i in 0..<sums.count { sums[i] = 0 }
+      for i in 0..<counts.count { counts[i] = 0 }
+      let maxC = maxCNorm
       xc.withUnsafeBufferPointer { xp in
+        norms.withUnsafeBufferPointer { np in
         centersF.withUnsafeBufferPointer { cp in
           cNorms.withUnsafeBufferPointer { cnp in
             labels.withUnsafeMutableBufferPointer { lp in
@@ -446,46 +481,81 @@ private final class KMeansData: @unchecked Sendable {
                   scratch.withUnsafeMutableBufferPointer { scp in
                     blockSums.withUnsafeMutableBufferPointer { bsp in
                     blockCounts.withUnsafeMutableBufferPointer { bcp in
+                    gather.withUnsafeMutableBufferPointer { gp in
+                    gatherIndex.withUnsafeMutableBufferPointer { gip in
+                    upper.withUnsafeMutableBufferPointer { up in
+                    lower.withUnsafeMutableBufferPointer { lop in
+                    shift.withUnsafeBufferPointer { shp in
+                    shiftOthers.withUnsafeBufferPointer { shop in
                     let xb = xp.baseAddress!, cb = cp.baseAddress!, cnb = cnp.baseAddress!
                     let lb = lp.baseAddress!, sb = sp.baseAddress!, ctb = ctp.baseAddress!
-                    let scb = scp.baseAddress!
+                    let scb = scp.baseAddress!, nb = np.baseAddress!
                     let bsb = bsp.baseAddress!, bcb = bcp.baseAddress!
+                    let gb = gp.baseAddress!, gib = gip.baseAddress!
+                    let ub = pruning ? up.baseAddress : nil, lob = pruning ? lop.baseAddress : nil
+                    let shb = shp.baseAddress!, shob = shop.baseAddress!
                     parallelChunks(count: n, chunkSize: groupRows, threads: threads) { g, range in
                       let dist = scb + g * kmBlock * k
                       let gs = sb + g * k * d
                       let gc = ctb + g * k
                       let bs = bsb + g * k * d
                       let bc = bcb + g * k
-                      var start = range.lowerBound
-                      while start < range.upperBound {
-                        let m = Swift.min(kmBlock, range.upperBound - start)
+                      let rows = gb + g * kmBlock * d
+                      let rowIndex = gib + g * kmBlock
+
+                      /// Assigns the m rows at `a` (row-major, stride d), global indices `index`.
+                      func assign(_ a: UnsafePointer<Float>, _ m: Int, _ index: (Int) -> Int) {
                         for r in 0..<m { for j in 0..<k { dist[r * k + j] = cnb[j] } }
                         BLAS.sgemm(
-                          m: m, n: k, k: d, alpha: -2, a: xb + start * d, lda: d, b: cb, ldb: d,
+                          m: m, n: k, k: d, alpha: -2, a: a, lda: d, b: cb, ldb: d,
                           transB: true, beta: 1, c: dist, ldc: k)
                         for r in 0..<m {
                           let row = dist + r * k
                           var best = row[0]
+                          var second = Float.infinity
                           var label = 0
                           var j = 1
                           while j < k {
-                            if row[j] < best { best = row[j]; label = j }
+                            let v = row[j]
+                            if v < best {
+                              second = best; best = v; label = j
+                            } else if v < second {
+                              second = v
+                            }
                             j += 1
                           }
-                          let i = start + r
+                          let i = index(r)
+                          let old = Int(lb[i])
                           lb[i] = Int32(label)
-                          if update {
+                          if let ub = ub, let lob = lob {
+                            let xn = nb[i]
+                            let err = 1e-5 * (xn + maxC)
+                            ub[i] = (Swift.max(0, xn + Double(best)) + err).squareRoot()
+                            lob[i] = second == .infinity
+                              ? .infinity : Swift.max(0, xn + Double(second) - err).squareRoot()
+                          }
+                          if !update { continue }
+                          let xr = a + r * d
+                          if full {
                             if bc[label] == 0 {
                               let s = bs + label * d
                               for f in 0..<d { s[f] = 0 }
                             }
                             bc[label] += 1
                             let s = bs + label * d
-                            let xr = xb + i * d
                             for f in 0..<d { s[f] += xr[f] }
+                          } else if old != label {
+                            gc[label] += 1
+                            gc[old] -= 1
+                            let sNew = gs + label * d, sOld = gs + old * d
+                            for f in 0..<d {
+                              let v = Double(xr[f])
+                              sNew[f] += v
+                              sOld[f] -= v
+                            }
                           }
                         }
-                        if update {
+                        if update && full {
                           for j in 0..<k where bc[j] > 0 {
                             gc[j] += Int(bc[j])
                             bc[j] = 0
@@ -493,8 +563,45 @@ private final class KMeansData: @unchecked Sendable {
                             for f in 0..<d { s[f] += Double(b[f]) }
                           }
                         }
-                        start += m
                       }
+
+                      if full {
+                        var start = range.lowerBound
+                        while start < range.upperBound {
+                          let m = Swift.min(kmBlock, range.upperBound - start)
+                          let s0 = start
+                          assign(xb + start * d, m) { s0 + $0 }
+                          start += m
+                        }
+                        return
+                      }
+                      // Pruned step: update the bounds, gather the rows that need recomputing.
+                      let ub = ub!, lob = lob!
+                      var m = 0
+                      for i in range {
+                        let a = Int(lb[i])
+                        let u = ub[i] + shb[a]
+                        let l = lob[i] - shob[a]
+                        ub[i] = u
+                        lob[i] = l
+                        let err = 1e-5 * (nb[i] + maxC)
+                        if l > u && l * l - u * u > 2 * err { continue }
+                        let src = xb + i * d, dst = rows + m * d
+                        for f in 0..<d { dst[f] = src[f] }
+                        rowIndex[m] = i
+                        m += 1
+                        if m == kmBlock {
+                          assign(rows, m) { rowIndex[$0] }
+                          m = 0
+                        }
+                      }
+                      if m > 0 { assign(rows, m) { rowIndex[$0] } }
+                    }
+                    }
+                    }
+                    }
+                    }
+                    }
                     }
                     }
                     }
@@ -504,17 +611,25 @@ private final class KMeansData: @unchecked Sendable {
             }
           }
         }
+        }
       }
       if !update { return }
-      // Combine group partial sums in group order.
-      for i in 0..<(k * d) { centersNew[i] = 0 }
-      for j in 0..<k { weight[j] = 0 }
-      for g in 0..<groups {
-        for j in 0..<k { weight[j] += counts[g * k + j] }
-        let base = g * k * d
-        for i in 0..<(k * d) { centersNew[i] += sums[base + i] }
+      if full {
+        for i in 0..<(k * d) { totalSums[i] = 0 }
+        for j in 0..<k { totalCounts[j] = 0 }
       }
-      relocateEmptyClusters(k: k, centersOld: centers, sums: &centersNew, weight: &weight, labels: labels)
+      // Combine group partial sums (or changes) in group order.
+      for g in 0..<groups {
+        for j in 0..<k { totalCounts[j] += counts[g * k + j] }
+        let base = g * k * d
+        for i in 0..<(k * d) { totalSums[i] += sums[base + i] }
+      }
+      for i in 0..<(k * d) { centersNew[i] = totalSums[i] }
+      var weight = totalCounts
+      let relocated = relocateEmptyClusters(
+        k: k, centersOld: centers, sums: &centersNew, weight: &weight, labels: labels)
+      // After a relocation the sums no longer follow the labels: rebuild them next time.
+      if relocated { needFull = true }
       var argmax = 0
       for j in 1..<Swift.max(1, k) where weight[j] > weight[argmax] { argmax = j }
       for j in 0..<k where weight[j] > 0 {
@@ -530,24 +645,37 @@ private final class KMeansData: @unchecked Sendable {
     var iter = 0
     while iter < maxIter {
       try context.cancellation.check()
-      step(update: true)
-      var shift = 0.0
-      for i in 0..<(k * d) {
-        let t = centersNew[i] - centers[i]
-        shift += t * t
+      let full = !pruning || needFull
+      needFull = false
+      step(update: true, full: full)
+      var shiftTotal = 0.0
+      for j in 0..<k {
+        var s = 0.0
+        for f in 0..<d {
+          let t = centersNew[j * d + f] - centers[j * d + f]
+          s += t * t
+        }
+        shiftTotal += s
+        shift[j] = s.squareRoot()
       }
+      // Largest shift among the other centres, for each centre.
+      var top1 = -1.0, top2 = -1.0, topIndex = -1
+      for j in 0..<k {
+        if shift[j] > top1 { top2 = top1; top1 = shift[j]; topIndex = j } else if shift[j] > top2 { top2 = shift[j] }
+      }
+      for j in 0..<k { shiftOthers[j] = Swift.max(0, j == topIndex ? top2 : top1) }
       swap(&centers, &centersNew)
       context.progress.update(progressBase + iter + 1)
       if labels == labelsOld {
         strict = true
         break
       }
-      if shift <= tol { break }
+      if shiftTotal <= tol { break }
       labelsOld = labels
       iter += 1
     }
     let nIter = Swift.min(iter + 1, maxIter)
-    if !strict { step(update: false) }
+    if !strict { step(update: false, full: !pruning || needFull) }
     let inertia = self.inertia(centers: centers, labels: labels)
     return (labels, centers, inertia, nIter)
   }
@@ -595,13 +723,15 @@ private final class KMeansData: @unchecked Sendable {
 
   /// scikit-learn `_relocate_empty_clusters_dense`: every empty cluster takes one of the points
   /// farthest from their assigned (old) centre, farthest first (ties: lower index first).
+  /// - Returns: whether any cluster was moved.
+  @discardableResult
   func relocateEmptyClusters(
     k: Int, centersOld: [Double], sums: inout [Double], weight: inout [Int], labels: [Int32]
-  ) {
+  ) -> Bool {
     let empty = (0..<k).filter { weight[$0] == 0 }
-    if empty.isEmpty { return }
+    if empty.isEmpty { return false }
     let dist = distancesToAssigned(centers: centersOld, labels: labels)
-    guard let maxDist = dist.max(), maxDist > 0 else { return }
+    guard let maxDist = dist.max(), maxDist > 0 else { return false }
     let order = (0..<n).sorted { dist[$0] > dist[$1] || (dist[$0] == dist[$1] && $0 < $1) }
     for (idx, newId) in empty.enumerated() {
       let far = order[idx]
@@ -614,5 +744,6 @@ private final class KMeansData: @unchecked Sendable {
       weight[newId] = 1
       weight[oldId] -= 1
     }
+    return true
   }
 }

@@ -19,9 +19,17 @@ def dataset(n, d, rank_decay):
     return x.astype(np.float32)
 
 
+def with_constant_columns():
+    x = dataset(60, 7, 0.8)
+    x[:, 1] = 4.25
+    x[:, 4] = -1.5
+    return x
+
+
 cases = []
 for name, x in [("tall 80x9", dataset(80, 9, 0.7)), ("wide 12x30", dataset(12, 30, 0.8)),
-                ("square 20x20", dataset(20, 20, 0.75))]:
+                ("square 20x20", dataset(20, 20, 0.75)),
+                ("tall 60x7 with constant columns", with_constant_columns())]:
     xd = x.astype(np.float64)
     for label, nc, whiten in [("count 3", 3, False), ("fraction 0.8", 0.8, False),
                               ("all", None, False), ("whiten count 4", 4, True),
