@@ -2,7 +2,9 @@
 public struct RGB: Sendable, Equatable, CustomStringConvertible {
   /// Red, green and blue in [0, 1].
   public var r: Double
+  /// Green in [0, 1].
   public var g: Double
+  /// Blue in [0, 1].
   public var b: Double
 
   /// A colour from components in [0, 1] (values outside are clamped when drawn).
@@ -27,6 +29,7 @@ public struct RGB: Sendable, Equatable, CustomStringConvertible {
     }.joined()
   }
 
+  /// The colour as `#rrggbb`.
   public var description: String { hex }
 
   /// White.

@@ -101,20 +101,28 @@ public struct PlotOptions: Sendable {
 public struct PlotLayout: Sendable {
   /// Image size in pixels.
   public let width: Int
+  /// Image height in pixels.
   public let height: Int
   /// Axes interior, pixel columns `plotLeft..<plotRight`, rows `plotTop..<plotBottom` (the frame is
   /// drawn just outside). Points are clipped to it.
   public let plotLeft: Int
+  /// Top pixel row of the axes interior.
   public let plotTop: Int
+  /// One past the right pixel column of the axes interior.
   public let plotRight: Int
+  /// One past the bottom pixel row of the axes interior.
   public let plotBottom: Int
   /// Data range shown: the common bounds of all layers widened by 5 % on each side (matplotlib margins).
   public let xMin: Double
+  /// Largest x shown (data units).
   public let xMax: Double
+  /// Smallest y shown (data units).
   public let yMin: Double
+  /// Largest y shown (data units).
   public let yMax: Double
   /// Tick values on each axis (empty when axes are not drawn).
   public let xTicks: [Double]
+  /// Tick values on the y axis.
   public let yTicks: [Double]
   /// Legend entries (label text and colour), empty when no legend is drawn.
   public let legend: [(label: String, color: RGB)]
