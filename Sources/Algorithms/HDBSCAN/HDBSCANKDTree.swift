@@ -4,9 +4,15 @@ import Glibc
 
 // Exact minimum spanning tree of the mutual reachability graph for metrics with axis-aligned
 // box bounds: a KD-tree gives the core distances (k = min_samples + 1 nearest neighbours including
-// the point itself, as hdbscan's `KDTree.query`) and the nearest point outside a component in
-// each Borůvka round. Distances are compared in a "reduced" form (squared for euclidean) and
-// converted back only for the output weights.
+// the point itself, as hdbscan's `KDTree.query`; above 16 dimensions the euclidean neighbours come
+// from GEMM tiles instead) and the nearest point outside a component in each Borůvka round.
+// A round bounds each component's lightest outgoing edge with the stored neighbours, then searches
+// the tree from its members in increasing core distance (a member whose core distance reaches the
+// bound cannot improve it), pruning nodes that lie inside the component, whose smallest core
+// distance or box distance reaches the bound. Members are searched in fixed slices (the first
+// slice of every component before the others), so the result is the same for any thread count.
+// Distances are compared in a "reduced" form (squared for euclidean) and converted back only for
+// the output weights.
 
 /// A metric with a reduced distance that is monotone in the true distance and a lower bound of
 /// the reduced distance from a point to an axis-aligned box.
@@ -360,6 +366,10 @@ func kdBoruvkaMST<M: KDMetric>(
     for c in 0..<C { offsets[c + 1] += offsets[c] }
     var fill = offsets
     for t in byCore { let c = Int(compIndex[Int(comp[Int(t)])]); members[fill[c]] = t; fill[c] += 1 }
+    // The largest component does not search: every other component's lightest outgoing edge is
+    // an MST edge (cut property), and each round still merges every other component.
+    var largest = 0
+    for c in 1..<max(1, C) where offsets[c + 1] - offsets[c] > offsets[largest + 1] - offsets[largest] { largest = c }
     var bestW = [Double](repeating: .infinity, count: C)
     var bestP = [Int32](repeating: -1, count: C)
     var bestQ = [Int32](repeating: -1, count: C)
@@ -386,32 +396,67 @@ func kdBoruvkaMST<M: KDMetric>(
       let CR = crp.baseAddress!, KI = kip.baseAddress!, KR = krp.baseAddress!, CO = cop.baseAddress!
       let NC = ncp.baseAddress!, NM = nmp.baseAddress!, ME = mep.baseAddress!, OF = ofp.baseAddress!
       let BW = bwp.baseAddress!, BP = bpp.baseAddress!, BQ = bqp.baseAddress!
+      // pass 1, per component: an upper bound from the stored nearest neighbours
       parallelChunks(count: C, chunkSize: max(1, min(256, C / 64)), threads: context.threads) { _, crange in
+        for ci in crange {
+          BW[ci] = .infinity; BP[ci] = -1; BQ[ci] = -1
+          if ci == largest { continue }
+          let m0 = OF[ci], m1 = OF[ci + 1]
+          let c = CO[Int(ME[m0])]
+          var bw = Double.infinity
+          var bp: Int32 = -1, bq: Int32 = -1
+          for mi in m0..<m1 {
+            let p = Int(ME[mi])
+            let cp = CR[p]
+            if cp >= bw { break }
+            for t in 0..<k {
+              let q = Int(KI[p * k + t])
+              if q < 0 || CO[q] == c { continue }
+              let w = max(cp, CR[q], KR[p * k + t] * f)
+              if w < bw { bw = w; bp = Int32(p); bq = Int32(q) }
+            }
+          }
+          BW[ci] = bw; BP[ci] = bp; BQ[ci] = bq
+        }
+      }
+      // pass 2: exact searches for the members whose core distance is below that bound, in
+      // fixed slices of each component's members (independent of the thread count)
+      let slice = 128
+      for phase in 0..<2 {
+      var itemComp = [Int32](), itemStart = [Int32](), itemEnd = [Int32]()
+      for ci in 0..<C where ci != largest {
+        let m0 = OF[ci], m1 = OF[ci + 1]
+        var e = m0
+        while e < m1 && CR[Int(ME[e])] < BW[ci] { e += 1 }
+        // phase 0: the first slice (lowest core distances) tightens the bound; phase 1: the rest
+        var s0 = phase == 0 ? m0 : m0 + slice
+        let eEnd = phase == 0 ? min(e, m0 + slice) : e
+        while s0 < eEnd {
+          itemComp.append(Int32(ci)); itemStart.append(Int32(s0)); itemEnd.append(Int32(min(eEnd, s0 + slice)))
+          s0 += slice
+        }
+      }
+      let items = itemComp.count
+      var itemW = [Double](repeating: .infinity, count: items)
+      var itemP = [Int32](repeating: -1, count: items)
+      var itemQ = [Int32](repeating: -1, count: items)
+      itemW.withUnsafeMutableBufferPointer { iwp in
+      itemP.withUnsafeMutableBufferPointer { ipp in
+      itemQ.withUnsafeMutableBufferPointer { iqp in
+      let IW = iwp.baseAddress!, IP = ipp.baseAddress!, IQ = iqp.baseAddress!
+      parallelChunks(count: items, chunkSize: 8, threads: context.threads) { _, irange in
         if token.isCancelled { cancelled = true; return }
         var stack = [Int32](repeating: 0, count: 256)
         var stackLb = [Double](repeating: 0, count: 256)
         stack.withUnsafeMutableBufferPointer { skp in
         stackLb.withUnsafeMutableBufferPointer { slp in
           let SK = skp.baseAddress!, SL = slp.baseAddress!
-          for ci in crange {
-            let m0 = OF[ci], m1 = OF[ci + 1]
-            let c = CO[Int(ME[m0])]
-            var bw = Double.infinity
+          for it in irange {
+            let ci = Int(itemComp[it])
+            let c = CO[Int(ME[OF[ci]])]
+            var bw = BW[ci]
             var bp: Int32 = -1, bq: Int32 = -1
-            // upper bound from the stored nearest neighbours
-            for mi in m0..<m1 {
-              let p = Int(ME[mi])
-              let cp = CR[p]
-              if cp >= bw { break }
-              for t in 0..<k {
-                let q = Int(KI[p * k + t])
-                if q < 0 || CO[q] == c { continue }
-                let w = max(cp, CR[q], KR[p * k + t] * f)
-                if w < bw { bw = w; bp = Int32(p); bq = Int32(q) }
-              }
-            }
-            // exact search: nearest point outside the component in mutual reachability
-            for mi in m0..<m1 {
+            for mi in Int(itemStart[it])..<Int(itemEnd[it]) {
               let p = Int(ME[mi])
               let cp = CR[p]
               if cp >= bw { break }
@@ -445,10 +490,17 @@ func kdBoruvkaMST<M: KDMetric>(
                 }
               }
             }
-            BW[ci] = bw; BP[ci] = bp; BQ[ci] = bq
+            IW[it] = bp >= 0 ? bw : .infinity; IP[it] = bp; IQ[it] = bq
           }
         }
         }
+      }
+      // the first slice with the strictly lightest edge wins
+      for it in 0..<items where IP[it] >= 0 {
+        let ci = Int(itemComp[it])
+        if IW[it] < BW[ci] { BW[ci] = IW[it]; BP[ci] = IP[it]; BQ[ci] = IQ[it] }
+      }
+      }}}
       }
     }}}}}}}}}}}}}}}}}}
     if cancelled { throw AlgorithmError.cancelled }
