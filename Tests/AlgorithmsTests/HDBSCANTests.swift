@@ -29,7 +29,8 @@ final class HDBSCANTests: XCTestCase {
     "blobs_eom", "blobs_leaf", "blobs_ms3", "blobs_eps", "blobs_leaf_eps", "blobs_alpha",
     "blobs_manhattan", "blobs_cosine", "moons", "densities", "single_eom", "single_eps",
     "single_off", "duplicates", "blobs5d", "blobs20d", "identical", "identical_single",
-    "fewer_than_mcs", "two_points", "min_samples_ge_n", "dup_groups_single",
+    "fewer_than_mcs", "two_points", "min_samples_ge_n", "dup_groups_single", "blobs_ms40",
+    "blobs20d_ms40",
   ]
 
   func load(_ name: String) throws -> Fixture {

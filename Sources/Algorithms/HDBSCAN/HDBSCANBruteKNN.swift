@@ -28,10 +28,10 @@ private func heapOffer(_ hv: UnsafeMutablePointer<Float>, _ hi: UnsafeMutablePoi
 }
 
 /// For each of the n points (n × d, row-major, Double `pts`), the k nearest points including
-/// itself: squared distances ascending in `knnR` and their indices in `knnI` (n × k), the k-th
-/// squared distance in `coreR`. Deterministic for any thread count. Memory O(threads · n · k).
+/// itself: the `keep` ≤ k nearest with squared distances ascending in `knnR` and their indices in
+/// `knnI` (n × keep), the k-th squared distance in `coreR`. Deterministic for any thread count. Memory O(threads · n · k).
 func sgemmKNN(
-  pts: [Double], n: Int, d: Int, k: Int, threads: Int, token: CancellationToken, progress: ProgressSink
+  pts: [Double], n: Int, d: Int, k: Int, keep: Int, threads: Int, token: CancellationToken, progress: ProgressSink
 ) throws -> (coreR: [Double], knnI: [Int32], knnR: [Double]) {
   let kk = min(n, k + 8)
   var f = [Float](repeating: 0, count: n * d)
@@ -136,8 +136,8 @@ func sgemmKNN(
 
   // merge the workers' candidates, recompute exactly, certify
   var coreR = [Double](repeating: 0, count: n)
-  var knnI = [Int32](repeating: -1, count: n * k)
-  var knnR = [Double](repeating: .infinity, count: n * k)
+  var knnI = [Int32](repeating: -1, count: n * keep)
+  var knnR = [Double](repeating: .infinity, count: n * keep)
   let gamma = 4.0 * Double(d + 2) * Double(Float.ulpOfOne)
   pts.withUnsafeBufferPointer { pp in
   norms.withUnsafeBufferPointer { np in
@@ -185,7 +185,7 @@ func sgemmKNN(
           }
           exact.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         }
-        for t in 0..<k { KR[p * k + t] = exact[t].0; KI[p * k + t] = exact[t].1 }
+        for t in 0..<keep { KR[p * keep + t] = exact[t].0; KI[p * keep + t] = exact[t].1 }
         CR[p] = exact[k - 1].0
       }
     }

@@ -207,12 +207,14 @@ func kdBoruvkaMST<M: KDMetric>(
   let k = minSamples + 1
   let nodes = tree.nodeCount
   var coreR = [Double](repeating: 0, count: n)       // reduced core distance per tree position
-  var knnIdx = [Int32](repeating: 0, count: n * k)   // tree positions of the k nearest
-  var knnR = [Double](repeating: 0, count: n * k)
+  // the ks nearest (including self) are kept: bounds for Borůvka and tie candidates for Prim's order
+  let ks = min(k, 33)
+  var knnIdx = [Int32](repeating: -1, count: n * ks)   // tree positions, nearest first
+  var knnR = [Double](repeating: .infinity, count: n * ks)
   let token = context.cancellation
   var cancelled = false
   if metric is EuclideanKD && d > 16 {
-    (coreR, knnIdx, knnR) = try sgemmKNN(pts: tree.pts, n: n, d: d, k: k, threads: context.threads,
+    (coreR, knnIdx, knnR) = try sgemmKNN(pts: tree.pts, n: n, d: d, k: k, keep: ks, threads: context.threads,
                                          token: token, progress: context.progress)
   } else {
   context.progress.begin("hdbscan core distances", total: n)
@@ -284,7 +286,24 @@ func kdBoruvkaMST<M: KDMetric>(
                                     }
                                   }
                                   CR[p] = HR[0]
-                                  for t in 0..<k { KI[p * k + t] = HIx[t]; KR[p * k + t] = HR[t] }
+                                  // pop the heap: ascending order, keep the ks nearest
+                                  var size = k
+                                  while size > 0 {
+                                    let topR = HR[0], topI = HIx[0]
+                                    size -= 1
+                                    if size < ks { KI[p * ks + size] = topI; KR[p * ks + size] = topR }
+                                    let lr = HR[size], li = HIx[size]
+                                    var i = 0
+                                    while true {
+                                      let c1 = 2 * i + 1
+                                      if c1 >= size { break }
+                                      var c = c1
+                                      if c1 + 1 < size && HR[c1 + 1] > HR[c1] { c = c1 + 1 }
+                                      if HR[c] <= lr { break }
+                                      HR[i] = HR[c]; HIx[i] = HIx[c]; i = c
+                                    }
+                                    HR[i] = lr; HIx[i] = li
+                                  }
                                 }
                               }
                             }
@@ -409,10 +428,10 @@ func kdBoruvkaMST<M: KDMetric>(
             let p = Int(ME[mi])
             let cp = CR[p]
             if cp >= bw { break }
-            for t in 0..<k {
-              let q = Int(KI[p * k + t])
+            for t in 0..<ks {
+              let q = Int(KI[p * ks + t])
               if q < 0 || CO[q] == c { continue }
-              let w = max(cp, CR[q], KR[p * k + t] * f)
+              let w = max(cp, CR[q], KR[p * ks + t] * f)
               if w < bw { bw = w; bp = Int32(p); bq = Int32(q) }
             }
           }
@@ -525,12 +544,12 @@ func kdBoruvkaMST<M: KDMetric>(
   context.progress.end()
   // k-nearest-neighbour edges with their exact mutual reachability weights (tie candidates)
   var extra = [HDBSCANEdge]()
-  extra.reserveCapacity(n * (k - 1))
+  extra.reserveCapacity(n * (ks - 1))
   tree.pts.withUnsafeBufferPointer { pp in
     let P = pp.baseAddress!
     for p in 0..<n {
-      for t in 0..<k {
-        let q = Int(knnIdx[p * k + t])
+      for t in 0..<ks {
+        let q = Int(knnIdx[p * ks + t])
         if q < 0 || q == p { continue }
         let op = Int(tree.perm[p]), oq = Int(tree.perm[q])
         let dpq = metric.toDist(metric.rdist(P + p * d, P + q * d, d))

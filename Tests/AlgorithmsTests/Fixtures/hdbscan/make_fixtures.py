@@ -118,3 +118,7 @@ fixture("min_samples_ge_n", np.random.RandomState(0).rand(8, 2), min_cluster_siz
 fixture("dup_groups_single", np.vstack([np.ones((10, 2)), np.zeros((10, 2)),
                                         np.random.RandomState(1).rand(5, 2) * 5]),
         min_cluster_size=5, allow_single_cluster=True)
+
+# min_samples above the 33 stored neighbours (KD-tree and GEMM paths)
+fixture("blobs_ms40", blobs, min_cluster_size=15, min_samples=40)
+fixture("blobs20d_ms40", noisy_blobs(300, 20, 4, 2.0, 22), min_cluster_size=12, min_samples=40)
