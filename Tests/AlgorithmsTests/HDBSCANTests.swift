@@ -208,6 +208,32 @@ extension HDBSCANTests {
     }
   }
 
+  /// Huge coordinates overflow the Float32 GEMM values; the exact fallback still gives the answer
+  /// of the scaled-down data (mutual reachability scales linearly, so labels are unchanged).
+  func testHugeCoordinatesInHighDimension() throws {
+    let x = randomData(120, 20, seed: 9)
+    var big = x
+    for i in 0..<big.data.count { big.data[i] *= 1e30 }
+    let p = HDBSCANParameters(minClusterSize: 6)
+    let a = try hdbscan(x, parameters: p), b = try hdbscan(big, parameters: p)
+    XCTAssertEqual(a.labels, b.labels)
+    for (u, v) in zip(a.coreDistances, b.coreDistances) { XCTAssertEqual(v / 1e30, u, accuracy: 1e-6 * max(u, 1)) }
+  }
+
+  /// Many exact duplicates (core distance 0, λ = ∞) on a larger input: finishes, no NaN.
+  func testManyDuplicates() throws {
+    var r = RandomStream(seed: 3)
+    var data = [Float]()
+    for _ in 0..<6000 { let c = r.nextInt(40); data.append(Float(c % 8)); data.append(Float(c / 8)) }
+    let x = Matrix(rows: 6000, cols: 2, data: data)
+    let res = try hdbscan(x, parameters: HDBSCANParameters(minClusterSize: 20))
+    XCTAssertFalse(res.probabilities.contains { $0.isNaN })
+    XCTAssertFalse(res.outlierScores.contains { $0.isNaN })
+    XCTAssertFalse(res.persistence.contains { $0.isNaN })
+    // 40 sites of ~150 identical points: every site is a cluster
+    XCTAssertEqual(Set(res.labels).count, 40)
+  }
+
   func testCancellation() {
     let token = CancellationToken()
     token.cancel()

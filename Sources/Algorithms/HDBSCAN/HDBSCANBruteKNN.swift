@@ -172,9 +172,10 @@ func sgemmKNN(
         exact.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         // every other point has a Float value ≥ cand[m−1], so its squared distance is at least
         // that + ‖x‖² − (error bound)
+        // (too few candidates or non-finite Float32 values, e.g. overflow: scan exactly)
         let err = gamma * (Double(NR[p]) + Double(maxNorm)) * 2
-        let floor = Double(cand[m - 1].0) + Double(NR[p]) - err
-        if m < n && !(exact[k - 1].0 < floor) {
+        let floor = m > 0 ? Double(cand[m - 1].0) + Double(NR[p]) - err : -Double.infinity
+        if m < k || (m < n && !(exact[k - 1].0 < floor)) {
           exact.removeAll(keepingCapacity: true)
           exact.reserveCapacity(n)
           for q in 0..<n {
