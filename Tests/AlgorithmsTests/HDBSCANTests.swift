@@ -30,7 +30,7 @@ final class HDBSCANTests: XCTestCase {
     "blobs_manhattan", "blobs_cosine", "moons", "densities", "single_eom", "single_eps",
     "single_off", "duplicates", "blobs5d", "blobs20d", "identical", "identical_single",
     "fewer_than_mcs", "two_points", "min_samples_ge_n", "dup_groups_single", "blobs_ms40",
-    "blobs20d_ms40",
+    "blobs20d_ms40", "blobs_cosine_alpha", "blobs5d_correlation",
   ]
 
   func load(_ name: String) throws -> Fixture {
@@ -201,6 +201,13 @@ extension HDBSCANTests {
       XCTAssertEqual(r1, r3)
     }
     let m = randomData(300, 3, seed: 5)
+    let shifted = Matrix(rows: m.rows, cols: m.cols, data: m.data.map { $0 + 4 })
+    for (metric, alpha) in [(Metric.cosine, 1.0), (.cosine, 1.6), (.correlation, 1.0)] {
+      let (kd, _, coreA) = try mutualReachabilityMST(shifted, minSamples: 4, alpha: alpha, metric: metric, context: RunContext())
+      let (prim, coreB) = try primMST(shifted, minSamples: 4, alpha: alpha, metric: metric, context: RunContext())
+      XCTAssertEqual(kd.reduce(0) { $0 + $1.weight }, prim.reduce(0) { $0 + $1.weight }, accuracy: 1e-9, "\(metric)")
+      for i in 0..<m.rows { XCTAssertEqual(coreA[i], coreB[i], accuracy: 1e-9) }
+    }
     for metric in [Metric.manhattan, .chebyshev, .minkowski(p: 3)] {
       let (kd, _, _) = try mutualReachabilityMST(m, minSamples: 4, alpha: 1, metric: metric, context: RunContext())
       let (prim, _) = try primMST(m, minSamples: 4, alpha: 1, metric: metric, context: RunContext())

@@ -120,16 +120,17 @@ struct KDTreeIndex {
   var hi: [Double] = []
   var nodeCount: Int { start.count }
 
-  init(_ x: Matrix, leafSize: Int) {
-    n = x.rows
-    d = x.cols
+  /// Builds the tree over `x` (n × d, row-major).
+  init(_ x: [Double], n: Int, d: Int, leafSize: Int) {
+    self.n = n
+    self.d = d
     perm = (0..<Int32(n)).map { $0 }
     pts = []
     let d = self.d
     var st = [Int32](), en = [Int32](), le = [Int32](), ri = [Int32](), lo = [Double](), hi = [Double]()
     let estimate = max(1, 2 * n / max(1, leafSize / 2))
     st.reserveCapacity(estimate); en.reserveCapacity(estimate); le.reserveCapacity(estimate); ri.reserveCapacity(estimate)
-    x.data.withUnsafeBufferPointer { xp in
+    x.withUnsafeBufferPointer { xp in
       let xb = xp.baseAddress!
       perm.withUnsafeMutableBufferPointer { pp in
         let pb = pp.baseAddress!
@@ -141,7 +142,7 @@ struct KDTreeIndex {
           for t in s..<e {
             let row = xb + Int(pb[t]) * d
             for j in 0..<d {
-              let v = Double(row[j])
+              let v = row[j]
               if v < boxLo[j] { boxLo[j] = v }
               if v > boxHi[j] { boxHi[j] = v }
             }
@@ -152,7 +153,7 @@ struct KDTreeIndex {
           var spread = -1.0
           for j in 0..<d where boxHi[j] - boxLo[j] > spread { spread = boxHi[j] - boxLo[j]; dim = j }
           let mid = (s + e) / 2
-          quickselect(pb, s, e, mid) { Double(xb[Int($0) * d + dim]) }
+          quickselect(pb, s, e, mid) { xb[Int($0) * d + dim] }
           let l = build(s, mid)
           let r = build(mid, e)
           le[Int(id)] = l; ri[Int(id)] = r
@@ -163,10 +164,10 @@ struct KDTreeIndex {
     }
     start = st; end = en; left = le; right = ri; self.lo = lo; self.hi = hi
     var p = [Double](repeating: 0, count: n * d)
-    x.data.withUnsafeBufferPointer { xp in
+    x.withUnsafeBufferPointer { xp in
       for t in 0..<n {
         let r = Int(perm[t]) * d
-        for j in 0..<d { p[t * d + j] = Double(xp[r + j]) }
+        for j in 0..<d { p[t * d + j] = xp[r + j] }
       }
     }
     pts = p
@@ -200,10 +201,9 @@ private extension UnsafeMutablePointer where Pointee == Int32 {
 
 /// Core distances and exact MST by Borůvka rounds on a KD-tree (see the file comment).
 func kdBoruvkaMST<M: KDMetric>(
-  _ x: Matrix, minSamples: Int, alpha: Double, metric: M, context: RunContext
+  _ x: [Double], n: Int, d: Int, minSamples: Int, alpha: Double, metric: M, context: RunContext
 ) throws -> ([HDBSCANEdge], [HDBSCANEdge], [Double]) {
-  let n = x.rows, d = x.cols
-  let tree = KDTreeIndex(x, leafSize: d <= 4 ? 16 : 32)
+  let tree = KDTreeIndex(x, n: n, d: d, leafSize: d <= 4 ? 16 : 32)
   let k = minSamples + 1
   let nodes = tree.nodeCount
   var coreR = [Double](repeating: 0, count: n)       // reduced core distance per tree position
