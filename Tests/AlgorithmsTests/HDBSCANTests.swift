@@ -306,6 +306,19 @@ final class HDBSCANBench: XCTestCase {
       let x = blobs(1_000_000, seed: 2)
       _ = try time("1M x 2 blobs mcs=5") { try hdbscan(x, parameters: HDBSCANParameters(), context: ctx) }
     }
+    if let dims = env["CLUS_BENCH_DIMS"] {
+      for d in dims.split(separator: ",").compactMap({ Int($0) }) {
+        var r = RandomStream(seed: UInt64(d))
+        let n = 70_000
+        var data = [Float](repeating: 0, count: n * d)
+        for i in 0..<n {
+          let c = r.nextInt(10)
+          for j in 0..<d { data[i * d + j] = Float(Double((c * 7 + j) % 10) + 0.8 * r.nextGaussian()) }
+        }
+        let x = Matrix(rows: n, cols: d, data: data)
+        _ = try time("70k x \(d) blobs mcs=5") { try hdbscan(x, parameters: HDBSCANParameters(), context: ctx) }
+      }
+    }
     if which.contains("mnist"), let raw = FileManager.default.contents(atPath: "/tmp/mnist_pca50.f32") {
       let data = raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
       let x = Matrix(rows: data.count / 50, cols: 50, data: data)

@@ -94,13 +94,13 @@ public struct HDBSCANResult: Sendable, Equatable {
 /// reachability of a, b is max(core_a, core_b, d(a, b)/alpha). Its minimum spanning tree is
 /// computed exactly by Borůvka rounds on a KD-tree (euclidean, manhattan, chebyshev, minkowski;
 /// cosine and correlation through the euclidean distance of unit rows), with the core distances
-/// from the KD-tree up to 16 dimensions and from exact blocked GEMM tiles above. The tree's edges
+/// from the KD-tree below 10 dimensions and from exact blocked GEMM tiles from 10 on. The tree's edges
 /// are ordered as the library's Prim emits them (ties included) and sorted stably by weight,
 /// giving the single-linkage tree, which is condensed with `min_cluster_size`; flat clusters are
 /// selected by excess of mass or leaves, optionally merged below `cluster_selection_epsilon`.
-/// Deterministic for any thread count. Memory O(n · (d + min(min_samples, 32))) plus, above 16
+/// Deterministic for any thread count. Memory O(n · (d + min(min_samples, 32))) plus, from 10
 /// dimensions, O(threads · n · min_samples). Time about n log n in low dimension, n² · d / 2
-/// multiply-adds above 16.
+/// multiply-adds from 10 (euclidean, cosine, correlation).
 ///
 /// Differences from the library: it returns the exact tree where the library's default
 /// (`approx_min_span_tree=True` with Borůvka) returns an approximate one, and its `np.argsort` of

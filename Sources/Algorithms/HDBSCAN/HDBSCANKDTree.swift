@@ -4,7 +4,7 @@ import Glibc
 
 // Exact minimum spanning tree of the mutual reachability graph for metrics with axis-aligned
 // box bounds: a KD-tree gives the core distances (k = min_samples + 1 nearest neighbours including
-// the point itself, as hdbscan's `KDTree.query`; above 16 dimensions the euclidean neighbours come
+// the point itself, as hdbscan's `KDTree.query`; from 10 dimensions on the euclidean neighbours come
 // from GEMM tiles instead) and the nearest point outside a component in each Borůvka round.
 // A round bounds each component's lightest outgoing edge with the stored neighbours, then searches
 // the tree from its members in increasing core distance (a member whose core distance reaches the
@@ -213,7 +213,7 @@ func kdBoruvkaMST<M: KDMetric>(
   var knnR = [Double](repeating: .infinity, count: n * ks)
   let token = context.cancellation
   var cancelled = false
-  if metric is EuclideanKD && d > 16 {
+  if metric is EuclideanKD && d >= 10 {
     (coreR, knnIdx, knnR) = try sgemmKNN(pts: tree.pts, n: n, d: d, k: k, keep: ks, threads: context.threads,
                                          token: token, progress: context.progress)
   } else {
