@@ -28,12 +28,14 @@ private func heapOffer(_ hv: UnsafeMutablePointer<Float>, _ hi: UnsafeMutablePoi
 }
 
 /// For each of the n points (n × d, row-major, Double `pts`), the k nearest points including
-/// itself: the `keep` ≤ k nearest with squared distances ascending in `knnR` and their indices in
-/// `knnI` (n × keep), the k-th squared distance in `coreR`. Deterministic for any thread count. Memory O(threads · n · k).
+/// itself: the `keep` ≤ n nearest with squared distances ascending in `knnR` and their indices in
+/// `knnI` (n × keep), the k-th squared distance in `coreR`. Deterministic for any thread count.
+/// Memory O(threads · n · max(k, keep)).
 func sgemmKNN(
   pts: [Double], n: Int, d: Int, k: Int, keep: Int, threads: Int, token: CancellationToken, progress: ProgressSink
 ) throws -> (coreR: [Double], knnI: [Int32], knnR: [Double]) {
-  let kk = min(n, k + 8)
+  let kmax = max(k, keep)
+  let kk = min(n, kmax + 8)
   var f = [Float](repeating: 0, count: n * d)
   var norms = [Float](repeating: 0, count: n)
   var maxNorm: Float = 0
@@ -175,7 +177,7 @@ func sgemmKNN(
         // (too few candidates or non-finite Float32 values, e.g. overflow: scan exactly)
         let err = gamma * (Double(NR[p]) + Double(maxNorm)) * 2
         let floor = m > 0 ? Double(cand[m - 1].0) + Double(NR[p]) - err : -Double.infinity
-        if m < k || (m < n && !(exact[k - 1].0 < floor)) {
+        if m < kmax || (m < n && !(exact[kmax - 1].0 < floor)) {
           exact.removeAll(keepingCapacity: true)
           exact.reserveCapacity(n)
           for q in 0..<n {

@@ -208,12 +208,16 @@ func kdBoruvkaMST<M: KDMetric>(
   let nodes = tree.nodeCount
   var coreR = [Double](repeating: 0, count: n)       // reduced core distance per tree position
   // the ks nearest (including self) are kept: bounds for Borůvka and tie candidates for Prim's order
-  let ks = min(k, 33)
+  // (33 above 10 dimensions, where the GEMM tiles give them at little cost and the distance to the
+  // farthest kept one bounds every other point: a member whose kept neighbours all lie in its
+  // component is at least that far from any other component)
+  let gemm = metric is EuclideanKD && d >= 10
+  let ks = gemm ? min(n, 33) : min(k, 33)
   var knnIdx = [Int32](repeating: -1, count: n * ks)   // tree positions, nearest first
   var knnR = [Double](repeating: .infinity, count: n * ks)
   let token = context.cancellation
   var cancelled = false
-  if metric is EuclideanKD && d >= 10 {
+  if gemm {
     (coreR, knnIdx, knnR) = try sgemmKNN(pts: tree.pts, n: n, d: d, k: k, keep: ks, threads: context.threads,
                                          token: token, progress: context.progress)
   } else {
@@ -479,6 +483,9 @@ func kdBoruvkaMST<M: KDMetric>(
               let p = Int(ME[mi])
               let cp = CR[p]
               if cp >= bw { break }
+              // points beyond the kept neighbours are at least the last kept distance away
+              if ks == n { continue }
+              if max(cp, KR[p * ks + ks - 1] * f) >= bw { continue }
               let a = P + p * d
               SK[0] = 0; SL[0] = cp
               var sp = 1
