@@ -49,7 +49,10 @@ func sgemmKNN(
   let nb = (n + bs - 1) / bs
   var pairI = [Int32](), pairJ = [Int32]()
   pairI.reserveCapacity(nb * (nb + 1) / 2); pairJ.reserveCapacity(nb * (nb + 1) / 2)
-  for i in 0..<nb { for j in i..<nb { pairI.append(Int32(i)); pairJ.append(Int32(j)) } }
+  // diagonal tiles first (rows are in KD-tree order, so a block holds close points and the
+  // heaps start with good thresholds), then the others by increasing block distance
+  for i in 0..<nb { pairI.append(Int32(i)); pairJ.append(Int32(i)) }
+  for gap in 1..<max(1, nb) { for i in 0..<(nb - gap) { pairI.append(Int32(i)); pairJ.append(Int32(i + gap)) } }
   let tiles = pairI.count
   let workers = max(1, min(threads, tiles))
   // per-worker heaps for every row
@@ -69,14 +72,25 @@ func sgemmKNN(
   heapI.withUnsafeMutableBufferPointer { hip in
     let F = fp.baseAddress!, NR = np.baseAddress!, PI = pip.baseAddress!, PJ = pjp.baseAddress!
     let HVall = hvp.baseAddress!, HIall = hip.baseAddress!
-    DispatchQueue.concurrentPerform(iterations: workers) { w in
-      let HV = HVall + w * n * kk, HI = HIall + w * n * kk
+    for phase in 0..<2 {
+    // phase 0: the diagonal tiles into the first heap set, copied to the others; phase 1: the rest
+    let first = phase == 0 ? 0 : nb, last = phase == 0 ? nb : tiles
+    next.store(first, ordering: .relaxed)
+    if phase == 1 {
+      for w in 1..<workers {
+        (HVall + w * n * kk).update(from: HVall, count: n * kk)
+        (HIall + w * n * kk).update(from: HIall, count: n * kk)
+      }
+    }
+    DispatchQueue.concurrentPerform(iterations: phase == 0 ? min(workers, nb) : workers) { w in
+      let slot = phase == 0 ? 0 : w
+      let HV = HVall + slot * n * kk, HI = HIall + slot * n * kk
       var tile = [Float](repeating: 0, count: bs * bs)
       tile.withUnsafeMutableBufferPointer { tp in
         let T = tp.baseAddress!
         while true {
           let t = next.wrappingAdd(1, ordering: .relaxed).oldValue
-          if t >= tiles || token.isCancelled { break }
+          if t >= last || token.isCancelled { break }
           let i0 = Int(PI[t]) * bs, j0 = Int(PJ[t]) * bs
           let mi = min(bs, n - i0), mj = min(bs, n - j0)
           BLAS.sgemm(m: mi, n: mj, k: d, a: F + i0 * d, lda: d, b: F + j0 * d, ldb: d, transB: true, c: T, ldc: bs)
@@ -132,6 +146,7 @@ func sgemmKNN(
         }
       }
     }
+    }
   }}}}}}
   progress.end()
   try token.check()
@@ -161,6 +176,10 @@ func sgemmKNN(
           for t in 0..<kk where HI[base + t] != Int32.max { cand.append((HV[base + t], HI[base + t])) }
         }
         cand.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        // the diagonal candidates are in every heap set: drop repeats
+        var u = 0
+        for t in 0..<cand.count where u == 0 || cand[t] != cand[u - 1] { cand[u] = cand[t]; u += 1 }
+        cand.removeLast(cand.count - u)
         let m = min(kk, cand.count)
         let a = P + p * d
         exact.removeAll(keepingCapacity: true)

@@ -550,12 +550,14 @@ func kdBoruvkaMST<M: KDMetric>(
   }
   context.progress.end()
   // k-nearest-neighbour edges with their exact mutual reachability weights (tie candidates)
+  // (the k nearest: ties of mutual reachability are at a core distance, within that radius)
+  let kt = min(k, ks)
   var extra = [HDBSCANEdge]()
-  extra.reserveCapacity(n * (ks - 1))
+  extra.reserveCapacity(n * (kt - 1))
   tree.pts.withUnsafeBufferPointer { pp in
     let P = pp.baseAddress!
     for p in 0..<n {
-      for t in 0..<ks {
+      for t in 0..<kt {
         let q = Int(knnIdx[p * ks + t])
         if q < 0 || q == p { continue }
         let op = Int(tree.perm[p]), oq = Int(tree.perm[q])
