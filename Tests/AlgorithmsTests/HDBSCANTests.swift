@@ -319,7 +319,22 @@ final class HDBSCANBench: XCTestCase {
         _ = try time("70k x \(d) blobs mcs=5") { try hdbscan(x, parameters: HDBSCANParameters(), context: ctx) }
       }
     }
-    if which.contains("mnist"), let raw = FileManager.default.contents(atPath: "/tmp/mnist_pca50.f32") {
+    if which.contains("mnist10k"), let raw = FileManager.default.contents(atPath: "/tmp/mnist_pca50.f32"),
+       let lraw = FileManager.default.contents(atPath: "/tmp/hdb/mnist10k_mcs15_labels.i32"),
+       let praw = FileManager.default.contents(atPath: "/tmp/hdb/mnist10k_mcs15_probs.f64"),
+       let sraw = FileManager.default.contents(atPath: "/tmp/hdb/mnist10k_mcs15_scores.f64") {
+      let data = raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+      let x = Matrix(rows: 10_000, cols: 50, data: Array(data[0..<(10_000 * 50)]))
+      let r = try time("MNIST PCA-50 first 10k mcs=15") { try hdbscan(x, parameters: HDBSCANParameters(minClusterSize: 15), context: ctx) }
+      let ref = lraw.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }.map { Int($0) }
+      let probs = praw.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+      let scores = sraw.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+      let same = zip(ref, r.labels).filter { $0 == $1 }.count
+      let dp = zip(probs, r.probabilities).map { abs($0 - $1) }.max() ?? 0
+      let ds = zip(scores, r.outlierScores).map { abs($0 - $1) }.max() ?? 0
+      print("BENCH MNIST 10k vs library (prims_kdtree, stable sort): identical labels \(same) / 10000, max |Δprob| \(dp), max |Δscore| \(ds)")
+    }
+    if which.contains("mnist,") || which.hasSuffix("mnist"), let raw = FileManager.default.contents(atPath: "/tmp/mnist_pca50.f32") {
       let data = raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
       let x = Matrix(rows: data.count / 50, cols: 50, data: data)
       let r = try time("MNIST PCA-50 70k mcs=5") { try hdbscan(x, parameters: HDBSCANParameters(), context: ctx) }
