@@ -241,6 +241,28 @@ extension HDBSCANTests {
     XCTAssertEqual(Set(res.labels).count, 40)
   }
 
+  /// Tiny and duplicate inputs in the GEMM path (≥ 10 dimensions) give the low-dimension answers.
+  func testDegenerateHighDimension() throws {
+    for n in [2, 3, 7] {
+      let x = randomData(n, 12, seed: UInt64(n))
+      let r = try hdbscan(x, parameters: HDBSCANParameters(minClusterSize: 2, minSamples: 1))
+      XCTAssertEqual(r.labels.count, n)
+      XCTAssertFalse(r.outlierScores.contains { $0.isNaN })
+    }
+    let same = Matrix(rows: 30, cols: 12, repeating: 1)
+    let a = try hdbscan(same, parameters: HDBSCANParameters(allowSingleCluster: true))
+    XCTAssertEqual(a.labels, [Int](repeating: 0, count: 30))
+    XCTAssertEqual(a.coreDistances, [Double](repeating: 0, count: 30))
+    // 12-d rows built from 2-d ones padded with zeros: same clustering as the 2-d data
+    let low = randomData(200, 2, seed: 4, duplicates: true)
+    var pad = [Float]()
+    for i in 0..<200 { pad.append(low[i, 0]); pad.append(low[i, 1]); pad.append(contentsOf: [Float](repeating: 0, count: 10)) }
+    let p = HDBSCANParameters(minClusterSize: 6)
+    let r2 = try hdbscan(low, parameters: p), r12 = try hdbscan(Matrix(rows: 200, cols: 12, data: pad), parameters: p)
+    XCTAssertEqual(r2.labels, r12.labels)
+    for (u, v) in zip(r2.outlierScores, r12.outlierScores) { XCTAssertEqual(u, v, accuracy: 1e-9) }
+  }
+
   func testCancellation() {
     let token = CancellationToken()
     token.cancel()

@@ -196,7 +196,8 @@ func sgemmKNN(
         // (too few candidates or non-finite Float32 values, e.g. overflow: scan exactly)
         let err = gamma * (Double(NR[p]) + Double(maxNorm)) * 2
         let floor = m > 0 ? Double(cand[m - 1].0) + Double(NR[p]) - err : -Double.infinity
-        if m < kmax || (m < n && !(exact[kmax - 1].0 < floor)) {
+        // (a zero k-th distance, e.g. duplicates, needs no certificate: nothing is closer)
+        if m < kmax || (m < n && exact[kmax - 1].0 != 0 && !(exact[kmax - 1].0 < floor)) {
           exact.removeAll(keepingCapacity: true)
           exact.reserveCapacity(n)
           for q in 0..<n {
