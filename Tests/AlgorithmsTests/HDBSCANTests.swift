@@ -261,6 +261,20 @@ extension HDBSCANTests {
     let r2 = try hdbscan(low, parameters: p), r12 = try hdbscan(Matrix(rows: 200, cols: 12, data: pad), parameters: p)
     XCTAssertEqual(r2.labels, r12.labels)
     for (u, v) in zip(r2.outlierScores, r12.outlierScores) { XCTAssertEqual(u, v, accuracy: 1e-9) }
+    // heavy duplication (150 sites × 20 copies): tied distances beyond the core distance
+    let sites = randomData(150, 2, seed: 8)
+    var d2 = [Float](), d12 = [Float]()
+    for _ in 0..<20 {
+      for i in 0..<150 {
+        d2.append(sites[i, 0]); d2.append(sites[i, 1])
+        d12.append(sites[i, 0]); d12.append(sites[i, 1]); d12.append(contentsOf: [Float](repeating: 0, count: 10))
+      }
+    }
+    let q = HDBSCANParameters(minClusterSize: 30, minSamples: 8)
+    let s2 = try hdbscan(Matrix(rows: 3000, cols: 2, data: d2), parameters: q)
+    let s12 = try hdbscan(Matrix(rows: 3000, cols: 12, data: d12), parameters: q, context: RunContext(threads: 3))
+    XCTAssertEqual(s2.labels, s12.labels)
+    XCTAssertEqual(s2.coreDistances, s12.coreDistances)
   }
 
   func testCancellation() {

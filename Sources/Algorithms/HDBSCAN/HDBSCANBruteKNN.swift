@@ -29,11 +29,12 @@ private func heapOffer(_ hv: UnsafeMutablePointer<Float>, _ hi: UnsafeMutablePoi
 
 /// For each of the n points (n × d, row-major, Double `pts`), the k nearest points including
 /// itself: the `keep` ≤ n nearest with squared distances ascending in `knnR` and their indices in
-/// `knnI` (n × keep), the k-th squared distance in `coreR`. Deterministic for any thread count.
+/// `knnI` (n × keep), the k-th squared distance in `coreR`, and in `beyond` a lower bound of the
+/// squared distance to every point not kept. Deterministic for any thread count.
 /// Memory O(threads · n · max(k, keep)).
 func sgemmKNN(
   pts: [Double], n: Int, d: Int, k: Int, keep: Int, threads: Int, token: CancellationToken, progress: ProgressSink
-) throws -> (coreR: [Double], knnI: [Int32], knnR: [Double]) {
+) throws -> (coreR: [Double], knnI: [Int32], knnR: [Double], beyond: [Double]) {
   let kmax = max(k, keep)
   let kk = min(n, kmax + 8)
   var f = [Float](repeating: 0, count: n * d)
@@ -155,6 +156,7 @@ func sgemmKNN(
   var coreR = [Double](repeating: 0, count: n)
   var knnI = [Int32](repeating: -1, count: n * keep)
   var knnR = [Double](repeating: .infinity, count: n * keep)
+  var beyond = [Double](repeating: 0, count: n)
   let gamma = 4.0 * Double(d + 2) * Double(Float.ulpOfOne)
   pts.withUnsafeBufferPointer { pp in
   norms.withUnsafeBufferPointer { np in
@@ -163,8 +165,9 @@ func sgemmKNN(
   coreR.withUnsafeMutableBufferPointer { crp in
   knnI.withUnsafeMutableBufferPointer { kip in
   knnR.withUnsafeMutableBufferPointer { krp in
+  beyond.withUnsafeMutableBufferPointer { byp in
     let P = pp.baseAddress!, NR = np.baseAddress!, HV = hvp.baseAddress!, HI = hip.baseAddress!
-    let CR = crp.baseAddress!, KI = kip.baseAddress!, KR = krp.baseAddress!
+    let CR = crp.baseAddress!, KI = kip.baseAddress!, KR = krp.baseAddress!, BY = byp.baseAddress!
     parallelChunks(count: n, chunkSize: 256, threads: threads) { _, rows in
       var cand = [(Float, Int32)]()
       var exact = [(Double, Int32)]()
@@ -196,8 +199,15 @@ func sgemmKNN(
         // (too few candidates or non-finite Float32 values, e.g. overflow: scan exactly)
         let err = gamma * (Double(NR[p]) + Double(maxNorm)) * 2
         let floor = m > 0 ? Double(cand[m - 1].0) + Double(NR[p]) - err : -Double.infinity
-        // (a zero k-th distance, e.g. duplicates, needs no certificate: nothing is closer)
-        if m < kmax || (m < n && exact[kmax - 1].0 != 0 && !(exact[kmax - 1].0 < floor)) {
+        // The k-th distance (the core distance) must be certified: below that floor, or 0 (e.g.
+        // duplicates: nothing is closer). The kept ones need not be: `beyond` bounds the rest.
+        var rescan = m < min(n, kmax)
+        if !rescan && m < n && exact[k - 1].0 != 0 && !(exact[k - 1].0 < floor) { rescan = true }
+        if !rescan {
+          var b = m > keep ? exact[keep].0 : Double.infinity
+          if m < n { b = min(b, floor.isNaN ? -Double.infinity : floor) }
+          BY[p] = b
+        } else {
           exact.removeAll(keepingCapacity: true)
           exact.reserveCapacity(n)
           for q in 0..<n {
@@ -207,11 +217,12 @@ func sgemmKNN(
             exact.append((s, Int32(q)))
           }
           exact.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+          BY[p] = keep < n ? exact[keep].0 : Double.infinity
         }
         for t in 0..<keep { KR[p * keep + t] = exact[t].0; KI[p * keep + t] = exact[t].1 }
         CR[p] = exact[k - 1].0
       }
     }
-  }}}}}}}
-  return (coreR, knnI, knnR)
+  }}}}}}}}
+  return (coreR, knnI, knnR, beyond)
 }

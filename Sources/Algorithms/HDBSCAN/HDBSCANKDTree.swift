@@ -215,10 +215,11 @@ func kdBoruvkaMST<M: KDMetric>(
   let ks = gemm ? min(n, 33) : min(k, 33)
   var knnIdx = [Int32](repeating: -1, count: n * ks)   // tree positions, nearest first
   var knnR = [Double](repeating: .infinity, count: n * ks)
+  var beyondR = [Double]()  // lower bound of the reduced distance to any point not kept
   let token = context.cancellation
   var cancelled = false
   if gemm {
-    (coreR, knnIdx, knnR) = try sgemmKNN(pts: tree.pts, n: n, d: d, k: k, keep: ks, threads: context.threads,
+    (coreR, knnIdx, knnR, beyondR) = try sgemmKNN(pts: tree.pts, n: n, d: d, k: k, keep: ks, threads: context.threads,
                                          token: token, progress: context.progress)
   } else {
   context.progress.begin("hdbscan core distances", total: n)
@@ -330,6 +331,9 @@ func kdBoruvkaMST<M: KDMetric>(
   }
   if cancelled { throw AlgorithmError.cancelled }
 
+  if beyondR.isEmpty {
+    beyondR = (0..<n).map { ks < n ? knnR[$0 * ks + ks - 1] : Double.infinity }
+  }
   // ---- Borůvka
   let f = metric.alphaFactor(alpha)
   var nodeMinCore = [Double](repeating: .infinity, count: nodes)
@@ -404,6 +408,7 @@ func kdBoruvkaMST<M: KDMetric>(
     tree.left.withUnsafeBufferPointer { lep in
     tree.right.withUnsafeBufferPointer { rip in
     coreR.withUnsafeBufferPointer { crp in
+    beyondR.withUnsafeBufferPointer { byp in
     knnIdx.withUnsafeBufferPointer { kip in
     knnR.withUnsafeBufferPointer { krp in
     comp.withUnsafeBufferPointer { cop in
@@ -417,6 +422,7 @@ func kdBoruvkaMST<M: KDMetric>(
       let P = pp.baseAddress!, LO = lop.baseAddress!, HI = hip.baseAddress!
       let ST = stp.baseAddress!, EN = enp.baseAddress!, LE = lep.baseAddress!, RI = rip.baseAddress!
       let CR = crp.baseAddress!, KI = kip.baseAddress!, KR = krp.baseAddress!, CO = cop.baseAddress!
+      let BY = byp.baseAddress!
       let NC = ncp.baseAddress!, NM = nmp.baseAddress!, ME = mep.baseAddress!, OF = ofp.baseAddress!
       let BW = bwp.baseAddress!, BP = bpp.baseAddress!, BQ = bqp.baseAddress!
       // pass 1, per component: an upper bound from the stored nearest neighbours
@@ -484,8 +490,7 @@ func kdBoruvkaMST<M: KDMetric>(
               let cp = CR[p]
               if cp >= bw { break }
               // points beyond the kept neighbours are at least the last kept distance away
-              if ks == n { continue }
-              if max(cp, KR[p * ks + ks - 1] * f) >= bw { continue }
+              if max(cp, BY[p] * f) >= bw { continue }
               let a = P + p * d
               SK[0] = 0; SL[0] = cp
               var sp = 1
@@ -528,7 +533,7 @@ func kdBoruvkaMST<M: KDMetric>(
       }
       }}}
       }
-    }}}}}}}}}}}}}}}}}}
+    }}}}}}}}}}}}}}}}}}}
     if cancelled { throw AlgorithmError.cancelled }
     var added = 0
     for ci in 0..<C {
