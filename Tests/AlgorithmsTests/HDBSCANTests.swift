@@ -30,7 +30,8 @@ final class HDBSCANTests: XCTestCase {
     "blobs_manhattan", "blobs_cosine", "moons", "densities", "single_eom", "single_eps",
     "single_off", "duplicates", "blobs5d", "blobs20d", "identical", "identical_single",
     "fewer_than_mcs", "two_points", "min_samples_ge_n", "dup_groups_single", "blobs_ms40",
-    "blobs20d_ms40", "blobs_cosine_alpha", "blobs5d_correlation",
+    "blobs20d_ms40", "blobs_cosine_alpha", "blobs5d_correlation", "single_leaf", "tiny_leaf",
+    "blobs_eps_single", "moons_leaf_eps_single",
   ]
 
   func load(_ name: String) throws -> Fixture {

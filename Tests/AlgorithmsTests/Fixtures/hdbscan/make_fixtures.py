@@ -128,3 +128,11 @@ fixture("blobs_cosine_alpha", blobs + np.float32([20.0, 20.0]), algorithm="gener
         metric="cosine", alpha=1.4)
 fixture("blobs5d_correlation", noisy_blobs(300, 5, 5, 1.0, 21), algorithm="generic", min_cluster_size=10,
         metric="correlation")
+
+# more selection corner cases
+fixture("single_leaf", single, min_cluster_size=20, cluster_selection_method="leaf", allow_single_cluster=True)
+fixture("tiny_leaf", np.random.RandomState(14).normal(0, 1, (12, 2)), min_cluster_size=8,
+        cluster_selection_method="leaf")
+fixture("blobs_eps_single", blobs, min_cluster_size=10, cluster_selection_epsilon=3.0, allow_single_cluster=True)
+fixture("moons_leaf_eps_single", moons, min_cluster_size=8, cluster_selection_method="leaf",
+        cluster_selection_epsilon=0.3, allow_single_cluster=True)
