@@ -333,7 +333,8 @@ final class HDBSCANBench: XCTestCase {
   func testBench() throws {
     let env = ProcessInfo.processInfo.environment
     guard env["CLUS_BENCH"] == "1" else { throw XCTSkip("set CLUS_BENCH=1") }
-    let ctx = RunContext(threads: 2, progress: env["CLUS_BENCH_PHASES"] == "1" ? PhaseTimer() : SilentProgress.shared)
+    let threads = Int(env["CLUS_BENCH_THREADS"] ?? "2") ?? 2
+    let ctx = RunContext(threads: threads, progress: env["CLUS_BENCH_PHASES"] == "1" ? PhaseTimer() : SilentProgress.shared)
     let which = env["CLUS_BENCH_ONLY"] ?? "70k,1m,mnist"
     if which.contains("70k") {
       let x = blobs(70_000, seed: 1)
@@ -376,7 +377,8 @@ final class HDBSCANBench: XCTestCase {
       let x = Matrix(rows: data.count / 50, cols: 50, data: data)
       let r = try time("MNIST PCA-50 70k mcs=5") { try hdbscan(x, parameters: HDBSCANParameters(), context: ctx) }
       let out = r.labels.map { Int32($0) }
-      out.withUnsafeBytes { try? Data($0).write(to: URL(fileURLWithPath: "/tmp/clus_mnist_pca50_labels.i32")) }
+      let outPath = "/tmp/clus_mnist_pca50_labels_t\(threads).i32"
+      out.withUnsafeBytes { try? Data($0).write(to: URL(fileURLWithPath: outPath)) }
       if let lraw = FileManager.default.contents(atPath: "/tmp/hdb/mnist_exact_labels.i32") {
         let ref = lraw.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }.map { Int($0) }
         let same = zip(ref, r.labels).filter { $0 == $1 }.count
