@@ -208,7 +208,7 @@ func kdBoruvkaMST<M: KDMetric>(
   let nodes = tree.nodeCount
   var coreR = [Double](repeating: 0, count: n)       // reduced core distance per tree position
   // the ks nearest (including self) are kept: bounds for Borůvka and tie candidates for Prim's order
-  // (33 above 10 dimensions, where the GEMM tiles give them at little cost and the distance to the
+  // (33 from 10 dimensions on, where the GEMM tiles give them at little cost and the distance to the
   // farthest kept one bounds every other point: a member whose kept neighbours all lie in its
   // component is at least that far from any other component)
   let gemm = metric is EuclideanKD && d >= 10
