@@ -29,7 +29,9 @@ final class HDBSCANTests: XCTestCase {
     "blobs_eom", "blobs_leaf", "blobs_ms3", "blobs_eps", "blobs_leaf_eps", "blobs_alpha",
     "blobs_manhattan", "blobs_cosine", "moons", "densities", "single_eom", "single_eps",
     "single_off", "duplicates", "blobs5d", "blobs20d", "identical", "identical_single",
-    "fewer_than_mcs", "two_points", "min_samples_ge_n", "dup_groups_single",
+    "fewer_than_mcs", "two_points", "min_samples_ge_n", "dup_groups_single", "blobs_ms40",
+    "blobs20d_ms40", "blobs_cosine_alpha", "blobs5d_correlation", "single_leaf", "tiny_leaf",
+    "blobs_eps_single", "moons_leaf_eps_single",
   ]
 
   func load(_ name: String) throws -> Fixture {
@@ -200,11 +202,80 @@ extension HDBSCANTests {
       XCTAssertEqual(r1, r3)
     }
     let m = randomData(300, 3, seed: 5)
+    let shifted = Matrix(rows: m.rows, cols: m.cols, data: m.data.map { $0 + 4 })
+    for (metric, alpha) in [(Metric.cosine, 1.0), (.cosine, 1.6), (.correlation, 1.0)] {
+      let (kd, _, coreA) = try mutualReachabilityMST(shifted, minSamples: 4, alpha: alpha, metric: metric, context: RunContext())
+      let (prim, coreB) = try primMST(shifted, minSamples: 4, alpha: alpha, metric: metric, context: RunContext())
+      XCTAssertEqual(kd.reduce(0) { $0 + $1.weight }, prim.reduce(0) { $0 + $1.weight }, accuracy: 1e-9, "\(metric)")
+      for i in 0..<m.rows { XCTAssertEqual(coreA[i], coreB[i], accuracy: 1e-9) }
+    }
     for metric in [Metric.manhattan, .chebyshev, .minkowski(p: 3)] {
       let (kd, _, _) = try mutualReachabilityMST(m, minSamples: 4, alpha: 1, metric: metric, context: RunContext())
       let (prim, _) = try primMST(m, minSamples: 4, alpha: 1, metric: metric, context: RunContext())
       XCTAssertEqual(kd.reduce(0) { $0 + $1.weight }, prim.reduce(0) { $0 + $1.weight }, accuracy: 1e-9, "\(metric)")
     }
+  }
+
+  /// Huge coordinates overflow the Float32 GEMM values; the exact fallback still gives the answer
+  /// of the scaled-down data (mutual reachability scales linearly, so labels are unchanged).
+  func testHugeCoordinatesInHighDimension() throws {
+    let x = randomData(120, 20, seed: 9)
+    var big = x
+    for i in 0..<big.data.count { big.data[i] *= 1e30 }
+    let p = HDBSCANParameters(minClusterSize: 6)
+    let a = try hdbscan(x, parameters: p), b = try hdbscan(big, parameters: p)
+    XCTAssertEqual(a.labels, b.labels)
+    for (u, v) in zip(a.coreDistances, b.coreDistances) { XCTAssertEqual(v / 1e30, u, accuracy: 1e-6 * max(u, 1)) }
+  }
+
+  /// Many exact duplicates (core distance 0, λ = ∞) on a larger input: finishes, no NaN.
+  func testManyDuplicates() throws {
+    var r = RandomStream(seed: 3)
+    var data = [Float]()
+    for _ in 0..<6000 { let c = r.nextInt(40); data.append(Float(c % 8)); data.append(Float(c / 8)) }
+    let x = Matrix(rows: 6000, cols: 2, data: data)
+    let res = try hdbscan(x, parameters: HDBSCANParameters(minClusterSize: 20))
+    XCTAssertFalse(res.probabilities.contains { $0.isNaN })
+    XCTAssertFalse(res.outlierScores.contains { $0.isNaN })
+    XCTAssertFalse(res.persistence.contains { $0.isNaN })
+    // 40 sites of ~150 identical points: every site is a cluster
+    XCTAssertEqual(Set(res.labels).count, 40)
+  }
+
+  /// Tiny and duplicate inputs in the GEMM path (≥ 10 dimensions) give the low-dimension answers.
+  func testDegenerateHighDimension() throws {
+    for n in [2, 3, 7] {
+      let x = randomData(n, 12, seed: UInt64(n))
+      let r = try hdbscan(x, parameters: HDBSCANParameters(minClusterSize: 2, minSamples: 1))
+      XCTAssertEqual(r.labels.count, n)
+      XCTAssertFalse(r.outlierScores.contains { $0.isNaN })
+    }
+    let same = Matrix(rows: 30, cols: 12, repeating: 1)
+    let a = try hdbscan(same, parameters: HDBSCANParameters(allowSingleCluster: true))
+    XCTAssertEqual(a.labels, [Int](repeating: 0, count: 30))
+    XCTAssertEqual(a.coreDistances, [Double](repeating: 0, count: 30))
+    // 12-d rows built from 2-d ones padded with zeros: same clustering as the 2-d data
+    let low = randomData(200, 2, seed: 4, duplicates: true)
+    var pad = [Float]()
+    for i in 0..<200 { pad.append(low[i, 0]); pad.append(low[i, 1]); pad.append(contentsOf: [Float](repeating: 0, count: 10)) }
+    let p = HDBSCANParameters(minClusterSize: 6)
+    let r2 = try hdbscan(low, parameters: p), r12 = try hdbscan(Matrix(rows: 200, cols: 12, data: pad), parameters: p)
+    XCTAssertEqual(r2.labels, r12.labels)
+    for (u, v) in zip(r2.outlierScores, r12.outlierScores) { XCTAssertEqual(u, v, accuracy: 1e-9) }
+    // heavy duplication (150 sites × 20 copies): tied distances beyond the core distance
+    let sites = randomData(150, 2, seed: 8)
+    var d2 = [Float](), d12 = [Float]()
+    for _ in 0..<20 {
+      for i in 0..<150 {
+        d2.append(sites[i, 0]); d2.append(sites[i, 1])
+        d12.append(sites[i, 0]); d12.append(sites[i, 1]); d12.append(contentsOf: [Float](repeating: 0, count: 10))
+      }
+    }
+    let q = HDBSCANParameters(minClusterSize: 30, minSamples: 8)
+    let s2 = try hdbscan(Matrix(rows: 3000, cols: 2, data: d2), parameters: q)
+    let s12 = try hdbscan(Matrix(rows: 3000, cols: 12, data: d12), parameters: q, context: RunContext(threads: 3))
+    XCTAssertEqual(s2.labels, s12.labels)
+    XCTAssertEqual(s2.coreDistances, s12.coreDistances)
   }
 
   func testCancellation() {
@@ -262,7 +333,8 @@ final class HDBSCANBench: XCTestCase {
   func testBench() throws {
     let env = ProcessInfo.processInfo.environment
     guard env["CLUS_BENCH"] == "1" else { throw XCTSkip("set CLUS_BENCH=1") }
-    let ctx = RunContext(threads: 2, progress: env["CLUS_BENCH_PHASES"] == "1" ? PhaseTimer() : SilentProgress.shared)
+    let threads = Int(env["CLUS_BENCH_THREADS"] ?? "2") ?? 2
+    let ctx = RunContext(threads: threads, progress: env["CLUS_BENCH_PHASES"] == "1" ? PhaseTimer() : SilentProgress.shared)
     let which = env["CLUS_BENCH_ONLY"] ?? "70k,1m,mnist"
     if which.contains("70k") {
       let x = blobs(70_000, seed: 1)
@@ -272,12 +344,41 @@ final class HDBSCANBench: XCTestCase {
       let x = blobs(1_000_000, seed: 2)
       _ = try time("1M x 2 blobs mcs=5") { try hdbscan(x, parameters: HDBSCANParameters(), context: ctx) }
     }
-    if which.contains("mnist"), let raw = FileManager.default.contents(atPath: "/tmp/mnist_pca50.f32") {
+    if let dims = env["CLUS_BENCH_DIMS"] {
+      for d in dims.split(separator: ",").compactMap({ Int($0) }) {
+        var r = RandomStream(seed: UInt64(d))
+        let n = 70_000
+        var data = [Float](repeating: 0, count: n * d)
+        for i in 0..<n {
+          let c = r.nextInt(10)
+          for j in 0..<d { data[i * d + j] = Float(Double((c * 7 + j) % 10) + 0.8 * r.nextGaussian()) }
+        }
+        let x = Matrix(rows: n, cols: d, data: data)
+        _ = try time("70k x \(d) blobs mcs=5") { try hdbscan(x, parameters: HDBSCANParameters(), context: ctx) }
+      }
+    }
+    if which.contains("mnist10k"), let raw = FileManager.default.contents(atPath: "/tmp/mnist_pca50.f32"),
+       let lraw = FileManager.default.contents(atPath: "/tmp/hdb/mnist10k_mcs15_labels.i32"),
+       let praw = FileManager.default.contents(atPath: "/tmp/hdb/mnist10k_mcs15_probs.f64"),
+       let sraw = FileManager.default.contents(atPath: "/tmp/hdb/mnist10k_mcs15_scores.f64") {
+      let data = raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
+      let x = Matrix(rows: 10_000, cols: 50, data: Array(data[0..<(10_000 * 50)]))
+      let r = try time("MNIST PCA-50 first 10k mcs=15") { try hdbscan(x, parameters: HDBSCANParameters(minClusterSize: 15), context: ctx) }
+      let ref = lraw.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }.map { Int($0) }
+      let probs = praw.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+      let scores = sraw.withUnsafeBytes { Array($0.bindMemory(to: Double.self)) }
+      let same = zip(ref, r.labels).filter { $0 == $1 }.count
+      let dp = zip(probs, r.probabilities).map { abs($0 - $1) }.max() ?? 0
+      let ds = zip(scores, r.outlierScores).map { abs($0 - $1) }.max() ?? 0
+      print("BENCH MNIST 10k vs library (prims_kdtree, stable sort): identical labels \(same) / 10000, max |Δprob| \(dp), max |Δscore| \(ds)")
+    }
+    if which.contains("mnist,") || which.hasSuffix("mnist"), let raw = FileManager.default.contents(atPath: "/tmp/mnist_pca50.f32") {
       let data = raw.withUnsafeBytes { Array($0.bindMemory(to: Float.self)) }
       let x = Matrix(rows: data.count / 50, cols: 50, data: data)
       let r = try time("MNIST PCA-50 70k mcs=5") { try hdbscan(x, parameters: HDBSCANParameters(), context: ctx) }
       let out = r.labels.map { Int32($0) }
-      out.withUnsafeBytes { try? Data($0).write(to: URL(fileURLWithPath: "/tmp/clus_mnist_pca50_labels.i32")) }
+      let outPath = "/tmp/clus_mnist_pca50_labels_t\(threads).i32"
+      out.withUnsafeBytes { try? Data($0).write(to: URL(fileURLWithPath: outPath)) }
       if let lraw = FileManager.default.contents(atPath: "/tmp/hdb/mnist_exact_labels.i32") {
         let ref = lraw.withUnsafeBytes { Array($0.bindMemory(to: Int32.self)) }.map { Int($0) }
         let same = zip(ref, r.labels).filter { $0 == $1 }.count

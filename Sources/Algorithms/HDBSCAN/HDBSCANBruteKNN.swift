@@ -28,12 +28,15 @@ private func heapOffer(_ hv: UnsafeMutablePointer<Float>, _ hi: UnsafeMutablePoi
 }
 
 /// For each of the n points (n × d, row-major, Double `pts`), the k nearest points including
-/// itself: squared distances ascending in `knnR` and their indices in `knnI` (n × k), the k-th
-/// squared distance in `coreR`. Deterministic for any thread count. Memory O(threads · n · k).
+/// itself: the `keep` ≤ n nearest with squared distances ascending in `knnR` and their indices in
+/// `knnI` (n × keep), the k-th squared distance in `coreR`, and in `beyond` a lower bound of the
+/// squared distance to every point not kept. Deterministic for any thread count.
+/// Memory O(threads · n · max(k, keep)).
 func sgemmKNN(
-  pts: [Double], n: Int, d: Int, k: Int, threads: Int, token: CancellationToken, progress: ProgressSink
-) throws -> (coreR: [Double], knnI: [Int32], knnR: [Double]) {
-  let kk = min(n, k + 8)
+  pts: [Double], n: Int, d: Int, k: Int, keep: Int, threads: Int, token: CancellationToken, progress: ProgressSink
+) throws -> (coreR: [Double], knnI: [Int32], knnR: [Double], beyond: [Double]) {
+  let kmax = max(k, keep)
+  let kk = min(n, kmax + 8)
   var f = [Float](repeating: 0, count: n * d)
   var norms = [Float](repeating: 0, count: n)
   var maxNorm: Float = 0
@@ -47,7 +50,10 @@ func sgemmKNN(
   let nb = (n + bs - 1) / bs
   var pairI = [Int32](), pairJ = [Int32]()
   pairI.reserveCapacity(nb * (nb + 1) / 2); pairJ.reserveCapacity(nb * (nb + 1) / 2)
-  for i in 0..<nb { for j in i..<nb { pairI.append(Int32(i)); pairJ.append(Int32(j)) } }
+  // diagonal tiles first (rows are in KD-tree order, so a block holds close points and the
+  // heaps start with good thresholds), then the others by increasing block distance
+  for i in 0..<nb { pairI.append(Int32(i)); pairJ.append(Int32(i)) }
+  for gap in 1..<max(1, nb) { for i in 0..<(nb - gap) { pairI.append(Int32(i)); pairJ.append(Int32(i + gap)) } }
   let tiles = pairI.count
   let workers = max(1, min(threads, tiles))
   // per-worker heaps for every row
@@ -67,14 +73,25 @@ func sgemmKNN(
   heapI.withUnsafeMutableBufferPointer { hip in
     let F = fp.baseAddress!, NR = np.baseAddress!, PI = pip.baseAddress!, PJ = pjp.baseAddress!
     let HVall = hvp.baseAddress!, HIall = hip.baseAddress!
-    DispatchQueue.concurrentPerform(iterations: workers) { w in
-      let HV = HVall + w * n * kk, HI = HIall + w * n * kk
+    for phase in 0..<2 {
+    // phase 0: the diagonal tiles into the first heap set, copied to the others; phase 1: the rest
+    let first = phase == 0 ? 0 : nb, last = phase == 0 ? nb : tiles
+    next.store(first, ordering: .relaxed)
+    if phase == 1 {
+      for w in 1..<workers {
+        (HVall + w * n * kk).update(from: HVall, count: n * kk)
+        (HIall + w * n * kk).update(from: HIall, count: n * kk)
+      }
+    }
+    DispatchQueue.concurrentPerform(iterations: phase == 0 ? min(workers, nb) : workers) { w in
+      let slot = phase == 0 ? 0 : w
+      let HV = HVall + slot * n * kk, HI = HIall + slot * n * kk
       var tile = [Float](repeating: 0, count: bs * bs)
       tile.withUnsafeMutableBufferPointer { tp in
         let T = tp.baseAddress!
         while true {
           let t = next.wrappingAdd(1, ordering: .relaxed).oldValue
-          if t >= tiles || token.isCancelled { break }
+          if t >= last || token.isCancelled { break }
           let i0 = Int(PI[t]) * bs, j0 = Int(PJ[t]) * bs
           let mi = min(bs, n - i0), mj = min(bs, n - j0)
           BLAS.sgemm(m: mi, n: mj, k: d, a: F + i0 * d, lda: d, b: F + j0 * d, ldb: d, transB: true, c: T, ldc: bs)
@@ -130,14 +147,16 @@ func sgemmKNN(
         }
       }
     }
+    }
   }}}}}}
   progress.end()
   try token.check()
 
   // merge the workers' candidates, recompute exactly, certify
   var coreR = [Double](repeating: 0, count: n)
-  var knnI = [Int32](repeating: -1, count: n * k)
-  var knnR = [Double](repeating: .infinity, count: n * k)
+  var knnI = [Int32](repeating: -1, count: n * keep)
+  var knnR = [Double](repeating: .infinity, count: n * keep)
+  var beyond = [Double](repeating: 0, count: n)
   let gamma = 4.0 * Double(d + 2) * Double(Float.ulpOfOne)
   pts.withUnsafeBufferPointer { pp in
   norms.withUnsafeBufferPointer { np in
@@ -146,8 +165,9 @@ func sgemmKNN(
   coreR.withUnsafeMutableBufferPointer { crp in
   knnI.withUnsafeMutableBufferPointer { kip in
   knnR.withUnsafeMutableBufferPointer { krp in
+  beyond.withUnsafeMutableBufferPointer { byp in
     let P = pp.baseAddress!, NR = np.baseAddress!, HV = hvp.baseAddress!, HI = hip.baseAddress!
-    let CR = crp.baseAddress!, KI = kip.baseAddress!, KR = krp.baseAddress!
+    let CR = crp.baseAddress!, KI = kip.baseAddress!, KR = krp.baseAddress!, BY = byp.baseAddress!
     parallelChunks(count: n, chunkSize: 256, threads: threads) { _, rows in
       var cand = [(Float, Int32)]()
       var exact = [(Double, Int32)]()
@@ -159,6 +179,10 @@ func sgemmKNN(
           for t in 0..<kk where HI[base + t] != Int32.max { cand.append((HV[base + t], HI[base + t])) }
         }
         cand.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        // the diagonal candidates are in every heap set: drop repeats
+        var u = 0
+        for t in 0..<cand.count where u == 0 || cand[t] != cand[u - 1] { cand[u] = cand[t]; u += 1 }
+        cand.removeLast(cand.count - u)
         let m = min(kk, cand.count)
         let a = P + p * d
         exact.removeAll(keepingCapacity: true)
@@ -172,9 +196,18 @@ func sgemmKNN(
         exact.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         // every other point has a Float value ≥ cand[m−1], so its squared distance is at least
         // that + ‖x‖² − (error bound)
+        // (too few candidates or non-finite Float32 values, e.g. overflow: scan exactly)
         let err = gamma * (Double(NR[p]) + Double(maxNorm)) * 2
-        let floor = Double(cand[m - 1].0) + Double(NR[p]) - err
-        if m < n && !(exact[k - 1].0 < floor) {
+        let floor = m > 0 ? Double(cand[m - 1].0) + Double(NR[p]) - err : -Double.infinity
+        // The k-th distance (the core distance) must be certified: below that floor, or 0 (e.g.
+        // duplicates: nothing is closer). The kept ones need not be: `beyond` bounds the rest.
+        var rescan = m < min(n, kmax)
+        if !rescan && m < n && exact[k - 1].0 != 0 && !(exact[k - 1].0 < floor) { rescan = true }
+        if !rescan {
+          var b = m > keep ? exact[keep].0 : Double.infinity
+          if m < n { b = min(b, floor.isNaN ? -Double.infinity : floor) }
+          BY[p] = b
+        } else {
           exact.removeAll(keepingCapacity: true)
           exact.reserveCapacity(n)
           for q in 0..<n {
@@ -184,11 +217,12 @@ func sgemmKNN(
             exact.append((s, Int32(q)))
           }
           exact.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+          BY[p] = keep < n ? exact[keep].0 : Double.infinity
         }
-        for t in 0..<k { KR[p * k + t] = exact[t].0; KI[p * k + t] = exact[t].1 }
+        for t in 0..<keep { KR[p * keep + t] = exact[t].0; KI[p * keep + t] = exact[t].1 }
         CR[p] = exact[k - 1].0
       }
     }
-  }}}}}}}
-  return (coreR, knnI, knnR)
+  }}}}}}}}
+  return (coreR, knnI, knnR, beyond)
 }

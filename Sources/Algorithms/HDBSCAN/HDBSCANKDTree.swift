@@ -4,9 +4,15 @@ import Glibc
 
 // Exact minimum spanning tree of the mutual reachability graph for metrics with axis-aligned
 // box bounds: a KD-tree gives the core distances (k = min_samples + 1 nearest neighbours including
-// the point itself, as hdbscan's `KDTree.query`) and the nearest point outside a component in
-// each Borůvka round. Distances are compared in a "reduced" form (squared for euclidean) and
-// converted back only for the output weights.
+// the point itself, as hdbscan's `KDTree.query`; from 10 dimensions on the euclidean neighbours come
+// from GEMM tiles instead) and the nearest point outside a component in each Borůvka round.
+// A round bounds each component's lightest outgoing edge with the stored neighbours, then searches
+// the tree from its members in increasing core distance (a member whose core distance reaches the
+// bound cannot improve it), pruning nodes that lie inside the component, whose smallest core
+// distance or box distance reaches the bound. Members are searched in fixed slices (the first
+// slice of every component before the others), so the result is the same for any thread count.
+// Distances are compared in a "reduced" form (squared for euclidean) and converted back only for
+// the output weights.
 
 /// A metric with a reduced distance that is monotone in the true distance and a lower bound of
 /// the reduced distance from a point to an axis-aligned box.
@@ -114,16 +120,17 @@ struct KDTreeIndex {
   var hi: [Double] = []
   var nodeCount: Int { start.count }
 
-  init(_ x: Matrix, leafSize: Int) {
-    n = x.rows
-    d = x.cols
+  /// Builds the tree over `x` (n × d, row-major).
+  init(_ x: [Double], n: Int, d: Int, leafSize: Int) {
+    self.n = n
+    self.d = d
     perm = (0..<Int32(n)).map { $0 }
     pts = []
     let d = self.d
     var st = [Int32](), en = [Int32](), le = [Int32](), ri = [Int32](), lo = [Double](), hi = [Double]()
     let estimate = max(1, 2 * n / max(1, leafSize / 2))
     st.reserveCapacity(estimate); en.reserveCapacity(estimate); le.reserveCapacity(estimate); ri.reserveCapacity(estimate)
-    x.data.withUnsafeBufferPointer { xp in
+    x.withUnsafeBufferPointer { xp in
       let xb = xp.baseAddress!
       perm.withUnsafeMutableBufferPointer { pp in
         let pb = pp.baseAddress!
@@ -135,7 +142,7 @@ struct KDTreeIndex {
           for t in s..<e {
             let row = xb + Int(pb[t]) * d
             for j in 0..<d {
-              let v = Double(row[j])
+              let v = row[j]
               if v < boxLo[j] { boxLo[j] = v }
               if v > boxHi[j] { boxHi[j] = v }
             }
@@ -146,7 +153,7 @@ struct KDTreeIndex {
           var spread = -1.0
           for j in 0..<d where boxHi[j] - boxLo[j] > spread { spread = boxHi[j] - boxLo[j]; dim = j }
           let mid = (s + e) / 2
-          quickselect(pb, s, e, mid) { Double(xb[Int($0) * d + dim]) }
+          quickselect(pb, s, e, mid) { xb[Int($0) * d + dim] }
           let l = build(s, mid)
           let r = build(mid, e)
           le[Int(id)] = l; ri[Int(id)] = r
@@ -157,10 +164,10 @@ struct KDTreeIndex {
     }
     start = st; end = en; left = le; right = ri; self.lo = lo; self.hi = hi
     var p = [Double](repeating: 0, count: n * d)
-    x.data.withUnsafeBufferPointer { xp in
+    x.withUnsafeBufferPointer { xp in
       for t in 0..<n {
         let r = Int(perm[t]) * d
-        for j in 0..<d { p[t * d + j] = Double(xp[r + j]) }
+        for j in 0..<d { p[t * d + j] = xp[r + j] }
       }
     }
     pts = p
@@ -194,19 +201,25 @@ private extension UnsafeMutablePointer where Pointee == Int32 {
 
 /// Core distances and exact MST by Borůvka rounds on a KD-tree (see the file comment).
 func kdBoruvkaMST<M: KDMetric>(
-  _ x: Matrix, minSamples: Int, alpha: Double, metric: M, context: RunContext
+  _ x: [Double], n: Int, d: Int, minSamples: Int, alpha: Double, metric: M, context: RunContext
 ) throws -> ([HDBSCANEdge], [HDBSCANEdge], [Double]) {
-  let n = x.rows, d = x.cols
-  let tree = KDTreeIndex(x, leafSize: d <= 4 ? 16 : 32)
+  let tree = KDTreeIndex(x, n: n, d: d, leafSize: d <= 4 ? 16 : 32)
   let k = minSamples + 1
   let nodes = tree.nodeCount
   var coreR = [Double](repeating: 0, count: n)       // reduced core distance per tree position
-  var knnIdx = [Int32](repeating: 0, count: n * k)   // tree positions of the k nearest
-  var knnR = [Double](repeating: 0, count: n * k)
+  // the ks nearest (including self) are kept: bounds for Borůvka and tie candidates for Prim's order
+  // (33 from 10 dimensions on, where the GEMM tiles give them at little cost and the distance to the
+  // farthest kept one bounds every other point: a member whose kept neighbours all lie in its
+  // component is at least that far from any other component)
+  let gemm = metric is EuclideanKD && d >= 10
+  let ks = gemm ? min(n, 33) : min(k, 33)
+  var knnIdx = [Int32](repeating: -1, count: n * ks)   // tree positions, nearest first
+  var knnR = [Double](repeating: .infinity, count: n * ks)
+  var beyondR = [Double]()  // lower bound of the reduced distance to any point not kept
   let token = context.cancellation
   var cancelled = false
-  if metric is EuclideanKD && d > 16 {
-    (coreR, knnIdx, knnR) = try sgemmKNN(pts: tree.pts, n: n, d: d, k: k, threads: context.threads,
+  if gemm {
+    (coreR, knnIdx, knnR, beyondR) = try sgemmKNN(pts: tree.pts, n: n, d: d, k: k, keep: ks, threads: context.threads,
                                          token: token, progress: context.progress)
   } else {
   context.progress.begin("hdbscan core distances", total: n)
@@ -278,7 +291,24 @@ func kdBoruvkaMST<M: KDMetric>(
                                     }
                                   }
                                   CR[p] = HR[0]
-                                  for t in 0..<k { KI[p * k + t] = HIx[t]; KR[p * k + t] = HR[t] }
+                                  // pop the heap: ascending order, keep the ks nearest
+                                  var size = k
+                                  while size > 0 {
+                                    let topR = HR[0], topI = HIx[0]
+                                    size -= 1
+                                    if size < ks { KI[p * ks + size] = topI; KR[p * ks + size] = topR }
+                                    let lr = HR[size], li = HIx[size]
+                                    var i = 0
+                                    while true {
+                                      let c1 = 2 * i + 1
+                                      if c1 >= size { break }
+                                      var c = c1
+                                      if c1 + 1 < size && HR[c1 + 1] > HR[c1] { c = c1 + 1 }
+                                      if HR[c] <= lr { break }
+                                      HR[i] = HR[c]; HIx[i] = HIx[c]; i = c
+                                    }
+                                    HR[i] = lr; HIx[i] = li
+                                  }
                                 }
                               }
                             }
@@ -301,6 +331,9 @@ func kdBoruvkaMST<M: KDMetric>(
   }
   if cancelled { throw AlgorithmError.cancelled }
 
+  if beyondR.isEmpty {
+    beyondR = (0..<n).map { ks < n ? knnR[$0 * ks + ks - 1] : Double.infinity }
+  }
   // ---- Borůvka
   let f = metric.alphaFactor(alpha)
   var nodeMinCore = [Double](repeating: .infinity, count: nodes)
@@ -360,6 +393,10 @@ func kdBoruvkaMST<M: KDMetric>(
     for c in 0..<C { offsets[c + 1] += offsets[c] }
     var fill = offsets
     for t in byCore { let c = Int(compIndex[Int(comp[Int(t)])]); members[fill[c]] = t; fill[c] += 1 }
+    // The largest component does not search: every other component's lightest outgoing edge is
+    // an MST edge (cut property), and each round still merges every other component.
+    var largest = 0
+    for c in 1..<max(1, C) where offsets[c + 1] - offsets[c] > offsets[largest + 1] - offsets[largest] { largest = c }
     var bestW = [Double](repeating: .infinity, count: C)
     var bestP = [Int32](repeating: -1, count: C)
     var bestQ = [Int32](repeating: -1, count: C)
@@ -371,6 +408,7 @@ func kdBoruvkaMST<M: KDMetric>(
     tree.left.withUnsafeBufferPointer { lep in
     tree.right.withUnsafeBufferPointer { rip in
     coreR.withUnsafeBufferPointer { crp in
+    beyondR.withUnsafeBufferPointer { byp in
     knnIdx.withUnsafeBufferPointer { kip in
     knnR.withUnsafeBufferPointer { krp in
     comp.withUnsafeBufferPointer { cop in
@@ -384,37 +422,75 @@ func kdBoruvkaMST<M: KDMetric>(
       let P = pp.baseAddress!, LO = lop.baseAddress!, HI = hip.baseAddress!
       let ST = stp.baseAddress!, EN = enp.baseAddress!, LE = lep.baseAddress!, RI = rip.baseAddress!
       let CR = crp.baseAddress!, KI = kip.baseAddress!, KR = krp.baseAddress!, CO = cop.baseAddress!
+      let BY = byp.baseAddress!
       let NC = ncp.baseAddress!, NM = nmp.baseAddress!, ME = mep.baseAddress!, OF = ofp.baseAddress!
       let BW = bwp.baseAddress!, BP = bpp.baseAddress!, BQ = bqp.baseAddress!
+      // pass 1, per component: an upper bound from the stored nearest neighbours
       parallelChunks(count: C, chunkSize: max(1, min(256, C / 64)), threads: context.threads) { _, crange in
+        for ci in crange {
+          BW[ci] = .infinity; BP[ci] = -1; BQ[ci] = -1
+          if ci == largest { continue }
+          let m0 = OF[ci], m1 = OF[ci + 1]
+          let c = CO[Int(ME[m0])]
+          var bw = Double.infinity
+          var bp: Int32 = -1, bq: Int32 = -1
+          for mi in m0..<m1 {
+            let p = Int(ME[mi])
+            let cp = CR[p]
+            if cp >= bw { break }
+            for t in 0..<ks {
+              let q = Int(KI[p * ks + t])
+              if q < 0 || CO[q] == c { continue }
+              let w = max(cp, CR[q], KR[p * ks + t] * f)
+              if w < bw { bw = w; bp = Int32(p); bq = Int32(q) }
+            }
+          }
+          BW[ci] = bw; BP[ci] = bp; BQ[ci] = bq
+        }
+      }
+      // pass 2: exact searches for the members whose core distance is below that bound, in
+      // fixed slices of each component's members (independent of the thread count)
+      let slice = 128
+      for phase in 0..<2 {
+      var itemComp = [Int32](), itemStart = [Int32](), itemEnd = [Int32]()
+      for ci in 0..<C where ci != largest {
+        let m0 = OF[ci], m1 = OF[ci + 1]
+        var e = m0
+        while e < m1 && CR[Int(ME[e])] < BW[ci] { e += 1 }
+        // phase 0: the first slice (lowest core distances) tightens the bound; phase 1: the rest
+        var s0 = phase == 0 ? m0 : m0 + slice
+        let eEnd = phase == 0 ? min(e, m0 + slice) : e
+        while s0 < eEnd {
+          itemComp.append(Int32(ci)); itemStart.append(Int32(s0)); itemEnd.append(Int32(min(eEnd, s0 + slice)))
+          s0 += slice
+        }
+      }
+      let items = itemComp.count
+      var itemW = [Double](repeating: .infinity, count: items)
+      var itemP = [Int32](repeating: -1, count: items)
+      var itemQ = [Int32](repeating: -1, count: items)
+      itemW.withUnsafeMutableBufferPointer { iwp in
+      itemP.withUnsafeMutableBufferPointer { ipp in
+      itemQ.withUnsafeMutableBufferPointer { iqp in
+      let IW = iwp.baseAddress!, IP = ipp.baseAddress!, IQ = iqp.baseAddress!
+      parallelChunks(count: items, chunkSize: 8, threads: context.threads) { _, irange in
         if token.isCancelled { cancelled = true; return }
         var stack = [Int32](repeating: 0, count: 256)
         var stackLb = [Double](repeating: 0, count: 256)
         stack.withUnsafeMutableBufferPointer { skp in
         stackLb.withUnsafeMutableBufferPointer { slp in
           let SK = skp.baseAddress!, SL = slp.baseAddress!
-          for ci in crange {
-            let m0 = OF[ci], m1 = OF[ci + 1]
-            let c = CO[Int(ME[m0])]
-            var bw = Double.infinity
+          for it in irange {
+            let ci = Int(itemComp[it])
+            let c = CO[Int(ME[OF[ci]])]
+            var bw = BW[ci]
             var bp: Int32 = -1, bq: Int32 = -1
-            // upper bound from the stored nearest neighbours
-            for mi in m0..<m1 {
+            for mi in Int(itemStart[it])..<Int(itemEnd[it]) {
               let p = Int(ME[mi])
               let cp = CR[p]
               if cp >= bw { break }
-              for t in 0..<k {
-                let q = Int(KI[p * k + t])
-                if q < 0 || CO[q] == c { continue }
-                let w = max(cp, CR[q], KR[p * k + t] * f)
-                if w < bw { bw = w; bp = Int32(p); bq = Int32(q) }
-              }
-            }
-            // exact search: nearest point outside the component in mutual reachability
-            for mi in m0..<m1 {
-              let p = Int(ME[mi])
-              let cp = CR[p]
-              if cp >= bw { break }
+              // points beyond the kept neighbours are at least the last kept distance away
+              if max(cp, BY[p] * f) >= bw { continue }
               let a = P + p * d
               SK[0] = 0; SL[0] = cp
               var sp = 1
@@ -445,12 +521,19 @@ func kdBoruvkaMST<M: KDMetric>(
                 }
               }
             }
-            BW[ci] = bw; BP[ci] = bp; BQ[ci] = bq
+            IW[it] = bp >= 0 ? bw : .infinity; IP[it] = bp; IQ[it] = bq
           }
         }
         }
       }
-    }}}}}}}}}}}}}}}}}}
+      // the first slice with the strictly lightest edge wins
+      for it in 0..<items where IP[it] >= 0 {
+        let ci = Int(itemComp[it])
+        if IW[it] < BW[ci] { BW[ci] = IW[it]; BP[ci] = IP[it]; BQ[ci] = IQ[it] }
+      }
+      }}}
+      }
+    }}}}}}}}}}}}}}}}}}}
     if cancelled { throw AlgorithmError.cancelled }
     var added = 0
     for ci in 0..<C {
@@ -472,13 +555,15 @@ func kdBoruvkaMST<M: KDMetric>(
   }
   context.progress.end()
   // k-nearest-neighbour edges with their exact mutual reachability weights (tie candidates)
+  // (the k nearest: ties of mutual reachability are at a core distance, within that radius)
+  let kt = min(k, ks)
   var extra = [HDBSCANEdge]()
-  extra.reserveCapacity(n * (k - 1))
+  extra.reserveCapacity(n * (kt - 1))
   tree.pts.withUnsafeBufferPointer { pp in
     let P = pp.baseAddress!
     for p in 0..<n {
-      for t in 0..<k {
-        let q = Int(knnIdx[p * k + t])
+      for t in 0..<kt {
+        let q = Int(knnIdx[p * ks + t])
         if q < 0 || q == p { continue }
         let op = Int(tree.perm[p]), oq = Int(tree.perm[q])
         let dpq = metric.toDist(metric.rdist(P + p * d, P + q * d, d))

@@ -1,6 +1,7 @@
-// Exact mutual reachability MST for metrics without box bounds (cosine, correlation): brute-force
-// core distances and Prim's algorithm on the implicit complete graph, as hdbscan's
-// `mst_linkage_core_vector` (O(n²) distance evaluations, O(n) memory).
+// Exact mutual reachability MST by brute force for any metric: core distances and Prim's
+// algorithm on the implicit complete graph, as hdbscan's `mst_linkage_core_vector` (O(n²)
+// distance evaluations, O(n) memory). Used for cosine / correlation data with zero rows, and as
+// the independent reference of the tests.
 
 /// Core distances by brute force (the (min_samples + 1)-th smallest distance including the point
 /// itself) and Prim's MST from point 0 (ties: the smallest index).

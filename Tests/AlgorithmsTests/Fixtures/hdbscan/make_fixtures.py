@@ -36,11 +36,11 @@ def noisy_blobs(n, d, centers, std, seed, noise_frac=0.1):
 def reference(X, min_cluster_size=5, min_samples=None, cluster_selection_epsilon=0.0,
               cluster_selection_method="eom", allow_single_cluster=False, alpha=1.0,
               metric="euclidean"):
-    """hdbscan.hdbscan() with algorithm prims_kdtree (generic for cosine), stable edge sort."""
+    """hdbscan.hdbscan() with algorithm prims_kdtree (generic for cosine and correlation), stable edge sort."""
     ms = min_cluster_size if min_samples is None else min_samples
     ms = max(1, min(X.shape[0] - 1, ms))
-    if metric == "cosine":
-        D = pairwise_distances(X, metric="cosine")
+    if metric in ("cosine", "correlation"):
+        D = pairwise_distances(X, metric=metric)
         mst = mst_linkage_core(mutual_reachability(D, ms, alpha))
     else:
         core = KDTree(X, metric=metric).query(X, k=ms + 1)[0][:, -1].copy(order="C")
@@ -118,3 +118,21 @@ fixture("min_samples_ge_n", np.random.RandomState(0).rand(8, 2), min_cluster_siz
 fixture("dup_groups_single", np.vstack([np.ones((10, 2)), np.zeros((10, 2)),
                                         np.random.RandomState(1).rand(5, 2) * 5]),
         min_cluster_size=5, allow_single_cluster=True)
+
+# min_samples above the 33 stored neighbours (KD-tree and GEMM paths)
+fixture("blobs_ms40", blobs, min_cluster_size=15, min_samples=40)
+fixture("blobs20d_ms40", noisy_blobs(300, 20, 4, 2.0, 22), min_cluster_size=12, min_samples=40)
+
+# cosine with alpha, correlation (generic algorithm: dense distances, exact Prim)
+fixture("blobs_cosine_alpha", blobs + np.float32([20.0, 20.0]), algorithm="generic", min_cluster_size=10,
+        metric="cosine", alpha=1.4)
+fixture("blobs5d_correlation", noisy_blobs(300, 5, 5, 1.0, 21), algorithm="generic", min_cluster_size=10,
+        metric="correlation")
+
+# more selection corner cases
+fixture("single_leaf", single, min_cluster_size=20, cluster_selection_method="leaf", allow_single_cluster=True)
+fixture("tiny_leaf", np.random.RandomState(14).normal(0, 1, (12, 2)), min_cluster_size=8,
+        cluster_selection_method="leaf")
+fixture("blobs_eps_single", blobs, min_cluster_size=10, cluster_selection_epsilon=3.0, allow_single_cluster=True)
+fixture("moons_leaf_eps_single", moons, min_cluster_size=8, cluster_selection_method="leaf",
+        cluster_selection_epsilon=0.3, allow_single_cluster=True)
