@@ -21,8 +21,8 @@ struct LayoutSettings {
   var negativeSampleRate: Double
   var nEpochs: Int
   var seed: UInt64
-  /// Vertices per block (fixed: the result depends on it, never on the thread count).
-  var blockSize: Int = 256
+  /// Rounds per epoch (fixed: the result depends on it, never on the thread count).
+  var rounds: Int = 16
 }
 
 @inline(__always) private func clip4(_ v: Float) -> Float { v > 4 ? 4 : (v < -4 ? -4 : v) }
@@ -39,30 +39,40 @@ struct LayoutSettings {
 /// sample gives a zero gradient; sampling j itself is skipped). Learning rate
 /// α = lr·(1 − (epoch−1)/n_epochs) (lr at epoch 0), as umap-learn.
 ///
-/// Deterministic parallel scheme: the edges (CSR, head-major) are cut into fixed blocks of
-/// `blockSize` head vertices. Within an epoch every block runs sequentially exactly as
-/// umap-learn's serial loop, with its own random stream derived from (seed, epoch, block); the
-/// block owns its head vertices, which it reads and moves live. Vertices of other blocks are read
-/// from a snapshot taken at the start of the epoch, and moves of such tails are recorded and
-/// applied after all blocks finished, in block order. No value depends on the scheduling, so the
-/// result is bit-identical for any thread count; the only difference to the serial algorithm is
-/// that cross-block information is up to one epoch stale (as in umap-learn's own parallel mode).
+/// Deterministic parallel scheme. The edges are stored head-major (CSR), as umap-learn visits
+/// them. Every epoch is cut into `rounds` (16) consecutive ranges of head vertices, run one
+/// after the other; each round is cut into fixed blocks of head vertices (their size depends on
+/// n only) that run in parallel. A block walks its edges exactly as umap-learn's serial loop,
+/// drawing negative samples from its own random stream derived from (seed, epoch, round, block).
+/// Reads and writes:
+/// - the block's own head vertices are read and moved live (no other block touches them);
+/// - vertices outside the current round are read live (nobody moves them during the round);
+/// - vertices of other blocks of the same round are read from a snapshot taken at the start of
+///   the round;
+/// - moves of tails outside the block are recorded and applied after the round, in block order.
+/// No value depends on thread scheduling, so the embedding is bit-identical for any thread
+/// count. Compared with the serial loop, information between blocks of a round is at most
+/// 1/16 epoch stale; the embedding quality (trustworthiness) stays at umap-learn's level.
 func optimizeLayoutEuclidean(
   embedding: inout [Float], dim: Int, graph: FuzzyGraph, epochsPerSample: [Double],
   settings s: LayoutSettings, context: RunContext
 ) throws {
   let n = graph.n, nnz = graph.nnz
   if n == 0 || s.nEpochs == 0 { return }
-  let eps = epochsPerSample
-  let epsNeg = eps.map { $0 / s.negativeSampleRate }
+  // per-edge schedule in Float (16 bytes per edge with the column index: the arrays are streamed
+  // every epoch, so their size bounds the speed on large graphs)
+  let eps = epochsPerSample.map { Float($0) }
+  let negRate = Float(s.negativeSampleRate)
   var nextSample = eps
-  var nextNeg = epsNeg
+  var nextNeg = eps.map { $0 / negRate }
   var snapshot = embedding
   var defTarget = [Int32](repeating: 0, count: max(1, nnz))
   var defDelta = [Float](repeating: 0, count: max(1, nnz * dim))
-  let bsz = max(1, s.blockSize)
-  let nBlocks = chunkCount(n, bsz)
-  var defCount = [Int](repeating: 0, count: nBlocks)
+  let nRounds = max(1, min(s.rounds, n))
+  let roundSize = (n + nRounds - 1) / nRounds
+  let bsz = getenv("UMAP_BSZ").map { Int(atoi($0)) } ?? min(256, max(16, (roundSize + 7) / 8))
+  let blocksPerRound = chunkCount(roundSize, bsz)
+  var defCount = [Int](repeating: 0, count: blocksPerRound)
   let a = s.a, b = s.b, gamma = s.gamma
   let twoAB = 2 * a * b, twoGB = 2 * gamma * b
   let progress = context.progress
@@ -70,100 +80,101 @@ func optimizeLayoutEuclidean(
   defer { progress.end() }
   var alpha = s.initialAlpha
   let nEpochs = s.nEpochs
-  for epoch in 0..<nEpochs {
-    try context.cancellation.check()
-    snapshot.withUnsafeMutableBufferPointer { sp in
-      embedding.withUnsafeBufferPointer { ep in sp.baseAddress!.update(from: ep.baseAddress!, count: n * dim) }
-    }
-    let fEpoch = Double(epoch)
-    let al = alpha
-    embedding.withUnsafeMutableBufferPointer { yp in
-    snapshot.withUnsafeBufferPointer { sp in
-    graph.rowStart.withUnsafeBufferPointer { rsp in
-    graph.columns.withUnsafeBufferPointer { cp in
-    eps.withUnsafeBufferPointer { epp in
-    epsNeg.withUnsafeBufferPointer { enp in
-    nextSample.withUnsafeMutableBufferPointer { nsp in
-    nextNeg.withUnsafeMutableBufferPointer { nnp in
-    defTarget.withUnsafeMutableBufferPointer { dtp in
-    defDelta.withUnsafeMutableBufferPointer { ddp in
-    defCount.withUnsafeMutableBufferPointer { dcp in
-      let y = yp.baseAddress!, snap = sp.baseAddress!, rs = rsp.baseAddress!, cols = cp.baseAddress!
-      let ep = epp.baseAddress!, en = enp.baseAddress!, ns = nsp.baseAddress!, nn = nnp.baseAddress!
-      let dt = dtp.baseAddress!, dd = ddp.baseAddress!, dc = dcp.baseAddress!
-      parallelChunks(count: n, chunkSize: bsz, threads: context.threads) { block, range in
-        var rng = RandomStream(seed: s.seed, 0x5A1D_0E90C, UInt64(epoch), UInt64(block))
-        let lo = range.lowerBound, hi = range.upperBound
-        let defBase = rs[lo]
-        var nDef = 0
-        for j in range {
-          let cur = y + j * dim
-          for e in rs[j]..<rs[j + 1] {
-            if ns[e] > fEpoch { continue }
-            let k = Int(cols[e])
-            let own = k >= lo && k < hi
-            let other = own ? y + k * dim : UnsafeMutablePointer(mutating: snap + k * dim)
-            var d2: Float = 0
-            for t in 0..<dim { let u = cur[t] - other[t]; d2 += u * u }
-            var coeff: Float = 0
-            if d2 > 0 {
-              let pb = powf(d2, b)
-              coeff = -twoAB * (pb / d2) / (a * pb + 1)
-            }
-            if own {
-              for t in 0..<dim {
-                let g = clip4(coeff * (cur[t] - other[t]))
-                cur[t] += g * al
-                other[t] -= g * al
+  let threads = context.threads
+  embedding.withUnsafeMutableBufferPointer { yp in
+  snapshot.withUnsafeMutableBufferPointer { sp in
+  graph.rowStart.withUnsafeBufferPointer { rsp in
+  graph.columns.withUnsafeBufferPointer { cp in
+  eps.withUnsafeBufferPointer { epp in
+  nextSample.withUnsafeMutableBufferPointer { nsp in
+  nextNeg.withUnsafeMutableBufferPointer { nnp in
+  defTarget.withUnsafeMutableBufferPointer { dtp in
+  defDelta.withUnsafeMutableBufferPointer { ddp in
+  defCount.withUnsafeMutableBufferPointer { dcp in
+    let y = yp.baseAddress!, snapM = sp.baseAddress!, rs = rsp.baseAddress!, cols = cp.baseAddress!
+    let snap = UnsafePointer(snapM)
+    let ep = epp.baseAddress!, ns = nsp.baseAddress!, nn = nnp.baseAddress!
+    let dt = dtp.baseAddress!, dd = ddp.baseAddress!, dc = dcp.baseAddress!
+    for epoch in 0..<nEpochs {
+      if context.cancellation.isCancelled { break }
+      let fEpoch = Float(epoch)
+      let al = alpha
+      for round in 0..<nRounds {
+        let rlo = round * roundSize, rhi = min(n, rlo + roundSize)
+        if rlo >= rhi { break }
+        (snapM + rlo * dim).update(from: y + rlo * dim, count: (rhi - rlo) * dim)
+        parallelChunks(count: rhi - rlo, chunkSize: bsz, threads: threads) { block, local in
+          var rng = RandomStream(seed: s.seed, 0x5A1D_0E90C, UInt64(epoch), UInt64(round), UInt64(block))
+          let lo = rlo + local.lowerBound, hi = rlo + local.upperBound
+          let defBase = rs[lo]
+          var nDef = 0
+          for j in lo..<hi {
+            let cur = y + j * dim
+            for e in rs[j]..<rs[j + 1] {
+              if ns[e] > fEpoch { continue }
+              let k = Int(cols[e])
+              let own = k >= lo && k < hi
+              let other = (own || k < rlo || k >= rhi) ? UnsafePointer(y + k * dim) : snap + k * dim
+              var d2: Float = 0
+              for t in 0..<dim { let u = cur[t] - other[t]; d2 += u * u }
+              var coeff: Float = 0
+              if d2 > 0 {
+                let pb = powf(d2, b)
+                coeff = -twoAB * (pb / d2) / (a * pb + 1)
               }
-            } else {
-              let slot = defBase + nDef
-              dt[slot] = Int32(k)
-              let dslot = dd + slot * dim
-              for t in 0..<dim {
-                let g = clip4(coeff * (cur[t] - other[t]))
-                cur[t] += g * al
-                dslot[t] = -g * al
+              if own {
+                let om = y + k * dim
+                for t in 0..<dim {
+                  let g = clip4(coeff * (cur[t] - om[t]))
+                  cur[t] += g * al
+                  om[t] -= g * al
+                }
+              } else {
+                let slot = defBase + nDef
+                dt[slot] = Int32(k)
+                let dslot = dd + slot * dim
+                for t in 0..<dim {
+                  let g = clip4(coeff * (cur[t] - other[t]))
+                  cur[t] += g * al
+                  dslot[t] = -g * al
+                }
+                nDef += 1
               }
-              nDef += 1
-            }
-            ns[e] += ep[e]
-            let qNeg = (fEpoch - nn[e]) / en[e]
-            if qNeg >= 1 && qNeg.isFinite {
-              let nNeg = Int(qNeg)
-              for _ in 0..<nNeg {
-                let k2 = rng.nextInt(n)
-                let o2 = (k2 >= lo && k2 < hi) ? UnsafePointer(y + k2 * dim) : snap + k2 * dim
-                var q2: Float = 0
-                for t in 0..<dim { let u = cur[t] - o2[t]; q2 += u * u }
-                if q2 > 0 {
-                  let pb = powf(q2, b)
-                  let rc = twoGB / ((0.001 + q2) * (a * pb + 1))
-                  if rc > 0 {
-                    for t in 0..<dim { cur[t] += clip4(rc * (cur[t] - o2[t])) * al }
+              ns[e] += ep[e]
+              let en = ep[e] / negRate
+              let qNeg = (fEpoch - nn[e]) / en
+              if qNeg >= 1 && qNeg.isFinite {
+                let nNeg = Int(qNeg)
+                nn[e] += Float(nNeg) * en
+                for _ in 0..<nNeg {
+                  let k2 = rng.nextInt(n)
+                  let o2 = (k2 >= rlo && k2 < rhi && (k2 < lo || k2 >= hi)) ? snap + k2 * dim : UnsafePointer(y + k2 * dim)
+                  var q2: Float = 0
+                  for t in 0..<dim { let u = cur[t] - o2[t]; q2 += u * u }
+                  if q2 > 0 {
+                    let rc = twoGB / ((0.001 + q2) * (a * powf(q2, b) + 1))
+                    if rc > 0 { for t in 0..<dim { cur[t] += clip4(rc * (cur[t] - o2[t])) * al } }
                   }
-                } else if k2 == j {
-                  continue
+                  // q2 == 0: zero gradient (umap-learn ≥ 0.5.4), nothing to do for k2 == j either
                 }
               }
-              nn[e] += Double(nNeg) * en[e]
             }
           }
+          dc[block] = nDef
         }
-        dc[block] = nDef
-      }
-      // deferred moves of tails owned by other blocks, in block order
-      for blk in 0..<nBlocks {
-        let base = rs[blk * bsz]
-        for t in 0..<dc[blk] {
-          let slot = base + t
-          let k = Int(dt[slot])
-          let dst = y + k * dim, src = dd + slot * dim
-          for c in 0..<dim { dst[c] += src[c] }
+        // deferred moves of tails outside their block, in block order
+        for blk in 0..<chunkCount(rhi - rlo, bsz) {
+          let base = rs[rlo + blk * bsz]
+          for t in 0..<dc[blk] {
+            let slot = base + t
+            let dst = y + Int(dt[slot]) * dim, src = dd + slot * dim
+            for c in 0..<dim { dst[c] += src[c] }
+          }
         }
       }
-    }}}}}}}}}}}
-    alpha = s.initialAlpha * (1 - Float(epoch) / Float(nEpochs))
-    progress.update(epoch + 1)
-  }
+      alpha = s.initialAlpha * (1 - Float(epoch) / Float(nEpochs))
+      progress.update(epoch + 1)
+    }
+  }}}}}}}}}}
+  try context.cancellation.check()
 }
