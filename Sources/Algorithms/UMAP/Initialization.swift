@@ -48,7 +48,6 @@ func connectedSpectralLayout(_ g: FuzzyGraph, dim: Int, seed: UInt64, key: UInt6
   guard let sol = try largestNonTrivialEigenvectors(
     g, dim: dim, seed: seed, key: key, threads: context.threads, cancel: context.cancellation)
   else { return nil }
-  if getenv("UMAP_DEBUG") != nil { fputs("lobpcg n=\(g.n) it=\(sol.iterations) conv=\(sol.converged) res=\(sol.maxResidual) vals=\(sol.values)\n", stderr) }
   // accept a nearly converged basis (still a smooth layout); reject a poor one
   if !sol.converged && !(sol.maxResidual <= 1e-2) { return nil }
   for v in sol.vectors where !v.isFinite { return nil }

@@ -149,7 +149,7 @@ public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context
   let settings = LayoutSettings(
     a: Float(a), b: Float(b), gamma: Float(parameters.repulsionStrength),
     initialAlpha: Float(parameters.learningRate), negativeSampleRate: Double(parameters.negativeSampleRate),
-    nEpochs: nEpochs, seed: seed, rounds: getenv("UMAP_ROUNDS").map { Int(atoi($0)) } ?? 16)
+    nEpochs: nEpochs, seed: seed)
   let eps = makeEpochsPerSample(pruned.weights, nEpochs: nEpochs)
   try optimizeLayoutEuclidean(embedding: &emb, dim: dim, graph: pruned, epochsPerSample: eps,
                               settings: settings, context: context)
