@@ -97,7 +97,9 @@ final class UMAPTests: XCTestCase {
         var x: Float = 1e-35
         while x < 1e35 {
           let approx = Double(PowTable.lookup(x, b, t.baseAddress!)), exact = pow(Double(x), Double(b))
-          XCTAssertEqual(approx, exact, accuracy: 3e-5 * exact, "\(x)^\(b)")
+          if exact > Double(Float.leastNormalMagnitude) && exact < Double(Float.greatestFiniteMagnitude) {
+            XCTAssertEqual(approx, exact, accuracy: 3e-5 * exact, "\(x)^\(b)")
+          }
           x *= 1.0137
         }
       }
