@@ -90,6 +90,22 @@ final class UMAPTests: XCTestCase {
     }
   }
 
+  func testPowTableAccuracy() {
+    for b: Float in [0.79, 0.895, 1.334, 1.916] {
+      let pt = PowTable(exponent: b)
+      pt.table.withUnsafeBufferPointer { t in
+        var x: Float = 1e-35
+        while x < 1e35 {
+          let approx = Double(PowTable.lookup(x, b, t.baseAddress!)), exact = pow(Double(x), Double(b))
+          if exact > Double(Float.leastNormalMagnitude) && exact < Double(Float.greatestFiniteMagnitude) {
+            XCTAssertEqual(approx, exact, accuracy: 3e-5 * exact, "\(x)^\(b)")
+          }
+          x *= 1.0137
+        }
+      }
+    }
+  }
+
   func testEpochsPerSample() {
     XCTAssertEqual(makeEpochsPerSample([1, 0.5, 0.25, 0], nEpochs: 200), [1, 2, 4, -1])
   }

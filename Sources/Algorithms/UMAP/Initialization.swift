@@ -137,11 +137,15 @@ func spectralLayout(_ g: FuzzyGraph, x: Matrix, metric: Metric, dim: Int, seed: 
   for c in 0..<nComp {
     try context.cancellation.check()
     var minGap = Double.infinity
-    for o in 0..<nComp where o != c {
-      var s = 0.0
-      for t in 0..<dim { let u = meta[c * dim + t] - meta[o * dim + t]; s += u * u }
-      let dist = s.squareRoot()
-      if dist > 0 && dist < minGap { minGap = dist }
+    if nComp <= 4096 {
+      for o in 0..<nComp where o != c {
+        var s = 0.0
+        for t in 0..<dim { let u = meta[c * dim + t] - meta[o * dim + t]; s += u * u }
+        let dist = s.squareRoot()
+        if dist > 0 && dist < minGap { minGap = dist }
+      }
+    } else {
+      minGap = pow(Double(nComp), -1 / Double(dim))  // typical gap of random meta-positions
     }
     let range = minGap.isFinite ? minGap / 2 : 1
     let vs = members[c]

@@ -181,9 +181,10 @@ struct SpectralSolution {
 ///
 /// Solver: LOBPCG (Knyazev 2001) without preconditioner on a block of `dim + 4` vectors with the
 /// trivial vector deflated, Rayleigh–Ritz on [X, R, P] by LAPACK dsyevd, orthonormalization by
-/// SVQB; converged when every wanted residual ‖Mx − θx‖ ≤ `tol`. Dense LAPACK for n ≤ 256.
+/// SVQB; converged when every wanted residual ‖Mx − θx‖ ≤ `tol` (at most `maxIter` iterations).
+/// Dense LAPACK for n ≤ 256.
 func largestNonTrivialEigenvectors(
-  _ g: FuzzyGraph, dim: Int, seed: UInt64, key: UInt64, tol: Double = 1e-4, maxIter: Int = 2000,
+  _ g: FuzzyGraph, dim: Int, seed: UInt64, key: UInt64, tol: Double = 1e-4, maxIter: Int = 500,
   threads: Int, cancel: CancellationToken
 ) throws -> SpectralSolution? {
   let op = NormalizedAdjacency(g)
