@@ -25,7 +25,7 @@ struct Clus: ParsableCommand {
   @Argument(help: "Scripts to run in order (`-` reads standard input).")
   var files: [String] = []
 
-  @Option(name: [.customShort("e"), .customLong("execute")], help: "Code to run (may be repeated).")
+  @Option(name: [.customShort("e"), .customLong("execute")], help: "Code to run (may be repeated); it runs before any script files.")
   var code: [String] = []
 
   @Option(name: .long, help: "Threads for every algorithm (default: CLUS_THREADS or all cores).")
@@ -47,7 +47,10 @@ struct Clus: ParsableCommand {
       return
     }
     let session = Session(threads: resolvedThreads())
-    if let d = plotDir { session.plotDirectory = d }
+    if let d = plotDir {
+      session.plotDirectory = d.isEmpty ? "." : d
+      session.plotDirectoryChosen = true
+    }
     if TerminalProgress.stderrIsTerminal { session.progress = TerminalProgress() }
     installInterruptHandler(session.cancellation)
 
@@ -80,7 +83,11 @@ struct Clus: ParsableCommand {
 
   func resolvedThreads() -> Int {
     if let t = threads { return t }
-    if let e = getenv("CLUS_THREADS"), let t = Int(String(cString: e)), t >= 1 { return t }
+    if let e = getenv("CLUS_THREADS") {
+      let text = String(cString: e)
+      if let t = Int(text), t >= 1 { return t }
+      fputs("clus: warning: ignoring CLUS_THREADS=\(text) (expected an integer ≥ 1)\n", stderr)
+    }
     return defaultThreadCount()
   }
 
@@ -117,6 +124,7 @@ func readTextFile(_ path: String) -> String? {
     bytes.append(contentsOf: buf[0..<n])
   }
   if ferror(f) != 0 { return nil }
+  if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // UTF-8 byte-order mark
   return String(decoding: bytes, as: UTF8.self)
 }
 

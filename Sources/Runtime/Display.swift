@@ -20,8 +20,12 @@ public enum Display {
 
   /// `printf`-style formatting of one Double.
   public static func cFormat(_ fmt: String, _ x: Double) -> String {
-    var buf = [CChar](repeating: 0, count: 64)
-    _ = withVaList([x]) { vsnprintf(&buf, 64, fmt, $0) }
+    var buf = [CChar](repeating: 0, count: 512)
+    let n = withVaList([x]) { vsnprintf(&buf, 512, fmt, $0) }
+    if n >= 512 {  // wider than the buffer: ask for the exact size
+      buf = [CChar](repeating: 0, count: Int(n) + 1)
+      _ = withVaList([x]) { vsnprintf(&buf, Int(n) + 1, fmt, $0) }
+    }
     return String(cString: buf)
   }
 

@@ -74,6 +74,11 @@ extension Session {
   /// Checks arguments against the command's table entry and runs it.
   func call(_ c: Command, args: [Expr], kwargs: [KeywordArg], range: SourceRange, nameRange: SourceRange) throws -> Value {
     if c.name == "time" { return try timeCommand(args: args, kwargs: kwargs, range: range) }
+    // `help umap`: a bare name is the topic, not a call of that command
+    var args = args
+    if c.name == "help" {
+      args = args.map { if case .name(let n, let r) = $0 { return .string(n, r) }; return $0 }
+    }
     // positional arguments
     let maxArgs = c.args.contains(where: \.variadic) ? Int.max : c.args.count
     let minArgs = c.args.filter { !$0.optional }.count
@@ -165,17 +170,10 @@ extension Session {
       case .floats(let f): return .matrix(Matrix(rows: f.count, cols: 1, data: f.map(Float.init)))
       case .labels(let l): return .matrix(Matrix(rows: l.count, cols: 1, data: l.map(Float.init)))
       case .list(let rows) where !rows.isEmpty:
-        // [[1, 2], [3, 4]]: a list of equal-length numeric lists is a matrix
-        var data: [Float] = []
-        var cols = -1
-        for row in rows {
-          guard case .list(let items) = row, items.allSatisfy({ $0.number != nil }), cols == -1 || items.count == cols else {
-            throw fail("a matrix (a list of rows of numbers, all of the same length)")
-          }
-          cols = items.count
-          data += items.map { Float($0.number!) }
+        guard let m = matrixFromRows(rows) else {
+          throw fail("a matrix (a list of rows of numbers, all of the same length)")
         }
-        return .matrix(Matrix(rows: rows.count, cols: cols, data: data))
+        return .matrix(m)
       default: throw fail("a matrix")
       }
     case .labels:
@@ -262,3 +260,17 @@ public func monotonicSeconds() -> Double {
 #if canImport(Glibc)
 import Glibc
 #endif
+
+/// `[[1, 2], [3, 4]]`: a list of equal-length numeric lists as a matrix (nil otherwise).
+func matrixFromRows(_ rows: [Value]) -> Matrix? {
+  var data: [Float] = []
+  var cols = -1
+  for row in rows {
+    guard case .list(let items) = row, items.allSatisfy({ $0.number != nil }), cols == -1 || items.count == cols else {
+      return nil
+    }
+    cols = items.count
+    data += items.map { Float($0.number!) }
+  }
+  return rows.isEmpty ? nil : Matrix(rows: rows.count, cols: cols, data: data)
+}

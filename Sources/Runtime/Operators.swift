@@ -44,13 +44,8 @@ enum Operators {
     if case .bool(let x) = a, case .bool(let y) = b, op == .eq || op == .ne { return .bool((x == y) == (op == .eq)) }
     // scalars
     if let x = a.number, let y = b.number {
-      if case .int(let i) = a, case .int(let j) = b {
-        switch op {
-        case .add: return .int(i &+ j)
-        case .sub: return .int(i &- j)
-        case .mul: return .int(i &* j)
-        default: break
-        }
+      if case .int(let i) = a, case .int(let j) = b, op == .add || op == .sub || op == .mul {
+        return .int(try intArith(op, i, j))
       }
       return try scalar(op, x, y)
     }
@@ -71,19 +66,47 @@ enum Operators {
     if let x = va, let y = vb, x.count != y.count {
       throw OperatorError("vectors of different lengths: \(x.count) and \(y.count)")
     }
+    let bothInt = isInt(a) && isInt(b)
+    if bothInt && (op == .add || op == .sub || op == .mul) {
+      // exact integer arithmetic, with an error on overflow
+      let xi = ints(a, n), yi = ints(b, n)
+      var out = [Int](repeating: 0, count: n)
+      for i in 0..<n { out[i] = try intArith(op, xi[i], yi[i]) }
+      return .labels(out)
+    }
     let xs = va ?? [Double](repeating: a.number!, count: n)
     let ys = vb ?? [Double](repeating: b.number!, count: n)
-    let bothInt = isInt(a) && isInt(b)
     switch op {
     case .eq, .ne, .lt, .le, .gt, .ge:
       return .mask((0..<n).map { compare(op, xs[$0], ys[$0]) })
     case .add, .sub, .mul:
       let r = (0..<n).map { arith(op, xs[$0], ys[$0]) }
-      return bothInt ? .labels(r.map { Int($0) }) : .floats(r)
+      return .floats(r)
     case .div:
       return .floats((0..<n).map { xs[$0] / ys[$0] })
     default:
       throw OperatorError("'\(op.rawValue)' is not defined here")
+    }
+  }
+
+  /// `i op j` on Ints; overflow is an error, not a wrapped or trapped value.
+  static func intArith(_ op: BinaryOp, _ i: Int, _ j: Int) throws -> Int {
+    let (r, o): (Int, Bool)
+    switch op {
+    case .add: (r, o) = i.addingReportingOverflow(j)
+    case .sub: (r, o) = i.subtractingReportingOverflow(j)
+    default: (r, o) = i.multipliedReportingOverflow(by: j)
+    }
+    if o { throw OperatorError("integer overflow in \(i) \(op.rawValue) \(j); write one operand as a float (e.g. \(i).0)") }
+    return r
+  }
+
+  /// An int scalar or int vector as `n` Ints.
+  private static func ints(_ v: Value, _ n: Int) -> [Int] {
+    switch v {
+    case .int(let i): return [Int](repeating: i, count: n)
+    case .labels(let l): return l
+    default: return []
     }
   }
 
@@ -183,9 +206,13 @@ enum Operators {
       }
     case .neg:
       switch a {
-      case .int(let i): return .int(-i)
+      case .int(let i):
+        if i == Int.min { throw OperatorError("integer overflow in -(\(i))") }
+        return .int(-i)
       case .float(let d): return .float(-d)
-      case .labels(let l): return .labels(l.map { -$0 })
+      case .labels(let l):
+        if l.contains(Int.min) { throw OperatorError("integer overflow negating \(Int.min)") }
+        return .labels(l.map { -$0 })
       case .floats(let f): return .floats(f.map { -$0 })
       case .matrix(var m):
         for i in 0..<m.data.count { m.data[i] = -m.data[i] }

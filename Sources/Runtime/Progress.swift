@@ -46,7 +46,17 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
       if frac > 0.02 && frac < 1 { eta = " ETA " + Self.duration(elapsed * (1 - frac) / frac) }
       return "\r\u{1B}[2K\(s.label) \(bar) \(Int(frac * 100))% \(done)/\(s.total) \(Self.duration(elapsed))\(eta)"
     }
-    if let l = line { fputs(l, stderr); fflush(stderr) }
+    if var l = line {
+      // never wider than the terminal, so the bar redraws in place instead of wrapping
+      var ws = winsize()
+      if ioctl(2, UInt(TIOCGWINSZ), &ws) == 0, ws.ws_col > 8 {
+        let cols = Int(ws.ws_col) - 1
+        let visible = l.dropFirst(5)  // "\r" and the erase-line sequence
+        if visible.count > cols { l = String(l.prefix(5)) + String(visible.prefix(cols)) }
+      }
+      fputs(l, stderr)
+      fflush(stderr)
+    }
   }
 
   /// Erases the bar.

@@ -137,6 +137,48 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertEqual(c.out, "ARI 0.5000 0.123\n\"n=3\"\n")
   }
 
+  func testIntegerOverflowIsAnErrorNotAWrapOrACrash() {
+    let c = Capture()
+    XCTAssertFalse(c.run("9223372036854775807 + 1"))
+    XCTAssertTrue(c.err.contains("integer overflow in 9223372036854775807 + 1"), c.err)
+    XCTAssertFalse(c.run("[9223372036854775807] * 2"))
+    XCTAssertTrue(c.err.contains("integer overflow"), c.err)
+    XCTAssertFalse(c.run("sum [9223372036854775807, 1]"))
+    XCTAssertTrue(c.err.contains("integer overflow in the sum"), c.err)
+    XCTAssertTrue(c.run("[9007199254740993] + 0"))
+    XCTAssertEqual(c.out, "vector 1 int\n[9007199254740993]\n")  // exact, not through Double
+  }
+
+  func testDeepExpressionsAreRefusedNotOverflowingTheStack() {
+    let c = Capture()
+    let long = "x = " + Array(repeating: "1", count: 5000).joined(separator: " + ")
+    XCTAssertFalse(c.run(long))
+    XCTAssertTrue(c.err.contains("expression is nested too deeply (5000 levels, at most 1000)"), c.err)
+    XCTAssertTrue(c.run(Array(repeating: "1", count: 500).joined(separator: " + ")))
+    XCTAssertEqual(c.out, "500\n")
+  }
+
+  func testReductionsAlongAxesAndNaN() {
+    let c = Capture()
+    c.session.variables["m"] = .matrix(.init(rows: 2, cols: 3, data: [1, 2, 3, 4, 5, 6]))
+    c.run("sum m axis=0\nmax m axis=1\nmean m\nmax [1.0, 0 / 0, 3.0]")
+    XCTAssertEqual(c.err, "")
+    XCTAssertEqual(c.out, "vector 3 float\n[5.0000 7.0000 9.0000]\nvector 2 float\n[3.0000 6.0000]\n3.5000\nnan\n")
+    XCTAssertFalse(c.run("m2 = m[[false, false]]\nmax m2 axis=0"))
+    XCTAssertTrue(c.err.contains("max of an empty vector"), c.err)
+    XCTAssertFalse(c.run("sum m axis=2"))
+    XCTAssertTrue(c.err.contains("axis=2 is out of range"), c.err)
+  }
+
+  func testHelpTakesABareCommandName() {
+    let c = Capture()
+    XCTAssertTrue(c.run("help umap"))
+    XCTAssertTrue(c.out.hasPrefix("umap: UMAP embedding"), c.out)
+    XCTAssertTrue(c.out.contains("  n_neighbors           = 15  (int, ≥ 2)  size of the local neighbourhood"), c.out)
+    XCTAssertFalse(c.run("help umapp"))
+    XCTAssertTrue(c.err.contains("no command 'umapp'; did you mean umap?"), c.err)
+  }
+
   func testCommandsMarkdownIsUpToDate() throws {
     var root = "\(#filePath)".split(separator: "/").map(String.init)
     root.removeLast(3)

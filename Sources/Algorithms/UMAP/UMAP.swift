@@ -69,6 +69,10 @@ public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context
     let f = findABParams(spread: parameters.spread, minDist: parameters.minDist)
     return (parameters.a ?? f.a, parameters.b ?? f.b)
   }()
+  guard a > 0, b > 0, a.isFinite, b.isFinite else {
+    throw AlgorithmError.invalidInput(
+      "the curve fitted to spread=\(parameters.spread), min_dist=\(parameters.minDist) has a=\(a), b=\(b), but both must be positive; choose a larger spread or give a and b")
+  }
   let nEpochs = parameters.epochs(forPoints: n)
   var timings = UMAPTimings()
   if n == 1 {
@@ -154,7 +158,10 @@ public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context
   try optimizeLayoutEuclidean(embedding: &emb, dim: dim, graph: pruned, epochsPerSample: eps,
                               settings: settings, context: context)
   timings.layout = now() - t0
-  for i in 0..<emb.count where !emb[i].isFinite { emb[i] = 0 }  // never expected; never NaN out
+  if emb.contains(where: { !$0.isFinite }) {
+    throw AlgorithmError.invalidInput(
+      "the layout diverged (non-finite coordinates); lower learning_rate or check a, b, spread and min_dist")
+  }
 
   var kept = knn
   if knn.k != kUse {

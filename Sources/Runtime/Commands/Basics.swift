@@ -13,35 +13,52 @@ private func numericValues(_ v: Value) -> [Double]? {
   }
 }
 
-/// A reduction command (`sum`, `mean`, `min`, `max`) over a vector, or per column of a matrix
-/// with `axis=0`.
+/// A reduction command (`sum`, `mean`, `min`, `max`) over all values, or per column (`axis=0`)
+/// or per row (`axis=1`) of a matrix. NaN propagates, as numpy's. Sums of integers are exact.
 private func reduction(
   _ name: String, _ summary: String, _ f: @escaping @Sendable ([Double]) -> Double
 ) -> Command {
   Command(
     name, group: "basics", summary: summary,
     args: [ArgSpec("x", .any, "a vector or matrix")],
-    params: [ParamSpec("axis", .seed, .none, nil, "none: over all values; 0: per column of a matrix")],
-    examples: ["\(name) l >= 0"]
+    params: [ParamSpec("axis", .int, .none, .between(0, 1), "none: over all values; 0: per column; 1: per row of a matrix")],
+    examples: ["\(name) (l >= 0)", "\(name) m axis=0"]
   ) { inv in
     let x = Operators.vectorized(inv.args[0].resolved)
-    if case .int(0) = inv.kwargs["axis"]!, case .matrix(let m) = x {
-      var cols = [Double]()
-      for j in 0..<m.cols { cols.append(f((0..<m.rows).map { Double(m[$0, j]) })) }
-      return .floats(cols)
+    func g(_ v: [Double]) throws -> Double {
+      if v.isEmpty && name != "sum" { throw AlgorithmError.invalidInput("\(name) of an empty vector") }
+      if v.contains(where: { $0.isNaN }) { return .nan }
+      return f(v)
+    }
+    if let axis = inv.optionalInt("axis") {
+      guard case .matrix(let m) = x else {
+        throw AlgorithmError.invalidParameter(name: "axis", value: "\(axis)", allowed: "axis needs a matrix, got \(inv.args[0].kindName)")
+      }
+      if axis == 0 {
+        return .floats(try (0..<m.cols).map { j in try g((0..<m.rows).map { Double(m[$0, j]) }) })
+      }
+      return .floats(try (0..<m.rows).map { i in try g((0..<m.cols).map { Double(m[i, $0]) }) })
+    }
+    if name == "sum", case .labels(let l) = x {
+      var s = 0
+      for v in l {
+        let (r, o) = s.addingReportingOverflow(v)
+        if o { throw AlgorithmError.invalidInput("integer overflow in the sum") }
+        s = r
+      }
+      return .int(s)
     }
     guard let v = numericValues(x) else {
-      throw AlgorithmError.invalidInput("\(name) needs a vector or matrix, got \(inv.args[0].kindName)")
+      throw AlgorithmError.invalidInput("needs a vector or matrix, got \(inv.args[0].kindName)")
     }
-    if v.isEmpty && name != "sum" { throw AlgorithmError.invalidInput("\(name) of an empty vector") }
-    let r = f(v)
+    let r = try g(v)
     let integral: Bool = {
       switch x {
       case .labels, .mask: return name != "mean"
       default: return false
       }
     }()
-    return integral ? .int(Int(r)) : .float(r)
+    return integral && r.isFinite && abs(r) < 9e15 ? .int(Int(r)) : .float(r)
   }
 }
 
@@ -51,7 +68,17 @@ func registerBasics(_ t: inout CommandTable) {
     args: [ArgSpec("command", .any, "a command name (bare or quoted)", optional: true)],
     examples: ["help", "help umap"]
   ) { inv in
-    inv.session.output(helpText(inv.session.table, topic: inv.rawArgs.first.flatMap(helpTopic)) + "\n")
+    var topic: String? = nil
+    if let a = inv.rawArgs.first {
+      guard case .string(let s) = a else {
+        throw AlgorithmError.invalidInput("help takes a command name, e.g. help umap; got \(a.kindName)")
+      }
+      topic = s
+      guard inv.session.table[s] != nil else {
+        throw AlgorithmError.invalidInput("no command '\(s)'\(didYouMean(s, inv.session.table.names))")
+      }
+    }
+    inv.session.output(helpText(inv.session.table, topic: topic) + "\n")
     return .none
   })
   t.register(Command(
@@ -88,7 +115,7 @@ func registerBasics(_ t: inout CommandTable) {
   t.register(Command(
     "count", group: "basics", summary: "Number of true values of a mask, or number of elements (rows)",
     args: [ArgSpec("x", .any, "a mask, vector, matrix or list")],
-    examples: ["count l >= 0"]
+    examples: ["count (l >= 0)"]
   ) { inv in
     if case .mask(let m) = inv.args[0].resolved { return .int(m.lazy.filter { $0 }.count) }
     if let n = inv.args[0].length { return .int(n) }
@@ -148,14 +175,10 @@ func registerBasics(_ t: inout CommandTable) {
     guard f.filter({ $0 == "%" }).count == 1, conv.count >= 1 else {
       throw AlgorithmError.invalidInput("format needs one %f, %e or %g conversion, got \(Display.quote(f))")
     }
-    return .string(Display.cFormat(f, x))
+    guard f.count <= 32 else { throw AlgorithmError.invalidInput("format spec is too long (at most 32 characters)") }
+    let out = Display.cFormat(f, x)
+    return .string(out)
   })
-}
-
-/// The topic of `help X`: a bare command name arrives as its value or as a string.
-private func helpTopic(_ v: Value) -> String? {
-  if case .string(let s) = v { return s }
-  return nil
 }
 
 /// The text `help` prints: the command list, or one command's reference.

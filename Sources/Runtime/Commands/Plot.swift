@@ -24,6 +24,12 @@ private func pointColors(_ v: Value, count: Int) throws -> PointColors {
   func checkLength(_ n: Int) throws {
     if n != count { throw AlgorithmError.invalidInput("color has \(n) values but the matrix has \(count) rows") }
   }
+  // a literal [r, g, b] is one colour (a vector of 3 labels would be written as a variable)
+  if case .list(let l) = v, l.count == 3, l.allSatisfy({ $0.number.map { (0...1).contains($0) } ?? false }),
+    l.contains(where: { if case .float = $0 { return true }; return false }) || count != 3
+  {
+    return .fixed(RGB(l[0].number!, l[1].number!, l[2].number!))
+  }
   switch Operators.vectorized(v.resolved) {
   case .labels(let l): try checkLength(l.count); return .categorical(l)
   case .mask(let m): try checkLength(m.count); return .categorical(m.map { $0 ? 1 : 0 })
@@ -44,13 +50,14 @@ private func pointColors(_ v: Value, count: Int) throws -> PointColors {
 /// (a temporary folder in the REPL).
 private func outputPath(_ session: Session, _ out: String?) -> String {
   func isAbsoluteOrExplicit(_ p: String) -> Bool { p.hasPrefix("/") || p.hasPrefix("./") || p.hasPrefix("../") || p.hasPrefix("~") }
+  let folder = session.plotDirectory.isEmpty ? "." : session.plotDirectory
   if let o = out, !o.isEmpty {
-    let p = isAbsoluteOrExplicit(o) ? o : session.plotDirectory + "/" + o
+    let p = isAbsoluteOrExplicit(o) ? o : folder + "/" + o
     makeDirectories(forFile: p)
     return p
   }
-  let dir = session.interactive ? "/tmp/clus-plots-\(getuid())" : session.plotDirectory
-  mkdir(dir, 0o755)
+  let dir = session.interactive && !session.plotDirectoryChosen ? "/tmp/clus-plots-\(getuid())" : folder
+  makeDirectories(forFile: dir + "/plot.png")
   var k = 1
   while access("\(dir)/plot-\(k).png", F_OK) == 0 { k += 1 }
   return "\(dir)/plot-\(k).png"
@@ -82,7 +89,7 @@ func registerPlot(_ t: inout CommandTable) {
       ParamSpec("height", .int, .int(800), .between(16, 8192), "picture height in pixels"),
       ParamSpec("title", .string, .none, nil, "title above the plot"),
       ParamSpec("legend", .bool, .bool(true), nil, "a key from label to colour (up to 20 labels)"),
-      ParamSpec("out", .path, .none, nil, "file to write (.png or .svg); relative paths go under the plot folder (--plot-dir, default out/)"),
+      ParamSpec("out", .path, .none, nil, "file to write (.png or .svg); a plain relative name goes under the plot folder (--plot-dir, default out/), one starting with ./ or ../ is relative to the working directory"),
     ],
     examples: [
       "plot e color=mnist.target out=\"digits.png\"",
@@ -91,7 +98,10 @@ func registerPlot(_ t: inout CommandTable) {
     ]
   ) { inv in
     var figure: Figure? = nil
-    var items = inv.rawArgs
+    var items = inv.rawArgs.map { v -> Value in
+      if case .list(let rows) = v, let m = matrixFromRows(rows) { return .matrix(m) }
+      return v
+    }
     if case .figure(let f)? = items.first { figure = f; items.removeFirst() }
     var layers: [ScatterLayer] = []
     var i = 0
@@ -125,6 +135,9 @@ func registerPlot(_ t: inout CommandTable) {
     // Nothing is written when building a figure to add to later, unless out= asks for it.
     let out: String? = { if case .string(let s)? = inv.kwargs["out"] { return s }; return nil }()
     let assignedOnly = out == nil && figure == nil && inv.session.pendingAssignment
+    if let o = out, !(o.hasSuffix(".png") || o.hasSuffix(".svg")) {
+      throw AlgorithmError.invalidInput("out=\(Display.quote(o)): the file name must end in .png or .svg")
+    }
     if !assignedOnly {
       let path = outputPath(inv.session, out)
       if path.hasSuffix(".svg") {
