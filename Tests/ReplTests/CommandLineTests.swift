@@ -48,4 +48,25 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(r.stderr.contains("unique has no parameter 'countz'; did you mean counts?"), r.stderr)
     XCTAssertTrue(r.stderr.hasPrefix("<-e>:1:18: error:"), r.stderr)
   }
+
+  func testBadDataGivesClearErrorsFromEveryAlgorithm() throws {
+    let dir = NSTemporaryDirectory() + "clus-bad-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    try "1,2\n3,nan\n5,6\n7,8\n".write(toFile: dir + "/nan.csv", atomically: true, encoding: .utf8)
+    for cmd in ["umap x", "hdbscan x", "kmeans x n_clusters=2", "pca x"] {
+      let r = try runClus(["-e", "x = load \"\(dir)/nan.csv\"; \(cmd)"])
+      XCTAssertEqual(r.status, 1, cmd)
+      XCTAssertTrue(r.stderr.contains("non-finite value (nan) at row 1, column 1"), "\(cmd): \(r.stderr)")
+    }
+    let empty = try runClus(["-e", "x = load \"\(dir)/nan.csv\"; umap x[x[:, 0] > 100]"])
+    XCTAssertEqual(empty.status, 1)
+    XCTAssertTrue(empty.stderr.contains("empty"), empty.stderr)
+    let lengths = try runClus(["-e", "score [1, 2, 3] [1, 2]"])
+    XCTAssertEqual(lengths.status, 1)
+    XCTAssertTrue(lengths.stderr.contains("score:"), lengths.stderr)
+    try Data([0x1f, 0x8b, 0x08, 0x00, 0x01]).write(to: URL(fileURLWithPath: dir + "/t-labels-idx1-ubyte.gz"))
+    let gz = try runClus(["-e", "load \"\(dir)/t-labels-idx1-ubyte.gz\""])
+    XCTAssertEqual(gz.status, 1)
+    XCTAssertTrue(gz.stderr.contains("t-labels-idx1-ubyte.gz"), gz.stderr)
+  }
 }
