@@ -150,20 +150,9 @@ final class History {
 
   func add(_ entry: String) {
     add_history(entry)
-    makeParentDirectories(path)
+    makeDirectories(forFile: path)
     guard let f = fopen(path, "a") else { return }
     fputs(History.encode(entry) + "\n", f)
     fclose(f)
-  }
-}
-
-/// Creates every missing folder above `path`.
-func makeParentDirectories(_ path: String) {
-  var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-  parts.removeLast()
-  var cur = path.hasPrefix("/") ? "" : "."
-  for p in parts where !p.isEmpty {
-    cur += "/" + p
-    mkdir(cur, 0o755)
   }
 }

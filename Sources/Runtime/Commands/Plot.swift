@@ -63,8 +63,8 @@ private func outputPath(_ session: Session, _ out: String?) -> String {
   return "\(dir)/plot-\(k).png"
 }
 
-/// Creates the folders above a file path.
-func makeDirectories(forFile path: String) {
+/// Creates the folders above a file path (those that are missing).
+public func makeDirectories(forFile path: String) {
   var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
   parts.removeLast()
   var cur = path.hasPrefix("/") ? "" : "."
