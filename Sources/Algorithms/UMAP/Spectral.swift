@@ -30,19 +30,15 @@ func blockGram(_ a: UnsafePointer<Double>, _ p: Int, _ b: UnsafePointer<Double>,
   let chunk = 2048
   let nc = chunkCount(n, chunk)
   var partial = [Double](repeating: 0, count: max(1, nc) * p * q)
+  let saved = BLAS.threads
+  BLAS.setThreads(1)  // BLAS runs inside our chunks; one BLAS thread each keeps results fixed
+  defer { BLAS.setThreads(saved) }
   partial.withUnsafeMutableBufferPointer { pp in
     let base = pp.baseAddress!
     parallelChunks(count: n, chunkSize: chunk, threads: threads) { c, rows in
-      let g = base + c * p * q
-      for r in rows {
-        let ar = a + r * p, br = b + r * q
-        for i in 0..<p {
-          let ai = ar[i]
-          if ai == 0 { continue }
-          let gi = g + i * q
-          for j in 0..<q { gi[j] += ai * br[j] }
-        }
-      }
+      // partial_c = A[rows]ᵀ · B[rows]  (p × q)
+      BLAS.dgemm(m: p, n: q, k: rows.count, a: a + rows.lowerBound * p, lda: p, transA: true,
+                 b: b + rows.lowerBound * q, ldb: q, transB: false, c: base + c * p * q, ldc: q)
     }
   }
   var out = [Double](repeating: 0, count: p * q)
@@ -50,22 +46,17 @@ func blockGram(_ a: UnsafePointer<Double>, _ p: Int, _ b: UnsafePointer<Double>,
   return out
 }
 
-/// A (`n × p`) · C (`p × q`), row-major, into `out` (`n × q`).
+/// A (`n × p`) · C (`p × q`), row-major, into `out` (`n × q`), by BLAS on fixed row chunks.
 func blockTimesSmall(_ a: UnsafePointer<Double>, _ p: Int, _ c: [Double], _ q: Int, _ n: Int,
                      _ out: UnsafeMutablePointer<Double>, threads: Int) {
+  let saved = BLAS.threads
+  BLAS.setThreads(1)
+  defer { BLAS.setThreads(saved) }
   c.withUnsafeBufferPointer { cp in
     let cb = cp.baseAddress!
     parallelChunks(count: n, chunkSize: 2048, threads: threads) { _, rows in
-      for r in rows {
-        let o = out + r * q, ar = a + r * p
-        for j in 0..<q { o[j] = 0 }
-        for i in 0..<p {
-          let ai = ar[i]
-          if ai == 0 { continue }
-          let ci = cb + i * q
-          for j in 0..<q { o[j] += ai * ci[j] }
-        }
-      }
+      BLAS.dgemm(m: rows.count, n: q, k: p, a: a + rows.lowerBound * p, lda: p,
+                 b: cb, ldb: q, transB: false, c: out + rows.lowerBound * q, ldc: q)
     }
   }
 }
