@@ -54,12 +54,32 @@ enum Completion {
       return r.fields.map(\.name).filter { $0.hasPrefix(prefix) }.map { stem + $0 }
     case .path(let prefix):
       completingPath = true
+      // `umap x init="sp`: a parameter with fixed choices completes to those, not to file names
+      if let choices = choiceCompletions(before: before, prefix: prefix, table: s.table) { return choices }
       // libedit replaces only `word` (the text after the last word break), so drop what precedes it.
       let lead = prefix.hasSuffix(word) ? prefix.count - word.count : 0
       return pathCandidates(prefix).map { String($0.dropFirst(lead)) }
     case .none:
       return []
     }
+  }
+
+  /// The choices of `param="prefix` when the statement's command declares `param` with fixed
+  /// choices (nil when the string is not such a parameter's value).
+  static func choiceCompletions(before: String, prefix: String, table: CommandTable) -> [String]? {
+    let chars = Array(before)
+    guard let quote = chars.lastIndex(where: { $0 == "\"" || $0 == "'" }), quote >= 2, chars[quote - 1] == "=" else { return nil }
+    var k = quote - 2
+    var name = ""
+    while k >= 0, chars[k].isLetter || chars[k].isNumber || chars[k] == "_" { name = String(chars[k]) + name; k -= 1 }
+    // the command is the first word of the statement (after `name =` if it is an assignment)
+    let stmt = before.split(separator: ";").last.map(String.init) ?? before
+    var words = stmt.split(whereSeparator: { $0 == " " || $0 == "(" }).map(String.init)
+    if words.count > 2, words[1] == "=" { words.removeFirst(2) }
+    guard let cmd = words.first.flatMap({ table[$0] }) ?? words.compactMap({ table[$0] }).first,
+      let p = cmd.param(name), case .choice(let options) = p.type
+    else { return nil }
+    return options.filter { $0.hasPrefix(prefix) }.map { $0 + String(chars[quote]) }
   }
 
   /// Files and folders starting with `prefix` (folders get a trailing `/`).

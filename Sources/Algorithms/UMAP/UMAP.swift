@@ -76,6 +76,7 @@ public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context
   let nEpochs = parameters.epochs(forPoints: n)
   var timings = UMAPTimings()
   if n == 1 {
+    context.warn("a single point: its embedding is the origin (as umap-learn)")
     return UMAPResult(embedding: Matrix(rows: 1, cols: dim), graphNNZ: 0, prunedNNZ: 0, knn: knn,
                       nNeighbors: 0, nEpochs: nEpochs, a: a, b: b, timings: timings)
   }
