@@ -46,7 +46,7 @@ final class HDBSCANTests: XCTestCase {
       clusterSelectionEpsilon: p.cluster_selection_epsilon ?? 0,
       clusterSelectionMethod: try HDBSCANParameters.selectionMethod(named: p.cluster_selection_method ?? "eom"),
       allowSingleCluster: p.allow_single_cluster ?? false, alpha: p.alpha ?? 1,
-      metric: try Metric(name: p.metric ?? "euclidean"))
+      metric: try Metric(name: p.metric ?? "euclidean"), approxMinSpanTree: false)
   }
 
   /// Number of points whose label differs after the best one-to-one renumbering (greedy on the
@@ -97,6 +97,81 @@ final class HDBSCANTests: XCTestCase {
 }
 
 extension HDBSCANTests {
+  struct BoruvkaFixture: Decodable {
+    struct Params: Decodable {
+      var min_cluster_size: Int
+      var min_samples: Int?
+      var metric: String
+      var p: Double?
+    }
+    var name: String
+    var params: Params
+    var rows: Int
+    var cols: Int
+    var X: [Double]
+    var edges: [[Double]]
+    var labels: [Int]
+    var probabilities: [Double]
+    var persistence: [Double]
+  }
+
+  /// The default tree (`approx_min_span_tree=True`) against the library's own
+  /// `KDTreeBoruvkaAlgorithm.spanning_tree()` (Fixtures/hdbscan/make_boruvka_fixtures.py): the
+  /// same edges in the same order and orientation with the same weights, and from them the
+  /// same labels, probabilities and persistence. These data sets include rounds where the kept
+  /// bounds make the library take an edge heavier than the minimum one.
+  func testDefaultBoruvkaTree() throws {
+    let names = ["blobs2d", "blobs2d_ms3", "moons", "blobs5d", "blobs20d", "blobs2d_manhattan",
+                 "blobs2d_chebyshev", "blobs3d_minkowski"]
+    for name in names {
+      let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/hdbscan/boruvka_\(name).json")
+      let f = try JSONDecoder().decode(BoruvkaFixture.self, from: Data(contentsOf: url))
+      let metric = try Metric(name: f.params.metric, p: f.params.p ?? 2)
+      let ms = max(1, min(f.rows - 1, f.params.min_samples ?? f.params.min_cluster_size))
+      let ctx = RunContext(threads: 2)
+      let r: (edges: [HDBSCANEdge], core: [Double])
+      switch metric {
+      case .manhattan: r = try libraryBoruvkaMST(f.X, n: f.rows, d: f.cols, minSamples: ms, alpha: 1, metric: ManhattanKD(), p: 1, approximate: true, context: ctx)
+      case .chebyshev: r = try libraryBoruvkaMST(f.X, n: f.rows, d: f.cols, minSamples: ms, alpha: 1, metric: ChebyshevKD(), p: .infinity, approximate: true, context: ctx)
+      case .minkowski(let p): r = try libraryBoruvkaMST(f.X, n: f.rows, d: f.cols, minSamples: ms, alpha: 1, metric: MinkowskiKD(p: p), p: p, approximate: true, context: ctx)
+      default: r = try libraryBoruvkaMST(f.X, n: f.rows, d: f.cols, minSamples: ms, alpha: 1, metric: EuclideanKD(), p: 2, approximate: true, context: ctx)
+      }
+      XCTAssertEqual(r.edges.count, f.edges.count, name)
+      var firstDiff: Int? = nil
+      for (i, (e, g)) in zip(r.edges, f.edges).enumerated() {
+        if Int(e.a) != Int(g[0]) || Int(e.b) != Int(g[1]) || abs(e.weight - g[2]) > 1e-12 * max(1, g[2]) {
+          firstDiff = i
+          break
+        }
+      }
+      XCTAssertNil(firstDiff, "\(name): edge \(firstDiff ?? -1) differs from the library's")
+      let x = Matrix(rows: f.rows, cols: f.cols, data: f.X.map { Float($0) })
+      let h = try hdbscan(x, parameters: HDBSCANParameters(
+        minClusterSize: f.params.min_cluster_size, minSamples: f.params.min_samples, metric: metric), context: ctx)
+      XCTAssertEqual(h.labels, f.labels, "\(name): labels")
+      XCTAssertEqual(h.persistence.count, f.persistence.count, "\(name): clusters")
+      for (a, b) in zip(h.persistence, f.persistence) { XCTAssertEqual(a, b, accuracy: 1e-9, "\(name): persistence") }
+      for (a, b) in zip(h.probabilities, f.probabilities) { XCTAssertEqual(a, b, accuracy: 1e-9, "\(name): probabilities") }
+    }
+  }
+
+  /// The permutation of libstdc++'s `std::nth_element`, which decides the order of points in
+  /// scikit-learn's KD-tree nodes. [5, 1, 4, 2, 3, 0], nth = 3, by hand: the median of (1, 2, 0)
+  /// goes to the front → [1, 5, 4, 2, 3, 0]; the partition swaps 5 and 0 and cuts at 2; in
+  /// [4, 2, 3, 5] the median of (2, 3, 5) goes to the front → [3, 2, 4, 5], cut at index 4 > 3;
+  /// the insertion sort of [3, 2] gives [1, 0, 2, 3, 4, 5] (also what g++ prints).
+  func testNthElementPermutation() {
+    var a = [5, 1, 4, 2, 3, 0]
+    a.withUnsafeMutableBufferPointer { p in stdNthElement(p.baseAddress!, 3, 6) { $0 < $1 } }
+    XCTAssertEqual(a, [1, 0, 2, 3, 4, 5])
+    // 40 values with repeats, nth = 17; expected: g++ 12 / libstdc++ std::nth_element output
+    var b = [36, 56, 85, 98, 95, 45, 9, 90, 10, 29, 52, 27, 58, 87, 75, 68, 1, 80, 61, 64, 59, 65, 71, 96, 49, 64,
+             80, 44, 29, 14, 43, 50, 44, 51, 34, 50, 91, 51, 66, 79]
+    b.withUnsafeMutableBufferPointer { p in stdNthElement(p.baseAddress!, 17, 40) { $0 < $1 } }
+    XCTAssertEqual(b, [49, 36, 44, 29, 34, 45, 9, 14, 10, 29, 1, 27, 43, 44, 50, 50, 51, 51, 58, 52, 56, 59, 71, 96,
+                       65, 64, 80, 64, 61, 80, 68, 75, 87, 90, 95, 98, 91, 85, 66, 79])
+  }
+
   /// Two groups on a line, {0, 1, 2} and {10, 11, 12}, min_cluster_size 2, min_samples 1: every
   /// core distance is 1, the groups join at distance 8. By hand: the root splits at λ = 1/8 into
   /// two clusters of 3 whose points all leave at λ = 1; stability (1 − 1/8)·3 = 2.625 each against

@@ -23,12 +23,18 @@ public struct HDBSCANParameters: Sendable, Equatable {
   public var alpha: Double
   /// `metric` (default euclidean).
   public var metric: Metric
+  /// `approx_min_span_tree` (default true, as the library): for euclidean, manhattan, chebyshev
+  /// and minkowski data of at most 60 columns, build the spanning tree as the library's default
+  /// dual-tree Borůvka does, keeping node bounds between rounds, which may take a heavier edge
+  /// than the minimum (`libraryBoruvkaMST`); false, or other metrics or more columns (where the
+  /// library runs Prim's algorithm), gives the exact minimum spanning tree.
+  public var approxMinSpanTree: Bool
 
   /// Creates parameters; defaults are those of `hdbscan.HDBSCAN`.
   public init(
     minClusterSize: Int = 5, minSamples: Int? = nil, clusterSelectionEpsilon: Double = 0,
     clusterSelectionMethod: SelectionMethod = .eom, allowSingleCluster: Bool = false,
-    alpha: Double = 1, metric: Metric = .euclidean
+    alpha: Double = 1, metric: Metric = .euclidean, approxMinSpanTree: Bool = true
   ) {
     self.minClusterSize = minClusterSize
     self.minSamples = minSamples
@@ -37,6 +43,7 @@ public struct HDBSCANParameters: Sendable, Equatable {
     self.allowSingleCluster = allowSingleCluster
     self.alpha = alpha
     self.metric = metric
+    self.approxMinSpanTree = approxMinSpanTree
   }
 
   /// Parses `cluster_selection_method` ("eom" or "leaf").
@@ -125,16 +132,48 @@ public func hdbscan(_ x: Matrix, parameters: HDBSCANParameters, context: RunCont
   }
   var minSamples = parameters.minSamples ?? parameters.minClusterSize
   minSamples = max(1, min(n - 1, minSamples))
-  let (edges, extra, core) = try mutualReachabilityMST(
-    x, minSamples: minSamples, alpha: parameters.alpha, metric: parameters.metric, context: context)
-  try context.cancellation.check()
-  let slt = singleLinkageTree(edges: edges, extra: extra, n: n)
+  let slt: SingleLinkageTree
+  let core: [Double]
+  if parameters.approxMinSpanTree && x.cols <= 60, let p = parameters.metric.boruvkaExponent {
+    let xd = x.data.map { Double($0) }
+    let (d, a) = (x.cols, parameters.alpha)
+    let r: (edges: [HDBSCANEdge], core: [Double])
+    switch parameters.metric {
+    case .manhattan: r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: ManhattanKD(), p: p, approximate: true, context: context)
+    case .chebyshev: r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: ChebyshevKD(), p: p, approximate: true, context: context)
+    case .minkowski: r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: MinkowskiKD(p: p), p: p, approximate: true, context: context)
+    default: r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: EuclideanKD(), p: p, approximate: true, context: context)
+    }
+    try context.cancellation.check()
+    slt = singleLinkageTree(emitted: r.edges, n: n)
+    core = r.core
+  } else {
+    let (edges, extra, c) = try mutualReachabilityMST(
+      x, minSamples: minSamples, alpha: parameters.alpha, metric: parameters.metric, context: context)
+    try context.cancellation.check()
+    slt = singleLinkageTree(edges: edges, extra: extra, n: n)
+    core = c
+  }
   let rows = condenseTree(slt, minClusterSize: parameters.minClusterSize)
   let sel = selectClusters(
     rows: rows, n: n, method: parameters.clusterSelectionMethod,
     allowSingleCluster: parameters.allowSingleCluster, epsilon: parameters.clusterSelectionEpsilon)
   return HDBSCANResult(labels: sel.labels, probabilities: sel.probabilities, outlierScores: sel.outlierScores,
                        persistence: sel.persistence, condensedTree: rows, coreDistances: core)
+}
+
+extension Metric {
+  /// The Minkowski exponent of the metrics the library's KD-tree Borůvka handles (2, 1, ∞, p);
+  /// nil for cosine and correlation (the library computes those exactly).
+  var boruvkaExponent: Double? {
+    switch self {
+    case .euclidean: return 2
+    case .manhattan: return 1
+    case .chebyshev: return .infinity
+    case .minkowski(let p): return p
+    case .cosine, .correlation: return nil
+    }
+  }
 }
 
 /// The exact minimum spanning tree of the mutual reachability graph (n − 1 edges, weights in

@@ -107,9 +107,18 @@ func singleLinkageTree(edges: [HDBSCANEdge], extra: [HDBSCANEdge] = [], n: Int) 
       c = next
     }
   }
-  var idx = Array(0..<order.count)
-  idx.sort { order[$0].weight != order[$1].weight ? order[$0].weight < order[$1].weight : $0 < $1 }
-  order = idx.map { order[$0] }
+  return singleLinkageTree(emitted: order, n: n)
+}
+
+/// hdbscan `label` on spanning-tree edges sorted by weight: the edges in the order an MST
+/// algorithm emitted them, oriented (a, b) as emitted, are sorted stably by weight (the library's
+/// `np.argsort` leaves the order of ties unspecified; a stable sort is its deterministic version)
+/// and merged with a union-find.
+func singleLinkageTree(emitted: [HDBSCANEdge], n: Int) -> SingleLinkageTree {
+  let m = emitted.count
+  var idx = Array(0..<m)
+  idx.sort { emitted[$0].weight != emitted[$1].weight ? emitted[$0].weight < emitted[$1].weight : $0 < $1 }
+  let order = idx.map { emitted[$0] }
   var left = [Int32](repeating: 0, count: m)
   var right = [Int32](repeating: 0, count: m)
   var dist = [Double](repeating: 0, count: m)

@@ -92,6 +92,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
       ParamSpec("alpha", .float, .float(1), .greaterThan(0), "distance scaling in the mutual reachability"),
       ParamSpec("metric", metricChoice, .string("euclidean"), nil, "distance between points"),
       ParamSpec("p", .float, .float(2), .atLeast(1), "exponent of the minkowski metric"),
+      ParamSpec("approx_min_span_tree", .bool, .bool(true), nil, "the library's default spanning tree (dual-tree Borůvka keeping its bounds between rounds; ≤ 60 columns); false: the exact minimum tree"),
     ],
     examples: ["l = hdbscan e min_samples=10 min_cluster_size=500", "clustered = l >= 0"]
   ) { inv in
@@ -100,7 +101,8 @@ func registerAlgorithms(_ t: inout CommandTable) {
       clusterSelectionEpsilon: inv.double("cluster_selection_epsilon"),
       clusterSelectionMethod: try HDBSCANParameters.selectionMethod(named: inv.string("cluster_selection_method")),
       allowSingleCluster: inv.bool("allow_single_cluster"), alpha: inv.double("alpha"),
-      metric: try Metric(name: inv.string("metric"), p: inv.double("p")))
+      metric: try Metric(name: inv.string("metric"), p: inv.double("p")),
+      approxMinSpanTree: inv.bool("approx_min_span_tree"))
     let r = try hdbscan(inv.matrix(0), parameters: p, context: inv.context)
     let tree = r.condensedTree
     let table = Record(kind: "condensed tree table", fields: [

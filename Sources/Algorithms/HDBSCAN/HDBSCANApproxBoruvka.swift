@@ -1,0 +1,615 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+// The hdbscan library's default spanning tree: dual-tree Borůvka on a KD-tree
+// (`_hdbscan_boruvka.pyx`, `KDTreeBoruvkaAlgorithm` with `approx_min_span_tree=True`, called from
+// `_hdbscan_boruvka_kdtree` with a tree of leaf_size 40 // 3 = 13). Between rounds the node bounds
+// are kept unless a round joined nothing, so a round may prune away a component's lightest
+// outgoing edge and take a heavier one: the result is a spanning tree, not always the minimum one.
+// Which edges it takes depends on every detail of the traversal, so this follows them all:
+// - the tree has scikit-learn's `BinaryTree` layout: 2^levels − 1 nodes in heap order, levels =
+//   1 + ⌊log2(max(1, (n − 1)/leaf_size))⌋, a node split at n_points/2 on the dimension of largest
+//   spread (the first one on ties), its indices partitioned by libstdc++'s `std::nth_element`
+//   (introselect) ordered by (coordinate, index) — the order of points inside a node decides ties;
+// - node radius and node-to-node distances as scikit-learn's KD-tree and the library compute them
+//   (including the radius of 1 that `pow(r, 1/∞)` gives every chebyshev node);
+// - core distances converted to distances and back to reduced distances, as the library does;
+// - the first round from each point's nearest neighbours, the union-find with union by rank, the
+//   candidate bookkeeping and the bound propagation of the library.
+// It runs on one thread (the traversal is a chain of dependent updates), so its result does not
+// depend on the thread count. Only the core distances use several threads.
+
+/// sklearn `BinaryTree` layout of a KD-tree: nodes in heap order (children of i are 2i+1, 2i+2).
+private struct HeapKDTree {
+  let nNodes: Int
+  var idx: [Int]
+  var start: [Int]
+  var end: [Int]
+  var isLeaf: [Bool]
+  var radius: [Double]
+  /// nNodes × d lower and upper corners.
+  var lo: [Double]
+  var hi: [Double]
+
+  init(_ x: UnsafePointer<Double>, n: Int, d: Int, leafSize: Int, p: Double) {
+    let levels = Int(log2(max(1.0, Double(n - 1) / Double(leafSize)))) + 1
+    nNodes = (1 << levels) - 1
+    idx = Array(0..<n)
+    start = [Int](repeating: 0, count: nNodes)
+    end = [Int](repeating: 0, count: nNodes)
+    isLeaf = [Bool](repeating: false, count: nNodes)
+    radius = [Double](repeating: 0, count: nNodes)
+    lo = [Double](repeating: 0, count: nNodes * d)
+    hi = [Double](repeating: 0, count: nNodes * d)
+    let nn = nNodes
+    idx.withUnsafeMutableBufferPointer { ip in
+    lo.withUnsafeMutableBufferPointer { lp in
+    hi.withUnsafeMutableBufferPointer { hp in
+      let I = ip.baseAddress!, L = lp.baseAddress!, H = hp.baseAddress!
+      func build(_ node: Int, _ s: Int, _ e: Int) {
+        let l = L + node * d, h = H + node * d
+        for j in 0..<d { l[j] = .infinity; h[j] = -.infinity }
+        for t in s..<e {
+          let row = x + I[t] * d
+          for j in 0..<d { l[j] = fmin(l[j], row[j]); h[j] = fmax(h[j], row[j]) }
+        }
+        var rad = 0.0
+        for j in 0..<d {
+          if p.isInfinite { rad = fmax(rad, 0.5 * (h[j] - l[j])) } else { rad += pow(0.5 * abs(h[j] - l[j]), p) }
+        }
+        start[node] = s; end[node] = e
+        radius[node] = pow(rad, 1 / p)
+        if 2 * node + 1 >= nn || e - s < 2 {
+          isLeaf[node] = true
+          return
+        }
+        var dim = 0
+        var spread = 0.0
+        for j in 0..<d where h[j] - l[j] > spread { spread = h[j] - l[j]; dim = j }
+        let mid = (e - s) / 2
+        stdNthElement(I + s, mid, e - s) { a, b in
+          let va = x[a * d + dim], vb = x[b * d + dim]
+          return va == vb ? a < b : va < vb
+        }
+        build(2 * node + 1, s, s + mid)
+        build(2 * node + 2, s + mid, e)
+      }
+      build(0, 0, n)
+    }}}
+  }
+}
+
+// MARK: - libstdc++ std::nth_element (introselect), reproduced for the same permutation
+
+/// Rearranges `a[0..<count]` as libstdc++'s `std::nth_element(a, a + nth, a + count, less)` does:
+/// introselect with a median-of-three pivot moved to the front, an unguarded Hoare partition,
+/// insertion sort below 4 elements and heap select when the depth limit 2⌊log2 count⌋ runs out.
+func stdNthElement(_ a: UnsafeMutablePointer<Int>, _ nth: Int, _ count: Int, _ less: (Int, Int) -> Bool) {
+  if count == 0 || nth == count { return }
+  var first = 0, last = count
+  var depth = 2 * (Int.bitWidth - 1 - count.leadingZeroBitCount)
+  while last - first > 3 {
+    if depth == 0 {
+      heapSelect(a, first, nth + 1, last, less)
+      a.swapAt(first, nth)
+      return
+    }
+    depth -= 1
+    // median of (first + 1, mid, last − 1) to first, then partition [first + 1, last) around it
+    let mid = first + (last - first) / 2
+    let x = first + 1, y = mid, z = last - 1
+    if less(a[x], a[y]) {
+      if less(a[y], a[z]) { a.swapAt(first, y) } else if less(a[x], a[z]) { a.swapAt(first, z) } else { a.swapAt(first, x) }
+    } else if less(a[x], a[z]) {
+      a.swapAt(first, x)
+    } else if less(a[y], a[z]) {
+      a.swapAt(first, z)
+    } else {
+      a.swapAt(first, y)
+    }
+    var lo = first + 1, hi = last
+    let pivot = a[first]
+    while true {
+      while less(a[lo], pivot) { lo += 1 }
+      hi -= 1
+      while less(pivot, a[hi]) { hi -= 1 }
+      if !(lo < hi) { break }
+      a.swapAt(lo, hi)
+      lo += 1
+    }
+    if lo <= nth { first = lo } else { last = lo }
+  }
+  // insertion sort of [first, last)
+  if first == last { return }
+  var i = first + 1
+  while i < last {
+    let v = a[i]
+    if less(v, a[first]) {
+      var j = i
+      while j > first { a[j] = a[j - 1]; j -= 1 }
+      a[first] = v
+    } else {
+      var j = i
+      while less(v, a[j - 1]) { a[j] = a[j - 1]; j -= 1 }
+      a[j] = v
+    }
+    i += 1
+  }
+}
+
+/// libstdc++ `__heap_select`: a max-heap of [first, middle) keeps the smallest elements.
+private func heapSelect(_ a: UnsafeMutablePointer<Int>, _ first: Int, _ middle: Int, _ last: Int, _ less: (Int, Int) -> Bool) {
+  let len = middle - first
+  if len >= 2 {
+    var parent = (len - 2) / 2
+    while true {
+      adjustHeap(a + first, parent, len, a[first + parent], less)
+      if parent == 0 { break }
+      parent -= 1
+    }
+  }
+  for i in middle..<last where less(a[i], a[first]) {
+    let v = a[i]
+    a[i] = a[first]
+    adjustHeap(a + first, 0, len, v, less)
+  }
+}
+
+/// libstdc++ `__adjust_heap`: sift the hole at `hole` down to a leaf, then push `value` up.
+private func adjustHeap(_ a: UnsafeMutablePointer<Int>, _ hole0: Int, _ len: Int, _ value: Int, _ less: (Int, Int) -> Bool) {
+  let top = hole0
+  var hole = hole0, child = hole0
+  while child < (len - 1) / 2 {
+    child = 2 * (child + 1)
+    if less(a[child], a[child - 1]) { child -= 1 }
+    a[hole] = a[child]
+    hole = child
+  }
+  if len & 1 == 0 && child == (len - 2) / 2 {
+    child = 2 * (child + 1)
+    a[hole] = a[child - 1]
+    hole = child - 1
+  }
+  var parent = (hole - 1) / 2
+  while hole > top && less(a[parent], value) {
+    a[hole] = a[parent]
+    hole = parent
+    parent = (hole - 1) / 2
+  }
+  a[hole] = value
+}
+
+// MARK: - the traversal
+
+private final class DualTreeBoruvka<M: KDMetric> {
+  let metric: M
+  let n: Int, d: Int
+  let p: Double
+  let f: Double
+  let approximate: Bool
+  let euclidean: Bool
+  let x: UnsafePointer<Double>
+  let tree: HeapKDTree
+  let core: UnsafeMutablePointer<Double>
+  let compOfPoint: UnsafeMutablePointer<Int>
+  let compOfNode: UnsafeMutablePointer<Int>
+  let candPoint: UnsafeMutablePointer<Int>
+  let candNeighbor: UnsafeMutablePointer<Int>
+  let candDist: UnsafeMutablePointer<Double>
+  let bounds: UnsafeMutablePointer<Double>
+  var parent: [Int]
+  var rank: [UInt8]
+  var isComponent: [Bool]
+  var components: [Int]
+  var edges: [HDBSCANEdge] = []
+  let token: CancellationToken
+  var visits = 0
+  var cancelled = false
+
+  init(metric: M, x: UnsafePointer<Double>, n: Int, d: Int, p: Double, alphaFactor: Double, approximate: Bool,
+       token: CancellationToken) {
+    self.metric = metric
+    self.x = x; self.n = n; self.d = d; self.p = p; self.f = alphaFactor
+    self.approximate = approximate
+    self.euclidean = metric is EuclideanKD
+    self.token = token
+    tree = HeapKDTree(x, n: n, d: d, leafSize: 13, p: p)
+    let nodes = tree.nNodes
+    core = .allocate(capacity: n)
+    compOfPoint = .allocate(capacity: n)
+    compOfNode = .allocate(capacity: nodes)
+    candPoint = .allocate(capacity: n)
+    candNeighbor = .allocate(capacity: n)
+    candDist = .allocate(capacity: n)
+    bounds = .allocate(capacity: nodes)
+    for i in 0..<n { compOfPoint[i] = i; candPoint[i] = -1; candNeighbor[i] = -1; candDist[i] = .greatestFiniteMagnitude }
+    for v in 0..<nodes { compOfNode[v] = -(v + 1); bounds[v] = .greatestFiniteMagnitude }
+    parent = Array(0..<n)
+    rank = [UInt8](repeating: 0, count: n)
+    isComponent = [Bool](repeating: true, count: n)
+    components = Array(0..<n)
+    edges.reserveCapacity(n - 1)
+  }
+
+  deinit {
+    core.deallocate(); compOfPoint.deallocate(); compOfNode.deallocate()
+    candPoint.deallocate(); candNeighbor.deallocate(); candDist.deallocate(); bounds.deallocate()
+  }
+
+  /// Reduced distance of a distance (sklearn `_dist_to_rdist`).
+  @inline(__always) func toRdist(_ v: Double) -> Double {
+    if p == 2 { return v * v }
+    if p == 1 || p.isInfinite { return v }
+    return pow(v, p)
+  }
+
+  func find(_ x0: Int) -> Int {
+    var x = x0
+    var xp = parent[x]
+    while xp != x {
+      let g = parent[xp]
+      parent[x] = g
+      x = xp
+      xp = g
+    }
+    return x
+  }
+
+  func union(_ a: Int, _ b: Int) {
+    let ra = find(a), rb = find(b)
+    if ra == rb { return }
+    if rank[ra] < rank[rb] {
+      parent[ra] = rb; isComponent[ra] = false
+    } else if rank[ra] > rank[rb] {
+      parent[rb] = ra; isComponent[rb] = false
+    } else {
+      rank[ra] &+= 1; parent[rb] = ra; isComponent[rb] = false
+    }
+  }
+
+  /// Adds each component's candidate edge, recomputes the components of points and nodes and
+  /// resets the bounds (every round when exact; only after a round that joined nothing when
+  /// approximate). Returns the number of components.
+  func updateComponents() -> Int {
+    for c in components {
+      let source = candPoint[c], sink = candNeighbor[c]
+      if source == -1 || sink == -1 { continue }
+      let rs = find(source), rk = find(sink)
+      if rs == rk {
+        candPoint[c] = -1; candNeighbor[c] = -1; candDist[c] = .greatestFiniteMagnitude
+        continue
+      }
+      edges.append(HDBSCANEdge(a: Int32(source), b: Int32(sink), weight: metric.toDist(candDist[c])))
+      union(source, sink)
+      candDist[c] = .greatestFiniteMagnitude
+      if edges.count == n - 1 {
+        components = (0..<n).filter { isComponent[$0] }
+        return components.count
+      }
+    }
+    for i in 0..<n { compOfPoint[i] = find(i) }
+    tree.idx.withUnsafeBufferPointer { ip in
+      let I = ip.baseAddress!
+      for v in stride(from: tree.nNodes - 1, through: 0, by: -1) {
+        if tree.isLeaf[v] {
+          let s = tree.start[v], e = tree.end[v]
+          let c = compOfPoint[I[s]]
+          var same = true
+          for t in (s + 1)..<max(s + 1, e) where compOfPoint[I[t]] != c { same = false; break }
+          if same { compOfNode[v] = c }
+        } else if compOfNode[2 * v + 1] == compOfNode[2 * v + 2] {
+          compOfNode[v] = compOfNode[2 * v + 1]
+        }
+      }
+    }
+    let last = components.count
+    components = (0..<n).filter { isComponent[$0] }
+    if !approximate || components.count == last {
+      for v in 0..<tree.nNodes { bounds[v] = .greatestFiniteMagnitude }
+    }
+    return components.count
+  }
+
+  /// sklearn/hdbscan `kdtree_min_rdist_dual`: reduced distance between the boxes of two nodes.
+  @inline(__always) func nodeRdist(_ a: Int, _ b: Int, _ L: UnsafePointer<Double>, _ H: UnsafePointer<Double>) -> Double {
+    var r = 0.0
+    let la = L + a * d, ha = H + a * d, lb = L + b * d, hb = H + b * d
+    if p.isInfinite {
+      for j in 0..<d {
+        let d1 = la[j] - hb[j], d2 = lb[j] - ha[j]
+        r = max(r, 0.5 * ((d1 + abs(d1)) + (d2 + abs(d2))))
+      }
+    } else if p == 2 {
+      for j in 0..<d {
+        let d1 = la[j] - hb[j], d2 = lb[j] - ha[j]
+        let h = 0.5 * ((d1 + abs(d1)) + (d2 + abs(d2)))
+        r += h * h
+      }
+    } else {
+      for j in 0..<d {
+        let d1 = la[j] - hb[j], d2 = lb[j] - ha[j]
+        r += pow(0.5 * ((d1 + abs(d1)) + (d2 + abs(d2))), p)
+      }
+    }
+    return r
+  }
+
+  /// `nodeRdist(a, b1)` and `nodeRdist(a, b2)` (the box distance is symmetric), computed in one
+  /// loop as two independent sums in the library's order.
+  @inline(__always) func nodeRdist2(_ a: Int, _ b1: Int, _ b2: Int, _ L: UnsafePointer<Double>, _ H: UnsafePointer<Double>) -> (Double, Double) {
+    if p != 2 { return (nodeRdist(a, b1, L, H), nodeRdist(a, b2, L, H)) }
+    var r1 = 0.0, r2 = 0.0
+    let la = L + a * d, ha = H + a * d
+    let l1 = L + b1 * d, h1 = H + b1 * d, l2 = L + b2 * d, h2 = H + b2 * d
+    for j in 0..<d {
+      let d1 = la[j] - h1[j], d2 = l1[j] - ha[j]
+      let e1 = la[j] - h2[j], e2 = l2[j] - ha[j]
+      let g1 = 0.5 * ((d1 + abs(d1)) + (d2 + abs(d2)))
+      let g2 = 0.5 * ((e1 + abs(e1)) + (e2 + abs(e2)))
+      r1 += g1 * g1
+      r2 += g2 * g2
+    }
+    return (r1, r2)
+  }
+
+  func traverse(_ node1: Int, _ node2: Int, _ I: UnsafePointer<Int>, _ L: UnsafePointer<Double>, _ H: UnsafePointer<Double>) {
+    if cancelled { return }
+    let nodeDist = nodeRdist(node1, node2, L, H)
+    if nodeDist < bounds[node1] {
+      if compOfNode[node1] == compOfNode[node2] && compOfNode[node1] >= 0 { return }
+    } else {
+      return
+    }
+    let leaf1 = tree.isLeaf[node1], leaf2 = tree.isLeaf[node2]
+    if leaf1 && leaf2 {
+      visits &+= 1
+      if visits & 0xFFF == 0 && token.isCancelled { cancelled = true; return }
+      var upper = 0.0, lower = Double.greatestFiniteMagnitude
+      for i in tree.start[node1]..<tree.end[node1] {
+        let pp = I[i]
+        let c1 = compOfPoint[pp]
+        let cp = core[pp]
+        if cp > candDist[c1] { continue }
+        let xp = x + pp * d
+        if euclidean && d >= 8 {
+          // four distances at a time, each summed in the library's order (independent chains);
+          // the candidates are then applied in order, re-checking the core test against the
+          // candidate distance, which only decreases: the same outcome as one at a time
+          var j = tree.start[node2]
+          let je = tree.end[node2]
+          while j < je {
+            var qs = (0, 0, 0, 0)
+            var m = 0
+            while j < je && m < 4 {
+              let q = I[j]
+              j += 1
+              if core[q] > candDist[c1] || compOfPoint[q] == c1 { continue }
+              switch m { case 0: qs.0 = q; case 1: qs.1 = q; case 2: qs.2 = q; default: qs.3 = q }
+              m += 1
+            }
+            if m == 0 { break }
+            let r4 = euclideanRdist4(xp, x + qs.0 * d, x + qs.1 * d, x + qs.2 * d, x + qs.3 * d, d)
+            for t in 0..<m {
+              let q: Int, r: Double
+              switch t { case 0: (q, r) = (qs.0, r4.0); case 1: (q, r) = (qs.1, r4.1); case 2: (q, r) = (qs.2, r4.2); default: (q, r) = (qs.3, r4.3) }
+              let cq = core[q]
+              if cq > candDist[c1] { continue }
+              let mr = max(f == 1 ? r : r * f, cp, cq)
+              if mr < candDist[c1] {
+                candDist[c1] = mr; candNeighbor[c1] = q; candPoint[c1] = pp
+              }
+            }
+          }
+        } else {
+          for j in tree.start[node2]..<tree.end[node2] {
+            let q = I[j]
+            let c2 = compOfPoint[q]
+            let cq = core[q]
+            if cq > candDist[c1] { continue }
+            if c1 != c2 {
+              let r = metric.rdist(xp, x + q * d, d)
+              let mr = max(f == 1 ? r : r * f, cp, cq)
+              if mr < candDist[c1] {
+                candDist[c1] = mr; candNeighbor[c1] = q; candPoint[c1] = pp
+              }
+            }
+          }
+        }
+        upper = max(upper, candDist[c1])
+        lower = min(lower, candDist[c1])
+      }
+      let newBound = min(upper, lower + 2 * toRdist(tree.radius[node1]))
+      if newBound < bounds[node1] {
+        bounds[node1] = newBound
+        var v = node1
+        while v > 0 {
+          let par = (v - 1) / 2
+          let nb = max(bounds[2 * par + 1], bounds[2 * par + 2])
+          if nb < bounds[par] { bounds[par] = nb; v = par } else { break }
+        }
+      }
+    } else if leaf1 || (!leaf2 && tree.radius[node2] > tree.radius[node1]) {
+      let l = 2 * node2 + 1, r = 2 * node2 + 2
+      let (ld, rd) = nodeRdist2(node1, l, r, L, H)
+      if ld < rd { traverse(node1, l, I, L, H); traverse(node1, r, I, L, H) } else { traverse(node1, r, I, L, H); traverse(node1, l, I, L, H) }
+    } else {
+      let l = 2 * node1 + 1, r = 2 * node1 + 2
+      let (ld, rd) = nodeRdist2(node2, l, r, L, H)
+      if ld < rd { traverse(l, node2, I, L, H); traverse(r, node2, I, L, H) } else { traverse(r, node2, I, L, H); traverse(l, node2, I, L, H) }
+    }
+  }
+
+  func round() {
+    tree.idx.withUnsafeBufferPointer { ip in
+    tree.lo.withUnsafeBufferPointer { lp in
+    tree.hi.withUnsafeBufferPointer { hp in
+      traverse(0, 0, ip.baseAddress!, lp.baseAddress!, hp.baseAddress!)
+    }}}
+  }
+}
+
+/// The spanning tree of the mutual reachability graph as the hdbscan library's default builds
+/// it (`KDTreeBoruvkaAlgorithm(...).spanning_tree()`, dual-tree Borůvka; see the file comment):
+/// n − 1 edges (candidate point, its neighbour, weight in distance units) in the order the
+/// library emits them, and the n core distances. `approximate` keeps node bounds between
+/// rounds as `approx_min_span_tree=True` does; false resets them every round (an exact tree).
+/// alpha scales distances as in the rest of clus (the library's Borůvka path ignores it).
+/// - Parameters:
+///   - x: n × d data, row-major, n ≥ 2.
+///   - p: the Minkowski exponent of `metric` (2 euclidean, 1 manhattan, ∞ chebyshev).
+/// - Throws: `AlgorithmError.cancelled`.
+func libraryBoruvkaMST<M: KDMetric>(
+  _ x: [Double], n: Int, d: Int, minSamples: Int, alpha: Double, metric: M, p: Double, approximate: Bool,
+  context: RunContext
+) throws -> (edges: [HDBSCANEdge], core: [Double]) {
+  let k = minSamples + 1
+  // the k nearest (including the point itself) of every point, by (reduced distance, index)
+  var knnI = [Int](repeating: 0, count: n * k)
+  var knnR = [Double](repeating: 0, count: n * k)
+  if metric is EuclideanKD && d >= 10 {
+    let g = try sgemmKNN(pts: x, n: n, d: d, k: k, keep: k, threads: context.threads,
+                         token: context.cancellation, progress: context.progress)
+    for i in 0..<n { for t in 0..<k { knnI[i * k + t] = Int(g.knnI[i * k + t]) } }
+  } else {
+    try treeKNN(x, n: n, d: d, k: k, metric: metric, context: context, into: &knnI)
+  }
+  x.withUnsafeBufferPointer { xp in
+    let X = xp.baseAddress!
+    for i in 0..<n {
+      var pairs = (0..<k).map { t -> (Double, Int) in
+        let q = knnI[i * k + t]
+        return (metric.rdist(X + i * d, X + q * d, d), q)
+      }
+      pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+      for t in 0..<k { knnI[i * k + t] = pairs[t].1; knnR[i * k + t] = pairs[t].0 }
+    }
+  }
+  return try x.withUnsafeBufferPointer { xp -> ([HDBSCANEdge], [Double]) in
+    let alg = DualTreeBoruvka(metric: metric, x: xp.baseAddress!, n: n, d: d, p: p,
+                              alphaFactor: alpha == 1 ? 1 : metric.alphaFactor(alpha),
+                              approximate: approximate, token: context.cancellation)
+    // core distances: the min_samples-th neighbour's distance, back to a reduced distance
+    var coreOut = [Double](repeating: 0, count: n)
+    for i in 0..<n {
+      coreOut[i] = metric.toDist(knnR[i * k + minSamples])
+      alg.core[i] = alg.toRdist(coreOut[i])
+    }
+    // first round from the stored neighbours: the nearest one with a core distance not above
+    // the point's own
+    for i in 0..<n {
+      for t in 0..<k {
+        let m = knnI[i * k + t]
+        if m == i { continue }
+        if alg.core[m] <= alg.core[i] {
+          alg.candPoint[i] = i; alg.candNeighbor[i] = m; alg.candDist[i] = alg.core[i]
+          break
+        }
+      }
+    }
+    context.progress.begin("hdbscan spanning tree", total: n - 1)
+    defer { context.progress.end() }
+    var nComp = alg.updateComponents()
+    for v in 0..<alg.tree.nNodes { alg.bounds[v] = .greatestFiniteMagnitude }
+    context.progress.update(alg.edges.count)
+    var stalled = 0
+    while nComp > 1 {
+      try context.cancellation.check()
+      let before = alg.edges.count
+      alg.round()
+      if alg.cancelled { throw AlgorithmError.cancelled }
+      nComp = alg.updateComponents()
+      // a round that joins nothing resets the bounds; a second one (an exact round) means no
+      // finite edge is left, as with distances that overflow
+      stalled = alg.edges.count == before ? stalled + 1 : 0
+      if stalled >= 2 { throw AlgorithmError.invalidInput("hdbscan: the spanning tree could not be completed (distances overflow)") }
+      context.progress.update(alg.edges.count)
+    }
+    return (alg.edges, coreOut)
+  }
+}
+
+/// Exact k nearest neighbours (including the point itself) by a KD-tree search per point, in
+/// parallel over fixed chunks of points (n × k indices, unordered within a row).
+private func treeKNN<M: KDMetric>(
+  _ x: [Double], n: Int, d: Int, k: Int, metric: M, context: RunContext, into out: inout [Int]
+) throws {
+  let tree = KDTreeIndex(x, n: n, d: d, leafSize: d <= 4 ? 16 : 32)
+  let token = context.cancellation
+  var cancelled = false
+  tree.pts.withUnsafeBufferPointer { pp in
+  tree.lo.withUnsafeBufferPointer { lop in
+  tree.hi.withUnsafeBufferPointer { hip in
+  out.withUnsafeMutableBufferPointer { op in
+    let P = pp.baseAddress!, LO = lop.baseAddress!, HI = hip.baseAddress!, O = op.baseAddress!
+    parallelChunks(count: n, chunkSize: 512, threads: context.threads) { _, range in
+      if token.isCancelled { cancelled = true; return }
+      var hr = [Double](repeating: .infinity, count: k)
+      var hix = [Int](repeating: -1, count: k)
+      var stack = [(Int, Double)]()
+      for p in range {
+        for t in 0..<k { hr[t] = .infinity; hix[t] = -1 }
+        let a = P + p * d
+        stack.removeAll(keepingCapacity: true)
+        stack.append((0, 0))
+        while let (node, lb) = stack.popLast() {
+          if lb > hr[0] { continue }
+          let l = Int(tree.left[node])
+          if l < 0 {
+            for q in Int(tree.start[node])..<Int(tree.end[node]) {
+              let r = metric.rdist(a, P + q * d, d)
+              if r < hr[0] || (r == hr[0] && Int(tree.perm[q]) < hix[0]) {
+                // replace the max (by (r, index)) and sift down
+                let qi = Int(tree.perm[q])
+                var i = 0
+                while true {
+                  let c1 = 2 * i + 1
+                  if c1 >= k { break }
+                  var c = c1
+                  if c1 + 1 < k && (hr[c1 + 1] > hr[c1] || (hr[c1 + 1] == hr[c1] && hix[c1 + 1] > hix[c1])) { c = c1 + 1 }
+                  if hr[c] < r || (hr[c] == r && hix[c] < qi) { break }
+                  hr[i] = hr[c]; hix[i] = hix[c]; i = c
+                }
+                hr[i] = r; hix[i] = qi
+              }
+            }
+          } else {
+            let r = Int(tree.right[node])
+            let bl = metric.boxRdist(a, LO + l * d, HI + l * d, d)
+            let br = metric.boxRdist(a, LO + r * d, HI + r * d, d)
+            if bl <= br {
+              if br <= hr[0] { stack.append((r, br)) }
+              if bl <= hr[0] { stack.append((l, bl)) }
+            } else {
+              if bl <= hr[0] { stack.append((l, bl)) }
+              if br <= hr[0] { stack.append((r, br)) }
+            }
+          }
+        }
+        let orig = Int(tree.perm[p])
+        for t in 0..<k { O[orig * k + t] = hix[t] }
+      }
+    }
+  }}}}
+  if cancelled { throw AlgorithmError.cancelled }
+}
+
+/// Four squared euclidean distances from `a`, each summed over the coordinates in order (the
+/// same rounding as one at a time; the four chains run side by side).
+@inline(__always)
+private func euclideanRdist4(
+  _ a: UnsafePointer<Double>, _ b0: UnsafePointer<Double>, _ b1: UnsafePointer<Double>,
+  _ b2: UnsafePointer<Double>, _ b3: UnsafePointer<Double>, _ d: Int
+) -> (Double, Double, Double, Double) {
+  var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
+  for j in 0..<d {
+    let v = a[j]
+    let t0 = v - b0[j], t1 = v - b1[j], t2 = v - b2[j], t3 = v - b3[j]
+    s0 += t0 * t0; s1 += t1 * t1; s2 += t2 * t2; s3 += t3 * t3
+  }
+  return (s0, s1, s2, s3)
+}
+
+private extension UnsafeMutablePointer where Pointee == Int {
+  @inline(__always) func swapAt(_ i: Int, _ j: Int) { let t = self[i]; self[i] = self[j]; self[j] = t }
+}
