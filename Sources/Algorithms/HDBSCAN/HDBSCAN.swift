@@ -94,26 +94,29 @@ public struct HDBSCANResult: Sendable, Equatable {
 }
 
 /// HDBSCAN* clustering (Campello, Moulavi & Sander 2013) as the hdbscan library 0.8.x
-/// (`hdbscan.HDBSCAN(...).fit(X)` with an exact minimum spanning tree, i.e. its
-/// `algorithm="prims_kdtree"` / `"generic"` results).
+/// (`hdbscan.HDBSCAN(...).fit(X)`).
 ///
 /// Core distances are distances to the `min_samples`-th nearest other point; the mutual
-/// reachability of a, b is max(core_a, core_b, d(a, b)/alpha). Its minimum spanning tree is
-/// computed exactly by Borůvka rounds on a KD-tree (euclidean, manhattan, chebyshev, minkowski;
-/// cosine and correlation through the euclidean distance of unit rows), with the core distances
-/// from the KD-tree below 10 dimensions and from exact blocked GEMM tiles from 10 on. The tree's edges
-/// are ordered as the library's Prim emits them (ties included) and sorted stably by weight,
-/// giving the single-linkage tree, which is condensed with `min_cluster_size`; flat clusters are
-/// selected by excess of mass or leaves, optionally merged below `cluster_selection_epsilon`.
-/// Deterministic for any thread count. Memory O(n · (d + min(min_samples, 32))) plus, from 10
-/// dimensions, O(threads · n · min_samples). Time about n log n in low dimension, n² · d / 2
-/// multiply-adds from 10 (euclidean, cosine, correlation).
+/// reachability of a, b is max(core_a, core_b, d(a, b)/alpha). Its spanning tree is built:
+/// - by default (`approx_min_span_tree`), for euclidean, manhattan, chebyshev and minkowski data
+///   of at most 60 columns, as the library's default does: dual-tree Borůvka keeping node bounds
+///   between rounds (`libraryBoruvkaMST`), the same edges in the same order as the library, a
+///   spanning tree that is sometimes heavier than the minimum; on one thread;
+/// - otherwise exactly (the library's Prim or exact Borůvka results), by Borůvka rounds on a
+///   KD-tree (cosine and correlation through the euclidean distance of unit rows), with core
+///   distances from the KD-tree below 10 dimensions and from exact blocked GEMM tiles from 10
+///   on; its edges are ordered as the library's Prim emits them (ties included).
+/// The edges are sorted stably by weight, giving the single-linkage tree, which is condensed with
+/// `min_cluster_size`; flat clusters are selected by excess of mass or leaves, optionally merged
+/// below `cluster_selection_epsilon`. Deterministic for any thread count. Memory
+/// O(n · (d + min(min_samples, 32))) plus, from 10 dimensions, O(threads · n · min_samples).
+/// Time about n log n in low dimension; the exact tree needs n² · d / 2 multiply-adds from 10
+/// dimensions (euclidean, cosine, correlation), the library's tree often more.
 ///
-/// Differences from the library: it returns the exact tree where the library's default
-/// (`approx_min_span_tree=True` with Borůvka) returns an approximate one, and its `np.argsort` of
-/// equal weights is unspecified (a few tied points may then be labelled differently); alpha is
-/// applied where the library's default Borůvka path ignores it; a stability or GLOSH score of
-/// the form ∞ − ∞ or ∞/∞ (duplicate points) is 0 or 1 where the library gives NaN.
+/// Differences from the library: its `np.argsort` of equal weights is unspecified (a few tied
+/// points may then be labelled differently, or two clusters numbered the other way round); alpha
+/// is applied where the library's Borůvka path ignores it; a stability or GLOSH score of the form
+/// ∞ − ∞ or ∞/∞ (duplicate points) is 0 or 1 where the library gives NaN.
 /// - Parameters:
 ///   - x: n × d data (rows are points).
 ///   - parameters: see `HDBSCANParameters`.

@@ -198,6 +198,8 @@ private final class DualTreeBoruvka<M: KDMetric> {
   let candNeighbor: UnsafeMutablePointer<Int>
   let candDist: UnsafeMutablePointer<Double>
   let bounds: UnsafeMutablePointer<Double>
+  /// Smallest reduced core distance in each node.
+  let minCore: UnsafeMutablePointer<Double>
   var parent: [Int]
   var rank: [UInt8]
   var isComponent: [Bool]
@@ -223,6 +225,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
     candNeighbor = .allocate(capacity: n)
     candDist = .allocate(capacity: n)
     bounds = .allocate(capacity: nodes)
+    minCore = .allocate(capacity: nodes)
     for i in 0..<n { compOfPoint[i] = i; candPoint[i] = -1; candNeighbor[i] = -1; candDist[i] = .greatestFiniteMagnitude }
     for v in 0..<nodes { compOfNode[v] = -(v + 1); bounds[v] = .greatestFiniteMagnitude }
     parent = Array(0..<n)
@@ -234,7 +237,20 @@ private final class DualTreeBoruvka<M: KDMetric> {
 
   deinit {
     core.deallocate(); compOfPoint.deallocate(); compOfNode.deallocate()
-    candPoint.deallocate(); candNeighbor.deallocate(); candDist.deallocate(); bounds.deallocate()
+    candPoint.deallocate(); candNeighbor.deallocate(); candDist.deallocate(); bounds.deallocate(); minCore.deallocate()
+  }
+
+  /// Fills `minCore` from `core` (children before parents: heap order backwards).
+  func computeMinCore() {
+    for v in stride(from: tree.nNodes - 1, through: 0, by: -1) {
+      if tree.isLeaf[v] {
+        var m = Double.infinity
+        for t in tree.start[v]..<tree.end[v] { m = min(m, core[tree.idx[t]]) }
+        minCore[v] = m
+      } else {
+        minCore[v] = min(minCore[2 * v + 1], minCore[2 * v + 2])
+      }
+    }
   }
 
   /// Reduced distance of a distance (sklearn `_dist_to_rdist`).
@@ -353,9 +369,10 @@ private final class DualTreeBoruvka<M: KDMetric> {
     return (r1, r2)
   }
 
-  func traverse(_ node1: Int, _ node2: Int, _ I: UnsafePointer<Int>, _ L: UnsafePointer<Double>, _ H: UnsafePointer<Double>) {
+  /// One step of the library's `dual_tree_traversal`; `nodeDist` = `nodeRdist(node1, node2)`
+  /// (the caller has it: the library computes the same value twice).
+  func traverse(_ node1: Int, _ node2: Int, _ nodeDist: Double, _ I: UnsafePointer<Int>, _ L: UnsafePointer<Double>, _ H: UnsafePointer<Double>) {
     if cancelled { return }
-    let nodeDist = nodeRdist(node1, node2, L, H)
     if nodeDist < bounds[node1] {
       if compOfNode[node1] == compOfNode[node2] && compOfNode[node1] >= 0 { return }
     } else {
@@ -372,6 +389,13 @@ private final class DualTreeBoruvka<M: KDMetric> {
         let cp = core[pp]
         if cp > candDist[c1] { continue }
         let xp = x + pp * d
+        // every point of node 2 is in p's component, or has a core distance above the candidate:
+        // the scan below would skip them all
+        if compOfNode[node2] == c1 || minCore[node2] > candDist[c1] {
+          upper = max(upper, candDist[c1])
+          lower = min(lower, candDist[c1])
+          continue
+        }
         if euclidean && d >= 8 {
           // four distances at a time, each summed in the library's order (independent chains);
           // the candidates are then applied in order, re-checking the core test against the
@@ -389,7 +413,11 @@ private final class DualTreeBoruvka<M: KDMetric> {
               m += 1
             }
             if m == 0 { break }
-            let r4 = euclideanRdist4(xp, x + qs.0 * d, x + qs.1 * d, x + qs.2 * d, x + qs.3 * d, d)
+            // unused lanes repeat the first point, so they never hold the early exit back
+            if m < 2 { qs.1 = qs.0 }
+            if m < 3 { qs.2 = qs.0 }
+            if m < 4 { qs.3 = qs.0 }
+            let r4 = euclideanRdist4(xp, x + qs.0 * d, x + qs.1 * d, x + qs.2 * d, x + qs.3 * d, d, f: f, limit: candDist[c1])
             for t in 0..<m {
               let q: Int, r: Double
               switch t { case 0: (q, r) = (qs.0, r4.0); case 1: (q, r) = (qs.1, r4.1); case 2: (q, r) = (qs.2, r4.2); default: (q, r) = (qs.3, r4.3) }
@@ -432,11 +460,11 @@ private final class DualTreeBoruvka<M: KDMetric> {
     } else if leaf1 || (!leaf2 && tree.radius[node2] > tree.radius[node1]) {
       let l = 2 * node2 + 1, r = 2 * node2 + 2
       let (ld, rd) = nodeRdist2(node1, l, r, L, H)
-      if ld < rd { traverse(node1, l, I, L, H); traverse(node1, r, I, L, H) } else { traverse(node1, r, I, L, H); traverse(node1, l, I, L, H) }
+      if ld < rd { traverse(node1, l, ld, I, L, H); traverse(node1, r, rd, I, L, H) } else { traverse(node1, r, rd, I, L, H); traverse(node1, l, ld, I, L, H) }
     } else {
       let l = 2 * node1 + 1, r = 2 * node1 + 2
       let (ld, rd) = nodeRdist2(node2, l, r, L, H)
-      if ld < rd { traverse(l, node2, I, L, H); traverse(r, node2, I, L, H) } else { traverse(r, node2, I, L, H); traverse(l, node2, I, L, H) }
+      if ld < rd { traverse(l, node2, ld, I, L, H); traverse(r, node2, rd, I, L, H) } else { traverse(r, node2, rd, I, L, H); traverse(l, node2, ld, I, L, H) }
     }
   }
 
@@ -444,7 +472,8 @@ private final class DualTreeBoruvka<M: KDMetric> {
     tree.idx.withUnsafeBufferPointer { ip in
     tree.lo.withUnsafeBufferPointer { lp in
     tree.hi.withUnsafeBufferPointer { hp in
-      traverse(0, 0, ip.baseAddress!, lp.baseAddress!, hp.baseAddress!)
+      let (L, H) = (lp.baseAddress!, hp.baseAddress!)
+      traverse(0, 0, nodeRdist(0, 0, L, H), ip.baseAddress!, L, H)
     }}}
   }
 }
@@ -495,6 +524,7 @@ func libraryBoruvkaMST<M: KDMetric>(
       coreOut[i] = metric.toDist(knnR[i * k + minSamples])
       alg.core[i] = alg.toRdist(coreOut[i])
     }
+    alg.computeMinCore()
     // first round from the stored neighbours: the nearest one with a core distance not above
     // the point's own
     for i in 0..<n {
@@ -595,17 +625,25 @@ private func treeKNN<M: KDMetric>(
 }
 
 /// Four squared euclidean distances from `a`, each summed over the coordinates in order (the
-/// same rounding as one at a time; the four chains run side by side).
+/// same rounding as one at a time; the four chains run side by side). Every 8 coordinates the
+/// partial sums are checked: once all four times `f` reach `limit`, the full sums would too (the
+/// terms are ≥ 0, so the rounded partial sums never decrease) and +∞ is returned for all four.
 @inline(__always)
 private func euclideanRdist4(
   _ a: UnsafePointer<Double>, _ b0: UnsafePointer<Double>, _ b1: UnsafePointer<Double>,
-  _ b2: UnsafePointer<Double>, _ b3: UnsafePointer<Double>, _ d: Int
+  _ b2: UnsafePointer<Double>, _ b3: UnsafePointer<Double>, _ d: Int, f: Double, limit: Double
 ) -> (Double, Double, Double, Double) {
   var s0 = 0.0, s1 = 0.0, s2 = 0.0, s3 = 0.0
-  for j in 0..<d {
-    let v = a[j]
-    let t0 = v - b0[j], t1 = v - b1[j], t2 = v - b2[j], t3 = v - b3[j]
-    s0 += t0 * t0; s1 += t1 * t1; s2 += t2 * t2; s3 += t3 * t3
+  var j = 0
+  while j < d {
+    let e = min(d, j + 8)
+    while j < e {
+      let v = a[j]
+      let t0 = v - b0[j], t1 = v - b1[j], t2 = v - b2[j], t3 = v - b3[j]
+      s0 += t0 * t0; s1 += t1 * t1; s2 += t2 * t2; s3 += t3 * t3
+      j += 1
+    }
+    if j < d && min(min(s0, s1), min(s2, s3)) * f >= limit { return (.infinity, .infinity, .infinity, .infinity) }
   }
   return (s0, s1, s2, s3)
 }
