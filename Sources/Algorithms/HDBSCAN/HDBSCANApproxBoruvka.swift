@@ -497,9 +497,14 @@ func libraryBoruvkaMST<M: KDMetric>(
   var knnI = [Int](repeating: 0, count: n * k)
   var knnR = [Double](repeating: 0, count: n * k)
   if metric is EuclideanKD && d >= 10 {
-    let g = try sgemmKNN(pts: x, n: n, d: d, k: k, keep: k, threads: context.threads,
+    // in KD-tree order, so that the first tiles hold near points (tight heap thresholds early)
+    let order = KDTreeIndex(x, n: n, d: d, leafSize: 32)
+    let g = try sgemmKNN(pts: order.pts, n: n, d: d, k: k, keep: k, threads: context.threads,
                          token: context.cancellation, progress: context.progress)
-    for i in 0..<n { for t in 0..<k { knnI[i * k + t] = Int(g.knnI[i * k + t]) } }
+    for i in 0..<n {
+      let o = Int(order.perm[i])
+      for t in 0..<k { knnI[o * k + t] = Int(order.perm[Int(g.knnI[i * k + t])]) }
+    }
   } else {
     try treeKNN(x, n: n, d: d, k: k, metric: metric, context: context, into: &knnI)
   }
