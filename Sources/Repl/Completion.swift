@@ -77,8 +77,13 @@ enum Completion {
     var words = stmt.split(whereSeparator: { $0 == " " || $0 == "(" }).map(String.init)
     if words.count > 2, words[1] == "=" { words.removeFirst(2) }
     guard let cmd = words.first.flatMap({ table[$0] }) ?? words.compactMap({ table[$0] }).first,
-      let p = cmd.param(name), case .choice(let options) = p.type
+      let p = cmd.param(name)
     else { return nil }
+    let options: [String]
+    switch p.type {
+    case .choice(let o), .choiceOrMatrix(let o): options = o
+    default: return nil
+    }
     return options.filter { $0.hasPrefix(prefix) }.map { $0 + String(chars[quote]) }
   }
 

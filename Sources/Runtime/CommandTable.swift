@@ -13,6 +13,8 @@ public enum ParamType: Sendable, Equatable {
   case bool
   /// One of the listed strings.
   case choice([String])
+  /// One of the listed strings, or an n × d matrix (umap's `init`).
+  case choiceOrMatrix([String])
   /// A seed: an integer ≥ 0, or `none`.
   case seed
   /// An integer, or a float strictly between 0 and 1 (PCA's `n_components`).
@@ -36,6 +38,7 @@ public enum ParamType: Sendable, Equatable {
     case .string: return "string"
     case .bool: return "bool"
     case .choice(let c): return c.map { "\"\($0)\"" }.joined(separator: "|")
+    case .choiceOrMatrix(let c): return (c.map { "\"\($0)\"" } + ["matrix"]).joined(separator: "|")
     case .seed: return "int|none"
     case .intOrFraction: return "int|float in (0, 1)"
     case .matrix: return "matrix"
@@ -176,6 +179,11 @@ public struct Invocation {
   /// A seed parameter: nil for `none`.
   public func seed(_ name: String = "random_state") -> UInt64? {
     if case .int(let i)? = kwargs[name] { return UInt64(i) }
+    return nil
+  }
+  /// Parameter `name` as a matrix, nil when it is something else (a string or `none`).
+  public func optionalMatrix(_ name: String) -> Matrix? {
+    if case .matrix(let m)? = kwargs[name] { return m }
     return nil
   }
   /// Positional `i` as a matrix (checked by the table).

@@ -164,6 +164,13 @@ extension Session {
     }
     switch type {
     case .any: return v
+    case .choiceOrMatrix(let options):
+      if case .string = x { return try checkScalar(x, .choice(options), what: what, at: r) }
+      do {
+        return try coerce(v, to: .matrix, what: what, at: r)
+      } catch {
+        throw fail("one of \(type.name)")
+      }
     case .matrix:
       switch x {
       case .matrix: return x

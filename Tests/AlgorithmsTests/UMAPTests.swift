@@ -289,4 +289,61 @@ final class UMAPTests: XCTestCase {
       XCTAssertEqual(e as? AlgorithmError, .cancelled)
     }
   }
+
+  /// `init` as an array, by hand: with no epochs the result is the array with every column
+  /// min-max rescaled to [0, 10] (as umap-learn does to every initialisation). Column 0 =
+  /// [1, 3, 2, 5] → [0, 5, 2.5, 10]; column 1 = [−2, −2, 0, 2] → [0, 0, 5, 10].
+  func testInitArray() throws {
+    let x = Matrix(rows: 4, cols: 3, data: [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1])
+    var p = params(epochs: 0)
+    p.nNeighbors = 3
+    p.initialEmbedding = Matrix(rows: 4, cols: 2, data: [1, -2, 3, -2, 2, 0, 5, 2])
+    let r = try umap(x, parameters: p, context: RunContext(threads: 1))
+    XCTAssertEqual(r.embedding.data, [0, 0, 5, 0, 2.5, 5, 10, 10])
+    // repeated rows: moved apart by noise of 0.001 × the mean nearest-neighbour distance (here
+    // (0 + 0 + 2√2 + 3√2)/4 = 1.768 → σ = 0.00177, ×2 by the rescale of [0, 5] to [0, 10]):
+    // distinct, and within 6σ of the rescaled array (the rescale's own shift is another 6σ)
+    p.initialEmbedding = Matrix(rows: 4, cols: 2, data: [0, 0, 0, 0, 2, 2, 5, 5])
+    let d = try umap(x, parameters: p, context: RunContext(threads: 1))
+    XCTAssertNotEqual(Array(d.embedding.data[0..<2]), Array(d.embedding.data[2..<4]))
+    for (a, b) in zip(d.embedding.data, [0, 0, 0, 0, 4, 4, 10, 10] as [Float]) { XCTAssertEqual(a, b, accuracy: 12 * 0.00177 * 2) }
+    // the wrong shape or non-finite values: clear errors
+    for bad in [Matrix(rows: 3, cols: 2, data: [0, 0, 1, 1, 2, 2]), Matrix(rows: 4, cols: 1, data: [0, 1, 2, 3]),
+                Matrix(rows: 4, cols: 2, data: [0, 0, 1, .nan, 2, 2, 3, 3])] {
+      p.initialEmbedding = bad
+      XCTAssertThrowsError(try umap(x, parameters: p, context: RunContext(threads: 1))) { e in
+        guard case .invalidParameter(let name, _, _)? = e as? AlgorithmError else { return XCTFail("\(e)") }
+        XCTAssertEqual(name, "init")
+      }
+    }
+  }
+
+  /// `disconnection_distance`, by hand: points 0, 1, 2 and 100 on a line, n_neighbors = 3 (the
+  /// point and two others). Point 3's neighbours (2 at 98, 1 at 99) are cut at 50, and nobody else
+  /// has it among their two nearest: the fuzzy graph keeps the 3 edges among 0, 1, 2 (6 stored
+  /// entries) instead of 5 (10), and a warning says one vertex was disconnected. The default for
+  /// euclidean (∞) cuts nothing; for cosine it is 2, for an explicit value ≤ 0 an error.
+  func testDisconnectionDistance() throws {
+    final class Warnings: @unchecked Sendable { var list = [String]() }
+    let w = Warnings()
+    let ctx = RunContext(threads: 1, warn: { w.list.append($0) })
+    let x = Matrix(rows: 4, cols: 1, data: [0, 1, 2, 100])
+    var p = params(epochs: 10)
+    p.nNeighbors = 3
+    let full = try umap(x, parameters: p, context: ctx)
+    XCTAssertEqual(full.graphNNZ, 10)
+    XCTAssertTrue(w.list.isEmpty)
+    p.disconnectionDistance = 50
+    let cut = try umap(x, parameters: p, context: ctx)
+    XCTAssertEqual(cut.graphNNZ, 6)
+    XCTAssertTrue(cut.embedding.allFinite)
+    XCTAssertEqual(w.list.count, 1)
+    XCTAssertTrue(w.list.first?.contains("disconnected 1 of 4 vertices") ?? false, "\(w.list)")
+    var c = UMAPParameters()
+    c.metric = .cosine
+    XCTAssertEqual(c.effectiveDisconnectionDistance, 2)
+    XCTAssertEqual(UMAPParameters().effectiveDisconnectionDistance, .infinity)
+    p.disconnectionDistance = 0
+    XCTAssertThrowsError(try umap(x, parameters: p, context: ctx))
+  }
 }

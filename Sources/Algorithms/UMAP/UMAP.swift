@@ -93,13 +93,39 @@ public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context
   for v in knn.indices where v < -1 || Int(v) >= n {
     throw AlgorithmError.invalidInput("the kNN graph holds an index (\(v)) outside 0..<\(n)")
   }
+  if let m = parameters.initialEmbedding, m.rows != n {
+    throw AlgorithmError.invalidParameter(
+      name: "init", value: "a \(m.rows) × \(m.cols) matrix", allowed: "an init array must have one row per data point (\(n))")
+  }
   let seed = parameters.randomState ?? seedFromClock()
 
-  // 1–2. fuzzy graph and pruning
+  // 1–2. fuzzy graph and pruning (after removing kNN edges at the disconnection distance or more)
   var t0 = now()
+  var graphKNN = knn
+  let cut = parameters.effectiveDisconnectionDistance
+  var edgesRemoved = 0
+  if cut.isFinite {
+    var idx = knn.indices, dist = knn.distances
+    for e in 0..<idx.count where idx[e] >= 0 && Double(dist[e]) >= cut {
+      idx[e] = -1
+      dist[e] = .infinity
+      if e % knn.k < kUse { edgesRemoved += 1 }
+    }
+    graphKNN = KNNGraph(n: n, k: knn.k, indices: idx, distances: dist)
+  }
   let (graph, _, _) = fuzzySimplicialSet(
-    knn: knn, nNeighbors: kUse, setOpMixRatio: parameters.setOpMixRatio,
+    knn: graphKNN, nNeighbors: kUse, setOpMixRatio: parameters.setOpMixRatio,
     localConnectivity: parameters.localConnectivity, threads: context.threads)
+  if edgesRemoved > 0 {
+    // umap-learn `raise_disconnected_warning`: vertices left with no edge in the fuzzy graph
+    var isolated = 0
+    for i in 0..<n where !graph.weights[graph.rowStart[i]..<graph.rowStart[i + 1]].contains(where: { $0 > 0 }) { isolated += 1 }
+    if isolated > 0 && Double(isolated) <= 0.1 * Double(n) {
+      context.warn("a few vertices were disconnected from the manifold: disconnection_distance = \(cut) removed \(edgesRemoved) edges and fully disconnected \(isolated) vertices")
+    } else if isolated > 0 {
+      context.warn("a large number of vertices were disconnected from the manifold: disconnection_distance = \(cut) removed \(edgesRemoved) edges and fully disconnected \(isolated) of \(n) vertices; consider removing these points")
+    }
+  }
   let wmax = graph.weights.max() ?? 0
   let pruneEpochs = nEpochs > 10 ? nEpochs : (n <= 10_000 ? 500 : 200)
   let pruned = wmax > 0 ? graph.pruned(below: Float(Double(wmax) / Double(pruneEpochs))) : graph
@@ -111,6 +137,20 @@ public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context
   var initRng = RandomStream(seed: seed, 0x1417_1A11)
   func uniform10() -> [Double] { (0..<(n * dim)).map { _ in initRng.nextDouble() * 20 - 10 } }
   var coords: [Double]
+  if let m = parameters.initialEmbedding {
+    coords = m.data.map { Double($0) }
+    // repeated rows get a little noise, scaled to the mean nearest-neighbour distance
+    var rows = Set<[Float]>()
+    var repeated = false
+    for i in 0..<n where !rows.insert(Array(m.data[(i * dim)..<((i + 1) * dim)])).inserted { repeated = true; break }
+    if repeated {
+      let nn = try exactKNN(m, k: 2, metric: .euclidean, context: context)
+      var total = 0.0
+      for i in 0..<n { total += Double(nn.distances[i * 2 + 1]) }
+      let scale = 0.001 * total / Double(n)
+      for i in 0..<coords.count { coords[i] += Double(Float(scale * initRng.nextGaussian())) }
+    }
+  } else {
   switch parameters.initialization {
   case .random:
     coords = uniform10()
@@ -134,6 +174,7 @@ public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context
     } else {
       coords = uniform10()
     }
+  }
   }
   // min-max rescale of every dimension to [0, 10]
   var emb = [Float](repeating: 0, count: n * dim)

@@ -28,6 +28,15 @@ public struct UMAPParameters: Sendable, Equatable {
   public var learningRate: Double = 1.0
   /// `init` (default spectral).
   public var initialization: UMAPInit = .spectral
+  /// `init` given as an array (default nil): the initial layout, n × n_components. As umap-learn,
+  /// rows that repeat get N(0, (0.001 · mean nearest-neighbour distance)²) noise, and every
+  /// dimension is then rescaled to [0, 10] like any other initialisation. Overrides
+  /// `initialization`.
+  public var initialEmbedding: Matrix? = nil
+  /// `disconnection_distance` (default nil = ∞, or 2 for cosine and correlation, as umap-learn's
+  /// `DISCONNECTION_DISTANCES`): kNN edges at this distance or more are removed before the fuzzy
+  /// graph is built; > 0.
+  public var disconnectionDistance: Double? = nil
   /// `min_dist` (default 0.1): minimum distance of points in the embedding (0 ≤ min_dist ≤ spread).
   public var minDist: Double = 0.1
   /// `spread` (default 1.0): scale of the embedded points.
@@ -82,8 +91,29 @@ public struct UMAPParameters: Sendable, Equatable {
     if negativeSampleRate < 0 {
       throw bad("negative_sample_rate", negativeSampleRate, "negative sample rate must be positive")
     }
+    if let dd = disconnectionDistance, !(dd > 0) {
+      throw bad("disconnection_distance", dd, "disconnection_distance must be a positive number (or none)")
+    }
+    if let m = initialEmbedding {
+      if m.cols != nComponents {
+        throw bad("init", "a \(m.rows) × \(m.cols) matrix", "an init array must have n_components = \(nComponents) columns")
+      }
+      if m.data.contains(where: { !$0.isFinite }) {
+        throw bad("init", "an array with a non-finite value", "an init array must hold finite numbers")
+      }
+    }
     if let a = a, !(a.isFinite && a > 0) { throw bad("a", a, "a must be a positive number") }
     if let b = b, !(b.isFinite && b > 0) { throw bad("b", b, "b must be a positive number") }
+  }
+
+  /// The disconnection distance in effect: `disconnectionDistance`, or umap-learn's default for
+  /// the metric (2 for cosine and correlation, ∞ otherwise).
+  public var effectiveDisconnectionDistance: Double {
+    if let d = disconnectionDistance { return d }
+    switch metric {
+    case .cosine, .correlation: return 2
+    default: return .infinity
+    }
   }
 
   /// The number of SGD epochs for `n` points: `nEpochs`, or umap-learn's default (500 if

@@ -24,7 +24,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
       ParamSpec("p", .float, .float(2), .atLeast(1), "exponent of the minkowski metric"),
       ParamSpec("n_epochs", .int, .none, .atLeast(0), "training epochs (none: 500 when n ≤ 10,000, else 200)"),
       ParamSpec("learning_rate", .float, .float(1), .greaterThan(0), "initial SGD learning rate, decayed linearly"),
-      ParamSpec("init", .choice(["spectral", "random", "pca"]), .string("spectral"), nil, "initial layout"),
+      ParamSpec("init", .choiceOrMatrix(["spectral", "random", "pca"]), .string("spectral"), nil, "initial layout, or an n × n_components matrix to start from"),
       ParamSpec("min_dist", .float, .float(0.1), .atLeast(0), "how tightly points may pack in the embedding (≤ spread)"),
       ParamSpec("spread", .float, .float(1), .greaterThan(0), "scale of the embedded points"),
       ParamSpec("set_op_mix_ratio", .float, .float(1), .between(0, 1), "1: fuzzy union of the local graphs, 0: intersection"),
@@ -33,6 +33,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
       ParamSpec("negative_sample_rate", .int, .int(5), .atLeast(0), "negative samples per positive edge sample"),
       ParamSpec("a", .float, .none, .greaterThan(0), "curve parameter (none: fitted from min_dist and spread)"),
       ParamSpec("b", .float, .none, .greaterThan(0), "curve parameter (none: fitted from min_dist and spread)"),
+      ParamSpec("disconnection_distance", .float, .none, .greaterThan(0), "kNN edges this long or longer are cut (none: ∞, or 2 for cosine and correlation)"),
       ParamSpec("random_state", .seed, .none, nil, "seed; with it the result is identical for any thread count"),
     ],
     examples: [
@@ -47,6 +48,8 @@ func registerAlgorithms(_ t: inout CommandTable) {
     p.nEpochs = inv.optionalInt("n_epochs")
     p.learningRate = inv.double("learning_rate")
     p.initialization = UMAPInit(rawValue: inv.string("init")) ?? .spectral
+    p.initialEmbedding = inv.optionalMatrix("init")
+    p.disconnectionDistance = inv.optionalDouble("disconnection_distance")
     p.minDist = inv.double("min_dist")
     p.spread = inv.double("spread")
     p.setOpMixRatio = inv.double("set_op_mix_ratio")
