@@ -183,6 +183,10 @@ final class IOTests: XCTestCase {
                    .intVector([4_294_967_295]))
     XCTAssertEqual(try loadData(path: write("u8.npy", npy("{'descr': '<u8', 'fortran_order': False, 'shape': (1,), }", [1, 0, 0, 0, 0, 0, 0, 0x10]))),
                    .intVector([0x1000_0000_0000_0001]))
+    // uint64 above Int.max (2^64 − 1 and 2^63): a float vector, never a wrapped negative number
+    XCTAssertEqual(try loadData(path: write("u8big.npy", npy("{'descr': '<u8', 'fortran_order': False, 'shape': (2,), }",
+                                                             [255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0x80]))),
+                   .floatVector([18_446_744_073_709_551_615, 9_223_372_036_854_775_808]))
     XCTAssertEqual(try loadData(path: write("bei4.npy", npy("{'descr': '>i4', 'fortran_order': False, 'shape': (1,), }", [0xFF, 0xFE, 0xEE, 0x90]))),
                    .intVector([-70000]))
     // 3-D uint8 flattens; 2-D bool becomes a 0/1 matrix

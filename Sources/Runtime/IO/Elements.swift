@@ -96,7 +96,7 @@ func convertToFloat(_ src: UnsafeRawPointer, count: Int, type: ElementType, bigE
 }
 
 /// Converts `count` integer (or bool) elements at `src` to `Int` into `dst`. uint64 values above
-/// `Int.max` wrap (two's complement).
+/// `Int.max` would wrap: `makeLoadedData` sends such arrays to the float path instead.
 func convertToInt(_ src: UnsafeRawPointer, count: Int, type: ElementType, bigEndian big: Bool,
                   into dst: UnsafeMutablePointer<Int>) {
   switch type {
@@ -169,6 +169,15 @@ func makeLoadedData(shape: [Int], type: ElementType, bigEndian: Bool, src: Unsaf
       let s = src.assumingMemoryBound(to: UInt8.self)
       return .boolVector((0..<total).map { s[$0] != 0 })
     case .f32, .f64:
+      return .floatVector([Float](unsafeUninitializedCapacity: total) { p, n in
+        if total > 0 { convertToFloat(src, count: total, type: type, bigEndian: bigEndian, into: p.baseAddress!) }
+        n = total
+      })
+    case .u64 where (0..<total).contains(where: {
+      let r = src.loadUnaligned(fromByteOffset: $0 &* 8, as: UInt64.self)
+      return (bigEndian ? UInt64(bigEndian: r) : UInt64(littleEndian: r)) > UInt64(Int.max)
+    }):
+      // values beyond the Int range: a float vector (rounded to Float32), never a wrapped sign
       return .floatVector([Float](unsafeUninitializedCapacity: total) { p, n in
         if total > 0 { convertToFloat(src, count: total, type: type, bigEndian: bigEndian, into: p.baseAddress!) }
         n = total
