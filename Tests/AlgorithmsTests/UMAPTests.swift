@@ -346,4 +346,51 @@ final class UMAPTests: XCTestCase {
     p.disconnectionDistance = 0
     XCTAssertThrowsError(try umap(x, parameters: p, context: ctx))
   }
+
+  /// `transform`'s starting positions, by hand (n_epochs = 2 gives 2 / 3 = 0 transform epochs, so
+  /// the result is the start). Training points 0, 1, 2, 3 on a line with embedding rows (0, 0),
+  /// (2, 4), (6, 6), (8, 2); n_neighbors = 2, local_connectivity 1 − 1 = 0, so ρ = 0:
+  /// - 0.5: neighbours 0 and 1 at 0.5 each, equal memberships → the mean (1, 2);
+  /// - 3: coincides with point 3 (membership 1) → its coordinates (8, 2);
+  /// - 1.25: neighbours 1 (0.25) and 2 (0.75); only the second enters the σ search (umap-learn's
+  ///   loop starts at the second neighbour), exp(−0.75/σ) = 1 − 10⁻⁵ within tolerance → σ ≈ 75,000,
+  ///   memberships ≈ 1 − 3.3·10⁻⁶ and 1 − 10⁻⁵ → almost the mean (4, 5).
+  func testTransformStartingPositions() throws {
+    let train = Matrix(rows: 4, cols: 1, data: [0, 1, 2, 3])
+    let emb = Matrix(rows: 4, cols: 2, data: [0, 0, 2, 4, 6, 6, 8, 2])
+    var p = UMAPParameters()
+    p.nNeighbors = 2
+    p.nEpochs = 2
+    let new = Matrix(rows: 3, cols: 1, data: [0.5, 3, 1.25])
+    let t = try umapTransform(new, trainingData: train, embedding: emb, parameters: p, a: 1.577, b: 0.895,
+                              context: RunContext(threads: 1))
+    for (a, b) in zip(t.data, [1, 2, 8, 2, 4, 5] as [Float]) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+  }
+
+  /// `transform` on two separated blobs: new points from each blob land next to their blob's
+  /// embedding (nearer its centroid than the other's), the same for 1 and 2 threads, and bad input
+  /// is a clear error.
+  func testTransformPlacesNewPointsInTheirBlob() throws {
+    let x = blobs(150, d: 5, gap: 8, seed: 3)
+    let fit = try umap(x, parameters: params(epochs: 200), context: RunContext(threads: 2))
+    let new = blobs(20, d: 5, gap: 8, seed: 4)  // rows 0..<20 from blob 0, 20..<40 from blob 1
+    var p = params(epochs: 200)
+    p.nNeighbors = fit.nNeighbors
+    let t1 = try umapTransform(new, trainingData: x, embedding: fit.embedding, parameters: p, a: fit.a, b: fit.b,
+                               context: RunContext(threads: 1))
+    let t2 = try umapTransform(new, trainingData: x, embedding: fit.embedding, parameters: p, a: fit.a, b: fit.b,
+                               context: RunContext(threads: 2))
+    XCTAssertEqual(t1.data, t2.data)
+    var c = [[Double]](repeating: [0, 0], count: 2)
+    for i in 0..<300 { for t in 0..<2 { c[i / 150][t] += Double(fit.embedding[i, t]) / 150 } }
+    for i in 0..<40 {
+      let own = i / 20
+      func d2(_ b: Int) -> Double { (0..<2).map { pow(Double(t1[i, $0]) - c[b][$0], 2) }.reduce(0, +) }
+      XCTAssertLessThan(d2(own), d2(1 - own), "new point \(i)")
+    }
+    XCTAssertThrowsError(try umapTransform(Matrix(rows: 2, cols: 3, data: [0, 0, 0, 1, 1, 1]), trainingData: x,
+                                           embedding: fit.embedding, parameters: p, a: fit.a, b: fit.b, context: RunContext()))
+    XCTAssertThrowsError(try umapTransform(Matrix(rows: 1, cols: 5, data: [0, .nan, 0, 0, 0]), trainingData: x,
+                                           embedding: fit.embedding, parameters: p, a: fit.a, b: fit.b, context: RunContext()))
+  }
 }

@@ -1,4 +1,5 @@
 import XCTest
+import Algorithms
 import Lang
 @testable import Runtime
 
@@ -170,11 +171,31 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.err.contains("axis=2 is out of range"), c.err)
   }
 
+  /// `umap ... init=<matrix>` and `transform`: a fitted model embeds new rows; errors name the problem.
+  func testUMAPInitArrayAndTransform() {
+    let c = Capture(threads: 2)
+    var rows = [Float]()
+    for i in 0..<60 { for j in 0..<3 { rows.append(Float((i * 7 + j * 3) % 11) / 11 + (i < 30 ? 0 : 6)) } }
+    c.session.variables["x"] = .matrix(Matrix(rows: 60, cols: 3, data: rows))
+    XCTAssertTrue(c.run("e = umap x n_neighbors=5 random_state=1\nt = transform e x[0:4]\nshape t"), c.err)
+    XCTAssertEqual(c.out, "4 × 2\n")
+    XCTAssertTrue(c.run("f = umap x n_neighbors=5 init=e n_epochs=0 random_state=1\nmin f"), c.err)
+    XCTAssertEqual(c.out, "0.0000\n")
+    XCTAssertFalse(c.run("transform x x"))
+    XCTAssertTrue(c.err.contains("transform: the model must be the result of `umap`, got matrix"), c.err)
+    XCTAssertFalse(c.run("transform e x[:, 0:2]"))
+    XCTAssertTrue(c.err.contains("the new data has 2 columns but the embedding was fitted on 3"), c.err)
+    XCTAssertFalse(c.run("umap x init=\"spectal\""))
+    XCTAssertTrue(c.err.contains("did you mean spectral?"), c.err)
+    XCTAssertFalse(c.run("umap x init=3"))
+    XCTAssertTrue(c.err.contains("init must be one of \"spectral\"|\"random\"|\"pca\"|matrix"), c.err)
+  }
+
   func testHelpTakesABareCommandName() {
     let c = Capture()
     XCTAssertTrue(c.run("help umap"))
     XCTAssertTrue(c.out.hasPrefix("umap: UMAP embedding"), c.out)
-    XCTAssertTrue(c.out.contains("  n_neighbors           = 15  (int, ≥ 2)  size of the local neighbourhood"), c.out)
+    XCTAssertTrue(c.out.contains("  n_neighbors             = 15  (int, ≥ 2)  size of the local neighbourhood"), c.out)
     XCTAssertFalse(c.run("help umapp"))
     XCTAssertTrue(c.err.contains("no command 'umapp'; did you mean umap?"), c.err)
   }

@@ -74,12 +74,57 @@ func registerAlgorithms(_ t: inout CommandTable) {
       ("init", .float(r.timings.initialization)), ("layout", .float(r.timings.layout)),
     ])
     let (ki, kd) = knnMatrices(r.knn)
+    // what `transform` needs besides the embedding: the fitted parameters (umap-learn keeps them
+    // on the estimator) and the training data (`_raw_data`; shared, not copied)
+    let params = Record(kind: "umap parameters", fields: [
+      ("metric", .string(inv.string("metric"))), ("p", .float(inv.double("p"))),
+      ("n_epochs", p.nEpochs.map { .int($0) } ?? .none), ("learning_rate", .float(p.learningRate)),
+      ("local_connectivity", .float(p.localConnectivity)), ("repulsion_strength", .float(p.repulsionStrength)),
+      ("negative_sample_rate", .int(p.negativeSampleRate)),
+      ("disconnection_distance", p.disconnectionDistance.map { .float($0) } ?? .none),
+      ("random_state", .int(Int(truncatingIfNeeded: seed))),
+    ])
     return .record(Record(kind: "umap", fields: [
       ("embedding", .matrix(r.embedding)), ("graph_nnz", .int(r.graphNNZ)),
       ("knn_indices", ki), ("knn_distances", kd), ("n_neighbors", .int(r.nNeighbors)),
       ("n_epochs", .int(r.nEpochs)), ("a", .float(r.a)), ("b", .float(r.b)),
-      ("timings", .record(timings)),
+      ("timings", .record(timings)), ("params", .record(params)), ("data", .matrix(x)),
     ], principal: "embedding"))
+  })
+
+  t.register(Command(
+    "transform", group: "embedding",
+    summary: "Embed new points into a fitted UMAP embedding, as umap-learn's UMAP.transform: rows × n_components",
+    args: [ArgSpec("model", .any, "the result of `umap`"), ArgSpec("data", .matrix, "m × d new points, d as the data the model was fitted on")],
+    params: [
+      ParamSpec("transform_seed", .seed, .int(42), nil, "seed of the negative sampling (umap-learn's transform_seed)"),
+    ],
+    examples: [
+      "e = umap mnist.data[0:60000] random_state=42",
+      "t = transform e mnist.data[60000:70000]",
+    ]
+  ) { inv in
+    guard case .record(let rec) = inv.rawArgs[0], rec.kind == "umap",
+      case .matrix(let emb)? = rec["embedding"], case .matrix(let train)? = rec["data"],
+      case .record(let pr)? = rec["params"], case .int(let k)? = rec["n_neighbors"],
+      let a = rec["a"]?.number, let b = rec["b"]?.number,
+      case .string(let metricName)? = pr["metric"]
+    else {
+      throw AlgorithmError.invalidInput("the model must be the result of `umap`, got \(inv.rawArgs[0].kindName)")
+    }
+    var p = UMAPParameters()
+    p.nNeighbors = max(2, k)
+    p.nComponents = emb.cols
+    p.metric = try Metric(name: metricName, p: pr["p"]?.number ?? 2)
+    if case .int(let e)? = pr["n_epochs"] { p.nEpochs = e }
+    p.learningRate = pr["learning_rate"]?.number ?? 1
+    p.localConnectivity = pr["local_connectivity"]?.number ?? 1
+    p.repulsionStrength = pr["repulsion_strength"]?.number ?? 1
+    if case .int(let r)? = pr["negative_sample_rate"] { p.negativeSampleRate = r }
+    p.disconnectionDistance = pr["disconnection_distance"]?.number
+    let y = try umapTransform(inv.matrix(1), trainingData: train, embedding: emb, parameters: p, a: a, b: b,
+                              transformSeed: inv.seed("transform_seed") ?? seedFromClock(), context: inv.context)
+    return .matrix(y)
   })
 
   t.register(Command(
