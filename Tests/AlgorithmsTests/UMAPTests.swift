@@ -393,4 +393,49 @@ final class UMAPTests: XCTestCase {
     XCTAssertThrowsError(try umapTransform(Matrix(rows: 1, cols: 5, data: [0, .nan, 0, 0, 0]), trainingData: x,
                                            embedding: fit.embedding, parameters: p, a: fit.a, b: fit.b, context: RunContext()))
   }
+
+  /// densMAP's input radii by hand: vertices 0–1–2 on a path, kNN distances d(0,1) = 1,
+  /// d(1,2) = 2 (and d(1,0) = 1, d(2,1) = 3: the edge takes the larger, 3), memberships 0.5 and
+  /// 1 on both stored entries of each edge. Each stored entry adds μ·d² to both ends:
+  /// r0 = 2·0.5·1 / (2·0.5) = 1, r1 = (2·0.5·1 + 2·1·9)/(2·0.5 + 2·1) = 19/3, r2 = 9;
+  /// R = standardised log r; μ_tot = (1 + 3 + 2)/2 = 3.
+  func testDensMAPInputRadii() {
+    let g = FuzzyGraph(n: 3, rowStart: [0, 1, 3, 4], columns: [1, 0, 2, 1], weights: [0.5, 0.5, 1, 1])
+    let knn = KNNGraph(n: 3, k: 2, indices: [0, 1, 1, 2, 2, 1], distances: [0, 1, 0, 2, 0, 3])
+    var p = UMAPParameters()
+    p.densmap = true
+    let d = densmapInput(graph: g, knn: knn, kUse: 2, parameters: p)
+    let l = [log(1 + 1e-8), log(19.0 / 3 + 1e-8), log(9 + 1e-8)]
+    let mean = l.reduce(0, +) / 3
+    let sd = (l.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 3).squareRoot()
+    for i in 0..<3 { XCTAssertEqual(Double(d.R[i]), (l[i] - mean) / sd, accuracy: 1e-6) }
+    XCTAssertEqual(d.muTot, 3, accuracy: 1e-12)
+    XCTAssertEqual(p.epochs(forPoints: 100), 700)
+    XCTAssertEqual(p.epochs(forPoints: 20_000), 400)
+  }
+
+  /// densMAP keeps density: a tight blob (σ = 0.3) and a wide one (σ = 2) in 5-d. Plain UMAP
+  /// draws them at similar sizes; densMAP must draw the wide one clearly larger than UMAP does
+  /// (ratio of mean distance to the blob's centroid), and identically for 1 and 2 threads.
+  func testDensMAPPreservesRelativeDensity() throws {
+    var r = RandomStream(seed: 9)
+    var x = Matrix(rows: 300, cols: 5)
+    for i in 0..<300 { for j in 0..<5 { x[i, j] = Float(r.nextGaussian() * (i < 150 ? 0.3 : 2)) + (i < 150 ? 0 : 20) } }
+    func spreadRatio(_ e: Matrix) -> Double {
+      func spread(_ rows: Range<Int>) -> Double {
+        let c = (0..<2).map { t in rows.map { Double(e[$0, t]) }.reduce(0, +) / Double(rows.count) }
+        return rows.map { i in (0..<2).map { pow(Double(e[i, $0]) - c[$0], 2) }.reduce(0, +).squareRoot() }.reduce(0, +) / Double(rows.count)
+      }
+      return spread(150..<300) / spread(0..<150)
+    }
+    var p = params(epochs: 300)
+    let plain = try umap(x, parameters: p, context: RunContext(threads: 2))
+    p.densmap = true
+    let d1 = try umap(x, parameters: p, context: RunContext(threads: 1))
+    let d2 = try umap(x, parameters: p, context: RunContext(threads: 2))
+    XCTAssertEqual(d1.embedding.data, d2.embedding.data)
+    XCTAssertTrue(d1.embedding.allFinite)
+    XCTAssertGreaterThan(spreadRatio(d1.embedding), 1.5 * spreadRatio(plain.embedding),
+                         "densMAP \(spreadRatio(d1.embedding)) vs UMAP \(spreadRatio(plain.embedding))")
+  }
 }

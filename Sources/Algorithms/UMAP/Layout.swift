@@ -23,6 +23,27 @@ struct LayoutSettings {
   var seed: UInt64
   /// Rounds per epoch (fixed: the result depends on it, never on the thread count).
   var rounds: Int = 16
+  /// densMAP's input-space data, nil for plain UMAP.
+  var dens: DensMAPInput? = nil
+}
+
+/// densMAP's extra gradient coefficient for the sampled edge (j, k) with membership μ, squared
+/// embedding distance d2 > 0 and pb = d2^b (umap-learn `_optimize_layout_euclidean_single_epoch`,
+/// `grad_cor_coeff`, times the 2 it is applied with).
+@inline(__always)
+private func densCoefficient(_ j: Int, _ k: Int, _ mu: Float, _ d2: Float, _ pb: Float, a: Float, b: Float, n: Int,
+                             _ de: DensMAPEpoch, _ dn: DensMAPInput) -> Float {
+  let ad = Double(a), bd = Double(b), pbd = Double(pb)
+  let phi = 1 / (1 + ad * pbd)
+  let dphi = ad * bd * (pbd / Double(d2)) / (1 + ad * pbd)
+  let qjk = phi / Double(de.phiSum[k]), qkj = phi / Double(de.phiSum[j])
+  let drk = qjk * ((1 - bd * (1 - phi)) / exp(Double(de.reSum[k])) + dphi)
+  let drj = qkj * ((1 - bd * (1 - phi)) / exp(Double(de.reSum[j])) + dphi)
+  let sq = de.reStd * de.reStd
+  let wk = Double(dn.R[k]) - de.reCov * (Double(de.reSum[k]) - de.reMean) / sq
+  let wj = Double(dn.R[j]) - de.reCov * (Double(de.reSum[j]) - de.reMean) / sq
+  let c = 2 * dn.lambda * dn.muTot * (wk * drk + wj * drj) / (Double(mu) * de.reStd) / Double(n)
+  return c.isFinite ? Float(c) : 0
 }
 
 /// x^b by linear interpolation in a table over the Float representation (exponent and the top
@@ -125,6 +146,7 @@ func optimizeLayoutEuclidean(
   snapshot.withUnsafeMutableBufferPointer { sp in
   graph.rowStart.withUnsafeBufferPointer { rsp in
   graph.columns.withUnsafeBufferPointer { cp in
+  graph.weights.withUnsafeBufferPointer { wsp in
   let powTable = PowTable(exponent: s.b)
   eps.withUnsafeBufferPointer { epp in
   powTable.table.withUnsafeBufferPointer { ptp in
@@ -134,6 +156,7 @@ func optimizeLayoutEuclidean(
   defDelta.withUnsafeMutableBufferPointer { ddp in
   defCount.withUnsafeMutableBufferPointer { dcp in
     let y = yp.baseAddress!, snapM = sp.baseAddress!, rs = rsp.baseAddress!, cols = cp.baseAddress!
+    let ws = wsp.baseAddress!
     let snap = UnsafePointer(snapM)
     let pt = ptp.baseAddress!
     let ep = epp.baseAddress!, ns = nsp.baseAddress!, nn = nnp.baseAddress!
@@ -142,6 +165,12 @@ func optimizeLayoutEuclidean(
       if context.cancellation.isCancelled { break }
       let fEpoch = Float(epoch)
       let al = alpha
+      // densMAP: the last dens_frac of the epochs, with radii from the start of the epoch
+      var densEpoch: DensMAPEpoch? = nil
+      if let dn = s.dens, dn.lambda > 0, Double(epoch + 1) / Double(nEpochs) > 1 - dn.frac {
+        densEpoch = DensMAPEpoch(y: UnsafePointer(y), dim: dim, graph: graph, a: Double(a), b: Double(b), input: dn, threads: threads)
+      }
+      let dE = densEpoch, dIn = s.dens
       for round in 0..<nRounds {
         let rlo = round * roundSize, rhi = min(n, rlo + roundSize)
         if rlo >= rhi { break }
@@ -163,14 +192,17 @@ func optimizeLayoutEuclidean(
               var d2: Float = 0
               for t in 0..<dim { let u = cur[t] - other[t]; d2 += u * u }
               var coeff: Float = 0
+              var dcoeff: Float = 0
               if d2 > 0 {
                 let pb = PowTable.lookup(d2, b, pt)
                 coeff = -twoAB * (pb / d2) / (a * pb + 1)
+                if let de = dE, let dn = dIn { dcoeff = densCoefficient(j, k, ws[e], d2, pb, a: a, b: b, n: n, de, dn) }
               }
               if own {
                 let om = y + k * dim
                 for t in 0..<dim {
-                  let g = clip4(coeff * (cur[t] - om[t]))
+                  let u = cur[t] - om[t]
+                  let g = dcoeff == 0 ? clip4(coeff * u) : clip4(coeff * u) + clip4(dcoeff * u)
                   cur[t] += g * al
                   om[t] -= g * al
                 }
@@ -179,7 +211,8 @@ func optimizeLayoutEuclidean(
                 dt[slot] = Int32(k)
                 let dslot = dd + slot * dim
                 for t in 0..<dim {
-                  let g = clip4(coeff * (cur[t] - other[t]))
+                  let u = cur[t] - other[t]
+                  let g = dcoeff == 0 ? clip4(coeff * u) : clip4(coeff * u) + clip4(dcoeff * u)
                   cur[t] += g * al
                   dslot[t] = -g * al
                 }
@@ -240,6 +273,6 @@ func optimizeLayoutEuclidean(
       alpha = s.initialAlpha * (1 - Float(epoch) / Float(nEpochs))
       progress.update(epoch + 1)
     }
-  }}}}}}}}}}}
+  }}}}}}}}}}}}
   try context.cancellation.check()
 }

@@ -127,7 +127,7 @@ public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context
     }
   }
   let wmax = graph.weights.max() ?? 0
-  let pruneEpochs = nEpochs > 10 ? nEpochs : (n <= 10_000 ? 500 : 200)
+  let pruneEpochs = nEpochs > 10 ? nEpochs : (n <= 10_000 ? 500 : 200) + (parameters.densmap ? 200 : 0)
   let pruned = wmax > 0 ? graph.pruned(below: Float(Double(wmax) / Double(pruneEpochs))) : graph
   var t1 = now()
   timings.graph = t1 - t0
@@ -192,10 +192,13 @@ public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context
 
   // 4. SGD
   t0 = t1
-  let settings = LayoutSettings(
+  var settings = LayoutSettings(
     a: Float(a), b: Float(b), gamma: Float(parameters.repulsionStrength),
     initialAlpha: Float(parameters.learningRate), negativeSampleRate: Double(parameters.negativeSampleRate),
     nEpochs: nEpochs, seed: seed)
+  if parameters.densmap {
+    settings.dens = densmapInput(graph: pruned, knn: graphKNN, kUse: kUse, parameters: parameters)
+  }
   let eps = makeEpochsPerSample(pruned.weights, nEpochs: nEpochs)
   try optimizeLayoutEuclidean(embedding: &emb, dim: dim, graph: pruned, epochsPerSample: eps,
                               settings: settings, context: context)

@@ -53,6 +53,16 @@ public struct UMAPParameters: Sendable, Equatable {
   public var a: Double? = nil
   /// `b` (default nil = fitted from spread and min_dist by `findABParams`).
   public var b: Double? = nil
+  /// `densmap` (default false): densMAP (Narayan, Berger & Cho 2021), which also preserves the
+  /// local density of the data: a term that correlates the embedding's local radii with the
+  /// data's, during the last `densFrac` of the epochs (umap-learn's `densmap=True`).
+  public var densmap: Bool = false
+  /// `dens_lambda` (default 2.0): weight of the density term; ≥ 0.
+  public var densLambda: Double = 2.0
+  /// `dens_frac` (default 0.3): fraction of the epochs (the last ones) that use it; in [0, 1].
+  public var densFrac: Double = 0.3
+  /// `dens_var_shift` (default 0.1): added to the variance of the embedding's log radii; ≥ 0.
+  public var densVarShift: Double = 0.1
   /// `random_state` (default nil = a seed from the clock, so runs differ). With a seed the result
   /// is identical run to run and for any thread count.
   public var randomState: UInt64? = nil
@@ -91,6 +101,9 @@ public struct UMAPParameters: Sendable, Equatable {
     if negativeSampleRate < 0 {
       throw bad("negative_sample_rate", negativeSampleRate, "negative sample rate must be positive")
     }
+    if !(densLambda >= 0) || !densLambda.isFinite { throw bad("dens_lambda", densLambda, "dens_lambda cannot be negative") }
+    if !(densFrac >= 0 && densFrac <= 1) { throw bad("dens_frac", densFrac, "dens_frac must be between 0.0 and 1.0") }
+    if !(densVarShift >= 0) || !densVarShift.isFinite { throw bad("dens_var_shift", densVarShift, "dens_var_shift cannot be negative") }
     if let dd = disconnectionDistance, !(dd > 0) {
       throw bad("disconnection_distance", dd, "disconnection_distance must be a positive number (or none)")
     }
@@ -117,8 +130,8 @@ public struct UMAPParameters: Sendable, Equatable {
   }
 
   /// The number of SGD epochs for `n` points: `nEpochs`, or umap-learn's default (500 if
-  /// n ≤ 10,000, else 200).
-  public func epochs(forPoints n: Int) -> Int { nEpochs ?? (n <= 10_000 ? 500 : 200) }
+  /// n ≤ 10,000, else 200; 200 more with densMAP).
+  public func epochs(forPoints n: Int) -> Int { nEpochs ?? ((n <= 10_000 ? 500 : 200) + (densmap ? 200 : 0)) }
 
   /// The neighbour count umap-learn actually uses for `n` points: `n_neighbors`, or n − 1 when
   /// n ≤ n_neighbors (umap-learn `UMAP.fit` truncates with a warning). The caller computes the kNN

@@ -34,6 +34,10 @@ func registerAlgorithms(_ t: inout CommandTable) {
       ParamSpec("a", .float, .none, .greaterThan(0), "curve parameter (none: fitted from min_dist and spread)"),
       ParamSpec("b", .float, .none, .greaterThan(0), "curve parameter (none: fitted from min_dist and spread)"),
       ParamSpec("disconnection_distance", .float, .none, .greaterThan(0), "kNN edges this long or longer are cut (none: ∞, or 2 for cosine and correlation)"),
+      ParamSpec("densmap", .bool, .bool(false), nil, "densMAP: also preserve local density (200 more epochs by default)"),
+      ParamSpec("dens_lambda", .float, .float(2), .atLeast(0), "weight of densMAP's density term"),
+      ParamSpec("dens_frac", .float, .float(0.3), .between(0, 1), "fraction of the epochs (the last ones) with the density term"),
+      ParamSpec("dens_var_shift", .float, .float(0.1), .atLeast(0), "added to the variance of the embedding's log radii"),
       ParamSpec("random_state", .seed, .none, nil, "seed; with it the result is identical for any thread count"),
     ],
     examples: [
@@ -50,6 +54,10 @@ func registerAlgorithms(_ t: inout CommandTable) {
     p.initialization = UMAPInit(rawValue: inv.string("init")) ?? .spectral
     p.initialEmbedding = inv.optionalMatrix("init")
     p.disconnectionDistance = inv.optionalDouble("disconnection_distance")
+    p.densmap = inv.bool("densmap")
+    p.densLambda = inv.double("dens_lambda")
+    p.densFrac = inv.double("dens_frac")
+    p.densVarShift = inv.double("dens_var_shift")
     p.minDist = inv.double("min_dist")
     p.spread = inv.double("spread")
     p.setOpMixRatio = inv.double("set_op_mix_ratio")
@@ -82,7 +90,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
       ("local_connectivity", .float(p.localConnectivity)), ("repulsion_strength", .float(p.repulsionStrength)),
       ("negative_sample_rate", .int(p.negativeSampleRate)),
       ("disconnection_distance", p.disconnectionDistance.map { .float($0) } ?? .none),
-      ("random_state", .int(Int(truncatingIfNeeded: seed))),
+      ("random_state", .int(Int(truncatingIfNeeded: seed))), ("densmap", .bool(p.densmap)),
     ])
     return .record(Record(kind: "umap", fields: [
       ("embedding", .matrix(r.embedding)), ("graph_nnz", .int(r.graphNNZ)),
@@ -111,6 +119,9 @@ func registerAlgorithms(_ t: inout CommandTable) {
       case .string(let metricName)? = pr["metric"]
     else {
       throw AlgorithmError.invalidInput("the model must be the result of `umap`, got \(inv.rawArgs[0].kindName)")
+    }
+    if case .bool(true)? = pr["densmap"] {
+      throw AlgorithmError.invalidInput("transforming new points into a densMAP embedding is not supported (as in umap-learn)")
     }
     var p = UMAPParameters()
     p.nNeighbors = max(2, k)
