@@ -71,7 +71,7 @@ enum Indexing {
       if singleCol { return .floats(rows.map { Double(m[$0, cols[0]]) }) }
       if singleRow { return .floats(cols.map { Double(m[rows[0], $0]) }) }
       var out = [Float](repeating: 0, count: rows.count * cols.count)
-      let full = cols.count == m.cols
+      let full = cols.elementsEqual(0..<m.cols)  // all columns in order: copy whole rows
       m.data.withUnsafeBufferPointer { src in
         out.withUnsafeMutableBufferPointer { dst in
           for (k, r) in rows.enumerated() {

@@ -155,6 +155,39 @@ extension HDBSCANTests {
     }
   }
 
+  struct PredictFixture: Decodable {
+    struct Params: Decodable { var min_cluster_size: Int; var min_samples: Int? }
+    var name: String
+    var params: Params
+    var rows: Int, cols: Int, newRows: Int
+    var X: [Double], Y: [Double]
+    var fitLabels: [Int], labels: [Int]
+    var probabilities: [Double]
+  }
+
+  /// `hdbscanApproximatePredict` against the library's `approximate_predict`
+  /// (Fixtures/hdbscan/make_predict_fixtures.py): same fit labels, then the same predicted labels
+  /// and probabilities for new points, noise included.
+  func testApproximatePredict() throws {
+    for name in ["blobs2d", "moons", "blobs5d"] {
+      let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/hdbscan/predict_\(name).json")
+      let f = try JSONDecoder().decode(PredictFixture.self, from: Data(contentsOf: url))
+      let x = Matrix(rows: f.rows, cols: f.cols, data: f.X.map { Float($0) })
+      let y = Matrix(rows: f.newRows, cols: f.cols, data: f.Y.map { Float($0) })
+      let p = HDBSCANParameters(minClusterSize: f.params.min_cluster_size, minSamples: f.params.min_samples)
+      let fit = try hdbscan(x, parameters: p, context: RunContext(threads: 2))
+      XCTAssertEqual(fit.labels, f.fitLabels, "\(name): fit")
+      let r = try hdbscanApproximatePredict(y, trainingData: x, result: fit, parameters: p, context: RunContext(threads: 2))
+      XCTAssertEqual(r.labels, f.labels, "\(name): predicted labels")
+      for (a, b) in zip(r.probabilities, f.probabilities) { XCTAssertEqual(a, b, accuracy: 1e-9, "\(name): probabilities") }
+    }
+    // wrong column count: a clear error
+    let x = Matrix(rows: 20, cols: 2, data: (0..<40).map { Float($0 % 7) })
+    let fit = try hdbscan(x, parameters: HDBSCANParameters(minClusterSize: 3))
+    XCTAssertThrowsError(try hdbscanApproximatePredict(Matrix(rows: 1, cols: 3, data: [0, 0, 0]), trainingData: x,
+                                                       result: fit, parameters: HDBSCANParameters(minClusterSize: 3)))
+  }
+
   /// The permutation of libstdc++'s `std::nth_element`, which decides the order of points in
   /// scikit-learn's KD-tree nodes. [5, 1, 4, 2, 3, 0], nth = 3, by hand: the median of (1, 2, 0)
   /// goes to the front → [1, 5, 4, 2, 3, 0]; the partition swaps 5 and 0 and cuts at 2; in

@@ -83,6 +83,18 @@ final class EvaluatorTests: XCTestCase {
       2 × 2
 
       """)
+    // a column list as long as the row: reordered, repeated (not the matrix unchanged)
+    c.run("m[:, [1, 0]]\nm[0:2, [1, 1]]")
+    XCTAssertEqual(c.out, """
+      matrix 3 × 2 float32
+      [[2.0000 1.0000]
+       [4.0000 3.0000]
+       [6.0000 5.0000]]
+      matrix 2 × 2 float32
+      [[2.0000 2.0000]
+       [4.0000 4.0000]]
+
+      """)
   }
 
   func testUnknownNamesSuggestNearest() {

@@ -91,6 +91,21 @@ public struct HDBSCANResult: Sendable, Equatable {
   public var condensedTree: [CondensedTreeRow]
   /// The n core distances (distance to the `min_samples`-th nearest other point).
   public var coreDistances: [Double]
+  /// The condensed-tree cluster id (≥ n) of each label 0..<k.
+  public var selectedClusters: [Int] = []
+
+  /// A result from its parts (for example, rebuilt from a saved clustering for
+  /// `hdbscanApproximatePredict`); every per-point array has n entries.
+  public init(labels: [Int], probabilities: [Double], outlierScores: [Double], persistence: [Double],
+              condensedTree: [CondensedTreeRow], coreDistances: [Double], selectedClusters: [Int] = []) {
+    self.labels = labels
+    self.probabilities = probabilities
+    self.outlierScores = outlierScores
+    self.persistence = persistence
+    self.condensedTree = condensedTree
+    self.coreDistances = coreDistances
+    self.selectedClusters = selectedClusters
+  }
 }
 
 /// HDBSCAN* clustering (Campello, Moulavi & Sander 2013) as the hdbscan library 0.8.x
@@ -162,7 +177,8 @@ public func hdbscan(_ x: Matrix, parameters: HDBSCANParameters, context: RunCont
     rows: rows, n: n, method: parameters.clusterSelectionMethod,
     allowSingleCluster: parameters.allowSingleCluster, epsilon: parameters.clusterSelectionEpsilon)
   return HDBSCANResult(labels: sel.labels, probabilities: sel.probabilities, outlierScores: sel.outlierScores,
-                       persistence: sel.persistence, condensedTree: rows, coreDistances: core)
+                       persistence: sel.persistence, condensedTree: rows, coreDistances: core,
+                       selectedClusters: sel.selectedClusters)
 }
 
 extension Metric {

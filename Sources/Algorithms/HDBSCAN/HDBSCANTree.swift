@@ -251,6 +251,8 @@ struct HDBSCANSelection {
   var probabilities: [Double]
   var outlierScores: [Double]
   var persistence: [Double]
+  /// Condensed-tree id (≥ n) of the cluster of each label.
+  var selectedClusters: [Int] = []
 }
 
 /// hdbscan `compute_stability` + `get_clusters` (eom / leaf, epsilon, allow_single_cluster) +
@@ -444,5 +446,6 @@ func selectClusters(
     if maxLambda.isInfinite || maxLambda == 0 || sizes[j] == 0 { continue }
     persistence[j] = stability[clusterIds[j]] / (Double(sizes[j]) * maxLambda)
   }
-  return HDBSCANSelection(labels: labels, probabilities: probabilities, outlierScores: outlier, persistence: persistence)
+  return HDBSCANSelection(labels: labels, probabilities: probabilities, outlierScores: outlier, persistence: persistence,
+                          selectedClusters: clusterIds.map { $0 + root })
 }

@@ -169,10 +169,47 @@ func registerAlgorithms(_ t: inout CommandTable) {
       ("lambda_val", .floats(tree.map(\.lambda))), ("child_size", .labels(tree.map(\.childSize))),
     ])
     let nClusters = Set(r.labels.filter { $0 >= 0 }).count
+    // what `approximate_predict` needs (the library's prediction_data): the parameters, the
+    // condensed-tree ids of the selected clusters, and the training data (shared, not copied)
+    let params = Record(kind: "hdbscan parameters", fields: [
+      ("min_cluster_size", .int(p.minClusterSize)), ("min_samples", p.minSamples.map { .int($0) } ?? .none),
+      ("metric", .string(inv.string("metric"))), ("p", .float(inv.double("p"))),
+      ("selected_clusters", .labels(r.selectedClusters)),
+    ])
     return .record(Record(kind: "hdbscan", fields: [
       ("labels", .labels(r.labels)), ("n_clusters", .int(nClusters)),
       ("probabilities", .floats(r.probabilities)), ("outlier_scores", .floats(r.outlierScores)),
       ("persistence", .floats(r.persistence)), ("condensed_tree", .record(table)),
+      ("params", .record(params)), ("data", .matrix(inv.matrix(0))),
+    ], principal: "labels"))
+  })
+
+  t.register(Command(
+    "approximate_predict", group: "clustering",
+    summary: "Labels and membership strengths of new points under a fitted HDBSCAN, as hdbscan's approximate_predict",
+    args: [ArgSpec("model", .any, "the result of `hdbscan`"), ArgSpec("data", .matrix, "m × d new points, d as the clustered data")],
+    examples: ["l = hdbscan e[0:60000] min_samples=10 min_cluster_size=500", "p = approximate_predict l e[60000:70000]"]
+  ) { inv in
+    guard case .record(let rec) = inv.rawArgs[0], rec.kind == "hdbscan",
+      case .labels(let labels)? = rec["labels"], case .floats(let probs)? = rec["probabilities"],
+      case .matrix(let train)? = rec["data"], case .record(let pr)? = rec["params"],
+      case .record(let tree)? = rec["condensed_tree"], case .int(let mcs)? = pr["min_cluster_size"],
+      case .labels(let selected)? = pr["selected_clusters"], case .string(let metricName)? = pr["metric"],
+      case .labels(let parents)? = tree["parent"], case .labels(let childs)? = tree["child"],
+      case .floats(let lambdas)? = tree["lambda_val"], case .labels(let sizes)? = tree["child_size"]
+    else {
+      throw AlgorithmError.invalidInput("the model must be the result of `hdbscan`, got \(inv.rawArgs[0].kindName)")
+    }
+    var hp = HDBSCANParameters(minClusterSize: mcs, metric: try Metric(name: metricName, p: pr["p"]?.number ?? 2))
+    if case .int(let ms)? = pr["min_samples"] { hp.minSamples = ms }
+    let rows = (0..<parents.count).map {
+      CondensedTreeRow(parent: parents[$0], child: childs[$0], lambda: lambdas[$0], childSize: sizes[$0])
+    }
+    let fit = HDBSCANResult(labels: labels, probabilities: probs, outlierScores: [], persistence: [],
+                            condensedTree: rows, coreDistances: [], selectedClusters: selected)
+    let r = try hdbscanApproximatePredict(inv.matrix(1), trainingData: train, result: fit, parameters: hp, context: inv.context)
+    return .record(Record(kind: "prediction", fields: [
+      ("labels", .labels(r.labels)), ("probabilities", .floats(r.probabilities)),
     ], principal: "labels"))
   })
 

@@ -1,0 +1,185 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Labels and membership strengths of new points under an existing HDBSCAN clustering.
+public struct HDBSCANPrediction: Sendable, Equatable {
+  /// m labels of the fitted clustering (−1 = noise).
+  public var labels: [Int]
+  /// m membership strengths in [0, 1] (0 for noise).
+  public var probabilities: [Double]
+}
+
+/// The k nearest rows of `data` (n × d, Double) for every row of `queries` (m × d): indices and
+/// reduced distances, ascending by (distance, index), from a KD-tree search per query (parallel
+/// over fixed chunks, so independent of the thread count).
+private func kdQueryKNN<M: KDMetric>(
+  data: [Double], n: Int, d: Int, queries: [Double], m: Int, k: Int, metric: M, context: RunContext
+) throws -> (indices: [Int], rdist: [Double]) {
+  let tree = KDTreeIndex(data, n: n, d: d, leafSize: d <= 4 ? 16 : 32)
+  var outI = [Int](repeating: -1, count: m * k), outR = [Double](repeating: .infinity, count: m * k)
+  let token = context.cancellation
+  tree.pts.withUnsafeBufferPointer { pp in
+  tree.lo.withUnsafeBufferPointer { lop in
+  tree.hi.withUnsafeBufferPointer { hip in
+  queries.withUnsafeBufferPointer { qp in
+  outI.withUnsafeMutableBufferPointer { oip in
+  outR.withUnsafeMutableBufferPointer { orp in
+    let P = pp.baseAddress!, LO = lop.baseAddress!, HI = hip.baseAddress!, Q = qp.baseAddress!
+    let OI = oip.baseAddress!, OR = orp.baseAddress!
+    parallelChunks(count: m, chunkSize: 256, threads: context.threads) { _, range in
+      if token.isCancelled { return }
+      var best = [(Double, Int)]()
+      var stack = [(Int, Double)]()
+      for i in range {
+        let a = Q + i * d
+        best.removeAll(keepingCapacity: true)
+        var worst = Double.infinity
+        stack.removeAll(keepingCapacity: true)
+        stack.append((0, 0))
+        while let (node, lb) = stack.popLast() {
+          if lb > worst { continue }
+          let l = Int(tree.left[node])
+          if l < 0 {
+            for q in Int(tree.start[node])..<Int(tree.end[node]) {
+              let r = metric.rdist(a, P + q * d, d)
+              let qi = Int(tree.perm[q])
+              if best.count < k || r < worst || (r == worst && qi < best[best.count - 1].1) {
+                // insertion into the sorted list of the best k
+                var pos = best.count
+                while pos > 0 && (best[pos - 1].0 > r || (best[pos - 1].0 == r && best[pos - 1].1 > qi)) { pos -= 1 }
+                best.insert((r, qi), at: pos)
+                if best.count > k { best.removeLast() }
+                if best.count == k { worst = best[k - 1].0 }
+              }
+            }
+          } else {
+            let r = Int(tree.right[node])
+            let bl = metric.boxRdist(a, LO + l * d, HI + l * d, d)
+            let br = metric.boxRdist(a, LO + r * d, HI + r * d, d)
+            if bl <= br {
+              if br <= worst { stack.append((r, br)) }
+              if bl <= worst { stack.append((l, bl)) }
+            } else {
+              if bl <= worst { stack.append((l, bl)) }
+              if br <= worst { stack.append((r, br)) }
+            }
+          }
+        }
+        for t in 0..<best.count { OI[i * k + t] = best[t].1; OR[i * k + t] = best[t].0 }
+      }
+    }
+  }}}}}}
+  try token.check()
+  return (outI, outR)
+}
+
+/// Assigns new points to the clusters of a fitted HDBSCAN, as the hdbscan library's
+/// `approximate_predict` (prediction.py, with `prediction_data=True`):
+/// - training core distances for prediction are the distances to the `min_samples`-th nearest
+///   training point counting the point itself (the library's `PredictionData`, one neighbour fewer
+///   than the clustering's own);
+/// - a new point's core distance is the distance to its (min_samples + 1)-th nearest training
+///   point; among its 2·min_samples nearest, the one of least mutual reachability
+///   max(core, core′, distance) is its neighbour and λ = 1/that distance;
+/// - it joins its neighbour's condensed-tree cluster, or the ancestor it would still belong to at
+///   λ; the label is that cluster's selected cluster (or −1), the probability λ / (the cluster's
+///   largest λ), at most 1.
+/// Differences: the selected clusters are the fit's own (the library re-selects them without
+/// `cluster_selection_epsilon`, so its predictions can disagree with its labels); distances are
+/// those of `parameters.metric` (alpha is ignored, as by the library).
+/// - Parameters:
+///   - newData: m × d points, d as the training data.
+///   - trainingData: the n × d data the clustering was fitted on.
+///   - result: that fit's result; parameters: its parameters.
+/// - Throws: `AlgorithmError.invalidInput` for empty or non-finite data or a column mismatch;
+///   `.cancelled`.
+public func hdbscanApproximatePredict(
+  _ newData: Matrix, trainingData: Matrix, result: HDBSCANResult, parameters: HDBSCANParameters,
+  context: RunContext = RunContext()
+) throws -> HDBSCANPrediction {
+  try validateData(newData, "new data")
+  let n = trainingData.rows, d = trainingData.cols, m = newData.rows
+  guard newData.cols == d else {
+    throw AlgorithmError.invalidInput("the new data has \(newData.cols) columns but the clustering was fitted on \(d)")
+  }
+  guard result.labels.count == n else {
+    throw AlgorithmError.invalidInput("the clustering has \(result.labels.count) labels but its training data \(n) rows")
+  }
+  let ms = parameters.minSamples ?? parameters.minClusterSize
+  let kCore = max(1, min(n, ms)), kNew = max(1, min(n, 2 * ms))
+  // neighbours: (index, distance) tables
+  var coreD = [Double](repeating: 0, count: n)
+  var nbI = [Int](), nbD = [Double]()
+  let xd = trainingData.data.map { Double($0) }, qd = newData.data.map { Double($0) }
+  func viaTree<M: KDMetric>(_ metric: M) throws {
+    let c = try kdQueryKNN(data: xd, n: n, d: d, queries: xd, m: n, k: kCore, metric: metric, context: context)
+    for i in 0..<n { coreD[i] = metric.toDist(c.rdist[i * kCore + kCore - 1]) }
+    let q = try kdQueryKNN(data: xd, n: n, d: d, queries: qd, m: m, k: kNew, metric: metric, context: context)
+    nbI = q.indices
+    nbD = q.rdist.map { metric.toDist($0) }
+  }
+  switch parameters.metric {
+  case .euclidean: try viaTree(EuclideanKD())
+  case .manhattan: try viaTree(ManhattanKD())
+  case .chebyshev: try viaTree(ChebyshevKD())
+  case .minkowski(let p): try viaTree(MinkowskiKD(p: p))
+  case .cosine, .correlation:
+    let c = try queryKNN(trainingData, data: trainingData, k: kCore, metric: parameters.metric, context: context)
+    for i in 0..<n { coreD[i] = Double(c.distances[i * kCore + kCore - 1]) }
+    let q = try queryKNN(newData, data: trainingData, k: kNew, metric: parameters.metric, context: context)
+    nbI = q.indices.map { Int($0) }
+    nbD = q.distances.map { Double($0) }
+  }
+  // condensed tree: each point's (parent, λ); each cluster's (parent, λ of its birth row)
+  let root = n
+  var pointParent = [Int](repeating: root, count: n), pointLambda = [Double](repeating: 0, count: n)
+  var clusterParent = [Int: Int](), clusterLambda = [Int: Double](), maxLambda = [Int: Double]()
+  var children = [Int: [Int]]()
+  for r in result.condensedTree {
+    maxLambda[r.parent] = max(maxLambda[r.parent] ?? 0, r.lambda)
+    if r.child < n {
+      pointParent[r.child] = r.parent; pointLambda[r.child] = r.lambda
+    } else {
+      clusterParent[r.child] = r.parent; clusterLambda[r.child] = r.lambda
+      children[r.parent, default: []].append(r.child)
+    }
+  }
+  // every cluster under a selected one carries its label and its largest λ
+  var labelOf = [Int: Int](), maxOf = [Int: Double]()
+  for (label, c) in result.selectedClusters.enumerated() {
+    var stack = [c]
+    let ml = maxLambda[c] ?? 0
+    while let x = stack.popLast() {
+      labelOf[x] = label; maxOf[x] = ml
+      stack.append(contentsOf: children[x] ?? [])
+    }
+  }
+  var labels = [Int](repeating: -1, count: m), probs = [Double](repeating: 0, count: m)
+  for i in 0..<m {
+    let pointCore = nbD[i * kNew + min(ms, kNew - 1)]
+    var best = -1, bestMR = Double.infinity
+    for t in 0..<kNew {
+      let j = nbI[i * kNew + t]
+      if j < 0 { continue }
+      let mr = max(coreD[j], pointCore, nbD[i * kNew + t])
+      if mr < bestMR { bestMR = mr; best = j }
+    }
+    if best < 0 { continue }
+    var lambda = bestMR > 0 ? 1 / bestMR : Double.greatestFiniteMagnitude
+    var potential = pointParent[best]
+    if pointLambda[best] > lambda {
+      while potential > root, let cl = clusterLambda[potential], cl >= lambda { potential = clusterParent[potential] ?? root }
+    }
+    guard let label = labelOf[potential] else { continue }
+    labels[i] = label
+    let ml = maxOf[potential] ?? 0
+    if ml > 0 {
+      lambda = min(ml, lambda)
+      probs[i] = lambda / ml
+    } else {
+      probs[i] = 1
+    }
+  }
+  return HDBSCANPrediction(labels: labels, probabilities: probs)
+}
