@@ -152,6 +152,26 @@ final class IOTests: XCTestCase {
 
   // MARK: NPY
 
+  /// float64 data that float32 cannot hold: a finite value beyond ±3.4e38 is an error (NPY and
+  /// CSV), a column varying by a few units around 10⁹ loads with a warning.
+  func testFloat64BeyondFloat32() throws {
+    func f8(_ v: [Double]) -> [UInt8] { v.flatMap { d in withUnsafeBytes(of: d.bitPattern.littleEndian) { Array($0) } } }
+    assertLoadFails(write("big.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 1), }", f8([1, 1e300]))),
+                    .outOfRange, ["1e+300", "row 1, column 0", "float32"])
+    assertLoadFails(write("big.csv", text: "1,2\n3,-4e39\n"), .outOfRange, ["line 2, column 2"])
+    XCTAssertEqual(try loadData(path: write("inf.csv", text: "1,inf\n")), .matrix(Matrix(rows: 1, cols: 2, data: [1, .infinity])))
+    var warnings = [String]()
+    let path = write("offset.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }",
+                                       f8([1e9, 0, 1e9 + 3, 1, 1e9 + 7, 2])))
+    _ = try loadData(path: path, warn: { warnings.append($0) })
+    XCTAssertEqual(warnings.count, 1)
+    XCTAssertTrue(warnings.first?.contains("column 0 varies by 7.0 around 1000000000.0") ?? false, "\(warnings)")
+    warnings = []
+    _ = try loadData(path: write("fine.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", f8([1e9, 2e9]))),
+                     warn: { warnings.append($0) })
+    XCTAssertEqual(warnings, [])
+  }
+
   func testNPYDtypes() throws {
     let f4: [UInt8] = [0, 0, 0x80, 0x3F, 0, 0, 0, 0x40, 0, 0, 0x40, 0x40, 0, 0, 0x80, 0x40, 0, 0, 0xA0, 0x40, 0, 0, 0xC0, 0xC0]
     XCTAssertEqual(try loadData(path: write("f4.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", f4))),

@@ -7,8 +7,8 @@ import Glibc
 ///
 /// Euclidean, cosine and correlation rank candidates by a Gram product (BLAS `sgemm` on blocks of
 /// 256 queries × 2048 data rows, never m × n), keep the best k + 8 and re-rank them with the exact
-/// `Metric.distance` (Double); other metrics (and cosine/correlation with an all-zero row)
-/// compute every distance exactly. Parallel over query blocks; the result does not depend on the
+/// `Metric.distance` (Double); other metrics (and cosine/correlation with an all-zero row, and
+/// euclidean coordinates large enough to overflow Float32 squares) compute every distance exactly. Parallel over query blocks; the result does not depend on the
 /// thread count.
 /// - Throws: `AlgorithmError.cancelled`.
 func queryKNN(_ queries: Matrix, data: Matrix, k: Int, metric: Metric, context: RunContext) throws -> (indices: [Int32], distances: [Float]) {
@@ -34,8 +34,11 @@ func queryKNN(_ queries: Matrix, data: Matrix, k: Int, metric: Metric, context: 
     return u
   }
   var gq: [Float]? = nil, gd: [Float]? = nil
+  // Float32 Gram products overflow for coordinates beyond about 1e18: those use the direct path
+  let maxAbs = max(queries.data.lazy.map { abs($0) }.max() ?? 0, data.data.lazy.map { abs($0) }.max() ?? 0)
+  let gramSafe = Double(maxAbs) * Double(maxAbs) * Double(d) < Double(Float.greatestFiniteMagnitude) / 16
   switch metric {
-  case .euclidean: gq = queries.data; gd = data.data
+  case .euclidean where gramSafe: gq = queries.data; gd = data.data
   case .cosine, .correlation:
     if let a = unitRows(queries), let b = unitRows(data) { gq = a; gd = b }
   default: break
@@ -173,8 +176,15 @@ public func umapTransform(
     }
   }
   if lonely > 0 {
+    let what = "\(lonely) new point\(lonely == 1 ? " has" : "s have")"
+    if cut.isFinite && idx.contains(-1) {
+      throw AlgorithmError.invalidInput("\(what) no training point closer than disconnection_distance = \(cut)")
+    }
+    // umap-learn would place them at NaN: memberships exp(−d/σ) all underflow to 0 when the
+    // distances are far beyond the bandwidth search's range (about 2⁶⁴ · 10⁻³ of the mean distance)
+    let far = dist.filter { $0.isFinite }.max() ?? 0
     throw AlgorithmError.invalidInput(
-      "\(lonely) new point\(lonely == 1 ? " has" : "s have") no training point closer than disconnection_distance = \(cut)")
+      "\(what) zero membership to all of \(lonely == 1 ? "its" : "their") \(k) nearest training points (distances up to \(far) are too large for the bandwidth search); rescale the data")
   }
   let nEpochs = parameters.nEpochs.map { $0 / 3 } ?? (m <= 10_000 ? 100 : 30)
   if nEpochs == 0 { return Matrix(rows: m, cols: dim, data: y) }

@@ -139,6 +139,9 @@ public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context
   var coords: [Double]
   if let m = parameters.initialEmbedding {
     coords = m.data.map { Double($0) }
+    if n > 1 && (1..<n).allSatisfy({ i in (0..<dim).allSatisfy { m.data[i * dim + $0] == m.data[$0] } }) {
+      context.warn("init: every row is the same point, so the layout starts from a single point")
+    }
     // repeated rows get a little noise, scaled to the mean nearest-neighbour distance
     var rows = Set<[Float]>()
     var repeated = false

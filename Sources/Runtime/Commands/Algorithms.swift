@@ -123,6 +123,9 @@ func registerAlgorithms(_ t: inout CommandTable) {
     if case .bool(true)? = pr["densmap"] {
       throw AlgorithmError.invalidInput("transforming new points into a densMAP embedding is not supported (as in umap-learn)")
     }
+    if case .floats(let v) = inv.rawArgs[1].resolved, v.count == train.cols, train.cols > 1 {
+      throw AlgorithmError.invalidInput("one new point must be a 1 × \(train.cols) matrix, not a vector: index rows with a range, as x[5:6]")
+    }
     var p = UMAPParameters()
     p.nNeighbors = max(2, k)
     p.nComponents = emb.cols
@@ -199,6 +202,9 @@ func registerAlgorithms(_ t: inout CommandTable) {
       case .floats(let lambdas)? = tree["lambda_val"], case .labels(let sizes)? = tree["child_size"]
     else {
       throw AlgorithmError.invalidInput("the model must be the result of `hdbscan`, got \(inv.rawArgs[0].kindName)")
+    }
+    if case .floats(let v) = inv.rawArgs[1].resolved, v.count == train.cols, train.cols > 1 {
+      throw AlgorithmError.invalidInput("one new point must be a 1 × \(train.cols) matrix, not a vector: index rows with a range, as x[5:6]")
     }
     var hp = HDBSCANParameters(minClusterSize: mcs, metric: try Metric(name: metricName, p: pr["p"]?.number ?? 2))
     if case .int(let ms)? = pr["min_samples"] { hp.minSamples = ms }

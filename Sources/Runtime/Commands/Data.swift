@@ -32,11 +32,12 @@ func registerData(_ t: inout CommandTable) {
   t.register(Command(
     "load", group: "data",
     summary: "Read a data file: IDX (plain or .gz), an MNIST-layout folder, .npy, .csv or .tsv",
-    args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test)")],
+    args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test); an array of 3 or more dimensions becomes rows × (product of the others), as the 784 pixels of an MNIST image; values become float32")],
     examples: ["mnist = load \"data/mnist\"", "x = load \"points.csv\""]
   ) { inv in
     guard case .string(let path) = inv.args[0] else { return .none }
-    return value(of: try loadData(path: path))
+    let ctx = inv.context
+    return value(of: try loadData(path: path, warn: { ctx.warn($0) }))
   })
   t.register(Command(
     "save", group: "data", summary: "Write a matrix, vector or table to .npy or .csv (.tsv, optionally .gz)",

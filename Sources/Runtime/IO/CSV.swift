@@ -11,6 +11,8 @@ import Algorithms
 private enum CellValue {
   case integer(Int)
   case real(Float)
+  /// A finite number in the text beyond float32's range.
+  case overflow
   case boolean(Bool)
   case text
   case empty
@@ -43,6 +45,8 @@ private func parseCell(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> C
   let f = strtof(cp, &stop)
   if let s = stop, cp.distance(to: UnsafePointer(s)) == end - start {
     // strtof also accepts hexadecimal ("0x1p3"), which is harmless; it rejects an empty string.
+    // ±inf from a number that is not written as inf/infinity: it overflowed float32
+    if f.isInfinite && !(start..<end).contains(where: { p[$0] | 0x20 == 0x69 }) { return .overflow }
     return .real(f)
   }
   let n = end - start
@@ -172,6 +176,8 @@ func loadDelimited(_ buf: ByteBuffer, sep: UInt8, display: String) throws -> Loa
           allInt = false
         case .empty:
           throw err(.notNumeric, "empty cell at line \(lineNo), column \(k + 1)")
+        case .overflow:
+          throw err(.outOfRange, "the number at line \(lineNo), column \(k + 1) is beyond float32's range (±3.4e38), in which clus keeps data")
         case .text:
           throw err(.notNumeric, "not a number at line \(lineNo), column \(k + 1): '\(cellText(c))'")
         }

@@ -137,6 +137,8 @@ public struct DataFileError: Error, Equatable, CustomStringConvertible {
     case corruptGzip
     /// The value cannot be stored in the requested format.
     case unsupportedValue
+    /// A finite value in the file is beyond float32's range (clus keeps data as float32).
+    case outOfRange
     /// The file could not be written.
     case unwritable
   }

@@ -197,3 +197,32 @@ func makeLoadedData(shape: [Int], type: ElementType, bigEndian: Bool, src: Unsaf
   }
   return .matrix(Matrix(rows: rows, cols: cols, data: values))
 }
+
+/// Checks float64 data before it becomes float32: a finite value beyond float32's range is an
+/// error; a column whose values vary by less than 2⁻¹² of their magnitude (for example data
+/// around 10⁹ varying by units) loses that variation in float32 and gets a warning.
+/// - Parameters: `count` elements, `cols` per row (1 for a vector).
+/// - Throws: `DataFileError` (`.outOfRange`) naming the first such value.
+func checkFloat64ForFloat32(_ src: UnsafeRawPointer, count: Int, cols: Int, bigEndian big: Bool, display: String,
+                            warn: (String) -> Void) throws {
+  let c = max(1, cols)
+  var lo = [Double](repeating: .infinity, count: c), hi = [Double](repeating: -.infinity, count: c)
+  for i in 0..<count {
+    let r = src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)
+    let v = Double(bitPattern: big ? UInt64(bigEndian: r) : UInt64(littleEndian: r))
+    if !v.isFinite { continue }
+    if abs(v) > Double(Float.greatestFiniteMagnitude) {
+      throw DataFileError(path: display, kind: .outOfRange, message:
+        "the value \(v) (row \(i / c), column \(i % c)) is beyond float32's range (±3.4e38), in which clus keeps data")
+    }
+    let j = i % c
+    if v < lo[j] { lo[j] = v }
+    if v > hi[j] { hi[j] = v }
+  }
+  var lost = [Int]()
+  for j in 0..<c where hi[j] > lo[j] && hi[j] - lo[j] < max(abs(lo[j]), abs(hi[j])) * 0x1p-12 { lost.append(j) }
+  if let j = lost.first {
+    let more = lost.count > 1 ? " (and \(lost.count - 1) more column\(lost.count > 2 ? "s" : ""))" : ""
+    warn("\(display): column \(j)\(more) varies by \(hi[j] - lo[j]) around \(lo[j]); float32, in which clus keeps data, holds about 7 significant digits, so most of that variation is lost. Subtract a common offset before saving.")
+  }
+}

@@ -60,9 +60,14 @@ func hex(_ v: UInt8) -> String {
 }
 
 /// Loads an IDX file already read (and decompressed) into `buf`.
-func loadIDX(_ buf: ByteBuffer, display: String) throws -> LoadedData {
+func loadIDX(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in }) throws -> LoadedData {
   try buf.withBytes { b in
     let h = try parseIDXHeader(b, display: display)
+    if h.type == .f64 {
+      try checkFloat64ForFloat32(b.baseAddress! + h.dataOffset, count: checkedProduct(h.shape) ?? 0,
+                                 cols: h.shape.count <= 1 ? 1 : checkedProduct(h.shape.dropFirst()) ?? 1,
+                                 bigEndian: true, display: display, warn: warn)
+    }
     return makeLoadedData(shape: h.shape, type: h.type, bigEndian: true, src: b.baseAddress! + h.dataOffset)
   }
 }

@@ -44,6 +44,13 @@ func formatOf(fileName: String) -> (DataFormat, gzip: Bool)? {
 ///   bad header, unsupported element type, truncated data, size mismatch, Fortran order, ragged or
 ///   non-numeric CSV, empty file, mislabelled data set, corrupt gzip).
 public func loadData(path: String) throws -> LoadedData {
+  try loadData(path: path, warn: { _ in })
+}
+
+/// `loadData(path:)`, sending warnings (float64 columns whose variation float32 cannot hold) to
+/// `warn`.
+/// - Throws: as `loadData(path:)`, and `.outOfRange` for a finite value beyond float32's range.
+public func loadData(path: String, warn: (String) -> Void) throws -> LoadedData {
   let real = expandTilde(path)
   switch pathKind(real) {
   case .missing:
@@ -59,8 +66,8 @@ public func loadData(path: String) throws -> LoadedData {
   }
   let buf = try readDataBytes(real, display: path, compressed: gz)
   switch format {
-  case .idx: return try loadIDX(buf, display: path)
-  case .npy: return try loadNPY(buf, display: path)
+  case .idx: return try loadIDX(buf, display: path, warn: warn)
+  case .npy: return try loadNPY(buf, display: path, warn: warn)
   case .csv: return try loadDelimited(buf, sep: 0x2C, display: path)
   case .tsv: return try loadDelimited(buf, sep: 0x09, display: path)
   }

@@ -211,9 +211,14 @@ func parseNPYHeader(_ b: UnsafeRawBufferPointer, display: String) throws -> NPYH
 }
 
 /// Loads an NPY file already read (and decompressed) into `buf`.
-func loadNPY(_ buf: ByteBuffer, display: String) throws -> LoadedData {
+func loadNPY(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in }) throws -> LoadedData {
   try buf.withBytes { b in
     let h = try parseNPYHeader(b, display: display)
+    if h.type == .f64 {
+      try checkFloat64ForFloat32(b.baseAddress! + h.dataOffset, count: checkedProduct(h.shape) ?? 0,
+                                 cols: h.shape.count <= 1 ? 1 : checkedProduct(h.shape.dropFirst()) ?? 1,
+                                 bigEndian: h.bigEndian, display: display, warn: warn)
+    }
     return makeLoadedData(shape: h.shape, type: h.type, bigEndian: h.bigEndian, src: b.baseAddress! + h.dataOffset)
   }
 }
