@@ -13,6 +13,8 @@ final class HDBSCANTests: XCTestCase {
       var allow_single_cluster: Bool?
       var alpha: Double?
       var metric: String?
+      var max_cluster_size: Int?
+      var cluster_selection_epsilon_max: Double?
     }
     var name: String
     var params: Params
@@ -31,7 +33,8 @@ final class HDBSCANTests: XCTestCase {
     "single_off", "duplicates", "blobs5d", "blobs20d", "identical", "identical_single",
     "fewer_than_mcs", "two_points", "min_samples_ge_n", "dup_groups_single", "blobs_ms40",
     "blobs20d_ms40", "blobs_cosine_alpha", "blobs5d_correlation", "single_leaf", "tiny_leaf",
-    "blobs_eps_single", "moons_leaf_eps_single",
+    "blobs_eps_single", "moons_leaf_eps_single", "blobs_maxsize", "densities_maxsize", "blobs_epsmax",
+    "densities_epsmax", "single_epsmax",
   ]
 
   func load(_ name: String) throws -> Fixture {
@@ -41,12 +44,15 @@ final class HDBSCANTests: XCTestCase {
 
   func parameters(_ f: Fixture) throws -> HDBSCANParameters {
     let p = f.params
-    return HDBSCANParameters(
+    var r = HDBSCANParameters(
       minClusterSize: p.min_cluster_size, minSamples: p.min_samples,
       clusterSelectionEpsilon: p.cluster_selection_epsilon ?? 0,
       clusterSelectionMethod: try HDBSCANParameters.selectionMethod(named: p.cluster_selection_method ?? "eom"),
       allowSingleCluster: p.allow_single_cluster ?? false, alpha: p.alpha ?? 1,
       metric: try Metric(name: p.metric ?? "euclidean"), approxMinSpanTree: false)
+    r.maxClusterSize = p.max_cluster_size ?? 0
+    r.clusterSelectionEpsilonMax = p.cluster_selection_epsilon_max ?? .infinity
+    return r
   }
 
   /// Number of points whose label differs after the best one-to-one renumbering (greedy on the

@@ -15,6 +15,12 @@ public struct HDBSCANParameters: Sendable, Equatable {
   public var minSamples: Int?
   /// `cluster_selection_epsilon` (default 0): clusters split below this distance are merged; ≥ 0.
   public var clusterSelectionEpsilon: Double
+  /// `max_cluster_size` (default 0 = no limit): excess of mass refuses clusters with more points
+  /// (their children are kept instead); ≥ 0; ignored by `leaf`.
+  public var maxClusterSize: Int = 0
+  /// `cluster_selection_epsilon_max` (default ∞): excess of mass refuses clusters that form at a
+  /// distance above it; > 0.
+  public var clusterSelectionEpsilonMax: Double = .infinity
   /// `cluster_selection_method` (default eom).
   public var clusterSelectionMethod: SelectionMethod
   /// `allow_single_cluster` (default false): whether the root may be selected.
@@ -70,6 +76,13 @@ public struct HDBSCANParameters: Sendable, Equatable {
     if !(clusterSelectionEpsilon >= 0) || !clusterSelectionEpsilon.isFinite {
       throw AlgorithmError.invalidParameter(
         name: "cluster_selection_epsilon", value: "\(clusterSelectionEpsilon)", allowed: "a finite number ≥ 0")
+    }
+    if maxClusterSize < 0 {
+      throw AlgorithmError.invalidParameter(name: "max_cluster_size", value: "\(maxClusterSize)", allowed: "an integer ≥ 0 (0: no limit)")
+    }
+    if !(clusterSelectionEpsilonMax > 0) {
+      throw AlgorithmError.invalidParameter(
+        name: "cluster_selection_epsilon_max", value: "\(clusterSelectionEpsilonMax)", allowed: "a number > 0 (∞: no limit)")
     }
     if !(alpha > 0) || !alpha.isFinite {
       throw AlgorithmError.invalidParameter(name: "alpha", value: "\(alpha)", allowed: "a finite number > 0")
@@ -175,7 +188,8 @@ public func hdbscan(_ x: Matrix, parameters: HDBSCANParameters, context: RunCont
   let rows = condenseTree(slt, minClusterSize: parameters.minClusterSize)
   let sel = selectClusters(
     rows: rows, n: n, method: parameters.clusterSelectionMethod,
-    allowSingleCluster: parameters.allowSingleCluster, epsilon: parameters.clusterSelectionEpsilon)
+    allowSingleCluster: parameters.allowSingleCluster, epsilon: parameters.clusterSelectionEpsilon,
+    maxClusterSize: parameters.maxClusterSize, epsilonMax: parameters.clusterSelectionEpsilonMax)
   return HDBSCANResult(labels: sel.labels, probabilities: sel.probabilities, outlierScores: sel.outlierScores,
                        persistence: sel.persistence, condensedTree: rows, coreDistances: core,
                        selectedClusters: sel.selectedClusters)

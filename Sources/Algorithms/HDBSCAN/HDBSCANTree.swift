@@ -259,7 +259,7 @@ struct HDBSCANSelection {
 /// `do_labelling` + `get_probabilities` + `get_stability_scores` + `outlier_scores`.
 func selectClusters(
   rows: [CondensedTreeRow], n: Int, method: HDBSCANParameters.SelectionMethod,
-  allowSingleCluster: Bool, epsilon: Double
+  allowSingleCluster: Bool, epsilon: Double, maxClusterSize: Int = 0, epsilonMax: Double = .infinity
 ) -> HDBSCANSelection {
   guard n >= 2, !rows.isEmpty else {
     return HDBSCANSelection(
@@ -345,14 +345,22 @@ func selectClusters(
   case .eom:
     // Bottom-up (descending ids): a cluster is kept unless its children's summed stability is
     // strictly larger; the sum is accumulated in Float32 as the library's `cdef float`.
+    // max_cluster_size and cluster_selection_epsilon_max also refuse a cluster (the root's size is
+    // that of its child clusters and its ε the largest 1/λ of the tree, as the library)
     var keep = [Bool](repeating: false, count: nc)
     let lowest = allowSingleCluster ? 0 : 1
+    let sizeLimit = maxClusterSize > 0 ? maxClusterSize : n + 1
+    let minLambda = rows.map(\.lambda).min() ?? 0
+    func size(_ c: Int) -> Int {
+      c != 0 ? csize[c] : (firstChild[0] >= 0 ? csize[firstChild[0]] : 0) + (secondChild[0] >= 0 ? csize[secondChild[0]] : 0)
+    }
+    func eps(_ c: Int) -> Double { c != 0 ? 1 / birth[c] : 1 / minLambda }
     if nc - 1 >= lowest {
       for c in stride(from: nc - 1, through: lowest, by: -1) {
         var s: Float = 0
         if firstChild[c] >= 0 { s = Float(Double(s) + stability[firstChild[c]]) }
         if secondChild[c] >= 0 { s = Float(Double(s) + stability[secondChild[c]]) }
-        if Double(s) > stability[c] {
+        if Double(s) > stability[c] || size(c) > sizeLimit || eps(c) > epsilonMax {
           keep[c] = false
           stability[c] = Double(s)
         } else {

@@ -150,6 +150,8 @@ func registerAlgorithms(_ t: inout CommandTable) {
       ParamSpec("min_samples", .int, .none, .atLeast(1), "neighbours for the core distance (none: min_cluster_size)"),
       ParamSpec("cluster_selection_epsilon", .float, .float(0), .atLeast(0), "distance below which clusters are not split"),
       ParamSpec("cluster_selection_method", .choice(["eom", "leaf"]), .string("eom"), nil, "excess of mass, or the leaves of the condensed tree"),
+      ParamSpec("max_cluster_size", .int, .int(0), .atLeast(0), "excess of mass refuses larger clusters (0: no limit)"),
+      ParamSpec("cluster_selection_epsilon_max", .float, .float(.infinity), .greaterThan(0), "excess of mass refuses clusters formed at a larger distance"),
       ParamSpec("allow_single_cluster", .bool, .bool(false), nil, "allow the root to be the only cluster"),
       ParamSpec("alpha", .float, .float(1), .greaterThan(0), "distance scaling in the mutual reachability"),
       ParamSpec("metric", metricChoice, .string("euclidean"), nil, "distance between points"),
@@ -158,13 +160,15 @@ func registerAlgorithms(_ t: inout CommandTable) {
     ],
     examples: ["l = hdbscan e min_samples=10 min_cluster_size=500", "clustered = l >= 0"]
   ) { inv in
-    let p = HDBSCANParameters(
+    var p = HDBSCANParameters(
       minClusterSize: inv.int("min_cluster_size"), minSamples: inv.optionalInt("min_samples"),
       clusterSelectionEpsilon: inv.double("cluster_selection_epsilon"),
       clusterSelectionMethod: try HDBSCANParameters.selectionMethod(named: inv.string("cluster_selection_method")),
       allowSingleCluster: inv.bool("allow_single_cluster"), alpha: inv.double("alpha"),
       metric: try Metric(name: inv.string("metric"), p: inv.double("p")),
       approxMinSpanTree: inv.bool("approx_min_span_tree"))
+    p.maxClusterSize = inv.int("max_cluster_size")
+    p.clusterSelectionEpsilonMax = inv.double("cluster_selection_epsilon_max")
     let r = try hdbscan(inv.matrix(0), parameters: p, context: inv.context)
     let tree = r.condensedTree
     let table = Record(kind: "condensed tree table", fields: [

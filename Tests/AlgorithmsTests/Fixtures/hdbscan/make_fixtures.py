@@ -35,7 +35,7 @@ def noisy_blobs(n, d, centers, std, seed, noise_frac=0.1):
 
 def reference(X, min_cluster_size=5, min_samples=None, cluster_selection_epsilon=0.0,
               cluster_selection_method="eom", allow_single_cluster=False, alpha=1.0,
-              metric="euclidean"):
+              metric="euclidean", max_cluster_size=0, cluster_selection_epsilon_max=float("inf")):
     """hdbscan.hdbscan() with algorithm prims_kdtree (generic for cosine and correlation), stable edge sort."""
     ms = min_cluster_size if min_samples is None else min_samples
     ms = max(1, min(X.shape[0] - 1, ms))
@@ -49,7 +49,7 @@ def reference(X, min_cluster_size=5, min_samples=None, cluster_selection_epsilon
     slt = label(mst)
     labels, probs, pers, ctree, _ = _tree_to_labels(
         X, slt, min_cluster_size, cluster_selection_method, allow_single_cluster, False,
-        cluster_selection_epsilon, 0.0, 0, float("inf"))
+        cluster_selection_epsilon, 0.0, max_cluster_size, cluster_selection_epsilon_max)
     return labels, probs, outlier_scores(ctree), pers
 
 
@@ -136,3 +136,10 @@ fixture("tiny_leaf", np.random.RandomState(14).normal(0, 1, (12, 2)), min_cluste
 fixture("blobs_eps_single", blobs, min_cluster_size=10, cluster_selection_epsilon=3.0, allow_single_cluster=True)
 fixture("moons_leaf_eps_single", moons, min_cluster_size=8, cluster_selection_method="leaf",
         cluster_selection_epsilon=0.3, allow_single_cluster=True)
+
+# max_cluster_size and cluster_selection_epsilon_max (excess of mass refuses clusters above them)
+fixture("blobs_maxsize", blobs, min_cluster_size=5, max_cluster_size=80)
+fixture("densities_maxsize", dens, min_cluster_size=5, max_cluster_size=50)
+fixture("blobs_epsmax", blobs, min_cluster_size=5, cluster_selection_epsilon_max=0.5)
+fixture("densities_epsmax", dens, min_cluster_size=10, cluster_selection_epsilon_max=1.0)
+fixture("single_epsmax", single, min_cluster_size=10, allow_single_cluster=True, cluster_selection_epsilon_max=0.5)
