@@ -435,6 +435,21 @@ final class UMAPTests: XCTestCase {
     let d2 = try umap(x, parameters: p, context: RunContext(threads: 2))
     XCTAssertEqual(d1.embedding.data, d2.embedding.data)
     XCTAssertTrue(d1.embedding.allFinite)
+    // output_dens: the radii of data and embedding correlate far better with densMAP
+    func pearson(_ a: [Double], _ b: [Double]) -> Double {
+      let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
+      var sab = 0.0, saa = 0.0, sbb = 0.0
+      for (x, y) in zip(a, b) { sab += (x - ma) * (y - mb); saa += (x - ma) * (x - ma); sbb += (y - mb) * (y - mb) }
+      return sab / (saa * sbb).squareRoot()
+    }
+    p.outputDens = true
+    let dr = try umap(x, parameters: p, context: RunContext(threads: 2))
+    p.densmap = false
+    let pr = try umap(x, parameters: p, context: RunContext(threads: 2))
+    XCTAssertEqual(dr.radOrig.count, 300); XCTAssertEqual(dr.radEmb.count, 300)
+    XCTAssertTrue(dr.radEmb.allSatisfy { $0.isFinite } && dr.radOrig.allSatisfy { $0.isFinite })
+    XCTAssertGreaterThan(pearson(dr.radOrig, dr.radEmb), pearson(pr.radOrig, pr.radEmb) + 0.2,
+                         "densMAP \(pearson(dr.radOrig, dr.radEmb)) vs UMAP \(pearson(pr.radOrig, pr.radEmb))")
     XCTAssertGreaterThan(spreadRatio(d1.embedding), 1.5 * spreadRatio(plain.embedding),
                          "densMAP \(spreadRatio(d1.embedding)) vs UMAP \(spreadRatio(plain.embedding))")
   }

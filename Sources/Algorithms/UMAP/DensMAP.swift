@@ -19,6 +19,8 @@ struct DensMAPInput {
   var muTot: Double
   /// Whether each vertex has an edge (vertices without one are left out of every mean).
   var hasEdge: [Bool]
+  /// The unstandardised log radii rᵢ (umap-learn `rad_orig_`; NaN for a vertex without edges).
+  var logRadius: [Double] = []
 }
 
 /// Builds `DensMAPInput` from the pruned graph and the kNN distances: the distance of edge (i, j)
@@ -51,7 +53,33 @@ func densmapInput(graph: FuzzyGraph, knn: KNNGraph, kUse: Int, parameters p: UMA
   let sd = (v / Double(max(1, cnt))).squareRoot()
   let R = (0..<n).map { has[$0] && sd > 0 ? Float((logs[$0] - mean) / sd) : 0 }
   return DensMAPInput(lambda: p.densLambda, frac: p.densFrac, varShift: p.densVarShift, R: R,
-                      muTot: muSum.reduce(0, +) / 2, hasEdge: has)
+                      muTot: muSum.reduce(0, +) / 2, hasEdge: has,
+                      logRadius: (0..<n).map { has[$0] ? logs[$0] : .nan })
+}
+
+/// umap-learn's `rad_emb_` (`output_dens=True`): the log local radius of every point of the
+/// final embedding, log(10⁻⁸ + Σ μ·d / Σ μ) over the edges of the fuzzy graph of the embedding's
+/// own k nearest neighbours (d the larger kNN distance of the edge, not squared, as umap-learn);
+/// NaN for a point without edges.
+func embeddingLogRadii(_ y: Matrix, k: Int, seed: UInt64, context: RunContext) throws -> [Double] {
+  let n = y.rows
+  let knn = try nearestNeighbors(y, k: min(k, n), metric: .euclidean, seed: seed, context: context)
+  let g = fuzzySimplicialSet(knn: knn, threads: context.threads).graph
+  func knnDistance(_ i: Int, _ j: Int32) -> Float {
+    for t in 0..<knn.k where knn.indices[i * knn.k + t] == j { return knn.distances[i * knn.k + t] }
+    return 0
+  }
+  var re = [Double](repeating: 0, count: n), mu = [Double](repeating: 0, count: n)
+  for i in 0..<n {
+    for e in g.rowStart[i]..<g.rowStart[i + 1] {
+      let j = Int(g.columns[e])
+      let d = Double(max(knnDistance(i, Int32(j)), knnDistance(j, Int32(i))))
+      let w = Double(g.weights[e])
+      re[i] += w * d; re[j] += w * d
+      mu[i] += w; mu[j] += w
+    }
+  }
+  return (0..<n).map { mu[$0] > 0 ? log(1e-8 + re[$0] / mu[$0]) : .nan }
 }
 
 /// The embedding-side quantities of one densMAP epoch (umap-learn

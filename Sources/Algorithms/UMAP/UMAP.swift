@@ -34,6 +34,10 @@ public struct UMAPResult: Sendable {
   public var b: Double
   /// Phase timings.
   public var timings: UMAPTimings
+  /// With `outputDens`: n log local radii of the data (umap-learn `rad_orig_`), else empty.
+  public var radOrig: [Double] = []
+  /// With `outputDens`: n log local radii of the embedding (umap-learn `rad_emb_`), else empty.
+  public var radEmb: [Double] = []
 }
 
 @inline(__always) private func now() -> Double { Double(DispatchTime.now().uptimeNanoseconds) * 1e-9 }
@@ -199,9 +203,11 @@ public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context
     a: Float(a), b: Float(b), gamma: Float(parameters.repulsionStrength),
     initialAlpha: Float(parameters.learningRate), negativeSampleRate: Double(parameters.negativeSampleRate),
     nEpochs: nEpochs, seed: seed)
-  if parameters.densmap {
-    settings.dens = densmapInput(graph: pruned, knn: graphKNN, kUse: kUse, parameters: parameters)
+  var densIn: DensMAPInput? = nil
+  if parameters.densmap || parameters.outputDens {
+    densIn = densmapInput(graph: pruned, knn: graphKNN, kUse: kUse, parameters: parameters)
   }
+  if parameters.densmap { settings.dens = densIn }
   let eps = makeEpochsPerSample(pruned.weights, nEpochs: nEpochs)
   try optimizeLayoutEuclidean(embedding: &emb, dim: dim, graph: pruned, epochsPerSample: eps,
                               settings: settings, context: context)
@@ -217,9 +223,14 @@ public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context
     for i in 0..<n { for j in 0..<kUse { idx[i * kUse + j] = knn.indices[i * knn.k + j]; dist[i * kUse + j] = knn.distances[i * knn.k + j] } }
     kept = KNNGraph(n: n, k: kUse, indices: idx, distances: dist)
   }
-  return UMAPResult(
+  var result = UMAPResult(
     embedding: Matrix(rows: n, cols: dim, data: emb), graphNNZ: graph.nnz, prunedNNZ: pruned.nnz,
     knn: kept, nNeighbors: kUse, nEpochs: nEpochs, a: a, b: b, timings: timings)
+  if parameters.outputDens, let d = densIn {
+    result.radOrig = d.logRadius
+    result.radEmb = try embeddingLogRadii(result.embedding, k: kUse, seed: seed, context: context)
+  }
+  return result
 }
 
 /// UMAP computing its own neighbours: with `neighbors` (called as `neighbors(x, k)` and expected

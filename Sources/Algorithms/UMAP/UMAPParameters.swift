@@ -63,6 +63,9 @@ public struct UMAPParameters: Sendable, Equatable {
   public var densFrac: Double = 0.3
   /// `dens_var_shift` (default 0.1): added to the variance of the embedding's log radii; ≥ 0.
   public var densVarShift: Double = 0.1
+  /// `output_dens` (default false): also return the log local radii of the data and of the
+  /// embedding (umap-learn's `rad_orig_`, `rad_emb_`).
+  public var outputDens: Bool = false
   /// `random_state` (default nil = a seed from the clock, so runs differ). With a seed the result
   /// is identical run to run and for any thread count.
   public var randomState: UInt64? = nil

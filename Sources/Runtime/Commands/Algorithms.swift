@@ -38,6 +38,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
       ParamSpec("dens_lambda", .float, .float(2), .atLeast(0), "weight of densMAP's density term"),
       ParamSpec("dens_frac", .float, .float(0.3), .between(0, 1), "fraction of the epochs (the last ones) with the density term"),
       ParamSpec("dens_var_shift", .float, .float(0.1), .atLeast(0), "added to the variance of the embedding's log radii"),
+      ParamSpec("output_dens", .bool, .bool(false), nil, "also return the log local radii of the data and of the embedding (rad_orig, rad_emb)"),
       ParamSpec("random_state", .seed, .none, nil, "seed; with it the result is identical for any thread count"),
     ],
     examples: [
@@ -58,6 +59,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
     p.densLambda = inv.double("dens_lambda")
     p.densFrac = inv.double("dens_frac")
     p.densVarShift = inv.double("dens_var_shift")
+    p.outputDens = inv.bool("output_dens")
     p.minDist = inv.double("min_dist")
     p.spread = inv.double("spread")
     p.setOpMixRatio = inv.double("set_op_mix_ratio")
@@ -97,7 +99,8 @@ func registerAlgorithms(_ t: inout CommandTable) {
       ("knn_indices", ki), ("knn_distances", kd), ("n_neighbors", .int(r.nNeighbors)),
       ("n_epochs", .int(r.nEpochs)), ("a", .float(r.a)), ("b", .float(r.b)),
       ("timings", .record(timings)), ("params", .record(params)), ("data", .matrix(x)),
-    ], principal: "embedding"))
+    ] + (p.outputDens ? [("rad_orig", .floats(r.radOrig)), ("rad_emb", .floats(r.radEmb))] : []),
+    principal: "embedding"))
   })
 
   t.register(Command(
