@@ -176,7 +176,9 @@ private struct Scanner {
         } else if Scanner.isIdentStart(c) {
           while Scanner.isIdentChar(peek()) { advance() }
           let word = text(startI, i)
-          emit(Scanner.reserved[word] ?? .identifier(word), from: start, startI)
+          // `inf` and `nan` are number literals (as the defaults `help` shows)
+          let kind = word == "inf" ? .float(.infinity) : (word == "nan" ? .float(.nan) : Scanner.reserved[word] ?? .identifier(word))
+          emit(kind, from: start, startI)
         } else {
           advance()
           let shown =

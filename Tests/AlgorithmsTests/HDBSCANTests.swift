@@ -187,6 +187,18 @@ extension HDBSCANTests {
       XCTAssertEqual(r.labels, f.labels, "\(name): predicted labels")
       for (a, b) in zip(r.probabilities, f.probabilities) { XCTAssertEqual(a, b, accuracy: 1e-9, "\(name): probabilities") }
     }
+    // allow_single_cluster with the root as the only cluster: predicting the training points
+    // follows the fit's rule (the same points are noise), and a far point is noise
+    var r = RandomStream(seed: 4)
+    let single = Matrix(rows: 200, cols: 2, data: (0..<400).map { i in Float(r.nextGaussian()) + (i / 2 < 100 ? 0 : 3) })
+    let sp = HDBSCANParameters(minClusterSize: 20, allowSingleCluster: true)
+    let sfit = try hdbscan(single, parameters: sp)
+    XCTAssertEqual(Set(sfit.labels), [-1, 0])
+    let again = try hdbscanApproximatePredict(single, trainingData: single, result: sfit, parameters: sp)
+    XCTAssertEqual(again.labels.filter { $0 < 0 }.count, sfit.labels.filter { $0 < 0 }.count)
+    let far = try hdbscanApproximatePredict(Matrix(rows: 1, cols: 2, data: [1000, 1000]), trainingData: single,
+                                            result: sfit, parameters: sp)
+    XCTAssertEqual(far.labels, [-1])
     // wrong column count: a clear error
     let x = Matrix(rows: 20, cols: 2, data: (0..<40).map { Float($0 % 7) })
     let fit = try hdbscan(x, parameters: HDBSCANParameters(minClusterSize: 3))
@@ -271,6 +283,9 @@ extension HDBSCANTests {
       (HDBSCANParameters(clusterSelectionEpsilon: .nan), "cluster_selection_epsilon"),
       (HDBSCANParameters(alpha: 0), "alpha"),
       (HDBSCANParameters(alpha: -2), "alpha"),
+      ({ var p = HDBSCANParameters(clusterSelectionEpsilon: 1); p.clusterSelectionEpsilonMax = 0.5; return p }(),
+       "cluster_selection_epsilon_max"),
+      ({ var p = HDBSCANParameters(); p.maxClusterSize = -1; return p }(), "max_cluster_size"),
     ]
     for (p, name) in bad {
       XCTAssertThrowsError(try hdbscan(x, parameters: p)) { e in

@@ -381,6 +381,11 @@ final class UMAPTests: XCTestCase {
     let t2 = try umapTransform(new, trainingData: x, embedding: fit.embedding, parameters: p, a: fit.a, b: fit.b,
                                context: RunContext(threads: 2))
     XCTAssertEqual(t1.data, t2.data)
+    // identical new rows end at identical coordinates (their streams come from their start)
+    let twice = Matrix(rows: 2, cols: 5, data: Array(new.data[0..<5]) + Array(new.data[0..<5]))
+    let tt = try umapTransform(twice, trainingData: x, embedding: fit.embedding, parameters: p, a: fit.a, b: fit.b,
+                               context: RunContext(threads: 2))
+    XCTAssertEqual(Array(tt.data[0..<2]), Array(tt.data[2..<4]))
     var c = [[Double]](repeating: [0, 0], count: 2)
     for i in 0..<300 { for t in 0..<2 { c[i / 150][t] += Double(fit.embedding[i, t]) / 150 } }
     for i in 0..<40 {

@@ -56,6 +56,10 @@ final class LexerTests: XCTestCase {
     // `.5` is a number only when not glued to a name or a closing bracket.
     XCTAssertEqual(kinds("a.b"), [.identifier("a"), .dot, .identifier("b"), .eof])
     XCTAssertEqual(kinds("m[.5]"), [.identifier("m"), .lbracket, .float(0.5), .rbracket, .eof])
+    // `inf` is a number (the default `help` shows for cluster_selection_epsilon_max); `nan` too
+    XCTAssertEqual(kinds("x=inf infinity"), [.identifier("x"), .assign, .float(.infinity), .identifier("infinity"), .eof])
+    guard case .float(let v)? = kinds("nan").first else { return XCTFail("nan is not a number") }
+    XCTAssertTrue(v.isNaN)
   }
 
   func testStringsAndEscapes() {

@@ -165,7 +165,14 @@ final class IOTests: XCTestCase {
                                        f8([1e9, 0, 1e9 + 3, 1, 1e9 + 7, 2])))
     _ = try loadData(path: path, warn: { warnings.append($0) })
     XCTAssertEqual(warnings.count, 1)
-    XCTAssertTrue(warnings.first?.contains("column 0 varies by 7.0 around 1000000000.0") ?? false, "\(warnings)")
+    XCTAssertTrue(warnings.first?.contains("column 0 varies by 7.0 around 1000000003.5") ?? false, "\(warnings)")
+    // the same in CSV, and integers beyond 2^24 in a matrix
+    warnings = []
+    _ = try loadData(path: write("offset.csv", text: "1000000001.5,1\n1000000002.25,2\n"), warn: { warnings.append($0) })
+    XCTAssertTrue(warnings.first?.contains("column 0 varies by 0.75 around 1000000001.875") ?? false, "\(warnings)")
+    warnings = []
+    _ = try loadData(path: write("bigint.csv", text: "16777217,1\n3,2\n"), warn: { warnings.append($0) })
+    XCTAssertTrue(warnings.first?.contains("integers up to 16777217 are beyond 2^24") ?? false, "\(warnings)")
     warnings = []
     _ = try loadData(path: write("fine.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", f8([1e9, 2e9]))),
                      warn: { warnings.append($0) })

@@ -80,6 +80,11 @@ public struct HDBSCANParameters: Sendable, Equatable {
     if maxClusterSize < 0 {
       throw AlgorithmError.invalidParameter(name: "max_cluster_size", value: "\(maxClusterSize)", allowed: "an integer ≥ 0 (0: no limit)")
     }
+    if clusterSelectionEpsilonMax < clusterSelectionEpsilon {
+      throw AlgorithmError.invalidParameter(
+        name: "cluster_selection_epsilon_max", value: "\(clusterSelectionEpsilonMax)",
+        allowed: "a number ≥ cluster_selection_epsilon (\(clusterSelectionEpsilon))")
+    }
     if !(clusterSelectionEpsilonMax > 0) {
       throw AlgorithmError.invalidParameter(
         name: "cluster_selection_epsilon_max", value: "\(clusterSelectionEpsilonMax)", allowed: "a number > 0 (∞: no limit)")

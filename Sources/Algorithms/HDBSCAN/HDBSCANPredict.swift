@@ -86,8 +86,12 @@ private func kdQueryKNN<M: KDMetric>(
 ///   λ; the label is that cluster's selected cluster (or −1), the probability λ / (the cluster's
 ///   largest λ), at most 1.
 /// Differences: the selected clusters are the fit's own (the library re-selects them without
-/// `cluster_selection_epsilon`, so its predictions can disagree with its labels); distances are
-/// those of `parameters.metric` (alpha is ignored, as by the library).
+/// `cluster_selection_epsilon`, so its predictions can disagree with its labels); when the whole
+/// data is the single selected cluster (`allow_single_cluster`), a new point joins it only as
+/// the fit's labelling would (λ at least the root's largest, or 1/`cluster_selection_epsilon`),
+/// where the library labels every point; a point at distance 0 has λ = ∞ and probability 1 in a
+/// cluster whose largest λ is ∞; distances are those of `parameters.metric` (alpha is ignored,
+/// as by the library).
 /// - Parameters:
 ///   - newData: m × d points, d as the training data.
 ///   - trainingData: the n × d data the clustering was fitted on.
@@ -166,15 +170,23 @@ public func hdbscanApproximatePredict(
       if mr < bestMR { bestMR = mr; best = j }
     }
     if best < 0 { continue }
-    var lambda = bestMR > 0 ? 1 / bestMR : Double.greatestFiniteMagnitude
+    var lambda = bestMR > 0 ? 1 / bestMR : Double.infinity
     var potential = pointParent[best]
     if pointLambda[best] > lambda {
       while potential > root, let cl = clusterLambda[potential], cl >= lambda { potential = clusterParent[potential] ?? root }
     }
     guard let label = labelOf[potential] else { continue }
-    labels[i] = label
     let ml = maxOf[potential] ?? 0
-    if ml > 0 {
+    // the root as the single selected cluster: the fit's own rule (do_labelling) — a point
+    // belongs only from the root's largest λ on, or from 1/cluster_selection_epsilon
+    if potential == root && result.selectedClusters == [root] {
+      let threshold = parameters.clusterSelectionEpsilon != 0 ? 1 / parameters.clusterSelectionEpsilon : ml
+      if lambda < threshold { continue }
+    }
+    labels[i] = label
+    if ml.isInfinite {
+      probs[i] = lambda.isInfinite ? 1 : 0  // the fit's ∞/∞ convention (duplicate points)
+    } else if ml > 0 {
       lambda = min(ml, lambda)
       probs[i] = lambda / ml
     } else {

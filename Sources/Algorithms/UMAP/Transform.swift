@@ -121,7 +121,8 @@ func queryKNN(_ queries: Matrix, data: Matrix, k: Int, metric: Metric, context: 
 ///    training embedding (attraction along the edges, negative samples among the training
 ///    points), from learning_rate / 4 decayed linearly.
 /// New points do not interact, so each runs on its own random stream derived from
-/// (`transformSeed`, point index): the result is identical for any thread count.
+/// (`transformSeed`, its starting coordinates): the result is identical for any thread count, and
+/// identical new rows get identical coordinates (as in umap-learn).
 /// - Parameters:
 ///   - newData: m × d new points (d as the training data).
 ///   - trainingData: the n × d data the embedding was fitted on.
@@ -210,7 +211,11 @@ public func umapTransform(
       if token.isCancelled { return }
       var nextS = [Double](repeating: 0, count: k), nextN = [Double](repeating: 0, count: k)
       for i in rows {
-        var rng = RandomStream(seed: transformSeed, 0x7_2A45_F02E, UInt64(i))
+        // the stream depends on the starting position, not the row number (as umap-learn's
+        // per-point states, seeded from the point's coordinates): identical rows end identical
+        var key: UInt64 = 0x7_2A45_F02E
+        for t in 0..<dim { key = (key &* 0x100_0000_01B3) ^ UInt64(Y[i * dim + t].bitPattern) }
+        var rng = RandomStream(seed: transformSeed, key)
         for j in 0..<k { nextS[j] = eps[i * k + j]; nextN[j] = eps[i * k + j] / negRate }
         let cur = Y + i * dim
         for epoch in 0..<nEpochs {

@@ -185,6 +185,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
       ("min_cluster_size", .int(p.minClusterSize)), ("min_samples", p.minSamples.map { .int($0) } ?? .none),
       ("metric", .string(inv.string("metric"))), ("p", .float(inv.double("p"))),
       ("selected_clusters", .labels(r.selectedClusters)),
+      ("cluster_selection_epsilon", .float(p.clusterSelectionEpsilon)),
     ])
     return .record(Record(kind: "hdbscan", fields: [
       ("labels", .labels(r.labels)), ("n_clusters", .int(nClusters)),
@@ -215,6 +216,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
     }
     var hp = HDBSCANParameters(minClusterSize: mcs, metric: try Metric(name: metricName, p: pr["p"]?.number ?? 2))
     if case .int(let ms)? = pr["min_samples"] { hp.minSamples = ms }
+    hp.clusterSelectionEpsilon = pr["cluster_selection_epsilon"]?.number ?? 0
     let rows = (0..<parents.count).map {
       CondensedTreeRow(parent: parents[$0], child: childs[$0], lambda: lambdas[$0], childSize: sizes[$0])
     }

@@ -10,7 +10,7 @@ import Algorithms
 /// How one CSV cell reads.
 private enum CellValue {
   case integer(Int)
-  case real(Float)
+  case real(Double)
   /// A finite number in the text beyond float32's range.
   case overflow
   case boolean(Bool)
@@ -42,11 +42,11 @@ private func parseCell(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> C
   }
   var stop: UnsafeMutablePointer<CChar>? = nil
   let cp = UnsafeRawPointer(p + start).assumingMemoryBound(to: CChar.self)
-  let f = strtof(cp, &stop)
+  let f = strtod(cp, &stop)
   if let s = stop, cp.distance(to: UnsafePointer(s)) == end - start {
-    // strtof also accepts hexadecimal ("0x1p3"), which is harmless; it rejects an empty string.
-    // ±inf from a number that is not written as inf/infinity: it overflowed float32
-    if f.isInfinite && !(start..<end).contains(where: { p[$0] | 0x20 == 0x69 }) { return .overflow }
+    // strtod also accepts hexadecimal ("0x1p3"), which is harmless; it rejects an empty string.
+    // beyond float32 from a number that is not written as inf/infinity: an overflow
+    if Float(f).isInfinite && !(start..<end).contains(where: { p[$0] | 0x20 == 0x69 }) { return .overflow }
     return .real(f)
   }
   let n = end - start
@@ -98,10 +98,12 @@ private func splitLine(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, sep:
 /// The first row is a header when any of its cells is not a number (nor `true`/`false`).
 /// One column of integers gives `.intVector`, one column of `true`/`false` gives `.boolVector`,
 /// any other single column `.floatVector`; several columns give an `n × d` `.matrix`
-/// (`true`/`false` read as 1/0). Numbers are read with `strtof` (C locale, so `nan`/`inf` pass).
+/// (`true`/`false` read as 1/0). Numbers are read with `strtod` (C locale, so `nan`/`inf` pass) and
+/// stored as float32: a finite number beyond its range is an error, and columns whose variation
+/// float32 cannot hold get a warning (`float32LossWarning`).
 /// - Throws: `DataFileError` for an empty file, a header without rows, a ragged row (line number,
 ///   expected and found column counts) or a cell that is not a number (line, column and text).
-func loadDelimited(_ buf: ByteBuffer, sep: UInt8, display: String) throws -> LoadedData {
+func loadDelimited(_ buf: ByteBuffer, sep: UInt8, display: String, warn: (String) -> Void = { _ in }) throws -> LoadedData {
   try buf.withBytes { raw in
     func err(_ k: DataFileError.Kind, _ m: String) -> DataFileError { DataFileError(path: display, kind: k, message: m) }
     let count = raw.count
@@ -121,6 +123,7 @@ func loadDelimited(_ buf: ByteBuffer, sep: UInt8, display: String) throws -> Loa
     var allInt = true
     var allBool = true
     var estimated = false
+    var lo = [Double](), hi = [Double]()  // per column, for the float32 check
     func cellText(_ c: (Int, Int)) -> String {
       let t = String(decoding: UnsafeBufferPointer(start: p + c.0, count: c.1 - c.0), as: UTF8.self)
       return t.count > 40 ? String(t.prefix(40)) + "…" : t
@@ -160,14 +163,17 @@ func loadDelimited(_ buf: ByteBuffer, sep: UInt8, display: String) throws -> Loa
         floats.reserveCapacity(guess * ncols)
         if ncols == 1 { ints.reserveCapacity(guess) }
       }
+      if lo.isEmpty { lo = [Double](repeating: .infinity, count: ncols); hi = [Double](repeating: -.infinity, count: ncols) }
       for (k, c) in cells.enumerated() {
         switch parseCell(p, c.0, c.1) {
         case .integer(let v):
           floats.append(Float(v))
+          lo[k] = min(lo[k], Double(v)); hi[k] = max(hi[k], Double(v))
           if ncols == 1 { ints.append(v); bools.append(v != 0) }
           allBool = false
         case .real(let v):
-          floats.append(v)
+          floats.append(Float(v))
+          if v.isFinite { lo[k] = min(lo[k], v); hi[k] = max(hi[k], v) }
           allInt = false
           allBool = false
         case .boolean(let v):
@@ -189,8 +195,9 @@ func loadDelimited(_ buf: ByteBuffer, sep: UInt8, display: String) throws -> Loa
     if ncols == 1 {
       if allBool { return .boolVector(bools) }
       if allInt { return .intVector(ints) }
-      return .floatVector(floats)
     }
+    float32LossWarning(lo: lo, hi: hi, integers: allInt, display: display, warn: warn)
+    if ncols == 1 { return .floatVector(floats) }
     return .matrix(Matrix(rows: rows, cols: ncols, data: floats))
   }
 }

@@ -219,10 +219,40 @@ func checkFloat64ForFloat32(_ src: UnsafeRawPointer, count: Int, cols: Int, bigE
     if v < lo[j] { lo[j] = v }
     if v > hi[j] { hi[j] = v }
   }
+  float32LossWarning(lo: lo, hi: hi, integers: false, display: display, warn: warn)
+}
+
+/// Warns about data that float32 cannot hold: a column whose values vary by less than 2⁻¹² of
+/// their magnitude (that variation is mostly lost), or, for integer data, values beyond 2²⁴ (not
+/// all exact). `lo`/`hi` are each column's finite minimum and maximum (+∞/−∞ when none).
+func float32LossWarning(lo: [Double], hi: [Double], integers: Bool, display: String, warn: (String) -> Void) {
   var lost = [Int]()
-  for j in 0..<c where hi[j] > lo[j] && hi[j] - lo[j] < max(abs(lo[j]), abs(hi[j])) * 0x1p-12 { lost.append(j) }
+  for j in 0..<lo.count where hi[j] > lo[j] && hi[j] - lo[j] < max(abs(lo[j]), abs(hi[j])) * 0x1p-12 { lost.append(j) }
   if let j = lost.first {
     let more = lost.count > 1 ? " (and \(lost.count - 1) more column\(lost.count > 2 ? "s" : ""))" : ""
-    warn("\(display): column \(j)\(more) varies by \(hi[j] - lo[j]) around \(lo[j]); float32, in which clus keeps data, holds about 7 significant digits, so most of that variation is lost. Subtract a common offset before saving.")
+    warn("\(display): column \(j)\(more) varies by \(hi[j] - lo[j]) around \((lo[j] + hi[j]) / 2); float32, in which clus keeps data, holds about 7 significant digits, so most of that variation is lost. Subtract a common offset before saving.")
+    return
   }
+  if integers {
+    let big = zip(lo, hi).map { max(abs($0), abs($1)) }.filter { $0.isFinite }.max() ?? 0
+    if big > 16_777_216 {
+      warn("\(display): integers up to \(Int(big)) are beyond 2^24 = 16,777,216, so float32, in which clus keeps data, does not hold them all exactly")
+    }
+  }
+}
+
+/// For integer N-D data becoming a float32 matrix: each column's range, then `float32LossWarning`.
+func checkIntegersForFloat32(_ src: UnsafeRawPointer, count: Int, cols: Int, type: ElementType, bigEndian big: Bool,
+                             display: String, warn: (String) -> Void) {
+  // 8- and 16-bit integers always fit float32 exactly
+  guard [.u32, .i32, .u64, .i64].contains(type), count > 0 else { return }
+  var ints = [Int](repeating: 0, count: count)
+  ints.withUnsafeMutableBufferPointer { convertToInt(src, count: count, type: type, bigEndian: big, into: $0.baseAddress!) }
+  let c = max(1, cols)
+  var lo = [Double](repeating: .infinity, count: c), hi = [Double](repeating: -.infinity, count: c)
+  for i in 0..<count {
+    let v = type == .u64 && ints[i] < 0 ? Double(UInt64(bitPattern: Int64(ints[i]))) : Double(ints[i])
+    lo[i % c] = min(lo[i % c], v); hi[i % c] = max(hi[i % c], v)
+  }
+  float32LossWarning(lo: lo, hi: hi, integers: true, display: display, warn: warn)
 }

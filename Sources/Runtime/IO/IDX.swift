@@ -68,6 +68,11 @@ func loadIDX(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in
                                  cols: h.shape.count <= 1 ? 1 : checkedProduct(h.shape.dropFirst()) ?? 1,
                                  bigEndian: true, display: display, warn: warn)
     }
+    if h.shape.count >= 2 {
+      checkIntegersForFloat32(b.baseAddress! + h.dataOffset, count: checkedProduct(h.shape) ?? 0,
+                              cols: checkedProduct(h.shape.dropFirst()) ?? 1, type: h.type, bigEndian: true,
+                              display: display, warn: warn)
+    }
     return makeLoadedData(shape: h.shape, type: h.type, bigEndian: true, src: b.baseAddress! + h.dataOffset)
   }
 }

@@ -68,8 +68,8 @@ public func loadData(path: String, warn: (String) -> Void) throws -> LoadedData 
   switch format {
   case .idx: return try loadIDX(buf, display: path, warn: warn)
   case .npy: return try loadNPY(buf, display: path, warn: warn)
-  case .csv: return try loadDelimited(buf, sep: 0x2C, display: path)
-  case .tsv: return try loadDelimited(buf, sep: 0x09, display: path)
+  case .csv: return try loadDelimited(buf, sep: 0x2C, display: path, warn: warn)
+  case .tsv: return try loadDelimited(buf, sep: 0x09, display: path, warn: warn)
   }
 }
 
