@@ -15,6 +15,7 @@ final class HDBSCANTests: XCTestCase {
       var metric: String?
       var max_cluster_size: Int?
       var cluster_selection_epsilon_max: Double?
+      var cluster_selection_persistence: Double?
     }
     var name: String
     var params: Params
@@ -34,7 +35,7 @@ final class HDBSCANTests: XCTestCase {
     "fewer_than_mcs", "two_points", "min_samples_ge_n", "dup_groups_single", "blobs_ms40",
     "blobs20d_ms40", "blobs_cosine_alpha", "blobs5d_correlation", "single_leaf", "tiny_leaf",
     "blobs_eps_single", "moons_leaf_eps_single", "blobs_maxsize", "densities_maxsize", "blobs_epsmax",
-    "densities_epsmax", "single_epsmax",
+    "densities_epsmax", "single_epsmax", "blobs_persistence", "densities_persistence", "moons_persistence_leaf",
   ]
 
   func load(_ name: String) throws -> Fixture {
@@ -52,6 +53,7 @@ final class HDBSCANTests: XCTestCase {
       metric: try Metric(name: p.metric ?? "euclidean"), approxMinSpanTree: false)
     r.maxClusterSize = p.max_cluster_size ?? 0
     r.clusterSelectionEpsilonMax = p.cluster_selection_epsilon_max ?? .infinity
+    r.clusterSelectionPersistence = p.cluster_selection_persistence ?? 0
     return r
   }
 

@@ -21,6 +21,9 @@ public struct HDBSCANParameters: Sendable, Equatable {
   /// `cluster_selection_epsilon_max` (default ∞): excess of mass refuses clusters that form at a
   /// distance above it; > 0.
   public var clusterSelectionEpsilonMax: Double = .infinity
+  /// `cluster_selection_persistence` (default 0): before selection, splits whose less
+  /// persistent side lives less than this (in λ = 1/distance) are undone (`simplify_hierarchy`); ≥ 0.
+  public var clusterSelectionPersistence: Double = 0
   /// `cluster_selection_method` (default eom).
   public var clusterSelectionMethod: SelectionMethod
   /// `allow_single_cluster` (default false): whether the root may be selected.
@@ -76,6 +79,10 @@ public struct HDBSCANParameters: Sendable, Equatable {
     if !(clusterSelectionEpsilon >= 0) || !clusterSelectionEpsilon.isFinite {
       throw AlgorithmError.invalidParameter(
         name: "cluster_selection_epsilon", value: "\(clusterSelectionEpsilon)", allowed: "a finite number ≥ 0")
+    }
+    if !(clusterSelectionPersistence >= 0) || !clusterSelectionPersistence.isFinite {
+      throw AlgorithmError.invalidParameter(
+        name: "cluster_selection_persistence", value: "\(clusterSelectionPersistence)", allowed: "a finite number ≥ 0")
     }
     if maxClusterSize < 0 {
       throw AlgorithmError.invalidParameter(name: "max_cluster_size", value: "\(maxClusterSize)", allowed: "an integer ≥ 0 (0: no limit)")
@@ -190,7 +197,10 @@ public func hdbscan(_ x: Matrix, parameters: HDBSCANParameters, context: RunCont
     slt = singleLinkageTree(edges: edges, extra: extra, n: n)
     core = c
   }
-  let rows = condenseTree(slt, minClusterSize: parameters.minClusterSize)
+  var rows = condenseTree(slt, minClusterSize: parameters.minClusterSize)
+  if parameters.clusterSelectionPersistence > 0 && !rows.isEmpty {
+    rows = simplifyHierarchy(rows, n: n, persistence: parameters.clusterSelectionPersistence)
+  }
   let sel = selectClusters(
     rows: rows, n: n, method: parameters.clusterSelectionMethod,
     allowSingleCluster: parameters.allowSingleCluster, epsilon: parameters.clusterSelectionEpsilon,

@@ -457,3 +457,57 @@ func selectClusters(
   return HDBSCANSelection(labels: labels, probabilities: probabilities, outlierScores: outlier, persistence: persistence,
                           selectedClusters: clusterIds.map { $0 + root })
 }
+
+/// hdbscan `simplify_hierarchy` (`cluster_selection_persistence`): walking the cluster splits
+/// from the last to the first, a split whose children's smaller "birth" (largest λ reached below
+/// it, float32 as the library) exceeds the split's λ by less than `persistence` is undone: both
+/// children merge into the parent; if the more persistent child is a leaf the parent becomes a
+/// leaf, otherwise the other child's points leave at the split's λ. Clusters are then renumbered
+/// consecutively. Rows come in the library's order (two children of a split adjacent).
+func simplifyHierarchy(_ rows: [CondensedTreeRow], n: Int, persistence: Double) -> [CondensedTreeRow] {
+  let clusterRows = rows.filter { $0.child >= n }
+  guard let lastCluster = clusterRows.last?.child else { return rows }
+  let nNodes = lastCluster + 1 - n
+  var leaf = [Bool](repeating: true, count: nNodes)
+  for r in clusterRows { leaf[r.parent - n] = false }
+  // the λ of the last row under each cluster (numpy's assignment with repeated indices)
+  var births = [Float](repeating: 0, count: nNodes)
+  for r in rows { births[r.parent - n] = Float(r.lambda) }
+  var parentMap = Array(n..<(n + nNodes))
+  var lambdaMap = [Int: Double]()
+  var idx = clusterRows.count - 1
+  while idx > 0 {
+    let parent = clusterRows[idx].parent
+    let c0 = clusterRows[idx - 1].child, c1 = clusterRows[idx].child
+    let death = Float(clusterRows[idx].lambda)
+    let b0 = births[c0 - n], b1 = births[c1 - n]
+    births[parent - n] = max(births[parent - n], max(b0, b1))
+    idx -= 2
+    if Double(min(b0, b1) - death) >= persistence { continue }
+    let sibling = b0 <= b1 ? c1 : c0, other = b0 <= b1 ? c0 : c1
+    if leaf[sibling - n] {
+      leaf[parent - n] = true
+    } else {
+      lambdaMap[other] = Double(death)
+    }
+    parentMap[c0 - n] = parent
+    parentMap[c1 - n] = parent
+  }
+  var skipped = [Bool](repeating: false, count: nNodes)
+  for i in 0..<nNodes { parentMap[i] = parentMap[parentMap[i] - n] }
+  var skippedBefore = [Int](repeating: 0, count: nNodes + 1)
+  for i in 0..<nNodes {
+    let p = parentMap[i]
+    skipped[i] = p != i + n
+    skippedBefore[i + 1] = skippedBefore[i] + (skipped[i] ? 1 : 0)
+    parentMap[i] = p - skippedBefore[p - n]
+  }
+  var out = [CondensedTreeRow]()
+  out.reserveCapacity(rows.count)
+  for r in rows {
+    if skipped[max(r.child - n, 0)] { continue }
+    out.append(CondensedTreeRow(parent: parentMap[r.parent - n], child: r.child >= n ? parentMap[r.child - n] : r.child,
+                                lambda: lambdaMap[r.parent] ?? r.lambda, childSize: r.childSize))
+  }
+  return out
+}

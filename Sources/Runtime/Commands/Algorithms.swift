@@ -153,6 +153,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
       ParamSpec("min_samples", .int, .none, .atLeast(1), "neighbours for the core distance (none: min_cluster_size)"),
       ParamSpec("cluster_selection_epsilon", .float, .float(0), .atLeast(0), "distance below which clusters are not split"),
       ParamSpec("cluster_selection_method", .choice(["eom", "leaf"]), .string("eom"), nil, "excess of mass, or the leaves of the condensed tree"),
+      ParamSpec("cluster_selection_persistence", .float, .float(0), .atLeast(0), "undo splits whose smaller side persists less than this (in λ = 1/distance)"),
       ParamSpec("max_cluster_size", .int, .int(0), .atLeast(0), "excess of mass refuses larger clusters (0: no limit)"),
       ParamSpec("cluster_selection_epsilon_max", .float, .float(.infinity), .greaterThan(0), "excess of mass refuses clusters formed at a larger distance"),
       ParamSpec("allow_single_cluster", .bool, .bool(false), nil, "allow the root to be the only cluster"),
@@ -171,6 +172,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
       metric: try Metric(name: inv.string("metric"), p: inv.double("p")),
       approxMinSpanTree: inv.bool("approx_min_span_tree"))
     p.maxClusterSize = inv.int("max_cluster_size")
+    p.clusterSelectionPersistence = inv.double("cluster_selection_persistence")
     p.clusterSelectionEpsilonMax = inv.double("cluster_selection_epsilon_max")
     let r = try hdbscan(inv.matrix(0), parameters: p, context: inv.context)
     let tree = r.condensedTree

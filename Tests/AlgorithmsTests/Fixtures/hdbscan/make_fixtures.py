@@ -35,7 +35,8 @@ def noisy_blobs(n, d, centers, std, seed, noise_frac=0.1):
 
 def reference(X, min_cluster_size=5, min_samples=None, cluster_selection_epsilon=0.0,
               cluster_selection_method="eom", allow_single_cluster=False, alpha=1.0,
-              metric="euclidean", max_cluster_size=0, cluster_selection_epsilon_max=float("inf")):
+              metric="euclidean", max_cluster_size=0, cluster_selection_epsilon_max=float("inf"),
+              cluster_selection_persistence=0.0):
     """hdbscan.hdbscan() with algorithm prims_kdtree (generic for cosine and correlation), stable edge sort."""
     ms = min_cluster_size if min_samples is None else min_samples
     ms = max(1, min(X.shape[0] - 1, ms))
@@ -49,7 +50,7 @@ def reference(X, min_cluster_size=5, min_samples=None, cluster_selection_epsilon
     slt = label(mst)
     labels, probs, pers, ctree, _ = _tree_to_labels(
         X, slt, min_cluster_size, cluster_selection_method, allow_single_cluster, False,
-        cluster_selection_epsilon, 0.0, max_cluster_size, cluster_selection_epsilon_max)
+        cluster_selection_epsilon, cluster_selection_persistence, max_cluster_size, cluster_selection_epsilon_max)
     return labels, probs, outlier_scores(ctree), pers
 
 
@@ -143,3 +144,8 @@ fixture("densities_maxsize", dens, min_cluster_size=5, max_cluster_size=50)
 fixture("blobs_epsmax", blobs, min_cluster_size=5, cluster_selection_epsilon_max=0.5)
 fixture("densities_epsmax", dens, min_cluster_size=10, cluster_selection_epsilon_max=1.0)
 fixture("single_epsmax", single, min_cluster_size=10, allow_single_cluster=True, cluster_selection_epsilon_max=0.5)
+
+# cluster_selection_persistence (simplify_hierarchy before selection)
+fixture("blobs_persistence", blobs, min_cluster_size=5, cluster_selection_persistence=2.0)
+fixture("densities_persistence", dens, min_cluster_size=5, cluster_selection_persistence=1.0)
+fixture("moons_persistence_leaf", moons, min_cluster_size=5, cluster_selection_method="leaf", cluster_selection_persistence=2.0)
