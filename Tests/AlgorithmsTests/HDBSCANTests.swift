@@ -171,6 +171,32 @@ extension HDBSCANTests {
     var X: [Double], Y: [Double]
     var fitLabels: [Int], labels: [Int]
     var probabilities: [Double]
+    var clusters: Int
+    var membership: [Double]
+    var allPointsMembership: [Double]
+  }
+
+  /// Soft clustering against the library's `membership_vector` (new points) and
+  /// `all_points_membership_vectors` (training points) on the prediction fixtures (made with a
+  /// stable edge sort, so that the whole condensed tree is the deterministic one).
+  func testSoftClustering() throws {
+    for name in ["blobs2d", "moons", "blobs5d"] {
+      let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/hdbscan/predict_\(name).json")
+      let f = try JSONDecoder().decode(PredictFixture.self, from: Data(contentsOf: url))
+      let x = Matrix(rows: f.rows, cols: f.cols, data: f.X.map { Float($0) })
+      let y = Matrix(rows: f.newRows, cols: f.cols, data: f.Y.map { Float($0) })
+      let p = HDBSCANParameters(minClusterSize: f.params.min_cluster_size, minSamples: f.params.min_samples)
+      let fit = try hdbscan(x, parameters: p, context: RunContext(threads: 2))
+      let mv = try hdbscanMembershipVectors(y, trainingData: x, result: fit, parameters: p)
+      XCTAssertEqual(mv.cols, f.clusters, name)
+      var worst = 0.0
+      for (a, b) in zip(mv.data, f.membership) { worst = max(worst, abs(Double(a) - b)) }
+      XCTAssertLessThan(worst, 1e-5, "\(name): membership_vector")
+      let ap = hdbscanAllPointsMembershipVectors(trainingData: x, result: fit, parameters: p)
+      worst = 0
+      for (a, b) in zip(ap.data, f.allPointsMembership) { worst = max(worst, abs(Double(a) - b)) }
+      XCTAssertLessThan(worst, 1e-5, "\(name): all_points_membership_vectors")
+    }
   }
 
   /// `hdbscanApproximatePredict` against the library's `approximate_predict`

@@ -203,6 +203,21 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.err.contains("init must be one of \"spectral\"|\"random\"|\"pca\"|matrix"), c.err)
   }
 
+  /// The prediction commands read an `hdbscan` record: approximate_predict, membership_vector
+  /// (rows of new points × clusters), all_points_membership_vectors (training rows × clusters).
+  func testHDBSCANPredictionCommands() {
+    let c = Capture(threads: 2)
+    var rows = [Float]()
+    for i in 0..<80 { for j in 0..<2 { rows.append(Float((i * 7 + j * 3) % 13) / 13 + (i < 40 ? 0 : 8)) } }
+    c.session.variables["x"] = .matrix(Matrix(rows: 80, cols: 2, data: rows))
+    XCTAssertTrue(c.run("l = hdbscan x min_cluster_size=10\nl.n_clusters\np = approximate_predict l x[0:3]\np.labels\nshape (membership_vector l x[0:3])\nshape (all_points_membership_vectors l)"), c.err)
+    XCTAssertEqual(c.out, "2\nvector 3 int\n[0 0 0]\n3 × 2\n80 × 2\n")
+    XCTAssertFalse(c.run("membership_vector x x"))
+    XCTAssertTrue(c.err.contains("membership_vector: the model must be the result of `hdbscan`, got matrix"), c.err)
+    XCTAssertFalse(c.run("approximate_predict l x[0]"))
+    XCTAssertTrue(c.err.contains("one new point must be a 1 × 2 matrix"), c.err)
+  }
+
   func testHelpTakesABareCommandName() {
     let c = Capture()
     XCTAssertTrue(c.run("help umap"))

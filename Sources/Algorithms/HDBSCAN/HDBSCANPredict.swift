@@ -110,31 +110,7 @@ public func hdbscanApproximatePredict(
   guard result.labels.count == n else {
     throw AlgorithmError.invalidInput("the clustering has \(result.labels.count) labels but its training data \(n) rows")
   }
-  let ms = parameters.minSamples ?? parameters.minClusterSize
-  let kCore = max(1, min(n, ms)), kNew = max(1, min(n, 2 * ms))
-  // neighbours: (index, distance) tables
-  var coreD = [Double](repeating: 0, count: n)
-  var nbI = [Int](), nbD = [Double]()
-  let xd = trainingData.data.map { Double($0) }, qd = newData.data.map { Double($0) }
-  func viaTree<M: KDMetric>(_ metric: M) throws {
-    let c = try kdQueryKNN(data: xd, n: n, d: d, queries: xd, m: n, k: kCore, metric: metric, context: context)
-    for i in 0..<n { coreD[i] = metric.toDist(c.rdist[i * kCore + kCore - 1]) }
-    let q = try kdQueryKNN(data: xd, n: n, d: d, queries: qd, m: m, k: kNew, metric: metric, context: context)
-    nbI = q.indices
-    nbD = q.rdist.map { metric.toDist($0) }
-  }
-  switch parameters.metric {
-  case .euclidean: try viaTree(EuclideanKD())
-  case .manhattan: try viaTree(ManhattanKD())
-  case .chebyshev: try viaTree(ChebyshevKD())
-  case .minkowski(let p): try viaTree(MinkowskiKD(p: p))
-  case .cosine, .correlation:
-    let c = try queryKNN(trainingData, data: trainingData, k: kCore, metric: parameters.metric, context: context)
-    for i in 0..<n { coreD[i] = Double(c.distances[i * kCore + kCore - 1]) }
-    let q = try queryKNN(newData, data: trainingData, k: kNew, metric: parameters.metric, context: context)
-    nbI = q.indices.map { Int($0) }
-    nbD = q.distances.map { Double($0) }
-  }
+  let near = try hdbscanNeighborAndLambda(newData, trainingData: trainingData, result: result, parameters: parameters, context: context)
   // condensed tree: each point's (parent, λ); each cluster's (parent, λ of its birth row)
   let root = n
   var pointParent = [Int](repeating: root, count: n), pointLambda = [Double](repeating: 0, count: n)
@@ -161,16 +137,9 @@ public func hdbscanApproximatePredict(
   }
   var labels = [Int](repeating: -1, count: m), probs = [Double](repeating: 0, count: m)
   for i in 0..<m {
-    let pointCore = nbD[i * kNew + min(ms, kNew - 1)]
-    var best = -1, bestMR = Double.infinity
-    for t in 0..<kNew {
-      let j = nbI[i * kNew + t]
-      if j < 0 { continue }
-      let mr = max(coreD[j], pointCore, nbD[i * kNew + t])
-      if mr < bestMR { bestMR = mr; best = j }
-    }
+    let best = near.neighbor[i]
     if best < 0 { continue }
-    var lambda = bestMR > 0 ? 1 / bestMR : Double.infinity
+    var lambda = near.lambda[i]
     var potential = pointParent[best]
     if pointLambda[best] > lambda {
       while potential > root, let cl = clusterLambda[potential], cl >= lambda { potential = clusterParent[potential] ?? root }
@@ -195,3 +164,60 @@ public func hdbscanApproximatePredict(
   }
   return HDBSCANPrediction(labels: labels, probabilities: probs)
 }
+
+/// For each new point, its neighbour among the training points in mutual reachability and
+/// λ = 1/that distance (hdbscan `_find_neighbor_and_lambda` with the `PredictionData` core
+/// distances; see `hdbscanApproximatePredict`); neighbour −1 when none is found.
+func hdbscanNeighborAndLambda(
+  _ newData: Matrix, trainingData: Matrix, result: HDBSCANResult, parameters: HDBSCANParameters,
+  context: RunContext = RunContext()
+) throws -> (neighbor: [Int], lambda: [Double]) {
+  try validateData(newData, "new data")
+  let n = trainingData.rows, d = trainingData.cols, m = newData.rows
+  guard newData.cols == d else {
+    throw AlgorithmError.invalidInput("the new data has \(newData.cols) columns but the clustering was fitted on \(d)")
+  }
+  guard result.labels.count == n else {
+    throw AlgorithmError.invalidInput("the clustering has \(result.labels.count) labels but its training data \(n) rows")
+  }
+  let ms = parameters.minSamples ?? parameters.minClusterSize
+  let kCore = max(1, min(n, ms)), kNew = max(1, min(n, 2 * ms))
+  // neighbours: (index, distance) tables
+  var coreD = [Double](repeating: 0, count: n)
+  var nbI = [Int](), nbD = [Double]()
+  let xd = trainingData.data.map { Double($0) }, qd = newData.data.map { Double($0) }
+  func viaTree<M: KDMetric>(_ metric: M) throws {
+    let c = try kdQueryKNN(data: xd, n: n, d: d, queries: xd, m: n, k: kCore, metric: metric, context: context)
+    for i in 0..<n { coreD[i] = metric.toDist(c.rdist[i * kCore + kCore - 1]) }
+    let q = try kdQueryKNN(data: xd, n: n, d: d, queries: qd, m: m, k: kNew, metric: metric, context: context)
+    nbI = q.indices
+    nbD = q.rdist.map { metric.toDist($0) }
+  }
+  switch parameters.metric {
+  case .euclidean: try viaTree(EuclideanKD())
+  case .manhattan: try viaTree(ManhattanKD())
+  case .chebyshev: try viaTree(ChebyshevKD())
+  case .minkowski(let p): try viaTree(MinkowskiKD(p: p))
+  case .cosine, .correlation:
+    let c = try queryKNN(trainingData, data: trainingData, k: kCore, metric: parameters.metric, context: context)
+    for i in 0..<n { coreD[i] = Double(c.distances[i * kCore + kCore - 1]) }
+    let q = try queryKNN(newData, data: trainingData, k: kNew, metric: parameters.metric, context: context)
+    nbI = q.indices.map { Int($0) }
+    nbD = q.distances.map { Double($0) }
+  }
+  var neighbor = [Int](repeating: -1, count: m), lambdas = [Double](repeating: 0, count: m)
+  for i in 0..<m {
+    let pointCore = nbD[i * kNew + min(ms, kNew - 1)]
+    var best = -1, bestMR = Double.infinity
+    for t in 0..<kNew {
+      let j = nbI[i * kNew + t]
+      if j < 0 { continue }
+      let mr = max(coreD[j], pointCore, nbD[i * kNew + t])
+      if mr < bestMR { bestMR = mr; best = j }
+    }
+    neighbor[i] = best
+    lambdas[i] = bestMR > 0 ? 1 / bestMR : Double.infinity
+  }
+  return (neighbor, lambdas)
+}
+

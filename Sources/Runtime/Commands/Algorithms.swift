@@ -203,31 +203,31 @@ func registerAlgorithms(_ t: inout CommandTable) {
     args: [ArgSpec("model", .any, "the result of `hdbscan`"), ArgSpec("data", .matrix, "m × d new points, d as the clustered data")],
     examples: ["l = hdbscan e[0:60000] min_samples=10 min_cluster_size=500", "p = approximate_predict l e[60000:70000]"]
   ) { inv in
-    guard case .record(let rec) = inv.rawArgs[0], rec.kind == "hdbscan",
-      case .labels(let labels)? = rec["labels"], case .floats(let probs)? = rec["probabilities"],
-      case .matrix(let train)? = rec["data"], case .record(let pr)? = rec["params"],
-      case .record(let tree)? = rec["condensed_tree"], case .int(let mcs)? = pr["min_cluster_size"],
-      case .labels(let selected)? = pr["selected_clusters"], case .string(let metricName)? = pr["metric"],
-      case .labels(let parents)? = tree["parent"], case .labels(let childs)? = tree["child"],
-      case .floats(let lambdas)? = tree["lambda_val"], case .labels(let sizes)? = tree["child_size"]
-    else {
-      throw AlgorithmError.invalidInput("the model must be the result of `hdbscan`, got \(inv.rawArgs[0].kindName)")
-    }
-    if case .floats(let v) = inv.rawArgs[1].resolved, v.count == train.cols, train.cols > 1 {
-      throw AlgorithmError.invalidInput("one new point must be a 1 × \(train.cols) matrix, not a vector: index rows with a range, as x[5:6]")
-    }
-    var hp = HDBSCANParameters(minClusterSize: mcs, metric: try Metric(name: metricName, p: pr["p"]?.number ?? 2))
-    if case .int(let ms)? = pr["min_samples"] { hp.minSamples = ms }
-    hp.clusterSelectionEpsilon = pr["cluster_selection_epsilon"]?.number ?? 0
-    let rows = (0..<parents.count).map {
-      CondensedTreeRow(parent: parents[$0], child: childs[$0], lambda: lambdas[$0], childSize: sizes[$0])
-    }
-    let fit = HDBSCANResult(labels: labels, probabilities: probs, outlierScores: [], persistence: [],
-                            condensedTree: rows, coreDistances: [], selectedClusters: selected)
+    let (fit, hp, train) = try fittedHDBSCAN(inv, newData: true)
     let r = try hdbscanApproximatePredict(inv.matrix(1), trainingData: train, result: fit, parameters: hp, context: inv.context)
     return .record(Record(kind: "prediction", fields: [
       ("labels", .labels(r.labels)), ("probabilities", .floats(r.probabilities)),
     ], principal: "labels"))
+  })
+
+  t.register(Command(
+    "membership_vector", group: "clustering",
+    summary: "Soft cluster memberships of new points under a fitted HDBSCAN, as hdbscan's membership_vector: rows × clusters",
+    args: [ArgSpec("model", .any, "the result of `hdbscan`"), ArgSpec("data", .matrix, "m × d new points, d as the clustered data")],
+    examples: ["l = hdbscan e min_samples=10 min_cluster_size=500", "s = membership_vector l e[0:10]"]
+  ) { inv in
+    let (fit, hp, train) = try fittedHDBSCAN(inv, newData: true)
+    return .matrix(try hdbscanMembershipVectors(inv.matrix(1), trainingData: train, result: fit, parameters: hp, context: inv.context))
+  })
+
+  t.register(Command(
+    "all_points_membership_vectors", group: "clustering",
+    summary: "Soft cluster memberships of the clustered points, as hdbscan's all_points_membership_vectors: rows × clusters",
+    args: [ArgSpec("model", .any, "the result of `hdbscan`")],
+    examples: ["l = hdbscan e min_samples=10 min_cluster_size=500", "s = all_points_membership_vectors l"]
+  ) { inv in
+    let (fit, hp, train) = try fittedHDBSCAN(inv, newData: false)
+    return .matrix(hdbscanAllPointsMembershipVectors(trainingData: train, result: fit, parameters: hp))
   })
 
   t.register(Command(
@@ -309,4 +309,33 @@ func registerAlgorithms(_ t: inout CommandTable) {
       ("ami", .float(try adjustedMutualInfoScore(a, b, averageMethod: inv.string("average_method")))),
     ]))
   })
+}
+
+/// The fitted clustering, its parameters and training data from an `hdbscan` record (the
+/// model argument of the prediction commands); with `newData`, checks that the second argument
+/// is not a single row given as a vector.
+/// - Throws: `AlgorithmError.invalidInput` when the model is not an `hdbscan` result.
+private func fittedHDBSCAN(_ inv: Invocation, newData: Bool) throws -> (HDBSCANResult, HDBSCANParameters, Matrix) {
+  guard case .record(let rec) = inv.rawArgs[0], rec.kind == "hdbscan",
+    case .labels(let labels)? = rec["labels"], case .floats(let probs)? = rec["probabilities"],
+    case .matrix(let train)? = rec["data"], case .record(let pr)? = rec["params"],
+    case .record(let tree)? = rec["condensed_tree"], case .int(let mcs)? = pr["min_cluster_size"],
+    case .labels(let selected)? = pr["selected_clusters"], case .string(let metricName)? = pr["metric"],
+    case .labels(let parents)? = tree["parent"], case .labels(let childs)? = tree["child"],
+    case .floats(let lambdas)? = tree["lambda_val"], case .labels(let sizes)? = tree["child_size"]
+  else {
+    throw AlgorithmError.invalidInput("the model must be the result of `hdbscan`, got \(inv.rawArgs[0].kindName)")
+  }
+  if newData, case .floats(let v) = inv.rawArgs[1].resolved, v.count == train.cols, train.cols > 1 {
+    throw AlgorithmError.invalidInput("one new point must be a 1 × \(train.cols) matrix, not a vector: index rows with a range, as x[5:6]")
+  }
+  var hp = HDBSCANParameters(minClusterSize: mcs, metric: try Metric(name: metricName, p: pr["p"]?.number ?? 2))
+  if case .int(let ms)? = pr["min_samples"] { hp.minSamples = ms }
+  hp.clusterSelectionEpsilon = pr["cluster_selection_epsilon"]?.number ?? 0
+  let rows = (0..<parents.count).map {
+    CondensedTreeRow(parent: parents[$0], child: childs[$0], lambda: lambdas[$0], childSize: sizes[$0])
+  }
+  let fit = HDBSCANResult(labels: labels, probabilities: probs, outlierScores: [], persistence: [],
+                          condensedTree: rows, coreDistances: [], selectedClusters: selected)
+  return (fit, hp, train)
 }
