@@ -102,15 +102,9 @@ public func hdbscanApproximatePredict(
   _ newData: Matrix, trainingData: Matrix, result: HDBSCANResult, parameters: HDBSCANParameters,
   context: RunContext = RunContext()
 ) throws -> HDBSCANPrediction {
-  try validateData(newData, "new data")
-  let n = trainingData.rows, d = trainingData.cols, m = newData.rows
-  guard newData.cols == d else {
-    throw AlgorithmError.invalidInput("the new data has \(newData.cols) columns but the clustering was fitted on \(d)")
-  }
-  guard result.labels.count == n else {
-    throw AlgorithmError.invalidInput("the clustering has \(result.labels.count) labels but its training data \(n) rows")
-  }
+  // (validates the data and the shapes)
   let near = try hdbscanNeighborAndLambda(newData, trainingData: trainingData, result: result, parameters: parameters, context: context)
+  let n = trainingData.rows, m = newData.rows
   // condensed tree: each point's (parent, λ); each cluster's (parent, λ of its birth row)
   let root = n
   var pointParent = [Int](repeating: root, count: n), pointLambda = [Double](repeating: 0, count: n)
