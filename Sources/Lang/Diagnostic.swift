@@ -14,7 +14,8 @@ public struct SourceFile: Sendable {
   /// The text of 1-based line `n` without its newline ("" past the end).
   public func line(_ n: Int) -> String {
     var i = 1
-    for l in text.split(separator: "\n", omittingEmptySubsequences: false) {
+    // "\r\n" is one Character in Swift: split on it as well as on "\n"
+    for l in text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }) {
       if i == n { return String(l.hasSuffix("\r") ? l.dropLast() : l) }
       i += 1
     }

@@ -25,7 +25,8 @@ struct Clus: ParsableCommand {
   @Argument(help: "Scripts to run in order (`-` reads standard input).")
   var files: [String] = []
 
-  @Option(name: [.customShort("e"), .customLong("execute")], help: "Code to run (may be repeated); it runs before any script files.")
+  @Option(name: [.customShort("e"), .customLong("execute")], parsing: .unconditionalSingleValue,
+          help: "Code to run (may be repeated); it runs before any script files.")
   var code: [String] = []
 
   @Option(name: .long, help: "Threads for every algorithm (default: CLUS_THREADS or all cores).")

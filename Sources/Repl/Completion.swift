@@ -58,7 +58,12 @@ enum Completion {
       if let choices = choiceCompletions(before: before, prefix: prefix, table: s.table) { return choices }
       // libedit replaces only `word` (the text after the last word break), so drop what precedes it.
       let lead = prefix.hasSuffix(word) ? prefix.count - word.count : 0
-      return pathCandidates(prefix).map { String($0.dropFirst(lead)) }
+      let found = pathCandidates(prefix)
+      // a single file closes the string (as a finished name), so Enter runs the line
+      if found.count == 1, let only = found.first, !only.hasSuffix("/"), let q = quoteBefore(before) {
+        return [String(only.dropFirst(lead)) + String(q)]
+      }
+      return found.map { String($0.dropFirst(lead)) }
     case .none:
       return []
     }
@@ -85,6 +90,15 @@ enum Completion {
     default: return nil
     }
     return options.filter { $0.hasPrefix(prefix) }.map { $0 + String(chars[quote]) }
+  }
+
+  /// The quote character that opens the string the cursor is in, if any.
+  static func quoteBefore(_ before: String) -> Character? {
+    var open: Character? = nil
+    for ch in before where ch == "\"" || ch == "'" {
+      if open == nil { open = ch } else if open == ch { open = nil }
+    }
+    return open
   }
 
   /// Files and folders starting with `prefix` (folders get a trailing `/`).

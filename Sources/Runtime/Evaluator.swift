@@ -67,7 +67,10 @@ extension Session {
 
   private func sliceBound(_ v: Value, _ r: SourceRange) throws -> Int {
     if case .int(let i) = v { return i }
-    if case .float(let d) = v, d == d.rounded() { return Int(d) }
+    // a whole float (or ±inf) clamps to the ends like any out-of-range bound
+    if case .float(let d) = v, d == d.rounded() || d.isInfinite {
+      return d >= 9.2e18 ? Int.max / 2 : (d <= -9.2e18 ? Int.min / 2 : Int(d))
+    }
     throw RuntimeError("a slice bound must be an integer, not \(v.kindName)", at: r)
   }
 

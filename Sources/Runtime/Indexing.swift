@@ -51,7 +51,8 @@ enum Indexing {
           out.append(k)
         }
         return (out, false)
-      case .float(let d) where d == d.rounded():
+      case .float(let d) where d == d.rounded() || d.isInfinite:
+        guard abs(d) < 9.2e18 else { throw RuntimeError("index \(Display.summary(v)) is out of range for \(n) \(axis)", at: r) }
         return try positions(.value(.int(Int(d)), r), n: n, axis: axis)
       default:
         throw RuntimeError("cannot index with \(v.kindName); use an integer, a slice, a mask or an index vector", at: r)
@@ -60,7 +61,9 @@ enum Indexing {
   }
 
   static func index(_ base0: Value, _ parts: [Indexer], range: SourceRange) throws -> Value {
-    let base = Operators.vectorized(base0.resolved)
+    var base = Operators.vectorized(base0.resolved)
+    // a list of rows indexed by [rows, cols] is the matrix it spells
+    if parts.count == 2, case .list(let rows) = base, let m = matrixFromRows(rows) { base = .matrix(m) }
     switch base {
     case .matrix(let m):
       guard parts.count <= 2 else { throw RuntimeError("a matrix takes at most two indices [rows, columns]", at: range) }

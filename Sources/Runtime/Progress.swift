@@ -59,6 +59,12 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
     }
   }
 
+  /// Erases the bar from the screen while it stays active (it is redrawn at the next update),
+  /// so that a message can be printed on a clean line.
+  public func clearLine() {
+    if state.withLock({ $0.active }) { fputs("\r\u{1B}[2K", stderr); fflush(stderr) }
+  }
+
   /// Erases the bar.
   public func end() {
     let wasActive = state.withLock { s -> Bool in

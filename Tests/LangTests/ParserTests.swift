@@ -221,6 +221,14 @@ final class ParserTests: XCTestCase {
     func rendered(_ text: String) -> String? {
       diag(text).map { $0.render(in: SourceFile(name: "mnist.clus", text: text)) }
     }
+    // CRLF line ends: the line is still shown ("\r\n" is a single Character in Swift)
+    XCTAssertEqual(
+      rendered("x = 1\r\ne = umap x n_neighbors=\r\n"),
+      """
+      mnist.clus:2:24: error: expected an expression after '='
+      e = umap x n_neighbors=
+                             ^
+      """)
     XCTAssertEqual(
       rendered("d = load \"mnist\"\ne = umap d.data n_neighbors=\n"),
       """

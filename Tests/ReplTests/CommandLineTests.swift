@@ -40,6 +40,10 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(d.stdout, "7\n")
     let e = try runClus(["-e", "x = 5; x * 2"])
     XCTAssertEqual(e.stdout, "10\n")
+    // code starting with '-' is still the value of -e, not an option
+    let neg = try runClus(["-e", "-7 / 2"])
+    XCTAssertEqual(neg.status, 0, neg.stderr)
+    XCTAssertEqual(neg.stdout, "-3.5000\n")
   }
 
   func testUnknownParameterSuggestsNearestName() throws {

@@ -218,6 +218,22 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.err.contains("one new point must be a 1 × 2 matrix"), c.err)
   }
 
+  /// Found by a REPL test: non-finite or huge float indices are errors (they crashed), slices
+  /// clamp; lists of rows index and save as matrices; huge format widths are refused.
+  func testFloatIndicesListsAndFormatLimits() {
+    let c = Capture()
+    XCTAssertTrue(c.run("x = [3, 1, 2]\nx[0:inf]\nx[-inf:2]"), c.err)
+    XCTAssertEqual(c.out, "vector 3 int\n[3 1 2]\nvector 2 int\n[3 1]\n")
+    for bad in ["x[inf]", "x[-1e19]", "x[1e300]"] {
+      XCTAssertFalse(c.run(bad))
+      XCTAssertTrue(c.err.contains("is out of range for 3 elements"), c.err)
+    }
+    XCTAssertTrue(c.run("m = [[1, 2], [3, 4]]\nm[1, 0]"), c.err)
+    XCTAssertEqual(c.out, "3.0000\n")
+    XCTAssertFalse(c.run("format 3 \"%99999999f\""))
+    XCTAssertTrue(c.err.contains("limited to 999"), c.err)
+  }
+
   func testHelpTakesABareCommandName() {
     let c = Capture()
     XCTAssertTrue(c.run("help umap"))

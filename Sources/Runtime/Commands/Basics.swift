@@ -176,6 +176,12 @@ func registerBasics(_ t: inout CommandTable) {
       throw AlgorithmError.invalidInput("format needs one %f, %e or %g conversion, got \(Display.quote(f))")
     }
     guard f.count <= 32 else { throw AlgorithmError.invalidInput("format spec is too long (at most 32 characters)") }
+    // widths and precisions above 999 (digit runs of 4 or more) would build huge strings
+    var run = 0
+    for ch in f {
+      run = ch.isNumber ? run + 1 : 0
+      if run > 3 { throw AlgorithmError.invalidInput("format width and precision are limited to 999, got \(Display.quote(f))") }
+    }
     let out = Display.cFormat(f, x)
     return .string(out)
   })

@@ -62,6 +62,17 @@ func registerData(_ t: inout CommandTable) {
     case .floats(let f): data = .floatVector(f.map(Float.init))
     case .labels(let l): data = .intVector(l)
     case .mask(let b): data = .boolVector(b)
+    case .list(let items) where !items.isEmpty:
+      // a list literal: rows of numbers → a matrix; numbers → a vector (ints stay ints)
+      if let m = matrixFromRows(items) {
+        data = .matrix(m)
+      } else if items.allSatisfy({ if case .int = $0 { return true }; return false }) {
+        data = .intVector(items.map { if case .int(let i) = $0 { return i }; return 0 })
+      } else if items.allSatisfy({ $0.number != nil }) {
+        data = .floatVector(items.map { Float($0.number!) })
+      } else {
+        throw AlgorithmError.invalidInput("save needs a matrix, a vector or a table; this list is neither rows of numbers nor numbers")
+      }
     default: throw AlgorithmError.invalidInput("save needs a matrix, a vector or a table, got \(raw.kindName)")
     }
     try saveData(data, path: path)

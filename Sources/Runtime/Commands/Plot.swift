@@ -52,7 +52,7 @@ private func outputPath(_ session: Session, _ out: String?) -> String {
   func isAbsoluteOrExplicit(_ p: String) -> Bool { p.hasPrefix("/") || p.hasPrefix("./") || p.hasPrefix("../") || p.hasPrefix("~") }
   let folder = session.plotDirectory.isEmpty ? "." : session.plotDirectory
   if let o = out, !o.isEmpty {
-    let p = isAbsoluteOrExplicit(o) ? o : folder + "/" + o
+    let p = isAbsoluteOrExplicit(o) ? expandTilde(o) : folder + "/" + o
     makeDirectories(forFile: p)
     return p
   }
