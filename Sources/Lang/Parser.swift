@@ -114,18 +114,23 @@ public struct Parser {
 
   private mutating func parseProgram() throws -> Program {
     var stmts: [Stmt] = []
+    var quiet = Set<Int>()
     while true {
       while cur.kind == .newline || cur.kind == .semicolon { advance() }
       if cur.kind == .eof { break }
       let s = try parseStatement()
       stmts.append(s)
       switch cur.kind {
-      case .newline, .semicolon: advance()
+      case .semicolon:
+        // `x;` at the end of a line: the value is not displayed
+        if peek(1).kind == .newline || peek(1).kind == .eof { quiet.insert(stmts.count - 1) }
+        advance()
+      case .newline: advance()
       case .eof: break
       default: throw endOfStatementError(s)
       }
     }
-    return Program(statements: stmts)
+    return Program(statements: stmts, quiet: quiet)
   }
 
   private mutating func parseStatement() throws -> Stmt {

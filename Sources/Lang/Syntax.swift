@@ -133,6 +133,12 @@ public enum Stmt: Sendable, Equatable {
 public struct Program: Sendable, Equatable {
   /// The statements.
   public var statements: [Stmt]
+  /// Indices of the statements whose line ends with `;` right after them: their value is not
+  /// displayed (IPython's trailing semicolon).
+  public var quiet: Set<Int> = []
   /// A program.
-  public init(statements: [Stmt]) { self.statements = statements }
+  public init(statements: [Stmt], quiet: Set<Int> = []) {
+    self.statements = statements
+    self.quiet = quiet
+  }
 }

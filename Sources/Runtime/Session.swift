@@ -86,11 +86,11 @@ public final class Session {
   @discardableResult
   public func execute(_ program: Program, in file: SourceFile) -> Bool {
     currentFile = file
-    for stmt in program.statements {
+    for (index, stmt) in program.statements.enumerated() {
       cancellation.reset()
       entryCount += 1
       do {
-        try executeStatement(stmt)
+        try executeStatement(stmt, quiet: program.quiet.contains(index))
       } catch let e as RuntimeError {
         errorOutput(Diagnostic(.error, e.message, at: e.range).render(in: file) + "\n")
         return false
@@ -139,7 +139,7 @@ public final class Session {
   /// Expressions nested deeper than this are refused before evaluation (the evaluator recurses).
   static let maxDepth = 1000
 
-  func executeStatement(_ stmt: Stmt) throws {
+  func executeStatement(_ stmt: Stmt, quiet: Bool = false) throws {
     let root: Expr
     switch stmt {
     case .assign(_, _, let e, _): root = e
@@ -159,7 +159,7 @@ public final class Session {
       let v = try evaluate(e)
       if case .none = v { return }
       variables["_"] = v
-      output(Display.render(v) + "\n")
+      if !quiet { output(Display.render(v) + "\n") }
     }
   }
 }

@@ -234,6 +234,14 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.err.contains("limited to 999"), c.err)
   }
 
+  /// IPython's trailing semicolon: `expr;` at the end of a line is evaluated (and bound to _)
+  /// without being displayed; `a; b` still displays both.
+  func testTrailingSemicolonHidesTheValue() {
+    let c = Capture()
+    XCTAssertTrue(c.run("x = 5; x * 2;\n_\nx; x + 1"), c.err)
+    XCTAssertEqual(c.out, "10\n5\n6\n")
+  }
+
   func testHelpTakesABareCommandName() {
     let c = Capture()
     XCTAssertTrue(c.run("help umap"))
