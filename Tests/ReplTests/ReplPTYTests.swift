@@ -110,6 +110,14 @@ final class ReplPTYTests: XCTestCase {
     second.send("true\r")
     second.send("v.counts\r")
     second.expect("[1 2]")
+    // with text typed, Up searches for entries that start with it (IPython's behaviour):
+    // "y =" then Up skips `v.counts` and recalls `y = 1000`; Ctrl-E, "7" and Enter make y 10007
+    // (a plain Up would recall `v.counts`, and y would stay 1000)
+    second.send("y = 1000\r")
+    second.send("v.counts\r")
+    second.send("y =\u{1B}[A\u{05}7\r")
+    second.send("y\r")
+    second.expect("10007")
     second.finish()
   }
 }
