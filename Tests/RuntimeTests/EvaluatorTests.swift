@@ -240,6 +240,9 @@ final class EvaluatorTests: XCTestCase {
     let c = Capture()
     XCTAssertTrue(c.run("x = 5; x * 2;\n_\nx; x + 1"), c.err)
     XCTAssertEqual(c.out, "10\n5\n6\n")
+    // a call's arguments end at an operator: the error says so
+    XCTAssertFalse(c.run("print 1 + 1"))
+    XCTAssertTrue(c.err.contains("'print' returned nothing — a call's arguments end at an operator"), c.err)
   }
 
   func testHelpTakesABareCommandName() {
