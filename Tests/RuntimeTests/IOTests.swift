@@ -179,6 +179,21 @@ final class IOTests: XCTestCase {
     XCTAssertEqual(warnings, [])
   }
 
+  /// Ctrl-C: a long CSV read or write stops with `cancelled`, and no partial file is left.
+  func testCancelledCSVLoadAndSave() throws {
+    let text = String(repeating: "1,2\n", count: 20_000)
+    let path = write("long.csv", text: text)
+    XCTAssertThrowsError(try loadData(path: path, warn: { _ in }, cancelled: { true })) { e in
+      XCTAssertEqual(e as? AlgorithmError, .cancelled)
+    }
+    XCTAssertNoThrow(try loadData(path: path, warn: { _ in }, cancelled: { false }))
+    let out = NSTemporaryDirectory() + "clus-cancel-\(getpid()).csv"
+    XCTAssertThrowsError(try saveData(.matrix(Matrix(rows: 10_000, cols: 2)), path: out, cancelled: { true })) { e in
+      XCTAssertEqual(e as? AlgorithmError, .cancelled)
+    }
+    XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+  }
+
   func testNPYDtypes() throws {
     let f4: [UInt8] = [0, 0, 0x80, 0x3F, 0, 0, 0, 0x40, 0, 0, 0x40, 0x40, 0, 0, 0x80, 0x40, 0, 0, 0xA0, 0x40, 0, 0, 0xC0, 0xC0]
     XCTAssertEqual(try loadData(path: write("f4.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }", f4))),

@@ -37,7 +37,7 @@ func registerData(_ t: inout CommandTable) {
   ) { inv in
     guard case .string(let path) = inv.args[0] else { return .none }
     let ctx = inv.context
-    return value(of: try loadData(path: path, warn: { ctx.warn($0) }))
+    return value(of: try loadData(path: path, warn: { ctx.warn($0) }, cancelled: { ctx.cancellation.isCancelled }))
   })
   t.register(Command(
     "save", group: "data", summary: "Write a matrix, vector or table to .npy or .csv (.tsv, optionally .gz)",
@@ -75,7 +75,8 @@ func registerData(_ t: inout CommandTable) {
       }
     default: throw AlgorithmError.invalidInput("save needs a matrix, a vector or a table, got \(raw.kindName)")
     }
-    try saveData(data, path: path)
+    let token = inv.context.cancellation
+    try saveData(data, path: path, cancelled: { token.isCancelled })
     return .none
   })
   t.register(Command(

@@ -103,7 +103,8 @@ private func splitLine(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, sep:
 /// float32 cannot hold get a warning (`float32LossWarning`).
 /// - Throws: `DataFileError` for an empty file, a header without rows, a ragged row (line number,
 ///   expected and found column counts) or a cell that is not a number (line, column and text).
-func loadDelimited(_ buf: ByteBuffer, sep: UInt8, display: String, warn: (String) -> Void = { _ in }) throws -> LoadedData {
+func loadDelimited(_ buf: ByteBuffer, sep: UInt8, display: String, warn: (String) -> Void = { _ in },
+                   cancelled: () -> Bool = { false }) throws -> LoadedData {
   try buf.withBytes { raw in
     func err(_ k: DataFileError.Kind, _ m: String) -> DataFileError { DataFileError(path: display, kind: k, message: m) }
     let count = raw.count
@@ -130,6 +131,7 @@ func loadDelimited(_ buf: ByteBuffer, sep: UInt8, display: String, warn: (String
     }
     while pos < count {
       lineNo += 1
+      if lineNo & 0x3FFF == 0 && cancelled() { throw AlgorithmError.cancelled }
       var e = pos
       while e < count && p[e] != 0x0A { e += 1 }
       let lineStart = pos

@@ -48,9 +48,9 @@ public func loadData(path: String) throws -> LoadedData {
 }
 
 /// `loadData(path:)`, sending warnings (float64 columns whose variation float32 cannot hold) to
-/// `warn`.
+/// `warn`; a CSV/TSV read stops with `AlgorithmError.cancelled` once `cancelled()` is true.
 /// - Throws: as `loadData(path:)`, and `.outOfRange` for a finite value beyond float32's range.
-public func loadData(path: String, warn: (String) -> Void) throws -> LoadedData {
+public func loadData(path: String, warn: (String) -> Void, cancelled: () -> Bool = { false }) throws -> LoadedData {
   let real = expandTilde(path)
   switch pathKind(real) {
   case .missing:
@@ -68,8 +68,8 @@ public func loadData(path: String, warn: (String) -> Void) throws -> LoadedData 
   switch format {
   case .idx: return try loadIDX(buf, display: path, warn: warn)
   case .npy: return try loadNPY(buf, display: path, warn: warn)
-  case .csv: return try loadDelimited(buf, sep: 0x2C, display: path, warn: warn)
-  case .tsv: return try loadDelimited(buf, sep: 0x09, display: path, warn: warn)
+  case .csv: return try loadDelimited(buf, sep: 0x2C, display: path, warn: warn, cancelled: cancelled)
+  case .tsv: return try loadDelimited(buf, sep: 0x09, display: path, warn: warn, cancelled: cancelled)
   }
 }
 

@@ -67,7 +67,7 @@ private func saveTarget(_ path: String) throws -> (real: String, format: DataFor
 /// A leading `~/` is replaced by the home directory. On failure no partial file is left behind.
 /// - Throws: `DataFileError` for an unknown extension, a data set (save its data or target instead),
 ///   or a path that cannot be written (with the system's reason).
-public func saveData(_ data: LoadedData, path: String) throws {
+public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = { false }) throws {
   let (real, format, gz) = try saveTarget(path)
   if case .dataset = data {
     throw DataFileError(path: path, kind: .unsupportedValue, message:
@@ -105,6 +105,8 @@ public func saveData(_ data: LoadedData, path: String) throws {
           }
           sink.buffer.append(0x0A)
           try sink.flushIfLarge()
+          // a cancelled write stops here; the sink removes the partial file
+          if r & 0xFFF == 0xFFF && cancelled() { throw AlgorithmError.cancelled }
         }
       }
     case .floatVector(let v):
