@@ -494,30 +494,32 @@ func libraryBoruvkaMST<M: KDMetric>(
 ) throws -> (edges: [HDBSCANEdge], core: [Double]) {
   let k = minSamples + 1
   // the k nearest (including the point itself) of every point, by (reduced distance, index)
-  var knnI = [Int](repeating: 0, count: n * k)
-  var knnR = [Double](repeating: 0, count: n * k)
+  var knnI: [Int], knnR: [Double]
   if metric is EuclideanKD && d >= 10 {
     // in KD-tree order, so that the first tiles hold near points (tight heap thresholds early)
     let order = KDTreeIndex(x, n: n, d: d, leafSize: 32)
     let g = try sgemmKNN(pts: order.pts, n: n, d: d, k: k, keep: k, threads: context.threads,
                          token: context.cancellation, progress: context.progress)
+    knnI = [Int](repeating: 0, count: n * k)
+    knnR = [Double](repeating: 0, count: n * k)
     for i in 0..<n {
       let o = Int(order.perm[i])
       for t in 0..<k { knnI[o * k + t] = Int(order.perm[Int(g.knnI[i * k + t])]) }
     }
-  } else {
-    try treeKNN(x, n: n, d: d, k: k, metric: metric, context: context, into: &knnI)
-  }
-  x.withUnsafeBufferPointer { xp in
-    let X = xp.baseAddress!
-    for i in 0..<n {
-      var pairs = (0..<k).map { t -> (Double, Int) in
-        let q = knnI[i * k + t]
-        return (metric.rdist(X + i * d, X + q * d, d), q)
+    // the reduced distances exactly as the traversal computes them, ordered by (distance, index)
+    x.withUnsafeBufferPointer { xp in
+      let X = xp.baseAddress!
+      for i in 0..<n {
+        var pairs = (0..<k).map { t -> (Double, Int) in
+          let q = knnI[i * k + t]
+          return (metric.rdist(X + i * d, X + q * d, d), q)
+        }
+        pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+        for t in 0..<k { knnI[i * k + t] = pairs[t].1; knnR[i * k + t] = pairs[t].0 }
       }
-      pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-      for t in 0..<k { knnI[i * k + t] = pairs[t].1; knnR[i * k + t] = pairs[t].0 }
     }
+  } else {
+    (knnI, knnR) = try kdQueryKNN(data: x, n: n, d: d, queries: x, m: n, k: k, metric: metric, context: context)
   }
   return try x.withUnsafeBufferPointer { xp -> ([HDBSCANEdge], [Double]) in
     let alg = DualTreeBoruvka(metric: metric, x: xp.baseAddress!, n: n, d: d, p: p,
@@ -562,71 +564,6 @@ func libraryBoruvkaMST<M: KDMetric>(
     }
     return (alg.edges, coreOut)
   }
-}
-
-/// Exact k nearest neighbours (including the point itself) by a KD-tree search per point, in
-/// parallel over fixed chunks of points (n × k indices, unordered within a row).
-private func treeKNN<M: KDMetric>(
-  _ x: [Double], n: Int, d: Int, k: Int, metric: M, context: RunContext, into out: inout [Int]
-) throws {
-  let tree = KDTreeIndex(x, n: n, d: d, leafSize: d <= 4 ? 16 : 32)
-  let token = context.cancellation
-  var cancelled = false
-  tree.pts.withUnsafeBufferPointer { pp in
-  tree.lo.withUnsafeBufferPointer { lop in
-  tree.hi.withUnsafeBufferPointer { hip in
-  out.withUnsafeMutableBufferPointer { op in
-    let P = pp.baseAddress!, LO = lop.baseAddress!, HI = hip.baseAddress!, O = op.baseAddress!
-    parallelChunks(count: n, chunkSize: 512, threads: context.threads) { _, range in
-      if token.isCancelled { cancelled = true; return }
-      var hr = [Double](repeating: .infinity, count: k)
-      var hix = [Int](repeating: -1, count: k)
-      var stack = [(Int, Double)]()
-      for p in range {
-        for t in 0..<k { hr[t] = .infinity; hix[t] = -1 }
-        let a = P + p * d
-        stack.removeAll(keepingCapacity: true)
-        stack.append((0, 0))
-        while let (node, lb) = stack.popLast() {
-          if lb > hr[0] { continue }
-          let l = Int(tree.left[node])
-          if l < 0 {
-            for q in Int(tree.start[node])..<Int(tree.end[node]) {
-              let r = metric.rdist(a, P + q * d, d)
-              if r < hr[0] || (r == hr[0] && Int(tree.perm[q]) < hix[0]) {
-                // replace the max (by (r, index)) and sift down
-                let qi = Int(tree.perm[q])
-                var i = 0
-                while true {
-                  let c1 = 2 * i + 1
-                  if c1 >= k { break }
-                  var c = c1
-                  if c1 + 1 < k && (hr[c1 + 1] > hr[c1] || (hr[c1 + 1] == hr[c1] && hix[c1 + 1] > hix[c1])) { c = c1 + 1 }
-                  if hr[c] < r || (hr[c] == r && hix[c] < qi) { break }
-                  hr[i] = hr[c]; hix[i] = hix[c]; i = c
-                }
-                hr[i] = r; hix[i] = qi
-              }
-            }
-          } else {
-            let r = Int(tree.right[node])
-            let bl = metric.boxRdist(a, LO + l * d, HI + l * d, d)
-            let br = metric.boxRdist(a, LO + r * d, HI + r * d, d)
-            if bl <= br {
-              if br <= hr[0] { stack.append((r, br)) }
-              if bl <= hr[0] { stack.append((l, bl)) }
-            } else {
-              if bl <= hr[0] { stack.append((l, bl)) }
-              if br <= hr[0] { stack.append((r, br)) }
-            }
-          }
-        }
-        let orig = Int(tree.perm[p])
-        for t in 0..<k { O[orig * k + t] = hix[t] }
-      }
-    }
-  }}}}
-  if cancelled { throw AlgorithmError.cancelled }
 }
 
 /// Four squared euclidean distances from `a`, each summed over the coordinates in order (the

@@ -12,8 +12,9 @@ public struct HDBSCANPrediction: Sendable, Equatable {
 
 /// The k nearest rows of `data` (n × d, Double) for every row of `queries` (m × d): indices and
 /// reduced distances, ascending by (distance, index), from a KD-tree search per query (parallel
-/// over fixed chunks, so independent of the thread count).
-private func kdQueryKNN<M: KDMetric>(
+/// over fixed chunks, so independent of the thread count). `queries` may be `data` itself (each
+/// point then finds itself first).
+func kdQueryKNN<M: KDMetric>(
   data: [Double], n: Int, d: Int, queries: [Double], m: Int, k: Int, metric: M, context: RunContext
 ) throws -> (indices: [Int], rdist: [Double]) {
   let tree = KDTreeIndex(data, n: n, d: d, leafSize: d <= 4 ? 16 : 32)
