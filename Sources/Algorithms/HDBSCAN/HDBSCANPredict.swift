@@ -2,6 +2,34 @@
 import Glibc
 #endif
 
+/// A condensed tree indexed for the prediction functions: each point's parent cluster and λ,
+/// each cluster's parent, birth λ and child clusters (in row order), and the largest λ of the
+/// rows directly under each cluster (the library's `leaf_max_lambdas` / `max_lambdas`).
+struct CondensedTreeIndex {
+  let n: Int
+  var pointParent: [Int]
+  var pointLambda: [Double]
+  var clusterParent: [Int: Int] = [:]
+  var clusterLambda: [Int: Double] = [:]
+  var children: [Int: [Int]] = [:]
+  var maxLambda: [Int: Double] = [:]
+
+  init(_ rows: [CondensedTreeRow], n: Int) {
+    self.n = n
+    pointParent = [Int](repeating: n, count: n)
+    pointLambda = [Double](repeating: 0, count: n)
+    for r in rows {
+      maxLambda[r.parent] = max(maxLambda[r.parent] ?? 0, r.lambda)  // λ ≥ 0
+      if r.child < n {
+        pointParent[r.child] = r.parent; pointLambda[r.child] = r.lambda
+      } else {
+        clusterParent[r.child] = r.parent; clusterLambda[r.child] = r.lambda
+        children[r.parent, default: []].append(r.child)
+      }
+    }
+  }
+}
+
 /// Labels and membership strengths of new points under an existing HDBSCAN clustering.
 public struct HDBSCANPrediction: Sendable, Equatable {
   /// m labels of the fitted clustering (−1 = noise).
@@ -106,20 +134,10 @@ public func hdbscanApproximatePredict(
   // (validates the data and the shapes)
   let near = try hdbscanNeighborAndLambda(newData, trainingData: trainingData, result: result, parameters: parameters, context: context)
   let n = trainingData.rows, m = newData.rows
-  // condensed tree: each point's (parent, λ); each cluster's (parent, λ of its birth row)
   let root = n
-  var pointParent = [Int](repeating: root, count: n), pointLambda = [Double](repeating: 0, count: n)
-  var clusterParent = [Int: Int](), clusterLambda = [Int: Double](), maxLambda = [Int: Double]()
-  var children = [Int: [Int]]()
-  for r in result.condensedTree {
-    maxLambda[r.parent] = max(maxLambda[r.parent] ?? 0, r.lambda)
-    if r.child < n {
-      pointParent[r.child] = r.parent; pointLambda[r.child] = r.lambda
-    } else {
-      clusterParent[r.child] = r.parent; clusterLambda[r.child] = r.lambda
-      children[r.parent, default: []].append(r.child)
-    }
-  }
+  let tree = CondensedTreeIndex(result.condensedTree, n: n)
+  let (pointParent, pointLambda) = (tree.pointParent, tree.pointLambda)
+  let (clusterParent, clusterLambda, maxLambda, children) = (tree.clusterParent, tree.clusterLambda, tree.maxLambda, tree.children)
   // every cluster under a selected one carries its label and its largest λ
   var labelOf = [Int: Int](), maxOf = [Int: Double]()
   for (label, c) in result.selectedClusters.enumerated() {

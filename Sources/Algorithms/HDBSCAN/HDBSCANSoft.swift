@@ -16,34 +16,23 @@ private struct SoftTree {
   let n: Int
   /// Selected cluster ids, ascending (the label order).
   let clusters: [Int]
-  /// Parent and birth λ of each cluster (cluster id → value).
-  var clusterParent: [Int: Int] = [:]
-  var clusterLambda: [Int: Double] = [:]
-  /// The largest λ of the rows directly under each cluster (the library's `leaf_max_lambdas`).
-  var maxLambda: [Int: Double] = [:]
-  /// Each point's parent cluster and λ.
-  var pointParent: [Int]
-  var pointLambda: [Double]
+  /// The condensed tree's parents, λs and largest λs.
+  let index: CondensedTreeIndex
+  var clusterParent: [Int: Int] { index.clusterParent }
+  var clusterLambda: [Int: Double] { index.clusterLambda }
+  var maxLambda: [Int: Double] { index.maxLambda }
+  var pointParent: [Int] { index.pointParent }
+  var pointLambda: [Double] { index.pointLambda }
   /// Per selected cluster, the training rows of its exemplars.
   var exemplars: [[Int]] = []
 
   init(_ r: HDBSCANResult, n: Int) {
     self.n = n
     clusters = r.selectedClusters.sorted()
-    pointParent = [Int](repeating: n, count: n)
-    pointLambda = [Double](repeating: 0, count: n)
-    var children = [Int: [Int]]()
+    index = CondensedTreeIndex(r.condensedTree, n: n)
     var rowsUnder = [Int: [(child: Int, lambda: Double)]]()
-    for row in r.condensedTree {
-      maxLambda[row.parent] = max(maxLambda[row.parent] ?? -.infinity, row.lambda)
-      rowsUnder[row.parent, default: []].append((row.child, row.lambda))
-      if row.childSize > 1 {
-        clusterParent[row.child] = row.parent
-        clusterLambda[row.child] = row.lambda
-        children[row.parent, default: []].append(row.child)
-      }
-      if row.child < n { pointParent[row.child] = row.parent; pointLambda[row.child] = row.lambda }
-    }
+    for row in r.condensedTree { rowsUnder[row.parent, default: []].append((row.child, row.lambda)) }
+    let children = index.children, maxLambda = index.maxLambda
     // exemplars: in each leaf below the cluster (depth first, children in row order), the
     // points that leave at the leaf's largest λ
     for c in clusters {
