@@ -23,26 +23,37 @@ struct DensMAPInput {
   var logRadius: [Double] = []
 }
 
+/// Per vertex, Σ μ·D and Σ μ over the stored entries of `graph` (each entry (i, j) adds to both
+/// ends, as umap-learn's loops over the COO entries), D the edge's distance — the larger of
+/// d(i → j) and d(j → i) among the first `kUse` kNN entries that exist (umap-learn's
+/// `graph_dists`, `dmat.maximum(dmat.transpose())`) — squared or not.
+func edgeRadiusSums(graph: FuzzyGraph, knn: KNNGraph, kUse: Int, squared: Bool) -> (sum: [Double], mu: [Double]) {
+  let n = graph.n
+  func knnDistance(_ i: Int, _ j: Int32) -> Float {
+    for t in 0..<kUse where knn.indices[i * knn.k + t] == j { return knn.distances[i * knn.k + t] }
+    return 0
+  }
+  var sum = [Double](repeating: 0, count: n), mu = [Double](repeating: 0, count: n)
+  for i in 0..<n {
+    for e in graph.rowStart[i]..<graph.rowStart[i + 1] {
+      let j = Int(graph.columns[e])
+      let d = Double(max(knnDistance(i, Int32(j)), knnDistance(j, Int32(i))))
+      let w = Double(graph.weights[e])
+      let v = squared ? w * d * d : w * d
+      sum[i] += v; sum[j] += v
+      mu[i] += w; mu[j] += w
+    }
+  }
+  return (sum, mu)
+}
+
 /// Builds `DensMAPInput` from the pruned graph and the kNN distances: the distance of edge (i, j)
 /// is the larger of d(i → j) and d(j → i) among the kNN entries that exist (umap-learn's
 /// `graph_dists`, `dmat.maximum(dmat.transpose())`), squared as in umap-learn. Each stored
 /// entry (i, j) adds μ·d² and μ to both ends, as umap-learn's loop over the COO entries does.
 func densmapInput(graph: FuzzyGraph, knn: KNNGraph, kUse: Int, parameters p: UMAPParameters) -> DensMAPInput {
   let n = graph.n
-  func knnDistance(_ i: Int, _ j: Int32) -> Float {
-    for t in 0..<kUse where knn.indices[i * knn.k + t] == j { return knn.distances[i * knn.k + t] }
-    return 0
-  }
-  var ro = [Double](repeating: 0, count: n), muSum = [Double](repeating: 0, count: n)
-  for i in 0..<n {
-    for e in graph.rowStart[i]..<graph.rowStart[i + 1] {
-      let j = Int(graph.columns[e])
-      let d = Double(max(knnDistance(i, Int32(j)), knnDistance(j, Int32(i))))
-      let mu = Double(graph.weights[e])
-      ro[i] += mu * d * d; ro[j] += mu * d * d
-      muSum[i] += mu; muSum[j] += mu
-    }
-  }
+  let (ro, muSum) = edgeRadiusSums(graph: graph, knn: knn, kUse: kUse, squared: true)
   let has = muSum.map { $0 > 0 }
   var logs = [Double](repeating: 0, count: n)
   var mean = 0.0, cnt = 0
@@ -65,20 +76,7 @@ func embeddingLogRadii(_ y: Matrix, k: Int, seed: UInt64, context: RunContext) t
   let n = y.rows
   let knn = try nearestNeighbors(y, k: min(k, n), metric: .euclidean, seed: seed, context: context)
   let g = fuzzySimplicialSet(knn: knn, threads: context.threads).graph
-  func knnDistance(_ i: Int, _ j: Int32) -> Float {
-    for t in 0..<knn.k where knn.indices[i * knn.k + t] == j { return knn.distances[i * knn.k + t] }
-    return 0
-  }
-  var re = [Double](repeating: 0, count: n), mu = [Double](repeating: 0, count: n)
-  for i in 0..<n {
-    for e in g.rowStart[i]..<g.rowStart[i + 1] {
-      let j = Int(g.columns[e])
-      let d = Double(max(knnDistance(i, Int32(j)), knnDistance(j, Int32(i))))
-      let w = Double(g.weights[e])
-      re[i] += w * d; re[j] += w * d
-      mu[i] += w; mu[j] += w
-    }
-  }
+  let (re, mu) = edgeRadiusSums(graph: g, knn: knn, kUse: knn.k, squared: false)
   return (0..<n).map { mu[$0] > 0 ? log(1e-8 + re[$0] / mu[$0]) : .nan }
 }
 

@@ -191,10 +191,7 @@ public func umapTransform(
   if nEpochs == 0 { return Matrix(rows: m, cols: dim, data: y) }
   let wmax = w.max() ?? 0
   let floorW = wmax / Float(nEpochs)
-  var eps = [Double](repeating: -1, count: m * k)
-  for e in 0..<(m * k) where w[e] > 0 && !(w[e] < floorW) {
-    eps[e] = Double(nEpochs) / (Double(nEpochs) * (Double(w[e]) / Double(wmax)))
-  }
+  let eps = makeEpochsPerSample(w.map { $0 < floorW ? 0 : $0 }, nEpochs: nEpochs)  // −1: pruned or absent
   let (fa, fb) = (a, b)
   let gamma = parameters.repulsionStrength
   let negRate = Double(parameters.negativeSampleRate)
