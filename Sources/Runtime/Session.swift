@@ -50,7 +50,7 @@ public final class Session {
 
   /// Emits a warning tied to the command being run.
   public func warn(_ message: String) {
-    (progress as? TerminalProgress)?.clearLine()
+    progress.clearLine()
     if let r = currentRange {
       errorOutput("\(currentFile.name):\(r.start.line):\(r.start.column): warning: \(message)\n")
     } else {

@@ -27,6 +27,14 @@ public protocol ProgressSink: AnyObject, Sendable {
   func update(_ done: Int)
   /// The current phase ended.
   func end()
+  /// Takes whatever the sink draws off the screen until its next update, so that a message can
+  /// be printed on a clean line (a warning during a phase).
+  func clearLine()
+}
+
+extension ProgressSink {
+  /// Nothing to clear for sinks that draw nothing.
+  public func clearLine() {}
 }
 
 /// A `ProgressSink` that ignores everything.
