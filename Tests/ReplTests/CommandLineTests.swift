@@ -68,6 +68,19 @@ final class CommandLineTests: XCTestCase {
     let lengths = try runClus(["-e", "score [1, 2, 3] [1, 2]"])
     XCTAssertEqual(lengths.status, 1)
     XCTAssertTrue(lengths.stderr.contains("score:"), lengths.stderr)
+    // the commands that take new points: NaN rows, no rows, an unknown parameter
+    try "1,2\n3,4\n5,6\n7,8\n1,3\n2,2\n6,7\n8,8\n".write(toFile: dir + "/ok.csv", atomically: true, encoding: .utf8)
+    let fit = "x = load \"\(dir)/ok.csv\"; y = load \"\(dir)/nan.csv\"; e = umap x n_neighbors=3 random_state=1; l = hdbscan x min_cluster_size=2; "
+    for cmd in ["transform e y", "approximate_predict l y", "membership_vector l y"] {
+      let r = try runClus(["-e", fit + cmd])
+      XCTAssertEqual(r.status, 1, cmd)
+      XCTAssertTrue(r.stderr.contains("non-finite value (nan) at row 1, column 1"), "\(cmd): \(r.stderr)")
+      let none = try runClus(["-e", fit + cmd.replacingOccurrences(of: " y", with: " x[x[:, 0] > 100]")])
+      XCTAssertEqual(none.status, 1, cmd)
+      XCTAssertTrue(none.stderr.contains("empty"), "\(cmd): \(none.stderr)")
+    }
+    let typo = try runClus(["-e", fit + "transform e x transform_sed=1"])
+    XCTAssertTrue(typo.stderr.contains("did you mean transform_seed?"), typo.stderr)
     try Data([0x1f, 0x8b, 0x08, 0x00, 0x01]).write(to: URL(fileURLWithPath: dir + "/t-labels-idx1-ubyte.gz"))
     let gz = try runClus(["-e", "load \"\(dir)/t-labels-idx1-ubyte.gz\""])
     XCTAssertEqual(gz.status, 1)
