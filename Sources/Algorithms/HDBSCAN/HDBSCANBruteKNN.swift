@@ -59,9 +59,6 @@ func sgemmKNN(
   // per-worker heaps for every row
   var heapV = [Float](repeating: .infinity, count: workers * n * kk)
   var heapI = [Int32](repeating: Int32.max, count: workers * n * kk)
-  let savedBLAS = BLAS.threads
-  BLAS.setThreads(1)
-  defer { BLAS.setThreads(savedBLAS) }
   let next = Atomic<Int>(0)
   let done = Atomic<Int>(0)
   progress.begin("hdbscan core distances", total: tiles)
@@ -94,7 +91,7 @@ func sgemmKNN(
           if t >= last || token.isCancelled { break }
           let i0 = Int(PI[t]) * bs, j0 = Int(PJ[t]) * bs
           let mi = min(bs, n - i0), mj = min(bs, n - j0)
-          BLAS.sgemm(m: mi, n: mj, k: d, a: F + i0 * d, lda: d, b: F + j0 * d, ldb: d, transB: true, c: T, ldc: bs)
+          Gemm.sgemmNT(m: mi, n: mj, k: d, a: F + i0 * d, lda: d, b: F + j0 * d, ldb: d, c: T, ldc: bs)
           // rows of block I against the columns of block J
           let nrJ = NR + j0
           for a in 0..<mi {

@@ -138,9 +138,6 @@ func kmeansFit(_ x: Matrix, parameters: KMeansParameters, context: RunContext, p
     }
   }
 
-  let savedBLASThreads = BLAS.threads
-  BLAS.setThreads(1)
-  defer { BLAS.setThreads(savedBLASThreads) }
 
   let threads = context.threads
   let data = KMeansData(x, threads: threads)
@@ -343,9 +340,9 @@ private final class KMeansData: @unchecked Sendable {
                     parallelChunks(count: n, chunkSize: kmBlock, threads: threads) { c, range in
                       let m = range.count
                       let dot = db + c * kmBlock * trials
-                      BLAS.sgemm(
+                      Gemm.sgemmNT(
                         m: m, n: t, k: d, a: xb + range.lowerBound * d, lda: d, b: cb, ldb: d,
-                        transB: true, c: dot, ldc: t)
+                        c: dot, ldc: t)
                       for a in 0..<t {
                         var pot = 0.0
                         let cn = candNorms[a]
@@ -505,10 +502,8 @@ private final class KMeansData: @unchecked Sendable {
 
                       /// Assigns the m rows at `a` (row-major, stride d), global indices `index`.
                       func assign(_ a: UnsafePointer<Float>, _ m: Int, _ index: (Int) -> Int) {
-                        for r in 0..<m { for j in 0..<k { dist[r * k + j] = cnb[j] } }
-                        BLAS.sgemm(
-                          m: m, n: k, k: d, alpha: -2, a: a, lda: d, b: cb, ldb: d,
-                          transB: true, beta: 1, c: dist, ldc: k)
+                        Gemm.sgemmNT(m: m, n: k, k: d, a: a, lda: d, b: cb, ldb: d, c: dist, ldc: k)
+                        for r in 0..<m { for j in 0..<k { dist[r * k + j] = cnb[j] - 2 * dist[r * k + j] } }
                         for r in 0..<m {
                           let row = dist + r * k
                           var best = row[0]

@@ -79,9 +79,6 @@ public func exactKNN(_ x: Matrix, k: Int, metric: Metric, context: RunContext) t
         if angular { for i in 0..<n { norms[i] = sp.zero![i] != 0 ? 1 : 0 } }
         norms.withUnsafeBufferPointer { nbp in
           let nrm = nbp.baseAddress
-          let prevBLAS = BLAS.threads
-          BLAS.setThreads(1)
-          defer { BLAS.setThreads(prevBLAS) }
           parallelChunks(count: n, chunkSize: blockRows, threads: context.threads) { _, rows in
             if token.isCancelled { return }
             let nb = rows.count
@@ -97,9 +94,9 @@ public func exactKNN(_ x: Matrix, k: Int, metric: Metric, context: RunContext) t
                 var j0 = 0
                 while j0 < n {
                   let w = min(tw, n - j0)
-                  BLAS.sgemm(
+                  Gemm.sgemmNT(
                     m: nb, n: w, k: d, a: gb + rows.lowerBound * d, lda: d, b: gb + j0 * d, ldb: d,
-                    transB: true, c: g, ldc: w)
+                    c: g, ldc: w)
                   for r in 0..<nb {
                     let i = rows.lowerBound + r
                     let ni = nrm![i]

@@ -1,4 +1,3 @@
-import COpenBLAS
 import Synchronization
 #if canImport(Glibc)
 import Glibc
@@ -112,8 +111,7 @@ final class GramWorkspace: @unchecked Sendable {
   func joinLeaf(_ idx: UnsafePointer<Int32>, _ count: Int, _ g: NeighborGraphState, _ buf: inout [GraphUpdate]) {
     let rows = load(idx, count, g)
     let d = data.d
-    cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(count), Int32(d), 1, rows, Int32(d), 0,
-                gram, Int32(count))
+    Gemm.ssyrkUpper(m: count, k: d, a: rows, lda: d, c: gram, ldc: count)
     for u in 0..<(count - 1) {
       let gr = gram + u * count
       for v in (u + 1)..<count { offer(u, v, gr[v], &buf) }
@@ -133,15 +131,14 @@ final class GramWorkspace: @unchecked Sendable {
     let rows = load(UnsafePointer(ids), w, g)
     if a >= 40 {
       // symmetric part with half the work, then new × old
-      cblas_ssyrk(CblasRowMajor, CblasUpper, CblasNoTrans, Int32(a), Int32(d), 1, rows, Int32(d), 0,
-                  gram, Int32(a))
+      Gemm.ssyrkUpper(m: a, k: d, a: rows, lda: d, c: gram, ldc: a)
       for u in 0..<(a - 1) {
         let gr = gram + u * a
         for v in (u + 1)..<a { offer(u, v, gr[v], &buf) }
       }
       if b > 0 {
         let g2 = gram + a * a
-        BLAS.sgemm(m: a, n: b, k: d, a: rows, lda: d, b: rows + a * d, ldb: d, transB: true, c: g2, ldc: b)
+        Gemm.sgemmNT(m: a, n: b, k: d, a: rows, lda: d, b: rows + a * d, ldb: d, c: g2, ldc: b)
         for u in 0..<a {
           let gr = g2 + u * b
           let p = ids[u]
@@ -150,7 +147,7 @@ final class GramWorkspace: @unchecked Sendable {
       }
       return
     }
-    BLAS.sgemm(m: a, n: w, k: d, a: rows, lda: d, b: rows, ldb: d, transB: true, c: gram, ldc: w)
+    Gemm.sgemmNT(m: a, n: w, k: d, a: rows, lda: d, b: rows, ldb: d, c: gram, ldc: w)
     for u in 0..<a {
       let gr = gram + u * w
       if u + 1 < a { for v in (u + 1)..<a { offer(u, v, gr[v], &buf) } }

@@ -212,9 +212,6 @@ public func nnDescentKNN(
     defer { withExtendedLifetime(permRows) {} }
     let sp = permRows.space
     // euclidean, cosine, correlation: distances of whole leaves / candidate lists from BLAS Gram matrices
-    let prevBLAS = BLAS.threads
-    BLAS.setThreads(1)
-    defer { BLAS.setThreads(prevBLAS) }
     let gemm: GramData? =
       sp.kind == .sqeuclidean || sp.kind == .angular ? GramData(sp, n: n, threads: threads) : nil
     let maxGemmLeaf = max(leafSize, 2 * cap)

@@ -16,9 +16,6 @@ final class PrincipalProjection {
   /// blocks, so the values do not depend on `threads`. Returns nil if LAPACK fails.
   init?(_ x: UnsafePointer<Float>, n: Int, d: Int, r: Int, threads: Int) {
     self.r = r
-    let prevBLAS = BLAS.threads
-    BLAS.setThreads(1)
-    defer { BLAS.setThreads(prevBLAS) }
     // mean over all rows (per-chunk partial sums combined in chunk order)
     let chunk = 4096
     let nChunks = chunkCount(n, chunk)
@@ -46,8 +43,8 @@ final class PrincipalProjection {
     var cov = [Float](repeating: 0, count: d * d)
     a.withUnsafeBufferPointer { ap in
       cov.withUnsafeMutableBufferPointer { cp in
-        BLAS.sgemm(m: d, n: d, k: s, a: ap.baseAddress!, lda: s, b: ap.baseAddress!, ldb: s, transB: true,
-                   c: cp.baseAddress!, ldc: d)
+        Gemm.sgemmNT(m: d, n: d, k: s, a: ap.baseAddress!, lda: s, b: ap.baseAddress!, ldb: s,
+                     c: cp.baseAddress!, ldc: d)
       }
     }
     var w = [Float](repeating: 0, count: d)
@@ -76,8 +73,8 @@ final class PrincipalProjection {
       muQ.withUnsafeBufferPointer { mqp in
         let qb = qp.baseAddress!, mq = mqp.baseAddress!
         parallelChunks(count: n, chunkSize: 1024, threads: threads) { _, rows in
-          BLAS.sgemm(m: rows.count, n: r, k: d, a: x + rows.lowerBound * d, lda: d, b: qb, ldb: d,
-                     transB: true, c: zb + rows.lowerBound * r, ldc: r)
+          Gemm.sgemmNT(m: rows.count, n: r, k: d, a: x + rows.lowerBound * d, lda: d, b: qb, ldb: d,
+                       c: zb + rows.lowerBound * r, ldc: r)
           for i in rows {
             let zi = zb + i * r
             for j in 0..<r { zi[j] -= mq[j] }

@@ -105,9 +105,6 @@ func pcaFit(
   case nil: break
   }
   let threads = context.threads
-  let savedBLASThreads = BLAS.threads
-  BLAS.setThreads(1)
-  defer { BLAS.setThreads(savedBLASThreads) }
   context.progress.begin("PCA", total: 3)
   defer { context.progress.end() }
 
@@ -262,10 +259,6 @@ private func covariance(
   let groupRows = ((nBlocks + nGroups - 1) / nGroups) * pcaBlock
   let groups = chunkCount(n, groupRows)
   var acc = [Double](repeating: 0, count: groups * d * d)
-  // A single group happens only for very wide data (d² · 8 bytes > 256 MB): let BLAS use the
-  // threads then (OpenBLAS splits the output, not the sums, so results stay the same).
-  let blasThreaded = groups == 1 && nBlocks > 1
-  if blasThreaded { BLAS.setThreads(threads) }
   if useFloat {
     floatBlockProducts(
       x, columns: columns, mean: mean, threads: threads, groupRows: groupRows, groups: groups, acc: &acc)
@@ -273,7 +266,6 @@ private func covariance(
     doubleBlockProducts(
       x, columns: columns, mean: mean, threads: threads, groupRows: groupRows, groups: groups, acc: &acc)
   }
-  if blasThreaded { BLAS.setThreads(1) }
   try context.cancellation.check()
   var cov = [Double](repeating: 0, count: d * d)
   for g in 0..<groups {
@@ -291,7 +283,7 @@ private func covariance(
   return cov
 }
 
-/// Per group g: acc[g] (upper triangle) += Σ over blocks of Double(ssyrk(centred Float block)).
+/// Per group g: acc[g] (upper triangle) += Σ over blocks of Double(Gram matrix of the centred Float block).
 private func floatBlockProducts(
   _ x: Matrix, columns: [Int], mean: [Double], threads: Int, groupRows: Int, groups: Int,
   acc: inout [Double]
@@ -319,13 +311,12 @@ private func floatBlockProducts(
               var start = range.lowerBound
               while start < range.upperBound {
                 let m = Swift.min(pcaBlock, range.upperBound - start)
+                // the block transposed (d × m), so that its Gram matrix is the product's
                 for r in 0..<m {
-                  let row = xb + (start + r) * stride, out = blk + r * d
-                  for f in 0..<d { out[f] = Float(Double(row[cb[f]]) - mb[f]) }
+                  let row = xb + (start + r) * stride
+                  for f in 0..<d { blk[f * m + r] = Float(Double(row[cb[f]]) - mb[f]) }
                 }
-                cblas_ssyrk(
-                  CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(m), 1.0, blk, Int32(d), 0.0,
-                  res, Int32(d))
+                Gemm.ssyrkUpper(m: d, k: m, a: blk, lda: m, c: res, ldc: d)
                 for i in 0..<d {
                   let ci = c + i * d, ri = res + i * d
                   for j in i..<d { ci[j] += Double(ri[j]) }
@@ -339,7 +330,7 @@ private func floatBlockProducts(
     }
   }
 }
-/// Per group g: acc[g] (upper triangle) += Σ over blocks of dsyrk(centred Double block).
+/// Per group g: acc[g] (upper triangle) += Σ over blocks of the Gram matrix of the centred Double block.
 private func doubleBlockProducts(
   _ x: Matrix, columns: [Int], mean: [Double], threads: Int, groupRows: Int, groups: Int,
   acc: inout [Double]
@@ -352,26 +343,33 @@ private func doubleBlockProducts(
   defer { colPtr.deallocate() }
   let cb = UnsafePointer(colPtr)
   var scratch = [Double](repeating: 0, count: groups * pcaBlock * d)
+  var blockResult = [Double](repeating: 0, count: groups * d * d)
   x.data.withUnsafeBufferPointer { xp in
     mu.withUnsafeBufferPointer { mp in
       acc.withUnsafeMutableBufferPointer { ap in
         scratch.withUnsafeMutableBufferPointer { sp in
-          let xb = xp.baseAddress!, mb = mp.baseAddress!, ab = ap.baseAddress!
-          let sb = sp.baseAddress!
-          parallelChunks(count: n, chunkSize: groupRows, threads: threads) { g, range in
-            let c = ab + g * d * d
-            let blk = sb + g * pcaBlock * d
-            var start = range.lowerBound
-            while start < range.upperBound {
-              let m = Swift.min(pcaBlock, range.upperBound - start)
-              for r in 0..<m {
-                let row = xb + (start + r) * stride, out = blk + r * d
-                for f in 0..<d { out[f] = Double(row[cb[f]]) - mb[f] }
+          blockResult.withUnsafeMutableBufferPointer { rp in
+            let xb = xp.baseAddress!, mb = mp.baseAddress!, ab = ap.baseAddress!
+            let sb = sp.baseAddress!, rb = rp.baseAddress!
+            parallelChunks(count: n, chunkSize: groupRows, threads: threads) { g, range in
+              let c = ab + g * d * d
+              let blk = sb + g * pcaBlock * d
+              let res = rb + g * d * d
+              var start = range.lowerBound
+              while start < range.upperBound {
+                let m = Swift.min(pcaBlock, range.upperBound - start)
+                // the block transposed (d × m), so that its Gram matrix is the product's
+                for r in 0..<m {
+                  let row = xb + (start + r) * stride
+                  for f in 0..<d { blk[f * m + r] = Double(row[cb[f]]) - mb[f] }
+                }
+                Gemm.dsyrkUpper(m: d, k: m, a: blk, lda: m, c: res, ldc: d)
+                for i in 0..<d {
+                  let ci = c + i * d, ri = res + i * d
+                  for j in i..<d { ci[j] += ri[j] }
+                }
+                start += m
               }
-              cblas_dsyrk(
-                CblasRowMajor, CblasUpper, CblasTrans, Int32(d), Int32(m), 1.0, blk, Int32(d), 1.0,
-                c, Int32(d))
-              start += m
             }
           }
         }
@@ -484,9 +482,7 @@ private func project(
                       let row = xb + (start + r) * d, o = blkIn + r * d
                       for f in 0..<d { o[f] = Float(Double(row[f]) - mb[f]) }
                     }
-                    BLAS.sgemm(
-                      m: m, n: k, k: d, a: blkIn, lda: d, b: cb, ldb: d, transB: true, c: blkOut,
-                      ldc: k)
+                    Gemm.sgemmNT(m: m, n: k, k: d, a: blkIn, lda: d, b: cb, ldb: d, c: blkOut, ldc: k)
                     for r in 0..<m {
                       let o = ob + (start + r) * k
                       for j in 0..<k { o[j] = Float(Double(blkOut[r * k + j]) * scb[j]) }

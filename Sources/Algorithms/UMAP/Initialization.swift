@@ -180,18 +180,23 @@ func pcaScores(_ x: Matrix, dim: Int, threads: Int) -> [Double]? {
   for j in 0..<d { mean[j] /= Double(n) }
   var xc = [Double](repeating: 0, count: n * d)
   for i in 0..<n { for j in 0..<d { xc[i * d + j] = Double(x.data[i * d + j]) - mean[j] } }
-  // covariance by fixed 256-row blocks with dgemm, summed in block order
+  // covariance by fixed 256-row blocks (each block transposed, its Gram matrix by `Gemm`),
+  // summed in block order
   var cov = [Double](repeating: 0, count: d * d)
   var part = [Double](repeating: 0, count: d * d)
+  var blockT = [Double](repeating: 0, count: 256 * d)
   xc.withUnsafeBufferPointer { xp in
     part.withUnsafeMutableBufferPointer { pp in
-      var r0 = 0
-      while r0 < n {
-        let rows = min(256, n - r0)
-        BLAS.dgemm(m: d, n: d, k: rows, a: xp.baseAddress! + r0 * d, lda: d, transA: true,
-                   b: xp.baseAddress! + r0 * d, ldb: d, transB: false, c: pp.baseAddress!, ldc: d)
-        for t in 0..<(d * d) { cov[t] += pp[t] }
-        r0 += rows
+      blockT.withUnsafeMutableBufferPointer { tp in
+        var r0 = 0
+        while r0 < n {
+          let rows = min(256, n - r0)
+          Gemm.transpose(rows: rows, cols: d, xp.baseAddress! + r0 * d, lds: d, into: tp.baseAddress!)
+          Gemm.dgemmNT(m: d, n: d, k: rows, a: tp.baseAddress!, lda: rows, b: tp.baseAddress!, ldb: rows,
+                       c: pp.baseAddress!, ldc: d)
+          for t in 0..<(d * d) { cov[t] += pp[t] }
+          r0 += rows
+        }
       }
     }
   }

@@ -30,15 +30,17 @@ func blockGram(_ a: UnsafePointer<Double>, _ p: Int, _ b: UnsafePointer<Double>,
   let chunk = 2048
   let nc = chunkCount(n, chunk)
   var partial = [Double](repeating: 0, count: max(1, nc) * p * q)
-  let saved = BLAS.threads
-  BLAS.setThreads(1)  // BLAS runs inside our chunks; one BLAS thread each keeps results fixed
-  defer { BLAS.setThreads(saved) }
   partial.withUnsafeMutableBufferPointer { pp in
     let base = pp.baseAddress!
     parallelChunks(count: n, chunkSize: chunk, threads: threads) { c, rows in
-      // partial_c = A[rows]ᵀ · B[rows]  (p × q)
-      BLAS.dgemm(m: p, n: q, k: rows.count, a: a + rows.lowerBound * p, lda: p, transA: true,
-                 b: b + rows.lowerBound * q, ldb: q, transB: false, c: base + c * p * q, ldc: q)
+      // partial_c = A[rows]ᵀ · B[rows]  (p × q), from the two blocks transposed
+      let m = rows.count
+      let at = UnsafeMutablePointer<Double>.allocate(capacity: max(1, p * m))
+      let bt = UnsafeMutablePointer<Double>.allocate(capacity: max(1, q * m))
+      defer { at.deallocate(); bt.deallocate() }
+      Gemm.transpose(rows: m, cols: p, a + rows.lowerBound * p, lds: p, into: at)
+      Gemm.transpose(rows: m, cols: q, b + rows.lowerBound * q, lds: q, into: bt)
+      Gemm.dgemmNT(m: p, n: q, k: m, a: at, lda: m, b: bt, ldb: m, c: base + c * p * q, ldc: q)
     }
   }
   var out = [Double](repeating: 0, count: p * q)
@@ -46,17 +48,21 @@ func blockGram(_ a: UnsafePointer<Double>, _ p: Int, _ b: UnsafePointer<Double>,
   return out
 }
 
-/// A (`n × p`) · C (`p × q`), row-major, into `out` (`n × q`), by BLAS on fixed row chunks.
+/// A (`n × p`) · C (`p × q`), row-major, into `out` (`n × q`), by `Gemm` on fixed row chunks.
 func blockTimesSmall(_ a: UnsafePointer<Double>, _ p: Int, _ c: [Double], _ q: Int, _ n: Int,
                      _ out: UnsafeMutablePointer<Double>, threads: Int) {
-  let saved = BLAS.threads
-  BLAS.setThreads(1)
-  defer { BLAS.setThreads(saved) }
+  // Cᵀ (q × p), so that every output element is a row-by-row product
+  var ct = [Double](repeating: 0, count: max(1, q * p))
   c.withUnsafeBufferPointer { cp in
-    let cb = cp.baseAddress!
+    ct.withUnsafeMutableBufferPointer { tp in
+      Gemm.transpose(rows: p, cols: q, cp.baseAddress!, lds: q, into: tp.baseAddress!)
+    }
+  }
+  ct.withUnsafeBufferPointer { tp in
+    let tb = tp.baseAddress!
     parallelChunks(count: n, chunkSize: 2048, threads: threads) { _, rows in
-      BLAS.dgemm(m: rows.count, n: q, k: p, a: a + rows.lowerBound * p, lda: p,
-                 b: cb, ldb: q, transB: false, c: out + rows.lowerBound * q, ldc: q)
+      Gemm.dgemmNT(m: rows.count, n: q, k: p, a: a + rows.lowerBound * p, lda: p,
+                   b: tb, ldb: p, c: out + rows.lowerBound * q, ldc: q)
     }
   }
 }

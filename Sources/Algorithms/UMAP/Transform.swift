@@ -50,9 +50,6 @@ func queryKNN(_ queries: Matrix, data: Matrix, k: Int, metric: Metric, context: 
   outI.withUnsafeMutableBufferPointer { oip in
   outD.withUnsafeMutableBufferPointer { odp in
     let Q = qp.baseAddress!, D = dp.baseAddress!, OI = oip.baseAddress!, OD = odp.baseAddress!
-    let prevBLAS = BLAS.threads
-    BLAS.setThreads(1)
-    defer { BLAS.setThreads(prevBLAS) }
     parallelChunks(count: m, chunkSize: blockRows, threads: context.threads) { _, rows in
       if token.isCancelled { return }
       let nb = rows.count
@@ -71,8 +68,8 @@ func queryKNN(_ queries: Matrix, data: Matrix, k: Int, metric: Metric, context: 
           var j0 = 0
           while j0 < n {
             let w = min(tile, n - j0)
-            BLAS.sgemm(m: nb, n: w, k: d, a: gqp.baseAddress! + rows.lowerBound * d, lda: d,
-                       b: gdp.baseAddress! + j0 * d, ldb: d, transB: true, c: gp.baseAddress!, ldc: w)
+            Gemm.sgemmNT(m: nb, n: w, k: d, a: gqp.baseAddress! + rows.lowerBound * d, lda: d,
+                         b: gdp.baseAddress! + j0 * d, ldb: d, c: gp.baseAddress!, ldc: w)
             for r in 0..<nb {
               var cnt = candCount[r]
               let row = gp.baseAddress! + r * w

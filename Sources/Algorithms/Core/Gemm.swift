@@ -1,0 +1,161 @@
+// Dense matrix products whose every output element is computed by the same arithmetic on every
+// x86-64 processor.
+//
+// OpenBLAS chooses its kernels by processor at run time (Sandy Bridge, Haswell, Zen, SkylakeX,
+// ...): blocking, summation order and fused multiply-adds differ from family to family, so the
+// last bits of a Gram matrix depend on the machine, and a nearest neighbour, a label or a layout
+// that is decided by them can change. These products are compiled code of ours: each element
+// C[i][j] is the dot product of a row of A and a row of B accumulated in `V.scalarCount` lanes
+// over k (lane l sums the terms with index ≡ l mod lanes, in increasing index order), the lanes
+// then added in lane order and the tail terms after them, with separate multiplies and adds
+// (Swift never contracts them into fused multiply-adds). The result of an element does not depend
+// on the tile it is computed in, on m, n, the leading dimensions or the processor.
+//
+// The kernel works on 4 rows of A against 2 rows of B at a time (8 SSE accumulators), which keeps
+// it within the 16 vector registers of baseline x86-64.
+
+/// Deterministic dense products (row-major), replacing BLAS where a result feeds a decision.
+public enum Gemm {
+  /// C (m × n) = A (m × k) · Bᵀ, with B stored n × k: C[i][j] = Σₚ A[i][p] · B[j][p], Float32.
+  /// Leading dimensions are the row lengths in memory (lda ≥ k, ldb ≥ k, ldc ≥ n).
+  /// The arithmetic of each element is fixed (see the file's comment): identical on every CPU.
+  public static func sgemmNT(
+    m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    gemmNT(SIMD4<Float>.self, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+           upperOnly: false)
+  }
+
+  /// Double-precision `sgemmNT` (2 lanes): C (m × n) = A (m × k) · Bᵀ, B stored n × k.
+  public static func dgemmNT(
+    m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+    c: UnsafeMutablePointer<Double>, ldc: Int
+  ) {
+    gemmNT(SIMD2<Double>.self, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+           upperOnly: false)
+  }
+
+  /// The upper triangle (j ≥ i) of C (m × m) = A · Aᵀ for A (m × k), Float32 (as BLAS `ssyrk`
+  /// with `CblasUpper, CblasNoTrans`); elements below the diagonal may also be written (with the
+  /// values of their mirror images) and must not be read.
+  public static func ssyrkUpper(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
+    gemmNT(SIMD4<Float>.self, m: m, n: m, k: k, a: a, lda: lda, b: a, ldb: lda, c: c, ldc: ldc,
+           upperOnly: true)
+  }
+
+  /// Double-precision `ssyrkUpper`: the upper triangle of A · Aᵀ for A (m × k).
+  public static func dsyrkUpper(m: Int, k: Int, a: UnsafePointer<Double>, lda: Int, c: UnsafeMutablePointer<Double>, ldc: Int) {
+    gemmNT(SIMD2<Double>.self, m: m, n: m, k: k, a: a, lda: lda, b: a, ldb: lda, c: c, ldc: ldc,
+           upperOnly: true)
+  }
+
+  /// Transposes the `rows × cols` block at `src` (leading dimension `lds`) into `dst`
+  /// (`cols × rows`, leading dimension `rows`), so that products with a transposed operand can
+  /// run on the row-major kernel. Exact (moves only).
+  @inlinable
+  public static func transpose<T>(
+    rows: Int, cols: Int, _ src: UnsafePointer<T>, lds: Int, into dst: UnsafeMutablePointer<T>
+  ) {
+    // 32 × 32 tiles keep both sides in cache
+    let t = 32
+    var i0 = 0
+    while i0 < rows {
+      let i1 = min(rows, i0 + t)
+      var j0 = 0
+      while j0 < cols {
+        let j1 = min(cols, j0 + t)
+        for i in i0..<i1 { for j in j0..<j1 { dst[j * rows + i] = src[i * lds + j] } }
+        j0 = j1
+      }
+      i0 = i1
+    }
+  }
+}
+
+/// Sum of the lanes of `v` in lane order.
+@inline(__always)
+private func laneSum<V: SIMD>(_ v: V) -> V.Scalar where V.Scalar: FloatingPoint {
+  var s = v[0]
+  for l in 1..<V.scalarCount { s = s + v[l] }
+  return s
+}
+
+/// The core of every product: C[i][j] = dot(A row i, B row j) with the fixed arithmetic described
+/// at the top of the file; with `upperOnly`, tiles entirely below the diagonal are skipped.
+@inline(__always)
+private func gemmNT<V: SIMD>(
+  _: V.Type, m: Int, n: Int, k: Int, a: UnsafePointer<V.Scalar>, lda: Int, b: UnsafePointer<V.Scalar>,
+  ldb: Int, c: UnsafeMutablePointer<V.Scalar>, ldc: Int, upperOnly: Bool
+) where V.Scalar: BinaryFloatingPoint {
+  if m <= 0 || n <= 0 { return }
+  let lanes = V.scalarCount
+  let kv = k - k % lanes  // terms summed in lanes; the rest is the tail
+  let stride = MemoryLayout<V.Scalar>.stride
+  let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
+
+  @inline(__always) func load(_ base: UnsafeRawPointer, _ row: Int, _ ld: Int, _ p: Int) -> V {
+    base.loadUnaligned(fromByteOffset: (row &* ld &+ p) &* stride, as: V.self)
+  }
+  @inline(__always) func finish(_ acc: V, _ i: Int, _ j: Int) -> V.Scalar {
+    var s = laneSum(acc)
+    if kv < k {
+      let ai = a + i * lda, bj = b + j * ldb
+      var t = ai[kv] * bj[kv]
+      var p = kv + 1
+      while p < k { t = t + ai[p] * bj[p]; p += 1 }
+      s = s + t
+    }
+    return s
+  }
+  // one element (edges)
+  @inline(__always) func single(_ i: Int, _ j: Int) {
+    var acc = V()
+    var p = 0
+    while p < kv { acc = acc + load(ra, i, lda, p) * load(rb, j, ldb, p); p &+= lanes }
+    c[i * ldc + j] = finish(acc, i, j)
+  }
+
+  // B in blocks of rows that stay in the L2 cache while all rows of A pass
+  let nb = max(2, min(n, (1 << 17) / max(1, k &* stride)) & ~1)
+  var j0 = 0
+  while j0 < n {
+    let j1 = min(n, j0 + nb)
+    var i = 0
+    while i + 4 <= m {
+      var j = upperOnly ? max(j0, i & ~1) : j0
+      while j + 2 <= j1 {
+        var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
+        var p = 0
+        while p < kv {
+          let b0 = load(rb, j, ldb, p), b1 = load(rb, j + 1, ldb, p)
+          let a0 = load(ra, i, lda, p)
+          c00 = c00 + a0 * b0; c01 = c01 + a0 * b1
+          let a1 = load(ra, i + 1, lda, p)
+          c10 = c10 + a1 * b0; c11 = c11 + a1 * b1
+          let a2 = load(ra, i + 2, lda, p)
+          c20 = c20 + a2 * b0; c21 = c21 + a2 * b1
+          let a3 = load(ra, i + 3, lda, p)
+          c30 = c30 + a3 * b0; c31 = c31 + a3 * b1
+          p &+= lanes
+        }
+        c[i * ldc + j] = finish(c00, i, j); c[i * ldc + j + 1] = finish(c01, i, j + 1)
+        c[(i + 1) * ldc + j] = finish(c10, i + 1, j); c[(i + 1) * ldc + j + 1] = finish(c11, i + 1, j + 1)
+        c[(i + 2) * ldc + j] = finish(c20, i + 2, j); c[(i + 2) * ldc + j + 1] = finish(c21, i + 2, j + 1)
+        c[(i + 3) * ldc + j] = finish(c30, i + 3, j); c[(i + 3) * ldc + j + 1] = finish(c31, i + 3, j + 1)
+        j += 2
+      }
+      while j < j1 {
+        for r in i..<(i + 4) { single(r, j) }
+        j += 1
+      }
+      i += 4
+    }
+    while i < m {
+      var j = upperOnly ? max(j0, i) : j0
+      while j < j1 { single(i, j); j += 1 }
+      i += 1
+    }
+    j0 = j1
+  }
+}
