@@ -199,6 +199,62 @@ final class SymmetricEigenTests: XCTestCase {
     XCTAssertEqual(try symmetricEigenAll([], n: 0).count, 0)
   }
 
+  /// The back-transformation runs one eigenvector per task: the bits do not depend on threads.
+  func testSameBitsForAnyThreadCount() throws {
+    let a = randomSymmetric(90, seed: 31)
+    let one = try symmetricEigenLargest(a, n: 90, count: 40, threads: 1)
+    for t in [2, 3, 8] { XCTAssertEqual(try symmetricEigenLargest(a, n: 90, count: 40, threads: t), one) }
+  }
+
+  /// PCA of wide (n < d), rank-deficient data goes through the Gram matrix: variances equal the
+  /// squared singular values from LAPACK dgesdd / (n − 1), components are orthonormal, including
+  /// the ones completed for zero variance.
+  func testWidePCAAgainstLAPACKSingularValues() throws {
+    let n = 40, d = 100, rank = 12
+    var rng = RandomStream(seed: 41, 7, 8)
+    var f = [Double](repeating: 0, count: n * rank), g = [Double](repeating: 0, count: rank * d)
+    for i in 0..<f.count { f[i] = rng.nextGaussian() }
+    for i in 0..<g.count { g[i] = rng.nextGaussian() * Double(1 + i / d) }
+    var x = Matrix(rows: n, cols: d)
+    for i in 0..<n {
+      for j in 0..<d {
+        var s = 0.0
+        for t in 0..<rank { s += f[i * rank + t] * g[t * d + j] }
+        x.data[i * d + j] = Float(s)
+      }
+    }
+    let p = try pca(x)
+    XCTAssertEqual(p.components.rows, n)
+    // reference: dgesdd of the centred data (Double, from the same Float values)
+    var a = [Double](repeating: 0, count: n * d)
+    for j in 0..<d {
+      var m = 0.0
+      for i in 0..<n { m += Double(x.data[i * d + j]) }
+      m /= Double(n)
+      for i in 0..<n { a[i * d + j] = Double(x.data[i * d + j]) - m }
+    }
+    var sv = [Double](repeating: 0, count: n)
+    var u = [Double](repeating: 0, count: n * n), vt = [Double](repeating: 0, count: n * d)
+    XCTAssertEqual(
+      LAPACKE_dgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), Int32(n), Int32(d), &a, Int32(d), &sv, &u, Int32(n), &vt, Int32(d)), 0)
+    let top = sv[0] * sv[0] / Double(n - 1)
+    for k in 0..<n {
+      XCTAssertEqual(p.explainedVariance[k], sv[k] * sv[k] / Double(n - 1), accuracy: 1e-11 * top, "k \(k)")
+    }
+    for k in 0..<rank {  // the same axes as LAPACK's (up to sign)
+      var c = 0.0
+      for j in 0..<d { c += Double(p.components.data[k * d + j]) * vt[k * d + j] }
+      XCTAssertEqual(abs(c), 1, accuracy: 1e-5)
+    }
+    for k in 0..<n {
+      for l in 0...k {
+        var c = 0.0
+        for j in 0..<d { c += Double(p.components.data[k * d + j]) * Double(p.components.data[l * d + j]) }
+        XCTAssertEqual(c, k == l ? 1 : 0, accuracy: 1e-6, "\(k) \(l)")
+      }
+    }
+  }
+
   func testErrors() {
     XCTAssertThrowsError(try symmetricEigenAll([1, 2, 3], n: 2))
     XCTAssertThrowsError(try symmetricEigenAll([1, 0, .nan, 1], n: 2))

@@ -3,8 +3,8 @@
 // Why not LAPACK: OpenBLAS chooses its kernels by CPU, and LAPACK's eigensolvers call BLAS, so
 // their results differ in the last bits between CPUs (and clusters downstream change with them).
 // Everything here uses only + − × ÷ and squareRoot() in fixed loop orders: no BLAS/LAPACK, no libm
-// (exp, log, pow, hypot), no fused multiply-add, and no threads, so the same input gives the same
-// bits on every x86-64 CPU. SIMD types are used only for element-wise work and for dot products
+// (exp, log, pow, hypot), no fused multiply-add, and threads only over independent eigenvectors,
+// so the same input gives the same bits on every x86-64 CPU and for any thread count. SIMD types are used only for element-wise work and for dot products
 // whose lane split and final summation order are fixed in the code.
 //
 // Method (Golub & Van Loan, Matrix Computations, 4th ed.):
@@ -63,12 +63,15 @@ public func symmetricEigenAll(_ a: [Double], n: Int) throws -> SymmetricEigenRes
 /// Sturm-sequence bisection to full precision (§8.4.2), their eigenvectors by inverse iteration
 /// on the tridiagonal matrix (§8.2.2; Wilkinson ch. 9), re-orthogonalised by modified Gram–Schmidt
 /// within clusters of eigenvalues closer than 10⁻³·‖T‖ (the grouping LAPACK's dstein also uses),
-/// start vectors from a fixed integer hash; then back-transformation. About (4/3)n³ operations
-/// for the reduction plus O(n²) per wanted pair.
+/// start vectors from a fixed integer hash; then back-transformation, one eigenvector per task on
+/// `threads` threads (the only parallel step; each vector's arithmetic does not depend on the
+/// thread count). About (4/3)n³ operations for the reduction plus O(n²) per wanted pair.
 /// - Returns: `indices.count` values ascending and their eigenvectors (rows, `count × n`).
 /// - Throws: `AlgorithmError.invalidInput` if `a.count != n * n`, `indices` is not inside
 ///   `0..<n`, or an entry of the lower triangle is not finite.
-public func symmetricEigenSelected(_ a: [Double], n: Int, indices: Range<Int>) throws -> SymmetricEigenResult {
+public func symmetricEigenSelected(
+  _ a: [Double], n: Int, indices: Range<Int>, threads: Int = 1
+) throws -> SymmetricEigenResult {
   if indices.lowerBound < 0 || indices.upperBound > n {
     throw AlgorithmError.invalidInput("eigenpair indices \(indices) are outside 0..<\(n)")
   }
@@ -76,7 +79,7 @@ public func symmetricEigenSelected(_ a: [Double], n: Int, indices: Range<Int>) t
   let t = SymmetricTridiagonal(diagonal: tri.diagonal, offDiagonal: tri.offDiagonal)
   var values = indices.map { t.eigenvalue(index: $0) }
   var vectors = t.eigenvectors(values: values)
-  tri.backTransform(&vectors, count: values.count)
+  tri.backTransform(&vectors, count: values.count, threads: threads)
   for r in 0..<values.count { values[r] *= tri.scale }
   normaliseSigns(&vectors, count: values.count, n: n)
   return SymmetricEigenResult(n: n, values: values, vectors: vectors)
@@ -88,11 +91,13 @@ public func symmetricEigenSelected(_ a: [Double], n: Int, indices: Range<Int>) t
 /// `symmetricEigenSelected` on the indices n − count ..< n, reversed.
 /// - Returns: `count` values descending and their eigenvectors (rows, `count × n`).
 /// - Throws: `AlgorithmError.invalidInput` as `symmetricEigenSelected` (also for count outside 0...n).
-public func symmetricEigenLargest(_ a: [Double], n: Int, count: Int) throws -> SymmetricEigenResult {
+public func symmetricEigenLargest(
+  _ a: [Double], n: Int, count: Int, threads: Int = 1
+) throws -> SymmetricEigenResult {
   if count < 0 || count > n {
     throw AlgorithmError.invalidInput("cannot take \(count) eigenpairs of a \(n) × \(n) matrix")
   }
-  let r = try symmetricEigenSelected(a, n: n, indices: (n - count)..<n)
+  let r = try symmetricEigenSelected(a, n: n, indices: (n - count)..<n, threads: threads)
   var values = [Double](repeating: 0, count: count)
   var vectors = [Double](repeating: 0, count: count * n)
   for j in 0..<count {
@@ -216,13 +221,15 @@ struct HouseholderTridiagonal {
 
   /// Replaces each of the `count` rows z of `z` (`count × n`, eigenvectors of T) by Q z
   /// (eigenvectors of A): applies H₍ₙ₋₃₎ first, H₀ last, each as z ← z − β (vᵀz) v.
-  func backTransform(_ z: inout [Double], count: Int) {
+  /// Rows run in parallel on `threads` threads; each row's arithmetic is the same for any count.
+  func backTransform(_ z: inout [Double], count: Int, threads: Int = 1) {
     let n = self.n
     if n < 3 || count == 0 { return }
     reflectors.withUnsafeBufferPointer { rp in
       z.withUnsafeMutableBufferPointer { zp in
-        for r in 0..<count {
-          let zr = zp.baseAddress! + r * n
+        let zb = zp.baseAddress!
+        parallelChunks(count: count, chunkSize: 1, threads: threads) { r, _ in
+          let zr = zb + r * n
           for k in stride(from: n - 3, through: 0, by: -1) {
             let beta = betas[k]
             if beta == 0 { continue }

@@ -50,7 +50,7 @@ final class PrincipalProjection {
       }
     }
     // top r eigenvectors of the covariance, in Double by the deterministic solver
-    guard let top = try? symmetricEigenLargest(cov.map { Double($0) }, n: d, count: r) else { return nil }
+    guard let top = try? symmetricEigenLargest(cov.map { Double($0) }, n: d, count: r, threads: threads) else { return nil }
     // Q (r × d): eigenvectors by decreasing eigenvalue; μQᵀ
     let q = top.vectors.map { Float($0) }
     var muQ = [Float](repeating: 0, count: r)

@@ -137,7 +137,7 @@ func pcaFit(
     default: wanted = d
     }
     let top = Swift.min(wanted, da)
-    let (va, vecA) = da > 0 ? try symmetricEigen(cov, d: da, top: top) : ([], [])
+    let (va, vecA) = da > 0 ? try symmetricEigen(cov, d: da, top: top, threads: threads) : ([], [])
     values = va
     vectors = [Double](repeating: 0, count: wanted * d)
     for r in 0..<top { for (a, f) in cols.enumerated() { vectors[r * d + f] = vecA[r * da + a] } }
@@ -380,8 +380,8 @@ private func doubleBlockProducts(
 /// of the symmetric d × d matrix `a` (row-major), by `symmetricEigenLargest` (Householder
 /// tridiagonalisation, bisection, inverse iteration: deterministic on every CPU).
 /// - Throws: `AlgorithmError.invalidInput` if the matrix has a non-finite entry.
-private func symmetricEigen(_ a: [Double], d: Int, top: Int) throws -> ([Double], [Double]) {
-  let r = try symmetricEigenLargest(a, n: d, count: top)
+private func symmetricEigen(_ a: [Double], d: Int, top: Int, threads: Int) throws -> ([Double], [Double]) {
+  let r = try symmetricEigenLargest(a, n: d, count: top, threads: threads)
   return (r.values.map { Swift.max(0, $0) }, r.vectors)
 }
 
@@ -394,8 +394,8 @@ private func symmetricEigen(_ a: [Double], d: Int, top: Int) throws -> ([Double]
 /// eigenpairs (λ, u) come from `symmetricEigenLargest`, σ = √max(λ, 0) and v = (X − μ)ᵀu / σ.
 /// Squaring costs relative accuracy in the small singular values: a direction with
 /// σ² ≤ 10³·n·ε·σ₁² (at the rounding level of G, e.g. the null direction left by centring) is
-/// not formed from u but completed with unit vectors; the rows are then made orthonormal by two
-/// passes of modified Gram–Schmidt in order of decreasing σ.
+/// not formed from u but completed with unit vectors; the rows are then made orthonormal by
+/// modified Gram–Schmidt in order of decreasing σ (`orthonormaliseRows`).
 /// - Throws: `AlgorithmError.invalidInput` if the data are not finite.
 private func svdDecomposition(_ x: Matrix, mean: [Double], count: Int, threads: Int) throws
   -> (values: [Double], vectors: [Double], sumOfSquares: Double)
@@ -414,7 +414,7 @@ private func svdDecomposition(_ x: Matrix, mean: [Double], count: Int, threads: 
   }
   var trace = 0.0
   for i in 0..<n { trace += g[i * n + i] }
-  let eig = try symmetricEigenLargest(g, n: n, count: count)
+  let eig = try symmetricEigenLargest(g, n: n, count: count, threads: threads)
   let lmax = Swift.max(0, eig.values.first ?? 0)
   let floor = 1e3 * Double(n) * Double.ulpOfOne * lmax
   var s = [Double](repeating: 0, count: count)
@@ -446,8 +446,8 @@ private func svdDecomposition(_ x: Matrix, mean: [Double], count: Int, threads: 
   return (s, vt, trace)
 }
 
-/// Makes the `count` rows (length d) of `v` orthonormal, in row order, by two passes of modified
-/// Gram–Schmidt. A row marked not `valid`, or one that loses more than half of its norm to the
+/// Makes the `count` rows (length d) of `v` orthonormal, in row order, by modified Gram–Schmidt
+/// (a second pass for a row that lost more than 1 % of its norm in the first). A row marked not `valid`, or one that loses more than half of its norm to the
 /// rows before it, is replaced by the first unit vector e_f (f ascending, not used before) that
 /// keeps more than half of its norm after the projection.
 private func orthonormaliseRows(_ v: inout [Double], count: Int, d: Int, valid: [Bool]) {
@@ -456,16 +456,21 @@ private func orthonormaliseRows(_ v: inout [Double], count: Int, d: Int, valid: 
     let vb = vp.baseAddress!
     for r in 0..<count {
       let row = vb + r * d
-      /// Removes the components along rows 0..<r (twice) and returns the remaining norm.
+      /// Removes the components along rows 0..<r and returns the remaining norm; a second pass
+      /// when the first removed more than 1 % of the norm ("twice is enough").
       func project() -> Double {
+        var norm = dot(UnsafePointer(row), UnsafePointer(row), d).squareRoot()
         for _ in 0..<2 {
           for q in 0..<r {
             let other = vb + q * d
             let c = dot(UnsafePointer(other), UnsafePointer(row), d)
             for f in 0..<d { row[f] -= c * other[f] }
           }
+          let after = dot(UnsafePointer(row), UnsafePointer(row), d).squareRoot()
+          if after >= 0.99 * norm { return after }
+          norm = after
         }
-        return dot(UnsafePointer(row), UnsafePointer(row), d).squareRoot()
+        return norm
       }
       var norm = 0.0
       if valid[r] {

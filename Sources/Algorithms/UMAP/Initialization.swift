@@ -197,7 +197,7 @@ func pcaScores(_ x: Matrix, dim: Int, threads: Int) -> [Double]? {
   }
   let k = min(dim, d)
   // rows = loadings, largest eigenvalue first, largest |entry| already positive
-  guard let top = try? symmetricEigenLargest(cov, n: d, count: k) else { return nil }
+  guard let top = try? symmetricEigenLargest(cov, n: d, count: k, threads: threads) else { return nil }
   var out = [Double](repeating: 0, count: n * dim)
   for c in 0..<k {
     for i in 0..<n {

@@ -181,7 +181,7 @@ func largestNonTrivialEigenvectors(
     var m = [Double](repeating: 0, count: n * n)
     for i in 0..<n { for e in op.rowStart[i]..<op.rowStart[i + 1] { m[i * n + Int(op.columns[e])] += op.values[e] } }
     for i in 0..<n { for j in 0..<n { m[i * n + j] -= 2 * op.trivial[i] * op.trivial[j] } }
-    guard let top = try? symmetricEigenLargest(m, n: n, count: dim) else { return nil }
+    guard let top = try? symmetricEigenLargest(m, n: n, count: dim, threads: threads) else { return nil }
     var vec = [Double](repeating: 0, count: n * dim)
     for c in 0..<dim { for i in 0..<n { vec[i * dim + c] = top.vectors[c * n + i] } }
     let vals = top.values
