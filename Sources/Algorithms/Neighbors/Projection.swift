@@ -1,5 +1,3 @@
-import CLapacke
-
 /// Rows projected on the top `r` principal directions of a sample: z = Q(x − μ), n × r.
 ///
 /// The random-projection trees split in this space: a hyperplane between two random points costs
@@ -12,8 +10,9 @@ final class PrincipalProjection {
   deinit { z.deallocate() }
 
   /// Projects `x` (n × d) on r < d directions (eigenvectors of the covariance of a strided
-  /// sample of at most 2048 rows, LAPACK `ssyevr`). BLAS runs single-threaded inside fixed row
-  /// blocks, so the values do not depend on `threads`. Returns nil if LAPACK fails.
+  /// sample of at most 2048 rows, by `symmetricEigenLargest` in Double: the same bits on every CPU,
+  /// each direction's largest |entry| positive). BLAS runs single-threaded inside fixed row
+  /// blocks, so the values do not depend on `threads`. Returns nil if the data are not finite.
   init?(_ x: UnsafePointer<Float>, n: Int, d: Int, r: Int, threads: Int) {
     self.r = r
     // mean over all rows (per-chunk partial sums combined in chunk order)
@@ -47,24 +46,14 @@ final class PrincipalProjection {
                      c: cp.baseAddress!, ldc: d)
       }
     }
-    var w = [Float](repeating: 0, count: d)
-    var vecs = [Float](repeating: 0, count: d * r)
-    var isuppz = [Int32](repeating: 0, count: 2 * r)
-    var found: Int32 = 0
-    let info = LAPACKE_ssyevr(
-      LAPACK_ROW_MAJOR, Int8(UInt8(ascii: "V")), Int8(UInt8(ascii: "I")), Int8(UInt8(ascii: "U")),
-      Int32(d), &cov, Int32(d), 0, 0, Int32(d - r + 1), Int32(d), 0, &found, &w, &vecs, Int32(r), &isuppz)
-    if info != 0 || Int(found) != r { return nil }
+    // top r eigenvectors of the covariance, in Double by the deterministic solver
+    guard let top = try? symmetricEigenLargest(cov.map { Double($0) }, n: d, count: r, threads: threads) else { return nil }
     // Q (r × d): eigenvectors by decreasing eigenvalue; μQᵀ
-    var q = [Float](repeating: 0, count: r * d)
+    let q = top.vectors.map { Float($0) }
     var muQ = [Float](repeating: 0, count: r)
     for j in 0..<r {
-      let col = r - 1 - j
       var acc = 0.0
-      for t in 0..<d {
-        q[j * d + t] = vecs[t * r + col]
-        acc += Double(vecs[t * r + col]) * mean[t]
-      }
+      for t in 0..<d { acc += Double(q[j * d + t]) * mean[t] }
       muQ[j] = Float(acc)
     }
     z = .allocate(capacity: n * r)

@@ -1,8 +1,4 @@
-import CLapacke
 import COpenBLAS
-
-/// LAPACKE's `lapack_int` (32-bit in the LP64 build linked here).
-private typealias LapackInt = Int32
 
 /// How many principal components to keep (scikit-learn parameter `n_components`).
 public enum PCAComponents: Sendable, Equatable {
@@ -56,11 +52,14 @@ private let pcaBlock = 512
 ///
 /// The mean is taken in Double. When n ≥ d the covariance (X − μ)ᵀ(X − μ)/(n − 1) is accumulated
 /// in Double over blocks of 512 centred rows (fixed row groups summed in order, so the result does
-/// not depend on the thread count) and LAPACK dsyevr gives the leading eigenpairs. Block products
+/// not depend on the thread count) and `symmetricEigenLargest` (Core/SymmetricEigen.swift, plain
+/// Swift, the same bits on every CPU) gives the leading eigenpairs. Block products
 /// are formed with BLAS dsyrk on Double rows, or, for large inputs (n·d² ≥ 2³⁰), with ssyrk on
 /// the centred rows rounded to Float, twice as fast: on MNIST (70 000 × 784, 50 components) that
 /// agrees with a float64 computation to 3·10⁻⁶ of the output scale, though components of tiny
-/// relative variance (below ~10⁻⁴ of the largest) are then less accurate. When n < d the centred data (Double) are decomposed with LAPACK dgesdd. Both give
+/// relative variance (below ~10⁻⁴ of the largest) are then less accurate. When n < d the leading
+/// eigenpairs of the n × n Gram matrix of the centred data (Double) give the singular values and
+/// right singular vectors (see `svdDecomposition`). Both give
 /// scikit-learn's components, variances and projection up to rounding; signs follow `svd_flip`
 /// with `u_based_decision=False` (as PCA does in scikit-learn 1.9).
 /// - Parameters:
@@ -135,7 +134,7 @@ func pcaFit(
     default: wanted = d
     }
     let top = Swift.min(wanted, da)
-    let (va, vecA) = da > 0 ? try symmetricEigen(cov, d: da, top: top) : ([], [])
+    let (va, vecA) = da > 0 ? try symmetricEigen(cov, d: da, top: top, threads: threads) : ([], [])
     values = va
     vectors = [Double](repeating: 0, count: wanted * d)
     for r in 0..<top { for (a, f) in cols.enumerated() { vectors[r * d + f] = vecA[r * da + a] } }
@@ -151,24 +150,21 @@ func pcaFit(
       totalVariance = values.reduce(0, +)
     }
   } else {
-    (values, vectors) = try svdDecomposition(x, mean: mean, threads: threads)
+    // Only the requested components for a fixed count; all n otherwise (the ratios need them).
+    let wanted: Int
+    if case .count(let c)? = parameters.nComponents { wanted = c } else { wanted = n }
+    let svd = try svdDecomposition(x, mean: mean, count: wanted, threads: threads)
+    (values, vectors) = (svd.values, svd.vectors)
     for i in 0..<values.count { values[i] = values[i] * values[i] / nDen }
-    totalVariance = values.reduce(0, +)
+    totalVariance = wanted == n ? values.reduce(0, +) : svd.sumOfSquares / nDen
     context.progress.update(1)
   }
   try context.cancellation.check()
 
-  // Sign convention: the largest-magnitude entry of each component is positive.
+  // Sign convention (svd_flip): the largest-magnitude entry of each component is positive. The
+  // solvers already return rows so; applied again for the unit vectors of constant columns.
   let computed = values.count
-  for r in 0..<computed {
-    var arg = 0
-    var best = -1.0
-    for f in 0..<d {
-      let a = Swift.abs(vectors[r * d + f])
-      if a > best { best = a; arg = f }
-    }
-    if vectors[r * d + arg] < 0 { for f in 0..<d { vectors[r * d + f] = -vectors[r * d + f] } }
-  }
+  normaliseSigns(&vectors, count: computed, n: d)
 
   let ratio = values.map { totalVariance > 0 ? $0 / totalVariance : 0 }
   var k: Int
@@ -378,69 +374,117 @@ private func doubleBlockProducts(
   }
 }
 
-/// The `top` largest eigenvalues (descending, clipped at 0) and their eigenvectors (rows) of the
-/// symmetric d × d matrix `a` (row-major), by LAPACK dsyevr.
-private func symmetricEigen(_ a: [Double], d: Int, top: Int) throws -> ([Double], [Double]) {
-  var a = a
-  var w = [Double](repeating: 0, count: d)
-  var z = [Double](repeating: 0, count: d * top)
-  var isuppz = [LapackInt](repeating: 0, count: 2 * d)
-  var found: LapackInt = 0
-  let all = top == d
-  let info = a.withUnsafeMutableBufferPointer { ap in
-    w.withUnsafeMutableBufferPointer { wp in
-      z.withUnsafeMutableBufferPointer { zp in
-        isuppz.withUnsafeMutableBufferPointer { ip in
-          LAPACKE_dsyevr(
-            Int32(LAPACK_ROW_MAJOR), CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: all ? "A" : "I")),
-            CChar(UInt8(ascii: "U")), LapackInt(d), ap.baseAddress, LapackInt(d), 0, 0,
-            LapackInt(d - top + 1), LapackInt(d), 0, &found, wp.baseAddress, zp.baseAddress,
-            LapackInt(top), ip.baseAddress)
-        }
-      }
-    }
-  }
-  if info != 0 || Int(found) != top {
-    throw AlgorithmError.invalidInput("the eigen-decomposition of the covariance failed (LAPACK info \(info))")
-  }
-  // w ascending, z columns = eigenvectors (d × top row-major). Reverse to descending rows.
-  var values = [Double](repeating: 0, count: top)
-  var vectors = [Double](repeating: 0, count: top * d)
-  for r in 0..<top {
-    let src = top - 1 - r
-    values[r] = Swift.max(0, w[src])
-    for f in 0..<d { vectors[r * d + f] = z[f * top + src] }
-  }
-  return (values, vectors)
+/// The `top` largest eigenvalues (descending, clipped at 0) and their eigenvectors (rows, top × d)
+/// of the symmetric d × d matrix `a` (row-major), by `symmetricEigenLargest` (Householder
+/// tridiagonalisation, bisection, inverse iteration: deterministic on every CPU).
+/// - Throws: `AlgorithmError.invalidInput` if the matrix has a non-finite entry.
+private func symmetricEigen(_ a: [Double], d: Int, top: Int, threads: Int) throws -> ([Double], [Double]) {
+  let r = try symmetricEigenLargest(a, n: d, count: top, threads: threads)
+  return (r.values.map { Swift.max(0, $0) }, r.vectors)
 }
 
-/// Singular values (descending) and right singular vectors (rows, min(n, d) × d) of the centred
-/// data, by LAPACK dgesdd on a Double copy.
-private func svdDecomposition(_ x: Matrix, mean: [Double], threads: Int) throws -> ([Double], [Double]) {
-  let n = x.rows, d = x.cols, m = Swift.min(n, d)
+/// The `count` largest singular values (descending) and right singular vectors (rows,
+/// count × d, orthonormal) of the centred data X − μ (n × d, n < d), and the sum of all squared
+/// singular values (the trace of the Gram matrix).
+///
+/// Deterministic replacement of an SVD (LAPACK dgesdd): the n × n Gram matrix G = (X − μ)(X − μ)ᵀ
+/// is formed in Double (each entry one fixed-order dot product, rows in parallel), its leading
+/// eigenpairs (λ, u) come from `symmetricEigenLargest`, σ = √max(λ, 0) and v = (X − μ)ᵀu / σ.
+/// Squaring costs relative accuracy in the small singular values: a direction with
+/// σ² ≤ 10³·n·ε·σ₁² (at the rounding level of G, e.g. the null direction left by centring) is
+/// not formed from u but completed with unit vectors; the rows are then made orthonormal by
+/// modified Gram–Schmidt in order of decreasing σ (`orthonormaliseRows`).
+/// - Throws: `AlgorithmError.invalidInput` if the data are not finite.
+private func svdDecomposition(_ x: Matrix, mean: [Double], count: Int, threads: Int) throws
+  -> (values: [Double], vectors: [Double], sumOfSquares: Double)
+{
+  let n = x.rows, d = x.cols
   var a = [Double](repeating: 0, count: n * d)
   for i in 0..<n { for f in 0..<d { a[i * d + f] = Double(x.data[i * d + f]) - mean[f] } }
-  var s = [Double](repeating: 0, count: m)
-  var u = [Double](repeating: 0, count: n * m)
-  var vt = [Double](repeating: 0, count: m * d)
-  BLAS.setThreads(threads)
-  let info = a.withUnsafeMutableBufferPointer { ap in
-    s.withUnsafeMutableBufferPointer { sp in
-      u.withUnsafeMutableBufferPointer { up in
-        vt.withUnsafeMutableBufferPointer { vp in
-          LAPACKE_dgesdd(
-            Int32(LAPACK_ROW_MAJOR), CChar(UInt8(ascii: "S")), LapackInt(n), LapackInt(d),
-            ap.baseAddress, LapackInt(d), sp.baseAddress, up.baseAddress, LapackInt(m),
-            vp.baseAddress, LapackInt(d))
+  var g = [Double](repeating: 0, count: n * n)
+  a.withUnsafeBufferPointer { ap in
+    g.withUnsafeMutableBufferPointer { gp in
+      let ab = ap.baseAddress!, gb = gp.baseAddress!
+      parallelChunks(count: n, chunkSize: 16, threads: threads) { _, rows in
+        for i in rows { for j in 0...i { gb[i * n + j] = dot(ab + i * d, ab + j * d, d) } }
+      }
+    }
+  }
+  var trace = 0.0
+  for i in 0..<n { trace += g[i * n + i] }
+  let eig = try symmetricEigenLargest(g, n: n, count: count, threads: threads)
+  let lmax = Swift.max(0, eig.values.first ?? 0)
+  let floor = 1e3 * Double(n) * Double.ulpOfOne * lmax
+  var s = [Double](repeating: 0, count: count)
+  var valid = [Bool](repeating: false, count: count)
+  var vt = [Double](repeating: 0, count: count * d)
+  for r in 0..<count {
+    let lam = Swift.max(0, eig.values[r])
+    s[r] = lam.squareRoot()
+    valid[r] = lam > floor
+  }
+  a.withUnsafeBufferPointer { ap in
+    vt.withUnsafeMutableBufferPointer { vp in
+      let ab = ap.baseAddress!, vb = vp.baseAddress!
+      parallelChunks(count: count, chunkSize: 1, threads: threads) { _, rows in
+        for r in rows where valid[r] {
+          let v = vb + r * d
+          for i in 0..<n {
+            let ui = eig.vectors[r * n + i]
+            let row = ab + i * d
+            for f in 0..<d { v[f] += ui * row[f] }
+          }
+          let inv = 1 / s[r]
+          for f in 0..<d { v[f] *= inv }
         }
       }
     }
   }
-  BLAS.setThreads(1)
-  if info != 0 {
-    throw AlgorithmError.invalidInput("the singular value decomposition failed (LAPACK info \(info))")
+  orthonormaliseRows(&vt, count: count, d: d, valid: valid)
+  return (s, vt, trace)
+}
+
+/// Makes the `count` rows (length d) of `v` orthonormal, in row order, by modified Gram–Schmidt
+/// (a second pass for a row that lost more than 1 % of its norm in the first). A row marked not `valid`, or one that loses more than half of its norm to the
+/// rows before it, is replaced by the first unit vector e_f (f ascending, not used before) that
+/// keeps more than half of its norm after the projection.
+private func orthonormaliseRows(_ v: inout [Double], count: Int, d: Int, valid: [Bool]) {
+  var nextUnit = 0
+  v.withUnsafeMutableBufferPointer { vp in
+    let vb = vp.baseAddress!
+    for r in 0..<count {
+      let row = vb + r * d
+      /// Removes the components along rows 0..<r and returns the remaining norm; a second pass
+      /// when the first removed more than 1 % of the norm ("twice is enough").
+      func project() -> Double {
+        var norm = dot(UnsafePointer(row), UnsafePointer(row), d).squareRoot()
+        for _ in 0..<2 {
+          for q in 0..<r {
+            let other = vb + q * d
+            let c = dot(UnsafePointer(other), UnsafePointer(row), d)
+            for f in 0..<d { row[f] -= c * other[f] }
+          }
+          let after = dot(UnsafePointer(row), UnsafePointer(row), d).squareRoot()
+          if after >= 0.99 * norm { return after }
+          norm = after
+        }
+        return norm
+      }
+      var norm = 0.0
+      if valid[r] {
+        let before = dot(UnsafePointer(row), UnsafePointer(row), d).squareRoot()
+        norm = project()
+        if !(norm > 0.5 * before) { norm = 0 }
+      }
+      while norm == 0 && nextUnit < d {
+        for f in 0..<d { row[f] = f == nextUnit ? 1 : 0 }
+        nextUnit += 1
+        norm = project()
+        if !(norm > 0.5) { norm = 0 }
+      }
+      if norm > 0 { for f in 0..<d { row[f] /= norm } }
+    }
   }
-  return (s, vt)
 }
 
 /// (X − μ) · componentsᵀ by blocks of rows centred in Double then rounded to Float (sgemm), optionally divided by sqrt(variance)

@@ -86,11 +86,10 @@ func componentMetaLayout(_ x: Matrix, labels: [Int], count: Int, dim: Int, metri
   // I − D^{-1/2} A D^{-1/2}: smallest eigenvectors = largest of −(D^{-1/2} A D^{-1/2})
   var l = [Double](repeating: 0, count: nc * nc)
   for i in 0..<nc { for j in 0..<nc { l[i * nc + j] = (i == j ? 1 : 0) - aff[i * nc + j] / (dd[i] * dd[j]) } }
-  guard let (_, v) = symmetricEigen(l, nc), nc > dim else { return nil }
+  guard nc > dim, let low = try? symmetricEigenSelected(l, n: nc, indices: 1..<(dim + 1)) else { return nil }
   var emb = [Double](repeating: 0, count: nc * dim)
   for c in 0..<dim {
-    let j = c + 1
-    var col = (0..<nc).map { v[$0 * nc + j] / dd[$0] }
+    var col = (0..<nc).map { low.vectors[c * nc + $0] / dd[$0] }
     var best = 0.0, sign = 1.0
     for t in col where abs(t) > best { best = abs(t); sign = t < 0 ? -1 : 1 }
     for t in 0..<nc { col[t] *= sign; emb[t * dim + c] = col[t] }
@@ -171,7 +170,8 @@ func spectralLayout(_ g: FuzzyGraph, x: Matrix, metric: Metric, dim: Int, seed: 
 
 /// Principal-component scores (`n × dim`) of the centred data: eigenvectors of the covariance
 /// (accumulated in Double over fixed row blocks), sign fixed so each loading's largest |entry| is
-/// positive. Used by `init = pca`. nil if the data has too many columns (> 4096) or LAPACK fails.
+/// positive (`symmetricEigenLargest`). Used by `init = pca`. nil if the data has too many columns
+/// (> 4096) or are not finite.
 func pcaScores(_ x: Matrix, dim: Int, threads: Int) -> [Double]? {
   let n = x.rows, d = x.cols
   if d > 4096 { return nil }
@@ -200,17 +200,15 @@ func pcaScores(_ x: Matrix, dim: Int, threads: Int) -> [Double]? {
       }
     }
   }
-  guard let (_, v) = symmetricEigen(cov, d) else { return nil }
   let k = min(dim, d)
+  // rows = loadings, largest eigenvalue first, largest |entry| already positive
+  guard let top = try? symmetricEigenLargest(cov, n: d, count: k, threads: threads) else { return nil }
   var out = [Double](repeating: 0, count: n * dim)
   for c in 0..<k {
-    let j = d - 1 - c
-    var best = 0.0, sign = 1.0
-    for t in 0..<d where abs(v[t * d + j]) > best { best = abs(v[t * d + j]); sign = v[t * d + j] < 0 ? -1 : 1 }
     for i in 0..<n {
       var s = 0.0
-      for t in 0..<d { s += xc[i * d + t] * v[t * d + j] }
-      out[i * dim + c] = s * sign
+      for t in 0..<d { s += xc[i * d + t] * top.vectors[c * d + t] }
+      out[i * dim + c] = s
     }
   }
   return out

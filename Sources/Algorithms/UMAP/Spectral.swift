@@ -1,27 +1,22 @@
-import CLapacke
 #if canImport(Glibc)
 import Glibc
 #endif
 
 // MARK: small dense helpers (row-major Double)
 
-/// Eigen-decomposition of a symmetric `m × m` matrix (LAPACK dsyevd): eigenvalues ascending,
-/// eigenvectors as the columns of the returned row-major matrix. nil if LAPACK fails.
+/// Eigen-decomposition of a symmetric `m × m` matrix (row-major, symmetrised first as
+/// (H + Hᵀ)/2): eigenvalues ascending, eigenvectors as the columns of the returned row-major
+/// `m × m` matrix, each signed so its entry of largest magnitude is positive. By
+/// `symmetricEigenAll` (Householder + implicit QR in plain Swift, the same bits on every CPU).
+/// nil if an entry is not finite or the iteration fails.
 func symmetricEigen(_ h: [Double], _ m: Int) -> (values: [Double], vectors: [Double])? {
   if m == 0 { return ([], []) }
   var a = h
-  // exact symmetry so the result does not depend on which triangle LAPACK reads
   for i in 0..<m { for j in 0..<i { let v = 0.5 * (a[i * m + j] + a[j * m + i]); a[i * m + j] = v; a[j * m + i] = v } }
-  var w = [Double](repeating: 0, count: m)
-  let info = a.withUnsafeMutableBufferPointer { ap in
-    w.withUnsafeMutableBufferPointer { wp in
-      LAPACKE_dsyevd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "V")), CChar(UInt8(ascii: "U")),
-                     Int32(m), ap.baseAddress!, Int32(m), wp.baseAddress!)
-    }
-  }
-  if info != 0 { return nil }
-  for v in a where !v.isFinite { return nil }
-  return (w, a)
+  guard let r = try? symmetricEigenAll(a, n: m) else { return nil }
+  var columns = [Double](repeating: 0, count: m * m)
+  for j in 0..<m { for i in 0..<m { columns[i * m + j] = r.vectors[j * m + i] } }
+  return (r.values, columns)
 }
 
 /// Aᵀ·B for row-major `n × p` A and `n × q` B, summed over fixed row chunks in chunk order
@@ -177,9 +172,9 @@ struct SpectralSolution {
 /// the symmetric normalized Laplacian I − M (umap-learn `_spectral_layout`, which uses ARPACK).
 ///
 /// Solver: LOBPCG (Knyazev 2001) without preconditioner on a block of `dim + 4` vectors with the
-/// trivial vector deflated, Rayleigh–Ritz on [X, R, P] by LAPACK dsyevd, orthonormalization by
+/// trivial vector deflated, Rayleigh–Ritz on [X, R, P] by `symmetricEigen`, orthonormalization by
 /// SVQB; converged when every wanted residual ‖Mx − θx‖ ≤ `tol` (at most `maxIter` iterations).
-/// Dense LAPACK for n ≤ 256.
+/// Dense (`symmetricEigenLargest`) for n ≤ 256.
 func largestNonTrivialEigenvectors(
   _ g: FuzzyGraph, dim: Int, seed: UInt64, key: UInt64, tol: Double = 1e-4, maxIter: Int = 500,
   threads: Int, cancel: CancellationToken
@@ -192,13 +187,10 @@ func largestNonTrivialEigenvectors(
     var m = [Double](repeating: 0, count: n * n)
     for i in 0..<n { for e in op.rowStart[i]..<op.rowStart[i + 1] { m[i * n + Int(op.columns[e])] += op.values[e] } }
     for i in 0..<n { for j in 0..<n { m[i * n + j] -= 2 * op.trivial[i] * op.trivial[j] } }
-    guard let (lam, v) = symmetricEigen(m, n) else { return nil }
-    var vec = [Double](repeating: 0, count: n * dim), vals = [Double]()
-    for c in 0..<dim {
-      let j = n - 1 - c
-      vals.append(lam[j])
-      for i in 0..<n { vec[i * dim + c] = v[i * n + j] }
-    }
+    guard let top = try? symmetricEigenLargest(m, n: n, count: dim, threads: threads) else { return nil }
+    var vec = [Double](repeating: 0, count: n * dim)
+    for c in 0..<dim { for i in 0..<n { vec[i * dim + c] = top.vectors[c * n + i] } }
+    let vals = top.values
     return SpectralSolution(vectors: vec, values: vals, converged: true, iterations: 0, maxResidual: 0)
   }
   let m = min(dim + 4, max(dim, (n - 1) / 3))
