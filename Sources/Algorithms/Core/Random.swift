@@ -68,7 +68,7 @@ public struct RandomStream: RandomNumberGenerator, Sendable {
     var u = nextDouble()
     while u <= 0 { u = nextDouble() }
     let v = nextDouble()
-    return (-2 * log(u)).squareRoot() * cos(2 * Double.pi * v)
+    return (-2 * Elementary.log(u)).squareRoot() * Elementary.cos(2 * Double.pi * v)
   }
 }
 

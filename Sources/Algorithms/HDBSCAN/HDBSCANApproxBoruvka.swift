@@ -33,7 +33,7 @@ private struct HeapKDTree {
   var hi: [Double]
 
   init(_ x: UnsafePointer<Double>, n: Int, d: Int, leafSize: Int, p: Double) {
-    let levels = Int(log2(max(1.0, Double(n - 1) / Double(leafSize)))) + 1
+    let levels = Int(Elementary.log2(max(1.0, Double(n - 1) / Double(leafSize)))) + 1
     nNodes = (1 << levels) - 1
     idx = Array(0..<n)
     start = [Int](repeating: 0, count: nNodes)
@@ -56,10 +56,10 @@ private struct HeapKDTree {
         }
         var rad = 0.0
         for j in 0..<d {
-          if p.isInfinite { rad = fmax(rad, 0.5 * (h[j] - l[j])) } else { rad += pow(0.5 * abs(h[j] - l[j]), p) }
+          if p.isInfinite { rad = fmax(rad, 0.5 * (h[j] - l[j])) } else { rad += Elementary.pow(0.5 * abs(h[j] - l[j]), p) }
         }
         start[node] = s; end[node] = e
-        radius[node] = pow(rad, 1 / p)
+        radius[node] = Elementary.pow(rad, 1 / p)
         if 2 * node + 1 >= nn || e - s < 2 {
           isLeaf[node] = true
           return
@@ -257,7 +257,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
   @inline(__always) func toRdist(_ v: Double) -> Double {
     if p == 2 { return v * v }
     if p == 1 || p.isInfinite { return v }
-    return pow(v, p)
+    return Elementary.pow(v, p)
   }
 
   func find(_ x0: Int) -> Int {
@@ -345,7 +345,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
     } else {
       for j in 0..<d {
         let d1 = la[j] - hb[j], d2 = lb[j] - ha[j]
-        r += pow(0.5 * ((d1 + abs(d1)) + (d2 + abs(d2))), p)
+        r += Elementary.pow(0.5 * ((d1 + abs(d1)) + (d2 + abs(d2))), p)
       }
     }
     return r

@@ -86,7 +86,7 @@ struct MinkowskiKD: KDMetric {
   let p: Double
   @inline(__always) func rdist(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ d: Int) -> Double {
     var s = 0.0
-    for i in 0..<d { s += pow(abs(a[i] - b[i]), p) }
+    for i in 0..<d { s += Elementary.pow(abs(a[i] - b[i]), p) }
     return s
   }
   @inline(__always) func boxRdist(_ a: UnsafePointer<Double>, _ lo: UnsafePointer<Double>, _ hi: UnsafePointer<Double>, _ d: Int) -> Double {
@@ -94,12 +94,12 @@ struct MinkowskiKD: KDMetric {
     for i in 0..<d {
       let v = a[i]
       let g = v < lo[i] ? lo[i] - v : (v > hi[i] ? v - hi[i] : 0)
-      s += pow(g, p)
+      s += Elementary.pow(g, p)
     }
     return s
   }
-  @inline(__always) func toDist(_ r: Double) -> Double { pow(r, 1 / p) }
-  func alphaFactor(_ alpha: Double) -> Double { pow(alpha, -p) }
+  @inline(__always) func toDist(_ r: Double) -> Double { Elementary.pow(r, 1 / p) }
+  func alphaFactor(_ alpha: Double) -> Double { Elementary.pow(alpha, -p) }
 }
 
 /// A KD-tree over n points (median split on the widest dimension). Nodes are in preorder, so a

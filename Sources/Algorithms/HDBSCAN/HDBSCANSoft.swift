@@ -117,7 +117,7 @@ public func hdbscanMembershipVectors(
       let heights32 = t.mergeHeights(pc, Double(Float(lambda)))
       var score = heights32.map { h -> Double in let den = ml - h; return ml / (den <= 0 ? 1e-8 : den) }
       let top = score.filter { !$0.isNaN }.max() ?? 0
-      score = score.map { exp($0 - top) }
+      score = score.map { Elementary.exp($0 - top) }
       let ss = score.reduce(0, +)
       score = score.map { $0 / ss }
       var row = (0..<k).map { dist[$0].squareRoot() * score[$0] * score[$0] }
@@ -151,7 +151,7 @@ public func hdbscanAllPointsMembershipVectors(
     let pc = t.pointParent[p], pl = t.pointLambda[p]
     let ml = (t.maxLambda[pc] ?? 0) + 1e-8
     let h = t.mergeHeights(pc, pl)
-    for c in 0..<k { scores[p * k + c] = exp(-(ml / h[c])) }
+    for c in 0..<k { scores[p * k + c] = Elementary.exp(-(ml / h[c])) }
     var arg = 0
     for c in 1..<k where h[c] > h[arg] { arg = c }
     inCluster[p] = h[arg] / max(t.maxLambda[t.clusters[arg]] ?? 0, pl)
@@ -160,7 +160,7 @@ public func hdbscanAllPointsMembershipVectors(
   var out = [Float](repeating: 0, count: n * k)
   trainingData.data.withUnsafeBufferPointer { dp in
     for p in 0..<n {
-      var o = (0..<k).map { exp(scores[p * k + $0] - top) }
+      var o = (0..<k).map { Elementary.exp(scores[p * k + $0] - top) }
       let os = o.reduce(0, +)
       o = o.map { $0 / os }
       let dist = t.distanceVector(dp.baseAddress! + p * d, dp.baseAddress!, d: d, metric: parameters.metric)

@@ -309,7 +309,7 @@ private final class KMeansData: @unchecked Sendable {
   /// Greedy k-means++ seeding (scikit-learn `_kmeans_plusplus` with unit sample weights).
   func kMeansPlusPlus(_ k: Int, _ rng: inout RandomStream, context: RunContext) throws -> [Double] {
     let n = self.n, d = self.d, threads = self.threads
-    let trials = 2 + Int(log(Double(k)))
+    let trials = 2 + Int(Elementary.log(Double(k)))
     var centers = [Double](repeating: 0, count: k * d)
     let first = rng.nextInt(n)
     for f in 0..<d { centers[f] = Double(xc[first * d + f]) }

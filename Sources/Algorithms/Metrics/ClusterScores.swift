@@ -68,9 +68,9 @@ private func checkLengths(_ a: [Int], _ b: [Int]) throws {
 private func labelEntropy(_ counts: [Int], _ n: Int) -> Double {
   if n == 0 { return 1.0 }
   if counts.count == 1 { return 0.0 }
-  let logN = log(Double(n))
+  let logN = Elementary.log(Double(n))
   var s = 0.0
-  for c in counts { s += (Double(c) / Double(n)) * (log(Double(c)) - logN) }
+  for c in counts { s += (Double(c) / Double(n)) * (Elementary.log(Double(c)) - logN) }
   return -s
 }
 
@@ -92,13 +92,13 @@ private func generalizedAverage(_ u: Double, _ v: Double, _ method: String) thro
 private func mutualInformation(_ t: Contingency) -> Double {
   if t.a.count == 1 || t.b.count == 1 || t.n == 0 { return 0.0 }
   let total = Double(t.n)
-  let logTotal = log(total)
-  let logSums = log(Double(t.n)) + log(Double(t.n))  // log(Σa) + log(Σb)
+  let logTotal = Elementary.log(total)
+  let logSums = Elementary.log(Double(t.n)) + Elementary.log(Double(t.n))  // log(Σa) + log(Σb)
   var mi = 0.0
   for c in t.cells {
     let p = Double(c.count) / total
     let outer = Double(t.a[c.i] &* t.b[c.j])
-    let term = p * (log(Double(c.count)) - logTotal) + p * (-log(outer) + logSums)
+    let term = p * (Elementary.log(Double(c.count)) - logTotal) + p * (-Elementary.log(outer) + logSums)
     if Swift.abs(term) >= Double.ulpOfOne { mi += term }
   }
   return Swift.max(mi, 0.0)
@@ -112,18 +112,18 @@ func expectedMutualInformation(_ t: Contingency) -> Double {
   let a = t.a, b = t.b, n = t.n
   if a.count == 1 || b.count == 1 { return 0.0 }
   let maxAB = Swift.max(a.max() ?? 0, b.max() ?? 0)
-  // lf[m] = log(m!) = lgamma(m + 1).
+  // lf[m] = log(m!) = log Γ(m + 1) (`Elementary.logGamma`).
   var lf = [Double](repeating: 0, count: n + 1)
-  for m in 0...n { lf[m] = lgamma(Double(m) + 1) }
+  for m in 0...n { lf[m] = Elementary.logGamma(Double(m) + 1) }
   var logNij = [Double](repeating: 0, count: maxAB + 1)
   var term1 = [Double](repeating: 0, count: maxAB + 1)
-  let logN = log(Double(n))
+  let logN = Elementary.log(Double(n))
   for v in 1...Swift.max(1, maxAB) where v <= maxAB {
-    logNij[v] = logN + log(Double(v))
+    logNij[v] = logN + Elementary.log(Double(v))
     term1[v] = Double(v) / Double(n)
   }
-  let logA = a.map { log(Double($0)) }
-  let logB = b.map { log(Double($0)) }
+  let logA = a.map { Elementary.log(Double($0)) }
+  let logB = b.map { Elementary.log(Double($0)) }
   let lfN = lf[n]
   var emi = 0.0
   lf.withUnsafeBufferPointer { lf in
@@ -142,7 +142,7 @@ func expectedMutualInformation(_ t: Contingency) -> Double {
             while v <= end {
               let term2 = logNij[v] - logAB
               let gln = base - lf[v] - lf[ai - v] - lf[bj - v] - lf[n - ai - bj + v]
-              emi += term1[v] * term2 * exp(gln)
+              emi += term1[v] * term2 * Elementary.exp(gln)
               v += 1
             }
           }

@@ -132,7 +132,7 @@ struct SearchSpace {
     case .chebyshev: return chebyshevMax(a, b, d)
     case .minkowski:
       var s: Float = 0
-      for t in 0..<d { s += powf(abs(a[t] - b[t]), p) }
+      for t in 0..<d { s += Elementary.pow(abs(a[t] - b[t]), p) }
       return s
     case .angular:
       let zi = zero![i], zj = zero![j]
@@ -148,7 +148,7 @@ struct SearchSpace {
     switch kind {
     case .sqeuclidean: return max(0, r).squareRoot()
     case .manhattan, .chebyshev: return r
-    case .minkowski: return powf(max(0, r), 1 / p)
+    case .minkowski: return Elementary.pow(max(0, r), 1 / p)
     case .angular: return r
     }
   }

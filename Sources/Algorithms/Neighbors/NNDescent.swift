@@ -156,7 +156,7 @@ public func nnDescentKNN(
   try validateKNNInput(x, k: k)
   let n = x.rows, d = x.cols
   let trees = nTrees ?? min(64, 5 + Int((Double(n).squareRoot() / 20).rounded(.toNearestOrEven)))
-  let iters = nIters ?? max(5, Int(log2(Double(n)).rounded(.toNearestOrEven)))
+  let iters = nIters ?? max(5, Int(Elementary.log2(Double(n)).rounded(.toNearestOrEven)))
   guard trees >= 0 else {
     throw AlgorithmError.invalidParameter(name: "n_trees", value: "\(trees)", allowed: "n_trees ≥ 0")
   }

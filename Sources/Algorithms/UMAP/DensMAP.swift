@@ -57,7 +57,7 @@ func densmapInput(graph: FuzzyGraph, knn: KNNGraph, kUse: Int, parameters p: UMA
   let has = muSum.map { $0 > 0 }
   var logs = [Double](repeating: 0, count: n)
   var mean = 0.0, cnt = 0
-  for i in 0..<n where has[i] { logs[i] = log(1e-8 + ro[i] / muSum[i]); mean += logs[i]; cnt += 1 }
+  for i in 0..<n where has[i] { logs[i] = Elementary.log(1e-8 + ro[i] / muSum[i]); mean += logs[i]; cnt += 1 }
   mean /= Double(max(1, cnt))
   var v = 0.0
   for i in 0..<n where has[i] { v += (logs[i] - mean) * (logs[i] - mean) }
@@ -77,7 +77,7 @@ func embeddingLogRadii(_ y: Matrix, k: Int, seed: UInt64, context: RunContext) t
   let knn = try nearestNeighbors(y, k: min(k, n), metric: .euclidean, seed: seed, context: context)
   let g = fuzzySimplicialSet(knn: knn, threads: context.threads).graph
   let (re, mu) = edgeRadiusSums(graph: g, knn: knn, kUse: knn.k, squared: false)
-  return (0..<n).map { mu[$0] > 0 ? log(1e-8 + re[$0] / mu[$0]) : .nan }
+  return (0..<n).map { mu[$0] > 0 ? Elementary.log(1e-8 + re[$0] / mu[$0]) : .nan }
 }
 
 /// The embedding-side quantities of one densMAP epoch (umap-learn
@@ -106,11 +106,11 @@ struct DensMAPEpoch {
             let j = Int(graph.columns[e])
             var d2 = 0.0
             for t in 0..<dim { let u = Double(y[i * dim + t] - y[j * dim + t]); d2 += u * u }
-            let phi = 1 / (1 + a * pow(d2, b))
+            let phi = 1 / (1 + a * Elementary.pow(d2, b))
             re += 2 * phi * d2
             ph += 2 * phi
           }
-          R[i] = Float(log(1e-8 + re / ph))
+          R[i] = Float(Elementary.log(1e-8 + re / ph))
           P[i] = Float(ph)
         }
       }

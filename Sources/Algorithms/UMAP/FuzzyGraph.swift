@@ -67,7 +67,7 @@ public func smoothKNNDist(
   localConnectivity: Double = 1.0, bandwidth: Double = 1.0, threads: Int = 1
 ) -> (sigma: [Double], rho: [Double]) {
   precondition(distances.count == rows * cols)
-  let target = log2(k) * bandwidth
+  let target = Elementary.log2(k) * bandwidth
   var total = 0.0, count = 0
   for v in distances where v.isFinite { total += Double(v); count += 1 }
   let meanAll = count > 0 ? total / Double(count) : 0
@@ -112,7 +112,7 @@ public func smoothKNNDist(
               var psum = 0.0
               for j in 1..<max(cols, 1) {
                 let dj = Double(row[j]) - r
-                if dj > 0 { psum += exp(-(dj / mid)) } else if row[j].isFinite { psum += 1 }
+                if dj > 0 { psum += Elementary.exp(-(dj / mid)) } else if row[j].isFinite { psum += 1 }
               }
               if abs(psum - target) < smoothKTolerance { break }
               if psum > target {
@@ -176,7 +176,7 @@ public func fuzzySimplicialSet(
       if j < 0 || Int(j) >= n { continue }
       let dv = Double(dists[i * kk + t])
       var v: Double
-      if Int(j) == i { v = 0 } else if dv - rho[i] <= 0 || sigma[i] == 0 { v = 1 } else { v = exp(-((dv - rho[i]) / sigma[i])) }
+      if Int(j) == i { v = 0 } else if dv - rho[i] <= 0 || sigma[i] == 0 { v = 1 } else { v = Elementary.exp(-((dv - rho[i]) / sigma[i])) }
       v = Double(Float(v))  // umap-learn stores memberships as float32
       if v > 0 { rowBuf.append((j, v)) }
     }

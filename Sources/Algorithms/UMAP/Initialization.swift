@@ -74,7 +74,7 @@ func componentMetaLayout(_ x: Matrix, labels: [Int], count: Int, dim: Int, metri
     for i in 0..<nc {
       for j in (i + 1)..<nc {
         let dist = metric.distance(b + i * d, b + j * d, d)
-        let a = exp(-dist * dist)
+        let a = Elementary.exp(-dist * dist)
         aff[i * nc + j] = a; aff[j * nc + i] = a
       }
     }
@@ -144,7 +144,7 @@ func spectralLayout(_ g: FuzzyGraph, x: Matrix, metric: Metric, dim: Int, seed: 
         if dist > 0 && dist < minGap { minGap = dist }
       }
     } else {
-      minGap = pow(Double(nComp), -1 / Double(dim))  // typical gap of random meta-positions
+      minGap = Elementary.pow(Double(nComp), -1 / Double(dim))  // typical gap of random meta-positions
     }
     let range = minGap.isFinite ? minGap / 2 : 1
     let vs = members[c]

@@ -37,8 +37,8 @@ private func densCoefficient(_ j: Int, _ k: Int, _ mu: Float, _ d2: Float, _ pb:
   let phi = 1 / (1 + ad * pbd)
   let dphi = ad * bd * (pbd / Double(d2)) / (1 + ad * pbd)
   let qjk = phi / Double(de.phiSum[k]), qkj = phi / Double(de.phiSum[j])
-  let drk = qjk * ((1 - bd * (1 - phi)) / exp(Double(de.reSum[k])) + dphi)
-  let drj = qkj * ((1 - bd * (1 - phi)) / exp(Double(de.reSum[j])) + dphi)
+  let drk = qjk * ((1 - bd * (1 - phi)) / Elementary.exp(Double(de.reSum[k])) + dphi)
+  let drj = qkj * ((1 - bd * (1 - phi)) / Elementary.exp(Double(de.reSum[j])) + dphi)
   let sq = de.reStd * de.reStd
   let wk = Double(dn.R[k]) - de.reCov * (Double(de.reSum[k]) - de.reMean) / sq
   let wj = Double(dn.R[j]) - de.reCov * (Double(de.reSum[j]) - de.reMean) / sq
@@ -48,8 +48,8 @@ private func densCoefficient(_ j: Int, _ k: Int, _ mu: Float, _ d2: Float, _ pb:
 
 /// x^b by linear interpolation in a table over the Float representation (exponent and the top
 /// 7 mantissa bits; 25,729 entries, ~200 KB) — relative error ≤ b|b−1|/8·2⁻¹⁴ (7·10⁻⁷ for the
-/// default b), several times cheaper than `powf`, no libm call. Outside [7.9·10⁻³¹, 2.5·10³⁰]
-/// it calls `powf`.
+/// default b), several times cheaper than `Elementary.pow`. Outside [7.9·10⁻³¹, 2.5·10³⁰]
+/// it calls `Elementary.pow` (deterministic, no libm).
 struct PowTable {
   static let first: UInt32 = 0x0D80, last: UInt32 = 0x7200
   let exponent: Float
@@ -60,7 +60,7 @@ struct PowTable {
     exponent = b
     let count = Int(PowTable.last - PowTable.first) + 1
     var v = [Double](repeating: 0, count: count)
-    for i in 0..<count { v[i] = pow(Double(Float(bitPattern: (PowTable.first + UInt32(i)) << 16)), Double(b)) }
+    for i in 0..<count { v[i] = Elementary.pow(Double(Float(bitPattern: (PowTable.first + UInt32(i)) << 16)), Double(b)) }
     var t = [Float](repeating: 0, count: 2 * count)
     for i in 0..<count {
       t[2 * i] = Float(v[i])
@@ -72,7 +72,7 @@ struct PowTable {
   @inline(__always) static func lookup(_ x: Float, _ b: Float, _ t: UnsafePointer<Float>) -> Float {
     let bits = x.bitPattern
     let hiBits = bits >> 16
-    if hiBits < first || hiBits >= last { return powf(x, b) }
+    if hiBits < first || hiBits >= last { return Elementary.pow(x, b) }
     let i = Int(hiBits - first) * 2
     let frac = Float(bitPattern: 0x3F80_0000 | ((bits & 0xFFFF) << 7)) - 1
     return t[i] + frac * t[i + 1]

@@ -154,7 +154,7 @@ public func umapTransform(
   for i in 0..<m {
     for j in 0..<k where idx[i * k + j] >= 0 {
       let dd = Double(dist[i * k + j]) - rho[i]
-      w[i * k + j] = dd <= 0 || sigma[i] == 0 ? 1 : Float(exp(-dd / sigma[i]))
+      w[i * k + j] = dd <= 0 || sigma[i] == 0 ? 1 : Float(Elementary.exp(-dd / sigma[i]))
     }
   }
   // initial positions: weighted mean of the neighbours' coordinates (a coincident one wins)
@@ -222,7 +222,7 @@ public func umapTransform(
             var d2 = 0.0
             for t in 0..<dim { let u = Double(cur[t] - other[t]); d2 += u * u }
             var coeff = 0.0
-            if d2 > 0 { coeff = -2 * fa * fb * pow(d2, fb - 1) / (fa * pow(d2, fb) + 1) }
+            if d2 > 0 { coeff = -2 * fa * fb * Elementary.pow(d2, fb - 1) / (fa * Elementary.pow(d2, fb) + 1) }
             for t in 0..<dim { cur[t] += Float(clip(coeff * Double(cur[t] - other[t])) * alpha) }
             nextS[j] += es
             let en = es / negRate
@@ -233,7 +233,7 @@ public func umapTransform(
                 var q2 = 0.0
                 for t in 0..<dim { let u = Double(cur[t] - o[t]); q2 += u * u }
                 if q2 > 0 {
-                  let rc = 2 * gamma * fb / ((0.001 + q2) * (fa * pow(q2, fb) + 1))
+                  let rc = 2 * gamma * fb / ((0.001 + q2) * (fa * Elementary.pow(q2, fb) + 1))
                   if rc > 0 { for t in 0..<dim { cur[t] += Float(clip(rc * Double(cur[t] - o[t])) * alpha) } }
                 }
               }

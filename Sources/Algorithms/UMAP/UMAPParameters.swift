@@ -155,7 +155,7 @@ public func findABParams(spread: Double, minDist: Double) -> (a: Double, b: Doub
   for i in 0..<m {
     let x = top * Double(i) / Double(m - 1)
     xs[i] = x
-    ys[i] = x < minDist ? 1 : exp(-(x - minDist) / spread)
+    ys[i] = x < minDist ? 1 : Elementary.exp(-(x - minDist) / spread)
   }
   // sum of squares and its Gauss–Newton pieces at (a, b)
   func evaluate(_ a: Double, _ b: Double, _ jtj: inout (Double, Double, Double), _ jtr: inout (Double, Double)) -> Double {
@@ -164,7 +164,7 @@ public func findABParams(spread: Double, minDist: Double) -> (a: Double, b: Doub
     for i in 0..<m {
       let x = xs[i]
       var p = 0.0, lx = 0.0
-      if x > 0 { lx = log(x); p = exp(2 * b * lx) }
+      if x > 0 { lx = Elementary.log(x); p = Elementary.exp(2 * b * lx) }
       let den = 1 + a * p
       let f = 1 / den
       let r = f - ys[i]
