@@ -136,8 +136,10 @@ public enum Elementary {
   static func log1pParts(_ f: Double) -> (hfsq: Double, correction: Double) {
     let s = f / (2 + f)
     let z = s * s
-    let r = z * (2.0 / 3 + z * (2.0 / 5 + z * (2.0 / 7 + z * (2.0 / 9 + z * (2.0 / 11 + z * (2.0 / 13
-      + z * (2.0 / 15 + z * (2.0 / 17 + z * (2.0 / 19 + z * (2.0 / 21))))))))))
+    // Estrin's scheme (independent pairs, shorter dependency chain than Horner's)
+    let z2 = z * z, z4 = z2 * z2
+    let r = z * ((2.0 / 3 + z * (2.0 / 5)) + z2 * (2.0 / 7 + z * (2.0 / 9))
+      + z4 * ((2.0 / 11 + z * (2.0 / 13)) + z2 * (2.0 / 15 + z * (2.0 / 17)) + z4 * (2.0 / 19 + z * (2.0 / 21))))
     let hfsq = 0.5 * f * f
     return (hfsq, s * (hfsq + r))
   }
@@ -199,9 +201,10 @@ public enum Elementary {
     let (th, tl0) = twoProduct(ch, twoThirdsHi)
     let tl = tl0 + (cl * twoThirdsHi + ch * twoThirdsLo)
     let z = zh
-    let q = 2.0 / 5 + z * (2.0 / 7 + z * (2.0 / 9 + z * (2.0 / 11 + z * (2.0 / 13 + z * (2.0 / 15
-      + z * (2.0 / 17 + z * (2.0 / 19 + z * (2.0 / 21 + z * (2.0 / 23)))))))))
-    let tail = (z * z * sh) * q
+    let z2 = z * z, z4 = z2 * z2  // Estrin's scheme
+    let q = (2.0 / 5 + z * (2.0 / 7)) + z2 * (2.0 / 9 + z * (2.0 / 11))
+      + z4 * ((2.0 / 13 + z * (2.0 / 15)) + z2 * (2.0 / 17 + z * (2.0 / 19)) + z4 * (2.0 / 21 + z * (2.0 / 23)))
+    let tail = (z2 * sh) * q
     let a = 2 * sh + th
     let b = ((2 * sh - a) + th) + (2 * sl + tl + tail)  // log(1 + f) = a + b
     let kh = k * ln2Hi
@@ -271,7 +274,8 @@ public enum Elementary {
   /// rounded. Special values as `pow(Double, Double)`.
   @inlinable @inline(__always)
   public static func pow(_ x: Float, _ y: Float) -> Float {
-    Float(powSpecial(Double(x), Double(y)) { x, y in exp(y * log(x)) })
+    if x > 0 && x < .infinity && Swift.abs(y) < .infinity { return Float(exp(Double(y) * log(Double(x)))) }
+    return Float(powSpecial(Double(x), Double(y)) { x, y in exp(y * log(x)) })
   }
 
   // MARK: cos
