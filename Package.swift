@@ -11,8 +11,6 @@ let package = Package(
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
   ],
   targets: [
-    .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS", pkgConfig: "openblas",
-                   providers: [.apt(["libopenblas-dev"])]),
     .systemLibrary(name: "CLapacke", path: "Sources/CLapacke", pkgConfig: "lapacke",
                    providers: [.apt(["liblapacke-dev"])]),
     .systemLibrary(name: "CEdit", path: "Sources/CEdit", pkgConfig: "libedit",
@@ -23,7 +21,7 @@ let package = Package(
                    providers: [.apt(["libpng-dev"])]),
     .target(name: "Lang", path: "Sources/Lang"),
     .target(
-      name: "Algorithms", dependencies: ["COpenBLAS"], path: "Sources/Algorithms",
+      name: "Algorithms", path: "Sources/Algorithms",
       swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
     .target(
       name: "Runtime", dependencies: ["Lang", "Algorithms", "CZlib", "CPNG"],

@@ -42,7 +42,7 @@ final class CoreTests: XCTestCase {
     // [1 2; 3 4] · [5 6; 7 8]ᵀ = [17 23; 39 53]
     let a: [Float] = [1, 2, 3, 4], b: [Float] = [5, 6, 7, 8]
     var c = [Float](repeating: 0, count: 4)
-    BLAS.sgemm(m: 2, n: 2, k: 2, a: a, lda: 2, b: b, ldb: 2, transB: true, c: &c, ldc: 2)
+    Gemm.sgemmNT(m: 2, n: 2, k: 2, a: a, lda: 2, b: b, ldb: 2, c: &c, ldc: 2)
     XCTAssertEqual(c, [17, 23, 39, 53])
   }
 }

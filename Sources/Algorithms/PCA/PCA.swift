@@ -1,4 +1,3 @@
-import COpenBLAS
 
 /// How many principal components to keep (scikit-learn parameter `n_components`).
 public enum PCAComponents: Sendable, Equatable {
