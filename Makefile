@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/clus
 
-.PHONY: all deps build release test test-slow mnist bench bench-anchors docs clean
+.PHONY: all deps build release test test-slow test-cpus mnist bench bench-anchors docs clean
 
 all: release
 
@@ -23,6 +23,11 @@ test: deps
 # Examples marked `# slow` (minutes), against a release build.
 test-slow: deps release
 	CLUS_SLOW=1 CLUS_BIN=$(RELEASE_BIN) $(SWIFT) test --filter GoldenTests
+
+# Seeded output must be bit-identical on every x86-64 CPU and thread count: imitates other CPUs with
+# OpenBLAS's kernel families and glibc's libm variants (docs/reliability.md).
+test-cpus: deps release
+	bash scripts/test-cpus.sh $(RELEASE_BIN)
 
 # The MNIST walk-through (the project's main job).
 mnist: deps release
