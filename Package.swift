@@ -20,8 +20,10 @@ let package = Package(
     .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                    providers: [.apt(["libpng-dev"])]),
     .target(name: "Lang", path: "Sources/Lang"),
+    // AVX tiles of the deterministic products (the same arithmetic per element as the Swift kernel)
+    .target(name: "CGemmKernels", path: "Sources/CGemmKernels"),
     .target(
-      name: "Algorithms", path: "Sources/Algorithms",
+      name: "Algorithms", dependencies: ["CGemmKernels"], path: "Sources/Algorithms",
       swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
     .target(
       name: "Runtime", dependencies: ["Lang", "Algorithms", "CZlib", "CPNG"],

@@ -9,6 +9,9 @@
 #     openblas_get_corename() (scripts/cpus/blas_core.c) and, inside every clus run, with OPENBLAS_VERBOSE=2.
 #   - glibc's libm: GLIBC_TUNABLES=glibc.cpu.hwcaps=-AVX2,-FMA,-FMA4 makes libm use the variants a CPU
 #     without FMA/AVX2 uses; scripts/cpus/libm_hash.c checks that this really changes libm's results.
+#   - clus's own products: 4 x 4 tiles in AVX where the CPU has it; CLUS_NO_AVX=1 forces the baseline
+#     path (run together with the libm tunable: the "baseline" variant, what a CPU without AVX computes).
+# When the binary loads no BLAS (ldd), only the native family is run: no kernel family can reach it.
 # For every family × libm variant (and --threads 1 and 2 on the native family) it runs the golden examples
 # and scripts/cpus/digest.clus, hashes every output and compares each combination with the first.
 # TEST_CPUS_JOBS (default 2) combinations run at a time.
@@ -122,6 +125,9 @@ fi
 # --- the runs ---------------------------------------------------------------------------------------------
 combos=("$native default 2" "$native default 1")
 for v in "${libm_variants[@]:1}"; do combos+=("$native $v 2"); done
+# clus's own dispatch: its products run 4 x 4 tiles in AVX where the CPU has it; CLUS_NO_AVX=1 makes it take
+# the baseline (SSE2) path every x86-64 CPU has, together with the libm variants of a CPU without FMA/AVX2
+if grep -qw avx <<<"$flags"; then combos+=("$native baseline 2"); fi
 for fam in "${run_fams[@]:1}"; do for v in "${libm_variants[@]}"; do combos+=("$fam $v 2"); done; done
 echo "test-cpus: ${#combos[@]} combinations (threads 1 only on $native with default libm); each runs" \
   "examples/{${EXAMPLES// /,}}.clus and scripts/cpus/digest.clus"
@@ -131,6 +137,7 @@ run_combo() {
   local fam=$1 libm=$2 threads=$3 dir=$4 ex rc
   local -a env_run=("${clean_env[@]}" OPENBLAS_CORETYPE="$fam" OPENBLAS_VERBOSE=2)
   [ "$libm" = nofma ] && env_run+=(GLIBC_TUNABLES="$NOFMA_TUNABLE")
+  [ "$libm" = baseline ] && env_run+=(GLIBC_TUNABLES="$NOFMA_TUNABLE" CLUS_NO_AVX=1)
   mkdir -p "$dir/out/plots" "$dir/out/digest" "$dir/err"
   for ex in $EXAMPLES; do
     env "${env_run[@]}" "$BIN" --threads "$threads" --plot-dir "$dir/out/plots" "examples/$ex.clus" \

@@ -1,3 +1,8 @@
+import CGemmKernels
+#if canImport(Glibc)
+import Glibc
+#endif
+
 // Dense matrix products whose every output element is computed by the same arithmetic on every
 // x86-64 processor.
 //
@@ -12,10 +17,17 @@
 // on the tile it is computed in, on m, n, the leading dimensions or the processor.
 //
 // The kernel works on 4 rows of A against 2 rows of B at a time (8 SSE accumulators), which keeps
-// it within the 16 vector registers of baseline x86-64.
+// it within the 16 vector registers of baseline x86-64. Where the CPU has AVX, 4 × 4 tiles run in
+// C (Sources/CGemmKernels), whose 256-bit registers hold the 4 lanes of two neighbouring elements
+// side by side: the same arithmetic per element at twice the width, so the result is the same.
 
 /// Deterministic dense products (row-major), replacing BLAS where a result feeds a decision.
 public enum Gemm {
+  /// Whether 4 × 4 tiles run in 256-bit AVX (the same element arithmetic, twice the width): when the
+  /// CPU and the OS support AVX and the environment variable `CLUS_NO_AVX` is not set (`make
+  /// test-cpus` sets it to show that both paths give the same bits).
+  public static let avx: Bool = clus_gemm_have_avx() == 1 && getenv("CLUS_NO_AVX") == nil
+
   /// C (m × n) = A (m × k) · Bᵀ, with B stored n × k: C[i][j] = Σₚ A[i][p] · B[j][p], Float32.
   /// Leading dimensions are the row lengths in memory (lda ≥ k, ldb ≥ k, ldc ≥ n).
   /// The arithmetic of each element is fixed (see the file's comment): identical on every CPU.
@@ -23,8 +35,7 @@ public enum Gemm {
     m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
     c: UnsafeMutablePointer<Float>, ldc: Int
   ) {
-    gemmNT(SIMD4<Float>.self, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-           upperOnly: false)
+    sgemmNT(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, upperOnly: false, avx: avx)
   }
 
   /// Double-precision `sgemmNT` (2 lanes): C (m × n) = A (m × k) · Bᵀ, B stored n × k.
@@ -32,22 +43,38 @@ public enum Gemm {
     m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
     c: UnsafeMutablePointer<Double>, ldc: Int
   ) {
-    gemmNT(SIMD2<Double>.self, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
-           upperOnly: false)
+    dgemmNT(m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc, upperOnly: false, avx: avx)
   }
 
   /// The upper triangle (j ≥ i) of C (m × m) = A · Aᵀ for A (m × k), Float32 (as BLAS `ssyrk`
   /// with `CblasUpper, CblasNoTrans`); elements below the diagonal may also be written (with the
   /// values of their mirror images) and must not be read.
   public static func ssyrkUpper(m: Int, k: Int, a: UnsafePointer<Float>, lda: Int, c: UnsafeMutablePointer<Float>, ldc: Int) {
-    gemmNT(SIMD4<Float>.self, m: m, n: m, k: k, a: a, lda: lda, b: a, ldb: lda, c: c, ldc: ldc,
-           upperOnly: true)
+    sgemmNT(m: m, n: m, k: k, a: a, lda: lda, b: a, ldb: lda, c: c, ldc: ldc, upperOnly: true, avx: avx)
   }
 
   /// Double-precision `ssyrkUpper`: the upper triangle of A · Aᵀ for A (m × k).
   public static func dsyrkUpper(m: Int, k: Int, a: UnsafePointer<Double>, lda: Int, c: UnsafeMutablePointer<Double>, ldc: Int) {
-    gemmNT(SIMD2<Double>.self, m: m, n: m, k: k, a: a, lda: lda, b: a, ldb: lda, c: c, ldc: ldc,
-           upperOnly: true)
+    dgemmNT(m: m, n: m, k: k, a: a, lda: lda, b: a, ldb: lda, c: c, ldc: ldc, upperOnly: true, avx: avx)
+  }
+
+  /// `sgemmNT` with the choices made explicit: the upper triangle only, and the AVX tiles on or off
+  /// (the tests compare the two paths bit for bit).
+  static func sgemmNT(
+    m: Int, n: Int, k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>, ldb: Int,
+    c: UnsafeMutablePointer<Float>, ldc: Int, upperOnly: Bool, avx: Bool
+  ) {
+    gemmNT(SIMD4<Float>.self, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+           upperOnly: upperOnly, tile: avx ? { a, lda, b, ldb, k, c, ldc in clus_sgemm_tile4x4_avx(a, lda, b, ldb, k, c, ldc) } : nil)
+  }
+
+  /// `dgemmNT` with the choices made explicit (see `sgemmNT(…upperOnly:avx:)`).
+  static func dgemmNT(
+    m: Int, n: Int, k: Int, a: UnsafePointer<Double>, lda: Int, b: UnsafePointer<Double>, ldb: Int,
+    c: UnsafeMutablePointer<Double>, ldc: Int, upperOnly: Bool, avx: Bool
+  ) {
+    gemmNT(SIMD2<Double>.self, m: m, n: n, k: k, a: a, lda: lda, b: b, ldb: ldb, c: c, ldc: ldc,
+           upperOnly: upperOnly, tile: avx ? { a, lda, b, ldb, k, c, ldc in clus_dgemm_tile4x4_avx(a, lda, b, ldb, k, c, ldc) } : nil)
   }
 
   /// Transposes the `rows × cols` block at `src` (leading dimension `lds`) into `dst`
@@ -82,11 +109,13 @@ private func laneSum<V: SIMD>(_ v: V) -> V.Scalar where V.Scalar: FloatingPoint 
 }
 
 /// The core of every product: C[i][j] = dot(A row i, B row j) with the fixed arithmetic described
-/// at the top of the file; with `upperOnly`, tiles entirely below the diagonal are skipped.
+/// at the top of the file; with `upperOnly`, tiles entirely below the diagonal are skipped. `tile`,
+/// when given, computes 4 × 4 tiles with the same element arithmetic (the AVX kernels).
 @inline(__always)
 private func gemmNT<V: SIMD>(
   _: V.Type, m: Int, n: Int, k: Int, a: UnsafePointer<V.Scalar>, lda: Int, b: UnsafePointer<V.Scalar>,
-  ldb: Int, c: UnsafeMutablePointer<V.Scalar>, ldc: Int, upperOnly: Bool
+  ldb: Int, c: UnsafeMutablePointer<V.Scalar>, ldc: Int, upperOnly: Bool,
+  tile: ((UnsafePointer<V.Scalar>, Int, UnsafePointer<V.Scalar>, Int, Int, UnsafeMutablePointer<V.Scalar>, Int) -> Void)?
 ) where V.Scalar: BinaryFloatingPoint {
   if m <= 0 || n <= 0 { return }
   let lanes = V.scalarCount
@@ -124,6 +153,12 @@ private func gemmNT<V: SIMD>(
     var i = 0
     while i + 4 <= m {
       var j = upperOnly ? max(j0, i & ~1) : j0
+      if let tile = tile {
+        while j + 4 <= j1 {
+          tile(a + i * lda, lda, b + j * ldb, ldb, k, c + i * ldc + j, ldc)
+          j += 4
+        }
+      }
       while j + 2 <= j1 {
         var c00 = V(), c01 = V(), c10 = V(), c11 = V(), c20 = V(), c21 = V(), c30 = V(), c31 = V()
         var p = 0

@@ -1,0 +1,111 @@
+// AVX tiles of clus's deterministic dot-product kernel. The element arithmetic is fixed by
+// Sources/Algorithms/Core/Gemm.swift: `lanes` partial sums over k (lane l takes the terms with index
+// = l mod lanes, in increasing order, each added as acc = acc + a*b with a separate multiply), the
+// lanes then added in lane order, then the tail terms (index >= k - k % lanes) summed in order and
+// added last. A 256-bit register holds the lanes of two neighbouring elements side by side, so the
+// arithmetic of each element is unchanged; no fused multiply-add is ever used (the functions are
+// compiled for AVX without FMA, and contraction is off).
+#include "clus_gemm_kernels.h"
+#include <cpuid.h>
+#include <immintrin.h>
+
+#pragma clang fp contract(off)
+#pragma STDC FP_CONTRACT OFF
+
+int clus_gemm_have_avx(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid(1, &a, &b, &c, &d)) return 0;
+  if (!(c & (1u << 27)) || !(c & (1u << 28))) return 0;  // OSXSAVE, AVX
+  unsigned lo, hi;
+  __asm__ volatile("xgetbv" : "=a"(lo), "=d"(hi) : "c"(0));
+  return (lo & 6u) == 6u;  // XMM and YMM state enabled by the OS
+}
+
+__attribute__((target("avx"))) static inline __m256 pair_ps(const float *lo, const float *hi) {
+  return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(lo)), _mm_loadu_ps(hi), 1);
+}
+
+// the sum of the 4 lanes in lane order, then the tail
+__attribute__((target("avx"))) static inline float finish_ps(__m128 v, const float *a, const float *b, long kv, long k) {
+  float l[4];
+  _mm_storeu_ps(l, v);
+  float s = ((l[0] + l[1]) + l[2]) + l[3];
+  if (kv < k) {
+    float t = a[kv] * b[kv];
+    for (long p = kv + 1; p < k; p++) t = t + a[p] * b[p];
+    s = s + t;
+  }
+  return s;
+}
+
+__attribute__((target("avx"))) void clus_sgemm_tile4x4_avx(const float *a, long lda, const float *b, long ldb, long k,
+                                                           float *c, long ldc) {
+  const long kv = k - k % 4;
+  __m256 c0a = _mm256_setzero_ps(), c0b = _mm256_setzero_ps(), c1a = _mm256_setzero_ps(), c1b = _mm256_setzero_ps();
+  __m256 c2a = _mm256_setzero_ps(), c2b = _mm256_setzero_ps(), c3a = _mm256_setzero_ps(), c3b = _mm256_setzero_ps();
+  const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda;
+  const float *b0 = b, *b1 = b + ldb, *b2 = b + 2 * ldb, *b3 = b + 3 * ldb;
+  for (long p = 0; p < kv; p += 4) {
+    const __m256 bx = pair_ps(b0 + p, b1 + p), by = pair_ps(b2 + p, b3 + p);
+    __m256 x = _mm256_broadcast_ps((const __m128 *)(a0 + p));
+    c0a = _mm256_add_ps(c0a, _mm256_mul_ps(x, bx)); c0b = _mm256_add_ps(c0b, _mm256_mul_ps(x, by));
+    x = _mm256_broadcast_ps((const __m128 *)(a1 + p));
+    c1a = _mm256_add_ps(c1a, _mm256_mul_ps(x, bx)); c1b = _mm256_add_ps(c1b, _mm256_mul_ps(x, by));
+    x = _mm256_broadcast_ps((const __m128 *)(a2 + p));
+    c2a = _mm256_add_ps(c2a, _mm256_mul_ps(x, bx)); c2b = _mm256_add_ps(c2b, _mm256_mul_ps(x, by));
+    x = _mm256_broadcast_ps((const __m128 *)(a3 + p));
+    c3a = _mm256_add_ps(c3a, _mm256_mul_ps(x, bx)); c3b = _mm256_add_ps(c3b, _mm256_mul_ps(x, by));
+  }
+  const __m256 acc[4][2] = {{c0a, c0b}, {c1a, c1b}, {c2a, c2b}, {c3a, c3b}};
+  const float *rows[4] = {a0, a1, a2, a3}, *cols[4] = {b0, b1, b2, b3};
+  for (int r = 0; r < 4; r++) {
+    for (int h = 0; h < 2; h++) {
+      c[r * ldc + 2 * h] = finish_ps(_mm256_castps256_ps128(acc[r][h]), rows[r], cols[2 * h], kv, k);
+      c[r * ldc + 2 * h + 1] = finish_ps(_mm256_extractf128_ps(acc[r][h], 1), rows[r], cols[2 * h + 1], kv, k);
+    }
+  }
+}
+
+__attribute__((target("avx"))) static inline __m256d pair_pd(const double *lo, const double *hi) {
+  return _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(lo)), _mm_loadu_pd(hi), 1);
+}
+
+__attribute__((target("avx"))) static inline double finish_pd(__m128d v, const double *a, const double *b, long kv, long k) {
+  double l[2];
+  _mm_storeu_pd(l, v);
+  double s = l[0] + l[1];
+  if (kv < k) {
+    double t = a[kv] * b[kv];
+    for (long p = kv + 1; p < k; p++) t = t + a[p] * b[p];
+    s = s + t;
+  }
+  return s;
+}
+
+__attribute__((target("avx"))) void clus_dgemm_tile4x4_avx(const double *a, long lda, const double *b, long ldb, long k,
+                                                           double *c, long ldc) {
+  const long kv = k - k % 2;
+  __m256d c0a = _mm256_setzero_pd(), c0b = _mm256_setzero_pd(), c1a = _mm256_setzero_pd(), c1b = _mm256_setzero_pd();
+  __m256d c2a = _mm256_setzero_pd(), c2b = _mm256_setzero_pd(), c3a = _mm256_setzero_pd(), c3b = _mm256_setzero_pd();
+  const double *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda;
+  const double *b0 = b, *b1 = b + ldb, *b2 = b + 2 * ldb, *b3 = b + 3 * ldb;
+  for (long p = 0; p < kv; p += 2) {
+    const __m256d bx = pair_pd(b0 + p, b1 + p), by = pair_pd(b2 + p, b3 + p);
+    __m256d x = _mm256_broadcast_pd((const __m128d *)(a0 + p));
+    c0a = _mm256_add_pd(c0a, _mm256_mul_pd(x, bx)); c0b = _mm256_add_pd(c0b, _mm256_mul_pd(x, by));
+    x = _mm256_broadcast_pd((const __m128d *)(a1 + p));
+    c1a = _mm256_add_pd(c1a, _mm256_mul_pd(x, bx)); c1b = _mm256_add_pd(c1b, _mm256_mul_pd(x, by));
+    x = _mm256_broadcast_pd((const __m128d *)(a2 + p));
+    c2a = _mm256_add_pd(c2a, _mm256_mul_pd(x, bx)); c2b = _mm256_add_pd(c2b, _mm256_mul_pd(x, by));
+    x = _mm256_broadcast_pd((const __m128d *)(a3 + p));
+    c3a = _mm256_add_pd(c3a, _mm256_mul_pd(x, bx)); c3b = _mm256_add_pd(c3b, _mm256_mul_pd(x, by));
+  }
+  const __m256d acc[4][2] = {{c0a, c0b}, {c1a, c1b}, {c2a, c2b}, {c3a, c3b}};
+  const double *rows[4] = {a0, a1, a2, a3}, *cols[4] = {b0, b1, b2, b3};
+  for (int r = 0; r < 4; r++) {
+    for (int h = 0; h < 2; h++) {
+      c[r * ldc + 2 * h] = finish_pd(_mm256_castpd256_pd128(acc[r][h]), rows[r], cols[2 * h], kv, k);
+      c[r * ldc + 2 * h + 1] = finish_pd(_mm256_extractf128_pd(acc[r][h], 1), rows[r], cols[2 * h + 1], kv, k);
+    }
+  }
+}
