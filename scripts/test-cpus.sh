@@ -241,4 +241,5 @@ if [ $fail -gt 0 ]; then
 fi
 echo "test-cpus: $((pass + fail)) combinations, $pass identical to $refname, $fail differ or failed" \
   "(${total}s, $jobs at a time)"
+echo "test-cpus: $pass passed, $fail failed"
 [ $fail -eq 0 ]

@@ -75,7 +75,7 @@ public struct KMeansResult: Sendable, Equatable {
 ///
 /// The data are centred on their column means first, in a Float copy (n × d; scikit-learn does
 /// the same for dense input). Each iteration assigns every point to its nearest centre using
-/// `‖c‖² − 2 x·c` from BLAS sgemm on blocks of at most 256 rows (never an n × k matrix), then
+/// `‖c‖² − 2 x·c` from `Gemm` products on blocks of at most 256 rows (never an n × k matrix), then
 /// recomputes the centres as means, accumulated in Double per fixed group of rows and combined in
 /// group order, so the result is identical for any thread count. Points whose nearest centre
 /// provably cannot have changed (Hamerly 2010 bounds, widened by the Float rounding error) are not
@@ -199,12 +199,11 @@ private func sameClustering(_ a: [Int32], _ b: [Int32], _ k: Int) -> Bool {
   return true
 }
 
-/// Rows per BLAS block in the k-means++ distance passes.
+/// Rows per product block in the k-means++ distance passes.
 private let kmBlock = 64
 
-/// Rows per BLAS block in the assignment step, from k and d only (never from the thread count):
-/// when possible small enough (rows × k × d ≤ 10⁶) for OpenBLAS's small-matrix kernels, which do
-/// not repack the data block; between 16 and 256 rows.
+/// Rows per product block in the assignment step, from k and d only (never from the thread count):
+/// when possible small enough (rows × k × d ≤ 10⁶) that a block stays in cache; between 16 and 256 rows.
 private func assignmentBlockRows(k: Int, d: Int) -> Int {
   return Swift.max(16, Swift.min(256, (1_000_000 / Swift.max(1, k * d)) / 16 * 16))
 }

@@ -38,7 +38,7 @@ func boundedHeapPush(
 ///
 /// Blocked brute force as scikit-learn's `pairwise_distances` followed by a per-row selection
 /// (umap-learn's small-data path in `nearest_neighbors`, used when n < 4096):
-/// - euclidean: ‖x‖² + ‖y‖² − 2x·y with BLAS `sgemm` on blocks of 256 rows × 2048 columns
+/// - euclidean: ‖x‖² + ‖y‖² − 2x·y with `Gemm` on blocks of 256 rows × 2048 columns
 ///   (never n × n), a bounded max-heap per row; cosine/correlation: 1 − u·v the same way on
 ///   unit (centred) rows;
 /// - other metrics: SIMD kernels on contiguous rows.

@@ -3,10 +3,10 @@ import Synchronization
 import Glibc
 #endif
 
-/// Reduced distances of many pairs at once from BLAS Gram matrices: squared euclidean
+/// Reduced distances of many pairs at once from Gram matrices (`Gemm`): squared euclidean
 /// ‖p − q‖² = ‖p‖² + ‖q‖² − 2 p·q (clamped at 0), or for the angular metrics (unit rows)
 /// 1 − p·q with the zero-row conventions of `SearchSpace`. Used by NN-descent's leaf and candidate joins,
-/// where blocks of 50–250 rows meet all at once and the Gram matrix runs far faster (BLAS SIMD
+/// where blocks of 50–250 rows meet all at once and the Gram matrix runs far faster (SIMD
 /// kernels) than pairwise loops. The Float32 cancellation error (≈ 10⁻⁷ · (‖p‖² + ‖q‖²)) only
 /// affects the ranking of near-ties; final distances are recomputed pairwise.
 final class GramData {
@@ -36,7 +36,7 @@ final class GramData {
   deinit { norms.deallocate() }
 }
 
-/// Per-chunk scratch space for Gram joins of at most `rows` rows (call BLAS single-threaded).
+/// Per-chunk scratch space for Gram joins of at most `rows` rows (one per chunk).
 final class GramWorkspace: @unchecked Sendable {
   let data: GramData
   let angular: Bool
@@ -53,7 +53,7 @@ final class GramWorkspace: @unchecked Sendable {
     self.data = data
     angular = data.angular
     cap = rows
-    // same alignment for every workspace, so BLAS sees identical inputs whichever chunk uses it
+    // same alignment for every workspace, whichever chunk uses it
     rowsBuf = allocateLargeFloats(rows * data.d)
     gram = .allocate(capacity: rows * rows)
     ids = .allocate(capacity: rows)

@@ -131,7 +131,7 @@ private func buildRPTree(
 /// - the rows are copied in the leaf order of the first tree (neighbours close in memory),
 ///   without columns that cannot change a distance;
 /// - euclidean, cosine, correlation: the all-pairs join of a leaf and the local join of a point's
-///   candidates use BLAS Gram matrices (`ssyrk`/`sgemm`; ‖p‖² + ‖q‖² − 2p·q, or 1 − p·q on unit
+///   candidates use Gram matrices (`Gemm`, the same bits on every CPU; ‖p‖² + ‖q‖² − 2p·q, or 1 − p·q on unit
 ///   rows) instead of pairwise loops;
 /// - euclidean with 128 ≤ d ≤ 1024: the trees split in the space of the top 64 principal
 ///   directions of a sample of rows.
@@ -211,7 +211,7 @@ public func nnDescentKNN(
     let permRows = PermutedRows(sp0, order: order, threads: threads)
     defer { withExtendedLifetime(permRows) {} }
     let sp = permRows.space
-    // euclidean, cosine, correlation: distances of whole leaves / candidate lists from BLAS Gram matrices
+    // euclidean, cosine, correlation: distances of whole leaves / candidate lists from Gram matrices (`Gemm`)
     let gemm: GramData? =
       sp.kind == .sqeuclidean || sp.kind == .angular ? GramData(sp, n: n, threads: threads) : nil
     let maxGemmLeaf = max(leafSize, 2 * cap)

@@ -11,8 +11,8 @@ final class PrincipalProjection {
 
   /// Projects `x` (n × d) on r < d directions (eigenvectors of the covariance of a strided
   /// sample of at most 2048 rows, by `symmetricEigenLargest` in Double: the same bits on every CPU,
-  /// each direction's largest |entry| positive). BLAS runs single-threaded inside fixed row
-  /// blocks, so the values do not depend on `threads`. Returns nil if the data are not finite.
+  /// each direction's largest |entry| positive). The projection runs `Gemm` inside fixed row
+  /// blocks, so the values do not depend on `threads` or the CPU. Returns nil if the data are not finite.
   init?(_ x: UnsafePointer<Float>, n: Int, d: Int, r: Int, threads: Int) {
     self.r = r
     // mean over all rows (per-chunk partial sums combined in chunk order)

@@ -53,7 +53,7 @@ private let pcaBlock = 512
 /// in Double over blocks of 512 centred rows (fixed row groups summed in order, so the result does
 /// not depend on the thread count) and `symmetricEigenLargest` (Core/SymmetricEigen.swift, plain
 /// Swift, the same bits on every CPU) gives the leading eigenpairs. Block products
-/// are formed with BLAS dsyrk on Double rows, or, for large inputs (n·d² ≥ 2³⁰), with ssyrk on
+/// are formed with `Gemm` (the same bits on every CPU) on Double rows, or, for large inputs (n·d² ≥ 2³⁰), on
 /// the centred rows rounded to Float, twice as fast: on MNIST (70 000 × 784, 50 components) that
 /// agrees with a float64 computation to 3·10⁻⁶ of the output scale, though components of tiny
 /// relative variance (below ~10⁻⁴ of the largest) are then less accurate. When n < d the leading

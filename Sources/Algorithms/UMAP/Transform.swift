@@ -5,7 +5,7 @@ import Glibc
 /// The k nearest rows of `data` (n × d) for every row of `queries` (m × d): m × k indices into
 /// `data` and distances, ascending, ties by the smaller index.
 ///
-/// Euclidean, cosine and correlation rank candidates by a Gram product (BLAS `sgemm` on blocks of
+/// Euclidean, cosine and correlation rank candidates by a Gram product (`Gemm` on blocks of
 /// 256 queries × 2048 data rows, never m × n), keep the best k + 8 and re-rank them with the exact
 /// `Metric.distance` (Double); other metrics (and cosine/correlation with an all-zero row, and
 /// euclidean coordinates large enough to overflow Float32 squares) compute every distance exactly. Parallel over query blocks; the result does not depend on the
