@@ -293,6 +293,7 @@ public struct CommandTable: Sendable {
   public static let standard: CommandTable = {
     var t = CommandTable()
     registerBasics(&t)
+    registerToolkit(&t)
     registerData(&t)
     registerAlgorithms(&t)
     registerPlot(&t)
