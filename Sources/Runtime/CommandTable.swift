@@ -296,6 +296,7 @@ public struct CommandTable: Sendable {
     registerToolkit(&t)
     registerData(&t)
     registerAlgorithms(&t)
+    registerNeighborhoods(&t)
     registerPlot(&t)
     return t
   }()

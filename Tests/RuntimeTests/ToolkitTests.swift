@@ -141,4 +141,21 @@ final class ToolkitTests: XCTestCase {
     XCTAssertTrue(c.run("t = crosstab [1, 0] [2, 2]\nn = sum t.counts"))
     XCTAssertEqual(value(c, "n")?.number, 2)
   }
+
+  func testTrustworthinessCommand() {
+    let c = Capture()
+    // the embedding swaps the last two points of a line with growing gaps (no ties)
+    XCTAssertTrue(c.run("""
+      x = [[0], [1], [3], [6], [10], [15], [21]]
+      same = trustworthiness x x n_neighbors=2
+      e = [[0], [1], [3], [6], [10], [21], [15]]
+      t = trustworthiness x e n_neighbors=1
+      """), c.err)
+    XCTAssertEqual(value(c, "same")?.number, 1)
+    // k = 1: points 5 and 6 each get an embedding neighbour of rank 2 in x (penalty 1 each):
+    // 1 − 2 · 2 / (7 · 1 · (14 − 3 − 1)) = 1 − 4/70, as sklearn.manifold.trustworthiness gives
+    XCTAssertEqual(value(c, "t")!.number!, 1 - 4.0 / 70, accuracy: 1e-15)
+    XCTAssertFalse(c.run("trustworthiness x e n_neighbors=4"))
+    XCTAssertTrue(c.err.contains("n_neighbors"), c.err)
+  }
 }
