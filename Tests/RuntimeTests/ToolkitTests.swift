@@ -158,4 +158,21 @@ final class ToolkitTests: XCTestCase {
     XCTAssertFalse(c.run("trustworthiness x e n_neighbors=4"))
     XCTAssertTrue(c.err.contains("n_neighbors"), c.err)
   }
+
+  func testDBSCANCommand() {
+    let c = Capture()
+    XCTAssertTrue(c.run("""
+      x = [[0, 0], [0, 0.5], [0.5, 0], [9, 9], [5, 5], [5, 5.5], [5.5, 5]]
+      d = dbscan x eps=0.6 min_samples=3
+      n = count (d == -1)
+      """), c.err)
+    guard case .record(let r)? = value(c, "d"), case .labels(let l)? = r["labels"], case .labels(let core)? = r["core_sample_indices"] else {
+      return XCTFail("a dbscan record expected")
+    }
+    XCTAssertEqual(l, [0, 0, 0, -1, 1, 1, 1])
+    XCTAssertEqual(core, [0, 4])  // (0, 0.5) and (0.5, 0) are 0.71 apart: border points of the corner's core
+    XCTAssertEqual(value(c, "n")?.number, 1)
+    XCTAssertFalse(c.run("dbscan x eps=0"))
+    XCTAssertTrue(c.err.contains("eps"), c.err)
+  }
 }
