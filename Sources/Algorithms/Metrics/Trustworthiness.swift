@@ -12,7 +12,8 @@
 /// ranked by index, where scikit-learn's unstable argsort picks an arbitrary order). 1 means
 /// every embedding neighbour is also a neighbour in the data.
 ///
-/// Memory is O(n·block), never n × n: the original-space distances from a block of rows to all
+/// Memory is a Double copy of `x` plus O(n·block) per thread (block ≤ 256 rows, at most 4 M
+/// distances), never n × n: the original-space distances from a block of rows to all
 /// points come from `Gemm.dgemmNT` in Double (‖x‖² + ‖y‖² − 2x·y, as scikit-learn's
 /// `euclidean_distances` computes them in float64), and each row's ranks are counted against
 /// its k targets by binary search (O(n·log k) per row). Time O(n²·d). Parallel over row blocks;
