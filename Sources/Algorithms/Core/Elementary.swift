@@ -14,9 +14,9 @@
 //   on the reduced argument, with the few leading terms kept in extra precision where the
 //   accuracy needs it (double-double arithmetic from Dekker's exact product and Knuth's sum).
 
-/// Deterministic exp, log, log2, pow, cos and log-gamma: the same bits on every CPU (see the
+/// Deterministic exp, log, log1p, log2, pow, cos and log-gamma: the same bits on every CPU (see the
 /// file comment for the rules that guarantee it). Accuracy, measured against glibc in
-/// `ElementaryTests`: exp, log, log2 < 1 ulp; pow < 2 ulp where the result is normal; the Float
+/// `ElementaryTests`: exp, log, log1p, log2 < 1 ulp; pow < 2 ulp where the result is normal; the Float
 /// pow is the Double computation rounded once; cos < 1 ulp for |x| ≤ 10⁵; logGamma relative
 /// error < 10⁻¹⁵ for x ≥ 0.5 away from its zeros 1 and 2 (exact there).
 public enum Elementary {
