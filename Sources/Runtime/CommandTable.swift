@@ -293,8 +293,10 @@ public struct CommandTable: Sendable {
   public static let standard: CommandTable = {
     var t = CommandTable()
     registerBasics(&t)
+    registerToolkit(&t)
     registerData(&t)
     registerAlgorithms(&t)
+    registerNeighborhoods(&t)
     registerPlot(&t)
     return t
   }()

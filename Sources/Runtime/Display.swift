@@ -75,6 +75,9 @@ public enum Display {
       return "vector \(x.count) bool, \(t) true\n" + vector(x.count) { x[$0] ? "true" : "false" }
     case .record(let r) where r.kind == "shape":
       return r.fields.map { summary($0.value) }.joined(separator: " × ")
+    case .record(let r) where r.kind == "crosstab":
+      if case .matrix(let m)? = r["counts"], let rows = r["index"], let cols = r["columns"] { return crosstab(m, rows, cols) }
+      return summary(v)
     case .record(let r):
       var lines = ["\(r.kind) record"]
       let w = r.fields.map(\.name.count).max() ?? 0
@@ -87,6 +90,35 @@ public enum Display {
     case .list(let l): return "[" + l.map(summary).joined(separator: ", ") + "]"
     default: return summary(v)
     }
+  }
+
+  /// A `crosstab` as pandas prints one: the column values as a header, each row's value and
+  /// its counts, right-aligned. At most 60 rows and 30 columns are shown (the rest is counted).
+  static func crosstab(_ counts: Matrix, _ rows: Value, _ cols: Value) -> String {
+    func names(_ v: Value) -> [String] {
+      switch v {
+      case .labels(let l): return l.map(String.init)
+      case .floats(let f): return f.map(number)
+      default: return []
+      }
+    }
+    let rn = names(rows), cn = names(cols)
+    let shownRows = min(rn.count, 60), shownCols = min(cn.count, 30)
+    var cells = [[""] + cn.prefix(shownCols)]
+    for i in 0..<shownRows {
+      cells.append([rn[i]] + (0..<shownCols).map { String(Int(counts[i, $0])) })
+    }
+    let first = cells.map { $0[0].count }.max() ?? 0
+    let width = cells.flatMap { $0.dropFirst() }.map(\.count).max() ?? 1
+    var out = ["crosstab \(rn.count) × \(cn.count) (rows: values of the first vector, columns: of the second)"]
+    for row in cells {
+      let head = row[0] + String(repeating: " ", count: first - row[0].count)
+      out.append(head + row.dropFirst().map { "  " + String(repeating: " ", count: width - $0.count) + $0 }.joined())
+    }
+    if shownRows < rn.count || shownCols < cn.count {
+      out.append("(\(rn.count - shownRows) more rows, \(cn.count - shownCols) more columns: see .counts, .index, .columns)")
+    }
+    return out.joined(separator: "\n")
   }
 
   static func vector(_ n: Int, _ item: (Int) -> String) -> String {

@@ -19,8 +19,10 @@ enum Operators {
     }
   }
 
-  /// A list of numbers acts as a vector (ints → labels, else floats).
+  /// A list of numbers acts as a vector (ints → labels, else floats), a list of rows of numbers
+  /// (all of the same length) as a matrix.
   static func vectorized(_ v: Value) -> Value {
+    if case .list(let l) = v, case .list? = l.first, let m = matrixFromRows(l) { return .matrix(m) }
     guard case .list(let l) = v, !l.isEmpty, l.allSatisfy({ $0.number != nil }) else { return v }
     if l.allSatisfy({ if case .int = $0 { return true }; return false }) {
       return .labels(l.map { if case .int(let i) = $0 { return i }; return 0 })
@@ -151,14 +153,17 @@ enum Operators {
     }
   }
 
+  /// A matrix and a number, vector or matrix, element-wise with numpy's broadcasting: a number
+  /// applies to every element; a vector of length d acts as a 1 × d row; matrices broadcast
+  /// when each dimension is equal or 1 (n × d with 1 × d, n × 1 or 1 × 1; 1 × d with n × 1 gives
+  /// n × d). Computed in Float32, the matrices' type. Throws an `OperatorError` naming both shapes
+  /// when they do not broadcast.
   private static func matrixOp(_ op: BinaryOp, _ m: Matrix, _ other: Value, flipped: Bool) throws -> Value {
     switch op {
     case .add, .sub, .mul, .div: break
     default: throw OperatorError("'\(op.rawValue)' is not defined for matrices; compare a column, e.g. m[:, 0] \(op.rawValue) x")
     }
-    var out = m
-    func f(_ x: Float, _ y: Float) -> Float {
-      let (p, q) = flipped ? (y, x) : (x, y)
+    func f(_ p: Float, _ q: Float) -> Float {
       switch op {
       case .add: return p + q
       case .sub: return p - q
@@ -168,17 +173,38 @@ enum Operators {
     }
     if let s = other.number {
       let y = Float(s)
-      for i in 0..<out.data.count { out.data[i] = f(out.data[i], y) }
+      var out = m
+      for i in 0..<out.data.count { out.data[i] = flipped ? f(y, out.data[i]) : f(out.data[i], y) }
       return .matrix(out)
     }
-    if case .matrix(let o) = other {
-      guard o.rows == m.rows && o.cols == m.cols else {
-        throw OperatorError("matrices of different shapes: \(m.rows) × \(m.cols) and \(o.rows) × \(o.cols)")
+    let o: Matrix
+    var isVector = false
+    switch other {
+    case .matrix(let x): o = x
+    case .floats(let v): o = Matrix(rows: 1, cols: v.count, data: v.map(Float.init)); isVector = true
+    case .labels(let v): o = Matrix(rows: 1, cols: v.count, data: v.map(Float.init)); isVector = true
+    default:
+      throw OperatorError("'\(op.rawValue)' between a matrix and \(other.kindName) is not defined; use a number, a vector or a matrix")
+    }
+    let (a, b) = flipped ? (o, m) : (m, o)
+    func dim(_ p: Int, _ q: Int) -> Int? { p == q || q == 1 ? p : (p == 1 ? q : nil) }
+    guard let rows = dim(a.rows, b.rows), let cols = dim(a.cols, b.cols) else {
+      let shapes = flipped ? (other, Value.matrix(m)) : (Value.matrix(m), other)
+      var hint = ""
+      if isVector && o.cols == m.rows {
+        hint = "; a vector acts as a row (1 × \(o.cols)), as in numpy: for one value per row use an n × 1 matrix, e.g. mean x axis=1 keepdims=true"
       }
-      for i in 0..<out.data.count { out.data[i] = f(out.data[i], o.data[i]) }
-      return .matrix(out)
+      throw OperatorError(
+        "operands could not be broadcast together: shapes \(shapes.0.shapeText!)\(isVector && flipped ? " (a vector)" : "") and \(shapes.1.shapeText!)\(isVector && !flipped ? " (a vector)" : "")\(hint)")
     }
-    throw OperatorError("'\(op.rawValue)' between a matrix and \(other.kindName) is not defined; use a number or a matrix of the same shape")
+    var out = Matrix(rows: rows, cols: cols)
+    let ar = a.rows == 1 ? 0 : 1, ac = a.cols == 1 ? 0 : 1, br = b.rows == 1 ? 0 : 1, bc = b.cols == 1 ? 0 : 1
+    for i in 0..<rows {
+      for j in 0..<cols {
+        out.data[i * cols + j] = f(a.data[(i * ar) * a.cols + j * ac], b.data[(i * br) * b.cols + j * bc])
+      }
+    }
+    return .matrix(out)
   }
 
   private static func logic(_ op: BinaryOp, _ a: Value, _ b: Value) throws -> Value {

@@ -112,6 +112,27 @@ final class ElementaryTests: XCTestCase {
     XCTAssertEqual(Elementary.log(2), 0.6931471805599453)  // ln 2
   }
 
+  func testLog1p() {
+    var g = Inputs(state: 7)
+    var xs = Self.specials + [-1, -1.5, -0.5, -0.25, 0x1p-54, -0x1p-54, 0x1p-53, 1e-300, -1e-300, 0.4142135623730950,
+                              -0.2928932188134524, 1e300, 0x1p52, 0x1p53]
+    for k in -1074...1023 { xs.append(Double(sign: .plus, exponent: k, significand: 1)) }
+    for k in -60...0 { xs.append(-Double(sign: .plus, exponent: k, significand: 1) * 0.999) }
+    for _ in 0..<100_000 { xs.append(g.uniform(-1, 1)) }
+    for _ in 0..<50_000 { xs.append(g.uniform(-1e-8, 1e-8)) }
+    for _ in 0..<50_000 { xs.append(g.uniform(-1, 100)) }
+    for _ in 0..<50_000 { xs.append(Double(bitPattern: g.bits() >> 1)) }  // all positive bit patterns
+    for _ in 0..<20_000 { xs.append(-1 + g.uniform(0, 1e-6)) }
+    check("log1p", xs, maxUlp: 1, { Elementary.log1p($0) }, { Glibc.log1pl($0) }, { Glibc.log1p($0) })
+    XCTAssertEqual(Elementary.log1p(0), 0)
+    XCTAssertEqual(Elementary.log1p(-0.0).sign, .minus)
+    XCTAssertEqual(Elementary.log1p(-1), -.infinity)
+    XCTAssertTrue(Elementary.log1p(-2).isNaN)
+    XCTAssertEqual(Elementary.log1p(.infinity), .infinity)
+    XCTAssertEqual(Elementary.log1p(1), 0.6931471805599453)  // ln 2
+    XCTAssertEqual(Elementary.log1p(1e-10), 9.999999999500001e-11)
+  }
+
   func testLog2() {
     check("log2", logInputs(), maxUlp: 1, { Elementary.log2($0) }, { Glibc.log2l($0) }, { Glibc.log2($0) })
     for k in -1074...1023 {

@@ -14,9 +14,9 @@
 //   on the reduced argument, with the few leading terms kept in extra precision where the
 //   accuracy needs it (double-double arithmetic from Dekker's exact product and Knuth's sum).
 
-/// Deterministic exp, log, log2, pow, cos and log-gamma: the same bits on every CPU (see the
+/// Deterministic exp, log, log1p, log2, pow, cos and log-gamma: the same bits on every CPU (see the
 /// file comment for the rules that guarantee it). Accuracy, measured against glibc in
-/// `ElementaryTests`: exp, log, log2 < 1 ulp; pow < 2 ulp where the result is normal; the Float
+/// `ElementaryTests`: exp, log, log1p, log2 < 1 ulp; pow < 2 ulp where the result is normal; the Float
 /// pow is the Double computation rounded once; cos < 1 ulp for |x| ≤ 10⁵; logGamma relative
 /// error < 10⁻¹⁵ for x ≥ 0.5 away from its zeros 1 and 2 (exact there).
 public enum Elementary {
@@ -153,12 +153,35 @@ public enum Elementary {
   @inlinable @inline(__always)
   public static func log(_ x: Double) -> Double {
     if let s = logSpecial(x) { return s }
-    let (k, f) = decompose(x)
+    return logAssembled(decompose(x), tail: 0)
+  }
+
+  /// k·ln 2 + log(1 + f) + tail for 1 + f in [√2/2, √2) and a small tail (|tail| ≪ ulp of the
+  /// result's leading part), with the rounding errors kept until the last addition.
+  @inlinable @inline(__always)
+  static func logAssembled(_ kf: (k: Double, f: Double), tail: Double) -> Double {
+    let (k, f) = kf
     let (hfsq, corr) = log1pParts(f)
     let hi = f - hfsq
-    let lo = ((f - hi) - hfsq) + corr  // f − hi is exact (Sterbenz)
+    let lo = ((f - hi) - hfsq) + corr + tail  // f − hi is exact (Sterbenz)
     let kh = k * ln2Hi, w = kh + hi
     return w + (((kh - w) + hi) + (lo + k * ln2Lo))  // two-sum: |kh| ≥ |hi| unless k = 0
+  }
+
+  /// log(1 + x), accurate for small x, within 1 ulp of the correctly rounded result (measured
+  /// against glibc's `log1p` in `ElementaryTests`).
+  ///
+  /// Range: x ≥ −1; log1p(−1) = −∞, log1p(+∞) = +∞, log1p(±0) = ±0, NaN for x < −1 and NaN.
+  /// Method: u = 1 + x rounded and its rounding error c = (1 + x) − u exactly (Dekker's fast
+  /// two-sum, larger operand first), then log u as `log` computes it with c/u (the first-order
+  /// term of log(u + c) − log u) added to the small terms before the last rounding.
+  @inlinable @inline(__always)
+  public static func log1p(_ x: Double) -> Double {
+    if !(x > -1 && x < .infinity) { return x == -1 ? -.infinity : (x == .infinity ? x : .nan) }
+    if Swift.abs(x) < 0x1p-54 { return x }  // log1p(x) = x − x²/2 + …: x is the rounded value
+    let u = 1 + x
+    let c = (x >= 1 ? 1 - (u - x) : x - (u - 1)) / u
+    return logAssembled(decompose(u), tail: c)
   }
 
   /// The base-2 logarithm, within 1 ulp of the correctly rounded result; exact integers at

@@ -13,31 +13,45 @@ private func numericValues(_ v: Value) -> [Double]? {
   }
 }
 
-/// A reduction command (`sum`, `mean`, `min`, `max`) over all values, or per column (`axis=0`)
-/// or per row (`axis=1`) of a matrix. NaN propagates, as numpy's. Sums of integers are exact.
-private func reduction(
-  _ name: String, _ summary: String, _ f: @escaping @Sendable ([Double]) -> Double
+/// A reduction command (`sum`, `mean`, `std`, `median`, ...) over all values, or per column
+/// (`axis=0`) or per row (`axis=1`) of a matrix, as numpy's; `keepdims=true` keeps the reduced
+/// axis (a 1 × d or n × 1 matrix) so the result broadcasts against the matrix
+/// (`x - mean x axis=0 keepdims=true`). NaN propagates, as numpy's. With `keepsInt`, int and bool
+/// inputs give an int over all values (`sum`, `min`, `max`); sums of integers are exact.
+/// `f` receives the invocation (for the command's own parameters) and the values.
+func reduction(
+  _ name: String, _ summary: String, params extra: [ParamSpec] = [], examples: [String]? = nil,
+  keepsInt: Bool = false, _ f: @escaping @Sendable (Invocation, [Double]) throws -> Double
 ) -> Command {
   Command(
     name, group: "basics", summary: summary,
     args: [ArgSpec("x", .any, "a vector or matrix")],
-    params: [ParamSpec("axis", .int, .none, .between(0, 1), "none: over all values; 0: per column; 1: per row of a matrix")],
-    examples: ["\(name) (l >= 0)", "\(name) m axis=0"]
+    params: [
+      ParamSpec("axis", .int, .none, .between(0, 1), "none: over all values; 0: per column; 1: per row of a matrix"),
+      ParamSpec("keepdims", .bool, .bool(false), nil, "with axis: a 1 × d (axis=0) or n × 1 (axis=1) matrix instead of a vector, to broadcast against x"),
+    ] + extra,
+    examples: examples ?? ["\(name) (l >= 0)", "\(name) m axis=0"]
   ) { inv in
     let x = Operators.vectorized(inv.args[0].resolved)
     func g(_ v: [Double]) throws -> Double {
       if v.isEmpty && name != "sum" { throw AlgorithmError.invalidInput("\(name) of an empty vector") }
       if v.contains(where: { $0.isNaN }) { return .nan }
-      return f(v)
+      return try f(inv, v)
     }
     if let axis = inv.optionalInt("axis") {
       guard case .matrix(let m) = x else {
         throw AlgorithmError.invalidParameter(name: "axis", value: "\(axis)", allowed: "axis needs a matrix, got \(inv.args[0].kindName)")
       }
+      let r: [Double]
       if axis == 0 {
-        return .floats(try (0..<m.cols).map { j in try g((0..<m.rows).map { Double(m[$0, j]) }) })
+        r = try (0..<m.cols).map { j in try g((0..<m.rows).map { Double(m[$0, j]) }) }
+      } else {
+        r = try (0..<m.rows).map { i in try g((0..<m.cols).map { Double(m[i, $0]) }) }
       }
-      return .floats(try (0..<m.rows).map { i in try g((0..<m.cols).map { Double(m[i, $0]) }) })
+      if inv.bool("keepdims") {
+        return .matrix(Matrix(rows: axis == 0 ? 1 : r.count, cols: axis == 0 ? r.count : 1, data: r.map(Float.init)))
+      }
+      return .floats(r)
     }
     if name == "sum", case .labels(let l) = x {
       var s = 0
@@ -54,7 +68,7 @@ private func reduction(
     let r = try g(v)
     let integral: Bool = {
       switch x {
-      case .labels, .mask: return name != "mean"
+      case .labels, .mask: return keepsInt
       default: return false
       }
     }()
@@ -121,18 +135,16 @@ func registerBasics(_ t: inout CommandTable) {
     if let n = inv.args[0].length { return .int(n) }
     throw AlgorithmError.invalidInput("count needs a vector, matrix or list, got \(inv.args[0].kindName)")
   })
-  t.register(reduction("sum", "Sum of the values (a mask counts its true values)") { v in
+  t.register(reduction("sum", "Sum of the values (a mask counts its true values)", keepsInt: true) { _, v in
     var s = 0.0
     for x in v { s += x }
     return s
   })
-  t.register(reduction("mean", "Mean of the values (a mask gives the fraction true)") { v in
-    var s = 0.0
-    for x in v { s += x }
-    return s / Double(v.count)
+  t.register(reduction("mean", "Mean of the values (a mask gives the fraction true)") { _, v in
+    Statistics.mean(v)
   })
-  t.register(reduction("min", "Smallest value") { v in v.min()! })
-  t.register(reduction("max", "Largest value") { v in v.max()! })
+  t.register(reduction("min", "Smallest value", keepsInt: true) { _, v in v.min()! })
+  t.register(reduction("max", "Largest value", keepsInt: true) { _, v in v.max()! })
   t.register(Command(
     "unique", group: "basics", summary: "Sorted distinct values of a vector",
     args: [ArgSpec("x", .vector, "a vector")],
