@@ -25,17 +25,22 @@ __attribute__((target("avx"))) static inline __m256 pair_ps(const float *lo, con
   return _mm256_insertf128_ps(_mm256_castps128_ps256(_mm_loadu_ps(lo)), _mm_loadu_ps(hi), 1);
 }
 
-// the sum of the 4 lanes in lane order, then the tail
-__attribute__((target("avx"))) static inline float finish_ps(__m128 v, const float *a, const float *b, long kv, long k) {
-  float l[4];
-  _mm_storeu_ps(l, v);
-  float s = ((l[0] + l[1]) + l[2]) + l[3];
+// One row of a tile: e[q] holds the 4 lanes of element (r, q). The lanes of the 4 elements are
+// transposed so that one vector addition adds lane l of all four: ((l0 + l1) + l2) + l3, each element
+// in lane order; then the tail terms, summed in index order, for the 4 elements at once.
+__attribute__((target("avx"))) static inline void finish_row_ps(__m128 e0, __m128 e1, __m128 e2, __m128 e3,
+                                                                const float *a, const float *b0, const float *b1,
+                                                                const float *b2, const float *b3, long kv, long k,
+                                                                float *c) {
+  _MM_TRANSPOSE4_PS(e0, e1, e2, e3);
+  __m128 s = _mm_add_ps(_mm_add_ps(_mm_add_ps(e0, e1), e2), e3);
   if (kv < k) {
-    float t = a[kv] * b[kv];
-    for (long p = kv + 1; p < k; p++) t = t + a[p] * b[p];
-    s = s + t;
+    __m128 t = _mm_mul_ps(_mm_set1_ps(a[kv]), _mm_setr_ps(b0[kv], b1[kv], b2[kv], b3[kv]));
+    for (long p = kv + 1; p < k; p++)
+      t = _mm_add_ps(t, _mm_mul_ps(_mm_set1_ps(a[p]), _mm_setr_ps(b0[p], b1[p], b2[p], b3[p])));
+    s = _mm_add_ps(s, t);
   }
-  return s;
+  _mm_storeu_ps(c, s);
 }
 
 __attribute__((target("avx"))) void clus_sgemm_tile4x4_avx(const float *a, long lda, const float *b, long ldb, long k,
@@ -57,12 +62,11 @@ __attribute__((target("avx"))) void clus_sgemm_tile4x4_avx(const float *a, long 
     c3a = _mm256_add_ps(c3a, _mm256_mul_ps(x, bx)); c3b = _mm256_add_ps(c3b, _mm256_mul_ps(x, by));
   }
   const __m256 acc[4][2] = {{c0a, c0b}, {c1a, c1b}, {c2a, c2b}, {c3a, c3b}};
-  const float *rows[4] = {a0, a1, a2, a3}, *cols[4] = {b0, b1, b2, b3};
+  const float *rows[4] = {a0, a1, a2, a3};
   for (int r = 0; r < 4; r++) {
-    for (int h = 0; h < 2; h++) {
-      c[r * ldc + 2 * h] = finish_ps(_mm256_castps256_ps128(acc[r][h]), rows[r], cols[2 * h], kv, k);
-      c[r * ldc + 2 * h + 1] = finish_ps(_mm256_extractf128_ps(acc[r][h], 1), rows[r], cols[2 * h + 1], kv, k);
-    }
+    finish_row_ps(_mm256_castps256_ps128(acc[r][0]), _mm256_extractf128_ps(acc[r][0], 1),
+                  _mm256_castps256_ps128(acc[r][1]), _mm256_extractf128_ps(acc[r][1], 1), rows[r], b0, b1, b2,
+                  b3, kv, k, c + r * ldc);
   }
 }
 
@@ -70,16 +74,18 @@ __attribute__((target("avx"))) static inline __m256d pair_pd(const double *lo, c
   return _mm256_insertf128_pd(_mm256_castpd128_pd256(_mm_loadu_pd(lo)), _mm_loadu_pd(hi), 1);
 }
 
-__attribute__((target("avx"))) static inline double finish_pd(__m128d v, const double *a, const double *b, long kv, long k) {
-  double l[2];
-  _mm_storeu_pd(l, v);
-  double s = l[0] + l[1];
+// Two elements of a tile: e and f hold the 2 lanes of elements (r, q) and (r, q + 1); one addition adds
+// l0 + l1 of both, then the tail terms in index order.
+__attribute__((target("avx"))) static inline void finish_pair_pd(__m128d e, __m128d f, const double *a,
+                                                                 const double *bq, const double *bq1, long kv,
+                                                                 long k, double *c) {
+  __m128d s = _mm_add_pd(_mm_unpacklo_pd(e, f), _mm_unpackhi_pd(e, f));
   if (kv < k) {
-    double t = a[kv] * b[kv];
-    for (long p = kv + 1; p < k; p++) t = t + a[p] * b[p];
-    s = s + t;
+    __m128d t = _mm_mul_pd(_mm_set1_pd(a[kv]), _mm_setr_pd(bq[kv], bq1[kv]));
+    for (long p = kv + 1; p < k; p++) t = _mm_add_pd(t, _mm_mul_pd(_mm_set1_pd(a[p]), _mm_setr_pd(bq[p], bq1[p])));
+    s = _mm_add_pd(s, t);
   }
-  return s;
+  _mm_storeu_pd(c, s);
 }
 
 __attribute__((target("avx"))) void clus_dgemm_tile4x4_avx(const double *a, long lda, const double *b, long ldb, long k,
@@ -101,11 +107,11 @@ __attribute__((target("avx"))) void clus_dgemm_tile4x4_avx(const double *a, long
     c3a = _mm256_add_pd(c3a, _mm256_mul_pd(x, bx)); c3b = _mm256_add_pd(c3b, _mm256_mul_pd(x, by));
   }
   const __m256d acc[4][2] = {{c0a, c0b}, {c1a, c1b}, {c2a, c2b}, {c3a, c3b}};
-  const double *rows[4] = {a0, a1, a2, a3}, *cols[4] = {b0, b1, b2, b3};
+  const double *rows[4] = {a0, a1, a2, a3};
   for (int r = 0; r < 4; r++) {
-    for (int h = 0; h < 2; h++) {
-      c[r * ldc + 2 * h] = finish_pd(_mm256_castpd256_pd128(acc[r][h]), rows[r], cols[2 * h], kv, k);
-      c[r * ldc + 2 * h + 1] = finish_pd(_mm256_extractf128_pd(acc[r][h], 1), rows[r], cols[2 * h + 1], kv, k);
-    }
+    finish_pair_pd(_mm256_castpd256_pd128(acc[r][0]), _mm256_extractf128_pd(acc[r][0], 1), rows[r], b0, b1, kv, k,
+                   c + r * ldc);
+    finish_pair_pd(_mm256_castpd256_pd128(acc[r][1]), _mm256_extractf128_pd(acc[r][1], 1), rows[r], b2, b3, kv, k,
+                   c + r * ldc + 2);
   }
 }

@@ -10,8 +10,8 @@ func registerNeighborhoods(_ t: inout CommandTable) {
       ArgSpec("data", .matrix, "the original n × d data"),
       ArgSpec("embedding", .matrix, "its n × d′ embedding (the same points in the same order)"),
     ],
-    params: [ParamSpec("n_neighbors", .int, .int(15), .atLeast(1), "k, the neighbourhood size; must be < n/2 (scikit-learn's default is 5)")],
-    examples: ["trustworthiness x e", "trustworthiness mnist.data e n_neighbors=5"]
+    params: [ParamSpec("n_neighbors", .int, .int(5), .atLeast(1), "k, the neighbourhood size; must be < n/2 (default 5, as scikit-learn)")],
+    examples: ["trustworthiness x e", "trustworthiness mnist.data e n_neighbors=15"]
   ) { inv in
     .float(try trustworthiness(inv.matrix(0), inv.matrix(1), nNeighbors: inv.int("n_neighbors"), context: inv.context))
   })
