@@ -34,12 +34,19 @@
 /// Arguments are postfix expressions (`umap mnist.data`, `score l[c] y[c]`); a nested call needs
 /// parentheses (`score (hdbscan e min_cluster_size=500) y`). Positional arguments come first, then
 /// keyword arguments. The argument list ends at the first token that cannot start an argument
-/// (an operator, `)`, `]`, `,`, `;`, a line break, end of input); the call is then one operand of
-/// the surrounding expression: `sum m > 0` is `(sum m) > 0`, `count l == 3` is `(count l) == 3`,
-/// and `count (l >= 0)` needs its parentheses. A keyword value is likewise a postfix expression,
-/// optionally negated (`seed=-1`); an operator glued to it (`k=n+1`) is an error asking for
-/// `k=(n+1)`, while `f k=n + 1` is `(f k=n) + 1`. A negative literal is `Expr.unary(.neg, .int(1))`. A name alone is `Expr.name` (the evaluator decides
-/// whether it is a variable or a command without arguments).
+/// (an operator, `)`, `]`, `,`, `;`, a line break, end of input). A call with arguments directly
+/// followed by a binary operator (`count l == 1`, `mean l >= 0`, `print 1 + 1`, `f k=n + 1`) is an
+/// error that shows both readings (`(count l) == 1` or `count (l == 1)`): it never silently means
+/// one of them. A call ending an operand is fine (`a + f x`, `not f x`, `[f x, g y]`, `m[f x]`).
+/// A keyword value is likewise a postfix expression, optionally negated (`seed=-1`); an operator
+/// glued to it (`k=n+1`) is an error asking for `k=(n+1)`. A negative literal is
+/// `Expr.unary(.neg, .int(1))`. A name alone is `Expr.name` (the evaluator decides whether it is a
+/// variable or a command without arguments).
+///
+/// Depth is bounded so that no input can exhaust the stack while parsing, evaluating or freeing a
+/// tree: brackets, prefix operators and nested calls at most `maxNesting` levels, and a whole
+/// expression tree at most `maxTreeDepth` levels, where each operator of a chain such as
+/// `1 + 1 + … + 1` is one level (the parser stops the chain as soon as it gets too deep).
 public struct Parser {
   private var toks: [Token]
   private var pos = 0
@@ -49,11 +56,29 @@ public struct Parser {
   private var openStack: [Int] = []
   /// Current nesting of expressions and prefix operators (bounded to keep recursion shallow).
   private var depth = 0
-  /// The deepest nesting accepted.
-  private static let maxDepth = 200
+  /// The source as UTF-8 bytes, to quote parts of it in messages.
+  private let bytes: [UInt8]
+  /// The first command call followed by a binary operator in the expression being parsed.
+  private var ambiguity: Ambiguity?
+  /// The deepest nesting of brackets, prefix operators and calls the parser accepts.
+  public static let maxNesting = 200
+  /// The deepest expression tree accepted (each operator of a chain counts as one level); the
+  /// evaluator recurses once per level.
+  public static let maxTreeDepth = 1000
 
-  private init(tokens: [Token]) {
+  /// A call with arguments followed by a binary operator: `count l == 1`.
+  private struct Ambiguity {
+    /// Start of the call (its name).
+    var call: SourceLocation
+    /// Where the call's last argument starts (after `key=` for a keyword argument).
+    var lastArgument: SourceLocation
+    /// The operator token.
+    var op: SourceRange
+  }
+
+  private init(tokens: [Token], text: String) {
     toks = tokens
+    bytes = Array(text.utf8)
     var stack: [Int] = []
     for (k, t) in tokens.enumerated() {
       if t.isOpener {
@@ -73,7 +98,7 @@ public struct Parser {
   ///   offending text (`Diagnostic.render(in: file)` shows it with a caret).
   public static func parse(_ file: SourceFile) throws -> Program {
     let tokens = try Lexer.tokenize(file.text)
-    var p = Parser(tokens: tokens)
+    var p = Parser(tokens: tokens, text: file.text)
     return try p.parseProgram()
   }
 
@@ -112,6 +137,7 @@ public struct Parser {
 
   // MARK: - Statements
 
+
   private mutating func parseProgram() throws -> Program {
     var stmts: [Stmt] = []
     var quiet = Set<Int>()
@@ -142,9 +168,12 @@ public struct Parser {
         throw error("assignments cannot be chained", peek(1).range)
       }
       let value = try parseExpr()
+      try checkTreeDepth(value.depth, at: value.range)
       return .assign(name: name, nameRange: nameTok.range, value: value, range: SourceRange(nameTok.range.start, lastEnd))
     }
-    return .expr(try parseExpr())
+    let e = try parseExpr()
+    try checkTreeDepth(e.depth, at: e.range)
+    return .expr(e)
   }
 
   private func endOfStatementError(_ s: Stmt) -> Diagnostic {
@@ -171,21 +200,78 @@ public struct Parser {
 
   private mutating func parseExpr() throws -> Expr {
     try enter()
-    defer { depth -= 1 }
-    return try parseOr()
+    let outer = ambiguity
+    ambiguity = nil
+    defer {
+      depth -= 1
+      ambiguity = outer
+    }
+    let e = try parseOr()
+    if let a = ambiguity { throw ambiguityError(a, end: lastEnd) }
+    return e
   }
 
   private mutating func enter() throws {
     depth += 1
-    if depth > Parser.maxDepth { throw error("expression nested too deeply", cur.range) }
+    if depth > Parser.maxNesting {
+      throw error("expression nested too deeply (limit \(Parser.maxNesting) levels of brackets, prefix operators and calls)", cur.range)
+    }
+  }
+
+  /// Refuses a tree deeper than `maxTreeDepth`.
+  private func checkTreeDepth(_ d: Int, at range: SourceRange) throws {
+    if d > Parser.maxTreeDepth {
+      throw error(
+        "expression nested too deeply (limit \(Parser.maxTreeDepth) levels, each operator of a chain counting as one); split it into several statements",
+        range)
+    }
+  }
+
+  /// The source text in `[a, b)` on one line (each run of white space, line breaks included, as one space).
+  private func text(_ a: SourceLocation, _ b: SourceLocation) -> String {
+    let lo = max(0, min(a.offset, bytes.count)), hi = max(lo, min(b.offset, bytes.count))
+    var out = ""
+    var space = false
+    for ch in String(decoding: bytes[lo..<hi], as: UTF8.self) {
+      if ch.isWhitespace {
+        space = true
+      } else {
+        if space { out.append(" ") }
+        space = false
+        out.append(ch)
+      }
+    }
+    return space ? out + " " : out
+  }
+
+  /// "write (count l) == 1 or count (l == 1)", pointing at the operator.
+  private func ambiguityError(_ a: Ambiguity, end: SourceLocation) -> Diagnostic {
+    var callText = text(a.call, a.op.start)
+    if callText.hasSuffix(" ") { callText.removeLast() }
+    let rest = text(a.op.start, end)
+    let first = "(\(callText)) \(rest)"
+    let second = "\(text(a.call, a.lastArgument))(\(text(a.lastArgument, end)))"
+    return error(
+      "a command call before an operator is ambiguous (its arguments end at the operator): write \(first) or \(second)",
+      a.op)
+  }
+
+  /// After a binary operator token that continues a chain whose tree is now `height` deep.
+  private func checkChain(_ height: Int, _ opRange: SourceRange) throws {
+    if height > Parser.maxTreeDepth { try checkTreeDepth(height, at: opRange) }
   }
 
   private mutating func parseOr() throws -> Expr {
     let start = cur.range.start
     var lhs = try parseAnd()
+    var height = 0
     while cur.kind == .kwOr {
+      if height == 0 { height = lhs.depth }
+      let opRange = cur.range
       advance()
       let rhs = try parseAnd()
+      height = max(height, rhs.depth) + 1
+      try checkChain(height, opRange)
       lhs = .binary(.or, lhs, rhs, SourceRange(start, lastEnd))
     }
     return lhs
@@ -194,9 +280,14 @@ public struct Parser {
   private mutating func parseAnd() throws -> Expr {
     let start = cur.range.start
     var lhs = try parseNot()
+    var height = 0
     while cur.kind == .kwAnd {
+      if height == 0 { height = lhs.depth }
+      let opRange = cur.range
       advance()
       let rhs = try parseNot()
+      height = max(height, rhs.depth) + 1
+      try checkChain(height, opRange)
       lhs = .binary(.and, lhs, rhs, SourceRange(start, lastEnd))
     }
     return lhs
@@ -236,10 +327,15 @@ public struct Parser {
   private mutating func parseAdditive() throws -> Expr {
     let start = cur.range.start
     var lhs = try parseTerm()
+    var height = 0
     while cur.kind == .plus || cur.kind == .minus {
       let op: BinaryOp = cur.kind == .plus ? .add : .sub
+      if height == 0 { height = lhs.depth }
+      let opRange = cur.range
       advance()
       let rhs = try parseTerm()
+      height = max(height, rhs.depth) + 1
+      try checkChain(height, opRange)
       lhs = .binary(op, lhs, rhs, SourceRange(start, lastEnd))
     }
     return lhs
@@ -248,10 +344,15 @@ public struct Parser {
   private mutating func parseTerm() throws -> Expr {
     let start = cur.range.start
     var lhs = try parseUnary()
+    var height = 0
     while cur.kind == .star || cur.kind == .slash {
       let op: BinaryOp = cur.kind == .star ? .mul : .div
+      if height == 0 { height = lhs.depth }
+      let opRange = cur.range
       advance()
       let rhs = try parseUnary()
+      height = max(height, rhs.depth) + 1
+      try checkChain(height, opRange)
       lhs = .binary(op, lhs, rhs, SourceRange(start, lastEnd))
     }
     return lhs
@@ -267,7 +368,11 @@ public struct Parser {
       return .unary(.neg, operand, SourceRange(start, lastEnd))
     }
     if cur.isIdentifier && startsArgument(pos + 1) {
-      return try parseCall()
+      let (call, lastArgument) = try parseCall()
+      if ambiguity == nil, cur.binaryOp != nil {
+        ambiguity = Ambiguity(call: call.range.start, lastArgument: lastArgument, op: cur.range)
+      }
+      return call
     }
     return try parsePostfix()
   }
@@ -291,8 +396,10 @@ public struct Parser {
     }
   }
 
-  private mutating func parseCall() throws -> Expr {
+  /// A call and where its last argument starts (the value, for a keyword argument).
+  private mutating func parseCall() throws -> (Expr, SourceLocation) {
     let head = cur
+    var lastArgument = head.range.end
     guard case .identifier(let name) = head.kind else { preconditionFailure("call head must be a name") }
     advance()
     var args: [Expr] = []
@@ -302,6 +409,7 @@ public struct Parser {
         let keyTok = cur
         advance()
         advance()
+        lastArgument = cur.range.start
         let value = try parseKeywordValue()
         if let op = cur.binaryOp, op != .and, op != .or, !cur.spaceBefore {
           throw error(
@@ -313,6 +421,7 @@ public struct Parser {
         }
         kwargs.append(KeywordArg(name: key, nameRange: keyTok.range, value: value))
       } else if startsArgument(pos) {
+        lastArgument = cur.range.start
         let arg = try parseArgument()
         if !kwargs.isEmpty {
           throw error("positional argument after keyword argument", arg.range)
@@ -322,8 +431,9 @@ public struct Parser {
         break
       }
     }
-    return .call(
+    let call = Expr.call(
       name: name, nameRange: head.range, args: args, kwargs: kwargs, range: SourceRange(head.range.start, lastEnd))
+    return (call, lastArgument)
   }
 
   private mutating func parseArgument() throws -> Expr {
@@ -351,7 +461,12 @@ public struct Parser {
   private mutating func parsePostfix() throws -> Expr {
     let start = cur.range.start
     var e = try parsePrimary()
+    var height = 0
     while true {
+      if cur.kind == .dot || (cur.kind == .lbracket && !cur.spaceBefore) {
+        height = (height == 0 ? e.depth : height) + 1
+        try checkChain(height, cur.range)
+      }
       if cur.kind == .dot {
         advance()
         guard case .identifier(let field) = cur.kind else {

@@ -106,48 +106,20 @@ public final class Session {
     return true
   }
 
-  /// The deepest nesting of `e` (computed without recursion, so any input is safe to measure).
-  static func depth(_ e: Expr) -> Int {
-    var stack: [(Expr, Int)] = [(e, 1)]
-    var deepest = 0
-    while let (x, d) = stack.popLast() {
-      deepest = max(deepest, d)
-      switch x {
-      case .list(let items, _): for i in items { stack.append((i, d + 1)) }
-      case .call(_, _, let args, let kw, _):
-        for a in args { stack.append((a, d + 1)) }
-        for k in kw { stack.append((k.value, d + 1)) }
-      case .binary(_, let l, let r, _): stack.append((l, d + 1)); stack.append((r, d + 1))
-      case .unary(_, let a, _): stack.append((a, d + 1))
-      case .index(let b, let items, _):
-        stack.append((b, d + 1))
-        for it in items {
-          switch it {
-          case .expr(let x): stack.append((x, d + 1))
-          case .slice(let lo, let hi, _):
-            if let lo = lo { stack.append((lo, d + 1)) }
-            if let hi = hi { stack.append((hi, d + 1)) }
-          }
-        }
-      case .field(let b, _, _, _): stack.append((b, d + 1))
-      default: break
-      }
+  /// Expressions nested deeper than this are refused before evaluation (the evaluator recurses).
+  static let maxDepth = Parser.maxTreeDepth
+
+  /// Refuses a tree the evaluator could not recurse through (the parser never builds one).
+  private func checkDepth(_ e: Expr) throws {
+    let d = e.depth
+    if d > Session.maxDepth {
+      throw RuntimeError("expression is nested too deeply (\(d) levels, at most \(Session.maxDepth)); split it into several statements", at: e.range)
     }
-    return deepest
   }
 
-  /// Expressions nested deeper than this are refused before evaluation (the evaluator recurses).
-  static let maxDepth = 1000
-
   func executeStatement(_ stmt: Stmt, quiet: Bool = false) throws {
-    let root: Expr
     switch stmt {
-    case .assign(_, _, let e, _): root = e
-    case .expr(let e): root = e
-    }
-    let d = Session.depth(root)
-    if d > Session.maxDepth {
-      throw RuntimeError("expression is nested too deeply (\(d) levels, at most \(Session.maxDepth)); split it into several statements", at: stmt.range)
+    case .assign(_, _, let e, _), .expr(let e): try checkDepth(e)
     }
     switch stmt {
     case .assign(let name, _, let e, _):

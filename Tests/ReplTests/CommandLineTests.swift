@@ -86,4 +86,42 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(gz.status, 1)
     XCTAssertTrue(gz.stderr.contains("t-labels-idx1-ubyte.gz"), gz.stderr)
   }
+
+  /// No source text may kill the process with a signal: long chains and deep nesting end in a clean
+  /// error (exit 1) before the tree gets deep enough to overflow the stack when evaluated or freed.
+  func testLongChainsAndDeepNestingExitCleanly() throws {
+    let chain = "expression nested too deeply (limit 1000 levels, each operator of a chain counting as one)"
+    let nesting = "expression nested too deeply (limit 200 levels of brackets, prefix operators and calls)"
+    let cases: [(String, String)] = [
+      (Array(repeating: "1", count: 90_000).joined(separator: "+") + "\n", chain),
+      (Array(repeating: "1", count: 1_000_000).joined(separator: "+") + "\n", chain),
+      ("x = " + Array(repeating: "1", count: 90_000).joined(separator: " + ") + "\n", chain),
+      (String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000) + "\n", nesting),
+      (String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "\n", nesting),
+      (String(repeating: "-", count: 100_000) + "1\n", nesting),
+      ("a = 1\na" + String(repeating: ".b", count: 100_000) + "\n", chain),
+    ]
+    for (source, message) in cases {
+      let r = try runClus([], stdin: source)
+      XCTAssertEqual(r.status, 1, "\(source.prefix(40)): \(r.stderr.prefix(300))")
+      XCTAssertTrue(r.stderr.hasPrefix("<stdin>:"), String(r.stderr.prefix(300)))
+      XCTAssertTrue(r.stderr.contains(message), String(r.stderr.prefix(300)))
+    }
+    // the longest accepted chain gives its value
+    let r = try runClus([], stdin: Array(repeating: "1", count: 999).joined(separator: "+") + "\n")
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(r.stdout, "999\n")
+  }
+
+  /// `count l == 1` never silently means `(count l) == 1`: the error shows both readings with a caret.
+  func testCallBeforeOperatorIsAnErrorWithBothReadings() throws {
+    let r = try runClus(["-e", "l = [1, 0, 1]; count l == 1"])
+    XCTAssertEqual(r.status, 1)
+    XCTAssertEqual(
+      r.stderr,
+      "<-e>:1:24: error: a command call before an operator is ambiguous (its arguments end at the operator): write (count l) == 1 or count (l == 1)\nl = [1, 0, 1]; count l == 1\n                       ^~\n")
+    let ok = try runClus(["-e", "l = [1, 0, 1]; count (l == 1); (count l) == 1; mean (l >= 1)"])
+    XCTAssertEqual(ok.status, 0, ok.stderr)
+    XCTAssertEqual(ok.stdout, "2\nfalse\n0.6667\n")
+  }
 }
