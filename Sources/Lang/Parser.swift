@@ -2,8 +2,9 @@
 ///
 /// Grammar (loosest to tightest):
 /// ```
-/// program    := (statement? (NEWLINE | ';'))* EOF
-/// statement  := NAME '=' expr | expr
+/// program    := statements EOF
+/// statements := (statement? (NEWLINE | ';'))*
+/// statement  := NAME '=' expr | 'for' NAME 'in' expr '{' statements '}' | expr
 /// expr       := and ('or' and)*
 /// and        := not ('and' not)*
 /// not        := 'not' not | comparison
@@ -42,6 +43,10 @@
 /// glued to it (`k=n+1`) is an error asking for `k=(n+1)`. A negative literal is
 /// `Expr.unary(.neg, .int(1))`. A name alone is `Expr.name` (the evaluator decides whether it is a
 /// variable or a command without arguments).
+///
+/// `for` and `in` are words only where a loop starts (`for k in [5, 10] { ... }` at the start of a
+/// statement); elsewhere they are names. The body's statements separate by line breaks or `;` as
+/// at top level; loops nest.
 ///
 /// Depth is bounded so that no input can exhaust the stack while parsing, evaluating or freeing a
 /// tree: brackets, prefix operators and nested calls at most `maxNesting` levels, and a whole
@@ -137,29 +142,67 @@ public struct Parser {
 
   // MARK: - Statements
 
-
   private mutating func parseProgram() throws -> Program {
+    let (stmts, quiet) = try parseStatements(inBraces: false)
+    return Program(statements: stmts, quiet: quiet)
+  }
+
+  /// Statements up to end of input, or up to (not past) the `}` closing a loop's body.
+  private mutating func parseStatements(inBraces: Bool) throws -> ([Stmt], Set<Int>) {
     var stmts: [Stmt] = []
     var quiet = Set<Int>()
+    let end: TokenKind = inBraces ? .rbrace : .eof
     while true {
       while cur.kind == .newline || cur.kind == .semicolon { advance() }
-      if cur.kind == .eof { break }
+      if cur.kind == end || cur.kind == .eof { break }
       let s = try parseStatement()
       stmts.append(s)
       switch cur.kind {
       case .semicolon:
         // `x;` at the end of a line: the value is not displayed
-        if peek(1).kind == .newline || peek(1).kind == .eof { quiet.insert(stmts.count - 1) }
+        if [TokenKind.newline, .eof, end].contains(peek(1).kind) { quiet.insert(stmts.count - 1) }
         advance()
       case .newline: advance()
       case .eof: break
+      case end: break
       default: throw endOfStatementError(s)
       }
     }
-    return Program(statements: stmts, quiet: quiet)
+    return (stmts, quiet)
+  }
+
+  /// Whether a `for` loop starts here: `for NAME in`.
+  private var atForLoop: Bool {
+    guard case .identifier("for") = cur.kind, peek(1).isIdentifier else { return false }
+    return peek(2).kind == .identifier("in")
+  }
+
+  /// `for NAME in expr { statements }`.
+  private mutating func parseForLoop() throws -> Stmt {
+    let start = cur.range.start
+    try enter()
+    defer { depth -= 1 }
+    advance()  // for
+    guard case .identifier(let name) = cur.kind else { preconditionFailure("checked by atForLoop") }
+    let nameRange = cur.range
+    advance()
+    advance()  // in
+    let sequence = try parseExpr()
+    try checkTreeDepth(sequence.depth, at: sequence.range)
+    guard cur.kind == .lbrace else {
+      throw error("expected '{' after the list of a for loop: for \(name) in [1, 2] { ... }", missingRange)
+    }
+    let open = cur
+    advance()
+    let (body, quiet) = try parseStatements(inBraces: true)
+    guard cur.kind == .rbrace else { throw error("unclosed '{'", open.range) }
+    advance()
+    return .forLoop(
+      name: name, nameRange: nameRange, sequence: sequence, body: body, quiet: quiet, range: SourceRange(start, lastEnd))
   }
 
   private mutating func parseStatement() throws -> Stmt {
+    if atForLoop { return try parseForLoop() }
     if case .identifier(let name) = cur.kind, peek(1).kind == .assign {
       let nameTok = cur
       advance()
@@ -187,6 +230,7 @@ public struct Parser {
       var hint = ""
       if case .expr(let e) = s, case .call = e {
       } else if case .assign(_, _, let v, _) = s, case .call = v {
+      } else if case .forLoop = s {
       } else {
         hint = " (only a command name can take arguments)"
       }

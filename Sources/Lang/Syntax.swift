@@ -112,18 +112,23 @@ public indirect enum Expr: Sendable, Equatable {
   }
 }
 
-/// A statement: a binding `name = expr` (displays nothing) or a bare expression (its value is
-/// displayed, as a notebook cell shows its last value).
+/// A statement: a binding `name = expr` (displays nothing), a bare expression (its value is
+/// displayed, as a notebook cell shows its last value) or a `for` loop.
 public enum Stmt: Sendable, Equatable {
   /// `name = value`.
   case assign(name: String, nameRange: SourceRange, value: Expr, range: SourceRange)
   /// A bare expression.
   case expr(Expr)
+  /// `for name in sequence { body }`: runs `body` once per item of `sequence` with `name` bound to
+  /// it. `quiet` holds the indices of body statements ending their line with `;`.
+  case forLoop(name: String, nameRange: SourceRange, sequence: Expr, body: [Stmt], quiet: Set<Int>, range: SourceRange)
+
   /// The statement's source range.
   public var range: SourceRange {
     switch self {
     case .assign(_, _, _, let r): return r
     case .expr(let e): return e.range
+    case .forLoop(_, _, _, _, _, let r): return r
     }
   }
 }

@@ -120,8 +120,22 @@ public final class Session {
   func executeStatement(_ stmt: Stmt, quiet: Bool = false) throws {
     switch stmt {
     case .assign(_, _, let e, _), .expr(let e): try checkDepth(e)
+    case .forLoop(_, _, let e, _, _, _): try checkDepth(e)
     }
     switch stmt {
+    case .forLoop(let name, _, let sequence, let body, let quiet, _):
+      let items = try loopItems(evaluate(sequence), at: sequence.range)
+      for item in items {
+        if cancellation.isCancelled { throw RuntimeError("for: interrupted", at: stmt.range) }
+        variables[name] = item
+        for (k, s) in body.enumerated() {
+          do {
+            try executeStatement(s, quiet: quiet.contains(k))
+          } catch let e as RuntimeError where !e.message.hasPrefix("for: interrupted") {
+            throw RuntimeError(e.message + " (in the for loop, \(name) = \(Display.summary(item)))", at: e.range)
+          }
+        }
+      }
     case .assign(let name, _, let e, _):
       pendingAssignment = true
       defer { pendingAssignment = false }
@@ -132,6 +146,20 @@ public final class Session {
       if case .none = v { return }
       variables["_"] = v
       if !quiet { output(Display.render(v) + "\n") }
+    }
+  }
+}
+
+extension Session {
+  /// What a `for` loop runs over: a list's items, or a vector's elements as numbers or booleans.
+  func loopItems(_ v: Value, at range: SourceRange) throws -> [Value] {
+    switch v.resolved {
+    case .list(let items): return items
+    case .labels(let x): return x.map { .int($0) }
+    case .floats(let x): return x.map { .float($0) }
+    case .mask(let x): return x.map { .bool($0) }
+    default:
+      throw RuntimeError("for needs a list or a vector to run over, got \(v.kindName)", at: range)
     }
   }
 }

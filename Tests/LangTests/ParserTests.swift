@@ -236,6 +236,35 @@ final class ParserTests: XCTestCase {
     XCTAssertEqual(expr("n + 1"), bin(.add, n("n"), i(1)))
   }
 
+  func testForLoops() {
+    let body = [assign("l", call("hdbscan", n("e"), kw: ["min_cluster_size": n("k")])), .expr(call("print", n("k"), fld(n("l"), "n_clusters")))]
+    let expected = Stmt.forLoop(name: "k", nameRange: Z, sequence: list(i(5), i(10), i(20)), body: body, quiet: [], range: Z)
+    XCTAssertEqual(stmts("for k in [5, 10, 20] { l = hdbscan e min_cluster_size=k; print k l.n_clusters }"), [expected])
+    XCTAssertEqual(stmts("for k in [5, 10,\n 20] {\n  l = hdbscan e min_cluster_size=k\n\n  print k l.n_clusters\n}\nk"), [expected, .expr(n("k"))])
+    // `x;` at a line's end inside the body hides its value; loops nest; an empty body is fine
+    XCTAssertEqual(stmts("for a in b {\n a * 2;\n for c in a { c }\n}"), [forLoop("a", n("b"), .expr(bin(.mul, n("a"), i(2))), forLoop("c", n("a"), .expr(n("c"))), quiet: [0])])
+    XCTAssertEqual(stmts("for x in (f y) {}"), [forLoop("x", call("f", n("y")))])
+    // elsewhere `for` and `in` are names
+    XCTAssertEqual(stmts("for = 1; in = for + 1"), [assign("for", i(1)), assign("in", bin(.add, n("for"), i(1)))])
+    // the ranges point into the source
+    let p = try? parse("for k in ks {\n  k\n}")
+    guard case .forLoop(_, let nr, let seq, let b, _, let r)? = p?.statements.first else { return XCTFail("\(String(describing: p))") }
+    XCTAssertEqual(nr, R(1, 5, 4, 1, 6, 5))
+    XCTAssertEqual(seq.range, R(1, 10, 9, 1, 12, 11))
+    XCTAssertEqual(b.first?.range, R(2, 3, 16, 2, 4, 17))
+    XCTAssertEqual(r, R(1, 1, 0, 3, 2, 19))
+    // continuation lines in the REPL while the body is open
+    XCTAssertFalse(Parser.isComplete("for k in [1, 2] {"))
+    XCTAssertFalse(Parser.isComplete("for k in [1, 2] {\n  print k"))
+    XCTAssertTrue(Parser.isComplete("for k in [1, 2] {\n  print k\n}"))
+    // errors
+    assertError("for k in [1, 2] print k", "expected '{' after the list of a for loop: for k in [1, 2] { ... }", at: 1, 17)
+    assertError("for k in [1, 2] {\n print k", "unclosed '{'", at: 1, 17)
+    assertError("for k in [1, 2] { print k } x", "unexpected identifier 'x'", at: 1, 29)
+    assertError("}", "unexpected '}'", at: 1, 1)
+    assertError("for k in [1] { x = }", "expected an expression after '='", at: 1, 20)
+  }
+
   func testNestingLimit() {
     XCTAssertEqual(expr(String(repeating: "(", count: 100) + "1" + String(repeating: ")", count: 100)), i(1))
     let nesting = "expression nested too deeply (limit 200 levels of brackets, prefix operators and calls)"

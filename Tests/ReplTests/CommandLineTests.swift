@@ -124,4 +124,15 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(ok.status, 0, ok.stderr)
     XCTAssertEqual(ok.stdout, "2\nfalse\n0.6667\n")
   }
+
+  /// A `for` loop in a script: the body runs per item, its bindings stay, an error points into it.
+  func testForLoopInAScript() throws {
+    let r = try runClus([], stdin: "for k in [1, 2, 3] {\n  sq = k * k\n  print k sq\n}\nprint k sq\n")
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(r.stdout, "1 1\n2 4\n3 9\n3 9\n")
+    let bad = try runClus([], stdin: "for k in [1, 0] {\n  print (1 + [k, 2])[5]\n}\n")
+    XCTAssertEqual(bad.status, 1)
+    XCTAssertTrue(bad.stderr.hasPrefix("<stdin>:2:22: error: index 5 is out of range for 2 elements (in the for loop, k = 1)\n"), bad.stderr)
+    XCTAssertTrue(bad.stderr.contains("(in the for loop, k = 1)\n  print (1 + [k, 2])[5]\n"), bad.stderr)
+  }
 }

@@ -251,6 +251,26 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.err.contains("limited to 999"), c.err)
   }
 
+  /// `for k in [...] { ... }` runs the body per item; the loop variable and what the body binds
+  /// stay visible afterwards, as in Python; errors point into the body.
+  func testForLoopRunsTheBodyPerItemAndKeepsItsBindings() {
+    let c = Capture(threads: 2)
+    c.session.variables["e"] = twoGroups(80, 2, period: 13, offset: 8)
+    c.expectOutput("for k in [5, 10, 50] { l = hdbscan e min_cluster_size=k; print k l.n_clusters }\nk\nl.n_clusters", "5 4\n10 2\n50 0\n50\n0\n")
+    // bare expressions display each time (unless `;` ends their line); vectors give their elements
+    c.expectOutput("total = 0\nfor v in [1, 2] + 0 {\n  v * 10\n  total = total + v;\n}\ntotal", "10\n20\n3\n")
+    // nested loops, an empty list (the variable stays unbound)
+    c.expectOutput("for a in [1, 2] { for b in [10, 20] { print a b } }\nfor z in [] { print z }", "1 10\n1 20\n2 10\n2 20\n")
+    XCTAssertNil(c.session.variables["z"])
+    // an error inside the body points at the body's source and names the item
+    XCTAssertFalse(c.run("for k in [1, 0] {\n  x = k\n  y = nosuch + k\n}", name: "loop.clus"))
+    XCTAssertTrue(
+      c.err.hasPrefix("loop.clus:3:7: error: unknown variable or command 'nosuch' (in the for loop, k = 1)\n  y = nosuch + k\n      ^~~~~~"),
+      c.err)
+    guard case .int(1)? = c.session.variables["x"] else { return XCTFail("x = \(String(describing: c.session.variables["x"]))") }
+    c.expectError("for k in 3 { k }", "<test>:1:10: error: for needs a list or a vector to run over, got integer")
+  }
+
   /// IPython's trailing semicolon: `expr;` at the end of a line is evaluated (and bound to _)
   /// without being displayed; `a; b` still displays both.
   func testTrailingSemicolonHidesTheValue() {
