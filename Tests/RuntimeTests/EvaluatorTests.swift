@@ -271,6 +271,13 @@ final class EvaluatorTests: XCTestCase {
     c.expectError("for k in 3 { k }", "<test>:1:10: error: for needs a list or a vector to run over, got integer")
   }
 
+  /// `print` shows a vector's values as display does, not its kind and length.
+  func testPrintShowsVectorValues() {
+    let c = Capture()
+    c.expectOutput("v = [3, 1, 2] + 0\nprint v\nprint \"x\" (v * 0.5) (v > 1) 7", "[3 1 2]\nx [1.5000 0.5000 1.0000] [true false true] 7\n")
+    c.expectOutput("print ([" + (0..<20).map(String.init).joined(separator: ", ") + "] + 0)", "[0 1 2 ... 17 18 19]\n")
+  }
+
   /// IPython's trailing semicolon: `expr;` at the end of a line is evaluated (and bound to _)
   /// without being displayed; `a; b` still displays both.
   func testTrailingSemicolonHidesTheValue() {
