@@ -135,4 +135,39 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(bad.stderr.hasPrefix("<stdin>:2:22: error: index 5 is out of range for 2 elements (in the for loop, k = 1)\n"), bad.stderr)
     XCTAssertTrue(bad.stderr.contains("(in the for loop, k = 1)\n  print (1 + [k, 2])[5]\n"), bad.stderr)
   }
+
+  /// Parameters that size allocations are checked against the memory available before anything
+  /// is allocated (an error naming the parameter, never an abort), and the others have upper bounds.
+  func testParametersThatSizeAllocationsAreCheckedFirst() throws {
+    let dir = NSTemporaryDirectory() + "clus-mem-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let rows = (0..<300).map { i in (0..<4).map { j in String((i * 7 + j * 13) % 29) }.joined(separator: ",") }
+    try (rows.joined(separator: "\n") + "\n").write(toFile: dir + "/x.csv", atomically: true, encoding: .utf8)
+    let load = "x = load \"\(dir)/x.csv\"\n"
+    let big = try runClus([], stdin: load + "e = umap x n_components=1000000\n", env: ["CLUS_MEMORY_AVAILABLE": "23e9"])
+    XCTAssertEqual(big.status, 1, big.stderr)
+    XCTAssertEqual(
+      big.stderr,
+      "<stdin>:2:12: error: umap: n_components=1000000 is out of range: it needs about 24.0 GB (300 rows × 1000000 components); this machine has 23.0 GB available\ne = umap x n_components=1000000\n           ^~~~~~~~~~~~~~~~~~~~\n")
+    // with the machine's own MemAvailable
+    let huge = try runClus([], stdin: load + "umap x n_components=100000000\n")
+    XCTAssertEqual(huge.status, 1, huge.stderr)
+    XCTAssertTrue(huge.stderr.contains("umap: n_components=100000000 is out of range: it needs about 2400.0 GB (300 rows × 100000000 components); this machine has "), huge.stderr)
+    let km = try runClus([], stdin: load + "kmeans x n_clusters=100000000000\n", env: ["CLUS_MEMORY_AVAILABLE": "1e9"])
+    XCTAssertTrue(km.stderr.contains("kmeans: n_clusters=100000000000 is out of range: it needs about 246400.0 GB (100000000000 centres × 4 columns, distances to 300 rows); this machine has 1.0 GB available"), km.stderr)
+    for (code, message) in [
+      ("umap x n_epochs=1000000", "umap: n_epochs=1000000 is out of range: it must be in [0, 100000]"),
+      ("umap x negative_sample_rate=100000", "umap: negative_sample_rate=100000 is out of range: it must be in [0, 1000]"),
+      ("kmeans x n_init=5000", "kmeans: n_init=5000 is out of range: it must be in [1, 1000]"),
+      ("kmeans x max_iter=10000000", "kmeans: max_iter=10000000 is out of range: it must be in [1, 1000000]"),
+    ] {
+      let r = try runClus([], stdin: load + code + "\n")
+      XCTAssertEqual(r.status, 1, r.stderr)
+      XCTAssertTrue(r.stderr.contains(message), r.stderr)
+    }
+    // values within memory still run
+    let ok = try runClus([], stdin: load + "shape (umap x n_components=3 n_epochs=5 random_state=1)\n")
+    XCTAssertEqual(ok.status, 0, ok.stderr)
+    XCTAssertEqual(ok.stdout, "300 × 3\n")
+  }
 }
