@@ -293,6 +293,13 @@ final class ParserTests: XCTestCase {
     func rendered(_ text: String) -> String? {
       diag(text).map { $0.render(in: SourceFile(name: "mnist.clus", text: text)) }
     }
+    // a very long line shows a window around the caret
+    let long = Array(repeating: "1", count: 5000).joined(separator: "+")
+    XCTAssertEqual(
+      rendered(long),
+      "mnist.clus:1:2000: error: expression nested too deeply (limit 1000 levels, each operator of a chain counting as one); split it into several statements\n…"
+        + String(repeating: "+1", count: 80) + "…\n" + String(repeating: " ", count: 41) + "^")
+    XCTAssertEqual(rendered("x = " + String(repeating: "a", count: 300) + " +"), "mnist.clus:1:307: error: expected an expression after '+'\n…" + String(repeating: "a", count: 158) + " +\n" + String(repeating: " ", count: 161) + "^")
     // CRLF line ends: the line is still shown ("\r\n" is a single Character in Swift)
     XCTAssertEqual(
       rendered("x = 1\r\ne = umap x n_neighbors=\r\n"),

@@ -106,6 +106,7 @@ final class CommandLineTests: XCTestCase {
       XCTAssertEqual(r.status, 1, "\(source.prefix(40)): \(r.stderr.prefix(300))")
       XCTAssertTrue(r.stderr.hasPrefix("<stdin>:"), String(r.stderr.prefix(300)))
       XCTAssertTrue(r.stderr.contains(message), String(r.stderr.prefix(300)))
+      XCTAssertLessThan(r.stderr.count, 600, "the source line is shown as a window around the caret")
     }
     // the longest accepted chain gives its value
     let r = try runClus([], stdin: Array(repeating: "1", count: 999).joined(separator: "+") + "\n")
