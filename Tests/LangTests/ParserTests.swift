@@ -366,6 +366,10 @@ final class ParserTests: XCTestCase {
     XCTAssertEqual(ctx("plot e labels="), .commandOrVariable(prefix: ""))
     XCTAssertEqual(ctx("plot e labels=l"), .commandOrVariable(prefix: "l"))
     XCTAssertEqual(ctx("sum m > 0 and no"), .commandOrVariable(prefix: "no"))
+    // inside a `for` body, completion works as at a statement's start
+    XCTAssertEqual(ctx("for k in [1, 2] { l = hdbscan e min_"), ctx("l = hdbscan e min_"))
+    XCTAssertEqual(ctx("for k in [1, 2] { l = hdb"), ctx("l = hdb"))
+    XCTAssertEqual(ctx("for k in [1, 2] { x = 1 }; hdb"), ctx("hdb"))
     XCTAssertEqual(ctx("x = [a, b"), .commandOrVariable(prefix: "b"))
     XCTAssertEqual(ctx("m[0:n"), .commandOrVariable(prefix: "n"))
     XCTAssertEqual(ctx("x = 3"), .none)
