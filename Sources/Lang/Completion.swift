@@ -85,7 +85,7 @@ extension Parser {
       case .comma, .colon:
         segStart = k + 1
         atStatementStart = false
-      case .semicolon, .newline:
+      case .semicolon, .newline, .lbrace, .rbrace:  // a `for` body's braces start statements too
         segStart = k + 1
         atStatementStart = depth == 0
       default: break

@@ -44,6 +44,9 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
     self.range = range
   }
 
+  /// Source lines longer than this many characters are shown as a window around the caret.
+  public static let maxShownColumns = 160
+
   /// `line:col: error: message` (without file name or caret).
   public var description: String { "\(range.start.line):\(range.start.column): \(severity.rawValue): \(message)" }
 
@@ -52,15 +55,28 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
     let header = "\(file.name):\(range.start.line):\(range.start.column): \(severity.rawValue): \(message)"
     let src = file.line(range.start.line)
     if src.isEmpty && range.start.column <= 1 { return header }
-    let srcScalars = Array(src.unicodeScalars)
-    let startCol = max(1, range.start.column)
+    var srcScalars = Array(src.unicodeScalars)
+    var startCol = max(1, range.start.column)
     var width = 1
     if range.end.line == range.start.line { width = max(1, range.end.column - range.start.column) }
     else { width = max(1, srcScalars.count - startCol + 1) }
+    var shown = src
+    // a very long line (a generated expression) shows a window around the caret, marked with …
+    let window = Diagnostic.maxShownColumns
+    if srcScalars.count > window {
+      let lo = min(max(0, startCol - 1 - window / 4), srcScalars.count - window)
+      let hi = lo + window
+      var v = String.UnicodeScalarView()
+      v.append(contentsOf: srcScalars[lo..<hi])
+      shown = (lo > 0 ? "…" : "") + String(v) + (hi < srcScalars.count ? "…" : "")
+      srcScalars = Array(shown.unicodeScalars)
+      startCol += (lo > 0 ? 1 : 0) - lo
+      width = max(1, min(width, hi - lo + (lo > 0 ? 1 : 0) - startCol + 1))
+    }
     var pad = ""
     for (k, s) in srcScalars.enumerated() where k < startCol - 1 { pad.append(s == "\t" ? "\t" : " ") }
     if srcScalars.count < startCol - 1 { pad += String(repeating: " ", count: startCol - 1 - srcScalars.count) }
     let caret = "^" + String(repeating: "~", count: width - 1)
-    return header + "\n" + src + "\n" + pad + caret
+    return header + "\n" + shown + "\n" + pad + caret
   }
 }

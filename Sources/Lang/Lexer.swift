@@ -3,7 +3,9 @@
 /// Lexical rules:
 /// - Whitespace is spaces, tabs and `\r`; `#` starts a comment that runs to the end of the line.
 /// - A line break is a `newline` token (a statement separator) unless a `(` or `[` is open, in which
-///   case it is ignored, so a statement continues on the next line while a bracket is open.
+///   case it is ignored, so a statement continues on the next line while a bracket is open. Inside
+///   the braces `{ }` of a `for` body (and not in a bracket within them) line breaks separate
+///   statements again.
 /// - Identifiers are ASCII `[A-Za-z_][A-Za-z0-9_]*`; `true false none and or not` are reserved.
 /// - Integers: digits with optional `_` between digits (`70_000`). Floats: `1.5`, `1e-3`, `2.5E+3`,
 ///   `.5` (a leading `.` makes a number only when the character before it is not part of a name,
@@ -11,7 +13,7 @@
 ///   number directly followed by a letter, `_` or `.` (`12ab`, `2.`, `1.5.3`) is a bad number literal.
 /// - Strings use double or single quotes and may span lines; escapes are `\n \t \r \0 \\ \" \'` and
 ///   `\u{XXXX}` (1–8 hex digits).
-/// - Operators and punctuation: `( ) [ ] , ; : . = == != < <= > >= + - * /`.
+/// - Operators and punctuation: `( ) [ ] { } , ; : . = == != < <= > >= + - * /`.
 ///
 /// Positions: lines and columns are 1-based, columns count Unicode scalars, offsets are UTF-8 bytes.
 public enum Lexer {
@@ -128,20 +130,21 @@ private struct Scanner {
         spaceBefore = true
       case "\n":
         advance()
-        if result.openBrackets.isEmpty { emit(.newline, from: start, startI) }
+        if result.openBrackets.last.map({ $0.kind == .lbrace }) ?? true { emit(.newline, from: start, startI) }
         spaceBefore = true
       case "\"", "'":
         if !scanString(quote: c) { return }
-      case "(", "[":
+      case "(", "[", "{":
         advance()
-        emit(c == "(" ? .lparen : .lbracket, from: start, startI)
+        emit(c == "(" ? .lparen : (c == "[" ? .lbracket : .lbrace), from: start, startI)
         result.openBrackets.append(result.tokens[result.tokens.count - 1])
-      case ")", "]":
+      case ")", "]", "}":
         advance()
-        let kind: TokenKind = c == ")" ? .rparen : .rbracket
+        let kind: TokenKind = c == ")" ? .rparen : (c == "]" ? .rbracket : .rbrace)
         emit(kind, from: start, startI)
         if let top = result.openBrackets.last,
           (top.kind == .lparen && kind == .rparen) || (top.kind == .lbracket && kind == .rbracket)
+            || (top.kind == .lbrace && kind == .rbrace)
         {
           result.openBrackets.removeLast()
         } else {

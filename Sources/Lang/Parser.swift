@@ -2,8 +2,9 @@
 ///
 /// Grammar (loosest to tightest):
 /// ```
-/// program    := (statement? (NEWLINE | ';'))* EOF
-/// statement  := NAME '=' expr | expr
+/// program    := statements EOF
+/// statements := (statement? (NEWLINE | ';'))*
+/// statement  := NAME '=' expr | 'for' NAME 'in' expr '{' statements '}' | expr
 /// expr       := and ('or' and)*
 /// and        := not ('and' not)*
 /// not        := 'not' not | comparison
@@ -34,12 +35,23 @@
 /// Arguments are postfix expressions (`umap mnist.data`, `score l[c] y[c]`); a nested call needs
 /// parentheses (`score (hdbscan e min_cluster_size=500) y`). Positional arguments come first, then
 /// keyword arguments. The argument list ends at the first token that cannot start an argument
-/// (an operator, `)`, `]`, `,`, `;`, a line break, end of input); the call is then one operand of
-/// the surrounding expression: `sum m > 0` is `(sum m) > 0`, `count l == 3` is `(count l) == 3`,
-/// and `count (l >= 0)` needs its parentheses. A keyword value is likewise a postfix expression,
-/// optionally negated (`seed=-1`); an operator glued to it (`k=n+1`) is an error asking for
-/// `k=(n+1)`, while `f k=n + 1` is `(f k=n) + 1`. A negative literal is `Expr.unary(.neg, .int(1))`. A name alone is `Expr.name` (the evaluator decides
-/// whether it is a variable or a command without arguments).
+/// (an operator, `)`, `]`, `,`, `;`, a line break, end of input). A call with arguments directly
+/// followed by a binary operator (`count l == 1`, `mean l >= 0`, `print 1 + 1`, `f k=n + 1`) is an
+/// error that shows both readings (`(count l) == 1` or `count (l == 1)`): it never silently means
+/// one of them. A call ending an operand is fine (`a + f x`, `not f x`, `[f x, g y]`, `m[f x]`).
+/// A keyword value is likewise a postfix expression, optionally negated (`seed=-1`); an operator
+/// glued to it (`k=n+1`) is an error asking for `k=(n+1)`. A negative literal is
+/// `Expr.unary(.neg, .int(1))`. A name alone is `Expr.name` (the evaluator decides whether it is a
+/// variable or a command without arguments).
+///
+/// `for` and `in` are words only where a loop starts (`for k in [5, 10] { ... }` at the start of a
+/// statement); elsewhere they are names. The body's statements separate by line breaks or `;` as
+/// at top level; loops nest.
+///
+/// Depth is bounded so that no input can exhaust the stack while parsing, evaluating or freeing a
+/// tree: brackets, prefix operators and nested calls at most `maxNesting` levels, and a whole
+/// expression tree at most `maxTreeDepth` levels, where each operator of a chain such as
+/// `1 + 1 + … + 1` is one level (the parser stops the chain as soon as it gets too deep).
 public struct Parser {
   private var toks: [Token]
   private var pos = 0
@@ -49,11 +61,29 @@ public struct Parser {
   private var openStack: [Int] = []
   /// Current nesting of expressions and prefix operators (bounded to keep recursion shallow).
   private var depth = 0
-  /// The deepest nesting accepted.
-  private static let maxDepth = 200
+  /// The source as UTF-8 bytes, to quote parts of it in messages.
+  private let bytes: [UInt8]
+  /// The first command call followed by a binary operator in the expression being parsed.
+  private var ambiguity: Ambiguity?
+  /// The deepest nesting of brackets, prefix operators and calls the parser accepts.
+  public static let maxNesting = 200
+  /// The deepest expression tree accepted (each operator of a chain counts as one level); the
+  /// evaluator recurses once per level.
+  public static let maxTreeDepth = 1000
 
-  private init(tokens: [Token]) {
+  /// A call with arguments followed by a binary operator: `count l == 1`.
+  private struct Ambiguity {
+    /// Start of the call (its name).
+    var call: SourceLocation
+    /// Where the call's last argument starts (after `key=` for a keyword argument).
+    var lastArgument: SourceLocation
+    /// The operator token.
+    var op: SourceRange
+  }
+
+  private init(tokens: [Token], text: String) {
     toks = tokens
+    bytes = Array(text.utf8)
     var stack: [Int] = []
     for (k, t) in tokens.enumerated() {
       if t.isOpener {
@@ -73,7 +103,7 @@ public struct Parser {
   ///   offending text (`Diagnostic.render(in: file)` shows it with a caret).
   public static func parse(_ file: SourceFile) throws -> Program {
     let tokens = try Lexer.tokenize(file.text)
-    var p = Parser(tokens: tokens)
+    var p = Parser(tokens: tokens, text: file.text)
     return try p.parseProgram()
   }
 
@@ -113,27 +143,66 @@ public struct Parser {
   // MARK: - Statements
 
   private mutating func parseProgram() throws -> Program {
+    let (stmts, quiet) = try parseStatements(inBraces: false)
+    return Program(statements: stmts, quiet: quiet)
+  }
+
+  /// Statements up to end of input, or up to (not past) the `}` closing a loop's body.
+  private mutating func parseStatements(inBraces: Bool) throws -> ([Stmt], Set<Int>) {
     var stmts: [Stmt] = []
     var quiet = Set<Int>()
+    let end: TokenKind = inBraces ? .rbrace : .eof
     while true {
       while cur.kind == .newline || cur.kind == .semicolon { advance() }
-      if cur.kind == .eof { break }
+      if cur.kind == end || cur.kind == .eof { break }
       let s = try parseStatement()
       stmts.append(s)
       switch cur.kind {
       case .semicolon:
         // `x;` at the end of a line: the value is not displayed
-        if peek(1).kind == .newline || peek(1).kind == .eof { quiet.insert(stmts.count - 1) }
+        if [TokenKind.newline, .eof, end].contains(peek(1).kind) { quiet.insert(stmts.count - 1) }
         advance()
       case .newline: advance()
       case .eof: break
+      case end: break
       default: throw endOfStatementError(s)
       }
     }
-    return Program(statements: stmts, quiet: quiet)
+    return (stmts, quiet)
+  }
+
+  /// Whether a `for` loop starts here: `for NAME in`.
+  private var atForLoop: Bool {
+    guard case .identifier("for") = cur.kind, peek(1).isIdentifier else { return false }
+    return peek(2).kind == .identifier("in")
+  }
+
+  /// `for NAME in expr { statements }`.
+  private mutating func parseForLoop() throws -> Stmt {
+    let start = cur.range.start
+    try enter()
+    defer { depth -= 1 }
+    advance()  // for
+    guard case .identifier(let name) = cur.kind else { preconditionFailure("checked by atForLoop") }
+    let nameRange = cur.range
+    advance()
+    advance()  // in
+    let sequence = try parseExpr()
+    try checkTreeDepth(sequence.depth, at: sequence.range)
+    guard cur.kind == .lbrace else {
+      throw error("expected '{' after the list of a for loop: for \(name) in [1, 2] { ... }", missingRange)
+    }
+    let open = cur
+    advance()
+    let (body, quiet) = try parseStatements(inBraces: true)
+    guard cur.kind == .rbrace else { throw error("unclosed '{'", open.range) }
+    advance()
+    return .forLoop(
+      name: name, nameRange: nameRange, sequence: sequence, body: body, quiet: quiet, range: SourceRange(start, lastEnd))
   }
 
   private mutating func parseStatement() throws -> Stmt {
+    if atForLoop { return try parseForLoop() }
     if case .identifier(let name) = cur.kind, peek(1).kind == .assign {
       let nameTok = cur
       advance()
@@ -142,9 +211,12 @@ public struct Parser {
         throw error("assignments cannot be chained", peek(1).range)
       }
       let value = try parseExpr()
+      try checkTreeDepth(value.depth, at: value.range)
       return .assign(name: name, nameRange: nameTok.range, value: value, range: SourceRange(nameTok.range.start, lastEnd))
     }
-    return .expr(try parseExpr())
+    let e = try parseExpr()
+    try checkTreeDepth(e.depth, at: e.range)
+    return .expr(e)
   }
 
   private func endOfStatementError(_ s: Stmt) -> Diagnostic {
@@ -158,6 +230,7 @@ public struct Parser {
       var hint = ""
       if case .expr(let e) = s, case .call = e {
       } else if case .assign(_, _, let v, _) = s, case .call = v {
+      } else if case .forLoop = s {
       } else {
         hint = " (only a command name can take arguments)"
       }
@@ -171,21 +244,78 @@ public struct Parser {
 
   private mutating func parseExpr() throws -> Expr {
     try enter()
-    defer { depth -= 1 }
-    return try parseOr()
+    let outer = ambiguity
+    ambiguity = nil
+    defer {
+      depth -= 1
+      ambiguity = outer
+    }
+    let e = try parseOr()
+    if let a = ambiguity { throw ambiguityError(a, end: lastEnd) }
+    return e
   }
 
   private mutating func enter() throws {
     depth += 1
-    if depth > Parser.maxDepth { throw error("expression nested too deeply", cur.range) }
+    if depth > Parser.maxNesting {
+      throw error("expression nested too deeply (limit \(Parser.maxNesting) levels of brackets, prefix operators and calls)", cur.range)
+    }
+  }
+
+  /// Refuses a tree deeper than `maxTreeDepth`.
+  private func checkTreeDepth(_ d: Int, at range: SourceRange) throws {
+    if d > Parser.maxTreeDepth {
+      throw error(
+        "expression nested too deeply (limit \(Parser.maxTreeDepth) levels, each operator of a chain counting as one); split it into several statements",
+        range)
+    }
+  }
+
+  /// The source text in `[a, b)` on one line (each run of white space, line breaks included, as one space).
+  private func text(_ a: SourceLocation, _ b: SourceLocation) -> String {
+    let lo = max(0, min(a.offset, bytes.count)), hi = max(lo, min(b.offset, bytes.count))
+    var out = ""
+    var space = false
+    for ch in String(decoding: bytes[lo..<hi], as: UTF8.self) {
+      if ch.isWhitespace {
+        space = true
+      } else {
+        if space { out.append(" ") }
+        space = false
+        out.append(ch)
+      }
+    }
+    return space ? out + " " : out
+  }
+
+  /// "write (count l) == 1 or count (l == 1)", pointing at the operator.
+  private func ambiguityError(_ a: Ambiguity, end: SourceLocation) -> Diagnostic {
+    var callText = text(a.call, a.op.start)
+    if callText.hasSuffix(" ") { callText.removeLast() }
+    let rest = text(a.op.start, end)
+    let first = "(\(callText)) \(rest)"
+    let second = "\(text(a.call, a.lastArgument))(\(text(a.lastArgument, end)))"
+    return error(
+      "a command call before an operator is ambiguous (its arguments end at the operator): write \(first) or \(second)",
+      a.op)
+  }
+
+  /// After a binary operator token that continues a chain whose tree is now `height` deep.
+  private func checkChain(_ height: Int, _ opRange: SourceRange) throws {
+    if height > Parser.maxTreeDepth { try checkTreeDepth(height, at: opRange) }
   }
 
   private mutating func parseOr() throws -> Expr {
     let start = cur.range.start
     var lhs = try parseAnd()
+    var height = 0
     while cur.kind == .kwOr {
+      if height == 0 { height = lhs.depth }
+      let opRange = cur.range
       advance()
       let rhs = try parseAnd()
+      height = max(height, rhs.depth) + 1
+      try checkChain(height, opRange)
       lhs = .binary(.or, lhs, rhs, SourceRange(start, lastEnd))
     }
     return lhs
@@ -194,9 +324,14 @@ public struct Parser {
   private mutating func parseAnd() throws -> Expr {
     let start = cur.range.start
     var lhs = try parseNot()
+    var height = 0
     while cur.kind == .kwAnd {
+      if height == 0 { height = lhs.depth }
+      let opRange = cur.range
       advance()
       let rhs = try parseNot()
+      height = max(height, rhs.depth) + 1
+      try checkChain(height, opRange)
       lhs = .binary(.and, lhs, rhs, SourceRange(start, lastEnd))
     }
     return lhs
@@ -236,10 +371,15 @@ public struct Parser {
   private mutating func parseAdditive() throws -> Expr {
     let start = cur.range.start
     var lhs = try parseTerm()
+    var height = 0
     while cur.kind == .plus || cur.kind == .minus {
       let op: BinaryOp = cur.kind == .plus ? .add : .sub
+      if height == 0 { height = lhs.depth }
+      let opRange = cur.range
       advance()
       let rhs = try parseTerm()
+      height = max(height, rhs.depth) + 1
+      try checkChain(height, opRange)
       lhs = .binary(op, lhs, rhs, SourceRange(start, lastEnd))
     }
     return lhs
@@ -248,10 +388,15 @@ public struct Parser {
   private mutating func parseTerm() throws -> Expr {
     let start = cur.range.start
     var lhs = try parseUnary()
+    var height = 0
     while cur.kind == .star || cur.kind == .slash {
       let op: BinaryOp = cur.kind == .star ? .mul : .div
+      if height == 0 { height = lhs.depth }
+      let opRange = cur.range
       advance()
       let rhs = try parseUnary()
+      height = max(height, rhs.depth) + 1
+      try checkChain(height, opRange)
       lhs = .binary(op, lhs, rhs, SourceRange(start, lastEnd))
     }
     return lhs
@@ -267,7 +412,11 @@ public struct Parser {
       return .unary(.neg, operand, SourceRange(start, lastEnd))
     }
     if cur.isIdentifier && startsArgument(pos + 1) {
-      return try parseCall()
+      let (call, lastArgument) = try parseCall()
+      if ambiguity == nil, cur.binaryOp != nil {
+        ambiguity = Ambiguity(call: call.range.start, lastArgument: lastArgument, op: cur.range)
+      }
+      return call
     }
     return try parsePostfix()
   }
@@ -291,8 +440,10 @@ public struct Parser {
     }
   }
 
-  private mutating func parseCall() throws -> Expr {
+  /// A call and where its last argument starts (the value, for a keyword argument).
+  private mutating func parseCall() throws -> (Expr, SourceLocation) {
     let head = cur
+    var lastArgument = head.range.end
     guard case .identifier(let name) = head.kind else { preconditionFailure("call head must be a name") }
     advance()
     var args: [Expr] = []
@@ -302,6 +453,7 @@ public struct Parser {
         let keyTok = cur
         advance()
         advance()
+        lastArgument = cur.range.start
         let value = try parseKeywordValue()
         if let op = cur.binaryOp, op != .and, op != .or, !cur.spaceBefore {
           throw error(
@@ -313,6 +465,7 @@ public struct Parser {
         }
         kwargs.append(KeywordArg(name: key, nameRange: keyTok.range, value: value))
       } else if startsArgument(pos) {
+        lastArgument = cur.range.start
         let arg = try parseArgument()
         if !kwargs.isEmpty {
           throw error("positional argument after keyword argument", arg.range)
@@ -322,8 +475,9 @@ public struct Parser {
         break
       }
     }
-    return .call(
+    let call = Expr.call(
       name: name, nameRange: head.range, args: args, kwargs: kwargs, range: SourceRange(head.range.start, lastEnd))
+    return (call, lastArgument)
   }
 
   private mutating func parseArgument() throws -> Expr {
@@ -351,7 +505,12 @@ public struct Parser {
   private mutating func parsePostfix() throws -> Expr {
     let start = cur.range.start
     var e = try parsePrimary()
+    var height = 0
     while true {
+      if cur.kind == .dot || (cur.kind == .lbracket && !cur.spaceBefore) {
+        height = (height == 0 ? e.depth : height) + 1
+        try checkChain(height, cur.range)
+      }
       if cur.kind == .dot {
         advance()
         guard case .identifier(let field) = cur.kind else {

@@ -112,19 +112,23 @@ public indirect enum Expr: Sendable, Equatable {
   }
 }
 
-/// A statement: a binding `name = expr` (displays nothing) or a bare expression (its value is
-/// displayed, as a notebook cell shows its last value).
+/// A statement: a binding `name = expr` (displays nothing), a bare expression (its value is
+/// displayed, as a notebook cell shows its last value) or a `for` loop.
 public enum Stmt: Sendable, Equatable {
   /// `name = value`.
   case assign(name: String, nameRange: SourceRange, value: Expr, range: SourceRange)
   /// A bare expression.
   case expr(Expr)
+  /// `for name in sequence { body }`: runs `body` once per item of `sequence` with `name` bound to
+  /// it. `quiet` holds the indices of body statements ending their line with `;`.
+  case forLoop(name: String, nameRange: SourceRange, sequence: Expr, body: [Stmt], quiet: Set<Int>, range: SourceRange)
 
   /// The statement's source range.
   public var range: SourceRange {
     switch self {
     case .assign(_, _, _, let r): return r
     case .expr(let e): return e.range
+    case .forLoop(_, _, _, _, _, let r): return r
     }
   }
 }
@@ -140,5 +144,37 @@ public struct Program: Sendable, Equatable {
   public init(statements: [Stmt], quiet: Set<Int> = []) {
     self.statements = statements
     self.quiet = quiet
+  }
+}
+
+extension Expr {
+  /// The depth of the tree (a leaf is 1), computed without recursion so any tree is safe to measure.
+  public var depth: Int {
+    var stack: [(Expr, Int)] = [(self, 1)]
+    var deepest = 0
+    while let (x, d) = stack.popLast() {
+      deepest = max(deepest, d)
+      switch x {
+      case .list(let items, _): for i in items { stack.append((i, d + 1)) }
+      case .call(_, _, let args, let kw, _):
+        for a in args { stack.append((a, d + 1)) }
+        for k in kw { stack.append((k.value, d + 1)) }
+      case .binary(_, let l, let r, _): stack.append((l, d + 1)); stack.append((r, d + 1))
+      case .unary(_, let a, _): stack.append((a, d + 1))
+      case .index(let b, let items, _):
+        stack.append((b, d + 1))
+        for it in items {
+          switch it {
+          case .expr(let x): stack.append((x, d + 1))
+          case .slice(let lo, let hi, _):
+            if let lo = lo { stack.append((lo, d + 1)) }
+            if let hi = hi { stack.append((hi, d + 1)) }
+          }
+        }
+      case .field(let b, _, _, _): stack.append((b, d + 1))
+      default: break
+      }
+    }
+    return deepest
   }
 }

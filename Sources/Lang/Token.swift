@@ -31,6 +31,10 @@ public enum TokenKind: Sendable, Equatable {
   case lbracket
   /// `]`.
   case rbracket
+  /// `{` (opens a `for` loop's body).
+  case lbrace
+  /// `}`.
+  case rbrace
   /// `,`.
   case comma
   /// `;` (statement separator).
@@ -62,7 +66,7 @@ public enum TokenKind: Sendable, Equatable {
   /// `/`.
   case slash
   /// A line break outside brackets (statement separator). Line breaks while a `(` or `[` is open
-  /// produce no token.
+  /// produce no token (inside a `{` they separate statements again).
   case newline
   /// End of input (always the last token).
   case eof

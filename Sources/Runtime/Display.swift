@@ -68,11 +68,11 @@ public enum Display {
   public static func render(_ v: Value) -> String {
     switch v {
     case .matrix(let m): return matrix(m)
-    case .labels(let x): return "vector \(x.count) int\n" + vector(x.count) { String(x[$0]) }
-    case .floats(let x): return "vector \(x.count) float\n" + vector(x.count) { number(x[$0]) }
+    case .labels(let x): return "vector \(x.count) int\n" + values(v)
+    case .floats(let x): return "vector \(x.count) float\n" + values(v)
     case .mask(let x):
       let t = x.lazy.filter { $0 }.count
-      return "vector \(x.count) bool, \(t) true\n" + vector(x.count) { x[$0] ? "true" : "false" }
+      return "vector \(x.count) bool, \(t) true\n" + values(v)
     case .record(let r) where r.kind == "shape":
       return r.fields.map { summary($0.value) }.joined(separator: " × ")
     case .record(let r) where r.kind == "crosstab":
@@ -119,6 +119,28 @@ public enum Display {
       out.append("(\(rn.count - shownRows) more rows, \(cn.count - shownCols) more columns: see .counts, .index, .columns)")
     }
     return out.joined(separator: "\n")
+  }
+
+  /// The values of a vector as display shows them (`[1 2 3]`, the middle elided past 10); other
+  /// values as `summary`.
+  public static func values(_ v: Value) -> String {
+    switch v {
+    case .labels(let x): return vector(x.count) { String(x[$0]) }
+    case .floats(let x): return vector(x.count) { number(x[$0]) }
+    case .mask(let x): return vector(x.count) { x[$0] ? "true" : "false" }
+    default: return summary(v)
+    }
+  }
+
+  /// How `print` writes a value: strings without quotes, vectors by their values (as display
+  /// shows them), matrices in full display (header and rows), anything else as `summary`.
+  public static func printed(_ v: Value) -> String {
+    switch v {
+    case .string(let s): return s
+    case .labels, .floats, .mask: return values(v)
+    case .matrix: return render(v)
+    default: return summary(v)
+    }
   }
 
   static func vector(_ n: Int, _ item: (Int) -> String) -> String {

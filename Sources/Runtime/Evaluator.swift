@@ -33,10 +33,6 @@ extension Session {
     case .binary(let op, let l, let r, let range):
       let a = try evaluate(l), b = try evaluate(r)
       do { return try Operators.binary(op, a, b) } catch let m as OperatorError {
-        // `print 1 + 1` is `(print 1) + 1`: a call takes its arguments up to the operator
-        if case .call(let name, _, let args, _, _) = l, !args.isEmpty, case .none = a {
-          throw RuntimeError(m.message + "; '\(name)' returned nothing — a call's arguments end at an operator, so write \(name) (...) to pass the whole expression", at: range)
-        }
         throw RuntimeError(m.message, at: range)
       }
     case .unary(let op, let x, let range):

@@ -106,50 +106,36 @@ public final class Session {
     return true
   }
 
-  /// The deepest nesting of `e` (computed without recursion, so any input is safe to measure).
-  static func depth(_ e: Expr) -> Int {
-    var stack: [(Expr, Int)] = [(e, 1)]
-    var deepest = 0
-    while let (x, d) = stack.popLast() {
-      deepest = max(deepest, d)
-      switch x {
-      case .list(let items, _): for i in items { stack.append((i, d + 1)) }
-      case .call(_, _, let args, let kw, _):
-        for a in args { stack.append((a, d + 1)) }
-        for k in kw { stack.append((k.value, d + 1)) }
-      case .binary(_, let l, let r, _): stack.append((l, d + 1)); stack.append((r, d + 1))
-      case .unary(_, let a, _): stack.append((a, d + 1))
-      case .index(let b, let items, _):
-        stack.append((b, d + 1))
-        for it in items {
-          switch it {
-          case .expr(let x): stack.append((x, d + 1))
-          case .slice(let lo, let hi, _):
-            if let lo = lo { stack.append((lo, d + 1)) }
-            if let hi = hi { stack.append((hi, d + 1)) }
-          }
-        }
-      case .field(let b, _, _, _): stack.append((b, d + 1))
-      default: break
-      }
+  /// Expressions nested deeper than this are refused before evaluation (the evaluator recurses).
+  static let maxDepth = Parser.maxTreeDepth
+
+  /// Refuses a tree the evaluator could not recurse through (the parser never builds one).
+  private func checkDepth(_ e: Expr) throws {
+    let d = e.depth
+    if d > Session.maxDepth {
+      throw RuntimeError("expression is nested too deeply (\(d) levels, at most \(Session.maxDepth)); split it into several statements", at: e.range)
     }
-    return deepest
   }
 
-  /// Expressions nested deeper than this are refused before evaluation (the evaluator recurses).
-  static let maxDepth = 1000
-
   func executeStatement(_ stmt: Stmt, quiet: Bool = false) throws {
-    let root: Expr
     switch stmt {
-    case .assign(_, _, let e, _): root = e
-    case .expr(let e): root = e
-    }
-    let d = Session.depth(root)
-    if d > Session.maxDepth {
-      throw RuntimeError("expression is nested too deeply (\(d) levels, at most \(Session.maxDepth)); split it into several statements", at: stmt.range)
+    case .assign(_, _, let e, _), .expr(let e): try checkDepth(e)
+    case .forLoop(_, _, let e, _, _, _): try checkDepth(e)
     }
     switch stmt {
+    case .forLoop(let name, _, let sequence, let body, let quiet, _):
+      let items = try loopItems(evaluate(sequence), at: sequence.range)
+      for item in items {
+        if cancellation.isCancelled { throw RuntimeError("for: interrupted", at: stmt.range) }
+        variables[name] = item
+        for (k, s) in body.enumerated() {
+          do {
+            try executeStatement(s, quiet: quiet.contains(k))
+          } catch let e as RuntimeError where !e.message.hasPrefix("for: interrupted") {
+            throw RuntimeError(e.message + " (in the for loop, \(name) = \(Display.summary(item)))", at: e.range)
+          }
+        }
+      }
     case .assign(let name, _, let e, _):
       pendingAssignment = true
       defer { pendingAssignment = false }
@@ -160,6 +146,20 @@ public final class Session {
       if case .none = v { return }
       variables["_"] = v
       if !quiet { output(Display.render(v) + "\n") }
+    }
+  }
+}
+
+extension Session {
+  /// What a `for` loop runs over: a list's items, or a vector's elements as numbers or booleans.
+  func loopItems(_ v: Value, at range: SourceRange) throws -> [Value] {
+    switch v.resolved {
+    case .list(let items): return items
+    case .labels(let x): return x.map { .int($0) }
+    case .floats(let x): return x.map { .float($0) }
+    case .mask(let x): return x.map { .bool($0) }
+    default:
+      throw RuntimeError("for needs a list or a vector to run over, got \(v.kindName)", at: range)
     }
   }
 }

@@ -123,11 +123,16 @@ final class ParserTests: XCTestCase {
   }
 
   func testCallArgumentListEnds() {
-    XCTAssertEqual(expr("sum m > 0"), bin(.gt, call("sum", n("m")), i(0)))
-    XCTAssertEqual(expr("count l == 3"), bin(.eq, call("count", n("l")), i(3)))
+    XCTAssertEqual(expr("(sum m) > 0"), bin(.gt, call("sum", n("m")), i(0)))
+    XCTAssertEqual(expr("(count l) == 3"), bin(.eq, call("count", n("l")), i(3)))
+    XCTAssertEqual(expr("x == count l"), bin(.eq, n("x"), call("count", n("l"))))
+    XCTAssertEqual(expr("-f x"), neg(call("f", n("x"))))
+    XCTAssertEqual(expr("mean (h >= 0)"), call("mean", bin(.ge, n("h"), i(0))))
     XCTAssertEqual(expr("count (l >= 0)"), call("count", bin(.ge, n("l"), i(0))))
     XCTAssertEqual(expr("a + f x"), bin(.add, n("a"), call("f", n("x"))))
-    XCTAssertEqual(expr("not f x and g"), bin(.and, not(call("f", n("x"))), n("g")))
+    XCTAssertEqual(expr("not (f x) and g"), bin(.and, not(call("f", n("x"))), n("g")))
+    XCTAssertEqual(expr("g and not f x"), bin(.and, n("g"), not(call("f", n("x")))))
+    assertError("not f x and g", "a command call before an operator is ambiguous (its arguments end at the operator): write (f x) and g or f (x and g)", at: 1, 9)
     XCTAssertEqual(expr("[f x, g y]"), list(call("f", n("x")), call("g", n("y"))))
     XCTAssertEqual(expr("m[f x]"), idx(n("m"), ix(call("f", n("x")))))
     XCTAssertEqual(stmts("f x; g y"), [.expr(call("f", n("x"))), .expr(call("g", n("y")))])
@@ -140,7 +145,8 @@ final class ParserTests: XCTestCase {
     XCTAssertEqual(expr("a- 1"), bin(.sub, n("a"), i(1)))
     XCTAssertEqual(expr("f -1"), call("f", neg(i(1))))
     XCTAssertEqual(expr("f x -y"), call("f", n("x"), neg(n("y"))))
-    XCTAssertEqual(expr("f x - y"), bin(.sub, call("f", n("x")), n("y")))
+    assertError("f x - y", "a command call before an operator is ambiguous (its arguments end at the operator): write (f x) - y or f (x - y)", at: 1, 5)
+    XCTAssertEqual(expr("(f x) - y"), bin(.sub, call("f", n("x")), n("y")))
     XCTAssertEqual(expr("f -(x)"), bin(.sub, n("f"), n("x")))
     XCTAssertEqual(expr("f (-x)"), call("f", neg(n("x"))))
     XCTAssertEqual(expr("3 -1"), bin(.sub, i(3), i(1)))
@@ -195,7 +201,6 @@ final class ParserTests: XCTestCase {
     assertError("f x n=1 y", "positional argument after keyword argument", at: 1, 9)
     assertError("f k=n+1", "'+' directly after the value of keyword argument 'k'; write k=(...) to pass an expression", at: 1, 6)
     XCTAssertEqual(expr("f k=(n+1)"), call("f", kw: ["k": bin(.add, n("n"), i(1))]))
-    XCTAssertEqual(expr("f k=n + 1"), bin(.add, call("f", kw: ["k": n("n")]), i(1)))
     assertError("f n=1 n=2", "duplicate keyword argument 'n'", at: 1, 7)
     assertError("x = (n=3)", "keyword argument outside a call", at: 1, 6)
     assertError("a = b = 3", "assignments cannot be chained", at: 1, 7)
@@ -211,16 +216,90 @@ final class ParserTests: XCTestCase {
     assertError("x = 0x10", "bad number literal '0x10'", at: 1, 5)
   }
 
+  /// A call with arguments followed by an operator never silently means `(call) op rest`.
+  func testCallBeforeAnOperatorIsAnErrorShowingBothReadings() {
+    let msg = "a command call before an operator is ambiguous (its arguments end at the operator): write "
+    assertError("count l == 1", msg + "(count l) == 1 or count (l == 1)", at: 1, 9)
+    assertError("x = mean l >= 0", msg + "(mean l) >= 0 or mean (l >= 0)", at: 1, 12)
+    assertError("print 1 + 1", msg + "(print 1) + 1 or print (1 + 1)", at: 1, 9)
+    assertError("sum m > 0 and x", msg + "(sum m) > 0 and x or sum (m > 0 and x)", at: 1, 7)
+    assertError("score l y == 1", msg + "(score l y) == 1 or score l (y == 1)", at: 1, 11)
+    assertError("f k=n + 1", msg + "(f k=n) + 1 or f k=(n + 1)", at: 1, 7)
+    assertError("a + f x - 1", msg + "(f x) - 1 or f (x - 1)", at: 1, 9)
+    // inside brackets the readings stop at the bracket
+    assertError("m[count l == 1]", msg + "(count l) == 1 or count (l == 1)", at: 1, 11)
+    assertError("print (count l == 1) 2", msg + "(count l) == 1 or count (l == 1)", at: 1, 16)
+    // what stays valid
+    XCTAssertEqual(expr("score (hdbscan e) y"), call("score", call("hdbscan", n("e")), n("y")))
+    XCTAssertEqual(expr("count (l == 1)"), call("count", bin(.eq, n("l"), i(1))))
+    XCTAssertEqual(expr("(print 1) + 1"), bin(.add, call("print", i(1)), i(1)))
+    XCTAssertEqual(expr("n + 1"), bin(.add, n("n"), i(1)))
+  }
+
+  func testForLoops() {
+    let body = [assign("l", call("hdbscan", n("e"), kw: ["min_cluster_size": n("k")])), .expr(call("print", n("k"), fld(n("l"), "n_clusters")))]
+    let expected = Stmt.forLoop(name: "k", nameRange: Z, sequence: list(i(5), i(10), i(20)), body: body, quiet: [], range: Z)
+    XCTAssertEqual(stmts("for k in [5, 10, 20] { l = hdbscan e min_cluster_size=k; print k l.n_clusters }"), [expected])
+    XCTAssertEqual(stmts("for k in [5, 10,\n 20] {\n  l = hdbscan e min_cluster_size=k\n\n  print k l.n_clusters\n}\nk"), [expected, .expr(n("k"))])
+    // `x;` at a line's end inside the body hides its value; loops nest; an empty body is fine
+    XCTAssertEqual(stmts("for a in b {\n a * 2;\n for c in a { c }\n}"), [forLoop("a", n("b"), .expr(bin(.mul, n("a"), i(2))), forLoop("c", n("a"), .expr(n("c"))), quiet: [0])])
+    XCTAssertEqual(stmts("for x in (f y) {}"), [forLoop("x", call("f", n("y")))])
+    // elsewhere `for` and `in` are names
+    XCTAssertEqual(stmts("for = 1; in = for + 1"), [assign("for", i(1)), assign("in", bin(.add, n("for"), i(1)))])
+    // the ranges point into the source
+    let p = try? parse("for k in ks {\n  k\n}")
+    guard case .forLoop(_, let nr, let seq, let b, _, let r)? = p?.statements.first else { return XCTFail("\(String(describing: p))") }
+    XCTAssertEqual(nr, R(1, 5, 4, 1, 6, 5))
+    XCTAssertEqual(seq.range, R(1, 10, 9, 1, 12, 11))
+    XCTAssertEqual(b.first?.range, R(2, 3, 16, 2, 4, 17))
+    XCTAssertEqual(r, R(1, 1, 0, 3, 2, 19))
+    // continuation lines in the REPL while the body is open
+    XCTAssertFalse(Parser.isComplete("for k in [1, 2] {"))
+    XCTAssertFalse(Parser.isComplete("for k in [1, 2] {\n  print k"))
+    XCTAssertTrue(Parser.isComplete("for k in [1, 2] {\n  print k\n}"))
+    // errors
+    assertError("for k in [1, 2] print k", "expected '{' after the list of a for loop: for k in [1, 2] { ... }", at: 1, 17)
+    assertError("for k in [1, 2] {\n print k", "unclosed '{'", at: 1, 17)
+    assertError("for k in [1, 2] { print k } x", "unexpected identifier 'x'", at: 1, 29)
+    assertError("}", "unexpected '}'", at: 1, 1)
+    assertError("for k in [1] { x = }", "expected an expression after '='", at: 1, 20)
+  }
+
   func testNestingLimit() {
     XCTAssertEqual(expr(String(repeating: "(", count: 100) + "1" + String(repeating: ")", count: 100)), i(1))
-    assertError(String(repeating: "(", count: 500) + "1" + String(repeating: ")", count: 500), "expression nested too deeply", at: 1, 201)
-    assertError("x = " + String(repeating: "-", count: 1000) + "1", "expression nested too deeply", at: 1, 204)
+    let nesting = "expression nested too deeply (limit 200 levels of brackets, prefix operators and calls)"
+    assertError(String(repeating: "(", count: 500) + "1" + String(repeating: ")", count: 500), nesting, at: 1, 201)
+    assertError("x = " + String(repeating: "-", count: 1000) + "1", nesting, at: 1, 204)
+    assertError(String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000), nesting, at: 1, 201)
+  }
+
+  /// Chains are built by loops, not recursion, so only an explicit limit keeps their trees shallow
+  /// enough to evaluate and free; the parser stops at the operator that goes too deep.
+  func testLongChainsStopAtTheTreeDepthLimit() {
+    let chain = "expression nested too deeply (limit 1000 levels, each operator of a chain counting as one); split it into several statements"
+    let ok = Array(repeating: "1", count: 999).joined(separator: "+")
+    XCTAssertEqual(try parse(ok).statements.count, 1)
+    // the 1000th '+' makes the tree 1001 levels deep: it is at column 2 * 1000
+    assertError(Array(repeating: "1", count: 100_000).joined(separator: "+"), chain, at: 1, 2000)
+    assertError("x = " + Array(repeating: "1", count: 90_000).joined(separator: " * "), chain, at: 1, 4003)
+    assertError("a" + String(repeating: ".b", count: 100_000), chain, at: 1, 2000)
+    assertError("a" + String(repeating: "[0]", count: 100_000), chain, at: 1, 2999)
+    assertError(Array(repeating: "a", count: 5000).joined(separator: " and "), chain, at: 1, 5997)
+    // wrappers around a chain of 999 are caught once the whole expression is parsed
+    assertError("-(-(\(ok)))", chain, at: 1, 1)
   }
 
   func testRenderedDiagnostics() {
     func rendered(_ text: String) -> String? {
       diag(text).map { $0.render(in: SourceFile(name: "mnist.clus", text: text)) }
     }
+    // a very long line shows a window around the caret
+    let long = Array(repeating: "1", count: 5000).joined(separator: "+")
+    XCTAssertEqual(
+      rendered(long),
+      "mnist.clus:1:2000: error: expression nested too deeply (limit 1000 levels, each operator of a chain counting as one); split it into several statements\n…"
+        + String(repeating: "+1", count: 80) + "…\n" + String(repeating: " ", count: 41) + "^")
+    XCTAssertEqual(rendered("x = " + String(repeating: "a", count: 300) + " +"), "mnist.clus:1:307: error: expected an expression after '+'\n…" + String(repeating: "a", count: 158) + " +\n" + String(repeating: " ", count: 161) + "^")
     // CRLF line ends: the line is still shown ("\r\n" is a single Character in Swift)
     XCTAssertEqual(
       rendered("x = 1\r\ne = umap x n_neighbors=\r\n"),
@@ -287,6 +366,10 @@ final class ParserTests: XCTestCase {
     XCTAssertEqual(ctx("plot e labels="), .commandOrVariable(prefix: ""))
     XCTAssertEqual(ctx("plot e labels=l"), .commandOrVariable(prefix: "l"))
     XCTAssertEqual(ctx("sum m > 0 and no"), .commandOrVariable(prefix: "no"))
+    // inside a `for` body, completion works as at a statement's start
+    XCTAssertEqual(ctx("for k in [1, 2] { l = hdbscan e min_"), ctx("l = hdbscan e min_"))
+    XCTAssertEqual(ctx("for k in [1, 2] { l = hdb"), ctx("l = hdb"))
+    XCTAssertEqual(ctx("for k in [1, 2] { x = 1 }; hdb"), ctx("hdb"))
     XCTAssertEqual(ctx("x = [a, b"), .commandOrVariable(prefix: "b"))
     XCTAssertEqual(ctx("m[0:n"), .commandOrVariable(prefix: "n"))
     XCTAssertEqual(ctx("x = 3"), .none)

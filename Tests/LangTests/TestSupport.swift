@@ -41,6 +41,8 @@ extension Stmt {
     switch self {
     case .assign(let n, _, let v, _): return .assign(name: n, nameRange: Z, value: v.stripped, range: Z)
     case .expr(let e): return .expr(e.stripped)
+    case .forLoop(let n, _, let seq, let body, let quiet, _):
+      return .forLoop(name: n, nameRange: Z, sequence: seq.stripped, body: body.map { $0.stripped }, quiet: quiet, range: Z)
     }
   }
 }
@@ -63,6 +65,9 @@ func fld(_ base: Expr, _ name: String) -> Expr { .field(base, name, fieldRange: 
 func sl(_ lo: Expr?, _ hi: Expr?) -> IndexItem { .slice(lo: lo, hi: hi, range: Z) }
 func ix(_ e: Expr) -> IndexItem { .expr(e) }
 func assign(_ name: String, _ v: Expr) -> Stmt { .assign(name: name, nameRange: Z, value: v, range: Z) }
+func forLoop(_ name: String, _ seq: Expr, _ body: Stmt..., quiet: Set<Int> = []) -> Stmt {
+  .forLoop(name: name, nameRange: Z, sequence: seq, body: body, quiet: quiet, range: Z)
+}
 
 /// A location shorthand.
 func L(_ line: Int, _ col: Int, _ off: Int) -> SourceLocation { SourceLocation(line: line, column: col, offset: off) }

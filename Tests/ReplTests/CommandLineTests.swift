@@ -86,4 +86,89 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(gz.status, 1)
     XCTAssertTrue(gz.stderr.contains("t-labels-idx1-ubyte.gz"), gz.stderr)
   }
+
+  /// No source text may kill the process with a signal: long chains and deep nesting end in a clean
+  /// error (exit 1) before the tree gets deep enough to overflow the stack when evaluated or freed.
+  func testLongChainsAndDeepNestingExitCleanly() throws {
+    let chain = "expression nested too deeply (limit 1000 levels, each operator of a chain counting as one)"
+    let nesting = "expression nested too deeply (limit 200 levels of brackets, prefix operators and calls)"
+    let cases: [(String, String)] = [
+      (Array(repeating: "1", count: 90_000).joined(separator: "+") + "\n", chain),
+      (Array(repeating: "1", count: 1_000_000).joined(separator: "+") + "\n", chain),
+      ("x = " + Array(repeating: "1", count: 90_000).joined(separator: " + ") + "\n", chain),
+      (String(repeating: "(", count: 100_000) + "1" + String(repeating: ")", count: 100_000) + "\n", nesting),
+      (String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000) + "\n", nesting),
+      (String(repeating: "-", count: 100_000) + "1\n", nesting),
+      ("a = 1\na" + String(repeating: ".b", count: 100_000) + "\n", chain),
+    ]
+    for (source, message) in cases {
+      let r = try runClus([], stdin: source)
+      XCTAssertEqual(r.status, 1, "\(source.prefix(40)): \(r.stderr.prefix(300))")
+      XCTAssertTrue(r.stderr.hasPrefix("<stdin>:"), String(r.stderr.prefix(300)))
+      XCTAssertTrue(r.stderr.contains(message), String(r.stderr.prefix(300)))
+      XCTAssertLessThan(r.stderr.count, 600, "the source line is shown as a window around the caret")
+    }
+    // the longest accepted chain gives its value
+    let r = try runClus([], stdin: Array(repeating: "1", count: 999).joined(separator: "+") + "\n")
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(r.stdout, "999\n")
+  }
+
+  /// `count l == 1` never silently means `(count l) == 1`: the error shows both readings with a caret.
+  func testCallBeforeOperatorIsAnErrorWithBothReadings() throws {
+    let r = try runClus(["-e", "l = [1, 0, 1]; count l == 1"])
+    XCTAssertEqual(r.status, 1)
+    XCTAssertEqual(
+      r.stderr,
+      "<-e>:1:24: error: a command call before an operator is ambiguous (its arguments end at the operator): write (count l) == 1 or count (l == 1)\nl = [1, 0, 1]; count l == 1\n                       ^~\n")
+    let ok = try runClus(["-e", "l = [1, 0, 1]; count (l == 1); (count l) == 1; mean (l >= 1)"])
+    XCTAssertEqual(ok.status, 0, ok.stderr)
+    XCTAssertEqual(ok.stdout, "2\nfalse\n0.6667\n")
+  }
+
+  /// A `for` loop in a script: the body runs per item, its bindings stay, an error points into it.
+  func testForLoopInAScript() throws {
+    let r = try runClus([], stdin: "for k in [1, 2, 3] {\n  sq = k * k\n  print k sq\n}\nprint k sq\n")
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(r.stdout, "1 1\n2 4\n3 9\n3 9\n")
+    let bad = try runClus([], stdin: "for k in [1, 0] {\n  print (1 + [k, 2])[5]\n}\n")
+    XCTAssertEqual(bad.status, 1)
+    XCTAssertTrue(bad.stderr.hasPrefix("<stdin>:2:22: error: index 5 is out of range for 2 elements (in the for loop, k = 1)\n"), bad.stderr)
+    XCTAssertTrue(bad.stderr.contains("(in the for loop, k = 1)\n  print (1 + [k, 2])[5]\n"), bad.stderr)
+  }
+
+  /// Parameters that size allocations are checked against the memory available before anything
+  /// is allocated (an error naming the parameter, never an abort), and the others have upper bounds.
+  func testParametersThatSizeAllocationsAreCheckedFirst() throws {
+    let dir = NSTemporaryDirectory() + "clus-mem-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let rows = (0..<300).map { i in (0..<4).map { j in String((i * 7 + j * 13) % 29) }.joined(separator: ",") }
+    try (rows.joined(separator: "\n") + "\n").write(toFile: dir + "/x.csv", atomically: true, encoding: .utf8)
+    let load = "x = load \"\(dir)/x.csv\"\n"
+    let big = try runClus([], stdin: load + "e = umap x n_components=1000000\n", env: ["CLUS_MEMORY_AVAILABLE": "23e9"])
+    XCTAssertEqual(big.status, 1, big.stderr)
+    XCTAssertEqual(
+      big.stderr,
+      "<stdin>:2:12: error: umap: n_components=1000000 is out of range: it needs about 24.0 GB (300 rows × 1000000 components); this machine has 23.0 GB available\ne = umap x n_components=1000000\n           ^~~~~~~~~~~~~~~~~~~~\n")
+    // with the machine's own MemAvailable
+    let huge = try runClus([], stdin: load + "umap x n_components=100000000\n")
+    XCTAssertEqual(huge.status, 1, huge.stderr)
+    XCTAssertTrue(huge.stderr.contains("umap: n_components=100000000 is out of range: it needs about 2400.0 GB (300 rows × 100000000 components); this machine has "), huge.stderr)
+    let km = try runClus([], stdin: load + "kmeans x n_clusters=100000000000\n", env: ["CLUS_MEMORY_AVAILABLE": "1e9"])
+    XCTAssertTrue(km.stderr.contains("kmeans: n_clusters=100000000000 is out of range: it needs about 246400.0 GB (100000000000 centres × 4 columns, distances to 300 rows); this machine has 1.0 GB available"), km.stderr)
+    for (code, message) in [
+      ("umap x n_epochs=1000000", "umap: n_epochs=1000000 is out of range: it must be in [0, 100000]"),
+      ("umap x negative_sample_rate=100000", "umap: negative_sample_rate=100000 is out of range: it must be in [0, 1000]"),
+      ("kmeans x n_init=5000", "kmeans: n_init=5000 is out of range: it must be in [1, 1000]"),
+      ("kmeans x max_iter=10000000", "kmeans: max_iter=10000000 is out of range: it must be in [1, 1000000]"),
+    ] {
+      let r = try runClus([], stdin: load + code + "\n")
+      XCTAssertEqual(r.status, 1, r.stderr)
+      XCTAssertTrue(r.stderr.contains(message), r.stderr)
+    }
+    // values within memory still run
+    let ok = try runClus([], stdin: load + "shape (umap x n_components=3 n_epochs=5 random_state=1)\n")
+    XCTAssertEqual(ok.status, 0, ok.stderr)
+    XCTAssertEqual(ok.stdout, "300 × 3\n")
+  }
 }

@@ -118,6 +118,13 @@ final class ReplPTYTests: XCTestCase {
     second.send("y =\u{1B}[A\u{05}7\r")
     second.send("y\r")
     second.expect("10007")
+    // a for loop continues over lines while its '{' is open, then runs
+    second.send("for k in [1, 2] {\r")
+    second.expect("...: ")
+    second.send("k * 111\r")
+    second.expect("...: ")
+    second.send("}\r")
+    second.expect("222")
     second.finish()
   }
 }

@@ -19,6 +19,24 @@ final class Capture {
     err = ""
     return session.run(SourceFile(name: name, text: code))
   }
+  /// Runs `code`, which must succeed and print exactly `expected`.
+  func expectOutput(_ code: String, _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertTrue(run(code), err, file: file, line: line)
+    XCTAssertEqual(out, expected, file: file, line: line)
+  }
+  /// Runs `code`, which must fail with `message` in its error output.
+  func expectError(_ code: String, _ message: String, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertFalse(run(code), file: file, line: line)
+    XCTAssertTrue(err.contains(message), err, file: file, line: line)
+  }
+}
+
+/// Two well-separated groups of `n / 2` rows each: a deterministic pattern in [0, 1) per group,
+/// the second shifted by `offset`.
+func twoGroups(_ n: Int, _ d: Int, period: Int, offset: Float) -> Value {
+  var rows = [Float]()
+  for i in 0..<n { for j in 0..<d { rows.append(Float((i * 7 + j * 3) % period) / Float(period) + (i < n / 2 ? 0 : offset)) } }
+  return .matrix(Matrix(rows: n, cols: d, data: rows))
 }
 
 final class EvaluatorTests: XCTestCase {
@@ -166,9 +184,12 @@ final class EvaluatorTests: XCTestCase {
     let c = Capture()
     let long = "x = " + Array(repeating: "1", count: 5000).joined(separator: " + ")
     XCTAssertFalse(c.run(long))
-    XCTAssertTrue(c.err.contains("expression is nested too deeply (5000 levels, at most 1000)"), c.err)
+    XCTAssertTrue(c.err.contains("expression nested too deeply (limit 1000 levels"), c.err)
     XCTAssertTrue(c.run(Array(repeating: "1", count: 500).joined(separator: " + ")))
     XCTAssertEqual(c.out, "500\n")
+    // the deepest tree the parser accepts evaluates without exhausting the stack
+    XCTAssertTrue(c.run("-(" + Array(repeating: "1", count: 999).joined(separator: " + ") + ")"), c.err)
+    XCTAssertEqual(c.out, "-999\n")
   }
 
   func testReductionsAlongAxesAndNaN() {
@@ -186,9 +207,7 @@ final class EvaluatorTests: XCTestCase {
   /// `umap ... init=<matrix>` and `transform`: a fitted model embeds new rows; errors name the problem.
   func testUMAPInitArrayAndTransform() {
     let c = Capture(threads: 2)
-    var rows = [Float]()
-    for i in 0..<60 { for j in 0..<3 { rows.append(Float((i * 7 + j * 3) % 11) / 11 + (i < 30 ? 0 : 6)) } }
-    c.session.variables["x"] = .matrix(Matrix(rows: 60, cols: 3, data: rows))
+    c.session.variables["x"] = twoGroups(60, 3, period: 11, offset: 6)
     XCTAssertTrue(c.run("e = umap x n_neighbors=5 random_state=1\nt = transform e x[0:4]\nshape t"), c.err)
     XCTAssertEqual(c.out, "4 × 2\n")
     XCTAssertTrue(c.run("f = umap x n_neighbors=5 init=e n_epochs=0 random_state=1\nmin f"), c.err)
@@ -207,9 +226,7 @@ final class EvaluatorTests: XCTestCase {
   /// (rows of new points × clusters), all_points_membership_vectors (training rows × clusters).
   func testHDBSCANPredictionCommands() {
     let c = Capture(threads: 2)
-    var rows = [Float]()
-    for i in 0..<80 { for j in 0..<2 { rows.append(Float((i * 7 + j * 3) % 13) / 13 + (i < 40 ? 0 : 8)) } }
-    c.session.variables["x"] = .matrix(Matrix(rows: 80, cols: 2, data: rows))
+    c.session.variables["x"] = twoGroups(80, 2, period: 13, offset: 8)
     XCTAssertTrue(c.run("l = hdbscan x min_cluster_size=10\nl.n_clusters\np = approximate_predict l x[0:3]\np.labels\nshape (membership_vector l x[0:3])\nshape (all_points_membership_vectors l)"), c.err)
     XCTAssertEqual(c.out, "2\nvector 3 int\n[0 0 0]\n3 × 2\n80 × 2\n")
     XCTAssertFalse(c.run("membership_vector x x"))
@@ -234,15 +251,44 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.err.contains("limited to 999"), c.err)
   }
 
+  /// `for k in [...] { ... }` runs the body per item; the loop variable and what the body binds
+  /// stay visible afterwards, as in Python; errors point into the body.
+  func testForLoopRunsTheBodyPerItemAndKeepsItsBindings() {
+    let c = Capture(threads: 2)
+    c.session.variables["e"] = twoGroups(80, 2, period: 13, offset: 8)
+    c.expectOutput("for k in [5, 10, 50] { l = hdbscan e min_cluster_size=k; print k l.n_clusters }\nk\nl.n_clusters", "5 4\n10 2\n50 0\n50\n0\n")
+    // bare expressions display each time (unless `;` ends their line); vectors give their elements
+    c.expectOutput("total = 0\nfor v in [1, 2] + 0 {\n  v * 10\n  total = total + v;\n}\ntotal", "10\n20\n3\n")
+    // nested loops, an empty list (the variable stays unbound)
+    c.expectOutput("for a in [1, 2] { for b in [10, 20] { print a b } }\nfor z in [] { print z }", "1 10\n1 20\n2 10\n2 20\n")
+    XCTAssertNil(c.session.variables["z"])
+    // an error inside the body points at the body's source and names the item
+    XCTAssertFalse(c.run("for k in [1, 0] {\n  x = k\n  y = nosuch + k\n}", name: "loop.clus"))
+    XCTAssertTrue(
+      c.err.hasPrefix("loop.clus:3:7: error: unknown variable or command 'nosuch' (in the for loop, k = 1)\n  y = nosuch + k\n      ^~~~~~"),
+      c.err)
+    guard case .int(1)? = c.session.variables["x"] else { return XCTFail("x = \(String(describing: c.session.variables["x"]))") }
+    c.expectError("for k in 3 { k }", "<test>:1:10: error: for needs a list or a vector to run over, got integer")
+  }
+
+  /// `print` shows a vector's values as display does, not its kind and length.
+  func testPrintShowsVectorValues() {
+    let c = Capture()
+    c.expectOutput("v = [3, 1, 2] + 0\nprint v\nprint \"x\" (v * 0.5) (v > 1) 7", "[3 1 2]\nx [1.5000 0.5000 1.0000] [true false true] 7\n")
+    c.expectOutput("print ([" + (0..<20).map(String.init).joined(separator: ", ") + "] + 0)", "[0 1 2 ... 17 18 19]\n")
+  }
+
   /// IPython's trailing semicolon: `expr;` at the end of a line is evaluated (and bound to _)
   /// without being displayed; `a; b` still displays both.
   func testTrailingSemicolonHidesTheValue() {
     let c = Capture()
     XCTAssertTrue(c.run("x = 5; x * 2;\n_\nx; x + 1"), c.err)
     XCTAssertEqual(c.out, "10\n5\n6\n")
-    // a call's arguments end at an operator: the error says so
-    XCTAssertFalse(c.run("print 1 + 1"))
-    XCTAssertTrue(c.err.contains("'print' returned nothing — a call's arguments end at an operator"), c.err)
+    // a call's arguments end at an operator: the error shows both readings, nothing is printed
+    c.expectError("print 1 + 1", "write (print 1) + 1 or print (1 + 1)")
+    XCTAssertEqual(c.out, "")
+    XCTAssertTrue(c.run("print (1 + 1)"))
+    XCTAssertEqual(c.out, "2\n")
   }
 
   func testHelpTakesABareCommandName() {

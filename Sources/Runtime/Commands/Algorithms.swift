@@ -12,6 +12,18 @@ private func knnMatrices(_ g: KNNGraph) -> (Value, Value) {
 /// The seed for `random_state = none`: from the clock.
 private func seedOrClock(_ s: UInt64?) -> UInt64 { s ?? seedFromClock() }
 
+/// UMAP's allocations that parameters size, checked before any: the embedding and its spectral
+/// initialisation (about 80 bytes per row and component: the eigensolver's blocks in Double) and
+/// the kNN graph with its fuzzy memberships (about 64 bytes per row and neighbour).
+private func checkUMAPMemory(rows n: Int, _ p: UMAPParameters) throws {
+  let k = min(p.nNeighbors, max(1, n - 1))
+  try Memory.require(
+    Double(n) * Double(k) * 64, parameter: "n_neighbors", value: p.nNeighbors, what: "\(n) rows × \(k) neighbours")
+  try Memory.require(
+    Double(n) * Double(p.nComponents) * 80, parameter: "n_components", value: p.nComponents,
+    what: "\(n) rows × \(p.nComponents) components")
+}
+
 func registerAlgorithms(_ t: inout CommandTable) {
   t.register(Command(
     "umap", group: "embedding",
@@ -22,7 +34,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
       ParamSpec("n_components", .int, .int(2), .atLeast(1), "dimension of the embedding"),
       ParamSpec("metric", metricChoice, .string("euclidean"), nil, "distance in the input space"),
       ParamSpec("p", .float, .float(2), .atLeast(1), "exponent of the minkowski metric"),
-      ParamSpec("n_epochs", .int, .none, .atLeast(0), "training epochs (none: 500 when n ≤ 10,000, else 200)"),
+      ParamSpec("n_epochs", .int, .none, .between(0, 100_000), "training epochs (none: 500 when n ≤ 10,000, else 200)"),
       ParamSpec("learning_rate", .float, .float(1), .greaterThan(0), "initial SGD learning rate, decayed linearly"),
       ParamSpec("init", .choiceOrMatrix(["spectral", "random", "pca"]), .string("spectral"), nil, "initial layout, or an n × n_components matrix to start from"),
       ParamSpec("min_dist", .float, .float(0.1), .atLeast(0), "how tightly points may pack in the embedding (≤ spread)"),
@@ -30,7 +42,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
       ParamSpec("set_op_mix_ratio", .float, .float(1), .between(0, 1), "1: fuzzy union of the local graphs, 0: intersection"),
       ParamSpec("local_connectivity", .float, .float(1), .atLeast(0), "number of nearest neighbours assumed connected"),
       ParamSpec("repulsion_strength", .float, .float(1), .atLeast(0), "weight of negative samples (gamma)"),
-      ParamSpec("negative_sample_rate", .int, .int(5), .atLeast(0), "negative samples per positive edge sample"),
+      ParamSpec("negative_sample_rate", .int, .int(5), .between(0, 1000), "negative samples per positive edge sample"),
       ParamSpec("a", .float, .none, .greaterThan(0), "curve parameter (none: fitted from min_dist and spread)"),
       ParamSpec("b", .float, .none, .greaterThan(0), "curve parameter (none: fitted from min_dist and spread)"),
       ParamSpec("disconnection_distance", .float, .none, .greaterThan(0), "kNN edges this long or longer are cut (none: ∞, or 2 for cosine and correlation)"),
@@ -72,6 +84,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
     let seed = seedOrClock(p.randomState)
     p.randomState = seed
     let x = inv.matrix(0)
+    try checkUMAPMemory(rows: x.rows, p)
     let ctx = inv.context
     var knnSeconds = 0.0
     let r = try umap(x, parameters: p, context: ctx) { data, k in
@@ -174,7 +187,13 @@ func registerAlgorithms(_ t: inout CommandTable) {
     p.maxClusterSize = inv.int("max_cluster_size")
     p.clusterSelectionPersistence = inv.double("cluster_selection_persistence")
     p.clusterSelectionEpsilonMax = inv.double("cluster_selection_epsilon_max")
-    let r = try hdbscan(inv.matrix(0), parameters: p, context: inv.context)
+    let x = inv.matrix(0)
+    // the core distances come from each row's min_samples nearest neighbours (indices, distances
+    // and the search's candidate lists)
+    let ms = p.minSamples ?? p.minClusterSize
+    let (name, k) = (p.minSamples == nil ? "min_cluster_size" : "min_samples", min(ms, max(1, x.rows)))
+    try Memory.require(Double(x.rows) * Double(k) * 32, parameter: name, value: ms, what: "\(x.rows) rows × \(k) neighbours")
+    let r = try hdbscan(x, parameters: p, context: inv.context)
     let tree = r.condensedTree
     let table = Record(kind: "condensed tree table", fields: [
       ("parent", .labels(tree.map(\.parent))), ("child", .labels(tree.map(\.child))),
@@ -236,8 +255,8 @@ func registerAlgorithms(_ t: inout CommandTable) {
     params: [
       ParamSpec("n_clusters", .int, .int(8), .atLeast(1), "number of clusters"),
       ParamSpec("init", .choice(["k-means++", "random"]), .string("k-means++"), nil, "greedy k-means++ (2 + ln k trials) or random points"),
-      ParamSpec("n_init", .int, .none, .atLeast(1), "runs from different starts, best inertia kept (none: 1 for k-means++, 10 for random, as \"auto\")"),
-      ParamSpec("max_iter", .int, .int(300), .atLeast(1), "Lloyd iterations per run"),
+      ParamSpec("n_init", .int, .none, .between(1, 1000), "runs from different starts, best inertia kept (none: 1 for k-means++, 10 for random, as \"auto\")"),
+      ParamSpec("max_iter", .int, .int(300), .between(1, 1_000_000), "Lloyd iterations per run"),
       ParamSpec("tol", .float, .float(1e-4), .atLeast(0), "convergence tolerance, relative to the mean feature variance"),
       ParamSpec("random_state", .seed, .none, nil, "seed of the initialisation"),
     ],
@@ -248,7 +267,12 @@ func registerAlgorithms(_ t: inout CommandTable) {
       nClusters: inv.int("n_clusters"), initialization: try KMeansInit(name: initName),
       nInit: inv.optionalInt("n_init") ?? (initName == "random" ? 10 : 1), maxIter: inv.int("max_iter"),
       tol: inv.double("tol"), randomState: seedOrClock(inv.seed()))
-    let r = try kmeans(inv.matrix(0), parameters: p, context: inv.context)
+    let x = inv.matrix(0)
+    // centres, their sums and each point's distances to them (sklearn's chunked n × k block at most)
+    try Memory.require(
+      Double(p.nClusters) * (Double(x.cols) * 16 + Double(min(x.rows, 1 << 20)) * 8), parameter: "n_clusters",
+      value: p.nClusters, what: "\(p.nClusters) centres × \(x.cols) columns, distances to \(x.rows) rows")
+    let r = try kmeans(x, parameters: p, context: inv.context)
     return .record(Record(kind: "kmeans", fields: [
       ("labels", .labels(r.labels)), ("centers", .matrix(r.centers)), ("inertia", .float(r.inertia)),
       ("n_iter", .int(r.nIter)),

@@ -167,14 +167,11 @@ func registerBasics(_ t: inout CommandTable) {
     }
   })
   t.register(Command(
-    "print", group: "basics", summary: "Print values on one line (strings without quotes)",
+    "print", group: "basics", summary: "Print values on one line (strings without quotes, vectors by their values)",
     args: [ArgSpec("values", .any, "anything", optional: true, variadic: true)],
     examples: ["print \"ARI\" (ari l y)"]
   ) { inv in
-    let parts = inv.rawArgs.map { v -> String in
-      if case .string(let s) = v { return s }
-      return Display.summary(v)
-    }
+    let parts = inv.rawArgs.map(Display.printed)
     inv.session.output(parts.joined(separator: " ") + "\n")
     return .none
   })
