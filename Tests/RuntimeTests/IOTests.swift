@@ -36,7 +36,7 @@ final class IOTests: XCTestCase {
       XCTFail("expected an error, loaded \(v)", file: file, line: line)
     } catch let e as DataFileError {
       XCTAssertEqual(e.kind, kind, e.description, file: file, line: line)
-      XCTAssertTrue(e.description.hasPrefix(path + ": "), e.description, file: file, line: line)
+      XCTAssertTrue(e.description.hasPrefix(path + ":"), e.description, file: file, line: line)
       for f in fragments {
         XCTAssertTrue(e.description.contains(f), "'\(e.description)' lacks '\(f)'", file: file, line: line)
       }
@@ -158,7 +158,7 @@ final class IOTests: XCTestCase {
     func f8(_ v: [Double]) -> [UInt8] { v.flatMap { d in withUnsafeBytes(of: d.bitPattern.littleEndian) { Array($0) } } }
     assertLoadFails(write("big.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 1), }", f8([1, 1e300]))),
                     .outOfRange, ["1e+300", "row 1, column 0", "float32"])
-    assertLoadFails(write("big.csv", text: "1,2\n3,-4e39\n"), .outOfRange, ["line 2, column 2"])
+    assertLoadFails(write("big.csv", text: "1,2\n3,-4e39\n"), .outOfRange, ["big.csv:2: ", "column 2"])
     XCTAssertEqual(try loadData(path: write("inf.csv", text: "1,inf\n")), .matrix(Matrix(rows: 1, cols: 2, data: [1, .infinity])))
     var warnings = [String]()
     let path = write("offset.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }",
@@ -299,18 +299,23 @@ final class IOTests: XCTestCase {
   func testCSV() throws {
     XCTAssertEqual(try loadData(path: write("a.csv", text: "1,2.5,3\n4,5,-6e-1\n")),
                    .matrix(Matrix(rows: 2, cols: 3, data: [1, 2.5, 3, 4, 5, -0.6])))
-    // header (with a quoted name holding a comma), CRLF, spaces, blank lines, BOM, no final newline
+    // header (with a quoted name holding a comma), CRLF, spaces, blank lines, BOM, no final newline:
+    // a table with the names
     XCTAssertEqual(try loadData(path: write("b.csv", text: "\u{FEFF}x, \"y,z\"\r\n 1 , 2\r\n\r\n3,4")),
-                   .matrix(Matrix(rows: 2, cols: 2, data: [1, 2, 3, 4])))
+                   .table(Table(names: ["x", "y,z"], kinds: [.int, .int], data: Matrix(rows: 2, cols: 2, data: [1, 2, 3, 4]),
+                                text: [], rows: 2)))
     XCTAssertEqual(try loadData(path: write("c.tsv", text: "a\tb\n0.25\t1e3\n")),
-                   .matrix(Matrix(rows: 1, cols: 2, data: [0.25, 1000])))
-    XCTAssertEqual(try loadData(path: write("labels.csv", text: "label\n3\n-1\n0\n")), .intVector([3, -1, 0]))
+                   .table(Table(names: ["a", "b"], kinds: [.float, .float], data: Matrix(rows: 1, cols: 2, data: [0.25, 1000]),
+                                text: [], rows: 1)))
+    XCTAssertEqual(try loadData(path: write("labels.csv", text: "label\n3\n-1\n0\n")),
+                   .table(Table(names: ["label"], kinds: [.int], data: Matrix(rows: 3, cols: 1, data: [3, -1, 0]), text: [], rows: 3)))
     XCTAssertEqual(try loadData(path: write("f.csv", text: "1\n2.5\n")), .floatVector([1, 2.5]))
     XCTAssertEqual(try loadData(path: write("m.csv", text: "True\nfalse\n")), .boolVector([true, false]))
     XCTAssertEqual(try loadData(path: write("q.csv", text: "\"1\",\"2\"\n")), .matrix(Matrix(rows: 1, cols: 2, data: [1, 2])))
-    // pandas-style index header with an empty first cell
+    // pandas-style index header with an empty first cell: pandas' name "Unnamed: 0"
     XCTAssertEqual(try loadData(path: write("p.csv", text: ",a,b\n0,1.5,2\n1,3,4\n")),
-                   .matrix(Matrix(rows: 2, cols: 3, data: [0, 1.5, 2, 1, 3, 4])))
+                   .table(Table(names: ["Unnamed: 0", "a", "b"], kinds: [.int, .float, .int],
+                                data: Matrix(rows: 2, cols: 3, data: [0, 1.5, 2, 1, 3, 4]), text: [], rows: 2)))
     if case .floatVector(let v) = try loadData(path: write("n.csv", text: "nan\ninf\n")) {
       XCTAssertTrue(v[0].isNaN)
       XCTAssertEqual(v[1], .infinity)
@@ -322,10 +327,9 @@ final class IOTests: XCTestCase {
     assertLoadFails(write("blank.csv", text: "\n  \n"), .empty, ["empty file"])
     assertLoadFails(write("header.csv", text: "a,b\n"), .empty, ["header row but no data rows"])
     assertLoadFails(write("ragged.csv", text: "a,b\n1,2\n3,4,5\n"), .raggedRow,
-                    ["line 3", "expected 2 columns", "found 3"])
-    assertLoadFails(write("text.csv", text: "1,2\n3,4\n5,abc\n"), .notNumeric, ["line 3, column 2", "'abc'"])
-    assertLoadFails(write("cell.tsv", text: "1\t2\n3\t\n"), .notNumeric, ["empty cell at line 2, column 2"])
-    assertLoadFails(write("part.csv", text: "1,2\n3,4x\n"), .notNumeric, ["line 2, column 2", "'4x'"])
+                    ["ragged.csv:3: ", "expected 2 fields", "found 3"])
+    assertLoadFails(write("text.csv", text: "1,2\n3,4\n5,abc\n"), .notNumeric, ["text.csv:3: ", "column 2", "'abc'"])
+    assertLoadFails(write("part.csv", text: "1,2\n3,4x\n"), .notNumeric, ["part.csv:2: ", "column 2", "'4x'"])
   }
 
   // MARK: saving
@@ -362,7 +366,10 @@ final class IOTests: XCTestCase {
     try saveTable(columns: cols, path: p)
     XCTAssertEqual(String(decoding: read(p), as: UTF8.self),
                    "parent,child,lambda_val,child_size\n10,3,0.1,1\n10,11,0.25,4\n")
-    XCTAssertEqual(try loadData(path: p), .matrix(Matrix(rows: 2, cols: 4, data: [10, 3, 0.1, 1, 10, 11, 0.25, 4])))
+    XCTAssertEqual(try loadData(path: p), .table(Table(names: ["parent", "child", "lambda_val", "child_size"],
+                                                       kinds: [.int, .int, .float, .int],
+                                                       data: Matrix(rows: 2, cols: 4, data: [10, 3, 0.1, 1, 10, 11, 0.25, 4]),
+                                                       text: [], rows: 2)))
     let q = dir + "/tree.npy"
     try saveTable(columns: cols, path: q)
     var payload: [UInt8] = []
