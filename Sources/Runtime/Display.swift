@@ -45,6 +45,10 @@ public enum Display {
     case .figure(let f):
       return "figure: \(f.layers.count) layer\(f.layers.count == 1 ? "" : "s"), \(f.pointCount) points, \(f.options.width) × \(f.options.height)"
     case .record(let r) where r.kind == "shape": return render(v)
+    case .record(let r) where r.kind == Frames.frameKind: return Frames.summary(r)
+    case .record where Frames.categories(of: v) != nil:
+      let (c, n) = Frames.categories(of: v)!
+      return Frames.categoricalSummary(c, n)
     case .record(let r): return "\(r.kind) record (" + r.fields.map(\.name).joined(separator: ", ") + ")"
     }
   }
@@ -75,6 +79,10 @@ public enum Display {
       return "vector \(x.count) bool, \(t) true\n" + vector(x.count) { x[$0] ? "true" : "false" }
     case .record(let r) where r.kind == "shape":
       return r.fields.map { summary($0.value) }.joined(separator: " × ")
+    case .record(let r) where r.kind == Frames.frameKind: return Frames.render(r)
+    case .record where Frames.categories(of: v) != nil:
+      let (c, n) = Frames.categories(of: v)!
+      return Frames.renderCategorical(c, n)
     case .record(let r):
       var lines = ["\(r.kind) record"]
       let w = r.fields.map(\.name.count).max() ?? 0

@@ -168,6 +168,66 @@ final class CSVFrameTests: XCTestCase {
 
   // MARK: the language
 
+  func iris() -> String {
+    write("iris.csv", """
+      sepal_length,sepal_width,petal_length,petal_width,species
+      5.1,3.5,1.4,0.2,setosa
+      4.9,3.0,1.4,0.2,setosa
+      7.0,3.2,4.7,1.4,versicolor
+      6.4,3.2,4.5,1.5,versicolor
+      6.3,3.3,6.0,2.5,virginica
+      5.8,2.7,5.1,1.9,virginica
+
+      """)
+  }
+
+  func testDataFrameInTheLanguage() throws {
+    let c = Capture()
+    let p = iris()
+    XCTAssertTrue(c.run("d = load \"\(p)\""), c.err)
+    c.run("d.columns")
+    XCTAssertEqual(c.out, "[\"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\", \"species\"]\n")
+    c.run("d[\"petal_length\"]")
+    XCTAssertEqual(c.out, "vector 6 float\n[1.4000 1.4000 4.7000 4.5000 6.0000 5.1000]\n")
+    c.run("d.petal_length == d[\"petal_length\"]")
+    XCTAssertTrue(c.out.contains("6 true"), c.out)
+    c.run("d.data")
+    XCTAssertTrue(c.out.hasPrefix("matrix 6 × 4"), c.out)
+    c.run("d[\"species\"]")
+    XCTAssertEqual(c.out, "categorical 6 (3 categories: setosa, versicolor, virginica)\n"
+      + "[setosa setosa versicolor versicolor virginica virginica]\n")
+    c.run("d.species[2]")
+    XCTAssertEqual(c.out, "\"versicolor\"\n")
+    c.run("d.species[[0, 4]]")
+    XCTAssertTrue(c.out.hasPrefix("categorical 2 (3 categories"), c.out)
+    // it acts as int labels: a score against itself, a count of a mask
+    c.run("(score d.species d.species).ari")
+    XCTAssertEqual(c.out, "1.0000\n")
+    c.run("count (d.species == 1)")
+    XCTAssertEqual(c.out, "2\n")
+    // compared with a name, as pandas compares: a mask
+    c.run("d.petal_length[d.species == \"virginica\"]")
+    XCTAssertEqual(c.out, "vector 2 float\n[6.0000 5.1000]\n")
+    c.run("count (d[\"species\"] != \"setosa\")")
+    XCTAssertEqual(c.out, "4\n")
+    c.run("count (d.species == \"iris\")")
+    XCTAssertEqual(c.out, "0\n")
+    // the frame acts as its numeric matrix
+    XCTAssertTrue(c.run("p = pca d n_components=2"), c.err)
+    // a misspelt column
+    XCTAssertFalse(c.run("d[\"petal_lenght\"]"))
+    XCTAssertTrue(c.err.contains("no column 'petal_lenght'; did you mean petal_length"), c.err)
+    XCTAssertFalse(c.run("d.specis"))
+    XCTAssertTrue(c.err.contains("did you mean species?"), c.err)
+    // load's parameters, checked
+    XCTAssertTrue(c.run("e = load \"\(p)\" usecols=[\"species\", 0]; e.columns"), c.err)
+    XCTAssertEqual(c.out, "[\"species\", \"sepal_length\"]\n")
+    XCTAssertFalse(c.run("load \"\(p)\" header=\"maybe\""))
+    XCTAssertTrue(c.err.contains("header must be true, false or \"auto\""), c.err)
+    XCTAssertFalse(c.run("load \"\(p)\" columns=[\"x\"]"))
+    XCTAssertTrue(c.err.contains("iris.csv:1: no column named 'x'"), c.err)
+  }
+
   func testNumericFirstRowNoteOnStderr() throws {
     let c = Capture()
     let p = write("years.csv", "2019,2020\n1,2\n")
@@ -184,5 +244,20 @@ final class CSVFrameTests: XCTestCase {
     XCTAssertTrue(c.run("d = load \"\(p)\""), c.err)
     XCTAssertFalse(c.run("kmeans d n_clusters=2"))
     XCTAssertTrue(c.err.contains("non-finite value (nan) at row 1, column 1"), c.err)
+  }
+
+  func testPlotLegendShowsCategoryNames() throws {
+    let c = Capture()
+    c.session.plotDirectory = dir
+    let p = iris()
+    XCTAssertTrue(c.run("d = load \"\(p)\"; f = plot d.data color=d[\"species\"] out=\"iris.png\""), c.err)
+    guard case .figure(let f)? = c.session.variables["f"] else { return XCTFail("no figure") }
+    let layout = try scatterLayout(f.layers, options: f.options)
+    XCTAssertEqual(layout.legend.map(\.label), ["setosa", "versicolor", "virginica"])
+    XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/iris.png"))
+    // plain labels keep their numbers
+    XCTAssertTrue(c.run("g = plot d.data color=(d.species == 1)"), c.err)
+    guard case .figure(let g)? = c.session.variables["g"] else { return XCTFail("no figure") }
+    XCTAssertEqual(try scatterLayout(g.layers, options: g.options).legend.map(\.label), ["0", "1"])
   }
 }

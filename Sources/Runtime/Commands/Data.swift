@@ -1,12 +1,10 @@
 import Algorithms
 
 /// The language value of a loaded file: a dataset becomes a record whose principal is `data`, a
-/// table a record of its numeric data and column names.
+/// table a data frame.
 func value(of loaded: LoadedData) -> Value {
   switch loaded {
-  case .table(let t):
-    return .record(Record(kind: "data frame", fields: [("data", .matrix(t.data)), ("columns", .list(t.names.map { .string($0) }))],
-                          principal: "data"))
+  case .table(let t): return Frames.frame(t)
   case .matrix(let m): return .matrix(m)
   case .floatVector(let f): return .floats(f.map(Double.init))
   case .intVector(let l): return .labels(l)
