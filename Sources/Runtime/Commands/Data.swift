@@ -1,10 +1,11 @@
 import Algorithms
 
 /// The language value of a loaded file: a dataset becomes a record whose principal is `data`, a
-/// table a data frame.
+/// table a data frame, an array of strings a categorical.
 func value(of loaded: LoadedData) -> Value {
   switch loaded {
   case .table(let t): return Frames.frame(t)
+  case .textVector(let t): return Frames.categorical(codes: t.codes, categories: t.categories)
   case .matrix(let m): return .matrix(m)
   case .floatVector(let f): return .floats(f.map(Double.init))
   case .intVector(let l): return .labels(l)

@@ -20,6 +20,8 @@ public enum LoadedData: Sendable, Equatable {
   case dataset(Dataset)
   /// A delimited file with column names or text columns (a `pandas.DataFrame`).
   case table(Table)
+  /// A one-dimensional array of strings (NumPy `<U…` / `|S…`): codes into sorted categories.
+  case textVector(TextColumn)
 }
 
 extension LoadedData: CustomStringConvertible {
@@ -34,6 +36,7 @@ extension LoadedData: CustomStringConvertible {
       return "dataset \(d.name): \(d.data.rows) × \(d.data.cols), "
         + "train \(d.trainCount), test \(d.data.rows - d.trainCount)"
     case .table(let t): return "table \(t.rows) × \(t.names.count) (\(t.names.joined(separator: ", ")))"
+    case .textVector(let t): return "text vector of \(t.codes.count) (\(t.categories.count) categories)"
     }
   }
 }
@@ -126,7 +129,7 @@ public struct DataFileError: Error, Equatable, CustomStringConvertible {
     case truncated
     /// The dimensions do not match the amount of data (extra bytes, overflowing sizes).
     case sizeMismatch
-    /// The layout is not supported (Fortran order).
+    /// The layout is not supported (no longer raised: Fortran order is read since it is rearranged on load).
     case unsupportedLayout
     /// A CSV/TSV row has a different number of columns than the first row.
     case raggedRow

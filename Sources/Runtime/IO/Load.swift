@@ -36,7 +36,8 @@ func formatOf(fileName: String) -> (DataFormat, gzip: Bool)? {
 ///   rows then the test rows (70,000 × 784 for MNIST, pixel values 0–255 as Float32) and their labels.
 /// - IDX file (`*.idx*`, `*-ubyte`): every IDX element type (uint8, int8, int16, int32, float32,
 ///   float64; big-endian).
-/// - `.npy` (format 1.0/2.0/3.0, C order): bool, (u)int8/16/32/64, float32/float64, either byte order.
+/// - `.npy` (format 1.0/2.0/3.0, C or Fortran order): bool, (u)int8/16/32/64, float16/32/64, either
+///   byte order; 1-D string arrays (`<U…`, `|S…`) become `.textVector`; object arrays are refused.
 /// - `.csv` / `.tsv` / `.tab`, and `.txt` / `.dat` with a detected separator: as `pandas.read_csv`
 ///   reads them (see `loadDelimited` and `CSVOptions`); a file with column names or text columns
 ///   gives `.table`.

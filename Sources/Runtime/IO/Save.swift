@@ -73,7 +73,7 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
   case .dataset:
     throw DataFileError(path: path, kind: .unsupportedValue, message:
       "a data set cannot be saved as one file; save its data matrix and its target labels separately")
-  case .table:
+  case .table, .textVector:
     throw DataFileError(path: path, kind: .unsupportedValue, message:
       "text columns cannot be saved; save the numeric data (.data) or a column's codes")
   default: break
@@ -95,7 +95,7 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
     case .boolVector(let v):
       sink.buffer = npyHeaderBytes(descr: "|b1", shape: [v.count])
       sink.buffer += v.map { $0 ? 1 : 0 }
-    case .dataset, .table:
+    case .dataset, .table, .textVector:
       break
     }
   case .csv, .tsv:
@@ -131,7 +131,7 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
         sink.buffer.append(contentsOf: (x ? "true\n" : "false\n").utf8)
         try sink.flushIfLarge()
       }
-    case .dataset, .table:
+    case .dataset, .table, .textVector:
       break
     }
   case .idx, .text:
