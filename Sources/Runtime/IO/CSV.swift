@@ -96,19 +96,29 @@ private func equalsIgnoringCase(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: 
   return true
 }
 
-/// The missing-value spellings, matched byte for byte.
+/// The missing-value spellings, matched byte for byte: all spellings in one array, and for each
+/// first byte the set of their lengths (bit n: length n, bit 63: 63 or more), so that most cells
+/// (`1.5`, `-0.25`) are ruled out by one look-up.
 private struct NASet {
-  var words: [[UInt8]]
-  var lengths: Set<Int>
+  var bytes: [UInt8] = []
+  var spans: [(start: Int, count: Int)] = []
+  var lengths = [UInt64](repeating: 0, count: 256)
+  var empty = false
   init(_ extra: [String]) {
-    words = (pandasNAValues + extra).map { Array($0.utf8) }
-    lengths = Set(words.map(\.count))
+    for w in pandasNAValues + extra {
+      let u = Array(w.utf8)
+      if u.isEmpty { empty = true; continue }
+      lengths[Int(u[0])] |= 1 << UInt64(min(u.count, 63))
+      spans.append((bytes.count, u.count))
+      bytes += u
+    }
   }
   func contains(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
     let n = end - start
-    guard lengths.contains(n) else { return false }
-    outer: for w in words where w.count == n {
-      for k in 0..<n where p[start + k] != w[k] { continue outer }
+    if n == 0 { return empty }
+    if lengths[Int(p[start])] & (1 << UInt64(min(n, 63))) == 0 { return false }
+    outer: for s in spans where s.count == n {
+      for k in 0..<n where p[start + k] != bytes[s.start + k] { continue outer }
       return true
     }
     return false
@@ -120,6 +130,7 @@ private struct NASet {
 /// (any case), `true`/`false` (any case), or text.
 private func parseCell(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, na: NASet) -> CellValue {
   if na.contains(p, start, end) { return .missing }
+  if start >= end { return .text }
   // Integer: optional sign and up to 18 digits.
   var i = start
   var neg = false
