@@ -23,9 +23,12 @@ enum Frames {
                    principal: "codes"))
   }
 
-  /// The codes and category names of a categorical record, or nil for any other value.
+  /// The codes and category names of a categorical record (or of a record standing for one, such
+  /// as a one-column data frame), or nil for any other value.
   static func categories(of v: Value) -> (codes: [Int], names: [String])? {
-    guard case .record(let r) = v, r.kind == categoricalKind, case .labels(let c)? = r["codes"],
+    guard case .record(let r) = v else { return nil }
+    if r.kind != categoricalKind, let p = r.principalValue { return categories(of: p) }
+    guard r.kind == categoricalKind, case .labels(let c)? = r["codes"],
           case .list(let l)? = r["categories"] else { return nil }
     return (c, l.map { if case .string(let s) = $0 { return s }; return "" })
   }

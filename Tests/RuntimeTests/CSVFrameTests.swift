@@ -228,6 +228,22 @@ final class CSVFrameTests: XCTestCase {
     XCTAssertTrue(c.err.contains("iris.csv:1: no column named 'x'"), c.err)
   }
 
+  func testOneColumnFramesStandForTheirColumn() throws {
+    let c = Capture()
+    XCTAssertTrue(c.run("a = load \"\(write("sp.csv", "sp\ncat\ndog\ncat\n"))\"; b = load \"\(write("lab.csv", "label\n3\n1\n"))\""), c.err)
+    c.run("count (a == \"cat\")")
+    XCTAssertEqual(c.out, "2\n")
+    c.run("a[1]")
+    XCTAssertEqual(c.out, "\"dog\"\n")
+    c.run("b + 1")
+    XCTAssertEqual(c.out, "vector 2 int\n[4 2]\n")
+    // CSV parameters on another kind of file are an error, not ignored
+    let npy = dir + "/v.npy"
+    try saveData(.intVector([1]), path: npy)
+    XCTAssertFalse(c.run("load \"\(npy)\" header=true"))
+    XCTAssertTrue(c.err.contains("header= applies to CSV, TSV and other delimited text files"), c.err)
+  }
+
   func testNumericFirstRowNoteOnStderr() throws {
     let c = Capture()
     let p = write("years.csv", "2019,2020\n1,2\n")
