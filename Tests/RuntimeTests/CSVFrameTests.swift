@@ -181,37 +181,36 @@ final class CSVFrameTests: XCTestCase {
       """)
   }
 
+  /// Runs each line in `c`'s session and compares what it displays.
+  func expect(_ c: Capture, _ cases: [(code: String, output: String)], line: UInt = #line) {
+    for (code, output) in cases {
+      c.run(code)
+      XCTAssertEqual(c.out, output, code, line: line)
+      XCTAssertEqual(c.err, "", code, line: line)
+    }
+  }
+
   func testDataFrameInTheLanguage() throws {
     let c = Capture()
     let p = iris()
     XCTAssertTrue(c.run("d = load \"\(p)\""), c.err)
-    c.run("d.columns")
-    XCTAssertEqual(c.out, "[\"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\", \"species\"]\n")
-    c.run("d[\"petal_length\"]")
-    XCTAssertEqual(c.out, "vector 6 float\n[1.4000 1.4000 4.7000 4.5000 6.0000 5.1000]\n")
-    c.run("d.petal_length == d[\"petal_length\"]")
-    XCTAssertTrue(c.out.contains("6 true"), c.out)
-    c.run("d.data")
-    XCTAssertTrue(c.out.hasPrefix("matrix 6 × 4"), c.out)
-    c.run("d[\"species\"]")
-    XCTAssertEqual(c.out, "categorical 6 (3 categories: setosa, versicolor, virginica)\n"
-      + "[setosa setosa versicolor versicolor virginica virginica]\n")
-    c.run("d.species[2]")
-    XCTAssertEqual(c.out, "\"versicolor\"\n")
-    c.run("d.species[[0, 4]]")
-    XCTAssertTrue(c.out.hasPrefix("categorical 2 (3 categories"), c.out)
-    // it acts as int labels: a score against itself, a count of a mask
-    c.run("(score d.species d.species).ari")
-    XCTAssertEqual(c.out, "1.0000\n")
-    c.run("count (d.species == 1)")
-    XCTAssertEqual(c.out, "2\n")
-    // compared with a name, as pandas compares: a mask
-    c.run("d.petal_length[d.species == \"virginica\"]")
-    XCTAssertEqual(c.out, "vector 2 float\n[6.0000 5.1000]\n")
-    c.run("count (d[\"species\"] != \"setosa\")")
-    XCTAssertEqual(c.out, "4\n")
-    c.run("count (d.species == \"iris\")")
-    XCTAssertEqual(c.out, "0\n")
+    expect(c, [
+      ("d.columns", "[\"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\", \"species\"]\n"),
+      ("d[\"petal_length\"]", "vector 6 float\n[1.4000 1.4000 4.7000 4.5000 6.0000 5.1000]\n"),
+      ("count (d.petal_length == d[\"petal_length\"])", "6\n"),
+      ("d.data[:, 0]", "vector 6 float\n[5.1000 4.9000 7.0000 6.4000 6.3000 5.8000]\n"),
+      ("d[\"species\"]", "categorical 6 (3 categories: setosa, versicolor, virginica)\n"
+        + "[setosa setosa versicolor versicolor virginica virginica]\n"),
+      ("d.species[2]", "\"versicolor\"\n"),
+      ("d.species[[0, 4]]", "categorical 2 (3 categories: setosa, versicolor, virginica)\n[setosa virginica]\n"),
+      // it acts as int labels: a score against itself, a count of a mask
+      ("(score d.species d.species).ari", "1.0000\n"),
+      ("count (d.species == 1)", "2\n"),
+      // compared with a name, as pandas compares: a mask
+      ("d.petal_length[d.species == \"virginica\"]", "vector 2 float\n[6.0000 5.1000]\n"),
+      ("count (d[\"species\"] != \"setosa\")", "4\n"),
+      ("count (d.species == \"iris\")", "0\n"),
+    ])
     // the frame acts as its numeric matrix
     XCTAssertTrue(c.run("p = pca d n_components=2"), c.err)
     // a misspelt column
@@ -231,12 +230,7 @@ final class CSVFrameTests: XCTestCase {
   func testOneColumnFramesStandForTheirColumn() throws {
     let c = Capture()
     XCTAssertTrue(c.run("a = load \"\(write("sp.csv", "sp\ncat\ndog\ncat\n"))\"; b = load \"\(write("lab.csv", "label\n3\n1\n"))\""), c.err)
-    c.run("count (a == \"cat\")")
-    XCTAssertEqual(c.out, "2\n")
-    c.run("a[1]")
-    XCTAssertEqual(c.out, "\"dog\"\n")
-    c.run("b + 1")
-    XCTAssertEqual(c.out, "vector 2 int\n[4 2]\n")
+    expect(c, [("count (a == \"cat\")", "2\n"), ("a[1]", "\"dog\"\n"), ("b + 1", "vector 2 int\n[4 2]\n")])
     // CSV parameters on another kind of file are an error, not ignored
     let npy = dir + "/v.npy"
     try saveData(.intVector([1]), path: npy)
