@@ -45,6 +45,10 @@ public enum Display {
     case .figure(let f):
       return "figure: \(f.layers.count) layer\(f.layers.count == 1 ? "" : "s"), \(f.pointCount) points, \(f.options.width) × \(f.options.height)"
     case .record(let r) where r.kind == "shape": return render(v)
+    case .record(let r) where r.kind == Frames.frameKind: return Frames.summary(r)
+    case .record where Frames.categories(of: v) != nil:
+      let (c, n) = Frames.categories(of: v)!
+      return Frames.categoricalSummary(c, n)
     case .record(let r): return "\(r.kind) record (" + r.fields.map(\.name).joined(separator: ", ") + ")"
     }
   }
@@ -78,6 +82,10 @@ public enum Display {
     case .record(let r) where r.kind == "crosstab":
       if case .matrix(let m)? = r["counts"], let rows = r["index"], let cols = r["columns"] { return crosstab(m, rows, cols) }
       return summary(v)
+    case .record(let r) where r.kind == Frames.frameKind: return Frames.render(r)
+    case .record where Frames.categories(of: v) != nil:
+      let (c, n) = Frames.categories(of: v)!
+      return Frames.renderCategorical(c, n)
     case .record(let r):
       var lines = ["\(r.kind) record"]
       let w = r.fields.map(\.name.count).max() ?? 0

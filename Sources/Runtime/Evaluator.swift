@@ -59,6 +59,7 @@ extension Session {
         throw RuntimeError("\(b.kindName) has no fields (.\(name))", at: fr)
       }
       if let v = rec[name] { return v }
+      if rec.kind == Frames.frameKind { return try Frames.column(rec, name, at: fr) }
       throw RuntimeError(
         "\(rec.kind) record has no field '\(name)'\(didYouMean(name, rec.fields.map(\.name))); fields: "
           + rec.fields.map(\.name).joined(separator: ", "), at: fr)

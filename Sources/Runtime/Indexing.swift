@@ -61,6 +61,18 @@ enum Indexing {
   }
 
   static func index(_ base0: Value, _ parts: [Indexer], range: SourceRange) throws -> Value {
+    // d["name"]: a data frame's column
+    if case .record(let r) = base0, r.kind == Frames.frameKind, parts.count == 1, case .value(.string(let s), let sr) = parts[0] {
+      return try Frames.column(r, s, at: sr)
+    }
+    // a categorical indexed stays a categorical; one element is its name
+    if let (codes, names) = Frames.categories(of: base0) {
+      switch try index(.labels(codes), parts, range: range) {
+      case .labels(let l): return Frames.categorical(codes: l, categories: names)
+      case .int(let c): return c >= 0 && c < names.count ? .string(names[c]) : .float(.nan)
+      case let other: return other
+      }
+    }
     var base = Operators.vectorized(base0.resolved)
     // a list of rows indexed by [rows, cols] is the matrix it spells
     if parts.count == 2, case .list(let rows) = base, let m = matrixFromRows(rows) { base = .matrix(m) }

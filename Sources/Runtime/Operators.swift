@@ -31,6 +31,10 @@ enum Operators {
   }
 
   static func binary(_ op: BinaryOp, _ a0: Value, _ b0: Value) throws -> Value {
+    // a categorical against a category name: a mask, as pandas' df.species == "setosa"
+    if op == .eq || op == .ne, let m = Frames.compare(a0, b0, equal: op == .eq) ?? Frames.compare(b0, a0, equal: op == .eq) {
+      return m
+    }
     let a = vectorized(a0.resolved), b = vectorized(b0.resolved)
     switch op {
     case .and, .or: return try logic(op, a, b)

@@ -36,7 +36,7 @@ final class IOTests: XCTestCase {
       XCTFail("expected an error, loaded \(v)", file: file, line: line)
     } catch let e as DataFileError {
       XCTAssertEqual(e.kind, kind, e.description, file: file, line: line)
-      XCTAssertTrue(e.description.hasPrefix(path + ": "), e.description, file: file, line: line)
+      XCTAssertTrue(e.description.hasPrefix(path + ":"), e.description, file: file, line: line)
       for f in fragments {
         XCTAssertTrue(e.description.contains(f), "'\(e.description)' lacks '\(f)'", file: file, line: line)
       }
@@ -158,7 +158,7 @@ final class IOTests: XCTestCase {
     func f8(_ v: [Double]) -> [UInt8] { v.flatMap { d in withUnsafeBytes(of: d.bitPattern.littleEndian) { Array($0) } } }
     assertLoadFails(write("big.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2, 1), }", f8([1, 1e300]))),
                     .outOfRange, ["1e+300", "row 1, column 0", "float32"])
-    assertLoadFails(write("big.csv", text: "1,2\n3,-4e39\n"), .outOfRange, ["line 2, column 2"])
+    assertLoadFails(write("big.csv", text: "1,2\n3,-4e39\n"), .outOfRange, ["big.csv:2: ", "column 2"])
     XCTAssertEqual(try loadData(path: write("inf.csv", text: "1,inf\n")), .matrix(Matrix(rows: 1, cols: 2, data: [1, .infinity])))
     var warnings = [String]()
     let path = write("offset.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (3, 2), }",
@@ -260,16 +260,84 @@ final class IOTests: XCTestCase {
                     .badHeader, ["'shape' is missing"])
     assertLoadFails(write("c8.npy", npy(h("<c8", "(1,)"), Array(repeating: 0, count: 8))), .unsupportedType,
                     ["unsupported NPY dtype '<c8'"])
-    assertLoadFails(write("str.npy", npy(h("<U3", "(1,)"), Array(repeating: 0, count: 12))), .unsupportedType, ["'<U3'"])
+    assertLoadFails(write("str2.npy", npy(h("<U3", "(1, 1)"), Array(repeating: 0, count: 12))), .unsupportedType,
+                    ["string array must have one dimension"])
+    assertLoadFails(write("obj.npy", npy(h("|O", "(2,)"), Array(repeating: 0, count: 16))), .unsupportedType,
+                    ["dtype=object", "pickle", "astype"])
+    assertLoadFails(write("ustr.npy", npy(h("<U2", "(2,)"), Array(repeating: 0, count: 12))), .truncated,
+                    ["<U2 needs 16 bytes, found 12"])
     assertLoadFails(write("rec.npy", npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", [0, 0, 0, 0])),
                     .unsupportedType, ["structured"])
-    assertLoadFails(write("fort.npy", npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", Array(repeating: 0, count: 16))),
-                    .unsupportedLayout, ["Fortran"])
+    assertLoadFails(write("fort.npy", npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", Array(repeating: 0, count: 12))),
+                    .truncated, ["needs 16 bytes, found 12"])
     assertLoadFails(write("trunc.npy", npy(h("<f8", "(2, 3)"), Array(repeating: 0, count: 40))), .truncated,
                     ["2 × 3 of float64 needs 48 bytes, found 40"])
     assertLoadFails(write("extra.npy", npy(h("<i4", "(2,)"), Array(repeating: 0, count: 12))), .sizeMismatch,
                     ["needs 8 bytes", "holds 12"])
     assertLoadFails(write("neg.npy", npy(h("<i4", "(-2,)"), [])), .badHeader, ["bad NPY shape"])
+  }
+
+  func testNPYFortranOrderHalfFloatsAndStrings() throws {
+    let h = { (d: String, f: Bool, s: String) in "{'descr': '\(d)', 'fortran_order': \(f ? "True" : "False"), 'shape': \(s), }" }
+    // np.asfortranarray([[1, 2, 3], [4, 5, 6]], dtype='<f4'): columns are contiguous
+    let f4: [Float] = [1, 4, 2, 5, 3, 6]
+    XCTAssertEqual(try loadData(path: write("f.npy", npy(h("<f4", true, "(2, 3)"), f4.flatMap { withUnsafeBytes(of: $0.bitPattern.littleEndian, Array.init) }))),
+                   .matrix(Matrix(rows: 2, cols: 3, data: [1, 2, 3, 4, 5, 6])))
+    // 3-D int8 in Fortran order: a[i, j, k] = 4i + 2j + k, flattened to 2 × 4 in C order
+    XCTAssertEqual(try loadData(path: write("f3.npy", npy(h("|i1", true, "(2, 2, 2)"), [0, 4, 2, 6, 1, 5, 3, 7]))),
+                   .matrix(Matrix(rows: 2, cols: 4, data: [0, 1, 2, 3, 4, 5, 6, 7])))
+    // big-endian float64 in Fortran order
+    let be: [Double] = [0.5, -1, 2, 8]  // [[0.5, 2], [-1, 8]]
+    XCTAssertEqual(try loadData(path: write("fbe.npy", npy(h(">f8", true, "(2, 2)"), be.flatMap { withUnsafeBytes(of: $0.bitPattern.bigEndian, Array.init) }))),
+                   .matrix(Matrix(rows: 2, cols: 2, data: [0.5, 2, -1, 8])))
+    // float16: 1, -2.5, 65504 (largest), 2^-24 (smallest subnormal), inf; both byte orders
+    XCTAssertEqual(try loadData(path: write("f2.npy", npy(h("<f2", false, "(5,)"), [0, 0x3C, 0, 0xC1, 0xFF, 0x7B, 1, 0, 0, 0x7C]))),
+                   .floatVector([1, -2.5, 65504, 0x1p-24, .infinity]))
+    XCTAssertEqual(try loadData(path: write("bf2.npy", npy(h(">f2", false, "(1, 2)"), [0xB8, 0, 0x44, 0]))),
+                   .matrix(Matrix(rows: 1, cols: 2, data: [-0.5, 4])))
+    // strings: UTF-32 '<U…' (NUL-padded) and bytes '|S…' become codes into sorted categories
+    var u: [UInt8] = []
+    for word in ["b", "a", "bé"] {
+      let scalars = word.unicodeScalars.map(\.value) + Array(repeating: 0, count: 3 - word.unicodeScalars.count)
+      for c in scalars { u += withUnsafeBytes(of: c.littleEndian, Array.init) }
+    }
+    XCTAssertEqual(try loadData(path: write("u.npy", npy(h("<U3", false, "(3,)"), u))),
+                   .textVector(TextColumn(codes: [1, 0, 2], categories: ["a", "b", "bé"])))
+    XCTAssertEqual(try loadData(path: write("s.npy", npy(h("|S2", false, "(3,)"), Array("x\0yzx\0".utf8)))),
+                   .textVector(TextColumn(codes: [0, 1, 0], categories: ["x", "yz"])))
+    let be32 = ["ab", "c"].flatMap { w in (w.unicodeScalars.map(\.value) + [0, 0]).prefix(2).flatMap { withUnsafeBytes(of: $0.bigEndian, Array.init) } }
+    XCTAssertEqual(try loadData(path: write("ube.npy", npy(h(">U2", false, "(2,)"), be32))),
+                   .textVector(TextColumn(codes: [0, 1], categories: ["ab", "c"])))
+  }
+
+  /// The same arrays written by numpy itself, when python3 with numpy is installed.
+  func testNPYFromNumpy() throws {
+    let script = """
+      import numpy as np, sys
+      d = sys.argv[1]
+      np.save(d + '/fo.npy', np.asfortranarray(np.arange(12, dtype='>f8').reshape(3, 4) - 5.5))
+      np.save(d + '/fi.npy', np.asfortranarray(np.arange(24, dtype='<i2').reshape(2, 3, 4)))
+      np.save(d + '/sp.npy', np.array(['setosa', 'virginica', 'setosa', 'versicolor']))
+      np.save(d + '/by.npy', np.array([b'no', b'yes', b'no']))
+      np.save(d + '/h.npy', np.array([[0.1, -3], [1e4, 7]], dtype='<f2'))
+      np.save(d + '/ob.npy', np.array([1, 'a'], dtype=object), allow_pickle=True)
+      np.save(d + '/u8.npy', np.asfortranarray(np.array([[1, 2], [3, 255]], dtype='u1')))
+      """
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+    p.arguments = ["python3", "-c", script, dir]
+    p.standardError = FileHandle.nullDevice
+    do { try p.run() } catch { throw XCTSkip("no python3") }
+    p.waitUntilExit()
+    guard p.terminationStatus == 0 else { throw XCTSkip("python3 with numpy is not installed") }
+    XCTAssertEqual(try loadData(path: dir + "/fo.npy"), .matrix(Matrix(rows: 3, cols: 4, data: (0..<12).map { Float($0) - 5.5 })))
+    XCTAssertEqual(try loadData(path: dir + "/fi.npy"), .matrix(Matrix(rows: 2, cols: 12, data: (0..<24).map(Float.init))))
+    XCTAssertEqual(try loadData(path: dir + "/sp.npy"),
+                   .textVector(TextColumn(codes: [0, 2, 0, 1], categories: ["setosa", "versicolor", "virginica"])))
+    XCTAssertEqual(try loadData(path: dir + "/by.npy"), .textVector(TextColumn(codes: [0, 1, 0], categories: ["no", "yes"])))
+    XCTAssertEqual(try loadData(path: dir + "/h.npy"), .matrix(Matrix(rows: 2, cols: 2, data: [Float(Float16(0.1)), -3, 1e4, 7])))
+    XCTAssertEqual(try loadData(path: dir + "/u8.npy"), .matrix(Matrix(rows: 2, cols: 2, data: [1, 2, 3, 255])))
+    assertLoadFails(dir + "/ob.npy", .unsupportedType, ["dtype=object"])
   }
 
   func testNPYSaveBytesFollowTheSpec() throws {
@@ -299,18 +367,23 @@ final class IOTests: XCTestCase {
   func testCSV() throws {
     XCTAssertEqual(try loadData(path: write("a.csv", text: "1,2.5,3\n4,5,-6e-1\n")),
                    .matrix(Matrix(rows: 2, cols: 3, data: [1, 2.5, 3, 4, 5, -0.6])))
-    // header (with a quoted name holding a comma), CRLF, spaces, blank lines, BOM, no final newline
+    // header (with a quoted name holding a comma), CRLF, spaces, blank lines, BOM, no final newline:
+    // a table with the names
     XCTAssertEqual(try loadData(path: write("b.csv", text: "\u{FEFF}x, \"y,z\"\r\n 1 , 2\r\n\r\n3,4")),
-                   .matrix(Matrix(rows: 2, cols: 2, data: [1, 2, 3, 4])))
+                   .table(Table(names: ["x", "y,z"], kinds: [.int, .int], data: Matrix(rows: 2, cols: 2, data: [1, 2, 3, 4]),
+                                text: [], rows: 2)))
     XCTAssertEqual(try loadData(path: write("c.tsv", text: "a\tb\n0.25\t1e3\n")),
-                   .matrix(Matrix(rows: 1, cols: 2, data: [0.25, 1000])))
-    XCTAssertEqual(try loadData(path: write("labels.csv", text: "label\n3\n-1\n0\n")), .intVector([3, -1, 0]))
+                   .table(Table(names: ["a", "b"], kinds: [.float, .float], data: Matrix(rows: 1, cols: 2, data: [0.25, 1000]),
+                                text: [], rows: 1)))
+    XCTAssertEqual(try loadData(path: write("labels.csv", text: "label\n3\n-1\n0\n")),
+                   .table(Table(names: ["label"], kinds: [.int], data: Matrix(rows: 3, cols: 1, data: [3, -1, 0]), text: [], rows: 3)))
     XCTAssertEqual(try loadData(path: write("f.csv", text: "1\n2.5\n")), .floatVector([1, 2.5]))
     XCTAssertEqual(try loadData(path: write("m.csv", text: "True\nfalse\n")), .boolVector([true, false]))
     XCTAssertEqual(try loadData(path: write("q.csv", text: "\"1\",\"2\"\n")), .matrix(Matrix(rows: 1, cols: 2, data: [1, 2])))
-    // pandas-style index header with an empty first cell
+    // pandas-style index header with an empty first cell: pandas' name "Unnamed: 0"
     XCTAssertEqual(try loadData(path: write("p.csv", text: ",a,b\n0,1.5,2\n1,3,4\n")),
-                   .matrix(Matrix(rows: 2, cols: 3, data: [0, 1.5, 2, 1, 3, 4])))
+                   .table(Table(names: ["Unnamed: 0", "a", "b"], kinds: [.int, .float, .int],
+                                data: Matrix(rows: 2, cols: 3, data: [0, 1.5, 2, 1, 3, 4]), text: [], rows: 2)))
     if case .floatVector(let v) = try loadData(path: write("n.csv", text: "nan\ninf\n")) {
       XCTAssertTrue(v[0].isNaN)
       XCTAssertEqual(v[1], .infinity)
@@ -322,10 +395,9 @@ final class IOTests: XCTestCase {
     assertLoadFails(write("blank.csv", text: "\n  \n"), .empty, ["empty file"])
     assertLoadFails(write("header.csv", text: "a,b\n"), .empty, ["header row but no data rows"])
     assertLoadFails(write("ragged.csv", text: "a,b\n1,2\n3,4,5\n"), .raggedRow,
-                    ["line 3", "expected 2 columns", "found 3"])
-    assertLoadFails(write("text.csv", text: "1,2\n3,4\n5,abc\n"), .notNumeric, ["line 3, column 2", "'abc'"])
-    assertLoadFails(write("cell.tsv", text: "1\t2\n3\t\n"), .notNumeric, ["empty cell at line 2, column 2"])
-    assertLoadFails(write("part.csv", text: "1,2\n3,4x\n"), .notNumeric, ["line 2, column 2", "'4x'"])
+                    ["ragged.csv:3: ", "expected 2 fields", "found 3"])
+    assertLoadFails(write("text.csv", text: "1,2\n3,4\n5,abc\n"), .notNumeric, ["text.csv:3: ", "column 2", "'abc'"])
+    assertLoadFails(write("part.csv", text: "1,2\n3,4x\n"), .notNumeric, ["part.csv:2: ", "column 2", "'4x'"])
   }
 
   // MARK: saving
@@ -362,7 +434,10 @@ final class IOTests: XCTestCase {
     try saveTable(columns: cols, path: p)
     XCTAssertEqual(String(decoding: read(p), as: UTF8.self),
                    "parent,child,lambda_val,child_size\n10,3,0.1,1\n10,11,0.25,4\n")
-    XCTAssertEqual(try loadData(path: p), .matrix(Matrix(rows: 2, cols: 4, data: [10, 3, 0.1, 1, 10, 11, 0.25, 4])))
+    XCTAssertEqual(try loadData(path: p), .table(Table(names: ["parent", "child", "lambda_val", "child_size"],
+                                                       kinds: [.int, .int, .float, .int],
+                                                       data: Matrix(rows: 2, cols: 4, data: [10, 3, 0.1, 1, 10, 11, 0.25, 4]),
+                                                       text: [], rows: 2)))
     let q = dir + "/tree.npy"
     try saveTable(columns: cols, path: q)
     var payload: [UInt8] = []

@@ -1,8 +1,11 @@
 import Algorithms
 
-/// The language value of a loaded file: a dataset becomes a record whose principal is `data`.
+/// The language value of a loaded file: a dataset becomes a record whose principal is `data`, a
+/// table a data frame, an array of strings a categorical.
 func value(of loaded: LoadedData) -> Value {
   switch loaded {
+  case .table(let t): return Frames.frame(t)
+  case .textVector(let t): return Frames.categorical(codes: t.codes, categories: t.categories)
   case .matrix(let m): return .matrix(m)
   case .floatVector(let f): return .floats(f.map(Double.init))
   case .intVector(let l): return .labels(l)
@@ -28,16 +31,80 @@ private func column(_ v: Value) -> [Double]? {
   }
 }
 
+/// The CSV options of a `load` call, checked: `header=` true/false/"auto", a one-character
+/// `delimiter=`, `columns=`/`usecols=` names or positions, `na_values=` strings.
+private func csvOptions(_ inv: Invocation) throws -> CSVOptions {
+  var o = CSVOptions()
+  func bad(_ m: String) -> Error { AlgorithmError.invalidInput(m) }
+  switch inv.kwargs["header"] ?? .none {
+  case .bool(let b): o.header = b ? .yes : .no
+  case .string(let s) where s == "auto" || s == "infer": o.header = .auto
+  case let v: throw bad("header must be true, false or \"auto\", got \(Display.summary(v))")
+  }
+  switch inv.kwargs["delimiter"] ?? .none {
+  case .none: break
+  case .string(let s) where s.utf8.count == 1 && s != "\"" && s != "\n": o.delimiter = s.utf8.first
+  case .string("\\t"): o.delimiter = 0x09
+  case let v: throw bad("delimiter must be one character such as \",\", \";\" or \"\\t\", got \(Display.summary(v))")
+  }
+  if inv.given.contains("columns") && inv.given.contains("usecols") { throw bad("give columns= or usecols=, not both") }
+  let chosen = inv.given.contains("usecols") ? inv.kwargs["usecols"]! : inv.kwargs["columns"] ?? .none
+  func column(_ v: Value) throws -> CSVColumn {
+    switch v {
+    case .string(let s): return .name(s)
+    case .int(let i): return .index(i)
+    default: throw bad("columns= takes column names or 0-based positions, got \(Display.summary(v))")
+    }
+  }
+  switch chosen {
+  case .none: break
+  case .list(let items): o.columns = try items.map(column)
+  case .labels(let l): o.columns = l.map { .index($0) }
+  case let v: o.columns = [try column(v)]
+  }
+  switch inv.kwargs["na_values"] ?? .none {
+  case .none: break
+  case .string(let s): o.naValues = [s]
+  case .list(let items):
+    o.naValues = try items.map {
+      switch $0 {
+      case .string(let s): return s
+      case .int(let i): return String(i)
+      default: throw bad("na_values takes strings, got \(Display.summary($0))")
+      }
+    }
+  case .int(let i): o.naValues = [String(i)]
+  case let v: throw bad("na_values takes a string or a list of strings, got \(Display.summary(v))")
+  }
+  return o
+}
+
 func registerData(_ t: inout CommandTable) {
   t.register(Command(
     "load", group: "data",
     summary: "Read a data file: IDX (plain or .gz), an MNIST-layout folder, .npy, .csv or .tsv",
-    args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test); an array of 3 or more dimensions becomes rows × (product of the others), as the 784 pixels of an MNIST image; values become float32")],
-    examples: ["mnist = load \"data/mnist\"", "x = load \"points.csv\""]
+    args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test); an array of 3 or more dimensions becomes rows × (product of the others), as the 784 pixels of an MNIST image; values become float32; a CSV with column names or text columns gives a data frame record (.data, .columns, d[\"name\"])")],
+    params: [
+      ParamSpec("header", .any, .string("auto"), nil, "CSV: true (the first row names the columns), false, or \"auto\": a first row of numbers is data (with a note), any other is the header"),
+      ParamSpec("delimiter", .any, .none, nil, "CSV: the field separator; default \",\" for .csv, tab for .tsv/.tab, detected (, tab ; |) for .txt/.dat"),
+      ParamSpec("columns", .any, .none, nil, "CSV: the columns to keep, by name or 0-based position, in this order (a name, a position or a list)"),
+      ParamSpec("usecols", .any, .none, nil, "CSV: the same as columns=, as pandas names it"),
+      ParamSpec("na_values", .any, .none, nil, "CSV: further spellings of a missing value (a string or a list), besides pandas' defaults: empty, NA, NaN, nan, N/A, NULL, null, None, ..."),
+    ],
+    examples: ["mnist = load \"data/mnist\"", "x = load \"points.csv\"", "d = load \"iris.csv\"; plot d.data color=d[\"species\"]",
+               "x = load \"scores.tsv\" columns=[\"a\", \"b\"] na_values=\"-999\""]
   ) { inv in
     guard case .string(let path) = inv.args[0] else { return .none }
     let ctx = inv.context
-    return value(of: try loadData(path: path, warn: { ctx.warn($0) }, cancelled: { ctx.cancellation.isCancelled }))
+    let session = inv.session
+    let csv = try csvOptions(inv)
+    let csvParams = ["header", "delimiter", "columns", "usecols", "na_values"].filter { inv.given.contains($0) }
+    if let p = csvParams.first, let (f, _) = formatOf(fileName: lastPathComponent(expandTilde(path))), ![.csv, .tsv, .text].contains(f) {
+      throw AlgorithmError.invalidInput("\(p)= applies to CSV, TSV and other delimited text files, not to \(Display.quote(path))")
+    }
+    return value(of: try loadData(path: path, csv: csv, warn: { ctx.warn($0) },
+                                  note: { session.progress.clearLine(); session.errorOutput("note: \($0)\n") },
+                                  cancelled: { ctx.cancellation.isCancelled }))
   })
   t.register(Command(
     "save", group: "data", summary: "Write a matrix, vector or table to .npy or .csv (.tsv, optionally .gz)",

@@ -111,14 +111,16 @@ func registerPlot(_ t: inout CommandTable) {
       }
       guard m.cols >= 2 else { throw AlgorithmError.invalidInput("needs at least 2 columns, got a \(m.rows) × \(m.cols) matrix") }
       var colors: PointColors = .fixed(.matplotlibC0)
+      var colorValue: Value = .none
       if i + 1 < items.count, !isMatrix(items[i + 1]) {
-        colors = try pointColors(items[i + 1], count: m.rows)
+        colorValue = items[i + 1]
         i += 1
-      } else if case .none = inv.kwargs["color"]! {
       } else {
-        colors = try pointColors(inv.kwargs["color"]!, count: m.rows)
+        colorValue = inv.kwargs["color"]!
       }
-      layers.append(ScatterLayer(points: m, colors: colors, size: inv.optionalDouble("size").map(Float.init), alpha: Float(inv.double("alpha"))))
+      if case .none = colorValue {} else { colors = try pointColors(colorValue, count: m.rows) }
+      layers.append(ScatterLayer(points: m, colors: colors, size: inv.optionalDouble("size").map(Float.init), alpha: Float(inv.double("alpha")),
+                                 categoryNames: Frames.categories(of: colorValue)?.names))
       i += 1
     }
     if figure == nil && layers.isEmpty { throw AlgorithmError.invalidInput("needs a matrix of points") }

@@ -18,6 +18,10 @@ public enum LoadedData: Sendable, Equatable {
   case boolVector([Bool])
   /// A labelled data set with a train/test split (an IDX directory in the MNIST layout).
   case dataset(Dataset)
+  /// A delimited file with column names or text columns (a `pandas.DataFrame`).
+  case table(Table)
+  /// A one-dimensional array of strings (NumPy `<U…` / `|S…`): codes into sorted categories.
+  case textVector(TextColumn)
 }
 
 extension LoadedData: CustomStringConvertible {
@@ -31,6 +35,8 @@ extension LoadedData: CustomStringConvertible {
     case .dataset(let d):
       return "dataset \(d.name): \(d.data.rows) × \(d.data.cols), "
         + "train \(d.trainCount), test \(d.data.rows - d.trainCount)"
+    case .table(let t): return "table \(t.rows) × \(t.names.count) (\(t.names.joined(separator: ", ")))"
+    case .textVector(let t): return "text vector of \(t.codes.count) (\(t.categories.count) categories)"
     }
   }
 }
@@ -123,12 +129,16 @@ public struct DataFileError: Error, Equatable, CustomStringConvertible {
     case truncated
     /// The dimensions do not match the amount of data (extra bytes, overflowing sizes).
     case sizeMismatch
-    /// The layout is not supported (Fortran order).
+    /// The layout is not supported (no longer raised: Fortran order is read since it is rearranged on load).
     case unsupportedLayout
     /// A CSV/TSV row has a different number of columns than the first row.
     case raggedRow
     /// A CSV/TSV cell is not a number.
     case notNumeric
+    /// A CSV/TSV quoted field is never closed.
+    case unterminatedQuote
+    /// `columns=` names a column the file does not have.
+    case unknownColumn
     /// The file holds no data.
     case empty
     /// An IDX data set directory whose image and label files do not match up.
@@ -145,18 +155,21 @@ public struct DataFileError: Error, Equatable, CustomStringConvertible {
 
   /// The path as the user gave it.
   public var path: String
+  /// The line of a text file the problem is on, if it is on one.
+  public var line: Int?
   /// The kind of problem.
   public var kind: Kind
   /// What is wrong, without the path.
   public var message: String
 
   /// Creates an error about `path`.
-  public init(path: String, kind: Kind, message: String) {
+  public init(path: String, line: Int? = nil, kind: Kind, message: String) {
     self.path = path
+    self.line = line
     self.kind = kind
     self.message = message
   }
 
-  /// `PATH: message`.
-  public var description: String { "\(path): \(message)" }
+  /// `PATH: message`, or `PATH:LINE: message`.
+  public var description: String { line.map { "\(path):\($0): \(message)" } ?? "\(path): \(message)" }
 }

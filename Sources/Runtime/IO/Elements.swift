@@ -2,13 +2,13 @@ import Algorithms
 
 /// A stored element type of a binary array file (IDX or NPY).
 enum ElementType: Equatable {
-  case bool, u8, i8, u16, i16, u32, i32, u64, i64, f32, f64
+  case bool, u8, i8, u16, i16, u32, i32, u64, i64, f16, f32, f64
 
   /// Bytes per element.
   var size: Int {
     switch self {
     case .bool, .u8, .i8: return 1
-    case .u16, .i16: return 2
+    case .u16, .i16, .f16: return 2
     case .u32, .i32, .f32: return 4
     case .u64, .i64, .f64: return 8
     }
@@ -33,6 +33,7 @@ enum ElementType: Equatable {
     case .i32: return "int32"
     case .u64: return "uint64"
     case .i64: return "int64"
+    case .f16: return "float16"
     case .f32: return "float32"
     case .f64: return "float64"
     }
@@ -81,6 +82,11 @@ func convertToFloat(_ src: UnsafeRawPointer, count: Int, type: ElementType, bigE
     for i in 0..<count {
       let r = src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)
       dst[i] = Float(Int64(bitPattern: big ? UInt64(bigEndian: r) : UInt64(littleEndian: r)))
+    }
+  case .f16:
+    for i in 0..<count {
+      let r = src.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self)
+      dst[i] = float(half: big ? UInt16(bigEndian: r) : UInt16(littleEndian: r))
     }
   case .f32:
     for i in 0..<count {
@@ -131,7 +137,7 @@ func convertToInt(_ src: UnsafeRawPointer, count: Int, type: ElementType, bigEnd
       let r = src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)
       dst[i] = Int(truncatingIfNeeded: big ? UInt64(bigEndian: r) : UInt64(littleEndian: r))
     }
-  case .f32, .f64:
+  case .f16, .f32, .f64:
     // Not used for float types; truncate toward zero, clamping to the Int range.
     var tmp = [Float](repeating: 0, count: count)
     tmp.withUnsafeMutableBufferPointer { convertToFloat(src, count: count, type: type, bigEndian: big, into: $0.baseAddress!) }
@@ -140,6 +146,18 @@ func convertToInt(_ src: UnsafeRawPointer, count: Int, type: ElementType, bigEnd
       dst[i] = v.isNaN ? 0 : (v >= 9.2e18 ? Int.max : (v <= -9.2e18 ? Int.min : Int(v)))
     }
   }
+}
+
+/// The Float32 value of IEEE 754 half-precision bits (numpy's float16), exactly.
+func float(half h: UInt16) -> Float {
+  let sign: UInt32 = UInt32(h & 0x8000) << 16
+  let exp = Int((h >> 10) & 0x1F), frac = UInt32(h & 0x3FF)
+  if exp == 0x1F { return Float(bitPattern: sign | 0x7F80_0000 | frac << 13) }  // inf, nan
+  if exp == 0 {  // zero and subnormals: frac × 2⁻²⁴
+    let v = Float(frac) * 0x1p-24
+    return sign != 0 ? -v : v
+  }
+  return Float(bitPattern: sign | UInt32(exp - 15 + 127) << 23 | frac << 13)
 }
 
 /// Product of `dims`, or nil on overflow.
@@ -168,7 +186,7 @@ func makeLoadedData(shape: [Int], type: ElementType, bigEndian: Bool, src: Unsaf
     case .bool:
       let s = src.assumingMemoryBound(to: UInt8.self)
       return .boolVector((0..<total).map { s[$0] != 0 })
-    case .f32, .f64:
+    case .f16, .f32, .f64:
       return .floatVector([Float](unsafeUninitializedCapacity: total) { p, n in
         if total > 0 { convertToFloat(src, count: total, type: type, bigEndian: bigEndian, into: p.baseAddress!) }
         n = total

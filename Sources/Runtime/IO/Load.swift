@@ -3,10 +3,12 @@ import Algorithms
 /// The file formats `loadData` reads.
 enum DataFormat: Equatable {
   case idx, npy, csv, tsv
+  /// Delimited text whose separator is detected (`.txt`, `.dat`).
+  case text
 }
 
 /// The supported names, for error messages.
-let supportedLoadExtensions = ".npy, .csv, .tsv, IDX (.idx1/.idx3/…, *-ubyte), each optionally .gz, "
+let supportedLoadExtensions = ".npy, .csv, .tsv, .txt/.dat (delimited text), IDX (.idx1/.idx3/…, *-ubyte), each optionally .gz, "
   + "or a directory of IDX files in the MNIST layout"
 
 /// The format implied by a file name (case-insensitive), and whether it carries `.gz`.
@@ -20,6 +22,7 @@ func formatOf(fileName: String) -> (DataFormat, gzip: Bool)? {
   if name.hasSuffix(".npy") { return (.npy, gz) }
   if name.hasSuffix(".csv") { return (.csv, gz) }
   if name.hasSuffix(".tsv") || name.hasSuffix(".tab") { return (.tsv, gz) }
+  if name.hasSuffix(".txt") || name.hasSuffix(".dat") { return (.text, gz) }
   if name.hasSuffix("ubyte") { return (.idx, gz) }
   if let dot = name.lastIndex(of: "."), name[dot...].hasPrefix(".idx") { return (.idx, gz) }
   return nil
@@ -33,16 +36,20 @@ func formatOf(fileName: String) -> (DataFormat, gzip: Bool)? {
 ///   rows then the test rows (70,000 × 784 for MNIST, pixel values 0–255 as Float32) and their labels.
 /// - IDX file (`*.idx*`, `*-ubyte`): every IDX element type (uint8, int8, int16, int32, float32,
 ///   float64; big-endian).
-/// - `.npy` (format 1.0/2.0/3.0, C order): bool, (u)int8/16/32/64, float32/float64, either byte order.
-/// - `.csv` / `.tsv`: numbers with an optional header row (see `loadDelimited`).
+/// - `.npy` (format 1.0/2.0/3.0, C or Fortran order): bool, (u)int8/16/32/64, float16/32/64, either
+///   byte order; 1-D string arrays (`<U…`, `|S…`) become `.textVector`; object arrays are refused.
+/// - `.csv` / `.tsv` / `.tab`, and `.txt` / `.dat` with a detected separator: as `pandas.read_csv`
+///   reads them (see `loadDelimited` and `CSVOptions`); a file with column names or text columns
+///   gives `.table`.
 /// - Any of these compressed with gzip (`.gz`, or a file that starts with the gzip magic bytes).
 ///
 /// 1-D arrays become `.intVector` / `.floatVector` / `.boolVector` by element type; arrays of two or
 /// more dimensions become an `n × (product of the other dimensions)` Float32 `.matrix`.
 /// A leading `~/` is replaced by the home directory.
 /// - Throws: `DataFileError` naming the file and what is wrong (missing file, unknown extension,
-///   bad header, unsupported element type, truncated data, size mismatch, Fortran order, ragged or
-///   non-numeric CSV, empty file, mislabelled data set, corrupt gzip).
+///   bad header, unsupported element type, truncated data, size mismatch, object arrays, ragged
+///   rows, unterminated quotes or text in a numeric column of a CSV, empty file, mislabelled data
+///   set, corrupt gzip).
 public func loadData(path: String) throws -> LoadedData {
   try loadData(path: path, warn: { _ in })
 }
@@ -51,6 +58,15 @@ public func loadData(path: String) throws -> LoadedData {
 /// `warn`; a CSV/TSV read stops with `AlgorithmError.cancelled` once `cancelled()` is true.
 /// - Throws: as `loadData(path:)`, and `.outOfRange` for a finite value beyond float32's range.
 public func loadData(path: String, warn: (String) -> Void, cancelled: () -> Bool = { false }) throws -> LoadedData {
+  try loadData(path: path, csv: CSVOptions(), warn: warn, note: { _ in }, cancelled: cancelled)
+}
+
+/// `loadData(path:warn:cancelled:)` reading CSV/TSV/text files with `csv` (header, delimiter,
+/// columns, missing values); a file of an unknown extension is read as delimited text when `csv`
+/// is not the default. `note` receives remarks such as a first row read as data.
+/// - Throws: as `loadData(path:)`.
+public func loadData(path: String, csv: CSVOptions, warn: (String) -> Void, note: (String) -> Void,
+                     cancelled: () -> Bool = { false }) throws -> LoadedData {
   let real = expandTilde(path)
   switch pathKind(real) {
   case .missing:
@@ -60,7 +76,9 @@ public func loadData(path: String, warn: (String) -> Void, cancelled: () -> Bool
   case .file, .other:
     break
   }
-  guard let (format, gz) = formatOf(fileName: lastPathComponent(real)) else {
+  // a file of another extension given CSV options (delimiter=, header=, ...) is delimited text
+  let explicitCSV = csv != CSVOptions() ? (DataFormat.text, lastPathComponent(real).lowercased().hasSuffix(".gz")) : nil
+  guard let (format, gz) = formatOf(fileName: lastPathComponent(real)) ?? explicitCSV else {
     throw DataFileError(path: path, kind: .unknownExtension,
                         message: "unknown file type (supported: \(supportedLoadExtensions))")
   }
@@ -68,8 +86,9 @@ public func loadData(path: String, warn: (String) -> Void, cancelled: () -> Bool
   switch format {
   case .idx: return try loadIDX(buf, display: path, warn: warn)
   case .npy: return try loadNPY(buf, display: path, warn: warn)
-  case .csv: return try loadDelimited(buf, sep: 0x2C, display: path, warn: warn, cancelled: cancelled)
-  case .tsv: return try loadDelimited(buf, sep: 0x09, display: path, warn: warn, cancelled: cancelled)
+  case .csv, .tsv, .text:
+    let sep: UInt8? = format == .csv ? 0x2C : (format == .tsv ? 0x09 : nil)
+    return try loadDelimited(buf, sep: sep, options: csv, display: path, warn: warn, note: note, cancelled: cancelled)
   }
 }
 

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// A value of the Python literal that forms an NPY header.
 private indirect enum PyLiteral {
   case string(String)
@@ -101,6 +105,22 @@ struct NPYHeader {
   var type: ElementType
   var bigEndian: Bool
   var dataOffset: Int
+  /// Whether the data is in Fortran (column-major) order.
+  var fortran = false
+  /// For a string array: UTF-32 (`<U…`) or bytes (`|S…`), and the characters per element.
+  var text: (unicode: Bool, length: Int)? = nil
+  /// Bytes per element.
+  var itemSize: Int { text.map { $0.length * ($0.unicode ? 4 : 1) } ?? type.size }
+}
+
+/// A NumPy string dtype: `<U5` (UTF-32, 5 characters; `>U5` big-endian) or `|S5` / `|a5`
+/// (5 bytes); the byte order and the characters per element, or nil for any other dtype.
+func npyStringType(_ descr: String) -> (unicode: Bool, bigEndian: Bool, length: Int)? {
+  var d = Substring(descr)
+  var big = false
+  if let f = d.first, "<>|=".contains(f) { big = f == ">"; d = d.dropFirst() }
+  guard let k = d.first, "USa".contains(k), let n = Int(d.dropFirst()), n >= 0 else { return nil }
+  return (k == "U", big, n)
 }
 
 /// Maps an NPY `descr` string (`'<f4'`, `'|u1'`, `'|b1'`, ...) to an element type and byte order.
@@ -122,6 +142,7 @@ func npyElementType(_ descr: String) -> (ElementType, Bool)? {
   case "i4": return (.i32, big)
   case "u8": return (.u64, big)
   case "i8": return (.i64, big)
+  case "f2", "e": return (.f16, big)
   case "f4": return (.f32, big)
   case "f8": return (.f64, big)
   default: return nil
@@ -130,9 +151,10 @@ func npyElementType(_ descr: String) -> (ElementType, Bool)? {
 
 /// Parses and validates an NPY header (format versions 1.0, 2.0 and 3.0): the magic `\x93NUMPY`,
 /// the version bytes, the header length (uint16 for 1.0, uint32 otherwise, little-endian), then the
-/// Python dictionary with `descr`, `fortran_order` and `shape`; the data follows in C order.
+/// Python dictionary with `descr`, `fortran_order` and `shape`; the data follows in C or Fortran order.
 /// - Throws: `DataFileError` for an empty file, a bad magic, an unreadable header, an unsupported
-///   dtype, Fortran order (for 2 or more dimensions), or data that is shorter or longer than the shape.
+///   dtype (object arrays, which are pickles, are refused), or data that is shorter or longer than
+///   the shape.
 func parseNPYHeader(_ b: UnsafeRawBufferPointer, display: String) throws -> NPYHeader {
   func err(_ k: DataFileError.Kind, _ m: String) -> DataFileError { DataFileError(path: display, kind: k, message: m) }
   if b.count == 0 { throw err(.empty, "empty file") }
@@ -176,9 +198,16 @@ func parseNPYHeader(_ b: UnsafeRawBufferPointer, display: String) throws -> NPYH
   guard case .string(let descr) = try item("descr") else {
     throw err(.unsupportedType, "unsupported NPY dtype: structured arrays (record dtypes) are not supported")
   }
-  guard let (type, big) = npyElementType(descr) else {
+  if descr.hasSuffix("O") && descr.count <= 2 {
+    throw err(.unsupportedType, "the array holds Python objects (dtype=object), stored as a pickle, which clus "
+      + "does not read (unpickling can run code); save it with a numeric or string dtype, e.g. "
+      + "np.save(path, a.astype(float)) or a.astype(str)")
+  }
+  let stringType = npyStringType(descr)
+  guard let (type, big) = npyElementType(descr) ?? stringType.map({ (ElementType.u8, $0.bigEndian) }) else {
     throw err(.unsupportedType, "unsupported NPY dtype '\(descr)' (supported: bool '|b1', uint8 '|u1', "
-      + "int8 '|i1', int16 '<i2', int32 '<i4', int64 '<i8', uint16/32/64, float32 '<f4', float64 '<f8')")
+      + "int8 '|i1', int16 '<i2', int32 '<i4', int64 '<i8', uint16/32/64, float16 '<f2', float32 '<f4', "
+      + "float64 '<f8', strings '<U…' and '|S…')")
   }
   guard case .bool(let fortran) = try item("fortran_order") else {
     throw err(.badHeader, "bad NPY header: 'fortran_order' is not True or False")
@@ -191,29 +220,106 @@ func parseNPYHeader(_ b: UnsafeRawBufferPointer, display: String) throws -> NPYH
     guard case .int(let v) = d, v >= 0 else { throw err(.badHeader, "bad NPY shape: the dimensions must be non-negative integers") }
     shape.append(v)
   }
-  if fortran && shape.count >= 2 {
-    throw err(.unsupportedLayout, "the array is stored in Fortran (column-major) order, which is not "
-      + "supported; save it in C order (numpy.ascontiguousarray) instead")
+  var header = NPYHeader(shape: shape, type: type, bigEndian: big, dataOffset: dataOffset, fortran: fortran && shape.count >= 2,
+                         text: stringType.map { ($0.unicode, $0.length) })
+  if header.text != nil && shape.count > 1 {
+    throw err(.unsupportedType, "a string array must have one dimension (labels), found \(shapeText(shape))")
   }
-  guard let n = checkedProduct(shape), case let (bytes, false) = n.multipliedReportingOverflow(by: type.size) else {
+  guard let n = checkedProduct(shape), case let (bytes, false) = n.multipliedReportingOverflow(by: header.itemSize) else {
     throw err(.sizeMismatch, "bad NPY shape: the dimensions \(shapeText(shape)) are too large")
   }
   let found = b.count - dataOffset
   if found < bytes {
-    throw err(.truncated, "truncated data: the NPY shape \(shapeText(shape)) of \(type.name) needs \(bytes) "
+    throw err(.truncated, "truncated data: the NPY shape \(shapeText(shape)) of \(header.typeName) needs \(bytes) "
       + "bytes, found \(found)")
   }
   if found > bytes {
-    throw err(.sizeMismatch, "the NPY shape \(shapeText(shape)) of \(type.name) needs \(bytes) bytes of data "
+    throw err(.sizeMismatch, "the NPY shape \(shapeText(shape)) of \(header.typeName) needs \(bytes) bytes of data "
       + "but the file holds \(found) (\(found - bytes) extra)")
   }
-  return NPYHeader(shape: shape, type: type, bigEndian: big, dataOffset: dataOffset)
+  header.dataOffset = dataOffset
+  return header
+}
+
+extension NPYHeader {
+  /// NumPy's name of the element type (`float32`, `<U5`, `|S3`).
+  var typeName: String { text.map { $0.unicode ? "<U\($0.length)" : "|S\($0.length)" } ?? type.name }
+}
+
+/// The elements of an N-D array stored in Fortran order (first index fastest) rearranged into C
+/// order (last index fastest), `size` bytes each: what `numpy.ascontiguousarray` does.
+func fortranToC(_ src: UnsafeRawPointer, shape: [Int], size: Int) -> ByteBuffer {
+  let total = checkedProduct(shape) ?? 0
+  let out = ByteBuffer(taking: malloc(total * size + 1)!.assumingMemoryBound(to: UInt8.self), count: total * size)
+  let nd = shape.count
+  var stride = [Int](repeating: size, count: nd)  // Fortran strides in bytes
+  for k in stride.indices.dropFirst() { stride[k] = stride[k - 1] * shape[k - 1] }
+  var index = [Int](repeating: 0, count: nd)
+  var offset = 0
+  let dst = UnsafeMutableRawPointer(out.base)
+  for o in 0..<total {
+    (dst + o * size).copyMemory(from: src + offset, byteCount: size)
+    var k = nd - 1
+    while k >= 0 {  // next C-order index: the last dimension moves first
+      index[k] += 1
+      offset += stride[k]
+      if index[k] < shape[k] { break }
+      offset -= stride[k] * shape[k]
+      index[k] = 0
+      k -= 1
+    }
+  }
+  return out
+}
+
+/// The strings of a 1-D NumPy string array (trailing NULs dropped) as sorted categories and codes.
+func npyStrings(_ src: UnsafeRawPointer, count: Int, unicode: Bool, length: Int, bigEndian: Bool) -> TextColumn {
+  var codes = [Int](repeating: 0, count: count)
+  var first: [String: Int] = [:]
+  var byCode: [String] = []
+  for i in 0..<count {
+    var s = ""
+    if unicode {
+      for c in 0..<length {
+        let r = src.loadUnaligned(fromByteOffset: (i * length + c) * 4, as: UInt32.self)
+        let v = bigEndian ? UInt32(bigEndian: r) : UInt32(littleEndian: r)
+        if v == 0 { break }
+        s.unicodeScalars.append(Unicode.Scalar(v) ?? "\u{FFFD}")
+      }
+    } else {
+      let b = src.assumingMemoryBound(to: UInt8.self) + i * length
+      var n = length
+      while n > 0 && b[n - 1] == 0 { n -= 1 }
+      s = String(decoding: UnsafeBufferPointer(start: b, count: n), as: UTF8.self)
+    }
+    if let c = first[s] { codes[i] = c } else { codes[i] = byCode.count; first[s] = byCode.count; byCode.append(s) }
+  }
+  return TextColumn(appearanceCodes: codes, firstSeen: byCode)
 }
 
 /// Loads an NPY file already read (and decompressed) into `buf`.
 func loadNPY(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in }) throws -> LoadedData {
+  let h = try buf.withBytes { try parseNPYHeader($0, display: display) }
+  if let t = h.text {
+    return buf.withBytes { b in
+      .textVector(npyStrings(b.baseAddress! + h.dataOffset, count: checkedProduct(h.shape) ?? 0, unicode: t.unicode,
+                             length: t.length, bigEndian: h.bigEndian))
+    }
+  }
+  if h.fortran {
+    // rearranged into C order, then read as any C-order array
+    let c = buf.withBytes { fortranToC($0.baseAddress! + h.dataOffset, shape: h.shape, size: h.itemSize) }
+    var ch = h
+    ch.fortran = false
+    ch.dataOffset = 0
+    return try loadNPYData(c, ch, display: display, warn: warn)
+  }
+  return try loadNPYData(buf, h, display: display, warn: warn)
+}
+
+/// Reads the C-order data of `buf` that `h` describes (float64 and wide integers checked for float32).
+private func loadNPYData(_ buf: ByteBuffer, _ h: NPYHeader, display: String, warn: (String) -> Void) throws -> LoadedData {
   try buf.withBytes { b in
-    let h = try parseNPYHeader(b, display: display)
     if h.type == .f64 {
       try checkFloat64ForFloat32(b.baseAddress! + h.dataOffset, count: checkedProduct(h.shape) ?? 0,
                                  cols: h.shape.count <= 1 ? 1 : checkedProduct(h.shape.dropFirst()) ?? 1,

@@ -46,7 +46,7 @@ private func writeLittleEndian(_ v: [Float], to sink: FileSink) throws {
 
 private func saveTarget(_ path: String) throws -> (real: String, format: DataFormat, gzip: Bool) {
   let real = expandTilde(path)
-  guard let (format, gz) = formatOf(fileName: lastPathComponent(real)), format != .idx else {
+  guard let (format, gz) = formatOf(fileName: lastPathComponent(real)), format != .idx, format != .text else {
     throw DataFileError(path: path, kind: .unknownExtension,
                         message: "unknown file type for saving (supported: \(supportedSaveExtensions))")
   }
@@ -69,9 +69,14 @@ private func saveTarget(_ path: String) throws -> (real: String, format: DataFor
 ///   or a path that cannot be written (with the system's reason).
 public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = { false }) throws {
   let (real, format, gz) = try saveTarget(path)
-  if case .dataset = data {
+  switch data {
+  case .dataset:
     throw DataFileError(path: path, kind: .unsupportedValue, message:
       "a data set cannot be saved as one file; save its data matrix and its target labels separately")
+  case .table, .textVector:
+    throw DataFileError(path: path, kind: .unsupportedValue, message:
+      "text columns cannot be saved; save the numeric data (.data) or a column's codes")
+  default: break
   }
   let sink = try FileSink(path: real, display: path, gzip: gz)
   switch format {
@@ -90,7 +95,7 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
     case .boolVector(let v):
       sink.buffer = npyHeaderBytes(descr: "|b1", shape: [v.count])
       sink.buffer += v.map { $0 ? 1 : 0 }
-    case .dataset:
+    case .dataset, .table, .textVector:
       break
     }
   case .csv, .tsv:
@@ -126,10 +131,10 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
         sink.buffer.append(contentsOf: (x ? "true\n" : "false\n").utf8)
         try sink.flushIfLarge()
       }
-    case .dataset:
+    case .dataset, .table, .textVector:
       break
     }
-  case .idx:
+  case .idx, .text:
     break
   }
   try sink.finish()
@@ -178,7 +183,7 @@ public func saveTable(columns: [(name: String, values: [Double])], path: String)
       sink.buffer.append(0x0A)
       try sink.flushIfLarge()
     }
-  case .idx:
+  case .idx, .text:
     break
   }
   try sink.finish()

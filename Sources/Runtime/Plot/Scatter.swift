@@ -47,14 +47,18 @@ public struct ScatterLayer: Sendable {
   public var size: Float?
   /// Opacity in [0, 1] (matplotlib `alpha`), multiplied by `PlotOptions.alpha`.
   public var alpha: Float
+  /// Names of categorical labels for the legend (label i is `categoryNames[i]`; −1 is "NaN");
+  /// nil shows the label numbers.
+  public var categoryNames: [String]?
 
   /// A layer; the default colour is matplotlib's first cycle colour `C0` (#1f77b4).
   public init(points: Matrix, colors: PointColors = .fixed(.matplotlibC0), size: Float? = nil,
-              alpha: Float = 1) {
+              alpha: Float = 1, categoryNames: [String]? = nil) {
     self.points = points
     self.colors = colors
     self.size = size
     self.alpha = alpha
+    self.categoryNames = categoryNames
   }
 }
 
@@ -242,9 +246,10 @@ func prepareScatterLayers(_ layers: [ScatterLayer], options: PlotOptions) throws
       distinct = seen.count
       if hasNoise {
         order = (0..<n).filter { labels[$0] < 0 } + (0..<n).filter { labels[$0] >= 0 }
-        legend.append((key: -1, label: "noise", color: options.noiseColor))
+        legend.append((key: -1, label: layer.categoryNames == nil ? "noise" : "NaN", color: options.noiseColor))
       }
-      for l in seen.sorted() { legend.append((key: l, label: String(l), color: color(l))) }
+      let names = layer.categoryNames ?? []
+      for l in seen.sorted() { legend.append((key: l, label: l < names.count ? names[l] : String(l), color: color(l))) }
     case .continuous(let values):
       guard values.count == n else {
         throw PlotError.invalidInput("\(what): \(values.count) colour values for \(n) points")
