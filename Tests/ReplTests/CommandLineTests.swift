@@ -144,7 +144,7 @@ final class CommandLineTests: XCTestCase {
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     let rows = (0..<300).map { i in (0..<4).map { j in String((i * 7 + j * 13) % 29) }.joined(separator: ",") }
     try (rows.joined(separator: "\n") + "\n").write(toFile: dir + "/x.csv", atomically: true, encoding: .utf8)
-    let load = "x = load \"\(dir)/x.csv\"\n"
+    let load = "x = load \"\(dir)/x.csv\" header=false\n"
     let big = try runClus([], stdin: load + "e = umap x n_components=1000000\n", env: ["CLUS_MEMORY_AVAILABLE": "23e9"])
     XCTAssertEqual(big.status, 1, big.stderr)
     XCTAssertEqual(
