@@ -244,6 +244,118 @@ final class PlotTests: XCTestCase {
     XCTAssertTrue(try scatterLayout([layer], options: opt).legend.isEmpty)
   }
 
+  /// Dark (text) pixels in a region of an image.
+  func darkPixels(_ img: RGBAImage, _ xr: Range<Int>, _ yr: Range<Int>) -> Int {
+    var k = 0
+    for y in yr { for x in xr where img.pixel(x, y).r < 80 { k += 1 } }
+    return k
+  }
+
+  func testAxisLabelsAreDrawnBelowAndLeftOfTheAxes() throws {
+    let layer = ScatterLayer(points: Matrix(rows: 3, cols: 2, data: [0, 0, 1, 2, 2, 1]))
+    var opt = PlotOptions(width: 400, height: 300)
+    let plain = try scatterLayout([layer], options: opt)
+    let plainImg = try renderScatter([layer], options: opt)
+    opt.xlabel = "UMAP 1"
+    opt.ylabel = "UMAP 2"
+    let L = try scatterLayout([layer], options: opt)
+    let img = try renderScatter([layer], options: opt)
+    // Room is made for them: the axes shrink from below and from the left.
+    XCTAssertLessThan(L.plotBottom, plain.plotBottom)
+    XCTAssertGreaterThan(L.plotLeft, plain.plotLeft)
+    // x label: text under the x tick labels, centred on the axes; nothing there without it.
+    XCTAssertEqual(darkPixels(plainImg, 0..<400, (plain.plotBottom + 17)..<300), 0)
+    let below = L.xLabelTop..<300
+    func inked(_ t: String) -> Int { var k = 0; BitmapFont.forEachPixel(t) { _, _ in k += 1 }; return k }
+    XCTAssertEqual(darkPixels(img, 0..<400, below), inked("UMAP 1"), "the whole x label, once")
+    XCTAssertEqual(darkPixels(img, 0..<(L.plotLeft + L.plotRight) / 2 - 40, below), 0, "centred")
+    // y label: the same text turned to read upward, in a column at the left edge (left of the
+    // y tick labels, which moved right to make room), taller than wide.
+    let leftStrip = 0..<(L.plotLeft - plain.plotLeft + 7)
+    XCTAssertEqual(darkPixels(img, leftStrip, 0..<300), inked("UMAP 2"), "the whole y label, once")
+    var rows = Set<Int>(), cols = Set<Int>()
+    for y in 0..<300 { for x in leftStrip where img.pixel(x, y).r < 80 { rows.insert(y); cols.insert(x) } }
+    XCTAssertGreaterThan(rows.count, 3 * cols.count)
+    XCTAssertEqual(cols.min(), L.yLabelLeft)
+    // SVG carries both.
+    let svg = try renderSVG([layer], options: opt)
+    XCTAssertTrue(svg.contains(">UMAP 1</text>") && svg.contains("rotate(-90)\" text-anchor=\"middle\">UMAP 2</text>"), svg)
+  }
+
+  func testContinuousColoursGetAColorbar() throws {
+    let pts = Matrix(rows: 5, cols: 2, data: [0, 0, 1, 1, 2, 0, 3, 1, 4, 2])
+    let layer = ScatterLayer(points: pts, colors: .continuous([-2.5, 0, 1, 7, 12.25]))
+    let opt = PlotOptions(width: 500, height: 300, cmap: "viridis")
+    let L = try scatterLayout([layer], options: opt)
+    guard let cb = L.colorbar else { return XCTFail("no colorbar") }
+    XCTAssertEqual(cb.min, -2.5)
+    XCTAssertEqual(cb.max, 12.25)
+    XCTAssertEqual([cb.minLabel, cb.maxLabel], ["-2.5", "12.25"])
+    XCTAssertGreaterThan(cb.left, L.plotRight, "beside the axes")
+    XCTAssertEqual([cb.top, cb.bottom], [L.plotTop, L.plotBottom], "as tall as the axes")
+    let img = try renderScatter([layer], options: opt)
+    // Top row: the colormap's last colour (the largest value); bottom row: its first; in between it runs through.
+    let cmap = try Colormap(named: "viridis")
+    let mid = (cb.left + cb.right) / 2
+    func rgb(_ y: Int) -> [UInt8] { let p = img.pixel(mid, y); return [p.r, p.g, p.b] }
+    let last = cmap.lut[255].bytes, first = cmap.lut[0].bytes, half = cmap(0.5).bytes
+    XCTAssertEqual(rgb(cb.top), [last.r, last.g, last.b])
+    XCTAssertEqual(rgb(cb.bottom - 1), [first.r, first.g, first.b])
+    let m = rgb((cb.top + cb.bottom) / 2)
+    XCTAssertEqual(Double(m[1]), Double(half.g), accuracy: 3)
+    // Min and max labels right of the bar, by its top and bottom.
+    XCTAssertGreaterThan(darkPixels(img, cb.right + 2..<500, (cb.top - 8)..<(cb.top + 8)), 5)
+    XCTAssertGreaterThan(darkPixels(img, cb.right + 2..<500, (cb.bottom - 8)..<(cb.bottom + 8)), 5)
+    XCTAssertEqual(darkPixels(img, cb.right + 2..<500, (cb.top + 20)..<(cb.bottom - 20)), 0)
+    // Labels and a single colour get no colorbar.
+    XCTAssertNil(try scatterLayout([ScatterLayer(points: pts, colors: .categorical([0, 1, 2, 1, 0]))], options: opt).colorbar)
+    XCTAssertNil(try scatterLayout([ScatterLayer(points: pts)], options: opt).colorbar)
+    XCTAssertTrue(try renderSVG([layer], options: opt).contains("fill=\"url(#colorbar)\""))
+    // Through the command: a float vector as color=.
+    let c = Capture()
+    let dir = NSTemporaryDirectory() + "clus-colorbar-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    XCTAssertTrue(c.run("f = plot [[0, 0], [1, 1], [2, 0]] color=[0.5, 1.5, 4.0] xlabel=\"a\" ylabel=\"b\" out=\"\(dir)/c.png\""), c.err)
+    guard case .figure(let f)? = c.session.variables["f"] else { return XCTFail("no figure") }
+    XCTAssertEqual(try scatterLayout(f.layers, options: f.options).colorbar?.maxLabel, "4")
+    XCTAssertEqual([f.options.xlabel, f.options.ylabel], ["a", "b"])
+  }
+
+  func testTooManyLabelsForALegendGiveANote() throws {
+    let many = ScatterLayer(points: Matrix(rows: 30, cols: 2, data: (0..<60).map { Float($0) }),
+                            colors: .categorical((0..<30).map { $0 - 1 }))  // noise and 29 labels
+    var opt = PlotOptions(width: 400, height: 300)
+    var notes: [String] = []
+    _ = try renderScatter([many], options: opt) { notes.append($0) }
+    XCTAssertEqual(notes, ["note: plot: 29 labels are too many for a legend (at most 20); the legend was left out (legend=false skips this note)"])
+    XCTAssertEqual(try scatterLayout([many], options: opt).omittedLegendLabels, 29)
+    notes = []
+    _ = try renderSVG([many], options: opt) { notes.append($0) }
+    XCTAssertEqual(notes.count, 1)
+    // No note with legend=false, nor with few labels.
+    notes = []
+    opt.legend = false
+    _ = try renderScatter([many], options: opt) { notes.append($0) }
+    opt.legend = true
+    let few = ScatterLayer(points: Matrix(rows: 3, cols: 2, data: [0, 0, 1, 1, 2, 2]), colors: .categorical([0, 1, 2]))
+    _ = try renderScatter([few], options: opt) { notes.append($0) }
+    XCTAssertEqual(notes, [])
+    // The command writes it to stderr.
+    let c = Capture()
+    let dir = NSTemporaryDirectory() + "clus-legend-note-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    c.session.plotDirectory = dir
+    c.session.plotDirectoryChosen = true
+    c.session.variables["m"] = .matrix(many.points)
+    c.session.variables["l"] = .labels((0..<30).map { $0 % 25 })
+    XCTAssertTrue(c.run("plot m color=l"), c.err)
+    XCTAssertTrue(c.err.contains("25 labels are too many for a legend (at most 20); the legend was left out"), c.err)
+    XCTAssertTrue(c.run("plot m color=l legend=false"), c.err)
+    XCTAssertFalse(c.err.contains("too many"), c.err)
+  }
+
   func testBadInputThrows() throws {
     let ok = Matrix(rows: 3, cols: 2, data: [0, 0, 1, 1, 2, 2])
     func message(_ layers: [ScatterLayer], _ opt: PlotOptions = PlotOptions()) -> String {

@@ -88,7 +88,9 @@ func registerPlot(_ t: inout CommandTable) {
       ParamSpec("width", .int, .int(1000), .between(16, 8192), "picture width in pixels"),
       ParamSpec("height", .int, .int(800), .between(16, 8192), "picture height in pixels"),
       ParamSpec("title", .string, .none, nil, "title above the plot"),
-      ParamSpec("legend", .bool, .bool(true), nil, "a key from label to colour (up to 20 labels)"),
+      ParamSpec("xlabel", .string, .none, nil, "label under the x axis"),
+      ParamSpec("ylabel", .string, .none, nil, "label left of the y axis (reading upward)"),
+      ParamSpec("legend", .bool, .bool(true), nil, "a key from label to colour (up to 20 labels; more give a note on stderr and no legend); float colours get a colorbar instead"),
       ParamSpec("out", .path, .none, nil, "file to write (.png or .svg); a plain relative name goes under the plot folder (--plot-dir, default out/), one starting with ./ or ../ is relative to the working directory"),
     ],
     examples: [
@@ -131,6 +133,8 @@ func registerPlot(_ t: inout CommandTable) {
     if figure == nil || inv.given.contains("cmap") { fig.options.cmap = inv.string("cmap") }
     if figure == nil || inv.given.contains("legend") { fig.options.legend = inv.bool("legend") }
     if case .string(let s)? = inv.kwargs["title"] { fig.options.title = s }
+    if case .string(let s)? = inv.kwargs["xlabel"] { fig.options.xlabel = s }
+    if case .string(let s)? = inv.kwargs["ylabel"] { fig.options.ylabel = s }
     if inv.given.contains("noise_color") || figure == nil {
       if case .fixed(let c) = try pointColors(inv.kwargs["noise_color"]!, count: 0) { fig.options.noiseColor = c }
     }
@@ -141,11 +145,12 @@ func registerPlot(_ t: inout CommandTable) {
       throw AlgorithmError.invalidInput("out=\(Display.quote(o)): the file name must end in .png or .svg")
     }
     if !assignedOnly {
+      let note = { (m: String) in inv.session.errorOutput(m + "\n") }
       let path = outputPath(inv.session, out)
       if path.hasSuffix(".svg") {
-        try writeSVG(fig.layers, options: fig.options, path: path)
+        try writeSVG(fig.layers, options: fig.options, path: path, note: note)
       } else {
-        let img = try renderScatter(fig.layers, options: fig.options)
+        let img = try renderScatter(fig.layers, options: fig.options, note: note)
         let png = try encodePNG(img)
         try writeBytes(png, path: path)
         if inv.session.interactive,

@@ -53,6 +53,14 @@ struct PlotCanvas {
     }
   }
 
+  /// Draws `text` turned a quarter turn anticlockwise (reading upward, as matplotlib's ylabel):
+  /// the glyphs' tops face left, the text's left edge at column `x`, its start at row `bottom`.
+  mutating func drawTextUp(_ text: String, x: Int, bottom: Int, scale: Int, color: RGB) {
+    BitmapFont.forEachPixel(text) { fx, fy in
+      self.fillRect(x + fy * scale, bottom - (fx + 1) * scale, x + (fy + 1) * scale, bottom - fx * scale, color)
+    }
+  }
+
   /// Draws an anti-aliased filled disc (see `drawDiscs`).
   mutating func drawDisc(cx: Double, cy: Double, diameter: Double, color: RGB, alpha: Float,
                          clip: (Int, Int, Int, Int)) {

@@ -6,9 +6,11 @@ public let svgMaxPoints = 20_000
 
 /// Renders the same figure as `renderScatter` as an SVG document (one `<circle>` per point, same
 /// layout, colours, drawing order and opacities; text in a sans-serif font).
+/// `note` receives the same notes as `renderScatter`'s.
 /// - Throws: the errors of `renderScatter`, and `PlotError.invalidInput` for more than
 ///   `svgMaxPoints` points (use PNG output then).
-public func renderSVG(_ layers: [ScatterLayer], options: PlotOptions = PlotOptions()) throws -> String {
+public func renderSVG(_ layers: [ScatterLayer], options: PlotOptions = PlotOptions(),
+                      note: (String) -> Void = { _ in }) throws -> String {
   let total = layers.reduce(0) { $0 + $1.points.rows }
   guard total <= svgMaxPoints else {
     throw PlotError.invalidInput(
@@ -16,6 +18,7 @@ public func renderSVG(_ layers: [ScatterLayer], options: PlotOptions = PlotOptio
   }
   let prepared = try prepareScatterLayers(layers, options: options)
   let L = makeScatterLayout(prepared, layers: layers, options: options)
+  if let n = legendOmittedNote(L, options: options) { note(n) }
   let s = Double(L.textScale)
   func f(_ v: Double) -> String {
     var t = String(format: "%.2f", v)
@@ -70,6 +73,25 @@ public func renderSVG(_ layers: [ScatterLayer], options: PlotOptions = PlotOptio
     o += "<text x=\"\(f(Double(L.plotLeft + L.plotRight) / 2))\" y=\"\(f(y))\" text-anchor=\"middle\" "
     o += "font-size=\"\(f(10 * Double(L.titleScale)))\" fill=\"#000000\">\(esc(t))</text>\n"
   }
+  if let t = options.xlabel, L.xLabelTop >= 0 {
+    o += "<text x=\"\(f(Double(L.plotLeft + L.plotRight) / 2))\" y=\"\(f(Double(L.xLabelTop) + 7 * s))\" "
+    o += "text-anchor=\"middle\">\(esc(t))</text>\n"
+  }
+  if let t = options.ylabel, L.yLabelLeft >= 0 {
+    let x = Double(L.yLabelLeft) + 7 * s, y = Double(L.plotTop + L.plotBottom) / 2
+    o += "<text transform=\"translate(\(f(x)),\(f(y))) rotate(-90)\" text-anchor=\"middle\">\(esc(t))</text>\n"
+  }
+  if let cb = L.colorbar {
+    let cmap = try Colormap(named: options.cmap)
+    o += "<linearGradient id=\"colorbar\" x1=\"0\" y1=\"1\" x2=\"0\" y2=\"0\">"
+    for k in 0...16 { o += "<stop offset=\"\(f(Double(k) / 16))\" stop-color=\"\(cmap(Double(k) / 16).hex)\"/>" }
+    o += "</linearGradient>\n"
+    o += "<rect x=\"\(cb.left)\" y=\"\(cb.top)\" width=\"\(cb.right - cb.left)\" height=\"\(cb.bottom - cb.top)\" "
+    o += "fill=\"url(#colorbar)\" stroke=\"\(plotFrameColor.hex)\"/>\n"
+    for (y, label) in [(cb.top, cb.maxLabel), (cb.bottom, cb.minLabel)] {
+      o += "<text x=\"\(f(Double(cb.right) + tickLen + 3 * s))\" y=\"\(f(Double(y) + 3.5 * s))\">\(esc(label))</text>\n"
+    }
+  }
   if !L.legend.isEmpty {
     let rowH = 12 * s
     let x0 = Double(L.legendX), y0 = Double(L.plotTop)
@@ -87,7 +109,9 @@ public func renderSVG(_ layers: [ScatterLayer], options: PlotOptions = PlotOptio
 }
 
 /// Renders an SVG document (see `renderSVG`) and writes it to `path`.
+/// `note` receives `renderSVG`'s notes.
 /// - Throws: the errors of `renderSVG`; `PlotError.io` naming the path if it cannot be written.
-public func writeSVG(_ layers: [ScatterLayer], options: PlotOptions = PlotOptions(), path: String) throws {
-  try plotWriteFile(Array(try renderSVG(layers, options: options).utf8), path: path)
+public func writeSVG(_ layers: [ScatterLayer], options: PlotOptions = PlotOptions(), path: String,
+                     note: (String) -> Void = { _ in }) throws {
+  try plotWriteFile(Array(try renderSVG(layers, options: options, note: note).utf8), path: path)
 }

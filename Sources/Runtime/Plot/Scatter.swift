@@ -72,6 +72,10 @@ public struct PlotOptions: Sendable {
   public var height: Int = 800
   /// Title drawn above the axes (printable ASCII; other characters draw as `?`).
   public var title: String? = nil
+  /// Label under the x axis (matplotlib `xlabel`; printable ASCII), drawn when the axes are.
+  public var xlabel: String? = nil
+  /// Label left of the y axis, reading upward (matplotlib `ylabel`), drawn when the axes are.
+  public var ylabel: String? = nil
   /// Colormap name for categorical and continuous colours (see `Colormap.knownNames`).
   public var cmap: String = "Spectral"
   /// Colour of noise points (label −1 in a categorical layer).
@@ -99,6 +103,28 @@ public struct PlotOptions: Sendable {
     self.title = title
     self.cmap = cmap
   }
+}
+
+/// A colorbar for continuous colours (matplotlib `plt.colorbar()`): a vertical bar right of the
+/// axes from the colormap's first entry at the bottom (the smallest value) to its last at the top
+/// (the largest), with those two values as tick labels.
+public struct PlotColorbar: Sendable, Equatable {
+  /// Left pixel column of the bar's interior.
+  public let left: Int
+  /// Top pixel row of the bar's interior.
+  public let top: Int
+  /// One past the right pixel column of the bar's interior.
+  public let right: Int
+  /// One past the bottom pixel row of the bar's interior.
+  public let bottom: Int
+  /// The smallest colour value (bottom of the bar).
+  public let min: Double
+  /// The largest colour value (top of the bar).
+  public let max: Double
+  /// Tick label of `min` (4 significant digits).
+  public let minLabel: String
+  /// Tick label of `max`.
+  public let maxLabel: String
 }
 
 /// Where things go on the figure: the axes rectangle in pixels and the data range it shows.
@@ -132,12 +158,20 @@ public struct PlotLayout: Sendable {
   public let legend: [(label: String, color: RGB)]
   /// Marker diameter (pixels) used for each layer.
   public let pointSizes: [Double]
+  /// The colorbar of the first layer with continuous colours (nil when there is none or the axes
+  /// are not drawn); its range is that layer's.
+  public let colorbar: PlotColorbar?
+  /// The number of distinct labels when a legend was asked for but left out because there are more
+  /// than `PlotOptions.maxLegendEntries` (0 otherwise); `renderScatter` reports it as a note.
+  public let omittedLegendLabels: Int
 
   let textScale: Int
   let titleScale: Int
   let xTickLabels: [String]
   let yTickLabels: [String]
   let legendX: Int
+  let xLabelTop: Int
+  let yLabelLeft: Int
 
   /// Continuous pixel position of data point (x, y); pixel (i, j) covers [i, i+1) × [j, j+1), y grows downward.
   public func pixel(x: Double, y: Double) -> (x: Double, y: Double) {
@@ -154,6 +188,8 @@ struct PreparedScatterLayer {
   var order: [Int]
   var legend: [(key: Int, label: String, color: RGB)]
   var distinctLabels: Int
+  /// The smallest and largest colour value of a continuous layer.
+  var range: (lo: Float, hi: Float)? = nil
 }
 
 /// Largest image area `renderScatter` accepts (4096 × 4096 pixels).
@@ -213,6 +249,7 @@ func prepareScatterLayers(_ layers: [ScatterLayer], options: PlotOptions) throws
     var order = Array(0..<n)
     var legend: [(key: Int, label: String, color: RGB)] = []
     var distinct = 0
+    var range: (lo: Float, hi: Float)? = nil
     switch layer.colors {
     case .fixed(let c):
       for i in 0..<n { put(i, c, alpha) }
@@ -262,6 +299,7 @@ func prepareScatterLayers(_ layers: [ScatterLayer], options: PlotOptions) throws
         lo = min(lo, v)
         hi = max(hi, v)
       }
+      if n > 0 { range = (lo, hi) }
       // matplotlib Normalize keeps float32 input in float32: (v − vmin) / (vmax − vmin), then × N.
       let nLut = Float(cmap.count)
       for i in 0..<n {
@@ -273,7 +311,8 @@ func prepareScatterLayers(_ layers: [ScatterLayer], options: PlotOptions) throws
         put(i, cmap.lut[idx], alpha)
       }
     }
-    out.append(PreparedScatterLayer(xs: xs, ys: ys, rgba: rgba, order: order, legend: legend, distinctLabels: distinct))
+    out.append(PreparedScatterLayer(xs: xs, ys: ys, rgba: rgba, order: order, legend: legend, distinctLabels: distinct,
+                                    range: range))
   }
   return out
 }
@@ -342,10 +381,16 @@ func makeScatterLayout(_ prepared: [PreparedScatterLayer], layers: [ScatterLayer
   let titleText = options.title.flatMap { $0.isEmpty ? nil : $0 }
   let showTitle = titleText != nil && H >= 60
   let top = showTitle ? 2 * pad + BitmapFont.height(scale: ts) + pad : pad + (showAxes ? 2 * s : 0)
+  // Axis labels: one line of text (with descenders) below the x tick labels, one column left of the y ones.
+  let axisLabelH = (BitmapFont.glyphHeight + 2) * s
+  let hasXLabel = showAxes && !(options.xlabel ?? "").isEmpty
+  let hasYLabel = showAxes && !(options.ylabel ?? "").isEmpty
   let bottom = H - (showAxes ? pad + tickLen + 3 * s + BitmapFont.height(scale: s) : pad)
+    - (hasXLabel ? axisLabelH + 3 * s : 0)
 
   // Legend.
   var entries: [(label: String, color: RGB)] = []
+  var omitted = 0
   if options.legend {
     var keys = Set<Int>()
     var distinct = 0
@@ -359,6 +404,7 @@ func makeScatterLayout(_ prepared: [PreparedScatterLayer], layers: [ScatterLayer
       }
     }
     let nonNoise = keys.filter { $0 >= 0 }.count
+    if any && nonNoise > options.maxLegendEntries { omitted = nonNoise }
     if !any || nonNoise > options.maxLegendEntries || nonNoise == 0 { entries = [] }
   }
   let rowH = 12 * s
@@ -372,8 +418,18 @@ func makeScatterLayout(_ prepared: [PreparedScatterLayer], layers: [ScatterLayer
   var yt = (values: [Double](), labels: [String]())
   if showAxes { yt = plotNiceTicks(y0, y1, maxCount: max(2, min(10, (bottom - top) / (40 * s)))) }
   let yLabelW = yt.labels.map { BitmapFont.width($0, scale: s) }.max() ?? 0
-  let left = showAxes ? pad + yLabelW + 3 * s + tickLen : pad
-  let right = W - (legendW > 0 ? legendW + 2 * pad : (showAxes ? 2 * pad : pad))
+  let left = (showAxes ? pad + yLabelW + 3 * s + tickLen : pad) + (hasYLabel ? axisLabelH + 3 * s : 0)
+  // Colorbar: a gap, the bar, its ticks and the two value labels.
+  let continuous = showAxes ? prepared.first(where: { $0.range != nil })?.range : nil
+  let cbLabels = continuous.map { [plotColorbarLabel(Double($0.lo)), plotColorbarLabel(Double($0.hi))] } ?? []
+  let barW = 10 * s
+  let cbW = continuous == nil ? 0
+    : 2 * pad + barW + tickLen + 3 * s + (cbLabels.map { BitmapFont.width($0, scale: s) }.max() ?? 0)
+  let right = W - (legendW > 0 ? legendW + 2 * pad : (showAxes ? 2 * pad : pad)) - cbW
+  let colorbar = continuous.map { r in
+    PlotColorbar(left: right + 2 * pad, top: top, right: right + 2 * pad + barW, bottom: max(bottom, top + 1),
+                 min: Double(r.lo), max: Double(r.hi), minLabel: cbLabels[0], maxLabel: cbLabels[1])
+  }
   var xt = (values: [Double](), labels: [String]())
   if showAxes {
     let widest = max(1, max(BitmapFont.width(String(format: "%g", x0), scale: s),
@@ -386,8 +442,24 @@ func makeScatterLayout(_ prepared: [PreparedScatterLayer], layers: [ScatterLayer
   return PlotLayout(
     width: W, height: H, plotLeft: left, plotTop: top, plotRight: max(right, left + 1),
     plotBottom: max(bottom, top + 1), xMin: x0, xMax: x1, yMin: y0, yMax: y1,
-    xTicks: xt.values, yTicks: yt.values, legend: entries, pointSizes: sizes, textScale: s,
-    titleScale: ts, xTickLabels: xt.labels, yTickLabels: yt.labels, legendX: right + pad)
+    xTicks: xt.values, yTicks: yt.values, legend: entries, pointSizes: sizes, colorbar: colorbar,
+    omittedLegendLabels: omitted, textScale: s, titleScale: ts, xTickLabels: xt.labels,
+    yTickLabels: yt.labels, legendX: right + cbW + pad,
+    xLabelTop: hasXLabel ? max(bottom, top + 1) + 1 + tickLen + 3 * s + BitmapFont.height(scale: s) + 3 * s : -1,
+    yLabelLeft: hasYLabel ? pad : -1)
+}
+
+/// A colorbar tick label: the value with 4 significant digits (`%.4g`), without a minus zero.
+func plotColorbarLabel(_ v: Double) -> String {
+  let t = String(format: "%.4g", v)
+  return t == "-0" ? "0" : t
+}
+
+/// The note for a legend left out because of too many labels (nil when none was left out).
+public func legendOmittedNote(_ layout: PlotLayout, options: PlotOptions) -> String? {
+  guard layout.omittedLegendLabels > 0 else { return nil }
+  return "note: plot: \(layout.omittedLegendLabels) labels are too many for a legend (at most "
+    + "\(options.maxLegendEntries)); the legend was left out (legend=false skips this note)"
 }
 
 let plotFrameColor = RGB(grey: 0.75)
@@ -403,13 +475,16 @@ let plotTextColor = RGB(grey: 0.15)
 /// - Parameters:
 ///   - layers: the scatter layers (each `n × ≥2` points).
 ///   - options: figure size, colormap, title, legend, sizes (see `PlotOptions`).
+///   - note: receives a one-line note when the legend is left out for too many labels.
 /// - Returns: an opaque `options.width × options.height` RGBA image.
 /// - Throws: `PlotError.invalidInput` for no points, fewer than 2 columns, non-finite coordinates or
 ///   colour values, colour vectors of the wrong length, bad sizes or opacities;
 ///   `PlotError.unknownColormap` listing the known colormaps.
-public func renderScatter(_ layers: [ScatterLayer], options: PlotOptions = PlotOptions()) throws -> RGBAImage {
+public func renderScatter(_ layers: [ScatterLayer], options: PlotOptions = PlotOptions(),
+                          note: (String) -> Void = { _ in }) throws -> RGBAImage {
   let prepared = try prepareScatterLayers(layers, options: options)
   let L = makeScatterLayout(prepared, layers: layers, options: options)
+  if let n = legendOmittedNote(L, options: options) { note(n) }
   var canvas = PlotCanvas(width: L.width, height: L.height, background: .white)
   let s = L.textScale
   let clip = (L.plotLeft, L.plotTop, L.plotRight, L.plotBottom)
@@ -443,6 +518,29 @@ public func renderScatter(_ layers: [ScatterLayer], options: PlotOptions = PlotO
     let x = min(max(0, cx - w / 2), max(0, L.width - w))
     let y = (L.plotTop - BitmapFont.height(scale: L.titleScale)) / 2
     canvas.drawText(t, x: x, y: y, scale: L.titleScale, color: .black)
+  }
+  // Axis labels.
+  if let t = options.xlabel, L.xLabelTop >= 0 {
+    let w = BitmapFont.width(t, scale: s)
+    canvas.drawText(t, x: (L.plotLeft + L.plotRight) / 2 - w / 2, y: L.xLabelTop, scale: s, color: plotTextColor)
+  }
+  if let t = options.ylabel, L.yLabelLeft >= 0 {
+    let w = BitmapFont.width(t, scale: s)
+    canvas.drawTextUp(t, x: L.yLabelLeft, bottom: (L.plotTop + L.plotBottom) / 2 + w / 2, scale: s, color: plotTextColor)
+  }
+  // Colorbar: row y shows the colour of the fraction (bottom − y − 0.5) / height of the range.
+  if let cb = L.colorbar {
+    let cmap = try Colormap(named: options.cmap)
+    let h = Double(cb.bottom - cb.top)
+    for y in cb.top..<cb.bottom {
+      canvas.fillRect(cb.left, y, cb.right, y + 1, cmap((Double(cb.bottom - y) - 0.5) / h))
+    }
+    canvas.strokeRectOutside(cb.left, cb.top, cb.right, cb.bottom, plotFrameColor)
+    for (y, label) in [(cb.top, cb.maxLabel), (cb.bottom - max(1, s / 2), cb.minLabel)] {
+      canvas.fillRect(cb.right + 1, y, cb.right + 1 + tickLen, y + max(1, s / 2), plotTickColor)
+      canvas.drawText(label, x: cb.right + 1 + tickLen + 3 * s, y: y - BitmapFont.height(scale: s) / 2, scale: s,
+                      color: plotTextColor)
+    }
   }
   // Legend.
   if !L.legend.isEmpty {
