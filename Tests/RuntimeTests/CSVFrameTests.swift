@@ -260,7 +260,7 @@ final class CSVFrameTests: XCTestCase {
     let c = Capture()
     c.session.plotDirectory = dir
     let p = iris()
-    XCTAssertTrue(c.run("d = load \"\(p)\"; f = plot d.data color=d[\"species\"] out=\"iris.png\""), c.err)
+    XCTAssertTrue(c.run("d = load \"\(p)\"; f = plot d.data color=d[\"species\"] out=\"\(dir)/iris.png\""), c.err)
     guard case .figure(let f)? = c.session.variables["f"] else { return XCTFail("no figure") }
     let layout = try scatterLayout(f.layers, options: f.options)
     XCTAssertEqual(layout.legend.map(\.label), ["setosa", "versicolor", "virginica"])

@@ -356,6 +356,42 @@ final class PlotTests: XCTestCase {
     XCTAssertFalse(c.err.contains("too many"), c.err)
   }
 
+  /// `out=` as matplotlib's savefig: relative to the working directory (in the REPL too), and a
+  /// missing folder is an error naming it, as `save`'s; `--plot-dir` is where plots without out= go.
+  func testOutIsRelativeToTheWorkingDirectoryAndItsFolderMustExist() throws {
+    let fm = FileManager.default
+    let dir = NSTemporaryDirectory() + "clus-out-\(getpid())"
+    try fm.createDirectory(atPath: dir + "/cwd", withIntermediateDirectories: true)
+    defer { try? fm.removeItem(atPath: dir) }
+    let saved = fm.currentDirectoryPath
+    XCTAssertTrue(fm.changeCurrentDirectoryPath(dir + "/cwd"))
+    defer { _ = fm.changeCurrentDirectoryPath(saved) }
+    let c = Capture()
+    c.session.interactive = true
+    c.session.variables["m"] = .matrix(Matrix(rows: 3, cols: 2, data: [0, 0, 1, 1, 2, 0]))
+    XCTAssertTrue(c.run("plot m out=\"a.png\""), c.err)
+    XCTAssertTrue(fm.fileExists(atPath: dir + "/cwd/a.png"))
+    XCTAssertFalse(fm.fileExists(atPath: dir + "/cwd/out"), "not under the plot folder")
+    XCTAssertTrue(c.err.contains("wrote a.png"), c.err)
+    try fm.createDirectory(atPath: dir + "/cwd/sub", withIntermediateDirectories: true)
+    XCTAssertTrue(c.run("plot m out=\"sub/b.svg\""), c.err)
+    XCTAssertTrue(fm.fileExists(atPath: dir + "/cwd/sub/b.svg"))
+    // A missing folder: an error naming it, and nothing created (plot and save alike).
+    let missing = dir + "/nonexistent/dir"
+    c.expectError("plot m out=\"\(missing)/p.png\"", "no such folder '\(missing)'")
+    c.expectError("plot m out=\"nope/p.png\"", "no such folder 'nope'")
+    c.expectError("save m \"\(missing)/m.npy\"", "no such folder '\(missing)'")
+    c.expectError("save m \"nope/m.csv\"", "no such folder 'nope'")
+    XCTAssertFalse(fm.fileExists(atPath: dir + "/nonexistent"))
+    XCTAssertFalse(fm.fileExists(atPath: dir + "/cwd/nope"))
+    // Without out=: the next plot-N.png in the plot folder, which is created.
+    c.session.plotDirectory = dir + "/plots"
+    c.session.plotDirectoryChosen = true
+    XCTAssertTrue(c.run("plot m; plot m"), c.err)
+    XCTAssertTrue(fm.fileExists(atPath: dir + "/plots/plot-1.png"))
+    XCTAssertTrue(fm.fileExists(atPath: dir + "/plots/plot-2.png"))
+  }
+
   func testBadInputThrows() throws {
     let ok = Matrix(rows: 3, cols: 2, data: [0, 0, 1, 1, 2, 2])
     func message(_ layers: [ScatterLayer], _ opt: PlotOptions = PlotOptions()) -> String {

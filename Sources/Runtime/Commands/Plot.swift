@@ -46,16 +46,19 @@ private func pointColors(_ v: Value, count: Int) throws -> PointColors {
   }
 }
 
-/// Where a picture goes: `out` relative to the plot folder, or the next free `plot-N.png` there
-/// (a temporary folder in the REPL).
-private func outputPath(_ session: Session, _ out: String?) -> String {
-  func isAbsoluteOrExplicit(_ p: String) -> Bool { p.hasPrefix("/") || p.hasPrefix("./") || p.hasPrefix("../") || p.hasPrefix("~") }
-  let folder = session.plotDirectory.isEmpty ? "." : session.plotDirectory
+/// Where a picture goes: `out` as given (a relative path is relative to the working directory, as
+/// matplotlib's `savefig`; its folder must exist), or the next free `plot-N.png` in the plot folder
+/// (`--plot-dir`, default `out/`, created when missing; a temporary folder in the REPL).
+/// - Throws: an error naming the folder when `out`'s folder does not exist.
+private func outputPath(_ session: Session, _ out: String?) throws -> String {
   if let o = out, !o.isEmpty {
-    let p = isAbsoluteOrExplicit(o) ? expandTilde(o) : folder + "/" + o
-    makeDirectories(forFile: p)
+    let p = expandTilde(o)
+    if let folder = missingFolder(of: p) {
+      throw AlgorithmError.invalidInput("out=\(Display.quote(o)): \(missingFolderMessage(folder))")
+    }
     return p
   }
+  let folder = session.plotDirectory.isEmpty ? "." : session.plotDirectory
   let dir = session.interactive && !session.plotDirectoryChosen ? "/tmp/clus-plots-\(getuid())" : folder
   makeDirectories(forFile: dir + "/plot.png")
   var k = 1
@@ -91,7 +94,7 @@ func registerPlot(_ t: inout CommandTable) {
       ParamSpec("xlabel", .string, .none, nil, "label under the x axis"),
       ParamSpec("ylabel", .string, .none, nil, "label left of the y axis (reading upward)"),
       ParamSpec("legend", .bool, .bool(true), nil, "a key from label to colour (up to 20 labels; more give a note on stderr and no legend); float colours get a colorbar instead"),
-      ParamSpec("out", .path, .none, nil, "file to write (.png or .svg); a plain relative name goes under the plot folder (--plot-dir, default out/), one starting with ./ or ../ is relative to the working directory"),
+      ParamSpec("out", .path, .none, nil, "file to write (.png or .svg), relative to the working directory as matplotlib's savefig; its folder must exist. Without out=, plot-N.png in the plot folder (--plot-dir, default out/)"),
     ],
     examples: [
       "plot e color=mnist.target out=\"digits.png\"",
@@ -146,7 +149,7 @@ func registerPlot(_ t: inout CommandTable) {
     }
     if !assignedOnly {
       let note = { (m: String) in inv.session.errorOutput(m + "\n") }
-      let path = outputPath(inv.session, out)
+      let path = try outputPath(inv.session, out)
       if path.hasSuffix(".svg") {
         try writeSVG(fig.layers, options: fig.options, path: path, note: note)
       } else {

@@ -56,6 +56,20 @@ func pathKind(_ path: String) -> PathKind {
   }
 }
 
+/// The folder that should hold `path` when it does not exist (nil when it does, or when `path`
+/// has no folder part): writers refuse such a path with a message naming the folder, as numpy's
+/// `save` and matplotlib's `savefig` raise `FileNotFoundError`, rather than create it.
+func missingFolder(of path: String) -> String? {
+  guard let slash = path.lastIndex(of: "/") else { return nil }
+  let folder = slash == path.startIndex ? "/" : String(path[..<slash])
+  return pathKind(folder) == .directory ? nil : folder
+}
+
+/// The message for a write into a missing folder: `cannot write: no such folder 'dir' (create it first)`.
+func missingFolderMessage(_ folder: String) -> String {
+  "cannot write: no such folder '\(folder)' (create it first)"
+}
+
 /// Replaces a leading `~/` by `$HOME/`.
 func expandTilde(_ path: String) -> String {
   guard path == "~" || path.hasPrefix("~/"), let home = getenv("HOME") else { return path }

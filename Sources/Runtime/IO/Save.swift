@@ -53,6 +53,9 @@ private func saveTarget(_ path: String) throws -> (real: String, format: DataFor
   if pathKind(real) == .directory {
     throw DataFileError(path: path, kind: .unwritable, message: "cannot write: it is a directory")
   }
+  if let folder = missingFolder(of: real) {
+    throw DataFileError(path: path, kind: .unwritable, message: missingFolderMessage(folder))
+  }
   return (real, format, gz)
 }
 
