@@ -21,8 +21,9 @@ final class Repl {
     clus_set_readline_name("clus")
     Completion.session = session
     Completion.install()
-    // Up/Down search the history for entries that start with what is typed (IPython's
-    // behaviour; with nothing typed they step through it as usual)
+    // Up/Down search the history for entries that contain what is typed anywhere (libedit's
+    // ed-search-prev-history: a substring, or the text as a regular expression; with nothing typed
+    // they step through it as usual)
     _ = rl_initialize()  // the bindings need libedit's editor, which readline() would create later
     for key in ["^[[A", "^[OA"] { _ = rl_parse_and_bind("bind \(key) ed-search-prev-history") }
     for key in ["^[[B", "^[OB"] { _ = rl_parse_and_bind("bind \(key) ed-search-next-history") }

@@ -110,7 +110,7 @@ final class ReplPTYTests: XCTestCase {
     second.send("true\r")
     second.send("v.counts\r")
     second.expect("[1 2]")
-    // with text typed, Up searches for entries that start with it (IPython's behaviour):
+    // with text typed, Up searches for entries that contain it (libedit's ed-search-prev-history):
     // "y =" then Up skips `v.counts` and recalls `y = 1000`; Ctrl-E, "7" and Enter make y 10007
     // (a plain Up would recall `v.counts`, and y would stay 1000)
     second.send("y = 1000\r")
@@ -118,6 +118,15 @@ final class ReplPTYTests: XCTestCase {
     second.send("y =\u{1B}[A\u{05}7\r")
     second.send("y\r")
     second.expect("10007")
+    // anywhere in the entry, not only at its start (as the README says): "w" then Up recalls
+    // `z = 100 + w`, the latest entry holding a w, and Enter makes z 105 (a prefix search would
+    // recall `w = 5` and leave z at 0)
+    second.send("w = 5\r")
+    second.send("z = 100 + w\r")
+    second.send("z = 0\r")
+    second.send("w\u{1B}[A\r")
+    second.send("z\r")
+    second.expect("105")
     // a for loop continues over lines while its '{' is open, then runs
     second.send("for k in [1, 2] {\r")
     second.expect("...: ")
