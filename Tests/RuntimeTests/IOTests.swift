@@ -466,6 +466,7 @@ final class IOTests: XCTestCase {
     }
     let v = LoadedData.floatVector([1])
     fails(.unwritable, "/no-such-dir-xyz/a.csv: cannot write") { try saveData(v, path: "/no-such-dir-xyz/a.csv") }
+    fails(.unwritable, "no such directory '/no-such-dir-xyz'") { try saveData(v, path: "/no-such-dir-xyz/a.csv") }
     fails(.unwritable, "directory") { try saveData(v, path: self.dir + "/d.npy/x.npy") }
     try? FileManager.default.createDirectory(atPath: dir + "/sub.csv", withIntermediateDirectories: true)
     fails(.unwritable, "it is a directory") { try saveData(v, path: self.dir + "/sub.csv") }

@@ -378,10 +378,10 @@ final class PlotTests: XCTestCase {
     XCTAssertTrue(fm.fileExists(atPath: dir + "/cwd/sub/b.svg"))
     // A missing folder: an error naming it, and nothing created (plot and save alike).
     let missing = dir + "/nonexistent/dir"
-    c.expectError("plot m out=\"\(missing)/p.png\"", "no such folder '\(missing)'")
-    c.expectError("plot m out=\"nope/p.png\"", "no such folder 'nope'")
-    c.expectError("save m \"\(missing)/m.npy\"", "no such folder '\(missing)'")
-    c.expectError("save m \"nope/m.csv\"", "no such folder 'nope'")
+    c.expectError("plot m out=\"\(missing)/p.png\"", "no such directory '\(missing)'")
+    c.expectError("plot m out=\"nope/p.png\"", "no such directory 'nope'")
+    c.expectError("save m \"\(missing)/m.npy\"", "no such directory '\(missing)'")
+    c.expectError("save m \"nope/m.csv\"", "no such directory 'nope'")
     XCTAssertFalse(fm.fileExists(atPath: dir + "/nonexistent"))
     XCTAssertFalse(fm.fileExists(atPath: dir + "/cwd/nope"))
     // Without out=: the next plot-N.png in the plot folder, which is created.

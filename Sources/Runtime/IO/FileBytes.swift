@@ -65,9 +65,9 @@ func missingFolder(of path: String) -> String? {
   return pathKind(folder) == .directory ? nil : folder
 }
 
-/// The message for a write into a missing folder: `cannot write: no such folder 'dir' (create it first)`.
+/// The message for a write into a missing folder: `cannot write: no such directory 'dir' (create it first)`.
 func missingFolderMessage(_ folder: String) -> String {
-  "cannot write: no such folder '\(folder)' (create it first)"
+  "cannot write: no such directory '\(folder)' (create it first)"
 }
 
 /// Replaces a leading `~/` by `$HOME/`.
