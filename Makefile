@@ -1,4 +1,4 @@
-# clus — common tasks. `make test` is what CI runs.
+# clus — common tasks. CI runs the README's test command: `make test` and then `make test-cpus`.
 SWIFT ?= swift
 RELEASE_BIN := .build/release/clus
 
