@@ -255,11 +255,11 @@ private func covariance(
   let groups = chunkCount(n, groupRows)
   var acc = [Double](repeating: 0, count: groups * d * d)
   if useFloat {
-    floatBlockProducts(
-      x, columns: columns, mean: mean, threads: threads, groupRows: groupRows, groups: groups, acc: &acc)
+    blockProducts(Float.self, x, columns: columns, mean: mean, threads: threads, groupRows: groupRows,
+                  groups: groups, acc: &acc) { a, m, k, c in Gemm.ssyrkUpper(m: m, k: k, a: a, lda: k, c: c, ldc: m) }
   } else {
-    doubleBlockProducts(
-      x, columns: columns, mean: mean, threads: threads, groupRows: groupRows, groups: groups, acc: &acc)
+    blockProducts(Double.self, x, columns: columns, mean: mean, threads: threads, groupRows: groupRows,
+                  groups: groups, acc: &acc) { a, m, k, c in Gemm.dsyrkUpper(m: m, k: k, a: a, lda: k, c: c, ldc: m) }
   }
   try context.cancellation.check()
   var cov = [Double](repeating: 0, count: d * d)
@@ -278,10 +278,12 @@ private func covariance(
   return cov
 }
 
-/// Per group g: acc[g] (upper triangle) += Σ over blocks of Double(Gram matrix of the centred Float block).
-private func floatBlockProducts(
-  _ x: Matrix, columns: [Int], mean: [Double], threads: Int, groupRows: Int, groups: Int,
-  acc: inout [Double]
+/// Per group g: acc[g] (upper triangle) += Σ over blocks of the Gram matrix (`syrk`, the upper
+/// triangle of a d × d product of the transposed block) of the centred block in precision `T`
+/// (Float: centred in Double, then rounded; Double), added in Double.
+private func blockProducts<T: BinaryFloatingPoint>(
+  _: T.Type, _ x: Matrix, columns: [Int], mean: [Double], threads: Int, groupRows: Int, groups: Int,
+  acc: inout [Double], syrk: (UnsafePointer<T>, _ m: Int, _ k: Int, UnsafeMutablePointer<T>) -> Void
 ) {
   let n = x.rows, d = columns.count, stride = x.cols
   // Mean of each used column, in order.
@@ -290,8 +292,8 @@ private func floatBlockProducts(
   colPtr.initialize(from: columns, count: d)
   defer { colPtr.deallocate() }
   let cb = UnsafePointer(colPtr)
-  var scratch = [Float](repeating: 0, count: groups * pcaBlock * d)
-  var blockResult = [Float](repeating: 0, count: groups * d * d)
+  var scratch = [T](repeating: 0, count: groups * pcaBlock * d)
+  var blockResult = [T](repeating: 0, count: groups * d * d)
   x.data.withUnsafeBufferPointer { xp in
     mu.withUnsafeBufferPointer { mp in
       acc.withUnsafeMutableBufferPointer { ap in
@@ -309,59 +311,12 @@ private func floatBlockProducts(
                 // the block transposed (d × m), so that its Gram matrix is the product's
                 for r in 0..<m {
                   let row = xb + (start + r) * stride
-                  for f in 0..<d { blk[f * m + r] = Float(Double(row[cb[f]]) - mb[f]) }
+                  for f in 0..<d { blk[f * m + r] = T(Double(row[cb[f]]) - mb[f]) }
                 }
-                Gemm.ssyrkUpper(m: d, k: m, a: blk, lda: m, c: res, ldc: d)
+                syrk(blk, d, m, res)
                 for i in 0..<d {
                   let ci = c + i * d, ri = res + i * d
                   for j in i..<d { ci[j] += Double(ri[j]) }
-                }
-                start += m
-              }
-            }
-          }
-        }
-      }
-    }
-  }
-}
-/// Per group g: acc[g] (upper triangle) += Σ over blocks of the Gram matrix of the centred Double block.
-private func doubleBlockProducts(
-  _ x: Matrix, columns: [Int], mean: [Double], threads: Int, groupRows: Int, groups: Int,
-  acc: inout [Double]
-) {
-  let n = x.rows, d = columns.count, stride = x.cols
-  // Mean of each used column, in order.
-  let mu = columns.map { mean[$0] }
-  let colPtr = UnsafeMutablePointer<Int>.allocate(capacity: Swift.max(1, d))
-  colPtr.initialize(from: columns, count: d)
-  defer { colPtr.deallocate() }
-  let cb = UnsafePointer(colPtr)
-  var scratch = [Double](repeating: 0, count: groups * pcaBlock * d)
-  var blockResult = [Double](repeating: 0, count: groups * d * d)
-  x.data.withUnsafeBufferPointer { xp in
-    mu.withUnsafeBufferPointer { mp in
-      acc.withUnsafeMutableBufferPointer { ap in
-        scratch.withUnsafeMutableBufferPointer { sp in
-          blockResult.withUnsafeMutableBufferPointer { rp in
-            let xb = xp.baseAddress!, mb = mp.baseAddress!, ab = ap.baseAddress!
-            let sb = sp.baseAddress!, rb = rp.baseAddress!
-            parallelChunks(count: n, chunkSize: groupRows, threads: threads) { g, range in
-              let c = ab + g * d * d
-              let blk = sb + g * pcaBlock * d
-              let res = rb + g * d * d
-              var start = range.lowerBound
-              while start < range.upperBound {
-                let m = Swift.min(pcaBlock, range.upperBound - start)
-                // the block transposed (d × m), so that its Gram matrix is the product's
-                for r in 0..<m {
-                  let row = xb + (start + r) * stride
-                  for f in 0..<d { blk[f * m + r] = Double(row[cb[f]]) - mb[f] }
-                }
-                Gemm.dsyrkUpper(m: d, k: m, a: blk, lda: m, c: res, ldc: d)
-                for i in 0..<d {
-                  let ci = c + i * d, ri = res + i * d
-                  for j in i..<d { ci[j] += ri[j] }
                 }
                 start += m
               }
