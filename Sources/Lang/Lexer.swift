@@ -150,6 +150,9 @@ private struct Scanner {
         } else {
           result.strayCloser = true
         }
+      case "*" where peek(1) == "*":
+        advance(); advance()
+        emit(.starStar, from: start, startI)
       case ",", ";", ":", "+", "-", "*", "/":
         advance()
         emit(Scanner.singleKinds[c]!, from: start, startI)

@@ -416,9 +416,21 @@ public struct Parser {
       if ambiguity == nil, cur.binaryOp != nil {
         ambiguity = Ambiguity(call: call.range.start, lastArgument: lastArgument, op: cur.range)
       }
-      return call
+      // (a `**` after a call is read too, so that the ambiguity error can show the whole statement)
+      return try parsePower(call)
     }
-    return try parsePostfix()
+    return try parsePower(try parsePostfix())
+  }
+
+  /// `base ** exponent` when a `**` follows: tighter than a unary minus on its left, grouping to the
+  /// right, the exponent possibly negated (Python's rule).
+  private mutating func parsePower(_ base: Expr) throws -> Expr {
+    guard cur.kind == .starStar else { return base }
+    try enter()
+    defer { depth -= 1 }
+    advance()
+    let exponent = try parseUnary()
+    return .binary(.pow, base, exponent, SourceRange(base.range.start, lastEnd))
   }
 
   /// Whether the token at `k` can start a call argument (see the type's documentation).

@@ -34,11 +34,14 @@ public struct SourceRange: Sendable, Equatable, Hashable {
   }
 }
 
-/// Binary operators, loosest first: `or`; `and`; comparisons; `+ -`; `* /`.
+/// Binary operators, loosest first: `or`; `and`; comparisons; `+ -`; `* /`; then `**` (power), which
+/// binds tighter than a unary minus on its left and groups to the right, as in Python (`-2 ** 2` is −4,
+/// `2 ** 3 ** 2` is 512, `2 ** -1` is 0.5).
 public enum BinaryOp: String, Sendable, Equatable {
   case or, and
   case eq = "==", ne = "!=", lt = "<", le = "<=", gt = ">", ge = ">="
   case add = "+", sub = "-", mul = "*", div = "/"
+  case pow = "**"
 }
 
 /// Unary operators: arithmetic negation and logical `not`.

@@ -63,6 +63,8 @@ public enum TokenKind: Sendable, Equatable {
   case minus
   /// `*`.
   case star
+  /// `**` (power).
+  case starStar
   /// `/`.
   case slash
   /// A line break outside brackets (statement separator). Line breaks while a `(` or `[` is open
@@ -134,6 +136,7 @@ public struct Token: Sendable, Equatable {
     case .plus: return .add
     case .minus: return .sub
     case .star: return .mul
+    case .starStar: return .pow
     case .slash: return .div
     default: return nil
     }

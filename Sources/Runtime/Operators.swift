@@ -53,6 +53,8 @@ enum Operators {
       if case .int(let i) = a, case .int(let j) = b, op == .add || op == .sub || op == .mul {
         return .int(try intArith(op, i, j))
       }
+      // an int to a non-negative int power stays an exact int, as in Python
+      if case .int(let i) = a, case .int(let j) = b, op == .pow, j >= 0 { return .int(try intPower(i, j)) }
       return try scalar(op, x, y)
     }
     // matrices
@@ -80,12 +82,19 @@ enum Operators {
       for i in 0..<n { out[i] = try intArith(op, xi[i], yi[i]) }
       return .labels(out)
     }
+    if bothInt && op == .pow, ints(b, n).allSatisfy({ $0 >= 0 }) {
+      // ints to non-negative int powers stay exact ints (numpy's int ** int)
+      let xi = ints(a, n), yi = ints(b, n)
+      var out = [Int](repeating: 0, count: n)
+      for i in 0..<n { out[i] = try intPower(xi[i], yi[i]) }
+      return .labels(out)
+    }
     let xs = va ?? [Double](repeating: a.number!, count: n)
     let ys = vb ?? [Double](repeating: b.number!, count: n)
     switch op {
     case .eq, .ne, .lt, .le, .gt, .ge:
       return .mask((0..<n).map { compare(op, xs[$0], ys[$0]) })
-    case .add, .sub, .mul:
+    case .add, .sub, .mul, .pow:
       let r = (0..<n).map { arith(op, xs[$0], ys[$0]) }
       return .floats(r)
     case .div:
@@ -146,6 +155,7 @@ enum Operators {
     case .sub: return x - y
     case .mul: return x * y
     case .div: return x / y
+    case .pow: return Elementary.pow(x, y)
     default: return .nan
     }
   }
@@ -164,7 +174,7 @@ enum Operators {
   /// when they do not broadcast.
   private static func matrixOp(_ op: BinaryOp, _ m: Matrix, _ other: Value, flipped: Bool) throws -> Value {
     switch op {
-    case .add, .sub, .mul, .div: break
+    case .add, .sub, .mul, .div, .pow: break
     default: throw OperatorError("'\(op.rawValue)' is not defined for matrices; compare a column, e.g. m[:, 0] \(op.rawValue) x")
     }
     func f(_ p: Float, _ q: Float) -> Float {
@@ -172,6 +182,7 @@ enum Operators {
       case .add: return p + q
       case .sub: return p - q
       case .mul: return p * q
+      case .pow: return Float(Elementary.pow(Double(p), Double(q)))
       default: return p / q
       }
     }

@@ -54,6 +54,16 @@ final class ParserTests: XCTestCase {
     XCTAssertEqual(expr("a > b"), bin(.gt, n("a"), n("b")))
   }
 
+  /// `**` as Python: tighter than a unary minus on its left, right-grouping, a negated exponent.
+  func testPowerPrecedence() {
+    XCTAssertEqual(expr("-2 ** 2"), neg(bin(.pow, i(2), i(2))))
+    XCTAssertEqual(expr("2 ** 3 ** 2"), bin(.pow, i(2), bin(.pow, i(3), i(2))))
+    XCTAssertEqual(expr("2 ** -1"), bin(.pow, i(2), neg(i(1))))
+    XCTAssertEqual(expr("a * b ** 2"), bin(.mul, n("a"), bin(.pow, n("b"), i(2))))
+    XCTAssertEqual(expr("x[0] ** 2 + 1"), bin(.add, bin(.pow, idx(n("x"), ix(i(0))), i(2)), i(1)))
+    XCTAssertEqual(expr("a*b"), bin(.mul, n("a"), n("b")))
+  }
+
   // MARK: Postfix
 
   func testIndexing() {

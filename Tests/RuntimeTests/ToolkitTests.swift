@@ -35,6 +35,33 @@ final class ToolkitTests: XCTestCase {
     XCTAssertEqual(floats(c, "o"), [4.5, 7.5, 10.5, 17.5, 21, 35])  // 3 × 1 times 1 × 2
   }
 
+  /// `**`, numpy's power: ints to non-negative int powers stay exact ints (overflow is an error),
+  /// otherwise floats; broadcasting as the other operators; a call before it must be parenthesised.
+  func testPowerOperator() {
+    let c = Capture()
+    XCTAssertTrue(c.run("""
+      a = -2 ** 2
+      b = 2 ** 3 ** 2
+      h = 2 ** -1
+      v = [1, 2, 3] ** 2
+      r = [4, 9] ** 0.5
+      m = [[1, 2], [3, 4]] ** 2
+      p = 3 ** [0, 1, 2]
+      """), c.err)
+    func shown(_ name: String) -> String { value(c, name).map(Display.render) ?? "missing" }
+    XCTAssertEqual(shown("a"), "-4")
+    XCTAssertEqual(shown("b"), "512")
+    XCTAssertEqual(shown("h"), "0.5000")
+    XCTAssertEqual(shown("v"), "vector 3 int\n[1 4 9]")
+    XCTAssertEqual(floats(c, "r"), [2, 3])
+    XCTAssertEqual(floats(c, "m"), [1, 4, 9, 16])
+    XCTAssertEqual(shown("p"), "vector 3 int\n[1 3 9]")
+    XCTAssertFalse(c.run("2 ** 63"))
+    XCTAssertTrue(c.err.contains("integer overflow in 2 ** 63"), c.err)
+    XCTAssertFalse(c.run("count [1, 2] ** 2"))
+    XCTAssertTrue(c.err.contains("write (count [1, 2]) ** 2 or count ([1, 2] ** 2)"), c.err)
+  }
+
   func testIncompatibleShapesNameBothShapes() {
     let c = Capture()
     XCTAssertFalse(c.run("x = [[1, 2], [3, 4], [5, 9]]\nx - (mean x axis=1)"))

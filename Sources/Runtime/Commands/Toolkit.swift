@@ -40,7 +40,7 @@ private func mapElements(
 
 /// `base` to the integer power `e` ≥ 0, exactly, by repeated squaring.
 /// - Throws: `AlgorithmError.invalidInput` on Int overflow.
-private func intPower(_ base: Int, _ e: Int) throws -> Int {
+func intPower(_ base: Int, _ e: Int) throws -> Int {
   var result = 1, b = base, k = e
   while k > 0 {
     if k & 1 == 1 {
