@@ -58,6 +58,8 @@ final class ToolkitTests: XCTestCase {
     XCTAssertEqual(shown("p"), "vector 3 int\n[1 3 9]")
     XCTAssertFalse(c.run("2 ** 63"))
     XCTAssertTrue(c.err.contains("integer overflow in 2 ** 63"), c.err)
+    XCTAssertFalse(c.run("[1, 2, 3] ** [1, 2]"))
+    XCTAssertTrue(c.err.contains("vectors of different lengths: 3 and 2"), c.err)
     XCTAssertFalse(c.run("count [1, 2] ** 2"))
     XCTAssertTrue(c.err.contains("write (count [1, 2]) ** 2 or count ([1, 2] ** 2)"), c.err)
   }
