@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/clus
 
-.PHONY: all deps build release test test-slow test-cpus mnist bench bench-anchors docs clean
+.PHONY: all deps build release test test-slow test-cpus soak mnist bench bench-anchors docs clean
 
 all: release
 
@@ -28,6 +28,13 @@ test-slow: deps release
 # OpenBLAS's kernel families and glibc's libm variants (docs/reliability.md).
 test-cpus: deps release
 	bash scripts/test-cpus.sh $(RELEASE_BIN)
+
+# A long REPL session in a pseudo-terminal (1,000 cells: loads, UMAP, HDBSCAN, K-Means, PCA, scores,
+# errors, Ctrl-C in the middle of steps): variables kept, RSS bounded, no thread or fd left behind
+# (docs/reliability.md, "Long sessions"). SOAK_CELLS=300 for a shorter run.
+SOAK_CELLS ?= 1000
+soak: deps release
+	python3 scripts/soak.py --bin $(RELEASE_BIN) --cells $(SOAK_CELLS)
 
 # The MNIST walk-through (the project's main job).
 mnist: deps release
