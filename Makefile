@@ -1,4 +1,4 @@
-# clus — common tasks. CI runs the README's test command: `make test` and then `make test-cpus`.
+# clus — common tasks. CI runs the README's test command: `make test`, then `make test-cpus` and `make soak`.
 SWIFT ?= swift
 RELEASE_BIN := .build/release/clus
 

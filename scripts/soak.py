@@ -558,7 +558,7 @@ class Soak:
         warm_cells = self.cells
 
         # the long run; leave room for the final checks
-        final_cells = len(RESET_CELLS) + len(anchors) + 6
+        final_cells = len(RESET_CELLS) + len(anchors) + 3  # then aemb2, the difference, vars
         budget = a.cells - final_cells
         next_interrupt = self.cells + rng.randint(10, 30)
         mid_check = warm_cells + (budget - warm_cells) // 2
