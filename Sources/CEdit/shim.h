@@ -18,3 +18,5 @@ static inline void clus_set_word_break_characters(const char *s) {
 static inline void clus_set_readline_name(const char *s) { rl_readline_name = s; }
 static inline void clus_set_catch_signals(int v) { rl_catch_signals = v; }
 static inline int clus_history_length(void) { return history_length; }
+/* The function libedit's readline() reads keys with (its result becomes one wide character). */
+static inline void clus_set_getc_function(int (*f)(FILE *)) { rl_getc_function = f; }

@@ -148,16 +148,32 @@ nonisolated(unsafe) var interactiveMode = false
 /// Set when Ctrl-C arrives, so the prompt can tell it from end of input.
 nonisolated(unsafe) var interruptCount: Int32 = 0
 
+/// A pipe the Ctrl-C handler writes a byte to, so that the prompt's key reader, waiting in poll(),
+/// wakes up whenever the signal arrives (non-blocking, close-on-exec; -1 when it could not be made).
+nonisolated(unsafe) var interruptPipe: (read: Int32, write: Int32) = (-1, -1)
+
 /// Ctrl-C sets the session's cancellation token: the running step stops at its next check and
 /// the prompt returns with every variable intact.
 func installInterruptHandler(_ token: CancellationToken) {
   interruptToken = token
+  var fds: [Int32] = [-1, -1]
+  if pipe(&fds) == 0 {
+    for fd in fds {
+      _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+      _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    }
+    interruptPipe = (fds[0], fds[1])
+  }
   var action = sigaction()
   action.__sigaction_handler.sa_handler = { _ in
+    let saved = errno
     interruptToken?.cancel()
     interruptCount &+= 1
     // Outside the REPL a second Ctrl-C ends the program at once.
     if !interactiveMode && interruptCount >= 2 { _exit(130) }
+    var byte: UInt8 = 3
+    if interruptPipe.write >= 0 { _ = write(interruptPipe.write, &byte, 1) }  // async-signal-safe
+    errno = saved
   }
   sigemptyset(&action.sa_mask)
   action.sa_flags = 0

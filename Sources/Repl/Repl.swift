@@ -21,6 +21,10 @@ final class Repl {
     clus_set_readline_name("clus")
     Completion.session = session
     Completion.install()
+    // Keys are read by promptGetc, which returns as soon as Ctrl-C is pressed, whenever it lands:
+    // libedit's own read() is only interrupted when the signal arrives while it waits, so a Ctrl-C
+    // just as the prompt is drawn (a step ending) left the prompt waiting for Enter.
+    clus_set_getc_function(promptGetc)
     // Up/Down search the history for entries that contain what is typed anywhere (libedit's
     // ed-search-prev-history: a substring, or the text as a regular expression; with nothing typed
     // they step through it as usual)
@@ -49,6 +53,7 @@ final class Repl {
     var prompt = "In [\(number)]: "
     while true {
       let before = interruptCount
+      promptInterruptBase = before
       guard let cLine = readline(prompt) else {
         if interruptCount != before {  // Ctrl-C at the prompt: drop the line
           print("")
@@ -64,6 +69,53 @@ final class Repl {
       text += text.isEmpty ? line : "\n" + line
       if Parser.isComplete(text) { return text }
       prompt = String(repeating: " ", count: max(0, "In [\(number)]".count - 3)) + "...: "
+    }
+  }
+}
+
+/// The interrupt count when the current prompt began; `promptGetc` ends the line once it changes.
+nonisolated(unsafe) var promptInterruptBase: Int32 = 0
+
+/// Reads one key for libedit's readline(): a byte, or a whole UTF-8 sequence as its code point
+/// (libedit turns the result into one wide character). Returns -1 (end of the line) at end of input
+/// or as soon as Ctrl-C has been pressed since the prompt began: the signal handler counts it and
+/// writes to `interruptPipe`, which wakes the poll() here even when the signal arrived before it.
+func promptGetc(_ stream: UnsafeMutablePointer<FILE>?) -> Int32 {
+  let fd = stream.map { fileno($0) } ?? 0
+  guard let first = readKeyByte(fd) else { return -1 }
+  if first < 0x80 { return Int32(first) }
+  let extra = first >= 0xF0 ? 3 : first >= 0xE0 ? 2 : first >= 0xC0 ? 1 : 0
+  var scalar = UInt32(first) & (0x3F >> UInt32(extra))
+  for _ in 0..<extra {
+    guard let b = readKeyByte(fd) else { return -1 }
+    if b & 0xC0 != 0x80 { return Int32(b) }  // not UTF-8: the stray lead byte is dropped
+    scalar = scalar << 6 | UInt32(b & 0x3F)
+  }
+  return extra == 0 ? Int32(first) : Int32(bitPattern: scalar)
+}
+
+/// The next byte from `fd`, or nil at end of input, on a read error, or once Ctrl-C was pressed.
+private func readKeyByte(_ fd: Int32) -> UInt8? {
+  while true {
+    if interruptCount != promptInterruptBase { return nil }
+    var fds = [pollfd(fd: fd, events: Int16(POLLIN), revents: 0),
+               pollfd(fd: interruptPipe.read, events: Int16(POLLIN), revents: 0)]
+    let r = poll(&fds, interruptPipe.read >= 0 ? 2 : 1, -1)
+    if r < 0 {
+      if errno == EINTR || errno == EAGAIN { continue }
+      return nil
+    }
+    if interruptPipe.read >= 0 && fds[1].revents != 0 {
+      var sink = [UInt8](repeating: 0, count: 64)
+      while read(interruptPipe.read, &sink, sink.count) > 0 {}
+      continue
+    }
+    if fds[0].revents != 0 {
+      var b: UInt8 = 0
+      let n = read(fd, &b, 1)
+      if n == 1 { return b }
+      if n < 0 && (errno == EINTR || errno == EAGAIN) { continue }
+      return nil
     }
   }
 }

@@ -12,7 +12,7 @@ final class ReplPTYTests: XCTestCase {
     var master: Int32 = -1
     var transcript = ""
 
-    init(stateHome: String) throws {
+    init(stateHome: String, arguments: [String] = ["--threads", "1"]) throws {
       // Linux pseudo-terminal multiplexer: unlock (TIOCSPTLCK) and get the number (TIOCGPTN).
       master = open("/dev/ptmx", O_RDWR | O_NOCTTY)
       var unlock: Int32 = 0
@@ -25,7 +25,7 @@ final class ReplPTYTests: XCTestCase {
       var ws = winsize(ws_row: 40, ws_col: 120, ws_xpixel: 0, ws_ypixel: 0)
       _ = ioctl(slave, UInt(TIOCSWINSZ), &ws)
       process.executableURL = URL(fileURLWithPath: try clusBinary())
-      process.arguments = ["--threads", "1"]
+      process.arguments = arguments
       process.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
       var env = ProcessInfo.processInfo.environment
       env["XDG_STATE_HOME"] = stateHome
@@ -63,6 +63,21 @@ final class ReplPTYTests: XCTestCase {
       return false
     }
 
+    /// Reads until `needle` occurs once more than it does now in the transcript, or 15 s pass.
+    @discardableResult
+    func expectAnother(_ needle: String, file: StaticString = #filePath, line: UInt = #line) -> Bool {
+      let count = { (t: String) in t.components(separatedBy: needle).count - 1 }
+      let before = count(transcript)
+      let deadline = Date().addingTimeInterval(15)
+      while Date() < deadline {
+        if count(transcript) > before { return true }
+        _ = expectQuietly()
+      }
+      if count(transcript) > before { return true }
+      XCTFail("did not see another \(needle.debugDescription); transcript:\n\(transcript)", file: file, line: line)
+      return false
+    }
+
     func finish() {
       send("\u{04}")
       let deadline = Date().addingTimeInterval(10)
@@ -81,6 +96,56 @@ final class ReplPTYTests: XCTestCase {
       }
       return false
     }
+  }
+
+  /// Ctrl-C at the prompt always brings a fresh prompt back, also right after a parallel step
+  /// (found by the soak test, scripts/soak.py: with libdispatch's threads about, a Ctrl-C that landed
+  /// before libedit's read() left the prompt waiting for Enter and swallowed the next Ctrl-D), and
+  /// keys typed after it, UTF-8 included, still reach the line.
+  func testCtrlCAtThePromptAfterAParallelStep() throws {
+    let state = NSTemporaryDirectory() + "clus-repl-int-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+    try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+    var csv = ""
+    for i in 0..<600 { csv += (0..<6).map { j in String((i * 7 + j * 13) % 29 + (i % 3) * 40) }.joined(separator: ",") + "\n" }
+    try csv.write(toFile: state + "/points.csv", atomically: true, encoding: .utf8)
+
+    let t = try Terminal(stateHome: state, arguments: ["--threads", "2"])
+    t.expect("In [1]: ")
+    t.send("x = load \"\(state)/points.csv\"; e = umap x n_neighbors=10 n_epochs=5 random_state=1\r")
+    t.expect("In [2]: ")
+    // The terminal is not clus's controlling terminal here (Process cannot make it one), so Ctrl-C is
+    // the SIGINT the terminal would send, not the byte 0x03 (scripts/soak.py sends the byte).
+    for _ in 0..<20 {
+      kill(t.process.processIdentifier, SIGINT)  // at once, while the prompt may still be being set up
+      guard t.expectAnother("In [2]: ") else { break }
+    }
+    // Made certain: strace delays the return of each write clus makes by 0.3 s, so a Ctrl-C sent as
+    // soon as the prompt shows arrives before libedit reads the terminal (before the fix, every
+    // second one left the prompt waiting).
+    if FileManager.default.isExecutableFile(atPath: "/usr/bin/strace") {
+      let tracer = Process()
+      tracer.executableURL = URL(fileURLWithPath: "/usr/bin/strace")
+      tracer.arguments = ["-qq", "-o", "/dev/null", "-e", "trace=write", "-e", "inject=write:delay_exit=300000",
+                          "-p", String(t.process.processIdentifier)]
+      try tracer.run()
+      Thread.sleep(forTimeInterval: 0.5)
+      if tracer.isRunning {  // attached (ptrace may be forbidden)
+        for _ in 0..<6 {
+          kill(t.process.processIdentifier, SIGINT)
+          guard t.expectAnother("In [2]: ") else { break }
+        }
+        tracer.terminate()
+      }
+      tracer.waitUntilExit()
+    }
+    t.send("shape e\r")
+    t.expect("600 × 2")
+    t.send("s = \"αβ × ü\"\r")
+    t.expect("In [4]: ")
+    t.send("s\r")
+    t.expect("αβ × ü")
+    t.finish()
+    XCTAssertFalse(t.process.isRunning, "Ctrl-D ends the REPL")
   }
 
   func testHistorySurvivesRestartAndParametersComplete() throws {
