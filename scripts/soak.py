@@ -14,8 +14,9 @@ It fails (exit status 1) when:
   - the process dies or a cell does not finish within --cell-timeout seconds;
   - a variable defined at the start, or one an interrupted assignment targeted, has changed;
   - a seeded UMAP computed at the end differs from the same one computed at the start;
-  - RSS at the end (after the same reset cells as after the warm-up) exceeds RSS after the
-    warm-up by more than the tolerance (--rss-tolerance-mb, default 20 MB; see docs/reliability.md);
+  - RSS at the end (after the same reset cells as after the warm-up, and after malloc_trim(0) called
+    in clus through gdb) exceeds RSS after the warm-up by more than --rss-tolerance-mb (16 MB; plain
+    RSS and --raw-rss-tolerance-mb, 40 MB, when gdb is missing; see docs/reliability.md);
   - the thread count does not come back to its idle baseline within --settle seconds of the last
     step, or the open file descriptors are not the same as at the idle baseline. The baseline is
     taken after the warm-up: the first parallel step makes libdispatch start its manager thread and
@@ -40,6 +41,7 @@ import select
 import shutil
 import signal
 import struct
+import subprocess
 import sys
 import tempfile
 import termios
@@ -71,9 +73,14 @@ class CellResult:
     @property
     def body(self):
         """The output without the echoed input line."""
-        # the output starts right after the prompt, so its first line is the echo of the cell
-        lines = self.text.split("\n")[1:]
-        return "\n".join(l.rstrip() for l in lines).strip("\n")
+        # The output starts right after the prompt with the echo of the cell: once from libedit, and
+        # once more from the terminal when the keys arrived before libedit switched it to raw mode.
+        lines = [l.rstrip() for l in self.text.split("\n")]
+        code = self.code.strip()
+        k = 0
+        while k < len(lines) and k < 2 and lines[k].strip() == code:
+            k += 1
+        return "\n".join(lines[k:]).strip("\n")
 
     @property
     def has_error(self):
@@ -247,6 +254,23 @@ def fd_list(pid):
         except OSError:
             pass
     return out
+
+
+def trimmed_rss_kb(pid):
+    """RSS after glibc's malloc_trim(0) in the process (through gdb, when installed), or None.
+
+    glibc keeps freed memory in its arenas (and, after a large block was freed, serves blocks up to
+    32 MB from the heap instead of mmap), so plain RSS swings by 20-30 MB with the same live values;
+    malloc_trim hands the free pages back, leaving RSS close to what is live."""
+    gdb = shutil.which("gdb")
+    if not gdb:
+        return None
+    try:
+        subprocess.run([gdb, "-nx", "-batch", "-p", str(pid), "-ex", "call (int) malloc_trim(0)"],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=120, check=True)
+    except (subprocess.SubprocessError, OSError):
+        return None
+    return rss_kb(pid)
 
 
 def thread_names(pid):
@@ -446,6 +470,7 @@ class Soak:
         self.samples = []  # (cell, rss_kb, threads, fds)
         self.slowest = (0.0, "")
         self._last = None
+        self.trimmed = False
 
     def fail(self, msg):
         self.failures.append(msg)
@@ -539,14 +564,19 @@ class Soak:
             self.run(c)
         for c in error_cells(0, rng):
             self.run(c, "error")
-        for code, window in interrupt_cells(rng)[:2]:
+        for code, window in interrupt_cells(rng):
             self.run_interrupted(code, window)
         self.reset()
         idle_threads, waited = self.settle_threads(start_threads + DISPATCH_THREADS)
-        base_rss = rss_kb(pid)
+        base_raw = rss_kb(pid)
+        base_rss = trimmed_rss_kb(pid)
+        self.trimmed = base_rss is not None
+        if not self.trimmed:
+            self.log("gdb not found: comparing RSS without malloc_trim (tolerance %g MB)" % a.raw_rss_tolerance_mb)
+            base_rss = base_raw
         base_fds = fd_list(pid)
-        self.log("after the warm-up (%d cells): RSS %.1f MB, %d threads %.1fs after the last step (%s), %d fds"
-                 % (self.cells, base_rss / 1024, idle_threads, waited, ", ".join(thread_names(pid)), len(base_fds)))
+        self.log("after the warm-up (%d cells): RSS %.1f MB (%.1f MB after malloc_trim), %d threads %.1fs after the last step (%s), %d fds"
+                 % (self.cells, base_raw / 1024, base_rss / 1024, idle_threads, waited, ", ".join(thread_names(pid)), len(base_fds)))
         # the warm-up may add libdispatch's manager thread and event loop, nothing else
         if idle_threads > start_threads + DISPATCH_THREADS:
             self.fail("%d threads %gs after the warm-up's last step (%d at the start, + %d for libdispatch)"
@@ -587,8 +617,11 @@ class Soak:
             if not mid_done and self.cells >= mid_check:
                 mid_done = True
                 n, waited = self.settle_threads(base_threads)
-                self.log("midway (%d cells): RSS %.1f MB, %d threads after %.1fs idle, %d fds"
-                         % (self.cells, rss_kb(pid) / 1024, n, waited, len(fd_list(pid))))
+                raw = rss_kb(pid)
+                trimmed = trimmed_rss_kb(pid) if self.trimmed else None
+                self.log("midway (%d cells): RSS %.1f MB%s, %d threads after %.1fs idle, %d fds"
+                         % (self.cells, raw / 1024, " (%.1f MB after malloc_trim)" % (trimmed / 1024) if trimmed else "",
+                            n, waited, len(fd_list(pid))))
                 if n > base_threads:
                     self.fail("midway: %d threads %gs after the last step (baseline %d)" % (n, a.settle, base_threads))
             if a.verbose and self.cells % 50 == 0:
@@ -597,7 +630,8 @@ class Soak:
 
         # the end: the same reset cells, then the anchors again
         self.reset()
-        end_rss = rss_kb(pid)
+        end_raw = rss_kb(pid)
+        end_rss = (trimmed_rss_kb(pid) if self.trimmed else None) or end_raw
         for name, define, show in anchors:
             self.check_equal("%s (defined at the start)" % name, first[name], self.value_of(show))
         self.run("aemb2 = umap amat n_neighbors=10 n_epochs=50 random_state=7")
@@ -613,10 +647,10 @@ class Soak:
         max_rss = max(s[1] for s in self.samples)
         max_threads = max(s[2] for s in self.samples)
 
-        tol_kb = a.rss_tolerance_mb * 1024
-        if end_rss > base_rss + tol_kb:
-            self.fail("RSS grew from %.1f MB after the warm-up to %.1f MB at the end (tolerance %g MB)"
-                      % (base_rss / 1024, end_rss / 1024, a.rss_tolerance_mb))
+        tol_mb = a.rss_tolerance_mb if self.trimmed else a.raw_rss_tolerance_mb
+        if end_rss > base_rss + tol_mb * 1024:
+            self.fail("RSS%s grew from %.1f MB after the warm-up to %.1f MB at the end (tolerance %g MB)"
+                      % (" after malloc_trim" if self.trimmed else "", base_rss / 1024, end_rss / 1024, tol_mb))
         if end_threads > base_threads:
             self.fail("%d threads %gs after the last step (%d after the warm-up): %s"
                       % (end_threads, a.settle, base_threads, thread_names(pid)))
@@ -634,6 +668,7 @@ class Soak:
             slope = sum((c - mc) * (r - mr) for c, r in post) / den if den else 0.0
         return {
             "start_rss": start_rss, "base_rss": base_rss, "end_rss": end_rss, "max_rss": max_rss,
+            "base_raw": base_raw, "end_raw": end_raw, "trimmed": self.trimmed, "tol_mb": tol_mb,
             "slope_kb_per_100": slope * 100, "start_threads": start_threads, "base_threads": base_threads, "max_threads": max_threads,
             "end_threads": end_threads, "settle_seconds": waited, "start_fds": len(start_fds),
             "base_fds": len(base_fds), "end_fds": len(end_fds), "warm_cells": warm_cells,
@@ -651,17 +686,21 @@ def main():
     ap.add_argument("--seed", type=int, default=19, help="seed of the cell choice and the data")
     ap.add_argument("--threads", type=int, default=2, help="clus --threads (default 2)")
     ap.add_argument("--interrupt-every", type=int, default=25, help="mean cells between Ctrl-Cs in steps")
-    ap.add_argument("--rss-tolerance-mb", type=float, default=20.0,
-                    help="allowed RSS growth from after the warm-up to the end (default 20 MB)")
+    ap.add_argument("--rss-tolerance-mb", type=float, default=16.0,
+                    help="allowed growth of RSS after malloc_trim from the warm-up to the end (default 16 MB)")
+    ap.add_argument("--raw-rss-tolerance-mb", type=float, default=40.0,
+                    help="the same for plain RSS, used when gdb is missing (default 40 MB)")
     ap.add_argument("--cell-timeout", type=float, default=120.0, help="seconds a cell may take")
     ap.add_argument("--interrupt-timeout", type=float, default=10.0, help="seconds to the prompt after Ctrl-C")
     ap.add_argument("--settle", type=float, default=15.0, help="seconds idle threads may take to end")
     ap.add_argument("--transcript", help="write the session's whole terminal output here")
+    ap.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
+                    help="an extra environment variable for clus (e.g. MALLOC_ARENA_MAX=1)")
     ap.add_argument("--verbose", action="store_true")
     args = ap.parse_args()
 
     if args.cells < 150:
-        ap.error("--cells must be at least 150 (the warm-up and final checks take about 110)")
+        ap.error("--cells must be at least 150 (the warm-up and final checks take about 130)")
     binary = os.path.abspath(args.bin)
     if not os.access(binary, os.X_OK):
         print("soak: no clus binary at %s (make release)" % binary, file=sys.stderr)
@@ -679,6 +718,9 @@ def main():
         "TERM": "xterm",
         "LANG": "C.UTF-8",
     }
+    for item in args.env:
+        name, _, value = item.partition("=")
+        env[name] = value
     t0 = time.monotonic()
     runner = None
     soak = None
@@ -712,9 +754,12 @@ def main():
         print("  back at the prompt after Ctrl-C: median %.2fs, max %.2fs"
               % (sorted(soak.interrupt_seconds)[len(soak.interrupt_seconds) // 2], max(soak.interrupt_seconds)))
     if stats:
-        print("  RSS: %s at start, %s after the warm-up (%d cells), %s at the end, %s max; slope after the warm-up %+.0f kB per 100 cells (tolerance %g MB)"
-              % (mb(stats["start_rss"]), mb(stats["base_rss"]), stats["warm_cells"], mb(stats["end_rss"]),
-                 mb(stats["max_rss"]), stats["slope_kb_per_100"], args.rss_tolerance_mb))
+        print("  RSS: %s at start, %s after the warm-up (%d cells), %s at the end, %s max; slope after the warm-up %+.0f kB per 100 cells"
+              % (mb(stats["start_rss"]), mb(stats["base_raw"]), stats["warm_cells"], mb(stats["end_raw"]),
+                 mb(stats["max_rss"]), stats["slope_kb_per_100"]))
+        if stats["trimmed"]:
+            print("  RSS after malloc_trim: %s after the warm-up, %s at the end (tolerance %g MB)"
+                  % (mb(stats["base_rss"]), mb(stats["end_rss"]), stats["tol_mb"]))
         print("  threads: %d at start, %d idle after the warm-up, %d max, %d at the end (%.1fs after the last step)"
               % (stats["start_threads"], stats["base_threads"], stats["max_threads"], stats["end_threads"],
                  stats["settle_seconds"]))
