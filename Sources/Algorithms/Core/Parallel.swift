@@ -51,3 +51,34 @@ public func parallelChunks(
 @inlinable public func chunkCount(_ count: Int, _ chunkSize: Int) -> Int {
   (count + max(1, chunkSize) - 1) / max(1, chunkSize)
 }
+
+/// A value guarded by a pthread mutex, for the few structures that parallel workers share.
+///
+/// Used instead of `Synchronization.Mutex`: on Linux that hands a contended lock to the next owner
+/// with priority-inheritance futex system calls, which ThreadSanitizer cannot see, so it reported the
+/// protected data as raced (`make test-tsan`, docs/reliability.md); pthread mutexes it does see. The
+/// uncontended cost is the same order (one atomic each way).
+public final class Locked<Value>: @unchecked Sendable {
+  private let mutex: UnsafeMutablePointer<pthread_mutex_t>
+  private var value: Value
+
+  /// A lock guarding `value`.
+  public init(_ value: Value) {
+    mutex = .allocate(capacity: 1)
+    mutex.initialize(to: pthread_mutex_t())
+    pthread_mutex_init(mutex, nil)
+    self.value = value
+  }
+
+  deinit {
+    pthread_mutex_destroy(mutex)
+    mutex.deallocate()
+  }
+
+  /// Runs `body` on the value while holding the lock and returns its result.
+  public func withLock<R>(_ body: (inout Value) throws -> R) rethrows -> R {
+    pthread_mutex_lock(mutex)
+    defer { pthread_mutex_unlock(mutex) }
+    return try body(&value)
+  }
+}

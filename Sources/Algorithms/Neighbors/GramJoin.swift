@@ -1,4 +1,3 @@
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -162,7 +161,7 @@ final class GramWorkspace: @unchecked Sendable {
 final class GramPool: @unchecked Sendable {
   let data: GramData
   let rows: Int
-  private let free = Mutex<[GramWorkspace]>([])
+  private let free = Locked<[GramWorkspace]>([])
 
   init(_ data: GramData, rows: Int) {
     self.data = data
