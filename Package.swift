@@ -1,6 +1,12 @@
 // swift-tools-version:6.0
 import PackageDescription
 
+// The numeric library is built with `-Ounchecked` (no bounds or overflow checks). `CLUS_CHECKED=1` builds it
+// with `-O` instead, same optimisation with Swift's checks on: the sanitizer runs (`make test-tsan`,
+// `make test-asan`) use it, so an out-of-range index traps there too.
+let checked = Context.environment["CLUS_CHECKED"] == "1"
+let algorithmsFlags = checked ? ["-O"] : ["-Ounchecked"]
+
 let package = Package(
   name: "clus",
   products: [
@@ -24,7 +30,7 @@ let package = Package(
     .target(name: "CGemmKernels", path: "Sources/CGemmKernels"),
     .target(
       name: "Algorithms", dependencies: ["CGemmKernels"], path: "Sources/Algorithms",
-      swiftSettings: [.unsafeFlags(["-Ounchecked"])]),
+      swiftSettings: [.unsafeFlags(algorithmsFlags)]),
     .target(
       name: "Runtime", dependencies: ["Lang", "Algorithms", "CZlib", "CPNG"],
       path: "Sources/Runtime"),
