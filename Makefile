@@ -2,7 +2,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/clus
 
-.PHONY: all deps build release test test-slow test-cpus soak mnist bench bench-anchors docs clean
+.PHONY: all deps build release test test-slow test-cpus soak test-tsan test-asan mnist bench bench-anchors docs clean
 
 all: release
 
@@ -36,6 +36,17 @@ SOAK_CELLS ?= 1000
 soak: deps release
 	python3 scripts/soak.py --bin $(RELEASE_BIN) --cells $(SOAK_CELLS)
 
+# Sanitizers (docs/reliability.md, "Sanitizers"): each builds into its own .build-tsan / .build-asan with
+# CLUS_CHECKED=1 (bounds checks on in the numeric library) and fails on any report.
+# ThreadSanitizer: every parallel algorithm at 2, 3 and 8 threads against 1 thread (ThreadSweepTests;
+# CLUS_TEST_THREADS=2,5 picks other counts) and the lock and chunking tests.
+test-tsan: deps
+	bash scripts/test-sanitizer.sh thread 'ThreadSweepTests|CoreTests'
+
+# AddressSanitizer (with LeakSanitizer): the whole suite, the golden examples through an ASan-built clus.
+test-asan: deps
+	bash scripts/test-sanitizer.sh address
+
 # The MNIST walk-through (the project's main job).
 mnist: deps release
 	$(RELEASE_BIN) examples/mnist.clus
@@ -44,7 +55,7 @@ docs: build
 	.build/debug/clus --commands-markdown > docs/commands.md
 
 clean:
-	rm -rf .build out
+	rm -rf .build .build-tsan .build-asan out
 
 # Every step of the walk-through: median of 3 runs and peak memory (release build).
 bench: deps release

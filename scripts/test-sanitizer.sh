@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# make test-tsan / make test-asan: the tests under a sanitizer (docs/reliability.md, "Sanitizers").
+#
+#   scripts/test-sanitizer.sh thread|address [FILTER]
+#
+# Builds into its own scratch directory (.build-tsan, .build-asan) with CLUS_CHECKED=1, so the numeric
+# library keeps Swift's bounds and overflow checks (Package.swift), then runs the tests (those matching
+# FILTER, a `swift test --filter` regular expression, or all of them). The tests spawn the clus binary
+# built beside them, so the golden examples run through a sanitized binary too.
+# The sanitizer stops the process at its first report (halt_on_error=1) and the run's output is
+# searched for reports as well: any report fails the run. The log is kept in the scratch directory.
+# Exit status: 0 no report and every test passed, 1 otherwise, 2 usage.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+SWIFT=${SWIFT:-swift}
+
+case ${1:-} in
+  thread) scratch=.build-tsan; pattern='WARNING: ThreadSanitizer|ThreadSanitizer: reported'
+          # second_deadlock_stack: both stacks of a lock-order report
+          export TSAN_OPTIONS="halt_on_error=1:second_deadlock_stack=1${TSAN_OPTIONS:+:$TSAN_OPTIONS}" ;;
+  address) scratch=.build-asan; pattern='ERROR: AddressSanitizer|ERROR: LeakSanitizer'
+           export ASAN_OPTIONS="halt_on_error=1:detect_leaks=1:detect_stack_use_after_return=1:strict_init_order=1${ASAN_OPTIONS:+:$ASAN_OPTIONS}"
+           ;;
+  *) echo "usage: $0 thread|address [FILTER]" >&2; exit 2 ;;
+esac
+filter=${2:-}
+export CLUS_CHECKED=1
+log=$scratch/sanitizer-test.log
+
+start=$(date +%s)
+$SWIFT build --build-tests --sanitize="$1" --scratch-path "$scratch" || { echo "test-sanitizer: build failed" >&2; exit 1; }
+built=$(date +%s)
+mkdir -p "$scratch"
+$SWIFT test --skip-build --sanitize="$1" --scratch-path "$scratch" ${filter:+--filter "$filter"} 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+end=$(date +%s)
+echo "test-sanitizer ($1): build $((built - start)) s, tests $((end - built)) s, log $log"
+if grep -Eq "$pattern" "$log"; then
+  echo "test-sanitizer ($1): the sanitizer reported an error (see $log)" >&2
+  exit 1
+fi
+[ "$status" -eq 0 ] || { echo "test-sanitizer ($1): tests failed (status $status)" >&2; exit 1; }
+echo "test-sanitizer ($1): no report"
