@@ -2,7 +2,6 @@
 import Glibc
 #endif
 import Algorithms
-import Synchronization
 
 /// A progress bar with ETA on standard error, drawn only when stderr is a terminal; redrawn at
 /// most 10 times a second and erased when the phase ends.
@@ -14,7 +13,7 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
     var lastDraw = 0.0
     var active = false
   }
-  private let state = Mutex<State>(State())
+  private let state = Locked<State>(State())
 
   /// A progress bar writer.
   public init() {}

@@ -3,7 +3,6 @@ import Glibc
 #endif
 import Algorithms
 import Lang
-import Synchronization
 
 /// One clus session: variables, `_`, settings, the command table, and where output goes.
 /// The REPL keeps one for its whole life; an error or Ctrl-C never loses its variables.
@@ -167,7 +166,7 @@ extension Session {
 /// Forwards warnings from algorithm threads to the session, one at a time.
 final class WarningBox: @unchecked Sendable {
   private unowned let session: Session
-  private let lock = Mutex<Void>(())
+  private let lock = Locked<Void>(())
   init(_ s: Session) { session = s }
   func send(_ m: String) { lock.withLock { _ in session.warn(m) } }
 }
