@@ -1,8 +1,9 @@
-# clus — common tasks. CI runs the README's test command: `make test`, then `make test-cpus` and `make soak`.
+# clus — common tasks. CI runs the README's test command: `make test`, then `make test-cpus`, `make soak`,
+# `make test-tsan` and `make test-asan`.
 SWIFT ?= swift
 RELEASE_BIN := .build/release/clus
 
-.PHONY: all deps build release test test-slow test-cpus soak test-tsan test-asan mnist bench bench-anchors docs clean
+.PHONY: all deps build release test test-slow test-cpus soak test-tsan test-asan test-asan-full mnist bench bench-anchors docs clean
 
 all: release
 
@@ -20,9 +21,10 @@ test: deps
 	$(SWIFT) build
 	$(SWIFT) test
 
-# Examples marked `# slow` (minutes), against a release build.
+# Examples marked `# slow` (minutes), against a release build; then the whole suite under AddressSanitizer.
 test-slow: deps release
 	CLUS_SLOW=1 CLUS_BIN=$(RELEASE_BIN) $(SWIFT) test --filter GoldenTests
+	$(MAKE) test-asan-full
 
 # Seeded output must be bit-identical on every x86-64 CPU and thread count: imitates other CPUs with
 # OpenBLAS's kernel families and glibc's libm variants (docs/reliability.md).
@@ -41,10 +43,15 @@ soak: deps release
 # ThreadSanitizer: every parallel algorithm at 2, 3 and 8 threads against 1 thread (ThreadSweepTests;
 # CLUS_TEST_THREADS=2,5 picks other counts) and the lock and chunking tests.
 test-tsan: deps
-	bash scripts/test-sanitizer.sh thread 'ThreadSweepTests|CoreTests'
+	bash scripts/test-sanitizer.sh thread --filter 'ThreadSweepTests|CoreTests'
 
-# AddressSanitizer (with LeakSanitizer): the whole suite, the golden examples through an ASan-built clus.
+# AddressSanitizer (with LeakSanitizer; scripts/lsan.supp): every test but the golden examples (CI);
+# the command-line and REPL tests run an ASan-built clus.
 test-asan: deps
+	bash scripts/test-sanitizer.sh address --skip GoldenTests
+
+# The whole suite under AddressSanitizer, the golden examples too (5 more minutes; part of test-slow).
+test-asan-full: deps
 	bash scripts/test-sanitizer.sh address
 
 # The MNIST walk-through (the project's main job).
