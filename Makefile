@@ -50,7 +50,7 @@ test-tsan: deps
 test-asan: deps
 	bash scripts/test-sanitizer.sh address --skip GoldenTests
 
-# The whole suite under AddressSanitizer, the golden examples too (5 more minutes; part of test-slow).
+# The whole suite under AddressSanitizer, the golden examples too (5–6 more minutes; part of test-slow).
 test-asan-full: deps
 	bash scripts/test-sanitizer.sh address
 

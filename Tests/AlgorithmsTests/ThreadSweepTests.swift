@@ -13,11 +13,11 @@ let sweepThreadCounts: [Int] = {
 
 /// Every parallel algorithm of the library on small data at several thread counts: each result must
 /// equal the one-thread result bit for bit (the chunking depends on the problem size only,
-/// docs/reliability.md). The sizes are chosen so that every `parallelChunks` loop cuts its work into
-/// several chunks (up to 4096 rows per chunk), so that the workers really run at once. `make test-tsan`
+/// docs/reliability.md). The sizes (up to 4,500 rows) are chosen so that the `parallelChunks` loops cut
+/// their work into several chunks (of up to 4,096 rows), so that workers really run at once. `make test-tsan`
 /// runs this class under ThreadSanitizer, which also checks that no two workers race.
 final class ThreadSweepTests: XCTestCase {
-  /// `blobs` Gaussian blobs of `perBlob` points in `d` dimensions, centres `gap` apart on the diagonal.
+  /// `blobs` Gaussian blobs of `perBlob` points in `d` dimensions, blob b centred at b·gap·(1, −1, 1, −1, …).
   private func blobs(_ blobs: Int, _ perBlob: Int, d: Int, gap: Float = 6, seed: UInt64) -> Matrix {
     var r = RandomStream(seed: seed)
     var m = Matrix(rows: blobs * perBlob, cols: d)
