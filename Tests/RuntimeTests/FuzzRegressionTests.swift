@@ -1,0 +1,45 @@
+import XCTest
+import Algorithms
+@testable import Runtime
+
+/// Inputs the fuzz targets (Fuzz/, docs/reliability.md "Fuzzing") found crashing, as plain tests:
+/// each must now load or fail with a clear `DataFileError`. The inputs are also in the targets'
+/// corpora (Fuzz/Corpus/<target>/regression-*).
+final class FuzzRegressionTests: XCTestCase {
+  /// An IDX/NPY header: big-endian dims for IDX.
+  func idx(_ type: UInt8, _ dims: [UInt32], _ payload: [UInt8] = []) -> [UInt8] {
+    var b: [UInt8] = [0, 0, type, UInt8(dims.count)]
+    for d in dims { b += [UInt8(d >> 24), UInt8(d >> 16 & 255), UInt8(d >> 8 & 255), UInt8(d & 255)] }
+    return b + payload
+  }
+
+  func npy(_ dict: String, _ payload: [UInt8]) -> [UInt8] {
+    var h = Array(dict.utf8)
+    while (10 + h.count + 1) % 64 != 0 { h.append(0x20) }
+    h.append(0x0A)
+    return [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(h.count & 255), UInt8(h.count >> 8)] + h + payload
+  }
+
+  /// FuzzIDX: float64 data with a dimension of 0 and the others huge (0 × 2²⁵ × 520 × 33553920)
+  /// holds no values, but the float32 range check allocated per column (5.8e17 columns) and
+  /// aborted. Now: an empty matrix.
+  func testZeroRowsWithHugeRowWidth() throws {
+    let d = try loadData(bytes: idx(0x0E, [0, 0x0200_0000, 0x208, 0x01FF_FE00]), fileName: "x-idx4-ubyte")
+    guard case .matrix(let m) = d else { return XCTFail("expected a matrix, got \(d)") }
+    XCTAssertEqual(m.rows, 0)
+    XCTAssertTrue(m.data.isEmpty)
+  }
+
+  /// FuzzNPY: uint64 values beyond Int.max in a matrix (numpy writes them: `np.uint64(2**64 - 1)`)
+  /// crashed the warning that integers beyond 2²⁴ lose precision in float32 (`Int(2⁶⁴)` traps).
+  func testUInt64BeyondIntMaxWarns() throws {
+    let payload: [UInt8] = Array(repeating: 0xFF, count: 8) + [5, 0, 0, 0, 0, 0, 0, 0]
+    var warnings: [String] = []
+    let d = try loadData(bytes: npy("{'descr': '<u8', 'fortran_order': False, 'shape': (1, 2), }", payload),
+                         fileName: "big.npy", warn: { warnings.append($0) })
+    guard case .matrix(let m) = d else { return XCTFail("expected a matrix, got \(d)") }
+    XCTAssertEqual(m.data, [Float(UInt64.max), 5])
+    XCTAssertEqual(warnings.count, 1)
+    XCTAssertTrue(warnings.first?.contains("integers up to 18446744073709551616 are beyond 2^24") ?? false, "\(warnings)")
+  }
+}
