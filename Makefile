@@ -1,8 +1,8 @@
-# clus — common tasks. CI runs the README's test command: `make test` and then `make test-cpus`.
+# clus — common tasks. CI runs the README's test command: `make test`, `make test-cpus`, then `make fuzz-run`.
 SWIFT ?= swift
 RELEASE_BIN := .build/release/clus
 
-.PHONY: all deps build release test test-slow test-cpus mnist bench bench-anchors docs clean
+.PHONY: all deps build release test test-slow test-cpus fuzz fuzz-run mnist bench bench-anchors docs clean
 
 all: release
 
@@ -29,6 +29,17 @@ test-slow: deps release
 test-cpus: deps release
 	bash scripts/test-cpus.sh $(RELEASE_BIN)
 
+# libFuzzer targets (Fuzz/Package.swift: FuzzLanguage, FuzzNPY, FuzzIDX, FuzzCSV, FuzzAlgorithms),
+# built with ASan in release mode into Fuzz/.build (docs/reliability.md, "Fuzzing").
+FUZZ_SECONDS ?= 12
+FUZZ_TARGETS ?= FuzzLanguage FuzzNPY FuzzIDX FuzzCSV FuzzAlgorithms
+fuzz:
+	$(SWIFT) build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+
+# Each target for FUZZ_SECONDS with its seed corpus and dictionary; finds go to Fuzz/.build/artifacts.
+fuzz-run: fuzz
+	bash Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 # The MNIST walk-through (the project's main job).
 mnist: deps release
 	$(RELEASE_BIN) examples/mnist.clus
@@ -37,7 +48,7 @@ docs: build
 	.build/debug/clus --commands-markdown > docs/commands.md
 
 clean:
-	rm -rf .build out
+	rm -rf .build out Fuzz/.build
 
 # Every step of the walk-through: median of 3 runs and peak memory (release build).
 bench: deps release
