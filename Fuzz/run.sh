@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs each fuzz target for SECONDS with its committed seed corpus (Fuzz/Corpus/<target>) and its
-# dictionary (Fuzz/Dictionaries/<target>.dict). New inputs go to Fuzz/.build/corpus/<target>, crash,
+# dictionary (Fuzz/Dictionaries/<target>.dict, when it has one). New inputs go to Fuzz/.build/corpus/<target>, crash,
 # timeout and leak files to Fuzz/.build/artifacts/ (both git-ignored), so the repository stays clean.
 # Exits non-zero at the first target that finds something; its last lines say what and where.
 #   usage: Fuzz/run.sh SECONDS [TARGET ...]     (default: every target; build first with `make fuzz`)
@@ -26,8 +26,10 @@ for t in "${targets[@]}"; do
   esac
   mkdir -p ".build/corpus/$t"
   log=".build/artifacts/$t.log"
+  dict=()
+  [ -f "Dictionaries/$t.dict" ] && dict=(-dict="Dictionaries/$t.dict")
   echo "== $t: ${seconds} s"
-  if ! "$bin/$t" ".build/corpus/$t" "Corpus/$t" -dict="Dictionaries/$t.dict" -max_total_time="$seconds" \
+  if ! "$bin/$t" ".build/corpus/$t" "Corpus/$t" "${dict[@]}" -max_total_time="$seconds" \
       -max_len=$max_len -timeout=25 -rss_limit_mb=2048 -detect_leaks=0 -print_final_stats=1 \
       -artifact_prefix=".build/artifacts/$t-" >"$log" 2>&1; then
     grep -v "^#" "$log" | tail -40
