@@ -42,4 +42,17 @@ final class FuzzRegressionTests: XCTestCase {
     XCTAssertEqual(warnings.count, 1)
     XCTAssertTrue(warnings.first?.contains("integers up to 18446744073709551616 are beyond 2^24") ?? false, "\(warnings)")
   }
+
+  /// FuzzAlgorithms: one value at float32's largest (3.4e38) among small ones gave K-Means an
+  /// infinite centre (the centred Float copy's rounding carried the mean past float32's range).
+  func testKMeansCentreNextToFloatMax() throws {
+    let x = Matrix(rows: 10, cols: 2, data: [9, -5, .greatestFiniteMagnitude, -0.875, 1, 1.125, -10, 4, -0.25, 0.125,
+                                             4, -9, -10, 0.375, 0, -0.875, 5, 0, 3, 1])
+    for run in [KMeansParameters(nClusters: 5, initialization: .random, nInit: 2, maxIter: 4, randomState: 3),
+                KMeansParameters(nClusters: 2, randomState: 0)] {
+      let r = try kmeans(x, parameters: run, context: RunContext(threads: 1))
+      XCTAssertTrue(r.centers.data.allSatisfy(\.isFinite), "\(r.centers.data)")
+      XCTAssertTrue(r.labels.allSatisfy { (0..<run.nClusters).contains($0) })
+    }
+  }
 }

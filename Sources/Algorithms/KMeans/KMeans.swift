@@ -176,7 +176,10 @@ func kmeansFit(_ x: Matrix, parameters: KMeansParameters, context: RunContext, p
   let b = best!
   var centers = Matrix(rows: k, cols: d)
   for j in 0..<k {
-    for f in 0..<d { centers.data[j * d + f] = Float(b.centers[j * d + f] + data.mean[f]) }
+    // A mean lies within its points' range, but the centred Float copy's rounding can carry a
+    // centre next to ±3.4e38 just past it (infinite in Float; found by FuzzAlgorithms): clamp.
+    let limit = Double(Float.greatestFiniteMagnitude)
+    for f in 0..<d { centers.data[j * d + f] = Float(min(max(b.centers[j * d + f] + data.mean[f], -limit), limit)) }
   }
   let labels = b.labels.map { Int($0) }
   var seen = [Bool](repeating: false, count: k)
