@@ -55,4 +55,16 @@ final class FuzzRegressionTests: XCTestCase {
       XCTAssertTrue(r.labels.allSatisfy { (0..<run.nClusters).contains($0) })
     }
   }
+
+  /// FuzzAlgorithms: a row holding +3.4e38 and −3.4e38 projects beyond float32's range; PCA gave
+  /// infinite coordinates. Now a clear error.
+  func testPCAProjectionBeyondFloat32() {
+    var data = [Float](repeating: -5, count: 15)
+    data[4] = .greatestFiniteMagnitude  // row 1: (−5, 3.4e38, −3.4e38)
+    data[5] = -.greatestFiniteMagnitude
+    data[0] = -7
+    XCTAssertThrowsError(try pca(Matrix(rows: 5, cols: 3, data: data), context: RunContext(threads: 1))) {
+      XCTAssertTrue("\($0)".contains("beyond float32's range"), "\($0)")
+    }
+  }
 }
