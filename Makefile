@@ -1,9 +1,9 @@
-# clus — common tasks. CI runs the README's test command: `make test`, then `make test-cpus`, `make soak`,
-# `make test-tsan` and `make test-asan`.
+# clus — common tasks. CI (.ci/run) and the README's test command run `make check`: the unit and golden
+# tests, then test-cpus, soak, test-tsan, test-asan and a short fuzz-run.
 SWIFT ?= swift
 RELEASE_BIN := .build/release/clus
 
-.PHONY: all deps build release test test-slow test-cpus soak test-tsan test-asan test-asan-full mnist bench bench-anchors docs clean
+.PHONY: all deps build release check test test-slow test-cpus soak test-tsan test-asan test-asan-full fuzz fuzz-run mnist bench bench-anchors docs clean
 
 all: release
 
@@ -15,6 +15,9 @@ build:
 
 release:
 	$(SWIFT) build -c release
+
+# What CI runs (.ci/run) and the README's test command, in this order.
+check: test test-cpus soak test-tsan test-asan fuzz-run
 
 # Unit tests, golden examples (fast ones) and the REPL test, on a debug build.
 test: deps
@@ -54,6 +57,17 @@ test-asan: deps
 test-asan-full: deps
 	bash scripts/test-sanitizer.sh address
 
+# libFuzzer targets (Fuzz/Package.swift: FuzzLanguage, FuzzNPY, FuzzIDX, FuzzCSV, FuzzAlgorithms),
+# built with ASan in release mode into Fuzz/.build (docs/reliability.md, "Fuzzing").
+FUZZ_SECONDS ?= 12
+FUZZ_TARGETS ?= FuzzLanguage FuzzNPY FuzzIDX FuzzCSV FuzzAlgorithms
+fuzz:
+	$(SWIFT) build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
+
+# Each target for FUZZ_SECONDS with its seed corpus and dictionary; finds go to Fuzz/.build/artifacts.
+fuzz-run: fuzz
+	bash Fuzz/run.sh $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 # The MNIST walk-through (the project's main job).
 mnist: deps release
 	$(RELEASE_BIN) examples/mnist.clus
@@ -62,7 +76,7 @@ docs: build
 	.build/debug/clus --commands-markdown > docs/commands.md
 
 clean:
-	rm -rf .build .build-tsan .build-asan out
+	rm -rf .build .build-tsan .build-asan out Fuzz/.build
 
 # Every step of the walk-through: median of 3 runs and peak memory (release build).
 bench: deps release

@@ -12,6 +12,9 @@ let package = Package(
   products: [
     .executable(name: "clus", targets: ["Repl"]),
     .library(name: "Algorithms", targets: ["Algorithms"]),
+    // for the fuzz targets (Fuzz/Package.swift), which depend on this package by path
+    .library(name: "Lang", targets: ["Lang"]),
+    .library(name: "Runtime", targets: ["Runtime"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")

@@ -91,7 +91,8 @@ public struct KMeansResult: Sendable, Equatable {
 ///   - context: threads, cancellation (polled every iteration), progress ("k-means", one unit
 ///     per iteration budget `max_iter × n_init`), warnings (fewer distinct clusters than k).
 /// - Returns: labels (n), centres (k × d), inertia, iterations.
-/// - Throws: `AlgorithmError.invalidInput` for empty or non-finite data or bad explicit centres,
+/// - Throws: `AlgorithmError.invalidInput` for empty or non-finite data, bad explicit centres, or
+///   coordinates so large (beyond about ±1e19) that squared distances overflow float32,
 ///   `AlgorithmError.invalidParameter` for k < 1, k > n, n_init < 1, max_iter < 1, tol < 0;
 ///   `AlgorithmError.cancelled`.
 public func kmeans(_ x: Matrix, parameters: KMeansParameters, context: RunContext = RunContext())
@@ -174,9 +175,19 @@ func kmeansFit(_ x: Matrix, parameters: KMeansParameters, context: RunContext, p
   }
 
   let b = best!
+  // Squared distances are float32: coordinates beyond about 1e19 overflow them, and the
+  // assignments are then meaningless (found by FuzzAlgorithms). A clear error, not inertia = inf.
+  if !b.inertia.isFinite {
+    throw AlgorithmError.invalidInput(
+      "squared distances between these points overflow float32 (coordinates beyond about ±1e19), in which K-Means "
+        + "computes them; scale the data first (for example standard_scale)")
+  }
   var centers = Matrix(rows: k, cols: d)
   for j in 0..<k {
-    for f in 0..<d { centers.data[j * d + f] = Float(b.centers[j * d + f] + data.mean[f]) }
+    // A mean lies within its points' range, but the centred Float copy's rounding can carry a
+    // centre next to ±3.4e38 just past it (infinite in Float; found by FuzzAlgorithms): clamp.
+    let limit = Double(Float.greatestFiniteMagnitude)
+    for f in 0..<d { centers.data[j * d + f] = Float(min(max(b.centers[j * d + f] + data.mean[f], -limit), limit)) }
   }
   let labels = b.labels.map { Int($0) }
   var seen = [Bool](repeating: false, count: k)

@@ -66,7 +66,8 @@ private let pcaBlock = 512
 ///   - parameters: see `PCAParameters`.
 ///   - context: threads, cancellation (polled between phases and row groups), progress ("PCA").
 /// - Returns: projection (n × k), components (k × d), variances, ratios, singular values, mean.
-/// - Throws: `AlgorithmError.invalidInput` for empty, non-finite or single-row data;
+/// - Throws: `AlgorithmError.invalidInput` for empty, non-finite or single-row data, or data whose
+///   projection exceeds float32's range (coordinates near ±3.4e38);
 ///   `AlgorithmError.invalidParameter` when the count is outside 1...min(n, d) or the fraction
 ///   outside (0, 1); `AlgorithmError.cancelled`.
 public func pca(_ x: Matrix, parameters: PCAParameters = PCAParameters(), context: RunContext = RunContext())
@@ -188,6 +189,13 @@ func pcaFit(
   let ev = Array(values[0..<k])
   let transformed = project(
     x, mean: mean, components: comps, k: k, whiten: parameters.whiten ? ev : nil, threads: threads)
+  // Coordinates near ±3.4e38 can project beyond float32's range (found by FuzzAlgorithms): a
+  // clear error rather than infinite coordinates.
+  if let (r, c) = transformed.firstNonFinite() {
+    throw AlgorithmError.invalidInput(
+      "the projection of row \(r) on component \(c) is beyond float32's range (±3.4e38), in which clus keeps "
+        + "data; scale the data first (for example standard_scale)")
+  }
   context.progress.update(3)
   return PCAResult(
     transformed: transformed,

@@ -223,6 +223,8 @@ func makeLoadedData(shape: [Int], type: ElementType, bigEndian: Bool, src: Unsaf
 /// - Throws: `DataFileError` (`.outOfRange`) naming the first such value.
 func checkFloat64ForFloat32(_ src: UnsafeRawPointer, count: Int, cols: Int, bigEndian big: Bool, display: String,
                             warn: (String) -> Void) throws {
+  // no values (a dimension of 0): nothing to check, and `cols` may be any size (0 × 2³¹ × 2³¹)
+  guard count > 0 else { return }
   let c = max(1, cols)
   var lo = [Double](repeating: .infinity, count: c), hi = [Double](repeating: -.infinity, count: c)
   for i in 0..<count {
@@ -254,7 +256,8 @@ func float32LossWarning(lo: [Double], hi: [Double], integers: Bool, display: Str
   if integers {
     let big = zip(lo, hi).map { max(abs($0), abs($1)) }.filter { $0.isFinite }.max() ?? 0
     if big > 16_777_216 {
-      warn("\(display): integers up to \(Int(big)) are beyond 2^24 = 16,777,216, so float32, in which clus keeps data, does not hold them all exactly")
+      // %.0f, not Int(big): uint64 values reach 2⁶⁴, beyond Int
+      warn("\(display): integers up to \(Display.cFormat("%.0f", big)) are beyond 2^24 = 16,777,216, so float32, in which clus keeps data, does not hold them all exactly")
     }
   }
 }

@@ -231,7 +231,11 @@ func gunzip(_ input: ByteBuffer, display: String) throws -> ByteBuffer {
 
 /// Reads a file and, if it starts with the gzip magic bytes (or `compressed` is true), inflates it.
 func readDataBytes(_ path: String, display: String, compressed: Bool) throws -> ByteBuffer {
-  let raw = try readFileBytes(path, display: display)
+  try inflateIfCompressed(readFileBytes(path, display: display), display: display, compressed: compressed)
+}
+
+/// `raw` inflated when it starts with the gzip magic bytes (or `compressed` is true), else `raw`.
+func inflateIfCompressed(_ raw: ByteBuffer, display: String, compressed: Bool) throws -> ByteBuffer {
   if compressed || raw.startsWithGzipMagic { return try gunzip(raw, display: display) }
   return raw
 }

@@ -76,19 +76,46 @@ public func loadData(path: String, csv: CSVOptions, warn: (String) -> Void, note
   case .file, .other:
     break
   }
-  // a file of another extension given CSV options (delimiter=, header=, ...) is delimited text
-  let explicitCSV = csv != CSVOptions() ? (DataFormat.text, lastPathComponent(real).lowercased().hasSuffix(".gz")) : nil
-  guard let (format, gz) = formatOf(fileName: lastPathComponent(real)) ?? explicitCSV else {
-    throw DataFileError(path: path, kind: .unknownExtension,
+  let (format, gz) = try loadFormat(fileName: lastPathComponent(real), csv: csv, display: path)
+  let buf = try readDataBytes(real, display: path, compressed: gz)
+  return try decodeData(buf, format: format, csv: csv, display: path, warn: warn, note: note, cancelled: cancelled)
+}
+
+/// Decodes a data file held in memory, as `loadData(path:)` decodes the file `fileName` with these
+/// bytes: the format comes from the name (`.npy`, `.csv`, `.tsv`/`.tab`, `.txt`/`.dat`, `*.idx*`,
+/// `*-ubyte`, each optionally `.gz`; bytes starting with the gzip magic are inflated whatever the
+/// name). No file is read; the fuzz targets (Fuzz/) feed arbitrary bytes through it.
+/// - Returns: the same `LoadedData` as `loadData(path:)` for a file holding `bytes`.
+/// - Throws: `DataFileError` naming `fileName` (unknown extension, bad header, truncated data,
+///   corrupt gzip, ...), `AlgorithmError.cancelled` once `cancelled()` is true during a CSV read.
+public func loadData(bytes: [UInt8], fileName: String, csv: CSVOptions = CSVOptions(), warn: (String) -> Void = { _ in },
+                     note: (String) -> Void = { _ in }, cancelled: () -> Bool = { false }) throws -> LoadedData {
+  let (format, gz) = try loadFormat(fileName: fileName, csv: csv, display: fileName)
+  let buf = try inflateIfCompressed(ByteBuffer(bytes), display: fileName, compressed: gz)
+  return try decodeData(buf, format: format, csv: csv, display: fileName, warn: warn, note: note, cancelled: cancelled)
+}
+
+/// The format `load` reads a file named `fileName` as, and whether it is gzip-compressed; a file of
+/// another extension given CSV options (delimiter=, header=, ...) is delimited text.
+/// - Throws: `DataFileError` (.unknownExtension) naming `display`.
+private func loadFormat(fileName: String, csv: CSVOptions, display: String) throws -> (DataFormat, gzip: Bool) {
+  let explicitCSV = csv != CSVOptions() ? (DataFormat.text, fileName.lowercased().hasSuffix(".gz")) : nil
+  guard let f = formatOf(fileName: fileName) ?? explicitCSV else {
+    throw DataFileError(path: display, kind: .unknownExtension,
                         message: "unknown file type (supported: \(supportedLoadExtensions))")
   }
-  let buf = try readDataBytes(real, display: path, compressed: gz)
+  return f
+}
+
+/// Decodes bytes already read (and inflated) as `format`.
+private func decodeData(_ buf: ByteBuffer, format: DataFormat, csv: CSVOptions, display: String, warn: (String) -> Void,
+                        note: (String) -> Void, cancelled: () -> Bool) throws -> LoadedData {
   switch format {
-  case .idx: return try loadIDX(buf, display: path, warn: warn)
-  case .npy: return try loadNPY(buf, display: path, warn: warn)
+  case .idx: return try loadIDX(buf, display: display, warn: warn)
+  case .npy: return try loadNPY(buf, display: display, warn: warn)
   case .csv, .tsv, .text:
     let sep: UInt8? = format == .csv ? 0x2C : (format == .tsv ? 0x09 : nil)
-    return try loadDelimited(buf, sep: sep, options: csv, display: path, warn: warn, note: note, cancelled: cancelled)
+    return try loadDelimited(buf, sep: sep, options: csv, display: display, warn: warn, note: note, cancelled: cancelled)
   }
 }
 

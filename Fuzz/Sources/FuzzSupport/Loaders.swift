@@ -1,0 +1,57 @@
+import Algorithms
+import Runtime
+
+/// The `size` bytes at `data` as an array (libFuzzer may pass a null pointer with size 0).
+public func bytes(_ data: UnsafePointer<UInt8>?, _ size: Int) -> [UInt8] {
+  guard let d = data, size > 0 else { return [] }
+  return Array(UnsafeBufferPointer(start: d, count: size))
+}
+
+/// Stops the process with `message` so that libFuzzer records the input as a crash.
+public func violated(_ message: String) -> Never {
+  fatalError("fuzz invariant violated: \(message)")
+}
+
+/// Feeds `bytes` to the loader as the file `fileName` would be read by `load`.
+///
+/// Every input must give data whose shapes agree with themselves (`checkLoaded`) or a
+/// `DataFileError`; any other error is a violation, as is a crash, a hang or a sanitizer report.
+public func fuzzLoader(_ bytes: [UInt8], fileName: String, csv: CSVOptions = CSVOptions()) {
+  do {
+    checkLoaded(try loadData(bytes: bytes, fileName: fileName, csv: csv))
+  } catch is DataFileError {
+  } catch {
+    violated("\(fileName): the loader threw \(type(of: error)) \(error), not a DataFileError")
+  }
+}
+
+/// Checks that a loaded value is internally consistent: a matrix holds rows × cols values, a
+/// table's columns all have its number of rows, category codes index their categories.
+public func checkLoaded(_ d: LoadedData) {
+  func matrix(_ m: Matrix, _ what: String) {
+    if m.rows < 0 || m.cols < 0 || m.data.count != m.rows * m.cols {
+      violated("\(what): \(m.rows) × \(m.cols) matrix holding \(m.data.count) values")
+    }
+  }
+  func text(_ t: TextColumn, rows: Int?) {
+    if let r = rows, t.codes.count != r { violated("text column of \(t.codes.count) codes in a table of \(r) rows") }
+    if t.codes.contains(where: { $0 < -1 || $0 >= t.categories.count }) { violated("category code out of range") }
+    if Set(t.categories).count != t.categories.count { violated("repeated category") }
+  }
+  switch d {
+  case .matrix(let m): matrix(m, "matrix")
+  case .floatVector, .intVector, .boolVector: break
+  case .dataset(let s):
+    matrix(s.data, "dataset")
+    if s.target.count != s.data.rows { violated("dataset of \(s.data.rows) rows with \(s.target.count) labels") }
+  case .table(let t):
+    matrix(t.data, "table")
+    if t.names.count != t.kinds.count { violated("table with \(t.names.count) names and \(t.kinds.count) kinds") }
+    if t.data.rows != t.rows && t.data.cols > 0 { violated("table of \(t.rows) rows with a \(t.data.rows)-row matrix") }
+    if t.data.cols + t.text.count != t.names.count {
+      violated("table of \(t.names.count) columns: \(t.data.cols) numeric + \(t.text.count) text")
+    }
+    for c in t.text { text(c, rows: t.rows) }
+  case .textVector(let t): text(t, rows: nil)
+  }
+}
