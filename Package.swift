@@ -29,7 +29,7 @@ let package = Package(
                    providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                    providers: [.apt(["libpng-dev"])]),
-    .target(name: "ClusLang", path: "Sources/ClusLang"),
+    .target(name: "ClusLang", path: "Sources/ClusLang", swiftSettings: [.swiftLanguageMode(.v6)]),
     // AVX tiles of the deterministic products (the same arithmetic per element as the Swift kernel)
     .target(name: "CGemmKernels", path: "Sources/CGemmKernels"),
     .target(
@@ -45,14 +45,18 @@ let package = Package(
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/ClusRepl"),
-    .testTarget(name: "ClusLangTests", dependencies: ["ClusLang"], path: "Tests/ClusLangTests"),
+    .testTarget(name: "ClusLangTests", dependencies: ["ClusLang"], path: "Tests/ClusLangTests",
+                swiftSettings: [.swiftLanguageMode(.v6)]),
     // LAPACK only as a reference for the eigensolver tests; the library itself does not link it.
     .testTarget(name: "ClusAlgorithmsTests", dependencies: ["ClusAlgorithms", "CLapacke"],
                 path: "Tests/ClusAlgorithmsTests",
-                resources: [.copy("Fixtures")]),
+                resources: [.copy("Fixtures")], swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(name: "ClusRuntimeTests", dependencies: ["ClusRuntime", "ClusLang", "ClusAlgorithms"],
-                path: "Tests/ClusRuntimeTests"),
-    .testTarget(name: "ClusReplTests", dependencies: ["ClusRuntime"], path: "Tests/ClusReplTests"),
+                path: "Tests/ClusRuntimeTests", swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(name: "ClusReplTests", dependencies: ["ClusRuntime"], path: "Tests/ClusReplTests",
+                swiftSettings: [.swiftLanguageMode(.v6)]),
   ],
+  // Swift 5 for the targets that do not set a mode; docs/architecture.md ("Language modes") says which are in
+  // Swift 6 and why the others stay
   swiftLanguageModes: [.v5]
 )
