@@ -1,9 +1,9 @@
 # clus — common tasks. CI (.ci/run) and the README's test command run `make check`: the unit and golden
-# tests, then test-cpus, soak, test-tsan, test-asan and a short fuzz-run.
+# tests, the example package, then test-cpus, soak, test-tsan, test-asan and a short fuzz-run.
 SWIFT ?= swift
 RELEASE_BIN := .build/release/clus
 
-.PHONY: all deps build release check test test-slow test-cpus soak test-tsan test-asan test-asan-full fuzz fuzz-run mnist bench bench-anchors docs clean
+.PHONY: all deps build release check test example-package test-slow test-cpus soak test-tsan test-asan test-asan-full fuzz fuzz-run mnist bench bench-anchors docs clean
 
 all: release
 
@@ -17,12 +17,18 @@ release:
 	$(SWIFT) build -c release
 
 # What CI runs (.ci/run) and the README's test command, in this order.
-check: test test-cpus soak test-tsan test-asan fuzz-run
+check: test example-package test-cpus soak test-tsan test-asan fuzz-run
 
 # Unit tests, golden examples (fast ones) and the REPL test, on a debug build.
 test: deps
 	$(SWIFT) build
 	$(SWIFT) test
+
+# examples/swift-package: another Swift package that depends on this one by path and uses ClusAlgorithms
+# (K-Means and HDBSCAN on three generated blobs); builds only the numeric library, in debug mode.
+example-package:
+	$(SWIFT) build --package-path examples/swift-package
+	examples/swift-package/.build/debug/ClusterBlobs
 
 # Examples marked `# slow` (minutes), against a release build; then the whole suite under AddressSanitizer.
 test-slow: deps release
@@ -76,7 +82,7 @@ docs: build
 	.build/debug/clus --commands-markdown > docs/commands.md
 
 clean:
-	rm -rf .build .build-tsan .build-asan out Fuzz/.build
+	rm -rf .build .build-tsan .build-asan out Fuzz/.build examples/swift-package/.build
 
 # Every step of the walk-through: median of 3 runs and peak memory (release build).
 bench: deps release

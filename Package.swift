@@ -1,8 +1,8 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The numeric library is built with `-Ounchecked` (no bounds or overflow checks). `CLUS_CHECKED=1` builds it
-// with `-O` instead, same optimisation with Swift's checks on: the sanitizer runs (`make test-tsan`,
+// The numeric library (ClusAlgorithms) is built with `-Ounchecked` (no bounds or overflow checks).
+// `CLUS_CHECKED=1` builds it with `-O` instead, same optimisation with Swift's checks on: the sanitizer runs (`make test-tsan`,
 // `make test-asan`) use it, so an out-of-range index traps there too.
 let checked = Context.environment["CLUS_CHECKED"] == "1"
 let algorithmsFlags = checked ? ["-O"] : ["-Ounchecked"]
@@ -10,11 +10,12 @@ let algorithmsFlags = checked ? ["-O"] : ["-Ounchecked"]
 let package = Package(
   name: "clus",
   products: [
-    .executable(name: "clus", targets: ["Repl"]),
-    .library(name: "Algorithms", targets: ["Algorithms"]),
+    .executable(name: "clus", targets: ["ClusRepl"]),
+    // the numeric library, usable from another Swift package (examples/swift-package)
+    .library(name: "ClusAlgorithms", targets: ["ClusAlgorithms"]),
     // for the fuzz targets (Fuzz/Package.swift), which depend on this package by path
-    .library(name: "Lang", targets: ["Lang"]),
-    .library(name: "Runtime", targets: ["Runtime"]),
+    .library(name: "ClusLang", targets: ["ClusLang"]),
+    .library(name: "ClusRuntime", targets: ["ClusRuntime"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -28,29 +29,34 @@ let package = Package(
                    providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                    providers: [.apt(["libpng-dev"])]),
-    .target(name: "Lang", path: "Sources/Lang"),
+    .target(name: "ClusLang", path: "Sources/ClusLang", swiftSettings: [.swiftLanguageMode(.v6)]),
     // AVX tiles of the deterministic products (the same arithmetic per element as the Swift kernel)
     .target(name: "CGemmKernels", path: "Sources/CGemmKernels"),
     .target(
-      name: "Algorithms", dependencies: ["CGemmKernels"], path: "Sources/Algorithms",
+      name: "ClusAlgorithms", dependencies: ["CGemmKernels"], path: "Sources/ClusAlgorithms",
       swiftSettings: [.unsafeFlags(algorithmsFlags)]),
     .target(
-      name: "Runtime", dependencies: ["Lang", "Algorithms", "CZlib", "CPNG"],
-      path: "Sources/Runtime"),
+      name: "ClusRuntime", dependencies: ["ClusLang", "ClusAlgorithms", "CZlib", "CPNG"],
+      path: "Sources/ClusRuntime"),
     .executableTarget(
-      name: "Repl",
+      name: "ClusRepl",
       dependencies: [
-        "Runtime", "Lang", "CEdit",
+        "ClusRuntime", "ClusLang", "CEdit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
-      path: "Sources/Repl"),
-    .testTarget(name: "LangTests", dependencies: ["Lang"], path: "Tests/LangTests"),
+      path: "Sources/ClusRepl"),
+    .testTarget(name: "ClusLangTests", dependencies: ["ClusLang"], path: "Tests/ClusLangTests",
+                swiftSettings: [.swiftLanguageMode(.v6)]),
     // LAPACK only as a reference for the eigensolver tests; the library itself does not link it.
-    .testTarget(name: "AlgorithmsTests", dependencies: ["Algorithms", "CLapacke"], path: "Tests/AlgorithmsTests",
-                resources: [.copy("Fixtures")]),
-    .testTarget(name: "RuntimeTests", dependencies: ["Runtime", "Lang", "Algorithms"],
-                path: "Tests/RuntimeTests"),
-    .testTarget(name: "ReplTests", dependencies: ["Runtime"], path: "Tests/ReplTests"),
+    .testTarget(name: "ClusAlgorithmsTests", dependencies: ["ClusAlgorithms", "CLapacke"],
+                path: "Tests/ClusAlgorithmsTests",
+                resources: [.copy("Fixtures")], swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(name: "ClusRuntimeTests", dependencies: ["ClusRuntime", "ClusLang", "ClusAlgorithms"],
+                path: "Tests/ClusRuntimeTests", swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(name: "ClusReplTests", dependencies: ["ClusRuntime"], path: "Tests/ClusReplTests",
+                swiftSettings: [.swiftLanguageMode(.v6)]),
   ],
+  // Swift 5 for the targets that do not set a mode; docs/architecture.md ("Language modes") says which are in
+  // Swift 6 and why the others stay
   swiftLanguageModes: [.v5]
 )

@@ -12,8 +12,8 @@ let package = Package(
     .systemLibrary(name: "CFuzzerDriver", path: "Sources/CFuzzerDriver"),
     .target(
       name: "FuzzSupport",
-      dependencies: ["CFuzzerDriver", .product(name: "Runtime", package: "clus"), .product(name: "Lang", package: "clus"),
-                     .product(name: "Algorithms", package: "clus")]),
+      dependencies: ["CFuzzerDriver", .product(name: "ClusRuntime", package: "clus"),
+                     .product(name: "ClusLang", package: "clus"), .product(name: "ClusAlgorithms", package: "clus")]),
     .executableTarget(name: "FuzzLanguage", dependencies: ["FuzzSupport"]),
     .executableTarget(name: "FuzzNPY", dependencies: ["FuzzSupport"]),
     .executableTarget(name: "FuzzIDX", dependencies: ["FuzzSupport"]),

@@ -1,5 +1,5 @@
 // AVX tiles of clus's deterministic dot-product kernel. The element arithmetic is fixed by
-// Sources/Algorithms/Core/Gemm.swift: `lanes` partial sums over k (lane l takes the terms with index
+// Sources/ClusAlgorithms/Core/Gemm.swift: `lanes` partial sums over k (lane l takes the terms with index
 // = l mod lanes, in increasing order, each added as acc = acc + a*b with a separate multiply), the
 // lanes then added in lane order, then the tail terms (index >= k - k % lanes) summed in order and
 // added last. A 256-bit register holds the lanes of two neighbouring elements side by side, so the

@@ -1,5 +1,5 @@
 import FuzzSupport
-import Runtime
+import ClusRuntime
 
 /// libFuzzer entry: the first byte picks the file name (.csv, .tsv, .txt) and `load`'s CSV options
 /// (header, delimiter, columns, na_values); the rest is the file.

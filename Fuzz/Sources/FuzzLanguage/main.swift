@@ -1,5 +1,5 @@
 import FuzzSupport
-import Lang
+import ClusLang
 
 /// libFuzzer entry: arbitrary bytes as a clus script (decoded as the `clus` executable decodes a
 /// script file: invalid UTF-8 becomes U+FFFD), lexed, parsed and run in a fresh session inside the

@@ -1,6 +1,6 @@
-import Algorithms
-import Lang
-import Runtime
+import ClusAlgorithms
+import ClusLang
+import ClusRuntime
 
 /// Reads the fuzz input a byte at a time (zeros once it is used up).
 public struct ByteReader {

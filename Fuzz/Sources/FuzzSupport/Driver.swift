@@ -1,5 +1,5 @@
 import CFuzzerDriver
-import Runtime
+import ClusRuntime
 
 /// Runs libFuzzer's driver (the options and corpus directories in `argv`, as libFuzzer's own `main`)
 /// with `test` as `LLVMFuzzerTestOneInput`. SwiftPM links every executable target with `main`

@@ -1,5 +1,5 @@
-import Algorithms
-import Runtime
+import ClusAlgorithms
+import ClusRuntime
 
 /// The `size` bytes at `data` as an array (libFuzzer may pass a null pointer with size 0).
 public func bytes(_ data: UnsafePointer<UInt8>?, _ size: Int) -> [UInt8] {

@@ -1,9 +1,9 @@
 #if canImport(Glibc)
 import Glibc
 #endif
-import Algorithms
-import Lang
-import Runtime
+import ClusAlgorithms
+import ClusLang
+import ClusRuntime
 import Synchronization
 
 /// The language's surroundings while fuzzing: a temporary directory holding a few tiny data files

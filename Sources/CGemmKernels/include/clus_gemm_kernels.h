@@ -1,4 +1,4 @@
-// 4 x 4 tiles of the deterministic dot-product kernel (Algorithms/Core/Gemm.swift) in 256-bit AVX.
+// 4 x 4 tiles of the deterministic dot-product kernel (ClusAlgorithms/Core/Gemm.swift) in 256-bit AVX.
 // Each element is computed with exactly the arithmetic of the Swift kernel (lanes over k, lanes
 // added in order, then the tail; separate multiplies and adds): only the vector width differs.
 #ifndef CLUS_GEMM_KERNELS_H

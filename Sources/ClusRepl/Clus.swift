@@ -1,0 +1,181 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ArgumentParser
+import ClusAlgorithms
+import ClusLang
+import ClusRuntime
+
+/// The `clus` executable: runs scripts, code given with `-e`, a script on standard input, or the
+/// interactive REPL on a terminal. Exit codes: 0 success, 1 script or runtime error, 2 usage error.
+@main
+struct Clus: ParsableCommand {
+  static let configuration = CommandConfiguration(
+    commandName: "clus",
+    abstract: "Cluster data: UMAP, HDBSCAN, K-Means, PCA and scores in a small pipeline language.",
+    discussion: """
+      Examples:
+        clus examples/mnist.clus          run a script
+        clus -e 'm = load "data/mnist"; shape m.data'
+        echo 'help umap' | clus           read a script from standard input
+        clus                              start the interactive prompt (on a terminal)
+      """,
+    version: "clus \(AlgorithmsInfo.version)")
+
+  @Argument(help: "Scripts to run in order (`-` reads standard input).")
+  var files: [String] = []
+
+  @Option(name: [.customShort("e"), .customLong("execute")], parsing: .unconditionalSingleValue,
+          help: "Code to run (may be repeated); it runs before any script files.")
+  var code: [String] = []
+
+  @Option(name: .long, help: "Threads for every algorithm (default: CLUS_THREADS or all cores).")
+  var threads: Int?
+
+  @Option(name: .long, help: "Folder for pictures written by `plot` without out= (default: out).")
+  var plotDir: String?
+
+  @Flag(name: .long, help: .hidden)
+  var commandsMarkdown = false
+
+  func validate() throws {
+    if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+  }
+
+  mutating func run() throws {
+    if commandsMarkdown {
+      print(ClusRuntime.commandsMarkdown(CommandTable.standard))
+      return
+    }
+    let session = Session(threads: resolvedThreads())
+    if let d = plotDir {
+      session.plotDirectory = d.isEmpty ? "." : d
+      session.plotDirectoryChosen = true
+    }
+    if TerminalProgress.stderrIsTerminal { session.progress = TerminalProgress() }
+    installInterruptHandler(session.cancellation)
+
+    var ok = true
+    for c in code where ok {
+      ok = session.run(SourceFile(name: "<-e>", text: c))
+    }
+    for f in files where ok {
+      if f == "-" {
+        ok = session.run(SourceFile(name: "<stdin>", text: readAllStandardInput()))
+        continue
+      }
+      guard let text = readTextFile(f) else {
+        fputs("clus: error: cannot read script '\(f)'\n", stderr)
+        throw ExitCode(2)
+      }
+      ok = session.run(SourceFile(name: f, text: text))
+    }
+    if !ok { throw ExitCode(1) }
+    if code.isEmpty && files.isEmpty {
+      if isatty(0) != 0 {
+        session.interactive = true
+        interactiveMode = true
+        Repl(session: session).loop()
+      } else {
+        if !session.run(SourceFile(name: "<stdin>", text: readAllStandardInput())) { throw ExitCode(1) }
+      }
+    }
+  }
+
+  func resolvedThreads() -> Int {
+    if let t = threads { return t }
+    if let e = getenv("CLUS_THREADS") {
+      let text = String(cString: e)
+      if let t = Int(text), t >= 1 { return t }
+      fputs("clus: warning: ignoring CLUS_THREADS=\(text) (expected an integer ≥ 1)\n", stderr)
+    }
+    return defaultThreadCount()
+  }
+
+  /// Parses arguments; usage errors exit with code 2 (help and version with 0).
+  static func main() {
+    do {
+      var command = try parseAsRoot()
+      try command.run()
+    } catch {
+      let code = exitCode(for: error)
+      if code == .success {
+        print(fullMessage(for: error))
+        Foundation_exit(0)
+      }
+      if let e = error as? ExitCode { Foundation_exit(e.rawValue) }
+      let msg = fullMessage(for: error)
+      if !msg.isEmpty { fputs(msg + "\n", stderr) }
+      Foundation_exit(2)
+    }
+  }
+}
+
+func Foundation_exit(_ code: Int32) -> Never { exit(code) }
+
+/// The whole of a text file, or nil if it cannot be read.
+func readTextFile(_ path: String) -> String? {
+  guard let f = fopen(path, "rb") else { return nil }
+  defer { fclose(f) }
+  var bytes: [UInt8] = []
+  var buf = [UInt8](repeating: 0, count: 65536)
+  while true {
+    let n = fread(&buf, 1, buf.count, f)
+    if n <= 0 { break }
+    bytes.append(contentsOf: buf[0..<n])
+  }
+  if ferror(f) != 0 { return nil }
+  if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // UTF-8 byte-order mark
+  return String(decoding: bytes, as: UTF8.self)
+}
+
+/// Standard input to its end, as text.
+func readAllStandardInput() -> String {
+  var bytes: [UInt8] = []
+  var buf = [UInt8](repeating: 0, count: 65536)
+  while true {
+    let n = read(0, &buf, buf.count)
+    if n <= 0 { break }
+    bytes.append(contentsOf: buf[0..<n])
+  }
+  return String(decoding: bytes, as: UTF8.self)
+}
+
+/// The token Ctrl-C cancels; read by the signal handler.
+nonisolated(unsafe) var interruptToken: CancellationToken?
+/// Whether the REPL is running (Ctrl-C never exits it).
+nonisolated(unsafe) var interactiveMode = false
+/// Set when Ctrl-C arrives, so the prompt can tell it from end of input.
+nonisolated(unsafe) var interruptCount: Int32 = 0
+
+/// A pipe the Ctrl-C handler writes a byte to, so that the prompt's key reader, waiting in poll(),
+/// wakes up whenever the signal arrives (non-blocking, close-on-exec; -1 when it could not be made).
+nonisolated(unsafe) var interruptPipe: (read: Int32, write: Int32) = (-1, -1)
+
+/// Ctrl-C sets the session's cancellation token: the running step stops at its next check and
+/// the prompt returns with every variable intact.
+func installInterruptHandler(_ token: CancellationToken) {
+  interruptToken = token
+  var fds: [Int32] = [-1, -1]
+  if pipe(&fds) == 0 {
+    for fd in fds {
+      _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+      _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+    }
+    interruptPipe = (fds[0], fds[1])
+  }
+  var action = sigaction()
+  action.__sigaction_handler.sa_handler = { _ in
+    let saved = errno
+    interruptToken?.cancel()
+    interruptCount &+= 1
+    // Outside the REPL a second Ctrl-C ends the program at once.
+    if !interactiveMode && interruptCount >= 2 { _exit(130) }
+    var byte: UInt8 = 3
+    if interruptPipe.write >= 0 { _ = write(interruptPipe.write, &byte, 1) }  // async-signal-safe
+    errno = saved
+  }
+  sigemptyset(&action.sa_mask)
+  action.sa_flags = 0
+  sigaction(SIGINT, &action, nil)
+}

@@ -1,0 +1,340 @@
+import ClusAlgorithms
+import ClusLang
+
+/// The type a command argument accepts. Checking, `help` and the generated reference read it.
+public enum ParamType: Sendable, Equatable {
+  /// An integer.
+  case int
+  /// A number (an integer is accepted and converted).
+  case float
+  /// A string.
+  case string
+  /// `true` / `false`.
+  case bool
+  /// One of the listed strings.
+  case choice([String])
+  /// One of the listed strings, or an n × d matrix (umap's `init`).
+  case choiceOrMatrix([String])
+  /// A seed: an integer ≥ 0, or `none`.
+  case seed
+  /// An integer, or a float strictly between 0 and 1 (PCA's `n_components`).
+  case intOrFraction
+  /// An n × d matrix (a record with a matrix principal is accepted).
+  case matrix
+  /// An Int label vector (a record with labels as principal is accepted).
+  case labels
+  /// A vector of any element type, or labels.
+  case vector
+  /// A string path.
+  case path
+  /// Anything.
+  case any
+
+  /// How the type is named in help and errors.
+  public var name: String {
+    switch self {
+    case .int: return "int"
+    case .float: return "float"
+    case .string: return "string"
+    case .bool: return "bool"
+    case .choice(let c): return c.map { "\"\($0)\"" }.joined(separator: "|")
+    case .choiceOrMatrix(let c): return (c.map { "\"\($0)\"" } + ["matrix"]).joined(separator: "|")
+    case .seed: return "int|none"
+    case .intOrFraction: return "int|float in (0, 1)"
+    case .matrix: return "matrix"
+    case .labels: return "labels"
+    case .vector: return "vector"
+    case .path: return "path"
+    case .any: return "value"
+    }
+  }
+}
+
+/// An allowed range for a numeric parameter, checked before the command runs.
+public struct Bounds: Sendable, Equatable {
+  /// Lower bound, if any.
+  public var lower: Double?
+  /// Whether the lower bound itself is allowed.
+  public var lowerInclusive: Bool
+  /// Upper bound, if any.
+  public var upper: Double?
+  /// Whether the upper bound itself is allowed.
+  public var upperInclusive: Bool
+
+  /// x ≥ v
+  public static func atLeast(_ v: Double) -> Bounds { Bounds(lower: v, lowerInclusive: true, upper: nil, upperInclusive: false) }
+  /// x > v
+  public static func greaterThan(_ v: Double) -> Bounds { Bounds(lower: v, lowerInclusive: false, upper: nil, upperInclusive: false) }
+  /// lo ≤ x ≤ hi
+  public static func between(_ lo: Double, _ hi: Double) -> Bounds { Bounds(lower: lo, lowerInclusive: true, upper: hi, upperInclusive: true) }
+
+  /// Whether `x` is inside.
+  public func contains(_ x: Double) -> Bool {
+    if let l = lower { if lowerInclusive ? x < l : x <= l { return false } }
+    if let u = upper { if upperInclusive ? x > u : x >= u { return false } }
+    return !x.isNaN
+  }
+
+  /// `≥ 2`, `> 0`, `in [0, 1]`.
+  public var text: String {
+    func f(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int(v)) : String(v) }
+    switch (lower, upper) {
+    case let (l?, u?): return "in \(lowerInclusive ? "[" : "(")\(f(l)), \(f(u))\(upperInclusive ? "]" : ")")"
+    case let (l?, nil): return (lowerInclusive ? "≥ " : "> ") + f(l)
+    case let (nil, u?): return (upperInclusive ? "≤ " : "< ") + f(u)
+    default: return "any"
+    }
+  }
+}
+
+/// A keyword parameter of a command: `name=value`.
+public struct ParamSpec: Sendable {
+  /// The name, as in umap-learn / hdbscan / scikit-learn.
+  public var name: String
+  /// Accepted type.
+  public var type: ParamType
+  /// Default value (`.none` means "none" / computed from the others; see `doc`).
+  public var defaultValue: Value
+  /// Allowed numeric range, if any.
+  public var bounds: Bounds?
+  /// One-line description.
+  public var doc: String
+
+  /// A parameter.
+  public init(_ name: String, _ type: ParamType, _ defaultValue: Value, _ bounds: Bounds? = nil, _ doc: String) {
+    self.name = name
+    self.type = type
+    self.defaultValue = defaultValue
+    self.bounds = bounds
+    self.doc = doc
+  }
+}
+
+/// A positional argument of a command.
+public struct ArgSpec: Sendable {
+  /// Name used in help and errors.
+  public var name: String
+  /// Accepted type.
+  public var type: ParamType
+  /// One-line description.
+  public var doc: String
+  /// Whether it may be left out.
+  public var optional: Bool
+  /// Whether it takes all remaining positional arguments (at least one unless optional).
+  public var variadic: Bool
+
+  /// A positional argument.
+  public init(_ name: String, _ type: ParamType, _ doc: String, optional: Bool = false, variadic: Bool = false) {
+    self.name = name
+    self.type = type
+    self.doc = doc
+    self.optional = optional
+    self.variadic = variadic
+  }
+}
+
+/// What a command's implementation receives: checked arguments with defaults filled in, the
+/// session, and the algorithm context (threads, cancellation, progress, warnings).
+public struct Invocation {
+  /// Positional values (records already resolved where an array type is declared).
+  public var args: [Value]
+  /// Every keyword parameter, defaults filled in.
+  public var kwargs: [String: Value]
+  /// Which keyword parameters the user gave explicitly.
+  public var given: Set<String>
+  /// The session running the command.
+  public unowned var session: Session
+  /// Context for the algorithms.
+  public var context: RunContext
+  /// Unresolved positional values (records intact) for commands that want them.
+  public var rawArgs: [Value]
+
+  /// Parameter `name` as an Int.
+  public func int(_ name: String) -> Int {
+    if case .int(let i)? = kwargs[name] { return i }
+    return Int(kwargs[name]?.number ?? 0)
+  }
+  /// Parameter `name` as an Int, nil when `none`.
+  public func optionalInt(_ name: String) -> Int? {
+    if case .none? = kwargs[name] { return nil }
+    return int(name)
+  }
+  /// Parameter `name` as a Double.
+  public func double(_ name: String) -> Double { kwargs[name]?.number ?? .nan }
+  /// Parameter `name` as a Double, nil when `none`.
+  public func optionalDouble(_ name: String) -> Double? {
+    if case .none? = kwargs[name] { return nil }
+    return double(name)
+  }
+  /// Parameter `name` as a String.
+  public func string(_ name: String) -> String {
+    if case .string(let s)? = kwargs[name] { return s }
+    return ""
+  }
+  /// Parameter `name` as a Bool.
+  public func bool(_ name: String) -> Bool {
+    if case .bool(let b)? = kwargs[name] { return b }
+    return false
+  }
+  /// A seed parameter: nil for `none`.
+  public func seed(_ name: String = "random_state") -> UInt64? {
+    if case .int(let i)? = kwargs[name] { return UInt64(i) }
+    return nil
+  }
+  /// Parameter `name` as a matrix, nil when it is something else (a string or `none`).
+  public func optionalMatrix(_ name: String) -> Matrix? {
+    if case .matrix(let m)? = kwargs[name] { return m }
+    return nil
+  }
+  /// Positional `i` as a matrix (checked by the table).
+  public func matrix(_ i: Int) -> Matrix {
+    if case .matrix(let m) = args[i] { return m }
+    return Matrix(rows: 0, cols: 0)
+  }
+  /// Positional `i` as labels (checked by the table).
+  public func labels(_ i: Int) -> [Int] {
+    if case .labels(let l) = args[i] { return l }
+    return []
+  }
+  /// Sends a warning to the session (stderr).
+  public func warn(_ message: String) { context.warn(message) }
+}
+
+/// One entry of the command table: name, summary, arguments, parameters and implementation.
+/// Argument checking, evaluation, `help`, tab completion and `docs/commands.md` all read it.
+public struct Command: Sendable {
+  /// The name typed by users.
+  public var name: String
+  /// Family for the reference (data, basics, embedding, clustering, scores, plots, session).
+  public var group: String
+  /// One-line summary.
+  public var summary: String
+  /// Positional arguments.
+  public var args: [ArgSpec]
+  /// Keyword parameters.
+  public var params: [ParamSpec]
+  /// Usage examples shown by `help`.
+  public var examples: [String]
+  /// Whether the evaluator passes the unevaluated syntax (for `time`).
+  public var takesSyntax: Bool
+  /// The implementation.
+  public var run: @Sendable (inout Invocation) throws -> Value
+
+  /// A command.
+  public init(
+    _ name: String, group: String, summary: String, args: [ArgSpec] = [], params: [ParamSpec] = [],
+    examples: [String] = [], takesSyntax: Bool = false, run: @escaping @Sendable (inout Invocation) throws -> Value
+  ) {
+    self.name = name
+    self.group = group
+    self.summary = summary
+    self.args = args
+    self.params = params
+    self.examples = examples
+    self.takesSyntax = takesSyntax
+    self.run = run
+  }
+
+  /// The parameter named `name`.
+  public func param(_ name: String) -> ParamSpec? { params.first { $0.name == name } }
+
+  /// `umap DATA [n_neighbors=15] ...` usage line.
+  public var usage: String {
+    var parts = [name]
+    for a in args {
+      var s = a.name.uppercased()
+      if a.variadic { s += " ..." }
+      parts.append(a.optional ? "[\(s)]" : s)
+    }
+    for p in params { parts.append("[\(p.name)=\(Display.summary(p.defaultValue))]") }
+    return parts.joined(separator: " ")
+  }
+}
+
+/// An error raised while evaluating, tied to a source range; rendered like a syntax error.
+public struct RuntimeError: Error, CustomStringConvertible {
+  /// The message.
+  public var message: String
+  /// Where it happened.
+  public var range: SourceRange
+  /// An error.
+  public init(_ message: String, at range: SourceRange) {
+    self.message = message
+    self.range = range
+  }
+  /// The message.
+  public var description: String { message }
+}
+
+/// The commands known to the language, in registration order.
+public struct CommandTable: Sendable {
+  /// All commands.
+  public private(set) var commands: [Command] = []
+  private var index: [String: Int] = [:]
+
+  /// An empty table.
+  public init() {}
+
+  /// Adds (or replaces) a command.
+  public mutating func register(_ c: Command) {
+    if let i = index[c.name] { commands[i] = c } else {
+      index[c.name] = commands.count
+      commands.append(c)
+    }
+  }
+
+  /// The command named `name`.
+  public subscript(name: String) -> Command? { index[name].map { commands[$0] } }
+
+  /// All names, sorted.
+  public var names: [String] { commands.map(\.name).sorted() }
+
+  /// The standard table: every built-in and algorithm command.
+  public static let standard: CommandTable = {
+    var t = CommandTable()
+    registerBasics(&t)
+    registerToolkit(&t)
+    registerData(&t)
+    registerAlgorithms(&t)
+    registerNeighborhoods(&t)
+    registerPlot(&t)
+    return t
+  }()
+}
+
+/// Damerau–Levenshtein-style edit distance (optimal string alignment) for "did you mean".
+public func editDistance(_ a: String, _ b: String) -> Int {
+  let x = Array(a.lowercased()), y = Array(b.lowercased())
+  if x.isEmpty { return y.count }
+  if y.isEmpty { return x.count }
+  var d = [[Int]](repeating: [Int](repeating: 0, count: y.count + 1), count: x.count + 1)
+  for i in 0...x.count { d[i][0] = i }
+  for j in 0...y.count { d[0][j] = j }
+  for i in 1...x.count {
+    for j in 1...y.count {
+      let cost = x[i - 1] == y[j - 1] ? 0 : 1
+      d[i][j] = min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost)
+      if i > 1 && j > 1 && x[i - 1] == y[j - 2] && x[i - 2] == y[j - 1] { d[i][j] = min(d[i][j], d[i - 2][j - 2] + 1) }
+    }
+  }
+  return d[x.count][y.count]
+}
+
+/// The candidates closest to `name` (prefix matches first, then small edit distance), for
+/// messages like "did you mean n_neighbors?".
+public func nearestNames(_ name: String, in candidates: [String], limit: Int = 3) -> [String] {
+  let scored = candidates.compactMap { c -> (Int, String)? in
+    if c.hasPrefix(name) && !name.isEmpty { return (0, c) }
+    let d = editDistance(name, c)
+    let allowed = max(2, min(c.count, name.count) / 3)
+    return d <= allowed ? (d, c) : nil
+  }
+  return scored.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.prefix(limit).map(\.1)
+}
+
+/// " (did you mean a, b?)" or "".
+func didYouMean(_ name: String, _ candidates: [String]) -> String {
+  let near = nearestNames(name, in: candidates)
+  if near.isEmpty { return "" }
+  return "; did you mean " + near.map { $0 }.joined(separator: " or ") + "?"
+}

@@ -1,0 +1,276 @@
+import ClusAlgorithms
+import ClusLang
+
+/// Values of a numeric vector or matrix as Doubles, for reductions.
+private func numericValues(_ v: Value) -> [Double]? {
+  switch v.resolved {
+  case .labels(let l): return l.map(Double.init)
+  case .floats(let f): return f
+  case .mask(let m): return m.map { $0 ? 1 : 0 }
+  case .matrix(let m): return m.data.map(Double.init)
+  case .list(let l): return l.allSatisfy({ $0.number != nil }) ? l.map { $0.number! } : nil
+  default: return nil
+  }
+}
+
+/// A reduction command (`sum`, `mean`, `std`, `median`, ...) over all values, or per column
+/// (`axis=0`) or per row (`axis=1`) of a matrix, as numpy's; `keepdims=true` keeps the reduced
+/// axis (a 1 × d or n × 1 matrix) so the result broadcasts against the matrix
+/// (`x - mean x axis=0 keepdims=true`). NaN propagates, as numpy's. With `keepsInt`, int and bool
+/// inputs give an int over all values (`sum`, `min`, `max`); sums of integers are exact.
+/// `f` receives the invocation (for the command's own parameters) and the values.
+func reduction(
+  _ name: String, _ summary: String, params extra: [ParamSpec] = [], examples: [String]? = nil,
+  keepsInt: Bool = false, _ f: @escaping @Sendable (Invocation, [Double]) throws -> Double
+) -> Command {
+  Command(
+    name, group: "basics", summary: summary,
+    args: [ArgSpec("x", .any, "a vector or matrix")],
+    params: [
+      ParamSpec("axis", .int, .none, .between(0, 1), "none: over all values; 0: per column; 1: per row of a matrix"),
+      ParamSpec("keepdims", .bool, .bool(false), nil, "with axis: a 1 × d (axis=0) or n × 1 (axis=1) matrix instead of a vector, to broadcast against x"),
+    ] + extra,
+    examples: examples ?? ["\(name) (l >= 0)", "\(name) m axis=0"]
+  ) { inv in
+    let x = Operators.vectorized(inv.args[0].resolved)
+    func g(_ v: [Double]) throws -> Double {
+      if v.isEmpty && name != "sum" { throw AlgorithmError.invalidInput("\(name) of an empty vector") }
+      if v.contains(where: { $0.isNaN }) { return .nan }
+      return try f(inv, v)
+    }
+    if let axis = inv.optionalInt("axis") {
+      guard case .matrix(let m) = x else {
+        throw AlgorithmError.invalidParameter(name: "axis", value: "\(axis)", allowed: "axis needs a matrix, got \(inv.args[0].kindName)")
+      }
+      let r: [Double]
+      if axis == 0 {
+        r = try (0..<m.cols).map { j in try g((0..<m.rows).map { Double(m[$0, j]) }) }
+      } else {
+        r = try (0..<m.rows).map { i in try g((0..<m.cols).map { Double(m[i, $0]) }) }
+      }
+      if inv.bool("keepdims") {
+        return .matrix(Matrix(rows: axis == 0 ? 1 : r.count, cols: axis == 0 ? r.count : 1, data: r.map(Float.init)))
+      }
+      return .floats(r)
+    }
+    if name == "sum", case .labels(let l) = x {
+      var s = 0
+      for v in l {
+        let (r, o) = s.addingReportingOverflow(v)
+        if o { throw AlgorithmError.invalidInput("integer overflow in the sum") }
+        s = r
+      }
+      return .int(s)
+    }
+    guard let v = numericValues(x) else {
+      throw AlgorithmError.invalidInput("needs a vector or matrix, got \(inv.args[0].kindName)")
+    }
+    let r = try g(v)
+    let integral: Bool = {
+      switch x {
+      case .labels, .mask: return keepsInt
+      default: return false
+      }
+    }()
+    return integral && r.isFinite && abs(r) < 9e15 ? .int(Int(r)) : .float(r)
+  }
+}
+
+func registerBasics(_ t: inout CommandTable) {
+  t.register(Command(
+    "help", group: "session", summary: "List the commands, or show one command's arguments and parameters",
+    args: [ArgSpec("command", .any, "a command name (bare or quoted)", optional: true)],
+    examples: ["help", "help umap"]
+  ) { inv in
+    var topic: String? = nil
+    if let a = inv.rawArgs.first {
+      guard case .string(let s) = a else {
+        throw AlgorithmError.invalidInput("help takes a command name, e.g. help umap; got \(a.kindName)")
+      }
+      topic = s
+      guard inv.session.table[s] != nil else {
+        throw AlgorithmError.invalidInput("no command '\(s)'\(didYouMean(s, inv.session.table.names))")
+      }
+    }
+    inv.session.output(helpText(inv.session.table, topic: topic) + "\n")
+    return .none
+  })
+  t.register(Command(
+    "vars", group: "session", summary: "List the variables: name, kind and shape"
+  ) { inv in
+    let s = inv.session
+    let names = s.variables.keys.filter { $0 != "_" }.sorted()
+    if names.isEmpty { s.output("no variables\n"); return .none }
+    let w = names.map(\.count).max()!
+    for n in names {
+      let v = s.variables[n]!
+      let pad = String(repeating: " ", count: w - n.count)
+      s.output("\(n)\(pad)  \(Display.summary(v))\n")
+    }
+    return .none
+  })
+  t.register(Command(
+    "time", group: "session", summary: "Evaluate an expression, show the wall time and then its value (x = time ... binds it)",
+    args: [ArgSpec("expr", .any, "the expression (a command call can follow directly: time umap x)")],
+    examples: ["time umap x n_neighbors=30", "e = time umap x random_state=42"]
+  ) { _ in .none })
+  t.register(Command(
+    "shape", group: "basics", summary: "Rows × columns of a matrix, or the length of a vector (fields .rows, .cols)",
+    args: [ArgSpec("x", .any, "a matrix, vector or list")],
+    examples: ["shape mnist.data"]
+  ) { inv in
+    switch inv.args[0].resolved {
+    case .matrix(let m): return .record(Record(kind: "shape", fields: [("rows", .int(m.rows)), ("cols", .int(m.cols))]))
+    default:
+      if let n = inv.args[0].length { return .record(Record(kind: "shape", fields: [("rows", .int(n))])) }
+      throw AlgorithmError.invalidInput("shape needs a matrix or vector, got \(inv.args[0].kindName)")
+    }
+  })
+  t.register(Command(
+    "count", group: "basics", summary: "Number of true values of a mask, or number of elements (rows)",
+    args: [ArgSpec("x", .any, "a mask, vector, matrix or list")],
+    examples: ["count (l >= 0)"]
+  ) { inv in
+    if case .mask(let m) = inv.args[0].resolved { return .int(m.lazy.filter { $0 }.count) }
+    if let n = inv.args[0].length { return .int(n) }
+    throw AlgorithmError.invalidInput("count needs a vector, matrix or list, got \(inv.args[0].kindName)")
+  })
+  t.register(reduction("sum", "Sum of the values (a mask counts its true values)", keepsInt: true) { _, v in
+    var s = 0.0
+    for x in v { s += x }
+    return s
+  })
+  t.register(reduction("mean", "Mean of the values (a mask gives the fraction true)") { _, v in
+    Statistics.mean(v)
+  })
+  t.register(reduction("min", "Smallest value", keepsInt: true) { _, v in v.min()! })
+  t.register(reduction("max", "Largest value", keepsInt: true) { _, v in v.max()! })
+  t.register(Command(
+    "unique", group: "basics", summary: "Sorted distinct values of a vector",
+    args: [ArgSpec("x", .vector, "a vector")],
+    params: [ParamSpec("counts", .bool, .bool(false), nil, "also return how often each value occurs")]
+  ) { inv in
+    func finish<T: Hashable & Comparable>(_ v: [T], _ make: ([T]) -> Value) -> Value {
+      var c: [T: Int] = [:]
+      for x in v { c[x, default: 0] += 1 }
+      let keys = c.keys.sorted()
+      if inv.bool("counts") {
+        return .record(Record(kind: "unique", fields: [("values", make(keys)), ("counts", .labels(keys.map { c[$0]! }))], principal: "values"))
+      }
+      return make(keys)
+    }
+    switch inv.args[0] {
+    case .labels(let l): return finish(l) { .labels($0) }
+    case .floats(let f): return finish(f) { .floats($0) }
+    case .mask(let m): return finish(m.map { $0 ? 1 : 0 }) { .mask($0.map { $0 == 1 }) }
+    default: return .none
+    }
+  })
+  t.register(Command(
+    "print", group: "basics", summary: "Print values on one line (strings without quotes, vectors by their values)",
+    args: [ArgSpec("values", .any, "anything", optional: true, variadic: true)],
+    examples: ["print \"ARI\" (ari l y)"]
+  ) { inv in
+    let parts = inv.rawArgs.map(Display.printed)
+    inv.session.output(parts.joined(separator: " ") + "\n")
+    return .none
+  })
+  t.register(Command(
+    "format", group: "basics", summary: "Format a number with printf-style precision: format x \"%.3f\"",
+    args: [ArgSpec("x", .float, "a number"), ArgSpec("spec", .string, "a printf format for one double, e.g. \"%.4f\" or \"%8.2f\"")]
+  ) { inv in
+    guard case .float(let x) = inv.args[0], case .string(let f) = inv.args[1] else { return .none }
+    let conv = f.filter { "eEfgG".contains($0) }
+    guard f.filter({ $0 == "%" }).count == 1, conv.count >= 1 else {
+      throw AlgorithmError.invalidInput("format needs one %f, %e or %g conversion, got \(Display.quote(f))")
+    }
+    guard f.count <= 32 else { throw AlgorithmError.invalidInput("format spec is too long (at most 32 characters)") }
+    // widths and precisions above 999 (digit runs of 4 or more) would build huge strings
+    var run = 0
+    for ch in f {
+      run = ch.isNumber ? run + 1 : 0
+      if run > 3 { throw AlgorithmError.invalidInput("format width and precision are limited to 999, got \(Display.quote(f))") }
+    }
+    let out = Display.cFormat(f, x)
+    return .string(out)
+  })
+}
+
+/// The text `help` prints: the command list, or one command's reference.
+public func helpText(_ t: CommandTable, topic: String?) -> String {
+  guard let topic = topic else {
+    var out = ["Commands (help NAME for details):"]
+    let groups = ["data", "basics", "embedding", "clustering", "scores", "plots", "session"]
+    for g in groups {
+      let cs = t.commands.filter { $0.group == g }
+      if cs.isEmpty { continue }
+      out.append("  \(g):")
+      let w = cs.map(\.name.count).max()!
+      for c in cs { out.append("    \(c.name)\(String(repeating: " ", count: w - c.name.count))  \(c.summary)") }
+    }
+    return out.joined(separator: "\n")
+  }
+  guard let c = t[topic] else {
+    return "no command '\(topic)'\(didYouMean(topic, t.names))"
+  }
+  var out = ["\(c.name): \(c.summary)", "usage: \(c.usage)"]
+  if !c.args.isEmpty {
+    out.append("arguments:")
+    for a in c.args { out.append("  \(a.name.uppercased())  (\(a.type.name)\(a.optional ? ", optional" : ""))  \(a.doc)") }
+  }
+  if !c.params.isEmpty {
+    out.append("parameters:")
+    let w = c.params.map(\.name.count).max()!
+    for p in c.params {
+      let pad = String(repeating: " ", count: w - p.name.count)
+      var line = "  \(p.name)\(pad)  = \(Display.summary(p.defaultValue))  (\(p.type.name)"
+      if let b = p.bounds { line += ", \(b.text)" }
+      out.append(line + ")  \(p.doc)")
+    }
+  }
+  if !c.examples.isEmpty {
+    out.append("examples:")
+    for e in c.examples { out.append("  \(e)") }
+  }
+  return out.joined(separator: "\n")
+}
+
+/// The generated reference `docs/commands.md`, from the command table.
+public func commandsMarkdown(_ t: CommandTable) -> String {
+  var out = ["# clus command reference", "", "Generated from the command table by `clus --commands-markdown`; do not edit by hand.", ""]
+  for g in ["data", "basics", "embedding", "clustering", "scores", "plots", "session"] {
+    let cs = t.commands.filter { $0.group == g }
+    if cs.isEmpty { continue }
+    out.append("## \(g)")
+    out.append("")
+    for c in cs {
+      out.append("### `\(c.name)`")
+      out.append("")
+      out.append(c.summary + ".")
+      out.append("")
+      out.append("    " + c.usage)
+      out.append("")
+      if !c.args.isEmpty {
+        out.append("| argument | type | description |")
+        out.append("| --- | --- | --- |")
+        for a in c.args { out.append("| `\(a.name.uppercased())`\(a.optional ? " (optional)" : "") | \(a.type.name.split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|")) | \(a.doc) |") }
+        out.append("")
+      }
+      if !c.params.isEmpty {
+        out.append("| parameter | default | type | allowed | description |")
+        out.append("| --- | --- | --- | --- | --- |")
+        for p in c.params {
+          out.append("| `\(p.name)` | `\(Display.summary(p.defaultValue))` | \(p.type.name.split(separator: "|", omittingEmptySubsequences: false).joined(separator: "\\|")) | \(p.bounds?.text ?? "") | \(p.doc) |")
+        }
+        out.append("")
+      }
+      if !c.examples.isEmpty {
+        out.append("Examples:")
+        out.append("")
+        for e in c.examples { out.append("    " + e) }
+        out.append("")
+      }
+    }
+  }
+  return out.joined(separator: "\n")
+}

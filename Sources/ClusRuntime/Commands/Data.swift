@@ -1,0 +1,194 @@
+import ClusAlgorithms
+
+/// The language value of a loaded file: a dataset becomes a record whose principal is `data`, a
+/// table a data frame, an array of strings a categorical.
+func value(of loaded: LoadedData) -> Value {
+  switch loaded {
+  case .table(let t): return Frames.frame(t)
+  case .textVector(let t): return Frames.categorical(codes: t.codes, categories: t.categories)
+  case .matrix(let m): return .matrix(m)
+  case .floatVector(let f): return .floats(f.map(Double.init))
+  case .intVector(let l): return .labels(l)
+  case .boolVector(let b): return .mask(b)
+  case .dataset(let d):
+    let train = d.train, test = d.test
+    return .record(Record(kind: "dataset", fields: [
+      ("data", .matrix(d.data)), ("target", .labels(d.target)),
+      ("train", .record(Record(kind: "dataset part", fields: [("data", .matrix(train.data)), ("target", .labels(train.target))], principal: "data"))),
+      ("test", .record(Record(kind: "dataset part", fields: [("data", .matrix(test.data)), ("target", .labels(test.target))], principal: "data"))),
+      ("name", .string(d.name)),
+    ], principal: "data"))
+  }
+}
+
+/// A numeric vector field as Doubles (for saving tables).
+private func column(_ v: Value) -> [Double]? {
+  switch v {
+  case .labels(let l): return l.map(Double.init)
+  case .floats(let f): return f
+  case .mask(let m): return m.map { $0 ? 1 : 0 }
+  default: return nil
+  }
+}
+
+/// The CSV options of a `load` call, checked: `header=` true/false/"auto", a one-character
+/// `delimiter=`, `columns=`/`usecols=` names or positions, `na_values=` strings.
+private func csvOptions(_ inv: Invocation) throws -> CSVOptions {
+  var o = CSVOptions()
+  func bad(_ m: String) -> Error { AlgorithmError.invalidInput(m) }
+  switch inv.kwargs["header"] ?? .none {
+  case .bool(let b): o.header = b ? .yes : .no
+  case .string(let s) where s == "auto" || s == "infer": o.header = .auto
+  case let v: throw bad("header must be true, false or \"auto\", got \(Display.summary(v))")
+  }
+  switch inv.kwargs["delimiter"] ?? .none {
+  case .none: break
+  case .string(let s) where s.utf8.count == 1 && s != "\"" && s != "\n": o.delimiter = s.utf8.first
+  case .string("\\t"): o.delimiter = 0x09
+  case let v: throw bad("delimiter must be one character such as \",\", \";\" or \"\\t\", got \(Display.summary(v))")
+  }
+  if inv.given.contains("columns") && inv.given.contains("usecols") { throw bad("give columns= or usecols=, not both") }
+  let chosen = inv.given.contains("usecols") ? inv.kwargs["usecols"]! : inv.kwargs["columns"] ?? .none
+  func column(_ v: Value) throws -> CSVColumn {
+    switch v {
+    case .string(let s): return .name(s)
+    case .int(let i): return .index(i)
+    default: throw bad("columns= takes column names or 0-based positions, got \(Display.summary(v))")
+    }
+  }
+  switch chosen {
+  case .none: break
+  case .list(let items): o.columns = try items.map(column)
+  case .labels(let l): o.columns = l.map { .index($0) }
+  case let v: o.columns = [try column(v)]
+  }
+  switch inv.kwargs["na_values"] ?? .none {
+  case .none: break
+  case .string(let s): o.naValues = [s]
+  case .list(let items):
+    o.naValues = try items.map {
+      switch $0 {
+      case .string(let s): return s
+      case .int(let i): return String(i)
+      default: throw bad("na_values takes strings, got \(Display.summary($0))")
+      }
+    }
+  case .int(let i): o.naValues = [String(i)]
+  case let v: throw bad("na_values takes a string or a list of strings, got \(Display.summary(v))")
+  }
+  return o
+}
+
+func registerData(_ t: inout CommandTable) {
+  t.register(Command(
+    "load", group: "data",
+    summary: "Read a data file: IDX (plain or .gz), an MNIST-layout folder, .npy, .csv or .tsv",
+    args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test); an array of 3 or more dimensions becomes rows × (product of the others), as the 784 pixels of an MNIST image; values become float32; a CSV with column names or text columns gives a data frame record (.data, .columns, d[\"name\"])")],
+    params: [
+      ParamSpec("header", .any, .string("auto"), nil, "CSV: true (the first row names the columns), false, or \"auto\": a first row of numbers is data (with a note), any other is the header"),
+      ParamSpec("delimiter", .any, .none, nil, "CSV: the field separator; default \",\" for .csv, tab for .tsv/.tab, detected (, tab ; |) for .txt/.dat"),
+      ParamSpec("columns", .any, .none, nil, "CSV: the columns to keep, by name or 0-based position, in this order (a name, a position or a list)"),
+      ParamSpec("usecols", .any, .none, nil, "CSV: the same as columns=, as pandas names it"),
+      ParamSpec("na_values", .any, .none, nil, "CSV: further spellings of a missing value (a string or a list), besides pandas' defaults: empty, NA, NaN, nan, N/A, NULL, null, None, ..."),
+    ],
+    examples: ["mnist = load \"data/mnist\"", "x = load \"points.csv\"", "d = load \"iris.csv\"; plot d.data color=d[\"species\"]",
+               "x = load \"scores.tsv\" columns=[\"a\", \"b\"] na_values=\"-999\""]
+  ) { inv in
+    guard case .string(let path) = inv.args[0] else { return .none }
+    let ctx = inv.context
+    let session = inv.session
+    let csv = try csvOptions(inv)
+    let csvParams = ["header", "delimiter", "columns", "usecols", "na_values"].filter { inv.given.contains($0) }
+    if let p = csvParams.first, let (f, _) = formatOf(fileName: lastPathComponent(expandTilde(path))), ![.csv, .tsv, .text].contains(f) {
+      throw AlgorithmError.invalidInput("\(p)= applies to CSV, TSV and other delimited text files, not to \(Display.quote(path))")
+    }
+    return value(of: try loadData(path: path, csv: csv, warn: { ctx.warn($0) },
+                                  note: { session.progress.clearLine(); session.errorOutput("note: \($0)\n") },
+                                  cancelled: { ctx.cancellation.isCancelled }))
+  })
+  t.register(Command(
+    "save", group: "data", summary: "Write a matrix, vector or table to .npy or .csv (.tsv, optionally .gz)",
+    args: [ArgSpec("value", .any, "a matrix, a vector, a record acting as one, or a table record"),
+           ArgSpec("path", .path, "where to write; the extension picks the format")],
+    examples: ["save e \"embedding.npy\"", "save l.condensed_tree \"tree.csv\""]
+  ) { inv in
+    guard case .string(let path) = inv.args[1] else { return .none }
+    let raw = inv.rawArgs[0]
+    if case .record(let r) = raw, r.kind.hasSuffix("table") {
+      var cols: [(name: String, values: [Double])] = []
+      for f in r.fields {
+        guard let c = column(f.value) else { throw AlgorithmError.invalidInput("column \(f.name) is not a vector") }
+        cols.append((f.name, c))
+      }
+      try saveTable(columns: cols, path: path)
+      return .none
+    }
+    let data: LoadedData
+    switch raw.resolved {
+    case .matrix(let m): data = .matrix(m)
+    case .floats(let f): data = .floatVector(f.map(Float.init))
+    case .labels(let l): data = .intVector(l)
+    case .mask(let b): data = .boolVector(b)
+    case .list(let items) where !items.isEmpty:
+      // a list literal: rows of numbers → a matrix; numbers → a vector (ints stay ints)
+      if let m = matrixFromRows(items) {
+        data = .matrix(m)
+      } else if items.allSatisfy({ if case .int = $0 { return true }; return false }) {
+        data = .intVector(items.map { if case .int(let i) = $0 { return i }; return 0 })
+      } else if items.allSatisfy({ $0.number != nil }) {
+        data = .floatVector(items.map { Float($0.number!) })
+      } else {
+        throw AlgorithmError.invalidInput("save needs a matrix, a vector or a table; this list is neither rows of numbers nor numbers")
+      }
+    default: throw AlgorithmError.invalidInput("save needs a matrix, a vector or a table, got \(raw.kindName)")
+    }
+    let token = inv.context.cancellation
+    try saveData(data, path: path, cancelled: { token.isCancelled })
+    return .none
+  })
+  t.register(Command(
+    "concat", group: "data", summary: "Stack matrices (rows) or vectors end to end",
+    args: [ArgSpec("parts", .any, "two or more matrices with the same number of columns, or vectors", variadic: true)],
+    examples: ["all = concat mnist.train.data mnist.test.data"]
+  ) { inv in
+    let parts = inv.args.map(\.resolved)
+    guard let first = parts.first else { return .none }
+    switch first {
+    case .matrix(let m0):
+      var data: [Float] = []
+      var rows = 0
+      for (k, p) in parts.enumerated() {
+        guard case .matrix(let m) = p else { throw AlgorithmError.invalidInput("part \(k + 1) is \(inv.args[k].kindName), not a matrix") }
+        guard m.cols == m0.cols else { throw AlgorithmError.invalidInput("part \(k + 1) has \(m.cols) columns, part 1 has \(m0.cols)") }
+        data += m.data
+        rows += m.rows
+      }
+      return .matrix(Matrix(rows: rows, cols: m0.cols, data: data))
+    case .labels:
+      var out: [Int] = []
+      for (k, p) in parts.enumerated() {
+        guard case .labels(let v) = p else { throw AlgorithmError.invalidInput("part \(k + 1) is \(inv.args[k].kindName), not an int vector") }
+        out += v
+      }
+      return .labels(out)
+    case .floats, .mask:
+      if case .mask = first, parts.allSatisfy({ if case .mask = $0 { return true }; return false }) {
+        return .mask(parts.flatMap { if case .mask(let m) = $0 { return m }; return [] })
+      }
+      var out: [Double] = []
+      for (k, p) in parts.enumerated() {
+        switch p {
+        case .floats(let v): out += v
+        case .labels(let v): out += v.map(Double.init)
+        default: throw AlgorithmError.invalidInput("part \(k + 1) is \(inv.args[k].kindName), not a vector")
+        }
+      }
+      return .floats(out)
+    case .list:
+      return .list(parts.flatMap { if case .list(let l) = $0 { return l }; return [$0] })
+    default:
+      throw AlgorithmError.invalidInput("concat needs matrices or vectors, got \(inv.args[0].kindName)")
+    }
+  })
+}
+

@@ -1,0 +1,33 @@
+import ClusAlgorithms
+
+// Commands built on neighbourhoods: `trustworthiness` (an embedding's score) and `dbscan`.
+
+func registerNeighborhoods(_ t: inout CommandTable) {
+  t.register(Command(
+    "trustworthiness", group: "scores",
+    summary: "How well an embedding keeps each point's nearest neighbours, as sklearn.manifold.trustworthiness (euclidean; 1 is perfect)",
+    args: [
+      ArgSpec("data", .matrix, "the original n × d data"),
+      ArgSpec("embedding", .matrix, "its n × d′ embedding (the same points in the same order)"),
+    ],
+    params: [ParamSpec("n_neighbors", .int, .int(5), .atLeast(1), "k, the neighbourhood size; must be < n/2 (default 5, as scikit-learn)")],
+    examples: ["trustworthiness x e", "trustworthiness mnist.data e n_neighbors=15"]
+  ) { inv in
+    .float(try trustworthiness(inv.matrix(0), inv.matrix(1), nNeighbors: inv.int("n_neighbors"), context: inv.context))
+  })
+  t.register(Command(
+    "dbscan", group: "clustering",
+    summary: "DBSCAN, as scikit-learn's DBSCAN (euclidean): clusters of points with min_samples neighbours within eps; noise is −1",
+    args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
+    params: [
+      ParamSpec("eps", .float, .float(0.5), .greaterThan(0), "the neighbourhood radius (distance ≤ eps)"),
+      ParamSpec("min_samples", .int, .int(5), .atLeast(1), "points within eps (the point itself included) that make a core point"),
+    ],
+    examples: ["l = dbscan e eps=0.3 min_samples=10", "count (l == -1)"]
+  ) { inv in
+    let r = try dbscan(inv.matrix(0), eps: inv.double("eps"), minSamples: inv.int("min_samples"), context: inv.context)
+    return .record(Record(kind: "dbscan", fields: [
+      ("labels", .labels(r.labels)), ("core_sample_indices", .labels(r.coreSampleIndices)),
+    ], principal: "labels"))
+  })
+}

@@ -1,0 +1,198 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ClusAlgorithms
+
+/// A colour written as a string: `"grey"`, `"#rrggbb"`, or a few names.
+private func namedColor(_ s: String) throws -> RGB {
+  let names: [String: RGB] = [
+    "grey": RGB(grey: 0.5), "gray": RGB(grey: 0.5), "black": .black, "white": .white,
+    "red": RGB(1, 0, 0), "green": RGB(0, 0.5, 0), "blue": RGB(0, 0, 1), "C0": .matplotlibC0,
+    "lightgrey": RGB(grey: 0.83), "lightgray": RGB(grey: 0.83),
+  ]
+  if let c = names[s] { return c }
+  if s.hasPrefix("#"), s.count == 7, let v = UInt32(s.dropFirst(), radix: 16) {
+    return RGB(Double((v >> 16) & 255) / 255, Double((v >> 8) & 255) / 255, Double(v & 255) / 255)
+  }
+  throw AlgorithmError.invalidInput(
+    "unknown colour \(Display.quote(s)); use \"#rrggbb\", a grey level in [0, 1], [r, g, b], or one of " + names.keys.sorted().joined(separator: ", "))
+}
+
+/// Point colours from a value: labels → categorical, floats → continuous, a string, a grey level
+/// or `[r, g, b]` → one fixed colour.
+private func pointColors(_ v: Value, count: Int) throws -> PointColors {
+  func checkLength(_ n: Int) throws {
+    if n != count { throw AlgorithmError.invalidInput("color has \(n) values but the matrix has \(count) rows") }
+  }
+  // a literal [r, g, b] is one colour (a vector of 3 labels would be written as a variable)
+  if case .list(let l) = v, l.count == 3, l.allSatisfy({ $0.number.map { (0...1).contains($0) } ?? false }),
+    l.contains(where: { if case .float = $0 { return true }; return false }) || count != 3
+  {
+    return .fixed(RGB(l[0].number!, l[1].number!, l[2].number!))
+  }
+  switch Operators.vectorized(v.resolved) {
+  case .labels(let l): try checkLength(l.count); return .categorical(l)
+  case .mask(let m): try checkLength(m.count); return .categorical(m.map { $0 ? 1 : 0 })
+  case .floats(let f): try checkLength(f.count); return .continuous(f.map(Float.init))
+  case .string(let s): return .fixed(try namedColor(s))
+  case .int, .float:
+    let g = v.number!
+    guard (0...1).contains(g) else { throw AlgorithmError.invalidInput("a grey level must be in [0, 1], got \(Display.number(g))") }
+    return .fixed(RGB(grey: g))
+  case .list(let l) where l.count == 3 && l.allSatisfy({ $0.number.map { (0...1).contains($0) } ?? false }):
+    return .fixed(RGB(l[0].number!, l[1].number!, l[2].number!))
+  default:
+    throw AlgorithmError.invalidInput("color must be labels, a float vector, a colour name, a grey level or [r, g, b]; got \(v.kindName)")
+  }
+}
+
+/// Where a picture goes: `out` as given (a relative path is relative to the working directory, as
+/// matplotlib's `savefig`; its folder must exist), or the next free `plot-N.png` in the plot folder
+/// (`--plot-dir`, default `out/`, created when missing; a temporary folder in the REPL).
+/// - Throws: an error naming the folder when `out`'s folder does not exist.
+private func outputPath(_ session: Session, _ out: String?) throws -> String {
+  if let o = out, !o.isEmpty {
+    let p = expandTilde(o)
+    if let folder = missingFolder(of: p) {
+      throw AlgorithmError.invalidInput("out=\(Display.quote(o)): \(missingFolderMessage(folder))")
+    }
+    return p
+  }
+  let folder = session.plotDirectory.isEmpty ? "." : session.plotDirectory
+  let dir = session.interactive && !session.plotDirectoryChosen ? "/tmp/clus-plots-\(getuid())" : folder
+  makeDirectories(forFile: dir + "/plot.png")
+  var k = 1
+  while access("\(dir)/plot-\(k).png", F_OK) == 0 { k += 1 }
+  return "\(dir)/plot-\(k).png"
+}
+
+/// Creates the folders above a file path (those that are missing).
+public func makeDirectories(forFile path: String) {
+  var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+  parts.removeLast()
+  var cur = path.hasPrefix("/") ? "" : "."
+  for p in parts where !p.isEmpty && p != "." {
+    cur += "/" + p
+    mkdir(cur, 0o755)
+  }
+}
+
+func registerPlot(_ t: inout CommandTable) {
+  t.register(Command(
+    "plot", group: "plots",
+    summary: "Scatter of the first two columns to a PNG (or SVG): labels in categorical colours, noise (−1) grey underneath",
+    args: [ArgSpec("layers", .any, "a matrix, each optionally followed by its colour; a figure first adds to it", variadic: true)],
+    params: [
+      ParamSpec("color", .any, .none, nil, "colours of a single layer: labels (categorical), floats (continuous), a colour name, grey level or [r, g, b]"),
+      ParamSpec("cmap", .choice(["Spectral", "viridis", "tab10", "gray", "Spectral_r", "viridis_r", "gray_r"]), .string("Spectral"), nil, "colormap, as matplotlib's"),
+      ParamSpec("noise_color", .any, .float(0.5), nil, "colour of label −1 (drawn first, at alpha 0.5)"),
+      ParamSpec("size", .float, .none, .greaterThan(0), "point diameter in pixels (default suits the number of points)"),
+      ParamSpec("alpha", .float, .float(1), .between(0, 1), "point opacity"),
+      ParamSpec("width", .int, .int(1000), .between(16, 8192), "picture width in pixels"),
+      ParamSpec("height", .int, .int(800), .between(16, 8192), "picture height in pixels"),
+      ParamSpec("title", .string, .none, nil, "title above the plot"),
+      ParamSpec("xlabel", .string, .none, nil, "label under the x axis"),
+      ParamSpec("ylabel", .string, .none, nil, "label left of the y axis (reading upward)"),
+      ParamSpec("legend", .bool, .bool(true), nil, "a key from label to colour (up to 20 labels; more give a note on stderr and no legend); float colours get a colorbar instead"),
+      ParamSpec("out", .path, .none, nil, "file to write (.png or .svg), relative to the working directory as matplotlib's savefig; its folder must exist. Without out=, plot-N.png in the plot folder (--plot-dir, default out/)"),
+    ],
+    examples: [
+      "plot e color=mnist.target out=\"digits.png\"",
+      "plot e color=l title=\"HDBSCAN\" out=\"hdbscan.png\"",
+      "f = plot e[not c] \"grey\"; plot f e[c] l[c] out=\"two-layers.png\"",
+    ]
+  ) { inv in
+    var figure: Figure? = nil
+    var items = inv.rawArgs.map { v -> Value in
+      if case .list(let rows) = v, let m = matrixFromRows(rows) { return .matrix(m) }
+      return v
+    }
+    if case .figure(let f)? = items.first { figure = f; items.removeFirst() }
+    var layers: [ScatterLayer] = []
+    var i = 0
+    while i < items.count {
+      guard case .matrix(let m) = items[i].resolved else {
+        throw AlgorithmError.invalidInput("argument \(i + 1) should be a matrix of points, got \(items[i].kindName)")
+      }
+      guard m.cols >= 2 else { throw AlgorithmError.invalidInput("needs at least 2 columns, got a \(m.rows) × \(m.cols) matrix") }
+      var colors: PointColors = .fixed(.matplotlibC0)
+      var colorValue: Value = .none
+      if i + 1 < items.count, !isMatrix(items[i + 1]) {
+        colorValue = items[i + 1]
+        i += 1
+      } else {
+        colorValue = inv.kwargs["color"]!
+      }
+      if case .none = colorValue {} else { colors = try pointColors(colorValue, count: m.rows) }
+      layers.append(ScatterLayer(points: m, colors: colors, size: inv.optionalDouble("size").map(Float.init), alpha: Float(inv.double("alpha")),
+                                 categoryNames: Frames.categories(of: colorValue)?.names))
+      i += 1
+    }
+    if figure == nil && layers.isEmpty { throw AlgorithmError.invalidInput("needs a matrix of points") }
+    var fig = figure ?? Figure(layers: [], options: PlotOptions())
+    fig.layers += layers
+    if figure == nil || inv.given.contains("width") { fig.options.width = inv.int("width") }
+    if figure == nil || inv.given.contains("height") { fig.options.height = inv.int("height") }
+    if figure == nil || inv.given.contains("cmap") { fig.options.cmap = inv.string("cmap") }
+    if figure == nil || inv.given.contains("legend") { fig.options.legend = inv.bool("legend") }
+    if case .string(let s)? = inv.kwargs["title"] { fig.options.title = s }
+    if case .string(let s)? = inv.kwargs["xlabel"] { fig.options.xlabel = s }
+    if case .string(let s)? = inv.kwargs["ylabel"] { fig.options.ylabel = s }
+    if inv.given.contains("noise_color") || figure == nil {
+      if case .fixed(let c) = try pointColors(inv.kwargs["noise_color"]!, count: 0) { fig.options.noiseColor = c }
+    }
+    // Nothing is written when building a figure to add to later, unless out= asks for it.
+    let out: String? = { if case .string(let s)? = inv.kwargs["out"] { return s }; return nil }()
+    let assignedOnly = out == nil && figure == nil && inv.session.pendingAssignment
+    if let o = out, !(o.hasSuffix(".png") || o.hasSuffix(".svg")) {
+      throw AlgorithmError.invalidInput("out=\(Display.quote(o)): the file name must end in .png or .svg")
+    }
+    if !assignedOnly {
+      let note = { (m: String) in inv.session.errorOutput(m + "\n") }
+      let path = try outputPath(inv.session, out)
+      if path.hasSuffix(".svg") {
+        try writeSVG(fig.layers, options: fig.options, path: path, note: note)
+      } else {
+        let img = try renderScatter(fig.layers, options: fig.options, note: note)
+        let png = try encodePNG(img)
+        try writeBytes(png, path: path)
+        if inv.session.interactive,
+          let proto = detectInlineImageProtocol(environment: environmentDictionary(), isTTY: isatty(1) != 0)
+        {
+          inv.session.output(inlineImageEscape(png: png, protocol: proto) + "\n")
+        }
+      }
+      inv.session.errorOutput("wrote \(path)\n")
+    }
+    return .figure(fig)
+  })
+}
+
+private func isMatrix(_ v: Value) -> Bool {
+  if case .matrix = v.resolved { return true }
+  if case .figure = v { return true }
+  return false
+}
+
+/// The process environment as a dictionary.
+func environmentDictionary() -> [String: String] {
+  var out: [String: String] = [:]
+  var p = environ
+  while let e = p.pointee {
+    let s = String(cString: e)
+    if let eq = s.firstIndex(of: "=") { out[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+    p += 1
+  }
+  return out
+}
+
+/// Writes bytes to a file, with an error naming the path.
+func writeBytes(_ bytes: [UInt8], path: String) throws {
+  guard let f = fopen(path, "wb") else {
+    throw AlgorithmError.invalidInput("cannot write \(path): \(String(cString: strerror(errno)))")
+  }
+  defer { fclose(f) }
+  if fwrite(bytes, 1, bytes.count, f) != bytes.count {
+    throw AlgorithmError.invalidInput("cannot write \(path): \(String(cString: strerror(errno)))")
+  }
+}

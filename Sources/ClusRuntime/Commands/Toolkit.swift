@@ -1,0 +1,248 @@
+import ClusAlgorithms
+
+// The everyday numpy / pandas / scikit-learn toolkit: element-wise functions, descriptive
+// statistics, sorting, `where`, feature scaling and `crosstab`. Values are computed by
+// `Elementary` (never libm) and `Statistics`, so they are the same on every CPU.
+
+/// An element-wise function over a number, vector or matrix, as the numpy ufunc of the same name.
+///
+/// Ints give ints when `intF` is given (`abs`), floats otherwise; a bool vector counts as 0/1;
+/// matrices stay Float32 (computed in Double, rounded once). Throws for other kinds.
+private func elementwise(
+  _ name: String, _ summary: String, examples: [String],
+  intF: (@Sendable (Int) throws -> Int)? = nil, _ f: @escaping @Sendable (Double) -> Double
+) -> Command {
+  Command(
+    name, group: "basics", summary: summary,
+    args: [ArgSpec("x", .any, "a number, vector or matrix")],
+    examples: examples
+  ) { inv in try mapElements(inv.args[0], name: name, intF: intF, f) }
+}
+
+/// `f` applied to every element of `v` (see `elementwise`).
+/// - Throws: `AlgorithmError.invalidInput` when `v` is not numeric.
+private func mapElements(
+  _ v: Value, name: String, intF: ((Int) throws -> Int)?, _ f: (Double) -> Double
+) throws -> Value {
+  switch Operators.vectorized(v.resolved) {
+  case .int(let i): return try intF.map { .int(try $0(i)) } ?? .float(f(Double(i)))
+  case .float(let d): return .float(f(d))
+  case .labels(let l): return try intF.map { g in .labels(try l.map(g)) } ?? .floats(l.map { f(Double($0)) })
+  case .floats(let x): return .floats(x.map(f))
+  case .mask(let m): return .floats(m.map { f($0 ? 1 : 0) })
+  case .matrix(var m):
+    for i in 0..<m.data.count { m.data[i] = Float(f(Double(m.data[i]))) }
+    return .matrix(m)
+  default:
+    throw AlgorithmError.invalidInput("\(name) needs a number, vector or matrix, got \(v.kindName)")
+  }
+}
+
+/// `base` to the integer power `e` ≥ 0, exactly, by repeated squaring.
+/// - Throws: `AlgorithmError.invalidInput` on Int overflow.
+func intPower(_ base: Int, _ e: Int) throws -> Int {
+  var result = 1, b = base, k = e
+  while k > 0 {
+    if k & 1 == 1 {
+      let (r, o) = result.multipliedReportingOverflow(by: b)
+      if o { throw AlgorithmError.invalidInput("integer overflow in \(base) ** \(e); write the base as a float (e.g. \(base).0)") }
+      result = r
+    }
+    k >>= 1
+    if k > 0 {
+      let (s, o) = b.multipliedReportingOverflow(by: b)
+      if o { throw AlgorithmError.invalidInput("integer overflow in \(base) ** \(e); write the base as a float (e.g. \(base).0)") }
+      b = s
+    }
+  }
+  return result
+}
+
+/// A vector's values as Doubles (ints, floats, bools as 0/1), or nil for other kinds.
+private func vectorDoubles(_ v: Value) -> [Double]? {
+  switch Operators.vectorized(v.resolved) {
+  case .labels(let l): return l.map(Double.init)
+  case .floats(let f): return f
+  case .mask(let m): return m.map { $0 ? 1 : 0 }
+  default: return nil
+  }
+}
+
+func registerToolkit(_ t: inout CommandTable) {
+  t.register(elementwise("sqrt", "Square root of each element, as numpy.sqrt (NaN below 0)", examples: ["sqrt (sum (x * x) axis=1)"]) {
+    $0.squareRoot()
+  })
+  t.register(elementwise("log", "Natural logarithm of each element, as numpy.log (−inf at 0, NaN below)", examples: ["log (x + 1)"]) {
+    Elementary.log($0)
+  })
+  t.register(elementwise("log1p", "log(1 + x) of each element, accurate for small x, as numpy.log1p", examples: ["log1p counts"]) {
+    Elementary.log1p($0)
+  })
+  t.register(elementwise("exp", "e to the power of each element, as numpy.exp", examples: ["exp (-d / 2)"]) {
+    Elementary.exp($0)
+  })
+  t.register(elementwise(
+    "abs", "Absolute value of each element, as numpy.abs (ints stay ints)", examples: ["abs (x - y)"],
+    intF: { i in
+      if i == Int.min { throw AlgorithmError.invalidInput("integer overflow in abs(\(i))") }
+      return Swift.abs(i)
+    }
+  ) { Swift.abs($0) })
+  t.register(Command(
+    "power", group: "basics",
+    summary: "Each element to the power p, as numpy's x ** p (ints to an int power ≥ 0 stay ints)",
+    args: [ArgSpec("x", .any, "a number, vector or matrix"), ArgSpec("p", .float, "the exponent (a number)")],
+    examples: ["power x 2", "sqrt (sum (power (a - b) 2) axis=1)"]
+  ) { inv in
+    let p = inv.args[1].number ?? .nan
+    let intExponent: Int? = {
+      if case .int(let e) = inv.rawArgs[1], e >= 0 { return e }
+      return nil
+    }()
+    return try mapElements(inv.args[0], name: "power", intF: intExponent.map { e in { try intPower($0, e) } }) {
+      Elementary.pow($0, p)
+    }
+  })
+
+  let ddof = ParamSpec("ddof", .int, .int(0), .atLeast(0), "delta degrees of freedom: divide by n − ddof (numpy's default 0; pandas uses 1)")
+  t.register(reduction(
+    "var", "Variance, as numpy.var: mean squared deviation from the mean (ddof=0)", params: [ddof],
+    examples: ["var x", "var m axis=0 ddof=1"]
+  ) { inv, v in
+    if v.count - inv.int("ddof") <= 0 { inv.warn("var: ddof=\(inv.int("ddof")) ≥ \(v.count) values: division by zero (as numpy)") }
+    return Statistics.variance(v, ddof: inv.int("ddof"))
+  })
+  t.register(reduction(
+    "std", "Standard deviation, as numpy.std: √var (ddof=0)", params: [ddof],
+    examples: ["std x", "x / (std x axis=0 keepdims=true)"]
+  ) { inv, v in
+    if v.count - inv.int("ddof") <= 0 { inv.warn("std: ddof=\(inv.int("ddof")) ≥ \(v.count) values: division by zero (as numpy)") }
+    return Statistics.variance(v, ddof: inv.int("ddof")).squareRoot()
+  })
+  t.register(reduction(
+    "median", "Median, as numpy.median (mean of the two middle values for an even count)",
+    examples: ["median d", "median m axis=0"]
+  ) { _, v in Statistics.median(v) })
+  t.register(reduction(
+    "quantile", "The q-th quantile, as numpy.quantile with its default linear interpolation",
+    params: [ParamSpec("q", .float, .none, .between(0, 1), "which quantile, in [0, 1] (required): 0.5 is the median")],
+    examples: ["quantile d q=0.9", "quantile m q=0.25 axis=0"]
+  ) { inv, v in
+    guard let q = inv.optionalDouble("q") else {
+      throw AlgorithmError.invalidInput("quantile needs q=, a number in [0, 1]: quantile x q=0.9")
+    }
+    return Statistics.quantile(v, q)
+  })
+
+  t.register(Command(
+    "sort", group: "basics", summary: "Values sorted ascending (NaN last), as numpy.sort; a matrix along each row by default",
+    args: [ArgSpec("x", .any, "a vector or matrix")],
+    params: [ParamSpec("axis", .int, .int(-1), .between(-1, 1), "for a matrix: -1 or 1 sorts each row (numpy's default, the last axis), 0 each column")],
+    examples: ["sort d", "sort m axis=0"]
+  ) { inv in
+    switch Operators.vectorized(inv.args[0].resolved) {
+    case .labels(let l): return .labels(l.sorted())
+    case .floats(let f): return .floats(Statistics.sorted(f))
+    case .mask(let m): return .mask(m.sorted { !$0 && $1 })
+    case .matrix(var m):
+      let byColumn = inv.int("axis") == 0
+      let (outer, inner) = byColumn ? (m.cols, m.rows) : (m.rows, m.cols)
+      for a in 0..<outer {
+        let idx = (0..<inner).map { byColumn ? $0 * m.cols + a : a * m.cols + $0 }
+        let sorted = Statistics.sorted(idx.map { Double(m.data[$0]) })
+        for (p, i) in idx.enumerated() { m.data[i] = Float(sorted[p]) }
+      }
+      return .matrix(m)
+    default:
+      throw AlgorithmError.invalidInput("sort needs a vector or matrix, got \(inv.args[0].kindName)")
+    }
+  })
+  t.register(Command(
+    "argsort", group: "basics", summary: "Positions that sort a vector ascending, stably (ties keep their order, NaN last), as numpy.argsort(kind=\"stable\")",
+    args: [ArgSpec("x", .vector, "a vector")],
+    examples: ["order = argsort d", "d[argsort d]"]
+  ) { inv in
+    .labels(Statistics.argsort(vectorDoubles(inv.args[0]) ?? []))
+  })
+  t.register(Command(
+    "where", group: "basics", summary: "Element-wise choice, as numpy.where(cond, a, b): a where cond is true, else b",
+    args: [
+      ArgSpec("cond", .vector, "a bool vector (mask)"),
+      ArgSpec("a", .any, "a number or a vector as long as cond: taken where cond is true"),
+      ArgSpec("b", .any, "a number or a vector as long as cond: taken where cond is false"),
+    ],
+    examples: ["where (l >= 0) l 99", "where (d > 1) (log d) 0"]
+  ) { inv in
+    guard case .mask(let c) = inv.args[0] else {
+      throw AlgorithmError.invalidInput("where needs a bool vector as its condition (e.g. l >= 0), got \(inv.args[0].kindName)")
+    }
+    let n = c.count
+    func pick(_ v: Value, _ what: String) throws -> (doubles: [Double], ints: [Int]?) {
+      let x = Operators.vectorized(v.resolved)
+      switch x {
+      case .int(let i): return ([Double](repeating: Double(i), count: n), [Int](repeating: i, count: n))
+      case .float(let d): return ([Double](repeating: d, count: n), nil)
+      default:
+        guard let d = vectorDoubles(x) else {
+          throw AlgorithmError.invalidInput("where: \(what) must be a number or a vector, got \(v.kindName)")
+        }
+        guard d.count == n else {
+          throw AlgorithmError.invalidInput("where: \(what) has length \(d.count), the condition \(n); they must match")
+        }
+        if case .labels(let l) = x { return (d, l) }
+        return (d, nil)
+      }
+    }
+    let a = try pick(inv.args[1], "a"), b = try pick(inv.args[2], "b")
+    if let ai = a.ints, let bi = b.ints { return .labels((0..<n).map { c[$0] ? ai[$0] : bi[$0] }) }
+    return .floats((0..<n).map { c[$0] ? a.doubles[$0] : b.doubles[$0] })
+  })
+
+  t.register(Command(
+    "standard_scale", group: "basics",
+    summary: "Each column to mean 0 and standard deviation 1 (ddof=0), as sklearn's StandardScaler().fit_transform; constant columns become 0",
+    args: [ArgSpec("x", .matrix, "n × d data, one point per row")],
+    examples: ["z = standard_scale x", "e = umap (standard_scale x)"]
+  ) { inv in
+    let x = inv.matrix(0)
+    guard x.rows >= 1 else { throw AlgorithmError.invalidInput("standard_scale needs at least one row") }
+    return .matrix(Statistics.standardScale(x))
+  })
+  t.register(Command(
+    "l2_normalize", group: "basics",
+    summary: "Each row divided by its Euclidean norm, as sklearn.preprocessing.normalize; zero rows stay zero",
+    args: [ArgSpec("x", .matrix, "n × d data, one point per row")],
+    examples: ["u = l2_normalize x"]
+  ) { inv in .matrix(Statistics.l2NormalizeRows(inv.matrix(0))) })
+
+  t.register(Command(
+    "crosstab", group: "scores",
+    summary: "How often each pair of values occurs, as pandas.crosstab: a table with the first vector's values as rows and the second's as columns",
+    args: [ArgSpec("rows", .vector, "a vector: its distinct values label the rows"), ArgSpec("columns", .vector, "a vector as long: its distinct values label the columns")],
+    examples: ["crosstab mnist.target l", "c = crosstab y l; c.counts"]
+  ) { inv in
+    func keys(_ v: Value) -> (ints: [Int]?, doubles: [Double]) {
+      switch v {
+      case .labels(let l): return (l, l.map(Double.init))
+      case .mask(let m): return (m.map { $0 ? 1 : 0 }, m.map { $0 ? 1 : 0 })
+      default: return (nil, vectorDoubles(v) ?? [])
+      }
+    }
+    let a = keys(inv.args[0]), b = keys(inv.args[1])
+    guard a.doubles.count == b.doubles.count else {
+      throw AlgorithmError.invalidInput("crosstab needs two vectors of the same length, got \(a.doubles.count) and \(b.doubles.count)")
+    }
+    // pandas drops the pairs with a missing (NaN) value
+    let keep = (0..<a.doubles.count).filter { !a.doubles[$0].isNaN && !b.doubles[$0].isNaN }
+    func axis(_ k: (ints: [Int]?, doubles: [Double])) -> ([Double], (([Double]) -> Value)) {
+      let d = keep.map { k.doubles[$0] }
+      return k.ints != nil ? (d, { .labels($0.map { Int($0) }) }) : (d, { .floats($0) })
+    }
+    let (ra, makeRows) = axis(a), (cb, makeCols) = axis(b)
+    let table = Statistics.crosstab(ra, cb)
+    let counts = Matrix(rows: table.rows.count, cols: table.columns.count, data: table.counts.map(Float.init))
+    return .record(Record(kind: "crosstab", fields: [
+      ("counts", .matrix(counts)), ("index", makeRows(table.rows)), ("columns", makeCols(table.columns)),
+    ], principal: "counts"))
+  })
+}

@@ -1,0 +1,139 @@
+import ClusAlgorithms
+import ClusLang
+
+/// Data frames (a CSV with names) and categorical vectors (a text column) as language values.
+///
+/// A data frame is a record of kind `data frame` with `.data` (the numeric columns as a float32
+/// matrix, its principal field), `.columns` (the names), `.dtypes` (pandas' names of the column
+/// kinds) and one field per text column; `d["name"]` and `d.name` give any column. A one-column
+/// frame stands for its column. A categorical is a record of kind `categorical` whose principal
+/// `.codes` are int labels (−1 for a missing value) into `.categories`, so it acts as labels
+/// wherever labels are accepted and shows its names.
+enum Frames {
+  /// The record kind of a data frame.
+  static let frameKind = "data frame"
+  /// The record kind of a categorical vector.
+  static let categoricalKind = "categorical"
+  /// Field names a column cannot take as a field of its own.
+  private static let reserved: Set<String> = ["data", "columns", "dtypes"]
+
+  /// A categorical vector: `codes` into `categories`.
+  static func categorical(codes: [Int], categories: [String]) -> Value {
+    .record(Record(kind: categoricalKind, fields: [("codes", .labels(codes)), ("categories", .list(categories.map { .string($0) }))],
+                   principal: "codes"))
+  }
+
+  /// The codes and category names of a categorical record (or of a record standing for one, such
+  /// as a one-column data frame), or nil for any other value.
+  static func categories(of v: Value) -> (codes: [Int], names: [String])? {
+    guard case .record(let r) = v else { return nil }
+    if r.kind != categoricalKind, let p = r.principalValue { return categories(of: p) }
+    guard r.kind == categoricalKind, case .labels(let c)? = r["codes"],
+          case .list(let l)? = r["categories"] else { return nil }
+    return (c, l.map { if case .string(let s) = $0 { return s }; return "" })
+  }
+
+  /// `categorical == "name"` (or `!=`): the mask of the rows in (or not in) that category; nil
+  /// unless `a` is a categorical and `b` a string. A name that is no category matches no row.
+  static func compare(_ a: Value, _ b: Value, equal: Bool) -> Value? {
+    guard let (codes, names) = categories(of: a), case .string(let s) = b else { return nil }
+    let k = names.firstIndex(of: s) ?? -2
+    return .mask(codes.map { ($0 == k) == equal })
+  }
+
+  /// The data frame of a table read from a file.
+  static func frame(_ t: Table) -> Value {
+    var fields: [(String, Value)] = [
+      ("data", .matrix(t.data)), ("columns", .list(t.names.map { .string($0) })),
+      ("dtypes", .list(t.kinds.map { .string($0.rawValue) })),
+    ]
+    var textIndex = 0
+    for (k, name) in t.names.enumerated() where t.kinds[k] == .text {
+      let c = t.text[textIndex]
+      textIndex += 1
+      if !reserved.contains(name) { fields.append((name, categorical(codes: c.codes, categories: c.categories))) }
+    }
+    var principal = "data"
+    if t.names.count == 1, !reserved.contains(t.names[0]) {
+      principal = t.names[0]
+      if t.kinds[0] != .text, let v = numericColumn(t.data, 0, t.kinds[0]) { fields.append((t.names[0], v)) }
+    }
+    return .record(Record(kind: frameKind, fields: fields, principal: principal))
+  }
+
+  private static func numericColumn(_ m: Matrix, _ j: Int, _ kind: ColumnKind) -> Value? {
+    let col = (0..<m.rows).map { m[$0, j] }
+    switch kind {
+    case .int: return .labels(col.map { Int($0) })
+    case .bool: return .mask(col.map { $0 != 0 })
+    case .float: return .floats(col.map(Double.init))
+    case .text: return nil
+    }
+  }
+
+  private static func strings(_ v: Value?) -> [String] {
+    guard case .list(let l)? = v else { return [] }
+    return l.map { if case .string(let s) = $0 { return s }; return "" }
+  }
+
+  /// The column names of a data frame record.
+  static func columnNames(_ r: Record) -> [String] { strings(r["columns"]) }
+
+  /// The column `name` of a data frame: numeric columns from `.data` (int labels, floats or a
+  /// mask by kind), text columns as categoricals; nil when there is no such column.
+  static func column(_ r: Record, _ name: String) -> Value? {
+    let names = columnNames(r), kinds = strings(r["dtypes"])
+    guard let k = names.firstIndex(of: name), k < kinds.count else { return nil }
+    if kinds[k] == ColumnKind.text.rawValue {
+      // the field after data, columns and dtypes (a column named like those has no field)
+      return r.fields.dropFirst(3).first(where: { $0.name == name })?.value
+    }
+    guard case .matrix(let m)? = r["data"] else { return nil }
+    let j = kinds[..<k].filter { $0 != ColumnKind.text.rawValue }.count
+    return numericColumn(m, j, ColumnKind(rawValue: kinds[k]) ?? .float)
+  }
+
+  /// `d["name"]`: the column, or an error naming the columns (with "did you mean").
+  static func column(_ r: Record, _ name: String, at range: SourceRange) throws -> Value {
+    if let v = column(r, name) { return v }
+    let names = columnNames(r)
+    throw RuntimeError("no column '\(name)'\(didYouMean(name, names)); columns: "
+      + names.map { Display.quote($0) }.joined(separator: ", "), at: range)
+  }
+
+  /// One line for a data frame: `data frame 150 × 5 (a, b, ...)`.
+  static func summary(_ r: Record) -> String {
+    let names = columnNames(r)
+    let rows = r["data"]?.length ?? 0
+    let shown = names.count <= 6 ? names.joined(separator: ", ") : names.prefix(5).joined(separator: ", ") + ", …"
+    return "data frame \(rows) × \(names.count) (\(shown))"
+  }
+
+  /// One line for a categorical: `categorical 150 (3 categories: a, b, c)`.
+  static func categoricalSummary(_ codes: [Int], _ names: [String]) -> String {
+    let shown = names.count <= 6 ? names.joined(separator: ", ") : names.prefix(5).joined(separator: ", ") + ", …"
+    return "categorical \(codes.count) (\(names.count) categor\(names.count == 1 ? "y" : "ies"): \(shown))"
+  }
+
+  /// A categorical's display: the summary, then the values by name (NaN for a missing value).
+  static func renderCategorical(_ codes: [Int], _ names: [String]) -> String {
+    categoricalSummary(codes, names) + "\n"
+      + Display.vector(codes.count) { codes[$0] >= 0 && codes[$0] < names.count ? names[codes[$0]] : "NaN" }
+  }
+
+  /// A data frame's display: its size, then each column with its kind.
+  static func render(_ r: Record) -> String {
+    let names = columnNames(r), kinds = strings(r["dtypes"])
+    var lines = ["data frame \(r["data"]?.length ?? 0) × \(names.count): .data is the "
+      + "\(r["data"]?.shapeText ?? "0 × 0") matrix of the numeric columns"]
+    let w = min(names.map(\.count).max() ?? 0, 30)
+    for (k, n) in names.enumerated() {
+      var kind = k < kinds.count ? kinds[k] : ""
+      if let (_, cats) = column(r, n).flatMap(categories(of:)) {
+        kind += " (\(cats.count): " + (cats.count <= 6 ? cats.joined(separator: ", ") : cats.prefix(5).joined(separator: ", ") + ", …") + ")"
+      }
+      lines.append("  " + n + String(repeating: " ", count: max(0, w - n.count)) + "  " + kind)
+    }
+    return lines.joined(separator: "\n")
+  }
+}

@@ -1,0 +1,183 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ClusAlgorithms
+
+/// Deterministic text rendering of values, so golden outputs can compare them.
+///
+/// Numbers show 4 decimals (scientific notation outside [1e-4, 1e6)); matrices and vectors show
+/// their shape, element type and a short head and tail, as numpy does.
+public enum Display {
+  /// A float with 4 decimals, or `%.4e` when very large or very small; `nan`, `inf`, `-inf`.
+  public static func number(_ x: Double) -> String {
+    if x.isNaN { return "nan" }
+    if x.isInfinite { return x > 0 ? "inf" : "-inf" }
+    let a = abs(x)
+    if a != 0 && (a >= 1e6 || a < 1e-4) { return cFormat("%.4e", x) }
+    let s = cFormat("%.4f", x)
+    return s == "-0.0000" ? "0.0000" : s
+  }
+
+  /// `printf`-style formatting of one Double.
+  public static func cFormat(_ fmt: String, _ x: Double) -> String {
+    var buf = [CChar](repeating: 0, count: 512)
+    let n = withVaList([x]) { vsnprintf(&buf, 512, fmt, $0) }
+    if n >= 512 {  // wider than the buffer: ask for the exact size
+      buf = [CChar](repeating: 0, count: Int(n) + 1)
+      _ = withVaList([x]) { vsnprintf(&buf, Int(n) + 1, fmt, $0) }
+    }
+    return String(cString: buf)
+  }
+
+  /// One-line summary: scalars in full, arrays as kind and shape.
+  public static func summary(_ v: Value) -> String {
+    switch v {
+    case .int(let i): return String(i)
+    case .float(let d): return number(d)
+    case .string(let s): return quote(s)
+    case .bool(let b): return b ? "true" : "false"
+    case .none: return "none"
+    case .list(let l): return l.count <= 8 ? "[" + l.map(summary).joined(separator: ", ") + "]" : "list of \(l.count)"
+    case .matrix(let m): return "matrix \(m.rows) × \(m.cols) float32"
+    case .labels(let v): return "vector \(v.count) int"
+    case .floats(let v): return "vector \(v.count) float"
+    case .mask(let v): return "vector \(v.count) bool (\(v.lazy.filter { $0 }.count) true)"
+    case .figure(let f):
+      return "figure: \(f.layers.count) layer\(f.layers.count == 1 ? "" : "s"), \(f.pointCount) points, \(f.options.width) × \(f.options.height)"
+    case .record(let r) where r.kind == "shape": return render(v)
+    case .record(let r) where r.kind == Frames.frameKind: return Frames.summary(r)
+    case .record where Frames.categories(of: v) != nil:
+      let (c, n) = Frames.categories(of: v)!
+      return Frames.categoricalSummary(c, n)
+    case .record(let r): return "\(r.kind) record (" + r.fields.map(\.name).joined(separator: ", ") + ")"
+    }
+  }
+
+  /// A string literal as the language writes it.
+  public static func quote(_ s: String) -> String {
+    var out = "\""
+    for c in s.unicodeScalars {
+      switch c {
+      case "\"": out += "\\\""
+      case "\\": out += "\\\\"
+      case "\n": out += "\\n"
+      case "\t": out += "\\t"
+      default: out.unicodeScalars.append(c)
+      }
+    }
+    return out + "\""
+  }
+
+  /// The full display of a value, as the REPL shows a bare expression.
+  public static func render(_ v: Value) -> String {
+    switch v {
+    case .matrix(let m): return matrix(m)
+    case .labels(let x): return "vector \(x.count) int\n" + values(v)
+    case .floats(let x): return "vector \(x.count) float\n" + values(v)
+    case .mask(let x):
+      let t = x.lazy.filter { $0 }.count
+      return "vector \(x.count) bool, \(t) true\n" + values(v)
+    case .record(let r) where r.kind == "shape":
+      return r.fields.map { summary($0.value) }.joined(separator: " × ")
+    case .record(let r) where r.kind == "crosstab":
+      if case .matrix(let m)? = r["counts"], let rows = r["index"], let cols = r["columns"] { return crosstab(m, rows, cols) }
+      return summary(v)
+    case .record(let r) where r.kind == Frames.frameKind: return Frames.render(r)
+    case .record where Frames.categories(of: v) != nil:
+      let (c, n) = Frames.categories(of: v)!
+      return Frames.renderCategorical(c, n)
+    case .record(let r):
+      var lines = ["\(r.kind) record"]
+      let w = r.fields.map(\.name.count).max() ?? 0
+      for f in r.fields {
+        let pad = String(repeating: " ", count: w - f.name.count)
+        let star = f.name == r.principal ? "  (principal)" : ""
+        lines.append("  .\(f.name)\(pad)  \(summary(f.value))\(star)")
+      }
+      return lines.joined(separator: "\n")
+    case .list(let l): return "[" + l.map(summary).joined(separator: ", ") + "]"
+    default: return summary(v)
+    }
+  }
+
+  /// A `crosstab` as pandas prints one: the column values as a header, each row's value and
+  /// its counts, right-aligned. At most 60 rows and 30 columns are shown (the rest is counted).
+  static func crosstab(_ counts: Matrix, _ rows: Value, _ cols: Value) -> String {
+    func names(_ v: Value) -> [String] {
+      switch v {
+      case .labels(let l): return l.map(String.init)
+      case .floats(let f): return f.map(number)
+      default: return []
+      }
+    }
+    let rn = names(rows), cn = names(cols)
+    let shownRows = min(rn.count, 60), shownCols = min(cn.count, 30)
+    var cells = [[""] + cn.prefix(shownCols)]
+    for i in 0..<shownRows {
+      cells.append([rn[i]] + (0..<shownCols).map { String(Int(counts[i, $0])) })
+    }
+    let first = cells.map { $0[0].count }.max() ?? 0
+    let width = cells.flatMap { $0.dropFirst() }.map(\.count).max() ?? 1
+    var out = ["crosstab \(rn.count) × \(cn.count) (rows: values of the first vector, columns: of the second)"]
+    for row in cells {
+      let head = row[0] + String(repeating: " ", count: first - row[0].count)
+      out.append(head + row.dropFirst().map { "  " + String(repeating: " ", count: width - $0.count) + $0 }.joined())
+    }
+    if shownRows < rn.count || shownCols < cn.count {
+      out.append("(\(rn.count - shownRows) more rows, \(cn.count - shownCols) more columns: see .counts, .index, .columns)")
+    }
+    return out.joined(separator: "\n")
+  }
+
+  /// The values of a vector as display shows them (`[1 2 3]`, the middle elided past 10); other
+  /// values as `summary`.
+  public static func values(_ v: Value) -> String {
+    switch v {
+    case .labels(let x): return vector(x.count) { String(x[$0]) }
+    case .floats(let x): return vector(x.count) { number(x[$0]) }
+    case .mask(let x): return vector(x.count) { x[$0] ? "true" : "false" }
+    default: return summary(v)
+    }
+  }
+
+  /// How `print` writes a value: strings without quotes, vectors by their values (as display
+  /// shows them), matrices in full display (header and rows), anything else as `summary`.
+  public static func printed(_ v: Value) -> String {
+    switch v {
+    case .string(let s): return s
+    case .labels, .floats, .mask: return values(v)
+    case .matrix: return render(v)
+    default: return summary(v)
+    }
+  }
+
+  static func vector(_ n: Int, _ item: (Int) -> String) -> String {
+    if n == 0 { return "[]" }
+    if n <= 10 { return "[" + (0..<n).map(item).joined(separator: " ") + "]" }
+    return "[" + (0..<3).map(item).joined(separator: " ") + " ... "
+      + ((n - 3)..<n).map(item).joined(separator: " ") + "]"
+  }
+
+  static func matrix(_ m: Matrix) -> String {
+    var out = "matrix \(m.rows) × \(m.cols) float32"
+    if m.rows == 0 || m.cols == 0 { return out + "\n[]" }
+    let rows: [Int?] = m.rows <= 6 ? Array(0..<m.rows) : [0, 1, 2, nil, m.rows - 3, m.rows - 2, m.rows - 1]
+    let cols: [Int?] = m.cols <= 6 ? Array(0..<m.cols) : [0, 1, 2, nil, m.cols - 3, m.cols - 2, m.cols - 1]
+    var cells: [[String]] = []
+    for r in rows {
+      cells.append(cols.map { c in
+        guard let r = r else { return "..." }
+        guard let c = c else { return "..." }
+        return number(Double(m[r, c]))
+      })
+    }
+    let width = cells.flatMap { $0 }.map(\.count).max() ?? 1
+    for (k, row) in cells.enumerated() {
+      let open = k == 0 ? "[[" : " ["
+      let close = k == cells.count - 1 ? "]]" : "]"
+      let body = row.map { String(repeating: " ", count: width - $0.count) + $0 }.joined(separator: " ")
+      out += "\n" + open + body + close
+    }
+    return out
+  }
+}

@@ -1,0 +1,287 @@
+import ClusAlgorithms
+import ClusLang
+
+extension Session {
+  /// Evaluates an expression.
+  /// - Throws: `RuntimeError` with the range of the offending sub-expression.
+  public func evaluate(_ e: Expr) throws -> Value {
+    switch e {
+    case .int(let i, _): return .int(i)
+    case .float(let d, _): return .float(d)
+    case .string(let s, _): return .string(s)
+    case .bool(let b, _): return .bool(b)
+    case .none: return .none
+    case .list(let items, _): return .list(try items.map(evaluate))
+    case .name(let n, let r):
+      if let v = variables[n] { return v }
+      if let c = table[n] {
+        if c.args.contains(where: { !$0.optional }) {
+          throw RuntimeError("'\(n)' needs arguments: \(c.usage)", at: r)
+        }
+        return try call(c, args: [], kwargs: [], range: r, nameRange: r)
+      }
+      let known = Array(variables.keys) + table.names
+      throw RuntimeError("unknown variable or command '\(n)'\(didYouMean(n, known))", at: r)
+    case .call(let name, let nameRange, let args, let kwargs, let range):
+      guard let c = table[name] else {
+        if variables[name] != nil {
+          throw RuntimeError("'\(name)' is a variable, not a command; separate values with operators, or call a command", at: nameRange)
+        }
+        throw RuntimeError("unknown command '\(name)'\(didYouMean(name, table.names))", at: nameRange)
+      }
+      return try call(c, args: args, kwargs: kwargs, range: range, nameRange: nameRange)
+    case .binary(let op, let l, let r, let range):
+      let a = try evaluate(l), b = try evaluate(r)
+      do { return try Operators.binary(op, a, b) } catch let m as OperatorError {
+        throw RuntimeError(m.message, at: range)
+      }
+    case .unary(let op, let x, let range):
+      let a = try evaluate(x)
+      do { return try Operators.unary(op, a) } catch let m as OperatorError {
+        throw RuntimeError(m.message, at: range)
+      }
+    case .index(let base, let items, let range):
+      let b = try evaluate(base)
+      var parts: [Indexer] = []
+      for it in items {
+        switch it {
+        case .expr(let x): parts.append(.value(try evaluate(x), x.range))
+        case .slice(let lo, let hi, let r):
+          let l = try lo.map { try sliceBound(evaluate($0), $0.range) }
+          let h = try hi.map { try sliceBound(evaluate($0), $0.range) }
+          parts.append(.slice(l, h, r))
+        }
+      }
+      return try Indexing.index(b, parts, range: range)
+    case .field(let base, let name, let fr, _):
+      let b = try evaluate(base)
+      guard case .record(let rec) = b else {
+        throw RuntimeError("\(b.kindName) has no fields (.\(name))", at: fr)
+      }
+      if let v = rec[name] { return v }
+      if rec.kind == Frames.frameKind { return try Frames.column(rec, name, at: fr) }
+      throw RuntimeError(
+        "\(rec.kind) record has no field '\(name)'\(didYouMean(name, rec.fields.map(\.name))); fields: "
+          + rec.fields.map(\.name).joined(separator: ", "), at: fr)
+    }
+  }
+
+  private func sliceBound(_ v: Value, _ r: SourceRange) throws -> Int {
+    if case .int(let i) = v { return i }
+    // a whole float (or ±inf) clamps to the ends like any out-of-range bound
+    if case .float(let d) = v, d == d.rounded() || d.isInfinite {
+      return d >= 9.2e18 ? Int.max / 2 : (d <= -9.2e18 ? Int.min / 2 : Int(d))
+    }
+    throw RuntimeError("a slice bound must be an integer, not \(v.kindName)", at: r)
+  }
+
+  /// Checks arguments against the command's table entry and runs it.
+  func call(_ c: Command, args: [Expr], kwargs: [KeywordArg], range: SourceRange, nameRange: SourceRange) throws -> Value {
+    if c.name == "time" { return try timeCommand(args: args, kwargs: kwargs, range: range) }
+    // `help umap`: a bare name is the topic, not a call of that command
+    var args = args
+    if c.name == "help" {
+      args = args.map { if case .name(let n, let r) = $0 { return .string(n, r) }; return $0 }
+    }
+    // positional arguments
+    let maxArgs = c.args.contains(where: \.variadic) ? Int.max : c.args.count
+    let minArgs = c.args.filter { !$0.optional }.count
+    if args.count > maxArgs {
+      throw RuntimeError("\(c.name) takes \(maxArgs == 0 ? "no" : "at most \(maxArgs)") positional argument\(maxArgs == 1 ? "" : "s"), got \(args.count); usage: \(c.usage)", at: args[maxArgs].range)
+    }
+    if args.count < minArgs {
+      let missing = c.args.filter { !$0.optional }[args.count].name
+      throw RuntimeError("\(c.name) needs \(missing.uppercased()); usage: \(c.usage)", at: range)
+    }
+    var raw: [Value] = []
+    var values: [Value] = []
+    for (k, a) in args.enumerated() {
+      let spec = k < c.args.count ? c.args[k] : c.args[c.args.count - 1]
+      let v = try evaluate(a)
+      raw.append(v)
+      values.append(try coerce(v, to: spec.type, what: "\(c.name): \(spec.name.uppercased())", at: a.range))
+    }
+    // keyword parameters
+    var kw: [String: Value] = [:]
+    var given = Set<String>()
+    var kwRanges: [String: SourceRange] = [:]
+    for k in kwargs {
+      guard let p = c.param(k.name) else {
+        let names = c.params.map(\.name)
+        let hint = names.isEmpty ? "; \(c.name) takes no parameters" : didYouMean(k.name, names)
+        throw RuntimeError("\(c.name) has no parameter '\(k.name)'\(hint)", at: k.nameRange)
+      }
+      if given.contains(k.name) { throw RuntimeError("parameter '\(k.name)' given twice", at: k.nameRange) }
+      let v = try evaluate(k.value)
+      kw[k.name] = try checkParam(p, v, command: c.name, at: k.value.range)
+      given.insert(k.name)
+      kwRanges[k.name] = k.nameRange.union(k.value.range)
+    }
+    for p in c.params where kw[p.name] == nil { kw[p.name] = p.defaultValue }
+    var inv = Invocation(
+      args: values, kwargs: kw, given: given, session: self, context: makeContext(), rawArgs: raw)
+    let saved = currentRange
+    currentRange = range
+    defer { currentRange = saved }
+    do {
+      return try c.run(&inv)
+    } catch let e as AlgorithmError {
+      switch e {
+      case .invalidParameter(let name, _, _):
+        throw RuntimeError("\(c.name): \(e)", at: kwRanges[name] ?? range)
+      case .cancelled:
+        throw RuntimeError("\(c.name): interrupted", at: range)
+      default:
+        throw RuntimeError("\(c.name): \(e)", at: range)
+      }
+    } catch let e as RuntimeError {
+      throw e
+    } catch let d as Diagnostic {
+      throw d
+    } catch {
+      throw RuntimeError("\(c.name): \(error)", at: range)
+    }
+  }
+
+  /// `time EXPR`: evaluates, displays the value and the wall time.
+  private func timeCommand(args: [Expr], kwargs: [KeywordArg], range: SourceRange) throws -> Value {
+    guard let first = args.first else { throw RuntimeError("time needs an expression: time umap x", at: range) }
+    var target = first
+    // `time umap x n_neighbors=30` times the call `umap x n_neighbors=30`.
+    if case .name(let n, let r) = first, table[n] != nil, args.count > 1 || !kwargs.isEmpty {
+      target = .call(name: n, nameRange: r, args: Array(args.dropFirst()), kwargs: kwargs, range: range)
+    } else if args.count > 1 || !kwargs.isEmpty {
+      throw RuntimeError("time takes one expression; put a call in parentheses", at: args.count > 1 ? args[1].range : kwargs[0].nameRange)
+    }
+    let t0 = monotonicSeconds()
+    let v = try evaluate(target)
+    let dt = monotonicSeconds() - t0
+    output("wall time: \(Display.cFormat("%.3f", dt)) s\n")
+    return v
+  }
+
+  /// Converts `v` to what `type` expects, or throws a clear error.
+  func coerce(_ v: Value, to type: ParamType, what: String, at r: SourceRange) throws -> Value {
+    let x = v.resolved
+    func fail(_ expected: String) -> RuntimeError {
+      RuntimeError("\(what) must be \(expected), got \(v.kindName)\(v.shapeText.map { " (\($0))" } ?? "")", at: r)
+    }
+    switch type {
+    case .any: return v
+    case .choiceOrMatrix(let options):
+      if case .string = x { return try checkScalar(x, .choice(options), what: what, at: r) }
+      do {
+        return try coerce(v, to: .matrix, what: what, at: r)
+      } catch {
+        throw fail("one of \(type.name)")
+      }
+    case .matrix:
+      switch x {
+      case .matrix: return x
+      case .floats(let f): return .matrix(Matrix(rows: f.count, cols: 1, data: f.map(Float.init)))
+      case .labels(let l): return .matrix(Matrix(rows: l.count, cols: 1, data: l.map(Float.init)))
+      case .list(let rows) where !rows.isEmpty:
+        guard let m = matrixFromRows(rows) else {
+          throw fail("a matrix (a list of rows of numbers, all of the same length)")
+        }
+        return .matrix(m)
+      default: throw fail("a matrix")
+      }
+    case .labels:
+      switch x {
+      case .labels: return x
+      case .mask(let m): return .labels(m.map { $0 ? 1 : 0 })
+      case .floats(let f) where f.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e15 }): return .labels(f.map { Int($0) })
+      case .list(let l) where l.allSatisfy({ if case .int = $0 { return true }; return false }):
+        return .labels(l.map { if case .int(let i) = $0 { return i }; return 0 })
+      default: throw fail("a label vector")
+      }
+    case .vector:
+      switch x {
+      case .labels, .floats, .mask: return x
+      case .list(let l) where l.allSatisfy({ $0.number != nil }):
+        if l.allSatisfy({ if case .int = $0 { return true }; return false }) {
+          return .labels(l.map { if case .int(let i) = $0 { return i }; return 0 })
+        }
+        return .floats(l.map { $0.number! })
+      default: throw fail("a vector")
+      }
+    default:
+      return try checkScalar(v, type, what: what, at: r)
+    }
+  }
+
+  private func checkScalar(_ v: Value, _ type: ParamType, what: String, at r: SourceRange) throws -> Value {
+    func fail(_ expected: String) -> RuntimeError {
+      RuntimeError("\(what) must be \(expected), got \(Display.summary(v))", at: r)
+    }
+    switch type {
+    case .int:
+      if case .int = v { return v }
+      if case .float(let d) = v, d == d.rounded(), abs(d) < 1e15 { return .int(Int(d)) }
+      throw fail("an integer")
+    case .float:
+      if let d = v.number { return .float(d) }
+      throw fail("a number")
+    case .string, .path:
+      if case .string = v { return v }
+      throw fail("a string")
+    case .bool:
+      if case .bool = v { return v }
+      throw fail("true or false")
+    case .choice(let options):
+      if case .string(let s) = v {
+        if options.contains(s) { return v }
+        throw RuntimeError("\(what) must be one of \(type.name), got \(Display.quote(s))\(didYouMean(s, options))", at: r)
+      }
+      throw fail("one of \(type.name)")
+    case .seed:
+      if case .none = v { return v }
+      if case .int(let i) = v, i >= 0 { return v }
+      throw fail("an integer ≥ 0 or none")
+    case .intOrFraction:
+      if case .int = v { return v }
+      if case .float(let d) = v, d > 0, d < 1 { return v }
+      if case .none = v { return v }
+      throw fail("an integer, or a float strictly between 0 and 1")
+    default:
+      return try coerce(v, to: type, what: what, at: r)
+    }
+  }
+
+  /// Checks a keyword value: type, then bounds.
+  func checkParam(_ p: ParamSpec, _ v: Value, command: String, at r: SourceRange) throws -> Value {
+    if case .none = v, case .none = p.defaultValue { return v }
+    let what = "\(command): \(p.name)"
+    let x = try coerce(v, to: p.type, what: what, at: r)
+    if let b = p.bounds, let d = x.number, !b.contains(d) {
+      throw RuntimeError("\(what)=\(Display.summary(x)) is out of range: it must be \(b.text)", at: r)
+    }
+    return x
+  }
+}
+
+/// Seconds from a monotonic clock.
+public func monotonicSeconds() -> Double {
+  var ts = timespec()
+  clock_gettime(CLOCK_MONOTONIC, &ts)
+  return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `[[1, 2], [3, 4]]`: a list of equal-length numeric lists as a matrix (nil otherwise).
+func matrixFromRows(_ rows: [Value]) -> Matrix? {
+  var data: [Float] = []
+  var cols = -1
+  for row in rows {
+    guard case .list(let items) = row, items.allSatisfy({ $0.number != nil }), cols == -1 || items.count == cols else {
+      return nil
+    }
+    cols = items.count
+    data += items.map { Float($0.number!) }
+  }
+  return rows.isEmpty ? nil : Matrix(rows: rows.count, cols: cols, data: data)
+}

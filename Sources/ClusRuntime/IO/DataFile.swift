@@ -1,0 +1,175 @@
+import ClusAlgorithms
+
+/// The content of a data file read by `loadData(path:)` (the `load PATH` command), or the input
+/// of `saveData(_:path:)` (the `save VALUE PATH` command).
+///
+/// Shapes follow the NumPy conventions of the files: one-dimensional arrays become vectors whose
+/// element kind follows the stored element type, arrays of two or more dimensions become an
+/// `n × d` Float32 `Matrix` (an `n × a × b × …` array is flattened to `n × (a·b·…)`, so 28 × 28
+/// images become rows of 784 values).
+public enum LoadedData: Sendable, Equatable {
+  /// An `n × d` Float32 matrix (rows are data points). Integer and Float64 data are converted.
+  case matrix(Matrix)
+  /// A one-dimensional floating-point array (float32 or float64 storage, kept as Float32).
+  case floatVector([Float])
+  /// A one-dimensional integer array, typically class labels.
+  case intVector([Int])
+  /// A one-dimensional boolean array, typically a mask.
+  case boolVector([Bool])
+  /// A labelled data set with a train/test split (an IDX directory in the MNIST layout).
+  case dataset(Dataset)
+  /// A delimited file with column names or text columns (a `pandas.DataFrame`).
+  case table(Table)
+  /// A one-dimensional array of strings (NumPy `<U…` / `|S…`): codes into sorted categories.
+  case textVector(TextColumn)
+}
+
+extension LoadedData: CustomStringConvertible {
+  /// A short summary of kind and shape, for example `matrix 70000 × 784`.
+  public var description: String {
+    switch self {
+    case .matrix(let m): return "matrix \(m.rows) × \(m.cols)"
+    case .floatVector(let v): return "float vector of \(v.count)"
+    case .intVector(let v): return "int vector of \(v.count)"
+    case .boolVector(let v): return "bool vector of \(v.count)"
+    case .dataset(let d):
+      return "dataset \(d.name): \(d.data.rows) × \(d.data.cols), "
+        + "train \(d.trainCount), test \(d.data.rows - d.trainCount)"
+    case .table(let t): return "table \(t.rows) × \(t.names.count) (\(t.names.joined(separator: ", ")))"
+    case .textVector(let t): return "text vector of \(t.codes.count) (\(t.categories.count) categories)"
+    }
+  }
+}
+
+/// One part (train or test) of a `Dataset`: an `n × d` matrix and its `n` integer labels.
+public struct DatasetPart: Sendable, Equatable {
+  /// The `n × d` data (rows are samples).
+  public var data: Matrix
+  /// The `n` class labels, `target[i]` belongs to row `i`.
+  public var target: [Int]
+
+  /// Wraps `data` (`n × d`) and `target` (`n` labels).
+  /// - Precondition: `target.count == data.rows`.
+  public init(data: Matrix, target: [Int]) {
+    precondition(target.count == data.rows, "dataset part has \(data.rows) rows but \(target.count) labels")
+    self.data = data
+    self.target = target
+  }
+}
+
+/// A labelled data set: the train rows followed by the test rows in one `n × d` matrix with `n`
+/// labels, like scikit-learn's `fetch_openml("mnist_784")` ("MNIST Original": 70,000 × 784, the
+/// 60,000 training images then the 10,000 test images).
+///
+/// The parts are stored once; `train` and `test` are copied out of `data` when asked for.
+public struct Dataset: Sendable, Equatable {
+  /// The name of the data set (the directory name, for example `mnist`).
+  public var name: String
+  /// All `n × d` rows: the `trainCount` training rows, then the test rows.
+  public var data: Matrix
+  /// The `n` labels of `data`.
+  public var target: [Int]
+  /// How many of the leading rows of `data` form the training part.
+  public var trainCount: Int
+
+  /// Wraps the concatenated data.
+  /// - Precondition: `target.count == data.rows` and `0 <= trainCount <= data.rows`.
+  public init(name: String, data: Matrix, target: [Int], trainCount: Int) {
+    precondition(target.count == data.rows, "dataset has \(data.rows) rows but \(target.count) labels")
+    precondition(trainCount >= 0 && trainCount <= data.rows, "dataset train count out of range")
+    self.name = name
+    self.data = data
+    self.target = target
+    self.trainCount = trainCount
+  }
+
+  /// Concatenates `train` and `test` (train rows first).
+  /// - Precondition: both parts have the same number of columns (or one part has no rows).
+  public init(name: String, train: DatasetPart, test: DatasetPart) {
+    let cols = train.data.rows > 0 ? train.data.cols : test.data.cols
+    precondition(train.data.rows == 0 || test.data.rows == 0 || train.data.cols == test.data.cols,
+                 "dataset parts have different column counts")
+    let values = train.data.rows > 0 && test.data.rows > 0
+      ? train.data.data + test.data.data
+      : (train.data.rows > 0 ? train.data.data : test.data.data)
+    self.init(name: name, data: Matrix(rows: train.data.rows + test.data.rows, cols: cols, data: values),
+              target: train.target + test.target, trainCount: train.data.rows)
+  }
+
+  /// The training part: the first `trainCount` rows and labels (a copy).
+  public var train: DatasetPart { part(0..<trainCount) }
+
+  /// The test part: the rows and labels after the first `trainCount` (a copy).
+  public var test: DatasetPart { part(trainCount..<data.rows) }
+
+  private func part(_ r: Range<Int>) -> DatasetPart {
+    let c = data.cols
+    return DatasetPart(
+      data: Matrix(rows: r.count, cols: c, data: Array(data.data[(r.lowerBound * c)..<(r.upperBound * c)])),
+      target: Array(target[r]))
+  }
+}
+
+/// An error reading or writing a data file. `description` names the file and says what is wrong,
+/// for example `data/x.npy: truncated data: expected 48 bytes, found 40`.
+public struct DataFileError: Error, Equatable, CustomStringConvertible {
+  /// The broad class of problem, for callers that react differently to some of them.
+  public enum Kind: String, Sendable, Equatable {
+    /// The path does not exist.
+    case missingFile
+    /// The file could not be opened or read (permissions, a directory where a file was expected, ...).
+    case unreadable
+    /// The file name has no extension the loader or saver knows.
+    case unknownExtension
+    /// The header is not what the format requires (IDX magic, NPY magic, NPY header dictionary).
+    case badHeader
+    /// The element type (IDX type byte, NPY dtype) is not supported.
+    case unsupportedType
+    /// The file ends before all the data its header announces.
+    case truncated
+    /// The dimensions do not match the amount of data (extra bytes, overflowing sizes).
+    case sizeMismatch
+    /// The layout is not supported (no longer raised: Fortran order is read since it is rearranged on load).
+    case unsupportedLayout
+    /// A CSV/TSV row has a different number of columns than the first row.
+    case raggedRow
+    /// A CSV/TSV cell is not a number.
+    case notNumeric
+    /// A CSV/TSV quoted field is never closed.
+    case unterminatedQuote
+    /// `columns=` names a column the file does not have.
+    case unknownColumn
+    /// The file holds no data.
+    case empty
+    /// An IDX data set directory whose image and label files do not match up.
+    case mislabelled
+    /// The gzip stream is damaged or incomplete.
+    case corruptGzip
+    /// The value cannot be stored in the requested format.
+    case unsupportedValue
+    /// A finite value in the file is beyond float32's range (clus keeps data as float32).
+    case outOfRange
+    /// The file could not be written.
+    case unwritable
+  }
+
+  /// The path as the user gave it.
+  public var path: String
+  /// The line of a text file the problem is on, if it is on one.
+  public var line: Int?
+  /// The kind of problem.
+  public var kind: Kind
+  /// What is wrong, without the path.
+  public var message: String
+
+  /// Creates an error about `path`.
+  public init(path: String, line: Int? = nil, kind: Kind, message: String) {
+    self.path = path
+    self.line = line
+    self.kind = kind
+    self.message = message
+  }
+
+  /// `PATH: message`, or `PATH:LINE: message`.
+  public var description: String { line.map { "\(path):\($0): \(message)" } ?? "\(path): \(message)" }
+}

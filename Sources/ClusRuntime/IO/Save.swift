@@ -1,0 +1,193 @@
+import ClusAlgorithms
+
+/// The formats `saveData` and `saveTable` write.
+let supportedSaveExtensions = ".npy, .csv, .tsv, each optionally followed by .gz"
+
+/// Appends the shortest decimal text that reads back as the same Float32 (Swift's `description`:
+/// `0.1`, `5.0`, `1e-05`, `nan`, `inf`).
+@inline(__always) private func appendNumber(_ v: Float, to out: inout [UInt8]) {
+  out.append(contentsOf: v.description.utf8)
+}
+
+/// Appends a Double: as an integer when it is one (|v| < 2^53), otherwise the shortest text that
+/// reads back as the same Double.
+@inline(__always) private func appendNumber(_ v: Double, to out: inout [UInt8]) {
+  if v == v.rounded(), abs(v) < 9_007_199_254_740_992 {
+    out.append(contentsOf: String(Int(v)).utf8)
+  } else {
+    out.append(contentsOf: v.description.utf8)
+  }
+}
+
+/// Quotes a header name when it holds the separator, a quote, or surrounding spaces.
+private func headerCell(_ name: String, sep: UInt8) -> [UInt8] {
+  let u = Array(name.utf8)
+  let needs = u.contains(sep) || u.contains(0x22) || u.contains(0x0A) || u.contains(0x0D)
+    || u.first == 0x20 || u.last == 0x20 || u.isEmpty
+  guard needs else { return u }
+  var out: [UInt8] = [0x22]
+  for c in u {
+    if c == 0x22 { out.append(0x22) }
+    if c != 0x0A && c != 0x0D { out.append(c) }
+  }
+  out.append(0x22)
+  return out
+}
+
+/// Writes Float32 values little-endian (directly on little-endian hosts).
+private func writeLittleEndian(_ v: [Float], to sink: FileSink) throws {
+  #if _endian(little)
+  try v.withUnsafeBytes { try sink.writeBytes($0) }
+  #else
+  let le = v.map { $0.bitPattern.littleEndian }
+  try le.withUnsafeBytes { try sink.writeBytes($0) }
+  #endif
+}
+
+private func saveTarget(_ path: String) throws -> (real: String, format: DataFormat, gzip: Bool) {
+  let real = expandTilde(path)
+  guard let (format, gz) = formatOf(fileName: lastPathComponent(real)), format != .idx, format != .text else {
+    throw DataFileError(path: path, kind: .unknownExtension,
+                        message: "unknown file type for saving (supported: \(supportedSaveExtensions))")
+  }
+  if pathKind(real) == .directory {
+    throw DataFileError(path: path, kind: .unwritable, message: "cannot write: it is a directory")
+  }
+  if let folder = missingFolder(of: real) {
+    throw DataFileError(path: path, kind: .unwritable, message: missingFolderMessage(folder))
+  }
+  return (real, format, gz)
+}
+
+/// Saves a matrix or vector (the `save VALUE PATH` command).
+///
+/// - `.npy` (format 1.0, C order, little-endian): a matrix and a float vector as float32 (`<f4`,
+///   shape `(n, d)` / `(n,)`), an int vector as int64 (`<i8`), a bool vector as bool (`|b1`).
+/// - `.csv` / `.tsv`: one row per matrix row or vector element, no header; floats in the shortest
+///   form that reads back as the same Float32 (`0.1`, `5.0`, `1e-05`), ints as integers, bools as
+///   `true`/`false` — so `loadData` gives back the same value.
+/// - Either followed by `.gz` writes gzip-compressed output.
+/// A leading `~/` is replaced by the home directory. On failure no partial file is left behind.
+/// - Throws: `DataFileError` for an unknown extension, a data set (save its data or target instead),
+///   or a path that cannot be written (with the system's reason).
+public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = { false }) throws {
+  let (real, format, gz) = try saveTarget(path)
+  switch data {
+  case .dataset:
+    throw DataFileError(path: path, kind: .unsupportedValue, message:
+      "a data set cannot be saved as one file; save its data matrix and its target labels separately")
+  case .table, .textVector:
+    throw DataFileError(path: path, kind: .unsupportedValue, message:
+      "text columns cannot be saved; save the numeric data (.data) or a column's codes")
+  default: break
+  }
+  let sink = try FileSink(path: real, display: path, gzip: gz)
+  switch format {
+  case .npy:
+    switch data {
+    case .matrix(let m):
+      sink.buffer = npyHeaderBytes(descr: "<f4", shape: [m.rows, m.cols])
+      try writeLittleEndian(m.data, to: sink)
+    case .floatVector(let v):
+      sink.buffer = npyHeaderBytes(descr: "<f4", shape: [v.count])
+      try writeLittleEndian(v, to: sink)
+    case .intVector(let v):
+      sink.buffer = npyHeaderBytes(descr: "<i8", shape: [v.count])
+      let le = v.map { Int64($0).littleEndian }
+      try le.withUnsafeBytes { try sink.writeBytes($0) }
+    case .boolVector(let v):
+      sink.buffer = npyHeaderBytes(descr: "|b1", shape: [v.count])
+      sink.buffer += v.map { $0 ? 1 : 0 }
+    case .dataset, .table, .textVector:
+      break
+    }
+  case .csv, .tsv:
+    let sep: UInt8 = format == .csv ? 0x2C : 0x09
+    switch data {
+    case .matrix(let m):
+      try m.data.withUnsafeBufferPointer { p in
+        for r in 0..<m.rows {
+          for c in 0..<m.cols {
+            if c > 0 { sink.buffer.append(sep) }
+            appendNumber(p[r * m.cols + c], to: &sink.buffer)
+          }
+          sink.buffer.append(0x0A)
+          try sink.flushIfLarge()
+          // a cancelled write stops here; the sink removes the partial file
+          if r & 0xFFF == 0xFFF && cancelled() { throw AlgorithmError.cancelled }
+        }
+      }
+    case .floatVector(let v):
+      for x in v {
+        appendNumber(x, to: &sink.buffer)
+        sink.buffer.append(0x0A)
+        try sink.flushIfLarge()
+      }
+    case .intVector(let v):
+      for x in v {
+        sink.buffer.append(contentsOf: String(x).utf8)
+        sink.buffer.append(0x0A)
+        try sink.flushIfLarge()
+      }
+    case .boolVector(let v):
+      for x in v {
+        sink.buffer.append(contentsOf: (x ? "true\n" : "false\n").utf8)
+        try sink.flushIfLarge()
+      }
+    case .dataset, .table, .textVector:
+      break
+    }
+  case .idx, .text:
+    break
+  }
+  try sink.finish()
+}
+
+/// Saves a table of named numeric columns, for example a condensed tree
+/// (hdbscan `condensed_tree_.to_pandas()`: parent, child, lambda_val, child_size).
+///
+/// - `.csv` / `.tsv`: a header row with the column names, then one row per index; whole numbers
+///   are written as integers, others in the shortest form that reads back as the same Float64.
+/// - `.npy`: an `n × k` float64 (`<f8`) array, the columns side by side (names are not stored).
+/// - Either followed by `.gz` writes gzip-compressed output.
+/// - Throws: `DataFileError` when there are no columns, the columns differ in length, the
+///   extension is unknown, or the path cannot be written.
+public func saveTable(columns: [(name: String, values: [Double])], path: String) throws {
+  let (real, format, gz) = try saveTarget(path)
+  guard let n = columns.first?.values.count else {
+    throw DataFileError(path: path, kind: .unsupportedValue, message: "the table has no columns")
+  }
+  if let bad = columns.first(where: { $0.values.count != n }) {
+    throw DataFileError(path: path, kind: .unsupportedValue, message:
+      "the table's columns differ in length: '\(columns[0].name)' has \(n) values, '\(bad.name)' has \(bad.values.count)")
+  }
+  let sink = try FileSink(path: real, display: path, gzip: gz)
+  switch format {
+  case .npy:
+    sink.buffer = npyHeaderBytes(descr: "<f8", shape: [n, columns.count])
+    var row = [UInt64](repeating: 0, count: columns.count)
+    for i in 0..<n {
+      for (k, c) in columns.enumerated() { row[k] = c.values[i].bitPattern.littleEndian }
+      row.withUnsafeBytes { sink.buffer.append(contentsOf: $0) }
+      try sink.flushIfLarge()
+    }
+  case .csv, .tsv:
+    let sep: UInt8 = format == .csv ? 0x2C : 0x09
+    for (k, c) in columns.enumerated() {
+      if k > 0 { sink.buffer.append(sep) }
+      sink.buffer += headerCell(c.name, sep: sep)
+    }
+    sink.buffer.append(0x0A)
+    for i in 0..<n {
+      for (k, c) in columns.enumerated() {
+        if k > 0 { sink.buffer.append(sep) }
+        appendNumber(c.values[i], to: &sink.buffer)
+      }
+      sink.buffer.append(0x0A)
+      try sink.flushIfLarge()
+    }
+  case .idx, .text:
+    break
+  }
+  try sink.finish()
+}

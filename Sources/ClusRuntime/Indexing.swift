@@ -1,0 +1,119 @@
+import ClusAlgorithms
+import ClusLang
+
+/// One evaluated part of `base[...]`.
+enum Indexer {
+  case value(Value, SourceRange)
+  case slice(Int?, Int?, SourceRange)
+}
+
+/// Row and element selection: by mask, by index (negative counts from the end), by index
+/// vector, by slice; `m[:, j]` selects a column and `m[rows, cols]` both.
+enum Indexing {
+  /// Which positions of `0..<n` an indexer selects, and whether it was a single index.
+  static func positions(_ ix: Indexer, n: Int, axis: String) throws -> (rows: [Int], single: Bool) {
+    switch ix {
+    case .slice(let lo, let hi, _):
+      func clamp(_ v: Int) -> Int { v < 0 ? max(0, n + v) : min(n, v) }
+      let a = lo.map(clamp) ?? 0, b = hi.map(clamp) ?? n
+      return (a < b ? Array(a..<b) : [], false)
+    case .value(let v, let r):
+      switch v.resolved {
+      case .int(let i):
+        let k = i < 0 ? n + i : i
+        guard k >= 0 && k < n else { throw RuntimeError("index \(i) is out of range for \(n) \(axis)", at: r) }
+        return ([k], true)
+      case .mask(let m):
+        guard m.count == n else {
+          throw RuntimeError("mask has \(m.count) elements but there are \(n) \(axis)", at: r)
+        }
+        var out: [Int] = []
+        out.reserveCapacity(n)
+        for (i, b) in m.enumerated() where b { out.append(i) }
+        return (out, false)
+      case .labels(let l):
+        var out: [Int] = []
+        out.reserveCapacity(l.count)
+        for i in l {
+          let k = i < 0 ? n + i : i
+          guard k >= 0 && k < n else { throw RuntimeError("index \(i) is out of range for \(n) \(axis)", at: r) }
+          out.append(k)
+        }
+        return (out, false)
+      case .list(let items) where !items.isEmpty && items.allSatisfy({ if case .bool = $0 { return true }; return false }):
+        return try positions(.value(.mask(items.map { if case .bool(let b) = $0 { return b }; return false }), r), n: n, axis: axis)
+      case .list(let items):
+        var out: [Int] = []
+        for it in items {
+          guard case .int(let i) = it else { throw RuntimeError("an index list must hold integers", at: r) }
+          let k = i < 0 ? n + i : i
+          guard k >= 0 && k < n else { throw RuntimeError("index \(i) is out of range for \(n) \(axis)", at: r) }
+          out.append(k)
+        }
+        return (out, false)
+      case .float(let d) where d == d.rounded() || d.isInfinite:
+        guard abs(d) < 9.2e18 else { throw RuntimeError("index \(Display.summary(v)) is out of range for \(n) \(axis)", at: r) }
+        return try positions(.value(.int(Int(d)), r), n: n, axis: axis)
+      default:
+        throw RuntimeError("cannot index with \(v.kindName); use an integer, a slice, a mask or an index vector", at: r)
+      }
+    }
+  }
+
+  static func index(_ base0: Value, _ parts: [Indexer], range: SourceRange) throws -> Value {
+    // d["name"]: a data frame's column
+    if case .record(let r) = base0, r.kind == Frames.frameKind, parts.count == 1, case .value(.string(let s), let sr) = parts[0] {
+      return try Frames.column(r, s, at: sr)
+    }
+    // a categorical indexed stays a categorical; one element is its name
+    if let (codes, names) = Frames.categories(of: base0) {
+      switch try index(.labels(codes), parts, range: range) {
+      case .labels(let l): return Frames.categorical(codes: l, categories: names)
+      case .int(let c): return c >= 0 && c < names.count ? .string(names[c]) : .float(.nan)
+      case let other: return other
+      }
+    }
+    var base = Operators.vectorized(base0.resolved)
+    // a list of rows indexed by [rows, cols] is the matrix it spells
+    if parts.count == 2, case .list(let rows) = base, let m = matrixFromRows(rows) { base = .matrix(m) }
+    switch base {
+    case .matrix(let m):
+      guard parts.count <= 2 else { throw RuntimeError("a matrix takes at most two indices [rows, columns]", at: range) }
+      let (rows, singleRow) = try positions(parts[0], n: m.rows, axis: "rows")
+      var cols = Array(0..<m.cols), singleCol = false
+      if parts.count == 2 { (cols, singleCol) = try positions(parts[1], n: m.cols, axis: "columns") }
+      if singleRow && singleCol { return .float(Double(m[rows[0], cols[0]])) }
+      if singleCol { return .floats(rows.map { Double(m[$0, cols[0]]) }) }
+      if singleRow { return .floats(cols.map { Double(m[rows[0], $0]) }) }
+      var out = [Float](repeating: 0, count: rows.count * cols.count)
+      let full = cols.elementsEqual(0..<m.cols)  // all columns in order: copy whole rows
+      m.data.withUnsafeBufferPointer { src in
+        out.withUnsafeMutableBufferPointer { dst in
+          for (k, r) in rows.enumerated() {
+            if full {
+              for j in 0..<m.cols { dst[k * m.cols + j] = src[r * m.cols + j] }
+            } else {
+              for (t, c) in cols.enumerated() { dst[k * cols.count + t] = src[r * m.cols + c] }
+            }
+          }
+        }
+      }
+      return .matrix(Matrix(rows: rows.count, cols: cols.count, data: out))
+    case .labels(let v): return try vectorIndex(v, parts, range) { .labels($0) } scalar: { .int($0) }
+    case .floats(let v): return try vectorIndex(v, parts, range) { .floats($0) } scalar: { .float($0) }
+    case .mask(let v): return try vectorIndex(v, parts, range) { .mask($0) } scalar: { .bool($0) }
+    case .list(let v): return try vectorIndex(v, parts, range) { .list($0) } scalar: { $0 }
+    default:
+      throw RuntimeError("\(base0.kindName) cannot be indexed", at: range)
+    }
+  }
+
+  private static func vectorIndex<T>(
+    _ v: [T], _ parts: [Indexer], _ range: SourceRange, make: ([T]) -> Value, scalar: (T) -> Value
+  ) throws -> Value {
+    guard parts.count == 1 else { throw RuntimeError("a vector takes one index", at: range) }
+    let (pos, single) = try positions(parts[0], n: v.count, axis: "elements")
+    if single { return scalar(v[pos[0]]) }
+    return make(pos.map { v[$0] })
+  }
+}

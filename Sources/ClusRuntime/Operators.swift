@@ -1,0 +1,265 @@
+import ClusAlgorithms
+import ClusLang
+
+/// An operator applied to values it does not support; the evaluator adds the source range.
+struct OperatorError: Error {
+  var message: String
+  init(_ m: String) { message = m }
+}
+
+/// Arithmetic, comparison and logic on values: scalars, element-wise on vectors and matrices,
+/// with scalar broadcast. Comparisons on vectors give masks.
+enum Operators {
+  /// A vector as Doubles (labels and floats), for element-wise work.
+  private static func doubles(_ v: Value) -> [Double]? {
+    switch v {
+    case .labels(let l): return l.map(Double.init)
+    case .floats(let f): return f
+    default: return nil
+    }
+  }
+
+  /// A list of numbers acts as a vector (ints → labels, else floats), a list of rows of numbers
+  /// (all of the same length) as a matrix.
+  static func vectorized(_ v: Value) -> Value {
+    if case .list(let l) = v, case .list? = l.first, let m = matrixFromRows(l) { return .matrix(m) }
+    guard case .list(let l) = v, !l.isEmpty, l.allSatisfy({ $0.number != nil }) else { return v }
+    if l.allSatisfy({ if case .int = $0 { return true }; return false }) {
+      return .labels(l.map { if case .int(let i) = $0 { return i }; return 0 })
+    }
+    return .floats(l.map { $0.number! })
+  }
+
+  static func binary(_ op: BinaryOp, _ a0: Value, _ b0: Value) throws -> Value {
+    // a categorical against a category name: a mask, as pandas' df.species == "setosa"
+    if op == .eq || op == .ne, let m = Frames.compare(a0, b0, equal: op == .eq) ?? Frames.compare(b0, a0, equal: op == .eq) {
+      return m
+    }
+    let a = vectorized(a0.resolved), b = vectorized(b0.resolved)
+    switch op {
+    case .and, .or: return try logic(op, a, b)
+    default: break
+    }
+    // strings
+    if case .string(let s) = a {
+      if op == .add { return .string(s + text(b)) }
+      if case .string(let t) = b, op == .eq || op == .ne { return .bool((s == t) == (op == .eq)) }
+      throw OperatorError("'\(op.rawValue)' is not defined for a string and \(b.kindName)")
+    }
+    if case .string(let t) = b, op == .add { return .string(text(a) + t) }
+    if case .bool(let x) = a, case .bool(let y) = b, op == .eq || op == .ne { return .bool((x == y) == (op == .eq)) }
+    // scalars
+    if let x = a.number, let y = b.number {
+      if case .int(let i) = a, case .int(let j) = b, op == .add || op == .sub || op == .mul {
+        return .int(try intArith(op, i, j))
+      }
+      // an int to a non-negative int power stays an exact int, as in Python
+      if case .int(let i) = a, case .int(let j) = b, op == .pow, j >= 0 { return .int(try intPower(i, j)) }
+      return try scalar(op, x, y)
+    }
+    // matrices
+    if case .matrix(let m) = a { return try matrixOp(op, m, b, flipped: false) }
+    if case .matrix(let m) = b { return try matrixOp(op, m, a, flipped: true) }
+    // masks compared for equality
+    if case .mask(let x) = a, case .mask(let y) = b, op == .eq || op == .ne {
+      guard x.count == y.count else { throw OperatorError("vectors of different lengths: \(x.count) and \(y.count)") }
+      return .mask(zip(x, y).map { ($0 == $1) == (op == .eq) })
+    }
+    // vectors
+    let va = doubles(a), vb = doubles(b)
+    if va == nil && vb == nil || (va == nil && a.number == nil) || (vb == nil && b.number == nil) {
+      throw OperatorError("'\(op.rawValue)' is not defined for \(a0.kindName) and \(b0.kindName)")
+    }
+    let n = va?.count ?? vb!.count
+    if let x = va, let y = vb, x.count != y.count {
+      throw OperatorError("vectors of different lengths: \(x.count) and \(y.count)")
+    }
+    let bothInt = isInt(a) && isInt(b)
+    if bothInt && (op == .add || op == .sub || op == .mul) {
+      // exact integer arithmetic, with an error on overflow
+      let xi = ints(a, n), yi = ints(b, n)
+      var out = [Int](repeating: 0, count: n)
+      for i in 0..<n { out[i] = try intArith(op, xi[i], yi[i]) }
+      return .labels(out)
+    }
+    if bothInt && op == .pow, ints(b, n).allSatisfy({ $0 >= 0 }) {
+      // ints to non-negative int powers stay exact ints (numpy's int ** int)
+      let xi = ints(a, n), yi = ints(b, n)
+      var out = [Int](repeating: 0, count: n)
+      for i in 0..<n { out[i] = try intPower(xi[i], yi[i]) }
+      return .labels(out)
+    }
+    let xs = va ?? [Double](repeating: a.number!, count: n)
+    let ys = vb ?? [Double](repeating: b.number!, count: n)
+    switch op {
+    case .eq, .ne, .lt, .le, .gt, .ge:
+      return .mask((0..<n).map { compare(op, xs[$0], ys[$0]) })
+    case .add, .sub, .mul, .pow:
+      let r = (0..<n).map { arith(op, xs[$0], ys[$0]) }
+      return .floats(r)
+    case .div:
+      return .floats((0..<n).map { xs[$0] / ys[$0] })
+    default:
+      throw OperatorError("'\(op.rawValue)' is not defined here")
+    }
+  }
+
+  /// `i op j` on Ints; overflow is an error, not a wrapped or trapped value.
+  static func intArith(_ op: BinaryOp, _ i: Int, _ j: Int) throws -> Int {
+    let (r, o): (Int, Bool)
+    switch op {
+    case .add: (r, o) = i.addingReportingOverflow(j)
+    case .sub: (r, o) = i.subtractingReportingOverflow(j)
+    default: (r, o) = i.multipliedReportingOverflow(by: j)
+    }
+    if o { throw OperatorError("integer overflow in \(i) \(op.rawValue) \(j); write one operand as a float (e.g. \(i).0)") }
+    return r
+  }
+
+  /// An int scalar or int vector as `n` Ints.
+  private static func ints(_ v: Value, _ n: Int) -> [Int] {
+    switch v {
+    case .int(let i): return [Int](repeating: i, count: n)
+    case .labels(let l): return l
+    default: return []
+    }
+  }
+
+  private static func isInt(_ v: Value) -> Bool {
+    switch v {
+    case .int, .labels: return true
+    default: return false
+    }
+  }
+
+  private static func text(_ v: Value) -> String {
+    if case .string(let s) = v { return s }
+    return Display.summary(v)
+  }
+
+  private static func compare(_ op: BinaryOp, _ x: Double, _ y: Double) -> Bool {
+    switch op {
+    case .eq: return x == y
+    case .ne: return x != y
+    case .lt: return x < y
+    case .le: return x <= y
+    case .gt: return x > y
+    case .ge: return x >= y
+    default: return false
+    }
+  }
+
+  private static func arith(_ op: BinaryOp, _ x: Double, _ y: Double) -> Double {
+    switch op {
+    case .add: return x + y
+    case .sub: return x - y
+    case .mul: return x * y
+    case .div: return x / y
+    case .pow: return Elementary.pow(x, y)
+    default: return .nan
+    }
+  }
+
+  private static func scalar(_ op: BinaryOp, _ x: Double, _ y: Double) throws -> Value {
+    switch op {
+    case .eq, .ne, .lt, .le, .gt, .ge: return .bool(compare(op, x, y))
+    default: return .float(arith(op, x, y))
+    }
+  }
+
+  /// A matrix and a number, vector or matrix, element-wise with numpy's broadcasting: a number
+  /// applies to every element; a vector of length d acts as a 1 × d row; matrices broadcast
+  /// when each dimension is equal or 1 (n × d with 1 × d, n × 1 or 1 × 1; 1 × d with n × 1 gives
+  /// n × d). Computed in Float32, the matrices' type. Throws an `OperatorError` naming both shapes
+  /// when they do not broadcast.
+  private static func matrixOp(_ op: BinaryOp, _ m: Matrix, _ other: Value, flipped: Bool) throws -> Value {
+    switch op {
+    case .add, .sub, .mul, .div, .pow: break
+    default: throw OperatorError("'\(op.rawValue)' is not defined for matrices; compare a column, e.g. m[:, 0] \(op.rawValue) x")
+    }
+    func f(_ p: Float, _ q: Float) -> Float {
+      switch op {
+      case .add: return p + q
+      case .sub: return p - q
+      case .mul: return p * q
+      case .pow: return Float(Elementary.pow(Double(p), Double(q)))
+      default: return p / q
+      }
+    }
+    if let s = other.number {
+      let y = Float(s)
+      var out = m
+      for i in 0..<out.data.count { out.data[i] = flipped ? f(y, out.data[i]) : f(out.data[i], y) }
+      return .matrix(out)
+    }
+    let o: Matrix
+    var isVector = false
+    switch other {
+    case .matrix(let x): o = x
+    case .floats(let v): o = Matrix(rows: 1, cols: v.count, data: v.map(Float.init)); isVector = true
+    case .labels(let v): o = Matrix(rows: 1, cols: v.count, data: v.map(Float.init)); isVector = true
+    default:
+      throw OperatorError("'\(op.rawValue)' between a matrix and \(other.kindName) is not defined; use a number, a vector or a matrix")
+    }
+    let (a, b) = flipped ? (o, m) : (m, o)
+    func dim(_ p: Int, _ q: Int) -> Int? { p == q || q == 1 ? p : (p == 1 ? q : nil) }
+    guard let rows = dim(a.rows, b.rows), let cols = dim(a.cols, b.cols) else {
+      let shapes = flipped ? (other, Value.matrix(m)) : (Value.matrix(m), other)
+      var hint = ""
+      if isVector && o.cols == m.rows {
+        hint = "; a vector acts as a row (1 × \(o.cols)), as in numpy: for one value per row use an n × 1 matrix, e.g. mean x axis=1 keepdims=true"
+      }
+      throw OperatorError(
+        "operands could not be broadcast together: shapes \(shapes.0.shapeText!)\(isVector && flipped ? " (a vector)" : "") and \(shapes.1.shapeText!)\(isVector && !flipped ? " (a vector)" : "")\(hint)")
+    }
+    var out = Matrix(rows: rows, cols: cols)
+    let ar = a.rows == 1 ? 0 : 1, ac = a.cols == 1 ? 0 : 1, br = b.rows == 1 ? 0 : 1, bc = b.cols == 1 ? 0 : 1
+    for i in 0..<rows {
+      for j in 0..<cols {
+        out.data[i * cols + j] = f(a.data[(i * ar) * a.cols + j * ac], b.data[(i * br) * b.cols + j * bc])
+      }
+    }
+    return .matrix(out)
+  }
+
+  private static func logic(_ op: BinaryOp, _ a: Value, _ b: Value) throws -> Value {
+    let isAnd = op == .and
+    switch (a, b) {
+    case (.bool(let x), .bool(let y)): return .bool(isAnd ? x && y : x || y)
+    case (.mask(let x), .mask(let y)):
+      guard x.count == y.count else { throw OperatorError("masks of different lengths: \(x.count) and \(y.count)") }
+      return .mask(zip(x, y).map { isAnd ? $0 && $1 : $0 || $1 })
+    case (.mask(let x), .bool(let y)): return .mask(x.map { isAnd ? $0 && y : $0 || y })
+    case (.bool(let y), .mask(let x)): return .mask(x.map { isAnd ? $0 && y : $0 || y })
+    default:
+      throw OperatorError("'\(op.rawValue)' needs bools or masks, got \(a.kindName) and \(b.kindName)")
+    }
+  }
+
+  static func unary(_ op: UnaryOp, _ a0: Value) throws -> Value {
+    let a = vectorized(a0.resolved)
+    switch op {
+    case .not:
+      switch a {
+      case .bool(let b): return .bool(!b)
+      case .mask(let m): return .mask(m.map { !$0 })
+      default: throw OperatorError("'not' needs a bool or a mask, got \(a0.kindName)")
+      }
+    case .neg:
+      switch a {
+      case .int(let i):
+        if i == Int.min { throw OperatorError("integer overflow in -(\(i))") }
+        return .int(-i)
+      case .float(let d): return .float(-d)
+      case .labels(let l):
+        if l.contains(Int.min) { throw OperatorError("integer overflow negating \(Int.min)") }
+        return .labels(l.map { -$0 })
+      case .floats(let f): return .floats(f.map { -$0 })
+      case .matrix(var m):
+        for i in 0..<m.data.count { m.data[i] = -m.data[i] }
+        return .matrix(m)
+      default: throw OperatorError("unary '-' needs a number, vector or matrix, got \(a0.kindName)")
+      }
+    }
+  }
+}

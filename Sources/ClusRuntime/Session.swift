@@ -1,0 +1,175 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ClusAlgorithms
+import ClusLang
+
+/// One clus session: variables, `_`, settings, the command table, and where output goes.
+/// The REPL keeps one for its whole life; an error or Ctrl-C never loses its variables.
+public final class Session {
+  /// Bound variables (`_` holds the last displayed value).
+  public var variables: [String: Value] = [:]
+  /// The commands.
+  public var table: CommandTable
+  /// Threads for every algorithm (`--threads`, `CLUS_THREADS`; default: all cores).
+  public var threads: Int
+  /// Set by Ctrl-C; polled by the algorithms.
+  public let cancellation = CancellationToken()
+  /// Standard output (values, tables).
+  public var output: (String) -> Void
+  /// Standard error (diagnostics, warnings).
+  public var errorOutput: (String) -> Void
+  /// Progress bars for long steps.
+  public var progress: ProgressSink
+  /// Folder where `plot` writes pictures when no `out=` is given (created on demand).
+  public var plotDirectory: String = "out"
+  /// Whether the user chose the plot folder (`--plot-dir`); otherwise the REPL writes unnamed
+  /// pictures to a temporary folder.
+  public var plotDirectoryChosen = false
+  /// Whether the session is interactive (the REPL): pictures may be shown inline.
+  public var interactive = false
+  /// Whether the statement being run binds its value (`f = plot ...`), so a figure is only
+  /// written when asked with `out=`.
+  public internal(set) var pendingAssignment = false
+  /// Statements evaluated so far.
+  public private(set) var entryCount = 0
+
+  /// The file being run and the range of the command running, for warnings.
+  var currentFile: SourceFile = SourceFile(name: "<none>", text: "")
+  var currentRange: SourceRange?
+
+  /// A session writing to the process's stdout/stderr, with the standard command table.
+  public init(threads: Int = defaultThreadCount(), table: CommandTable = .standard) {
+    self.threads = max(1, threads)
+    self.table = table
+    self.output = { s in fputs(s, stdout); fflush(stdout) }
+    self.errorOutput = { s in fputs(s, stderr); fflush(stderr) }
+    self.progress = SilentProgress.shared
+  }
+
+  /// Emits a warning tied to the command being run.
+  public func warn(_ message: String) {
+    progress.clearLine()
+    if let r = currentRange {
+      errorOutput("\(currentFile.name):\(r.start.line):\(r.start.column): warning: \(message)\n")
+    } else {
+      errorOutput("warning: \(message)\n")
+    }
+  }
+
+  /// The algorithm context for the next command.
+  func makeContext() -> RunContext {
+    let box = WarningBox(self)
+    return RunContext(threads: threads, cancellation: cancellation, progress: progress, warn: { m in box.send(m) })
+  }
+
+  /// Parses and runs `file`, displaying values and reporting the first error on `errorOutput`.
+  /// - Returns: false if a syntax or runtime error stopped it.
+  @discardableResult
+  public func run(_ file: SourceFile) -> Bool {
+    let program: Program
+    do {
+      program = try Parser.parse(file)
+    } catch let d as Diagnostic {
+      errorOutput(d.render(in: file) + "\n")
+      return false
+    } catch {
+      errorOutput("\(file.name): error: \(error)\n")
+      return false
+    }
+    return execute(program, in: file)
+  }
+
+  /// Runs parsed statements in order; stops at the first error, which it reports.
+  /// - Returns: false on error.
+  @discardableResult
+  public func execute(_ program: Program, in file: SourceFile) -> Bool {
+    currentFile = file
+    for (index, stmt) in program.statements.enumerated() {
+      cancellation.reset()
+      entryCount += 1
+      do {
+        try executeStatement(stmt, quiet: program.quiet.contains(index))
+      } catch let e as RuntimeError {
+        errorOutput(Diagnostic(.error, e.message, at: e.range).render(in: file) + "\n")
+        return false
+      } catch let d as Diagnostic {
+        errorOutput(d.render(in: file) + "\n")
+        return false
+      } catch {
+        let d = Diagnostic(.error, "\(error)", at: stmt.range)
+        errorOutput(d.render(in: file) + "\n")
+        return false
+      }
+    }
+    return true
+  }
+
+  /// Expressions nested deeper than this are refused before evaluation (the evaluator recurses).
+  static let maxDepth = Parser.maxTreeDepth
+
+  /// Refuses a tree the evaluator could not recurse through (the parser never builds one).
+  private func checkDepth(_ e: Expr) throws {
+    let d = e.depth
+    if d > Session.maxDepth {
+      throw RuntimeError("expression is nested too deeply (\(d) levels, at most \(Session.maxDepth)); split it into several statements", at: e.range)
+    }
+  }
+
+  func executeStatement(_ stmt: Stmt, quiet: Bool = false) throws {
+    switch stmt {
+    case .assign(_, _, let e, _), .expr(let e): try checkDepth(e)
+    case .forLoop(_, _, let e, _, _, _): try checkDepth(e)
+    }
+    switch stmt {
+    case .forLoop(let name, _, let sequence, let body, let quiet, _):
+      let items = try loopItems(evaluate(sequence), at: sequence.range)
+      for item in items {
+        if cancellation.isCancelled { throw RuntimeError("for: interrupted", at: stmt.range) }
+        variables[name] = item
+        for (k, s) in body.enumerated() {
+          do {
+            try executeStatement(s, quiet: quiet.contains(k))
+          } catch let e as RuntimeError where !e.message.hasPrefix("for: interrupted") {
+            throw RuntimeError(e.message + " (in the for loop, \(name) = \(Display.summary(item)))", at: e.range)
+          }
+        }
+      }
+    case .assign(let name, _, let e, _):
+      pendingAssignment = true
+      defer { pendingAssignment = false }
+      let v = try evaluate(e)
+      variables[name] = v
+    case .expr(let e):
+      let v = try evaluate(e)
+      if case .none = v { return }
+      variables["_"] = v
+      if !quiet { output(Display.render(v) + "\n") }
+    }
+  }
+}
+
+extension Session {
+  /// What a `for` loop runs over: a list's items, or a vector's elements as numbers or booleans.
+  func loopItems(_ v: Value, at range: SourceRange) throws -> [Value] {
+    switch v.resolved {
+    case .list(let items): return items
+    case .labels(let x): return x.map { .int($0) }
+    case .floats(let x): return x.map { .float($0) }
+    case .mask(let x): return x.map { .bool($0) }
+    default:
+      throw RuntimeError("for needs a list or a vector to run over, got \(v.kindName)", at: range)
+    }
+  }
+}
+
+/// Forwards warnings from algorithm threads to the session, one at a time.
+final class WarningBox: @unchecked Sendable {
+  private unowned let session: Session
+  private let lock = Locked<Void>(())
+  init(_ s: Session) { session = s }
+  func send(_ m: String) { lock.withLock { _ in session.warn(m) } }
+}
+
+/// The clus version.
+public let version = AlgorithmsInfo.version

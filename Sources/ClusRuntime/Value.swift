@@ -1,0 +1,132 @@
+import ClusAlgorithms
+
+/// A named collection of values, such as a data set (`mnist.data`, `mnist.target`) or an
+/// algorithm's result (`umap`'s embedding, kNN indices, ...). A record with a principal field
+/// acts as that field wherever an array is expected: a clustering result acts as its labels.
+public struct Record: Sendable {
+  /// What made it (`dataset`, `umap`, `hdbscan`, ...), shown on display.
+  public var kind: String
+  /// Fields in display order.
+  public var fields: [(name: String, value: Value)]
+  /// The field that stands for the record where an array is expected, if any.
+  public var principal: String?
+
+  /// A record.
+  public init(kind: String, fields: [(String, Value)], principal: String? = nil) {
+    self.kind = kind
+    self.fields = fields.map { (name: $0.0, value: $0.1) }
+    self.principal = principal
+  }
+
+  /// The field named `name`, if present.
+  public subscript(name: String) -> Value? {
+    fields.first(where: { $0.name == name })?.value
+  }
+
+  /// The principal field's value, if the record has one.
+  public var principalValue: Value? { principal.flatMap { self[$0] } }
+}
+
+/// A value of the clus language.
+///
+/// Matrices are n × d Float32 row-major (`ClusAlgorithms.Matrix`); vectors are Int labels, Double
+/// values or Bool masks; records hold named fields.
+public indirect enum Value: Sendable {
+  /// An integer.
+  case int(Int)
+  /// A floating-point number.
+  case float(Double)
+  /// A string.
+  case string(String)
+  /// `true` / `false`.
+  case bool(Bool)
+  /// `none`.
+  case none
+  /// A list `[a, b, ...]`.
+  case list([Value])
+  /// An n × d Float32 matrix.
+  case matrix(Matrix)
+  /// An Int vector (labels; −1 is noise).
+  case labels([Int])
+  /// A Double vector.
+  case floats([Double])
+  /// A Bool vector (mask).
+  case mask([Bool])
+  /// A record of named fields.
+  case record(Record)
+  /// A scatter-plot figure (its layers and options), which `plot` can add to.
+  case figure(Figure)
+
+  /// The kind's name as users see it in messages and `vars`.
+  public var kindName: String {
+    switch self {
+    case .int: return "integer"
+    case .float: return "float"
+    case .string: return "string"
+    case .bool: return "bool"
+    case .none: return "none"
+    case .list: return "list"
+    case .matrix: return "matrix"
+    case .labels: return "int vector"
+    case .floats: return "float vector"
+    case .mask: return "bool vector"
+    case .record(let r): return r.kind + " record"
+    case .figure: return "figure"
+    }
+  }
+
+  /// The value itself, or a record's principal field (repeatedly).
+  public var resolved: Value {
+    if case .record(let r) = self, let p = r.principalValue { return p.resolved }
+    return self
+  }
+
+  /// The number as a Double, for `int` and `float`.
+  public var number: Double? {
+    switch self {
+    case .int(let i): return Double(i)
+    case .float(let d): return d
+    default: return nil
+    }
+  }
+
+  /// Number of elements along the first axis (rows of a matrix, length of a vector or list).
+  public var length: Int? {
+    switch resolved {
+    case .matrix(let m): return m.rows
+    case .labels(let v): return v.count
+    case .floats(let v): return v.count
+    case .mask(let v): return v.count
+    case .list(let v): return v.count
+    default: return nil
+    }
+  }
+
+  /// The shape as users see it: `70000 × 784`, `70000`, or nil for scalars.
+  public var shapeText: String? {
+    switch resolved {
+    case .matrix(let m): return "\(m.rows) × \(m.cols)"
+    case .labels(let v): return "\(v.count)"
+    case .floats(let v): return "\(v.count)"
+    case .mask(let v): return "\(v.count)"
+    case .list(let v): return "\(v.count)"
+    default: return nil
+    }
+  }
+}
+
+
+/// Layers of a scatter plot collected into one picture; `plot` returns one and can add to it.
+public struct Figure: Sendable {
+  /// The layers, drawn in order.
+  public var layers: [ScatterLayer]
+  /// Size, title, colormap and the other options.
+  public var options: PlotOptions
+  /// A figure.
+  public init(layers: [ScatterLayer], options: PlotOptions) {
+    self.layers = layers
+    self.options = options
+  }
+  /// Total number of points over all layers.
+  public var pointCount: Int { layers.reduce(0) { $0 + $1.points.rows } }
+}

@@ -1,0 +1,301 @@
+import XCTest
+@testable import ClusAlgorithms
+
+/// Deterministic test data.
+private enum NeighborData {
+  /// n × d integers in 0..<levels (many exact ties), with rows 1, 2 copying row 0 and row 5 copying row 3.
+  static func integerGrid(n: Int, d: Int, levels: Int, seed: UInt64) -> Matrix {
+    var rng = RandomStream(seed: seed, 1)
+    var m = Matrix(rows: n, cols: d)
+    for i in 0..<n { for j in 0..<d { m[i, j] = Float(rng.nextInt(levels)) } }
+    for j in 0..<d { m[1, j] = m[0, j]; m[2, j] = m[0, j]; m[5, j] = m[3, j] }
+    return m
+  }
+
+  /// n × d standard normal values, with duplicated rows (1 = 0, 7 = 4).
+  static func gaussian(n: Int, d: Int, seed: UInt64) -> Matrix {
+    var rng = RandomStream(seed: seed, 2)
+    var m = Matrix(rows: n, cols: d)
+    for i in 0..<n { for j in 0..<d { m[i, j] = Float(rng.nextGaussian()) } }
+    for j in 0..<d { m[1, j] = m[0, j]; m[7, j] = m[4, j] }
+    return m
+  }
+
+  /// `centres` Gaussian blobs (centre coordinates uniform in ±10, unit spread), points assigned
+  /// round-robin.
+  static func blobs(n: Int, d: Int, centres: Int, seed: UInt64) -> Matrix {
+    var rng = RandomStream(seed: seed, 3)
+    var c = [Float](repeating: 0, count: centres * d)
+    for t in 0..<c.count { c[t] = Float(rng.nextDouble() * 20 - 10) }
+    var m = Matrix(rows: n, cols: d)
+    for i in 0..<n {
+      let b = i % centres
+      for j in 0..<d { m[i, j] = c[b * d + j] + Float(rng.nextGaussian()) }
+    }
+    return m
+  }
+}
+
+/// Fraction of true neighbours (excluding the point itself) found by `approx`.
+private func recall(_ approx: KNNGraph, _ exact: KNNGraph) -> Double {
+  var hit = 0, total = 0
+  for i in 0..<exact.n {
+    let truth = Set(exact.indices[(i * exact.k + 1)..<((i + 1) * exact.k)])
+    let got = Set(approx.indices[(i * approx.k + 1)..<((i + 1) * approx.k)])
+    hit += truth.intersection(got).count
+    total += truth.count
+  }
+  return Double(hit) / Double(max(total, 1))
+}
+
+/// Structural checks every graph must pass: self first at distance 0, ascending rows, valid and
+/// distinct indices, finite non-negative distances.
+private func assertValidGraph(
+  _ g: KNNGraph, n: Int, k: Int, file: StaticString = #filePath, line: UInt = #line
+) {
+  XCTAssertEqual(g.n, n, file: file, line: line)
+  XCTAssertEqual(g.k, k, file: file, line: line)
+  for i in 0..<n {
+    XCTAssertEqual(g.indices[i * k], Int32(i), "row \(i) self", file: file, line: line)
+    XCTAssertEqual(g.distances[i * k], 0, file: file, line: line)
+    var seen = Set<Int32>()
+    for t in 0..<k {
+      let j = g.indices[i * k + t], dv = g.distances[i * k + t]
+      XCTAssert(j >= 0 && Int(j) < n, "row \(i) index \(j)", file: file, line: line)
+      XCTAssert(dv.isFinite && dv >= 0, "row \(i) distance \(dv)", file: file, line: line)
+      XCTAssert(seen.insert(j).inserted, "row \(i) repeats \(j)", file: file, line: line)
+      if t > 0 { XCTAssert(g.distances[i * k + t - 1] <= dv, "row \(i) not ascending", file: file, line: line) }
+    }
+  }
+}
+
+final class NeighborsTests: XCTestCase {
+  let allMetrics: [Metric] = [.euclidean, .manhattan, .chebyshev, .minkowski(p: 3), .cosine, .correlation]
+
+  func testExactKNNHandComputed() throws {
+    // points on a line at 0, 1, 3, 7: neighbour order and distances by hand
+    let x = Matrix(rows: 4, cols: 1, data: [0, 1, 3, 7])
+    let g = try exactKNN(x, k: 3, metric: .euclidean, context: RunContext(threads: 1))
+    XCTAssertEqual(g.indices, [0, 1, 2, 1, 0, 2, 2, 1, 0, 3, 2, 1])
+    XCTAssertEqual(g.distances, [0, 1, 3, 0, 1, 2, 0, 2, 3, 0, 4, 6])
+    // manhattan in 2-D: (0,0), (1,2), (3,0): d01 = 3, d02 = 3 (tie → smaller index), d12 = 4
+    let y = Matrix(rows: 3, cols: 2, data: [0, 0, 1, 2, 3, 0])
+    let h = try exactKNN(y, k: 3, metric: .manhattan, context: RunContext(threads: 1))
+    XCTAssertEqual(h.indices, [0, 1, 2, 1, 0, 2, 2, 0, 1])
+    XCTAssertEqual(h.distances, [0, 3, 3, 0, 3, 4, 0, 3, 4])
+  }
+
+  func testExactKNNMatchesBruteForceWithTiesAndDuplicates() throws {
+    // integer data: every metric's distances are exact in Float, so ties are real ties
+    let xi = NeighborData.integerGrid(n: 300, d: 4, levels: 3, seed: 11)
+    for metric in [Metric.euclidean, .manhattan, .chebyshev, .minkowski(p: 3)] {
+      for k in [1, 5, 12] {
+        let ctx = RunContext(threads: 2)
+        let a = try exactKNN(xi, k: k, metric: metric, context: ctx)
+        let b = try bruteForceKNN(xi, k: k, metric: metric, context: ctx)
+        XCTAssertEqual(a.indices, b.indices, "\(metric) k=\(k)")
+        XCTAssertEqual(a.distances, b.distances, "\(metric) k=\(k)")
+        assertValidGraph(a, n: 300, k: k)
+      }
+    }
+    // continuous data (plus duplicate rows) for every metric, including the angular ones
+    let xg = NeighborData.gaussian(n: 257, d: 9, seed: 5)
+    for metric in allMetrics {
+      let a = try exactKNN(xg, k: 10, metric: metric, context: RunContext(threads: 2))
+      let b = try bruteForceKNN(xg, k: 10, metric: metric, context: RunContext(threads: 1))
+      XCTAssertEqual(a.indices, b.indices, "\(metric)")
+      XCTAssertEqual(a.distances, b.distances, "\(metric)")
+      // the duplicated rows find each other at distance 0 right after themselves
+      XCTAssertEqual(a.indices[1 * 10 + 1], 0)
+      XCTAssertEqual(a.indices[0 * 10 + 1], 1)
+      XCTAssertEqual(a.distances[0 * 10 + 1], 0)
+    }
+  }
+
+  func testExactKNNEuclideanLargerThanOneTile() throws {
+    // more columns than one 2048-wide tile and several row blocks; reference rows by a direct scan
+    let n = 2300, d = 3, k = 4
+    let x = NeighborData.gaussian(n: n, d: d, seed: 8)
+    let a = try exactKNN(x, k: k, metric: .euclidean, context: RunContext(threads: 2))
+    x.data.withUnsafeBufferPointer { p in
+      let b = p.baseAddress!
+      for i in stride(from: 0, to: n, by: 23) {
+        var all = (0..<n).map { j in (j == i ? 0 : Metric.euclidean.distance(b + i * d, b + j * d, d), j) }
+        all.sort { $0.0 < $1.0 || ($0.0 == $1.0 && ($0.1 == i || ($1.1 != i && $0.1 < $1.1))) }
+        XCTAssertEqual(Array(a.indices[(i * k)..<((i + 1) * k)]), all.prefix(k).map { Int32($0.1) }, "row \(i)")
+        XCTAssertEqual(Array(a.distances[(i * k)..<((i + 1) * k)]), all.prefix(k).map { Float($0.0) }, "row \(i)")
+      }
+    }
+  }
+
+  func testNNDescentRecallOnBlobs() throws {
+    let x = NeighborData.blobs(n: 3000, d: 12, centres: 6, seed: 3)
+    let exact = try exactKNN(x, k: 15, metric: .euclidean, context: RunContext(threads: 2))
+    let approx = try nnDescentKNN(x, k: 15, metric: .euclidean, seed: 42, context: RunContext(threads: 2))
+    assertValidGraph(approx, n: 3000, k: 15)
+    let r = recall(approx, exact)
+    XCTAssertGreaterThanOrEqual(r, 0.95, "recall \(r)")
+    // distances of the found neighbours are the true distances (to Float rounding)
+    for i in stride(from: 0, to: 3000, by: 97) {
+      for t in 1..<15 {
+        let j = Int(approx.indices[i * 15 + t])
+        let ref = x.data.withUnsafeBufferPointer { p in
+          Metric.euclidean.distance(p.baseAddress! + i * 12, p.baseAddress! + j * 12, 12)
+        }
+        XCTAssertEqual(Double(approx.distances[i * 15 + t]), ref, accuracy: 1e-5 * max(1, ref))
+      }
+    }
+  }
+
+  func testNNDescentRecallHighDimensionalWithPrincipalTrees() throws {
+    // d ≥ 128: trees split in the principal subspace; Gram-matrix joins
+    // k = 30: candidate lists of ≥ 40 points take the symmetric (ssyrk) Gram path
+    let x = NeighborData.blobs(n: 1500, d: 160, centres: 5, seed: 9)
+    let exact = try exactKNN(x, k: 30, metric: .euclidean, context: RunContext(threads: 2))
+    let approx = try nnDescentKNN(x, k: 30, metric: .euclidean, seed: 1, nTrees: 3, context: RunContext(threads: 2))
+    assertValidGraph(approx, n: 1500, k: 30)
+    let r = recall(approx, exact)
+    XCTAssertGreaterThanOrEqual(r, 0.95, "recall \(r)")
+  }
+
+  func testNNDescentOtherMetricsRecall() throws {
+    let x = NeighborData.blobs(n: 1200, d: 8, centres: 4, seed: 21)
+    for metric in [Metric.manhattan, .cosine, .correlation, .chebyshev] {
+      let exact = try exactKNN(x, k: 8, metric: metric, context: RunContext(threads: 2))
+      let approx = try nnDescentKNN(x, k: 8, metric: metric, seed: 5, nTrees: 2, context: RunContext(threads: 2))
+      assertValidGraph(approx, n: 1200, k: 8)
+      let r = recall(approx, exact)
+      XCTAssertGreaterThanOrEqual(r, 0.95, "\(metric) recall \(r)")
+    }
+  }
+
+  func testNNDescentIsExactWhenOneLeafHoldsAllPoints() throws {
+    // n ≤ leaf_size: the forest's leaf join already compares every pair
+    let x = NeighborData.gaussian(n: 59, d: 6, seed: 12)
+    for metric in allMetrics {
+      let e = try exactKNN(x, k: 9, metric: metric, context: RunContext(threads: 1))
+      let a = try nnDescentKNN(x, k: 9, metric: metric, seed: 3, nTrees: 1, nIters: 0, context: RunContext(threads: 2))
+      XCTAssertEqual(a.indices, e.indices, "\(metric)")
+      for t in 0..<a.distances.count {
+        XCTAssertEqual(a.distances[t], e.distances[t], accuracy: 1e-5 * max(1, e.distances[t]), "\(metric)")
+      }
+    }
+  }
+
+  func testNNDescentIsIndependentOfThreadCount() throws {
+    let x = NeighborData.blobs(n: 2500, d: 10, centres: 8, seed: 4)
+    let g1 = try nnDescentKNN(x, k: 12, metric: .euclidean, seed: 7, context: RunContext(threads: 1))
+    let g2 = try nnDescentKNN(x, k: 12, metric: .euclidean, seed: 7, context: RunContext(threads: 2))
+    let g3 = try nnDescentKNN(x, k: 12, metric: .euclidean, seed: 7, context: RunContext(threads: 3))
+    XCTAssertEqual(g1, g2)
+    XCTAssertEqual(g1, g3)
+    let y = NeighborData.blobs(n: 900, d: 130, centres: 3, seed: 6)
+    let h1 = try nnDescentKNN(y, k: 6, metric: .euclidean, seed: 2, nTrees: 2, context: RunContext(threads: 1))
+    let h2 = try nnDescentKNN(y, k: 6, metric: .euclidean, seed: 2, nTrees: 2, context: RunContext(threads: 2))
+    XCTAssertEqual(h1, h2)
+    // a different seed gives a different forest (the graph itself may still coincide)
+    let z1 = try nnDescentKNN(x, k: 12, metric: .cosine, seed: 7, nTrees: 1, nIters: 1, context: RunContext(threads: 1))
+    let z2 = try nnDescentKNN(x, k: 12, metric: .cosine, seed: 7, nTrees: 1, nIters: 1, context: RunContext(threads: 2))
+    XCTAssertEqual(z1, z2)
+  }
+
+  func testDegenerateInputs() throws {
+    let ctx = RunContext(threads: 2)
+    // n = 2, k = n
+    let two = Matrix(rows: 2, cols: 3, data: [0, 0, 0, 3, 4, 0])
+    for g in [try exactKNN(two, k: 2, metric: .euclidean, context: ctx),
+              try nnDescentKNN(two, k: 2, metric: .euclidean, seed: 1, context: ctx)] {
+      XCTAssertEqual(g.indices, [0, 1, 1, 0])
+      XCTAssertEqual(g.distances, [0, 5, 0, 5])
+    }
+    // k = n on more points: every row is a permutation
+    let small = NeighborData.gaussian(n: 40, d: 2, seed: 3)
+    for metric in allMetrics {
+      assertValidGraph(try exactKNN(small, k: 40, metric: metric, context: ctx), n: 40, k: 40)
+      assertValidGraph(try nnDescentKNN(small, k: 40, metric: metric, seed: 3, context: ctx), n: 40, k: 40)
+    }
+    // all rows identical: every distance is 0, ties by index after self
+    let same = Matrix(rows: 150, cols: 4, repeating: 2.5)
+    for metric in allMetrics {
+      let e = try exactKNN(same, k: 5, metric: metric, context: ctx)
+      assertValidGraph(e, n: 150, k: 5)
+      XCTAssertEqual(Array(e.indices[(7 * 5)..<(8 * 5)]), [7, 0, 1, 2, 3])
+      XCTAssert(e.distances.allSatisfy { $0 == 0 })
+      let a = try nnDescentKNN(same, k: 5, metric: metric, seed: 9, context: ctx)
+      assertValidGraph(a, n: 150, k: 5)
+      XCTAssert(a.distances.allSatisfy { $0 == 0 })
+    }
+    // all rows identical and more points than a leaf (degenerate tree splits), d ≥ 128
+    let sameWide = Matrix(rows: 400, cols: 130, repeating: 1)
+    let w = try nnDescentKNN(sameWide, k: 4, metric: .euclidean, seed: 9, context: ctx)
+    assertValidGraph(w, n: 400, k: 4)
+    XCTAssert(w.distances.allSatisfy { $0 == 0 })
+    // one column, zero rows for cosine
+    let col = Matrix(rows: 300, cols: 1, data: (0..<300).map { Float($0 % 17) - 8 })
+    for metric in allMetrics {
+      let e = try exactKNN(col, k: 6, metric: metric, context: ctx)
+      assertValidGraph(e, n: 300, k: 6)
+      let b = try bruteForceKNN(col, k: 6, metric: metric, context: ctx)
+      XCTAssertEqual(e.indices, b.indices, "\(metric)")
+      let a = try nnDescentKNN(col, k: 6, metric: metric, seed: 4, context: ctx)
+      assertValidGraph(a, n: 300, k: 6)
+    }
+    // a single point
+    let single = Matrix(rows: 1, cols: 3, data: [1, 2, 3])
+    for g in [try exactKNN(single, k: 1, metric: .cosine, context: ctx),
+              try nnDescentKNN(single, k: 1, metric: .euclidean, seed: 0, context: ctx),
+              try nearestNeighbors(single, k: 1, metric: .manhattan, seed: 0, context: ctx)] {
+      XCTAssertEqual(g.indices, [0])
+      XCTAssertEqual(g.distances, [0])
+    }
+    // k = 1: only the point itself
+    let one = try nnDescentKNN(small, k: 1, metric: .euclidean, seed: 1, context: ctx)
+    XCTAssertEqual(one.indices, (0..<40).map { Int32($0) })
+  }
+
+  func testInvalidInputThrows() {
+    let ctx = RunContext(threads: 1)
+    let x = NeighborData.gaussian(n: 10, d: 2, seed: 1)
+    for f in [{ try exactKNN(x, k: 0, metric: .euclidean, context: ctx) },
+              { try exactKNN(x, k: 11, metric: .euclidean, context: ctx) },
+              { try nnDescentKNN(x, k: 11, metric: .euclidean, seed: 0, context: ctx) },
+              { try nnDescentKNN(x, k: 3, metric: .euclidean, seed: 0, nTrees: -1, context: ctx) },
+              { try nearestNeighbors(x, k: 0, metric: .euclidean, seed: 0, context: ctx) }] {
+      XCTAssertThrowsError(try f()) { e in
+        guard case .invalidParameter = e as? AlgorithmError else { return XCTFail("\(e)") }
+      }
+    }
+    var bad = x
+    bad[3, 1] = .nan
+    XCTAssertThrowsError(try nearestNeighbors(bad, k: 3, metric: .euclidean, seed: 0, context: ctx)) { e in
+      guard case .invalidInput = e as? AlgorithmError else { return XCTFail("\(e)") }
+    }
+    XCTAssertThrowsError(try nnDescentKNN(Matrix(rows: 0, cols: 2), k: 1, metric: .euclidean, seed: 0, context: ctx))
+  }
+
+  func testDispatchCancellationAndProgress() throws {
+    let x = NeighborData.gaussian(n: 500, d: 4, seed: 2)
+    // below 4096 points the dispatch is exact
+    XCTAssertEqual(try nearestNeighbors(x, k: 7, metric: .manhattan, seed: 1, context: RunContext(threads: 2)),
+                   try bruteForceKNN(x, k: 7, metric: .manhattan))
+    let token = CancellationToken()
+    token.cancel()
+    XCTAssertThrowsError(try nnDescentKNN(x, k: 5, metric: .euclidean, seed: 1, context: RunContext(threads: 2, cancellation: token))) { e in
+      XCTAssertEqual(e as? AlgorithmError, .cancelled)
+    }
+    XCTAssertThrowsError(try exactKNN(x, k: 5, metric: .euclidean, context: RunContext(threads: 2, cancellation: token))) { e in
+      XCTAssertEqual(e as? AlgorithmError, .cancelled)
+    }
+    final class Recorder: ProgressSink, @unchecked Sendable {
+      var log: [String] = []
+      func begin(_ label: String, total: Int) { log.append("begin \(label) \(total)") }
+      func update(_ done: Int) { log.append("update \(done)") }
+      func end() { log.append("end") }
+    }
+    let rec = Recorder()
+    _ = try nnDescentKNN(x, k: 5, metric: .euclidean, seed: 1, nIters: 3, context: RunContext(threads: 1, progress: rec))
+    XCTAssertEqual(rec.log.first, "begin nearest neighbours 3")
+    XCTAssertEqual(rec.log.last, "end")
+    XCTAssert(rec.log.contains("update 1"))
+  }
+}

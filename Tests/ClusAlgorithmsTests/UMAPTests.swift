@@ -1,0 +1,461 @@
+import Foundation
+import XCTest
+@testable import ClusAlgorithms
+
+final class UMAPTests: XCTestCase {
+  private func fixture(_ name: String) throws -> Any {
+    let url = try XCTUnwrap(Bundle.module.url(forResource: "Fixtures/umap/\(name)", withExtension: "json"))
+    return try JSONSerialization.jsonObject(with: Data(contentsOf: url))
+  }
+
+  private func blobs(_ nPer: Int, d: Int, gap: Float, seed: UInt64) -> Matrix {
+    var r = RandomStream(seed: seed)
+    var m = Matrix(rows: 2 * nPer, cols: d)
+    for i in 0..<(2 * nPer) {
+      for j in 0..<d { m[i, j] = Float(r.nextGaussian()) + (i < nPer ? 0 : gap) }
+    }
+    return m
+  }
+
+  private func params(seed: UInt64 = 42, epochs: Int? = nil) -> UMAPParameters {
+    var p = UMAPParameters()
+    p.randomState = seed
+    p.nEpochs = epochs
+    return p
+  }
+
+  // MARK: find_ab_params
+
+  func testFindABParamsMatchesUmapLearn() throws {
+    let rows = try XCTUnwrap(fixture("ab_params") as? [[String: Double]])
+    XCTAssertGreaterThanOrEqual(rows.count, 5)
+    for r in rows {
+      let (a, b) = findABParams(spread: r["spread"]!, minDist: r["min_dist"]!)
+      XCTAssertEqual(a, r["a"]!, accuracy: 1e-3 * r["a"]!, "a for \(r)")
+      XCTAssertEqual(b, r["b"]!, accuracy: 1e-3 * r["b"]!, "b for \(r)")
+    }
+  }
+
+  // MARK: smooth_knn_dist / fuzzy_simplicial_set
+
+  private func fuzzyFixture() throws -> ([String: Any], KNNGraph) {
+    let f = try XCTUnwrap(fixture("fuzzy") as? [String: Any])
+    let n = f["n"] as! Int, k = f["k"] as! Int
+    let idx = (f["knn_indices"] as! [Int]).map { Int32($0) }
+    let dist = (f["knn_dists"] as! [Double]).map { Float($0) }
+    return (f, KNNGraph(n: n, k: k, indices: idx, distances: dist))
+  }
+
+  func testSmoothKNNDistMatchesUmapLearn() throws {
+    let (f, knn) = try fuzzyFixture()
+    for (lc, key) in [(1.0, "lc1.0"), (1.5, "lc1.5")] {
+      let (sigma, rho) = smoothKNNDist(knn.distances, rows: knn.n, cols: knn.k, k: Double(knn.k), localConnectivity: lc)
+      let es = f["sigmas_\(key)"] as! [Double], er = f["rhos_\(key)"] as! [Double]
+      for i in 0..<knn.n {
+        XCTAssertEqual(rho[i], er[i], accuracy: 1e-5 * max(1, er[i]), "rho[\(i)] lc=\(lc)")
+        XCTAssertEqual(sigma[i], es[i], accuracy: 1e-5 * max(1, es[i]), "sigma[\(i)] lc=\(lc)")
+      }
+    }
+  }
+
+  func testSmoothKNNDistHandComputedRow() {
+    // one row, k = 3 columns: self (0), 1, 2. ρ = 1 (first non-zero distance).
+    // Σ_{j≥1} exp(−max(0, d−ρ)/σ) = 1 + exp(−1/σ) must equal log2(3) → σ = −1/ln(log2(3) − 1).
+    let (sigma, rho) = smoothKNNDist([0, 1, 2], rows: 1, cols: 3, k: 3)
+    XCTAssertEqual(rho[0], 1, accuracy: 1e-12)
+    let expected = -1 / log(log2(3.0) - 1)
+    XCTAssertEqual(sigma[0], expected, accuracy: 1e-4 * expected)
+    // local_connectivity = 1.5: ρ = 1 + 0.5·(2 − 1) = 1.5; the sum is 1 + exp(−0.5/σ).
+    let (s2, r2) = smoothKNNDist([0, 1, 2], rows: 1, cols: 3, k: 3, localConnectivity: 1.5)
+    XCTAssertEqual(r2[0], 1.5, accuracy: 1e-12)
+    XCTAssertEqual(s2[0], -0.5 / log(log2(3.0) - 1), accuracy: 1e-4)
+    // all distances zero: ρ = 0, σ floored at 1e-3·mean(all) = 0 → memberships 1
+    let (s3, r3) = smoothKNNDist([0, 0, 0], rows: 1, cols: 3, k: 3)
+    XCTAssertEqual(r3[0], 0)
+    XCTAssertTrue(s3[0].isFinite)
+  }
+
+  func testFuzzySimplicialSetMatchesUmapLearn() throws {
+    let (f, knn) = try fuzzyFixture()
+    for (mix, key) in [(1.0, "mix1.0"), (0.5, "mix0.5")] {
+      let g = fuzzySimplicialSet(knn: knn, setOpMixRatio: mix).graph
+      let ref = f["graph_\(key)"] as! [String: [Double]]
+      let rows = ref["rows"]!, cols = ref["cols"]!, vals = ref["vals"]!
+      XCTAssertEqual(g.nnz, vals.count, "nnz for mix \(mix)")
+      for t in 0..<vals.count {
+        XCTAssertEqual(Double(g.weight(Int(rows[t]), Int(cols[t]))), vals[t], accuracy: 1e-5, "(\(rows[t]), \(cols[t]))")
+      }
+      // symmetric
+      for i in 0..<g.n { for e in g.rowStart[i]..<g.rowStart[i + 1] { XCTAssertEqual(g.weights[e], g.weight(Int(g.columns[e]), i)) } }
+    }
+  }
+
+  func testPowTableAccuracy() {
+    for b: Float in [0.79, 0.895, 1.334, 1.916] {
+      let pt = PowTable(exponent: b)
+      pt.table.withUnsafeBufferPointer { t in
+        var x: Float = 1e-35
+        while x < 1e35 {
+          let approx = Double(PowTable.lookup(x, b, t.baseAddress!)), exact = pow(Double(x), Double(b))
+          if exact > Double(Float.leastNormalMagnitude) && exact < Double(Float.greatestFiniteMagnitude) {
+            XCTAssertEqual(approx, exact, accuracy: 3e-5 * exact, "\(x)^\(b)")
+          }
+          x *= 1.0137
+        }
+      }
+    }
+  }
+
+  func testEpochsPerSample() {
+    XCTAssertEqual(makeEpochsPerSample([1, 0.5, 0.25, 0], nEpochs: 200), [1, 2, 4, -1])
+  }
+
+  // MARK: parameters
+
+  func testParameterValidation() {
+    func rejects(_ name: String, _ edit: (inout UMAPParameters) -> Void) {
+      var p = UMAPParameters(); edit(&p)
+      XCTAssertThrowsError(try p.validate(), name) { e in
+        guard case .invalidParameter(let n, _, _)? = e as? AlgorithmError else { return XCTFail("\(e)") }
+        XCTAssertEqual(n, name)
+      }
+    }
+    XCTAssertNoThrow(try UMAPParameters().validate())
+    rejects("n_neighbors") { $0.nNeighbors = 1 }
+    rejects("n_components") { $0.nComponents = 0 }
+    rejects("min_dist") { $0.minDist = 1.5 }
+    rejects("min_dist") { $0.minDist = -0.1 }
+    rejects("learning_rate") { $0.learningRate = -1 }
+    rejects("set_op_mix_ratio") { $0.setOpMixRatio = 1.1 }
+    rejects("set_op_mix_ratio") { $0.setOpMixRatio = -0.1 }
+    rejects("negative_sample_rate") { $0.negativeSampleRate = -1 }
+    rejects("n_epochs") { $0.nEpochs = -1 }
+    rejects("repulsion_strength") { $0.repulsionStrength = -1 }
+    XCTAssertEqual(UMAPParameters().epochs(forPoints: 10_000), 500)
+    XCTAssertEqual(UMAPParameters().epochs(forPoints: 10_001), 200)
+    XCTAssertEqual(UMAPParameters().neighbors(forPoints: 15), 14)
+    XCTAssertEqual(UMAPParameters().neighbors(forPoints: 16), 15)
+  }
+
+  // MARK: spectral solver
+
+  func testSpectralSolverOnRingGraph() throws {
+    // ring of n vertices, unit weights: M = W/2 has eigenvalues cos(2πk/n); the two largest
+    // non-trivial ones are cos(2π/n) (double) and the eigenvectors are cos/sin waves.
+    let n = 400
+    var rs = [0], cols = [Int32](), ws = [Float]()
+    for i in 0..<n {
+      let a = (i + n - 1) % n, b = (i + 1) % n
+      for c in [a, b].sorted() { cols.append(Int32(c)); ws.append(1) }
+      rs.append(cols.count)
+    }
+    let g = FuzzyGraph(n: n, rowStart: rs, columns: cols, weights: ws)
+    let sol = try XCTUnwrap(try largestNonTrivialEigenvectors(g, dim: 2, seed: 1, key: 0, tol: 1e-6, threads: 2, cancel: CancellationToken()))
+    XCTAssertTrue(sol.converged)
+    for v in sol.values { XCTAssertEqual(v, cos(2 * Double.pi / Double(n)), accuracy: 1e-9) }
+    // the layout is a circle: every point at the same radius
+    var r = [Double]()
+    for i in 0..<n {
+      let u = sol.vectors[2 * i], v = sol.vectors[2 * i + 1]
+      r.append((u * u + v * v).squareRoot())
+    }
+    XCTAssertLessThan((r.max()! - r.min()!) / r.max()!, 1e-3)
+  }
+
+  // MARK: embeddings
+
+  func testBitIdenticalForThreadCounts() throws {
+    let x = blobs(150, d: 5, gap: 4, seed: 3)
+    let knn = try bruteForceKNN(x, k: 15)
+    let p = params(epochs: 60)
+    let e1 = try umap(x, knn: knn, parameters: p, context: RunContext(threads: 1)).embedding
+    let e2 = try umap(x, knn: knn, parameters: p, context: RunContext(threads: 2)).embedding
+    let e3 = try umap(x, knn: knn, parameters: p, context: RunContext(threads: 3)).embedding
+    XCTAssertEqual(e1.data, e2.data)
+    XCTAssertEqual(e1.data, e3.data)
+    var q = p; q.randomState = 43
+    XCTAssertNotEqual(try umap(x, knn: knn, parameters: q, context: RunContext(threads: 2)).embedding.data, e1.data)
+  }
+
+  func testSeparatesTwoBlobs() throws {
+    let x = blobs(100, d: 10, gap: 8, seed: 5)
+    for initialization in UMAPInit.allCases {
+      var p = params(epochs: 200)
+      p.initialization = initialization
+      let r = try umap(x, parameters: p, context: RunContext(threads: 2))
+      XCTAssertEqual(r.embedding.rows, 200); XCTAssertEqual(r.embedding.cols, 2)
+      XCTAssertTrue(r.embedding.allFinite)
+      // centroids far apart relative to the spread of each blob
+      func centroid(_ rg: Range<Int>) -> (Float, Float) {
+        var cx: Float = 0, cy: Float = 0
+        for i in rg { cx += r.embedding[i, 0]; cy += r.embedding[i, 1] }
+        return (cx / Float(rg.count), cy / Float(rg.count))
+      }
+      let c0 = centroid(0..<100), c1 = centroid(100..<200)
+      let gx = c0.0 - c1.0, gy = c0.1 - c1.1
+      let gap = (gx * gx + gy * gy).squareRoot()
+      var maxR: Float = 0
+      for i in 0..<200 {
+        let c = i < 100 ? c0 : c1
+        let dx = r.embedding[i, 0] - c.0, dy = r.embedding[i, 1] - c.1
+        maxR = max(maxR, (dx * dx + dy * dy).squareRoot())
+      }
+      XCTAssertGreaterThan(gap, 2 * maxR, "init \(initialization)")
+      // every point's nearest embedded neighbour is in its own blob
+      for i in 0..<200 {
+        var best = Float.infinity, bj = -1
+        for j in 0..<200 where j != i {
+          let dx = r.embedding[i, 0] - r.embedding[j, 0], dy = r.embedding[i, 1] - r.embedding[j, 1]
+          let d = dx * dx + dy * dy
+          if d < best { best = d; bj = j }
+        }
+        XCTAssertEqual(bj < 100, i < 100)
+      }
+    }
+  }
+
+  func testThreeDimensionsAndDisconnectedComponents() throws {
+    // four far-apart clusters: the kNN graph is disconnected → multi-component layout
+    var r = RandomStream(seed: 9)
+    var x = Matrix(rows: 160, cols: 3)
+    for i in 0..<160 { for j in 0..<3 { x[i, j] = Float(r.nextGaussian()) * 0.1 + Float((i / 40) * 100) } }
+    var p = params(epochs: 50); p.nComponents = 3
+    let res = try umap(x, parameters: p, context: RunContext(threads: 2))
+    XCTAssertEqual(res.embedding.cols, 3)
+    XCTAssertTrue(res.embedding.allFinite)
+    XCTAssertEqual(connectedComponents(fuzzySimplicialSet(knn: res.knn).graph).count, 4)
+  }
+
+  func testTinyAndDegenerateInputs() throws {
+    final class Warnings: @unchecked Sendable { var list = [String]() }
+    let w = Warnings()
+    let ctx = RunContext(threads: 2, warn: { w.list.append($0) })
+    // n = 1 → zeros
+    let one = try umap(Matrix(rows: 1, cols: 3, data: [1, 2, 3]), parameters: params(), context: ctx)
+    XCTAssertEqual(one.embedding.data, [0, 0])
+    // n from 2 to n_neighbors: warning, n_neighbors = n − 1, finite output
+    for n in [2, 3, 4, 5, 8, 15] {
+      w.list = []
+      var r = RandomStream(seed: UInt64(n))
+      let x = Matrix(rows: n, cols: 4, data: (0..<(4 * n)).map { _ in Float(r.nextGaussian()) })
+      for initialization in UMAPInit.allCases {
+        var p = params(epochs: 30); p.initialization = initialization
+        let res = try umap(x, parameters: p, context: ctx)
+        XCTAssertTrue(res.embedding.allFinite, "n = \(n) \(initialization)")
+        XCTAssertEqual(res.nNeighbors, n - 1)
+      }
+      XCTAssertTrue(w.list.contains { $0.contains("n_neighbors") }, "n = \(n)")
+    }
+    var r = RandomStream(seed: 1)
+    // duplicate rows
+    var dup = Matrix(rows: 60, cols: 3, data: (0..<180).map { _ in Float(r.nextGaussian()) })
+    for i in 30..<60 { for j in 0..<3 { dup[i, j] = dup[i - 30, j] } }
+    // all rows identical
+    let same = Matrix(rows: 40, cols: 3, repeating: 2.5)
+    // one column
+    let oneCol = Matrix(rows: 50, cols: 1, data: (0..<50).map { _ in Float(r.nextGaussian()) })
+    // a constant column
+    var constCol = Matrix(rows: 50, cols: 3, data: (0..<150).map { _ in Float(r.nextGaussian()) })
+    for i in 0..<50 { constCol[i, 1] = 7 }
+    for (name, x) in [("duplicates", dup), ("identical", same), ("one column", oneCol), ("constant column", constCol)] {
+      for initialization in UMAPInit.allCases {
+        var p = params(epochs: 40); p.initialization = initialization
+        let res = try umap(x, parameters: p, context: ctx)
+        XCTAssertTrue(res.embedding.allFinite, "\(name) \(initialization)")
+        XCTAssertEqual(res.embedding.rows, x.rows)
+      }
+    }
+    // bad inputs: clear errors
+    XCTAssertThrowsError(try umap(Matrix(rows: 0, cols: 2), parameters: params(), context: ctx))
+    XCTAssertThrowsError(try umap(Matrix(rows: 3, cols: 1, data: [1, .nan, 2]), parameters: params(), context: ctx))
+    let x = blobs(20, d: 2, gap: 3, seed: 1)
+    let knn5 = try bruteForceKNN(x, k: 5)
+    XCTAssertThrowsError(try umap(x, knn: knn5, parameters: params(), context: ctx))  // needs 15 columns
+  }
+
+  func testProgressAndCancellation() throws {
+    final class Recorder: ProgressSink, @unchecked Sendable {
+      var label = "", total = 0, last = 0
+      func begin(_ l: String, total t: Int) { label = l; total = t }
+      func update(_ d: Int) { last = d }
+      func end() {}
+    }
+    let rec = Recorder()
+    let x = blobs(30, d: 3, gap: 3, seed: 2)
+    _ = try umap(x, parameters: params(epochs: 25), context: RunContext(threads: 1, progress: rec))
+    XCTAssertEqual(rec.label, "embedding epochs"); XCTAssertEqual(rec.total, 25); XCTAssertEqual(rec.last, 25)
+    let token = CancellationToken(); token.cancel()
+    XCTAssertThrowsError(try umap(x, parameters: params(), context: RunContext(cancellation: token))) { e in
+      XCTAssertEqual(e as? AlgorithmError, .cancelled)
+    }
+  }
+
+  /// `init` as an array, by hand: with no epochs the result is the array with every column
+  /// min-max rescaled to [0, 10] (as umap-learn does to every initialisation). Column 0 =
+  /// [1, 3, 2, 5] → [0, 5, 2.5, 10]; column 1 = [−2, −2, 0, 2] → [0, 0, 5, 10].
+  func testInitArray() throws {
+    let x = Matrix(rows: 4, cols: 3, data: [0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1])
+    var p = params(epochs: 0)
+    p.nNeighbors = 3
+    p.initialEmbedding = Matrix(rows: 4, cols: 2, data: [1, -2, 3, -2, 2, 0, 5, 2])
+    let r = try umap(x, parameters: p, context: RunContext(threads: 1))
+    XCTAssertEqual(r.embedding.data, [0, 0, 5, 0, 2.5, 5, 10, 10])
+    // repeated rows: moved apart by noise of 0.001 × the mean nearest-neighbour distance (here
+    // (0 + 0 + 2√2 + 3√2)/4 = 1.768 → σ = 0.00177, ×2 by the rescale of [0, 5] to [0, 10]):
+    // distinct, and within 6σ of the rescaled array (the rescale's own shift is another 6σ)
+    p.initialEmbedding = Matrix(rows: 4, cols: 2, data: [0, 0, 0, 0, 2, 2, 5, 5])
+    let d = try umap(x, parameters: p, context: RunContext(threads: 1))
+    XCTAssertNotEqual(Array(d.embedding.data[0..<2]), Array(d.embedding.data[2..<4]))
+    for (a, b) in zip(d.embedding.data, [0, 0, 0, 0, 4, 4, 10, 10] as [Float]) { XCTAssertEqual(a, b, accuracy: 12 * 0.00177 * 2) }
+    // the wrong shape or non-finite values: clear errors
+    for bad in [Matrix(rows: 3, cols: 2, data: [0, 0, 1, 1, 2, 2]), Matrix(rows: 4, cols: 1, data: [0, 1, 2, 3]),
+                Matrix(rows: 4, cols: 2, data: [0, 0, 1, .nan, 2, 2, 3, 3])] {
+      p.initialEmbedding = bad
+      XCTAssertThrowsError(try umap(x, parameters: p, context: RunContext(threads: 1))) { e in
+        guard case .invalidParameter(let name, _, _)? = e as? AlgorithmError else { return XCTFail("\(e)") }
+        XCTAssertEqual(name, "init")
+      }
+    }
+  }
+
+  /// `disconnection_distance`, by hand: points 0, 1, 2 and 100 on a line, n_neighbors = 3 (the
+  /// point and two others). Point 3's neighbours (2 at 98, 1 at 99) are cut at 50, and nobody else
+  /// has it among their two nearest: the fuzzy graph keeps the 3 edges among 0, 1, 2 (6 stored
+  /// entries) instead of 5 (10), and a warning says one vertex was disconnected. The default for
+  /// euclidean (∞) cuts nothing; for cosine it is 2, for an explicit value ≤ 0 an error.
+  func testDisconnectionDistance() throws {
+    final class Warnings: @unchecked Sendable { var list = [String]() }
+    let w = Warnings()
+    let ctx = RunContext(threads: 1, warn: { w.list.append($0) })
+    let x = Matrix(rows: 4, cols: 1, data: [0, 1, 2, 100])
+    var p = params(epochs: 10)
+    p.nNeighbors = 3
+    let full = try umap(x, parameters: p, context: ctx)
+    XCTAssertEqual(full.graphNNZ, 10)
+    XCTAssertTrue(w.list.isEmpty)
+    p.disconnectionDistance = 50
+    let cut = try umap(x, parameters: p, context: ctx)
+    XCTAssertEqual(cut.graphNNZ, 6)
+    XCTAssertTrue(cut.embedding.allFinite)
+    XCTAssertEqual(w.list.count, 1)
+    XCTAssertTrue(w.list.first?.contains("disconnected 1 of 4 vertices") ?? false, "\(w.list)")
+    var c = UMAPParameters()
+    c.metric = .cosine
+    XCTAssertEqual(c.effectiveDisconnectionDistance, 2)
+    XCTAssertEqual(UMAPParameters().effectiveDisconnectionDistance, .infinity)
+    p.disconnectionDistance = 0
+    XCTAssertThrowsError(try umap(x, parameters: p, context: ctx))
+  }
+
+  /// `transform`'s starting positions, by hand (n_epochs = 2 gives 2 / 3 = 0 transform epochs, so
+  /// the result is the start). Training points 0, 1, 2, 3 on a line with embedding rows (0, 0),
+  /// (2, 4), (6, 6), (8, 2); n_neighbors = 2, local_connectivity 1 − 1 = 0, so ρ = 0:
+  /// - 0.5: neighbours 0 and 1 at 0.5 each, equal memberships → the mean (1, 2);
+  /// - 3: coincides with point 3 (membership 1) → its coordinates (8, 2);
+  /// - 1.25: neighbours 1 (0.25) and 2 (0.75); only the second enters the σ search (umap-learn's
+  ///   loop starts at the second neighbour), exp(−0.75/σ) = 1 − 10⁻⁵ within tolerance → σ ≈ 75,000,
+  ///   memberships ≈ 1 − 3.3·10⁻⁶ and 1 − 10⁻⁵ → almost the mean (4, 5).
+  func testTransformStartingPositions() throws {
+    let train = Matrix(rows: 4, cols: 1, data: [0, 1, 2, 3])
+    let emb = Matrix(rows: 4, cols: 2, data: [0, 0, 2, 4, 6, 6, 8, 2])
+    var p = UMAPParameters()
+    p.nNeighbors = 2
+    p.nEpochs = 2
+    let new = Matrix(rows: 3, cols: 1, data: [0.5, 3, 1.25])
+    let t = try umapTransform(new, trainingData: train, embedding: emb, parameters: p, a: 1.577, b: 0.895,
+                              context: RunContext(threads: 1))
+    for (a, b) in zip(t.data, [1, 2, 8, 2, 4, 5] as [Float]) { XCTAssertEqual(a, b, accuracy: 1e-4) }
+  }
+
+  /// `transform` on two separated blobs: new points from each blob land next to their blob's
+  /// embedding (nearer its centroid than the other's), the same for 1 and 2 threads, and bad input
+  /// is a clear error.
+  func testTransformPlacesNewPointsInTheirBlob() throws {
+    let x = blobs(150, d: 5, gap: 8, seed: 3)
+    let fit = try umap(x, parameters: params(epochs: 200), context: RunContext(threads: 2))
+    let new = blobs(20, d: 5, gap: 8, seed: 4)  // rows 0..<20 from blob 0, 20..<40 from blob 1
+    var p = params(epochs: 200)
+    p.nNeighbors = fit.nNeighbors
+    let t1 = try umapTransform(new, trainingData: x, embedding: fit.embedding, parameters: p, a: fit.a, b: fit.b,
+                               context: RunContext(threads: 1))
+    let t2 = try umapTransform(new, trainingData: x, embedding: fit.embedding, parameters: p, a: fit.a, b: fit.b,
+                               context: RunContext(threads: 2))
+    XCTAssertEqual(t1.data, t2.data)
+    // identical new rows end at identical coordinates (their streams come from their start)
+    let twice = Matrix(rows: 2, cols: 5, data: Array(new.data[0..<5]) + Array(new.data[0..<5]))
+    let tt = try umapTransform(twice, trainingData: x, embedding: fit.embedding, parameters: p, a: fit.a, b: fit.b,
+                               context: RunContext(threads: 2))
+    XCTAssertEqual(Array(tt.data[0..<2]), Array(tt.data[2..<4]))
+    var c = [[Double]](repeating: [0, 0], count: 2)
+    for i in 0..<300 { for t in 0..<2 { c[i / 150][t] += Double(fit.embedding[i, t]) / 150 } }
+    for i in 0..<40 {
+      let own = i / 20
+      func d2(_ b: Int) -> Double { (0..<2).map { pow(Double(t1[i, $0]) - c[b][$0], 2) }.reduce(0, +) }
+      XCTAssertLessThan(d2(own), d2(1 - own), "new point \(i)")
+    }
+    XCTAssertThrowsError(try umapTransform(Matrix(rows: 2, cols: 3, data: [0, 0, 0, 1, 1, 1]), trainingData: x,
+                                           embedding: fit.embedding, parameters: p, a: fit.a, b: fit.b, context: RunContext()))
+    XCTAssertThrowsError(try umapTransform(Matrix(rows: 1, cols: 5, data: [0, .nan, 0, 0, 0]), trainingData: x,
+                                           embedding: fit.embedding, parameters: p, a: fit.a, b: fit.b, context: RunContext()))
+  }
+
+  /// densMAP's input radii by hand: vertices 0–1–2 on a path, kNN distances d(0,1) = 1,
+  /// d(1,2) = 2 (and d(1,0) = 1, d(2,1) = 3: the edge takes the larger, 3), memberships 0.5 and
+  /// 1 on both stored entries of each edge. Each stored entry adds μ·d² to both ends:
+  /// r0 = 2·0.5·1 / (2·0.5) = 1, r1 = (2·0.5·1 + 2·1·9)/(2·0.5 + 2·1) = 19/3, r2 = 9;
+  /// R = standardised log r; μ_tot = (1 + 3 + 2)/2 = 3.
+  func testDensMAPInputRadii() {
+    let g = FuzzyGraph(n: 3, rowStart: [0, 1, 3, 4], columns: [1, 0, 2, 1], weights: [0.5, 0.5, 1, 1])
+    let knn = KNNGraph(n: 3, k: 2, indices: [0, 1, 1, 2, 2, 1], distances: [0, 1, 0, 2, 0, 3])
+    var p = UMAPParameters()
+    p.densmap = true
+    let d = densmapInput(graph: g, knn: knn, kUse: 2, parameters: p)
+    let l = [log(1 + 1e-8), log(19.0 / 3 + 1e-8), log(9 + 1e-8)]
+    let mean = l.reduce(0, +) / 3
+    let sd = (l.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / 3).squareRoot()
+    for i in 0..<3 { XCTAssertEqual(Double(d.R[i]), (l[i] - mean) / sd, accuracy: 1e-6) }
+    XCTAssertEqual(d.muTot, 3, accuracy: 1e-12)
+    XCTAssertEqual(p.epochs(forPoints: 100), 700)
+    XCTAssertEqual(p.epochs(forPoints: 20_000), 400)
+  }
+
+  /// densMAP keeps density: a tight blob (σ = 0.3) and a wide one (σ = 2) in 5-d. Plain UMAP
+  /// draws them at similar sizes; densMAP must draw the wide one clearly larger than UMAP does
+  /// (ratio of mean distance to the blob's centroid), and identically for 1 and 2 threads.
+  func testDensMAPPreservesRelativeDensity() throws {
+    var r = RandomStream(seed: 9)
+    var x = Matrix(rows: 300, cols: 5)
+    for i in 0..<300 { for j in 0..<5 { x[i, j] = Float(r.nextGaussian() * (i < 150 ? 0.3 : 2)) + (i < 150 ? 0 : 20) } }
+    func spreadRatio(_ e: Matrix) -> Double {
+      func spread(_ rows: Range<Int>) -> Double {
+        let c = (0..<2).map { t in rows.map { Double(e[$0, t]) }.reduce(0, +) / Double(rows.count) }
+        return rows.map { i in (0..<2).map { pow(Double(e[i, $0]) - c[$0], 2) }.reduce(0, +).squareRoot() }.reduce(0, +) / Double(rows.count)
+      }
+      return spread(150..<300) / spread(0..<150)
+    }
+    var p = params(epochs: 300)
+    let plain = try umap(x, parameters: p, context: RunContext(threads: 2))
+    p.densmap = true
+    let d1 = try umap(x, parameters: p, context: RunContext(threads: 1))
+    let d2 = try umap(x, parameters: p, context: RunContext(threads: 2))
+    XCTAssertEqual(d1.embedding.data, d2.embedding.data)
+    XCTAssertTrue(d1.embedding.allFinite)
+    // output_dens: the radii of data and embedding correlate far better with densMAP
+    func pearson(_ a: [Double], _ b: [Double]) -> Double {
+      let ma = a.reduce(0, +) / Double(a.count), mb = b.reduce(0, +) / Double(b.count)
+      var sab = 0.0, saa = 0.0, sbb = 0.0
+      for (x, y) in zip(a, b) { sab += (x - ma) * (y - mb); saa += (x - ma) * (x - ma); sbb += (y - mb) * (y - mb) }
+      return sab / (saa * sbb).squareRoot()
+    }
+    p.outputDens = true
+    let dr = try umap(x, parameters: p, context: RunContext(threads: 2))
+    p.densmap = false
+    let pr = try umap(x, parameters: p, context: RunContext(threads: 2))
+    XCTAssertEqual(dr.radOrig.count, 300); XCTAssertEqual(dr.radEmb.count, 300)
+    XCTAssertTrue(dr.radEmb.allSatisfy { $0.isFinite } && dr.radOrig.allSatisfy { $0.isFinite })
+    XCTAssertGreaterThan(pearson(dr.radOrig, dr.radEmb), pearson(pr.radOrig, pr.radEmb) + 0.2,
+                         "densMAP \(pearson(dr.radOrig, dr.radEmb)) vs UMAP \(pearson(pr.radOrig, pr.radEmb))")
+    XCTAssertGreaterThan(spreadRatio(d1.embedding), 1.5 * spreadRatio(plain.embedding),
+                         "densMAP \(spreadRatio(d1.embedding)) vs UMAP \(spreadRatio(plain.embedding))")
+  }
+}

@@ -1,0 +1,273 @@
+import Foundation
+import XCTest
+import ClusAlgorithms
+@testable import ClusRuntime
+
+/// CSV/TSV read as pandas.read_csv reads them: header, delimiter, missing values, numbers, quotes,
+/// chosen columns, text columns as categories, and the data frame value in the language.
+final class CSVFrameTests: XCTestCase {
+  var dir = ""
+
+  override func setUpWithError() throws {
+    dir = NSTemporaryDirectory() + "clus-csv-tests-" + UUID().uuidString
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+  }
+
+  override func tearDownWithError() throws {
+    try? FileManager.default.removeItem(atPath: dir)
+  }
+
+  func write(_ name: String, _ text: String) -> String {
+    let p = dir + "/" + name
+    _ = FileManager.default.createFile(atPath: p, contents: Data(text.utf8))
+    return p
+  }
+
+  func load(_ path: String, _ o: CSVOptions = CSVOptions(), notes: inout [String]) throws -> LoadedData {
+    var n: [String] = []
+    defer { notes = n }
+    return try loadData(path: path, csv: o, warn: { _ in }, note: { n.append($0) })
+  }
+
+  func load(_ path: String, _ o: CSVOptions = CSVOptions()) throws -> LoadedData {
+    var n: [String] = []
+    return try load(path, o, notes: &n)
+  }
+
+  func table(_ d: LoadedData, line: UInt = #line) -> Table? {
+    if case .table(let t) = d { return t }
+    XCTFail("expected a table, got \(d)", line: line)
+    return nil
+  }
+
+  /// Asserts a `DataFileError` of `kind` whose text holds every fragment.
+  func assertFails(_ path: String, _ kind: DataFileError.Kind, _ fragments: [String], options o: CSVOptions = CSVOptions(),
+                   line: UInt = #line) {
+    do {
+      let v = try load(path, o)
+      XCTFail("expected an error, loaded \(v)", line: line)
+    } catch let e as DataFileError {
+      XCTAssertEqual(e.kind, kind, e.description, line: line)
+      for f in fragments { XCTAssertTrue(e.description.contains(f), "'\(e.description)' lacks '\(f)'", line: line) }
+    } catch {
+      XCTFail("unexpected error \(error)", line: line)
+    }
+  }
+
+  func testHeaderAutoTrueFalse() throws {
+    let p = write("years.csv", "2019,2020\n1,2\n")
+    var notes: [String] = []
+    // auto: a numeric first row is data, and a note says so
+    XCTAssertEqual(try load(p, notes: &notes), .matrix(Matrix(rows: 2, cols: 2, data: [2019, 2020, 1, 2])))
+    XCTAssertEqual(notes, ["\(p): first row is numeric, read as data (header=true to use it as column names)"])
+    // header=true: the names
+    let t = try XCTUnwrap(table(try load(p, CSVOptions(header: .yes), notes: &notes)))
+    XCTAssertEqual(t.names, ["2019", "2020"])
+    XCTAssertEqual(t.data, Matrix(rows: 1, cols: 2, data: [1, 2]))
+    XCTAssertEqual(notes, [])
+    // a text first row is the header, without a note
+    let h = write("h.csv", "a,b\n1,2\n")
+    XCTAssertEqual(table(try load(h, notes: &notes))?.names, ["a", "b"])
+    XCTAssertEqual(notes, [])
+    // header=false: the names row is data, and its column becomes text; columns are named 0, 1
+    let f = try XCTUnwrap(table(try load(h, CSVOptions(header: .no))))
+    XCTAssertEqual(f.names, ["0", "1"])
+    XCTAssertEqual(f.kinds, [.text, .text])
+    XCTAssertEqual(f.text[0], TextColumn(codes: [1, 0], categories: ["1", "a"]))
+    // a first row of missing values and numbers is data
+    XCTAssertEqual(try load(write("m.csv", "NA,1\n2,3\n"), notes: &notes).description, "matrix 2 × 2")
+    XCTAssertEqual(notes.count, 1)
+    // repeated names are numbered as pandas numbers them
+    XCTAssertEqual(table(try load(write("dup.csv", "a,a,b\n1,2,3\n")))?.names, ["a", "a.1", "b"])
+  }
+
+  func testDelimiter() throws {
+    XCTAssertEqual(try load(write("semi.txt", "1;2;3\n4;5;6\n")), .matrix(Matrix(rows: 2, cols: 3, data: [1, 2, 3, 4, 5, 6])))
+    XCTAssertEqual(try load(write("pipe.dat", "a|b\n1|2\n")).description, "table 1 × 2 (a, b)")
+    XCTAssertEqual(try load(write("tab.txt", "1\t2\n")), .matrix(Matrix(rows: 1, cols: 2, data: [1, 2])))
+    // explicit: a .csv separated by semicolons with decimal points
+    XCTAssertEqual(try load(write("eu.csv", "1.5;2\n"), CSVOptions(delimiter: 0x3B)),
+                   .matrix(Matrix(rows: 1, cols: 2, data: [1.5, 2])))
+    // the comma default of .csv reads "1.5;2" as one text cell: a header and no rows
+    assertFails(write("eu2.csv", "1.5;2\n"), .empty, ["header row but no data rows"])
+  }
+
+  func testMissingValues() throws {
+    let p = write("na.csv", "a,b,c\n1,NA,x\n,3,NULL\nnull,-999,y\nnan,N/A,x\n")
+    let t = try XCTUnwrap(table(try load(p, CSVOptions(naValues: ["-999"]))))
+    XCTAssertEqual(t.kinds, [.float, .float, .text])
+    let d = t.data.data
+    XCTAssertEqual(d.count, 8)
+    XCTAssertEqual(d[0], 1)
+    XCTAssertTrue(d[1].isNaN)  // NA
+    XCTAssertTrue(d[2].isNaN)  // empty
+    XCTAssertEqual(d[3], 3)
+    XCTAssertTrue(d[4].isNaN && d[5].isNaN && d[6].isNaN && d[7].isNaN)  // null, -999, nan, N/A
+    XCTAssertEqual(t.text[0], TextColumn(codes: [0, -1, 1, 0], categories: ["x", "y"]))
+    // without na_values=, -999 is a number; an empty cell in a header-less file is NaN, not an error
+    XCTAssertEqual(table(try load(p))?.data.data[5], -999)
+    if case .matrix(let m) = try load(write("cell.tsv", "1\t2\n3\t\n")) {
+      XCTAssertEqual(m.data[0...2], [1, 2, 3])
+      XCTAssertTrue(m.data[3].isNaN)
+    } else { XCTFail("expected a matrix") }
+  }
+
+  func testNumbersAsPandasReadsThem() throws {
+    let t = try XCTUnwrap(table(try load(write("n.csv", "v\n1.5\n.5\n5.\n-2E+02\n+3\ninf\n-Infinity\nNaN\n1e-3\n"))))
+    let d = t.data.data
+    XCTAssertEqual(Array(d[0..<7]), [1.5, 0.5, 5, -200, 3, .infinity, -.infinity])
+    XCTAssertTrue(d[7].isNaN)
+    XCTAssertEqual(d[8], 0.001)
+    XCTAssertEqual(t.kinds, [.float])
+    // C-only forms are not numbers: hexadecimal, nan(…), a bare exponent, Fortran's d
+    for bad in ["0x10", "0x1p3", "nan(1)", "1e", "1d3", "1_000"] {
+      assertFails(write("c.csv", "v\n1\n\(bad)\n"), .notNumeric, ["c.csv:3: ", "'\(bad)'"])
+    }
+    // a column that starts with hexadecimal text is text, as pandas keeps it
+    let h = try XCTUnwrap(table(try load(write("hex.csv", "a,b\n1,0x10\n2,0x20\n"))))
+    XCTAssertEqual(h.kinds, [.int, .text])
+    XCTAssertEqual(h.text[0].categories, ["0x10", "0x20"])
+  }
+
+  func testQuotedFields() throws {
+    let p = write("q.csv", "name,n\n\"a, \"\"b\"\"\",1\n\"multi\nline\",2\nplain,3\n")
+    let t = try XCTUnwrap(table(try load(p)))
+    XCTAssertEqual(t.text[0].categories, ["a, \"b\"", "multi\nline", "plain"])
+    XCTAssertEqual(t.text[0].codes, [0, 1, 2])
+    XCTAssertEqual(t.data, Matrix(rows: 3, cols: 1, data: [1, 2, 3]))
+    // line numbers count the newline inside the quoted field: the ragged row is on line 6
+    assertFails(write("r.csv", "name,n\n\"multi\nline\",2\nok,3\nbad\n"), .raggedRow, ["r.csv:5: ", "expected 2 fields", "found 1"])
+    assertFails(write("u.csv", "a,b\n1,2\n3,\"open\n4,5\n"), .unterminatedQuote, ["u.csv:3: ", "column 3", "never closed"])
+  }
+
+  func testChosenColumns() throws {
+    let p = write("iris.csv", "sepal_length,petal_length,species\n5.1,1.4,setosa\n7,4.7,versicolor\n6.3,6,virginica\n")
+    let t = try XCTUnwrap(table(try load(p, CSVOptions(columns: [.name("species"), .index(1)]))))
+    XCTAssertEqual(t.names, ["species", "petal_length"])
+    XCTAssertEqual(t.data, Matrix(rows: 3, cols: 1, data: [1.4, 4.7, 6]))
+    // all numeric chosen: the numeric matrix
+    XCTAssertEqual(table(try load(p, CSVOptions(columns: [.index(0), .name("petal_length")])))?.data,
+                   Matrix(rows: 3, cols: 2, data: [5.1, 1.4, 7, 4.7, 6.3, 6]))
+    assertFails(p, .unknownColumn, ["iris.csv:1: ", "no column named 'petal_lenght'", "did you mean petal_length", "'species'"],
+                options: CSVOptions(columns: [.name("petal_lenght")]))
+    assertFails(p, .unknownColumn, ["no column 3", "0 to 2"], options: CSVOptions(columns: [.index(3)]))
+    // a header-less numeric file: positions
+    XCTAssertEqual(try load(write("m.csv", "1,2,3\n4,5,6\n"), CSVOptions(columns: [.index(2), .index(0)])),
+                   .matrix(Matrix(rows: 2, cols: 2, data: [3, 1, 6, 4])))
+  }
+
+  func testTextColumnsAreCategories() throws {
+    let p = write("iris.csv", "sepal_length,species\n5.1,setosa\n7,versicolor\n4.9,setosa\n6.3,virginica\n")
+    let t = try XCTUnwrap(table(try load(p)))
+    XCTAssertEqual(t.names, ["sepal_length", "species"])
+    XCTAssertEqual(t.kinds, [.float, .text])
+    XCTAssertEqual(t.text, [TextColumn(codes: [0, 1, 0, 2], categories: ["setosa", "versicolor", "virginica"])])
+    // categories sort as pandas.Categorical sorts them, not by first appearance
+    XCTAssertEqual(table(try load(write("o.csv", "c\nz\na\nm\n")))?.text[0], TextColumn(codes: [2, 0, 1], categories: ["a", "m", "z"]))
+  }
+
+  // MARK: the language
+
+  func iris() -> String {
+    write("iris.csv", """
+      sepal_length,sepal_width,petal_length,petal_width,species
+      5.1,3.5,1.4,0.2,setosa
+      4.9,3.0,1.4,0.2,setosa
+      7.0,3.2,4.7,1.4,versicolor
+      6.4,3.2,4.5,1.5,versicolor
+      6.3,3.3,6.0,2.5,virginica
+      5.8,2.7,5.1,1.9,virginica
+
+      """)
+  }
+
+  /// Runs each line in `c`'s session and compares what it displays.
+  func expect(_ c: Capture, _ cases: [(code: String, output: String)], line: UInt = #line) {
+    for (code, output) in cases {
+      c.run(code)
+      XCTAssertEqual(c.out, output, code, line: line)
+      XCTAssertEqual(c.err, "", code, line: line)
+    }
+  }
+
+  func testDataFrameInTheLanguage() throws {
+    let c = Capture()
+    let p = iris()
+    XCTAssertTrue(c.run("d = load \"\(p)\""), c.err)
+    expect(c, [
+      ("d.columns", "[\"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\", \"species\"]\n"),
+      ("d[\"petal_length\"]", "vector 6 float\n[1.4000 1.4000 4.7000 4.5000 6.0000 5.1000]\n"),
+      ("count (d.petal_length == d[\"petal_length\"])", "6\n"),
+      ("d.data[:, 0]", "vector 6 float\n[5.1000 4.9000 7.0000 6.4000 6.3000 5.8000]\n"),
+      ("d[\"species\"]", "categorical 6 (3 categories: setosa, versicolor, virginica)\n"
+        + "[setosa setosa versicolor versicolor virginica virginica]\n"),
+      ("d.species[2]", "\"versicolor\"\n"),
+      ("d.species[[0, 4]]", "categorical 2 (3 categories: setosa, versicolor, virginica)\n[setosa virginica]\n"),
+      // it acts as int labels: a score against itself, a count of a mask
+      ("(score d.species d.species).ari", "1.0000\n"),
+      ("count (d.species == 1)", "2\n"),
+      // compared with a name, as pandas compares: a mask
+      ("d.petal_length[d.species == \"virginica\"]", "vector 2 float\n[6.0000 5.1000]\n"),
+      ("count (d[\"species\"] != \"setosa\")", "4\n"),
+      ("count (d.species == \"iris\")", "0\n"),
+    ])
+    // the frame acts as its numeric matrix
+    XCTAssertTrue(c.run("p = pca d n_components=2"), c.err)
+    // a misspelt column
+    XCTAssertFalse(c.run("d[\"petal_lenght\"]"))
+    XCTAssertTrue(c.err.contains("no column 'petal_lenght'; did you mean petal_length"), c.err)
+    XCTAssertFalse(c.run("d.specis"))
+    XCTAssertTrue(c.err.contains("did you mean species?"), c.err)
+    // load's parameters, checked
+    XCTAssertTrue(c.run("e = load \"\(p)\" usecols=[\"species\", 0]; e.columns"), c.err)
+    XCTAssertEqual(c.out, "[\"species\", \"sepal_length\"]\n")
+    XCTAssertFalse(c.run("load \"\(p)\" header=\"maybe\""))
+    XCTAssertTrue(c.err.contains("header must be true, false or \"auto\""), c.err)
+    XCTAssertFalse(c.run("load \"\(p)\" columns=[\"x\"]"))
+    XCTAssertTrue(c.err.contains("iris.csv:1: no column named 'x'"), c.err)
+  }
+
+  func testOneColumnFramesStandForTheirColumn() throws {
+    let c = Capture()
+    XCTAssertTrue(c.run("a = load \"\(write("sp.csv", "sp\ncat\ndog\ncat\n"))\"; b = load \"\(write("lab.csv", "label\n3\n1\n"))\""), c.err)
+    expect(c, [("count (a == \"cat\")", "2\n"), ("a[1]", "\"dog\"\n"), ("b + 1", "vector 2 int\n[4 2]\n")])
+    // CSV parameters on another kind of file are an error, not ignored
+    let npy = dir + "/v.npy"
+    try saveData(.intVector([1]), path: npy)
+    XCTAssertFalse(c.run("load \"\(npy)\" header=true"))
+    XCTAssertTrue(c.err.contains("header= applies to CSV, TSV and other delimited text files"), c.err)
+  }
+
+  func testNumericFirstRowNoteOnStderr() throws {
+    let c = Capture()
+    let p = write("years.csv", "2019,2020\n1,2\n")
+    XCTAssertTrue(c.run("x = load \"\(p)\""), c.err)
+    XCTAssertEqual(c.err, "note: \(p): first row is numeric, read as data (header=true to use it as column names)\n")
+    XCTAssertTrue(c.run("y = load \"\(p)\" header=true; y.columns"), c.err)
+    XCTAssertEqual(c.err, "")
+    XCTAssertEqual(c.out, "[\"2019\", \"2020\"]\n")
+  }
+
+  func testMissingValuesReachTheAlgorithmsNaNError() throws {
+    let c = Capture()
+    let p = write("gaps.csv", "a,b\n1,2\n3,NA\n5,6\n7,8\n")
+    XCTAssertTrue(c.run("d = load \"\(p)\""), c.err)
+    XCTAssertFalse(c.run("kmeans d n_clusters=2"))
+    XCTAssertTrue(c.err.contains("non-finite value (nan) at row 1, column 1"), c.err)
+  }
+
+  func testPlotLegendShowsCategoryNames() throws {
+    let c = Capture()
+    c.session.plotDirectory = dir
+    let p = iris()
+    XCTAssertTrue(c.run("d = load \"\(p)\"; f = plot d.data color=d[\"species\"] out=\"\(dir)/iris.png\""), c.err)
+    guard case .figure(let f)? = c.session.variables["f"] else { return XCTFail("no figure") }
+    let layout = try scatterLayout(f.layers, options: f.options)
+    XCTAssertEqual(layout.legend.map(\.label), ["setosa", "versicolor", "virginica"])
+    XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/iris.png"))
+    // plain labels keep their numbers
+    XCTAssertTrue(c.run("g = plot d.data color=(d.species == 1)"), c.err)
+    guard case .figure(let g)? = c.session.variables["g"] else { return XCTFail("no figure") }
+    XCTAssertEqual(try scatterLayout(g.layers, options: g.options).legend.map(\.label), ["0", "1"])
+  }
+}

@@ -1,0 +1,310 @@
+import XCTest
+import ClusAlgorithms
+import ClusLang
+@testable import ClusRuntime
+
+/// Runs code in a fresh (or given) session and captures what it prints.
+final class Capture {
+  var out = ""
+  var err = ""
+  let session: Session
+  init(threads: Int = 1) {
+    session = Session(threads: threads)
+    session.output = { [unowned self] in self.out += $0 }
+    session.errorOutput = { [unowned self] in self.err += $0 }
+  }
+  @discardableResult
+  func run(_ code: String, name: String = "<test>") -> Bool {
+    out = ""
+    err = ""
+    return session.run(SourceFile(name: name, text: code))
+  }
+  /// Runs `code`, which must succeed and print exactly `expected`.
+  func expectOutput(_ code: String, _ expected: String, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertTrue(run(code), err, file: file, line: line)
+    XCTAssertEqual(out, expected, file: file, line: line)
+  }
+  /// Runs `code`, which must fail with `message` in its error output.
+  func expectError(_ code: String, _ message: String, file: StaticString = #filePath, line: UInt = #line) {
+    XCTAssertFalse(run(code), file: file, line: line)
+    XCTAssertTrue(err.contains(message), err, file: file, line: line)
+  }
+}
+
+/// Two well-separated groups of `n / 2` rows each: a deterministic pattern in [0, 1) per group,
+/// the second shifted by `offset`.
+func twoGroups(_ n: Int, _ d: Int, period: Int, offset: Float) -> Value {
+  var rows = [Float]()
+  for i in 0..<n { for j in 0..<d { rows.append(Float((i * 7 + j * 3) % period) / Float(period) + (i < n / 2 ? 0 : offset)) } }
+  return .matrix(Matrix(rows: n, cols: d, data: rows))
+}
+
+final class EvaluatorTests: XCTestCase {
+  func testArithmeticPrecedenceAndDisplay() {
+    let c = Capture()
+    c.run("1 + 2 * 3\n7 / 2\n-2 * 3\n(1 + 2) * 3\n10 - 4 - 3")
+    XCTAssertEqual(c.out, "7\n3.5000\n-6\n9\n3\n")
+  }
+
+  func testAssignmentDisplaysNothingAndUnderscoreHoldsLastValue() {
+    let c = Capture()
+    c.run("x = 40\nx + 2\n_ + 1")
+    XCTAssertEqual(c.out, "42\n43\n")
+  }
+
+  func testVectorsMasksAndIndexing() {
+    let c = Capture()
+    c.run("""
+      v = [3, -1, 4, -1, 5]
+      m = v >= 0
+      count m
+      v[m]
+      v[1:3]
+      v[-1]
+      sum v
+      mean (v >= 0)
+      not m
+      (v > 0) and (v < 5)
+      """)
+    XCTAssertEqual(c.err, "")
+    XCTAssertEqual(c.out, """
+      3
+      vector 3 int
+      [3 4 5]
+      vector 2 int
+      [-1 4]
+      5
+      10
+      0.6000
+      vector 5 bool, 2 true
+      [false true false true false]
+      vector 5 bool, 2 true
+      [true false true false false]
+
+      """)
+  }
+
+  func testMatrixIndexingByRowsColumnsAndMask() {
+    let c = Capture()
+    c.session.variables["m"] = .matrix(.init(rows: 3, cols: 2, data: [1, 2, 3, 4, 5, 6]))
+    c.run("m[:, 1]\nm[1]\nm[[true, false, true]]\nm[2, 0]\nshape m[0:2]")
+    XCTAssertEqual(c.err, "")
+    XCTAssertEqual(c.out, """
+      vector 3 float
+      [2.0000 4.0000 6.0000]
+      vector 2 float
+      [3.0000 4.0000]
+      matrix 2 × 2 float32
+      [[1.0000 2.0000]
+       [5.0000 6.0000]]
+      5.0000
+      2 × 2
+
+      """)
+    // a column list as long as the row: reordered, repeated (not the matrix unchanged)
+    c.run("m[:, [1, 0]]\nm[0:2, [1, 1]]")
+    XCTAssertEqual(c.out, """
+      matrix 3 × 2 float32
+      [[2.0000 1.0000]
+       [4.0000 3.0000]
+       [6.0000 5.0000]]
+      matrix 2 × 2 float32
+      [[2.0000 2.0000]
+       [4.0000 4.0000]]
+
+      """)
+  }
+
+  func testUnknownNamesSuggestNearest() {
+    let c = Capture()
+    c.run("counts = 3\ncount_s = 4\ncoutns")
+    XCTAssertTrue(c.err.contains("<test>:3:1: error: unknown variable or command 'coutns'; did you mean counts"), c.err)
+    c.run("uniqe [1]")
+    XCTAssertTrue(c.err.contains("unknown command 'uniqe'; did you mean unique?"), c.err)
+  }
+
+  func testErrorsKeepVariables() {
+    let c = Capture()
+    c.run("a = 1")
+    XCTAssertFalse(c.run("b = a + nope"))
+    XCTAssertTrue(c.run("a + 1"))
+    XCTAssertEqual(c.out, "2\n")
+    XCTAssertNil(c.session.variables["b"])
+  }
+
+  func testMismatchedLengthsAndBadOperandsAreErrors() {
+    let c = Capture()
+    XCTAssertFalse(c.run("[1, 2] + [1, 2, 3]"))
+    XCTAssertTrue(c.err.contains("vectors of different lengths: 2 and 3"), c.err)
+    XCTAssertFalse(c.run("\"a\" * 2"))
+    XCTAssertTrue(c.err.contains("'*' is not defined for a string"), c.err)
+    XCTAssertFalse(c.run("v = [1, 2, 3]\nv[5]"))
+    XCTAssertTrue(c.err.contains("index 5 is out of range for 3 elements"), c.err)
+    XCTAssertFalse(c.run("v[[true, false]]"))
+    XCTAssertTrue(c.err.contains("mask has 2 elements but there are 3 elements"), c.err)
+  }
+
+  func testParameterTypeAndRangeErrorsNameTheParameter() {
+    let c = Capture()
+    XCTAssertFalse(c.run("unique [1, 2] counts=3"))
+    XCTAssertTrue(c.err.contains("unique: counts must be true or false, got 3"), c.err)
+    XCTAssertFalse(c.run("unique [1, 2] counts=true counts=false"))
+    XCTAssertTrue(c.err.contains("duplicate keyword argument 'counts'"), c.err)
+    XCTAssertFalse(c.run("kmeans [[1, 2]] n_clusters=0"))
+    XCTAssertTrue(c.err.contains("kmeans: n_clusters=0 is out of range: it must be ≥ 1"), c.err)
+  }
+
+  func testRecordsFieldsAndPrincipal() {
+    let c = Capture()
+    c.session.variables["r"] = .record(Record(kind: "test", fields: [("labels", .labels([0, 1, -1])), ("n", .int(3))], principal: "labels"))
+    c.run("r.n\nr >= 0\nr[0:2]\nr.lables")
+    XCTAssertTrue(c.out.hasPrefix("3\nvector 3 bool, 2 true\n[true true false]\nvector 2 int\n[0 1]\n"), c.out)
+    XCTAssertTrue(c.err.contains("test record has no field 'lables'; did you mean labels?"), c.err)
+  }
+
+  func testStringsConcatenateAndFormat() {
+    let c = Capture()
+    c.run("print \"ARI\" 0.5 (format 0.123456 \"%.3f\")\n\"n=\" + 3")
+    XCTAssertEqual(c.out, "ARI 0.5000 0.123\n\"n=3\"\n")
+  }
+
+  func testIntegerOverflowIsAnErrorNotAWrapOrACrash() {
+    let c = Capture()
+    XCTAssertFalse(c.run("9223372036854775807 + 1"))
+    XCTAssertTrue(c.err.contains("integer overflow in 9223372036854775807 + 1"), c.err)
+    XCTAssertFalse(c.run("[9223372036854775807] * 2"))
+    XCTAssertTrue(c.err.contains("integer overflow"), c.err)
+    XCTAssertFalse(c.run("sum [9223372036854775807, 1]"))
+    XCTAssertTrue(c.err.contains("integer overflow in the sum"), c.err)
+    XCTAssertTrue(c.run("[9007199254740993] + 0"))
+    XCTAssertEqual(c.out, "vector 1 int\n[9007199254740993]\n")  // exact, not through Double
+  }
+
+  func testDeepExpressionsAreRefusedNotOverflowingTheStack() {
+    let c = Capture()
+    let long = "x = " + Array(repeating: "1", count: 5000).joined(separator: " + ")
+    XCTAssertFalse(c.run(long))
+    XCTAssertTrue(c.err.contains("expression nested too deeply (limit 1000 levels"), c.err)
+    XCTAssertTrue(c.run(Array(repeating: "1", count: 500).joined(separator: " + ")))
+    XCTAssertEqual(c.out, "500\n")
+    // the deepest tree the parser accepts evaluates without exhausting the stack
+    XCTAssertTrue(c.run("-(" + Array(repeating: "1", count: 999).joined(separator: " + ") + ")"), c.err)
+    XCTAssertEqual(c.out, "-999\n")
+  }
+
+  func testReductionsAlongAxesAndNaN() {
+    let c = Capture()
+    c.session.variables["m"] = .matrix(.init(rows: 2, cols: 3, data: [1, 2, 3, 4, 5, 6]))
+    c.run("sum m axis=0\nmax m axis=1\nmean m\nmax [1.0, 0 / 0, 3.0]")
+    XCTAssertEqual(c.err, "")
+    XCTAssertEqual(c.out, "vector 3 float\n[5.0000 7.0000 9.0000]\nvector 2 float\n[3.0000 6.0000]\n3.5000\nnan\n")
+    XCTAssertFalse(c.run("m2 = m[[false, false]]\nmax m2 axis=0"))
+    XCTAssertTrue(c.err.contains("max of an empty vector"), c.err)
+    XCTAssertFalse(c.run("sum m axis=2"))
+    XCTAssertTrue(c.err.contains("axis=2 is out of range"), c.err)
+  }
+
+  /// `umap ... init=<matrix>` and `transform`: a fitted model embeds new rows; errors name the problem.
+  func testUMAPInitArrayAndTransform() {
+    let c = Capture(threads: 2)
+    c.session.variables["x"] = twoGroups(60, 3, period: 11, offset: 6)
+    XCTAssertTrue(c.run("e = umap x n_neighbors=5 random_state=1\nt = transform e x[0:4]\nshape t"), c.err)
+    XCTAssertEqual(c.out, "4 × 2\n")
+    XCTAssertTrue(c.run("f = umap x n_neighbors=5 init=e n_epochs=0 random_state=1\nmin f"), c.err)
+    XCTAssertEqual(c.out, "0.0000\n")
+    XCTAssertFalse(c.run("transform x x"))
+    XCTAssertTrue(c.err.contains("transform: the model must be the result of `umap`, got matrix"), c.err)
+    XCTAssertFalse(c.run("transform e x[:, 0:2]"))
+    XCTAssertTrue(c.err.contains("the new data has 2 columns but the embedding was fitted on 3"), c.err)
+    XCTAssertFalse(c.run("umap x init=\"spectal\""))
+    XCTAssertTrue(c.err.contains("did you mean spectral?"), c.err)
+    XCTAssertFalse(c.run("umap x init=3"))
+    XCTAssertTrue(c.err.contains("init must be one of \"spectral\"|\"random\"|\"pca\"|matrix"), c.err)
+  }
+
+  /// The prediction commands read an `hdbscan` record: approximate_predict, membership_vector
+  /// (rows of new points × clusters), all_points_membership_vectors (training rows × clusters).
+  func testHDBSCANPredictionCommands() {
+    let c = Capture(threads: 2)
+    c.session.variables["x"] = twoGroups(80, 2, period: 13, offset: 8)
+    XCTAssertTrue(c.run("l = hdbscan x min_cluster_size=10\nl.n_clusters\np = approximate_predict l x[0:3]\np.labels\nshape (membership_vector l x[0:3])\nshape (all_points_membership_vectors l)"), c.err)
+    XCTAssertEqual(c.out, "2\nvector 3 int\n[0 0 0]\n3 × 2\n80 × 2\n")
+    XCTAssertFalse(c.run("membership_vector x x"))
+    XCTAssertTrue(c.err.contains("membership_vector: the model must be the result of `hdbscan`, got matrix"), c.err)
+    XCTAssertFalse(c.run("approximate_predict l x[0]"))
+    XCTAssertTrue(c.err.contains("one new point must be a 1 × 2 matrix"), c.err)
+  }
+
+  /// Found by a REPL test: non-finite or huge float indices are errors (they crashed), slices
+  /// clamp; lists of rows index and save as matrices; huge format widths are refused.
+  func testFloatIndicesListsAndFormatLimits() {
+    let c = Capture()
+    XCTAssertTrue(c.run("x = [3, 1, 2]\nx[0:inf]\nx[-inf:2]"), c.err)
+    XCTAssertEqual(c.out, "vector 3 int\n[3 1 2]\nvector 2 int\n[3 1]\n")
+    for bad in ["x[inf]", "x[-1e19]", "x[1e300]"] {
+      XCTAssertFalse(c.run(bad))
+      XCTAssertTrue(c.err.contains("is out of range for 3 elements"), c.err)
+    }
+    XCTAssertTrue(c.run("m = [[1, 2], [3, 4]]\nm[1, 0]"), c.err)
+    XCTAssertEqual(c.out, "3.0000\n")
+    XCTAssertFalse(c.run("format 3 \"%99999999f\""))
+    XCTAssertTrue(c.err.contains("limited to 999"), c.err)
+  }
+
+  /// `for k in [...] { ... }` runs the body per item; the loop variable and what the body binds
+  /// stay visible afterwards, as in Python; errors point into the body.
+  func testForLoopRunsTheBodyPerItemAndKeepsItsBindings() {
+    let c = Capture(threads: 2)
+    c.session.variables["e"] = twoGroups(80, 2, period: 13, offset: 8)
+    c.expectOutput("for k in [5, 10, 50] { l = hdbscan e min_cluster_size=k; print k l.n_clusters }\nk\nl.n_clusters", "5 4\n10 2\n50 0\n50\n0\n")
+    // bare expressions display each time (unless `;` ends their line); vectors give their elements
+    c.expectOutput("total = 0\nfor v in [1, 2] + 0 {\n  v * 10\n  total = total + v;\n}\ntotal", "10\n20\n3\n")
+    // nested loops, an empty list (the variable stays unbound)
+    c.expectOutput("for a in [1, 2] { for b in [10, 20] { print a b } }\nfor z in [] { print z }", "1 10\n1 20\n2 10\n2 20\n")
+    XCTAssertNil(c.session.variables["z"])
+    // an error inside the body points at the body's source and names the item
+    XCTAssertFalse(c.run("for k in [1, 0] {\n  x = k\n  y = nosuch + k\n}", name: "loop.clus"))
+    XCTAssertTrue(
+      c.err.hasPrefix("loop.clus:3:7: error: unknown variable or command 'nosuch' (in the for loop, k = 1)\n  y = nosuch + k\n      ^~~~~~"),
+      c.err)
+    guard case .int(1)? = c.session.variables["x"] else { return XCTFail("x = \(String(describing: c.session.variables["x"]))") }
+    c.expectError("for k in 3 { k }", "<test>:1:10: error: for needs a list or a vector to run over, got integer")
+  }
+
+  /// `print` shows a vector's values as display does, not its kind and length.
+  func testPrintShowsVectorValues() {
+    let c = Capture()
+    c.expectOutput("v = [3, 1, 2] + 0\nprint v\nprint \"x\" (v * 0.5) (v > 1) 7", "[3 1 2]\nx [1.5000 0.5000 1.0000] [true false true] 7\n")
+    c.expectOutput("print ([" + (0..<20).map(String.init).joined(separator: ", ") + "] + 0)", "[0 1 2 ... 17 18 19]\n")
+  }
+
+  /// IPython's trailing semicolon: `expr;` at the end of a line is evaluated (and bound to _)
+  /// without being displayed; `a; b` still displays both.
+  func testTrailingSemicolonHidesTheValue() {
+    let c = Capture()
+    XCTAssertTrue(c.run("x = 5; x * 2;\n_\nx; x + 1"), c.err)
+    XCTAssertEqual(c.out, "10\n5\n6\n")
+    // a call's arguments end at an operator: the error shows both readings, nothing is printed
+    c.expectError("print 1 + 1", "write (print 1) + 1 or print (1 + 1)")
+    XCTAssertEqual(c.out, "")
+    XCTAssertTrue(c.run("print (1 + 1)"))
+    XCTAssertEqual(c.out, "2\n")
+  }
+
+  func testHelpTakesABareCommandName() {
+    let c = Capture()
+    XCTAssertTrue(c.run("help umap"))
+    XCTAssertTrue(c.out.hasPrefix("umap: UMAP embedding"), c.out)
+    XCTAssertTrue(c.out.contains("  n_neighbors             = 15  (int, ≥ 2)  size of the local neighbourhood"), c.out)
+    XCTAssertFalse(c.run("help umapp"))
+    XCTAssertTrue(c.err.contains("no command 'umapp'; did you mean umap?"), c.err)
+  }
+
+  func testCommandsMarkdownIsUpToDate() throws {
+    var root = "\(#filePath)".split(separator: "/").map(String.init)
+    root.removeLast(3)
+    let path = "/" + root.joined(separator: "/") + "/docs/commands.md"
+    let committed = try String(contentsOfFile: path, encoding: .utf8)
+    XCTAssertEqual(committed, commandsMarkdown(CommandTable.standard) + "\n", "docs/commands.md is stale: run make docs")
+  }
+}
