@@ -43,4 +43,19 @@ final class DBSCANTests: XCTestCase {
     XCTAssertEqual(r2.coreSampleIndices, [1, 2, 3, 5, 6, 7])
     XCTAssertThrowsError(try dbscan(Matrix(rows: 10, cols: 1, data: aFirst), eps: 0, minSamples: 3))
   }
+
+  /// An eps that covers every point: every point is core and all form one cluster (by hand: each of
+  /// the n points has n neighbours ≥ min_samples). The expansion labels a point when it pushes it,
+  /// so its stack never holds more than n entries (pushing once per core neighbour would hold n²).
+  func testEpsCoveringEverythingGivesOneCluster() throws {
+    let n = 3000
+    let x = Matrix(rows: n, cols: 2, data: (0..<(2 * n)).map { Float(($0 * 7919) % 1000) / 10 })
+    for threads in [1, 2] {
+      var ctx = RunContext()
+      ctx.threads = threads
+      let r = try dbscan(x, eps: 1e6, minSamples: 5, context: ctx)
+      XCTAssertEqual(r.labels, [Int](repeating: 0, count: n))
+      XCTAssertEqual(r.coreSampleIndices, Array(0..<n))
+    }
+  }
 }

@@ -548,4 +548,18 @@ final class HDBSCANBench: XCTestCase {
       }
     }
   }
+
+  /// min_samples beyond the other points: the library's neighbour query raises; clus uses n − 1 and
+  /// says so (8 points on a line, min_samples=9: one warning naming both figures).
+  func testMinSamplesBeyondTheDataIsWarned() throws {
+    let x = Matrix(rows: 8, cols: 1, data: (0..<8).map { Float($0) })
+    let seen = Locked<[String]>([])
+    var ctx = RunContext()
+    ctx.warn = { m in seen.withLock { $0.append(m) } }
+    _ = try hdbscan(x, parameters: HDBSCANParameters(minClusterSize: 2, minSamples: 9), context: ctx)
+    XCTAssertEqual(seen.withLock { $0 }.count, 1)
+    XCTAssertTrue(seen.withLock { $0 }.first?.hasPrefix("min_samples=9 is more than the other points (7): using 7") ?? false)
+    _ = try hdbscan(x, parameters: HDBSCANParameters(minClusterSize: 2, minSamples: 7), context: ctx)
+    XCTAssertEqual(seen.withLock { $0 }.count, 1)  // 7 is allowed: no second warning
+  }
 }

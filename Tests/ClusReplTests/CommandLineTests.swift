@@ -156,6 +156,11 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(huge.stderr.contains("umap: n_components=100000000 is out of range: it needs about 2400.0 GB (300 rows × 100000000 components); this machine has "), huge.stderr)
     let km = try runClus([], stdin: load + "kmeans x n_clusters=100000000000\n", env: ["CLUS_MEMORY_AVAILABLE": "1e9"])
     XCTAssertTrue(km.stderr.contains("kmeans: n_clusters=100000000000 is out of range: it needs about 246400.0 GB (100000000000 centres × 4 columns, distances to 300 rows); this machine has 1.0 GB available"), km.stderr)
+    let tw = try runClus([], stdin: load + "trustworthiness x x n_neighbors=140\n", env: ["CLUS_MEMORY_AVAILABLE": "1e5"])
+    XCTAssertEqual(tw.status, 1, tw.stderr)
+    // 300 rows × 141 neighbours × 24 bytes = 1.0 MB > 0.1 MB
+    XCTAssertTrue(tw.stderr.contains("trustworthiness: n_neighbors=140 is out of range: it needs about "), tw.stderr)
+    XCTAssertTrue(tw.stderr.contains("(300 rows × 141 neighbours); this machine has "), tw.stderr)
     for (code, message) in [
       ("umap x n_epochs=1000000", "umap: n_epochs=1000000 is out of range: it must be in [0, 100000]"),
       ("umap x negative_sample_rate=100000", "umap: negative_sample_rate=100000 is out of range: it must be in [0, 1000]"),

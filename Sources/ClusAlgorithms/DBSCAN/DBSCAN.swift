@@ -125,8 +125,9 @@ public func dbscan(_ x: Matrix, eps: Double, minSamples: Int, context: RunContex
   isCore.withUnsafeMutableBufferPointer { cp in
     let core = cp.baseAddress!
     parallelChunks(count: n, chunkSize: 256, threads: context.threads) { _, rows in
-      if token.isCancelled { return }
       for i in rows {
+        // per row: with a large eps one row visits every point
+        if token.isCancelled { return }
         var count = 0
         tree.forEachNeighbor(of: i, radius: eps) { _ in count += 1 }
         core[i] = count >= minSamples
@@ -137,20 +138,25 @@ public func dbscan(_ x: Matrix, eps: Double, minSamples: Int, context: RunContex
   var labels = [Int](repeating: -1, count: n)
   var label = 0
   var stack: [Int] = []
+  var expanded = 0
   for start in 0..<n where labels[start] == -1 && isCore[start] {
     try token.check()
-    var i = start
-    while true {
-      if labels[i] == -1 {
-        labels[i] = label
-        if isCore[i] {
-          tree.forEachNeighbor(of: i, radius: eps) { v in
-            if labels[v] == -1 { stack.append(v) }
-          }
+    // A point is labelled when it is pushed, so each is pushed once and the stack holds at most n
+    // (scikit-learn labels on pop and may push a point once per core neighbour: up to n² entries
+    // when eps covers everything). The labelled set is the same: every point reachable from
+    // `start` through core points that no earlier cluster took.
+    labels[start] = label
+    stack.append(start)
+    while let i = stack.popLast() {
+      expanded += 1
+      if expanded & 63 == 0 { try token.check() }
+      guard isCore[i] else { continue }
+      tree.forEachNeighbor(of: i, radius: eps) { v in
+        if labels[v] == -1 {
+          labels[v] = label
+          stack.append(v)
         }
       }
-      guard let next = stack.popLast() else { break }
-      i = next
     }
     label += 1
   }

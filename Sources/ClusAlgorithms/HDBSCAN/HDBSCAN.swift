@@ -174,6 +174,10 @@ public func hdbscan(_ x: Matrix, parameters: HDBSCANParameters, context: RunCont
                          condensedTree: [], coreDistances: [0])
   }
   var minSamples = parameters.minSamples ?? parameters.minClusterSize
+  if let m = parameters.minSamples, m > n - 1 {
+    // the library's neighbour query raises here; clus answers, but says so
+    context.warn("min_samples=\(m) is more than the other points (\(n - 1)): using \(n - 1), so few or no points can be core (the hdbscan library raises)")
+  }
   minSamples = max(1, min(n - 1, minSamples))
   let slt: SingleLinkageTree
   let core: [Double]

@@ -13,7 +13,12 @@ func registerNeighborhoods(_ t: inout CommandTable) {
     params: [ParamSpec("n_neighbors", .int, .int(5), .atLeast(1), "k, the neighbourhood size; must be < n/2 (default 5, as scikit-learn)")],
     examples: ["trustworthiness x e", "trustworthiness mnist.data e n_neighbors=15"]
   ) { inv in
-    .float(try trustworthiness(inv.matrix(0), inv.matrix(1), nNeighbors: inv.int("n_neighbors"), context: inv.context))
+    let x = inv.matrix(0), k = inv.int("n_neighbors")
+    // the embedding's (k + 1)-nearest-neighbour table (index and distance), its search heaps and the
+    // n × k table of targets: about 24 bytes per row and neighbour, checked before any is allocated
+    try Memory.require(
+      Double(x.rows) * (Double(k) + 1) * 24, parameter: "n_neighbors", value: k, what: "\(x.rows) rows × \(k + 1) neighbours")
+    return .float(try trustworthiness(x, inv.matrix(1), nNeighbors: k, context: inv.context))
   })
   t.register(Command(
     "dbscan", group: "clustering",
