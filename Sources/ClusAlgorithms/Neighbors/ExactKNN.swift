@@ -67,8 +67,8 @@ private func exactJoin(queries: Matrix?, reference x: Matrix, k: Int, metric: Me
           let angular = sp.kind == .angular
           let useGram = angular || (metric == .euclidean && gramSafe(x, queries))
           let euclid = useGram && !angular
-          let gram = useGram ? GramData(sp, n: n, threads: 1) : nil
-          let gramQ = useGram ? (selfJoin ? gram : GramData(spQ, n: m, threads: 1)) : nil
+          let gram = useGram ? GramData(sp, n: n, threads: context.threads) : nil
+          let gramQ = useGram ? (selfJoin ? gram : GramData(spQ, n: m, threads: context.threads)) : nil
           parallelChunks(count: m, chunkSize: blockRows, threads: context.threads) { _, rows in
             if token.isCancelled { return }
             let nb = rows.count

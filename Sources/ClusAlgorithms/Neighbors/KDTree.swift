@@ -308,9 +308,3 @@ private func quickselect(_ a: UnsafeMutablePointer<Int32>, _ s0: Int, _ e0: Int,
 private extension UnsafeMutablePointer where Pointee == Int32 {
   @inline(__always) func swapAt(_ i: Int, _ j: Int) { let t = self[i]; self[i] = self[j]; self[j] = t }
 }
-
-/// A thread-safe counter for progress reporting.
-final class AtomicCounter: @unchecked Sendable {
-  private let value = Locked(0)
-  func add(_ x: Int) -> Int { value.withLock { $0 += x; return $0 } }
-}
