@@ -14,7 +14,7 @@ private func namedColor(_ s: String) throws -> RGB {
   if s.hasPrefix("#"), s.count == 7, let v = UInt32(s.dropFirst(), radix: 16) {
     return RGB(Double((v >> 16) & 255) / 255, Double((v >> 8) & 255) / 255, Double(v & 255) / 255)
   }
-  throw AlgorithmError.invalidInput(
+  throw CommandError.invalidArgument(
     "unknown colour \(Display.quote(s)); use \"#rrggbb\", a grey level in [0, 1], [r, g, b], or one of " + names.keys.sorted().joined(separator: ", "))
 }
 
@@ -22,7 +22,7 @@ private func namedColor(_ s: String) throws -> RGB {
 /// or `[r, g, b]` → one fixed colour.
 private func pointColors(_ v: Value, count: Int) throws -> PointColors {
   func checkLength(_ n: Int) throws {
-    if n != count { throw AlgorithmError.invalidInput("color has \(n) values but the matrix has \(count) rows") }
+    if n != count { throw CommandError.invalidArgument("color has \(n) values but the matrix has \(count) rows") }
   }
   // a literal [r, g, b] is one colour (a vector of 3 labels would be written as a variable)
   if case .list(let l) = v, l.count == 3, l.allSatisfy({ $0.number.map { (0...1).contains($0) } ?? false }),
@@ -37,12 +37,12 @@ private func pointColors(_ v: Value, count: Int) throws -> PointColors {
   case .string(let s): return .fixed(try namedColor(s))
   case .int, .float:
     let g = v.number!
-    guard (0...1).contains(g) else { throw AlgorithmError.invalidInput("a grey level must be in [0, 1], got \(Display.number(g))") }
+    guard (0...1).contains(g) else { throw CommandError.invalidArgument("a grey level must be in [0, 1], got \(Display.number(g))") }
     return .fixed(RGB(grey: g))
   case .list(let l) where l.count == 3 && l.allSatisfy({ $0.number.map { (0...1).contains($0) } ?? false }):
     return .fixed(RGB(l[0].number!, l[1].number!, l[2].number!))
   default:
-    throw AlgorithmError.invalidInput("color must be labels, a float vector, a colour name, a grey level or [r, g, b]; got \(v.kindName)")
+    throw CommandError.invalidArgument("color must be labels, a float vector, a colour name, a grey level or [r, g, b]; got \(v.kindName)")
   }
 }
 
@@ -54,7 +54,7 @@ private func outputPath(_ session: Session, _ out: String?) throws -> String {
   if let o = out, !o.isEmpty {
     let p = expandTilde(o)
     if let folder = missingFolder(of: p) {
-      throw AlgorithmError.invalidInput("out=\(Display.quote(o)): \(missingFolderMessage(folder))")
+      throw CommandError.invalidArgument("out=\(Display.quote(o)): \(missingFolderMessage(folder))")
     }
     return p
   }
@@ -112,9 +112,9 @@ func registerPlot(_ t: inout CommandTable) {
     var i = 0
     while i < items.count {
       guard case .matrix(let m) = items[i].resolved else {
-        throw AlgorithmError.invalidInput("argument \(i + 1) should be a matrix of points, got \(items[i].kindName)")
+        throw CommandError.invalidArgument("argument \(i + 1) should be a matrix of points, got \(items[i].kindName)")
       }
-      guard m.cols >= 2 else { throw AlgorithmError.invalidInput("needs at least 2 columns, got a \(m.rows) × \(m.cols) matrix") }
+      guard m.cols >= 2 else { throw CommandError.invalidArgument("needs at least 2 columns, got a \(m.rows) × \(m.cols) matrix") }
       var colors: PointColors = .fixed(.matplotlibC0)
       var colorValue: Value = .none
       if i + 1 < items.count, !isMatrix(items[i + 1]) {
@@ -128,7 +128,7 @@ func registerPlot(_ t: inout CommandTable) {
                                  categoryNames: Frames.categories(of: colorValue)?.names))
       i += 1
     }
-    if figure == nil && layers.isEmpty { throw AlgorithmError.invalidInput("needs a matrix of points") }
+    if figure == nil && layers.isEmpty { throw CommandError.invalidArgument("needs a matrix of points") }
     var fig = figure ?? Figure(layers: [], options: PlotOptions())
     fig.layers += layers
     if figure == nil || inv.given.contains("width") { fig.options.width = inv.int("width") }
@@ -145,7 +145,7 @@ func registerPlot(_ t: inout CommandTable) {
     let out: String? = { if case .string(let s)? = inv.kwargs["out"] { return s }; return nil }()
     let assignedOnly = out == nil && figure == nil && inv.session.pendingAssignment
     if let o = out, !(o.hasSuffix(".png") || o.hasSuffix(".svg")) {
-      throw AlgorithmError.invalidInput("out=\(Display.quote(o)): the file name must end in .png or .svg")
+      throw CommandError.invalidArgument("out=\(Display.quote(o)): the file name must end in .png or .svg")
     }
     if !assignedOnly {
       let note = { (m: String) in inv.session.errorOutput(m + "\n") }
@@ -186,13 +186,14 @@ func environmentDictionary() -> [String: String] {
   return out
 }
 
-/// Writes bytes to a file, with an error naming the path.
+/// Writes bytes to a file.
+/// - Throws: `CommandError.cannotWrite` naming the path and the system's reason.
 func writeBytes(_ bytes: [UInt8], path: String) throws {
   guard let f = fopen(path, "wb") else {
-    throw AlgorithmError.invalidInput("cannot write \(path): \(String(cString: strerror(errno)))")
+    throw CommandError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
   }
   defer { fclose(f) }
   if fwrite(bytes, 1, bytes.count, f) != bytes.count {
-    throw AlgorithmError.invalidInput("cannot write \(path): \(String(cString: strerror(errno)))")
+    throw CommandError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
   }
 }
