@@ -119,7 +119,8 @@ extension Session {
     }
     for p in c.params where kw[p.name] == nil { kw[p.name] = p.defaultValue }
     var inv = Invocation(
-      args: values, kwargs: kw, given: given, session: self, context: makeContext(), rawArgs: raw)
+      args: values, kwargs: kw, given: given, session: self, context: makeContext(), rawArgs: raw,
+      resultIsBound: assigning)
     let saved = currentRange
     currentRange = range
     defer { currentRange = saved }

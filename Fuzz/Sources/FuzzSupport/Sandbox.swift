@@ -135,8 +135,7 @@ public enum Sandbox {
     var out = "", err = ""
     session.output = { out += $0 }
     session.errorOutput = { err += $0 }
-    session.plotDirectory = "/dev/null/plots"  // a picture without out= is drawn, then cannot be written
-    session.plotDirectoryChosen = true
+    session.display = PlotFolder("/dev/null/plots")  // a picture without out= is drawn, then cannot be written
     Watchdog.arm(session.cancellation, seconds: secondsPerInput)
     defer { Watchdog.disarm() }
     let ok = session.run(SourceFile(name: "fuzz.clus", text: text))
