@@ -56,7 +56,8 @@ let package = Package(
                 resources: [.copy("Fixtures")], swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(name: "ClusRuntimeTests", dependencies: ["ClusRuntime", "ClusLang", "ClusAlgorithms"],
                 path: "Tests/ClusRuntimeTests", swiftSettings: [.swiftLanguageMode(.v6)]),
-    .testTarget(name: "ClusReplTests", dependencies: ["ClusRuntime"], path: "Tests/ClusReplTests",
+    // the real binary, and (@testable) the executable's terminal code
+    .testTarget(name: "ClusReplTests", dependencies: ["ClusRuntime", "ClusRepl"], path: "Tests/ClusReplTests",
                 swiftSettings: [.swiftLanguageMode(.v6)]),
   ],
   // Swift 5 for the targets that do not set a mode; docs/architecture.md ("Language modes") says which are in

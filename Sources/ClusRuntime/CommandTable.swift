@@ -148,6 +148,9 @@ public struct Invocation {
   public var context: RunContext
   /// Unresolved positional values (records intact) for commands that want them.
   public var rawArgs: [Value]
+  /// Whether the statement running the command binds its value to a name (`f = plot ...`), so
+  /// that `plot` draws nothing unless asked with `out=`.
+  public var resultIsBound = false
 
   /// Parameter `name` as an Int.
   public func int(_ name: String) -> Int {

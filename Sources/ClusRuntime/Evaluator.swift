@@ -119,27 +119,25 @@ extension Session {
     }
     for p in c.params where kw[p.name] == nil { kw[p.name] = p.defaultValue }
     var inv = Invocation(
-      args: values, kwargs: kw, given: given, session: self, context: makeContext(), rawArgs: raw)
+      args: values, kwargs: kw, given: given, session: self, context: makeContext(), rawArgs: raw,
+      resultIsBound: assigning)
     let saved = currentRange
     currentRange = range
     defer { currentRange = saved }
     do {
       return try c.run(&inv)
-    } catch let e as AlgorithmError {
-      switch e {
-      case .invalidParameter(let name, _, _):
-        throw RuntimeError("\(c.name): \(e)", at: kwRanges[name] ?? range)
-      case .cancelled:
-        throw RuntimeError("\(c.name): interrupted", at: range)
-      default:
-        throw RuntimeError("\(c.name): \(e)", at: range)
-      }
+    } catch AlgorithmError.cancelled {
+      throw RuntimeError("\(c.name): interrupted", at: range)
     } catch let e as RuntimeError {
       throw e
     } catch let d as Diagnostic {
       throw d
     } catch {
-      throw RuntimeError("\(c.name): \(error)", at: range)
+      // an error about one parameter points at it
+      var parameter: String? = nil
+      if case .invalidParameter(let name, _, _) = error as? CommandError { parameter = name }
+      if case .invalidParameter(let name, _, _) = error as? AlgorithmError { parameter = name }
+      throw RuntimeError("\(c.name): \(error)", at: parameter.flatMap { kwRanges[$0] } ?? range)
     }
   }
 

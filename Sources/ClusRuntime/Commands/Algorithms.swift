@@ -134,13 +134,13 @@ func registerAlgorithms(_ t: inout CommandTable) {
       let a = rec["a"]?.number, let b = rec["b"]?.number,
       case .string(let metricName)? = pr["metric"]
     else {
-      throw AlgorithmError.invalidInput("the model must be the result of `umap`, got \(inv.rawArgs[0].kindName)")
+      throw CommandError.invalidArgument("the model must be the result of `umap`, got \(inv.rawArgs[0].kindName)")
     }
     if case .bool(true)? = pr["densmap"] {
-      throw AlgorithmError.invalidInput("transforming new points into a densMAP embedding is not supported (as in umap-learn)")
+      throw CommandError.invalidArgument("transforming new points into a densMAP embedding is not supported (as in umap-learn)")
     }
     if case .floats(let v) = inv.rawArgs[1].resolved, v.count == train.cols, train.cols > 1 {
-      throw AlgorithmError.invalidInput("one new point must be a 1 × \(train.cols) matrix, not a vector: index rows with a range, as x[5:6]")
+      throw CommandError.invalidArgument("one new point must be a 1 × \(train.cols) matrix, not a vector: index rows with a range, as x[5:6]")
     }
     var p = UMAPParameters()
     p.nNeighbors = max(2, k)
@@ -338,7 +338,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
 /// The fitted clustering, its parameters and training data from an `hdbscan` record (the
 /// model argument of the prediction commands); with `newData`, checks that the second argument
 /// is not a single row given as a vector.
-/// - Throws: `AlgorithmError.invalidInput` when the model is not an `hdbscan` result.
+/// - Throws: `CommandError.invalidArgument` when the model is not an `hdbscan` result.
 private func fittedHDBSCAN(_ inv: Invocation, newData: Bool) throws -> (HDBSCANResult, HDBSCANParameters, Matrix) {
   guard case .record(let rec) = inv.rawArgs[0], rec.kind == "hdbscan",
     case .labels(let labels)? = rec["labels"], case .floats(let probs)? = rec["probabilities"],
@@ -348,10 +348,10 @@ private func fittedHDBSCAN(_ inv: Invocation, newData: Bool) throws -> (HDBSCANR
     case .labels(let parents)? = tree["parent"], case .labels(let childs)? = tree["child"],
     case .floats(let lambdas)? = tree["lambda_val"], case .labels(let sizes)? = tree["child_size"]
   else {
-    throw AlgorithmError.invalidInput("the model must be the result of `hdbscan`, got \(inv.rawArgs[0].kindName)")
+    throw CommandError.invalidArgument("the model must be the result of `hdbscan`, got \(inv.rawArgs[0].kindName)")
   }
   if newData, case .floats(let v) = inv.rawArgs[1].resolved, v.count == train.cols, train.cols > 1 {
-    throw AlgorithmError.invalidInput("one new point must be a 1 × \(train.cols) matrix, not a vector: index rows with a range, as x[5:6]")
+    throw CommandError.invalidArgument("one new point must be a 1 × \(train.cols) matrix, not a vector: index rows with a range, as x[5:6]")
   }
   var hp = HDBSCANParameters(minClusterSize: mcs, metric: try Metric(name: metricName, p: pr["p"]?.number ?? 2))
   if case .int(let ms)? = pr["min_samples"] { hp.minSamples = ms }

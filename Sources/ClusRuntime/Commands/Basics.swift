@@ -34,13 +34,13 @@ func reduction(
   ) { inv in
     let x = Operators.vectorized(inv.args[0].resolved)
     func g(_ v: [Double]) throws -> Double {
-      if v.isEmpty && name != "sum" { throw AlgorithmError.invalidInput("\(name) of an empty vector") }
+      if v.isEmpty && name != "sum" { throw CommandError.invalidArgument("\(name) of an empty vector") }
       if v.contains(where: { $0.isNaN }) { return .nan }
       return try f(inv, v)
     }
     if let axis = inv.optionalInt("axis") {
       guard case .matrix(let m) = x else {
-        throw AlgorithmError.invalidParameter(name: "axis", value: "\(axis)", allowed: "axis needs a matrix, got \(inv.args[0].kindName)")
+        throw CommandError.invalidParameter(name: "axis", value: "\(axis)", allowed: "axis needs a matrix, got \(inv.args[0].kindName)")
       }
       let r: [Double]
       if axis == 0 {
@@ -57,13 +57,13 @@ func reduction(
       var s = 0
       for v in l {
         let (r, o) = s.addingReportingOverflow(v)
-        if o { throw AlgorithmError.invalidInput("integer overflow in the sum") }
+        if o { throw CommandError.invalidArgument("integer overflow in the sum") }
         s = r
       }
       return .int(s)
     }
     guard let v = numericValues(x) else {
-      throw AlgorithmError.invalidInput("needs a vector or matrix, got \(inv.args[0].kindName)")
+      throw CommandError.invalidArgument("needs a vector or matrix, got \(inv.args[0].kindName)")
     }
     let r = try g(v)
     let integral: Bool = {
@@ -85,11 +85,11 @@ func registerBasics(_ t: inout CommandTable) {
     var topic: String? = nil
     if let a = inv.rawArgs.first {
       guard case .string(let s) = a else {
-        throw AlgorithmError.invalidInput("help takes a command name, e.g. help umap; got \(a.kindName)")
+        throw CommandError.invalidArgument("help takes a command name, e.g. help umap; got \(a.kindName)")
       }
       topic = s
       guard inv.session.table[s] != nil else {
-        throw AlgorithmError.invalidInput("no command '\(s)'\(didYouMean(s, inv.session.table.names))")
+        throw CommandError.invalidArgument("no command '\(s)'\(didYouMean(s, inv.session.table.names))")
       }
     }
     inv.session.output(helpText(inv.session.table, topic: topic) + "\n")
@@ -123,7 +123,7 @@ func registerBasics(_ t: inout CommandTable) {
     case .matrix(let m): return .record(Record(kind: "shape", fields: [("rows", .int(m.rows)), ("cols", .int(m.cols))]))
     default:
       if let n = inv.args[0].length { return .record(Record(kind: "shape", fields: [("rows", .int(n))])) }
-      throw AlgorithmError.invalidInput("shape needs a matrix or vector, got \(inv.args[0].kindName)")
+      throw CommandError.invalidArgument("shape needs a matrix or vector, got \(inv.args[0].kindName)")
     }
   })
   t.register(Command(
@@ -133,7 +133,7 @@ func registerBasics(_ t: inout CommandTable) {
   ) { inv in
     if case .mask(let m) = inv.args[0].resolved { return .int(m.lazy.filter { $0 }.count) }
     if let n = inv.args[0].length { return .int(n) }
-    throw AlgorithmError.invalidInput("count needs a vector, matrix or list, got \(inv.args[0].kindName)")
+    throw CommandError.invalidArgument("count needs a vector, matrix or list, got \(inv.args[0].kindName)")
   })
   t.register(reduction("sum", "Sum of the values (a mask counts its true values)", keepsInt: true) { _, v in
     var s = 0.0
@@ -182,14 +182,14 @@ func registerBasics(_ t: inout CommandTable) {
     guard case .float(let x) = inv.args[0], case .string(let f) = inv.args[1] else { return .none }
     let conv = f.filter { "eEfgG".contains($0) }
     guard f.filter({ $0 == "%" }).count == 1, conv.count >= 1 else {
-      throw AlgorithmError.invalidInput("format needs one %f, %e or %g conversion, got \(Display.quote(f))")
+      throw CommandError.invalidArgument("format needs one %f, %e or %g conversion, got \(Display.quote(f))")
     }
-    guard f.count <= 32 else { throw AlgorithmError.invalidInput("format spec is too long (at most 32 characters)") }
+    guard f.count <= 32 else { throw CommandError.invalidArgument("format spec is too long (at most 32 characters)") }
     // widths and precisions above 999 (digit runs of 4 or more) would build huge strings
     var run = 0
     for ch in f {
       run = ch.isNumber ? run + 1 : 0
-      if run > 3 { throw AlgorithmError.invalidInput("format width and precision are limited to 999, got \(Display.quote(f))") }
+      if run > 3 { throw CommandError.invalidArgument("format width and precision are limited to 999, got \(Display.quote(f))") }
     }
     let out = Display.cFormat(f, x)
     return .string(out)
