@@ -1,11 +1,9 @@
 // swift-tools-version:6.0
 import PackageDescription
 
-// The numeric library (ClusAlgorithms) is built with `-Ounchecked` (no bounds or overflow checks).
-// `CLUS_CHECKED=1` builds it with `-O` instead, same optimisation with Swift's checks on: the sanitizer runs (`make test-tsan`,
-// `make test-asan`) use it, so an out-of-range index traps there too.
-let checked = Context.environment["CLUS_CHECKED"] == "1"
-let algorithmsFlags = checked ? ["-O"] : ["-Ounchecked"]
+// No unsafe flags: every target builds with its configuration's settings, Swift's bounds and overflow checks
+// on, so that another package can depend on this one by version. The tests build the debug configuration
+// optimised (`make test` passes `-Xswiftc -O`; docs/architecture.md, "Tests").
 
 let package = Package(
   name: "clus",
@@ -36,8 +34,7 @@ let package = Package(
       name: "ClusAlgorithms", dependencies: ["CGemmKernels"], path: "Sources/ClusAlgorithms",
       // each folder's README maps its files to the paper's steps and the reference implementation
       exclude: ["Core/README.md", "HDBSCAN/README.md", "KMeans/README.md", "Metrics/README.md", "PCA/README.md",
-                "UMAP/README.md"],
-      swiftSettings: [.unsafeFlags(algorithmsFlags)]),
+                "UMAP/README.md"]),
     .target(
       name: "ClusRuntime", dependencies: ["ClusLang", "ClusAlgorithms", "CZlib", "CPNG"],
       path: "Sources/ClusRuntime"),
