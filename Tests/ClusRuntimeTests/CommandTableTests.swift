@@ -120,12 +120,15 @@ final class CommandTableTests: XCTestCase {
     XCTAssertEqual(failures, [], failures.joined(separator: "\n"))
   }
 
-  func testAMisspeltParameterReadIsCaught() {
+  /// A table with one command, `probe`, declaring `param` and running `run`.
+  static func probe(_ param: ParamSpec, _ run: @escaping @Sendable (inout Invocation) throws -> Value) -> CommandTable {
     var t = CommandTable()
-    t.register(Command(
-      "probe", group: "basics", summary: "reads a misspelt name",
-      params: [ParamSpec("n_neighbors", .int, .int(15), .atLeast(2), "k")]
-    ) { inv in .int(try inv.int("n_neighbor")) })
+    t.register(Command("probe", group: "basics", summary: "a test command", params: [param], run: run))
+    return t
+  }
+
+  func testAMisspeltParameterReadIsCaught() {
+    let t = Self.probe(ParamSpec("n_neighbors", .int, .int(15), .atLeast(2), "k")) { inv in .int(try inv.int("n_neighbor")) }
     let failures = Self.failures(table: t, calls: ["probe": ["probe"]])
     XCTAssertEqual(failures.count, 2, failures.joined(separator: "\n"))  // the call and its variant
     XCTAssertTrue(failures[0].contains("internal error: probe reads parameter 'n_neighbor', which its table entry does not declare"), failures[0])
@@ -148,11 +151,7 @@ final class CommandTableTests: XCTestCase {
   }
 
   func testReadingAParameterAsTheWrongTypeIsCaught() {
-    var t = CommandTable()
-    t.register(Command(
-      "probe", group: "basics", summary: "reads a float as an int",
-      params: [ParamSpec("min_dist", .float, .float(0.1), .atLeast(0), "d")]
-    ) { inv in .int(try inv.int("min_dist")) })
+    let t = Self.probe(ParamSpec("min_dist", .float, .float(0.1), .atLeast(0), "d")) { inv in .int(try inv.int("min_dist")) }
     let c = Self.fixture(table: t)
     XCTAssertFalse(c.run("probe"))
     XCTAssertTrue(c.err.contains("internal error: probe reads parameter 'min_dist' as an integer, but its value is 0.1"), c.err)
