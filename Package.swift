@@ -34,6 +34,9 @@ let package = Package(
     .target(name: "CGemmKernels", path: "Sources/CGemmKernels"),
     .target(
       name: "ClusAlgorithms", dependencies: ["CGemmKernels"], path: "Sources/ClusAlgorithms",
+      // each folder's README maps its files to the paper's steps and the reference implementation
+      exclude: ["Core/README.md", "HDBSCAN/README.md", "KMeans/README.md", "Metrics/README.md", "PCA/README.md",
+                "UMAP/README.md"],
       swiftSettings: [.unsafeFlags(algorithmsFlags)]),
     .target(
       name: "ClusRuntime", dependencies: ["ClusLang", "ClusAlgorithms", "CZlib", "CPNG"],
