@@ -76,7 +76,7 @@ public enum Sandbox {
       let name = c.name
       c.run = { inv in
         if Watchdog.expired { throw CommandError.invalidArgument("fuzz sandbox: the input's time is up") }
-        for a in inv.rawArgs + Array(inv.kwargs.values) where elementCount(a) > maxElements {
+        for a in inv.rawArgs + inv.parameterValues where elementCount(a) > maxElements {
           throw CommandError.invalidArgument("fuzz sandbox: an argument of \(name) is larger than \(maxElements) elements")
         }
         try refuseOutsideSandbox(name, inv)
@@ -102,8 +102,8 @@ public enum Sandbox {
       guard case .string(let p) = inv.args[0] else { return }
       if p.contains("/") || p.hasPrefix("~") || p == ".." || p.utf8.contains(0) { throw refuse("load reads only names in the sandbox") }
     case "plot":
-      if inv.given.contains("out") { throw refuse("plot writes no file with out=") }
-      for k in ["width", "height"] where (inv.kwargs[k]?.number ?? 0) > 1024 { throw refuse("plot \(k) > 1024") }
+      if try inv.isGiven("out") { throw refuse("plot writes no file with out=") }
+      for k in ["width", "height"] where try inv.int(k) > 1024 { throw refuse("plot \(k) > 1024") }
     default:
       break
     }

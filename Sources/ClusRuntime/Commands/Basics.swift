@@ -38,7 +38,7 @@ func reduction(
       if v.contains(where: { $0.isNaN }) { return .nan }
       return try f(inv, v)
     }
-    if let axis = inv.optionalInt("axis") {
+    if let axis = try inv.optionalInt("axis") {
       guard case .matrix(let m) = x else {
         throw CommandError.invalidParameter(name: "axis", value: "\(axis)", allowed: "axis needs a matrix, got \(inv.args[0].kindName)")
       }
@@ -48,7 +48,7 @@ func reduction(
       } else {
         r = try (0..<m.rows).map { i in try g((0..<m.cols).map { Double(m[i, $0]) }) }
       }
-      if inv.bool("keepdims") {
+      if try inv.bool("keepdims") {
         return .matrix(Matrix(rows: axis == 0 ? 1 : r.count, cols: axis == 0 ? r.count : 1, data: r.map(Float.init)))
       }
       return .floats(r)
@@ -80,7 +80,7 @@ func registerBasics(_ t: inout CommandTable) {
   t.register(Command(
     "help", group: "session", summary: "List the commands, or show one command's arguments and parameters",
     args: [ArgSpec("command", .any, "a command name (bare or quoted)", optional: true)],
-    examples: ["help", "help umap"]
+    examples: ["help", "help umap"], syntax: .bareNamesAsStrings
   ) { inv in
     var topic: String? = nil
     if let a = inv.rawArgs.first {
@@ -112,8 +112,24 @@ func registerBasics(_ t: inout CommandTable) {
   t.register(Command(
     "time", group: "session", summary: "Evaluate an expression, show the wall time and then its value (x = time ... binds it)",
     args: [ArgSpec("expr", .any, "the expression (a command call can follow directly: time umap x)")],
-    examples: ["time umap x n_neighbors=30", "e = time umap x random_state=42"]
-  ) { _ in .none })
+    examples: ["time umap x n_neighbors=30", "e = time umap x random_state=42"], syntax: .unevaluated
+  ) { inv in
+    guard let (args, kwargs, range) = inv.syntax else { return .none }
+    let session = inv.session
+    guard let first = args.first else { throw RuntimeError("time needs an expression: time umap x", at: range) }
+    var target = first
+    // `time umap x n_neighbors=30` times the call `umap x n_neighbors=30`.
+    if case .name(let n, let r) = first, session.table[n] != nil, args.count > 1 || !kwargs.isEmpty {
+      target = .call(name: n, nameRange: r, args: Array(args.dropFirst()), kwargs: kwargs, range: range)
+    } else if args.count > 1 || !kwargs.isEmpty {
+      throw RuntimeError("time takes one expression; put a call in parentheses", at: args.count > 1 ? args[1].range : kwargs[0].nameRange)
+    }
+    let t0 = monotonicSeconds()
+    let v = try session.evaluate(target)
+    let dt = monotonicSeconds() - t0
+    session.output("wall time: \(Display.cFormat("%.3f", dt)) s\n")
+    return v
+  })
   t.register(Command(
     "shape", group: "basics", summary: "Rows × columns of a matrix, or the length of a vector (fields .rows, .cols)",
     args: [ArgSpec("x", .any, "a matrix, vector or list")],
@@ -150,11 +166,12 @@ func registerBasics(_ t: inout CommandTable) {
     args: [ArgSpec("x", .vector, "a vector")],
     params: [ParamSpec("counts", .bool, .bool(false), nil, "also return how often each value occurs")]
   ) { inv in
+    let counts = try inv.bool("counts")
     func finish<T: Hashable & Comparable>(_ v: [T], _ make: ([T]) -> Value) -> Value {
       var c: [T: Int] = [:]
       for x in v { c[x, default: 0] += 1 }
       let keys = c.keys.sorted()
-      if inv.bool("counts") {
+      if counts {
         return .record(Record(kind: "unique", fields: [("values", make(keys)), ("counts", .labels(keys.map { c[$0]! }))], principal: "values"))
       }
       return make(keys)

@@ -36,19 +36,19 @@ private func column(_ v: Value) -> [Double]? {
 private func csvOptions(_ inv: Invocation) throws -> CSVOptions {
   var o = CSVOptions()
   func bad(_ m: String) -> Error { CommandError.invalidArgument(m) }
-  switch inv.kwargs["header"] ?? .none {
+  switch try inv.value("header") {
   case .bool(let b): o.header = b ? .yes : .no
   case .string(let s) where s == "auto" || s == "infer": o.header = .auto
   case let v: throw bad("header must be true, false or \"auto\", got \(Display.summary(v))")
   }
-  switch inv.kwargs["delimiter"] ?? .none {
+  switch try inv.value("delimiter") {
   case .none: break
   case .string(let s) where s.utf8.count == 1 && s != "\"" && s != "\n": o.delimiter = s.utf8.first
   case .string("\\t"): o.delimiter = 0x09
   case let v: throw bad("delimiter must be one character such as \",\", \";\" or \"\\t\", got \(Display.summary(v))")
   }
-  if inv.given.contains("columns") && inv.given.contains("usecols") { throw bad("give columns= or usecols=, not both") }
-  let chosen = inv.given.contains("usecols") ? inv.kwargs["usecols"]! : inv.kwargs["columns"] ?? .none
+  if try inv.isGiven("columns") && inv.isGiven("usecols") { throw bad("give columns= or usecols=, not both") }
+  let chosen = try inv.isGiven("usecols") ? inv.value("usecols") : inv.value("columns")
   func column(_ v: Value) throws -> CSVColumn {
     switch v {
     case .string(let s): return .name(s)
@@ -62,7 +62,7 @@ private func csvOptions(_ inv: Invocation) throws -> CSVOptions {
   case .labels(let l): o.columns = l.map { .index($0) }
   case let v: o.columns = [try column(v)]
   }
-  switch inv.kwargs["na_values"] ?? .none {
+  switch try inv.value("na_values") {
   case .none: break
   case .string(let s): o.naValues = [s]
   case .list(let items):
@@ -98,7 +98,7 @@ func registerData(_ t: inout CommandTable) {
     let ctx = inv.context
     let session = inv.session
     let csv = try csvOptions(inv)
-    let csvParams = ["header", "delimiter", "columns", "usecols", "na_values"].filter { inv.given.contains($0) }
+    let csvParams = try ["header", "delimiter", "columns", "usecols", "na_values"].filter { try inv.isGiven($0) }
     if let p = csvParams.first, let (f, _) = formatOf(fileName: lastPathComponent(expandTilde(path))), ![.csv, .tsv, .text].contains(f) {
       throw CommandError.invalidArgument("\(p)= applies to CSV, TSV and other delimited text files, not to \(Display.quote(path))")
     }

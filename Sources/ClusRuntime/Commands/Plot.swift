@@ -98,28 +98,28 @@ func registerPlot(_ t: inout CommandTable) {
         colorValue = items[i + 1]
         i += 1
       } else {
-        colorValue = inv.kwargs["color"]!
+        colorValue = try inv.value("color")
       }
       if case .none = colorValue {} else { colors = try pointColors(colorValue, count: m.rows) }
-      layers.append(ScatterLayer(points: m, colors: colors, size: inv.optionalDouble("size").map(Float.init), alpha: Float(inv.double("alpha")),
+      layers.append(ScatterLayer(points: m, colors: colors, size: try inv.optionalDouble("size").map(Float.init), alpha: Float(try inv.double("alpha")),
                                  categoryNames: Frames.categories(of: colorValue)?.names))
       i += 1
     }
     if figure == nil && layers.isEmpty { throw CommandError.invalidArgument("needs a matrix of points") }
     var fig = figure ?? Figure(layers: [], options: PlotOptions())
     fig.layers += layers
-    if figure == nil || inv.given.contains("width") { fig.options.width = inv.int("width") }
-    if figure == nil || inv.given.contains("height") { fig.options.height = inv.int("height") }
-    if figure == nil || inv.given.contains("cmap") { fig.options.cmap = inv.string("cmap") }
-    if figure == nil || inv.given.contains("legend") { fig.options.legend = inv.bool("legend") }
-    if case .string(let s)? = inv.kwargs["title"] { fig.options.title = s }
-    if case .string(let s)? = inv.kwargs["xlabel"] { fig.options.xlabel = s }
-    if case .string(let s)? = inv.kwargs["ylabel"] { fig.options.ylabel = s }
-    if inv.given.contains("noise_color") || figure == nil {
-      if case .fixed(let c) = try pointColors(inv.kwargs["noise_color"]!, count: 0) { fig.options.noiseColor = c }
+    if try figure == nil || inv.isGiven("width") { fig.options.width = try inv.int("width") }
+    if try figure == nil || inv.isGiven("height") { fig.options.height = try inv.int("height") }
+    if try figure == nil || inv.isGiven("cmap") { fig.options.cmap = try inv.string("cmap") }
+    if try figure == nil || inv.isGiven("legend") { fig.options.legend = try inv.bool("legend") }
+    if let s = try inv.optionalString("title") { fig.options.title = s }
+    if let s = try inv.optionalString("xlabel") { fig.options.xlabel = s }
+    if let s = try inv.optionalString("ylabel") { fig.options.ylabel = s }
+    if try inv.isGiven("noise_color") || figure == nil {
+      if case .fixed(let c) = try pointColors(inv.value("noise_color"), count: 0) { fig.options.noiseColor = c }
     }
     // Nothing is written when building a figure to add to later, unless out= asks for it.
-    let out: String? = { if case .string(let s)? = inv.kwargs["out"] { return s }; return nil }()
+    let out = try inv.optionalString("out")
     let assignedOnly = out == nil && figure == nil && inv.resultIsBound
     if let o = out, !(o.hasSuffix(".png") || o.hasSuffix(".svg")) {
       throw CommandError.invalidArgument("out=\(Display.quote(o)): the file name must end in .png or .svg")

@@ -109,15 +109,17 @@ func registerToolkit(_ t: inout CommandTable) {
     "var", "Variance, as numpy.var: mean squared deviation from the mean (ddof=0)", params: [ddof],
     examples: ["var x", "var m axis=0 ddof=1"]
   ) { inv, v in
-    if v.count - inv.int("ddof") <= 0 { inv.warn("var: ddof=\(inv.int("ddof")) ≥ \(v.count) values: division by zero (as numpy)") }
-    return Statistics.variance(v, ddof: inv.int("ddof"))
+    let ddof = try inv.int("ddof")
+    if v.count - ddof <= 0 { inv.warn("var: ddof=\(ddof) ≥ \(v.count) values: division by zero (as numpy)") }
+    return Statistics.variance(v, ddof: ddof)
   })
   t.register(reduction(
     "std", "Standard deviation, as numpy.std: √var (ddof=0)", params: [ddof],
     examples: ["std x", "x / (std x axis=0 keepdims=true)"]
   ) { inv, v in
-    if v.count - inv.int("ddof") <= 0 { inv.warn("std: ddof=\(inv.int("ddof")) ≥ \(v.count) values: division by zero (as numpy)") }
-    return Statistics.variance(v, ddof: inv.int("ddof")).squareRoot()
+    let ddof = try inv.int("ddof")
+    if v.count - ddof <= 0 { inv.warn("std: ddof=\(ddof) ≥ \(v.count) values: division by zero (as numpy)") }
+    return Statistics.variance(v, ddof: ddof).squareRoot()
   })
   t.register(reduction(
     "median", "Median, as numpy.median (mean of the two middle values for an even count)",
@@ -128,7 +130,7 @@ func registerToolkit(_ t: inout CommandTable) {
     params: [ParamSpec("q", .float, .none, .between(0, 1), "which quantile, in [0, 1] (required): 0.5 is the median")],
     examples: ["quantile d q=0.9", "quantile m q=0.25 axis=0"]
   ) { inv, v in
-    guard let q = inv.optionalDouble("q") else {
+    guard let q = try inv.optionalDouble("q") else {
       throw CommandError.invalidArgument("quantile needs q=, a number in [0, 1]: quantile x q=0.9")
     }
     return Statistics.quantile(v, q)
@@ -145,7 +147,7 @@ func registerToolkit(_ t: inout CommandTable) {
     case .floats(let f): return .floats(Statistics.sorted(f))
     case .mask(let m): return .mask(m.sorted { !$0 && $1 })
     case .matrix(var m):
-      let byColumn = inv.int("axis") == 0
+      let byColumn = try inv.int("axis") == 0
       let (outer, inner) = byColumn ? (m.cols, m.rows) : (m.rows, m.cols)
       for a in 0..<outer {
         let idx = (0..<inner).map { byColumn ? $0 * m.cols + a : a * m.cols + $0 }
