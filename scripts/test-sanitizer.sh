@@ -3,9 +3,9 @@
 #
 #   scripts/test-sanitizer.sh thread|address [SWIFT TEST OPTIONS]   (e.g. --filter ThreadSweepTests, --skip GoldenTests)
 #
-# Builds into its own scratch directory (.build-tsan, .build-asan) with CLUS_CHECKED=1, so the numeric
-# library keeps Swift's bounds and overflow checks (Package.swift), then runs `swift test` with the options
-# given (all tests without any). The tests spawn the clus binary
+# Builds into its own scratch directory (.build-tsan, .build-asan), the debug configuration optimised as
+# `make test` builds it (-Xswiftc -O; Swift's bounds and overflow checks stay on), then runs `swift test`
+# with the options given (all tests without any). The tests spawn the clus binary
 # built beside them, so the golden examples run through a sanitized binary too.
 # The sanitizer stops the process at its first report (halt_on_error=1) and the run's output is
 # searched for reports as well: any report fails the run. The log is kept in the scratch directory.
@@ -29,14 +29,14 @@ case ${1:-} in
 esac
 sanitizer=$1
 shift
-export CLUS_CHECKED=1
+opt=(-Xswiftc -O)
 log=$scratch/sanitizer-test.log
 
 start=$(date +%s)
-$SWIFT build --build-tests --sanitize="$sanitizer" --scratch-path "$scratch" || { echo "test-sanitizer: build failed" >&2; exit 1; }
+$SWIFT build --build-tests "${opt[@]}" --sanitize="$sanitizer" --scratch-path "$scratch" || { echo "test-sanitizer: build failed" >&2; exit 1; }
 built=$(date +%s)
 mkdir -p "$scratch"
-$SWIFT test --skip-build --sanitize="$sanitizer" --scratch-path "$scratch" "$@" 2>&1 | tee "$log"
+$SWIFT test --skip-build "${opt[@]}" --sanitize="$sanitizer" --scratch-path "$scratch" "$@" 2>&1 | tee "$log"
 status=${PIPESTATUS[0]}
 end=$(date +%s)
 echo "test-sanitizer ($sanitizer): build $((built - start)) s, tests $((end - built)) s, log $log"

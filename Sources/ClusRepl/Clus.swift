@@ -48,10 +48,9 @@ struct Clus: ParsableCommand {
       return
     }
     let session = Session(threads: resolvedThreads())
-    if let d = plotDir {
-      session.plotDirectory = d.isEmpty ? "." : d
-      session.plotDirectoryChosen = true
-    }
+    // pictures go to the plot folder (the session's default: out/); the prompt's, unless given
+    // one, to a temporary folder
+    if let d = plotDir { session.display = PlotFolder(d) }
     if TerminalProgress.stderrIsTerminal { session.progress = TerminalProgress() }
     installInterruptHandler(session.cancellation)
 
@@ -73,8 +72,10 @@ struct Clus: ParsableCommand {
     if !ok { throw ExitCode(1) }
     if code.isEmpty && files.isEmpty {
       if isatty(0) != 0 {
-        session.interactive = true
         interactiveMode = true
+        session.display = TerminalDisplay(
+          folder: plotDir ?? "/tmp/clus-plots-\(getuid())",
+          inline: detectInlineImageProtocol(environment: environmentDictionary(), isTTY: isatty(1) != 0))
         Repl(session: session).loop()
       } else {
         if !session.run(SourceFile(name: "<stdin>", text: readAllStandardInput())) { throw ExitCode(1) }

@@ -133,71 +133,16 @@ public struct ArgSpec: Sendable {
   }
 }
 
-/// What a command's implementation receives: checked arguments with defaults filled in, the
-/// session, and the algorithm context (threads, cancellation, progress, warnings).
-public struct Invocation {
-  /// Positional values (records already resolved where an array type is declared).
-  public var args: [Value]
-  /// Every keyword parameter, defaults filled in.
-  public var kwargs: [String: Value]
-  /// Which keyword parameters the user gave explicitly.
-  public var given: Set<String>
-  /// The session running the command.
-  public unowned var session: Session
-  /// Context for the algorithms.
-  public var context: RunContext
-  /// Unresolved positional values (records intact) for commands that want them.
-  public var rawArgs: [Value]
-
-  /// Parameter `name` as an Int.
-  public func int(_ name: String) -> Int {
-    if case .int(let i)? = kwargs[name] { return i }
-    return Int(kwargs[name]?.number ?? 0)
-  }
-  /// Parameter `name` as an Int, nil when `none`.
-  public func optionalInt(_ name: String) -> Int? {
-    if case .none? = kwargs[name] { return nil }
-    return int(name)
-  }
-  /// Parameter `name` as a Double.
-  public func double(_ name: String) -> Double { kwargs[name]?.number ?? .nan }
-  /// Parameter `name` as a Double, nil when `none`.
-  public func optionalDouble(_ name: String) -> Double? {
-    if case .none? = kwargs[name] { return nil }
-    return double(name)
-  }
-  /// Parameter `name` as a String.
-  public func string(_ name: String) -> String {
-    if case .string(let s)? = kwargs[name] { return s }
-    return ""
-  }
-  /// Parameter `name` as a Bool.
-  public func bool(_ name: String) -> Bool {
-    if case .bool(let b)? = kwargs[name] { return b }
-    return false
-  }
-  /// A seed parameter: nil for `none`.
-  public func seed(_ name: String = "random_state") -> UInt64? {
-    if case .int(let i)? = kwargs[name] { return UInt64(i) }
-    return nil
-  }
-  /// Parameter `name` as a matrix, nil when it is something else (a string or `none`).
-  public func optionalMatrix(_ name: String) -> Matrix? {
-    if case .matrix(let m)? = kwargs[name] { return m }
-    return nil
-  }
-  /// Positional `i` as a matrix (checked by the table).
-  public func matrix(_ i: Int) -> Matrix {
-    if case .matrix(let m) = args[i] { return m }
-    return Matrix(rows: 0, cols: 0)
-  }
-  /// Positional `i` as labels (checked by the table).
-  public func labels(_ i: Int) -> [Int] {
-    if case .labels(let l) = args[i] { return l }
-    return []
-  }
-  /// Sends a warning to the session (stderr).
-  public func warn(_ message: String) { context.warn(message) }
+/// How the evaluator hands a command its positional arguments.
+public enum ArgumentSyntax: Sendable, Equatable {
+  /// Evaluated and checked against the `ArgSpec`s (nearly every command).
+  case values
+  /// As `.values`, except that a bare name is the string of that name, not a variable or a call
+  /// (`help umap`: a topic).
+  case bareNamesAsStrings
+  /// Unevaluated: the command receives the call's syntax in `Invocation.syntax` and evaluates
+  /// it itself (`time umap x`: timing the call needs it before it runs).
+  case unevaluated
 }
 
 /// One entry of the command table: name, summary, arguments, parameters and implementation.
@@ -215,15 +160,16 @@ public struct Command: Sendable {
   public var params: [ParamSpec]
   /// Usage examples shown by `help`.
   public var examples: [String]
-  /// Whether the evaluator passes the unevaluated syntax (for `time`).
-  public var takesSyntax: Bool
+  /// How the evaluator passes the positional arguments (evaluated, bare names as strings, or
+  /// unevaluated syntax).
+  public var syntax: ArgumentSyntax
   /// The implementation.
   public var run: @Sendable (inout Invocation) throws -> Value
 
   /// A command.
   public init(
     _ name: String, group: String, summary: String, args: [ArgSpec] = [], params: [ParamSpec] = [],
-    examples: [String] = [], takesSyntax: Bool = false, run: @escaping @Sendable (inout Invocation) throws -> Value
+    examples: [String] = [], syntax: ArgumentSyntax = .values, run: @escaping @Sendable (inout Invocation) throws -> Value
   ) {
     self.name = name
     self.group = group
@@ -231,8 +177,20 @@ public struct Command: Sendable {
     self.args = args
     self.params = params
     self.examples = examples
-    self.takesSyntax = takesSyntax
+    self.syntax = syntax
     self.run = run
+  }
+
+  /// A command whose keyword parameters are bound to the fields of an algorithm's parameter
+  /// struct (`ParamTable`): `run` receives the struct filled from the call, the struct's own
+  /// defaults where a parameter is not given.
+  public init<P: Sendable>(
+    _ name: String, group: String, summary: String, args: [ArgSpec] = [], parameters: ParamTable<P>,
+    examples: [String] = [], run: @escaping @Sendable (inout Invocation, P) throws -> Value
+  ) {
+    self.init(name, group: group, summary: summary, args: args, params: parameters.specs, examples: examples) { inv in
+      try run(&inv, try parameters.fill(inv))
+    }
   }
 
   /// The parameter named `name`.

@@ -75,12 +75,18 @@ extension Session {
     throw RuntimeError("a slice bound must be an integer, not \(v.kindName)", at: r)
   }
 
-  /// Checks arguments against the command's table entry and runs it.
+  /// Checks arguments against the command's table entry and runs it; a command whose entry
+  /// takes its arguments `.unevaluated` receives the syntax instead.
   func call(_ c: Command, args: [Expr], kwargs: [KeywordArg], range: SourceRange, nameRange: SourceRange) throws -> Value {
-    if c.name == "time" { return try timeCommand(args: args, kwargs: kwargs, range: range) }
+    if c.syntax == .unevaluated {
+      var inv = Invocation(
+        command: c.name, args: [], kwargs: [:], given: [], session: self, context: makeContext(), rawArgs: [],
+        syntax: (args, kwargs, range))
+      return try run(c, &inv, range: range, kwRanges: [:])
+    }
     // `help umap`: a bare name is the topic, not a call of that command
     var args = args
-    if c.name == "help" {
+    if c.syntax == .bareNamesAsStrings {
       args = args.map { if case .name(let n, let r) = $0 { return .string(n, r) }; return $0 }
     }
     // positional arguments
@@ -119,45 +125,32 @@ extension Session {
     }
     for p in c.params where kw[p.name] == nil { kw[p.name] = p.defaultValue }
     var inv = Invocation(
-      args: values, kwargs: kw, given: given, session: self, context: makeContext(), rawArgs: raw)
+      command: c.name, args: values, kwargs: kw, given: given, session: self, context: makeContext(), rawArgs: raw,
+      resultIsBound: assigning)
+    return try run(c, &inv, range: range, kwRanges: kwRanges)
+  }
+
+  /// Runs a checked invocation of `c`, turning what it throws into a `RuntimeError` at the call
+  /// (at the parameter's range for an invalid parameter).
+  private func run(_ c: Command, _ inv: inout Invocation, range: SourceRange, kwRanges: [String: SourceRange]) throws -> Value {
     let saved = currentRange
     currentRange = range
     defer { currentRange = saved }
     do {
       return try c.run(&inv)
-    } catch let e as AlgorithmError {
-      switch e {
-      case .invalidParameter(let name, _, _):
-        throw RuntimeError("\(c.name): \(e)", at: kwRanges[name] ?? range)
-      case .cancelled:
-        throw RuntimeError("\(c.name): interrupted", at: range)
-      default:
-        throw RuntimeError("\(c.name): \(e)", at: range)
-      }
+    } catch AlgorithmError.cancelled {
+      throw RuntimeError("\(c.name): interrupted", at: range)
     } catch let e as RuntimeError {
       throw e
     } catch let d as Diagnostic {
       throw d
     } catch {
-      throw RuntimeError("\(c.name): \(error)", at: range)
+      // an error about one parameter points at it
+      var parameter: String? = nil
+      if case .invalidParameter(let name, _, _) = error as? CommandError { parameter = name }
+      if case .invalidParameter(let name, _, _) = error as? AlgorithmError { parameter = name }
+      throw RuntimeError("\(c.name): \(error)", at: parameter.flatMap { kwRanges[$0] } ?? range)
     }
-  }
-
-  /// `time EXPR`: evaluates, displays the value and the wall time.
-  private func timeCommand(args: [Expr], kwargs: [KeywordArg], range: SourceRange) throws -> Value {
-    guard let first = args.first else { throw RuntimeError("time needs an expression: time umap x", at: range) }
-    var target = first
-    // `time umap x n_neighbors=30` times the call `umap x n_neighbors=30`.
-    if case .name(let n, let r) = first, table[n] != nil, args.count > 1 || !kwargs.isEmpty {
-      target = .call(name: n, nameRange: r, args: Array(args.dropFirst()), kwargs: kwargs, range: range)
-    } else if args.count > 1 || !kwargs.isEmpty {
-      throw RuntimeError("time takes one expression; put a call in parentheses", at: args.count > 1 ? args[1].range : kwargs[0].nameRange)
-    }
-    let t0 = monotonicSeconds()
-    let v = try evaluate(target)
-    let dt = monotonicSeconds() - t0
-    output("wall time: \(Display.cFormat("%.3f", dt)) s\n")
-    return v
   }
 
   /// Converts `v` to what `type` expects, or throws a clear error.

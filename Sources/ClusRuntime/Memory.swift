@@ -29,12 +29,12 @@ public enum Memory {
     return Display.cFormat("%.1f MB", bytes / 1e6)
   }
 
-  /// Throws `AlgorithmError.invalidParameter` for `parameter` when `bytes` (an estimate of what
+  /// Throws `CommandError.invalidParameter` for `parameter` when `bytes` (an estimate of what
   /// the command will allocate) exceed the memory available; `what` says what is that large
   /// ("300 rows × 1000000 components"). Does nothing when the available memory is unknown.
   public static func require(_ bytes: Double, parameter: String, value: Int, what: String) throws {
     guard let avail = available(), bytes > avail else { return }
-    throw AlgorithmError.invalidParameter(
+    throw CommandError.invalidParameter(
       name: parameter, value: String(value),
       allowed: "it needs about \(text(bytes)) (\(what)); this machine has \(text(avail)) available")
   }

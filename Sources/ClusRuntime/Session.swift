@@ -21,16 +21,12 @@ public final class Session {
   public var errorOutput: (String) -> Void
   /// Progress bars for long steps.
   public var progress: ProgressSink
-  /// Folder where `plot` writes pictures when no `out=` is given (created on demand).
-  public var plotDirectory: String = "out"
-  /// Whether the user chose the plot folder (`--plot-dir`); otherwise the REPL writes unnamed
-  /// pictures to a temporary folder.
-  public var plotDirectoryChosen = false
-  /// Whether the session is interactive (the REPL): pictures may be shown inline.
-  public var interactive = false
-  /// Whether the statement being run binds its value (`f = plot ...`), so a figure is only
-  /// written when asked with `out=`.
-  public internal(set) var pendingAssignment = false
+  /// Where pictures drawn by `plot` go: by default the next free `plot-N.png` in `out/` (see
+  /// `PlotFolder`); the REPL's sink also shows them in the terminal.
+  public var display: DisplaySink = PlotFolder("out")
+  /// Whether the statement being run binds its value (`f = plot ...`): commands see it as
+  /// `Invocation.resultIsBound`.
+  var assigning = false
   /// Statements evaluated so far.
   public private(set) var entryCount = 0
 
@@ -136,8 +132,8 @@ public final class Session {
         }
       }
     case .assign(let name, _, let e, _):
-      pendingAssignment = true
-      defer { pendingAssignment = false }
+      assigning = true
+      defer { assigning = false }
       let v = try evaluate(e)
       variables[name] = v
     case .expr(let e):

@@ -258,7 +258,7 @@ final class CSVFrameTests: XCTestCase {
 
   func testPlotLegendShowsCategoryNames() throws {
     let c = Capture()
-    c.session.plotDirectory = dir
+    c.session.display = PlotFolder(dir)
     let p = iris()
     XCTAssertTrue(c.run("d = load \"\(p)\"; f = plot d.data color=d[\"species\"] out=\"\(dir)/iris.png\""), c.err)
     guard case .figure(let f)? = c.session.variables["f"] else { return XCTFail("no figure") }

@@ -346,8 +346,7 @@ final class PlotTests: XCTestCase {
     let dir = NSTemporaryDirectory() + "clus-legend-note-\(getpid())"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
     defer { try? FileManager.default.removeItem(atPath: dir) }
-    c.session.plotDirectory = dir
-    c.session.plotDirectoryChosen = true
+    c.session.display = PlotFolder(dir)
     c.session.variables["m"] = .matrix(many.points)
     c.session.variables["l"] = .labels((0..<30).map { $0 % 25 })
     XCTAssertTrue(c.run("plot m color=l"), c.err)
@@ -367,7 +366,6 @@ final class PlotTests: XCTestCase {
     XCTAssertTrue(fm.changeCurrentDirectoryPath(dir + "/cwd"))
     defer { _ = fm.changeCurrentDirectoryPath(saved) }
     let c = Capture()
-    c.session.interactive = true
     c.session.variables["m"] = .matrix(Matrix(rows: 3, cols: 2, data: [0, 0, 1, 1, 2, 0]))
     XCTAssertTrue(c.run("plot m out=\"a.png\""), c.err)
     XCTAssertTrue(fm.fileExists(atPath: dir + "/cwd/a.png"))
@@ -385,11 +383,45 @@ final class PlotTests: XCTestCase {
     XCTAssertFalse(fm.fileExists(atPath: dir + "/nonexistent"))
     XCTAssertFalse(fm.fileExists(atPath: dir + "/cwd/nope"))
     // Without out=: the next plot-N.png in the plot folder, which is created.
-    c.session.plotDirectory = dir + "/plots"
-    c.session.plotDirectoryChosen = true
+    c.session.display = PlotFolder(dir + "/plots")
     XCTAssertTrue(c.run("plot m; plot m"), c.err)
     XCTAssertTrue(fm.fileExists(atPath: dir + "/plots/plot-1.png"))
     XCTAssertTrue(fm.fileExists(atPath: dir + "/plots/plot-2.png"))
+  }
+
+  /// `plot` hands each picture to the session's display sink: a PNG to keep where it likes
+  /// without out=, the file written with out=, nothing for `f = plot ...`.
+  func testPlotHandsPicturesToTheDisplaySink() throws {
+    final class Recorder: DisplaySink {
+      var pictures: [Picture] = []
+      func show(_ picture: Picture) throws -> String? {
+        pictures.append(picture)
+        return picture.path == nil ? "kept-\(pictures.count).png" : nil
+      }
+    }
+    let fm = FileManager.default
+    let dir = NSTemporaryDirectory() + "clus-display-sink-\(getpid())"
+    try fm.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? fm.removeItem(atPath: dir) }
+    let c = Capture()
+    let recorder = Recorder()
+    c.session.display = recorder
+    c.session.variables["m"] = .matrix(Matrix(rows: 3, cols: 2, data: [0, 0, 1, 1, 2, 0]))
+    XCTAssertTrue(c.run("plot m width=40 height=30"), c.err)
+    XCTAssertEqual(c.err, "wrote kept-1.png\n")
+    XCTAssertEqual(recorder.pictures.count, 1)
+    XCTAssertEqual(recorder.pictures[0].format, .png)
+    XCTAssertEqual(recorder.pictures[0].suggestedName, "plot")
+    XCTAssertNil(recorder.pictures[0].path)
+    XCTAssertEqual(Array(recorder.pictures[0].bytes.prefix(4)), [0x89, 0x50, 0x4E, 0x47])
+    XCTAssertTrue(c.run("f = plot m"), c.err)
+    XCTAssertEqual(recorder.pictures.count, 1, "a figure bound to a name is not drawn")
+    XCTAssertTrue(c.run("plot f out=\"\(dir)/f.svg\""), c.err)
+    XCTAssertEqual(c.err, "wrote \(dir)/f.svg\n")
+    XCTAssertEqual(recorder.pictures.count, 2)
+    XCTAssertEqual(recorder.pictures[1].format, .svg)
+    XCTAssertEqual(recorder.pictures[1].path, dir + "/f.svg")
+    XCTAssertEqual(fm.contents(atPath: dir + "/f.svg").map { Array($0) }, recorder.pictures[1].bytes)
   }
 
   func testBadInputThrows() throws {
@@ -456,41 +488,6 @@ final class PlotTests: XCTestCase {
     XCTAssertEqual(svg.components(separatedBy: "<circle").count - 1, 8)
     XCTAssertTrue(svg.contains("a&lt;b"))
     XCTAssertTrue(svg.contains("fill=\"#808080\" fill-opacity=\"0.5\""), "noise grey at alpha 0.5")
-  }
-
-  func testInlineImageDetection() {
-    XCTAssertEqual(detectInlineImageProtocol(environment: ["TERM": "xterm-kitty"], isTTY: true), .kitty)
-    XCTAssertEqual(detectInlineImageProtocol(environment: ["KITTY_WINDOW_ID": "1", "TERM": "xterm-256color"], isTTY: true), .kitty)
-    XCTAssertEqual(detectInlineImageProtocol(environment: ["TERM_PROGRAM": "iTerm.app"], isTTY: true), .iterm2)
-    XCTAssertEqual(detectInlineImageProtocol(environment: ["TERM_PROGRAM": "WezTerm"], isTTY: true), .iterm2)
-    XCTAssertNil(detectInlineImageProtocol(environment: ["TERM": "xterm-256color"], isTTY: true))
-    XCTAssertNil(detectInlineImageProtocol(environment: ["TERM": "xterm-kitty"], isTTY: false))
-    XCTAssertNil(detectInlineImageProtocol(environment: ["TERM_PROGRAM": "iTerm.app"], isTTY: false))
-  }
-
-  func testInlineImageEscapes() throws {
-    let png = (0..<10_000).map { UInt8(truncatingIfNeeded: $0 &* 31 &+ 7) }
-    let b64 = Data(png).base64EncodedString()  // 13,336 characters → 4 chunks
-    let kitty = inlineImageEscape(png: png, protocol: .kitty)
-    let parts = kitty.components(separatedBy: "\u{1B}\\").dropLast()
-    XCTAssertTrue(kitty.hasSuffix("\u{1B}\\"))
-    XCTAssertEqual(parts.count, 4)
-    var joined = ""
-    for (k, p) in parts.enumerated() {
-      let head = k == 0 ? "\u{1B}_Ga=T,f=100,q=2,m=1;" : (k == parts.count - 1 ? "\u{1B}_Gm=0;" : "\u{1B}_Gm=1;")
-      XCTAssertTrue(p.hasPrefix(head), "chunk \(k): \(p.prefix(24))")
-      let payload = String(p.dropFirst(head.count))
-      XCTAssertLessThanOrEqual(payload.count, 4096)
-      if k < parts.count - 1 { XCTAssertEqual(payload.count, 4096) }
-      joined += payload
-    }
-    XCTAssertEqual(joined, b64)
-    XCTAssertEqual(Data(base64Encoded: joined), Data(png))
-    // One chunk only: m=0 in the first escape.
-    let small = inlineImageEscape(png: [1, 2, 3], protocol: .kitty)
-    XCTAssertEqual(small, "\u{1B}_Ga=T,f=100,q=2,m=0;AQID\u{1B}\\")
-    XCTAssertEqual(inlineImageEscape(png: [1, 2, 3], protocol: .iterm2),
-                   "\u{1B}]1337;File=inline=1;size=3:AQID\u{07}")
   }
 
   /// Renders a 70,000-point Gaussian mixture with 10 labels (and 10 % noise) and reports the time.

@@ -75,15 +75,15 @@ public enum Sandbox {
       let inner = c.run
       let name = c.name
       c.run = { inv in
-        if Watchdog.expired { throw AlgorithmError.invalidInput("fuzz sandbox: the input's time is up") }
-        for a in inv.rawArgs + Array(inv.kwargs.values) where elementCount(a) > maxElements {
-          throw AlgorithmError.invalidInput("fuzz sandbox: an argument of \(name) is larger than \(maxElements) elements")
+        if Watchdog.expired { throw CommandError.invalidArgument("fuzz sandbox: the input's time is up") }
+        for a in inv.rawArgs + inv.parameterValues where elementCount(a) > maxElements {
+          throw CommandError.invalidArgument("fuzz sandbox: an argument of \(name) is larger than \(maxElements) elements")
         }
         try refuseOutsideSandbox(name, inv)
         if name == "load", case .string(let p) = inv.args[0] { inv.args[0] = .string(directory + "/" + p) }
         let v = try inner(&inv)
         if elementCount(v) > maxElements {
-          throw AlgorithmError.invalidInput("fuzz sandbox: the result of \(name) is larger than \(maxElements) elements")
+          throw CommandError.invalidArgument("fuzz sandbox: the result of \(name) is larger than \(maxElements) elements")
         }
         return v
       }
@@ -94,7 +94,7 @@ public enum Sandbox {
 
   /// Throws for a call that would write a file or read outside the sandbox directory.
   private static func refuseOutsideSandbox(_ name: String, _ inv: Invocation) throws {
-    func refuse(_ why: String) -> Error { AlgorithmError.invalidInput("fuzz sandbox: \(why)") }
+    func refuse(_ why: String) -> Error { CommandError.invalidArgument("fuzz sandbox: \(why)") }
     switch name {
     case "save":
       throw refuse("save writes files")
@@ -102,8 +102,8 @@ public enum Sandbox {
       guard case .string(let p) = inv.args[0] else { return }
       if p.contains("/") || p.hasPrefix("~") || p == ".." || p.utf8.contains(0) { throw refuse("load reads only names in the sandbox") }
     case "plot":
-      if inv.given.contains("out") { throw refuse("plot writes no file with out=") }
-      for k in ["width", "height"] where (inv.kwargs[k]?.number ?? 0) > 1024 { throw refuse("plot \(k) > 1024") }
+      if try inv.isGiven("out") { throw refuse("plot writes no file with out=") }
+      for k in ["width", "height"] where try inv.int(k) > 1024 { throw refuse("plot \(k) > 1024") }
     default:
       break
     }
@@ -135,8 +135,7 @@ public enum Sandbox {
     var out = "", err = ""
     session.output = { out += $0 }
     session.errorOutput = { err += $0 }
-    session.plotDirectory = "/dev/null/plots"  // a picture without out= is drawn, then cannot be written
-    session.plotDirectoryChosen = true
+    session.display = PlotFolder("/dev/null/plots")  // a picture without out= is drawn, then cannot be written
     Watchdog.arm(session.cancellation, seconds: secondsPerInput)
     defer { Watchdog.disarm() }
     let ok = session.run(SourceFile(name: "fuzz.clus", text: text))

@@ -1,5 +1,5 @@
-// Per-row and per-column quantities of row-major data that several algorithms need: dot
-// products, squared row norms, column means, unit (centred) rows. Each helper fixes its
+// Per-row quantities of row-major data that several algorithms need: dot products, squared row
+// norms, unit (centred) rows (per-column passes are in Blocks.swift). Each helper fixes its
 // arithmetic (summation order and precision), so every caller gets the same bits for any thread
 // count; where two callers need different roundings there are two helpers, named for them.
 
@@ -47,38 +47,6 @@ func squaredRowNorms<T: BinaryFloatingPoint>(_ x: UnsafePointer<T>, rows n: Int,
     out[i] = s
   }
   return out
-}
-
-/// Runs `fill(accumulator, rows)` for fixed chunks of `chunk` rows of `0..<n`, each chunk with
-/// its own `width` accumulators starting at `initial`, and returns them (chunks × width,
-/// chunk-major): the caller combines them in chunk order, so the result does not depend on the
-/// thread count.
-func chunkPartials<T>(
-  rows n: Int, width: Int, chunk: Int, initial: T, threads: Int,
-  _ fill: (_ accumulator: UnsafeMutablePointer<T>, _ rows: Range<Int>) -> Void
-) -> [T] {
-  var partial = [T](repeating: initial, count: chunkCount(n, chunk) * width)
-  partial.withUnsafeMutableBufferPointer { pp in
-    let pb = pp.baseAddress!
-    parallelChunks(count: n, chunkSize: chunk, threads: threads) { c, rows in fill(pb + c * width, rows) }
-  }
-  return partial
-}
-
-/// Column means of `x` (n × d, n ≥ 1) in Double: per-chunk sums of 4096 rows, added in chunk
-/// order, divided by n. The same bits for any thread count.
-func columnMeans(_ x: UnsafePointer<Float>, rows n: Int, cols d: Int, threads: Int) -> [Double] {
-  let chunk = 4096
-  let partial = chunkPartials(rows: n, width: d, chunk: chunk, initial: 0.0, threads: threads) { acc, rows in
-    for i in rows {
-      let row = x + i * d
-      for t in 0..<d { acc[t] += Double(row[t]) }
-    }
-  }
-  var mean = [Double](repeating: 0, count: d)
-  for c in 0..<chunkCount(n, chunk) { for t in 0..<d { mean[t] += partial[c * d + t] } }
-  for t in 0..<d { mean[t] /= Double(n) }
-  return mean
 }
 
 /// The affine map that makes one row a unit vector, as the cosine and correlation metrics see

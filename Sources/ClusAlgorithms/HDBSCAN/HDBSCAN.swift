@@ -1,7 +1,7 @@
 /// Parameters of HDBSCAN*, named and defaulted as the hdbscan library 0.8.x (`hdbscan.HDBSCAN`).
 public struct HDBSCANParameters: Sendable, Equatable {
   /// How flat clusters are chosen from the condensed tree (`cluster_selection_method`).
-  public enum SelectionMethod: String, Sendable, Equatable {
+  public enum SelectionMethod: String, Sendable, Equatable, CaseIterable {
     /// Excess of mass (`"eom"`).
     case eom
     /// The leaves of the condensed tree (`"leaf"`).

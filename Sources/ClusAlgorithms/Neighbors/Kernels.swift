@@ -245,23 +245,12 @@ final class PermutedRows {
 
   init(_ src: SearchSpace, order: [Int32], threads: Int) {
     let n = order.count, d = src.d
-    // columns to keep: per-chunk "varies" flags, combined in chunk order
-    let chunk = 4096
-    let nChunks = chunkCount(n, chunk)
+    // columns to keep: those that vary (and, for the angular metrics, non-zero constant ones)
     let angular = src.kind == .angular
     let base = src.base
-    let varies = chunkPartials(rows: n, width: d, chunk: chunk, initial: UInt8(0), threads: threads) { flags, range in
-      for i in range {
-        let row = base + i * d
-        for t in 0..<d where row[t] != base[t] { flags[t] = 1 }
-      }
-    }
+    let varies = varyingColumns(base, rows: n, cols: d, chunkRows: 4096, threads: threads)
     var keep = [Int]()
-    for t in 0..<d {
-      var v = angular && base[t] != 0
-      for c in 0..<nChunks where varies[c * d + t] != 0 { v = true; break }
-      if v { keep.append(t) }
-    }
+    for t in 0..<d where varies[t] || (angular && base[t] != 0) { keep.append(t) }
     if keep.isEmpty { keep = [0] }
     let dk = keep.count
     let r = allocateLargeFloats(n * dk)

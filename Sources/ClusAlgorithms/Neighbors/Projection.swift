@@ -16,7 +16,7 @@ final class PrincipalProjection {
   init?(_ x: UnsafePointer<Float>, n: Int, d: Int, r: Int, threads: Int) {
     self.r = r
     // mean over all rows (per-chunk partial sums combined in chunk order)
-    let mean = columnMeans(x, rows: n, cols: d, threads: threads)
+    let mean = columnMeans(x, rows: n, cols: d, chunkRows: 4096, threads: threads)
     // covariance of a strided sample: A is d × s (centred sample, transposed)
     let s = min(n, 2048)
     var a = [Float](repeating: 0, count: d * s)

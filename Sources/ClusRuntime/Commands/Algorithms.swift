@@ -1,8 +1,5 @@
 import ClusAlgorithms
 
-/// Metric names accepted by `umap` and `hdbscan` (as umap-learn / hdbscan).
-private let metricChoice = ParamType.choice(["euclidean", "manhattan", "chebyshev", "minkowski", "cosine", "correlation", "l1", "l2"])
-
 /// A kNN table (n × k) as a Float32 matrix, for display and saving.
 private func knnMatrices(_ g: KNNGraph) -> (Value, Value) {
   (.matrix(Matrix(rows: g.n, cols: g.k, data: g.indices.map(Float.init))),
@@ -29,58 +26,35 @@ func registerAlgorithms(_ t: inout CommandTable) {
     "umap", group: "embedding",
     summary: "UMAP embedding (McInnes, Healy & Melville 2018), as umap-learn 0.5: rows × n_components",
     args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
-    params: [
-      ParamSpec("n_neighbors", .int, .int(15), .atLeast(2), "size of the local neighbourhood (k of the kNN graph, the point itself included)"),
-      ParamSpec("n_components", .int, .int(2), .atLeast(1), "dimension of the embedding"),
-      ParamSpec("metric", metricChoice, .string("euclidean"), nil, "distance in the input space"),
-      ParamSpec("p", .float, .float(2), .atLeast(1), "exponent of the minkowski metric"),
-      ParamSpec("n_epochs", .int, .none, .between(0, 100_000), "training epochs (none: 500 when n ≤ 10,000, else 200)"),
-      ParamSpec("learning_rate", .float, .float(1), .greaterThan(0), "initial SGD learning rate, decayed linearly"),
-      ParamSpec("init", .choiceOrMatrix(["spectral", "random", "pca"]), .string("spectral"), nil, "initial layout, or an n × n_components matrix to start from"),
-      ParamSpec("min_dist", .float, .float(0.1), .atLeast(0), "how tightly points may pack in the embedding (≤ spread)"),
-      ParamSpec("spread", .float, .float(1), .greaterThan(0), "scale of the embedded points"),
-      ParamSpec("set_op_mix_ratio", .float, .float(1), .between(0, 1), "1: fuzzy union of the local graphs, 0: intersection"),
-      ParamSpec("local_connectivity", .float, .float(1), .atLeast(0), "number of nearest neighbours assumed connected"),
-      ParamSpec("repulsion_strength", .float, .float(1), .atLeast(0), "weight of negative samples (gamma)"),
-      ParamSpec("negative_sample_rate", .int, .int(5), .between(0, 1000), "negative samples per positive edge sample"),
-      ParamSpec("a", .float, .none, .greaterThan(0), "curve parameter (none: fitted from min_dist and spread)"),
-      ParamSpec("b", .float, .none, .greaterThan(0), "curve parameter (none: fitted from min_dist and spread)"),
-      ParamSpec("disconnection_distance", .float, .none, .greaterThan(0), "kNN edges this long or longer are cut (none: ∞, or 2 for cosine and correlation)"),
-      ParamSpec("densmap", .bool, .bool(false), nil, "densMAP: also preserve local density (200 more epochs by default)"),
-      ParamSpec("dens_lambda", .float, .float(2), .atLeast(0), "weight of densMAP's density term"),
-      ParamSpec("dens_frac", .float, .float(0.3), .between(0, 1), "fraction of the epochs (the last ones) with the density term"),
-      ParamSpec("dens_var_shift", .float, .float(0.1), .atLeast(0), "added to the variance of the embedding's log radii"),
-      ParamSpec("output_dens", .bool, .bool(false), nil, "also return the log local radii of the data and of the embedding (rad_orig, rad_emb)"),
-      ParamSpec("random_state", .seed, .none, nil, "seed; with it the result is identical for any thread count"),
-    ],
+    parameters: ParamTable(UMAPParameters(), [
+      .int("n_neighbors", \.nNeighbors, .atLeast(2), "size of the local neighbourhood (k of the kNN graph, the point itself included)"),
+      .int("n_components", \.nComponents, .atLeast(1), "dimension of the embedding"),
+      .metric(\.metric, "distance in the input space"),
+      .int("n_epochs", \.nEpochs, .between(0, 100_000), "training epochs (none: 500 when n ≤ 10,000, else 200)"),
+      .float("learning_rate", \.learningRate, .greaterThan(0), "initial SGD learning rate, decayed linearly"),
+      .initialLayout("initial layout, or an n × n_components matrix to start from"),
+      .float("min_dist", \.minDist, .atLeast(0), "how tightly points may pack in the embedding (≤ spread)"),
+      .float("spread", \.spread, .greaterThan(0), "scale of the embedded points"),
+      .float("set_op_mix_ratio", \.setOpMixRatio, .between(0, 1), "1: fuzzy union of the local graphs, 0: intersection"),
+      .float("local_connectivity", \.localConnectivity, .atLeast(0), "number of nearest neighbours assumed connected"),
+      .float("repulsion_strength", \.repulsionStrength, .atLeast(0), "weight of negative samples (gamma)"),
+      .int("negative_sample_rate", \.negativeSampleRate, .between(0, 1000), "negative samples per positive edge sample"),
+      .float("a", \.a, .greaterThan(0), "curve parameter (none: fitted from min_dist and spread)"),
+      .float("b", \.b, .greaterThan(0), "curve parameter (none: fitted from min_dist and spread)"),
+      .float("disconnection_distance", \.disconnectionDistance, .greaterThan(0), "kNN edges this long or longer are cut (none: ∞, or 2 for cosine and correlation)"),
+      .bool("densmap", \.densmap, "densMAP: also preserve local density (200 more epochs by default)"),
+      .float("dens_lambda", \.densLambda, .atLeast(0), "weight of densMAP's density term"),
+      .float("dens_frac", \.densFrac, .between(0, 1), "fraction of the epochs (the last ones) with the density term"),
+      .float("dens_var_shift", \.densVarShift, .atLeast(0), "added to the variance of the embedding's log radii"),
+      .bool("output_dens", \.outputDens, "also return the log local radii of the data and of the embedding (rad_orig, rad_emb)"),
+      .seed("random_state", \.randomState, "seed; with it the result is identical for any thread count"),
+    ]),
     examples: [
       "e = umap mnist.data random_state=42",
       "e = umap mnist.data n_neighbors=30 min_dist=0 random_state=42",
     ]
-  ) { inv in
-    var p = UMAPParameters()
-    p.nNeighbors = inv.int("n_neighbors")
-    p.nComponents = inv.int("n_components")
-    p.metric = try Metric(name: inv.string("metric"), p: inv.double("p"))
-    p.nEpochs = inv.optionalInt("n_epochs")
-    p.learningRate = inv.double("learning_rate")
-    p.initialization = UMAPInit(rawValue: inv.string("init")) ?? .spectral
-    p.initialEmbedding = inv.optionalMatrix("init")
-    p.disconnectionDistance = inv.optionalDouble("disconnection_distance")
-    p.densmap = inv.bool("densmap")
-    p.densLambda = inv.double("dens_lambda")
-    p.densFrac = inv.double("dens_frac")
-    p.densVarShift = inv.double("dens_var_shift")
-    p.outputDens = inv.bool("output_dens")
-    p.minDist = inv.double("min_dist")
-    p.spread = inv.double("spread")
-    p.setOpMixRatio = inv.double("set_op_mix_ratio")
-    p.localConnectivity = inv.double("local_connectivity")
-    p.repulsionStrength = inv.double("repulsion_strength")
-    p.negativeSampleRate = inv.int("negative_sample_rate")
-    p.a = inv.optionalDouble("a")
-    p.b = inv.optionalDouble("b")
-    p.randomState = inv.seed()
+  ) { inv, p in
+    var p = p
     let seed = seedOrClock(p.randomState)
     p.randomState = seed
     let x = inv.matrix(0)
@@ -100,7 +74,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
     // what `transform` needs besides the embedding: the fitted parameters (umap-learn keeps them
     // on the estimator) and the training data (`_raw_data`; shared, not copied)
     let params = Record(kind: "umap parameters", fields: [
-      ("metric", .string(inv.string("metric"))), ("p", .float(inv.double("p"))),
+      ("metric", .string(try inv.string("metric"))), ("p", .float(try inv.double("p"))),
       ("n_epochs", p.nEpochs.map { .int($0) } ?? .none), ("learning_rate", .float(p.learningRate)),
       ("local_connectivity", .float(p.localConnectivity)), ("repulsion_strength", .float(p.repulsionStrength)),
       ("negative_sample_rate", .int(p.negativeSampleRate)),
@@ -134,26 +108,28 @@ func registerAlgorithms(_ t: inout CommandTable) {
       let a = rec["a"]?.number, let b = rec["b"]?.number,
       case .string(let metricName)? = pr["metric"]
     else {
-      throw AlgorithmError.invalidInput("the model must be the result of `umap`, got \(inv.rawArgs[0].kindName)")
+      throw CommandError.invalidArgument("the model must be the result of `umap`, got \(inv.rawArgs[0].kindName)")
     }
     if case .bool(true)? = pr["densmap"] {
-      throw AlgorithmError.invalidInput("transforming new points into a densMAP embedding is not supported (as in umap-learn)")
+      throw CommandError.invalidArgument("transforming new points into a densMAP embedding is not supported (as in umap-learn)")
     }
     if case .floats(let v) = inv.rawArgs[1].resolved, v.count == train.cols, train.cols > 1 {
-      throw AlgorithmError.invalidInput("one new point must be a 1 × \(train.cols) matrix, not a vector: index rows with a range, as x[5:6]")
+      throw CommandError.invalidArgument("one new point must be a 1 × \(train.cols) matrix, not a vector: index rows with a range, as x[5:6]")
     }
     var p = UMAPParameters()
     p.nNeighbors = max(2, k)
     p.nComponents = emb.cols
-    p.metric = try Metric(name: metricName, p: pr["p"]?.number ?? 2)
+    // the fitted parameters `umap` kept (its `params` record); the defaults of UMAPParameters()
+    // for any it lacks
+    p.metric = try Metric(name: metricName, p: pr["p"]?.number ?? metricNameAndP(p.metric).p)
     if case .int(let e)? = pr["n_epochs"] { p.nEpochs = e }
-    p.learningRate = pr["learning_rate"]?.number ?? 1
-    p.localConnectivity = pr["local_connectivity"]?.number ?? 1
-    p.repulsionStrength = pr["repulsion_strength"]?.number ?? 1
+    p.learningRate = pr["learning_rate"]?.number ?? p.learningRate
+    p.localConnectivity = pr["local_connectivity"]?.number ?? p.localConnectivity
+    p.repulsionStrength = pr["repulsion_strength"]?.number ?? p.repulsionStrength
     if case .int(let r)? = pr["negative_sample_rate"] { p.negativeSampleRate = r }
     p.disconnectionDistance = pr["disconnection_distance"]?.number
     let y = try umapTransform(inv.matrix(1), trainingData: train, embedding: emb, parameters: p, a: a, b: b,
-                              transformSeed: inv.seed("transform_seed") ?? seedFromClock(), context: inv.context)
+                              transformSeed: try inv.seed("transform_seed") ?? seedFromClock(), context: inv.context)
     return .matrix(y)
   })
 
@@ -161,32 +137,21 @@ func registerAlgorithms(_ t: inout CommandTable) {
     "hdbscan", group: "clustering",
     summary: "HDBSCAN clustering (Campello, Moulavi & Sander 2013), as the hdbscan library 0.8: labels, −1 for noise",
     args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
-    params: [
-      ParamSpec("min_cluster_size", .int, .int(5), .atLeast(2), "smallest group of points that counts as a cluster"),
-      ParamSpec("min_samples", .int, .none, .atLeast(1), "neighbours for the core distance (none: min_cluster_size)"),
-      ParamSpec("cluster_selection_epsilon", .float, .float(0), .atLeast(0), "distance below which clusters are not split"),
-      ParamSpec("cluster_selection_method", .choice(["eom", "leaf"]), .string("eom"), nil, "excess of mass, or the leaves of the condensed tree"),
-      ParamSpec("cluster_selection_persistence", .float, .float(0), .atLeast(0), "undo splits whose smaller side persists less than this (in λ = 1/distance)"),
-      ParamSpec("max_cluster_size", .int, .int(0), .atLeast(0), "excess of mass refuses larger clusters (0: no limit)"),
-      ParamSpec("cluster_selection_epsilon_max", .float, .float(.infinity), .greaterThan(0), "excess of mass refuses clusters formed at a larger distance"),
-      ParamSpec("allow_single_cluster", .bool, .bool(false), nil, "allow the root to be the only cluster"),
-      ParamSpec("alpha", .float, .float(1), .greaterThan(0), "distance scaling in the mutual reachability"),
-      ParamSpec("metric", metricChoice, .string("euclidean"), nil, "distance between points"),
-      ParamSpec("p", .float, .float(2), .atLeast(1), "exponent of the minkowski metric"),
-      ParamSpec("approx_min_span_tree", .bool, .bool(true), nil, "the library's default spanning tree (dual-tree Borůvka keeping its bounds between rounds; ≤ 60 columns); false: the exact minimum tree"),
-    ],
+    parameters: ParamTable(HDBSCANParameters(), [
+      .int("min_cluster_size", \.minClusterSize, .atLeast(2), "smallest group of points that counts as a cluster"),
+      .int("min_samples", \.minSamples, .atLeast(1), "neighbours for the core distance (none: min_cluster_size)"),
+      .float("cluster_selection_epsilon", \.clusterSelectionEpsilon, .atLeast(0), "distance below which clusters are not split"),
+      .choice("cluster_selection_method", \.clusterSelectionMethod, "excess of mass, or the leaves of the condensed tree"),
+      .float("cluster_selection_persistence", \.clusterSelectionPersistence, .atLeast(0), "undo splits whose smaller side persists less than this (in λ = 1/distance)"),
+      .int("max_cluster_size", \.maxClusterSize, .atLeast(0), "excess of mass refuses larger clusters (0: no limit)"),
+      .float("cluster_selection_epsilon_max", \.clusterSelectionEpsilonMax, .greaterThan(0), "excess of mass refuses clusters formed at a larger distance"),
+      .bool("allow_single_cluster", \.allowSingleCluster, "allow the root to be the only cluster"),
+      .float("alpha", \.alpha, .greaterThan(0), "distance scaling in the mutual reachability"),
+      .metric(\.metric, "distance between points"),
+      .bool("approx_min_span_tree", \.approxMinSpanTree, "the library's default spanning tree (dual-tree Borůvka keeping its bounds between rounds; ≤ 60 columns); false: the exact minimum tree"),
+    ]),
     examples: ["l = hdbscan e min_samples=10 min_cluster_size=500", "clustered = l >= 0"]
-  ) { inv in
-    var p = HDBSCANParameters(
-      minClusterSize: inv.int("min_cluster_size"), minSamples: inv.optionalInt("min_samples"),
-      clusterSelectionEpsilon: inv.double("cluster_selection_epsilon"),
-      clusterSelectionMethod: try HDBSCANParameters.selectionMethod(named: inv.string("cluster_selection_method")),
-      allowSingleCluster: inv.bool("allow_single_cluster"), alpha: inv.double("alpha"),
-      metric: try Metric(name: inv.string("metric"), p: inv.double("p")),
-      approxMinSpanTree: inv.bool("approx_min_span_tree"))
-    p.maxClusterSize = inv.int("max_cluster_size")
-    p.clusterSelectionPersistence = inv.double("cluster_selection_persistence")
-    p.clusterSelectionEpsilonMax = inv.double("cluster_selection_epsilon_max")
+  ) { inv, p in
     let x = inv.matrix(0)
     // the core distances come from each row's min_samples nearest neighbours (indices, distances
     // and the search's candidate lists)
@@ -204,7 +169,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
     // condensed-tree ids of the selected clusters, and the training data (shared, not copied)
     let params = Record(kind: "hdbscan parameters", fields: [
       ("min_cluster_size", .int(p.minClusterSize)), ("min_samples", p.minSamples.map { .int($0) } ?? .none),
-      ("metric", .string(inv.string("metric"))), ("p", .float(inv.double("p"))),
+      ("metric", .string(try inv.string("metric"))), ("p", .float(try inv.double("p"))),
       ("selected_clusters", .labels(r.selectedClusters)),
       ("cluster_selection_epsilon", .float(p.clusterSelectionEpsilon)),
     ])
@@ -252,21 +217,19 @@ func registerAlgorithms(_ t: inout CommandTable) {
   t.register(Command(
     "kmeans", group: "clustering", summary: "K-Means (Lloyd), as scikit-learn's KMeans: labels 0..n_clusters−1",
     args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
-    params: [
-      ParamSpec("n_clusters", .int, .int(8), .atLeast(1), "number of clusters"),
-      ParamSpec("init", .choice(["k-means++", "random"]), .string("k-means++"), nil, "greedy k-means++ (2 + ln k trials) or random points"),
-      ParamSpec("n_init", .int, .none, .between(1, 1000), "runs from different starts, best inertia kept (none: 1 for k-means++, 10 for random, as \"auto\")"),
-      ParamSpec("max_iter", .int, .int(300), .between(1, 1_000_000), "Lloyd iterations per run"),
-      ParamSpec("tol", .float, .float(1e-4), .atLeast(0), "convergence tolerance, relative to the mean feature variance"),
-      ParamSpec("random_state", .seed, .none, nil, "seed of the initialisation"),
-    ],
+    parameters: ParamTable(KMeansParameters(), [
+      .int("n_clusters", \.nClusters, .atLeast(1), "number of clusters"),
+      .initAndRuns(
+        "greedy k-means++ (2 + ln k trials) or random points",
+        "runs from different starts, best inertia kept (none: 1 for k-means++, 10 for random, as \"auto\")"),
+      .int("max_iter", \.maxIter, .between(1, 1_000_000), "Lloyd iterations per run"),
+      .float("tol", \.tol, .atLeast(0), "convergence tolerance, relative to the mean feature variance"),
+      .seed("random_state", \.randomState, "seed of the initialisation"),
+    ]),
     examples: ["k = kmeans mnist.data n_clusters=10 random_state=0"]
-  ) { inv in
-    let initName = inv.string("init")
-    let p = KMeansParameters(
-      nClusters: inv.int("n_clusters"), initialization: try KMeansInit(name: initName),
-      nInit: inv.optionalInt("n_init") ?? (initName == "random" ? 10 : 1), maxIter: inv.int("max_iter"),
-      tol: inv.double("tol"), randomState: seedOrClock(inv.seed()))
+  ) { inv, p in
+    var p = p
+    p.randomState = seedOrClock(p.randomState)
     let x = inv.matrix(0)
     // centres, their sums and each point's distances to them (sklearn's chunked n × k block at most)
     try Memory.require(
@@ -282,19 +245,13 @@ func registerAlgorithms(_ t: inout CommandTable) {
   t.register(Command(
     "pca", group: "embedding", summary: "Principal component analysis, as scikit-learn's PCA (full solver)",
     args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
-    params: [
-      ParamSpec("n_components", .intOrFraction, .none, .greaterThan(0), "components to keep, or a float in (0, 1): the share of variance to keep (none: all)"),
-      ParamSpec("whiten", .bool, .bool(false), nil, "scale components to unit variance"),
-    ],
+    parameters: ParamTable(PCAParameters(), [
+      .components("components to keep, or a float in (0, 1): the share of variance to keep (none: all)"),
+      .bool("whiten", \.whiten, "scale components to unit variance"),
+    ]),
     examples: ["lowd = pca mnist.data n_components=50", "p = pca x n_components=0.95"]
-  ) { inv in
-    var comps: PCAComponents? = nil
-    switch inv.kwargs["n_components"]! {
-    case .int(let k): comps = .count(k)
-    case .float(let f): comps = .varianceFraction(f)
-    default: break
-    }
-    let r = try pca(inv.matrix(0), parameters: PCAParameters(nComponents: comps, whiten: inv.bool("whiten")), context: inv.context)
+  ) { inv, p in
+    let r = try pca(inv.matrix(0), parameters: p, context: inv.context)
     return .record(Record(kind: "pca", fields: [
       ("transformed", .matrix(r.transformed)), ("components", .matrix(r.components)),
       ("explained_variance", .floats(r.explainedVariance)),
@@ -314,13 +271,13 @@ func registerAlgorithms(_ t: inout CommandTable) {
     params: [ParamSpec("average_method", averages, .string("arithmetic"), nil, "normaliser; the walk-through's published figures used \"max\"")],
     examples: ["ami mnist.target l", "ami mnist.target l average_method=\"max\""]
   ) { inv in
-    .float(try adjustedMutualInfoScore(inv.labels(0), inv.labels(1), averageMethod: inv.string("average_method")))
+    .float(try adjustedMutualInfoScore(inv.labels(0), inv.labels(1), averageMethod: try inv.string("average_method")))
   })
   t.register(Command(
     "nmi", group: "scores", summary: "Normalized mutual information, as sklearn.metrics.normalized_mutual_info_score", args: pair,
     params: [ParamSpec("average_method", averages, .string("arithmetic"), nil, "normaliser")]
   ) { inv in
-    .float(try normalizedMutualInfoScore(inv.labels(0), inv.labels(1), averageMethod: inv.string("average_method")))
+    .float(try normalizedMutualInfoScore(inv.labels(0), inv.labels(1), averageMethod: try inv.string("average_method")))
   })
   t.register(Command(
     "score", group: "scores", summary: "Adjusted Rand index and adjusted mutual information together", args: pair,
@@ -330,7 +287,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
     let a = inv.labels(0), b = inv.labels(1)
     return .record(Record(kind: "score", fields: [
       ("ari", .float(try adjustedRandScore(a, b))),
-      ("ami", .float(try adjustedMutualInfoScore(a, b, averageMethod: inv.string("average_method")))),
+      ("ami", .float(try adjustedMutualInfoScore(a, b, averageMethod: try inv.string("average_method")))),
     ]))
   })
 }
@@ -338,7 +295,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
 /// The fitted clustering, its parameters and training data from an `hdbscan` record (the
 /// model argument of the prediction commands); with `newData`, checks that the second argument
 /// is not a single row given as a vector.
-/// - Throws: `AlgorithmError.invalidInput` when the model is not an `hdbscan` result.
+/// - Throws: `CommandError.invalidArgument` when the model is not an `hdbscan` result.
 private func fittedHDBSCAN(_ inv: Invocation, newData: Bool) throws -> (HDBSCANResult, HDBSCANParameters, Matrix) {
   guard case .record(let rec) = inv.rawArgs[0], rec.kind == "hdbscan",
     case .labels(let labels)? = rec["labels"], case .floats(let probs)? = rec["probabilities"],
@@ -348,14 +305,17 @@ private func fittedHDBSCAN(_ inv: Invocation, newData: Bool) throws -> (HDBSCANR
     case .labels(let parents)? = tree["parent"], case .labels(let childs)? = tree["child"],
     case .floats(let lambdas)? = tree["lambda_val"], case .labels(let sizes)? = tree["child_size"]
   else {
-    throw AlgorithmError.invalidInput("the model must be the result of `hdbscan`, got \(inv.rawArgs[0].kindName)")
+    throw CommandError.invalidArgument("the model must be the result of `hdbscan`, got \(inv.rawArgs[0].kindName)")
   }
   if newData, case .floats(let v) = inv.rawArgs[1].resolved, v.count == train.cols, train.cols > 1 {
-    throw AlgorithmError.invalidInput("one new point must be a 1 × \(train.cols) matrix, not a vector: index rows with a range, as x[5:6]")
+    throw CommandError.invalidArgument("one new point must be a 1 × \(train.cols) matrix, not a vector: index rows with a range, as x[5:6]")
   }
-  var hp = HDBSCANParameters(minClusterSize: mcs, metric: try Metric(name: metricName, p: pr["p"]?.number ?? 2))
+  // the parameters `hdbscan` kept (its `params` record); the defaults of HDBSCANParameters() for
+  // any it lacks
+  var hp = HDBSCANParameters(minClusterSize: mcs)
+  hp.metric = try Metric(name: metricName, p: pr["p"]?.number ?? metricNameAndP(hp.metric).p)
   if case .int(let ms)? = pr["min_samples"] { hp.minSamples = ms }
-  hp.clusterSelectionEpsilon = pr["cluster_selection_epsilon"]?.number ?? 0
+  hp.clusterSelectionEpsilon = pr["cluster_selection_epsilon"]?.number ?? hp.clusterSelectionEpsilon
   let rows = (0..<parents.count).map {
     CondensedTreeRow(parent: parents[$0], child: childs[$0], lambda: lambdas[$0], childSize: sizes[$0])
   }

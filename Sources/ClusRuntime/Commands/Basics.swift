@@ -34,13 +34,13 @@ func reduction(
   ) { inv in
     let x = Operators.vectorized(inv.args[0].resolved)
     func g(_ v: [Double]) throws -> Double {
-      if v.isEmpty && name != "sum" { throw AlgorithmError.invalidInput("\(name) of an empty vector") }
+      if v.isEmpty && name != "sum" { throw CommandError.invalidArgument("\(name) of an empty vector") }
       if v.contains(where: { $0.isNaN }) { return .nan }
       return try f(inv, v)
     }
-    if let axis = inv.optionalInt("axis") {
+    if let axis = try inv.optionalInt("axis") {
       guard case .matrix(let m) = x else {
-        throw AlgorithmError.invalidParameter(name: "axis", value: "\(axis)", allowed: "axis needs a matrix, got \(inv.args[0].kindName)")
+        throw CommandError.invalidParameter(name: "axis", value: "\(axis)", allowed: "axis needs a matrix, got \(inv.args[0].kindName)")
       }
       let r: [Double]
       if axis == 0 {
@@ -48,7 +48,7 @@ func reduction(
       } else {
         r = try (0..<m.rows).map { i in try g((0..<m.cols).map { Double(m[i, $0]) }) }
       }
-      if inv.bool("keepdims") {
+      if try inv.bool("keepdims") {
         return .matrix(Matrix(rows: axis == 0 ? 1 : r.count, cols: axis == 0 ? r.count : 1, data: r.map(Float.init)))
       }
       return .floats(r)
@@ -57,13 +57,13 @@ func reduction(
       var s = 0
       for v in l {
         let (r, o) = s.addingReportingOverflow(v)
-        if o { throw AlgorithmError.invalidInput("integer overflow in the sum") }
+        if o { throw CommandError.invalidArgument("integer overflow in the sum") }
         s = r
       }
       return .int(s)
     }
     guard let v = numericValues(x) else {
-      throw AlgorithmError.invalidInput("needs a vector or matrix, got \(inv.args[0].kindName)")
+      throw CommandError.invalidArgument("needs a vector or matrix, got \(inv.args[0].kindName)")
     }
     let r = try g(v)
     let integral: Bool = {
@@ -80,16 +80,16 @@ func registerBasics(_ t: inout CommandTable) {
   t.register(Command(
     "help", group: "session", summary: "List the commands, or show one command's arguments and parameters",
     args: [ArgSpec("command", .any, "a command name (bare or quoted)", optional: true)],
-    examples: ["help", "help umap"]
+    examples: ["help", "help umap"], syntax: .bareNamesAsStrings
   ) { inv in
     var topic: String? = nil
     if let a = inv.rawArgs.first {
       guard case .string(let s) = a else {
-        throw AlgorithmError.invalidInput("help takes a command name, e.g. help umap; got \(a.kindName)")
+        throw CommandError.invalidArgument("help takes a command name, e.g. help umap; got \(a.kindName)")
       }
       topic = s
       guard inv.session.table[s] != nil else {
-        throw AlgorithmError.invalidInput("no command '\(s)'\(didYouMean(s, inv.session.table.names))")
+        throw CommandError.invalidArgument("no command '\(s)'\(didYouMean(s, inv.session.table.names))")
       }
     }
     inv.session.output(helpText(inv.session.table, topic: topic) + "\n")
@@ -112,8 +112,24 @@ func registerBasics(_ t: inout CommandTable) {
   t.register(Command(
     "time", group: "session", summary: "Evaluate an expression, show the wall time and then its value (x = time ... binds it)",
     args: [ArgSpec("expr", .any, "the expression (a command call can follow directly: time umap x)")],
-    examples: ["time umap x n_neighbors=30", "e = time umap x random_state=42"]
-  ) { _ in .none })
+    examples: ["time umap x n_neighbors=30", "e = time umap x random_state=42"], syntax: .unevaluated
+  ) { inv in
+    guard let (args, kwargs, range) = inv.syntax else { return .none }
+    let session = inv.session
+    guard let first = args.first else { throw RuntimeError("time needs an expression: time umap x", at: range) }
+    var target = first
+    // `time umap x n_neighbors=30` times the call `umap x n_neighbors=30`.
+    if case .name(let n, let r) = first, session.table[n] != nil, args.count > 1 || !kwargs.isEmpty {
+      target = .call(name: n, nameRange: r, args: Array(args.dropFirst()), kwargs: kwargs, range: range)
+    } else if args.count > 1 || !kwargs.isEmpty {
+      throw RuntimeError("time takes one expression; put a call in parentheses", at: args.count > 1 ? args[1].range : kwargs[0].nameRange)
+    }
+    let t0 = monotonicSeconds()
+    let v = try session.evaluate(target)
+    let dt = monotonicSeconds() - t0
+    session.output("wall time: \(Display.cFormat("%.3f", dt)) s\n")
+    return v
+  })
   t.register(Command(
     "shape", group: "basics", summary: "Rows × columns of a matrix, or the length of a vector (fields .rows, .cols)",
     args: [ArgSpec("x", .any, "a matrix, vector or list")],
@@ -123,7 +139,7 @@ func registerBasics(_ t: inout CommandTable) {
     case .matrix(let m): return .record(Record(kind: "shape", fields: [("rows", .int(m.rows)), ("cols", .int(m.cols))]))
     default:
       if let n = inv.args[0].length { return .record(Record(kind: "shape", fields: [("rows", .int(n))])) }
-      throw AlgorithmError.invalidInput("shape needs a matrix or vector, got \(inv.args[0].kindName)")
+      throw CommandError.invalidArgument("shape needs a matrix or vector, got \(inv.args[0].kindName)")
     }
   })
   t.register(Command(
@@ -133,7 +149,7 @@ func registerBasics(_ t: inout CommandTable) {
   ) { inv in
     if case .mask(let m) = inv.args[0].resolved { return .int(m.lazy.filter { $0 }.count) }
     if let n = inv.args[0].length { return .int(n) }
-    throw AlgorithmError.invalidInput("count needs a vector, matrix or list, got \(inv.args[0].kindName)")
+    throw CommandError.invalidArgument("count needs a vector, matrix or list, got \(inv.args[0].kindName)")
   })
   t.register(reduction("sum", "Sum of the values (a mask counts its true values)", keepsInt: true) { _, v in
     var s = 0.0
@@ -150,11 +166,12 @@ func registerBasics(_ t: inout CommandTable) {
     args: [ArgSpec("x", .vector, "a vector")],
     params: [ParamSpec("counts", .bool, .bool(false), nil, "also return how often each value occurs")]
   ) { inv in
+    let counts = try inv.bool("counts")
     func finish<T: Hashable & Comparable>(_ v: [T], _ make: ([T]) -> Value) -> Value {
       var c: [T: Int] = [:]
       for x in v { c[x, default: 0] += 1 }
       let keys = c.keys.sorted()
-      if inv.bool("counts") {
+      if counts {
         return .record(Record(kind: "unique", fields: [("values", make(keys)), ("counts", .labels(keys.map { c[$0]! }))], principal: "values"))
       }
       return make(keys)
@@ -182,14 +199,14 @@ func registerBasics(_ t: inout CommandTable) {
     guard case .float(let x) = inv.args[0], case .string(let f) = inv.args[1] else { return .none }
     let conv = f.filter { "eEfgG".contains($0) }
     guard f.filter({ $0 == "%" }).count == 1, conv.count >= 1 else {
-      throw AlgorithmError.invalidInput("format needs one %f, %e or %g conversion, got \(Display.quote(f))")
+      throw CommandError.invalidArgument("format needs one %f, %e or %g conversion, got \(Display.quote(f))")
     }
-    guard f.count <= 32 else { throw AlgorithmError.invalidInput("format spec is too long (at most 32 characters)") }
+    guard f.count <= 32 else { throw CommandError.invalidArgument("format spec is too long (at most 32 characters)") }
     // widths and precisions above 999 (digit runs of 4 or more) would build huge strings
     var run = 0
     for ch in f {
       run = ch.isNumber ? run + 1 : 0
-      if run > 3 { throw AlgorithmError.invalidInput("format width and precision are limited to 999, got \(Display.quote(f))") }
+      if run > 3 { throw CommandError.invalidArgument("format width and precision are limited to 999, got \(Display.quote(f))") }
     }
     let out = Display.cFormat(f, x)
     return .string(out)

@@ -35,20 +35,20 @@ private func column(_ v: Value) -> [Double]? {
 /// `delimiter=`, `columns=`/`usecols=` names or positions, `na_values=` strings.
 private func csvOptions(_ inv: Invocation) throws -> CSVOptions {
   var o = CSVOptions()
-  func bad(_ m: String) -> Error { AlgorithmError.invalidInput(m) }
-  switch inv.kwargs["header"] ?? .none {
+  func bad(_ m: String) -> Error { CommandError.invalidArgument(m) }
+  switch try inv.value("header") {
   case .bool(let b): o.header = b ? .yes : .no
   case .string(let s) where s == "auto" || s == "infer": o.header = .auto
   case let v: throw bad("header must be true, false or \"auto\", got \(Display.summary(v))")
   }
-  switch inv.kwargs["delimiter"] ?? .none {
+  switch try inv.value("delimiter") {
   case .none: break
   case .string(let s) where s.utf8.count == 1 && s != "\"" && s != "\n": o.delimiter = s.utf8.first
   case .string("\\t"): o.delimiter = 0x09
   case let v: throw bad("delimiter must be one character such as \",\", \";\" or \"\\t\", got \(Display.summary(v))")
   }
-  if inv.given.contains("columns") && inv.given.contains("usecols") { throw bad("give columns= or usecols=, not both") }
-  let chosen = inv.given.contains("usecols") ? inv.kwargs["usecols"]! : inv.kwargs["columns"] ?? .none
+  if try inv.isGiven("columns") && inv.isGiven("usecols") { throw bad("give columns= or usecols=, not both") }
+  let chosen = try inv.isGiven("usecols") ? inv.value("usecols") : inv.value("columns")
   func column(_ v: Value) throws -> CSVColumn {
     switch v {
     case .string(let s): return .name(s)
@@ -62,7 +62,7 @@ private func csvOptions(_ inv: Invocation) throws -> CSVOptions {
   case .labels(let l): o.columns = l.map { .index($0) }
   case let v: o.columns = [try column(v)]
   }
-  switch inv.kwargs["na_values"] ?? .none {
+  switch try inv.value("na_values") {
   case .none: break
   case .string(let s): o.naValues = [s]
   case .list(let items):
@@ -98,9 +98,9 @@ func registerData(_ t: inout CommandTable) {
     let ctx = inv.context
     let session = inv.session
     let csv = try csvOptions(inv)
-    let csvParams = ["header", "delimiter", "columns", "usecols", "na_values"].filter { inv.given.contains($0) }
+    let csvParams = try ["header", "delimiter", "columns", "usecols", "na_values"].filter { try inv.isGiven($0) }
     if let p = csvParams.first, let (f, _) = formatOf(fileName: lastPathComponent(expandTilde(path))), ![.csv, .tsv, .text].contains(f) {
-      throw AlgorithmError.invalidInput("\(p)= applies to CSV, TSV and other delimited text files, not to \(Display.quote(path))")
+      throw CommandError.invalidArgument("\(p)= applies to CSV, TSV and other delimited text files, not to \(Display.quote(path))")
     }
     return value(of: try loadData(path: path, csv: csv, warn: { ctx.warn($0) },
                                   note: { session.progress.clearLine(); session.errorOutput("note: \($0)\n") },
@@ -117,7 +117,7 @@ func registerData(_ t: inout CommandTable) {
     if case .record(let r) = raw, r.kind.hasSuffix("table") {
       var cols: [(name: String, values: [Double])] = []
       for f in r.fields {
-        guard let c = column(f.value) else { throw AlgorithmError.invalidInput("column \(f.name) is not a vector") }
+        guard let c = column(f.value) else { throw CommandError.invalidArgument("column \(f.name) is not a vector") }
         cols.append((f.name, c))
       }
       try saveTable(columns: cols, path: path)
@@ -138,9 +138,9 @@ func registerData(_ t: inout CommandTable) {
       } else if items.allSatisfy({ $0.number != nil }) {
         data = .floatVector(items.map { Float($0.number!) })
       } else {
-        throw AlgorithmError.invalidInput("save needs a matrix, a vector or a table; this list is neither rows of numbers nor numbers")
+        throw CommandError.invalidArgument("save needs a matrix, a vector or a table; this list is neither rows of numbers nor numbers")
       }
-    default: throw AlgorithmError.invalidInput("save needs a matrix, a vector or a table, got \(raw.kindName)")
+    default: throw CommandError.invalidArgument("save needs a matrix, a vector or a table, got \(raw.kindName)")
     }
     let token = inv.context.cancellation
     try saveData(data, path: path, cancelled: { token.isCancelled })
@@ -158,8 +158,8 @@ func registerData(_ t: inout CommandTable) {
       var data: [Float] = []
       var rows = 0
       for (k, p) in parts.enumerated() {
-        guard case .matrix(let m) = p else { throw AlgorithmError.invalidInput("part \(k + 1) is \(inv.args[k].kindName), not a matrix") }
-        guard m.cols == m0.cols else { throw AlgorithmError.invalidInput("part \(k + 1) has \(m.cols) columns, part 1 has \(m0.cols)") }
+        guard case .matrix(let m) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(inv.args[k].kindName), not a matrix") }
+        guard m.cols == m0.cols else { throw CommandError.invalidArgument("part \(k + 1) has \(m.cols) columns, part 1 has \(m0.cols)") }
         data += m.data
         rows += m.rows
       }
@@ -167,7 +167,7 @@ func registerData(_ t: inout CommandTable) {
     case .labels:
       var out: [Int] = []
       for (k, p) in parts.enumerated() {
-        guard case .labels(let v) = p else { throw AlgorithmError.invalidInput("part \(k + 1) is \(inv.args[k].kindName), not an int vector") }
+        guard case .labels(let v) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(inv.args[k].kindName), not an int vector") }
         out += v
       }
       return .labels(out)
@@ -180,14 +180,14 @@ func registerData(_ t: inout CommandTable) {
         switch p {
         case .floats(let v): out += v
         case .labels(let v): out += v.map(Double.init)
-        default: throw AlgorithmError.invalidInput("part \(k + 1) is \(inv.args[k].kindName), not a vector")
+        default: throw CommandError.invalidArgument("part \(k + 1) is \(inv.args[k].kindName), not a vector")
         }
       }
       return .floats(out)
     case .list:
       return .list(parts.flatMap { if case .list(let l) = $0 { return l }; return [$0] })
     default:
-      throw AlgorithmError.invalidInput("concat needs matrices or vectors, got \(inv.args[0].kindName)")
+      throw CommandError.invalidArgument("concat needs matrices or vectors, got \(inv.args[0].kindName)")
     }
   })
 }

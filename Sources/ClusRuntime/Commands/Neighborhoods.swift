@@ -13,7 +13,7 @@ func registerNeighborhoods(_ t: inout CommandTable) {
     params: [ParamSpec("n_neighbors", .int, .int(5), .atLeast(1), "k, the neighbourhood size; must be < n/2 (default 5, as scikit-learn)")],
     examples: ["trustworthiness x e", "trustworthiness mnist.data e n_neighbors=15"]
   ) { inv in
-    let x = inv.matrix(0), k = inv.int("n_neighbors")
+    let x = inv.matrix(0), k = try inv.int("n_neighbors")
     // the embedding's (k + 1)-nearest-neighbour table (index and distance), its search heaps and the
     // n × k table of targets: about 24 bytes per row and neighbour, checked before any is allocated
     try Memory.require(
@@ -24,13 +24,13 @@ func registerNeighborhoods(_ t: inout CommandTable) {
     "dbscan", group: "clustering",
     summary: "DBSCAN, as scikit-learn's DBSCAN (euclidean): clusters of points with min_samples neighbours within eps; noise is −1",
     args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
-    params: [
-      ParamSpec("eps", .float, .float(0.5), .greaterThan(0), "the neighbourhood radius (distance ≤ eps)"),
-      ParamSpec("min_samples", .int, .int(5), .atLeast(1), "points within eps (the point itself included) that make a core point"),
-    ],
+    parameters: ParamTable(DBSCANParameters(), [
+      .float("eps", \.eps, .greaterThan(0), "the neighbourhood radius (distance ≤ eps)"),
+      .int("min_samples", \.minSamples, .atLeast(1), "points within eps (the point itself included) that make a core point"),
+    ]),
     examples: ["l = dbscan e eps=0.3 min_samples=10", "count (l == -1)"]
-  ) { inv in
-    let r = try dbscan(inv.matrix(0), eps: inv.double("eps"), minSamples: inv.int("min_samples"), context: inv.context)
+  ) { inv, p in
+    let r = try dbscan(inv.matrix(0), parameters: p, context: inv.context)
     return .record(Record(kind: "dbscan", fields: [
       ("labels", .labels(r.labels)), ("core_sample_indices", .labels(r.coreSampleIndices)),
     ], principal: "labels"))

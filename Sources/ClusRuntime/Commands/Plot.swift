@@ -1,6 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import ClusAlgorithms
 
 /// A colour written as a string: `"grey"`, `"#rrggbb"`, or a few names.
@@ -14,7 +11,7 @@ private func namedColor(_ s: String) throws -> RGB {
   if s.hasPrefix("#"), s.count == 7, let v = UInt32(s.dropFirst(), radix: 16) {
     return RGB(Double((v >> 16) & 255) / 255, Double((v >> 8) & 255) / 255, Double(v & 255) / 255)
   }
-  throw AlgorithmError.invalidInput(
+  throw CommandError.invalidArgument(
     "unknown colour \(Display.quote(s)); use \"#rrggbb\", a grey level in [0, 1], [r, g, b], or one of " + names.keys.sorted().joined(separator: ", "))
 }
 
@@ -22,7 +19,7 @@ private func namedColor(_ s: String) throws -> RGB {
 /// or `[r, g, b]` → one fixed colour.
 private func pointColors(_ v: Value, count: Int) throws -> PointColors {
   func checkLength(_ n: Int) throws {
-    if n != count { throw AlgorithmError.invalidInput("color has \(n) values but the matrix has \(count) rows") }
+    if n != count { throw CommandError.invalidArgument("color has \(n) values but the matrix has \(count) rows") }
   }
   // a literal [r, g, b] is one colour (a vector of 3 labels would be written as a variable)
   if case .list(let l) = v, l.count == 3, l.allSatisfy({ $0.number.map { (0...1).contains($0) } ?? false }),
@@ -37,44 +34,24 @@ private func pointColors(_ v: Value, count: Int) throws -> PointColors {
   case .string(let s): return .fixed(try namedColor(s))
   case .int, .float:
     let g = v.number!
-    guard (0...1).contains(g) else { throw AlgorithmError.invalidInput("a grey level must be in [0, 1], got \(Display.number(g))") }
+    guard (0...1).contains(g) else { throw CommandError.invalidArgument("a grey level must be in [0, 1], got \(Display.number(g))") }
     return .fixed(RGB(grey: g))
   case .list(let l) where l.count == 3 && l.allSatisfy({ $0.number.map { (0...1).contains($0) } ?? false }):
     return .fixed(RGB(l[0].number!, l[1].number!, l[2].number!))
   default:
-    throw AlgorithmError.invalidInput("color must be labels, a float vector, a colour name, a grey level or [r, g, b]; got \(v.kindName)")
+    throw CommandError.invalidArgument("color must be labels, a float vector, a colour name, a grey level or [r, g, b]; got \(v.kindName)")
   }
 }
 
-/// Where a picture goes: `out` as given (a relative path is relative to the working directory, as
-/// matplotlib's `savefig`; its folder must exist), or the next free `plot-N.png` in the plot folder
-/// (`--plot-dir`, default `out/`, created when missing; a temporary folder in the REPL).
-/// - Throws: an error naming the folder when `out`'s folder does not exist.
-private func outputPath(_ session: Session, _ out: String?) throws -> String {
-  if let o = out, !o.isEmpty {
-    let p = expandTilde(o)
-    if let folder = missingFolder(of: p) {
-      throw AlgorithmError.invalidInput("out=\(Display.quote(o)): \(missingFolderMessage(folder))")
-    }
-    return p
+/// The file `out=` names (a relative path is relative to the working directory, as matplotlib's
+/// `savefig`; its folder must exist).
+/// - Throws: an error naming the folder when it does not exist.
+private func outPath(_ out: String) throws -> String {
+  let p = expandTilde(out)
+  if let folder = missingFolder(of: p) {
+    throw CommandError.invalidArgument("out=\(Display.quote(out)): \(missingFolderMessage(folder))")
   }
-  let folder = session.plotDirectory.isEmpty ? "." : session.plotDirectory
-  let dir = session.interactive && !session.plotDirectoryChosen ? "/tmp/clus-plots-\(getuid())" : folder
-  makeDirectories(forFile: dir + "/plot.png")
-  var k = 1
-  while access("\(dir)/plot-\(k).png", F_OK) == 0 { k += 1 }
-  return "\(dir)/plot-\(k).png"
-}
-
-/// Creates the folders above a file path (those that are missing).
-public func makeDirectories(forFile path: String) {
-  var parts = path.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
-  parts.removeLast()
-  var cur = path.hasPrefix("/") ? "" : "."
-  for p in parts where !p.isEmpty && p != "." {
-    cur += "/" + p
-    mkdir(cur, 0o755)
-  }
+  return p
 }
 
 func registerPlot(_ t: inout CommandTable) {
@@ -112,57 +89,52 @@ func registerPlot(_ t: inout CommandTable) {
     var i = 0
     while i < items.count {
       guard case .matrix(let m) = items[i].resolved else {
-        throw AlgorithmError.invalidInput("argument \(i + 1) should be a matrix of points, got \(items[i].kindName)")
+        throw CommandError.invalidArgument("argument \(i + 1) should be a matrix of points, got \(items[i].kindName)")
       }
-      guard m.cols >= 2 else { throw AlgorithmError.invalidInput("needs at least 2 columns, got a \(m.rows) × \(m.cols) matrix") }
+      guard m.cols >= 2 else { throw CommandError.invalidArgument("needs at least 2 columns, got a \(m.rows) × \(m.cols) matrix") }
       var colors: PointColors = .fixed(.matplotlibC0)
       var colorValue: Value = .none
       if i + 1 < items.count, !isMatrix(items[i + 1]) {
         colorValue = items[i + 1]
         i += 1
       } else {
-        colorValue = inv.kwargs["color"]!
+        colorValue = try inv.value("color")
       }
       if case .none = colorValue {} else { colors = try pointColors(colorValue, count: m.rows) }
-      layers.append(ScatterLayer(points: m, colors: colors, size: inv.optionalDouble("size").map(Float.init), alpha: Float(inv.double("alpha")),
+      layers.append(ScatterLayer(points: m, colors: colors, size: try inv.optionalDouble("size").map(Float.init), alpha: Float(try inv.double("alpha")),
                                  categoryNames: Frames.categories(of: colorValue)?.names))
       i += 1
     }
-    if figure == nil && layers.isEmpty { throw AlgorithmError.invalidInput("needs a matrix of points") }
+    if figure == nil && layers.isEmpty { throw CommandError.invalidArgument("needs a matrix of points") }
     var fig = figure ?? Figure(layers: [], options: PlotOptions())
     fig.layers += layers
-    if figure == nil || inv.given.contains("width") { fig.options.width = inv.int("width") }
-    if figure == nil || inv.given.contains("height") { fig.options.height = inv.int("height") }
-    if figure == nil || inv.given.contains("cmap") { fig.options.cmap = inv.string("cmap") }
-    if figure == nil || inv.given.contains("legend") { fig.options.legend = inv.bool("legend") }
-    if case .string(let s)? = inv.kwargs["title"] { fig.options.title = s }
-    if case .string(let s)? = inv.kwargs["xlabel"] { fig.options.xlabel = s }
-    if case .string(let s)? = inv.kwargs["ylabel"] { fig.options.ylabel = s }
-    if inv.given.contains("noise_color") || figure == nil {
-      if case .fixed(let c) = try pointColors(inv.kwargs["noise_color"]!, count: 0) { fig.options.noiseColor = c }
+    if try figure == nil || inv.isGiven("width") { fig.options.width = try inv.int("width") }
+    if try figure == nil || inv.isGiven("height") { fig.options.height = try inv.int("height") }
+    if try figure == nil || inv.isGiven("cmap") { fig.options.cmap = try inv.string("cmap") }
+    if try figure == nil || inv.isGiven("legend") { fig.options.legend = try inv.bool("legend") }
+    if let s = try inv.optionalString("title") { fig.options.title = s }
+    if let s = try inv.optionalString("xlabel") { fig.options.xlabel = s }
+    if let s = try inv.optionalString("ylabel") { fig.options.ylabel = s }
+    if try inv.isGiven("noise_color") || figure == nil {
+      if case .fixed(let c) = try pointColors(inv.value("noise_color"), count: 0) { fig.options.noiseColor = c }
     }
     // Nothing is written when building a figure to add to later, unless out= asks for it.
-    let out: String? = { if case .string(let s)? = inv.kwargs["out"] { return s }; return nil }()
-    let assignedOnly = out == nil && figure == nil && inv.session.pendingAssignment
+    let out = try inv.optionalString("out")
+    let assignedOnly = out == nil && figure == nil && inv.resultIsBound
     if let o = out, !(o.hasSuffix(".png") || o.hasSuffix(".svg")) {
-      throw AlgorithmError.invalidInput("out=\(Display.quote(o)): the file name must end in .png or .svg")
+      throw CommandError.invalidArgument("out=\(Display.quote(o)): the file name must end in .png or .svg")
     }
     if !assignedOnly {
       let note = { (m: String) in inv.session.errorOutput(m + "\n") }
-      let path = try outputPath(inv.session, out)
-      if path.hasSuffix(".svg") {
-        try writeSVG(fig.layers, options: fig.options, path: path, note: note)
-      } else {
-        let img = try renderScatter(fig.layers, options: fig.options, note: note)
-        let png = try encodePNG(img)
-        try writeBytes(png, path: path)
-        if inv.session.interactive,
-          let proto = detectInlineImageProtocol(environment: environmentDictionary(), isTTY: isatty(1) != 0)
-        {
-          inv.session.output(inlineImageEscape(png: png, protocol: proto) + "\n")
-        }
-      }
-      inv.session.errorOutput("wrote \(path)\n")
+      let path = try out.map(outPath)
+      let svg = path?.hasSuffix(".svg") ?? false
+      let bytes = svg
+        ? Array(try renderSVG(fig.layers, options: fig.options, note: note).utf8)
+        : try encodePNG(try renderScatter(fig.layers, options: fig.options, note: note))
+      let picture = Picture(format: svg ? .svg : .png, bytes: bytes, suggestedName: "plot", path: path)
+      if let p = path { try writePicture(picture, to: p) }
+      // the session's display sink shows the picture, and keeps it where it likes when out= did not
+      if let written = try inv.session.display.show(picture) ?? path { inv.session.errorOutput("wrote \(written)\n") }
     }
     return .figure(fig)
   })
@@ -172,27 +144,4 @@ private func isMatrix(_ v: Value) -> Bool {
   if case .matrix = v.resolved { return true }
   if case .figure = v { return true }
   return false
-}
-
-/// The process environment as a dictionary.
-func environmentDictionary() -> [String: String] {
-  var out: [String: String] = [:]
-  var p = environ
-  while let e = p.pointee {
-    let s = String(cString: e)
-    if let eq = s.firstIndex(of: "=") { out[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
-    p += 1
-  }
-  return out
-}
-
-/// Writes bytes to a file, with an error naming the path.
-func writeBytes(_ bytes: [UInt8], path: String) throws {
-  guard let f = fopen(path, "wb") else {
-    throw AlgorithmError.invalidInput("cannot write \(path): \(String(cString: strerror(errno)))")
-  }
-  defer { fclose(f) }
-  if fwrite(bytes, 1, bytes.count, f) != bytes.count {
-    throw AlgorithmError.invalidInput("cannot write \(path): \(String(cString: strerror(errno)))")
-  }
 }

@@ -20,7 +20,7 @@ private func elementwise(
 }
 
 /// `f` applied to every element of `v` (see `elementwise`).
-/// - Throws: `AlgorithmError.invalidInput` when `v` is not numeric.
+/// - Throws: `CommandError.invalidArgument` when `v` is not numeric.
 private func mapElements(
   _ v: Value, name: String, intF: ((Int) throws -> Int)?, _ f: (Double) -> Double
 ) throws -> Value {
@@ -34,24 +34,24 @@ private func mapElements(
     for i in 0..<m.data.count { m.data[i] = Float(f(Double(m.data[i]))) }
     return .matrix(m)
   default:
-    throw AlgorithmError.invalidInput("\(name) needs a number, vector or matrix, got \(v.kindName)")
+    throw CommandError.invalidArgument("\(name) needs a number, vector or matrix, got \(v.kindName)")
   }
 }
 
 /// `base` to the integer power `e` ≥ 0, exactly, by repeated squaring.
-/// - Throws: `AlgorithmError.invalidInput` on Int overflow.
+/// - Throws: `CommandError.invalidArgument` on Int overflow.
 func intPower(_ base: Int, _ e: Int) throws -> Int {
   var result = 1, b = base, k = e
   while k > 0 {
     if k & 1 == 1 {
       let (r, o) = result.multipliedReportingOverflow(by: b)
-      if o { throw AlgorithmError.invalidInput("integer overflow in \(base) ** \(e); write the base as a float (e.g. \(base).0)") }
+      if o { throw CommandError.invalidArgument("integer overflow in \(base) ** \(e); write the base as a float (e.g. \(base).0)") }
       result = r
     }
     k >>= 1
     if k > 0 {
       let (s, o) = b.multipliedReportingOverflow(by: b)
-      if o { throw AlgorithmError.invalidInput("integer overflow in \(base) ** \(e); write the base as a float (e.g. \(base).0)") }
+      if o { throw CommandError.invalidArgument("integer overflow in \(base) ** \(e); write the base as a float (e.g. \(base).0)") }
       b = s
     }
   }
@@ -84,7 +84,7 @@ func registerToolkit(_ t: inout CommandTable) {
   t.register(elementwise(
     "abs", "Absolute value of each element, as numpy.abs (ints stay ints)", examples: ["abs (x - y)"],
     intF: { i in
-      if i == Int.min { throw AlgorithmError.invalidInput("integer overflow in abs(\(i))") }
+      if i == Int.min { throw CommandError.invalidArgument("integer overflow in abs(\(i))") }
       return Swift.abs(i)
     }
   ) { Swift.abs($0) })
@@ -109,15 +109,17 @@ func registerToolkit(_ t: inout CommandTable) {
     "var", "Variance, as numpy.var: mean squared deviation from the mean (ddof=0)", params: [ddof],
     examples: ["var x", "var m axis=0 ddof=1"]
   ) { inv, v in
-    if v.count - inv.int("ddof") <= 0 { inv.warn("var: ddof=\(inv.int("ddof")) ≥ \(v.count) values: division by zero (as numpy)") }
-    return Statistics.variance(v, ddof: inv.int("ddof"))
+    let ddof = try inv.int("ddof")
+    if v.count - ddof <= 0 { inv.warn("var: ddof=\(ddof) ≥ \(v.count) values: division by zero (as numpy)") }
+    return Statistics.variance(v, ddof: ddof)
   })
   t.register(reduction(
     "std", "Standard deviation, as numpy.std: √var (ddof=0)", params: [ddof],
     examples: ["std x", "x / (std x axis=0 keepdims=true)"]
   ) { inv, v in
-    if v.count - inv.int("ddof") <= 0 { inv.warn("std: ddof=\(inv.int("ddof")) ≥ \(v.count) values: division by zero (as numpy)") }
-    return Statistics.variance(v, ddof: inv.int("ddof")).squareRoot()
+    let ddof = try inv.int("ddof")
+    if v.count - ddof <= 0 { inv.warn("std: ddof=\(ddof) ≥ \(v.count) values: division by zero (as numpy)") }
+    return Statistics.variance(v, ddof: ddof).squareRoot()
   })
   t.register(reduction(
     "median", "Median, as numpy.median (mean of the two middle values for an even count)",
@@ -128,8 +130,8 @@ func registerToolkit(_ t: inout CommandTable) {
     params: [ParamSpec("q", .float, .none, .between(0, 1), "which quantile, in [0, 1] (required): 0.5 is the median")],
     examples: ["quantile d q=0.9", "quantile m q=0.25 axis=0"]
   ) { inv, v in
-    guard let q = inv.optionalDouble("q") else {
-      throw AlgorithmError.invalidInput("quantile needs q=, a number in [0, 1]: quantile x q=0.9")
+    guard let q = try inv.optionalDouble("q") else {
+      throw CommandError.invalidArgument("quantile needs q=, a number in [0, 1]: quantile x q=0.9")
     }
     return Statistics.quantile(v, q)
   })
@@ -145,7 +147,7 @@ func registerToolkit(_ t: inout CommandTable) {
     case .floats(let f): return .floats(Statistics.sorted(f))
     case .mask(let m): return .mask(m.sorted { !$0 && $1 })
     case .matrix(var m):
-      let byColumn = inv.int("axis") == 0
+      let byColumn = try inv.int("axis") == 0
       let (outer, inner) = byColumn ? (m.cols, m.rows) : (m.rows, m.cols)
       for a in 0..<outer {
         let idx = (0..<inner).map { byColumn ? $0 * m.cols + a : a * m.cols + $0 }
@@ -154,7 +156,7 @@ func registerToolkit(_ t: inout CommandTable) {
       }
       return .matrix(m)
     default:
-      throw AlgorithmError.invalidInput("sort needs a vector or matrix, got \(inv.args[0].kindName)")
+      throw CommandError.invalidArgument("sort needs a vector or matrix, got \(inv.args[0].kindName)")
     }
   })
   t.register(Command(
@@ -174,7 +176,7 @@ func registerToolkit(_ t: inout CommandTable) {
     examples: ["where (l >= 0) l 99", "where (d > 1) (log d) 0"]
   ) { inv in
     guard case .mask(let c) = inv.args[0] else {
-      throw AlgorithmError.invalidInput("where needs a bool vector as its condition (e.g. l >= 0), got \(inv.args[0].kindName)")
+      throw CommandError.invalidArgument("where needs a bool vector as its condition (e.g. l >= 0), got \(inv.args[0].kindName)")
     }
     let n = c.count
     func pick(_ v: Value, _ what: String) throws -> (doubles: [Double], ints: [Int]?) {
@@ -184,10 +186,10 @@ func registerToolkit(_ t: inout CommandTable) {
       case .float(let d): return ([Double](repeating: d, count: n), nil)
       default:
         guard let d = vectorDoubles(x) else {
-          throw AlgorithmError.invalidInput("where: \(what) must be a number or a vector, got \(v.kindName)")
+          throw CommandError.invalidArgument("where: \(what) must be a number or a vector, got \(v.kindName)")
         }
         guard d.count == n else {
-          throw AlgorithmError.invalidInput("where: \(what) has length \(d.count), the condition \(n); they must match")
+          throw CommandError.invalidArgument("where: \(what) has length \(d.count), the condition \(n); they must match")
         }
         if case .labels(let l) = x { return (d, l) }
         return (d, nil)
@@ -205,7 +207,7 @@ func registerToolkit(_ t: inout CommandTable) {
     examples: ["z = standard_scale x", "e = umap (standard_scale x)"]
   ) { inv in
     let x = inv.matrix(0)
-    guard x.rows >= 1 else { throw AlgorithmError.invalidInput("standard_scale needs at least one row") }
+    guard x.rows >= 1 else { throw CommandError.invalidArgument("standard_scale needs at least one row") }
     return .matrix(Statistics.standardScale(x))
   })
   t.register(Command(
@@ -230,7 +232,7 @@ func registerToolkit(_ t: inout CommandTable) {
     }
     let a = keys(inv.args[0]), b = keys(inv.args[1])
     guard a.doubles.count == b.doubles.count else {
-      throw AlgorithmError.invalidInput("crosstab needs two vectors of the same length, got \(a.doubles.count) and \(b.doubles.count)")
+      throw CommandError.invalidArgument("crosstab needs two vectors of the same length, got \(a.doubles.count) and \(b.doubles.count)")
     }
     // pandas drops the pairs with a missing (NaN) value
     let keep = (0..<a.doubles.count).filter { !a.doubles[$0].isNaN && !b.doubles[$0].isNaN }

@@ -40,111 +40,54 @@ enum ElementType: Equatable {
   }
 }
 
-/// Converts `count` elements of `type` at `src` (any alignment) to Float32 into `dst`.
-func convertToFloat(_ src: UnsafeRawPointer, count: Int, type: ElementType, bigEndian big: Bool,
-                    into dst: UnsafeMutablePointer<Float>) {
-  switch type {
-  case .bool:
-    let s = src.assumingMemoryBound(to: UInt8.self)
-    for i in 0..<count { dst[i] = s[i] != 0 ? 1 : 0 }
-  case .u8:
-    let s = src.assumingMemoryBound(to: UInt8.self)
-    for i in 0..<count { dst[i] = Float(s[i]) }
-  case .i8:
-    let s = src.assumingMemoryBound(to: Int8.self)
-    for i in 0..<count { dst[i] = Float(s[i]) }
-  case .u16:
-    for i in 0..<count {
-      let r = src.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self)
-      dst[i] = Float(big ? UInt16(bigEndian: r) : UInt16(littleEndian: r))
-    }
-  case .i16:
-    for i in 0..<count {
-      let r = src.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self)
-      dst[i] = Float(Int16(bitPattern: big ? UInt16(bigEndian: r) : UInt16(littleEndian: r)))
-    }
-  case .u32:
-    for i in 0..<count {
-      let r = src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)
-      dst[i] = Float(big ? UInt32(bigEndian: r) : UInt32(littleEndian: r))
-    }
-  case .i32:
-    for i in 0..<count {
-      let r = src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)
-      dst[i] = Float(Int32(bitPattern: big ? UInt32(bigEndian: r) : UInt32(littleEndian: r)))
-    }
-  case .u64:
-    for i in 0..<count {
-      let r = src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)
-      dst[i] = Float(big ? UInt64(bigEndian: r) : UInt64(littleEndian: r))
-    }
-  case .i64:
-    for i in 0..<count {
-      let r = src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)
-      dst[i] = Float(Int64(bitPattern: big ? UInt64(bigEndian: r) : UInt64(littleEndian: r)))
-    }
-  case .f16:
-    for i in 0..<count {
-      let r = src.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self)
-      dst[i] = float(half: big ? UInt16(bigEndian: r) : UInt16(littleEndian: r))
-    }
-  case .f32:
-    for i in 0..<count {
-      let r = src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)
-      dst[i] = Float(bitPattern: big ? UInt32(bigEndian: r) : UInt32(littleEndian: r))
-    }
-  case .f64:
-    for i in 0..<count {
-      let r = src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)
-      dst[i] = Float(Double(bitPattern: big ? UInt64(bigEndian: r) : UInt64(littleEndian: r)))
-    }
-  }
+/// What a stored element becomes in memory: Float32 (matrices, float vectors) or Int (int
+/// vectors). Every stored type is read as one of three wide values and converted from it; a
+/// widened integer rounds to Float32 exactly as the narrow one would.
+protocol LoadedElement {
+  /// From an integer that Int64 holds (bool as 0 or 1, int8 … int64, uint8 … uint32).
+  init(storedInteger v: Int64)
+  /// From a uint64.
+  init(storedUnsigned v: UInt64)
+  /// From a float (float16 and float32 exactly, float64 rounded to Float32 first).
+  init(storedFloat v: Float)
 }
 
-/// Converts `count` integer (or bool) elements at `src` to `Int` into `dst`. uint64 values above
-/// `Int.max` would wrap: `makeLoadedData` sends such arrays to the float path instead.
-func convertToInt(_ src: UnsafeRawPointer, count: Int, type: ElementType, bigEndian big: Bool,
-                  into dst: UnsafeMutablePointer<Int>) {
+extension Float: LoadedElement {
+  init(storedInteger v: Int64) { self.init(v) }
+  init(storedUnsigned v: UInt64) { self.init(v) }
+  init(storedFloat v: Float) { self = v }
+}
+
+extension Int: LoadedElement {
+  init(storedInteger v: Int64) { self.init(v) }
+  /// uint64 values above `Int.max` wrap: `makeLoadedData` sends such arrays to the float path instead.
+  init(storedUnsigned v: UInt64) { self.init(truncatingIfNeeded: v) }
+  /// Not used for float types; truncates toward zero, clamping to the Int range (NaN → 0).
+  init(storedFloat v: Float) { self = v.isNaN ? 0 : (v >= 9.2e18 ? Int.max : (v <= -9.2e18 ? Int.min : Int(v))) }
+}
+
+/// Converts `count` elements of `type` at `src` (any alignment, byte order `bigEndian` or little)
+/// into `dst`, as Float32 or Int.
+func convertElements<T: LoadedElement>(_ src: UnsafeRawPointer, count: Int, type: ElementType, bigEndian big: Bool,
+                                       into dst: UnsafeMutablePointer<T>) {
+  /// Element `i` as a stored integer of type `U`, in the host's byte order.
+  @inline(__always) func load<U: FixedWidthInteger>(_ i: Int, _: U.Type) -> U {
+    let r = src.loadUnaligned(fromByteOffset: i &* MemoryLayout<U>.size, as: U.self)
+    return big ? U(bigEndian: r) : U(littleEndian: r)
+  }
   switch type {
-  case .bool, .u8:
-    let s = src.assumingMemoryBound(to: UInt8.self)
-    for i in 0..<count { dst[i] = type == .bool ? (s[i] != 0 ? 1 : 0) : Int(s[i]) }
-  case .i8:
-    let s = src.assumingMemoryBound(to: Int8.self)
-    for i in 0..<count { dst[i] = Int(s[i]) }
-  case .u16:
-    for i in 0..<count {
-      let r = src.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self)
-      dst[i] = Int(big ? UInt16(bigEndian: r) : UInt16(littleEndian: r))
-    }
-  case .i16:
-    for i in 0..<count {
-      let r = src.loadUnaligned(fromByteOffset: i &* 2, as: UInt16.self)
-      dst[i] = Int(Int16(bitPattern: big ? UInt16(bigEndian: r) : UInt16(littleEndian: r)))
-    }
-  case .u32:
-    for i in 0..<count {
-      let r = src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)
-      dst[i] = Int(big ? UInt32(bigEndian: r) : UInt32(littleEndian: r))
-    }
-  case .i32:
-    for i in 0..<count {
-      let r = src.loadUnaligned(fromByteOffset: i &* 4, as: UInt32.self)
-      dst[i] = Int(Int32(bitPattern: big ? UInt32(bigEndian: r) : UInt32(littleEndian: r)))
-    }
-  case .u64, .i64:
-    for i in 0..<count {
-      let r = src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)
-      dst[i] = Int(truncatingIfNeeded: big ? UInt64(bigEndian: r) : UInt64(littleEndian: r))
-    }
-  case .f16, .f32, .f64:
-    // Not used for float types; truncate toward zero, clamping to the Int range.
-    var tmp = [Float](repeating: 0, count: count)
-    tmp.withUnsafeMutableBufferPointer { convertToFloat(src, count: count, type: type, bigEndian: big, into: $0.baseAddress!) }
-    for i in 0..<count {
-      let v = tmp[i]
-      dst[i] = v.isNaN ? 0 : (v >= 9.2e18 ? Int.max : (v <= -9.2e18 ? Int.min : Int(v)))
-    }
+  case .bool: for i in 0..<count { dst[i] = T(storedInteger: load(i, UInt8.self) != 0 ? 1 : 0) }
+  case .u8: for i in 0..<count { dst[i] = T(storedInteger: Int64(load(i, UInt8.self))) }
+  case .i8: for i in 0..<count { dst[i] = T(storedInteger: Int64(load(i, Int8.self))) }
+  case .u16: for i in 0..<count { dst[i] = T(storedInteger: Int64(load(i, UInt16.self))) }
+  case .i16: for i in 0..<count { dst[i] = T(storedInteger: Int64(load(i, Int16.self))) }
+  case .u32: for i in 0..<count { dst[i] = T(storedInteger: Int64(load(i, UInt32.self))) }
+  case .i32: for i in 0..<count { dst[i] = T(storedInteger: Int64(load(i, Int32.self))) }
+  case .u64: for i in 0..<count { dst[i] = T(storedUnsigned: load(i, UInt64.self)) }
+  case .i64: for i in 0..<count { dst[i] = T(storedInteger: load(i, Int64.self)) }
+  case .f16: for i in 0..<count { dst[i] = T(storedFloat: float(half: load(i, UInt16.self))) }
+  case .f32: for i in 0..<count { dst[i] = T(storedFloat: Float(bitPattern: load(i, UInt32.self))) }
+  case .f64: for i in 0..<count { dst[i] = T(storedFloat: Float(Double(bitPattern: load(i, UInt64.self)))) }
   }
 }
 
@@ -181,39 +124,31 @@ func shapeText(_ shape: [Int]) -> String {
 /// - Precondition: `src` holds `product(shape)` elements; the product does not overflow.
 func makeLoadedData(shape: [Int], type: ElementType, bigEndian: Bool, src: UnsafeRawPointer) -> LoadedData {
   let total = checkedProduct(shape) ?? 0
-  if shape.count <= 1 {
-    switch type {
-    case .bool:
-      let s = src.assumingMemoryBound(to: UInt8.self)
-      return .boolVector((0..<total).map { s[$0] != 0 })
-    case .f16, .f32, .f64:
-      return .floatVector([Float](unsafeUninitializedCapacity: total) { p, n in
-        if total > 0 { convertToFloat(src, count: total, type: type, bigEndian: bigEndian, into: p.baseAddress!) }
-        n = total
-      })
-    case .u64 where (0..<total).contains(where: {
-      let r = src.loadUnaligned(fromByteOffset: $0 &* 8, as: UInt64.self)
-      return (bigEndian ? UInt64(bigEndian: r) : UInt64(littleEndian: r)) > UInt64(Int.max)
-    }):
-      // values beyond the Int range: a float vector (rounded to Float32), never a wrapped sign
-      return .floatVector([Float](unsafeUninitializedCapacity: total) { p, n in
-        if total > 0 { convertToFloat(src, count: total, type: type, bigEndian: bigEndian, into: p.baseAddress!) }
-        n = total
-      })
-    default:
-      return .intVector([Int](unsafeUninitializedCapacity: total) { p, n in
-        if total > 0 { convertToInt(src, count: total, type: type, bigEndian: bigEndian, into: p.baseAddress!) }
-        n = total
-      })
+  /// All `total` elements as Float32 or Int.
+  func elements<T: LoadedElement>(_: T.Type) -> [T] {
+    [T](unsafeUninitializedCapacity: total) { p, n in
+      if total > 0 { convertElements(src, count: total, type: type, bigEndian: bigEndian, into: p.baseAddress!) }
+      n = total
     }
   }
-  let rows = shape[0]
-  let cols = checkedProduct(shape.dropFirst()) ?? 0
-  let values = [Float](unsafeUninitializedCapacity: total) { p, n in
-    if total > 0 { convertToFloat(src, count: total, type: type, bigEndian: bigEndian, into: p.baseAddress!) }
-    n = total
+  guard shape.count <= 1 else {
+    return .matrix(Matrix(rows: shape[0], cols: checkedProduct(shape.dropFirst()) ?? 0, data: elements(Float.self)))
   }
-  return .matrix(Matrix(rows: rows, cols: cols, data: values))
+  switch type {
+  case .bool:
+    let s = src.assumingMemoryBound(to: UInt8.self)
+    return .boolVector((0..<total).map { s[$0] != 0 })
+  case .f16, .f32, .f64:
+    return .floatVector(elements(Float.self))
+  case .u64 where (0..<total).contains(where: {
+    let r = src.loadUnaligned(fromByteOffset: $0 &* 8, as: UInt64.self)
+    return (bigEndian ? UInt64(bigEndian: r) : UInt64(littleEndian: r)) > UInt64(Int.max)
+  }):
+    // values beyond the Int range: a float vector (rounded to Float32), never a wrapped sign
+    return .floatVector(elements(Float.self))
+  default:
+    return .intVector(elements(Int.self))
+  }
 }
 
 /// Checks float64 data before it becomes float32: a finite value beyond float32's range is an
@@ -268,7 +203,7 @@ func checkIntegersForFloat32(_ src: UnsafeRawPointer, count: Int, cols: Int, typ
   // 8- and 16-bit integers always fit float32 exactly
   guard [.u32, .i32, .u64, .i64].contains(type), count > 0 else { return }
   var ints = [Int](repeating: 0, count: count)
-  ints.withUnsafeMutableBufferPointer { convertToInt(src, count: count, type: type, bigEndian: big, into: $0.baseAddress!) }
+  ints.withUnsafeMutableBufferPointer { convertElements(src, count: count, type: type, bigEndian: big, into: $0.baseAddress!) }
   let c = max(1, cols)
   var lo = [Double](repeating: .infinity, count: c), hi = [Double](repeating: -.infinity, count: c)
   for i in 0..<count {

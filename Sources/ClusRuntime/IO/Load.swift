@@ -214,7 +214,7 @@ func loadIDXDirectory(_ dir: String, display: String) throws -> Dataset {
       let count = h.shape[0] * cols
       if count > 0 {
         part.images.withBytes { b in
-          convertToFloat(b.baseAddress! + h.dataOffset, count: count, type: h.type, bigEndian: true,
+          convertElements(b.baseAddress! + h.dataOffset, count: count, type: h.type, bigEndian: true,
                          into: dst.baseAddress! + offset)
         }
       }

@@ -2,10 +2,11 @@
 import Glibc
 #endif
 import ClusAlgorithms
+import ClusRuntime
 
 /// A progress bar with ETA on standard error, drawn only when stderr is a terminal; redrawn at
 /// most 10 times a second and erased when the phase ends.
-public final class TerminalProgress: ProgressSink, @unchecked Sendable {
+final class TerminalProgress: ProgressSink, @unchecked Sendable {
   private struct State {
     var label = ""
     var total = 0
@@ -16,13 +17,13 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
   private let state = Locked<State>(State())
 
   /// A progress bar writer.
-  public init() {}
+  init() {}
 
   /// Whether standard error is a terminal.
-  public static var stderrIsTerminal: Bool { isatty(2) != 0 }
+  static var stderrIsTerminal: Bool { isatty(2) != 0 }
 
   /// Starts a phase.
-  public func begin(_ label: String, total: Int) {
+  func begin(_ label: String, total: Int) {
     state.withLock { s in
       s = State(label: label, total: max(1, total), start: monotonicSeconds(), lastDraw: 0, active: true)
     }
@@ -30,7 +31,7 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
   }
 
   /// Redraws the bar (rate-limited).
-  public func update(_ done: Int) {
+  func update(_ done: Int) {
     let line: String? = state.withLock { s in
       guard s.active else { return nil }
       let now = monotonicSeconds()
@@ -60,12 +61,12 @@ public final class TerminalProgress: ProgressSink, @unchecked Sendable {
 
   /// Erases the bar from the screen while it stays active (it is redrawn at the next update),
   /// so that a message can be printed on a clean line.
-  public func clearLine() {
+  func clearLine() {
     if state.withLock({ $0.active }) { fputs("\r\u{1B}[2K", stderr); fflush(stderr) }
   }
 
   /// Erases the bar.
-  public func end() {
+  func end() {
     let wasActive = state.withLock { s -> Bool in
       let a = s.active
       s.active = false

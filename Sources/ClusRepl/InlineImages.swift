@@ -1,7 +1,11 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ClusRuntime
 import Foundation
 
 /// Terminal graphics protocols that can show a PNG inline.
-public enum InlineImageProtocol: String, Sendable, Equatable {
+enum InlineImageProtocol: String, Sendable, Equatable {
   /// kitty graphics protocol (APC `ESC _G ... ESC \`), also spoken by Ghostty.
   case kitty
   /// iTerm2 inline images (OSC 1337 `File=`), also spoken by WezTerm.
@@ -16,7 +20,7 @@ public enum InlineImageProtocol: String, Sendable, Equatable {
 ///   - environment: the process environment (for example `ProcessInfo.processInfo.environment`).
 ///   - isTTY: whether standard output is a terminal (`isatty(1)`).
 /// - Returns: the protocol, or nil when images cannot be shown inline.
-public func detectInlineImageProtocol(environment: [String: String], isTTY: Bool) -> InlineImageProtocol? {
+func detectInlineImageProtocol(environment: [String: String], isTTY: Bool) -> InlineImageProtocol? {
   guard isTTY else { return nil }
   let term = environment["TERM"] ?? ""
   let program = environment["TERM_PROGRAM"] ?? ""
@@ -28,7 +32,7 @@ public func detectInlineImageProtocol(environment: [String: String], isTTY: Bool
 }
 
 /// Largest base64 payload of one kitty graphics escape (the protocol's chunk limit).
-public let kittyChunkSize = 4096
+let kittyChunkSize = 4096
 
 /// The escape sequence that displays a PNG inline.
 ///
@@ -37,7 +41,7 @@ public let kittyChunkSize = 4096
 ///   one has `m=0` (a single chunk: `ESC _G a=T,f=100,q=2,m=0;<data> ESC \`).
 /// - iTerm2: `ESC ]1337;File=inline=1;size=<PNG byte count>:<base64> BEL`.
 /// The caller prints it, followed by a newline.
-public func inlineImageEscape(png: [UInt8], protocol proto: InlineImageProtocol) -> String {
+func inlineImageEscape(png: [UInt8], protocol proto: InlineImageProtocol) -> String {
   let b64 = Data(png).base64EncodedString()
   switch proto {
   case .iterm2:
@@ -57,4 +61,46 @@ public func inlineImageEscape(png: [UInt8], protocol proto: InlineImageProtocol)
     } while start < chars.count
     return out
   }
+}
+
+/// Where the `clus` executable's pictures go: files in the plot folder (`PlotFolder`), and at
+/// the prompt, in a terminal that speaks an inline-image protocol, each PNG shown on standard
+/// output as well.
+final class TerminalDisplay: DisplaySink {
+  /// Where pictures without `out=` are written.
+  let folder: PlotFolder
+  /// The protocol to show PNGs with; nil shows nothing.
+  let inline: InlineImageProtocol?
+  /// Writes an escape sequence to the terminal (standard output).
+  let output: (String) -> Void
+
+  /// A display writing to `folder` and showing PNGs with `inline`, if given, through `output`.
+  init(folder: String, inline: InlineImageProtocol?,
+       output: @escaping (String) -> Void = { s in fputs(s, stdout); fflush(stdout) }) {
+    self.folder = PlotFolder(folder)
+    self.inline = inline
+    self.output = output
+  }
+
+  /// Writes the picture to the plot folder unless `out=` has, then shows a PNG inline.
+  /// - Returns: the path written, or nil.
+  func show(_ picture: Picture) throws -> String? {
+    let written = try folder.show(picture)
+    if picture.format == .png, let proto = inline {
+      output(inlineImageEscape(png: picture.bytes, protocol: proto) + "\n")
+    }
+    return written
+  }
+}
+
+/// The process environment as a dictionary.
+func environmentDictionary() -> [String: String] {
+  var out: [String: String] = [:]
+  var p = environ
+  while let e = p.pointee {
+    let s = String(cString: e)
+    if let eq = s.firstIndex(of: "=") { out[String(s[..<eq])] = String(s[s.index(after: eq)...]) }
+    p += 1
+  }
+  return out
 }
