@@ -1,6 +1,6 @@
 import Foundation
 import XCTest
-import ClusAlgorithms
+@testable import ClusAlgorithms
 
 /// Timing and recall of the neighbour search on MNIST (70,000 × 784 Float32 row-major in
 /// /tmp/mnist70k.f32). Skipped unless CLUS_BENCH=1; run in release:

@@ -82,3 +82,9 @@ public final class Locked<Value>: @unchecked Sendable {
     return try body(&value)
   }
 }
+
+/// A thread-safe counter for progress reporting: `add` returns the new total.
+final class AtomicCounter: @unchecked Sendable {
+  private let value = Locked(0)
+  func add(_ x: Int) -> Int { value.withLock { $0 += x; return $0 } }
+}

@@ -235,7 +235,7 @@ func mutualReachabilityMST(
   _ x: Matrix, minSamples: Int, alpha: Double, metric: Metric, context: RunContext
 ) throws -> ([HDBSCANEdge], [HDBSCANEdge], [Double]) {
   let n = x.rows, d = x.cols
-  let xd = x.data.map { Double($0) }
+  let xd = metric == .cosine || metric == .correlation ? [] : x.data.map { Double($0) }
   switch metric {
   case .euclidean:
     return try kdBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: alpha, metric: EuclideanKD(), context: context)
@@ -250,21 +250,7 @@ func mutualReachabilityMST(
     // e²/2 with e the euclidean distance, an increasing function, and
     // max(g(a), g(b), g(e)/alpha) = g(max(a, b, e/√alpha)): the euclidean tree with alpha' = √alpha
     // is the cosine tree. Zero rows (distance 0 or 1 by convention) use Prim's algorithm.
-    var u = xd
-    var zero = false
-    for i in 0..<n {
-      var mean = 0.0
-      if metric == .correlation {
-        for j in 0..<d { mean += u[i * d + j] }
-        mean /= Double(d)
-      }
-      var s = 0.0
-      for j in 0..<d { u[i * d + j] -= mean; s += u[i * d + j] * u[i * d + j] }
-      if s == 0 { zero = true; break }
-      let inv = 1 / s.squareRoot()
-      for j in 0..<d { u[i * d + j] *= inv }
-    }
-    if !zero {
+    if let u = unitRows(x, centred: metric == .correlation) {
       let (edges, extra, core) = try kdBoruvkaMST(u, n: n, d: d, minSamples: minSamples, alpha: alpha.squareRoot(),
                                                   metric: EuclideanKD(), context: context)
       let g = { (e: Double) -> Double in e * e / 2 }

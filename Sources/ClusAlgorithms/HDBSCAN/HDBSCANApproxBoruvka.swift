@@ -494,33 +494,7 @@ func libraryBoruvkaMST<M: KDMetric>(
 ) throws -> (edges: [HDBSCANEdge], core: [Double]) {
   let k = minSamples + 1
   // the k nearest (including the point itself) of every point, by (reduced distance, index)
-  var knnI: [Int], knnR: [Double]
-  if metric is EuclideanKD && d >= 10 {
-    // in KD-tree order, so that the first tiles hold near points (tight heap thresholds early)
-    let order = KDTreeIndex(x, n: n, d: d, leafSize: 32)
-    let g = try sgemmKNN(pts: order.pts, n: n, d: d, k: k, keep: k, threads: context.threads,
-                         token: context.cancellation, progress: context.progress)
-    knnI = [Int](repeating: 0, count: n * k)
-    knnR = [Double](repeating: 0, count: n * k)
-    for i in 0..<n {
-      let o = Int(order.perm[i])
-      for t in 0..<k { knnI[o * k + t] = Int(order.perm[Int(g.knnI[i * k + t])]) }
-    }
-    // the reduced distances exactly as the traversal computes them, ordered by (distance, index)
-    x.withUnsafeBufferPointer { xp in
-      let X = xp.baseAddress!
-      for i in 0..<n {
-        var pairs = (0..<k).map { t -> (Double, Int) in
-          let q = knnI[i * k + t]
-          return (metric.rdist(X + i * d, X + q * d, d), q)
-        }
-        pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-        for t in 0..<k { knnI[i * k + t] = pairs[t].1; knnR[i * k + t] = pairs[t].0 }
-      }
-    }
-  } else {
-    (knnI, knnR) = try kdQueryKNN(data: x, n: n, d: d, queries: x, m: n, k: k, metric: metric, context: context)
-  }
+  let (knnI, knnR) = try sortedSelfKNN(x, n: n, d: d, k: k, metric: metric, context: context)
   return try x.withUnsafeBufferPointer { xp -> ([HDBSCANEdge], [Double]) in
     let alg = DualTreeBoruvka(metric: metric, x: xp.baseAddress!, n: n, d: d, p: p,
                               alphaFactor: alpha == 1 ? 1 : metric.alphaFactor(alpha),

@@ -38,71 +38,6 @@ public struct HDBSCANPrediction: Sendable, Equatable {
   public var probabilities: [Double]
 }
 
-/// The k nearest rows of `data` (n × d, Double) for every row of `queries` (m × d): indices and
-/// reduced distances, ascending by (distance, index), from a KD-tree search per query (parallel
-/// over fixed chunks, so independent of the thread count). `queries` may be `data` itself (each
-/// point then finds itself first).
-func kdQueryKNN<M: KDMetric>(
-  data: [Double], n: Int, d: Int, queries: [Double], m: Int, k: Int, metric: M, context: RunContext
-) throws -> (indices: [Int], rdist: [Double]) {
-  let tree = KDTreeIndex(data, n: n, d: d, leafSize: d <= 4 ? 16 : 32)
-  var outI = [Int](repeating: -1, count: m * k), outR = [Double](repeating: .infinity, count: m * k)
-  let token = context.cancellation
-  tree.pts.withUnsafeBufferPointer { pp in
-  tree.lo.withUnsafeBufferPointer { lop in
-  tree.hi.withUnsafeBufferPointer { hip in
-  queries.withUnsafeBufferPointer { qp in
-  outI.withUnsafeMutableBufferPointer { oip in
-  outR.withUnsafeMutableBufferPointer { orp in
-    let P = pp.baseAddress!, LO = lop.baseAddress!, HI = hip.baseAddress!, Q = qp.baseAddress!
-    let OI = oip.baseAddress!, OR = orp.baseAddress!
-    parallelChunks(count: m, chunkSize: 256, threads: context.threads) { _, range in
-      if token.isCancelled { return }
-      var best = [(Double, Int)]()
-      var stack = [(Int, Double)]()
-      for i in range {
-        let a = Q + i * d
-        best.removeAll(keepingCapacity: true)
-        var worst = Double.infinity
-        stack.removeAll(keepingCapacity: true)
-        stack.append((0, 0))
-        while let (node, lb) = stack.popLast() {
-          if lb > worst { continue }
-          let l = Int(tree.left[node])
-          if l < 0 {
-            for q in Int(tree.start[node])..<Int(tree.end[node]) {
-              let r = metric.rdist(a, P + q * d, d)
-              let qi = Int(tree.perm[q])
-              if best.count < k || r < worst || (r == worst && qi < best[best.count - 1].1) {
-                // insertion into the sorted list of the best k
-                var pos = best.count
-                while pos > 0 && (best[pos - 1].0 > r || (best[pos - 1].0 == r && best[pos - 1].1 > qi)) { pos -= 1 }
-                best.insert((r, qi), at: pos)
-                if best.count > k { best.removeLast() }
-                if best.count == k { worst = best[k - 1].0 }
-              }
-            }
-          } else {
-            let r = Int(tree.right[node])
-            let bl = metric.boxRdist(a, LO + l * d, HI + l * d, d)
-            let br = metric.boxRdist(a, LO + r * d, HI + r * d, d)
-            if bl <= br {
-              if br <= worst { stack.append((r, br)) }
-              if bl <= worst { stack.append((l, bl)) }
-            } else {
-              if bl <= worst { stack.append((l, bl)) }
-              if br <= worst { stack.append((r, br)) }
-            }
-          }
-        }
-        for t in 0..<best.count { OI[i * k + t] = best[t].1; OR[i * k + t] = best[t].0 }
-      }
-    }
-  }}}}}}
-  try token.check()
-  return (outI, outR)
-}
-
 /// Assigns new points to the clusters of a fitted HDBSCAN, as the hdbscan library's
 /// `approximate_predict` (prediction.py, with `prediction_data=True`):
 /// - training core distances for prediction are the distances to the `min_samples`-th nearest
@@ -200,9 +135,9 @@ func hdbscanNeighborAndLambda(
   var nbI = [Int](), nbD = [Double]()
   let xd = trainingData.data.map { Double($0) }, qd = newData.data.map { Double($0) }
   func viaTree<M: KDMetric>(_ metric: M) throws {
-    let c = try kdQueryKNN(data: xd, n: n, d: d, queries: xd, m: n, k: kCore, metric: metric, context: context)
+    let c = try kdCrossKNN(data: xd, n: n, d: d, queries: xd, m: n, k: kCore, metric: metric, context: context)
     for i in 0..<n { coreD[i] = metric.toDist(c.rdist[i * kCore + kCore - 1]) }
-    let q = try kdQueryKNN(data: xd, n: n, d: d, queries: qd, m: m, k: kNew, metric: metric, context: context)
+    let q = try kdCrossKNN(data: xd, n: n, d: d, queries: qd, m: m, k: kNew, metric: metric, context: context)
     nbI = q.indices
     nbD = q.rdist.map { metric.toDist($0) }
   }
@@ -212,9 +147,9 @@ func hdbscanNeighborAndLambda(
   case .chebyshev: try viaTree(ChebyshevKD())
   case .minkowski(let p): try viaTree(MinkowskiKD(p: p))
   case .cosine, .correlation:
-    let c = try queryKNN(trainingData, data: trainingData, k: kCore, metric: parameters.metric, context: context)
+    let c = try knnCrossJoin(trainingData, reference: trainingData, k: kCore, metric: parameters.metric, context: context)
     for i in 0..<n { coreD[i] = Double(c.distances[i * kCore + kCore - 1]) }
-    let q = try queryKNN(newData, data: trainingData, k: kNew, metric: parameters.metric, context: context)
+    let q = try knnCrossJoin(newData, reference: trainingData, k: kNew, metric: parameters.metric, context: context)
     nbI = q.indices.map { Int($0) }
     nbD = q.distances.map { Double($0) }
   }

@@ -19,23 +19,13 @@ func primMST(
       let xb = xp.baseAddress!, cb = cp.baseAddress!
       parallelChunks(count: n, chunkSize: 64, threads: context.threads) { _, rows in
         if token.isCancelled { cancelled = true; return }
-        var heap = [Double](repeating: .infinity, count: k)  // max-heap of the k smallest
+        let heap = UnsafeMutablePointer<Double>.allocate(capacity: k)  // max-heap of the k smallest
+        defer { heap.deallocate() }
         for i in rows {
           for t in 0..<k { heap[t] = .infinity }
           for j in 0..<n {
             let v = i == j ? 0 : metric.distance(xb + i * d, xb + j * d, d)
-            if v < heap[0] {
-              var a = 0
-              while true {
-                let c1 = 2 * a + 1
-                if c1 >= k { break }
-                var c = c1
-                if c1 + 1 < k && heap[c1 + 1] > heap[c1] { c = c1 + 1 }
-                if heap[c] <= v { break }
-                heap[a] = heap[c]; a = c
-              }
-              heap[a] = v
-            }
+            if v < heap[0] { maxHeapSiftDown(heap, nil, count: k, v, 0) }
           }
           cb[i] = heap[0]
         }

@@ -204,9 +204,7 @@ public func mutualInfoScore(_ a: [Int], _ b: [Int]) throws -> Double {
 public func adjustedMutualInfoScore(
   _ a: [Int], _ b: [Int], averageMethod: String = "arithmetic"
 ) throws -> Double {
-  try checkLengths(a, b)
-  _ = try generalizedAverage(0, 0, averageMethod)
-  let t = Contingency(a, b)
+  let t = try informationTable(a, b, averageMethod)
   let (r, c) = (t.a.count, t.b.count)
   if (r == 1 && c == 1) || (r == 0 && c == 0) { return 1.0 }
   if r == 1 || c == 1 { return 0.0 }
@@ -231,13 +229,21 @@ public func adjustedMutualInfoScore(
 public func normalizedMutualInfoScore(
   _ a: [Int], _ b: [Int], averageMethod: String = "arithmetic"
 ) throws -> Double {
-  try checkLengths(a, b)
-  _ = try generalizedAverage(0, 0, averageMethod)
-  let t = Contingency(a, b)
+  let t = try informationTable(a, b, averageMethod)
   let (r, c) = (t.a.count, t.b.count)
   if (r == 1 && c == 1) || (r == 0 && c == 0) { return 1.0 }
   let mi = mutualInformation(t)
   if mi == 0 { return 0.0 }
   let hA = labelEntropy(t.a, t.n), hB = labelEntropy(t.b, t.n)
   return mi / (try generalizedAverage(hA, hB, averageMethod))
+}
+
+/// The contingency table of AMI and NMI, after their common checks (scikit-learn checks the
+/// lengths, then the average method, before any counting).
+/// - Throws: `AlgorithmError.invalidInput` if the lengths differ;
+///   `AlgorithmError.invalidParameter` for an unknown average method.
+private func informationTable(_ a: [Int], _ b: [Int], _ averageMethod: String) throws -> Contingency {
+  try checkLengths(a, b)
+  _ = try generalizedAverage(0, 0, averageMethod)
+  return Contingency(a, b)
 }

@@ -7,7 +7,7 @@
 ///     T(k) = 1 − 2 / (n·k·(2n − 3k − 1)) · Σᵢ Σ_{j ∈ Nᵏᵢ} max(0, r(i, j) − k)
 ///
 /// where Nᵏᵢ are the k nearest neighbours of point i in the embedding (the point itself
-/// excluded; `exactKNN`, ties by the smaller index) and r(i, j) is the rank of j among the other
+/// excluded; `knnSelfJoin` exact, ties by the smaller index) and r(i, j) is the rank of j among the other
 /// points by distance from i in the original space (1 for the nearest; equal distances are
 /// ranked by index, where scikit-learn's unstable argsort picks an arbitrary order). 1 means
 /// every embedding neighbour is also a neighbour in the data.
@@ -37,7 +37,7 @@ public func trustworthiness(_ x: Matrix, _ embedded: Matrix, nNeighbors k: Int, 
     throw AlgorithmError.invalidParameter(name: "n_neighbors", value: "\(k)", allowed: "1 ≤ n_neighbors < n_samples / 2 = \(Double(n) / 2)")
   }
   // the embedding's k nearest neighbours of each point, itself excluded
-  let knn = try exactKNN(embedded, k: k + 1, metric: .euclidean, context: context)
+  let knn = try knnSelfJoin(embedded, k: k + 1, metric: .euclidean, search: .exact, context: context)
   var targets = [Int](repeating: 0, count: n * k)
   for i in 0..<n {
     var c = 0
@@ -47,12 +47,7 @@ public func trustworthiness(_ x: Matrix, _ embedded: Matrix, nNeighbors k: Int, 
     }
   }
   let xd = x.data.map(Double.init)
-  var norms = [Double](repeating: 0, count: n)
-  for i in 0..<n {
-    var s = 0.0
-    for p in 0..<d { s += xd[i * d + p] * xd[i * d + p] }
-    norms[i] = s
-  }
+  let norms = xd.withUnsafeBufferPointer { squaredRowNorms($0.baseAddress!, rows: n, cols: d) }
   let block = max(1, min(256, (1 << 22) / n))  // at most 4 M distances (32 MB) per block
   var penalties = [Int](repeating: 0, count: chunkCount(n, block))
   let token = context.cancellation

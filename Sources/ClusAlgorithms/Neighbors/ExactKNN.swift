@@ -1,50 +1,13 @@
-/// Pushes (v, j) into the bounded max-heap `keys`/`ids` holding `count` of at most `cap` entries.
-/// Order is (value, index): among equal values the larger index is "worse" and leaves first.
-@inline(__always)
-func boundedHeapPush(
-  _ keys: UnsafeMutablePointer<Float>, _ ids: UnsafeMutablePointer<Int32>, _ count: inout Int, _ cap: Int,
-  _ v: Float, _ j: Int32
-) {
-  if count < cap {
-    // sift up
-    var c = count
-    count += 1
-    while c > 0 {
-      let p = (c - 1) >> 1
-      if keys[p] > v || (keys[p] == v && ids[p] > j) { break }
-      keys[c] = keys[p]; ids[c] = ids[p]
-      c = p
-    }
-    keys[c] = v; ids[c] = j
-    return
-  }
-  if v > keys[0] || (v == keys[0] && j >= ids[0]) { return }
-  // replace root, sift down
-  var c = 0
-  while true {
-    let l = 2 * c + 1
-    if l >= cap { break }
-    var w = l
-    let r = l + 1
-    if r < cap && (keys[r] > keys[l] || (keys[r] == keys[l] && ids[r] > ids[l])) { w = r }
-    if keys[w] < v || (keys[w] == v && ids[w] < j) { break }
-    keys[c] = keys[w]; ids[c] = ids[w]
-    c = w
-  }
-  keys[c] = v; ids[c] = j
-}
+// Exact k nearest neighbours by blocked brute force, for both joins of the neighbours API
+// (`knnSelfJoin` with `.exact`, `knnCrossJoin`): scikit-learn's `pairwise_distances` followed by
+// a per-row selection, as umap-learn's small-data path in `nearest_neighbors`.
 
 /// Exact k nearest neighbours of every row of `x` (n × d), the point itself included at column 0.
 ///
-/// Blocked brute force as scikit-learn's `pairwise_distances` followed by a per-row selection
-/// (umap-learn's small-data path in `nearest_neighbors`, used when n < 4096):
-/// - euclidean: ‖x‖² + ‖y‖² − 2x·y with `Gemm` on blocks of 256 rows × 2048 columns
-///   (never n × n), a bounded max-heap per row; cosine/correlation: 1 − u·v the same way on
-///   unit (centred) rows;
-/// - other metrics: SIMD kernels on contiguous rows.
-/// The best `k − 1 + max(k, 8)` candidates of each row are then re-ranked with the exact
-/// `Metric.distance` (Double), so distances match `bruteForceKNN` (self distance exactly 0, no NaN)
-/// and ties are broken by the smaller index, the point itself first.
+/// Blocked brute force (`exactJoin`): candidates ranked by a reduced distance, the best
+/// `k − 1 + max(k, 8)` other points of each row re-ranked with the exact `Metric.distance`
+/// (Double), so distances match `bruteForceKNN` (self distance exactly 0, no NaN) and ties are
+/// broken by the smaller index, the point itself first.
 /// Parallel over row blocks (`context.threads`); the result does not depend on the thread count.
 /// - Parameters:
 ///   - x: data, n × d, finite.
@@ -54,32 +17,59 @@ func boundedHeapPush(
 /// - Returns: `KNNGraph` n × k, rows ascending.
 /// - Throws: `AlgorithmError.invalidInput` (empty or non-finite data), `.invalidParameter`
 ///   (k out of range), `.cancelled`.
-public func exactKNN(_ x: Matrix, k: Int, metric: Metric, context: RunContext) throws -> KNNGraph {
+func exactKNN(_ x: Matrix, k: Int, metric: Metric, context: RunContext) throws -> KNNGraph {
   try validateKNNInput(x, k: k)
-  let n = x.rows, d = x.cols
-  var outIdx = [Int32](repeating: -1, count: n * k)
-  var outDist = [Float](repeating: .infinity, count: n * k)
-  let cap = min(n - 1, (k - 1) + max(k, 8))  // other points kept for the exact re-ranking
+  return try exactJoin(queries: nil, reference: x, k: k, metric: metric, context: context)
+}
+
+/// The k nearest rows of `reference` (n × d) for every row of `queries` (m × d): an m × k graph
+/// of indices into `reference` and distances, ascending, ties by the smaller index.
+///
+/// Blocked brute force (`exactJoin`): the best k + 8 candidates by reduced distance, re-ranked
+/// with the exact `Metric.distance` (Double). Parallel over query blocks; the result does not
+/// depend on the thread count.
+/// - Throws: `AlgorithmError.cancelled`. The caller has checked the data (finite, same columns)
+///   and 1 ≤ k ≤ n.
+func exactCrossKNN(_ queries: Matrix, reference: Matrix, k: Int, metric: Metric, context: RunContext) throws -> KNNGraph {
+  try exactJoin(queries: queries, reference: reference, k: k, metric: metric, context: context)
+}
+
+/// Blocked brute force for the self-join (`queries` nil: every row of `reference` against the
+/// others, itself prepended at distance 0) and the cross-join:
+/// - euclidean: ‖x‖² + ‖y‖² − 2x·y with `Gemm` on blocks of 256 query rows × 2048 reference rows
+///   (never m × n), a bounded max-heap per row; cosine/correlation: 1 − u·v the same way on
+///   unit (centred) rows (`PreparedData`, `GramData`); coordinates large enough to overflow
+///   Float32 squares use the kernels instead;
+/// - other metrics: SIMD kernels on contiguous rows (`SearchSpace`).
+/// Each row's best `cap` candidates are then re-ranked with `Metric.distance` (Double) by
+/// `sortRow`: ascending distance, the point itself first (self-join), then by index.
+private func exactJoin(queries: Matrix?, reference x: Matrix, k: Int, metric: Metric, context: RunContext) throws -> KNNGraph {
+  let selfJoin = queries == nil
+  let q = queries ?? x
+  let n = x.rows, m = q.rows, d = x.cols
+  var outIdx = [Int32](repeating: -1, count: m * k)
+  var outDist = [Float](repeating: .infinity, count: m * k)
+  // candidates kept for the exact re-ranking (other points only, in a self-join)
+  let cap = selfJoin ? min(n - 1, (k - 1) + max(k, 8)) : min(n, k + 8)
+  let first = selfJoin ? 1 : 0  // output columns before the candidates (the point itself)
   let token = context.cancellation
   let blockRows = 256, tile = 2048
 
   x.data.withUnsafeBufferPointer { xbp in
-    outIdx.withUnsafeMutableBufferPointer { oip in
-      outDist.withUnsafeMutableBufferPointer { odp in
-        let xb = xbp.baseAddress!, oi = oip.baseAddress!, od = odp.baseAddress!
-        let prep = PreparedData(xb, n: n, d: d, metric: metric)
-        let sp = prep.space(xb)
-        // Gram path: euclidean (‖x‖² + ‖y‖² − 2x·y on the rows) and angular (1 − u·v on unit rows)
-        let euclid = metric == .euclidean
-        let angular = sp.kind == .angular
-        let useGram = euclid || angular
-        let gb = sp.base  // the raw rows for euclidean, the unit rows for angular
-        var norms = [Float](repeating: 0, count: useGram ? n : 0)
-        if euclid { for i in 0..<n { norms[i] = dotProduct(xb + i * d, xb + i * d, d) } }
-        if angular { for i in 0..<n { norms[i] = sp.zero![i] != 0 ? 1 : 0 } }
-        norms.withUnsafeBufferPointer { nbp in
-          let nrm = nbp.baseAddress
-          parallelChunks(count: n, chunkSize: blockRows, threads: context.threads) { _, rows in
+    q.data.withUnsafeBufferPointer { qbp in
+      outIdx.withUnsafeMutableBufferPointer { oip in
+        outDist.withUnsafeMutableBufferPointer { odp in
+          let xb = xbp.baseAddress!, qb = qbp.baseAddress!, oi = oip.baseAddress!, od = odp.baseAddress!
+          let prep = PreparedData(xb, n: n, d: d, metric: metric)
+          let prepQ = selfJoin ? prep : PreparedData(qb, n: m, d: d, metric: metric)
+          let sp = prep.space(xb), spQ = prepQ.space(qb)
+          // Gram path: euclidean (‖x‖² + ‖y‖² − 2x·y on the rows) and angular (1 − u·v on unit rows)
+          let angular = sp.kind == .angular
+          let useGram = angular || (metric == .euclidean && gramSafe(x, queries))
+          let euclid = useGram && !angular
+          let gram = useGram ? GramData(sp, n: n, threads: context.threads) : nil
+          let gramQ = useGram ? (selfJoin ? gram : GramData(spQ, n: m, threads: context.threads)) : nil
+          parallelChunks(count: m, chunkSize: blockRows, threads: context.threads) { _, rows in
             if token.isCancelled { return }
             let nb = rows.count
             let keys = UnsafeMutablePointer<Float>.allocate(capacity: max(1, nb * cap))
@@ -87,31 +77,32 @@ public func exactKNN(_ x: Matrix, k: Int, metric: Metric, context: RunContext) t
             var counts = [Int](repeating: 0, count: nb)
             defer { keys.deallocate(); ids.deallocate() }
             if cap > 0 {
-              if useGram {
+              if let g = gram, let gq = gramQ {
+                let nrm = g.norms, nrmQ = gq.norms
                 let tw = min(tile, n)
-                let g = UnsafeMutablePointer<Float>.allocate(capacity: nb * tw)
-                defer { g.deallocate() }
+                let block = UnsafeMutablePointer<Float>.allocate(capacity: nb * tw)
+                defer { block.deallocate() }
                 var j0 = 0
                 while j0 < n {
                   let w = min(tw, n - j0)
                   Gemm.sgemmNT(
-                    m: nb, n: w, k: d, a: gb + rows.lowerBound * d, lda: d, b: gb + j0 * d, ldb: d,
-                    c: g, ldc: w)
+                    m: nb, n: w, k: d, a: gq.base + rows.lowerBound * d, lda: d, b: g.base + j0 * d, ldb: d,
+                    c: block, ldc: w)
                   for r in 0..<nb {
                     let i = rows.lowerBound + r
-                    let ni = nrm![i]
-                    let gr = g + r * w
+                    let ni = nrmQ[i]
+                    let gr = block + r * w
                     let hk = keys + r * cap, hi = ids + r * cap
                     var cnt = counts[r]
                     for t in 0..<w {
                       let j = j0 + t
-                      if j == i { continue }
+                      if selfJoin && j == i { continue }
                       let v: Float
-                      if angular {
-                        let zj = nrm![j]
-                        v = ni + zj == 0 ? 1 - gr[t] : (ni * zj != 0 ? 0 : 1)
+                      if euclid {
+                        v = ni + nrm[j] - 2 * gr[t]
                       } else {
-                        v = ni + nrm![j] - 2 * gr[t]
+                        let zj = nrm[j]
+                        v = ni + zj == 0 ? 1 - gr[t] : (ni * zj != 0 ? 0 : 1)
                       }
                       boundedHeapPush(hk, hi, &cnt, cap, v, Int32(j))
                     }
@@ -122,10 +113,11 @@ public func exactKNN(_ x: Matrix, k: Int, metric: Metric, context: RunContext) t
               } else {
                 for r in 0..<nb {
                   let i = rows.lowerBound + r
+                  let a = spQ.base + i * d, za = spQ.zero?[i] ?? 0
                   let hk = keys + r * cap, hi = ids + r * cap
                   var cnt = 0
-                  for j in 0..<n where j != i {
-                    boundedHeapPush(hk, hi, &cnt, cap, sp.rd(i, j), Int32(j))
+                  for j in 0..<n where !(selfJoin && j == i) {
+                    boundedHeapPush(hk, hi, &cnt, cap, sp.rd(a, za, sp.base + j * d, sp.zero?[j] ?? 0), Int32(j))
                   }
                   counts[r] = cnt
                 }
@@ -138,14 +130,14 @@ public func exactKNN(_ x: Matrix, k: Int, metric: Metric, context: RunContext) t
             for r in 0..<nb {
               let i = rows.lowerBound + r
               let cnt = counts[r]
-              cd[0] = 0; ci[0] = Int32(i)
+              if selfJoin { cd[0] = 0; ci[0] = Int32(i) }
               for t in 0..<cnt {
                 let j = Int(ids[r * cap + t])
-                ci[t + 1] = Int32(j)
-                cd[t + 1] = metric.distance(xb + i * d, xb + j * d, d)
+                ci[first + t] = Int32(j)
+                cd[first + t] = metric.distance(qb + i * d, xb + j * d, d)
               }
-              sortRow(cd, ci, cnt + 1, selfIndex: Int32(i))
-              for t in 0..<min(k, cnt + 1) {
+              sortRow(cd, ci, first + cnt, selfIndex: selfJoin ? Int32(i) : Int32.min)
+              for t in 0..<min(k, first + cnt) {
                 oi[i * k + t] = ci[t]
                 od[i * k + t] = Float(cd[t])
               }
@@ -156,5 +148,12 @@ public func exactKNN(_ x: Matrix, k: Int, metric: Metric, context: RunContext) t
     }
   }
   try token.check()
-  return KNNGraph(n: n, k: k, indices: outIdx, distances: outDist)
+  return KNNGraph(n: m, k: k, indices: outIdx, distances: outDist)
+}
+
+/// Whether squared norms and Gram products of the rows of `a` and `b` stay far from Float32
+/// overflow (coordinates up to about 10¹⁸): otherwise the euclidean search ranks by the kernels.
+private func gramSafe(_ a: Matrix, _ b: Matrix?) -> Bool {
+  let maxAbs = max(a.data.lazy.map { abs($0) }.max() ?? 0, b?.data.lazy.map { abs($0) }.max() ?? 0)
+  return Double(maxAbs) * Double(maxAbs) * Double(a.cols) < Double(Float.greatestFiniteMagnitude) / 16
 }

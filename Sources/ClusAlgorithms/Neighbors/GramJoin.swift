@@ -2,7 +2,7 @@
 import Glibc
 #endif
 
-/// Reduced distances of many pairs at once from Gram matrices (`Gemm`): squared euclidean
+/// The norms side of the Gram-matrix distances (`Gemm`): squared euclidean
 /// ‖p − q‖² = ‖p‖² + ‖q‖² − 2 p·q (clamped at 0), or for the angular metrics (unit rows)
 /// 1 − p·q with the zero-row conventions of `SearchSpace`. Used by NN-descent's leaf and candidate joins,
 /// where blocks of 50–250 rows meet all at once and the Gram matrix runs far faster (SIMD
@@ -22,13 +22,10 @@ final class GramData {
     d = sp.d
     angular = sp.kind == .angular
     norms = .allocate(capacity: max(1, n))
-    let nb = norms, b = base, dd = d
     if let z = sp.zero {
-      for i in 0..<n { nb[i] = z[i] != 0 ? 1 : 0 }
+      for i in 0..<n { norms[i] = z[i] != 0 ? 1 : 0 }
     } else {
-      parallelChunks(count: n, chunkSize: 4096, threads: threads) { _, rows in
-        for i in rows { nb[i] = dotProduct(b + i * dd, b + i * dd, dd) }
-      }
+      squaredRowNormsSIMD(base, rows: n, cols: d, into: norms, threads: threads)
     }
   }
 

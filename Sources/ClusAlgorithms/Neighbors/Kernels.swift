@@ -42,32 +42,22 @@ func squaredEuclidean(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d:
   return s
 }
 
-/// Σ aᵢ·bᵢ over `d` Float32 values, SIMD with a fixed summation order.
-@inline(__always)
-func dotProduct(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
-  var s0 = SIMD8<Float>(), s1 = SIMD8<Float>()
-  var i = 0
-  let d16 = d & ~15
-  let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-  while i < d16 {
-    let o = i &* 4
-    s0 += ra.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-      * rb.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-    s1 += ra.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD8<Float>.self)
-      * rb.loadUnaligned(fromByteOffset: o &+ 32, as: SIMD8<Float>.self)
-    i &+= 16
-  }
-  var s = (s0 + s1).sum()
-  while i < d {
-    s += a[i] * b[i]
-    i &+= 1
-  }
-  return s
-}
-
-/// Σ |aᵢ − bᵢ| (SIMD).
+/// Σ |aᵢ − bᵢ| (SIMD, one 8-lane accumulator, then the tail in order).
 @inline(__always)
 func manhattanSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
+  absoluteDifferences(a, b, d, maximum: false)
+}
+
+/// max |aᵢ − bᵢ| (SIMD).
+@inline(__always)
+func chebyshevMax(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
+  absoluteDifferences(a, b, d, maximum: true)
+}
+
+/// Σ |aᵢ − bᵢ|, or max |aᵢ − bᵢ| when `maximum` (a constant at every call, so each caller gets
+/// its own loop).
+@inline(__always)
+private func absoluteDifferences(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int, maximum: Bool) -> Float {
   var s0 = SIMD8<Float>()
   var i = 0
   let d8 = d & ~7
@@ -76,37 +66,17 @@ func manhattanSum(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int
     let o = i &* 4
     let t = ra.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
       - rb.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-    s0 += t.replacing(with: -t, where: t .< 0)
+    let u = t.replacing(with: -t, where: t .< 0)
+    if maximum { s0 = pointwiseMax(s0, u) } else { s0 += u }
     i &+= 8
   }
-  var s = s0.sum()
+  var s = maximum ? s0.max() : s0.sum()
   while i < d {
-    s += abs(a[i] - b[i])
+    let u = abs(a[i] - b[i])
+    if maximum { s = max(s, u) } else { s += u }
     i &+= 1
   }
   return s
-}
-
-/// max |aᵢ − bᵢ| (SIMD).
-@inline(__always)
-func chebyshevMax(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ d: Int) -> Float {
-  var m0 = SIMD8<Float>()
-  var i = 0
-  let d8 = d & ~7
-  let ra = UnsafeRawPointer(a), rb = UnsafeRawPointer(b)
-  while i < d8 {
-    let o = i &* 4
-    let t = ra.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-      - rb.loadUnaligned(fromByteOffset: o, as: SIMD8<Float>.self)
-    m0 = pointwiseMax(m0, t.replacing(with: -t, where: t .< 0))
-    i &+= 8
-  }
-  var m = m0.max()
-  while i < d {
-    m = max(m, abs(a[i] - b[i]))
-    i &+= 1
-  }
-  return m
 }
 
 /// The data as the searches see it: rows possibly transformed (cosine: unit rows; correlation:
@@ -125,7 +95,13 @@ struct SearchSpace {
 
   @inline(__always)
   func rd(_ i: Int, _ j: Int) -> Float {
-    let a = base + i &* d, b = base + j &* d
+    rd(base + i &* d, zero?[i] ?? 0, base + j &* d, zero?[j] ?? 0)
+  }
+
+  /// The reduced distance of row `a` (zero flag `za`, from a space of the same kind and width,
+  /// e.g. the queries of a cross-join) to row `b` (zero flag `zb`).
+  @inline(__always)
+  func rd(_ a: UnsafePointer<Float>, _ zi: UInt8, _ b: UnsafePointer<Float>, _ zj: UInt8) -> Float {
     switch kind {
     case .sqeuclidean: return squaredEuclidean(a, b, d)
     case .manhattan: return manhattanSum(a, b, d)
@@ -135,7 +111,6 @@ struct SearchSpace {
       for t in 0..<d { s += Elementary.pow(abs(a[t] - b[t]), p) }
       return s
     case .angular:
-      let zi = zero![i], zj = zero![j]
       if zi != 0 || zj != 0 { return zi != 0 && zj != 0 ? 0 : 1 }
       return max(0, 1 - dotProduct(a, b, d))
     }
@@ -181,20 +156,13 @@ final class PreparedData {
       let z = UnsafeMutablePointer<UInt8>.allocate(capacity: n)
       for i in 0..<n {
         let src = x + i * d, dst = r + i * d
-        var mean = 0.0
-        if centre {
-          for t in 0..<d { mean += Double(src[t]) }
-          mean /= Double(d)
-        }
-        var ss = 0.0
-        for t in 0..<d { let v = Double(src[t]) - mean; ss += v * v }
-        if ss == 0 {
+        let (mean, scale) = unitRowMap(src, d, centred: centre)
+        if let inv = scale {
+          z[i] = 0
+          for t in 0..<d { dst[t] = Float((Double(src[t]) - mean) * inv) }
+        } else {
           z[i] = 1
           for t in 0..<d { dst[t] = 0 }
-        } else {
-          z[i] = 0
-          let inv = 1 / ss.squareRoot()
-          for t in 0..<d { dst[t] = Float((Double(src[t]) - mean) * inv) }
         }
       }
       rows = r
@@ -277,28 +245,12 @@ final class PermutedRows {
 
   init(_ src: SearchSpace, order: [Int32], threads: Int) {
     let n = order.count, d = src.d
-    // columns to keep: per-chunk "varies" flags, combined in chunk order
-    let chunk = 4096
-    let nChunks = chunkCount(n, chunk)
-    var varies = [UInt8](repeating: 0, count: nChunks * d)
+    // columns to keep: those that vary (and, for the angular metrics, non-zero constant ones)
     let angular = src.kind == .angular
     let base = src.base
-    varies.withUnsafeMutableBufferPointer { vp in
-      let vb = vp.baseAddress!
-      parallelChunks(count: n, chunkSize: chunk, threads: threads) { c, range in
-        let flags = vb + c * d
-        for i in range {
-          let row = base + i * d
-          for t in 0..<d where row[t] != base[t] { flags[t] = 1 }
-        }
-      }
-    }
+    let varies = varyingColumns(base, rows: n, cols: d, chunkRows: 4096, threads: threads)
     var keep = [Int]()
-    for t in 0..<d {
-      var v = angular && base[t] != 0
-      for c in 0..<nChunks where varies[c * d + t] != 0 { v = true; break }
-      if v { keep.append(t) }
-    }
+    for t in 0..<d where varies[t] || (angular && base[t] != 0) { keep.append(t) }
     if keep.isEmpty { keep = [0] }
     let dk = keep.count
     let r = allocateLargeFloats(n * dk)

@@ -149,7 +149,7 @@ private func buildRPTree(
 /// - Returns: `KNNGraph` n × k, rows ascending.
 /// - Throws: `AlgorithmError.invalidInput` (empty or non-finite data), `.invalidParameter`
 ///   (k, nTrees or nIters out of range), `.cancelled`.
-public func nnDescentKNN(
+func nnDescentKNN(
   _ x: Matrix, k: Int, metric: Metric, seed: UInt64, nTrees: Int? = nil, nIters: Int? = nil,
   context: RunContext
 ) throws -> KNNGraph {

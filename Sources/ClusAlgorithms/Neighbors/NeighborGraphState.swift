@@ -111,18 +111,9 @@ final class UpdateApplier {
 
   /// Applies the updates of chunks `0..<nChunks` to `graph`; returns the number of row changes.
   func apply(_ nChunks: Int, to graph: NeighborGraphState, threads: Int) -> Int {
-    let nb = nBuckets, sh = shift
+    let nb = nBuckets
     var counts = [Int](repeating: 0, count: nChunks * nb)
-    let bufs = buffers
-    counts.withUnsafeMutableBufferPointer { cp in
-      let cb = cp.baseAddress!
-      parallelChunks(count: nChunks, chunkSize: 1, threads: threads) { c, _ in
-        let row = cb + c * nb
-        bufs[c].withUnsafeBufferPointer { up in
-          for u in up { row[Int(u.dest) >> sh] += 1 }
-        }
-      }
-    }
+    forEachUpdate(nChunks, &counts, threads: threads) { row, b, _ in row[b] += 1 }
     // bucket-major offsets
     var bucketStart = [Int](repeating: 0, count: nb + 1)
     var total = 0
@@ -142,18 +133,9 @@ final class UpdateApplier {
       sorted = .allocate(capacity: sortedCap)
     }
     let out = sorted
-    counts.withUnsafeMutableBufferPointer { cp in
-      let cb = cp.baseAddress!
-      parallelChunks(count: nChunks, chunkSize: 1, threads: threads) { c, _ in
-        let off = cb + c * nb
-        bufs[c].withUnsafeBufferPointer { up in
-          for u in up {
-            let b = Int(u.dest) >> sh
-            out[off[b]] = u
-            off[b] += 1
-          }
-        }
-      }
+    forEachUpdate(nChunks, &counts, threads: threads) { off, b, u in
+      out[off[b]] = u
+      off[b] += 1
     }
     var changed = [Int](repeating: 0, count: nb)
     changed.withUnsafeMutableBufferPointer { chp in
@@ -171,5 +153,25 @@ final class UpdateApplier {
       }
     }
     return changed.reduce(0, +)
+  }
+
+  /// Runs `body(row, bucket, update)` for every update of chunks `0..<nChunks` in generation
+  /// order, in parallel over the chunks: `row` is the chunk's row of `table` (nChunks × buckets),
+  /// `bucket` the update's destination bucket.
+  @inline(__always)
+  private func forEachUpdate(
+    _ nChunks: Int, _ table: inout [Int], threads: Int,
+    _ body: (_ row: UnsafeMutablePointer<Int>, _ bucket: Int, _ update: GraphUpdate) -> Void
+  ) {
+    let nb = nBuckets, sh = shift, bufs = buffers
+    table.withUnsafeMutableBufferPointer { tp in
+      let tb = tp.baseAddress!
+      parallelChunks(count: nChunks, chunkSize: 1, threads: threads) { c, _ in
+        let row = tb + c * nb
+        bufs[c].withUnsafeBufferPointer { up in
+          for u in up { body(row, Int(u.dest) >> sh, u) }
+        }
+      }
+    }
   }
 }

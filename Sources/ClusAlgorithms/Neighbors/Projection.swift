@@ -16,22 +16,7 @@ final class PrincipalProjection {
   init?(_ x: UnsafePointer<Float>, n: Int, d: Int, r: Int, threads: Int) {
     self.r = r
     // mean over all rows (per-chunk partial sums combined in chunk order)
-    let chunk = 4096
-    let nChunks = chunkCount(n, chunk)
-    var partial = [Double](repeating: 0, count: nChunks * d)
-    partial.withUnsafeMutableBufferPointer { pp in
-      let pb = pp.baseAddress!
-      parallelChunks(count: n, chunkSize: chunk, threads: threads) { c, rows in
-        let acc = pb + c * d
-        for i in rows {
-          let row = x + i * d
-          for t in 0..<d { acc[t] += Double(row[t]) }
-        }
-      }
-    }
-    var mean = [Double](repeating: 0, count: d)
-    for c in 0..<nChunks { for t in 0..<d { mean[t] += partial[c * d + t] } }
-    for t in 0..<d { mean[t] /= Double(n) }
+    let mean = columnMeans(x, rows: n, cols: d, chunkRows: 4096, threads: threads)
     // covariance of a strided sample: A is d × s (centred sample, transposed)
     let s = min(n, 2048)
     var a = [Float](repeating: 0, count: d * s)

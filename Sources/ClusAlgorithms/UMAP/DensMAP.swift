@@ -74,7 +74,7 @@ func densmapInput(graph: FuzzyGraph, knn: KNNGraph, kUse: Int, parameters p: UMA
 /// NaN for a point without edges.
 func embeddingLogRadii(_ y: Matrix, k: Int, seed: UInt64, context: RunContext) throws -> [Double] {
   let n = y.rows
-  let knn = try nearestNeighbors(y, k: min(k, n), metric: .euclidean, seed: seed, context: context)
+  let knn = try knnSelfJoin(y, k: min(k, n), metric: .euclidean, search: .umap(seed: seed), context: context)
   let g = fuzzySimplicialSet(knn: knn, threads: context.threads).graph
   let (re, mu) = edgeRadiusSums(graph: g, knn: knn, kUse: knn.k, squared: false)
   return (0..<n).map { mu[$0] > 0 ? Elementary.log(1e-8 + re[$0] / mu[$0]) : .nan }

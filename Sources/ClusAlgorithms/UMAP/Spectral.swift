@@ -157,6 +157,20 @@ func svqb(_ qm: inout [Double], _ q: Int, _ n: Int, threads: Int) -> Int {
   return cols
 }
 
+/// Rayleigh–Ritz on the block X (`n × bs`, orthonormal) with AX = M·X: X and AX become X·C and
+/// AX·C, C the eigenvectors of XᵀAX by decreasing eigenvalue. false if the eigensolver fails.
+func rayleighRitz(_ x: inout [Double], _ ax: inout [Double], _ bs: Int, _ n: Int, threads: Int) -> Bool {
+  let h = x.withUnsafeBufferPointer { xp in ax.withUnsafeBufferPointer { ap in blockGram(xp.baseAddress!, bs, ap.baseAddress!, bs, n, threads: threads) } }
+  guard let (_, v) = symmetricEigen(h, bs) else { return false }
+  var c = [Double](repeating: 0, count: bs * bs)
+  for col in 0..<bs { for i in 0..<bs { c[i * bs + col] = v[i * bs + (bs - 1 - col)] } }
+  var nx = [Double](repeating: 0, count: n * bs), nax = nx
+  x.withUnsafeBufferPointer { xp in nx.withUnsafeMutableBufferPointer { o in blockTimesSmall(xp.baseAddress!, bs, c, bs, n, o.baseAddress!, threads: threads) } }
+  ax.withUnsafeBufferPointer { xp in nax.withUnsafeMutableBufferPointer { o in blockTimesSmall(xp.baseAddress!, bs, c, bs, n, o.baseAddress!, threads: threads) } }
+  x = nx; ax = nax
+  return true
+}
+
 /// Result of `largestNonTrivialEigenvectors`.
 struct SpectralSolution {
   /// `n × dim` row-major eigenvectors (largest eigenvalues of M first).
@@ -204,16 +218,7 @@ func largestNonTrivialEigenvectors(
   var ax = [Double](repeating: 0, count: n * bs)
   x.withUnsafeBufferPointer { xp in ax.withUnsafeMutableBufferPointer { ap in op.apply(xp.baseAddress!, ap.baseAddress!, bs, threads: threads) } }
   // initial Rayleigh–Ritz on X
-  do {
-    let h = x.withUnsafeBufferPointer { xp in ax.withUnsafeBufferPointer { ap in blockGram(xp.baseAddress!, bs, ap.baseAddress!, bs, n, threads: threads) } }
-    guard let (_, v) = symmetricEigen(h, bs) else { return nil }
-    var c = [Double](repeating: 0, count: bs * bs)
-    for col in 0..<bs { for i in 0..<bs { c[i * bs + col] = v[i * bs + (bs - 1 - col)] } }
-    var nx = [Double](repeating: 0, count: n * bs), nax = nx
-    x.withUnsafeBufferPointer { xp in nx.withUnsafeMutableBufferPointer { op2 in blockTimesSmall(xp.baseAddress!, bs, c, bs, n, op2.baseAddress!, threads: threads) } }
-    ax.withUnsafeBufferPointer { xp in nax.withUnsafeMutableBufferPointer { op2 in blockTimesSmall(xp.baseAddress!, bs, c, bs, n, op2.baseAddress!, threads: threads) } }
-    x = nx; ax = nax
-  }
+  guard rayleighRitz(&x, &ax, bs, n, threads: threads) else { return nil }
   var theta = [Double](repeating: 0, count: bs)
   var p: [Double] = [], pc = 0
   var iter = 0
@@ -277,14 +282,8 @@ func largestNonTrivialEigenvectors(
       if k < bs { bs = k; if bs < dim { return nil } }
       ax = [Double](repeating: 0, count: n * bs)
       x.withUnsafeBufferPointer { xp in ax.withUnsafeMutableBufferPointer { ap in op.apply(xp.baseAddress!, ap.baseAddress!, bs, threads: threads) } }
-      let h2 = x.withUnsafeBufferPointer { xp in ax.withUnsafeBufferPointer { ap in blockGram(xp.baseAddress!, bs, ap.baseAddress!, bs, n, threads: threads) } }
-      guard let (_, v2) = symmetricEigen(h2, bs) else { return nil }
-      var c2 = [Double](repeating: 0, count: bs * bs)
-      for col in 0..<bs { for i in 0..<bs { c2[i * bs + col] = v2[i * bs + (bs - 1 - col)] } }
-      var x2 = [Double](repeating: 0, count: n * bs), ax2 = x2
-      x.withUnsafeBufferPointer { xp in x2.withUnsafeMutableBufferPointer { o in blockTimesSmall(xp.baseAddress!, bs, c2, bs, n, o.baseAddress!, threads: threads) } }
-      ax.withUnsafeBufferPointer { xp in ax2.withUnsafeMutableBufferPointer { o in blockTimesSmall(xp.baseAddress!, bs, c2, bs, n, o.baseAddress!, threads: threads) } }
-      x = x2; ax = ax2; p = []; pc = 0
+      guard rayleighRitz(&x, &ax, bs, n, threads: threads) else { return nil }
+      p = []; pc = 0
       theta = [Double](repeating: 0, count: bs)
       r = [Double](repeating: 0, count: n * bs)
     }

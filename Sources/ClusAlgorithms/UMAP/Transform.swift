@@ -2,111 +2,8 @@
 import Glibc
 #endif
 
-/// The k nearest rows of `data` (n × d) for every row of `queries` (m × d): m × k indices into
-/// `data` and distances, ascending, ties by the smaller index.
-///
-/// Euclidean, cosine and correlation rank candidates by a Gram product (`Gemm` on blocks of
-/// 256 queries × 2048 data rows, never m × n), keep the best k + 8 and re-rank them with the exact
-/// `Metric.distance` (Double); other metrics (and cosine/correlation with an all-zero row, and
-/// euclidean coordinates large enough to overflow Float32 squares) compute every distance exactly. Parallel over query blocks; the result does not depend on the
-/// thread count.
-/// - Throws: `AlgorithmError.cancelled`.
-func queryKNN(_ queries: Matrix, data: Matrix, k: Int, metric: Metric, context: RunContext) throws -> (indices: [Int32], distances: [Float]) {
-  let m = queries.rows, n = data.rows, d = data.cols
-  let cap = min(n, k + 8)
-  var outI = [Int32](repeating: -1, count: m * k)
-  var outD = [Float](repeating: .infinity, count: m * k)
-  // rows for the Gram product: raw (euclidean) or unit, centred for correlation (nil: direct path)
-  func unitRows(_ x: Matrix) -> [Float]? {
-    var u = x.data
-    for i in 0..<x.rows {
-      var mean: Float = 0
-      if metric == .correlation {
-        for j in 0..<d { mean += u[i * d + j] }
-        mean /= Float(d)
-      }
-      var s: Double = 0
-      for j in 0..<d { u[i * d + j] -= mean; s += Double(u[i * d + j]) * Double(u[i * d + j]) }
-      if s == 0 { return nil }
-      let inv = Float(1 / s.squareRoot())
-      for j in 0..<d { u[i * d + j] *= inv }
-    }
-    return u
-  }
-  var gq: [Float]? = nil, gd: [Float]? = nil
-  // Float32 Gram products overflow for coordinates beyond about 1e18: those use the direct path
-  let maxAbs = max(queries.data.lazy.map { abs($0) }.max() ?? 0, data.data.lazy.map { abs($0) }.max() ?? 0)
-  let gramSafe = Double(maxAbs) * Double(maxAbs) * Double(d) < Double(Float.greatestFiniteMagnitude) / 16
-  switch metric {
-  case .euclidean where gramSafe: gq = queries.data; gd = data.data
-  case .cosine, .correlation:
-    if let a = unitRows(queries), let b = unitRows(data) { gq = a; gd = b }
-  default: break
-  }
-  let token = context.cancellation
-  let blockRows = 256, tile = 2048
-  queries.data.withUnsafeBufferPointer { qp in
-  data.data.withUnsafeBufferPointer { dp in
-  outI.withUnsafeMutableBufferPointer { oip in
-  outD.withUnsafeMutableBufferPointer { odp in
-    let Q = qp.baseAddress!, D = dp.baseAddress!, OI = oip.baseAddress!, OD = odp.baseAddress!
-    parallelChunks(count: m, chunkSize: blockRows, threads: context.threads) { _, rows in
-      if token.isCancelled { return }
-      let nb = rows.count
-      var cand = [Int32](repeating: 0, count: nb * cap)
-      var candCount = [Int](repeating: 0, count: nb)
-      if let gq = gq, let gd = gd {
-        var keys = [Float](repeating: 0, count: nb * cap)
-        var norms = [Float](repeating: 0, count: n)
-        if metric == .euclidean { for j in 0..<n { var s: Float = 0; for t in 0..<d { s += gd[j * d + t] * gd[j * d + t] }; norms[j] = s } }
-        var g = [Float](repeating: 0, count: nb * min(tile, n))
-        gq.withUnsafeBufferPointer { gqp in
-        gd.withUnsafeBufferPointer { gdp in
-        keys.withUnsafeMutableBufferPointer { kp in
-        cand.withUnsafeMutableBufferPointer { cp in
-        g.withUnsafeMutableBufferPointer { gp in
-          var j0 = 0
-          while j0 < n {
-            let w = min(tile, n - j0)
-            Gemm.sgemmNT(m: nb, n: w, k: d, a: gqp.baseAddress! + rows.lowerBound * d, lda: d,
-                         b: gdp.baseAddress! + j0 * d, ldb: d, c: gp.baseAddress!, ldc: w)
-            for r in 0..<nb {
-              var cnt = candCount[r]
-              let row = gp.baseAddress! + r * w
-              for t in 0..<w {
-                let v = metric == .euclidean ? norms[j0 + t] - 2 * row[t] : 1 - row[t]
-                boundedHeapPush(kp.baseAddress! + r * cap, cp.baseAddress! + r * cap, &cnt, cap, v, Int32(j0 + t))
-              }
-              candCount[r] = cnt
-            }
-            j0 += w
-          }
-        }}}}}
-      }
-      var pairs = [(Double, Int32)]()
-      for r in 0..<nb {
-        let i = rows.lowerBound + r
-        let a = Q + i * d
-        pairs.removeAll(keepingCapacity: true)
-        if gq != nil {
-          for t in 0..<candCount[r] {
-            let j = Int(cand[r * cap + t])
-            pairs.append((metric.distance(a, D + j * d, d), Int32(j)))
-          }
-        } else {
-          for j in 0..<n { pairs.append((metric.distance(a, D + j * d, d), Int32(j))) }
-        }
-        pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-        for t in 0..<min(k, pairs.count) { OI[i * k + t] = pairs[t].1; OD[i * k + t] = Float(pairs[t].0) }
-      }
-    }
-  }}}}
-  try token.check()
-  return (outI, outD)
-}
-
 /// Embeds new points into an existing UMAP embedding, as umap-learn 0.5.12 `UMAP.transform`:
-/// 1. the `n_neighbors` nearest training points of each new point (exact, `queryKNN`; umap-learn
+/// 1. the `n_neighbors` nearest training points of each new point (exact, `knnCrossJoin`; umap-learn
 ///    searches approximately), cut at the disconnection distance;
 /// 2. `smooth_knn_dist` with local_connectivity − 1 (at least 0) and memberships of the
 ///    bipartite graph new → training (not symmetrised);
@@ -145,7 +42,8 @@ public func umapTransform(
     throw AlgorithmError.invalidInput("the embedding has \(embedding.rows) rows but its training data \(n)")
   }
   let k = min(n, parameters.neighbors(forPoints: n))
-  var (idx, dist) = try queryKNN(newData, data: trainingData, k: k, metric: parameters.metric, context: context)
+  let nn = try knnCrossJoin(newData, reference: trainingData, k: k, metric: parameters.metric, context: context)
+  var (idx, dist) = (nn.indices, nn.distances)
   let cut = parameters.effectiveDisconnectionDistance
   if cut.isFinite { for e in 0..<idx.count where Double(dist[e]) >= cut { idx[e] = -1 } }
   let (sigma, rho) = smoothKNNDist(dist, rows: m, cols: k, k: Double(k),

@@ -151,7 +151,7 @@ public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context
     var repeated = false
     for i in 0..<n where !rows.insert(Array(m.data[(i * dim)..<((i + 1) * dim)])).inserted { repeated = true; break }
     if repeated {
-      let nn = try exactKNN(m, k: 2, metric: .euclidean, context: context)
+      let nn = try knnSelfJoin(m, k: 2, metric: .euclidean, search: .exact, context: context)
       var total = 0.0
       for i in 0..<n { total += Double(nn.distances[i * 2 + 1]) }
       let scale = 0.001 * total / Double(n)
@@ -235,7 +235,7 @@ public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context
 
 /// UMAP computing its own neighbours: with `neighbors` (called as `neighbors(x, k)` and expected
 /// to return the k nearest neighbours of every row under `parameters.metric`, self at column 0),
-/// or, when it is nil, with the exact `bruteForceKNN` — allowed only for n ≤ 5000 (O(n²) time).
+/// or, when it is nil, with the exact `KNNSearch.bruteForce` — allowed only for n ≤ 5000 (O(n²) time).
 /// - Throws: as `umap(_:knn:parameters:context:)`; `.invalidInput` for n > 5000 without `neighbors`.
 public func umap(
   _ x: Matrix, parameters: UMAPParameters, context: RunContext,
@@ -255,7 +255,7 @@ public func umap(
     guard n <= 5000 else {
       throw AlgorithmError.invalidInput("UMAP of \(n) points needs a fast kNN search (exact brute force is limited to 5000 points)")
     }
-    knn = try bruteForceKNN(x, k: k, metric: parameters.metric, context: context)
+    knn = try knnSelfJoin(x, k: k, metric: parameters.metric, search: .bruteForce, context: context)
   }
   return try umap(x, knn: knn, parameters: parameters, context: context)
 }

@@ -64,7 +64,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
     let r = try umap(x, parameters: p, context: ctx) { data, k in
       let t0 = monotonicSeconds()
       defer { knnSeconds = monotonicSeconds() - t0 }
-      return try nearestNeighbors(data, k: k, metric: p.metric, seed: seed, context: ctx)
+      return try knnSelfJoin(data, k: k, metric: p.metric, search: .umap(seed: seed), context: ctx)
     }
     let timings = Record(kind: "timings", fields: [
       ("knn", .float(knnSeconds)), ("graph", .float(r.timings.graph)),

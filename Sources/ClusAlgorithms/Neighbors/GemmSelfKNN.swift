@@ -10,42 +10,19 @@ import Synchronization
 // certificate (the Float32 error bound) proves that no other point can be closer; a row that
 // fails it (rare) is scanned exactly.
 
-/// Inserts (v, i) into the max-heap `hv/hi` of size `kk` ordered by (value, index) when it is
-/// smaller than the top.
-@inline(__always)
-private func heapOffer(_ hv: UnsafeMutablePointer<Float>, _ hi: UnsafeMutablePointer<Int32>, _ kk: Int, _ v: Float, _ idx: Int32) {
-  if v > hv[0] || (v == hv[0] && idx >= hi[0]) { return }
-  var a = 0
-  while true {
-    let c1 = 2 * a + 1
-    if c1 >= kk { break }
-    var c = c1
-    if c1 + 1 < kk && (hv[c1 + 1] > hv[c1] || (hv[c1 + 1] == hv[c1] && hi[c1 + 1] > hi[c1])) { c = c1 + 1 }
-    if hv[c] < v || (hv[c] == v && hi[c] < idx) { break }
-    hv[a] = hv[c]; hi[a] = hi[c]; a = c
-  }
-  hv[a] = v; hi[a] = idx
-}
-
 /// For each of the n points (n × d, row-major, Double `pts`), the k nearest points including
 /// itself: the `keep` ≤ n nearest with squared distances ascending in `knnR` and their indices in
 /// `knnI` (n × keep), the k-th squared distance in `coreR`, and in `beyond` a lower bound of the
 /// squared distance to every point not kept. Deterministic for any thread count.
 /// Memory O(threads · n · max(k, keep)).
-func sgemmKNN(
-  pts: [Double], n: Int, d: Int, k: Int, keep: Int, threads: Int, token: CancellationToken, progress: ProgressSink
+func gemmSelfKNN(
+  pts: UnsafePointer<Double>, n: Int, d: Int, k: Int, keep: Int, threads: Int, token: CancellationToken, progress: ProgressSink
 ) throws -> (coreR: [Double], knnI: [Int32], knnR: [Double], beyond: [Double]) {
   let kmax = max(k, keep)
   let kk = min(n, kmax + 8)
-  var f = [Float](repeating: 0, count: n * d)
-  var norms = [Float](repeating: 0, count: n)
-  var maxNorm: Float = 0
-  for i in 0..<n {
-    var s: Float = 0
-    for j in 0..<d { let v = Float(pts[i * d + j]); f[i * d + j] = v; s += v * v }
-    norms[i] = s
-    maxNorm = max(maxNorm, s)
-  }
+  let f = (0..<(n * d)).map { Float(pts[$0]) }
+  let norms = f.withUnsafeBufferPointer { squaredRowNorms($0.baseAddress!, rows: n, cols: d) }
+  let maxNorm = norms.reduce(0, max)
   let bs = 512
   let nb = (n + bs - 1) / bs
   var pairI = [Int32](), pairJ = [Int32]()
@@ -104,12 +81,12 @@ func sgemmKNN(
               let n8 = UnsafeRawPointer(nrJ + j).loadUnaligned(as: SIMD8<Float>.self)
               let v8 = n8 - 2 * t8
               if any(v8 .<= SIMD8<Float>(repeating: thr)) {
-                for u in 0..<8 { heapOffer(hv, hi, kk, v8[u], Int32(j0 + j + u)) }
+                for u in 0..<8 { heapReplaceTop(hv, hi, kk, v8[u], Int32(j0 + j + u)) }
                 thr = hv[0]
               }
               j += 8
             }
-            while j < mj { heapOffer(hv, hi, kk, nrJ[j] - 2 * row[j], Int32(j0 + j)); j += 1 }
+            while j < mj { heapReplaceTop(hv, hi, kk, nrJ[j] - 2 * row[j], Int32(j0 + j)); j += 1 }
           }
           // rows of block J against the rows of block I (the tile's columns), 8 rows at a time
           if i0 != j0 {
@@ -131,7 +108,7 @@ func sgemmKNN(
                 if any(v8 .<= thr8) {
                   for u in 0..<lanes where v8[u] <= thr8[u] {
                     let r = j0 + b + u
-                    heapOffer(HV + r * kk, HI + r * kk, kk, v8[u], Int32(i0 + a))
+                    heapReplaceTop(HV + r * kk, HI + r * kk, kk, v8[u], Int32(i0 + a))
                     thr8[u] = HV[r * kk]
                   }
                 }
@@ -155,7 +132,6 @@ func sgemmKNN(
   var knnR = [Double](repeating: .infinity, count: n * keep)
   var beyond = [Double](repeating: 0, count: n)
   let gamma = 4.0 * Double(d + 2) * Double(Float.ulpOfOne)
-  pts.withUnsafeBufferPointer { pp in
   norms.withUnsafeBufferPointer { np in
   heapV.withUnsafeBufferPointer { hvp in
   heapI.withUnsafeBufferPointer { hip in
@@ -163,7 +139,7 @@ func sgemmKNN(
   knnI.withUnsafeMutableBufferPointer { kip in
   knnR.withUnsafeMutableBufferPointer { krp in
   beyond.withUnsafeMutableBufferPointer { byp in
-    let P = pp.baseAddress!, NR = np.baseAddress!, HV = hvp.baseAddress!, HI = hip.baseAddress!
+    let P = pts, NR = np.baseAddress!, HV = hvp.baseAddress!, HI = hip.baseAddress!
     let CR = crp.baseAddress!, KI = kip.baseAddress!, KR = krp.baseAddress!, BY = byp.baseAddress!
     parallelChunks(count: n, chunkSize: 256, threads: threads) { _, rows in
       var cand = [(Float, Int32)]()
@@ -220,6 +196,6 @@ func sgemmKNN(
         CR[p] = exact[k - 1].0
       }
     }
-  }}}}}}}}
+  }}}}}}}
   return (coreR, knnI, knnR, beyond)
 }

@@ -1,0 +1,310 @@
+// A KD-tree over Double rows (scikit-learn's `KDTree` idea: median split on the widest
+// dimension, a box per node) and its depth-first k-nearest-neighbour searches, with the
+// reduced distances of a `KDMetric`. Used by HDBSCAN (core distances, the exact Borůvka's
+// searches, `approximate_predict`).
+
+/// A KD-tree over n points (median split on the widest dimension). Nodes are in preorder, so a
+/// parent's id is smaller than its children's. Points are stored in tree order (`pts`, Double).
+/// The arrays are owned by the tree (allocated once, freed with it), so searches read them
+/// without a closure per array.
+final class KDTreeIndex {
+  let n: Int
+  let d: Int
+  let nodeCount: Int
+  /// Tree position → original row (n).
+  let perm: UnsafeMutablePointer<Int32>
+  /// n × d coordinates in tree order.
+  let pts: UnsafeMutablePointer<Double>
+  /// Per node: its points are tree positions start..<end; children (−1 for a leaf).
+  let start: UnsafeMutablePointer<Int32>
+  let end: UnsafeMutablePointer<Int32>
+  let left: UnsafeMutablePointer<Int32>
+  let right: UnsafeMutablePointer<Int32>
+  /// nodes × d box corners.
+  let lo: UnsafeMutablePointer<Double>
+  let hi: UnsafeMutablePointer<Double>
+
+  /// Builds the tree over `x` (n × d, row-major), leaves of at most `leafSize` points.
+  init(_ x: [Double], n: Int, d: Int, leafSize: Int) {
+    self.n = n
+    self.d = d
+    var order = (0..<Int32(n)).map { $0 }
+    var st = [Int32](), en = [Int32](), le = [Int32](), ri = [Int32](), lo = [Double](), hi = [Double]()
+    let estimate = max(1, 2 * n / max(1, leafSize / 2))
+    st.reserveCapacity(estimate); en.reserveCapacity(estimate); le.reserveCapacity(estimate); ri.reserveCapacity(estimate)
+    x.withUnsafeBufferPointer { xp in
+      let xb = xp.baseAddress!
+      order.withUnsafeMutableBufferPointer { pp in
+        let pb = pp.baseAddress!
+        var boxLo = [Double](repeating: 0, count: d), boxHi = [Double](repeating: 0, count: d)
+        func build(_ s: Int, _ e: Int) -> Int32 {
+          let id = Int32(st.count)
+          st.append(Int32(s)); en.append(Int32(e)); le.append(-1); ri.append(-1)
+          for j in 0..<d { boxLo[j] = .infinity; boxHi[j] = -.infinity }
+          for t in s..<e {
+            let row = xb + Int(pb[t]) * d
+            for j in 0..<d {
+              let v = row[j]
+              if v < boxLo[j] { boxLo[j] = v }
+              if v > boxHi[j] { boxHi[j] = v }
+            }
+          }
+          lo.append(contentsOf: boxLo); hi.append(contentsOf: boxHi)
+          if e - s <= leafSize { return id }
+          var dim = 0
+          var spread = -1.0
+          for j in 0..<d where boxHi[j] - boxLo[j] > spread { spread = boxHi[j] - boxLo[j]; dim = j }
+          let mid = (s + e) / 2
+          quickselect(pb, s, e, mid) { xb[Int($0) * d + dim] }
+          let l = build(s, mid)
+          let r = build(mid, e)
+          le[Int(id)] = l; ri[Int(id)] = r
+          return id
+        }
+        _ = build(0, n)
+      }
+    }
+    nodeCount = st.count
+    perm = copyToOwned(order)
+    start = copyToOwned(st); end = copyToOwned(en); left = copyToOwned(le); right = copyToOwned(ri)
+    self.lo = copyToOwned(lo); self.hi = copyToOwned(hi)
+    pts = .allocate(capacity: max(1, n * d))
+    for t in 0..<n {
+      let r = Int(perm[t]) * d
+      for j in 0..<d { pts[t * d + j] = x[r + j] }
+    }
+  }
+
+  deinit {
+    perm.deallocate(); pts.deallocate(); start.deallocate(); end.deallocate()
+    left.deallocate(); right.deallocate(); lo.deallocate(); hi.deallocate()
+  }
+
+  /// Depth-first search for the query `a` (d values) from the root, the nearer child first:
+  /// a node is skipped when its box is farther than `candidates.bound`, and every point of a
+  /// leaf reached is offered to `candidates`.
+  @inline(__always)
+  func search<M: KDMetric, C: KDCandidates>(_ a: UnsafePointer<Double>, metric: M, _ candidates: inout C, _ stack: KDStack) {
+    let P = pts, LO = lo, HI = hi, ST = start, EN = end, LE = left, RI = right, d = d
+    stack.nodes[0] = 0; stack.bounds[0] = 0
+    var sp = 1
+    while sp > 0 {
+      sp -= 1
+      let node = Int(stack.nodes[sp])
+      if stack.bounds[sp] > candidates.bound { continue }
+      let l = Int(LE[node])
+      if l < 0 {
+        for q in Int(ST[node])..<Int(EN[node]) { candidates.offer(metric.rdist(a, P + q * d, d), q) }
+      } else {
+        let r = Int(RI[node])
+        let bl = metric.boxRdist(a, LO + l * d, HI + l * d, d)
+        let br = metric.boxRdist(a, LO + r * d, HI + r * d, d)
+        stack.pushChildren(l, bl, r, br, &sp, admitting: candidates.bound, inclusive: true)
+      }
+    }
+  }
+}
+
+/// The best candidates of one query during `KDTreeIndex.search`.
+protocol KDCandidates {
+  /// The reduced distance a node's box must not exceed to be searched (+∞ until k are held).
+  var bound: Double { get }
+  /// Offers the point at tree position `q`, at reduced distance `r`.
+  mutating func offer(_ r: Double, _ q: Int)
+}
+
+/// The stack of a depth-first tree search: node ids and their lower bounds. 256 entries: a
+/// median-split tree is balanced, so a search holds at most its depth + 1 (≈ log₂ n) entries.
+struct KDStack {
+  let nodes: UnsafeMutablePointer<Int32>
+  let bounds: UnsafeMutablePointer<Double>
+
+  static func allocate() -> KDStack { KDStack(nodes: .allocate(capacity: 256), bounds: .allocate(capacity: 256)) }
+  func deallocate() { nodes.deallocate(); bounds.deallocate() }
+
+  /// Pushes the children `l` and `r` of a node with their lower bounds `bl` and `br`, the
+  /// farther first so that the nearer is searched next; a child is pushed when its bound is
+  /// below `limit` (or equal to it, when `inclusive`).
+  @inline(__always)
+  func pushChildren(_ l: Int, _ bl: Double, _ r: Int, _ br: Double, _ sp: inout Int, admitting limit: Double, inclusive: Bool) {
+    let pushL = inclusive ? bl <= limit : bl < limit
+    let pushR = inclusive ? br <= limit : br < limit
+    if bl <= br {
+      if pushR { nodes[sp] = Int32(r); bounds[sp] = br; sp += 1 }
+      if pushL { nodes[sp] = Int32(l); bounds[sp] = bl; sp += 1 }
+    } else {
+      if pushL { nodes[sp] = Int32(l); bounds[sp] = bl; sp += 1 }
+      if pushR { nodes[sp] = Int32(r); bounds[sp] = br; sp += 1 }
+    }
+  }
+}
+
+/// The k smallest reduced distances seen, as a max-heap (value order only; the first of equal
+/// values stays), with their tree positions.
+struct HeapCandidates: KDCandidates {
+  let values: UnsafeMutablePointer<Double>
+  let ids: UnsafeMutablePointer<Int32>
+  let k: Int
+  var bound: Double { values[0] }
+
+  /// Empties the heap (k entries at +∞).
+  func reset() { for t in 0..<k { values[t] = .infinity; ids[t] = -1 } }
+
+  @inline(__always) mutating func offer(_ r: Double, _ q: Int) {
+    if r < values[0] { maxHeapSiftDown(values, ids, count: k, r, Int32(q)) }
+  }
+
+  /// Takes the heap apart in ascending order: `out(rank, value, id)` for the `keep` ≤ k nearest.
+  @inline(__always)
+  func drain(keep: Int, _ out: (Int, Double, Int32) -> Void) {
+    var size = k
+    while size > 0 {
+      let topR = values[0], topI = ids[0]
+      size -= 1
+      if size < keep { out(size, topR, topI) }
+      maxHeapSiftDown(values, ids, count: size, values[size], ids[size])
+    }
+  }
+}
+
+/// The k nearest seen, as a list sorted by (reduced distance, original row): ties go to the
+/// smaller original row, whatever the visiting order.
+struct SortedCandidates: KDCandidates {
+  let k: Int
+  let perm: UnsafePointer<Int32>
+  var best: [(Double, Int)] = []
+  var worst = Double.infinity
+  var bound: Double { worst }
+
+  init(k: Int, perm: UnsafePointer<Int32>) {
+    self.k = k
+    self.perm = perm
+    best.reserveCapacity(k + 1)
+  }
+
+  mutating func reset() {
+    best.removeAll(keepingCapacity: true)
+    worst = .infinity
+  }
+
+  @inline(__always) mutating func offer(_ r: Double, _ q: Int) {
+    let qi = Int(perm[q])
+    if best.count < k || r < worst || (r == worst && qi < best[best.count - 1].1) {
+      // insertion into the sorted list of the best k
+      var pos = best.count
+      while pos > 0 && (best[pos - 1].0 > r || (best[pos - 1].0 == r && best[pos - 1].1 > qi)) { pos -= 1 }
+      best.insert((r, qi), at: pos)
+      if best.count > k { best.removeLast() }
+      if best.count == k { worst = best[k - 1].0 }
+    }
+  }
+}
+
+/// Each point's k nearest points of the tree (itself included) by `KDTreeIndex.search` with a
+/// heap per point (hdbscan's `KDTree.query` for the core distances): the reduced distance of the
+/// k-th in `coreR` (tree order), and the `keep` ≤ k nearest ascending, as tree positions and
+/// reduced distances (n × keep). Parallel over fixed chunks of 512 points (independent of the
+/// thread count); progress "hdbscan core distances", one unit per point.
+/// - Throws: `AlgorithmError.cancelled`.
+func kdSelfKNN<M: KDMetric>(
+  _ tree: KDTreeIndex, k: Int, keep ks: Int, metric: M, context: RunContext
+) throws -> (coreR: [Double], indices: [Int32], rdist: [Double]) {
+  let n = tree.n, d = tree.d
+  var coreR = [Double](repeating: 0, count: n)
+  var knnIdx = [Int32](repeating: -1, count: n * ks)
+  var knnR = [Double](repeating: .infinity, count: n * ks)
+  let token = context.cancellation
+  var cancelled = false
+  context.progress.begin("hdbscan core distances", total: n)
+  coreR.withUnsafeMutableBufferPointer { crp in
+    knnIdx.withUnsafeMutableBufferPointer { kip in
+      knnR.withUnsafeMutableBufferPointer { krp in
+        let CR = crp.baseAddress!, KI = kip.baseAddress!, KR = krp.baseAddress!
+        let chunk = 512
+        let doneCounter = AtomicCounter()
+        parallelChunks(count: n, chunkSize: chunk, threads: context.threads) { _, range in
+          if token.isCancelled { cancelled = true; return }
+          var heap = HeapCandidates(values: .allocate(capacity: k), ids: .allocate(capacity: k), k: k)
+          let stack = KDStack.allocate()
+          defer { heap.values.deallocate(); heap.ids.deallocate(); stack.deallocate() }
+          for p in range {
+            heap.reset()
+            tree.search(tree.pts + p * d, metric: metric, &heap, stack)
+            CR[p] = heap.bound
+            heap.drain(keep: ks) { t, r, q in KI[p * ks + t] = q; KR[p * ks + t] = r }
+          }
+          let done = doneCounter.add(range.count)
+          if range.lowerBound == 0 || done == n || (range.lowerBound / chunk) % 64 == 0 { context.progress.update(done) }
+        }
+      }
+    }
+  }
+  context.progress.end()
+  if cancelled { throw AlgorithmError.cancelled }
+  return (coreR, knnIdx, knnR)
+}
+
+/// The k nearest rows of `data` (n × d, Double) for every row of `queries` (m × d): indices
+/// (original rows) and reduced distances, ascending by (distance, index), from a KD-tree search
+/// per query (parallel over fixed chunks, so independent of the thread count). `queries` may be
+/// `data` itself (each point then finds itself first). Rows beyond n neighbours are −1, +∞.
+/// - Throws: `AlgorithmError.cancelled`.
+func kdCrossKNN<M: KDMetric>(
+  data: [Double], n: Int, d: Int, queries: [Double], m: Int, k: Int, metric: M, context: RunContext
+) throws -> (indices: [Int], rdist: [Double]) {
+  let tree = KDTreeIndex(data, n: n, d: d, leafSize: d <= 4 ? 16 : 32)
+  var outI = [Int](repeating: -1, count: m * k), outR = [Double](repeating: .infinity, count: m * k)
+  let token = context.cancellation
+  queries.withUnsafeBufferPointer { qp in
+    outI.withUnsafeMutableBufferPointer { oip in
+      outR.withUnsafeMutableBufferPointer { orp in
+        let Q = qp.baseAddress!, OI = oip.baseAddress!, OR = orp.baseAddress!
+        parallelChunks(count: m, chunkSize: 256, threads: context.threads) { _, range in
+          if token.isCancelled { return }
+          var best = SortedCandidates(k: k, perm: tree.perm)
+          let stack = KDStack.allocate()
+          defer { stack.deallocate() }
+          for i in range {
+            best.reset()
+            tree.search(Q + i * d, metric: metric, &best, stack)
+            for t in 0..<best.best.count { OI[i * k + t] = best.best[t].1; OR[i * k + t] = best.best[t].0 }
+          }
+        }
+      }
+    }
+  }
+  try token.check()
+  return (outI, outR)
+}
+
+/// Copies `a` into a new allocation (at least one element) that the caller frees.
+private func copyToOwned<T>(_ a: [T]) -> UnsafeMutablePointer<T> {
+  let p = UnsafeMutablePointer<T>.allocate(capacity: max(1, a.count))
+  a.withUnsafeBufferPointer { src in if let b = src.baseAddress { p.initialize(from: b, count: a.count) } }
+  return p
+}
+
+/// Rearranges `a[s..<e]` so that `a[k]` holds the element of rank k - s by `key`, smaller keys
+/// before it and larger after (Hoare partition, median-of-three pivot).
+private func quickselect(_ a: UnsafeMutablePointer<Int32>, _ s0: Int, _ e0: Int, _ k: Int, key: (Int32) -> Double) {
+  var s = s0, e = e0 - 1
+  while e > s {
+    let m = s + (e - s) / 2
+    // median of three to a[m]
+    if key(a[m]) < key(a[s]) { a.swapAt(m, s) }
+    if key(a[e]) < key(a[s]) { a.swapAt(e, s) }
+    if key(a[e]) < key(a[m]) { a.swapAt(e, m) }
+    let pivot = key(a[m])
+    var i = s, j = e
+    while i <= j {
+      while key(a[i]) < pivot { i += 1 }
+      while key(a[j]) > pivot { j -= 1 }
+      if i <= j { a.swapAt(i, j); i += 1; j -= 1 }
+    }
+    if k <= j { e = j } else if k >= i { s = i } else { return }
+  }
+}
+
+private extension UnsafeMutablePointer where Pointee == Int32 {
+  @inline(__always) func swapAt(_ i: Int, _ j: Int) { let t = self[i]; self[i] = self[j]; self[j] = t }
+}
