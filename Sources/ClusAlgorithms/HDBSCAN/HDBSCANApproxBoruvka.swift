@@ -206,8 +206,17 @@ private final class DualTreeBoruvka<M: KDMetric> {
   var components: [Int]
   var edges: [HDBSCANEdge] = []
   let token: CancellationToken
-  var visits = 0
-  var cancelled = false
+  /// The tree's node arrays as plain buffers for the traversal's inner loop (copies of `tree`'s
+  /// `start`, `end`, `isLeaf` and `radius`): reads without bounds checks, and no exclusivity
+  /// check for the counters below, which a stored `var` of a class would get on every access.
+  let nodeStart: UnsafeMutablePointer<Int>
+  let nodeEnd: UnsafeMutablePointer<Int>
+  let nodeIsLeaf: UnsafeMutablePointer<Bool>
+  let nodeRadius: UnsafeMutablePointer<Double>
+  /// [0]: leaf pairs visited (a cancellation check every 4,096), [1]: 1 once cancelled.
+  let counters: UnsafeMutablePointer<Int>
+  /// Whether the traversal saw the cancellation token set and stopped.
+  var cancelled: Bool { counters[1] != 0 }
 
   init(metric: M, x: UnsafePointer<Double>, n: Int, d: Int, p: Double, alphaFactor: Double, approximate: Bool,
        token: CancellationToken) {
@@ -226,6 +235,16 @@ private final class DualTreeBoruvka<M: KDMetric> {
     candDist = .allocate(capacity: n)
     bounds = .allocate(capacity: nodes)
     minCore = .allocate(capacity: nodes)
+    nodeStart = .allocate(capacity: nodes)
+    nodeStart.initialize(from: tree.start, count: nodes)
+    nodeEnd = .allocate(capacity: nodes)
+    nodeEnd.initialize(from: tree.end, count: nodes)
+    nodeIsLeaf = .allocate(capacity: nodes)
+    nodeIsLeaf.initialize(from: tree.isLeaf, count: nodes)
+    nodeRadius = .allocate(capacity: nodes)
+    nodeRadius.initialize(from: tree.radius, count: nodes)
+    counters = .allocate(capacity: 2)
+    counters.initialize(repeating: 0, count: 2)
     for i in 0..<n { compOfPoint[i] = i; candPoint[i] = -1; candNeighbor[i] = -1; candDist[i] = .greatestFiniteMagnitude }
     for v in 0..<nodes { compOfNode[v] = -(v + 1); bounds[v] = .greatestFiniteMagnitude }
     parent = Array(0..<n)
@@ -238,6 +257,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
   deinit {
     core.deallocate(); compOfPoint.deallocate(); compOfNode.deallocate()
     candPoint.deallocate(); candNeighbor.deallocate(); candDist.deallocate(); bounds.deallocate(); minCore.deallocate()
+    nodeStart.deallocate(); nodeEnd.deallocate(); nodeIsLeaf.deallocate(); nodeRadius.deallocate(); counters.deallocate()
   }
 
   /// Fills `minCore` from `core` (children before parents: heap order backwards).
@@ -372,18 +392,18 @@ private final class DualTreeBoruvka<M: KDMetric> {
   /// One step of the library's `dual_tree_traversal`; `nodeDist` = `nodeRdist(node1, node2)`
   /// (the caller has it: the library computes the same value twice).
   func traverse(_ node1: Int, _ node2: Int, _ nodeDist: Double, _ I: UnsafePointer<Int>, _ L: UnsafePointer<Double>, _ H: UnsafePointer<Double>) {
-    if cancelled { return }
+    if counters[1] != 0 { return }
     if nodeDist < bounds[node1] {
       if compOfNode[node1] == compOfNode[node2] && compOfNode[node1] >= 0 { return }
     } else {
       return
     }
-    let leaf1 = tree.isLeaf[node1], leaf2 = tree.isLeaf[node2]
+    let leaf1 = nodeIsLeaf[node1], leaf2 = nodeIsLeaf[node2]
     if leaf1 && leaf2 {
-      visits &+= 1
-      if visits & 0xFFF == 0 && token.isCancelled { cancelled = true; return }
+      counters[0] &+= 1
+      if counters[0] & 0xFFF == 0 && token.isCancelled { counters[1] = 1; return }
       var upper = 0.0, lower = Double.greatestFiniteMagnitude
-      for i in tree.start[node1]..<tree.end[node1] {
+      for i in nodeStart[node1]..<nodeEnd[node1] {
         let pp = I[i]
         let c1 = compOfPoint[pp]
         let cp = core[pp]
@@ -400,8 +420,8 @@ private final class DualTreeBoruvka<M: KDMetric> {
           // four distances at a time, each summed in the library's order (independent chains);
           // the candidates are then applied in order, re-checking the core test against the
           // candidate distance, which only decreases: the same outcome as one at a time
-          var j = tree.start[node2]
-          let je = tree.end[node2]
+          var j = nodeStart[node2]
+          let je = nodeEnd[node2]
           while j < je {
             var qs = (0, 0, 0, 0)
             var m = 0
@@ -430,7 +450,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
             }
           }
         } else {
-          for j in tree.start[node2]..<tree.end[node2] {
+          for j in nodeStart[node2]..<nodeEnd[node2] {
             let q = I[j]
             let c2 = compOfPoint[q]
             let cq = core[q]
@@ -447,7 +467,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
         upper = max(upper, candDist[c1])
         lower = min(lower, candDist[c1])
       }
-      let newBound = min(upper, lower + 2 * toRdist(tree.radius[node1]))
+      let newBound = min(upper, lower + 2 * toRdist(nodeRadius[node1]))
       if newBound < bounds[node1] {
         bounds[node1] = newBound
         var v = node1
@@ -457,7 +477,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
           if nb < bounds[par] { bounds[par] = nb; v = par } else { break }
         }
       }
-    } else if leaf1 || (!leaf2 && tree.radius[node2] > tree.radius[node1]) {
+    } else if leaf1 || (!leaf2 && nodeRadius[node2] > nodeRadius[node1]) {
       let l = 2 * node2 + 1, r = 2 * node2 + 2
       let (ld, rd) = nodeRdist2(node1, l, r, L, H)
       if ld < rd { traverse(node1, l, ld, I, L, H); traverse(node1, r, rd, I, L, H) } else { traverse(node1, r, rd, I, L, H); traverse(node1, l, ld, I, L, H) }

@@ -168,34 +168,44 @@ struct HeapCandidates: KDCandidates {
 }
 
 /// The k nearest seen, as a list sorted by (reduced distance, original row): ties go to the
-/// smaller original row, whatever the visiting order.
+/// smaller original row, whatever the visiting order. Plain buffers of k entries (the search
+/// offers every point of every leaf it reaches, so this is the inner loop), freed by `deallocate`.
 struct SortedCandidates: KDCandidates {
   let k: Int
   let perm: UnsafePointer<Int32>
-  var best: [(Double, Int)] = []
+  /// The reduced distances and original rows of the `count` best, ascending.
+  let dist: UnsafeMutablePointer<Double>
+  let row: UnsafeMutablePointer<Int>
+  private(set) var count = 0
   var worst = Double.infinity
   var bound: Double { worst }
 
   init(k: Int, perm: UnsafePointer<Int32>) {
     self.k = k
     self.perm = perm
-    best.reserveCapacity(k + 1)
+    dist = .allocate(capacity: max(1, k))
+    row = .allocate(capacity: max(1, k))
   }
 
+  func deallocate() { dist.deallocate(); row.deallocate() }
+
   mutating func reset() {
-    best.removeAll(keepingCapacity: true)
+    count = 0
     worst = .infinity
   }
 
   @inline(__always) mutating func offer(_ r: Double, _ q: Int) {
     let qi = Int(perm[q])
-    if best.count < k || r < worst || (r == worst && qi < best[best.count - 1].1) {
-      // insertion into the sorted list of the best k
-      var pos = best.count
-      while pos > 0 && (best[pos - 1].0 > r || (best[pos - 1].0 == r && best[pos - 1].1 > qi)) { pos -= 1 }
-      best.insert((r, qi), at: pos)
-      if best.count > k { best.removeLast() }
-      if best.count == k { worst = best[k - 1].0 }
+    if count < k || r < worst || (r == worst && qi < row[count - 1]) {
+      // insertion into the sorted list of the best k; when full, the last one drops out
+      var pos = count
+      while pos > 0 && (dist[pos - 1] > r || (dist[pos - 1] == r && row[pos - 1] > qi)) { pos -= 1 }
+      var t = count < k ? count : k - 1
+      while t > pos { dist[t] = dist[t - 1]; row[t] = row[t - 1]; t -= 1 }
+      dist[pos] = r
+      row[pos] = qi
+      if count < k { count += 1 }
+      if count == k { worst = dist[k - 1] }
     }
   }
 }
@@ -263,11 +273,11 @@ func kdCrossKNN<M: KDMetric>(
           if token.isCancelled { return }
           var best = SortedCandidates(k: k, perm: tree.perm)
           let stack = KDStack.allocate()
-          defer { stack.deallocate() }
+          defer { best.deallocate(); stack.deallocate() }
           for i in range {
             best.reset()
             tree.search(Q + i * d, metric: metric, &best, stack)
-            for t in 0..<best.best.count { OI[i * k + t] = best.best[t].1; OR[i * k + t] = best.best[t].0 }
+            for t in 0..<best.count { OI[i * k + t] = best.row[t]; OR[i * k + t] = best.dist[t] }
           }
         }
       }
