@@ -200,9 +200,10 @@ private final class DualTreeBoruvka<M: KDMetric> {
   let bounds: UnsafeMutablePointer<Double>
   /// Smallest reduced core distance in each node.
   let minCore: UnsafeMutablePointer<Double>
-  var parent: [Int]
-  var rank: [UInt8]
-  var isComponent: [Bool]
+  /// The union-find (the library's `parent`, `rank` and its components' flags), n each.
+  let parent: UnsafeMutablePointer<Int>
+  let rank: UnsafeMutablePointer<UInt8>
+  let isComponent: UnsafeMutablePointer<Bool>
   var components: [Int]
   var edges: [HDBSCANEdge] = []
   let token: CancellationToken
@@ -247,9 +248,12 @@ private final class DualTreeBoruvka<M: KDMetric> {
     counters.initialize(repeating: 0, count: 2)
     for i in 0..<n { compOfPoint[i] = i; candPoint[i] = -1; candNeighbor[i] = -1; candDist[i] = .greatestFiniteMagnitude }
     for v in 0..<nodes { compOfNode[v] = -(v + 1); bounds[v] = .greatestFiniteMagnitude }
-    parent = Array(0..<n)
-    rank = [UInt8](repeating: 0, count: n)
-    isComponent = [Bool](repeating: true, count: n)
+    parent = .allocate(capacity: n)
+    for i in 0..<n { parent[i] = i }
+    rank = .allocate(capacity: n)
+    rank.initialize(repeating: 0, count: n)
+    isComponent = .allocate(capacity: n)
+    isComponent.initialize(repeating: true, count: n)
     components = Array(0..<n)
     edges.reserveCapacity(n - 1)
   }
@@ -258,6 +262,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
     core.deallocate(); compOfPoint.deallocate(); compOfNode.deallocate()
     candPoint.deallocate(); candNeighbor.deallocate(); candDist.deallocate(); bounds.deallocate(); minCore.deallocate()
     nodeStart.deallocate(); nodeEnd.deallocate(); nodeIsLeaf.deallocate(); nodeRadius.deallocate(); counters.deallocate()
+    parent.deallocate(); rank.deallocate(); isComponent.deallocate()
   }
 
   /// Fills `minCore` from `core` (children before parents: heap order backwards).
@@ -328,8 +333,8 @@ private final class DualTreeBoruvka<M: KDMetric> {
     tree.idx.withUnsafeBufferPointer { ip in
       let I = ip.baseAddress!
       for v in stride(from: tree.nNodes - 1, through: 0, by: -1) {
-        if tree.isLeaf[v] {
-          let s = tree.start[v], e = tree.end[v]
+        if nodeIsLeaf[v] {
+          let s = nodeStart[v], e = nodeEnd[v]
           let c = compOfPoint[I[s]]
           var same = true
           for t in (s + 1)..<max(s + 1, e) where compOfPoint[I[t]] != c { same = false; break }
