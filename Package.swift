@@ -33,8 +33,8 @@ let package = Package(
     .target(
       name: "ClusAlgorithms", dependencies: ["CGemmKernels"], path: "Sources/ClusAlgorithms",
       // each folder's README maps its files to the paper's steps and the reference implementation
-      exclude: ["Core/README.md", "HDBSCAN/README.md", "KMeans/README.md", "Metrics/README.md", "Neighbors/README.md",
-                "PCA/README.md", "UMAP/README.md"]),
+      exclude: ["Core/README.md", "DBSCAN/README.md", "HDBSCAN/README.md", "KMeans/README.md", "Metrics/README.md",
+                "Neighbors/README.md", "PCA/README.md", "UMAP/README.md"]),
     .target(
       name: "ClusRuntime", dependencies: ["ClusLang", "ClusAlgorithms", "CZlib", "CPNG"],
       path: "Sources/ClusRuntime"),
