@@ -85,6 +85,16 @@ final class NeighborsTests: XCTestCase {
     XCTAssertEqual(h.distances, [0, 3, 3, 0, 3, 4, 0, 3, 4])
   }
 
+  func testMinkowskiWithInfiniteExponentIsChebyshev() throws {
+    // scikit-learn's DistanceMetric (hdbscan's trees) takes minkowski p=inf as chebyshev, the limit of
+    // (Σ|d|ᵖ)^(1/p): for (0, 0) and (3, -4) that is 4, where pow(|d|, inf) would give inf
+    XCTAssertEqual(try Metric(name: "minkowski", p: .infinity), .chebyshev)
+    let a: [Float] = [0, 0], b: [Float] = [3, -4]
+    XCTAssertEqual(try Metric(name: "minkowski", p: .infinity).distance(a, b, 2), 4)
+    XCTAssertEqual(try Metric(name: "minkowski", p: 2), .euclidean)
+    XCTAssertEqual(try Metric(name: "minkowski", p: 1), .manhattan)
+  }
+
   func testExactKNNMatchesBruteForceWithTiesAndDuplicates() throws {
     // integer data: every metric's distances are exact in Float, so ties are real ties
     let xi = NeighborData.integerGrid(n: 300, d: 4, levels: 3, seed: 11)

@@ -118,7 +118,7 @@ final class ToolkitTests: XCTestCase {
     XCTAssertEqual(value(c, "q")?.number, 15)
     XCTAssertEqual(floats(c, "qs"), [3, 4])
     XCTAssertFalse(c.run("quantile [1, 2]"))
-    XCTAssertTrue(c.err.contains("quantile needs q="), c.err)
+    XCTAssertTrue(c.err.contains("quantile: needs q="), c.err)
     XCTAssertFalse(c.run("quantile [1, 2] q=1.5"))
   }
 

@@ -15,7 +15,9 @@ public struct KNNGraph: Sendable, Equatable {
 
   /// Wraps arrays of `n × k` values.
   public init(n: Int, k: Int, indices: [Int32], distances: [Float]) {
-    precondition(indices.count == n * k && distances.count == n * k)
+    precondition(
+      indices.count == n * k && distances.count == n * k,
+      "kNN graph has \(indices.count) indices and \(distances.count) distances, expected \(n) × \(k) = \(n * k) each")
     self.n = n
     self.k = k
     self.indices = indices

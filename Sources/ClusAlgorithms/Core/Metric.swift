@@ -21,6 +21,8 @@ public enum Metric: Sendable, Equatable, CustomStringConvertible {
   public static let names = ["euclidean", "manhattan", "chebyshev", "minkowski", "cosine", "correlation"]
 
   /// Parses a metric name (`l2` = euclidean, `l1`/`taxicab`/`cityblock` = manhattan, as umap-learn).
+  /// Minkowski with p = 2, 1 or +∞ is euclidean, manhattan or chebyshev (its limit), as scikit-learn's
+  /// `DistanceMetric` (which hdbscan's trees use) treats p = ∞.
   /// - Throws: `AlgorithmError.invalidParameter` for an unknown name or p < 1.
   public init(name: String, p: Double = 2) throws {
     switch name.lowercased() {
@@ -31,7 +33,7 @@ public enum Metric: Sendable, Equatable, CustomStringConvertible {
       guard p >= 1 else {
         throw AlgorithmError.invalidParameter(name: "p", value: "\(p)", allowed: "p must be ≥ 1")
       }
-      self = p == 2 ? .euclidean : (p == 1 ? .manhattan : .minkowski(p: p))
+      self = p == 2 ? .euclidean : (p == 1 ? .manhattan : (p.isInfinite ? .chebyshev : .minkowski(p: p)))
     case "cosine": self = .cosine
     case "correlation": self = .correlation
     default:

@@ -43,7 +43,7 @@ func kdBoruvkaMST<M: KDMetric>(
     boruvka.boundByStoredNeighbours(components, largest: largest, threads: context.threads)
     try boruvka.searchOutsideComponents(components, largest: largest, context: context)
     let added = boruvka.mergeComponents(components)
-    if added == 0 { throw AlgorithmError.invalidInput("hdbscan: the spanning tree could not be completed") }
+    if added == 0 { throw AlgorithmError.invalidInput("the spanning tree could not be completed") }
     nComp = components - added
     context.progress.update(boruvka.edges.count)
   }

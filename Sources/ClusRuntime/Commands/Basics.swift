@@ -139,7 +139,7 @@ func registerBasics(_ t: inout CommandTable) {
     case .matrix(let m): return .record(Record(kind: "shape", fields: [("rows", .int(m.rows)), ("cols", .int(m.cols))]))
     default:
       if let n = inv.args[0].length { return .record(Record(kind: "shape", fields: [("rows", .int(n))])) }
-      throw CommandError.invalidArgument("shape needs a matrix or vector, got \(inv.args[0].kindName)")
+      throw CommandError.invalidArgument("needs a matrix or vector, got \(inv.args[0].kindName)")
     }
   })
   t.register(Command(
@@ -199,7 +199,7 @@ func registerBasics(_ t: inout CommandTable) {
     guard case .float(let x) = inv.args[0], case .string(let f) = inv.args[1] else { return .none }
     let conv = f.filter { "eEfgG".contains($0) }
     guard f.filter({ $0 == "%" }).count == 1, conv.count >= 1 else {
-      throw CommandError.invalidArgument("format needs one %f, %e or %g conversion, got \(Display.quote(f))")
+      throw CommandError.invalidArgument("needs one %f, %e or %g conversion, got \(Display.quote(f))")
     }
     guard f.count <= 32 else { throw CommandError.invalidArgument("format spec is too long (at most 32 characters)") }
     // widths and precisions above 999 (digit runs of 4 or more) would build huge strings

@@ -131,7 +131,7 @@ func registerToolkit(_ t: inout CommandTable) {
     examples: ["quantile d q=0.9", "quantile m q=0.25 axis=0"]
   ) { inv, v in
     guard let q = try inv.optionalDouble("q") else {
-      throw CommandError.invalidArgument("quantile needs q=, a number in [0, 1]: quantile x q=0.9")
+      throw CommandError.invalidArgument("needs q=, a number in [0, 1]: quantile x q=0.9")
     }
     return Statistics.quantile(v, q)
   })
@@ -207,7 +207,7 @@ func registerToolkit(_ t: inout CommandTable) {
     examples: ["z = standard_scale x", "e = umap (standard_scale x)"]
   ) { inv in
     let x = inv.matrix(0)
-    guard x.rows >= 1 else { throw CommandError.invalidArgument("standard_scale needs at least one row") }
+    guard x.rows >= 1 else { throw CommandError.invalidArgument("needs at least one row") }
     return .matrix(Statistics.standardScale(x))
   })
   t.register(Command(
@@ -232,7 +232,7 @@ func registerToolkit(_ t: inout CommandTable) {
     }
     let a = keys(inv.args[0]), b = keys(inv.args[1])
     guard a.doubles.count == b.doubles.count else {
-      throw CommandError.invalidArgument("crosstab needs two vectors of the same length, got \(a.doubles.count) and \(b.doubles.count)")
+      throw CommandError.invalidArgument("needs two vectors of the same length, got \(a.doubles.count) and \(b.doubles.count)")
     }
     // pandas drops the pairs with a missing (NaN) value
     let keep = (0..<a.doubles.count).filter { !a.doubles[$0].isNaN && !b.doubles[$0].isNaN }
