@@ -176,17 +176,25 @@ extension HDBSCANTests {
     var allPointsMembership: [Double]
   }
 
+  /// The prediction fixture `name` (Fixtures/hdbscan/predict_<name>.json): the training rows x, the new
+  /// rows y, the library's parameters and clus's fit of x with them.
+  func fittedPredictFixture(_ name: String) throws
+    -> (PredictFixture, Matrix, Matrix, HDBSCANParameters, HDBSCANResult)
+  {
+    let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/hdbscan/predict_\(name).json")
+    let f = try JSONDecoder().decode(PredictFixture.self, from: Data(contentsOf: url))
+    let x = Matrix(rows: f.rows, cols: f.cols, data: f.X.map { Float($0) })
+    let y = Matrix(rows: f.newRows, cols: f.cols, data: f.Y.map { Float($0) })
+    let p = HDBSCANParameters(minClusterSize: f.params.min_cluster_size, minSamples: f.params.min_samples)
+    return (f, x, y, p, try hdbscan(x, parameters: p, context: RunContext(threads: 2)))
+  }
+
   /// Soft clustering against the library's `membership_vector` (new points) and
   /// `all_points_membership_vectors` (training points) on the prediction fixtures (made with a
   /// stable edge sort, so that the whole condensed tree is the deterministic one).
   func testSoftClustering() throws {
     for name in ["blobs2d", "moons", "blobs5d"] {
-      let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/hdbscan/predict_\(name).json")
-      let f = try JSONDecoder().decode(PredictFixture.self, from: Data(contentsOf: url))
-      let x = Matrix(rows: f.rows, cols: f.cols, data: f.X.map { Float($0) })
-      let y = Matrix(rows: f.newRows, cols: f.cols, data: f.Y.map { Float($0) })
-      let p = HDBSCANParameters(minClusterSize: f.params.min_cluster_size, minSamples: f.params.min_samples)
-      let fit = try hdbscan(x, parameters: p, context: RunContext(threads: 2))
+      let (f, x, y, p, fit) = try fittedPredictFixture(name)
       let mv = try hdbscanMembershipVectors(y, trainingData: x, result: fit, parameters: p)
       XCTAssertEqual(mv.cols, f.clusters, name)
       var worst = 0.0
@@ -204,12 +212,7 @@ extension HDBSCANTests {
   /// and probabilities for new points, noise included.
   func testApproximatePredict() throws {
     for name in ["blobs2d", "moons", "blobs5d"] {
-      let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/hdbscan/predict_\(name).json")
-      let f = try JSONDecoder().decode(PredictFixture.self, from: Data(contentsOf: url))
-      let x = Matrix(rows: f.rows, cols: f.cols, data: f.X.map { Float($0) })
-      let y = Matrix(rows: f.newRows, cols: f.cols, data: f.Y.map { Float($0) })
-      let p = HDBSCANParameters(minClusterSize: f.params.min_cluster_size, minSamples: f.params.min_samples)
-      let fit = try hdbscan(x, parameters: p, context: RunContext(threads: 2))
+      let (f, x, y, p, fit) = try fittedPredictFixture(name)
       XCTAssertEqual(fit.labels, f.fitLabels, "\(name): fit")
       let r = try hdbscanApproximatePredict(y, trainingData: x, result: fit, parameters: p, context: RunContext(threads: 2))
       XCTAssertEqual(r.labels, f.labels, "\(name): predicted labels")
