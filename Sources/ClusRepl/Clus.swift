@@ -16,6 +16,7 @@ struct Clus: ParsableCommand {
     discussion: """
       Examples:
         clus examples/mnist.clus          run a script
+        clus p.clus --set in=part-7.npy   run a script with in = "part-7.npy"
         clus -e 'm = load "data/mnist"; shape m.data'
         echo 'help umap' | clus           read a script from standard input
         clus                              start the interactive prompt (on a terminal)
@@ -29,6 +30,10 @@ struct Clus: ParsableCommand {
           help: "Code to run (may be repeated); it runs before any script files.")
   var code: [String] = []
 
+  @Option(name: .customLong("set"), parsing: .unconditionalSingleValue,
+          help: ArgumentHelp("Bind a variable to a string before any code runs (may be repeated).", valueName: "name=value"))
+  var assignments: [String] = []
+
   @Option(name: .long, help: "Threads for every algorithm (default: CLUS_THREADS or all cores).")
   var threads: Int?
 
@@ -40,6 +45,23 @@ struct Clus: ParsableCommand {
 
   func validate() throws {
     if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+    _ = try boundVariables()
+  }
+
+  /// The `--set name=value` bindings, in order (a later one for the same name wins): each name an
+  /// identifier of the language that is not a keyword, each value taken as a string as written.
+  /// - Throws: `ValidationError` (exit code 2) for a missing `=` or a name that is not a variable name.
+  func boundVariables() throws -> [(String, String)] {
+    try assignments.map { a in
+      guard let eq = a.firstIndex(of: "=") else {
+        throw ValidationError("--set needs name=value, got '\(a)'")
+      }
+      let name = String(a[..<eq]), value = String(a[a.index(after: eq)...])
+      guard let tokens = try? Lexer.tokenize(name), tokens.count == 2, case .identifier(name) = tokens[0].kind else {
+        throw ValidationError("--set: '\(name)' is not a variable name (letters, digits and _, not starting with a digit, not a keyword)")
+      }
+      return (name, value)
+    }
   }
 
   mutating func run() throws {
@@ -48,6 +70,7 @@ struct Clus: ParsableCommand {
       return
     }
     let session = Session(threads: resolvedThreads())
+    for (name, value) in try boundVariables() { session.variables[name] = .string(value) }
     // pictures go to the plot folder (the session's default: out/); the prompt's, unless given
     // one, to a temporary folder
     if let d = plotDir { session.display = PlotFolder(d) }

@@ -49,7 +49,7 @@ public enum Display {
     case .record where Frames.categories(of: v) != nil:
       let (c, n) = Frames.categories(of: v)!
       return Frames.categoricalSummary(c, n)
-    case .record(let r): return "\(r.kind) record (" + r.fields.map(\.name).joined(separator: ", ") + ")"
+    case .record(let r): return "\(v.kindName) (" + r.fields.map(\.name).joined(separator: ", ") + ")"
     }
   }
 
@@ -87,7 +87,7 @@ public enum Display {
       let (c, n) = Frames.categories(of: v)!
       return Frames.renderCategorical(c, n)
     case .record(let r):
-      var lines = ["\(r.kind) record"]
+      var lines = [v.kindName]
       let w = r.fields.map(\.name.count).max() ?? 0
       for f in r.fields {
         let pad = String(repeating: " ", count: w - f.name.count)

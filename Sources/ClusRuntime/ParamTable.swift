@@ -23,6 +23,13 @@ public struct ParamTable<Root: Sendable>: Sendable {
     self.specs = entries.flatMap { $0.declare(defaults) }
   }
 
+  /// Every parameter's value in `r` as the language shows it (`n_neighbors` → `.int(15)`, `metric`
+  /// → `.string("euclidean")`), in the table's order: what a model's `params` field and its
+  /// file's manifest hold.
+  public func values(of r: Root) -> [(name: String, value: Value)] {
+    entries.flatMap { $0.declare(r) }.map { (name: $0.name, value: $0.defaultValue) }
+  }
+
   /// `defaults` with every parameter of the call assigned (one not given assigns its default).
   /// - Throws: what an entry's conversion throws (e.g. `Metric(name:p:)`), or
   ///   `CommandDefinitionError` when an entry reads a name the table does not declare.

@@ -10,12 +10,16 @@ public struct Record: Sendable {
   public var fields: [(name: String, value: Value)]
   /// The field that stands for the record where an array is expected, if any.
   public var principal: String?
+  /// The typed model when the record is a fitted model (`umap`, `hdbscan`, `kmeans`, `pca`), which
+  /// `transform`, `approximate_predict`, `predict` and `save` read; its fields are views of it.
+  public var model: FittedModel?
 
   /// A record.
-  public init(kind: String, fields: [(String, Value)], principal: String? = nil) {
+  public init(kind: String, fields: [(String, Value)], principal: String? = nil, model: FittedModel? = nil) {
     self.kind = kind
     self.fields = fields.map { (name: $0.0, value: $0.1) }
     self.principal = principal
+    self.model = model
   }
 
   /// The field named `name`, if present.
@@ -70,7 +74,7 @@ public indirect enum Value: Sendable {
     case .labels: return "int vector"
     case .floats: return "float vector"
     case .mask: return "bool vector"
-    case .record(let r): return r.kind + " record"
+    case .record(let r): return r.kind + (r.model != nil ? " model" : " record")
     case .figure: return "figure"
     }
   }

@@ -200,7 +200,7 @@ extension HDBSCANTests {
       var worst = 0.0
       for (a, b) in zip(mv.data, f.membership) { worst = max(worst, abs(Double(a) - b)) }
       XCTAssertLessThan(worst, 1e-5, "\(name): membership_vector")
-      let ap = hdbscanAllPointsMembershipVectors(trainingData: x, result: fit, parameters: p)
+      let ap = try hdbscanAllPointsMembershipVectors(trainingData: x, result: fit, parameters: p)
       worst = 0
       for (a, b) in zip(ap.data, f.allPointsMembership) { worst = max(worst, abs(Double(a) - b)) }
       XCTAssertLessThan(worst, 1e-5, "\(name): all_points_membership_vectors")

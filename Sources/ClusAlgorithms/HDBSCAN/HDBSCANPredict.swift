@@ -66,11 +66,20 @@ public func hdbscanApproximatePredict(
   _ newData: Matrix, trainingData: Matrix, result: HDBSCANResult, parameters: HDBSCANParameters,
   context: RunContext = RunContext()
 ) throws -> HDBSCANPrediction {
+  try HDBSCANModel(trainingData: trainingData, result: result, parameters: parameters)
+    .approximatePredict(newData, context: context)
+}
+
+/// `approximate_predict` with the model's prediction data (see `hdbscanApproximatePredict`).
+func approximatePredict(
+  _ newData: Matrix, data pd: HDBSCANPredictionData, result: HDBSCANResult, parameters: HDBSCANParameters,
+  context: RunContext
+) throws -> HDBSCANPrediction {
   // (validates the data and the shapes)
-  let near = try hdbscanNeighborAndLambda(newData, trainingData: trainingData, result: result, parameters: parameters, context: context)
-  let n = trainingData.rows, m = newData.rows
+  let near = try pd.neighborAndLambda(newData, context: context)
+  let n = pd.n, m = newData.rows
   let root = n
-  let tree = CondensedTreeIndex(result.condensedTree, n: n)
+  let tree = pd.index
   let (pointParent, pointLambda) = (tree.pointParent, tree.pointLambda)
   let (clusterParent, clusterLambda, maxLambda, children) = (tree.clusterParent, tree.clusterLambda, tree.maxLambda, tree.children)
   // every cluster under a selected one carries its label and its largest λ
@@ -113,59 +122,97 @@ public func hdbscanApproximatePredict(
   return HDBSCANPrediction(labels: labels, probabilities: probs)
 }
 
-/// For each new point, its neighbour among the training points in mutual reachability and
-/// λ = 1/that distance (hdbscan `_find_neighbor_and_lambda` with the `PredictionData` core
-/// distances; see `hdbscanApproximatePredict`); neighbour −1 when none is found.
-func hdbscanNeighborAndLambda(
-  _ newData: Matrix, trainingData: Matrix, result: HDBSCANResult, parameters: HDBSCANParameters,
-  context: RunContext = RunContext()
-) throws -> (neighbor: [Int], lambda: [Double]) {
-  try validateData(newData, "new data")
-  let n = trainingData.rows, d = trainingData.cols, m = newData.rows
-  guard newData.cols == d else {
-    throw AlgorithmError.invalidInput("the new data has \(newData.cols) columns but the clustering was fitted on \(d)")
-  }
-  guard result.labels.count == n else {
-    throw AlgorithmError.invalidInput("the clustering has \(result.labels.count) labels but its training data \(n) rows")
-  }
-  let ms = parameters.minSamples ?? parameters.minClusterSize
-  let kCore = max(1, min(n, ms)), kNew = max(1, min(n, 2 * ms))
-  // neighbours: (index, distance) tables
-  var coreD = [Double](repeating: 0, count: n)
-  var nbI = [Int](), nbD = [Double]()
-  let xd = trainingData.data.map { Double($0) }, qd = newData.data.map { Double($0) }
-  func viaTree<M: KDMetric>(_ metric: M) throws {
-    let c = try kdCrossKNN(data: xd, n: n, d: d, queries: xd, m: n, k: kCore, metric: metric, context: context)
-    for i in 0..<n { coreD[i] = metric.toDist(c.rdist[i * kCore + kCore - 1]) }
-    let q = try kdCrossKNN(data: xd, n: n, d: d, queries: qd, m: m, k: kNew, metric: metric, context: context)
-    nbI = q.indices
-    nbD = q.rdist.map { metric.toDist($0) }
-  }
-  switch parameters.metric {
-  case .euclidean: try viaTree(EuclideanKD())
-  case .manhattan: try viaTree(ManhattanKD())
-  case .chebyshev: try viaTree(ChebyshevKD())
-  case .minkowski(let p): try viaTree(MinkowskiKD(p: p))
-  case .cosine, .correlation:
-    let c = try knnCrossJoin(trainingData, reference: trainingData, k: kCore, metric: parameters.metric, context: context)
-    for i in 0..<n { coreD[i] = Double(c.distances[i * kCore + kCore - 1]) }
-    let q = try knnCrossJoin(newData, reference: trainingData, k: kNew, metric: parameters.metric, context: context)
-    nbI = q.indices.map { Int($0) }
-    nbD = q.distances.map { Double($0) }
-  }
-  var neighbor = [Int](repeating: -1, count: m), lambdas = [Double](repeating: 0, count: m)
-  for i in 0..<m {
-    let pointCore = nbD[i * kNew + min(ms, kNew - 1)]
-    var best = -1, bestMR = Double.infinity
-    for t in 0..<kNew {
-      let j = nbI[i * kNew + t]
-      if j < 0 { continue }
-      let mr = max(coreD[j], pointCore, nbD[i * kNew + t])
-      if mr < bestMR { bestMR = mr; best = j }
-    }
-    neighbor[i] = best
-    lambdas[i] = bestMR > 0 ? 1 / bestMR : Double.infinity
-  }
-  return (neighbor, lambdas)
-}
+/// What prediction needs from a fit, built once per model (the hdbscan library's
+/// `PredictionData`): the training rows in Double, the KD-tree over them (KD metrics), each
+/// training point's core distance for prediction (to its `min_samples`-th nearest training point,
+/// itself included) and the condensed tree indexed. Read-only after `init`, so concurrent
+/// predictions share it.
+final class HDBSCANPredictionData: @unchecked Sendable {
+  let n: Int
+  let d: Int
+  let minSamples: Int
+  let metric: Metric
+  let training: [Double]
+  /// nil for cosine and correlation (searched by `knnCrossJoin`).
+  let tree: KDTreeIndex?
+  let trainingData: Matrix
+  let coreDistances: [Double]
+  let index: CondensedTreeIndex
 
+  /// - Throws: `AlgorithmError.cancelled`.
+  init(trainingData: Matrix, result: HDBSCANResult, parameters: HDBSCANParameters, context: RunContext) throws {
+    n = trainingData.rows
+    d = trainingData.cols
+    metric = parameters.metric
+    self.trainingData = trainingData
+    let ms = parameters.minSamples ?? parameters.minClusterSize
+    minSamples = ms
+    let kCore = max(1, min(n, ms))
+    training = trainingData.data.map { Double($0) }
+    index = CondensedTreeIndex(result.condensedTree, n: n)
+    switch parameters.metric {
+    case .cosine, .correlation:
+      tree = nil
+      let c = try knnCrossJoin(trainingData, reference: trainingData, k: kCore, metric: parameters.metric, context: context)
+      coreDistances = (0..<n).map { Double(c.distances[$0 * kCore + kCore - 1]) }
+    default:
+      let t = KDTreeIndex(crossJoinOver: training, n: n, d: d)
+      tree = t
+      let c = try Self.kdQuery(t, training, m: n, k: kCore, metric: parameters.metric, context: context)
+      coreDistances = (0..<n).map { c.distances[$0 * kCore + kCore - 1] }
+    }
+  }
+
+  /// `kdQueryKNN` with the KD form of `metric`, distances in the metric's units.
+  private static func kdQuery(
+    _ t: KDTreeIndex, _ queries: [Double], m: Int, k: Int, metric: Metric, context: RunContext
+  ) throws -> (indices: [Int], distances: [Double]) {
+    func run<M: KDMetric>(_ km: M) throws -> (indices: [Int], distances: [Double]) {
+      let r = try kdQueryKNN(t, queries: queries, m: m, k: k, metric: km, context: context)
+      return (r.indices, r.rdist.map { km.toDist($0) })
+    }
+    switch metric {
+    case .euclidean: return try run(EuclideanKD())
+    case .manhattan: return try run(ManhattanKD())
+    case .chebyshev: return try run(ChebyshevKD())
+    case .minkowski(let p): return try run(MinkowskiKD(p: p))
+    case .cosine, .correlation: preconditionFailure("cosine and correlation are searched without a KD-tree")
+    }
+  }
+
+  /// For each new point, its neighbour among the training points in mutual reachability and
+  /// λ = 1/that distance (hdbscan `_find_neighbor_and_lambda`; see `hdbscanApproximatePredict`);
+  /// neighbour −1 when none is found. Each row's answer depends on that row only.
+  /// - Throws: `AlgorithmError.invalidInput` for empty or non-finite data or a column mismatch;
+  ///   `.cancelled`.
+  func neighborAndLambda(_ newData: Matrix, context: RunContext) throws -> (neighbor: [Int], lambda: [Double]) {
+    try validateData(newData, "new data")
+    guard newData.cols == d else {
+      throw AlgorithmError.invalidInput("the new data has \(newData.cols) columns but the clustering was fitted on \(d)")
+    }
+    let m = newData.rows, ms = minSamples
+    let kNew = max(1, min(n, 2 * ms))
+    let nbI: [Int], nbD: [Double]
+    if let t = tree {
+      (nbI, nbD) = try Self.kdQuery(t, newData.data.map { Double($0) }, m: m, k: kNew, metric: metric, context: context)
+    } else {
+      let q = try knnCrossJoin(newData, reference: trainingData, k: kNew, metric: metric, context: context)
+      nbI = q.indices.map { Int($0) }
+      nbD = q.distances.map { Double($0) }
+    }
+    var neighbor = [Int](repeating: -1, count: m), lambdas = [Double](repeating: 0, count: m)
+    for i in 0..<m {
+      let pointCore = nbD[i * kNew + min(ms, kNew - 1)]
+      var best = -1, bestMR = Double.infinity
+      for t in 0..<kNew {
+        let j = nbI[i * kNew + t]
+        if j < 0 { continue }
+        let mr = max(coreDistances[j], pointCore, nbD[i * kNew + t])
+        if mr < bestMR { bestMR = mr; best = j }
+      }
+      neighbor[i] = best
+      lambdas[i] = bestMR > 0 ? 1 / bestMR : Double.infinity
+    }
+    return (neighbor, lambdas)
+  }
+}

@@ -11,8 +11,8 @@ import Glibc
 // with outlier scores max λ/(max λ − height); training points: distance · outlier with
 // exp(−max λ/height), both passed through a softmax).
 
-/// The parts of a fitted condensed tree that soft clustering reads.
-private struct SoftTree {
+/// The parts of a fitted condensed tree that soft clustering reads (built once per model).
+struct SoftTree: @unchecked Sendable {
   let n: Int
   /// Selected cluster ids, ascending (the label order).
   let clusters: [Int]
@@ -26,10 +26,10 @@ private struct SoftTree {
   /// Per selected cluster, the training rows of its exemplars.
   var exemplars: [[Int]] = []
 
-  init(_ r: HDBSCANResult, n: Int) {
+  init(_ r: HDBSCANResult, n: Int, index: CondensedTreeIndex) {
     self.n = n
     clusters = r.selectedClusters.sorted()
-    index = CondensedTreeIndex(r.condensedTree, n: n)
+    self.index = index
     var rowsUnder = [Int: [(child: Int, lambda: Double)]]()
     for row in r.condensedTree { rowsUnder[row.parent, default: []].append((row.child, row.lambda)) }
     let children = index.children, maxLambda = index.maxLambda
@@ -96,10 +96,18 @@ public func hdbscanMembershipVectors(
   _ newData: Matrix, trainingData: Matrix, result: HDBSCANResult, parameters: HDBSCANParameters,
   context: RunContext = RunContext()
 ) throws -> Matrix {
-  let n = trainingData.rows, d = trainingData.cols, m = newData.rows
+  try HDBSCANModel(trainingData: trainingData, result: result, parameters: parameters)
+    .membershipVectors(newData, context: context)
+}
+
+/// `membership_vector` with the model's prediction data and soft tree.
+func membershipVectors(
+  _ newData: Matrix, data pd: HDBSCANPredictionData, soft t: SoftTree, parameters: HDBSCANParameters, context: RunContext
+) throws -> Matrix {
+  let d = pd.d, m = newData.rows
+  let trainingData = pd.trainingData
   // the prediction's neighbour search gives each point's neighbour and λ
-  let near = try hdbscanNeighborAndLambda(newData, trainingData: trainingData, result: result, parameters: parameters, context: context)
-  let t = SoftTree(result, n: n)
+  let near = try pd.neighborAndLambda(newData, context: context)
   let k = t.clusters.count
   var out = [Float](repeating: 0, count: m * k)
   if k == 0 { return Matrix(rows: m, cols: 0) }
@@ -139,9 +147,13 @@ public func hdbscanMembershipVectors(
 /// - Returns: an n × k matrix (k = 0 columns when the fit found no cluster).
 public func hdbscanAllPointsMembershipVectors(
   trainingData: Matrix, result: HDBSCANResult, parameters: HDBSCANParameters
-) -> Matrix {
+) throws -> Matrix {
+  try HDBSCANModel(trainingData: trainingData, result: result, parameters: parameters).allPointsMembershipVectors()
+}
+
+/// `all_points_membership_vectors` with the model's soft tree.
+func allPointsMembershipVectors(trainingData: Matrix, soft t: SoftTree, parameters: HDBSCANParameters) -> Matrix {
   let n = trainingData.rows, d = trainingData.cols
-  let t = SoftTree(result, n: n)
   let k = t.clusters.count
   if k == 0 { return Matrix(rows: n, cols: 0) }
   // outlier scores exp(−(max λ + 1e-8)/height) of every point, then one softmax shift over all

@@ -262,7 +262,23 @@ func kdSelfKNN<M: KDMetric>(
 func kdCrossKNN<M: KDMetric>(
   data: [Double], n: Int, d: Int, queries: [Double], m: Int, k: Int, metric: M, context: RunContext
 ) throws -> (indices: [Int], rdist: [Double]) {
-  let tree = KDTreeIndex(data, n: n, d: d, leafSize: d <= 4 ? 16 : 32)
+  try kdQueryKNN(KDTreeIndex(crossJoinOver: data, n: n, d: d), queries: queries, m: m, k: k, metric: metric, context: context)
+}
+
+extension KDTreeIndex {
+  /// The tree `kdCrossKNN` searches: leaves of 16 points up to 4 columns, else 32.
+  convenience init(crossJoinOver data: [Double], n: Int, d: Int) {
+    self.init(data, n: n, d: d, leafSize: d <= 4 ? 16 : 32)
+  }
+}
+
+/// `kdCrossKNN` on a tree already built (`KDTreeIndex(crossJoinOver:n:d:)`), so that a fitted
+/// model searches its training points without rebuilding the tree for every query batch.
+/// - Throws: `AlgorithmError.cancelled`.
+func kdQueryKNN<M: KDMetric>(
+  _ tree: KDTreeIndex, queries: [Double], m: Int, k: Int, metric: M, context: RunContext
+) throws -> (indices: [Int], rdist: [Double]) {
+  let d = tree.d
   var outI = [Int](repeating: -1, count: m * k), outR = [Double](repeating: .infinity, count: m * k)
   let token = context.cancellation
   queries.withUnsafeBufferPointer { qp in

@@ -10,13 +10,19 @@ import Glibc
 /// 3. each new point starts at the membership-weighted mean of its neighbours' embedding
 ///    coordinates, or at the coordinates of a training point it coincides with
 ///    (`init_graph_transform`);
-/// 4. edges below max/n_epochs are pruned, and n_epochs (100 for ≤ 10,000 new points, else 30;
-///    or the fitted n_epochs / 3) of the SGD move the new points only, against the fixed
-///    training embedding (attraction along the edges, negative samples among the training
-///    points), from learning_rate / 4 decayed linearly.
-/// New points do not interact, so each runs on its own random stream derived from
-/// (`transformSeed`, its starting coordinates): the result is identical for any thread count, and
-/// identical new rows get identical coordinates (as in umap-learn).
+/// 4. edges below 1/n_epochs are pruned, and n_epochs (100, or the fitted n_epochs / 3) of the
+///    SGD move the new points only, against the fixed training embedding (attraction along the
+///    edges, each sampled every 1/membership epochs; negative samples among the training points),
+///    from learning_rate / 4 decayed linearly.
+/// Batch independence: each new row's result depends on that row only, never on the other rows of
+/// the batch or their order. New points do not interact, each runs on its own random stream
+/// derived from (`transformSeed`, its starting coordinates), and two batch-wide quantities of
+/// umap-learn are fixed instead: the largest membership, which scales the sampling rates and the
+/// pruning, is taken as 1 (the largest a membership can be; umap-learn uses the batch's largest,
+/// which is 1 whenever a new point coincides with a training point), and the epoch count is 100
+/// (umap-learn's for batches of up to 10,000 rows; it uses 30 for larger batches). So a row gets
+/// the same bits alone, in any batch and for any thread count, and identical new rows get
+/// identical coordinates (as in umap-learn).
 /// - Parameters:
 ///   - newData: m × d new points (d as the training data).
 ///   - trainingData: the n × d data the embedding was fitted on.
@@ -82,11 +88,14 @@ public func umapTransform(
     throw AlgorithmError.invalidInput(
       "\(what) zero membership to all of \(lonely == 1 ? "its" : "their") \(k) nearest training points (distances up to \(far) are too large for the bandwidth search); rescale the data")
   }
-  let nEpochs = parameters.nEpochs.map { $0 / 3 } ?? (m <= 10_000 ? 100 : 30)
+  let nEpochs = parameters.nEpochs.map { $0 / 3 } ?? 100
   if nEpochs == 0 { return Matrix(rows: m, cols: dim, data: y) }
-  let wmax = w.max() ?? 0
-  let floorW = wmax / Float(nEpochs)
-  let eps = makeEpochsPerSample(w.map { $0 < floorW ? 0 : $0 }, nEpochs: nEpochs)  // −1: pruned or absent
+  // makeEpochsPerSample with the largest membership taken as 1 (batch independence, see above)
+  let floorW = 1 / Float(nEpochs)
+  let eps = w.map { v -> Double in  // −1: pruned or absent
+    let ns = v < floorW ? 0 : Double(nEpochs) * Double(v)
+    return ns > 0 ? Double(nEpochs) / ns : -1
+  }
   let (fa, fb) = (a, b)
   let gamma = parameters.repulsionStrength
   let negRate = Double(parameters.negativeSampleRate)

@@ -1,13 +1,8 @@
 import ClusAlgorithms
 
-/// A kNN table (n × k) as a Float32 matrix, for display and saving.
-private func knnMatrices(_ g: KNNGraph) -> (Value, Value) {
-  (.matrix(Matrix(rows: g.n, cols: g.k, data: g.indices.map(Float.init))),
-   .matrix(Matrix(rows: g.n, cols: g.k, data: g.distances)))
-}
-
-/// The seed for `random_state = none`: from the clock.
-private func seedOrClock(_ s: UInt64?) -> UInt64 { s ?? seedFromClock() }
+/// The seed for `random_state = none`: from the clock, below 2⁶³ so that it shows as the integer a
+/// user can pass back as `random_state` to repeat the run.
+func seedOrClock(_ s: UInt64?) -> UInt64 { s ?? (seedFromClock() & UInt64(Int.max)) }
 
 /// UMAP's allocations that parameters size, checked before any: the embedding and its spectral
 /// initialisation (about 80 bytes per row and component: the eigensolver's blocks in Double) and
@@ -21,34 +16,69 @@ private func checkUMAPMemory(rows n: Int, _ p: UMAPParameters) throws {
     what: "\(n) rows × \(p.nComponents) components")
 }
 
+/// umap's parameters, bound to `UMAPParameters` (the command's table and a model's `params`).
+let umapParameterTable = ParamTable(UMAPParameters(), [
+  .int("n_neighbors", \.nNeighbors, .atLeast(2), "size of the local neighbourhood (k of the kNN graph, the point itself included)"),
+  .int("n_components", \.nComponents, .atLeast(1), "dimension of the embedding"),
+  .metric(\.metric, "distance in the input space"),
+  .int("n_epochs", \.nEpochs, .between(0, 100_000), "training epochs (none: 500 when n ≤ 10,000, else 200)"),
+  .float("learning_rate", \.learningRate, .greaterThan(0), "initial SGD learning rate, decayed linearly"),
+  .initialLayout("initial layout, or an n × n_components matrix to start from"),
+  .float("min_dist", \.minDist, .atLeast(0), "how tightly points may pack in the embedding (≤ spread)"),
+  .float("spread", \.spread, .greaterThan(0), "scale of the embedded points"),
+  .float("set_op_mix_ratio", \.setOpMixRatio, .between(0, 1), "1: fuzzy union of the local graphs, 0: intersection"),
+  .float("local_connectivity", \.localConnectivity, .atLeast(0), "number of nearest neighbours assumed connected"),
+  .float("repulsion_strength", \.repulsionStrength, .atLeast(0), "weight of negative samples (gamma)"),
+  .int("negative_sample_rate", \.negativeSampleRate, .between(0, 1000), "negative samples per positive edge sample"),
+  .float("a", \.a, .greaterThan(0), "curve parameter (none: fitted from min_dist and spread)"),
+  .float("b", \.b, .greaterThan(0), "curve parameter (none: fitted from min_dist and spread)"),
+  .float("disconnection_distance", \.disconnectionDistance, .greaterThan(0), "kNN edges this long or longer are cut (none: ∞, or 2 for cosine and correlation)"),
+  .bool("densmap", \.densmap, "densMAP: also preserve local density (200 more epochs by default)"),
+  .float("dens_lambda", \.densLambda, .atLeast(0), "weight of densMAP's density term"),
+  .float("dens_frac", \.densFrac, .between(0, 1), "fraction of the epochs (the last ones) with the density term"),
+  .float("dens_var_shift", \.densVarShift, .atLeast(0), "added to the variance of the embedding's log radii"),
+  .bool("output_dens", \.outputDens, "also return the log local radii of the data and of the embedding (rad_orig, rad_emb)"),
+  .seed("random_state", \.randomState, "seed; with it the result is identical for any thread count"),
+])
+
+/// hdbscan's parameters, bound to `HDBSCANParameters`.
+let hdbscanParameterTable = ParamTable(HDBSCANParameters(), [
+  .int("min_cluster_size", \.minClusterSize, .atLeast(2), "smallest group of points that counts as a cluster"),
+  .int("min_samples", \.minSamples, .atLeast(1), "neighbours for the core distance (none: min_cluster_size)"),
+  .float("cluster_selection_epsilon", \.clusterSelectionEpsilon, .atLeast(0), "distance below which clusters are not split"),
+  .choice("cluster_selection_method", \.clusterSelectionMethod, "excess of mass, or the leaves of the condensed tree"),
+  .float("cluster_selection_persistence", \.clusterSelectionPersistence, .atLeast(0), "undo splits whose smaller side persists less than this (in λ = 1/distance)"),
+  .int("max_cluster_size", \.maxClusterSize, .atLeast(0), "excess of mass refuses larger clusters (0: no limit)"),
+  .float("cluster_selection_epsilon_max", \.clusterSelectionEpsilonMax, .greaterThan(0), "excess of mass refuses clusters formed at a larger distance"),
+  .bool("allow_single_cluster", \.allowSingleCluster, "allow the root to be the only cluster"),
+  .float("alpha", \.alpha, .greaterThan(0), "distance scaling in the mutual reachability"),
+  .metric(\.metric, "distance between points"),
+  .bool("approx_min_span_tree", \.approxMinSpanTree, "the library's default spanning tree (dual-tree Borůvka keeping its bounds between rounds; ≤ 60 columns); false: the exact minimum tree"),
+])
+
+/// kmeans's parameters, bound to `KMeansParameters`.
+let kmeansParameterTable = ParamTable(KMeansParameters(), [
+  .int("n_clusters", \.nClusters, .atLeast(1), "number of clusters"),
+  .initAndRuns(
+    "greedy k-means++ (2 + ln k trials) or random points",
+    "runs from different starts, best inertia kept (none: 1 for k-means++, 10 for random, as \"auto\")"),
+  .int("max_iter", \.maxIter, .between(1, 1_000_000), "Lloyd iterations per run"),
+  .float("tol", \.tol, .atLeast(0), "convergence tolerance, relative to the mean feature variance"),
+  .seed("random_state", \.randomState, "seed of the initialisation"),
+])
+
+/// pca's parameters, bound to `PCAParameters`.
+let pcaParameterTable = ParamTable(PCAParameters(), [
+  .components("components to keep, or a float in (0, 1): the share of variance to keep (none: all)"),
+  .bool("whiten", \.whiten, "scale components to unit variance"),
+])
+
 func registerAlgorithms(_ t: inout CommandTable) {
   t.register(Command(
     "umap", group: "embedding",
     summary: "UMAP embedding (McInnes, Healy & Melville 2018), as umap-learn 0.5: rows × n_components",
     args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
-    parameters: ParamTable(UMAPParameters(), [
-      .int("n_neighbors", \.nNeighbors, .atLeast(2), "size of the local neighbourhood (k of the kNN graph, the point itself included)"),
-      .int("n_components", \.nComponents, .atLeast(1), "dimension of the embedding"),
-      .metric(\.metric, "distance in the input space"),
-      .int("n_epochs", \.nEpochs, .between(0, 100_000), "training epochs (none: 500 when n ≤ 10,000, else 200)"),
-      .float("learning_rate", \.learningRate, .greaterThan(0), "initial SGD learning rate, decayed linearly"),
-      .initialLayout("initial layout, or an n × n_components matrix to start from"),
-      .float("min_dist", \.minDist, .atLeast(0), "how tightly points may pack in the embedding (≤ spread)"),
-      .float("spread", \.spread, .greaterThan(0), "scale of the embedded points"),
-      .float("set_op_mix_ratio", \.setOpMixRatio, .between(0, 1), "1: fuzzy union of the local graphs, 0: intersection"),
-      .float("local_connectivity", \.localConnectivity, .atLeast(0), "number of nearest neighbours assumed connected"),
-      .float("repulsion_strength", \.repulsionStrength, .atLeast(0), "weight of negative samples (gamma)"),
-      .int("negative_sample_rate", \.negativeSampleRate, .between(0, 1000), "negative samples per positive edge sample"),
-      .float("a", \.a, .greaterThan(0), "curve parameter (none: fitted from min_dist and spread)"),
-      .float("b", \.b, .greaterThan(0), "curve parameter (none: fitted from min_dist and spread)"),
-      .float("disconnection_distance", \.disconnectionDistance, .greaterThan(0), "kNN edges this long or longer are cut (none: ∞, or 2 for cosine and correlation)"),
-      .bool("densmap", \.densmap, "densMAP: also preserve local density (200 more epochs by default)"),
-      .float("dens_lambda", \.densLambda, .atLeast(0), "weight of densMAP's density term"),
-      .float("dens_frac", \.densFrac, .between(0, 1), "fraction of the epochs (the last ones) with the density term"),
-      .float("dens_var_shift", \.densVarShift, .atLeast(0), "added to the variance of the embedding's log radii"),
-      .bool("output_dens", \.outputDens, "also return the log local radii of the data and of the embedding (rad_orig, rad_emb)"),
-      .seed("random_state", \.randomState, "seed; with it the result is identical for any thread count"),
-    ]),
+    parameters: umapParameterTable,
     examples: [
       "e = umap mnist.data random_state=42",
       "e = umap mnist.data n_neighbors=30 min_dist=0 random_state=42",
@@ -70,86 +100,46 @@ func registerAlgorithms(_ t: inout CommandTable) {
       ("knn", .float(knnSeconds)), ("graph", .float(r.timings.graph)),
       ("init", .float(r.timings.initialization)), ("layout", .float(r.timings.layout)),
     ])
-    let (ki, kd) = knnMatrices(r.knn)
-    // what `transform` needs besides the embedding: the fitted parameters (umap-learn keeps them
-    // on the estimator) and the training data (`_raw_data`; shared, not copied)
-    let params = Record(kind: "umap parameters", fields: [
-      ("metric", .string(try inv.string("metric"))), ("p", .float(try inv.double("p"))),
-      ("n_epochs", p.nEpochs.map { .int($0) } ?? .none), ("learning_rate", .float(p.learningRate)),
-      ("local_connectivity", .float(p.localConnectivity)), ("repulsion_strength", .float(p.repulsionStrength)),
-      ("negative_sample_rate", .int(p.negativeSampleRate)),
-      ("disconnection_distance", p.disconnectionDistance.map { .float($0) } ?? .none),
-      ("random_state", .int(Int(truncatingIfNeeded: seed))), ("densmap", .bool(p.densmap)),
-    ])
-    return .record(Record(kind: "umap", fields: [
-      ("embedding", .matrix(r.embedding)), ("graph_nnz", .int(r.graphNNZ)),
-      ("knn_indices", ki), ("knn_distances", kd), ("n_neighbors", .int(r.nNeighbors)),
-      ("n_epochs", .int(r.nEpochs)), ("a", .float(r.a)), ("b", .float(r.b)),
-      ("timings", .record(timings)), ("params", .record(params)), ("data", .matrix(x)),
-    ] + (p.outputDens ? [("rad_orig", .floats(r.radOrig)), ("rad_emb", .floats(r.radEmb))] : []),
-    principal: "embedding"))
+    // what `transform` needs besides the embedding (umap-learn keeps it on the estimator): the
+    // parameters, the curve and the training data (`_raw_data`; shared, not copied)
+    let model = try UMAPModel(parameters: p, trainingData: x, embedding: r.embedding, knn: r.knn,
+                              nNeighbors: r.nNeighbors, nEpochs: r.nEpochs, a: r.a, b: r.b)
+    var fit: [(String, Value)] = [("graph_nnz", .int(r.graphNNZ)), ("timings", .record(timings))]
+    if p.outputDens { fit += [("rad_orig", .floats(r.radOrig)), ("rad_emb", .floats(r.radEmb))] }
+    return .record(FittedModel.umap(model).record(fit: fit))
   })
 
   t.register(Command(
     "transform", group: "embedding",
-    summary: "Embed new points into a fitted UMAP embedding, as umap-learn's UMAP.transform: rows × n_components",
-    args: [ArgSpec("model", .any, "the result of `umap`"), ArgSpec("data", .matrix, "m × d new points, d as the data the model was fitted on")],
+    summary: "Embed new points with a fitted model: UMAP as umap-learn's UMAP.transform, PCA as scikit-learn's PCA.transform",
+    args: [ArgSpec("model", .any, "the result of `umap` or `pca` (or such a model loaded from a .npz file)"),
+           ArgSpec("data", .matrix, "m × d new points, d as the data the model was fitted on")],
     params: [
-      ParamSpec("transform_seed", .seed, .int(42), nil, "seed of the negative sampling (umap-learn's transform_seed)"),
+      ParamSpec("transform_seed", .seed, .int(42), nil, "UMAP: seed of the negative sampling (umap-learn's transform_seed); each row's stream derives from it and the row, so a row's result does not depend on its batch"),
     ],
     examples: [
       "e = umap mnist.data[0:60000] random_state=42",
       "t = transform e mnist.data[60000:70000]",
+      "p = pca mnist.data[0:60000] n_components=50",
+      "q = transform p mnist.data[60000:70000]",
     ]
   ) { inv in
-    guard case .record(let rec) = inv.rawArgs[0], rec.kind == "umap",
-      case .matrix(let emb)? = rec["embedding"], case .matrix(let train)? = rec["data"],
-      case .record(let pr)? = rec["params"], case .int(let k)? = rec["n_neighbors"],
-      let a = rec["a"]?.number, let b = rec["b"]?.number,
-      case .string(let metricName)? = pr["metric"]
-    else {
-      throw CommandError.invalidArgument("the model must be the result of `umap`, got \(inv.rawArgs[0].kindName)")
+    switch try modelArgument(inv.rawArgs[0], ["umap", "pca"], command: "transform") {
+    case .umap(let m):
+      try checkNewPoints(inv.rawArgs[1], columns: m.trainingData.cols)
+      return .matrix(try m.transform(inv.matrix(1), transformSeed: try inv.seed("transform_seed") ?? seedOrClock(nil), context: inv.context))
+    case .pca(let m):
+      try checkNewPoints(inv.rawArgs[1], columns: m.result.components.cols)
+      return .matrix(try m.transform(inv.matrix(1), context: inv.context))
+    default: preconditionFailure("modelArgument returned another kind")
     }
-    if case .bool(true)? = pr["densmap"] {
-      throw CommandError.invalidArgument("transforming new points into a densMAP embedding is not supported (as in umap-learn)")
-    }
-    if case .floats(let v) = inv.rawArgs[1].resolved, v.count == train.cols, train.cols > 1 {
-      throw CommandError.invalidArgument("one new point must be a 1 × \(train.cols) matrix, not a vector: index rows with a range, as x[5:6]")
-    }
-    var p = UMAPParameters()
-    p.nNeighbors = max(2, k)
-    p.nComponents = emb.cols
-    // the fitted parameters `umap` kept (its `params` record); the defaults of UMAPParameters()
-    // for any it lacks
-    p.metric = try Metric(name: metricName, p: pr["p"]?.number ?? metricNameAndP(p.metric).p)
-    if case .int(let e)? = pr["n_epochs"] { p.nEpochs = e }
-    p.learningRate = pr["learning_rate"]?.number ?? p.learningRate
-    p.localConnectivity = pr["local_connectivity"]?.number ?? p.localConnectivity
-    p.repulsionStrength = pr["repulsion_strength"]?.number ?? p.repulsionStrength
-    if case .int(let r)? = pr["negative_sample_rate"] { p.negativeSampleRate = r }
-    p.disconnectionDistance = pr["disconnection_distance"]?.number
-    let y = try umapTransform(inv.matrix(1), trainingData: train, embedding: emb, parameters: p, a: a, b: b,
-                              transformSeed: try inv.seed("transform_seed") ?? seedFromClock(), context: inv.context)
-    return .matrix(y)
   })
 
   t.register(Command(
     "hdbscan", group: "clustering",
     summary: "HDBSCAN clustering (Campello, Moulavi & Sander 2013), as the hdbscan library 0.8: labels, −1 for noise",
     args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
-    parameters: ParamTable(HDBSCANParameters(), [
-      .int("min_cluster_size", \.minClusterSize, .atLeast(2), "smallest group of points that counts as a cluster"),
-      .int("min_samples", \.minSamples, .atLeast(1), "neighbours for the core distance (none: min_cluster_size)"),
-      .float("cluster_selection_epsilon", \.clusterSelectionEpsilon, .atLeast(0), "distance below which clusters are not split"),
-      .choice("cluster_selection_method", \.clusterSelectionMethod, "excess of mass, or the leaves of the condensed tree"),
-      .float("cluster_selection_persistence", \.clusterSelectionPersistence, .atLeast(0), "undo splits whose smaller side persists less than this (in λ = 1/distance)"),
-      .int("max_cluster_size", \.maxClusterSize, .atLeast(0), "excess of mass refuses larger clusters (0: no limit)"),
-      .float("cluster_selection_epsilon_max", \.clusterSelectionEpsilonMax, .greaterThan(0), "excess of mass refuses clusters formed at a larger distance"),
-      .bool("allow_single_cluster", \.allowSingleCluster, "allow the root to be the only cluster"),
-      .float("alpha", \.alpha, .greaterThan(0), "distance scaling in the mutual reachability"),
-      .metric(\.metric, "distance between points"),
-      .bool("approx_min_span_tree", \.approxMinSpanTree, "the library's default spanning tree (dual-tree Borůvka keeping its bounds between rounds; ≤ 60 columns); false: the exact minimum tree"),
-    ]),
+    parameters: hdbscanParameterTable,
     examples: ["l = hdbscan e min_samples=10 min_cluster_size=500", "clustered = l >= 0"]
   ) { inv, p in
     let x = inv.matrix(0)
@@ -159,26 +149,9 @@ func registerAlgorithms(_ t: inout CommandTable) {
     let (name, k) = (p.minSamples == nil ? "min_cluster_size" : "min_samples", min(ms, max(1, x.rows)))
     try Memory.require(Double(x.rows) * Double(k) * 32, parameter: name, value: ms, what: "\(x.rows) rows × \(k) neighbours")
     let r = try hdbscan(x, parameters: p, context: inv.context)
-    let tree = r.condensedTree
-    let table = Record(kind: "condensed tree table", fields: [
-      ("parent", .labels(tree.map(\.parent))), ("child", .labels(tree.map(\.child))),
-      ("lambda_val", .floats(tree.map(\.lambda))), ("child_size", .labels(tree.map(\.childSize))),
-    ])
-    let nClusters = Set(r.labels.filter { $0 >= 0 }).count
     // what `approximate_predict` needs (the library's prediction_data): the parameters, the
-    // condensed-tree ids of the selected clusters, and the training data (shared, not copied)
-    let params = Record(kind: "hdbscan parameters", fields: [
-      ("min_cluster_size", .int(p.minClusterSize)), ("min_samples", p.minSamples.map { .int($0) } ?? .none),
-      ("metric", .string(try inv.string("metric"))), ("p", .float(try inv.double("p"))),
-      ("selected_clusters", .labels(r.selectedClusters)),
-      ("cluster_selection_epsilon", .float(p.clusterSelectionEpsilon)),
-    ])
-    return .record(Record(kind: "hdbscan", fields: [
-      ("labels", .labels(r.labels)), ("n_clusters", .int(nClusters)),
-      ("probabilities", .floats(r.probabilities)), ("outlier_scores", .floats(r.outlierScores)),
-      ("persistence", .floats(r.persistence)), ("condensed_tree", .record(table)),
-      ("params", .record(params)), ("data", .matrix(inv.matrix(0))),
-    ], principal: "labels"))
+    // condensed tree with its selected clusters, and the training data (shared, not copied)
+    return .record(FittedModel.hdbscan(try HDBSCANModel(trainingData: x, result: r, parameters: p)).record())
   })
 
   t.register(Command(
@@ -187,8 +160,8 @@ func registerAlgorithms(_ t: inout CommandTable) {
     args: [ArgSpec("model", .any, "the result of `hdbscan`"), ArgSpec("data", .matrix, "m × d new points, d as the clustered data")],
     examples: ["l = hdbscan e[0:60000] min_samples=10 min_cluster_size=500", "p = approximate_predict l e[60000:70000]"]
   ) { inv in
-    let (fit, hp, train) = try fittedHDBSCAN(inv, newData: true)
-    let r = try hdbscanApproximatePredict(inv.matrix(1), trainingData: train, result: fit, parameters: hp, context: inv.context)
+    let m = try fittedHDBSCAN(inv, newData: true)
+    let r = try m.approximatePredict(inv.matrix(1), context: inv.context)
     return .record(Record(kind: "prediction", fields: [
       ("labels", .labels(r.labels)), ("probabilities", .floats(r.probabilities)),
     ], principal: "labels"))
@@ -200,8 +173,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
     args: [ArgSpec("model", .any, "the result of `hdbscan`"), ArgSpec("data", .matrix, "m × d new points, d as the clustered data")],
     examples: ["l = hdbscan e min_samples=10 min_cluster_size=500", "s = membership_vector l e[0:10]"]
   ) { inv in
-    let (fit, hp, train) = try fittedHDBSCAN(inv, newData: true)
-    return .matrix(try hdbscanMembershipVectors(inv.matrix(1), trainingData: train, result: fit, parameters: hp, context: inv.context))
+    return .matrix(try fittedHDBSCAN(inv, newData: true).membershipVectors(inv.matrix(1), context: inv.context))
   })
 
   t.register(Command(
@@ -210,22 +182,13 @@ func registerAlgorithms(_ t: inout CommandTable) {
     args: [ArgSpec("model", .any, "the result of `hdbscan`")],
     examples: ["l = hdbscan e min_samples=10 min_cluster_size=500", "s = all_points_membership_vectors l"]
   ) { inv in
-    let (fit, hp, train) = try fittedHDBSCAN(inv, newData: false)
-    return .matrix(hdbscanAllPointsMembershipVectors(trainingData: train, result: fit, parameters: hp))
+    return .matrix(try fittedHDBSCAN(inv, newData: false).allPointsMembershipVectors())
   })
 
   t.register(Command(
     "kmeans", group: "clustering", summary: "K-Means (Lloyd), as scikit-learn's KMeans: labels 0..n_clusters−1",
     args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
-    parameters: ParamTable(KMeansParameters(), [
-      .int("n_clusters", \.nClusters, .atLeast(1), "number of clusters"),
-      .initAndRuns(
-        "greedy k-means++ (2 + ln k trials) or random points",
-        "runs from different starts, best inertia kept (none: 1 for k-means++, 10 for random, as \"auto\")"),
-      .int("max_iter", \.maxIter, .between(1, 1_000_000), "Lloyd iterations per run"),
-      .float("tol", \.tol, .atLeast(0), "convergence tolerance, relative to the mean feature variance"),
-      .seed("random_state", \.randomState, "seed of the initialisation"),
-    ]),
+    parameters: kmeansParameterTable,
     examples: ["k = kmeans mnist.data n_clusters=10 random_state=0"]
   ) { inv, p in
     var p = p
@@ -236,28 +199,30 @@ func registerAlgorithms(_ t: inout CommandTable) {
       Double(p.nClusters) * (Double(x.cols) * 16 + Double(min(x.rows, 1 << 20)) * 8), parameter: "n_clusters",
       value: p.nClusters, what: "\(p.nClusters) centres × \(x.cols) columns, distances to \(x.rows) rows")
     let r = try kmeans(x, parameters: p, context: inv.context)
-    return .record(Record(kind: "kmeans", fields: [
-      ("labels", .labels(r.labels)), ("centers", .matrix(r.centers)), ("inertia", .float(r.inertia)),
-      ("n_iter", .int(r.nIter)),
-    ], principal: "labels"))
+    let model = try KMeansModel(parameters: p, centers: r.centers, labels: r.labels, inertia: r.inertia, nIter: r.nIter)
+    return .record(FittedModel.kmeans(model).record())
+  })
+
+  t.register(Command(
+    "predict", group: "clustering",
+    summary: "The nearest cluster centre of new points under a fitted K-Means, as scikit-learn's KMeans.predict",
+    args: [ArgSpec("model", .any, "the result of `kmeans` (or such a model loaded from a .npz file)"),
+           ArgSpec("data", .matrix, "m × d new points, d as the clustered data")],
+    examples: ["k = kmeans mnist.data[0:60000] n_clusters=10 random_state=0", "p = predict k mnist.data[60000:70000]"]
+  ) { inv in
+    guard case .kmeans(let m) = try modelArgument(inv.rawArgs[0], ["kmeans"], command: "predict") else { return .none }
+    try checkNewPoints(inv.rawArgs[1], columns: m.centers.cols)
+    return .labels(try m.predict(inv.matrix(1), context: inv.context))
   })
 
   t.register(Command(
     "pca", group: "embedding", summary: "Principal component analysis, as scikit-learn's PCA (full solver)",
     args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
-    parameters: ParamTable(PCAParameters(), [
-      .components("components to keep, or a float in (0, 1): the share of variance to keep (none: all)"),
-      .bool("whiten", \.whiten, "scale components to unit variance"),
-    ]),
+    parameters: pcaParameterTable,
     examples: ["lowd = pca mnist.data n_components=50", "p = pca x n_components=0.95"]
   ) { inv, p in
     let r = try pca(inv.matrix(0), parameters: p, context: inv.context)
-    return .record(Record(kind: "pca", fields: [
-      ("transformed", .matrix(r.transformed)), ("components", .matrix(r.components)),
-      ("explained_variance", .floats(r.explainedVariance)),
-      ("explained_variance_ratio", .floats(r.explainedVarianceRatio)),
-      ("singular_values", .floats(r.singularValues)), ("mean", .floats(r.mean)),
-    ], principal: "transformed"))
+    return .record(FittedModel.pca(try PCAModel(result: r, parameters: p)).record())
   })
 
   let averages = ParamType.choice(["arithmetic", "max", "min", "geometric"])
@@ -292,34 +257,13 @@ func registerAlgorithms(_ t: inout CommandTable) {
   })
 }
 
-/// The fitted clustering, its parameters and training data from an `hdbscan` record (the
-/// model argument of the prediction commands); with `newData`, checks that the second argument
-/// is not a single row given as a vector.
+/// The fitted HDBSCAN model of a prediction command's first argument; with `newData`, checks that
+/// the second argument is not a single row given as a vector.
 /// - Throws: `CommandError.invalidArgument` when the model is not an `hdbscan` result.
-private func fittedHDBSCAN(_ inv: Invocation, newData: Bool) throws -> (HDBSCANResult, HDBSCANParameters, Matrix) {
-  guard case .record(let rec) = inv.rawArgs[0], rec.kind == "hdbscan",
-    case .labels(let labels)? = rec["labels"], case .floats(let probs)? = rec["probabilities"],
-    case .matrix(let train)? = rec["data"], case .record(let pr)? = rec["params"],
-    case .record(let tree)? = rec["condensed_tree"], case .int(let mcs)? = pr["min_cluster_size"],
-    case .labels(let selected)? = pr["selected_clusters"], case .string(let metricName)? = pr["metric"],
-    case .labels(let parents)? = tree["parent"], case .labels(let childs)? = tree["child"],
-    case .floats(let lambdas)? = tree["lambda_val"], case .labels(let sizes)? = tree["child_size"]
-  else {
-    throw CommandError.invalidArgument("the model must be the result of `hdbscan`, got \(inv.rawArgs[0].kindName)")
+private func fittedHDBSCAN(_ inv: Invocation, newData: Bool) throws -> HDBSCANModel {
+  guard case .hdbscan(let m) = try modelArgument(inv.rawArgs[0], ["hdbscan"], command: inv.command) else {
+    preconditionFailure("modelArgument returned another kind")
   }
-  if newData, case .floats(let v) = inv.rawArgs[1].resolved, v.count == train.cols, train.cols > 1 {
-    throw CommandError.invalidArgument("one new point must be a 1 × \(train.cols) matrix, not a vector: index rows with a range, as x[5:6]")
-  }
-  // the parameters `hdbscan` kept (its `params` record); the defaults of HDBSCANParameters() for
-  // any it lacks
-  var hp = HDBSCANParameters(minClusterSize: mcs)
-  hp.metric = try Metric(name: metricName, p: pr["p"]?.number ?? metricNameAndP(hp.metric).p)
-  if case .int(let ms)? = pr["min_samples"] { hp.minSamples = ms }
-  hp.clusterSelectionEpsilon = pr["cluster_selection_epsilon"]?.number ?? hp.clusterSelectionEpsilon
-  let rows = (0..<parents.count).map {
-    CondensedTreeRow(parent: parents[$0], child: childs[$0], lambda: lambdas[$0], childSize: sizes[$0])
-  }
-  let fit = HDBSCANResult(labels: labels, probabilities: probs, outlierScores: [], persistence: [],
-                          condensedTree: rows, coreDistances: [], selectedClusters: selected)
-  return (fit, hp, train)
+  if newData { try checkNewPoints(inv.rawArgs[1], columns: m.trainingData.cols) }
+  return m
 }

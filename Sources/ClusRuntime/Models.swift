@@ -1,0 +1,113 @@
+import ClusAlgorithms
+
+/// A fitted model the language holds (in a `Record`'s `model`): what `umap`, `hdbscan`, `kmeans`
+/// and `pca` produced and what `transform`, `approximate_predict`, `membership_vector`,
+/// `all_points_membership_vectors` and `predict` need, typed. `save m "m.npz"` writes it and
+/// `load` reads it back (docs/model-format.md).
+public enum FittedModel: Sendable {
+  /// A UMAP embedding (`transform`).
+  case umap(UMAPModel)
+  /// An HDBSCAN clustering (`approximate_predict`, the membership vectors).
+  case hdbscan(HDBSCANModel)
+  /// A K-Means clustering (`predict`).
+  case kmeans(KMeansModel)
+  /// A PCA (`transform`).
+  case pca(PCAModel)
+
+  /// The command that fits it, which is also the model's kind in files and messages.
+  public var kind: String {
+    switch self {
+    case .umap: return "umap"
+    case .hdbscan: return "hdbscan"
+    case .kmeans: return "kmeans"
+    case .pca: return "pca"
+    }
+  }
+}
+
+/// A kNN table (n × k) as two Float32 matrices (indices, distances), for display and saving.
+func knnMatrices(_ g: KNNGraph) -> (Value, Value) {
+  (.matrix(Matrix(rows: g.n, cols: g.k, data: g.indices.map(Float.init))),
+   .matrix(Matrix(rows: g.n, cols: g.k, data: g.distances)))
+}
+
+/// A record of parameter values (a model's `params` field).
+private func parameterRecord(_ kind: String, _ values: [(name: String, value: Value)]) -> Value {
+  .record(Record(kind: "\(kind) parameters", fields: values.map { ($0.name, $0.value) }))
+}
+
+extension FittedModel {
+  /// Every parameter of the fit, by the language's names, in the command's order.
+  var parameterValues: [(name: String, value: Value)] {
+    switch self {
+    case .umap(let m): return umapParameterTable.values(of: m.parameters)
+    case .hdbscan(let m): return hdbscanParameterTable.values(of: m.parameters)
+    case .kmeans(let m): return kmeansParameterTable.values(of: m.parameters)
+    case .pca(let m): return pcaParameterTable.values(of: m.parameters)
+    }
+  }
+
+  /// The record the language shows for the model: its fitted attributes under scikit-learn's and
+  /// the libraries' names, the parameters (`params`) and, for UMAP and HDBSCAN, the training data
+  /// (`data`). `fit` adds what only a fresh fit has (timings, graph size, densMAP radii), in place.
+  func record(fit: [(String, Value)] = []) -> Record {
+    let extra = Dictionary(fit, uniquingKeysWith: { a, _ in a })
+    func extras(_ names: [String]) -> [(String, Value)] { names.compactMap { n in extra[n].map { (n, $0) } } }
+    let params = parameterRecord(kind, parameterValues)
+    switch self {
+    case .umap(let m):
+      var fields: [(String, Value)] = [("embedding", .matrix(m.embedding))] + extras(["graph_nnz"])
+      if let g = m.knn {
+        let (ki, kd) = knnMatrices(g)
+        fields += [("knn_indices", ki), ("knn_distances", kd)]
+      }
+      fields += [("n_neighbors", .int(m.nNeighbors)), ("n_epochs", .int(m.nEpochs)), ("a", .float(m.a)), ("b", .float(m.b))]
+      fields += extras(["timings"]) + [("params", params), ("data", .matrix(m.trainingData))] + extras(["rad_orig", "rad_emb"])
+      return Record(kind: kind, fields: fields, principal: "embedding", model: self)
+    case .hdbscan(let m):
+      let r = m.result, tree = r.condensedTree
+      let table = Record(kind: "condensed tree table", fields: [
+        ("parent", .labels(tree.map(\.parent))), ("child", .labels(tree.map(\.child))),
+        ("lambda_val", .floats(tree.map(\.lambda))), ("child_size", .labels(tree.map(\.childSize))),
+      ])
+      return Record(kind: kind, fields: [
+        ("labels", .labels(r.labels)), ("n_clusters", .int(Set(r.labels.filter { $0 >= 0 }).count)),
+        ("probabilities", .floats(r.probabilities)), ("outlier_scores", .floats(r.outlierScores)),
+        ("persistence", .floats(r.persistence)), ("condensed_tree", .record(table)),
+        ("params", params), ("data", .matrix(m.trainingData)),
+      ], principal: "labels", model: self)
+    case .kmeans(let m):
+      return Record(kind: kind, fields: [
+        ("labels", .labels(m.labels)), ("centers", .matrix(m.centers)), ("inertia", .float(m.inertia)),
+        ("n_iter", .int(m.nIter)), ("params", params),
+      ], principal: "labels", model: self)
+    case .pca(let m):
+      let r = m.result
+      return Record(kind: kind, fields: [
+        ("transformed", .matrix(r.transformed)), ("components", .matrix(r.components)),
+        ("explained_variance", .floats(r.explainedVariance)),
+        ("explained_variance_ratio", .floats(r.explainedVarianceRatio)),
+        ("singular_values", .floats(r.singularValues)), ("mean", .floats(r.mean)),
+        ("noise_variance", .float(r.noiseVariance)), ("params", params),
+      ], principal: "transformed", model: self)
+    }
+  }
+}
+
+/// The model a prediction command was given: the record of a fit (or of a loaded model file) of
+/// one of `kinds`.
+/// - Throws: `CommandError.invalidArgument` naming what was expected and what was given.
+func modelArgument(_ v: Value, _ kinds: [String], command: String) throws -> FittedModel {
+  if case .record(let r) = v, let m = r.model, kinds.contains(m.kind) { return m }
+  let want = kinds.map { "`\($0)`" }.joined(separator: " or ")
+  var got = v.kindName
+  if case .record(let r) = v, let m = r.model { got = "a fitted \(m.kind) model" }
+  throw CommandError.invalidArgument("the model must be the result of \(want) (or such a model loaded from a file), got \(got)")
+}
+
+/// Refuses a single new point given as a vector (`x[5]`) where a 1 × d matrix is needed.
+func checkNewPoints(_ v: Value, columns d: Int) throws {
+  if case .floats(let f) = v.resolved, f.count == d, d > 1 {
+    throw CommandError.invalidArgument("one new point must be a 1 × \(d) matrix, not a vector: index rows with a range, as x[5:6]")
+  }
+}
