@@ -27,6 +27,9 @@ let package = Package(
                    providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                    providers: [.apt(["libpng-dev"])]),
+    // NumPy .npz archives (zip files of .npy members), read from memory and written with libzip
+    .systemLibrary(name: "CZip", path: "Sources/CZip", pkgConfig: "libzip",
+                   providers: [.apt(["libzip-dev"])]),
     .target(name: "ClusLang", path: "Sources/ClusLang", swiftSettings: [.swiftLanguageMode(.v6)]),
     // AVX tiles of the deterministic products (the same arithmetic per element as the Swift kernel)
     .target(name: "CGemmKernels", path: "Sources/CGemmKernels"),
@@ -36,7 +39,7 @@ let package = Package(
       exclude: ["Core/README.md", "DBSCAN/README.md", "HDBSCAN/README.md", "KMeans/README.md", "Metrics/README.md",
                 "Neighbors/README.md", "PCA/README.md", "UMAP/README.md"]),
     .target(
-      name: "ClusRuntime", dependencies: ["ClusLang", "ClusAlgorithms", "CZlib", "CPNG"],
+      name: "ClusRuntime", dependencies: ["ClusLang", "ClusAlgorithms", "CZlib", "CPNG", "CZip"],
       path: "Sources/ClusRuntime"),
     .executableTarget(
       name: "ClusRepl",

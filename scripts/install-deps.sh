@@ -3,7 +3,7 @@
 set -euo pipefail
 # (time: make bench's peak memory; gdb: make soak's malloc_trim before it reads RSS; strace: the REPL
 # test that delays clus's writes to land Ctrl-C before libedit reads)
-pkgs=(pkg-config libedit-dev libopenblas-dev liblapacke-dev zlib1g-dev libpng-dev time gdb strace)
+pkgs=(pkg-config libedit-dev libopenblas-dev liblapacke-dev zlib1g-dev libpng-dev libzip-dev time gdb strace)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -26,7 +26,8 @@ public func fuzzLoader(_ bytes: [UInt8], fileName: String, csv: CSVOptions = CSV
 }
 
 /// Checks that a loaded value is internally consistent: a matrix holds rows × cols values, a
-/// table's columns all have its number of rows, category codes index their categories.
+/// table's columns all have its number of rows, category codes index their categories, an npz
+/// holds at least one array and each of its arrays is itself consistent.
 public func checkLoaded(_ d: LoadedData) {
   func matrix(_ m: Matrix, _ what: String) {
     if m.rows < 0 || m.cols < 0 || m.data.count != m.rows * m.cols {
@@ -53,5 +54,11 @@ public func checkLoaded(_ d: LoadedData) {
     }
     for c in t.text { text(c, rows: t.rows) }
   case .textVector(let t): text(t, rows: nil)
+  case .arrays(let a):
+    if a.isEmpty { violated("an npz of no arrays") }
+    for x in a {
+      if case .arrays = x.value { violated("an npz array '\(x.name)' holding arrays") }
+      checkLoaded(x.value)
+    }
   }
 }

@@ -1,7 +1,8 @@
 import ClusAlgorithms
 
 /// The language value of a loaded file: a dataset becomes a record whose principal is `data`, a
-/// table a data frame, an array of strings a categorical.
+/// table a data frame, an array of strings a categorical, an `.npz` archive a record (kind `npz`)
+/// of its arrays.
 func value(of loaded: LoadedData) -> Value {
   switch loaded {
   case .table(let t): return Frames.frame(t)
@@ -18,6 +19,9 @@ func value(of loaded: LoadedData) -> Value {
       ("test", .record(Record(kind: "dataset part", fields: [("data", .matrix(test.data)), ("target", .labels(test.target))], principal: "data"))),
       ("name", .string(d.name)),
     ], principal: "data"))
+  case .arrays(let a):
+    // np.load(path)'s keys, in archive order: x.embedding, x["arr_0"]
+    return .record(Record(kind: "npz", fields: a.map { ($0.name, value(of: $0.value)) }))
   }
 }
 
@@ -82,8 +86,8 @@ private func csvOptions(_ inv: Invocation) throws -> CSVOptions {
 func registerData(_ t: inout CommandTable) {
   t.register(Command(
     "load", group: "data",
-    summary: "Read a data file: IDX (plain or .gz), an MNIST-layout folder, .npy, .csv or .tsv",
-    args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test); an array of 3 or more dimensions becomes rows × (product of the others), as the 784 pixels of an MNIST image; values become float32; a CSV with column names or text columns gives a data frame record (.data, .columns, d[\"name\"])")],
+    summary: "Read a data file: IDX (plain or .gz), an MNIST-layout folder, .npy, .npz, .csv or .tsv",
+    args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test); an array of 3 or more dimensions becomes rows × (product of the others), as the 784 pixels of an MNIST image; values become float32; a CSV with column names or text columns gives a data frame record (.data, .columns, d[\"name\"]); an .npz archive (numpy's savez, savez_compressed) gives a record of its arrays in archive order, named as np.load names them (z.embedding, z[\"arr_0\"])")],
     params: [
       ParamSpec("header", .any, .string("auto"), nil, "CSV: true (the first row names the columns), false, or \"auto\": a first row of numbers is data (with a note), any other is the header"),
       ParamSpec("delimiter", .any, .none, nil, "CSV: the field separator; default \",\" for .csv, tab for .tsv/.tab, detected (, tab ; |) for .txt/.dat"),
@@ -92,7 +96,7 @@ func registerData(_ t: inout CommandTable) {
       ParamSpec("na_values", .any, .none, nil, "CSV: further spellings of a missing value (a string or a list), besides pandas' defaults: empty, NA, NaN, nan, N/A, NULL, null, None, ..."),
     ],
     examples: ["mnist = load \"data/mnist\"", "x = load \"points.csv\"", "d = load \"iris.csv\"; plot d.data color=d[\"species\"]",
-               "x = load \"scores.tsv\" columns=[\"a\", \"b\"] na_values=\"-999\""]
+               "x = load \"scores.tsv\" columns=[\"a\", \"b\"] na_values=\"-999\"", "z = load \"arrays.npz\"; z.embedding"]
   ) { inv in
     guard case .string(let path) = inv.args[0] else { return .none }
     let ctx = inv.context

@@ -22,6 +22,26 @@ public enum LoadedData: Sendable, Equatable {
   case table(Table)
   /// A one-dimensional array of strings (NumPy `<U…` / `|S…`): codes into sorted categories.
   case textVector(TextColumn)
+  /// The arrays of a NumPy `.npz` archive in archive order, each named as `np.load(path)[name]`
+  /// (the member's name without `.npy`) and converted as a `.npy` file is.
+  indirect case arrays([(name: String, value: LoadedData)])
+
+  /// Equal when of the same case with equal contents (for `.arrays`: the same names and values in
+  /// the same order).
+  public static func == (a: LoadedData, b: LoadedData) -> Bool {
+    switch (a, b) {
+    case (.matrix(let x), .matrix(let y)): return x == y
+    case (.floatVector(let x), .floatVector(let y)): return x == y
+    case (.intVector(let x), .intVector(let y)): return x == y
+    case (.boolVector(let x), .boolVector(let y)): return x == y
+    case (.dataset(let x), .dataset(let y)): return x == y
+    case (.table(let x), .table(let y)): return x == y
+    case (.textVector(let x), .textVector(let y)): return x == y
+    case (.arrays(let x), .arrays(let y)):
+      return x.count == y.count && zip(x, y).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+    default: return false
+    }
+  }
 }
 
 extension LoadedData: CustomStringConvertible {
@@ -37,6 +57,7 @@ extension LoadedData: CustomStringConvertible {
         + "train \(d.trainCount), test \(d.data.rows - d.trainCount)"
     case .table(let t): return "table \(t.rows) × \(t.names.count) (\(t.names.joined(separator: ", ")))"
     case .textVector(let t): return "text vector of \(t.codes.count) (\(t.categories.count) categories)"
+    case .arrays(let a): return "npz of \(a.count) arrays (\(a.map(\.name).joined(separator: ", ")))"
     }
   }
 }
@@ -151,6 +172,10 @@ public struct DataFileError: Error, Equatable, CustomStringConvertible {
     case outOfRange
     /// The file could not be written.
     case unwritable
+    /// A zip archive (`.npz`) is damaged, is not a zip, or its members disagree with its directory.
+    case corruptArchive
+    /// The file's content needs more memory than the machine has available.
+    case tooLarge
   }
 
   /// The path as the user gave it.

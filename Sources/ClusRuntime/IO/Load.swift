@@ -3,12 +3,14 @@ import ClusAlgorithms
 /// The file formats `loadData` reads.
 enum DataFormat: Equatable {
   case idx, npy, csv, tsv
+  /// A NumPy `.npz` archive (a zip of `.npy` members).
+  case npz
   /// Delimited text whose separator is detected (`.txt`, `.dat`).
   case text
 }
 
 /// The supported names, for error messages.
-let supportedLoadExtensions = ".npy, .csv, .tsv, .txt/.dat (delimited text), IDX (.idx1/.idx3/…, *-ubyte), each optionally .gz, "
+let supportedLoadExtensions = ".npy, .npz, .csv, .tsv, .txt/.dat (delimited text), IDX (.idx1/.idx3/…, *-ubyte), each optionally .gz, "
   + "or a directory of IDX files in the MNIST layout"
 
 /// The format implied by a file name (case-insensitive), and whether it carries `.gz`.
@@ -20,6 +22,7 @@ func formatOf(fileName: String) -> (DataFormat, gzip: Bool)? {
     name.removeLast(3)
   }
   if name.hasSuffix(".npy") { return (.npy, gz) }
+  if name.hasSuffix(".npz") { return (.npz, gz) }
   if name.hasSuffix(".csv") { return (.csv, gz) }
   if name.hasSuffix(".tsv") || name.hasSuffix(".tab") { return (.tsv, gz) }
   if name.hasSuffix(".txt") || name.hasSuffix(".dat") { return (.text, gz) }
@@ -38,6 +41,9 @@ func formatOf(fileName: String) -> (DataFormat, gzip: Bool)? {
 ///   float64; big-endian).
 /// - `.npy` (format 1.0/2.0/3.0, C or Fortran order): bool, (u)int8/16/32/64, float16/32/64, either
 ///   byte order; 1-D string arrays (`<U…`, `|S…`) become `.textVector`; object arrays are refused.
+/// - `.npz` (numpy's `savez` and `savez_compressed`: a zip of `.npy` members, stored or deflated) →
+///   `.arrays`, one entry per `.npy` member in archive order, named without `.npy` and converted as
+///   a `.npy` file; other members are skipped, an archive without arrays is an error.
 /// - `.csv` / `.tsv` / `.tab`, and `.txt` / `.dat` with a detected separator: as `pandas.read_csv`
 ///   reads them (see `loadDelimited` and `CSVOptions`); a file with column names or text columns
 ///   gives `.table`.
@@ -49,7 +55,8 @@ func formatOf(fileName: String) -> (DataFormat, gzip: Bool)? {
 /// - Throws: `DataFileError` naming the file and what is wrong (missing file, unknown extension,
 ///   bad header, unsupported element type, truncated data, size mismatch, object arrays, ragged
 ///   rows, unterminated quotes or text in a numeric column of a CSV, empty file, mislabelled data
-///   set, corrupt gzip).
+///   set, corrupt gzip, a damaged or encrypted zip archive, an `.npz` without arrays; an error in a
+///   member of an `.npz` names it: `x.npz: member a.npy: …`).
 public func loadData(path: String) throws -> LoadedData {
   try loadData(path: path, warn: { _ in })
 }
@@ -82,7 +89,7 @@ public func loadData(path: String, csv: CSVOptions, warn: (String) -> Void, note
 }
 
 /// Decodes a data file held in memory, as `loadData(path:)` decodes the file `fileName` with these
-/// bytes: the format comes from the name (`.npy`, `.csv`, `.tsv`/`.tab`, `.txt`/`.dat`, `*.idx*`,
+/// bytes: the format comes from the name (`.npy`, `.npz`, `.csv`, `.tsv`/`.tab`, `.txt`/`.dat`, `*.idx*`,
 /// `*-ubyte`, each optionally `.gz`; bytes starting with the gzip magic are inflated whatever the
 /// name). No file is read; the fuzz targets (Fuzz/) feed arbitrary bytes through it.
 /// - Returns: the same `LoadedData` as `loadData(path:)` for a file holding `bytes`.
@@ -113,6 +120,7 @@ private func decodeData(_ buf: ByteBuffer, format: DataFormat, csv: CSVOptions, 
   switch format {
   case .idx: return try loadIDX(buf, display: display, warn: warn)
   case .npy: return try loadNPY(buf, display: display, warn: warn)
+  case .npz: return try loadNPZ(buf, display: display, warn: warn)
   case .csv, .tsv, .text:
     let sep: UInt8? = format == .csv ? 0x2C : (format == .tsv ? 0x09 : nil)
     return try loadDelimited(buf, sep: sep, options: csv, display: display, warn: warn, note: note, cancelled: cancelled)

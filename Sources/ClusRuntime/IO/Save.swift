@@ -46,7 +46,7 @@ private func writeLittleEndian(_ v: [Float], to sink: FileSink) throws {
 
 private func saveTarget(_ path: String) throws -> (real: String, format: DataFormat, gzip: Bool) {
   let real = expandTilde(path)
-  guard let (format, gz) = formatOf(fileName: lastPathComponent(real)), format != .idx, format != .text else {
+  guard let (format, gz) = formatOf(fileName: lastPathComponent(real)), format != .idx, format != .text, format != .npz else {
     throw DataFileError(path: path, kind: .unknownExtension,
                         message: "unknown file type for saving (supported: \(supportedSaveExtensions))")
   }
@@ -79,6 +79,9 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
   case .table, .textVector:
     throw DataFileError(path: path, kind: .unsupportedValue, message:
       "text columns cannot be saved; save the numeric data (.data) or a column's codes")
+  case .arrays:
+    throw DataFileError(path: path, kind: .unsupportedValue, message:
+      "the arrays of an .npz archive cannot be saved as one file; save each array on its own")
   default: break
   }
   let sink = try FileSink(path: real, display: path, gzip: gz)
@@ -98,7 +101,7 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
     case .boolVector(let v):
       sink.buffer = npyHeaderBytes(descr: "|b1", shape: [v.count])
       sink.buffer += v.map { $0 ? 1 : 0 }
-    case .dataset, .table, .textVector:
+    case .dataset, .table, .textVector, .arrays:
       break
     }
   case .csv, .tsv:
@@ -134,10 +137,10 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
         sink.buffer.append(contentsOf: (x ? "true\n" : "false\n").utf8)
         try sink.flushIfLarge()
       }
-    case .dataset, .table, .textVector:
+    case .dataset, .table, .textVector, .arrays:
       break
     }
-  case .idx, .text:
+  case .idx, .text, .npz:
     break
   }
   try sink.finish()
@@ -186,7 +189,7 @@ public func saveTable(columns: [(name: String, values: [Double])], path: String)
       sink.buffer.append(0x0A)
       try sink.flushIfLarge()
     }
-  case .idx, .text:
+  case .idx, .text, .npz:
     break
   }
   try sink.finish()
