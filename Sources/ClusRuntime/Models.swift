@@ -42,7 +42,9 @@ extension FittedModel {
     switch self {
     case .umap(let m): return umapParameterTable.values(of: m.parameters)
     case .hdbscan(let m): return hdbscanParameterTable.values(of: m.parameters)
-    case .kmeans(let m): return kmeansParameterTable.values(of: m.parameters)
+    case .kmeans(let m):
+      // n_init as run (the table shows none, "auto", when it is the default for the init)
+      return kmeansParameterTable.values(of: m.parameters).map { $0.name == "n_init" ? ($0.name, .int(m.parameters.nInit)) : $0 }
     case .pca(let m): return pcaParameterTable.values(of: m.parameters)
     }
   }

@@ -41,6 +41,19 @@ public struct PCAResult: Sendable, Equatable {
   public var mean: [Double]
   /// `noise_variance_`: mean of the discarded eigenvalues (0 if none is discarded).
   public var noiseVariance: Double
+
+  /// A result from its parts (for example, read back from a model file; `PCAModel` checks that
+  /// they fit together).
+  public init(transformed: Matrix, components: Matrix, explainedVariance: [Double], explainedVarianceRatio: [Double],
+              singularValues: [Double], mean: [Double], noiseVariance: Double) {
+    self.transformed = transformed
+    self.components = components
+    self.explainedVariance = explainedVariance
+    self.explainedVarianceRatio = explainedVarianceRatio
+    self.singularValues = singularValues
+    self.mean = mean
+    self.noiseVariance = noiseVariance
+  }
 }
 
 /// Rows per block of the row passes (centring, covariance, projection).

@@ -2,8 +2,10 @@ import ClusAlgorithms
 
 /// The language value of a loaded file: a dataset becomes a record whose principal is `data`, a
 /// table a data frame, an array of strings a categorical, an `.npz` archive a record (kind `npz`)
-/// of its arrays.
-func value(of loaded: LoadedData) -> Value {
+/// of its arrays, a model file (`display`) the model (read by `session`, whose command table checks
+/// its parameters).
+/// - Throws: `DataFileError` for a model file that does not read as a model (`Session.readModel`).
+func value(of loaded: LoadedData, session: Session, display: String) throws -> Value {
   switch loaded {
   case .table(let t): return Frames.frame(t)
   case .textVector(let t): return Frames.categorical(codes: t.codes, categories: t.categories)
@@ -21,7 +23,9 @@ func value(of loaded: LoadedData) -> Value {
     ], principal: "data"))
   case .arrays(let a):
     // np.load(path)'s keys, in archive order: x.embedding, x["arr_0"]
-    return .record(Record(kind: "npz", fields: a.map { ($0.name, value(of: $0.value)) }))
+    return .record(Record(kind: "npz", fields: try a.map { ($0.name, try value(of: $0.value, session: session, display: display)) }))
+  case .modelArchive(let m):
+    return .record(try session.readModel(m.members, display: display).record())
   }
 }
 
@@ -106,18 +110,29 @@ func registerData(_ t: inout CommandTable) {
     if let p = csvParams.first, let (f, _) = formatOf(fileName: lastPathComponent(expandTilde(path))), ![.csv, .tsv, .text].contains(f) {
       throw CommandError.invalidArgument("\(p)= applies to CSV, TSV and other delimited text files, not to \(Display.quote(path))")
     }
-    return value(of: try loadData(path: path, csv: csv, warn: { ctx.warn($0) },
+    return try value(of: try loadData(path: path, csv: csv, warn: { ctx.warn($0) },
                                   note: { session.progress.clearLine(); session.errorOutput("note: \($0)\n") },
-                                  cancelled: { ctx.cancellation.isCancelled }))
+                                  cancelled: { ctx.cancellation.isCancelled }), session: session, display: path)
   })
   t.register(Command(
-    "save", group: "data", summary: "Write a matrix, vector or table to .npy or .csv (.tsv, optionally .gz)",
-    args: [ArgSpec("value", .any, "a matrix, a vector, a record acting as one, or a table record"),
+    "save", group: "data", summary: "Write a matrix, vector or table to .npy or .csv (.tsv, optionally .gz), or a fitted model to .npz",
+    args: [ArgSpec("value", .any, "a matrix, a vector, a record acting as one, a table record, or a fitted model (to .npz)"),
            ArgSpec("path", .path, "where to write; the extension picks the format")],
-    examples: ["save e \"embedding.npy\"", "save l.condensed_tree \"tree.csv\""]
+    examples: ["save e \"embedding.npy\"", "save l.condensed_tree \"tree.csv\"", "save e \"umap-model.npz\""]
   ) { inv in
     guard case .string(let path) = inv.args[1] else { return .none }
     let raw = inv.rawArgs[0]
+    if case .record(let r) = raw, let m = r.model {
+      if lastPathComponent(expandTilde(path)).lowercased().hasSuffix(".npz") {
+        try writeModelFile(m, path: path)
+        return .none
+      }
+      // the model's principal array (embedding, labels, projection), as before models had files
+      inv.session.progress.clearLine()
+      inv.session.errorOutput("note: writing the \(r.principal ?? "principal array") of the \(m.kind) model; save it to a .npz file to keep the whole model\n")
+    } else if lastPathComponent(expandTilde(path)).lowercased().hasSuffix(".npz") {
+      throw CommandError.invalidArgument("a .npz file holds a fitted model (the result of umap, hdbscan, kmeans or pca); save arrays as .npy, .csv or .tsv")
+    }
     if case .record(let r) = raw, r.kind.hasSuffix("table") {
       var cols: [(name: String, values: [Double])] = []
       for f in r.fields {

@@ -25,6 +25,9 @@ public enum LoadedData: Sendable, Equatable {
   /// The arrays of a NumPy `.npz` archive in archive order, each named as `np.load(path)[name]`
   /// (the member's name without `.npy`) and converted as a `.npy` file is.
   indirect case arrays([(name: String, value: LoadedData)])
+  /// A `.npz` archive that is a clus model file (it has a `manifest.json` member), which `load`
+  /// turns into a model with the session's command table (`Session.readModel`).
+  case modelArchive(ModelArchive)
 
   /// Equal when of the same case with equal contents (for `.arrays`: the same names and values in
   /// the same order).
@@ -39,6 +42,7 @@ public enum LoadedData: Sendable, Equatable {
     case (.textVector(let x), .textVector(let y)): return x == y
     case (.arrays(let x), .arrays(let y)):
       return x.count == y.count && zip(x, y).allSatisfy { $0.name == $1.name && $0.value == $1.value }
+    case (.modelArchive(let x), .modelArchive(let y)): return x == y
     default: return false
     }
   }
@@ -57,9 +61,16 @@ extension LoadedData: CustomStringConvertible {
         + "train \(d.trainCount), test \(d.data.rows - d.trainCount)"
     case .table(let t): return "table \(t.rows) × \(t.names.count) (\(t.names.joined(separator: ", ")))"
     case .textVector(let t): return "text vector of \(t.codes.count) (\(t.categories.count) categories)"
+    case .modelArchive(let m): return "clus model file of \(m.members.count) members"
     case .arrays(let a): return "npz of \(a.count) arrays (\(a.map(\.name).joined(separator: ", ")))"
     }
   }
+}
+
+/// The members of a clus model file as read (`manifest.json` and the `.npy` arrays, in archive
+/// order), before the manifest is checked.
+public struct ModelArchive: Sendable, Equatable {
+  let members: [NPZMember]
 }
 
 /// One part (train or test) of a `Dataset`: an `n × d` matrix and its `n` integer labels.

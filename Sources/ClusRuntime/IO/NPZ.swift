@@ -13,7 +13,7 @@ import CZip
 
 /// One member of an `.npz` archive as stored in the zip: its name (with any `.npy`) and its
 /// uncompressed bytes.
-struct NPZMember: Equatable {
+struct NPZMember: Sendable, Equatable {
   /// The member's name in the archive, for example `embedding.npy` or `manifest.json`.
   var name: String
   /// The member's uncompressed content.
@@ -263,7 +263,12 @@ func readNPZ(path: String) throws -> [NPZMember] {
 /// - Throws: as `readNPZ(bytes:display:)`; `.empty` for an archive without `.npy` members; the
 ///   NPY errors of a member (object arrays refused) with the path `display: member NAME`.
 func loadNPZ(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in }) throws -> LoadedData {
-  let members = try buf.withBytes { try readNPZBuffers($0, display: display, keep: { $0.hasSuffix(".npy") }) }
+  let members = try buf.withBytes {
+    try readNPZBuffers($0, display: display, keep: { $0.hasSuffix(".npy") || $0 == "manifest.json" })
+  }
+  if members.contains(where: { $0.name == "manifest.json" }) {
+    return .modelArchive(ModelArchive(members: members.map { m in NPZMember(name: m.name, bytes: m.buffer.withBytes { Array($0) }) }))
+  }
   if members.isEmpty {
     throw DataFileError(path: display, kind: .empty, message:
       "the archive holds no .npy arrays (an .npz file is a zip of .npy arrays, as numpy's savez writes)")

@@ -79,7 +79,7 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
   case .table, .textVector:
     throw DataFileError(path: path, kind: .unsupportedValue, message:
       "text columns cannot be saved; save the numeric data (.data) or a column's codes")
-  case .arrays:
+  case .arrays, .modelArchive:
     throw DataFileError(path: path, kind: .unsupportedValue, message:
       "the arrays of an .npz archive cannot be saved as one file; save each array on its own")
   default: break
@@ -101,7 +101,7 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
     case .boolVector(let v):
       sink.buffer = npyHeaderBytes(descr: "|b1", shape: [v.count])
       sink.buffer += v.map { $0 ? 1 : 0 }
-    case .dataset, .table, .textVector, .arrays:
+    case .dataset, .table, .textVector, .arrays, .modelArchive:
       break
     }
   case .csv, .tsv:
@@ -137,7 +137,7 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
         sink.buffer.append(contentsOf: (x ? "true\n" : "false\n").utf8)
         try sink.flushIfLarge()
       }
-    case .dataset, .table, .textVector, .arrays:
+    case .dataset, .table, .textVector, .arrays, .modelArchive:
       break
     }
   case .idx, .text, .npz:
