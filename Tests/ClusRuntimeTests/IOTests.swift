@@ -310,7 +310,7 @@ final class IOTests: XCTestCase {
                    .textVector(TextColumn(codes: [0, 1], categories: ["ab", "c"])))
   }
 
-  /// The same arrays written by numpy itself, when python3 with numpy is installed.
+  /// The same arrays written by numpy itself, when Python with numpy is installed (`runPython`).
   func testNPYFromNumpy() throws {
     let script = """
       import numpy as np, sys
@@ -323,13 +323,7 @@ final class IOTests: XCTestCase {
       np.save(d + '/ob.npy', np.array([1, 'a'], dtype=object), allow_pickle=True)
       np.save(d + '/u8.npy', np.asfortranarray(np.array([[1, 2], [3, 255]], dtype='u1')))
       """
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", script, dir]
-    p.standardError = FileHandle.nullDevice
-    do { try p.run() } catch { throw XCTSkip("no python3") }
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw XCTSkip("python3 with numpy is not installed") }
+    try runPython(script, [dir])
     XCTAssertEqual(try loadData(path: dir + "/fo.npy"), .matrix(Matrix(rows: 3, cols: 4, data: (0..<12).map { Float($0) - 5.5 })))
     XCTAssertEqual(try loadData(path: dir + "/fi.npy"), .matrix(Matrix(rows: 2, cols: 12, data: (0..<24).map(Float.init))))
     XCTAssertEqual(try loadData(path: dir + "/sp.npy"),
