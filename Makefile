@@ -67,10 +67,10 @@ test-asan: deps
 test-asan-full: deps
 	bash scripts/test-sanitizer.sh address
 
-# libFuzzer targets (Fuzz/Package.swift: FuzzLanguage, FuzzNPY, FuzzIDX, FuzzCSV, FuzzAlgorithms),
+# libFuzzer targets (Fuzz/Package.swift: FuzzLanguage, FuzzNPY, FuzzNPZ, FuzzIDX, FuzzCSV, FuzzAlgorithms),
 # built with ASan in release mode into Fuzz/.build (docs/reliability.md, "Fuzzing").
 FUZZ_SECONDS ?= 12
-FUZZ_TARGETS ?= FuzzLanguage FuzzNPY FuzzIDX FuzzCSV FuzzAlgorithms
+FUZZ_TARGETS ?= FuzzLanguage FuzzNPY FuzzNPZ FuzzIDX FuzzCSV FuzzAlgorithms
 fuzz:
 	$(SWIFT) build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 

@@ -55,7 +55,8 @@ let package = Package(
                 path: "Tests/ClusAlgorithmsTests",
                 resources: [.copy("Fixtures")], swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(name: "ClusRuntimeTests", dependencies: ["ClusRuntime", "ClusLang", "ClusAlgorithms"],
-                path: "Tests/ClusRuntimeTests", swiftSettings: [.swiftLanguageMode(.v6)]),
+                path: "Tests/ClusRuntimeTests", resources: [.copy("Fixtures")],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
     // the real binary, and (@testable) the executable's terminal code
     .testTarget(name: "ClusReplTests", dependencies: ["ClusRuntime", "ClusRepl"], path: "Tests/ClusReplTests",
                 swiftSettings: [.swiftLanguageMode(.v6)]),

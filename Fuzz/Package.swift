@@ -16,6 +16,7 @@ let package = Package(
                      .product(name: "ClusLang", package: "clus"), .product(name: "ClusAlgorithms", package: "clus")]),
     .executableTarget(name: "FuzzLanguage", dependencies: ["FuzzSupport"]),
     .executableTarget(name: "FuzzNPY", dependencies: ["FuzzSupport"]),
+    .executableTarget(name: "FuzzNPZ", dependencies: ["FuzzSupport"]),
     .executableTarget(name: "FuzzIDX", dependencies: ["FuzzSupport"]),
     .executableTarget(name: "FuzzCSV", dependencies: ["FuzzSupport"]),
     .executableTarget(name: "FuzzAlgorithms", dependencies: ["FuzzSupport"]),

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the fuzz targets (Fuzz/Corpus/<target>/seed-*) from real files:
-the MNIST IDX files (truncated to a few images), small NPY files written by numpy, CSV/TSV text,
+the MNIST IDX files (truncated to a few images), small NPY and NPZ files written by numpy, CSV/TSV text,
 the example scripts, the algorithm test fixtures' shapes. Run from the repository root; the
 seeds are committed, so this is only needed to regenerate them (numpy required)."""
 import glob, gzip, io, json, os, struct, sys
@@ -65,6 +65,38 @@ put("FuzzNPY", "v3.npy", npy(np.array(["é"]), version=(3, 0)))
 put("FuzzNPY", "f4.npy.gz", gz(npy(x)))
 put("FuzzNPY", "object.npy", npy(np.array([1, "a"], dtype=object)) if False else
     b"\x93NUMPY\x01\x00v\x00{'descr': '|O', 'fortran_order': False, 'shape': (2,), }" + b" " * 53 + b"\n" + b"\0" * 16)
+
+# --- NPZ: archives numpy writes (savez stored, savez_compressed deflated), several dtypes, Fortran
+# order, 0-d and empty arrays, a non-array member, and damaged ones (truncated, a flipped data byte)
+import zipfile
+def npz(compressed=False, **arrays):
+    b = io.BytesIO()
+    (np.savez_compressed if compressed else np.savez)(b, **arrays)
+    return b.getvalue()
+mixed = dict(embedding=x, labels=np.array([1, -1, 0]), mask=np.array([True, False]), names=np.array(["a", "bc"]))
+put("FuzzNPZ", "savez.npz", npz(**mixed))
+put("FuzzNPZ", "savez-compressed.npz", npz(True, **mixed))
+put("FuzzNPZ", "dtypes.npz", npz(True, f8=np.array([[1e9, np.nan], [-0.0, np.inf]]), f2=np.array([1.5], np.float16),
+                                  i2=np.array([[1, -2]], ">i2"), u8=np.array([2**63 + 5], np.uint64), b=np.array([b"x", b"yz"])))
+put("FuzzNPZ", "fortran.npz", npz(f=np.asfortranarray(np.arange(6, dtype=">f4").reshape(2, 3)),
+                                   i=np.asfortranarray(np.arange(24, dtype=np.int32).reshape(2, 3, 4))))
+put("FuzzNPZ", "scalar-empty.npz", npz(s=np.float64(2.5), e=np.zeros((0, 3), np.float32), v=np.zeros(0, np.int64)))
+put("FuzzNPZ", "positional.npz", npz(**{"arr_0": np.arange(3, dtype=np.float32), "arr_1": np.arange(4, dtype=np.uint8)}))
+mb = io.BytesIO()
+with zipfile.ZipFile(mb, "w") as z:
+    z.writestr("manifest.json", '{"format": "clus-model", "version": 1}')
+    z.writestr("x.npy", npy(x))
+put("FuzzNPZ", "manifest.npz", mb.getvalue())
+mb = io.BytesIO()
+with zipfile.ZipFile(mb, "w") as z:
+    z.writestr("readme.txt", "no arrays here")
+put("FuzzNPZ", "text-only.zip", mb.getvalue())
+whole = npz(True, **mixed)
+put("FuzzNPZ", "truncated.npz", whole[: len(whole) // 2])
+bad = bytearray(npz(**mixed))
+bad[200] ^= 0xFF  # inside the first member's data: a CRC mismatch
+put("FuzzNPZ", "bad-crc.npz", bytes(bad))
+put("FuzzNPZ", "object.npz", npz(o=np.array([1, "a"], dtype=object)))
 
 # --- CSV: first byte = options (see FuzzCSV/main.swift), then the file
 csvs = {

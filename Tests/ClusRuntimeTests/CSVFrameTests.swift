@@ -5,18 +5,7 @@ import ClusAlgorithms
 
 /// CSV/TSV read as pandas.read_csv reads them: header, delimiter, missing values, numbers, quotes,
 /// chosen columns, text columns as categories, and the data frame value in the language.
-final class CSVFrameTests: XCTestCase {
-  var dir = ""
-
-  override func setUpWithError() throws {
-    dir = NSTemporaryDirectory() + "clus-csv-tests-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-  }
-
-  override func tearDownWithError() throws {
-    try? FileManager.default.removeItem(atPath: dir)
-  }
-
+final class CSVFrameTests: DataFileTestCase {
   func write(_ name: String, _ text: String) -> String {
     let p = dir + "/" + name
     _ = FileManager.default.createFile(atPath: p, contents: Data(text.utf8))

@@ -3,48 +3,7 @@ import XCTest
 import ClusAlgorithms
 @testable import ClusRuntime
 
-final class IOTests: XCTestCase {
-  var dir = ""
-
-  override func setUpWithError() throws {
-    dir = NSTemporaryDirectory() + "clus-io-tests-" + UUID().uuidString
-    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
-  }
-
-  override func tearDownWithError() throws {
-    try? FileManager.default.removeItem(atPath: dir)
-  }
-
-  // MARK: helpers
-
-  @discardableResult
-  func write(_ name: String, _ bytes: [UInt8]) -> String {
-    let p = dir + "/" + name
-    FileManager.default.createFile(atPath: p, contents: Data(bytes))
-    return p
-  }
-
-  func write(_ name: String, text: String) -> String { write(name, Array(text.utf8)) }
-
-  func read(_ path: String) -> [UInt8] { [UInt8](FileManager.default.contents(atPath: path) ?? Data()) }
-
-  /// Asserts that loading fails with a `DataFileError` of `kind` whose text holds every fragment.
-  func assertLoadFails(_ path: String, _ kind: DataFileError.Kind, _ fragments: [String],
-                       file: StaticString = #filePath, line: UInt = #line) {
-    do {
-      let v = try loadData(path: path)
-      XCTFail("expected an error, loaded \(v)", file: file, line: line)
-    } catch let e as DataFileError {
-      XCTAssertEqual(e.kind, kind, e.description, file: file, line: line)
-      XCTAssertTrue(e.description.hasPrefix(path + ":"), e.description, file: file, line: line)
-      for f in fragments {
-        XCTAssertTrue(e.description.contains(f), "'\(e.description)' lacks '\(f)'", file: file, line: line)
-      }
-    } catch {
-      XCTFail("unexpected error \(error)", file: file, line: line)
-    }
-  }
-
+final class IOTests: DataFileTestCase {
   func matrix(_ d: LoadedData, file: StaticString = #filePath, line: UInt = #line) -> Matrix? {
     if case .matrix(let m) = d { return m }
     XCTFail("expected a matrix, got \(d)", file: file, line: line)
@@ -310,7 +269,7 @@ final class IOTests: XCTestCase {
                    .textVector(TextColumn(codes: [0, 1], categories: ["ab", "c"])))
   }
 
-  /// The same arrays written by numpy itself, when python3 with numpy is installed.
+  /// The same arrays written by numpy itself, when Python with numpy is installed (`runPython`).
   func testNPYFromNumpy() throws {
     let script = """
       import numpy as np, sys
@@ -323,13 +282,7 @@ final class IOTests: XCTestCase {
       np.save(d + '/ob.npy', np.array([1, 'a'], dtype=object), allow_pickle=True)
       np.save(d + '/u8.npy', np.asfortranarray(np.array([[1, 2], [3, 255]], dtype='u1')))
       """
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-    p.arguments = ["python3", "-c", script, dir]
-    p.standardError = FileHandle.nullDevice
-    do { try p.run() } catch { throw XCTSkip("no python3") }
-    p.waitUntilExit()
-    guard p.terminationStatus == 0 else { throw XCTSkip("python3 with numpy is not installed") }
+    try runPython(script, [dir])
     XCTAssertEqual(try loadData(path: dir + "/fo.npy"), .matrix(Matrix(rows: 3, cols: 4, data: (0..<12).map { Float($0) - 5.5 })))
     XCTAssertEqual(try loadData(path: dir + "/fi.npy"), .matrix(Matrix(rows: 2, cols: 12, data: (0..<24).map(Float.init))))
     XCTAssertEqual(try loadData(path: dir + "/sp.npy"),

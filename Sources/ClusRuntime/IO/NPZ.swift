@@ -136,6 +136,9 @@ func readNPZBuffers(_ raw: UnsafeRawBufferPointer, display: String,
       throw DataFileError(path: display, kind: .truncated, message:
         "truncated or damaged zip archive: it starts as one but the directory at its end is missing")
     }
+    if code == ZIP_ER_EXISTS {
+      throw corrupt("the archive holds two members of the same name")
+    }
     if code == ZIP_ER_NOZIP {
       throw corrupt("not a zip archive (an .npz file is a zip of .npy arrays, as numpy's savez writes)")
     }
@@ -160,7 +163,7 @@ func readNPZBuffers(_ raw: UnsafeRawBufferPointer, display: String,
     func bad(_ m: String) -> DataFileError {
       DataFileError(path: npzMemberDisplay(display, name), kind: .corruptArchive, message: m)
     }
-    if !seen.insert(name).inserted { throw corrupt("the archive holds two members named '\(name)'") }
+    if !seen.insert(name).inserted { throw corrupt("the archive holds two members of the same name, '\(name)'") }
     if st.valid & zip_uint64_t(ZIP_STAT_ENCRYPTION_METHOD) != 0 && st.encryption_method != zip_uint16_t(ZIP_EM_NONE) {
       throw DataFileError(path: npzMemberDisplay(display, name), kind: .unsupportedType,
                           message: "the member is encrypted; clus reads only unencrypted archives")
