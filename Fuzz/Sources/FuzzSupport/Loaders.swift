@@ -18,10 +18,34 @@ public func violated(_ message: String) -> Never {
 /// `DataFileError`; any other error is a violation, as is a crash, a hang or a sanitizer report.
 public func fuzzLoader(_ bytes: [UInt8], fileName: String, csv: CSVOptions = CSVOptions()) {
   do {
-    checkLoaded(try loadData(bytes: bytes, fileName: fileName, csv: csv))
+    let loaded = try loadData(bytes: bytes, fileName: fileName, csv: csv)
+    checkLoaded(loaded)
+    if case .modelArchive = loaded { try fuzzModel(loaded, fileName: fileName) }
   } catch is DataFileError {
   } catch {
     violated("\(fileName): the loader threw \(type(of: error)) \(error), not a DataFileError")
+  }
+}
+
+/// A model file read as `load` reads it (its manifest checked by the command table), then, when it
+/// reads, each of its predictions on a few of its own rows: they may refuse (an `AlgorithmError`),
+/// never crash or hang.
+/// - Throws: the `DataFileError` of a file that does not read as a model.
+func fuzzModel(_ loaded: LoadedData, fileName: String) throws {
+  let v = try Session(threads: 1).value(of: loaded, display: fileName)
+  guard case .record(let r) = v, let model = r.model else { violated("a model file that loaded as \(v.kindName)") }
+  func head(_ m: Matrix) -> Matrix {
+    let k = min(3, m.rows)
+    return Matrix(rows: k, cols: m.cols, data: Array(m.data[0..<(k * m.cols)]))
+  }
+  switch model {
+  case .umap(let m): _ = try? m.transform(head(m.trainingData))
+  case .hdbscan(let m):
+    _ = try? m.approximatePredict(head(m.trainingData))
+    _ = try? m.membershipVectors(head(m.trainingData))
+    _ = m.allPointsMembershipVectors()
+  case .kmeans(let m): _ = try? m.predict(head(m.centers))
+  case .pca(let m): _ = try? m.transform(Matrix(rows: 1, cols: m.result.components.cols))
   }
 }
 
@@ -54,6 +78,7 @@ public func checkLoaded(_ d: LoadedData) {
     }
     for c in t.text { text(c, rows: t.rows) }
   case .textVector(let t): text(t, rows: nil)
+  case .modelArchive: break  // checked by fuzzModel
   case .arrays(let a):
     if a.isEmpty { violated("an npz of no arrays") }
     for x in a {

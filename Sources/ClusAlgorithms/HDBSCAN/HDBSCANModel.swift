@@ -29,6 +29,7 @@ public final class HDBSCANModel: @unchecked Sendable {
     guard n >= 1, trainingData.cols >= 1 else {
       throw AlgorithmError.invalidInput("the clustering's training data is empty (\(n) × \(trainingData.cols))")
     }
+    try validateData(trainingData, "the clustering's training data")
     guard result.labels.count == n else {
       throw AlgorithmError.invalidInput("the clustering has \(result.labels.count) labels but its training data \(n) rows")
     }

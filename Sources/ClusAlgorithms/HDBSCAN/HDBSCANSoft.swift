@@ -115,6 +115,7 @@ func membershipVectors(
   trainingData.data.withUnsafeBufferPointer { dp in
     for i in 0..<m {
       let nb = near.neighbor[i]
+      if nb < 0 { continue }  // no training point in reach: no membership
       var lambda = near.lambda[i]
       if t.pointLambda[nb] <= lambda { lambda = t.pointLambda[nb] }
       let dist = t.distanceVector(qp.baseAddress! + i * d, dp.baseAddress!, d: d, metric: parameters.metric)

@@ -29,6 +29,15 @@ func value(of loaded: LoadedData, session: Session, display: String) throws -> V
   }
 }
 
+extension Session {
+  /// The language value of data `loadData` read from the file `display`, as `load` gives it (a
+  /// model file becomes the model, its parameters checked by this session's command table).
+  /// - Throws: `DataFileError` for a model file that does not read as a model.
+  public func value(of loaded: LoadedData, display: String) throws -> Value {
+    try ClusRuntime.value(of: loaded, session: self, display: display)
+  }
+}
+
 /// A numeric vector field as Doubles (for saving tables).
 private func column(_ v: Value) -> [Double]? {
   switch v {
