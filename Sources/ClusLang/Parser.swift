@@ -53,18 +53,20 @@
 /// expression tree at most `maxTreeDepth` levels, where each operator of a chain such as
 /// `1 + 1 + … + 1` is one level (the parser stops the chain as soon as it gets too deep).
 public struct Parser {
-  private var toks: [Token]
-  private var pos = 0
+  // The parser's state and token helpers are internal, not private, for the extensions in
+  // Parser+Expressions.swift and Parser+Operands.swift; nothing outside the parser uses them.
+  var toks: [Token]
+  var pos = 0
   /// Indices of opening brackets that are never closed in the whole input.
-  private var unmatched: Set<Int> = []
+  var unmatched: Set<Int> = []
   /// Indices of the brackets the parser is inside (innermost last).
-  private var openStack: [Int] = []
+  var openStack: [Int] = []
   /// Current nesting of expressions and prefix operators (bounded to keep recursion shallow).
-  private var depth = 0
+  var depth = 0
   /// The source as UTF-8 bytes, to quote parts of it in messages.
-  private let bytes: [UInt8]
+  let bytes: [UInt8]
   /// The first command call followed by a binary operator in the expression being parsed.
-  private var ambiguity: Ambiguity?
+  var ambiguity: Ambiguity?
   /// The deepest nesting of brackets, prefix operators and calls the parser accepts.
   public static let maxNesting = 200
   /// The deepest expression tree accepted (each operator of a chain counts as one level); the
@@ -72,7 +74,7 @@ public struct Parser {
   public static let maxTreeDepth = 1000
 
   /// A call with arguments followed by a binary operator: `count l == 1`.
-  private struct Ambiguity {
+  struct Ambiguity {
     /// Start of the call (its name).
     var call: SourceLocation
     /// Where the call's last argument starts (after `key=` for a keyword argument).
@@ -119,19 +121,19 @@ public struct Parser {
 
   // MARK: - Token access
 
-  private var cur: Token { toks[pos] }
-  private func peek(_ k: Int) -> Token { toks[min(pos + k, toks.count - 1)] }
-  private mutating func advance() { if pos < toks.count - 1 { pos += 1 } }
+  var cur: Token { toks[pos] }
+  func peek(_ k: Int) -> Token { toks[min(pos + k, toks.count - 1)] }
+  mutating func advance() { if pos < toks.count - 1 { pos += 1 } }
   /// End of the last consumed token.
-  private var lastEnd: SourceLocation { pos > 0 ? toks[pos - 1].range.end : toks[0].range.start }
+  var lastEnd: SourceLocation { pos > 0 ? toks[pos - 1].range.end : toks[0].range.start }
 
-  private func error(_ message: String, _ range: SourceRange) -> Diagnostic {
+  func error(_ message: String, _ range: SourceRange) -> Diagnostic {
     Diagnostic(.error, message, at: range)
   }
 
   /// Where to point when something is missing: the current token, or just after the previous
   /// token when the current one is a line break, `;` or end of input.
-  private var missingRange: SourceRange {
+  var missingRange: SourceRange {
     switch cur.kind {
     case .newline, .semicolon, .eof:
       if pos > 0 { return SourceRange(lastEnd, lastEnd) }
@@ -237,424 +239,6 @@ public struct Parser {
       return error("unexpected \(cur.describe)\(hint)", cur.range)
     default:
       return error("unexpected \(cur.describe)", cur.range)
-    }
-  }
-
-  // MARK: - Expressions
-
-  private mutating func parseExpr() throws -> Expr {
-    try enter()
-    let outer = ambiguity
-    ambiguity = nil
-    defer {
-      depth -= 1
-      ambiguity = outer
-    }
-    let e = try parseOr()
-    if let a = ambiguity { throw ambiguityError(a, end: lastEnd) }
-    return e
-  }
-
-  private mutating func enter() throws {
-    depth += 1
-    if depth > Parser.maxNesting {
-      throw error("expression nested too deeply (limit \(Parser.maxNesting) levels of brackets, prefix operators and calls)", cur.range)
-    }
-  }
-
-  /// Refuses a tree deeper than `maxTreeDepth`.
-  private func checkTreeDepth(_ d: Int, at range: SourceRange) throws {
-    if d > Parser.maxTreeDepth {
-      throw error(
-        "expression nested too deeply (limit \(Parser.maxTreeDepth) levels, each operator of a chain counting as one); split it into several statements",
-        range)
-    }
-  }
-
-  /// The source text in `[a, b)` on one line (each run of white space, line breaks included, as one space).
-  private func text(_ a: SourceLocation, _ b: SourceLocation) -> String {
-    let lo = max(0, min(a.offset, bytes.count)), hi = max(lo, min(b.offset, bytes.count))
-    var out = ""
-    var space = false
-    for ch in String(decoding: bytes[lo..<hi], as: UTF8.self) {
-      if ch.isWhitespace {
-        space = true
-      } else {
-        if space { out.append(" ") }
-        space = false
-        out.append(ch)
-      }
-    }
-    return space ? out + " " : out
-  }
-
-  /// "write (count l) == 1 or count (l == 1)", pointing at the operator.
-  private func ambiguityError(_ a: Ambiguity, end: SourceLocation) -> Diagnostic {
-    var callText = text(a.call, a.op.start)
-    if callText.hasSuffix(" ") { callText.removeLast() }
-    let rest = text(a.op.start, end)
-    let first = "(\(callText)) \(rest)"
-    let second = "\(text(a.call, a.lastArgument))(\(text(a.lastArgument, end)))"
-    return error(
-      "a command call before an operator is ambiguous (its arguments end at the operator): write \(first) or \(second)",
-      a.op)
-  }
-
-  /// After a binary operator token that continues a chain whose tree is now `height` deep.
-  private func checkChain(_ height: Int, _ opRange: SourceRange) throws {
-    if height > Parser.maxTreeDepth { try checkTreeDepth(height, at: opRange) }
-  }
-
-  private mutating func parseOr() throws -> Expr {
-    let start = cur.range.start
-    var lhs = try parseAnd()
-    var height = 0
-    while cur.kind == .kwOr {
-      if height == 0 { height = lhs.depth }
-      let opRange = cur.range
-      advance()
-      let rhs = try parseAnd()
-      height = max(height, rhs.depth) + 1
-      try checkChain(height, opRange)
-      lhs = .binary(.or, lhs, rhs, SourceRange(start, lastEnd))
-    }
-    return lhs
-  }
-
-  private mutating func parseAnd() throws -> Expr {
-    let start = cur.range.start
-    var lhs = try parseNot()
-    var height = 0
-    while cur.kind == .kwAnd {
-      if height == 0 { height = lhs.depth }
-      let opRange = cur.range
-      advance()
-      let rhs = try parseNot()
-      height = max(height, rhs.depth) + 1
-      try checkChain(height, opRange)
-      lhs = .binary(.and, lhs, rhs, SourceRange(start, lastEnd))
-    }
-    return lhs
-  }
-
-  private mutating func parseNot() throws -> Expr {
-    if cur.kind == .kwNot {
-      let start = cur.range.start
-      try enter()
-      defer { depth -= 1 }
-      advance()
-      let operand = try parseNot()
-      return .unary(.not, operand, SourceRange(start, lastEnd))
-    }
-    return try parseComparison()
-  }
-
-  private static func isComparison(_ k: TokenKind) -> Bool {
-    switch k {
-    case .eq, .ne, .lt, .le, .gt, .ge: return true
-    default: return false
-    }
-  }
-
-  private mutating func parseComparison() throws -> Expr {
-    let start = cur.range.start
-    let lhs = try parseAdditive()
-    guard Parser.isComparison(cur.kind), let op = cur.binaryOp else { return lhs }
-    advance()
-    let rhs = try parseAdditive()
-    if Parser.isComparison(cur.kind) {
-      throw error("comparison operators cannot be chained; use 'and' or parentheses", cur.range)
-    }
-    return .binary(op, lhs, rhs, SourceRange(start, lastEnd))
-  }
-
-  private mutating func parseAdditive() throws -> Expr {
-    let start = cur.range.start
-    var lhs = try parseTerm()
-    var height = 0
-    while cur.kind == .plus || cur.kind == .minus {
-      let op: BinaryOp = cur.kind == .plus ? .add : .sub
-      if height == 0 { height = lhs.depth }
-      let opRange = cur.range
-      advance()
-      let rhs = try parseTerm()
-      height = max(height, rhs.depth) + 1
-      try checkChain(height, opRange)
-      lhs = .binary(op, lhs, rhs, SourceRange(start, lastEnd))
-    }
-    return lhs
-  }
-
-  private mutating func parseTerm() throws -> Expr {
-    let start = cur.range.start
-    var lhs = try parseUnary()
-    var height = 0
-    while cur.kind == .star || cur.kind == .slash {
-      let op: BinaryOp = cur.kind == .star ? .mul : .div
-      if height == 0 { height = lhs.depth }
-      let opRange = cur.range
-      advance()
-      let rhs = try parseUnary()
-      height = max(height, rhs.depth) + 1
-      try checkChain(height, opRange)
-      lhs = .binary(op, lhs, rhs, SourceRange(start, lastEnd))
-    }
-    return lhs
-  }
-
-  private mutating func parseUnary() throws -> Expr {
-    if cur.kind == .minus {
-      let start = cur.range.start
-      try enter()
-      defer { depth -= 1 }
-      advance()
-      let operand = try parseUnary()
-      return .unary(.neg, operand, SourceRange(start, lastEnd))
-    }
-    if cur.isIdentifier && startsArgument(pos + 1) {
-      let (call, lastArgument) = try parseCall()
-      if ambiguity == nil, cur.binaryOp != nil {
-        ambiguity = Ambiguity(call: call.range.start, lastArgument: lastArgument, op: cur.range)
-      }
-      // (a `**` after a call is read too, so that the ambiguity error can show the whole statement)
-      return try parsePower(call)
-    }
-    return try parsePower(try parsePostfix())
-  }
-
-  /// `base ** exponent` when a `**` follows: tighter than a unary minus on its left, grouping to the
-  /// right, the exponent possibly negated (Python's rule).
-  private mutating func parsePower(_ base: Expr) throws -> Expr {
-    guard cur.kind == .starStar else { return base }
-    try enter()
-    defer { depth -= 1 }
-    advance()
-    let exponent = try parseUnary()
-    return .binary(.pow, base, exponent, SourceRange(base.range.start, lastEnd))
-  }
-
-  /// Whether the token at `k` can start a call argument (see the type's documentation).
-  private func startsArgument(_ k: Int) -> Bool {
-    guard k < toks.count else { return false }
-    let t = toks[k]
-    switch t.kind {
-    case .identifier, .int, .float, .string, .kwTrue, .kwFalse, .kwNone, .lparen: return true
-    case .lbracket: return t.spaceBefore
-    case .minus:
-      guard t.spaceBefore, k + 1 < toks.count else { return false }
-      let n = toks[k + 1]
-      if n.spaceBefore { return false }
-      switch n.kind {
-      case .int, .float, .identifier: return true
-      default: return false
-      }
-    default: return false
-    }
-  }
-
-  /// A call and where its last argument starts (the value, for a keyword argument).
-  private mutating func parseCall() throws -> (Expr, SourceLocation) {
-    let head = cur
-    var lastArgument = head.range.end
-    guard case .identifier(let name) = head.kind else { preconditionFailure("call head must be a name") }
-    advance()
-    var args: [Expr] = []
-    var kwargs: [KeywordArg] = []
-    while true {
-      if case .identifier(let key) = cur.kind, peek(1).kind == .assign {
-        let keyTok = cur
-        advance()
-        advance()
-        lastArgument = cur.range.start
-        let value = try parseKeywordValue()
-        if let op = cur.binaryOp, op != .and, op != .or, !cur.spaceBefore {
-          throw error(
-            "'\(cur.text)' directly after the value of keyword argument '\(key)'; write \(key)=(...) to pass an expression",
-            cur.range)
-        }
-        if kwargs.contains(where: { $0.name == key }) {
-          throw error("duplicate keyword argument '\(key)'", keyTok.range)
-        }
-        kwargs.append(KeywordArg(name: key, nameRange: keyTok.range, value: value))
-      } else if startsArgument(pos) {
-        lastArgument = cur.range.start
-        let arg = try parseArgument()
-        if !kwargs.isEmpty {
-          throw error("positional argument after keyword argument", arg.range)
-        }
-        args.append(arg)
-      } else {
-        break
-      }
-    }
-    let call = Expr.call(
-      name: name, nameRange: head.range, args: args, kwargs: kwargs, range: SourceRange(head.range.start, lastEnd))
-    return (call, lastArgument)
-  }
-
-  private mutating func parseArgument() throws -> Expr {
-    if cur.kind == .minus {
-      let start = cur.range.start
-      advance()
-      let operand = try parsePostfix()
-      return .unary(.neg, operand, SourceRange(start, lastEnd))
-    }
-    return try parsePostfix()
-  }
-
-  private mutating func parseKeywordValue() throws -> Expr {
-    if cur.kind == .minus {
-      let start = cur.range.start
-      try enter()
-      defer { depth -= 1 }
-      advance()
-      let operand = try parseKeywordValue()
-      return .unary(.neg, operand, SourceRange(start, lastEnd))
-    }
-    return try parsePostfix()
-  }
-
-  private mutating func parsePostfix() throws -> Expr {
-    let start = cur.range.start
-    var e = try parsePrimary()
-    var height = 0
-    while true {
-      if cur.kind == .dot || (cur.kind == .lbracket && !cur.spaceBefore) {
-        height = (height == 0 ? e.depth : height) + 1
-        try checkChain(height, cur.range)
-      }
-      if cur.kind == .dot {
-        advance()
-        guard case .identifier(let field) = cur.kind else {
-          throw error("expected a field name after '.'", missingRange)
-        }
-        let fieldRange = cur.range
-        advance()
-        e = .field(e, field, fieldRange: fieldRange, range: SourceRange(start, lastEnd))
-      } else if cur.kind == .lbracket && !cur.spaceBefore {
-        let items = try parseIndex()
-        e = .index(e, items, SourceRange(start, lastEnd))
-      } else {
-        return e
-      }
-    }
-  }
-
-  /// The error for a missing closing bracket of the opener at token index `open`.
-  private func closeError(_ open: Int, _ message: String) -> Diagnostic {
-    let opener = toks[open]
-    if cur.kind == .eof || (unmatched.contains(open) && !cur.isCloser) {
-      return error("unclosed '\(opener.text)'", opener.range)
-    }
-    return error(message, cur.range)
-  }
-
-  private mutating func parseIndex() throws -> [IndexItem] {
-    let open = pos
-    advance()
-    openStack.append(open)
-    defer { openStack.removeLast() }
-    if cur.kind == .rbracket {
-      throw error("empty index; use m[:] to select everything", SourceRange(toks[open].range.start, cur.range.end))
-    }
-    var items: [IndexItem] = []
-    while true {
-      items.append(try parseIndexItem())
-      if cur.kind == .comma {
-        if items.count == 2 {
-          throw error("an index has at most two items: m[rows, columns]", cur.range)
-        }
-        advance()
-        continue
-      }
-      if cur.kind == .rbracket {
-        advance()
-        return items
-      }
-      throw closeError(open, "expected ']'")
-    }
-  }
-
-  private func endsSliceBound(_ k: TokenKind) -> Bool { k == .comma || k == .rbracket }
-
-  private mutating func parseIndexItem() throws -> IndexItem {
-    let start = cur.range.start
-    var lo: Expr? = nil
-    if cur.kind != .colon {
-      let e = try parseExpr()
-      if cur.kind != .colon { return .expr(e) }
-      lo = e
-    }
-    advance()  // ':'
-    var hi: Expr? = nil
-    if !endsSliceBound(cur.kind) {
-      hi = try parseExpr()
-    }
-    return .slice(lo: lo, hi: hi, range: SourceRange(start, lastEnd))
-  }
-
-  private mutating func parsePrimary() throws -> Expr {
-    let t = cur
-    switch t.kind {
-    case .int(let v):
-      advance()
-      return .int(v, t.range)
-    case .float(let v):
-      advance()
-      return .float(v, t.range)
-    case .string(let v):
-      advance()
-      return .string(v, t.range)
-    case .kwTrue:
-      advance()
-      return .bool(true, t.range)
-    case .kwFalse:
-      advance()
-      return .bool(false, t.range)
-    case .kwNone:
-      advance()
-      return .none(t.range)
-    case .identifier(let n):
-      if peek(1).kind == .assign {
-        throw error("keyword argument outside a call", SourceRange(t.range.start, peek(1).range.end))
-      }
-      advance()
-      return .name(n, t.range)
-    case .lparen:
-      let open = pos
-      advance()
-      openStack.append(open)
-      defer { openStack.removeLast() }
-      let e = try parseExpr()
-      guard cur.kind == .rparen else { throw closeError(open, "expected ')'") }
-      advance()
-      return e
-    case .lbracket:
-      let open = pos
-      advance()
-      openStack.append(open)
-      defer { openStack.removeLast() }
-      var items: [Expr] = []
-      while true {
-        if cur.kind == .rbracket { break }
-        items.append(try parseExpr())
-        if cur.kind == .comma {
-          advance()
-          continue
-        }
-        if cur.kind == .rbracket { break }
-        throw closeError(open, "expected ',' or ']'")
-      }
-      advance()
-      return .list(items, SourceRange(t.range.start, lastEnd))
-    default:
-      if t.kind == .eof, let open = openStack.last {
-        throw error("unclosed '\(toks[open].text)'", toks[open].range)
-      }
-      if pos == 0 || toks[pos - 1].kind == .newline || toks[pos - 1].kind == .semicolon {
-        throw error("unexpected \(t.describe)", t.range)
-      }
-      throw error("expected an expression after '\(toks[pos - 1].text)'", missingRange)
     }
   }
 }

@@ -11,86 +11,6 @@ public struct DBSCANResult: Sendable, Equatable {
   public var coreSampleIndices: [Int]
 }
 
-/// A KD-tree over Double copies of the rows for radius queries: leaves of at most 40 points,
-/// each node split at the median of its widest coordinate, bounding boxes kept for pruning.
-struct RadiusKDTree {
-  let n: Int, d: Int
-  /// The rows as Doubles, n × d.
-  let points: [Double]
-  /// Point indices, permuted so every node owns a contiguous range.
-  var order: [Int]
-  /// Per node: its range in `order` and its children (−1 for leaves).
-  var nodes: [(start: Int, end: Int, left: Int, right: Int)] = []
-  /// Per node: the box's lower and upper corner, d values each.
-  var lower: [Double] = [], upper: [Double] = []
-
-  init(_ x: Matrix, leafSize: Int = 40) {
-    n = x.rows
-    d = x.cols
-    points = x.data.map(Double.init)
-    order = Array(0..<n)
-    _ = build(0, n, leafSize)
-  }
-
-  /// Builds the node for `order[start..<end]` and returns its index.
-  private mutating func build(_ start: Int, _ end: Int, _ leafSize: Int) -> Int {
-    let id = nodes.count
-    nodes.append((start, end, -1, -1))
-    var lo = [Double](repeating: .infinity, count: d), hi = [Double](repeating: -.infinity, count: d)
-    for p in order[start..<end] {
-      for c in 0..<d {
-        let v = points[p * d + c]
-        lo[c] = min(lo[c], v)
-        hi[c] = max(hi[c], v)
-      }
-    }
-    lower += lo
-    upper += hi
-    if end - start <= leafSize { return id }
-    var axis = 0
-    for c in 1..<d where hi[c] - lo[c] > hi[axis] - lo[axis] { axis = c }
-    if hi[axis] == lo[axis] { return id }  // all points equal: one leaf
-    let pts = points, dd = d
-    order[start..<end].sort { pts[$0 * dd + axis] < pts[$1 * dd + axis] || (pts[$0 * dd + axis] == pts[$1 * dd + axis] && $0 < $1) }
-    let mid = (start + end) / 2
-    let left = build(start, mid, leafSize)
-    let right = build(mid, end, leafSize)
-    nodes[id].left = left
-    nodes[id].right = right
-    return id
-  }
-
-  /// Calls `visit` with every point within Euclidean distance `radius` of point `q` (itself
-  /// included): Σ(xᵢ − qᵢ)² ≤ radius², in Double, as scikit-learn's KD-tree compares.
-  func forEachNeighbor(of q: Int, radius: Double, _ visit: (Int) -> Void) {
-    let r2 = radius * radius
-    var stack = [0]
-    while let node = stack.popLast() {
-      var box = 0.0
-      for c in 0..<d {
-        let v = points[q * d + c]
-        let gap = v < lower[node * d + c] ? lower[node * d + c] - v : (v > upper[node * d + c] ? v - upper[node * d + c] : 0)
-        box += gap * gap
-      }
-      if box > r2 { continue }
-      let nd = nodes[node]
-      if nd.left >= 0 {
-        stack.append(nd.right)
-        stack.append(nd.left)
-        continue
-      }
-      for p in order[nd.start..<nd.end] {
-        var s = 0.0
-        for c in 0..<d {
-          let t = points[p * d + c] - points[q * d + c]
-          s += t * t
-        }
-        if s <= r2 { visit(p) }
-      }
-    }
-  }
-}
-
 /// DBSCAN as `sklearn.cluster.DBSCAN(eps=eps, min_samples=minSamples).fit(x)` (metric
 /// "euclidean"): the same labels as scikit-learn.
 ///
@@ -101,8 +21,9 @@ struct RadiusKDTree {
 /// (within `eps` of a core point, not core itself) takes the cluster that reaches it first, i.e.
 /// the lowest-numbered cluster with a core point within `eps` of it. Other points are noise (−1).
 ///
-/// Neighbourhoods come from a KD-tree (`RadiusKDTree`) and are found twice (counting in
-/// parallel, then during the expansion) instead of being stored: memory O(n·d), never n × n.
+/// Neighbourhoods come from a KD-tree's radius queries (`RadiusNeighbors`, Neighbors/) and are
+/// found twice (counting in parallel, then during the expansion) instead of being stored: memory
+/// O(n·d), never n × n.
 /// - Parameters:
 ///   - x: data, n × d, finite.
 ///   - eps: the neighbourhood radius, > 0.
@@ -119,7 +40,7 @@ public func dbscan(_ x: Matrix, eps: Double, minSamples: Int, context: RunContex
     throw AlgorithmError.invalidParameter(name: "min_samples", value: "\(minSamples)", allowed: "≥ 1")
   }
   let n = x.rows
-  let tree = RadiusKDTree(x)
+  let neighbors = RadiusNeighbors(x)
   var isCore = [Bool](repeating: false, count: n)
   let token = context.cancellation
   isCore.withUnsafeMutableBufferPointer { cp in
@@ -128,9 +49,7 @@ public func dbscan(_ x: Matrix, eps: Double, minSamples: Int, context: RunContex
       for i in rows {
         // per row: with a large eps one row visits every point
         if token.isCancelled { return }
-        var count = 0
-        tree.forEachNeighbor(of: i, radius: eps) { _ in count += 1 }
-        core[i] = count >= minSamples
+        core[i] = neighbors.count(of: i, within: eps) >= minSamples
       }
     }
   }
@@ -151,7 +70,7 @@ public func dbscan(_ x: Matrix, eps: Double, minSamples: Int, context: RunContex
       expanded += 1
       if expanded & 63 == 0 { try token.check() }
       guard isCore[i] else { continue }
-      tree.forEachNeighbor(of: i, radius: eps) { v in
+      neighbors.forEachNeighbor(of: i, within: eps) { v in
         if labels[v] == -1 {
           labels[v] = label
           stack.append(v)

@@ -1,7 +1,7 @@
 // A KD-tree over Double rows (scikit-learn's `KDTree` idea: median split on the widest
 // dimension, a box per node) and its depth-first k-nearest-neighbour searches, with the
 // reduced distances of a `KDMetric`. Used by HDBSCAN (core distances, the exact Borůvka's
-// searches, `approximate_predict`).
+// searches, `approximate_predict`) and, through its radius queries (RadiusSearch.swift), DBSCAN.
 
 /// A KD-tree over n points (median split on the widest dimension). Nodes are in preorder, so a
 /// parent's id is smaller than its children's. Points are stored in tree order (`pts`, Double).

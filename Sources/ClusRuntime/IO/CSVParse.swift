@@ -1,0 +1,201 @@
+// Reading delimited text a cell and a record at a time: pandas' number and missing-value rules for a
+// cell, quoted fields across lines, and the detected separator. `loadDelimited` (CSV.swift) uses them.
+
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// How one CSV cell reads.
+enum CellValue {
+  case integer(Int)
+  case real(Double)
+  /// A finite number in the text beyond float32's range.
+  case overflow
+  case boolean(Bool)
+  case text
+  case missing
+}
+
+@inline(__always) private func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D }
+@inline(__always) private func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
+
+/// Whether `p[start..<end]` is a decimal number as pandas reads one: an optional sign, digits with
+/// an optional decimal point (`5`, `5.`, `.5`, `5.25`) and an optional exponent (`e-3`, `E+05`).
+/// Hexadecimal (`0x10`), `nan(…)` and other forms only C's `strtod` knows are not numbers.
+private func isDecimal(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+  var i = start
+  if i < end && (p[i] == 0x2B || p[i] == 0x2D) { i += 1 }
+  var digits = 0
+  while i < end && isDigit(p[i]) { i += 1; digits += 1 }
+  if i < end && p[i] == 0x2E {
+    i += 1
+    while i < end && isDigit(p[i]) { i += 1; digits += 1 }
+  }
+  if digits == 0 { return false }
+  if i < end && (p[i] | 0x20) == 0x65 {
+    i += 1
+    if i < end && (p[i] == 0x2B || p[i] == 0x2D) { i += 1 }
+    var e = 0
+    while i < end && isDigit(p[i]) { i += 1; e += 1 }
+    if e == 0 { return false }
+  }
+  return i == end
+}
+
+/// Whether the bytes equal `word` ignoring ASCII case.
+private func equalsIgnoringCase(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ word: StaticString) -> Bool {
+  guard end - start == word.utf8CodeUnitCount else { return false }
+  let w = word.utf8Start
+  for k in 0..<(end - start) where p[start + k] | 0x20 != w[k] { return false }
+  return true
+}
+
+/// The missing-value spellings, matched byte for byte: all spellings in one array, and for each
+/// first byte the set of their lengths (bit n: length n, bit 63: 63 or more), so that most cells
+/// (`1.5`, `-0.25`) are ruled out by one look-up.
+struct NASet {
+  var bytes: [UInt8] = []
+  var spans: [(start: Int, count: Int)] = []
+  var lengths = [UInt64](repeating: 0, count: 256)
+  var empty = false
+  init(_ extra: [String]) {
+    for w in pandasNAValues + extra {
+      let u = Array(w.utf8)
+      if u.isEmpty { empty = true; continue }
+      lengths[Int(u[0])] |= 1 << UInt64(min(u.count, 63))
+      spans.append((bytes.count, u.count))
+      bytes += u
+    }
+  }
+  func contains(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+    let n = end - start
+    if n == 0 { return empty }
+    if lengths[Int(p[start])] & (1 << UInt64(min(n, 63))) == 0 { return false }
+    outer: for s in spans where s.count == n {
+      for k in 0..<n where p[start + k] != bytes[s.start + k] { continue outer }
+      return true
+    }
+    return false
+  }
+}
+
+/// Parses the cell `p[start..<end]` (trimmed, quotes removed) as pandas' parser types a value:
+/// a missing-value spelling, an integer, a decimal number, `inf`/`infinity` with an optional sign
+/// (any case), `true`/`false` (any case), or text.
+func parseCell(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, na: NASet) -> CellValue {
+  if na.contains(p, start, end) { return .missing }
+  if start >= end { return .text }
+  // Integer: optional sign and up to 18 digits.
+  var i = start
+  var neg = false
+  if p[i] == 0x2D || p[i] == 0x2B { neg = p[i] == 0x2D; i += 1 }
+  if i < end && end - i <= 18 {
+    var v = 0
+    var j = i
+    while j < end && isDigit(p[j]) { v = v &* 10 &+ Int(p[j] &- 0x30); j += 1 }
+    if j == end { return .integer(neg ? -v : v) }
+  }
+  if isDecimal(p, start, end) {
+    var stop: UnsafeMutablePointer<CChar>? = nil
+    let cp = UnsafeRawPointer(p + start).assumingMemoryBound(to: CChar.self)
+    var f = strtod(cp, &stop)
+    if let s = stop, cp.distance(to: UnsafePointer(s)) != end - start {
+      // strtod read on into the next byte (a digit used as a separator): read the cell alone
+      f = Double(String(decoding: UnsafeBufferPointer(start: p + start, count: end - start), as: UTF8.self)) ?? .nan
+    }
+    if Float(f).isInfinite { return .overflow }
+    return .real(f)
+  }
+  let body = p[start] == 0x2B || p[start] == 0x2D ? start + 1 : start
+  if equalsIgnoringCase(p, body, end, "inf") || equalsIgnoringCase(p, body, end, "infinity") {
+    return .real(p[start] == 0x2D ? -.infinity : .infinity)
+  }
+  if equalsIgnoringCase(p, start, end, "true") { return .boolean(true) }
+  if equalsIgnoringCase(p, start, end, "false") { return .boolean(false) }
+  return .text
+}
+
+/// One cell of a record: the byte range (quotes removed) and whether it holds doubled quotes.
+struct Cell {
+  var start: Int
+  var end: Int
+  var escaped: Bool
+}
+
+/// Splits delimited text into records (RFC 4180: a field in double quotes may hold the separator,
+/// newlines and doubled quotes), skipping blank lines and tracking line numbers.
+struct RecordScanner {
+  let p: UnsafePointer<UInt8>
+  let count: Int
+  let sep: UInt8
+  var pos: Int
+  /// The line `pos` is on (1-based).
+  var line = 1
+
+  /// Reads the next record into `cells`; returns the line it starts on, or nil at the end.
+  /// - Throws: the line and column of a quoted field that is never closed.
+  mutating func next(into cells: inout [Cell], unterminated: (Int, Int) -> Error) throws -> Int? {
+    cells.removeAll(keepingCapacity: true)
+    while pos < count {  // skip blank lines
+      var i = pos
+      while i < count && isSpace(p[i]) { i += 1 }
+      if i < count && p[i] == 0x0A { pos = i + 1; line += 1; continue }
+      if i >= count { pos = count }
+      break
+    }
+    if pos >= count { return nil }
+    let startLine = line
+    var lineStart = pos
+    var i = pos
+    while true {
+      while i < count && p[i] != sep && isSpace(p[i]) { i += 1 }
+      if i < count && p[i] == 0x22 {
+        let openLine = line, openColumn = i - lineStart + 1
+        i += 1
+        let cs = i
+        var escaped = false
+        while true {
+          if i >= count { throw unterminated(openLine, openColumn) }
+          if p[i] == 0x22 {
+            if i + 1 < count && p[i + 1] == 0x22 { i += 2; escaped = true; continue }
+            break
+          }
+          if p[i] == 0x0A { line += 1; lineStart = i + 1 }
+          i += 1
+        }
+        cells.append(Cell(start: cs, end: i, escaped: escaped))
+        i += 1
+        while i < count && p[i] != sep && p[i] != 0x0A { i += 1 }
+      } else {
+        let cs = i
+        while i < count && p[i] != sep && p[i] != 0x0A { i += 1 }
+        var ce = i
+        while ce > cs && isSpace(p[ce - 1]) { ce -= 1 }
+        cells.append(Cell(start: cs, end: ce, escaped: false))
+      }
+      if i >= count { pos = count; return startLine }
+      if p[i] == 0x0A { line += 1; pos = i + 1; return startLine }
+      i += 1  // the separator
+    }
+  }
+}
+
+/// The separator of a file whose extension does not say: of `,`, tab, `;` and `|`, the one found
+/// most often (outside quotes) on the first non-blank line; `,` when none is.
+func detectDelimiter(_ p: UnsafePointer<UInt8>, from start: Int, count: Int) -> UInt8 {
+  let candidates: [UInt8] = [0x2C, 0x09, 0x3B, 0x7C]
+  var seen = [Int](repeating: 0, count: candidates.count)
+  var i = start
+  while i < count && (isSpace(p[i]) || p[i] == 0x0A) { i += 1 }
+  var quoted = false
+  while i < count && (quoted || p[i] != 0x0A) {
+    if p[i] == 0x22 { quoted.toggle() } else if !quoted, let k = candidates.firstIndex(of: p[i]) { seen[k] += 1 }
+    i += 1
+  }
+  let best = seen.indices.max { seen[$0] < seen[$1] || (seen[$0] == seen[$1] && $0 > $1) }!
+  return seen[best] > 0 ? candidates[best] : 0x2C
+}

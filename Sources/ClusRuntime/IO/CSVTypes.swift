@@ -1,0 +1,107 @@
+// The types of delimited files: how `load` reads one (`CSVOptions`, pandas' names) and what a file
+// with column names or text columns becomes (`Table`).
+
+import ClusAlgorithms
+
+/// How `load` reads a CSV/TSV/text file, with the names and meanings of `pandas.read_csv`.
+public struct CSVOptions: Sendable, Equatable {
+  /// Whether the first row holds the column names.
+  public enum Header: Sendable, Equatable {
+    /// A first row of numbers (or missing values) is data, any other first row is the header.
+    case auto
+    /// The first row is the header.
+    case yes
+    /// Every row is data; columns are named `0`, `1`, ... as pandas names them.
+    case no
+  }
+
+  /// `header=`: true, false or "auto" (the default).
+  public var header: Header
+  /// `delimiter=`: the field separator; nil takes `,` for .csv, tab for .tsv/.tab and detects it otherwise.
+  public var delimiter: UInt8?
+  /// `columns=` / `usecols=`: the columns to keep, in this order; nil keeps all.
+  public var columns: [CSVColumn]?
+  /// `na_values=`: spellings of a missing value added to pandas' defaults (`pandasNAValues`).
+  public var naValues: [String]
+
+  /// Options; the defaults read a file as `pandas.read_csv` does.
+  public init(header: Header = .auto, delimiter: UInt8? = nil, columns: [CSVColumn]? = nil, naValues: [String] = []) {
+    self.header = header
+    self.delimiter = delimiter
+    self.columns = columns
+    self.naValues = naValues
+  }
+}
+
+/// A column chosen by `columns=`: by its name in the header or by its position (from 0).
+public enum CSVColumn: Sendable, Equatable {
+  /// A column name.
+  case name(String)
+  /// A 0-based position.
+  case index(Int)
+}
+
+/// The cells pandas reads as a missing value (NaN) by default (`keep_default_na=True`).
+public let pandasNAValues = [
+  "", "#N/A", "#N/A N/A", "#NA", "-1.#IND", "-1.#QNAN", "-NaN", "-nan", "1.#IND", "1.#QNAN", "<NA>", "N/A",
+  "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
+]
+
+/// What a column turned out to hold, as pandas names the dtype.
+public enum ColumnKind: String, Sendable, Equatable {
+  /// Integers (no missing values).
+  case int = "int64"
+  /// Numbers, or integers with missing values.
+  case float = "float64"
+  /// `true`/`false` only.
+  case bool
+  /// Text: the values are categories.
+  case text = "category"
+}
+
+/// A text column: each row's category code (−1 for a missing value, as pandas' `Categorical.codes`)
+/// and the category names in sorted order, as `pandas.Categorical` orders them.
+public struct TextColumn: Sendable, Equatable {
+  /// One code per row: an index into `categories`, or −1 for a missing value.
+  public var codes: [Int]
+  /// The distinct values, sorted.
+  public var categories: [String]
+
+  /// A text column.
+  public init(codes: [Int], categories: [String]) {
+    self.codes = codes
+    self.categories = categories
+  }
+
+  /// A text column from codes in order of first appearance (`firstSeen[c]` is the value of code
+  /// `c`; −1 stays missing), recoded so that the categories are sorted.
+  init(appearanceCodes: [Int], firstSeen: [String]) {
+    let order = firstSeen.indices.sorted { firstSeen[$0] < firstSeen[$1] }
+    var remap = [Int](repeating: 0, count: order.count)
+    for (new, old) in order.enumerated() { remap[old] = new }
+    self.init(codes: appearanceCodes.map { $0 < 0 ? -1 : remap[$0] }, categories: order.map { firstSeen[$0] })
+  }
+}
+
+/// A delimited file read with column names or with text columns, as a `pandas.DataFrame`.
+public struct Table: Sendable, Equatable {
+  /// Column names, in the file's order (or the order `columns=` asked for).
+  public var names: [String]
+  /// Each column's kind, parallel to `names`.
+  public var kinds: [ColumnKind]
+  /// The numeric (int, float, bool) columns in order, as an `n × (number of them)` float32 matrix.
+  public var data: Matrix
+  /// The text columns in order.
+  public var text: [TextColumn]
+  /// Number of data rows.
+  public var rows: Int
+
+  /// A table.
+  public init(names: [String], kinds: [ColumnKind], data: Matrix, text: [TextColumn], rows: Int) {
+    self.names = names
+    self.kinds = kinds
+    self.data = data
+    self.text = text
+    self.rows = rows
+  }
+}
