@@ -177,3 +177,37 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(ok.stdout, "300 × 3\n")
   }
 }
+
+/// Models that outlive the process: one `clus` fits and saves them with `--threads 2`, another
+/// loads them with `--threads 1` through `--set`, and their predictions are the same bytes.
+final class ModelFileCommandLineTests: XCTestCase {
+  func testPredictionsInANewProcessAreTheSameBytes() throws {
+    let dir = NSTemporaryDirectory() + "clus-models-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let fixtures = repoRoot + "/Tests/ClusRuntimeTests/Fixtures/models"
+    let fit = try runClus(["--threads", "2", "-e", """
+      x = load "\(fixtures)/data.npy"; y = load "\(fixtures)/new.npy"
+      e = umap x n_neighbors=8 n_epochs=40 random_state=11; l = hdbscan e min_samples=4 min_cluster_size=8
+      k = kmeans x n_clusters=4 random_state=2; q = pca x n_components=2
+      save e "\(dir)/e.npz"; save l "\(dir)/l.npz"; save k "\(dir)/k.npz"; save q "\(dir)/q.npz"
+      t = transform e y; save t "\(dir)/t1.npy"; p = approximate_predict l t; save p.labels "\(dir)/p1.npy"
+      save (predict k y) "\(dir)/k1.npy"; save (transform q y) "\(dir)/q1.npy"
+      """])
+    XCTAssertEqual(fit.status, 0, fit.stderr)
+    let script = dir + "/predict.clus"
+    try """
+      y = load input
+      e = load (folder + "/e.npz"); l = load (folder + "/l.npz"); k = load (folder + "/k.npz"); q = load (folder + "/q.npz")
+      t = transform e y; save t (folder + "/t2.npy"); p = approximate_predict l t; save p.labels (folder + "/p2.npy")
+      save (predict k y) (folder + "/k2.npy"); save (transform q y) (folder + "/q2.npy")
+      """.write(toFile: script, atomically: true, encoding: .utf8)
+    let again = try runClus(["--threads", "1", script, "--set", "folder=\(dir)", "--set", "input=\(fixtures)/new.npy"])
+    XCTAssertEqual(again.status, 0, again.stderr)
+    for name in ["t", "p", "k", "q"] {
+      let a = FileManager.default.contents(atPath: "\(dir)/\(name)1.npy"), b = FileManager.default.contents(atPath: "\(dir)/\(name)2.npy")
+      XCTAssertNotNil(a, name)
+      XCTAssertEqual(a, b, "\(name): the prediction of the loaded model differs")
+    }
+  }
+}
