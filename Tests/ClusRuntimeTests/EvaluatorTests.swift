@@ -213,7 +213,7 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.run("f = umap x n_neighbors=5 init=e n_epochs=0 random_state=1\nmin f"), c.err)
     XCTAssertEqual(c.out, "0.0000\n")
     XCTAssertFalse(c.run("transform x x"))
-    XCTAssertTrue(c.err.contains("transform: the model must be the result of `umap`, got matrix"), c.err)
+    XCTAssertTrue(c.err.contains("transform: the model must be the result of `umap` or `pca` (or such a model loaded from a file), got matrix"), c.err)
     XCTAssertFalse(c.run("transform e x[:, 0:2]"))
     XCTAssertTrue(c.err.contains("the new data has 2 columns but the embedding was fitted on 3"), c.err)
     XCTAssertFalse(c.run("umap x init=\"spectal\""))
@@ -230,7 +230,7 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.run("l = hdbscan x min_cluster_size=10\nl.n_clusters\np = approximate_predict l x[0:3]\np.labels\nshape (membership_vector l x[0:3])\nshape (all_points_membership_vectors l)"), c.err)
     XCTAssertEqual(c.out, "2\nvector 3 int\n[0 0 0]\n3 × 2\n80 × 2\n")
     XCTAssertFalse(c.run("membership_vector x x"))
-    XCTAssertTrue(c.err.contains("membership_vector: the model must be the result of `hdbscan`, got matrix"), c.err)
+    XCTAssertTrue(c.err.contains("membership_vector: the model must be the result of `hdbscan` (or such a model loaded from a file), got matrix"), c.err)
     XCTAssertFalse(c.run("approximate_predict l x[0]"))
     XCTAssertTrue(c.err.contains("one new point must be a 1 × 2 matrix"), c.err)
   }

@@ -154,8 +154,13 @@ final class ModelFileTests: DataFileTestCase {
     let good = try umapMembers()
     try assertRefused(editManifest(good) { $0.replacingOccurrences(of: "\"format_version\": 1", with: "\"format_version\": 2") },
                       .unsupportedValue, ["format version 2", "newer", "update clus"])
-    try assertRefused(editManifest(good) { $0.replacingOccurrences(of: "clus-model", with: "other-model") },
+    try assertRefused(editManifest(good) { $0.replacingOccurrences(of: "\"format\": \"clus-model\"", with: "\"format\": \"clus-model-2\"") },
                       .unsupportedValue, ["manifest.json", "not describe a clus model"])
+    // a manifest of another format is not a model file: the arrays load as any .npz
+    let other = editManifest(good) { $0.replacingOccurrences(of: "clus-model", with: "other-model") }
+    try writeNPZ(other, path: dir + "/other.npz", compress: true)
+    guard case .arrays(let a) = try loadData(path: dir + "/other.npz") else { return XCTFail("not arrays") }
+    XCTAssertEqual(a.first?.name, "training_data")
     try assertRefused(editManifest(good) { String($0.dropLast(20)) }, .badHeader, ["manifest.json", "not a JSON object"])
     try assertRefused(editManifest(good) { $0.replacingOccurrences(of: "\"n_neighbors\": 10", with: "\"n_neighbours\": 10") },
                       .badHeader, ["n_neighbours", "did you mean n_neighbors"])

@@ -269,14 +269,17 @@ func loadNPZ(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in
   let members = try buf.withBytes {
     try readNPZBuffers($0, display: display, keep: { $0.hasSuffix(".npy") || $0 == "manifest.json" })
   }
-  if members.contains(where: { $0.name == "manifest.json" }) {
+  // a clus model file: its manifest names the format (other manifests are skipped, as np.load skips them)
+  if let man = members.first(where: { $0.name == "manifest.json" }),
+    man.buffer.withBytes({ $0.firstRange(of: Array(modelFormatName.utf8)) != nil }) {
     return .modelArchive(ModelArchive(members: members.map { m in NPZMember(name: m.name, bytes: m.buffer.withBytes { Array($0) }) }))
   }
-  if members.isEmpty {
+  let arrays = members.filter { $0.name.hasSuffix(".npy") }
+  if arrays.isEmpty {
     throw DataFileError(path: display, kind: .empty, message:
       "the archive holds no .npy arrays (an .npz file is a zip of .npy arrays, as numpy's savez writes)")
   }
-  return .arrays(try members.map { m in
+  return .arrays(try arrays.map { m in
     (name: String(m.name.dropLast(4)), value: try loadNPY(m.buffer, display: npzMemberDisplay(display, m.name), warn: warn))
   })
 }
