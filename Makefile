@@ -69,7 +69,7 @@ test-asan-full: deps
 
 # libFuzzer targets (Fuzz/Package.swift: FuzzLanguage, FuzzNPY, FuzzNPZ, FuzzIDX, FuzzCSV, FuzzAlgorithms),
 # built with ASan in release mode into Fuzz/.build (docs/reliability.md, "Fuzzing").
-FUZZ_SECONDS ?= 12
+FUZZ_SECONDS ?= 8
 FUZZ_TARGETS ?= FuzzLanguage FuzzNPY FuzzNPZ FuzzIDX FuzzCSV FuzzAlgorithms
 fuzz:
 	$(SWIFT) build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
