@@ -34,7 +34,8 @@ struct Clus: ParsableCommand {
           help: ArgumentHelp("Bind a variable to a string before any code runs (may be repeated).", valueName: "name=value"))
   var assignments: [String] = []
 
-  @Option(name: .long, help: "Threads for every algorithm (default: CLUS_THREADS or all cores).")
+  // unconditional: `--threads -1` is the value −1 (refused by validate), not an unknown option
+  @Option(name: .long, parsing: .unconditional, help: "Threads for every algorithm (default: CLUS_THREADS or all cores).")
   var threads: Int?
 
   @Option(name: .long, help: "Folder for pictures written by `plot` without out= (default: out).")

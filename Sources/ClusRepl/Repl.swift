@@ -38,6 +38,11 @@ final class Repl {
       guard let entry = readEntry(number: n) else { break }
       let trimmed = entry.trimmingWhitespace
       if trimmed.isEmpty { continue }
+      // as IPython: exit and quit end the session (Ctrl-D too), unless they name a variable
+      if ["exit", "quit", "exit()", "quit()"].contains(trimmed) && session.variables[trimmed] == nil {
+        history.add(entry)
+        break
+      }
       history.add(entry)
       session.cancellation.reset()
       interruptCount = 0

@@ -15,6 +15,9 @@ final class CommandLineTests: XCTestCase {
   func testUsageErrorsExitTwo() throws {
     XCTAssertEqual(try runClus(["--no-such-flag"]).status, 2)
     XCTAssertEqual(try runClus(["--threads", "0", "-e", "1"]).status, 2)
+    let negative = try runClus(["--threads", "-1", "-e", "1"])  // the value −1, not an unknown option
+    XCTAssertEqual(negative.status, 2)
+    XCTAssertTrue(negative.stderr.contains("--threads must be at least 1"), negative.stderr)
     let missing = try runClus(["no/such/script.clus"])
     XCTAssertEqual(missing.status, 2)
     XCTAssertTrue(missing.stderr.contains("cannot read script 'no/such/script.clus'"))

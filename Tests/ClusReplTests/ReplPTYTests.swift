@@ -85,7 +85,7 @@ final class ReplPTYTests: XCTestCase {
     func waitUntilReading() {
       let deadline = Date().addingTimeInterval(5)
       var sleeping = 0
-      while Date() < deadline && sleeping < 3 {
+      while process.isRunning && Date() < deadline && sleeping < 3 {
         let stat = (try? String(contentsOfFile: "/proc/\(process.processIdentifier)/stat", encoding: .utf8)) ?? ""
         // the state is the field after the parenthesised command name
         let state = stat.split(separator: ")").last?.split(separator: " ").first
@@ -166,6 +166,26 @@ final class ReplPTYTests: XCTestCase {
     t.expect("In [5]: ")
     t.finish()
     XCTAssertFalse(t.process.isRunning, "Ctrl-D ends the REPL; transcript's end: \(t.transcript.suffix(200).debugDescription)")
+  }
+
+  /// `exit` and `quit` end the session, as in IPython; a variable of that name is shown instead.
+  func testExitAndQuitEndTheSession() throws {
+    for word in ["exit", "quit"] {
+      let state = NSTemporaryDirectory() + "clus-repl-exit-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+      try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
+      let t = try Terminal(stateHome: state)
+      t.expect("In [1]: ")
+      t.send("\(word) = 5\r")
+      t.expect("In [2]: ")
+      t.send("\(word)\r")
+      t.expect("5")
+      t.expect("In [3]: ")
+      t.send("\(word)()\r")
+      let deadline = Date().addingTimeInterval(10)
+      while t.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+      XCTAssertFalse(t.process.isRunning, "\(word)() ends the REPL")
+      t.finish()
+    }
   }
 
   func testHistorySurvivesRestartAndParametersComplete() throws {
