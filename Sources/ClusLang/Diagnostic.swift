@@ -53,7 +53,14 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
   /// The full rendering against `file`: header line, source line, caret line.
   public func render(in file: SourceFile) -> String {
     let header = "\(file.name):\(range.start.line):\(range.start.column): \(severity.rawValue): \(message)"
-    let src = file.line(range.start.line)
+    // control characters (a binary file run as a script) are shown as U+FFFD, one for one, so that
+    // the caret stays under its column and the terminal gets no raw control bytes
+    var src = file.line(range.start.line)
+    if src.unicodeScalars.contains(where: isControl) {
+      var v = String.UnicodeScalarView()
+      v.append(contentsOf: src.unicodeScalars.map { isControl($0) ? "\u{FFFD}" : $0 })
+      src = String(v)
+    }
     if src.isEmpty && range.start.column <= 1 { return header }
     var srcScalars = Array(src.unicodeScalars)
     var startCol = max(1, range.start.column)
@@ -79,4 +86,9 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
     let caret = "^" + String(repeating: "~", count: width - 1)
     return header + "\n" + shown + "\n" + pad + caret
   }
+}
+
+/// A control character other than tab (C0, DEL, C1).
+private func isControl(_ s: Unicode.Scalar) -> Bool {
+  (s.value < 0x20 && s != "\t") || (s.value >= 0x7F && s.value < 0xA0)
 }

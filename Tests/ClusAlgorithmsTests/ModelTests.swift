@@ -154,5 +154,13 @@ extension HDBSCANTests {
     refused({ $0.labels[0] = $0.selectedClusters.count }, "label beyond the clusters")
     refused({ $0.selectedClusters[0] = 10 * n }, "selected cluster not in the tree")
     refused({ $0.labels.removeLast() }, "one label short")
+    refused({ $0.selectedClusters = [$0.selectedClusters[0], $0.selectedClusters[0]] }, "a selected cluster twice")
+    refused({ r in r.condensedTree.append(CondensedTreeRow(parent: n, child: r.condensedTree.first { $0.child < n }!.child, lambda: 1, childSize: 1)) },
+            "a point twice")
+    refused({ r in r.condensedTree.remove(at: r.condensedTree.firstIndex { $0.child < n }!) }, "a point missing")
+    refused({ r in
+      let i = r.condensedTree.firstIndex { $0.child < n && $0.parent > n }!
+      r.condensedTree[i].parent = 10 * n
+    }, "a parent that is no cluster of the tree")
   }
 }

@@ -132,6 +132,16 @@ final class LexerTests: XCTestCase {
     XCTAssertEqual(lexError("a ! b")?.message, "unknown character '!' (use 'not' for negation, '!=' for inequality)")
   }
 
+  /// A binary file run as a script: its control bytes are shown as U+FFFD, one per byte, with the caret
+  /// under the column the error names, and no raw control byte reaches the terminal.
+  func testControlCharactersAreNotWrittenRaw() {
+    let src = "\u{7F}ELF\u{02}\u{01} x"
+    guard let d = lexError(src) else { return XCTFail("no error") }
+    XCTAssertEqual(
+      d.render(in: SourceFile(name: "a.out", text: src)),
+      "a.out:1:1: error: unknown character 'U+7F'\n\u{FFFD}ELF\u{FFFD}\u{FFFD} x\n^")
+  }
+
   func testUnterminatedStringRendering() {
     let src = "x = 1\nload \"data/mnist"
     guard let d = lexError(src) else { return }

@@ -222,6 +222,20 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.err.contains("init must be one of \"spectral\"|\"random\"|\"pca\"|matrix"), c.err)
   }
 
+  /// `int` and `float` read numbers from strings (a `--set` value) as Python's int() and float() do.
+  func testIntAndFloatConvertStrings() {
+    let c = Capture()
+    c.expectOutput("int \"5\"; int \" -12 \"; int 2.7; int -2.7; int true", "5\n-12\n2\n-2\n1\n")
+    c.expectOutput("float \"0.5\"; float \"1e-3\"; float \"-inf\"; float 3", "0.5000\n0.0010\n-inf\n3.0000\n")
+    c.expectError("int \"5.5\"", "cannot read \"5.5\" as an integer")
+    c.expectError("int (float \"nan\")", "has no integer value")
+    c.expectError("float \"abc\"", "cannot read \"abc\" as a number")
+    c.expectError("float \"0x1p3\"", "cannot read \"0x1p3\" as a number")
+    c.session.variables["k"] = .string("3")
+    c.session.variables["x"] = twoGroups(40, 2, period: 7, offset: 5)
+    c.expectOutput("m = kmeans x n_clusters=(int k) random_state=0; shape m.centers", "3 × 2\n")
+  }
+
   /// The prediction commands read an `hdbscan` record: approximate_predict, membership_vector
   /// (rows of new points × clusters), all_points_membership_vectors (training rows × clusters).
   func testHDBSCANPredictionCommands() {

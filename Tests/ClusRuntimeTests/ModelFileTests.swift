@@ -164,6 +164,10 @@ final class ModelFileTests: DataFileTestCase {
     try assertRefused(editManifest(good) { String($0.dropLast(20)) }, .badHeader, ["manifest.json", "not a JSON object"])
     try assertRefused(editManifest(good) { $0.replacingOccurrences(of: "\"n_neighbors\": 10", with: "\"n_neighbours\": 10") },
                       .badHeader, ["n_neighbours", "did you mean n_neighbors"])
+    try assertRefused(editManifest(good) { $0.replacingOccurrences(of: "\"format_version\": 1", with: "\"format_version\": 0") },
+                      .badHeader, ["format_version 0 is not a version of the format"])
+    try assertRefused(editManifest(good) { $0.replacingOccurrences(of: "\"n_components\": 2", with: "\"n_components\": 5") },
+                      .sizeMismatch, ["n_components is 5 but the embedding has 2 columns"])
     try assertRefused(editManifest(good) { $0.replacingOccurrences(of: "\"n_neighbors\": 10", with: "\"n_neighbors\": 1") },
                       .outOfRange, ["manifest.json", "n_neighbors=1 is out of range"])
     try assertRefused(good.filter { $0.name != "embedding.npy" }, .truncated, ["embedding.npy is missing"])
@@ -208,9 +212,12 @@ final class ModelFileTests: DataFileTestCase {
   func testSavingAModelAsAnArrayOrAnArrayAsAModel() throws {
     let c = Capture(threads: 1)
     XCTAssertTrue(c.run("x = load \"\(fixtures)/data.npy\"; k = kmeans x n_clusters=3 random_state=0; save k \"\(dir)/k.npy\""), c.err)
-    XCTAssertTrue(c.err.contains("note: writing the labels of the kmeans model; save it to a .npz file"), c.err)
+    XCTAssertTrue(c.err.contains("note: wrote the labels of the kmeans model; save it to a .npz file"), c.err)
     c.expectError("save x \"\(dir)/x.npz\"", "a .npz file holds a fitted model")
     c.expectError("transform k x", "the model must be the result of `umap` or `pca` (or such a model loaded from a file), got a fitted kmeans model")
     c.expectError("predict x x", "the model must be the result of `kmeans`")
+    // a one-point UMAP is the origin (as umap-learn), a model too, and saves
+    XCTAssertTrue(c.run("o = umap [[1, 2, 3]]; sum (abs o); save o \"\(dir)/o.npz\"; o2 = load \"\(dir)/o.npz\"; shape o2"), c.err)
+    XCTAssertEqual(c.out, "0.0000\n1 × 2\n")
   }
 }

@@ -40,18 +40,40 @@ public final class HDBSCANModel: @unchecked Sendable {
     if let bad = result.labels.first(where: { $0 < -1 || $0 >= k }) {
       throw AlgorithmError.invalidInput("a label is \(bad), outside −1..<\(k) (\(k) selected clusters)")
     }
+    guard result.outlierScores.isEmpty || result.outlierScores.count == n, result.persistence.isEmpty || result.persistence.count == k else {
+      throw AlgorithmError.invalidInput(
+        "the clustering has \(result.outlierScores.count) outlier scores and \(result.persistence.count) persistences for \(n) points and \(k) clusters")
+    }
+    if let bad = result.probabilities.first(where: { $0 < 0 || $0 > 1 }) {
+      throw AlgorithmError.invalidInput("a membership probability is \(bad), outside [0, 1]")
+    }
+    // a tree over the n points: every point a child exactly once, every cluster a child once (the
+    // root n never), every parent the root or a cluster, child clusters numbered above their parent
     var clusters: Set<Int> = [n]
+    var pointSeen = [Bool](repeating: false, count: n)
     for (i, r) in result.condensedTree.enumerated() {
       let ok = r.parent >= n && r.child >= 0 && (r.child < n || r.child > r.parent)
-        && !r.lambda.isNaN && r.lambda >= 0 && r.childSize >= 1
+        && !r.lambda.isNaN && r.lambda >= 0 && r.childSize >= 1 && r.childSize <= n
+        && (r.child >= n || !pointSeen[r.child]) && (r.child < n || !clusters.contains(r.child))
       guard ok else {
         throw AlgorithmError.invalidInput(
           "condensed tree row \(i) (parent \(r.parent), child \(r.child), λ \(r.lambda), size \(r.childSize)) is not a row of a tree over \(n) points")
       }
-      if r.child >= n { clusters.insert(r.child) }
+      if r.child < n { pointSeen[r.child] = true } else { clusters.insert(r.child) }
+    }
+    if !result.condensedTree.isEmpty {
+      if let missing = pointSeen.firstIndex(of: false) {
+        throw AlgorithmError.invalidInput("point \(missing) is not in the condensed tree (every point of the \(n) must be)")
+      }
+      if let orphan = result.condensedTree.first(where: { !clusters.contains($0.parent) }) {
+        throw AlgorithmError.invalidInput("condensed tree parent \(orphan.parent) is neither the root nor a cluster of the tree")
+      }
     }
     if let bad = result.selectedClusters.first(where: { !clusters.contains($0) }) {
       throw AlgorithmError.invalidInput("selected cluster \(bad) is not a cluster of the condensed tree")
+    }
+    if Set(result.selectedClusters).count != k {
+      throw AlgorithmError.invalidInput("the selected clusters \(result.selectedClusters) repeat a cluster")
     }
     self.trainingData = trainingData
     self.result = result

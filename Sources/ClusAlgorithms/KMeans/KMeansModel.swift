@@ -16,6 +16,9 @@ public struct KMeansModel: Sendable {
   /// - Throws: `AlgorithmError.invalidInput` for empty or non-finite centres or a label outside 0..<k.
   public init(parameters: KMeansParameters, centers: Matrix, labels: [Int], inertia: Double, nIter: Int) throws {
     try validateData(centers, "the model's cluster centres")
+    guard inertia.isFinite, inertia >= 0, nIter >= 0 else {
+      throw AlgorithmError.invalidInput("the model's inertia \(inertia) or iteration count \(nIter) is not a finite non-negative number")
+    }
     if let bad = labels.first(where: { $0 < 0 || $0 >= centers.rows }) {
       throw AlgorithmError.invalidInput("a label is \(bad), outside 0..<\(centers.rows) (\(centers.rows) centres)")
     }

@@ -18,8 +18,12 @@ public struct PCAModel: Sendable {
       throw AlgorithmError.invalidInput(
         "the model's arrays do not fit \(k) components of \(d) features (mean \(result.mean.count), variances \(result.explainedVariance.count), ratios \(result.explainedVarianceRatio.count), singular values \(result.singularValues.count), projection \(result.transformed.rows) × \(result.transformed.cols))")
     }
-    guard (result.mean + result.explainedVariance).allSatisfy(\.isFinite), result.explainedVariance.allSatisfy({ $0 >= 0 }) else {
-      throw AlgorithmError.invalidInput("the model's mean or explained variances are not finite and non-negative")
+    let values = result.mean + result.explainedVariance + result.explainedVarianceRatio + result.singularValues + [result.noiseVariance]
+    guard values.allSatisfy(\.isFinite), (result.explainedVariance + result.singularValues).allSatisfy({ $0 >= 0 }) else {
+      throw AlgorithmError.invalidInput("the model's mean, variances, ratios or singular values are not finite (and non-negative)")
+    }
+    if result.transformed.firstNonFinite() != nil {
+      throw AlgorithmError.invalidInput("the model's projection of its training data holds a non-finite value")
     }
     self.result = result
     self.parameters = parameters

@@ -36,8 +36,9 @@ public struct UMAPModel: Sendable {
     guard embedding.rows == n else {
       throw AlgorithmError.invalidInput("the embedding has \(embedding.rows) rows but its training data \(n)")
     }
-    guard nNeighbors >= 1, nNeighbors <= n else {
-      throw AlgorithmError.invalidInput("the model's neighbour count \(nNeighbors) is outside 1...\(n)")
+    // one training point has no neighbour (its embedding is the origin, as umap-learn's)
+    guard nNeighbors >= (n == 1 ? 0 : 1), nNeighbors <= n else {
+      throw AlgorithmError.invalidInput("the model's neighbour count \(nNeighbors) is outside \(n == 1 ? 0 : 1)...\(n)")
     }
     if let g = knn {
       guard g.n == n, g.indices.allSatisfy({ $0 >= -1 && Int($0) < n }) else {

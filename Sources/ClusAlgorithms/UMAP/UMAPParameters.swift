@@ -85,9 +85,9 @@ public struct UMAPParameters: Sendable, Equatable {
     if nComponents < 1 { throw bad("n_components", nComponents, "n_components must be greater than 0") }
     if let e = nEpochs, e < 0 { throw bad("n_epochs", e, "n_epochs must be a nonnegative integer") }
     if !learningRate.isFinite || learningRate < 0 {
-      throw bad("learning_rate", learningRate, "learning_rate must be positive")
+      throw bad("learning_rate", learningRate, "learning_rate must be a finite number ≥ 0")
     }
-    if !spread.isFinite || spread <= 0 { throw bad("spread", spread, "spread must be positive") }
+    if !spread.isFinite || spread <= 0 { throw bad("spread", spread, "spread must be a finite number > 0") }
     if !minDist.isFinite || minDist < 0 { throw bad("min_dist", minDist, "min_dist cannot be negative") }
     if minDist > spread {
       throw bad("min_dist", minDist, "min_dist must be less than or equal to spread (\(spread))")

@@ -31,7 +31,9 @@ extension Param where Root == UMAPParameters {
   /// start from (`initialEmbedding`).
   static func initialLayout(_ doc: String) -> Param {
     .converted({ d in
-      [ParamSpec("init", .choiceOrMatrix(UMAPInit.allCases.map(\.rawValue)), .string(d.initialization.rawValue), nil, doc)]
+      // a fit started from a matrix shows that matrix (a model file writes it as null)
+      [ParamSpec("init", .choiceOrMatrix(UMAPInit.allCases.map(\.rawValue)),
+                 d.initialEmbedding.map { Value.matrix($0) } ?? .string(d.initialization.rawValue), nil, doc)]
     }) { p, inv in
       p.initialEmbedding = try inv.optionalMatrix("init")
       if case .string(let s) = try inv.value("init"), let i = UMAPInit(rawValue: s) { p.initialization = i }

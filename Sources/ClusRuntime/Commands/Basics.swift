@@ -184,6 +184,47 @@ func registerBasics(_ t: inout CommandTable) {
     }
   })
   t.register(Command(
+    "int", group: "basics", summary: "A number or a string as an integer, as Python's int(): int \"5\", int 2.7 (→ 2, toward zero)",
+    args: [ArgSpec("x", .any, "a number, a bool, or a string holding an integer (a --set value)")],
+    examples: ["k = kmeans x n_clusters=(int k)"]
+  ) { inv in
+    switch inv.rawArgs[0] {
+    case .int(let i): return .int(i)
+    case .bool(let b): return .int(b ? 1 : 0)
+    case .float(let d):
+      guard d.isFinite, let i = Int(exactly: d.rounded(.towardZero)) else {
+        throw CommandError.invalidArgument("\(Display.summary(.float(d))) has no integer value")
+      }
+      return .int(i)
+    case .string(let s):
+      guard let i = Int(trimmed(s)) else {
+        throw CommandError.invalidArgument("cannot read \(Display.quote(s)) as an integer")
+      }
+      return .int(i)
+    case let v: throw CommandError.invalidArgument("needs a number or a string, got \(v.kindName)")
+    }
+  })
+  t.register(Command(
+    "float", group: "basics", summary: "A number or a string as a float, as Python's float(): float \"0.5\", float \"inf\"",
+    args: [ArgSpec("x", .any, "a number, a bool, or a string holding a number (a --set value)")],
+    examples: ["e = umap x min_dist=(float d)"]
+  ) { inv in
+    switch inv.rawArgs[0] {
+    case .int(let i): return .float(Double(i))
+    case .bool(let b): return .float(b ? 1 : 0)
+    case .float(let d): return .float(d)
+    case .string(let s):
+      let t = trimmed(s).lowercased()
+      let special: [String: Double] = ["inf": .infinity, "+inf": .infinity, "-inf": -.infinity, "infinity": .infinity,
+                                       "+infinity": .infinity, "-infinity": -.infinity, "nan": .nan]
+      guard let d = special[t] ?? (t.contains(where: { $0.isLetter && $0 != "e" }) ? nil : Double(t)) else {
+        throw CommandError.invalidArgument("cannot read \(Display.quote(s)) as a number")
+      }
+      return .float(d)
+    case let v: throw CommandError.invalidArgument("needs a number or a string, got \(v.kindName)")
+    }
+  })
+  t.register(Command(
     "print", group: "basics", summary: "Print values on one line (strings without quotes, vectors by their values)",
     args: [ArgSpec("values", .any, "anything", optional: true, variadic: true)],
     examples: ["print \"ARI\" (ari l y)"]
@@ -290,4 +331,9 @@ public func commandsMarkdown(_ t: CommandTable) -> String {
     }
   }
   return out.joined(separator: "\n")
+}
+
+/// `s` without leading and trailing whitespace.
+private func trimmed(_ s: String) -> String {
+  String(String(s.drop(while: \.isWhitespace).reversed()).drop(while: \.isWhitespace).reversed())
 }

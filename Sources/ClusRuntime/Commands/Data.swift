@@ -99,8 +99,8 @@ private func csvOptions(_ inv: Invocation) throws -> CSVOptions {
 func registerData(_ t: inout CommandTable) {
   t.register(Command(
     "load", group: "data",
-    summary: "Read a data file: IDX (plain or .gz), an MNIST-layout folder, .npy, .npz, .csv or .tsv",
-    args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test); an array of 3 or more dimensions becomes rows × (product of the others), as the 784 pixels of an MNIST image; values become float32; a CSV with column names or text columns gives a data frame record (.data, .columns, d[\"name\"]); an .npz archive (numpy's savez, savez_compressed) gives a record of its arrays in archive order, named as np.load names them (z.embedding, z[\"arr_0\"])")],
+    summary: "Read a data file: IDX (plain or .gz), an MNIST-layout folder, .npy, .npz, .csv or .tsv; or a fitted model saved as .npz",
+    args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test); an array of 3 or more dimensions becomes rows × (product of the others), as the 784 pixels of an MNIST image; values become float32; a CSV with column names or text columns gives a data frame record (.data, .columns, d[\"name\"]); an .npz archive (numpy's savez, savez_compressed) gives a record of its arrays in archive order, named as np.load names them (z.embedding, z[\"arr_0\"]); a model file that `save` wrote gives the fitted model back (docs/model-format.md)")],
     params: [
       ParamSpec("header", .any, .string("auto"), nil, "CSV: true (the first row names the columns), false, or \"auto\": a first row of numbers is data (with a note), any other is the header"),
       ParamSpec("delimiter", .any, .none, nil, "CSV: the field separator; default \",\" for .csv, tab for .tsv/.tab, detected (, tab ; |) for .txt/.dat"),
@@ -136,9 +136,6 @@ func registerData(_ t: inout CommandTable) {
         try writeModelFile(m, path: path)
         return .none
       }
-      // the model's principal array (embedding, labels, projection), as before models had files
-      inv.session.progress.clearLine()
-      inv.session.errorOutput("note: writing the \(r.principal ?? "principal array") of the \(m.kind) model; save it to a .npz file to keep the whole model\n")
     } else if lastPathComponent(expandTilde(path)).lowercased().hasSuffix(".npz") {
       throw CommandError.invalidArgument("a .npz file holds a fitted model (the result of umap, hdbscan, kmeans or pca); save arrays as .npy, .csv or .tsv")
     }
@@ -172,6 +169,11 @@ func registerData(_ t: inout CommandTable) {
     }
     let token = inv.context.cancellation
     try saveData(data, path: path, cancelled: { token.isCancelled })
+    if case .record(let r) = raw, let m = r.model {
+      // the model's principal array (embedding, labels, projection), as before models had files
+      inv.session.progress.clearLine()
+      inv.session.errorOutput("note: wrote the \(r.principal ?? "principal array") of the \(m.kind) model; save it to a .npz file to keep the whole model\n")
+    }
     return .none
   })
   t.register(Command(

@@ -275,7 +275,10 @@ private func parseManifest(_ bytes: [UInt8], display: String) throws -> [String:
   guard let v = m["format_version"]?.int else {
     throw fail(.badHeader, "member manifest.json has no integer format_version")
   }
-  guard v >= 1, v <= modelFormatVersion else {
+  guard v >= 1 else {
+    throw fail(.badHeader, "member manifest.json: format_version \(v) is not a version of the format (the first is 1)")
+  }
+  guard v <= modelFormatVersion else {
     let by = m["clus_version"]?.string.map { " (written by clus \($0))" } ?? ""
     throw fail(.unsupportedValue,
                "model format version \(v)\(by) is newer than this clus \(AlgorithmsInfo.version) reads (version \(modelFormatVersion)); update clus")
@@ -294,6 +297,26 @@ extension Session {
   ///   version, a missing member, a wrong dtype or shape, a parameter out of range, parts that do
   ///   not fit together.
   func readModel(_ members: [NPZMember], display: String) throws -> FittedModel {
+    let model = try readModelParts(members, display: display)
+    // the parameters that size the arrays must agree with them
+    func disagree(_ what: String) -> DataFileError {
+      DataFileError(path: display, kind: .sizeMismatch, message: "member manifest.json: \(what)")
+    }
+    switch model {
+    case .umap(let m) where m.parameters.nComponents != m.embedding.cols:
+      throw disagree("n_components is \(m.parameters.nComponents) but the embedding has \(m.embedding.cols) columns")
+    case .kmeans(let m) where m.parameters.nClusters != m.centers.rows:
+      throw disagree("n_clusters is \(m.parameters.nClusters) but cluster_centers has \(m.centers.rows) rows")
+    case .pca(let m):
+      if case .count(let c)? = m.parameters.nComponents, c != m.result.components.rows {
+        throw disagree("n_components is \(c) but components has \(m.result.components.rows) rows")
+      }
+    default: break
+    }
+    return model
+  }
+
+  private func readModelParts(_ members: [NPZMember], display: String) throws -> FittedModel {
     func fail(_ kind: DataFileError.Kind, _ m: String) -> DataFileError { DataFileError(path: display, kind: kind, message: m) }
     guard let man = members.first(where: { $0.name == "manifest.json" }) else {
       throw fail(.unsupportedValue, "not a clus model file (no manifest.json member)")
@@ -325,6 +348,8 @@ extension Session {
       guard let v = raw.parameter else {
         throw fail(.badHeader, "member manifest.json: parameter \(name) has a value of no supported type")
       }
+      // null where none is not a value: not stored (umap's init given as a matrix), the default
+      if case .none = v, !isNone(spec.defaultValue) { continue }
       do {
         kw[name] = try checkParam(spec, v, command: kind, at: SourceRange(SourceLocation(line: 1, column: 1, offset: 0), SourceLocation(line: 1, column: 1, offset: 0)))
       } catch let e as RuntimeError {
@@ -387,3 +412,6 @@ extension Session {
     }
   }
 }
+
+/// Whether a value is `none`.
+private func isNone(_ v: Value) -> Bool { if case .none = v { return true }; return false }
