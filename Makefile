@@ -55,8 +55,9 @@ soak: deps release
 # optimised as `make test` (bounds checks on), and fails on any report.
 # ThreadSanitizer: every parallel algorithm at 2, 3 and 8 threads against 1 thread (ThreadSweepTests;
 # CLUS_TEST_THREADS=2,5 picks other counts) and the lock and chunking tests.
+# (CLUS_MANIFEST=algorithms: Package.swift keeps only the numeric library and its tests, all these tests need.)
 test-tsan: deps
-	bash scripts/test-sanitizer.sh thread --filter 'ThreadSweepTests|CoreTests'
+	CLUS_MANIFEST=algorithms bash scripts/test-sanitizer.sh thread --filter 'ThreadSweepTests|CoreTests'
 
 # AddressSanitizer (with LeakSanitizer; scripts/lsan.supp): every test but the golden examples (CI);
 # the command-line and REPL tests run an ASan-built clus.

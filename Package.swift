@@ -5,6 +5,10 @@ import PackageDescription
 // on, so that another package can depend on this one by version. The tests build the debug configuration
 // optimised (`make test` passes `-Xswiftc -O`; docs/architecture.md, "Tests").
 
+// CLUS_MANIFEST=algorithms (make test-tsan): the numeric library and its tests alone, so that the
+// ThreadSanitizer build, which runs only the parallel algorithms' tests, compiles nothing else.
+let algorithmsOnly = Context.environment["CLUS_MANIFEST"] == "algorithms"
+
 let package = Package(
   name: "clus",
   products: [
@@ -65,3 +69,10 @@ let package = Package(
   // Swift 6 and why the others stay
   swiftLanguageModes: [.v5]
 )
+
+if algorithmsOnly {
+  let kept: Set<String> = ["CLapacke", "CGemmKernels", "ClusAlgorithms", "ClusAlgorithmsTests"]
+  package.targets.removeAll { !kept.contains($0.name) }
+  package.products.removeAll { $0.name != "ClusAlgorithms" }
+  package.dependencies.removeAll()
+}

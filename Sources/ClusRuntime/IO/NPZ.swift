@@ -346,10 +346,11 @@ func writeNPZ(_ members: [NPZMember], path: String, compress: Bool) throws {
   defer { if open { zip_discard(za) } }
   func zipFailure() -> DataFileError { fail("cannot write: \(String(cString: zip_strerror(za)))") }
   for m in members {
-    // libzip reads the data at zip_close: it gets its own copy, which it frees
-    let copy = malloc(max(m.bytes.count, 1))!
-    m.bytes.withUnsafeBytes { b in if let a = b.baseAddress { copy.copyMemory(from: a, byteCount: b.count) } }
-    guard let src = zip_source_buffer(za, copy, zip_uint64_t(m.bytes.count), 1) else {
+    // libzip reads the data at zip_close: it gets its own copy, which it frees (an empty member has no
+    // data: libzip keeps no pointer for it, so a 1-byte copy would leak)
+    let copy = m.bytes.isEmpty ? nil : malloc(m.bytes.count)!
+    if let c = copy { m.bytes.withUnsafeBytes { b in c.copyMemory(from: b.baseAddress!, byteCount: b.count) } }
+    guard let src = zip_source_buffer(za, copy, zip_uint64_t(m.bytes.count), copy == nil ? 0 : 1) else {
       free(copy)
       throw zipFailure()
     }
