@@ -75,12 +75,12 @@ extension FittedModel {
       return Record(kind: kind, fields: [
         ("labels", .labels(r.labels)), ("n_clusters", .int(Set(r.labels.filter { $0 >= 0 }).count)),
         ("probabilities", .floats(r.probabilities)), ("outlier_scores", .floats(r.outlierScores)),
-        ("persistence", .floats(r.persistence)), ("condensed_tree", .record(table)),
+        ("cluster_persistence", .floats(r.persistence)), ("condensed_tree", .record(table)),
         ("params", params), ("data", .matrix(m.trainingData)),
       ], principal: "labels", model: self)
     case .kmeans(let m):
       return Record(kind: kind, fields: [
-        ("labels", .labels(m.labels)), ("centers", .matrix(m.centers)), ("inertia", .float(m.inertia)),
+        ("labels", .labels(m.labels)), ("cluster_centers", .matrix(m.centers)), ("inertia", .float(m.inertia)),
         ("n_iter", .int(m.nIter)), ("params", params),
       ], principal: "labels", model: self)
     case .pca(let m):

@@ -233,7 +233,7 @@ final class EvaluatorTests: XCTestCase {
     c.expectError("float \"0x1p3\"", "cannot read \"0x1p3\" as a number")
     c.session.variables["k"] = .string("3")
     c.session.variables["x"] = twoGroups(40, 2, period: 7, offset: 5)
-    c.expectOutput("m = kmeans x n_clusters=(int k) random_state=0; shape m.centers", "3 × 2\n")
+    c.expectOutput("m = kmeans x n_clusters=(int k) random_state=0; shape m.cluster_centers", "3 × 2\n")
   }
 
   /// The prediction commands read an `hdbscan` record: approximate_predict, membership_vector

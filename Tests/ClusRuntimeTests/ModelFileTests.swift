@@ -57,8 +57,8 @@ final class ModelFileTests: DataFileTestCase {
         guard case .record(let r)? = v[name], case .record(let r2)? = v[name + "2"] else { return XCTFail(name) }
         XCTAssertEqual(r2.model?.kind, r.model?.kind)
         XCTAssertEqual(Display.render(r["params"]!), Display.render(r2["params"]!), "\(name): parameters")
-        for f in ["embedding", "knn_indices", "knn_distances", "data", "probabilities", "outlier_scores", "persistence",
-                  "centers", "components", "explained_variance", "explained_variance_ratio", "singular_values", "mean"]
+        for f in ["embedding", "knn_indices", "knn_distances", "data", "probabilities", "outlier_scores", "cluster_persistence",
+                  "cluster_centers", "components", "explained_variance", "explained_variance_ratio", "singular_values", "mean"]
         where r[f] != nil {
           XCTAssertEqual(bits(r[f]), bits(r2[f]), "\(name).\(f)")
         }

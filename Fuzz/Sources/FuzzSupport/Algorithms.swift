@@ -170,7 +170,7 @@ public struct AlgorithmCase {
         unit(p, "probability")
         if p.count != l.count { fail("\(p.count) probabilities for \(l.count) labels") }
       case "kmeans":
-        guard case .labels(let l)? = rec["labels"], case .matrix(let c)? = rec["centers"],
+        guard case .labels(let l)? = rec["labels"], case .matrix(let c)? = rec["cluster_centers"],
           case .float(let inertia)? = rec["inertia"] else { fail("incomplete kmeans record") }
         labels(l, rows: n, below: c.rows)
         if l.contains(-1) { fail("kmeans labelled a point -1") }
