@@ -18,6 +18,7 @@ let package = Package(
     // for the fuzz targets (Fuzz/Package.swift), which depend on this package by path
     .library(name: "ClusLang", targets: ["ClusLang"]),
     .library(name: "ClusRuntime", targets: ["ClusRuntime"]),
+    .library(name: "ClusKernel", targets: ["ClusKernel"]),
   ],
   dependencies: [
     .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0")
@@ -34,6 +35,11 @@ let package = Package(
     // NumPy .npz archives (zip files of .npy members), read from memory and written with libzip
     .systemLibrary(name: "CZip", path: "Sources/CZip", pkgConfig: "libzip",
                    providers: [.apt(["libzip-dev"])]),
+    // the Jupyter kernel: ZeroMQ sockets (libzmq) and HMAC-SHA256 message signatures (OpenSSL's libcrypto)
+    .systemLibrary(name: "CZmq", path: "Sources/CZmq", pkgConfig: "libzmq",
+                   providers: [.apt(["libzmq3-dev"])]),
+    .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
+                   providers: [.apt(["libssl-dev"])]),
     .target(name: "ClusLang", path: "Sources/ClusLang", swiftSettings: [.swiftLanguageMode(.v6)]),
     // AVX tiles of the deterministic products (the same arithmetic per element as the Swift kernel)
     .target(name: "CGemmKernels", path: "Sources/CGemmKernels"),
@@ -45,10 +51,14 @@ let package = Package(
     .target(
       name: "ClusRuntime", dependencies: ["ClusLang", "ClusAlgorithms", "CZlib", "CPNG", "CZip"],
       path: "Sources/ClusRuntime"),
+    // the Jupyter kernel and notebooks written from scripts (the runtime knows nothing of ZeroMQ)
+    .target(
+      name: "ClusKernel", dependencies: ["ClusRuntime", "ClusLang", "CZmq", "CCrypto"],
+      path: "Sources/ClusKernel"),
     .executableTarget(
       name: "ClusRepl",
       dependencies: [
-        "ClusRuntime", "ClusLang", "CEdit",
+        "ClusRuntime", "ClusLang", "ClusKernel", "CEdit",
         .product(name: "ArgumentParser", package: "swift-argument-parser"),
       ],
       path: "Sources/ClusRepl"),
@@ -60,6 +70,8 @@ let package = Package(
                 resources: [.copy("Fixtures")], swiftSettings: [.swiftLanguageMode(.v6)]),
     .testTarget(name: "ClusRuntimeTests", dependencies: ["ClusRuntime", "ClusLang", "ClusAlgorithms"],
                 path: "Tests/ClusRuntimeTests", resources: [.copy("Fixtures")],
+                swiftSettings: [.swiftLanguageMode(.v6)]),
+    .testTarget(name: "ClusKernelTests", dependencies: ["ClusKernel", "ClusRuntime"], path: "Tests/ClusKernelTests",
                 swiftSettings: [.swiftLanguageMode(.v6)]),
     // the real binary, and (@testable) the executable's terminal code
     .testTarget(name: "ClusReplTests", dependencies: ["ClusRuntime", "ClusRepl"], path: "Tests/ClusReplTests",

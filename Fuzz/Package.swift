@@ -20,6 +20,8 @@ let package = Package(
     .executableTarget(name: "FuzzIDX", dependencies: ["FuzzSupport"]),
     .executableTarget(name: "FuzzCSV", dependencies: ["FuzzSupport"]),
     .executableTarget(name: "FuzzAlgorithms", dependencies: ["FuzzSupport"]),
+    // the Jupyter kernel's readers: connection files, multipart messages, JSON, scripts cut into cells
+    .executableTarget(name: "FuzzKernel", dependencies: ["FuzzSupport", .product(name: "ClusKernel", package: "clus")]),
   ],
   swiftLanguageModes: [.v5]
 )

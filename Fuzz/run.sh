@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 seconds=${1:?usage: Fuzz/run.sh SECONDS [TARGET ...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzLanguage FuzzNPY FuzzNPZ FuzzIDX FuzzCSV FuzzAlgorithms)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzLanguage FuzzNPY FuzzNPZ FuzzIDX FuzzCSV FuzzAlgorithms FuzzKernel)
 bin=.build/release
 mkdir -p .build/artifacts
 # libFuzzer reports crashes itself; the Swift runtime's backtracer would hold the process up

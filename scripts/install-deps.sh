@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system libraries clus builds against (Debian/Ubuntu), only when missing.
 set -euo pipefail
-# (time: make bench's peak memory; gdb: make soak's malloc_trim before it reads RSS; strace: the REPL
+# (libzmq3-dev, libssl-dev: the Jupyter kernel's sockets and message signatures; time: make bench's peak memory; gdb: make soak's malloc_trim before it reads RSS; strace: the REPL
 # test that delays clus's writes to land Ctrl-C before libedit reads)
-pkgs=(pkg-config libedit-dev libopenblas-dev liblapacke-dev zlib1g-dev libpng-dev libzip-dev python3-venv time gdb strace)
+pkgs=(pkg-config libedit-dev libopenblas-dev liblapacke-dev zlib1g-dev libpng-dev libzip-dev libzmq3-dev libssl-dev python3-venv time gdb strace)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -22,4 +22,11 @@ venv="$(cd "$(dirname "$0")/.." && pwd)/.venv"
 [ -x "$venv/bin/python3" ] || python3 -m venv "$venv"
 if ! "$venv/bin/python3" -c "import numpy" 2>/dev/null; then
   "$venv/bin/python3" -m pip install -q numpy || echo "warning: numpy could not be installed into $venv; the numpy tests will be skipped" >&2
+fi
+# The Jupyter kernel's tests (Tests/kernel, `make test-kernel`): a Jupyter client, the protocol
+# conformance suite and notebook execution (nbclient also provides `jupyter execute`; pyzmq comes with
+# jupyter_client). No jupyterlab or notebook server: the tests drive the kernel directly.
+if ! "$venv/bin/python3" -c "import jupyter_client, jupyter_kernel_test, nbclient, nbformat, zmq" 2>/dev/null; then
+  "$venv/bin/python3" -m pip install -q jupyter_client jupyter_kernel_test nbclient nbformat \
+    || echo "warning: the Jupyter packages could not be installed into $venv; make test-kernel will fail" >&2
 fi

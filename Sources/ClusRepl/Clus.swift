@@ -3,6 +3,7 @@ import Glibc
 #endif
 import ArgumentParser
 import ClusAlgorithms
+import ClusKernel
 import ClusLang
 import ClusRuntime
 
@@ -20,6 +21,8 @@ struct Clus: ParsableCommand {
         clus -e 'm = load "data/mnist"; shape m.data'
         echo 'help umap' | clus           read a script from standard input
         clus                              start the interactive prompt (on a terminal)
+        clus --notebook out.ipynb s.clus  run a script and write it as a notebook with its outputs
+        clus kernel install               make clus a Jupyter kernel (see clus kernel --help)
       """,
     version: "clus \(AlgorithmsInfo.version)")
 
@@ -41,11 +44,17 @@ struct Clus: ParsableCommand {
   @Option(name: .long, help: "Folder for pictures written by `plot` without out= (default: out).")
   var plotDir: String?
 
+  @Option(name: .long, help: ArgumentHelp("Run the scripts and write them as a Jupyter notebook (nbformat 4.5) with their outputs: comment blocks become markdown cells, statements code cells.", valueName: "out.ipynb"))
+  var notebook: String?
+
   @Flag(name: .long, help: .hidden)
   var commandsMarkdown = false
 
   func validate() throws {
     if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
+    if notebook != nil && (files.isEmpty || !code.isEmpty) {
+      throw ValidationError("--notebook needs script files (and no -e): clus --notebook out.ipynb script.clus")
+    }
     _ = try boundVariables()
   }
 
@@ -77,6 +86,7 @@ struct Clus: ParsableCommand {
     if let d = plotDir { session.display = PlotFolder(d) }
     if TerminalProgress.stderrIsTerminal { session.progress = TerminalProgress() }
     installInterruptHandler(session.cancellation)
+    if let out = notebook { try writeNotebook(out, session) }
 
     var ok = true
     for c in code where ok {
@@ -107,18 +117,42 @@ struct Clus: ParsableCommand {
     }
   }
 
-  func resolvedThreads() -> Int {
-    if let t = threads { return t }
-    if let e = getenv("CLUS_THREADS") {
-      let text = String(cString: e)
-      if let t = Int(text), t >= 1 { return t }
-      fputs("clus: warning: ignoring CLUS_THREADS=\(text) (expected an integer ≥ 1)\n", stderr)
+  func resolvedThreads() -> Int { threads ?? threadsFromEnvironment() }
+
+  /// `--notebook`: runs the scripts cell by cell (`NotebookWriter`) and writes the notebook, even
+  /// when a cell fails (then with exit code 1). Pictures go into the notebook, not into a folder.
+  func writeNotebook(_ out: String, _ session: Session) throws -> Never {
+    var scripts: [(name: String, text: String)] = []
+    for f in files {
+      if f == "-" { scripts.append(("<stdin>", readAllStandardInput())); continue }
+      guard let text = readTextFile(f) else {
+        fputs("clus: error: cannot read script '\(f)'\n", stderr)
+        throw ExitCode(2)
+      }
+      scripts.append((f, text))
     }
-    return defaultThreadCount()
+    let (nb, ok) = NotebookWriter.notebook(scripts: scripts, session: session)
+    guard let file = fopen(out, "w") else {
+      fputs("clus: error: cannot write '\(out)': \(String(cString: strerror(errno)))\n", stderr)
+      throw ExitCode(1)
+    }
+    let written = fputs(nb.pretty(indent: 1) + "\n", file) >= 0
+    if fclose(file) != 0 || !written {
+      fputs("clus: error: cannot write '\(out)': \(String(cString: strerror(errno)))\n", stderr)
+      throw ExitCode(1)
+    }
+    fputs("wrote \(out)\n", stderr)
+    throw ExitCode(ok ? 0 : 1)
   }
 
-  /// Parses arguments; usage errors exit with code 2 (help and version with 0).
+  /// Parses arguments; usage errors exit with code 2 (help and version with 0). `clus kernel ...`
+  /// goes to the kernel's own commands.
   static func main() {
+    let args = Array(CommandLine.arguments.dropFirst())
+    if args.first == "kernel" {
+      KernelCommand.main(Array(args.dropFirst()))  // returns after success; errors exit inside
+      Foundation_exit(0)
+    }
     do {
       var command = try parseAsRoot()
       try command.run()
@@ -149,6 +183,16 @@ struct Clus: ParsableCommand {
 }
 
 func Foundation_exit(_ code: Int32) -> Never { exit(code) }
+
+/// `CLUS_THREADS` when it is an integer ≥ 1 (a warning otherwise), else all cores.
+func threadsFromEnvironment() -> Int {
+  if let e = getenv("CLUS_THREADS") {
+    let text = String(cString: e)
+    if let t = Int(text), t >= 1 { return t }
+    fputs("clus: warning: ignoring CLUS_THREADS=\(text) (expected an integer ≥ 1)\n", stderr)
+  }
+  return defaultThreadCount()
+}
 
 /// The whole of a text file, or nil if it cannot be read.
 func readTextFile(_ path: String) -> String? {

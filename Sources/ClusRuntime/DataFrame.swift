@@ -71,7 +71,7 @@ enum Frames {
     }
   }
 
-  private static func strings(_ v: Value?) -> [String] {
+  static func strings(_ v: Value?) -> [String] {
     guard case .list(let l)? = v else { return [] }
     return l.map { if case .string(let s) = $0 { return s }; return "" }
   }

@@ -100,17 +100,19 @@ public enum Display {
     }
   }
 
+  /// The row or column values of a crosstab as text.
+  static func crosstabNames(_ v: Value) -> [String] {
+    switch v {
+    case .labels(let l): return l.map(String.init)
+    case .floats(let f): return f.map(number)
+    default: return []
+    }
+  }
+
   /// A `crosstab` as pandas prints one: the column values as a header, each row's value and
   /// its counts, right-aligned. At most 60 rows and 30 columns are shown (the rest is counted).
   static func crosstab(_ counts: Matrix, _ rows: Value, _ cols: Value) -> String {
-    func names(_ v: Value) -> [String] {
-      switch v {
-      case .labels(let l): return l.map(String.init)
-      case .floats(let f): return f.map(number)
-      default: return []
-      }
-    }
-    let rn = names(rows), cn = names(cols)
+    let rn = crosstabNames(rows), cn = crosstabNames(cols)
     let shownRows = min(rn.count, 60), shownCols = min(cn.count, 30)
     var cells = [[""] + cn.prefix(shownCols)]
     for i in 0..<shownRows {

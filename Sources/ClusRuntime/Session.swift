@@ -27,6 +27,12 @@ public final class Session {
   /// Whether the statement being run binds its value (`f = plot ...`): commands see it as
   /// `Invocation.resultIsBound`.
   var assigning = false
+  /// Where a displayed value goes (a statement that is a bare expression); nil (the default)
+  /// writes `Display.render` of it to `output`. The Jupyter kernel sets it to send values as results.
+  public var showValue: ((Value) -> Void)?
+  /// Where an error that stops a run goes, as the diagnostic and the file it points into; nil (the
+  /// default) writes the rendered diagnostic to `errorOutput`.
+  public var reportError: ((Diagnostic, SourceFile) -> Void)?
   /// Statements evaluated so far.
   public private(set) var entryCount = 0
 
@@ -67,10 +73,10 @@ public final class Session {
     do {
       program = try Parser.parse(file)
     } catch let d as Diagnostic {
-      errorOutput(d.render(in: file) + "\n")
+      report(d, in: file)
       return false
     } catch {
-      errorOutput("\(file.name): error: \(error)\n")
+      errorOutput("\(file.name): error: \(error)\n")  // the parser throws only diagnostics
       return false
     }
     return execute(program, in: file)
@@ -87,18 +93,22 @@ public final class Session {
       do {
         try executeStatement(stmt, quiet: program.quiet.contains(index))
       } catch let e as RuntimeError {
-        errorOutput(Diagnostic(.error, e.message, at: e.range).render(in: file) + "\n")
+        report(Diagnostic(.error, e.message, at: e.range), in: file)
         return false
       } catch let d as Diagnostic {
-        errorOutput(d.render(in: file) + "\n")
+        report(d, in: file)
         return false
       } catch {
-        let d = Diagnostic(.error, "\(error)", at: stmt.range)
-        errorOutput(d.render(in: file) + "\n")
+        report(Diagnostic(.error, "\(error)", at: stmt.range), in: file)
         return false
       }
     }
     return true
+  }
+
+  /// Sends an error that stops a run to `reportError`, or writes it to `errorOutput`.
+  func report(_ d: Diagnostic, in file: SourceFile) {
+    if let r = reportError { r(d, file) } else { errorOutput(d.render(in: file) + "\n") }
   }
 
   /// Expressions nested deeper than this are refused before evaluation (the evaluator recurses).
@@ -140,7 +150,9 @@ public final class Session {
       let v = try evaluate(e)
       if case .none = v { return }
       variables["_"] = v
-      if !quiet { output(Display.render(v) + "\n") }
+      if !quiet {
+        if let show = showValue { show(v) } else { output(Display.render(v) + "\n") }
+      }
     }
   }
 }

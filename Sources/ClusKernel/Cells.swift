@@ -1,0 +1,292 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+import ClusAlgorithms
+import ClusLang
+import ClusRuntime
+import Foundation
+
+/// One output of a cell, as a notebook stores it and the kernel sends it (nbformat 4 output types).
+public enum CellOutput: Sendable, Equatable {
+  /// Text written to `stdout` (printed values, tables) or `stderr` (warnings, progress).
+  case stream(name: String, text: String)
+  /// A value shown before the cell's last statement, or a picture: MIME bundle and its metadata.
+  case displayData(data: JSON, metadata: JSON)
+  /// The value of the cell's last statement when it is a bare expression.
+  case executeResult(data: JSON, metadata: JSON)
+  /// The error that stopped the cell: a name, the message, and the traceback's lines (the
+  /// diagnostic as the REPL prints it, `cell:line:col: error: …`, source line and caret, in ANSI colour).
+  case error(name: String, value: String, traceback: [String])
+
+  /// The output as an nbformat 4 output object (`execute_result` gets `executionCount`).
+  public func notebookJSON(executionCount: Int?) -> JSON {
+    switch self {
+    case .stream(let name, let text):
+      return .object([("name", .string(name)), ("output_type", .string("stream")), ("text", CellOutput.lines(text))])
+    case .displayData(let data, let metadata):
+      return .object([("data", CellOutput.multiline(data)), ("metadata", metadata), ("output_type", .string("display_data"))])
+    case .executeResult(let data, let metadata):
+      return .object([("data", CellOutput.multiline(data)), ("execution_count", executionCount.map { .int($0) } ?? .null),
+                      ("metadata", metadata), ("output_type", .string("execute_result"))])
+    case .error(let name, let value, let traceback):
+      return .object([("ename", .string(name)), ("evalue", .string(value)), ("output_type", .string("error")),
+                      ("traceback", .array(traceback.map { .string($0) }))])
+    }
+  }
+
+  /// Text as nbformat's multi-line strings: a list of lines, each keeping its newline.
+  static func lines(_ text: String) -> JSON {
+    var out: [JSON] = []
+    var cur = ""
+    for c in text {
+      cur.append(c)
+      if c == "\n" || c == "\r\n" { out.append(.string(cur)); cur = "" }
+    }
+    if !cur.isEmpty { out.append(.string(cur)) }
+    return .array(out)
+  }
+
+  /// A MIME bundle with its text types as lists of lines (images stay one base64 string).
+  static func multiline(_ data: JSON) -> JSON {
+    guard case .object(let m) = data else { return data }
+    return .object(m.map { k, v in
+      if k.hasPrefix("text/"), let s = v.string { return (k, lines(s)) }
+      return (k, v)
+    })
+  }
+}
+
+/// How a cell ended.
+public enum CellStatus: Sendable, Equatable {
+  /// Every statement ran.
+  case ok
+  /// A syntax or runtime error (or an interrupt) stopped it; the `.error` output was emitted.
+  case error(name: String, value: String, traceback: [String])
+}
+
+/// Runs cells of clus code in a session and turns what they show into `CellOutput`s, for the Jupyter
+/// kernel and for `clus --notebook`: printed text as stdout streams, warnings as stderr, each
+/// displayed value as `display_data` (the last statement's as `execute_result`) with `text/plain`
+/// as the REPL renders it and `text/html` for tables and records, each picture as `image/png` (or
+/// `image/svg+xml`), an error as an `error` output.
+public final class CellRunner: @unchecked Sendable {
+  /// The session the cells run in (its variables live across cells).
+  public let session: Session
+  /// Receives the outputs in order; called from the running thread, and from algorithm threads
+  /// for warnings and progress (under this runner's lock, one at a time).
+  private let sink: (CellOutput) -> Void
+  private let lock = Locked<Buffers>(Buffers())
+  /// Whether the statement being run is the cell's last (its value is the cell's result).
+  private var runningLast = false
+
+  private struct Buffers {
+    var stdout = ""
+    var lastFlush = 0.0
+  }
+
+  /// A runner over `session` that reports outputs to `sink`. It takes over the session's output,
+  /// error output, value display, error report and display sink; `progress: true` shows long steps'
+  /// progress as a stderr stream (the kernel; a written notebook keeps none).
+  public init(session: Session, progress: Bool, sink: @escaping (CellOutput) -> Void) {
+    self.session = session
+    self.sink = sink
+    session.output = { [unowned self] s in self.write(s) }
+    session.errorOutput = { [unowned self] s in self.emit(.stream(name: "stderr", text: s)) }
+    session.showValue = { [unowned self] v in
+      let data = CellRunner.bundle(v)
+      self.emit(self.runningLast ? .executeResult(data: data, metadata: .object([])) : .displayData(data: data, metadata: .object([])))
+    }
+    session.display = NotebookDisplay { [unowned self] out in self.emit(out) }
+    session.progress = progress ? NotebookProgress { [unowned self] s in self.emit(.stream(name: "stderr", text: s)) } : SilentProgress.shared
+  }
+
+  /// `text/plain` (as the REPL renders the value) and, for tables and records, `text/html`.
+  public static func bundle(_ v: Value) -> JSON {
+    var m: [(String, JSON)] = []
+    if let h = Display.html(v) { m.append(("text/html", .string(h))) }
+    m.append(("text/plain", .string(Display.render(v))))
+    return .object(m)
+  }
+
+  /// Printed text: buffered, sent when other output follows, when the cell ends, or 0.2 s after the
+  /// last send (so a slow loop's prints appear as they come).
+  private func write(_ s: String) {
+    let flushNow: String? = lock.withLock { b in
+      b.stdout += s
+      let now = monotonicSeconds()
+      if now - b.lastFlush >= 0.2 || b.stdout.utf8.count > 1 << 16 {
+        b.lastFlush = now
+        defer { b.stdout = "" }
+        return b.stdout
+      }
+      return nil
+    }
+    if let t = flushNow { sink(.stream(name: "stdout", text: t)) }
+  }
+
+  /// Sends buffered stdout, then `out`.
+  private func emit(_ out: CellOutput) {
+    let pending: String = lock.withLock { b in
+      defer { b.stdout = ""; b.lastFlush = monotonicSeconds() }
+      return b.stdout
+    }
+    if !pending.isEmpty { sink(.stream(name: "stdout", text: pending)) }
+    sink(out)
+  }
+
+  /// Sends what is buffered.
+  public func flush() {
+    let pending: String = lock.withLock { b in
+      defer { b.stdout = "" }
+      return b.stdout
+    }
+    if !pending.isEmpty { sink(.stream(name: "stdout", text: pending)) }
+  }
+
+  /// Runs `code` as one cell named `name` in diagnostics; `firstLine` is the line number of its first
+  /// line (a script's cell reports the script's lines). Statements run in order until one fails or
+  /// the session's cancellation token is set (the kernel's interrupt).
+  /// - Returns: `.ok`, or the error (also emitted as an `.error` output).
+  @discardableResult
+  public func run(_ code: String, name: String, firstLine: Int = 1) -> CellStatus {
+    defer { flush() }
+    let file = SourceFile(name: name, text: String(repeating: "\n", count: max(0, firstLine - 1)) + code)
+    var failure: CellStatus?
+    session.reportError = { [unowned self] d, f in
+      let status = CellRunner.errorStatus(d, f)
+      if case .error(let n, let v, let t) = status { self.emit(.error(name: n, value: v, traceback: t)) }
+      failure = status
+    }
+    defer { session.reportError = nil }
+    let program: Program
+    do {
+      program = try Parser.parse(file)
+    } catch let d as Diagnostic {
+      session.reportError?(d, file)
+      return failure ?? .ok
+    } catch {
+      return .ok
+    }
+    for (k, stmt) in program.statements.enumerated() {
+      if session.cancellation.isCancelled {
+        session.reportError?(Diagnostic(.error, "interrupted", at: stmt.range), file)
+        return failure ?? .ok
+      }
+      runningLast = k == program.statements.count - 1
+      defer { runningLast = false }
+      let one = Program(statements: [stmt], quiet: program.quiet.contains(k) ? [0] : [])
+      if !session.execute(one, in: file) { return failure ?? .error(name: "Error", value: "", traceback: []) }
+    }
+    return .ok
+  }
+
+  /// The error output for a diagnostic: `Interrupted` for a cancelled step, else `Error`; the
+  /// traceback is the REPL's rendering with the location and `error:` in bold red and the caret in green.
+  static func errorStatus(_ d: Diagnostic, _ file: SourceFile) -> CellStatus {
+    let lines = d.render(in: file).split(separator: "\n", omittingEmptySubsequences: false).map(String.init)
+    var colored: [String] = []
+    for (k, l) in lines.enumerated() {
+      if k == 0, let r = l.range(of: ": \(d.severity.rawValue): ") {
+        let location = String(l[..<r.lowerBound]), message = String(l[r.upperBound...])
+        let severity = d.severity.rawValue
+        colored.append("\u{1B}[1m\(location): \u{1B}[31m\(severity):\u{1B}[0m\u{1B}[1m \(message)\u{1B}[0m")
+      } else if k == lines.count - 1 && k > 0 && l.contains("^") {
+        colored.append("\u{1B}[32m\(l)\u{1B}[0m")
+      } else {
+        colored.append(l)
+      }
+    }
+    let interrupted = d.message == "interrupted" || d.message.hasSuffix(": interrupted")
+    return .error(name: interrupted ? "Interrupted" : "Error", value: d.message, traceback: colored)
+  }
+}
+
+/// Pictures from `plot` as notebook outputs: `image/png` (with its width and height in the
+/// metadata, read from the PNG header) or `image/svg+xml`, plus a `text/plain` line. Writes no
+/// file: `out=` still writes its own.
+final class NotebookDisplay: DisplaySink {
+  let send: (CellOutput) -> Void
+  init(_ send: @escaping (CellOutput) -> Void) { self.send = send }
+
+  func show(_ picture: Picture) throws -> String? {
+    switch picture.format {
+    case .png:
+      let b = picture.bytes
+      var width = 0, height = 0
+      if b.count >= 24 {  // IHDR: width and height, big-endian, at bytes 16 and 20
+        width = b[16..<20].reduce(0) { $0 << 8 | Int($1) }
+        height = b[20..<24].reduce(0) { $0 << 8 | Int($1) }
+      }
+      send(.displayData(
+        data: .object([("image/png", .string(Data(b).base64EncodedString())),
+                       ("text/plain", .string("<\(picture.suggestedName) \(width) × \(height) png>"))]),
+        metadata: .object([("image/png", .object([("width", .int(width)), ("height", .int(height))]))])))
+    case .svg:
+      send(.displayData(
+        data: .object([("image/svg+xml", .string(String(decoding: picture.bytes, as: UTF8.self))),
+                       ("text/plain", .string("<\(picture.suggestedName) svg>"))]),
+        metadata: .object([])))
+    }
+    return nil
+  }
+}
+
+/// Progress of long steps in a notebook: a stderr stream redrawn with carriage returns (JupyterLab
+/// and VS Code draw `\r` as a return to the line's start), begun only when a phase has run for a
+/// second, redrawn at most twice a second, and completed with a final line when the phase ends.
+final class NotebookProgress: ProgressSink, @unchecked Sendable {
+  private struct State {
+    var label = ""
+    var total = 1
+    var start = 0.0
+    var lastDraw = 0.0
+    var drawn = false
+    var active = false
+    var done = 0
+  }
+  private let state = Locked<State>(State())
+  private let send: (String) -> Void
+
+  init(_ send: @escaping (String) -> Void) { self.send = send }
+
+  func begin(_ label: String, total: Int) {
+    state.withLock { $0 = State(label: label, total: max(1, total), start: monotonicSeconds(), active: true) }
+  }
+
+  func update(_ done: Int) {
+    let line: String? = state.withLock { s in
+      guard s.active else { return nil }
+      s.done = done
+      let now = monotonicSeconds()
+      guard now - s.start >= 1, now - s.lastDraw >= 0.5 else { return nil }
+      s.lastDraw = now
+      s.drawn = true
+      return "\r" + NotebookProgress.line(s, now: now, eta: true)
+    }
+    if let l = line { send(l) }
+  }
+
+  func end() {
+    let line: String? = state.withLock { s in
+      defer { s.active = false }
+      guard s.active, s.drawn else { return nil }
+      s.done = s.total
+      return "\r" + NotebookProgress.line(s, now: monotonicSeconds(), eta: false) + "\n"
+    }
+    if let l = line { send(l) }
+  }
+
+  private static func line(_ s: State, now: Double, eta: Bool) -> String {
+    let frac = min(1, max(0, Double(s.done) / Double(s.total)))
+    let width = 30, filled = Int(frac * Double(width))
+    let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
+    let elapsed = now - s.start
+    var tail = ""
+    if eta && frac > 0.02 && frac < 1 { tail = " ETA " + duration(elapsed * (1 - frac) / frac) }
+    return "\(s.label) \(bar) \(Int(frac * 100))% \(s.done)/\(s.total) \(duration(elapsed))\(tail)"
+  }
+
+  private static func duration(_ s: Double) -> String {
+    s < 60 ? Display.cFormat("%.1fs", s) : "\(Int(s) / 60)m\(Int(s) % 60)s"
+  }
+}

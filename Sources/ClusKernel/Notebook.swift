@@ -1,0 +1,111 @@
+import ClusLang
+import ClusRuntime
+
+/// A script cut into notebook cells: comment blocks become markdown, statements code.
+public enum ScriptCell: Sendable, Equatable {
+  /// Consecutive comment lines, without their `#` and the space after it.
+  case markdown(String)
+  /// Consecutive statement lines (a blank line or a comment-only line ends them, unless a bracket
+  /// or string is still open); `firstLine` is the script line the code starts on.
+  case code(String, firstLine: Int)
+}
+
+/// `clus --notebook out.ipynb script.clus`: runs a script and writes it as an nbformat 4.5 notebook
+/// with its outputs, as if its cells had been run in the clus kernel.
+public enum NotebookWriter {
+  /// Cuts a script into cells. A line whose first non-blank character is `#` is a comment line
+  /// (`#!` on the first line is dropped); blank lines separate cells; a statement left open at a line
+  /// break (a bracket or string) takes the following lines whatever they are.
+  public static func cells(of text: String) -> [ScriptCell] {
+    var lines = text.split(omittingEmptySubsequences: false, whereSeparator: { $0 == "\n" || $0 == "\r\n" }).map(String.init)
+    if lines.last == "" { lines.removeLast() }
+    var out: [ScriptCell] = []
+    var comment: [String] = []
+    var code: [String] = []
+    var codeStart = 0
+    func flushComment() {
+      if !comment.isEmpty { out.append(.markdown(comment.joined(separator: "\n"))) }
+      comment = []
+    }
+    func flushCode() {
+      if !code.isEmpty { out.append(.code(code.joined(separator: "\n"), firstLine: codeStart)) }
+      code = []
+    }
+    for (k, raw) in lines.enumerated() {
+      let line = raw.hasSuffix("\r") ? String(raw.dropLast()) : raw
+      if !code.isEmpty && !Parser.isComplete(code.joined(separator: "\n")) {
+        code.append(line)
+        continue
+      }
+      let trimmed = line.drop(while: { $0 == " " || $0 == "\t" })
+      if k == 0 && trimmed.hasPrefix("#!") { continue }
+      if trimmed.isEmpty {
+        flushComment()
+        flushCode()
+      } else if trimmed.hasPrefix("#") {
+        flushCode()
+        var c = trimmed.dropFirst()
+        if c.first == " " { c = c.dropFirst() }
+        comment.append(String(c))
+      } else {
+        flushComment()
+        if code.isEmpty { codeStart = k + 1 }
+        code.append(line)
+      }
+    }
+    flushComment()
+    flushCode()
+    return out
+  }
+
+  /// Runs `scripts` (name and text, in order) in `session` cell by cell and returns the notebook
+  /// and whether every cell ran; after an error the remaining code cells are kept without outputs.
+  /// Consecutive stream outputs of one name are merged, as Jupyter stores them.
+  public static func notebook(scripts: [(name: String, text: String)], session: Session) -> (notebook: JSON, ok: Bool) {
+    var outputs: [CellOutput] = []
+    let runner = CellRunner(session: session, progress: false) { out in
+      if case .stream(let name, let text) = out, let last = outputs.last, case .stream(name, let before) = last {
+        outputs[outputs.count - 1] = .stream(name: name, text: before + text)
+      } else {
+        outputs.append(out)
+      }
+    }
+    var cells: [JSON] = []
+    var ok = true
+    var count = 0
+    for script in scripts {
+      for cell in NotebookWriter.cells(of: script.text) {
+        let id = String(cells.count + 1)
+        switch cell {
+        case .markdown(let text):
+          cells.append(.object([("cell_type", .string("markdown")), ("id", .string("md-" + id)), ("metadata", .object([])),
+                                ("source", CellOutput.lines(text))]))
+        case .code(let code, let firstLine):
+          var number: Int? = nil
+          outputs = []
+          if ok {
+            count += 1
+            number = count
+            session.cancellation.reset()
+            if case .error = runner.run(code, name: script.name, firstLine: firstLine) { ok = false }
+          }
+          cells.append(.object([
+            ("cell_type", .string("code")), ("execution_count", number.map { .int($0) } ?? .null),
+            ("id", .string("code-" + id)), ("metadata", .object([])),
+            ("outputs", .array(outputs.map { $0.notebookJSON(executionCount: number) })),
+            ("source", CellOutput.lines(code)),
+          ]))
+        }
+      }
+    }
+    let nb: JSON = .object([
+      ("cells", .array(cells)),
+      ("metadata", .object([
+        ("kernelspec", .object([("display_name", .string("clus")), ("language", .string("clus")), ("name", .string("clus"))])),
+        ("language_info", Kernel.languageInfo),
+      ])),
+      ("nbformat", .int(4)), ("nbformat_minor", .int(5)),
+    ])
+    return (nb, ok)
+  }
+}

@@ -1,0 +1,70 @@
+/// HTML for the values a notebook shows as tables (Jupyter's `text/html`), beside `Display.render`'s
+/// text: the same cells, in `<table>` markup as pandas' `DataFrame._repr_html_` writes them.
+extension Display {
+  /// The HTML of a matrix, a data frame, a crosstab or a record (a fitted model, a score, a shape is
+  /// text only); nil for other values, which a notebook shows as text.
+  public static func html(_ v: Value) -> String? {
+    switch v {
+    case .matrix(let m):
+      let rows: [Int?] = m.rows <= 10 ? Array(0..<m.rows) : [0, 1, 2, 3, 4, nil, m.rows - 5, m.rows - 4, m.rows - 3, m.rows - 2, m.rows - 1]
+      let cols: [Int?] = m.cols <= 10 ? Array(0..<m.cols) : [0, 1, 2, 3, 4, nil, m.cols - 5, m.cols - 4, m.cols - 3, m.cols - 2, m.cols - 1]
+      let head = [""] + cols.map { $0.map(String.init) ?? "…" }
+      let body = rows.map { r in
+        [r.map(String.init) ?? "…"] + cols.map { c in
+          guard let r, let c else { return "…" }
+          return number(Double(m[r, c]))
+        }
+      }
+      return table(caption: "matrix \(m.rows) × \(m.cols) float32", head: head, body: body)
+    case .record(let r) where r.kind == "shape":
+      return nil
+    case .record(let r) where r.kind == "crosstab":
+      guard case .matrix(let m)? = r["counts"], let rows = r["index"], let cols = r["columns"] else { return nil }
+      let rn = crosstabNames(rows), cn = crosstabNames(cols)
+      let shownRows = min(rn.count, 60), shownCols = min(cn.count, 30)
+      let body = (0..<shownRows).map { i in [rn[i]] + (0..<shownCols).map { String(Int(m[i, $0])) } }
+      return table(caption: "crosstab \(rn.count) × \(cn.count)", head: [""] + Array(cn.prefix(shownCols)), body: body)
+    case .record(let r) where r.kind == Frames.frameKind:
+      let text = Frames.render(r).split(separator: "\n", omittingEmptySubsequences: false)
+      let names = Frames.columnNames(r), kinds = Frames.strings(r["dtypes"])
+      let body = names.enumerated().map { k, n in [n, k < kinds.count ? kinds[k] : ""] }
+      return table(caption: String(text.first ?? ""), head: ["column", "kind"], body: body)
+    case .record where Frames.categories(of: v) != nil:
+      return nil
+    case .record(let r):
+      let body = r.fields.map { f in [".\(f.name)", summary(f.value) + (f.name == r.principal ? " (principal)" : "")] }
+      return table(caption: v.kindName, head: ["field", "value"], body: body)
+    default:
+      return nil
+    }
+  }
+
+  /// A `<table>` with a caption, a header row and body rows (the first cell of each as a row header),
+  /// every text escaped.
+  static func table(caption: String, head: [String], body: [[String]]) -> String {
+    var out = "<table>\n<caption style=\"text-align: left\">\(escapeHTML(caption))</caption>\n<thead><tr>"
+    for h in head { out += "<th>\(escapeHTML(h))</th>" }
+    out += "</tr></thead>\n<tbody>\n"
+    for row in body {
+      out += "<tr>"
+      for (k, c) in row.enumerated() { out += k == 0 ? "<th>\(escapeHTML(c))</th>" : "<td>\(escapeHTML(c))</td>" }
+      out += "</tr>\n"
+    }
+    return out + "</tbody>\n</table>"
+  }
+
+  /// `&`, `<`, `>` and `"` as HTML entities.
+  public static func escapeHTML(_ s: String) -> String {
+    var out = ""
+    for c in s {
+      switch c {
+      case "&": out += "&amp;"
+      case "<": out += "&lt;"
+      case ">": out += "&gt;"
+      case "\"": out += "&quot;"
+      default: out.append(c)
+      }
+    }
+    return out
+  }
+}
