@@ -3,7 +3,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/clus
 
-.PHONY: all deps build release check test example-package test-slow test-cpus soak test-tsan test-asan test-asan-full fuzz fuzz-run mnist bench bench-anchors docs clean
+.PHONY: all deps build release check test example-package test-slow test-cpus soak test-kernel test-tsan test-asan test-asan-full fuzz fuzz-run mnist bench bench-anchors docs clean
 
 all: release
 
@@ -21,7 +21,7 @@ release:
 	$(SWIFT) build -c release
 
 # What CI runs (.ci/run) and the README's test command, in this order.
-check: test example-package test-cpus soak test-tsan test-asan fuzz-run
+check: test example-package test-cpus soak test-kernel test-tsan test-asan fuzz-run
 
 # Unit tests, golden examples (fast ones) and the REPL test, on a debug build.
 test: deps
@@ -51,6 +51,12 @@ SOAK_CELLS ?= 1000
 soak: deps release
 	python3 scripts/soak.py --bin $(RELEASE_BIN) --cells $(SOAK_CELLS)
 
+# The Jupyter kernel (`clus kernel`) driven by jupyter_client, jupyter_kernel_test and nbclient from .venv
+# (scripts/install-deps.sh installs them): protocol conformance, interrupts, shutdown, bad messages,
+# notebooks run end to end and `clus --notebook` (Tests/kernel; unittest, from the repository root).
+test-kernel: deps release
+	CLUS_BIN=$(RELEASE_BIN) .venv/bin/python -m unittest discover -s Tests/kernel -v
+
 # Sanitizers (docs/reliability.md, "Sanitizers"): each builds into its own .build-tsan / .build-asan,
 # optimised as `make test` (bounds checks on), and fails on any report.
 # ThreadSanitizer: every parallel algorithm at 2, 3 and 8 threads against 1 thread (ThreadSweepTests;
@@ -59,10 +65,11 @@ soak: deps release
 test-tsan: deps
 	CLUS_MANIFEST=algorithms bash scripts/test-sanitizer.sh thread --filter 'ThreadSweepTests|CoreTests'
 
-# AddressSanitizer (with LeakSanitizer; scripts/lsan.supp): every test but the golden examples (CI);
+# AddressSanitizer (with LeakSanitizer; scripts/lsan.supp): every test but the golden examples and the
+# thread sweeps (which test-tsan runs; the algorithms they sweep run here in their own tests) (CI);
 # the command-line and REPL tests run an ASan-built clus.
 test-asan: deps
-	bash scripts/test-sanitizer.sh address --skip GoldenTests
+	bash scripts/test-sanitizer.sh address --skip 'GoldenTests|ThreadSweepTests'
 
 # The whole suite under AddressSanitizer, the golden examples too (5–6 more minutes; part of test-slow).
 test-asan-full: deps
@@ -71,7 +78,7 @@ test-asan-full: deps
 # libFuzzer targets (Fuzz/Package.swift: FuzzLanguage, FuzzNPY, FuzzNPZ, FuzzIDX, FuzzCSV, FuzzAlgorithms),
 # built with ASan in release mode into Fuzz/.build (docs/reliability.md, "Fuzzing").
 FUZZ_SECONDS ?= 8
-FUZZ_TARGETS ?= FuzzLanguage FuzzNPY FuzzNPZ FuzzIDX FuzzCSV FuzzAlgorithms
+FUZZ_TARGETS ?= FuzzLanguage FuzzNPY FuzzNPZ FuzzIDX FuzzCSV FuzzAlgorithms FuzzKernel
 fuzz:
 	$(SWIFT) build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 

@@ -17,6 +17,10 @@ public enum CellOutput: Sendable, Equatable {
   /// The error that stopped the cell: a name, the message, and the traceback's lines (the
   /// diagnostic as the REPL prints it, `cell:line:col: error: …`, source line and caret, in ANSI colour).
   case error(name: String, value: String, traceback: [String])
+  /// The progress of a long step: shown as a display with id `id` (`update` false), then updated in
+  /// place (`update` true); its last update is empty, so nothing of it stays in a saved notebook.
+  /// A written notebook keeps no progress.
+  case progress(id: String, text: String, update: Bool)
 
   /// The output as an nbformat 4 output object (`execute_result` gets `executionCount`).
   public func notebookJSON(executionCount: Int?) -> JSON {
@@ -31,6 +35,9 @@ public enum CellOutput: Sendable, Equatable {
     case .error(let name, let value, let traceback):
       return .object([("ename", .string(name)), ("evalue", .string(value)), ("output_type", .string("error")),
                       ("traceback", .array(traceback.map { .string($0) }))])
+    case .progress(_, let text, _):
+      return .object([("data", .object([("text/plain", CellOutput.lines(text))])), ("metadata", .object([])),
+                      ("output_type", .string("display_data"))])
     }
   }
 
@@ -86,7 +93,7 @@ public final class CellRunner: @unchecked Sendable {
 
   /// A runner over `session` that reports outputs to `sink`. It takes over the session's output,
   /// error output, value display, error report and display sink; `progress: true` shows long steps'
-  /// progress as a stderr stream (the kernel; a written notebook keeps none).
+  /// progress as a display updated in place (the kernel; a written notebook keeps none).
   public init(session: Session, progress: Bool, sink: @escaping (CellOutput) -> Void) {
     self.session = session
     self.sink = sink
@@ -97,7 +104,7 @@ public final class CellRunner: @unchecked Sendable {
       self.emit(self.runningLast ? .executeResult(data: data, metadata: .object([])) : .displayData(data: data, metadata: .object([])))
     }
     session.display = NotebookDisplay { [unowned self] out in self.emit(out) }
-    session.progress = progress ? NotebookProgress { [unowned self] s in self.emit(.stream(name: "stderr", text: s)) } : SilentProgress.shared
+    session.progress = progress ? NotebookProgress { [unowned self] out in self.emit(out) } : SilentProgress.shared
   }
 
   /// `text/plain` (as the REPL renders the value) and, for tables and records, `text/html`.
@@ -231,58 +238,64 @@ final class NotebookDisplay: DisplaySink {
   }
 }
 
-/// Progress of long steps in a notebook: a stderr stream redrawn with carriage returns (JupyterLab
-/// and VS Code draw `\r` as a return to the line's start), begun only when a phase has run for a
-/// second, redrawn at most twice a second, and completed with a final line when the phase ends.
+/// Progress of long steps in a notebook: a display (`CellOutput.progress`) begun only when a phase
+/// has run for a second, updated in place at most twice a second with a bar, counts and ETA, and
+/// emptied when the phase ends, so that it disappears from the page and from a saved notebook (whose
+/// outputs then do not depend on how fast the machine was).
 final class NotebookProgress: ProgressSink, @unchecked Sendable {
   private struct State {
     var label = ""
     var total = 1
     var start = 0.0
     var lastDraw = 0.0
-    var drawn = false
+    var shown = false
     var active = false
     var done = 0
+    var phase = 0
   }
   private let state = Locked<State>(State())
-  private let send: (String) -> Void
+  private let send: (CellOutput) -> Void
+  /// A prefix of the display ids, unique to this process.
+  private let idPrefix = "clus-progress-\(getpid())-\(UInt(bitPattern: Int(monotonicSeconds() * 1e6)))"
 
-  init(_ send: @escaping (String) -> Void) { self.send = send }
+  init(_ send: @escaping (CellOutput) -> Void) { self.send = send }
 
   func begin(_ label: String, total: Int) {
-    state.withLock { $0 = State(label: label, total: max(1, total), start: monotonicSeconds(), active: true) }
+    state.withLock { s in
+      let phase = s.phase + 1
+      s = State(label: label, total: max(1, total), start: monotonicSeconds(), active: true, phase: phase)
+    }
   }
 
   func update(_ done: Int) {
-    let line: String? = state.withLock { s in
+    let out: CellOutput? = state.withLock { s in
       guard s.active else { return nil }
       s.done = done
       let now = monotonicSeconds()
       guard now - s.start >= 1, now - s.lastDraw >= 0.5 else { return nil }
       s.lastDraw = now
-      s.drawn = true
-      return "\r" + NotebookProgress.line(s, now: now, eta: true)
+      defer { s.shown = true }
+      return .progress(id: "\(idPrefix)-\(s.phase)", text: NotebookProgress.line(s, now: now), update: s.shown)
     }
-    if let l = line { send(l) }
+    if let o = out { send(o) }
   }
 
   func end() {
-    let line: String? = state.withLock { s in
-      defer { s.active = false }
-      guard s.active, s.drawn else { return nil }
-      s.done = s.total
-      return "\r" + NotebookProgress.line(s, now: monotonicSeconds(), eta: false) + "\n"
+    let out: CellOutput? = state.withLock { s in
+      defer { s.active = false; s.shown = false }
+      guard s.active, s.shown else { return nil }
+      return .progress(id: "\(idPrefix)-\(s.phase)", text: "", update: true)
     }
-    if let l = line { send(l) }
+    if let o = out { send(o) }
   }
 
-  private static func line(_ s: State, now: Double, eta: Bool) -> String {
+  private static func line(_ s: State, now: Double) -> String {
     let frac = min(1, max(0, Double(s.done) / Double(s.total)))
     let width = 30, filled = Int(frac * Double(width))
     let bar = String(repeating: "█", count: filled) + String(repeating: "·", count: width - filled)
     let elapsed = now - s.start
     var tail = ""
-    if eta && frac > 0.02 && frac < 1 { tail = " ETA " + duration(elapsed * (1 - frac) / frac) }
+    if frac > 0.02 && frac < 1 { tail = " ETA " + duration(elapsed * (1 - frac) / frac) }
     return "\(s.label) \(bar) \(Int(frac * 100))% \(s.done)/\(s.total) \(duration(elapsed))\(tail)"
   }
 

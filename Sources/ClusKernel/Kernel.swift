@@ -236,6 +236,10 @@ public final class Kernel: @unchecked Sendable {
     case .executeResult(let data, let metadata):
       publish("execute_result", .object([("execution_count", .int(executionCount)), ("data", data), ("metadata", metadata)]),
               parent: parent)
+    case .progress(let id, let text, let update):
+      publish(update ? "update_display_data" : "display_data",
+              .object([("data", .object([("text/plain", .string(text))])), ("metadata", .object([])),
+                       ("transient", .object([("display_id", .string(id))]))]), parent: parent)
     case .error(let name, let value, let traceback):
       publish("error", .object([("ename", .string(name)), ("evalue", .string(value)),
                                 ("traceback", .array(traceback.map { .string($0) }))]), parent: parent)

@@ -64,6 +64,7 @@ public enum NotebookWriter {
   public static func notebook(scripts: [(name: String, text: String)], session: Session) -> (notebook: JSON, ok: Bool) {
     var outputs: [CellOutput] = []
     let runner = CellRunner(session: session, progress: false) { out in
+      if case .progress = out { return }
       if case .stream(let name, let text) = out, let last = outputs.last, case .stream(name, let before) = last {
         outputs[outputs.count - 1] = .stream(name: name, text: before + text)
       } else {
