@@ -3,7 +3,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/clus
 
-.PHONY: all deps build release check test example-package test-slow test-cpus soak test-kernel test-tsan test-asan test-asan-full fuzz fuzz-run mnist bench bench-anchors docs clean
+.PHONY: all deps build release check test example-package test-slow test-cpus soak test-kernel test-tsan test-asan test-asan-full fuzz fuzz-run mnist bench bench-anchors docs notebooks clean
 
 all: release
 
@@ -92,6 +92,11 @@ mnist: deps release
 
 docs: build
 	.build/debug/clus --commands-markdown > docs/commands.md
+
+# examples/mnist.ipynb: the walk-through as a notebook with its outputs (regenerate with examples/mnist.out;
+# make test-kernel checks that its text is that golden output)
+notebooks: deps release
+	$(RELEASE_BIN) --notebook examples/mnist.ipynb examples/mnist.clus
 
 clean:
 	rm -rf .build .build-tsan .build-asan out Fuzz/.build examples/swift-package/.build

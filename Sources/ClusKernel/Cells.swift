@@ -157,6 +157,7 @@ public final class CellRunner: @unchecked Sendable {
   @discardableResult
   public func run(_ code: String, name: String, firstLine: Int = 1) -> CellStatus {
     defer { flush() }
+    (session.progress as? NotebookProgress)?.startCell()
     let file = SourceFile(name: name, text: String(repeating: "\n", count: max(0, firstLine - 1)) + code)
     var failure: CellStatus?
     session.reportError = { [unowned self] d, f in
@@ -238,20 +239,21 @@ final class NotebookDisplay: DisplaySink {
   }
 }
 
-/// Progress of long steps in a notebook: a display (`CellOutput.progress`) begun only when a phase
-/// has run for a second, updated in place at most twice a second with a bar, counts and ETA, and
-/// emptied when the phase ends, so that it disappears from the page and from a saved notebook (whose
-/// outputs then do not depend on how fast the machine was).
+/// Progress of long steps in a notebook: one display per cell (`CellOutput.progress`), begun only when
+/// a phase has run for a second, updated in place at most twice a second with a bar, counts and ETA (each
+/// phase of the cell in the same display), and emptied when a phase ends, so that it disappears from the
+/// page and from a saved notebook (whose outputs then do not depend on how fast the machine was).
 final class NotebookProgress: ProgressSink, @unchecked Sendable {
   private struct State {
     var label = ""
     var total = 1
     var start = 0.0
     var lastDraw = 0.0
-    var shown = false
     var active = false
     var done = 0
-    var phase = 0
+    /// The cell's number (a new display id for each cell) and whether its display exists.
+    var cell = 0
+    var shown = false
   }
   private let state = Locked<State>(State())
   private let send: (CellOutput) -> Void
@@ -260,10 +262,23 @@ final class NotebookProgress: ProgressSink, @unchecked Sendable {
 
   init(_ send: @escaping (CellOutput) -> Void) { self.send = send }
 
+  /// A new cell begins: its progress goes into a display of its own.
+  func startCell() {
+    state.withLock { s in
+      s.cell += 1
+      s.shown = false
+      s.active = false
+    }
+  }
+
   func begin(_ label: String, total: Int) {
     state.withLock { s in
-      let phase = s.phase + 1
-      s = State(label: label, total: max(1, total), start: monotonicSeconds(), active: true, phase: phase)
+      s.label = label
+      s.total = max(1, total)
+      s.start = monotonicSeconds()
+      s.lastDraw = 0
+      s.done = 0
+      s.active = true
     }
   }
 
@@ -275,16 +290,17 @@ final class NotebookProgress: ProgressSink, @unchecked Sendable {
       guard now - s.start >= 1, now - s.lastDraw >= 0.5 else { return nil }
       s.lastDraw = now
       defer { s.shown = true }
-      return .progress(id: "\(idPrefix)-\(s.phase)", text: NotebookProgress.line(s, now: now), update: s.shown)
+      return .progress(id: "\(idPrefix)-\(s.cell)", text: NotebookProgress.line(s, now: now), update: s.shown)
     }
     if let o = out { send(o) }
   }
 
   func end() {
     let out: CellOutput? = state.withLock { s in
-      defer { s.active = false; s.shown = false }
-      guard s.active, s.shown else { return nil }
-      return .progress(id: "\(idPrefix)-\(s.phase)", text: "", update: true)
+      defer { s.active = false }
+      // emptied only when this phase drew in it (an earlier phase already left it empty)
+      guard s.active, s.shown, s.lastDraw > 0 else { return nil }
+      return .progress(id: "\(idPrefix)-\(s.cell)", text: "", update: true)
     }
     if let o = out { send(o) }
   }

@@ -11,7 +11,7 @@ import Foundation
 ///
 /// Threads and sockets:
 /// - heartbeat thread: the `hb` REP socket, echoing every message (and ending the process when the
-///   parent that started it is gone);
+///   launcher that started it, `JPY_PARENT_PID`, is gone);
 /// - control thread: the `control` ROUTER socket (kernel_info, interrupt, shutdown), answered at
 ///   once even while a cell runs;
 /// - shell thread: the `shell` ROUTER socket. It answers kernel_info, comm_info, is_complete,
@@ -42,8 +42,13 @@ public final class Kernel: @unchecked Sendable {
   /// `stop_on_error`, the requests already queued (a "Run All" in flight), as ipykernel aborts its
   /// queue (its `stop_on_error_timeout` is 0 by default, as here).
   private var abortBefore = -Double.infinity
-  /// The process that started the kernel (its end ends the kernel).
-  private let parentPID = getppid()
+  /// The process that started the kernel, when it says so as jupyter_client's launcher does
+  /// (`JPY_PARENT_PID`, checked against our parent): its end ends the kernel, as ipykernel's parent
+  /// poller does. 0 (never) when the variable is missing or names another process.
+  private let parentPID: pid_t = {
+    guard let e = getenv("JPY_PARENT_PID"), let p = pid_t(String(cString: e)), p > 1, p == getppid() else { return 0 }
+    return p
+  }()
 
 
   /// Binds the five sockets of `info` (and nothing else) and takes over `session`'s output.

@@ -178,3 +178,36 @@ class NotebookFromScriptTests(unittest.TestCase):
         for a, b in zip(mine, theirs):
             with self.subTest(cell=a.source):
                 self.assertEqual(text_outputs(b), text_outputs(a))
+
+
+class CommittedWalkthroughTests(unittest.TestCase):
+    """examples/mnist.ipynb (made with `clus --notebook examples/mnist.ipynb examples/mnist.clus`) is a valid
+    notebook of the walk-through, and its text is the walk-through's golden output, examples/mnist.out: the
+    stdout streams and each displayed value's text/plain followed by a line break, in order, are that file
+    (so the committed notebook cannot drift from what the golden test checks)."""
+
+    def test_committed_notebook_is_the_golden_walkthrough(self):
+        path = ks.REPO / "examples" / "mnist.ipynb"
+        nb = nbformat.read(str(path), as_version=4)
+        nbformat.validate(nb)
+        self.assertEqual((nb.nbformat, nb.nbformat_minor), (4, 5))
+        self.assertEqual(nb.metadata.kernelspec.name, "clus")
+        source = "".join(c.source + "\n" for c in nb.cells if c.cell_type == "code")
+        script = (ks.REPO / "examples" / "mnist.clus").read_text()
+        # every statement of the script is in a code cell, in order
+        statements = [l for l in script.splitlines() if l.strip() and not l.lstrip().startswith("#")]
+        self.assertEqual([l for l in source.splitlines() if l.strip()], statements)
+        text = ""
+        images = 0
+        for cell in nb.cells:
+            for o in cell.get("outputs", []):
+                self.assertNotEqual(o.output_type, "error", o)
+                if o.output_type == "stream" and o.name == "stdout":
+                    text += o.text
+                elif o.output_type in ("execute_result", "display_data"):
+                    if "image/png" in o.data:
+                        images += 1
+                    elif o.data.get("text/plain"):
+                        text += o.data["text/plain"] + "\n"
+        self.assertEqual(text, (ks.REPO / "examples" / "mnist.out").read_text())
+        self.assertEqual(images, script.count("\nplot "))
