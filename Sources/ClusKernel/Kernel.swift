@@ -327,13 +327,33 @@ public final class Kernel: @unchecked Sendable {
     switch status {
     case .ok:
       content = [("status", .string("ok")), ("execution_count", .int(executionCount)),
-                 ("user_expressions", .object([])), ("payload", .array([]))]
+                 ("user_expressions", userExpressions(m.content["user_expressions"])), ("payload", .array([]))]
     case .error(let name, let value, let traceback):
       content = [("status", .string("error")), ("execution_count", .int(executionCount)), ("ename", .string(name)),
                  ("evalue", .string(value)), ("traceback", .array(traceback.map { .string($0) }))]
       if stopOnError { abortBefore = monotonicSeconds() }
     }
     sendShellReply(reply(m, "execute_reply", .object(content)))
+  }
+
+  /// `user_expressions` after a cell that ran: each expression evaluated in the session, its value
+  /// as a MIME bundle (`status: ok`) or its error (`status: error`, as ipykernel reports them).
+  func userExpressions(_ request: JSON?) -> JSON {
+    guard case .object(let items)? = request else { return .object([]) }
+    return .object(items.map { key, expr in
+      guard let text = expr.string else {
+        return (key, .object([("status", .string("error")), ("ename", .string("Error")),
+                              ("evalue", .string("a user expression must be a string")), ("traceback", .array([]))]))
+      }
+      do {
+        let v = try session.evaluate(Parser.parseExpression(text))
+        return (key, .object([("status", .string("ok")), ("data", CellRunner.bundle(v)), ("metadata", .object([]))]))
+      } catch {
+        let message = (error as? RuntimeError)?.message ?? (error as? Diagnostic)?.message ?? "\(error)"
+        return (key, .object([("status", .string("error")), ("ename", .string("Error")), ("evalue", .string(message)),
+                              ("traceback", .array([]))]))
+      }
+    })
   }
 
   /// Completion at `cursor_pos` (Unicode code points, as protocol 5.2+ counts) with the REPL's rules.

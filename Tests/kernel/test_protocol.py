@@ -507,6 +507,17 @@ class ExecuteTests(unittest.TestCase):
         reply, _ = ks.execute(self.kc, "0", timeout=15)
         return reply["content"]["execution_count"] + 1
 
+    def test_user_expressions(self):
+        """user_expressions are evaluated after the cell: values as MIME bundles, errors as errors."""
+        reply, _ = ks.execute(self.kc, "ue = [1, 2, 3]", timeout=15,
+                              user_expressions={"v": "ue", "sum": "sum ue", "bad": "no_such_name"})
+        ue = reply["content"]["user_expressions"]
+        self.assertEqual(ue["v"]["status"], "ok", ue)
+        self.assertEqual(ue["v"]["data"]["text/plain"], "[1, 2, 3]")
+        self.assertEqual(ue["sum"]["data"]["text/plain"], "6")
+        self.assertEqual(ue["bad"]["status"], "error")
+        self.assertIn("no_such_name", ue["bad"]["evalue"])
+
     def test_silent(self):
         n = self.count()
         reply, msgs = ks.execute(self.kc, 'print "quiet"\n1 + 2\nzz_silent = 5', silent=True, timeout=15)
