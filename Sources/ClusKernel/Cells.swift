@@ -79,24 +79,30 @@ public enum CellStatus: Sendable, Equatable {
 public final class CellRunner: @unchecked Sendable {
   /// The session the cells run in (its variables live across cells).
   public let session: Session
-  /// Receives the outputs in order; called from the running thread, and from algorithm threads
-  /// for warnings and progress (under this runner's lock, one at a time).
+  /// Receives the outputs in order; called from the running thread, from algorithm threads (warnings,
+  /// progress) and from the timer that sends held-back prints, always under `sendLock`, one at a time.
   private let sink: (CellOutput) -> Void
-  private let lock = Locked<Buffers>(Buffers())
+  /// Guards the buffer and every call of `sink`, so that outputs keep their order whoever sends them.
+  private let sendLock = NSLock()
+  /// Printed text not sent yet (under `sendLock`).
+  private var buffered = ""
+  /// When printed text was last sent, and whether a timer will send what is held back (under `sendLock`).
+  private var lastFlush = 0.0
+  private var flushScheduled = false
+  /// Whether held-back prints are sent by a timer 0.2 s later (the kernel) rather than with the next
+  /// output or at the cell's end only (a written notebook, whose sink is not thread-safe).
+  private let live: Bool
   /// Whether the statement being run is the cell's last (its value is the cell's result).
   private var runningLast = false
 
-  private struct Buffers {
-    var stdout = ""
-    var lastFlush = 0.0
-  }
-
   /// A runner over `session` that reports outputs to `sink`. It takes over the session's output,
-  /// error output, value display, error report and display sink; `progress: true` shows long steps'
-  /// progress as a display updated in place (the kernel; a written notebook keeps none).
+  /// error output, value display, error report and display sink; `progress: true` (the kernel) shows
+  /// long steps' progress as a display updated in place and sends held-back prints after 0.2 s (a
+  /// written notebook keeps no progress, and its prints are sent in order at the cell's end).
   public init(session: Session, progress: Bool, sink: @escaping (CellOutput) -> Void) {
     self.session = session
     self.sink = sink
+    live = progress
     session.output = { [unowned self] s in self.write(s) }
     session.errorOutput = { [unowned self] s in self.emit(.stream(name: "stderr", text: s)) }
     session.showValue = { [unowned self] v in
@@ -115,39 +121,50 @@ public final class CellRunner: @unchecked Sendable {
     return .object(m)
   }
 
-  /// Printed text: buffered, sent when other output follows, when the cell ends, or 0.2 s after the
-  /// last send (so a slow loop's prints appear as they come).
+  /// Printed text: buffered, and sent when other output follows, when the cell ends, when 0.2 s have
+  /// passed since the last send, or (live) by a timer 0.2 s after it was held back, so that a slow loop's
+  /// prints appear as they come and a print before a long step appears at once.
   private func write(_ s: String) {
-    let flushNow: String? = lock.withLock { b in
-      b.stdout += s
-      let now = monotonicSeconds()
-      if now - b.lastFlush >= 0.2 || b.stdout.utf8.count > 1 << 16 {
-        b.lastFlush = now
-        defer { b.stdout = "" }
-        return b.stdout
+    sendLock.lock()
+    defer { sendLock.unlock() }
+    buffered += s
+    let now = monotonicSeconds()
+    if now - lastFlush >= 0.2 || buffered.utf8.count > 1 << 16 {
+      sendBuffered()
+    } else if live && !flushScheduled {
+      flushScheduled = true
+      DispatchQueue.global().asyncAfter(deadline: .now() + 0.2) { [weak self] in
+        guard let self else { return }
+        self.sendLock.lock()
+        defer { self.sendLock.unlock() }
+        self.flushScheduled = false
+        self.sendBuffered()
       }
-      return nil
     }
-    if let t = flushNow { sink(.stream(name: "stdout", text: t)) }
+  }
+
+  /// Sends the buffer as a stdout stream (the caller holds `sendLock`).
+  private func sendBuffered() {
+    lastFlush = monotonicSeconds()
+    guard !buffered.isEmpty else { return }
+    let text = buffered
+    buffered = ""
+    sink(.stream(name: "stdout", text: text))
   }
 
   /// Sends buffered stdout, then `out`.
   private func emit(_ out: CellOutput) {
-    let pending: String = lock.withLock { b in
-      defer { b.stdout = ""; b.lastFlush = monotonicSeconds() }
-      return b.stdout
-    }
-    if !pending.isEmpty { sink(.stream(name: "stdout", text: pending)) }
+    sendLock.lock()
+    defer { sendLock.unlock() }
+    sendBuffered()
     sink(out)
   }
 
   /// Sends what is buffered.
   public func flush() {
-    let pending: String = lock.withLock { b in
-      defer { b.stdout = "" }
-      return b.stdout
-    }
-    if !pending.isEmpty { sink(.stream(name: "stdout", text: pending)) }
+    sendLock.lock()
+    defer { sendLock.unlock() }
+    sendBuffered()
   }
 
   /// Runs `code` as one cell named `name` in diagnostics; `firstLine` is the line number of its first
@@ -180,7 +197,8 @@ public final class CellRunner: @unchecked Sendable {
         session.reportError?(Diagnostic(.error, "interrupted", at: stmt.range), file)
         return failure ?? .ok
       }
-      runningLast = k == program.statements.count - 1
+      // only a bare expression ending the cell is its result (a for loop's values are displays)
+      if case .expr = stmt { runningLast = k == program.statements.count - 1 } else { runningLast = false }
       defer { runningLast = false }
       let one = Program(statements: [stmt], quiet: program.quiet.contains(k) ? [0] : [])
       if !session.execute(one, in: file) { return failure ?? .error(name: "Error", value: "", traceback: []) }

@@ -310,7 +310,14 @@ public final class Kernel: @unchecked Sendable {
   }
 
   private func execute(_ m: KernelMessage) {
-    let code = m.content["code"]?.string ?? ""
+    guard let code = m.content["code"]?.string else {
+      log("refused an execute_request whose code is not a string")
+      sendShellReply(reply(m, "execute_reply", .object([
+        ("status", .string("error")), ("execution_count", .int(executionCount)), ("ename", .string("Error")),
+        ("evalue", .string("execute_request: code must be a string")), ("traceback", .array([])),
+      ])))
+      return
+    }
     let silent = m.content["silent"]?.bool ?? false
     let storeHistory = silent ? false : (m.content["store_history"]?.bool ?? true)
     let stopOnError = m.content["stop_on_error"]?.bool ?? true
@@ -331,7 +338,8 @@ public final class Kernel: @unchecked Sendable {
     case .error(let name, let value, let traceback):
       content = [("status", .string("error")), ("execution_count", .int(executionCount)), ("ename", .string(name)),
                  ("evalue", .string(value)), ("traceback", .array(traceback.map { .string($0) }))]
-      if stopOnError { abortBefore = monotonicSeconds() }
+      // a silent request (a frontend's background one) never aborts the queue, as in ipykernel
+      if stopOnError && !silent { abortBefore = monotonicSeconds() }
     }
     sendShellReply(reply(m, "execute_reply", .object(content)))
   }

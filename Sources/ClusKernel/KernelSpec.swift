@@ -42,15 +42,17 @@ public enum KernelSpec {
   /// Writes `<kernels>/<name>/kernel.json`, where `<kernels>` is `prefix/share/jupyter/kernels` when
   /// a prefix is given, else the user's data folder's `kernels`.
   /// - Returns: the folder written.
-  /// - Throws: `Problem` for a name that is not a kernel name (letters, digits, `.`, `_`, `-`) or a
-  ///   folder or file that cannot be written.
+  /// - Throws: `Problem` for a name that is not a kernel name (letters, digits, `.`, `_`, `-`, not
+  ///   starting with `.`, so that it stays inside `kernels/`), an empty prefix, or a folder or file that
+  ///   cannot be written.
   public static func install(executable: String, name: String, prefix: String?,
                              environment: [String: String]) throws -> String {
     guard !name.isEmpty, name.count <= 64,
-          name.utf8.allSatisfy(KernelSpec.isNameByte)
+          name.utf8.allSatisfy(KernelSpec.isNameByte), !name.hasPrefix(".")
     else {
-      throw Problem(description: "'\(name)' is not a kernel name (letters, digits, '.', '_' and '-', at most 64)")
+      throw Problem(description: "'\(name)' is not a kernel name (letters, digits, '.', '_' and '-', at most 64, not starting with '.')")
     }
+    if let p = prefix, p.isEmpty { throw Problem(description: "--prefix is empty") }
     let base = prefix.map { $0 + "/share/jupyter" } ?? userDataDirectory(environment: environment)
     let dir = base + "/kernels/" + name
     makeDirectories(forFile: dir + "/kernel.json")

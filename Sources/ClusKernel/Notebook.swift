@@ -61,7 +61,12 @@ public enum NotebookWriter {
   /// Runs `scripts` (name and text, in order) in `session` cell by cell and returns the notebook
   /// and whether every cell ran; after an error the remaining code cells are kept without outputs.
   /// Consecutive stream outputs of one name are merged, as Jupyter stores them.
-  public static func notebook(scripts: [(name: String, text: String)], session: Session) -> (notebook: JSON, ok: Bool) {
+  ///
+  /// `parameters` (the `--set` bindings, already bound in the session) become a first code cell of
+  /// assignments tagged `parameters`, as papermill marks the cell it rewrites, so that the notebook
+  /// re-runs on its own and a parameterising tool knows what to change.
+  public static func notebook(scripts: [(name: String, text: String)], session: Session,
+                              parameters: [(String, String)] = []) -> (notebook: JSON, ok: Bool) {
     var outputs: [CellOutput] = []
     let runner = CellRunner(session: session, progress: false) { out in
       if case .progress = out { return }
@@ -74,6 +79,17 @@ public enum NotebookWriter {
     var cells: [JSON] = []
     var ok = true
     var count = 0
+    if !parameters.isEmpty {
+      var seen = Set<String>()
+      let lines = parameters.reversed().filter { seen.insert($0.0).inserted }.reversed()
+        .map { "\($0.0) = \(Display.quote($0.1))" }
+      count += 1
+      cells.append(.object([
+        ("cell_type", .string("code")), ("execution_count", .int(count)), ("id", .string("parameters")),
+        ("metadata", .object([("tags", .array([.string("parameters")]))])), ("outputs", .array([])),
+        ("source", CellOutput.lines(lines.joined(separator: "\n"))),
+      ]))
+    }
     for script in scripts {
       for cell in NotebookWriter.cells(of: script.text) {
         let id = String(cells.count + 1)

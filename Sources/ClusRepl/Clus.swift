@@ -120,22 +120,26 @@ struct Clus: ParsableCommand {
   func resolvedThreads() -> Int { threads ?? threadsFromEnvironment() }
 
   /// `--notebook`: runs the scripts cell by cell (`NotebookWriter`) and writes the notebook, even
-  /// when a cell fails (then with exit code 1). Pictures go into the notebook, not into a folder.
+  /// when a cell fails (then with exit code 1). Pictures go into the notebook, not into a folder; the
+  /// `--set` bindings become its first code cell, tagged `parameters` (papermill's convention).
   func writeNotebook(_ out: String, _ session: Session) throws -> Never {
+    // the file is opened first, so that a path that cannot be written fails before the script runs
+    guard let file = fopen(out, "w") else {
+      fputs("clus: error: cannot write '\(out)': \(String(cString: strerror(errno)))\n", stderr)
+      throw ExitCode(1)
+    }
     var scripts: [(name: String, text: String)] = []
     for f in files {
       if f == "-" { scripts.append(("<stdin>", readAllStandardInput())); continue }
       guard let text = readTextFile(f) else {
         fputs("clus: error: cannot read script '\(f)'\n", stderr)
+        fclose(file)
+        unlink(out)
         throw ExitCode(2)
       }
       scripts.append((f, text))
     }
-    let (nb, ok) = NotebookWriter.notebook(scripts: scripts, session: session)
-    guard let file = fopen(out, "w") else {
-      fputs("clus: error: cannot write '\(out)': \(String(cString: strerror(errno)))\n", stderr)
-      throw ExitCode(1)
-    }
+    let (nb, ok) = NotebookWriter.notebook(scripts: scripts, session: session, parameters: try boundVariables())
     let written = fputs(nb.pretty(indent: 1) + "\n", file) >= 0
     if fclose(file) != 0 || !written {
       fputs("clus: error: cannot write '\(out)': \(String(cString: strerror(errno)))\n", stderr)
@@ -157,12 +161,13 @@ struct Clus: ParsableCommand {
       var command = try parseAsRoot()
       try command.run()
     } catch {
+      // the program's own exit codes (0 for a notebook written) print nothing
+      if let e = error as? ExitCode { Foundation_exit(e.rawValue) }
       let code = exitCode(for: error)
       if code == .success {
         report(error, toStandardOutput: true)
         Foundation_exit(0)
       }
-      if let e = error as? ExitCode { Foundation_exit(e.rawValue) }
       report(error, toStandardOutput: false)
       Foundation_exit(2)
     }

@@ -63,7 +63,7 @@ struct KernelInstall: ParsableCommand {
   static let configuration = CommandConfiguration(
     commandName: "install", abstract: "Write the kernelspec (kernel.json with this clus's absolute path).")
 
-  @Flag(name: .long, help: "Into the user's Jupyter data folder (the default): $JUPYTER_DATA_DIR, else ~/.local/share/jupyter.")
+  @Flag(name: .long, help: "Into the user's Jupyter data folder (the default): $JUPYTER_DATA_DIR, else $XDG_DATA_HOME/jupyter, else ~/.local/share/jupyter.")
   var user = false
 
   @Option(name: .long, help: "Into PREFIX/share/jupyter/kernels (for a virtual environment or a system prefix).")

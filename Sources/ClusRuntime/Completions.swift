@@ -28,7 +28,7 @@ public enum Completions {
     let prefixBytes = Array(line.utf8.prefix(cursor))
     let before = String(decoding: prefixBytes, as: UTF8.self)
     let vars = s.variables.keys.filter { $0 != "_" }
-    switch Parser.completionContext(before, cursor: before.unicodeScalars.count) {
+    switch Parser.completionContext(before, cursor: before.utf8.count) {
     case .parameter(let command, let prefix):
       var out = (s.table[command]?.params.map { $0.name + "=" } ?? []).filter { $0.hasPrefix(prefix) }
       out += vars.filter { $0.hasPrefix(prefix) }

@@ -25,6 +25,9 @@ non-command.
 """
 
 import json
+import subprocess
+import tempfile
+from pathlib import Path
 import os
 import unittest
 
@@ -123,6 +126,23 @@ class ClusKernelExtraTests(unittest.TestCase):
         self.assertLessEqual(c["cursor_end"], pos, c)
         applied = [code[:c["cursor_start"]] + m + code[c["cursor_end"]:] for m in c["matches"]]
         return c, applied
+
+    def test_install_refuses_names_that_leave_the_kernels_folder(self):
+        with tempfile.TemporaryDirectory() as tmp:
+            for name in (".", "..", ".hidden", "a/b", ""):
+                r = subprocess.run([ks.clus_bin(), "kernel", "install", "--prefix", tmp, "--name", name],
+                                   capture_output=True, text=True, timeout=30)
+                self.assertNotEqual(r.returncode, 0, name)
+                self.assertIn("not a kernel name", r.stderr, name)
+            self.assertFalse(Path(tmp, "share", "jupyter", "kernel.json").exists())
+            self.assertFalse(Path(tmp, "share", "jupyter", "kernels", "kernel.json").exists())
+
+    def test_completion_after_astral_characters(self):
+        """cursor_pos counts code points: an emoji (4 UTF-8 bytes, 1 code point) before the word."""
+        code = 's = "\U0001F389" + hdbsc'
+        reply = self.kc.complete(code, len(code), reply=True, timeout=15)["content"]
+        self.assertEqual(reply["matches"], ["hdbscan"], reply)
+        self.assertEqual((reply["cursor_start"], reply["cursor_end"]), (len(code) - 5, len(code)))
 
     def test_path_completion(self):
         """`x = load "data/mn` completes to the folder data/mnist (a trailing / or quote allowed)."""

@@ -211,3 +211,44 @@ class CommittedWalkthroughTests(unittest.TestCase):
                         text += o.data["text/plain"] + "\n"
         self.assertEqual(text, (ks.REPO / "examples" / "mnist.out").read_text())
         self.assertEqual(images, script.count("\nplot "))
+
+
+class NotebookOptionsTests(unittest.TestCase):
+    """--set values become a parameters cell (so the notebook re-runs alone); an output path that cannot
+    be written fails before the script runs; nothing is printed on stdout."""
+
+    def setUp(self):
+        self.dir = Path(tempfile.mkdtemp(prefix="clus-nb-opts-"))
+
+    def test_set_values_become_a_parameters_cell(self):
+        script = self.dir / "p.clus"
+        script.write_text('n = int k\nprint (n * 2)\n')
+        out = self.dir / "p.ipynb"
+        r = subprocess.run([ks.clus_bin(), "--set", "k=21", "--notebook", str(out), str(script)],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(r.stdout, "")
+        nb = nbformat.read(str(out), as_version=4)
+        nbformat.validate(nb)
+        first = nb.cells[0]
+        self.assertEqual(first.cell_type, "code")
+        self.assertEqual(first.source, 'k = "21"')
+        self.assertEqual(first.metadata.get("tags"), ["parameters"])
+        # re-run alone in the kernel: the same text
+        rerun = self.dir / "rerun.ipynb"
+        from nbclient import NotebookClient
+        nb2 = nbformat.read(str(out), as_version=4)
+        NotebookClient(nb2, kernel_name=ks.KERNEL_NAME, timeout=120,
+                       resources={"metadata": {"path": str(self.dir)}}).execute()
+        self.assertEqual([text_outputs(c) for c in nb2.cells], [text_outputs(c) for c in nb.cells])
+
+    def test_unwritable_output_fails_before_running(self):
+        script = self.dir / "s.clus"
+        marker = self.dir / "ran.npy"
+        script.write_text(f'save [1, 2] "{marker}"\n')
+        r = subprocess.run([ks.clus_bin(), "--notebook", str(self.dir / "no" / "such" / "x.ipynb"), str(script)],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("cannot write", r.stderr)
+        self.assertEqual(r.stdout, "")
+        self.assertFalse(marker.exists(), "the script ran although the notebook could not be written")

@@ -507,6 +507,40 @@ class ExecuteTests(unittest.TestCase):
         reply, _ = ks.execute(self.kc, "0", timeout=15)
         return reply["content"]["execution_count"] + 1
 
+    def test_silent_error_does_not_abort(self):
+        """A failing silent request (a frontend's background one) aborts nothing queued after it."""
+        first = self.kc.execute("no_such_thing_silent", silent=True)
+        second = self.kc.execute('print "after"')
+        r1 = ks.get_reply(self.kc, first, 15)
+        r2 = ks.get_reply(self.kc, second, 15)
+        self.assertEqual(r1["content"]["status"], "error")
+        self.assertEqual(r2["content"]["status"], "ok", r2["content"])
+
+    def test_loop_values_are_displays(self):
+        """A for loop ending a cell shows its values as display_data: one execute_result at most per cell."""
+        _, msgs = ks.execute(self.kc, "for k in [1, 2, 3] { k }", timeout=15)
+        kinds = [m["msg_type"] for m in ks.outputs_of(msgs)]
+        self.assertEqual(kinds, ["display_data"] * 3, kinds)
+
+    def test_print_before_a_long_step_arrives_first(self):
+        """A print is sent within about 0.2 s, not held back until the next output or the cell's end."""
+        msg_id = self.kc.execute('print "start"\nd = load "data/mnist"\ne = umap d.data[0:5000] n_epochs=800 random_state=1')
+        t0 = time.time()
+        seen = None
+        deadline = t0 + 120
+        while time.time() < deadline:
+            m = self.kc.get_iopub_msg(timeout=120)
+            if ks.parent_id(m) != msg_id:
+                continue
+            if m["msg_type"] == "stream" and "start" in m["content"]["text"] and seen is None:
+                seen = time.time() - t0
+            if m["msg_type"] == "status" and m["content"]["execution_state"] == "idle":
+                break
+        total = time.time() - t0
+        self.assertIsNotNone(seen, "no stream with the print")
+        self.assertGreater(total, 1.5, "the step was too short to tell")
+        self.assertLess(seen, 1.0, f"the print came after {seen:.2f} s of a {total:.2f} s cell")
+
     def test_user_expressions(self):
         """user_expressions are evaluated after the cell: values as MIME bundles, errors as errors."""
         reply, _ = ks.execute(self.kc, "ue = [1, 2, 3]", timeout=15,
