@@ -84,8 +84,8 @@ final class CellTests: XCTestCase {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("clus-cell-\(getpid())")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
     let cwd = FileManager.default.currentDirectoryPath
-    FileManager.default.changeCurrentDirectoryPath(dir.path)
-    defer { FileManager.default.changeCurrentDirectoryPath(cwd) }
+    _ = FileManager.default.changeCurrentDirectoryPath(dir.path)
+    defer { _ = FileManager.default.changeCurrentDirectoryPath(cwd) }
     let (out, statuses, _) = run(["plot [[0, 0], [1, 1], [2, 0]] width=300 height=200"])
     XCTAssertEqual(statuses, [.ok], "\(out)")
     let images = out.compactMap { o -> JSON? in
