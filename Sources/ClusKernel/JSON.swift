@@ -5,16 +5,22 @@ import Glibc
 /// A JSON value, as the Jupyter messages, connection files and notebooks hold them. Objects keep
 /// their keys in the order given, so that a written notebook reads as nbformat writes one.
 public enum JSON: Sendable, Equatable {
+  /// `null`.
   case null
+  /// `true` or `false`.
   case bool(Bool)
   /// A number (JSON has one kind; integers up to 2^53 are exact).
   case number(Double)
+  /// A string (any Unicode text; written as UTF-8 with the escapes JSON requires).
   case string(String)
+  /// An array, in order.
   case array([JSON])
   /// An object's members in order (a key appears once; `parse` keeps the last of duplicates, as
   /// Python's `json` does).
   case object([(String, JSON)])
 
+  /// Equal kinds with equal contents; objects compare their members in order (numbers as doubles,
+  /// so `-0` equals `0`).
   public static func == (a: JSON, b: JSON) -> Bool {
     switch (a, b) {
     case (.null, .null): return true

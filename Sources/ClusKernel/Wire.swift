@@ -113,6 +113,7 @@ public struct KernelMessage: Sendable {
     /// The header has no `msg_type` string.
     case noMessageType
 
+    /// What is wrong, for the kernel's log line (`dropped a message on shell: …`).
     public var description: String {
       switch self {
       case .noDelimiter: return "no <IDS|MSG> delimiter frame"
