@@ -106,14 +106,12 @@ public final class Kernel: @unchecked Sendable {
 
   @inline(never)
   private func heartbeatRound() {
-    do {
-      if zmqPoll([heartbeat], timeoutMs: 1000)[0] {
-        if let m = try? heartbeat.receive(wait: false) { try? heartbeat.send(m) }
-      }
-      if parentPID > 1 && getppid() != parentPID {
-        log("the process that started the kernel has ended; exiting")
-        exitNow()
-      }
+    if zmqPoll([heartbeat], timeoutMs: 1000)[0] {
+      if let m = try? heartbeat.receive(wait: false) { try? heartbeat.send(m) }
+    }
+    if parentPID > 1 && getppid() != parentPID {
+      log("the process that started the kernel has ended; exiting")
+      exitNow()
     }
   }
 
@@ -133,19 +131,17 @@ public final class Kernel: @unchecked Sendable {
 
   @inline(never)
   private func controlRound() {
-    do {
-      guard zmqPoll([control], timeoutMs: -1)[0], let m = receive(control, "control") else { return }
-      publishStatus("busy", parent: m)
-      switch m.type {
-      case "kernel_info_request": send(control, reply(m, "kernel_info_reply", kernelInfo()))
-      case "interrupt_request":
-        session.cancellation.cancel()
-        send(control, reply(m, "interrupt_reply", .object([("status", .string("ok"))])))
-      case "shutdown_request": shutdown(m, on: control)
-      default: log("ignored \(m.type) on control")
-      }
-      publishStatus("idle", parent: m)
+    guard zmqPoll([control], timeoutMs: -1)[0], let m = receive(control, "control") else { return }
+    publishStatus("busy", parent: m)
+    switch m.type {
+    case "kernel_info_request": send(control, reply(m, "kernel_info_reply", kernelInfo()))
+    case "interrupt_request":
+      session.cancellation.cancel()
+      send(control, reply(m, "interrupt_reply", .object([("status", .string("ok"))])))
+    case "shutdown_request": shutdown(m, on: control)
+    default: log("ignored \(m.type) on control")
     }
+    publishStatus("idle", parent: m)
   }
 
   private func serveShell() {
@@ -154,34 +150,32 @@ public final class Kernel: @unchecked Sendable {
 
   @inline(never)
   private func shellRound() {
-    do {
-      let ready = zmqPoll([shell, repliesIn], timeoutMs: -1)
-      if ready[1] {
-        while let frames = (try? repliesIn.receive(wait: false)) ?? nil { try? shell.send(frames) }
-      }
-      guard ready[0], let m = receive(shell, "shell") else { return }
+    let ready = zmqPoll([shell, repliesIn], timeoutMs: -1)
+    if ready[1] {
+      while let frames = (try? repliesIn.receive(wait: false)) ?? nil { try? shell.send(frames) }
+    }
+    guard ready[0], let m = receive(shell, "shell") else { return }
+    switch m.type {
+    case "execute_request", "complete_request", "inspect_request", "history_request":
+      jobs.put(Job(message: m, received: monotonicSeconds()))
+    case "kernel_info_request", "comm_info_request", "is_complete_request", "interrupt_request":
+      publishStatus("busy", parent: m)
       switch m.type {
-      case "execute_request", "complete_request", "inspect_request", "history_request":
-        jobs.put(Job(message: m, received: monotonicSeconds()))
-      case "kernel_info_request", "comm_info_request", "is_complete_request", "interrupt_request":
-        publishStatus("busy", parent: m)
-        switch m.type {
-        case "kernel_info_request": send(shell, reply(m, "kernel_info_reply", kernelInfo()))
-        case "comm_info_request":
-          send(shell, reply(m, "comm_info_reply", .object([("status", .string("ok")), ("comms", .object([]))])))
-        case "is_complete_request": send(shell, reply(m, "is_complete_reply", isComplete(m.content["code"]?.string ?? "")))
-        default:
-          session.cancellation.cancel()
-          send(shell, reply(m, "interrupt_reply", .object([("status", .string("ok"))])))
-        }
-        publishStatus("idle", parent: m)
-      case "shutdown_request":
-        publishStatus("busy", parent: m)
-        shutdown(m, on: shell)
+      case "kernel_info_request": send(shell, reply(m, "kernel_info_reply", kernelInfo()))
+      case "comm_info_request":
+        send(shell, reply(m, "comm_info_reply", .object([("status", .string("ok")), ("comms", .object([]))])))
+      case "is_complete_request": send(shell, reply(m, "is_complete_reply", isComplete(m.content["code"]?.string ?? "")))
       default:
-        // comm_open and friends: clus has no widgets; ipykernel ignores unknown types the same way
-        log("ignored \(m.type) on shell")
+        session.cancellation.cancel()
+        send(shell, reply(m, "interrupt_reply", .object([("status", .string("ok"))])))
       }
+      publishStatus("idle", parent: m)
+    case "shutdown_request":
+      publishStatus("busy", parent: m)
+      shutdown(m, on: shell)
+    default:
+      // comm_open and friends: clus has no widgets; ipykernel ignores unknown types the same way
+      log("ignored \(m.type) on shell")
     }
   }
 
