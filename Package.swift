@@ -35,6 +35,9 @@ let package = Package(
     // NumPy .npz archives (zip files of .npy members), read from memory and written with libzip
     .systemLibrary(name: "CZip", path: "Sources/CZip", pkgConfig: "libzip",
                    providers: [.apt(["libzip-dev"])]),
+    // AnnData .h5ad files, read (and written into copies) with the HDF5 C library's serial build
+    .systemLibrary(name: "CHDF5", path: "Sources/CHDF5", pkgConfig: "hdf5",
+                   providers: [.apt(["libhdf5-dev"])]),
     // the Jupyter kernel: ZeroMQ sockets (libzmq) and HMAC-SHA256 message signatures (OpenSSL's libcrypto)
     .systemLibrary(name: "CZmq", path: "Sources/CZmq", pkgConfig: "libzmq",
                    providers: [.apt(["libzmq3-dev"])]),
@@ -49,7 +52,7 @@ let package = Package(
       exclude: ["Core/README.md", "DBSCAN/README.md", "HDBSCAN/README.md", "KMeans/README.md", "Metrics/README.md",
                 "Neighbors/README.md", "PCA/README.md", "UMAP/README.md"]),
     .target(
-      name: "ClusRuntime", dependencies: ["ClusLang", "ClusAlgorithms", "CZlib", "CPNG", "CZip"],
+      name: "ClusRuntime", dependencies: ["ClusLang", "ClusAlgorithms", "CZlib", "CPNG", "CZip", "CHDF5"],
       path: "Sources/ClusRuntime"),
     // the Jupyter kernel and notebooks written from scripts (the runtime knows nothing of ZeroMQ)
     .target(

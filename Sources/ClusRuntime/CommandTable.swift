@@ -21,6 +21,8 @@ public enum ParamType: Sendable, Equatable {
   case intOrFraction
   /// An n × d matrix (a record with a matrix principal is accepted).
   case matrix
+  /// An n × d matrix or a sparse matrix (the commands that compute on sparse data directly).
+  case matrixOrSparse
   /// An Int label vector (a record with labels as principal is accepted).
   case labels
   /// A vector of any element type, or labels.
@@ -42,6 +44,7 @@ public enum ParamType: Sendable, Equatable {
     case .seed: return "int|none"
     case .intOrFraction: return "int|float in (0, 1)"
     case .matrix: return "matrix"
+    case .matrixOrSparse: return "matrix|sparse"
     case .labels: return "labels"
     case .vector: return "vector"
     case .path: return "path"

@@ -38,7 +38,7 @@ public enum Completions {
     case .field(let base, let prefix):
       guard let v = try? s.evaluate(Parser.parseExpression(base)), case .record(let r) = v else { return ([], false) }
       let stem = word.hasSuffix(prefix) ? String(word.dropLast(prefix.count)) : base + "."
-      return (r.fields.map(\.name).filter { $0.hasPrefix(prefix) }.map { stem + $0 }, false)
+      return (r.fieldNames.filter { $0.hasPrefix(prefix) }.map { stem + $0 }, false)
     case .path(let prefix):
       // `umap x init="sp`: a parameter with fixed choices completes to those, not to file names
       if let choices = choiceCompletions(before: before, prefix: prefix, table: s.table) { return (choices, true) }

@@ -39,6 +39,7 @@ public enum Display {
     case .none: return "none"
     case .list(let l): return l.count <= 8 ? "[" + l.map(summary).joined(separator: ", ") + "]" : "list of \(l.count)"
     case .matrix(let m): return "matrix \(m.rows) × \(m.cols) float32"
+    case .sparse(let m): return sparseHeader(m)
     case .labels(let v): return "vector \(v.count) int"
     case .floats(let v): return "vector \(v.count) float"
     case .mask(let v): return "vector \(v.count) bool (\(v.lazy.filter { $0 }.count) true)"
@@ -49,7 +50,7 @@ public enum Display {
     case .record where Frames.categories(of: v) != nil:
       let (c, n) = Frames.categories(of: v)!
       return Frames.categoricalSummary(c, n)
-    case .record(let r): return "\(v.kindName) (" + r.fields.map(\.name).joined(separator: ", ") + ")"
+    case .record(let r): return "\(v.kindName) (" + r.fieldNames.joined(separator: ", ") + ")"
     }
   }
 
@@ -72,6 +73,7 @@ public enum Display {
   public static func render(_ v: Value) -> String {
     switch v {
     case .matrix(let m): return matrix(m)
+    case .sparse(let m): return sparseHeader(m) + grid(rows: m.rows, cols: m.cols) { m[$0, $1] }
     case .labels(let x): return "vector \(x.count) int\n" + values(v)
     case .floats(let x): return "vector \(x.count) float\n" + values(v)
     case .mask(let x):
@@ -88,11 +90,15 @@ public enum Display {
       return Frames.renderCategorical(c, n)
     case .record(let r):
       var lines = [v.kindName]
-      let w = r.fields.map(\.name.count).max() ?? 0
+      let w = r.fieldNames.map(\.count).max() ?? 0
       for f in r.fields {
         let pad = String(repeating: " ", count: w - f.name.count)
         let star = f.name == r.principal ? "  (principal)" : ""
         lines.append("  .\(f.name)\(pad)  \(summary(f.value))\(star)")
+      }
+      for e in r.lazy?.entries ?? [] {
+        let pad = String(repeating: " ", count: w - e.name.count)
+        lines.append("  .\(e.name)\(pad)  " + (r.lazy?.cached(e.name).map(summary) ?? e.summary + " (read on first use)"))
       }
       return lines.joined(separator: "\n")
     case .list(let l): return "[" + l.map(summary).joined(separator: ", ") + "]"
@@ -148,7 +154,7 @@ public enum Display {
     switch v {
     case .string(let s): return s
     case .labels, .floats, .mask: return values(v)
-    case .matrix: return render(v)
+    case .matrix, .sparse: return render(v)
     default: return summary(v)
     }
   }
@@ -161,19 +167,32 @@ public enum Display {
   }
 
   static func matrix(_ m: Matrix) -> String {
-    var out = "matrix \(m.rows) × \(m.cols) float32"
-    if m.rows == 0 || m.cols == 0 { return out + "\n[]" }
-    let rows: [Int?] = m.rows <= 6 ? Array(0..<m.rows) : [0, 1, 2, nil, m.rows - 3, m.rows - 2, m.rows - 1]
-    let cols: [Int?] = m.cols <= 6 ? Array(0..<m.cols) : [0, 1, 2, nil, m.cols - 3, m.cols - 2, m.cols - 1]
+    "matrix \(m.rows) × \(m.cols) float32" + grid(rows: m.rows, cols: m.cols) { m[$0, $1] }
+  }
+
+  /// `sparse matrix 30 × 20 float32, 91 stored (15.2 %)`: shape, element type and stored entries,
+  /// as scipy names them.
+  static func sparseHeader(_ m: SparseMatrix) -> String {
+    let cells = Double(m.rows) * Double(m.cols)
+    let density = cells > 0 ? 100 * Double(m.nnz) / cells : 0
+    return "sparse matrix \(m.rows) × \(m.cols) float32, \(m.nnz) stored (\(cFormat("%.1f", density)) %)"
+  }
+
+  /// The rows of a matrix display: at most 6 rows and columns, the middle elided as numpy does,
+  /// each line starting with a newline.
+  static func grid(rows: Int, cols: Int, _ at: (Int, Int) -> Float) -> String {
+    if rows == 0 || cols == 0 { return "\n[]" }
+    let rowList: [Int?] = rows <= 6 ? Array(0..<rows) : [0, 1, 2, nil, rows - 3, rows - 2, rows - 1]
+    let colList: [Int?] = cols <= 6 ? Array(0..<cols) : [0, 1, 2, nil, cols - 3, cols - 2, cols - 1]
     var cells: [[String]] = []
-    for r in rows {
-      cells.append(cols.map { c in
-        guard let r = r else { return "..." }
-        guard let c = c else { return "..." }
-        return number(Double(m[r, c]))
+    for r in rowList {
+      cells.append(colList.map { c in
+        guard let r = r, let c = c else { return "..." }
+        return number(Double(at(r, c)))
       })
     }
     let width = cells.flatMap { $0 }.map(\.count).max() ?? 1
+    var out = ""
     for (k, row) in cells.enumerated() {
       let open = k == 0 ? "[[" : " ["
       let close = k == cells.count - 1 ? "]]" : "]"
@@ -182,4 +201,5 @@ public enum Display {
     }
     return out
   }
+
 }

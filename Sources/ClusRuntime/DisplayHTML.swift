@@ -6,16 +6,9 @@ extension Display {
   public static func html(_ v: Value) -> String? {
     switch v {
     case .matrix(let m):
-      let rows: [Int?] = m.rows <= 10 ? Array(0..<m.rows) : [0, 1, 2, 3, 4, nil, m.rows - 5, m.rows - 4, m.rows - 3, m.rows - 2, m.rows - 1]
-      let cols: [Int?] = m.cols <= 10 ? Array(0..<m.cols) : [0, 1, 2, 3, 4, nil, m.cols - 5, m.cols - 4, m.cols - 3, m.cols - 2, m.cols - 1]
-      let head = [""] + cols.map { $0.map(String.init) ?? "…" }
-      let body = rows.map { r in
-        [r.map(String.init) ?? "…"] + cols.map { c in
-          guard let r, let c else { return "…" }
-          return number(Double(m[r, c]))
-        }
-      }
-      return table(caption: "matrix \(m.rows) × \(m.cols) float32", head: head, body: body)
+      return gridTable(caption: "matrix \(m.rows) × \(m.cols) float32", rows: m.rows, cols: m.cols) { m[$0, $1] }
+    case .sparse(let m):
+      return gridTable(caption: sparseHeader(m), rows: m.rows, cols: m.cols) { m[$0, $1] }
     case .record(let r) where r.kind == "shape":
       return nil
     case .record(let r) where r.kind == "crosstab":
@@ -38,6 +31,21 @@ extension Display {
       return nil
     }
   }
+  /// A matrix's table: at most 10 rows and columns (the first and last 5 around an ellipsis), each
+  /// labelled with its index, as pandas shows a wide frame.
+  static func gridTable(caption: String, rows: Int, cols: Int, _ at: (Int, Int) -> Float) -> String {
+    let rowList: [Int?] = rows <= 10 ? Array(0..<rows) : [0, 1, 2, 3, 4, nil, rows - 5, rows - 4, rows - 3, rows - 2, rows - 1]
+    let colList: [Int?] = cols <= 10 ? Array(0..<cols) : [0, 1, 2, 3, 4, nil, cols - 5, cols - 4, cols - 3, cols - 2, cols - 1]
+    let head = [""] + colList.map { $0.map(String.init) ?? "…" }
+    let body = rowList.map { r in
+      [r.map(String.init) ?? "…"] + colList.map { c in
+        guard let r, let c else { return "…" }
+        return number(Double(at(r, c)))
+      }
+    }
+    return table(caption: caption, head: head, body: body)
+  }
+
 
   /// A `<table>` with a caption, a header row and body rows (the first cell of each as a row header),
   /// every text escaped.

@@ -59,10 +59,13 @@ extension Session {
         throw RuntimeError("\(b.kindName) has no fields (.\(name))", at: fr)
       }
       if let v = rec[name] { return v }
+      if let lz = rec.lazy, lz.has(name) {
+        do { return try lz.value(name) } catch let e as DataFileError { throw RuntimeError(e.description, at: fr) }
+      }
       if rec.kind == Frames.frameKind { return try Frames.column(rec, name, at: fr) }
       throw RuntimeError(
-        "\(rec.kind) record has no field '\(name)'\(didYouMean(name, rec.fields.map(\.name))); fields: "
-          + rec.fields.map(\.name).joined(separator: ", "), at: fr)
+        "\(rec.kind) record has no field '\(name)'\(didYouMean(name, rec.fieldNames)); fields: "
+          + rec.fieldNames.joined(separator: ", "), at: fr)
     }
   }
 
@@ -168,9 +171,16 @@ extension Session {
       } catch {
         throw fail("one of \(type.name)")
       }
+    case .matrixOrSparse:
+      if case .sparse = x { return x }
+      return try coerce(v, to: .matrix, what: what, at: r)
     case .matrix:
       switch x {
       case .matrix: return x
+      case .sparse(let m):
+        throw RuntimeError(
+          "\(what) must be a dense matrix, got a sparse matrix (\(m.rows) × \(m.cols), \(m.nnz) stored); "
+            + "`dense` makes a dense copy (\(Memory.text(Double(m.rows) * Double(m.cols) * 4)))", at: r)
       case .floats(let f): return .matrix(Matrix(rows: f.count, cols: 1, data: f.map(Float.init)))
       case .labels(let l): return .matrix(Matrix(rows: l.count, cols: 1, data: l.map(Float.init)))
       case .list(let rows) where !rows.isEmpty:

@@ -99,6 +99,23 @@ enum Indexing {
         }
       }
       return .matrix(Matrix(rows: rows.count, cols: cols.count, data: out))
+    case .sparse(let m):
+      // rows (and columns) stay sparse; one element is a number, one row or column a dense vector
+      guard parts.count <= 2 else { throw RuntimeError("a matrix takes at most two indices [rows, columns]", at: range) }
+      let (rows, singleRow) = try positions(parts[0], n: m.rows, axis: "rows")
+      var cols = Array(0..<m.cols), singleCol = false
+      if parts.count == 2 { (cols, singleCol) = try positions(parts[1], n: m.cols, axis: "columns") }
+      if singleRow && singleCol { return .float(Double(m[rows[0], cols[0]])) }
+      if singleCol { return .floats(rows.map { Double(m[$0, cols[0]]) }) }
+      if singleRow { return .floats(cols.map { Double(m[rows[0], $0]) }) }
+      var out = m.selectingRows(rows)
+      if !cols.elementsEqual(0..<m.cols) {
+        guard Set(cols).count == cols.count else {
+          throw RuntimeError("a sparse matrix's columns cannot be selected twice", at: range)
+        }
+        out = out.selectingColumns(cols)
+      }
+      return .sparse(out)
     case .labels(let v): return try vectorIndex(v, parts, range) { .labels($0) } scalar: { .int($0) }
     case .floats(let v): return try vectorIndex(v, parts, range) { .floats($0) } scalar: { .float($0) }
     case .mask(let v): return try vectorIndex(v, parts, range) { .mask($0) } scalar: { .bool($0) }

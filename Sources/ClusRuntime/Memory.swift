@@ -29,6 +29,21 @@ public enum Memory {
     return Display.cFormat("%.1f MB", bytes / 1e6)
   }
 
+  /// Throws `DataFileError` (.tooLarge) naming the file `path` when reading `what` needs `bytes`
+  /// more than the memory available. Does nothing when that is unknown.
+  static func requireForFile(_ bytes: Double, path: String, what: String) throws {
+    guard let avail = available(), bytes > avail else { return }
+    throw DataFileError(path: path, kind: .tooLarge,
+                        message: "\(what) needs about \(text(bytes)); this machine has \(text(avail)) available")
+  }
+
+  /// Throws `CommandError.invalidArgument` when `bytes` (an estimate of what the command will
+  /// allocate for `what`) exceed the memory available. Does nothing when that is unknown.
+  public static func require(_ bytes: Double, what: String) throws {
+    guard let avail = available(), bytes > avail else { return }
+    throw CommandError.invalidArgument("\(what) needs about \(text(bytes)); this machine has \(text(avail)) available")
+  }
+
   /// Throws `CommandError.invalidParameter` for `parameter` when `bytes` (an estimate of what
   /// the command will allocate) exceed the memory available; `what` says what is that large
   /// ("300 rows × 1000000 components"). Does nothing when the available memory is unknown.

@@ -13,6 +13,8 @@ public struct Record: Sendable {
   /// The typed model when the record is a fitted model (`umap`, `hdbscan`, `kmeans`, `pca`), which
   /// `transform`, `approximate_predict`, `predict` and `save` read; its fields are views of it.
   public var model: FittedModel?
+  /// Fields read from a file on first access (an AnnData file's `X`, `obsm`, ...), besides `fields`.
+  public var lazy: LazyFields?
 
   /// A record.
   public init(kind: String, fields: [(String, Value)], principal: String? = nil, model: FittedModel? = nil) {
@@ -26,6 +28,9 @@ public struct Record: Sendable {
   public subscript(name: String) -> Value? {
     fields.first(where: { $0.name == name })?.value
   }
+
+  /// The names of every field: those held, then those read on first access.
+  public var fieldNames: [String] { fields.map(\.name) + (lazy?.entries.map(\.name) ?? []) }
 
   /// The principal field's value, if the record has one.
   public var principalValue: Value? { principal.flatMap { self[$0] } }
@@ -50,6 +55,9 @@ public indirect enum Value: Sendable {
   case list([Value])
   /// An n × d Float32 matrix.
   case matrix(Matrix)
+  /// An n × d sparse Float32 matrix in CSR form (scipy's `csr_matrix`; AnnData's sparse `.X`).
+  /// Commands that take sparse data say so (`matrix|sparse`); no command densifies it silently.
+  case sparse(SparseMatrix)
   /// An Int vector (labels; −1 is noise).
   case labels([Int])
   /// A Double vector.
@@ -71,6 +79,7 @@ public indirect enum Value: Sendable {
     case .none: return "none"
     case .list: return "list"
     case .matrix: return "matrix"
+    case .sparse: return "sparse matrix"
     case .labels: return "int vector"
     case .floats: return "float vector"
     case .mask: return "bool vector"
@@ -98,6 +107,7 @@ public indirect enum Value: Sendable {
   public var length: Int? {
     switch resolved {
     case .matrix(let m): return m.rows
+    case .sparse(let m): return m.rows
     case .labels(let v): return v.count
     case .floats(let v): return v.count
     case .mask(let v): return v.count
@@ -110,6 +120,7 @@ public indirect enum Value: Sendable {
   public var shapeText: String? {
     switch resolved {
     case .matrix(let m): return "\(m.rows) × \(m.cols)"
+    case .sparse(let m): return "\(m.rows) × \(m.cols), \(m.nnz) stored"
     case .labels(let v): return "\(v.count)"
     case .floats(let v): return "\(v.count)"
     case .mask(let v): return "\(v.count)"
@@ -134,3 +145,45 @@ public struct Figure: Sendable {
   /// Total number of points over all layers.
   public var pointCount: Int { layers.reduce(0) { $0 + $1.points.rows } }
 }
+
+/// Fields of a record read from a file on first access and then kept (an AnnData file's `X`,
+/// `obsm`, `layers`: a 10 GB file's `obsm.X_pca` is read without reading `X`).
+public final class LazyFields: @unchecked Sendable {
+  /// Each field's name and a one-line summary from the file's metadata (shown before it is read).
+  public let entries: [(name: String, summary: String)]
+  private let read: @Sendable (String) throws -> Value
+  private var cache: [String: Value] = [:]
+  private var lock = pthread_mutex_t()
+
+  /// Fields `entries`, each read by `read(name)` on first access.
+  public init(entries: [(name: String, summary: String)], read: @escaping @Sendable (String) throws -> Value) {
+    self.entries = entries
+    self.read = read
+    pthread_mutex_init(&lock, nil)
+  }
+
+  /// Whether `name` is one of the fields.
+  public func has(_ name: String) -> Bool { entries.contains { $0.name == name } }
+
+  /// The value of field `name`, read now unless read before.
+  /// - Throws: what reading it throws (a `DataFileError` naming the file and the element).
+  public func value(_ name: String) throws -> Value {
+    pthread_mutex_lock(&lock)
+    defer { pthread_mutex_unlock(&lock) }
+    if let v = cache[name] { return v }
+    let v = try read(name)
+    cache[name] = v
+    return v
+  }
+
+  /// The value of field `name` if it has been read.
+  public func cached(_ name: String) -> Value? {
+    pthread_mutex_lock(&lock)
+    defer { pthread_mutex_unlock(&lock) }
+    return cache[name]
+  }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif

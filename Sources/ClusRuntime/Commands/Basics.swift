@@ -137,10 +137,34 @@ func registerBasics(_ t: inout CommandTable) {
   ) { inv in
     switch inv.args[0].resolved {
     case .matrix(let m): return .record(Record(kind: "shape", fields: [("rows", .int(m.rows)), ("cols", .int(m.cols))]))
+    case .sparse(let m): return .record(Record(kind: "shape", fields: [("rows", .int(m.rows)), ("cols", .int(m.cols))]))
     default:
       if let n = inv.args[0].length { return .record(Record(kind: "shape", fields: [("rows", .int(n))])) }
       throw CommandError.invalidArgument("needs a matrix or vector, got \(inv.args[0].kindName)")
     }
+  })
+  t.register(Command(
+    "nnz", group: "basics", summary: "Number of stored entries of a sparse matrix (scipy's nnz), or of non-zero values of a matrix or vector",
+    args: [ArgSpec("x", .any, "a sparse matrix, a matrix or a vector")],
+    examples: ["nnz a.X"]
+  ) { inv in
+    switch inv.args[0].resolved {
+    case .sparse(let m): return .int(m.nnz)
+    case .matrix(let m): return .int(m.data.lazy.filter { $0 != 0 }.count)
+    case .floats(let v): return .int(v.lazy.filter { $0 != 0 }.count)
+    case .labels(let v): return .int(v.lazy.filter { $0 != 0 }.count)
+    case .mask(let v): return .int(v.lazy.filter { $0 }.count)
+    default: throw CommandError.invalidArgument("nnz needs a sparse matrix, a matrix or a vector, got \(inv.args[0].kindName)")
+    }
+  })
+  t.register(Command(
+    "dense", group: "basics", summary: "A dense copy of a sparse matrix (scipy's toarray), after checking that it fits in memory",
+    args: [ArgSpec("x", .matrixOrSparse, "a sparse matrix (a dense matrix is returned as it is)")],
+    examples: ["d = dense a.X[0:100]"]
+  ) { inv in
+    guard case .sparse(let m) = inv.args[0] else { return inv.args[0] }
+    try Memory.require(Double(m.rows) * Double(m.cols) * 4, what: "a dense \(m.rows) × \(m.cols) float32 copy")
+    return .matrix(m.dense())
   })
   t.register(Command(
     "count", group: "basics", summary: "Number of true values of a mask, or number of elements (rows)",

@@ -10,6 +10,7 @@ func value(of loaded: LoadedData, session: Session, display: String) throws -> V
   case .table(let t): return Frames.frame(t)
   case .textVector(let t): return Frames.categorical(codes: t.codes, categories: t.categories)
   case .matrix(let m): return .matrix(m)
+  case .sparse(let m): return .sparse(m)
   case .floatVector(let f): return .floats(f.map(Double.init))
   case .intVector(let l): return .labels(l)
   case .boolVector(let b): return .mask(b)
@@ -99,8 +100,8 @@ private func csvOptions(_ inv: Invocation) throws -> CSVOptions {
 func registerData(_ t: inout CommandTable) {
   t.register(Command(
     "load", group: "data",
-    summary: "Read a data file: IDX (plain or .gz), an MNIST-layout folder, .npy, .npz, .csv or .tsv; or a fitted model saved as .npz",
-    args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test); an array of 3 or more dimensions becomes rows × (product of the others), as the 784 pixels of an MNIST image; values become float32; a CSV with column names or text columns gives a data frame record (.data, .columns, d[\"name\"]); an .npz archive (numpy's savez, savez_compressed) gives a record of its arrays in archive order, named as np.load names them (z.embedding, z[\"arr_0\"]); a model file that `save` wrote gives the fitted model back (docs/model-format.md)")],
+    summary: "Read a data file: IDX (plain or .gz), an MNIST-layout folder, .npy, .npz (numpy's or scipy.sparse's), .csv or .tsv, AnnData .h5ad; or a fitted model saved as .npz",
+    args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test); an array of 3 or more dimensions becomes rows × (product of the others), as the 784 pixels of an MNIST image; values become float32; a CSV with column names or text columns gives a data frame record (.data, .columns, d[\"name\"]); an .npz archive (numpy's savez, savez_compressed) gives a record of its arrays in archive order, named as np.load names them (z.embedding, z[\"arr_0\"]); a model file that `save` wrote gives the fitted model back (docs/model-format.md); an archive of scipy.sparse.save_npz gives a sparse matrix; an AnnData .h5ad file gives a record whose fields (.X, .obs, .var, .obsm, .layers, .uns) are read on first use")],
     params: [
       ParamSpec("header", .any, .string("auto"), nil, "CSV: true (the first row names the columns), false, or \"auto\": a first row of numbers is data (with a note), any other is the header"),
       ParamSpec("delimiter", .any, .none, nil, "CSV: the field separator; default \",\" for .csv, tab for .tsv/.tab, detected (, tab ; |) for .txt/.dat"),
@@ -119,18 +120,33 @@ func registerData(_ t: inout CommandTable) {
     if let p = csvParams.first, let (f, _) = formatOf(fileName: lastPathComponent(expandTilde(path))), ![.csv, .tsv, .text].contains(f) {
       throw CommandError.invalidArgument("\(p)= applies to CSV, TSV and other delimited text files, not to \(Display.quote(path))")
     }
+    if lastPathComponent(expandTilde(path)).lowercased().hasSuffix(".h5ad") {
+      if let p = csvParams.first { throw CommandError.invalidArgument("\(p)= applies to CSV, TSV and other delimited text files, not to \(Display.quote(path))") }
+      guard pathKind(expandTilde(path)) != .missing else {
+        throw DataFileError(path: path, kind: .missingFile, message: "no such file or directory")
+      }
+      return try loadH5AD(path: expandTilde(path), display: path)
+    }
     return try value(of: try loadData(path: path, csv: csv, warn: { ctx.warn($0) },
                                   note: { session.progress.clearLine(); session.errorOutput("note: \($0)\n") },
                                   cancelled: { ctx.cancellation.isCancelled }), session: session, display: path)
   })
   t.register(Command(
-    "save", group: "data", summary: "Write a matrix, vector or table to .npy or .csv (.tsv, optionally .gz), or a fitted model to .npz",
-    args: [ArgSpec("value", .any, "a matrix, a vector, a record acting as one, a table record, or a fitted model (to .npz)"),
+    "save", group: "data", summary: "Write a matrix, vector or table to .npy or .csv (.tsv, optionally .gz), or a fitted model or a sparse matrix to .npz",
+    args: [ArgSpec("value", .any, "a matrix, a vector, a record acting as one, a table record, a fitted model (to .npz), or a sparse matrix (to .npz, as scipy.sparse.save_npz writes)"),
            ArgSpec("path", .path, "where to write; the extension picks the format")],
     examples: ["save e \"embedding.npy\"", "save l.condensed_tree \"tree.csv\"", "save e \"umap-model.npz\""]
   ) { inv in
     guard case .string(let path) = inv.args[1] else { return .none }
     let raw = inv.rawArgs[0]
+    if case .sparse(let m) = raw.resolved {
+      guard lastPathComponent(expandTilde(path)).lowercased().hasSuffix(".npz") else {
+        throw CommandError.invalidArgument(
+          "a sparse matrix is saved as .npz (scipy.sparse.load_npz reads it); for .npy or .csv save `dense m`")
+      }
+      try writeScipySparse(m, path: path)
+      return .none
+    }
     if case .record(let r) = raw, let m = r.model {
       if lastPathComponent(expandTilde(path)).lowercased().hasSuffix(".npz") {
         try writeModelFile(m, path: path)

@@ -28,6 +28,8 @@ public enum LoadedData: Sendable, Equatable {
   /// A `.npz` archive that is a clus model file (it has a `manifest.json` member), which `load`
   /// turns into a model with the session's command table (`Session.readModel`).
   case modelArchive(ModelArchive)
+  /// A sparse matrix (`scipy.sparse.save_npz`'s archive), in CSR form.
+  case sparse(SparseMatrix)
 
   /// Equal when of the same case with equal contents (for `.arrays`: the same names and values in
   /// the same order).
@@ -43,6 +45,7 @@ public enum LoadedData: Sendable, Equatable {
     case (.arrays(let x), .arrays(let y)):
       return x.count == y.count && zip(x, y).allSatisfy { $0.name == $1.name && $0.value == $1.value }
     case (.modelArchive(let x), .modelArchive(let y)): return x == y
+    case (.sparse(let x), .sparse(let y)): return x == y
     default: return false
     }
   }
@@ -62,6 +65,7 @@ extension LoadedData: CustomStringConvertible {
     case .table(let t): return "table \(t.rows) × \(t.names.count) (\(t.names.joined(separator: ", ")))"
     case .textVector(let t): return "text vector of \(t.codes.count) (\(t.categories.count) categories)"
     case .modelArchive(let m): return "clus model file of \(m.members.count) members"
+    case .sparse(let m): return "sparse matrix \(m.rows) × \(m.cols) (\(m.nnz) stored)"
     case .arrays(let a): return "npz of \(a.count) arrays (\(a.map(\.name).joined(separator: ", ")))"
     }
   }
@@ -187,6 +191,9 @@ public struct DataFileError: Error, Equatable, CustomStringConvertible {
     case corruptArchive
     /// The file's content needs more memory than the machine has available.
     case tooLarge
+    /// The arrays break the rules of what they encode: a sparse matrix's column indices out of
+    /// range, unsorted or repeated, its row offsets decreasing, a NaN among its values.
+    case invalidData
   }
 
   /// The path as the user gave it.

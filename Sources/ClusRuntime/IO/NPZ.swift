@@ -275,6 +275,11 @@ func loadNPZ(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in
     return .modelArchive(ModelArchive(members: members.map { m in NPZMember(name: m.name, bytes: m.buffer.withBytes { Array($0) }) }))
   }
   let arrays = members.filter { $0.name.hasSuffix(".npy") }
+  // scipy.sparse.save_npz: one sparse matrix
+  if isScipySparse(arrays.map { String($0.name.dropLast(4)) }) {
+    return .sparse(try loadScipySparse(arrays.map { m in NPZMember(name: m.name, bytes: m.buffer.withBytes { Array($0) }) },
+                                       display: display))
+  }
   if arrays.isEmpty {
     throw DataFileError(path: display, kind: .empty, message:
       "the archive holds no .npy arrays (an .npz file is a zip of .npy arrays, as numpy's savez writes)")

@@ -82,6 +82,9 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
   case .arrays, .modelArchive:
     throw DataFileError(path: path, kind: .unsupportedValue, message:
       "the arrays of an .npz archive cannot be saved as one file; save each array on its own")
+  case .sparse:
+    throw DataFileError(path: path, kind: .unsupportedValue, message:
+      "a sparse matrix is saved as .npz (scipy.sparse.load_npz reads it); for .npy or .csv save `dense m`")
   default: break
   }
   let sink = try FileSink(path: real, display: path, gzip: gz)
@@ -101,7 +104,7 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
     case .boolVector(let v):
       sink.buffer = npyHeaderBytes(descr: "|b1", shape: [v.count])
       sink.buffer += v.map { $0 ? 1 : 0 }
-    case .dataset, .table, .textVector, .arrays, .modelArchive:
+    case .dataset, .table, .textVector, .arrays, .modelArchive, .sparse:
       break
     }
   case .csv, .tsv:
@@ -137,7 +140,7 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
         sink.buffer.append(contentsOf: (x ? "true\n" : "false\n").utf8)
         try sink.flushIfLarge()
       }
-    case .dataset, .table, .textVector, .arrays, .modelArchive:
+    case .dataset, .table, .textVector, .arrays, .modelArchive, .sparse:
       break
     }
   case .idx, .text, .npz:

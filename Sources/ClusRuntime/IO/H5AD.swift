@@ -1,0 +1,244 @@
+import CHDF5
+import ClusAlgorithms
+
+// AnnData `.h5ad` files (anndata's on-disk format, encoding-type attributes, anndata ≥ 0.7): every
+// element carries `encoding-type` and `encoding-version` attributes; clus reads
+//   array (dense dataset), csr_matrix / csc_matrix (group: data, indices, indptr, shape attribute),
+//   categorical (group: codes, categories; −1 = missing), string-array, dataframe (group: _index
+//   attribute names the index dataset, column-order attribute the columns), dict (a group of
+//   elements), numeric-scalar and string (scalars in uns), and the root (encoding-type anndata).
+// Anything else (nullable-integer, nullable-boolean, nullable-string-array, awkward-array, ...) is
+// named with its group path in the error. A file is opened again for each element read, so a
+// loaded record holds no open file.
+
+/// The encodings `readElement` understands, for messages.
+let h5adEncodings = "array, csr_matrix, csc_matrix, categorical, string-array, dataframe, dict, numeric-scalar, string"
+
+/// One AnnData element's encoding at `path` (`encoding-type`), or nil when the attribute is missing.
+private func encoding(_ f: H5File, _ path: String) throws -> String? {
+  try f.stringAttribute(path, "encoding-type")
+}
+
+/// A one-line description of the element at `path` from its metadata alone (nothing is read):
+/// `sparse 700 × 765 (csr_matrix)`, `matrix 700 × 50`, `data frame (bulk_labels, n_genes, ...)`.
+func h5adSummary(_ f: H5File, _ path: String) throws -> String {
+  guard let kind = f.kind(path) else { return "missing" }
+  let enc = try encoding(f, path) ?? (kind == .group ? "dict" : "array")
+  switch enc {
+  case "array":
+    let s = try f.shape(path)
+    return s.count == 2 ? "matrix \(s[0]) × \(s[1])" : "vector \(s.first ?? 1)"
+  case "csr_matrix", "csc_matrix":
+    let s = try f.intsAttribute(path, "shape") ?? []
+    return s.count == 2 ? "sparse \(s[0]) × \(s[1]) (\(enc))" : "sparse (\(enc))"
+  case "dataframe":
+    let cols = try f.stringsAttribute(path, "column-order") ?? []
+    return "data frame (\(cols.count <= 6 ? cols.joined(separator: ", ") : cols.prefix(5).joined(separator: ", ") + ", …"))"
+  case "dict", "anndata":
+    let c = try f.children(path)
+    return "{" + (c.count <= 6 ? c.joined(separator: ", ") : c.prefix(5).joined(separator: ", ") + ", …") + "}"
+  case "categorical": return "categorical"
+  case "string-array": return "strings"
+  default: return enc
+  }
+}
+
+/// Reads the element at `path` (an absolute path inside the file, no leading slash) as a value.
+/// Groups of elements (`dict`) come back as lazily read records: nothing under them is read until asked.
+/// - Throws: `DataFileError` naming the file and `path`: an encoding clus does not read, a missing
+///   member, malformed arrays (categorical codes beyond the categories, an invalid sparse matrix),
+///   damaged data, sizes beyond the memory available.
+func readH5ADElement(_ f: H5File, _ path: String, opener: @escaping @Sendable () throws -> H5File) throws -> Value {
+  guard let kind = f.kind(path) else { throw f.error(path, "no such element") }
+  let enc = try encoding(f, path) ?? (kind == .group ? "dict" : "array")
+  switch (enc, kind) {
+  case ("array", .dataset):
+    let (cls, _) = try f.elementClass(path)
+    let shape = try f.shape(path)
+    if cls == H5T_ENUM || cls == H5T_INTEGER, shape.count == 1 {
+      let v = try f.ints(path)
+      return cls == H5T_ENUM ? .mask(v.map { $0 != 0 }) : .labels(v)
+    }
+    if cls == H5T_STRING, shape.count <= 1 { return stringsValue(try f.strings(path)) }
+    let (s, values) = try f.floats(path)
+    if s.count == 1 { return .floats(values.map(Double.init)) }
+    if s.isEmpty { return .float(Double(values.first ?? 0)) }
+    let rows = s[0], cols = s.dropFirst().reduce(1, *)
+    return .matrix(Matrix(rows: rows, cols: cols, data: values))
+  case ("csr_matrix", .group), ("csc_matrix", .group):
+    return .sparse(try h5adSparse(f, path, csr: enc == "csr_matrix"))
+  case ("categorical", .group):
+    let codes = try f.ints(path + "/codes")
+    let cats = try readH5ADElement(f, path + "/categories", opener: opener)
+    let names: [String]
+    switch cats {
+    case .record where Frames.categories(of: cats) != nil:
+      // string categories read as a categorical of themselves: back to the names in order
+      let (c, n) = Frames.categories(of: cats)!
+      names = c.map { $0 >= 0 && $0 < n.count ? n[$0] : "" }
+    case .labels(let l): names = l.map(String.init)
+    case .floats(let x): names = x.map { Display.number($0) }
+    case .mask(let b): names = b.map { $0 ? "True" : "False" }
+    default: throw f.error(path + "/categories", "holds categories clus does not read", kind: .unsupportedType)
+    }
+    if let bad = codes.first(where: { $0 < -1 || $0 >= names.count }) {
+      throw f.error(path + "/codes", "holds code \(bad), outside −1..<\(names.count) categories", kind: .invalidData)
+    }
+    return Frames.categorical(codes: codes, categories: names)
+  case ("string-array", .dataset):
+    return stringsValue(try f.strings(path))
+  case ("dataframe", .group):
+    return try h5adFrame(f, path, opener: opener)
+  case ("dict", .group), ("anndata", .group):
+    return h5adLazyRecord(f, path, kind: enc == "anndata" ? "AnnData" : "dict", opener: opener)
+  case ("numeric-scalar", .dataset):
+    let (cls, _) = try f.elementClass(path)
+    if cls == H5T_INTEGER { return .int(try f.ints(path).first ?? 0) }
+    if cls == H5T_ENUM { return .bool((try f.ints(path).first ?? 0) != 0) }
+    return .float(Double(try f.floats(path).values.first ?? 0))
+  case ("string", .dataset):
+    return .string(try f.strings(path).first ?? "")
+  default:
+    throw f.error(path, "encoding \"\(enc)\" is not read by clus (it reads \(h5adEncodings))", kind: .unsupportedType)
+  }
+}
+
+/// Strings as a categorical (the distinct values as categories, sorted as pandas sorts them).
+private func stringsValue(_ s: [String]) -> Value {
+  var seen: [String: Int] = [:]
+  var first: [String] = []
+  let codes = s.map { x -> Int in
+    if let c = seen[x] { return c }
+    seen[x] = first.count
+    first.append(x)
+    return first.count - 1
+  }
+  let t = TextColumn(appearanceCodes: codes, firstSeen: first)
+  return Frames.categorical(codes: t.codes, categories: t.categories)
+}
+
+/// A `csr_matrix` / `csc_matrix` group as CSR.
+private func h5adSparse(_ f: H5File, _ path: String, csr: Bool) throws -> SparseMatrix {
+  guard let shape = try f.intsAttribute(path, "shape"), shape.count == 2, shape[0] >= 0, shape[1] >= 0,
+        shape[1] <= Int(Int32.max), shape[0] <= Int(Int32.max) else {
+    throw f.error(path, "a sparse matrix needs a shape attribute of two non-negative integers")
+  }
+  for m in ["data", "indices", "indptr"] where f.kind(path + "/" + m) != .dataset {
+    throw f.error(path, "a sparse matrix needs a \(m) dataset")
+  }
+  let values = try f.floats(path + "/data").values
+  let indices = try f.ints(path + "/indices")
+  let indptr = try f.ints(path + "/indptr")
+  let inner = csr ? shape[1] : shape[0]
+  guard indices.count == values.count else {
+    throw f.error(path, "has \(indices.count) indices but \(values.count) values", kind: .sizeMismatch)
+  }
+  let ind = try indices.map { i -> Int32 in
+    guard i >= 0, i < inner else { throw f.error(path + "/indices", "holds \(i), outside 0..<\(inner)", kind: .invalidData) }
+    return Int32(i)
+  }
+  do {
+    if csr { return try SparseMatrix(rows: shape[0], cols: shape[1], indptr: indptr, indices: ind, values: values) }
+    return try SparseMatrix(cscRows: shape[0], cols: shape[1], indptr: indptr, indices: ind, values: values)
+  } catch AlgorithmError.invalidInput(let m) {
+    throw f.error(path, m, kind: .invalidData)
+  }
+}
+
+/// A `dataframe` group (obs, var) as a data frame: numeric and bool columns in `.data`, text and
+/// categorical columns as categoricals, and `.index` (the obs or var names).
+private func h5adFrame(_ f: H5File, _ path: String, opener: @escaping @Sendable () throws -> H5File) throws -> Value {
+  let indexName = try f.stringAttribute(path, "_index") ?? "_index"
+  let order = try f.stringsAttribute(path, "column-order") ?? []
+  let index = f.kind(path + "/" + indexName) == .dataset ? try f.strings(path + "/" + indexName) : []
+  var names: [String] = [], kinds: [ColumnKind] = [], text: [TextColumn] = [], numeric: [[Float]] = []
+  let rows = index.count
+  for c in order {
+    let v = try readH5ADElement(f, path + "/" + c, opener: opener)
+    guard (v.length ?? -1) == rows else {
+      throw f.error(path + "/" + c, "has \(v.length ?? 0) values for \(rows) rows", kind: .sizeMismatch)
+    }
+    names.append(c)
+    switch v {
+    case .labels(let l): kinds.append(.int); numeric.append(l.map(Float.init))
+    case .floats(let x): kinds.append(.float); numeric.append(x.map(Float.init))
+    case .mask(let b): kinds.append(.bool); numeric.append(b.map { $0 ? 1 : 0 })
+    case .record where Frames.categories(of: v) != nil:
+      let (codes, cats) = Frames.categories(of: v)!
+      kinds.append(.text); text.append(TextColumn(codes: codes, categories: cats))
+    default:
+      throw f.error(path + "/" + c, "is a \(v.kindName); a data frame column must be a vector", kind: .unsupportedType)
+    }
+  }
+  var data = [Float](repeating: 0, count: rows * numeric.count)
+  for (j, col) in numeric.enumerated() { for i in 0..<rows { data[i * numeric.count + j] = col[i] } }
+  let table = Table(names: names, kinds: kinds, data: Matrix(rows: rows, cols: numeric.count, data: data), text: text, rows: rows)
+  guard case .record(var r) = Frames.frame(table) else { return .none }
+  r.fields.append((name: "index", value: .list(index.map { .string($0) })))
+  if names.isEmpty { r.principal = nil }
+  return .record(r)
+}
+
+/// A group read lazily: its members are listed now (with a summary from their metadata) and read
+/// on first access.
+private func h5adLazyRecord(_ f: H5File, _ path: String, kind: String, opener: @escaping @Sendable () throws -> H5File) -> Value {
+  let names = (try? f.children(path)) ?? []
+  let entries = names.map { n in (name: n, summary: (try? h5adSummary(f, path.isEmpty ? n : path + "/" + n)) ?? "?") }
+  let lazy = LazyFields(entries: entries) { name in
+    try hdf5Lock.run {
+      let file = try opener()
+      return try readH5ADElement(file, path.isEmpty ? name : path + "/" + name, opener: opener)
+    }
+  }
+  var r = Record(kind: kind, fields: [])
+  r.lazy = lazy
+  return .record(r)
+}
+
+/// `load "cells.h5ad"`: the AnnData file as a record whose fields (`X`, `obs`, `var`, `obsm`,
+/// `layers`, `uns`, ...) are read on first access; `n_obs` and `n_vars` come from the metadata.
+/// - Throws: `DataFileError`: not HDF5, damaged, or not an AnnData file (no `encoding-type` of
+///   `anndata` at the root: an anndata older than 0.7 wrote it, or another program).
+func loadH5AD(path: String, display: String) throws -> Value {
+  try hdf5Lock.run {
+    let f = try H5File(path: path, display: display)
+    return try h5adRoot(f) { try H5File(path: path, display: display) }
+  }
+}
+
+/// `loadH5AD` from bytes in memory (the fuzz target); every element is read at once.
+/// - Throws: as `loadH5AD`, and any error of reading an element.
+public func loadH5AD(bytes: [UInt8], display: String) throws -> String {
+  try hdf5Lock.run {
+    let f = try H5File(bytes: bytes, display: display)
+    let v = try h5adRoot(f) { f }
+    // read every element, as a user touching each field would
+    func touch(_ v: Value, _ depth: Int) throws {
+      guard depth < 8, case .record(let r) = v, let lz = r.lazy else { return }
+      for e in lz.entries { try touch(try lz.value(e.name), depth + 1) }
+    }
+    try touch(v, 0)
+    return Display.render(v)
+  }
+}
+
+private func h5adRoot(_ f: H5File, opener: @escaping @Sendable () throws -> H5File) throws -> Value {
+  let enc = try encoding(f, "")
+  guard enc == "anndata" else {
+    let top = (try? f.children("")) ?? []
+    if top.contains("X") || top.contains("obs") {
+      throw f.error("", "this AnnData file has no encoding-type attribute: an anndata older than 0.7 wrote it; "
+                    + "read it with a current anndata and write it again (anndata.read_h5ad(p).write_h5ad(p))", kind: .unsupportedType)
+    }
+    throw f.error("", "an HDF5 file, but not an AnnData file (no encoding-type \"anndata\" at its root)", kind: .unsupportedType)
+  }
+  guard case .record(var r) = h5adLazyRecord(f, "", kind: "AnnData", opener: opener) else { return .none }
+  // n_obs × n_vars from the obs and var index lengths (metadata only)
+  func length(_ frame: String) -> Int {
+    guard f.kind(frame) == .group, let index = (try? f.stringAttribute(frame, "_index")) ?? nil,
+          let s = try? f.shape(frame + "/" + index), s.count == 1 else { return 0 }
+    return s[0]
+  }
+  r.fields = [(name: "n_obs", value: .int(length("obs"))), (name: "n_vars", value: .int(length("var")))]
+  return .record(r)
+}

@@ -1,0 +1,324 @@
+import CHDF5
+import ClusAlgorithms
+
+// A thin reading layer over the HDF5 C library: open a file (from disk or from bytes in memory),
+// list a group, read attributes and whole datasets as Float32, Int, Bool or String arrays. Every
+// failure becomes a `DataFileError` naming the file and the object's path inside it. HDF5's own
+// error printing is switched off; its calls run on one thread at a time (Debian's build is not
+// thread-safe), under `hdf5Lock`.
+
+/// Serialises every HDF5 call (the library is built without its thread-safety option).
+let hdf5Lock = NSLockShim()
+
+/// A minimal lock (Foundation-free) for the HDF5 calls.
+final class NSLockShim: @unchecked Sendable {
+  private var m = pthread_mutex_t()
+  init() { pthread_mutex_init(&m, nil) }
+  func run<T>(_ body: () throws -> T) rethrows -> T {
+    pthread_mutex_lock(&m)
+    defer { pthread_mutex_unlock(&m) }
+    return try body()
+  }
+}
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// An open HDF5 object (file, group, dataset, attribute, type or space), closed when released.
+final class H5Object {
+  let id: hid_t
+  private let closer: (hid_t) -> herr_t
+  init(_ id: hid_t, _ closer: @escaping (hid_t) -> herr_t) {
+    self.id = id
+    self.closer = closer
+  }
+  deinit { _ = closer(id) }
+}
+
+/// The kind of object a link names.
+enum H5Kind { case group, dataset, other }
+
+/// An HDF5 file opened for reading, with the name it is shown by in errors.
+final class H5File {
+  let file: H5Object
+  let display: String
+  /// Keeps the bytes of a file opened from memory alive as long as the file.
+  private var image: [UInt8]?
+
+  /// Opens `path` read-only.
+  /// - Throws: `DataFileError`: not an HDF5 file (`.badHeader`), or a file HDF5 cannot open (damaged, truncated).
+  init(path: String, display: String) throws {
+    clus_h5_silence()
+    self.display = display
+    if H5Fis_hdf5(path) <= 0 {
+      throw DataFileError(path: display, kind: .badHeader, message: "not an HDF5 file (an .h5ad file is HDF5, as anndata writes it)")
+    }
+    let f = H5Fopen(path, clus_h5f_acc_rdonly(), clus_h5_p_default())
+    guard f >= 0 else {
+      throw DataFileError(path: display, kind: .corruptArchive, message: "damaged or truncated HDF5 file: the HDF5 library cannot open it")
+    }
+    file = H5Object(f, H5Fclose)
+  }
+
+  /// Opens a file image held in memory (the fuzz target's way in).
+  /// - Throws: as `init(path:display:)`.
+  init(bytes: [UInt8], display: String) throws {
+    clus_h5_silence()
+    self.display = display
+    image = bytes
+    let fapl = H5Pcreate(clus_h5_p_file_access())
+    defer { H5Pclose(fapl) }
+    // the core driver reads from the image; no backing store is written
+    H5Pset_fapl_core(fapl, 1 << 16, false)
+    let ok = image!.withUnsafeMutableBytes { b -> Bool in
+      guard b.count >= 8 else { return false }
+      return H5Pset_file_image(fapl, b.baseAddress, b.count) >= 0
+    }
+    let f: hid_t = ok ? H5Fopen("clus-file-image", clus_h5f_acc_rdonly(), fapl) : -1
+    guard f >= 0 else {
+      throw DataFileError(path: display, kind: .corruptArchive, message: "not an HDF5 file, or a damaged or truncated one")
+    }
+    file = H5Object(f, H5Fclose)
+  }
+
+  func error(_ path: String, _ message: String, kind: DataFileError.Kind = .badHeader) -> DataFileError {
+    DataFileError(path: display, kind: kind, message: path.isEmpty ? message : "\(path): \(message)")
+  }
+
+  /// What `path` names: a group, a dataset, something else, or nil when a part of it is missing.
+  func kind(_ path: String) -> H5Kind? {
+    // each link on the way must exist (H5Lexists on a deep path fails if a parent is missing)
+    var prefix = ""
+    for part in path.split(separator: "/") {
+      prefix += (prefix.isEmpty ? "" : "/") + part
+      if H5Lexists(file.id, prefix, clus_h5_p_default()) <= 0 { return nil }
+    }
+    let o = H5Oopen(file.id, path.isEmpty ? "/" : path, clus_h5_p_default())
+    guard o >= 0 else { return nil }
+    defer { H5Oclose(o) }
+    switch H5Iget_type(o) {
+    case H5I_GROUP: return .group
+    case H5I_DATASET: return .dataset
+    default: return .other
+    }
+  }
+
+  /// Opens the object at `path` (group or dataset).
+  func open(_ path: String) throws -> H5Object {
+    let o = H5Oopen(file.id, path.isEmpty ? "/" : path, clus_h5_p_default())
+    guard o >= 0 else { throw error(path, "cannot be opened (damaged file?)") }
+    return H5Object(o, H5Oclose)
+  }
+
+  /// The names of a group's members, in name order.
+  func children(_ path: String) throws -> [String] {
+    let g = try open(path)
+    var info = H5G_info_t()
+    guard H5Gget_info(g.id, &info) >= 0 else { throw error(path, "is not a readable group") }
+    var names: [String] = []
+    for i in 0..<info.nlinks {
+      let n = H5Lget_name_by_idx(g.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, nil, 0, clus_h5_p_default())
+      guard n >= 0, n < 1 << 16 else { throw error(path, "has a member whose name cannot be read") }
+      var buf = [CChar](repeating: 0, count: Int(n) + 1)
+      _ = H5Lget_name_by_idx(g.id, ".", H5_INDEX_NAME, H5_ITER_INC, i, &buf, Int(n) + 1, clus_h5_p_default())
+      names.append(String(decoding: buf.prefix(Int(n)).map { UInt8(bitPattern: $0) }, as: UTF8.self))
+    }
+    return names
+  }
+
+  /// The dimensions of the dataset at `path`.
+  func shape(_ path: String) throws -> [Int] {
+    let d = try open(path)
+    let s = H5Object(H5Dget_space(d.id), H5Sclose)
+    return try dims(s, path)
+  }
+
+  private func dims(_ space: H5Object, _ path: String) throws -> [Int] {
+    let nd = H5Sget_simple_extent_ndims(space.id)
+    guard nd >= 0, nd <= 32 else { throw error(path, "has an unreadable shape") }
+    var d = [hsize_t](repeating: 0, count: Int(nd))
+    guard H5Sget_simple_extent_dims(space.id, &d, nil) >= 0 else { throw error(path, "has an unreadable shape") }
+    guard d.allSatisfy({ $0 < 1 << 48 }), checkedProduct(d.map { Int($0) }) != nil else { throw error(path, "has an impossible shape") }
+    return d.map { Int($0) }
+  }
+
+  // MARK: attributes
+
+  /// A string attribute (variable- or fixed-length, scalar or one element), or nil when absent or not a string.
+  func stringAttribute(_ path: String, _ name: String) throws -> String? {
+    try stringsAttribute(path, name)?.first
+  }
+
+  /// A string-array attribute (`column-order`), or nil when absent or not strings.
+  func stringsAttribute(_ path: String, _ name: String) throws -> [String]? {
+    let o = try open(path)
+    guard H5Aexists(o.id, name) > 0 else { return nil }
+    let a = H5Aopen(o.id, name, clus_h5_p_default())
+    guard a >= 0 else { throw error(path, "attribute \(name) cannot be read") }
+    let attr = H5Object(a, H5Aclose)
+    let type = H5Object(H5Aget_type(attr.id), H5Tclose)
+    guard H5Tget_class(type.id) == H5T_STRING else { return nil }
+    let space = H5Object(H5Aget_space(attr.id), H5Sclose)
+    let count = try dims(space, path).reduce(1, *)
+    guard count <= 1 << 20 else { throw error(path, "attribute \(name) is too long") }
+    return try readStrings(type: type, count: count, path: "\(path.isEmpty ? "/" : path) attribute \(name)") { mem, buf in H5Aread(attr.id, mem, buf) }
+  }
+
+  /// An integer-array attribute (a sparse matrix's `shape`), or nil when absent or not integers.
+  func intsAttribute(_ path: String, _ name: String) throws -> [Int]? {
+    let o = try open(path)
+    guard H5Aexists(o.id, name) > 0 else { return nil }
+    let a = H5Aopen(o.id, name, clus_h5_p_default())
+    guard a >= 0 else { throw error(path, "attribute \(name) cannot be read") }
+    let attr = H5Object(a, H5Aclose)
+    let type = H5Object(H5Aget_type(attr.id), H5Tclose)
+    guard H5Tget_class(type.id) == H5T_INTEGER else { return nil }
+    let space = H5Object(H5Aget_space(attr.id), H5Sclose)
+    let count = try dims(space, path).reduce(1, *)
+    guard count <= 64 else { return nil }
+    var out = [Int64](repeating: 0, count: count)
+    guard H5Aread(attr.id, clus_h5_native_int64(), &out) >= 0 else { throw error(path, "attribute \(name) cannot be read") }
+    return out.map { Int($0) }
+  }
+
+  /// Strings read by `read` (an `H5Aread`/`H5Dread` with the memory type given), variable- or fixed-length.
+  private func readStrings(type: H5Object, count: Int, path: String,
+                           _ read: (hid_t, UnsafeMutableRawPointer) -> herr_t) throws -> [String] {
+    if count == 0 { return [] }
+    let mem = H5Object(H5Tcopy(clus_h5_c_s1()), H5Tclose)
+    H5Tset_cset(mem.id, H5T_CSET_UTF8)
+    if H5Tis_variable_str(type.id) > 0 {
+      H5Tset_size(mem.id, clus_h5_variable())
+      var ptrs = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
+      let ok = ptrs.withUnsafeMutableBytes { read(mem.id, $0.baseAddress!) } >= 0
+      defer {
+        // the library allocated each string
+        for p in ptrs { if let p { H5free_memory(p) } }
+      }
+      guard ok else { throw error(path, "its strings cannot be read (damaged file?)", kind: .corruptArchive) }
+      return ptrs.map { $0.map { String(cString: $0) } ?? "" }
+    }
+    let size = H5Tget_size(type.id)
+    guard size > 0, size < 1 << 16, count <= (1 << 34) / size else { throw error(path, "has strings of an unreadable size") }
+    H5Tset_size(mem.id, size)
+    var buf = [UInt8](repeating: 0, count: count * size)
+    guard buf.withUnsafeMutableBytes({ read(mem.id, $0.baseAddress!) }) >= 0 else {
+      throw error(path, "its strings cannot be read (damaged file?)", kind: .corruptArchive)
+    }
+    return (0..<count).map { i in
+      let s = buf[(i * size)..<((i + 1) * size)]
+      return String(decoding: s.prefix { $0 != 0 }, as: UTF8.self)
+    }
+  }
+
+  // MARK: datasets
+
+  /// The HDF5 class of a dataset's elements and its size in bytes.
+  func elementClass(_ path: String) throws -> (H5T_class_t, Int) {
+    let d = try open(path)
+    let t = H5Object(H5Dget_type(d.id), H5Tclose)
+    return (H5Tget_class(t.id), H5Tget_size(t.id))
+  }
+
+  /// A whole numeric dataset as Float32, read in blocks of about 8 M elements (integers and float64
+  /// converted; a finite value beyond float32's range is an error).
+  /// - Throws: `DataFileError`: not numbers (`.unsupportedType`), out of range (`.outOfRange`), NaN or
+  ///   infinity when `finite` (`.invalidData`), damaged data (`.corruptArchive`).
+  func floats(_ path: String, finite: Bool = false, cancelled: () -> Bool = { false }) throws -> (shape: [Int], values: [Float]) {
+    let d = try open(path)
+    let t = H5Object(H5Dget_type(d.id), H5Tclose)
+    let cls = H5Tget_class(t.id)
+    guard cls == H5T_FLOAT || cls == H5T_INTEGER else { throw error(path, "does not hold numbers", kind: .unsupportedType) }
+    let space = H5Object(H5Dget_space(d.id), H5Sclose)
+    let shape = try dims(space, path)
+    let total = shape.reduce(1, *)
+    try Memory.requireForFile(Double(total) * 4, path: display, what: "\(path) (\(shape.map(String.init).joined(separator: " × ")) float32)")
+    var out = [Float](repeating: 0, count: total)
+    if total == 0 { return (shape, out) }
+    let float32 = cls == H5T_FLOAT && H5Tget_size(t.id) == 4
+    // read along the first axis in blocks (a hyperslab of whole rows)
+    let rowLength = shape.count > 1 ? shape.dropFirst().reduce(1, *) : 1
+    let rows = shape.isEmpty ? 1 : shape[0]
+    let block = max(1, (8 << 20) / max(rowLength, 1))
+    var scratch = float32 ? [] : [Double](repeating: 0, count: min(rows, block) * rowLength)
+    var r0 = 0
+    while r0 < rows {
+      if cancelled() { throw AlgorithmError.cancelled }
+      let nr = min(block, rows - r0)
+      let fileSpace = H5Object(H5Scopy(space.id), H5Sclose)
+      let memSpace: H5Object
+      if shape.isEmpty {
+        memSpace = H5Object(H5Scopy(space.id), H5Sclose)
+      } else {
+        var start = [hsize_t](repeating: 0, count: shape.count), count = shape.map { hsize_t($0) }
+        start[0] = hsize_t(r0)
+        count[0] = hsize_t(nr)
+        H5Sselect_hyperslab(fileSpace.id, H5S_SELECT_SET, start, nil, count, nil)
+        var m = [hsize_t(nr * rowLength)]
+        memSpace = H5Object(H5Screate_simple(1, &m, nil), H5Sclose)
+      }
+      let status: herr_t
+      if float32 {
+        status = out.withUnsafeMutableBufferPointer { H5Dread(d.id, clus_h5_native_float(), memSpace.id, fileSpace.id, clus_h5_p_default(), $0.baseAddress! + r0 * rowLength) }
+      } else {
+        status = scratch.withUnsafeMutableBufferPointer { H5Dread(d.id, clus_h5_native_double(), memSpace.id, fileSpace.id, clus_h5_p_default(), $0.baseAddress!) }
+        if status >= 0 {
+          for k in 0..<(nr * rowLength) {
+            let v = scratch[k]
+            if v.isFinite && abs(v) > Double(Float.greatestFiniteMagnitude) {
+              throw error(path, "holds \(v), beyond float32's range (clus keeps data as float32)", kind: .outOfRange)
+            }
+            out[r0 * rowLength + k] = Float(v)
+          }
+        }
+      }
+      guard status >= 0 else { throw error(path, "its data cannot be read (damaged or truncated file?)", kind: .corruptArchive) }
+      r0 += nr
+    }
+    if finite, let k = out.firstIndex(where: { !$0.isFinite }) {
+      throw error(path, "holds \(out[k]) at element \(k)", kind: .invalidData)
+    }
+    return (shape, out)
+  }
+
+  /// A whole integer (or bool/enum) dataset as Int.
+  /// - Throws: `DataFileError`: not integers, damaged data.
+  func ints(_ path: String) throws -> [Int] {
+    let d = try open(path)
+    let t = H5Object(H5Dget_type(d.id), H5Tclose)
+    let cls = H5Tget_class(t.id)
+    let space = H5Object(H5Dget_space(d.id), H5Sclose)
+    let total = try dims(space, path).reduce(1, *)
+    try Memory.requireForFile(Double(total) * 8, path: display, what: "\(path) (\(total) integers)")
+    if cls == H5T_ENUM {
+      // numpy bools: an enum over int8 (FALSE = 0, TRUE = 1), read in its own native type
+      guard H5Tget_size(t.id) == 1 else { throw error(path, "holds an enumeration clus does not read", kind: .unsupportedType) }
+      let native = H5Object(H5Tget_native_type(t.id, H5T_DIR_ASCEND), H5Tclose)
+      var raw = [Int8](repeating: 0, count: total)
+      guard total == 0 || H5Dread(d.id, native.id, clus_h5_s_all(), clus_h5_s_all(), clus_h5_p_default(), &raw) >= 0 else {
+        throw error(path, "its data cannot be read (damaged file?)", kind: .corruptArchive)
+      }
+      return raw.map { Int($0) }
+    }
+    guard cls == H5T_INTEGER else { throw error(path, "does not hold integers", kind: .unsupportedType) }
+    var out = [Int64](repeating: 0, count: total)
+    guard total == 0 || H5Dread(d.id, clus_h5_native_int64(), clus_h5_s_all(), clus_h5_s_all(), clus_h5_p_default(), &out) >= 0 else {
+      throw error(path, "its data cannot be read (damaged file?)", kind: .corruptArchive)
+    }
+    return out.map { Int($0) }
+  }
+
+  /// A whole string dataset.
+  func strings(_ path: String) throws -> [String] {
+    let d = try open(path)
+    let t = H5Object(H5Dget_type(d.id), H5Tclose)
+    guard H5Tget_class(t.id) == H5T_STRING else { throw error(path, "does not hold strings", kind: .unsupportedType) }
+    let space = H5Object(H5Dget_space(d.id), H5Sclose)
+    let total = try dims(space, path).reduce(1, *)
+    try Memory.requireForFile(Double(total) * 64, path: display, what: "\(path) (\(total) strings)")
+    return try readStrings(type: t, count: total, path: path) { mem, buf in
+      H5Dread(d.id, mem, clus_h5_s_all(), clus_h5_s_all(), clus_h5_p_default(), buf)
+    }
+  }
+}

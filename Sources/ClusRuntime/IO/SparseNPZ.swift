@@ -1,0 +1,137 @@
+import ClusAlgorithms
+
+// scipy.sparse.save_npz archives: a `format` member (`csr`, `csc` or `coo`, a 0-d byte string), a
+// `shape` member (two integers), `data`, and `indices` + `indptr` (compressed formats) or `row` +
+// `col` (COO). Any numeric `data` type becomes Float32; CSC and COO are turned into CSR.
+
+/// Whether an archive's member names (without `.npy`) are those of `scipy.sparse.save_npz`.
+func isScipySparse(_ names: [String]) -> Bool {
+  let s = Set(names)
+  return s.contains("format") && s.contains("shape") && s.contains("data")
+    && (s.isSuperset(of: ["indices", "indptr"]) || s.isSuperset(of: ["row", "col"]))
+}
+
+/// The values of a numeric array member, converted to `T`.
+/// - Throws: `DataFileError` (.unsupportedType) for a text array.
+private func numbers<T: LoadedElement>(_ a: NPYArray, _ what: String, display: String, as _: T.Type) throws -> [T] {
+  guard let (type, _) = npyElementType(a.descr) else {
+    throw DataFileError(path: display, kind: .unsupportedType, message: "member \(what) holds \(a.descr), not numbers")
+  }
+  let count = checkedProduct(a.shape) ?? 0
+  var out = [T](repeating: T(storedInteger: 0), count: count)
+  a.data.withUnsafeBytes { src in
+    out.withUnsafeMutableBufferPointer { dst in
+      if let s = src.baseAddress, let d = dst.baseAddress { convertElements(s, count: count, type: type, bigEndian: false, into: d) }
+    }
+  }
+  return out
+}
+
+/// The sparse matrix of a `scipy.sparse.save_npz` archive, whose members (`name.npy`) are given.
+/// - Returns: CSR, Float32 values (float64 rounded; integer counts exact up to 2²⁴).
+/// - Throws: `DataFileError` naming `display`: a format other than csr/csc/coo (bsr, dia, ...), a
+///   shape that is not two non-negative integers, member lengths that disagree, and every invalid
+///   matrix `SparseMatrix` refuses (index out of range, unsorted or repeated indices, NaN or
+///   infinity, offsets that decrease), as `.badHeader` / `.sizeMismatch` / `.invalidData`.
+func loadScipySparse(_ members: [NPZMember], display: String) throws -> SparseMatrix {
+  func bad(_ m: String) -> DataFileError { DataFileError(path: display, kind: .badHeader, message: "scipy sparse archive: " + m) }
+  var arrays: [String: NPYArray] = [:]
+  for m in members where m.name.hasSuffix(".npy") {
+    arrays[String(m.name.dropLast(4))] = try npyArray(m, display: display)
+  }
+  guard let f = arrays["format"], let shapeArray = arrays["shape"], let dataArray = arrays["data"] else {
+    throw bad("the format, shape or data member is missing")
+  }
+  // the format: a 0-d byte string (|S3) or unicode string (<U3)
+  var format = ""
+  if let t = npyStringType(f.descr), checkedProduct(f.shape) == 1 {
+    if t.unicode {
+      format = String(decoding: stride(from: 0, to: f.data.count, by: 4).compactMap { i -> UInt8? in
+        let v = UInt32(f.data[i]) | UInt32(f.data[i + 1]) << 8 | UInt32(f.data[i + 2]) << 16 | UInt32(f.data[i + 3]) << 24
+        return v == 0 || v > 127 ? nil : UInt8(v)
+      }, as: UTF8.self)
+    } else {
+      format = String(decoding: f.data.filter { $0 != 0 }, as: UTF8.self)
+    }
+  }
+  let shape = try numbers(shapeArray, "shape", display: display, as: Int.self)
+  guard shape.count == 2, shape[0] >= 0, shape[1] >= 0, shape[1] <= Int(Int32.max) else {
+    throw bad("the shape must be two non-negative integers (rows, columns), found \(shape)")
+  }
+  let (rows, cols) = (shape[0], shape[1])
+  let values = try numbers(dataArray, "data", display: display, as: Float.self)
+  func indexArray(_ name: String) throws -> [Int] {
+    guard let a = arrays[name] else { throw bad("the \(name) member is missing") }
+    guard let (type, _) = npyElementType(a.descr), type != .f16, type != .f32, type != .f64, type != .bool else {
+      throw bad("member \(name) must hold integers, found \(a.descr)")
+    }
+    return try numbers(a, name, display: display, as: Int.self)
+  }
+  func matrix(_ make: () throws -> SparseMatrix) throws -> SparseMatrix {
+    do { return try make() } catch let e as AlgorithmError {
+      if case .invalidInput(let m) = e { throw DataFileError(path: display, kind: .invalidData, message: m) }
+      throw e
+    }
+  }
+  func int32s(_ v: [Int], limit: Int, _ name: String) throws -> [Int32] {
+    try v.map {
+      guard $0 >= 0, $0 < limit else {
+        throw DataFileError(path: display, kind: .invalidData, message: "scipy sparse archive: \(name) holds \($0), outside 0..<\(limit)")
+      }
+      return Int32($0)
+    }
+  }
+  switch format {
+  case "csr", "csc":
+    let indptr = try indexArray("indptr"), indices = try indexArray("indices")
+    guard indices.count == values.count else {
+      throw DataFileError(path: display, kind: .sizeMismatch,
+                          message: "scipy sparse archive: \(indices.count) indices but \(values.count) values")
+    }
+    let inner = format == "csr" ? cols : rows
+    let ind = try int32s(indices, limit: inner, "indices")
+    if format == "csr" {
+      return try matrix { try SparseMatrix(rows: rows, cols: cols, indptr: indptr, indices: ind, values: values) }
+    }
+    return try matrix { try SparseMatrix(cscRows: rows, cols: cols, indptr: indptr, indices: ind, values: values) }
+  case "coo":
+    let r = try indexArray("row"), c = try indexArray("col")
+    guard r.count == values.count, c.count == values.count else {
+      throw DataFileError(path: display, kind: .sizeMismatch,
+                          message: "scipy sparse archive: \(r.count) rows, \(c.count) columns but \(values.count) values")
+    }
+    let ri = try int32s(r, limit: rows, "row"), ci = try int32s(c, limit: cols, "col")
+    // COO → CSR by a counting sort on the row, then on the column within each row (stable)
+    let order = (0..<values.count).sorted { ri[$0] != ri[$1] ? ri[$0] < ri[$1] : ci[$0] < ci[$1] }
+    var indptr = [Int](repeating: 0, count: rows + 1)
+    for x in ri { indptr[Int(x) + 1] += 1 }
+    for i in 0..<rows { indptr[i + 1] += indptr[i] }
+    return try matrix {
+      try SparseMatrix(rows: rows, cols: cols, indptr: indptr, indices: order.map { ci[$0] }, values: order.map { values[$0] })
+    }
+  default:
+    throw DataFileError(path: display, kind: .unsupportedType,
+                        message: "scipy sparse archive of format \"\(format)\": clus reads csr, csc and coo (in scipy: m.tocsr())")
+  }
+}
+
+/// Writes `m` as `scipy.sparse.save_npz(path, m)` does (compressed): members `indices` (int32),
+/// `indptr` (int32, or int64 past 2³¹ − 1 entries), `format` (`b"csr"`), `shape` (int64) and `data`
+/// (float32), so that `scipy.sparse.load_npz` gives back the same `csr_matrix`.
+/// - Throws: `DataFileError` (.unwritable) as `writeNPZ`.
+func writeScipySparse(_ m: SparseMatrix, path: String) throws {
+  func member(_ name: String, _ descr: String, _ shape: [Int], _ body: [UInt8]) -> NPZMember {
+    NPZMember(name: name + ".npy", bytes: npyHeaderBytes(descr: descr, shape: shape) + body)
+  }
+  func bytes<T: FixedWidthInteger>(_ v: [T]) -> [UInt8] { v.map(\.littleEndian).withUnsafeBytes { Array($0) } }
+  let wide = m.nnz > Int(Int32.max)
+  let indptr = wide ? member("indptr", "<i8", [m.rows + 1], bytes(m.indptr.map { Int64($0) }))
+    : member("indptr", "<i4", [m.rows + 1], bytes(m.indptr.map { Int32($0) }))
+  try writeNPZ([
+    member("indices", "<i4", [m.nnz], bytes(m.indices)),
+    indptr,
+    member("format", "|S3", [], Array("csr".utf8)),
+    member("shape", "<i8", [2], bytes([Int64(m.rows), Int64(m.cols)])),
+    member("data", "<f4", [m.nnz], bytes(m.values.map(\.bitPattern))),
+  ], path: path, compress: true)
+}
