@@ -32,7 +32,7 @@ func knnMatrices(_ g: KNNGraph) -> (Value, Value) {
 }
 
 /// A record of parameter values (a model's `params` field).
-private func parameterRecord(_ kind: String, _ values: [(name: String, value: Value)]) -> Value {
+func parameterRecord(_ kind: String, _ values: [(name: String, value: Value)]) -> Value {
   .record(Record(kind: "\(kind) parameters", fields: values.map { ($0.name, $0.value) }))
 }
 

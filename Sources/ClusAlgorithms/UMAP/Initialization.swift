@@ -54,17 +54,49 @@ func connectedSpectralLayout(_ g: FuzzyGraph, dim: Int, seed: UInt64, key: UInt6
   return sol.vectors
 }
 
+/// The rows UMAP embeds, dense or sparse: its layout reads them only for the centroids of a
+/// disconnected graph's components and for `init="pca"` (dense only).
+public enum UMAPData: Sendable {
+  /// n × d dense rows.
+  case dense(Matrix)
+  /// n × d sparse rows (CSR).
+  case sparse(SparseMatrix)
+  /// Number of rows.
+  public var rows: Int {
+    switch self {
+    case .dense(let m): return m.rows
+    case .sparse(let m): return m.rows
+    }
+  }
+  /// Number of columns.
+  public var cols: Int {
+    switch self {
+    case .dense(let m): return m.cols
+    case .sparse(let m): return m.cols
+    }
+  }
+}
+
 /// Meta-layout of component centroids (umap-learn `component_layout`): centroids in data space,
 /// affinities exp(−d²) under the metric, a Laplacian eigenmap of them (scikit-learn
 /// `SpectralEmbedding` on the precomputed affinity: normalized Laplacian, eigenvectors 1...dim
 /// divided by √degree, sign fixed so the largest |entry| is positive), divided by its maximum.
-func componentMetaLayout(_ x: Matrix, labels: [Int], count: Int, dim: Int, metric: Metric) -> [Double]? {
+func componentMetaLayout(_ x: UMAPData, labels: [Int], count: Int, dim: Int, metric: Metric) -> [Double]? {
   let d = x.cols, nc = count
   if nc > 2048 { return nil }
   var cent = [Double](repeating: 0, count: nc * d), size = [Int](repeating: 0, count: nc)
-  for i in 0..<x.rows {
-    let l = labels[i]; size[l] += 1
-    for j in 0..<d { cent[l * d + j] += Double(x.data[i * d + j]) }
+  switch x {
+  case .dense(let x):
+    for i in 0..<x.rows {
+      let l = labels[i]; size[l] += 1
+      for j in 0..<d { cent[l * d + j] += Double(x.data[i * d + j]) }
+    }
+  case .sparse(let x):
+    // the same sums: a stored column adds its value, an absent one would add exactly zero
+    for i in 0..<x.rows {
+      let l = labels[i]; size[l] += 1
+      for t in x.indptr[i]..<x.indptr[i + 1] { cent[l * d + Int(x.indices[t])] += Double(x.values[t]) }
+    }
   }
   var cf = [Float](repeating: 0, count: nc * d)
   for l in 0..<nc { for j in 0..<d { cf[l * d + j] = Float(cent[l * d + j] / Double(max(1, size[l]))) } }
@@ -106,7 +138,7 @@ func componentMetaLayout(_ x: Matrix, labels: [Int], count: Int, dim: Int, metri
 /// each laid out spectrally and scaled to half the smallest gap between meta-positions; components
 /// with < 2·dim or ≤ dim + 1 points placed uniformly at random around their meta-position).
 /// Returns `n × dim` row-major, or nil when the eigensolver fails on a connected graph.
-func spectralLayout(_ g: FuzzyGraph, x: Matrix, metric: Metric, dim: Int, seed: UInt64, context: RunContext) throws -> [Double]? {
+func spectralLayout(_ g: FuzzyGraph, x: UMAPData, metric: Metric, dim: Int, seed: UInt64, context: RunContext) throws -> [Double]? {
   let n = g.n
   let (labels, nComp) = connectedComponents(g)
   if nComp == 1 {

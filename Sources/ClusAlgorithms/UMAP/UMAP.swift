@@ -65,8 +65,24 @@ public struct UMAPResult: Sendable {
 /// - Throws: `AlgorithmError.invalidParameter` (see `UMAPParameters.validate`),
 ///   `.invalidInput` for empty / non-finite data or a kNN graph of the wrong shape, `.cancelled`.
 public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context: RunContext) throws -> UMAPResult {
-  try parameters.validate()
   try validateData(x)
+  return try umap(data: .dense(x), knn: knn, parameters: parameters, context: context)
+}
+
+/// UMAP of sparse rows `x` (`n × d`, CSR) with their kNN graph, as `umap(_:knn:parameters:context:)`
+/// on the dense copy: the same graph, initialisation and layout, so the same embedding for the same
+/// kNN graph and seed. `init="pca"` needs dense data.
+/// - Throws: as `umap(_:knn:parameters:context:)`; `.invalidParameter` for `init="pca"`.
+public func umap(sparse x: SparseMatrix, knn: KNNGraph, parameters: UMAPParameters, context: RunContext) throws -> UMAPResult {
+  guard x.rows > 0, x.cols > 0 else { throw AlgorithmError.invalidInput("data is empty (\(x.rows) × \(x.cols))") }
+  if parameters.initialization == .pca {
+    throw AlgorithmError.invalidParameter(name: "init", value: "\"pca\"", allowed: "init=\"pca\" needs dense data; use \"spectral\" or \"random\" on a sparse matrix")
+  }
+  return try umap(data: .sparse(x), knn: knn, parameters: parameters, context: context)
+}
+
+func umap(data x: UMAPData, knn: KNNGraph, parameters: UMAPParameters, context: RunContext) throws -> UMAPResult {
+  try parameters.validate()
   let n = x.rows, dim = parameters.nComponents
   let (a, b): (Double, Double) = {
     if let a = parameters.a, let b = parameters.b { return (a, b) }
@@ -169,7 +185,7 @@ public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context
         context.warn("spectral initialisation failed (the eigensolver did not converge); falling back to random initialisation")
       }
     } else {
-      base = pcaScores(x, dim: dim, threads: context.threads)
+      if case .dense(let m) = x { base = pcaScores(m, dim: dim, threads: context.threads) }
       if base == nil { context.warn("PCA initialisation failed; falling back to random initialisation") }
     }
     if var c = base {

@@ -16,6 +16,36 @@ private func checkUMAPMemory(rows n: Int, _ p: UMAPParameters) throws {
     what: "\(n) rows × \(p.nComponents) components")
 }
 
+/// umap's `knn=`: the neighbours of an earlier `umap` result (its `knn_indices`, `knn_distances`),
+/// umap-learn's `precomputed_knn`, so that a sweep over `min_dist` or `n_components` skips the
+/// search; nil for `none`. Extra columns beyond `n_neighbors` are dropped (as umap-learn does).
+/// - Throws: `CommandError.invalidParameter` naming `knn` for a value without neighbours, another
+///   number of rows, too few neighbours, indices out of range, or another metric.
+private func precomputedKNN(_ v: Value, rows n: Int, parameters p: UMAPParameters) throws -> KNNGraph? {
+  if case .none = v { return nil }
+  func bad(_ m: String) -> CommandError { .invalidParameter(name: "knn", value: Display.summary(v), allowed: m) }
+  guard case .record(let r) = v, case .matrix(let ki)? = r["knn_indices"], case .matrix(let kd)? = r["knn_distances"],
+        ki.rows == kd.rows, ki.cols == kd.cols else {
+    throw bad("knn= takes an earlier umap result (its knn_indices and knn_distances)")
+  }
+  guard ki.rows == n else { throw bad("its neighbours are of \(ki.rows) points, but the data has \(n) rows") }
+  let k = p.neighbors(forPoints: n)
+  guard ki.cols >= k else { throw bad("it holds \(ki.cols) neighbours per point; n_neighbors=\(p.nNeighbors) needs \(k)") }
+  if case .record(let params)? = r["params"], case .string(let m)? = params["metric"], m != p.metric.description {
+    throw bad("its neighbours are by metric \"\(m)\", this run's metric is \"\(p.metric)\"")
+  }
+  var idx = [Int32](repeating: 0, count: n * k), dist = [Float](repeating: 0, count: n * k)
+  for i in 0..<n {
+    for t in 0..<k {
+      let j = ki[i, t]
+      guard j == j.rounded(), j >= -1, j < Float(n) else { throw bad("its neighbour indices must lie in 0..<\(n)") }
+      idx[i * k + t] = Int32(j)
+      dist[i * k + t] = kd[i, t]
+    }
+  }
+  return KNNGraph(n: n, k: k, indices: idx, distances: dist)
+}
+
 /// umap's parameters, bound to `UMAPParameters` (the command's table and a model's `params`).
 let umapParameterTable = ParamTable(UMAPParameters(), [
   .int("n_neighbors", \.nNeighbors, .atLeast(2), "size of the local neighbourhood (k of the kNN graph, the point itself included)"),
@@ -39,6 +69,9 @@ let umapParameterTable = ParamTable(UMAPParameters(), [
   .float("dens_var_shift", \.densVarShift, .atLeast(0), "added to the variance of the embedding's log radii"),
   .bool("output_dens", \.outputDens, "also return the log local radii of the data and of the embedding (rad_orig, rad_emb)"),
   .seed("random_state", \.randomState, "seed; with it the result is identical for any thread count"),
+  .converted({ _ in [ParamSpec("knn", .any, .none, nil,
+                               "an earlier umap result of the same data and metric whose neighbours to reuse (umap-learn's precomputed_knn)")] },
+             assign: { _, _ in }),
 ])
 
 /// hdbscan's parameters, bound to `HDBSCANParameters`.
@@ -77,35 +110,60 @@ func registerAlgorithms(_ t: inout CommandTable) {
   t.register(Command(
     "umap", group: "embedding",
     summary: "UMAP embedding (McInnes, Healy & Melville 2018), as umap-learn 0.5: rows × n_components",
-    args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
+    args: [ArgSpec("data", .matrixOrSparse, "n × d data, one point per row, dense or sparse (a sparse matrix is never densified)")],
     parameters: umapParameterTable,
     examples: [
       "e = umap mnist.data random_state=42",
       "e = umap mnist.data n_neighbors=30 min_dist=0 random_state=42",
+      "e2 = umap mnist.data min_dist=0.5 random_state=42 knn=e   # reuses e's neighbours",
     ]
   ) { inv, p in
     var p = p
     let seed = seedOrClock(p.randomState)
     p.randomState = seed
-    let x = inv.matrix(0)
-    try checkUMAPMemory(rows: x.rows, p)
     let ctx = inv.context
+    let n = inv.args[0].length ?? 0
+    try checkUMAPMemory(rows: n, p)
+    let given = try precomputedKNN(try inv.value("knn"), rows: n, parameters: p)
     var knnSeconds = 0.0
-    let r = try umap(x, parameters: p, context: ctx) { data, k in
-      let t0 = monotonicSeconds()
-      defer { knnSeconds = monotonicSeconds() - t0 }
-      return try knnSelfJoin(data, k: k, metric: p.metric, search: .umap(seed: seed), context: ctx)
+    let r: UMAPResult
+    if case .sparse(let x) = inv.args[0] {
+      let knn: KNNGraph
+      if let g = given {
+        knn = g
+      } else {
+        let t0 = monotonicSeconds()
+        knn = try knnSelfJoin(x, k: p.neighbors(forPoints: x.rows), metric: p.metric, context: ctx)
+        knnSeconds = monotonicSeconds() - t0
+      }
+      r = try umap(sparse: x, knn: knn, parameters: p, context: ctx)
+    } else {
+      r = try umap(inv.matrix(0), parameters: p, context: ctx) { data, k in
+        if let g = given { return g }
+        let t0 = monotonicSeconds()
+        defer { knnSeconds = monotonicSeconds() - t0 }
+        return try knnSelfJoin(data, k: k, metric: p.metric, search: .umap(seed: seed), context: ctx)
+      }
     }
     let timings = Record(kind: "timings", fields: [
       ("knn", .float(knnSeconds)), ("graph", .float(r.timings.graph)),
       ("init", .float(r.timings.initialization)), ("layout", .float(r.timings.layout)),
     ])
+    var fit: [(String, Value)] = [("graph_nnz", .int(r.graphNNZ)), ("timings", .record(timings))]
+    if p.outputDens { fit += [("rad_orig", .floats(r.radOrig)), ("rad_emb", .floats(r.radEmb))] }
+    guard case .matrix(let x) = inv.args[0] else {
+      // a fit on sparse data: the embedding and its neighbours (transform needs dense training data)
+      let (ki, kd) = knnMatrices(r.knn)
+      return .record(Record(kind: "umap", fields: [("embedding", .matrix(r.embedding))] + fit.prefix(1)
+                              + [("knn_indices", ki), ("knn_distances", kd), ("n_neighbors", .int(r.nNeighbors)),
+                                 ("n_epochs", .int(r.nEpochs)), ("a", .float(r.a)), ("b", .float(r.b))] + fit.dropFirst()
+                              + [("params", parameterRecord("umap", umapParameterTable.values(of: p)))],
+                            principal: "embedding"))
+    }
     // what `transform` needs besides the embedding (umap-learn keeps it on the estimator): the
     // parameters, the curve and the training data (`_raw_data`; shared, not copied)
     let model = try UMAPModel(parameters: p, trainingData: x, embedding: r.embedding, knn: r.knn,
                               nNeighbors: r.nNeighbors, nEpochs: r.nEpochs, a: r.a, b: r.b)
-    var fit: [(String, Value)] = [("graph_nnz", .int(r.graphNNZ)), ("timings", .record(timings))]
-    if p.outputDens { fit += [("rad_orig", .floats(r.radOrig)), ("rad_emb", .floats(r.radEmb))] }
     return .record(FittedModel.umap(model).record(fit: fit))
   })
 
