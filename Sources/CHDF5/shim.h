@@ -13,6 +13,7 @@ static inline hid_t clus_h5_std_i64le(void) { return H5T_STD_I64LE; }
 static inline hid_t clus_h5_std_i32le(void) { return H5T_STD_I32LE; }
 static inline hid_t clus_h5_std_i8le(void) { return H5T_STD_I8LE; }
 static inline hid_t clus_h5_ieee_f32le(void) { return H5T_IEEE_F32LE; }
+static inline hid_t clus_h5_ieee_f64le(void) { return H5T_IEEE_F64LE; }
 static inline hid_t clus_h5_p_default(void) { return H5P_DEFAULT; }
 static inline hid_t clus_h5_p_file_access(void) { return H5P_FILE_ACCESS; }
 static inline hid_t clus_h5_p_dataset_create(void) { return H5P_DATASET_CREATE; }

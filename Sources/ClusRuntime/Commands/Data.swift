@@ -135,10 +135,22 @@ func registerData(_ t: inout CommandTable) {
     "save", group: "data", summary: "Write a matrix, vector or table to .npy or .csv (.tsv, optionally .gz), or a fitted model or a sparse matrix to .npz",
     args: [ArgSpec("value", .any, "a matrix, a vector, a record acting as one, a table record, a fitted model (to .npz), or a sparse matrix (to .npz, as scipy.sparse.save_npz writes)"),
            ArgSpec("path", .path, "where to write; the extension picks the format")],
-    examples: ["save e \"embedding.npy\"", "save l.condensed_tree \"tree.csv\"", "save e \"umap-model.npz\""]
+    params: [
+      ParamSpec("into", .any, .none, nil, ".h5ad: the AnnData file (a loaded record or a path) the output is a copy of, with the value added: a matrix as obsm[key], labels or a categorical as an obs categorical (noise −1 missing), numbers as an obs column; the same path as the source updates it"),
+      ParamSpec("key", .any, .none, nil, ".h5ad: the entry's name (none: \"X_umap\" for a matrix, \"clusters\" for labels)"),
+    ],
+    examples: ["save e \"embedding.npy\"", "save l.condensed_tree \"tree.csv\"", "save e \"umap-model.npz\"",
+               "save e \"cells-umap.h5ad\" into=a key=\"X_umap\"", "save l \"cells-umap.h5ad\" into=\"cells-umap.h5ad\" key=\"hdbscan\""]
   ) { inv in
     guard case .string(let path) = inv.args[1] else { return .none }
     let raw = inv.rawArgs[0]
+    if lastPathComponent(expandTilde(path)).lowercased().hasSuffix(".h5ad") {
+      try saveIntoAnnData(raw, path: path, inv)
+      return .none
+    }
+    for p in ["into", "key"] where try inv.isGiven(p) {
+      throw CommandError.invalidArgument("\(p)= applies to saving into an AnnData .h5ad file")
+    }
     if case .sparse(let m) = raw.resolved {
       guard lastPathComponent(expandTilde(path)).lowercased().hasSuffix(".npz") else {
         throw CommandError.invalidArgument(
@@ -238,3 +250,41 @@ func registerData(_ t: inout CommandTable) {
   })
 }
 
+
+/// `save VALUE "out.h5ad" into=A key=K`: a copy of the AnnData file `A` with the value added.
+private func saveIntoAnnData(_ raw: Value, path: String, _ inv: Invocation) throws {
+  let source: String
+  switch try inv.value("into") {
+  case .string(let s): source = s
+  case .record(let r) where r.kind == "AnnData":
+    guard case .string(let s)? = r["filename"] else { throw CommandError.invalidArgument("into= names an AnnData record without its file") }
+    source = s
+  case .none: throw CommandError.invalidArgument("saving to .h5ad writes into a copy of an AnnData file: give it with into= (a loaded .h5ad record or its path)")
+  case let v: throw CommandError.invalidArgument("into= must be a loaded AnnData record or a path, got \(v.kindName)")
+  }
+  var key: String? = nil
+  switch try inv.value("key") {
+  case .string(let s): key = s
+  case .none: break
+  case let v: throw CommandError.invalidArgument("key= must be a string, got \(v.kindName)")
+  }
+  let entry: H5ADEntry
+  if let (codes, names) = Frames.categories(of: raw) {
+    entry = .obsCategorical(codes: codes, categories: names)
+  } else {
+    switch raw.resolved {
+    case .matrix(let m): entry = .obsm(m)
+    case .labels(let l):
+      // clusters as an obs categorical: the distinct labels ≥ 0 as names, noise (−1) missing
+      let distinct = Array(Set(l.filter { $0 >= 0 })).sorted()
+      let code = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
+      entry = .obsCategorical(codes: l.map { code[$0] ?? -1 }, categories: distinct.map(String.init))
+    case .floats(let f): entry = .obsNumbers(f)
+    case .mask(let b): entry = .obsNumbers(b.map { $0 ? 1 : 0 })
+    default:
+      throw CommandError.invalidArgument("an AnnData file takes a matrix (obsm), labels, a categorical or numbers (obs), got \(raw.kindName)")
+    }
+  }
+  if case .obsm = entry { key = key ?? "X_umap" } else { key = key ?? "clusters" }
+  try writeIntoH5AD(entry, key: key!, source: source, path: path, display: path)
+}

@@ -34,7 +34,7 @@ func h5adSummary(_ f: H5File, _ path: String) throws -> String {
   case "dataframe":
     let cols = try f.stringsAttribute(path, "column-order") ?? []
     return "data frame (\(cols.count <= 6 ? cols.joined(separator: ", ") : cols.prefix(5).joined(separator: ", ") + ", …"))"
-  case "dict", "anndata":
+  case "dict", "anndata", "raw":
     let c = try f.children(path)
     return "{" + (c.count <= 6 ? c.joined(separator: ", ") : c.prefix(5).joined(separator: ", ") + ", …") + "}"
   case "categorical": return "categorical"
@@ -89,7 +89,7 @@ func readH5ADElement(_ f: H5File, _ path: String, opener: @escaping @Sendable ()
     return stringsValue(try f.strings(path))
   case ("dataframe", .group):
     return try h5adFrame(f, path, opener: opener)
-  case ("dict", .group), ("anndata", .group):
+  case ("dict", .group), ("anndata", .group), ("raw", .group):
     return h5adLazyRecord(f, path, kind: enc == "anndata" ? "AnnData" : "dict", opener: opener)
   case ("numeric-scalar", .dataset):
     let (cls, _) = try f.elementClass(path)
@@ -239,6 +239,7 @@ private func h5adRoot(_ f: H5File, opener: @escaping @Sendable () throws -> H5Fi
           let s = try? f.shape(frame + "/" + index), s.count == 1 else { return 0 }
     return s[0]
   }
-  r.fields = [(name: "n_obs", value: .int(length("obs"))), (name: "n_vars", value: .int(length("var")))]
+  r.fields = [(name: "n_obs", value: .int(length("obs"))), (name: "n_vars", value: .int(length("var"))),
+              (name: "filename", value: .string(f.display))]
   return .record(r)
 }
