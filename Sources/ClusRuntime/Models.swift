@@ -67,17 +67,8 @@ extension FittedModel {
       fields += extras(["timings"]) + [("params", params), ("data", .matrix(m.trainingData))] + extras(["rad_orig", "rad_emb"])
       return Record(kind: kind, fields: fields, principal: "embedding", model: self)
     case .hdbscan(let m):
-      let r = m.result, tree = r.condensedTree
-      let table = Record(kind: "condensed tree table", fields: [
-        ("parent", .labels(tree.map(\.parent))), ("child", .labels(tree.map(\.child))),
-        ("lambda_val", .floats(tree.map(\.lambda))), ("child_size", .labels(tree.map(\.childSize))),
-      ])
-      return Record(kind: kind, fields: [
-        ("labels", .labels(r.labels)), ("n_clusters", .int(Set(r.labels.filter { $0 >= 0 }).count)),
-        ("probabilities", .floats(r.probabilities)), ("outlier_scores", .floats(r.outlierScores)),
-        ("cluster_persistence", .floats(r.persistence)), ("condensed_tree", .record(table)),
-        ("params", params), ("data", .matrix(m.trainingData)),
-      ], principal: "labels", model: self)
+      return Record(kind: kind, fields: hdbscanFields(m.result) + [("params", params), ("data", .matrix(m.trainingData))],
+                    principal: "labels", model: self)
     case .kmeans(let m):
       return Record(kind: kind, fields: [
         ("labels", .labels(m.labels)), ("cluster_centers", .matrix(m.centers)), ("inertia", .float(m.inertia)),
@@ -112,4 +103,18 @@ func checkNewPoints(_ v: Value, columns d: Int) throws {
   if case .floats(let f) = v.resolved, f.count == d, d > 1 {
     throw CommandError.invalidArgument("one new point must be a 1 × \(d) matrix, not a vector: index rows with a range, as x[5:6]")
   }
+}
+
+/// The fields of an HDBSCAN result as the language shows them (the library's attribute names).
+func hdbscanFields(_ r: HDBSCANResult) -> [(String, Value)] {
+  let tree = r.condensedTree
+  let table = Record(kind: "condensed tree table", fields: [
+    ("parent", .labels(tree.map(\.parent))), ("child", .labels(tree.map(\.child))),
+    ("lambda_val", .floats(tree.map(\.lambda))), ("child_size", .labels(tree.map(\.childSize))),
+  ])
+  return [
+    ("labels", .labels(r.labels)), ("n_clusters", .int(Set(r.labels.filter { $0 >= 0 }).count)),
+    ("probabilities", .floats(r.probabilities)), ("outlier_scores", .floats(r.outlierScores)),
+    ("cluster_persistence", .floats(r.persistence)), ("condensed_tree", .record(table)),
+  ]
 }

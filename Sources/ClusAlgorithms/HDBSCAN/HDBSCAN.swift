@@ -167,8 +167,23 @@ public struct HDBSCANResult: Sendable, Equatable {
 ///   `.invalidParameter` for out-of-range parameters; `.cancelled`.
 public func hdbscan(_ x: Matrix, parameters: HDBSCANParameters, context: RunContext = RunContext()) throws -> HDBSCANResult {
   try validateData(x)
+  return try hdbscan(rows: .dense(x), parameters: parameters, context: context)
+}
+
+/// HDBSCAN of sparse rows (CSR), as the library's generic path (`_hdbscan_generic`: all pairwise
+/// distances, then Prim's spanning tree of the mutual reachability graph) — here without the n × n
+/// matrix: the core distances and Prim's algorithm compute each distance from the sparse rows when
+/// needed (O(n²) distance evaluations, O(n) memory), for any metric (cosine for text). The rest
+/// (single-linkage tree, condensed tree, selection) is `hdbscan(_:parameters:context:)`'s.
+/// - Throws: as `hdbscan(_:parameters:context:)`.
+public func hdbscan(sparse x: SparseMatrix, parameters: HDBSCANParameters, context: RunContext = RunContext()) throws -> HDBSCANResult {
+  guard x.rows > 0, x.cols > 0 else { throw AlgorithmError.invalidInput("data is empty (\(x.rows) × \(x.cols))") }
+  return try hdbscan(rows: .sparse(x), parameters: parameters, context: context)
+}
+
+func hdbscan(rows input: UMAPData, parameters: HDBSCANParameters, context: RunContext) throws -> HDBSCANResult {
   try parameters.validate()
-  let n = x.rows
+  let n = input.rows
   if n == 1 {
     return HDBSCANResult(labels: [-1], probabilities: [0], outlierScores: [0], persistence: [],
                          condensedTree: [], coreDistances: [0])
@@ -181,25 +196,33 @@ public func hdbscan(_ x: Matrix, parameters: HDBSCANParameters, context: RunCont
   minSamples = max(1, min(n - 1, minSamples))
   let slt: SingleLinkageTree
   let core: [Double]
-  if parameters.approxMinSpanTree && x.cols <= 60, let p = parameters.metric.boruvkaExponent {
-    let xd = x.data.map { Double($0) }
-    let (d, a) = (x.cols, parameters.alpha)
-    let r: (edges: [HDBSCANEdge], core: [Double])
-    switch parameters.metric {
-    case .manhattan: r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: ManhattanKD(), p: p, approximate: true, context: context)
-    case .chebyshev: r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: ChebyshevKD(), p: p, approximate: true, context: context)
-    case .minkowski: r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: MinkowskiKD(p: p), p: p, approximate: true, context: context)
-    default: r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: EuclideanKD(), p: p, approximate: true, context: context)
-    }
+  switch input {
+  case .sparse(let sx):
+    let (edges, c) = try primMST(sx, minSamples: minSamples, alpha: parameters.alpha, metric: parameters.metric, context: context)
     try context.cancellation.check()
-    slt = singleLinkageTree(emitted: r.edges, n: n)
-    core = r.core
-  } else {
-    let (edges, extra, c) = try mutualReachabilityMST(
-      x, minSamples: minSamples, alpha: parameters.alpha, metric: parameters.metric, context: context)
-    try context.cancellation.check()
-    slt = singleLinkageTree(edges: edges, extra: extra, n: n)
+    slt = singleLinkageTree(edges: edges, extra: [], n: n)
     core = c
+  case .dense(let x):
+    if parameters.approxMinSpanTree && x.cols <= 60, let p = parameters.metric.boruvkaExponent {
+      let xd = x.data.map { Double($0) }
+      let (d, a) = (x.cols, parameters.alpha)
+      let r: (edges: [HDBSCANEdge], core: [Double])
+      switch parameters.metric {
+      case .manhattan: r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: ManhattanKD(), p: p, approximate: true, context: context)
+      case .chebyshev: r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: ChebyshevKD(), p: p, approximate: true, context: context)
+      case .minkowski: r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: MinkowskiKD(p: p), p: p, approximate: true, context: context)
+      default: r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: EuclideanKD(), p: p, approximate: true, context: context)
+      }
+      try context.cancellation.check()
+      slt = singleLinkageTree(emitted: r.edges, n: n)
+      core = r.core
+    } else {
+      let (edges, extra, c) = try mutualReachabilityMST(
+        x, minSamples: minSamples, alpha: parameters.alpha, metric: parameters.metric, context: context)
+      try context.cancellation.check()
+      slt = singleLinkageTree(edges: edges, extra: extra, n: n)
+      core = c
+    }
   }
   var rows = condenseTree(slt, minClusterSize: parameters.minClusterSize)
   if parameters.clusterSelectionPersistence > 0 && !rows.isEmpty {

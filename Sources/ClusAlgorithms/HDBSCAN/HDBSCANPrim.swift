@@ -8,15 +8,35 @@
 func primMST(
   _ x: Matrix, minSamples: Int, alpha: Double, metric: Metric, context: RunContext
 ) throws -> ([HDBSCANEdge], [Double]) {
-  let n = x.rows, d = x.cols
+  let d = x.cols
+  return try x.data.withUnsafeBufferPointer { xp in
+    let xb = xp.baseAddress!
+    return try primMST(n: x.rows, minSamples: minSamples, alpha: alpha, context: context) { i, j in
+      metric.distance(xb + i * d, xb + j * d, d)
+    }
+  }
+}
+
+/// `primMST` of sparse rows (`Metric.distance` on them: the dense rows' distances bit for bit).
+func primMST(
+  _ x: SparseMatrix, minSamples: Int, alpha: Double, metric: Metric, context: RunContext
+) throws -> ([HDBSCANEdge], [Double]) {
+  try primMST(n: x.rows, minSamples: minSamples, alpha: alpha, context: context) { i, j in metric.distance(x, i, j) }
+}
+
+/// `primMST` over points `0..<n` whose distances `distance(i, j)` gives (symmetric, called from
+/// several threads at once).
+func primMST(
+  n: Int, minSamples: Int, alpha: Double, context: RunContext, distance: (Int, Int) -> Double
+) throws -> ([HDBSCANEdge], [Double]) {
   let k = minSamples + 1
   var core = [Double](repeating: 0, count: n)
   let token = context.cancellation
   var cancelled = false
   context.progress.begin("hdbscan core distances", total: n)
-  x.data.withUnsafeBufferPointer { xp in
+  do {
     core.withUnsafeMutableBufferPointer { cp in
-      let xb = xp.baseAddress!, cb = cp.baseAddress!
+      let cb = cp.baseAddress!
       parallelChunks(count: n, chunkSize: 64, threads: context.threads) { _, rows in
         if token.isCancelled { cancelled = true; return }
         let heap = UnsafeMutablePointer<Double>.allocate(capacity: k)  // max-heap of the k smallest
@@ -24,7 +44,7 @@ func primMST(
         for i in rows {
           for t in 0..<k { heap[t] = .infinity }
           for j in 0..<n {
-            let v = i == j ? 0 : metric.distance(xb + i * d, xb + j * d, d)
+            let v = i == j ? 0 : distance(i, j)
             if v < heap[0] { maxHeapSiftDown(heap, nil, count: k, v, 0) }
           }
           cb[i] = heap[0]
@@ -46,14 +66,14 @@ func primMST(
   var chunkNode = [Int](repeating: -1, count: nChunks)
   context.progress.begin("hdbscan spanning tree", total: n - 1)
   var current = 0
-  try x.data.withUnsafeBufferPointer { xp in
+  do {
     try core.withUnsafeBufferPointer { cp in
       try inTree.withUnsafeMutableBufferPointer { itp in
         try curDist.withUnsafeMutableBufferPointer { cdp in
           try curSrc.withUnsafeMutableBufferPointer { csp in
             try chunkBest.withUnsafeMutableBufferPointer { cbp in
               try chunkNode.withUnsafeMutableBufferPointer { cnp in
-                let xb = xp.baseAddress!, cb = cp.baseAddress!, IT = itp.baseAddress!
+                let cb = cp.baseAddress!, IT = itp.baseAddress!
                 let CD = cdp.baseAddress!, CS = csp.baseAddress!, CB = cbp.baseAddress!, CN = cnp.baseAddress!
                 for step in 1..<n {
                   IT[current] = true
@@ -63,7 +83,7 @@ func primMST(
                   parallelChunks(count: n, chunkSize: chunk, threads: threads) { ci, js in
                     var best = Double.infinity, node = -1
                     for j in js where !IT[j] {
-                      var v = metric.distance(xb + cur * d, xb + j * d, d)
+                      var v = distance(cur, j)
                       if alpha != 1 { v /= alpha }
                       let w = max(v, cc, cb[j])
                       if w < CD[j] { CD[j] = w; CS[j] = Int32(cur) }

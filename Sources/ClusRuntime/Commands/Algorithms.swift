@@ -196,10 +196,18 @@ func registerAlgorithms(_ t: inout CommandTable) {
   t.register(Command(
     "hdbscan", group: "clustering",
     summary: "HDBSCAN clustering (Campello, Moulavi & Sander 2013), as the hdbscan library 0.8: labels, −1 for noise",
-    args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
+    args: [ArgSpec("data", .matrixOrSparse, "n × d data, one point per row; a sparse matrix is clustered as the library's generic path does (all pairs, any metric: cosine for text)")],
     parameters: hdbscanParameterTable,
-    examples: ["l = hdbscan e min_samples=10 min_cluster_size=500", "clustered = l >= 0"]
+    examples: ["l = hdbscan e min_samples=10 min_cluster_size=500", "clustered = l >= 0",
+               "t = hdbscan tfidf metric=\"cosine\" min_cluster_size=15"]
   ) { inv, p in
+    if case .sparse(let sx) = inv.args[0] {
+      let r = try hdbscan(sparse: sx, parameters: p, context: inv.context)
+      // no model: approximate_predict needs dense training data
+      return .record(Record(kind: "hdbscan", fields: hdbscanFields(r) + [
+        ("params", parameterRecord("hdbscan", hdbscanParameterTable.values(of: p))),
+      ], principal: "labels"))
+    }
     let x = inv.matrix(0)
     // the core distances come from each row's min_samples nearest neighbours (indices, distances
     // and the search's candidate lists)
