@@ -73,7 +73,7 @@ public enum Display {
   public static func render(_ v: Value) -> String {
     switch v {
     case .matrix(let m): return matrix(m)
-    case .sparse(let m): return sparseHeader(m) + grid(rows: m.rows, cols: m.cols) { m[$0, $1] }
+    case .sparse(let m): return sparseHeader(m) + storedEntries(m)
     case .labels(let x): return "vector \(x.count) int\n" + values(v)
     case .floats(let x): return "vector \(x.count) float\n" + values(v)
     case .mask(let x):
@@ -111,6 +111,7 @@ public enum Display {
     switch v {
     case .labels(let l): return l.map(String.init)
     case .floats(let f): return f.map(number)
+    case .list(let l): return l.map { if case .string(let s) = $0 { return s }; return summary($0) }
     default: return []
     }
   }
@@ -125,11 +126,12 @@ public enum Display {
       cells.append([rn[i]] + (0..<shownCols).map { String(Int(counts[i, $0])) })
     }
     let first = cells.map { $0[0].count }.max() ?? 0
-    let width = cells.flatMap { $0.dropFirst() }.map(\.count).max() ?? 1
+    // each column as wide as its widest cell (its name or a count)
+    let widths = (0..<(shownCols + 1)).map { j in cells.map { $0[j].count }.max() ?? 1 }
     var out = ["crosstab \(rn.count) × \(cn.count) (rows: values of the first vector, columns: of the second)"]
     for row in cells {
       let head = row[0] + String(repeating: " ", count: first - row[0].count)
-      out.append(head + row.dropFirst().map { "  " + String(repeating: " ", count: width - $0.count) + $0 }.joined())
+      out.append(head + row.enumerated().dropFirst().map { j, c in "  " + String(repeating: " ", count: widths[j] - c.count) + c }.joined())
     }
     if shownRows < rn.count || shownCols < cn.count {
       out.append("(\(rn.count - shownRows) more rows, \(cn.count - shownCols) more columns: see .counts, .index, .columns)")
@@ -176,6 +178,20 @@ public enum Display {
     let cells = Double(m.rows) * Double(m.cols)
     let density = cells > 0 ? 100 * Double(m.nnz) / cells : 0
     return "sparse matrix \(m.rows) × \(m.cols) float32, \(m.nnz) stored (\(cFormat("%.1f", density)) %)"
+  }
+
+  /// A sparse matrix's stored entries as scipy prints them, `(row, column)  value`: all of them up
+  /// to 10, else the first and last 3 around `...`.
+  static func storedEntries(_ m: SparseMatrix) -> String {
+    func entry(_ t: Int) -> String {
+      // the row of stored entry t: the last row whose offset is ≤ t
+      var lo = 0, hi = m.rows
+      while hi - lo > 1 { let mid = (lo + hi) / 2; if m.indptr[mid] <= t { lo = mid } else { hi = mid } }
+      return "\n  (\(lo), \(m.indices[t]))  \(number(Double(m.values[t])))"
+    }
+    let n = m.nnz
+    if n <= 10 { return (0..<n).map(entry).joined() }
+    return (0..<3).map(entry).joined() + "\n  ..." + ((n - 3)..<n).map(entry).joined()
   }
 
   /// The rows of a matrix display: at most 6 rows and columns, the middle elided as numpy does,

@@ -219,7 +219,7 @@ func registerToolkit(_ t: inout CommandTable) {
 
   t.register(Command(
     "crosstab", group: "scores",
-    summary: "How often each pair of values occurs, as pandas.crosstab: a table with the first vector's values as rows and the second's as columns",
+    summary: "How often each pair of values occurs, as pandas.crosstab: a table with the first vector's values as rows and the second's as columns (a categorical's names; its missing values dropped)",
     args: [ArgSpec("rows", .vector, "a vector: its distinct values label the rows"), ArgSpec("columns", .vector, "a vector as long: its distinct values label the columns")],
     examples: ["crosstab mnist.target l", "c = crosstab y l; c.counts"]
   ) { inv in
@@ -230,7 +230,12 @@ func registerToolkit(_ t: inout CommandTable) {
       default: return (nil, vectorDoubles(v) ?? [])
       }
     }
-    let a = keys(inv.args[0]), b = keys(inv.args[1])
+    // a categorical's codes, a missing value (−1) as NaN so that it is dropped; its names label the axis
+    let catA = Frames.categories(of: inv.rawArgs[0]), catB = Frames.categories(of: inv.rawArgs[1])
+    func categoricalKeys(_ c: (codes: [Int], names: [String])) -> (ints: [Int]?, doubles: [Double]) {
+      (c.codes, c.codes.map { $0 < 0 ? .nan : Double($0) })
+    }
+    let a = catA.map(categoricalKeys) ?? keys(inv.args[0]), b = catB.map(categoricalKeys) ?? keys(inv.args[1])
     guard a.doubles.count == b.doubles.count else {
       throw CommandError.invalidArgument("needs two vectors of the same length, got \(a.doubles.count) and \(b.doubles.count)")
     }
@@ -240,7 +245,12 @@ func registerToolkit(_ t: inout CommandTable) {
       let d = keep.map { k.doubles[$0] }
       return k.ints != nil ? (d, { .labels($0.map { Int($0) }) }) : (d, { .floats($0) })
     }
-    let (ra, makeRows) = axis(a), (cb, makeCols) = axis(b)
+    func named(_ c: (codes: [Int], names: [String])?, _ make: @escaping ([Double]) -> Value) -> ([Double]) -> Value {
+      guard let names = c?.names else { return make }
+      return { v in .list(v.map { .string(names[Int($0)]) }) }
+    }
+    let (ra, rowValues) = axis(a), (cb, columnValues) = axis(b)
+    let makeRows = named(catA, rowValues), makeCols = named(catB, columnValues)
     let table = Statistics.crosstab(ra, cb)
     let counts = Matrix(rows: table.rows.count, cols: table.columns.count, data: table.counts.map(Float.init))
     return .record(Record(kind: "crosstab", fields: [

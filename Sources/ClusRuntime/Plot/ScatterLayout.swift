@@ -97,6 +97,14 @@ func makeScatterLayout(_ prepared: [PreparedScatterLayer], layers: [ScatterLayer
   let rowH = 12 * s
   var legendW = 0
   if !entries.isEmpty {
+    // labels too long for a third of the width are shortened with "..." (long category names)
+    let room = W / 3 - (6 * s + 8 * s + 6 * s + 6 * s)
+    entries = entries.map { e in
+      guard BitmapFont.width(e.label, scale: s) > room else { return e }
+      var base = e.label
+      while base.count > 1 && BitmapFont.width(base + "...", scale: s) > room { base.removeLast() }
+      return (base + "...", e.color)
+    }
     let textW = entries.map { BitmapFont.width($0.label, scale: s) }.max() ?? 0
     legendW = 6 * s + 8 * s + 6 * s + textW + 6 * s
     if legendW > W / 3 || entries.count * rowH + 8 * s > bottom - top { entries = []; legendW = 0 }
