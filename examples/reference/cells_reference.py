@@ -4,12 +4,10 @@ Made with: Python 3.11.7, anndata 0.12.19, h5py 3.16.0, numpy 2.4.6, pandas 2.3.
 scikit-learn 1.9.1, umap-learn 0.5.12 (numba 0.68.1, pynndescent 0.7.0), hdbscan 0.8.44.
 Run from anywhere: python3 cells_reference.py [--sweep] [--layout]   (about 1 minute; 2 cores)
 
-The data: data/pbmc68k_reduced.h5ad is scanpy's bundled `10x_pbmc68k_reduced.h5ad`, copied
-unchanged out of the scanpy 1.11.5 wheel (scanpy/datasets/10x_pbmc68k_reduced.h5ad, 1,772,368
-bytes, sha256 e71d41e737c941559b7c57c9243bdb3d2c889c2adfdf00e3422ac6b46783676f), obtained with
-    pip download scanpy==1.11.5 --no-deps -d /tmp/scanpy-wheel
-    unzip -j /tmp/scanpy-wheel/scanpy-1.11.5-py3-none-any.whl \
-          scanpy/datasets/10x_pbmc68k_reduced.h5ad -d /tmp && cp /tmp/10x_pbmc68k_reduced.h5ad data/pbmc68k_reduced.h5ad
+The data: data/pbmc68k_reduced.h5ad is scanpy's bundled `10x_pbmc68k_reduced.h5ad` (scanpy 1.11.5
+wheel, scanpy/datasets/10x_pbmc68k_reduced.h5ad, 1,772,368 bytes, sha256
+e71d41e737c941559b7c57c9243bdb3d2c889c2adfdf00e3422ac6b46783676f), rewritten in the current AnnData
+layout by convert_pbmc.py with the same values; the numbers below are the same on either file.
 700 cells x 765 genes (X: dense float32, normalised + scaled, so it has negative values);
 obsm X_pca (700 x 50 float32), X_umap; obs bulk_labels (10 cell types), louvain (11 clusters).
 Source and licence: a subsample of 10x Genomics' "Fresh 68k PBMCs (Donor A)" data set
@@ -20,7 +18,7 @@ licence itself is not stated inside the wheel: 10x Genomics publishes its public
 under CC BY 4.0 as far as we know, but this was NOT checked from the offline build machine;
 confirm on the data-set page above before relying on it.
 
-ON-DISK LAYOUT: this file is in the LEGACY pre-0.7 anndata layout (no encoding-type attributes,
+ON-DISK LAYOUT of the original file (the wheel's): the LEGACY pre-0.7 anndata layout (no encoding-type attributes,
 no root attributes at all, so no anndata version is recorded; the layout is anndata 0.6.x's):
   /X          dense float32 (700, 765), chunked (44, 96), gzip 4
   /obs        1-D packed COMPOUND (700,): index |S16 (NULLPAD ASCII), bulk_labels i1, n_genes <i8,
