@@ -86,7 +86,7 @@ test-asan-full: deps
 # libFuzzer targets (Fuzz/Package.swift: FuzzLanguage, FuzzNPY, FuzzNPZ, FuzzIDX, FuzzCSV, FuzzAlgorithms),
 # built with ASan in release mode into Fuzz/.build (docs/reliability.md, "Fuzzing").
 FUZZ_SECONDS ?= 8
-FUZZ_TARGETS ?= FuzzLanguage FuzzNPY FuzzNPZ FuzzIDX FuzzCSV FuzzAlgorithms FuzzKernel
+FUZZ_TARGETS ?= FuzzLanguage FuzzNPY FuzzNPZ FuzzIDX FuzzCSV FuzzAlgorithms FuzzKernel FuzzH5AD
 fuzz:
 	$(SWIFT) build -c release --package-path Fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -parse-as-library
 

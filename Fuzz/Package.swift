@@ -20,6 +20,8 @@ let package = Package(
     .executableTarget(name: "FuzzIDX", dependencies: ["FuzzSupport"]),
     .executableTarget(name: "FuzzCSV", dependencies: ["FuzzSupport"]),
     .executableTarget(name: "FuzzAlgorithms", dependencies: ["FuzzSupport"]),
+    // AnnData .h5ad files: HDF5 file images through libhdf5 and clus's reading of anndata's encodings
+    .executableTarget(name: "FuzzH5AD", dependencies: ["FuzzSupport"]),
     // the Jupyter kernel's readers: connection files, multipart messages, JSON, scripts cut into cells
     .executableTarget(name: "FuzzKernel", dependencies: ["FuzzSupport", .product(name: "ClusKernel", package: "clus")]),
   ],

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Writes the seed corpora of the fuzz targets (Fuzz/Corpus/<target>/seed-*) from real files:
 the MNIST IDX files (truncated to a few images), small NPY and NPZ files written by numpy, CSV/TSV text,
-the example scripts, the algorithm test fixtures' shapes. Run from the repository root; the
+the example scripts, the algorithm test fixtures' shapes, the scipy sparse and AnnData test fixtures. Run from the repository root; the
 seeds are committed, so this is only needed to regenerate them (numpy required)."""
 import glob, gzip, io, json, os, struct, sys
 import numpy as np
@@ -155,4 +155,13 @@ for which in range(7):
     put("FuzzAlgorithms", f"cmd{which}-special", bytes([which, 12, 2, 3, 0, 0, 1, 1] + [200, 201, 202, 203, 204, 205, 206, 210, 211, 5, 5, 5] * 3))
     put("FuzzAlgorithms", f"cmd{which}-nan", bytes([which, 6, 2, 2, 1, 0, 1, 1] + [207, 1, 2, 3, 208, 4, 5, 6, 209, 7, 8, 9]))
     put("FuzzAlgorithms", f"cmd{which}-duplicates", bytes([which, 20, 2, 4, 2, 0x55, 3, 3] + [5] * 80))
+# --- sparse matrices (scipy.sparse.save_npz) and AnnData files: the test fixtures the reference
+# libraries wrote (Tests/ClusRuntimeTests/Fixtures/{sparse,h5ad}/make_fixtures.py), copied
+fixtures = os.path.join(root, "Tests", "ClusRuntimeTests", "Fixtures")
+for name in ["csr", "csc", "coo", "csr_int64_index", "unsorted", "nan", "out_of_range"]:
+    with open(os.path.join(fixtures, "sparse", name + ".npz"), "rb") as f:
+        put("FuzzNPZ", "scipy-" + name + ".npz", f.read())
+for name in ["dense", "csr", "csc", "minimal", "no_x", "legacy", "unsupported_nullable_int", "corrupt"]:
+    with open(os.path.join(fixtures, "h5ad", name + ".h5ad"), "rb") as f:
+        put("FuzzH5AD", name + ".h5ad", f.read())
 print("seeds written to", out)

@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 seconds=${1:?usage: Fuzz/run.sh SECONDS [TARGET ...]}
 shift
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(FuzzLanguage FuzzNPY FuzzNPZ FuzzIDX FuzzCSV FuzzAlgorithms FuzzKernel)
+[ ${#targets[@]} -gt 0 ] || targets=(FuzzLanguage FuzzNPY FuzzNPZ FuzzIDX FuzzCSV FuzzAlgorithms FuzzKernel FuzzH5AD)
 bin=.build/release
 mkdir -p .build/artifacts
 # libFuzzer reports crashes itself; the Swift runtime's backtracer would hold the process up
@@ -22,6 +22,7 @@ for t in "${targets[@]}"; do
   case $t in
     FuzzLanguage) max_len=4096 ;;
     FuzzAlgorithms) max_len=1024 ;;
+    FuzzH5AD) max_len=65536 ;;  # anndata's smallest files are about 17 KB
     *) max_len=16384 ;;
   esac
   mkdir -p ".build/corpus/$t"

@@ -79,11 +79,30 @@ public func checkLoaded(_ d: LoadedData) {
     for c in t.text { text(c, rows: t.rows) }
   case .textVector(let t): text(t, rows: nil)
   case .modelArchive: break  // checked by fuzzModel
+  case .sparse(let m):
+    // the checked initialiser's invariants, and that its dense copy reads back the same entries
+    if m.indptr.count != m.rows + 1 || m.indices.count != m.nnz || m.indptr.last != m.nnz { violated("sparse matrix of broken arrays") }
+    if m.values.contains(where: { !$0.isFinite }) { violated("sparse matrix holding a non-finite value") }
+    if m.rows * m.cols <= 1 << 16 {
+      let d = m.dense()
+      for i in 0..<m.rows { for t in m.indptr[i]..<m.indptr[i + 1] where d[i, Int(m.indices[t])] != m.values[t] { violated("sparse entry lost") } }
+    }
   case .arrays(let a):
     if a.isEmpty { violated("an npz of no arrays") }
     for x in a {
       if case .arrays = x.value { violated("an npz array '\(x.name)' holding arrays") }
       checkLoaded(x.value)
     }
+  }
+}
+
+/// Arbitrary bytes as an AnnData `.h5ad` file (an HDF5 file image read through libhdf5): every
+/// element read, as a user touching each field would. Errors must be `DataFileError`s.
+public func fuzzH5AD(_ bytes: [UInt8]) {
+  do {
+    _ = try loadH5AD(bytes: bytes, display: "fuzz.h5ad")
+  } catch is DataFileError {
+  } catch {
+    violated("fuzz.h5ad: the reader threw \(type(of: error)) \(error), not a DataFileError")
   }
 }
