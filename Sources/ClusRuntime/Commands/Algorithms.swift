@@ -176,7 +176,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
     "transform", group: "embedding",
     summary: "Embed new points with a fitted model: UMAP as umap-learn's UMAP.transform, PCA as scikit-learn's PCA.transform",
     args: [ArgSpec("model", .any, "the result of `umap` or `pca` (or such a model loaded from a .npz file)"),
-           ArgSpec("data", .matrix, "m × d new points, d as the data the model was fitted on")],
+           ArgSpec("data", .matrixOrSparse, "m × d new points, d as the data the model was fitted on (PCA: sparse rows too)")],
     params: [
       ParamSpec("transform_seed", .seed, .int(42), nil, "UMAP: seed of the negative sampling (umap-learn's transform_seed); each row's stream derives from it and the row, so a row's result does not depend on its batch"),
     ],
@@ -189,9 +189,13 @@ func registerAlgorithms(_ t: inout CommandTable) {
   ) { inv in
     switch try modelArgument(inv.rawArgs[0], ["umap", "pca"], command: "transform") {
     case .umap(let m):
+      if case .sparse = inv.args[1] {
+        throw CommandError.invalidArgument("transform of sparse rows into a UMAP model is not supported; `dense` makes them dense")
+      }
       try checkNewPoints(inv.rawArgs[1], columns: m.trainingData.cols)
       return .matrix(try m.transform(inv.matrix(1), transformSeed: try inv.seed("transform_seed") ?? seedOrClock(nil), context: inv.context))
     case .pca(let m):
+      if case .sparse(let x) = inv.args[1] { return .matrix(try m.transform(x, context: inv.context)) }
       try checkNewPoints(inv.rawArgs[1], columns: m.result.components.cols)
       return .matrix(try m.transform(inv.matrix(1), context: inv.context))
     default: preconditionFailure("modelArgument returned another kind")
@@ -287,13 +291,50 @@ func registerAlgorithms(_ t: inout CommandTable) {
   })
 
   t.register(Command(
-    "pca", group: "embedding", summary: "Principal component analysis, as scikit-learn's PCA (full solver)",
-    args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
+    "pca", group: "embedding",
+    summary: "Principal component analysis, as scikit-learn's PCA (the full solver; on a sparse matrix the arpack solver, centred implicitly)",
+    args: [ArgSpec("data", .matrixOrSparse, "n × d data, one point per row; a sparse matrix is never densified")],
     parameters: pcaParameterTable,
-    examples: ["lowd = pca mnist.data n_components=50", "p = pca x n_components=0.95"]
+    examples: ["lowd = pca mnist.data n_components=50", "p = pca x n_components=0.95", "p = pca a.X n_components=50   # sparse counts"]
   ) { inv, p in
+    if case .sparse(let x) = inv.args[0] {
+      // scikit-learn's PCA on sparse input: svd_solver="arpack", an integer n_components < min(n, d)
+      let k: Int
+      switch p.nComponents {
+      case .count(let c)?: k = c
+      case .varianceFraction?:
+        throw CommandError.invalidParameter(name: "n_components", value: Display.summary(try inv.value("n_components")),
+                                            allowed: "on a sparse matrix n_components must be an integer (scikit-learn's arpack solver)")
+      case nil: k = min(x.rows, x.cols) - 1
+      }
+      if p.whiten {
+        throw CommandError.invalidParameter(name: "whiten", value: "true", allowed: "whiten=true is not supported on a sparse matrix")
+      }
+      let r = try pcaSparse(x, nComponents: k, context: inv.context)
+      return .record(FittedModel.pca(try PCAModel(result: r, parameters: p)).record())
+    }
     let r = try pca(inv.matrix(0), parameters: p, context: inv.context)
     return .record(FittedModel.pca(try PCAModel(result: r, parameters: p)).record())
+  })
+
+  t.register(Command(
+    "svd", group: "embedding",
+    summary: "Truncated SVD (latent semantic analysis), as scikit-learn's TruncatedSVD (algorithm=\"arpack\"): rows × n_components, no centring",
+    args: [ArgSpec("data", .matrixOrSparse, "n × d data, sparse (a TF-IDF or count matrix) or dense")],
+    params: [ParamSpec("n_components", .int, .int(2), .atLeast(1), "components to keep, fewer than min(n, d)")],
+    examples: ["z = svd tfidf n_components=100", "e = umap z metric=\"cosine\" random_state=42"]
+  ) { inv in
+    let x: SparseMatrix
+    switch inv.args[0] {
+    case .sparse(let m): x = m
+    default: x = try SparseMatrix(dense: inv.matrix(0))
+    }
+    let r = try truncatedSVD(x, nComponents: try inv.int("n_components"), context: inv.context)
+    return .record(Record(kind: "svd", fields: [
+      ("transformed", .matrix(r.transformed)), ("components", .matrix(r.components)),
+      ("explained_variance", .floats(r.explainedVariance)), ("explained_variance_ratio", .floats(r.explainedVarianceRatio)),
+      ("singular_values", .floats(r.singularValues)),
+    ], principal: "transformed"))
   })
 
   let averages = ParamType.choice(["arithmetic", "max", "min", "geometric"])
