@@ -107,8 +107,8 @@ final class SparsePCATests: XCTestCase {
     }
   }
 
-  /// The block Krylov solver agrees with the formed AᵀA on a larger matrix (1,500 × 300, k = 10): the
-  /// singular values to 1e-9 relative, the components to 1e-6.
+  /// The block Krylov solver agrees with the formed AᵀA on a larger matrix (1,500 × 300, k = 10) and on
+  /// a wide one: the singular values to 1e-9 relative, the components to 1e-6.
   func testKrylovSolverMatchesDenseSolver() throws {
     let x = try randomSparse(rows: 1500, cols: 300, density: 0.05, seed: 3)
     let k = 10
@@ -120,6 +120,14 @@ final class SparsePCATests: XCTestCase {
     let t2 = try truncatedSVDFit(x, nComponents: k, context: RunContext(threads: 2), denseMaxCols: 0)
     XCTAssertLessThan(relDiff(t2.singularValues, t1.singularValues), 1e-9)
     XCTAssertLessThan(relDiff(t2.components.data.map(Double.init), t1.components.data.map(Double.init)), 1e-6)
+    // wide data (40 rows, 300 columns): the Krylov basis (8 blocks of 13) exceeds the rank (39), so
+    // Gram–Schmidt replaces exhausted directions by random ones
+    let wide = try randomSparse(rows: 40, cols: 300, density: 0.1, seed: 4)
+    let w1 = try pcaSparseFit(wide, nComponents: 5, context: RunContext(threads: 2), denseMaxCols: sparseDenseMaxCols)
+    let w2 = try pcaSparseFit(wide, nComponents: 5, context: RunContext(threads: 2), denseMaxCols: 0)
+    XCTAssertLessThan(relDiff(w2.singularValues, w1.singularValues), 1e-9)
+    XCTAssertLessThan(relDiff(w2.components.data.map(Double.init), w1.components.data.map(Double.init)), 1e-6)
+    XCTAssertLessThan(relDiff(w2.transformed.data.map(Double.init), w1.transformed.data.map(Double.init)), 1e-6)
   }
 
   /// Sparse PCA equals the dense full-solver `pca` of the densified matrix (components, variances).

@@ -208,6 +208,7 @@ public func fingerprint(_ v: Value) -> String {
   case .none: return "none"
   case .list(let l): return "[" + l.map(fingerprint).joined(separator: ",") + "]"
   case .matrix(let m): return "m\(m.rows)x\(m.cols):" + m.data.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")
+  case .sparse(let m): return fingerprint(.matrix(m.dense()))
   case .labels(let l): return "l" + l.map(String.init).joined(separator: ",")
   case .floats(let f): return "F" + f.map { String($0.bitPattern, radix: 16) }.joined(separator: ",")
   case .mask(let m): return "M" + m.map { $0 ? "1" : "0" }.joined()

@@ -113,6 +113,7 @@ public enum Sandbox {
   public static func elementCount(_ v: Value) -> Int {
     switch v {
     case .matrix(let m): return m.data.count
+    case .sparse(let m): return m.nnz + m.rows
     case .labels(let l): return l.count
     case .floats(let f): return f.count
     case .mask(let m): return m.count

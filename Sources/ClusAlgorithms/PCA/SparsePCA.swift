@@ -110,7 +110,7 @@ extension PCAModel {
     guard x.cols == c.cols else {
       throw AlgorithmError.invalidInput("the new data has \(x.cols) columns but the components \(c.cols)")
     }
-    let op = SparseOperator(x, mean: result.mean, transposed: false, threads: context.threads)
+    let op = SparseOperator(x, transposed: nil, mean: result.mean, threads: context.threads)
     var scale = [Double](repeating: 1, count: c.rows)
     if parameters.whiten {
       for j in 0..<c.rows { scale[j] = 1 / Swift.max(result.explainedVariance[j].squareRoot(), Double.ulpOfOne) }
@@ -129,10 +129,11 @@ func pcaSparseFit(_ x: SparseMatrix, nComponents k: Int, context: RunContext, de
   let n = x.rows, d = x.cols
   context.progress.begin("sparse PCA", total: 3)
   defer { context.progress.end() }
-  let stats = sparseColumnStatistics(x, threads: context.threads)
+  let xt = x.transposed()
+  let stats = sparseColumnStatistics(transposed: xt, rows: n)
   context.progress.update(1)
   try context.cancellation.check()
-  let op = SparseOperator(x, mean: stats.mean, transposed: true, threads: context.threads)
+  let op = SparseOperator(x, transposed: xt, mean: stats.mean, threads: context.threads)
   let (values, vectors) = try leadingEigenpairs(op, k: k, denseMaxCols: denseMaxCols, context: context, what: "sparse PCA")
   context.progress.update(2)
   let components = Matrix(rows: k, cols: d, data: vectors.map { Float($0) })
@@ -162,10 +163,11 @@ func truncatedSVDFit(_ x: SparseMatrix, nComponents k: Int, context: RunContext,
   let n = x.rows, d = x.cols
   context.progress.begin("truncated SVD", total: 3)
   defer { context.progress.end() }
-  let stats = sparseColumnStatistics(x, threads: context.threads)
+  let xt = x.transposed()
+  let stats = sparseColumnStatistics(transposed: xt, rows: n)
   context.progress.update(1)
   try context.cancellation.check()
-  let op = SparseOperator(x, mean: nil, transposed: true, threads: context.threads)
+  let op = SparseOperator(x, transposed: xt, mean: nil, threads: context.threads)
   let (values, vectors) = try leadingEigenpairs(op, k: k, denseMaxCols: denseMaxCols, context: context, what: "truncated SVD")
   context.progress.update(2)
   let components = Matrix(rows: k, cols: d, data: vectors.map { Float($0) })
@@ -217,11 +219,13 @@ private func checkSparseInput(_ x: SparseMatrix, _ k: Int) throws {
 
 /// Column means and variances (divisor n) of a sparse matrix from its stored entries, in Double, as
 /// scikit-learn's `mean_variance_axis(X, axis=0)`: var_f = (Σ_stored (x − μ_f)² + (n − nnz_f)·μ_f²)/n.
-/// Each column is summed in row order (from the transpose), so the result does not depend on `threads`.
+/// Each column is summed in row order, from the transpose.
+/// - Parameters:
+///   - xt: Xᵀ (d × n) in CSR form.
+///   - rows: n.
 /// - Returns: d means and d variances.
-func sparseColumnStatistics(_ x: SparseMatrix, threads: Int) -> (mean: [Double], variance: [Double]) {
-  let xt = x.transposed()
-  let n = Double(x.rows), d = x.cols
+func sparseColumnStatistics(transposed xt: SparseMatrix, rows: Int) -> (mean: [Double], variance: [Double]) {
+  let n = Double(rows), d = xt.rows
   var mean = [Double](repeating: 0, count: d), variance = [Double](repeating: 0, count: d)
   for f in 0..<d {
     let lo = xt.indptr[f], hi = xt.indptr[f + 1]
@@ -252,10 +256,11 @@ struct SparseOperator {
   /// Worker threads (the results do not depend on them).
   let threads: Int
 
-  /// The operator of `x` centred by `mean` (if any); with `transposed`, also Xᵀ for `applyTransposed`.
-  init(_ x: SparseMatrix, mean: [Double]?, transposed: Bool, threads: Int) {
+  /// The operator of `x` centred by `mean` (if any); `transposed` is Xᵀ (`x.transposed()`), needed by
+  /// `applyTransposed` only.
+  init(_ x: SparseMatrix, transposed: SparseMatrix?, mean: [Double]?, threads: Int) {
     self.x = x
-    self.xt = transposed ? x.transposed() : nil
+    self.xt = transposed
     self.mean = mean
     self.threads = threads
   }

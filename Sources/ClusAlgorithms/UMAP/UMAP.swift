@@ -13,12 +13,12 @@ public struct UMAPTimings: Sendable, Equatable {
   public var layout: Double = 0
 }
 
-/// What `umap(_:knn:parameters:context:)` returns.
+/// What `umap(_:knn:y:parameters:context:)` returns.
 public struct UMAPResult: Sendable {
   /// The embedding, `n × n_components`.
   public var embedding: Matrix
-  /// Number of stored entries (both directions) of the fuzzy graph before pruning (umap-learn
-  /// `graph_.nnz`).
+  /// Number of stored entries (both directions) of the fuzzy graph before pruning, after the
+  /// intersection with the labels when supervised (umap-learn `graph_.nnz`).
   public var graphNNZ: Int
   /// Entries of the pruned graph that the SGD samples.
   public var prunedNNZ: Int
@@ -44,7 +44,9 @@ public struct UMAPResult: Sendable {
 
 /// Uniform Manifold Approximation and Projection of `x` (`n × d`) into `n × n_components`,
 /// following umap-learn 0.5.12 `UMAP.fit` / `simplicial_set_embedding`:
-/// 1. fuzzy simplicial set of the kNN graph (`fuzzySimplicialSet`, k = n_neighbors);
+/// 1. fuzzy simplicial set of the kNN graph (`fuzzySimplicialSet`, k = n_neighbors); with labels `y`
+///    (supervised UMAP, `target_metric="categorical"`), intersected with them and its local
+///    connectivity reset (`categoricalIntersection`, far_dist from `target_weight`);
 /// 2. pruning of edges below max/n_epochs (max/500 or /200 by size when n_epochs ≤ 10);
 /// 3. initial layout: spectral (LOBPCG on the normalized Laplacian, multi-component layout for
 ///    disconnected graphs, fallback to random with a warning) or pca, each scaled to max |x| = 10
@@ -59,31 +61,37 @@ public struct UMAPResult: Sendable {
 ///   - x: the data, `n × d` (used for PCA init and the centroids of disconnected components).
 ///   - knn: nearest neighbours of every row of `x` under `parameters.metric`, the point itself at
 ///     column 0, with at least `parameters.neighbors(forPoints: n)` columns (extra ones are ignored).
+///   - y: labels for supervised UMAP (umap-learn's `fit(X, y)`), one per row of `x`, −1 = unknown;
+///     nil (the default) for unsupervised UMAP.
 ///   - parameters: umap-learn parameters; `randomState` nil draws a seed from the clock.
 ///   - context: threads (the result does not depend on them), cancellation (checked per epoch),
 ///     progress ("embedding epochs", one update per epoch), warnings.
 /// - Throws: `AlgorithmError.invalidParameter` (see `UMAPParameters.validate`),
-///   `.invalidInput` for empty / non-finite data or a kNN graph of the wrong shape, `.cancelled`.
-public func umap(_ x: Matrix, knn: KNNGraph, parameters: UMAPParameters, context: RunContext) throws -> UMAPResult {
+///   `.invalidInput` for empty / non-finite data, a kNN graph of the wrong shape or labels `y` whose
+///   count is not n ("y has N labels for M rows"), `.cancelled`.
+public func umap(
+  _ x: Matrix, knn: KNNGraph, y: [Int]? = nil, parameters: UMAPParameters, context: RunContext
+) throws -> UMAPResult {
   try validateData(x)
-  return try umap(data: .dense(x), knn: knn, parameters: parameters, context: context)
+  return try umap(data: .dense(x), knn: knn, y: y, parameters: parameters, context: context)
 }
 
 /// UMAP of sparse rows `x` (`n × d`, CSR) with their kNN graph, as `umap(_:knn:parameters:context:)`
 /// on the dense copy: the same graph, initialisation and layout, so the same embedding for the same
 /// kNN graph and seed. `init="pca"` needs dense data.
-/// - Throws: as `umap(_:knn:parameters:context:)`; `.invalidParameter` for `init="pca"`.
-public func umap(sparse x: SparseMatrix, knn: KNNGraph, parameters: UMAPParameters, context: RunContext) throws -> UMAPResult {
+/// - Throws: as `umap(_:knn:y:parameters:context:)`; `.invalidParameter` for `init="pca"`.
+public func umap(sparse x: SparseMatrix, knn: KNNGraph, y: [Int]? = nil, parameters: UMAPParameters, context: RunContext) throws -> UMAPResult {
   guard x.rows > 0, x.cols > 0 else { throw AlgorithmError.invalidInput("data is empty (\(x.rows) × \(x.cols))") }
   if parameters.initialization == .pca {
     throw AlgorithmError.invalidParameter(name: "init", value: "\"pca\"", allowed: "init=\"pca\" needs dense data; use \"spectral\" or \"random\" on a sparse matrix")
   }
-  return try umap(data: .sparse(x), knn: knn, parameters: parameters, context: context)
+  return try umap(data: .sparse(x), knn: knn, y: y, parameters: parameters, context: context)
 }
 
-func umap(data x: UMAPData, knn: KNNGraph, parameters: UMAPParameters, context: RunContext) throws -> UMAPResult {
+func umap(data x: UMAPData, knn: KNNGraph, y: [Int]?, parameters: UMAPParameters, context: RunContext) throws -> UMAPResult {
   try parameters.validate()
   let n = x.rows, dim = parameters.nComponents
+  try checkLabels(y, rows: n)
   let (a, b): (Double, Double) = {
     if let a = parameters.a, let b = parameters.b { return (a, b) }
     let f = findABParams(spread: parameters.spread, minDist: parameters.minDist)
@@ -133,7 +141,7 @@ func umap(data x: UMAPData, knn: KNNGraph, parameters: UMAPParameters, context: 
     }
     graphKNN = KNNGraph(n: n, k: knn.k, indices: idx, distances: dist)
   }
-  let (graph, _, _) = fuzzySimplicialSet(
+  var (graph, _, _) = fuzzySimplicialSet(
     knn: graphKNN, nNeighbors: kUse, setOpMixRatio: parameters.setOpMixRatio,
     localConnectivity: parameters.localConnectivity, threads: context.threads)
   if edgesRemoved > 0 {
@@ -145,6 +153,11 @@ func umap(data x: UMAPData, knn: KNNGraph, parameters: UMAPParameters, context: 
     } else if isolated > 0 {
       context.warn("a large number of vertices were disconnected from the manifold: disconnection_distance = \(cut) removed \(edgesRemoved) edges and fully disconnected \(isolated) of \(n) vertices; consider removing these points")
     }
+  }
+  if let y = y {
+    // supervised: umap-learn's `discrete_metric_simplicial_set_intersection` after the warning above
+    graph = try categoricalIntersection(
+      graph, labels: y, farDistance: categoricalFarDistance(targetWeight: parameters.targetWeight))
   }
   let wmax = graph.weights.max() ?? 0
   let pruneEpochs = nEpochs > 10 ? nEpochs : (n <= 10_000 ? 500 : 200) + (parameters.densmap ? 200 : 0)
@@ -252,16 +265,19 @@ func umap(data x: UMAPData, knn: KNNGraph, parameters: UMAPParameters, context: 
 /// UMAP computing its own neighbours: with `neighbors` (called as `neighbors(x, k)` and expected
 /// to return the k nearest neighbours of every row under `parameters.metric`, self at column 0),
 /// or, when it is nil, with the exact `KNNSearch.bruteForce` — allowed only for n ≤ 5000 (O(n²) time).
-/// - Throws: as `umap(_:knn:parameters:context:)`; `.invalidInput` for n > 5000 without `neighbors`.
+/// `y` as in `umap(_:knn:y:parameters:context:)` (labels for supervised UMAP, checked before the search).
+/// - Throws: as `umap(_:knn:y:parameters:context:)`; `.invalidInput` for n > 5000 without `neighbors`.
 public func umap(
-  _ x: Matrix, parameters: UMAPParameters, context: RunContext,
+  _ x: Matrix, y: [Int]? = nil, parameters: UMAPParameters, context: RunContext,
   neighbors: ((Matrix, Int) throws -> KNNGraph)? = nil
 ) throws -> UMAPResult {
   try parameters.validate()
   try validateData(x)
   let n = x.rows
+  try checkLabels(y, rows: n)
   if n == 1 {
-    return try umap(x, knn: KNNGraph(n: 1, k: 1, indices: [0], distances: [0]), parameters: parameters, context: context)
+    return try umap(
+      x, knn: KNNGraph(n: 1, k: 1, indices: [0], distances: [0]), y: y, parameters: parameters, context: context)
   }
   let k = parameters.neighbors(forPoints: n)
   let knn: KNNGraph
@@ -273,5 +289,13 @@ public func umap(
     }
     knn = try knnSelfJoin(x, k: k, metric: parameters.metric, search: .bruteForce, context: context)
   }
-  return try umap(x, knn: knn, parameters: parameters, context: context)
+  return try umap(x, knn: knn, y: y, parameters: parameters, context: context)
+}
+
+/// Labels for supervised UMAP must number one per row (umap-learn's "Length of x = …, length of y = …").
+/// - Throws: `AlgorithmError.invalidInput` "y has N labels for M rows".
+private func checkLabels(_ y: [Int]?, rows n: Int) throws {
+  if let y = y, y.count != n {
+    throw AlgorithmError.invalidInput("y has \(y.count) labels for \(n) rows")
+  }
 }

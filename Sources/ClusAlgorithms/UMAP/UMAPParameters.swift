@@ -12,7 +12,7 @@ public enum UMAPInit: String, Sendable, Equatable, CaseIterable {
   case pca
 }
 
-/// Parameters of `umap(_:knn:parameters:context:)`, named and defaulted as umap-learn 0.5's `UMAP`
+/// Parameters of `umap(_:knn:y:parameters:context:)`, named and defaulted as umap-learn 0.5's `UMAP`
 /// constructor (the umap-learn name is given for each; Swift uses lower camel case).
 public struct UMAPParameters: Sendable, Equatable {
   /// `n_neighbors` (default 15): size of the local neighbourhood, the point itself included.
@@ -66,6 +66,16 @@ public struct UMAPParameters: Sendable, Equatable {
   /// `output_dens` (default false): also return the log local radii of the data and of the
   /// embedding (umap-learn's `rad_orig_`, `rad_emb_`).
   public var outputDens: Bool = false
+  /// `target_metric` (default "categorical"): how the labels `y` given to the fit are compared
+  /// (supervised UMAP). Only "categorical" (umap-learn's default: labels are categories, −1 unknown) is
+  /// supported; any other value is refused by `validate`.
+  public var targetMetric: String = "categorical"
+  /// `target_n_neighbors` (default −1 = n_neighbors): the neighbour count of the labels' own graph for a
+  /// non-categorical target metric; unused for "categorical". −1 or ≥ 2.
+  public var targetNNeighbors: Int = -1
+  /// `target_weight` (default 0.5): how much the labels count against the data, in [0, 1]; labels that
+  /// differ are at distance 2.5 / (1 − target_weight) (10¹² at 1), see `categoricalFarDistance`.
+  public var targetWeight: Double = 0.5
   /// `random_state` (default nil = a seed from the clock, so runs differ). With a seed the result
   /// is identical run to run and for any thread count.
   public var randomState: UInt64? = nil
@@ -74,7 +84,8 @@ public struct UMAPParameters: Sendable, Equatable {
   public init() {}
 
   /// Checks the ranges umap-learn's `UMAP._validate_parameters` checks (plus spread > 0,
-  /// local_connectivity ≥ 0 and a, b > 0 when given, which umap-learn leaves unchecked).
+  /// local_connectivity ≥ 0, a, b > 0 when given, and target_weight in [0, 1], which umap-learn leaves
+  /// unchecked; target_metric must be "categorical", the only one supported here).
   /// As umap-learn, learning_rate = 0 is accepted (it leaves the initial layout in place).
   /// - Throws: `AlgorithmError.invalidParameter` naming the first offending parameter.
   public func validate() throws {
@@ -117,6 +128,15 @@ public struct UMAPParameters: Sendable, Equatable {
       if m.data.contains(where: { !$0.isFinite }) {
         throw bad("init", "an array with a non-finite value", "an init array must hold finite numbers")
       }
+    }
+    if targetMetric != "categorical" {
+      throw bad("target_metric", targetMetric, "only \"categorical\" is supported (labels as categories, -1 unknown)")
+    }
+    if targetNNeighbors < 2 && targetNNeighbors != -1 {
+      throw bad("target_n_neighbors", targetNNeighbors, "target_n_neighbors must be greater than 1 (or -1 for n_neighbors)")
+    }
+    if !(targetWeight >= 0 && targetWeight <= 1) {
+      throw bad("target_weight", targetWeight, "target_weight must be between 0.0 and 1.0")
     }
     if let a = a, !(a.isFinite && a > 0) { throw bad("a", a, "a must be a positive number") }
     if let b = b, !(b.isFinite && b > 0) { throw bad("b", b, "b must be a positive number") }

@@ -46,6 +46,22 @@ private func precomputedKNN(_ v: Value, rows n: Int, parameters p: UMAPParameter
   return KNNGraph(n: n, k: k, indices: idx, distances: dist)
 }
 
+/// umap's `y=`: labels (an int vector or a categorical, whose missing values are −1), nil for `none`.
+/// - Throws: `CommandError.invalidArgument` for anything else.
+private func supervisedLabels(_ v: Value) throws -> [Int]? {
+  if case .none = v { return nil }
+  if let (codes, _) = Frames.categories(of: v) { return codes }
+  switch v.resolved {
+  case .labels(let l): return l
+  case .mask(let m): return m.map { $0 ? 1 : 0 }
+  case .floats(let f) where f.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e15 }): return f.map { Int($0) }
+  case .list(let l) where l.allSatisfy({ if case .int = $0 { return true }; return false }):
+    return l.map { if case .int(let i) = $0 { return i }; return -1 }
+  default:
+    throw CommandError.invalidArgument("y= takes labels (an int vector or a categorical), one per row, got \(v.kindName)")
+  }
+}
+
 /// umap's parameters, bound to `UMAPParameters` (the command's table and a model's `params`).
 let umapParameterTable = ParamTable(UMAPParameters(), [
   .int("n_neighbors", \.nNeighbors, .atLeast(2), "size of the local neighbourhood (k of the kNN graph, the point itself included)"),
@@ -69,6 +85,14 @@ let umapParameterTable = ParamTable(UMAPParameters(), [
   .float("dens_var_shift", \.densVarShift, .atLeast(0), "added to the variance of the embedding's log radii"),
   .bool("output_dens", \.outputDens, "also return the log local radii of the data and of the embedding (rad_orig, rad_emb)"),
   .seed("random_state", \.randomState, "seed; with it the result is identical for any thread count"),
+  .converted({ p in [ParamSpec("target_metric", .choice(["categorical"]), .string(p.targetMetric), nil,
+                                "supervised UMAP (y=): how labels are compared; categorical, as umap-learn's default for labels")] },
+             assign: { p, inv in p.targetMetric = try inv.string("target_metric") }),
+  .float("target_weight", \.targetWeight, .between(0, 1), "supervised UMAP: 0 the data only, 1 the labels only (a different label's edge weight × exp(−2.5/(1 − w)))"),
+  .int("target_n_neighbors", \.targetNNeighbors, .atLeast(-1), "supervised UMAP with a metric target: its neighbours (−1: n_neighbors); unused for categorical"),
+  .converted({ _ in [ParamSpec("y", .any, .none, nil,
+                               "labels for supervised UMAP, one per row (umap-learn's fit(X, y)); −1 or a missing category: unlabelled (semi-supervised)")] },
+             assign: { _, _ in }),
   .converted({ _ in [ParamSpec("knn", .any, .none, nil,
                                "an earlier umap result of the same data and metric whose neighbours to reuse (umap-learn's precomputed_knn)")] },
              assign: { _, _ in }),
@@ -125,6 +149,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
     let n = inv.args[0].length ?? 0
     try checkUMAPMemory(rows: n, p)
     let given = try precomputedKNN(try inv.value("knn"), rows: n, parameters: p)
+    let y = try supervisedLabels(try inv.value("y"))
     var knnSeconds = 0.0
     let r: UMAPResult
     if case .sparse(let x) = inv.args[0] {
@@ -141,9 +166,9 @@ func registerAlgorithms(_ t: inout CommandTable) {
         knn = try knnSelfJoin(x, k: p.neighbors(forPoints: x.rows), metric: p.metric, context: ctx)
         knnSeconds = monotonicSeconds() - t0
       }
-      r = try umap(sparse: x, knn: knn, parameters: p, context: ctx)
+      r = try umap(sparse: x, knn: knn, y: y, parameters: p, context: ctx)
     } else {
-      r = try umap(inv.matrix(0), parameters: p, context: ctx) { data, k in
+      r = try umap(inv.matrix(0), y: y, parameters: p, context: ctx) { data, k in
         if let g = given { return g }
         let t0 = monotonicSeconds()
         defer { knnSeconds = monotonicSeconds() - t0 }
