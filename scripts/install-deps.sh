@@ -30,3 +30,9 @@ if ! "$venv/bin/python3" -c "import jupyter_client, jupyter_kernel_test, nbclien
   "$venv/bin/python3" -m pip install -q jupyter_client jupyter_kernel_test nbclient nbformat \
     || echo "warning: the Jupyter packages could not be installed into $venv; make test-kernel will fail" >&2
 fi
+# AnnData and scipy.sparse files (the tests that check that anndata.read_h5ad and scipy.sparse.load_npz
+# read what clus writes; skipped without them): anndata brings scipy, pandas and h5py.
+if ! "$venv/bin/python3" -c "import anndata, scipy.sparse" 2>/dev/null; then
+  "$venv/bin/python3" -m pip install -q anndata scipy \
+    || echo "warning: anndata could not be installed into $venv; the AnnData round-trip tests will be skipped" >&2
+fi
