@@ -8,12 +8,19 @@ import ClusAlgorithms
 // thread-safe), under `hdf5Lock`.
 
 /// Serialises every HDF5 call (the library is built without its thread-safety option).
-let hdf5Lock = NSLockShim()
+let hdf5Lock = HDF5Lock()
 
-/// A minimal lock (Foundation-free) for the HDF5 calls.
-final class NSLockShim: @unchecked Sendable {
+/// A recursive lock (Foundation-free) for the HDF5 calls: reading an element may read the elements
+/// under it on the same thread.
+final class HDF5Lock: @unchecked Sendable {
   private var m = pthread_mutex_t()
-  init() { pthread_mutex_init(&m, nil) }
+  init() {
+    var attr = pthread_mutexattr_t()
+    pthread_mutexattr_init(&attr)
+    pthread_mutexattr_settype(&attr, Int32(PTHREAD_MUTEX_RECURSIVE))
+    pthread_mutex_init(&m, &attr)
+    pthread_mutexattr_destroy(&attr)
+  }
   func run<T>(_ body: () throws -> T) rethrows -> T {
     pthread_mutex_lock(&m)
     defer { pthread_mutex_unlock(&m) }
