@@ -287,7 +287,9 @@ public func nearestNames(_ name: String, in candidates: [String], limit: Int = 3
   let scored = candidates.compactMap { c -> (Int, String)? in
     if c.hasPrefix(name) && !name.isEmpty { return (0, c) }
     let d = editDistance(name, c)
-    let allowed = max(2, min(c.count, name.count) / 3)
+    // two edits in a name of three letters or fewer leave too little of it ("zzz" is not "nnz")
+    let shorter = min(c.count, name.count)
+    let allowed = shorter <= 3 ? 1 : max(2, shorter / 3)
     return d <= allowed ? (d, c) : nil
   }
   return scored.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.prefix(limit).map(\.1)

@@ -126,8 +126,11 @@ public enum Display {
       cells.append([rn[i]] + (0..<shownCols).map { String(Int(counts[i, $0])) })
     }
     let first = cells.map { $0[0].count }.max() ?? 0
-    // each column as wide as its widest cell (its name or a count)
-    let widths = (0..<(shownCols + 1)).map { j in cells.map { $0[j].count }.max() ?? 1 }
+    // each column as wide as its name or its widest count with a sign's place before it, as pandas
+    // prints integer columns
+    let widths = (0..<(shownCols + 1)).map { j in
+      max(cells[0][j].count, (cells.dropFirst().map { $0[j].count }.max() ?? 0) + 1)
+    }
     var out = ["crosstab \(rn.count) × \(cn.count) (rows: values of the first vector, columns: of the second)"]
     for row in cells {
       let head = row[0] + String(repeating: " ", count: first - row[0].count)

@@ -28,7 +28,8 @@ final class CommandTableTests: XCTestCase {
     let dir = folder
     var c: [String: [String]] = [
       "help": ["help", "help umap"], "vars": ["vars"], "time": ["time sum v", "time umap x n_epochs=5 random_state=1"],
-      "shape": ["shape x"], "count": ["count v"], "unique": ["unique y"], "print": ["print 1 \"a\""],
+      "shape": ["shape x"], "nnz": ["nnz x", "nnz v"], "dense": ["dense x"], "svd": ["svd x", "svd x n_components=1"],
+      "count": ["count v"], "unique": ["unique y"], "print": ["print 1 \"a\""],
       "format": ["format 1.5 \"%.2f\""], "power": ["power v 2"], "quantile": ["quantile v q=0.5"],
       "sort": ["sort x", "sort v"], "argsort": ["argsort v"], "where": ["where (y >= 1) y 0"],
       "standard_scale": ["standard_scale x"], "l2_normalize": ["l2_normalize x"], "crosstab": ["crosstab y y"],
@@ -37,7 +38,8 @@ final class CommandTableTests: XCTestCase {
         "load \"\(dir)/a.csv\" header=true usecols=[0, 1] na_values=\"-\"",
       ],
       "save": ["save x \"\(dir)/x.npy\"", "save e \"\(dir)/e.npz\""], "concat": ["concat x x"],
-      "umap": ["umap x n_epochs=5 random_state=1", "umap x n_epochs=5 random_state=1 init=e.embedding"],
+      "umap": ["umap x n_epochs=5 random_state=1", "umap x n_epochs=5 random_state=1 init=e.embedding",
+               "umap x n_epochs=5 random_state=1 y=y target_weight=0.9", "umap x n_neighbors=5 n_epochs=5 random_state=1 knn=e"],
       "transform": ["transform e x[0:3]", "transform e x[0:3] transform_seed=5", "transform (pca x n_components=2) x[0:3]"],
       "predict": ["predict (kmeans x n_clusters=2 random_state=0) x[0:3]"],
       "int": ["int \"5\"", "int 2.7"], "float": ["float \"0.5\"", "float 3"],
