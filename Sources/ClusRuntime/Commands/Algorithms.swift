@@ -157,10 +157,11 @@ func registerAlgorithms(_ t: inout CommandTable) {
       if let g = given {
         knn = g
       } else {
-        if x.rows >= 4096 {
+        let indexed = p.metric == .euclidean || p.metric == .cosine
+        if x.rows >= (indexed ? 200_000 : 4096) {
           // umap-learn (pynndescent) searches approximately from 4,096 rows; clus's sparse search is exact
-          ctx.warn("the neighbours of a sparse matrix are searched exactly: \(x.rows) × \(x.rows) / 2 distances between "
-                   + "sparse rows (on large data, reduce it first: `svd x n_components=100`, as scanpy and BERTopic do)")
+          ctx.warn("the neighbours of a sparse matrix are searched exactly (\(indexed ? "through an inverted index" : "every pair of rows")) "
+                   + "on \(x.rows) rows; on large data, reduce it first (`svd x n_components=100`, as scanpy and BERTopic do)")
         }
         let t0 = monotonicSeconds()
         knn = try knnSelfJoin(x, k: p.neighbors(forPoints: x.rows), metric: p.metric, context: ctx)
