@@ -1,0 +1,370 @@
+import Foundation
+import XCTest
+import ClusAlgorithms
+@testable import ClusRuntime
+
+/// AnnData `.h5ad` files as anndata 0.12.19 wrote them (Fixtures/h5ad, made by make_fixtures.py there;
+/// the values to compare with are its expected.json), read through a session's `load` so that the
+/// language's path (lazy fields, `dense`, `nnz`, indexing) is covered: X in every storage, obs and var
+/// columns of every kind, obsm, layers and uns; fields read only when asked; and every file clus does
+/// not read refused with a `DataFileError` naming the file (and the element and its encoding).
+final class H5ADTests: DataFileTestCase {
+  func h5ad(_ name: String) -> String { fixturePath("h5ad", name) }
+
+  /// expected.json's entry for `name`.
+  func expected(_ name: String) throws -> [String: Any] {
+    let files = try XCTUnwrap(try expectedJSON("h5ad")["files"] as? [String: Any])
+    return try XCTUnwrap(files[name] as? [String: Any], name)
+  }
+
+  /// A session that has run `a = load "<fixture name>"` and `more`, which must succeed.
+  func loaded(_ name: String, _ more: String = "", file: StaticString = #filePath, line: UInt = #line) -> Capture {
+    let c = Capture()
+    XCTAssertTrue(c.run("a = load \"\(h5ad(name))\"\n" + more), "\(name): \(c.err)", file: file, line: line)
+    return c
+  }
+
+  func int(_ c: Capture, _ name: String) -> Int? {
+    if case .int(let i)? = c.value(name) { return i }
+    return nil
+  }
+
+  // MARK: X
+
+  /// X of every readable file (dense float32, CSR float32, CSC float64, CSR int64 counts, gzip-compressed
+  /// CSR, the smallest file) equals the reference dense values exactly, keeps its storage (matrix or
+  /// sparse), and n_obs / n_vars / nnz are the reference's.
+  func testXOfEveryReadableFile() throws {
+    for name in ["dense.h5ad", "csr.h5ad", "csc.h5ad", "counts_int.h5ad", "csr_gzip.h5ad", "minimal.h5ad"] {
+      let e = try expected(name)
+      let shape = jsonInts(e["shape"]), want = jsonFloats(e["X"])
+      let storage = try XCTUnwrap(e["X_storage"] as? [String: Any])
+      XCTAssertEqual(want.count, shape[0] * shape[1], name)
+      let c = loaded(name, "x = a.X\nd = dense a.X\nk = nnz a.X\nr = a.n_obs\nv = a.n_vars\n")
+      XCTAssertEqual(int(c, "r"), shape[0], name)
+      XCTAssertEqual(int(c, "v"), shape[1], name)
+      XCTAssertEqual(int(c, "k"), e["nnz"] as? Int, name)
+      guard let d = c.matrix("d") else { continue }
+      XCTAssertEqual([d.rows, d.cols], shape, name)
+      XCTAssertEqual(d.data, want, name)
+      if storage["encoding_type"] as? String == "array" {
+        XCTAssertEqual(c.matrix("x")?.data, want, name)
+      } else if let s = c.sparse("x") {
+        // CSC comes back as CSR of the same values; every entry the reference stores is stored
+        XCTAssertEqual([s.rows, s.cols], shape, name)
+        XCTAssertEqual(s.nnz, e["nnz"] as? Int, name)
+        XCTAssertEqual(s.indptr.count, shape[0] + 1, name)
+        for i in 0..<shape[0] {
+          for j in 0..<shape[1] { XCTAssertEqual(s[i, j], want[i * shape[1] + j], "\(name) [\(i), \(j)]") }
+        }
+      }
+    }
+  }
+
+  /// Rows and columns of a sparse X through the language: a.X[rows], a.X[rows, cols], one element, one row.
+  func testIndexingSparseXMatchesReference() throws {
+    let e = try expected("csr.h5ad")
+    let want = jsonFloats(e["X"]), cols = jsonInts(e["shape"])[1]
+    let c = loaded("csr.h5ad", """
+      s = a.X[[3, 0, 7]]
+      t = dense a.X[[3, 0, 7], [11, 2, 5]]
+      u = a.X[7, 9]
+      w = a.X[4]
+      """)
+    let rows = [3, 0, 7], picked = [11, 2, 5]
+    XCTAssertEqual(c.sparse("s")?.dense().data, rows.flatMap { r in (0..<cols).map { want[r * cols + $0] } })
+    XCTAssertEqual(c.matrix("t")?.data, rows.flatMap { r in picked.map { want[r * cols + $0] } })
+    guard case .float(let u)? = c.value("u"), case .floats(let w)? = c.value("w") else {
+      return XCTFail("a.X[7, 9] is \(c.value("u")?.kindName ?? "-"), a.X[4] \(c.value("w")?.kindName ?? "-")")
+    }
+    XCTAssertEqual(u, Double(want[7 * cols + 9]))
+    XCTAssertEqual(u, 12)  // LAYOUT.txt: counts[7, 9] = 12
+    XCTAssertEqual(w, (0..<cols).map { Double(want[4 * cols + $0]) })
+  }
+
+  // MARK: obs, var, obsm, layers, uns
+
+  /// obs: a categorical with a missing value (code −1, categories in the file's order, not sorted),
+  /// float64, int64, a string column (a categorical of its sorted distinct values), a bool column, the
+  /// index and the column order; var: its index and bool column.
+  func testObsAndVarColumns() throws {
+    let e = try expected("dense.h5ad")
+    let obs = try XCTUnwrap(e["obs"] as? [String: [String: Any]])
+    let c = loaded("dense.h5ad", """
+      o = a.obs
+      ct = a.obs.cell_type
+      nc = o["n_counts"]
+      ng = o["n_genes"]
+      b = o.batch
+      bd = o["is_doublet"]
+      vr = a.var
+      hv = vr["highly_variable"]
+      """)
+    guard case .record(let o)? = c.value("o"), case .record(let v)? = c.value("vr") else {
+      return XCTFail("obs or var is not a record")
+    }
+    XCTAssertEqual(o.kind, Frames.frameKind)
+    XCTAssertEqual(Frames.columnNames(o), jsonStrings(e["obs_column_order"]))
+    XCTAssertEqual(Frames.strings(o["index"]), jsonStrings(e["obs_names"]))
+    XCTAssertEqual(Frames.strings(v["index"]), jsonStrings(e["var_names"]))
+    XCTAssertEqual(Frames.columnNames(v), ["highly_variable"])
+
+    let ct = try XCTUnwrap(obs["cell_type"])
+    let cat = c.categorical("ct")
+    XCTAssertEqual(cat?.codes, jsonInts(ct["codes"]))
+    XCTAssertEqual(cat?.codes[6], -1)  // make_fixtures.py: cell_type[6] = NaN
+    XCTAssertEqual(cat?.names, jsonStrings(ct["categories"]))
+    XCTAssertEqual(cat?.names, ["B", "T", "NK"])
+
+    guard case .floats(let nc)? = c.value("nc"), case .labels(let ng)? = c.value("ng"),
+          case .mask(let bd)? = c.value("bd"), case .mask(let hv)? = c.value("hv") else {
+      return XCTFail("column kinds: n_counts \(c.value("nc")?.kindName ?? "-"), n_genes \(c.value("ng")?.kindName ?? "-"), "
+                     + "is_doublet \(c.value("bd")?.kindName ?? "-"), highly_variable \(c.value("hv")?.kindName ?? "-")")
+    }
+    XCTAssertEqual(nc, (obs["n_counts"]?["values"] as? [NSNumber])?.map(\.doubleValue))
+    XCTAssertEqual(ng, jsonInts(obs["n_genes"]?["values"]))
+    XCTAssertEqual(bd, obs["is_doublet"]?["values"] as? [Bool])
+    let varCols = try XCTUnwrap(e["var"] as? [String: [String: Any]])
+    XCTAssertEqual(hv, varCols["highly_variable"]?["values"] as? [Bool])
+    XCTAssertEqual(hv, (0..<12).map { $0 % 3 == 0 })
+
+    let batch = jsonStrings(obs["batch"]?["values"])
+    XCTAssertEqual(batch.count, 40)
+    if let (codes, names) = c.categorical("b") {
+      XCTAssertEqual(names, ["b1", "b2", "b3-ü"])  // pandas' sorted categories of the strings
+      XCTAssertEqual(codes.map { names[$0] }, batch)
+    }
+  }
+
+  /// obsm (float32 and float64 arrays, the latter rounded to float32), layers.counts (int32 CSR) and
+  /// uns (string, integer, strings, a nested dict).
+  func testObsmLayersAndUns() throws {
+    let e = try expected("dense.h5ad")
+    let obsm = try XCTUnwrap(e["obsm"] as? [String: [String: Any]])
+    let c = loaded("dense.h5ad", """
+      p = a.obsm.X_pca
+      u = a.obsm.X_umap
+      lc = a.layers.counts
+      t = a.uns.title
+      s = a.uns.seed
+      col = a.uns.cell_type_colors
+      nn = a.uns.params.n_neighbors
+      met = a.uns.params.metric
+      """)
+    for (name, key) in [("p", "X_pca"), ("u", "X_umap")] {
+      let ref = try XCTUnwrap(obsm[key])
+      guard let m = c.matrix(name) else { continue }
+      XCTAssertEqual([m.rows, m.cols], jsonInts(ref["shape"]), key)
+      XCTAssertEqual(m.data, jsonFloats(ref["values"]), key)
+    }
+    // X_umap is float64 in the file: each value is the nearest float32
+    XCTAssertEqual(c.matrix("u")?.data.first, Float(-0.969666595230918))
+    if let lc = c.sparse("lc") {
+      let layer = try XCTUnwrap((e["layers"] as? [String: [String: Any]])?["counts"])
+      XCTAssertEqual([lc.rows, lc.cols], jsonInts(layer["shape"]))
+      XCTAssertEqual(lc.nnz, layer["nnz"] as? Int)
+      XCTAssertEqual(lc.dense().data, jsonFloats(e["X"]))  // make_fixtures.py: X = counts as float32
+    }
+    let uns = try XCTUnwrap(e["uns"] as? [String: Any])
+    guard case .string(let t)? = c.value("t"), case .string(let met)? = c.value("met") else {
+      return XCTFail("title \(c.value("t")?.kindName ?? "-"), metric \(c.value("met")?.kindName ?? "-")")
+    }
+    XCTAssertEqual(t, uns["title"] as? String)
+    XCTAssertEqual(int(c, "s"), uns["seed"] as? Int)
+    XCTAssertEqual(int(c, "nn"), 15)
+    XCTAssertEqual(met, "euclidean")
+    if let (codes, names) = c.categorical("col") {
+      XCTAssertEqual(codes.map { names[$0] }, jsonStrings(uns["cell_type_colors"]))
+    }
+  }
+
+  /// A file without X: no field X (said by name), n_obs and n_vars from obs and var; the smallest
+  /// file: no obs or var columns (column-order an empty float array), default string indices.
+  func testNoXAndMinimalFiles() throws {
+    let nox = try expected("no_x.h5ad")
+    let c = loaded("no_x.h5ad", "r = a.n_obs\nv = a.n_vars\np = a.obsm.X_pca\n")
+    XCTAssertEqual([int(c, "r"), int(c, "v")], jsonInts(nox["shape_from_obs_var"]).map { Optional($0) })
+    XCTAssertEqual(c.matrix("p")?.rows, 40)
+    c.expectError("x = a.X", "AnnData record has no field 'X'")
+    XCTAssertNil(c.value("x"))
+
+    let mini = try expected("minimal.h5ad")
+    let m = loaded("minimal.h5ad", "o = a.obs\nvr = a.var\n")
+    for (name, key, cols) in [("o", "obs_names", "obs_column_order"), ("vr", "var_names", "var_column_order")] {
+      guard case .record(let f)? = m.value(name) else { XCTFail("\(name) is not a record"); continue }
+      XCTAssertEqual(Frames.strings(f["index"]), jsonStrings(mini[key]), name)
+      XCTAssertEqual(Frames.columnNames(f), jsonStrings(mini[cols]), name)
+    }
+    XCTAssertEqual(jsonStrings(mini["obs_names"]), ["0", "1", "2"])
+  }
+
+  // MARK: lazy fields
+
+  /// Loading reads the metadata only: no field is read until it is asked for, and asking for
+  /// obsm.X_pca reads obsm and X_pca, not X, obs or obsm.X_umap. The summaries shown before reading
+  /// come from the metadata.
+  func testFieldsAreReadOnFirstUse() throws {
+    let c = loaded("csr.h5ad", "a\n")
+    XCTAssertTrue(c.out.contains(".X         sparse 40 × 12 (csr_matrix) (read on first use)"), c.out)
+    XCTAssertTrue(c.out.contains("data frame (cell_type, n_counts, n_genes, batch, is_doublet) (read on first use)"), c.out)
+    guard case .record(let r)? = c.value("a"), let lz = r.lazy else { return XCTFail("a has no lazy fields") }
+    XCTAssertEqual(r.kind, "AnnData")
+    XCTAssertEqual(Set(lz.entries.map(\.name)), ["X", "layers", "obs", "obsm", "obsp", "uns", "var", "varm", "varp"])
+    for f in ["X", "layers", "obs", "obsm", "uns", "var"] { XCTAssertNil(lz.cached(f), f) }
+    XCTAssertTrue(c.run("p = a.obsm.X_pca\n"), c.err)
+    XCTAssertNil(lz.cached("X"))
+    XCTAssertNil(lz.cached("obs"))
+    guard case .record(let obsm)? = lz.cached("obsm"), let olz = obsm.lazy else { return XCTFail("obsm was not kept") }
+    XCTAssertNotNil(olz.cached("X_pca"))
+    XCTAssertNil(olz.cached("X_umap"))
+    // a second access gives the kept value
+    XCTAssertTrue(c.run("q = a.obsm.X_pca\n"), c.err)
+    XCTAssertEqual(c.matrix("q")?.data, c.matrix("p")?.data)
+    XCTAssertTrue(c.run("x = a.X\n"), c.err)
+    XCTAssertNotNil(lz.cached("X"))
+  }
+
+  /// An element clus does not read fails only when it is read: a copy of dense.h5ad given (by h5py) an
+  /// obsm entry and an uns entry in encodings clus does not read loads, and every other entry reads;
+  /// those two fail naming the file, the element and the encoding.
+  func testUnreadableEntryFailsOnlyWhenRead() throws {
+    try requirePythonModules(["h5py"])
+    let p = fixtureCopy("h5ad", "dense.h5ad", as: "extra.h5ad")
+    try runPython("""
+      import h5py, sys, numpy as np
+      with h5py.File(sys.argv[1], 'r+') as f:
+          g = f['obsm'].create_group('ragged')
+          g.attrs['encoding-type'] = 'awkward-array'
+          g.attrs['encoding-version'] = '0.1.0'
+          g.create_dataset('data', data=np.arange(40))
+          h = f['uns'].create_group('n_umi')
+          h.attrs['encoding-type'] = 'nullable-integer'
+          h.attrs['encoding-version'] = '0.1.0'
+          h.create_dataset('values', data=np.arange(40))
+          h.create_dataset('mask', data=np.zeros(40, bool))
+      """, [p])
+    let c = Capture()
+    XCTAssertTrue(c.run("a = load \"\(p)\"\nx = a.X\nq = a.obsm.X_pca\nt = a.uns.title\no = a.obs\n"), c.err)
+    XCTAssertEqual(c.matrix("q")?.data, jsonFloats((try expected("dense.h5ad")["obsm"] as? [String: [String: Any]])?["X_pca"]?["values"]))
+    c.expectError("r = a.obsm.ragged", "\(p): obsm/ragged: encoding \"awkward-array\" is not read by clus")
+    c.expectError("n = a.uns.n_umi", "\(p): uns/n_umi: encoding \"nullable-integer\" is not read by clus")
+    XCTAssertNil(c.value("r"))
+    XCTAssertNil(c.value("n"))
+    // the library's error, before the language's
+    guard case .record(let r) = try loadH5AD(path: p, display: p), case .record(let obsm) = try XCTUnwrap(r.lazy).value("obsm") else {
+      return XCTFail("not a record")
+    }
+    XCTAssertThrowsError(try obsm.lazy?.value("ragged")) { e in
+      XCTAssertEqual((e as? DataFileError)?.kind, .unsupportedType)
+      XCTAssertTrue("\(e)".hasPrefix(p + ": obsm/ragged: encoding \"awkward-array\""), "\(e)")
+    }
+  }
+
+  // MARK: files clus does not read
+
+  /// The nullable obs columns of anndata's pandas extension types: the file loads, X and obsm read,
+  /// obs fails with the column's group path and encoding (expected.json's unsupported_path and
+  /// encoding_type).
+  func testUnsupportedEncodingsNamePathAndEncoding() throws {
+    let x = jsonFloats(try expected("dense.h5ad")["X"])
+    for name in ["unsupported_nullable_int.h5ad", "unsupported_nullable_bool.h5ad", "unsupported_nullable_string.h5ad"] {
+      let e = try expected(name)
+      let path = String(try XCTUnwrap(e["unsupported_path"] as? String).dropFirst())  // "/obs/n_umi"
+      let enc = try XCTUnwrap(e["encoding_type"] as? String)
+      let p = h5ad(name)
+      let c = loaded(name, "x = a.X\nq = a.obsm.X_pca\nt = a.uns.title\n")
+      XCTAssertEqual(c.matrix("x")?.data, x, name)
+      c.expectError("o = a.obs", "\(p): \(path): encoding \"\(enc)\" is not read by clus")
+      XCTAssertNil(c.value("o"), name)
+      XCTAssertTrue(c.err.contains("it reads array, csr_matrix"), c.err)
+      guard case .record(let r) = try loadH5AD(path: p, display: p) else { XCTFail(name); continue }
+      XCTAssertThrowsError(try r.lazy?.value("obs")) { err in
+        XCTAssertEqual((err as? DataFileError)?.kind, .unsupportedType, name)
+        XCTAssertEqual("\(err)".components(separatedBy: " is not read").first, "\(p): \(path): encoding \"\(enc)\"")
+      }
+    }
+    XCTAssertEqual(try expected("unsupported_nullable_int.h5ad")["unsupported_path"] as? String, "/obs/n_umi")
+  }
+
+  /// A data frame in obsm (anndata writes one for a DataFrame obsm value) reads as a data frame.
+  func testDataFrameInObsm() throws {
+    let c = loaded("unsupported_obsm_dataframe.h5ad", "m = a.obsm.meta\ng = m.group\nsc = m[\"score\"]\nq = a.obsm.X_pca\n")
+    guard case .record(let m)? = c.value("m") else { return XCTFail("obsm.meta is not a record") }
+    XCTAssertEqual(Frames.columnNames(m), ["score", "group"])
+    XCTAssertEqual(Frames.strings(m["index"]), jsonStrings(try expected("dense.h5ad")["obs_names"]))
+    XCTAssertEqual(c.categorical("g")?.names, ["x", "y"])
+    XCTAssertEqual(c.categorical("g")?.codes.count, 40)
+    if case .floats(let s)? = c.value("sc") { XCTAssertEqual(s.count, 40) } else { XCTFail("score is not numbers") }
+    XCTAssertEqual(c.matrix("q")?.rows, 40)
+  }
+
+  /// Asserts that `load` of fixture `name` fails, in the library with a `DataFileError` of `kind`
+  /// whose text starts with the path, and in the language with the same text, holding every fragment.
+  func assertRefused(_ name: String, _ kind: DataFileError.Kind, _ fragments: [String],
+                     file: StaticString = #filePath, line: UInt = #line) {
+    let p = h5ad(name)
+    do {
+      let v = try loadH5AD(path: p, display: p)
+      XCTFail("\(name) loaded as \(v.kindName)", file: file, line: line)
+    } catch let e as DataFileError {
+      XCTAssertEqual(e.kind, kind, e.description, file: file, line: line)
+      XCTAssertTrue(e.description.hasPrefix(p + ": "), e.description, file: file, line: line)
+      for f in fragments { XCTAssertTrue(e.description.contains(f), "'\(e)' lacks '\(f)'", file: file, line: line) }
+    } catch {
+      XCTFail("\(name): unexpected \(error)", file: file, line: line)
+    }
+    let c = Capture()
+    XCTAssertFalse(c.run("a = load \"\(p)\"\n"), name, file: file, line: line)
+    XCTAssertNil(c.value("a"), file: file, line: line)
+    XCTAssertTrue(c.err.contains("load: \(p): "), c.err, file: file, line: line)
+    for f in fragments { XCTAssertTrue(c.err.contains(f), "'\(c.err)' lacks '\(f)'", file: file, line: line) }
+  }
+
+  /// The layout of anndata before 0.7 (no encoding attributes; dense and CSR X): the message says
+  /// which anndata wrote it and how to convert it.
+  func testLegacyLayoutRefusedWithAdvice() throws {
+    for name in ["legacy.h5ad", "legacy_csr.h5ad"] {
+      XCTAssertTrue(try expected(name)["layout"] as? String ?? "" != "", name)
+      assertRefused(name, .unsupportedType, ["anndata older than 0.7", "anndata.read_h5ad(p).write_h5ad(p)"])
+    }
+  }
+
+  /// Damaged files (expected.json: anndata raises OSError for each): a clear error naming the file.
+  func testDamagedFilesGiveClearErrors() throws {
+    for name in ["corrupt.h5ad", "truncated.h5ad", "not_hdf5.h5ad"] {
+      XCTAssertEqual(try expected(name)["error"] as? Bool, true, name)
+    }
+    assertRefused("not_hdf5.h5ad", .badHeader, ["not an HDF5 file"])
+    assertRefused("truncated.h5ad", .corruptArchive, ["damaged or truncated HDF5 file"])
+    assertRefused("corrupt.h5ad", .corruptArchive, ["damaged file"])
+    let missing = dir + "/none.h5ad"
+    let c = Capture()
+    c.expectError("a = load \"\(missing)\"", "\(missing): no such file")
+  }
+
+  /// The in-memory reader (the fuzz target) reads every element of a good file and throws, without
+  /// crashing, for the damaged fixtures and for dense.h5ad cut at many lengths or with bytes changed.
+  func testInMemoryReaderSurvivesDamage() throws {
+    let good = read(h5ad("dense.h5ad"))
+    let text = try loadH5AD(bytes: good, display: "dense.h5ad")
+    XCTAssertTrue(text.hasPrefix("AnnData record"), text)
+    for name in ["corrupt.h5ad", "truncated.h5ad", "not_hdf5.h5ad"] {
+      XCTAssertThrowsError(try loadH5AD(bytes: read(h5ad(name)), display: name)) { e in
+        XCTAssertTrue(e is DataFileError, "\(name): \(e)")
+        XCTAssertTrue("\(e)".hasPrefix(name + ": "), "\(e)")
+      }
+    }
+    var rng = RandomStream(seed: 20240611)
+    var failures = 0
+    for cut in [0, 8, 512, 2047, 4096, 8192, 16_000, 30_000, good.count - 1] {
+      do { _ = try loadH5AD(bytes: Array(good.prefix(cut)), display: "cut.h5ad") } catch { failures += 1 }
+    }
+    XCTAssertEqual(failures, 9, "every cut file is refused")
+    for _ in 0..<20 {
+      var b = good
+      for _ in 0..<8 { b[2048 + rng.nextInt(good.count - 2048)] ^= UInt8(1 + rng.nextInt(255)) }
+      // either it reads (the change hit unused bytes or values) or it fails with a DataFileError
+      do { _ = try loadH5AD(bytes: b, display: "flip.h5ad") } catch { XCTAssertTrue(error is DataFileError, "\(error)") }
+    }
+  }
+}

@@ -1,0 +1,207 @@
+import Foundation
+import XCTest
+import ClusAlgorithms
+@testable import ClusRuntime
+
+/// `scipy.sparse.save_npz` archives (Fixtures/sparse, made by make_fixtures.py there with scipy 1.17.1;
+/// expected.json holds the dense values): every format clus reads gives the reference's dense values,
+/// every invalid matrix is refused naming where it is invalid, `save` writes what scipy reads back,
+/// and the language's sparse values (shape, nnz, indexing, `dense`, dense-only commands).
+final class SparseNPZTests: DataFileTestCase {
+  func npz(_ name: String) -> String { fixturePath("sparse", name) }
+
+  /// The reference matrix M of every good file: rows, cols, nnz and its dense values.
+  func reference() throws -> (rows: Int, cols: Int, nnz: Int, dense: [Float]) {
+    let e = try expectedJSON("sparse")
+    let shape = jsonInts(e["shape"])
+    return (shape[0], shape[1], try XCTUnwrap(e["nnz"] as? Int), jsonFloats(e["dense"]))
+  }
+
+  /// expected.json's note for `name`.
+  func note(_ name: String) throws -> [String: Any] {
+    try XCTUnwrap((try expectedJSON("sparse")["files"] as? [String: Any])?[name] as? [String: Any], name)
+  }
+
+  /// The sparse matrix `load` gives for `path` (through a session).
+  func loadSparse(_ path: String, file: StaticString = #filePath, line: UInt = #line) -> SparseMatrix? {
+    let c = Capture()
+    XCTAssertTrue(c.run("m = load \"\(path)\"\n"), c.err, file: file, line: line)
+    return c.sparse("m", file: file, line: line)
+  }
+
+  // MARK: scipy's archives
+
+  /// CSR (deflated and stored members), CSC float64 → CSR, COO → CSR, int64 index arrays: all the
+  /// same CSR matrix, whose dense values are scipy's toarray() exactly.
+  func testEveryFormatGivesTheReferenceValues() throws {
+    let ref = try reference()
+    XCTAssertEqual(ref.dense.count, ref.rows * ref.cols)
+    XCTAssertEqual(ref.dense.filter { $0 != 0 }.count, ref.nnz)
+    var first: SparseMatrix?
+    for name in ["csr.npz", "csr_uncompressed.npz", "csc.npz", "coo.npz", "csr_int64_index.npz"] {
+      let fmt = try note(name)["format"] as? String
+      guard let m = loadSparse(npz(name)) else { continue }
+      XCTAssertEqual([m.rows, m.cols, m.nnz], [ref.rows, ref.cols, ref.nnz], "\(name) (\(fmt ?? "?"))")
+      XCTAssertEqual(m.dense().data, ref.dense, name)
+      // CSR with increasing columns in each row, whatever the file's format
+      for i in 0..<m.rows {
+        let cols = m.indices[m.indptr[i]..<m.indptr[i + 1]].map { Int($0) }
+        XCTAssertEqual(cols, (0..<ref.cols).filter { ref.dense[i * ref.cols + $0] != 0 }, "\(name) row \(i)")
+      }
+      if let f = first { XCTAssertEqual(m, f, name) } else { first = m }
+    }
+    XCTAssertEqual(try note("csc.npz")["data_dtype"] as? String, "float64")
+    XCTAssertEqual(try note("csr_int64_index.npz")["index_dtype"] as? String, "int64")
+  }
+
+  /// Matrices scipy writes but that are not valid CSR for clus, each refused naming the place.
+  func testInvalidMatricesAreRefusedByPlace() throws {
+    // unsorted: reversed columns in every row with two or more entries; row 0 is the first such row
+    let unsorted = try note("unsorted.npz")
+    let ref = try reference()
+    let firstRow = (0..<ref.rows).first { i in (0..<ref.cols).filter { ref.dense[i * ref.cols + $0] != 0 }.count >= 2 }!
+    XCTAssertEqual(jsonInts(unsorted["indices"]).count, ref.nnz)
+    assertLoadFails(npz("unsorted.npz"), .invalidData, ["column indices are unsorted in row \(firstRow)", "sort_indices()"])
+    // duplicates: row 1 holds column 2 twice (scipy would sum them to 3.75)
+    let dup = try note("duplicates.npz")
+    XCTAssertEqual(jsonFloats(dup["dense"])[1 * 3 + 2], 3.75)
+    assertLoadFails(npz("duplicates.npz"), .invalidData, ["column indices are repeated in row 1", "sum_duplicates()"])
+    // NaN: at the row and column expected.json names
+    let nan = try XCTUnwrap(try note("nan.npz")["nan_entry"] as? [String: Int])
+    assertLoadFails(npz("nan.npz"), .invalidData, ["non-finite value (nan) at row \(nan["row"]!), column \(nan["col"]!)"])
+    // a column index equal to the number of columns (scipy's load_npz accepts it)
+    let oor = try note("out_of_range.npz")
+    let shape = jsonInts(oor["shape"])
+    assertLoadFails(npz("out_of_range.npz"), .invalidData, ["indices holds \(oor["bad_index"] as! Int), outside 0..<\(shape[1])"])
+    // the language says the same, naming the file, and binds nothing
+    let c = Capture()
+    c.expectError("m = load \"\(npz("nan.npz"))\"", "load: \(npz("nan.npz")): a sparse matrix has a non-finite value")
+    XCTAssertNil(c.value("m"))
+  }
+
+  /// The checked initialiser refuses the same things when called directly (the error names the row).
+  func testSparseMatrixInitialiserChecks() {
+    func refused(_ rows: Int, _ cols: Int, _ p: [Int], _ i: [Int32], _ v: [Float], _ fragment: String, line: UInt = #line) {
+      XCTAssertThrowsError(try SparseMatrix(rows: rows, cols: cols, indptr: p, indices: i, values: v), line: line) { e in
+        guard case AlgorithmError.invalidInput(let m) = e else { return XCTFail("\(e)", line: line) }
+        XCTAssertTrue(m.contains(fragment), "'\(m)' lacks '\(fragment)'", line: line)
+      }
+    }
+    refused(2, 3, [0, 1, 3], [0, 2, 1], [1, 2, 3], "unsorted in row 1")
+    refused(2, 3, [0, 1, 3], [0, 2, 2], [1, 2, 3], "repeated in row 1")
+    refused(2, 3, [0, 1, 3], [0, 1, 3], [1, 2, 3], "column index 3 in row 1")
+    refused(2, 3, [0, 1, 3], [0, 1, 2], [1, .infinity, 3], "row 1, column 1")
+    refused(2, 3, [0, 2, 1], [0, 1], [1, 2], "nnz = 2, not from 0 to 1")
+    refused(2, 3, [0, 2, 1, 2], [0, 1], [1, 2], "needs 3 row offsets")
+    refused(3, 3, [0, 2, 1, 2], [0, 1], [1, 2], "decrease at row 1")
+    // and accepts an explicit zero, counted in nnz as scipy does
+    XCTAssertEqual(try SparseMatrix(rows: 1, cols: 2, indptr: [0, 1], indices: [1], values: [0]).nnz, 1)
+  }
+
+  // MARK: save
+
+  /// `save m "x.npz"` then `load` gives the identical matrix (also for an empty row and an explicit
+  /// zero), and the same bytes for the same matrix.
+  func testSaveThenLoadIsIdentical() throws {
+    let ref = try reference()
+    let c = Capture()
+    XCTAssertTrue(c.run("""
+      m = load "\(npz("csc.npz"))"
+      save m "\(dir)/m.npz"
+      n = load "\(dir)/m.npz"
+      s = m[[4, 0, 29]]
+      save s "\(dir)/s.npz"
+      t = load "\(dir)/s.npz"
+      save m "\(dir)/again.npz"
+      """), c.err)
+    guard let m = c.sparse("m"), let n = c.sparse("n"), let s = c.sparse("s"), let t = c.sparse("t") else { return }
+    XCTAssertEqual(n, m)
+    XCTAssertEqual(n.dense().data, ref.dense)
+    XCTAssertEqual(t, s)
+    XCTAssertEqual(t.rows, 3)
+    XCTAssertEqual(read(dir + "/m.npz"), read(dir + "/again.npz"))
+    // an explicit zero and an all-zero row survive
+    let z = try SparseMatrix(rows: 3, cols: 4, indptr: [0, 2, 2, 3], indices: [1, 3, 0], values: [0, -2.5, .leastNonzeroMagnitude])
+    try writeScipySparse(z, path: dir + "/z.npz")
+    XCTAssertEqual(loadSparse(dir + "/z.npz"), z)
+    // a sparse matrix is not saved as .npy or .csv
+    c.expectError("save m \"\(dir)/m.npy\"", "save `dense m`")
+  }
+
+  /// scipy.sparse.load_npz reads clus's file to the same matrix (format, shape, dtype, sorted indices,
+  /// values); skipped without scipy.
+  func testScipyReadsSavedMatrix() throws {
+    try requirePythonModules(["scipy"])
+    let ref = try reference()
+    let c = Capture()
+    XCTAssertTrue(c.run("m = load \"\(npz("coo.npz"))\"\nsave m \"\(dir)/m.npz\"\nsave m[[2, 3, 5]] \"\(dir)/rows.npz\"\n"), c.err)
+    let out = try runPython("""
+      import json, sys, numpy as np, scipy.sparse as sp
+      m = sp.load_npz(sys.argv[1] + '/m.npz')
+      r = sp.load_npz(sys.argv[1] + '/rows.npz')
+      assert m.format == 'csr' and m.dtype == np.float32 and m.has_sorted_indices, (m.format, m.dtype)
+      m.check_format(full_check=True)
+      print(json.dumps({'shape': list(m.shape), 'nnz': int(m.nnz), 'dense': m.toarray().ravel().tolist(),
+                        'rows': r.toarray().ravel().tolist(), 'rshape': list(r.shape)}))
+      """, [dir])
+    let got = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(out.utf8)) as? [String: Any])
+    XCTAssertEqual(jsonInts(got["shape"]), [ref.rows, ref.cols])
+    XCTAssertEqual(got["nnz"] as? Int, ref.nnz)
+    XCTAssertEqual(jsonFloats(got["dense"]), ref.dense)
+    XCTAssertEqual(jsonInts(got["rshape"]), [3, ref.cols])
+    XCTAssertEqual(jsonFloats(got["rows"]), [2, 3, 5].flatMap { r in ref.dense[(r * ref.cols)..<((r + 1) * ref.cols)] })
+  }
+
+  // MARK: the language
+
+  /// shape, nnz, m[rows], m[rows, cols], one element, one row and one column, `dense m`: each equal to
+  /// the same selection of scipy's toarray().
+  func testLanguageOnSparseValues() throws {
+    let ref = try reference()
+    let (n, d) = (ref.rows, ref.cols)
+    func at(_ i: Int, _ j: Int) -> Float { ref.dense[i * d + j] }
+    let c = Capture()
+    XCTAssertTrue(c.run("""
+      m = load "\(npz("csr.npz"))"
+      sh = shape m
+      k = nnz m
+      dm = dense m
+      r = m[[5, 0, 5, 29]]
+      rc = m[[5, 0, 29], [19, 0, 6]]
+      sl = m[2:6, 3:9]
+      e = m[0, 5]
+      row = m[0]
+      col = m[:, 6]
+      kd = nnz (dense m)
+      """), c.err)
+    guard case .record(let sh)? = c.value("sh"), case .int(let k)? = c.value("k"), case .int(let kd)? = c.value("kd"),
+          case .float(let e)? = c.value("e"), case .floats(let row)? = c.value("row"), case .floats(let col)? = c.value("col") else {
+      return XCTFail("kinds: \(["sh", "k", "kd", "e", "row", "col"].map { c.value($0)?.kindName ?? "-" })")
+    }
+    if case .int(let rows)? = sh["rows"], case .int(let cols)? = sh["cols"] { XCTAssertEqual([rows, cols], [n, d]) } else { XCTFail("shape") }
+    XCTAssertEqual(k, ref.nnz)
+    XCTAssertEqual(kd, ref.nnz)
+    XCTAssertEqual(c.matrix("dm")?.data, ref.dense)
+    XCTAssertEqual(c.sparse("r")?.dense().data, [5, 0, 5, 29].flatMap { i in (0..<d).map { at(i, $0) } })
+    XCTAssertEqual(c.sparse("rc")?.dense().data, [5, 0, 29].flatMap { i in [19, 0, 6].map { at(i, $0) } })
+    XCTAssertEqual(c.sparse("sl")?.dense().data, (2..<6).flatMap { i in (3..<9).map { at(i, $0) } })
+    XCTAssertEqual(e, Double(at(0, 5)))
+    XCTAssertEqual(e, Double(Float(5.023)))  // make_fixtures.py rounds the values to 3 decimals
+    XCTAssertEqual(row, (0..<d).map { Double(at(0, $0)) })
+    XCTAssertEqual(col, (0..<n).map { Double(at($0, 6)) })
+    XCTAssertTrue(c.run("m\n"), c.err)
+    XCTAssertTrue(c.out.hasPrefix("sparse matrix 30 × 20 float32, 90 stored (15.0 %)"), c.out)
+    c.expectError("x = m[[1], [2, 2]]", "columns cannot be selected twice")
+  }
+
+  /// A command that needs dense data refuses a sparse matrix with the message that names `dense`, and
+  /// runs on `dense m`.
+  func testDenseOnlyCommandNamesDense() throws {
+    let c = Capture()
+    XCTAssertTrue(c.run("m = load \"\(npz("csr.npz"))\"\n"), c.err)
+    c.expectError("l = kmeans m n_clusters=2", "kmeans: DATA must be a dense matrix, got a sparse matrix (30 × 20, 90 stored); `dense` makes a dense copy")
+    XCTAssertNil(c.value("l"))
+    XCTAssertTrue(c.run("l = kmeans (dense m) n_clusters=2 random_state=0\n"), c.err)
+    XCTAssertNotNil(c.value("l"))
+  }
+}
