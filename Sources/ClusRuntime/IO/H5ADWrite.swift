@@ -26,6 +26,11 @@ func writeIntoH5AD(_ entry: H5ADEntry, key: String, source: String, path: String
   guard !key.isEmpty, !key.contains("/"), key != "_index" else {
     throw DataFileError(path: display, kind: .unsupportedValue, message: "the key \"\(key)\" cannot name an AnnData entry")
   }
+  if case .obsm = entry {} else if ["data", "columns", "dtypes", "index"].contains(key) {
+    // clus shows obs as a data frame whose .data, .columns, .dtypes and .index are its own fields
+    throw DataFileError(path: display, kind: .unsupportedValue,
+                        message: "an obs column named \"\(key)\" would be hidden by the data frame's own .\(key) in clus; choose another key")
+  }
   let real = expandTilde(path), from = expandTilde(source)
   let tmp = real + ".clus-tmp"
   func fail(_ m: String, _ k: DataFileError.Kind = .unwritable) -> DataFileError { DataFileError(path: display, kind: k, message: m) }
