@@ -50,8 +50,6 @@ enum H5Kind { case group, dataset, other }
 final class H5File {
   let file: H5Object
   let display: String
-  /// Keeps the bytes of a file opened from memory alive as long as the file.
-  private var image: [UInt8]?
 
   /// Opens `path` read-only.
   /// - Throws: `DataFileError`: not an HDF5 file (`.badHeader`), or a file HDF5 cannot open (damaged, truncated).
@@ -68,25 +66,20 @@ final class H5File {
     file = H5Object(f, H5Fclose)
   }
 
-  /// Opens a file image held in memory (the fuzz target's way in).
-  /// - Throws: as `init(path:display:)`.
-  init(bytes: [UInt8], display: String) throws {
-    clus_h5_silence()
-    self.display = display
-    image = bytes
-    let fapl = H5Pcreate(clus_h5_p_file_access())
-    defer { H5Pclose(fapl) }
-    // the core driver reads from the image; no backing store is written
-    H5Pset_fapl_core(fapl, 1 << 16, false)
-    let ok = image!.withUnsafeMutableBytes { b -> Bool in
-      guard b.count >= 8 else { return false }
-      return H5Pset_file_image(fapl, b.baseAddress, b.count) >= 0
-    }
-    let f: hid_t = ok ? H5Fopen("clus-file-image", clus_h5f_acc_rdonly(), fapl) : -1
-    guard f >= 0 else {
-      throw DataFileError(path: display, kind: .corruptArchive, message: "not an HDF5 file, or a damaged or truncated one")
-    }
-    file = H5Object(f, H5Fclose)
+  /// Opens a file held in memory (the fuzz target's way in) exactly as a file on disk is opened: the
+  /// bytes go to a temporary file, opened with the library's default driver and unlinked at once (the
+  /// library's in-memory "core" driver reads past the end of a damaged image, which a file never does).
+  /// - Throws: as `init(path:display:)`; `.unwritable` when no temporary file can be made.
+  convenience init(bytes: [UInt8], display: String) throws {
+    var template = Array((temporaryDirectory() + "/clus-h5ad-XXXXXX").utf8CString)
+    let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+    guard fd >= 0 else { throw DataFileError(path: display, kind: .unwritable, message: "cannot make a temporary file") }
+    let path = String(cString: template)
+    defer { unlink(path) }
+    let written = bytes.withUnsafeBytes { b in b.baseAddress.map { write(fd, $0, b.count) } ?? 0 }
+    close(fd)
+    guard written == bytes.count else { throw DataFileError(path: display, kind: .unwritable, message: "cannot write a temporary file") }
+    try self.init(path: path, display: display)
   }
 
   func error(_ path: String, _ message: String, kind: DataFileError.Kind = .badHeader) -> DataFileError {
@@ -328,4 +321,10 @@ final class H5File {
       H5Dread(d.id, mem, clus_h5_s_all(), clus_h5_s_all(), clus_h5_p_default(), buf)
     }
   }
+}
+
+/// The folder for temporary files: `TMPDIR`, else /tmp.
+func temporaryDirectory() -> String {
+  if let t = getenv("TMPDIR"), t.pointee != 0 { return String(cString: t) }
+  return "/tmp"
 }
