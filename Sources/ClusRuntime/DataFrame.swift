@@ -64,7 +64,10 @@ enum Frames {
   private static func numericColumn(_ m: Matrix, _ j: Int, _ kind: ColumnKind) -> Value? {
     let col = (0..<m.rows).map { m[$0, j] }
     switch kind {
-    case .int: return .labels(col.map { Int($0) })
+    case .int:
+      // a float32 beyond Int's range (an int64 near its limit, rounded) stays a float
+      guard col.allSatisfy({ abs($0) < 9.2e18 }) else { return .floats(col.map(Double.init)) }
+      return .labels(col.map { Int($0) })
     case .bool: return .mask(col.map { $0 != 0 })
     case .float: return .floats(col.map(Double.init))
     case .text: return nil
@@ -84,10 +87,9 @@ enum Frames {
   static func column(_ r: Record, _ name: String) -> Value? {
     let names = columnNames(r), kinds = strings(r["dtypes"])
     guard let k = names.firstIndex(of: name), k < kinds.count else { return nil }
-    if kinds[k] == ColumnKind.text.rawValue {
-      // the field after data, columns and dtypes (a column named like those has no field)
-      return r.fields.dropFirst(3).first(where: { $0.name == name })?.value
-    }
+    // a field after data, columns and dtypes: a text column, or a numeric one kept exactly (AnnData's obs)
+    if let f = r.fields.dropFirst(3).first(where: { $0.name == name }) { return f.value }
+    if kinds[k] == ColumnKind.text.rawValue { return nil }
     guard case .matrix(let m)? = r["data"] else { return nil }
     let j = kinds[..<k].filter { $0 != ColumnKind.text.rawValue }.count
     return numericColumn(m, j, ColumnKind(rawValue: kinds[k]) ?? .float)

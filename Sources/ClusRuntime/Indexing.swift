@@ -65,6 +65,16 @@ enum Indexing {
     if case .record(let r) = base0, r.kind == Frames.frameKind, parts.count == 1, case .value(.string(let s), let sr) = parts[0] {
       return try Frames.column(r, s, at: sr)
     }
+    // r["name"]: any record's field, also one whose name is no identifier (an AnnData layer "spliced-counts")
+    if case .record(let r) = base0, r.kind != Frames.frameKind, Frames.categories(of: base0) == nil, parts.count == 1,
+       case .value(.string(let s), let sr) = parts[0] {
+      if let v = r[s] { return v }
+      if let lz = r.lazy, lz.has(s) {
+        do { return try lz.value(s) } catch let e as DataFileError { throw RuntimeError(e.description, at: sr) }
+      }
+      throw RuntimeError("\(r.kind) record has no field \(Display.quote(s))\(didYouMean(s, r.fieldNames)); fields: "
+                         + r.fieldNames.joined(separator: ", "), at: sr)
+    }
     // a categorical indexed stays a categorical; one element is its name
     if let (codes, names) = Frames.categories(of: base0) {
       switch try index(.labels(codes), parts, range: range) {

@@ -95,6 +95,10 @@ func modelArgument(_ v: Value, _ kinds: [String], command: String) throws -> Fit
   let want = kinds.map { "`\($0)`" }.joined(separator: " or ")
   var got = v.kindName
   if case .record(let r) = v, let m = r.model { got = "a fitted \(m.kind) model" }
+  if case .record(let r) = v, r.model == nil, kinds.contains(r.kind) {
+    throw CommandError.invalidArgument("this \(r.kind) result was fitted on a sparse matrix and keeps no model "
+                                       + "(\(command) needs one fitted on dense data)")
+  }
   throw CommandError.invalidArgument("the model must be the result of \(want) (or such a model loaded from a file), got \(got)")
 }
 

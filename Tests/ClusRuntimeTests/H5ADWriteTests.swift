@@ -3,7 +3,7 @@ import XCTest
 import ClusAlgorithms
 @testable import ClusRuntime
 
-/// `save VALUE "out.h5ad" into=A key=K`: a copy of an AnnData file with an embedding in obsm or labels
+/// `save VALUE "out.h5ad" into=A key=K`: a copy of an AnnData file with an embedding in obsm or clustering labels
 /// as an obs categorical. The copy reads back in clus (and, when installed, in anndata) with what was
 /// saved; the source file is not touched; wrong sizes and missing sources are refused.
 final class H5ADWriteTests: DataFileTestCase {
@@ -21,7 +21,8 @@ final class H5ADWriteTests: DataFileTestCase {
     let c = Capture()
     XCTAssertTrue(c.run("a = load \"\(src)\"\n"), c.err)
     c.session.variables["e"] = .matrix(embedding)
-    c.session.variables["l"] = .labels(labels)
+    // a clustering result (an hdbscan record standing for its labels): saved as an obs categorical
+    c.session.variables["l"] = .record(Record(kind: "hdbscan", fields: [("labels", .labels(labels))], principal: "labels"))
     return (c, src)
   }
 

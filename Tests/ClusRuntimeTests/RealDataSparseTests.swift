@@ -136,4 +136,34 @@ final class RealDataSparseTests: XCTestCase {
     c.expectError("umap x n_neighbors=30 knn=e0", "n_neighbors=30 needs 30")
     c.expectError("umap x knn=x", "knn= takes an earlier umap result")
   }
+
+  /// Found by a user's first try: obs numbers are kept exactly (not through the float32 `.data`), a
+  /// plain integer vector is saved as numbers (only a clustering result becomes a categorical), an int
+  /// column beyond Int's range in float32 does not trap, a record's field is reachable by a string, and
+  /// a umap result fitted on sparse data says why it has no model.
+  func testUsersFirstTryFindings() throws {
+    let out = NSTemporaryDirectory() + "clus-first-try-\(getpid()).h5ad"
+    defer { unlink(out) }
+    let c = capture("""
+      a = load "DATA/pbmc68k_reduced.h5ad"
+      big = (a.obs.n_genes * 0) + 16777217
+      save big "\(out)" into=a key="big"
+      b = load "\(out)"
+      v = b.obs.big
+      w = b.obs["big"]
+      p = a["obsm"]["X_pca"]
+      """)
+    guard case .floats(let v)? = c.session.variables["v"], case .floats(let w)? = c.session.variables["w"] else {
+      return XCTFail("obs.big is not a float column: \(String(describing: c.session.variables["v"]))")
+    }
+    XCTAssertEqual(Set(v), [16777217])
+    XCTAssertEqual(v, w)
+    XCTAssertEqual(c.session.variables["p"]?.shapeText, "700 × 50")
+    let csv = NSTemporaryDirectory() + "clus-first-try-\(getpid()).csv"
+    defer { unlink(csv) }
+    try "id,x\n9223372036854775807,1\n-9223372036854775807,2\n".write(toFile: csv, atomically: true, encoding: .utf8)
+    XCTAssertTrue(c.run("d = load \"\(csv)\"\nd[\"id\"]"), c.err)
+    c.expectError("s = load \"\(Self.root)/data/topics_tfidf.npz\"\nf = umap s[0:40] random_state=1\ntransform f (dense s[0:2])",
+                  "this umap result was fitted on a sparse matrix and keeps no model")
+  }
 }

@@ -150,6 +150,11 @@ func registerAlgorithms(_ t: inout CommandTable) {
     try checkUMAPMemory(rows: n, p)
     let given = try precomputedKNN(try inv.value("knn"), rows: n, parameters: p)
     let y = try supervisedLabels(try inv.value("y"))
+    // what would fail after the neighbour search, refused before it
+    if let y = y, y.count != n { throw CommandError.invalidArgument("y has \(y.count) labels for \(n) rows") }
+    if case .sparse = inv.args[0], p.initialization == .pca {
+      throw CommandError.invalidParameter(name: "init", value: "\"pca\"", allowed: "init=\"pca\" needs dense data; use \"spectral\" or \"random\" on a sparse matrix")
+    }
     var knnSeconds = 0.0
     let r: UMAPResult
     if case .sparse(let x) = inv.args[0] {

@@ -136,7 +136,7 @@ func registerData(_ t: inout CommandTable) {
     args: [ArgSpec("value", .any, "a matrix, a vector, a record acting as one, a table record, a fitted model (to .npz), or a sparse matrix (to .npz, as scipy.sparse.save_npz writes)"),
            ArgSpec("path", .path, "where to write; the extension picks the format")],
     params: [
-      ParamSpec("into", .any, .none, nil, ".h5ad: the AnnData file (a loaded record or a path) the output is a copy of, with the value added: a matrix as obsm[key], labels or a categorical as an obs categorical (noise −1 missing), numbers as an obs column; the same path as the source updates it"),
+      ParamSpec("into", .any, .none, nil, ".h5ad: the AnnData file (a loaded record or a path) the output is a copy of, with the value added (an entry of the same name is replaced, as anndata's assignment does): a matrix as obsm[key], a clustering result or a categorical as an obs categorical (noise −1 missing), other numbers as an obs column; the same path as the source updates it"),
       ParamSpec("key", .any, .none, nil, ".h5ad: the entry's name (none: \"X_umap\" for a matrix, \"clusters\" for labels)"),
     ],
     examples: ["save e \"embedding.npy\"", "save l.condensed_tree \"tree.csv\"", "save e \"umap-model.npz\"",
@@ -251,6 +251,12 @@ func registerData(_ t: inout CommandTable) {
 }
 
 
+/// Whether `v` is the result of a clustering (its labels become an obs categorical; other integers a number column).
+private func isClustering(_ v: Value) -> Bool {
+  guard case .record(let r) = v else { return false }
+  return ["hdbscan", "kmeans", "dbscan", "prediction"].contains(r.kind) || r.model.map { ["hdbscan", "kmeans"].contains($0.kind) } == true
+}
+
 /// `save VALUE "out.h5ad" into=A key=K`: a copy of the AnnData file `A` with the value added.
 private func saveIntoAnnData(_ raw: Value, path: String, _ inv: Invocation) throws {
   let source: String
@@ -274,6 +280,8 @@ private func saveIntoAnnData(_ raw: Value, path: String, _ inv: Invocation) thro
   } else {
     switch raw.resolved {
     case .matrix(let m): entry = .obsm(m)
+    case .labels(let l) where !isClustering(raw):
+      entry = .obsNumbers(l.map(Double.init))
     case .labels(let l):
       // clusters as an obs categorical: the distinct labels ≥ 0 as names, noise (−1) missing
       let distinct = Array(Set(l.filter { $0 >= 0 })).sorted()

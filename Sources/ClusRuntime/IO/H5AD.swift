@@ -60,6 +60,7 @@ func readH5ADElement(_ f: H5File, _ path: String, opener: @escaping @Sendable ()
       return cls == H5T_ENUM ? .mask(v.map { $0 != 0 }) : .labels(v)
     }
     if cls == H5T_STRING, shape.count <= 1 { return stringsValue(try f.strings(path)) }
+    if shape.count == 1 { return .floats(try f.doubles(path)) }
     let (s, values) = try f.floats(path)
     if s.count == 1 { return .floats(values.map(Double.init)) }
     if s.isEmpty { return .float(Double(values.first ?? 0)) }
@@ -152,6 +153,7 @@ private func h5adFrame(_ f: H5File, _ path: String, opener: @escaping @Sendable 
   let order = try f.stringsAttribute(path, "column-order") ?? []
   let index = f.kind(path + "/" + indexName) == .dataset ? try f.strings(path + "/" + indexName) : []
   var names: [String] = [], kinds: [ColumnKind] = [], text: [TextColumn] = [], numeric: [[Float]] = []
+  var exactColumns: [Value] = []
   let rows = index.count
   for c in order {
     let v = try readH5ADElement(f, path + "/" + c, opener: opener)
@@ -159,6 +161,7 @@ private func h5adFrame(_ f: H5File, _ path: String, opener: @escaping @Sendable 
       throw f.error(path + "/" + c, "has \(v.length ?? 0) values for \(rows) rows", kind: .sizeMismatch)
     }
     names.append(c)
+    exactColumns.append(v)
     switch v {
     case .labels(let l): kinds.append(.int); numeric.append(l.map(Float.init))
     case .floats(let x): kinds.append(.float); numeric.append(x.map(Float.init))
@@ -174,6 +177,11 @@ private func h5adFrame(_ f: H5File, _ path: String, opener: @escaping @Sendable 
   for (j, col) in numeric.enumerated() { for i in 0..<rows { data[i * numeric.count + j] = col[i] } }
   let table = Table(names: names, kinds: kinds, data: Matrix(rows: rows, cols: numeric.count, data: data), text: text, rows: rows)
   guard case .record(var r) = Frames.frame(table) else { return .none }
+  // numeric columns also as fields, exactly as stored (int64 beyond 2^24, float64): .data is float32
+  for (k, c) in order.enumerated() where kinds[k] != .text && !["data", "columns", "dtypes", "index"].contains(c) {
+    if r.fields.contains(where: { $0.name == c }) { continue }
+    r.fields.append((name: c, value: exactColumns[k]))
+  }
   r.fields.append((name: "index", value: .list(index.map { .string($0) })))
   if names.isEmpty { r.principal = nil }
   return .record(r)

@@ -282,6 +282,23 @@ final class H5File {
     return (shape, out)
   }
 
+  /// A whole numeric dataset as Double (exact for float64 and for integers up to 2⁵³): obs and var columns.
+  /// - Throws: `DataFileError`: not numbers, damaged data.
+  func doubles(_ path: String) throws -> [Double] {
+    let d = try open(path)
+    let t = H5Object(H5Dget_type(d.id), H5Tclose)
+    let cls = H5Tget_class(t.id)
+    guard cls == H5T_FLOAT || cls == H5T_INTEGER else { throw error(path, "does not hold numbers", kind: .unsupportedType) }
+    let space = H5Object(H5Dget_space(d.id), H5Sclose)
+    let total = try dims(space, path).reduce(1, *)
+    try Memory.requireForFile(Double(total) * 8, path: display, what: "\(path) (\(total) numbers)")
+    var out = [Double](repeating: 0, count: total)
+    guard total == 0 || H5Dread(d.id, clus_h5_native_double(), clus_h5_s_all(), clus_h5_s_all(), clus_h5_p_default(), &out) >= 0 else {
+      throw error(path, "its data cannot be read (damaged file?)", kind: .corruptArchive)
+    }
+    return out
+  }
+
   /// A whole integer (or bool/enum) dataset as Int.
   /// - Throws: `DataFileError`: not integers, damaged data.
   func ints(_ path: String) throws -> [Int] {

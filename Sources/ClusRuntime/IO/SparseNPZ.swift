@@ -8,7 +8,6 @@ import ClusAlgorithms
 func isScipySparse(_ names: [String]) -> Bool {
   let s = Set(names)
   return s.contains("format") && s.contains("shape") && s.contains("data")
-    && (s.isSuperset(of: ["indices", "indptr"]) || s.isSuperset(of: ["row", "col"]))
 }
 
 /// The values of a numeric array member, converted to `T`.
