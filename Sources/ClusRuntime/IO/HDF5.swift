@@ -59,6 +59,7 @@ final class H5File {
     if H5Fis_hdf5(path) <= 0 {
       throw DataFileError(path: display, kind: .badHeader, message: "not an HDF5 file (an .h5ad file is HDF5, as anndata writes it)")
     }
+    try checkGlobalHeaps(path: path, display: display)
     let f = H5Fopen(path, clus_h5f_acc_rdonly(), clus_h5_p_default())
     guard f >= 0 else {
       throw DataFileError(path: display, kind: .corruptArchive, message: "damaged or truncated HDF5 file: the HDF5 library cannot open it")
