@@ -88,13 +88,8 @@ enum Indexing {
     if parts.count == 2, case .list(let rows) = base, let m = matrixFromRows(rows) { base = .matrix(m) }
     switch base {
     case .matrix(let m):
-      guard parts.count <= 2 else { throw RuntimeError("a matrix takes at most two indices [rows, columns]", at: range) }
-      let (rows, singleRow) = try positions(parts[0], n: m.rows, axis: "rows")
-      var cols = Array(0..<m.cols), singleCol = false
-      if parts.count == 2 { (cols, singleCol) = try positions(parts[1], n: m.cols, axis: "columns") }
-      if singleRow && singleCol { return .float(Double(m[rows[0], cols[0]])) }
-      if singleCol { return .floats(rows.map { Double(m[$0, cols[0]]) }) }
-      if singleRow { return .floats(cols.map { Double(m[rows[0], $0]) }) }
+      let (rows, cols, one) = try selection(parts, m.rows, m.cols, range) { m[$0, $1] }
+      if let v = one { return v }
       var out = [Float](repeating: 0, count: rows.count * cols.count)
       let full = cols.elementsEqual(0..<m.cols)  // all columns in order: copy whole rows
       m.data.withUnsafeBufferPointer { src in
@@ -111,13 +106,8 @@ enum Indexing {
       return .matrix(Matrix(rows: rows.count, cols: cols.count, data: out))
     case .sparse(let m):
       // rows (and columns) stay sparse; one element is a number, one row or column a dense vector
-      guard parts.count <= 2 else { throw RuntimeError("a matrix takes at most two indices [rows, columns]", at: range) }
-      let (rows, singleRow) = try positions(parts[0], n: m.rows, axis: "rows")
-      var cols = Array(0..<m.cols), singleCol = false
-      if parts.count == 2 { (cols, singleCol) = try positions(parts[1], n: m.cols, axis: "columns") }
-      if singleRow && singleCol { return .float(Double(m[rows[0], cols[0]])) }
-      if singleCol { return .floats(rows.map { Double(m[$0, cols[0]]) }) }
-      if singleRow { return .floats(cols.map { Double(m[rows[0], $0]) }) }
+      let (rows, cols, one) = try selection(parts, m.rows, m.cols, range) { m[$0, $1] }
+      if let v = one { return v }
       var out = m.selectingRows(rows)
       if !cols.elementsEqual(0..<m.cols) {
         guard Set(cols).count == cols.count else {
@@ -133,6 +123,22 @@ enum Indexing {
     default:
       throw RuntimeError("\(base0.kindName) cannot be indexed", at: range)
     }
+  }
+
+  /// The rows and columns `m[rows]` or `m[rows, cols]` selects in a rows × cols matrix whose elements
+  /// `at` gives; `value` is the answer itself when an index is single (a number, or a row or column as
+  /// a float vector), nil when a matrix of the selection is wanted.
+  private static func selection(
+    _ parts: [Indexer], _ nRows: Int, _ nCols: Int, _ range: SourceRange, _ at: (Int, Int) -> Float
+  ) throws -> (rows: [Int], cols: [Int], value: Value?) {
+    guard parts.count <= 2 else { throw RuntimeError("a matrix takes at most two indices [rows, columns]", at: range) }
+    let (rows, singleRow) = try positions(parts[0], n: nRows, axis: "rows")
+    var cols = Array(0..<nCols), singleCol = false
+    if parts.count == 2 { (cols, singleCol) = try positions(parts[1], n: nCols, axis: "columns") }
+    if singleRow && singleCol { return (rows, cols, .float(Double(at(rows[0], cols[0])))) }
+    if singleCol { return (rows, cols, .floats(rows.map { Double(at($0, cols[0])) })) }
+    if singleRow { return (rows, cols, .floats(cols.map { Double(at(rows[0], $0)) })) }
+    return (rows, cols, nil)
   }
 
   private static func vectorIndex<T>(

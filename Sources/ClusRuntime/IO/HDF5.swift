@@ -153,34 +153,31 @@ final class H5File {
 
   /// A string-array attribute (`column-order`), or nil when absent or not strings.
   func stringsAttribute(_ path: String, _ name: String) throws -> [String]? {
-    let o = try open(path)
-    guard H5Aexists(o.id, name) > 0 else { return nil }
-    let a = H5Aopen(o.id, name, clus_h5_p_default())
-    guard a >= 0 else { throw error(path, "attribute \(name) cannot be read") }
-    let attr = H5Object(a, H5Aclose)
-    let type = H5Object(H5Aget_type(attr.id), H5Tclose)
-    guard H5Tget_class(type.id) == H5T_STRING else { return nil }
-    let space = H5Object(H5Aget_space(attr.id), H5Sclose)
-    let count = try dims(space, path).reduce(1, *)
+    guard let (attr, type, count) = try attribute(path, name, H5T_STRING) else { return nil }
     guard count <= 1 << 20 else { throw error(path, "attribute \(name) is too long") }
     return try readStrings(type: type, count: count, path: "\(path.isEmpty ? "/" : path) attribute \(name)") { mem, buf in H5Aread(attr.id, mem, buf) }
   }
 
   /// An integer-array attribute (a sparse matrix's `shape`), or nil when absent or not integers.
   func intsAttribute(_ path: String, _ name: String) throws -> [Int]? {
+    guard let (attr, _, count) = try attribute(path, name, H5T_INTEGER), count <= 64 else { return nil }
+    var out = [Int64](repeating: 0, count: count)
+    guard H5Aread(attr.id, clus_h5_native_int64(), &out) >= 0 else { throw error(path, "attribute \(name) cannot be read") }
+    return out.map { Int($0) }
+  }
+
+  /// The attribute `name` of the object at `path` when it exists and its elements are of `cls`: the
+  /// attribute, its type and its number of elements.
+  private func attribute(_ path: String, _ name: String, _ cls: H5T_class_t) throws -> (H5Object, H5Object, Int)? {
     let o = try open(path)
     guard H5Aexists(o.id, name) > 0 else { return nil }
     let a = H5Aopen(o.id, name, clus_h5_p_default())
     guard a >= 0 else { throw error(path, "attribute \(name) cannot be read") }
     let attr = H5Object(a, H5Aclose)
     let type = H5Object(H5Aget_type(attr.id), H5Tclose)
-    guard H5Tget_class(type.id) == H5T_INTEGER else { return nil }
+    guard H5Tget_class(type.id) == cls else { return nil }
     let space = H5Object(H5Aget_space(attr.id), H5Sclose)
-    let count = try dims(space, path).reduce(1, *)
-    guard count <= 64 else { return nil }
-    var out = [Int64](repeating: 0, count: count)
-    guard H5Aread(attr.id, clus_h5_native_int64(), &out) >= 0 else { throw error(path, "attribute \(name) cannot be read") }
-    return out.map { Int($0) }
+    return (attr, type, try dims(space, path).reduce(1, *))
   }
 
   /// Strings read by `read` (an `H5Aread`/`H5Dread` with the memory type given), variable- or fixed-length.
