@@ -123,26 +123,36 @@ extension PCAModel {
   }
 }
 
-/// `pcaSparse` with the dense/iterative switch exposed (tests force the iterative solver on small data).
-func pcaSparseFit(_ x: SparseMatrix, nComponents k: Int, context: RunContext, denseMaxCols: Int) throws -> PCAResult {
+/// The k leading singular triplets of the sparse rows `x`, centred or not, and the projection of the rows
+/// on them: what PCA and TruncatedSVD share (progress: statistics, eigenpairs, then the caller's step).
+private func sparseFactorisation(
+  _ x: SparseMatrix, k: Int, centred: Bool, context: RunContext, denseMaxCols: Int, what: String
+) throws -> (values: [Double], components: Matrix, transformed: Matrix, stats: (mean: [Double], variance: [Double])) {
   try checkSparseInput(x, k)
-  let n = x.rows, d = x.cols
-  context.progress.begin("sparse PCA", total: 3)
-  defer { context.progress.end() }
   let xt = x.transposed()
-  let stats = sparseColumnStatistics(transposed: xt, rows: n)
+  let stats = sparseColumnStatistics(transposed: xt, rows: x.rows)
   context.progress.update(1)
   try context.cancellation.check()
-  let op = SparseOperator(x, transposed: xt, mean: stats.mean, threads: context.threads)
-  let (values, vectors) = try leadingEigenpairs(op, k: k, denseMaxCols: denseMaxCols, context: context, what: "sparse PCA")
+  let op = SparseOperator(x, transposed: xt, mean: centred ? stats.mean : nil, threads: context.threads)
+  let (values, vectors) = try leadingEigenpairs(op, k: k, denseMaxCols: denseMaxCols, context: context, what: what)
   context.progress.update(2)
-  let components = Matrix(rows: k, cols: d, data: vectors.map { Float($0) })
+  let components = Matrix(rows: k, cols: x.cols, data: vectors.map { Float($0) })
   let transformed = projectSparse(op, components: components, scale: [Double](repeating: 1, count: k))
   if let (r, c) = transformed.firstNonFinite() {
     throw AlgorithmError.invalidInput(
       "the projection of row \(r) on component \(c) is beyond float32's range (±3.4e38), in which clus keeps "
         + "data; scale the data first")
   }
+  return (values, components, transformed, (stats.mean, stats.variance))
+}
+
+/// `pcaSparse` with the dense/iterative switch exposed (tests force the iterative solver on small data).
+func pcaSparseFit(_ x: SparseMatrix, nComponents k: Int, context: RunContext, denseMaxCols: Int) throws -> PCAResult {
+  let n = x.rows, d = x.cols
+  context.progress.begin("sparse PCA", total: 3)
+  defer { context.progress.end() }
+  let (values, components, transformed, stats) = try sparseFactorisation(
+    x, k: k, centred: true, context: context, denseMaxCols: denseMaxCols, what: "sparse PCA")
   let nDen = Double(n - 1)
   let ev = values.map { $0 / nDen }
   // total variance with ddof = 1 (scikit-learn: var.sum() * n / (n − 1))
@@ -159,24 +169,11 @@ func pcaSparseFit(_ x: SparseMatrix, nComponents k: Int, context: RunContext, de
 func truncatedSVDFit(_ x: SparseMatrix, nComponents k: Int, context: RunContext, denseMaxCols: Int) throws
   -> TruncatedSVDResult
 {
-  try checkSparseInput(x, k)
-  let n = x.rows, d = x.cols
+  let n = x.rows
   context.progress.begin("truncated SVD", total: 3)
   defer { context.progress.end() }
-  let xt = x.transposed()
-  let stats = sparseColumnStatistics(transposed: xt, rows: n)
-  context.progress.update(1)
-  try context.cancellation.check()
-  let op = SparseOperator(x, transposed: xt, mean: nil, threads: context.threads)
-  let (values, vectors) = try leadingEigenpairs(op, k: k, denseMaxCols: denseMaxCols, context: context, what: "truncated SVD")
-  context.progress.update(2)
-  let components = Matrix(rows: k, cols: d, data: vectors.map { Float($0) })
-  let transformed = projectSparse(op, components: components, scale: [Double](repeating: 1, count: k))
-  if let (r, c) = transformed.firstNonFinite() {
-    throw AlgorithmError.invalidInput(
-      "the projection of row \(r) on component \(c) is beyond float32's range (±3.4e38), in which clus keeps "
-        + "data; scale the data first")
-  }
+  let (values, components, transformed, stats) = try sparseFactorisation(
+    x, k: k, centred: false, context: context, denseMaxCols: denseMaxCols, what: "truncated SVD")
   // np.var(X_transformed, axis=0): divisor n, about each column's mean (in Double, rows in order)
   var ev = [Double](repeating: 0, count: k)
   for j in 0..<k {
