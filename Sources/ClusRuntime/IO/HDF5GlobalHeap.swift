@@ -24,6 +24,11 @@ func checkGlobalHeaps(path: String, display: String) throws {
   defer { close(fd) }
   let size = Int(lseek(fd, 0, SEEK_END))
   guard size > 16, size <= globalHeapScanLimit else { return }
+  // a file already found sound is not scanned again while it is unchanged (each lazily read field
+  // opens the file anew)
+  var st = stat()
+  let key = fstat(fd, &st) == 0 ? "\(path)|\(st.st_dev)|\(st.st_ino)|\(size)|\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)" : nil
+  if let key, soundGlobalHeaps.contains(key) { return }
   guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else { return }
   defer { munmap(base, size) }
   let b = UnsafePointer(base.assumingMemoryBound(to: UInt8.self))
@@ -60,4 +65,9 @@ func checkGlobalHeaps(path: String, display: String) throws {
     }
     at += 8
   }
+  if let key { soundGlobalHeaps.insert(key) }
 }
+
+/// Files whose global heaps were checked and found sound (path, device, inode, size, modification
+/// time); read and written under `hdf5Lock`, as every use of `checkGlobalHeaps` is.
+nonisolated(unsafe) private var soundGlobalHeaps = Set<String>()
