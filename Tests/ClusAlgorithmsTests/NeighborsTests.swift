@@ -304,7 +304,11 @@ final class NeighborsTests: XCTestCase {
     }
     let rec = Recorder()
     _ = try nnDescentKNN(x, k: 5, metric: .euclidean, seed: 1, nIters: 3, context: RunContext(threads: 1, progress: rec))
-    XCTAssertEqual(rec.log.first, "begin nearest neighbours 3")
+    // two phases: the trees (one unit per tree, pynndescent's default count), then the iterations
+    let trees = min(64, 5 + Int((Double(x.rows).squareRoot() / 20).rounded(.toNearestOrEven)))
+    XCTAssertEqual(rec.log.first, "begin neighbour trees \(trees)")
+    XCTAssert(rec.log.contains("update \(trees)"))
+    XCTAssertEqual(rec.log.filter { $0.hasPrefix("begin") }, ["begin neighbour trees \(trees)", "begin nearest neighbours 3"])
     XCTAssertEqual(rec.log.last, "end")
     XCTAssert(rec.log.contains("update 1"))
   }

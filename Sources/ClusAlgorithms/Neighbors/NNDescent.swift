@@ -145,7 +145,8 @@ private func buildRPTree(
 ///   - nTrees: pynndescent `n_trees` (≥ 0); nil for the umap-learn default.
 ///   - nIters: pynndescent `n_iters` (≥ 0); nil for the umap-learn default.
 ///   - context: threads, cancellation (polled every tree batch and iteration), progress
-///     ("nearest neighbours", one unit per iteration).
+///     ("neighbour trees", one unit per tree built and joined; then "nearest neighbours", one unit
+///     per iteration).
 /// - Returns: `KNNGraph` n × k, rows ascending.
 /// - Throws: `AlgorithmError.invalidInput` (empty or non-finite data), `.invalidParameter`
 ///   (k, nTrees or nIters out of range), `.cancelled`.
@@ -170,10 +171,9 @@ func nnDescentKNN(
   let threads = context.threads
   let token = context.cancellation
 
-  var outIdx = [Int32](repeating: -1, count: n * k)
-  var outDist = [Float](repeating: .infinity, count: n * k)
-  for i in 0..<n { outIdx[i * k] = Int32(i); outDist[i * k] = 0 }
-  if m == 0 { return KNNGraph(n: n, k: k, indices: outIdx, distances: outDist) }
+  if m == 0 { return KNNGraph(n: n, k: 1, indices: (0..<n).map { Int32($0) }, distances: [Float](repeating: 0, count: n)) }
+  // the output (every row written in step 4), allocated only then
+  var outIdx = [Int32](), outDist = [Float]()
 
   let graph = NeighborGraphState(n: n, m: m)
   let cap = maxCandidates
@@ -188,24 +188,31 @@ func nnDescentKNN(
     let treeData = proj.map { UnsafePointer($0.z) } ?? sp0.base
     let treeDims = proj?.r ?? d
 
-    // 1. random-projection forest
-    var forest = [(perm: [Int32], leaves: [Int32])](repeating: ([], []), count: trees)
-    if trees > 0 && n > 1 {
-      forest.withUnsafeMutableBufferPointer { fp in
-        let fb = fp.baseAddress!
-        parallelChunks(count: trees, chunkSize: 1, threads: threads) { t, _ in
+    // 1. random-projection forest, built a few trees at a time (each tree's leaves are joined and
+    // the tree released before the next group is built: the forest is never held whole)
+    let treeGroup = max(2, threads)
+    func buildTrees(_ range: Range<Int>) -> [(perm: [Int32], leaves: [Int32])] {
+      var group = [(perm: [Int32], leaves: [Int32])](repeating: ([], []), count: range.count)
+      group.withUnsafeMutableBufferPointer { gp in
+        let gb = gp.baseAddress!
+        parallelChunks(count: range.count, chunkSize: 1, threads: threads) { c, _ in
           if token.isCancelled { return }
-          var rng = RandomStream(seed: seed, purposeTree, UInt64(t))
-          fb[t] = buildRPTree(treeData, n: n, dims: treeDims, leafSize: leafSize, rng: &rng)
+          var rng = RandomStream(seed: seed, purposeTree, UInt64(range.lowerBound + c))
+          gb[c] = buildRPTree(treeData, n: n, dims: treeDims, leafSize: leafSize, rng: &rng)
         }
       }
-      try token.check()
+      return group
     }
+    let useTrees = trees > 0 && n > 1
+    if useTrees { context.progress.begin("neighbour trees", total: trees) }
+    var group = useTrees ? buildTrees(0..<min(trees, treeGroup)) : []
+    var groupStart = 0
+    try token.check()
 
     // Work on a copy of the rows in the leaf order of the first tree: neighbours then sit close
     // in memory, which makes the memory-bound distance evaluations cache friendly. `order` maps
     // working index → data index.
-    let order: [Int32] = trees > 0 && n > 1 ? forest[0].perm : (0..<n).map { Int32($0) }
+    let order: [Int32] = useTrees ? group[0].perm : (0..<n).map { Int32($0) }
     var rank = [Int32](repeating: 0, count: n)
     for (w, i) in order.enumerated() { rank[Int(i)] = Int32(w) }
     let permRows = PermutedRows(sp0, order: order, threads: threads)
@@ -216,52 +223,74 @@ func nnDescentKNN(
       sp.kind == .sqeuclidean || sp.kind == .angular ? GramData(sp, n: n, threads: threads) : nil
     let maxGemmLeaf = max(leafSize, 2 * cap)
     let pool = gemm.map { GramPool($0, rows: maxGemmLeaf) }
-    for t in 0..<trees {
-      forest[t].perm.withUnsafeMutableBufferPointer { pp in
-        for a in 0..<n { pp[a] = rank[Int(pp[a])] }
-      }
-    }
 
     // chunked update generation, bounded by a block of work items
     let applier = UpdateApplier(n: n, maxChunks: 256)
 
-    // all-pairs join of every leaf, tree by tree
-    if trees > 0 && n > 1 {
+    // all-pairs join of every leaf, tree by tree. The updates are applied after every batch of
+    // leaves holding about `batchPoints` points (not once per tree), which bounds the update
+    // buffers; the graph after a tree is the same: the rows keep the best (distance, index) of
+    // what they held and every offer not above their threshold, and an offer a batch's fresher
+    // threshold skips would have been refused at its turn anyway.
+    let batchPoints = 1 << 16
+    if useTrees {
       for t in 0..<trees {
         try token.check()
-        let (perm, leaves) = forest[t]
+        if t >= groupStart + group.count {
+          groupStart = t
+          group = buildTrees(t..<min(trees, t + treeGroup))
+          try token.check()
+        }
+        var (perm, leaves) = group[t - groupStart]
+        group[t - groupStart] = ([], [])
+        perm.withUnsafeMutableBufferPointer { pp in
+          for a in 0..<n { pp[a] = rank[Int(pp[a])] }
+        }
         let nLeaves = leaves.count / 2
-        let leavesPerChunk = max(1, (nLeaves + 255) / 256)
-        let nChunks = chunkCount(nLeaves, leavesPerChunk)
-        applier.reset(nChunks)
-        let bufs = applier.buffers
-        perm.withUnsafeBufferPointer { pp in
-          leaves.withUnsafeBufferPointer { lp in
-            let pb = pp.baseAddress!, lvb = lp.baseAddress!
-            parallelChunks(count: nLeaves, chunkSize: leavesPerChunk, threads: threads) { c, range in
-              var buf = bufs[c]
-              bufs[c] = []
-              let gram = pool?.take()
-              defer { if let g = gram { pool!.give(g) } }
-              for leaf in range {
-                let lo = Int(lvb[2 * leaf]), hi = Int(lvb[2 * leaf + 1])
-                if hi - lo < 2 { continue }
-                if let gram = gram, hi - lo <= maxGemmLeaf {
-                  gram.joinLeaf(pb + lo, hi - lo, graph, &buf)
-                  continue
+        var l0 = 0
+        while l0 < nLeaves {
+          var l1 = l0, points = 0
+          while l1 < nLeaves && (l1 == l0 || points + Int(leaves[2 * l1 + 1] - leaves[2 * l1]) <= batchPoints) {
+            points += Int(leaves[2 * l1 + 1] - leaves[2 * l1])
+            l1 += 1
+          }
+          let batchLeaves = l1 - l0, first = l0
+          let leavesPerChunk = max(1, (batchLeaves + 255) / 256)
+          let nChunks = chunkCount(batchLeaves, leavesPerChunk)
+          applier.reset(nChunks)
+          let bufs = applier.buffers
+          perm.withUnsafeBufferPointer { pp in
+            leaves.withUnsafeBufferPointer { lp in
+              let pb = pp.baseAddress!, lvb = lp.baseAddress!
+              parallelChunks(count: batchLeaves, chunkSize: leavesPerChunk, threads: threads) { c, range in
+                var buf = bufs[c]
+                bufs[c] = []
+                let gram = pool?.take()
+                defer { if let g = gram { pool!.give(g) } }
+                for leaf in (first + range.lowerBound)..<(first + range.upperBound) {
+                  let lo = Int(lvb[2 * leaf]), hi = Int(lvb[2 * leaf + 1])
+                  if hi - lo < 2 { continue }
+                  if let gram = gram, hi - lo <= maxGemmLeaf {
+                    gram.joinLeaf(pb + lo, hi - lo, graph, &buf)
+                    continue
+                  }
+                  for a in lo..<(hi - 1) {
+                    let p = Int(pb[a])
+                    for b in (a + 1)..<hi { joinPair(p, Int(pb[b]), sp, graph, &buf) }
+                  }
                 }
-                for a in lo..<(hi - 1) {
-                  let p = Int(pb[a])
-                  for b in (a + 1)..<hi { joinPair(p, Int(pb[b]), sp, graph, &buf) }
-                }
+                bufs[c] = buf
               }
-              bufs[c] = buf
             }
           }
+          _ = applier.apply(nChunks, to: graph, threads: threads)
+          l0 = l1
         }
-        _ = applier.apply(nChunks, to: graph, threads: threads)
+        context.progress.update(t + 1)
       }
     }
+    if useTrees { context.progress.end() }
+    group = []
     // 2. rows not yet full get random points (pynndescent `init_random`)
     parallelChunks(count: n, chunkSize: 1024, threads: threads) { _, rows in
       for i in rows where graph.idx[i * m + m - 1] < 0 {
@@ -282,15 +311,24 @@ func nnDescentKNN(
     // 3. NN-descent iterations
     context.progress.begin("nearest neighbours", total: iters)
     defer { context.progress.end() }
-    let newC = UnsafeMutablePointer<Int32>.allocate(capacity: n * cap)
-    let oldC = UnsafeMutablePointer<Int32>.allocate(capacity: n * cap)
+    // Candidate lists, stored compactly: per chunk of `candChunk` rows one exact-size buffer
+    // holding each row's new then old candidates (rows hold far fewer than 2 × max_candidates on
+    // average, so n × 2 × 60 slots would be mostly empty); `candOff[i]` is row i's offset in it.
+    let candChunk = 512
+    let nCandChunks = chunkCount(n, candChunk)
+    let candBase = UnsafeMutablePointer<UnsafeMutablePointer<Int32>?>.allocate(capacity: max(1, nCandChunks))
+    candBase.initialize(repeating: nil, count: max(1, nCandChunks))
+    let candOff = UnsafeMutablePointer<Int32>.allocate(capacity: n)
     let newN = UnsafeMutablePointer<Int32>.allocate(capacity: n)
     let oldN = UnsafeMutablePointer<Int32>.allocate(capacity: n)
     let revStart = UnsafeMutablePointer<Int>.allocate(capacity: n + 1)
     let revIdx = UnsafeMutablePointer<Int32>.allocate(capacity: n * m)
     let revFlag = UnsafeMutablePointer<UInt8>.allocate(capacity: n * m)
+    func freeCandidates() {
+      for c in 0..<nCandChunks { candBase[c]?.deallocate(); candBase[c] = nil }
+    }
     defer {
-      newC.deallocate(); oldC.deallocate(); newN.deallocate(); oldN.deallocate()
+      freeCandidates(); candBase.deallocate(); candOff.deallocate(); newN.deallocate(); oldN.deallocate()
       revStart.deallocate(); revIdx.deallocate(); revFlag.deallocate()
     }
     let gi = graph.idx, gf = graph.flag
@@ -318,12 +356,16 @@ func nnDescentKNN(
         }
       }
       // candidate lists: the `cap` lowest priorities among forward and reverse neighbours
-      parallelChunks(count: n, chunkSize: 512, threads: threads) { _, rows in
+      freeCandidates()
+      parallelChunks(count: n, chunkSize: candChunk, threads: threads) { chunk, rows in
         let newP = UnsafeMutablePointer<UInt64>.allocate(capacity: cap)
         let oldP = UnsafeMutablePointer<UInt64>.allocate(capacity: cap)
-        defer { newP.deallocate(); oldP.deallocate() }
+        let ni = UnsafeMutablePointer<Int32>.allocate(capacity: cap)
+        let oi = UnsafeMutablePointer<Int32>.allocate(capacity: cap)
+        defer { newP.deallocate(); oldP.deallocate(); ni.deallocate(); oi.deallocate() }
+        var lists = [Int32]()
+        lists.reserveCapacity(rows.count * 2 * m)
         for i in rows {
-          let ni = newC + i * cap, oi = oldC + i * cap
           var nc = 0, oc = 0
           for s in 0..<m {
             let q = gi[i * m + s]
@@ -343,7 +385,13 @@ func nnDescentKNN(
             let q = gi[i * m + s]
             for t in 0..<nc where ni[t] == q { gf[i * m + s] = 0; break }
           }
+          candOff[i] = Int32(lists.count)
+          lists.append(contentsOf: UnsafeBufferPointer(start: ni, count: nc))
+          lists.append(contentsOf: UnsafeBufferPointer(start: oi, count: oc))
         }
+        let stored = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, lists.count))
+        if !lists.isEmpty { lists.withUnsafeBufferPointer { stored.initialize(from: $0.baseAddress!, count: lists.count) } }
+        candBase[chunk] = stored
       }
       // local joins, in blocks of points; updates applied after each block
       var changes = 0
@@ -364,7 +412,7 @@ func nnDescentKNN(
             let i = b0 + r
             let a = Int(newN[i]), bo = Int(oldN[i])
             if a == 0 { continue }
-            let ni = newC + i * cap, oi = oldC + i * cap
+            let ni = candBase[i / candChunk]! + Int(candOff[i]), oi = ni + a
             if let gram = gram {
               gram.joinCandidates(ni, a, oi, bo, graph, &buf)
               continue
@@ -389,6 +437,9 @@ func nnDescentKNN(
     try token.check()
 
     // 4. output: self first, then the row (reduced → true distances)
+    freeCandidates()
+    outIdx = [Int32](repeating: -1, count: n * k)
+    outDist = [Float](repeating: .infinity, count: n * k)
     let exactRecompute = metric != .euclidean
     outIdx.withUnsafeMutableBufferPointer { oip in
       outDist.withUnsafeMutableBufferPointer { odp in

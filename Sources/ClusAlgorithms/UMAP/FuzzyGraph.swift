@@ -154,19 +154,23 @@ public func fuzzySimplicialSet(
 ) -> (graph: FuzzyGraph, sigma: [Double], rho: [Double]) {
   let n = knn.n
   let kk = min(knn.k, nNeighbors ?? knn.k)
-  var dists = [Float](repeating: 0, count: n * kk)
-  var idx = [Int32](repeating: 0, count: n * kk)
-  for i in 0..<n {
-    for j in 0..<kk {
-      dists[i * kk + j] = knn.distances[i * knn.k + j]
-      idx[i * kk + j] = knn.indices[i * knn.k + j]
+  // the first kk columns (the kNN graph's own arrays when it has exactly kk)
+  var dists = knn.distances, idx = knn.indices
+  if kk != knn.k {
+    dists = [Float](repeating: 0, count: n * kk)
+    idx = [Int32](repeating: 0, count: n * kk)
+    for i in 0..<n {
+      for j in 0..<kk {
+        dists[i * kk + j] = knn.distances[i * knn.k + j]
+        idx[i * kk + j] = knn.indices[i * knn.k + j]
+      }
     }
   }
   let (sigma, rho) = smoothKNNDist(
     dists, rows: n, cols: kk, k: Double(kk), localConnectivity: localConnectivity, threads: threads)
   // A as CSR (rows sorted by column, duplicates summed, zeros dropped)
   var aStart = [Int](repeating: 0, count: n + 1)
-  var aCol = [Int32](), aVal = [Double]()
+  var aCol = [Int32](), aVal = [Float]()  // float32 memberships, as umap-learn stores them
   aCol.reserveCapacity(n * kk); aVal.reserveCapacity(n * kk)
   var rowBuf = [(Int32, Double)]()
   for i in 0..<n {
@@ -186,7 +190,7 @@ public func fuzzySimplicialSet(
       var v = rowBuf[t].1
       var u = t + 1
       while u < rowBuf.count && rowBuf[u].0 == rowBuf[t].0 { v += rowBuf[u].1; u += 1 }
-      aCol.append(rowBuf[t].0); aVal.append(v)
+      aCol.append(rowBuf[t].0); aVal.append(Float(v))
       t = u
     }
     aStart[i + 1] = aCol.count
@@ -195,7 +199,7 @@ public func fuzzySimplicialSet(
   var tStart = [Int](repeating: 0, count: n + 1)
   for c in aCol { tStart[Int(c) + 1] += 1 }
   for i in 0..<n { tStart[i + 1] += tStart[i] }
-  var tCol = [Int32](repeating: 0, count: aCol.count), tVal = [Double](repeating: 0, count: aCol.count)
+  var tCol = [Int32](repeating: 0, count: aCol.count), tVal = [Float](repeating: 0, count: aCol.count)
   var fill = tStart
   for i in 0..<n {
     for e in aStart[i]..<aStart[i + 1] {
@@ -215,7 +219,7 @@ public func fuzzySimplicialSet(
       let cp = p < pe ? aCol[p] : Int32.max, cq = q < qe ? tCol[q] : Int32.max
       var x = 0.0, y = 0.0
       let c: Int32
-      if cp == cq { x = aVal[p]; y = tVal[q]; c = cp; p += 1; q += 1 } else if cp < cq { x = aVal[p]; c = cp; p += 1 } else { y = tVal[q]; c = cq; q += 1 }
+      if cp == cq { x = Double(aVal[p]); y = Double(tVal[q]); c = cp; p += 1; q += 1 } else if cp < cq { x = Double(aVal[p]); c = cp; p += 1 } else { y = Double(tVal[q]); c = cq; q += 1 }
       let prod = x * y
       let v = r * (x + y - prod) + (1 - r) * prod
       let f = Float(v)

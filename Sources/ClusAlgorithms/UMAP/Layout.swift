@@ -6,10 +6,19 @@ import Glibc
 /// of the edge), −1 for a zero weight.
 public func makeEpochsPerSample(_ weights: [Float], nEpochs: Int) -> [Double] {
   let wmax = Double(weights.max() ?? 0)
-  return weights.map { w in
-    let ns = wmax > 0 ? Double(nEpochs) * (Double(w) / wmax) : 0
-    return ns > 0 ? Double(nEpochs) / ns : -1
-  }
+  return weights.map { epochsPerSample($0, wmax: wmax, nEpochs: nEpochs) }
+}
+
+/// `makeEpochsPerSample` rounded to Float, as the layout keeps its schedule (4 bytes per edge
+/// instead of 8 + 4 for the Double array and its rounded copy).
+func makeEpochsPerSampleFloat(_ weights: [Float], nEpochs: Int) -> [Float] {
+  let wmax = Double(weights.max() ?? 0)
+  return weights.map { Float(epochsPerSample($0, wmax: wmax, nEpochs: nEpochs)) }
+}
+
+@inline(__always) private func epochsPerSample(_ w: Float, wmax: Double, nEpochs: Int) -> Double {
+  let ns = wmax > 0 ? Double(nEpochs) * (Double(w) / wmax) : 0
+  return ns > 0 ? Double(nEpochs) / ns : -1
 }
 
 /// Settings of `optimizeLayoutEuclidean`.
@@ -115,22 +124,26 @@ struct PowTable {
 /// count. Information between blocks of a round is at most 1/16 epoch stale (umap-learn's own
 /// parallel mode is Hogwild, with unbounded races).
 func optimizeLayoutEuclidean(
-  embedding: inout [Float], dim: Int, graph: FuzzyGraph, epochsPerSample: [Double],
+  embedding: inout [Float], dim: Int, graph: FuzzyGraph, epochsPerSample eps: [Float],
   settings s: LayoutSettings, context: RunContext
 ) throws {
-  let n = graph.n, nnz = graph.nnz
+  let n = graph.n
   if n == 0 || s.nEpochs == 0 { return }
   // per-edge schedule in Float (16 bytes per edge with the column index: the arrays are streamed
   // every epoch, so their size bounds the speed on large graphs)
-  let eps = epochsPerSample.map { Float($0) }
   let negRate = Float(s.negativeSampleRate)
   var nextSample = eps
   var nextNeg = eps.map { $0 / negRate }
   var snapshot = embedding
-  var defTarget = [Int32](repeating: 0, count: max(1, nnz))
-  var defDelta = [Float](repeating: 0, count: max(1, nnz * dim))
   let nRounds = max(1, min(s.rounds, n))
   let roundSize = (n + nRounds - 1) / nRounds
+  // deferred moves: slots for the edges of one round (the largest), reused round after round
+  var roundEdges = 1
+  for r in 0..<nRounds where r * roundSize < n {
+    roundEdges = max(roundEdges, graph.rowStart[min(n, (r + 1) * roundSize)] - graph.rowStart[r * roundSize])
+  }
+  var defTarget = [Int32](repeating: 0, count: roundEdges)
+  var defDelta = [Float](repeating: 0, count: roundEdges * dim)
   let bsz = min(256, max(16, (roundSize + 7) / 8))
   let blocksPerRound = chunkCount(roundSize, bsz)
   var defCount = [Int](repeating: 0, count: blocksPerRound)
@@ -178,7 +191,7 @@ func optimizeLayoutEuclidean(
         parallelChunks(count: rhi - rlo, chunkSize: bsz, threads: threads) { block, local in
           var rng = RandomStream(seed: s.seed, 0x5A1D_0E90C, UInt64(epoch), UInt64(round), UInt64(block))
           let lo = rlo + local.lowerBound, hi = rlo + local.upperBound
-          let defBase = rs[lo]
+          let defBase = rs[lo] - rs[rlo]
           var nDef = 0
           let negMove = UnsafeMutablePointer<Float>.allocate(capacity: dim)
           defer { negMove.deallocate() }
@@ -262,7 +275,7 @@ func optimizeLayoutEuclidean(
         }
         // deferred moves of tails outside their block, in block order
         for blk in 0..<chunkCount(rhi - rlo, bsz) {
-          let base = rs[rlo + blk * bsz]
+          let base = rs[rlo + blk * bsz] - rs[rlo]
           for t in 0..<dc[blk] {
             let slot = base + t
             let dst = y + Int(dt[slot]) * dim, src = dd + slot * dim

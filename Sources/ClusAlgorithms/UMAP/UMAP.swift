@@ -162,6 +162,9 @@ func umap(data x: UMAPData, knn: KNNGraph, y: [Int]?, parameters: UMAPParameters
   let wmax = graph.weights.max() ?? 0
   let pruneEpochs = nEpochs > 10 ? nEpochs : (n <= 10_000 ? 500 : 200) + (parameters.densmap ? 200 : 0)
   let pruned = wmax > 0 ? graph.pruned(below: Float(Double(wmax) / Double(pruneEpochs))) : graph
+  // only the pruned graph is used from here on: the full one is released (its size is kept)
+  let graphNNZ = graph.nnz
+  graph = FuzzyGraph(n: 0, rowStart: [0], columns: [], weights: [])
   var t1 = now()
   timings.graph = t1 - t0
 
@@ -237,7 +240,7 @@ func umap(data x: UMAPData, knn: KNNGraph, y: [Int]?, parameters: UMAPParameters
     densIn = densmapInput(graph: pruned, knn: graphKNN, kUse: kUse, parameters: parameters)
   }
   if parameters.densmap { settings.dens = densIn }
-  let eps = makeEpochsPerSample(pruned.weights, nEpochs: nEpochs)
+  let eps = makeEpochsPerSampleFloat(pruned.weights, nEpochs: nEpochs)
   try optimizeLayoutEuclidean(embedding: &emb, dim: dim, graph: pruned, epochsPerSample: eps,
                               settings: settings, context: context)
   timings.layout = now() - t0
@@ -253,7 +256,7 @@ func umap(data x: UMAPData, knn: KNNGraph, y: [Int]?, parameters: UMAPParameters
     kept = KNNGraph(n: n, k: kUse, indices: idx, distances: dist)
   }
   var result = UMAPResult(
-    embedding: Matrix(rows: n, cols: dim, data: emb), graphNNZ: graph.nnz, prunedNNZ: pruned.nnz,
+    embedding: Matrix(rows: n, cols: dim, data: emb), graphNNZ: graphNNZ, prunedNNZ: pruned.nnz,
     knn: kept, nNeighbors: kUse, nEpochs: nEpochs, a: a, b: b, timings: timings)
   if parameters.outputDens, let d = densIn {
     result.radOrig = d.logRadius
