@@ -242,6 +242,42 @@ extension HDBSCANTests {
   /// goes to the front → [1, 5, 4, 2, 3, 0]; the partition swaps 5 and 0 and cuts at 2; in
   /// [4, 2, 3, 5] the median of (2, 3, 5) goes to the front → [3, 2, 4, 5], cut at index 4 > 3;
   /// the insertion sort of [3, 2] gives [1, 0, 2, 3, 4, 5] (also what g++ prints).
+  /// The core distances kept as each point's k-th neighbour distance alone (issue 16: no n × k
+  /// distance table) equal the k-th column of the full table, and the kept rows equal its rows,
+  /// on the KD-tree path (2 and 5 columns, three metrics) and the GEMM path (12 columns).
+  func testKthDistanceCoreDistancesEqualTheFullTable() throws {
+    var rng = RandomStream(seed: 16, 1)
+    for (n, d) in [(700, 2), (500, 5), (400, 12)] {
+      var x = [Double](repeating: 0, count: n * d)
+      for i in 0..<(n * d) { x[i] = Double(Float(rng.nextGaussian() * 3 + Double(i % 7))) }
+      for i in 0..<20 { for j in 0..<d { x[(n - 1 - i) * d + j] = x[i * d + j] } }  // exact ties
+      let k = 11
+      func check<M: KDMetric>(_ metric: M, _ name: String) throws {
+        let compact = try sortedSelfKNN(x, n: n, d: d, k: k, metric: metric, context: RunContext(threads: 2))
+        let full = try kdCrossKNN(data: x, n: n, d: d, queries: x, m: n, k: k, metric: metric, context: RunContext(threads: 1))
+        XCTAssertEqual(compact.kth.count, n)
+        XCTAssertEqual(compact.indices.count, n * k)
+        for i in 0..<n {
+          XCTAssertEqual(compact.kth[i], full.rdist[i * k + k - 1], "\(name) d=\(d) point \(i)")
+          // the same neighbours up to ties: the GEMM path may keep another of two equally far rows
+          x.withUnsafeBufferPointer { xp in
+            let X = xp.baseAddress!
+            for t in 0..<k {
+              let q = Int(compact.indices[i * k + t])
+              XCTAssertEqual(metric.rdist(X + i * d, X + q * d, d), full.rdist[i * k + t], "\(name) d=\(d) point \(i) #\(t)")
+              if d < 10 { XCTAssertEqual(q, full.indices[i * k + t], "\(name) d=\(d) point \(i) #\(t)") }
+            }
+          }
+        }
+      }
+      try check(EuclideanKD(), "euclidean")
+      if d < 10 {
+        try check(ManhattanKD(), "manhattan")
+        try check(ChebyshevKD(), "chebyshev")
+      }
+    }
+  }
+
   func testNthElementPermutation() {
     var a = [5, 1, 4, 2, 3, 0]
     a.withUnsafeMutableBufferPointer { p in stdNthElement(p.baseAddress!, 3, 6) { $0 < $1 } }

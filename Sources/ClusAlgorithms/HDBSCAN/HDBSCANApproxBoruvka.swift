@@ -519,7 +519,7 @@ func libraryBoruvkaMST<M: KDMetric>(
 ) throws -> (edges: [HDBSCANEdge], core: [Double]) {
   let k = minSamples + 1
   // the k nearest (including the point itself) of every point, by (reduced distance, index)
-  let (knnI, knnR) = try sortedSelfKNN(x, n: n, d: d, k: k, metric: metric, context: context)
+  let (knnI, kth) = try sortedSelfKNN(x, n: n, d: d, k: k, metric: metric, context: context)
   return try x.withUnsafeBufferPointer { xp -> ([HDBSCANEdge], [Double]) in
     let alg = DualTreeBoruvka(metric: metric, x: xp.baseAddress!, n: n, d: d, p: p,
                               alphaFactor: alpha == 1 ? 1 : metric.alphaFactor(alpha),
@@ -527,7 +527,7 @@ func libraryBoruvkaMST<M: KDMetric>(
     // core distances: the min_samples-th neighbour's distance, back to a reduced distance
     var coreOut = [Double](repeating: 0, count: n)
     for i in 0..<n {
-      coreOut[i] = metric.toDist(knnR[i * k + minSamples])
+      coreOut[i] = metric.toDist(kth[i])
       alg.core[i] = alg.toRdist(coreOut[i])
     }
     alg.computeMinCore()
@@ -535,7 +535,7 @@ func libraryBoruvkaMST<M: KDMetric>(
     // the point's own
     for i in 0..<n {
       for t in 0..<k {
-        let m = knnI[i * k + t]
+        let m = Int(knnI[i * k + t])
         if m == i { continue }
         if alg.core[m] <= alg.core[i] {
           alg.candPoint[i] = i; alg.candNeighbor[i] = m; alg.candDist[i] = alg.core[i]

@@ -37,38 +37,51 @@ func treeSelfKNN<M: KDMetric>(_ tree: KDTreeIndex, k: Int, metric: M, context: R
   return TreeNeighbors(keep: ks, coreR: t.coreR, indices: t.indices, rdist: t.rdist, beyond: beyond)
 }
 
-/// The k nearest (including itself) of every row of `x` (n × d, Double), as original rows with
-/// reduced distances, ascending by (reduced distance, row) as the library's tree query returns
-/// them: from GEMM tiles in KD-tree order (euclidean, 10 or more columns; the distances then
-/// recomputed exactly as `metric.rdist`) or from `kdCrossKNN` of the data against itself.
+/// The k nearest (including itself) of every row of `x` (n × d, Double), as original rows
+/// ascending by (reduced distance, row) as the library's tree query returns them, kept compactly:
+/// the n × k rows as Int32 (what the first Borůvka round reads) and only each point's k-th
+/// reduced distance (its core distance); the n × k distance table is never stored. From GEMM
+/// tiles in KD-tree order (euclidean, 10 or more columns; the distances then recomputed exactly
+/// as `metric.rdist`) or from the KD-tree search of the data against itself.
 /// - Throws: `AlgorithmError.cancelled`.
 func sortedSelfKNN<M: KDMetric>(
   _ x: [Double], n: Int, d: Int, k: Int, metric: M, context: RunContext
-) throws -> (indices: [Int], rdist: [Double]) {
+) throws -> (indices: [Int32], kth: [Double]) {
+  var knnI = [Int32](repeating: -1, count: n * k)
+  var kth = [Double](repeating: .infinity, count: n)
   guard metric is EuclideanKD && d >= 10 else {
-    return try kdCrossKNN(data: x, n: n, d: d, queries: x, m: n, k: k, metric: metric, context: context)
+    try knnI.withUnsafeMutableBufferPointer { ip in
+      try kth.withUnsafeMutableBufferPointer { kp in
+        let I = ip.baseAddress!, K = kp.baseAddress!
+        try kdQueryEach(KDTreeIndex(crossJoinOver: x, n: n, d: d), queries: x, m: n, k: k, metric: metric,
+                        context: context) { i, best in
+          for t in 0..<best.count { I[i * k + t] = Int32(best.row[t]) }
+          if best.count == k { K[i] = best.dist[k - 1] }
+        }
+      }
+    }
+    return (knnI, kth)
   }
   // in KD-tree order, so that the first tiles hold near points (tight heap thresholds early)
   let order = KDTreeIndex(x, n: n, d: d, leafSize: 32)
   let g = try gemmSelfKNN(pts: order.pts, n: n, d: d, k: k, keep: k, threads: context.threads,
                           token: context.cancellation, progress: context.progress)
-  var knnI = [Int](repeating: 0, count: n * k)
-  var knnR = [Double](repeating: 0, count: n * k)
   for i in 0..<n {
     let o = Int(order.perm[i])
-    for t in 0..<k { knnI[o * k + t] = Int(order.perm[Int(g.knnI[i * k + t])]) }
+    for t in 0..<k { knnI[o * k + t] = order.perm[Int(g.knnI[i * k + t])] }
   }
   // the reduced distances exactly as the traversal computes them, ordered by (distance, index)
   x.withUnsafeBufferPointer { xp in
     let X = xp.baseAddress!
     for i in 0..<n {
-      var pairs = (0..<k).map { t -> (Double, Int) in
+      var pairs = (0..<k).map { t -> (Double, Int32) in
         let q = knnI[i * k + t]
-        return (metric.rdist(X + i * d, X + q * d, d), q)
+        return (metric.rdist(X + i * d, X + Int(q) * d, d), q)
       }
       pairs.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-      for t in 0..<k { knnI[i * k + t] = pairs[t].1; knnR[i * k + t] = pairs[t].0 }
+      for t in 0..<k { knnI[i * k + t] = pairs[t].1 }
+      kth[i] = pairs[k - 1].0
     }
   }
-  return (knnI, knnR)
+  return (knnI, kth)
 }

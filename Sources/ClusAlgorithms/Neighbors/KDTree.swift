@@ -278,29 +278,43 @@ extension KDTreeIndex {
 func kdQueryKNN<M: KDMetric>(
   _ tree: KDTreeIndex, queries: [Double], m: Int, k: Int, metric: M, context: RunContext
 ) throws -> (indices: [Int], rdist: [Double]) {
-  let d = tree.d
   var outI = [Int](repeating: -1, count: m * k), outR = [Double](repeating: .infinity, count: m * k)
+  try outI.withUnsafeMutableBufferPointer { oip in
+    try outR.withUnsafeMutableBufferPointer { orp in
+      let OI = oip.baseAddress!, OR = orp.baseAddress!
+      try kdQueryEach(tree, queries: queries, m: m, k: k, metric: metric, context: context) { i, best in
+        for t in 0..<best.count { OI[i * k + t] = best.row[t]; OR[i * k + t] = best.dist[t] }
+      }
+    }
+  }
+  return (outI, outR)
+}
+
+/// Runs `body(i, best)` for every query i of `queries` (m × d, Double) with its k nearest
+/// points of `tree` (ascending by (reduced distance, original row)), in parallel blocks of
+/// queries: `body` must only write what belongs to query i.
+/// - Throws: `AlgorithmError.cancelled`.
+func kdQueryEach<M: KDMetric>(
+  _ tree: KDTreeIndex, queries: [Double], m: Int, k: Int, metric: M, context: RunContext,
+  _ body: (Int, SortedCandidates) -> Void
+) throws {
+  let d = tree.d
   let token = context.cancellation
   queries.withUnsafeBufferPointer { qp in
-    outI.withUnsafeMutableBufferPointer { oip in
-      outR.withUnsafeMutableBufferPointer { orp in
-        let Q = qp.baseAddress!, OI = oip.baseAddress!, OR = orp.baseAddress!
-        parallelChunks(count: m, chunkSize: 256, threads: context.threads) { _, range in
-          if token.isCancelled { return }
-          var best = SortedCandidates(k: k, perm: tree.perm)
-          let stack = KDStack.allocate()
-          defer { best.deallocate(); stack.deallocate() }
-          for i in range {
-            best.reset()
-            tree.search(Q + i * d, metric: metric, &best, stack)
-            for t in 0..<best.count { OI[i * k + t] = best.row[t]; OR[i * k + t] = best.dist[t] }
-          }
-        }
+    let Q = qp.baseAddress!
+    parallelChunks(count: m, chunkSize: 256, threads: context.threads) { _, range in
+      if token.isCancelled { return }
+      var best = SortedCandidates(k: k, perm: tree.perm)
+      let stack = KDStack.allocate()
+      defer { best.deallocate(); stack.deallocate() }
+      for i in range {
+        best.reset()
+        tree.search(Q + i * d, metric: metric, &best, stack)
+        body(i, best)
       }
     }
   }
   try token.check()
-  return (outI, outR)
 }
 
 /// Copies `a` into a new allocation (at least one element) that the caller frees.
