@@ -6,21 +6,88 @@ import ClusAlgorithms
 /// Memory checks made before an allocation whose size a parameter sets, so that a large value is
 /// a clear error naming the parameter instead of an abort ("failed to allocate").
 public enum Memory {
-  /// Bytes the machine can give now without swapping: `MemAvailable` of /proc/meminfo (nil when
-  /// it cannot be read). `CLUS_MEMORY_AVAILABLE` (bytes) overrides it, for tests.
+  /// Bytes this process can still allocate without swapping or being killed: the smaller of
+  /// `MemAvailable` in /proc/meminfo and the room left under the memory limit of the process's
+  /// control group (cgroup v2 `memory.max` − `memory.current`, or v1 `memory.limit_in_bytes` −
+  /// `memory.usage_in_bytes`, each less the group's reclaimable `inactive_file` page cache), as
+  /// a container or a batch scheduler sets it. nil when neither can be read.
+  /// `CLUS_MEMORY_AVAILABLE` (bytes) overrides it, for tests and for users who know better.
   public static func available() -> Double? {
     if let s = getenv("CLUS_MEMORY_AVAILABLE"), let v = Double(String(cString: s)) { return v }
-    guard let f = fopen("/proc/meminfo", "r") else { return nil }
-    defer { fclose(f) }
-    var line = [CChar](repeating: 0, count: 256)
-    while fgets(&line, Int32(line.count), f) != nil {
-      let s = String(cString: line)
-      guard s.hasPrefix("MemAvailable:") else { continue }
-      let digits = s.dropFirst("MemAvailable:".count).filter(\.isNumber)
-      guard let kb = Double(String(digits)) else { return nil }
-      return kb * 1024  // the file counts in kB (KiB)
+    let machine = meminfoAvailable()
+    guard let group = cgroupRoom() else { return machine }
+    return machine.map { min($0, group) } ?? group
+  }
+
+  /// `MemAvailable` of /proc/meminfo in bytes.
+  static func meminfoAvailable() -> Double? {
+    guard let text = readSmallFile("/proc/meminfo") else { return nil }
+    for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
+      let digits = line.dropFirst("MemAvailable:".count).filter(\.isNumber)
+      return Double(String(digits)).map { $0 * 1024 }  // the file counts in kB (KiB)
     }
     return nil
+  }
+
+  /// The room left under the process's cgroup memory limit (see `available()`), nil without a
+  /// limit. `root` is where the cgroup file systems are mounted, `selfCgroup` the text of
+  /// /proc/self/cgroup (both parameters for tests).
+  static func cgroupRoom(root: String = "/sys/fs/cgroup", selfCgroup: String? = nil) -> Double? {
+    let membership = selfCgroup ?? readSmallFile("/proc/self/cgroup") ?? ""
+    var v2Path: String?, v1Path: String?
+    for line in membership.split(separator: "\n") {
+      let parts = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+      guard parts.count == 3 else { continue }
+      if parts[0] == "0" && parts[1].isEmpty { v2Path = String(parts[2]) }
+      if parts[1].split(separator: ",").contains("memory") { v1Path = String(parts[2]) }
+    }
+    func number(_ path: String) -> Double? {
+      guard let t = readSmallFile(path)?.filter({ !$0.isWhitespace }), t != "max" else { return nil }
+      return Double(t)
+    }
+    func inactiveFile(_ stat: String, key: String) -> Double {
+      guard let text = readSmallFile(stat) else { return 0 }
+      for line in text.split(separator: "\n") {
+        let f = line.split(separator: " ")
+        if f.count == 2 && f[0] == key { return Double(f[1]) ?? 0 }
+      }
+      return 0
+    }
+    // the group's own directory, or the mount's root inside a container (where the path shown
+    // is the host's and does not exist)
+    func dirs(_ base: String, _ path: String?) -> [String] {
+      var out: [String] = []
+      if let p = path, p != "/" { out.append(base + p) }
+      out.append(base)
+      return out
+    }
+    var rooms: [Double] = []
+    for d in dirs(root, v2Path) {
+      guard v2Path != nil, let limit = number(d + "/memory.max"), let used = number(d + "/memory.current") else { continue }
+      rooms.append(limit - max(0, used - inactiveFile(d + "/memory.stat", key: "inactive_file")))
+      break
+    }
+    for d in dirs(root + "/memory", v1Path) {
+      guard v1Path != nil, let limit = number(d + "/memory.limit_in_bytes"), let used = number(d + "/memory.usage_in_bytes") else { continue }
+      // v1 reports "no limit" as a page-rounded 2⁶³ − 1
+      if limit < 1e18 { rooms.append(limit - max(0, used - inactiveFile(d + "/memory.stat", key: "total_inactive_file"))) }
+      break
+    }
+    return rooms.min().map { max(0, $0) }
+  }
+
+  /// A small text file's contents (procfs and cgroup files), nil if it cannot be read.
+  private static func readSmallFile(_ path: String) -> String? {
+    guard let f = fopen(path, "r") else { return nil }
+    defer { fclose(f) }
+    var out = [UInt8]()
+    var buf = [UInt8](repeating: 0, count: 4096)
+    while out.count < 1 << 20 {
+      let r = fread(&buf, 1, buf.count, f)
+      if r <= 0 { break }
+      out += buf[0..<r]
+    }
+    return String(decoding: out, as: UTF8.self)
   }
 
   /// "22.9 GB", "512.0 MB": decimal units, one decimal.
@@ -42,6 +109,17 @@ public enum Memory {
   public static func require(_ bytes: Double, what: String) throws {
     guard let avail = available(), bytes > avail else { return }
     throw CommandError.invalidArgument("\(what) needs about \(text(bytes)); this machine has \(text(avail)) available")
+  }
+
+  /// Throws `CommandError.invalidArgument` when a whole run of `command` (an estimate of what it
+  /// will allocate beyond its input: `bytes`, for `what`) exceeds the memory available (see
+  /// `available()`), with the estimate, its bytes per row and `advice`: a clear error before
+  /// the step instead of the kernel's out-of-memory kill in its middle. Does nothing when the
+  /// available memory is unknown.
+  public static func requireForRun(_ bytes: Double, command: String, what: String, advice: String) throws {
+    guard let avail = available(), bytes > avail else { return }
+    throw CommandError.invalidArgument(
+      "the run needs about \(text(bytes)) beyond its input (\(what)); this machine has \(text(avail)) available: \(advice)")
   }
 
   /// Throws `CommandError.invalidParameter` for `parameter` when `bytes` (an estimate of what

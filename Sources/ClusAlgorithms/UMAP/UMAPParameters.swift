@@ -160,6 +160,24 @@ public struct UMAPParameters: Sendable, Equatable {
   /// n ≤ n_neighbors (umap-learn `UMAP.fit` truncates with a warning). The caller computes the kNN
   /// graph with this many neighbours (the point itself included).
   public func neighbors(forPoints n: Int) -> Int { n <= nNeighbors ? max(1, n - 1) : nNeighbors }
+
+  /// An upper estimate of the bytes UMAP allocates beyond its input for `n` rows × `d` columns
+  /// (dense; `sparse` for CSR rows, whose exact search keeps its own index), the largest of its
+  /// phases, per row with k = `neighbors(forPoints: n)` and c = `nComponents`:
+  /// - the neighbour search (NN-descent): 4d (the rows in leaf order) + 22k (the working graph,
+  ///   its reverse lists and the candidate lists) + 60, plus 256 from 128 columns on (the rows
+  ///   projected on 64 principal directions for the trees);
+  /// - the fuzzy graph, its pruned copy, the spectral initialisation and the layout: 48k (the kNN
+  ///   graph kept for the result, the graph's ≤ 2k edges a row with their schedule) + 100(c + 1)
+  ///   (the eigensolver's blocks in Double) + 40;
+  /// plus the n × c embedding. Measured on 1,000,000 × 50 (k = 15, c = 2): 470 and 729 bytes a
+  /// row for the two phases, against 590 and 1,060 here (docs/benchmarks.md).
+  public func estimatedBytes(rows n: Int, cols d: Int, sparse: Bool = false) -> Double {
+    let k = Double(neighbors(forPoints: max(n, 2))), c = Double(nComponents), dd = Double(d)
+    let search = sparse ? 24 * k + 60 : 4 * dd + 22 * k + 60 + (d >= 128 ? 256 : 0)
+    let graph = 48 * k + 100 * (c + 1) + 40
+    return Double(n) * (max(search, graph) + 4 * c)
+  }
 }
 
 /// Fits the curve 1 / (1 + a·x^(2b)) to the offset exponential that UMAP's low-dimensional

@@ -4,16 +4,17 @@ import ClusAlgorithms
 /// user can pass back as `random_state` to repeat the run.
 func seedOrClock(_ s: UInt64?) -> UInt64 { s ?? (seedFromClock() & UInt64(Int.max)) }
 
-/// UMAP's allocations that parameters size, checked before any: the embedding and its spectral
-/// initialisation (about 80 bytes per row and component: the eigensolver's blocks in Double) and
-/// the kNN graph with its fuzzy memberships (about 64 bytes per row and neighbour).
-private func checkUMAPMemory(rows n: Int, _ p: UMAPParameters) throws {
-  let k = min(p.nNeighbors, max(1, n - 1))
-  try Memory.require(
-    Double(n) * Double(k) * 64, parameter: "n_neighbors", value: p.nNeighbors, what: "\(n) rows × \(k) neighbours")
+/// UMAP's allocations, checked before any: first what n_components alone sizes (the embedding and
+/// its spectral initialisation, about 80 bytes per row and component), then the whole run's
+/// estimate (`UMAPParameters.estimatedBytes`) against the memory available, with what to do.
+private func checkUMAPMemory(rows n: Int, cols d: Int, sparse: Bool, _ p: UMAPParameters) throws {
   try Memory.require(
     Double(n) * Double(p.nComponents) * 80, parameter: "n_components", value: p.nComponents,
     what: "\(n) rows × \(p.nComponents) components")
+  try Memory.requireForRun(
+    p.estimatedBytes(rows: n, cols: d, sparse: sparse), command: "umap",
+    what: "\(n) rows × \(d) columns, n_neighbors=\(p.neighbors(forPoints: max(n, 2)))",
+    advice: "use fewer neighbours (n_neighbors), a sample of the rows (x[0:N]) or fewer columns (pca x n_components=50)")
 }
 
 /// umap's `knn=`: the neighbours of an earlier `umap` result (its `knn_indices`, `knn_distances`),
@@ -147,7 +148,9 @@ func registerAlgorithms(_ t: inout CommandTable) {
     p.randomState = seed
     let ctx = inv.context
     let n = inv.args[0].length ?? 0
-    try checkUMAPMemory(rows: n, p)
+    let sparseInput: Bool = { if case .sparse = inv.args[0] { return true }; return false }()
+    let cols: Int = { switch inv.args[0] { case .matrix(let m): return m.cols; case .sparse(let m): return m.cols; default: return 1 } }()
+    try checkUMAPMemory(rows: n, cols: cols, sparse: sparseInput, p)
     let given = try precomputedKNN(try inv.value("knn"), rows: n, parameters: p)
     let y = try supervisedLabels(try inv.value("y"))
     // what would fail after the neighbour search, refused before it
@@ -254,6 +257,9 @@ func registerAlgorithms(_ t: inout CommandTable) {
     let ms = p.minSamples ?? p.minClusterSize
     let (name, k) = (p.minSamples == nil ? "min_cluster_size" : "min_samples", min(ms, max(1, x.rows)))
     try Memory.require(Double(x.rows) * Double(k) * 32, parameter: name, value: ms, what: "\(x.rows) rows × \(k) neighbours")
+    try Memory.requireForRun(
+      p.estimatedBytes(rows: x.rows, cols: x.cols), command: "hdbscan", what: "\(x.rows) rows × \(x.cols) columns, \(name)=\(ms)",
+      advice: "use a sample of the rows (x[0:N]), fewer columns (umap or pca first) or a smaller min_samples")
     let r = try hdbscan(x, parameters: p, context: inv.context)
     // what `approximate_predict` needs (the library's prediction_data): the parameters, the
     // condensed tree with its selected clusters, and the training data (shared, not copied)

@@ -1,0 +1,67 @@
+import Foundation
+import XCTest
+@testable import ClusRuntime
+
+/// The memory a run may use (issue 16): the machine's MemAvailable and the room under the
+/// control group's limit, read from cgroup v1 and v2 files laid out as the kernel does.
+final class MemoryTests: XCTestCase {
+  private var root = ""
+
+  override func setUpWithError() throws {
+    root = NSTemporaryDirectory() + "clus-cgroup-\(getpid())-\(UUID().uuidString)"
+    try FileManager.default.createDirectory(atPath: root, withIntermediateDirectories: true)
+  }
+
+  override func tearDown() { try? FileManager.default.removeItem(atPath: root) }
+
+  private func write(_ path: String, _ text: String) throws {
+    let full = root + "/" + path
+    try FileManager.default.createDirectory(atPath: (full as NSString).deletingLastPathComponent, withIntermediateDirectories: true)
+    try text.write(toFile: full, atomically: true, encoding: .utf8)
+  }
+
+  /// cgroup v2: limit − (usage − reclaimable inactive page cache), in the group's own folder.
+  func testCgroupV2Limit() throws {
+    try write("user.slice/job/memory.max", "1000000000\n")
+    try write("user.slice/job/memory.current", "300000000\n")
+    try write("user.slice/job/memory.stat", "anon 150000000\nfile 150000000\ninactive_file 100000000\nactive_file 50000000\n")
+    XCTAssertEqual(Memory.cgroupRoom(root: root, selfCgroup: "0::/user.slice/job\n"), 800_000_000)
+    // no limit
+    try write("user.slice/job/memory.max", "max\n")
+    XCTAssertNil(Memory.cgroupRoom(root: root, selfCgroup: "0::/user.slice/job\n"))
+  }
+
+  /// cgroup v1 (as on this project's machines): the memory controller's files; inside a container
+  /// the path /proc/self/cgroup shows is the host's, so the mount's root is read.
+  func testCgroupV1LimitAndContainerFallback() throws {
+    try write("memory/memory.limit_in_bytes", "2000000000\n")
+    try write("memory/memory.usage_in_bytes", "600000000\n")
+    try write("memory/memory.stat", "cache 200000000\ntotal_inactive_file 100000000\n")
+    let membership = "9:name=systemd:/\n4:memory:/process_api/abc\n0::/\n"
+    XCTAssertEqual(Memory.cgroupRoom(root: root, selfCgroup: membership), 1_500_000_000)
+    // the kernel's "no limit" (2⁶³ − 1 rounded to a page) is no limit
+    try write("memory/memory.limit_in_bytes", "9223372036854771712\n")
+    XCTAssertNil(Memory.cgroupRoom(root: root, selfCgroup: membership))
+    // a group already over its limit has no room (never a negative size)
+    try write("memory/memory.limit_in_bytes", "500000000\n")
+    XCTAssertEqual(Memory.cgroupRoom(root: root, selfCgroup: membership), 0)
+  }
+
+  /// Both hierarchies present: the tighter limit counts; no cgroup files at all: no limit.
+  func testTighterOfBothAndNone() throws {
+    try write("memory/memory.limit_in_bytes", "4000000000\n")
+    try write("memory/memory.usage_in_bytes", "1000000000\n")
+    try write("memory.max", "2000000000\n")
+    try write("memory.current", "500000000\n")
+    XCTAssertEqual(Memory.cgroupRoom(root: root, selfCgroup: "4:memory:/\n0::/\n"), 1_500_000_000)
+    XCTAssertNil(Memory.cgroupRoom(root: root + "/none", selfCgroup: "4:memory:/\n0::/\n"))
+  }
+
+  /// The machine's own figure is positive and, with a limit, never above it.
+  func testAvailableOnThisMachine() throws {
+    let m = try XCTUnwrap(Memory.meminfoAvailable())
+    XCTAssertGreaterThan(m, 0)
+    let a = try XCTUnwrap(Memory.available())
+    XCTAssertLessThanOrEqual(a, m)
+  }
+}
