@@ -3,7 +3,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/clus
 
-.PHONY: all deps build release check test example-package test-slow test-cpus soak test-kernel test-tsan test-asan test-asan-full fuzz fuzz-run mnist bench bench-anchors docs notebooks clean
+.PHONY: all deps build release check test example-package test-slow test-cpus soak test-kernel test-tsan test-asan test-asan-full fuzz fuzz-run mnist bench bench-anchors bench-scale docs notebooks clean
 
 all: release
 
@@ -112,6 +112,12 @@ clean:
 # Every step of the walk-through: median of 3 runs and peak memory (release build).
 bench: deps release
 	bench/run.sh 3
+
+# UMAP (50 columns) and HDBSCAN (2 columns) on 1,000,000 and 10,000,000 generated points: wall time,
+# peak memory and bytes per point beyond the input, trustworthiness (docs/benchmarks.md, "Ten million
+# points"). About 40 minutes on 2 cores; SCALE_SIZES="1000000" for the short run.
+bench-scale: deps release
+	bench/scale.sh
 
 # The same steps with umap-learn, hdbscan and scikit-learn (installed into .venv-anchors), side by side.
 bench-anchors: deps release
