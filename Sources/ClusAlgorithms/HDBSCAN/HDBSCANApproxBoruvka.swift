@@ -32,7 +32,9 @@ private struct HeapKDTree {
   var lo: [Double]
   var hi: [Double]
 
-  init(_ x: UnsafePointer<Double>, n: Int, d: Int, leafSize: Int, p: Double) {
+  /// Builds the tree over `x` (n × d); the subtrees below the third level are built in parallel
+  /// on `threads` (heap-numbered nodes and disjoint ranges of `idx`: the same tree for any count).
+  init(_ x: UnsafePointer<Double>, n: Int, d: Int, leafSize: Int, p: Double, threads: Int = 1) {
     let levels = Int(Elementary.log2(max(1.0, Double(n - 1) / Double(leafSize)))) + 1
     nNodes = (1 << levels) - 1
     idx = Array(0..<n)
@@ -46,8 +48,18 @@ private struct HeapKDTree {
     idx.withUnsafeMutableBufferPointer { ip in
     lo.withUnsafeMutableBufferPointer { lp in
     hi.withUnsafeMutableBufferPointer { hp in
+    start.withUnsafeMutableBufferPointer { sp in
+    end.withUnsafeMutableBufferPointer { ep in
+    isLeaf.withUnsafeMutableBufferPointer { fp in
+    radius.withUnsafeMutableBufferPointer { rp in
       let I = ip.baseAddress!, L = lp.baseAddress!, H = hp.baseAddress!
-      func build(_ node: Int, _ s: Int, _ e: Int) {
+      let S = sp.baseAddress!, E = ep.baseAddress!, F = fp.baseAddress!, R = rp.baseAddress!
+      // builds `node` over idx[s..<e]; below `stopDepth` it only records the children to build
+      func build(_ node: Int, _ s: Int, _ e: Int, depth: Int, stopDepth: Int, _ pending: inout [(Int, Int, Int)]) {
+        if depth == stopDepth {
+          pending.append((node, s, e))
+          return
+        }
         let l = L + node * d, h = H + node * d
         for j in 0..<d { l[j] = .infinity; h[j] = -.infinity }
         for t in s..<e {
@@ -58,10 +70,10 @@ private struct HeapKDTree {
         for j in 0..<d {
           if p.isInfinite { rad = fmax(rad, 0.5 * (h[j] - l[j])) } else { rad += Elementary.pow(0.5 * abs(h[j] - l[j]), p) }
         }
-        start[node] = s; end[node] = e
-        radius[node] = Elementary.pow(rad, 1 / p)
+        S[node] = s; E[node] = e
+        R[node] = Elementary.pow(rad, 1 / p)
         if 2 * node + 1 >= nn || e - s < 2 {
-          isLeaf[node] = true
+          F[node] = true
           return
         }
         var dim = 0
@@ -72,11 +84,20 @@ private struct HeapKDTree {
           let va = x[a * d + dim], vb = x[b * d + dim]
           return va == vb ? a < b : va < vb
         }
-        build(2 * node + 1, s, s + mid)
-        build(2 * node + 2, s + mid, e)
+        build(2 * node + 1, s, s + mid, depth: depth + 1, stopDepth: stopDepth, &pending)
+        build(2 * node + 2, s + mid, e, depth: depth + 1, stopDepth: stopDepth, &pending)
       }
-      build(0, 0, n)
-    }}}
+      var subtrees: [(Int, Int, Int)] = []
+      let split = threads > 1 ? 3 : -1
+      build(0, 0, n, depth: 0, stopDepth: split, &subtrees)
+      subtrees.withUnsafeBufferPointer { tp in
+        let T = tp.baseAddress!
+        parallelChunks(count: tp.count, chunkSize: 1, threads: threads) { c, _ in
+          var none: [(Int, Int, Int)] = []
+          build(T[c].0, T[c].1, T[c].2, depth: 0, stopDepth: -1, &none)
+        }
+      }
+    }}}}}}}
   }
 }
 
@@ -220,13 +241,13 @@ private final class DualTreeBoruvka<M: KDMetric> {
   var cancelled: Bool { counters[1] != 0 }
 
   init(metric: M, x: UnsafePointer<Double>, n: Int, d: Int, p: Double, alphaFactor: Double, approximate: Bool,
-       token: CancellationToken) {
+       token: CancellationToken, threads: Int = 1) {
     self.metric = metric
     self.x = x; self.n = n; self.d = d; self.p = p; self.f = alphaFactor
     self.approximate = approximate
     self.euclidean = metric is EuclideanKD
     self.token = token
-    tree = HeapKDTree(x, n: n, d: d, leafSize: 13, p: p)
+    tree = HeapKDTree(x, n: n, d: d, leafSize: 13, p: p, threads: threads)
     let nodes = tree.nNodes
     core = .allocate(capacity: n)
     compOfPoint = .allocate(capacity: n)
@@ -523,7 +544,7 @@ func libraryBoruvkaMST<M: KDMetric>(
   return try x.withUnsafeBufferPointer { xp -> ([HDBSCANEdge], [Double]) in
     let alg = DualTreeBoruvka(metric: metric, x: xp.baseAddress!, n: n, d: d, p: p,
                               alphaFactor: alpha == 1 ? 1 : metric.alphaFactor(alpha),
-                              approximate: approximate, token: context.cancellation)
+                              approximate: approximate, token: context.cancellation, threads: context.threads)
     // core distances: the min_samples-th neighbour's distance, back to a reduced distance
     var coreOut = [Double](repeating: 0, count: n)
     for i in 0..<n {

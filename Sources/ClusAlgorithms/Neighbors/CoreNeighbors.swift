@@ -53,7 +53,7 @@ func sortedSelfKNN<M: KDMetric>(
     try knnI.withUnsafeMutableBufferPointer { ip in
       try kth.withUnsafeMutableBufferPointer { kp in
         let I = ip.baseAddress!, K = kp.baseAddress!
-        try kdQueryEach(KDTreeIndex(crossJoinOver: x, n: n, d: d), queries: x, m: n, k: k, metric: metric,
+        try kdQueryEach(KDTreeIndex(crossJoinOver: x, n: n, d: d), queries: nil, m: n, k: k, metric: metric,
                         context: context) { i, best in
           for t in 0..<best.count { I[i * k + t] = Int32(best.row[t]) }
           if best.count == k { K[i] = best.dist[k - 1] }

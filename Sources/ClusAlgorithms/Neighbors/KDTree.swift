@@ -292,27 +292,34 @@ func kdQueryKNN<M: KDMetric>(
 
 /// Runs `body(i, best)` for every query i of `queries` (m × d, Double) with its k nearest
 /// points of `tree` (ascending by (reduced distance, original row)), in parallel blocks of
-/// queries: `body` must only write what belongs to query i.
+/// queries: `body` must only write what belongs to query i. `queries: nil` queries the tree's
+/// own n points (i is then the original row), in tree order: consecutive queries are near one
+/// another, so their searches visit the same nodes (the same results, found with fewer cache
+/// misses).
 /// - Throws: `AlgorithmError.cancelled`.
 func kdQueryEach<M: KDMetric>(
-  _ tree: KDTreeIndex, queries: [Double], m: Int, k: Int, metric: M, context: RunContext,
+  _ tree: KDTreeIndex, queries: [Double]?, m: Int, k: Int, metric: M, context: RunContext,
   _ body: (Int, SortedCandidates) -> Void
 ) throws {
   let d = tree.d
   let token = context.cancellation
-  queries.withUnsafeBufferPointer { qp in
-    let Q = qp.baseAddress!
-    parallelChunks(count: m, chunkSize: 256, threads: context.threads) { _, range in
+  func run(_ Q: UnsafePointer<Double>, _ selfJoin: Bool) {
+    parallelChunks(count: selfJoin ? tree.n : m, chunkSize: 256, threads: context.threads) { _, range in
       if token.isCancelled { return }
       var best = SortedCandidates(k: k, perm: tree.perm)
       let stack = KDStack.allocate()
       defer { best.deallocate(); stack.deallocate() }
-      for i in range {
+      for j in range {
         best.reset()
-        tree.search(Q + i * d, metric: metric, &best, stack)
-        body(i, best)
+        tree.search(Q + j * d, metric: metric, &best, stack)
+        body(selfJoin ? Int(tree.perm[j]) : j, best)
       }
     }
+  }
+  if let queries = queries {
+    queries.withUnsafeBufferPointer { run($0.baseAddress!, false) }
+  } else {
+    run(UnsafePointer(tree.pts), true)
   }
   try token.check()
 }
