@@ -213,15 +213,19 @@ func registerData(_ t: inout CommandTable) {
     guard let first = parts.first else { return .none }
     switch first {
     case .matrix(let m0):
-      var data: [Float] = []
-      var rows = 0
+      var matrices: [Matrix] = []
       for (k, p) in parts.enumerated() {
         guard case .matrix(let m) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(inv.args[k].kindName), not a matrix") }
         guard m.cols == m0.cols else { throw CommandError.invalidArgument("part \(k + 1) has \(m.cols) columns, part 1 has \(m0.cols)") }
-        data += m.data
-        rows += m.rows
+        matrices.append(m)
       }
-      return .matrix(Matrix(rows: rows, cols: m0.cols, data: data))
+      // one copy of every part into the result (a mapped part is read in place)
+      return .matrix(Matrix(rows: matrices.reduce(0) { $0 + $1.rows }, cols: m0.cols) { dst in
+        var offset = 0
+        for m in matrices {
+          offset += UnsafeMutableBufferPointer(rebasing: dst[offset...]).initialize(fromContentsOf: m.data)
+        }
+      })
     case .labels:
       var out: [Int] = []
       for (k, p) in parts.enumerated() {

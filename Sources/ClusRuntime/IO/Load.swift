@@ -214,8 +214,7 @@ func loadIDXDirectory(_ dir: String, display: String) throws -> Dataset {
     }
   }
   let rows = parts.reduce(0) { $0 + $1.imageHeader.shape[0] }
-  let total = rows * cols
-  let values = [Float](unsafeUninitializedCapacity: total) { dst, n in
+  let images = Matrix(rows: rows, cols: cols) { dst in
     var offset = 0
     for part in parts {
       let h = part.imageHeader
@@ -228,9 +227,8 @@ func loadIDXDirectory(_ dir: String, display: String) throws -> Dataset {
       }
       offset += count
     }
-    n = total
   }
   let trainCount = files[IDXRole(test: false, labels: false)] != nil ? parts[0].imageHeader.shape[0] : 0
-  return Dataset(name: lastPathComponent(display), data: Matrix(rows: rows, cols: cols, data: values),
+  return Dataset(name: lastPathComponent(display), data: images,
                  target: parts.flatMap { $0.labels }, trainCount: trainCount)
 }

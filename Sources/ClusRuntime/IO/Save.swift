@@ -35,9 +35,9 @@ private func headerCell(_ name: String, sep: UInt8) -> [UInt8] {
 }
 
 /// Writes Float32 values little-endian (directly on little-endian hosts).
-private func writeLittleEndian(_ v: [Float], to sink: FileSink) throws {
+private func writeLittleEndian(_ v: UnsafeBufferPointer<Float>, to sink: FileSink) throws {
   #if _endian(little)
-  try v.withUnsafeBytes { try sink.writeBytes($0) }
+  try sink.writeBytes(UnsafeRawBufferPointer(v))
   #else
   let le = v.map { $0.bitPattern.littleEndian }
   try le.withUnsafeBytes { try sink.writeBytes($0) }
@@ -93,10 +93,10 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
     switch data {
     case .matrix(let m):
       sink.buffer = npyHeaderBytes(descr: "<f4", shape: [m.rows, m.cols])
-      try writeLittleEndian(m.data, to: sink)
+      try m.data.withUnsafeBufferPointer { try writeLittleEndian($0, to: sink) }
     case .floatVector(let v):
       sink.buffer = npyHeaderBytes(descr: "<f4", shape: [v.count])
-      try writeLittleEndian(v, to: sink)
+      try v.withUnsafeBufferPointer { try writeLittleEndian($0, to: sink) }
     case .intVector(let v):
       sink.buffer = npyHeaderBytes(descr: "<i8", shape: [v.count])
       let le = v.map { Int64($0).littleEndian }
