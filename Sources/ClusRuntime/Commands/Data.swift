@@ -134,7 +134,7 @@ func registerData(_ t: inout CommandTable) {
   t.register(Command(
     "save", group: "data", summary: "Write a matrix, vector or table to .npy or .csv (.tsv, optionally .gz), or a fitted model or a sparse matrix to .npz",
     args: [ArgSpec("value", .any, "a matrix, a vector, a record acting as one, a table record, a fitted model (to .npz), or a sparse matrix (to .npz, as scipy.sparse.save_npz writes)"),
-           ArgSpec("path", .path, "where to write; the extension picks the format")],
+           ArgSpec("path", .path, "where to write; the extension picks the format; an existing file is replaced whole: the new file is written next to it and renamed over it, so a failed write leaves the old one, and a loaded (mapped) .npy keeps its values")],
     params: [
       ParamSpec("into", .any, .none, nil, ".h5ad: the AnnData file (a loaded record or a path) the output is a copy of, with the value added (an entry of the same name is replaced, as anndata's assignment does): a matrix as obsm[key], a clustering result or a categorical as an obs categorical (noise −1 missing), other numbers as an obs column; the same path as the source updates it"),
       ParamSpec("key", .any, .none, nil, ".h5ad: the entry's name (none: \"X_umap\" for a matrix, \"clusters\" for labels)"),

@@ -67,7 +67,9 @@ private func saveTarget(_ path: String) throws -> (real: String, format: DataFor
 ///   form that reads back as the same Float32 (`0.1`, `5.0`, `1e-05`), ints as integers, bools as
 ///   `true`/`false` — so `loadData` gives back the same value.
 /// - Either followed by `.gz` writes gzip-compressed output.
-/// A leading `~/` is replaced by the home directory. On failure no partial file is left behind.
+/// A leading `~/` is replaced by the home directory. An existing file is replaced whole (a new file
+/// written next to it, then renamed over it: `ReplacementFile`), so a mapped `.npy` being read keeps
+/// its values; on failure no partial file is left behind and the old file stays as it was.
 /// - Throws: `DataFileError` for an unknown extension, a data set (save its data or target instead),
 ///   or a path that cannot be written (with the system's reason).
 public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = { false }) throws {
