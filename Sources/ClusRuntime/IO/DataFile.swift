@@ -8,7 +8,8 @@ import ClusAlgorithms
 /// `n × d` Float32 `Matrix` (an `n × a × b × …` array is flattened to `n × (a·b·…)`, so 28 × 28
 /// images become rows of 784 values).
 public enum LoadedData: Sendable, Equatable {
-  /// An `n × d` Float32 matrix (rows are data points). Integer and Float64 data are converted.
+  /// An `n × d` Float32 matrix (rows are data points). Integer and Float64 data are converted; a
+  /// float32 `.npy` file is mapped (`FloatStorage.isMapping`).
   case matrix(Matrix)
   /// A one-dimensional floating-point array (float32 or float64 storage, kept as Float32).
   case floatVector([Float])

@@ -101,24 +101,59 @@ func directoryEntries(_ path: String, display: String) throws -> [String] {
   return names.sorted()
 }
 
-/// Reads a whole regular file.
-/// - Throws: `DataFileError` (.missingFile, .unreadable) naming `display`.
-func readFileBytes(_ path: String, display: String) throws -> ByteBuffer {
+/// Opens a file for reading; the caller closes the descriptor.
+/// - Returns: the descriptor and the file's status (size, type).
+/// - Throws: `DataFileError` (.missingFile, .unreadable, a directory) naming `display`.
+private func openForReading(_ path: String, display: String) throws -> (fd: Int32, status: stat) {
   let fd = open(path, O_RDONLY)
   guard fd >= 0 else {
     let e = errno
     throw DataFileError(path: display, kind: e == ENOENT ? .missingFile : .unreadable,
                         message: e == ENOENT ? "no such file" : "cannot open: \(errnoText(e))")
   }
-  defer { close(fd) }
   var st = stat()
   guard fstat(fd, &st) == 0 else {
     let e = errno
+    close(fd)
     throw DataFileError(path: display, kind: .unreadable, message: "cannot read: \(errnoText(e))")
   }
   if st.st_mode & 0o170000 == 0o040000 {
+    close(fd)
     throw DataFileError(path: display, kind: .unreadable, message: "is a directory, expected a file")
   }
+  return (fd, st)
+}
+
+/// A whole regular file mapped read-only (`mmap(PROT_READ, MAP_PRIVATE)`): `length` bytes at `start`.
+/// Whoever takes it (a `FloatStorage`) unmaps it, or `unmap()` does.
+struct FileMapping {
+  let start: UnsafeMutableRawPointer
+  let length: Int
+
+  /// The mapped bytes.
+  var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: start, count: length) }
+
+  /// Gives the mapping back.
+  func unmap() { munmap(start, length) }
+}
+
+/// Maps the whole regular file at `path` read-only, or nil when it is empty, not a regular file (a
+/// pipe, a device) or cannot be mapped: then the caller reads it instead. The mapping holds exactly
+/// the file's size at this moment, never more, so that no page is mapped beyond its end.
+/// - Throws: `DataFileError` (.missingFile, .unreadable) naming `display`, as `readFileBytes`.
+func mapFile(_ path: String, display: String) throws -> FileMapping? {
+  let (fd, st) = try openForReading(path, display: display)
+  defer { close(fd) }
+  guard st.st_mode & 0o170000 == 0o100000, st.st_size > 0, let length = Int(exactly: st.st_size) else { return nil }
+  guard let p = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else { return nil }
+  return FileMapping(start: p, length: length)
+}
+
+/// Reads a whole regular file.
+/// - Throws: `DataFileError` (.missingFile, .unreadable) naming `display`.
+func readFileBytes(_ path: String, display: String) throws -> ByteBuffer {
+  let (fd, st) = try openForReading(path, display: display)
+  defer { close(fd) }
   // One spare byte for the terminator and one so that the final read() seeing EOF needs no growth.
   var cap = max(Int(st.st_size), 0) + 2
   var p = malloc(cap)!.assumingMemoryBound(to: UInt8.self)
