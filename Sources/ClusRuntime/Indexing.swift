@@ -90,10 +90,9 @@ enum Indexing {
     case .matrix(let m):
       let (rows, cols, one) = try selection(parts, m.rows, m.cols, range) { m[$0, $1] }
       if let v = one { return v }
-      var out = [Float](repeating: 0, count: rows.count * cols.count)
       let full = cols.elementsEqual(0..<m.cols)  // all columns in order: copy whole rows
-      m.data.withUnsafeBufferPointer { src in
-        out.withUnsafeMutableBufferPointer { dst in
+      let out = Matrix(rows: rows.count, cols: cols.count) { dst in
+        m.data.withUnsafeBufferPointer { src in
           for (k, r) in rows.enumerated() {
             if full {
               for j in 0..<m.cols { dst[k * m.cols + j] = src[r * m.cols + j] }
@@ -103,7 +102,7 @@ enum Indexing {
           }
         }
       }
-      return .matrix(Matrix(rows: rows.count, cols: cols.count, data: out))
+      return .matrix(out)
     case .sparse(let m):
       // rows (and columns) stay sparse; one element is a number, one row or column a dense vector
       let (rows, cols, one) = try selection(parts, m.rows, m.cols, range) { m[$0, $1] }

@@ -188,9 +188,7 @@ enum Operators {
     }
     if let s = other.number {
       let y = Float(s)
-      var out = m
-      for i in 0..<out.data.count { out.data[i] = flipped ? f(y, out.data[i]) : f(out.data[i], y) }
-      return .matrix(out)
+      return .matrix(m.elementwise { flipped ? f(y, $0) : f($0, y) })
     }
     let o: Matrix
     var isVector = false
@@ -212,14 +210,18 @@ enum Operators {
       throw OperatorError(
         "operands could not be broadcast together: shapes \(shapes.0.shapeText!)\(isVector && flipped ? " (a vector)" : "") and \(shapes.1.shapeText!)\(isVector && !flipped ? " (a vector)" : "")\(hint)")
     }
-    var out = Matrix(rows: rows, cols: cols)
     let ar = a.rows == 1 ? 0 : 1, ac = a.cols == 1 ? 0 : 1, br = b.rows == 1 ? 0 : 1, bc = b.cols == 1 ? 0 : 1
-    for i in 0..<rows {
-      for j in 0..<cols {
-        out.data[i * cols + j] = f(a.data[(i * ar) * a.cols + j * ac], b.data[(i * br) * b.cols + j * bc])
+    return .matrix(Matrix(rows: rows, cols: cols) { out in
+      a.data.withUnsafeBufferPointer { ap in
+        b.data.withUnsafeBufferPointer { bp in
+          for i in 0..<rows {
+            for j in 0..<cols {
+              out[i * cols + j] = f(ap[(i * ar) * a.cols + j * ac], bp[(i * br) * b.cols + j * bc])
+            }
+          }
+        }
       }
-    }
-    return .matrix(out)
+    })
   }
 
   private static func logic(_ op: BinaryOp, _ a: Value, _ b: Value) throws -> Value {
@@ -255,10 +257,22 @@ enum Operators {
         if l.contains(Int.min) { throw OperatorError("integer overflow negating \(Int.min)") }
         return .labels(l.map { -$0 })
       case .floats(let f): return .floats(f.map { -$0 })
-      case .matrix(var m):
-        for i in 0..<m.data.count { m.data[i] = -m.data[i] }
-        return .matrix(m)
+      case .matrix(let m): return .matrix(m.elementwise { -$0 })
       default: throw OperatorError("unary '-' needs a number, vector or matrix, got \(a0.kindName)")
+      }
+    }
+  }
+}
+
+extension Matrix {
+  /// A new matrix of the same shape holding `f` of each value, read in place (a mapped matrix is not
+  /// copied first) and written once into fresh memory.
+  /// - Throws: what `f` throws.
+  @inline(__always)
+  func elementwise(_ f: (Float) throws -> Float) rethrows -> Matrix {
+    try data.withUnsafeBufferPointer { src in
+      try Matrix(rows: rows, cols: cols) { dst in
+        for i in 0..<src.count { dst[i] = try f(src[i]) }
       }
     }
   }

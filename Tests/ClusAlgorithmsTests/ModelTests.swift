@@ -42,7 +42,7 @@ final class ModelTests: XCTestCase {
     let dim = all.cols
     for i in 0..<new.rows {
       let one = try model.transform(rows(new, i..<(i + 1)), context: RunContext(threads: 1))
-      XCTAssertEqual(one.data, Array(all.data[(i * dim)..<((i + 1) * dim)]), "row \(i) alone")
+      XCTAssertEqual(Array(one.data), Array(all.data[(i * dim)..<((i + 1) * dim)]), "row \(i) alone")
     }
     let rev = try model.transform(reversedRows(new), context: RunContext(threads: 2))
     XCTAssertEqual(rev.data, reversedRows(all).data, "reversed batch")
@@ -127,7 +127,7 @@ extension HDBSCANTests {
         let one = try model.approximatePredict(yi, context: RunContext(threads: 1))
         XCTAssertEqual(one.labels, [all.labels[i]], "\(name) row \(i)")
         XCTAssertEqual(one.probabilities, [all.probabilities[i]], "\(name) row \(i)")
-        XCTAssertEqual(try model.membershipVectors(yi).data, Array(mv.data[(i * k)..<((i + 1) * k)]), "\(name) row \(i)")
+        XCTAssertEqual(Array(try model.membershipVectors(yi).data), Array(mv.data[(i * k)..<((i + 1) * k)]), "\(name) row \(i)")
       }
       let rev = Matrix(rows: y.rows, cols: y.cols, data: (0..<y.rows).reversed().flatMap { Array(y.data[($0 * y.cols)..<(($0 + 1) * y.cols)]) })
       XCTAssertEqual(try model.approximatePredict(rev).labels, all.labels.reversed(), name)

@@ -89,7 +89,7 @@ final class PCATests: XCTestCase {
     let r = try pca(Matrix(rows: 3, cols: 2, data: [1, 2, 1, 2, 1, 2]))
     XCTAssertEqual(r.explainedVariance, [0, 0])
     XCTAssertEqual(r.explainedVarianceRatio, [0, 0])
-    XCTAssertEqual(r.transformed.data, [Float](repeating: 0, count: 6))
+    XCTAssertEqual(r.transformed.data, FloatStorage(repeating: 0, count: 6))
     XCTAssertEqual(r.components.data, [1, 0, 0, 1])
     XCTAssertEqual(r.mean, [1, 2])
   }

@@ -1,6 +1,12 @@
+import ClusAlgorithms
 import Foundation
 import XCTest
 @testable import ClusRuntime
+
+extension FloatStorage {
+  /// The values as an array, to compare with an array of expected values.
+  var array: [Float] { Array(self) }
+}
 
 /// A test case with a fresh temporary directory (`dir`, removed afterwards) for the files it
 /// writes and loads, and the assertions of the loaders' tests.

@@ -46,9 +46,9 @@ final class H5ADTests: DataFileTestCase {
       XCTAssertEqual(int(c, "k"), e["nnz"] as? Int, name)
       guard let d = c.matrix("d") else { continue }
       XCTAssertEqual([d.rows, d.cols], shape, name)
-      XCTAssertEqual(d.data, want, name)
+      XCTAssertEqual(d.data.array, want, name)
       if storage["encoding_type"] as? String == "array" {
-        XCTAssertEqual(c.matrix("x")?.data, want, name)
+        XCTAssertEqual(c.matrix("x")?.data.array, want, name)
       } else if let s = c.sparse("x") {
         // CSC comes back as CSR of the same values; every entry the reference stores is stored
         XCTAssertEqual([s.rows, s.cols], shape, name)
@@ -72,8 +72,8 @@ final class H5ADTests: DataFileTestCase {
       w = a.X[4]
       """)
     let rows = [3, 0, 7], picked = [11, 2, 5]
-    XCTAssertEqual(c.sparse("s")?.dense().data, rows.flatMap { r in (0..<cols).map { want[r * cols + $0] } })
-    XCTAssertEqual(c.matrix("t")?.data, rows.flatMap { r in picked.map { want[r * cols + $0] } })
+    XCTAssertEqual(c.sparse("s")?.dense().data.array, rows.flatMap { r in (0..<cols).map { want[r * cols + $0] } })
+    XCTAssertEqual(c.matrix("t")?.data.array, rows.flatMap { r in picked.map { want[r * cols + $0] } })
     guard case .float(let u)? = c.value("u"), case .floats(let w)? = c.value("w") else {
       return XCTFail("a.X[7, 9] is \(c.value("u")?.kindName ?? "-"), a.X[4] \(c.value("w")?.kindName ?? "-")")
     }
@@ -155,7 +155,7 @@ final class H5ADTests: DataFileTestCase {
       let ref = try XCTUnwrap(obsm[key])
       guard let m = c.matrix(name) else { continue }
       XCTAssertEqual([m.rows, m.cols], jsonInts(ref["shape"]), key)
-      XCTAssertEqual(m.data, jsonFloats(ref["values"]), key)
+      XCTAssertEqual(m.data.array, jsonFloats(ref["values"]), key)
     }
     // X_umap is float64 in the file: each value is the nearest float32
     XCTAssertEqual(c.matrix("u")?.data.first, Float(-0.969666595230918))
@@ -163,7 +163,7 @@ final class H5ADTests: DataFileTestCase {
       let layer = try XCTUnwrap((e["layers"] as? [String: [String: Any]])?["counts"])
       XCTAssertEqual([lc.rows, lc.cols], jsonInts(layer["shape"]))
       XCTAssertEqual(lc.nnz, layer["nnz"] as? Int)
-      XCTAssertEqual(lc.dense().data, jsonFloats(e["X"]))  // make_fixtures.py: X = counts as float32
+      XCTAssertEqual(lc.dense().data.array, jsonFloats(e["X"]))  // make_fixtures.py: X = counts as float32
     }
     let uns = try XCTUnwrap(e["uns"] as? [String: Any])
     guard case .string(let t)? = c.value("t"), case .string(let met)? = c.value("met") else {
@@ -245,7 +245,7 @@ final class H5ADTests: DataFileTestCase {
       """, [p])
     let c = Capture()
     XCTAssertTrue(c.run("a = load \"\(p)\"\nx = a.X\nq = a.obsm.X_pca\nt = a.uns.title\no = a.obs\n"), c.err)
-    XCTAssertEqual(c.matrix("q")?.data, jsonFloats((try expected("dense.h5ad")["obsm"] as? [String: [String: Any]])?["X_pca"]?["values"]))
+    XCTAssertEqual(c.matrix("q")?.data.array, jsonFloats((try expected("dense.h5ad")["obsm"] as? [String: [String: Any]])?["X_pca"]?["values"]))
     c.expectError("r = a.obsm.ragged", "\(p): obsm/ragged: encoding \"awkward-array\" is not read by clus")
     c.expectError("n = a.uns.n_umi", "\(p): uns/n_umi: encoding \"nullable-integer\" is not read by clus")
     XCTAssertNil(c.value("r"))
@@ -273,7 +273,7 @@ final class H5ADTests: DataFileTestCase {
       let enc = try XCTUnwrap(e["encoding_type"] as? String)
       let p = h5ad(name)
       let c = loaded(name, "x = a.X\nq = a.obsm.X_pca\nt = a.uns.title\n")
-      XCTAssertEqual(c.matrix("x")?.data, x, name)
+      XCTAssertEqual(c.matrix("x")?.data.array, x, name)
       c.expectError("o = a.obs", "\(p): \(path): encoding \"\(enc)\" is not read by clus")
       XCTAssertNil(c.value("o"), name)
       XCTAssertTrue(c.err.contains("it reads array, csr_matrix"), c.err)

@@ -85,7 +85,7 @@ final class H5ADWriteTests: DataFileTestCase {
       ac = a.obs.cell_type
       """), c.err)
     XCTAssertEqual(c.matrix("u")?.data, embedding.data)
-    XCTAssertEqual(c.matrix("p")?.data, (0..<40).flatMap { [embedding[$0, 0], embedding[$0, 1]] })
+    XCTAssertEqual(c.matrix("p")?.data.array, (0..<40).flatMap { [embedding[$0, 0], embedding[$0, 1]] })
     XCTAssertEqual(c.categorical("k")?.codes, labelCodes)
     XCTAssertEqual(c.categorical("ct")?.names, ["B", "T", "NK"])
     XCTAssertEqual(c.categorical("ct")?.codes, c.categorical("ac")?.codes)
@@ -133,7 +133,7 @@ final class H5ADWriteTests: DataFileTestCase {
     let got = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     XCTAssertEqual(got["dtype"] as? String, "float32")
     XCTAssertEqual(jsonInts(got["shape"]), [40, 3])
-    XCTAssertEqual(jsonFloats(got["values"]), embedding.data)
+    XCTAssertEqual(jsonFloats(got["values"]), embedding.data.array)
     XCTAssertEqual(jsonStrings(got["categories"]), ["0", "3", "7"])
     XCTAssertEqual(jsonInts(got["codes"]), labelCodes)
     XCTAssertEqual(got["nan"] as? [Bool], labels.map { $0 == -1 })

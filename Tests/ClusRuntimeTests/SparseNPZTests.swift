@@ -42,7 +42,7 @@ final class SparseNPZTests: DataFileTestCase {
       let fmt = try note(name)["format"] as? String
       guard let m = loadSparse(npz(name)) else { continue }
       XCTAssertEqual([m.rows, m.cols, m.nnz], [ref.rows, ref.cols, ref.nnz], "\(name) (\(fmt ?? "?"))")
-      XCTAssertEqual(m.dense().data, ref.dense, name)
+      XCTAssertEqual(m.dense().data.array, ref.dense, name)
       // CSR with increasing columns in each row, whatever the file's format
       for i in 0..<m.rows {
         let cols = m.indices[m.indptr[i]..<m.indptr[i + 1]].map { Int($0) }
@@ -116,7 +116,7 @@ final class SparseNPZTests: DataFileTestCase {
       """), c.err)
     guard let m = c.sparse("m"), let n = c.sparse("n"), let s = c.sparse("s"), let t = c.sparse("t") else { return }
     XCTAssertEqual(n, m)
-    XCTAssertEqual(n.dense().data, ref.dense)
+    XCTAssertEqual(n.dense().data.array, ref.dense)
     XCTAssertEqual(t, s)
     XCTAssertEqual(t.rows, 3)
     XCTAssertEqual(read(dir + "/m.npz"), read(dir + "/again.npz"))
@@ -181,10 +181,10 @@ final class SparseNPZTests: DataFileTestCase {
     if case .int(let rows)? = sh["rows"], case .int(let cols)? = sh["cols"] { XCTAssertEqual([rows, cols], [n, d]) } else { XCTFail("shape") }
     XCTAssertEqual(k, ref.nnz)
     XCTAssertEqual(kd, ref.nnz)
-    XCTAssertEqual(c.matrix("dm")?.data, ref.dense)
-    XCTAssertEqual(c.sparse("r")?.dense().data, [5, 0, 5, 29].flatMap { i in (0..<d).map { at(i, $0) } })
-    XCTAssertEqual(c.sparse("rc")?.dense().data, [5, 0, 29].flatMap { i in [19, 0, 6].map { at(i, $0) } })
-    XCTAssertEqual(c.sparse("sl")?.dense().data, (2..<6).flatMap { i in (3..<9).map { at(i, $0) } })
+    XCTAssertEqual(c.matrix("dm")?.data.array, ref.dense)
+    XCTAssertEqual(c.sparse("r")?.dense().data.array, [5, 0, 5, 29].flatMap { i in (0..<d).map { at(i, $0) } })
+    XCTAssertEqual(c.sparse("rc")?.dense().data.array, [5, 0, 29].flatMap { i in [19, 0, 6].map { at(i, $0) } })
+    XCTAssertEqual(c.sparse("sl")?.dense().data.array, (2..<6).flatMap { i in (3..<9).map { at(i, $0) } })
     XCTAssertEqual(e, Double(at(0, 5)))
     XCTAssertEqual(e, Double(Float(5.023)))  // make_fixtures.py rounds the values to 3 decimals
     XCTAssertEqual(row, (0..<d).map { Double(at(0, $0)) })

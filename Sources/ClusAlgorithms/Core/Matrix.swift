@@ -1,29 +1,46 @@
-/// A dense matrix of `rows × cols` Float32 values stored row-major in one flat array.
+/// A dense matrix of `rows × cols` Float32 values stored row-major in one flat `FloatStorage`.
 ///
 /// This is the data type every algorithm takes and returns: `data[i * cols + j]` is row `i`,
-/// column `j`. Rows are data points, columns are features (the scikit-learn convention).
+/// column `j`. Rows are data points, columns are features (the scikit-learn convention). The values
+/// may live in a read-only mapping of a file (see `FloatStorage`); a write copies them first.
 public struct Matrix: Sendable, Equatable {
   /// Number of rows (data points).
   public var rows: Int
   /// Number of columns (features or embedding dimensions).
   public var cols: Int
   /// The `rows × cols` values, row-major.
-  public var data: [Float]
+  public var data: FloatStorage
 
-  /// Wraps `data` (row-major, `rows × cols` values).
+  /// A matrix holding a copy of `data` (row-major, `rows × cols` values).
   /// - Precondition: `data.count == rows * cols`.
   public init(rows: Int, cols: Int, data: [Float]) {
-    precondition(data.count == rows * cols, "matrix data has \(data.count) values, expected \(rows) × \(cols)")
+    self.init(rows: rows, cols: cols, storage: FloatStorage(data))
+  }
+
+  /// A matrix over `storage` (row-major, `rows × cols` values), shared, not copied.
+  /// - Precondition: `storage.count == rows * cols`.
+  @inlinable
+  public init(rows: Int, cols: Int, storage: FloatStorage) {
+    precondition(storage.count == rows * cols,
+                 "matrix data has \(storage.count) values, expected \(rows) × \(cols)")
     self.rows = rows
     self.cols = cols
-    self.data = data
+    self.data = storage
+  }
+
+  /// A `rows × cols` matrix whose values `initializer` writes, row-major, into fresh memory (it must
+  /// write all `rows × cols` of them): a large result without an intermediate array.
+  /// - Throws: what `initializer` throws.
+  @inlinable
+  public init(rows: Int, cols: Int, initializingWith initializer: (UnsafeMutableBufferPointer<Float>) throws -> Void) rethrows {
+    self.init(rows: rows, cols: cols, storage: try FloatStorage(unsafeUninitializedCount: rows * cols, initializingWith: initializer))
   }
 
   /// A `rows × cols` matrix filled with `value`.
   public init(rows: Int, cols: Int, repeating value: Float = 0) {
     self.rows = rows
     self.cols = cols
-    self.data = [Float](repeating: value, count: rows * cols)
+    self.data = FloatStorage(repeating: value, count: rows * cols)
   }
 
   /// Element at row `i`, column `j`.
@@ -33,7 +50,11 @@ public struct Matrix: Sendable, Equatable {
   }
 
   /// Row `i` as a new array of `cols` values.
-  public func row(_ i: Int) -> [Float] { Array(data[(i * cols)..<((i + 1) * cols)]) }
+  public func row(_ i: Int) -> [Float] {
+    let start = i * cols, end = start + cols
+    precondition(start >= 0 && start <= end && end <= data.count, "row \(i) out of range 0..<\(rows)")
+    return data.withUnsafeBufferPointer { Array(UnsafeBufferPointer(rebasing: $0[start..<end])) }
+  }
 
   /// Whether every value is finite (no NaN, no ±infinity).
   public var allFinite: Bool {
@@ -45,7 +66,7 @@ public struct Matrix: Sendable, Equatable {
 
   /// The first (row, column) holding a NaN or infinite value, if any.
   public func firstNonFinite() -> (row: Int, col: Int)? {
-    guard let k = data.firstIndex(where: { !$0.isFinite }) else { return nil }
+    guard let k = data.withUnsafeBufferPointer({ $0.firstIndex(where: { !$0.isFinite }) }) else { return nil }
     return (k / max(cols, 1), k % max(cols, 1))
   }
 }

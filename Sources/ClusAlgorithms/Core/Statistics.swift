@@ -102,29 +102,29 @@ public enum Statistics {
   public static func standardScale(_ x: Matrix) -> Matrix {
     let (mean, scale) = standardScalerFit(x)
     let m = mean.map(Float.init), s = scale.map(Float.init)
-    var out = x
-    for i in 0..<x.rows {
-      for j in 0..<x.cols { out.data[i * x.cols + j] = (x[i, j] - m[j]) / s[j] }
+    return Matrix(rows: x.rows, cols: x.cols) { out in
+      for i in 0..<x.rows {
+        for j in 0..<x.cols { out[i * x.cols + j] = (x[i, j] - m[j]) / s[j] }
+      }
     }
-    return out
   }
 
   /// `sklearn.preprocessing.normalize(x)` (norm "l2", per row) for an n × d Float32 matrix: each
   /// row divided by its Euclidean norm (sum of squares in Double, rounded to Float); rows whose
   /// norm is below 10 Float epsilons (zero rows) are divided by 1, so they stay as they are.
   public static func l2NormalizeRows(_ x: Matrix) -> Matrix {
-    var out = x
-    for i in 0..<x.rows {
-      var s = 0.0
-      for j in 0..<x.cols {
-        let v = Double(x[i, j])
-        s += v * v
+    Matrix(rows: x.rows, cols: x.cols) { out in
+      for i in 0..<x.rows {
+        var s = 0.0
+        for j in 0..<x.cols {
+          let v = Double(x[i, j])
+          s += v * v
+        }
+        var norm = Float(s.squareRoot())
+        if norm < 10 * Float.ulpOfOne { norm = 1 }
+        for j in 0..<x.cols { out[i * x.cols + j] = x[i, j] / norm }
       }
-      var norm = Float(s.squareRoot())
-      if norm < 10 * Float.ulpOfOne { norm = 1 }
-      for j in 0..<x.cols { out.data[i * x.cols + j] = x[i, j] / norm }
     }
-    return out
   }
 
   /// `pandas.crosstab(a, b)`: the sorted distinct values of `a` (rows) and of `b` (columns) and

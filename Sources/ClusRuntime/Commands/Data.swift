@@ -101,7 +101,7 @@ func registerData(_ t: inout CommandTable) {
   t.register(Command(
     "load", group: "data",
     summary: "Read a data file: IDX (plain or .gz), an MNIST-layout folder, .npy, .npz (numpy's or scipy.sparse's), .csv or .tsv, AnnData .h5ad; or a fitted model saved as .npz",
-    args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test); an array of 3 or more dimensions becomes rows × (product of the others), as the 784 pixels of an MNIST image; values become float32; a CSV with column names or text columns gives a data frame record (.data, .columns, d[\"name\"]); an .npz archive (numpy's savez, savez_compressed) gives a record of its arrays in archive order, named as np.load names them (z.embedding, z[\"arr_0\"]); a model file that `save` wrote gives the fitted model back (docs/model-format.md); an archive of scipy.sparse.save_npz gives a sparse matrix; an AnnData .h5ad file gives a record whose fields (.X, .obs, .var, .obsm, .layers, .uns) are read on first use")],
+    args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test); an array of 3 or more dimensions becomes rows × (product of the others), as the 784 pixels of an MNIST image; values become float32; a CSV with column names or text columns gives a data frame record (.data, .columns, d[\"name\"]); an .npz archive (numpy's savez, savez_compressed) gives a record of its arrays in archive order, named as np.load names them (z.embedding, z[\"arr_0\"]); a model file that `save` wrote gives the fitted model back (docs/model-format.md); an archive of scipy.sparse.save_npz gives a sparse matrix; an AnnData .h5ad file gives a record whose fields (.X, .obs, .var, .obsm, .layers, .uns) are read on first use; a float32 .npy matrix (little-endian, C order, as np.save writes float32) is mapped, not copied: it costs no memory of its own, and changing that file in place while clus uses it (another program truncating or rewriting it) is unsafe and can stop clus with SIGBUS, while clus's own save replaces a file whole (a new file renamed over it), which is safe")],
     params: [
       ParamSpec("header", .any, .string("auto"), nil, "CSV: true (the first row names the columns), false, or \"auto\": a first row of numbers is data (with a note), any other is the header"),
       ParamSpec("delimiter", .any, .none, nil, "CSV: the field separator; default \",\" for .csv, tab for .tsv/.tab, detected (, tab ; |) for .txt/.dat"),
@@ -134,7 +134,7 @@ func registerData(_ t: inout CommandTable) {
   t.register(Command(
     "save", group: "data", summary: "Write a matrix, vector or table to .npy or .csv (.tsv, optionally .gz), or a fitted model or a sparse matrix to .npz",
     args: [ArgSpec("value", .any, "a matrix, a vector, a record acting as one, a table record, a fitted model (to .npz), or a sparse matrix (to .npz, as scipy.sparse.save_npz writes)"),
-           ArgSpec("path", .path, "where to write; the extension picks the format")],
+           ArgSpec("path", .path, "where to write; the extension picks the format; an existing file is replaced whole: the new file is written next to it and renamed over it, so a failed write leaves the old one, and a loaded (mapped) .npy keeps its values")],
     params: [
       ParamSpec("into", .any, .none, nil, ".h5ad: the AnnData file (a loaded record or a path) the output is a copy of, with the value added (an entry of the same name is replaced, as anndata's assignment does): a matrix as obsm[key], a clustering result or a categorical as an obs categorical (noise −1 missing), other numbers as an obs column; the same path as the source updates it"),
       ParamSpec("key", .any, .none, nil, ".h5ad: the entry's name (none: \"X_umap\" for a matrix, \"clusters\" for labels)"),
@@ -213,15 +213,19 @@ func registerData(_ t: inout CommandTable) {
     guard let first = parts.first else { return .none }
     switch first {
     case .matrix(let m0):
-      var data: [Float] = []
-      var rows = 0
+      var matrices: [Matrix] = []
       for (k, p) in parts.enumerated() {
         guard case .matrix(let m) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(inv.args[k].kindName), not a matrix") }
         guard m.cols == m0.cols else { throw CommandError.invalidArgument("part \(k + 1) has \(m.cols) columns, part 1 has \(m0.cols)") }
-        data += m.data
-        rows += m.rows
+        matrices.append(m)
       }
-      return .matrix(Matrix(rows: rows, cols: m0.cols, data: data))
+      // one copy of every part into the result (a mapped part is read in place)
+      return .matrix(Matrix(rows: matrices.reduce(0) { $0 + $1.rows }, cols: m0.cols) { dst in
+        var offset = 0
+        for m in matrices {
+          offset += UnsafeMutableBufferPointer(rebasing: dst[offset...]).initialize(fromContentsOf: m.data)
+        }
+      })
     case .labels:
       var out: [Int] = []
       for (k, p) in parts.enumerated() {

@@ -30,9 +30,7 @@ private func mapElements(
   case .labels(let l): return try intF.map { g in .labels(try l.map(g)) } ?? .floats(l.map { f(Double($0)) })
   case .floats(let x): return .floats(x.map(f))
   case .mask(let m): return .floats(m.map { f($0 ? 1 : 0) })
-  case .matrix(var m):
-    for i in 0..<m.data.count { m.data[i] = Float(f(Double(m.data[i]))) }
-    return .matrix(m)
+  case .matrix(let m): return .matrix(m.elementwise { Float(f(Double($0))) })
   default:
     throw CommandError.invalidArgument("\(name) needs a number, vector or matrix, got \(v.kindName)")
   }

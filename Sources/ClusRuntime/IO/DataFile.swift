@@ -8,7 +8,8 @@ import ClusAlgorithms
 /// `n × d` Float32 `Matrix` (an `n × a × b × …` array is flattened to `n × (a·b·…)`, so 28 × 28
 /// images become rows of 784 values).
 public enum LoadedData: Sendable, Equatable {
-  /// An `n × d` Float32 matrix (rows are data points). Integer and Float64 data are converted.
+  /// An `n × d` Float32 matrix (rows are data points). Integer and Float64 data are converted; a
+  /// float32 `.npy` file is mapped (`FloatStorage.isMapping`).
   case matrix(Matrix)
   /// A one-dimensional floating-point array (float32 or float64 storage, kept as Float32).
   case floatVector([Float])
@@ -125,10 +126,12 @@ public struct Dataset: Sendable, Equatable {
     let cols = train.data.rows > 0 ? train.data.cols : test.data.cols
     precondition(train.data.rows == 0 || test.data.rows == 0 || train.data.cols == test.data.cols,
                  "dataset parts have different column counts")
-    let values = train.data.rows > 0 && test.data.rows > 0
-      ? train.data.data + test.data.data
-      : (train.data.rows > 0 ? train.data.data : test.data.data)
-    self.init(name: name, data: Matrix(rows: train.data.rows + test.data.rows, cols: cols, data: values),
+    let a = train.data.data, b = test.data.data
+    let values = a.isEmpty || b.isEmpty ? (a.isEmpty ? b : a) : FloatStorage(unsafeUninitializedCount: a.count + b.count) { dst in
+      _ = dst.initialize(fromContentsOf: a)
+      _ = UnsafeMutableBufferPointer(rebasing: dst[a.count...]).initialize(fromContentsOf: b)
+    }
+    self.init(name: name, data: Matrix(rows: train.data.rows + test.data.rows, cols: cols, storage: values),
               target: train.target + test.target, trainCount: train.data.rows)
   }
 
@@ -141,7 +144,7 @@ public struct Dataset: Sendable, Equatable {
   private func part(_ r: Range<Int>) -> DatasetPart {
     let c = data.cols
     return DatasetPart(
-      data: Matrix(rows: r.count, cols: c, data: Array(data.data[(r.lowerBound * c)..<(r.upperBound * c)])),
+      data: Matrix(rows: r.count, cols: c, storage: FloatStorage(data.data[(r.lowerBound * c)..<(r.upperBound * c)])),
       target: Array(target[r]))
   }
 }

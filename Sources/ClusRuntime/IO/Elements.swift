@@ -132,7 +132,9 @@ func makeLoadedData(shape: [Int], type: ElementType, bigEndian: Bool, src: Unsaf
     }
   }
   guard shape.count <= 1 else {
-    return .matrix(Matrix(rows: shape[0], cols: checkedProduct(shape.dropFirst()) ?? 0, data: elements(Float.self)))
+    return .matrix(Matrix(rows: shape[0], cols: checkedProduct(shape.dropFirst()) ?? 0) { p in
+      if total > 0 { convertElements(src, count: total, type: type, bigEndian: bigEndian, into: p.baseAddress!) }
+    })
   }
   switch type {
   case .bool:

@@ -101,24 +101,59 @@ func directoryEntries(_ path: String, display: String) throws -> [String] {
   return names.sorted()
 }
 
-/// Reads a whole regular file.
-/// - Throws: `DataFileError` (.missingFile, .unreadable) naming `display`.
-func readFileBytes(_ path: String, display: String) throws -> ByteBuffer {
+/// Opens a file for reading; the caller closes the descriptor.
+/// - Returns: the descriptor and the file's status (size, type).
+/// - Throws: `DataFileError` (.missingFile, .unreadable, a directory) naming `display`.
+private func openForReading(_ path: String, display: String) throws -> (fd: Int32, status: stat) {
   let fd = open(path, O_RDONLY)
   guard fd >= 0 else {
     let e = errno
     throw DataFileError(path: display, kind: e == ENOENT ? .missingFile : .unreadable,
                         message: e == ENOENT ? "no such file" : "cannot open: \(errnoText(e))")
   }
-  defer { close(fd) }
   var st = stat()
   guard fstat(fd, &st) == 0 else {
     let e = errno
+    close(fd)
     throw DataFileError(path: display, kind: .unreadable, message: "cannot read: \(errnoText(e))")
   }
   if st.st_mode & 0o170000 == 0o040000 {
+    close(fd)
     throw DataFileError(path: display, kind: .unreadable, message: "is a directory, expected a file")
   }
+  return (fd, st)
+}
+
+/// A whole regular file mapped read-only (`mmap(PROT_READ, MAP_PRIVATE)`): `length` bytes at `start`.
+/// Whoever takes it (a `FloatStorage`) unmaps it, or `unmap()` does.
+struct FileMapping {
+  let start: UnsafeMutableRawPointer
+  let length: Int
+
+  /// The mapped bytes.
+  var bytes: UnsafeRawBufferPointer { UnsafeRawBufferPointer(start: start, count: length) }
+
+  /// Gives the mapping back.
+  func unmap() { munmap(start, length) }
+}
+
+/// Maps the whole regular file at `path` read-only, or nil when it is empty, not a regular file (a
+/// pipe, a device) or cannot be mapped: then the caller reads it instead. The mapping holds exactly
+/// the file's size at this moment, never more, so that no page is mapped beyond its end.
+/// - Throws: `DataFileError` (.missingFile, .unreadable) naming `display`, as `readFileBytes`.
+func mapFile(_ path: String, display: String) throws -> FileMapping? {
+  let (fd, st) = try openForReading(path, display: display)
+  defer { close(fd) }
+  guard st.st_mode & 0o170000 == 0o100000, st.st_size > 0, let length = Int(exactly: st.st_size) else { return nil }
+  guard let p = mmap(nil, length, PROT_READ, MAP_PRIVATE, fd, 0), p != MAP_FAILED else { return nil }
+  return FileMapping(start: p, length: length)
+}
+
+/// Reads a whole regular file.
+/// - Throws: `DataFileError` (.missingFile, .unreadable) naming `display`.
+func readFileBytes(_ path: String, display: String) throws -> ByteBuffer {
+  let (fd, st) = try openForReading(path, display: display)
+  defer { close(fd) }
   // One spare byte for the terminator and one so that the final read() seeing EOF needs no growth.
   var cap = max(Int(st.st_size), 0) + 2
   var p = malloc(cap)!.assumingMemoryBound(to: UInt8.self)
@@ -240,10 +275,122 @@ func inflateIfCompressed(_ raw: ByteBuffer, display: String, compressed: Bool) t
   return raw
 }
 
-/// Writes a file, optionally gzip-compressed, through a 1 MB buffer.
+/// A file written whole, then put in the place of `path`: the bytes go to a new file next to it (in
+/// the same directory, named `.NAME.clus-RANDOM`), which `commit()` renames over `path`. Readers, and a
+/// mapping of the old file (`loadMappedNPY`), keep the old contents (rename leaves the old file
+/// whole until its last user goes, where writing in place would truncate a mapped file under its
+/// reader, a SIGBUS); a failure leaves the old file as it was. A replaced file keeps its permission
+/// bits; a symbolic link stays and the file it names is replaced. A path that exists but is not a
+/// regular file (a device, a FIFO) is written in place, as before, and never removed.
+final class ReplacementFile {
+  /// An error of a system call, with its `errno`.
+  struct Failure: Error { let code: Int32 }
+
+  /// The descriptor to write to (-1 once committed or discarded).
+  private(set) var fd: Int32
+  /// Where the bytes go until `commit()`: the new file, or the target itself when written in place.
+  let writtenPath: String
+  /// The file that `commit()` replaces.
+  let targetPath: String
+  private var inPlace: Bool { writtenPath == targetPath }
+
+  /// Creates the new file (or opens a non-regular file for writing).
+  /// - Throws: `Failure` with the system's reason (a missing or read-only directory, no permission).
+  init(replacing path: String) throws {
+    var st = stat()
+    var keptMode: mode_t? = nil
+    var target = path
+    if stat(path, &st) == 0 {
+      if st.st_mode & 0o170000 != 0o100000 {  // a device or a FIFO: nothing to replace
+        fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
+        guard fd >= 0 else { throw Failure(code: errno) }
+        writtenPath = path
+        targetPath = path
+        return
+      }
+      keptMode = st.st_mode & 0o777
+      if let r = realpath(path, nil) {  // a symbolic link: replace the file it names
+        target = String(cString: r)
+        free(r)
+      }
+    }
+    let slash = target.lastIndex(of: "/")
+    let folder = slash.map { String(target[...$0]) } ?? ""
+    let name = slash.map { String(target[target.index(after: $0)...]) } ?? target
+    var tries = 0
+    while true {
+      let candidate = folder + "." + name + ".clus-" + String(UInt64.random(in: 0...UInt64.max), radix: 36)
+      // mode 0644 less the umask, as the file written in place had
+      let d = open(candidate, O_WRONLY | O_CREAT | O_EXCL, 0o644)
+      if d >= 0 {
+        fd = d
+        writtenPath = candidate
+        break
+      }
+      let e = errno
+      tries += 1
+      guard e == EEXIST && tries < 100 else { throw Failure(code: e) }
+    }
+    targetPath = target
+    if let m = keptMode { fchmod(fd, m) }
+  }
+
+  deinit { discard() }
+
+  /// Closes the file and renames it over the target.
+  /// - Throws: `Failure` when closing (a delayed write error) or renaming fails; the new file is then removed.
+  func commit() throws {
+    let rc = close(fd)
+    fd = -1
+    if rc != 0 {
+      let e = errno
+      if !inPlace { unlink(writtenPath) }
+      throw Failure(code: e)
+    }
+    if !inPlace && rename(writtenPath, targetPath) != 0 {
+      let e = errno
+      unlink(writtenPath)
+      throw Failure(code: e)
+    }
+  }
+
+  /// Closes and removes the new file unless committed (a file written in place stays).
+  func discard() {
+    guard fd >= 0 else { return }
+    close(fd)
+    fd = -1
+    if !inPlace { unlink(writtenPath) }
+  }
+}
+
+/// Writes `bytes` as the whole new content of `path` through a `ReplacementFile`.
+/// - Throws: `ReplacementFile.Failure` with the system's reason; `path` is then unchanged.
+func replaceFile(_ path: String, with bytes: UnsafeRawBufferPointer) throws {
+  let file = try ReplacementFile(replacing: path)
+  try writeAll(file.fd, bytes)
+  try file.commit()
+}
+
+/// Writes all of `bytes` to `fd`, retrying after interruptions and short writes.
+/// - Throws: `ReplacementFile.Failure` with the system's reason.
+func writeAll(_ fd: Int32, _ bytes: UnsafeRawBufferPointer) throws {
+  guard let p = bytes.baseAddress else { return }
+  var done = 0
+  while done < bytes.count {
+    let r = write(fd, p + done, min(bytes.count - done, 1 << 30))
+    if r < 0 {
+      let e = errno
+      if e == EINTR { continue }
+      throw ReplacementFile.Failure(code: e)
+    }
+    done += r
+  }
+}
+
+/// Writes a file, optionally gzip-compressed, through a 1 MB buffer, as a `ReplacementFile`: the
+/// file at `path` is replaced when `finish()` succeeds and left as it was otherwise.
 final class FileSink {
-  private var fd: Int32
-  private let path: String
+  private let file: ReplacementFile
   private let display: String
   private var zs: UnsafeMutablePointer<z_stream>? = nil
   private var zbuf: UnsafeMutablePointer<UInt8>? = nil
@@ -251,16 +398,13 @@ final class FileSink {
   /// Pending bytes; callers append and then call `flushIfLarge()`.
   var buffer: [UInt8] = []
 
-  /// Creates (truncates) `path`.
+  /// Starts the file that will replace `path`.
   /// - Throws: `DataFileError` (.unwritable) with the system's reason.
   init(path: String, display: String, gzip: Bool) throws {
-    self.path = path
     self.display = display
-    fd = open(path, O_WRONLY | O_CREAT | O_TRUNC, 0o644)
-    if fd < 0 {
-      let e = errno
-      var m = "cannot write: \(errnoText(e))"
-      if e == ENOENT { m += " (the directory does not exist)" }
+    do { file = try ReplacementFile(replacing: path) } catch let f as ReplacementFile.Failure {
+      var m = "cannot write: \(errnoText(f.code))"
+      if f.code == ENOENT { m += " (the directory does not exist)" }
       throw DataFileError(path: display, kind: .unwritable, message: m)
     }
     buffer.reserveCapacity(1 << 20 + 4096)
@@ -271,9 +415,6 @@ final class FileSink {
                              Int32(MemoryLayout<z_stream>.size))
       if rc != Z_OK {
         z.deallocate()
-        close(fd)
-        fd = -1
-        unlink(path)
         throw DataFileError(path: display, kind: .unwritable, message: "cannot start gzip compression")
       }
       zs = z
@@ -284,7 +425,7 @@ final class FileSink {
   deinit {
     if let z = zs { deflateEnd(z); z.deallocate() }
     zbuf?.deallocate()
-    if fd >= 0 { close(fd); unlink(path) }  // not finished: an error occurred, remove the partial file
+    file.discard()  // not finished: an error occurred, remove the partial file
   }
 
   private func fail(_ e: Int32) -> DataFileError {
@@ -292,15 +433,8 @@ final class FileSink {
   }
 
   private func writeAll(_ p: UnsafeRawPointer, _ n: Int) throws {
-    var done = 0
-    while done < n {
-      let r = write(fd, p + done, min(n - done, 1 << 30))
-      if r < 0 {
-        let e = errno
-        if e == EINTR { continue }
-        throw fail(e)
-      }
-      done += r
+    do { try ClusRuntime.writeAll(file.fd, UnsafeRawBufferPointer(start: p, count: n)) } catch let f as ReplacementFile.Failure {
+      throw fail(f.code)
     }
   }
 
@@ -348,16 +482,10 @@ final class FileSink {
     buffer.removeAll(keepingCapacity: true)
   }
 
-  /// Flushes everything, ends the gzip stream and closes the file.
+  /// Flushes everything, ends the gzip stream, closes the file and puts it in the place of the path.
   func finish() throws {
     try flush()
     if zs != nil { try deflateChunk(nil, 0, finish: true) }
-    let rc = close(fd)
-    fd = -1
-    if rc != 0 {
-      let e = errno
-      unlink(path)
-      throw fail(e)
-    }
+    do { try file.commit() } catch let f as ReplacementFile.Failure { throw fail(f.code) }
   }
 }

@@ -41,6 +41,9 @@ func formatOf(fileName: String) -> (DataFormat, gzip: Bool)? {
 ///   float64; big-endian).
 /// - `.npy` (format 1.0/2.0/3.0, C or Fortran order): bool, (u)int8/16/32/64, float16/32/64, either
 ///   byte order; 1-D string arrays (`<U…`, `|S…`) become `.textVector`; object arrays are refused.
+///   A float32 little-endian C-order file of two or more dimensions is mapped, not read
+///   (`loadMappedNPY`): the matrix reads the file in place, and the file must not be truncated or
+///   rewritten in place while it is in use (`saveData` replaces files whole, which is safe).
 /// - `.npz` (numpy's `savez` and `savez_compressed`: a zip of `.npy` members, stored or deflated) →
 ///   `.arrays`, one entry per `.npy` member in archive order, named without `.npy` and converted as
 ///   a `.npy` file; other members are skipped, an archive without arrays is an error.
@@ -75,7 +78,8 @@ public func loadData(path: String, warn: (String) -> Void, cancelled: () -> Bool
 public func loadData(path: String, csv: CSVOptions, warn: (String) -> Void, note: (String) -> Void,
                      cancelled: () -> Bool = { false }) throws -> LoadedData {
   let real = expandTilde(path)
-  switch pathKind(real) {
+  let kind = pathKind(real)
+  switch kind {
   case .missing:
     throw DataFileError(path: path, kind: .missingFile, message: "no such file or directory")
   case .directory:
@@ -84,6 +88,8 @@ public func loadData(path: String, csv: CSVOptions, warn: (String) -> Void, note
     break
   }
   let (format, gz) = try loadFormat(fileName: lastPathComponent(real), csv: csv, display: path)
+  // a float32 .npy matrix is mapped, not copied (see loadMappedNPY)
+  if format == .npy && !gz && kind == .file, let mapped = try loadMappedNPY(real, display: path) { return mapped }
   let buf = try readDataBytes(real, display: path, compressed: gz)
   return try decodeData(buf, format: format, csv: csv, display: path, warn: warn, note: note, cancelled: cancelled)
 }
@@ -214,8 +220,7 @@ func loadIDXDirectory(_ dir: String, display: String) throws -> Dataset {
     }
   }
   let rows = parts.reduce(0) { $0 + $1.imageHeader.shape[0] }
-  let total = rows * cols
-  let values = [Float](unsafeUninitializedCapacity: total) { dst, n in
+  let images = Matrix(rows: rows, cols: cols) { dst in
     var offset = 0
     for part in parts {
       let h = part.imageHeader
@@ -228,9 +233,8 @@ func loadIDXDirectory(_ dir: String, display: String) throws -> Dataset {
       }
       offset += count
     }
-    n = total
   }
   let trainCount = files[IDXRole(test: false, labels: false)] != nil ? parts[0].imageHeader.shape[0] : 0
-  return Dataset(name: lastPathComponent(display), data: Matrix(rows: rows, cols: cols, data: values),
+  return Dataset(name: lastPathComponent(display), data: images,
                  target: parts.flatMap { $0.labels }, trainCount: trainCount)
 }

@@ -19,8 +19,8 @@ private struct ModelArray {
   var array: NPYArray
 }
 
-private func f4(_ name: String, _ shape: [Int], _ v: [Float]) -> ModelArray {
-  ModelArray(name: name, array: NPYArray(descr: "<f4", shape: shape, data: v.withUnsafeBytes { le32($0) }))
+private func f4(_ name: String, _ shape: [Int], _ v: UnsafeBufferPointer<Float>) -> ModelArray {
+  ModelArray(name: name, array: NPYArray(descr: "<f4", shape: shape, data: le32(UnsafeRawBufferPointer(v))))
 }
 private func f8(_ name: String, _ shape: [Int], _ v: [Double]) -> ModelArray {
   ModelArray(name: name, array: NPYArray(descr: "<f8", shape: shape, data: v.withUnsafeBytes { le64($0) }))
@@ -31,7 +31,9 @@ private func i8(_ name: String, _ shape: [Int], _ v: [Int]) -> ModelArray {
 private func i4(_ name: String, _ shape: [Int], _ v: [Int32]) -> ModelArray {
   ModelArray(name: name, array: NPYArray(descr: "<i4", shape: shape, data: v.withUnsafeBytes { le32($0) }))
 }
-private func matrix(_ name: String, _ m: Matrix) -> ModelArray { f4(name, [m.rows, m.cols], m.data) }
+private func matrix(_ name: String, _ m: Matrix) -> ModelArray {
+  m.data.withUnsafeBufferPointer { f4(name, [m.rows, m.cols], $0) }
+}
 
 /// Raw bytes of 4-byte elements, little-endian.
 private func le32(_ b: UnsafeRawBufferPointer) -> [UInt8] {
@@ -57,7 +59,7 @@ extension FittedModel {
     case .umap(let m):
       var a = [matrix("training_data", m.trainingData), matrix("embedding", m.embedding)]
       if let g = m.knn {
-        a += [i4("knn_indices", [g.n, g.k], g.indices), f4("knn_distances", [g.n, g.k], g.distances)]
+        a += [i4("knn_indices", [g.n, g.k], g.indices), g.distances.withUnsafeBufferPointer { f4("knn_distances", [g.n, g.k], $0) }]
       }
       return a + [f8("a", [], [m.a]), f8("b", [], [m.b]), i8("n_neighbors", [], [m.nNeighbors]), i8("n_epochs", [], [m.nEpochs])]
     case .hdbscan(let m):
@@ -371,7 +373,7 @@ extension Session {
           guard kd.rows == ki.shape[0], kd.cols == ki.shape[1] else {
             throw fail(.sizeMismatch, "members knn_indices.npy and knn_distances.npy differ in shape")
           }
-          knn = KNNGraph(n: kd.rows, k: kd.cols, indices: r.read(ki, as: Int32.self), distances: kd.data)
+          knn = KNNGraph(n: kd.rows, k: kd.cols, indices: r.read(ki, as: Int32.self), distances: Array(kd.data))
         }
         return .umap(try UMAPModel(parameters: p, trainingData: train, embedding: emb, knn: knn,
                                    nNeighbors: try r.int("n_neighbors"), nEpochs: try r.int("n_epochs"),

@@ -1,3 +1,4 @@
+import ClusAlgorithms
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -315,6 +316,38 @@ func loadNPY(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in
     return try loadNPYData(c, ch, display: display, warn: warn)
   }
   return try loadNPYData(buf, h, display: display, warn: warn)
+}
+
+/// Loads the `.npy` file at `path` by mapping it when its values can be used in place: float32 in the
+/// host's (little-endian) byte order, C order, two or more dimensions (an `n × (product of the
+/// others)` matrix), some values, and the data at a multiple of 4 bytes in the file. The matrix's
+/// `FloatStorage` then reads the mapping, which costs no private memory; a write copies it.
+///
+/// The header is the one `loadNPY` parses, from the same bytes, so every refusal (a truncated file,
+/// extra bytes, a bad header) is the same error; float32 data gets no further check on the copy
+/// path either (NaN and infinity are kept, the algorithms refuse them), so the values are the same,
+/// bit for bit.
+/// - Returns: nil for any other file (empty, gzip-compressed, another dtype or order, a vector, a
+///   misaligned offset, not a regular file, or not mappable): `load` then reads and converts it.
+/// - Throws: `DataFileError` as `loadNPY` for the file's bytes.
+func loadMappedNPY(_ path: String, display: String) throws -> LoadedData? {
+  #if _endian(little)
+  guard let map = try mapFile(path, display: display) else { return nil }
+  var adopted = false
+  defer { if !adopted { map.unmap() } }
+  let b = map.bytes
+  if b.count >= 2 && b[0] == 0x1F && b[1] == 0x8B { return nil }  // gzip: inflated on the copy path
+  let h = try parseNPYHeader(b, display: display)
+  guard h.text == nil, h.type == .f32, !h.bigEndian, !h.fortran, h.shape.count >= 2,
+        h.dataOffset % MemoryLayout<Float>.alignment == 0,
+        let total = checkedProduct(h.shape), total > 0 else { return nil }
+  // parseNPYHeader checked that the file holds exactly dataOffset + 4 × total bytes
+  let storage = FloatStorage(unsafeAdoptingMapping: map.start, length: map.length, offset: h.dataOffset, count: total)
+  adopted = true
+  return .matrix(Matrix(rows: h.shape[0], cols: checkedProduct(h.shape.dropFirst()) ?? 0, storage: storage))
+  #else
+  return nil
+  #endif
 }
 
 /// Reads the C-order data of `buf` that `h` describes (float64 and wide integers checked for float32).

@@ -35,9 +35,9 @@ private func headerCell(_ name: String, sep: UInt8) -> [UInt8] {
 }
 
 /// Writes Float32 values little-endian (directly on little-endian hosts).
-private func writeLittleEndian(_ v: [Float], to sink: FileSink) throws {
+private func writeLittleEndian(_ v: UnsafeBufferPointer<Float>, to sink: FileSink) throws {
   #if _endian(little)
-  try v.withUnsafeBytes { try sink.writeBytes($0) }
+  try sink.writeBytes(UnsafeRawBufferPointer(v))
   #else
   let le = v.map { $0.bitPattern.littleEndian }
   try le.withUnsafeBytes { try sink.writeBytes($0) }
@@ -67,7 +67,9 @@ private func saveTarget(_ path: String) throws -> (real: String, format: DataFor
 ///   form that reads back as the same Float32 (`0.1`, `5.0`, `1e-05`), ints as integers, bools as
 ///   `true`/`false` — so `loadData` gives back the same value.
 /// - Either followed by `.gz` writes gzip-compressed output.
-/// A leading `~/` is replaced by the home directory. On failure no partial file is left behind.
+/// A leading `~/` is replaced by the home directory. An existing file is replaced whole (a new file
+/// written next to it, then renamed over it: `ReplacementFile`), so a mapped `.npy` being read keeps
+/// its values; on failure no partial file is left behind and the old file stays as it was.
 /// - Throws: `DataFileError` for an unknown extension, a data set (save its data or target instead),
 ///   or a path that cannot be written (with the system's reason).
 public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = { false }) throws {
@@ -93,10 +95,10 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
     switch data {
     case .matrix(let m):
       sink.buffer = npyHeaderBytes(descr: "<f4", shape: [m.rows, m.cols])
-      try writeLittleEndian(m.data, to: sink)
+      try m.data.withUnsafeBufferPointer { try writeLittleEndian($0, to: sink) }
     case .floatVector(let v):
       sink.buffer = npyHeaderBytes(descr: "<f4", shape: [v.count])
-      try writeLittleEndian(v, to: sink)
+      try v.withUnsafeBufferPointer { try writeLittleEndian($0, to: sink) }
     case .intVector(let v):
       sink.buffer = npyHeaderBytes(descr: "<i8", shape: [v.count])
       let le = v.map { Int64($0).littleEndian }

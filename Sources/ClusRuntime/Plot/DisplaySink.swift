@@ -86,14 +86,10 @@ public func makeDirectories(forFile path: String) {
   }
 }
 
-/// Writes bytes to a file.
+/// Writes bytes as the file at `path`, replacing any file there whole (`replaceFile`).
 /// - Throws: `CommandError.cannotWrite` naming the path and the system's reason.
 func writeBytes(_ bytes: [UInt8], path: String) throws {
-  guard let f = fopen(path, "wb") else {
-    throw CommandError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
-  }
-  defer { fclose(f) }
-  if fwrite(bytes, 1, bytes.count, f) != bytes.count {
-    throw CommandError.cannotWrite(path: path, reason: String(cString: strerror(errno)))
+  do { try bytes.withUnsafeBytes { try replaceFile(path, with: $0) } } catch let f as ReplacementFile.Failure {
+    throw CommandError.cannotWrite(path: path, reason: errnoText(f.code))
   }
 }

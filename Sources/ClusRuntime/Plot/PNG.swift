@@ -76,16 +76,11 @@ public func writePNG(_ image: RGBAImage, path: String) throws {
   try plotWriteFile(try encodePNG(image), path: path)
 }
 
-/// Writes `bytes` to `path` (created or truncated). Throws `PlotError.io` naming the path.
+/// Writes `bytes` as the file at `path`, replacing any file there whole (`replaceFile`).
+/// Throws `PlotError.io` naming the path.
 func plotWriteFile(_ bytes: [UInt8], path: String) throws {
-  guard let f = fopen(path, "wb") else {
-    throw PlotError.io(path: path, reason: String(cString: strerror(errno)))
-  }
-  let written = bytes.withUnsafeBytes { fwrite($0.baseAddress, 1, $0.count, f) }
-  let err = errno
-  let closed = fclose(f)
-  if written != bytes.count || closed != 0 {
-    throw PlotError.io(path: path, reason: String(cString: strerror(written != bytes.count ? err : errno)))
+  do { try bytes.withUnsafeBytes { try replaceFile(path, with: $0) } } catch let f as ReplacementFile.Failure {
+    throw PlotError.io(path: path, reason: errnoText(f.code))
   }
 }
 
