@@ -295,16 +295,26 @@ func kdQueryKNN<M: KDMetric>(
 /// queries: `body` must only write what belongs to query i. `queries: nil` queries the tree's
 /// own n points (i is then the original row), in tree order: consecutive queries are near one
 /// another, so their searches visit the same nodes (the same results, found with fewer cache
-/// misses).
+/// misses). With a `progress` label the queries are reported as a phase of that name.
 /// - Throws: `AlgorithmError.cancelled`.
 func kdQueryEach<M: KDMetric>(
   _ tree: KDTreeIndex, queries: [Double]?, m: Int, k: Int, metric: M, context: RunContext,
-  _ body: (Int, SortedCandidates) -> Void
+  progress label: String? = nil, _ body: (Int, SortedCandidates) -> Void
 ) throws {
   let d = tree.d
   let token = context.cancellation
+  let total = queries == nil ? tree.n : m
+  let doneCounter = AtomicCounter()
+  if let l = label { context.progress.begin(l, total: total) }
+  defer { if label != nil { context.progress.end() } }
   func run(_ Q: UnsafePointer<Double>, _ selfJoin: Bool) {
-    parallelChunks(count: selfJoin ? tree.n : m, chunkSize: 256, threads: context.threads) { _, range in
+    parallelChunks(count: total, chunkSize: 256, threads: context.threads) { _, range in
+      defer {
+        if label != nil {
+          let done = doneCounter.add(range.count)
+          if range.lowerBound == 0 || done == total || (range.lowerBound / 256) % 256 == 0 { context.progress.update(done) }
+        }
+      }
       if token.isCancelled { return }
       var best = SortedCandidates(k: k, perm: tree.perm)
       let stack = KDStack.allocate()
