@@ -1,3 +1,6 @@
+#if canImport(Glibc)
+import Glibc
+#endif
 import ClusAlgorithms
 import ClusRuntime
 
@@ -104,5 +107,33 @@ public func fuzzH5AD(_ bytes: [UInt8]) {
   } catch is DataFileError {
   } catch {
     violated("fuzz.h5ad: the reader threw \(type(of: error)) \(error), not a DataFileError")
+  }
+}
+
+/// The bytes loaded from a file, where `load` maps a float32 `.npy` matrix instead of reading it
+/// (`loadMappedNPY`), and from memory (the copy path): both refuse with a `DataFileError`, or both
+/// give a matrix with the same shape and the same values bit for bit (NaN payloads included).
+public func fuzzMappedLoad(_ bytes: [UInt8]) {
+  Sandbox.prepare()
+  let path = Sandbox.directory + "/mapped-\(getpid()).npy"
+  guard let f = fopen(path, "wb") else { return }
+  let written = bytes.withUnsafeBufferPointer { fwrite($0.baseAddress, 1, $0.count, f) }
+  fclose(f)
+  defer { unlink(path) }
+  if written != bytes.count { return }
+  func load(_ body: () throws -> LoadedData) -> LoadedData? {
+    do { return try body() } catch is DataFileError { return nil } catch {
+      violated("fuzz.npy: the loader threw \(type(of: error)) \(error), not a DataFileError")
+    }
+  }
+  let fromMemory = load { try loadData(bytes: bytes, fileName: "fuzz.npy") }
+  let fromFile = load { try loadData(path: path) }
+  if (fromMemory == nil) != (fromFile == nil) {
+    violated("fuzz.npy: loaded from \(fromMemory == nil ? "the file" : "memory") only")
+  }
+  if case .matrix(let a)? = fromMemory, case .matrix(let b)? = fromFile {
+    if a.rows != b.rows || a.cols != b.cols || !a.data.elementsEqual(b.data, by: { $0.bitPattern == $1.bitPattern }) {
+      violated("fuzz.npy: the file's matrix (\(b.rows) × \(b.cols)) differs from the bytes' (\(a.rows) × \(a.cols))")
+    }
   }
 }
