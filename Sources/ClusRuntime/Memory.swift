@@ -13,10 +13,23 @@ public enum Memory {
   /// a container or a batch scheduler sets it. nil when neither can be read.
   /// `CLUS_MEMORY_AVAILABLE` (bytes) overrides it, for tests and for users who know better.
   public static func available() -> Double? {
-    if let s = getenv("CLUS_MEMORY_AVAILABLE"), let v = Double(String(cString: s)) { return v }
+    if let s = getenv("CLUS_MEMORY_AVAILABLE"), let v = bytes(String(cString: s)) { return v }
     let machine = meminfoAvailable()
     guard let group = cgroupRoom() else { return machine }
     return machine.map { min($0, group) } ?? group
+  }
+
+  /// A size as `CLUS_MEMORY_AVAILABLE` takes it: bytes, or a number with k, M, G or T (powers of
+  /// 1000, as `text` prints them, GB = 10⁹ bytes); nil for anything else or a negative or
+  /// non-finite size.
+  static func bytes(_ s: String) -> Double? {
+    var digits = Substring(s.filter { !$0.isWhitespace })
+    let units: [Character: Double] = ["k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12]
+    if digits.count > 1 && (digits.hasSuffix("B") || digits.hasSuffix("b")) { digits = digits.dropLast() }
+    var scale = 1.0
+    if let last = digits.last, let u = units[last] { scale = u; digits = digits.dropLast() }
+    guard let v = Double(digits), v.isFinite, v >= 0 else { return nil }
+    return v * scale
   }
 
   /// `MemAvailable` of /proc/meminfo in bytes.
@@ -90,9 +103,10 @@ public enum Memory {
     return String(decoding: out, as: UTF8.self)
   }
 
-  /// "22.9 GB", "512.0 MB": decimal units, one decimal.
+  /// "22.9 GB", "512.0 MB", "4 kB" (below 0.1 MB): decimal units.
   public static func text(_ bytes: Double) -> String {
     if bytes >= 1e9 { return Display.cFormat("%.1f GB", bytes / 1e9) }
+    if bytes < 1e5 { return Display.cFormat("%.0f kB", bytes / 1e3) }
     return Display.cFormat("%.1f MB", bytes / 1e6)
   }
 

@@ -163,11 +163,16 @@ final class CommandLineTests: XCTestCase {
     let run = try runClus([], stdin: load + "e = umap x\n", env: ["CLUS_MEMORY_AVAILABLE": "1e5"])
     XCTAssertEqual(run.status, 1, run.stderr)
     XCTAssertTrue(run.stderr.hasPrefix(
-      "<stdin>:2:5: error: umap: the run needs about 0.3 MB beyond its input (300 rows × 4 columns, n_neighbors=15); this machine has 0.1 MB available: use fewer neighbours (n_neighbors), a sample of the rows (x[0:N]) or fewer columns (pca x n_components=50)\n"), run.stderr)
+      "<stdin>:2:5: error: umap: the run needs about 0.3 MB beyond its input (300 rows × 4 columns, n_neighbors=15); this machine has 0.1 MB available: use fewer neighbours (n_neighbors) or a sample of the rows (x[0:N])\n"), run.stderr)
+    // a default parameter is never blamed: the whole run's message comes even at a tiny limit
+    let tiny = try runClus([], stdin: load + "e = umap x\n", env: ["CLUS_MEMORY_AVAILABLE": "1k"])
+    XCTAssertTrue(tiny.stderr.hasPrefix("<stdin>:2:5: error: umap: the run needs about 0.3 MB beyond its input"), tiny.stderr)
+    let tinyH = try runClus([], stdin: load + "l = hdbscan x\n", env: ["CLUS_MEMORY_AVAILABLE": "1e3"])
+    XCTAssertTrue(tinyH.stderr.hasPrefix("<stdin>:2:5: error: hdbscan: the run needs about 0.1 MB beyond its input (300 rows × 4 columns, min_cluster_size=5); this machine has 1 kB available: use a sample of the rows (x[0:N]), fewer columns (umap or pca first)\n"), tinyH.stderr)
     let run2 = try runClus([], stdin: load + "l = hdbscan x min_samples=10\n", env: ["CLUS_MEMORY_AVAILABLE": "1e5"])
     XCTAssertEqual(run2.status, 1, run2.stderr)
     XCTAssertTrue(run2.stderr.hasPrefix(
-      "<stdin>:2:5: error: hdbscan: the run needs about 0.1 MB beyond its input (300 rows × 4 columns, min_samples=10); this machine has 0.1 MB available: use a sample"), run2.stderr)
+      "<stdin>:2:5: error: hdbscan: the run needs about 0.1 MB beyond its input (300 rows × 4 columns, min_samples=10); this machine has 0.1 MB available: use a sample of the rows (x[0:N]), fewer columns (umap or pca first) or a smaller min_samples\n"), run2.stderr)
     let fits = try runClus([], stdin: load + "l = hdbscan x min_samples=10\nprint (shape l)\n", env: ["CLUS_MEMORY_AVAILABLE": "2e5"])
     XCTAssertEqual(fits.status, 0, fits.stderr)
     let km = try runClus([], stdin: load + "kmeans x n_clusters=100000000000\n", env: ["CLUS_MEMORY_AVAILABLE": "1e9"])

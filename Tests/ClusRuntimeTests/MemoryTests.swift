@@ -57,6 +57,16 @@ final class MemoryTests: XCTestCase {
     XCTAssertNil(Memory.cgroupRoom(root: root + "/none", selfCgroup: "4:memory:/\n0::/\n"))
   }
 
+  /// CLUS_MEMORY_AVAILABLE's sizes: bytes or k/M/G/T (powers of 1000); anything else is no size.
+  func testSizeSpellings() {
+    XCTAssertEqual(Memory.bytes("123"), 123)
+    XCTAssertEqual(Memory.bytes("8G"), 8e9)
+    XCTAssertEqual(Memory.bytes("1.5GB"), 1.5e9)
+    XCTAssertEqual(Memory.bytes("800M"), 8e8)
+    XCTAssertEqual(Memory.bytes("2e5"), 2e5)
+    for bad in ["abc", "nan", "-5", "G", "", "inf"] { XCTAssertNil(Memory.bytes(bad), bad) }
+  }
+
   /// The machine's own figure is positive and, with a limit, never above it.
   func testAvailableOnThisMachine() throws {
     let m = try XCTUnwrap(Memory.meminfoAvailable())

@@ -8,13 +8,16 @@ func seedOrClock(_ s: UInt64?) -> UInt64 { s ?? (seedFromClock() & UInt64(Int.ma
 /// its spectral initialisation, about 80 bytes per row and component), then the whole run's
 /// estimate (`UMAPParameters.estimatedBytes`) against the memory available, with what to do.
 private func checkUMAPMemory(rows n: Int, cols d: Int, sparse: Bool, _ p: UMAPParameters) throws {
-  try Memory.require(
-    Double(n) * Double(p.nComponents) * 80, parameter: "n_components", value: p.nComponents,
-    what: "\(n) rows × \(p.nComponents) components")
+  // n_components is blamed only when it is above its default (2) and alone too large
+  if p.nComponents > UMAPParameters().nComponents {
+    try Memory.require(
+      Double(n) * Double(p.nComponents) * 80, parameter: "n_components", value: p.nComponents,
+      what: "\(n) rows × \(p.nComponents) components")
+  }
   try Memory.requireForRun(
     p.estimatedBytes(rows: n, cols: d, sparse: sparse), command: "umap",
     what: "\(n) rows × \(d) columns, n_neighbors=\(p.neighbors(forPoints: max(n, 2)))",
-    advice: "use fewer neighbours (n_neighbors), a sample of the rows (x[0:N]) or fewer columns (pca x n_components=50)")
+    advice: "use fewer neighbours (n_neighbors) or a sample of the rows (x[0:N])" + (d > 50 ? ", or fewer columns (pca x n_components=50)" : ""))
 }
 
 /// umap's `knn=`: the neighbours of an earlier `umap` result (its `knn_indices`, `knn_distances`),
@@ -256,10 +259,14 @@ func registerAlgorithms(_ t: inout CommandTable) {
     // and the search's candidate lists)
     let ms = p.minSamples ?? p.minClusterSize
     let (name, k) = (p.minSamples == nil ? "min_cluster_size" : "min_samples", min(ms, max(1, x.rows)))
-    try Memory.require(Double(x.rows) * Double(k) * 32, parameter: name, value: ms, what: "\(x.rows) rows × \(k) neighbours")
+    // the parameter is blamed only when it is above the default (5) and alone too large
+    if ms > HDBSCANParameters().minClusterSize {
+      try Memory.require(Double(x.rows) * Double(k) * 32, parameter: name, value: ms, what: "\(x.rows) rows × \(k) neighbours")
+    }
     try Memory.requireForRun(
       p.estimatedBytes(rows: x.rows, cols: x.cols), command: "hdbscan", what: "\(x.rows) rows × \(x.cols) columns, \(name)=\(ms)",
-      advice: "use a sample of the rows (x[0:N]), fewer columns (umap or pca first) or a smaller min_samples")
+      advice: "use a sample of the rows (x[0:N])" + (x.cols > 2 ? ", fewer columns (umap or pca first)" : "")
+        + (ms > HDBSCANParameters().minClusterSize ? " or a smaller \(name)" : ""))
     let r = try hdbscan(x, parameters: p, context: inv.context)
     // what `approximate_predict` needs (the library's prediction_data): the parameters, the
     // condensed tree with its selected clusters, and the training data (shared, not copied)
