@@ -49,6 +49,11 @@ func h5adSummary(_ f: H5File, _ path: String) throws -> String {
 ///   member, malformed arrays (categorical codes beyond the categories, an invalid sparse matrix),
 ///   damaged data, sizes beyond the memory available.
 func readH5ADElement(_ f: H5File, _ path: String, opener: @escaping @Sendable () throws -> H5File) throws -> Value {
+  // a frame's column named "." or a hard link to an ancestor names the same group again: a path this
+  // deep is such a cycle (anndata nests a few levels)
+  guard path.split(separator: "/").count <= 64 else {
+    throw f.error(String(path.prefix(200)) + "…", "is nested more than 64 levels deep (a link cycle in a damaged file?)", kind: .corruptArchive)
+  }
   guard let kind = f.kind(path) else { throw f.error(path, "no such element") }
   let enc = try encoding(f, path) ?? (kind == .group ? "dict" : "array")
   switch (enc, kind) {
@@ -156,6 +161,9 @@ private func h5adFrame(_ f: H5File, _ path: String, opener: @escaping @Sendable 
   var exactColumns: [Value] = []
   let rows = index.count
   for c in order {
+    guard !c.isEmpty, c != ".", !c.contains("/") else {
+      throw f.error(path, "column-order names \"\(c)\", which is not a column's name", kind: .corruptArchive)
+    }
     let v = try readH5ADElement(f, path + "/" + c, opener: opener)
     guard (v.length ?? -1) == rows else {
       throw f.error(path + "/" + c, "has \(v.length ?? 0) values for \(rows) rows", kind: .sizeMismatch)

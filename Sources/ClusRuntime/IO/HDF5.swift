@@ -59,13 +59,26 @@ final class H5File {
     if H5Fis_hdf5(path) <= 0 {
       throw DataFileError(path: display, kind: .badHeader, message: "not an HDF5 file (an .h5ad file is HDF5, as anndata writes it)")
     }
-    try checkGlobalHeaps(path: path, display: display)
     let f = H5Fopen(path, clus_h5f_acc_rdonly(), clus_h5_p_default())
     guard f >= 0 else {
       throw DataFileError(path: display, kind: .corruptArchive, message: "damaged or truncated HDF5 file: the HDF5 library cannot open it")
     }
     file = H5Object(f, H5Fclose)
+    // the superblock's sizes, for the variable-length strings clus resolves itself (HDF5Raw.swift)
+    let fcpl = H5Object(H5Fget_create_plist(f), H5Pclose)
+    var sizeofAddr = 0, sizeofSize = 0
+    var userBlock: hsize_t = 0
+    guard H5Pget_sizes(fcpl.id, &sizeofAddr, &sizeofSize) >= 0, H5Pget_userblock(fcpl.id, &userBlock) >= 0,
+          [2, 4, 8].contains(sizeofAddr), [2, 4, 8].contains(sizeofSize), userBlock < 1 << 40 else {
+      throw DataFileError(path: display, kind: .corruptArchive, message: "damaged HDF5 file: its superblock gives sizes of offsets and lengths clus does not read")
+    }
+    raw = HDF5RawFile(path: path, display: display, sizeofAddr: sizeofAddr, sizeofSize: sizeofSize, baseAddress: Int(userBlock))
+    self.path = path
   }
+
+  /// The file's bytes, where variable-length strings are read (`HDF5RawFile`).
+  let raw: HDF5RawFile
+  private let path: String
 
   /// Opens a file held in memory (the fuzz target's way in) exactly as a file on disk is opened: the
   /// bytes go to a temporary file, opened with the library's default driver and unlinked at once (the
@@ -155,7 +168,16 @@ final class H5File {
   func stringsAttribute(_ path: String, _ name: String) throws -> [String]? {
     guard let (attr, type, count) = try attribute(path, name, H5T_STRING) else { return nil }
     guard count <= 1 << 20 else { throw error(path, "attribute \(name) is too long") }
-    return try readStrings(type: type, count: count, path: "\(path.isEmpty ? "/" : path) attribute \(name)") { mem, buf in H5Aread(attr.id, mem, buf) }
+    let what = "\(path.isEmpty ? "/" : path) attribute \(name)"
+    return try readStrings(type: type, count: count, path: what, vlen: {
+      // the elements from the object header (compact storage); nil (dense storage) leaves it to libhdf5
+      let o = try open(path)
+      var info = H5O_info_t()
+      guard H5Oget_info2(o.id, &info, UInt32(H5O_INFO_BASIC)) >= 0 else { throw error(path, "its header cannot be read (damaged file?)", kind: .corruptArchive) }
+      guard let (n, bytes) = try raw.vlenStringAttribute(header: UInt64(info.addr), name: name) else { return nil }
+      guard n == count else { throw raw.damaged("\(what) has \(n) elements in its header, \(count) by its dataspace") }
+      return bytes
+    }) { mem, buf in H5Aread(attr.id, mem, buf) }
   }
 
   /// An integer-array attribute (a sparse matrix's `shape`), or nil when absent or not integers.
@@ -180,13 +202,19 @@ final class H5File {
     return (attr, type, try dims(space, path).reduce(1, *))
   }
 
-  /// Strings read by `read` (an `H5Aread`/`H5Dread` with the memory type given), variable- or fixed-length.
-  private func readStrings(type: H5Object, count: Int, path: String,
+  /// Strings, variable- or fixed-length. Variable-length ones are resolved by clus from the raw elements
+  /// `vlen` gives (`HDF5RawFile.strings`); only when it gives nil (an attribute in dense storage) and for
+  /// fixed-length strings does `read` (an `H5Aread`/`H5Dread` with the memory type given) read them.
+  private func readStrings(type: H5Object, count: Int, path: String, vlen: () throws -> [UInt8]?,
                            _ read: (hid_t, UnsafeMutableRawPointer) -> herr_t) throws -> [String] {
     if count == 0 { return [] }
     let mem = H5Object(H5Tcopy(clus_h5_c_s1()), H5Tclose)
     H5Tset_cset(mem.id, H5T_CSET_UTF8)
     if H5Tis_variable_str(type.id) > 0 {
+      if let elements = try vlen() {
+        return try raw.strings(raw: elements, count: count, what: path)
+      }
+      try checkGlobalHeaps(path: self.path, display: display)
       H5Tset_size(mem.id, clus_h5_variable())
       var ptrs = [UnsafeMutablePointer<CChar>?](repeating: nil, count: count)
       let ok = ptrs.withUnsafeMutableBytes { read(mem.id, $0.baseAddress!) } >= 0
@@ -200,6 +228,10 @@ final class H5File {
     let size = H5Tget_size(type.id)
     guard size > 0, size < 1 << 16, count <= (1 << 34) / size else { throw error(path, "has strings of an unreadable size") }
     H5Tset_size(mem.id, size)
+    // ASCII (numpy's bytes, "S8") or UTF-8: libhdf5 converts neither into the other
+    if H5Tget_cset(type.id) == H5T_CSET_ASCII { H5Tset_cset(mem.id, H5T_CSET_ASCII) }
+    // the file's padding (numpy's are padded with NULs, not terminated: "fixed8ch" fills all 8 bytes)
+    H5Tset_strpad(mem.id, H5Tget_strpad(type.id))
     var buf = [UInt8](repeating: 0, count: count * size)
     guard buf.withUnsafeMutableBytes({ read(mem.id, $0.baseAddress!) }) >= 0 else {
       throw error(path, "its strings cannot be read (damaged file?)", kind: .corruptArchive)
@@ -332,8 +364,80 @@ final class H5File {
     let space = H5Object(H5Dget_space(d.id), H5Sclose)
     let total = try dims(space, path).reduce(1, *)
     try Memory.requireForFile(Double(total) * 64, path: display, what: "\(path) (\(total) strings)")
-    return try readStrings(type: t, count: total, path: path) { mem, buf in
+    return try readStrings(type: t, count: total, path: path, vlen: { try vlenElements(d, count: total, path: path) }) { mem, buf in
       H5Dread(d.id, mem, clus_h5_s_all(), clus_h5_s_all(), clus_h5_p_default(), buf)
+    }
+  }
+
+  /// The raw variable-length elements (`count` × `raw.elementSize` bytes, row-major) of the dataset `d`,
+  /// from its contiguous storage or its chunks (the library gives their places; clus reads the bytes).
+  /// - Throws: `DataFileError`: storage outside the file or chunks that do not fit the shape
+  ///   (.corruptArchive), a compact dataset or an unknown filter (.unsupportedLayout, .unsupportedType).
+  private func vlenElements(_ d: H5Object, count: Int, path: String) throws -> [UInt8] {
+    let es = raw.elementSize
+    let total = count * es
+    let dcpl = H5Object(H5Dget_create_plist(d.id), H5Pclose)
+    switch H5Pget_layout(dcpl.id) {
+    case H5D_CONTIGUOUS:
+      let a = H5Dget_offset(d.id)
+      // storage never written holds the fill value: empty strings
+      if a == haddr_t.max { return [UInt8](repeating: 0, count: total) }
+      guard let at = raw.offset(ofAddress: UInt64(a)) else { throw raw.damaged("\(path): its data lie outside the file") }
+      return try raw.bytes(at, total, path)
+    case H5D_CHUNKED:
+      let space = H5Object(H5Dget_space(d.id), H5Sclose)
+      let shape = try dims(space, path)
+      var cd = [hsize_t](repeating: 0, count: 32)
+      let rank = Int(H5Pget_chunk(dcpl.id, 32, &cd))
+      let chunk = cd.prefix(max(rank, 0)).map { Int(min($0, 1 << 32)) }
+      guard rank >= 1, rank == shape.count, chunk.allSatisfy({ $0 > 0 }), let per = checkedProduct(chunk), per <= 1 << 28 else {
+        throw raw.damaged("\(path): its chunks do not fit its shape")
+      }
+      var filters: [Int] = []
+      for i in 0..<max(0, Int(H5Pget_nfilters(dcpl.id))) {
+        var flags: UInt32 = 0, values = [UInt32](repeating: 0, count: 8), config: UInt32 = 0
+        var n = values.count
+        filters.append(Int(H5Pget_filter2(dcpl.id, UInt32(i), &flags, &n, &values, 0, nil, &config)))
+      }
+      var out = [UInt8](repeating: 0, count: total)
+      var chunks: hsize_t = 0
+      guard H5Dget_num_chunks(d.id, space.id, &chunks) >= 0 else { throw raw.damaged("\(path): its chunks cannot be listed") }
+      var offset = [hsize_t](repeating: 0, count: rank)
+      var local = [Int](repeating: 0, count: rank)
+      for i in 0..<chunks {
+        var mask: UInt32 = 0, address: haddr_t = 0, stored: hsize_t = 0
+        guard H5Dget_chunk_info(d.id, space.id, i, &offset, &mask, &address, &stored) >= 0,
+              let at = raw.offset(ofAddress: UInt64(address)), stored <= UInt64(raw.size),
+              (0..<rank).allSatisfy({ offset[$0] < UInt64(shape[$0]) && offset[$0] % UInt64(chunk[$0]) == 0 }) else {
+          throw raw.damaged("\(path): chunk \(i) is damaged")
+        }
+        let data = try raw.unfilter(try raw.bytes(at, Int(stored), path), filters: filters, mask: mask, elementSize: es,
+                                    expected: per * es, what: path)
+        guard data.count == per * es else { throw raw.damaged("\(path): chunk \(i) holds \(data.count) bytes, not \(per * es)") }
+        // each element of the chunk to its place in the whole array (edge chunks reach past the shape)
+        for r in 0..<rank { local[r] = 0 }
+        for e in 0..<per {
+          var g = 0, inside = true
+          for r in 0..<rank {
+            let x = Int(offset[r]) + local[r]
+            if x >= shape[r] { inside = false; break }
+            g = g * shape[r] + x
+          }
+          if inside {
+            for t in 0..<es { out[g * es + t] = data[e * es + t] }
+          }
+          var r = rank - 1
+          while r >= 0 {
+            local[r] += 1
+            if local[r] < chunk[r] { break }
+            local[r] = 0
+            r -= 1
+          }
+        }
+      }
+      return out
+    default:
+      throw error(path, "is a compact or virtual string dataset, which clus does not read", kind: .unsupportedLayout)
     }
   }
 }

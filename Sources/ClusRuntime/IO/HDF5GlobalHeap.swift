@@ -2,11 +2,12 @@
 import Glibc
 #endif
 
-// The global heap collections of an HDF5 file ("GCOL" blocks: the variable-length strings of every
-// AnnData attribute and string array live in them), checked before libhdf5 reads from them.
-// libhdf5 1.10.8 trusts their sizes: a damaged collection made it overlap a memcpy, free foreign
-// memory, crash or loop forever (docs/reliability.md, "FuzzH5AD"). A collection, as the HDF5 file
-// format specification (version 1 of the global heap) lays it out:
+// The whole file's global heap collections ("GCOL" blocks), checked before libhdf5 reads a
+// variable-length string itself. clus resolves nearly every string on its own (HDF5Raw.swift); the
+// library still reads an attribute kept in dense storage, and this scan is what guards that path.
+// libhdf5 1.10.8 trusts the collections' sizes: a damaged collection made it overlap a memcpy, free
+// foreign memory, crash or loop forever (docs/reliability.md, "FuzzH5AD"). A collection, as the HDF5
+// file format specification (version 1 of the global heap) lays it out:
 //   "GCOL", version 1, 3 reserved bytes, the collection size (lengths of 8 bytes, as anndata's files
 //   have them), then objects: index (2 bytes), reference count (2), 4 reserved, size (8), the data
 //   padded to a multiple of 8; index 0 is the free space that ends the collection.
