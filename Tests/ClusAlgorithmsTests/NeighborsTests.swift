@@ -138,6 +138,35 @@ final class NeighborsTests: XCTestCase {
     }
   }
 
+  func testExactKNNSkipsOnlyWhatCannotEnterWithManyTies() throws {
+    // past the first tile the euclidean join offers distances eight at a time, only when one is not
+    // above the heap's top: with integer data (exact distances, ties everywhere, the kth distance
+    // equal to many others) the neighbours must still be those of a scan that offers every one, the
+    // smaller index first among equal distances
+    let n = 4200, d = 3
+    let x = NeighborData.integerGrid(n: n, d: d, levels: 4, seed: 21)
+    for k in [1, 6, 13] {
+      let a = try exactKNN(x, k: k, metric: .euclidean, context: RunContext(threads: 2))
+      let b = try bruteForceKNN(x, k: k, metric: .euclidean, context: RunContext(threads: 1))
+      XCTAssertEqual(a.indices, b.indices, "self-join k=\(k)")
+      XCTAssertEqual(a.distances, b.distances, "self-join k=\(k)")
+    }
+    // queries against a reference (transform's path): a direct scan of each query
+    let q = NeighborData.integerGrid(n: 300, d: d, levels: 4, seed: 22)
+    let k = 9
+    let c = try exactCrossKNN(q, reference: x, k: k, metric: .euclidean, context: RunContext(threads: 2))
+    q.data.withUnsafeBufferPointer { qp in
+      x.data.withUnsafeBufferPointer { xp in
+        for i in 0..<q.rows {
+          var all = (0..<n).map { j in (Metric.euclidean.distance(qp.baseAddress! + i * d, xp.baseAddress! + j * d, d), j) }
+          all.sort { $0.0 < $1.0 || ($0.0 == $1.0 && $0.1 < $1.1) }
+          XCTAssertEqual(Array(c.indices[(i * k)..<((i + 1) * k)]), all.prefix(k).map { Int32($0.1) }, "query \(i)")
+          XCTAssertEqual(Array(c.distances[(i * k)..<((i + 1) * k)]), all.prefix(k).map { Float($0.0) }, "query \(i)")
+        }
+      }
+    }
+  }
+
   func testNNDescentRecallOnBlobs() throws {
     let x = NeighborData.blobs(n: 3000, d: 12, centres: 6, seed: 3)
     let exact = try exactKNN(x, k: 15, metric: .euclidean, context: RunContext(threads: 2))

@@ -94,9 +94,10 @@ private func exactJoin(queries: Matrix?, reference x: Matrix, k: Int, metric: Me
                     let gr = block + r * w
                     let hk = keys + r * cap, hi = ids + r * cap
                     var cnt = counts[r]
-                    for t in 0..<w {
+                    var t = 0
+                    @inline(__always) func offer(_ t: Int) {
                       let j = j0 + t
-                      if selfJoin && j == i { continue }
+                      if selfJoin && j == i { return }
                       let v: Float
                       if euclid {
                         v = ni + nrm[j] - 2 * gr[t]
@@ -105,6 +106,33 @@ private func exactJoin(queries: Matrix?, reference x: Matrix, k: Int, metric: Me
                         v = ni + zj == 0 ? 1 - gr[t] : (ni * zj != 0 ? 0 : 1)
                       }
                       boundedHeapPush(hk, hi, &cnt, cap, v, Int32(j))
+                    }
+                    while t < w && (!euclid || cnt < cap) {
+                      offer(t)
+                      t += 1
+                    }
+                    if euclid {
+                      // the heap is full: eight distances at a time, offered only when one of them is
+                      // not above its top (NaN too, as the one-at-a-time check lets it through); the
+                      // others would leave the heap unchanged, and the order is the same, so the
+                      // neighbours are the same bits as when every distance is offered
+                      let ni8 = SIMD8<Float>(repeating: ni)
+                      while t + 8 <= w {
+                        let j = j0 + t
+                        let g8 = UnsafeRawPointer(gr + t).loadUnaligned(as: SIMD8<Float>.self)
+                        let n8 = UnsafeRawPointer(nrm + j).loadUnaligned(as: SIMD8<Float>.self)
+                        let v8 = (ni8 + n8) - 2 * g8
+                        if any(.!(v8 .> SIMD8<Float>(repeating: hk[0]))) || (selfJoin && i >= j && i < j + 8) {
+                          for u in 0..<8 where !(selfJoin && j + u == i) {
+                            heapReplaceTop(hk, hi, cap, v8[u], Int32(j + u))
+                          }
+                        }
+                        t += 8
+                      }
+                    }
+                    while t < w {
+                      offer(t)
+                      t += 1
                     }
                     counts[r] = cnt
                   }
