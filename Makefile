@@ -3,7 +3,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/clus
 
-.PHONY: all deps build release check test example-package test-slow test-cpus soak test-kernel test-tsan test-asan test-asan-full fuzz fuzz-run mnist bench bench-anchors bench-scale docs notebooks clean
+.PHONY: all deps build release check test example-package test-slow test-cpus soak test-kernel test-dask bench-dask test-tsan test-asan test-asan-full fuzz fuzz-run mnist bench bench-anchors bench-scale docs notebooks clean
 
 all: release
 
@@ -25,7 +25,7 @@ release:
 # runs against the release binary, so CI builds no plain debug configuration (`make test` is the developer's
 # quick run). The fuzz targets' build (a release build, most of it one whole-module compile on one core) runs
 # beside test-tsan. On 2 cores this keeps CI under 30 minutes (docs/reliability.md, "CI time").
-check: deps example-package test-cpus soak test-kernel
+check: deps example-package test-cpus soak test-kernel test-dask
 	$(MAKE) -j2 test-tsan fuzz
 	$(MAKE) test-asan fuzz-run
 
@@ -62,6 +62,11 @@ soak: deps release
 # notebooks run end to end and `clus --notebook` (Tests/kernel; unittest, from the repository root).
 test-kernel: deps release
 	CLUS_BIN=$(RELEASE_BIN) .venv/bin/python -m unittest discover -s Tests/kernel -v
+
+# The Dask integration (integrations/dask) on a LocalCluster of 2 worker processes: parts byte-identical to
+# one clus process, a killed worker, bad parts named with clus's message (Tests/dask; docs/scaling.md).
+test-dask: deps release
+	CLUS_BIN=$(RELEASE_BIN) .venv/bin/python -m unittest discover -s Tests/dask -v
 
 # Sanitizers (docs/reliability.md, "Sanitizers"): each builds into its own .build-tsan / .build-asan,
 # optimised as `make test` (bounds checks on), and fails on any report.
@@ -118,6 +123,13 @@ bench: deps release
 # points"). About 40 minutes on 2 cores; SCALE_SIZES="1000000" for the short run.
 bench-scale: deps release
 	bench/scale.sh
+
+# examples/dask/run.py at its full size: 2,000,000 × 50 points, fit on 100,000, transform + predict on 1 and
+# 2 worker processes, a worker killed (docs/benchmarks.md, "Dask"; POINTS=, SAMPLE= change the size).
+POINTS ?= 2000000
+SAMPLE ?= 100000
+bench-dask: deps release
+	CLUS_BIN=$(RELEASE_BIN) .venv/bin/python examples/dask/run.py --points $(POINTS) --sample $(SAMPLE) --workers 2 --kill-one
 
 # The same steps with umap-learn, hdbscan and scikit-learn (installed into .venv-anchors), side by side.
 bench-anchors: deps release

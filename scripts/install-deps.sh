@@ -36,3 +36,9 @@ if ! "$venv/bin/python3" -c "import anndata, scipy.sparse" 2>/dev/null; then
   "$venv/bin/python3" -m pip install -q anndata scipy \
     || echo "warning: anndata could not be installed into $venv; the AnnData round-trip tests will be skipped" >&2
 fi
+# The Dask integration (integrations/dask, `make test-dask`): dask[distributed] from PyPI, pyarrow for its
+# Parquet reader, and the integration itself installed as a user would (pip install ./integrations/dask).
+if ! "$venv/bin/python3" -c "import distributed, dask.array, pyarrow, clus_dask" 2>/dev/null; then
+  "$venv/bin/python3" -m pip install -q "dask[array,dataframe,distributed]" pyarrow "$(dirname "$venv")/integrations/dask" \
+    || echo "warning: Dask could not be installed into $venv; make test-dask will fail" >&2
+fi
