@@ -258,6 +258,7 @@ public struct CommandTable: Sendable {
     registerData(&t)
     registerAlgorithms(&t)
     registerNeighborhoods(&t)
+    registerValidity(&t)
     registerPlot(&t)
     return t
   }()

@@ -48,6 +48,8 @@ final class CommandTableTests: XCTestCase {
       "all_points_membership_vectors": ["all_points_membership_vectors h"],
       "kmeans": ["kmeans x n_clusters=2 random_state=0"], "pca": ["pca x"], "trustworthiness": ["trustworthiness x x"],
       "dbscan": ["dbscan x"],
+      "silhouette": ["silhouette x y", "silhouette x y sample_size=20 random_state=3"], "silhouette_samples": ["silhouette_samples x y"],
+      "calinski_harabasz": ["calinski_harabasz x y"], "davies_bouldin": ["davies_bouldin x y"],
       "plot": [
         "plot x width=64 height=48", "plot x y noise_color=\"red\" width=64 height=48", "plot x color=v width=64 height=48", "plot f x out=\"\(dir)/f.svg\"", "plot f x noise_color=0.3"],
     ]
