@@ -58,7 +58,7 @@ public struct AlgorithmCase {
   /// Decodes a case: byte 0 the command, byte 1 n, byte 2 d, then parameters, then the values.
   public init(_ bytes: [UInt8]) {
     var r = ByteReader(bytes)
-    let which = r.below(7)
+    let which = r.below(8)
     let n = r.below(41), d = r.below(6)
     let k = 1 + r.below(12), seed = r.below(4), opt = r.byte()
     let flag = { (bit: UInt8) in opt & bit != 0 ? "true" : "false" }
@@ -85,8 +85,11 @@ public struct AlgorithmCase {
     case 5:
       let avg = ["arithmetic", "max", "min", "geometric"][Int(opt) % 4]
       script = "r = ari a b\nm = ami a b average_method=\"\(avg)\"\ns = nmi a b average_method=\"\(avg)\"\nt = crosstab a b"
-    default:
+    case 6:
       script = "r = trustworthiness x y n_neighbors=\(k)"
+    default:
+      script = "r = silhouette x a\nt = silhouette_samples x a\nc = calinski_harabasz x a\nd = davies_bouldin x a\n"
+        + "s = silhouette x a sample_size=\(2 + r.below(40)) random_state=\(seed)"
     }
     let d2 = 1 + r.below(3)
     let x = r.matrix(rows: n, cols: d)
@@ -116,7 +119,7 @@ public struct AlgorithmCase {
       return "error: " + err
     }
     var out = ""
-    for name in ["r", "t", "p", "m", "s"] {
+    for name in ["r", "t", "p", "m", "s", "c", "d"] {
       guard let v = session.variables[name] else { continue }
       check(name, v)
       out += name + ": " + fingerprint(v) + "\n"
@@ -158,8 +161,13 @@ public struct AlgorithmCase {
       if name == "m" || name == "s" {  // soft memberships: rows of probabilities
         unit(m.data.map(Double.init), "membership")
       }
+    case .float(let f) where name == "c" || name == "d":  // Calinski–Harabasz, Davies–Bouldin: ≥ 0
+      if !(f >= 0 && f.isFinite) { fail("score \(f) not finite and ≥ 0") }
     case .float(let f):
       if !f.isFinite || f > 1 + 1e-9 || f < -1 - 1e-9 { fail("score \(f) outside [-1, 1]") }
+    case .floats(let f) where name == "t":  // silhouette_samples
+      if f.count != n { fail("\(f.count) silhouettes for \(n) rows") }
+      if let bad = f.first(where: { !($0 >= -1 - 1e-12 && $0 <= 1 + 1e-12) }) { fail("silhouette \(bad) outside [-1, 1]") }
     case .record(let rec):
       switch rec.kind {
       case "umap":
