@@ -139,4 +139,38 @@ final class HDF5StringTests: DataFileTestCase {
     XCTAssertTrue(c.run("k + 1"), c.err)
     XCTAssertEqual(c.out, "8\n")
   }
+
+  /// One damaged byte in dense.h5ad (a fresh user's finds): in a datatype's size (an enum's base type,
+  /// a bool enum, a float32 matrix, an int64 scalar) libhdf5 crashed decoding it or allocated 2.8 GB for
+  /// the 44 KB file; in the root's member list clus showed an empty record. Each is now a clear error
+  /// naming the element, and memory stays small.
+  func testDamagedDatatypesAndMemberListsAreRefused() throws {
+    let good = read(path("dense.h5ad"))
+    let cases: [(offset: Int, was: UInt8, value: UInt8, field: String, message: String)] = [
+      (14519, 0x00, 0xAB, "a.obs", "obs/is_doublet: its datatype is damaged (class 0, 2868903937 bytes)"),
+      (18783, 0x00, 0xAB, "a.var", "var/highly_variable: its datatype is damaged (class 8, 2868903937 bytes)"),
+      (20007, 0x00, 0xAB, "a.obsm.X_pca", "obsm/X_pca: its datatype is damaged (class 1, 2868903940 bytes)"),
+      (38639, 0x00, 0xAB, "a.uns.params.n_neighbors", "uns/params/n_neighbors: its datatype is damaged (class 0, 2868903944 bytes)"),
+    ]
+    let file = NSTemporaryDirectory() + "/clus-datatype-\(getpid()).h5ad"
+    defer { unlink(file) }
+    for c in cases {
+      XCTAssertEqual(good[c.offset], c.was, "dense.h5ad changed: find the byte again")
+      var b = good
+      b[c.offset] = c.value
+      FileManager.default.createFile(atPath: file, contents: Data(b))
+      let s = Capture()
+      XCTAssertTrue(s.run("a = load \"\(file)\""), s.err)
+      s.expectError(c.field, "damaged HDF5 file: " + c.message)
+    }
+    // the root's member list: an error, never an empty record
+    for (offset, was, value) in [(680, UInt8(0x48), UInt8(0xAC)), (36296, UInt8(0x01), UInt8(0x79))] {
+      XCTAssertEqual(good[offset], was, "dense.h5ad changed: find the byte again")
+      var b = good
+      b[offset] = value
+      XCTAssertThrowsError(try loadH5AD(bytes: b, display: "x.h5ad"), "byte \(offset)") { e in
+        XCTAssertTrue("\(e)".contains("has a member whose name cannot be read"), "\(e)")
+      }
+    }
+  }
 }

@@ -22,7 +22,7 @@ private func encoding(_ f: H5File, _ path: String) throws -> String? {
 /// A one-line description of the element at `path` from its metadata alone (nothing is read):
 /// `sparse 700 × 765 (csr_matrix)`, `matrix 700 × 50`, `data frame (bulk_labels, n_genes, ...)`.
 func h5adSummary(_ f: H5File, _ path: String) throws -> String {
-  guard let kind = f.kind(path) else { return "missing" }
+  guard let kind = try f.kind(path) else { return "missing" }
   let enc = try encoding(f, path) ?? (kind == .group ? "dict" : "array")
   switch enc {
   case "array":
@@ -54,7 +54,7 @@ func readH5ADElement(_ f: H5File, _ path: String, opener: @escaping @Sendable ()
   guard path.split(separator: "/").count <= 64 else {
     throw f.error(String(path.prefix(200)) + "…", "is nested more than 64 levels deep (a link cycle in a damaged file?)", kind: .corruptArchive)
   }
-  guard let kind = f.kind(path) else { throw f.error(path, "no such element") }
+  guard let kind = try f.kind(path) else { throw f.error(path, "no such element") }
   let enc = try encoding(f, path) ?? (kind == .group ? "dict" : "array")
   switch (enc, kind) {
   case ("array", .dataset):
@@ -96,7 +96,7 @@ func readH5ADElement(_ f: H5File, _ path: String, opener: @escaping @Sendable ()
   case ("dataframe", .group):
     return try h5adFrame(f, path, opener: opener)
   case ("dict", .group), ("anndata", .group), ("raw", .group):
-    return h5adLazyRecord(f, path, kind: enc == "anndata" ? "AnnData" : "dict", opener: opener)
+    return try h5adLazyRecord(f, path, kind: enc == "anndata" ? "AnnData" : "dict", opener: opener)
   case ("numeric-scalar", .dataset):
     let (cls, _) = try f.elementClass(path)
     if cls == H5T_INTEGER { return .int(try f.ints(path).first ?? 0) }
@@ -129,7 +129,7 @@ private func h5adSparse(_ f: H5File, _ path: String, csr: Bool) throws -> Sparse
         shape[1] <= Int(Int32.max), shape[0] <= Int(Int32.max) else {
     throw f.error(path, "a sparse matrix needs a shape attribute of two non-negative integers")
   }
-  for m in ["data", "indices", "indptr"] where f.kind(path + "/" + m) != .dataset {
+  for m in ["data", "indices", "indptr"] where try f.kind(path + "/" + m) != .dataset {
     throw f.error(path, "a sparse matrix needs a \(m) dataset")
   }
   let values = try f.floats(path + "/data").values
@@ -156,7 +156,7 @@ private func h5adSparse(_ f: H5File, _ path: String, csr: Bool) throws -> Sparse
 private func h5adFrame(_ f: H5File, _ path: String, opener: @escaping @Sendable () throws -> H5File) throws -> Value {
   let indexName = try f.stringAttribute(path, "_index") ?? "_index"
   let order = try f.stringsAttribute(path, "column-order") ?? []
-  let index = f.kind(path + "/" + indexName) == .dataset ? try f.strings(path + "/" + indexName) : []
+  let index = try f.kind(path + "/" + indexName) == .dataset ? try f.strings(path + "/" + indexName) : []
   var names: [String] = [], kinds: [ColumnKind] = [], text: [TextColumn] = [], numeric: [[Float]] = []
   var exactColumns: [Value] = []
   let rows = index.count
@@ -197,8 +197,10 @@ private func h5adFrame(_ f: H5File, _ path: String, opener: @escaping @Sendable 
 
 /// A group read lazily: its members are listed now (with a summary from their metadata) and read
 /// on first access.
-private func h5adLazyRecord(_ f: H5File, _ path: String, kind: String, opener: @escaping @Sendable () throws -> H5File) -> Value {
-  let names = (try? f.children(path)) ?? []
+/// - Throws: `DataFileError` when the group's members cannot be listed (a damaged link table: never an
+///   empty record in its place).
+private func h5adLazyRecord(_ f: H5File, _ path: String, kind: String, opener: @escaping @Sendable () throws -> H5File) throws -> Value {
+  let names = try f.children(path)
   let entries = names.map { n in (name: n, summary: (try? h5adSummary(f, path.isEmpty ? n : path + "/" + n)) ?? "?") }
   let lazy = LazyFields(entries: entries) { name in
     try hdf5Lock.run {
@@ -248,10 +250,10 @@ private func h5adRoot(_ f: H5File, opener: @escaping @Sendable () throws -> H5Fi
     }
     throw f.error("", "an HDF5 file, but not an AnnData file (no encoding-type \"anndata\" at its root)", kind: .unsupportedType)
   }
-  guard case .record(var r) = h5adLazyRecord(f, "", kind: "AnnData", opener: opener) else { return .none }
+  guard case .record(var r) = try h5adLazyRecord(f, "", kind: "AnnData", opener: opener) else { return .none }
   // n_obs × n_vars from the obs and var index lengths (metadata only)
   func length(_ frame: String) -> Int {
-    guard f.kind(frame) == .group, let index = (try? f.stringAttribute(frame, "_index")) ?? nil,
+    guard (try? f.kind(frame)) == .group, let index = (try? f.stringAttribute(frame, "_index")) ?? nil,
           let s = try? f.shape(frame + "/" + index), s.count == 1 else { return 0 }
     return s[0]
   }

@@ -101,13 +101,15 @@ final class H5File {
   }
 
   /// What `path` names: a group, a dataset, something else, or nil when a part of it is missing.
-  func kind(_ path: String) -> H5Kind? {
+  /// - Throws: `DataFileError` when its object header holds a damaged datatype (`checkHeader`).
+  func kind(_ path: String) throws -> H5Kind? {
     // each link on the way must exist (H5Lexists on a deep path fails if a parent is missing)
     var prefix = ""
     for part in path.split(separator: "/") {
       prefix += (prefix.isEmpty ? "" : "/") + part
       if H5Lexists(file.id, prefix, clus_h5_p_default()) <= 0 { return nil }
     }
+    try checkHeader(path)
     let o = H5Oopen(file.id, path.isEmpty ? "/" : path, clus_h5_p_default())
     guard o >= 0 else { return nil }
     defer { H5Oclose(o) }
@@ -118,8 +120,24 @@ final class H5File {
     }
   }
 
-  /// Opens the object at `path` (group or dataset).
+  /// Checks the datatypes in the object header `path` links to (its own and its attributes') before
+  /// libhdf5 decodes them (`HDF5RawFile.checkDatatypes`); a soft or external link is left to the library.
+  /// - Throws: `DataFileError` (.corruptArchive) for a damaged datatype or header.
+  func checkHeader(_ path: String) throws {
+    if path.isEmpty {
+      var info = H5O_info_t()
+      guard H5Oget_info2(file.id, &info, UInt32(H5O_INFO_BASIC)) >= 0 else { throw error("", "its root group cannot be read (damaged file?)", kind: .corruptArchive) }
+      try raw.checkDatatypes(header: UInt64(info.addr), what: "/")
+      return
+    }
+    var link = H5L_info_t()
+    guard H5Lget_info(file.id, path, &link, clus_h5_p_default()) >= 0 else { throw error(path, "cannot be opened (damaged file?)", kind: .corruptArchive) }
+    if link.type == H5L_TYPE_HARD { try raw.checkDatatypes(header: UInt64(link.u.address), what: path) }
+  }
+
+  /// Opens the object at `path` (group or dataset), its header checked first (`checkHeader`).
   func open(_ path: String) throws -> H5Object {
+    try checkHeader(path)
     let o = H5Oopen(file.id, path.isEmpty ? "/" : path, clus_h5_p_default())
     guard o >= 0 else { throw error(path, "cannot be opened (damaged file?)") }
     return H5Object(o, H5Oclose)
