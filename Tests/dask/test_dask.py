@@ -146,6 +146,35 @@ class DaskIntegrationTests(unittest.TestCase):
         self.assertEqual(c.exception.part, "c.npy")
         self.assertIn("non-finite value (nan) at row 17, column 4", str(c.exception))
 
+    def test_values_clus_cannot_take_are_refused_before_it_runs(self):
+        parts = os.path.join(self.dir, "odd")
+        os.makedirs(parts, exist_ok=True)
+        big = self.x[:50].astype(np.float64)
+        big[3, 3] = 1e300
+        np.save(os.path.join(parts, "a.npy"), big)
+        with self.assertRaises(clus_dask.ClusError) as c:
+            self.predict(parts)
+        self.assertEqual(c.exception.part, "a.npy")
+        self.assertIn("the value 1e+300 (row 3, column 3) is beyond float32's range", c.exception.message)
+        np.save(os.path.join(parts, "a.npy"), np.zeros((0, 10), np.float32))
+        with self.assertRaises(clus_dask.ClusError) as c:
+            self.predict(parts)
+        self.assertIn("no rows", c.exception.message)
+        empty = os.path.join(self.dir, "empty.npy")
+        np.save(empty, np.zeros((0, 10), np.float32))
+        with self.assertRaisesRegex(ValueError, "empty.npy: no rows"):
+            clus_dask.transform_predict(empty, self.models.umap, self.models.hdbscan, client=self.client, clus=CLUS)
+        with self.assertRaisesRegex(ValueError, "rows_per_part=0"):
+            clus_dask.transform_predict(self.data, self.models.umap, self.models.hdbscan, client=self.client, clus=CLUS,
+                                        rows_per_part=0)
+        with self.assertRaisesRegex(ValueError, "1-D"):
+            clus_dask.fit(self.x[:, 0], os.path.join(self.dir, "m3"), clus=CLUS)
+        # a non-ASCII string parameter reaches clus as written (its message quotes it back)
+        with self.assertRaises(clus_dask.ClusError) as c:
+            clus_dask.fit(self.x[:300], os.path.join(self.dir, "m4"), clus=CLUS, umap=dict(metric="cosineé"))
+        self.assertIn("cosineé", c.exception.message)
+        self.assertIn("fit.clus:", c.exception.message)
+
     def test_a_missing_model_file(self):
         # shipped from the client: the client's own error, before any task
         with self.assertRaises(FileNotFoundError):

@@ -58,7 +58,8 @@ save l hdbscan_model
 
 class ClusError(RuntimeError):
     """A clus run that failed: ``part`` names what it was given (a part of the array, a file, the fit),
-    ``message`` is clus's own error (``file:line:col: error: ...`` and the caret)."""
+    ``message`` is clus's own error (``file:line:col: error: ...`` and the caret). Row numbers in the
+    message count from the part's first row (``data.npy rows 2000..3000``: its row 5 is row 2005)."""
 
     def __init__(self, part: str, message: str):
         super().__init__(f"{part}: {message}")
@@ -104,7 +105,7 @@ def clus_binary(clus: Optional[str] = None) -> str:
 
 def _literal(value: Any) -> str:
     """A Python value as a clus literal (parameters of the fit script)."""
-    if isinstance(value, bool):
+    if isinstance(value, (bool, np.bool_)):
         return "true" if value else "false"
     if value is None:
         return "none"
@@ -115,7 +116,9 @@ def _literal(value: Any) -> str:
             raise ValueError(f"{value}: clus parameters must be finite")
         return repr(float(value))
     if isinstance(value, str):
-        return json.dumps(value)
+        if any(c in value for c in "\n\r\t\0"):
+            raise ValueError(f"{value!r}: a clus string parameter holds no control characters")
+        return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
     raise TypeError(f"{value!r}: a clus parameter is a number, a bool, a string or None")
 
 
@@ -128,10 +131,11 @@ def _parameters(params: Optional[dict]) -> str:
     return out
 
 
-def _run(script: str, sets: dict, clus: str, threads: int, part: str) -> None:
-    """Runs ``script`` (text) with ``--set`` bindings; a failure raises ClusError naming ``part``."""
+def _run(script: str, sets: dict, clus: str, threads: int, part: str, name: str = "predict.clus") -> None:
+    """Runs ``script`` (text, shown in messages as ``name``) with ``--set`` bindings; a failure raises
+    ClusError naming ``part``."""
     with tempfile.TemporaryDirectory(prefix="clus-dask-script-") as d:
-        path = os.path.join(d, "script.clus")
+        path = os.path.join(d, name)
         with open(path, "w") as f:
             f.write(script)
         args = [clus, "--threads", str(threads), path]
@@ -143,7 +147,7 @@ def _run(script: str, sets: dict, clus: str, threads: int, part: str) -> None:
             raise ClusError(part, f"cannot run {clus} on {os.uname().nodename}: {e.strerror}") from None
     if r.returncode != 0:
         message = r.stderr.strip() or f"clus exited with status {r.returncode}"
-        raise ClusError(part, message.replace(path, "predict.clus"))
+        raise ClusError(part, message.replace(path, name))
 
 
 def fit(sample: Any, out_dir: str, *, umap: Optional[dict] = None, hdbscan: Optional[dict] = None,
@@ -159,8 +163,11 @@ def fit(sample: Any, out_dir: str, *, umap: Optional[dict] = None, hdbscan: Opti
     if isinstance(sample, (str, os.PathLike)):
         sample_path = os.fspath(sample)
     else:
+        sample = np.asarray(sample)
+        if sample.ndim != 2:
+            raise ValueError(f"the sample is {sample.ndim}-D; it must be rows x columns (reshape(-1, 1) for one feature)")
         sample_path = os.path.join(out_dir, "sample.npy")
-        np.save(sample_path, np.ascontiguousarray(sample, dtype=np.float32))
+        np.save(sample_path, _float32(sample, "the sample"))
     models = Models(os.path.join(out_dir, "umap.npz"), os.path.join(out_dir, "hdbscan.npz"))
     if script is not None:
         with open(script) as f:
@@ -169,7 +176,7 @@ def fit(sample: Any, out_dir: str, *, umap: Optional[dict] = None, hdbscan: Opti
         text = _FIT_SCRIPT.format(umap=_parameters(umap), hdbscan=_parameters(hdbscan))
     _run(text, {"sample": os.path.abspath(sample_path), "umap_model": os.path.abspath(models.umap),
                 "hdbscan_model": os.path.abspath(models.hdbscan)},
-         clus_binary(clus), threads or os.cpu_count() or 1, "fit")
+         clus_binary(clus), threads or os.cpu_count() or 1, "fit", name=os.path.basename(script) if script else "fit.clus")
     return models
 
 
@@ -187,11 +194,35 @@ def _manifest(path: str) -> dict:
     return m
 
 
+def _float32(a, what: str) -> np.ndarray:
+    """``a`` as C-ordered float32, refusing finite values beyond float32's range (as clus does on load)
+    instead of letting them become infinite."""
+    a = np.asarray(a)
+    if a.dtype.kind not in "biuf":
+        raise ValueError(f"{what}: holds {a.dtype} values; the data must be numbers")
+    if a.dtype.kind == "f" and a.dtype.itemsize > 4 and a.size:
+        big = np.isfinite(a) & (np.abs(a) > np.finfo(np.float32).max)
+        if big.any():
+            i = np.argwhere(big)[0]
+            where = f"row {i[0]}, column {i[1]}" if a.ndim == 2 else f"element {tuple(i)}"
+            raise ValueError(f"{what}: the value {a[tuple(i)]:g} ({where}) is beyond float32's range (clus keeps data as float32)")
+    return np.ascontiguousarray(a, dtype=np.float32)
+
+
 # --- reading the data ---------------------------------------------------------------------------------
 
 def _rows(path: str, r0: int, r1: int) -> np.ndarray:
-    """Rows r0..<r1 of a .npy file, read through a memory map on the worker."""
-    return np.array(np.load(path, mmap_mode="r")[r0:r1], dtype=np.float32)
+    """Rows r0..<r1 of a .npy file, read through a memory map on the worker (as they are: the part's
+    task converts them to float32)."""
+    return np.array(_open_npy(path)[r0:r1])
+
+
+def _open_npy(path: str):
+    """A .npy file mapped; numpy's own refusals (object arrays, damaged headers) name the file."""
+    try:
+        return np.load(path, mmap_mode="r")
+    except (ValueError, OSError) as e:
+        raise ValueError(f"{path}: {e}") from None
 
 
 def read_parts(source: Any, rows_per_part: int = 100_000):
@@ -204,6 +235,8 @@ def read_parts(source: Any, rows_per_part: int = 100_000):
     import dask
     import dask.array as da
 
+    if int(rows_per_part) < 1:
+        raise ValueError(f"rows_per_part={rows_per_part}: it must be at least 1")
     if hasattr(source, "chunks") and hasattr(source, "dask"):
         return source.rechunk({1: -1}), None
     parts = _npy_parts(source)
@@ -217,16 +250,21 @@ def read_parts(source: Any, rows_per_part: int = 100_000):
     path = os.fspath(source)
     if path.endswith(".parquet") or (os.path.isdir(path) and glob.glob(os.path.join(path, "*.parquet"))):
         import dask.dataframe as dd
-        x = dd.read_parquet(path).to_dask_array(lengths=True).astype(np.float32)
-        return x.rechunk({1: -1}), None
-    m = np.load(path, mmap_mode="r")
+        df = dd.read_parquet(path)
+        text = [c for c, t in df.dtypes.items() if t.kind not in "biuf"]
+        if text:
+            raise ValueError(f"{path}: column {text[0]!r} holds {df.dtypes[text[0]]} values; every column must be numbers")
+        return df.to_dask_array(lengths=True).rechunk({1: -1}), None
+    m = _open_npy(path)
     if m.ndim != 2:
         raise ValueError(f"{path}: {m.ndim}-D; the data must be rows x columns")
     n, d = m.shape
-    step = max(1, int(rows_per_part))
+    if n == 0:
+        raise ValueError(f"{path}: no rows (0 x {d})")
+    step = int(rows_per_part)
     starts = range(0, n, step)
     blocks = [da.from_delayed(dask.delayed(_rows)(os.path.abspath(path), r0, min(n, r0 + step)),
-                              shape=(min(n, r0 + step) - r0, d), dtype=np.float32) for r0 in starts]
+                              shape=(min(n, r0 + step) - r0, d), dtype=m.dtype) for r0 in starts]
     names = [f"{os.path.basename(path)} rows {r0}..{min(n, r0 + step)}" for r0 in starts]
     return da.concatenate(blocks, axis=0), names
 
@@ -247,10 +285,10 @@ def _npy_parts(source):
         return None
     parts = []
     for p in paths:
-        m = np.load(p, mmap_mode="r")
+        m = _open_npy(p)
         if m.ndim != 2:
             raise ValueError(f"{p}: {m.ndim}-D; each part must be rows x columns")
-        parts.append((da.from_delayed(dask.delayed(_rows)(os.path.abspath(p), 0, m.shape[0]), shape=m.shape, dtype=np.float32),
+        parts.append((da.from_delayed(dask.delayed(_rows)(os.path.abspath(p), 0, m.shape[0]), shape=m.shape, dtype=m.dtype),
                       os.path.basename(p)))
     return parts
 
@@ -284,17 +322,24 @@ def _model_path(ref) -> str:
 def _predict_block(block, umap_ref, hdbscan_ref, clus, threads, k, names, block_info=None):
     """One part through clus: rows x (k embedding columns, label, probability) as float64 (every value
     exact: float32 and labels below 2^53)."""
-    block = np.ascontiguousarray(block, dtype=np.float32)
-    n = block.shape[0]
     if block_info is not None:
         i = block_info[0]["chunk-location"][0]
         r0, r1 = block_info[0]["array-location"][0]
         part = names[i] if names is not None and i < len(names) else f"part {i} (rows {r0}..{r1})"
     else:
         part = "a part"
-    out = np.empty((n, k + 2), dtype=np.float64)
+    n = block.shape[0]
     if n == 0:
-        return out
+        # clus refuses empty data; an empty part has nothing to place, but a whole input without rows is refused
+        # by read_parts, and a 0-row part file is named here
+        if names is not None:
+            raise ClusError(part, "the part has no rows")
+        return np.empty((0, k + 2), dtype=np.float64)
+    try:
+        block = _float32(block, "the part")
+    except ValueError as e:
+        raise ClusError(part, str(e)) from None
+    out = np.empty((n, k + 2), dtype=np.float64)
     with tempfile.TemporaryDirectory(prefix="clus-dask-part-") as d:
         inp = os.path.join(d, "part.npy")
         np.save(inp, block)
