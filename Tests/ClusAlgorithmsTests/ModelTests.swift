@@ -164,3 +164,40 @@ extension HDBSCANTests {
     }, "a parent that is no cluster of the tree")
   }
 }
+
+extension HDBSCANTests {
+  /// `assignNoise`: every noise point gets the label of its nearest clustered point (a direct scan, the
+  /// smaller index among equal distances) or of its largest soft membership; clustered points keep
+  /// theirs; `moved` counts the noise; on the library's fixtures.
+  func testAssignNoiseNearestAndMembership() throws {
+    var checked = 0
+    for name in ["blobs2d", "moons", "blobs5d"] {
+      let (_, x, _, p, fit) = try fittedPredictFixture(name)
+      let model = try HDBSCANModel(trainingData: x, result: fit, parameters: p)
+      let noise = fit.labels.indices.filter { fit.labels[$0] < 0 }
+      for strategy in NoiseAssignment.allCases {
+        let (labels, moved) = try model.assignNoise(strategy: strategy, context: RunContext(threads: 2))
+        XCTAssertEqual(moved, noise.count, name)
+        XCTAssertFalse(labels.contains(-1), name)
+        for i in fit.labels.indices where fit.labels[i] >= 0 { XCTAssertEqual(labels[i], fit.labels[i]) }
+        let m = model.allPointsMembershipVectors()
+        for i in noise {
+          var want = -1
+          switch strategy {
+          case .nearest:
+            var best = Float.infinity
+            for j in fit.labels.indices where fit.labels[j] >= 0 {
+              let d = x.data.withUnsafeBufferPointer { b in p.metric.distance(b.baseAddress! + i * x.cols, b.baseAddress! + j * x.cols, x.cols) }
+              if Float(d) < best { best = Float(d); want = fit.labels[j] }
+            }
+          case .membership:
+            want = (0..<m.cols).max { m[i, $0] < m[i, $1] || (m[i, $0] == m[i, $1] && $0 > $1) }!
+          }
+          XCTAssertEqual(labels[i], want, "\(name) \(strategy) point \(i)")
+          checked += 1
+        }
+      }
+    }
+    XCTAssertGreaterThan(checked, 10, "the fixtures hold noise")
+  }
+}

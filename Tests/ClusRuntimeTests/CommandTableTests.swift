@@ -46,6 +46,7 @@ final class CommandTableTests: XCTestCase {
       "hdbscan": ["hdbscan x min_cluster_size=5"],
       "approximate_predict": ["approximate_predict h x[0:3]"], "membership_vector": ["membership_vector h x[0:3]"],
       "all_points_membership_vectors": ["all_points_membership_vectors h"],
+      "assign_noise": ["assign_noise h", "assign_noise h strategy=\"membership\""],
       "kmeans": ["kmeans x n_clusters=2 random_state=0"], "pca": ["pca x"], "trustworthiness": ["trustworthiness x x"],
       "dbscan": ["dbscan x"],
       "silhouette": ["silhouette x y", "silhouette x y sample_size=20 random_state=3"], "silhouette_samples": ["silhouette_samples x y"],

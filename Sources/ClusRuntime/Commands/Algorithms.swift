@@ -303,6 +303,19 @@ func registerAlgorithms(_ t: inout CommandTable) {
   ) { inv in
     return .matrix(try fittedHDBSCAN(inv, newData: false).allPointsMembershipVectors())
   })
+  t.register(Command(
+    "assign_noise", group: "clustering",
+    summary: "Give every noise point of an hdbscan result a cluster, as BERTopic's reduce_outliers: the nearest clustered point's or the strongest soft membership",
+    args: [ArgSpec("model", .any, "the result of `hdbscan`")],
+    params: [ParamSpec("strategy", .choice(NoiseAssignment.allCases.map(\.rawValue)), .string("nearest"), nil,
+                       "nearest: the label of the nearest clustered point (the model's metric); membership: the cluster of the largest all_points_membership_vectors value")],
+    examples: ["l2 = assign_noise l", "l2.moved", "l3 = assign_noise l strategy=\"membership\"", "score y l2"]
+  ) { inv in
+    let m = try fittedHDBSCAN(inv, newData: false)
+    let strategy = NoiseAssignment(rawValue: try inv.string("strategy"))!
+    let (labels, moved) = try m.assignNoise(strategy: strategy, context: inv.context)
+    return .record(Record(kind: "assign_noise", fields: [("labels", .labels(labels)), ("moved", .int(moved))], principal: "labels"))
+  })
 
   t.register(Command(
     "kmeans", group: "clustering", summary: "K-Means (Lloyd), as scikit-learn's KMeans: labels 0..n_clusters−1",
