@@ -71,6 +71,21 @@ public struct Matrix: Sendable, Equatable {
   }
 }
 
+extension Matrix {
+  /// The rows `indices` (each in 0..<rows, repeats allowed), in that order: indices.count × cols.
+  public func gatheringRows(_ indices: [Int]) -> Matrix {
+    let d = cols
+    return Matrix(rows: indices.count, cols: d) { out in
+      data.withUnsafeBufferPointer { src in
+        for (r, i) in indices.enumerated() {
+          precondition(i >= 0 && i < rows, "row \(i) outside 0..<\(rows)")
+          for j in 0..<d { out[r * d + j] = src[i * d + j] }
+        }
+      }
+    }
+  }
+}
+
 /// Checks that `x` is a usable data matrix: at least one row and one column, every value finite.
 /// - Throws: `AlgorithmError.invalidInput` naming the first NaN or infinite entry, or the empty shape.
 /// - Parameter what: how the input is named in the message (for example "data").

@@ -28,13 +28,8 @@ extension HDBSCANModel {
     }
     switch strategy {
     case .nearest:
-      let d = trainingData.cols
-      func rows(_ idx: [Int]) -> Matrix {
-        Matrix(rows: idx.count, cols: d) { out in
-          for (r, i) in idx.enumerated() { for j in 0..<d { out[r * d + j] = trainingData[i, j] } }
-        }
-      }
-      let knn = try exactCrossKNN(rows(noise), reference: rows(clustered), k: 1, metric: parameters.metric, context: context)
+      let knn = try exactCrossKNN(trainingData.gatheringRows(noise), reference: trainingData.gatheringRows(clustered), k: 1,
+                                  metric: parameters.metric, context: context)
       for (r, i) in noise.enumerated() { labels[i] = result.labels[clustered[Int(knn.indices[r])]] }
     case .membership:
       let m = allPointsMembershipVectors()

@@ -43,7 +43,6 @@ private func clusterIndices(_ x: Matrix, _ labels: [Int]) throws -> (index: [Int
 ///   more than n − 1 clusters), `.cancelled`.
 public func silhouetteSamples(_ x: Matrix, labels: [Int], context: RunContext = RunContext()) throws -> [Double] {
   let (index, k) = try clusterIndices(x, labels)
-  try checkFinite(x, "the data")
   return try silhouetteOfRows(x, index: index, k: k, rows: Array(0..<x.rows), context: context)
 }
 
@@ -63,6 +62,7 @@ public func silhouetteScore(_ x: Matrix, labels: [Int], sampleSize: Int? = nil, 
     guard m >= 2, m <= x.rows else {
       throw AlgorithmError.invalidParameter(name: "sample_size", value: "\(m)", allowed: "2 ≤ sample_size ≤ n_samples = \(x.rows)")
     }
+    try validateData(x, "the data")
     guard labels.count == x.rows else {
       throw AlgorithmError.invalidInput("the data has \(x.rows) rows and the labels \(labels.count); they must be the same points")
     }
@@ -71,21 +71,13 @@ public func silhouetteScore(_ x: Matrix, labels: [Int], sampleSize: Int? = nil, 
     var perm = Array(0..<x.rows)
     for i in 0..<m { perm.swapAt(i, i + rng.nextInt(x.rows - i)) }
     let pick = Array(perm[0..<m])
-    var values = [Float](repeating: 0, count: m * x.cols)
-    for (r, i) in pick.enumerated() { for j in 0..<x.cols { values[r * x.cols + j] = x[i, j] } }
-    data = Matrix(rows: m, cols: x.cols, data: values)
+    data = x.gatheringRows(pick)
     lab = pick.map { labels[$0] }
   }
   let s = try silhouetteSamples(data, labels: lab, context: context)
   var sum = 0.0
   for v in s { sum += v }
   return sum / Double(s.count)
-}
-
-private func checkFinite(_ x: Matrix, _ what: String) throws {
-  if let i = x.data.firstIndex(where: { !$0.isFinite }) {
-    throw AlgorithmError.invalidInput("\(what) holds \(x.data[i]) at row \(i / x.cols), column \(i % x.cols)")
-  }
 }
 
 /// s(i) for the rows `rows` (all of them, in order, from the callers above).
@@ -179,7 +171,6 @@ private func centroids(_ x: Matrix, _ index: [Int], _ k: Int) -> (size: [Int], c
 ///   more than n − 1 clusters).
 public func calinskiHarabaszScore(_ x: Matrix, labels: [Int]) throws -> Double {
   let (index, k) = try clusterIndices(x, labels)
-  try checkFinite(x, "the data")
   let n = x.rows, d = x.cols
   let (size, centre, mean) = centroids(x, index, k)
   var between = 0.0, within = 0.0
@@ -204,7 +195,6 @@ public func calinskiHarabaszScore(_ x: Matrix, labels: [Int]) throws -> Double {
 /// - Throws: as `calinskiHarabaszScore`.
 public func daviesBouldinScore(_ x: Matrix, labels: [Int]) throws -> Double {
   let (index, k) = try clusterIndices(x, labels)
-  try checkFinite(x, "the data")
   let n = x.rows, d = x.cols
   let (size, centre, _) = centroids(x, index, k)
   var intra = [Double](repeating: 0, count: k)
