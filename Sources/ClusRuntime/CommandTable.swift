@@ -259,6 +259,7 @@ public struct CommandTable: Sendable {
     registerAlgorithms(&t)
     registerNeighborhoods(&t)
     registerValidity(&t)
+    registerSweep(&t)
     registerPlot(&t)
     return t
   }()

@@ -85,6 +85,7 @@ public enum Display {
       if case .matrix(let m)? = r["counts"], let rows = r["index"], let cols = r["columns"] { return crosstab(m, rows, cols) }
       return summary(v)
     case .record(let r) where r.kind == Frames.frameKind: return Frames.render(r)
+    case .record(let r) where r.kind == sweepTableKind: return table(r)
     case .record where Frames.categories(of: v) != nil:
       let (c, n) = Frames.categories(of: v)!
       return Frames.renderCategorical(c, n)
@@ -221,4 +222,28 @@ public enum Display {
     return out
   }
 
+
+  /// A table of columns (a record whose fields are equal-length vectors) as aligned text: a header,
+  /// then one line per row (at most 30; the middle elided); floats with 4 decimals, nan as "nan".
+  static func table(_ r: Record) -> String {
+    let names = r.fieldNames
+    let n = r.fields.first?.value.length ?? 0
+    func cell(_ v: Value, _ i: Int) -> String {
+      switch v {
+      case .floats(let x): return number(x[i])
+      case .labels(let x): return String(x[i])
+      case .list(let x): if case .string(let s) = x[i] { return s }; return summary(x[i])
+      case .mask(let x): return x[i] ? "true" : "false"
+      default: return ""
+      }
+    }
+    let shown: [Int?] = n <= 30 ? Array(0..<n) : Array(0..<10) + [nil] + Array((n - 10)..<n)
+    var grid = [names]
+    for i in shown { grid.append(r.fields.map { i == nil ? "…" : cell($0.value, i!) }) }
+    let widths = names.indices.map { j in grid.map { $0[j].count }.max() ?? 0 }
+    let lines = grid.map { row in
+      row.enumerated().map { j, c in String(repeating: " ", count: widths[j] - c.count) + c }.joined(separator: "  ")
+    }
+    return "\(r.kind) \(n) × \(names.count)\n" + lines.joined(separator: "\n")
+  }
 }

@@ -92,50 +92,92 @@ extension Session {
     if c.syntax == .bareNamesAsStrings {
       args = args.map { if case .name(let n, let r) = $0 { return .string(n, r) }; return $0 }
     }
-    // positional arguments
-    let maxArgs = c.args.contains(where: \.variadic) ? Int.max : c.args.count
-    let minArgs = c.args.filter { !$0.optional }.count
-    if args.count > maxArgs {
-      throw RuntimeError("\(c.name) takes \(maxArgs == 0 ? "no" : "at most \(maxArgs)") positional argument\(maxArgs == 1 ? "" : "s"), got \(args.count); usage: \(c.usage)", at: args[maxArgs].range)
+    try checkArgumentCount(c, args.count, range: range, extra: { args[$0].range })
+    var evaluated: [(Value, SourceRange)] = []
+    for a in args { evaluated.append((try evaluate(a), a.range)) }
+    var keywords: [CallKeyword] = []
+    for k in kwargs {
+      // an unknown parameter is refused before its value is computed
+      guard c.param(k.name) != nil else { throw unknownParameter(c, k.name, at: k.nameRange) }
+      if keywords.contains(where: { $0.name == k.name }) { throw RuntimeError("parameter '\(k.name)' given twice", at: k.nameRange) }
+      keywords.append(CallKeyword(k.name, k.nameRange, try evaluate(k.value), k.value.range))
     }
-    if args.count < minArgs {
-      let missing = c.args.filter { !$0.optional }[args.count].name
-      throw RuntimeError("\(c.name) needs \(missing.uppercased()); usage: \(c.usage)", at: range)
+    var (inv, kwRanges) = try checkedInvocation(c, args: evaluated, keywords: keywords, range: range)
+    return try run(c, &inv, range: range, kwRanges: kwRanges)
+  }
+
+  /// A keyword argument with its value computed: the name, where it was written, the value and where
+  /// the value was written.
+  struct CallKeyword {
+    var name: String
+    var nameRange: SourceRange
+    var value: Value
+    var valueRange: SourceRange
+    init(_ name: String, _ nameRange: SourceRange, _ value: Value, _ valueRange: SourceRange) {
+      (self.name, self.nameRange, self.value, self.valueRange) = (name, nameRange, value, valueRange)
     }
-    var raw: [Value] = []
-    var values: [Value] = []
-    for (k, a) in args.enumerated() {
-      let spec = k < c.args.count ? c.args[k] : c.args[c.args.count - 1]
-      let v = try evaluate(a)
-      raw.append(v)
-      values.append(try coerce(v, to: spec.type, what: "\(c.name): \(spec.name.uppercased())", at: a.range))
-    }
-    // keyword parameters
+  }
+
+  /// Checks keyword arguments against `c`'s parameters (known names, each once, types and bounds)
+  /// and adds the defaults of the others: the parameters, the names given and each one's source range.
+  func checkedKeywords(_ c: Command, _ keywords: [CallKeyword]) throws -> (kw: [String: Value], given: Set<String>, ranges: [String: SourceRange]) {
     var kw: [String: Value] = [:]
     var given = Set<String>()
     var kwRanges: [String: SourceRange] = [:]
-    for k in kwargs {
-      guard let p = c.param(k.name) else {
-        let names = c.params.map(\.name)
-        let hint = names.isEmpty ? "; \(c.name) takes no parameters" : didYouMean(k.name, names)
-        throw RuntimeError("\(c.name) has no parameter '\(k.name)'\(hint)", at: k.nameRange)
-      }
+    for k in keywords {
+      guard let p = c.param(k.name) else { throw unknownParameter(c, k.name, at: k.nameRange) }
       if given.contains(k.name) { throw RuntimeError("parameter '\(k.name)' given twice", at: k.nameRange) }
-      let v = try evaluate(k.value)
-      kw[k.name] = try checkParam(p, v, command: c.name, at: k.value.range)
+      kw[k.name] = try checkParam(p, k.value, command: c.name, at: k.valueRange)
       given.insert(k.name)
-      kwRanges[k.name] = k.nameRange.union(k.value.range)
+      kwRanges[k.name] = k.nameRange.union(k.valueRange)
     }
     for p in c.params where kw[p.name] == nil { kw[p.name] = p.defaultValue }
-    var inv = Invocation(
+    return (kw, given, kwRanges)
+  }
+
+  /// The error for a parameter `c` does not have, with "did you mean".
+  func unknownParameter(_ c: Command, _ name: String, at r: SourceRange) -> RuntimeError {
+    let names = c.params.map(\.name)
+    let hint = names.isEmpty ? "; \(c.name) takes no parameters" : didYouMean(name, names)
+    return RuntimeError("\(c.name) has no parameter '\(name)'\(hint)", at: r)
+  }
+
+  /// Refuses too many or too few positional arguments for `c` (`extra(k)`: where argument k was written).
+  func checkArgumentCount(_ c: Command, _ count: Int, range: SourceRange, extra: (Int) -> SourceRange) throws {
+    let maxArgs = c.args.contains(where: \.variadic) ? Int.max : c.args.count
+    let minArgs = c.args.filter { !$0.optional }.count
+    if count > maxArgs {
+      throw RuntimeError("\(c.name) takes \(maxArgs == 0 ? "no" : "at most \(maxArgs)") positional argument\(maxArgs == 1 ? "" : "s"), got \(count); usage: \(c.usage)", at: extra(maxArgs))
+    }
+    if count < minArgs {
+      let missing = c.args.filter { !$0.optional }[count].name
+      throw RuntimeError("\(c.name) needs \(missing.uppercased()); usage: \(c.usage)", at: range)
+    }
+  }
+
+  /// An invocation of `c` from computed arguments, checked as a call written in the source is
+  /// (the number and types of positional arguments, then `checkedKeywords`), with each parameter's
+  /// source range for errors.
+  func checkedInvocation(_ c: Command, args: [(Value, SourceRange)], keywords: [CallKeyword], range: SourceRange)
+    throws -> (Invocation, [String: SourceRange]) {
+    try checkArgumentCount(c, args.count, range: range, extra: { args[$0].1 })
+    var raw: [Value] = []
+    var values: [Value] = []
+    for (k, (v, r)) in args.enumerated() {
+      let spec = k < c.args.count ? c.args[k] : c.args[c.args.count - 1]
+      raw.append(v)
+      values.append(try coerce(v, to: spec.type, what: "\(c.name): \(spec.name.uppercased())", at: r))
+    }
+    let (kw, given, kwRanges) = try checkedKeywords(c, keywords)
+    let inv = Invocation(
       command: c.name, args: values, kwargs: kw, given: given, session: self, context: makeContext(), rawArgs: raw,
       resultIsBound: assigning)
-    return try run(c, &inv, range: range, kwRanges: kwRanges)
+    return (inv, kwRanges)
   }
 
   /// Runs a checked invocation of `c`, turning what it throws into a `RuntimeError` at the call
   /// (at the parameter's range for an invalid parameter).
-  private func run(_ c: Command, _ inv: inout Invocation, range: SourceRange, kwRanges: [String: SourceRange]) throws -> Value {
+  func run(_ c: Command, _ inv: inout Invocation, range: SourceRange, kwRanges: [String: SourceRange]) throws -> Value {
     let saved = currentRange
     currentRange = range
     defer { currentRange = saved }

@@ -49,6 +49,11 @@ final class CommandTableTests: XCTestCase {
       "assign_noise": ["assign_noise h", "assign_noise h strategy=\"membership\""],
       "kmeans": ["kmeans x n_clusters=2 random_state=0"], "pca": ["pca x"], "trustworthiness": ["trustworthiness x x"],
       "dbscan": ["dbscan x"],
+      "validity_index": ["validity_index x y", "validity_index x y per_cluster_scores=true mst_raw_dist=true metric=\"minkowski\" p=3"],
+      "relative_validity": ["relative_validity h"],
+      "sweep": ["sweep hdbscan x min_cluster_size=[5, 10] y=y sample_size=10 validity_index=true",
+                "sweep umap x n_neighbors=[5, 6] n_epochs=5 random_state=1 min_cluster_size=5 seeds=2"],
+      "best": ["best (sweep hdbscan x min_cluster_size=[5, 10]) by=\"silhouette\""],
       "silhouette": ["silhouette x y", "silhouette x y sample_size=20 random_state=3"], "silhouette_samples": ["silhouette_samples x y"],
       "calinski_harabasz": ["calinski_harabasz x y"], "davies_bouldin": ["davies_bouldin x y"],
       "plot": [
@@ -208,7 +213,8 @@ final class CommandTableTests: XCTestCase {
     let t = CommandTable.standard
     XCTAssertEqual(t["time"]?.syntax, .unevaluated)
     XCTAssertEqual(t["help"]?.syntax, .bareNamesAsStrings)
-    XCTAssertEqual(t.commands.filter { $0.syntax != .values }.map(\.name).sorted(), ["help", "time"])
+    XCTAssertEqual(t["sweep"]?.syntax, .unevaluated)
+    XCTAssertEqual(t.commands.filter { $0.syntax != .values }.map(\.name).sorted(), ["help", "sweep", "time"])
     // a command of another name with the same syntax behaves the same way
     var custom = CommandTable()
     var topic = t["help"]!

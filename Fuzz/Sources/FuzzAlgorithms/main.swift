@@ -2,8 +2,8 @@ import FuzzSupport
 
 /// libFuzzer entry: a tiny matrix (n ≤ 40, d ≤ 5) and labels decoded from the bytes, given to one of
 /// umap (+ transform), hdbscan (+ approximate_predict, membership vectors), kmeans, pca, dbscan, the
-/// label scores or trustworthiness through the language (the product's argument checking), with
-/// 1 and with 2 threads. The answers must pass their invariants (`AlgorithmCase.check`) and be
+/// label scores, trustworthiness, the internal validity scores, or DBCV and relative validity,
+/// through the language (the product's argument checking), with 1 and with 2 threads. The answers must pass their invariants (`AlgorithmCase.check`) and be
 /// the same bits; otherwise the run must end in an error message.
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>?, _ size: Int) -> CInt {

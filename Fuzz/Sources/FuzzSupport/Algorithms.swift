@@ -58,7 +58,7 @@ public struct AlgorithmCase {
   /// Decodes a case: byte 0 the command, byte 1 n, byte 2 d, then parameters, then the values.
   public init(_ bytes: [UInt8]) {
     var r = ByteReader(bytes)
-    let which = r.below(8)
+    let which = r.below(9)
     let n = r.below(41), d = r.below(6)
     let k = 1 + r.below(12), seed = r.below(4), opt = r.byte()
     let flag = { (bit: UInt8) in opt & bit != 0 ? "true" : "false" }
@@ -87,6 +87,10 @@ public struct AlgorithmCase {
       script = "r = ari a b\nm = ami a b average_method=\"\(avg)\"\ns = nmi a b average_method=\"\(avg)\"\nt = crosstab a b"
     case 6:
       script = "r = trustworthiness x y n_neighbors=\(k)"
+    case 8:
+      // the density-based validity scores: relative_validity of an hdbscan fit, DBCV of labels a
+      script = "r = hdbscan x min_cluster_size=\(k + 1) min_samples=\(1 + r.below(8)) metric=\"\(metric)\"\n"
+        + "w = validity_index x a metric=\"\(metric)\" mst_raw_dist=\(flag(1))\nv = relative_validity r"
     default:
       script = "r = silhouette x a\nt = silhouette_samples x a\nc = calinski_harabasz x a\nd = davies_bouldin x a\n"
         + "s = silhouette x a sample_size=\(2 + r.below(40)) random_state=\(seed)"
@@ -119,7 +123,7 @@ public struct AlgorithmCase {
       return "error: " + err
     }
     var out = ""
-    for name in ["r", "t", "p", "m", "s", "c", "d"] {
+    for name in ["r", "t", "p", "m", "s", "c", "d", "v", "w"] {
       guard let v = session.variables[name] else { continue }
       check(name, v)
       out += name + ": " + fingerprint(v) + "\n"
@@ -163,6 +167,8 @@ public struct AlgorithmCase {
       }
     case .float(let f) where name == "c" || name == "d":  // Calinski–Harabasz, Davies–Bouldin: ≥ 0
       if !(f >= 0 && f.isFinite) { fail("score \(f) not finite and ≥ 0") }
+    case .float(let f) where name == "w" || name == "v":  // DBCV, relative validity: nan for one cluster or 0/0, else in [-1, 1]
+      if f.isInfinite || f > 1 + 1e-9 || f < -1 - 1e-9 { fail("DBCV \(f) outside [-1, 1]") }
     case .float(let f):
       if !f.isFinite || f > 1 + 1e-9 || f < -1 - 1e-9 { fail("score \(f) outside [-1, 1]") }
     case .floats(let f) where name == "t":  // silhouette_samples

@@ -129,11 +129,15 @@ public struct HDBSCANResult: Sendable, Equatable {
   public var coreDistances: [Double]
   /// The condensed-tree cluster id (≥ n) of each label 0..<k.
   public var selectedClusters: [Int] = []
+  /// `minimum_spanning_tree_`: the n − 1 edges of the spanning tree the hierarchy was built from, by
+  /// weight (what `relativeValidity` reads); empty for a result rebuilt from a file saved without it.
+  public var spanningTree: [HDBSCANEdge] = []
 
   /// A result from its parts (for example, rebuilt from a saved clustering for
   /// `hdbscanApproximatePredict`); every per-point array has n entries.
   public init(labels: [Int], probabilities: [Double], outlierScores: [Double], persistence: [Double],
-              condensedTree: [CondensedTreeRow], coreDistances: [Double], selectedClusters: [Int] = []) {
+              condensedTree: [CondensedTreeRow], coreDistances: [Double], selectedClusters: [Int] = [],
+              spanningTree: [HDBSCANEdge] = []) {
     self.labels = labels
     self.probabilities = probabilities
     self.outlierScores = outlierScores
@@ -141,6 +145,7 @@ public struct HDBSCANResult: Sendable, Equatable {
     self.condensedTree = condensedTree
     self.coreDistances = coreDistances
     self.selectedClusters = selectedClusters
+    self.spanningTree = spanningTree
   }
 }
 
@@ -193,11 +198,51 @@ public func hdbscan(sparse x: SparseMatrix, parameters: HDBSCANParameters, conte
 }
 
 func hdbscan(rows input: UMAPData, parameters: HDBSCANParameters, context: RunContext) throws -> HDBSCANResult {
+  try hdbscan(hierarchy: hdbscanHierarchy(rows: input, parameters: parameters, context: context),
+              parameters: parameters, context: context)
+}
+
+/// What an HDBSCAN fit computes before `min_cluster_size` and the cluster selection enter: the core
+/// distances, the spanning tree of the mutual reachability graph and its single-linkage tree. It
+/// depends only on the data and `min_samples`, `alpha`, `metric` and `approx_min_span_tree`, so one
+/// hierarchy serves every `min_cluster_size`, selection method and epsilon (a sweep). Memory
+/// O(n) (about 50 bytes per point).
+public struct HDBSCANHierarchy: Sendable {
+  let tree: SingleLinkageTree
+  /// The n core distances.
+  public let coreDistances: [Double]
+  /// The number of points.
+  public var n: Int { tree.n }
+  /// The parameters it was built with (only `min_samples`, `alpha`, `metric` and
+  /// `approx_min_span_tree` matter).
+  public let parameters: HDBSCANParameters
+
+  /// True when `other` would build the same hierarchy (the same `min_samples` as given, `alpha`,
+  /// `metric` and `approx_min_span_tree`).
+  public func serves(_ other: HDBSCANParameters) -> Bool {
+    (other.minSamples ?? other.minClusterSize) == (parameters.minSamples ?? parameters.minClusterSize)
+      && other.alpha == parameters.alpha && other.metric == parameters.metric
+      && other.approxMinSpanTree == parameters.approxMinSpanTree
+  }
+}
+
+/// The hierarchy of `hdbscan(_:parameters:context:)` (core distances and spanning tree), without
+/// condensing or selecting: the expensive part, to be shared between fits that differ only in
+/// `min_cluster_size`, `cluster_selection_method`, `cluster_selection_epsilon`,
+/// `allow_single_cluster` or `max_cluster_size` (`hdbscan(hierarchy:parameters:context:)`).
+/// - Parameters: as `hdbscan(_:parameters:context:)`; `min_samples` defaults to `min_cluster_size`.
+/// - Throws: as `hdbscan(_:parameters:context:)`.
+public func hdbscanHierarchy(_ x: Matrix, parameters: HDBSCANParameters, context: RunContext = RunContext()) throws -> HDBSCANHierarchy {
+  try validateData(x)
+  return try hdbscanHierarchy(rows: .dense(x), parameters: parameters, context: context)
+}
+
+func hdbscanHierarchy(rows input: UMAPData, parameters: HDBSCANParameters, context: RunContext) throws -> HDBSCANHierarchy {
   try parameters.validate()
   let n = input.rows
   if n == 1 {
-    return HDBSCANResult(labels: [-1], probabilities: [0], outlierScores: [0], persistence: [],
-                         condensedTree: [], coreDistances: [0])
+    return HDBSCANHierarchy(tree: SingleLinkageTree(n: 1, edges: [], left: [], right: [], distance: [], size: []),
+                            coreDistances: [0], parameters: parameters)
   }
   var minSamples = parameters.minSamples ?? parameters.minClusterSize
   if let m = parameters.minSamples, m > n - 1 {
@@ -235,7 +280,25 @@ func hdbscan(rows input: UMAPData, parameters: HDBSCANParameters, context: RunCo
       core = c
     }
   }
-  var rows = condenseTree(slt, minClusterSize: parameters.minClusterSize)
+  return HDBSCANHierarchy(tree: slt, coreDistances: core, parameters: parameters)
+}
+
+/// An HDBSCAN fit from a hierarchy already built (`hdbscanHierarchy`): the condensed tree with
+/// `min_cluster_size`, then the selection; the same result as `hdbscan(_:parameters:context:)` on the
+/// same data with `parameters`, in O(n log n).
+/// - Throws: `AlgorithmError.invalidParameter` for out-of-range parameters;
+///   `.invalidInput` when `parameters` would need another hierarchy (`HDBSCANHierarchy.serves`).
+public func hdbscan(hierarchy h: HDBSCANHierarchy, parameters: HDBSCANParameters, context: RunContext = RunContext()) throws -> HDBSCANResult {
+  try parameters.validate()
+  guard h.serves(parameters) else {
+    throw AlgorithmError.invalidInput("the hierarchy was built with other min_samples, alpha, metric or approx_min_span_tree than these parameters")
+  }
+  let n = h.n
+  if n == 1 {
+    return HDBSCANResult(labels: [-1], probabilities: [0], outlierScores: [0], persistence: [],
+                         condensedTree: [], coreDistances: [0])
+  }
+  var rows = condenseTree(h.tree, minClusterSize: parameters.minClusterSize)
   if parameters.clusterSelectionPersistence > 0 && !rows.isEmpty {
     rows = simplifyHierarchy(rows, n: n, persistence: parameters.clusterSelectionPersistence)
   }
@@ -244,8 +307,8 @@ func hdbscan(rows input: UMAPData, parameters: HDBSCANParameters, context: RunCo
     allowSingleCluster: parameters.allowSingleCluster, epsilon: parameters.clusterSelectionEpsilon,
     maxClusterSize: parameters.maxClusterSize, epsilonMax: parameters.clusterSelectionEpsilonMax)
   return HDBSCANResult(labels: sel.labels, probabilities: sel.probabilities, outlierScores: sel.outlierScores,
-                       persistence: sel.persistence, condensedTree: rows, coreDistances: core,
-                       selectedClusters: sel.selectedClusters)
+                       persistence: sel.persistence, condensedTree: rows, coreDistances: h.coreDistances,
+                       selectedClusters: sel.selectedClusters, spanningTree: h.tree.edges)
 }
 
 extension Metric {

@@ -3,17 +3,31 @@
 // its simplification (`simplify_hierarchy`). Cluster selection on the condensed tree is in
 // HDBSCANSelection.swift.
 
-/// One edge of a minimum spanning tree: endpoints (point indices) and its mutual reachability weight.
-struct HDBSCANEdge {
-  var a: Int32
-  var b: Int32
-  var weight: Double
+/// One edge of a spanning tree of the mutual reachability graph (a row of hdbscan's
+/// `minimum_spanning_tree_`): its endpoints (point indices 0..<n) and its weight, the mutual
+/// reachability distance max(core(a), core(b), d(a, b)/alpha) in the metric's units.
+public struct HDBSCANEdge: Sendable, Equatable {
+  /// One endpoint (the point already in the tree when the edge was emitted).
+  public var a: Int32
+  /// The other endpoint.
+  public var b: Int32
+  /// The mutual reachability distance between them.
+  public var weight: Double
+
+  /// An edge from its parts.
+  public init(a: Int32, b: Int32, weight: Double) {
+    self.a = a
+    self.b = b
+    self.weight = weight
+  }
 }
 
 /// A single-linkage tree in scipy format: row `i` merges nodes `left[i]` and `right[i]` (points are
 /// `0..<n`, merged nodes `n + i`) at `distance[i]` into a node of `size[i]` points.
 struct SingleLinkageTree {
   var n: Int
+  /// The spanning tree's edges in merge order (by weight, stably).
+  var edges: [HDBSCANEdge]
   var left: [Int32]
   var right: [Int32]
   var distance: [Double]
@@ -155,7 +169,7 @@ func singleLinkageTree(emitted: [HDBSCANEdge], n: Int) -> SingleLinkageTree {
       next += 1
     }
   }
-  return SingleLinkageTree(n: n, left: left, right: right, distance: dist, size: size)
+  return SingleLinkageTree(n: n, edges: order, left: left, right: right, distance: dist, size: size)
 }
 
 /// One row of a condensed tree (hdbscan's `condensed_tree_`): a point or cluster `child` leaves

@@ -169,11 +169,17 @@ func registerData(_ t: inout CommandTable) {
     }
     if case .record(let r) = raw, r.kind.hasSuffix("table") {
       var cols: [(name: String, values: [Double])] = []
+      var text: [String: [String]] = [:]
       for f in r.fields {
+        if case .list(let items) = f.value, items.allSatisfy({ if case .string = $0 { return true }; return false }) {
+          text[f.name] = items.map { if case .string(let s) = $0 { return s }; return "" }
+          cols.append((f.name, [Double](repeating: 0, count: items.count)))
+          continue
+        }
         guard let c = column(f.value) else { throw CommandError.invalidArgument("column \(f.name) is not a vector") }
         cols.append((f.name, c))
       }
-      try saveTable(columns: cols, path: path)
+      try saveTable(columns: cols, text: text, path: path)
       return .none
     }
     let data: LoadedData

@@ -49,4 +49,49 @@ func registerValidity(_ t: inout CommandTable) {
     args: pair,
     examples: ["davies_bouldin e l"]
   ) { inv in .float(try daviesBouldinScore(inv.matrix(0), labels: inv.labels(1))) })
+
+  t.register(Command(
+    "validity_index", group: "scores",
+    summary: "Density-based cluster validity (DBCV, Moulavi et al. 2014), as hdbscan.validity.validity_index; in [−1, 1], higher is better; noise is no cluster",
+    args: [ArgSpec("data", .matrix, "the n × d data (or its embedding) that was clustered"),
+           ArgSpec("labels", .labels, "n cluster labels (−1 noise, left out of every cluster but counted in n, as hdbscan)")],
+    params: [
+      ParamSpec("metric", metricChoice, .string("euclidean"), nil, "the distance, as the clustering's"),
+      ParamSpec("p", .float, .float(2), .atLeast(1), "exponent of the minkowski metric"),
+      ParamSpec("per_cluster_scores", .bool, .bool(false), nil, "also return each cluster's value (a record: validity_index, per_cluster_scores)"),
+      ParamSpec("mst_raw_dist", .bool, .bool(false), nil, "build each cluster's tree from raw distances instead of mutual reachability"),
+    ],
+    examples: ["validity_index e l", "v = validity_index e l per_cluster_scores=true", "v.per_cluster_scores"]
+  ) { inv in
+    let x = inv.matrix(0)
+    let labels = inv.labels(1)
+    let metric = try Metric(name: inv.string("metric"), p: inv.double("p"))
+    // per thread one row of the largest cluster, and per point a few words
+    try Memory.require(Double(x.rows) * 48 + Double(inv.context.threads) * Double(x.rows) * 8,
+                       what: "DBCV of \(x.rows) points")
+    let v = try validityIndex(x, labels: labels, metric: metric, mstRawDist: try inv.bool("mst_raw_dist"), context: inv.context)
+    if v.score.isNaN {
+      inv.context.warn("only one cluster: its separation from other clusters is undefined, so DBCV is nan (as hdbscan)")
+    }
+    guard try inv.bool("per_cluster_scores") else { return .float(v.score) }
+    return .record(Record(kind: "validity_index", fields: [("validity_index", .float(v.score)),
+                                                           ("per_cluster_scores", .floats(v.perCluster))],
+                          principal: "validity_index"))
+  })
+  t.register(Command(
+    "relative_validity", group: "scores",
+    summary: "hdbscan's relative_validity_: DBCV approximated from the fit's own spanning tree (fast; compares settings on the same data only)",
+    args: [ArgSpec("model", .any, "the result of `hdbscan` (or such a model loaded from a file)")],
+    examples: ["l = hdbscan e min_cluster_size=100", "relative_validity l"]
+  ) { inv in
+    guard case .hdbscan(let m) = try modelArgument(inv.rawArgs[0], ["hdbscan"], command: "relative_validity") else { return .none }
+    let r = m.result
+    if r.spanningTree.isEmpty && m.n > 1 {
+      throw CommandError.invalidArgument("this hdbscan model was saved without its spanning tree (by an older clus): fit it again to get relative_validity")
+    }
+    guard r.labels.contains(where: { $0 >= 0 }) else {
+      throw CommandError.invalidArgument("every point is noise (label −1): relative_validity has no cluster to score (hdbscan answers 0)")
+    }
+    return .float(try relativeValidity(labels: r.labels, spanningTree: r.spanningTree))
+  })
 }

@@ -72,6 +72,9 @@ extension FittedModel {
         i8("condensed_tree_parent", [rows], t.map(\.parent)), i8("condensed_tree_child", [rows], t.map(\.child)),
         f8("condensed_tree_lambda_val", [rows], t.map(\.lambda)), i8("condensed_tree_child_size", [rows], t.map(\.childSize)),
         i8("selected_clusters", [r.selectedClusters.count], r.selectedClusters),
+        // hdbscan's minimum_spanning_tree_ layout: rows (from, to, distance), for relative_validity
+        f8("minimum_spanning_tree", [r.spanningTree.count, 3],
+           r.spanningTree.flatMap { [Double($0.a), Double($0.b), $0.weight] }),
       ]
     case .kmeans(let m):
       return [matrix("cluster_centers", m.centers), i8("labels", [m.labels.count], m.labels),
@@ -201,6 +204,20 @@ private struct ModelReader {
   func optionalMatrix(_ name: String) throws -> Matrix? {
     guard let a = try array(name, "<f4", dims: 2, optional: true) else { return nil }
     return Matrix(rows: a.shape[0], cols: a.shape[1], data: floats(a))
+  }
+  /// The spanning tree `name` ((n − 1) × 3 float64 rows: from, to, distance), empty when the file has
+  /// none (saved before clus kept it); endpoints must be points 0..<points.
+  func spanningTree(_ name: String, points: Int) throws -> [HDBSCANEdge] {
+    guard let a = try array(name, "<f8", dims: 2, optional: true) else { return [] }
+    let v = read(a, as: Double.self)
+    guard a.shape[1] == 3 else { throw fail(.sizeMismatch, "member \(name).npy has \(a.shape[1]) columns, not 3 (from, to, distance)") }
+    return try (0..<a.shape[0]).map { i in
+      let (f, t, w) = (v[3 * i], v[3 * i + 1], v[3 * i + 2])
+      guard f >= 0, f < Double(points), t >= 0, t < Double(points), f == f.rounded(), t == t.rounded(), w >= 0 else {
+        throw fail(.outOfRange, "member \(name).npy row \(i) (\(f), \(t), \(w)) is not an edge between two of the \(points) points")
+      }
+      return HDBSCANEdge(a: Int32(f), b: Int32(t), weight: w)
+    }
   }
   func doubles(_ name: String) throws -> [Double] { read(try array(name, "<f8", dims: 1)!, as: Double.self) }
   func ints(_ name: String) throws -> [Int] { read(try array(name, "<i8", dims: 1)!, as: Int64.self).map { Int($0) } }
@@ -391,7 +408,8 @@ extension Session {
         let result = HDBSCANResult(
           labels: try r.ints("labels"), probabilities: try r.doubles("probabilities"),
           outlierScores: try r.doubles("outlier_scores"), persistence: try r.doubles("cluster_persistence"),
-          condensedTree: tree, coreDistances: [], selectedClusters: try r.ints("selected_clusters"))
+          condensedTree: tree, coreDistances: [], selectedClusters: try r.ints("selected_clusters"),
+          spanningTree: try r.spanningTree("minimum_spanning_tree", points: try r.ints("labels").count))
         return .hdbscan(try HDBSCANModel(trainingData: try r.matrix("training_data"), result: result, parameters: p))
       case "kmeans":
         let p = try kmeansParameterTable.fill(inv)

@@ -158,9 +158,11 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
 ///   are written as integers, others in the shortest form that reads back as the same Float64.
 /// - `.npy`: an `n × k` float64 (`<f8`) array, the columns side by side (names are not stored).
 /// - Either followed by `.gz` writes gzip-compressed output.
+/// Columns named in `text` hold those strings instead (CSV and TSV only; quoted where needed, as a
+/// header cell is).
 /// - Throws: `DataFileError` when there are no columns, the columns differ in length, the
-///   extension is unknown, or the path cannot be written.
-public func saveTable(columns: [(name: String, values: [Double])], path: String) throws {
+///   extension is unknown, text columns go to `.npy`, or the path cannot be written.
+public func saveTable(columns: [(name: String, values: [Double])], text: [String: [String]] = [:], path: String) throws {
   let (real, format, gz) = try saveTarget(path)
   guard let n = columns.first?.values.count else {
     throw DataFileError(path: path, kind: .unsupportedValue, message: "the table has no columns")
@@ -168,6 +170,9 @@ public func saveTable(columns: [(name: String, values: [Double])], path: String)
   if let bad = columns.first(where: { $0.values.count != n }) {
     throw DataFileError(path: path, kind: .unsupportedValue, message:
       "the table's columns differ in length: '\(columns[0].name)' has \(n) values, '\(bad.name)' has \(bad.values.count)")
+  }
+  if format == .npy, let name = columns.first(where: { text[$0.name] != nil })?.name {
+    throw DataFileError(path: path, kind: .unsupportedValue, message: "column '\(name)' holds text, which .npy cannot; save the table as .csv or .tsv")
   }
   let sink = try FileSink(path: real, display: path, gzip: gz)
   switch format {
@@ -189,7 +194,7 @@ public func saveTable(columns: [(name: String, values: [Double])], path: String)
     for i in 0..<n {
       for (k, c) in columns.enumerated() {
         if k > 0 { sink.buffer.append(sep) }
-        appendNumber(c.values[i], to: &sink.buffer)
+        if let t = text[c.name] { sink.buffer += headerCell(t[i], sep: sep) } else { appendNumber(c.values[i], to: &sink.buffer) }
       }
       sink.buffer.append(0x0A)
       try sink.flushIfLarge()
