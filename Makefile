@@ -3,7 +3,7 @@
 SWIFT ?= swift
 RELEASE_BIN := .build/release/clus
 
-.PHONY: all deps build release check test example-package test-slow test-cpus soak test-kernel test-dask bench-dask test-tsan test-asan test-asan-full fuzz fuzz-run mnist bench bench-anchors bench-scale docs notebooks clean
+.PHONY: bench-validity all deps build release check test example-package test-slow test-cpus soak test-kernel test-dask bench-dask test-tsan test-asan test-asan-full fuzz fuzz-run mnist bench bench-anchors bench-scale docs notebooks clean
 
 all: release
 
@@ -130,6 +130,11 @@ POINTS ?= 2000000
 SAMPLE ?= 100000
 bench-dask: deps release
 	CLUS_BIN=$(RELEASE_BIN) .venv/bin/python examples/dask/run.py --points $(POINTS) --sample $(SAMPLE) --workers 2 --kill-one
+
+# DBCV, relative validity and parameter sweeps on the MNIST embedding, clus and the hdbscan library side by
+# side (docs/benchmarks.md, "Scores without labels"; the library's DBCV alone takes about two minutes).
+bench-validity: deps release
+	bench/validity.sh 3
 
 # The same steps with umap-learn, hdbscan and scikit-learn (installed into .venv-anchors), side by side.
 bench-anchors: deps release

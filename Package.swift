@@ -32,6 +32,9 @@ let package = Package(
                    providers: [.apt(["zlib1g-dev"])]),
     .systemLibrary(name: "CPNG", path: "Sources/CPNG", pkgConfig: "libpng",
                    providers: [.apt(["libpng-dev"])]),
+    // pictures: Cairo draws every plot (PNG, SVG and PDF from one drawing code), text in DejaVu Sans through fontconfig
+    .systemLibrary(name: "CCairo", path: "Sources/CCairo", pkgConfig: "cairo",
+                   providers: [.apt(["libcairo2-dev", "fonts-dejavu-core"])]),
     // NumPy .npz archives (zip files of .npy members), read from memory and written with libzip
     .systemLibrary(name: "CZip", path: "Sources/CZip", pkgConfig: "libzip",
                    providers: [.apt(["libzip-dev"])]),
@@ -52,7 +55,7 @@ let package = Package(
       exclude: ["Core/README.md", "DBSCAN/README.md", "HDBSCAN/README.md", "KMeans/README.md", "Metrics/README.md",
                 "Neighbors/README.md", "PCA/README.md", "UMAP/README.md"]),
     .target(
-      name: "ClusRuntime", dependencies: ["ClusLang", "ClusAlgorithms", "CZlib", "CPNG", "CZip", "CHDF5"],
+      name: "ClusRuntime", dependencies: ["ClusLang", "ClusAlgorithms", "CZlib", "CPNG", "CZip", "CHDF5", "CCairo"],
       path: "Sources/ClusRuntime"),
     // the Jupyter kernel and notebooks written from scripts (the runtime knows nothing of ZeroMQ)
     .target(

@@ -252,6 +252,11 @@ final class NotebookDisplay: DisplaySink {
         data: .object([("image/svg+xml", .string(String(decoding: picture.bytes, as: UTF8.self))),
                        ("text/plain", .string("<\(picture.suggestedName) svg>"))]),
         metadata: .object([])))
+    case .pdf:
+      send(.displayData(
+        data: .object([("application/pdf", .string(Data(picture.bytes).base64EncodedString())),
+                       ("text/plain", .string("<\(picture.suggestedName) pdf>"))]),
+        metadata: .object([])))
     }
     return nil
   }

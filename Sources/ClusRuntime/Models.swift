@@ -115,6 +115,8 @@ func hdbscanFields(_ r: HDBSCANResult) -> [(String, Value)] {
   let table = Record(kind: "condensed tree table", fields: [
     ("parent", .labels(tree.map(\.parent))), ("child", .labels(tree.map(\.child))),
     ("lambda_val", .floats(tree.map(\.lambda))), ("child_size", .labels(tree.map(\.childSize))),
+    // what `plot l.condensed_tree` circles (not a column: `save` leaves it out)
+    ("selected_clusters", .labels(r.selectedClusters)),
   ])
   return [
     ("labels", .labels(r.labels)), ("n_clusters", .int(Set(r.labels.filter { $0 >= 0 }).count)),

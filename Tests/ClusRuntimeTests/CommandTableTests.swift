@@ -57,7 +57,8 @@ final class CommandTableTests: XCTestCase {
       "silhouette": ["silhouette x y", "silhouette x y sample_size=20 random_state=3"], "silhouette_samples": ["silhouette_samples x y"],
       "calinski_harabasz": ["calinski_harabasz x y"], "davies_bouldin": ["davies_bouldin x y"],
       "plot": [
-        "plot x width=64 height=48", "plot x y noise_color=\"red\" width=64 height=48", "plot x color=v width=64 height=48", "plot f x out=\"\(dir)/f.svg\"", "plot f x noise_color=0.3"],
+        "plot x width=64 height=48", "plot x y noise_color=\"red\" width=64 height=48", "plot x color=v width=64 height=48", "plot f x out=\"\(dir)/f.svg\"", "plot f x noise_color=0.3",
+        "plot (sweep hdbscan x min_cluster_size=[5, 10]) by=\"silhouette\" width=64 height=48", "plot h.condensed_tree out=\"\(dir)/t.pdf\""],
     ]
     for name in ["sum", "mean", "min", "max", "var", "std", "median", "sqrt", "log", "log1p", "exp", "abs"] {
       c[name] = ["\(name) x"]

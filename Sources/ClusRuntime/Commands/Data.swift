@@ -170,7 +170,7 @@ func registerData(_ t: inout CommandTable) {
     if case .record(let r) = raw, r.kind.hasSuffix("table") {
       var cols: [(name: String, values: [Double])] = []
       var text: [String: [String]] = [:]
-      for f in r.fields {
+      for f in r.fields where !(r.kind == "condensed tree table" && f.name == "selected_clusters") {
         if case .list(let items) = f.value, items.allSatisfy({ if case .string = $0 { return true }; return false }) {
           text[f.name] = items.map { if case .string(let s) = $0 { return s }; return "" }
           cols.append((f.name, [Double](repeating: 0, count: items.count)))

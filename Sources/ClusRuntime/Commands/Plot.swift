@@ -57,7 +57,7 @@ private func outPath(_ out: String) throws -> String {
 func registerPlot(_ t: inout CommandTable) {
   t.register(Command(
     "plot", group: "plots",
-    summary: "Scatter of the first two columns to a PNG (or SVG): labels in categorical colours, noise (−1) grey underneath",
+    summary: "Scatter of the first two columns to a PNG (or SVG, PDF), drawn by Cairo: labels in categorical colours, noise (−1) grey underneath; also a condensed tree (l.condensed_tree) or a sweep table",
     args: [ArgSpec("layers", .any, "a matrix, each optionally followed by its colour; a figure first adds to it", variadic: true)],
     params: [
       ParamSpec("color", .any, .none, nil, "colours of a single layer: labels (categorical), floats (continuous), a colour name, grey level or [r, g, b]"),
@@ -71,14 +71,21 @@ func registerPlot(_ t: inout CommandTable) {
       ParamSpec("xlabel", .string, .none, nil, "label under the x axis"),
       ParamSpec("ylabel", .string, .none, nil, "label left of the y axis (reading upward)"),
       ParamSpec("legend", .bool, .bool(true), nil, "a key from label to colour (up to 20 labels; more give a note on stderr and no legend); float colours get a colorbar instead"),
-      ParamSpec("out", .path, .none, nil, "file to write (.png or .svg), relative to the working directory as matplotlib's savefig; its folder must exist. Without out=, plot-N.png in the plot folder (--plot-dir, default out/)"),
+      ParamSpec("legend_loc", .choice(["right margin", "on data"]), .string("right margin"), nil, "where the key goes, as scanpy's: a legend right of the axes, or each cluster's name at the median of its points"),
+      ParamSpec("by", .string, .string("relative_validity"), nil, "the score a sweep table is plotted by"),
+      ParamSpec("out", .path, .none, nil, "file to write (.png, .svg or .pdf), relative to the working directory as matplotlib's savefig; its folder must exist. Without out=, plot-N.png in the plot folder (--plot-dir, default out/)"),
     ],
     examples: [
       "plot e color=mnist.target out=\"digits.png\"",
       "plot e color=l title=\"HDBSCAN\" out=\"hdbscan.png\"",
       "f = plot e[not c] \"grey\"; plot f e[c] l[c] out=\"two-layers.png\"",
+      "plot e color=mnist.target legend_loc=\"on data\"",
+      "plot l.condensed_tree out=\"tree.pdf\"", "plot s by=\"silhouette\"",
     ]
   ) { inv in
+    if case .record(let r)? = inv.rawArgs.first, r.kind == "condensed tree table" || r.kind == sweepTableKind {
+      return try plotTable(r, inv)
+    }
     var figure: Figure? = nil
     var items = inv.rawArgs.map { v -> Value in
       if case .list(let rows) = v, let m = matrixFromRows(rows) { return .matrix(m) }
@@ -106,12 +113,14 @@ func registerPlot(_ t: inout CommandTable) {
       i += 1
     }
     if figure == nil && layers.isEmpty { throw CommandError.invalidArgument("needs a matrix of points") }
+    if try inv.isGiven("by") { throw CommandError.invalidArgument("by= chooses the score of a sweep table's plot, not of a scatter") }
     var fig = figure ?? Figure(layers: [], options: PlotOptions())
     fig.layers += layers
     if try figure == nil || inv.isGiven("width") { fig.options.width = try inv.int("width") }
     if try figure == nil || inv.isGiven("height") { fig.options.height = try inv.int("height") }
     if try figure == nil || inv.isGiven("cmap") { fig.options.cmap = try inv.string("cmap") }
     if try figure == nil || inv.isGiven("legend") { fig.options.legend = try inv.bool("legend") }
+    if try figure == nil || inv.isGiven("legend_loc") { fig.options.labelsOnData = try inv.string("legend_loc") == "on data" }
     if let s = try inv.optionalString("title") { fig.options.title = s }
     if let s = try inv.optionalString("xlabel") { fig.options.xlabel = s }
     if let s = try inv.optionalString("ylabel") { fig.options.ylabel = s }
@@ -121,23 +130,87 @@ func registerPlot(_ t: inout CommandTable) {
     // Nothing is written when building a figure to add to later, unless out= asks for it.
     let out = try inv.optionalString("out")
     let assignedOnly = out == nil && figure == nil && inv.resultIsBound
-    if let o = out, !(o.hasSuffix(".png") || o.hasSuffix(".svg")) {
-      throw CommandError.invalidArgument("out=\(Display.quote(o)): the file name must end in .png or .svg")
-    }
+    let format = try outFormat(out)
     if !assignedOnly {
       let note = { (m: String) in inv.session.errorOutput(m + "\n") }
       let path = try out.map(outPath)
-      let svg = path?.hasSuffix(".svg") ?? false
-      let bytes = svg
-        ? Array(try renderSVG(fig.layers, options: fig.options, note: note).utf8)
-        : try encodePNG(try renderScatter(fig.layers, options: fig.options, note: note))
-      let picture = Picture(format: svg ? .svg : .png, bytes: bytes, suggestedName: "plot", path: path)
+      if format != .png { try checkVectorPoints(fig.layers, format.rawValue.uppercased()) }
+      let bytes = try renderScatter(fig.layers, options: fig.options, format: format, note: note)
+      let picture = Picture(format: Picture.Format(rawValue: format.rawValue)!, bytes: bytes, suggestedName: "plot", path: path)
       if let p = path { try writePicture(picture, to: p) }
       // the session's display sink shows the picture, and keeps it where it likes when out= did not
       if let written = try inv.session.display.show(picture) ?? path { inv.session.errorOutput("wrote \(written)\n") }
     }
     return .figure(fig)
   })
+}
+
+/// The output format `out=` asks for (PNG without it).
+private func outFormat(_ out: String?) throws -> PictureFormat {
+  guard let o = out else { return .png }
+  guard let f = PictureFormat(path: o) else {
+    throw CommandError.invalidArgument("out=\(Display.quote(o)): the file name must end in .png, .svg or .pdf")
+  }
+  return f
+}
+
+/// Draws a picture and hands it to the session's display (and to `out=`).
+private func show(_ inv: Invocation, format: PictureFormat, _ draw: (PictureFormat, @escaping (String) -> Void) throws -> [UInt8]) throws {
+  let out = try inv.optionalString("out")
+  let note = { (m: String) in inv.session.errorOutput(m + "\n") }
+  let path = try out.map(outPath)
+  let picture = Picture(format: Picture.Format(rawValue: format.rawValue)!, bytes: try draw(format, note), suggestedName: "plot", path: path)
+  if let p = path { try writePicture(picture, to: p) }
+  if let written = try inv.session.display.show(picture) ?? path { inv.session.errorOutput("wrote \(written)\n") }
+}
+
+/// `plot l.condensed_tree` (hdbscan's icicle plot) and `plot s` (a sweep's score against its first
+/// swept parameter, one line per value of the others).
+private func plotTable(_ r: Record, _ inv: Invocation) throws -> Value {
+  guard inv.rawArgs.count == 1 else { throw CommandError.invalidArgument("a \(r.kind) is plotted alone") }
+  for p in ["color", "noise_color", "size", "alpha", "legend", "legend_loc"] + (r.kind == sweepTableKind ? [] : ["by"]) where try inv.isGiven(p) {
+    throw CommandError.invalidArgument("\(p)= applies to scatter plots\(p == "by" ? " and sweep tables" : ""), not to a \(r.kind)")
+  }
+  var opt = PlotOptions(width: try inv.int("width"), height: try inv.int("height"))
+  opt.title = try inv.optionalString("title")
+  opt.xlabel = try inv.optionalString("xlabel")
+  opt.ylabel = try inv.optionalString("ylabel")
+  let format = try outFormat(try inv.optionalString("out"))
+  if r.kind == "condensed tree table" {
+    guard case .labels(let parent)? = r["parent"], case .labels(let child)? = r["child"], case .floats(let lambda)? = r["lambda_val"],
+          case .labels(let size)? = r["child_size"] else { throw CommandError.invalidArgument("this condensed tree lacks its columns") }
+    let selected: [Int] = { if case .labels(let s)? = r["selected_clusters"] { return s }; return [] }()
+    let tree = parent.indices.map { CondensedTreeRow(parent: parent[$0], child: child[$0], lambda: lambda[$0], childSize: size[$0]) }
+    opt.cmap = try inv.isGiven("cmap") ? try inv.string("cmap") : "viridis"
+    try show(inv, format: format) { f, note in try renderCondensedTree(tree, selected: selected, options: opt, format: f, note: note) }
+    return .none
+  }
+  // a sweep table: the swept parameters are the columns before n_clusters
+  let names = r.fieldNames
+  let params = Array(names.prefix { $0 != "n_clusters" })
+  let by = try inv.string("by")
+  guard case .floats(let y)? = r[by] else {
+    let scores = names.filter { if case .floats = r[$0]!, !params.contains($0) { return true }; return false }
+    throw CommandError.invalidParameter(name: "by", value: Display.quote(by), allowed: "a score column of the table\(didYouMean(by, scores)): \(scores.joined(separator: ", "))")
+  }
+  func number(_ v: Value, _ i: Int) -> Double? {
+    switch v { case .labels(let l): return Double(l[i]); case .floats(let f): return f[i]; default: return nil }
+  }
+  guard let xName = params.first(where: { number(r[$0]!, 0) != nil }) else {
+    throw CommandError.invalidArgument("the sweep has no numeric swept parameter to draw along x")
+  }
+  let x = y.indices.map { number(r[xName]!, $0)! }
+  let groups = y.indices.map { i in
+    params.filter { $0 != xName }.map { p -> String in
+      switch r[p]! {
+      case .list(let l): if case .string(let s) = l[i] { return "\(p)=\(s)" }; return p
+      default: return "\(p)=\(Display.number(number(r[p]!, i) ?? .nan).replacingOccurrences(of: ".0000", with: ""))"
+      }
+    }.joined(separator: " ")
+  }
+  opt.cmap = try inv.isGiven("cmap") ? try inv.string("cmap") : "tab10"
+  try show(inv, format: format) { f, note in try renderSweep(x: (xName, x), y: (by, y), groups: groups, options: opt, format: f, note: note) }
+  return .none
 }
 
 private func isMatrix(_ v: Value) -> Bool {

@@ -10,11 +10,13 @@ public struct Picture: Sendable, Equatable {
     case png
     /// An SVG document, as UTF-8.
     case svg
+    /// A PDF document (one page).
+    case pdf
   }
 
   /// The format, which is also the file name's extension.
   public var format: Format
-  /// The file's contents: PNG bytes, or the SVG document's UTF-8.
+  /// The file's contents: PNG bytes, the SVG document's UTF-8, or the PDF's bytes.
   public var bytes: [UInt8]
   /// A name for a file holding it, without folder, number or extension (`plot`).
   public var suggestedName: String
@@ -66,12 +68,12 @@ public final class PlotFolder: DisplaySink {
 }
 
 /// Writes a picture's file at `path`, replacing any file there.
-/// - Throws: `CommandError.cannotWrite` for a PNG, `PlotError.io` for an SVG, naming the path
+/// - Throws: `CommandError.cannotWrite` for a PNG, `PlotError.io` for an SVG or PDF, naming the path
 ///   and the system's reason.
 public func writePicture(_ picture: Picture, to path: String) throws {
   switch picture.format {
   case .png: try writeBytes(picture.bytes, path: path)
-  case .svg: try plotWriteFile(picture.bytes, path: path)
+  case .svg, .pdf: try plotWriteFile(picture.bytes, path: path)
   }
 }
 

@@ -8,12 +8,14 @@ let plotFrameColor = RGB(grey: 0.75)
 let plotTickColor = RGB(grey: 0.45)
 let plotTextColor = RGB(grey: 0.15)
 
-/// Renders a 2-D scatter plot like matplotlib's `plt.scatter`, one call per layer, in layer order.
+/// Renders a 2-D scatter plot like matplotlib's `plt.scatter`, one call per layer, in layer order,
+/// drawn by Cairo (anti-aliased shapes, text in DejaVu Sans).
 ///
 /// White background, light frame around the axes, common data bounds over all layers with 5 %
-/// margins, round tick labels, anti-aliased discs blended in input order (noise points of a
-/// categorical layer first), an optional title and a legend for categorical layers with few labels.
-/// Deterministic: the same input gives the same pixels.
+/// margins, round tick labels, discs blended in input order (noise points of a categorical layer
+/// first), an optional title, and a legend for categorical layers with few labels (category names
+/// when the labels carry them) or, with `labelsOnData`, each cluster's name at the median of its
+/// points. Deterministic: the same input gives the same pixels (for one Cairo build).
 /// - Parameters:
 ///   - layers: the scatter layers (each `n × ≥2` points).
 ///   - options: figure size, colormap, title, legend, sizes (see `PlotOptions`).
@@ -24,80 +26,99 @@ let plotTextColor = RGB(grey: 0.15)
 ///   `PlotError.unknownColormap` listing the known colormaps.
 public func renderScatter(_ layers: [ScatterLayer], options: PlotOptions = PlotOptions(),
                           note: (String) -> Void = { _ in }) throws -> RGBAImage {
+  try drawScatter(layers, options: options, format: .png, note: note).image()
+}
+
+/// The same figure as `renderScatter` as a file's bytes in `format` (PNG, SVG or PDF): one drawing
+/// code path through Cairo for every format.
+/// - Throws: the errors of `renderScatter`.
+public func renderScatter(_ layers: [ScatterLayer], options: PlotOptions = PlotOptions(), format: PictureFormat,
+                          note: (String) -> Void = { _ in }) throws -> [UInt8] {
+  try drawScatter(layers, options: options, format: format, note: note).finish()
+}
+
+/// Draws a figure: the layers' points, then `overlay` (bars, lines, ellipses of the other plot
+/// kinds, in the layout's pixels), the axes, title, colorbar and legend.
+func drawScatter(_ layers: [ScatterLayer], options: PlotOptions, format: PictureFormat,
+                 note: (String) -> Void, overlay: (Painter, PlotLayout) throws -> Void = { _, _ in }) throws -> Painter {
   let prepared = try prepareScatterLayers(layers, options: options)
   let L = makeScatterLayout(prepared, layers: layers, options: options)
   if let n = legendOmittedNote(L, options: options) { note(n) }
-  var canvas = PlotCanvas(width: L.width, height: L.height, background: .white)
-  let s = L.textScale
-  let clip = (L.plotLeft, L.plotTop, L.plotRight, L.plotBottom)
+  let canvas = Painter(format: format, width: L.width, height: L.height)
+  let s = Double(L.textScale)
+  let fs = L.fontSize
+  let clip = (Double(L.plotLeft), Double(L.plotTop), Double(L.plotRight), Double(L.plotBottom))
   let sx = Double(L.plotRight - L.plotLeft) / (L.xMax - L.xMin)
   let sy = Double(L.plotBottom - L.plotTop) / (L.yMax - L.yMin)
   for (li, p) in prepared.enumerated() {
     let px = p.xs.map { Double(L.plotLeft) + ($0 - L.xMin) * sx }
     let py = p.ys.map { Double(L.plotBottom) - ($0 - L.yMin) * sy }
-    canvas.drawDiscs(px: px, py: py, rgba: p.rgba, order: p.order, diameter: L.pointSizes[li], clip: clip)
+    canvas.discs(px: px, py: py, rgba: p.rgba, order: p.order, diameter: L.pointSizes[li], clip: clip)
   }
-  canvas.strokeRectOutside(L.plotLeft, L.plotTop, L.plotRight, L.plotBottom, plotFrameColor)
-  // Ticks and tick labels.
-  let tickLen = 4 * s
-  for (v, label) in zip(L.xTicks, L.xTickLabels) {
-    let x = Int(L.pixel(x: v, y: L.yMin).x.rounded(.down))
-    canvas.fillRect(x, L.plotBottom + 1, x + max(1, s / 2), L.plotBottom + 1 + tickLen, plotTickColor)
-    let w = BitmapFont.width(label, scale: s)
-    canvas.drawText(label, x: x - w / 2, y: L.plotBottom + 1 + tickLen + 3 * s, scale: s, color: plotTextColor)
+  try overlay(canvas, L)
+  // Labels on the data: each cluster's name at the median of its points (scanpy's legend_loc="on data").
+  for t in L.onData {
+    canvas.text(t.label, x: t.x, y: t.y, size: fs * 1.1, color: .black, anchor: .middle, bold: true, halo: true)
   }
-  for (v, label) in zip(L.yTicks, L.yTickLabels) {
-    let y = Int(L.pixel(x: L.xMin, y: v).y.rounded(.down))
-    canvas.fillRect(L.plotLeft - 1 - tickLen, y, L.plotLeft - 1, y + max(1, s / 2), plotTickColor)
-    let w = BitmapFont.width(label, scale: s)
-    canvas.drawText(label, x: L.plotLeft - 1 - tickLen - 3 * s - w,
-                    y: y - BitmapFont.height(scale: s) / 2, scale: s, color: plotTextColor)
-  }
+  drawAxesFrame(canvas, L)
   // Title.
-  if let t = options.title, !t.isEmpty, L.plotTop > BitmapFont.height(scale: L.titleScale) {
-    let w = BitmapFont.width(t, scale: L.titleScale)
-    let cx = (L.plotLeft + L.plotRight) / 2
-    let x = min(max(0, cx - w / 2), max(0, L.width - w))
-    let y = (L.plotTop - BitmapFont.height(scale: L.titleScale)) / 2
-    canvas.drawText(t, x: x, y: y, scale: L.titleScale, color: .black)
-  }
-  // Axis labels.
-  if let t = options.xlabel, L.xLabelTop >= 0 {
-    let w = BitmapFont.width(t, scale: s)
-    canvas.drawText(t, x: (L.plotLeft + L.plotRight) / 2 - w / 2, y: L.xLabelTop, scale: s, color: plotTextColor)
-  }
-  if let t = options.ylabel, L.yLabelLeft >= 0 {
-    let w = BitmapFont.width(t, scale: s)
-    canvas.drawTextUp(t, x: L.yLabelLeft, bottom: (L.plotTop + L.plotBottom) / 2 + w / 2, scale: s, color: plotTextColor)
+  if let t = options.title, !t.isEmpty, L.titleSize > 0 {
+    canvas.text(t, x: Double(L.plotLeft + L.plotRight) / 2, y: Double(L.plotTop) / 2, size: L.titleSize, color: .black, anchor: .middle)
   }
   // Colorbar: row y shows the colour of the fraction (bottom − y − 0.5) / height of the range.
   if let cb = L.colorbar {
     let cmap = try Colormap(named: options.cmap)
     let h = Double(cb.bottom - cb.top)
     for y in cb.top..<cb.bottom {
-      canvas.fillRect(cb.left, y, cb.right, y + 1, cmap((Double(cb.bottom - y) - 0.5) / h))
+      canvas.fillRect(Double(cb.left), Double(y), Double(cb.right), Double(y + 1), cmap((Double(cb.bottom - y) - 0.5) / h))
     }
-    canvas.strokeRectOutside(cb.left, cb.top, cb.right, cb.bottom, plotFrameColor)
-    for (y, label) in [(cb.top, cb.maxLabel), (cb.bottom - max(1, s / 2), cb.minLabel)] {
-      canvas.fillRect(cb.right + 1, y, cb.right + 1 + tickLen, y + max(1, s / 2), plotTickColor)
-      canvas.drawText(label, x: cb.right + 1 + tickLen + 3 * s, y: y - BitmapFont.height(scale: s) / 2, scale: s,
-                      color: plotTextColor)
+    canvas.strokeRect(Double(cb.left) - 0.5, Double(cb.top) - 0.5, Double(cb.right) + 0.5, Double(cb.bottom) + 0.5, plotFrameColor)
+    let tickLen = 4 * s
+    for (y, label) in [(Double(cb.top), cb.maxLabel), (Double(cb.bottom), cb.minLabel)] {
+      canvas.fillRect(Double(cb.right) + 1, y - s / 4, Double(cb.right) + 1 + tickLen, y + s / 4, plotTickColor)
+      canvas.text(label, x: Double(cb.right) + 1 + tickLen + 3 * s, y: y, size: fs, color: plotTextColor)
     }
   }
   // Legend.
   if !L.legend.isEmpty {
-    let rowH = 12 * s
-    let textW = L.legend.map { BitmapFont.width($0.label, scale: s) }.max() ?? 0
-    let bx0 = L.legendX, by0 = L.plotTop
-    let bx1 = bx0 + 6 * s + 8 * s + 6 * s + textW + 6 * s, by1 = by0 + L.legend.count * rowH + 8 * s
-    canvas.strokeRectOutside(bx0, by0, bx1, by1, plotFrameColor)
+    let rowH = L.legendRowHeight
+    let textW = L.legend.map { TextMetrics.width($0.label, size: fs) }.max() ?? 0
+    let bx0 = Double(L.legendX), by0 = Double(L.plotTop)
+    let bx1 = bx0 + 20 * s + textW + 6 * s, by1 = by0 + Double(L.legend.count) * rowH + 8 * s
+    canvas.strokeRect(bx0 - 0.5, by0 - 0.5, bx1 + 0.5, by1 + 0.5, plotFrameColor)
     for (k, e) in L.legend.enumerated() {
-      let cy = by0 + 4 * s + k * rowH + rowH / 2
-      canvas.drawDisc(cx: Double(bx0 + 6 * s) + 4 * Double(s), cy: Double(cy), diameter: 8 * Double(s),
-                      color: e.color, alpha: 1, clip: (bx0, by0, bx1, by1))
-      canvas.drawText(e.label, x: bx0 + 20 * s, y: cy - BitmapFont.height(scale: s) / 2, scale: s,
-                      color: plotTextColor)
+      let cy = by0 + 4 * s + Double(k) * rowH + rowH / 2
+      let c = e.color
+      canvas.discs(px: [bx0 + 10 * s], py: [cy], rgba: [Float(c.r), Float(c.g), Float(c.b), 1], order: [0],
+                   diameter: 8 * s, clip: (bx0, by0, bx1, by1))
+      canvas.text(e.label, x: bx0 + 20 * s, y: cy, size: fs, color: plotTextColor)
     }
   }
-  return canvas.image()
+  return canvas
+}
+
+/// The axes' frame, ticks, tick labels and axis labels of a layout (shared by every plot kind).
+func drawAxesFrame(_ canvas: Painter, _ L: PlotLayout) {
+  let s = Double(L.textScale), fs = L.fontSize
+  canvas.strokeRect(Double(L.plotLeft) - 0.5, Double(L.plotTop) - 0.5, Double(L.plotRight) + 0.5, Double(L.plotBottom) + 0.5,
+                    plotFrameColor)
+  let tickLen = 4 * s
+  let lineH = TextMetrics.lineHeight(size: fs)
+  for (v, label) in zip(L.xTicks, L.xTickLabels) {
+    let x = L.pixel(x: v, y: L.yMin).x
+    canvas.fillRect(x - s / 4, Double(L.plotBottom) + 1, x + s / 4, Double(L.plotBottom) + 1 + tickLen, plotTickColor)
+    canvas.text(label, x: x, y: Double(L.plotBottom) + 1 + tickLen + 3 * s + lineH / 2, size: fs, color: plotTextColor, anchor: .middle)
+  }
+  for (v, label) in zip(L.yTicks, L.yTickLabels) {
+    let y = L.pixel(x: L.xMin, y: v).y
+    canvas.fillRect(Double(L.plotLeft) - 1 - tickLen, y - s / 4, Double(L.plotLeft) - 1, y + s / 4, plotTickColor)
+    canvas.text(label, x: Double(L.plotLeft) - 1 - tickLen - 3 * s, y: y, size: fs, color: plotTextColor, anchor: .end)
+  }
+  if let t = L.xlabel, L.xLabelTop >= 0 {
+    canvas.text(t, x: Double(L.plotLeft + L.plotRight) / 2, y: Double(L.xLabelTop) + lineH / 2, size: fs, color: plotTextColor, anchor: .middle)
+  }
+  if let t = L.ylabel, L.yLabelLeft >= 0 {
+    canvas.text(t, x: Double(L.yLabelLeft) + lineH / 2, y: Double(L.plotTop + L.plotBottom) / 2, size: fs, color: plotTextColor,
+                anchor: .middle, upward: true)
+  }
 }

@@ -61,24 +61,28 @@ func makeScatterLayout(_ prepared: [PreparedScatterLayer], layers: [ScatterLayer
   let showAxes = options.axes && W >= 200 && H >= 150
   let pad = showAxes ? 8 * s : max(2, min(W, H) / 50)
   let tickLen = 4 * s
-  var ts = s + 1
+  let fs = plotFontSize(s)
+  func textW(_ t: String, _ size: Double = fs) -> Int { Int(TextMetrics.width(t, size: size).rounded(.up)) }
+  let lineH = Int(TextMetrics.lineHeight(size: fs).rounded(.up))
+  var titleSize = fs * 1.3
   if let t = options.title {
-    while ts > 1 && BitmapFont.width(t, scale: ts) > W - 4 { ts -= 1 }
+    while titleSize > 6 && Double(textW(t, titleSize)) > Double(W - 4) { titleSize -= 1 }
   }
   let titleText = options.title.flatMap { $0.isEmpty ? nil : $0 }
   let showTitle = titleText != nil && H >= 60
-  let top = showTitle ? 2 * pad + BitmapFont.height(scale: ts) + pad : pad + (showAxes ? 2 * s : 0)
-  // Axis labels: one line of text (with descenders) below the x tick labels, one column left of the y ones.
-  let axisLabelH = (BitmapFont.glyphHeight + 2) * s
+  let titleH = Int(TextMetrics.lineHeight(size: titleSize).rounded(.up))
+  let top = showTitle ? 2 * pad + titleH : pad + (showAxes ? 2 * s : 0)
+  // Axis labels: one line of text below the x tick labels, one column left of the y ones.
+  let axisLabelH = lineH
   let hasXLabel = showAxes && !(options.xlabel ?? "").isEmpty
   let hasYLabel = showAxes && !(options.ylabel ?? "").isEmpty
-  let bottom = H - (showAxes ? pad + tickLen + 3 * s + BitmapFont.height(scale: s) : pad)
+  let bottom = H - (showAxes ? pad + tickLen + 3 * s + lineH : pad)
     - (hasXLabel ? axisLabelH + 3 * s : 0)
 
   // Legend.
   var entries: [(label: String, color: RGB)] = []
   var omitted = 0
-  if options.legend {
+  if options.legend && !options.labelsOnData {
     var keys = Set<Int>()
     var distinct = 0
     var any = false
@@ -94,54 +98,94 @@ func makeScatterLayout(_ prepared: [PreparedScatterLayer], layers: [ScatterLayer
     if any && nonNoise > options.maxLegendEntries { omitted = nonNoise }
     if !any || nonNoise > options.maxLegendEntries || nonNoise == 0 { entries = [] }
   }
-  let rowH = 12 * s
+  let rowH = max(12 * s, lineH + 2 * s)
   var legendW = 0
   if !entries.isEmpty {
     // labels too long for a third of the width are shortened with "..." (long category names)
     let room = W / 3 - (6 * s + 8 * s + 6 * s + 6 * s)
     entries = entries.map { e in
-      guard BitmapFont.width(e.label, scale: s) > room else { return e }
+      guard textW(e.label) > room else { return e }
       var base = e.label
-      while base.count > 1 && BitmapFont.width(base + "...", scale: s) > room { base.removeLast() }
-      return (base + "...", e.color)
+      while base.count > 1 && textW(base + "…") > room { base.removeLast() }
+      return (base + "…", e.color)
     }
-    let textW = entries.map { BitmapFont.width($0.label, scale: s) }.max() ?? 0
-    legendW = 6 * s + 8 * s + 6 * s + textW + 6 * s
+    let widest = entries.map { textW($0.label) }.max() ?? 0
+    legendW = 6 * s + 8 * s + 6 * s + widest + 6 * s
     if legendW > W / 3 || entries.count * rowH + 8 * s > bottom - top { entries = []; legendW = 0 }
   }
 
   var yt = (values: [Double](), labels: [String]())
   if showAxes { yt = plotNiceTicks(y0, y1, maxCount: max(2, min(10, (bottom - top) / (40 * s)))) }
-  let yLabelW = yt.labels.map { BitmapFont.width($0, scale: s) }.max() ?? 0
+  if options.yDownward {
+    // the data hold −y: show each tick's value positive
+    yt.labels = yt.labels.map { l in l.hasPrefix("-") ? String(l.dropFirst()) : (Double(l) == 0 ? l : "-" + l) }
+  }
+  let yLabelW = yt.labels.map { textW($0) }.max() ?? 0
   let left = (showAxes ? pad + yLabelW + 3 * s + tickLen : pad) + (hasYLabel ? axisLabelH + 3 * s : 0)
   // Colorbar: a gap, the bar, its ticks and the two value labels.
   let continuous = showAxes ? prepared.first(where: { $0.range != nil })?.range : nil
   let cbLabels = continuous.map { [plotColorbarLabel(Double($0.lo)), plotColorbarLabel(Double($0.hi))] } ?? []
   let barW = 10 * s
   let cbW = continuous == nil ? 0
-    : 2 * pad + barW + tickLen + 3 * s + (cbLabels.map { BitmapFont.width($0, scale: s) }.max() ?? 0)
+    : 2 * pad + barW + tickLen + 3 * s + (cbLabels.map { textW($0) }.max() ?? 0)
   let right = W - (legendW > 0 ? legendW + 2 * pad : (showAxes ? 2 * pad : pad)) - cbW
   let colorbar = continuous.map { r in
     PlotColorbar(left: right + 2 * pad, top: top, right: right + 2 * pad + barW, bottom: max(bottom, top + 1),
                  min: Double(r.lo), max: Double(r.hi), minLabel: cbLabels[0], maxLabel: cbLabels[1])
   }
   var xt = (values: [Double](), labels: [String]())
-  if showAxes {
-    let widest = max(1, max(BitmapFont.width(String(format: "%g", x0), scale: s),
-                            BitmapFont.width(String(format: "%g", x1), scale: s)))
+  if showAxes && options.xTicks {
+    let widest = max(1, max(textW(String(format: "%g", x0)), textW(String(format: "%g", x1))))
     xt = plotNiceTicks(x0, x1, maxCount: max(2, min(10, (right - left) / max(50 * s, widest + 12 * s))))
   }
   let n = prepared.reduce(0) { $0 + $1.xs.count }
   let auto = min(max(400 / Double(n).squareRoot(), 1.5), 8) * max(Double(min(W, H)) / 800, 0.25)
   let sizes = layers.map { Double($0.size ?? options.pointSize ?? Float(auto)) }
+  let plotRight = max(right, left + 1), plotBottom = max(bottom, top + 1)
+  let onData = options.labelsOnData
+    ? labelsOnData(prepared, layers: layers, x0: x0, x1: x1, y0: y0, y1: y1,
+                   box: (Double(left), Double(top), Double(plotRight), Double(plotBottom)))
+    : []
   return PlotLayout(
     width: W, height: H, plotLeft: left, plotTop: top, plotRight: max(right, left + 1),
     plotBottom: max(bottom, top + 1), xMin: x0, xMax: x1, yMin: y0, yMax: y1,
     xTicks: xt.values, yTicks: yt.values, legend: entries, pointSizes: sizes, colorbar: colorbar,
-    omittedLegendLabels: omitted, textScale: s, titleScale: ts, xTickLabels: xt.labels,
-    yTickLabels: yt.labels, legendX: right + cbW + pad,
-    xLabelTop: hasXLabel ? max(bottom, top + 1) + 1 + tickLen + 3 * s + BitmapFont.height(scale: s) + 3 * s : -1,
-    yLabelLeft: hasYLabel ? pad : -1)
+    omittedLegendLabels: omitted, textScale: s, fontSize: fs, titleSize: showTitle ? titleSize : 0, xTickLabels: xt.labels,
+    yTickLabels: yt.labels, legendX: right + cbW + pad, legendRowHeight: Double(rowH),
+    xLabelTop: hasXLabel ? max(bottom, top + 1) + 1 + tickLen + 3 * s + lineH + 3 * s : -1,
+    yLabelLeft: hasYLabel ? pad : -1, xlabel: options.xlabel, ylabel: options.ylabel, onData: onData)
+}
+
+/// The font size (pixels) of tick labels, legends and axis labels for text scale `s` (1 up to
+/// 799-pixel pictures, 2 for 1000 × 800): about matplotlib's 10 points at 100 dpi on its 640 × 480 default.
+func plotFontSize(_ s: Int) -> Double { 6 * Double(s) + 5 }
+
+/// For labels drawn on the data: each category's name (or label) at the median of its points, per
+/// coordinate (scanpy's `legend_loc="on data"`), for the categorical layers; noise gets none. Positions
+/// in pixels of the axes `box` (x0, y0, x1, y1) showing [x0, x1] × [y0, y1].
+func labelsOnData(_ prepared: [PreparedScatterLayer], layers: [ScatterLayer], x0: Double, x1: Double, y0: Double, y1: Double,
+                  box: (Double, Double, Double, Double)) -> [(label: String, x: Double, y: Double)] {
+  var out: [(label: String, x: Double, y: Double)] = []
+  var seen = Set<String>()
+  for (li, layer) in layers.enumerated() {
+    guard case .categorical(let labels) = layer.colors else { continue }
+    let p = prepared[li]
+    var members: [Int: [Int]] = [:]
+    for (i, l) in labels.enumerated() where l >= 0 { members[l, default: []].append(i) }
+    for l in members.keys.sorted() {
+      let idx = members[l]!
+      func median(_ v: [Double]) -> Double {
+        let s = v.sorted()
+        return s.count % 2 == 1 ? s[s.count / 2] : (s[s.count / 2 - 1] + s[s.count / 2]) / 2
+      }
+      let mx = median(idx.map { p.xs[$0] }), my = median(idx.map { p.ys[$0] })
+      let name = layer.categoryNames.flatMap { l < $0.count ? $0[l] : nil } ?? String(l)
+      guard !seen.contains(name) else { continue }
+      seen.insert(name)
+      out.append((name, box.0 + (mx - x0) / (x1 - x0) * (box.2 - box.0), box.3 - (my - y0) / (y1 - y0) * (box.3 - box.1)))
+    }
+  }
+  return out
 }
 
 /// A colorbar tick label: the value with 4 significant digits (`%.4g`), without a minus zero.

@@ -73,9 +73,9 @@ public struct PlotOptions: Sendable {
   public var width: Int = 1000
   /// Image height in pixels (16...8192).
   public var height: Int = 800
-  /// Title drawn above the axes (printable ASCII; other characters draw as `?`).
+  /// Title drawn above the axes (any Unicode text DejaVu Sans has glyphs for).
   public var title: String? = nil
-  /// Label under the x axis (matplotlib `xlabel`; printable ASCII), drawn when the axes are.
+  /// Label under the x axis (matplotlib `xlabel`), drawn when the axes are.
   public var xlabel: String? = nil
   /// Label left of the y axis, reading upward (matplotlib `ylabel`), drawn when the axes are.
   public var ylabel: String? = nil
@@ -98,6 +98,14 @@ public struct PlotOptions: Sendable {
   public var pointSize: Float? = nil
   /// Global opacity factor in [0, 1] applied to every layer.
   public var alpha: Float = 1
+  /// Each cluster's name drawn at the median of its points instead of a legend (scanpy's
+  /// `legend_loc="on data"`).
+  public var labelsOnData: Bool = false
+  /// Whether the x axis gets ticks and tick labels (a condensed tree's x positions mean nothing).
+  public var xTicks: Bool = true
+  /// The y axis runs downward: the data's y values are the negated quantity and the tick labels
+  /// show it positive (a condensed tree's λ grows downward, as matplotlib's `invert_yaxis`).
+  public var yDownward: Bool = false
 
   /// Default options (1000 × 800, Spectral, grey noise, legend on).
   public init(width: Int = 1000, height: Int = 800, title: String? = nil, cmap: String = "Spectral") {
@@ -169,12 +177,20 @@ public struct PlotLayout: Sendable {
   public let omittedLegendLabels: Int
 
   let textScale: Int
-  let titleScale: Int
+  /// Tick label, legend and axis label font size (pixels).
+  let fontSize: Double
+  /// The title's font size (pixels; 0 when no title is drawn).
+  let titleSize: Double
   let xTickLabels: [String]
   let yTickLabels: [String]
   let legendX: Int
+  let legendRowHeight: Double
   let xLabelTop: Int
   let yLabelLeft: Int
+  let xlabel: String?
+  let ylabel: String?
+  /// Names drawn on the data (`PlotOptions.labelsOnData`): text and its centre in pixels.
+  let onData: [(label: String, x: Double, y: Double)]
 
   /// Continuous pixel position of data point (x, y); pixel (i, j) covers [i, i+1) × [j, j+1), y grows downward.
   public func pixel(x: Double, y: Double) -> (x: Double, y: Double) {
