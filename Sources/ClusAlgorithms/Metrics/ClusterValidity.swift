@@ -46,6 +46,16 @@ public func silhouetteSamples(_ x: Matrix, labels: [Int], context: RunContext = 
   return try silhouetteOfRows(x, index: index, k: k, rows: Array(0..<x.rows), context: context)
 }
 
+/// The rows `silhouetteScore` scores with `sampleSize` (of `count` rows): the first `sampleSize` of a
+/// seeded permutation (a partial Fisher–Yates shuffle from `randomState`), in drawn order.
+/// - Precondition: 0 ≤ sampleSize ≤ count.
+public func silhouetteSampleRows(count: Int, sampleSize: Int, randomState: UInt64) -> [Int] {
+  var rng = RandomStream(seed: randomState, 0x5111_0E77E)
+  var perm = Array(0..<count)
+  for i in 0..<sampleSize { perm.swapAt(i, i + rng.nextInt(count - i)) }
+  return Array(perm[0..<sampleSize])
+}
+
 /// The mean silhouette coefficient, as `sklearn.metrics.silhouette_score(x, labels)`; with
 /// `sampleSize`, of a random subset of that many rows (drawn without replacement from `randomState`
 /// by clus's own stream, so not scikit-learn's numpy subset: the value is the same in expectation, and
@@ -66,11 +76,7 @@ public func silhouetteScore(_ x: Matrix, labels: [Int], sampleSize: Int? = nil, 
     guard labels.count == x.rows else {
       throw AlgorithmError.invalidInput("the data has \(x.rows) rows and the labels \(labels.count); they must be the same points")
     }
-    // a partial Fisher–Yates shuffle: the first m of a seeded permutation, in drawn order
-    var rng = RandomStream(seed: randomState, 0x5111_0E77E)
-    var perm = Array(0..<x.rows)
-    for i in 0..<m { perm.swapAt(i, i + rng.nextInt(x.rows - i)) }
-    let pick = Array(perm[0..<m])
+    let pick = silhouetteSampleRows(count: x.rows, sampleSize: m, randomState: randomState)
     data = x.gatheringRows(pick)
     lab = pick.map { labels[$0] }
   }

@@ -305,10 +305,11 @@ private struct SweepScorer {
     // the silhouette of the clustered points (a sample of them)
     let kept = labels.indices.filter { labels[$0] >= 0 }
     if clusters >= 2 && clusters < kept.count {
-      let sub = x.gatheringRows(kept), subLabels = kept.map { labels[$0] }
+      // `silhouette x[kept] l[kept] sample_size=… random_state=0`, gathering only the drawn rows
+      let rows = kept.count > sampleSize
+        ? silhouetteSampleRows(count: kept.count, sampleSize: sampleSize, randomState: 0).map { kept[$0] } : kept
       // nan when the drawn sample holds fewer than two clusters
-      out.append((try? silhouetteScore(sub, labels: subLabels, sampleSize: kept.count > sampleSize ? sampleSize : nil,
-                                       randomState: 0, context: context)) ?? .nan)
+      out.append((try? silhouetteScore(x.gatheringRows(rows), labels: rows.map { labels[$0] }, context: context)) ?? .nan)
     } else {
       out.append(.nan)
     }
