@@ -106,6 +106,12 @@ final class PlotKindsTests: XCTestCase {
     XCTAssertGreaterThan(dark(img, Int(a.x) - 30..<Int(a.x) + 30, Int(a.y) - 8..<Int(a.y) + 8), 20, "the first name, on its points")
     XCTAssertGreaterThan(dark(img, Int(b.x) - 30..<Int(b.x) + 30, Int(b.y) - 8..<Int(b.y) + 8), 20)
     XCTAssertGreaterThan(L.plotRight, withLegend.plotRight, "no room kept for a legend")
+    // two clusters with the same median: the second name moves a line away instead of covering the first
+    let same = ScatterLayer(points: Matrix(rows: 4, cols: 2, data: [0, 0, 2, 2, 0, 2, 2, 0]), colors: .categorical([0, 0, 1, 1]),
+                            categoryNames: ["alpha", "beta"])
+    let S = try scatterLayout([same], options: opt)
+    XCTAssertEqual(S.onData[0].x, S.onData[1].x, accuracy: 1e-9)
+    XCTAssertGreaterThanOrEqual(abs(S.onData[0].y - S.onData[1].y), TextMetrics.lineHeight(size: S.fontSize * 1.1) - 1e-9)
   }
 
   func testThePlotCommandDrawsTreesSweepsAndPDFs() throws {

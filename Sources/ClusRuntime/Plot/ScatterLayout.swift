@@ -142,10 +142,29 @@ func makeScatterLayout(_ prepared: [PreparedScatterLayer], layers: [ScatterLayer
   let auto = min(max(400 / Double(n).squareRoot(), 1.5), 8) * max(Double(min(W, H)) / 800, 0.25)
   let sizes = layers.map { Double($0.size ?? options.pointSize ?? Float(auto)) }
   let plotRight = max(right, left + 1), plotBottom = max(bottom, top + 1)
-  let onData = options.labelsOnData
+  var onData = options.labelsOnData
     ? labelsOnData(prepared, layers: layers, x0: x0, x1: x1, y0: y0, y1: y1,
                    box: (Double(left), Double(top), Double(plotRight), Double(plotBottom)))
     : []
+  // two names whose boxes would overlap: the later one moves a line down or up (the nearer free place)
+  let nameSize = fs * 1.1, nameH = TextMetrics.lineHeight(size: nameSize)
+  var placed: [(x0: Double, x1: Double, y0: Double, y1: Double)] = []
+  for k in onData.indices {
+    let w = TextMetrics.width(onData[k].label, size: nameSize)
+    func box(_ dy: Double) -> (x0: Double, x1: Double, y0: Double, y1: Double) {
+      // a third of a line of room around each name, so that two names never read as one
+      (onData[k].x - w / 2 - nameH / 3, onData[k].x + w / 2 + nameH / 3, onData[k].y + dy - nameH / 2, onData[k].y + dy + nameH / 2)
+    }
+    func free(_ b: (x0: Double, x1: Double, y0: Double, y1: Double)) -> Bool {
+      !placed.contains { $0.x0 < b.x1 && b.x0 < $0.x1 && $0.y0 < b.y1 && b.y0 < $0.y1 }
+    }
+    var dy = 0.0
+    for step in 0..<12 where !free(box(dy)) {
+      dy = Double(step / 2 + 1) * nameH * (step % 2 == 0 ? 1 : -1)
+    }
+    onData[k].y += dy
+    placed.append(box(0))
+  }
   return PlotLayout(
     width: W, height: H, plotLeft: left, plotTop: top, plotRight: max(right, left + 1),
     plotBottom: max(bottom, top + 1), xMin: x0, xMax: x1, yMin: y0, yMax: y1,

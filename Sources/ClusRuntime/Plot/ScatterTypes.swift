@@ -189,7 +189,8 @@ public struct PlotLayout: Sendable {
   let yLabelLeft: Int
   let xlabel: String?
   let ylabel: String?
-  /// Names drawn on the data (`PlotOptions.labelsOnData`): text and its centre in pixels.
+  /// Names drawn on the data (`PlotOptions.labelsOnData`): text and its centre in pixels (at its
+  /// cluster's median, or a line above or below it where it would cover an earlier name).
   let onData: [(label: String, x: Double, y: Double)]
 
   /// Continuous pixel position of data point (x, y); pixel (i, j) covers [i, i+1) × [j, j+1), y grows downward.
