@@ -135,5 +135,6 @@ final class PlotKindsTests: XCTestCase {
     c.expectError("plot x out=\"\(dir)/x.jpg\"", "must end in .png, .svg or .pdf")
     c.expectError("plot l.condensed_tree color=l", "color= applies to scatter plots")
     c.expectError("plot x by=\"silhouette\"", "by= chooses the score of a sweep table")
+    c.expectError("plot x color=(l - 4)", "a colour label is -")
   }
 }

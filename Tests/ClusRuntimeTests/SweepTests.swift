@@ -108,6 +108,22 @@ final class SweepTests: XCTestCase {
     XCTAssertEqual(stability[3].bitPattern, ari.bitPattern)
   }
 
+  func testASweptRandomStateFitsEachRowWithItsOwnSeed() throws {
+    // a fresh user's find: every row used the first seed while naming its own
+    let c = Capture(threads: 2)
+    blobs(c)
+    XCTAssertTrue(c.run("s = sweep umap x n_neighbors=[5] n_epochs=30 min_cluster_size=10 random_state=[1, 2, 3]"), c.err)
+    guard case .floats(let rv)? = column(c, "s", "relative_validity"), case .labels(let seeds)? = column(c, "s", "random_state") else {
+      return XCTFail("\(String(describing: c.session.variables["s"]))")
+    }
+    XCTAssertEqual(seeds, [1, 2, 3])
+    for (i, seed) in seeds.enumerated() {
+      XCTAssertTrue(c.run("r = relative_validity (hdbscan (umap x n_neighbors=5 n_epochs=30 random_state=\(seed)) min_cluster_size=10)"), c.err)
+      guard case .float(let alone)? = c.session.variables["r"] else { return XCTFail() }
+      XCTAssertEqual(rv[i].bitPattern, alone.bitPattern, "random_state=\(seed)")
+    }
+  }
+
   func testBadSweepsAndScoresGetClearErrors() {
     let c = Capture()
     blobs(c)
@@ -121,7 +137,10 @@ final class SweepTests: XCTestCase {
     c.expectError("sweep hdbscan x min_cluster_size=[5, 10] y=y[0:5]", "y has 5 labels for 210 rows")
     XCTAssertTrue(c.run("s = sweep hdbscan x min_cluster_size=[5, 10]"), c.err)
     c.expectError("best s by=\"relative_validty\"", "did you mean relative_validity?")
-    c.expectError("best s by=\"min_cluster_size\"", "a score column")
+    c.expectError("best s by=\"min_cluster_size\"", "min_cluster_size is not a score (the table's scores: noise_fraction, relative_validity, silhouette)")
+    c.expectError("best s by=\"ari\"", "run it with y= (reference labels)")
+    c.expectError("best s by=\"validity_index\"", "run it with validity_index=true")
+    c.expectError("sweep hdbscan x n_neighbors=[5, 10]", "n_neighbors is umap's: sweep umap DATA")
     c.expectError("best x", "best takes the table of `sweep`")
     c.expectError("validity_index x (x[:, 0] * 0 - 1)", "every label is −1")
     c.expectError("validity_index x y[0:10]", "the same points")
@@ -140,5 +159,10 @@ final class SweepTests: XCTestCase {
     XCTAssertEqual(lines.first, "min_cluster_size,cluster_selection_method,n_clusters,noise_fraction,relative_validity,silhouette")
     XCTAssertEqual(lines.count, 5)
     XCTAssertTrue(lines[2].hasPrefix("5,leaf,"), String(lines[2]))
+    // .npy keeps no names: said so
+    XCTAssertTrue(c.run("save (sweep hdbscan x min_cluster_size=[5, 10]) \"\(path).npy\""), c.err)
+    defer { try? FileManager.default.removeItem(atPath: path + ".npy") }
+    XCTAssertTrue(c.err.contains("without their names (min_cluster_size, n_clusters"), c.err)
+    c.expectError("save s \"\(path).npy\"", "holds text, which .npy cannot")
   }
 }

@@ -180,6 +180,9 @@ func registerData(_ t: inout CommandTable) {
         cols.append((f.name, c))
       }
       try saveTable(columns: cols, text: text, path: path)
+      if path.lowercased().hasSuffix(".npy") || path.lowercased().hasSuffix(".npy.gz") {
+        inv.warn("\(path) holds the \(cols.count) columns side by side without their names (\(cols.map(\.name).joined(separator: ", "))); save as .csv to keep them")
+      }
       return .none
     }
     let data: LoadedData

@@ -28,7 +28,12 @@ private func pointColors(_ v: Value, count: Int) throws -> PointColors {
     return .fixed(RGB(l[0].number!, l[1].number!, l[2].number!))
   }
   switch Operators.vectorized(v.resolved) {
-  case .labels(let l): try checkLength(l.count); return .categorical(l)
+  case .labels(let l):
+    try checkLength(l.count)
+    if let bad = l.first(where: { $0 < -1 }) {
+      throw CommandError.invalidArgument("a colour label is \(bad); labels are −1 (noise, drawn grey) or 0, 1, …")
+    }
+    return .categorical(l)
   case .mask(let m): try checkLength(m.count); return .categorical(m.map { $0 ? 1 : 0 })
   case .floats(let f): try checkLength(f.count); return .continuous(f.map(Float.init))
   case .string(let s): return .fixed(try namedColor(s))
@@ -189,10 +194,7 @@ private func plotTable(_ r: Record, _ inv: Invocation) throws -> Value {
   let names = r.fieldNames
   let params = Array(names.prefix { $0 != "n_clusters" })
   let by = try inv.string("by")
-  guard case .floats(let y)? = r[by] else {
-    let scores = names.filter { if case .floats = r[$0]!, !params.contains($0) { return true }; return false }
-    throw CommandError.invalidParameter(name: "by", value: Display.quote(by), allowed: "a score column of the table\(didYouMean(by, scores)): \(scores.joined(separator: ", "))")
-  }
+  guard case .floats(let y)? = r[by] else { throw sweepScoreError(r, by) }
   func number(_ v: Value, _ i: Int) -> Double? {
     switch v { case .labels(let l): return Double(l[i]); case .floats(let f): return f[i]; default: return nil }
   }
@@ -204,7 +206,7 @@ private func plotTable(_ r: Record, _ inv: Invocation) throws -> Value {
     params.filter { $0 != xName }.map { p -> String in
       switch r[p]! {
       case .list(let l): if case .string(let s) = l[i] { return "\(p)=\(s)" }; return p
-      default: return "\(p)=\(Display.number(number(r[p]!, i) ?? .nan).replacingOccurrences(of: ".0000", with: ""))"
+      default: return "\(p)=\(String(format: "%g", number(r[p]!, i) ?? .nan))"
       }
     }.joined(separator: " ")
   }

@@ -61,13 +61,7 @@ func registerSweep(_ t: inout CommandTable) {
       throw CommandError.invalidArgument("best takes the table of `sweep`, got \(inv.rawArgs[0].kindName)")
     }
     let by = try inv.string("by")
-    let columns = r.fieldNames
-    guard let col = r[by] else {
-      throw CommandError.invalidParameter(name: "by", value: Display.quote(by), allowed: "a column of the table\(didYouMean(by, columns)): \(columns.joined(separator: ", "))")
-    }
-    guard case .floats(let v) = col.resolved else {
-      throw CommandError.invalidParameter(name: "by", value: Display.quote(by), allowed: "a score column (a float column), not a parameter")
-    }
+    guard case .floats(let v)? = r[by] else { throw sweepScoreError(r, by) }
     let low = lowerIsBetter.contains(by)
     var pick: Int? = nil
     for (i, x) in v.enumerated() where !x.isNaN {
@@ -76,6 +70,23 @@ func registerSweep(_ t: inout CommandTable) {
     guard let row = pick else { throw CommandError.invalidArgument("every row's \(by) is nan: no setting can be ranked by it") }
     return .record(Record(kind: "sweep row", fields: r.fields.map { f in (f.name, element(f.value, row)) }))
   })
+}
+
+/// The error for `by=` naming no score column of a sweep table: a misspelling gets "did you mean", a
+/// score the sweep was not asked for says how to ask for it, a parameter says it is one.
+func sweepScoreError(_ r: Record, _ by: String) -> CommandError {
+  let params = Array(r.fieldNames.prefix { $0 != "n_clusters" })
+  let scores = r.fieldNames.filter { n in !params.contains(n) && { if case .floats = r[n]! { return true }; return false }() }
+  let list = "(the table's scores: " + scores.joined(separator: ", ") + ")"
+  let hint: String
+  switch by {
+  case _ where params.contains(by) || by == "n_clusters": hint = "\(by) is not a score \(list)"
+  case "validity_index": hint = "this sweep has no validity_index column: run it with validity_index=true \(list)"
+  case "ari", "ami": hint = "this sweep has no \(by) column: run it with y= (reference labels) \(list)"
+  case "stability": hint = "this sweep has no stability column: run a umap sweep with seeds= \(list)"
+  default: hint = "no column '\(by)'\(didYouMean(by, scores)) \(list)"
+  }
+  return CommandError.invalidArgument("by=\(Display.quote(by)): \(hint)")
 }
 
 private func isNone(_ v: Value) -> Bool { if case .none = v { return true }; return false }
@@ -114,7 +125,9 @@ private func runSweep(_ session: Session, args: [Expr], kwargs: [KeywordArg], ra
     let toUMAP = target == "umap" && umapCommand.param(k.name) != nil
     guard toUMAP || hdbscanCommand.param(k.name) != nil else {
       let names = (target == "umap" ? umapCommand.params.map(\.name) : []) + hdbscanCommand.params.map(\.name) + sweepCommand.params.map(\.name)
-      throw RuntimeError("sweep \(target) has no parameter '\(k.name)'\(didYouMean(k.name, names))", at: k.nameRange)
+      let umapHint = target == "hdbscan" && umapCommand.param(k.name) != nil
+        ? " (\(k.name) is umap's: sweep umap DATA \(k.name)=[…] min_cluster_size=… embeds and then clusters)" : didYouMean(k.name, names)
+      throw RuntimeError("sweep \(target) has no parameter '\(k.name)'\(umapHint)", at: k.nameRange)
     }
     var axis = Axis(keyword: keyword, values: [value], swept: false)
     if case .list(let items) = value {
@@ -186,8 +199,10 @@ private func runSweep(_ session: Session, args: [Expr], kwargs: [KeywordArg], ra
       var perSetting = [[[Int]]](repeating: [], count: hdbscanSettings.count)
       var scoresOfFirst: [[Double]] = []
       for s in 0..<(seeds ?? 1) {
-        var kws = setting.filter { $0.name != "random_state" }
-        if seeds != nil || base != nil {
+        // with seeds=, random_state, +1, …; otherwise the setting's own random_state (swept or not)
+        var kws = setting
+        if seeds != nil {
+          kws.removeAll { $0.name == "random_state" }
           kws.append(Session.CallKeyword("random_state", base?.keyword.nameRange ?? range, .int(startSeed + s), base?.keyword.valueRange ?? range))
         }
         // settings that differ only in the layout share the first one's neighbours

@@ -52,7 +52,7 @@ func registerValidity(_ t: inout CommandTable) {
 
   t.register(Command(
     "validity_index", group: "scores",
-    summary: "Density-based cluster validity (DBCV, Moulavi et al. 2014), as hdbscan.validity.validity_index; in [−1, 1], higher is better; noise is no cluster",
+    summary: "Density-based cluster validity (DBCV, Moulavi et al. 2014), as hdbscan.validity.validity_index; in [−1, 1], higher is better; noise is no cluster; sums in the log domain where the library's d^−D under- or overflows (many columns: MNIST's 784)",
     args: [ArgSpec("data", .matrix, "the n × d data (or its embedding) that was clustered"),
            ArgSpec("labels", .labels, "n cluster labels (−1 noise, left out of every cluster but counted in n, as hdbscan)")],
     params: [

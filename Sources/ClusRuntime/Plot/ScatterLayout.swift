@@ -91,7 +91,10 @@ func makeScatterLayout(_ prepared: [PreparedScatterLayer], layers: [ScatterLayer
       distinct = max(distinct, p.distinctLabels)
       for e in p.legend where !keys.contains(e.key) {
         keys.insert(e.key)
-        entries.append((e.label, e.color))
+        // noise's swatch shows the colour its points have: drawn at noiseAlpha over the white background
+        let a = Double(options.noiseAlpha)
+        let c = e.key < 0 ? RGB(e.color.r * a + (1 - a), e.color.g * a + (1 - a), e.color.b * a + (1 - a)) : e.color
+        entries.append((e.label, c))
       }
     }
     let nonNoise = keys.filter { $0 >= 0 }.count
