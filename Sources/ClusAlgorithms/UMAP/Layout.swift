@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CGemmKernels
 
 /// umap-learn `make_epochs_per_sample`: for each weight w, max(w)/w (epochs between two samples
 /// of the edge), −1 for a zero weight.
@@ -78,15 +79,21 @@ struct PowTable {
     table = t
   }
 
+  /// x^b outside the table's range (rare: kept out of line so that `lookup` inlines small).
+  @inline(never) static func outside(_ x: Float, _ b: Float) -> Float { Elementary.pow(x, b) }
+
   @inline(__always) static func lookup(_ x: Float, _ b: Float, _ t: UnsafePointer<Float>) -> Float {
     let bits = x.bitPattern
     let hiBits = bits >> 16
-    if hiBits < first || hiBits >= last { return Elementary.pow(x, b) }
+    if hiBits < first || hiBits >= last { return outside(x, b) }
     let i = Int(hiBits - first) * 2
     let frac = Float(bitPattern: 0x3F80_0000 | ((bits & 0xFFFF) << 7)) - 1
     return t[i] + frac * t[i + 1]
   }
 }
+
+/// How many negative samples the layout draws ahead of their use (a power of two).
+private let layoutLookahead = 16
 
 @inline(__always) private func clip4(_ v: Float) -> Float { v > 4 ? 4 : (v < -4 ? -4 : v) }
 
@@ -121,7 +128,8 @@ struct PowTable {
 ///   the round;
 /// - moves of tails outside the block are recorded and applied after the round, in block order.
 /// No value depends on thread scheduling, so the embedding is bit-identical for any thread
-/// count. Information between blocks of a round is at most 1/16 epoch stale (umap-learn's own
+/// count. Random reads (the rows of negative samples, drawn 16 ahead of their use, and the tails
+/// of the edges 16 places ahead) are prefetched: a hint only, no value changes. Information between blocks of a round is at most 1/16 epoch stale (umap-learn's own
 /// parallel mode is Hogwild, with unbounded races).
 func optimizeLayoutEuclidean(
   embedding: inout [Float], dim: Int, graph: FuzzyGraph, epochsPerSample eps: [Float],
@@ -195,9 +203,33 @@ func optimizeLayoutEuclidean(
           var nDef = 0
           let negMove = UnsafeMutablePointer<Float>.allocate(capacity: dim)
           defer { negMove.deallocate() }
+          // The negative samples' rows are random reads (cache misses from about 50,000 points on):
+          // the block's stream is drawn `lookahead` values ahead of its use and each drawn row is
+          // prefetched. Every draw is nextInt(n), so the samples are the same, in the same order.
+          let ring = UnsafeMutablePointer<Int>.allocate(capacity: layoutLookahead)
+          defer { ring.deallocate() }
+          @inline(__always) func rowToRead(_ k2: Int) -> UnsafePointer<Float> {
+            (k2 >= rlo && k2 < rhi && (k2 < lo || k2 >= hi)) ? snap + k2 * dim : UnsafePointer(y + k2 * dim)
+          }
+          for i in 0..<layoutLookahead {
+            ring[i] = rng.nextInt(n)
+            clus_prefetch(rowToRead(ring[i]))
+          }
+          var head = 0
+          @inline(__always) func nextNegative() -> Int {
+            let k2 = ring[head]
+            let drawn = rng.nextInt(n)
+            ring[head] = drawn
+            clus_prefetch(rowToRead(drawn))
+            head = (head + 1) & (layoutLookahead - 1)
+            return k2
+          }
+          let lastEdge = rs[hi]
           for j in lo..<hi {
             let cur = y + j * dim
             for e in rs[j]..<rs[j + 1] {
+              // the tail row of the edge a few places ahead (random reads too)
+              if e + layoutLookahead < lastEdge { clus_prefetch(rowToRead(Int(cols[e + layoutLookahead]))) }
               if ns[e] > fEpoch { continue }
               let k = Int(cols[e])
               let own = k >= lo && k < hi
@@ -242,9 +274,9 @@ func optimizeLayoutEuclidean(
                   let c0 = cur[0], c1 = cur[1]
                   var m0: Float = 0, m1: Float = 0
                   for _ in 0..<nNeg {
-                    let k2 = rng.nextInt(n)
+                    let k2 = nextNegative()
                     if k2 == j { continue }
-                    let o2 = (k2 >= rlo && k2 < rhi && (k2 < lo || k2 >= hi)) ? snap + k2 * 2 : UnsafePointer(y + k2 * 2)
+                    let o2 = rowToRead(k2)
                     let u0 = c0 - o2[0], u1 = c1 - o2[1]
                     let q2 = u0 * u0 + u1 * u1
                     if q2 > 0 {
@@ -257,9 +289,9 @@ func optimizeLayoutEuclidean(
                 }
                 for t in 0..<dim { negMove[t] = 0 }
                 for _ in 0..<nNeg {
-                  let k2 = rng.nextInt(n)
+                  let k2 = nextNegative()
                   if k2 == j { continue }
-                  let o2 = (k2 >= rlo && k2 < rhi && (k2 < lo || k2 >= hi)) ? snap + k2 * dim : UnsafePointer(y + k2 * dim)
+                  let o2 = rowToRead(k2)
                   var q2: Float = 0
                   for t in 0..<dim { let u = cur[t] - o2[t]; q2 += u * u }
                   if q2 > 0 {  // q2 == 0: zero gradient (umap-learn ≥ 0.5.4)
