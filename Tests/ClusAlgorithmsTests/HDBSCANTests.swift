@@ -245,6 +245,30 @@ extension HDBSCANTests {
   /// The core distances kept as each point's k-th neighbour distance alone (issue 16: no n × k
   /// distance table) equal the k-th column of the full table, and the kept rows equal its rows,
   /// on the KD-tree path (2 and 5 columns, three metrics) and the GEMM path (12 columns).
+  /// The radix order of spanning-tree edges equals a comparison sort by (weight, position): ties (many
+  /// equal weights, 0 and −0, +∞), weights differing only in their last bits or only in their exponent.
+  func testEdgeOrderByWeightEqualsComparisonSort() {
+    var rng = SystemRandomNumberGenerator()
+    var edges: [HDBSCANEdge] = []
+    let pool: [Double] = [0, -0.0, .infinity, 1, 1.0000000000000002, 0.9999999999999999, 1e-300, 1e300, 2, 4, 0.5]
+    for i in 0..<20_000 {
+      let w: Double
+      switch i % 4 {
+      case 0: w = pool[Int.random(in: 0..<pool.count, using: &rng)]
+      case 1: w = Double.random(in: 0..<10, using: &rng)
+      case 2: w = Double(Int.random(in: 0..<50, using: &rng)) / 7
+      default: w = Double(bitPattern: 0x3FF0_0000_0000_0000 | UInt64.random(in: 0..<16, using: &rng))
+      }
+      edges.append(HDBSCANEdge(a: Int32(i), b: Int32(i + 1), weight: w))
+    }
+    let expected = (0..<edges.count).sorted { edges[$0].weight != edges[$1].weight ? edges[$0].weight < edges[$1].weight : $0 < $1 }
+    XCTAssertEqual(orderByWeight(edges).map { Int($0) }, expected)
+    // one weight for all: positions unchanged; empty and single
+    XCTAssertEqual(orderByWeight([HDBSCANEdge](repeating: HDBSCANEdge(a: 0, b: 1, weight: 3), count: 5)), [0, 1, 2, 3, 4])
+    XCTAssertEqual(orderByWeight([]), [])
+    XCTAssertEqual(orderByWeight([HDBSCANEdge(a: 0, b: 1, weight: 2)]), [0])
+  }
+
   func testKthDistanceCoreDistancesEqualTheFullTable() throws {
     var rng = RandomStream(seed: 16, 1)
     for (n, d) in [(700, 2), (500, 5), (400, 12)] {

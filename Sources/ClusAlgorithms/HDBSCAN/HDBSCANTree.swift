@@ -125,15 +125,59 @@ func singleLinkageTree(edges: [HDBSCANEdge], extra: [HDBSCANEdge] = [], n: Int) 
   return singleLinkageTree(emitted: order, n: n)
 }
 
+/// The positions of `edges` in increasing weight, equal weights in increasing position (the order of
+/// a sort by (weight, position)): an LSD radix sort on 16-bit digits of the weights' order-preserving
+/// bit patterns (−0 as +0), each pass stable, passes whose digit is the same for every edge skipped.
+/// O(m), where the comparison sort it replaces was the largest serial step after the spanning tree
+/// on 10,000,000 points. Weights must not be NaN.
+func orderByWeight(_ edges: [HDBSCANEdge]) -> [Int32] {
+  let m = edges.count
+  precondition(m <= Int(Int32.max), "more edges than Int32 positions")
+  // doubles to unsigned integers in the same order: negative ones reversed below the positive ones
+  let keys = edges.map { e -> UInt64 in
+    let w = e.weight == 0 ? 0.0 : e.weight
+    let b = w.bitPattern
+    return b & (1 << 63) != 0 ? ~b : b | (1 << 63)
+  }
+  var order = [Int32](unsafeUninitializedCapacity: m) { p, c in
+    for i in 0..<m { p[i] = Int32(i) }
+    c = m
+  }
+  if m < 2 { return order }
+  var spare = [Int32](repeating: 0, count: m)
+  var count = [Int](repeating: 0, count: 1 << 16)
+  keys.withUnsafeBufferPointer { kp in
+    for pass in 0..<4 {
+      let shift = UInt64(16 * pass)
+      for b in 0..<count.count { count[b] = 0 }
+      for i in 0..<m { count[Int((kp[i] >> shift) & 0xFFFF)] += 1 }
+      if count[Int((kp[0] >> shift) & 0xFFFF)] == m { continue }  // one digit for all: order unchanged
+      var sum = 0
+      for b in 0..<count.count { let c = count[b]; count[b] = sum; sum += c }
+      order.withUnsafeBufferPointer { src in
+        spare.withUnsafeMutableBufferPointer { dst in
+          for t in 0..<m {
+            let i = src[t]
+            let digit = Int((kp[Int(i)] >> shift) & 0xFFFF)
+            dst[count[digit]] = i
+            count[digit] += 1
+          }
+        }
+      }
+      swap(&order, &spare)
+    }
+  }
+  return order
+}
+
 /// hdbscan `label` on spanning-tree edges sorted by weight: the edges in the order an MST
 /// algorithm emitted them, oriented (a, b) as emitted, are sorted stably by weight (the library's
 /// `np.argsort` leaves the order of ties unspecified; a stable sort is its deterministic version)
 /// and merged with a union-find.
 func singleLinkageTree(emitted: [HDBSCANEdge], n: Int) -> SingleLinkageTree {
   let m = emitted.count
-  var idx = Array(0..<m)
-  idx.sort { emitted[$0].weight != emitted[$1].weight ? emitted[$0].weight < emitted[$1].weight : $0 < $1 }
-  let order = idx.map { emitted[$0] }
+  let idx = orderByWeight(emitted)
+  let order = idx.map { emitted[Int($0)] }
   var left = [Int32](repeating: 0, count: m)
   var right = [Int32](repeating: 0, count: m)
   var dist = [Double](repeating: 0, count: m)
