@@ -136,6 +136,8 @@ bench-dask: deps release
 bench-validity: deps release
 	bench/validity.sh 3
 
-# The same steps with umap-learn, hdbscan and scikit-learn (installed into .venv-anchors), side by side.
+# The same steps with umap-learn, hdbscan and scikit-learn (installed into .venv-anchors), side by side; then
+# bench/peers.sh: UMAP against umap-learn (fastest configuration) and uwot, HDBSCAN against fast_hdbscan.
 bench-anchors: deps release
 	bench/anchors.sh 1
+	bench/peers.sh 3
