@@ -47,7 +47,8 @@ let package = Package(
     .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
                    providers: [.apt(["libssl-dev"])]),
     .target(name: "ClusLang", path: "Sources/ClusLang", swiftSettings: [.swiftLanguageMode(.v6)]),
-    // AVX tiles of the deterministic products (the same arithmetic per element as the Swift kernel)
+    // AVX tiles of the deterministic products (the same arithmetic per element as the Swift kernel), and the
+    // layout's prefetch hint
     .target(name: "CGemmKernels", path: "Sources/CGemmKernels"),
     .target(
       name: "ClusAlgorithms", dependencies: ["CGemmKernels"], path: "Sources/ClusAlgorithms",
