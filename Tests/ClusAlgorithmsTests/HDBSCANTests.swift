@@ -269,6 +269,48 @@ extension HDBSCANTests {
     XCTAssertEqual(orderByWeight([HDBSCANEdge(a: 0, b: 1, weight: 2)]), [0])
   }
 
+  /// The single-linkage tree's union-find over points (union by rank, labels per root) against the
+  /// library's `UnionFind` over node ids, written out here: the same rows for random spanning trees.
+  func testSingleLinkageTreeEqualsTheLibrarysUnionFind() {
+    var rng = RandomStream(seed: 16, 2)
+    for n in [2, 3, 17, 1_000, 20_000] {
+      // a random spanning tree (each point joins an earlier one), weights with many ties
+      var edges: [HDBSCANEdge] = []
+      for i in 1..<n {
+        let j = Int(rng.nextDouble() * Double(i))
+        let w = Double(Int(rng.nextDouble() * 40)) / 8
+        edges.append(i % 2 == 0 ? HDBSCANEdge(a: Int32(i), b: Int32(j), weight: w) : HDBSCANEdge(a: Int32(j), b: Int32(i), weight: w))
+      }
+      let got = singleLinkageTree(emitted: edges, n: n)
+      let order = orderByWeight(edges).map { edges[Int($0)] }
+      var parent = [Int](repeating: -1, count: 2 * n - 1)
+      var size = [Int](repeating: 1, count: 2 * n - 1)
+      func find(_ x0: Int) -> Int { var x = x0; while parent[x] != -1 { x = parent[x] }; return x }
+      for (i, e) in order.enumerated() {
+        let a = find(Int(e.a)), b = find(Int(e.b))
+        XCTAssertEqual(Int(got.left[i]), a, "n=\(n) edge \(i)")
+        XCTAssertEqual(Int(got.right[i]), b, "n=\(n) edge \(i)")
+        XCTAssertEqual(got.distance[i], e.weight)
+        size[n + i] = size[a] + size[b]
+        XCTAssertEqual(Int(got.size[i]), size[n + i])
+        parent[a] = n + i; parent[b] = n + i
+      }
+    }
+  }
+
+  /// The two-column euclidean metric gives EuclideanKD's reduced distances bit for bit.
+  func testTwoColumnEuclideanEqualsTheGeneralOne() {
+    var rng = RandomStream(seed: 16, 3)
+    for _ in 0..<10_000 {
+      let v = (0..<8).map { _ in (rng.nextDouble() - 0.5) * pow(10, Double(Int(rng.nextDouble() * 12)) - 6) }
+      v.withUnsafeBufferPointer { p in
+        let a = p.baseAddress!, b = a + 2, lo = a + 4, hi = a + 6
+        XCTAssertEqual(EuclideanKD2().rdist(a, b, 2).bitPattern, EuclideanKD().rdist(a, b, 2).bitPattern)
+        XCTAssertEqual(EuclideanKD2().boxRdist(a, lo, hi, 2).bitPattern, EuclideanKD().boxRdist(a, lo, hi, 2).bitPattern)
+      }
+    }
+  }
+
   func testKthDistanceCoreDistancesEqualTheFullTable() throws {
     var rng = RandomStream(seed: 16, 1)
     for (n, d) in [(700, 2), (500, 5), (400, 12)] {

@@ -267,6 +267,8 @@ func hdbscanHierarchy(rows input: UMAPData, parameters: HDBSCANParameters, conte
       case .manhattan: r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: ManhattanKD(), p: p, approximate: true, context: context)
       case .chebyshev: r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: ChebyshevKD(), p: p, approximate: true, context: context)
       case .minkowski: r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: MinkowskiKD(p: p), p: p, approximate: true, context: context)
+      case .euclidean where d == 2:
+        r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: EuclideanKD2(), p: p, approximate: true, context: context)
       default: r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: EuclideanKD(), p: p, approximate: true, context: context)
       }
       try context.cancellation.check()

@@ -18,7 +18,12 @@ import Glibc
 // - the first round from each point's nearest neighbours, the union-find with union by rank, the
 //   candidate bookkeeping and the bound propagation of the library.
 // It runs on one thread (the traversal is a chain of dependent updates), so its result does not
-// depend on the thread count. Only the core distances use several threads.
+// depend on the thread count. Only the tree's lower levels and the core distances use several
+// threads. What is ours is the memory layout, which decides the speed at millions of points and
+// none of the values: the points, core distances and components are read in tree order (a leaf's
+// points side by side), the union-find and the candidates work on tree positions (a component's
+// entries near its points), the core distances come from a neighbour search on this same tree,
+// and a point's scan of a leaf is skipped when its box distance shows the scan would take nothing.
 
 /// sklearn `BinaryTree` layout of a KD-tree: nodes in heap order (children of i are 2i+1, 2i+2).
 private struct HeapKDTree {
@@ -32,9 +37,14 @@ private struct HeapKDTree {
   var lo: [Double]
   var hi: [Double]
 
-  /// Builds the tree over `x` (n × d); the subtrees below the third level are built in parallel
-  /// on `threads` (heap-numbered nodes and disjoint ranges of `idx`: the same tree for any count).
-  init(_ x: UnsafePointer<Double>, n: Int, d: Int, leafSize: Int, p: Double, threads: Int = 1) {
+  /// Builds the tree over `x` (n × d) and writes `rows` (n × d, allocated by the caller): the
+  /// points in tree order, row t = x's row idx[t]. The build reads them there, a node's points
+  /// side by side, and selects each split on contiguous (coordinate, index, position) triples:
+  /// the same comparisons and swaps as on the indices, so the same tree. The subtrees below the
+  /// third level are built in parallel on `threads` (heap-numbered nodes and disjoint ranges of
+  /// `idx` and `rows`: the same tree for any count).
+  init(_ x: UnsafePointer<Double>, n: Int, d: Int, leafSize: Int, p: Double, threads: Int = 1,
+       rows X: UnsafeMutablePointer<Double>) {
     let levels = Int(Elementary.log2(max(1.0, Double(n - 1) / Double(leafSize)))) + 1
     nNodes = (1 << levels) - 1
     idx = Array(0..<n)
@@ -54,6 +64,11 @@ private struct HeapKDTree {
     radius.withUnsafeMutableBufferPointer { rp in
       let I = ip.baseAddress!, L = lp.baseAddress!, H = hp.baseAddress!
       let S = sp.baseAddress!, E = ep.baseAddress!, F = fp.baseAddress!, R = rp.baseAddress!
+      X.initialize(from: x, count: n * d)
+      // scratch of the selections: node s..<e uses [s, e) of each (disjoint for parallel subtrees)
+      let sel = UnsafeMutablePointer<SplitKey>.allocate(capacity: max(1, n))
+      let moved = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n * d))
+      defer { sel.deallocate(); moved.deallocate() }
       // builds `node` over idx[s..<e]; below `stopDepth` it only records the children to build
       func build(_ node: Int, _ s: Int, _ e: Int, depth: Int, stopDepth: Int, _ pending: inout [(Int, Int, Int)]) {
         if depth == stopDepth {
@@ -63,7 +78,7 @@ private struct HeapKDTree {
         let l = L + node * d, h = H + node * d
         for j in 0..<d { l[j] = .infinity; h[j] = -.infinity }
         for t in s..<e {
-          let row = x + I[t] * d
+          let row = X + t * d
           for j in 0..<d { l[j] = fmin(l[j], row[j]); h[j] = fmax(h[j], row[j]) }
         }
         var rad = 0.0
@@ -80,10 +95,17 @@ private struct HeapKDTree {
         var spread = 0.0
         for j in 0..<d where h[j] - l[j] > spread { spread = h[j] - l[j]; dim = j }
         let mid = (e - s) / 2
-        stdNthElement(I + s, mid, e - s) { a, b in
-          let va = x[a * d + dim], vb = x[b * d + dim]
-          return va == vb ? a < b : va < vb
+        let keys = sel + s
+        for t in 0..<(e - s) { keys[t] = SplitKey(value: X[(s + t) * d + dim], index: I[s + t], position: s + t) }
+        stdNthElement(keys, mid, e - s) { a, b in a.value == b.value ? a.index < b.index : a.value < b.value }
+        // the rows follow their indices (through the scratch: a gather, then a copy back)
+        let m = moved + s * d
+        for t in 0..<(e - s) {
+          I[s + t] = keys[t].index
+          let from = X + keys[t].position * d
+          for j in 0..<d { m[t * d + j] = from[j] }
         }
+        (X + s * d).update(from: m, count: (e - s) * d)
         build(2 * node + 1, s, s + mid, depth: depth + 1, stopDepth: stopDepth, &pending)
         build(2 * node + 2, s + mid, e, depth: depth + 1, stopDepth: stopDepth, &pending)
       }
@@ -101,12 +123,40 @@ private struct HeapKDTree {
   }
 }
 
+extension HeapKDTree {
+  /// The same tree as a `KDTreeIndex` (heap ids; `rows`, the points in tree order that `init`
+  /// wrote, become its `pts` and are freed with it), for the core distances' neighbour search
+  /// and the traversal's reads in tree order.
+  func index(rows pts: UnsafeMutablePointer<Double>, n: Int, d: Int) -> KDTreeIndex {
+    let perm = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, n))
+    for t in 0..<n { perm[t] = Int32(idx[t]) }
+    let st = UnsafeMutablePointer<Int32>.allocate(capacity: nNodes), en = UnsafeMutablePointer<Int32>.allocate(capacity: nNodes)
+    let le = UnsafeMutablePointer<Int32>.allocate(capacity: nNodes), ri = UnsafeMutablePointer<Int32>.allocate(capacity: nNodes)
+    let l = UnsafeMutablePointer<Double>.allocate(capacity: nNodes * d), h = UnsafeMutablePointer<Double>.allocate(capacity: nNodes * d)
+    for v in 0..<nNodes {
+      st[v] = Int32(start[v]); en[v] = Int32(end[v])
+      le[v] = isLeaf[v] ? -1 : Int32(2 * v + 1); ri[v] = isLeaf[v] ? -1 : Int32(2 * v + 2)
+    }
+    l.initialize(from: lo, count: nNodes * d)
+    h.initialize(from: hi, count: nNodes * d)
+    return KDTreeIndex(n: n, d: d, nodeCount: nNodes, perm: perm, pts: pts, start: st, end: en, left: le, right: ri, lo: l, hi: h)
+  }
+}
+
+/// A point in a split's selection: its coordinate on the split dimension, its index (the
+/// tie-break), its tree position before the split (where its row is).
+private struct SplitKey {
+  var value: Double
+  var index: Int
+  var position: Int
+}
+
 // MARK: - libstdc++ std::nth_element (introselect), reproduced for the same permutation
 
 /// Rearranges `a[0..<count]` as libstdc++'s `std::nth_element(a, a + nth, a + count, less)` does:
 /// introselect with a median-of-three pivot moved to the front, an unguarded Hoare partition,
 /// insertion sort below 4 elements and heap select when the depth limit 2⌊log2 count⌋ runs out.
-func stdNthElement(_ a: UnsafeMutablePointer<Int>, _ nth: Int, _ count: Int, _ less: (Int, Int) -> Bool) {
+func stdNthElement<T>(_ a: UnsafeMutablePointer<T>, _ nth: Int, _ count: Int, _ less: (T, T) -> Bool) {
   if count == 0 || nth == count { return }
   var first = 0, last = count
   var depth = 2 * (Int.bitWidth - 1 - count.leadingZeroBitCount)
@@ -160,7 +210,7 @@ func stdNthElement(_ a: UnsafeMutablePointer<Int>, _ nth: Int, _ count: Int, _ l
 }
 
 /// libstdc++ `__heap_select`: a max-heap of [first, middle) keeps the smallest elements.
-private func heapSelect(_ a: UnsafeMutablePointer<Int>, _ first: Int, _ middle: Int, _ last: Int, _ less: (Int, Int) -> Bool) {
+private func heapSelect<T>(_ a: UnsafeMutablePointer<T>, _ first: Int, _ middle: Int, _ last: Int, _ less: (T, T) -> Bool) {
   let len = middle - first
   if len >= 2 {
     var parent = (len - 2) / 2
@@ -178,7 +228,7 @@ private func heapSelect(_ a: UnsafeMutablePointer<Int>, _ first: Int, _ middle: 
 }
 
 /// libstdc++ `__adjust_heap`: sift the hole at `hole` down to a leaf, then push `value` up.
-private func adjustHeap(_ a: UnsafeMutablePointer<Int>, _ hole0: Int, _ len: Int, _ value: Int, _ less: (Int, Int) -> Bool) {
+private func adjustHeap<T>(_ a: UnsafeMutablePointer<T>, _ hole0: Int, _ len: Int, _ value: T, _ less: (T, T) -> Bool) {
   let top = hole0
   var hole = hole0, child = hole0
   while child < (len - 1) / 2 {
@@ -210,10 +260,18 @@ private final class DualTreeBoruvka<M: KDMetric> {
   let f: Double
   let approximate: Bool
   let euclidean: Bool
-  let x: UnsafePointer<Double>
+  /// Whether a point's box distance to a leaf may skip the leaf's scan (euclidean, manhattan, chebyshev).
+  let boxPrune: Bool
   let tree: HeapKDTree
+  /// The tree as a `KDTreeIndex`: its `pts` are the n × d points in tree order, which the
+  /// traversal reads (a leaf's points side by side) instead of the rows of the input.
+  let index: KDTreeIndex
+  let xs: UnsafePointer<Double>
+  /// Reduced core distances by row (`core`) and by tree position (`coreAt`, from
+  /// `computeMinCore`); each tree position's component (`compAt`, from `updateComponents`).
   let core: UnsafeMutablePointer<Double>
-  let compOfPoint: UnsafeMutablePointer<Int>
+  let coreAt: UnsafeMutablePointer<Double>
+  let compAt: UnsafeMutablePointer<Int>
   let compOfNode: UnsafeMutablePointer<Int>
   let candPoint: UnsafeMutablePointer<Int>
   let candNeighbor: UnsafeMutablePointer<Int>
@@ -221,11 +279,17 @@ private final class DualTreeBoruvka<M: KDMetric> {
   let bounds: UnsafeMutablePointer<Double>
   /// Smallest reduced core distance in each node.
   let minCore: UnsafeMutablePointer<Double>
-  /// The union-find (the library's `parent`, `rank` and its components' flags), n each.
+  /// The union-find (the library's `parent`, `rank` and its components' flags), n each. It runs
+  /// on tree positions instead of the library's rows: the same unions in the same order, so the
+  /// same roots up to that renaming, and a component's id (its root's position) and candidate
+  /// (`candPoint`, `candNeighbor`: positions; `candDist`) lie near its points in memory. The
+  /// components are listed by their roots' rows, the library's order.
   let parent: UnsafeMutablePointer<Int>
   let rank: UnsafeMutablePointer<UInt8>
   let isComponent: UnsafeMutablePointer<Bool>
   var components: [Int]
+  /// Row → tree position (n).
+  let posOf: UnsafeMutablePointer<Int32>
   var edges: [HDBSCANEdge] = []
   let token: CancellationToken
   /// The tree's node arrays as plain buffers for the traversal's inner loop (copies of `tree`'s
@@ -243,14 +307,19 @@ private final class DualTreeBoruvka<M: KDMetric> {
   init(metric: M, x: UnsafePointer<Double>, n: Int, d: Int, p: Double, alphaFactor: Double, approximate: Bool,
        token: CancellationToken, threads: Int = 1) {
     self.metric = metric
-    self.x = x; self.n = n; self.d = d; self.p = p; self.f = alphaFactor
+    self.n = n; self.d = d; self.p = p; self.f = alphaFactor
     self.approximate = approximate
-    self.euclidean = metric is EuclideanKD
+    self.euclidean = metric is EuclideanKD || metric is EuclideanKD2
+    self.boxPrune = euclidean || metric is ManhattanKD || metric is ChebyshevKD
     self.token = token
-    tree = HeapKDTree(x, n: n, d: d, leafSize: 13, p: p, threads: threads)
+    let rows = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n * d))
+    tree = HeapKDTree(x, n: n, d: d, leafSize: 13, p: p, threads: threads, rows: rows)
+    index = tree.index(rows: rows, n: n, d: d)
+    xs = UnsafePointer(index.pts)
     let nodes = tree.nNodes
     core = .allocate(capacity: n)
-    compOfPoint = .allocate(capacity: n)
+    coreAt = .allocate(capacity: n)
+    compAt = .allocate(capacity: n)
     compOfNode = .allocate(capacity: nodes)
     candPoint = .allocate(capacity: n)
     candNeighbor = .allocate(capacity: n)
@@ -267,7 +336,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
     nodeRadius.initialize(from: tree.radius, count: nodes)
     counters = .allocate(capacity: 2)
     counters.initialize(repeating: 0, count: 2)
-    for i in 0..<n { compOfPoint[i] = i; candPoint[i] = -1; candNeighbor[i] = -1; candDist[i] = .greatestFiniteMagnitude }
+    for i in 0..<n { compAt[i] = i; candPoint[i] = -1; candNeighbor[i] = -1; candDist[i] = .greatestFiniteMagnitude }
     for v in 0..<nodes { compOfNode[v] = -(v + 1); bounds[v] = .greatestFiniteMagnitude }
     parent = .allocate(capacity: n)
     for i in 0..<n { parent[i] = i }
@@ -275,23 +344,27 @@ private final class DualTreeBoruvka<M: KDMetric> {
     rank.initialize(repeating: 0, count: n)
     isComponent = .allocate(capacity: n)
     isComponent.initialize(repeating: true, count: n)
-    components = Array(0..<n)
+    let where_ = UnsafeMutablePointer<Int32>.allocate(capacity: n)
+    for t in 0..<n { where_[tree.idx[t]] = Int32(t) }
+    posOf = where_
+    components = (0..<n).map { Int(where_[$0]) }
     edges.reserveCapacity(n - 1)
   }
 
   deinit {
-    core.deallocate(); compOfPoint.deallocate(); compOfNode.deallocate()
+    core.deallocate(); coreAt.deallocate(); compAt.deallocate(); compOfNode.deallocate()
     candPoint.deallocate(); candNeighbor.deallocate(); candDist.deallocate(); bounds.deallocate(); minCore.deallocate()
     nodeStart.deallocate(); nodeEnd.deallocate(); nodeIsLeaf.deallocate(); nodeRadius.deallocate(); counters.deallocate()
-    parent.deallocate(); rank.deallocate(); isComponent.deallocate()
+    parent.deallocate(); rank.deallocate(); isComponent.deallocate(); posOf.deallocate()
   }
 
-  /// Fills `minCore` from `core` (children before parents: heap order backwards).
+  /// Fills `coreAt` and `minCore` from `core` (children before parents: heap order backwards).
   func computeMinCore() {
+    for t in 0..<n { coreAt[t] = core[tree.idx[t]] }
     for v in stride(from: tree.nNodes - 1, through: 0, by: -1) {
       if tree.isLeaf[v] {
         var m = Double.infinity
-        for t in tree.start[v]..<tree.end[v] { m = min(m, core[tree.idx[t]]) }
+        for t in tree.start[v]..<tree.end[v] { m = min(m, coreAt[t]) }
         minCore[v] = m
       } else {
         minCore[v] = min(minCore[2 * v + 1], minCore[2 * v + 2])
@@ -342,31 +415,29 @@ private final class DualTreeBoruvka<M: KDMetric> {
         candPoint[c] = -1; candNeighbor[c] = -1; candDist[c] = .greatestFiniteMagnitude
         continue
       }
-      edges.append(HDBSCANEdge(a: Int32(source), b: Int32(sink), weight: metric.toDist(candDist[c])))
+      edges.append(HDBSCANEdge(a: Int32(tree.idx[source]), b: Int32(tree.idx[sink]), weight: metric.toDist(candDist[c])))
       union(source, sink)
       candDist[c] = .greatestFiniteMagnitude
       if edges.count == n - 1 {
-        components = (0..<n).filter { isComponent[$0] }
+        components = components.filter { isComponent[$0] }
         return components.count
       }
     }
-    for i in 0..<n { compOfPoint[i] = find(i) }
-    tree.idx.withUnsafeBufferPointer { ip in
-      let I = ip.baseAddress!
-      for v in stride(from: tree.nNodes - 1, through: 0, by: -1) {
-        if nodeIsLeaf[v] {
-          let s = nodeStart[v], e = nodeEnd[v]
-          let c = compOfPoint[I[s]]
-          var same = true
-          for t in (s + 1)..<max(s + 1, e) where compOfPoint[I[t]] != c { same = false; break }
-          if same { compOfNode[v] = c }
-        } else if compOfNode[2 * v + 1] == compOfNode[2 * v + 2] {
-          compOfNode[v] = compOfNode[2 * v + 1]
-        }
+    for t in 0..<n { compAt[t] = find(t) }
+    for v in stride(from: tree.nNodes - 1, through: 0, by: -1) {
+      if nodeIsLeaf[v] {
+        let s = nodeStart[v], e = nodeEnd[v]
+        let c = compAt[s]
+        var same = true
+        for t in (s + 1)..<max(s + 1, e) where compAt[t] != c { same = false; break }
+        if same { compOfNode[v] = c }
+      } else if compOfNode[2 * v + 1] == compOfNode[2 * v + 2] {
+        compOfNode[v] = compOfNode[2 * v + 1]
       }
     }
     let last = components.count
-    components = (0..<n).filter { isComponent[$0] }
+    // the roots that stay roots, still in the order of their rows
+    components = components.filter { isComponent[$0] }
     if !approximate || components.count == last {
       for v in 0..<tree.nNodes { bounds[v] = .greatestFiniteMagnitude }
     }
@@ -430,17 +501,28 @@ private final class DualTreeBoruvka<M: KDMetric> {
       if counters[0] & 0xFFF == 0 && token.isCancelled { counters[1] = 1; return }
       var upper = 0.0, lower = Double.greatestFiniteMagnitude
       for i in nodeStart[node1]..<nodeEnd[node1] {
-        let pp = I[i]
-        let c1 = compOfPoint[pp]
-        let cp = core[pp]
+        let c1 = compAt[i]
+        let cp = coreAt[i]
         if cp > candDist[c1] { continue }
-        let xp = x + pp * d
+        let xp = xs + i * d
         // every point of node 2 is in p's component, or has a core distance above the candidate:
         // the scan below would skip them all
         if compOfNode[node2] == c1 || minCore[node2] > candDist[c1] {
           upper = max(upper, candDist[c1])
           lower = min(lower, candDist[c1])
           continue
+        }
+        // p's reduced distance to node 2's box is at most its distance to any point there (each
+        // rounded step is monotone: differences, squares or absolute values, a sum in the same
+        // order; not for other Minkowski exponents, whose pow need not be), so when it reaches the
+        // candidate no point there is strictly lighter: the scan below would take nothing
+        if boxPrune {
+          let gb = metric.boxRdist(xp, L + node2 * d, H + node2 * d, d)
+          if max(f == 1 ? gb : gb * f, cp) >= candDist[c1] {
+            upper = max(upper, candDist[c1])
+            lower = min(lower, candDist[c1])
+            continue
+          }
         }
         if euclidean && d >= 8 {
           // four distances at a time, each summed in the library's order (independent chains);
@@ -452,9 +534,9 @@ private final class DualTreeBoruvka<M: KDMetric> {
             var qs = (0, 0, 0, 0)
             var m = 0
             while j < je && m < 4 {
-              let q = I[j]
+              let q = j
               j += 1
-              if core[q] > candDist[c1] || compOfPoint[q] == c1 { continue }
+              if coreAt[q] > candDist[c1] || compAt[q] == c1 { continue }
               switch m { case 0: qs.0 = q; case 1: qs.1 = q; case 2: qs.2 = q; default: qs.3 = q }
               m += 1
             }
@@ -463,29 +545,45 @@ private final class DualTreeBoruvka<M: KDMetric> {
             if m < 2 { qs.1 = qs.0 }
             if m < 3 { qs.2 = qs.0 }
             if m < 4 { qs.3 = qs.0 }
-            let r4 = euclideanRdist4(xp, x + qs.0 * d, x + qs.1 * d, x + qs.2 * d, x + qs.3 * d, d, f: f, limit: candDist[c1])
+            let r4 = euclideanRdist4(xp, xs + qs.0 * d, xs + qs.1 * d, xs + qs.2 * d, xs + qs.3 * d, d, f: f, limit: candDist[c1])
             for t in 0..<m {
               let q: Int, r: Double
               switch t { case 0: (q, r) = (qs.0, r4.0); case 1: (q, r) = (qs.1, r4.1); case 2: (q, r) = (qs.2, r4.2); default: (q, r) = (qs.3, r4.3) }
-              let cq = core[q]
+              let cq = coreAt[q]
               if cq > candDist[c1] { continue }
               let mr = max(f == 1 ? r : r * f, cp, cq)
               if mr < candDist[c1] {
-                candDist[c1] = mr; candNeighbor[c1] = q; candPoint[c1] = pp
+                candDist[c1] = mr; candNeighbor[c1] = q; candPoint[c1] = i
               }
             }
           }
+        } else if d <= 4 {
+          // few coordinates: every point's mutual reachability without branching, the lightest
+          // (the first of equal ones) kept. The library skips a point whose core distance is
+          // above the candidate or that lies in p's component and takes each strictly lighter
+          // one in order; a skipped point could not have been taken, so the outcome is the same
+          var best = candDist[c1]
+          var bestJ = -1
+          for j in nodeStart[node2]..<nodeEnd[node2] {
+            let r = metric.rdist(xp, xs + j * d, d)
+            // max as comparisons (no NaN here: the data are finite, the distances ≥ 0)
+            let rf = f == 1 ? r : r * f
+            let cq = coreAt[j]
+            let m1 = rf > cp ? rf : cp
+            let mr = compAt[j] == c1 ? Double.infinity : (cq > m1 ? cq : m1)
+            if mr < best { best = mr; bestJ = j }
+          }
+          if bestJ >= 0 { candDist[c1] = best; candNeighbor[c1] = bestJ; candPoint[c1] = i }
         } else {
           for j in nodeStart[node2]..<nodeEnd[node2] {
-            let q = I[j]
-            let c2 = compOfPoint[q]
-            let cq = core[q]
+            let c2 = compAt[j]
+            let cq = coreAt[j]
             if cq > candDist[c1] { continue }
             if c1 != c2 {
-              let r = metric.rdist(xp, x + q * d, d)
+              let r = metric.rdist(xp, xs + j * d, d)
               let mr = max(f == 1 ? r : r * f, cp, cq)
               if mr < candDist[c1] {
-                candDist[c1] = mr; candNeighbor[c1] = q; candPoint[c1] = pp
+                candDist[c1] = mr; candNeighbor[c1] = j; candPoint[c1] = i
               }
             }
           }
@@ -539,12 +637,13 @@ func libraryBoruvkaMST<M: KDMetric>(
   context: RunContext
 ) throws -> (edges: [HDBSCANEdge], core: [Double]) {
   let k = minSamples + 1
-  // the k nearest (including the point itself) of every point, by (reduced distance, index)
-  let (knnI, kth) = try sortedSelfKNN(x, n: n, d: d, k: k, metric: metric, context: context)
   return try x.withUnsafeBufferPointer { xp -> ([HDBSCANEdge], [Double]) in
     let alg = DualTreeBoruvka(metric: metric, x: xp.baseAddress!, n: n, d: d, p: p,
                               alphaFactor: alpha == 1 ? 1 : metric.alphaFactor(alpha),
                               approximate: approximate, token: context.cancellation, threads: context.threads)
+    // the k nearest (including the point itself) of every point, by (reduced distance, index),
+    // searched on the traversal's tree
+    let (knnI, kth) = try sortedSelfKNN(x, n: n, d: d, k: k, metric: metric, tree: alg.index, context: context)
     // core distances: the min_samples-th neighbour's distance, back to a reduced distance
     var coreOut = [Double](repeating: 0, count: n)
     for i in 0..<n {
@@ -559,7 +658,8 @@ func libraryBoruvkaMST<M: KDMetric>(
         let m = Int(knnI[i * k + t])
         if m == i { continue }
         if alg.core[m] <= alg.core[i] {
-          alg.candPoint[i] = i; alg.candNeighbor[i] = m; alg.candDist[i] = alg.core[i]
+          let pi = Int(alg.posOf[i])
+          alg.candPoint[pi] = pi; alg.candNeighbor[pi] = Int(alg.posOf[m]); alg.candDist[pi] = alg.core[i]
           break
         }
       }
@@ -610,6 +710,6 @@ private func euclideanRdist4(
   return (s0, s1, s2, s3)
 }
 
-private extension UnsafeMutablePointer where Pointee == Int {
+private extension UnsafeMutablePointer {
   @inline(__always) func swapAt(_ i: Int, _ j: Int) { let t = self[i]; self[i] = self[j]; self[j] = t }
 }

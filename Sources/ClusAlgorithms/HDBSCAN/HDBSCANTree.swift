@@ -3,6 +3,8 @@
 // its simplification (`simplify_hierarchy`). Cluster selection on the condensed tree is in
 // HDBSCANSelection.swift.
 
+import CGemmKernels
+
 /// One edge of a spanning tree of the mutual reachability graph (a row of hdbscan's
 /// `minimum_spanning_tree_`): its endpoints (point indices 0..<n) and its weight, the mutual
 /// reachability distance max(core(a), core(b), d(a, b)/alpha) in the metric's units.
@@ -182,35 +184,45 @@ func singleLinkageTree(emitted: [HDBSCANEdge], n: Int) -> SingleLinkageTree {
   var right = [Int32](repeating: 0, count: m)
   var dist = [Double](repeating: 0, count: m)
   var size = [Int32](repeating: 0, count: m)
-  let total = max(2 * n - 1, 1)
-  var parent = [Int32](repeating: -1, count: total)
-  var sz = [Int32](repeating: 0, count: total)
-  for i in 0..<n { sz[i] = 1 }
-  var next = Int32(n)
-  parent.withUnsafeMutableBufferPointer { pp in
-    let par = pp.baseAddress!
-    @inline(__always) func find(_ x0: Int32) -> Int32 {
-      var x = x0
-      while par[Int(x)] != -1 { x = par[Int(x)] }
-      var p = x0
-      while p != x {
-        let q = par[Int(p)]
-        par[Int(p)] = x
-        p = q
-      }
-      return x
+  // a union-find over the points (union by rank, path halving: short paths, few cache misses),
+  // each root labelled with its cluster's node id (the points 0..<n, the merge of edge i n + i)
+  // and size: the same rows as the library's `UnionFind` over node ids
+  let up = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, n))
+  let rank = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, n))
+  let label = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, n))
+  let count = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, n))
+  defer { up.deallocate(); rank.deallocate(); label.deallocate(); count.deallocate() }
+  for i in 0..<n { up[i] = Int32(i); label[i] = Int32(i); count[i] = 1 }
+  rank.initialize(repeating: 0, count: n)
+  @inline(__always) func find(_ x0: Int32) -> Int {
+    var x = Int(x0)
+    while Int(up[x]) != x {
+      let g = up[Int(up[x])]
+      up[x] = g
+      x = Int(g)
     }
+    return x
+  }
+  order.withUnsafeBufferPointer { op in
+    let E = op.baseAddress!
+    let ahead = 16
     for i in 0..<m {
-      let aa = find(order[i].a), bb = find(order[i].b)
-      left[i] = aa
-      right[i] = bb
-      dist[i] = order[i].weight
-      let s = sz[Int(aa)] + sz[Int(bb)]
+      if i + ahead < m { clus_prefetch(up + Int(E[i + ahead].a)); clus_prefetch(up + Int(E[i + ahead].b)) }
+      let ra = find(E[i].a), rb = find(E[i].b)
+      left[i] = label[ra]
+      right[i] = label[rb]
+      dist[i] = E[i].weight
+      let s = count[ra] + count[rb]
       size[i] = s
-      par[Int(aa)] = next
-      par[Int(bb)] = next
-      sz[Int(next)] = s
-      next += 1
+      var r = ra
+      if ra != rb {
+        if rank[ra] < rank[rb] { up[ra] = Int32(rb); r = rb } else {
+          up[rb] = Int32(ra)
+          if rank[ra] == rank[rb] { rank[ra] &+= 1 }
+        }
+      }
+      label[r] = Int32(n + i)
+      count[r] = s
     }
   }
   return SingleLinkageTree(n: n, edges: order, left: left, right: right, distance: dist, size: size)

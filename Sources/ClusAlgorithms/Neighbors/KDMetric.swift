@@ -34,6 +34,21 @@ struct EuclideanKD: KDMetric {
   func alphaFactor(_ alpha: Double) -> Double { 1 / (alpha * alpha) }
 }
 
+/// `EuclideanKD` for two columns: the same sums (0 + t₀² + t₁², which is t₀² + t₁² exactly) with
+/// the coordinate count fixed, so the searches' inner loops unroll. Only for d = 2.
+struct EuclideanKD2: KDMetric {
+  @inline(__always) func rdist(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ d: Int) -> Double {
+    let t0 = a[0] - b[0], t1 = a[1] - b[1]
+    return t0 * t0 + t1 * t1
+  }
+  @inline(__always) func boxRdist(_ a: UnsafePointer<Double>, _ lo: UnsafePointer<Double>, _ hi: UnsafePointer<Double>, _ d: Int) -> Double {
+    let g0 = boxGap(a[0], lo[0], hi[0]), g1 = boxGap(a[1], lo[1], hi[1])
+    return g0 * g0 + g1 * g1
+  }
+  @inline(__always) func toDist(_ r: Double) -> Double { r.squareRoot() }
+  func alphaFactor(_ alpha: Double) -> Double { 1 / (alpha * alpha) }
+}
+
 struct ManhattanKD: KDMetric {
   @inline(__always) func rdist(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ d: Int) -> Double {
     var s = 0.0

@@ -75,6 +75,19 @@ final class KDTreeIndex {
     }
   }
 
+  /// A tree over arrays built elsewhere, which it takes over (and frees): `perm` (n), `pts`
+  /// (n × d in tree order), per node `start`, `end`, `left`, `right` (−1 for a leaf) and the
+  /// nodes × d box corners `lo`, `hi`. Each node's box must hold its points and a parent's id
+  /// must be smaller than its children's (HDBSCAN's heap-ordered tree, `HeapKDTree`, qualifies).
+  init(n: Int, d: Int, nodeCount: Int, perm: UnsafeMutablePointer<Int32>, pts: UnsafeMutablePointer<Double>,
+       start: UnsafeMutablePointer<Int32>, end: UnsafeMutablePointer<Int32>, left: UnsafeMutablePointer<Int32>,
+       right: UnsafeMutablePointer<Int32>, lo: UnsafeMutablePointer<Double>, hi: UnsafeMutablePointer<Double>) {
+    self.n = n; self.d = d; self.nodeCount = nodeCount
+    self.perm = perm; self.pts = pts
+    self.start = start; self.end = end; self.left = left; self.right = right
+    self.lo = lo; self.hi = hi
+  }
+
   deinit {
     perm.deallocate(); pts.deallocate(); start.deallocate(); end.deallocate()
     left.deallocate(); right.deallocate(); lo.deallocate(); hi.deallocate()
