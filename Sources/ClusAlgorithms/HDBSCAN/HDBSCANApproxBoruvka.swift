@@ -642,20 +642,25 @@ func libraryBoruvkaMST<M: KDMetric>(
                               alphaFactor: alpha == 1 ? 1 : metric.alphaFactor(alpha),
                               approximate: approximate, token: context.cancellation, threads: context.threads)
     // the k nearest (including the point itself) of every point, by (reduced distance, index),
-    // searched on the traversal's tree
-    let (knnI, kth) = try sortedSelfKNN(x, n: n, d: d, k: k, metric: metric, tree: alg.index, context: context)
+    // searched on the traversal's tree; the tables' row r is tree position r on that path (the
+    // searches run in tree order, so their writes do too), row r on the GEMM path
+    let byPosition = !(metric is EuclideanKD && d >= 10)
+    let (knnI, kth) = try sortedSelfKNN(x, n: n, d: d, k: k, metric: metric, tree: alg.index, byPosition: byPosition,
+                                        context: context)
     // core distances: the min_samples-th neighbour's distance, back to a reduced distance
     var coreOut = [Double](repeating: 0, count: n)
-    for i in 0..<n {
-      coreOut[i] = metric.toDist(kth[i])
+    for r in 0..<n {
+      let i = byPosition ? alg.tree.idx[r] : r
+      coreOut[i] = metric.toDist(kth[r])
       alg.core[i] = alg.toRdist(coreOut[i])
     }
     alg.computeMinCore()
     // first round from the stored neighbours: the nearest one with a core distance not above
-    // the point's own
-    for i in 0..<n {
+    // the point's own (each point on its own: the order of the points does not matter)
+    for r in 0..<n {
+      let i = byPosition ? alg.tree.idx[r] : r
       for t in 0..<k {
-        let m = Int(knnI[i * k + t])
+        let m = Int(knnI[r * k + t])
         if m == i { continue }
         if alg.core[m] <= alg.core[i] {
           let pi = Int(alg.posOf[i])

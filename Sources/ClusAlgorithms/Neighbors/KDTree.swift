@@ -308,11 +308,12 @@ func kdQueryKNN<M: KDMetric>(
 /// queries: `body` must only write what belongs to query i. `queries: nil` queries the tree's
 /// own n points (i is then the original row), in tree order: consecutive queries are near one
 /// another, so their searches visit the same nodes (the same results, found with fewer cache
-/// misses). With a `progress` label the queries are reported as a phase of that name.
+/// misses); with `positions`, i is the tree position instead (the caller's writes then go in
+/// order too). With a `progress` label the queries are reported as a phase of that name.
 /// - Throws: `AlgorithmError.cancelled`.
 func kdQueryEach<M: KDMetric>(
   _ tree: KDTreeIndex, queries: [Double]?, m: Int, k: Int, metric: M, context: RunContext,
-  progress label: String? = nil, _ body: (Int, SortedCandidates) -> Void
+  progress label: String? = nil, positions: Bool = false, _ body: (Int, SortedCandidates) -> Void
 ) throws {
   let d = tree.d
   let token = context.cancellation
@@ -335,7 +336,7 @@ func kdQueryEach<M: KDMetric>(
       for j in range {
         best.reset()
         tree.search(Q + j * d, metric: metric, &best, stack)
-        body(selfJoin ? Int(tree.perm[j]) : j, best)
+        body(selfJoin && !positions ? Int(tree.perm[j]) : j, best)
       }
     }
   }
