@@ -110,6 +110,16 @@ func checkNewPoints(_ v: Value, columns d: Int) throws {
 }
 
 /// The fields of an HDBSCAN result as the language shows them (the library's attribute names).
+/// The number of distinct labels ≥ 0 (noise, −1, is no cluster), in one pass without hashing.
+func distinctClusterLabels(_ labels: [Int]) -> Int {
+  guard let top = labels.max(), top >= 0 else { return 0 }
+  if top > labels.count { return Set(labels.filter { $0 >= 0 }).count }
+  var seen = [Bool](repeating: false, count: top + 1)
+  var count = 0
+  for l in labels where l >= 0 && !seen[l] { seen[l] = true; count += 1 }
+  return count
+}
+
 func hdbscanFields(_ r: HDBSCANResult) -> [(String, Value)] {
   let tree = r.condensedTree
   let table = Record(kind: "condensed tree table", fields: [
@@ -119,7 +129,7 @@ func hdbscanFields(_ r: HDBSCANResult) -> [(String, Value)] {
     ("selected_clusters", .labels(r.selectedClusters)),
   ])
   return [
-    ("labels", .labels(r.labels)), ("n_clusters", .int(Set(r.labels.filter { $0 >= 0 }).count)),
+    ("labels", .labels(r.labels)), ("n_clusters", .int(distinctClusterLabels(r.labels))),
     ("probabilities", .floats(r.probabilities)), ("outlier_scores", .floats(r.outlierScores)),
     ("cluster_persistence", .floats(r.persistence)), ("condensed_tree", .record(table)),
   ]
