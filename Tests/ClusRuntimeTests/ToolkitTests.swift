@@ -16,6 +16,15 @@ final class ToolkitTests: XCTestCase {
     }
   }
 
+  /// hdbscan's n_clusters: distinct labels ≥ 0, counted by hand.
+  func testDistinctClusterLabels() {
+    XCTAssertEqual(distinctClusterLabels([-1, 0, 2, 2, -1, 0]), 2)
+    XCTAssertEqual(distinctClusterLabels([]), 0)
+    XCTAssertEqual(distinctClusterLabels([-1, -1]), 0)
+    XCTAssertEqual(distinctClusterLabels([3, 3]), 1)  // a label above the count takes the hashed path
+    XCTAssertEqual(distinctClusterLabels([0, 1, 2, 3]), 4)
+  }
+
   func testBroadcastingRowAndColumnAgainstAMatrix() {
     let c = Capture()
     XCTAssertTrue(c.run("""
