@@ -641,34 +641,54 @@ func libraryBoruvkaMST<M: KDMetric>(
     let alg = DualTreeBoruvka(metric: metric, x: xp.baseAddress!, n: n, d: d, p: p,
                               alphaFactor: alpha == 1 ? 1 : metric.alphaFactor(alpha),
                               approximate: approximate, token: context.cancellation, threads: context.threads)
-    // the k nearest (including the point itself) of every point, by (reduced distance, index),
-    // searched on the traversal's tree; the tables' row r is tree position r on that path (the
-    // searches run in tree order, so their writes do too), row r on the GEMM path
-    let byPosition = !(metric is EuclideanKD && d >= 10)
-    let (knnI, kth) = try sortedSelfKNN(x, n: n, d: d, k: k, metric: metric, tree: alg.index, byPosition: byPosition,
-                                        context: context)
+    // the k nearest (including the point itself) of every point, by (reduced distance, row), as
+    // tree positions in a table by tree position: searched on the traversal's tree in tree order
+    // (the writes go in order, and a point's neighbours lie near it in the tables read next);
+    // from GEMM tiles (euclidean, 10 or more columns) by row, then converted
+    var knnP = [Int32](repeating: -1, count: n * k)
+    var kth = [Double](repeating: .infinity, count: n)
+    if metric is EuclideanKD && d >= 10 {
+      let (knnI, kthRow) = try sortedSelfKNN(x, n: n, d: d, k: k, metric: metric, context: context)
+      for t in 0..<n {
+        let i = alg.tree.idx[t]
+        kth[t] = kthRow[i]
+        for u in 0..<k { let m = knnI[i * k + u]; knnP[t * k + u] = m < 0 ? -1 : alg.posOf[Int(m)] }
+      }
+    } else {
+      try knnP.withUnsafeMutableBufferPointer { pp in
+        try kth.withUnsafeMutableBufferPointer { kp in
+          let P = pp.baseAddress!, K = kp.baseAddress!
+          try kdQueryEach(alg.index, queries: nil, m: n, k: k, metric: metric, context: context,
+                          progress: "hdbscan core distances", positions: true) { t, best in
+            for u in 0..<best.count { P[t * k + u] = best.pos[u] }
+            if best.count == k { K[t] = best.dist[k - 1] }
+          }
+        }
+      }
+    }
     // core distances: the min_samples-th neighbour's distance, back to a reduced distance
     var coreOut = [Double](repeating: 0, count: n)
-    for r in 0..<n {
-      let i = byPosition ? alg.tree.idx[r] : r
-      coreOut[i] = metric.toDist(kth[r])
+    for t in 0..<n {
+      let i = alg.tree.idx[t]
+      coreOut[i] = metric.toDist(kth[t])
       alg.core[i] = alg.toRdist(coreOut[i])
     }
     alg.computeMinCore()
     // first round from the stored neighbours: the nearest one with a core distance not above
     // the point's own (each point on its own: the order of the points does not matter)
-    for r in 0..<n {
-      let i = byPosition ? alg.tree.idx[r] : r
-      for t in 0..<k {
-        let m = Int(knnI[r * k + t])
-        if m == i { continue }
-        if alg.core[m] <= alg.core[i] {
-          let pi = Int(alg.posOf[i])
-          alg.candPoint[pi] = pi; alg.candNeighbor[pi] = Int(alg.posOf[m]); alg.candDist[pi] = alg.core[i]
+    for t in 0..<n {
+      for u in 0..<k {
+        let q = Int(knnP[t * k + u])
+        if q == t || q < 0 { continue }
+        if alg.coreAt[q] <= alg.coreAt[t] {
+          alg.candPoint[t] = t; alg.candNeighbor[t] = q; alg.candDist[t] = alg.coreAt[t]
           break
         }
       }
     }
+    // the tables are not read again: free them before the spanning tree's peak
+    knnP = []
+    kth = []
     context.progress.begin("hdbscan spanning tree", total: n - 1)
     defer { context.progress.end() }
     var nComp = alg.updateComponents()

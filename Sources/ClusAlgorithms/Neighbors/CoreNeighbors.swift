@@ -42,14 +42,10 @@ func treeSelfKNN<M: KDMetric>(_ tree: KDTreeIndex, k: Int, metric: M, context: R
 /// the n × k rows as Int32 (what the first Borůvka round reads) and only each point's k-th
 /// reduced distance (its core distance); the n × k distance table is never stored. From GEMM
 /// tiles in KD-tree order (euclidean, 10 or more columns; the distances then recomputed exactly
-/// as `metric.rdist`) or from the KD-tree search of the data against itself, on `tree` when given
-/// (a tree over the same x; the result does not depend on the tree's shape: ties go to the
-/// smaller row), else on a tree built here. With `byPosition` and a `tree` searched (not the GEMM
-/// path), row t of both tables is the point at tree position t instead of row t.
+/// as `metric.rdist`) or from the KD-tree search of the data against itself.
 /// - Throws: `AlgorithmError.cancelled`.
 func sortedSelfKNN<M: KDMetric>(
-  _ x: [Double], n: Int, d: Int, k: Int, metric: M, tree: KDTreeIndex? = nil, byPosition: Bool = false,
-  context: RunContext
+  _ x: [Double], n: Int, d: Int, k: Int, metric: M, context: RunContext
 ) throws -> (indices: [Int32], kth: [Double]) {
   var knnI = [Int32](repeating: -1, count: n * k)
   var kth = [Double](repeating: .infinity, count: n)
@@ -57,8 +53,8 @@ func sortedSelfKNN<M: KDMetric>(
     try knnI.withUnsafeMutableBufferPointer { ip in
       try kth.withUnsafeMutableBufferPointer { kp in
         let I = ip.baseAddress!, K = kp.baseAddress!
-        try kdQueryEach(tree ?? KDTreeIndex(crossJoinOver: x, n: n, d: d), queries: nil, m: n, k: k, metric: metric,
-                        context: context, progress: "hdbscan core distances", positions: byPosition && tree != nil) { i, best in
+        try kdQueryEach(KDTreeIndex(crossJoinOver: x, n: n, d: d), queries: nil, m: n, k: k, metric: metric,
+                        context: context, progress: "hdbscan core distances") { i, best in
           for t in 0..<best.count { I[i * k + t] = Int32(best.row[t]) }
           if best.count == k { K[i] = best.dist[k - 1] }
         }

@@ -186,9 +186,10 @@ struct HeapCandidates: KDCandidates {
 struct SortedCandidates: KDCandidates {
   let k: Int
   let perm: UnsafePointer<Int32>
-  /// The reduced distances and original rows of the `count` best, ascending.
+  /// The reduced distances, original rows and tree positions of the `count` best, ascending.
   let dist: UnsafeMutablePointer<Double>
   let row: UnsafeMutablePointer<Int>
+  let pos: UnsafeMutablePointer<Int32>
   private(set) var count = 0
   var worst = Double.infinity
   var bound: Double { worst }
@@ -198,9 +199,10 @@ struct SortedCandidates: KDCandidates {
     self.perm = perm
     dist = .allocate(capacity: max(1, k))
     row = .allocate(capacity: max(1, k))
+    pos = .allocate(capacity: max(1, k))
   }
 
-  func deallocate() { dist.deallocate(); row.deallocate() }
+  func deallocate() { dist.deallocate(); row.deallocate(); pos.deallocate() }
 
   mutating func reset() {
     count = 0
@@ -211,12 +213,13 @@ struct SortedCandidates: KDCandidates {
     let qi = Int(perm[q])
     if count < k || r < worst || (r == worst && qi < row[count - 1]) {
       // insertion into the sorted list of the best k; when full, the last one drops out
-      var pos = count
-      while pos > 0 && (dist[pos - 1] > r || (dist[pos - 1] == r && row[pos - 1] > qi)) { pos -= 1 }
+      var at = count
+      while at > 0 && (dist[at - 1] > r || (dist[at - 1] == r && row[at - 1] > qi)) { at -= 1 }
       var t = count < k ? count : k - 1
-      while t > pos { dist[t] = dist[t - 1]; row[t] = row[t - 1]; t -= 1 }
-      dist[pos] = r
-      row[pos] = qi
+      while t > at { dist[t] = dist[t - 1]; row[t] = row[t - 1]; pos[t] = pos[t - 1]; t -= 1 }
+      dist[at] = r
+      row[at] = qi
+      pos[at] = Int32(truncatingIfNeeded: q)
       if count < k { count += 1 }
       if count == k { worst = dist[k - 1] }
     }
