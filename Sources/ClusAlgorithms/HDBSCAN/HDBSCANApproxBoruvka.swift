@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CGemmKernels
 
 // The hdbscan library's default spanning tree: dual-tree Borůvka on a KD-tree
 // (`_hdbscan_boruvka.pyx`, `KDTreeBoruvkaAlgorithm` with `approx_min_span_tree=True`, called from
@@ -407,21 +408,44 @@ private final class DualTreeBoruvka<M: KDMetric> {
   /// resets the bounds (every round when exact; only after a round that joined nothing when
   /// approximate). Returns the number of components.
   func updateComponents() -> Int {
-    for c in components {
-      let source = candPoint[c], sink = candNeighbor[c]
-      if source == -1 || sink == -1 { continue }
-      let rs = find(source), rk = find(sink)
-      if rs == rk {
-        candPoint[c] = -1; candNeighbor[c] = -1; candDist[c] = .greatestFiniteMagnitude
-        continue
+    // the components come in the order of their roots' rows, so their entries are random reads
+    // (all n of them before the first traversal): each component's candidate is prefetched 16
+    // components ahead, the union-find entries of its two ends 8 ahead (hints only)
+    let list = components
+    var done = false
+    list.withUnsafeBufferPointer { lp in
+    tree.idx.withUnsafeBufferPointer { ip in
+      let L = lp.baseAddress!, I = ip.baseAddress!
+      let count = lp.count
+      for li in 0..<count {
+        if li + 16 < count {
+          let c2 = L[li + 16]
+          clus_prefetch(candPoint + c2); clus_prefetch(candNeighbor + c2); clus_prefetch(candDist + c2)
+        }
+        if li + 8 < count {
+          let c3 = L[li + 8]
+          let s3 = candPoint[c3], k3 = candNeighbor[c3]
+          if s3 >= 0 && k3 >= 0 {
+            clus_prefetch(parent + s3); clus_prefetch(parent + k3); clus_prefetch(I + s3); clus_prefetch(I + k3)
+          }
+        }
+        let c = L[li]
+        let source = candPoint[c], sink = candNeighbor[c]
+        if source == -1 || sink == -1 { continue }
+        let rs = find(source), rk = find(sink)
+        if rs == rk {
+          candPoint[c] = -1; candNeighbor[c] = -1; candDist[c] = .greatestFiniteMagnitude
+          continue
+        }
+        edges.append(HDBSCANEdge(a: Int32(I[source]), b: Int32(I[sink]), weight: metric.toDist(candDist[c])))
+        union(source, sink)
+        candDist[c] = .greatestFiniteMagnitude
+        if edges.count == n - 1 { done = true; break }
       }
-      edges.append(HDBSCANEdge(a: Int32(tree.idx[source]), b: Int32(tree.idx[sink]), weight: metric.toDist(candDist[c])))
-      union(source, sink)
-      candDist[c] = .greatestFiniteMagnitude
-      if edges.count == n - 1 {
-        components = components.filter { isComponent[$0] }
-        return components.count
-      }
+    }}
+    if done {
+      components = components.filter { isComponent[$0] }
+      return components.count
     }
     for t in 0..<n { compAt[t] = find(t) }
     for v in stride(from: tree.nNodes - 1, through: 0, by: -1) {
