@@ -272,7 +272,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
   /// `computeMinCore`); each tree position's component (`compAt`, from `updateComponents`).
   let core: UnsafeMutablePointer<Double>
   let coreAt: UnsafeMutablePointer<Double>
-  let compAt: UnsafeMutablePointer<Int>
+  let compAt: UnsafeMutablePointer<Int32>
   let compOfNode: UnsafeMutablePointer<Int>
   let candPoint: UnsafeMutablePointer<Int>
   let candNeighbor: UnsafeMutablePointer<Int>
@@ -337,7 +337,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
     nodeRadius.initialize(from: tree.radius, count: nodes)
     counters = .allocate(capacity: 2)
     counters.initialize(repeating: 0, count: 2)
-    for i in 0..<n { compAt[i] = i; candPoint[i] = -1; candNeighbor[i] = -1; candDist[i] = .greatestFiniteMagnitude }
+    for i in 0..<n { compAt[i] = Int32(i); candPoint[i] = -1; candNeighbor[i] = -1; candDist[i] = .greatestFiniteMagnitude }
     for v in 0..<nodes { compOfNode[v] = -(v + 1); bounds[v] = .greatestFiniteMagnitude }
     parent = .allocate(capacity: n)
     for i in 0..<n { parent[i] = i }
@@ -447,14 +447,14 @@ private final class DualTreeBoruvka<M: KDMetric> {
       components = components.filter { isComponent[$0] }
       return components.count
     }
-    for t in 0..<n { compAt[t] = find(t) }
+    for t in 0..<n { compAt[t] = Int32(truncatingIfNeeded: find(t)) }
     for v in stride(from: tree.nNodes - 1, through: 0, by: -1) {
       if nodeIsLeaf[v] {
         let s = nodeStart[v], e = nodeEnd[v]
         let c = compAt[s]
         var same = true
         for t in (s + 1)..<max(s + 1, e) where compAt[t] != c { same = false; break }
-        if same { compOfNode[v] = c }
+        if same { compOfNode[v] = Int(c) }
       } else if compOfNode[2 * v + 1] == compOfNode[2 * v + 2] {
         compOfNode[v] = compOfNode[2 * v + 1]
       }
@@ -525,7 +525,8 @@ private final class DualTreeBoruvka<M: KDMetric> {
       if counters[0] & 0xFFF == 0 && token.isCancelled { counters[1] = 1; return }
       var upper = 0.0, lower = Double.greatestFiniteMagnitude
       for i in nodeStart[node1]..<nodeEnd[node1] {
-        let c1 = compAt[i]
+        let c1i = compAt[i]
+        let c1 = Int(c1i)
         let cp = coreAt[i]
         if cp > candDist[c1] { continue }
         let xp = xs + i * d
@@ -560,7 +561,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
             while j < je && m < 4 {
               let q = j
               j += 1
-              if coreAt[q] > candDist[c1] || compAt[q] == c1 { continue }
+              if coreAt[q] > candDist[c1] || compAt[q] == c1i { continue }
               switch m { case 0: qs.0 = q; case 1: qs.1 = q; case 2: qs.2 = q; default: qs.3 = q }
               m += 1
             }
@@ -594,13 +595,13 @@ private final class DualTreeBoruvka<M: KDMetric> {
             let rf = f == 1 ? r : r * f
             let cq = coreAt[j]
             let m1 = rf > cp ? rf : cp
-            let mr = compAt[j] == c1 ? Double.infinity : (cq > m1 ? cq : m1)
+            let mr = compAt[j] == c1i ? Double.infinity : (cq > m1 ? cq : m1)
             if mr < best { best = mr; bestJ = j }
           }
           if bestJ >= 0 { candDist[c1] = best; candNeighbor[c1] = bestJ; candPoint[c1] = i }
         } else {
           for j in nodeStart[node2]..<nodeEnd[node2] {
-            let c2 = compAt[j]
+            let c2 = Int(compAt[j])
             let cq = coreAt[j]
             if cq > candDist[c1] { continue }
             if c1 != c2 {
