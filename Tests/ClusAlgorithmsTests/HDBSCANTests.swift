@@ -654,8 +654,9 @@ final class HDBSCANBench: XCTestCase {
     }
   }
 
-  /// min_samples beyond the other points: the library's neighbour query raises; clus uses n − 1 and
-  /// says so (8 points on a line, min_samples=9: one warning naming both figures).
+  /// min_samples beyond the other points: the library lowers it to n − 1 silently (hdbscan 0.8.44,
+  /// every algorithm); clus does the same and says so (8 points on a line, min_samples=9: one warning
+  /// naming both figures).
   func testMinSamplesBeyondTheDataIsWarned() throws {
     let x = Matrix(rows: 8, cols: 1, data: (0..<8).map { Float($0) })
     let seen = Locked<[String]>([])

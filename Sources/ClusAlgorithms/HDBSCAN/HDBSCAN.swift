@@ -246,8 +246,8 @@ func hdbscanHierarchy(rows input: UMAPData, parameters: HDBSCANParameters, conte
   }
   var minSamples = parameters.minSamples ?? parameters.minClusterSize
   if let m = parameters.minSamples, m > n - 1 {
-    // the library's neighbour query raises here; clus answers, but says so
-    context.warn("min_samples=\(m) is more than the other points (\(n - 1)): using \(n - 1), so few or no points can be core (the hdbscan library raises)")
+    // the library (hdbscan_.py: min(size − 1, min_samples)) lowers it silently; clus says so
+    context.warn("min_samples=\(m) is more than the other points (\(n - 1)): using \(n - 1), as the hdbscan library does, so few or no points can be core")
   }
   minSamples = max(1, min(n - 1, minSamples))
   let slt: SingleLinkageTree
