@@ -268,9 +268,8 @@ private final class DualTreeBoruvka<M: KDMetric> {
   /// traversal reads (a leaf's points side by side) instead of the rows of the input.
   let index: KDTreeIndex
   let xs: UnsafePointer<Double>
-  /// Reduced core distances by row (`core`) and by tree position (`coreAt`, from
-  /// `computeMinCore`); each tree position's component (`compAt`, from `updateComponents`).
-  let core: UnsafeMutablePointer<Double>
+  /// Reduced core distances by tree position (`coreAt`, set by the caller); each tree position's
+  /// component (`compAt`, from `updateComponents`).
   let coreAt: UnsafeMutablePointer<Double>
   let compAt: UnsafeMutablePointer<Int32>
   let compOfNode: UnsafeMutablePointer<Int>
@@ -318,7 +317,6 @@ private final class DualTreeBoruvka<M: KDMetric> {
     index = tree.index(rows: rows, n: n, d: d)
     xs = UnsafePointer(index.pts)
     let nodes = tree.nNodes
-    core = .allocate(capacity: n)
     coreAt = .allocate(capacity: n)
     compAt = .allocate(capacity: n)
     compOfNode = .allocate(capacity: nodes)
@@ -353,15 +351,14 @@ private final class DualTreeBoruvka<M: KDMetric> {
   }
 
   deinit {
-    core.deallocate(); coreAt.deallocate(); compAt.deallocate(); compOfNode.deallocate()
+    coreAt.deallocate(); compAt.deallocate(); compOfNode.deallocate()
     candPoint.deallocate(); candNeighbor.deallocate(); candDist.deallocate(); bounds.deallocate(); minCore.deallocate()
     nodeStart.deallocate(); nodeEnd.deallocate(); nodeIsLeaf.deallocate(); nodeRadius.deallocate(); counters.deallocate()
     parent.deallocate(); rank.deallocate(); isComponent.deallocate(); posOf.deallocate()
   }
 
-  /// Fills `coreAt` and `minCore` from `core` (children before parents: heap order backwards).
+  /// Fills `minCore` from `coreAt` (children before parents: heap order backwards).
   func computeMinCore() {
-    for t in 0..<n { coreAt[t] = core[tree.idx[t]] }
     for v in stride(from: tree.nNodes - 1, through: 0, by: -1) {
       if tree.isLeaf[v] {
         var m = Double.infinity
@@ -510,6 +507,12 @@ private final class DualTreeBoruvka<M: KDMetric> {
     return (r1, r2)
   }
 
+  /// The reduced distance from `a` to `node`'s box, times the alpha factor.
+  @inline(__always) func scaledBoxRdist(_ a: UnsafePointer<Double>, _ node: Int, _ L: UnsafePointer<Double>, _ H: UnsafePointer<Double>) -> Double {
+    let g = metric.boxRdist(a, L + node * d, H + node * d, d)
+    return f == 1 ? g : g * f
+  }
+
   /// One step of the library's `dual_tree_traversal`; `nodeDist` = `nodeRdist(node1, node2)`
   /// (the caller has it: the library computes the same value twice).
   func traverse(_ node1: Int, _ node2: Int, _ nodeDist: Double, _ I: UnsafePointer<Int>, _ L: UnsafePointer<Double>, _ H: UnsafePointer<Double>) {
@@ -530,24 +533,16 @@ private final class DualTreeBoruvka<M: KDMetric> {
         let cp = coreAt[i]
         if cp > candDist[c1] { continue }
         let xp = xs + i * d
-        // every point of node 2 is in p's component, or has a core distance above the candidate:
-        // the scan below would skip them all
-        if compOfNode[node2] == c1 || minCore[node2] > candDist[c1] {
+        // every point of node 2 is in p's component, or has a core distance above the candidate, or
+        // (boxPrune) p's reduced distance to node 2's box, at most its distance to any point there
+        // (each rounded step is monotone: differences, squares or absolute values, a sum in the
+        // same order; not for other Minkowski exponents, whose pow need not be), reaches the
+        // candidate: the scan below would take nothing
+        if compOfNode[node2] == c1 || minCore[node2] > candDist[c1]
+          || (boxPrune && max(scaledBoxRdist(xp, node2, L, H), cp) >= candDist[c1]) {
           upper = max(upper, candDist[c1])
           lower = min(lower, candDist[c1])
           continue
-        }
-        // p's reduced distance to node 2's box is at most its distance to any point there (each
-        // rounded step is monotone: differences, squares or absolute values, a sum in the same
-        // order; not for other Minkowski exponents, whose pow need not be), so when it reaches the
-        // candidate no point there is strictly lighter: the scan below would take nothing
-        if boxPrune {
-          let gb = metric.boxRdist(xp, L + node2 * d, H + node2 * d, d)
-          if max(f == 1 ? gb : gb * f, cp) >= candDist[c1] {
-            upper = max(upper, candDist[c1])
-            lower = min(lower, candDist[c1])
-            continue
-          }
         }
         if euclidean && d >= 8 {
           // four distances at a time, each summed in the library's order (independent chains);
@@ -696,7 +691,7 @@ func libraryBoruvkaMST<M: KDMetric>(
     for t in 0..<n {
       let i = alg.tree.idx[t]
       coreOut[i] = metric.toDist(kth[t])
-      alg.core[i] = alg.toRdist(coreOut[i])
+      alg.coreAt[t] = alg.toRdist(coreOut[i])
     }
     alg.computeMinCore()
     // first round from the stored neighbours: the nearest one with a core distance not above
