@@ -55,7 +55,7 @@ func sortedSelfKNN<M: KDMetric>(
         let I = ip.baseAddress!, K = kp.baseAddress!
         try kdQueryEach(KDTreeIndex(crossJoinOver: x, n: n, d: d), queries: nil, m: n, k: k, metric: metric,
                         context: context, progress: "hdbscan core distances") { i, best in
-          for t in 0..<best.count { I[i * k + t] = Int32(best.row[t]) }
+          for t in 0..<best.count { I[i * k + t] = Int32(best.row(t)) }
           if best.count == k { K[i] = best.dist[k - 1] }
         }
       }

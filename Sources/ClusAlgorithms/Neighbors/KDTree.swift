@@ -186,9 +186,9 @@ struct HeapCandidates: KDCandidates {
 struct SortedCandidates: KDCandidates {
   let k: Int
   let perm: UnsafePointer<Int32>
-  /// The reduced distances, original rows and tree positions of the `count` best, ascending.
+  /// The reduced distances and tree positions of the `count` best, ascending by (reduced
+  /// distance, original row); a row (`row(_:)`) is looked up only to order equal distances.
   let dist: UnsafeMutablePointer<Double>
-  let row: UnsafeMutablePointer<Int>
   let pos: UnsafeMutablePointer<Int32>
   private(set) var count = 0
   var worst = Double.infinity
@@ -198,11 +198,13 @@ struct SortedCandidates: KDCandidates {
     self.k = k
     self.perm = perm
     dist = .allocate(capacity: max(1, k))
-    row = .allocate(capacity: max(1, k))
     pos = .allocate(capacity: max(1, k))
   }
 
-  func deallocate() { dist.deallocate(); row.deallocate(); pos.deallocate() }
+  func deallocate() { dist.deallocate(); pos.deallocate() }
+
+  /// The original row of the t-th best.
+  @inline(__always) func row(_ t: Int) -> Int { Int(perm[Int(pos[t])]) }
 
   mutating func reset() {
     count = 0
@@ -210,19 +212,20 @@ struct SortedCandidates: KDCandidates {
   }
 
   @inline(__always) mutating func offer(_ r: Double, _ q: Int) {
-    let qi = Int(perm[q])
-    if count < k || r < worst || (r == worst && qi < row[count - 1]) {
-      // insertion into the sorted list of the best k; when full, the last one drops out
-      var at = count
-      while at > 0 && (dist[at - 1] > r || (dist[at - 1] == r && row[at - 1] > qi)) { at -= 1 }
-      var t = count < k ? count : k - 1
-      while t > at { dist[t] = dist[t - 1]; row[t] = row[t - 1]; pos[t] = pos[t - 1]; t -= 1 }
-      dist[at] = r
-      row[at] = qi
-      pos[at] = Int32(truncatingIfNeeded: q)
-      if count < k { count += 1 }
-      if count == k { worst = dist[k - 1] }
+    if count == k && r > worst { return }
+    if count == k && r == worst && Int(perm[q]) > row(count - 1) { return }
+    // insertion into the sorted list of the best k; when full, the last one drops out
+    var at = count < k ? count : k - 1
+    while at > 0 {
+      let prev = dist[at - 1]
+      if prev < r || (prev == r && row(at - 1) < Int(perm[q])) { break }
+      dist[at] = prev; pos[at] = pos[at - 1]
+      at -= 1
     }
+    dist[at] = r
+    pos[at] = Int32(truncatingIfNeeded: q)
+    if count < k { count += 1 }
+    if count == k { worst = dist[k - 1] }
   }
 }
 
@@ -299,7 +302,7 @@ func kdQueryKNN<M: KDMetric>(
     try outR.withUnsafeMutableBufferPointer { orp in
       let OI = oip.baseAddress!, OR = orp.baseAddress!
       try kdQueryEach(tree, queries: queries, m: m, k: k, metric: metric, context: context) { i, best in
-        for t in 0..<best.count { OI[i * k + t] = best.row[t]; OR[i * k + t] = best.dist[t] }
+        for t in 0..<best.count { OI[i * k + t] = best.row(t); OR[i * k + t] = best.dist[t] }
       }
     }
   }
