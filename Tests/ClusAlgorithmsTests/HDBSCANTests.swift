@@ -263,6 +263,11 @@ extension HDBSCANTests {
     }
     let expected = (0..<edges.count).sorted { edges[$0].weight != edges[$1].weight ? edges[$0].weight < edges[$1].weight : $0 < $1 }
     XCTAssertEqual(orderByWeight(edges).map { Int($0) }, expected)
+    // in parts on several workers (a part from 2^18 edges on): the same order for any count
+    var big: [HDBSCANEdge] = []
+    for i in 0..<700_000 { big.append(HDBSCANEdge(a: 0, b: 1, weight: Double((i &* 7_919) % 1_000) / 8 + (i % 3 == 0 ? 1e-9 : 0))) }
+    let bigExpected = (0..<big.count).sorted { big[$0].weight != big[$1].weight ? big[$0].weight < big[$1].weight : $0 < $1 }
+    for t in [1, 2, 3] { XCTAssertEqual(orderByWeight(big, threads: t).map { Int($0) }, bigExpected, "threads \(t)") }
     // one weight for all: positions unchanged; empty and single
     XCTAssertEqual(orderByWeight([HDBSCANEdge](repeating: HDBSCANEdge(a: 0, b: 1, weight: 3), count: 5)), [0, 1, 2, 3, 4])
     XCTAssertEqual(orderByWeight([]), [])

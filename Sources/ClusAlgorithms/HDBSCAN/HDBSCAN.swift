@@ -260,7 +260,7 @@ func hdbscanHierarchy(rows input: UMAPData, parameters: HDBSCANParameters, conte
     core = c
   case .dense(let x):
     if parameters.approxMinSpanTree && x.cols <= 60, let p = parameters.metric.boruvkaExponent {
-      let xd = x.data.map { Double($0) }
+      let xd = x.data
       let (d, a) = (x.cols, parameters.alpha)
       let r: (edges: [HDBSCANEdge], core: [Double])
       switch parameters.metric {
@@ -272,7 +272,7 @@ func hdbscanHierarchy(rows input: UMAPData, parameters: HDBSCANParameters, conte
       default: r = try libraryBoruvkaMST(xd, n: n, d: d, minSamples: minSamples, alpha: a, metric: EuclideanKD(), p: p, approximate: true, context: context)
       }
       try context.cancellation.check()
-      slt = singleLinkageTree(emitted: r.edges, n: n)
+      slt = singleLinkageTree(emitted: r.edges, n: n, threads: context.threads)
       core = r.core
     } else {
       let (edges, extra, c) = try mutualReachabilityMST(

@@ -44,7 +44,7 @@ private struct HeapKDTree {
   /// the same comparisons and swaps as on the indices, so the same tree. The subtrees below the
   /// third level are built in parallel on `threads` (heap-numbered nodes and disjoint ranges of
   /// `idx` and `rows`: the same tree for any count).
-  init(_ x: UnsafePointer<Double>, n: Int, d: Int, leafSize: Int, p: Double, threads: Int = 1,
+  init(_ fill: (UnsafeMutablePointer<Double>) -> Void, n: Int, d: Int, leafSize: Int, p: Double, threads: Int = 1,
        rows X: UnsafeMutablePointer<Double>) {
     let levels = Int(Elementary.log2(max(1.0, Double(n - 1) / Double(leafSize)))) + 1
     nNodes = (1 << levels) - 1
@@ -65,22 +65,53 @@ private struct HeapKDTree {
     radius.withUnsafeMutableBufferPointer { rp in
       let I = ip.baseAddress!, L = lp.baseAddress!, H = hp.baseAddress!
       let S = sp.baseAddress!, E = ep.baseAddress!, F = fp.baseAddress!, R = rp.baseAddress!
-      X.initialize(from: x, count: n * d)
+      fill(X)
       // scratch of the selections: node s..<e uses [s, e) of each (disjoint for parallel subtrees)
       let sel = UnsafeMutablePointer<SplitKey>.allocate(capacity: max(1, n))
       let moved = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n * d))
       defer { sel.deallocate(); moved.deallocate() }
+      // `body(part, range)` over 0..<count: in `topParts` parts on the workers when `parallel` (and
+      // the count is large), else in one; returns the number of parts
+      let topParts = 32
+      @discardableResult func over(_ count: Int, _ parallel: Bool, _ body: (Int, Range<Int>) -> Void) -> Int {
+        if !parallel || threads < 2 || count < 1 << 16 {
+          body(0, 0..<count)
+          return 1
+        }
+        let size = (count + topParts - 1) / topParts
+        parallelChunks(count: count, chunkSize: size, threads: threads, body)
+        return chunkCount(count, size)
+      }
       // builds `node` over idx[s..<e]; below `stopDepth` it only records the children to build
       func build(_ node: Int, _ s: Int, _ e: Int, depth: Int, stopDepth: Int, _ pending: inout [(Int, Int, Int)]) {
         if depth == stopDepth {
           pending.append((node, s, e))
           return
         }
+        // a node above the parallel subtrees is built alone: its passes over the points use every
+        // worker (fmin and fmax are exact, so the box does not depend on how the points are cut)
+        let top = depth < stopDepth
         let l = L + node * d, h = H + node * d
         for j in 0..<d { l[j] = .infinity; h[j] = -.infinity }
-        for t in s..<e {
-          let row = X + t * d
-          for j in 0..<d { l[j] = fmin(l[j], row[j]); h[j] = fmax(h[j], row[j]) }
+        if top {
+          let parts = UnsafeMutablePointer<Double>.allocate(capacity: 2 * topParts * d)
+          defer { parts.deallocate() }
+          let used = over(e - s, top) { c, r in
+            let pl = parts + 2 * c * d, ph = pl + d
+            for j in 0..<d { pl[j] = .infinity; ph[j] = -.infinity }
+            for t in r {
+              let row = X + (s + t) * d
+              for j in 0..<d { pl[j] = fmin(pl[j], row[j]); ph[j] = fmax(ph[j], row[j]) }
+            }
+          }
+          for c in 0..<used {
+            for j in 0..<d { l[j] = fmin(l[j], parts[2 * c * d + j]); h[j] = fmax(h[j], parts[2 * c * d + d + j]) }
+          }
+        } else {
+          for t in s..<e {
+            let row = X + t * d
+            for j in 0..<d { l[j] = fmin(l[j], row[j]); h[j] = fmax(h[j], row[j]) }
+          }
         }
         var rad = 0.0
         for j in 0..<d {
@@ -97,21 +128,29 @@ private struct HeapKDTree {
         for j in 0..<d where h[j] - l[j] > spread { spread = h[j] - l[j]; dim = j }
         let mid = (e - s) / 2
         let keys = sel + s
-        for t in 0..<(e - s) { keys[t] = SplitKey(value: X[(s + t) * d + dim], index: I[s + t], position: s + t) }
+        over(e - s, top) { _, r in
+          for t in r { keys[t] = SplitKey(value: X[(s + t) * d + dim], index: I[s + t], position: s + t) }
+        }
         stdNthElement(keys, mid, e - s) { a, b in a.value == b.value ? a.index < b.index : a.value < b.value }
         // the rows follow their indices (through the scratch: a gather, then a copy back)
         let m = moved + s * d
-        for t in 0..<(e - s) {
-          I[s + t] = keys[t].index
-          let from = X + keys[t].position * d
-          for j in 0..<d { m[t * d + j] = from[j] }
+        over(e - s, top) { _, r in
+          for t in r {
+            I[s + t] = keys[t].index
+            let from = X + keys[t].position * d
+            for j in 0..<d { m[t * d + j] = from[j] }
+          }
         }
-        (X + s * d).update(from: m, count: (e - s) * d)
+        over(e - s, top) { _, r in
+          (X + (s + r.lowerBound) * d).update(from: m + r.lowerBound * d, count: r.count * d)
+        }
         build(2 * node + 1, s, s + mid, depth: depth + 1, stopDepth: stopDepth, &pending)
         build(2 * node + 2, s + mid, e, depth: depth + 1, stopDepth: stopDepth, &pending)
       }
       var subtrees: [(Int, Int, Int)] = []
-      let split = threads > 1 ? 3 : -1
+      // the top levels one after the other, then 2^split subtrees (≥ threads, of equal sizes) in parallel
+      var split = -1
+      if threads > 1 { split = 1; while 1 << split < threads { split += 1 } }
       build(0, 0, n, depth: 0, stopDepth: split, &subtrees)
       subtrees.withUnsafeBufferPointer { tp in
         let T = tp.baseAddress!
@@ -284,7 +323,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
   /// same roots up to that renaming, and a component's id (its root's position) and candidate
   /// (`candPoint`, `candNeighbor`: positions; `candDist`) lie near its points in memory. The
   /// components are listed by their roots' rows, the library's order.
-  let parent: UnsafeMutablePointer<Int>
+  let parent: UnsafeMutablePointer<Int32>
   let rank: UnsafeMutablePointer<UInt8>
   let isComponent: UnsafeMutablePointer<Bool>
   var components: [Int]
@@ -292,6 +331,8 @@ private final class DualTreeBoruvka<M: KDMetric> {
   let posOf: UnsafeMutablePointer<Int32>
   var edges: [HDBSCANEdge] = []
   let token: CancellationToken
+  /// Workers for the parallel passes over all points (the components' roots); the traversal is serial.
+  let threads: Int
   /// The tree's node arrays as plain buffers for the traversal's inner loop (copies of `tree`'s
   /// `start`, `end`, `isLeaf` and `radius`): reads without bounds checks, and no exclusivity
   /// check for the counters below, which a stored `var` of a class would get on every access.
@@ -304,7 +345,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
   /// Whether the traversal saw the cancellation token set and stopped.
   var cancelled: Bool { counters[1] != 0 }
 
-  init(metric: M, x: UnsafePointer<Double>, n: Int, d: Int, p: Double, alphaFactor: Double, approximate: Bool,
+  init(metric: M, rows fill: (UnsafeMutablePointer<Double>) -> Void, n: Int, d: Int, p: Double, alphaFactor: Double, approximate: Bool,
        token: CancellationToken, threads: Int = 1) {
     self.metric = metric
     self.n = n; self.d = d; self.p = p; self.f = alphaFactor
@@ -312,8 +353,9 @@ private final class DualTreeBoruvka<M: KDMetric> {
     self.euclidean = metric is EuclideanKD || metric is EuclideanKD2
     self.boxPrune = euclidean || metric is ManhattanKD || metric is ChebyshevKD
     self.token = token
+    self.threads = threads
     let rows = UnsafeMutablePointer<Double>.allocate(capacity: max(1, n * d))
-    tree = HeapKDTree(x, n: n, d: d, leafSize: 13, p: p, threads: threads, rows: rows)
+    tree = HeapKDTree(fill, n: n, d: d, leafSize: 13, p: p, threads: threads, rows: rows)
     index = tree.index(rows: rows, n: n, d: d)
     xs = UnsafePointer(index.pts)
     let nodes = tree.nNodes
@@ -335,18 +377,30 @@ private final class DualTreeBoruvka<M: KDMetric> {
     nodeRadius.initialize(from: tree.radius, count: nodes)
     counters = .allocate(capacity: 2)
     counters.initialize(repeating: 0, count: 2)
-    for i in 0..<n { compAt[i] = Int32(i); candPoint[i] = -1; candNeighbor[i] = -1; candDist[i] = .greatestFiniteMagnitude }
     for v in 0..<nodes { compOfNode[v] = -(v + 1); bounds[v] = .greatestFiniteMagnitude }
     parent = .allocate(capacity: n)
-    for i in 0..<n { parent[i] = i }
     rank = .allocate(capacity: n)
-    rank.initialize(repeating: 0, count: n)
     isComponent = .allocate(capacity: n)
-    isComponent.initialize(repeating: true, count: n)
     let where_ = UnsafeMutablePointer<Int32>.allocate(capacity: n)
-    for t in 0..<n { where_[tree.idx[t]] = Int32(t) }
+    var roots = [Int](unsafeUninitializedCapacity: n) { _, c in c = n }
+    // the n-sized arrays filled by the workers (each entry by one; the first touch of their pages too)
+    let (cA, cP, cN, cD, up, rk, isC) = (compAt, candPoint, candNeighbor, candDist, parent, rank, isComponent)
+    tree.idx.withUnsafeBufferPointer { ip in
+    roots.withUnsafeMutableBufferPointer { rp in
+      let I = ip.baseAddress!, R = rp.baseAddress!
+      parallelChunks(count: n, chunkSize: 1 << 16, threads: threads) { _, range in
+        for i in range {
+          cA[i] = Int32(truncatingIfNeeded: i); cP[i] = -1; cN[i] = -1; cD[i] = .greatestFiniteMagnitude
+          up[i] = Int32(truncatingIfNeeded: i); rk[i] = 0; isC[i] = true
+          where_[I[i]] = Int32(truncatingIfNeeded: i)
+        }
+      }
+      parallelChunks(count: n, chunkSize: 1 << 16, threads: threads) { _, range in
+        for i in range { R[i] = Int(where_[i]) }
+      }
+    }}
     posOf = where_
-    components = (0..<n).map { Int(where_[$0]) }
+    components = roots
     edges.reserveCapacity(n - 1)
   }
 
@@ -379,12 +433,12 @@ private final class DualTreeBoruvka<M: KDMetric> {
 
   func find(_ x0: Int) -> Int {
     var x = x0
-    var xp = parent[x]
+    var xp = Int(parent[x])
     while xp != x {
       let g = parent[xp]
       parent[x] = g
       x = xp
-      xp = g
+      xp = Int(g)
     }
     return x
   }
@@ -393,11 +447,11 @@ private final class DualTreeBoruvka<M: KDMetric> {
     let ra = find(a), rb = find(b)
     if ra == rb { return }
     if rank[ra] < rank[rb] {
-      parent[ra] = rb; isComponent[ra] = false
+      parent[ra] = Int32(truncatingIfNeeded: rb); isComponent[ra] = false
     } else if rank[ra] > rank[rb] {
-      parent[rb] = ra; isComponent[rb] = false
+      parent[rb] = Int32(truncatingIfNeeded: ra); isComponent[rb] = false
     } else {
-      rank[ra] &+= 1; parent[rb] = ra; isComponent[rb] = false
+      rank[ra] &+= 1; parent[rb] = Int32(truncatingIfNeeded: ra); isComponent[rb] = false
     }
   }
 
@@ -444,7 +498,20 @@ private final class DualTreeBoruvka<M: KDMetric> {
       components = components.filter { isComponent[$0] }
       return components.count
     }
-    for t in 0..<n { compAt[t] = Int32(truncatingIfNeeded: find(t)) }
+    // every position's root, in parallel: first found without writing (the parent array is only
+    // read), then every path compressed to its root (each entry written by one worker); the same
+    // roots as finds one after the other, so the same components and unions after
+    let (cp, up) = (compAt, parent)
+    parallelChunks(count: n, chunkSize: 1 << 16, threads: threads) { _, range in
+      for t in range {
+        var x = Int(up[t])
+        while true { let g = Int(up[x]); if g == x { break }; x = g }
+        cp[t] = Int32(truncatingIfNeeded: x)
+      }
+    }
+    parallelChunks(count: n, chunkSize: 1 << 16, threads: threads) { _, range in
+      for t in range { up[t] = cp[t] }
+    }
     for v in stride(from: tree.nNodes - 1, through: 0, by: -1) {
       if nodeIsLeaf[v] {
         let s = nodeStart[v], e = nodeEnd[v]
@@ -656,19 +723,45 @@ func libraryBoruvkaMST<M: KDMetric>(
   _ x: [Double], n: Int, d: Int, minSamples: Int, alpha: Double, metric: M, p: Double, approximate: Bool,
   context: RunContext
 ) throws -> (edges: [HDBSCANEdge], core: [Double]) {
+  try libraryBoruvkaMST(
+    rows: { dst in x.withUnsafeBufferPointer { dst.initialize(from: $0.baseAddress!, count: n * d) } }, doubles: { x },
+    n: n, d: d, minSamples: minSamples, alpha: alpha, metric: metric, p: p, approximate: approximate, context: context)
+}
+
+/// `libraryBoruvkaMST` of float32 rows (n × d; the `Matrix` storage, mapped or not), each value
+/// widened exactly to Double where the tree keeps it: no n × d Double copy by row besides the
+/// tree's own (one is made only for the GEMM neighbour search of 10 or more euclidean columns).
+/// - Throws: `AlgorithmError.cancelled`.
+func libraryBoruvkaMST<M: KDMetric>(
+  _ x: FloatStorage, n: Int, d: Int, minSamples: Int, alpha: Double, metric: M, p: Double, approximate: Bool,
+  context: RunContext
+) throws -> (edges: [HDBSCANEdge], core: [Double]) {
+  try libraryBoruvkaMST(
+    rows: { dst in x.withUnsafeBufferPointer { src in for i in 0..<(n * d) { dst[i] = Double(src[i]) } } },
+    doubles: { x.map { Double($0) } },
+    n: n, d: d, minSamples: minSamples, alpha: alpha, metric: metric, p: p, approximate: approximate, context: context)
+}
+
+/// The Borůvka of `libraryBoruvkaMST` over rows that `fill` writes (n × d Double, by row) and,
+/// for the GEMM neighbour search only, `doubles` gives as an array.
+private func libraryBoruvkaMST<M: KDMetric>(
+  rows fill: (UnsafeMutablePointer<Double>) -> Void, doubles: () -> [Double], n: Int, d: Int, minSamples: Int,
+  alpha: Double, metric: M, p: Double, approximate: Bool, context: RunContext
+) throws -> (edges: [HDBSCANEdge], core: [Double]) {
   let k = minSamples + 1
-  return try x.withUnsafeBufferPointer { xp -> ([HDBSCANEdge], [Double]) in
-    let alg = DualTreeBoruvka(metric: metric, x: xp.baseAddress!, n: n, d: d, p: p,
+  do {
+    let alg = DualTreeBoruvka(metric: metric, rows: fill, n: n, d: d, p: p,
                               alphaFactor: alpha == 1 ? 1 : metric.alphaFactor(alpha),
                               approximate: approximate, token: context.cancellation, threads: context.threads)
     // the k nearest (including the point itself) of every point, by (reduced distance, row), as
     // tree positions in a table by tree position: searched on the traversal's tree in tree order
     // (the writes go in order, and a point's neighbours lie near it in the tables read next);
     // from GEMM tiles (euclidean, 10 or more columns) by row, then converted
-    var knnP = [Int32](repeating: -1, count: n * k)
-    var kth = [Double](repeating: .infinity, count: n)
+    // written whole below (by the parallel search's workers: no serial pass over them first)
+    var knnP = [Int32](unsafeUninitializedCapacity: n * k) { _, c in c = n * k }
+    var kth = [Double](unsafeUninitializedCapacity: n) { _, c in c = n }
     if metric is EuclideanKD && d >= 10 {
-      let (knnI, kthRow) = try sortedSelfKNN(x, n: n, d: d, k: k, metric: metric, context: context)
+      let (knnI, kthRow) = try sortedSelfKNN(doubles(), n: n, d: d, k: k, metric: metric, context: context)
       for t in 0..<n {
         let i = alg.tree.idx[t]
         kth[t] = kthRow[i]
@@ -681,28 +774,44 @@ func libraryBoruvkaMST<M: KDMetric>(
           try kdQueryEach(alg.index, queries: nil, m: n, k: k, metric: metric, context: context,
                           progress: "hdbscan core distances", positions: true) { t, best in
             for u in 0..<best.count { P[t * k + u] = best.pos[u] }
-            if best.count == k { K[t] = best.dist[k - 1] }
+            for u in best.count..<k { P[t * k + u] = -1 }
+            K[t] = best.count == k ? best.dist[k - 1] : .infinity
           }
         }
       }
     }
-    // core distances: the min_samples-th neighbour's distance, back to a reduced distance
-    var coreOut = [Double](repeating: 0, count: n)
-    for t in 0..<n {
-      let i = alg.tree.idx[t]
-      coreOut[i] = metric.toDist(kth[t])
-      alg.coreAt[t] = alg.toRdist(coreOut[i])
-    }
+    // core distances: the min_samples-th neighbour's distance, back to a reduced distance (each
+    // position and its row written by one worker)
+    var coreOut = [Double](unsafeUninitializedCapacity: n) { _, c in c = n }
+    coreOut.withUnsafeMutableBufferPointer { op in
+    kth.withUnsafeBufferPointer { kp in
+    alg.tree.idx.withUnsafeBufferPointer { ip in
+      let O = op.baseAddress!, K = kp.baseAddress!, I = ip.baseAddress!, C = alg.coreAt
+      parallelChunks(count: n, chunkSize: 1 << 16, threads: context.threads) { _, range in
+        for t in range {
+          let v = metric.toDist(K[t])
+          O[I[t]] = v
+          C[t] = alg.toRdist(v)
+        }
+      }
+    }}}
     alg.computeMinCore()
     // first round from the stored neighbours: the nearest one with a core distance not above
-    // the point's own (each point on its own: the order of the points does not matter)
-    for t in 0..<n {
-      for u in 0..<k {
-        let q = Int(knnP[t * k + u])
-        if q == t || q < 0 { continue }
-        if alg.coreAt[q] <= alg.coreAt[t] {
-          alg.candPoint[t] = t; alg.candNeighbor[t] = q; alg.candDist[t] = alg.coreAt[t]
-          break
+    // the point's own (each point on its own, writing only its own candidate: the order of the
+    // points does not matter, so they run in parallel)
+    knnP.withUnsafeBufferPointer { pp in
+      let P = pp.baseAddress!, C = UnsafePointer(alg.coreAt)
+      let (cPoint, cNeighbor, cDist) = (alg.candPoint, alg.candNeighbor, alg.candDist)
+      parallelChunks(count: n, chunkSize: 1 << 14, threads: context.threads) { _, range in
+        for t in range {
+          for u in 0..<k {
+            let q = Int(P[t * k + u])
+            if q == t || q < 0 { continue }
+            if C[q] <= C[t] {
+              cPoint[t] = t; cNeighbor[t] = q; cDist[t] = C[t]
+              break
+            }
+          }
         }
       }
     }

@@ -65,8 +65,13 @@ public final class HDBSCANModel: @unchecked Sendable {
       if let missing = pointSeen.firstIndex(of: false) {
         throw AlgorithmError.invalidInput("point \(missing) is not in the condensed tree (every point of the \(n) must be)")
       }
-      if let orphan = result.condensedTree.first(where: { !clusters.contains($0.parent) }) {
-        throw AlgorithmError.invalidInput("condensed tree parent \(orphan.parent) is neither the root nor a cluster of the tree")
+      // rows come in runs of one parent: each run's parent is looked up once
+      var checked = -1
+      for r in result.condensedTree where r.parent != checked {
+        guard clusters.contains(r.parent) else {
+          throw AlgorithmError.invalidInput("condensed tree parent \(r.parent) is neither the root nor a cluster of the tree")
+        }
+        checked = r.parent
       }
     }
     if let bad = result.selectedClusters.first(where: { !clusters.contains($0) }) {

@@ -131,8 +131,10 @@ func singleLinkageTree(edges: [HDBSCANEdge], extra: [HDBSCANEdge] = [], n: Int) 
 /// a sort by (weight, position)): an LSD radix sort on 16-bit digits of the weights' order-preserving
 /// bit patterns (−0 as +0), each pass stable, passes whose digit is the same for every edge skipped.
 /// O(m), where the comparison sort it replaces was the largest serial step after the spanning tree
-/// on 10,000,000 points. Weights must not be NaN.
-func orderByWeight(_ edges: [HDBSCANEdge]) -> [Int32] {
+/// on 10,000,000 points. Each pass counts and scatters consecutive parts of the edges on `threads`
+/// workers, part after part within a digit (still stable: the one order, for any thread count).
+/// Weights must not be NaN.
+func orderByWeight(_ edges: [HDBSCANEdge], threads: Int = 1) -> [Int32] {
   let m = edges.count
   precondition(m <= Int(Int32.max), "more edges than Int32 positions")
   // doubles to unsigned integers in the same order: negative ones reversed below the positive ones
@@ -146,23 +148,49 @@ func orderByWeight(_ edges: [HDBSCANEdge]) -> [Int32] {
     c = m
   }
   if m < 2 { return order }
-  var spare = [Int32](repeating: 0, count: m)
-  var count = [Int](repeating: 0, count: 1 << 16)
+  var spare = [Int32](unsafeUninitializedCapacity: m) { _, c in c = m }
+  let buckets = 1 << 16
+  // parts of at least 2^18 edges, so that the counts (256 KiB a part) stay small beside them
+  let parts = max(1, min(threads, m >> 18))
+  let partSize = (m + parts - 1) / parts
+  let count = UnsafeMutablePointer<Int>.allocate(capacity: parts * buckets)
+  defer { count.deallocate() }
   keys.withUnsafeBufferPointer { kp in
+    let K = kp.baseAddress!
     for pass in 0..<4 {
       let shift = UInt64(16 * pass)
-      for b in 0..<count.count { count[b] = 0 }
-      for i in 0..<m { count[Int((kp[i] >> shift) & 0xFFFF)] += 1 }
-      if count[Int((kp[0] >> shift) & 0xFFFF)] == m { continue }  // one digit for all: order unchanged
+      // each part counts the edges it will scatter: those at its positions of the current order
+      order.withUnsafeBufferPointer { src in
+        let S = src.baseAddress!
+        parallelChunks(count: m, chunkSize: partSize, threads: parts) { part, range in
+          let c = count + part * buckets
+          c.initialize(repeating: 0, count: buckets)
+          for t in range { c[Int((K[Int(S[t])] >> shift) & 0xFFFF)] += 1 }
+        }
+      }
+      var first = 0
+      for part in 0..<parts { first += count[part * buckets + Int((K[0] >> shift) & 0xFFFF)] }
+      if first == m { continue }  // one digit for all: order unchanged
+      // offsets: digit by digit, part after part within a digit
       var sum = 0
-      for b in 0..<count.count { let c = count[b]; count[b] = sum; sum += c }
+      for b in 0..<buckets {
+        for part in 0..<parts {
+          let c = count[part * buckets + b]
+          count[part * buckets + b] = sum
+          sum += c
+        }
+      }
       order.withUnsafeBufferPointer { src in
         spare.withUnsafeMutableBufferPointer { dst in
-          for t in 0..<m {
-            let i = src[t]
-            let digit = Int((kp[Int(i)] >> shift) & 0xFFFF)
-            dst[count[digit]] = i
-            count[digit] += 1
+          let S = src.baseAddress!, D = dst.baseAddress!
+          parallelChunks(count: m, chunkSize: partSize, threads: parts) { part, range in
+            let c = count + part * buckets
+            for t in range {
+              let i = S[t]
+              let digit = Int((K[Int(i)] >> shift) & 0xFFFF)
+              D[c[digit]] = i
+              c[digit] += 1
+            }
           }
         }
       }
@@ -176,14 +204,26 @@ func orderByWeight(_ edges: [HDBSCANEdge]) -> [Int32] {
 /// algorithm emitted them, oriented (a, b) as emitted, are sorted stably by weight (the library's
 /// `np.argsort` leaves the order of ties unspecified; a stable sort is its deterministic version)
 /// and merged with a union-find.
-func singleLinkageTree(emitted: [HDBSCANEdge], n: Int) -> SingleLinkageTree {
+func singleLinkageTree(emitted: [HDBSCANEdge], n: Int, threads: Int = 1) -> SingleLinkageTree {
   let m = emitted.count
-  let idx = orderByWeight(emitted)
-  let order = idx.map { emitted[Int($0)] }
-  var left = [Int32](repeating: 0, count: m)
-  var right = [Int32](repeating: 0, count: m)
-  var dist = [Double](repeating: 0, count: m)
-  var size = [Int32](repeating: 0, count: m)
+  let idx = orderByWeight(emitted, threads: threads)
+  // the edges in that order: a gather (random reads) on the workers
+  let order = [HDBSCANEdge](unsafeUninitializedCapacity: m) { dst, c in
+    idx.withUnsafeBufferPointer { ip in
+      emitted.withUnsafeBufferPointer { ep in
+        let D = dst.baseAddress!, I = ip.baseAddress!, E = ep.baseAddress!
+        parallelChunks(count: m, chunkSize: 1 << 16, threads: threads) { _, range in
+          for i in range { (D + i).initialize(to: E[Int(I[i])]) }
+        }
+      }
+    }
+    c = m
+  }
+  // every row written by the merge below
+  var left = [Int32](unsafeUninitializedCapacity: m) { _, c in c = m }
+  var right = [Int32](unsafeUninitializedCapacity: m) { _, c in c = m }
+  var dist = [Double](unsafeUninitializedCapacity: m) { _, c in c = m }
+  var size = [Int32](unsafeUninitializedCapacity: m) { _, c in c = m }
   // a union-find over the points (union by rank, path halving: short paths, few cache misses),
   // each root labelled with its cluster's node id (the points 0..<n, the merge of edge i n + i)
   // and size: the same rows as the library's `UnionFind` over node ids
@@ -256,14 +296,15 @@ func condenseTree(_ t: SingleLinkageTree, minClusterSize: Int) -> [CondensedTree
   let n = t.n
   guard n >= 2 else { return [] }
   let root = 2 * (n - 1)
-  var relabel = [Int](repeating: 0, count: root + 1)
+  // cluster ids (< 2n) as Int32: half the memory of the random reads and writes
+  var relabel = [Int32](repeating: 0, count: root + 1)
   var ignore = [Bool](repeating: false, count: root + 1)
-  relabel[root] = n
+  relabel[root] = Int32(n)
   var nextLabel = n + 1
   var rows = [CondensedTreeRow]()
   rows.reserveCapacity(2 * n)
   // Breadth-first order of all nodes (a FIFO queue gives the level order of bfs_from_hierarchy).
-  var nodeList = [Int32](repeating: 0, count: root + 1)
+  var nodeList = [Int32](unsafeUninitializedCapacity: root + 1) { _, c in c = root + 1 }  // written before read
   nodeList[0] = Int32(root)
   var head = 0, tail = 1
   while head < tail {
@@ -272,7 +313,7 @@ func condenseTree(_ t: SingleLinkageTree, minClusterSize: Int) -> [CondensedTree
       nodeList[tail] = t.left[v - n]; nodeList[tail + 1] = t.right[v - n]; tail += 2
     }
   }
-  var sub = [Int32](repeating: 0, count: root + 1)
+  var sub = [Int32](unsafeUninitializedCapacity: root + 1) { _, c in c = root + 1 }  // written before read
   func count(_ v: Int) -> Int { v >= n ? Int(t.size[v - n]) : 1 }
   // Emits every point under `start` (in breadth-first order) as falling out of `parent`.
   func fallOut(_ start: Int, parent: Int, lambda: Double) {
@@ -296,20 +337,22 @@ func condenseTree(_ t: SingleLinkageTree, minClusterSize: Int) -> [CondensedTree
     let d = t.distance[r]
     let lambda = d > 0 ? 1.0 / d : Double.infinity
     let lc = count(left), rc = count(right)
-    let p = relabel[node]
+    let p = Int(relabel[node])
     if lc >= minClusterSize && rc >= minClusterSize {
-      relabel[left] = nextLabel; nextLabel += 1
-      rows.append(CondensedTreeRow(parent: p, child: relabel[left], lambda: lambda, childSize: lc))
-      relabel[right] = nextLabel; nextLabel += 1
-      rows.append(CondensedTreeRow(parent: p, child: relabel[right], lambda: lambda, childSize: rc))
+      relabel[left] = Int32(nextLabel)
+      rows.append(CondensedTreeRow(parent: p, child: nextLabel, lambda: lambda, childSize: lc))
+      nextLabel += 1
+      relabel[right] = Int32(nextLabel)
+      rows.append(CondensedTreeRow(parent: p, child: nextLabel, lambda: lambda, childSize: rc))
+      nextLabel += 1
     } else if lc < minClusterSize && rc < minClusterSize {
       fallOut(left, parent: p, lambda: lambda)
       fallOut(right, parent: p, lambda: lambda)
     } else if lc < minClusterSize {
-      relabel[right] = p
+      relabel[right] = Int32(p)
       fallOut(left, parent: p, lambda: lambda)
     } else {
-      relabel[left] = p
+      relabel[left] = Int32(p)
       fallOut(right, parent: p, lambda: lambda)
     }
   }
