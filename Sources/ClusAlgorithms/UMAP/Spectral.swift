@@ -113,15 +113,43 @@ struct NormalizedAdjacency {
 /// Removes from every column of X (`n × p`) its component along the unit vector v.
 func projectOut(_ v: [Double], _ x: inout [Double], _ n: Int, _ p: Int, threads: Int) {
   let c = v.withUnsafeBufferPointer { vp in x.withUnsafeBufferPointer { xp in blockGram(vp.baseAddress!, 1, xp.baseAddress!, p, n, threads: threads) } }
-  for i in 0..<n { let vi = v[i]; for j in 0..<p { x[i * p + j] -= vi * c[j] } }
+  v.withUnsafeBufferPointer { vp in
+    x.withUnsafeMutableBufferPointer { xp in
+      let V = vp.baseAddress!, X = xp.baseAddress!
+      c.withUnsafeBufferPointer { cp in
+        let C = cp.baseAddress!
+        eachRowChunk(n, threads: threads) { rows in
+          for i in rows { let vi = V[i]; for j in 0..<p { X[i * p + j] -= vi * C[j] } }
+        }
+      }
+    }
+  }
+}
+
+/// `body` over 0..<n cut into fixed chunks of rows on `threads` workers: for row-wise work, whose
+/// values do not depend on the cut (copies, elementwise updates).
+func eachRowChunk(_ n: Int, threads: Int, _ body: (Range<Int>) -> Void) {
+  parallelChunks(count: n, chunkSize: 4096, threads: threads) { _, rows in body(rows) }
+}
+
+/// An n-value array that `fill` writes whole (no zeroing pass first).
+func filledArray(_ count: Int, _ fill: (UnsafeMutablePointer<Double>) -> Void) -> [Double] {
+  [Double](unsafeUninitializedCapacity: count) { p, c in
+    if count > 0 { fill(p.baseAddress!) }
+    c = count
+  }
 }
 
 /// Removes from Q (`n × q`) its components in the span of the orthonormal X (`n × p`).
 func projectOutBlock(_ x: [Double], _ p: Int, _ qm: inout [Double], _ q: Int, _ n: Int, threads: Int) {
   let c = x.withUnsafeBufferPointer { xp in qm.withUnsafeBufferPointer { qp in blockGram(xp.baseAddress!, p, qp.baseAddress!, q, n, threads: threads) } }
-  var t = [Double](repeating: 0, count: n * q)
-  x.withUnsafeBufferPointer { xp in t.withUnsafeMutableBufferPointer { tp in blockTimesSmall(xp.baseAddress!, p, c, q, n, tp.baseAddress!, threads: threads) } }
-  for i in 0..<(n * q) { qm[i] -= t[i] }
+  let t = x.withUnsafeBufferPointer { xp in filledArray(n * q) { blockTimesSmall(xp.baseAddress!, p, c, q, n, $0, threads: threads) } }
+  t.withUnsafeBufferPointer { tp in
+    qm.withUnsafeMutableBufferPointer { qp in
+      let T = tp.baseAddress!, Q = qp.baseAddress!
+      eachRowChunk(n, threads: threads) { rows in for i in (rows.lowerBound * q)..<(rows.upperBound * q) { Q[i] -= T[i] } }
+    }
+  }
 }
 
 /// Orthonormalizes the columns of Q (`n × q`) by SVQB (Stathopoulos & Wu 2002) applied twice,
@@ -149,9 +177,7 @@ func svqb(_ qm: inout [Double], _ q: Int, _ n: Int, threads: Int) -> Int {
       let s = 1 / lam[j].squareRoot()
       for i in 0..<cols { t[i * nq + c] = d[i] * v[i * cols + j] * s }
     }
-    var out = [Double](repeating: 0, count: n * nq)
-    qm.withUnsafeBufferPointer { qp in out.withUnsafeMutableBufferPointer { op in blockTimesSmall(qp.baseAddress!, cols, t, nq, n, op.baseAddress!, threads: threads) } }
-    qm = out
+    qm = qm.withUnsafeBufferPointer { qp in filledArray(n * nq) { blockTimesSmall(qp.baseAddress!, cols, t, nq, n, $0, threads: threads) } }
     cols = nq
   }
   return cols
@@ -164,10 +190,8 @@ func rayleighRitz(_ x: inout [Double], _ ax: inout [Double], _ bs: Int, _ n: Int
   guard let (_, v) = symmetricEigen(h, bs) else { return false }
   var c = [Double](repeating: 0, count: bs * bs)
   for col in 0..<bs { for i in 0..<bs { c[i * bs + col] = v[i * bs + (bs - 1 - col)] } }
-  var nx = [Double](repeating: 0, count: n * bs), nax = nx
-  x.withUnsafeBufferPointer { xp in nx.withUnsafeMutableBufferPointer { o in blockTimesSmall(xp.baseAddress!, bs, c, bs, n, o.baseAddress!, threads: threads) } }
-  ax.withUnsafeBufferPointer { xp in nax.withUnsafeMutableBufferPointer { o in blockTimesSmall(xp.baseAddress!, bs, c, bs, n, o.baseAddress!, threads: threads) } }
-  x = nx; ax = nax
+  x = x.withUnsafeBufferPointer { xp in filledArray(n * bs) { blockTimesSmall(xp.baseAddress!, bs, c, bs, n, $0, threads: threads) } }
+  ax = ax.withUnsafeBufferPointer { xp in filledArray(n * bs) { blockTimesSmall(xp.baseAddress!, bs, c, bs, n, $0, threads: threads) } }
   return true
 }
 
@@ -230,14 +254,18 @@ func largestNonTrivialEigenvectors(
     // Ritz values and residuals
     let xax = x.withUnsafeBufferPointer { xp in ax.withUnsafeBufferPointer { ap in blockGram(xp.baseAddress!, bs, ap.baseAddress!, bs, n, threads: threads) } }
     for j in 0..<bs { theta[j] = xax[j * bs + j] }
+    // R = AX − XΘ row by row on the workers; the squared norms then summed in row order
     var res = [Double](repeating: 0, count: bs)
-    for i in 0..<n {
-      for j in 0..<bs {
-        let v = ax[i * bs + j] - theta[j] * x[i * bs + j]
-        r[i * bs + j] = v
-        res[j] += v * v
+    ax.withUnsafeBufferPointer { ap in
+    x.withUnsafeBufferPointer { xp in
+    r.withUnsafeMutableBufferPointer { rp in
+    theta.withUnsafeBufferPointer { tp in
+      let A = ap.baseAddress!, X = xp.baseAddress!, R = rp.baseAddress!, T = tp.baseAddress!
+      eachRowChunk(n, threads: threads) { rows in
+        for i in rows { for j in 0..<bs { R[i * bs + j] = A[i * bs + j] - T[j] * X[i * bs + j] } }
       }
-    }
+      for i in 0..<n { for j in 0..<bs { let v = R[i * bs + j]; res[j] += v * v } }
+    }}}}
     maxRes = 0
     for j in 0..<dim { maxRes = max(maxRes, res[j].squareRoot()) }
     if !maxRes.isFinite { return nil }
@@ -245,36 +273,54 @@ func largestNonTrivialEigenvectors(
     iter += 1
     // search directions Q = [R, P] ⟂ {v0, X}, orthonormal
     let qn = bs + pc
-    var q = [Double](repeating: 0, count: n * qn)
-    for i in 0..<n {
-      for j in 0..<bs { q[i * qn + j] = r[i * bs + j] }
-      for j in 0..<pc { q[i * qn + bs + j] = p[i * pc + j] }
+    var q = r.withUnsafeBufferPointer { rp in
+      p.withUnsafeBufferPointer { pp in
+        filledArray(n * qn) { Q in
+          let R = rp.baseAddress!, P = pp.baseAddress
+          eachRowChunk(n, threads: threads) { rows in
+            for i in rows {
+              for j in 0..<bs { Q[i * qn + j] = R[i * bs + j] }
+              for j in 0..<pc { Q[i * qn + bs + j] = P![i * pc + j] }
+            }
+          }
+        }
+      }
     }
     projectOut(op.trivial, &q, n, qn, threads: threads)
     projectOutBlock(x, bs, &q, qn, n, threads: threads)
     projectOutBlock(x, bs, &q, qn, n, threads: threads)
     let qc = svqb(&q, qn, n, threads: threads)
     if qc == 0 { break }
-    var aq = [Double](repeating: 0, count: n * qc)
-    q.withUnsafeBufferPointer { qp in aq.withUnsafeMutableBufferPointer { ap in op.apply(qp.baseAddress!, ap.baseAddress!, qc, threads: threads) } }
+    let aq = q.withUnsafeBufferPointer { qp in filledArray(n * qc) { op.apply(qp.baseAddress!, $0, qc, threads: threads) } }
     // Rayleigh–Ritz on S = [X, Q]
     let sc = bs + qc
-    var s = [Double](repeating: 0, count: n * sc), asm = s
-    for i in 0..<n {
-      for j in 0..<bs { s[i * sc + j] = x[i * bs + j]; asm[i * sc + j] = ax[i * bs + j] }
-      for j in 0..<qc { s[i * sc + bs + j] = q[i * qc + j]; asm[i * sc + bs + j] = aq[i * qc + j] }
+    // S = [X, Q] and AS = [AX, AQ], row by row on the workers
+    func sideBySide(_ left: [Double], _ right: [Double]) -> [Double] {
+      left.withUnsafeBufferPointer { lp in
+        right.withUnsafeBufferPointer { rp in
+          filledArray(n * sc) { S in
+            let Lb = lp.baseAddress!, Rb = rp.baseAddress!
+            eachRowChunk(n, threads: threads) { rows in
+              for i in rows {
+                for j in 0..<bs { S[i * sc + j] = Lb[i * bs + j] }
+                for j in 0..<qc { S[i * sc + bs + j] = Rb[i * qc + j] }
+              }
+            }
+          }
+        }
+      }
     }
+    let s = sideBySide(x, q), asm = sideBySide(ax, aq)
     let h = s.withUnsafeBufferPointer { sp in asm.withUnsafeBufferPointer { ap in blockGram(sp.baseAddress!, sc, ap.baseAddress!, sc, n, threads: threads) } }
     guard let (_, v) = symmetricEigen(h, sc) else { return nil }
     var c = [Double](repeating: 0, count: sc * bs)
     for col in 0..<bs { for i in 0..<sc { c[i * bs + col] = v[i * sc + (sc - 1 - col)] } }
     var cq = [Double](repeating: 0, count: qc * bs)
     for i in 0..<qc { for col in 0..<bs { cq[i * bs + col] = c[(bs + i) * bs + col] } }
-    var nx = [Double](repeating: 0, count: n * bs), nax = nx, np = nx
-    s.withUnsafeBufferPointer { sp in nx.withUnsafeMutableBufferPointer { o in blockTimesSmall(sp.baseAddress!, sc, c, bs, n, o.baseAddress!, threads: threads) } }
-    asm.withUnsafeBufferPointer { sp in nax.withUnsafeMutableBufferPointer { o in blockTimesSmall(sp.baseAddress!, sc, c, bs, n, o.baseAddress!, threads: threads) } }
-    q.withUnsafeBufferPointer { sp in np.withUnsafeMutableBufferPointer { o in blockTimesSmall(sp.baseAddress!, qc, cq, bs, n, o.baseAddress!, threads: threads) } }
-    x = nx; ax = nax; p = np; pc = bs
+    x = s.withUnsafeBufferPointer { sp in filledArray(n * bs) { blockTimesSmall(sp.baseAddress!, sc, c, bs, n, $0, threads: threads) } }
+    ax = asm.withUnsafeBufferPointer { sp in filledArray(n * bs) { blockTimesSmall(sp.baseAddress!, sc, c, bs, n, $0, threads: threads) } }
+    p = q.withUnsafeBufferPointer { sp in filledArray(n * bs) { blockTimesSmall(sp.baseAddress!, qc, cq, bs, n, $0, threads: threads) } }
+    pc = bs
     // keep X orthonormal against drift
     if iter % 20 == 0 {
       projectOut(op.trivial, &x, n, bs, threads: threads)
