@@ -460,38 +460,56 @@ private final class DualTreeBoruvka<M: KDMetric> {
   /// approximate). Returns the number of components.
   func updateComponents() -> Int {
     // the components come in the order of their roots' rows, so their entries are random reads
-    // (all n of them before the first traversal): each component's candidate is prefetched 16
-    // components ahead, the union-find entries of its two ends 8 ahead (hints only)
+    // (all n of them before the first traversal): block by block, the candidates (ends, their rows,
+    // weight) are gathered on the workers, then applied in order with the union-find entries of
+    // the ends prefetched 8 components ahead (hints only). The gathered values are what the
+    // ordered pass would read: a component's entries change only when it is itself applied.
     let list = components
     var done = false
+    let block = 1 << 16
+    let gSrc = UnsafeMutablePointer<Int>.allocate(capacity: block), gSnk = UnsafeMutablePointer<Int>.allocate(capacity: block)
+    let gA = UnsafeMutablePointer<Int32>.allocate(capacity: block), gB = UnsafeMutablePointer<Int32>.allocate(capacity: block)
+    let gW = UnsafeMutablePointer<Double>.allocate(capacity: block)
+    defer { gSrc.deallocate(); gSnk.deallocate(); gA.deallocate(); gB.deallocate(); gW.deallocate() }
+    let (cP, cN, cD, metric) = (candPoint, candNeighbor, candDist, metric)
     list.withUnsafeBufferPointer { lp in
     tree.idx.withUnsafeBufferPointer { ip in
       let L = lp.baseAddress!, I = ip.baseAddress!
       let count = lp.count
-      for li in 0..<count {
-        if li + 16 < count {
-          let c2 = L[li + 16]
-          clus_prefetch(candPoint + c2); clus_prefetch(candNeighbor + c2); clus_prefetch(candDist + c2)
-        }
-        if li + 8 < count {
-          let c3 = L[li + 8]
-          let s3 = candPoint[c3], k3 = candNeighbor[c3]
-          if s3 >= 0 && k3 >= 0 {
-            clus_prefetch(parent + s3); clus_prefetch(parent + k3); clus_prefetch(I + s3); clus_prefetch(I + k3)
+      var b0 = 0
+      blocks: while b0 < count {
+        let b1 = min(count, b0 + block), m = b1 - b0
+        parallelChunks(count: m, chunkSize: 4096, threads: threads) { _, range in
+          for u in range {
+            let c = L[b0 + u]
+            let source = cP[c], sink = cN[c]
+            gSrc[u] = source; gSnk[u] = sink
+            if source >= 0 && sink >= 0 { gA[u] = Int32(I[source]); gB[u] = Int32(I[sink]); gW[u] = metric.toDist(cD[c]) }
           }
         }
-        let c = L[li]
-        let source = candPoint[c], sink = candNeighbor[c]
-        if source == -1 || sink == -1 { continue }
-        let rs = find(source), rk = find(sink)
-        if rs == rk {
-          candPoint[c] = -1; candNeighbor[c] = -1; candDist[c] = .greatestFiniteMagnitude
-          continue
+        for u in 0..<m {
+          if u + 8 < m {
+            let s3 = gSrc[u + 8], k3 = gSnk[u + 8]
+            if s3 >= 0 && k3 >= 0 {
+              // the union reads the ranks of the roots, which are often the ends themselves
+              clus_prefetch(parent + s3); clus_prefetch(parent + k3); clus_prefetch(rank + s3); clus_prefetch(rank + k3)
+              clus_prefetch(cD + L[b0 + u + 8])
+            }
+          }
+          let source = gSrc[u], sink = gSnk[u]
+          if source == -1 || sink == -1 { continue }
+          let c = L[b0 + u]
+          let rs = find(source), rk = find(sink)
+          if rs == rk {
+            cP[c] = -1; cN[c] = -1; cD[c] = .greatestFiniteMagnitude
+            continue
+          }
+          edges.append(HDBSCANEdge(a: gA[u], b: gB[u], weight: gW[u]))
+          union(source, sink)
+          cD[c] = .greatestFiniteMagnitude
+          if edges.count == n - 1 { done = true; break blocks }
         }
-        edges.append(HDBSCANEdge(a: Int32(I[source]), b: Int32(I[sink]), weight: metric.toDist(candDist[c])))
-        union(source, sink)
-        candDist[c] = .greatestFiniteMagnitude
-        if edges.count == n - 1 { done = true; break }
+        b0 = b1
       }
     }}
     if done {
