@@ -162,6 +162,40 @@ final class UMAPTests: XCTestCase {
     XCTAssertLessThan((r.max()! - r.min()!) / r.max()!, 1e-3)
   }
 
+  private final class SpectralProgress: ProgressSink, @unchecked Sendable {
+    var begun: [(String, Int)] = []
+    var updates: [Int] = []
+    var ended = 0
+    func begin(_ label: String, total: Int) { begun.append((label, total)) }
+    func update(_ done: Int) { updates.append(done) }
+    func end() { ended += 1 }
+  }
+
+  /// The eigensolver's progress: one phase, updates rising (log of the residual's way to the
+  /// tolerance) and at the total once converged, then closed; the same vectors as without a sink.
+  func testSpectralSolverReportsItsWayToTheTolerance() throws {
+    let n = 400
+    var rs = [0], cols = [Int32](), ws = [Float]()
+    for i in 0..<n {
+      let a = (i + n - 1) % n, b = (i + 1) % n
+      for c in [a, b].sorted() { cols.append(Int32(c)); ws.append(1) }
+      rs.append(cols.count)
+    }
+    let g = FuzzyGraph(n: n, rowStart: rs, columns: cols, weights: ws)
+    let rec = SpectralProgress()
+    let sol = try XCTUnwrap(try largestNonTrivialEigenvectors(g, dim: 2, seed: 1, key: 0, tol: 1e-6, threads: 2, cancel: CancellationToken(), progress: rec))
+    let plain = try XCTUnwrap(try largestNonTrivialEigenvectors(g, dim: 2, seed: 1, key: 0, tol: 1e-6, threads: 2, cancel: CancellationToken()))
+    XCTAssertTrue(sol.converged)
+    XCTAssertEqual(sol.vectors, plain.vectors)
+    XCTAssertEqual(rec.begun.map(\.0), ["spectral initialisation"])
+    XCTAssertEqual(rec.begun.first?.1, 1_000)
+    XCTAssertEqual(rec.ended, 1)
+    XCTAssertGreaterThan(rec.updates.count, 2, "several iterations report")
+    XCTAssertEqual(rec.updates, rec.updates.sorted(), "monotone")
+    XCTAssertEqual(Set(rec.updates).count, rec.updates.count, "each update moves")
+    XCTAssertEqual(rec.updates.last, 1_000)
+  }
+
   // MARK: embeddings
 
   func testBitIdenticalForThreadCounts() throws {

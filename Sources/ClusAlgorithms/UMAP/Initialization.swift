@@ -46,7 +46,9 @@ func inducedSubgraph(_ g: FuzzyGraph, _ vertices: [Int], _ local: [Int]) -> Fuzz
 /// Spectral layout of one connected graph: `n × dim` (row-major), nil if the eigensolver fails.
 func connectedSpectralLayout(_ g: FuzzyGraph, dim: Int, seed: UInt64, key: UInt64, context: RunContext) throws -> [Double]? {
   guard let sol = try largestNonTrivialEigenvectors(
-    g, dim: dim, seed: seed, key: key, threads: context.threads, cancel: context.cancellation)
+    g, dim: dim, seed: seed, key: key, threads: context.threads, cancel: context.cancellation,
+    // a phase of its own when it can take a while (not for each of many small components)
+    progress: g.n >= 20_000 ? context.progress : nil)
   else { return nil }
   // accept a nearly converged basis (still a smooth layout); reject a poor one
   if !sol.converged && !(sol.maxResidual <= 1e-2) { return nil }

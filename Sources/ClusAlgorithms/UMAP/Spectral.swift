@@ -212,10 +212,12 @@ struct SpectralSolution {
 /// Solver: LOBPCG (Knyazev 2001) without preconditioner on a block of `dim + 4` vectors with the
 /// trivial vector deflated, Rayleigh–Ritz on [X, R, P] by `symmetricEigen`, orthonormalization by
 /// SVQB; converged when every wanted residual ‖Mx − θx‖ ≤ `tol` (at most `maxIter` iterations).
-/// Dense (`symmetricEigenLargest`) for n ≤ 256.
+/// Dense (`symmetricEigenLargest`) for n ≤ 256. With `progress`, a phase "spectral initialisation"
+/// of 1,000 units reports the way from the first residual down to `tol` on a log scale (the
+/// iterations a solve needs are not known in advance; the residual falls roughly geometrically).
 func largestNonTrivialEigenvectors(
   _ g: FuzzyGraph, dim: Int, seed: UInt64, key: UInt64, tol: Double = 1e-4, maxIter: Int = 500,
-  threads: Int, cancel: CancellationToken
+  threads: Int, cancel: CancellationToken, progress: ProgressSink? = nil
 ) throws -> SpectralSolution? {
   let op = NormalizedAdjacency(g)
   let n = g.n
@@ -249,6 +251,10 @@ func largestNonTrivialEigenvectors(
   var maxRes = Double.infinity
   var converged = false
   var r = [Double](repeating: 0, count: n * bs)
+  let units = 1_000
+  var firstRes = Double.nan, shown = 0
+  progress?.begin("spectral initialisation", total: units)
+  defer { progress?.end() }
   while iter < maxIter {
     if iter % 16 == 0 { try cancel.check() }
     // Ritz values and residuals
@@ -269,7 +275,15 @@ func largestNonTrivialEigenvectors(
     maxRes = 0
     for j in 0..<dim { maxRes = max(maxRes, res[j].squareRoot()) }
     if !maxRes.isFinite { return nil }
-    if maxRes <= tol { converged = true; break }
+    if maxRes <= tol { converged = true; progress?.update(units); break }
+    if let sink = progress {
+      if firstRes.isNaN { firstRes = maxRes }
+      if firstRes > tol {
+        let f = Elementary.log(firstRes / maxRes) / Elementary.log(firstRes / tol)
+        let done = Int(Double(units) * min(1, max(0, f)))
+        if done > shown { shown = done; sink.update(done) }
+      }
+    }
     iter += 1
     // search directions Q = [R, P] ⟂ {v0, X}, orthonormal
     let qn = bs + pc
