@@ -139,17 +139,22 @@ final class UMAPTests: XCTestCase {
 
   // MARK: spectral solver
 
-  func testSpectralSolverOnRingGraph() throws {
-    // ring of n vertices, unit weights: M = W/2 has eigenvalues cos(2πk/n); the two largest
-    // non-trivial ones are cos(2π/n) (double) and the eigenvectors are cos/sin waves.
-    let n = 400
+  /// A ring of n vertices with unit weights (each joined to its two neighbours).
+  private func ringGraph(_ n: Int) -> FuzzyGraph {
     var rs = [0], cols = [Int32](), ws = [Float]()
     for i in 0..<n {
       let a = (i + n - 1) % n, b = (i + 1) % n
       for c in [a, b].sorted() { cols.append(Int32(c)); ws.append(1) }
       rs.append(cols.count)
     }
-    let g = FuzzyGraph(n: n, rowStart: rs, columns: cols, weights: ws)
+    return FuzzyGraph(n: n, rowStart: rs, columns: cols, weights: ws)
+  }
+
+  func testSpectralSolverOnRingGraph() throws {
+    // ring of n vertices, unit weights: M = W/2 has eigenvalues cos(2πk/n); the two largest
+    // non-trivial ones are cos(2π/n) (double) and the eigenvectors are cos/sin waves.
+    let n = 400
+    let g = ringGraph(n)
     let sol = try XCTUnwrap(try largestNonTrivialEigenvectors(g, dim: 2, seed: 1, key: 0, tol: 1e-6, threads: 2, cancel: CancellationToken()))
     XCTAssertTrue(sol.converged)
     for v in sol.values { XCTAssertEqual(v, cos(2 * Double.pi / Double(n)), accuracy: 1e-9) }
@@ -175,13 +180,7 @@ final class UMAPTests: XCTestCase {
   /// tolerance) and at the total once converged, then closed; the same vectors as without a sink.
   func testSpectralSolverReportsItsWayToTheTolerance() throws {
     let n = 400
-    var rs = [0], cols = [Int32](), ws = [Float]()
-    for i in 0..<n {
-      let a = (i + n - 1) % n, b = (i + 1) % n
-      for c in [a, b].sorted() { cols.append(Int32(c)); ws.append(1) }
-      rs.append(cols.count)
-    }
-    let g = FuzzyGraph(n: n, rowStart: rs, columns: cols, weights: ws)
+    let g = ringGraph(n)
     let rec = SpectralProgress()
     let sol = try XCTUnwrap(try largestNonTrivialEigenvectors(g, dim: 2, seed: 1, key: 0, tol: 1e-6, threads: 2, cancel: CancellationToken(), progress: rec))
     let plain = try XCTUnwrap(try largestNonTrivialEigenvectors(g, dim: 2, seed: 1, key: 0, tol: 1e-6, threads: 2, cancel: CancellationToken()))
