@@ -41,9 +41,10 @@ private struct HeapKDTree {
   /// Builds the tree over `x` (n × d) and writes `rows` (n × d, allocated by the caller): the
   /// points in tree order, row t = x's row idx[t]. The build reads them there, a node's points
   /// side by side, and selects each split on contiguous (coordinate, index, position) triples:
-  /// the same comparisons and swaps as on the indices, so the same tree. The subtrees below the
-  /// third level are built in parallel on `threads` (heap-numbered nodes and disjoint ranges of
-  /// `idx` and `rows`: the same tree for any count).
+  /// the same comparisons and swaps as on the indices, so the same tree. The nodes above level
+  /// ⌈log₂ threads⌉ are built one at a time, each pass over their points cut among the workers;
+  /// the subtrees below are built in parallel on `threads` (heap-numbered nodes and disjoint
+  /// ranges of `idx` and `rows`: the same tree for any count).
   init(_ fill: (UnsafeMutablePointer<Double>) -> Void, n: Int, d: Int, leafSize: Int, p: Double, threads: Int = 1,
        rows X: UnsafeMutablePointer<Double>) {
     let levels = Int(Elementary.log2(max(1.0, Double(n - 1) / Double(leafSize)))) + 1
