@@ -403,9 +403,11 @@ extension HDBSCANTests {
   }
 
   func testOnePointAndInvalidInput() throws {
-    let one = try hdbscan(Matrix(rows: 1, cols: 3, data: [1, 2, 3]), parameters: HDBSCANParameters())
-    XCTAssertEqual(one.labels, [-1])
-    XCTAssertEqual(one.probabilities, [0])
+    // one point: refused, as the library refuses it (no other point for a core distance)
+    XCTAssertThrowsError(try hdbscan(Matrix(rows: 1, cols: 3, data: [1, 2, 3]), parameters: HDBSCANParameters())) { e in
+      guard case .invalidInput(let m) = e as? AlgorithmError else { return XCTFail("\(e)") }
+      XCTAssertTrue(m.contains("at least 2 points"), m)
+    }
     XCTAssertThrowsError(try hdbscan(Matrix(rows: 0, cols: 2), parameters: HDBSCANParameters()))
     let nan = Matrix(rows: 3, cols: 1, data: [0, .nan, 1])
     XCTAssertThrowsError(try hdbscan(nan, parameters: HDBSCANParameters())) { e in
@@ -672,5 +674,9 @@ final class HDBSCANBench: XCTestCase {
     XCTAssertTrue(seen.withLock { $0 }.first?.hasPrefix("min_samples=9 is more than the other points (7): using 7") ?? false)
     _ = try hdbscan(x, parameters: HDBSCANParameters(minClusterSize: 2, minSamples: 7), context: ctx)
     XCTAssertEqual(seen.withLock { $0 }.count, 1)  // 7 is allowed: no second warning
+    // unset min_samples takes min_cluster_size (10 here): lowered to 7 the same way, and said
+    _ = try hdbscan(x, parameters: HDBSCANParameters(minClusterSize: 10), context: ctx)
+    XCTAssertEqual(seen.withLock { $0 }.count, 2)
+    XCTAssertTrue(seen.withLock { $0 }.last?.hasPrefix("min_samples (unset: min_cluster_size=10) is more than the other points (7): using 7") ?? false)
   }
 }

@@ -193,6 +193,20 @@ final class IOTests: DataFileTestCase {
     // 3-D uint8 flattens; 2-D bool becomes a 0/1 matrix
     XCTAssertEqual(try loadData(path: write("u3.npy", npy("{'descr': '|u1', 'fortran_order': False, 'shape': (2, 1, 2), }", [1, 2, 3, 4]))),
                    .matrix(Matrix(rows: 2, cols: 2, data: [1, 2, 3, 4])))
+    // the flattening is said, on the copied path (uint8) and on the mapped one (float32), as the
+    // shape numpy gives and the matrix clus gives; a 2-D array gets no note
+    for (name, dict, payload) in [("u3n.npy", "{'descr': '|u1', 'fortran_order': False, 'shape': (2, 1, 2), }", [UInt8]([1, 2, 3, 4])),
+                                  ("f3n.npy", "{'descr': '<f4', 'fortran_order': False, 'shape': (2, 1, 1), }", [0, 0, 0x80, 0x3F, 0, 0, 0, 0x40])] {
+      var notes: [String] = []
+      let path = write(name, npy(dict, payload))
+      _ = try loadData(path: path, csv: CSVOptions(), warn: { _ in }, note: { notes.append($0) })
+      let cols = name == "u3n.npy" ? 2 : 1
+      XCTAssertEqual(notes, ["\(path): a 2 × 1 × \(cols) array, loaded as a 2 × \(cols) matrix (each row's other axes flattened in C order, as numpy's x.reshape(len(x), -1))"])
+    }
+    var none: [String] = []
+    _ = try loadData(path: write("f2n.npy", npy("{'descr': '<f4', 'fortran_order': False, 'shape': (1, 1), }", [0, 0, 0x80, 0x3F])),
+                     csv: CSVOptions(), warn: { _ in }, note: { none.append($0) })
+    XCTAssertEqual(none, [])
     XCTAssertEqual(try loadData(path: write("b2.npy", npy("{'descr': '|b1', 'fortran_order': False, 'shape': (1, 2), }", [0, 1]))),
                    .matrix(Matrix(rows: 1, cols: 2, data: [0, 1])))
     // version 2.0 header, double-quoted keys, no trailing comma

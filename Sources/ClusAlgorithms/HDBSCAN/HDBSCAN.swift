@@ -241,13 +241,16 @@ func hdbscanHierarchy(rows input: UMAPData, parameters: HDBSCANParameters, conte
   try parameters.validate()
   let n = input.rows
   if n == 1 {
-    return HDBSCANHierarchy(tree: SingleLinkageTree(n: 1, edges: [], left: [], right: [], distance: [], size: []),
-                            coreDistances: [0], parameters: parameters)
+    // the library refuses one point too (its tree query: "k must be less than or equal to the
+    // number of training points"): a core distance needs another point
+    throw AlgorithmError.invalidInput("hdbscan needs at least 2 points (rows), got 1: a core distance is the distance to other points")
   }
   var minSamples = parameters.minSamples ?? parameters.minClusterSize
-  if let m = parameters.minSamples, m > n - 1 {
-    // the library (hdbscan_.py: min(size − 1, min_samples)) lowers it silently; clus says so
-    context.warn("min_samples=\(m) is more than the other points (\(n - 1)): using \(n - 1), as the hdbscan library does, so few or no points can be core")
+  if minSamples > n - 1 {
+    // the library (hdbscan_.py: min(size − 1, min_samples)) lowers it silently; clus says so,
+    // also when min_samples is unset and min_cluster_size stands for it
+    let what = parameters.minSamples == nil ? "min_samples (unset: min_cluster_size=\(minSamples))" : "min_samples=\(minSamples)"
+    context.warn("\(what) is more than the other points (\(n - 1)): using \(n - 1), as the hdbscan library does, so few or no points can be core")
   }
   minSamples = max(1, min(n - 1, minSamples))
   let slt: SingleLinkageTree

@@ -89,7 +89,7 @@ public func loadData(path: String, csv: CSVOptions, warn: (String) -> Void, note
   }
   let (format, gz) = try loadFormat(fileName: lastPathComponent(real), csv: csv, display: path)
   // a float32 .npy matrix is mapped, not copied (see loadMappedNPY)
-  if format == .npy && !gz && kind == .file, let mapped = try loadMappedNPY(real, display: path) { return mapped }
+  if format == .npy && !gz && kind == .file, let mapped = try loadMappedNPY(real, display: path, note: note) { return mapped }
   let buf = try readDataBytes(real, display: path, compressed: gz)
   return try decodeData(buf, format: format, csv: csv, display: path, warn: warn, note: note, cancelled: cancelled)
 }
@@ -125,8 +125,8 @@ private func decodeData(_ buf: ByteBuffer, format: DataFormat, csv: CSVOptions, 
                         note: (String) -> Void, cancelled: () -> Bool) throws -> LoadedData {
   switch format {
   case .idx: return try loadIDX(buf, display: display, warn: warn)
-  case .npy: return try loadNPY(buf, display: display, warn: warn)
-  case .npz: return try loadNPZ(buf, display: display, warn: warn)
+  case .npy: return try loadNPY(buf, display: display, warn: warn, note: note)
+  case .npz: return try loadNPZ(buf, display: display, warn: warn, note: note)
   case .csv, .tsv, .text:
     let sep: UInt8? = format == .csv ? 0x2C : (format == .tsv ? 0x09 : nil)
     return try loadDelimited(buf, sep: sep, options: csv, display: display, warn: warn, note: note, cancelled: cancelled)

@@ -299,8 +299,9 @@ func npyStrings(_ src: UnsafeRawPointer, count: Int, unicode: Bool, length: Int,
 }
 
 /// Loads an NPY file already read (and decompressed) into `buf`.
-func loadNPY(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in }) throws -> LoadedData {
+func loadNPY(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in }, note: (String) -> Void = { _ in }) throws -> LoadedData {
   let h = try buf.withBytes { try parseNPYHeader($0, display: display) }
+  noteFlattened(h.shape, display: display, note: note)
   if let t = h.text {
     return buf.withBytes { b in
       .textVector(npyStrings(b.baseAddress! + h.dataOffset, count: checkedProduct(h.shape) ?? 0, unicode: t.unicode,
@@ -330,7 +331,7 @@ func loadNPY(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in
 /// - Returns: nil for any other file (empty, gzip-compressed, another dtype or order, a vector, a
 ///   misaligned offset, not a regular file, or not mappable): `load` then reads and converts it.
 /// - Throws: `DataFileError` as `loadNPY` for the file's bytes.
-func loadMappedNPY(_ path: String, display: String) throws -> LoadedData? {
+func loadMappedNPY(_ path: String, display: String, note: (String) -> Void = { _ in }) throws -> LoadedData? {
   #if _endian(little)
   guard let map = try mapFile(path, display: display) else { return nil }
   var adopted = false
@@ -342,12 +343,22 @@ func loadMappedNPY(_ path: String, display: String) throws -> LoadedData? {
         h.dataOffset % MemoryLayout<Float>.alignment == 0,
         let total = checkedProduct(h.shape), total > 0 else { return nil }
   // parseNPYHeader checked that the file holds exactly dataOffset + 4 × total bytes
+  noteFlattened(h.shape, display: display, note: note)
   let storage = FloatStorage(unsafeAdoptingMapping: map.start, length: map.length, offset: h.dataOffset, count: total)
   adopted = true
   return .matrix(Matrix(rows: h.shape[0], cols: checkedProduct(h.shape.dropFirst()) ?? 0, storage: storage))
   #else
   return nil
   #endif
+}
+
+/// Tells `note` that an array of three or more dimensions becomes an n × (product of the others)
+/// matrix, each row's axes flattened in C order (numpy's `x.reshape(len(x), -1)`, what a user of
+/// 28 × 28 images wants), so that the shape the user sees is never a surprise.
+private func noteFlattened(_ shape: [Int], display: String, note: (String) -> Void) {
+  guard shape.count >= 3, let cols = checkedProduct(shape.dropFirst()) else { return }
+  note("\(display): a \(shapeText(shape)) array, loaded as a \(shape[0]) × \(cols) matrix "
+       + "(each row's other axes flattened in C order, as numpy's x.reshape(len(x), -1))")
 }
 
 /// Reads the C-order data of `buf` that `h` describes (float64 and wide integers checked for float32).

@@ -265,7 +265,7 @@ func readNPZ(path: String) throws -> [NPZMember] {
 ///   of `np.load(path)`).
 /// - Throws: as `readNPZ(bytes:display:)`; `.empty` for an archive without `.npy` members; the
 ///   NPY errors of a member (object arrays refused) with the path `display: member NAME`.
-func loadNPZ(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in }) throws -> LoadedData {
+func loadNPZ(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in }, note: (String) -> Void = { _ in }) throws -> LoadedData {
   let members = try buf.withBytes {
     try readNPZBuffers($0, display: display, keep: { $0.hasSuffix(".npy") || $0 == "manifest.json" })
   }
@@ -285,7 +285,7 @@ func loadNPZ(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in
       "the archive holds no .npy arrays (an .npz file is a zip of .npy arrays, as numpy's savez writes)")
   }
   return .arrays(try arrays.map { m in
-    (name: String(m.name.dropLast(4)), value: try loadNPY(m.buffer, display: npzMemberDisplay(display, m.name), warn: warn))
+    (name: String(m.name.dropLast(4)), value: try loadNPY(m.buffer, display: npzMemberDisplay(display, m.name), warn: warn, note: note))
   })
 }
 
