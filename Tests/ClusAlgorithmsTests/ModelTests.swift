@@ -136,6 +136,19 @@ extension HDBSCANTests {
     }
   }
 
+  /// `HDBSCANModel.fit` does not re-check its own result: that result must pass the checks it
+  /// skips, and be the plain fit's, on the library's fixtures (each with 1 and 2 threads).
+  func testFittedModelPassesTheChecksItSkips() throws {
+    for name in ["blobs2d", "moons", "blobs5d"] {
+      let (_, x, _, p, _) = try fittedPredictFixture(name)
+      for threads in [1, 2] {
+        let m = try HDBSCANModel.fit(x, parameters: p, context: RunContext(threads: threads))
+        XCTAssertEqual(m.result, try hdbscan(x, parameters: p), name)
+        XCTAssertNoThrow(try HDBSCANModel(trainingData: x, result: m.result, parameters: p), name)
+      }
+    }
+  }
+
   /// A model whose parts do not form a condensed tree over its training points is refused, so no
   /// prediction can index out of range or loop: a child cluster numbered below its parent, a
   /// negative child, a NaN λ, a label beyond the selected clusters, a selected cluster not in the tree.

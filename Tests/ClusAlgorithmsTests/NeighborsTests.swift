@@ -341,4 +341,53 @@ final class NeighborsTests: XCTestCase {
     XCTAssertEqual(rec.log.last, "end")
     XCTAssert(rec.log.contains("update 1"))
   }
+
+  /// The KD-tree self-join walks the tree once per leaf (`kdQueryEach` with no queries); the k
+  /// nearest it finds must be, row for row, what a search per point finds (`kdQueryEach` with the
+  /// points as queries) and what a brute-force ranking by (reduced distance, row) gives — on
+  /// integer grids (ties everywhere, duplicated rows) and Gaussian data, for the euclidean (also its
+  /// two-column form), manhattan and chebyshev metrics, one and two threads, and a few leaf sizes.
+  func testSelfJoinByLeafEqualsSearchPerPointAndBruteForce() throws {
+    let sets: [(String, Matrix)] = [
+      ("grid 2-D", NeighborData.integerGrid(n: 700, d: 2, levels: 9, seed: 3)),
+      ("grid 3-D", NeighborData.integerGrid(n: 500, d: 3, levels: 4, seed: 4)),
+      ("gaussian 2-D", NeighborData.gaussian(n: 900, d: 2, seed: 6)),
+      ("gaussian 5-D", NeighborData.gaussian(n: 400, d: 5, seed: 7)),
+    ]
+    func check<M: KDMetric>(_ name: String, _ x: Matrix, _ metric: M, k: Int, leafSize: Int, threads: Int) throws {
+      let n = x.rows, d = x.cols
+      let xs = (0..<(n * d)).map { Double(x.data[$0]) }
+      let tree = KDTreeIndex(xs, n: n, d: d, leafSize: leafSize)
+      let ctx = RunContext(threads: threads)
+      var byLeaf = [[Int]](repeating: [], count: n), byLeafR = [[Double]](repeating: [], count: n)
+      try kdQueryEach(tree, queries: nil, m: n, k: k, metric: metric, context: ctx) { i, best in
+        byLeaf[i] = (0..<best.count).map { best.row($0) }; byLeafR[i] = (0..<best.count).map { best.dist[$0] }
+      }
+      var perPoint = [[Int]](repeating: [], count: n)
+      try kdQueryEach(tree, queries: xs, m: n, k: k, metric: metric, context: ctx) { i, best in
+        perPoint[i] = (0..<best.count).map { best.row($0) }
+      }
+      for i in 0..<n {
+        var all: [(r: Double, j: Int)] = []
+        xs.withUnsafeBufferPointer { xp in
+          let X = xp.baseAddress!
+          for j in 0..<n { all.append((metric.rdist(X + i * d, X + j * d, d), j)) }
+        }
+        all.sort { (a: (r: Double, j: Int), b: (r: Double, j: Int)) -> Bool in a.r != b.r ? a.r < b.r : a.j < b.j }
+        let brute = all.prefix(k)
+        let what = "\(name) \(M.self) k=\(k) leaf=\(leafSize) threads=\(threads) point \(i)"
+        XCTAssertEqual(byLeaf[i], brute.map { $0.j }, what)
+        XCTAssertEqual(byLeafR[i], brute.map { $0.r }, what)
+        XCTAssertEqual(byLeaf[i], perPoint[i], what)
+      }
+    }
+    for (name, x) in sets {
+      for (k, leafSize, threads) in [(11, 13, 2), (1, 4, 1), (30, 40, 2)] {
+        try check(name, x, EuclideanKD(), k: k, leafSize: leafSize, threads: threads)
+        if x.cols == 2 { try check(name, x, EuclideanKD2(), k: k, leafSize: leafSize, threads: threads) }
+        try check(name, x, ManhattanKD(), k: k, leafSize: leafSize, threads: threads)
+        try check(name, x, ChebyshevKD(), k: k, leafSize: leafSize, threads: threads)
+      }
+    }
+  }
 }

@@ -18,6 +18,22 @@ public final class HDBSCANModel: @unchecked Sendable {
   private let prediction = Locked<HDBSCANPredictionData?>(nil)
   private let soft = Locked<SoftTree?>(nil)
 
+  /// Fits `hdbscan(x, parameters:context:)` and keeps what prediction needs. The result is the
+  /// fit's own, so the consistency checks of `init(trainingData:result:parameters:)` (for parts
+  /// from elsewhere: a file) are not run again (at 10,000,000 points they cost a third of a second).
+  /// - Parameters: x: n × d training data (shared, not copied).
+  /// - Throws: as `hdbscan(_:parameters:context:)`.
+  public static func fit(_ x: Matrix, parameters: HDBSCANParameters, context: RunContext = RunContext()) throws -> HDBSCANModel {
+    let r = try hdbscan(x, parameters: parameters, context: context)
+    return HDBSCANModel(fitted: x, result: r, parameters: parameters)
+  }
+
+  private init(fitted x: Matrix, result: HDBSCANResult, parameters: HDBSCANParameters) {
+    trainingData = x
+    self.result = result
+    self.parameters = parameters
+  }
+
   /// A model from a fit's parts (a fresh `hdbscan` result, or one read back from a file), checked
   /// for consistency so that no prediction can index out of range or loop: n labels in
   /// −1..<k and n probabilities for the n training rows, k selected clusters that are clusters of

@@ -348,10 +348,93 @@ func kdQueryEach<M: KDMetric>(
   }
   if let queries = queries {
     queries.withUnsafeBufferPointer { run($0.baseAddress!, false) }
+  } else if !(metric is MinkowskiKD) {
+    selfJoinByLeaf(tree, k: k, metric: metric, context: context, report: label == nil ? nil : { done in
+      let all = doneCounter.add(done)
+      context.progress.update(all)
+    }) { t, best in body(positions ? t : Int(tree.perm[t]), best) }
   } else {
     run(UnsafePointer(tree.pts), true)
   }
   try token.check()
+}
+
+/// The self-join of `kdQueryEach` one leaf at a time: the points of a leaf share one walk of the
+/// tree, which visits a node only when the reduced distance between the leaf's box and the node's
+/// box is within the largest bound of the leaf's points; at each leaf reached, a point searches it
+/// only when its own box distance is within its own bound (as `KDTreeIndex.search` decides). Every
+/// point is offered to a point's candidates at most once, and every point its search would reach
+/// is reached (the box-to-box gap of each coordinate is at most the point-to-box gap, rounding
+/// included, and the sums are formed alike), so the k best by (reduced distance, original row)
+/// are the same as the one-point searches'. Not for Minkowski exponents other than 1, 2 and ∞
+/// (whose `pow` need not be monotone). `body(t, best)` gets tree positions t; `report` the
+/// number of points just finished. Parallel over fixed blocks of 64 leaves.
+private func selfJoinByLeaf<M: KDMetric>(
+  _ tree: KDTreeIndex, k: Int, metric: M, context: RunContext, report: ((Int) -> Void)?, _ body: (Int, SortedCandidates) -> Void
+) {
+  let d = tree.d
+  let P = UnsafePointer(tree.pts), LO = UnsafePointer(tree.lo), HI = UnsafePointer(tree.hi)
+  let ST = tree.start, EN = tree.end, LE = tree.left, RI = tree.right
+  // the leaves in the order of their points (a heap-ordered tree numbers them otherwise)
+  var leaves = (0..<tree.nodeCount).filter { LE[$0] < 0 }.map { Int32($0) }
+  leaves.sort { ST[Int($0)] < ST[Int($1)] }
+  var widest = 1
+  for v in leaves { widest = max(widest, Int(EN[Int(v)] - ST[Int(v)])) }
+  let token = context.cancellation
+  leaves.withUnsafeBufferPointer { lp in
+    let LV = lp.baseAddress!
+    parallelChunks(count: lp.count, chunkSize: 64, threads: context.threads) { _, range in
+      if token.isCancelled { return }
+      var cands = (0..<widest).map { _ in SortedCandidates(k: k, perm: tree.perm) }
+      let stack = KDStack.allocate()
+      let gap = UnsafeMutablePointer<Double>.allocate(capacity: 2 * max(1, d))
+      let zero = gap + d
+      zero.initialize(repeating: 0, count: d)
+      defer { for c in cands { c.deallocate() }; stack.deallocate(); gap.deallocate() }
+      var finished = 0
+      for li in range {
+        let own = Int(LV[li])
+        let s = Int(ST[own]), m = Int(EN[own]) - s
+        for c in 0..<m { cands[c].reset() }
+        let qlo = LO + own * d, qhi = HI + own * d
+        // the reduced distance between the leaf's box and a node's box: each coordinate's gap
+        // (0 where they overlap) through the metric's own sum
+        func boxToBox(_ v: Int) -> Double {
+          let lo = LO + v * d, hi = HI + v * d
+          for j in 0..<d { gap[j] = qhi[j] < lo[j] ? lo[j] - qhi[j] : (qlo[j] > hi[j] ? qlo[j] - hi[j] : 0) }
+          return metric.rdist(gap, zero, d)
+        }
+        var bound = Double.infinity
+        stack.nodes[0] = 0; stack.bounds[0] = 0
+        var sp = 1
+        while sp > 0 {
+          sp -= 1
+          let node = Int(stack.nodes[sp])
+          if stack.bounds[sp] > bound { continue }
+          let l = Int(LE[node])
+          if l < 0 {
+            let a = Int(ST[node]), b = Int(EN[node])
+            var worst = 0.0
+            for c in 0..<m {
+              let q = P + (s + c) * d
+              if node == own || metric.boxRdist(q, LO + node * d, HI + node * d, d) <= cands[c].bound {
+                for t in a..<b { cands[c].offer(metric.rdist(q, P + t * d, d), t) }
+              }
+              worst = max(worst, cands[c].bound)
+            }
+            bound = worst
+          } else {
+            let r = Int(RI[node])
+            stack.pushChildren(l, boxToBox(l), r, boxToBox(r), &sp, admitting: bound, inclusive: true)
+          }
+        }
+        for c in 0..<m { body(s + c, cands[c]) }
+        finished += m
+        if finished >= 1 << 14 { report?(finished); finished = 0 }
+      }
+      if finished > 0 { report?(finished) }
+    }
+  }
 }
 
 /// Copies `a` into a new allocation (at least one element) that the caller frees.

@@ -267,10 +267,9 @@ func registerAlgorithms(_ t: inout CommandTable) {
       p.estimatedBytes(rows: x.rows, cols: x.cols), command: "hdbscan", what: "\(x.rows) rows × \(x.cols) columns, \(name)=\(ms)",
       advice: "use a sample of the rows (x[0:N])" + (x.cols > 2 ? ", fewer columns (umap or pca first)" : "")
         + (ms > HDBSCANParameters().minClusterSize ? " or a smaller \(name)" : ""))
-    let r = try hdbscan(x, parameters: p, context: inv.context)
     // what `approximate_predict` needs (the library's prediction_data): the parameters, the
     // condensed tree with its selected clusters, and the training data (shared, not copied)
-    return .record(FittedModel.hdbscan(try HDBSCANModel(trainingData: x, result: r, parameters: p)).record())
+    return .record(FittedModel.hdbscan(try HDBSCANModel.fit(x, parameters: p, context: inv.context)).record())
   })
 
   t.register(Command(
