@@ -226,46 +226,57 @@ func singleLinkageTree(emitted: [HDBSCANEdge], n: Int, threads: Int = 1) -> Sing
   var size = [Int32](unsafeUninitializedCapacity: m) { _, c in c = m }
   // a union-find over the points (union by rank, path halving: short paths, few cache misses),
   // each root labelled with its cluster's node id (the points 0..<n, the merge of edge i n + i)
-  // and size: the same rows as the library's `UnionFind` over node ids
-  let up = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, n))
-  let rank = UnsafeMutablePointer<UInt8>.allocate(capacity: max(1, n))
-  let label = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, n))
-  let count = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, n))
-  defer { up.deallocate(); rank.deallocate(); label.deallocate(); count.deallocate() }
-  for i in 0..<n { up[i] = Int32(i); label[i] = Int32(i); count[i] = 1 }
-  rank.initialize(repeating: 0, count: n)
+  // and size: the same rows as the library's `UnionFind` over node ids. A point's parent, rank,
+  // label and size share one 16-byte entry, so a root costs one cache miss, not four.
+  let uf = UnsafeMutablePointer<UnionFindEntry>.allocate(capacity: max(1, n))
+  defer { uf.deallocate() }
+  parallelChunks(count: n, chunkSize: 1 << 16, threads: threads) { _, range in
+    for i in range { (uf + i).initialize(to: UnionFindEntry(up: Int32(i), label: Int32(i), count: 1, rank: 0)) }
+  }
   @inline(__always) func find(_ x0: Int32) -> Int {
     var x = Int(x0)
-    while Int(up[x]) != x {
-      let g = up[Int(up[x])]
-      up[x] = g
+    while Int(uf[x].up) != x {
+      let g = uf[Int(uf[x].up)].up
+      uf[x].up = g
       x = Int(g)
     }
     return x
   }
   order.withUnsafeBufferPointer { op in
     let E = op.baseAddress!
-    let ahead = 16
+    // the ends 16 edges ahead, then their parents (most often the roots) 8 ahead, when the ends'
+    // entries have arrived (hints only)
+    let ahead = 16, near = 8
     for i in 0..<m {
-      if i + ahead < m { clus_prefetch(up + Int(E[i + ahead].a)); clus_prefetch(up + Int(E[i + ahead].b)) }
+      if i + ahead < m { clus_prefetch(uf + Int(E[i + ahead].a)); clus_prefetch(uf + Int(E[i + ahead].b)) }
+      if i + near < m { clus_prefetch(uf + Int(uf[Int(E[i + near].a)].up)); clus_prefetch(uf + Int(uf[Int(E[i + near].b)].up)) }
       let ra = find(E[i].a), rb = find(E[i].b)
-      left[i] = label[ra]
-      right[i] = label[rb]
+      left[i] = uf[ra].label
+      right[i] = uf[rb].label
       dist[i] = E[i].weight
-      let s = count[ra] + count[rb]
+      let s = uf[ra].count + uf[rb].count
       size[i] = s
       var r = ra
       if ra != rb {
-        if rank[ra] < rank[rb] { up[ra] = Int32(rb); r = rb } else {
-          up[rb] = Int32(ra)
-          if rank[ra] == rank[rb] { rank[ra] &+= 1 }
+        if uf[ra].rank < uf[rb].rank { uf[ra].up = Int32(rb); r = rb } else {
+          uf[rb].up = Int32(ra)
+          if uf[ra].rank == uf[rb].rank { uf[ra].rank &+= 1 }
         }
       }
-      label[r] = Int32(n + i)
-      count[r] = s
+      uf[r].label = Int32(n + i)
+      uf[r].count = s
     }
   }
   return SingleLinkageTree(n: n, edges: order, left: left, right: right, distance: dist, size: size)
+}
+
+/// A point's entry in the single-linkage union-find: its parent, and for a root its cluster's node
+/// id, size and rank.
+private struct UnionFindEntry {
+  var up: Int32
+  var label: Int32
+  var count: Int32
+  var rank: UInt8
 }
 
 /// One row of a condensed tree (hdbscan's `condensed_tree_`): a point or cluster `child` leaves
@@ -298,20 +309,20 @@ func condenseTree(_ t: SingleLinkageTree, minClusterSize: Int) -> [CondensedTree
   let root = 2 * (n - 1)
   // cluster ids (< 2n) as Int32: half the memory of the random reads and writes
   var relabel = [Int32](repeating: 0, count: root + 1)
-  var ignore = [Bool](repeating: false, count: root + 1)
   relabel[root] = Int32(n)
   var nextLabel = n + 1
   var rows = [CondensedTreeRow]()
   rows.reserveCapacity(2 * n)
-  // Breadth-first order of all nodes (a FIFO queue gives the level order of bfs_from_hierarchy).
-  var nodeList = [Int32](unsafeUninitializedCapacity: root + 1) { _, c in c = root + 1 }  // written before read
-  nodeList[0] = Int32(root)
+  // The library walks every node breadth-first and skips the ones inside a subtree that fell out
+  // (`ignore`). The nodes it does not skip are the root and the children it keeps, so a queue of
+  // just those (first in, first out; left before right) meets them in the same order, and the
+  // fallen subtrees are walked once, by `fallOut`, instead of twice.
+  var queue = [Int32](unsafeUninitializedCapacity: n) { _, c in c = n }  // written before read
+  queue[0] = Int32(root)
   var head = 0, tail = 1
-  while head < tail {
-    let v = Int(nodeList[head]); head += 1
-    if v >= n {
-      nodeList[tail] = t.left[v - n]; nodeList[tail + 1] = t.right[v - n]; tail += 2
-    }
+  @inline(__always) func keep(_ v: Int) {
+    // a kept point (a child of size 1 ≥ min_cluster_size, which validation excludes) adds no row
+    if v >= n { queue[tail] = Int32(v); tail += 1 }
   }
   var sub = [Int32](unsafeUninitializedCapacity: root + 1) { _, c in c = root + 1 }  // written before read
   func count(_ v: Int) -> Int { v >= n ? Int(t.size[v - n]) : 1 }
@@ -326,12 +337,10 @@ func condenseTree(_ t: SingleLinkageTree, minClusterSize: Int) -> [CondensedTree
       } else {
         sub[e] = t.left[v - n]; sub[e + 1] = t.right[v - n]; e += 2
       }
-      ignore[v] = true
     }
   }
-  for idx in 0..<tail {
-    let node = Int(nodeList[idx])
-    if ignore[node] || node < n { continue }
+  while head < tail {
+    let node = Int(queue[head]); head += 1
     let r = node - n
     let left = Int(t.left[r]), right = Int(t.right[r])
     let d = t.distance[r]
@@ -345,15 +354,18 @@ func condenseTree(_ t: SingleLinkageTree, minClusterSize: Int) -> [CondensedTree
       relabel[right] = Int32(nextLabel)
       rows.append(CondensedTreeRow(parent: p, child: nextLabel, lambda: lambda, childSize: rc))
       nextLabel += 1
+      keep(left); keep(right)
     } else if lc < minClusterSize && rc < minClusterSize {
       fallOut(left, parent: p, lambda: lambda)
       fallOut(right, parent: p, lambda: lambda)
     } else if lc < minClusterSize {
       relabel[right] = Int32(p)
       fallOut(left, parent: p, lambda: lambda)
+      keep(right)
     } else {
       relabel[left] = Int32(p)
       fallOut(right, parent: p, lambda: lambda)
+      keep(left)
     }
   }
   return rows
