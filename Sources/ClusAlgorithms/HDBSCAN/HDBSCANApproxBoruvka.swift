@@ -26,6 +26,14 @@ import CGemmKernels
 // entries near its points), the core distances come from a neighbour search on this same tree,
 // and a point's scan of a leaf is skipped when its box distance shows the scan would take nothing.
 
+/// A position's entry in the Borůvka union-find: the library's `parent`, `rank` and whether the
+/// position is a component's root (8 bytes).
+private struct BoruvkaUnion {
+  var parent: Int32
+  var rank: UInt8
+  var isComponent: Bool
+}
+
 /// sklearn `BinaryTree` layout of a KD-tree: nodes in heap order (children of i are 2i+1, 2i+2).
 private struct HeapKDTree {
   let nNodes: Int
@@ -319,14 +327,14 @@ private final class DualTreeBoruvka<M: KDMetric> {
   let bounds: UnsafeMutablePointer<Double>
   /// Smallest reduced core distance in each node.
   let minCore: UnsafeMutablePointer<Double>
-  /// The union-find (the library's `parent`, `rank` and its components' flags), n each. It runs
+  /// The union-find (the library's `parent`, `rank` and its components' flags), n entries. It runs
   /// on tree positions instead of the library's rows: the same unions in the same order, so the
   /// same roots up to that renaming, and a component's id (its root's position) and candidate
   /// (`candPoint`, `candNeighbor`: positions; `candDist`) lie near its points in memory. The
   /// components are listed by their roots' rows, the library's order.
-  let parent: UnsafeMutablePointer<Int32>
-  let rank: UnsafeMutablePointer<UInt8>
-  let isComponent: UnsafeMutablePointer<Bool>
+  /// One entry per position (`BoruvkaUnion`: parent, rank, flag side by side, so that a union
+  /// touches one cache line per root instead of three).
+  let uf: UnsafeMutablePointer<BoruvkaUnion>
   var components: [Int]
   /// Row → tree position (n).
   let posOf: UnsafeMutablePointer<Int32>
@@ -379,20 +387,18 @@ private final class DualTreeBoruvka<M: KDMetric> {
     counters = .allocate(capacity: 2)
     counters.initialize(repeating: 0, count: 2)
     for v in 0..<nodes { compOfNode[v] = -(v + 1); bounds[v] = .greatestFiniteMagnitude }
-    parent = .allocate(capacity: n)
-    rank = .allocate(capacity: n)
-    isComponent = .allocate(capacity: n)
+    uf = .allocate(capacity: n)
     let where_ = UnsafeMutablePointer<Int32>.allocate(capacity: n)
     var roots = [Int](unsafeUninitializedCapacity: n) { _, c in c = n }
     // the n-sized arrays filled by the workers (each entry by one; the first touch of their pages too)
-    let (cA, cP, cN, cD, up, rk, isC) = (compAt, candPoint, candNeighbor, candDist, parent, rank, isComponent)
+    let (cA, cP, cN, cD, u) = (compAt, candPoint, candNeighbor, candDist, uf)
     tree.idx.withUnsafeBufferPointer { ip in
     roots.withUnsafeMutableBufferPointer { rp in
       let I = ip.baseAddress!, R = rp.baseAddress!
       parallelChunks(count: n, chunkSize: 1 << 16, threads: threads) { _, range in
         for i in range {
           cA[i] = Int32(truncatingIfNeeded: i); cP[i] = -1; cN[i] = -1; cD[i] = .greatestFiniteMagnitude
-          up[i] = Int32(truncatingIfNeeded: i); rk[i] = 0; isC[i] = true
+          (u + i).initialize(to: BoruvkaUnion(parent: Int32(truncatingIfNeeded: i), rank: 0, isComponent: true))
           where_[I[i]] = Int32(truncatingIfNeeded: i)
         }
       }
@@ -409,7 +415,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
     coreAt.deallocate(); compAt.deallocate(); compOfNode.deallocate()
     candPoint.deallocate(); candNeighbor.deallocate(); candDist.deallocate(); bounds.deallocate(); minCore.deallocate()
     nodeStart.deallocate(); nodeEnd.deallocate(); nodeIsLeaf.deallocate(); nodeRadius.deallocate(); counters.deallocate()
-    parent.deallocate(); rank.deallocate(); isComponent.deallocate(); posOf.deallocate()
+    uf.deallocate(); posOf.deallocate()
   }
 
   /// Fills `minCore` from `coreAt` (children before parents: heap order backwards).
@@ -434,10 +440,10 @@ private final class DualTreeBoruvka<M: KDMetric> {
 
   func find(_ x0: Int) -> Int {
     var x = x0
-    var xp = Int(parent[x])
+    var xp = Int(uf[x].parent)
     while xp != x {
-      let g = parent[xp]
-      parent[x] = g
+      let g = uf[xp].parent
+      uf[x].parent = g
       x = xp
       xp = Int(g)
     }
@@ -447,12 +453,12 @@ private final class DualTreeBoruvka<M: KDMetric> {
   func union(_ a: Int, _ b: Int) {
     let ra = find(a), rb = find(b)
     if ra == rb { return }
-    if rank[ra] < rank[rb] {
-      parent[ra] = Int32(truncatingIfNeeded: rb); isComponent[ra] = false
-    } else if rank[ra] > rank[rb] {
-      parent[rb] = Int32(truncatingIfNeeded: ra); isComponent[rb] = false
+    if uf[ra].rank < uf[rb].rank {
+      uf[ra].parent = Int32(truncatingIfNeeded: rb); uf[ra].isComponent = false
+    } else if uf[ra].rank > uf[rb].rank {
+      uf[rb].parent = Int32(truncatingIfNeeded: ra); uf[rb].isComponent = false
     } else {
-      rank[ra] &+= 1; parent[rb] = Int32(truncatingIfNeeded: ra); isComponent[rb] = false
+      uf[ra].rank &+= 1; uf[rb].parent = Int32(truncatingIfNeeded: ra); uf[rb].isComponent = false
     }
   }
 
@@ -463,8 +469,9 @@ private final class DualTreeBoruvka<M: KDMetric> {
     // the components come in the order of their roots' rows, so their entries are random reads
     // (all n of them before the first traversal): block by block, the candidates (ends, their rows,
     // weight) are gathered on the workers, then applied in order with the union-find entries of
-    // the ends prefetched 8 components ahead (hints only). The gathered values are what the
-    // ordered pass would read: a component's entries change only when it is itself applied.
+    // the ends prefetched 16 components ahead and their parents' 6 ahead (hints only). The
+    // gathered values are what the ordered pass would read: a component's entries change only
+    // when it is itself applied.
     let list = components
     var done = false
     let block = 1 << 16
@@ -489,13 +496,18 @@ private final class DualTreeBoruvka<M: KDMetric> {
           }
         }
         for u in 0..<m {
-          if u + 8 < m {
-            let s3 = gSrc[u + 8], k3 = gSnk[u + 8]
+          if u + 16 < m {
+            let s3 = gSrc[u + 16], k3 = gSnk[u + 16]
             if s3 >= 0 && k3 >= 0 {
               // the union reads the ranks of the roots, which are often the ends themselves
-              clus_prefetch(parent + s3); clus_prefetch(parent + k3); clus_prefetch(rank + s3); clus_prefetch(rank + k3)
-              clus_prefetch(cD + L[b0 + u + 8])
+              clus_prefetch(uf + s3); clus_prefetch(uf + k3)
+              clus_prefetch(cD + L[b0 + u + 16])
             }
+          }
+          if u + 6 < m {
+            // the ends' parents (most often the roots), once the ends' entries have arrived
+            let s6 = gSrc[u + 6], k6 = gSnk[u + 6]
+            if s6 >= 0 && k6 >= 0 { clus_prefetch(uf + Int(uf[s6].parent)); clus_prefetch(uf + Int(uf[k6].parent)) }
           }
           let source = gSrc[u], sink = gSnk[u]
           if source == -1 || sink == -1 { continue }
@@ -514,22 +526,22 @@ private final class DualTreeBoruvka<M: KDMetric> {
       }
     }}
     if done {
-      components = components.filter { isComponent[$0] }
+      components = components.filter { uf[$0].isComponent }
       return components.count
     }
     // every position's root, in parallel: first found without writing (the parent array is only
     // read), then every path compressed to its root (each entry written by one worker); the same
     // roots as finds one after the other, so the same components and unions after
-    let (cp, up) = (compAt, parent)
+    let (cp, up) = (compAt, uf)
     parallelChunks(count: n, chunkSize: 1 << 16, threads: threads) { _, range in
       for t in range {
-        var x = Int(up[t])
-        while true { let g = Int(up[x]); if g == x { break }; x = g }
+        var x = Int(up[t].parent)
+        while true { let g = Int(up[x].parent); if g == x { break }; x = g }
         cp[t] = Int32(truncatingIfNeeded: x)
       }
     }
     parallelChunks(count: n, chunkSize: 1 << 16, threads: threads) { _, range in
-      for t in range { up[t] = cp[t] }
+      for t in range { up[t].parent = cp[t] }
     }
     for v in stride(from: tree.nNodes - 1, through: 0, by: -1) {
       if nodeIsLeaf[v] {
@@ -544,7 +556,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
     }
     let last = components.count
     // the roots that stay roots, still in the order of their rows
-    components = components.filter { isComponent[$0] }
+    components = components.filter { uf[$0].isComponent }
     if !approximate || components.count == last {
       for v in 0..<tree.nNodes { bounds[v] = .greatestFiniteMagnitude }
     }
