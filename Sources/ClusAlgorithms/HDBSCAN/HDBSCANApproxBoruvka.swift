@@ -138,15 +138,18 @@ private struct HeapKDTree {
         let mid = (e - s) / 2
         let keys = sel + s
         over(e - s, top) { _, r in
-          for t in r { keys[t] = SplitKey(value: X[(s + t) * d + dim], index: I[s + t], position: s + t) }
+          for t in r {
+            keys[t] = SplitKey(value: X[(s + t) * d + dim], index: Int32(truncatingIfNeeded: I[s + t]),
+                               position: Int32(truncatingIfNeeded: s + t))
+          }
         }
         stdNthElement(keys, mid, e - s) { a, b in a.value == b.value ? a.index < b.index : a.value < b.value }
         // the rows follow their indices (through the scratch: a gather, then a copy back)
         let m = moved + s * d
         over(e - s, top) { _, r in
           for t in r {
-            I[s + t] = keys[t].index
-            let from = X + keys[t].position * d
+            I[s + t] = Int(keys[t].index)
+            let from = X + Int(keys[t].position) * d
             for j in 0..<d { m[t * d + j] = from[j] }
           }
         }
@@ -194,10 +197,11 @@ extension HeapKDTree {
 
 /// A point in a split's selection: its coordinate on the split dimension, its index (the
 /// tie-break), its tree position before the split (where its row is).
+/// 16 bytes (rows and positions fit Int32: the tree's other tables are Int32 too).
 private struct SplitKey {
   var value: Double
-  var index: Int
-  var position: Int
+  var index: Int32
+  var position: Int32
 }
 
 // MARK: - libstdc++ std::nth_element (introselect), reproduced for the same permutation
