@@ -478,6 +478,11 @@ private final class DualTreeBoruvka<M: KDMetric> {
     // when it is itself applied.
     let list = components
     var done = false
+    // the edges taken out of the class for the loop (and put back below): an append to a stored
+    // property would check exclusive access at run time on every edge
+    var out: [HDBSCANEdge] = []
+    swap(&out, &edges)
+    defer { swap(&out, &edges) }
     let block = 1 << 16
     let gSrc = UnsafeMutablePointer<Int>.allocate(capacity: block), gSnk = UnsafeMutablePointer<Int>.allocate(capacity: block)
     let gA = UnsafeMutablePointer<Int32>.allocate(capacity: block), gB = UnsafeMutablePointer<Int32>.allocate(capacity: block)
@@ -521,10 +526,10 @@ private final class DualTreeBoruvka<M: KDMetric> {
             cP[c] = -1; cN[c] = -1; cD[c] = .greatestFiniteMagnitude
             continue
           }
-          edges.append(HDBSCANEdge(a: gA[u], b: gB[u], weight: gW[u]))
+          out.append(HDBSCANEdge(a: gA[u], b: gB[u], weight: gW[u]))
           union(source, sink)
           cD[c] = .greatestFiniteMagnitude
-          if edges.count == n - 1 { done = true; break blocks }
+          if out.count == n - 1 { done = true; break blocks }
         }
         b0 = b1
       }
