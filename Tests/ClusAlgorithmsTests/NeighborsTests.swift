@@ -342,7 +342,8 @@ final class NeighborsTests: XCTestCase {
     XCTAssert(rec.log.contains("update 1"))
   }
 
-  /// The KD-tree self-join walks the tree once per leaf (`kdQueryEach` with no queries); the k
+  /// The KD-tree self-join walks the tree once per leaf (`kdQueryEach` with no queries, up to two
+  /// columns; the 3- and 5-column sets check the search per point against brute force); the k
   /// nearest it finds must be, row for row, what a search per point finds (`kdQueryEach` with the
   /// points as queries) and what a brute-force ranking by (reduced distance, row) gives — on
   /// integer grids (ties everywhere, duplicated rows) and Gaussian data, for the euclidean (also its

@@ -348,7 +348,9 @@ func kdQueryEach<M: KDMetric>(
   }
   if let queries = queries {
     queries.withUnsafeBufferPointer { run($0.baseAddress!, false) }
-  } else if !(metric is MinkowskiKD) {
+  } else if tree.d <= 2 && !(metric is MinkowskiKD) {
+    // one walk per leaf pays on one or two columns; from five the leaf's box is too loose a proxy
+    // for its points (1,000,000 × 5: 6.8 → 9.4 s), at three it is even
     selfJoinByLeaf(tree, k: k, metric: metric, context: context, report: label == nil ? nil : { done in
       let all = doneCounter.add(done)
       context.progress.update(all)
@@ -367,8 +369,9 @@ func kdQueryEach<M: KDMetric>(
 /// is reached (the box-to-box gap of each coordinate is at most the point-to-box gap, rounding
 /// included, and the sums are formed alike), so the k best by (reduced distance, original row)
 /// are the same as the one-point searches'. Not for Minkowski exponents other than 1, 2 and ∞
-/// (whose `pow` need not be monotone). `body(t, best)` gets tree positions t; `report` the
-/// number of points just finished. Parallel over fixed blocks of 64 leaves.
+/// (whose `pow` need not be monotone); used for one or two columns. `body(t, best)` gets tree
+/// positions t; `report` the number of points just finished. Parallel over fixed blocks of 64
+/// leaves.
 private func selfJoinByLeaf<M: KDMetric>(
   _ tree: KDTreeIndex, k: Int, metric: M, context: RunContext, report: ((Int) -> Void)?, _ body: (Int, SortedCandidates) -> Void
 ) {
