@@ -26,9 +26,12 @@ public enum FittedModel: Sendable {
 }
 
 /// A kNN table (n × k) as two Float32 matrices (indices, distances), for display and saving.
-func knnMatrices(_ g: KNNGraph) -> (Value, Value) {
-  (.matrix(Matrix(rows: g.n, cols: g.k, data: g.indices.map(Float.init))),
-   .matrix(Matrix(rows: g.n, cols: g.k, data: g.distances)))
+func knnMatrices(_ g: KNNGraph) -> (Value, Value)? {
+  // a matrix holds float32, exact for whole numbers up to 2^24: beyond, an index could come out as
+  // its neighbour (the model keeps the exact Int32 table for knn= and model files)
+  guard g.n <= 1 << 24 else { return nil }
+  return (.matrix(Matrix(rows: g.n, cols: g.k, data: g.indices.map(Float.init))),
+          .matrix(Matrix(rows: g.n, cols: g.k, data: g.distances)))
 }
 
 /// A record of parameter values (a model's `params` field).
@@ -59,8 +62,7 @@ extension FittedModel {
     switch self {
     case .umap(let m):
       var fields: [(String, Value)] = [("embedding", .matrix(m.embedding))] + extras(["graph_nnz"])
-      if let g = m.knn {
-        let (ki, kd) = knnMatrices(g)
+      if let g = m.knn, let (ki, kd) = knnMatrices(g) {
         fields += [("knn_indices", ki), ("knn_distances", kd)]
       }
       fields += [("n_neighbors", .int(m.nNeighbors)), ("n_epochs", .int(m.nEpochs)), ("a", .float(m.a)), ("b", .float(m.b))]

@@ -133,6 +133,11 @@ final class RealDataSparseTests: XCTestCase {
     XCTAssertEqual(emb("f1"), emb("f2"))
     c.expectError("umap x[0:100] knn=e0", "its neighbours are of 700 points, but the data has 100 rows")
     c.expectError("umap x metric=\"cosine\" knn=e0", "its neighbours are by metric \"euclidean\"")
+    // a record shows its neighbour indices as a float32 matrix only while every row id is exact in
+    // float32 (up to 2^24 rows); knn= reads a fitted model's own Int32 table at any size
+    let rows = (1 << 24) + 1
+    XCTAssertNil(knnMatrices(KNNGraph(n: rows, k: 1, indices: [Int32](repeating: 0, count: rows), distances: [Float](repeating: 0, count: rows))))
+    XCTAssertNotNil(knnMatrices(KNNGraph(n: 1 << 24, k: 1, indices: [Int32](repeating: 0, count: 1 << 24), distances: [Float](repeating: 0, count: 1 << 24))))
     c.expectError("umap x n_neighbors=30 knn=e0", "n_neighbors=30 needs 30")
     c.expectError("umap x knn=x", "knn= takes an earlier umap result")
   }

@@ -28,6 +28,21 @@ private func checkUMAPMemory(rows n: Int, cols d: Int, sparse: Bool, _ p: UMAPPa
 private func precomputedKNN(_ v: Value, rows n: Int, parameters p: UMAPParameters) throws -> KNNGraph? {
   if case .none = v { return nil }
   func bad(_ m: String) -> CommandError { .invalidParameter(name: "knn", value: Display.summary(v), allowed: m) }
+  // a fitted model's own table (Int32, exact at any size); else the record's matrices
+  if case .record(let r) = v, case .umap(let m)? = r.model, let g = m.knn {
+    guard g.n == n else { throw bad("its neighbours are of \(g.n) points, but the data has \(n) rows") }
+    let k = p.neighbors(forPoints: n)
+    guard g.k >= k else { throw bad("it holds \(g.k) neighbours per point; n_neighbors=\(p.nNeighbors) needs \(k)") }
+    guard m.parameters.metric == p.metric else {
+      throw bad("its neighbours are by metric \"\(m.parameters.metric)\", this run's metric is \"\(p.metric)\"")
+    }
+    if g.k == k { return g }
+    var idx = [Int32](repeating: 0, count: n * k), dist = [Float](repeating: 0, count: n * k)
+    for i in 0..<n {
+      for t in 0..<k { idx[i * k + t] = g.indices[i * g.k + t]; dist[i * k + t] = g.distances[i * g.k + t] }
+    }
+    return KNNGraph(n: n, k: k, indices: idx, distances: dist)
+  }
   guard case .record(let r) = v, case .matrix(let ki)? = r["knn_indices"], case .matrix(let kd)? = r["knn_distances"],
         ki.rows == kd.rows, ki.cols == kd.cols else {
     throw bad("knn= takes an earlier umap result (its knn_indices and knn_distances)")
@@ -195,9 +210,9 @@ func registerAlgorithms(_ t: inout CommandTable) {
     if p.outputDens { fit += [("rad_orig", .floats(r.radOrig)), ("rad_emb", .floats(r.radEmb))] }
     guard case .matrix(let x) = inv.args[0] else {
       // a fit on sparse data: the embedding and its neighbours (transform needs dense training data)
-      let (ki, kd) = knnMatrices(r.knn)
-      return .record(Record(kind: "umap", fields: [("embedding", .matrix(r.embedding))] + fit.prefix(1)
-                              + [("knn_indices", ki), ("knn_distances", kd), ("n_neighbors", .int(r.nNeighbors)),
+      let knn = knnMatrices(r.knn).map { [("knn_indices", $0.0), ("knn_distances", $0.1)] } ?? []
+      return .record(Record(kind: "umap", fields: [("embedding", .matrix(r.embedding))] + fit.prefix(1) + knn
+                              + [("n_neighbors", .int(r.nNeighbors)),
                                  ("n_epochs", .int(r.nEpochs)), ("a", .float(r.a)), ("b", .float(r.b))] + fit.dropFirst()
                               + [("params", parameterRecord("umap", umapParameterTable.values(of: p)))],
                             principal: "embedding"))
