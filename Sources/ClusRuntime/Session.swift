@@ -44,8 +44,8 @@ public final class Session {
   public init(threads: Int = defaultThreadCount(), table: CommandTable = .standard) {
     self.threads = max(1, threads)
     self.table = table
-    self.output = { s in fputs(s, stdout); fflush(stdout) }
-    self.errorOutput = { s in fputs(s, stderr); fflush(stderr) }
+    self.output = { s in writeAll(s, stdout) }
+    self.errorOutput = { s in writeAll(s, stderr) }
     self.progress = SilentProgress.shared
   }
 
@@ -181,3 +181,11 @@ final class WarningBox: @unchecked Sendable {
 
 /// The clus version.
 public let version = AlgorithmsInfo.version
+
+/// Writes all of `s` to `file` and flushes it: its UTF-8 bytes by count, so that a NUL inside a
+/// value (a CSV column name can hold one) does not cut off the rest, as `fputs` would.
+private func writeAll(_ s: String, _ file: UnsafeMutablePointer<FILE>) {
+  var s = s
+  s.withUTF8 { b in if let p = b.baseAddress { _ = fwrite(p, 1, b.count, file) } }
+  fflush(file)
+}

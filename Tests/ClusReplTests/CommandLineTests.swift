@@ -12,6 +12,17 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(h.stdout.contains("USAGE"))
   }
 
+  /// A NUL byte inside a value (a CSV column name) reaches stdout whole, and what follows it too
+  /// (`fputs` stopped at the NUL and the rest of the write was lost).
+  func testNulInAValueDoesNotCutTheOutput() throws {
+    let path = NSTemporaryDirectory() + "clus-nul-\(getpid()).csv"
+    try Data("a\u{0}b,c\n1,2\n".utf8).write(to: URL(fileURLWithPath: path))
+    defer { try? FileManager.default.removeItem(atPath: path) }
+    let r = try runClus(["-e", "x = load \"\(path)\"; x.columns; print \"after\""])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertTrue(r.stdout.contains("[\"a\u{0}b\", \"c\"]\nafter\n"), r.stdout)
+  }
+
   func testUsageErrorsExitTwo() throws {
     XCTAssertEqual(try runClus(["--no-such-flag"]).status, 2)
     XCTAssertEqual(try runClus(["--threads", "0", "-e", "1"]).status, 2)

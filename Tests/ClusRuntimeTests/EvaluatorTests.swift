@@ -115,6 +115,20 @@ final class EvaluatorTests: XCTestCase {
       """)
   }
 
+  /// Integer parameters at the edge of Int: a range error or a clear refusal, never an overflow trap
+  /// (found by a fresh-user pass: silhouette's sample_size, trustworthiness's n_neighbors and a
+  /// sweep's random_state + seeds crashed).
+  func testExtremeIntegerParametersAreRefusedNotTrapped() {
+    let c = Capture()
+    c.session.variables["x"] = .matrix(Matrix(rows: 40, cols: 2, data: (0..<80).map { Float($0 % 7) + Float($0) / 100 }))
+    c.session.variables["y"] = .labels((0..<40).map { $0 % 2 })
+    c.expectError("silhouette x y sample_size=9223372036854775807", "sample_size")
+    c.expectError("trustworthiness x x n_neighbors=9223372036854775807", "n_neighbors < n_samples / 2 = 20")
+    c.expectError("sweep umap x n_neighbors=[5] seeds=3 random_state=9223372036854775806 min_cluster_size=5",
+                  "the last seed, random_state + 2, would pass 9223372036854775807")
+    c.expectError("sweep umap x n_neighbors=[5] seeds=9223372036854775807 min_cluster_size=5", "seeds")
+  }
+
   func testUnknownNamesSuggestNearest() {
     let c = Capture()
     c.run("counts = 3\ncount_s = 4\ncoutns")

@@ -248,6 +248,13 @@ final class IOTests: DataFileTestCase {
     assertLoadFails(write("extra.npy", npy(h("<i4", "(2,)"), Array(repeating: 0, count: 12))), .sizeMismatch,
                     ["needs 8 bytes", "holds 12"])
     assertLoadFails(write("neg.npy", npy(h("<i4", "(-2,)"), [])), .badHeader, ["bad NPY shape"])
+    // empty arrays with a dimension (or columns) beyond 2^31 − 1: numpy loads some of them, clus
+    // refuses them at the header instead of failing later when indexing by that dimension
+    for shape in ["(0, 1000000000000)", "(1000000000000, 0)", "(0, 4611686018427387904, 4)", "(0, 3037000500, 3037000500)",
+                  "(0, 65536, 65536)"] {
+      assertLoadFails(write("huge.npy", npy(h("<f4", shape), [])), .sizeMismatch, ["clus holds at most 2,147,483,647"])
+    }
+    XCTAssertNoThrow(try loadData(path: write("wide.npy", npy(h("<f4", "(0, 2147483647)"), []))))
   }
 
   func testNPYFortranOrderHalfFloatsAndStrings() throws {

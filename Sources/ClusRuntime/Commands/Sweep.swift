@@ -35,7 +35,7 @@ func registerSweep(_ t: inout CommandTable) {
     args: [ArgSpec("call", .any, "hdbscan DATA or umap DATA, then their parameters; a list ([50, 100]) is swept")],
     params: [
       ParamSpec("y", .any, .none, nil, "reference labels: adds ari and ami columns (never used to fit)"),
-      ParamSpec("seeds", .int, .none, .atLeast(2), "umap sweeps: fit each setting with this many random_state values (random_state, +1, …) and add stability, the mean pairwise ARI of their labels"),
+      ParamSpec("seeds", .int, .none, .between(2, 1000), "umap sweeps: fit each setting with this many random_state values (random_state, +1, …) and add stability, the mean pairwise ARI of their labels"),
       ParamSpec("sample_size", .int, .int(2000), .atLeast(2), "the silhouette column scores at most this many clustered points (drawn with random_state 0; its standard error is then about 0.01)"),
       ParamSpec("validity_index", .bool, .bool(false), nil, "add DBCV (validity_index) per setting: exact, but Σ cluster size² distances each"),
     ],
@@ -189,6 +189,10 @@ private func runSweep(_ session: Session, args: [Expr], kwargs: [KeywordArg], ra
   } else {
     let base = umapAxes.first { $0.keyword.name == "random_state" }
     let startSeed: Int = { if case .int(let s)? = base?.values.first { return s }; return 0 }()
+    if let n = seeds, startSeed > Int.max - (n - 1) {
+      throw RuntimeError("random_state=\(startSeed) with seeds=\(n): the last seed, random_state + \(n - 1), would pass \(Int.max)",
+                         at: base?.keyword.valueRange ?? range)
+    }
     if seeds != nil, let b = base, b.swept {
       throw RuntimeError("give one random_state with seeds= (the sweep uses random_state, +1, …)", at: b.keyword.valueRange)
     }

@@ -19,10 +19,11 @@ func registerValidity(_ t: inout CommandTable) {
   ) { inv in
     let x = inv.matrix(0)
     let size = try inv.optionalInt("sample_size")
-    let rows = Double(size ?? x.rows)
+    // (a sample_size above the rows is refused by the score itself, after this check)
+    let scored = min(size ?? x.rows, x.rows)
     // a Double copy of the rows scored and, per thread, a 256 × 2,048 tile and 256 sums per cluster
-    try Memory.require(rows * Double(x.cols) * 8 + Double(inv.context.threads) * 256 * 2048 * 8,
-                       what: "the silhouette of \(Int(rows)) rows × \(x.cols) columns (in float64)")
+    try Memory.require(Double(scored) * Double(x.cols) * 8 + Double(inv.context.threads) * 256 * 2048 * 8,
+                       what: "the silhouette of \(scored) rows × \(x.cols) columns (in float64)")
     return .float(try silhouetteScore(x, labels: inv.labels(1), sampleSize: size,
                                       randomState: try inv.seed() ?? 0, context: inv.context))
   })

@@ -221,6 +221,15 @@ func parseNPYHeader(_ b: UnsafeRawBufferPointer, display: String) throws -> NPYH
     guard case .int(let v) = d, v >= 0 else { throw err(.badHeader, "bad NPY shape: the dimensions must be non-negative integers") }
     shape.append(v)
   }
+  // rows and columns are counted in Int32 in places (neighbour tables, trees), and an empty array
+  // with one huge dimension would still be indexed by it: every dimension, and the product of those
+  // after the first (the matrix's columns), at most 2^31 − 1
+  let limit = Int(Int32.max)
+  let columns = shape.count >= 2 ? checkedProduct(shape.dropFirst()) : 1  // nil: the product overflows
+  if shape.contains(where: { $0 > limit }) || (columns ?? Int.max) > limit {
+    throw err(.sizeMismatch, "bad NPY shape: \(shapeText(shape)): clus holds at most 2,147,483,647 (2^31 − 1) rows, "
+              + "and as many columns (the dimensions after the first multiplied)")
+  }
   var header = NPYHeader(shape: shape, type: type, bigEndian: big, dataOffset: dataOffset, fortran: fortran && shape.count >= 2,
                          text: stringType.map { ($0.unicode, $0.length) })
   if header.text != nil && shape.count > 1 {
