@@ -80,6 +80,9 @@ struct Clus: ParsableCommand {
       return
     }
     let session = Session(threads: resolvedThreads())
+    if let bad = Memory.ignoredOverride() {
+      fputs("clus: warning: ignoring CLUS_MEMORY_AVAILABLE=\(bad) (expected bytes, or a number with k, M, G or T: 800M, 8G)\n", stderr)
+    }
     for (name, value) in try boundVariables() { session.variables[name] = .string(value) }
     // pictures go to the plot folder (the session's default: out/); the prompt's, unless given
     // one, to a temporary folder

@@ -19,6 +19,14 @@ public enum Memory {
     return machine.map { min($0, group) } ?? group
   }
 
+  /// The value of `CLUS_MEMORY_AVAILABLE` when it is set but not a size `available()` can use
+  /// (so the machine's own figure is used instead), for the executable to warn about; else nil.
+  public static func ignoredOverride() -> String? {
+    guard let s = getenv("CLUS_MEMORY_AVAILABLE") else { return nil }
+    let text = String(cString: s)
+    return bytes(text) == nil ? text : nil
+  }
+
   /// A size as `CLUS_MEMORY_AVAILABLE` takes it: bytes, or a number with k, M, G or T (powers of
   /// 1000, as `text` prints them, GB = 10⁹ bytes); nil for anything else or a negative or
   /// non-finite size.

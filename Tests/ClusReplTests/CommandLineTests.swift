@@ -23,6 +23,19 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(r.stdout.contains("[\"a\u{0}b\", \"c\"]\nafter\n"), r.stdout)
   }
 
+  /// A CLUS_MEMORY_AVAILABLE that is not a size is said to be ignored (it was silently), and the
+  /// one-row refusal of hdbscan names the command once.
+  func testIgnoredMemoryOverrideIsWarnedAndOneRowIsRefused() throws {
+    let r = try runClus(["-e", "print 1"], env: ["CLUS_MEMORY_AVAILABLE": "abc"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertTrue(r.stderr.contains("clus: warning: ignoring CLUS_MEMORY_AVAILABLE=abc"), r.stderr)
+    let ok = try runClus(["-e", "print 1"], env: ["CLUS_MEMORY_AVAILABLE": "8G"])
+    XCTAssertFalse(ok.stderr.contains("warning"), ok.stderr)
+    let one = try runClus(["-e", "l = hdbscan [[1.0, 2.0]]"])
+    XCTAssertNotEqual(one.status, 0)
+    XCTAssertTrue(one.stderr.contains("error: hdbscan: at least 2 points (rows) are needed, got 1"), one.stderr)
+  }
+
   func testUsageErrorsExitTwo() throws {
     XCTAssertEqual(try runClus(["--no-such-flag"]).status, 2)
     XCTAssertEqual(try runClus(["--threads", "0", "-e", "1"]).status, 2)

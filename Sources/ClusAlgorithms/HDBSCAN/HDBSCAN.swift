@@ -243,7 +243,7 @@ func hdbscanHierarchy(rows input: UMAPData, parameters: HDBSCANParameters, conte
   if n == 1 {
     // the library refuses one point too (its tree query: "k must be less than or equal to the
     // number of training points"): a core distance needs another point
-    throw AlgorithmError.invalidInput("hdbscan needs at least 2 points (rows), got 1: a core distance is the distance to other points")
+    throw AlgorithmError.invalidInput("at least 2 points (rows) are needed, got 1: a core distance is the distance to other points")
   }
   var minSamples = parameters.minSamples ?? parameters.minClusterSize
   if minSamples > n - 1 {

@@ -193,8 +193,10 @@ func float32LossWarning(lo: [Double], hi: [Double], integers: Bool, display: Str
   if integers {
     let big = zip(lo, hi).map { max(abs($0), abs($1)) }.filter { $0.isFinite }.max() ?? 0
     if big > 16_777_216 {
-      // %.0f, not Int(big): uint64 values reach 2⁶⁴, beyond Int
-      warn("\(display): integers up to \(Display.cFormat("%.0f", big)) are beyond 2^24 = 16,777,216, so float32, in which clus keeps data, does not hold them all exactly")
+      // %.0f, not Int(big): uint64 values reach 2⁶⁴, beyond Int; above 2⁵³ the largest is only
+      // known to float64's precision (2⁶⁴ − 1 reads as 2⁶⁴), so it is given as "about"
+      let text = big < 0x1p53 ? Display.cFormat("%.0f", big) : "about " + Display.cFormat("%.3e", big)
+      warn("\(display): integers up to \(text) are beyond 2^24 = 16,777,216, so float32, in which clus keeps data, does not hold them all exactly")
     }
   }
 }
