@@ -28,39 +28,39 @@ private func checkUMAPMemory(rows n: Int, cols d: Int, sparse: Bool, _ p: UMAPPa
 private func precomputedKNN(_ v: Value, rows n: Int, parameters p: UMAPParameters) throws -> KNNGraph? {
   if case .none = v { return nil }
   func bad(_ m: String) -> CommandError { .invalidParameter(name: "knn", value: Display.summary(v), allowed: m) }
-  // a fitted model's own table (Int32, exact at any size); else the record's matrices
-  if case .record(let r) = v, case .umap(let m)? = r.model, let g = m.knn {
-    guard g.n == n else { throw bad("its neighbours are of \(g.n) points, but the data has \(n) rows") }
-    let k = p.neighbors(forPoints: n)
-    guard g.k >= k else { throw bad("it holds \(g.k) neighbours per point; n_neighbors=\(p.nNeighbors) needs \(k)") }
-    guard m.parameters.metric == p.metric else {
-      throw bad("its neighbours are by metric \"\(m.parameters.metric)\", this run's metric is \"\(p.metric)\"")
+  // the neighbours as a table: a fitted model's own (Int32, exact at any size), else one read from
+  // the record's matrices (a sparse fit's record has no model); then one set of checks for both
+  let g: KNNGraph, metric: String?
+  if case .record(let r) = v, case .umap(let m)? = r.model, let table = m.knn {
+    (g, metric) = (table, m.parameters.metric.description)
+  } else {
+    guard case .record(let r) = v, case .matrix(let ki)? = r["knn_indices"], case .matrix(let kd)? = r["knn_distances"],
+          ki.rows == kd.rows, ki.cols == kd.cols else {
+      throw bad("knn= takes an earlier umap result (its knn_indices and knn_distances)")
     }
-    if g.k == k { return g }
-    var idx = [Int32](repeating: 0, count: n * k), dist = [Float](repeating: 0, count: n * k)
-    for i in 0..<n {
-      for t in 0..<k { idx[i * k + t] = g.indices[i * g.k + t]; dist[i * k + t] = g.distances[i * g.k + t] }
+    let (rows, cols) = (ki.rows, ki.cols)
+    var idx = [Int32](repeating: 0, count: rows * cols)
+    for i in 0..<rows {
+      for t in 0..<cols {
+        let j = ki[i, t]
+        guard j == j.rounded(), j >= -1, j < Float(rows) else { throw bad("its neighbour indices must lie in 0..<\(rows)") }
+        idx[i * cols + t] = Int32(j)
+      }
     }
-    return KNNGraph(n: n, k: k, indices: idx, distances: dist)
+    g = KNNGraph(n: rows, k: cols, indices: idx, distances: Array(kd.data))
+    if case .record(let params)? = r["params"], case .string(let m)? = params["metric"] { metric = m } else { metric = nil }
   }
-  guard case .record(let r) = v, case .matrix(let ki)? = r["knn_indices"], case .matrix(let kd)? = r["knn_distances"],
-        ki.rows == kd.rows, ki.cols == kd.cols else {
-    throw bad("knn= takes an earlier umap result (its knn_indices and knn_distances)")
-  }
-  guard ki.rows == n else { throw bad("its neighbours are of \(ki.rows) points, but the data has \(n) rows") }
+  guard g.n == n else { throw bad("its neighbours are of \(g.n) points, but the data has \(n) rows") }
   let k = p.neighbors(forPoints: n)
-  guard ki.cols >= k else { throw bad("it holds \(ki.cols) neighbours per point; n_neighbors=\(p.nNeighbors) needs \(k)") }
-  if case .record(let params)? = r["params"], case .string(let m)? = params["metric"], m != p.metric.description {
+  guard g.k >= k else { throw bad("it holds \(g.k) neighbours per point; n_neighbors=\(p.nNeighbors) needs \(k)") }
+  if let m = metric, m != p.metric.description {
     throw bad("its neighbours are by metric \"\(m)\", this run's metric is \"\(p.metric)\"")
   }
+  if g.k == k { return g }
+  // extra columns beyond n_neighbors dropped, as umap-learn does
   var idx = [Int32](repeating: 0, count: n * k), dist = [Float](repeating: 0, count: n * k)
   for i in 0..<n {
-    for t in 0..<k {
-      let j = ki[i, t]
-      guard j == j.rounded(), j >= -1, j < Float(n) else { throw bad("its neighbour indices must lie in 0..<\(n)") }
-      idx[i * k + t] = Int32(j)
-      dist[i * k + t] = kd[i, t]
-    }
+    for t in 0..<k { idx[i * k + t] = g.indices[i * g.k + t]; dist[i * k + t] = g.distances[i * g.k + t] }
   }
   return KNNGraph(n: n, k: k, indices: idx, distances: dist)
 }
