@@ -137,6 +137,54 @@ final class UMAPTests: XCTestCase {
     XCTAssertEqual(UMAPParameters().neighbors(forPoints: 16), 15)
   }
 
+  // MARK: layout
+
+  /// The 2-D loop (position in registers, negative samples drawn before the attraction) gives
+  /// the general loop's bits: a random symmetric graph of 3,000 vertices (several blocks per
+  /// round, so own, snapshotted and deferred tails), one loop edge, random weights, 1 and 2
+  /// threads, and a negative-sample rate above the 2-D loop's batch of 32.
+  func testTwoDimensionalLayoutLoopEqualsTheGeneralLoop() throws {
+    let n = 3000
+    var r = RandomStream(seed: 7)
+    var adj = [[Int32: Float]](repeating: [:], count: n)
+    for i in 0..<n {
+      for _ in 0..<6 {
+        let j = r.nextInt(n)
+        if j == i { continue }
+        let w = Float(r.nextDouble()) * 0.99 + 0.01
+        adj[i][Int32(j)] = w; adj[j][Int32(i)] = w
+      }
+    }
+    // a loop edge after the vertex's other edges (which move it first); a fuzzy graph has none
+    adj[n - 1][Int32(n - 1)] = 0.5
+    var rs = [0], cols = [Int32](), ws = [Float]()
+    for i in 0..<n {
+      for (c, w) in adj[i].sorted(by: { $0.key < $1.key }) { cols.append(c); ws.append(w) }
+      rs.append(cols.count)
+    }
+    let g = FuzzyGraph(n: n, rowStart: rs, columns: cols, weights: ws)
+    var start = [Float](repeating: 0, count: 2 * n)
+    for i in 0..<(2 * n) { start[i] = Float(r.nextDouble() * 20 - 10) }
+    let eps = makeEpochsPerSampleFloat(ws, nEpochs: 30)
+    for rate in [5.0, 40.0] {
+      var reference: [Float]? = nil
+      for (threads, loop) in [(1, false), (1, true), (2, true), (2, false)] {
+        var settings = LayoutSettings(a: 1.577, b: 0.895, gamma: 1, initialAlpha: 1, negativeSampleRate: rate,
+                                      nEpochs: 30, seed: 11)
+        settings.twoDimensionalLoop = loop
+        var y = start
+        try optimizeLayoutEuclidean(embedding: &y, dim: 2, graph: g, epochsPerSample: eps, settings: settings,
+                                    context: RunContext(threads: threads))
+        XCTAssertNotEqual(y, start)
+        if let ref = reference {
+          XCTAssertEqual(y.map(\.bitPattern), ref.map(\.bitPattern), "rate \(rate), \(threads) threads, 2-D loop \(loop)")
+        } else {
+          reference = y
+        }
+      }
+    }
+  }
+
   // MARK: spectral solver
 
   /// A ring of n vertices with unit weights (each joined to its two neighbours).

@@ -35,6 +35,10 @@ struct LayoutSettings {
   var rounds: Int = 16
   /// densMAP's input-space data, nil for plain UMAP.
   var dens: DensMAPInput? = nil
+  /// Two dimensions without densMAP take a loop of their own (j's position in registers, negative
+  /// samples drawn before the attraction); false sends them through the general loop, which gives
+  /// the same bits (for the test that checks it).
+  var twoDimensionalLoop = true
 }
 
 /// densMAP's extra gradient coefficient for the sampled edge (j, k) with membership μ, squared
@@ -94,6 +98,8 @@ struct PowTable {
 
 /// How many negative samples the layout draws ahead of their use (a power of two).
 private let layoutLookahead = 16
+/// How many of one positive sample's negative samples the 2-D layout draws at a time.
+private let negativeBatch = 32
 
 @inline(__always) private func clip4(_ v: Float) -> Float { v > 4 ? 4 : (v < -4 ? -4 : v) }
 
@@ -129,7 +135,10 @@ private let layoutLookahead = 16
 /// - moves of tails outside the block are recorded and applied after the round, in block order.
 /// No value depends on thread scheduling, so the embedding is bit-identical for any thread
 /// count. Random reads (the rows of negative samples, drawn 16 ahead of their use, and the tails
-/// of the edges 16 places ahead) are prefetched: a hint only, no value changes. Information between blocks of a round is at most 1/16 epoch stale (umap-learn's own
+/// of a vertex's sampled edges, gathered one vertex ahead) are prefetched: a hint only, no value
+/// changes. Two dimensions without densMAP run a loop of their own with the same arithmetic
+/// (j's position in registers, each positive sample's negative rows drawn before its attraction);
+/// `LayoutSettings.twoDimensionalLoop` turns it off for the test that compares the two. Information between blocks of a round is at most 1/16 epoch stale (umap-learn's own
 /// parallel mode is Hogwild, with unbounded races).
 func optimizeLayoutEuclidean(
   embedding: inout [Float], dim: Int, graph: FuzzyGraph, epochsPerSample eps: [Float],
@@ -153,6 +162,8 @@ func optimizeLayoutEuclidean(
   var defTarget = [Int32](repeating: 0, count: roundEdges)
   var defDelta = [Float](repeating: 0, count: roundEdges * dim)
   let bsz = min(256, max(16, (roundSize + 7) / 8))
+  var maxDegree = 1
+  for i in 0..<n { maxDegree = max(maxDegree, graph.rowStart[i + 1] - graph.rowStart[i]) }
   let blocksPerRound = chunkCount(roundSize, bsz)
   var defCount = [Int](repeating: 0, count: blocksPerRound)
   let a = s.a, b = s.b, gamma = s.gamma
@@ -206,34 +217,131 @@ func optimizeLayoutEuclidean(
           // The negative samples' rows are random reads (cache misses from about 50,000 points on):
           // the block's stream is drawn `lookahead` values ahead of its use and each drawn row is
           // prefetched. Every draw is nextInt(n), so the samples are the same, in the same order.
-          let ring = UnsafeMutablePointer<Int>.allocate(capacity: layoutLookahead)
+          // The ring holds the drawn rows (where each is read from, resolved at the draw); a
+          // sample of j itself is recognised by its row, j's live row.
+          let ring = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: layoutLookahead)
           defer { ring.deallocate() }
+          let selection = UnsafeMutablePointer<Int>.allocate(capacity: 2 * maxDegree)
+          defer { selection.deallocate() }
+          let negRows = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: negativeBatch)
+          defer { negRows.deallocate() }
+          let roundCount = UInt(bitPattern: rhi &- rlo), blockCount = UInt(bitPattern: hi &- lo)
+          let liveRows = UnsafePointer(y)
           @inline(__always) func rowToRead(_ k2: Int) -> UnsafePointer<Float> {
-            (k2 >= rlo && k2 < rhi && (k2 < lo || k2 >= hi)) ? snap + k2 * dim : UnsafePointer(y + k2 * dim)
+            // in the round but outside the block: the snapshot (unsigned compares: one each)
+            let snapshotted = UInt(bitPattern: k2 &- rlo) < roundCount && UInt(bitPattern: k2 &- lo) >= blockCount
+            return (snapshotted ? snap : liveRows) + k2 &* dim
           }
           for i in 0..<layoutLookahead {
-            ring[i] = rng.nextInt(n)
-            clus_prefetch(rowToRead(ring[i]))
+            ring[i] = rowToRead(rng.nextInt(n))
+            clus_prefetch(ring[i])
           }
           var head = 0
-          @inline(__always) func nextNegative() -> Int {
-            let k2 = ring[head]
-            let drawn = rng.nextInt(n)
+          @inline(__always) func nextNegative() -> UnsafePointer<Float> {
+            let row = ring[head]
+            let drawn = rowToRead(rng.nextInt(n))
             ring[head] = drawn
-            clus_prefetch(rowToRead(drawn))
-            head = (head + 1) & (layoutLookahead - 1)
-            return k2
+            clus_prefetch(drawn)
+            head = (head &+ 1) & (layoutLookahead - 1)
+            return row
           }
-          let lastEdge = rs[hi]
+          // The edges of a head vertex sampled at this epoch are gathered (without a branch per
+          // edge: about 70 % are skipped, in no predictable pattern) one vertex ahead of their use,
+          // and their tails' rows prefetched then: the same edges in the same order as a test of
+          // each edge in turn.
+          var curSel = selection, nextSel = selection + maxDegree
+          @inline(__always) func gatherSampled(_ v: Int, _ into: UnsafeMutablePointer<Int>) -> Int {
+            var m = 0
+            // sampled ⟺ ns[e] ≤ epoch ⟺ the sign bit of epoch − ns[e] is clear (the schedule is
+            // finite and never −0), as integer arithmetic: a comparison becomes a branch here
+            for e in rs[v]..<rs[v + 1] { into[m] = e; m &+= Int(((fEpoch - ns[e]).bitPattern >> 31) ^ 1) }
+            for t in 0..<m { clus_prefetch(rowToRead(Int(cols[into[t]]))) }
+            return m
+          }
+          var curCount = gatherSampled(lo, curSel)
           for j in lo..<hi {
+            let nextCount = j + 1 < hi ? gatherSampled(j + 1, nextSel) : 0
+            defer { swap(&curSel, &nextSel); curCount = nextCount }
             let cur = y + j * dim
-            for e in rs[j]..<rs[j + 1] {
-              // the tail row of the edge a few places ahead (random reads too)
-              if e + layoutLookahead < lastEdge { clus_prefetch(rowToRead(Int(cols[e + layoutLookahead]))) }
-              if ns[e] > fEpoch { continue }
+            if dim == 2 && dE == nil && s.twoDimensionalLoop {
+              // The same arithmetic as the general loop below, with j's position in registers
+              // from its first edge to its last (nothing else reads or writes j's row meanwhile:
+              // a negative sample of j itself is skipped, a loop edge is handled as below).
+              var c0 = cur[0], c1 = cur[1]
+              for t in 0..<curCount {
+                let e = curSel[t]
+                let k = Int(cols[e])
+                let own = UInt(bitPattern: k &- lo) < blockCount
+                let other = rowToRead(k)
+                // The schedule, and this sample's negative rows drawn, before the attraction:
+                // neither depends on a position, so the draws run while the attraction's chain of
+                // dependent operations waits (the same values, drawn in the same order).
+                let epe = ep[e]
+                let en = epe / negRate
+                let qNeg = (fEpoch - nn[e]) / en
+                var nNeg = 0
+                if qNeg >= 1 && qNeg.isFinite {
+                  nNeg = Int(qNeg)
+                  nn[e] += Float(nNeg) * en
+                }
+                ns[e] += epe
+                var drawn = min(nNeg, negativeBatch)
+                for i in 0..<drawn { negRows[i] = nextNegative() }
+                // a loop edge reads j's own (current) position, as the general loop does
+                let u0 = c0 - (k == j ? c0 : other[0]), u1 = c1 - (k == j ? c1 : other[1])
+                let d2 = u0 * u0 + u1 * u1
+                var coeff: Float = 0
+                if d2 > 0 {
+                  let pb = PowTable.lookup(d2, b, pt)
+                  coeff = -twoAB * (pb / d2) / (a * pb + 1)
+                }
+                let g0 = clip4(coeff * u0), g1 = clip4(coeff * u1)
+                if k == j {
+                  // a loop edge (a fuzzy graph has none): the general loop's two moves of one row
+                  c0 = (c0 + g0 * al) - g0 * al; c1 = (c1 + g1 * al) - g1 * al
+                } else if own {
+                  c0 += g0 * al; c1 += g1 * al
+                  let om = y + k &* 2
+                  om[0] -= g0 * al; om[1] -= g1 * al
+                } else {
+                  let slot = defBase + nDef
+                  dt[slot] = Int32(k)
+                  let dslot = dd + slot * 2
+                  c0 += g0 * al; c1 += g1 * al
+                  dslot[0] = -g0 * al; dslot[1] = -g1 * al
+                  nDef += 1
+                }
+                if nNeg > 0 {
+                  var m0: Float = 0, m1: Float = 0
+                  let jRow = UnsafePointer(cur)
+                  var used = 0
+                  while true {
+                    for i in 0..<drawn {
+                      let o2 = negRows[i]
+                      if o2 == jRow { continue }
+                      let v0 = c0 - o2[0], v1 = c1 - o2[1]
+                      let q2 = v0 * v0 + v1 * v1
+                      if q2 > 0 {
+                        let rc = twoGB / ((0.001 + q2) * (a * PowTable.lookup(q2, b, pt) + 1))
+                        if rc > 0 { m0 += clip4(rc * v0); m1 += clip4(rc * v1) }
+                      }
+                    }
+                    used += drawn
+                    if used >= nNeg { break }
+                    drawn = min(nNeg - used, negativeBatch)
+                    for i in 0..<drawn { negRows[i] = nextNegative() }
+                  }
+                  c0 = c0 + m0 * al; c1 = c1 + m1 * al
+                }
+              }
+              cur[0] = c0; cur[1] = c1
+              continue
+            }
+            for t in 0..<curCount {
+              let e = curSel[t]
               let k = Int(cols[e])
-              let own = k >= lo && k < hi
-              let other = (own || k < rlo || k >= rhi) ? UnsafePointer(y + k * dim) : snap + k * dim
+              let own = UInt(bitPattern: k &- lo) < blockCount
+              let other = rowToRead(k)
               var d2: Float = 0
               for t in 0..<dim { let u = cur[t] - other[t]; d2 += u * u }
               var coeff: Float = 0
@@ -269,29 +377,11 @@ func optimizeLayoutEuclidean(
               if qNeg >= 1 && qNeg.isFinite {
                 let nNeg = Int(qNeg)
                 nn[e] += Float(nNeg) * en
-                if dim == 2 {
-                  // same arithmetic as below, in registers
-                  let c0 = cur[0], c1 = cur[1]
-                  var m0: Float = 0, m1: Float = 0
-                  for _ in 0..<nNeg {
-                    let k2 = nextNegative()
-                    if k2 == j { continue }
-                    let o2 = rowToRead(k2)
-                    let u0 = c0 - o2[0], u1 = c1 - o2[1]
-                    let q2 = u0 * u0 + u1 * u1
-                    if q2 > 0 {
-                      let rc = twoGB / ((0.001 + q2) * (a * PowTable.lookup(q2, b, pt) + 1))
-                      if rc > 0 { m0 += clip4(rc * u0); m1 += clip4(rc * u1) }
-                    }
-                  }
-                  cur[0] = c0 + m0 * al; cur[1] = c1 + m1 * al
-                  continue
-                }
                 for t in 0..<dim { negMove[t] = 0 }
+                let jRow = UnsafePointer(cur)
                 for _ in 0..<nNeg {
-                  let k2 = nextNegative()
-                  if k2 == j { continue }
-                  let o2 = rowToRead(k2)
+                  let o2 = nextNegative()
+                  if o2 == jRow { continue }
                   var q2: Float = 0
                   for t in 0..<dim { let u = cur[t] - o2[t]; q2 += u * u }
                   if q2 > 0 {  // q2 == 0: zero gradient (umap-learn ≥ 0.5.4)
