@@ -326,6 +326,13 @@ final class UMAPTests: XCTestCase {
         XCTAssertEqual(res.nNeighbors, n - 1)
       }
       XCTAssertTrue(w.list.contains { $0.contains("n_neighbors") }, "n = \(n)")
+      // a spectral layout of 2 dimensions needs 4 points: 3 is said as such, not as a failure of the
+      // eigensolver (2 points are placed without one)
+      if n >= 3 {
+        XCTAssertEqual(w.list.contains { $0.contains("spectral initialisation needs at least 4 points for 2 dimensions (got \(n))") },
+                       n == 3, "n = \(n): \(w.list)")
+      }
+      XCTAssertFalse(w.list.contains { $0.contains("did not converge") }, "n = \(n): \(w.list)")
     }
     var r = RandomStream(seed: 1)
     // duplicate rows

@@ -236,6 +236,25 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.err.contains("init must be one of \"spectral\"|\"random\"|\"pca\"|matrix"), c.err)
   }
 
+  /// umap-learn accepts learning_rate = 0 (its layout then leaves the initial positions where they
+  /// are: every move is scaled by 0); an infinite distance or strength is refused as not finite.
+  func testUMAPLearningRateZeroAndInfiniteParameters() {
+    let c = Capture(threads: 2)
+    c.session.variables["x"] = twoGroups(60, 3, period: 11, offset: 6)
+    XCTAssertTrue(c.run("""
+      e0 = umap x n_neighbors=5 n_epochs=0 random_state=1
+      e1 = umap x n_neighbors=5 n_epochs=30 learning_rate=0 random_state=1
+      e2 = umap x n_neighbors=5 n_epochs=30 random_state=1
+      max (abs (e1.embedding - e0.embedding))
+      (max (abs (e2.embedding - e0.embedding))) > 0
+      """), c.err)
+    XCTAssertEqual(c.out, "0.0000\ntrue\n")
+    c.expectError("umap x min_dist=(float \"inf\")", "min_dist must be a finite number")
+    c.expectError("umap x repulsion_strength=(float \"inf\")", "repulsion_strength must be a finite number")
+    c.expectError("umap x a=(float \"inf\") b=1", "a must be a positive finite number")
+    c.expectError("umap x learning_rate=-1", "learning_rate")
+  }
+
   /// `int` and `float` read numbers from strings (a `--set` value) as Python's int() and float() do.
   func testIntAndFloatConvertStrings() {
     let c = Capture()

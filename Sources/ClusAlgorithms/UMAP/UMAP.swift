@@ -99,7 +99,7 @@ func umap(data x: UMAPData, knn: KNNGraph, y: [Int]?, parameters: UMAPParameters
   }()
   guard a > 0, b > 0, a.isFinite, b.isFinite else {
     throw AlgorithmError.invalidInput(
-      "the curve fitted to spread=\(parameters.spread), min_dist=\(parameters.minDist) has a=\(a), b=\(b), but both must be positive; choose a larger spread or give a and b")
+      "the curve fitted to spread=\(parameters.spread), min_dist=\(parameters.minDist) has a=\(a), b=\(b), but both must be positive; choose another spread or min_dist, or give a and b")
   }
   let nEpochs = parameters.epochs(forPoints: n)
   var timings = UMAPTimings()
@@ -197,7 +197,9 @@ func umap(data x: UMAPData, knn: KNNGraph, y: [Int]?, parameters: UMAPParameters
     var base: [Double]?
     if parameters.initialization == .spectral {
       base = try spectralLayout(pruned, x: x, metric: parameters.metric, dim: dim, seed: seed, context: context)
-      if base == nil {
+      if base == nil && pruned.n <= dim + 1 {
+        context.warn("spectral initialisation needs at least \(dim + 2) points for \(dim) dimensions (got \(pruned.n)); falling back to random initialisation")
+      } else if base == nil {
         context.warn("spectral initialisation failed (the eigensolver did not converge); falling back to random initialisation")
       }
     } else {

@@ -99,25 +99,34 @@ public struct UMAPParameters: Sendable, Equatable {
       throw bad("learning_rate", learningRate, "learning_rate must be a finite number ≥ 0")
     }
     if !spread.isFinite || spread <= 0 { throw bad("spread", spread, "spread must be a finite number > 0") }
-    if !minDist.isFinite || minDist < 0 { throw bad("min_dist", minDist, "min_dist cannot be negative") }
+    if !minDist.isFinite { throw bad("min_dist", minDist, "min_dist must be a finite number") }
+    if minDist < 0 { throw bad("min_dist", minDist, "min_dist cannot be negative") }
     if minDist > spread {
       throw bad("min_dist", minDist, "min_dist must be less than or equal to spread (\(spread))")
     }
     if !(setOpMixRatio >= 0 && setOpMixRatio <= 1) {
       throw bad("set_op_mix_ratio", setOpMixRatio, "set_op_mix_ratio must be between 0.0 and 1.0")
     }
-    if !localConnectivity.isFinite || localConnectivity < 0 {
+    if !localConnectivity.isFinite {
+      throw bad("local_connectivity", localConnectivity, "local_connectivity must be a finite number")
+    }
+    if localConnectivity < 0 {
       throw bad("local_connectivity", localConnectivity, "local_connectivity cannot be negative")
     }
-    if !repulsionStrength.isFinite || repulsionStrength < 0 {
+    if !repulsionStrength.isFinite {
+      throw bad("repulsion_strength", repulsionStrength, "repulsion_strength must be a finite number")
+    }
+    if repulsionStrength < 0 {
       throw bad("repulsion_strength", repulsionStrength, "repulsion_strength cannot be negative")
     }
     if negativeSampleRate < 0 {
       throw bad("negative_sample_rate", negativeSampleRate, "negative sample rate must be positive")
     }
-    if !(densLambda >= 0) || !densLambda.isFinite { throw bad("dens_lambda", densLambda, "dens_lambda cannot be negative") }
+    if !densLambda.isFinite { throw bad("dens_lambda", densLambda, "dens_lambda must be a finite number") }
+    if densLambda < 0 { throw bad("dens_lambda", densLambda, "dens_lambda cannot be negative") }
     if !(densFrac >= 0 && densFrac <= 1) { throw bad("dens_frac", densFrac, "dens_frac must be between 0.0 and 1.0") }
-    if !(densVarShift >= 0) || !densVarShift.isFinite { throw bad("dens_var_shift", densVarShift, "dens_var_shift cannot be negative") }
+    if !densVarShift.isFinite { throw bad("dens_var_shift", densVarShift, "dens_var_shift must be a finite number") }
+    if densVarShift < 0 { throw bad("dens_var_shift", densVarShift, "dens_var_shift cannot be negative") }
     if let dd = disconnectionDistance, !(dd > 0) {
       throw bad("disconnection_distance", dd, "disconnection_distance must be a positive number (or none)")
     }
@@ -138,8 +147,8 @@ public struct UMAPParameters: Sendable, Equatable {
     if !(targetWeight >= 0 && targetWeight <= 1) {
       throw bad("target_weight", targetWeight, "target_weight must be between 0.0 and 1.0")
     }
-    if let a = a, !(a.isFinite && a > 0) { throw bad("a", a, "a must be a positive number") }
-    if let b = b, !(b.isFinite && b > 0) { throw bad("b", b, "b must be a positive number") }
+    if let a = a, !(a.isFinite && a > 0) { throw bad("a", a, "a must be a positive finite number") }
+    if let b = b, !(b.isFinite && b > 0) { throw bad("b", b, "b must be a positive finite number") }
   }
 
   /// The disconnection distance in effect: `disconnectionDistance`, or umap-learn's default for

@@ -87,7 +87,7 @@ let umapParameterTable = ParamTable(UMAPParameters(), [
   .int("n_components", \.nComponents, .atLeast(1), "dimension of the embedding"),
   .metric(\.metric, "distance in the input space"),
   .int("n_epochs", \.nEpochs, .between(0, 100_000), "training epochs (none: 500 when n ≤ 10,000, else 200)"),
-  .float("learning_rate", \.learningRate, .greaterThan(0), "initial SGD learning rate, decayed linearly"),
+  .float("learning_rate", \.learningRate, .atLeast(0), "initial SGD learning rate, decayed linearly (0: the initial layout is kept, as umap-learn)"),
   .initialLayout("initial layout, or an n × n_components matrix to start from"),
   .float("min_dist", \.minDist, .atLeast(0), "how tightly points may pack in the embedding (≤ spread)"),
   .float("spread", \.spread, .greaterThan(0), "scale of the embedded points"),
