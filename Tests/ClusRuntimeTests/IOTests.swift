@@ -445,11 +445,14 @@ final class IOTests: DataFileTestCase {
     try? FileManager.default.createDirectory(atPath: dir + "/sub.csv", withIntermediateDirectories: true)
     fails(.unwritable, "it is a directory") { try saveData(v, path: self.dir + "/sub.csv") }
     fails(.unknownExtension, "supported: .npy, .csv") { try saveData(v, path: self.dir + "/a.xlsx") }
+    // an empty file name is named as such (it printed as "save: : unknown file type")
+    fails(.unknownExtension, "\"\" (an empty file name): unknown file type") { try saveData(v, path: "") }
     let ds = Dataset(name: "d", data: Matrix(rows: 1, cols: 1, data: [1]), target: [0], trainCount: 1)
     fails(.unsupportedValue, "save its data matrix") { try saveData(.dataset(ds), path: self.dir + "/a.npy") }
     XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/a.npy"))
 
     assertLoadFails(dir + "/missing.npy", .missingFile, ["no such file"])
+    assertLoadFails("", .missingFile, prefix: "\"\" (an empty file name)", ["no such file"])
     assertLoadFails(write("data.xlsx", [1, 2, 3]), .unknownExtension, ["unknown file type", ".npy", ".csv", "IDX"])
   }
 

@@ -216,6 +216,9 @@ public struct DataFileError: Error, Equatable, CustomStringConvertible {
     self.message = message
   }
 
-  /// `PATH: message`, or `PATH:LINE: message`.
-  public var description: String { line.map { "\(path):\($0): \(message)" } ?? "\(path): \(message)" }
+  /// `PATH: message`, or `PATH:LINE: message`; an empty path is written `""` (an empty file name).
+  public var description: String {
+    let shown = path.isEmpty ? "\"\" (an empty file name)" : path
+    return line.map { "\(shown):\($0): \(message)" } ?? "\(shown): \(message)"
+  }
 }
