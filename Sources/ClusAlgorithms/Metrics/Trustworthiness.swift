@@ -1,6 +1,16 @@
 // Trustworthiness of an embedding (Venna & Kaski 2001), as sklearn.manifold.trustworthiness with
 // the Euclidean metric, without the n × n distance and rank matrices scikit-learn builds.
 
+/// scikit-learn's bound on `trustworthiness`'s k for n points: 1 ≤ k < n/2 (for callers that
+/// check it before estimating the score's memory).
+/// - Throws: `AlgorithmError.invalidParameter` naming n_neighbors when k is outside it.
+public func checkTrustworthinessNeighbors(_ k: Int, rows n: Int) throws {
+  // k < n/2 as k ≤ (n − 1)/2: no overflow for any k
+  guard k >= 1, k <= (n - 1) / 2 else {
+    throw AlgorithmError.invalidParameter(name: "n_neighbors", value: "\(k)", allowed: "1 ≤ n_neighbors < n_samples / 2 = \(Double(n) / 2)")
+  }
+}
+
 /// How well an embedding keeps local neighbourhoods, as `sklearn.manifold.trustworthiness(x,
 /// embedded, n_neighbors=k)` (metric "euclidean"):
 ///
@@ -33,9 +43,7 @@ public func trustworthiness(_ x: Matrix, _ embedded: Matrix, nNeighbors k: Int, 
   guard embedded.rows == n else {
     throw AlgorithmError.invalidInput("the data has \(n) rows and the embedding \(embedded.rows); they must be the same points")
   }
-  guard k >= 1, 2 * k < n else {
-    throw AlgorithmError.invalidParameter(name: "n_neighbors", value: "\(k)", allowed: "1 ≤ n_neighbors < n_samples / 2 = \(Double(n) / 2)")
-  }
+  try checkTrustworthinessNeighbors(k, rows: n)
   // the embedding's k nearest neighbours of each point, itself excluded
   let knn = try knnSelfJoin(embedded, k: k + 1, metric: .euclidean, search: .exact, context: context)
   var targets = [Int](repeating: 0, count: n * k)

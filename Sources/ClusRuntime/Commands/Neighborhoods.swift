@@ -17,9 +17,7 @@ func registerNeighborhoods(_ t: inout CommandTable) {
     // the embedding's (k + 1)-nearest-neighbour table (index and distance), its search heaps and the
     // n × k table of targets: about 24 bytes per row and neighbour, checked before any is allocated
     // scikit-learn's bound first (k < n/2), so that no size is estimated for a k that cannot run
-    guard Double(k) < Double(x.rows) / 2 else {
-      throw AlgorithmError.invalidParameter(name: "n_neighbors", value: "\(k)", allowed: "1 ≤ n_neighbors < n_samples / 2 = \(Double(x.rows) / 2)")
-    }
+    try checkTrustworthinessNeighbors(k, rows: x.rows)
     try Memory.require(
       Double(x.rows) * (Double(k) + 1) * 24, parameter: "n_neighbors", value: k, what: "\(x.rows) rows × \(k + 1) neighbours")
     return .float(try trustworthiness(x, inv.matrix(1), nNeighbors: k, context: inv.context))
