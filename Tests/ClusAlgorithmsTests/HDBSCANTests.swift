@@ -361,6 +361,109 @@ extension HDBSCANTests {
                        65, 64, 80, 64, 61, 80, 68, 75, 87, 90, 95, 98, 91, 85, 66, 79])
   }
 
+  /// Arrays large enough for the block partition: (value, original index) pairs ordered by value
+  /// alone, so that the place of every equal value shows. Expected: g++ 12.2 / libstdc++
+  /// `std::nth_element` on the same pairs (values from the same 64-bit LCG, Knuth's MMIX
+  /// constants, value = (state >> 33) % range, then nth = (state >> 33) % n), as FNV-1a hashes of
+  /// the original indices in their final order.
+  func testNthElementPermutationOfLargeArraysWithTies() {
+    var state: UInt64 = 12345
+    func next() -> UInt64 {
+      state = state &* 6364136223846793005 &+ 1442695040888963407
+      return state >> 33
+    }
+    let expected: [UInt64] = [10551462718566879259, 7119711070661081731, 7805779721814971189,
+                              4420224663245326035, 6128982753470255133, 17666519672040421615]
+    var c = 0
+    for n in [1000, 5000, 100000] {
+      for range in [50, 1000000] as [UInt64] {
+        let a = (0..<n).map { i in (value: Int64(next() % range), index: i) }
+        let nth = Int(next() % UInt64(n))
+        for blocks in [true, false] {
+          var b = a
+          b.withUnsafeMutableBufferPointer { p in stdNthElement(p.baseAddress!, nth, n, blocks: blocks) { $0.value < $1.value } }
+          var h: UInt64 = 1469598103934665603
+          for v in b { h ^= UInt64(v.index); h = h &* 1099511628211 }
+          XCTAssertEqual(h, expected[c], "n=\(n) range=\(range) nth=\(nth) blocks=\(blocks)")
+        }
+        c += 1
+      }
+    }
+  }
+
+  /// The block partition makes the same swaps as the element-by-element one: sizes around the
+  /// blocks' threshold (4 × 64), every nth of some, few distinct values (long runs of ties),
+  /// sorted and reversed input.
+  func testNthElementBlocksEqualOneByOne() {
+    var rng = RandomStream(seed: 7)
+    for n in [3, 100, 255, 256, 257, 258, 259, 300, 511, 512, 513, 640, 1023, 1024, 1300, 4096, 20000] {
+      for kind in 0..<4 {
+        let a: [Int] = (0..<n).map { i in
+          switch kind {
+          case 0: return Int(rng.next() % 3)
+          case 1: return Int(rng.next() % UInt64(n))
+          case 2: return i
+          default: return n - i
+          }
+        }
+        let nths = n <= 1024 ? Array(stride(from: 0, to: n, by: max(1, n / 97))) : [0, n / 3, n / 2, n - 1]
+        for nth in nths {
+          var x = a.enumerated().map { ($0.element, $0.offset) }, y = x
+          x.withUnsafeMutableBufferPointer { p in stdNthElement(p.baseAddress!, nth, n, blocks: true) { $0.0 < $1.0 } }
+          y.withUnsafeMutableBufferPointer { p in stdNthElement(p.baseAddress!, nth, n, blocks: false) { $0.0 < $1.0 } }
+          XCTAssertEqual(x.map { $0.1 }, y.map { $0.1 }, "n=\(n) kind=\(kind) nth=\(nth)")
+        }
+      }
+    }
+  }
+
+  /// The Borůvka's KD-tree checked node by node against its definition, for 1, 2 and 3 threads
+  /// (150,000 points: the top levels' passes are cut among the workers) in two columns (the
+  /// gather's own loop) and three, with many equal coordinates: every node's box is the min and
+  /// max of its points, its radius half the box's diagonal, a split node's points are the lower
+  /// and upper halves by (coordinate, row) on the dimension of largest spread, the rows left in
+  /// tree order are the input's, and the trees are the same for every thread count.
+  func testBoruvkaKDTreeNodesAndThreads() {
+    var rng = RandomStream(seed: 11)
+    let n = 150_000
+    for d in [2, 3] {
+      let x = (0..<(n * d)).map { _ in Double(Int(rng.next() % 2000)) / 8 }
+      var trees: [(HeapKDTree, [Double])] = []
+      for threads in [1, 2, 3] {
+        let rows = UnsafeMutablePointer<Double>.allocate(capacity: n * d)
+        defer { rows.deallocate() }
+        let t = HeapKDTree({ dst in x.withUnsafeBufferPointer { dst.initialize(from: $0.baseAddress!, count: n * d) } },
+                           n: n, d: d, leafSize: 13, p: 2, threads: threads, rows: rows)
+        trees.append((t, Array(UnsafeBufferPointer(start: rows, count: n * d))))
+      }
+      let (t, rows) = trees[0]
+      XCTAssertEqual(Set(t.idx).count, n)
+      for u in 0..<n { for j in 0..<d where rows[u * d + j] != x[t.idx[u] * d + j] { XCTFail("d=\(d): row \(u)"); return } }
+      for v in 0..<t.nNodes {
+        var lo = [Double](repeating: .infinity, count: d), hi = [Double](repeating: -.infinity, count: d)
+        for u in t.start[v]..<t.end[v] { for j in 0..<d { lo[j] = min(lo[j], x[t.idx[u] * d + j]); hi[j] = max(hi[j], x[t.idx[u] * d + j]) } }
+        XCTAssertEqual(Array(t.lo[(v * d)..<((v + 1) * d)]), lo, "d=\(d) node \(v)")
+        XCTAssertEqual(Array(t.hi[(v * d)..<((v + 1) * d)]), hi, "d=\(d) node \(v)")
+        var r2 = 0.0
+        for j in 0..<d { let half = 0.5 * (hi[j] - lo[j]); r2 += half * half }
+        let r = r2.squareRoot()
+        XCTAssertEqual(t.radius[v], r, accuracy: 1e-12 * max(1, r))
+        if t.isLeaf[v] { continue }
+        var dim = 0
+        for j in 0..<d where hi[j] - lo[j] > hi[dim] - lo[dim] { dim = j }
+        let key = { (u: Int) in (x[t.idx[u] * d + dim], t.idx[u]) }
+        let left = (t.start[2 * v + 1]..<t.end[2 * v + 1]).map(key).max { $0 < $1 }!
+        let right = (t.start[2 * v + 2]..<t.end[2 * v + 2]).map(key).min { $0 < $1 }!
+        XCTAssertTrue(left < right, "d=\(d) node \(v): halves by (coordinate, row)")
+        XCTAssertEqual(t.end[2 * v + 1] - t.start[2 * v + 1], (t.end[v] - t.start[v]) / 2)
+      }
+      for (o, orows) in trees.dropFirst() {
+        XCTAssertEqual(o.idx, t.idx); XCTAssertEqual(o.lo, t.lo); XCTAssertEqual(o.hi, t.hi)
+        XCTAssertEqual(o.radius, t.radius); XCTAssertEqual(o.isLeaf, t.isLeaf); XCTAssertEqual(orows, rows)
+      }
+    }
+  }
+
   /// Two groups on a line, {0, 1, 2} and {10, 11, 12}, min_cluster_size 2, min_samples 1: every
   /// core distance is 1, the groups join at distance 8. By hand: the root splits at λ = 1/8 into
   /// two clusters of 3 whose points all leave at λ = 1; stability (1 − 1/8)·3 = 2.625 each against

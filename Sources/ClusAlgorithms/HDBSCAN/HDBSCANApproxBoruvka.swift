@@ -35,7 +35,7 @@ private struct BoruvkaUnion {
 }
 
 /// sklearn `BinaryTree` layout of a KD-tree: nodes in heap order (children of i are 2i+1, 2i+2).
-private struct HeapKDTree {
+struct HeapKDTree {
   let nNodes: Int
   var idx: [Int]
   var start: [Int]
@@ -46,10 +46,12 @@ private struct HeapKDTree {
   var lo: [Double]
   var hi: [Double]
 
-  /// Builds the tree over `x` (n × d) and writes `rows` (n × d, allocated by the caller): the
-  /// points in tree order, row t = x's row idx[t]. The build reads them there, a node's points
-  /// side by side, and selects each split on contiguous (coordinate, index, position) triples:
-  /// the same comparisons and swaps as on the indices, so the same tree. The nodes above level
+  /// Builds the tree over the n × d rows that `fill` writes into `rows` (allocated by the
+  /// caller), and leaves there the points in tree order, row t = the input's row idx[t]. The
+  /// build reads them there and in a second buffer of the same size, a node's points side by
+  /// side (each level's split gathers them from one buffer into the other), and selects each
+  /// split on contiguous (coordinate, index, position) triples: the same comparisons and swaps as
+  /// on the indices, so the same tree. The nodes above level
   /// ⌈log₂ threads⌉ are built one at a time, each pass over their points cut among the workers;
   /// the subtrees below are built in parallel on `threads` (heap-numbered nodes and disjoint
   /// ranges of `idx` and `rows`: the same tree for any count).
@@ -91,35 +93,35 @@ private struct HeapKDTree {
         parallelChunks(count: count, chunkSize: size, threads: threads, body)
         return chunkCount(count, size)
       }
-      // builds `node` over idx[s..<e]; below `stopDepth` it only records the children to build
-      func build(_ node: Int, _ s: Int, _ e: Int, depth: Int, stopDepth: Int, _ pending: inout [(Int, Int, Int)]) {
+      // builds `node` over idx[s..<e], whose rows are in X when `parity` is 0, else in `moved`
+      // (each split gathers its children's rows into the other buffer: no copy back; a leaf's
+      // rows go to X). The root's box is found by a pass over its points, every other node's by
+      // its parent's gather (fmin and fmax are exact: the same box whichever way the points are
+      // cut). Below `stopDepth` it only records the children to build.
+      func build(_ node: Int, _ s: Int, _ e: Int, parity: Int, depth: Int, stopDepth: Int, _ pending: inout [(Int, Int, Int, Int)]) {
         if depth == stopDepth {
-          pending.append((node, s, e))
+          pending.append((node, s, e, parity))
           return
         }
         // a node above the parallel subtrees is built alone: its passes over the points use every
-        // worker (fmin and fmax are exact, so the box does not depend on how the points are cut)
+        // worker
         let top = depth < stopDepth
+        let src = parity == 0 ? X : moved, dst = parity == 0 ? moved : X
         let l = L + node * d, h = H + node * d
-        for j in 0..<d { l[j] = .infinity; h[j] = -.infinity }
-        if top {
+        if node == 0 {
+          for j in 0..<d { l[j] = .infinity; h[j] = -.infinity }
           let parts = UnsafeMutablePointer<Double>.allocate(capacity: 2 * topParts * d)
           defer { parts.deallocate() }
           let used = over(e - s, top) { c, r in
             let pl = parts + 2 * c * d, ph = pl + d
             for j in 0..<d { pl[j] = .infinity; ph[j] = -.infinity }
             for t in r {
-              let row = X + (s + t) * d
+              let row = src + (s + t) * d
               for j in 0..<d { pl[j] = fmin(pl[j], row[j]); ph[j] = fmax(ph[j], row[j]) }
             }
           }
           for c in 0..<used {
             for j in 0..<d { l[j] = fmin(l[j], parts[2 * c * d + j]); h[j] = fmax(h[j], parts[2 * c * d + d + j]) }
-          }
-        } else {
-          for t in s..<e {
-            let row = X + t * d
-            for j in 0..<d { l[j] = fmin(l[j], row[j]); h[j] = fmax(h[j], row[j]) }
           }
         }
         var rad = 0.0
@@ -130,6 +132,7 @@ private struct HeapKDTree {
         R[node] = Elementary.pow(rad, 1 / p)
         if 2 * node + 1 >= nn || e - s < 2 {
           F[node] = true
+          if parity != 0 { X.advanced(by: s * d).update(from: moved + s * d, count: (e - s) * d) }
           return
         }
         var dim = 0
@@ -139,36 +142,73 @@ private struct HeapKDTree {
         let keys = sel + s
         over(e - s, top) { _, r in
           for t in r {
-            keys[t] = SplitKey(value: X[(s + t) * d + dim], index: Int32(truncatingIfNeeded: I[s + t]),
+            keys[t] = SplitKey(value: src[(s + t) * d + dim], index: Int32(truncatingIfNeeded: I[s + t]),
                                position: Int32(truncatingIfNeeded: s + t))
           }
         }
         stdNthElement(keys, mid, e - s) { a, b in a.value == b.value ? a.index < b.index : a.value < b.value }
-        // the rows follow their indices (through the scratch: a gather, then a copy back)
-        let m = moved + s * d
-        over(e - s, top) { _, r in
+        // the rows follow their indices into the other buffer (the source rows prefetched 8
+        // ahead, up to `end`: a selection leaves them in no order), each child's box taken on the
+        // way (two columns in registers)
+        func gather(_ r: Range<Int>, _ end: Int, _ lows: UnsafeMutablePointer<Double>, _ highs: UnsafeMutablePointer<Double>) {
+          if d == 2 {
+            var l0 = lows[0], l1 = lows[1], h0 = highs[0], h1 = highs[1]
+            for t in r {
+              if t &+ 8 < end { clus_prefetch(src + Int(keys[t &+ 8].position) &* 2) }
+              I[s + t] = Int(keys[t].index)
+              let from = src + Int(keys[t].position) * 2, to = dst + (s + t) * 2
+              let v0 = from[0], v1 = from[1]
+              to[0] = v0; to[1] = v1
+              l0 = fmin(l0, v0); h0 = fmax(h0, v0); l1 = fmin(l1, v1); h1 = fmax(h1, v1)
+            }
+            lows[0] = l0; lows[1] = l1; highs[0] = h0; highs[1] = h1
+            return
+          }
           for t in r {
+            if t &+ 8 < end { clus_prefetch(src + Int(keys[t &+ 8].position) &* d) }
             I[s + t] = Int(keys[t].index)
-            let from = X + Int(keys[t].position) * d
-            for j in 0..<d { m[t * d + j] = from[j] }
+            let from = src + Int(keys[t].position) * d, to = dst + (s + t) * d
+            for j in 0..<d {
+              let v = from[j]
+              to[j] = v
+              lows[j] = fmin(lows[j], v); highs[j] = fmax(highs[j], v)
+            }
           }
         }
-        over(e - s, top) { _, r in
-          (X + (s + r.lowerBound) * d).update(from: m + r.lowerBound * d, count: r.count * d)
+        let cl = L + (2 * node + 1) * d, ch = H + (2 * node + 1) * d
+        let dl = L + (2 * node + 2) * d, dh = H + (2 * node + 2) * d
+        for j in 0..<d { cl[j] = .infinity; ch[j] = -.infinity; dl[j] = .infinity; dh[j] = -.infinity }
+        withUnsafeTemporaryAllocation(of: Double.self, capacity: 4 * (top ? topParts : 1) * d) { pb in
+        let parts = pb.baseAddress!
+        let used = over(e - s, top) { c, r in
+          let part = parts + 4 * c * d
+          for j in 0..<(2 * d) { part[j] = .infinity; part[2 * d + j] = -.infinity }
+          // lows of the left child, then of the right; highs likewise
+          let cut = min(max(mid, r.lowerBound), r.upperBound)
+          gather(r.lowerBound..<cut, r.upperBound, part, part + 2 * d)
+          gather(cut..<r.upperBound, r.upperBound, part + d, part + 3 * d)
         }
-        build(2 * node + 1, s, s + mid, depth: depth + 1, stopDepth: stopDepth, &pending)
-        build(2 * node + 2, s + mid, e, depth: depth + 1, stopDepth: stopDepth, &pending)
+        for c in 0..<used {
+          let part = parts + 4 * c * d
+          for j in 0..<d {
+            cl[j] = fmin(cl[j], part[j]); dl[j] = fmin(dl[j], part[d + j])
+            ch[j] = fmax(ch[j], part[2 * d + j]); dh[j] = fmax(dh[j], part[3 * d + j])
+          }
+        }
+        }
+        build(2 * node + 1, s, s + mid, parity: 1 - parity, depth: depth + 1, stopDepth: stopDepth, &pending)
+        build(2 * node + 2, s + mid, e, parity: 1 - parity, depth: depth + 1, stopDepth: stopDepth, &pending)
       }
-      var subtrees: [(Int, Int, Int)] = []
+      var subtrees: [(Int, Int, Int, Int)] = []
       // the top levels one after the other, then 2^split subtrees (≥ threads, of equal sizes) in parallel
       var split = -1
       if threads > 1 { split = 1; while 1 << split < threads { split += 1 } }
-      build(0, 0, n, depth: 0, stopDepth: split, &subtrees)
+      build(0, 0, n, parity: 0, depth: 0, stopDepth: split, &subtrees)
       subtrees.withUnsafeBufferPointer { tp in
         let T = tp.baseAddress!
         parallelChunks(count: tp.count, chunkSize: 1, threads: threads) { c, _ in
-          var none: [(Int, Int, Int)] = []
-          build(T[c].0, T[c].1, T[c].2, depth: 0, stopDepth: -1, &none)
+          var none: [(Int, Int, Int, Int)] = []
+          build(T[c].0, T[c].1, T[c].2, parity: T[c].3, depth: 0, stopDepth: -1, &none)
         }
       }
     }}}}}}}
@@ -209,7 +249,9 @@ private struct SplitKey {
 /// Rearranges `a[0..<count]` as libstdc++'s `std::nth_element(a, a + nth, a + count, less)` does:
 /// introselect with a median-of-three pivot moved to the front, an unguarded Hoare partition,
 /// insertion sort below 4 elements and heap select when the depth limit 2⌊log2 count⌋ runs out.
-func stdNthElement<T>(_ a: UnsafeMutablePointer<T>, _ nth: Int, _ count: Int, _ less: (T, T) -> Bool) {
+/// `blocks: false` makes every partition's swaps one element at a time (`blockHoarePrefix` finds
+/// the same swaps faster; the tests compare the two).
+func stdNthElement<T>(_ a: UnsafeMutablePointer<T>, _ nth: Int, _ count: Int, blocks: Bool = true, _ less: (T, T) -> Bool) {
   if count == 0 || nth == count { return }
   var first = 0, last = count
   var depth = 2 * (Int.bitWidth - 1 - count.leadingZeroBitCount)
@@ -234,6 +276,9 @@ func stdNthElement<T>(_ a: UnsafeMutablePointer<T>, _ nth: Int, _ count: Int, _ 
     }
     var lo = first + 1, hi = last
     let pivot = a[first]
+    if blocks && hi - lo >= 4 * nthElementBlock {
+      (lo, hi) = blockHoarePrefix(a, lo, hi, pivot, less)
+    }
     while true {
       while less(a[lo], pivot) { lo += 1 }
       hi -= 1
@@ -259,6 +304,69 @@ func stdNthElement<T>(_ a: UnsafeMutablePointer<T>, _ nth: Int, _ count: Int, _ 
       a[j] = v
     }
     i += 1
+  }
+}
+
+/// Positions scanned per block by `blockHoarePrefix`.
+let nthElementBlock = 64
+
+/// The first swaps of the unguarded Hoare partition of `stdNthElement` over [lo, hi) around
+/// `pivot`, found block by block without a branch per element (the scheme of Edelkamp and Weiß,
+/// "BlockQuicksort", 2016): the partition swaps the i-th element from the left that is not less
+/// than the pivot with the i-th from the right that the pivot is not less than, for as long as
+/// the two lie in that order. Here each block of 64 positions records where those elements are
+/// (a count advanced by the comparison's bit, not a branch that mispredicts on random data), and
+/// they are swapped pair by pair, while the blocks still to scan on the two sides are disjoint
+/// (so every pair is in order, and no position is read after a swap changed it). Returns the
+/// partition's state after the last swap made (the position after its left element, its right
+/// element), from which the element-by-element loop goes on exactly as if it had made every
+/// swap itself: the same swaps, in the same order, so the same permutation.
+@inline(__always)
+private func blockHoarePrefix<T>(
+  _ a: UnsafeMutablePointer<T>, _ lo0: Int, _ hi0: Int, _ pivot: T, _ less: (T, T) -> Bool
+) -> (Int, Int) {
+  let B = nthElementBlock
+  return withUnsafeTemporaryAllocation(of: Int.self, capacity: 2 * B) { buf in
+    let leftStops = buf.baseAddress!, rightStops = leftStops + B
+    // the last pair swapped (the loop's state after it), the next positions to scan, the
+    // recorded stops not yet paired ([lf, ln) and [rf, rn))
+    var stateLo = lo0, stateHi = hi0
+    var nextLeft = lo0, nextRight = hi0 - 1
+    var lf = 0, ln = 0, rf = 0, rn = 0
+    while true {
+      if lf == ln {
+        // a new left block needs B unscanned positions below those the right side may still scan
+        if nextLeft + B > nextRight - (rf == rn ? B : 0) + 1 { break }
+        lf = 0; ln = 0
+        for t in 0..<B {
+          let p = nextLeft &+ t
+          leftStops[ln] = p
+          ln &+= 1 &- Int(unsafeBitCast(less(a[p], pivot), to: UInt8.self))
+        }
+        nextLeft += B
+      }
+      if rf == rn {
+        if nextRight - B + 1 < nextLeft { break }
+        rf = 0; rn = 0
+        for t in 0..<B {
+          let q = nextRight &- t
+          rightStops[rn] = q
+          rn &+= 1 &- Int(unsafeBitCast(less(pivot, a[q]), to: UInt8.self))
+        }
+        nextRight -= B
+      }
+      let pairs = min(ln - lf, rn - rf)
+      for u in 0..<pairs {
+        let p = leftStops[lf + u], q = rightStops[rf + u]
+        let t = a[p]; a[p] = a[q]; a[q] = t
+      }
+      if pairs > 0 {
+        lf += pairs; rf += pairs
+        stateLo = leftStops[lf - 1] + 1
+        stateHi = rightStops[rf - 1]
+      }
+    }
+    return (stateLo, stateHi)
   }
 }
 
