@@ -8,6 +8,9 @@ public enum CommandError: Error, Equatable, CustomStringConvertible {
   case invalidArgument(String)
   /// A parameter's value the command cannot use: its name, the value, what is allowed.
   case invalidParameter(name: String, value: String, allowed: String)
+  /// A parameter's value the command cannot use, said in the command's own words: the
+  /// parameter's name (the evaluator points at it) and the message.
+  case badParameter(name: String, message: String)
   /// A file the command was writing could not be written: the path and the system's reason.
   case cannotWrite(path: String, reason: String)
 
@@ -16,6 +19,7 @@ public enum CommandError: Error, Equatable, CustomStringConvertible {
     switch self {
     case .invalidArgument(let m): return m
     case .invalidParameter(let n, let v, let a): return "\(n)=\(v) is out of range: \(a)"
+    case .badParameter(_, let m): return m
     case .cannotWrite(let p, let r): return "cannot write \(p): \(r)"
     }
   }

@@ -193,6 +193,7 @@ extension Session {
       // an error about one parameter points at it
       var parameter: String? = nil
       if case .invalidParameter(let name, _, _) = error as? CommandError { parameter = name }
+      if case .badParameter(let name, _) = error as? CommandError { parameter = name }
       if case .invalidParameter(let name, _, _) = error as? AlgorithmError { parameter = name }
       throw RuntimeError("\(c.name): \(error)", at: parameter.flatMap { kwRanges[$0] } ?? range)
     }

@@ -212,6 +212,13 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertEqual(c.out, "[\"species\", \"sepal_length\"]\n")
     XCTAssertFalse(c.run("load \"\(p)\" header=\"maybe\""))
     XCTAssertTrue(c.err.contains("header must be true, false or \"auto\""), c.err)
+    // the caret under the parameter, not the call
+    let at = "load \"\(p)\" ".count + 1
+    XCTAssertTrue(c.err.hasPrefix("<test>:1:\(at): error: load: header must be"), c.err)
+    XCTAssertFalse(c.run("load \"\(p)\" delimiter=\";;\""))
+    XCTAssertTrue(c.err.hasPrefix("<test>:1:\(at): error: load: delimiter must be one character"), c.err)
+    XCTAssertFalse(c.run("load \"\(p)\" columns=[\"x\"] na_values=[true]"))
+    XCTAssertTrue(c.err.hasPrefix("<test>:1:\(at + 14): error: load: na_values takes strings"), c.err)
     XCTAssertFalse(c.run("load \"\(p)\" columns=[\"x\"]"))
     XCTAssertTrue(c.err.contains("iris.csv:1: no column named 'x'"), c.err)
   }
@@ -225,6 +232,7 @@ final class CSVFrameTests: DataFileTestCase {
     try saveData(.intVector([1]), path: npy)
     XCTAssertFalse(c.run("load \"\(npy)\" header=true"))
     XCTAssertTrue(c.err.contains("header= applies to CSV, TSV and other delimited text files"), c.err)
+    XCTAssertTrue(c.err.hasPrefix("<test>:1:\("load \"\(npy)\" ".count + 1): error:"), c.err)
   }
 
   func testNumericFirstRowNoteOnStderr() throws {

@@ -298,6 +298,25 @@ final class H5ADTests: DataFileTestCase {
     XCTAssertEqual(c.matrix("q")?.rows, 40)
   }
 
+  /// An obsm entry with more rows than the file has cells (misaligned_obsm.h5ad, which anndata
+  /// refuses to read: make_fixtures.py asserts it) is refused when read, naming it and both counts,
+  /// and the session keeps its variables and reads the file's other elements; an array of three
+  /// dimensions (uns/cube, 2 × 3 × 4) is announced as the 2 × 12 matrix it is read as.
+  func testMisalignedObsmRefusedAndThreeDimensionsAnnounced() throws {
+    let c = loaded("misaligned_obsm.h5ad", "x = a.X\nk = a.uns.cube\n")
+    XCTAssertEqual(c.matrix("x")?.rows, 3)
+    XCTAssertEqual(c.matrix("k")?.rows, 2)
+    XCTAssertEqual(c.matrix("k")?.cols, 12)
+    let cube: [Float] = (0..<24).map { Float($0) }
+    XCTAssertEqual(c.matrix("k").map { Array($0.data) }, cube)
+    XCTAssertFalse(c.run("b = a.obsm.X_bad"))
+    XCTAssertTrue(c.err.contains("misaligned_obsm.h5ad: obsm/X_bad: has 5 rows, but the file has 3 cells (obs)"), c.err)
+    XCTAssertNil(c.value("b"))
+    XCTAssertNotNil(c.value("x"))
+    XCTAssertTrue(c.run("a2 = load \"\(h5ad("misaligned_obsm.h5ad"))\"\na2.uns"), c.err)
+    XCTAssertTrue(c.out.contains("matrix 2 × 12 (a 2 × 3 × 4 array, each row's other axes flattened in C order)"), c.out)
+  }
+
   /// Asserts that `load` of fixture `name` fails, in the library with a `DataFileError` of `kind`
   /// whose text starts with the path, and in the language with the same text, holding every fragment.
   func assertRefused(_ name: String, _ kind: DataFileError.Kind, _ fragments: [String],

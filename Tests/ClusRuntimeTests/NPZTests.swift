@@ -100,6 +100,31 @@ final class NPZTests: DataFileTestCase {
     assertLoadFails(p, .unsupportedType, prefix: p + ": member o.npy", ["dtype=object", "pickle"])
   }
 
+  /// An archive with one member that does not read (numpy's object array, from object.npz) among
+  /// one that does: the load succeeds with a warning naming the member, the good array reads, and
+  /// only using the bad one fails (as np.load fails on that key alone), keeping the session's
+  /// variables.
+  func testOneUnreadableMemberFailsOnlyWhenUsed() throws {
+    let object = try readNPZ(path: fixture("object.npz"))
+    let p = dir + "/mixed.npz"
+    try writeNPZ([NPZMember(name: "a.npy", bytes: npyFloat32(2, 2, [1, 2, 3, 4])), object[0]], path: p, compress: false)
+    let c = Capture()
+    XCTAssertTrue(c.run("z = load \"\(p)\"\ns = sum z.a\n"), c.err)
+    XCTAssertTrue(c.err.contains("mixed.npz: member o.npy"), c.err)
+    XCTAssertTrue(c.err.contains("dtype=object"), c.err)
+    XCTAssertTrue(c.err.contains("using 'o' gives this error"), c.err)
+    XCTAssertEqual(c.session.variables["s"]?.number, 10)
+    XCTAssertFalse(c.run("t = z.o"))
+    XCTAssertTrue(c.err.contains("member o.npy") && c.err.contains("dtype=object"), c.err)
+    XCTAssertNil(c.session.variables["t"])
+    XCTAssertNotNil(c.session.variables["z"])
+    // the library's value keeps the member as its error
+    let d = try loadData(path: p)
+    let a = arrays(d)
+    XCTAssertEqual(a.map(\.name), ["a", "o"])
+    if case .unreadable(let e) = a[1].value { XCTAssertEqual(e.kind, .unsupportedType) } else { XCTFail("\(a[1].value)") }
+  }
+
   /// `load "x.npz"` in the language: a record of kind npz with its arrays as fields, in order.
   func testLoadCommandGivesARecord() throws {
     let p = write("z.npz", read(fixture("savez.npz")))
@@ -181,10 +206,23 @@ final class NPZTests: DataFileTestCase {
     def[firstDataOffset(comp) + 10] ^= 0x55
     let pd = write("deflate.npz", def)
     assertLoadFails(pd, .corruptArchive, prefix: pd + ": member arr_0.npy")
-    // a member that is not a valid .npy
+    // a member that is not a valid .npy: alone, the load fails; beside a good one, it is kept as
+    // its error (raised when used) with a warning
+    try writeNPZ([NPZMember(name: "bad.npy", bytes: Array("not npy".utf8))], path: dir + "/badonly.npz", compress: true)
+    assertLoadFails(dir + "/badonly.npz", .badHeader, prefix: dir + "/badonly.npz: member bad.npy", ["NPY magic"])
     try writeNPZ([NPZMember(name: "a.npy", bytes: npyFloat32(1, 1, [1])), NPZMember(name: "bad.npy", bytes: Array("not npy".utf8))],
                  path: dir + "/badnpy.npz", compress: true)
-    assertLoadFails(dir + "/badnpy.npz", .badHeader, prefix: dir + "/badnpy.npz: member bad.npy", ["NPY magic"])
+    var warnings: [String] = []
+    let mixed = arrays(try loadData(path: dir + "/badnpy.npz", warn: { warnings.append($0) }))
+    XCTAssertEqual(mixed.map(\.name), ["a", "bad"])
+    XCTAssertEqual(mixed[0].value, .matrix(Matrix(rows: 1, cols: 1, data: [1])))
+    if case .unreadable(let e) = mixed[1].value {
+      XCTAssertEqual(e.kind, .badHeader)
+      XCTAssertTrue("\(e)".hasPrefix(dir + "/badnpy.npz: member bad.npy"), "\(e)")
+      XCTAssertTrue("\(e)".contains("NPY magic"), "\(e)")
+    } else { XCTFail("\(mixed[1].value)") }
+    XCTAssertEqual(warnings.count, 1)
+    XCTAssertTrue(warnings.first?.contains("using 'bad' gives this error") == true, "\(warnings)")
     // a member whose array is shorter than its shape
     var short = npyFloat32(2, 2, [1, 2, 3, 4])
     short.removeLast(4)

@@ -126,6 +126,13 @@ final class ToolkitTests: XCTestCase {
     XCTAssertEqual(value(c, "md")?.number, 2.5)
     XCTAssertEqual(value(c, "q")?.number, 15)
     XCTAssertEqual(floats(c, "qs"), [3, 4])
+    // ddof beyond the values: numpy's division by zero (inf or NaN), warned once, not per column
+    let w = Capture()
+    XCTAssertTrue(w.run("vz = var [[1, 2, 3], [4, 5, 7]] axis=0 ddof=2"), w.err)
+    XCTAssertEqual(w.err.components(separatedBy: "var: ddof=2 ≥ 2 values").count - 1, 1, w.err)
+    XCTAssertTrue(floats(w, "vz").allSatisfy { $0.isInfinite }, "\(floats(w, "vz"))")
+    XCTAssertTrue(w.run("sz = std [1, 2] ddof=1"), w.err)
+    XCTAssertFalse(w.err.contains("std:"), w.err)
     XCTAssertFalse(c.run("quantile [1, 2]"))
     XCTAssertTrue(c.err.contains("quantile: needs q="), c.err)
     XCTAssertFalse(c.run("quantile [1, 2] q=1.5"))

@@ -92,10 +92,13 @@ public func checkLoaded(_ d: LoadedData) {
     }
   case .arrays(let a):
     if a.isEmpty { violated("an npz of no arrays") }
+    if a.allSatisfy({ if case .unreadable = $0.value { return true }; return false }) { violated("an npz of no readable array") }
     for x in a {
       if case .arrays = x.value { violated("an npz array '\(x.name)' holding arrays") }
       checkLoaded(x.value)
     }
+  case .unreadable(let e):
+    if e.message.isEmpty { violated("an unreadable npz member without a message") }
   }
 }
 

@@ -18,10 +18,13 @@ private func numericValues(_ v: Value) -> [Double]? {
 /// axis (a 1 × d or n × 1 matrix) so the result broadcasts against the matrix
 /// (`x - mean x axis=0 keepdims=true`). NaN propagates, as numpy's. With `keepsInt`, int and bool
 /// inputs give an int over all values (`sum`, `min`, `max`); sums of integers are exact.
-/// `f` receives the invocation (for the command's own parameters) and the values.
+/// `f` receives the invocation (for the command's own parameters) and the values; `before`, when
+/// given, runs once before the first `f` with the number of values each `f` gets (rows per column,
+/// columns per row, or all), for warnings that would otherwise repeat for every column or row.
 func reduction(
   _ name: String, _ summary: String, params extra: [ParamSpec] = [], examples: [String]? = nil,
-  keepsInt: Bool = false, _ f: @escaping @Sendable (Invocation, [Double]) throws -> Double
+  keepsInt: Bool = false, before: (@Sendable (Invocation, Int) throws -> Void)? = nil,
+  _ f: @escaping @Sendable (Invocation, [Double]) throws -> Double
 ) -> Command {
   Command(
     name, group: "basics", summary: summary,
@@ -42,6 +45,7 @@ func reduction(
       guard case .matrix(let m) = x else {
         throw CommandError.invalidParameter(name: "axis", value: "\(axis)", allowed: "axis needs a matrix, got \(inv.args[0].kindName)")
       }
+      try before?(inv, axis == 0 ? m.rows : m.cols)
       let r: [Double]
       if axis == 0 {
         r = try (0..<m.cols).map { j in try g((0..<m.rows).map { Double(m[$0, j]) }) }
@@ -65,6 +69,7 @@ func reduction(
     guard let v = numericValues(x) else {
       throw CommandError.invalidArgument("needs a vector or matrix, got \(inv.args[0].kindName)")
     }
+    try before?(inv, v.count)
     let r = try g(v)
     let integral: Bool = {
       switch x {

@@ -23,8 +23,25 @@ func value(of loaded: LoadedData, session: Session, display: String) throws -> V
       ("name", .string(d.name)),
     ], principal: "data"))
   case .arrays(let a):
-    // np.load(path)'s keys, in archive order: x.embedding, x["arr_0"]
-    return .record(Record(kind: "npz", fields: try a.map { ($0.name, try value(of: $0.value, session: session, display: display)) }))
+    // np.load(path)'s keys, in archive order: x.embedding, x["arr_0"]; a member that did not read
+    // is a field whose use raises its error (np.load fails on that key alone)
+    var r = Record(kind: "npz", fields: try a.compactMap { m in
+      if case .unreadable = m.value { return nil }
+      return (m.name, try value(of: m.value, session: session, display: display))
+    })
+    let failed = a.compactMap { m -> (String, DataFileError)? in
+      if case .unreadable(let e) = m.value { return (m.name, e) }
+      return nil
+    }
+    if !failed.isEmpty {
+      let errors = Dictionary(failed, uniquingKeysWith: { a, _ in a })
+      r.lazy = LazyFields(entries: failed.map { (name: $0.0, summary: "unreadable: \($0.1.message)") }) { name in
+        throw errors[name] ?? DataFileError(path: display, kind: .unreadable, message: "no member \(name)")
+      }
+    }
+    return .record(r)
+  case .unreadable(let e):
+    throw e
   case .modelArchive(let m):
     return .record(try session.readModel(m.members, display: display).record())
   }
@@ -53,25 +70,25 @@ private func column(_ v: Value) -> [Double]? {
 /// `delimiter=`, `columns=`/`usecols=` names or positions, `na_values=` strings.
 private func csvOptions(_ inv: Invocation) throws -> CSVOptions {
   var o = CSVOptions()
-  func bad(_ m: String) -> Error { CommandError.invalidArgument(m) }
+  func bad(_ name: String, _ m: String) -> Error { CommandError.badParameter(name: name, message: m) }
   switch try inv.value("header") {
   case .bool(let b): o.header = b ? .yes : .no
   case .string(let s) where s == "auto" || s == "infer": o.header = .auto
-  case let v: throw bad("header must be true, false or \"auto\", got \(Display.summary(v))")
+  case let v: throw bad("header", "header must be true, false or \"auto\", got \(Display.summary(v))")
   }
   switch try inv.value("delimiter") {
   case .none: break
   case .string(let s) where s.utf8.count == 1 && s != "\"" && s != "\n": o.delimiter = s.utf8.first
   case .string("\\t"): o.delimiter = 0x09
-  case let v: throw bad("delimiter must be one character such as \",\", \";\" or \"\\t\", got \(Display.summary(v))")
+  case let v: throw bad("delimiter", "delimiter must be one character such as \",\", \";\" or \"\\t\", got \(Display.summary(v))")
   }
-  if try inv.isGiven("columns") && inv.isGiven("usecols") { throw bad("give columns= or usecols=, not both") }
+  if try inv.isGiven("columns") && inv.isGiven("usecols") { throw bad("usecols", "give columns= or usecols=, not both") }
   let chosen = try inv.isGiven("usecols") ? inv.value("usecols") : inv.value("columns")
   func column(_ v: Value) throws -> CSVColumn {
     switch v {
     case .string(let s): return .name(s)
     case .int(let i): return .index(i)
-    default: throw bad("columns= takes column names or 0-based positions, got \(Display.summary(v))")
+    default: throw bad((try? inv.isGiven("usecols")) == true ? "usecols" : "columns", "columns= takes column names or 0-based positions, got \(Display.summary(v))")
     }
   }
   switch chosen {
@@ -88,11 +105,11 @@ private func csvOptions(_ inv: Invocation) throws -> CSVOptions {
       switch $0 {
       case .string(let s): return s
       case .int(let i): return String(i)
-      default: throw bad("na_values takes strings, got \(Display.summary($0))")
+      default: throw bad("na_values", "na_values takes strings, got \(Display.summary($0))")
       }
     }
   case .int(let i): o.naValues = [String(i)]
-  case let v: throw bad("na_values takes a string or a list of strings, got \(Display.summary(v))")
+  case let v: throw bad("na_values", "na_values takes a string or a list of strings, got \(Display.summary(v))")
   }
   return o
 }
@@ -101,7 +118,7 @@ func registerData(_ t: inout CommandTable) {
   t.register(Command(
     "load", group: "data",
     summary: "Read a data file: IDX (plain or .gz), an MNIST-layout folder, .npy, .npz (numpy's or scipy.sparse's), .csv or .tsv, AnnData .h5ad; or a fitted model saved as .npz",
-    args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test); an array of 3 or more dimensions becomes rows × (product of the others), as the 784 pixels of an MNIST image; values become float32; a CSV with column names or text columns gives a data frame record (.data, .columns, d[\"name\"]); an .npz archive (numpy's savez, savez_compressed) gives a record of its arrays in archive order, named as np.load names them (z.embedding, z[\"arr_0\"]); a model file that `save` wrote gives the fitted model back (docs/model-format.md); an archive of scipy.sparse.save_npz gives a sparse matrix; an AnnData .h5ad file gives a record whose fields (.X, .obs, .var, .obsm, .layers, .uns) are read on first use; a float32 .npy matrix (little-endian, C order, as np.save writes float32) is mapped, not copied: it costs no memory of its own, and changing that file in place while clus uses it (another program truncating or rewriting it) is unsafe and can stop clus with SIGBUS, while clus's own save replaces a file whole (a new file renamed over it), which is safe")],
+    args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test); an array of 3 or more dimensions becomes rows × (product of the others), as the 784 pixels of an MNIST image; values become float32; a CSV with column names or text columns gives a data frame record (.data, .columns, d[\"name\"]); an .npz archive (numpy's savez, savez_compressed) gives a record of its arrays in archive order, named as np.load names them (z.embedding, z[\"arr_0\"]), a member that does not read as an array said at once and an error only where it is used, as np.load fails on that key alone; a model file that `save` wrote gives the fitted model back (docs/model-format.md); an archive of scipy.sparse.save_npz gives a sparse matrix; an AnnData .h5ad file gives a record whose fields (.X, .obs, .var, .obsm, .layers, .uns) are read on first use; a float32 .npy matrix (little-endian, C order, as np.save writes float32) is mapped, not copied: it costs no memory of its own, and changing that file in place while clus uses it (another program truncating or rewriting it) is unsafe and can stop clus with SIGBUS, while clus's own save replaces a file whole (a new file renamed over it), which is safe")],
     params: [
       ParamSpec("header", .any, .string("auto"), nil, "CSV: true (the first row names the columns), false, or \"auto\": a first row of numbers is data (with a note), any other is the header"),
       ParamSpec("delimiter", .any, .none, nil, "CSV: the field separator; default \",\" for .csv, tab for .tsv/.tab, detected (, tab ; |) for .txt/.dat"),
@@ -118,10 +135,10 @@ func registerData(_ t: inout CommandTable) {
     let csv = try csvOptions(inv)
     let csvParams = try ["header", "delimiter", "columns", "usecols", "na_values"].filter { try inv.isGiven($0) }
     if let p = csvParams.first, let (f, _) = formatOf(fileName: lastPathComponent(expandTilde(path))), ![.csv, .tsv, .text].contains(f) {
-      throw CommandError.invalidArgument("\(p)= applies to CSV, TSV and other delimited text files, not to \(Display.quote(path))")
+      throw CommandError.badParameter(name: p, message: "\(p)= applies to CSV, TSV and other delimited text files, not to \(Display.quote(path))")
     }
     if lastPathComponent(expandTilde(path)).lowercased().hasSuffix(".h5ad") {
-      if let p = csvParams.first { throw CommandError.invalidArgument("\(p)= applies to CSV, TSV and other delimited text files, not to \(Display.quote(path))") }
+      if let p = csvParams.first { throw CommandError.badParameter(name: p, message: "\(p)= applies to CSV, TSV and other delimited text files, not to \(Display.quote(path))") }
       guard pathKind(expandTilde(path)) != .missing else {
         throw DataFileError(path: path, kind: .missingFile, message: "no such file or directory")
       }

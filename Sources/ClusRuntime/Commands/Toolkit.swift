@@ -66,6 +66,15 @@ private func vectorDoubles(_ v: Value) -> [Double]? {
   }
 }
 
+/// The warning of `var` and `std` when ddof leaves no degree of freedom (numpy divides by zero
+/// and warns likewise), given once for all columns or rows.
+private func ddofWarning(_ name: String) -> @Sendable (Invocation, Int) throws -> Void {
+  { inv, count in
+    let ddof = try inv.int("ddof")
+    if count > 0 && count - ddof <= 0 { inv.warn("\(name): ddof=\(ddof) ≥ \(count) values: division by zero (as numpy)") }
+  }
+}
+
 func registerToolkit(_ t: inout CommandTable) {
   t.register(elementwise("sqrt", "Square root of each element, as numpy.sqrt (NaN below 0)", examples: ["sqrt (sum (x * x) axis=1)"]) {
     $0.squareRoot()
@@ -105,18 +114,16 @@ func registerToolkit(_ t: inout CommandTable) {
   let ddof = ParamSpec("ddof", .int, .int(0), .atLeast(0), "delta degrees of freedom: divide by n − ddof (numpy's default 0; pandas uses 1)")
   t.register(reduction(
     "var", "Variance, as numpy.var: mean squared deviation from the mean (ddof=0)", params: [ddof],
-    examples: ["var x", "var m axis=0 ddof=1"]
+    examples: ["var x", "var m axis=0 ddof=1"], before: ddofWarning("var")
   ) { inv, v in
     let ddof = try inv.int("ddof")
-    if v.count - ddof <= 0 { inv.warn("var: ddof=\(ddof) ≥ \(v.count) values: division by zero (as numpy)") }
     return Statistics.variance(v, ddof: ddof)
   })
   t.register(reduction(
     "std", "Standard deviation, as numpy.std: √var (ddof=0)", params: [ddof],
-    examples: ["std x", "x / (std x axis=0 keepdims=true)"]
+    examples: ["std x", "x / (std x axis=0 keepdims=true)"], before: ddofWarning("std")
   ) { inv, v in
     let ddof = try inv.int("ddof")
-    if v.count - ddof <= 0 { inv.warn("std: ddof=\(ddof) ≥ \(v.count) values: division by zero (as numpy)") }
     return Statistics.variance(v, ddof: ddof).squareRoot()
   })
   t.register(reduction(

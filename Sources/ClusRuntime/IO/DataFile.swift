@@ -31,6 +31,9 @@ public enum LoadedData: Sendable, Equatable {
   case modelArchive(ModelArchive)
   /// A sparse matrix (`scipy.sparse.save_npz`'s archive), in CSR form.
   case sparse(SparseMatrix)
+  /// A member of an `.npz` archive (in `.arrays`) that does not read as an array: its error,
+  /// raised when the member is used, as `np.load` reads a member only when it is asked for.
+  case unreadable(DataFileError)
 
   /// Equal when of the same case with equal contents (for `.arrays`: the same names and values in
   /// the same order).
@@ -47,6 +50,7 @@ public enum LoadedData: Sendable, Equatable {
       return x.count == y.count && zip(x, y).allSatisfy { $0.name == $1.name && $0.value == $1.value }
     case (.modelArchive(let x), .modelArchive(let y)): return x == y
     case (.sparse(let x), .sparse(let y)): return x == y
+    case (.unreadable(let x), .unreadable(let y)): return x == y
     default: return false
     }
   }
@@ -68,6 +72,7 @@ extension LoadedData: CustomStringConvertible {
     case .modelArchive(let m): return "clus model file of \(m.members.count) members"
     case .sparse(let m): return "sparse matrix \(m.rows) × \(m.cols) (\(m.nnz) stored)"
     case .arrays(let a): return "npz of \(a.count) arrays (\(a.map(\.name).joined(separator: ", ")))"
+    case .unreadable(let e): return "unreadable (\(e))"
     }
   }
 }

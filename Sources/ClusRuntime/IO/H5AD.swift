@@ -27,7 +27,16 @@ func h5adSummary(_ f: H5File, _ path: String) throws -> String {
   switch enc {
   case "array":
     let s = try f.shape(path)
-    return s.count == 2 ? "matrix \(s[0]) × \(s[1])" : "vector \(s.first ?? 1)"
+    switch s.count {
+    case 0: return "number"
+    case 1: return "vector \(s[0])"
+    case 2: return "matrix \(s[0]) × \(s[1])"
+    default:
+      // read as rows × (product of the other axes), as `load` reads a .npy of that shape: said here,
+      // where the user sees the element before reading it
+      let cols = s.dropFirst().reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+      return "matrix \(s[0]) × \(cols) (a \(s.map(String.init).joined(separator: " × ")) array, each row's other axes flattened in C order)"
+    }
   case "csr_matrix", "csc_matrix":
     let s = try f.intsAttribute(path, "shape") ?? []
     return s.count == 2 ? "sparse \(s[0]) × \(s[1]) (\(enc))" : "sparse (\(enc))"
@@ -49,6 +58,54 @@ func h5adSummary(_ f: H5File, _ path: String) throws -> String {
 ///   member, malformed arrays (categorical codes beyond the categories, an invalid sparse matrix),
 ///   damaged data, sizes beyond the memory available.
 func readH5ADElement(_ f: H5File, _ path: String, opener: @escaping @Sendable () throws -> H5File) throws -> Value {
+  let v = try readH5ADElementValue(f, path, opener: opener)
+  try checkAlignedShape(f, path, v)
+  return v
+}
+
+/// The number of cells (`obs`) or genes (`var`) of the file: the length of that frame's index,
+/// nil when the file has no such frame.
+private func h5adAxisLength(_ f: H5File, _ frame: String) -> Int? {
+  guard (try? f.kind(frame)) == .group, let index = (try? f.stringAttribute(frame, "_index")) ?? nil,
+        let s = try? f.shape(frame + "/" + index), s.count == 1 else { return nil }
+  return s[0]
+}
+
+/// Refuses, as anndata does when it reads the file, an element whose rows (and columns) do not
+/// match the axes it is aligned to: `X` and `layers/*` cells × genes, `obsm/*` one row per cell,
+/// `varm/*` one per gene, `obsp/*` cells × cells, `varp/*` genes × genes (a file that another
+/// program wrote, or a damaged one: its rows would be paired with the wrong cells).
+/// - Throws: `DataFileError` (`.invalidData`) naming the element, its shape and the axes'.
+private func checkAlignedShape(_ f: H5File, _ path: String, _ v: Value) throws {
+  let parts = path.split(separator: "/").map(String.init)
+  let axes: [String]
+  switch (parts.count, parts.first) {
+  case (1, "X"), (2, "layers"): axes = ["obs", "var"]
+  case (2, "obsm"): axes = ["obs"]
+  case (2, "varm"): axes = ["var"]
+  case (2, "obsp"): axes = ["obs", "obs"]
+  case (2, "varp"): axes = ["var", "var"]
+  default: return
+  }
+  let shape: [Int]
+  switch v {
+  case .matrix(let m): shape = [m.rows, m.cols]
+  case .sparse(let m): shape = [m.rows, m.cols]
+  case .floats(let x): shape = [x.count]
+  case .labels(let x): shape = [x.count]
+  case .mask(let x): shape = [x.count]
+  default: return
+  }
+  let what = ["obs": "cells (obs)", "var": "genes (var)"]
+  for (i, axis) in axes.enumerated() where i < shape.count {
+    guard let n = h5adAxisLength(f, axis), shape[i] != n else { continue }
+    let dim = i == 0 ? "rows" : "columns"
+    throw f.error(path, "has \(shape[i]) \(dim), but the file has \(n) \(what[axis]!): its \(dim) would be paired with "
+                  + "the wrong \(axis == "obs" ? "cells" : "genes") (anndata refuses such a file too)", kind: .invalidData)
+  }
+}
+
+private func readH5ADElementValue(_ f: H5File, _ path: String, opener: @escaping @Sendable () throws -> H5File) throws -> Value {
   // a frame's column named "." or a hard link to an ancestor names the same group again: a path this
   // deep is such a cycle (anndata nests a few levels)
   guard path.split(separator: "/").count <= 64 else {
@@ -252,12 +309,7 @@ private func h5adRoot(_ f: H5File, opener: @escaping @Sendable () throws -> H5Fi
   }
   guard case .record(var r) = try h5adLazyRecord(f, "", kind: "AnnData", opener: opener) else { return .none }
   // n_obs × n_vars from the obs and var index lengths (metadata only)
-  func length(_ frame: String) -> Int {
-    guard (try? f.kind(frame)) == .group, let index = (try? f.stringAttribute(frame, "_index")) ?? nil,
-          let s = try? f.shape(frame + "/" + index), s.count == 1 else { return 0 }
-    return s[0]
-  }
-  r.fields = [(name: "n_obs", value: .int(length("obs"))), (name: "n_vars", value: .int(length("var"))),
+  r.fields = [(name: "n_obs", value: .int(h5adAxisLength(f, "obs") ?? 0)), (name: "n_vars", value: .int(h5adAxisLength(f, "var") ?? 0)),
               (name: "filename", value: .string(f.display))]
   return .record(r)
 }

@@ -264,7 +264,9 @@ func readNPZ(path: String) throws -> [NPZMember] {
 /// - Returns: `.arrays` with one entry per array, in archive order, named without `.npy` (the keys
 ///   of `np.load(path)`).
 /// - Throws: as `readNPZ(bytes:display:)`; `.empty` for an archive without `.npy` members; the
-///   NPY errors of a member (object arrays refused) with the path `display: member NAME`.
+///   NPY error of the first member (object arrays refused) with the path `display: member NAME`
+///   when no member reads. A member that does not read among others that do is kept as
+///   `.unreadable` (its error, raised when it is used) with a warning.
 func loadNPZ(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in }, note: (String) -> Void = { _ in }) throws -> LoadedData {
   let members = try buf.withBytes {
     try readNPZBuffers($0, display: display, keep: { $0.hasSuffix(".npy") || $0 == "manifest.json" })
@@ -284,9 +286,28 @@ func loadNPZ(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in
     throw DataFileError(path: display, kind: .empty, message:
       "the archive holds no .npy arrays (an .npz file is a zip of .npy arrays, as numpy's savez writes)")
   }
-  return .arrays(try arrays.map { m in
-    (name: String(m.name.dropLast(4)), value: try loadNPY(m.buffer, display: npzMemberDisplay(display, m.name), warn: warn, note: note))
-  })
+  // a member that does not read as an array (an object array, a dtype clus does not read, a
+  // damaged header) is kept as its error: the others load, and using it raises the error, as
+  // np.load fails on that key alone; said at once, so that nothing is missing in silence
+  let loaded: [(name: String, value: LoadedData)] = arrays.map { m in
+    let name = String(m.name.dropLast(4))
+    do {
+      return (name, try loadNPY(m.buffer, display: npzMemberDisplay(display, m.name), warn: warn, note: note))
+    } catch let e as DataFileError {
+      return (name, .unreadable(e))
+    } catch {
+      return (name, .unreadable(DataFileError(path: npzMemberDisplay(display, m.name), kind: .unreadable, message: "\(error)")))
+    }
+  }
+  let failed = loaded.compactMap { m -> (String, DataFileError)? in
+    if case .unreadable(let e) = m.value { return (m.name, e) }
+    return nil
+  }
+  if let first = failed.first, failed.count == loaded.count { throw first.1 }
+  for (name, e) in failed {
+    warn("\(e); the archive's other arrays are loaded, and using '\(name)' gives this error")
+  }
+  return .arrays(loaded)
 }
 
 // MARK: writing

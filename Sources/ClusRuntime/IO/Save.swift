@@ -87,6 +87,8 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
   case .sparse:
     throw DataFileError(path: path, kind: .unsupportedValue, message:
       "a sparse matrix is saved as .npz (scipy.sparse.load_npz reads it); for .npy or .csv save `dense m`")
+  case .unreadable(let e):
+    throw e
   default: break
   }
   let sink = try FileSink(path: real, display: path, gzip: gz)
@@ -106,7 +108,7 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
     case .boolVector(let v):
       sink.buffer = npyHeaderBytes(descr: "|b1", shape: [v.count])
       sink.buffer += v.map { $0 ? 1 : 0 }
-    case .dataset, .table, .textVector, .arrays, .modelArchive, .sparse:
+    case .dataset, .table, .textVector, .arrays, .modelArchive, .sparse, .unreadable:
       break
     }
   case .csv, .tsv:
@@ -142,7 +144,7 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
         sink.buffer.append(contentsOf: (x ? "true\n" : "false\n").utf8)
         try sink.flushIfLarge()
       }
-    case .dataset, .table, .textVector, .arrays, .modelArchive, .sparse:
+    case .dataset, .table, .textVector, .arrays, .modelArchive, .sparse, .unreadable:
       break
     }
   case .idx, .text, .npz:

@@ -21,6 +21,8 @@ column 7 all zero; obs/var/obsm/layers/uns identical in every file unless said):
   corrupt.h5ad      first 2 KB of dense.h5ad + random bytes to the same length (opens; reads fail)
   truncated.h5ad    first 2 KB of dense.h5ad only (open fails: "truncated file")
   not_hdf5.h5ad     a text file (open fails: "file signature not found")
+  misaligned_obsm.h5ad  minimal.h5ad + /obsm/X_bad with 5 rows for 3 cells (anndata refuses it)
+                    and /uns/cube, a 2 x 3 x 4 array
 expected.json: per file the shape, nnz and the full dense X (nested lists), and for dense.h5ad the
 obs/var/obsm/layers/uns listing; LAYOUT.txt: the full h5py walk of dense, csr and legacy.
 
@@ -65,6 +67,7 @@ var, raw.var, obsm are 1-D packed COMPOUND datasets (see the comment before writ
 import importlib.metadata
 import json
 import os
+import shutil
 import warnings
 
 import anndata as ad
@@ -304,6 +307,25 @@ with open(P("truncated.h5ad"), "wb") as f:
     f.write(head)
 with open(P("not_hdf5.h5ad"), "w") as f:
     f.write("cell,gene0,gene1\ncell0,1,0\n# this is a text file, not HDF5\n")
+
+
+# ---------------------------------------------------------------- misaligned elements
+# misaligned_obsm.h5ad: minimal.h5ad (3 cells) plus /obsm/X_bad, a 5 x 2 float32 "array" element
+# added with h5py: more rows than cells. anndata itself refuses to read it (asserted below).
+shutil.copyfile(P("minimal.h5ad"), P("misaligned_obsm.h5ad"))
+with h5py.File(P("misaligned_obsm.h5ad"), "r+") as f:
+    d = f["obsm"].create_dataset("X_bad", data=np.arange(10, dtype=np.float32).reshape(5, 2))
+    d.attrs["encoding-type"] = "array"
+    d.attrs["encoding-version"] = "0.2.0"
+    # and /uns/cube, a 2 x 3 x 4 float32 array (0, 1, ..., 23), which clus reads as a 2 x 12 matrix
+    c = f["uns"].create_dataset("cube", data=np.arange(24, dtype=np.float32).reshape(2, 3, 4))
+    c.attrs["encoding-type"] = "array"
+    c.attrs["encoding-version"] = "0.2.0"
+try:
+    ad.read_h5ad(P("misaligned_obsm.h5ad"))
+    raise AssertionError("anndata read misaligned_obsm.h5ad")
+except ValueError as e:
+    assert "incorrect shape" in str(e) or "must match" in str(e), e
 
 
 def open_error(name):
