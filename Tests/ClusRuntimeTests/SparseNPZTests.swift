@@ -73,6 +73,13 @@ final class SparseNPZTests: DataFileTestCase {
     let oor = try note("out_of_range.npz")
     let shape = jsonInts(oor["shape"])
     assertLoadFails(npz("out_of_range.npz"), .invalidData, ["indices holds \(oor["bad_index"] as! Int), outside 0..<\(shape[1])"])
+    // more columns than 32-bit indices reach: said so, not 'the shape must be two non-negative integers'
+    var members = try readNPZ(path: npz("csr_uncompressed.npz"))
+    let at = try XCTUnwrap(members.firstIndex { $0.name == "shape.npy" })
+    let wide: [Int64] = [3, 1 << 40]
+    members[at].bytes = npyFileBytes(NPYArray(descr: "<i8", shape: [2], data: wide.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }))
+    try writeNPZ(members, path: dir + "/wide.npz", compress: false)
+    assertLoadFails(dir + "/wide.npz", .tooLarge, ["1099511627776 columns, more than the 2147483647", "32-bit column indices"])
     // the language says the same, naming the file, and binds nothing
     let c = Capture()
     c.expectError("m = load \"\(npz("nan.npz"))\"", "load: \(npz("nan.npz")): a sparse matrix has a non-finite value")

@@ -54,8 +54,13 @@ func loadScipySparse(_ members: [NPZMember], display: String) throws -> SparseMa
     }
   }
   let shape = try numbers(shapeArray, "shape", display: display, as: Int.self)
-  guard shape.count == 2, shape[0] >= 0, shape[1] >= 0, shape[1] <= Int(Int32.max) else {
+  guard shape.count == 2, shape[0] >= 0, shape[1] >= 0 else {
     throw bad("the shape must be two non-negative integers (rows, columns), found \(shape)")
+  }
+  guard shape[1] <= Int(Int32.max) else {
+    throw DataFileError(path: display, kind: .tooLarge, message:
+      "scipy sparse archive: \(shape[1]) columns, more than the \(Int32.max) that clus's sparse matrices "
+        + "index (32-bit column indices, as scipy's default)")
   }
   let (rows, cols) = (shape[0], shape[1])
   let values = try numbers(dataArray, "data", display: display, as: Float.self)
