@@ -289,14 +289,13 @@ func loadNPZ(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in
   // a member that does not read as an array (an object array, a dtype clus does not read, a
   // damaged header) is kept as its error: the others load, and using it raises the error, as
   // np.load fails on that key alone; said at once, so that nothing is missing in silence
-  let loaded: [(name: String, value: LoadedData)] = arrays.map { m in
+  // (any other error, such as a cancellation, stops the load)
+  let loaded: [(name: String, value: LoadedData)] = try arrays.map { m in
     let name = String(m.name.dropLast(4))
     do {
       return (name, try loadNPY(m.buffer, display: npzMemberDisplay(display, m.name), warn: warn, note: note))
     } catch let e as DataFileError {
       return (name, .unreadable(e))
-    } catch {
-      return (name, .unreadable(DataFileError(path: npzMemberDisplay(display, m.name), kind: .unreadable, message: "\(error)")))
     }
   }
   let failed = loaded.compactMap { m -> (String, DataFileError)? in
