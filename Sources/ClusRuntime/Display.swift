@@ -99,7 +99,8 @@ public enum Display {
       }
       for e in r.lazy?.entries ?? [] {
         let pad = String(repeating: " ", count: w - e.name.count)
-        lines.append("  .\(e.name)\(pad)  " + (r.lazy?.cached(e.name).map(summary) ?? e.summary + " (read on first use)"))
+        let unread = e.summary.hasPrefix(LazyFields.unreadablePrefix) ? e.summary : e.summary + " (read on first use)"
+        lines.append("  .\(e.name)\(pad)  " + (r.lazy?.cached(e.name).map(summary) ?? unread))
       }
       return lines.joined(separator: "\n")
     case .list(let l): return "[" + l.map(summary).joined(separator: ", ") + "]"

@@ -155,12 +155,18 @@ public final class LazyFields: @unchecked Sendable {
   private var cache: [String: Value] = [:]
   private var lock = pthread_mutex_t()
 
-  /// Fields `entries`, each read by `read(name)` on first access.
-  public init(entries: [(name: String, summary: String)], read: @escaping @Sendable (String) throws -> Value) {
+  /// Fields `entries`, each read by `read(name)` on first access, except those `values` holds
+  /// already (read before, as the arrays of an archive beside one that did not read).
+  public init(entries: [(name: String, summary: String)], values: [String: Value] = [:],
+              read: @escaping @Sendable (String) throws -> Value) {
     self.entries = entries
     self.read = read
+    self.cache = values
     pthread_mutex_init(&lock, nil)
   }
+
+  /// How the summary of an entry that cannot be read begins (shown without "read on first use").
+  public static let unreadablePrefix = "unreadable: "
 
   /// Whether `name` is one of the fields.
   public func has(_ name: String) -> Bool { entries.contains { $0.name == name } }

@@ -219,6 +219,8 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertTrue(c.err.hasPrefix("<test>:1:\(at): error: load: delimiter must be one character"), c.err)
     XCTAssertFalse(c.run("load \"\(p)\" columns=[\"x\"] na_values=[true]"))
     XCTAssertTrue(c.err.hasPrefix("<test>:1:\(at + 14): error: load: na_values takes strings"), c.err)
+    XCTAssertFalse(c.run("load \"\(p)\" usecols=[1.5]"))
+    XCTAssertTrue(c.err.hasPrefix("<test>:1:\(at): error: load: usecols= takes column names"), c.err)
     XCTAssertFalse(c.run("load \"\(p)\" columns=[\"x\"]"))
     XCTAssertTrue(c.err.contains("iris.csv:1: no column named 'x'"), c.err)
   }

@@ -313,6 +313,11 @@ final class H5ADTests: DataFileTestCase {
     XCTAssertTrue(c.err.contains("misaligned_obsm.h5ad: obsm/X_bad: has 5 rows, but the file has 3 cells (obs)"), c.err)
     XCTAssertNil(c.value("b"))
     XCTAssertNotNil(c.value("x"))
+    // a layer stored as a vector, an obsm entry of a single number: refused, not read as something else
+    XCTAssertFalse(c.run("f = a.layers.flat"))
+    XCTAssertTrue(c.err.contains("layers/flat: is an array of 1 dimensions (3); it must be a cells × genes matrix"), c.err)
+    XCTAssertFalse(c.run("q = a.obsm.scalar"))
+    XCTAssertTrue(c.err.contains("obsm/scalar: holds a single number; it must have one row per cell"), c.err)
     XCTAssertTrue(c.run("a2 = load \"\(h5ad("misaligned_obsm.h5ad"))\"\na2.uns"), c.err)
     XCTAssertTrue(c.out.contains("matrix 2 × 12 (a 2 × 3 × 4 array, each row's other axes flattened in C order)"), c.out)
   }

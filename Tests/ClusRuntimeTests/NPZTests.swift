@@ -107,13 +107,20 @@ final class NPZTests: DataFileTestCase {
   func testOneUnreadableMemberFailsOnlyWhenUsed() throws {
     let object = try readNPZ(path: fixture("object.npz"))
     let p = dir + "/mixed.npz"
-    try writeNPZ([NPZMember(name: "a.npy", bytes: npyFloat32(2, 2, [1, 2, 3, 4])), object[0]], path: p, compress: false)
+    try writeNPZ([NPZMember(name: "a.npy", bytes: npyFloat32(2, 2, [1, 2, 3, 4])), object[0],
+                  NPZMember(name: "b.npy", bytes: npyFloat32(1, 1, [5]))], path: p, compress: false)
     let c = Capture()
     XCTAssertTrue(c.run("z = load \"\(p)\"\ns = sum z.a\n"), c.err)
     XCTAssertTrue(c.err.contains("mixed.npz: member o.npy"), c.err)
     XCTAssertTrue(c.err.contains("dtype=object"), c.err)
     XCTAssertTrue(c.err.contains("using 'o' gives this error"), c.err)
     XCTAssertEqual(c.session.variables["s"]?.number, 10)
+    // listed in archive order; the bad member's summary is its error (not "read on first use")
+    XCTAssertTrue(c.run("z"), c.err)
+    let lines = c.out.split(separator: "\n").map(String.init)
+    XCTAssertEqual(lines.filter { $0.hasPrefix("  .") }.map { $0.split(separator: " ").first.map(String.init) ?? "" }, [".a", ".o", ".b"], c.out)
+    XCTAssertTrue(c.out.contains("unreadable: "), c.out)
+    XCTAssertFalse(c.out.contains("read on first use"), c.out)
     XCTAssertFalse(c.run("t = z.o"))
     XCTAssertTrue(c.err.contains("member o.npy") && c.err.contains("dtype=object"), c.err)
     XCTAssertNil(c.session.variables["t"])
@@ -121,7 +128,7 @@ final class NPZTests: DataFileTestCase {
     // the library's value keeps the member as its error
     let d = try loadData(path: p)
     let a = arrays(d)
-    XCTAssertEqual(a.map(\.name), ["a", "o"])
+    XCTAssertEqual(a.map(\.name), ["a", "o", "b"])
     if case .unreadable(let e) = a[1].value { XCTAssertEqual(e.kind, .unsupportedType) } else { XCTFail("\(a[1].value)") }
   }
 

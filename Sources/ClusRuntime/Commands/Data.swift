@@ -25,19 +25,29 @@ func value(of loaded: LoadedData, session: Session, display: String) throws -> V
   case .arrays(let a):
     // np.load(path)'s keys, in archive order: x.embedding, x["arr_0"]; a member that did not read
     // is a field whose use raises its error (np.load fails on that key alone)
-    var r = Record(kind: "npz", fields: try a.compactMap { m in
-      if case .unreadable = m.value { return nil }
-      return (m.name, try value(of: m.value, session: session, display: display))
-    })
     let failed = a.compactMap { m -> (String, DataFileError)? in
       if case .unreadable(let e) = m.value { return (m.name, e) }
       return nil
     }
-    if !failed.isEmpty {
-      let errors = Dictionary(failed, uniquingKeysWith: { a, _ in a })
-      r.lazy = LazyFields(entries: failed.map { (name: $0.0, summary: "unreadable: \($0.1.message)") }) { name in
-        throw errors[name] ?? DataFileError(path: display, kind: .unreadable, message: "no member \(name)")
+    if failed.isEmpty {
+      return .record(Record(kind: "npz", fields: try a.map { ($0.name, try value(of: $0.value, session: session, display: display)) }))
+    }
+    // all members as entries, in archive order: the arrays already read, the others their error
+    let errors = Dictionary(failed, uniquingKeysWith: { a, _ in a })
+    var values: [String: Value] = [:]
+    var entries: [(name: String, summary: String)] = []
+    for m in a {
+      if let e = errors[m.name] {
+        entries.append((m.name, LazyFields.unreadablePrefix + e.message))
+      } else {
+        let v = try value(of: m.value, session: session, display: display)
+        values[m.name] = v
+        entries.append((m.name, Display.summary(v)))
       }
+    }
+    var r = Record(kind: "npz", fields: [])
+    r.lazy = LazyFields(entries: entries, values: values) { name in
+      throw errors[name] ?? DataFileError(path: display, kind: .unreadable, message: "no member \(name)")
     }
     return .record(r)
   case .unreadable(let e):
@@ -88,7 +98,9 @@ private func csvOptions(_ inv: Invocation) throws -> CSVOptions {
     switch v {
     case .string(let s): return .name(s)
     case .int(let i): return .index(i)
-    default: throw bad((try? inv.isGiven("usecols")) == true ? "usecols" : "columns", "columns= takes column names or 0-based positions, got \(Display.summary(v))")
+    default:
+      let name = (try? inv.isGiven("usecols")) == true ? "usecols" : "columns"
+      throw bad(name, "\(name)= takes column names or 0-based positions, got \(Display.summary(v))")
     }
   }
   switch chosen {

@@ -72,7 +72,8 @@ private func h5adAxisLength(_ f: H5File, _ frame: String) -> Int? {
 }
 
 /// Refuses, as anndata does when it reads the file, an element whose rows (and columns) do not
-/// match the axes it is aligned to: `X` and `layers/*` cells × genes, `obsm/*` one row per cell,
+/// match the axes it is aligned to: `X` and `layers/*` cells × genes (matrices), `raw/X` cells ×
+/// raw genes, `obsm/*` one row per cell,
 /// `varm/*` one per gene, `obsp/*` cells × cells, `varp/*` genes × genes (a file that another
 /// program wrote, or a damaged one: its rows would be paired with the wrong cells).
 /// - Throws: `DataFileError` (`.invalidData`) naming the element, its shape and the axes'.
@@ -81,14 +82,25 @@ private func checkAlignedShape(_ f: H5File, _ path: String, _ v: Value) throws {
   let axes: [String]
   switch (parts.count, parts.first) {
   case (1, "X"), (2, "layers"): axes = ["obs", "var"]
+  case (2, "raw") where parts[1] == "X": axes = ["obs", "raw/var"]
   case (2, "obsm"): axes = ["obs"]
   case (2, "varm"): axes = ["var"]
   case (2, "obsp"): axes = ["obs", "obs"]
   case (2, "varp"): axes = ["var", "var"]
   default: return
   }
+  // X and layers are cells × genes matrices: a stored array of another rank is not flattened or
+  // taken as a vector (anndata refuses it); an aligned element needs rows, not a single number
+  if axes.count == 2 && axes[0] == "obs" && axes[1] != "obs", (try? f.kind(path)) == .dataset,
+     let s = try? f.shape(path), s.count != 2 {
+    throw f.error(path, "is an array of \(s.count) dimensions (\(s.map(String.init).joined(separator: " × "))); it must be a "
+                  + "cells × genes matrix (anndata refuses such a file too)", kind: .invalidData)
+  }
   let shape: [Int]
   switch v {
+  case .float, .int, .bool:
+    throw f.error(path, "holds a single number; it must have one row per \(axes[0] == "var" ? "gene" : "cell") "
+                  + "(anndata refuses such a file too)", kind: .invalidData)
   case .matrix(let m): shape = [m.rows, m.cols]
   case .sparse(let m): shape = [m.rows, m.cols]
   case .floats(let x): shape = [x.count]
@@ -96,7 +108,7 @@ private func checkAlignedShape(_ f: H5File, _ path: String, _ v: Value) throws {
   case .mask(let x): shape = [x.count]
   default: return
   }
-  let what = ["obs": "cells (obs)", "var": "genes (var)"]
+  let what = ["obs": "cells (obs)", "var": "genes (var)", "raw/var": "genes of raw (raw/var)"]
   for (i, axis) in axes.enumerated() where i < shape.count {
     guard let n = h5adAxisLength(f, axis), shape[i] != n else { continue }
     let dim = i == 0 ? "rows" : "columns"

@@ -22,7 +22,7 @@ column 7 all zero; obs/var/obsm/layers/uns identical in every file unless said):
   truncated.h5ad    first 2 KB of dense.h5ad only (open fails: "truncated file")
   not_hdf5.h5ad     a text file (open fails: "file signature not found")
   misaligned_obsm.h5ad  minimal.h5ad + /obsm/X_bad with 5 rows for 3 cells (anndata refuses it)
-                    and /uns/cube, a 2 x 3 x 4 array
+                    and /uns/cube, a 2 x 3 x 4 array, /layers/flat (a vector), /obsm/scalar (0-d)
 expected.json: per file the shape, nnz and the full dense X (nested lists), and for dense.h5ad the
 obs/var/obsm/layers/uns listing; LAYOUT.txt: the full h5py walk of dense, csr and legacy.
 
@@ -321,6 +321,12 @@ with h5py.File(P("misaligned_obsm.h5ad"), "r+") as f:
     c = f["uns"].create_dataset("cube", data=np.arange(24, dtype=np.float32).reshape(2, 3, 4))
     c.attrs["encoding-type"] = "array"
     c.attrs["encoding-version"] = "0.2.0"
+    # /layers/flat, a vector of 3 (one per cell, but a layer is a cells x genes matrix), and
+    # /obsm/scalar, a single number (0-d): clus refuses both when read
+    for parent, name, value in (("layers", "flat", np.array([1, 2, 3], np.float32)), ("obsm", "scalar", np.float32(7))):
+        e = f[parent].create_dataset(name, data=value)
+        e.attrs["encoding-type"] = "array"
+        e.attrs["encoding-version"] = "0.2.0"
 try:
     ad.read_h5ad(P("misaligned_obsm.h5ad"))
     raise AssertionError("anndata read misaligned_obsm.h5ad")
