@@ -88,9 +88,10 @@ enum Indexing {
     if parts.count == 2, case .list(let rows) = base, let m = matrixFromRows(rows) { base = .matrix(m) }
     switch base {
     case .matrix(let m):
-      let (rows, cols, one) = try selection(parts, m.rows, m.cols, range) { m[$0, $1] }
+      let (rows, chosen, one) = try selection(parts, m.rows, m.cols, range) { m[$0, $1] }
       if let v = one { return v }
-      let full = cols.elementsEqual(0..<m.cols)  // all columns in order: copy whole rows
+      let cols = chosen ?? Array(0..<m.cols)
+      let full = chosen == nil || cols.elementsEqual(0..<m.cols)  // all columns in order: copy whole rows
       let out = Matrix(rows: rows.count, cols: cols.count) { dst in
         m.data.withUnsafeBufferPointer { src in
           for (k, r) in rows.enumerated() {
@@ -105,10 +106,10 @@ enum Indexing {
       return .matrix(out)
     case .sparse(let m):
       // rows (and columns) stay sparse; one element is a number, one row or column a dense vector
-      let (rows, cols, one) = try selection(parts, m.rows, m.cols, range) { m[$0, $1] }
+      let (rows, chosen, one) = try selection(parts, m.rows, m.cols, range) { m[$0, $1] }
       if let v = one { return v }
       var out = m.selectingRows(rows)
-      if !cols.elementsEqual(0..<m.cols) {
+      if let cols = chosen, !cols.elementsEqual(0..<m.cols) {
         guard Set(cols).count == cols.count else {
           throw RuntimeError("a sparse matrix's columns cannot be selected twice", at: range)
         }
@@ -125,18 +126,33 @@ enum Indexing {
   }
 
   /// The rows and columns `m[rows]` or `m[rows, cols]` selects in a rows × cols matrix whose elements
-  /// `at` gives; `value` is the answer itself when an index is single (a number, or a row or column as
-  /// a float vector), nil when a matrix of the selection is wanted.
+  /// `at` gives (columns nil: all of them, in order, without a list of their positions, which for a
+  /// sparse matrix of 2³¹ columns would take 16 GB); `value` is the answer itself when an index is
+  /// single (a number, or a row or column as a float vector), nil when a matrix of the selection is
+  /// wanted.
+  /// - Throws: `RuntimeError` for a bad index, or a single row whose dense vector would not fit in memory.
   private static func selection(
     _ parts: [Indexer], _ nRows: Int, _ nCols: Int, _ range: SourceRange, _ at: (Int, Int) -> Float
-  ) throws -> (rows: [Int], cols: [Int], value: Value?) {
+  ) throws -> (rows: [Int], cols: [Int]?, value: Value?) {
     guard parts.count <= 2 else { throw RuntimeError("a matrix takes at most two indices [rows, columns]", at: range) }
     let (rows, singleRow) = try positions(parts[0], n: nRows, axis: "rows")
-    var cols = Array(0..<nCols), singleCol = false
-    if parts.count == 2 { (cols, singleCol) = try positions(parts[1], n: nCols, axis: "columns") }
-    if singleRow && singleCol { return (rows, cols, .float(Double(at(rows[0], cols[0])))) }
-    if singleCol { return (rows, cols, .floats(rows.map { Double(at($0, cols[0])) })) }
-    if singleRow { return (rows, cols, .floats(cols.map { Double(at(rows[0], $0)) })) }
+    var cols: [Int]? = nil, singleCol = false
+    if parts.count == 2 {
+      let (c, single) = try positions(parts[1], n: nCols, axis: "columns")
+      cols = c; singleCol = single
+    }
+    if singleRow && singleCol, let c = cols { return (rows, cols, .float(Double(at(rows[0], c[0])))) }
+    if singleCol, let c = cols { return (rows, cols, .floats(rows.map { Double(at($0, c[0])) })) }
+    if singleRow {
+      let count = cols?.count ?? nCols
+      let bytes = Double(count) * 8
+      if let avail = Memory.available(), bytes > avail {
+        throw RuntimeError("row \(rows[0]) as a vector of \(count) numbers needs \(Memory.text(bytes)); this machine has "
+                           + "\(Memory.text(avail)) available: select columns too (m[i, cols]) or keep rows as a matrix (m[i:i+1])", at: range)
+      }
+      if let c = cols { return (rows, cols, .floats(c.map { Double(at(rows[0], $0)) })) }
+      return (rows, cols, .floats((0..<nCols).map { Double(at(rows[0], $0)) }))
+    }
     return (rows, cols, nil)
   }
 

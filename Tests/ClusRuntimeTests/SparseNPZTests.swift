@@ -80,6 +80,16 @@ final class SparseNPZTests: DataFileTestCase {
     members[at].bytes = npyFileBytes(NPYArray(descr: "<i8", shape: [2], data: wide.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }))
     try writeNPZ(members, path: dir + "/wide.npz", compress: false)
     assertLoadFails(dir + "/wide.npz", .tooLarge, ["1099511627776 columns, more than the 2147483647", "32-bit column indices"])
+    // the most columns that do fit: rows selected without a list of every column (it took 16 GB)
+    let original = try XCTUnwrap(try readNPZ(path: npz("csr_uncompressed.npz")).first { $0.name == "shape.npy" })
+    let rowsCount = try XCTUnwrap(try npyArray(original, display: "shape").data.withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) }.first)
+    let widest: [Int64] = [rowsCount, Int64(Int32.max)]
+    members[at].bytes = npyFileBytes(NPYArray(descr: "<i8", shape: [2], data: widest.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }))
+    try writeNPZ(members, path: dir + "/widest.npz", compress: false)
+    let w = Capture()
+    XCTAssertTrue(w.run("z = load \"\(dir)/widest.npz\"\ny = z[0:2]\n"), w.err)
+    XCTAssertEqual(w.sparse("y")?.rows, 2)
+    XCTAssertEqual(w.sparse("y")?.cols, Int(Int32.max))
     // the language says the same, naming the file, and binds nothing
     let c = Capture()
     c.expectError("m = load \"\(npz("nan.npz"))\"", "load: \(npz("nan.npz")): a sparse matrix has a non-finite value")
