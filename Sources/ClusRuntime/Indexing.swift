@@ -145,10 +145,10 @@ enum Indexing {
     if singleCol, let c = cols { return (rows, cols, .floats(rows.map { Double(at($0, c[0])) })) }
     if singleRow {
       let count = cols?.count ?? nCols
-      let bytes = Double(count) * 8
-      if let avail = Memory.available(), bytes > avail {
-        throw RuntimeError("row \(rows[0]) as a vector of \(count) numbers needs \(Memory.text(bytes)); this machine has "
-                           + "\(Memory.text(avail)) available: select columns too (m[i, cols]) or keep rows as a matrix (m[i:i+1])", at: range)
+      do {
+        try Memory.require(Double(count) * 8, what: "row \(rows[0]) as a vector of \(count) numbers")
+      } catch let e as CommandError {
+        throw RuntimeError("\(e): select columns too (m[i, cols]) or keep rows as a matrix (m[i:i+1])", at: range)
       }
       if let c = cols { return (rows, cols, .floats(c.map { Double(at(rows[0], $0)) })) }
       return (rows, cols, .floats((0..<nCols).map { Double(at(rows[0], $0)) }))

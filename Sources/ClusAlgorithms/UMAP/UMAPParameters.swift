@@ -92,6 +92,11 @@ public struct UMAPParameters: Sendable, Equatable {
     func bad(_ name: String, _ value: Any, _ allowed: String) -> AlgorithmError {
       AlgorithmError.invalidParameter(name: name, value: "\(value)", allowed: allowed)
     }
+    // a parameter that must be finite and ≥ 0: umap-learn's "cannot be negative" for negatives
+    func nonNegative(_ name: String, _ v: Double) throws {
+      if !v.isFinite { throw bad(name, v, "\(name) must be a finite number") }
+      if v < 0 { throw bad(name, v, "\(name) cannot be negative") }
+    }
     if nNeighbors < 2 { throw bad("n_neighbors", nNeighbors, "n_neighbors must be greater than 1") }
     if nComponents < 1 { throw bad("n_components", nComponents, "n_components must be greater than 0") }
     if let e = nEpochs, e < 0 { throw bad("n_epochs", e, "n_epochs must be a nonnegative integer") }
@@ -99,34 +104,21 @@ public struct UMAPParameters: Sendable, Equatable {
       throw bad("learning_rate", learningRate, "learning_rate must be a finite number ≥ 0")
     }
     if !spread.isFinite || spread <= 0 { throw bad("spread", spread, "spread must be a finite number > 0") }
-    if !minDist.isFinite { throw bad("min_dist", minDist, "min_dist must be a finite number") }
-    if minDist < 0 { throw bad("min_dist", minDist, "min_dist cannot be negative") }
+    try nonNegative("min_dist", minDist)
     if minDist > spread {
       throw bad("min_dist", minDist, "min_dist must be less than or equal to spread (\(spread))")
     }
     if !(setOpMixRatio >= 0 && setOpMixRatio <= 1) {
       throw bad("set_op_mix_ratio", setOpMixRatio, "set_op_mix_ratio must be between 0.0 and 1.0")
     }
-    if !localConnectivity.isFinite {
-      throw bad("local_connectivity", localConnectivity, "local_connectivity must be a finite number")
-    }
-    if localConnectivity < 0 {
-      throw bad("local_connectivity", localConnectivity, "local_connectivity cannot be negative")
-    }
-    if !repulsionStrength.isFinite {
-      throw bad("repulsion_strength", repulsionStrength, "repulsion_strength must be a finite number")
-    }
-    if repulsionStrength < 0 {
-      throw bad("repulsion_strength", repulsionStrength, "repulsion_strength cannot be negative")
-    }
+    try nonNegative("local_connectivity", localConnectivity)
+    try nonNegative("repulsion_strength", repulsionStrength)
     if negativeSampleRate < 0 {
       throw bad("negative_sample_rate", negativeSampleRate, "negative sample rate must be positive")
     }
-    if !densLambda.isFinite { throw bad("dens_lambda", densLambda, "dens_lambda must be a finite number") }
-    if densLambda < 0 { throw bad("dens_lambda", densLambda, "dens_lambda cannot be negative") }
+    try nonNegative("dens_lambda", densLambda)
     if !(densFrac >= 0 && densFrac <= 1) { throw bad("dens_frac", densFrac, "dens_frac must be between 0.0 and 1.0") }
-    if !densVarShift.isFinite { throw bad("dens_var_shift", densVarShift, "dens_var_shift must be a finite number") }
-    if densVarShift < 0 { throw bad("dens_var_shift", densVarShift, "dens_var_shift cannot be negative") }
+    try nonNegative("dens_var_shift", densVarShift)
     if let dd = disconnectionDistance, !(dd > 0) {
       throw bad("disconnection_distance", dd, "disconnection_distance must be a positive number (or none)")
     }
