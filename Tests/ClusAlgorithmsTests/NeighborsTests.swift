@@ -354,6 +354,10 @@ final class NeighborsTests: XCTestCase {
       ("grid 3-D", NeighborData.integerGrid(n: 500, d: 3, levels: 4, seed: 4)),
       ("gaussian 2-D", NeighborData.gaussian(n: 900, d: 2, seed: 6)),
       ("gaussian 5-D", NeighborData.gaussian(n: 400, d: 5, seed: 7)),
+      // hundreds of copies of each of four points: the k nearest of a copy are the k smallest rows
+      // among its copies, found while skipping nodes at distance 0 with no smaller row
+      ("copies 2-D", NeighborData.integerGrid(n: 1200, d: 2, levels: 2, seed: 8)),
+      ("copies 3-D", NeighborData.integerGrid(n: 800, d: 3, levels: 2, seed: 9)),
     ]
     func check<M: KDMetric>(_ name: String, _ x: Matrix, _ metric: M, k: Int, leafSize: Int, threads: Int) throws {
       let n = x.rows, d = x.cols
@@ -390,5 +394,54 @@ final class NeighborsTests: XCTestCase {
         try check(name, x, ChebyshevKD(), k: k, leafSize: leafSize, threads: threads)
       }
     }
+  }
+
+  /// Many copies of a few points (a coarse grid): a search by (distance, row) stops visiting the
+  /// copies once its k hold the smallest rows it can reach; a heap that keeps the first of equal
+  /// values stops at the first k copies. 4,000 points on 4 locations, leaves of 16: the search per
+  /// point offered every copy (about 1,000 points) before nodes at exactly the bound with no
+  /// smaller row were skipped; the results are checked against the k smallest rows of each
+  /// location (and the heap's k-th value is 0).
+  func testSearchAmongManyCopiesSkipsNodesThatCannotEnter() throws {
+    let x = NeighborData.integerGrid(n: 4000, d: 2, levels: 2, seed: 11)
+    let n = x.rows, d = x.cols, k = 10
+    let xs = (0..<(n * d)).map { Double(x.data[$0]) }
+    let tree = KDTreeIndex(xs, n: n, d: d, leafSize: 16)
+    struct Counting<C: KDCandidates>: KDCandidates {
+      var inner: C
+      var offers = 0
+      var bound: Double { inner.bound }
+      var tieRow: Int { inner.tieRow }
+      mutating func offer(_ r: Double, _ q: Int) { offers += 1; inner.offer(r, q) }
+    }
+    // each location's rows, ascending
+    var rowsAt: [[Double]: [Int]] = [:]
+    for i in 0..<n { rowsAt[[xs[i * d], xs[i * d + 1]], default: []].append(i) }
+    XCTAssertEqual(rowsAt.count, 4)
+    let stack = KDStack.allocate()
+    defer { stack.deallocate() }
+    var sortedOffers = 0, heapOffers = 0, largest = 0
+    for i in 0..<n {
+      let q = UnsafeMutablePointer<Double>.allocate(capacity: d)
+      defer { q.deallocate() }
+      q[0] = xs[i * d]; q[1] = xs[i * d + 1]
+      var best = Counting(inner: SortedCandidates(k: k, perm: tree.perm))
+      tree.search(q, metric: EuclideanKD(), &best, stack)
+      XCTAssertEqual((0..<k).map { best.inner.row($0) }, Array(rowsAt[[q[0], q[1]]]!.prefix(k)), "point \(i)")
+      XCTAssertEqual(best.inner.bound, 0)
+      best.inner.deallocate()
+      sortedOffers += best.offers
+      largest = max(largest, best.offers)
+      var heap = Counting(inner: HeapCandidates(values: .allocate(capacity: k), ids: .allocate(capacity: k), k: k))
+      heap.inner.reset()
+      tree.search(q, metric: EuclideanKD(), &heap, stack)
+      XCTAssertEqual(heap.inner.bound, 0)
+      heap.inner.values.deallocate(); heap.inner.ids.deallocate()
+      heapOffers += heap.offers
+    }
+    // about 1,000 copies per location: a search that offered every copy at distance 0 would
+    // average 1,000 offers; the heap's stops after its first full leaf or two
+    XCTAssertLessThan(Double(heapOffers) / Double(n), 40, "heap: average offers per point \(Double(heapOffers) / Double(n)) sorted \(Double(sortedOffers) / Double(n))")
+    XCTAssertLessThan(Double(sortedOffers) / Double(n), 400, "sorted: average offers per point, largest \(largest)")
   }
 }

@@ -23,6 +23,10 @@ final class KDTreeIndex {
   /// nodes × d box corners.
   let lo: UnsafeMutablePointer<Double>
   let hi: UnsafeMutablePointer<Double>
+  /// Per node: the smallest original row among its points, so that a search whose candidates
+  /// are ordered by (distance, row) can skip a node at exactly its bound that holds no row small
+  /// enough to enter (many equal points: a grid, duplicated rows).
+  let minRow: UnsafeMutablePointer<Int32>
 
   /// Builds the tree over `x` (n × d, row-major), leaves of at most `leafSize` points.
   init(_ x: [Double], n: Int, d: Int, leafSize: Int) {
@@ -68,6 +72,7 @@ final class KDTreeIndex {
     perm = copyToOwned(order)
     start = copyToOwned(st); end = copyToOwned(en); left = copyToOwned(le); right = copyToOwned(ri)
     self.lo = copyToOwned(lo); self.hi = copyToOwned(hi)
+    minRow = KDTreeIndex.smallestRows(perm: perm, start: start, end: end, left: left, right: right, nodeCount: nodeCount)
     pts = .allocate(capacity: max(1, n * d))
     for t in 0..<n {
       let r = Int(perm[t]) * d
@@ -86,25 +91,47 @@ final class KDTreeIndex {
     self.perm = perm; self.pts = pts
     self.start = start; self.end = end; self.left = left; self.right = right
     self.lo = lo; self.hi = hi
+    minRow = KDTreeIndex.smallestRows(perm: perm, start: start, end: end, left: left, right: right, nodeCount: nodeCount)
+  }
+
+  /// Each node's smallest original row: a leaf's from its points, an inner node's from its
+  /// children (ids descending, as a parent's id is smaller than its children's).
+  private static func smallestRows(
+    perm: UnsafePointer<Int32>, start: UnsafePointer<Int32>, end: UnsafePointer<Int32>,
+    left: UnsafePointer<Int32>, right: UnsafePointer<Int32>, nodeCount: Int
+  ) -> UnsafeMutablePointer<Int32> {
+    let m = UnsafeMutablePointer<Int32>.allocate(capacity: max(1, nodeCount))
+    for v in stride(from: nodeCount - 1, through: 0, by: -1) {
+      if left[v] < 0 {
+        var r = Int32.max
+        for t in Int(start[v])..<Int(end[v]) { r = min(r, perm[t]) }
+        m[v] = r
+      } else {
+        m[v] = min(m[Int(left[v])], m[Int(right[v])])
+      }
+    }
+    return m
   }
 
   deinit {
     perm.deallocate(); pts.deallocate(); start.deallocate(); end.deallocate()
-    left.deallocate(); right.deallocate(); lo.deallocate(); hi.deallocate()
+    left.deallocate(); right.deallocate(); lo.deallocate(); hi.deallocate(); minRow.deallocate()
   }
 
   /// Depth-first search for the query `a` (d values) from the root, the nearer child first:
-  /// a node is skipped when its box is farther than `candidates.bound`, and every point of a
-  /// leaf reached is offered to `candidates`.
+  /// a node is skipped when its box is farther than `candidates.bound`, or exactly at it with no
+  /// row below `candidates.tieRow` (no point of it could enter), and every point of a leaf
+  /// reached is offered to `candidates`.
   @inline(__always)
   func search<M: KDMetric, C: KDCandidates>(_ a: UnsafePointer<Double>, metric: M, _ candidates: inout C, _ stack: KDStack) {
-    let P = pts, LO = lo, HI = hi, ST = start, EN = end, LE = left, RI = right, d = d
+    let P = pts, LO = lo, HI = hi, ST = start, EN = end, LE = left, RI = right, MR = minRow, d = d
     stack.nodes[0] = 0; stack.bounds[0] = 0
     var sp = 1
     while sp > 0 {
       sp -= 1
       let node = Int(stack.nodes[sp])
-      if stack.bounds[sp] > candidates.bound { continue }
+      let b = stack.bounds[sp], bound = candidates.bound
+      if b > bound || (b == bound && Int(MR[node]) >= candidates.tieRow) { continue }
       let l = Int(LE[node])
       if l < 0 {
         for q in Int(ST[node])..<Int(EN[node]) { candidates.offer(metric.rdist(a, P + q * d, d), q) }
@@ -122,6 +149,9 @@ final class KDTreeIndex {
 protocol KDCandidates {
   /// The reduced distance a node's box must not exceed to be searched (+∞ until k are held).
   var bound: Double { get }
+  /// A point at exactly `bound` can still enter only when its original row is below this:
+  /// `Int.max` where every such point counts (radius queries), `Int.min` where none does.
+  var tieRow: Int { get }
   /// Offers the point at tree position `q`, at reduced distance `r`.
   mutating func offer(_ r: Double, _ q: Int)
 }
@@ -159,6 +189,8 @@ struct HeapCandidates: KDCandidates {
   let ids: UnsafeMutablePointer<Int32>
   let k: Int
   var bound: Double { values[0] }
+  /// A value equal to the largest held never enters (the first of equal values stays).
+  var tieRow: Int { Int.min }
 
   /// Empties the heap (k entries at +∞).
   func reset() { for t in 0..<k { values[t] = .infinity; ids[t] = -1 } }
@@ -193,6 +225,8 @@ struct SortedCandidates: KDCandidates {
   private(set) var count = 0
   var worst = Double.infinity
   var bound: Double { worst }
+  /// Once k are held, a point at `worst` enters only with a row below the last one's.
+  var tieRow: Int { count == k ? row(k - 1) : Int.max }
 
   init(k: Int, perm: UnsafePointer<Int32>) {
     self.k = k
@@ -366,7 +400,8 @@ func kdQueryEach<M: KDMetric>(
 /// box is within the largest bound of the leaf's points; at each leaf reached, a point searches it
 /// only when its own box distance is within its own bound (as `KDTreeIndex.search` decides). Every
 /// point is offered to a point's candidates at most once, and every point its search would reach
-/// is reached (the box-to-box gap of each coordinate is at most the point-to-box gap, rounding
+/// is reached (a node at exactly the bound is skipped, as there, when its smallest row could not
+/// enter any of the leaf's candidates) (the box-to-box gap of each coordinate is at most the point-to-box gap, rounding
 /// included, and the sums are formed alike), so the k best by (reduced distance, original row)
 /// are the same as the one-point searches'. Not for Minkowski exponents other than 1, 2 and ∞
 /// (whose `pow` need not be monotone); used for one or two columns. `body(t, best)` gets tree
@@ -377,7 +412,7 @@ private func selfJoinByLeaf<M: KDMetric>(
 ) {
   let d = tree.d
   let P = UnsafePointer(tree.pts), LO = UnsafePointer(tree.lo), HI = UnsafePointer(tree.hi)
-  let ST = tree.start, EN = tree.end, LE = tree.left, RI = tree.right
+  let ST = tree.start, EN = tree.end, LE = tree.left, RI = tree.right, MR = UnsafePointer(tree.minRow)
   // the leaves in the order of their points (a heap-ordered tree numbers them otherwise)
   var leaves = (0..<tree.nodeCount).filter { LE[$0] < 0 }.map { Int32($0) }
   leaves.sort { ST[Int($0)] < ST[Int($1)] }
@@ -407,25 +442,35 @@ private func selfJoinByLeaf<M: KDMetric>(
           for j in 0..<d { gap[j] = qhi[j] < lo[j] ? lo[j] - qhi[j] : (qlo[j] > hi[j] ? qlo[j] - hi[j] : 0) }
           return metric.rdist(gap, zero, d)
         }
-        var bound = Double.infinity
+        // the walk's limit: the largest (bound, tieRow) of the leaf's points; a node at exactly
+        // `bound` is still needed only when it holds a row below `boundRow`
+        var bound = Double.infinity, boundRow = Int.max
         stack.nodes[0] = 0; stack.bounds[0] = 0
         var sp = 1
         while sp > 0 {
           sp -= 1
           let node = Int(stack.nodes[sp])
-          if stack.bounds[sp] > bound { continue }
+          let nb = stack.bounds[sp]
+          if nb > bound || (nb == bound && Int(MR[node]) >= boundRow) { continue }
           let l = Int(LE[node])
           if l < 0 {
             let a = Int(ST[node]), b = Int(EN[node])
-            var worst = 0.0
+            let nodeRow = Int(MR[node])
+            var worst = 0.0, worstRow = Int.min
             for c in 0..<m {
               let q = P + (s + c) * d
-              if node == own || metric.boxRdist(q, LO + node * d, HI + node * d, d) <= cands[c].bound {
+              var search = node == own
+              if !search {
+                let r = metric.boxRdist(q, LO + node * d, HI + node * d, d), cb = cands[c].bound
+                search = r < cb || (r == cb && nodeRow < cands[c].tieRow)
+              }
+              if search {
                 for t in a..<b { cands[c].offer(metric.rdist(q, P + t * d, d), t) }
               }
-              worst = max(worst, cands[c].bound)
+              let cb = cands[c].bound
+              if cb > worst { worst = cb; worstRow = cands[c].tieRow } else if cb == worst { worstRow = max(worstRow, cands[c].tieRow) }
             }
-            bound = worst
+            bound = worst; boundRow = worstRow
           } else {
             let r = Int(RI[node])
             stack.pushChildren(l, boxToBox(l), r, boxToBox(r), &sp, admitting: bound, inclusive: true)

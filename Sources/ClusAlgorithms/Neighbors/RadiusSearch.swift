@@ -54,6 +54,7 @@ struct RadiusNeighbors {
 /// Counts the points within a fixed reduced distance (`bound`, inclusive).
 private struct RadiusCount: KDCandidates {
   let bound: Double
+  var tieRow: Int { Int.max }
   var count = 0
   @inline(__always) mutating func offer(_ r: Double, _ q: Int) { if r <= bound { count += 1 } }
 }
@@ -61,6 +62,7 @@ private struct RadiusCount: KDCandidates {
 /// Passes the original row of every point within a fixed reduced distance (`bound`, inclusive) to `visit`.
 private struct RadiusVisit: KDCandidates {
   let bound: Double
+  var tieRow: Int { Int.max }
   let perm: UnsafeMutablePointer<Int32>
   let visit: (Int) -> Void
   @inline(__always) mutating func offer(_ r: Double, _ q: Int) { if r <= bound { visit(Int(perm[q])) } }
