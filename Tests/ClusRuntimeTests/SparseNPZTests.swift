@@ -90,6 +90,17 @@ final class SparseNPZTests: DataFileTestCase {
     XCTAssertTrue(w.run("z = load \"\(dir)/widest.npz\"\ny = z[0:2]\n"), w.err)
     XCTAssertEqual(w.sparse("y")?.rows, 2)
     XCTAssertEqual(w.sparse("y")?.cols, Int(Int32.max))
+    // commands whose allocations grow with the columns refuse them with their estimate first (svd,
+    // pca and umap were killed at 24 GB). By hand, 30 rows × d = 2^31 − 1 columns, 90 entries, k = 2:
+    // the transpose 16(d + 1) + 8·90, the column statistics 16d, components and projection 24(d + 30),
+    // the Krylov cycle (blocks of 10, depth 2 as 8 blocks of d Doubles exceed 512 MB) 8d·(2·20 + 2·10)
+    // = 536d + 1,456 bytes; umap (k = 15): 30 rows × (48·15 + 100·3 + 40 + 8) + 16(d + 1)
+    setenv("CLUS_MEMORY_AVAILABLE", "16G", 1)
+    defer { unsetenv("CLUS_MEMORY_AVAILABLE") }
+    for (command, needs) in [("svd z n_components=2", "1151.1 GB"), ("pca z n_components=2", "1151.1 GB"), ("umap z", "34.4 GB")] {
+      w.expectError("r = \(command)", "the run needs about \(needs) beyond its input (30 rows × 2147483647 columns")
+      XCTAssertNil(w.value("r"))
+    }
     // the language says the same, naming the file, and binds nothing
     let c = Capture()
     c.expectError("m = load \"\(npz("nan.npz"))\"", "load: \(npz("nan.npz")): a sparse matrix has a non-finite value")

@@ -399,6 +399,36 @@ private func sparseGram(_ op: SparseOperator, context: RunContext) -> [Double] {
 /// Block size of the Krylov iteration for k wanted pairs: k plus max(8, k/2) guard vectors.
 private func krylovBlockSize(_ k: Int) -> Int { k + Swift.max(8, k / 2) }
 
+/// Blocks in one cycle of the Krylov iteration (`krylovEigenpairs`) for blocks of p vectors on d
+/// columns: 8 when they fit in d and in 512 MB for Q and Z, else fewer, at least 2.
+private func krylovDepth(block p: Int, cols d: Int) -> Int {
+  var q = 8
+  while q > 2 && (q * p > d || q * p * d * 16 > (512 << 20)) { q -= 1 }
+  return q
+}
+
+/// An upper estimate of the bytes `pcaSparse` and `truncatedSVD` allocate beyond their input for n rows
+/// × d columns with `stored` entries and k components: the transpose (two counts per column and 8
+/// bytes an entry), the column statistics (16 per column), then either AᵀA with its row-group
+/// accumulators and the eigensolver's copy (d ≤ `sparseDenseMaxCols`, 8·d² each) or the Krylov
+/// cycle's Q and Z (2·m·d Doubles, m = depth × block) and one block product (2·block·d), then the k
+/// components (12 per column each, Double and Float) and the n × k projection (12 per row each). What
+/// a run on 3 × 2³¹ columns would allocate (hundreds of GB in the Krylov basis), so that the caller can
+/// refuse it first.
+public func sparseFactorisationBytes(rows n: Int, cols d: Int, stored: Int, nComponents k: Int) -> Double {
+  let dd = Double(d), kk = Double(max(1, k))
+  var bytes = 16 * (dd + 1) + 8 * Double(stored) + 16 * dd + 12 * kk * (dd + Double(n))
+  let block = krylovBlockSize(max(1, k))
+  if d <= sparseDenseMaxCols || 2 * block > d {
+    let groups = Double(Swift.min(8, Swift.max(1, (128 << 20) / Swift.max(1, d * d * 8))))
+    bytes += 8 * dd * dd * (groups + 2)
+  } else {
+    let m = Double(krylovDepth(block: block, cols: d) * block)
+    bytes += 8 * dd * (2 * m + 2 * Double(block))
+  }
+  return bytes
+}
+
 /// Restarts of the block Krylov iteration before it gives up.
 let krylovMaxRestarts = 300
 
@@ -427,8 +457,7 @@ private func krylovEigenpairs(
   // depth: 8 blocks when they fit in d and in 512 MB for Q and Z, else fewer (at least 2; 2p ≤ d here).
   // Deeper spaces need fewer products in all (on a flat spectrum, 20,000 × 5,000 with 5·10⁶ entries,
   // k = 10: 171 block products at depth 4, 115 at 6, 90 at 10).
-  var q = 8
-  while q > 2 && (q * p > d || q * p * d * 16 > (512 << 20)) { q -= 1 }
+  let q = krylovDepth(block: p, cols: d)
   let m = q * p
   var basis = [Double](repeating: 0, count: m * d)   // Q, rows
   var image = [Double](repeating: 0, count: m * d)   // Z = B·Q, rows

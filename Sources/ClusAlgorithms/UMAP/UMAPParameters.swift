@@ -171,13 +171,14 @@ public struct UMAPParameters: Sendable, Equatable {
   /// - the fuzzy graph, its pruned copy, the spectral initialisation and the layout: 48k (the kNN
   ///   graph kept for the result, the graph's ≤ 2k edges a row with their schedule) + 100(c + 1)
   ///   (the eigensolver's blocks in Double) + 40;
-  /// plus the n × c embedding. Measured on 1,000,000 × 50 (k = 15, c = 2): 470 and 729 bytes a
+  /// plus the n × c embedding, and for sparse rows the exact search's transpose: 16 bytes a column
+  /// (its column counts) besides its entries. Measured on 1,000,000 × 50 (k = 15, c = 2): 470 and 729 bytes a
   /// row for the two phases, against 590 and 1,060 here (docs/benchmarks.md).
   public func estimatedBytes(rows n: Int, cols d: Int, sparse: Bool = false) -> Double {
     let k = Double(neighbors(forPoints: max(n, 2))), c = Double(nComponents), dd = Double(d)
     let search = sparse ? 24 * k + 60 : 4 * dd + 22 * k + 60 + (d >= 128 ? 256 : 0)
     let graph = 48 * k + 100 * (c + 1) + 40
-    return Double(n) * (max(search, graph) + 4 * c)
+    return Double(n) * (max(search, graph) + 4 * c) + (sparse ? 16 * (dd + 1) : 0)
   }
 }
 

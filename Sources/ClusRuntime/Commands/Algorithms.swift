@@ -20,6 +20,15 @@ private func checkUMAPMemory(rows n: Int, cols d: Int, sparse: Bool, _ p: UMAPPa
     advice: "use fewer neighbours (n_neighbors) or a sample of the rows (x[0:N])" + (d > 50 ? ", or fewer columns (pca x n_components=50)" : ""))
 }
 
+/// The sparse PCA / truncated SVD's allocations (`sparseFactorisationBytes`: the transpose, column
+/// statistics and the eigensolver's vectors, all sized by the columns) against the memory available.
+private func checkSparseFactorisationMemory(_ x: SparseMatrix, nComponents k: Int, command: String) throws {
+  try Memory.requireForRun(
+    sparseFactorisationBytes(rows: x.rows, cols: x.cols, stored: x.nnz, nComponents: k), command: command,
+    what: "\(x.rows) rows × \(x.cols) columns, n_components=\(k)",
+    advice: "use fewer components (n_components) or keep only the columns that hold values")
+}
+
 /// umap's `knn=`: the neighbours of an earlier `umap` result (its `knn_indices`, `knn_distances`),
 /// umap-learn's `precomputed_knn`, so that a sweep over `min_dist` or `n_components` skips the
 /// search; nil for `none`. Extra columns beyond `n_neighbors` are dropped (as umap-learn does).
@@ -381,6 +390,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
       if p.whiten {
         throw CommandError.invalidParameter(name: "whiten", value: "true", allowed: "whiten=true is not supported on a sparse matrix")
       }
+      try checkSparseFactorisationMemory(x, nComponents: k, command: "pca")
       let r = try pcaSparse(x, nComponents: k, context: inv.context)
       return .record(FittedModel.pca(try PCAModel(result: r, parameters: p)).record())
     }
@@ -400,7 +410,9 @@ func registerAlgorithms(_ t: inout CommandTable) {
     case .sparse(let m): x = m
     default: x = try SparseMatrix(dense: inv.matrix(0))
     }
-    let r = try truncatedSVD(x, nComponents: try inv.int("n_components"), context: inv.context)
+    let k = try inv.int("n_components")
+    try checkSparseFactorisationMemory(x, nComponents: k, command: "svd")
+    let r = try truncatedSVD(x, nComponents: k, context: inv.context)
     return .record(Record(kind: "svd", fields: [
       ("transformed", .matrix(r.transformed)), ("components", .matrix(r.components)),
       ("explained_variance", .floats(r.explainedVariance)), ("explained_variance_ratio", .floats(r.explainedVarianceRatio)),
