@@ -322,6 +322,19 @@ final class H5ADTests: DataFileTestCase {
     XCTAssertTrue(c.out.contains("matrix 2 × 12 (a 2 × 3 × 4 array, each row's other axes flattened in C order)"), c.out)
   }
 
+  /// A file whose obs frame has no `_index` attribute (no_obs_index.h5ad, minimal.h5ad's 3 × 2 without
+  /// it; anndata refuses the file: make_fixtures.py asserts it) counts its cells from X's rows, not 0,
+  /// so that an obsm entry of 4 rows is refused as in a whole file.
+  func testCellsCountedFromXWithoutAnObsIndex() throws {
+    let c = loaded("no_obs_index.h5ad", "n = a.n_obs\nv = a.n_vars\nx = a.X\n")
+    guard case .int(let n)? = c.value("n"), case .int(let v)? = c.value("v") else { return XCTFail("n_obs, n_vars") }
+    XCTAssertEqual([n, v], [3, 2])
+    XCTAssertEqual(c.matrix("x")?.rows, 3)
+    XCTAssertFalse(c.run("b = a.obsm.X_long"))
+    XCTAssertTrue(c.err.contains("no_obs_index.h5ad: obsm/X_long: has 4 rows, but the file has 3 cells (obs)"), c.err)
+    XCTAssertNil(c.value("b"))
+  }
+
   /// Asserts that `load` of fixture `name` fails, in the library with a `DataFileError` of `kind`
   /// whose text starts with the path, and in the language with the same text, holding every fragment.
   func assertRefused(_ name: String, _ kind: DataFileError.Kind, _ fragments: [String],

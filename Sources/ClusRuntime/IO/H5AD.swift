@@ -63,12 +63,24 @@ func readH5ADElement(_ f: H5File, _ path: String, opener: @escaping @Sendable ()
   return v
 }
 
-/// The number of cells (`obs`) or genes (`var`) of the file: the length of that frame's index,
-/// nil when the file has no such frame.
+/// The number of cells (`obs`) or genes (`var`, `raw/var`) of the file: the length of that frame's
+/// index; for a frame without one (no frame, or no `_index` attribute: anndata refuses such a file,
+/// another program wrote it) the matching axis of `X` (`raw/X` for `raw/var`), dense or sparse; nil
+/// when neither says.
 private func h5adAxisLength(_ f: H5File, _ frame: String) -> Int? {
-  guard (try? f.kind(frame)) == .group, let index = (try? f.stringAttribute(frame, "_index")) ?? nil,
-        let s = try? f.shape(frame + "/" + index), s.count == 1 else { return nil }
-  return s[0]
+  if (try? f.kind(frame)) == .group, let index = (try? f.stringAttribute(frame, "_index")) ?? nil,
+     let s = try? f.shape(frame + "/" + index), s.count == 1 {
+    return s[0]
+  }
+  let matrix = frame == "raw/var" ? "raw/X" : "X", axis = frame == "obs" ? 0 : 1
+  let shape: [Int]?
+  switch try? f.kind(matrix) {
+  case .dataset?: shape = try? f.shape(matrix)
+  case .group?: shape = (try? f.intsAttribute(matrix, "shape")) ?? nil
+  default: shape = nil
+  }
+  guard let s = shape, s.count == 2, s[axis] >= 0 else { return nil }
+  return s[axis]
 }
 
 /// Refuses, as anndata does when it reads the file, an element whose rows (and columns) do not

@@ -23,6 +23,8 @@ column 7 all zero; obs/var/obsm/layers/uns identical in every file unless said):
   not_hdf5.h5ad     a text file (open fails: "file signature not found")
   misaligned_obsm.h5ad  minimal.h5ad + /obsm/X_bad with 5 rows for 3 cells (anndata refuses it)
                     and /uns/cube, a 2 x 3 x 4 array, /layers/flat (a vector), /obsm/scalar (0-d)
+  no_obs_index.h5ad minimal.h5ad without obs's `_index` attribute (anndata refuses it: KeyError) and
+                    with /obsm/X_long, 4 rows for 3 cells
 expected.json: per file the shape, nnz and the full dense X (nested lists), and for dense.h5ad the
 obs/var/obsm/layers/uns listing; LAYOUT.txt: the full h5py walk of dense, csr and legacy.
 
@@ -333,6 +335,21 @@ try:
 except ValueError as e:
     assert "incorrect shape" in str(e) or "must match" in str(e), e
 
+# no_obs_index.h5ad: minimal.h5ad (3 x 2) whose obs frame lost its `_index` attribute (the cell names'
+# dataset is no longer named), plus /obsm/X_long, 4 x 2: clus takes the cell count from X's rows and
+# refuses X_long; anndata refuses the whole file (asserted below).
+shutil.copyfile(P("minimal.h5ad"), P("no_obs_index.h5ad"))
+with h5py.File(P("no_obs_index.h5ad"), "r+") as f:
+    del f["obs"].attrs["_index"]
+    d = f["obsm"].create_dataset("X_long", data=np.arange(8, dtype=np.float32).reshape(4, 2))
+    d.attrs["encoding-type"] = "array"
+    d.attrs["encoding-version"] = "0.2.0"
+try:
+    ad.read_h5ad(P("no_obs_index.h5ad"))
+    raise AssertionError("anndata read no_obs_index.h5ad")
+except Exception as e:
+    assert "_index" in str(e), e
+
 
 def open_error(name):
     try:
@@ -445,7 +462,7 @@ def walk(path, out):
 if __name__ == "__main__":
     lines = []
     for name in sorted(os.listdir(here)):
-        if name.endswith(".h5ad") and name not in ("corrupt.h5ad", "truncated.h5ad", "not_hdf5.h5ad"):
+        if name.endswith(".h5ad") and name not in ("corrupt.h5ad", "truncated.h5ad", "not_hdf5.h5ad", "link_cycle.h5ad"):
             walk(P(name), lines)
     print("\n".join(lines))
     layout_lines = []
