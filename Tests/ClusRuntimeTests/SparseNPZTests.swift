@@ -54,6 +54,16 @@ final class SparseNPZTests: DataFileTestCase {
     XCTAssertEqual(try note("csr_int64_index.npz")["index_dtype"] as? String, "int64")
   }
 
+  /// An archive with a member scipy's load_npz does not read (here one that is no array at all: an
+  /// object array's header) still loads, as load_npz reads it, to the same matrix.
+  func testMemberScipyDoesNotReadIsLeftAlone() throws {
+    var members = try readNPZ(path: npz("csr_uncompressed.npz"))
+    let ref = try XCTUnwrap(loadSparse(npz("csr_uncompressed.npz")))
+    members.append(NPZMember(name: "notes.npy", bytes: npyFileBytes(NPYArray(descr: "|O", shape: [1], data: [0, 0, 0, 0, 0, 0, 0, 0]))))
+    try writeNPZ(members, path: dir + "/extra.npz", compress: false)
+    XCTAssertEqual(loadSparse(dir + "/extra.npz"), ref)
+  }
+
   /// Matrices scipy writes but that are not valid CSR for clus, each refused naming the place.
   func testInvalidMatricesAreRefusedByPlace() throws {
     // unsorted: reversed columns in every row with two or more entries; row 0 is the first such row

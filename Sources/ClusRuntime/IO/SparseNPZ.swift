@@ -26,7 +26,8 @@ private func numbers<T: LoadedElement>(_ a: NPYArray, _ what: String, display: S
   return out
 }
 
-/// The sparse matrix of a `scipy.sparse.save_npz` archive, whose members (`name.npy`) are given.
+/// The sparse matrix of a `scipy.sparse.save_npz` archive, whose members (`name.npy`) are given;
+/// members other than those `scipy.sparse.load_npz` reads are not read.
 /// - Returns: CSR, Float32 values (float64 rounded; integer counts exact up to 2²⁴).
 /// - Throws: `DataFileError` naming `display`: a format other than csr/csc/coo (bsr, dia, ...), a
 ///   shape that is not two non-negative integers, member lengths that disagree, and every invalid
@@ -34,8 +35,11 @@ private func numbers<T: LoadedElement>(_ a: NPYArray, _ what: String, display: S
 ///   infinity, offsets that decrease), as `.badHeader` / `.sizeMismatch` / `.invalidData`.
 func loadScipySparse(_ members: [NPZMember], display: String) throws -> SparseMatrix {
   func bad(_ m: String) -> DataFileError { DataFileError(path: display, kind: .badHeader, message: "scipy sparse archive: " + m) }
+  // only the members scipy's load_npz reads: another one (even one that does not read as an
+  // array) is left alone, as np.load reads a member only when asked
+  let read: Set<String> = ["format", "shape", "data", "indices", "indptr", "row", "col"]
   var arrays: [String: NPYArray] = [:]
-  for m in members where m.name.hasSuffix(".npy") {
+  for m in members where m.name.hasSuffix(".npy") && read.contains(String(m.name.dropLast(4))) {
     arrays[String(m.name.dropLast(4))] = try npyArray(m, display: display)
   }
   guard let f = arrays["format"], let shapeArray = arrays["shape"], let dataArray = arrays["data"] else {
