@@ -80,10 +80,18 @@ public struct Diagnostic: Error, Sendable, CustomStringConvertible {
       startCol += (lo > 0 ? 1 : 0) - lo
       width = max(1, min(width, hi - lo + (lo > 0 ? 1 : 0) - startCol + 1))
     }
+    // the caret goes under the range's columns as a terminal shows them: a wide character (CJK, emoji)
+    // takes two, a combining mark none; a tab is copied, so that it reaches the same tab stop
     var pad = ""
-    for (k, s) in srcScalars.enumerated() where k < startCol - 1 { pad.append(s == "\t" ? "\t" : " ") }
+    for s in srcScalars.prefix(startCol - 1) {
+      if s == "\t" { pad.append("\t") } else { pad += String(repeating: " ", count: displayWidth(s)) }
+    }
     if srcScalars.count < startCol - 1 { pad += String(repeating: " ", count: startCol - 1 - srcScalars.count) }
-    let caret = "^" + String(repeating: "~", count: width - 1)
+    // the underline: one '~' a column, a tab and each column past the line's end counting one
+    let underlined = (startCol - 1..<startCol - 1 + width).reduce(0) { sum, k in
+      sum + (k < srcScalars.count && srcScalars[k] != "\t" ? displayWidth(srcScalars[k]) : 1)
+    }
+    let caret = "^" + String(repeating: "~", count: max(1, underlined) - 1)
     return header + "\n" + shown + "\n" + pad + caret
   }
 }

@@ -341,6 +341,49 @@ final class ParserTests: XCTestCase {
       """)
   }
 
+  /// The caret stands under the error's column as a terminal shows the line: a CJK character or an
+  /// emoji takes two columns, a combining mark none, a tab is copied as before; `line:col` still
+  /// counts Unicode scalars.
+  func testCaretUnderWideCharacters() {
+    func rendered(_ text: String) -> String? {
+      diag(text).map { $0.render(in: SourceFile(name: "t.clus", text: text)) }
+    }
+    // column 12 is the 15th screen column: "日本語" is 3 scalars on 6 columns
+    XCTAssertEqual(
+      rendered("x = \"日本語\" +"),
+      "t.clus:1:12: error: expected an expression after '+'\nx = \"日本語\" +\n" + String(repeating: " ", count: 14) + "^")
+    // an emoji before the error
+    XCTAssertEqual(
+      rendered("s = \"🙂\" ! 1"),
+      "t.clus:1:9: error: unknown character '!' (use 'not' for negation, '!=' for inequality)\ns = \"🙂\" ! 1\n"
+        + String(repeating: " ", count: 9) + "^")
+    // a combining accent (e + U+0301) takes no column; a tab is kept, so the caret reaches the same tab stop
+    XCTAssertEqual(
+      rendered("s = \"e\u{301}\" ! 1")?.components(separatedBy: "\n").last,
+      String(repeating: " ", count: 8) + "^")
+    XCTAssertEqual(
+      rendered("\ts = \"日\" ! 1")?.components(separatedBy: "\n").last,
+      "\t" + String(repeating: " ", count: 9) + "^")
+    // the underline of a wide character is two columns, of a range with wide characters their width
+    XCTAssertEqual(
+      rendered("x = 1 + 日本"),
+      "t.clus:1:9: error: unknown character '日'\nx = 1 + 日本\n" + String(repeating: " ", count: 8) + "^~")
+    XCTAssertEqual(
+      rendered("s = \"日本語"),
+      "t.clus:1:5: error: unterminated string\ns = \"日本語\n    ^~~~~~~")
+  }
+
+  /// Terminal columns per scalar: East Asian Wide and Fullwidth 2, emoji pictures 2, combining and
+  /// format characters 0, the rest (ambiguous ones, a flag's regional indicators, the soft hyphen) 1.
+  func testDisplayWidth() {
+    let widths: [(Unicode.Scalar, Int)] = [
+      ("a", 1), ("é", 1), ("\u{00AD}", 1), ("…", 1), ("\u{FFFD}", 1), ("→", 1), ("\u{3248}", 1), ("\u{1F1EF}", 1),
+      ("日", 2), ("あ", 2), ("한", 2), ("Ａ", 2), ("\u{3000}", 2), ("\u{20BB7}", 2), ("🙂", 2), ("⌚", 2), ("\u{1F7E0}", 2),
+      ("\u{301}", 0), ("\u{20DD}", 0), ("\u{200D}", 0), ("\u{FE0F}", 0), ("\u{302A}", 0),
+    ]
+    for (s, w) in widths { XCTAssertEqual(displayWidth(s), w, "U+\(String(s.value, radix: 16, uppercase: true))") }
+  }
+
   // MARK: REPL support
 
   func testIsComplete() {
