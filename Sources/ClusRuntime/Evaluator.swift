@@ -98,8 +98,9 @@ extension Session {
     var keywords: [CallKeyword] = []
     for k in kwargs {
       // an unknown parameter is refused before its value is computed
-      guard c.param(k.name) != nil else { throw unknownParameter(c, k.name, at: k.nameRange) }
+      guard let p = c.param(k.name) else { throw unknownParameter(c, k.name, at: k.nameRange) }
       if keywords.contains(where: { $0.name == k.name }) { throw RuntimeError("parameter '\(k.name)' given twice", at: k.nameRange) }
+      if let e = bareStringError(k.value, for: p) { throw e }
       keywords.append(CallKeyword(k.name, k.nameRange, try evaluate(k.value), k.value.range))
     }
     var (inv, kwRanges) = try checkedInvocation(c, args: evaluated, keywords: keywords, range: range)
@@ -140,6 +141,36 @@ extension Session {
     let names = c.params.map(\.name)
     let hint = names.isEmpty ? "; \(c.name) takes no parameters" : didYouMean(name, names)
     return RuntimeError("\(c.name) has no parameter '\(name)'\(hint)", at: r)
+  }
+
+  /// The error for a bare name written where parameter `p` takes a string (`metric=manhattan`) that is
+  /// neither a variable nor a command that runs without arguments: what the name is, with a hint to
+  /// quote it (`did you mean metric="manhattan"?`), at the name. For a parameter with choices the hint
+  /// is the name when it is one of them, else the choices near it; with none near, or for a parameter
+  /// that takes no string, nil: the value is evaluated and fails as any unknown name does. `swept`:
+  /// the value may be a list of values (a `sweep` axis), whose items are checked, each hinted alone.
+  func bareStringError(_ value: Expr, for p: ParamSpec, swept: Bool = false) -> RuntimeError? {
+    if swept, case .list(let items, _) = value {
+      return items.lazy.compactMap { self.bareStringError($0, for: p, prefix: "") }.first
+    }
+    return bareStringError(value, for: p, prefix: "\(p.name)=")
+  }
+
+  /// `bareStringError` for one value, its hints written after `prefix` (`metric=`, or nothing in a list).
+  private func bareStringError(_ value: Expr, for p: ParamSpec, prefix: String) -> RuntimeError? {
+    guard case .name(let n, let r) = value, variables[n] == nil else { return nil }
+    let command = table[n]
+    if let c = command, !c.args.contains(where: { !$0.optional }) { return nil }
+    let meant: [String]
+    switch p.type {
+    case .string, .path: meant = [n]
+    case .choice(let options), .choiceOrMatrix(let options): meant = options.contains(n) ? [n] : nearestNames(n, in: options)
+    default: meant = []
+    }
+    if meant.isEmpty { return nil }
+    let what = command == nil ? "unknown variable or command '\(n)'" : "'\(n)' is a command, not a string"
+    let hints = meant.map { prefix + Display.quote($0) }.joined(separator: " or ")
+    return RuntimeError("\(what); did you mean \(hints)?", at: r)
   }
 
   /// Refuses too many or too few positional arguments for `c` (`extra(k)`: where argument k was written).

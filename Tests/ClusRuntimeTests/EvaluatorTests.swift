@@ -137,6 +137,45 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.err.contains("unknown command 'uniqe'; did you mean unique?"), c.err)
   }
 
+  /// A bare name that is no variable, given to a parameter that takes a string, is refused with a hint
+  /// to quote it, the caret under the name: the name itself when it is one of the choices (or any name
+  /// for a free string), else the choices near it; a name near no choice keeps the plain message.
+  func testBareNameForStringParameterHintsQuotes() {
+    let c = Capture()
+    c.session.variables["x"] = twoGroups(60, 3, period: 11, offset: 6)
+    XCTAssertFalse(c.run("hdbscan x metric=manhattan"))
+    XCTAssertEqual(
+      c.err,
+      """
+      <test>:1:18: error: unknown variable or command 'manhattan'; did you mean metric="manhattan"?
+      hdbscan x metric=manhattan
+                       ^~~~~~~~~
+
+      """)
+    XCTAssertFalse(c.run("labels = hdbscan x min_cluster_size=5 cluster_selection_method=leaf"))
+    XCTAssertTrue(
+      c.err.hasPrefix(
+        """
+        <test>:1:64: error: unknown variable or command 'leaf'; did you mean cluster_selection_method="leaf"?
+        labels = hdbscan x min_cluster_size=5 cluster_selection_method=leaf
+                                                                       ^~~~
+        """), c.err)
+    c.expectError("kmeans x n_clusters=2 init=random", "<test>:1:28: error: unknown variable or command 'random'; did you mean init=\"random\"?")
+    // a command that needs arguments is no string either
+    c.expectError("umap x init=pca", "<test>:1:13: error: 'pca' is a command, not a string; did you mean init=\"pca\"?")
+    // near a choice: the choice; a free string: the name; a list of a sweep: each item
+    c.expectError("hdbscan x metric=manhatan", "unknown variable or command 'manhatan'; did you mean metric=\"manhattan\"?")
+    c.expectError("plot x title=Results", "<test>:1:14: error: unknown variable or command 'Results'; did you mean title=\"Results\"?")
+    c.expectError(
+      "sweep hdbscan x min_cluster_size=5 cluster_selection_method=[eom, leaf]",
+      "<test>:1:62: error: unknown variable or command 'eom'; did you mean \"eom\"?")
+    // a name near no choice, or for a parameter that takes no string: as before
+    c.expectError("hdbscan x metric=foo", "<test>:1:18: error: unknown variable or command 'foo'\n")
+    c.expectError("hdbscan x min_cluster_size=five", "<test>:1:28: error: unknown variable or command 'five'; did you mean save or time?\n")
+    // a variable is its value
+    XCTAssertTrue(c.run("m = \"manhattan\"\nl = hdbscan x min_cluster_size=5 metric=m"), c.err)
+  }
+
   func testErrorsKeepVariables() {
     let c = Capture()
     c.run("a = 1")

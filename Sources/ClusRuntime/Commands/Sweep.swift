@@ -119,6 +119,10 @@ private func runSweep(_ session: Session, args: [Expr], kwargs: [KeywordArg], ra
   var own: [Session.CallKeyword] = []
   var umapAxes: [Axis] = [], hdbscanAxes: [Axis] = []
   for k in kwargs {
+    // a bare name for a string (cluster_selection_method=[eom, leaf]) is refused with a hint to quote it
+    let ownParam = sweepCommand.param(k.name)
+    if let p = ownParam ?? (target == "umap" ? umapCommand.param(k.name) : nil) ?? hdbscanCommand.param(k.name),
+      let e = session.bareStringError(k.value, for: p, swept: ownParam == nil) { throw e }
     let value = try session.evaluate(k.value)
     let keyword = Session.CallKeyword(k.name, k.nameRange, value, k.value.range)
     if sweepCommand.param(k.name) != nil { own.append(keyword); continue }
