@@ -400,9 +400,9 @@ func kdQueryEach<M: KDMetric>(
 /// box is within the largest bound of the leaf's points; at each leaf reached, a point searches it
 /// only when its own box distance is within its own bound (as `KDTreeIndex.search` decides). Every
 /// point is offered to a point's candidates at most once, and every point its search would reach
-/// is reached (a node at exactly the bound is skipped, as there, when its smallest row could not
-/// enter any of the leaf's candidates) (the box-to-box gap of each coordinate is at most the point-to-box gap, rounding
-/// included, and the sums are formed alike), so the k best by (reduced distance, original row)
+/// is reached (the box-to-box gap of each coordinate is at most the point-to-box gap, rounding
+/// included, and the sums are formed alike; a node at exactly the bound is skipped, as there, only
+/// when its smallest row could not enter any of the leaf's candidates), so the k best by (reduced distance, original row)
 /// are the same as the one-point searches'. Not for Minkowski exponents other than 1, 2 and ∞
 /// (whose `pow` need not be monotone); used for one or two columns. `body(t, best)` gets tree
 /// positions t; `report` the number of points just finished. Parallel over fixed blocks of 64

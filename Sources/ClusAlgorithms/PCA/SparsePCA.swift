@@ -353,9 +353,7 @@ private func leadingEigenpairs(
 private func sparseGram(_ op: SparseOperator, context: RunContext) -> [Double] {
   let x = op.x
   let n = x.rows, d = x.cols
-  let budget = 128 << 20
-  let maxGroups = Swift.max(1, Swift.min(8, budget / Swift.max(1, d * d * 8)))
-  let nGroups = Swift.min(chunkCount(n, sparseRowChunk), maxGroups)
+  let nGroups = Swift.min(chunkCount(n, sparseRowChunk), sparseGramMaxGroups(cols: d))
   let groupRows = (n + nGroups - 1) / nGroups
   let groups = chunkCount(n, groupRows)
   var acc = [Double](repeating: 0, count: groups * d * d)
@@ -396,6 +394,10 @@ private func sparseGram(_ op: SparseOperator, context: RunContext) -> [Double] {
   return g
 }
 
+/// The most row groups `sparseGram` accumulates AᵀA in (each a d × d Double accumulator): up to 8,
+/// as many as fit in 128 MB, at least 1.
+private func sparseGramMaxGroups(cols d: Int) -> Int { Swift.max(1, Swift.min(8, (128 << 20) / Swift.max(1, d * d * 8))) }
+
 /// Block size of the Krylov iteration for k wanted pairs: k plus max(8, k/2) guard vectors.
 private func krylovBlockSize(_ k: Int) -> Int { k + Swift.max(8, k / 2) }
 
@@ -420,8 +422,7 @@ public func sparseFactorisationBytes(rows n: Int, cols d: Int, stored: Int, nCom
   var bytes = 16 * (dd + 1) + 8 * Double(stored) + 16 * dd + 12 * kk * (dd + Double(n))
   let block = krylovBlockSize(max(1, k))
   if d <= sparseDenseMaxCols || 2 * block > d {
-    let groups = Double(Swift.min(8, Swift.max(1, (128 << 20) / Swift.max(1, d * d * 8))))
-    bytes += 8 * dd * dd * (groups + 2)
+    bytes += 8 * dd * dd * Double(sparseGramMaxGroups(cols: d) + 2)
   } else {
     let m = Double(krylovDepth(block: block, cols: d) * block)
     bytes += 8 * dd * (2 * m + 2 * Double(block))

@@ -125,7 +125,7 @@ private func runSweep(_ session: Session, args: [Expr], kwargs: [KeywordArg], ra
       let e = session.bareStringError(k.value, for: p, swept: ownParam == nil) { throw e }
     let value = try session.evaluate(k.value)
     let keyword = Session.CallKeyword(k.name, k.nameRange, value, k.value.range)
-    if sweepCommand.param(k.name) != nil { own.append(keyword); continue }
+    if ownParam != nil { own.append(keyword); continue }
     let toUMAP = target == "umap" && umapCommand.param(k.name) != nil
     guard toUMAP || hdbscanCommand.param(k.name) != nil else {
       let names = (target == "umap" ? umapCommand.params.map(\.name) : []) + hdbscanCommand.params.map(\.name) + sweepCommand.params.map(\.name)
