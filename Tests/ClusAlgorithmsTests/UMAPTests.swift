@@ -324,6 +324,31 @@ final class UMAPTests: XCTestCase {
     }
   }
 
+  /// Stopped by maxIter (20 iterations: the last one re-orthonormalises the block), the values
+  /// returned are the Rayleigh quotients vᵀMv / vᵀv of the vectors returned, computed here from
+  /// the torus's M = W/4 (each vertex's four neighbours); they had been zeros.
+  func testSpectralValuesWhenStoppedByMaxIter() throws {
+    let (l1, l2) = (90, 60)
+    let g = torusGraph(l1, l2)
+    for maxIter in [19, 20] {
+      let s = try XCTUnwrap(try largestNonTrivialEigenvectors(g, dim: 2, seed: 1, key: 0, tol: 1e-12, maxIter: maxIter, threads: 2, cancel: CancellationToken()))
+      XCTAssertFalse(s.converged)
+      XCTAssertEqual(s.iterations, maxIter)
+      for c in 0..<2 {
+        var vmv = 0.0, vv = 0.0
+        for i in 0..<l1 {
+          for j in 0..<l2 {
+            let nb = [((i + l1 - 1) % l1) * l2 + j, ((i + 1) % l1) * l2 + j, i * l2 + (j + l2 - 1) % l2, i * l2 + (j + 1) % l2]
+            let v = s.vectors[(i * l2 + j) * 2 + c]
+            vmv += v * nb.reduce(0.0) { $0 + s.vectors[$1 * 2 + c] } / 4
+            vv += v * v
+          }
+        }
+        XCTAssertEqual(s.values[c], vmv / vv, accuracy: 1e-12, "maxIter \(maxIter), vector \(c)")
+      }
+    }
+  }
+
   private final class SpectralProgress: ProgressSink, @unchecked Sendable {
     var begun: [(String, Int)] = []
     var updates: [Int] = []

@@ -414,6 +414,12 @@ func lobpcgLargest(
       r = [Double](repeating: 0, count: n * bs)
     }
   }
+  if !converged {
+    // ended by maxIter (or no search direction left): theta is of an earlier X, or zeroed by the
+    // re-orthonormalisation; the Ritz values of the X returned are the diagonal of XᵀAX
+    let xax = x.withUnsafeBufferPointer { xp in ax.withUnsafeBufferPointer { ap in blockGram(xp.baseAddress!, bs, ap.baseAddress!, bs, n, threads: threads) } }
+    theta = (0..<bs).map { xax[$0 * bs + $0] }
+  }
   return LOBPCGBlock(x: x, bs: bs, theta: theta, converged: converged, iterations: iter, maxResidual: maxRes)
 }
 
