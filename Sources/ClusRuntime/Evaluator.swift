@@ -143,12 +143,14 @@ extension Session {
     return RuntimeError("\(c.name) has no parameter '\(name)'\(hint)", at: r)
   }
 
-  /// The error for a bare name written where parameter `p` takes a string (`metric=manhattan`) that is
-  /// neither a variable nor a command that runs without arguments: what the name is, with a hint to
-  /// quote it (`did you mean metric="manhattan"?`), at the name. For a parameter with choices the hint
-  /// is the name when it is one of them, else the choices near it; with none near, or for a parameter
-  /// that takes no string, nil: the value is evaluated and fails as any unknown name does. `swept`:
-  /// the value may be a list of values (a `sweep` axis), whose items are checked, each hinted alone.
+  /// The error for a bare name written as the value of parameter `p` that is not a variable: where `p`
+  /// takes a string (`metric=manhattan`), what the name is, with a hint to quote it (`did you mean
+  /// metric="manhattan"?`), at the name. For a parameter with choices the hint is the name when it is
+  /// one of them, else the choices near it. A command is never run as a parameter's value, not even one
+  /// that needs no arguments (`metric=help` printed the help before failing): with no hint, "'help' is
+  /// a command, not a value of metric" and the choices if any. nil for another unknown name with no hint:
+  /// the value is evaluated and fails as any unknown name does. `swept`: the value may be a list of
+  /// values (a `sweep` axis), whose items are checked, each hinted alone.
   func bareStringError(_ value: Expr, for p: ParamSpec, swept: Bool = false) -> RuntimeError? {
     if swept, case .list(let items, _) = value {
       return items.lazy.compactMap { self.bareStringError($0, for: p, prefix: "") }.first
@@ -160,14 +162,18 @@ extension Session {
   private func bareStringError(_ value: Expr, for p: ParamSpec, prefix: String) -> RuntimeError? {
     guard case .name(let n, let r) = value, variables[n] == nil else { return nil }
     let command = table[n]
-    if let c = command, !c.args.contains(where: { !$0.optional }) { return nil }
     let meant: [String]
+    var choices: [String] = []
     switch p.type {
     case .string, .path: meant = [n]
-    case .choice(let options), .choiceOrMatrix(let options): meant = options.contains(n) ? [n] : nearestNames(n, in: options)
+    case .choice(let options), .choiceOrMatrix(let options): choices = options; meant = options.contains(n) ? [n] : nearestNames(n, in: options)
     default: meant = []
     }
-    if meant.isEmpty { return nil }
+    if meant.isEmpty {
+      guard command != nil else { return nil }
+      let oneOf = choices.isEmpty ? "" : "; \(p.name) is one of \(choices.map { Display.quote($0) }.joined(separator: "|"))"
+      return RuntimeError("'\(n)' is a command, not a value of \(p.name)\(oneOf)", at: r)
+    }
     let what = command == nil ? "unknown variable or command '\(n)'" : "'\(n)' is a command, not a string"
     let hints = meant.map { prefix + Display.quote($0) }.joined(separator: " or ")
     return RuntimeError("\(what); did you mean \(hints)?", at: r)

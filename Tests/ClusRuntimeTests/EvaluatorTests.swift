@@ -172,6 +172,14 @@ final class EvaluatorTests: XCTestCase {
     // a name near no choice, or for a parameter that takes no string: as before
     c.expectError("hdbscan x metric=foo", "<test>:1:18: error: unknown variable or command 'foo'\n")
     c.expectError("hdbscan x min_cluster_size=five", "<test>:1:28: error: unknown variable or command 'five'; did you mean save or time?\n")
+    // a command is never run as a value, not even one that needs no arguments (help printed the help)
+    c.expectError(
+      "hdbscan x metric=help",
+      "<test>:1:18: error: 'help' is a command, not a value of metric; metric is one of \"euclidean\"|\"manhattan\"|\"chebyshev\"|\"minkowski\"|\"cosine\"|\"correlation\"|\"l1\"|\"l2\"\n")
+    XCTAssertEqual(c.out, "")
+    c.expectError("hdbscan x min_cluster_size=vars", "<test>:1:28: error: 'vars' is a command, not a value of min_cluster_size\n")
+    c.expectError("umap x n_neighbors=umap", "<test>:1:20: error: 'umap' is a command, not a value of n_neighbors\n")
+    c.expectError("plot x title=print", "<test>:1:14: error: 'print' is a command, not a string; did you mean title=\"print\"?")
     // a variable is its value
     XCTAssertTrue(c.run("m = \"manhattan\"\nl = hdbscan x min_cluster_size=5 metric=m"), c.err)
   }
