@@ -349,6 +349,25 @@ final class UMAPTests: XCTestCase {
     }
   }
 
+  /// A spectral start accepted before convergence says so: the torus stopped at an iteration
+  /// count where the solver's residual lies between 1e-4 and 1e-2 (found from the solver itself)
+  /// warns once; converged (the default 500), no warning.
+  func testUnconvergedSpectralStartWarns() throws {
+    final class Warnings: @unchecked Sendable { var list = [String]() }
+    let g = torusGraph(90, 60)
+    let stop = try XCTUnwrap(try [20, 40, 60, 80, 100, 150, 200].first { it in
+      let s = try XCTUnwrap(try largestNonTrivialEigenvectors(g, dim: 2, seed: 1, key: 0, maxIter: it, threads: 2, cancel: CancellationToken()))
+      return !s.converged && s.maxResidual <= 1e-2
+    })
+    let w = Warnings()
+    let ctx = RunContext(threads: 2, warn: { w.list.append($0) })
+    XCTAssertNotNil(try connectedSpectralLayout(g, dim: 2, seed: 1, key: 0, maxIter: stop, context: ctx))
+    XCTAssertEqual(w.list, ["spectral initialisation of 5400 points stopped after \(stop) iterations, before its residual reached 1e-4; the layout starts from approximate eigenvectors"])
+    w.list = []
+    XCTAssertNotNil(try connectedSpectralLayout(g, dim: 2, seed: 1, key: 0, context: ctx))
+    XCTAssertEqual(w.list, [])
+  }
+
   private final class SpectralProgress: ProgressSink, @unchecked Sendable {
     var begun: [(String, Int)] = []
     var updates: [Int] = []

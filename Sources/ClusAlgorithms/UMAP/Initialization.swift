@@ -44,15 +44,21 @@ func inducedSubgraph(_ g: FuzzyGraph, _ vertices: [Int], _ local: [Int]) -> Fuzz
 }
 
 /// Spectral layout of one connected graph: `n × dim` (row-major), nil if the eigensolver fails.
-func connectedSpectralLayout(_ g: FuzzyGraph, dim: Int, seed: UInt64, key: UInt64, context: RunContext) throws -> [Double]? {
+/// A basis accepted before the solver converged (residual ≤ 10⁻² after `maxIter` iterations)
+/// is used with a warning that says so (umap-learn's ARPACK path has no such state: it converges
+/// or falls back to a random start).
+func connectedSpectralLayout(_ g: FuzzyGraph, dim: Int, seed: UInt64, key: UInt64, maxIter: Int = 500, context: RunContext) throws -> [Double]? {
   guard let sol = try largestNonTrivialEigenvectors(
-    g, dim: dim, seed: seed, key: key, threads: context.threads, cancel: context.cancellation,
+    g, dim: dim, seed: seed, key: key, maxIter: maxIter, threads: context.threads, cancel: context.cancellation,
     // a phase of its own when it can take a while (not for each of many small components)
     progress: g.n >= 20_000 ? context.progress : nil)
   else { return nil }
   // accept a nearly converged basis (still a smooth layout); reject a poor one
   if !sol.converged && !(sol.maxResidual <= 1e-2) { return nil }
   for v in sol.vectors where !v.isFinite { return nil }
+  if !sol.converged {
+    context.warn("spectral initialisation of \(g.n) points stopped after \(sol.iterations) iterations, before its residual reached 1e-4; the layout starts from approximate eigenvectors")
+  }
   return sol.vectors
 }
 
