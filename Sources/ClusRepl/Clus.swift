@@ -87,7 +87,14 @@ struct Clus: ParsableCommand {
     // pictures go to the plot folder (the session's default: out/); the prompt's, unless given
     // one, to a temporary folder
     if let d = plotDir { session.display = PlotFolder(d) }
-    if TerminalProgress.stderrIsTerminal { session.progress = TerminalProgress() }
+    if TerminalProgress.stderrIsTerminal {
+      // a message (a warning during a phase, the error of a step that stopped inside one) starts
+      // on a clean line, not after a half-drawn bar
+      let bar = TerminalProgress()
+      session.progress = bar
+      let write = session.errorOutput
+      session.errorOutput = { bar.clearLine(); write($0) }
+    }
     installInterruptHandler(session.cancellation)
     if let out = notebook { try writeNotebook(out, session) }
 
@@ -258,8 +265,13 @@ func installInterruptHandler(_ token: CancellationToken) {
     let saved = errno
     interruptToken?.cancel()
     interruptCount &+= 1
-    // Outside the REPL a second Ctrl-C ends the program at once.
-    if !interactiveMode && interruptCount >= 2 { _exit(130) }
+    // Outside the REPL a second Ctrl-C ends the program at once, ending any half-drawn progress
+    // line first so that the shell's prompt does not land on it (write(2) is async-signal-safe)
+    if !interactiveMode && interruptCount >= 2 {
+      let note: StaticString = "\nclus: interrupted twice: stopped at once\n"
+      _ = write(2, note.utf8Start, note.utf8CodeUnitCount)
+      _exit(130)
+    }
     var byte: UInt8 = 3
     if interruptPipe.write >= 0 { _ = write(interruptPipe.write, &byte, 1) }  // async-signal-safe
     errno = saved
