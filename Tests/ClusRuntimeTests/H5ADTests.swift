@@ -335,6 +335,23 @@ final class H5ADTests: DataFileTestCase {
     XCTAssertNil(c.value("b"))
   }
 
+  /// Without an obs index, a sparse X whose `shape` attribute disagrees with its `indptr`
+  /// (no_obs_index_bad_shape.h5ad: shape 7 × 2, indptr of 4 entries) says nothing about the cells:
+  /// n_obs is none (not 7), n_vars none too (the var frame keeps its index: 2), X is refused naming
+  /// the mismatch; with no X at all (no_obs_index_no_x.h5ad) n_obs is none (not 0).
+  func testCellsCountUnknownWhenNothingSaysIt() throws {
+    let c = loaded("no_obs_index_bad_shape.h5ad", "n = a.n_obs\nv = a.n_vars\n")
+    guard case .none? = c.value("n") else { return XCTFail("n_obs: \(String(describing: c.value("n")))") }
+    XCTAssertEqual(int(c, "v"), 2)
+    XCTAssertFalse(c.run("x = a.X"))
+    XCTAssertTrue(c.err.contains("no_obs_index_bad_shape.h5ad: X: "), c.err)
+    XCTAssertTrue(c.err.contains("indptr"), c.err)
+    XCTAssertNil(c.value("x"))
+    let d = loaded("no_obs_index_no_x.h5ad", "n = a.n_obs\nv = a.n_vars\n")
+    guard case .none? = d.value("n") else { return XCTFail("n_obs: \(String(describing: d.value("n")))") }
+    XCTAssertEqual(int(d, "v"), 2)
+  }
+
   /// Asserts that `load` of fixture `name` fails, in the library with a `DataFileError` of `kind`
   /// whose text starts with the path, and in the language with the same text, holding every fragment.
   func assertRefused(_ name: String, _ kind: DataFileError.Kind, _ fragments: [String],

@@ -65,8 +65,9 @@ func readH5ADElement(_ f: H5File, _ path: String, opener: @escaping @Sendable ()
 
 /// The number of cells (`obs`) or genes (`var`, `raw/var`) of the file: the length of that frame's
 /// index; for a frame without one (no frame, or no `_index` attribute: anndata refuses such a file,
-/// another program wrote it) the matching axis of `X` (`raw/X` for `raw/var`), dense or sparse; nil
-/// when neither says.
+/// another program wrote it) the matching axis of `X` (`raw/X` for `raw/var`), dense or sparse (its
+/// `shape` attribute only when it fits the sparse reader's 32-bit indices and the `indptr` holds one
+/// entry more than the rows (CSR) or columns (CSC) it gives); nil when neither says.
 private func h5adAxisLength(_ f: H5File, _ frame: String) -> Int? {
   if (try? f.kind(frame)) == .group, let index = (try? f.stringAttribute(frame, "_index")) ?? nil,
      let s = try? f.shape(frame + "/" + index), s.count == 1 {
@@ -76,7 +77,15 @@ private func h5adAxisLength(_ f: H5File, _ frame: String) -> Int? {
   let shape: [Int]?
   switch try? f.kind(matrix) {
   case .dataset?: shape = try? f.shape(matrix)
-  case .group?: shape = (try? f.intsAttribute(matrix, "shape")) ?? nil
+  case .group?:
+    let major = (try? encoding(f, matrix)) == "csc_matrix" ? 1 : 0
+    if let s = (try? f.intsAttribute(matrix, "shape")) ?? nil, s.count == 2,
+       s.allSatisfy({ $0 >= 0 && $0 <= Int(Int32.max) }),
+       let p = try? f.shape(matrix + "/indptr"), p == [s[major] + 1] {
+      shape = s
+    } else {
+      shape = nil
+    }
   default: shape = nil
   }
   guard let s = shape, s.count == 2, s[axis] >= 0 else { return nil }
@@ -333,7 +342,9 @@ private func h5adRoot(_ f: H5File, opener: @escaping @Sendable () throws -> H5Fi
   }
   guard case .record(var r) = try h5adLazyRecord(f, "", kind: "AnnData", opener: opener) else { return .none }
   // n_obs × n_vars from the obs and var index lengths (metadata only)
-  r.fields = [(name: "n_obs", value: .int(h5adAxisLength(f, "obs") ?? 0)), (name: "n_vars", value: .int(h5adAxisLength(f, "var") ?? 0)),
+  // (none when nothing in the file says: no index and no readable X)
+  r.fields = [(name: "n_obs", value: h5adAxisLength(f, "obs").map { .int($0) } ?? .none),
+              (name: "n_vars", value: h5adAxisLength(f, "var").map { .int($0) } ?? .none),
               (name: "filename", value: .string(f.display))]
   return .record(r)
 }

@@ -25,6 +25,8 @@ column 7 all zero; obs/var/obsm/layers/uns identical in every file unless said):
                     and /uns/cube, a 2 x 3 x 4 array, /layers/flat (a vector), /obsm/scalar (0-d)
   no_obs_index.h5ad minimal.h5ad without obs's `_index` attribute (anndata refuses it: KeyError) and
                     with /obsm/X_long, 4 rows for 3 cells
+  no_obs_index_bad_shape.h5ad  minimal.h5ad's X as CSR whose shape attribute says 7 x 2 (indptr: 3
+                    rows), obs without `_index`; no_obs_index_no_x.h5ad: no `_index` and no X
 expected.json: per file the shape, nnz and the full dense X (nested lists), and for dense.h5ad the
 obs/var/obsm/layers/uns listing; LAYOUT.txt: the full h5py walk of dense, csr and legacy.
 
@@ -353,6 +355,22 @@ with h5py.File(P("no_obs_index.h5ad"), "r+") as f:
     d.attrs["encoding-type"] = "array"
     d.attrs["encoding-version"] = "0.2.0"
 assert_anndata_refuses("no_obs_index.h5ad", "_index")
+
+# no_obs_index_bad_shape.h5ad: minimal.h5ad's 3 x 2 with X as CSR, obs without `_index`, and X's
+# `shape` attribute saying 7 x 2 while its indptr holds 4 entries (3 rows): nothing says how many
+# cells the file has, so clus shows n_obs as none and refuses X, naming the mismatch.
+# no_obs_index_no_x.h5ad: minimal.h5ad without obs's `_index` and without X: n_obs none too.
+# anndata refuses both files (asserted below).
+write(ad.AnnData(X=sp.csr_matrix(np.array([[1, 0], [0, 2.5], [3, 0]], np.float32))), "no_obs_index_bad_shape.h5ad")
+with h5py.File(P("no_obs_index_bad_shape.h5ad"), "r+") as f:
+    del f["obs"].attrs["_index"]
+    f["X"].attrs["shape"] = np.array([7, 2], dtype=np.int64)
+assert_anndata_refuses("no_obs_index_bad_shape.h5ad", "_index")
+shutil.copyfile(P("minimal.h5ad"), P("no_obs_index_no_x.h5ad"))
+with h5py.File(P("no_obs_index_no_x.h5ad"), "r+") as f:
+    del f["obs"].attrs["_index"]
+    del f["X"]
+assert_anndata_refuses("no_obs_index_no_x.h5ad", "_index")
 
 
 def open_error(name):
