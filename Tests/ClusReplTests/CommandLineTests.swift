@@ -195,6 +195,11 @@ final class CommandLineTests: XCTestCase {
       XCTAssertEqual(r.status, 1, "\(code) at \(limit): \(r.stderr)")
       XCTAssertTrue(r.stderr.hasPrefix(expected), "\(code) at \(limit): \(r.stderr)")
     }
+    // n_neighbors above the rows: the message quotes the value typed and the one used (the rows
+    // less one, as umap-learn truncates it), whose estimate it is
+    let clipped = try runClus([], stdin: load + "e = umap x n_neighbors=1000\n", env: ["CLUS_MEMORY_AVAILABLE": "1e5"])
+    XCTAssertEqual(clipped.status, 1, clipped.stderr)
+    XCTAssertTrue(clipped.stderr.contains("the run needs about 4.4 MB beyond its input (300 rows × 4 columns, n_neighbors=1000, used as 299, the rows less one); this machine has 0.1 MB available"), clipped.stderr)
     let fits = try runClus([], stdin: load + "l = hdbscan x min_samples=10\nprint (shape l)\n", env: ["CLUS_MEMORY_AVAILABLE": "2e5"])
     XCTAssertEqual(fits.status, 0, fits.stderr)
     let km = try runClus([], stdin: load + "kmeans x n_clusters=100000000000\n", env: ["CLUS_MEMORY_AVAILABLE": "1e9"])

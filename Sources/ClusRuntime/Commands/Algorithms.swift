@@ -14,9 +14,11 @@ private func checkUMAPMemory(rows n: Int, cols d: Int, sparse: Bool, _ p: UMAPPa
       Double(n) * Double(p.nComponents) * 80, parameter: "n_components", value: p.nComponents,
       what: "\(n) rows × \(p.nComponents) components")
   }
+  let k = p.neighbors(forPoints: max(n, 2))
   try Memory.requireForRun(
     p.estimatedBytes(rows: n, cols: d, sparse: sparse), command: "umap",
-    what: "\(n) rows × \(d) columns, n_neighbors=\(p.neighbors(forPoints: max(n, 2)))",
+    what: "\(n) rows × \(d) columns, n_neighbors=\(p.nNeighbors)"
+      + (k == p.nNeighbors ? "" : ", used as \(k), the rows less one"),
     advice: "use fewer neighbours (n_neighbors) or a sample of the rows (x[0:N])" + (d > 50 ? ", or fewer columns (pca x n_components=50)" : ""))
 }
 
