@@ -273,6 +273,12 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertEqual(c.out, "4 × 2\n")
     XCTAssertTrue(c.run("f = umap x n_neighbors=5 init=e n_epochs=0 random_state=1\nmin f"), c.err)
     XCTAssertEqual(c.out, "0.0000\n")
+    // every row of init the same point: the jitter is scaled by the mean nearest-neighbour
+    // distance (umap-learn's), 0 here, and every distance is 0, so the layout never moves it; the
+    // [0, 10] rescale puts a dimension without spread at 5 (umap-learn's divides by 0); said so
+    XCTAssertTrue(c.run("g = umap x n_neighbors=5 init=(x[:, 0:2] * 0 + 3) n_epochs=30 random_state=1\nmin g.embedding\nmax g.embedding"), c.err)
+    XCTAssertEqual(c.out, "5.0000\n5.0000\n")
+    XCTAssertTrue(c.err.contains("warning: init: every row is the same point, so the embedding stays a single point (every distance is 0, so nothing moves; each dimension is placed at 5, the middle of the [0, 10] it is scaled to); give init rows that differ"), c.err)
     XCTAssertFalse(c.run("transform x x"))
     XCTAssertTrue(c.err.contains("transform: the model must be the result of `umap` or `pca` (or such a model loaded from a file), got matrix"), c.err)
     XCTAssertFalse(c.run("transform e x[:, 0:2]"))

@@ -176,7 +176,7 @@ func umap(data x: UMAPData, knn: KNNGraph, y: [Int]?, parameters: UMAPParameters
   if let m = parameters.initialEmbedding {
     coords = m.data.map { Double($0) }
     if n > 1 && (1..<n).allSatisfy({ i in (0..<dim).allSatisfy { m.data[i * dim + $0] == m.data[$0] } }) {
-      context.warn("init: every row is the same point, so the layout starts from a single point")
+      context.warn("init: every row is the same point, so the embedding stays a single point (every distance is 0, so nothing moves; each dimension is placed at 5, the middle of the [0, 10] it is scaled to); give init rows that differ")
     }
     // repeated rows get a little noise, scaled to the mean nearest-neighbour distance
     var rows = Set<[Float]>()
