@@ -6,4 +6,7 @@
 /// Prefetches the cache line holding `p` for reading, into every cache level.
 static inline void clus_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 
+/// Prefetches the cache line holding `p` for writing (the layout's deferred moves of tails).
+static inline void clus_prefetch_write(const void *p) { __builtin_prefetch(p, 1, 3); }
+
 #endif
