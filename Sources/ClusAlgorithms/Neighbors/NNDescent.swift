@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CGemmKernels
 
 // Random-stream purposes (keys of `RandomStream`) used by NN-descent.
 private let purposeTree: UInt64 = 0x6E6E_7472_6565  // "nntree"
@@ -53,6 +54,17 @@ private func joinPair(
   if d <= tq { buf.append(GraphUpdate(dest: Int32(truncatingIfNeeded: q), src: Int32(truncatingIfNeeded: p), d: d)) }
 }
 
+/// How many rows ahead of its projection a tree node's row is prefetched.
+private let treeAhead = 8
+
+/// Prefetches the `bytes` bytes from `p` (every cache line they touch) for reading.
+@inline(__always) private func prefetchRow(_ p: UnsafePointer<Float>, _ bytes: Int) {
+  let raw = UnsafeRawPointer(p)
+  var o = 0
+  while o < bytes { clus_prefetch(raw + o); o &+= 64 }
+  clus_prefetch(raw + (bytes &- 1))
+}
+
 /// One random-projection tree (pynndescent `make_euclidean_tree`): recursive splits of the points
 /// by the hyperplane equidistant from two random points of the node, until a node has at most
 /// `leafSize` points (or depth 200). Returns the permutation of point indices and the leaves as
@@ -85,7 +97,11 @@ private func buildRPTree(
     var nLeft = 0
     normal.withUnsafeBufferPointer { np in
       let nb = np.baseAddress!
+      // the node's rows are random reads (perm order): each is prefetched `treeAhead` rows ahead
+      let rowBytes = dims &* 4
+      for a in lo..<min(hi, lo &+ treeAhead) { prefetchRow(data + Int(perm[a]) &* dims, rowBytes) }
       for a in lo..<hi {
+        if a &+ treeAhead < hi { prefetchRow(data + Int(perm[a &+ treeAhead]) &* dims, rowBytes) }
         let margin = dotProduct(nb, data + Int(perm[a]) * dims, dims) + offset
         let s: UInt8 = margin > 0 ? 0 : (margin < 0 ? 1 : UInt8(truncatingIfNeeded: rng.next() & 1))
         side[a] = s
