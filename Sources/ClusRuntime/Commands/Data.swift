@@ -189,9 +189,15 @@ func registerData(_ t: inout CommandTable) {
       return .none
     }
     if case .record(let r) = raw, let m = r.model {
-      if lastPathComponent(expandTilde(path)).lowercased().hasSuffix(".npz") {
+      let file = lastPathComponent(expandTilde(path))
+      if file.lowercased().hasSuffix(".npz") {
         try writeModelFile(m, path: path)
         return .none
+      }
+      // an extension that names no data format: the model's own format first
+      if formatOf(fileName: file) == nil {
+        throw DataFileError(path: path, kind: .unknownExtension, message:
+          "unknown file type for saving: a fitted \(m.kind) model is saved whole as .npz (load gives it back); its \(r.principal ?? "principal array") alone as \(supportedSaveExtensions)")
       }
     } else if lastPathComponent(expandTilde(path)).lowercased().hasSuffix(".npz") {
       throw CommandError.invalidArgument("a .npz file holds a fitted model (the result of umap, hdbscan, kmeans or pca); save arrays as .npy, .csv or .tsv")
