@@ -115,3 +115,55 @@ __attribute__((target("avx"))) void clus_dgemm_tile4x4_avx(const double *a, long
                    c + r * ldc + 2);
   }
 }
+
+// The two lanes of a block Gram AᵀB over `pairs` pairs of rows (ClusAlgorithms/UMAP/Spectral.swift,
+// `blockGram`): even[i * q + j] = even[i * q + j] + a[2t][i] * b[2t][j] for t = 0, 1, ... in order, and
+// odd likewise with the rows 2t + 1; the same operations in the same order per element as the Swift
+// loop, four columns j per 256-bit register, the accumulators held in registers for up to 16 columns
+// while the rows stream past (the Swift loop reloads and stores them per row pair). A last group of
+// fewer than four columns is loaded and stored through a mask; its idle lanes are never written.
+__attribute__((target("avx"))) static inline void gram_lanes_group(const double *a, long p, const double *b, long q,
+                                                                  long pairs, long i, long j0, int groups,
+                                                                  __m256i lastMask, double *e, double *o) {
+  const __m256i all = _mm256_set1_epi64x(-1);
+  __m256i m[4];
+  for (int g = 0; g < 4; g++) m[g] = g == groups - 1 ? lastMask : all;
+  __m256d ea[4], oa[4];
+  for (int g = 0; g < 4; g++) {
+    ea[g] = g < groups ? _mm256_maskload_pd(e + j0 + 4 * g, m[g]) : _mm256_setzero_pd();
+    oa[g] = g < groups ? _mm256_maskload_pd(o + j0 + 4 * g, m[g]) : _mm256_setzero_pd();
+  }
+  for (long t = 0; t < pairs; t++) {
+    const double *ra = a + 2 * t * p, *rb = b + 2 * t * q + j0, *rb1 = rb + q;
+    const __m256d x0 = _mm256_broadcast_sd(ra + i), x1 = _mm256_broadcast_sd(ra + p + i);
+    for (int g = 0; g < 4; g++) {
+      if (g >= groups) break;
+      ea[g] = _mm256_add_pd(ea[g], _mm256_mul_pd(x0, _mm256_maskload_pd(rb + 4 * g, m[g])));
+      oa[g] = _mm256_add_pd(oa[g], _mm256_mul_pd(x1, _mm256_maskload_pd(rb1 + 4 * g, m[g])));
+    }
+  }
+  for (int g = 0; g < groups; g++) {
+    _mm256_maskstore_pd(e + j0 + 4 * g, m[g], ea[g]);
+    _mm256_maskstore_pd(o + j0 + 4 * g, m[g], oa[g]);
+  }
+}
+
+__attribute__((target("avx"))) void clus_gram_lanes_avx(const double *a, long p, const double *b, long q, long pairs,
+                                                       double *even, double *odd) {
+  const long groups = (q + 3) / 4, rest = q % 4;
+  const __m256i lastMask = _mm256_setr_epi64x(-1, rest == 0 || rest > 1 ? -1 : 0, rest == 0 || rest > 2 ? -1 : 0,
+                                              rest == 0 ? -1 : 0);
+  const __m256i all = _mm256_set1_epi64x(-1);
+  for (long i = 0; i < p; i++) {
+    for (long g0 = 0; g0 < groups; g0 += 4) {
+      const int w = groups - g0 < 4 ? (int)(groups - g0) : 4;
+      const __m256i last = g0 + w == groups ? lastMask : all;
+      switch (w) {  // constant group counts, so that the accumulators stay in registers
+      case 1: gram_lanes_group(a, p, b, q, pairs, i, 4 * g0, 1, last, even + i * q, odd + i * q); break;
+      case 2: gram_lanes_group(a, p, b, q, pairs, i, 4 * g0, 2, last, even + i * q, odd + i * q); break;
+      case 3: gram_lanes_group(a, p, b, q, pairs, i, 4 * g0, 3, last, even + i * q, odd + i * q); break;
+      default: gram_lanes_group(a, p, b, q, pairs, i, 4 * g0, 4, last, even + i * q, odd + i * q); break;
+      }
+    }
+  }
+}

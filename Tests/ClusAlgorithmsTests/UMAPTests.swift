@@ -220,7 +220,8 @@ final class UMAPTests: XCTestCase {
   /// odd and even row counts, a single short chunk, block widths 1 to 18, 1 and 3 threads.
   func testBlockGramMatchesTransposedProducts() {
     var rng = RandomStream(seed: 11)
-    for (n, p, q) in [(1, 1, 1), (7, 3, 5), (2048, 6, 6), (2049, 1, 12), (6145, 18, 18), (5000, 12, 7)] {
+    for (n, p, q) in [(1, 1, 1), (7, 3, 5), (2048, 6, 6), (2049, 1, 12), (6145, 18, 18), (5000, 12, 7),
+                      (3001, 4, 4), (4097, 5, 21), (2050, 3, 42), (2, 2, 17)] {
       let a = (0..<(n * p)).map { _ in rng.nextGaussian() * 3 }
       let b = (0..<(n * q)).map { _ in rng.nextGaussian() }
       for avx in [false, true] where !avx || Gemm.avx {

@@ -15,4 +15,10 @@ void clus_sgemm_tile4x4_avx(const float *a, long lda, const float *b, long ldb, 
 /// The Double version (2 lanes): c[r * ldc + q] = dot(a + r * lda, b + q * ldb), r, q in 0..<4.
 void clus_dgemm_tile4x4_avx(const double *a, long lda, const double *b, long ldb, long k, double *c, long ldc);
 
+/// The even and odd lanes of the block Gram AᵀB (a: rows of p doubles, b: rows of q, both row-major)
+/// over `pairs` pairs of rows: even[i * q + j] += a[2t][i] · b[2t][j] and odd[i * q + j] +=
+/// a[2t + 1][i] · b[2t + 1][j] for t in 0..<pairs in order, each as acc = acc + x·y (separate multiply
+/// and add), the `p × q` lanes accumulating onto what they hold. Requires AVX.
+void clus_gram_lanes_avx(const double *a, long p, const double *b, long q, long pairs, double *even, double *odd);
+
 #endif

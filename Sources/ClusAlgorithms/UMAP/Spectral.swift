@@ -1,6 +1,7 @@
 #if canImport(Glibc)
 import Glibc
 #endif
+import CGemmKernels
 
 // MARK: small dense helpers (row-major Double)
 
@@ -26,7 +27,9 @@ func symmetricEigen(_ h: [Double], _ m: Int) -> (values: [Double], vectors: [Dou
 /// the same arithmetic (two lanes: the even rows' products summed in order, the odd rows' likewise,
 /// then the lanes added and a last odd row after them), computed here as rank-one updates of the
 /// two lanes row by row, without the transposes: their writes 2,048 rows apart fell into one cache
-/// set and cost more than the products.
+/// set and cost more than the products. With AVX (`Gemm.avx`) the updates run in
+/// `clus_gram_lanes_avx`, four columns a register with the lanes held in registers: the same
+/// operations per element in the same order, so the same bits.
 func blockGram(_ a: UnsafePointer<Double>, _ p: Int, _ b: UnsafePointer<Double>, _ q: Int, _ n: Int, threads: Int) -> [Double] {
   let chunk = 2048
   let nc = chunkCount(n, chunk)
@@ -42,6 +45,11 @@ func blockGram(_ a: UnsafePointer<Double>, _ p: Int, _ b: UnsafePointer<Double>,
       let even = lanes, odd = lanes + pq
       let pairsEnd = rows.lowerBound + (rows.count - rows.count % 2)
       var t = rows.lowerBound
+      if Gemm.avx {
+        // the same lanes, four columns a register, the accumulators in registers (gemm_avx.c)
+        clus_gram_lanes_avx(a + t * p, p, b + t * q, q, (pairsEnd - t) / 2, even, odd)
+        t = pairsEnd
+      }
       while t < pairsEnd {
         let a0 = a + t * p, a1 = a0 + p, b0 = b + t * q, b1 = b0 + q
         for i in 0..<p {
