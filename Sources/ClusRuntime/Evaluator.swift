@@ -155,6 +155,11 @@ extension Session {
     if swept, case .list(let items, _) = value {
       return items.lazy.compactMap { self.bareStringError($0, for: p, prefix: "") }.first
     }
+    // one bare name in brackets (`metric=[manhattan]`, a Python list habit): the same hint, for the
+    // single value the parameter takes
+    if !swept, case .list(let items, _) = value, items.count == 1 {
+      return bareStringError(items[0], for: p, prefix: "\(p.name)=")
+    }
     return bareStringError(value, for: p, prefix: "\(p.name)=")
   }
 

@@ -42,11 +42,11 @@ enum Operators {
     }
     // strings
     if case .string(let s) = a {
-      if op == .add { return .string(s + text(b)) }
+      if op == .add { return .string(s + (try text(b))) }
       if case .string(let t) = b, op == .eq || op == .ne { return .bool((s == t) == (op == .eq)) }
       throw OperatorError("'\(op.rawValue)' is not defined for a string and \(b.kindName)")
     }
-    if case .string(let t) = b, op == .add { return .string(text(a) + t) }
+    if case .string(let t) = b, op == .add { return .string((try text(a)) + t) }
     if case .bool(let x) = a, case .bool(let y) = b, op == .eq || op == .ne { return .bool((x == y) == (op == .eq)) }
     // scalars
     if let x = a.number, let y = b.number {
@@ -132,9 +132,20 @@ enum Operators {
     }
   }
 
-  private static func text(_ v: Value) -> String {
-    if case .string(let s) = v { return s }
-    return Display.summary(v)
+  /// A value joined to a string by `+`, as Python's str() of it: a string itself, an int in full, a
+  /// float as the shortest text that reads back as the same number (`5.0`, `1234567.89`, `1e-05`), a
+  /// bool as true/false. Anything else is refused (its display summary, "vector 2 int", pasted into
+  /// a path, would silently name the wrong file).
+  private static func text(_ v: Value) throws -> String {
+    switch v {
+    case .string(let s): return s
+    case .int(let i): return String(i)
+    case .float(let d): return d.description
+    case .bool(let b): return b ? "true" : "false"
+    default:
+      throw OperatorError("'+' joins a string with a string or a number, not with \(v.kindName); write the number "
+                          + "(x[0], count x, format v \"%.4f\") or use print to show a \(v.kindName)")
+    }
   }
 
   private static func compare(_ op: BinaryOp, _ x: Double, _ y: Double) -> Bool {

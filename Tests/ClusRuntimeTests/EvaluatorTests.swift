@@ -166,6 +166,8 @@ final class EvaluatorTests: XCTestCase {
     // near a choice: the choice; a free string: the name; a list of a sweep: each item
     c.expectError("hdbscan x metric=manhatan", "unknown variable or command 'manhatan'; did you mean metric=\"manhattan\"?")
     c.expectError("plot x title=Results", "<test>:1:14: error: unknown variable or command 'Results'; did you mean title=\"Results\"?")
+    // one bare name in brackets, as a Python list: the same hint, at the name
+    c.expectError("hdbscan x metric=[manhattan]", "<test>:1:19: error: unknown variable or command 'manhattan'; did you mean metric=\"manhattan\"?")
     c.expectError(
       "sweep hdbscan x min_cluster_size=5 cluster_selection_method=[eom, leaf]",
       "<test>:1:62: error: unknown variable or command 'eom'; did you mean \"eom\"?")
@@ -205,6 +207,26 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.err.contains("mask has 2 elements but there are 3 elements"), c.err)
   }
 
+  /// unique with NaN (a CSV's missing value): numpy's answer, sorted values then NaN once with the
+  /// count of every NaN (np.unique([3, nan, 1, 2, 5, nan, 4], return_counts=True): [1 2 3 4 5 nan],
+  /// counts [1 1 1 1 1 2]); it trapped on the counts (NaN ≠ NaN as a dictionary key) and gave
+  /// unsorted values with NaN twice.
+  func testUniqueWithNaNIsNumpys() {
+    let c = Capture()
+    XCTAssertTrue(c.run("u = unique [3, 0/0, 1, 2, 5, 0/0, 4] counts=true\nu.values\nu.counts\nunique [0/0]\nunique [2.5, -1]"), c.err)
+    XCTAssertEqual(c.out, """
+      vector 6 float
+      [1.0000 2.0000 3.0000 4.0000 5.0000 nan]
+      vector 6 int
+      [1 1 1 1 1 2]
+      vector 1 float
+      [nan]
+      vector 2 float
+      [-1.0000 2.5000]
+
+      """)
+  }
+
   func testParameterTypeAndRangeErrorsNameTheParameter() {
     let c = Capture()
     XCTAssertFalse(c.run("unique [1, 2] counts=3"))
@@ -227,6 +249,14 @@ final class EvaluatorTests: XCTestCase {
     let c = Capture()
     c.run("print \"ARI\" 0.5 (format 0.123456 \"%.3f\")\n\"n=\" + 3")
     XCTAssertEqual(c.out, "ARI 0.5000 0.123\n\"n=3\"\n")
+    // a number joins in full, as Python's str(): a float as the shortest text that reads back as it
+    // (was cut to five digits: "e_1.2346e+06.npy"), a bool as true/false
+    c.expectOutput("\"e_\" + 1234567.89 + \".npy\"", "\"e_1234567.89.npy\"\n")
+    c.expectOutput("\"k\" + 5.0 + \"/\" + 1e-05 + \"/\" + true + \"/\" + (0/0)", "\"k5.0/1e-05/true/nan\"\n")
+    // anything else is refused, not pasted as its display summary ("vvector 2 int")
+    c.expectError("\"v\" + [1, 2]", "'+' joins a string with a string or a number, not with int vector")
+    c.expectError("[1, 2, 3] + \"a\"", "'+' joins a string with a string or a number, not with int vector")
+    c.expectError("\"x\" + none", "not with none")
   }
 
   func testIntegerOverflowIsAnErrorNotAWrapOrACrash() {

@@ -191,23 +191,30 @@ func registerBasics(_ t: inout CommandTable) {
   t.register(reduction("min", "Smallest value", keepsInt: true) { _, v in v.min()! })
   t.register(reduction("max", "Largest value", keepsInt: true) { _, v in v.max()! })
   t.register(Command(
-    "unique", group: "basics", summary: "Sorted distinct values of a vector",
+    "unique", group: "basics", summary: "Sorted distinct values of a vector (NaN, if any, once and last, as numpy's unique)",
     args: [ArgSpec("x", .vector, "a vector")],
     params: [ParamSpec("counts", .bool, .bool(false), nil, "also return how often each value occurs")]
   ) { inv in
     let counts = try inv.bool("counts")
-    func finish<T: Hashable & Comparable>(_ v: [T], _ make: ([T]) -> Value) -> Value {
+    // `extra`: values that equal no other (NaN) and follow the sorted ones, with their count
+    func finish<T: Hashable & Comparable>(_ v: [T], extra: (T, Int)? = nil, _ make: ([T]) -> Value) -> Value {
       var c: [T: Int] = [:]
       for x in v { c[x, default: 0] += 1 }
-      let keys = c.keys.sorted()
+      var keys = c.keys.sorted()
+      var tally = keys.map { c[$0] ?? 0 }
+      if let (value, count) = extra { keys.append(value); tally.append(count) }
       if counts {
-        return .record(Record(kind: "unique", fields: [("values", make(keys)), ("counts", .labels(keys.map { c[$0]! }))], principal: "values"))
+        return .record(Record(kind: "unique", fields: [("values", make(keys)), ("counts", .labels(tally))], principal: "values"))
       }
       return make(keys)
     }
     switch inv.args[0] {
     case .labels(let l): return finish(l) { .labels($0) }
-    case .floats(let f): return finish(f) { .floats($0) }
+    case .floats(let f):
+      // NaN equals nothing, not even itself: counted apart, shown once (numpy's equal_nan=True)
+      let nans = f.reduce(0) { $0 + ($1.isNaN ? 1 : 0) }
+      if nans == 0 { return finish(f) { .floats($0) } }
+      return finish(f.filter { !$0.isNaN }, extra: (Double.nan, nans)) { .floats($0) }
     case .mask(let m): return finish(m.map { $0 ? 1 : 0 }) { .mask($0.map { $0 == 1 }) }
     default: return .none
     }
