@@ -215,8 +215,10 @@ final class ModelFileTests: DataFileTestCase {
     XCTAssertTrue(c.err.contains("note: wrote the labels of the kmeans model; save it to a .npz file"), c.err)
     c.expectError("save x \"\(dir)/x.npz\"", "a .npz file holds a fitted model")
     // an extension of no format: the model's own (.npz) is named first (it listed .npy, .csv, .tsv only)
-    c.expectError("save k \"\(dir)/k.model\"", "k.model: unknown file type for saving: a fitted kmeans model is saved whole as .npz (load gives it back); its labels alone as .npy, .csv, .tsv, each optionally followed by .gz")
-    XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/k.model"))
+    for name in ["k.model", "k.txt", "k.npz.gz"] {
+      c.expectError("save k \"\(dir)/\(name)\"", "\(name): unknown file type for saving: a fitted kmeans model is saved whole as .npz (load gives it back); the labels array alone as .npy, .csv, .tsv, each optionally followed by .gz")
+      XCTAssertFalse(FileManager.default.fileExists(atPath: "\(dir)/\(name)"))
+    }
     c.expectError("transform k x", "the model must be the result of `umap` or `pca` (or such a model loaded from a file), got a fitted kmeans model")
     c.expectError("predict x x", "the model must be the result of `kmeans`")
     // a one-point UMAP is the origin (as umap-learn), a model too, and saves

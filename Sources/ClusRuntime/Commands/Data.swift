@@ -194,10 +194,11 @@ func registerData(_ t: inout CommandTable) {
         try writeModelFile(m, path: path)
         return .none
       }
-      // an extension that names no data format: the model's own format first
-      if formatOf(fileName: file) == nil {
+      // an extension that names no format save writes (none, .txt, .npz.gz): the model's own first
+      let writable = formatOf(fileName: file).map { f, _ in f != .idx && f != .text && f != .npz } ?? false
+      if !writable {
         throw DataFileError(path: path, kind: .unknownExtension, message:
-          "unknown file type for saving: a fitted \(m.kind) model is saved whole as .npz (load gives it back); its \(r.principal ?? "principal array") alone as \(supportedSaveExtensions)")
+          "unknown file type for saving: a fitted \(m.kind) model is saved whole as .npz (load gives it back); the \(r.principal ?? "principal") array alone as \(supportedSaveExtensions)")
       }
     } else if lastPathComponent(expandTilde(path)).lowercased().hasSuffix(".npz") {
       throw CommandError.invalidArgument("a .npz file holds a fitted model (the result of umap, hdbscan, kmeans or pca); save arrays as .npy, .csv or .tsv")
