@@ -111,26 +111,45 @@ public enum Memory {
     return String(decoding: out, as: UTF8.self)
   }
 
-  /// "22.9 GB", "512.0 MB", "4 kB" (below 0.1 MB): decimal units.
-  public static func text(_ bytes: Double) -> String {
-    if bytes >= 1e9 { return Display.cFormat("%.1f GB", bytes / 1e9) }
-    if bytes < 1e5 { return Display.cFormat("%.0f kB", bytes / 1e3) }
-    return Display.cFormat("%.1f MB", bytes / 1e6)
+  /// "22.9 GB", "512.0 MB", "4 kB" (below 0.1 MB): decimal units; `extra` more decimals.
+  public static func text(_ bytes: Double, extra: Int = 0) -> String {
+    if bytes >= 1e9 { return Display.cFormat("%.\(1 + extra)f GB", bytes / 1e9) }
+    if bytes < 1e5 { return Display.cFormat("%.\(extra)f kB", bytes / 1e3) }
+    return Display.cFormat("%.\(1 + extra)f MB", bytes / 1e6)
+  }
+
+  /// What a step needs and what the machine has, as `text`, with more decimals while the two would
+  /// read the same ("needs about 0.1 MB; this machine has 0.1 MB" said nothing): 0.13 MB and 0.10 MB.
+  static func texts(needed: Double, available: Double) -> (String, String) {
+    var extra = 0
+    while extra < 6 && text(needed, extra: extra) == text(available, extra: extra) { extra += 1 }
+    return (text(needed, extra: extra), text(available, extra: extra))
+  }
+
+  /// Refuses, naming the file `path`, to build the rows (CSR) of a sparse matrix of `rows` rows and
+  /// `stored` entries that the file holds otherwise (by column, or as coordinates) when that would
+  /// not fit: the row offsets and their counts (16 bytes a row) and a copy of the entries (8 bytes
+  /// each). A file of few entries can declare 2³¹ rows.
+  static func requireForRowForm(rows: Int, stored: Int, path: String) throws {
+    try requireForFile(Double(rows + 1) * 16 + Double(stored) * 8, path: path,
+                       what: "the rows of this sparse matrix (\(rows) rows, \(stored) stored values)")
   }
 
   /// Throws `DataFileError` (.tooLarge) naming the file `path` when reading `what` needs `bytes`
   /// more than the memory available. Does nothing when that is unknown.
   static func requireForFile(_ bytes: Double, path: String, what: String) throws {
     guard let avail = available(), bytes > avail else { return }
+    let (need, have) = texts(needed: bytes, available: avail)
     throw DataFileError(path: path, kind: .tooLarge,
-                        message: "\(what) needs about \(text(bytes)); this machine has \(text(avail)) available")
+                        message: "\(what) needs about \(need); this machine has \(have) available")
   }
 
   /// Throws `CommandError.invalidArgument` when `bytes` (an estimate of what the command will
   /// allocate for `what`) exceed the memory available. Does nothing when that is unknown.
   public static func require(_ bytes: Double, what: String) throws {
     guard let avail = available(), bytes > avail else { return }
-    throw CommandError.invalidArgument("\(what) needs about \(text(bytes)); this machine has \(text(avail)) available")
+    let (need, have) = texts(needed: bytes, available: avail)
+    throw CommandError.invalidArgument("\(what) needs about \(need); this machine has \(have) available")
   }
 
   /// Throws `CommandError.invalidArgument` when a whole run of `command` (an estimate of what it
@@ -140,8 +159,9 @@ public enum Memory {
   /// available memory is unknown.
   public static func requireForRun(_ bytes: Double, command: String, what: String, advice: String) throws {
     guard let avail = available(), bytes > avail else { return }
+    let (need, have) = texts(needed: bytes, available: avail)
     throw CommandError.invalidArgument(
-      "the run needs about \(text(bytes)) beyond its input (\(what)); this machine has \(text(avail)) available: \(advice)")
+      "the run needs about \(need) beyond its input (\(what)); this machine has \(have) available: \(advice)")
   }
 
   /// Throws `CommandError.invalidParameter` for `parameter` when `bytes` (an estimate of what
@@ -149,8 +169,9 @@ public enum Memory {
   /// ("300 rows × 1000000 components"). Does nothing when the available memory is unknown.
   public static func require(_ bytes: Double, parameter: String, value: Int, what: String) throws {
     guard let avail = available(), bytes > avail else { return }
+    let (need, have) = texts(needed: bytes, available: avail)
     throw CommandError.invalidParameter(
       name: parameter, value: String(value),
-      allowed: "it needs about \(text(bytes)) (\(what)); this machine has \(text(avail)) available")
+      allowed: "it needs about \(need) (\(what)); this machine has \(have) available")
   }
 }

@@ -47,6 +47,28 @@ final class SparseKNNTests: XCTestCase {
   }
 
   /// The test data are what they claim: about 15% stored, one zero row, the duplicates, CSR of the dense.
+  /// Column selection gives the dense selection's values, whether its map from old to new columns is
+  /// a table (many columns chosen) or a dictionary (a few of many: 2 of 1,000), in the order chosen.
+  func testSelectingColumnsEqualsDenseSelection() throws {
+    let rows = 4, cols = 1_000
+    var dense = [Float](repeating: 0, count: rows * cols)
+    var rng = RandomStream(seed: 3)
+    for i in 0..<rows { for _ in 0..<30 { dense[i * cols + rng.nextInt(cols)] = Float(rng.nextInt(9) + 1) } }
+    dense[0 * cols + 999] = 7; dense[2 * cols + 3] = 5; dense[3 * cols + 3] = -2
+    let m = try SparseMatrix(dense: Matrix(rows: rows, cols: cols, data: dense))
+    for which in [[999, 3], [3], Array((0..<cols).reversed()), Array(stride(from: 1, to: cols, by: 7))] {
+      let got = m.selectingColumns(which)
+      XCTAssertEqual(got.rows, rows)
+      XCTAssertEqual(got.cols, which.count)
+      for i in 0..<rows {
+        for (k, j) in which.enumerated() { XCTAssertEqual(got[i, k], dense[i * cols + j], "row \(i), column \(j) of \(which.count)") }
+        // within a row the new columns are stored in increasing order
+        let stored = got.indices[got.indptr[i]..<got.indptr[i + 1]]
+        XCTAssertEqual(Array(stored), stored.sorted())
+      }
+    }
+  }
+
   func testDataAreSparseWithZeroAndRepeatedRows() throws {
     let x = sparseData(120, 40, seed: 1, zeroRow: 7, copies: [(20, 3), (21, 3), (90, 55)])
     let s = try SparseMatrix(dense: x)

@@ -352,6 +352,17 @@ final class H5ADTests: DataFileTestCase {
     XCTAssertEqual(int(d, "v"), 2)
   }
 
+  /// raw/varm entries are aligned to raw's genes: misaligned_raw_varm.h5ad (3 raw genes, raw/varm/PCs
+  /// of 4 rows; anndata refuses the file) reads raw/X but refuses PCs, naming both counts.
+  func testRawVarmAlignedToRawGenes() throws {
+    let c = loaded("misaligned_raw_varm.h5ad", "r = a.raw.X\n")
+    XCTAssertEqual(c.matrix("r")?.rows, 3)
+    XCTAssertEqual(c.matrix("r")?.cols, 3)
+    XCTAssertFalse(c.run("p = a.raw.varm.PCs"))
+    XCTAssertTrue(c.err.contains("misaligned_raw_varm.h5ad: raw/varm/PCs: has 4 rows, but the file has 3 genes of raw (raw/var): its rows would be paired with the wrong genes"), c.err)
+    XCTAssertNil(c.value("p"))
+  }
+
   /// Asserts that `load` of fixture `name` fails, in the library with a `DataFileError` of `kind`
   /// whose text starts with the path, and in the language with the same text, holding every fragment.
   func assertRefused(_ name: String, _ kind: DataFileError.Kind, _ fragments: [String],

@@ -100,6 +100,20 @@ final class SparseNPZTests: DataFileTestCase {
     XCTAssertTrue(w.run("z = load \"\(dir)/widest.npz\"\ny = z[0:2]\n"), w.err)
     XCTAssertEqual(w.sparse("y")?.rows, 2)
     XCTAssertEqual(w.sparse("y")?.cols, Int(Int32.max))
+    // a few of those columns: no table of every column (8.6 GB, aborted under a memory limit)
+    XCTAssertTrue(w.run("y5 = z[:, 0:5]\n"), w.err)
+    XCTAssertEqual(w.sparse("y5")?.cols, 5)
+    XCTAssertEqual(w.sparse("y5")?.rows, Int(rowsCount))
+    // a CSC matrix (csc.npz's entries) declaring 2³¹ − 1 rows: its rows (CSR) would take 16 bytes a
+    // row, 34.4 GB, refused with the estimate before any allocation (it aborted asking for 17 GB)
+    var tall = try readNPZ(path: npz("csc.npz"))
+    let tallAt = try XCTUnwrap(tall.firstIndex { $0.name == "shape.npy" })
+    let tallShape = try npyArray(tall[tallAt], display: "shape").data.withUnsafeBytes { Array($0.bindMemory(to: Int64.self)) }
+    tall[tallAt].bytes = npyFileBytes(NPYArray(descr: "<i8", shape: [2], data: [Int64(Int32.max), tallShape[1]].flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }))
+    try writeNPZ(tall, path: dir + "/tall.npz", compress: false)
+    setenv("CLUS_MEMORY_AVAILABLE", "16G", 1)
+    assertLoadFails(dir + "/tall.npz", .tooLarge, ["the rows of this sparse matrix (2147483647 rows, ", "needs about 34.4 GB; this machine has 16.0 GB available"])
+    unsetenv("CLUS_MEMORY_AVAILABLE")
     // commands whose allocations grow with the columns refuse them with their estimate first (svd,
     // pca and umap were killed at 24 GB). By hand, 30 rows × d = 2^31 − 1 columns, 90 entries, k = 2:
     // the transpose 16(d + 1) + 8·90, the column statistics 16d, components and projection 24(d + 30),

@@ -145,18 +145,25 @@ public struct SparseMatrix: Sendable, Equatable {
     return SparseMatrix(unchecked: which.count, cols: cols, indptr: ptr, indices: ind, values: val)
   }
 
-  /// The columns `which` (in that order), as a new CSR matrix. Columns may not repeat.
+  /// The columns `which` (in that order), as a new CSR matrix. Columns may not repeat. The map from
+  /// old to new column is a table of `cols` entries when `which` is a sizeable part of them, else a
+  /// dictionary of `which.count` (a few columns of a matrix of 2³¹ would otherwise take 8 GB).
   /// - Precondition: every index is in `0 ..< cols`, no index twice.
   public func selectingColumns(_ which: [Int]) -> SparseMatrix {
-    var newIndex = [Int32](repeating: -1, count: cols)
-    for (k, j) in which.enumerated() { newIndex[j] = Int32(k) }
+    let dense = which.count >= cols / 16
+    var newIndex = [Int32](repeating: -1, count: dense ? cols : 0)
+    var sparseIndex = [Int32: Int32](minimumCapacity: dense ? 0 : which.count)
+    for (k, j) in which.enumerated() {
+      if dense { newIndex[j] = Int32(k) } else { sparseIndex[Int32(j)] = Int32(k) }
+    }
     var ptr = [Int](repeating: 0, count: rows + 1)
     var ind = [Int32](), val = [Float]()
     var row = [(Int32, Float)]()
     for i in 0..<rows {
       row.removeAll(keepingCapacity: true)
-      for t in indptr[i]..<indptr[i + 1] where newIndex[Int(indices[t])] >= 0 {
-        row.append((newIndex[Int(indices[t])], values[t]))
+      for t in indptr[i]..<indptr[i + 1] {
+        let k = dense ? newIndex[Int(indices[t])] : sparseIndex[indices[t]] ?? -1
+        if k >= 0 { row.append((k, values[t])) }
       }
       row.sort { $0.0 < $1.0 }
       for (c, v) in row { ind.append(c); val.append(v) }

@@ -95,7 +95,7 @@ private func h5adAxisLength(_ f: H5File, _ frame: String) -> Int? {
 /// Refuses, as anndata does when it reads the file, an element whose rows (and columns) do not
 /// match the axes it is aligned to: `X` and `layers/*` cells × genes (matrices), `raw/X` cells ×
 /// raw genes, `obsm/*` one row per cell,
-/// `varm/*` one per gene, `obsp/*` cells × cells, `varp/*` genes × genes (a file that another
+/// `varm/*` one per gene, `raw/varm/*` one per raw gene, `obsp/*` cells × cells, `varp/*` genes × genes (a file that another
 /// program wrote, or a damaged one: its rows would be paired with the wrong cells).
 /// - Throws: `DataFileError` (`.invalidData`) naming the element, its shape and the axes'.
 private func checkAlignedShape(_ f: H5File, _ path: String, _ v: Value) throws {
@@ -104,6 +104,7 @@ private func checkAlignedShape(_ f: H5File, _ path: String, _ v: Value) throws {
   switch (parts.count, parts.first) {
   case (1, "X"), (2, "layers"): axes = ["obs", "var"]
   case (2, "raw") where parts[1] == "X": axes = ["obs", "raw/var"]
+  case (3, "raw") where parts[1] == "varm": axes = ["raw/var"]
   case (2, "obsm"): axes = ["obs"]
   case (2, "varm"): axes = ["var"]
   case (2, "obsp"): axes = ["obs", "obs"]
@@ -120,7 +121,7 @@ private func checkAlignedShape(_ f: H5File, _ path: String, _ v: Value) throws {
   let shape: [Int]
   switch v {
   case .float, .int, .bool:
-    throw f.error(path, "holds a single number; it must have one row per \(axes[0] == "var" ? "gene" : "cell") "
+    throw f.error(path, "holds a single number; it must have one row per \(axes[0] == "obs" ? "cell" : axes[0] == "var" ? "gene" : "raw gene") "
                   + "(anndata refuses such a file too)", kind: .invalidData)
   case .matrix(let m): shape = [m.rows, m.cols]
   case .sparse(let m): shape = [m.rows, m.cols]
@@ -235,6 +236,7 @@ private func h5adSparse(_ f: H5File, _ path: String, csr: Bool) throws -> Sparse
   }
   do {
     if csr { return try SparseMatrix(rows: shape[0], cols: shape[1], indptr: indptr, indices: ind, values: values) }
+    try Memory.requireForRowForm(rows: shape[0], stored: values.count, path: f.display)
     return try SparseMatrix(cscRows: shape[0], cols: shape[1], indptr: indptr, indices: ind, values: values)
   } catch AlgorithmError.invalidInput(let m) {
     throw f.error(path, m, kind: .invalidData)

@@ -192,7 +192,7 @@ func readNPZBuffers(_ raw: UnsafeRawBufferPointer, display: String,
   }
   if let avail = Memory.available(), total > avail {
     throw DataFileError(path: display, kind: .tooLarge, message:
-      "the archive's arrays take \(Memory.text(total)) uncompressed; this machine has \(Memory.text(avail)) available")
+      "the archive's arrays take \(Memory.texts(needed: total, available: avail).0) uncompressed; this machine has \(Memory.texts(needed: total, available: avail).1) available")
   }
 
   var out: [(name: String, buffer: ByteBuffer)] = []

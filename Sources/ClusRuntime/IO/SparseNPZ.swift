@@ -101,6 +101,7 @@ func loadScipySparse(_ members: [NPZMember], display: String) throws -> SparseMa
     if format == "csr" {
       return try matrix { try SparseMatrix(rows: rows, cols: cols, indptr: indptr, indices: ind, values: values) }
     }
+    try Memory.requireForRowForm(rows: rows, stored: values.count, path: display)
     return try matrix { try SparseMatrix(cscRows: rows, cols: cols, indptr: indptr, indices: ind, values: values) }
   case "coo":
     let r = try indexArray("row"), c = try indexArray("col")
@@ -109,6 +110,7 @@ func loadScipySparse(_ members: [NPZMember], display: String) throws -> SparseMa
                           message: "scipy sparse archive: \(r.count) rows, \(c.count) columns but \(values.count) values")
     }
     let ri = try int32s(r, limit: rows, "row"), ci = try int32s(c, limit: cols, "col")
+    try Memory.requireForRowForm(rows: rows, stored: values.count, path: display)
     // COO → CSR by a counting sort on the row, then on the column within each row (stable)
     let order = (0..<values.count).sorted { ri[$0] != ri[$1] ? ri[$0] < ri[$1] : ci[$0] < ci[$1] }
     var indptr = [Int](repeating: 0, count: rows + 1)

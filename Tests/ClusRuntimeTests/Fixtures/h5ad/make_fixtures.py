@@ -27,6 +27,7 @@ column 7 all zero; obs/var/obsm/layers/uns identical in every file unless said):
                     with /obsm/X_long, 4 rows for 3 cells
   no_obs_index_bad_shape.h5ad  minimal.h5ad's X as CSR whose shape attribute says 7 x 2 (indptr: 3
                     rows), obs without `_index`; no_obs_index_no_x.h5ad: no `_index` and no X
+  misaligned_raw_varm.h5ad  minimal.h5ad with raw (3 raw genes) whose raw/varm/PCs has 4 rows
 expected.json: per file the shape, nnz and the full dense X (nested lists), and for dense.h5ad the
 obs/var/obsm/layers/uns listing; LAYOUT.txt: the full h5py walk of dense, csr and legacy.
 
@@ -371,6 +372,20 @@ with h5py.File(P("no_obs_index_no_x.h5ad"), "r+") as f:
     del f["obs"].attrs["_index"]
     del f["X"]
 assert_anndata_refuses("no_obs_index_no_x.h5ad", "_index")
+
+# misaligned_raw_varm.h5ad: minimal.h5ad's 3 x 2 with raw (3 cells x 3 raw genes, raw.varm["PCs"] 3 x 2),
+# then raw/varm/PCs replaced by a 4 x 2 array: one row per raw gene is 3 (anndata refuses it).
+r = ad.AnnData(X=np.array([[1, 0, 4], [0, 2.5, 0], [3, 0, 1]], np.float32))
+r.varm["PCs"] = np.arange(6, dtype=np.float32).reshape(3, 2)
+m = ad.AnnData(X=np.array([[1, 0], [0, 2.5], [3, 0]], np.float32))
+m.raw = r
+write(m, "misaligned_raw_varm.h5ad")
+with h5py.File(P("misaligned_raw_varm.h5ad"), "r+") as f:
+    del f["raw/varm/PCs"]
+    d = f["raw/varm"].create_dataset("PCs", data=np.arange(8, dtype=np.float32).reshape(4, 2))
+    d.attrs["encoding-type"] = "array"
+    d.attrs["encoding-version"] = "0.2.0"
+assert_anndata_refuses("misaligned_raw_varm.h5ad", "incorrect shape")
 
 
 def open_error(name):
