@@ -434,6 +434,24 @@ final class H5ADTests: DataFileTestCase {
         XCTAssertTrue("\(e)".contains("damaged HDF5 file: ") && "\(e)".contains("the global heap at byte \(heap)"), "\(e)")
       }
     }
+    // an attribute message whose dataspace size is damaged (its high byte 0xFF) is refused before
+    // libhdf5 reads it: H5Aexists read past the header and crashed (the fresh-user pass). Every
+    // version-1 `encoding-type` attribute message of csr.h5ad in turn: each load, and reading every
+    // element, either succeeds (that message's object is never opened) or says what is damaged
+    let csr = read(h5ad("csr.h5ad"))
+    let key = Array("encoding-type\0".utf8)
+    let messages = (8..<(csr.count - key.count)).filter { i in csr[i - 8] == 1 && Array(csr[i..<(i + key.count)]) == key }
+    XCTAssertGreaterThan(messages.count, 3)
+    var refused = 0
+    for at in messages {
+      var b = csr
+      b[at - 1] = 0xFF
+      do { _ = try loadH5AD(bytes: b, display: "space.h5ad") } catch {
+        XCTAssertTrue("\(error)".contains("an attribute's dataspace is damaged (it claims "), "\(error)")
+        refused += 1
+      }
+    }
+    XCTAssertEqual(refused, messages.count, "each damaged attribute is refused when its object is read")
     // Other bytes flipped inside the file are not tested here: some reach faults of libhdf5 1.10.8 itself (a
     // read past a damaged chunk's buffer, a damaged global heap), which AddressSanitizer reports and clus
     // cannot catch (docs/reliability.md, "FuzzH5AD").

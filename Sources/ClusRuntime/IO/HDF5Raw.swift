@@ -330,11 +330,47 @@ final class HDF5RawFile {
         let p = at + 8 + (version == 3 ? 1 : 0) + (version == 1 ? (nameSize + 7) / 8 * 8 : nameSize)
         guard typeSize >= 8, p <= at + length, typeSize <= at + length - p else { throw damaged("\(what): an attribute message is damaged") }
         try checkDatatype(p, p + typeSize, what: what, depth: 0)
+        if version >= 2, aflags & 0x02 != 0 { return }  // its dataspace is shared
+        try checkAttributeSpace(message: at, space: p + (version == 1 ? (typeSize + 7) / 8 * 8 : typeSize),
+                                end: at + length, elementSize: Int(uint(p + 4, 4)), version: version, what: what)
       default:
         break
       }
     }
     checkedHeaders.insert(start)
+  }
+
+  /// Checks the dataspace of the attribute message at `message` (version `version`, ending at `end`),
+  /// which starts at `space` after its datatype, and that the attribute's data (elements of
+  /// `elementSize` bytes) fit the message: libhdf5 1.10.8 trusts the dataspace's size field and
+  /// dimensions, and one damaged byte there made it read past the header and crash in `H5Aexists`
+  /// (found by the fresh-user pass).
+  private func checkAttributeSpace(message: Int, space: Int, end: Int, elementSize: Int, version: Int, what: String) throws {
+    func bad(_ why: String) -> DataFileError { damaged("\(what): an attribute's dataspace is damaged (\(why))") }
+    let spaceSize = Int(uint(message + 6, 2))
+    let spaceBytes = version == 1 ? (spaceSize + 7) / 8 * 8 : spaceSize
+    guard spaceSize >= 4, space <= end, spaceBytes <= end - space, holds(space, spaceBytes) else {
+      throw bad("it claims \(spaceSize) bytes of a \(end - message)-byte message")
+    }
+    let b = base!
+    let spaceVersion = Int(b[space]), rank = Int(b[space + 1])
+    let header: Int
+    var count = 1
+    switch spaceVersion {
+    case 1: header = 8
+    case 2: header = 4; if b[space + 3] == 2 { count = 0 }
+    default: throw bad("version \(spaceVersion)")
+    }
+    guard rank <= 32, spaceSize >= header, rank * sizeofSize <= spaceSize - header else { throw bad("rank \(rank)") }
+    for r in 0..<rank {
+      let d = uint(space + header + r * sizeofSize, sizeofSize)
+      guard d <= UInt64(size) else { throw bad("a dimension of \(d)") }
+      let (c, overflow) = count.multipliedReportingOverflow(by: Int(d))
+      guard !overflow else { throw bad("its dimensions overflow") }
+      count = c
+    }
+    let data = space + spaceBytes
+    guard count <= (end - data) / max(1, elementSize) else { throw bad("\(count) elements of \(elementSize) bytes in \(end - data)") }
   }
 
   /// Checks the datatype encoded from `at` (at most to `end`); enum, variable-length and array types
