@@ -379,6 +379,15 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertEqual(c.out, "3.0000\n")
     XCTAssertFalse(c.run("format 3 \"%99999999f\""))
     XCTAssertTrue(c.err.contains("limited to 999"), c.err)
+    // the spec is checked as printf would read it: a width from a missing argument, a string, an
+    // int, a write (%n), two conversions or none are refused (vsnprintf's behaviour was undefined;
+    // "%*f" and "%n f" passed, the check only counted % signs and looked for an f anywhere)
+    for bad in ["%*f", "%n f", "%s f", "%d", "%f %f", "Error", "%", "%.2q", "%hf", "%-*.2f"] {
+      c.expectError("format 3 \"\(bad)\"", "needs one %f, %e or %g conversion")
+    }
+    // flags, widths, precisions, %lf and a literal percent sign are printf's
+    c.expectOutput("print (format 0.5 \"%.1f%%\") (format 3.14159 \"%+08.3lf\") (format 1234.5 \"%-10.2e|\") (format 2 \"%#g\")",
+                   "0.5% +003.142 1.23e+03  | 2.00000\n")
   }
 
   /// `for k in [...] { ... }` runs the body per item; the loop variable and what the body binds

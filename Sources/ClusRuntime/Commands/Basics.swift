@@ -274,10 +274,6 @@ func registerBasics(_ t: inout CommandTable) {
     args: [ArgSpec("x", .float, "a number"), ArgSpec("spec", .string, "a printf format for one double, e.g. \"%.4f\" or \"%8.2f\"")]
   ) { inv in
     guard case .float(let x) = inv.args[0], case .string(let f) = inv.args[1] else { return .none }
-    let conv = f.filter { "eEfgG".contains($0) }
-    guard f.filter({ $0 == "%" }).count == 1, conv.count >= 1 else {
-      throw CommandError.invalidArgument("needs one %f, %e or %g conversion, got \(Display.quote(f))")
-    }
     guard f.count <= 32 else { throw CommandError.invalidArgument("format spec is too long (at most 32 characters)") }
     // widths and precisions above 999 (digit runs of 4 or more) would build huge strings
     var run = 0
@@ -285,9 +281,37 @@ func registerBasics(_ t: inout CommandTable) {
       run = ch.isNumber ? run + 1 : 0
       if run > 3 { throw CommandError.invalidArgument("format width and precision are limited to 999, got \(Display.quote(f))") }
     }
+    // the spec goes to vsnprintf with one double: anything else it would read (a `*` width, %s, %d)
+    // or write (%n) is refused, not left undefined
+    guard formatConversions(f) == 1 else {
+      throw CommandError.invalidArgument("needs one %f, %e or %g conversion (flags -+ #0, a width, a precision; %% for a "
+                                         + "percent sign), got \(Display.quote(f))")
+    }
     let out = Display.cFormat(f, x)
     return .string(out)
   })
+}
+
+/// The number of conversions of one double in a `format` spec, each `%[-+ #0]…[width][.precision][l]`
+/// then one of `eEfFgG`, the rest literal text (`%%` a percent sign); nil when a `%` starts
+/// anything else (`%*f`, `%s`, `%n`, `%d`, a length other than `l`, a trailing `%`).
+func formatConversions(_ spec: String) -> Int? {
+  let c = Array(spec.utf8)
+  var i = 0, count = 0
+  func digits() { while i < c.count, c[i] >= 0x30, c[i] <= 0x39 { i += 1 } }
+  while i < c.count {
+    guard c[i] == 0x25 else { i += 1; continue }  // %
+    i += 1
+    if i < c.count, c[i] == 0x25 { i += 1; continue }  // %%
+    while i < c.count, "-+ #0".utf8.contains(c[i]) { i += 1 }
+    digits()
+    if i < c.count, c[i] == 0x2E { i += 1; digits() }  // .precision
+    if i < c.count, c[i] == 0x6C { i += 1 }  // l, as in %lf
+    guard i < c.count, "eEfFgG".utf8.contains(c[i]) else { return nil }
+    i += 1
+    count += 1
+  }
+  return count
 }
 
 /// The text `help` prints: the command list, or one command's reference.
