@@ -121,9 +121,18 @@ public enum Memory {
   /// What a step needs and what the machine has, as `text`, with more decimals while the two would
   /// read the same ("needs about 0.1 MB; this machine has 0.1 MB" said nothing): 0.13 MB and 0.10 MB.
   static func texts(needed: Double, available: Double) -> (String, String) {
+    // amounts within a factor of 10 in the unit of the larger, so that "0.1 MB" never faces "100 kB";
+    // others each in its own
+    if max(needed, available) > 10 * min(needed, available) { return (text(needed), text(available)) }
+    let unit = max(needed, available)
+    func inUnit(_ v: Double, _ extra: Int) -> String {
+      if unit >= 1e9 { return Display.cFormat("%.\(1 + extra)f GB", v / 1e9) }
+      if unit < 1e5 { return Display.cFormat("%.\(extra)f kB", v / 1e3) }
+      return Display.cFormat("%.\(1 + extra)f MB", v / 1e6)
+    }
     var extra = 0
-    while extra < 6 && text(needed, extra: extra) == text(available, extra: extra) { extra += 1 }
-    return (text(needed, extra: extra), text(available, extra: extra))
+    while extra < 6 && inUnit(needed, extra) == inUnit(available, extra) { extra += 1 }
+    return (inUnit(needed, extra), inUnit(available, extra))
   }
 
   /// Refuses, naming the file `path`, to build the rows (CSR) of a sparse matrix of `rows` rows and

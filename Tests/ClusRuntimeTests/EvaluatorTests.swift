@@ -385,6 +385,12 @@ final class EvaluatorTests: XCTestCase {
     for bad in ["%*f", "%n f", "%s f", "%d", "%f %f", "Error", "%", "%.2q", "%hf", "%-*.2f"] {
       c.expectError("format 3 \"\(bad)\"", "needs one %f, %e or %g conversion")
     }
+    // a NUL would end the spec early (the number silently dropped), multibyte text depends on the locale
+    c.expectError("format 1.5 \"a\\u{0}%f\"", "printable ASCII only (no control characters, no accents), got \"a\\u{0}%f\"")
+    c.expectError("format 1.5 \"é%f\"", "printable ASCII only")
+    // leading zeros are the 0 flag (a width) or nothing (a precision), not a width beyond 999
+    c.expectOutput("print (format 2.5 \"%000005.1f\") (format 2.5 \"%.0002f\")", "002.5 2.50\n")
+    c.expectError("format 2.5 \"%.1000f\"", "limited to 999")
     // flags, widths, precisions, %lf and a literal percent sign are printf's
     c.expectOutput("print (format 0.5 \"%.1f%%\") (format 3.14159 \"%+08.3lf\") (format 1234.5 \"%-10.2e|\") (format 2 \"%#g\")",
                    "0.5% +003.142 1.23e+03  | 2.00000\n")

@@ -274,12 +274,14 @@ func registerBasics(_ t: inout CommandTable) {
     args: [ArgSpec("x", .float, "a number"), ArgSpec("spec", .string, "a printf format for one double, e.g. \"%.4f\" or \"%8.2f\"")]
   ) { inv in
     guard case .float(let x) = inv.args[0], case .string(let f) = inv.args[1] else { return .none }
-    guard f.count <= 32 else { throw CommandError.invalidArgument("format spec is too long (at most 32 characters)") }
-    // widths and precisions above 999 (digit runs of 4 or more) would build huge strings
-    var run = 0
-    for ch in f {
-      run = ch.isNumber ? run + 1 : 0
-      if run > 3 { throw CommandError.invalidArgument("format width and precision are limited to 999, got \(Display.quote(f))") }
+    guard f.utf8.count <= 32 else { throw CommandError.invalidArgument("format spec is too long (at most 32 characters)") }
+    // vsnprintf stops at a NUL and reads multibyte text by the locale: printable ASCII only
+    guard f.utf8.allSatisfy({ $0 >= 0x20 && $0 <= 0x7E }) else {
+      throw CommandError.invalidArgument("a format spec holds printable ASCII only (no control characters, no accents), got \"\(f.unicodeScalars.map { $0.value >= 0x20 && $0.value < 0x7F ? String($0) : "\\u{\(String($0.value, radix: 16))}" }.joined())\"")
+    }
+    // widths and precisions above 999 would build huge strings
+    if let widest = formatWidths(f), widest > 999 {
+      throw CommandError.invalidArgument("format width and precision are limited to 999, got \(Display.quote(f))")
     }
     // the spec goes to vsnprintf with one double: anything else it would read (a `*` width, %s, %d)
     // or write (%n) is refused, not left undefined
@@ -290,6 +292,26 @@ func registerBasics(_ t: inout CommandTable) {
     let out = Display.cFormat(f, x)
     return .string(out)
   })
+}
+
+/// The largest width or precision written in a `format` spec's conversions (leading zeros of a width
+/// are the 0 flag, of a precision nothing), or nil when there is none.
+func formatWidths(_ spec: String) -> Int? {
+  let c = Array(spec.utf8)
+  var i = 0, widest: Int? = nil
+  while i < c.count {
+    guard c[i] == 0x25 else { i += 1; continue }
+    i += 1
+    if i < c.count, c[i] == 0x25 { i += 1; continue }
+    while i < c.count, "-+ #0".utf8.contains(c[i]) { i += 1 }
+    for part in 0..<2 {
+      if part == 1 { guard i < c.count, c[i] == 0x2E else { break }; i += 1 }
+      var v = 0
+      while i < c.count, c[i] >= 0x30, c[i] <= 0x39 { v = min(v * 10 + Int(c[i] - 0x30), 1_000_000); i += 1 }
+      widest = max(widest ?? 0, v)
+    }
+  }
+  return widest
 }
 
 /// The number of conversions of one double in a `format` spec, each `%[-+ #0]…[width][.precision][l]`
