@@ -112,9 +112,12 @@ public enum Memory {
   }
 
   /// "22.9 GB", "512.0 MB", "4 kB" (below 0.1 MB): decimal units; `extra` more decimals.
-  public static func text(_ bytes: Double, extra: Int = 0) -> String {
-    if bytes >= 1e9 { return Display.cFormat("%.\(1 + extra)f GB", bytes / 1e9) }
-    if bytes < 1e5 { return Display.cFormat("%.\(extra)f kB", bytes / 1e3) }
+  public static func text(_ bytes: Double, extra: Int = 0) -> String { text(bytes, unitOf: bytes, extra: extra) }
+
+  /// `bytes` in the unit `text` would choose for `unitOf`.
+  private static func text(_ bytes: Double, unitOf u: Double, extra: Int) -> String {
+    if u >= 1e9 { return Display.cFormat("%.\(1 + extra)f GB", bytes / 1e9) }
+    if u < 1e5 { return Display.cFormat("%.\(extra)f kB", bytes / 1e3) }
     return Display.cFormat("%.\(1 + extra)f MB", bytes / 1e6)
   }
 
@@ -125,11 +128,7 @@ public enum Memory {
     // others each in its own
     if max(needed, available) > 10 * min(needed, available) { return (text(needed), text(available)) }
     let unit = max(needed, available)
-    func inUnit(_ v: Double, _ extra: Int) -> String {
-      if unit >= 1e9 { return Display.cFormat("%.\(1 + extra)f GB", v / 1e9) }
-      if unit < 1e5 { return Display.cFormat("%.\(extra)f kB", v / 1e3) }
-      return Display.cFormat("%.\(1 + extra)f MB", v / 1e6)
-    }
+    func inUnit(_ v: Double, _ extra: Int) -> String { text(v, unitOf: unit, extra: extra) }
     var extra = 0
     while extra < 6 && inUnit(needed, extra) == inUnit(available, extra) { extra += 1 }
     return (inUnit(needed, extra), inUnit(available, extra))

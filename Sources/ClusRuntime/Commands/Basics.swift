@@ -280,12 +280,13 @@ func registerBasics(_ t: inout CommandTable) {
       throw CommandError.invalidArgument("a format spec holds printable ASCII only (no control characters, no accents), got \"\(f.unicodeScalars.map { $0.value >= 0x20 && $0.value < 0x7F ? String($0) : "\\u{\(String($0.value, radix: 16))}" }.joined())\"")
     }
     // widths and precisions above 999 would build huge strings
-    if let widest = formatWidths(f), widest > 999 {
+    let parsed = formatSpec(f)
+    if let p = parsed, p.widest > 999 {
       throw CommandError.invalidArgument("format width and precision are limited to 999, got \(Display.quote(f))")
     }
     // the spec goes to vsnprintf with one double: anything else it would read (a `*` width, %s, %d)
     // or write (%n) is refused, not left undefined
-    guard formatConversions(f) == 1 else {
+    guard parsed?.conversions == 1 else {
       throw CommandError.invalidArgument("needs one %f, %e or %g conversion (flags -+ #0, a width, a precision; %% for a "
                                          + "percent sign), got \(Display.quote(f))")
     }
@@ -294,46 +295,31 @@ func registerBasics(_ t: inout CommandTable) {
   })
 }
 
-/// The largest width or precision written in a `format` spec's conversions (leading zeros of a width
-/// are the 0 flag, of a precision nothing), or nil when there is none.
-func formatWidths(_ spec: String) -> Int? {
+/// A `format` spec as printf reads it: the number of conversions of one double, each
+/// `%[-+ #0]…[width][.precision][l]` then one of `eEfFgG`, the rest literal text (`%%` a percent
+/// sign), and the largest width or precision written (a width's leading zeros are the 0 flag); nil
+/// when a `%` starts anything else (`%*f`, `%s`, `%n`, `%d`, a length other than `l`, a trailing `%`).
+func formatSpec(_ spec: String) -> (conversions: Int, widest: Int)? {
   let c = Array(spec.utf8)
-  var i = 0, widest: Int? = nil
-  while i < c.count {
-    guard c[i] == 0x25 else { i += 1; continue }
-    i += 1
-    if i < c.count, c[i] == 0x25 { i += 1; continue }
-    while i < c.count, "-+ #0".utf8.contains(c[i]) { i += 1 }
-    for part in 0..<2 {
-      if part == 1 { guard i < c.count, c[i] == 0x2E else { break }; i += 1 }
-      var v = 0
-      while i < c.count, c[i] >= 0x30, c[i] <= 0x39 { v = min(v * 10 + Int(c[i] - 0x30), 1_000_000); i += 1 }
-      widest = max(widest ?? 0, v)
-    }
+  var i = 0, count = 0, widest = 0
+  func number() -> Int {
+    var v = 0
+    while i < c.count, c[i] >= 0x30, c[i] <= 0x39 { v = min(v * 10 + Int(c[i] - 0x30), 1_000_000); i += 1 }
+    return v
   }
-  return widest
-}
-
-/// The number of conversions of one double in a `format` spec, each `%[-+ #0]…[width][.precision][l]`
-/// then one of `eEfFgG`, the rest literal text (`%%` a percent sign); nil when a `%` starts
-/// anything else (`%*f`, `%s`, `%n`, `%d`, a length other than `l`, a trailing `%`).
-func formatConversions(_ spec: String) -> Int? {
-  let c = Array(spec.utf8)
-  var i = 0, count = 0
-  func digits() { while i < c.count, c[i] >= 0x30, c[i] <= 0x39 { i += 1 } }
   while i < c.count {
     guard c[i] == 0x25 else { i += 1; continue }  // %
     i += 1
     if i < c.count, c[i] == 0x25 { i += 1; continue }  // %%
     while i < c.count, "-+ #0".utf8.contains(c[i]) { i += 1 }
-    digits()
-    if i < c.count, c[i] == 0x2E { i += 1; digits() }  // .precision
+    widest = max(widest, number())
+    if i < c.count, c[i] == 0x2E { i += 1; widest = max(widest, number()) }  // .precision
     if i < c.count, c[i] == 0x6C { i += 1 }  // l, as in %lf
     guard i < c.count, "eEfFgG".utf8.contains(c[i]) else { return nil }
     i += 1
     count += 1
   }
-  return count
+  return (count, widest)
 }
 
 /// The text `help` prints: the command list, or one command's reference.
