@@ -114,6 +114,29 @@ final class SparseNPZTests: DataFileTestCase {
     setenv("CLUS_MEMORY_AVAILABLE", "16G", 1)
     assertLoadFails(dir + "/tall.npz", .tooLarge, ["the rows of this sparse matrix (2147483647 rows, ", "needs about 34.4 GB; this machine has 16.0 GB available"])
     unsetenv("CLUS_MEMORY_AVAILABLE")
+    // a CSR archive of one entry declaring 1,000,000 rows: its int32 offsets (4 MB, compressed to
+    // a few kB) fit in the archive check, but the rows take (1,000,001)·16 + 8 = 16,000,024 bytes
+    // once read; with 10 MB available that is refused (a 300,000,000-row one loaded using 4.7 GB
+    // under a 2 GB limit), with 20 MB it loads
+    func le<T: FixedWidthInteger>(_ v: [T]) -> [UInt8] { v.flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) } }
+    let manyRows = 1_000_000
+    let offsets = [Int32(0)] + [Int32](repeating: 1, count: manyRows)
+    try writeNPZ([
+      NPZMember(name: "format.npy", bytes: npyFileBytes(NPYArray(descr: "|S3", shape: [], data: Array("csr".utf8)))),
+      NPZMember(name: "shape.npy", bytes: npyFileBytes(NPYArray(descr: "<i8", shape: [2], data: le([Int64(manyRows), 5])))),
+      NPZMember(name: "data.npy", bytes: npyFileBytes(NPYArray(descr: "<f4", shape: [1], data: le([Float(2.5).bitPattern])))),
+      NPZMember(name: "indices.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [1], data: le([Int32(3)])))),
+      NPZMember(name: "indptr.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [manyRows + 1], data: le(offsets)))),
+    ], path: dir + "/many_rows.npz", compress: true)
+    setenv("CLUS_MEMORY_AVAILABLE", "10M", 1)
+    assertLoadFails(dir + "/many_rows.npz", .tooLarge,
+                    ["the rows of this sparse matrix (1000000 rows, 1 stored values) needs about 16.0 MB; this machine has 10.0 MB available"])
+    setenv("CLUS_MEMORY_AVAILABLE", "20M", 1)
+    let many = Capture()
+    XCTAssertTrue(many.run("m = load \"\(dir)/many_rows.npz\"\n"), many.err)
+    XCTAssertEqual(many.sparse("m")?.rows, manyRows)
+    XCTAssertEqual(many.sparse("m")?.nnz, 1)
+    unsetenv("CLUS_MEMORY_AVAILABLE")
     // commands whose allocations grow with the columns refuse them with their estimate first (svd,
     // pca and umap were killed at 24 GB). By hand, 30 rows × d = 2^31 − 1 columns, 90 entries, k = 2:
     // the transpose 16(d + 1) + 8·90, the column statistics 16d, components and projection 24(d + 30),

@@ -67,6 +67,10 @@ func loadScipySparse(_ members: [NPZMember], display: String) throws -> SparseMa
         + "index (32-bit column indices, as scipy's default)")
   }
   let (rows, cols) = (shape[0], shape[1])
+  // the rows (CSR) are built in memory whatever the file's format: a CSR archive of few entries
+  // can declare 300,000,000 rows, whose offsets (1.2 GB as int32 in the file, compressed to
+  // nothing) take 16 bytes a row once read; refused with the estimate before any conversion
+  try Memory.requireForRowForm(rows: rows, stored: checkedProduct(dataArray.shape) ?? Int.max, path: display)
   let values = try numbers(dataArray, "data", display: display, as: Float.self)
   func indexArray(_ name: String) throws -> [Int] {
     guard let a = arrays[name] else { throw bad("the \(name) member is missing") }
@@ -101,7 +105,6 @@ func loadScipySparse(_ members: [NPZMember], display: String) throws -> SparseMa
     if format == "csr" {
       return try matrix { try SparseMatrix(rows: rows, cols: cols, indptr: indptr, indices: ind, values: values) }
     }
-    try Memory.requireForRowForm(rows: rows, stored: values.count, path: display)
     return try matrix { try SparseMatrix(cscRows: rows, cols: cols, indptr: indptr, indices: ind, values: values) }
   case "coo":
     let r = try indexArray("row"), c = try indexArray("col")
@@ -110,7 +113,6 @@ func loadScipySparse(_ members: [NPZMember], display: String) throws -> SparseMa
                           message: "scipy sparse archive: \(r.count) rows, \(c.count) columns but \(values.count) values")
     }
     let ri = try int32s(r, limit: rows, "row"), ci = try int32s(c, limit: cols, "col")
-    try Memory.requireForRowForm(rows: rows, stored: values.count, path: display)
     // COO → CSR by a counting sort on the row, then on the column within each row (stable)
     let order = (0..<values.count).sorted { ri[$0] != ri[$1] ? ri[$0] < ri[$1] : ci[$0] < ci[$1] }
     var indptr = [Int](repeating: 0, count: rows + 1)
