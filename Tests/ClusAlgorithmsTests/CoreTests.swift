@@ -48,6 +48,16 @@ final class CoreTests: XCTestCase {
     XCTAssertThrowsError(try validateData(m)) { e in
       XCTAssertEqual((e as? AlgorithmError)?.description.contains("row 1, column 0"), true)
     }
+    // a NaN with its sign bit set (what 0/0 gives on x86) is named as numpy prints it, "nan", not
+    // Swift's "-nan"; infinities keep their sign
+    m[1, 0] = -Float.nan
+    XCTAssertEqual(m[1, 0].sign, .minus)
+    for (v, name) in [(-Float.nan, "nan"), (Float.nan, "nan"), (-Float.infinity, "-inf"), (Float.infinity, "inf")] {
+      m[1, 0] = v
+      XCTAssertThrowsError(try validateData(m)) { e in
+        XCTAssertEqual((e as? AlgorithmError)?.description.contains("non-finite value (\(name)) at row 1, column 0"), true, "\(e)")
+      }
+    }
   }
 
   func testSgemmMatchesHandProduct() {

@@ -95,6 +95,12 @@ public func validateData(_ x: Matrix, _ what: String = "data") throws {
   }
   if let (r, c) = x.firstNonFinite() {
     throw AlgorithmError.invalidInput(
-      "\(what) contains a non-finite value (\(x[r, c])) at row \(r), column \(c)")
+      "\(what) contains a non-finite value (\(nonFiniteName(x[r, c]))) at row \(r), column \(c)")
   }
+}
+
+/// A non-finite value as numpy prints it: `nan` whatever its sign bit (0/0 gives a NaN whose sign
+/// bit is set, which Swift prints `-nan`), `inf` or `-inf`; a finite value as Swift prints it.
+public func nonFiniteName(_ v: Float) -> String {
+  v.isNaN ? "nan" : v.description
 }

@@ -58,7 +58,7 @@ public struct SparseMatrix: Sendable, Equatable {
             }
             last = c
             guard vx[t].isFinite else {
-              throw AlgorithmError.invalidInput("a sparse matrix has a non-finite value (\(vx[t])) at row \(i), column \(c)")
+              throw AlgorithmError.invalidInput("a sparse matrix has a non-finite value (\(nonFiniteName(vx[t]))) at row \(i), column \(c)")
             }
           }
         }

@@ -60,7 +60,7 @@ func prepareScatterLayers(_ layers: [ScatterLayer], options: PlotOptions) throws
       let x = m.data[i * m.cols], y = m.data[i * m.cols + 1]
       guard x.isFinite, y.isFinite else {
         throw PlotError.invalidInput(
-          "\(what) contains a non-finite coordinate (\(x.isFinite ? y : x)) at row \(i)")
+          "\(what) contains a non-finite coordinate (\(nonFiniteName(x.isFinite ? y : x))) at row \(i)")
       }
       xs[i] = Double(x)
       ys[i] = Double(y)
@@ -118,7 +118,7 @@ func prepareScatterLayers(_ layers: [ScatterLayer], options: PlotOptions) throws
       var lo = Float.infinity, hi = -Float.infinity
       for (i, v) in values.enumerated() {
         guard v.isFinite else {
-          throw PlotError.invalidInput("\(what): colour value \(v) at row \(i) is not finite")
+          throw PlotError.invalidInput("\(what): colour value \(nonFiniteName(v)) at row \(i) is not finite")
         }
         lo = min(lo, v)
         hi = max(hi, v)
