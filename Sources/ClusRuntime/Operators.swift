@@ -44,7 +44,7 @@ enum Operators {
     if case .string(let s) = a {
       if op == .add { return .string(s + (try text(b))) }
       if case .string(let t) = b, op == .eq || op == .ne { return .bool((s == t) == (op == .eq)) }
-      throw OperatorError("'\(op.rawValue)' is not defined for a string and \(b.kindName)")
+      throw OperatorError("'\(op.rawValue)' is not defined for a string and \(b.kindWithArticle)")
     }
     if case .string(let t) = b, op == .add { return .string((try text(a)) + t) }
     if case .bool(let x) = a, case .bool(let y) = b, op == .eq || op == .ne { return .bool((x == y) == (op == .eq)) }
@@ -133,19 +133,32 @@ enum Operators {
   }
 
   /// A value joined to a string by `+`, as Python's str() of it: a string itself, an int in full, a
-  /// float as the shortest text that reads back as the same number (`5.0`, `1234567.89`, `1e-05`), a
-  /// bool as true/false. Anything else is refused (its display summary, "vector 2 int", pasted into
+  /// float as the shortest text that reads back as the same number (`5.0`, `1234567.89`, `1e-05`),
+  /// or, for an element of float32 data, as the shortest that reads back as the same float32, as
+  /// numpy's str() of a float32 (`0.2745098`); a bool as true/false. Anything else is refused (its display summary, "vector 2 int", pasted into
   /// a path, would silently name the wrong file).
   private static func text(_ v: Value) throws -> String {
     switch v {
     case .string(let s): return s
     case .int(let i): return String(i)
-    case .float(let d): return d.description
+    case .float(let d):
+      // an element of a float32 matrix or vector, as numpy's str() of a float32 (0.2745098, not
+      // 0.2745097875595093): a number that is exactly a float32 and needs more digits than a
+      // float32 holds (9) as a double; a number of 9 digits or fewer is Python's str() of it
+      let f = Float(d)
+      if Double(f) == d && significantDigits(d.description) > 9 { return f.description }
+      return d.description
     case .bool(let b): return b ? "true" : "false"
     default:
-      throw OperatorError("'+' joins a string with a string or a number, not with \(v.kindName); write the number "
-                          + "(x[0], count x, format v \"%.4f\") or use print to show a \(v.kindName)")
+      throw OperatorError("'+' joins a string with a string or a number, not with \(v.kindWithArticle); write the number "
+                          + "(x[0], count x, format v \"%.4f\") or use print to show \(v.kindWithArticle)")
     }
+  }
+
+  /// The significant digits of a number's text ("0.2745097875595093" has 16, "16777216.0" 8).
+  private static func significantDigits(_ text: String) -> Int {
+    let mantissa = text.prefix { $0 != "e" && $0 != "E" }.filter(\.isNumber)
+    return mantissa.drop { $0 == "0" }.reversed().drop { $0 == "0" }.count
   }
 
   private static func compare(_ op: BinaryOp, _ x: Double, _ y: Double) -> Bool {

@@ -88,6 +88,14 @@ public indirect enum Value: Sendable {
     }
   }
 
+  /// `kindName` with its article, for messages: "an int vector", "an integer", "a float", "a umap
+  /// model" ("an" before a, e, i, o; "u" of umap sounds as "you"), and "none" alone.
+  public var kindWithArticle: String {
+    if case .none = self { return "none" }
+    let k = kindName
+    return (k.first.map { "aeio".contains($0) } ?? false ? "an " : "a ") + k
+  }
+
   /// The value itself, or a record's principal field (repeatedly).
   public var resolved: Value {
     if case .record(let r) = self, let p = r.principalValue { return p.resolved }

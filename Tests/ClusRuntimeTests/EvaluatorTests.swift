@@ -225,6 +225,18 @@ final class EvaluatorTests: XCTestCase {
       [-1.0000 2.5000]
 
       """)
+    // a categorical gives its names, as np.unique of the column's strings (sorted by code point:
+    // "Z" before "a"), each with its count; a missing value is none, once and last (it gave the codes)
+    let k = Capture()
+    k.session.variables["cat"] = Frames.categorical(codes: [2, 0, -1, 2, 1, 0, 0], categories: ["b", "a", "Z", "unused"])
+    XCTAssertTrue(k.run("u = unique cat counts=true\nv = unique cat"), k.err)
+    guard case .record(let r)? = k.value("u"), case .list(let names)? = r["values"], case .labels(let counts)? = r["counts"] else {
+      return XCTFail("\(String(describing: k.value("u")))")
+    }
+    XCTAssertEqual(names.map { if case .string(let s) = $0 { return s }; return "<\($0.kindName)>" }, ["Z", "a", "b", "<none>"])
+    XCTAssertEqual(counts, [2, 1, 3, 1])
+    guard case .list(let plain)? = k.value("v") else { return XCTFail("\(String(describing: k.value("v")))") }
+    XCTAssertEqual(plain.count, 4)
   }
 
   func testParameterTypeAndRangeErrorsNameTheParameter() {
@@ -253,10 +265,19 @@ final class EvaluatorTests: XCTestCase {
     // (was cut to five digits: "e_1.2346e+06.npy"), a bool as true/false
     c.expectOutput("\"e_\" + 1234567.89 + \".npy\"", "\"e_1234567.89.npy\"\n")
     c.expectOutput("\"k\" + 5.0 + \"/\" + 1e-05 + \"/\" + true + \"/\" + (0/0)", "\"k5.0/1e-05/true/nan\"\n")
+    // an element of float32 data joins as numpy's str() of a float32 (it gave the double
+    // 0.2745097875595093 of 0.2745098f); a double of 9 digits or fewer that happens to be a float32
+    // stays Python's str() of it (1e10 is a float32, str(1e10) is 10000000000.0)
+    c.run("px = [[0.2745098, 16777216.0], [0.1, 1e10]]")
+    c.expectOutput("\"a\" + px[0, 0] + \"/\" + px[0, 1] + \"/\" + px[1, 1] + \"/\" + 1e10 + \"/\" + 0.2745098",
+                   "\"a0.2745098/16777216.0/10000000000.0/10000000000.0/0.2745098\"\n")
+    c.expectOutput("\"b\" + px[1, 0]", "\"b0.1\"\n")
     // anything else is refused, not pasted as its display summary ("vvector 2 int")
-    c.expectError("\"v\" + [1, 2]", "'+' joins a string with a string or a number, not with int vector")
-    c.expectError("[1, 2, 3] + \"a\"", "'+' joins a string with a string or a number, not with int vector")
-    c.expectError("\"x\" + none", "not with none")
+    c.expectError("\"v\" + [1, 2]", "'+' joins a string with a string or a number, not with an int vector; write the "
+                    + "number (x[0], count x, format v \"%.4f\") or use print to show an int vector")
+    c.expectError("[1, 2, 3] + \"a\"", "'+' joins a string with a string or a number, not with an int vector")
+    c.expectError("\"v\" + [1.5]", "not with a float vector")
+    c.expectError("\"x\" + none", "not with none;")
   }
 
   func testIntegerOverflowIsAnErrorNotAWrapOrACrash() {

@@ -191,7 +191,7 @@ func registerBasics(_ t: inout CommandTable) {
   t.register(reduction("min", "Smallest value", keepsInt: true) { _, v in v.min()! })
   t.register(reduction("max", "Largest value", keepsInt: true) { _, v in v.max()! })
   t.register(Command(
-    "unique", group: "basics", summary: "Sorted distinct values of a vector (NaN, if any, once and last, as numpy's unique)",
+    "unique", group: "basics", summary: "Sorted distinct values of a vector (NaN, if any, once and last, as numpy's unique); of a categorical, its names",
     args: [ArgSpec("x", .vector, "a vector")],
     params: [ParamSpec("counts", .bool, .bool(false), nil, "also return how often each value occurs")]
   ) { inv in
@@ -207,6 +207,22 @@ func registerBasics(_ t: inout CommandTable) {
         return .record(Record(kind: "unique", fields: [("values", make(keys)), ("counts", .labels(tally))], principal: "values"))
       }
       return make(keys)
+    }
+    // a categorical (a text column): its names, sorted as numpy sorts strings (by code point), as
+    // np.unique of the column's values; a missing value (NaN in pandas) is `none`, once and last
+    if let (codes, names) = Frames.categories(of: inv.rawArgs[0]) {
+      let missing = codes.reduce(0) { $0 + ($1 >= 0 && $1 < names.count ? 0 : 1) }
+      let present = codes.filter { $0 >= 0 && $0 < names.count }
+      let order = names.indices.sorted {
+        names[$0].unicodeScalars.lexicographicallyPrecedes(names[$1].unicodeScalars) { $0.value < $1.value }
+      }
+      var rank = [Int](repeating: 0, count: names.count)
+      for (r, k) in order.enumerated() { rank[k] = r }
+      // counted by rank, so that finish's numeric sort is the names' order; -1 stands for missing
+      let ranked = present.map { rank[$0] }
+      return finish(ranked, extra: missing > 0 ? (-1, missing) : nil) { keys in
+        .list(keys.map { $0 < 0 ? .none : .string(names[order[$0]]) })
+      }
     }
     switch inv.args[0] {
     case .labels(let l): return finish(l) { .labels($0) }

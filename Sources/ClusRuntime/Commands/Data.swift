@@ -260,7 +260,7 @@ func registerData(_ t: inout CommandTable) {
     case .matrix(let m0):
       var matrices: [Matrix] = []
       for (k, p) in parts.enumerated() {
-        guard case .matrix(let m) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(inv.args[k].kindName), not a matrix") }
+        guard case .matrix(let m) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(inv.args[k].kindWithArticle), not a matrix") }
         guard m.cols == m0.cols else { throw CommandError.invalidArgument("part \(k + 1) has \(m.cols) columns, part 1 has \(m0.cols)") }
         matrices.append(m)
       }
@@ -274,7 +274,7 @@ func registerData(_ t: inout CommandTable) {
     case .labels:
       var out: [Int] = []
       for (k, p) in parts.enumerated() {
-        guard case .labels(let v) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(inv.args[k].kindName), not an int vector") }
+        guard case .labels(let v) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(inv.args[k].kindWithArticle), not an int vector") }
         out += v
       }
       return .labels(out)
@@ -287,7 +287,7 @@ func registerData(_ t: inout CommandTable) {
         switch p {
         case .floats(let v): out += v
         case .labels(let v): out += v.map(Double.init)
-        default: throw CommandError.invalidArgument("part \(k + 1) is \(inv.args[k].kindName), not a vector")
+        default: throw CommandError.invalidArgument("part \(k + 1) is \(inv.args[k].kindWithArticle), not a vector")
         }
       }
       return .floats(out)

@@ -270,7 +270,7 @@ private func h5adFrame(_ f: H5File, _ path: String, opener: @escaping @Sendable 
       let (codes, cats) = Frames.categories(of: v)!
       kinds.append(.text); text.append(TextColumn(codes: codes, categories: cats))
     default:
-      throw f.error(path + "/" + c, "is a \(v.kindName); a data frame column must be a vector", kind: .unsupportedType)
+      throw f.error(path + "/" + c, "is \(v.kindWithArticle); a data frame column must be a vector", kind: .unsupportedType)
     }
   }
   var data = [Float](repeating: 0, count: rows * numeric.count)
