@@ -352,6 +352,45 @@ final class H5ADTests: DataFileTestCase {
     XCTAssertEqual(int(d, "v"), 2)
   }
 
+  /// An obs `_index` attribute naming a dataset obs does not hold (obs_index_missing.h5ad, minimal.h5ad
+  /// with `_index` = "cell_names"; anndata refuses it, make_fixtures.py asserts it): `a.obs` is refused
+  /// naming the attribute's target (it read as a frame of 0 rows, whose columns "have 60 values for 0
+  /// rows"); the cells are still counted from X (3), and X reads.
+  func testObsIndexNamingNothingIsRefused() throws {
+    let c = loaded("obs_index_missing.h5ad", "n = a.n_obs\nx = a.X\n")
+    XCTAssertEqual(int(c, "n"), 3)
+    XCTAssertEqual(c.matrix("x")?.rows, 3)
+    XCTAssertFalse(c.run("o = a.obs"))
+    XCTAssertTrue(c.err.contains("obs_index_missing.h5ad: obs: its _index attribute names \"cell_names\", which is not a dataset of obs: "
+                                 + "the cell names are missing (anndata refuses the file)"), c.err)
+    XCTAssertNil(c.value("o"))
+  }
+
+  /// Fields are read on first use, so a file changed after `load` would give the old record the new
+  /// file's content (the fields listed at load, another file's values): such a read is refused with
+  /// `.changed`, naming the file, and the session keeps `a` and what it already read. Replaced by
+  /// another file, and by `save ... into=` of the same path.
+  func testFieldOfAFileChangedSinceLoadIsRefused() throws {
+    let copy = dir + "/changing.h5ad"
+    try FileManager.default.copyItem(atPath: h5ad("minimal.h5ad"), toPath: copy)
+    let c = Capture()
+    XCTAssertTrue(c.run("a = load \"\(copy)\"\nv = a.var\n"), c.err)
+    try FileManager.default.removeItem(atPath: copy)
+    try FileManager.default.copyItem(atPath: h5ad("dense.h5ad"), toPath: copy)
+    XCTAssertFalse(c.run("x = a.X"))
+    XCTAssertTrue(c.err.contains("\(copy): the file changed since it was loaded (written or replaced); load it again to read its fields"), c.err)
+    XCTAssertNil(c.value("x"))
+    XCTAssertNotNil(c.value("a"))
+    XCTAssertTrue(c.run("w = a.var\nb = load \"\(copy)\"\nx = b.X\n"), c.err)  // read before: kept; loaded again: read
+    XCTAssertEqual(c.matrix("x")?.rows, 40)
+    // save into= the loaded file itself replaces it: the record's unread fields are refused, a new load reads them
+    XCTAssertTrue(c.run("e = b.obsm.X_pca[:, 0:2]\nsave e \"\(copy)\" into=b key=\"X_two\"\n"), c.err)
+    XCTAssertFalse(c.run("o = b.obs"))
+    XCTAssertTrue(c.err.contains("the file changed since it was loaded"), c.err)
+    XCTAssertTrue(c.run("b = load \"\(copy)\"\nt = b.obsm.X_two\n"), c.err)
+    XCTAssertEqual(c.matrix("t")?.cols, 2)
+  }
+
   /// raw/varm entries are aligned to raw's genes: misaligned_raw_varm.h5ad (3 raw genes, raw/varm/PCs
   /// of 4 rows; anndata refuses the file) reads raw/X but refuses PCs, naming both counts.
   func testRawVarmAlignedToRawGenes() throws {
@@ -392,6 +431,27 @@ final class H5ADTests: DataFileTestCase {
       XCTAssertTrue(try expected(name)["layout"] as? String ?? "" != "", name)
       assertRefused(name, .unsupportedType, ["anndata older than 0.7", "anndata.read_h5ad(p).write_h5ad(p)"])
     }
+  }
+
+  /// A file of anndata ≥ 0.7's layout whose root lost its encoding-type (root_unmarked.h5ad; anndata
+  /// refuses it, make_fixtures.py asserts it) is called damaged, not "written by an anndata older than
+  /// 0.7" with a conversion that cannot mend it.
+  func testUnmarkedRootOfANewLayoutIsDamage() throws {
+    assertRefused("root_unmarked.h5ad", .corruptArchive,
+                  ["the root's encoding-type attribute is missing, not \"anndata\", though obs and var are marked as anndata ≥ 0.7 writes them: the file is damaged"])
+    let c = Capture()
+    c.run("a = load \"\(h5ad("root_unmarked.h5ad"))\"")
+    XCTAssertFalse(c.err.contains("older than 0.7"), c.err)
+  }
+
+  /// X as an HDF5 external link to another file (external_x.h5ad, its target absent; anndata cannot
+  /// open it): the load succeeds and X is refused naming the link, not called "damaged".
+  func testExternalLinkIsNamed() throws {
+    let c = loaded("external_x.h5ad", "n = a.n_vars\n")
+    XCTAssertEqual(int(c, "n"), 2)
+    XCTAssertFalse(c.run("x = a.X"))
+    XCTAssertTrue(c.err.contains("external_x.h5ad: X: is an external link to another HDF5 file; clus reads only what the file itself holds"), c.err)
+    XCTAssertFalse(c.err.contains("damaged"), c.err)
   }
 
   /// Damaged files (expected.json: anndata raises OSError for each): a clear error naming the file.

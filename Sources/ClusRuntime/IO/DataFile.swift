@@ -199,6 +199,9 @@ public struct DataFileError: Error, Equatable, CustomStringConvertible {
     case corruptArchive
     /// The file's content needs more memory than the machine has available.
     case tooLarge
+    /// The file changed (was written or replaced) since it was loaded, and a field read on first
+    /// use would come from the new content.
+    case changed
     /// The arrays break the rules of what they encode: a sparse matrix's column indices out of
     /// range, unsorted or repeated, its row offsets decreasing, a NaN among its values.
     case invalidData

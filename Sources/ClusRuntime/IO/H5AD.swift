@@ -246,9 +246,18 @@ private func h5adSparse(_ f: H5File, _ path: String, csr: Bool) throws -> Sparse
 /// A `dataframe` group (obs, var) as a data frame: numeric and bool columns in `.data`, text and
 /// categorical columns as categoricals, and `.index` (the obs or var names).
 private func h5adFrame(_ f: H5File, _ path: String, opener: @escaping @Sendable () throws -> H5File) throws -> Value {
-  let indexName = try f.stringAttribute(path, "_index") ?? "_index"
+  let declared = try f.stringAttribute(path, "_index")
+  let indexName = declared ?? "_index"
   let order = try f.stringsAttribute(path, "column-order") ?? []
-  let index = try f.kind(path + "/" + indexName) == .dataset ? try f.strings(path + "/" + indexName) : []
+  let indexKind = try f.kind(path + "/" + indexName)
+  // an `_index` attribute naming what the frame does not hold (anndata: KeyError): said so, not
+  // read as a frame of 0 rows whose every column "has 40 values for 0 rows"
+  if let name = declared, indexKind != .dataset {
+    let names = path == "obs" ? "cell" : path == "var" || path.hasSuffix("/var") ? "gene" : "row"
+    throw f.error(path, "its _index attribute names \"\(name)\", which is not a dataset of \(path): "
+                    + "the \(names) names are missing (anndata refuses the file)", kind: .corruptArchive)
+  }
+  let index = indexKind == .dataset ? try f.strings(path + "/" + indexName) : []
   var names: [String] = [], kinds: [ColumnKind] = [], text: [TextColumn] = [], numeric: [[Float]] = []
   var exactColumns: [Value] = []
   let rows = index.count
@@ -309,10 +318,19 @@ private func h5adLazyRecord(_ f: H5File, _ path: String, kind: String, opener: @
 /// `layers`, `uns`, ...) are read on first access; `n_obs` and `n_vars` come from the metadata.
 /// - Throws: `DataFileError`: not HDF5, damaged, or not an AnnData file (no `encoding-type` of
 ///   `anndata` at the root: an anndata older than 0.7 wrote it, or another program).
+///   A field first used after the file changed (another program wrote it, or `save ... into=` replaced
+///   it) throws `.changed` instead of reading the new content into the old record.
 func loadH5AD(path: String, display: String) throws -> Value {
   try hdf5Lock.run {
+    let loaded = fileIdentity(path)
     let f = try H5File(path: path, display: display)
-    return try h5adRoot(f) { try H5File(path: path, display: display) }
+    return try h5adRoot(f) {
+      guard fileIdentity(path) == loaded else {
+        throw DataFileError(path: display, kind: .changed, message:
+          "the file changed since it was loaded (written or replaced); load it again to read its fields")
+      }
+      return try H5File(path: path, display: display)
+    }
   }
 }
 
@@ -336,6 +354,15 @@ private func h5adRoot(_ f: H5File, opener: @escaping @Sendable () throws -> H5Fi
   let enc = try encoding(f, "")
   guard enc == "anndata" else {
     let top = (try? f.children("")) ?? []
+    // elements marked as anndata ≥ 0.7 marks them (obs, var: "dataframe"): the root's mark is
+    // damaged or was removed, which no conversion mends (anndata refuses the file too)
+    let marked = ["obs", "var"].filter { top.contains($0) && (try? encoding(f, $0)) == "dataframe" }
+    if !marked.isEmpty {
+      let found = enc.map { "is \"\($0)\"" } ?? "is missing"
+      throw f.error("", "the root's encoding-type attribute \(found), not \"anndata\", though \(marked.joined(separator: " and ")) "
+                    + "\(marked.count == 1 ? "is" : "are") marked as anndata ≥ 0.7 writes them: the file is damaged "
+                    + "(anndata refuses it too); write it again from its source", kind: .corruptArchive)
+    }
     if top.contains("X") || top.contains("obs") {
       throw f.error("", "this AnnData file has no encoding-type attribute: an anndata older than 0.7 wrote it; "
                     + "read it with a current anndata and write it again (anndata.read_h5ad(p).write_h5ad(p))", kind: .unsupportedType)

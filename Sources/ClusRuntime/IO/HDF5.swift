@@ -121,8 +121,9 @@ final class H5File {
   }
 
   /// Checks the datatypes in the object header `path` links to (its own and its attributes') before
-  /// libhdf5 decodes them (`HDF5RawFile.checkDatatypes`); a soft or external link is left to the library.
-  /// - Throws: `DataFileError` (.corruptArchive) for a damaged datatype or header.
+  /// libhdf5 decodes them (`HDF5RawFile.checkDatatypes`); a soft link is left to the library.
+  /// - Throws: `DataFileError` (.corruptArchive) for a damaged datatype or header; (.unsupportedType)
+  ///   for an external link, whose target is another file.
   func checkHeader(_ path: String) throws {
     if path.isEmpty {
       var info = H5O_info_t()
@@ -133,6 +134,10 @@ final class H5File {
     var link = H5L_info_t()
     guard H5Lget_info(file.id, path, &link, clus_h5_p_default()) >= 0 else { throw error(path, "cannot be opened (damaged file?)", kind: .corruptArchive) }
     if link.type == H5L_TYPE_HARD { try raw.checkDatatypes(header: UInt64(link.u.address), what: path) }
+    if link.type == H5L_TYPE_EXTERNAL {
+      throw error(path, "is an external link to another HDF5 file; clus reads only what the file itself holds "
+                    + "(copy the linked element into the file, e.g. with h5py)", kind: .unsupportedType)
+    }
   }
 
   /// Opens the object at `path` (group or dataset), its header checked first (`checkHeader`).

@@ -16,6 +16,14 @@ import Glibc
 /// are still read by libhdf5 unchecked).
 let globalHeapScanLimit = 4 << 30
 
+/// What tells the file at `path` apart from another file or from its own earlier content: device,
+/// inode, size and modification time (nanoseconds); nil when it cannot be read.
+func fileIdentity(_ path: String) -> String? {
+  var st = stat()
+  guard stat(path, &st) == 0 else { return nil }
+  return "\(st.st_dev)|\(st.st_ino)|\(st.st_size)|\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)"
+}
+
 /// Throws when a global heap collection of the file at `path` is inconsistent: its size beyond the file
 /// or below the format's 4,096 bytes, or an object (or the free space) running past its end.
 /// - Throws: `DataFileError` (.corruptArchive) naming `display` and the collection's offset.

@@ -27,6 +27,9 @@ column 7 all zero; obs/var/obsm/layers/uns identical in every file unless said):
                     with /obsm/X_long, 4 rows for 3 cells
   no_obs_index_bad_shape.h5ad  minimal.h5ad's X as CSR whose shape attribute says 7 x 2 (indptr: 3
                     rows), obs without `_index`; no_obs_index_no_x.h5ad: no `_index` and no X
+  obs_index_missing.h5ad  minimal.h5ad whose obs `_index` names "cell_names", which obs does not hold
+  root_unmarked.h5ad  minimal.h5ad without the root's encoding-type (its elements keep theirs)
+  external_x.h5ad   minimal.h5ad whose X is an external link to elsewhere.h5 (absent)
   misaligned_raw_varm.h5ad  minimal.h5ad with raw (3 raw genes) whose raw/varm/PCs has 4 rows
 expected.json: per file the shape, nnz and the full dense X (nested lists), and for dense.h5ad the
 obs/var/obsm/layers/uns listing; LAYOUT.txt: the full h5py walk of dense, csr and legacy.
@@ -373,6 +376,29 @@ with h5py.File(P("no_obs_index_no_x.h5ad"), "r+") as f:
     del f["X"]
 assert_anndata_refuses("no_obs_index_no_x.h5ad", "_index")
 
+# obs_index_missing.h5ad: minimal.h5ad whose obs `_index` attribute names "cell_names", a dataset the
+# group does not hold (anndata refuses it: KeyError); clus refuses obs naming the attribute's target.
+shutil.copyfile(P("minimal.h5ad"), P("obs_index_missing.h5ad"))
+with h5py.File(P("obs_index_missing.h5ad"), "r+") as f:
+    f["obs"].attrs["_index"] = "cell_names"
+assert_anndata_refuses("obs_index_missing.h5ad", "cell_names")
+
+# root_unmarked.h5ad: minimal.h5ad without the root's encoding-type attribute, its elements still marked
+# as anndata >= 0.7 writes them (anndata refuses it: no read method for encoding_type ''): damage, not an
+# old anndata's layout; clus says so instead of advising a conversion.
+shutil.copyfile(P("minimal.h5ad"), P("root_unmarked.h5ad"))
+with h5py.File(P("root_unmarked.h5ad"), "r+") as f:
+    del f.attrs["encoding-type"]
+assert_anndata_refuses("root_unmarked.h5ad", "No read method")
+
+# external_x.h5ad: minimal.h5ad whose X is an HDF5 external link to "elsewhere.h5" (absent): clus reads
+# only what the file holds and names the link; anndata fails to open the link's target.
+shutil.copyfile(P("minimal.h5ad"), P("external_x.h5ad"))
+with h5py.File(P("external_x.h5ad"), "r+") as f:
+    del f["X"]
+    f["X"] = h5py.ExternalLink("elsewhere.h5", "/X")
+assert_anndata_refuses("external_x.h5ad", "elsewhere", "unable to open", "Unable to")
+
 # misaligned_raw_varm.h5ad: minimal.h5ad's 3 x 2 with raw (3 cells x 3 raw genes, raw.varm["PCs"] 3 x 2),
 # then raw/varm/PCs replaced by a 4 x 2 array: one row per raw gene is 3 (anndata refuses it).
 r = ad.AnnData(X=np.array([[1, 0, 4], [0, 2.5, 0], [3, 0, 1]], np.float32))
@@ -499,7 +525,8 @@ def walk(path, out):
 if __name__ == "__main__":
     lines = []
     for name in sorted(os.listdir(here)):
-        if name.endswith(".h5ad") and name not in ("corrupt.h5ad", "truncated.h5ad", "not_hdf5.h5ad", "link_cycle.h5ad"):
+        if name.endswith(".h5ad") and name not in ("corrupt.h5ad", "truncated.h5ad", "not_hdf5.h5ad", "link_cycle.h5ad",
+                                                   "external_x.h5ad"):
             walk(P(name), lines)
     print("\n".join(lines))
     layout_lines = []
