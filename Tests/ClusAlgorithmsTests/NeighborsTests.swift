@@ -72,6 +72,40 @@ private func assertValidGraph(
 final class NeighborsTests: XCTestCase {
   let allMetrics: [Metric] = [.euclidean, .manhattan, .chebyshev, .minkowski(p: 3), .cosine, .correlation]
 
+  /// The KD-tree's Euclidean sums four coordinates a turn and its box gaps without a branch: the
+  /// same values bit for bit as one coordinate at a time from 0 and as `boxGap` (so every
+  /// neighbour, core distance and label stays the same), for 1 to 9 columns, on random points
+  /// and boxes, points on a box's faces, inside and outside, and ±0.
+  func testEuclideanKDSumsAndBoxGapsAreTheSequentialOnes() {
+    var rng = RandomStream(seed: 11, 3)
+    let m = EuclideanKD()
+    let a = UnsafeMutablePointer<Double>.allocate(capacity: 9), b = UnsafeMutablePointer<Double>.allocate(capacity: 9)
+    let lo = UnsafeMutablePointer<Double>.allocate(capacity: 9), hi = UnsafeMutablePointer<Double>.allocate(capacity: 9)
+    defer { a.deallocate(); b.deallocate(); lo.deallocate(); hi.deallocate() }
+    for trial in 0..<2_000 {
+      let d = 1 + trial % 9
+      for i in 0..<d {
+        a[i] = rng.nextGaussian() * 1e3; b[i] = rng.nextGaussian() * 1e-3
+        let p = rng.nextGaussian(), q = rng.nextGaussian()
+        lo[i] = min(p, q); hi[i] = max(p, q)
+        switch rng.nextInt(5) {
+        case 0: a[i] = lo[i]            // on a face
+        case 1: a[i] = hi[i]
+        case 2: lo[i] = 0; hi[i] = 0; a[i] = -0.0
+        default: break
+        }
+      }
+      var sum = 0.0, box = 0.0
+      for i in 0..<d {
+        let t = a[i] - b[i]; sum += t * t
+        let g = boxGap(a[i], lo[i], hi[i]); box += g * g
+        XCTAssertEqual(boxGapBranchless(a[i], lo[i], hi[i]).bitPattern, boxGap(a[i], lo[i], hi[i]).bitPattern)
+      }
+      XCTAssertEqual(m.rdist(a, b, d).bitPattern, sum.bitPattern, "d = \(d)")
+      XCTAssertEqual(m.boxRdist(a, lo, hi, d).bitPattern, box.bitPattern, "d = \(d)")
+    }
+  }
+
   func testExactKNNHandComputed() throws {
     // points on a line at 0, 1, 3, 7: neighbour order and distances by hand
     let x = Matrix(rows: 4, cols: 1, data: [0, 1, 3, 7])
