@@ -173,6 +173,11 @@ public final class LazyFields: @unchecked Sendable {
     pthread_mutex_init(&lock, nil)
   }
 
+  /// Throws when the fields' source is no longer what they were listed from (an .h5ad file changed
+  /// since `load`), for a command that reads the source by its path (`save ... into=`); nil when
+  /// nothing needs checking.
+  public var check: (@Sendable () throws -> Void)? = nil
+
   /// How the summary of an entry that cannot be read begins (shown without "read on first use").
   public static let unreadablePrefix = "unreadable: "
 

@@ -99,7 +99,7 @@ final class H5ADWriteTests: DataFileTestCase {
     c.expectError("save e[0:39] \"\(out)\" into=a", "\(out): the value has 39 rows, the AnnData file \(src) has 40 cells (n_obs)")
     c.expectError("save l[1:] \"\(out)\" into=a key=\"k\"", "the value has 39 rows")
     c.expectError("save e \"\(out)\"", "saving to .h5ad writes into a copy of an AnnData file: give it with into=")
-    c.expectError("save e \"\(out)\" into=5", "into= must be a loaded AnnData record or a path, got integer")
+    c.expectError("save e \"\(out)\" into=5", "into= must be a loaded AnnData record or a path, got an integer")
     c.expectError("save e \"\(out)\" into=a key=\"obsm/x\"", "the key \"obsm/x\" cannot name an AnnData entry")
     c.expectError("save e \"\(dir)/e.npy\" into=a", "into= applies to saving into an AnnData .h5ad file")
     let npz = fixturePath("sparse", "csr.npz")

@@ -238,7 +238,7 @@ func registerData(_ t: inout CommandTable) {
       } else {
         throw CommandError.invalidArgument("save needs a matrix, a vector or a table; this list is neither rows of numbers nor numbers")
       }
-    default: throw CommandError.invalidArgument("save needs a matrix, a vector or a table, got \(raw.kindName)")
+    default: throw CommandError.invalidArgument("save needs a matrix, a vector or a table, got \(raw.kindWithArticle)")
     }
     let token = inv.context.cancellation
     try saveData(data, path: path, cancelled: { token.isCancelled })
@@ -294,7 +294,7 @@ func registerData(_ t: inout CommandTable) {
     case .list:
       return .list(parts.flatMap { if case .list(let l) = $0 { return l }; return [$0] })
     default:
-      throw CommandError.invalidArgument("concat needs matrices or vectors, got \(inv.args[0].kindName)")
+      throw CommandError.invalidArgument("concat needs matrices or vectors, got \(inv.args[0].kindWithArticle)")
     }
   })
 }
@@ -313,15 +313,17 @@ private func saveIntoAnnData(_ raw: Value, path: String, _ inv: Invocation) thro
   case .string(let s): source = s
   case .record(let r) where r.kind == "AnnData":
     guard case .string(let s)? = r["filename"] else { throw CommandError.invalidArgument("into= names an AnnData record without its file") }
+    // the copy is of the file as loaded: one changed since is refused, as reading its fields is
+    try r.lazy?.check?()
     source = s
   case .none: throw CommandError.invalidArgument("saving to .h5ad writes into a copy of an AnnData file: give it with into= (a loaded .h5ad record or its path)")
-  case let v: throw CommandError.invalidArgument("into= must be a loaded AnnData record or a path, got \(v.kindName)")
+  case let v: throw CommandError.invalidArgument("into= must be a loaded AnnData record or a path, got \(v.kindWithArticle)")
   }
   var key: String? = nil
   switch try inv.value("key") {
   case .string(let s): key = s
   case .none: break
-  case let v: throw CommandError.invalidArgument("key= must be a string, got \(v.kindName)")
+  case let v: throw CommandError.invalidArgument("key= must be a string, got \(v.kindWithArticle)")
   }
   let entry: H5ADEntry
   if let (codes, names) = Frames.categories(of: raw) {
@@ -339,7 +341,7 @@ private func saveIntoAnnData(_ raw: Value, path: String, _ inv: Invocation) thro
     case .floats(let f): entry = .obsNumbers(f)
     case .mask(let b): entry = .obsNumbers(b.map { $0 ? 1 : 0 })
     default:
-      throw CommandError.invalidArgument("an AnnData file takes a matrix (obsm), labels, a categorical or numbers (obs), got \(raw.kindName)")
+      throw CommandError.invalidArgument("an AnnData file takes a matrix (obsm), labels, a categorical or numbers (obs), got \(raw.kindWithArticle)")
     }
   }
   if case .obsm = entry { key = key ?? "X_umap" } else { key = key ?? "clusters" }

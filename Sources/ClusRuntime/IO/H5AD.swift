@@ -254,8 +254,12 @@ private func h5adFrame(_ f: H5File, _ path: String, opener: @escaping @Sendable 
   // read as a frame of 0 rows whose every column "has 40 values for 0 rows"
   if let name = declared, indexKind != .dataset {
     let names = path == "obs" ? "cell" : path == "var" || path.hasSuffix("/var") ? "gene" : "row"
-    throw f.error(path, "its _index attribute names \"\(name)\", which is not a dataset of \(path): "
-                    + "the \(names) names are missing (anndata refuses the file)", kind: .corruptArchive)
+    if indexKind == nil {
+      throw f.error(path, "its _index attribute names \"\(name)\", which is not in \(path): "
+                      + "the \(names) names are missing (anndata refuses the file)", kind: .corruptArchive)
+    }
+    throw f.error(path, "its _index attribute names \"\(name)\", a group (a categorical?), not a dataset of strings: "
+                    + "clus reads the \(names) names from a dataset of strings, as anndata writes them", kind: .unsupportedType)
   }
   let index = indexKind == .dataset ? try f.strings(path + "/" + indexName) : []
   var names: [String] = [], kinds: [ColumnKind] = [], text: [TextColumn] = [], numeric: [[Float]] = []
@@ -324,13 +328,19 @@ func loadH5AD(path: String, display: String) throws -> Value {
   try hdf5Lock.run {
     let loaded = fileIdentity(path)
     let f = try H5File(path: path, display: display)
-    return try h5adRoot(f) {
+    let unchanged: @Sendable () throws -> Void = {
       guard fileIdentity(path) == loaded else {
         throw DataFileError(path: display, kind: .changed, message:
           "the file changed since it was loaded (written or replaced); load it again to read its fields")
       }
+    }
+    let root = try h5adRoot(f) {
+      try unchanged()
       return try H5File(path: path, display: display)
     }
+    guard case .record(let r) = root else { return root }
+    r.lazy?.check = unchanged
+    return .record(r)
   }
 }
 
@@ -352,11 +362,17 @@ public func loadH5AD(bytes: [UInt8], display: String) throws -> String {
 
 private func h5adRoot(_ f: H5File, opener: @escaping @Sendable () throws -> H5File) throws -> Value {
   let enc = try encoding(f, "")
-  guard enc == "anndata" else {
-    let top = (try? f.children("")) ?? []
-    // elements marked as anndata ≥ 0.7 marks them (obs, var: "dataframe"): the root's mark is
-    // damaged or was removed, which no conversion mends (anndata refuses the file too)
-    let marked = ["obs", "var"].filter { top.contains($0) && (try? encoding(f, $0)) == "dataframe" }
+  // (the root's members are listed here only for a root not marked "anndata": a file's first listing
+  // is the one that reports a damaged member list, which a second listing may no longer see)
+  let top = enc == "anndata" ? [] : (try? f.children("")) ?? []
+  // elements marked as anndata ≥ 0.7 marks them (obs, var: "dataframe")
+  let marked = ["obs", "var"].filter { top.contains($0) && (try? encoding(f, $0)) == "dataframe" }
+  // a root without either mark (encoding-type, encoding-version) over marked elements is read as
+  // anndata reads it, element by element
+  let unmarkedRoot = enc == nil && (try? f.stringAttribute("", "encoding-version")) == nil
+  guard enc == "anndata" || (unmarkedRoot && !marked.isEmpty) else {
+    // a root mark damaged or half removed, which no conversion mends (anndata refuses the file too:
+    // it reads the root by its encoding-type once an encoding-version is there)
     if !marked.isEmpty {
       let found = enc.map { "is \"\($0)\"" } ?? "is missing"
       throw f.error("", "the root's encoding-type attribute \(found), not \"anndata\", though \(marked.joined(separator: " and ")) "

@@ -17,11 +17,12 @@ import Glibc
 let globalHeapScanLimit = 4 << 30
 
 /// What tells the file at `path` apart from another file or from its own earlier content: device,
-/// inode, size and modification time (nanoseconds); nil when it cannot be read.
+/// inode, size, modification and status-change times (nanoseconds; a write in place whose
+/// modification time is set back still moves the status-change time); nil when it cannot be read.
 func fileIdentity(_ path: String) -> String? {
   var st = stat()
   guard stat(path, &st) == 0 else { return nil }
-  return "\(st.st_dev)|\(st.st_ino)|\(st.st_size)|\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)"
+  return "\(st.st_dev)|\(st.st_ino)|\(st.st_size)|\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)|\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
 }
 
 /// Throws when a global heap collection of the file at `path` is inconsistent: its size beyond the file

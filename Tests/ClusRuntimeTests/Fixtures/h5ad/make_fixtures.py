@@ -28,7 +28,8 @@ column 7 all zero; obs/var/obsm/layers/uns identical in every file unless said):
   no_obs_index_bad_shape.h5ad  minimal.h5ad's X as CSR whose shape attribute says 7 x 2 (indptr: 3
                     rows), obs without `_index`; no_obs_index_no_x.h5ad: no `_index` and no X
   obs_index_missing.h5ad  minimal.h5ad whose obs `_index` names "cell_names", which obs does not hold
-  root_unmarked.h5ad  minimal.h5ad without the root's encoding-type (its elements keep theirs)
+  root_unmarked.h5ad  minimal.h5ad without the root's encoding-type (its elements keep theirs);
+                    root_unmarked_both.h5ad without its encoding-version too (anndata reads it)
   external_x.h5ad   minimal.h5ad whose X is an external link to elsewhere.h5 (absent)
   misaligned_raw_varm.h5ad  minimal.h5ad with raw (3 raw genes) whose raw/varm/PCs has 4 rows
 expected.json: per file the shape, nnz and the full dense X (nested lists), and for dense.h5ad the
@@ -390,6 +391,13 @@ shutil.copyfile(P("minimal.h5ad"), P("root_unmarked.h5ad"))
 with h5py.File(P("root_unmarked.h5ad"), "r+") as f:
     del f.attrs["encoding-type"]
 assert_anndata_refuses("root_unmarked.h5ad", "No read method")
+# root_unmarked_both.h5ad: the same without the root's encoding-version too: anndata reads it (element by
+# element), and so does clus.
+shutil.copyfile(P("minimal.h5ad"), P("root_unmarked_both.h5ad"))
+with h5py.File(P("root_unmarked_both.h5ad"), "r+") as f:
+    del f.attrs["encoding-type"]
+    del f.attrs["encoding-version"]
+assert ad.read_h5ad(P("root_unmarked_both.h5ad")).shape == (3, 2)
 
 # external_x.h5ad: minimal.h5ad whose X is an HDF5 external link to "elsewhere.h5" (absent): clus reads
 # only what the file holds and names the link; anndata fails to open the link's target.
