@@ -18,8 +18,10 @@ public enum Display {
     return s == "-0.0000" ? "0.0000" : s
   }
 
-  /// `printf`-style formatting of one Double.
-  public static func cFormat(_ fmt: String, _ x: Double) -> String {
+  /// `printf`-style formatting of one Double; a NaN is written as Python's `%` writes it, without
+  /// a sign ("nan", "NAN"), whatever its sign bit (glibc writes 0/0's NaN "-nan").
+  public static func cFormat(_ fmt: String, _ x0: Double) -> String {
+    let x = x0.isNaN ? Double.nan : x0
     var buf = [CChar](repeating: 0, count: 512)
     let n = withVaList([x]) { vsnprintf(&buf, 512, fmt, $0) }
     if n >= 512 {  // wider than the buffer: ask for the exact size

@@ -245,7 +245,7 @@ extension Session {
   func coerce(_ v: Value, to type: ParamType, what: String, at r: SourceRange) throws -> Value {
     let x = v.resolved
     func fail(_ expected: String) -> RuntimeError {
-      RuntimeError("\(what) must be \(expected), got \(v.kindName)\(v.shapeText.map { " (\($0))" } ?? "")", at: r)
+      RuntimeError("\(what) must be \(expected), got \(v.kindWithArticle)\(v.shapeText.map { " (\($0))" } ?? "")", at: r)
     }
     switch type {
     case .any: return v

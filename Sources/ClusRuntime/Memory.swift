@@ -139,8 +139,10 @@ public enum Memory {
   /// not fit: the row offsets and their counts (16 bytes a row) and a copy of the entries (8 bytes
   /// each). A file of few entries can declare 2³¹ rows.
   static func requireForRowForm(rows: Int, stored: Int, path: String) throws {
-    try requireForFile(Double(rows + 1) * 16 + Double(stored) * 8, path: path,
-                       what: "the rows of this sparse matrix (\(rows) rows, \(stored) stored values)")
+    // in Double: a file can declare 2⁶³ − 1 rows, whose rows + 1 would overflow
+    try requireForFile((Double(rows) + 1) * 16 + Double(stored) * 8, path: path,
+                       what: "building the rows of this sparse matrix (\(rows) row\(rows == 1 ? "" : "s"), "
+                         + "\(stored) stored value\(stored == 1 ? "" : "s"))")
   }
 
   /// Throws `DataFileError` (.tooLarge) naming the file `path` when reading `what` needs `bytes`

@@ -95,7 +95,7 @@ extension FittedModel {
 func modelArgument(_ v: Value, _ kinds: [String], command: String) throws -> FittedModel {
   if case .record(let r) = v, let m = r.model, kinds.contains(m.kind) { return m }
   let want = kinds.map { "`\($0)`" }.joined(separator: " or ")
-  var got = v.kindName
+  var got = v.kindWithArticle
   if case .record(let r) = v, let m = r.model { got = "a fitted \(m.kind) model" }
   if case .record(let r) = v, r.model == nil, kinds.contains(r.kind) {
     throw CommandError.invalidArgument("this \(r.kind) result was fitted on a sparse matrix and keeps no model "

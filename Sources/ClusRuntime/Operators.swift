@@ -258,7 +258,7 @@ enum Operators {
     case (.mask(let x), .bool(let y)): return .mask(x.map { isAnd ? $0 && y : $0 || y })
     case (.bool(let y), .mask(let x)): return .mask(x.map { isAnd ? $0 && y : $0 || y })
     default:
-      throw OperatorError("'\(op.rawValue)' needs bools or masks, got \(a.kindName) and \(b.kindName)")
+      throw OperatorError("'\(op.rawValue)' needs bools or masks, got \(a.kindWithArticle) and \(b.kindWithArticle)")
     }
   }
 
@@ -269,7 +269,7 @@ enum Operators {
       switch a {
       case .bool(let b): return .bool(!b)
       case .mask(let m): return .mask(m.map { !$0 })
-      default: throw OperatorError("'not' needs a bool or a mask, got \(a0.kindName)")
+      default: throw OperatorError("'not' needs a bool or a mask, got \(a0.kindWithArticle)")
       }
     case .neg:
       switch a {
@@ -282,7 +282,7 @@ enum Operators {
         return .labels(l.map { -$0 })
       case .floats(let f): return .floats(f.map { -$0 })
       case .matrix(let m): return .matrix(m.elementwise { -$0 })
-      default: throw OperatorError("unary '-' needs a number, vector or matrix, got \(a0.kindName)")
+      default: throw OperatorError("unary '-' needs a number, vector or matrix, got \(a0.kindWithArticle)")
       }
     }
   }

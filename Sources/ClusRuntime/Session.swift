@@ -166,7 +166,7 @@ extension Session {
     case .floats(let x): return x.map { .float($0) }
     case .mask(let x): return x.map { .bool($0) }
     default:
-      throw RuntimeError("for needs a list or a vector to run over, got \(v.kindName)", at: range)
+      throw RuntimeError("for needs a list or a vector to run over, got \(v.kindWithArticle)", at: range)
     }
   }
 }

@@ -331,7 +331,7 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertEqual(c.out, "5.0000\n5.0000\n")
     XCTAssertTrue(c.err.contains("warning: init: every row is the same point, so the embedding stays a single point (every distance is 0, so nothing moves; each dimension is placed at 5, the middle of the [0, 10] it is scaled to); give init rows that differ"), c.err)
     XCTAssertFalse(c.run("transform x x"))
-    XCTAssertTrue(c.err.contains("transform: the model must be the result of `umap` or `pca` (or such a model loaded from a file), got matrix"), c.err)
+    XCTAssertTrue(c.err.contains("transform: the model must be the result of `umap` or `pca` (or such a model loaded from a file), got a matrix"), c.err)
     XCTAssertFalse(c.run("transform e x[:, 0:2]"))
     XCTAssertTrue(c.err.contains("the new data has 2 columns but the embedding was fitted on 3"), c.err)
     XCTAssertFalse(c.run("umap x init=\"spectal\""))
@@ -381,7 +381,7 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.run("l = hdbscan x min_cluster_size=10\nl.n_clusters\np = approximate_predict l x[0:3]\np.labels\nshape (membership_vector l x[0:3])\nshape (all_points_membership_vectors l)"), c.err)
     XCTAssertEqual(c.out, "2\nvector 3 int\n[0 0 0]\n3 × 2\n80 × 2\n")
     XCTAssertFalse(c.run("membership_vector x x"))
-    XCTAssertTrue(c.err.contains("membership_vector: the model must be the result of `hdbscan` (or such a model loaded from a file), got matrix"), c.err)
+    XCTAssertTrue(c.err.contains("membership_vector: the model must be the result of `hdbscan` (or such a model loaded from a file), got a matrix"), c.err)
     XCTAssertFalse(c.run("approximate_predict l x[0]"))
     XCTAssertTrue(c.err.contains("one new point must be a 1 × 2 matrix"), c.err)
   }
@@ -392,6 +392,10 @@ final class EvaluatorTests: XCTestCase {
     let c = Capture()
     XCTAssertTrue(c.run("x = [3, 1, 2]\nx[0:inf]\nx[-inf:2]"), c.err)
     XCTAssertEqual(c.out, "vector 3 int\n[3 1 2]\nvector 2 int\n[3 1]\n")
+    // a NaN formats as Python's '%f' % nan does, whatever its sign bit (0/0 has it set: glibc wrote "-nan")
+    c.expectOutput("format (0.0 / 0) \"%.3f\"", "\"nan\"\n")
+    c.expectOutput("format ([[0.0]] / 0)[0, 0] \"%E\"", "\"NAN\"\n")
+    c.expectOutput("format (-inf) \"%f\"", "\"-inf\"\n")
     for bad in ["x[inf]", "x[-1e19]", "x[1e300]"] {
       XCTAssertFalse(c.run(bad))
       XCTAssertTrue(c.err.contains("is out of range for 3 elements"), c.err)
@@ -434,7 +438,7 @@ final class EvaluatorTests: XCTestCase {
       c.err.hasPrefix("loop.clus:3:7: error: unknown variable or command 'nosuch' (in the for loop, k = 1)\n  y = nosuch + k\n      ^~~~~~"),
       c.err)
     guard case .int(1)? = c.session.variables["x"] else { return XCTFail("x = \(String(describing: c.session.variables["x"]))") }
-    c.expectError("for k in 3 { k }", "<test>:1:10: error: for needs a list or a vector to run over, got integer")
+    c.expectError("for k in 3 { k }", "<test>:1:10: error: for needs a list or a vector to run over, got an integer")
   }
 
   /// `print` shows a vector's values as display does, not its kind and length.

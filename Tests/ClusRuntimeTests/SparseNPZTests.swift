@@ -112,7 +112,7 @@ final class SparseNPZTests: DataFileTestCase {
     tall[tallAt].bytes = npyFileBytes(NPYArray(descr: "<i8", shape: [2], data: [Int64(Int32.max), tallShape[1]].flatMap { withUnsafeBytes(of: $0.littleEndian, Array.init) }))
     try writeNPZ(tall, path: dir + "/tall.npz", compress: false)
     setenv("CLUS_MEMORY_AVAILABLE", "16G", 1)
-    assertLoadFails(dir + "/tall.npz", .tooLarge, ["the rows of this sparse matrix (2147483647 rows, ", "needs about 34.4 GB; this machine has 16.0 GB available"])
+    assertLoadFails(dir + "/tall.npz", .tooLarge, ["building the rows of this sparse matrix (2147483647 rows, ", "needs about 34.4 GB; this machine has 16.0 GB available"])
     unsetenv("CLUS_MEMORY_AVAILABLE")
     // a CSR archive of one entry declaring 1,000,000 rows: its int32 offsets (4 MB, compressed to
     // a few kB) fit in the archive check, but the rows take (1,000,001)·16 + 8 = 16,000,024 bytes
@@ -130,12 +130,30 @@ final class SparseNPZTests: DataFileTestCase {
     ], path: dir + "/many_rows.npz", compress: true)
     setenv("CLUS_MEMORY_AVAILABLE", "10M", 1)
     assertLoadFails(dir + "/many_rows.npz", .tooLarge,
-                    ["the rows of this sparse matrix (1000000 rows, 1 stored values) needs about 16.0 MB; this machine has 10.0 MB available"])
+                    ["building the rows of this sparse matrix (1000000 rows, 1 stored value) needs about 16.0 MB; this machine has 10.0 MB available"])
     setenv("CLUS_MEMORY_AVAILABLE", "20M", 1)
     let many = Capture()
     XCTAssertTrue(many.run("m = load \"\(dir)/many_rows.npz\"\n"), many.err)
     XCTAssertEqual(many.sparse("m")?.rows, manyRows)
     XCTAssertEqual(many.sparse("m")?.nnz, 1)
+    // 2⁶³ − 1 rows, as CSR and as COO: refused with the estimate (rows + 1 overflowed: a trap)
+    try writeNPZ([
+      NPZMember(name: "format.npy", bytes: npyFileBytes(NPYArray(descr: "|S3", shape: [], data: Array("coo".utf8)))),
+      NPZMember(name: "shape.npy", bytes: npyFileBytes(NPYArray(descr: "<i8", shape: [2], data: le([Int64.max, 3])))),
+      NPZMember(name: "data.npy", bytes: npyFileBytes(NPYArray(descr: "<f4", shape: [1], data: le([Float(2.5).bitPattern])))),
+      NPZMember(name: "row.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [1], data: le([Int32(5)])))),
+      NPZMember(name: "col.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [1], data: le([Int32(2)])))),
+    ], path: dir + "/most_rows_coo.npz", compress: false)
+    try writeNPZ([
+      NPZMember(name: "format.npy", bytes: npyFileBytes(NPYArray(descr: "|S3", shape: [], data: Array("csr".utf8)))),
+      NPZMember(name: "shape.npy", bytes: npyFileBytes(NPYArray(descr: "<i8", shape: [2], data: le([Int64.max, 3])))),
+      NPZMember(name: "data.npy", bytes: npyFileBytes(NPYArray(descr: "<f4", shape: [1], data: le([Float(2.5).bitPattern])))),
+      NPZMember(name: "indices.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [1], data: le([Int32(1)])))),
+      NPZMember(name: "indptr.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [4], data: le([Int32(0), 1, 1, 1])))),
+    ], path: dir + "/most_rows_csr.npz", compress: false)
+    for name in ["most_rows_coo.npz", "most_rows_csr.npz"] {
+      assertLoadFails(dir + "/" + name, .tooLarge, ["building the rows of this sparse matrix (9223372036854775807 rows, 1 stored value) needs about"])
+    }
     unsetenv("CLUS_MEMORY_AVAILABLE")
     // commands whose allocations grow with the columns refuse them with their estimate first (svd,
     // pca and umap were killed at 24 GB). By hand, 30 rows × d = 2^31 − 1 columns, 90 entries, k = 2:

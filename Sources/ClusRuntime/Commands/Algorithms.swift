@@ -88,7 +88,7 @@ private func supervisedLabels(_ v: Value) throws -> [Int]? {
   case .list(let l) where l.allSatisfy({ if case .int = $0 { return true }; return false }):
     return l.map { if case .int(let i) = $0 { return i }; return -1 }
   default:
-    throw CommandError.invalidArgument("y= takes labels (an int vector or a categorical), one per row, got \(v.kindName)")
+    throw CommandError.invalidArgument("y= takes labels (an int vector or a categorical), one per row, got \(v.kindWithArticle)")
   }
 }
 

@@ -43,7 +43,7 @@ func reduction(
     }
     if let axis = try inv.optionalInt("axis") {
       guard case .matrix(let m) = x else {
-        throw CommandError.invalidParameter(name: "axis", value: "\(axis)", allowed: "axis needs a matrix, got \(inv.args[0].kindName)")
+        throw CommandError.invalidParameter(name: "axis", value: "\(axis)", allowed: "axis needs a matrix, got \(inv.args[0].kindWithArticle)")
       }
       try before?(inv, axis == 0 ? m.rows : m.cols)
       let r: [Double]
@@ -67,7 +67,7 @@ func reduction(
       return .int(s)
     }
     guard let v = numericValues(x) else {
-      throw CommandError.invalidArgument("needs a vector or matrix, got \(inv.args[0].kindName)")
+      throw CommandError.invalidArgument("needs a vector or matrix, got \(inv.args[0].kindWithArticle)")
     }
     try before?(inv, v.count)
     let r = try g(v)
@@ -90,7 +90,7 @@ func registerBasics(_ t: inout CommandTable) {
     var topic: String? = nil
     if let a = inv.rawArgs.first {
       guard case .string(let s) = a else {
-        throw CommandError.invalidArgument("help takes a command name, e.g. help umap; got \(a.kindName)")
+        throw CommandError.invalidArgument("help takes a command name, e.g. help umap; got \(a.kindWithArticle)")
       }
       topic = s
       guard inv.session.table[s] != nil else {
@@ -145,7 +145,7 @@ func registerBasics(_ t: inout CommandTable) {
     case .sparse(let m): return .record(Record(kind: "shape", fields: [("rows", .int(m.rows)), ("cols", .int(m.cols))]))
     default:
       if let n = inv.args[0].length { return .record(Record(kind: "shape", fields: [("rows", .int(n))])) }
-      throw CommandError.invalidArgument("needs a matrix or vector, got \(inv.args[0].kindName)")
+      throw CommandError.invalidArgument("needs a matrix or vector, got \(inv.args[0].kindWithArticle)")
     }
   })
   t.register(Command(
@@ -159,7 +159,7 @@ func registerBasics(_ t: inout CommandTable) {
     case .floats(let v): return .int(v.lazy.filter { $0 != 0 }.count)
     case .labels(let v): return .int(v.lazy.filter { $0 != 0 }.count)
     case .mask(let v): return .int(v.lazy.filter { $0 }.count)
-    default: throw CommandError.invalidArgument("nnz needs a sparse matrix, a matrix or a vector, got \(inv.args[0].kindName)")
+    default: throw CommandError.invalidArgument("nnz needs a sparse matrix, a matrix or a vector, got \(inv.args[0].kindWithArticle)")
     }
   })
   t.register(Command(
@@ -178,7 +178,7 @@ func registerBasics(_ t: inout CommandTable) {
   ) { inv in
     if case .mask(let m) = inv.args[0].resolved { return .int(m.lazy.filter { $0 }.count) }
     if let n = inv.args[0].length { return .int(n) }
-    throw CommandError.invalidArgument("count needs a vector, matrix or list, got \(inv.args[0].kindName)")
+    throw CommandError.invalidArgument("count needs a vector, matrix or list, got \(inv.args[0].kindWithArticle)")
   })
   t.register(reduction("sum", "Sum of the values (a mask counts its true values)", keepsInt: true) { _, v in
     var s = 0.0
@@ -253,7 +253,7 @@ func registerBasics(_ t: inout CommandTable) {
         throw CommandError.invalidArgument("cannot read \(Display.quote(s)) as an integer")
       }
       return .int(i)
-    case let v: throw CommandError.invalidArgument("needs a number or a string, got \(v.kindName)")
+    case let v: throw CommandError.invalidArgument("needs a number or a string, got \(v.kindWithArticle)")
     }
   })
   t.register(Command(
@@ -273,7 +273,7 @@ func registerBasics(_ t: inout CommandTable) {
         throw CommandError.invalidArgument("cannot read \(Display.quote(s)) as a number")
       }
       return .float(d)
-    case let v: throw CommandError.invalidArgument("needs a number or a string, got \(v.kindName)")
+    case let v: throw CommandError.invalidArgument("needs a number or a string, got \(v.kindWithArticle)")
     }
   })
   t.register(Command(

@@ -44,7 +44,7 @@ private func pointColors(_ v: Value, count: Int) throws -> PointColors {
   case .list(let l) where l.count == 3 && l.allSatisfy({ $0.number.map { (0...1).contains($0) } ?? false }):
     return .fixed(RGB(l[0].number!, l[1].number!, l[2].number!))
   default:
-    throw CommandError.invalidArgument("color must be labels, a float vector, a colour name, a grey level or [r, g, b]; got \(v.kindName)")
+    throw CommandError.invalidArgument("color must be labels, a float vector, a colour name, a grey level or [r, g, b]; got \(v.kindWithArticle)")
   }
 }
 
@@ -101,7 +101,7 @@ func registerPlot(_ t: inout CommandTable) {
     var i = 0
     while i < items.count {
       guard case .matrix(let m) = items[i].resolved else {
-        throw CommandError.invalidArgument("argument \(i + 1) should be a matrix of points, got \(items[i].kindName)")
+        throw CommandError.invalidArgument("argument \(i + 1) should be a matrix of points, got \(items[i].kindWithArticle)")
       }
       guard m.cols >= 2 else { throw CommandError.invalidArgument("needs at least 2 columns, got a \(m.rows) × \(m.cols) matrix") }
       var colors: PointColors = .fixed(.matplotlibC0)

@@ -58,7 +58,7 @@ func registerSweep(_ t: inout CommandTable) {
     examples: ["best s", "b = best s by=\"validity_index\"", "b.min_cluster_size"]
   ) { inv in
     guard case .record(let r) = inv.rawArgs[0], r.kind == sweepTableKind else {
-      throw CommandError.invalidArgument("best takes the table of `sweep`, got \(inv.rawArgs[0].kindName)")
+      throw CommandError.invalidArgument("best takes the table of `sweep`, got \(inv.rawArgs[0].kindWithArticle)")
     }
     let by = try inv.string("by")
     guard case .floats(let v)? = r[by] else { throw sweepScoreError(r, by) }

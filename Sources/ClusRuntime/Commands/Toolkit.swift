@@ -32,7 +32,7 @@ private func mapElements(
   case .mask(let m): return .floats(m.map { f($0 ? 1 : 0) })
   case .matrix(let m): return .matrix(m.elementwise { Float(f(Double($0))) })
   default:
-    throw CommandError.invalidArgument("\(name) needs a number, vector or matrix, got \(v.kindName)")
+    throw CommandError.invalidArgument("\(name) needs a number, vector or matrix, got \(v.kindWithArticle)")
   }
 }
 
@@ -161,7 +161,7 @@ func registerToolkit(_ t: inout CommandTable) {
       }
       return .matrix(m)
     default:
-      throw CommandError.invalidArgument("sort needs a vector or matrix, got \(inv.args[0].kindName)")
+      throw CommandError.invalidArgument("sort needs a vector or matrix, got \(inv.args[0].kindWithArticle)")
     }
   })
   t.register(Command(
@@ -181,7 +181,7 @@ func registerToolkit(_ t: inout CommandTable) {
     examples: ["where (l >= 0) l 99", "where (d > 1) (log d) 0"]
   ) { inv in
     guard case .mask(let c) = inv.args[0] else {
-      throw CommandError.invalidArgument("where needs a bool vector as its condition (e.g. l >= 0), got \(inv.args[0].kindName)")
+      throw CommandError.invalidArgument("where needs a bool vector as its condition (e.g. l >= 0), got \(inv.args[0].kindWithArticle)")
     }
     let n = c.count
     func pick(_ v: Value, _ what: String) throws -> (doubles: [Double], ints: [Int]?) {
@@ -191,7 +191,7 @@ func registerToolkit(_ t: inout CommandTable) {
       case .float(let d): return ([Double](repeating: d, count: n), nil)
       default:
         guard let d = vectorDoubles(x) else {
-          throw CommandError.invalidArgument("where: \(what) must be a number or a vector, got \(v.kindName)")
+          throw CommandError.invalidArgument("where: \(what) must be a number or a vector, got \(v.kindWithArticle)")
         }
         guard d.count == n else {
           throw CommandError.invalidArgument("where: \(what) has length \(d.count), the condition \(n); they must match")
