@@ -35,6 +35,13 @@ enum Operators {
     if op == .eq || op == .ne, let m = Frames.compare(a0, b0, equal: op == .eq) ?? Frames.compare(b0, a0, equal: op == .eq) {
       return m
     }
+    // arithmetic and ordering of a categorical would act on its codes, which pandas refuses
+    // (TypeError); == and != with a number compare its codes, as labels are compared
+    if op != .eq && op != .ne && op != .and && op != .or,
+       Frames.categories(of: a0) != nil || Frames.categories(of: b0) != nil {
+      throw OperatorError("'\(op.rawValue)' is not defined for a categorical: its values are names (its integer "
+                          + "codes are .codes); compare it with a name, e.g. d.species == \"setosa\"")
+    }
     let a = vectorized(a0.resolved), b = vectorized(b0.resolved)
     switch op {
     case .and, .or: return try logic(op, a, b)

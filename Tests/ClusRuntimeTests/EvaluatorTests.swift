@@ -237,6 +237,14 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertEqual(counts, [2, 1, 3, 1])
     guard case .list(let plain)? = k.value("v") else { return XCTFail("\(String(describing: k.value("v")))") }
     XCTAssertEqual(plain.count, 4)
+    // arithmetic, ordering and reductions of a categorical would act on its codes (pandas: TypeError):
+    // refused; a comparison with a name and the codes themselves still work
+    k.expectError("cat + 1", "'+' is not defined for a categorical: its values are names")
+    k.expectError("cat < cat", "'<' is not defined for a categorical")
+    k.expectError("mean cat", "mean of a categorical: its values are names")
+    XCTAssertTrue(k.run("m = cat == \"a\"\nc = cat.codes + 1\n"), k.err)
+    XCTAssertEqual(k.value("m").flatMap { if case .mask(let b) = $0 { return b }; return nil }, [false, false, false, false, true, false, false])
+    XCTAssertEqual(k.value("c").flatMap { if case .labels(let l) = $0 { return l }; return nil }, [3, 1, 0, 3, 2, 1, 1])
   }
 
   func testParameterTypeAndRangeErrorsNameTheParameter() {

@@ -35,6 +35,11 @@ func reduction(
     ] + extra,
     examples: examples ?? ["\(name) (l >= 0)", "\(name) m axis=0"]
   ) { inv in
+    // a categorical's values are names: a reduction would reduce its codes (pandas: TypeError)
+    if Frames.categories(of: inv.rawArgs[0]) != nil {
+      throw CommandError.invalidArgument("\(name) of a categorical: its values are names (its integer codes are "
+                                         + ".codes); count them with unique x counts=true")
+    }
     let x = Operators.vectorized(inv.args[0].resolved)
     func g(_ v: [Double]) throws -> Double {
       if v.isEmpty && name != "sum" { throw CommandError.invalidArgument("\(name) of an empty vector") }
