@@ -22,7 +22,12 @@ let globalHeapScanLimit = 4 << 30
 func fileIdentity(_ path: String) -> String? {
   var st = stat()
   guard stat(path, &st) == 0 else { return nil }
-  return "\(st.st_dev)|\(st.st_ino)|\(st.st_size)|\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)|\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
+  return fileIdentity(st)
+}
+
+/// `fileIdentity(_:)` of a file's status as `stat` or `fstat` gave it.
+func fileIdentity(_ st: stat) -> String {
+  "\(st.st_dev)|\(st.st_ino)|\(st.st_size)|\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)|\(st.st_ctim.tv_sec).\(st.st_ctim.tv_nsec)"
 }
 
 /// Throws when a global heap collection of the file at `path` is inconsistent: its size beyond the file
@@ -37,7 +42,7 @@ func checkGlobalHeaps(path: String, display: String) throws {
   // a file already found sound is not scanned again while it is unchanged (each lazily read field
   // opens the file anew)
   var st = stat()
-  let key = fstat(fd, &st) == 0 ? "\(path)|\(st.st_dev)|\(st.st_ino)|\(size)|\(st.st_mtim.tv_sec).\(st.st_mtim.tv_nsec)" : nil
+  let key = fstat(fd, &st) == 0 ? path + "|" + fileIdentity(st) : nil
   if let key, soundGlobalHeaps.contains(key) { return }
   guard let base = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0), base != MAP_FAILED else { return }
   defer { munmap(base, size) }
