@@ -111,12 +111,15 @@ public enum Memory {
     return String(decoding: out, as: UTF8.self)
   }
 
-  /// "22.9 GB", "512.0 MB", "4 kB" (below 0.1 MB): decimal units; `extra` more decimals.
+  /// "22.9 GB", "512.0 MB", "4 kB" (below 0.1 MB), "2.4 TB", "73.8 EB": decimal units (powers of
+  /// 1000, kB to EB); `extra` more decimals.
   public static func text(_ bytes: Double, extra: Int = 0) -> String { text(bytes, unitOf: bytes, extra: extra) }
 
   /// `bytes` in the unit `text` would choose for `unitOf`.
   private static func text(_ bytes: Double, unitOf u: Double, extra: Int) -> String {
-    if u >= 1e9 { return Display.cFormat("%.\(1 + extra)f GB", bytes / 1e9) }
+    for (scale, unit) in [(1e18, "EB"), (1e15, "PB"), (1e12, "TB"), (1e9, "GB")] where u >= scale {
+      return Display.cFormat("%.\(1 + extra)f \(unit)", bytes / scale)
+    }
     if u < 1e5 { return Display.cFormat("%.\(extra)f kB", bytes / 1e3) }
     return Display.cFormat("%.\(1 + extra)f MB", bytes / 1e6)
   }

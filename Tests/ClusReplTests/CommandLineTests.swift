@@ -180,7 +180,7 @@ final class CommandLineTests: XCTestCase {
     // with the machine's own MemAvailable
     let huge = try runClus([], stdin: load + "umap x n_components=100000000\n")
     XCTAssertEqual(huge.status, 1, huge.stderr)
-    XCTAssertTrue(huge.stderr.contains("umap: n_components=100000000 is out of range: it needs about 2400.0 GB (300 rows × 100000000 components); this machine has "), huge.stderr)
+    XCTAssertTrue(huge.stderr.contains("umap: n_components=100000000 is out of range: it needs about 2.4 TB (300 rows × 100000000 components); this machine has "), huge.stderr)
     // the whole run's estimate (docs/benchmarks.md) against a small artificial limit: refused
     // before any work, with the estimate and what to do. umap: 300 rows × max(4·4 + 22·15 + 60,
     // 48·15 + 100·3 + 40) + 8 bytes = 0.32 MB; hdbscan: 300 × (8·4 + 16·11 + 250) = 0.14 MB
@@ -207,7 +207,7 @@ final class CommandLineTests: XCTestCase {
     let fits = try runClus([], stdin: load + "l = hdbscan x min_samples=10\nprint (shape l)\n", env: ["CLUS_MEMORY_AVAILABLE": "2e5"])
     XCTAssertEqual(fits.status, 0, fits.stderr)
     let km = try runClus([], stdin: load + "kmeans x n_clusters=100000000000\n", env: ["CLUS_MEMORY_AVAILABLE": "1e9"])
-    XCTAssertTrue(km.stderr.contains("kmeans: n_clusters=100000000000 is out of range: it needs about 246400.0 GB (100000000000 centres × 4 columns, distances to 300 rows); this machine has 1.0 GB available"), km.stderr)
+    XCTAssertTrue(km.stderr.contains("kmeans: n_clusters=100000000000 is out of range: it needs about 246.4 TB (100000000000 centres × 4 columns, distances to 300 rows); this machine has 1.0 GB available"), km.stderr)
     let tw = try runClus([], stdin: load + "trustworthiness x x n_neighbors=140\n", env: ["CLUS_MEMORY_AVAILABLE": "1e5"])
     XCTAssertEqual(tw.status, 1, tw.stderr)
     // 300 rows × 141 neighbours × 24 bytes = 1.0 MB > 0.1 MB

@@ -372,6 +372,8 @@ final class EvaluatorTests: XCTestCase {
     let c = Capture()
     c.expectOutput("int \"5\"; int \" -12 \"; int 2.7; int -2.7; int true", "5\n-12\n2\n-2\n1\n")
     c.expectOutput("float \"0.5\"; float \"1e-3\"; float \"-inf\"; float 3", "0.5000\n0.0010\n-inf\n3.0000\n")
+    // Python's float() reads a signed nan in any case (float("-NaN") is nan)
+    c.expectOutput("float \"-nan\"; float \"+NaN\"; float \" nan \"", "nan\nnan\nnan\n")
     c.expectError("int \"5.5\"", "cannot read \"5.5\" as an integer")
     c.expectError("int (float \"nan\")", "has no integer value")
     c.expectError("float \"abc\"", "cannot read \"abc\" as a number")

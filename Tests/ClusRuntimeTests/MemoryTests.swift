@@ -67,6 +67,21 @@ final class MemoryTests: XCTestCase {
     for bad in ["abc", "nan", "-5", "G", "", "inf"] { XCTAssertNil(Memory.bytes(bad), bad) }
   }
 
+  /// Amounts are written in the largest decimal unit they reach, up to EB (a 2^63-row estimate
+  /// once read "73786976294.8 GB"): 2^66 bytes = 73.786976... × 10^18.
+  func testTextUnits() {
+    XCTAssertEqual(Memory.text(4_000), "4 kB")
+    XCTAssertEqual(Memory.text(512e6), "512.0 MB")
+    XCTAssertEqual(Memory.text(22.94e9), "22.9 GB")
+    XCTAssertEqual(Memory.text(2.4e12), "2.4 TB")
+    XCTAssertEqual(Memory.text(999.96e12), "1000.0 TB")
+    XCTAssertEqual(Memory.text(3.26e15), "3.3 PB")
+    XCTAssertEqual(Memory.text(Double(UInt64(1) << 62) * 16), "73.8 EB")
+    XCTAssertEqual(Memory.text(5e21), "5000.0 EB")
+    XCTAssertEqual(Memory.texts(needed: 2.46e12, available: 2.0e12).0, "2.5 TB")
+    XCTAssertEqual(Memory.texts(needed: 2.46e12, available: 2.0e12).1, "2.0 TB")
+  }
+
   /// The machine's own figure is positive and, with a limit, never above it.
   func testAvailableOnThisMachine() throws {
     let m = try XCTUnwrap(Memory.meminfoAvailable())

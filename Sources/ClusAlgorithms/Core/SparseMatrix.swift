@@ -42,8 +42,13 @@ public struct SparseMatrix: Sendable, Equatable {
       try values.withUnsafeBufferPointer { vx in
         for i in 0..<rows {
           let lo = indptr[i], hi = indptr[i + 1]
-          guard lo <= hi, hi <= ix.count else {
-            throw AlgorithmError.invalidInput("a sparse matrix's row offsets (indptr) decrease at row \(i)")
+          guard lo <= hi else {
+            throw AlgorithmError.invalidInput(
+              "a sparse matrix's row offsets (indptr) decrease at row \(i): indptr[\(i)] = \(lo), indptr[\(i + 1)] = \(hi)")
+          }
+          guard hi <= ix.count else {
+            throw AlgorithmError.invalidInput(
+              "a sparse matrix's row offsets (indptr) pass nnz = \(ix.count) at row \(i): indptr[\(i + 1)] = \(hi)")
           }
           var last = -1
           for t in lo..<hi {

@@ -273,7 +273,7 @@ func registerBasics(_ t: inout CommandTable) {
     case .string(let s):
       let t = trimmed(s).lowercased()
       let special: [String: Double] = ["inf": .infinity, "+inf": .infinity, "-inf": -.infinity, "infinity": .infinity,
-                                       "+infinity": .infinity, "-infinity": -.infinity, "nan": .nan]
+                                       "+infinity": .infinity, "-infinity": -.infinity, "nan": .nan, "+nan": .nan, "-nan": .nan]
       guard let d = special[t] ?? (t.contains(where: { $0.isLetter && $0 != "e" }) ? nil : Double(t)) else {
         throw CommandError.invalidArgument("cannot read \(Display.quote(s)) as a number")
       }

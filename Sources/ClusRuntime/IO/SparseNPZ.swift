@@ -17,6 +17,17 @@ private func numbers<T: LoadedElement>(_ a: NPYArray, _ what: String, display: S
     throw DataFileError(path: display, kind: .unsupportedType, message: "member \(what) holds \(a.descr), not numbers")
   }
   let count = checkedProduct(a.shape) ?? 0
+  if type == .u64 && T.self == Int.self {
+    // a uint64 above Int.max would wrap to a negative number and be reported as one
+    let big = a.data.withUnsafeBytes { src -> UInt64? in
+      (0..<count).lazy.map { UInt64(littleEndian: src.loadUnaligned(fromByteOffset: $0 &* 8, as: UInt64.self)) }
+        .first { $0 > UInt64(Int.max) }
+    }
+    if let big {
+      throw DataFileError(path: display, kind: .invalidData,
+                          message: "scipy sparse archive: member \(what) holds \(big), more than the largest integer clus reads (\(Int.max))")
+    }
+  }
   var out = [T](repeating: T(storedInteger: 0), count: count)
   a.data.withUnsafeBytes { src in
     out.withUnsafeMutableBufferPointer { dst in
