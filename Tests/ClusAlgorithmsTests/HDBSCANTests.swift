@@ -316,6 +316,29 @@ extension HDBSCANTests {
     }
   }
 
+  /// The Borůvka leaf scan of two euclidean columns (EuclideanKD2: rows packed with their core
+  /// distance and component) takes the same edges, in the same order and with the same weights
+  /// bit for bit, as the general scan (EuclideanKD over the same two columns): grid data with
+  /// exact ties and duplicated points, alpha 1 and not, approximate and exact trees.
+  func testTwoColumnBoruvkaScanTakesTheGeneralScansEdges() throws {
+    var rng = RandomStream(seed: 16, 4)
+    for n in [2, 3, 40, 3_000] {
+      var x = [Double](repeating: 0, count: n * 2)
+      for i in 0..<(2 * n) { x[i] = (rng.nextDouble() * 40).rounded() / 4 + Double(i % 3) }
+      for i in 0..<min(n / 2, 30) { x[2 * (n - 1 - i)] = x[2 * i]; x[2 * (n - 1 - i) + 1] = x[2 * i + 1] }
+      for (ms, alpha, approximate) in [(1, 1.0, true), (5, 1.0, true), (10, 0.7, true), (4, 1.3, false)] {
+        let m = min(ms, n - 1)
+        let ctx = RunContext(threads: 2)
+        let packed = try libraryBoruvkaMST(x, n: n, d: 2, minSamples: m, alpha: alpha, metric: EuclideanKD2(), p: 2, approximate: approximate, context: ctx)
+        let general = try libraryBoruvkaMST(x, n: n, d: 2, minSamples: m, alpha: alpha, metric: EuclideanKD(), p: 2, approximate: approximate, context: ctx)
+        XCTAssertEqual(packed.edges.count, n - 1)
+        XCTAssertEqual(packed.edges.map { [Int($0.a), Int($0.b)] }, general.edges.map { [Int($0.a), Int($0.b)] }, "n=\(n) ms=\(m) alpha=\(alpha)")
+        XCTAssertEqual(packed.edges.map { $0.weight.bitPattern }, general.edges.map { $0.weight.bitPattern }, "n=\(n) ms=\(m) alpha=\(alpha)")
+        XCTAssertEqual(packed.core.map(\.bitPattern), general.core.map(\.bitPattern))
+      }
+    }
+  }
+
   func testKthDistanceCoreDistancesEqualTheFullTable() throws {
     var rng = RandomStream(seed: 16, 1)
     for (n, d) in [(700, 2), (500, 5), (400, 12)] {

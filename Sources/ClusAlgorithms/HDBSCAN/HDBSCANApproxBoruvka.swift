@@ -432,6 +432,11 @@ private final class DualTreeBoruvka<M: KDMetric> {
   /// component (`compAt`, from `updateComponents`).
   let coreAt: UnsafeMutablePointer<Double>
   let compAt: UnsafeMutablePointer<Int32>
+  /// Euclidean data of two columns only: per tree position its x, y, reduced core distance and
+  /// component (as a Double), side by side (4n), which the leaf scan reads as one stream instead
+  /// of four arrays. The core distances are set by `computeMinCore`, the components by
+  /// `updateComponents`; nil otherwise.
+  let packed: UnsafeMutablePointer<Double>?
   let compOfNode: UnsafeMutablePointer<Int>
   let candPoint: UnsafeMutablePointer<Int>
   let candNeighbor: UnsafeMutablePointer<Int>
@@ -482,6 +487,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
     let nodes = tree.nNodes
     coreAt = .allocate(capacity: n)
     compAt = .allocate(capacity: n)
+    packed = metric is EuclideanKD2 && d == 2 ? .allocate(capacity: 4 * n) : nil
     compOfNode = .allocate(capacity: nodes)
     candPoint = .allocate(capacity: n)
     candNeighbor = .allocate(capacity: n)
@@ -503,7 +509,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
     let where_ = UnsafeMutablePointer<Int32>.allocate(capacity: n)
     var roots = [Int](unsafeUninitializedCapacity: n) { _, c in c = n }
     // the n-sized arrays filled by the workers (each entry by one; the first touch of their pages too)
-    let (cA, cP, cN, cD, u) = (compAt, candPoint, candNeighbor, candDist, uf)
+    let (cA, cP, cN, cD, u, pk, X) = (compAt, candPoint, candNeighbor, candDist, uf, packed, xs)
     tree.idx.withUnsafeBufferPointer { ip in
     roots.withUnsafeMutableBufferPointer { rp in
       let I = ip.baseAddress!, R = rp.baseAddress!
@@ -512,6 +518,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
           cA[i] = Int32(truncatingIfNeeded: i); cP[i] = -1; cN[i] = -1; cD[i] = .greatestFiniteMagnitude
           (u + i).initialize(to: BoruvkaUnion(parent: Int32(truncatingIfNeeded: i), rank: 0, isComponent: true))
           where_[I[i]] = Int32(truncatingIfNeeded: i)
+          if let pk { pk[4 * i] = X[2 * i]; pk[4 * i + 1] = X[2 * i + 1]; pk[4 * i + 3] = Double(i) }
         }
       }
       parallelChunks(count: n, chunkSize: 1 << 16, threads: threads) { _, range in
@@ -524,14 +531,16 @@ private final class DualTreeBoruvka<M: KDMetric> {
   }
 
   deinit {
-    coreAt.deallocate(); compAt.deallocate(); compOfNode.deallocate()
+    coreAt.deallocate(); compAt.deallocate(); compOfNode.deallocate(); packed?.deallocate()
     candPoint.deallocate(); candNeighbor.deallocate(); candDist.deallocate(); bounds.deallocate(); minCore.deallocate()
     nodeStart.deallocate(); nodeEnd.deallocate(); nodeIsLeaf.deallocate(); nodeRadius.deallocate(); counters.deallocate()
     uf.deallocate(); posOf.deallocate()
   }
 
-  /// Fills `minCore` from `coreAt` (children before parents: heap order backwards).
+  /// Fills `minCore` from `coreAt` (children before parents: heap order backwards), and the core
+  /// distances of `packed`.
   func computeMinCore() {
+    if let pk = packed { for t in 0..<n { pk[4 * t + 2] = coreAt[t] } }
     for v in stride(from: tree.nNodes - 1, through: 0, by: -1) {
       if tree.isLeaf[v] {
         var m = Double.infinity
@@ -649,12 +658,13 @@ private final class DualTreeBoruvka<M: KDMetric> {
     // every position's root, in parallel: first found without writing (the parent array is only
     // read), then every path compressed to its root (each entry written by one worker); the same
     // roots as finds one after the other, so the same components and unions after
-    let (cp, up) = (compAt, uf)
+    let (cp, up, pk) = (compAt, uf, packed)
     parallelChunks(count: n, chunkSize: 1 << 16, threads: threads) { _, range in
       for t in range {
         var x = Int(up[t].parent)
         while true { let g = Int(up[x].parent); if g == x { break }; x = g }
         cp[t] = Int32(truncatingIfNeeded: x)
+        if let pk { pk[4 * t + 3] = Double(x) }
       }
     }
     parallelChunks(count: n, chunkSize: 1 << 16, threads: threads) { _, range in
@@ -728,6 +738,49 @@ private final class DualTreeBoruvka<M: KDMetric> {
     return f == 1 ? g : g * f
   }
 
+  /// The leaf pair of `traverse` for two euclidean columns (`packed`): the same tests and
+  /// candidates as its general loop, with node 2's box, component and smallest core distance read
+  /// once, each point's row from `packed`, and the component's candidate distance kept in a
+  /// register while its point is scanned. Updates `upper` and `lower` as that loop does.
+  @inline(__always) private func leafPair2(_ node1: Int, _ node2: Int, _ pk: UnsafeMutablePointer<Double>,
+                                           _ L: UnsafePointer<Double>, _ H: UnsafePointer<Double>,
+                                           _ upper: inout Double, _ lower: inout Double) {
+    let cn2 = compOfNode[node2], mc2 = minCore[node2]
+    let lo0 = L[2 * node2], lo1 = L[2 * node2 + 1], hi0 = H[2 * node2], hi1 = H[2 * node2 + 1]
+    let s2 = nodeStart[node2], e2 = nodeEnd[node2]
+    for i in nodeStart[node1]..<nodeEnd[node1] {
+      let pi = pk + 4 * i
+      let c1 = Int(compAt[i])
+      let cp = pi[2]
+      var cand = candDist[c1]
+      if cp > cand { continue }
+      let px = pi[0], py = pi[1]
+      // metric.boxRdist(p, node 2's box) times the alpha factor, as in the general loop
+      let g0 = boxGapBranchless(px, lo0, hi0), g1 = boxGapBranchless(py, lo1, hi1)
+      let g = g0 * g0 + g1 * g1
+      if cn2 == c1 || mc2 > cand || max(f == 1 ? g : g * f, cp) >= cand {
+        upper = max(upper, cand)
+        lower = min(lower, cand)
+        continue
+      }
+      var bestJ = -1
+      let c1d = Double(c1)
+      for j in s2..<e2 {
+        let e = pk + 4 * j
+        let t0 = px - e[0], t1 = py - e[1]
+        let r = t0 * t0 + t1 * t1
+        let rf = f == 1 ? r : r * f
+        let cq = e[2]
+        let m1 = rf > cp ? rf : cp
+        let mr = e[3] == c1d ? Double.infinity : (cq > m1 ? cq : m1)
+        if mr < cand { cand = mr; bestJ = j }
+      }
+      if bestJ >= 0 { candDist[c1] = cand; candNeighbor[c1] = bestJ; candPoint[c1] = i }
+      upper = max(upper, cand)
+      lower = min(lower, cand)
+    }
+  }
+
   /// One step of the library's `dual_tree_traversal`; `nodeDist` = `nodeRdist(node1, node2)`
   /// (the caller has it: the library computes the same value twice).
   func traverse(_ node1: Int, _ node2: Int, _ nodeDist: Double, _ I: UnsafePointer<Int>, _ L: UnsafePointer<Double>, _ H: UnsafePointer<Double>) {
@@ -742,89 +795,93 @@ private final class DualTreeBoruvka<M: KDMetric> {
       counters[0] &+= 1
       if counters[0] & 0xFFF == 0 && token.isCancelled { counters[1] = 1; return }
       var upper = 0.0, lower = Double.greatestFiniteMagnitude
-      for i in nodeStart[node1]..<nodeEnd[node1] {
-        let c1i = compAt[i]
-        let c1 = Int(c1i)
-        let cp = coreAt[i]
-        if cp > candDist[c1] { continue }
-        let xp = xs + i * d
-        // every point of node 2 is in p's component, or has a core distance above the candidate, or
-        // (boxPrune) p's reduced distance to node 2's box, at most its distance to any point there
-        // (each rounded step is monotone: differences, squares or absolute values, a sum in the
-        // same order; not for other Minkowski exponents, whose pow need not be), reaches the
-        // candidate: the scan below would take nothing
-        if compOfNode[node2] == c1 || minCore[node2] > candDist[c1]
-          || (boxPrune && max(scaledBoxRdist(xp, node2, L, H), cp) >= candDist[c1]) {
+      if let pk = packed {
+        leafPair2(node1, node2, pk, L, H, &upper, &lower)
+      } else {
+        for i in nodeStart[node1]..<nodeEnd[node1] {
+          let c1i = compAt[i]
+          let c1 = Int(c1i)
+          let cp = coreAt[i]
+          if cp > candDist[c1] { continue }
+          let xp = xs + i * d
+          // every point of node 2 is in p's component, or has a core distance above the candidate, or
+          // (boxPrune) p's reduced distance to node 2's box, at most its distance to any point there
+          // (each rounded step is monotone: differences, squares or absolute values, a sum in the
+          // same order; not for other Minkowski exponents, whose pow need not be), reaches the
+          // candidate: the scan below would take nothing
+          if compOfNode[node2] == c1 || minCore[node2] > candDist[c1]
+            || (boxPrune && max(scaledBoxRdist(xp, node2, L, H), cp) >= candDist[c1]) {
+            upper = max(upper, candDist[c1])
+            lower = min(lower, candDist[c1])
+            continue
+          }
+          if euclidean && d >= 8 {
+            // four distances at a time, each summed in the library's order (independent chains);
+            // the candidates are then applied in order, re-checking the core test against the
+            // candidate distance, which only decreases: the same outcome as one at a time
+            var j = nodeStart[node2]
+            let je = nodeEnd[node2]
+            while j < je {
+              var qs = (0, 0, 0, 0)
+              var m = 0
+              while j < je && m < 4 {
+                let q = j
+                j += 1
+                if coreAt[q] > candDist[c1] || compAt[q] == c1i { continue }
+                switch m { case 0: qs.0 = q; case 1: qs.1 = q; case 2: qs.2 = q; default: qs.3 = q }
+                m += 1
+              }
+              if m == 0 { break }
+              // unused lanes repeat the first point, so they never hold the early exit back
+              if m < 2 { qs.1 = qs.0 }
+              if m < 3 { qs.2 = qs.0 }
+              if m < 4 { qs.3 = qs.0 }
+              let r4 = euclideanRdist4(xp, xs + qs.0 * d, xs + qs.1 * d, xs + qs.2 * d, xs + qs.3 * d, d, f: f, limit: candDist[c1])
+              for t in 0..<m {
+                let q: Int, r: Double
+                switch t { case 0: (q, r) = (qs.0, r4.0); case 1: (q, r) = (qs.1, r4.1); case 2: (q, r) = (qs.2, r4.2); default: (q, r) = (qs.3, r4.3) }
+                let cq = coreAt[q]
+                if cq > candDist[c1] { continue }
+                let mr = max(f == 1 ? r : r * f, cp, cq)
+                if mr < candDist[c1] {
+                  candDist[c1] = mr; candNeighbor[c1] = q; candPoint[c1] = i
+                }
+              }
+            }
+          } else if d <= 4 {
+            // few coordinates: every point's mutual reachability without branching, the lightest
+            // (the first of equal ones) kept. The library skips a point whose core distance is
+            // above the candidate or that lies in p's component and takes each strictly lighter
+            // one in order; a skipped point could not have been taken, so the outcome is the same
+            var best = candDist[c1]
+            var bestJ = -1
+            for j in nodeStart[node2]..<nodeEnd[node2] {
+              let r = metric.rdist(xp, xs + j * d, d)
+              // max as comparisons (no NaN here: the data are finite, the distances ≥ 0)
+              let rf = f == 1 ? r : r * f
+              let cq = coreAt[j]
+              let m1 = rf > cp ? rf : cp
+              let mr = compAt[j] == c1i ? Double.infinity : (cq > m1 ? cq : m1)
+              if mr < best { best = mr; bestJ = j }
+            }
+            if bestJ >= 0 { candDist[c1] = best; candNeighbor[c1] = bestJ; candPoint[c1] = i }
+          } else {
+            for j in nodeStart[node2]..<nodeEnd[node2] {
+              let c2 = Int(compAt[j])
+              let cq = coreAt[j]
+              if cq > candDist[c1] { continue }
+              if c1 != c2 {
+                let r = metric.rdist(xp, xs + j * d, d)
+                let mr = max(f == 1 ? r : r * f, cp, cq)
+                if mr < candDist[c1] {
+                  candDist[c1] = mr; candNeighbor[c1] = j; candPoint[c1] = i
+                }
+              }
+            }
+          }
           upper = max(upper, candDist[c1])
           lower = min(lower, candDist[c1])
-          continue
         }
-        if euclidean && d >= 8 {
-          // four distances at a time, each summed in the library's order (independent chains);
-          // the candidates are then applied in order, re-checking the core test against the
-          // candidate distance, which only decreases: the same outcome as one at a time
-          var j = nodeStart[node2]
-          let je = nodeEnd[node2]
-          while j < je {
-            var qs = (0, 0, 0, 0)
-            var m = 0
-            while j < je && m < 4 {
-              let q = j
-              j += 1
-              if coreAt[q] > candDist[c1] || compAt[q] == c1i { continue }
-              switch m { case 0: qs.0 = q; case 1: qs.1 = q; case 2: qs.2 = q; default: qs.3 = q }
-              m += 1
-            }
-            if m == 0 { break }
-            // unused lanes repeat the first point, so they never hold the early exit back
-            if m < 2 { qs.1 = qs.0 }
-            if m < 3 { qs.2 = qs.0 }
-            if m < 4 { qs.3 = qs.0 }
-            let r4 = euclideanRdist4(xp, xs + qs.0 * d, xs + qs.1 * d, xs + qs.2 * d, xs + qs.3 * d, d, f: f, limit: candDist[c1])
-            for t in 0..<m {
-              let q: Int, r: Double
-              switch t { case 0: (q, r) = (qs.0, r4.0); case 1: (q, r) = (qs.1, r4.1); case 2: (q, r) = (qs.2, r4.2); default: (q, r) = (qs.3, r4.3) }
-              let cq = coreAt[q]
-              if cq > candDist[c1] { continue }
-              let mr = max(f == 1 ? r : r * f, cp, cq)
-              if mr < candDist[c1] {
-                candDist[c1] = mr; candNeighbor[c1] = q; candPoint[c1] = i
-              }
-            }
-          }
-        } else if d <= 4 {
-          // few coordinates: every point's mutual reachability without branching, the lightest
-          // (the first of equal ones) kept. The library skips a point whose core distance is
-          // above the candidate or that lies in p's component and takes each strictly lighter
-          // one in order; a skipped point could not have been taken, so the outcome is the same
-          var best = candDist[c1]
-          var bestJ = -1
-          for j in nodeStart[node2]..<nodeEnd[node2] {
-            let r = metric.rdist(xp, xs + j * d, d)
-            // max as comparisons (no NaN here: the data are finite, the distances ≥ 0)
-            let rf = f == 1 ? r : r * f
-            let cq = coreAt[j]
-            let m1 = rf > cp ? rf : cp
-            let mr = compAt[j] == c1i ? Double.infinity : (cq > m1 ? cq : m1)
-            if mr < best { best = mr; bestJ = j }
-          }
-          if bestJ >= 0 { candDist[c1] = best; candNeighbor[c1] = bestJ; candPoint[c1] = i }
-        } else {
-          for j in nodeStart[node2]..<nodeEnd[node2] {
-            let c2 = Int(compAt[j])
-            let cq = coreAt[j]
-            if cq > candDist[c1] { continue }
-            if c1 != c2 {
-              let r = metric.rdist(xp, xs + j * d, d)
-              let mr = max(f == 1 ? r : r * f, cp, cq)
-              if mr < candDist[c1] {
-                candDist[c1] = mr; candNeighbor[c1] = j; candPoint[c1] = i
-              }
-            }
-          }
-        }
-        upper = max(upper, candDist[c1])
-        lower = min(lower, candDist[c1])
       }
       let newBound = min(upper, lower + 2 * toRdist(nodeRadius[node1]))
       if newBound < bounds[node1] {
