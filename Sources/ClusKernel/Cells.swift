@@ -103,6 +103,8 @@ public final class CellRunner: @unchecked Sendable {
     self.session = session
     self.sink = sink
     live = progress
+    // a cell never ends the session (the kernel and `clus --notebook` alike): `exit` is an error
+    session.allowsExit = false
     session.output = { [unowned self] s in self.write(s) }
     session.errorOutput = { [unowned self] s in self.emit(.stream(name: "stderr", text: s)) }
     session.showValue = { [unowned self] v in

@@ -99,10 +99,11 @@ struct Clus: ParsableCommand {
     if let out = notebook { try writeNotebook(out, session) }
 
     var ok = true
-    for c in code where ok {
+    // `exit` stops the run where it stands: no later -e code or script runs
+    for c in code where ok && session.exitStatus == nil {
       ok = session.run(SourceFile(name: "<-e>", text: c))
     }
-    for f in files where ok {
+    for f in files where ok && session.exitStatus == nil {
       if f == "-" {
         ok = session.run(SourceFile(name: "<stdin>", text: readAllStandardInput()))
         continue
@@ -114,6 +115,7 @@ struct Clus: ParsableCommand {
       ok = session.run(SourceFile(name: f, text: text))
     }
     if !ok { throw ExitCode(1) }
+    if let status = session.exitStatus { throw ExitCode(status) }
     if code.isEmpty && files.isEmpty {
       if isatty(0) != 0 {
         interactiveMode = true
@@ -124,6 +126,7 @@ struct Clus: ParsableCommand {
       } else {
         if !session.run(SourceFile(name: "<stdin>", text: readAllStandardInput())) { throw ExitCode(1) }
       }
+      if let status = session.exitStatus { throw ExitCode(status) }
     }
   }
 

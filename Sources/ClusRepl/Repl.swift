@@ -47,6 +47,7 @@ final class Repl {
       session.cancellation.reset()
       interruptCount = 0
       _ = session.run(SourceFile(name: "<repl>", text: entry))
+      if session.exitStatus != nil { break }  // `exit 3`, or exit after other statements
       n += 1
     }
     print("")

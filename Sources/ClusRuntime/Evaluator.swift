@@ -231,6 +231,8 @@ extension Session {
       throw e
     } catch let d as Diagnostic {
       throw d
+    } catch let e as ExitRequest {
+      throw e  // not an error: `exit` ends the run (Session.execute)
     } catch {
       // an error about one parameter points at it
       var parameter: String? = nil

@@ -6,6 +6,12 @@ import ClusLang
 
 /// One clus session: variables, `_`, settings, the command table, and where output goes.
 /// The REPL keeps one for its whole life; an error or Ctrl-C never loses its variables.
+/// Thrown by `exit` and `quit` where the session allows it (`Session.allowsExit`): ends the run
+/// with `status` (`Session.execute` stops and sets `Session.exitStatus`).
+struct ExitRequest: Error {
+  let status: Int32
+}
+
 public final class Session {
   /// Bound variables (`_` holds the last displayed value).
   public var variables: [String: Value] = [:]
@@ -35,6 +41,12 @@ public final class Session {
   public var reportError: ((Diagnostic, SourceFile) -> Void)?
   /// Statements evaluated so far.
   public private(set) var entryCount = 0
+  /// Whether `exit` and `quit` may end the run (scripts, `-e`, the prompt); a notebook's kernel
+  /// turns them into an error instead, so that a cell never ends the session.
+  public var allowsExit = true
+  /// The status `exit` or `quit` asked for: the run stopped there, and the caller ends the process
+  /// with it. Nil until then.
+  public private(set) var exitStatus: Int32?
 
   /// The file being run and the range of the command running, for warnings.
   var currentFile: SourceFile = SourceFile(name: "<none>", text: "")
@@ -92,6 +104,10 @@ public final class Session {
       entryCount += 1
       do {
         try executeStatement(stmt, quiet: program.quiet.contains(index))
+      } catch let e as ExitRequest {
+        // not an error: the statements after it do not run, and the caller ends the process
+        exitStatus = e.status
+        return true
       } catch let e as RuntimeError {
         report(Diagnostic(.error, e.message, at: e.range), in: file)
         return false

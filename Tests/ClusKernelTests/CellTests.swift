@@ -36,6 +36,20 @@ final class CellTests: XCTestCase {
     if case .executeResult(let d, _) = out[2] { XCTAssertEqual(plain(d), "6") } else { XCTFail("\(out[2])") }
   }
 
+  /// `exit` and `quit` in a cell are an error that keeps the session (IPython would stop the
+  /// kernel): the statements before it ran, those after it in the cell did not, later cells run.
+  func testExitInACellIsAnErrorThatKeepsTheSession() {
+    let (out, statuses, session) = run(["x = 2\nexit\nx = 3", "quit 1", "x"])
+    XCTAssertEqual(statuses.count, 3)
+    guard statuses.count == 3 else { return }
+    if case .error(_, let v, _) = statuses[0] { XCTAssertTrue(v.contains("exit ends a script or the prompt, not a notebook's cell"), v) } else { XCTFail("\(statuses[0])") }
+    if case .error = statuses[1] {} else { XCTFail("\(statuses[1])") }
+    XCTAssertEqual(statuses[2], .ok)
+    XCTAssertNil(session.exitStatus)
+    guard case .int(2)? = session.variables["x"] else { return XCTFail("\(String(describing: session.variables["x"]))") }
+    if case .executeResult(let d, _)? = out.last { XCTAssertEqual(plain(d), "2") } else { XCTFail("\(out)") }
+  }
+
   /// A trailing `;` hides a value; an assignment shows nothing.
   func testQuietStatements() {
     let (out, _, _) = run(["y = 5\ny;"])

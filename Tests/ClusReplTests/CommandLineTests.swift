@@ -47,6 +47,29 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(missing.stderr.contains("cannot read script 'no/such/script.clus'"))
   }
 
+  /// `exit` and `quit` end a script as Python's exit() does: nothing after them runs (not the
+  /// rest of the line, a loop, the next -e code or script), with status 0 or the one given;
+  /// a status outside 0...255 is an error.
+  func testExitEndsTheRunWithItsStatus() throws {
+    let plain = try runClus(["-e", "x = 1; exit; print 2"])
+    XCTAssertEqual(plain.status, 0, plain.stderr)
+    XCTAssertEqual(plain.stdout, "")
+    XCTAssertEqual(plain.stderr, "")
+    let given = try runClus(["-e", "print 1; exit 3", "-e", "print 2"])
+    XCTAssertEqual(given.status, 3, given.stderr)
+    XCTAssertEqual(given.stdout, "1\n")
+    let looped = try runClus(["-"], stdin: "for i in [1, 2, 3] {\n  print i\n  quit 4\n}\nprint 9\n")
+    XCTAssertEqual(looped.status, 4, looped.stderr)
+    XCTAssertEqual(looped.stdout, "1\n")
+    let bad = try runClus(["-e", "exit 300"])
+    XCTAssertEqual(bad.status, 1)
+    XCTAssertTrue(bad.stderr.contains("error: exit: the status must be 0 to 255, got 300"), bad.stderr)
+    // a variable of that name is the variable
+    let named = try runClus(["-e", "exit = 5; print exit"])
+    XCTAssertEqual(named.stdout, "5\n")
+    XCTAssertEqual(named.status, 0)
+  }
+
   func testScriptErrorOnLineThreeHasLocationAndCaret() throws {
     let dir = NSTemporaryDirectory() + "clus-cli-\(getpid())"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)

@@ -170,22 +170,38 @@ final class ReplPTYTests: XCTestCase {
 
   /// `exit` and `quit` end the session, as in IPython; a variable of that name is shown instead.
   func testExitAndQuitEndTheSession() throws {
-    for word in ["exit", "quit"] {
+    /// A prompt with a history of its own, and a wait for its end.
+    func fresh() throws -> Terminal {
       let state = NSTemporaryDirectory() + "clus-repl-exit-\(getpid())-\(Int.random(in: 0..<1_000_000))"
       try FileManager.default.createDirectory(atPath: state, withIntermediateDirectories: true)
       let t = try Terminal(stateHome: state)
       t.expect("In [1]: ")
+      return t
+    }
+    func waitForEnd(_ t: Terminal) {
+      let deadline = Date().addingTimeInterval(10)
+      while t.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+    }
+    for word in ["exit", "quit"] {
+      let t = try fresh()
       t.send("\(word) = 5\r")
       t.expect("In [2]: ")
       t.send("\(word)\r")
       t.expect("5")
       t.expect("In [3]: ")
       t.send("\(word)()\r")
-      let deadline = Date().addingTimeInterval(10)
-      while t.process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+      waitForEnd(t)
       XCTAssertFalse(t.process.isRunning, "\(word)() ends the REPL")
       t.finish()
     }
+    // as a command after other statements, with a status: the process ends with it
+    let t = try fresh()
+    t.send("print 7; exit 3\r")
+    t.expect("7")
+    waitForEnd(t)
+    XCTAssertFalse(t.process.isRunning, "exit 3 ends the REPL")
+    if !t.process.isRunning { XCTAssertEqual(t.process.terminationStatus, 3) }
+    t.finish()
   }
 
   func testHistorySurvivesRestartAndParametersComplete() throws {

@@ -281,6 +281,25 @@ func registerBasics(_ t: inout CommandTable) {
     case let v: throw CommandError.invalidArgument("needs a number or a string, got \(v.kindWithArticle)")
     }
   })
+  for name in ["exit", "quit"] {
+    t.register(Command(
+      name, group: "basics",
+      summary: "End the script (or the prompt) here, as Python's \(name)(): the statements after it do not run; exit 3 sets the status",
+      args: [ArgSpec("status", .int, "the process's exit status, 0 to 255 (default 0)", optional: true)],
+      examples: ["\(name)", "\(name) 3"]
+    ) { inv in
+      var status = 0
+      if let v = inv.args.first, case .int(let s) = v { status = s }
+      guard (0...255).contains(status) else {
+        throw CommandError.invalidArgument("the status must be 0 to 255, got \(status)")
+      }
+      guard inv.session.allowsExit else {
+        throw CommandError.invalidArgument(
+          "exit ends a script or the prompt, not a notebook's cell: stop the kernel from the notebook (Kernel → Shut Down); the variables are kept")
+      }
+      throw ExitRequest(status: Int32(status))
+    })
+  }
   t.register(Command(
     "print", group: "basics", summary: "Print values on one line (strings without quotes, vectors by their values)",
     args: [ArgSpec("values", .any, "anything", optional: true, variadic: true)],
