@@ -339,6 +339,35 @@ extension HDBSCANTests {
     }
   }
 
+  /// HDBSCAN's clusters do not depend on the data's scale. Scaled by 2^-125 (exactly, in float32:
+  /// the points stay normal numbers), the distances are near 1e-38, λ = 1/distance near 1e38 and
+  /// the children's summed stabilities pass Float32's range: the library's float32 sums overflow
+  /// (with them, 401 of these 2,000 points became noise); clus sums in double there, says so, and
+  /// finds the clusters of the unscaled data.
+  func testTinyDistancesGiveTheClustersOfTheUnscaledData() throws {
+    final class Warnings: @unchecked Sendable { var list = [String]() }
+    var rng = RandomStream(seed: 16, 5)
+    let n = 2_000
+    var v = [Float](repeating: 0, count: n * 2)
+    for i in 0..<n {
+      let c = Double(i % 4)
+      v[2 * i] = Float(60 + 10 * c + rng.nextGaussian())
+      v[2 * i + 1] = Float(60 + 10 * (3 - c) + rng.nextGaussian())
+    }
+    let scale = Float(sign: .plus, exponent: -125, significand: 1)
+    let p = HDBSCANParameters(minClusterSize: 20)
+    let plain = Warnings(), tiny = Warnings()
+    let a = try hdbscan(Matrix(rows: n, cols: 2, data: v), parameters: p, context: RunContext(threads: 2, warn: { plain.list.append($0) }))
+    let b = try hdbscan(Matrix(rows: n, cols: 2, data: v.map { $0 * scale }), parameters: p,
+                        context: RunContext(threads: 2, warn: { tiny.list.append($0) }))
+    XCTAssertEqual(Set(a.labels).subtracting([-1]).count, 4)
+    XCTAssertEqual(a.labels.filter { $0 == -1 }.count, b.labels.filter { $0 == -1 }.count)
+    XCTAssertEqual(a.labels, b.labels)
+    XCTAssertEqual(plain.list, [])
+    XCTAssertEqual(tiny.list.count, 1)
+    XCTAssertTrue(tiny.list.first?.contains("exceed float32's range") ?? false, "\(tiny.list)")
+  }
+
   func testKthDistanceCoreDistancesEqualTheFullTable() throws {
     var rng = RandomStream(seed: 16, 1)
     for (n, d) in [(700, 2), (500, 5), (400, 12)] {

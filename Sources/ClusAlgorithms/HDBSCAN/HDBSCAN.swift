@@ -311,6 +311,11 @@ public func hdbscan(hierarchy h: HDBSCANHierarchy, parameters: HDBSCANParameters
     rows: rows, n: n, method: parameters.clusterSelectionMethod,
     allowSingleCluster: parameters.allowSingleCluster, epsilon: parameters.clusterSelectionEpsilon,
     maxClusterSize: parameters.maxClusterSize, epsilonMax: parameters.clusterSelectionEpsilonMax)
+  if sel.wideStabilitySums {
+    context.warn("the clusters' stabilities exceed float32's range (the distances are tiny, near 1e-37 or below): "
+      + "they were compared in double precision, where the hdbscan library's float32 sums overflow and select other clusters; "
+      + "scaling the data up (x * 1e30) gives both the same clusters")
+  }
   return HDBSCANResult(labels: sel.labels, probabilities: sel.probabilities, outlierScores: sel.outlierScores,
                        persistence: sel.persistence, condensedTree: rows, coreDistances: h.coreDistances,
                        selectedClusters: sel.selectedClusters, spanningTree: h.tree.edges)

@@ -12,6 +12,9 @@ struct HDBSCANSelection {
   var persistence: [Double]
   /// Condensed-tree id (≥ n) of the cluster of each label.
   var selectedClusters: [Int] = []
+  /// Whether the excess-of-mass sums of the children's stabilities passed Float32's range, so
+  /// that the selection was made with Double sums instead (see `excessOfMassClusters`).
+  var wideStabilitySums = false
 }
 
 /// hdbscan `get_clusters` on the condensed tree `rows` of n points: `compute_stability`, the
@@ -30,11 +33,12 @@ func selectClusters(
   let tree = ClusterTree(rows: rows, n: n)
   var stability = computeStability(rows: rows, tree: tree)
   let selected: [Bool]
+  var wide = false
   switch method {
   case .eom:
     selected = excessOfMassClusters(
       tree, stability: &stability, allowSingleCluster: allowSingleCluster, epsilon: epsilon,
-      maxClusterSize: maxClusterSize, epsilonMax: epsilonMax)
+      maxClusterSize: maxClusterSize, epsilonMax: epsilonMax, wide: &wide)
   case .leaf:
     selected = leafClusters(tree, allowSingleCluster: allowSingleCluster, epsilon: epsilon)
   }
@@ -45,7 +49,7 @@ func selectClusters(
     probabilities: getProbabilities(tree, labels: labels, clusterIds: clusterIds),
     outlierScores: outlierScores(tree),
     persistence: getStabilityScores(tree, labels: labels, clusterIds: clusterIds, stability: stability),
-    selectedClusters: clusterIds.map { $0 + n })
+    selectedClusters: clusterIds.map { $0 + n }, wideStabilitySums: wide)
 }
 
 /// The clusters of a condensed tree, numbered from the root (0 here, n in the tree), with what
@@ -180,14 +184,19 @@ func epsilonSearch(_ leaves: [Int], tree: ClusterTree, epsilon: Double, allowSin
 
 /// The excess-of-mass branch of hdbscan `get_clusters`. Bottom-up (descending ids), a cluster is
 /// kept unless its children's summed stability is strictly larger (then it takes that sum; the
-/// sum is accumulated in Float32 as the library's `cdef float`); `maxClusterSize` and
+/// sum is accumulated in Float32 as the library's `cdef float`, unless a sum passes Float32's
+/// range: λ = 1/distance, so data whose distances are near 1e-37 have stabilities near 1e39, and
+/// the library's sums become +∞ and its selection follows the infinities (a few thousand points
+/// of four blobs scaled by 1e-36 give it 86 clusters and half the points as noise). Then the
+/// whole selection is made again with Double sums, the scale-free answer, and `wide` is set);
+/// `maxClusterSize` and
 /// `epsilonMax` also refuse a cluster (the root's size is that of its child clusters and its ε
 /// the largest 1/λ of the tree, as the library). A kept cluster is selected unless a kept
 /// ancestor was processed after it. Then `epsilonSearch` on the selection when `epsilon` ≠ 0.
 /// - Returns: the selected clusters, as a mask over the cluster ids.
 func excessOfMassClusters(
   _ tree: ClusterTree, stability: inout [Double], allowSingleCluster: Bool, epsilon: Double,
-  maxClusterSize: Int, epsilonMax: Double
+  maxClusterSize: Int, epsilonMax: Double, wide: inout Bool
 ) -> [Bool] {
   let nc = tree.count
   var keep = [Bool](repeating: false, count: nc)
@@ -199,17 +208,34 @@ func excessOfMassClusters(
     return (first >= 0 ? tree.size[first] : 0) + (second >= 0 ? tree.size[second] : 0)
   }
   func eps(_ c: Int) -> Double { c != 0 ? 1 / tree.birth[c] : 1 / tree.minLambda }
+  let given = stability
   if nc - 1 >= lowest {
-    for c in stride(from: nc - 1, through: lowest, by: -1) {
-      var s: Float = 0
-      if tree.firstChild[c] >= 0 { s = Float(Double(s) + stability[tree.firstChild[c]]) }
-      if tree.secondChild[c] >= 0 { s = Float(Double(s) + stability[tree.secondChild[c]]) }
-      if Double(s) > stability[c] || size(c) > sizeLimit || eps(c) > epsilonMax {
-        keep[c] = false
-        stability[c] = Double(s)
-      } else {
-        keep[c] = true
+    var passes = 0
+    while passes < 2 {
+      passes += 1
+      var overflow = false
+      for c in stride(from: nc - 1, through: lowest, by: -1) {
+        // the children's sum, rounded to Float32 after each addition as the library's float
+        var sd = 0.0
+        for child in [tree.firstChild[c], tree.secondChild[c]] where child >= 0 {
+          sd += stability[child]
+          if !wide {
+            let f = Float(sd)
+            if f.isInfinite && sd.isFinite { overflow = true }
+            sd = Double(f)
+          }
+        }
+        if overflow { break }
+        if sd > stability[c] || size(c) > sizeLimit || eps(c) > epsilonMax {
+          keep[c] = false
+          stability[c] = sd
+        } else {
+          keep[c] = true
+        }
       }
+      if !overflow { break }
+      wide = true
+      stability = given
     }
   }
   // Top-down: a kept cluster below a kept (or blocked) ancestor is not selected.
