@@ -165,6 +165,18 @@ final class SparseNPZTests: DataFileTestCase {
     ], path: dir + "/u64_shape.npz", compress: false)
     assertLoadFails(dir + "/u64_shape.npz", .invalidData,
                     ["scipy sparse archive: member shape holds 18446744073709551615, more than the largest integer clus reads (9223372036854775807)"])
+    // a shape of floats (3.5 read as 3; nan as 0, "0 rows need 1 row offsets") is refused, as scipy's
+    // operator.index refuses it
+    for (name, v) in [("float_shape", 3.5), ("nan_shape", Double.nan)] {
+      try writeNPZ([
+        NPZMember(name: "format.npy", bytes: npyFileBytes(NPYArray(descr: "|S3", shape: [], data: Array("csr".utf8)))),
+        NPZMember(name: "shape.npy", bytes: npyFileBytes(NPYArray(descr: "<f8", shape: [2], data: le([v.bitPattern, Double(3).bitPattern])))),
+        NPZMember(name: "data.npy", bytes: npyFileBytes(NPYArray(descr: "<f4", shape: [1], data: le([Float(2.5).bitPattern])))),
+        NPZMember(name: "indices.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [1], data: le([Int32(1)])))),
+        NPZMember(name: "indptr.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [4], data: le([Int32(0), 1, 1, 1])))),
+      ], path: dir + "/\(name).npz", compress: false)
+      assertLoadFails(dir + "/\(name).npz", .badHeader, ["the shape must be two non-negative integers (rows, columns), found float64 values"])
+    }
     unsetenv("CLUS_MEMORY_AVAILABLE")
     // commands whose allocations grow with the columns refuse them with their estimate first (svd,
     // pca and umap were killed at 24 GB). By hand, 30 rows × d = 2^31 − 1 columns, 90 entries, k = 2:
@@ -200,6 +212,22 @@ final class SparseNPZTests: DataFileTestCase {
     refused(3, 3, [0, 2, 1, 2], [0, 1], [1, 2], "decrease at row 1: indptr[1] = 2, indptr[2] = 1")
     // an offset past nnz is named as that, at the row it ends (it read "decrease at row 0")
     refused(3, 3, [0, 5, 1, 2], [0, 1], [1, 2], "pass nnz = 2 at row 0: indptr[1] = 5")
+    // CSC arrays are said as columns with row indices, and a non-finite value is placed at its own
+    // row and column (the 2 × 4 matrix below has its NaN at row 1, column 2, as scipy's toarray()
+    // shows; it was reported at row 2, column 1, and a short indptr as "4 rows need 5 row offsets")
+    func refusedCSC(_ rows: Int, _ cols: Int, _ p: [Int], _ i: [Int32], _ v: [Float], _ fragment: String, line: UInt = #line) {
+      XCTAssertThrowsError(try SparseMatrix(cscRows: rows, cols: cols, indptr: p, indices: i, values: v), line: line) { e in
+        guard case AlgorithmError.invalidInput(let m) = e else { return XCTFail("\(e)", line: line) }
+        XCTAssertTrue(m.contains(fragment), "'\(m)' lacks '\(fragment)'", line: line)
+      }
+    }
+    refusedCSC(2, 4, [0, 1, 2, 3, 4], [0, 1, 1, 0], [1, 2, .nan, 4], "non-finite value (nan) at row 1, column 2")
+    refusedCSC(2, 4, [0, 1, 2, 3], [0, 1, 1], [1, 2, 3], "a sparse matrix of 4 columns needs 5 column offsets (indptr), not 4")
+    refusedCSC(2, 4, [0, 2, 1, 3, 4], [0, 1, 1, 0], [1, 2, 3, 4], "column offsets (indptr) decrease at column 1: indptr[1] = 2, indptr[2] = 1")
+    refusedCSC(2, 4, [0, 2, 2, 3, 4], [0, 0, 1, 0], [1, 2, 3, 4], "row indices are repeated in column 0")
+    refusedCSC(2, 4, [0, 1, 2, 3, 4], [0, 2, 1, 0], [1, 2, 3, 4], "row index 2 in column 1, outside 0..<2")
+    XCTAssertEqual(try SparseMatrix(cscRows: 2, cols: 4, indptr: [0, 1, 2, 3, 4], indices: [0, 1, 1, 0], values: [1, 2, 3, 4]).dense().data,
+                   [1, 0, 0, 4, 0, 2, 3, 0])
     // and accepts an explicit zero, counted in nnz as scipy does
     XCTAssertEqual(try SparseMatrix(rows: 1, cols: 2, indptr: [0, 1], indices: [1], values: [0]).nnz, 1)
   }

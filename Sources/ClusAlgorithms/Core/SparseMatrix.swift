@@ -28,47 +28,7 @@ public struct SparseMatrix: Sendable, Equatable {
     guard rows >= 0, cols >= 0, cols <= Int(Int32.max) else {
       throw AlgorithmError.invalidInput("a sparse matrix of \(rows) × \(cols) is not supported")
     }
-    guard indptr.count == rows + 1 else {
-      throw AlgorithmError.invalidInput("a sparse matrix of \(rows) rows needs \(rows + 1) row offsets (indptr), not \(indptr.count)")
-    }
-    guard indices.count == values.count else {
-      throw AlgorithmError.invalidInput("a sparse matrix has \(indices.count) column indices but \(values.count) values")
-    }
-    guard indptr[0] == 0, indptr[rows] == values.count else {
-      throw AlgorithmError.invalidInput(
-        "a sparse matrix's row offsets (indptr) must run from 0 to nnz = \(values.count), not from \(indptr[0]) to \(indptr[rows])")
-    }
-    try indices.withUnsafeBufferPointer { ix in
-      try values.withUnsafeBufferPointer { vx in
-        for i in 0..<rows {
-          let lo = indptr[i], hi = indptr[i + 1]
-          guard lo <= hi else {
-            throw AlgorithmError.invalidInput(
-              "a sparse matrix's row offsets (indptr) decrease at row \(i): indptr[\(i)] = \(lo), indptr[\(i + 1)] = \(hi)")
-          }
-          guard hi <= ix.count else {
-            throw AlgorithmError.invalidInput(
-              "a sparse matrix's row offsets (indptr) pass nnz = \(ix.count) at row \(i): indptr[\(i + 1)] = \(hi)")
-          }
-          var last = -1
-          for t in lo..<hi {
-            let c = Int(ix[t])
-            guard c >= 0, c < cols else {
-              throw AlgorithmError.invalidInput("a sparse matrix has column index \(c) in row \(i), outside 0..<\(cols)")
-            }
-            guard c > last else {
-              throw AlgorithmError.invalidInput(
-                "a sparse matrix's column indices are \(c == last ? "repeated" : "unsorted") in row \(i) "
-                  + "(in scipy: m.sum_duplicates(); m.sort_indices() before saving)")
-            }
-            last = c
-            guard vx[t].isFinite else {
-              throw AlgorithmError.invalidInput("a sparse matrix has a non-finite value (\(nonFiniteName(vx[t]))) at row \(i), column \(c)")
-            }
-          }
-        }
-      }
-    }
+    try SparseMatrix.checkCompressed(major: rows, minor: cols, indptr: indptr, indices: indices, values: values, byColumn: false)
     self.rows = rows
     self.cols = cols
     self.indptr = indptr
@@ -76,13 +36,66 @@ public struct SparseMatrix: Sendable, Equatable {
     self.values = values
   }
 
+  /// The invariants of compressed arrays over `major` rows (CSR) or columns (CSC, `byColumn`),
+  /// whose `indices` number the other dimension (`minor`); each message speaks of rows or columns
+  /// as the arrays hold them, and places a non-finite value at its row and column.
+  private static func checkCompressed(major: Int, minor: Int, indptr: [Int], indices: [Int32], values: [Float], byColumn: Bool) throws {
+    let line = byColumn ? "column" : "row", other = byColumn ? "row" : "column"
+    guard indptr.count == major + 1 else {
+      throw AlgorithmError.invalidInput("a sparse matrix of \(major) \(line)s needs \(major + 1) \(line) offsets (indptr), not \(indptr.count)")
+    }
+    guard indices.count == values.count else {
+      throw AlgorithmError.invalidInput("a sparse matrix has \(indices.count) \(other) indices but \(values.count) values")
+    }
+    guard indptr[0] == 0, indptr[major] == values.count else {
+      throw AlgorithmError.invalidInput(
+        "a sparse matrix's \(line) offsets (indptr) must run from 0 to nnz = \(values.count), not from \(indptr[0]) to \(indptr[major])")
+    }
+    try indices.withUnsafeBufferPointer { ix in
+      try values.withUnsafeBufferPointer { vx in
+        for i in 0..<major {
+          let lo = indptr[i], hi = indptr[i + 1]
+          guard lo <= hi else {
+            throw AlgorithmError.invalidInput(
+              "a sparse matrix's \(line) offsets (indptr) decrease at \(line) \(i): indptr[\(i)] = \(lo), indptr[\(i + 1)] = \(hi)")
+          }
+          guard hi <= ix.count else {
+            throw AlgorithmError.invalidInput(
+              "a sparse matrix's \(line) offsets (indptr) pass nnz = \(ix.count) at \(line) \(i): indptr[\(i + 1)] = \(hi)")
+          }
+          var last = -1
+          for t in lo..<hi {
+            let c = Int(ix[t])
+            guard c >= 0, c < minor else {
+              throw AlgorithmError.invalidInput("a sparse matrix has \(other) index \(c) in \(line) \(i), outside 0..<\(minor)")
+            }
+            guard c > last else {
+              throw AlgorithmError.invalidInput(
+                "a sparse matrix's \(other) indices are \(c == last ? "repeated" : "unsorted") in \(line) \(i) "
+                  + "(in scipy: m.sum_duplicates(); m.sort_indices() before saving)")
+            }
+            last = c
+            guard vx[t].isFinite else {
+              let (r, col) = byColumn ? (c, i) : (i, c)
+              throw AlgorithmError.invalidInput("a sparse matrix has a non-finite value (\(nonFiniteName(vx[t]))) at row \(r), column \(col)")
+            }
+          }
+        }
+      }
+    }
+  }
+
   /// The CSR form of a compressed sparse column matrix (scipy's `csc_matrix`): `indptr` has `cols + 1`
   /// offsets, `indices` are row numbers. Columns within a row come out in increasing order.
-  /// - Throws: as `init(rows:cols:indptr:indices:values:)`, with the CSC arrays' invariants.
+  /// - Throws: as `init(rows:cols:indptr:indices:values:)`, with the CSC arrays' invariants (said
+  ///   of columns and their row indices), and for more than 2³¹ − 1 rows or columns.
   public init(cscRows rows: Int, cols: Int, indptr: [Int], indices: [Int32], values: [Float]) throws {
-    // the CSC arrays are the CSR arrays of the transpose: check them as such, then transpose
-    let t = try SparseMatrix(rows: cols, cols: rows, indptr: indptr, indices: indices, values: values)
-    self = t.transposed()
+    guard rows >= 0, cols >= 0, cols <= Int(Int32.max), rows <= Int(Int32.max) else {
+      throw AlgorithmError.invalidInput("a sparse matrix of \(rows) × \(cols) is not supported")
+    }
+    // the CSC arrays are the CSR arrays of the transpose: checked as such, then transposed
+    try SparseMatrix.checkCompressed(major: cols, minor: rows, indptr: indptr, indices: indices, values: values, byColumn: true)
+    self = SparseMatrix(unchecked: cols, cols: rows, indptr: indptr, indices: indices, values: values).transposed()
   }
 
   /// The sparse form of a dense matrix: every non-zero entry stored (as scipy's `csr_matrix(x)`).

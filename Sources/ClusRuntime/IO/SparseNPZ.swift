@@ -68,6 +68,10 @@ func loadScipySparse(_ members: [NPZMember], display: String) throws -> SparseMa
       format = String(decoding: f.data.filter { $0 != 0 }, as: UTF8.self)
     }
   }
+  // scipy reads the shape through operator.index: floats (and bools) are refused there too
+  if let (t, _) = npyElementType(shapeArray.descr), !t.isInteger {
+    throw bad("the shape must be two non-negative integers (rows, columns), found \(t.name) values")
+  }
   let shape = try numbers(shapeArray, "shape", display: display, as: Int.self)
   guard shape.count == 2, shape[0] >= 0, shape[1] >= 0 else {
     throw bad("the shape must be two non-negative integers (rows, columns), found \(shape)")
