@@ -81,7 +81,10 @@ struct Clus: ParsableCommand {
     }
     let session = Session(threads: resolvedThreads())
     if let bad = Memory.ignoredOverride() {
-      fputs("clus: warning: ignoring CLUS_MEMORY_AVAILABLE=\(bad) (expected bytes, or a number with k, M, G or T: 800M, 8G)\n", stderr)
+      fputs("clus: warning: ignoring CLUS_MEMORY_AVAILABLE=\(bad) (expected bytes, or a number with k, M, G, T, P or E: 800M, 8G)\n", stderr)
+    }
+    if let (given, used) = Memory.cappedOverride() {
+      fputs("clus: warning: CLUS_MEMORY_AVAILABLE=\(given) is more than this machine's memory and swap: using \(Memory.text(used))\n", stderr)
     }
     for (name, value) in try boundVariables() { session.variables[name] = .string(value) }
     // pictures go to the plot folder (the session's default: out/); the prompt's, unless given

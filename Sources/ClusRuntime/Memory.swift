@@ -11,12 +11,34 @@ public enum Memory {
   /// control group (cgroup v2 `memory.max` − `memory.current`, or v1 `memory.limit_in_bytes` −
   /// `memory.usage_in_bytes`, each less the group's reclaimable `inactive_file` page cache), as
   /// a container or a batch scheduler sets it. nil when neither can be read.
-  /// `CLUS_MEMORY_AVAILABLE` (bytes) overrides it, for tests and for users who know better.
+  /// `CLUS_MEMORY_AVAILABLE` (bytes) overrides it, for tests and for users who know better, up to
+  /// the machine's memory and swap (`ceiling()`): an allocation past them fails at once, and Swift
+  /// ends the process on a failed allocation.
   public static func available() -> Double? {
-    if let s = getenv("CLUS_MEMORY_AVAILABLE"), let v = bytes(String(cString: s)) { return v }
+    if let v = overrideValue() { return min(v, ceiling() ?? v) }
     let machine = meminfoAvailable()
     guard let group = cgroupRoom() else { return machine }
     return machine.map { min($0, group) } ?? group
+  }
+
+  /// `CLUS_MEMORY_AVAILABLE` as a size, nil when unset or not a size.
+  private static func overrideValue() -> Double? {
+    guard let s = getenv("CLUS_MEMORY_AVAILABLE") else { return nil }
+    return bytes(String(cString: s))
+  }
+
+  /// The most memory any step can be given: `MemTotal` + `SwapTotal` of /proc/meminfo (nil when
+  /// it cannot be read).
+  static func ceiling() -> Double? {
+    guard let total = meminfoField("MemTotal") else { return nil }
+    return total + (meminfoField("SwapTotal") ?? 0)
+  }
+
+  /// `CLUS_MEMORY_AVAILABLE` when it is a size above `ceiling()`, and the ceiling used instead,
+  /// for the executable to warn about; else nil.
+  public static func cappedOverride() -> (given: String, used: Double)? {
+    guard let v = overrideValue(), let c = ceiling(), v > c, let s = getenv("CLUS_MEMORY_AVAILABLE") else { return nil }
+    return (String(cString: s), c)
   }
 
   /// The value of `CLUS_MEMORY_AVAILABLE` when it is set but not a size `available()` can use
@@ -27,24 +49,27 @@ public enum Memory {
     return bytes(text) == nil ? text : nil
   }
 
-  /// A size as `CLUS_MEMORY_AVAILABLE` takes it: bytes, or a number with k, M, G or T (powers of
-  /// 1000, as `text` prints them, GB = 10⁹ bytes); nil for anything else or a negative or
-  /// non-finite size.
+  /// A size as `CLUS_MEMORY_AVAILABLE` takes it: bytes, or a number with k, M, G, T, P or E in
+  /// either case, with or without B (powers of 1000, as `text` prints them, GB = 10⁹ bytes); nil
+  /// for anything else or a negative or non-finite size.
   static func bytes(_ s: String) -> Double? {
     var digits = Substring(s.filter { !$0.isWhitespace })
-    let units: [Character: Double] = ["k": 1e3, "K": 1e3, "M": 1e6, "G": 1e9, "T": 1e12]
+    let units: [Character: Double] = ["k": 1e3, "m": 1e6, "g": 1e9, "t": 1e12, "p": 1e15, "e": 1e18]
     if digits.count > 1 && (digits.hasSuffix("B") || digits.hasSuffix("b")) { digits = digits.dropLast() }
     var scale = 1.0
-    if let last = digits.last, let u = units[last] { scale = u; digits = digits.dropLast() }
+    if let last = digits.last, let u = units[Character(last.lowercased())] { scale = u; digits = digits.dropLast() }
     guard let v = Double(digits), v.isFinite, v >= 0 else { return nil }
     return v * scale
   }
 
   /// `MemAvailable` of /proc/meminfo in bytes.
-  static func meminfoAvailable() -> Double? {
+  static func meminfoAvailable() -> Double? { meminfoField("MemAvailable") }
+
+  /// A field of /proc/meminfo (`MemAvailable`, `MemTotal`, ...) in bytes.
+  static func meminfoField(_ name: String) -> Double? {
     guard let text = readSmallFile("/proc/meminfo") else { return nil }
-    for line in text.split(separator: "\n") where line.hasPrefix("MemAvailable:") {
-      let digits = line.dropFirst("MemAvailable:".count).filter(\.isNumber)
+    for line in text.split(separator: "\n") where line.hasPrefix(name + ":") {
+      let digits = line.dropFirst(name.count + 1).filter(\.isNumber)
       return Double(String(digits)).map { $0 * 1024 }  // the file counts in kB (KiB)
     }
     return nil
@@ -111,7 +136,7 @@ public enum Memory {
     return String(decoding: out, as: UTF8.self)
   }
 
-  /// "22.9 GB", "512.0 MB", "4 kB" (below 0.1 MB), "2.4 TB", "73.8 EB": decimal units (powers of
+  /// "22.9 GB", "512.0 MB", "4 kB" (below 0.1 MB), "512 B" (below 1 kB), "2.4 TB", "73.8 EB": decimal units (powers of
   /// 1000, kB to EB); `extra` more decimals.
   public static func text(_ bytes: Double, extra: Int = 0) -> String { text(bytes, unitOf: bytes, extra: extra) }
 
@@ -120,6 +145,7 @@ public enum Memory {
     for (scale, unit) in [(1e18, "EB"), (1e15, "PB"), (1e12, "TB"), (1e9, "GB")] where u >= scale {
       return Display.cFormat("%.\(1 + extra)f \(unit)", bytes / scale)
     }
+    if u < 1e3 { return Display.cFormat("%.0f B", bytes) }
     if u < 1e5 { return Display.cFormat("%.\(extra)f kB", bytes / 1e3) }
     return Display.cFormat("%.\(1 + extra)f MB", bytes / 1e6)
   }

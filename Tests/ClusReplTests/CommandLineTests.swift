@@ -195,14 +195,23 @@ final class CommandLineTests: XCTestCase {
     let rows = (0..<300).map { i in (0..<4).map { j in String((i * 7 + j * 13) % 29) }.joined(separator: ",") }
     try (rows.joined(separator: "\n") + "\n").write(toFile: dir + "/x.csv", atomically: true, encoding: .utf8)
     let load = "x = load \"\(dir)/x.csv\" header=false\n"
-    let big = try runClus([], stdin: load + "e = umap x n_components=1000000\n", env: ["CLUS_MEMORY_AVAILABLE": "23e9"])
+    // (an amount within the machine's memory and swap: a larger one is capped to them)
+    let big = try runClus([], stdin: load + "e = umap x n_components=100000\n", env: ["CLUS_MEMORY_AVAILABLE": "2.3e9"])
     XCTAssertEqual(big.status, 1, big.stderr)
     XCTAssertEqual(
       big.stderr,
-      "<stdin>:2:12: error: umap: n_components=1000000 is out of range: it needs about 24.0 GB (300 rows × 1000000 components); this machine has 23.0 GB available\ne = umap x n_components=1000000\n           ^~~~~~~~~~~~~~~~~~~~\n")
+      "<stdin>:2:12: error: umap: n_components=100000 is out of range: it needs about 2.4 GB (300 rows × 100000 components); this machine has 2.3 GB available\ne = umap x n_components=100000\n           ^~~~~~~~~~~~~~~~~~~\n")
     // with the machine's own MemAvailable
     let huge = try runClus([], stdin: load + "umap x n_components=100000000\n")
     XCTAssertEqual(huge.status, 1, huge.stderr)
+    // an override beyond the machine's memory and swap is capped to them, with a warning: the
+    // allocation it let through ended the process ("failed to allocate", SIGABRT)
+    for given in ["100T", "1e19", "8E"] {
+      let over = try runClus([], stdin: load + "umap x n_components=100000000\n", env: ["CLUS_MEMORY_AVAILABLE": given])
+      XCTAssertEqual(over.status, 1, over.stderr)
+      XCTAssertTrue(over.stderr.hasPrefix("clus: warning: CLUS_MEMORY_AVAILABLE=\(given) is more than this machine's memory and swap: using "), over.stderr)
+      XCTAssertTrue(over.stderr.contains("umap: n_components=100000000 is out of range: it needs about 2.4 TB"), over.stderr)
+    }
     XCTAssertTrue(huge.stderr.contains("umap: n_components=100000000 is out of range: it needs about 2.4 TB (300 rows × 100000000 components); this machine has "), huge.stderr)
     // the whole run's estimate (docs/benchmarks.md) against a small artificial limit: refused
     // before any work, with the estimate and what to do. umap: 300 rows × max(4·4 + 22·15 + 60,

@@ -64,6 +64,12 @@ final class MemoryTests: XCTestCase {
     XCTAssertEqual(Memory.bytes("1.5GB"), 1.5e9)
     XCTAssertEqual(Memory.bytes("800M"), 8e8)
     XCTAssertEqual(Memory.bytes("2e5"), 2e5)
+    // the unit in either case, up to E (it took k and K, M, G and T only)
+    XCTAssertEqual(Memory.bytes("1m"), 1e6)
+    XCTAssertEqual(Memory.bytes("1t"), 1e12)
+    XCTAssertEqual(Memory.bytes("100P"), 1e17)
+    XCTAssertEqual(Memory.bytes("8E"), 8e18)
+    XCTAssertEqual(Memory.bytes("2gb"), 2e9)
     for bad in ["abc", "nan", "-5", "G", "", "inf"] { XCTAssertNil(Memory.bytes(bad), bad) }
   }
 
@@ -71,6 +77,8 @@ final class MemoryTests: XCTestCase {
   /// once read "73786976294.8 GB"): 2^66 bytes = 73.786976... × 10^18.
   func testTextUnits() {
     XCTAssertEqual(Memory.text(4_000), "4 kB")
+    XCTAssertEqual(Memory.text(1), "1 B")
+    XCTAssertEqual(Memory.text(500), "500 B")
     XCTAssertEqual(Memory.text(512e6), "512.0 MB")
     XCTAssertEqual(Memory.text(22.94e9), "22.9 GB")
     XCTAssertEqual(Memory.text(2.4e12), "2.4 TB")
@@ -80,6 +88,21 @@ final class MemoryTests: XCTestCase {
     XCTAssertEqual(Memory.text(5e21), "5000.0 EB")
     XCTAssertEqual(Memory.texts(needed: 2.46e12, available: 2.0e12).0, "2.5 TB")
     XCTAssertEqual(Memory.texts(needed: 2.46e12, available: 2.0e12).1, "2.0 TB")
+  }
+
+  /// An override is capped to the machine's memory and swap (MemTotal + SwapTotal), and said so; one
+  /// below them is taken as given.
+  func testOverrideIsCappedToTheMachine() throws {
+    let ceiling = try XCTUnwrap(Memory.ceiling())
+    XCTAssertGreaterThan(ceiling, try XCTUnwrap(Memory.meminfoField("MemTotal")) - 1)
+    setenv("CLUS_MEMORY_AVAILABLE", "1E", 1)
+    defer { unsetenv("CLUS_MEMORY_AVAILABLE") }
+    XCTAssertEqual(Memory.available(), ceiling)
+    XCTAssertEqual(Memory.cappedOverride()?.given, "1E")
+    XCTAssertEqual(Memory.cappedOverride()?.used, ceiling)
+    setenv("CLUS_MEMORY_AVAILABLE", "1000", 1)
+    XCTAssertEqual(Memory.available(), 1000)
+    XCTAssertNil(Memory.cappedOverride())
   }
 
   /// The machine's own figure is positive and, with a limit, never above it.
