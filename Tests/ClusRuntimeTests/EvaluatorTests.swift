@@ -374,6 +374,12 @@ final class EvaluatorTests: XCTestCase {
     c.expectOutput("float \"0.5\"; float \"1e-3\"; float \"-inf\"; float 3", "0.5000\n0.0010\n-inf\n3.0000\n")
     // Python's float() reads a signed nan in any case (float("-NaN") is nan)
     c.expectOutput("float \"-nan\"; float \"+NaN\"; float \" nan \"", "nan\nnan\nnan\n")
+    // digits grouped by underscores, and any script's decimal digits, as Python reads them
+    // (int("1_000") is 1000, float("１.５") is 1.5, int("٣") is 3)
+    c.expectOutput("int \"1_000\"; float \"1_000.5\"; float \"１.５\"; int \"٣\"", "1000\n1000.5000\n1.5000\n3\n")
+    for bad in ["_1", "1_", "1__0", "1_.5", "1._5"] {
+      c.expectError("float \"\(bad)\"", "cannot read \"\(bad)\" as a number")
+    }
     c.expectError("int \"5.5\"", "cannot read \"5.5\" as an integer")
     c.expectError("int (float \"nan\")", "has no integer value")
     c.expectError("float \"abc\"", "cannot read \"abc\" as a number")

@@ -254,7 +254,7 @@ func registerBasics(_ t: inout CommandTable) {
       }
       return .int(i)
     case .string(let s):
-      guard let i = Int(trimmed(s)) else {
+      guard let i = pythonNumberText(s).flatMap({ Int($0) }) else {
         throw CommandError.invalidArgument("cannot read \(Display.quote(s)) as an integer")
       }
       return .int(i)
@@ -271,7 +271,7 @@ func registerBasics(_ t: inout CommandTable) {
     case .bool(let b): return .float(b ? 1 : 0)
     case .float(let d): return .float(d)
     case .string(let s):
-      let t = trimmed(s).lowercased()
+      let t = (pythonNumberText(s) ?? "?").lowercased()
       let special: [String: Double] = ["inf": .infinity, "+inf": .infinity, "-inf": -.infinity, "infinity": .infinity,
                                        "+infinity": .infinity, "-infinity": -.infinity, "nan": .nan, "+nan": .nan, "-nan": .nan]
       guard let d = special[t] ?? (t.contains(where: { $0.isLetter && $0 != "e" }) ? nil : Double(t)) else {
@@ -444,4 +444,29 @@ public func commandsMarkdown(_ t: CommandTable) -> String {
 /// `s` without leading and trailing whitespace.
 private func trimmed(_ s: String) -> String {
   String(String(s.drop(while: \.isWhitespace).reversed()).drop(while: \.isWhitespace).reversed())
+}
+
+/// A number's text as Python's int() and float() read it, in ASCII: surrounding whitespace
+/// dropped, every Unicode decimal digit (fullwidth １, Arabic-Indic ٣, ...) as its ASCII digit,
+/// and the underscores that group digits ("1_000") removed; nil when an underscore is not
+/// between two digits (Python refuses "_1", "1__0", "1_.5").
+private func pythonNumberText(_ s: String) -> String? {
+  var out: [Character] = []
+  for c in trimmed(s) {
+    if c.unicodeScalars.count == 1, let u = c.unicodeScalars.first, u.properties.generalCategory == .decimalNumber,
+       let v = u.properties.numericValue, v >= 0, v <= 9 {
+      out.append(Character(String(Int(v))))
+    } else {
+      out.append(c)
+    }
+  }
+  var kept: [Character] = []
+  for (i, c) in out.enumerated() {
+    if c == "_" {
+      guard i > 0, i + 1 < out.count, out[i - 1].isASCII, out[i - 1].isNumber, out[i + 1].isASCII, out[i + 1].isNumber else { return nil }
+      continue
+    }
+    kept.append(c)
+  }
+  return String(kept)
 }
