@@ -4,14 +4,14 @@ import Glibc
 import ClusAlgorithms
 import ClusLang
 
-/// One clus session: variables, `_`, settings, the command table, and where output goes.
-/// The REPL keeps one for its whole life; an error or Ctrl-C never loses its variables.
 /// Thrown by `exit` and `quit` where the session allows it (`Session.allowsExit`): ends the run
 /// with `status` (`Session.execute` stops and sets `Session.exitStatus`).
 struct ExitRequest: Error {
   let status: Int32
 }
 
+/// One clus session: variables, `_`, settings, the command table, and where output goes.
+/// The REPL keeps one for its whole life; an error or Ctrl-C never loses its variables.
 public final class Session {
   /// Bound variables (`_` holds the last displayed value).
   public var variables: [String: Value] = [:]

@@ -295,7 +295,7 @@ func registerBasics(_ t: inout CommandTable) {
       }
       guard inv.session.allowsExit else {
         throw CommandError.invalidArgument(
-          "exit ends a script or the prompt, not a notebook's cell: stop the kernel from the notebook (Kernel → Shut Down); the variables are kept")
+          "\(name) ends a script or the prompt, not a notebook's cell: stop the kernel from the notebook (Kernel → Shut Down); the variables are kept")
       }
       throw ExitRequest(status: Int32(status))
     })
