@@ -189,6 +189,13 @@ final class SparseNPZTests: DataFileTestCase {
       w.expectError("r = \(command)", "the run needs about \(needs) beyond its input (30 rows × 2147483647 columns")
       XCTAssertNil(w.value("r"))
     }
+    // a component count beyond the range is the range error, never a size (and not the trap its
+    // block size k + k/2 hit near Int.max: SIGILL, found by a fresh-user pass)
+    for command in ["svd", "pca"] {
+      for k in ["9223372036854775807", "4611686018427387904", "100000000"] {
+        w.expectError("r = \(command) z n_components=\(k)", "\(command): n_components=\(k) is out of range: between 1 and min(n_samples, n_features) − 1 = 29")
+      }
+    }
     // the language says the same, naming the file, and binds nothing
     let c = Capture()
     c.expectError("m = load \"\(npz("nan.npz"))\"", "load: \(npz("nan.npz")): a sparse matrix has a non-finite value")

@@ -420,7 +420,8 @@ private func krylovDepth(block p: Int, cols d: Int) -> Int {
 public func sparseFactorisationBytes(rows n: Int, cols d: Int, stored: Int, nComponents k: Int) -> Double {
   let dd = Double(d), kk = Double(max(1, k))
   var bytes = 16 * (dd + 1) + 8 * Double(stored) + 16 * dd + 12 * kk * (dd + Double(n))
-  let block = krylovBlockSize(max(1, k))
+  // (the block of a count beyond the columns is that of the columns: k + k/2 overflowed near Int.max)
+  let block = krylovBlockSize(min(max(1, k), max(1, d)))
   if d <= sparseDenseMaxCols || 2 * block > d {
     bytes += 8 * dd * dd * Double(sparseGramMaxGroups(cols: d) + 2)
   } else {

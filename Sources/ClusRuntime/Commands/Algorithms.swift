@@ -25,6 +25,8 @@ private func checkUMAPMemory(rows n: Int, cols d: Int, sparse: Bool, _ p: UMAPPa
 /// The sparse PCA / truncated SVD's allocations (`sparseFactorisationBytes`: the transpose, column
 /// statistics and the eigensolver's vectors, all sized by the columns) against the memory available.
 private func checkSparseFactorisationMemory(_ x: SparseMatrix, nComponents k: Int, command: String) throws {
+  // a count out of range (1 ..< min(rows, columns)) is the algorithm's range error, not a size
+  guard k >= 1, k < min(x.rows, x.cols) else { return }
   try Memory.requireForRun(
     sparseFactorisationBytes(rows: x.rows, cols: x.cols, stored: x.nnz, nComponents: k), command: command,
     what: "\(x.rows) rows × \(x.cols) columns, n_components=\(k)",
