@@ -176,6 +176,7 @@ struct Clus: ParsableCommand {
     do {
       var command = try parseAsRoot()
       try command.run()
+      Foundation_exit(0)
     } catch {
       // the program's own exit codes (0 for a notebook written) print nothing
       if let e = error as? ExitCode { Foundation_exit(e.rawValue) }
@@ -203,7 +204,18 @@ struct Clus: ParsableCommand {
   }
 }
 
-func Foundation_exit(_ code: Int32) -> Never { exit(code) }
+/// Ends the process with `code`, or with 1 (and a message) when writing standard output failed,
+/// as Python does for a print that cannot be written: output lost is never a success.
+func Foundation_exit(_ code: Int32) -> Never {
+  var err = standardOutputError
+  if fflush(stdout) != 0 && err == 0 { err = errno }
+  if err != 0 || ferror(stdout) != 0 {
+    let reason = err != 0 ? ": \(String(cString: strerror(err)))" : ""
+    fputs("clus: error: cannot write the standard output\(reason)\n", stderr)
+    exit(code == 0 ? 1 : code)
+  }
+  exit(code)
+}
 
 /// `CLUS_THREADS` when it is an integer ≥ 1 (a warning otherwise), else all cores.
 func threadsFromEnvironment() -> Int {

@@ -203,5 +203,9 @@ public let version = AlgorithmsInfo.version
 private func writeAll(_ s: String, _ file: UnsafeMutablePointer<FILE>) {
   var s = s
   s.withUTF8 { b in if let p = b.baseAddress { _ = fwrite(p, 1, b.count, file) } }
-  fflush(file)
+  if fflush(file) != 0 && file == stdout && standardOutputError == 0 { standardOutputError = errno }
 }
+
+/// The `errno` of the first write to standard output that failed (a full disk, a closed pipe), 0
+/// if none: the executable reports it and exits with status 1 instead of losing output silently.
+public nonisolated(unsafe) var standardOutputError: Int32 = 0

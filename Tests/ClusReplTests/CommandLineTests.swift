@@ -70,6 +70,28 @@ final class CommandLineTests: XCTestCase {
     XCTAssertEqual(named.status, 0)
   }
 
+  /// Output that cannot be written (standard output on a full disk) is an error with status 1, as a
+  /// Python print to /dev/full is, not a silent success; a status asked for by exit is kept.
+  func testUnwritableStandardOutputIsAnError() throws {
+    for (args, status) in [(["-e", "print 1"], Int32(1)), (["-e", "print 1; exit 3"], 3), (["-e", "x = 1"], 0)] {
+      let p = Process()
+      p.executableURL = URL(fileURLWithPath: try clusBinary())
+      p.arguments = args
+      p.standardOutput = try XCTUnwrap(FileHandle(forWritingAtPath: "/dev/full"))
+      let err = Pipe()
+      p.standardError = err
+      try p.run()
+      let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+      p.waitUntilExit()
+      XCTAssertEqual(p.terminationStatus, status, "\(args): \(message)")
+      if status != 0 {
+        XCTAssertEqual(message, "clus: error: cannot write the standard output: No space left on device\n", "\(args)")
+      } else {
+        XCTAssertEqual(message, "", "\(args): nothing was written")
+      }
+    }
+  }
+
   func testScriptErrorOnLineThreeHasLocationAndCaret() throws {
     let dir = NSTemporaryDirectory() + "clus-cli-\(getpid())"
     try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
