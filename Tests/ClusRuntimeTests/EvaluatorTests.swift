@@ -381,6 +381,11 @@ final class EvaluatorTests: XCTestCase {
       c.expectError("float \"\(bad)\"", "cannot read \"\(bad)\" as a number")
     }
     c.expectError("int \"5.5\"", "cannot read \"5.5\" as an integer")
+    // beyond Int64 (Python's int has no bound): said as such, not as a text that is no number
+    c.expectError("int \"9223372036854775808\"", "\"9223372036854775808\" is beyond the integers clus holds (64-bit")
+    c.expectError("int \"-99999999999999999999\"", "is beyond the integers clus holds")
+    c.expectError("int 1e20", "1.0000e+20 is beyond the integers clus holds (64-bit")
+    c.expectError("int \"1-2\"", "cannot read \"1-2\" as an integer")
     c.expectError("int (float \"nan\")", "has no integer value")
     c.expectError("float \"abc\"", "cannot read \"abc\" as a number")
     c.expectError("float \"0x1p3\"", "cannot read \"0x1p3\" as a number")

@@ -313,7 +313,7 @@ public func hdbscan(hierarchy h: HDBSCANHierarchy, parameters: HDBSCANParameters
     maxClusterSize: parameters.maxClusterSize, epsilonMax: parameters.clusterSelectionEpsilonMax)
   if sel.wideStabilitySums {
     context.warn("the clusters' stabilities exceed float32's range (the distances are tiny, near 1e-37 or below): "
-      + "they were compared in double precision, where the hdbscan library's float32 sums overflow and select other clusters; "
+      + "they were compared in double precision, where the hdbscan library's float32 sums overflow (and can select other clusters); "
       + "scaling the data up (x * 1e30) gives both the same clusters")
   }
   return HDBSCANResult(labels: sel.labels, probabilities: sel.probabilities, outlierScores: sel.outlierScores,

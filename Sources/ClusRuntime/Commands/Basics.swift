@@ -249,12 +249,21 @@ func registerBasics(_ t: inout CommandTable) {
     case .int(let i): return .int(i)
     case .bool(let b): return .int(b ? 1 : 0)
     case .float(let d):
-      guard d.isFinite, let i = Int(exactly: d.rounded(.towardZero)) else {
+      guard d.isFinite else {
         throw CommandError.invalidArgument("\(Display.summary(.float(d))) has no integer value")
+      }
+      guard let i = Int(exactly: d.rounded(.towardZero)) else {
+        throw CommandError.invalidArgument("\(Display.summary(.float(d))) is beyond the integers clus holds (64-bit, ±9223372036854775807)")
       }
       return .int(i)
     case .string(let s):
-      guard let i = pythonNumberText(s).flatMap({ Int($0) }) else {
+      guard let text = pythonNumberText(s), let i = Int(text) else {
+        // digits that Int cannot hold are a number too large, not a text that is no number
+        if let text = pythonNumberText(s), !text.isEmpty,
+           text.drop(while: { $0 == "-" || $0 == "+" }).allSatisfy({ $0.isASCII && $0.isNumber }),
+           text.filter({ $0 == "-" || $0 == "+" }).count <= 1, text.contains(where: \.isNumber) {
+          throw CommandError.invalidArgument("\(Display.quote(s)) is beyond the integers clus holds (64-bit, ±9223372036854775807)")
+        }
         throw CommandError.invalidArgument("cannot read \(Display.quote(s)) as an integer")
       }
       return .int(i)
@@ -284,7 +293,7 @@ func registerBasics(_ t: inout CommandTable) {
   for name in ["exit", "quit"] {
     t.register(Command(
       name, group: "basics",
-      summary: "End the script (or the prompt) here, as Python's \(name)(): the statements after it do not run; exit 3 sets the status",
+      summary: "End the script (or the prompt) here, as Python's \(name)(): the statements after it do not run; \(name) 3 sets the status",
       args: [ArgSpec("status", .int, "the process's exit status, 0 to 255 (default 0)", optional: true)],
       examples: ["\(name)", "\(name) 3"]
     ) { inv in
