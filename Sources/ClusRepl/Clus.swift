@@ -133,7 +133,7 @@ struct Clus: ParsableCommand {
     }
   }
 
-  func resolvedThreads() -> Int { threads ?? threadsFromEnvironment() }
+  func resolvedThreads() -> Int { cappedThreads(threads ?? threadsFromEnvironment()) }
 
   /// `--notebook`: runs the scripts cell by cell (`NotebookWriter`) and writes the notebook, even
   /// when a cell fails (then with exit code 1). Pictures go into the notebook, not into a folder; the
@@ -215,6 +215,16 @@ func Foundation_exit(_ code: Int32) -> Never {
     exit(code == 0 ? 1 : code)
   }
   exit(code)
+}
+
+/// `requested` threads, at most 4 per core (with a warning): the results are the same for any
+/// count, but every thread has its own working buffers, so that 1,000 threads took 1.8 GB where two
+/// took 48 MB, and more threads than cores only add switching.
+func cappedThreads(_ requested: Int) -> Int {
+  let limit = 4 * defaultThreadCount()
+  guard requested > limit else { return requested }
+  fputs("clus: warning: \(requested) threads is more than 4 per core (\(defaultThreadCount()) cores): using \(limit) (the results are the same for any count)\n", stderr)
+  return limit
 }
 
 /// `CLUS_THREADS` when it is an integer ≥ 1 (a warning otherwise), else all cores.

@@ -43,7 +43,7 @@ struct KernelRun: ParsableCommand {
       fputs("clus kernel: error: \(error)\n", stderr)
       throw ExitCode(2)
     }
-    let session = Session(threads: threads ?? threadsFromEnvironment())
+    let session = Session(threads: cappedThreads(threads ?? threadsFromEnvironment()))
     // interrupt_mode "message" is the kernelspec's; SIGINT (a frontend that signals) does the same
     interactiveMode = true
     installInterruptHandler(session.cancellation)

@@ -39,6 +39,15 @@ final class CommandLineTests: XCTestCase {
   func testUsageErrorsExitTwo() throws {
     XCTAssertEqual(try runClus(["--no-such-flag"]).status, 2)
     XCTAssertEqual(try runClus(["--threads", "0", "-e", "1"]).status, 2)
+    // more than 4 threads a core is capped, with a warning (the results do not depend on the count)
+    let cores = ProcessInfo.processInfo.activeProcessorCount
+    let many = try runClus(["--threads", "1000", "-e", "print 1"])
+    XCTAssertEqual(many.status, 0, many.stderr)
+    XCTAssertEqual(many.stdout, "1\n")
+    XCTAssertEqual(many.stderr, "clus: warning: 1000 threads is more than 4 per core (\(cores) cores): using \(4 * cores) (the results are the same for any count)\n")
+    let env = try runClus(["-e", "print 1"], env: ["CLUS_THREADS": "1000"])
+    XCTAssertTrue(env.stderr.contains("1000 threads is more than 4 per core"), env.stderr)
+    XCTAssertEqual(try runClus(["--threads", "\(4 * cores)", "-e", "print 1"]).stderr, "")
     let negative = try runClus(["--threads", "-1", "-e", "1"])  // the value −1, not an unknown option
     XCTAssertEqual(negative.status, 2)
     XCTAssertTrue(negative.stderr.contains("--threads must be at least 1"), negative.stderr)
