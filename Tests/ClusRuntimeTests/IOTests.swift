@@ -136,6 +136,14 @@ final class IOTests: DataFileTestCase {
     _ = try loadData(path: write("fine.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (2,), }", f8([1e9, 2e9]))),
                      warn: { warnings.append($0) })
     XCTAssertEqual(warnings, [])
+    // below float32's smallest (a subnormal of 1.4e-45; half of it rounds to 0) a value is read
+    // as 0, as numpy's astype(float32) makes it, with a warning (1e-300 vanished silently); 1e-45
+    // stays (as 1.4e-45)
+    let tiny = write("tiny.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (4, 1), }", f8([1, 1e-300, 2e-46, 1e-45])))
+    XCTAssertEqual(try loadData(path: tiny, warn: { warnings.append($0) }),
+                   .matrix(Matrix(rows: 4, cols: 1, data: [1, 0, 0, Float(1e-45)])))
+    XCTAssertEqual(warnings.count, 1)
+    XCTAssertTrue(warnings.first?.contains("2 non-zero values are below float32's smallest (1.4e-45) and read as 0 (the first: 1e-300, row 1, column 0)") ?? false, "\(warnings)")
   }
 
   /// Ctrl-C: a long CSV read or write stops with `cancelled`, and no partial file is left.

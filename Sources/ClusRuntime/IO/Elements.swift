@@ -164,6 +164,7 @@ func checkFloat64ForFloat32(_ src: UnsafeRawPointer, count: Int, cols: Int, bigE
   guard count > 0 else { return }
   let c = max(1, cols)
   var lo = [Double](repeating: .infinity, count: c), hi = [Double](repeating: -.infinity, count: c)
+  var vanished = 0, firstVanished = 0
   for i in 0..<count {
     let r = src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)
     let v = Double(bitPattern: big ? UInt64(bigEndian: r) : UInt64(littleEndian: r))
@@ -172,11 +173,23 @@ func checkFloat64ForFloat32(_ src: UnsafeRawPointer, count: Int, cols: Int, bigE
       throw DataFileError(path: display, kind: .outOfRange, message:
         "the value \(v) (row \(i / c), column \(i % c)) is beyond float32's range (±3.4e38), in which clus keeps data")
     }
+    if v != 0 && Float(v) == 0 {
+      if vanished == 0 { firstVanished = i }
+      vanished += 1
+    }
     let j = i % c
     if v < lo[j] { lo[j] = v }
     if v > hi[j] { hi[j] = v }
   }
   float32LossWarning(lo: lo, hi: hi, integers: false, display: display, warn: warn)
+  if vanished > 0 {
+    // the other end of float32's range: below about 7e-46 a value becomes 0, silently in numpy's
+    // astype too; said here because it can empty the data (every distance 0)
+    let r = src.loadUnaligned(fromByteOffset: firstVanished &* 8, as: UInt64.self)
+    let v = Double(bitPattern: big ? UInt64(bigEndian: r) : UInt64(littleEndian: r))
+    warn("\(display): \(vanished) non-zero value\(vanished == 1 ? " is" : "s are") below float32's smallest (1.4e-45) and read as 0 "
+      + "(the first: \(v), row \(firstVanished / c), column \(firstVanished % c)); clus keeps data as float32: scale the data up before saving")
+  }
 }
 
 /// Warns about data that float32 cannot hold: a column whose values vary by less than 2⁻¹² of
