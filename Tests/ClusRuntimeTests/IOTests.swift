@@ -144,6 +144,10 @@ final class IOTests: DataFileTestCase {
                    .matrix(Matrix(rows: 4, cols: 1, data: [1, 0, 0, Float(1e-45)])))
     XCTAssertEqual(warnings.count, 1)
     XCTAssertTrue(warnings.first?.contains("2 non-zero values are below float32's smallest (1.4e-45) and read as 0 (the first: 1e-300, row 1, column 0)") ?? false, "\(warnings)")
+    warnings = []
+    XCTAssertEqual(try loadData(path: write("tiny.csv", text: "1,2\n3,1e-300\n"), warn: { warnings.append($0) }),
+                   .matrix(Matrix(rows: 2, cols: 2, data: [1, 2, 3, 0])))
+    XCTAssertTrue(warnings.first?.contains("1 non-zero number is below float32's smallest (1.4e-45) and read as 0 (the first: 1e-300, line 2, column 2)") ?? false, "\(warnings)")
   }
 
   /// Ctrl-C: a long CSV read or write stops with `cancelled`, and no partial file is left.

@@ -116,6 +116,9 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     var missingSeen = [Bool](repeating: false, count: width)
     var codes = [[String: Int]](repeating: [:], count: width)
     var lo = [Double](repeating: .infinity, count: width), hi = [Double](repeating: -.infinity, count: width)
+    // numbers that float32 holds only as 0 (below about 7e-46): how many, and the first (value, line, column)
+    var vanished = 0
+    var firstVanished = (0.0, 0, 0)
     var values: [Float] = []
     var ints: [Int] = []  // one-column files only: integers exactly
     var rows = 0
@@ -157,6 +160,10 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
           if state[k] == .undecided || state[k] == .bool { state[k] = missingSeen[k] ? .float : .int }
         case .real(let v):
           values.append(Float(v))
+          if v != 0 && Float(v) == 0 {
+            if vanished == 0 { firstVanished = (v, line, selected[k] + 1) }
+            vanished += 1
+          }
           if v.isFinite { lo[k] = min(lo[k], v); hi[k] = max(hi[k], v) }
           state[k] = .float
         case .boolean(let v):
@@ -196,6 +203,10 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     let numeric = (0..<width).filter { kinds[$0] != .text }
     float32LossWarning(lo: numeric.map { lo[$0] }, hi: numeric.map { hi[$0] },
                        integers: numeric.allSatisfy { kinds[$0] == .int }, display: display, warn: warn)
+    if vanished > 0 {
+      warn("\(display): \(vanished) non-zero number\(vanished == 1 ? " is" : "s are") below float32's smallest (1.4e-45) and read as 0 "
+        + "(the first: \(firstVanished.0), line \(firstVanished.1), column \(firstVanished.2)); clus keeps data as float32: scale the data up before saving")
+    }
     if !hasHeader && numeric.count == width {
       if width == 1 {
         switch kinds[0] {
