@@ -82,7 +82,9 @@ final class SparseNPZTests: DataFileTestCase {
     // a column index equal to the number of columns (scipy's load_npz accepts it)
     let oor = try note("out_of_range.npz")
     let shape = jsonInts(oor["shape"])
-    assertLoadFails(npz("out_of_range.npz"), .invalidData, ["indices holds \(oor["bad_index"] as! Int), outside 0..<\(shape[1])"])
+    // named at its row (the file's indptr [0, 2, 3, 3, 4, 4] puts entry 2, the bad one, in row 1)
+    assertLoadFails(npz("out_of_range.npz"), .invalidData,
+                    ["column index \(oor["bad_index"] as! Int) in row 1, and only \(shape[1]) columns (0 to \(shape[1] - 1))"])
     // more columns than 32-bit indices reach: said so, not 'the shape must be two non-negative integers'
     var members = try readNPZ(path: npz("csr_uncompressed.npz"))
     let at = try XCTUnwrap(members.firstIndex { $0.name == "shape.npy" })
@@ -177,6 +179,15 @@ final class SparseNPZTests: DataFileTestCase {
       ], path: dir + "/\(name).npz", compress: false)
       assertLoadFails(dir + "/\(name).npz", .badHeader, ["the shape must be two non-negative integers (rows, columns), found float64 values"])
     }
+    // a COO coordinate out of range is named by its entry (it read "col holds 4, outside 0..<4")
+    try writeNPZ([
+      NPZMember(name: "format.npy", bytes: npyFileBytes(NPYArray(descr: "|S3", shape: [], data: Array("coo".utf8)))),
+      NPZMember(name: "shape.npy", bytes: npyFileBytes(NPYArray(descr: "<i8", shape: [2], data: le([Int64(3), 4])))),
+      NPZMember(name: "data.npy", bytes: npyFileBytes(NPYArray(descr: "<f4", shape: [2], data: le([Float(2.5).bitPattern, Float(1).bitPattern])))),
+      NPZMember(name: "row.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [2], data: le([Int32(0), 2])))),
+      NPZMember(name: "col.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [2], data: le([Int32(1), 4])))),
+    ], path: dir + "/coo_col.npz", compress: false)
+    assertLoadFails(dir + "/coo_col.npz", .invalidData, ["scipy sparse archive: entry 1 is at column 4, and the matrix has only 4 columns (0 to 3)"])
     unsetenv("CLUS_MEMORY_AVAILABLE")
     // commands whose allocations grow with the columns refuse them with their estimate first (svd,
     // pca and umap were killed at 24 GB). By hand, 30 rows × d = 2^31 − 1 columns, 90 entries, k = 2:
@@ -232,7 +243,7 @@ final class SparseNPZTests: DataFileTestCase {
     refusedCSC(2, 4, [0, 1, 2, 3], [0, 1, 1], [1, 2, 3], "a sparse matrix of 4 columns needs 5 column offsets (indptr), not 4")
     refusedCSC(2, 4, [0, 2, 1, 3, 4], [0, 1, 1, 0], [1, 2, 3, 4], "column offsets (indptr) decrease at column 1: indptr[1] = 2, indptr[2] = 1")
     refusedCSC(2, 4, [0, 2, 2, 3, 4], [0, 0, 1, 0], [1, 2, 3, 4], "row indices are repeated in column 0")
-    refusedCSC(2, 4, [0, 1, 2, 3, 4], [0, 2, 1, 0], [1, 2, 3, 4], "row index 2 in column 1, outside 0..<2")
+    refusedCSC(2, 4, [0, 1, 2, 3, 4], [0, 2, 1, 0], [1, 2, 3, 4], "row index 2 in column 1, and only 2 rows (0 to 1)")
     XCTAssertEqual(try SparseMatrix(cscRows: 2, cols: 4, indptr: [0, 1, 2, 3, 4], indices: [0, 1, 1, 0], values: [1, 2, 3, 4]).dense().data,
                    [1, 0, 0, 4, 0, 2, 3, 0])
     // and accepts an explicit zero, counted in nnz as scipy does

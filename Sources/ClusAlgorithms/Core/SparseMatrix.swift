@@ -67,7 +67,8 @@ public struct SparseMatrix: Sendable, Equatable {
           for t in lo..<hi {
             let c = Int(ix[t])
             guard c >= 0, c < minor else {
-              throw AlgorithmError.invalidInput("a sparse matrix has \(other) index \(c) in \(line) \(i), outside 0..<\(minor)")
+              throw AlgorithmError.invalidInput(
+                "a sparse matrix has \(other) index \(c) in \(line) \(i), and only \(minor) \(other)s" + (minor > 0 ? " (0 to \(minor - 1))" : ""))
             }
             guard c > last else {
               throw AlgorithmError.invalidInput(

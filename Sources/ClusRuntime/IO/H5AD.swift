@@ -226,13 +226,13 @@ private func h5adSparse(_ f: H5File, _ path: String, csr: Bool) throws -> Sparse
   let values = try f.floats(path + "/data").values
   let indices = try f.ints(path + "/indices")
   let indptr = try f.ints(path + "/indptr")
-  let inner = csr ? shape[1] : shape[0]
   guard indices.count == values.count else {
     throw f.error(path, "has \(indices.count) indices but \(values.count) values", kind: .sizeMismatch)
   }
+  // (an index out of range but within Int32 passes, for the matrix's check to name its row or column)
   let ind = try indices.map { i -> Int32 in
-    guard i >= 0, i < inner else { throw f.error(path + "/indices", "holds \(i), outside 0..<\(inner)", kind: .invalidData) }
-    return Int32(i)
+    guard let v = Int32(exactly: i) else { throw f.error(path + "/indices", "holds \(i), beyond 32-bit indices", kind: .invalidData) }
+    return v
   }
   do {
     if csr { return try SparseMatrix(rows: shape[0], cols: shape[1], indptr: indptr, indices: ind, values: values) }

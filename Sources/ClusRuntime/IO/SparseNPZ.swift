@@ -100,12 +100,25 @@ func loadScipySparse(_ members: [NPZMember], display: String) throws -> SparseMa
       throw e
     }
   }
-  func int32s(_ v: [Int], limit: Int, _ name: String) throws -> [Int32] {
+  /// Compressed indices as Int32; those within Int32 but out of range pass, for the matrix's own
+  /// check to name their row or column.
+  func compressedIndices(_ v: [Int]) throws -> [Int32] {
     try v.map {
-      guard $0 >= 0, $0 < limit else {
-        throw DataFileError(path: display, kind: .invalidData, message: "scipy sparse archive: \(name) holds \($0), outside 0..<\(limit)")
+      guard let i = Int32(exactly: $0) else {
+        throw DataFileError(path: display, kind: .invalidData, message: "scipy sparse archive: indices holds \($0), beyond 32-bit indices")
       }
-      return Int32($0)
+      return i
+    }
+  }
+  /// COO coordinates (`name` row or col) within `limit`, as Int32.
+  func int32s(_ v: [Int], limit: Int, _ name: String) throws -> [Int32] {
+    let what = name == "row" ? "row" : "column"
+    return try v.enumerated().map { e, x in
+      guard x >= 0, x < limit else {
+        throw DataFileError(path: display, kind: .invalidData, message:
+          "scipy sparse archive: entry \(e) is at \(what) \(x), and the matrix has only \(limit) \(what)s" + (limit > 0 ? " (0 to \(limit - 1))" : ""))
+      }
+      return Int32(x)
     }
   }
   switch format {
@@ -115,8 +128,7 @@ func loadScipySparse(_ members: [NPZMember], display: String) throws -> SparseMa
       throw DataFileError(path: display, kind: .sizeMismatch,
                           message: "scipy sparse archive: \(indices.count) indices but \(values.count) values")
     }
-    let inner = format == "csr" ? cols : rows
-    let ind = try int32s(indices, limit: inner, "indices")
+    let ind = try compressedIndices(indices)
     if format == "csr" {
       return try matrix { try SparseMatrix(rows: rows, cols: cols, indptr: indptr, indices: ind, values: values) }
     }
