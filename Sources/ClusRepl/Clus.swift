@@ -168,25 +168,33 @@ struct Clus: ParsableCommand {
   /// Parses arguments; usage errors exit with code 2 (help and version with 0). `clus kernel ...`
   /// goes to the kernel's own commands.
   static func main() {
+    Foundation_exit(runToStatus())
+  }
+
+  /// The work of `main`, returning the exit status: a function of its own so that every value it
+  /// made (the arguments, the command, the session) is freed before `exit`, where LeakSanitizer
+  /// would report one still alive as a leak.
+  @inline(never)
+  static func runToStatus() -> Int32 {
     let args = Array(CommandLine.arguments.dropFirst())
     if args.first == "kernel" {
       KernelCommand.main(Array(args.dropFirst()))  // returns after success; errors exit inside
-      Foundation_exit(0)
+      return 0
     }
     do {
       var command = try parseAsRoot()
       try command.run()
-      Foundation_exit(0)
+      return 0
     } catch {
       // the program's own exit codes (0 for a notebook written) print nothing
-      if let e = error as? ExitCode { Foundation_exit(e.rawValue) }
+      if let e = error as? ExitCode { return e.rawValue }
       let code = exitCode(for: error)
       if code == .success {
         report(error, toStandardOutput: true)
-        Foundation_exit(0)
+        return 0
       }
       report(error, toStandardOutput: false)
-      Foundation_exit(2)
+      return 2
     }
   }
 
@@ -210,11 +218,18 @@ func Foundation_exit(_ code: Int32) -> Never {
   var err = standardOutputError
   if fflush(stdout) != 0 && err == 0 { err = errno }
   if err != 0 || ferror(stdout) != 0 {
-    let reason = err != 0 ? ": \(String(cString: strerror(err)))" : ""
-    fputs("clus: error: cannot write the standard output\(reason)\n", stderr)
+    reportUnwritableOutput(err)
     exit(code == 0 ? 1 : code)
   }
   exit(code)
+}
+
+/// The message of `Foundation_exit` for output that could not be written (`errno` `err`, or 0 when
+/// unknown), in a function of its own so that its strings are freed before `exit`.
+@inline(never)
+func reportUnwritableOutput(_ err: Int32) {
+  let reason = err != 0 ? ": \(String(cString: strerror(err)))" : ""
+  fputs("clus: error: cannot write the standard output\(reason)\n", stderr)
 }
 
 /// `requested` threads, at most 4 per core (with a warning): the results are the same for any

@@ -58,7 +58,8 @@ public enum Memory {
     if digits.count > 1 && (digits.hasSuffix("B") || digits.hasSuffix("b")) { digits = digits.dropLast() }
     var scale = 1.0
     if let last = digits.last, let u = units[Character(last.lowercased())] { scale = u; digits = digits.dropLast() }
-    guard let v = Double(digits), v.isFinite, v >= 0 else { return nil }
+    // decimal only: Double() would also read hexadecimal ("0x10" as 16)
+    guard !digits.contains(where: { $0 == "x" || $0 == "X" }), let v = Double(digits), v.isFinite, v >= 0 else { return nil }
     return v * scale
   }
 

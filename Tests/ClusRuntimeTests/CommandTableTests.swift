@@ -43,6 +43,8 @@ final class CommandTableTests: XCTestCase {
       "transform": ["transform e x[0:3]", "transform e x[0:3] transform_seed=5", "transform (pca x n_components=2) x[0:3]"],
       "predict": ["predict (kmeans x n_clusters=2 random_state=0) x[0:3]"],
       "int": ["int \"5\"", "int 2.7"], "float": ["float \"0.5\"", "float 3"],
+      // (the fixture's session stops the statement and keeps running later ones)
+      "exit": ["exit", "exit 3"], "quit": ["quit"],
       "hdbscan": ["hdbscan x min_cluster_size=5"],
       "approximate_predict": ["approximate_predict h x[0:3]"], "membership_vector": ["membership_vector h x[0:3]"],
       "all_points_membership_vectors": ["all_points_membership_vectors h"],

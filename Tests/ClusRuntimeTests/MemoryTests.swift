@@ -70,7 +70,7 @@ final class MemoryTests: XCTestCase {
     XCTAssertEqual(Memory.bytes("100P"), 1e17)
     XCTAssertEqual(Memory.bytes("8E"), 8e18)
     XCTAssertEqual(Memory.bytes("2gb"), 2e9)
-    for bad in ["abc", "nan", "-5", "G", "", "inf"] { XCTAssertNil(Memory.bytes(bad), bad) }
+    for bad in ["abc", "nan", "-5", "G", "", "inf", "0x10", "0X1p4"] { XCTAssertNil(Memory.bytes(bad), bad) }
   }
 
   /// Amounts are written in the largest decimal unit they reach, up to EB (a 2^63-row estimate

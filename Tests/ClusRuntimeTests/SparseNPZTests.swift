@@ -179,6 +179,19 @@ final class SparseNPZTests: DataFileTestCase {
       ], path: dir + "/\(name).npz", compress: false)
       assertLoadFails(dir + "/\(name).npz", .badHeader, ["the shape must be two non-negative integers (rows, columns), found float64 values"])
     }
+    // members of other shapes than scipy's (a 1 × 2 shape, 2-D indices) are refused, as scipy refuses them
+    for (name, shapeShape, indicesShape, fragment) in [
+      ("shape_2d", [1, 2], [2], "found an array of shape [1, 2]"), ("indices_2d", [2], [1, 2], "member indices must be one-dimensional, found shape [1, 2]"),
+    ] {
+      try writeNPZ([
+        NPZMember(name: "format.npy", bytes: npyFileBytes(NPYArray(descr: "|S3", shape: [], data: Array("csr".utf8)))),
+        NPZMember(name: "shape.npy", bytes: npyFileBytes(NPYArray(descr: "<i8", shape: shapeShape, data: le([Int64(3), 4])))),
+        NPZMember(name: "data.npy", bytes: npyFileBytes(NPYArray(descr: "<f4", shape: [2], data: le([Float(2.5).bitPattern, Float(1).bitPattern])))),
+        NPZMember(name: "indices.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: indicesShape, data: le([Int32(0), 2])))),
+        NPZMember(name: "indptr.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [4], data: le([Int32(0), 1, 2, 2])))),
+      ], path: dir + "/\(name).npz", compress: false)
+      assertLoadFails(dir + "/\(name).npz", .badHeader, [fragment])
+    }
     // a COO coordinate out of range is named by its entry (it read "col holds 4, outside 0..<4")
     try writeNPZ([
       NPZMember(name: "format.npy", bytes: npyFileBytes(NPYArray(descr: "|S3", shape: [], data: Array("coo".utf8)))),

@@ -72,6 +72,9 @@ func loadScipySparse(_ members: [NPZMember], display: String) throws -> SparseMa
   if let (t, _) = npyElementType(shapeArray.descr), !t.isInteger {
     throw bad("the shape must be two non-negative integers (rows, columns), found \(t.name) values")
   }
+  guard shapeArray.shape == [2] else {
+    throw bad("the shape must be two non-negative integers (rows, columns), found an array of shape \(shapeArray.shape)")
+  }
   let shape = try numbers(shapeArray, "shape", display: display, as: Int.self)
   guard shape.count == 2, shape[0] >= 0, shape[1] >= 0 else {
     throw bad("the shape must be two non-negative integers (rows, columns), found \(shape)")
@@ -86,12 +89,15 @@ func loadScipySparse(_ members: [NPZMember], display: String) throws -> SparseMa
   // can declare 300,000,000 rows, whose offsets (1.2 GB as int32 in the file, compressed to
   // nothing) take 16 bytes a row once read; refused with the estimate before any conversion
   try Memory.requireForRowForm(rows: rows, stored: checkedProduct(dataArray.shape) ?? Int.max, path: display)
+  guard dataArray.shape.count == 1 else { throw bad("member data must be one-dimensional, found shape \(dataArray.shape)") }
   let values = try numbers(dataArray, "data", display: display, as: Float.self)
   func indexArray(_ name: String) throws -> [Int] {
     guard let a = arrays[name] else { throw bad("the \(name) member is missing") }
     guard let (type, _) = npyElementType(a.descr), type != .f16, type != .f32, type != .f64, type != .bool else {
       throw bad("member \(name) must hold integers, found \(a.descr)")
     }
+    // scipy's index arrays are 1-D ("index pointer array and index array must be 1-D")
+    guard a.shape.count == 1 else { throw bad("member \(name) must be one-dimensional, found shape \(a.shape)") }
     return try numbers(a, name, display: display, as: Int.self)
   }
   func matrix(_ make: () throws -> SparseMatrix) throws -> SparseMatrix {
