@@ -138,68 +138,69 @@ final class SparseNPZTests: DataFileTestCase {
     XCTAssertTrue(many.run("m = load \"\(dir)/many_rows.npz\"\n"), many.err)
     XCTAssertEqual(many.sparse("m")?.rows, manyRows)
     XCTAssertEqual(many.sparse("m")?.nnz, 1)
+    // small archives written member by member: `member` one .npy, `archive` a format and its members
+    func member(_ name: String, _ descr: String, _ shape: [Int], _ data: [UInt8]) -> NPZMember {
+      NPZMember(name: name + ".npy", bytes: npyFileBytes(NPYArray(descr: descr, shape: shape, data: data)))
+    }
+    func archive(_ file: String, _ format: String, _ members: [NPZMember]) throws {
+      try writeNPZ([member("format", "|S3", [], Array(format.utf8))] + members, path: dir + "/" + file, compress: false)
+    }
     // 2⁶³ − 1 rows, as CSR and as COO: refused with the estimate (rows + 1 overflowed: a trap)
-    try writeNPZ([
-      NPZMember(name: "format.npy", bytes: npyFileBytes(NPYArray(descr: "|S3", shape: [], data: Array("coo".utf8)))),
-      NPZMember(name: "shape.npy", bytes: npyFileBytes(NPYArray(descr: "<i8", shape: [2], data: le([Int64.max, 3])))),
-      NPZMember(name: "data.npy", bytes: npyFileBytes(NPYArray(descr: "<f4", shape: [1], data: le([Float(2.5).bitPattern])))),
-      NPZMember(name: "row.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [1], data: le([Int32(5)])))),
-      NPZMember(name: "col.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [1], data: le([Int32(2)])))),
-    ], path: dir + "/most_rows_coo.npz", compress: false)
-    try writeNPZ([
-      NPZMember(name: "format.npy", bytes: npyFileBytes(NPYArray(descr: "|S3", shape: [], data: Array("csr".utf8)))),
-      NPZMember(name: "shape.npy", bytes: npyFileBytes(NPYArray(descr: "<i8", shape: [2], data: le([Int64.max, 3])))),
-      NPZMember(name: "data.npy", bytes: npyFileBytes(NPYArray(descr: "<f4", shape: [1], data: le([Float(2.5).bitPattern])))),
-      NPZMember(name: "indices.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [1], data: le([Int32(1)])))),
-      NPZMember(name: "indptr.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [4], data: le([Int32(0), 1, 1, 1])))),
-    ], path: dir + "/most_rows_csr.npz", compress: false)
+    try archive("most_rows_coo.npz", "coo", [
+      member("shape", "<i8", [2], le([Int64.max, 3])),
+      member("data", "<f4", [1], le([Float(2.5).bitPattern])),
+      member("row", "<i4", [1], le([Int32(5)])),
+      member("col", "<i4", [1], le([Int32(2)])),
+    ])
+    try archive("most_rows_csr.npz", "csr", [
+      member("shape", "<i8", [2], le([Int64.max, 3])),
+      member("data", "<f4", [1], le([Float(2.5).bitPattern])),
+      member("indices", "<i4", [1], le([Int32(1)])),
+      member("indptr", "<i4", [4], le([Int32(0), 1, 1, 1])),
+    ])
     for name in ["most_rows_coo.npz", "most_rows_csr.npz"] {
       assertLoadFails(dir + "/" + name, .tooLarge, ["building the rows of this sparse matrix (9223372036854775807 rows, 1 stored value) needs about"])
     }
     // a uint64 shape past Int.max (scipy fails on it too) is named by its value; it read as −1
     // ("the shape must be two non-negative integers, found [-1, 3]")
-    try writeNPZ([
-      NPZMember(name: "format.npy", bytes: npyFileBytes(NPYArray(descr: "|S3", shape: [], data: Array("csr".utf8)))),
-      NPZMember(name: "shape.npy", bytes: npyFileBytes(NPYArray(descr: "<u8", shape: [2], data: le([UInt64.max, 3])))),
-      NPZMember(name: "data.npy", bytes: npyFileBytes(NPYArray(descr: "<f4", shape: [1], data: le([Float(2.5).bitPattern])))),
-      NPZMember(name: "indices.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [1], data: le([Int32(1)])))),
-      NPZMember(name: "indptr.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [4], data: le([Int32(0), 1, 1, 1])))),
-    ], path: dir + "/u64_shape.npz", compress: false)
+    try archive("u64_shape.npz", "csr", [
+      member("shape", "<u8", [2], le([UInt64.max, 3])),
+      member("data", "<f4", [1], le([Float(2.5).bitPattern])),
+      member("indices", "<i4", [1], le([Int32(1)])),
+      member("indptr", "<i4", [4], le([Int32(0), 1, 1, 1])),
+    ])
     assertLoadFails(dir + "/u64_shape.npz", .invalidData,
                     ["scipy sparse archive: member shape holds 18446744073709551615, more than the largest integer clus reads (9223372036854775807)"])
     // a shape of floats (3.5 read as 3; nan as 0, "0 rows need 1 row offsets") is refused, as scipy's
     // operator.index refuses it
     for (name, v) in [("float_shape", 3.5), ("nan_shape", Double.nan)] {
-      try writeNPZ([
-        NPZMember(name: "format.npy", bytes: npyFileBytes(NPYArray(descr: "|S3", shape: [], data: Array("csr".utf8)))),
-        NPZMember(name: "shape.npy", bytes: npyFileBytes(NPYArray(descr: "<f8", shape: [2], data: le([v.bitPattern, Double(3).bitPattern])))),
-        NPZMember(name: "data.npy", bytes: npyFileBytes(NPYArray(descr: "<f4", shape: [1], data: le([Float(2.5).bitPattern])))),
-        NPZMember(name: "indices.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [1], data: le([Int32(1)])))),
-        NPZMember(name: "indptr.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [4], data: le([Int32(0), 1, 1, 1])))),
-      ], path: dir + "/\(name).npz", compress: false)
+      try archive("\(name).npz", "csr", [
+        member("shape", "<f8", [2], le([v.bitPattern, Double(3).bitPattern])),
+        member("data", "<f4", [1], le([Float(2.5).bitPattern])),
+        member("indices", "<i4", [1], le([Int32(1)])),
+        member("indptr", "<i4", [4], le([Int32(0), 1, 1, 1])),
+      ])
       assertLoadFails(dir + "/\(name).npz", .badHeader, ["the shape must be two non-negative integers (rows, columns), found float64 values"])
     }
     // members of other shapes than scipy's (a 1 × 2 shape, 2-D indices) are refused, as scipy refuses them
     for (name, shapeShape, indicesShape, fragment) in [
       ("shape_2d", [1, 2], [2], "found an array of shape [1, 2]"), ("indices_2d", [2], [1, 2], "member indices must be one-dimensional, found shape [1, 2]"),
     ] {
-      try writeNPZ([
-        NPZMember(name: "format.npy", bytes: npyFileBytes(NPYArray(descr: "|S3", shape: [], data: Array("csr".utf8)))),
-        NPZMember(name: "shape.npy", bytes: npyFileBytes(NPYArray(descr: "<i8", shape: shapeShape, data: le([Int64(3), 4])))),
-        NPZMember(name: "data.npy", bytes: npyFileBytes(NPYArray(descr: "<f4", shape: [2], data: le([Float(2.5).bitPattern, Float(1).bitPattern])))),
-        NPZMember(name: "indices.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: indicesShape, data: le([Int32(0), 2])))),
-        NPZMember(name: "indptr.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [4], data: le([Int32(0), 1, 2, 2])))),
-      ], path: dir + "/\(name).npz", compress: false)
+      try archive("\(name).npz", "csr", [
+        member("shape", "<i8", shapeShape, le([Int64(3), 4])),
+        member("data", "<f4", [2], le([Float(2.5).bitPattern, Float(1).bitPattern])),
+        member("indices", "<i4", indicesShape, le([Int32(0), 2])),
+        member("indptr", "<i4", [4], le([Int32(0), 1, 2, 2])),
+      ])
       assertLoadFails(dir + "/\(name).npz", .badHeader, [fragment])
     }
     // a COO coordinate out of range is named by its entry (it read "col holds 4, outside 0..<4")
-    try writeNPZ([
-      NPZMember(name: "format.npy", bytes: npyFileBytes(NPYArray(descr: "|S3", shape: [], data: Array("coo".utf8)))),
-      NPZMember(name: "shape.npy", bytes: npyFileBytes(NPYArray(descr: "<i8", shape: [2], data: le([Int64(3), 4])))),
-      NPZMember(name: "data.npy", bytes: npyFileBytes(NPYArray(descr: "<f4", shape: [2], data: le([Float(2.5).bitPattern, Float(1).bitPattern])))),
-      NPZMember(name: "row.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [2], data: le([Int32(0), 2])))),
-      NPZMember(name: "col.npy", bytes: npyFileBytes(NPYArray(descr: "<i4", shape: [2], data: le([Int32(1), 4])))),
-    ], path: dir + "/coo_col.npz", compress: false)
+    try archive("coo_col.npz", "coo", [
+      member("shape", "<i8", [2], le([Int64(3), 4])),
+      member("data", "<f4", [2], le([Float(2.5).bitPattern, Float(1).bitPattern])),
+      member("row", "<i4", [2], le([Int32(0), 2])),
+      member("col", "<i4", [2], le([Int32(1), 4])),
+    ])
     assertLoadFails(dir + "/coo_col.npz", .invalidData, ["scipy sparse archive: entry 1 is at column 4, and the matrix has only 4 columns (0 to 3)"])
     unsetenv("CLUS_MEMORY_AVAILABLE")
     // commands whose allocations grow with the columns refuse them with their estimate first (svd,

@@ -217,7 +217,8 @@ func excessOfMassClusters(
       for c in stride(from: nc - 1, through: lowest, by: -1) {
         // the children's sum, rounded to Float32 after each addition as the library's float
         var sd = 0.0
-        for child in [tree.firstChild[c], tree.secondChild[c]] where child >= 0 {
+        func add(_ child: Int) {
+          guard child >= 0 else { return }
           sd += stability[child]
           if !wide {
             let f = Float(sd)
@@ -225,6 +226,8 @@ func excessOfMassClusters(
             sd = Double(f)
           }
         }
+        add(tree.firstChild[c])
+        add(tree.secondChild[c])
         if overflow { break }
         if sd > stability[c] || size(c) > sizeLimit || eps(c) > epsilonMax {
           keep[c] = false

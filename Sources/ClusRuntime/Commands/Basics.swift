@@ -257,9 +257,10 @@ func registerBasics(_ t: inout CommandTable) {
       }
       return .int(i)
     case .string(let s):
-      guard let text = pythonNumberText(s), let i = Int(text) else {
+      let text = pythonNumberText(s)
+      guard let text, let i = Int(text) else {
         // digits that Int cannot hold are a number too large, not a text that is no number
-        if let text = pythonNumberText(s), !text.isEmpty,
+        if let text, !text.isEmpty,
            text.drop(while: { $0 == "-" || $0 == "+" }).allSatisfy({ $0.isASCII && $0.isNumber }),
            text.filter({ $0 == "-" || $0 == "+" }).count <= 1, text.contains(where: \.isNumber) {
           throw CommandError.invalidArgument("\(Display.quote(s)) is beyond the integers clus holds (64-bit, ±9223372036854775807)")

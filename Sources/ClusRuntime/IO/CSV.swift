@@ -204,8 +204,8 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     float32LossWarning(lo: numeric.map { lo[$0] }, hi: numeric.map { hi[$0] },
                        integers: numeric.allSatisfy { kinds[$0] == .int }, display: display, warn: warn)
     if vanished > 0 {
-      warn("\(display): \(vanished) non-zero number\(vanished == 1 ? " is" : "s are") below float32's smallest (1.4e-45) and read as 0 "
-        + "(the first: \(firstVanished.0), line \(firstVanished.1), column \(firstVanished.2)); clus keeps data as float32: scale the data up before saving")
+      warn(float32UnderflowWarning(display, count: vanished, noun: "number", first: firstVanished.0,
+                                   at: "line \(firstVanished.1), column \(firstVanished.2)"))
     }
     if !hasHeader && numeric.count == width {
       if width == 1 {

@@ -187,9 +187,15 @@ func checkFloat64ForFloat32(_ src: UnsafeRawPointer, count: Int, cols: Int, bigE
     // astype too; said here because it can empty the data (every distance 0)
     let r = src.loadUnaligned(fromByteOffset: firstVanished &* 8, as: UInt64.self)
     let v = Double(bitPattern: big ? UInt64(bigEndian: r) : UInt64(littleEndian: r))
-    warn("\(display): \(vanished) non-zero value\(vanished == 1 ? " is" : "s are") below float32's smallest (1.4e-45) and read as 0 "
-      + "(the first: \(v), row \(firstVanished / c), column \(firstVanished % c)); clus keeps data as float32: scale the data up before saving")
+    warn(float32UnderflowWarning(display, count: vanished, noun: "value", first: v, at: "row \(firstVanished / c), column \(firstVanished % c)"))
   }
+}
+
+/// The warning for `count` non-zero numbers that float32 holds only as 0 (below about 7e-46), the
+/// first `first` at `at` ("row 1, column 0", "line 2, column 2"): binary and text files alike.
+func float32UnderflowWarning(_ display: String, count: Int, noun: String, first: Double, at: String) -> String {
+  "\(display): \(count) non-zero \(noun)\(count == 1 ? " is" : "s are") below float32's smallest (1.4e-45) and read as 0 "
+    + "(the first: \(first), \(at)); clus keeps data as float32: scale the data up before saving"
 }
 
 /// Warns about data that float32 cannot hold: a column whose values vary by less than 2⁻¹² of
