@@ -1,4 +1,5 @@
 import XCTest
+import CGemmKernels
 @testable import ClusAlgorithms
 
 /// Deterministic test data.
@@ -376,8 +377,42 @@ final class NeighborsTests: XCTestCase {
     XCTAssert(rec.log.contains("update 1"))
   }
 
+  /// The column kernels of the euclidean self-join (`clus_leaf_sqdist_within`, SSE2, and its AVX
+  /// form where the CPU has AVX) keep exactly the points within the bound, ties included, in point
+  /// order, with `EuclideanKD.rdist`'s distances bit for bit: for 1 to 9 columns and 1 to 23 points
+  /// (every tail of 2- and 4-point steps), bounds of +∞, a held distance, below all, and NaN.
+  func testLeafColumnKernelsEqualRdist() {
+    var rng = RandomStream(seed: 5, 0x1EAF)
+    for d in 1...9 {
+      for m in 1...23 {
+        // integer coordinates give equal distances; halves give inexact sums
+        let q = (0..<d).map { _ in Double(rng.nextInt(5)) * 0.5 + 0.1 }
+        let pts = (0..<(m * d)).map { _ in Double(rng.nextInt(5)) * 0.5 - 0.3 }
+        let cols = (0..<(m * d)).map { i in pts[(i % m) * d + i / m] }  // coordinate j of point t at j·m + t
+        let exact: [Double] = (0..<m).map { t in
+          q.withUnsafeBufferPointer { qp in pts.withUnsafeBufferPointer { pp in
+            EuclideanKD().rdist(qp.baseAddress!, pp.baseAddress! + t * d, d)
+          }}
+        }
+        for bound in [Double.infinity, exact[m / 2], -1, .nan] {
+          let want = (0..<m).filter { exact[$0] <= bound }
+          for avx in Gemm.avx ? [false, true] : [false] {
+            var dist = [Double](repeating: -7, count: m), idx = [Int32](repeating: -7, count: m)
+            let c = avx ? clus_leaf_sqdist_within_avx(cols, m, d, q, bound, &dist, &idx)
+              : clus_leaf_sqdist_within(cols, m, d, q, bound, &dist, &idx)
+            let what = "d=\(d) m=\(m) bound=\(bound) avx=\(avx)"
+            XCTAssertEqual(c, want.count, what)
+            XCTAssertEqual(idx.prefix(c).map { Int($0) }, want, what)
+            XCTAssertEqual(dist.prefix(c).map { $0.bitPattern }, want.map { exact[$0].bitPattern }, what)
+          }
+        }
+      }
+    }
+  }
+
   /// The KD-tree self-join walks the tree once per leaf (`kdQueryEach` with no queries, up to two
-  /// columns; the 3- and 5-column sets check the search per point against brute force); the k
+  /// columns; the 3- to 7-column sets check the search per point against brute force, which for the
+  /// euclidean metric scans subtrees of up to 64 points from their columns, `LeafColumns`); the k
   /// nearest it finds must be, row for row, what a search per point finds (`kdQueryEach` with the
   /// points as queries) and what a brute-force ranking by (reduced distance, row) gives — on
   /// integer grids (ties everywhere, duplicated rows) and Gaussian data, for the euclidean (also its
@@ -388,6 +423,8 @@ final class NeighborsTests: XCTestCase {
       ("grid 3-D", NeighborData.integerGrid(n: 500, d: 3, levels: 4, seed: 4)),
       ("gaussian 2-D", NeighborData.gaussian(n: 900, d: 2, seed: 6)),
       ("gaussian 5-D", NeighborData.gaussian(n: 400, d: 5, seed: 7)),
+      ("gaussian 7-D", NeighborData.gaussian(n: 1500, d: 7, seed: 10)),
+      ("grid 4-D", NeighborData.integerGrid(n: 1100, d: 4, levels: 3, seed: 11)),
       // hundreds of copies of each of four points: the k nearest of a copy are the k smallest rows
       // among its copies, found while skipping nodes at distance 0 with no smaller row
       ("copies 2-D", NeighborData.integerGrid(n: 1200, d: 2, levels: 2, seed: 8)),

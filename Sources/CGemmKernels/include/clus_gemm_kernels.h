@@ -1,4 +1,5 @@
-// 4 x 4 tiles of the deterministic dot-product kernel (ClusAlgorithms/Core/Gemm.swift) in 256-bit AVX.
+// 4 x 4 tiles of the deterministic dot-product kernel (ClusAlgorithms/Core/Gemm.swift) in 256-bit AVX, and the
+// KD-tree search's distances to a column-stored subtree (leaf_distances.c).
 // Each element is computed with exactly the arithmetic of the Swift kernel (lanes over k, lanes
 // added in order, then the tail; separate multiplies and adds): only the vector width differs.
 #ifndef CLUS_GEMM_KERNELS_H
@@ -20,5 +21,16 @@ void clus_dgemm_tile4x4_avx(const double *a, long lda, const double *b, long ldb
 /// a[2t + 1][i] · b[2t + 1][j] for t in 0..<pairs in order, each as acc = acc + x·y (separate multiply
 /// and add), the `p × q` lanes accumulating onto what they hold. Requires AVX.
 void clus_gram_lanes_avx(const double *a, long p, const double *b, long q, long pairs, double *even, double *odd);
+
+/// Squared euclidean distances from the query q (d values) to m points stored column by column
+/// (coordinate j of point t at cols[j * m + t]), Σ_j (q[j] − cols[j * m + t])² with the terms added in
+/// order j = 0, 1, … from 0 (`EuclideanKD.rdist`'s arithmetic, bit for bit), 2 points at a time
+/// (SSE2, any x86-64): the points at a distance <= bound (a NaN bound keeps none), their distances
+/// and indices in point order in dist[0..<c] and idx[0..<c]; returns c.
+long clus_leaf_sqdist_within(const double *cols, long m, long d, const double *q, double bound, double *dist, int *idx);
+
+/// The same, 4 points at a time. Requires AVX (see clus_gemm_have_avx).
+long clus_leaf_sqdist_within_avx(const double *cols, long m, long d, const double *q, double bound, double *dist,
+                                 int *idx);
 
 #endif

@@ -66,14 +66,15 @@ public struct HDBSCANParameters: Sendable, Equatable {
   }
 
   /// An upper estimate of the bytes HDBSCAN allocates beyond its input for `n` rows × `d`
-  /// columns (dense), per row with k = min_samples + 1: 8d (the rows in Double) + 16k (the
+  /// columns (dense), per row with k = min_samples + 1: 16d (the rows in Double, and from 3
+  /// columns the neighbour search's copy of them by columns, `LeafColumns`) + 16k (the
   /// neighbour rows as Int32 for the first Borůvka round, and the search's candidates) + 250
   /// (the tree, the Borůvka state, the spanning tree's edges, the single-linkage and condensed
   /// trees, labels, probabilities and outlier scores). Measured on 10,000,000 × 2 with
-  /// min_samples=10: 168 bytes a row, against 442 here (docs/benchmarks.md).
+  /// min_samples=10: 168 bytes a row, against 458 here (docs/benchmarks.md).
   public func estimatedBytes(rows n: Int, cols d: Int) -> Double {
     let k = Double(min(max(1, n - 1), minSamples ?? minClusterSize) + 1)
-    return Double(n) * (8 * Double(d) + 16 * k + 250)
+    return Double(n) * (16 * Double(d) + 16 * k + 250)
   }
 
   /// Checks the ranges of the library: min_cluster_size ≥ 2, min_samples ≥ 1, epsilon ≥ 0 and

@@ -121,9 +121,12 @@ final class KDTreeIndex {
   /// Depth-first search for the query `a` (d values) from the root, the nearer child first:
   /// a node is skipped when its box is farther than `candidates.bound`, or exactly at it with no
   /// row below `candidates.tieRow` (no point of it could enter), and every point of a leaf
-  /// reached is offered to `candidates`.
+  /// reached is offered to `candidates`, in position order. With `scan` (a euclidean metric:
+  /// `LeafColumns.serves`) a node of at most `scan.unit` points is scanned whole instead, from its
+  /// columns, and only its points within the bound are offered: the same k best.
   @inline(__always)
-  func search<M: KDMetric, C: KDCandidates>(_ a: UnsafePointer<Double>, metric: M, _ candidates: inout C, _ stack: KDStack) {
+  func search<M: KDMetric, C: KDCandidates>(_ a: UnsafePointer<Double>, metric: M, _ candidates: inout C, _ stack: KDStack,
+                                            scan: LeafScan? = nil) {
     let P = pts, LO = lo, HI = hi, ST = start, EN = end, LE = left, RI = right, MR = minRow, d = d
     stack.nodes[0] = 0; stack.bounds[0] = 0
     var sp = 1
@@ -133,7 +136,9 @@ final class KDTreeIndex {
       let b = stack.bounds[sp], bound = candidates.bound
       if b > bound || (b == bound && Int(MR[node]) >= candidates.tieRow) { continue }
       let l = Int(LE[node])
-      if l < 0 {
+      if let scan = scan, l < 0 || Int(EN[node] - ST[node]) <= scan.unit {
+        scan.offerUnit(a, Int(ST[node]), Int(EN[node]), &candidates)
+      } else if l < 0 {
         for q in Int(ST[node])..<Int(EN[node]) { candidates.offer(metric.rdist(a, P + q * d, d), q) }
       } else {
         let r = Int(RI[node])
@@ -361,7 +366,7 @@ func kdQueryEach<M: KDMetric>(
   let doneCounter = AtomicCounter()
   if let l = label { context.progress.begin(l, total: total) }
   defer { if label != nil { context.progress.end() } }
-  func run(_ Q: UnsafePointer<Double>, _ selfJoin: Bool) {
+  func run(_ Q: UnsafePointer<Double>, _ selfJoin: Bool, _ columns: LeafColumns?) {
     parallelChunks(count: total, chunkSize: 256, threads: context.threads) { _, range in
       defer {
         if label != nil {
@@ -372,16 +377,17 @@ func kdQueryEach<M: KDMetric>(
       if token.isCancelled { return }
       var best = SortedCandidates(k: k, perm: tree.perm)
       let stack = KDStack.allocate()
-      defer { best.deallocate(); stack.deallocate() }
+      let scan = columns.map(LeafScan.allocate)
+      defer { best.deallocate(); stack.deallocate(); scan?.deallocate() }
       for j in range {
         best.reset()
-        tree.search(Q + j * d, metric: metric, &best, stack)
+        tree.search(Q + j * d, metric: metric, &best, stack, scan: scan)
         body(selfJoin && !positions ? Int(tree.perm[j]) : j, best)
       }
     }
   }
   if let queries = queries {
-    queries.withUnsafeBufferPointer { run($0.baseAddress!, false) }
+    queries.withUnsafeBufferPointer { run($0.baseAddress!, false, nil) }
   } else if tree.d <= 2 && !(metric is MinkowskiKD) {
     // one walk per leaf pays on one or two columns; from five the leaf's box is too loose a proxy
     // for its points (1,000,000 × 5: 6.8 → 9.4 s), at three it is even
@@ -390,7 +396,12 @@ func kdQueryEach<M: KDMetric>(
       context.progress.update(all)
     }) { t, best in body(positions ? t : Int(tree.perm[t]), best) }
   } else {
-    run(UnsafePointer(tree.pts), true)
+    // euclidean: the search scans whole subtrees of up to 64 points from a column copy, several
+    // points a time, and offers only those within the bound (1,000,000 × 5, min_samples=10: the
+    // whole HDBSCAN 4.0 → 3.3 s, the same neighbours). One or two columns gained nothing from it
+    // (their time is in the candidates' insertions, not the distances).
+    let columns = LeafColumns.serves(metric) ? LeafColumns(tree, unit: 64, threads: context.threads) : nil
+    run(UnsafePointer(tree.pts), true, columns)
   }
   try token.check()
 }
