@@ -461,6 +461,57 @@ final class UMAPTests: XCTestCase {
     XCTAssertEqual(connectedComponents(fuzzySimplicialSet(knn: res.knn).graph).count, 4)
   }
 
+  /// A disconnected graph's components are laid out each on its own (the small ones side by side,
+  /// one thread each): the layout is the same bits for 1 and 3 threads, and each component's rows
+  /// are its own spectral layout (`connectedSpectralLayout` of the component alone, one thread,
+  /// its key c + 1) scaled and moved as a whole: (u_i − u_0) = s · (e_i − e_0) with one s per
+  /// component. Components of 3 points (placed at random, below 2·dim), 40, 300 and 2,500 points,
+  /// each a ring joined to its next two vertices with seeded weights.
+  func testDisconnectedComponentsLaidOutEachOnItsOwn() throws {
+    let sizes = [40, 3, 2500, 300]
+    var r = RandomStream(seed: 21)
+    var edges = [[(Int, Float)]]()
+    var firstOf = [Int]()
+    for m in sizes {
+      let base = edges.count
+      firstOf.append(base)
+      for _ in 0..<m { edges.append([]) }
+      for i in 0..<m {
+        for step in 1...2 where m > 2 * step {
+          let j = (i + step) % m, w = Float(0.2 + 0.8 * r.nextDouble())
+          edges[base + i].append((base + j, w)); edges[base + j].append((base + i, w))
+        }
+      }
+    }
+    let n = edges.count
+    var rowStart = [0], cols = [Int32](), ws = [Float]()
+    for i in 0..<n {
+      for (j, w) in edges[i].sorted(by: { $0.0 < $1.0 }) { cols.append(Int32(j)); ws.append(w) }
+      rowStart.append(cols.count)
+    }
+    let g = FuzzyGraph(n: n, rowStart: rowStart, columns: cols, weights: ws)
+    let x = UMAPData.dense(Matrix(rows: n, cols: 2, repeating: 0))
+    XCTAssertEqual(connectedComponents(g).count, sizes.count)
+    let one = try XCTUnwrap(spectralLayout(g, x: x, metric: .euclidean, dim: 2, seed: 5, context: RunContext(threads: 1)))
+    let three = try XCTUnwrap(spectralLayout(g, x: x, metric: .euclidean, dim: 2, seed: 5, context: RunContext(threads: 3)))
+    XCTAssertEqual(one.map { $0.bitPattern }, three.map { $0.bitPattern })
+    for (c, m) in sizes.enumerated() where m >= 4 {
+      let vs = Array(firstOf[c]..<(firstOf[c] + m))
+      var local = [Int](repeating: -1, count: n)
+      for (li, v) in vs.enumerated() { local[v] = li }
+      let e = try XCTUnwrap(connectedSpectralLayout(inducedSubgraph(g, vs, local), dim: 2, seed: 5, key: UInt64(c + 1),
+                                                    context: RunContext(threads: 1)))
+      var scale: Double? = nil
+      for li in 1..<m {
+        for t in 0..<2 where abs(e[li * 2 + t] - e[t]) > 1e-3 {
+          let s = (one[vs[li] * 2 + t] - one[vs[0] * 2 + t]) / (e[li * 2 + t] - e[t])
+          if let s0 = scale { XCTAssertEqual(s, s0, accuracy: 1e-9 * abs(s0), "component \(c) row \(li)") } else { scale = s }
+        }
+      }
+      XCTAssertNotNil(scale, "component \(c)")
+    }
+  }
+
   func testTinyAndDegenerateInputs() throws {
     final class Warnings: @unchecked Sendable { var list = [String]() }
     let w = Warnings()

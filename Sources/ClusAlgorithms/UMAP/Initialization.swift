@@ -171,7 +171,42 @@ func spectralLayout(_ g: FuzzyGraph, x: UMAPData, metric: Metric, dim: Int, seed
   }
   var members = [[Int]](repeating: [], count: nComp)
   for i in 0..<n { members[labels[i]].append(i) }
+  // every vertex's index within its component (edges never leave a component)
   var local = [Int](repeating: -1, count: n)
+  for vs in members { for (li, v) in vs.enumerated() { local[v] = li } }
+  // the components laid out spectrally; those under 20,000 points are solved side by side, one
+  // thread each (each solve gives the same bits for any thread count, and its warnings are given in
+  // component order), the larger ones one after the other with every thread and a progress phase
+  let spectral = (0..<nComp).filter { !(members[$0].count < 2 * dim || members[$0].count <= dim + 1) }
+  let small = spectral.filter { members[$0].count < 20_000 }, large = spectral.filter { members[$0].count >= 20_000 }
+  var embs = [[Double]?](repeating: nil, count: nComp)
+  let solve = { (c: Int, ctx: RunContext) throws -> [Double]? in
+    try connectedSpectralLayout(inducedSubgraph(g, members[c], local), dim: dim, seed: seed, key: UInt64(c + 1), context: ctx)
+  }
+  if !small.isEmpty {
+    let results = Locked([[Double]?](repeating: nil, count: small.count))
+    let warnings = Locked([[String]](repeating: [], count: small.count))
+    let failure = Locked<Error?>(nil)
+    parallelChunks(count: small.count, chunkSize: 1, threads: context.threads) { i, _ in
+      if context.cancellation.isCancelled { return }
+      let ctx = RunContext(threads: 1, cancellation: context.cancellation,
+                           warn: { m in warnings.withLock { $0[i].append(m) } })
+      do {
+        let e = try solve(small[i], ctx)
+        results.withLock { $0[i] = e }
+      } catch {
+        failure.withLock { if $0 == nil { $0 = error } }
+      }
+    }
+    if let e = failure.withLock({ $0 }) { throw e }
+    try context.cancellation.check()
+    results.withLock { r in for (i, c) in small.enumerated() { embs[c] = r[i] } }
+    warnings.withLock { w in for list in w { for m in list { context.warn(m) } } }
+  }
+  for c in large {
+    try context.cancellation.check()
+    embs[c] = try solve(c, context)
+  }
   var out = [Double](repeating: 0, count: n * dim)
   for c in 0..<nComp {
     try context.cancellation.check()
@@ -189,14 +224,9 @@ func spectralLayout(_ g: FuzzyGraph, x: UMAPData, metric: Metric, dim: Int, seed
     let range = minGap.isFinite ? minGap / 2 : 1
     let vs = members[c]
     var emb: [Double]? = nil
-    if !(vs.count < 2 * dim || vs.count <= dim + 1) {
-      for (li, v) in vs.enumerated() { local[v] = li }
-      let sub = inducedSubgraph(g, vs, local)
-      for v in vs { local[v] = -1 }
-      if let e = try connectedSpectralLayout(sub, dim: dim, seed: seed, key: UInt64(c + 1), context: context) {
-        let mx = e.map { abs($0) }.max() ?? 0
-        if mx > 0 { emb = e.map { $0 * range / mx } }
-      }
+    if let e = embs[c] {
+      let mx = e.map { abs($0) }.max() ?? 0
+      if mx > 0 { emb = e.map { $0 * range / mx } }
     }
     for (li, v) in vs.enumerated() {
       for t in 0..<dim {
