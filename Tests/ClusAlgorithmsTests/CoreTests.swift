@@ -60,6 +60,33 @@ final class CoreTests: XCTestCase {
     }
   }
 
+  /// `firstNonFinite` finds the first NaN or infinity anywhere (in the first block of 4,096 values,
+  /// on either side of a block's edge, in the last, short block, with a later one in the same or the
+  /// next block) and nothing among the extreme finite values: the largest (±3.4·10³⁸), the smallest
+  /// subnormal, ±0.
+  func testFirstNonFiniteFindsTheFirstAtAnyPlace() {
+    let rows = 3001, cols = 7  // 21,007 values: five full blocks and a short one
+    let finite: [Float] = [.greatestFiniteMagnitude, -.greatestFiniteMagnitude, .leastNonzeroMagnitude, 0, -0.0, 1]
+    var base = Matrix(rows: rows, cols: cols, data: (0..<(rows * cols)).map { finite[$0 % finite.count] })
+    XCTAssertNil(base.firstNonFinite())
+    XCTAssertTrue(base.allFinite)
+    for at in [0, 5, 4095, 4096, 4097, 8191, 20479, 20480, rows * cols - 1] {
+      for v in [Float.nan, -.nan, .infinity, -.infinity, Float(bitPattern: 0x7F80_0001)] {
+        var m = base
+        m.data[at] = v
+        if at + 3 < rows * cols { m.data[at + 3] = .nan }  // a later one in the same block
+        if at + 5000 < rows * cols { m.data[at + 5000] = .infinity }  // and in a later block
+        let want = (at / cols, at % cols)
+        let got = m.firstNonFinite()
+        XCTAssertEqual(got?.row, want.0, "at \(at) \(v)")
+        XCTAssertEqual(got?.col, want.1, "at \(at) \(v)")
+        XCTAssertFalse(m.allFinite)
+      }
+    }
+    base = Matrix(rows: 0, cols: 3)
+    XCTAssertNil(base.firstNonFinite())
+  }
+
   func testSgemmMatchesHandProduct() {
     // [1 2; 3 4] · [5 6; 7 8]ᵀ = [17 23; 39 53]
     let a: [Float] = [1, 2, 3, 4], b: [Float] = [5, 6, 7, 8]

@@ -57,16 +57,30 @@ public struct Matrix: Sendable, Equatable {
   }
 
   /// Whether every value is finite (no NaN, no ±infinity).
-  public var allFinite: Bool {
-    data.withUnsafeBufferPointer { p in
-      for v in p where !v.isFinite { return false }
-      return true
-    }
-  }
+  public var allFinite: Bool { firstNonFinite() == nil }
 
-  /// The first (row, column) holding a NaN or infinite value, if any.
+  /// The first (row, column) holding a NaN or infinite value, if any. Blocks of 4,096 values are
+  /// tested first without a branch per value (a vectorised OR of the exponent bits), then the first
+  /// block with one is searched value by value.
   public func firstNonFinite() -> (row: Int, col: Int)? {
-    guard let k = data.withUnsafeBufferPointer({ $0.firstIndex(where: { !$0.isFinite }) }) else { return nil }
+    let k: Int? = data.withUnsafeBufferPointer { p in
+      guard let base = p.baseAddress else { return nil }
+      let count = p.count
+      var lo = 0
+      while lo < count {
+        let hi = min(count, lo + 4096)
+        // all exponent bits set (NaN or ±∞) ⟺ adding one to the exponent carries into the sign bit
+        let flag = base.withMemoryRebound(to: UInt32.self, capacity: count) { bits in
+          var f: UInt32 = 0
+          for i in lo..<hi { f |= ((bits[i] & 0x7F80_0000) &+ 0x0080_0000) & 0x8000_0000 }
+          return f
+        }
+        if flag != 0 { return (lo..<hi).first { !base[$0].isFinite } }
+        lo = hi
+      }
+      return nil
+    }
+    guard let k else { return nil }
     return (k / max(cols, 1), k % max(cols, 1))
   }
 }
