@@ -4,7 +4,7 @@ import XCTest
 
 /// DBCV and relative validity against the hdbscan library 0.8.44 (Fixtures/validity/dbcv.json, made by
 /// make_dbcv.py there: `hdbscan.validity.validity_index` with per-cluster scores, and
-/// `HDBSCAN(gen_min_span_tree=True).relative_validity_`), to 1e-6; a hand-computed case; the sweep's
+/// `HDBSCAN(gen_min_span_tree=True).relative_validity_`, also with cluster_selection_method="leaf"), to 1e-6; a hand-computed case; the sweep's
 /// reuse of one hierarchy.
 final class DensityValidityTests: XCTestCase {
   private func fixtures() throws -> [String: [String: [String: Any]]] {
@@ -92,13 +92,14 @@ final class DensityValidityTests: XCTestCase {
 
   func testRelativeValidityEqualsTheLibrary() throws {
     let all = try XCTUnwrap(try fixtures()["relative"])
-    XCTAssertEqual(all.keys.sorted(), ["blobs2d", "blobs5d", "single"])
+    XCTAssertEqual(all.keys.sorted(), ["blobs2d", "blobs2d_leaf", "blobs2d_leaf_ties", "blobs5d", "blobs5d_leaf", "single"])
     for (name, c) in all {
       let x = try matrix(c)
       let p = try XCTUnwrap(c["params"] as? [String: Any])
       var params = HDBSCANParameters(minClusterSize: try XCTUnwrap(p["min_cluster_size"] as? Int))
       params.minSamples = p["min_samples"] as? Int
       params.allowSingleCluster = p["allow_single_cluster"] as? Bool ?? false
+      params.clusterSelectionMethod = try HDBSCANParameters.selectionMethod(named: p["cluster_selection_method"] as? String ?? "eom")
       let r = try hdbscan(x, parameters: params)
       XCTAssertEqual(r.labels, try XCTUnwrap(c["labels"] as? [Int]), name)
       XCTAssertEqual(r.spanningTree.count, x.rows - 1, name)

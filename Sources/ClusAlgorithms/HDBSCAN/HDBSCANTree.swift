@@ -46,7 +46,8 @@ struct SingleLinkageTree {
 /// weight arise constantly (every weight equal to a core distance), and the candidates hold the
 /// alternatives, so the tree is the one the library's Prim finds. The edges, oriented (point in
 /// the tree, new point), are then sorted by weight stably (the library's `np.argsort` leaves the
-/// order of ties unspecified; a stable sort is its deterministic version).
+/// order of ties unspecified, and numpy orders them differently with AVX-512, AVX2 and neither; a
+/// stable sort is its deterministic version).
 func singleLinkageTree(edges: [HDBSCANEdge], extra: [HDBSCANEdge] = [], n: Int) -> SingleLinkageTree {
   let m = edges.count
   // adjacency of the candidate graph (CSR)
@@ -202,8 +203,8 @@ func orderByWeight(_ edges: [HDBSCANEdge], threads: Int = 1) -> [Int32] {
 
 /// hdbscan `label` on spanning-tree edges sorted by weight: the edges in the order an MST
 /// algorithm emitted them, oriented (a, b) as emitted, are sorted stably by weight (the library's
-/// `np.argsort` leaves the order of ties unspecified; a stable sort is its deterministic version)
-/// and merged with a union-find.
+/// `np.argsort` leaves the order of ties unspecified, and numpy orders them differently with
+/// AVX-512, AVX2 and neither; a stable sort is its deterministic version) and merged with a union-find.
 func singleLinkageTree(emitted: [HDBSCANEdge], n: Int, threads: Int = 1) -> SingleLinkageTree {
   let m = emitted.count
   let idx = orderByWeight(emitted, threads: threads)

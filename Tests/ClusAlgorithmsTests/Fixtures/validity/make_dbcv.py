@@ -16,7 +16,15 @@ validity_index cases (hdbscan.validity.validity_index(x, labels, metric, per_clu
   duplicates 3 clusters of repeated points (zero distances inside clusters)
   missing    blobs2d's labels with cluster 1 renumbered to 5 (labels 1..4 carry no point: NaN per cluster)
 relative_validity cases (hdbscan.HDBSCAN(min_cluster_size, min_samples, gen_min_span_tree=True).fit(x)):
-  the labels and relative_validity_ of blobs2d (min_cluster_size=15) and of blobs5d (min_cluster_size=20, min_samples=5)
+  the labels and relative_validity_ of blobs2d (min_cluster_size=15) and of blobs5d (min_cluster_size=20, min_samples=5),
+  each also with cluster_selection_method="leaf" and min_samples=1 (blobs2d_leaf, blobs5d_leaf: 28 and 13 clusters;
+  min_samples=1 makes every edge weight a distance, with no ties here), and blobs2d_leaf_ties: leaf selection with
+  min_samples=5, where 40 of the spanning tree's 399 weights repeat one another. The library sorts the tree's edges
+  with numpy's default argsort, which is not stable and orders equal weights differently with AVX-512, AVX2 and
+  without either (numpy 2.4 on one machine: 17, 17 and 18 leaf clusters, three different labellings); clus sorts
+  them stably. This case is therefore made by the library's own steps (its Boruvka spanning tree, label,
+  condense_tree, compute_stability, get_clusters) with the edges sorted stably, and relative_validity_ of those
+  labels on the library's spanning tree.
   and of one cluster with noise (allow_single_cluster=True).
 """
 import json
@@ -37,6 +45,23 @@ def dbcv(x, labels, **kw):
     return {"x": x.tolist(), "rows": int(x.shape[0]), "cols": int(x.shape[1]), "labels": [int(l) for l in labels],
             "metric": {"cityblock": "manhattan"}.get(kw.get("metric"), kw.get("metric", "euclidean")), "mst_raw_dist": bool(kw.get("mst_raw_dist", False)),
             "score": float(score), "per_cluster": per}
+
+
+def relative_stable(x, **kw):
+    from hdbscan._hdbscan_boruvka import KDTreeBoruvkaAlgorithm
+    from hdbscan._hdbscan_linkage import label
+    from hdbscan._hdbscan_tree import condense_tree, compute_stability, get_clusters
+    from sklearn.neighbors import KDTree
+    mcs = kw["min_cluster_size"]
+    alg = KDTreeBoruvkaAlgorithm(KDTree(x, metric="euclidean", leaf_size=40), kw.get("min_samples", mcs),
+                                 metric="euclidean", leaf_size=40 // 3, approx_min_span_tree=True)
+    mst = alg.spanning_tree()
+    tree = condense_tree(label(mst[np.argsort(mst.T[2], kind="stable"), :]), mcs)
+    labels = get_clusters(tree, compute_stability(tree), kw["cluster_selection_method"], False, False, 0.0, 0)[0]
+    h = hdbscan.HDBSCAN(gen_min_span_tree=True, **kw).fit(x)
+    h.labels_ = labels  # relative_validity_ reads the labels and the spanning tree (its edges, in any order)
+    return {"x": x.tolist(), "rows": int(x.shape[0]), "cols": int(x.shape[1]), "params": kw, "sorted": "stable",
+            "labels": labels.tolist(), "relative_validity": float(h.relative_validity_)}
 
 
 def relative(x, **kw):
@@ -89,6 +114,9 @@ out = {
         "blobs2d": relative(blobs2d, min_cluster_size=15),
         "blobs5d": relative(blobs5d, min_cluster_size=20, min_samples=5),
         "single": relative(single, min_cluster_size=20, allow_single_cluster=True),
+        "blobs2d_leaf": relative(blobs2d, min_cluster_size=5, min_samples=1, cluster_selection_method="leaf"),
+        "blobs5d_leaf": relative(blobs5d, min_cluster_size=5, min_samples=1, cluster_selection_method="leaf"),
+        "blobs2d_leaf_ties": relative_stable(blobs2d, min_cluster_size=5, cluster_selection_method="leaf"),
     },
 }
 with open("dbcv.json", "w") as f:
