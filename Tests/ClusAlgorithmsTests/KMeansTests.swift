@@ -161,6 +161,27 @@ final class KMeansTests: XCTestCase {
     let r = try kmeans(x, parameters: KMeansParameters(nClusters: 3, randomState: 0))
     XCTAssertEqual(Set(r.labels).count, 3)
     XCTAssertEqual(r.inertia, 0)
+    // a few huge coordinates among small ones: squared distances overflow float32 (a fresh-user pass
+    // found every point put in one cluster, inertia 9e76, no error). The spread decides: one point at
+    // 3e38 or 1e20 is refused; spread 9e18 (4 · 8.1e37 < 3.4e38) fits; points all near 1e30 differ by
+    // little once centred and fit.
+    var g = RandomStream(seed: 4)
+    var small = Matrix(rows: 100, cols: 2, data: (0..<200).map { _ in Float(g.nextGaussian()) })
+    for (huge, refused) in [(Float(3e38), true), (1e20, true), (9e18, false)] {
+      var m = small
+      m[0, 0] = huge
+      let p = KMeansParameters(nClusters: 3, randomState: 0)
+      if refused {
+        XCTAssertThrowsError(try kmeans(m, parameters: p)) { e in
+          XCTAssertTrue("\(e)".contains("overflow float32"), "\(huge): \(e)")
+        }
+      } else {
+        let r = try kmeans(m, parameters: p)
+        XCTAssertEqual(r.labels.filter { $0 == r.labels[0] }.count, 1, "\(huge): the far point alone")
+      }
+    }
+    for i in 0..<100 { small[i, 0] += 1e30 }
+    XCTAssertNoThrow(try kmeans(small, parameters: KMeansParameters(nClusters: 3, randomState: 0)))
     let token = CancellationToken()
     token.cancel()
     XCTAssertThrowsError(try kmeans(x, parameters: KMeansParameters(nClusters: 2), context: RunContext(cancellation: token))) { e in

@@ -253,6 +253,10 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertTrue(c.run("d = load \"\(p)\""), c.err)
     XCTAssertFalse(c.run("kmeans d n_clusters=2"))
     XCTAssertTrue(c.err.contains("non-finite value (nan) at row 1, column 1"), c.err)
+    // svd takes dense data through a sparse copy: the value is named as data's, not a sparse matrix's
+    c.err = ""
+    XCTAssertFalse(c.run("svd d n_components=1"))
+    XCTAssertTrue(c.err.contains("svd: data contains a non-finite value (nan) at row 1, column 1"), c.err)
   }
 
   func testPlotLegendShowsCategoryNames() throws {

@@ -45,13 +45,21 @@ final class FuzzRegressionTests: XCTestCase {
   }
 
   /// FuzzAlgorithms: one value at float32's largest (3.4e38) among small ones gave K-Means an
-  /// infinite centre (the centred Float copy's rounding carried the mean past float32's range).
+  /// infinite centre (the centred Float copy's rounding carried the mean past float32's range); the
+  /// centres are clamped to the range. Such data's squared distances overflow float32, so it is now
+  /// refused before the fit (a fresh-user pass found its assignments meaningless: every point in one
+  /// cluster); data all at 3.4e38 still fit, with finite centres.
   func testKMeansCentreNextToFloatMax() throws {
     let x = Matrix(rows: 10, cols: 2, data: [9, -5, .greatestFiniteMagnitude, -0.875, 1, 1.125, -10, 4, -0.25, 0.125,
                                              4, -9, -10, 0.375, 0, -0.875, 5, 0, 3, 1])
+    // near 3.4e38 distinct floats lie 2e31 apart, beyond the limit: only equal values fit there
+    let near = Matrix(rows: 10, cols: 2, repeating: .greatestFiniteMagnitude)
     for run in [KMeansParameters(nClusters: 5, initialization: .random, nInit: 2, maxIter: 4, randomState: 3),
                 KMeansParameters(nClusters: 2, randomState: 0)] {
-      let r = try kmeans(x, parameters: run, context: RunContext(threads: 1))
+      XCTAssertThrowsError(try kmeans(x, parameters: run, context: RunContext(threads: 1))) {
+        XCTAssertTrue("\($0)".contains("overflow float32"), "\($0)")
+      }
+      let r = try kmeans(near, parameters: run, context: RunContext(threads: 1))
       XCTAssertTrue(r.centers.data.allSatisfy(\.isFinite), "\(r.centers.data)")
     }
   }

@@ -154,6 +154,7 @@ private func checkParameters(_ x: Matrix, _ parameters: KMeansParameters, contex
     throw AlgorithmError.invalidParameter(
       name: "tol", value: "\(parameters.tol)", allowed: "a finite value ≥ 0")
   }
+  try checkSpread(x)
   var nInit = parameters.nInit
   if case .centers(let c) = parameters.initialization {
     if c.rows != k || c.cols != d {
@@ -169,6 +170,34 @@ private func checkParameters(_ x: Matrix, _ parameters: KMeansParameters, contex
   return nInit
 }
 
+/// The message when squared distances would overflow float32.
+private let overflowMessage =
+  "squared distances between these points overflow float32 (coordinates beyond about ±1e19), in which K-Means "
+  + "computes them; scale the data first (for example standard_scale)"
+
+/// Refuses data whose squared distances could overflow float32 once centred: 4·Σⱼ (maxⱼ − minⱼ)²
+/// (in Double) beyond the largest Float bounds every squared distance between two points or a point
+/// and a centre inside their range, and ‖x‖² + ‖c‖² − 2x·c on the way. A few huge values among small
+/// ones (one point at 3e38) overflowed the assignments while the inertia stayed finite: every point in
+/// one cluster, without an error (found by a fresh-user pass).
+/// - Throws: `AlgorithmError.invalidInput`.
+private func checkSpread(_ x: Matrix) throws {
+  let n = x.rows, d = x.cols
+  var lo = [Float](repeating: .infinity, count: d), hi = [Float](repeating: -.infinity, count: d)
+  x.data.withUnsafeBufferPointer { p in
+    for i in 0..<n {
+      for j in 0..<d {
+        let v = p[i * d + j]
+        if v < lo[j] { lo[j] = v }
+        if v > hi[j] { hi[j] = v }
+      }
+    }
+  }
+  var spread = 0.0
+  for j in 0..<d { let r = Double(hi[j]) - Double(lo[j]); spread += r * r }
+  if 4 * spread > Double(Float.greatestFiniteMagnitude) { throw AlgorithmError.invalidInput(overflowMessage) }
+}
+
 /// The kept run as the public result: centres moved back by the column means (k × d Float),
 /// labels as Int, and a warning when fewer than k clusters hold points.
 /// - Throws: `AlgorithmError.invalidInput` when the inertia overflowed.
@@ -177,9 +206,7 @@ private func kmeansResult(_ b: LloydResult, data: KMeansData, k: Int, context: R
   // Squared distances are float32: coordinates beyond about 1e19 overflow them, and the
   // assignments are then meaningless (found by FuzzAlgorithms). A clear error, not inertia = inf.
   if !b.inertia.isFinite {
-    throw AlgorithmError.invalidInput(
-      "squared distances between these points overflow float32 (coordinates beyond about ±1e19), in which K-Means "
-        + "computes them; scale the data first (for example standard_scale)")
+    throw AlgorithmError.invalidInput(overflowMessage)
   }
   var centers = Matrix(rows: k, cols: d)
   for j in 0..<k {
