@@ -212,7 +212,7 @@ final class ModelFileTests: DataFileTestCase {
   func testSavingAModelAsAnArrayOrAnArrayAsAModel() throws {
     let c = Capture(threads: 1)
     XCTAssertTrue(c.run("x = load \"\(fixtures)/data.npy\"; k = kmeans x n_clusters=3 random_state=0; save k \"\(dir)/k.npy\""), c.err)
-    XCTAssertTrue(c.err.contains("note: wrote the labels of the kmeans model; save it to a .npz file"), c.err)
+    XCTAssertTrue(c.err.contains("note: wrote the kmeans model's field labels; save the model to a .npz file to keep all of it"), c.err)
     c.expectError("save x \"\(dir)/x.npz\"", "a .npz file holds a fitted model")
     // an extension of no format: the model's own (.npz) is named first (it listed .npy, .csv, .tsv only)
     for name in ["k.model", "k.txt", "k.npz.gz"] {

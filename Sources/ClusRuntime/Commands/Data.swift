@@ -245,7 +245,8 @@ func registerData(_ t: inout CommandTable) {
     if case .record(let r) = raw, let m = r.model {
       // the model's principal array (embedding, labels, projection), as before models had files
       inv.session.progress.clearLine()
-      inv.session.errorOutput("note: wrote the \(r.principal ?? "principal array") of the \(m.kind) model; save it to a .npz file to keep the whole model\n")
+      // named as a field ("the transformed of the pca model" read badly)
+      inv.session.errorOutput("note: wrote the \(m.kind) model's field \(r.principal ?? "(its principal array)"); save the model to a .npz file to keep all of it\n")
     }
     return .none
   })
