@@ -66,19 +66,16 @@ public struct Matrix: Sendable, Equatable {
     let k: Int? = data.withUnsafeBufferPointer { p in
       guard let base = p.baseAddress else { return nil }
       let count = p.count
-      var lo = 0
-      while lo < count {
-        let hi = min(count, lo + 4096)
-        // all exponent bits set (NaN or ±∞) ⟺ adding one to the exponent carries into the sign bit
-        let flag = base.withMemoryRebound(to: UInt32.self, capacity: count) { bits in
-          var f: UInt32 = 0
-          for i in lo..<hi { f |= ((bits[i] & 0x7F80_0000) &+ 0x0080_0000) & 0x8000_0000 }
-          return f
+      return base.withMemoryRebound(to: UInt32.self, capacity: count) { bits in
+        for lo in stride(from: 0, to: count, by: 4096) {
+          let hi = min(count, lo + 4096)
+          // all exponent bits set (NaN or ±∞) ⟺ adding one to the exponent carries into the sign bit
+          var flag: UInt32 = 0
+          for i in lo..<hi { flag |= ((bits[i] & 0x7F80_0000) &+ 0x0080_0000) & 0x8000_0000 }
+          if flag != 0 { return (lo..<hi).first { bits[$0] & 0x7F80_0000 == 0x7F80_0000 } }
         }
-        if flag != 0 { return (lo..<hi).first { !base[$0].isFinite } }
-        lo = hi
+        return nil
       }
-      return nil
     }
     guard let k else { return nil }
     return (k / max(cols, 1), k % max(cols, 1))

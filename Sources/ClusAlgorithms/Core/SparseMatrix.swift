@@ -100,8 +100,11 @@ public struct SparseMatrix: Sendable, Equatable {
   }
 
   /// The sparse form of a dense matrix: every non-zero entry stored (as scipy's `csr_matrix(x)`).
-  /// - Throws: `AlgorithmError.invalidInput` if `x` holds NaN or infinity.
+  /// - Throws: `AlgorithmError.invalidInput` if `x` holds NaN or infinity, named as `validateData`
+  ///   names it ("data contains a non-finite value … at row r, column c"); the arrays built from a
+  ///   finite matrix are valid and not checked again.
   public init(dense x: Matrix) throws {
+    if x.rows > 0 && x.cols > 0 { try validateData(x) }  // an empty matrix stays an empty sparse one
     var ptr = [Int](repeating: 0, count: x.rows + 1)
     var ind = [Int32](), val = [Float]()
     for i in 0..<x.rows {
@@ -111,7 +114,7 @@ public struct SparseMatrix: Sendable, Equatable {
       }
       ptr[i + 1] = val.count
     }
-    try self.init(rows: x.rows, cols: x.cols, indptr: ptr, indices: ind, values: val)
+    self.init(unchecked: x.rows, cols: x.cols, indptr: ptr, indices: ind, values: val)
   }
 
   /// Unchecked, for results built here from a valid matrix.

@@ -15,8 +15,6 @@ final class LeafColumns {
   let unit: Int
   /// The most points of any unit (the size of a worker's buffers).
   let widest: Int
-  /// The units' nodes, in the order of their points.
-  let units: [Int32]
 
   /// Copies `tree`'s points unit by unit, in parallel over the units.
   init(_ tree: KDTreeIndex, unit: Int, threads: Int) {
@@ -31,7 +29,6 @@ final class LeafColumns {
       let i = Int(v)
       if LE[i] < 0 || Int(EN[i] - ST[i]) <= unit { units.append(v) } else { stack.append(RI[i]); stack.append(LE[i]) }
     }
-    self.units = units
     var most = 1
     for v in units { most = max(most, Int(EN[Int(v)] - ST[Int(v)])) }
     widest = most

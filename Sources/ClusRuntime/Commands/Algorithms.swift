@@ -412,11 +412,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
     let x: SparseMatrix
     switch inv.args[0] {
     case .sparse(let m): x = m
-    default:
-      // a dense matrix's non-finite value is named as the dense commands name it (not as a sparse one's)
-      let m = try inv.matrix(0)
-      try validateData(m)
-      x = try SparseMatrix(dense: m)
+    default: x = try SparseMatrix(dense: inv.matrix(0))
     }
     let k = try inv.int("n_components")
     try checkSparseFactorisationMemory(x, nComponents: k, command: "svd")
