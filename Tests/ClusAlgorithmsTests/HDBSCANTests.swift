@@ -130,7 +130,7 @@ extension HDBSCANTests {
   /// bounds make the library take an edge heavier than the minimum one.
   func testDefaultBoruvkaTree() throws {
     let names = ["blobs2d", "blobs2d_ms3", "moons", "blobs5d", "blobs20d", "blobs2d_manhattan",
-                 "blobs2d_chebyshev", "blobs3d_minkowski"]
+                 "blobs2d_chebyshev", "blobs3d_minkowski", "blobs50d"]
     for name in names {
       let url = Bundle.module.resourceURL!.appendingPathComponent("Fixtures/hdbscan/boruvka_\(name).json")
       let f = try JSONDecoder().decode(BoruvkaFixture.self, from: Data(contentsOf: url))

@@ -76,3 +76,8 @@ fixture("blobs20d", noisy_blobs(1200, 20, 4, 2.0, 22), min_cluster_size=20, min_
 fixture("blobs2d_manhattan", blobs[:1500], min_cluster_size=20, metric="manhattan")
 fixture("blobs2d_chebyshev", blobs[:1500], min_cluster_size=20, metric="chebyshev")
 fixture("blobs3d_minkowski", noisy_blobs(1000, 3, 4, 1.0, 23), min_cluster_size=20, metric="minkowski", p=3)
+# 50 columns whose spread falls from the first to the last, as principal components' do (the
+# walk-through's HDBSCAN on PCA-50): the box distances of the traversal reach their bounds after
+# the first columns
+pcs = noisy_blobs(2500, 50, 8, 1.5, 24) * (1.0 / (1.0 + np.arange(50) / 4.0))
+fixture("blobs50d", pcs, min_cluster_size=25, min_samples=10)
