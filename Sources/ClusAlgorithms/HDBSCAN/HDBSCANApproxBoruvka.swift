@@ -715,18 +715,13 @@ private final class DualTreeBoruvka<M: KDMetric> {
   }
 
   /// `nodeRdist(a, b1)` and `nodeRdist(a, b2)` (the box distance is symmetric), computed in one
-  /// loop as two independent sums in the library's order. A sum that reaches its limit (`lim1`,
-  /// `lim2`: the bound the traversal will prune that pair at, or −∞ when it will skip the pair
-  /// whatever the distance) may come back as +∞ instead: the terms are ≥ 0, so the rounded partial
-  /// sums never decrease and the whole sum would reach the limit too. From 16 coordinates the
-  /// limits are checked every 8 (once both are reached, the rest is not summed).
-  @inline(__always) func nodeRdist2(_ a: Int, _ b1: Int, _ b2: Int, _ L: UnsafePointer<Double>, _ H: UnsafePointer<Double>,
-                                    limits lim1: Double, _ lim2: Double) -> (Double, Double) {
+  /// loop as two independent sums in the library's order.
+  @inline(__always) func nodeRdist2(_ a: Int, _ b1: Int, _ b2: Int, _ L: UnsafePointer<Double>, _ H: UnsafePointer<Double>) -> (Double, Double) {
     if p != 2 { return (nodeRdist(a, b1, L, H), nodeRdist(a, b2, L, H)) }
     var r1 = 0.0, r2 = 0.0
     let la = L + a * d, ha = H + a * d
     let l1 = L + b1 * d, h1 = H + b1 * d, l2 = L + b2 * d, h2 = H + b2 * d
-    @inline(__always) func add(_ j: Int) {
+    for j in 0..<d {
       let d1 = la[j] - h1[j], d2 = l1[j] - ha[j]
       let e1 = la[j] - h2[j], e2 = l2[j] - ha[j]
       let g1 = 0.5 * ((d1 + abs(d1)) + (d2 + abs(d2)))
@@ -734,18 +729,6 @@ private final class DualTreeBoruvka<M: KDMetric> {
       r1 += g1 * g1
       r2 += g2 * g2
     }
-    if d < 16 {
-      for j in 0..<d { add(j) }
-      return (r1, r2)
-    }
-    if lim1 == -.infinity && lim2 == -.infinity { return (.infinity, .infinity) }
-    var j = 0
-    while j + 8 <= d {
-      for t in j..<(j + 8) { add(t) }
-      j += 8
-      if r1 >= lim1 && r2 >= lim2 { return (.infinity, .infinity) }
-    }
-    while j < d { add(j); j += 1 }
     return (r1, r2)
   }
 
@@ -912,17 +895,11 @@ private final class DualTreeBoruvka<M: KDMetric> {
       }
     } else if leaf1 || (!leaf2 && nodeRadius[node2] > nodeRadius[node1]) {
       let l = 2 * node2 + 1, r = 2 * node2 + 2
-      // the limits at which each call below returns at once whatever its distance: its bound
-      // (which only decreases until then), or −∞ when both nodes lie in one component
-      let c1 = compOfNode[node1], b = bounds[node1]
-      let (ld, rd) = nodeRdist2(node1, l, r, L, H, limits: c1 >= 0 && compOfNode[l] == c1 ? -.infinity : b,
-                                c1 >= 0 && compOfNode[r] == c1 ? -.infinity : b)
+      let (ld, rd) = nodeRdist2(node1, l, r, L, H)
       if ld < rd { traverse(node1, l, ld, I, L, H); traverse(node1, r, rd, I, L, H) } else { traverse(node1, r, rd, I, L, H); traverse(node1, l, ld, I, L, H) }
     } else {
       let l = 2 * node1 + 1, r = 2 * node1 + 2
-      let c2 = compOfNode[node2]
-      let (ld, rd) = nodeRdist2(node2, l, r, L, H, limits: c2 >= 0 && compOfNode[l] == c2 ? -.infinity : bounds[l],
-                                c2 >= 0 && compOfNode[r] == c2 ? -.infinity : bounds[r])
+      let (ld, rd) = nodeRdist2(node2, l, r, L, H)
       if ld < rd { traverse(l, node2, ld, I, L, H); traverse(r, node2, rd, I, L, H) } else { traverse(r, node2, rd, I, L, H); traverse(l, node2, ld, I, L, H) }
     }
   }
