@@ -470,16 +470,20 @@ private func selfJoinByLeaf<M: KDMetric>(
             var worst = 0.0, worstRow = Int.min
             for c in 0..<m {
               let q = P + (s + c) * d
+              // a local copy while the leaf is offered: its buffers' addresses stay in registers
+              // (stores through them could otherwise alias the array's element)
+              var best = cands[c]
               var search = node == own
               if !search {
-                let r = metric.boxRdist(q, LO + node * d, HI + node * d, d), cb = cands[c].bound
-                search = r < cb || (r == cb && nodeRow < cands[c].tieRow)
+                let r = metric.boxRdist(q, LO + node * d, HI + node * d, d), cb = best.bound
+                search = r < cb || (r == cb && nodeRow < best.tieRow)
               }
               if search {
-                for t in a..<b { cands[c].offer(metric.rdist(q, P + t * d, d), t) }
+                for t in a..<b { best.offer(metric.rdist(q, P + t * d, d), t) }
+                cands[c] = best
               }
-              let cb = cands[c].bound
-              if cb > worst { worst = cb; worstRow = cands[c].tieRow } else if cb == worst { worstRow = max(worstRow, cands[c].tieRow) }
+              let cb = best.bound
+              if cb > worst { worst = cb; worstRow = best.tieRow } else if cb == worst { worstRow = max(worstRow, best.tieRow) }
             }
             bound = worst; boundRow = worstRow
           } else {
