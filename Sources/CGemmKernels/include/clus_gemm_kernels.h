@@ -33,4 +33,17 @@ long clus_leaf_sqdist_within(const double *cols, long m, long d, const double *q
 long clus_leaf_sqdist_within_avx(const double *cols, long m, long d, const double *q, double bound, double *dist,
                                  int *idx);
 
+/// The squared box gaps of node a (corners la, ha) against nodes 1 and 2 (l1, h1 and l2, h2), d ≤ 64
+/// coordinates each: t1[j] = g1_j², t2[j] = g2_j² with g = max(lo_a − hi_b, lo_b − hi_a, 0) (the
+/// library's 0.5 · ((d1 + |d1|) + (d2 + |d2|)) exactly, for boxes whose coordinates' differences do
+/// not overflow when doubled), and in *m1, *m2 bit j set when that square is not zero (SSE2).
+void clus_box_gaps2(const double *la, const double *ha, const double *l1, const double *h1, const double *l2,
+                    const double *h2, long d, double *t1, double *t2, unsigned long long *m1,
+                    unsigned long long *m2);
+
+/// The same, 4 coordinates at a time. Requires AVX (see clus_gemm_have_avx).
+void clus_box_gaps2_avx(const double *la, const double *ha, const double *l1, const double *h1, const double *l2,
+                        const double *h2, long d, double *t1, double *t2, unsigned long long *m1,
+                        unsigned long long *m2);
+
 #endif
