@@ -303,6 +303,39 @@ extension HDBSCANTests {
     }
   }
 
+  /// The leaf scans' test of a point against a box from 16 columns (`euclideanBoxReaches`, which
+  /// stops summing once a partial sum decides) answers as the full sum does:
+  /// max(f · `EuclideanKD.boxRdist`, cp) ≥ cand, for points inside, beside and far from the box,
+  /// limits at, just above and just below the distance, alpha factors 1 and not, every d from 16 to 64.
+  func testBoxReachesAnswersAsTheFullSum() {
+    var rng = RandomStream(seed: 12, 0xB0C6)
+    var decided = (yes: 0, no: 0)
+    for d in 16...64 {
+      for trial in 0..<60 {
+        let lo = (0..<d).map { _ in Double(rng.nextInt(9)) - 4 }
+        let hi = lo.map { $0 + Double(rng.nextInt(3)) }
+        // mostly inside the box in each column, now and then beyond it (the later columns too)
+        let a = (0..<d).map { j -> Double in
+          let k = rng.nextInt(10)
+          return k < 7 ? lo[j] : (k < 9 ? hi[j] + Double(rng.nextInt(4)) * 0.75 : lo[j] - 1.5)
+        }
+        let f = trial % 3 == 0 ? 0.49 : 1.0
+        let full = EuclideanKD().boxRdist(a, lo, hi, d)
+        let scaled = f == 1 ? full : full * f
+        for cand in [scaled, scaled.nextUp, scaled.nextDown, scaled * 0.3, scaled * 3 + 1, 0.0] {
+          for cp in [0.0, cand, scaled * 2] {
+            let want = max(scaled, cp) >= cand
+            XCTAssertEqual(euclideanBoxReaches(a, lo, hi, d: d, f: f, cp, cand), want,
+                           "d=\(d) trial \(trial) cand=\(cand) cp=\(cp) full=\(full)")
+            if want { decided.yes += 1 } else { decided.no += 1 }
+          }
+        }
+      }
+    }
+    XCTAssertGreaterThan(decided.yes, 5000)
+    XCTAssertGreaterThan(decided.no, 5000)
+  }
+
   /// The box distances of the default spanning tree's traversal from 16 columns
   /// (`euclideanBoxRdist2`: gaps as max(d1, d2, 0) from a C kernel, only the nonzero squares added)
   /// equal, bit for bit, the library's `kdtree_min_rdist_dual` written out: Σ over every coordinate,

@@ -755,6 +755,14 @@ private final class DualTreeBoruvka<M: KDMetric> {
     return f == 1 ? g : g * f
   }
 
+  /// Whether max(`scaledBoxRdist(a, node)`, cp) ≥ cand: with `gapKernel` (16 to 64 euclidean
+  /// columns) by `euclideanBoxReaches`, which stops summing once the answer is known.
+  @inline(__always) func boxReaches(_ a: UnsafePointer<Double>, _ node: Int, _ L: UnsafePointer<Double>, _ H: UnsafePointer<Double>,
+                                    _ cp: Double, _ cand: Double) -> Bool {
+    if !gapKernel { return max(scaledBoxRdist(a, node, L, H), cp) >= cand }
+    return euclideanBoxReaches(a, L + node * d, H + node * d, d: d, f: f, cp, cand)
+  }
+
   /// The leaf pair of `traverse` for two euclidean columns (`packed`): the same tests and
   /// candidates as its general loop, with node 2's box, component and smallest core distance read
   /// once, each point's row from `packed`, and the component's candidate distance kept in a
@@ -827,7 +835,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
           // same order; not for other Minkowski exponents, whose pow need not be), reaches the
           // candidate: the scan below would take nothing
           if compOfNode[node2] == c1 || minCore[node2] > candDist[c1]
-            || (boxPrune && max(scaledBoxRdist(xp, node2, L, H), cp) >= candDist[c1]) {
+            || (boxPrune && boxReaches(xp, node2, L, H, cp, candDist[c1])) {
             upper = max(upper, candDist[c1])
             lower = min(lower, candDist[c1])
             continue
@@ -1082,6 +1090,26 @@ func euclideanBoxRdist2(
   while m1 != 0 { r1 += t1[m1.trailingZeroBitCount]; m1 &= m1 &- 1 }
   while m2 != 0 { r2 += t2[m2.trailingZeroBitCount]; m2 &= m2 &- 1 }
   return (r1, r2)
+}
+
+/// Whether max(f · `EuclideanKD.boxRdist(a, lo, hi, d)`, cp) ≥ cand (f > 0), the box distance summed
+/// as there, in coordinate order, with a test of the partial sum every 8 coordinates: the terms
+/// are ≥ 0, so the rounded partial sums never decrease (nor do their products with f), and once one
+/// reaches cand the whole would too — the same answer without the rest of the sum.
+@inline(__always)
+func euclideanBoxReaches(
+  _ a: UnsafePointer<Double>, _ lo: UnsafePointer<Double>, _ hi: UnsafePointer<Double>, d: Int, f: Double,
+  _ cp: Double, _ cand: Double
+) -> Bool {
+  if cp >= cand { return true }
+  var s = 0.0, j = 0
+  while j + 8 <= d {
+    for t in j..<(j + 8) { let g = boxGapBranchless(a[t], lo[t], hi[t]); s += g * g }
+    j += 8
+    if (f == 1 ? s : s * f) >= cand { return true }
+  }
+  while j < d { let g = boxGapBranchless(a[j], lo[j], hi[j]); s += g * g; j += 1 }
+  return (f == 1 ? s : s * f) >= cand
 }
 
 /// Four squared euclidean distances from `a`, each summed over the coordinates in order (the
