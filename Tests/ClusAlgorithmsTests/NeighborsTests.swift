@@ -377,6 +377,33 @@ final class NeighborsTests: XCTestCase {
     XCTAssert(rec.log.contains("update 1"))
   }
 
+  /// HDBSCAN's core distances from 10 columns (`sortedSelfKNN`, GEMM tiles in Float32) on data whose
+  /// squared norms overflow Float32: scaled by a power of two (exact in Double, so the same
+  /// neighbours and the k-th squared distances times its square), 2⁶⁶ and 2¹²⁶, the Float32 values
+  /// are NaN, and the k nearest must still be those of the unscaled data, at 1, 2 and 3 threads —
+  /// duplicated rows included, whose k-th distance is 0. (The repeats of a point's own candidate, one
+  /// per worker, survived as NaN ≠ NaN: at 2 threads a point was its own second neighbour, with a
+  /// core distance of 0.)
+  func testGemmCoreDistancesWhenFloat32Overflows() throws {
+    var rng = RandomStream(seed: 8, 0x0F10)
+    for (n, d, k) in [(1500, 15, 2), (900, 20, 5), (700, 12, 11)] {
+      var x = (0..<(n * d)).map { _ in Double(rng.nextInt(3) - 1) + 0.25 * Double(rng.nextInt(4)) }
+      for r in stride(from: 0, to: n / 3, by: 7) { for j in 0..<d { x[(r + 1) * d + j] = x[r * d + j]; x[(r + 2) * d + j] = x[r * d + j] } }
+      let ref = try sortedSelfKNN(x, n: n, d: d, k: k, metric: EuclideanKD(), context: RunContext(threads: 1))
+      for e in [66, 126] {
+        let s = Double(sign: .plus, exponent: e, significand: 1)
+        let y = x.map { $0 * s }
+        for threads in [1, 2, 3] {
+          let got = try sortedSelfKNN(y, n: n, d: d, k: k, metric: EuclideanKD(), context: RunContext(threads: threads))
+          var wrong = 0
+          for p in 0..<n where Array(got.indices[(p * k)..<(p * k + k)]) != Array(ref.indices[(p * k)..<(p * k + k)])
+            || got.kth[p] != ref.kth[p] * s * s { wrong += 1 }
+          XCTAssertEqual(wrong, 0, "n=\(n) d=\(d) scale 2^\(e) threads=\(threads): rows with other neighbours")
+        }
+      }
+    }
+  }
+
   /// The column kernels of the euclidean self-join (`clus_leaf_sqdist_within`, SSE2, and its AVX
   /// form where the CPU has AVX) keep exactly the points within the bound, ties included, in point
   /// order, with `EuclideanKD.rdist`'s distances bit for bit: for 1 to 9 columns and 1 to 23 points

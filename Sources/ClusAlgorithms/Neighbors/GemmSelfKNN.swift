@@ -151,6 +151,9 @@ func gemmSelfKNN(
           let base = (w * n + p) * kk
           for t in 0..<kk where HI[base + t] != Int32.max { cand.append((HV[base + t], HI[base + t])) }
         }
+        // a Float32 value that overflowed (‖y‖² or x·y beyond Float's range: NaN) ranks as +∞, so
+        // that the order is total and the repeats below are equal
+        for t in 0..<cand.count where cand[t].0.isNaN { cand[t].0 = .infinity }
         cand.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
         // the diagonal candidates are in every heap set: drop repeats
         var u = 0
@@ -176,6 +179,9 @@ func gemmSelfKNN(
         // duplicates: nothing is closer). The kept ones need not be: `beyond` bounds the rest.
         var rescan = m < min(n, kmax)
         if !rescan && m < n && exact[k - 1].0 != 0 && !(exact[k - 1].0 < floor) { rescan = true }
+        // no bound at all (the Float32 values overflowed): even a k-th distance of 0 is not known
+        // to come with the smallest rows
+        if !rescan && m < n && !floor.isFinite { rescan = true }
         if !rescan {
           var b = m > keep ? exact[keep].0 : Double.infinity
           if m < n { b = min(b, floor.isNaN ? -Double.infinity : floor) }
