@@ -49,11 +49,11 @@ enum Operators {
     }
     // strings
     if case .string(let s) = a {
-      if op == .add { return .string(s + (try text(b))) }
+      if op == .add { try refuseNumericJoin(s, b, stringFirst: true); return .string(s + (try text(b))) }
       if case .string(let t) = b, op == .eq || op == .ne { return .bool((s == t) == (op == .eq)) }
       throw OperatorError("'\(op.rawValue)' is not defined for a string and \(b.kindWithArticle)")
     }
-    if case .string(let t) = b, op == .add { return .string((try text(a)) + t) }
+    if case .string(let t) = b, op == .add { try refuseNumericJoin(t, a, stringFirst: false); return .string((try text(a)) + t) }
     if case .bool(let x) = a, case .bool(let y) = b, op == .eq || op == .ne { return .bool((x == y) == (op == .eq)) }
     // scalars
     if let x = a.number, let y = b.number {
@@ -137,6 +137,18 @@ enum Operators {
     case .int, .labels: return true
     default: return false
     }
+  }
+
+  /// Refuses `+` of a string that reads as a number (a `--set` value, a CSV cell) and a number: it
+  /// would join them as text ("3" + 1 is "31") where arithmetic was surely meant (Python raises a
+  /// TypeError there). A string that does not read as a number joins as before ("part-" + 7).
+  private static func refuseNumericJoin(_ s: String, _ other: Value, stringFirst: Bool) throws {
+    guard other.number != nil, Int(s) != nil || (Double(s) != nil && !s.contains(where: { $0.isLetter && $0 != "e" && $0 != "E" }))
+    else { return }
+    let joined = stringFirst ? s + (try text(other)) : (try text(other)) + s
+    let num = try text(other)
+    throw OperatorError("'+' of the string \(Display.quote(s)) and the number \(num) would join them as text (\(Display.quote(joined))), "
+                        + "not add them: convert the string first ((int x) + 1, (float x) + 1), or join two strings (\(Display.quote(s)) + \(Display.quote(num)))")
   }
 
   /// A value joined to a string by `+`, as Python's str() of it: a string itself, an int in full, a

@@ -286,6 +286,14 @@ final class EvaluatorTests: XCTestCase {
     c.expectError("[1, 2, 3] + \"a\"", "'+' joins a string with a string or a number, not with an int vector")
     c.expectError("\"v\" + [1.5]", "not with a float vector")
     c.expectError("\"x\" + none", "not with none;")
+    // a string that reads as a number (a --set value) and a number: arithmetic was meant, not "31"
+    c.expectError("\"3\" + 1", "'+' of the string \"3\" and the number 1 would join them as text (\"31\"), not add them: "
+                    + "convert the string first ((int x) + 1, (float x) + 1), or join two strings (\"3\" + \"1\")")
+    c.expectError("2.5 + \"1e3\"", "'+' of the string \"1e3\" and the number 2.5 would join them as text (\"2.51e3\")")
+    c.expectOutput("(int \"3\") + 1", "4\n")
+    c.expectOutput("\"3\" + \"1\"", "\"31\"\n")
+    c.expectOutput("\"part-\" + 7 + \".npy\"", "\"part-7.npy\"\n")
+    c.expectOutput("\"nan\" + 1", "\"nan1\"\n")
   }
 
   func testIntegerOverflowIsAnErrorNotAWrapOrACrash() {
