@@ -143,10 +143,10 @@ enum Operators {
   /// would join them as text ("3" + 1 is "31") where arithmetic was surely meant (Python raises a
   /// TypeError there). A string that does not read as a number joins as before ("part-" + 7).
   private static func refuseNumericJoin(_ s: String, _ other: Value, stringFirst: Bool) throws {
-    guard other.number != nil, Int(s) != nil || (Double(s) != nil && !s.contains(where: { $0.isLetter && $0 != "e" && $0 != "E" }))
-    else { return }
-    let joined = stringFirst ? s + (try text(other)) : (try text(other)) + s
+    // Double reads every integer text too; "nan", "inf" and hexadecimal texts do not count
+    guard other.number != nil, Double(s) != nil, !s.contains(where: { $0.isLetter && $0 != "e" && $0 != "E" }) else { return }
     let num = try text(other)
+    let joined = stringFirst ? s + num : num + s
     throw OperatorError("'+' of the string \(Display.quote(s)) and the number \(num) would join them as text (\(Display.quote(joined))), "
                         + "not add them: convert the string first ((int x) + 1, (float x) + 1), or join two strings (\(Display.quote(s)) + \(Display.quote(num)))")
   }

@@ -184,7 +184,7 @@ func gemmSelfKNN(
         if !rescan && m < n && !floor.isFinite { rescan = true }
         if !rescan {
           var b = m > keep ? exact[keep].0 : Double.infinity
-          if m < n { b = min(b, floor.isNaN ? -Double.infinity : floor) }
+          if m < n { b = min(b, floor) }  // finite here: a non-finite floor forces the rescan
           BY[p] = b
         } else {
           exact.removeAll(keepingCapacity: true)
