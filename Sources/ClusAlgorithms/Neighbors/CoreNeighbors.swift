@@ -38,11 +38,14 @@ func treeSelfKNN<M: KDMetric>(_ tree: KDTreeIndex, k: Int, metric: M, context: R
 }
 
 /// The k nearest (including itself) of every row of `x` (n × d, Double), as original rows
-/// ascending by (reduced distance, row) as the library's tree query returns them, kept compactly:
+/// ascending by (reduced distance, row), kept compactly:
 /// the n × k rows as Int32 (what the first Borůvka round reads) and only each point's k-th
 /// reduced distance (its core distance); the n × k distance table is never stored. From GEMM
 /// tiles in KD-tree order (euclidean, 10 or more columns; the distances then recomputed exactly
-/// as `metric.rdist`) or from the KD-tree search of the data against itself.
+/// as `metric.rdist`) or from the KD-tree search of the data against itself. When more than k
+/// rows tie at the k-th distance, the KD-tree search keeps the smallest rows; the GEMM tiles keep
+/// those they meet first (KD-tree order, the same for any thread count). The core distance is the
+/// same either way (the hdbscan library's own tree query keeps the ones its heap meets first).
 /// - Throws: `AlgorithmError.cancelled`.
 func sortedSelfKNN<M: KDMetric>(
   _ x: [Double], n: Int, d: Int, k: Int, metric: M, context: RunContext
