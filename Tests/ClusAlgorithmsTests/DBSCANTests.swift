@@ -44,6 +44,70 @@ final class DBSCANTests: XCTestCase {
     XCTAssertThrowsError(try dbscan(Matrix(rows: 10, cols: 1, data: aFirst), eps: 0, minSamples: 3))
   }
 
+  /// scikit-learn's `dbscan_inner` written out over brute-force neighbourhoods (every pair, distance
+  /// ≤ eps in Double from the Float32 values): core points counted in full; from each unlabelled
+  /// core point in index order, a depth-first walk that labels on pop and pushes every neighbour of
+  /// a core point.
+  private func bruteForceDBSCAN(_ x: Matrix, eps: Double, minSamples: Int) -> (labels: [Int], core: [Int]) {
+    let n = x.rows, d = x.cols
+    func within(_ i: Int, _ j: Int) -> Bool {
+      var s = 0.0
+      for c in 0..<d { let u = Double(x.data[i * d + c]) - Double(x.data[j * d + c]); s += u * u }
+      return s <= eps * eps
+    }
+    let hood = (0..<n).map { i in (0..<n).filter { within(i, $0) } }
+    let core = (0..<n).map { hood[$0].count >= minSamples }
+    var labels = [Int](repeating: -1, count: n)
+    var label = 0
+    for i in 0..<n where labels[i] == -1 && core[i] {
+      var stack = [i]
+      while let v = stack.popLast() {
+        if labels[v] != -1 { continue }
+        labels[v] = label
+        if core[v] { stack += hood[v].filter { labels[$0] == -1 } }
+      }
+      label += 1
+    }
+    return (labels, (0..<n).filter { core[$0] })
+  }
+
+  /// Heavily duplicated rows (the case whose cost the count's limit and the search among unlabelled
+  /// rows bound), a grid with ties at exactly eps, and points bridging groups: the same labels and
+  /// core points as the brute-force reference, at 1 and 2 threads, for several eps and min_samples.
+  func testDuplicatedRowsGiveTheReferenceLabels() throws {
+    var r = RandomStream(seed: 3)
+    var sets: [(String, Matrix)] = []
+    // 5 locations, most rows on one of them, a few scattered between
+    let spots: [(Float, Float)] = [(0, 0), (1, 0), (0, 3), (5, 5), (5.4, 5)]
+    var a = [Float]()
+    for i in 0..<1500 {
+      if i % 10 == 9 {
+        a += [Float(r.nextDouble() * 6), Float(r.nextDouble() * 6)]
+      } else {
+        let s = spots[r.nextInt(i % 7 == 0 ? 5 : 2)]
+        a += [s.0, s.1]
+      }
+    }
+    sets.append(("duplicates", Matrix(rows: 1500, cols: 2, data: a)))
+    // a 3-D integer grid, each point twice: many distances of exactly 1 and √2
+    var g = [Float]()
+    for i in 0..<8 { for j in 0..<8 { for k in 0..<8 { for _ in 0..<2 { g += [Float(i), Float(j), Float(k)] } } } }
+    sets.append(("grid", Matrix(rows: 1024, cols: 3, data: g)))
+    var runs = 0
+    for (name, x) in sets {
+      for (eps, ms) in [(0.5, 5), (1.0, 5), (1.0, 30), (1.5, 10), (0.05, 200), (2.0, 3), (1.0, 1)] {
+        let ref = bruteForceDBSCAN(x, eps: eps, minSamples: ms)
+        for threads in [1, 2] {
+          let res = try dbscan(x, eps: eps, minSamples: ms, context: RunContext(threads: threads))
+          XCTAssertEqual(res.labels, ref.labels, "\(name) eps=\(eps) min_samples=\(ms) threads=\(threads)")
+          XCTAssertEqual(res.coreSampleIndices, ref.core, "\(name) eps=\(eps) min_samples=\(ms) threads=\(threads)")
+        }
+        if Set(ref.labels).count > 2 && ref.labels.contains(-1) { runs += 1 }
+      }
+    }
+    XCTAssertGreaterThanOrEqual(runs, 3)  // clusters and noise, not one trivial answer
+  }
+
   /// An eps that covers every point: every point is core and all form one cluster (by hand: each of
   /// the n points has n neighbours ≥ min_samples). The expansion labels a point when it pushes it,
   /// so its stack never holds more than n entries (pushing once per core neighbour would hold n²).

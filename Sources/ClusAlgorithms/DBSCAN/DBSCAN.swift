@@ -22,8 +22,10 @@ public struct DBSCANResult: Sendable, Equatable {
 /// the lowest-numbered cluster with a core point within `eps` of it. Other points are noise (−1).
 ///
 /// Neighbourhoods come from a KD-tree's radius queries (`RadiusNeighbors`, Neighbors/) and are
-/// found twice (counting in parallel, then during the expansion) instead of being stored: memory
-/// O(n·d), never n × n.
+/// found twice instead of being stored: memory O(n·d), never n × n. The count that decides a core
+/// point stops at `minSamples`, and the expansion's searches look only for unlabelled points
+/// (skipping the subtrees that hold none), so a dense region (heavily duplicated rows, an eps
+/// that covers much of the data) costs about its size, not its size squared.
 /// - Parameters:
 ///   - x: data, n × d, finite.
 ///   - eps: the neighbourhood radius, > 0.
@@ -49,12 +51,14 @@ public func dbscan(_ x: Matrix, eps: Double, minSamples: Int, context: RunContex
       for i in rows {
         // per row: with a large eps one row visits every point
         if token.isCancelled { return }
-        core[i] = neighbors.count(of: i, within: eps) >= minSamples
+        core[i] = neighbors.count(of: i, within: eps, upTo: minSamples) >= minSamples
       }
     }
   }
   try token.check()
   var labels = [Int](repeating: -1, count: n)
+  // the unlabelled rows, so that an expansion's searches skip the subtrees labelled already
+  let open = neighbors.openRows()
   var label = 0
   var stack: [Int] = []
   var expanded = 0
@@ -65,16 +69,16 @@ public func dbscan(_ x: Matrix, eps: Double, minSamples: Int, context: RunContex
     // when eps covers everything). The labelled set is the same: every point reachable from
     // `start` through core points that no earlier cluster took.
     labels[start] = label
+    open.close(start)
     stack.append(start)
     while let i = stack.popLast() {
       expanded += 1
       if expanded & 63 == 0 { try token.check() }
       guard isCore[i] else { continue }
-      neighbors.forEachNeighbor(of: i, within: eps) { v in
-        if labels[v] == -1 {
-          labels[v] = label
-          stack.append(v)
-        }
+      neighbors.forEachOpenNeighbor(of: i, within: eps, open) { v in
+        labels[v] = label
+        open.close(v)
+        stack.append(v)
       }
     }
     label += 1

@@ -1,6 +1,7 @@
 // Radius neighbourhoods with the Euclidean metric (scikit-learn's `NearestNeighbors.radius_neighbors`
-// on a KD-tree): every point within distance ≤ r of a query, from `KDTreeIndex.search` with a fixed
-// bound instead of a shrinking one. Used by DBSCAN (its core points and its expansion).
+// on a KD-tree): the points within distance ≤ r of a query, counted (up to a limit) by
+// `KDTreeIndex.search` with a fixed bound instead of a shrinking one, or walked among the rows still
+// open (`OpenRows`). Used by DBSCAN (its core points and its expansion).
 
 /// Radius queries among the rows of a Float32 matrix, Euclidean: a row is within `radius` of the
 /// query when Σ(xᵢ − qᵢ)² ≤ radius², computed in Double from the Float32 values, as scikit-learn's
@@ -22,18 +23,43 @@ struct RadiusNeighbors {
     self.position = position
   }
 
-  /// The number of rows within `radius` of row `i`, row `i` included.
-  func count(of i: Int, within radius: Double) -> Int {
-    var counter = RadiusCount(bound: radius * radius)
+  /// The number of rows within `radius` of row `i`, row `i` included, counted up to `limit`: the
+  /// search stops once `limit` are found (then the answer is `limit` or a little more, never less),
+  /// so that a point in a dense region (many duplicated rows) costs about `limit` distances instead
+  /// of its whole neighbourhood.
+  func count(of i: Int, within radius: Double, upTo limit: Int = .max) -> Int {
+    var counter = RadiusCount(radius2: radius * radius, limit: limit)
     search(from: i, &counter)
     return counter.count
   }
 
-  /// Calls `visit` with every row within `radius` of row `i` (row `i` included), in tree order.
-  func forEachNeighbor(of i: Int, within radius: Double, _ visit: (Int) -> Void) {
-    withoutActuallyEscaping(visit) { visit in
-      var visitor = RadiusVisit(bound: radius * radius, perm: tree.perm, visit: visit)
-      search(from: i, &visitor)
+  /// Calls `visit` with every row within `radius` of row `i` that `open` still holds, in no set
+  /// order; subtrees `open` holds none of are skipped whole. For an expansion that only needs the
+  /// neighbours not yet labelled (DBSCAN), which makes a dense region cost about its size instead
+  /// of its size squared. `visit` may `close` rows (the search then skips what is left closed).
+  func forEachOpenNeighbor(of i: Int, within radius: Double, _ open: OpenRows, _ visit: (Int) -> Void) {
+    let t = tree, d = t.d, bound = radius * radius
+    let query = t.pts + Int(position[i]) * d
+    let metric = EuclideanKD()
+    withUnsafeTemporaryAllocation(of: Int32.self, capacity: 256) { nb in
+      let nodes = nb.baseAddress!
+      nodes[0] = 0
+      var sp = 1
+      while sp > 0 {
+        sp -= 1
+        let node = Int(nodes[sp])
+        if open.count[node] == 0 { continue }
+        let l = Int(t.left[node])
+        if l < 0 {
+          for q in Int(t.start[node])..<Int(t.end[node]) where open.isOpen[q] {
+            if metric.rdist(query, t.pts + q * d, d) <= bound { visit(Int(t.perm[q])) }
+          }
+          continue
+        }
+        let r = Int(t.right[node])
+        if open.count[r] > 0 && metric.boxRdist(query, t.lo + r * d, t.hi + r * d, d) <= bound { nodes[sp] = Int32(r); sp += 1 }
+        if open.count[l] > 0 && metric.boxRdist(query, t.lo + l * d, t.hi + l * d, d) <= bound { nodes[sp] = Int32(l); sp += 1 }
+      }
     }
   }
 
@@ -49,21 +75,53 @@ struct RadiusNeighbors {
       }
     }
   }
+
+  /// The rows of `tree` not yet closed, with a count per node (`forEachOpenNeighbor`).
+  func openRows() -> OpenRows { OpenRows(tree, position: position) }
 }
 
-/// Counts the points within a fixed reduced distance (`bound`, inclusive).
+/// Which rows of a `RadiusNeighbors` tree are still open (DBSCAN: not yet labelled), and how many
+/// per node, so that a search skips the subtrees with none. Closing a row costs the tree's depth.
+final class OpenRows {
+  private let tree: KDTreeIndex
+  private let position: [Int32]
+  /// Per node: how many of its rows are open.
+  let count: UnsafeMutablePointer<Int32>
+  /// Per tree position: whether its row is open.
+  let isOpen: UnsafeMutablePointer<Bool>
+
+  fileprivate init(_ tree: KDTreeIndex, position: [Int32]) {
+    self.tree = tree
+    self.position = position
+    count = .allocate(capacity: max(1, tree.nodeCount))
+    isOpen = .allocate(capacity: max(1, tree.n))
+    isOpen.initialize(repeating: true, count: max(1, tree.n))
+    for v in 0..<tree.nodeCount { count[v] = tree.end[v] - tree.start[v] }
+  }
+
+  deinit { count.deallocate(); isOpen.deallocate() }
+
+  /// Closes `row` (it must be open): its tree position and every node on the path to it.
+  func close(_ row: Int) {
+    let q = position[row]
+    isOpen[Int(q)] = false
+    var node = 0
+    while true {
+      count[node] -= 1
+      let l = Int(tree.left[node])
+      if l < 0 { break }
+      node = q < tree.end[l] ? l : Int(tree.right[node])
+    }
+  }
+}
+
+/// Counts the points within a fixed reduced distance (`radius2`, inclusive), until `limit`: from
+/// there its bound (−1) admits no node.
 private struct RadiusCount: KDCandidates {
-  let bound: Double
+  let radius2: Double
+  let limit: Int
+  var bound: Double { count >= limit ? -1 : radius2 }
   var tieRow: Int { Int.max }
   var count = 0
-  @inline(__always) mutating func offer(_ r: Double, _ q: Int) { if r <= bound { count += 1 } }
-}
-
-/// Passes the original row of every point within a fixed reduced distance (`bound`, inclusive) to `visit`.
-private struct RadiusVisit: KDCandidates {
-  let bound: Double
-  var tieRow: Int { Int.max }
-  let perm: UnsafeMutablePointer<Int32>
-  let visit: (Int) -> Void
-  @inline(__always) mutating func offer(_ r: Double, _ q: Int) { if r <= bound { visit(Int(perm[q])) } }
+  @inline(__always) mutating func offer(_ r: Double, _ q: Int) { if r <= radius2 { count += 1 } }
 }
