@@ -13,14 +13,25 @@ import Synchronization
 /// For each of the n points (n × d, row-major, Double `pts`), the k nearest points including
 /// itself: the `keep` ≤ n nearest with squared distances ascending in `knnR` and their indices in
 /// `knnI` (n × keep), the k-th squared distance in `coreR`, and in `beyond` a lower bound of the
-/// squared distance to every point not kept. Deterministic for any thread count.
+/// squared distance to every point not kept; in `rescanned` how many rows the certificate could not
+/// settle (scanned exactly against every point). Deterministic for any thread count.
 /// Memory O(threads · n · max(k, keep)).
 func gemmSelfKNN(
   pts: UnsafePointer<Double>, n: Int, d: Int, k: Int, keep: Int, threads: Int, token: CancellationToken, progress: ProgressSink
-) throws -> (coreR: [Double], knnI: [Int32], knnR: [Double], beyond: [Double]) {
+) throws -> (coreR: [Double], knnI: [Int32], knnR: [Double], beyond: [Double], rescanned: Int) {
   let kmax = max(k, keep)
   let kk = min(n, kmax + 8)
-  let f = (0..<(n * d)).map { Float(pts[$0]) }
+  // Data whose squared norms would overflow Float32 (|x| beyond about 10^19) is ranked from a copy
+  // scaled by a power of two, 2^−e, so that √d·max|x| stays below 2^60 and every tile value is
+  // finite: the scaling is exact (up to the Float rounding the values get anyway), so the ranking
+  // and its error bound are those of the unscaled values times 2^−2e. Otherwise e = 0 and the copy is
+  // the values themselves. The candidates' distances are recomputed from the unscaled Doubles.
+  var maxAbs = 0.0
+  for t in 0..<(n * d) { maxAbs = max(maxAbs, abs(pts[t])) }
+  let reach = Double(d).squareRoot() * maxAbs
+  let e = reach.isFinite && reach >= 0x1p60 ? Int(reach.exponent) + 1 - 60 : 0
+  let scale = Double(sign: .plus, exponent: -e, significand: 1)
+  let f = (0..<(n * d)).map { Float(pts[$0] * scale) }
   let norms = f.withUnsafeBufferPointer { squaredRowNorms($0.baseAddress!, rows: n, cols: d) }
   let maxNorm = norms.reduce(0, max)
   let bs = 512
@@ -132,6 +143,8 @@ func gemmSelfKNN(
   var knnR = [Double](repeating: .infinity, count: n * keep)
   var beyond = [Double](repeating: 0, count: n)
   let gamma = 4.0 * Double(d + 2) * Double(Float.ulpOfOne)
+  let unscale2 = Double(sign: .plus, exponent: 2 * e, significand: 1)
+  let rescans = Atomic<Int>(0)
   norms.withUnsafeBufferPointer { np in
   heapV.withUnsafeBufferPointer { hvp in
   heapI.withUnsafeBufferPointer { hip in
@@ -174,7 +187,8 @@ func gemmSelfKNN(
         // that + ‖x‖² − (error bound)
         // (too few candidates or non-finite Float32 values, e.g. overflow: scan exactly)
         let err = gamma * (Double(NR[p]) + Double(maxNorm)) * 2
-        let floor = m > 0 ? Double(cand[m - 1].0) + Double(NR[p]) - err : -Double.infinity
+        // in the scaled units of the tiles, then back (×2^2e, exact) to those of `exact`
+        let floor = m > 0 ? (Double(cand[m - 1].0) + Double(NR[p]) - err) * unscale2 : -Double.infinity
         // The k-th distance (the core distance) must be certified: below that floor, or 0 (e.g.
         // duplicates: nothing is closer). The kept ones need not be: `beyond` bounds the rest.
         var rescan = m < min(n, kmax)
@@ -187,6 +201,7 @@ func gemmSelfKNN(
           if m < n { b = min(b, floor) }  // finite here: a non-finite floor forces the rescan
           BY[p] = b
         } else {
+          rescans.wrappingAdd(1, ordering: .relaxed)
           exact.removeAll(keepingCapacity: true)
           exact.reserveCapacity(n)
           for q in 0..<n {
@@ -203,5 +218,5 @@ func gemmSelfKNN(
       }
     }
   }}}}}}}
-  return (coreR, knnI, knnR, beyond)
+  return (coreR, knnI, knnR, beyond, rescans.load(ordering: .relaxed))
 }
