@@ -21,15 +21,16 @@ func gemmSelfKNN(
 ) throws -> (coreR: [Double], knnI: [Int32], knnR: [Double], beyond: [Double], rescanned: Int) {
   let kmax = max(k, keep)
   let kk = min(n, kmax + 8)
-  // Data whose squared norms would overflow Float32 (|x| beyond about 10^19) is ranked from a copy
-  // scaled by a power of two, 2^−e, so that √d·max|x| stays below 2^60 and every tile value is
-  // finite: the scaling is exact (up to the Float rounding the values get anyway), so the ranking
-  // and its error bound are those of the unscaled values times 2^−2e. Otherwise e = 0 and the copy is
-  // the values themselves. The candidates' distances are recomputed from the unscaled Doubles.
+  // Data whose squared norms would overflow Float32 (|x| beyond about 10^19), or underflow it (|x|
+  // below about 10^−19: the squares flush to 0 and no row could be certified), is ranked from a
+  // copy scaled by a power of two, 2^−e, so that √d·max|x| lies in [2^59, 2^60): the scaling is
+  // exact (up to the Float rounding the values get anyway), so the ranking and its error bound are
+  // those of the unscaled values times 2^−2e. Otherwise e = 0 and the copy is the values
+  // themselves. The candidates' distances are recomputed from the unscaled Doubles.
   var maxAbs = 0.0
   for t in 0..<(n * d) { maxAbs = max(maxAbs, abs(pts[t])) }
   let reach = Double(d).squareRoot() * maxAbs
-  let e = reach.isFinite && reach >= 0x1p60 ? Int(reach.exponent) + 1 - 60 : 0
+  let e = reach.isFinite && reach > 0 && (reach >= 0x1p60 || reach < 0x1p-60) ? Int(reach.exponent) + 1 - 60 : 0
   let scale = Double(sign: .plus, exponent: -e, significand: 1)
   let f = (0..<(n * d)).map { Float(pts[$0] * scale) }
   let norms = f.withUnsafeBufferPointer { squaredRowNorms($0.baseAddress!, rows: n, cols: d) }
