@@ -10,6 +10,9 @@ enum Indexer {
 /// Row and element selection: by mask, by index (negative counts from the end), by index
 /// vector, by slice; `m[:, j]` selects a column and `m[rows, cols]` both.
 enum Indexing {
+  /// "1 row", "3 rows": `axis` is a plural ending in s.
+  static func counted(_ n: Int, _ axis: String) -> String { n == 1 ? "1 \(axis.dropLast())" : "\(n) \(axis)" }
+
   /// Which positions of `0..<n` an indexer selects, and whether it was a single index.
   static func positions(_ ix: Indexer, n: Int, axis: String) throws -> (rows: [Int], single: Bool) {
     switch ix {
@@ -21,7 +24,7 @@ enum Indexing {
       switch v.resolved {
       case .int(let i):
         let k = i < 0 ? n + i : i
-        guard k >= 0 && k < n else { throw RuntimeError("index \(i) is out of range for \(n) \(axis)", at: r) }
+        guard k >= 0 && k < n else { throw RuntimeError("index \(i) is out of range for \(counted(n, axis))", at: r) }
         return ([k], true)
       case .mask(let m):
         guard m.count == n else {
@@ -36,7 +39,7 @@ enum Indexing {
         out.reserveCapacity(l.count)
         for i in l {
           let k = i < 0 ? n + i : i
-          guard k >= 0 && k < n else { throw RuntimeError("index \(i) is out of range for \(n) \(axis)", at: r) }
+          guard k >= 0 && k < n else { throw RuntimeError("index \(i) is out of range for \(counted(n, axis))", at: r) }
           out.append(k)
         }
         return (out, false)
@@ -47,12 +50,12 @@ enum Indexing {
         for it in items {
           guard case .int(let i) = it else { throw RuntimeError("an index list must hold integers", at: r) }
           let k = i < 0 ? n + i : i
-          guard k >= 0 && k < n else { throw RuntimeError("index \(i) is out of range for \(n) \(axis)", at: r) }
+          guard k >= 0 && k < n else { throw RuntimeError("index \(i) is out of range for \(counted(n, axis))", at: r) }
           out.append(k)
         }
         return (out, false)
       case .float(let d) where d == d.rounded() || d.isInfinite:
-        guard abs(d) < 9.2e18 else { throw RuntimeError("index \(Display.summary(v)) is out of range for \(n) \(axis)", at: r) }
+        guard abs(d) < 9.2e18 else { throw RuntimeError("index \(Display.summary(v)) is out of range for \(counted(n, axis))", at: r) }
         return try positions(.value(.int(Int(d)), r), n: n, axis: axis)
       default:
         throw RuntimeError("cannot index with \(v.kindWithArticle); use an integer, a slice, a mask or an index vector", at: r)

@@ -95,7 +95,7 @@ final class DBSCANTests: XCTestCase {
     sets.append(("grid", Matrix(rows: 1024, cols: 3, data: g)))
     var runs = 0
     for (name, x) in sets {
-      for (eps, ms) in [(0.5, 5), (1.0, 5), (1.0, 30), (1.5, 10), (0.05, 200), (2.0, 3), (1.0, 1)] {
+      for (eps, ms) in [(0.5, 5), (1.0, 5), (1.0, 30), (1.5, 10), (0.05, 200), (2.0, 3), (1.0, 1), (1e6, 1024), (1e6, 1025)] {
         let ref = bruteForceDBSCAN(x, eps: eps, minSamples: ms)
         for threads in [1, 2] {
           let res = try dbscan(x, eps: eps, minSamples: ms, context: RunContext(threads: threads))

@@ -203,6 +203,10 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.err.contains("'*' is not defined for a string"), c.err)
     XCTAssertFalse(c.run("v = [1, 2, 3]\nv[5]"))
     XCTAssertTrue(c.err.contains("index 5 is out of range for 3 elements"), c.err)
+    XCTAssertFalse(c.run("w = [7]\nw[1]"))
+    XCTAssertTrue(c.err.contains("index 1 is out of range for 1 element\n"), c.err)
+    XCTAssertFalse(c.run("m = [[1, 2]]\nm[3, 0]"))
+    XCTAssertTrue(c.err.contains("index 3 is out of range for 1 row\n"), c.err)
     XCTAssertFalse(c.run("v[[true, false]]"))
     XCTAssertTrue(c.err.contains("mask has 2 elements but there are 3 elements"), c.err)
   }

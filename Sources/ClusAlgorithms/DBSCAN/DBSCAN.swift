@@ -42,6 +42,8 @@ public func dbscan(_ x: Matrix, eps: Double, minSamples: Int, context: RunContex
     throw AlgorithmError.invalidParameter(name: "min_samples", value: "\(minSamples)", allowed: "≥ 1")
   }
   let n = x.rows
+  // no point has more than n points within eps: every point is noise, nothing to search
+  if minSamples > n { return DBSCANResult(labels: [Int](repeating: -1, count: n), coreSampleIndices: []) }
   let neighbors = RadiusNeighbors(x)
   var isCore = [Bool](repeating: false, count: n)
   let token = context.cancellation

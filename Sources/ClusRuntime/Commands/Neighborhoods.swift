@@ -24,7 +24,7 @@ func registerNeighborhoods(_ t: inout CommandTable) {
   })
   t.register(Command(
     "dbscan", group: "clustering",
-    summary: "DBSCAN, as scikit-learn's DBSCAN (euclidean): clusters of points with min_samples neighbours within eps; noise is −1",
+    summary: "DBSCAN, as scikit-learn's DBSCAN (euclidean) on the float32 values: clusters of points with min_samples neighbours within eps; noise is −1",
     args: [ArgSpec("data", .matrix, "n × d data, one point per row")],
     parameters: ParamTable(DBSCANParameters(), [
       .float("eps", \.eps, .greaterThan(0), "the neighbourhood radius (distance ≤ eps)"),
