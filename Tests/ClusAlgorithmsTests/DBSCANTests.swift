@@ -108,6 +108,59 @@ final class DBSCANTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(runs, 3)  // clusters and noise, not one trivial answer
   }
 
+  /// `RadiusNeighbors.count` (a subtree within eps counted whole, the count stopped at a limit)
+  /// against counting every pair with `EuclideanKD.rdist`: a doubled integer grid (boxes and points
+  /// at exactly eps) and Gaussian points at scales 10⁻³ to 10⁵, eps from below every distance to
+  /// above all; without a limit the counts are equal, with one they are the brute count when it is
+  /// below the limit and at least the limit otherwise. And `farthestRdist` bounds the computed
+  /// distance of every point of a box, bit for bit (random boxes, values of mixed signs and scales).
+  func testRadiusCountEqualsBruteForce() {
+    var r = RandomStream(seed: 9)
+    var sets: [Matrix] = []
+    var g = [Float]()
+    for i in 0..<6 { for j in 0..<6 { for k in 0..<6 { for _ in 0..<2 { g += [Float(i), Float(j), Float(k)] } } } }
+    sets.append(Matrix(rows: 432, cols: 3, data: g))
+    for scale in [1e-3, 1, 1e5] {
+      sets.append(Matrix(rows: 500, cols: 4, data: (0..<2000).map { _ in Float((r.nextDouble() * 2 - 1) * scale) }))
+    }
+    var compared = 0
+    for x in sets {
+      let nb = RadiusNeighbors(x)
+      let rows = x.data.map(Double.init)
+      let d = x.cols, n = x.rows
+      let spread = Double(x.data.map { abs($0) }.max()!)
+      for eps in [spread * 1e-4, 1, spread * 0.3, spread * 0.9, 2, spread * 4] {
+        rows.withUnsafeBufferPointer { p in
+          for i in stride(from: 0, to: n, by: 7) {
+            var brute = 0
+            for q in 0..<n where EuclideanKD().rdist(p.baseAddress! + i * d, p.baseAddress! + q * d, d) <= eps * eps { brute += 1 }
+            XCTAssertEqual(nb.count(of: i, within: eps), brute, "row \(i) eps \(eps)")
+            for limit in [1, 5, 40] {
+              let c = nb.count(of: i, within: eps, upTo: limit)
+              if brute < limit { XCTAssertEqual(c, brute) } else { XCTAssertGreaterThanOrEqual(c, limit) }
+            }
+            compared += 1
+          }
+        }
+      }
+    }
+    XCTAssertGreaterThan(compared, 1000)
+    for _ in 0..<20000 {
+      let d = 1 + r.nextInt(6)
+      let scale = [1e-200, 1e-3, 1, 1e7, 1e150][r.nextInt(5)]
+      var lo = [Double](), hi = [Double](), a = [Double](), p = [Double]()
+      for _ in 0..<d {
+        let u = (r.nextDouble() * 2 - 1) * scale, v = (r.nextDouble() * 2 - 1) * scale
+        lo.append(min(u, v)); hi.append(max(u, v))
+        let inside = min(max(min(u, v) + (max(u, v) - min(u, v)) * r.nextDouble(), min(u, v)), max(u, v))
+        p.append(r.nextInt(4) == 0 ? (r.nextInt(2) == 0 ? min(u, v) : max(u, v)) : inside)
+        a.append((r.nextDouble() * 2 - 1) * scale * 3)
+      }
+      let far = farthestRdist(a, lo, hi, d), dist = EuclideanKD().rdist(a, p, d)
+      XCTAssertLessThanOrEqual(dist, far, "d=\(d) a=\(a) box=\(lo)…\(hi) p=\(p)")
+    }
+  }
+
   /// An eps that covers every point: every point is core and all form one cluster (by hand: each of
   /// the n points has n neighbours ≥ min_samples). The expansion labels a point when it pushes it,
   /// so its stack never holds more than n entries (pushing once per core neighbour would hold n²).

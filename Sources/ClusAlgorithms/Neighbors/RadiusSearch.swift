@@ -1,7 +1,7 @@
 // Radius neighbourhoods with the Euclidean metric (scikit-learn's `NearestNeighbors.radius_neighbors`
-// on a KD-tree): the points within distance ≤ r of a query, counted (up to a limit) by
-// `KDTreeIndex.search` with a fixed bound instead of a shrinking one, or walked among the rows still
-// open (`OpenRows`). Used by DBSCAN (its core points and its expansion).
+// on a KD-tree): the points within distance ≤ r of a query, counted (up to a limit, a subtree within
+// r counted whole) or walked among the rows still open (`OpenRows`), by depth-first walks of a
+// `KDTreeIndex`. Used by DBSCAN (its core points and its expansion).
 
 /// Radius queries among the rows of a Float32 matrix, Euclidean: a row is within `radius` of the
 /// query when Σ(xᵢ − qᵢ)² ≤ radius², computed in Double from the Float32 values, as scikit-learn's
@@ -25,12 +25,40 @@ struct RadiusNeighbors {
 
   /// The number of rows within `radius` of row `i`, row `i` included, counted up to `limit`: the
   /// search stops once `limit` are found (then the answer is `limit` or a little more, never less),
-  /// so that a point in a dense region (many duplicated rows) costs about `limit` distances instead
-  /// of its whole neighbourhood.
+  /// and a subtree whose box lies wholly within `radius` of the row is counted whole, without a
+  /// distance to each of its points. So a point in a dense region (many duplicated rows, an eps
+  /// that covers the data) costs about `limit` distances, or a few boxes, instead of its whole
+  /// neighbourhood. The count is what comparing each point's `EuclideanKD.rdist` with radius²
+  /// gives: see `farthestRdist`.
   func count(of i: Int, within radius: Double, upTo limit: Int = .max) -> Int {
-    var counter = RadiusCount(radius2: radius * radius, limit: limit)
-    search(from: i, &counter)
-    return counter.count
+    let t = tree, d = t.d, bound = radius * radius
+    let query = t.pts + Int(position[i]) * d
+    let metric = EuclideanKD()
+    var count = 0
+    withUnsafeTemporaryAllocation(of: Int32.self, capacity: 256) { nb in
+      let nodes = nb.baseAddress!
+      nodes[0] = 0
+      var sp = 1
+      while sp > 0 && count < limit {
+        sp -= 1
+        let node = Int(nodes[sp])
+        let first = Int(t.start[node]), end = Int(t.end[node])
+        let l = Int(t.left[node])
+        // (a leaf's points are counted one by one: as cheap as its farthest corner)
+        if l >= 0 && farthestRdist(query, t.lo + node * d, t.hi + node * d, d) <= bound { count += end - first; continue }
+        if l < 0 {
+          for q in first..<end where metric.rdist(query, t.pts + q * d, d) <= bound { count += 1 }
+          continue
+        }
+        // the nearer child on top: the count reaches its limit sooner
+        let r = Int(t.right[node])
+        let bl = metric.boxRdist(query, t.lo + l * d, t.hi + l * d, d), br = metric.boxRdist(query, t.lo + r * d, t.hi + r * d, d)
+        let (near, far, bn, bf) = bl <= br ? (l, r, bl, br) : (r, l, br, bl)
+        if bf <= bound { nodes[sp] = Int32(far); sp += 1 }
+        if bn <= bound { nodes[sp] = Int32(near); sp += 1 }
+      }
+    }
+    return count
   }
 
   /// Calls `visit` with every row within `radius` of row `i` that `open` still holds, in no set
@@ -59,19 +87,6 @@ struct RadiusNeighbors {
         let r = Int(t.right[node])
         if open.count[r] > 0 && metric.boxRdist(query, t.lo + r * d, t.hi + r * d, d) <= bound { nodes[sp] = Int32(r); sp += 1 }
         if open.count[l] > 0 && metric.boxRdist(query, t.lo + l * d, t.hi + l * d, d) <= bound { nodes[sp] = Int32(l); sp += 1 }
-      }
-    }
-  }
-
-  /// `tree.search` from row `i`'s coordinates with the Euclidean reduced distance, on a stack of
-  /// the search's own (on the thread's stack, not the heap).
-  @inline(__always)
-  private func search<C: KDCandidates>(from i: Int, _ candidates: inout C) {
-    let query = tree.pts + Int(position[i]) * tree.d
-    withUnsafeTemporaryAllocation(of: Int32.self, capacity: 256) { nodes in
-      withUnsafeTemporaryAllocation(of: Double.self, capacity: 256) { bounds in
-        let stack = KDStack(nodes: nodes.baseAddress!, bounds: bounds.baseAddress!)
-        tree.search(query, metric: EuclideanKD(), &candidates, stack)
       }
     }
   }
@@ -115,13 +130,17 @@ final class OpenRows {
   }
 }
 
-/// Counts the points within a fixed reduced distance (`radius2`, inclusive), until `limit`: from
-/// there its bound (−1) admits no node.
-private struct RadiusCount: KDCandidates {
-  let radius2: Double
-  let limit: Int
-  var bound: Double { count >= limit ? -1 : radius2 }
-  var tieRow: Int { Int.max }
-  var count = 0
-  @inline(__always) mutating func offer(_ r: Double, _ q: Int) { if r <= radius2 { count += 1 } }
+/// The squared distance from `a` to the farthest corner of the box [lo, hi] (d coordinates), summed
+/// as `EuclideanKD.rdist` sums: 0, then each coordinate's square in order. For a point p in the box,
+/// |a_j − p_j| ≤ max(|a_j − lo_j|, |hi_j − a_j|) holds for the computed differences too (rounding is
+/// monotone), and so for their squares and the running sums: `EuclideanKD.rdist(a, p)` ≤ this, bit
+/// for bit. When this is within a radius, every point of the box is.
+@inline(__always)
+func farthestRdist(_ a: UnsafePointer<Double>, _ lo: UnsafePointer<Double>, _ hi: UnsafePointer<Double>, _ d: Int) -> Double {
+  var s = 0.0
+  for j in 0..<d {
+    let u = max(abs(a[j] - lo[j]), abs(hi[j] - a[j]))
+    s += u * u
+  }
+  return s
 }
