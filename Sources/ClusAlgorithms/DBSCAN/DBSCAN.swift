@@ -23,9 +23,10 @@ public struct DBSCANResult: Sendable, Equatable {
 ///
 /// Neighbourhoods come from a KD-tree's radius queries (`RadiusNeighbors`, Neighbors/) and are
 /// found twice instead of being stored: memory O(n·d), never n × n. The count that decides a core
-/// point stops at `minSamples`, and the expansion's searches look only for unlabelled points
-/// (skipping the subtrees that hold none), so a dense region (heavily duplicated rows, an eps
-/// that covers much of the data) costs about its size, not its size squared.
+/// point stops at `minSamples` (a subtree within eps counted whole), and the expansion's searches
+/// look only for unlabelled points (skipping the subtrees that hold none), so a dense region
+/// (heavily duplicated rows, an eps that covers much of the data) costs about its size, not its
+/// size squared.
 /// - Parameters:
 ///   - x: data, n × d, finite.
 ///   - eps: the neighbourhood radius, > 0.
