@@ -52,7 +52,7 @@ public func dbscan(_ x: Matrix, eps: Double, minSamples: Int, context: RunContex
     let core = cp.baseAddress!
     parallelChunks(count: n, chunkSize: 256, threads: context.threads) { _, rows in
       for i in rows {
-        // per row: with a large eps one row visits every point
+        // per row: a row's count can still visit many leaves (a large min_samples, an eps just short of a subtree)
         if token.isCancelled { return }
         core[i] = neighbors.count(of: i, within: eps, upTo: minSamples) >= minSamples
       }
