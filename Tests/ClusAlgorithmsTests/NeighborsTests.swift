@@ -417,6 +417,95 @@ final class NeighborsTests: XCTestCase {
     }
   }
 
+  /// `gemmSelfKNN`'s certificate on rows of very different lengths. (1) Blobs with a few far
+  /// outliers (50 times the blobs' scale) and (2) blobs at 2⁴⁰ stacked on the same blobs at 2⁻⁴⁰:
+  /// the certificate settles about as many rows as for the blobs alone. (Its error bound used the
+  /// longest row's squared norm for every row, so the short rows failed it and were scanned
+  /// exactly: slow, not wrong; the hdbscan library was faster on such data.) (3) Groups of integer
+  /// grids, duplicates and zero rows at scales from 2²⁰ down to 2⁻¹⁵⁶, so that the tiles' Float32
+  /// squares of the short rows are subnormal or flush to 0: every row's k nearest and k-th
+  /// distance are the brute-force ones, the others kept come with their true distances, and its
+  /// bound on the points not kept is below all of them, at 1 and 2 threads.
+  func testGemmCertificateOnRowsOfVeryDifferentLengths() throws {
+    let ctx = RunContext(threads: 1)
+    func run(_ v: [Double], n: Int, d: Int, k: Int, keep: Int, threads: Int = 1) throws
+      -> (coreR: [Double], knnI: [Int32], knnR: [Double], beyond: [Double], rescanned: Int) {
+      try v.withUnsafeBufferPointer {
+        try gemmSelfKNN(pts: $0.baseAddress!, n: n, d: d, k: k, keep: keep, threads: threads,
+                        token: ctx.cancellation, progress: ctx.progress)
+      }
+    }
+    let d = 20, n = 3000, k = 10
+    let blobs = NeighborData.blobs(n: n, d: d, centres: 12, seed: 41)
+    let base = (0..<(n * d)).map { Double(blobs[$0 / d, $0 % d]) }
+    let alone = try run(base, n: n, d: d, k: k, keep: k).rescanned
+    var far = base
+    for r in [3, 700, 1400, 2100, 2999] { for j in 0..<d { far[r * d + j] *= 50 } }
+    let withOutliers = try run(far, n: n, d: d, k: k, keep: k).rescanned
+    XCTAssertLessThanOrEqual(withOutliers, alone + 5, "far outliers: rows scanned exactly (blobs alone: \(alone))")
+    let stacked = base.map { $0 * 0x1p40 } + base.map { $0 * 0x1p-40 }
+    let mixed = try run(stacked, n: 2 * n, d: d, k: k, keep: k).rescanned
+    XCTAssertLessThanOrEqual(mixed, 2 * alone + 2, "2^40 with 2^-40: rows scanned exactly (blobs alone: \(alone))")
+
+    // the brute-force check: the k nearest and the k-th distance certified, the others kept with
+    // their true distances, and the bound below every point not kept
+    func check(_ x: [Double], n m: Int, d dd: Int, k kk: Int, keep: Int, _ what: String) throws {
+      for threads in [1, 2] {
+        let got = try run(x, n: m, d: dd, k: kk, keep: keep, threads: threads)
+        var wrong = 0, loose = 0
+        for p in 0..<m {
+          var all = (0..<m).map { q -> (Double, Int) in
+            var s = 0.0
+            for j in 0..<dd { let u = x[p * dd + j] - x[q * dd + j]; s += u * u }
+            return (s, q)
+          }
+          all.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+          var trueOf = [Int: Double]()
+          for (s, q) in all { trueOf[q] = s }
+          let nearest: [Double] = all[0..<kk].map { $0.0 }
+          let keptTrue = (0..<keep).allSatisfy { t in got.knnR[p * keep + t] == trueOf[Int(got.knnI[p * keep + t])] }
+          if got.coreR[p] != all[kk - 1].0 || Array(got.knnR[(p * keep)..<(p * keep + kk)]) != nearest || !keptTrue {
+            wrong += 1
+          }
+          let kept = Set(got.knnI[(p * keep)..<(p * keep + keep)].map { Int($0) })
+          if all.contains(where: { !kept.contains($0.1) && $0.0 < got.beyond[p] }) { loose += 1 }
+        }
+        XCTAssertEqual(wrong, 0, "\(what), threads=\(threads): rows whose kept distances differ from brute force")
+        XCTAssertEqual(loose, 0, "\(what), threads=\(threads): rows whose bound exceeds a point not kept")
+      }
+    }
+    var rng = RandomStream(seed: 9, 0x5CA1E)
+    let g = 12, per = 100, dd = 12
+    var x = [Double]()
+    for t in 0..<g {
+      let s = Double(sign: .plus, exponent: 20 - 16 * t, significand: 1)
+      var rows = (0..<(per * dd)).map { _ in Double(rng.nextInt(3)) * s }
+      for r in stride(from: 0, to: 30, by: 3) { for j in 0..<dd { rows[(r + 1) * dd + j] = rows[r * dd + j] } }
+      for j in 0..<dd { rows[50 * dd + j] = 0 }
+      x += rows
+    }
+    try check(x, n: g * per, d: dd, k: 5, keep: 9, "scales 2^20 to 2^-156")
+    // (4) rows far from the origin relative to their spread: the Float32 ranking is mostly
+    // rounding, so the bound must take its error into account (without it, wrong neighbours)
+    for spread in [3.0, 1.0, 0.3, 0.1, 0.01] {
+      let offset = (0..<(800 * dd)).map { _ in 1000 + spread * rng.nextGaussian() }
+      try check(offset, n: 800, d: dd, k: 5, keep: 9, "offset 1000, spread \(spread)")
+    }
+    // (5) a point at the origin among points on a sphere of radius 1000 (radial spread 3·10⁻⁵ to 3·10⁻⁴):
+    // its distances differ by less than the Float32 error of ‖y‖², which comes from the others'
+    // norms, not its own
+    for round in 0..<12 {
+      var sphere = [Double](repeating: 0, count: 400 * dd)
+      for r in 1..<400 {
+        let u = (0..<dd).map { _ in rng.nextGaussian() }
+        let len = u.reduce(0) { $0 + $1 * $1 }.squareRoot()
+        let radius = 1000 + [3e-5, 1e-4, 3e-4][round % 3] * rng.nextGaussian()
+        for j in 0..<dd { sphere[r * dd + j] = u[j] / len * radius }
+      }
+      try check(sphere, n: 400, d: dd, k: 5, keep: 9, "origin inside a sphere, round \(round)")
+    }
+  }
+
   /// The column kernels of the euclidean self-join (`clus_leaf_sqdist_within`, SSE2, and its AVX
   /// form where the CPU has AVX) keep exactly the points within the bound, ties included, in point
   /// order, with `EuclideanKD.rdist`'s distances bit for bit: for 1 to 9 columns and 1 to 23 points

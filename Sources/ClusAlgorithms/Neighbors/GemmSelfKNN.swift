@@ -155,6 +155,34 @@ func gemmSelfKNN(
   beyond.withUnsafeMutableBufferPointer { byp in
     let P = pts, NR = np.baseAddress!, HV = hvp.baseAddress!, HI = hip.baseAddress!
     let CR = crp.baseAddress!, KI = kip.baseAddress!, KR = krp.baseAddress!, BY = byp.baseAddress!
+    // The local floor of one row `a` whose m-th candidate has the Float32 value c (‖y‖² − 2x·y in
+    // the tiles' units) and whose Float32 squared norm is nr: a lower bound of the squared
+    // distance from `a` to every point not among its candidates, in the units of `exact`.
+    // In the tiles' units a point y has a value ≥ c, so ‖x − y‖² ≥ c + ‖x‖² − 2γ(‖x‖² + ‖y‖²) − η,
+    // where η bounds what Float32 underflow adds (each rounded coordinate, product and sum off by
+    // at most 2^−149, taken as 2^−120 in case subnormals are flushed): the coordinates' error
+    // changes a distance by at most 2(‖x‖ + ‖y‖)·√d·2^−120 + d·2^−240, the sums by (3d + 8)·2^−120.
+    // With the split at T = (‖x‖ + √A)², A = c + ‖x‖², the points within T are at least
+    // A − 2γ(‖x‖² + T) − η away and those beyond at least (√T − ‖x‖)² = A. The norms are the
+    // Double ones of the unscaled row (relative error below (d + 2)·2^−53, taken as δ); the
+    // result is lowered by 2^−40 of itself for the rounding of these few operations.
+    let delta = Double(d + 8) * 0x1p-50
+    func localFloor(_ a: UnsafePointer<Double>, m: Int, c: Double, nr: Double) -> Double {
+      guard c.isFinite else { return -.infinity }
+      var n2 = 0.0
+      for j in 0..<d { n2 += a[j] * a[j] }
+      let nx = max(n2, nr * unscale2) * (1 + delta)
+      let big = c * unscale2 + nx  // A, before the error terms
+      guard big > 0 && nx.isFinite else { return -.infinity }
+      let t = (nx.squareRoot() + big.squareRoot()) * (nx.squareRoot() + big.squareRoot())
+      let eta = 4 * (Double(d) * (nx + t * (1 + delta)) * unscale2).squareRoot() * 0x1p-120
+        + 8 * Double(d + 2) * 0x1p-120 * unscale2
+      let within = c * unscale2 + nr * unscale2 - gamma * 2 * (nx + t * (1 + delta)) - eta
+      let r = (t * (1 - delta)).squareRoot() - nx.squareRoot()
+      let beyond = r > 0 ? r * r : 0
+      let lower = min(within, beyond)
+      return lower > 0 ? lower * (1 - 0x1p-40) : lower
+    }
     parallelChunks(count: n, chunkSize: 256, threads: threads) { _, rows in
       var cand = [(Float, Int32)]()
       var exact = [(Double, Int32)]()
@@ -189,7 +217,12 @@ func gemmSelfKNN(
         // (too few candidates or non-finite Float32 values, e.g. overflow: scan exactly)
         let err = gamma * (Double(NR[p]) + Double(maxNorm)) * 2
         // in the scaled units of the tiles, then back (×2^2e, exact) to those of `exact`
-        let floor = m > 0 ? (Double(cand[m - 1].0) + Double(NR[p]) - err) * unscale2 : -Double.infinity
+        var floor = m > 0 ? (Double(cand[m - 1].0) + Double(NR[p]) - err) * unscale2 : -Double.infinity
+        // The bound above holds for every point but is loose for a row much shorter than the
+        // longest (a few far outliers, or rows of very different magnitudes). A sharper one splits
+        // the others at a squared norm T: those within it have an error of at most 2γ(‖x‖² + T),
+        // those beyond are at least (√T − ‖x‖)² away (the reverse triangle inequality).
+        if m > 0 && m < n { floor = max(floor, localFloor(a, m: m, c: Double(cand[m - 1].0), nr: Double(NR[p]))) }
         // The k-th distance (the core distance) must be certified: below that floor, or 0 (e.g.
         // duplicates: nothing is closer). The kept ones need not be: `beyond` bounds the rest.
         var rescan = m < min(n, kmax)
