@@ -63,6 +63,12 @@ public struct Bounds: Sendable, Equatable {
   public var upper: Double?
   /// Whether the upper bound itself is allowed.
   public var upperInclusive: Bool
+  /// Whether ±inf may be given (where it means "no limit", as umap-learn's and hdbscan's defaults
+  /// do); otherwise a floating-point parameter must be finite.
+  public var allowsInfinity = false
+
+  /// These bounds, with ±inf allowed where they contain it.
+  public var orInfinity: Bounds { var b = self; b.allowsInfinity = true; return b }
 
   /// x ≥ v
   public static func atLeast(_ v: Double) -> Bounds { Bounds(lower: v, lowerInclusive: true, upper: nil, upperInclusive: false) }

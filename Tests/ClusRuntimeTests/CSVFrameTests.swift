@@ -112,6 +112,11 @@ final class CSVFrameTests: DataFileTestCase {
     for bad in ["0x10", "0x1p3", "nan(1)", "1e", "1d3", "1_000"] {
       assertFails(write("c.csv", "v\n1\n\(bad)\n"), .notNumeric, ["c.csv:3: ", "'\(bad)'"])
     }
+    // a number beyond float32's range is shown as written, with its column's name only when the
+    // file has a header (without one, the automatic name '1' of column 2 only confused)
+    assertFails(write("o.csv", "a,b\n1,2\n3,1e999\n"), .outOfRange, ["o.csv:3: the number '1e999' in column 2 ('b') is beyond"])
+    assertFails(write("o.csv", "1,2\n3,-4e39\n"), .outOfRange, ["o.csv:2: the number '-4e39' in column 2 is beyond"])
+    assertFails(write("c.csv", "1,2\n3,x\n"), .notNumeric, ["c.csv:2: not a number in column 2: 'x'"])
     // a column that starts with hexadecimal text is text, as pandas keeps it
     let h = try XCTUnwrap(table(try load(write("hex.csv", "a,b\n1,0x10\n2,0x20\n"))))
     XCTAssertEqual(h.kinds, [.int, .text])

@@ -261,6 +261,38 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.err.contains("kmeans: n_clusters=0 is out of range: it must be ≥ 1"), c.err)
   }
 
+  /// A floating-point parameter given inf or nan is refused before the command runs, with the
+  /// same words and the caret under the value, for every such parameter of the fitting commands;
+  /// only those where inf means something take it: "no limit" (umap-learn's
+  /// `disconnection_distance`, hdbscan's `cluster_selection_epsilon_max`) and the minkowski `p`
+  /// (chebyshev). (inf passed the bounds check and was refused by each algorithm in its own
+  /// words, with the caret under the whole argument.)
+  func testNonFiniteFloatParametersAreRefusedAlike() {
+    let takesInf: Set<String> = ["disconnection_distance", "cluster_selection_epsilon_max", "p"]
+    var checked = 0
+    for c in CommandTable.standard.commands where ["umap", "hdbscan", "kmeans", "dbscan", "validity_index"].contains(c.name) {
+      for p in c.params where p.type == .float && p.bounds != nil {
+        for v in ["inf", "nan"] {
+          let k = Capture()
+          let args = c.name == "validity_index" ? "[[1, 2], [3, 4], [5, 7]] [0, 0, 1]" : "[[1, 2], [3, 4], [5, 7]]"
+          let line = "l = \(c.name) \(args) \(p.name)=\(v)"
+          let at = line.range(of: "\(p.name)=")!.upperBound
+          let caret = line.distance(from: line.startIndex, to: at) + 1
+          let allowed = takesInf.contains(p.name) ? p.bounds!.text : "a finite number \(p.bounds!.text)"
+          let refused = "\(c.name): \(p.name)=\(v) is out of range: it must be \(allowed)"
+          _ = k.run(line)
+          if v == "inf" && takesInf.contains(p.name) {
+            XCTAssertFalse(k.err.contains("is out of range"), "\(line): \(k.err)")
+          } else {
+            XCTAssertTrue(k.err.contains("<test>:1:\(caret): error: \(refused)\n"), "\(line): \(k.err)")
+          }
+          checked += 1
+        }
+      }
+    }
+    XCTAssertEqual(checked, 2 * 22, "floating-point parameters with bounds")
+  }
+
   func testRecordsFieldsAndPrincipal() {
     let c = Capture()
     c.session.variables["r"] = .record(Record(kind: "test", fields: [("labels", .labels([0, 1, -1])), ("n", .int(3))], principal: "labels"))

@@ -20,7 +20,7 @@ extension Param {
       let m = metricNameAndP(d[keyPath: field])
       return [
         ParamSpec("metric", metricChoice, .string(m.name), nil, doc),
-        ParamSpec("p", .float, .float(m.p), .atLeast(1), "exponent of the minkowski metric (inf: chebyshev)"),
+        ParamSpec("p", .float, .float(m.p), .atLeast(1).orInfinity, "exponent of the minkowski metric (inf: chebyshev)"),
       ]
     }) { r, inv in r[keyPath: field] = try Metric(name: inv.string("metric"), p: inv.double("p")) }
   }

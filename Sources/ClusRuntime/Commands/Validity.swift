@@ -58,7 +58,7 @@ func registerValidity(_ t: inout CommandTable) {
            ArgSpec("labels", .labels, "n cluster labels (−1 noise, left out of every cluster but counted in n, as hdbscan)")],
     params: [
       ParamSpec("metric", metricChoice, .string("euclidean"), nil, "the distance, as the clustering's"),
-      ParamSpec("p", .float, .float(2), .atLeast(1), "exponent of the minkowski metric"),
+      ParamSpec("p", .float, .float(2), .atLeast(1).orInfinity, "exponent of the minkowski metric (inf: chebyshev)"),
       ParamSpec("per_cluster_scores", .bool, .bool(false), nil, "also return each cluster's value (a record: validity_index, per_cluster_scores)"),
       ParamSpec("mst_raw_dist", .bool, .bool(false), nil, "build each cluster's tree from raw distances instead of mutual reachability"),
     ],

@@ -85,6 +85,8 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     } else {
       names = (0..<ncols).map(String.init)
     }
+    // how an error names column k: by its position, and by its header's name if there is one
+    func column(_ k: Int) -> String { hasHeader ? "column \(k + 1) ('\(names[k])')" : "column \(k + 1)" }
     // The selected columns.
     var selected = Array(0..<ncols)
     if let chosen = options.columns {
@@ -171,11 +173,11 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
           if width == 1 { ints.append(v ? 1 : 0) }
           if state[k] == .undecided { state[k] = missingSeen[k] ? .float : .bool }
         case .overflow:
-          throw err(.outOfRange, line, "the number in column \(selected[k] + 1) ('\(names[selected[k]])') is beyond "
+          throw err(.outOfRange, line, "the number '\(shown(text(c)))' in \(column(selected[k])) is beyond "
             + "float32's range (±3.4e38), in which clus keeps data")
         case .text:
           if state[k] != .undecided {
-            throw err(.notNumeric, line, "not a number in column \(selected[k] + 1) ('\(names[selected[k]])'): "
+            throw err(.notNumeric, line, "not a number in \(column(selected[k])): "
               + "'\(shown(text(c)))', where the rows above hold numbers (na_values= adds spellings of a missing value)")
           }
           // the first value of a text column: earlier rows were missing values (code −1)
