@@ -130,6 +130,62 @@ final class SparsePCATests: XCTestCase {
     XCTAssertLessThan(relDiff(w2.transformed.data.map(Double.init), w1.transformed.data.map(Double.init)), 1e-6)
   }
 
+  /// With fewer rows than columns (and the columns above the dense limit) the factorisation works on
+  /// AAᵀ (n × n): formed (n ≤ the limit) or by the Krylov iteration on n-vectors, the right vectors
+  /// from Aᵀu. Both agree with the formed AᵀA (d × d) on wide matrices, centred (PCA) or not
+  /// (TruncatedSVD): singular values to 1e-9, components and projections to 1e-6, at 1 and 2 threads
+  /// bit for bit, with orthonormal components. A wide matrix of rank 3 with k = 5 (two singular
+  /// values 0, so Aᵀu defines no v: normalised, its rounding noise gave components that were not
+  /// orthogonal) falls back to the iteration on AᵀA and still agrees.
+  func testWideDataUsesTheSmallerSide() throws {
+    let wide = try randomSparse(rows: 60, cols: 500, density: 0.08, seed: 11)
+    var threeRows = try randomSparse(rows: 3, cols: 500, density: 0.2, seed: 12)
+    // 45 rows, each a multiple of one of 3 rows: rank 3
+    var indptr = [0], indices = [Int32](), values = [Float]()
+    for i in 0..<45 {
+      let r = i % 3, c = Float(1 + i / 3)
+      for e in threeRows.indptr[r]..<threeRows.indptr[r + 1] { indices.append(threeRows.indices[e]); values.append(threeRows.values[e] * c) }
+      indptr.append(values.count)
+    }
+    threeRows = try SparseMatrix(rows: 45, cols: 500, indptr: indptr, indices: indices, values: values)
+    for (x, k) in [(wide, 6), (threeRows, 5)] {
+      let exact = try truncatedSVDFit(x, nComponents: k, context: RunContext(threads: 2), denseMaxCols: sparseDenseMaxCols)
+      let exactPCA = try pcaSparseFit(x, nComponents: k, context: RunContext(threads: 2), denseMaxCols: sparseDenseMaxCols)
+      // 100: AAᵀ formed (n ≤ 100 < d); 0: the Krylov iteration on AAᵀ
+      for limit in [100, 0] {
+        let label = "\(x.rows) × \(x.cols) k=\(k) denseMaxCols=\(limit)"
+        let t = try truncatedSVDFit(x, nComponents: k, context: RunContext(threads: 2), denseMaxCols: limit)
+        let t1 = try truncatedSVDFit(x, nComponents: k, context: RunContext(threads: 1), denseMaxCols: limit)
+        XCTAssertEqual(t, t1, "\(label): threads")
+        // the rank-3 matrix's zero singular values have no defined vectors: compare the first 3 only
+        let r = x.rows == 45 ? 3 : k
+        XCTAssertLessThan(relDiff(Array(t.singularValues.prefix(r)), Array(exact.singularValues.prefix(r))), 1e-9, label)
+        XCTAssertLessThan(relDiff(Array(t.components.data.prefix(r * x.cols)).map(Double.init),
+                                  Array(exact.components.data.prefix(r * x.cols)).map(Double.init)), 1e-6, label)
+        let p = try pcaSparseFit(x, nComponents: k, context: RunContext(threads: 2), denseMaxCols: limit)
+        // all k components orthonormal, those of the zero singular values included
+        for c in [t.components, p.components] {
+          var worst = 0.0
+          for a in 0..<k {
+            for b in 0..<k {
+              var dot = 0.0
+              for f in 0..<c.cols { dot += Double(c.data[a * c.cols + f]) * Double(c.data[b * c.cols + f]) }
+              worst = max(worst, abs(dot - (a == b ? 1 : 0)))
+            }
+          }
+          XCTAssertLessThan(worst, 1e-5, "\(label): components not orthonormal")
+        }
+        XCTAssertLessThan(relDiff(Array(p.singularValues.prefix(r)), Array(exactPCA.singularValues.prefix(r))), 1e-9, "PCA \(label)")
+        XCTAssertLessThan(relDiff(Array(p.components.data.prefix(r * x.cols)).map(Double.init),
+                                  Array(exactPCA.components.data.prefix(r * x.cols)).map(Double.init)), 1e-6, "PCA \(label)")
+        if x.rows == 60 {
+          XCTAssertLessThan(relDiff(p.transformed.data.map(Double.init), exactPCA.transformed.data.map(Double.init)), 1e-6, "PCA \(label)")
+          XCTAssertLessThan(relDiff(t.transformed.data.map(Double.init), exact.transformed.data.map(Double.init)), 1e-6, label)
+        }
+      }
+    }
+  }
+
   /// Sparse PCA equals the dense full-solver `pca` of the densified matrix (components, variances).
   func testAgreesWithDensePCA() throws {
     let x = try randomSparse(rows: 400, cols: 60, density: 0.1, seed: 5)

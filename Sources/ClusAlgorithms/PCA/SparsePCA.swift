@@ -11,6 +11,9 @@
 // - larger d: a restarted block Krylov iteration (block Lanczos with full re-orthogonalisation and
 //   Rayleigh–Ritz, `krylovEigenpairs`) on the implicit operator AᵀA, stopped when every wanted Ritz
 //   pair's residual ‖AᵀA·y − θ·y‖ is below 10⁻¹⁰·θ₁.
+// With fewer rows than columns (and d above the limit) both work on the smaller AAᵀ (n × n) instead,
+// formed from the columns' entries when n ≤ `sparseDenseMaxCols`, and the right singular vectors are
+// Aᵀu/‖Aᵀu‖ (ARPACK's `svds` also takes the smaller side).
 // Every sum has a fixed order (products by rows of X or of its transpose; Gram–Schmidt and Rayleigh–Ritz
 // per vector), and the start block comes from a `RandomStream` with a fixed seed, so the results are the
 // same bits for any thread count.
@@ -241,9 +244,28 @@ func sparseColumnStatistics(transposed xt: SparseMatrix, rows: Int) -> (mean: [D
   return (mean, variance)
 }
 
+/// A symmetric positive semi-definite operator B on blocks of p vectors of `dimension` entries
+/// (row-major, `dimension × p`), as the Krylov iteration sees it.
+protocol GramOperator {
+  /// The side of the square operator.
+  var dimension: Int { get }
+  /// B·V for V (`dimension × p`, row-major).
+  func gram(_ v: [Double], p: Int) -> [Double]
+}
+
+/// AAᵀ (n × n) of a `SparseOperator`'s A: the smaller operator when A has fewer rows than columns
+/// (what ARPACK's `svds` works on in that case).
+struct RowGramOperator: GramOperator {
+  /// The operator A, n × d.
+  let op: SparseOperator
+  var dimension: Int { op.x.rows }
+  /// A·(Aᵀ·U) for U (n × p).
+  func gram(_ u: [Double], p: Int) -> [Double] { op.apply(op.applyTransposed(u, p: p), p: p) }
+}
+
 /// A = X − 1·μᵀ (or A = X without a mean) as an operator on blocks of p vectors, never formed.
 /// Blocks are row-major: V is d × p (features × vectors), U is n × p (rows × vectors).
-struct SparseOperator {
+struct SparseOperator: GramOperator {
   /// X, n × d.
   let x: SparseMatrix
   /// Xᵀ (d × n) in CSR form, for Aᵀ·U by rows; nil when only A·V is needed.
@@ -284,6 +306,9 @@ struct SparseOperator {
 
   /// AᵀA·V (d × p row-major).
   func gram(_ v: [Double], p: Int) -> [Double] { applyTransposed(apply(v, p: p), p: p) }
+
+  /// d: AᵀA is d × d.
+  var dimension: Int { x.cols }
 }
 
 /// M·V − 1·shiftᵀ for a sparse M (r × c) and V (c × p row-major), r × p row-major in Double. Each output
@@ -334,13 +359,31 @@ func projectSparse(_ op: SparseOperator, components: Matrix, scale: [Double]) ->
 private func leadingEigenpairs(
   _ op: SparseOperator, k: Int, denseMaxCols: Int, context: RunContext, what: String
 ) throws -> (values: [Double], vectors: [Double]) {
-  let d = op.x.cols
+  let n = op.x.rows, d = op.x.cols
   let block = krylovBlockSize(k)
   if d <= denseMaxCols || 2 * block > d {
     let g = sparseGram(op, context: context)
     try context.cancellation.check()
     let r = try symmetricEigenLargest(g, n: d, count: k, threads: context.threads)
     return (r.values.map { Swift.max(0, $0) }, r.vectors)
+  }
+  // Fewer rows than columns: the eigenpairs (θ, u) of AAᵀ (n × n), then v = Aᵀu/‖Aᵀu‖, as ARPACK's
+  // `svds` takes the smaller side (a Krylov basis of n-vectors instead of d-vectors: 20,000 × 200,000
+  // took minutes). Unless a wanted singular value is 0 or lost in rounding, when v is not defined by u.
+  if n < d {
+    let values: [Double], u: [Double]
+    if n <= denseMaxCols || 2 * block > n {
+      let g = rowGram(op, context: context)
+      try context.cancellation.check()
+      let r = try symmetricEigenLargest(g, n: n, count: k, threads: context.threads)
+      (values, u) = (r.values, r.vectors)
+    } else {
+      (values, u) = try krylovEigenpairs(RowGramOperator(op: op), k: k, block: block, context: context, what: what)
+    }
+    if var vectors = rightSingularVectors(op, u: u, k: k) {
+      normaliseSigns(&vectors, count: k, n: d)
+      return (values.map { Swift.max(0, $0) }, vectors)
+    }
   }
   var (values, vectors) = try krylovEigenpairs(op, k: k, block: block, context: context, what: what)
   normaliseSigns(&vectors, count: k, n: d)
@@ -398,6 +441,57 @@ private func sparseGram(_ op: SparseOperator, context: RunContext) -> [Double] {
 /// as many as fit in 128 MB, at least 1.
 private func sparseGramMaxGroups(cols d: Int) -> Int { Swift.max(1, Swift.min(8, (128 << 20) / Swift.max(1, d * d * 8))) }
 
+/// AAᵀ = XXᵀ − r·1ᵀ − 1·rᵀ + (μᵀμ)·11ᵀ (n × n, Double, full symmetric), r = Xμ (without a mean,
+/// XXᵀ): XXᵀ as `sparseGram` of Xᵀ (the outer products of each column's stored entries).
+private func rowGram(_ op: SparseOperator, context: RunContext) -> [Double] {
+  let n = op.x.rows
+  var g = sparseGram(SparseOperator(op.xt!, transposed: nil, mean: nil, threads: op.threads), context: context)
+  guard let mu = op.mean else { return g }
+  var r = [Double](repeating: 0, count: n)
+  for i in 0..<n {
+    var t = 0.0
+    for e in op.x.indptr[i]..<op.x.indptr[i + 1] { t += Double(op.x.values[e]) * mu[Int(op.x.indices[e])] }
+    r[i] = t
+  }
+  var mm = 0.0
+  for m in mu { mm += m * m }
+  for i in 0..<n { for j in 0..<n { g[i * n + j] = g[i * n + j] - r[i] - r[j] + mm } }
+  return g
+}
+
+/// The right singular vectors v = Aᵀu/‖Aᵀu‖ (k × d rows) of the left ones u (k × n rows, eigenvectors
+/// of AAᵀ), orthonormalised; nil if some ‖Aᵀu‖ is at most 10⁻⁴ of the largest (a singular value of 0,
+/// or so small that the residual of u, up to 10⁻¹⁰·σ₁², would dominate v).
+private func rightSingularVectors(_ op: SparseOperator, u: [Double], k: Int) -> [Double]? {
+  let n = op.x.rows, d = op.x.cols
+  var ut = [Double](repeating: 0, count: n * k)
+  for j in 0..<k { for i in 0..<n { ut[i * k + j] = u[j * n + i] } }
+  let w = op.applyTransposed(ut, p: k)  // d × k
+  var norms = [Double](repeating: 0, count: k)
+  for f in 0..<d { for j in 0..<k { norms[j] += w[f * k + j] * w[f * k + j] } }
+  norms = norms.map { $0.squareRoot() }
+  let largest = norms.max() ?? 0
+  guard largest > 0, norms.allSatisfy({ $0 > 1e-4 * largest }) else { return nil }
+  var v = [Double](repeating: 0, count: k * d)
+  for j in 0..<k { for f in 0..<d { v[j * d + f] = w[f * k + j] / norms[j] } }
+  // Aᵀu_i·Aᵀu_j = u_iᵀ(AAᵀu_j) is the residual's share only, which 1/(σ_i σ_j) magnifies: two passes
+  // of Gram–Schmidt in order keep the vectors orthonormal
+  for j in 0..<k {
+    for _ in 0..<2 {
+      for i in 0..<j {
+        var dot = 0.0
+        for f in 0..<d { dot += v[i * d + f] * v[j * d + f] }
+        for f in 0..<d { v[j * d + f] -= dot * v[i * d + f] }
+      }
+      var q = 0.0
+      for f in 0..<d { q += v[j * d + f] * v[j * d + f] }
+      let r = q.squareRoot()
+      for f in 0..<d { v[j * d + f] /= r }
+    }
+  }
+  return v
+}
+
 /// Block size of the Krylov iteration for k wanted pairs: k plus max(8, k/2) guard vectors.
 private func krylovBlockSize(_ k: Int) -> Int { k + Swift.max(8, k / 2) }
 
@@ -413,7 +507,8 @@ private func krylovDepth(block p: Int, cols d: Int) -> Int {
 /// × d columns with `stored` entries and k components: the transpose (two counts per column and 8
 /// bytes an entry), the column statistics (16 per column), then either AᵀA with its row-group
 /// accumulators and the eigensolver's copy (d ≤ `sparseDenseMaxCols`, 8·d² each) or the Krylov
-/// cycle's Q and Z (2·m·d Doubles, m = depth × block) and one block product (2·block·d), then the k
+/// cycle's Q and Z (2·m·d Doubles, m = depth × block) and one block product (2·block·d), or, with
+/// fewer rows than columns, the same for AAᵀ (n in place of d) and two d × k blocks, then the k
 /// components (12 per column each, Double and Float) and the n × k projection (12 per row each). What
 /// a run on 3 × 2³¹ columns would allocate (hundreds of GB in the Krylov basis), so that the caller can
 /// refuse it first.
@@ -426,7 +521,16 @@ public func sparseFactorisationBytes(rows n: Int, cols d: Int, stored: Int, nCom
     bytes += 8 * dd * dd * Double(sparseGramMaxGroups(cols: d) + 2)
   } else {
     let m = Double(krylovDepth(block: block, cols: d) * block)
-    bytes += 8 * dd * (2 * m + 2 * Double(block))
+    var most = 8 * dd * (2 * m + 2 * Double(block))
+    if n < d {
+      // AAᵀ first (formed, or its Krylov cycle on n-vectors), then v = Aᵀu (two d × k blocks)
+      let nn = Double(n)
+      let rowSide = n <= sparseDenseMaxCols || 2 * block > n
+        ? 8 * nn * nn * Double(sparseGramMaxGroups(cols: n) + 2)
+        : 8 * nn * (2 * Double(krylovDepth(block: block, cols: n) * block) + 2 * Double(block))
+      most = Swift.max(most, rowSide + 16 * dd * kk)
+    }
+    bytes += most
   }
   return bytes
 }
@@ -437,8 +541,8 @@ let krylovMaxRestarts = 300
 /// Relative residual ‖AᵀA·y − θ·y‖ / θ₁ below which a Ritz pair counts as converged.
 let krylovTolerance = 1e-10
 
-/// The k largest eigenpairs of B = AᵀA by a restarted block Krylov iteration: block Lanczos (Golub &
-/// Underwood 1977) with full re-orthogonalisation and Rayleigh–Ritz on the whole basis, restarted from
+/// The k largest eigenpairs of B (AᵀA, or AAᵀ when A has fewer rows than columns) by a restarted
+/// block Krylov iteration: block Lanczos (Golub & Underwood 1977) with full re-orthogonalisation and Rayleigh–Ritz on the whole basis, restarted from
 /// the p leading Ritz vectors.
 ///
 /// A cycle spans Q = [Q₁, B·Q₁, …, B^(q−1)·Q₁] (q = 8 where it fits; each block orthogonalised against
@@ -452,10 +556,10 @@ let krylovTolerance = 1e-10
 /// - Returns: k values (descending) and k unit vectors (rows, k × d), unsigned.
 /// - Throws: `AlgorithmError.invalidInput` after `krylovMaxRestarts` cycles without convergence;
 ///   `AlgorithmError.cancelled`.
-private func krylovEigenpairs(
-  _ op: SparseOperator, k: Int, block p: Int, context: RunContext, what: String
+private func krylovEigenpairs<B: GramOperator>(
+  _ op: B, k: Int, block p: Int, context: RunContext, what: String
 ) throws -> (values: [Double], vectors: [Double]) {
-  let d = op.x.cols, threads = context.threads
+  let d = op.dimension, threads = context.threads
   // depth: 8 blocks when they fit in d and in 512 MB for Q and Z, else fewer (at least 2; 2p ≤ d here).
   // Deeper spaces need fewer products in all (on a flat spectrum, 20,000 × 5,000 with 5·10⁶ entries,
   // k = 10: 171 block products at depth 4, 115 at 6, 90 at 10).
