@@ -421,7 +421,8 @@ final class NeighborsTests: XCTestCase {
   /// outliers (50 times the blobs' scale) and (2) blobs at 2⁴⁰ stacked on the same blobs at 2⁻⁴⁰:
   /// the certificate settles about as many rows as for the blobs alone. (Its error bound used the
   /// longest row's squared norm for every row, so the short rows failed it and were scanned
-  /// exactly: slow, not wrong; the hdbscan library was faster on such data.) (3) Groups of integer
+  /// exactly: slow, not wrong; the hdbscan library was faster on such data.) Data far from the
+  /// origin is ranked about its mean, so it settles as many rows as at the origin. (3) Groups of integer
   /// grids, duplicates and zero rows at scales from 2²⁰ down to 2⁻¹⁵⁶, so that the tiles' Float32
   /// squares of the short rows are subnormal or flush to 0: every row's k nearest and k-th
   /// distance are the brute-force ones, the others kept come with their true distances, and its
@@ -485,12 +486,18 @@ final class NeighborsTests: XCTestCase {
       x += rows
     }
     try check(x, n: g * per, d: dd, k: 5, keep: 9, "scales 2^20 to 2^-156")
-    // (4) rows far from the origin relative to their spread: the Float32 ranking is mostly
-    // rounding, so the bound must take its error into account (without it, wrong neighbours)
+    // (4) two groups far from each other (and from their mean, the tiles' origin) relative to
+    // their spread: the Float32 ranking is mostly rounding, so the bound must take its error into
+    // account (without it, wrong neighbours)
     for spread in [3.0, 1.0, 0.3, 0.1, 0.01] {
-      let offset = (0..<(800 * dd)).map { _ in 1000 + spread * rng.nextGaussian() }
-      try check(offset, n: 800, d: dd, k: 5, keep: 9, "offset 1000, spread \(spread)")
+      let offset = (0..<(800 * dd)).map { t in (t / dd % 2 == 0 ? 1000 : -1000) + spread * rng.nextGaussian() }
+      try check(offset, n: 800, d: dd, k: 5, keep: 9, "groups at ±1000, spread \(spread)")
     }
+    // one group far from the origin is ranked about its mean: as many rows settled as at the origin
+    let near = (0..<(800 * dd)).map { _ in rng.nextGaussian() }
+    let atOrigin = try run(near, n: 800, d: dd, k: 5, keep: 9).rescanned
+    let offsetRescans = try run(near.map { $0 + 1e4 }, n: 800, d: dd, k: 5, keep: 9).rescanned
+    XCTAssertLessThanOrEqual(offsetRescans, atOrigin + 8, "offset 10^4: rows scanned exactly (at the origin: \(atOrigin))")
     // (5) a point at the origin among points on a sphere of radius 1000 (radial spread 3·10⁻⁵ to 3·10⁻⁴):
     // its distances differ by less than the Float32 error of ‖y‖², which comes from the others'
     // norms, not its own

@@ -27,12 +27,34 @@ func gemmSelfKNN(
   // exact (up to the Float rounding the values get anyway), so the ranking and its error bound are
   // those of the unscaled values times 2^−2e. Otherwise e = 0 and the copy is the values
   // themselves. The candidates' distances are recomputed from the unscaled Doubles.
+  // The tiles may rank the rows about their mean instead of the origin (distances do not depend on
+  // it): the Float32 error grows with the squared norms, and data far from the origin (raw counts,
+  // pixels, an offset) left the certificate nothing to prove with, so every row was scanned
+  // exactly. The mean is taken when it halves the median squared norm (of up to 65,536 rows, evenly
+  // spaced): not for data at the origin already (the same bits as without), nor for rows of very
+  // different magnitudes, whose short rows the mean would lengthen. Centring in Double rounds
+  // relative to the centred values, so the error bounds below hold for their norms.
+  var mean = [Double](repeating: 0, count: d)
+  for i in 0..<n { for j in 0..<d { mean[j] += pts[i * d + j] } }
+  for j in 0..<d { mean[j] /= Double(n) }
+  do {
+    let step = max(1, n / 65_536)
+    var atZero = [Double](), atMean = [Double]()
+    for i in stride(from: 0, to: n, by: step) {
+      var z = 0.0, c = 0.0
+      for j in 0..<d { let v = pts[i * d + j]; z += v * v; c += (v - mean[j]) * (v - mean[j]) }
+      atZero.append(z); atMean.append(c)
+    }
+    atZero.sort(); atMean.sort()
+    let mid = (atZero.count - 1) / 2
+    if !(atMean[mid] < 0.5 * atZero[mid]) { mean = [Double](repeating: 0, count: d) }
+  }
   var maxAbs = 0.0
-  for t in 0..<(n * d) { maxAbs = max(maxAbs, abs(pts[t])) }
+  for i in 0..<n { for j in 0..<d { maxAbs = max(maxAbs, abs(pts[i * d + j] - mean[j])) } }
   let reach = Double(d).squareRoot() * maxAbs
   let e = reach.isFinite && reach > 0 && (reach >= 0x1p60 || reach < 0x1p-60) ? Int(reach.exponent) + 1 - 60 : 0
   let scale = Double(sign: .plus, exponent: -e, significand: 1)
-  let f = (0..<(n * d)).map { Float(pts[$0] * scale) }
+  let f = (0..<(n * d)).map { Float((pts[$0] - mean[$0 % d]) * scale) }
   let norms = f.withUnsafeBufferPointer { squaredRowNorms($0.baseAddress!, rows: n, cols: d) }
   let maxNorm = norms.reduce(0, max)
   let bs = 512
@@ -163,14 +185,15 @@ func gemmSelfKNN(
     // at most 2^−149, taken as 2^−120 in case subnormals are flushed): the coordinates' error
     // changes a distance by at most 2(‖x‖ + ‖y‖)·√d·2^−120 + d·2^−240, the sums by (3d + 8)·2^−120.
     // With the split at T = (‖x‖ + √A)², A = c + ‖x‖², the points within T are at least
-    // A − 2γ(‖x‖² + T) − η away and those beyond at least (√T − ‖x‖)² = A. The norms are the
-    // Double ones of the unscaled row (relative error below (d + 2)·2^−53, taken as δ); the
+    // A − 2γ(‖x‖² + T) − η away and those beyond at least (√T − ‖x‖)² = A. Norms are about the
+    // tiles' origin (0 or the mean), the Double ones of the centred, unscaled row (relative error below
+    // (d + 2)·2^−53, taken as δ); the
     // result is lowered by 2^−40 of itself for the rounding of these few operations.
     let delta = Double(d + 8) * 0x1p-50
     func localFloor(_ a: UnsafePointer<Double>, m: Int, c: Double, nr: Double) -> Double {
       guard c.isFinite else { return -.infinity }
       var n2 = 0.0
-      for j in 0..<d { n2 += a[j] * a[j] }
+      for j in 0..<d { let c = a[j] - mean[j]; n2 += c * c }
       let nx = max(n2, nr * unscale2) * (1 + delta)
       let big = c * unscale2 + nx  // A, before the error terms
       guard big > 0 && nx.isFinite else { return -.infinity }
