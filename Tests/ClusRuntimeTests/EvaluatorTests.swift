@@ -293,6 +293,20 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertEqual(checked, 2 * 22, "floating-point parameters with bounds")
   }
 
+  /// minkowski with a p too large for float64 on the data is refused by umap, hdbscan and
+  /// validity_index alike, naming p and the way out (p=inf); p=inf itself works.
+  func testMinkowskiWithTooLargeAFiniteP() {
+    let data = "x = [[0, 0], [10, 1], [4, 0.5], [3, 3], [7, 2], [1, 9]] * 1\nl = [0, 0, 0, 1, 1, 1]\n"
+    for call in ["umap x metric=\"minkowski\" p=1000 n_neighbors=3", "hdbscan x metric=\"minkowski\" p=1000 min_cluster_size=2",
+                 "validity_index x l metric=\"minkowski\" p=1000"] {
+      let k = Capture()
+      XCTAssertFalse(k.run(data + "r = " + call), call)
+      XCTAssertTrue(k.err.contains("p=1000.0 is out of range") && k.err.contains("p=inf (chebyshev)"), "\(call): \(k.err)")
+    }
+    let k = Capture()
+    XCTAssertTrue(k.run(data + "v = validity_index x l metric=\"minkowski\" p=inf\n"), k.err)
+  }
+
   func testRecordsFieldsAndPrincipal() {
     let c = Capture()
     c.session.variables["r"] = .record(Record(kind: "test", fields: [("labels", .labels([0, 1, -1])), ("n", .int(3))], principal: "labels"))

@@ -42,6 +42,50 @@ public enum Metric: Sendable, Equatable, CustomStringConvertible {
     }
   }
 
+  /// For minkowski with a large finite p: refuses data on which Σ|xᵢ − yᵢ|ᵖ, summed in float64 as
+  /// every implementation sums it (scipy, scikit-learn, umap-learn), would overflow for the largest
+  /// difference R (the widest column's max − min, over the stored values and 0 for sparse rows) or
+  /// lose differences of 10⁻⁶·R to underflow: distances of inf, or of 0 between distinct points,
+  /// then silently replaced the nearest neighbours (p = 1000 on data of range 10: a third inf).
+  /// Allowed: p·log₂R + log₂d < 1023 and p·(log₂R − 20) > −1022. Other metrics, and p for which both
+  /// hold, pass.
+  /// - Throws: `AlgorithmError.invalidParameter` (`p`), with the largest p the data allows and the
+  ///   hint that p = inf (chebyshev) is the limit of large p.
+  public func checkRange(of data: UMAPData) throws {
+    guard case .minkowski(let p) = self else { return }
+    var lo = [Double](), hi = [Double]()
+    let d: Int
+    switch data {
+    case .dense(let x):
+      d = x.cols
+      guard x.rows > 0, d > 0 else { return }
+      lo = [Double](repeating: .infinity, count: d); hi = [Double](repeating: -.infinity, count: d)
+      for i in 0..<x.rows { for j in 0..<d { let v = Double(x[i, j]); lo[j] = Swift.min(lo[j], v); hi[j] = Swift.max(hi[j], v) } }
+    case .sparse(let x):
+      d = x.cols
+      guard x.rows > 0, d > 0 else { return }
+      lo = [Double](repeating: 0, count: d); hi = [Double](repeating: 0, count: d)
+      for e in 0..<x.values.count {
+        let j = Int(x.indices[e]), v = Double(x.values[e])
+        lo[j] = Swift.min(lo[j], v); hi[j] = Swift.max(hi[j], v)
+      }
+    }
+    var range = 0.0
+    for j in 0..<d { range = Swift.max(range, hi[j] - lo[j]) }
+    guard range > 0, range.isFinite else { return }
+    let l = Elementary.log2(range), ld = Elementary.log2(Double(d))
+    let overflowAbove = l > 0 ? (1023 - ld) / l : Double.infinity
+    let underflowAbove = l < 20 ? 1022 / (20 - l) : Double.infinity
+    let most = Swift.min(overflowAbove, underflowAbove)
+    if p < most { return }
+    let why = overflowAbove <= underflowAbove
+      ? "|x − y|^p would overflow float64 at this data's largest difference (\(range))"
+      : "differences below 10⁻⁶ of this data's largest (\(range)) would vanish in float64 as |x − y|^p"
+    throw AlgorithmError.invalidParameter(
+      name: "p", value: "\(p)",
+      allowed: "\(why); this data allows p below \(Int(most.rounded(.down))); p=inf (chebyshev) is the limit of large p, or scale the data")
+  }
+
   /// The metric's name.
   public var description: String {
     switch self {

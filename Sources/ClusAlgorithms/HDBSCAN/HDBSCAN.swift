@@ -240,6 +240,7 @@ public func hdbscanHierarchy(_ x: Matrix, parameters: HDBSCANParameters, context
 
 func hdbscanHierarchy(rows input: UMAPData, parameters: HDBSCANParameters, context: RunContext) throws -> HDBSCANHierarchy {
   try parameters.validate()
+  try parameters.metric.checkRange(of: input)
   let n = input.rows
   if n == 1 {
     // the library refuses one point too (its tree query: "k must be less than or equal to the

@@ -54,6 +54,7 @@ public struct DensityValidity: Sendable, Equatable {
 public func validityIndex(_ x: Matrix, labels: [Int], metric: Metric = .euclidean, mstRawDist: Bool = false,
                           context: RunContext = RunContext()) throws -> DensityValidity {
   try validateData(x, "the data")
+  try metric.checkRange(of: .dense(x))
   let n = x.rows, dim = x.cols
   guard labels.count == n else {
     throw AlgorithmError.invalidInput("the data has \(n) rows and the labels \(labels.count); they must be the same points")

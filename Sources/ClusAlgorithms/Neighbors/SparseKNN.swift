@@ -107,6 +107,7 @@ public func knnSelfJoin(_ x: SparseMatrix, k: Int, metric: Metric, context: RunC
   let n = x.rows
   guard n > 0, x.cols > 0 else { throw AlgorithmError.invalidInput("data is empty (\(x.rows) × \(x.cols))") }
   guard k >= 1, k <= n else { throw AlgorithmError.invalidInput("k = \(k) neighbours needs 1 ≤ k ≤ n = \(n)") }
+  try metric.checkRange(of: .sparse(x))
   if metric == .euclidean || metric == .cosine {
     return try invertedIndexKNN(x, k: k, metric: metric, context: context)
   }

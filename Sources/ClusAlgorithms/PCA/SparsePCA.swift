@@ -287,42 +287,27 @@ struct RowGramOperator: GramOperator {
   /// and p only), each with its own n × p sum, added in group order; then the centring terms
   /// −r(1ᵀU) − 1(rᵀU) + (μᵀμ)·1(1ᵀU).
   func gram(_ u: [Double], p: Int) -> [Double] {
-    let xt = op.xt!, n = op.x.rows, d = op.x.cols
+    let n = op.x.rows
     let groups = Swift.max(1, Swift.min(8, (256 << 20) / Swift.max(1, n * p * 8)))
-    let groupCols = (d + groups - 1) / groups
-    let used = chunkCount(d, groupCols)
-    var acc = [Double](repeating: 0, count: used * n * p)
-    xt.indptr.withUnsafeBufferPointer { ip in
-      xt.indices.withUnsafeBufferPointer { cp in
-        xt.values.withUnsafeBufferPointer { xp in
-          u.withUnsafeBufferPointer { up in
-            acc.withUnsafeMutableBufferPointer { ap in
-              let U = up.baseAddress!, base = ap.baseAddress!
-              parallelChunks(count: d, chunkSize: groupCols, threads: op.threads) { g, cols in
-                let out = base + g * n * p
-                let t = UnsafeMutablePointer<Double>.allocate(capacity: p)
-                defer { t.deallocate() }
-                for f in cols {
-                  let lo = ip[f], hi = ip[f + 1]
-                  if lo == hi { continue }
-                  for j in 0..<p { t[j] = 0 }
-                  for e in lo..<hi {
-                    let a = Double(xp[e]), row = U + Int(cp[e]) * p
-                    for j in 0..<p { t[j] += a * row[j] }
-                  }
-                  for e in lo..<hi {
-                    let a = Double(xp[e]), o = out + Int(cp[e]) * p
-                    for j in 0..<p { o[j] += a * t[j] }
-                  }
-                }
-              }
-            }
-          }
+    let t = UnsafeMutablePointer<Double>.allocate(capacity: p * groups)
+    defer { t.deallocate() }
+    var y = u.withUnsafeBufferPointer { up in
+      let U = up.baseAddress!
+      // the rows of Xᵀ are the columns of X; a group's scratch t is its own
+      return groupedSums(op.xt!, groups: groups, size: n * p, threads: op.threads) { out, g, _, entries, cols, vals in
+        if entries.isEmpty { return }
+        let tf = t + g * p
+        for j in 0..<p { tf[j] = 0 }
+        for e in entries {
+          let a = Double(vals[e]), row = U + Int(cols[e]) * p
+          for j in 0..<p { tf[j] += a * row[j] }
+        }
+        for e in entries {
+          let a = Double(vals[e]), o = out + Int(cols[e]) * p
+          for j in 0..<p { o[j] += a * tf[j] }
         }
       }
     }
-    var y = [Double](repeating: 0, count: n * p)
-    for g in 0..<used { for e in 0..<(n * p) { y[e] += acc[g * n * p + e] } }
     guard let r = r else { return y }
     var ones = [Double](repeating: 0, count: p), rU = [Double](repeating: 0, count: p)
     for i in 0..<n { for j in 0..<p { ones[j] += u[i * p + j]; rU[j] += r[i] * u[i * p + j] } }
@@ -465,32 +450,12 @@ private func sparseGram(_ op: SparseOperator, context: RunContext) -> [Double] {
   let x = op.x
   let n = x.rows, d = x.cols
   let nGroups = Swift.min(chunkCount(n, sparseRowChunk), sparseGramMaxGroups(cols: d))
-  let groupRows = (n + nGroups - 1) / nGroups
-  let groups = chunkCount(n, groupRows)
-  var acc = [Double](repeating: 0, count: groups * d * d)
-  x.indptr.withUnsafeBufferPointer { ip in
-    x.indices.withUnsafeBufferPointer { cp in
-      x.values.withUnsafeBufferPointer { xp in
-        acc.withUnsafeMutableBufferPointer { ap in
-          let ab = ap.baseAddress!
-          parallelChunks(count: n, chunkSize: groupRows, threads: context.threads) { g, rows in
-            let c = ab + g * d * d
-            for i in rows {
-              let lo = ip[i], hi = ip[i + 1]
-              for s in lo..<hi {
-                let a = Double(xp[s]), row = c + Int(cp[s]) * d
-                for t in s..<hi { row[Int(cp[t])] += a * Double(xp[t]) }
-              }
-            }
-          }
-        }
-      }
+  // (the lower triangle stays 0 in every group)
+  var g = groupedSums(x, groups: nGroups, size: d * d, threads: context.threads) { c, _, _, entries, cols, vals in
+    for s in entries {
+      let a = Double(vals[s]), row = c + Int(cols[s]) * d
+      for t in s..<entries.upperBound { row[Int(cols[t])] += a * Double(vals[t]) }
     }
-  }
-  var g = [Double](repeating: 0, count: d * d)
-  for grp in 0..<groups {
-    let base = grp * d * d
-    for i in 0..<d { for j in i..<d { g[i * d + j] += acc[base + i * d + j] } }
   }
   let mu = op.mean
   let nn = Double(n)
@@ -508,6 +473,34 @@ private func sparseGram(_ op: SparseOperator, context: RunContext) -> [Double] {
 /// The most row groups `sparseGram` accumulates AᵀA in (each a d × d Double accumulator): up to 8,
 /// as many as fit in 128 MB, at least 1.
 private func sparseGramMaxGroups(cols d: Int) -> Int { Swift.max(1, Swift.min(8, (128 << 20) / Swift.max(1, d * d * 8))) }
+
+/// Σ over the rows of a CSR matrix `m` of `body`'s contributions, accumulated in `groups` fixed
+/// groups of rows (each with its own `size` Doubles, zeroed; `group` < `groups` names it), the groups
+/// run on `threads` workers and added in group order: the same bits for any thread count.
+private func groupedSums(
+  _ m: SparseMatrix, groups: Int, size: Int, threads: Int,
+  _ body: (_ out: UnsafeMutablePointer<Double>, _ group: Int, _ row: Int, _ entries: Range<Int>,
+           _ columns: UnsafePointer<Int32>, _ values: UnsafePointer<Float>) -> Void
+) -> [Double] {
+  let groupRows = (m.rows + groups - 1) / groups
+  let used = chunkCount(m.rows, groupRows)
+  var acc = [Double](repeating: 0, count: used * size)
+  m.indptr.withUnsafeBufferPointer { ip in
+    m.indices.withUnsafeBufferPointer { cp in
+      m.values.withUnsafeBufferPointer { xp in
+        acc.withUnsafeMutableBufferPointer { ap in
+          let base = ap.baseAddress!, C = cp.baseAddress!, X = xp.baseAddress!
+          parallelChunks(count: m.rows, chunkSize: groupRows, threads: threads) { g, rows in
+            for i in rows { body(base + g * size, g, i, ip[i]..<ip[i + 1], C, X) }
+          }
+        }
+      }
+    }
+  }
+  var out = [Double](repeating: 0, count: size)
+  for g in 0..<used { for e in 0..<size { out[e] += acc[g * size + e] } }
+  return out
+}
 
 /// AAᵀ = XXᵀ − r·1ᵀ − 1·rᵀ + (μᵀμ)·11ᵀ (n × n, Double, full symmetric), r = Xμ (without a mean,
 /// XXᵀ): XXᵀ as `sparseGram` of Xᵀ (the outer products of each column's stored entries).

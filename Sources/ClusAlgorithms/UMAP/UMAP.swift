@@ -278,6 +278,7 @@ public func umap(
 ) throws -> UMAPResult {
   try parameters.validate()
   try validateData(x)
+  try parameters.metric.checkRange(of: .dense(x))
   let n = x.rows
   try checkLabels(y, rows: n)
   if n == 1 {
