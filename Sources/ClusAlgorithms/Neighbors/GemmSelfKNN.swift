@@ -7,14 +7,15 @@ import Synchronization
 // worker keeps its own candidate heaps for all rows; they are merged by (value, index), so the
 // result does not depend on the thread count or the scheduling. The value ‖y‖² − 2x·y ranks the
 // candidates of row x; the candidates are then recomputed exactly in Double, and a per-row
-// certificate (the Float32 error bound) proves that no other point can be closer; a row that
-// fails it (rare) is scanned exactly.
+// certificate (the Float32 error bound) proves that no other point can be closer; the rows that
+// fail it (rare) are searched exactly (`settleExactly`).
 
 /// For each of the n points (n × d, row-major, Double `pts`), the k nearest points including
 /// itself: the `keep` ≤ n nearest with squared distances ascending in `knnR` and their indices in
 /// `knnI` (n × keep), the k-th squared distance in `coreR`, and in `beyond` a lower bound of the
 /// squared distance to every point not kept; in `rescanned` how many rows the certificate could not
-/// settle (scanned exactly against every point). Deterministic for any thread count.
+/// settle (searched exactly: against every point, or by a KD-tree when there are many).
+/// Deterministic for any thread count.
 /// Memory O(threads · n · max(k, keep)).
 func gemmSelfKNN(
   pts: UnsafePointer<Double>, n: Int, d: Int, k: Int, keep: Int, threads: Int, token: CancellationToken, progress: ProgressSink
@@ -168,6 +169,9 @@ func gemmSelfKNN(
   let gamma = 4.0 * Double(d + 2) * Double(Float.ulpOfOne)
   let unscale2 = Double(sign: .plus, exponent: 2 * e, significand: 1)
   let rescans = Atomic<Int>(0)
+  var needsScan = [UInt8](repeating: 0, count: n)
+  needsScan.withUnsafeMutableBufferPointer { nsp in
+  let NS = nsp.baseAddress!
   norms.withUnsafeBufferPointer { np in
   heapV.withUnsafeBufferPointer { hvp in
   heapI.withUnsafeBufferPointer { hip in
@@ -253,27 +257,76 @@ func gemmSelfKNN(
         // no bound at all (the Float32 values overflowed): even a k-th distance of 0 is not known
         // to come with the smallest rows
         if !rescan && m < n && !floor.isFinite { rescan = true }
-        if !rescan {
-          var b = m > keep ? exact[keep].0 : Double.infinity
-          if m < n { b = min(b, floor) }  // finite here: a non-finite floor forces the rescan
-          BY[p] = b
-        } else {
+        if rescan {
+          // settled below, exactly
           rescans.wrappingAdd(1, ordering: .relaxed)
-          exact.removeAll(keepingCapacity: true)
-          exact.reserveCapacity(n)
-          for q in 0..<n {
-            var s = 0.0
-            let b = P + q * d
-            for j in 0..<d { let u = a[j] - b[j]; s += u * u }
-            exact.append((s, Int32(q)))
-          }
-          exact.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
-          BY[p] = keep < n ? exact[keep].0 : Double.infinity
+          NS[p] = 1
+          continue
         }
+        var b = m > keep ? exact[keep].0 : Double.infinity
+        if m < n { b = min(b, floor) }  // finite here: a non-finite floor forces the rescan
+        BY[p] = b
         for t in 0..<keep { KR[p * keep + t] = exact[t].0; KI[p * keep + t] = exact[t].1 }
         CR[p] = exact[k - 1].0
       }
     }
-  }}}}}}}
+  }}}}}}}}
+  try settleExactly(pts: pts, n: n, d: d, k: k, keep: keep, rows: (0..<n).filter { needsScan[$0] != 0 },
+                    coreR: &coreR, knnI: &knnI, knnR: &knnR, beyond: &beyond, threads: threads, token: token)
   return (coreR, knnI, knnR, beyond, rescans.load(ordering: .relaxed))
+}
+
+/// The rows the certificate could not settle, exactly: their `max(k, keep)` + 1 nearest by (squared
+/// distance, row), as sorting every point would give them. A few are scanned against every point;
+/// more (far-flung magnitudes beyond Float32's range can leave most rows unsettled: 19 s for 20,000
+/// rows) go through a KD-tree on the Double rows, whose search keeps the same order and sums the
+/// same squares in the same order (`EuclideanKD`).
+/// - Throws: `AlgorithmError.cancelled`.
+private func settleExactly(
+  pts: UnsafePointer<Double>, n: Int, d: Int, k: Int, keep: Int, rows: [Int], coreR: inout [Double],
+  knnI: inout [Int32], knnR: inout [Double], beyond: inout [Double], threads: Int, token: CancellationToken
+) throws {
+  if rows.isEmpty { return }
+  let kq = min(n, max(k, keep) + 1)
+  var outR = [Double](repeating: 0, count: rows.count * kq)
+  var outI = [Int32](repeating: 0, count: rows.count * kq)
+  if rows.count <= 32 {
+    outR.withUnsafeMutableBufferPointer { rp in
+      outI.withUnsafeMutableBufferPointer { ip in
+        let R = rp.baseAddress!, I = ip.baseAddress!
+        parallelChunks(count: rows.count, chunkSize: 1, threads: threads) { r, _ in
+          let a = pts + rows[r] * d
+          var exact = [(Double, Int32)]()
+          exact.reserveCapacity(n)
+          for q in 0..<n {
+            var s = 0.0
+            let b = pts + q * d
+            for j in 0..<d { let u = a[j] - b[j]; s += u * u }
+            exact.append((s, Int32(q)))
+          }
+          exact.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+          for t in 0..<kq { R[r * kq + t] = exact[t].0; I[r * kq + t] = exact[t].1 }
+        }
+      }
+    }
+  } else {
+    let x = Array(UnsafeBufferPointer(start: pts, count: n * d))
+    var queries = [Double](repeating: 0, count: rows.count * d)
+    for (r, p) in rows.enumerated() { for j in 0..<d { queries[r * d + j] = pts[p * d + j] } }
+    try outR.withUnsafeMutableBufferPointer { rp in
+      try outI.withUnsafeMutableBufferPointer { ip in
+        let R = rp.baseAddress!, I = ip.baseAddress!
+        try kdQueryEach(KDTreeIndex(crossJoinOver: x, n: n, d: d), queries: queries, m: rows.count, k: kq,
+                        metric: EuclideanKD(), context: RunContext(threads: threads, cancellation: token)) { r, best in
+          for t in 0..<kq { R[r * kq + t] = best.dist[t]; I[r * kq + t] = Int32(best.row(t)) }
+        }
+      }
+    }
+  }
+  try token.check()
+  for (r, p) in rows.enumerated() {
+    for t in 0..<keep { knnR[p * keep + t] = outR[r * kq + t]; knnI[p * keep + t] = outI[r * kq + t] }
+    coreR[p] = outR[r * kq + k - 1]
+    beyond[p] = keep < n ? outR[r * kq + keep] : Double.infinity
+  }
 }
