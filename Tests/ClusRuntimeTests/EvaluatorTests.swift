@@ -419,9 +419,9 @@ final class EvaluatorTests: XCTestCase {
       (max (abs (e2.embedding - e0.embedding))) > 0
       """), c.err)
     XCTAssertEqual(c.out, "0.0000\ntrue\n")
-    c.expectError("umap x min_dist=(float \"inf\")", "min_dist must be a finite number")
-    c.expectError("umap x repulsion_strength=(float \"inf\")", "repulsion_strength must be a finite number")
-    c.expectError("umap x a=(float \"inf\") b=1", "a must be a positive finite number")
+    c.expectError("umap x min_dist=(float \"inf\")", "min_dist=inf is out of range: it must be a finite number ≥ 0")
+    c.expectError("umap x repulsion_strength=(float \"inf\")", "repulsion_strength=inf is out of range: it must be a finite number ≥ 0")
+    c.expectError("umap x a=(float \"inf\") b=1", "a=inf is out of range: it must be a finite number > 0")
     c.expectError("umap x learning_rate=-1", "learning_rate")
   }
 
