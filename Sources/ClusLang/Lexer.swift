@@ -240,8 +240,12 @@ private struct Scanner {
     }
     let clean = String(raw.filter { $0 != "_" })
     if isFloat {
-      guard let v = Double(clean), v.isFinite else {
+      guard let v = Double(clean) else {
         fail("bad number literal '\(raw)'", SourceRange(start, loc))
+        return false
+      }
+      guard v.isFinite else {
+        fail("number literal '\(raw)' is beyond float64's range (±1.8e308); write inf for infinity", SourceRange(start, loc))
         return false
       }
       emit(.float(v), from: start, startI)

@@ -117,6 +117,10 @@ final class LexerTests: XCTestCase {
     XCTAssertEqual(lexError("x = 10_")?.message, "bad number literal '10_'")
     XCTAssertEqual(lexError("x = 1e")?.message, "bad number literal '1e'")
     XCTAssertEqual(lexError("x = 99999999999999999999")?.message, "integer literal '99999999999999999999' is too large")
+    // a float literal beyond float64 is said so (Python would read it as inf; clus has inf for that)
+    d = lexError("p = 1e309")
+    XCTAssertEqual(d?.message, "number literal '1e309' is beyond float64's range (±1.8e308); write inf for infinity")
+    XCTAssertEqual(d?.range, R(1, 5, 4, 1, 10, 9))
 
     d = lexError("load \"data/mn\nx = 1")
     XCTAssertEqual(d?.message, "unterminated string")
