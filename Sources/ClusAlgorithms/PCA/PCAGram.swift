@@ -83,7 +83,7 @@ private func svdDecomposition(_ x: Matrix, mean: [Double], count: Int, threads: 
 /// (a second pass for a row that lost more than 1 % of its norm in the first). A row marked not `valid`, or one that loses more than half of its norm to the
 /// rows before it, is replaced by the first unit vector e_f (f ascending, not used before) that
 /// keeps more than half of its norm after the projection.
-private func orthonormaliseRows(_ v: inout [Double], count: Int, d: Int, valid: [Bool]) {
+func orthonormaliseRows(_ v: inout [Double], count: Int, d: Int, valid: [Bool]) {
   var nextUnit = 0
   v.withUnsafeMutableBufferPointer { vp in
     let vb = vp.baseAddress!

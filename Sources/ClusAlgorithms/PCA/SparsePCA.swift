@@ -529,21 +529,9 @@ private func rightSingularVectors(_ op: SparseOperator, u: [Double], k: Int) -> 
   guard largest > 0, norms.allSatisfy({ $0 > 1e-4 * largest }) else { return nil }
   var v = [Double](repeating: 0, count: k * d)
   for j in 0..<k { for f in 0..<d { v[j * d + f] = w[f * k + j] / norms[j] } }
-  // Aᵀu_i·Aᵀu_j = u_iᵀ(AAᵀu_j) is the residual's share only, which 1/(σ_i σ_j) magnifies: two passes
-  // of Gram–Schmidt in order keep the vectors orthonormal
-  for j in 0..<k {
-    for _ in 0..<2 {
-      for i in 0..<j {
-        var dot = 0.0
-        for f in 0..<d { dot += v[i * d + f] * v[j * d + f] }
-        for f in 0..<d { v[j * d + f] -= dot * v[i * d + f] }
-      }
-      var q = 0.0
-      for f in 0..<d { q += v[j * d + f] * v[j * d + f] }
-      let r = q.squareRoot()
-      for f in 0..<d { v[j * d + f] /= r }
-    }
-  }
+  // Aᵀu_i·Aᵀu_j = u_iᵀ(AAᵀu_j) is the residual's share only, which 1/(σ_i σ_j) magnifies: Gram–Schmidt
+  // in order keeps the vectors orthonormal (as the dense PCA's right vectors from its Gram matrix)
+  orthonormaliseRows(&v, count: k, d: d, valid: [Bool](repeating: true, count: k))
   return v
 }
 
