@@ -143,6 +143,29 @@ final class ElementaryTests: XCTestCase {
     XCTAssertTrue(Elementary.log2(-2).isNaN)
   }
 
+  /// `minkowskiPower` for whole p in 2...8 (repeated squaring) within p − 1 ulp of the long-double
+  /// power, on values of every magnitude whose power is normal; other p are `pow` bit for bit.
+  func testMinkowskiPower() {
+    var g = Inputs(state: 11)
+    for p in 2...8 {
+      var worst = 0.0
+      for _ in 0..<50_000 {
+        let v = Elementary.exp(g.uniform(-700, 700) / Double(p))
+        let exact = Glibc.powl(Float80(v), Float80(p))
+        guard Swift.abs(Double(exact)) >= Double.leastNormalMagnitude, Double(exact).isFinite else { continue }
+        worst = max(worst, ulpError(Elementary.minkowskiPower(v, Double(p)), exact))
+      }
+      XCTAssertLessThanOrEqual(worst, Double(p - 1), "p=\(p): \(worst) ulp")
+      XCTAssertEqual(Elementary.minkowskiPower(3, Double(p)), Elementary.pow(3, Double(p)), "3^\(p) is exact")
+    }
+    for p in [1.5, 2.5, 9, 12, 1000] {
+      for _ in 0..<1_000 {
+        let v = g.uniform(0, 10)
+        XCTAssertEqual(Elementary.minkowskiPower(v, p).bitPattern, Elementary.pow(v, p).bitPattern)
+      }
+    }
+  }
+
   func testPow() {
     var g = Inputs(state: 3)
     var worst = 0.0, worstXY = (0.0, 0.0), worstSteps: UInt64 = 0, count = 0

@@ -292,6 +292,24 @@ public enum Elementary {
     }
   }
 
+  /// vᵖ (v ≥ 0), a term of the minkowski metric's reduced distance |xᵢ − yᵢ|ᵖ: for a whole p in
+  /// 2...8 by repeated squaring (at most 4 roundings: within p − 1 ulp, against `pow`'s 2; several
+  /// times faster, and HDBSCAN with p = 3 spends nearly all its time here), otherwise `pow`. The
+  /// same arithmetic on every CPU.
+  @inlinable @inline(__always)
+  public static func minkowskiPower(_ v: Double, _ p: Double) -> Double {
+    if p >= 2 && p <= 8 && p == p.rounded(.towardZero) {
+      var e = Int(p), base = v, r = 1.0
+      while true {
+        if e & 1 != 0 { r *= base }
+        e >>= 1
+        if e == 0 { return r }
+        base *= base
+      }
+    }
+    return pow(v, p)
+  }
+
   /// xʸ for Float: the Double e^(y·log x) with `exp` and `log` (error < 2⁻⁴⁴ relative, far
   /// below a Float ulp) rounded once to Float, so within 1 ulp and nearly always correctly
   /// rounded. Special values as `pow(Double, Double)`.

@@ -116,7 +116,7 @@ public enum Metric: Sendable, Equatable, CustomStringConvertible {
       return s
     case .minkowski(let p):
       var s = 0.0
-      for i in 0..<d { s += Elementary.pow(abs(Double(x[i]) - Double(y[i])), p) }
+      for i in 0..<d { s += Elementary.minkowskiPower(abs(Double(x[i]) - Double(y[i])), p) }
       return Elementary.pow(s, 1 / p)
     case .cosine:
       var xy = 0.0, xx = 0.0, yy = 0.0

@@ -126,7 +126,7 @@ struct HeapKDTree {
         }
         var rad = 0.0
         for j in 0..<d {
-          if p.isInfinite { rad = fmax(rad, 0.5 * (h[j] - l[j])) } else { rad += Elementary.pow(0.5 * abs(h[j] - l[j]), p) }
+          if p.isInfinite { rad = fmax(rad, 0.5 * (h[j] - l[j])) } else { rad += Elementary.minkowskiPower(0.5 * abs(h[j] - l[j]), p) }
         }
         S[node] = s; E[node] = e
         R[node] = Elementary.pow(rad, 1 / p)
@@ -568,7 +568,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
   @inline(__always) func toRdist(_ v: Double) -> Double {
     if p == 2 { return v * v }
     if p == 1 || p.isInfinite { return v }
-    return Elementary.pow(v, p)
+    return Elementary.minkowskiPower(v, p)
   }
 
   func find(_ x0: Int) -> Int {
@@ -720,7 +720,7 @@ private final class DualTreeBoruvka<M: KDMetric> {
     } else {
       for j in 0..<d {
         let d1 = la[j] - hb[j], d2 = lb[j] - ha[j]
-        r += Elementary.pow(0.5 * ((d1 + abs(d1)) + (d2 + abs(d2))), p)
+        r += Elementary.minkowskiPower(0.5 * ((d1 + abs(d1)) + (d2 + abs(d2))), p)
       }
     }
     return r

@@ -99,13 +99,13 @@ struct MinkowskiKD: KDMetric {
   let p: Double
   @inline(__always) func rdist(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ d: Int) -> Double {
     var s = 0.0
-    for i in 0..<d { s += Elementary.pow(abs(a[i] - b[i]), p) }
+    for i in 0..<d { s += Elementary.minkowskiPower(abs(a[i] - b[i]), p) }
     return s
   }
   @inline(__always) func boxRdist(_ a: UnsafePointer<Double>, _ lo: UnsafePointer<Double>, _ hi: UnsafePointer<Double>, _ d: Int) -> Double {
     var s = 0.0
     for i in 0..<d {
-      s += Elementary.pow(boxGap(a[i], lo[i], hi[i]), p)
+      s += Elementary.minkowskiPower(boxGap(a[i], lo[i], hi[i]), p)
     }
     return s
   }

@@ -55,7 +55,7 @@ extension Metric {
       return s
     case .minkowski(let p):
       var s = 0.0
-      merge { x, y in s += Elementary.pow(abs(x - y), p) }
+      merge { x, y in s += Elementary.minkowskiPower(abs(x - y), p) }
       return Elementary.pow(s, 1 / p)
     case .cosine:
       var xy = 0.0, xx = 0.0, yy = 0.0
