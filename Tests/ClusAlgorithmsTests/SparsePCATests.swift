@@ -187,6 +187,30 @@ final class SparsePCATests: XCTestCase {
   }
 
   /// Sparse PCA equals the dense full-solver `pca` of the densified matrix (components, variances).
+  /// Wide data with a column far from 0 (a constant 10⁶ in every row): the centring must cancel in
+  /// each column's own term. Forming XXᵀ and subtracting the Xμ terms after lost the spectrum to
+  /// rounding (the formed AAᵀ was off by 10⁻⁵ and the Krylov iteration on it did not converge);
+  /// both paths on AAᵀ agree with the dense PCA of the densified matrix.
+  func testWideDataWithAColumnFarFromZero() throws {
+    var x = try randomSparse(rows: 60, cols: 500, density: 0.08, seed: 13)
+    var indptr = [0], indices = [Int32](), values = [Float]()
+    for i in 0..<x.rows {
+      var row = (x.indptr[i]..<x.indptr[i + 1]).map { (x.indices[$0], x.values[$0]) }.filter { $0.0 != 5 }
+      row.append((5, 1e6))
+      row.sort { $0.0 < $1.0 }
+      for (c, v) in row { indices.append(c); values.append(v) }
+      indptr.append(values.count)
+    }
+    x = try SparseMatrix(rows: x.rows, cols: x.cols, indptr: indptr, indices: indices, values: values)
+    let reference = try pca(x.dense(), parameters: PCAParameters(nComponents: .count(6)))
+    for limit in [100, 0] {
+      let s = try pcaSparseFit(x, nComponents: 6, context: RunContext(threads: 2), denseMaxCols: limit)
+      XCTAssertLessThan(relDiff(s.singularValues, reference.singularValues), 1e-9, "denseMaxCols=\(limit)")
+      XCTAssertLessThan(relDiff(s.transformed.data.map(Double.init), reference.transformed.data.map(Double.init)), 1e-5,
+                        "denseMaxCols=\(limit)")
+    }
+  }
+
   func testAgreesWithDensePCA() throws {
     let x = try randomSparse(rows: 400, cols: 60, density: 0.1, seed: 5)
     let s = try pcaSparse(x, nComponents: 6)

@@ -258,60 +258,56 @@ protocol GramOperator {
 struct RowGramOperator: GramOperator {
   /// The operator A, n × d (its transpose is needed).
   let op: SparseOperator
-  /// r = Xμ (n), when A is centred.
-  let r: [Double]?
-  /// μᵀμ.
-  let meanSquare: Double
 
   /// AAᵀ of `op` (which must hold Xᵀ).
-  init(_ op: SparseOperator) {
-    self.op = op
-    guard let mu = op.mean else { r = nil; meanSquare = 0; return }
-    var r = [Double](repeating: 0, count: op.x.rows)
-    for i in 0..<op.x.rows {
-      var t = 0.0
-      for e in op.x.indptr[i]..<op.x.indptr[i + 1] { t += Double(op.x.values[e]) * mu[Int(op.x.indices[e])] }
-      r[i] = t
-    }
-    self.r = r
-    var mm = 0.0
-    for m in mu { mm += m * m }
-    meanSquare = mm
-  }
+  init(_ op: SparseOperator) { self.op = op }
 
   var dimension: Int { op.x.rows }
 
-  /// AAᵀ·U for U (n × p): XXᵀU column by column of X (t = x_fᵀU, then each stored x_if adds
-  /// x_if·t to row i), so that no d × p intermediate is formed (for 2,000,000 columns it was 450 MB a
-  /// product, read back at random). The columns are cut into a fixed number of groups (from n, d
-  /// and p only), each with its own n × p sum, added in group order; then the centring terms
-  /// −r(1ᵀU) − 1(rᵀU) + (μᵀμ)·1(1ᵀU).
+  /// AAᵀ·U for U (n × p) column by column of A: t = a_fᵀU = x_fᵀU − μ_f·(1ᵀU), then each stored x_if
+  /// adds x_if·t to row i and μ_f·t is gathered to be taken from every row, so that no d × p
+  /// intermediate is formed (for 2,000,000 columns it was 450 MB a product, read back at random).
+  /// The centring is applied per column, as A·V and Aᵀ·U apply it: a column far from 0 cancels
+  /// within its own term (forming XXᵀ and subtracting Xμ terms afterwards lost the spectrum of data
+  /// with a column at 1,000 to rounding: the iteration did not converge). The columns are cut into a
+  /// fixed number of groups (from n, d and p only), each with its own n × p sum and p-vector of
+  /// μ_f·t, added in group order.
   func gram(_ u: [Double], p: Int) -> [Double] {
     let n = op.x.rows
     let groups = Swift.max(1, Swift.min(8, (256 << 20) / Swift.max(1, n * p * 8)))
     let t = UnsafeMutablePointer<Double>.allocate(capacity: p * groups)
     defer { t.deallocate() }
-    var y = u.withUnsafeBufferPointer { up in
-      let U = up.baseAddress!
-      // the rows of Xᵀ are the columns of X; a group's scratch t is its own
-      return groupedSums(op.xt!, groups: groups, size: n * p, threads: op.threads) { out, g, _, entries, cols, vals in
-        if entries.isEmpty { return }
-        let tf = t + g * p
-        for j in 0..<p { tf[j] = 0 }
-        for e in entries {
-          let a = Double(vals[e]), row = U + Int(cols[e]) * p
-          for j in 0..<p { tf[j] += a * row[j] }
-        }
-        for e in entries {
-          let a = Double(vals[e]), o = out + Int(cols[e]) * p
-          for j in 0..<p { o[j] += a * tf[j] }
+    var ones = [Double](repeating: 0, count: p)
+    if op.mean != nil { for i in 0..<n { for j in 0..<p { ones[j] += u[i * p + j] } } }
+    let mu = op.mean
+    let sums = u.withUnsafeBufferPointer { up in
+      ones.withUnsafeBufferPointer { op1 in
+        let U = up.baseAddress!, O = op1.baseAddress!
+        // the rows of Xᵀ are the columns of X; a group's scratch t is its own; the last p entries
+        // of a group's sum gather μ_f·t
+        return groupedSums(op.xt!, groups: groups, size: n * p + p, threads: op.threads) { out, g, f, entries, cols, vals in
+          let m = mu?[f] ?? 0
+          if entries.isEmpty && m == 0 { return }
+          let tf = t + g * p
+          for j in 0..<p { tf[j] = 0 }
+          for e in entries {
+            let a = Double(vals[e]), row = U + Int(cols[e]) * p
+            for j in 0..<p { tf[j] += a * row[j] }
+          }
+          if m != 0 {
+            for j in 0..<p { tf[j] -= m * O[j] }
+            let c = out + n * p
+            for j in 0..<p { c[j] += m * tf[j] }
+          }
+          for e in entries {
+            let a = Double(vals[e]), o = out + Int(cols[e]) * p
+            for j in 0..<p { o[j] += a * tf[j] }
+          }
         }
       }
     }
-    guard let r = r else { return y }
-    var ones = [Double](repeating: 0, count: p), rU = [Double](repeating: 0, count: p)
-    for i in 0..<n { for j in 0..<p { ones[j] += u[i * p + j]; rU[j] += r[i] * u[i * p + j] } }
-    for i in 0..<n { for j in 0..<p { y[i * p + j] -= r[i] * ones[j] + rU[j] - meanSquare * ones[j] } }
+    var y = Array(sums[0..<(n * p)])
+    if mu != nil { for i in 0..<n { for j in 0..<p { y[i * p + j] -= sums[n * p + j] } } }
     return y
   }
 }
@@ -502,15 +498,20 @@ private func groupedSums(
   return out
 }
 
-/// AAᵀ = XXᵀ − r·1ᵀ − 1·rᵀ + (μᵀμ)·11ᵀ (n × n, Double, full symmetric), r = Xμ (without a mean,
-/// XXᵀ): XXᵀ as `sparseGram` of Xᵀ (the outer products of each column's stored entries).
+/// AAᵀ (n × n, Double, full symmetric): without a mean XXᵀ, as `sparseGram` of Xᵀ (the outer
+/// products of each column's stored entries); centred, `RowGramOperator` applied to the identity
+/// (each column centred in its own term: XXᵀ − Xμ1ᵀ − 1μᵀXᵀ + (μᵀμ)11ᵀ lost data with a column far
+/// from 0 to rounding).
 private func rowGram(_ op: SparseOperator, context: RunContext) -> [Double] {
   let n = op.x.rows
-  var g = sparseGram(SparseOperator(op.xt!, transposed: nil, mean: nil, threads: op.threads), context: context)
-  let centring = RowGramOperator(op)
-  guard let r = centring.r else { return g }
-  let mm = centring.meanSquare
-  for i in 0..<n { for j in 0..<n { g[i * n + j] = g[i * n + j] - r[i] - r[j] + mm } }
+  guard op.mean != nil else {
+    return sparseGram(SparseOperator(op.xt!, transposed: nil, mean: nil, threads: op.threads), context: context)
+  }
+  // centred: AAᵀ·I by the operator (per-column centring), symmetrised
+  var identity = [Double](repeating: 0, count: n * n)
+  for i in 0..<n { identity[i * n + i] = 1 }
+  var g = RowGramOperator(op).gram(identity, p: n)
+  for i in 0..<n { for j in 0..<i { let v = 0.5 * (g[i * n + j] + g[j * n + i]); g[i * n + j] = v; g[j * n + i] = v } }
   return g
 }
 
@@ -570,7 +571,7 @@ public func sparseFactorisationBytes(rows n: Int, cols d: Int, stored: Int, nCom
       // AAᵀ first (formed, or its Krylov cycle on n-vectors), then v = Aᵀu (two d × k blocks)
       let nn = Double(n)
       let rowSide = n <= sparseDenseMaxCols || 2 * block > n
-        ? 8 * nn * nn * Double(sparseGramMaxGroups(cols: n) + 2)
+        ? 8 * nn * nn * Double(Swift.max(sparseGramMaxGroups(cols: n) + 2, Swift.min(8, Swift.max(1, (256 << 20) / Swift.max(1, n * n * 8))) + 3))
         : 8 * nn * (2 * Double(krylovDepth(block: block, cols: n) * block) + 2 * Double(block))
           + Swift.min(8 * 8 * nn * Double(block), Swift.max(Double(256 << 20), 8 * nn * Double(block)))
       most = Swift.max(most, rowSide + 16 * dd * kk)
