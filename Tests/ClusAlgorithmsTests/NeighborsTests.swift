@@ -516,7 +516,7 @@ final class NeighborsTests: XCTestCase {
   /// Minkowski with a large finite p is refused where float64's Σ|xᵢ − yᵢ|ᵖ would overflow at the
   /// data's largest difference R or lose differences of 10⁻⁶·R (p = 1000 on data of range 10 gave a
   /// third of UMAP's neighbour distances as inf and others as 0). By hand: R = 10, d = 2: underflow
-  /// limit 1022 / (20 − log₂10) = 61.3, overflow limit (1023 − 1) / log₂10 = 307.6; R = 2²⁰·1.5,
+  /// limit 1022 / (20 − log₂10) = 61.27, overflow limit (1023 − 1) / log₂10 = 307.6; R = 2²⁰·1.5,
   /// d = 1: overflow limit 1023 / log₂R = 1023 / 20.585 = 49.7. Sparse rows count their implicit zeros.
   func testMinkowskiRangeCheck() throws {
     let small = Matrix(rows: 3, cols: 2, data: [0, 0, 10, 1, 4, 0.5])
@@ -524,16 +524,35 @@ final class NeighborsTests: XCTestCase {
     for p in [62.0, 307, 1000, 1e308] {
       XCTAssertThrowsError(try Metric.minkowski(p: p).checkRange(of: .dense(small))) {
         let m = "\($0)"
-        XCTAssertTrue(m.contains("allows p below 61") && m.contains("vanish") && m.contains("p=inf"), m)
+        XCTAssertTrue(m.contains("allows p below 61.27") && m.contains("vanish") && m.contains("p=inf"), m)
       }
     }
     let wide = Matrix(rows: 2, cols: 1, data: [0, 1.5 * 1_048_576])
     XCTAssertNoThrow(try Metric.minkowski(p: 49).checkRange(of: .dense(wide)))
     XCTAssertThrowsError(try Metric.minkowski(p: 50).checkRange(of: .dense(wide))) {
-      XCTAssertTrue("\($0)".contains("would overflow float64") && "\($0)".contains("allows p below 49"), "\($0)")
+      XCTAssertTrue("\($0)".contains("would overflow float64") && "\($0)".contains("allows p below 49.69"), "\($0)")
     }
     for m in [Metric.euclidean, .manhattan, .chebyshev, .cosine, .correlation] {
       XCTAssertNoThrow(try m.checkRange(of: .dense(wide)))
+    }
+    // UMAP's dense neighbour search sums in Float32 (limits 127 and −126 for 2^E): R = 10, d = 2:
+    // p below (127 − 1)/log₂10 = 37.9 and 126/(20 − log₂10) = 7.55; the squares of euclidean,
+    // cosine and correlation (p = 2) overflow from R = 2^63 / √d on and vanish below R = 2^−43
+    XCTAssertNoThrow(try Metric.minkowski(p: 7).checkRange(of: .dense(small), float32: true))
+    XCTAssertThrowsError(try Metric.minkowski(p: 8).checkRange(of: .dense(small), float32: true)) {
+      XCTAssertTrue("\($0)".contains("allows p below 7.55") && "\($0)".contains("float32"), "\($0)")
+    }
+    let huge = Matrix(rows: 2, cols: 2, data: [0, 0, 1e19, 1])
+    let tiny = Matrix(rows: 2, cols: 2, data: [0, 0, 1e-14, 0])
+    for m in [Metric.euclidean, .cosine, .correlation] {
+      XCTAssertNoThrow(try m.checkRange(of: .dense(small), float32: true))
+      XCTAssertNoThrow(try m.checkRange(of: .dense(huge)), "float64: no limit for \(m)")
+      XCTAssertThrowsError(try m.checkRange(of: .dense(huge), float32: true)) {
+        XCTAssertTrue("\($0)".contains("too large") && "\($0)".contains("scale the data"), "\($0)")
+      }
+      XCTAssertThrowsError(try m.checkRange(of: .dense(tiny), float32: true)) {
+        XCTAssertTrue("\($0)".contains("too small"), "\($0)")
+      }
     }
     // one stored value 10 in a column of 3 rows: its range is 10 (the zeros are implicit)
     let sparse = try SparseMatrix(rows: 3, cols: 2, indptr: [0, 1, 1, 2], indices: [0, 1], values: [10, 0.5])

@@ -42,24 +42,35 @@ public enum Metric: Sendable, Equatable, CustomStringConvertible {
     }
   }
 
-  /// For minkowski with a large finite p: refuses data on which Σ|xᵢ − yᵢ|ᵖ, summed in float64 as
-  /// every implementation sums it (scipy, scikit-learn, umap-learn), would overflow for the largest
-  /// difference R (the widest column's max − min, over the stored values and 0 for sparse rows) or
-  /// lose differences of 10⁻⁶·R to underflow: distances of inf, or of 0 between distinct points,
-  /// then silently replaced the nearest neighbours (p = 1000 on data of range 10: a third inf).
-  /// Allowed: p·log₂R + log₂d < 1023 and p·(log₂R − 20) > −1022. Other metrics, and p for which both
-  /// hold, pass.
-  /// - Throws: `AlgorithmError.invalidParameter` (`p`), with the largest p the data allows and the
-  ///   hint that p = inf (chebyshev) is the limit of large p.
-  public func checkRange(of data: UMAPData) throws {
-    guard case .minkowski(let p) = self else { return }
+  /// Refuses data on which the metric's sums would overflow or lose its small differences:
+  /// Σ|xᵢ − yᵢ|ᵖ for minkowski with a large finite p, summed in float64 as every implementation sums
+  /// it (scipy, scikit-learn, umap-learn) — p = 1000 on data of range 10 gave a third of UMAP's
+  /// neighbour distances as inf and others as 0 — and, with `float32` (UMAP's dense neighbour search
+  /// ranks by Float sums), also the squares of euclidean, cosine and correlation: data near 10¹⁹
+  /// gave every row wrong neighbours, silently. R is the widest column's max − min (over the stored
+  /// values and 0 for sparse rows; the largest |x| for cosine and correlation), p = 2 for the
+  /// squares. Allowed, with E = 1023 (float64) or 127 (float32): p·log₂R + log₂d < E (no overflow)
+  /// and p·(log₂R − 20) > −(E − 1) (differences of 10⁻⁶·R stay normal numbers).
+  /// - Throws: `AlgorithmError.invalidParameter` (`p`) for minkowski, with the largest p the data
+  ///   allows and the hint that p = inf (chebyshev) is the limit of large p;
+  ///   `AlgorithmError.invalidInput` for the other metrics, saying to scale the data.
+  public func checkRange(of data: UMAPData, float32: Bool = false) throws {
+    let p: Double
+    switch self {
+    case .minkowski(let q): p = q
+    case .euclidean, .cosine, .correlation:
+      guard float32 else { return }
+      p = 2
+    default: return
+    }
+    let fromZero = self == .cosine || self == .correlation
     var lo = [Double](), hi = [Double]()
     let d: Int
     switch data {
     case .dense(let x):
       d = x.cols
       guard x.rows > 0, d > 0 else { return }
-      lo = [Double](repeating: .infinity, count: d); hi = [Double](repeating: -.infinity, count: d)
+      lo = [Double](repeating: fromZero ? 0 : .infinity, count: d); hi = [Double](repeating: fromZero ? 0 : -.infinity, count: d)
       for i in 0..<x.rows { for j in 0..<d { let v = Double(x[i, j]); lo[j] = Swift.min(lo[j], v); hi[j] = Swift.max(hi[j], v) } }
     case .sparse(let x):
       d = x.cols
@@ -71,19 +82,35 @@ public enum Metric: Sendable, Equatable, CustomStringConvertible {
       }
     }
     var range = 0.0
-    for j in 0..<d { range = Swift.max(range, hi[j] - lo[j]) }
+    for j in 0..<d { range = Swift.max(range, fromZero ? Swift.max(-lo[j], hi[j]) : hi[j] - lo[j]) }
     guard range > 0, range.isFinite else { return }
+    let top = float32 ? 127.0 : 1023.0
     let l = Elementary.log2(range), ld = Elementary.log2(Double(d))
-    let overflowAbove = l > 0 ? (1023 - ld) / l : Double.infinity
-    let underflowAbove = l < 20 ? 1022 / (20 - l) : Double.infinity
+    let overflowAbove = l > 0 ? (top - ld) / l : Double.infinity
+    let underflowAbove = l < 20 ? (top - 1) / (20 - l) : Double.infinity
     let most = Swift.min(overflowAbove, underflowAbove)
     if p < most { return }
-    let why = overflowAbove <= underflowAbove
-      ? "|x − y|^p would overflow float64 at this data's largest difference (\(range))"
-      : "differences below 10⁻⁶ of this data's largest (\(range)) would vanish in float64 as |x − y|^p"
-    throw AlgorithmError.invalidParameter(
-      name: "p", value: "\(p)",
-      allowed: "\(why); this data allows p below \(Int(most.rounded(.down))); p=inf (chebyshev) is the limit of large p, or scale the data")
+    let kind = float32 ? "float32 (the neighbour search's sums)" : "float64"
+    let why = p >= overflowAbove && p >= underflowAbove
+      ? "|x − y|^p would overflow \(kind) at this data's largest difference (\(range)), and differences below 10⁻⁶ of it vanish"
+      : p >= overflowAbove
+      ? "|x − y|^p would overflow \(kind) at this data's largest difference (\(range))"
+      : "differences below 10⁻⁶ of this data's largest (\(range)) would vanish in \(kind) as |x − y|^p"
+    if case .minkowski = self {
+      throw AlgorithmError.invalidParameter(
+        name: "p", value: "\(p)",
+        allowed: "\(why); this data allows p below \((most * 100).rounded(.down) / 100); p=inf (chebyshev) is the limit of large p, or scale the data")
+    }
+    let size = fromZero ? "largest value" : "largest difference"
+    throw AlgorithmError.invalidInput(
+      "metric=\(self): the data's \(size) (\(range)) is \(p >= overflowAbove ? "too large" : "too small") for the \(kind): "
+        + "its squares would \(p >= overflowAbove ? "overflow" : "vanish"); scale the data first (e.g. multiply it by \(scaleHint(range)))")
+  }
+
+  /// A power of ten that brings `range` near 1, as a hint.
+  private func scaleHint(_ range: Double) -> String {
+    let e = Int((Elementary.log(range) / Elementary.log(10)).rounded())
+    return "1e\(-e)"
   }
 
   /// The metric's name.

@@ -44,6 +44,7 @@ public func umapTransform(
   guard newData.cols == trainingData.cols else {
     throw AlgorithmError.invalidInput("the new data has \(newData.cols) columns but the embedding was fitted on \(trainingData.cols)")
   }
+  try parameters.metric.checkRange(of: .dense(newData), float32: true)
   guard embedding.rows == n, n >= 1 else {
     throw AlgorithmError.invalidInput("the embedding has \(embedding.rows) rows but its training data \(n)")
   }

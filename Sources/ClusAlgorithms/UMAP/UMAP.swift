@@ -278,7 +278,7 @@ public func umap(
 ) throws -> UMAPResult {
   try parameters.validate()
   try validateData(x)
-  try parameters.metric.checkRange(of: .dense(x))
+  try parameters.metric.checkRange(of: .dense(x), float32: true)
   let n = x.rows
   try checkLabels(y, rows: n)
   if n == 1 {
