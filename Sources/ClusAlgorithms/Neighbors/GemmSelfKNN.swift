@@ -190,9 +190,9 @@ func gemmSelfKNN(
     // changes a distance by at most 2(‖x‖ + ‖y‖)·√d·2^−120 + d·2^−240, the sums by (3d + 8)·2^−120.
     // With the split at T = (‖x‖ + √A)², A = c + ‖x‖², the points within T are at least
     // A − 2γ(‖x‖² + T) − η away and those beyond at least (√T − ‖x‖)² = A. Norms are about the
-    // tiles' origin (0 or the mean), the Double ones of the centred, unscaled row (relative error below
-    // (d + 2)·2^−53, taken as δ); the
-    // result is lowered by 2^−40 of itself for the rounding of these few operations.
+    // tiles' origin (0 or the mean): the Double ones of the centred, unscaled row (relative error
+    // below (d + 2)·2^−53, taken as δ). The result is lowered by 2^−40 of itself for the rounding of
+    // these few operations.
     let delta = Double(d + 8) * 0x1p-50
     func localFloor(_ a: UnsafePointer<Double>, m: Int, c: Double, nr: Double) -> Double {
       guard c.isFinite else { return -.infinity }
