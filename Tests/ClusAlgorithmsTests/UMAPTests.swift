@@ -106,6 +106,34 @@ final class UMAPTests: XCTestCase {
     }
   }
 
+  /// The layout's two coefficient tables against their formulas in Double (glibc's pow), over
+  /// the whole range of the table, for the curves of several (min_dist, spread).
+  func testCurveTableAccuracy() {
+    for (a, b): (Double, Double) in [(1.929, 0.7915), (1.577, 0.8951), (0.583, 1.334), (0.115, 1.916), (4.0, 0.6)] {
+      let attraction = CurveTable { x in -2 * a * b * pow(x, b - 1) / (1 + a * pow(x, b)) }
+      let repulsion = CurveTable { x in 2 * b / ((0.001 + x) * (1 + a * pow(x, b))) }
+      var worst = 0.0
+      for (which, table) in [attraction, repulsion].enumerated() {
+        table.table.withUnsafeBufferPointer { t in
+          var x: Float = 1e-35
+          while x < 1e35 {
+            let exact = which == 0 ? -2 * a * b * pow(Double(x), b - 1) / (1 + a * pow(Double(x), b))
+              : 2 * b / ((0.001 + Double(x)) * (1 + a * pow(Double(x), b)))
+            if let v = CurveTable.lookup(x, t.baseAddress!) {
+              XCTAssert(x >= 7.8e-31 && x < 2.6e30, "\(x) is outside the table")
+              if abs(exact) > Double(Float.leastNormalMagnitude) * 1e3 { worst = max(worst, abs(Double(v) - exact) / abs(exact)) }
+            } else {
+              XCTAssert(x < 8e-31 || x > 2.4e30, "\(x) is inside the table")
+            }
+            x *= 1.000731
+          }
+        }
+      }
+      print("curve table a=\(a) b=\(b): worst relative error \(worst)")
+      XCTAssertLessThan(worst, 5e-7, "a=\(a) b=\(b)")
+    }
+  }
+
   func testEpochsPerSample() {
     XCTAssertEqual(makeEpochsPerSample([1, 0.5, 0.25, 0], nEpochs: 200), [1, 2, 4, -1])
   }
