@@ -248,6 +248,12 @@ private struct Scanner {
         fail("number literal '\(raw)' is beyond float64's range (±1.8e308); write inf for infinity", SourceRange(start, loc))
         return false
       }
+      // a literal with a nonzero digit before its exponent that rounds to 0 (below 4.9e-324)
+      let mantissa = clean.prefix { $0 != "e" && $0 != "E" }
+      if v == 0, mantissa.contains(where: { $0 >= "1" && $0 <= "9" }) {
+        fail("number literal '\(raw)' is below float64's smallest positive value (4.9e-324); write 0 for zero", SourceRange(start, loc))
+        return false
+      }
       emit(.float(v), from: start, startI)
     } else {
       guard let v = Int(clean) else {

@@ -163,13 +163,14 @@ extension Parser {
   }
 
   private mutating func parseUnary() throws -> Expr {
-    if cur.kind == .minus {
+    if cur.kind == .minus || cur.kind == .plus {
       let start = cur.range.start
+      let op: UnaryOp = cur.kind == .minus ? .neg : .pos
       try enter()
       defer { depth -= 1 }
       advance()
       let operand = try parseUnary()
-      return .unary(.neg, operand, SourceRange(start, lastEnd))
+      return .unary(op, operand, SourceRange(start, lastEnd))
     }
     if cur.isIdentifier && startsArgument(pos + 1) {
       let (call, lastArgument) = try parseCall()

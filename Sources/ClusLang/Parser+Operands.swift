@@ -72,13 +72,14 @@ extension Parser {
   }
 
   private mutating func parseKeywordValue() throws -> Expr {
-    if cur.kind == .minus {
+    if cur.kind == .minus || cur.kind == .plus {
       let start = cur.range.start
+      let op: UnaryOp = cur.kind == .minus ? .neg : .pos
       try enter()
       defer { depth -= 1 }
       advance()
       let operand = try parseKeywordValue()
-      return .unary(.neg, operand, SourceRange(start, lastEnd))
+      return .unary(op, operand, SourceRange(start, lastEnd))
     }
     return try parsePostfix()
   }

@@ -11,10 +11,10 @@
 /// comparison := additive (('=='|'!='|'<'|'<='|'>'|'>=') additive)?     -- not chainable
 /// additive   := term (('+'|'-') term)*
 /// term       := unary (('*'|'/') unary)*
-/// unary      := '-' unary | call | postfix
+/// unary      := ('-'|'+') unary | call | postfix
 /// call       := NAME argument* (NAME '=' kwvalue)*
 /// argument   := postfix | '-' postfix        -- the '-' form only under the rule below
-/// kwvalue    := '-'* postfix
+/// kwvalue    := ('-'|'+')* postfix
 /// postfix    := primary ('.' NAME | '[' index ']')*   -- '[' directly after its base, no space
 /// index      := item (',' item)?
 /// item       := expr | expr? ':' expr?

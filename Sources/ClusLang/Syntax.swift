@@ -44,9 +44,11 @@ public enum BinaryOp: String, Sendable, Equatable {
   case pow = "**"
 }
 
-/// Unary operators: arithmetic negation and logical `not`.
+/// Unary operators: arithmetic negation, unary plus (a number, vector or matrix unchanged, as
+/// Python's `+x`) and logical `not`.
 public enum UnaryOp: String, Sendable, Equatable {
   case neg = "-"
+  case pos = "+"
   case not
 }
 

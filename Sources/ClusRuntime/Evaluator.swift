@@ -344,6 +344,9 @@ extension Session {
     if case .none = v, case .none = p.defaultValue { return v }
     let what = "\(command): \(p.name)"
     let x = try coerce(v, to: p.type, what: what, at: r)
+    if let b = p.bounds, case .float(let d) = x, d.isNaN, b.allowsInfinity {
+      throw RuntimeError("\(what)=nan is out of range: it must be a number \(b.text) or inf", at: r)
+    }
     if let b = p.bounds, case .float(let d) = x, !d.isFinite, !b.allowsInfinity {
       throw RuntimeError("\(what)=\(Display.summary(x)) is out of range: it must be a finite number \(b.text)", at: r)
     }

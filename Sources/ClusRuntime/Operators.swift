@@ -303,6 +303,11 @@ enum Operators {
       case .matrix(let m): return .matrix(m.elementwise { -$0 })
       default: throw OperatorError("unary '-' needs a number, vector or matrix, got \(a0.kindWithArticle)")
       }
+    case .pos:
+      switch a {
+      case .int, .float, .labels, .floats, .matrix: return a
+      default: throw OperatorError("unary '+' needs a number, vector or matrix, got \(a0.kindWithArticle)")
+      }
     }
   }
 }

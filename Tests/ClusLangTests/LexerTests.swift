@@ -121,6 +121,13 @@ final class LexerTests: XCTestCase {
     d = lexError("p = 1e309")
     XCTAssertEqual(d?.message, "number literal '1e309' is beyond float64's range (±1.8e308); write inf for infinity")
     XCTAssertEqual(d?.range, R(1, 5, 4, 1, 10, 9))
+    // one that rounds to 0 is said so too; an exact zero and the smallest subnormal are read
+    d = lexError("p = 1e-400")
+    XCTAssertEqual(d?.message, "number literal '1e-400' is below float64's smallest positive value (4.9e-324); write 0 for zero")
+    XCTAssertEqual(d?.range, R(1, 5, 4, 1, 11, 10))
+    XCTAssertNotNil(lexError("x = 2.5e-330"))
+    XCTAssertEqual(expr("0e-400 + 4.9e-324"), bin(.add, f(0), f(4.9e-324)))
+    XCTAssertEqual(expr("0.000e5"), f(0))
 
     d = lexError("load \"data/mn\nx = 1")
     XCTAssertEqual(d?.message, "unterminated string")

@@ -54,6 +54,15 @@ final class ParserTests: XCTestCase {
     XCTAssertEqual(expr("a > b"), bin(.gt, n("a"), n("b")))
   }
 
+  /// A unary plus, as Python's: where a unary minus may stand, at the same precedence.
+  func testUnaryPlus() {
+    XCTAssertEqual(expr("+2"), .unary(.pos, i(2), Z))
+    XCTAssertEqual(expr("-+2"), neg(.unary(.pos, i(2), Z)))
+    XCTAssertEqual(expr("+2 ** 2"), .unary(.pos, bin(.pow, i(2), i(2)), Z))
+    XCTAssertEqual(expr("2 ** +1"), bin(.pow, i(2), .unary(.pos, i(1), Z)))
+    XCTAssertEqual(expr("a + +b"), bin(.add, n("a"), .unary(.pos, n("b"), Z)))
+  }
+
   /// `**` as Python: tighter than a unary minus on its left, right-grouping, a negated exponent.
   func testPowerPrecedence() {
     XCTAssertEqual(expr("-2 ** 2"), neg(bin(.pow, i(2), i(2))))

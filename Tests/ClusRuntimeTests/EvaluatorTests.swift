@@ -278,7 +278,8 @@ final class EvaluatorTests: XCTestCase {
           let line = "l = \(c.name) \(args) \(p.name)=\(v)"
           let at = line.range(of: "\(p.name)=")!.upperBound
           let caret = line.distance(from: line.startIndex, to: at) + 1
-          let allowed = takesInf.contains(p.name) ? p.bounds!.text : "a finite number \(p.bounds!.text)"
+          // nan is refused everywhere; where inf is allowed the message says so
+          let allowed = takesInf.contains(p.name) ? "a number \(p.bounds!.text) or inf" : "a finite number \(p.bounds!.text)"
           let refused = "\(c.name): \(p.name)=\(v) is out of range: it must be \(allowed)"
           _ = k.run(line)
           if v == "inf" && takesInf.contains(p.name) {
@@ -291,6 +292,38 @@ final class EvaluatorTests: XCTestCase {
       }
     }
     XCTAssertEqual(checked, 2 * 22, "floating-point parameters with bounds")
+  }
+
+  /// A spread below min_dist's default names spread (the parameter given), a min_dist above the
+  /// spread names min_dist; an alpha so small that the distances divided by it overflow names alpha,
+  /// with both spanning trees. Each with the caret under the parameter given.
+  func testTheParameterAtFaultIsNamed() {
+    let data = "x = [[0, 0], [0, 1], [1, 0], [1, 1], [9, 9], [9, 8], [8, 9], [8, 8]] * 1.5\n"
+    for (call, message) in [
+      ("umap x n_neighbors=3 spread=0.05", "umap: spread=0.05 is out of range: spread must be greater than or equal to min_dist (0.1, its default; give a smaller min_dist too)"),
+      ("umap x n_neighbors=3 spread=0.05 min_dist=0.2", "umap: min_dist=0.2 is out of range: min_dist must be less than or equal to spread (0.05)"),
+      ("hdbscan x min_cluster_size=2 alpha=1e-300", "hdbscan: alpha=1e-300 is out of range: the distances divided by alpha overflow float64"),
+      ("hdbscan x min_cluster_size=2 alpha=1e-300 approx_min_span_tree=false", "hdbscan: alpha=1e-300 is out of range: the distances divided by alpha overflow float64"),
+    ] {
+      let k = Capture()
+      XCTAssertFalse(k.run(data + "r = " + call), call)
+      let name = String(message.split(separator: " ")[1].split(separator: "=")[0])
+      let column = ("r = " + call).range(of: name + "=")!.lowerBound.utf16Offset(in: "r = " + call) + 1
+      XCTAssertTrue(k.err.contains("<test>:2:\(column): error: \(message)"), "\(call): \(k.err)")
+    }
+  }
+
+  /// A unary plus leaves a number, vector or matrix as it is (a keyword value too: p=+inf), and
+  /// refuses anything else with the operator named.
+  func testUnaryPlus() {
+    let k = Capture()
+    XCTAssertTrue(k.run("print (+3)\nprint (+2.5)\nprint (+[1, -2])\nprint (-+4)\n"), k.err)
+    XCTAssertEqual(k.out, "3\n2.5000\n[1 -2]\n-4\n")
+    let h = Capture()
+    XCTAssertTrue(h.run("x = [[0, 0], [0, 1], [1, 0], [9, 9], [9, 8], [8, 9]] * 1\nl = hdbscan x metric=\"minkowski\" p=+inf min_cluster_size=2\nprint l\n"), h.err)
+    let s = Capture()
+    XCTAssertFalse(s.run("x = +\"a\""))
+    XCTAssertTrue(s.err.contains("<test>:1:5: error: unary '+' needs a number, vector or matrix, got a string"), s.err)
   }
 
   /// minkowski with a p too large for float64 on the data is refused by umap, hdbscan and

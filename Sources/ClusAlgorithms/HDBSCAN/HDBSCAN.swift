@@ -360,8 +360,13 @@ func mutualReachabilityMST(
     // max(g(a), g(b), g(e)/alpha) = g(max(a, b, e/√alpha)): the euclidean tree with alpha' = √alpha
     // is the cosine tree. Zero rows (distance 0 or 1 by convention) use Prim's algorithm.
     if let u = unitRows(x, centred: metric == .correlation) {
-      let (edges, extra, core) = try kdBoruvkaMST(u, n: n, d: d, minSamples: minSamples, alpha: alpha.squareRoot(),
-                                                  metric: EuclideanKD(), context: context)
+      let edges: [HDBSCANEdge], extra: [HDBSCANEdge], core: [Double]
+      do {
+        (edges, extra, core) = try kdBoruvkaMST(u, n: n, d: d, minSamples: minSamples, alpha: alpha.squareRoot(),
+                                                metric: EuclideanKD(), context: context)
+      } catch AlgorithmError.invalidParameter(name: "alpha", _, let allowed) {
+        throw AlgorithmError.invalidParameter(name: "alpha", value: "\(alpha)", allowed: allowed)  // alpha, not √alpha
+      }
       let g = { (e: Double) -> Double in e * e / 2 }
       return (edges.map { HDBSCANEdge(a: $0.a, b: $0.b, weight: g($0.weight)) },
               extra.map { HDBSCANEdge(a: $0.a, b: $0.b, weight: g($0.weight)) }, core.map(g))

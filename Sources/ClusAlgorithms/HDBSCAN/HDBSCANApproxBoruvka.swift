@@ -1063,7 +1063,7 @@ private func libraryBoruvkaMST<M: KDMetric>(
       // a round that joins nothing resets the bounds; a second one (an exact round) means no
       // finite edge is left, as with distances that overflow
       stalled = alg.edges.count == before ? stalled + 1 : 0
-      if stalled >= 2 { throw AlgorithmError.invalidInput("the spanning tree could not be completed (distances overflow)") }
+      if stalled >= 2 { throw spanningTreeOverflow(alpha: alpha) }
       context.progress.update(alg.edges.count)
     }
     return (alg.edges, coreOut)

@@ -20,6 +20,17 @@
 // MST edge (cut property), and each round still merges every other component. Distances are
 // compared in a "reduced" form (squared for euclidean) and converted back only for the output.
 
+/// The error of a spanning tree that cannot be completed (no finite edge left between its
+/// components: distances that overflow). With alpha < 1 (distances divided by it) it names alpha.
+func spanningTreeOverflow(alpha: Double) -> AlgorithmError {
+  if alpha < 1 {
+    return .invalidParameter(
+      name: "alpha", value: "\(alpha)",
+      allowed: "the distances divided by alpha overflow float64, so the spanning tree cannot be completed: use an alpha nearer 1")
+  }
+  return .invalidInput("the spanning tree could not be completed (distances overflow)")
+}
+
 /// Core distances and exact MST by Borůvka rounds on a KD-tree (see the file comment): the n − 1
 /// edges (original rows, weights in distance units), the k-nearest-neighbour edges with their
 /// mutual reachability (tie candidates for `singleLinkageTree`), and the n core distances.
@@ -27,7 +38,8 @@
 ///   - x: n × d data, row-major, n ≥ 2.
 ///   - minSamples: neighbours other than the point itself for the core distance.
 ///   - alpha: distances are divided by alpha in the mutual reachability.
-/// - Throws: `AlgorithmError.cancelled`; `.invalidInput` if a round merges nothing.
+/// - Throws: `AlgorithmError.cancelled`; `.invalidInput` if a round merges nothing
+///   (`.invalidParameter` naming alpha when alpha < 1).
 func kdBoruvkaMST<M: KDMetric>(
   _ x: [Double], n: Int, d: Int, minSamples: Int, alpha: Double, metric: M, context: RunContext
 ) throws -> ([HDBSCANEdge], [HDBSCANEdge], [Double]) {
@@ -43,7 +55,7 @@ func kdBoruvkaMST<M: KDMetric>(
     boruvka.boundByStoredNeighbours(components, largest: largest, threads: context.threads)
     try boruvka.searchOutsideComponents(components, largest: largest, context: context)
     let added = boruvka.mergeComponents(components)
-    if added == 0 { throw AlgorithmError.invalidInput("the spanning tree could not be completed") }
+    if added == 0 { throw spanningTreeOverflow(alpha: alpha) }
     nComp = components - added
     context.progress.update(boruvka.edges.count)
   }

@@ -106,6 +106,11 @@ public struct UMAPParameters: Sendable, Equatable {
     if !spread.isFinite || spread <= 0 { throw bad("spread", spread, "spread must be a finite number > 0") }
     try nonNegative("min_dist", minDist)
     if minDist > spread {
+      // at min_dist's default the spread given is what is out of range (umap-learn says the same
+      // condition, "min_dist must be less than or equal to spread", either way)
+      if minDist == UMAPParameters().minDist {
+        throw bad("spread", spread, "spread must be greater than or equal to min_dist (\(minDist), its default; give a smaller min_dist too)")
+      }
       throw bad("min_dist", minDist, "min_dist must be less than or equal to spread (\(spread))")
     }
     if !(setOpMixRatio >= 0 && setOpMixRatio <= 1) {
