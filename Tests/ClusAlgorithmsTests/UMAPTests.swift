@@ -688,6 +688,28 @@ final class UMAPTests: XCTestCase {
     for (a, b) in zip(t.data, [1, 2, 8, 2, 4, 5] as [Float]) { XCTAssertEqual(a, b, accuracy: 1e-4) }
   }
 
+  /// `transform`'s float32 range check runs over the new and the training rows together: one
+  /// column (d = 1: the limit is R < 2^(127/2) ≈ 1.30·10¹⁹) with training values 0 … 7·10¹⁸ and new
+  /// values −7·10¹⁸ … 0 has a range of 7·10¹⁸ in each but 1.4·10¹⁹ between them: refused. New
+  /// values 1·10¹⁸ … 3·10¹⁸ (range 7·10¹⁸ with the training rows) pass.
+  func testTransformRangeCheckSpansTheTrainingRows() throws {
+    let train = Matrix(rows: 4, cols: 1, data: [0, 2e18, 4e18, 7e18])
+    let emb = Matrix(rows: 4, cols: 2, data: [0, 0, 2, 4, 6, 6, 8, 2])
+    var p = UMAPParameters()
+    p.nNeighbors = 2
+    p.nEpochs = 2
+    XCTAssertNoThrow(try Metric.euclidean.checkRange(of: .dense(train), float32: true))
+    let far = Matrix(rows: 2, cols: 1, data: [-7e18, 0])
+    XCTAssertNoThrow(try Metric.euclidean.checkRange(of: .dense(far), float32: true))
+    XCTAssertThrowsError(try umapTransform(far, trainingData: train, embedding: emb, parameters: p, a: 1.577, b: 0.895,
+                                           context: RunContext(threads: 1))) {
+      XCTAssertTrue("\($0)".contains("too large") && "\($0)".contains("scale the data"), "\($0)")
+    }
+    let near = Matrix(rows: 2, cols: 1, data: [1e18, 3e18])
+    XCTAssertNoThrow(try umapTransform(near, trainingData: train, embedding: emb, parameters: p, a: 1.577, b: 0.895,
+                                       context: RunContext(threads: 1)))
+  }
+
   /// `transform` on two separated blobs: new points from each blob land next to their blob's
   /// embedding (nearer its centroid than the other's), the same for 1 and 2 threads, and bad input
   /// is a clear error.

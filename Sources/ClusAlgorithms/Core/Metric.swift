@@ -51,10 +51,12 @@ public enum Metric: Sendable, Equatable, CustomStringConvertible {
   /// values and 0 for sparse rows; the largest |x| for cosine and correlation), p = 2 for the
   /// squares. Allowed, with E = 1023 (float64) or 127 (float32): p·log₂R + log₂d < E (no overflow)
   /// and p·(log₂R − 20) > −(E − 1) (differences of 10⁻⁶·R stay normal numbers).
+  /// With `along` (the training data of a `transform`), R is taken over both: the distances
+  /// computed run between the two sets.
   /// - Throws: `AlgorithmError.invalidParameter` (`p`) for minkowski, with the largest p the data
   ///   allows and the hint that p = inf (chebyshev) is the limit of large p;
   ///   `AlgorithmError.invalidInput` for the other metrics, saying to scale the data.
-  public func checkRange(of data: UMAPData, float32: Bool = false) throws {
+  public func checkRange(of data: UMAPData, along other: Matrix? = nil, float32: Bool = false) throws {
     let p: Double
     switch self {
     case .minkowski(let q): p = q
@@ -71,7 +73,9 @@ public enum Metric: Sendable, Equatable, CustomStringConvertible {
       d = x.cols
       guard x.rows > 0, d > 0 else { return }
       lo = [Double](repeating: fromZero ? 0 : .infinity, count: d); hi = [Double](repeating: fromZero ? 0 : -.infinity, count: d)
-      for i in 0..<x.rows { for j in 0..<d { let v = Double(x[i, j]); lo[j] = Swift.min(lo[j], v); hi[j] = Swift.max(hi[j], v) } }
+      for m in [x] + (other.map { [$0] } ?? []) where m.cols == d {
+        for i in 0..<m.rows { for j in 0..<d { let v = Double(m[i, j]); lo[j] = Swift.min(lo[j], v); hi[j] = Swift.max(hi[j], v) } }
+      }
     case .sparse(let x):
       d = x.cols
       guard x.rows > 0, d > 0 else { return }

@@ -44,7 +44,8 @@ public func umapTransform(
   guard newData.cols == trainingData.cols else {
     throw AlgorithmError.invalidInput("the new data has \(newData.cols) columns but the embedding was fitted on \(trainingData.cols)")
   }
-  try parameters.metric.checkRange(of: .dense(newData), float32: true)
+  // over the new rows and the training rows together: the distances run between them
+  try parameters.metric.checkRange(of: .dense(newData), along: trainingData, float32: true)
   guard embedding.rows == n, n >= 1 else {
     throw AlgorithmError.invalidInput("the embedding has \(embedding.rows) rows but its training data \(n)")
   }
