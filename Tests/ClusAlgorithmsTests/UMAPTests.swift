@@ -677,14 +677,7 @@ final class UMAPTests: XCTestCase {
   ///   loop starts at the second neighbour), exp(−0.75/σ) = 1 − 10⁻⁵ within tolerance → σ ≈ 75,000,
   ///   memberships ≈ 1 − 3.3·10⁻⁶ and 1 − 10⁻⁵ → almost the mean (4, 5).
   func testTransformStartingPositions() throws {
-    let train = Matrix(rows: 4, cols: 1, data: [0, 1, 2, 3])
-    let emb = Matrix(rows: 4, cols: 2, data: [0, 0, 2, 4, 6, 6, 8, 2])
-    var p = UMAPParameters()
-    p.nNeighbors = 2
-    p.nEpochs = 2
-    let new = Matrix(rows: 3, cols: 1, data: [0.5, 3, 1.25])
-    let t = try umapTransform(new, trainingData: train, embedding: emb, parameters: p, a: 1.577, b: 0.895,
-                              context: RunContext(threads: 1))
+    let t = try tinyTransform(Matrix(rows: 3, cols: 1, data: [0.5, 3, 1.25]), train: [0, 1, 2, 3])
     for (a, b) in zip(t.data, [1, 2, 8, 2, 4, 5] as [Float]) { XCTAssertEqual(a, b, accuracy: 1e-4) }
   }
 
@@ -693,21 +686,25 @@ final class UMAPTests: XCTestCase {
   /// values −7·10¹⁸ … 0 has a range of 7·10¹⁸ in each but 1.4·10¹⁹ between them: refused. New
   /// values 1·10¹⁸ … 3·10¹⁸ (range 7·10¹⁸ with the training rows) pass.
   func testTransformRangeCheckSpansTheTrainingRows() throws {
-    let train = Matrix(rows: 4, cols: 1, data: [0, 2e18, 4e18, 7e18])
-    let emb = Matrix(rows: 4, cols: 2, data: [0, 0, 2, 4, 6, 6, 8, 2])
+    let train: [Float] = [0, 2e18, 4e18, 7e18]
+    XCTAssertNoThrow(try Metric.euclidean.checkRange(of: .dense(Matrix(rows: 4, cols: 1, data: train)), float32: true))
+    let far = Matrix(rows: 2, cols: 1, data: [-7e18, 0])
+    XCTAssertNoThrow(try Metric.euclidean.checkRange(of: .dense(far), float32: true))
+    XCTAssertThrowsError(try tinyTransform(far, train: train)) {
+      XCTAssertTrue("\($0)".contains("too large") && "\($0)".contains("scale the data"), "\($0)")
+    }
+    XCTAssertNoThrow(try tinyTransform(Matrix(rows: 2, cols: 1, data: [1e18, 3e18]), train: train))
+  }
+
+  /// `umapTransform` of `new` against four 1-column training rows `train` embedded at (0, 0),
+  /// (2, 4), (6, 6), (8, 2), with n_neighbors=2 and 2 epochs, on one thread.
+  private func tinyTransform(_ new: Matrix, train: [Float]) throws -> Matrix {
     var p = UMAPParameters()
     p.nNeighbors = 2
     p.nEpochs = 2
-    XCTAssertNoThrow(try Metric.euclidean.checkRange(of: .dense(train), float32: true))
-    let far = Matrix(rows: 2, cols: 1, data: [-7e18, 0])
-    XCTAssertNoThrow(try Metric.euclidean.checkRange(of: .dense(far), float32: true))
-    XCTAssertThrowsError(try umapTransform(far, trainingData: train, embedding: emb, parameters: p, a: 1.577, b: 0.895,
-                                           context: RunContext(threads: 1))) {
-      XCTAssertTrue("\($0)".contains("too large") && "\($0)".contains("scale the data"), "\($0)")
-    }
-    let near = Matrix(rows: 2, cols: 1, data: [1e18, 3e18])
-    XCTAssertNoThrow(try umapTransform(near, trainingData: train, embedding: emb, parameters: p, a: 1.577, b: 0.895,
-                                       context: RunContext(threads: 1)))
+    return try umapTransform(new, trainingData: Matrix(rows: 4, cols: 1, data: train),
+                             embedding: Matrix(rows: 4, cols: 2, data: [0, 0, 2, 4, 6, 6, 8, 2]), parameters: p,
+                             a: 1.577, b: 0.895, context: RunContext(threads: 1))
   }
 
   /// `transform` on two separated blobs: new points from each blob land next to their blob's
