@@ -55,7 +55,7 @@ final class CoreTests: XCTestCase {
     for (v, name) in [(-Float.nan, "nan"), (Float.nan, "nan"), (-Float.infinity, "-inf"), (Float.infinity, "inf")] {
       m[1, 0] = v
       XCTAssertThrowsError(try validateData(m)) { e in
-        XCTAssertEqual((e as? AlgorithmError)?.description.contains("non-finite value (\(name)) at row 1, column 0"), true, "\(e)")
+        XCTAssertEqual((e as? AlgorithmError)?.description.contains("non-finite value (\(name)) at row 1, column 0 (counted from 0)"), true, "\(e)")
       }
     }
   }

@@ -253,7 +253,7 @@ final class SparseNPZTests: DataFileTestCase {
         XCTAssertTrue(m.contains(fragment), "'\(m)' lacks '\(fragment)'", line: line)
       }
     }
-    refusedCSC(2, 4, [0, 1, 2, 3, 4], [0, 1, 1, 0], [1, 2, .nan, 4], "non-finite value (nan) at row 1, column 2")
+    refusedCSC(2, 4, [0, 1, 2, 3, 4], [0, 1, 1, 0], [1, 2, .nan, 4], "non-finite value (nan) at row 1, column 2 (counted from 0)")
     refusedCSC(2, 4, [0, 1, 2, 3], [0, 1, 1], [1, 2, 3], "a sparse matrix of 4 columns needs 5 column offsets (indptr), not 4")
     refusedCSC(2, 4, [0, 2, 1, 3, 4], [0, 1, 1, 0], [1, 2, 3, 4], "column offsets (indptr) decrease at column 1: indptr[1] = 2, indptr[2] = 1")
     refusedCSC(2, 4, [0, 2, 2, 3, 4], [0, 0, 1, 0], [1, 2, 3, 4], "row indices are repeated in column 0")

@@ -106,7 +106,7 @@ public func validateData(_ x: Matrix, _ what: String = "data") throws {
   }
   if let (r, c) = x.firstNonFinite() {
     throw AlgorithmError.invalidInput(
-      "\(what) contains a non-finite value (\(nonFiniteName(x[r, c]))) at row \(r), column \(c)")
+      "\(what) contains a non-finite value (\(nonFiniteName(x[r, c]))) at row \(r), column \(c) (counted from 0)")
   }
 }
 

@@ -78,7 +78,7 @@ public struct SparseMatrix: Sendable, Equatable {
             last = c
             guard vx[t].isFinite else {
               let (r, col) = byColumn ? (c, i) : (i, c)
-              throw AlgorithmError.invalidInput("a sparse matrix has a non-finite value (\(nonFiniteName(vx[t]))) at row \(r), column \(col)")
+              throw AlgorithmError.invalidInput("a sparse matrix has a non-finite value (\(nonFiniteName(vx[t]))) at row \(r), column \(col) (counted from 0)")
             }
           }
         }
