@@ -681,10 +681,12 @@ final class UMAPTests: XCTestCase {
     for (a, b) in zip(t.data, [1, 2, 8, 2, 4, 5] as [Float]) { XCTAssertEqual(a, b, accuracy: 1e-4) }
   }
 
-  /// `transform`'s float32 range check runs over the new and the training rows together: one
-  /// column (d = 1: the limit is R < 2^(127/2) ≈ 1.30·10¹⁹) with training values 0 … 7·10¹⁸ and new
-  /// values −7·10¹⁸ … 0 has a range of 7·10¹⁸ in each but 1.4·10¹⁹ between them: refused. New
-  /// values 1·10¹⁸ … 3·10¹⁸ (range 7·10¹⁸ with the training rows) pass.
+  /// `transform`'s float32 range check measures the differences between the new and the training
+  /// rows (the distances it computes): one column (d = 1: the limit is R < 2^(127/2) ≈ 1.30·10¹⁹)
+  /// with training values 0 … 7·10¹⁸ and new values −7·10¹⁸ … 0 has a range of 7·10¹⁸ in each but
+  /// differences up to 1.4·10¹⁹ between them: refused. New values 1·10¹⁸ … 3·10¹⁸ (differences up
+  /// to 6·10¹⁸) pass. New rows near 0 against training rows 0 … 3 pass (their own range, 2·10⁻¹⁸,
+  /// would be "too small"), in a batch as alone.
   func testTransformRangeCheckSpansTheTrainingRows() throws {
     let train: [Float] = [0, 2e18, 4e18, 7e18]
     XCTAssertNoThrow(try Metric.euclidean.checkRange(of: .dense(Matrix(rows: 4, cols: 1, data: train)), float32: true))
@@ -694,6 +696,11 @@ final class UMAPTests: XCTestCase {
       XCTAssertTrue("\($0)".contains("too large") && "\($0)".contains("scale the data"), "\($0)")
     }
     XCTAssertNoThrow(try tinyTransform(Matrix(rows: 2, cols: 1, data: [1e18, 3e18]), train: train))
+    let nearZero = Matrix(rows: 2, cols: 1, data: [1e-18, 3e-18])
+    XCTAssertThrowsError(try Metric.euclidean.checkRange(of: .dense(nearZero), float32: true))
+    let both = try tinyTransform(nearZero, train: [0, 1, 2, 3])
+    let alone = try tinyTransform(Matrix(rows: 1, cols: 1, data: [3e-18]), train: [0, 1, 2, 3])
+    XCTAssertEqual((2..<4).map { both.data[$0] }, (0..<2).map { alone.data[$0] })
   }
 
   /// `umapTransform` of `new` against four 1-column training rows `train` embedded at (0, 0),

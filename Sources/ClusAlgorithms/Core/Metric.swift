@@ -51,8 +51,10 @@ public enum Metric: Sendable, Equatable, CustomStringConvertible {
   /// values and 0 for sparse rows; the largest |x| for cosine and correlation), p = 2 for the
   /// squares. Allowed, with E = 1023 (float64) or 127 (float32): p·log₂R + log₂d < E (no overflow)
   /// and p·(log₂R − 20) > −(E − 1) (differences of 10⁻⁶·R stay normal numbers).
-  /// With `along` (the training data of a `transform`), R is taken over both: the distances
-  /// computed run between the two sets.
+  /// With `along` (the training data of a `transform`, already checked on its own), R is the
+  /// widest difference between a value of `data` and one of `along` in a column (the distances
+  /// computed run between the two sets only): a row of `data` is refused alone exactly when it is
+  /// refused within any batch.
   /// - Throws: `AlgorithmError.invalidParameter` (`p`) for minkowski, with the largest p the data
   ///   allows and the hint that p = inf (chebyshev) is the limit of large p;
   ///   `AlgorithmError.invalidInput` for the other metrics, saying to scale the data.
@@ -72,9 +74,15 @@ public enum Metric: Sendable, Equatable, CustomStringConvertible {
     case .dense(let x):
       d = x.cols
       guard x.rows > 0, d > 0 else { return }
-      lo = [Double](repeating: fromZero ? 0 : .infinity, count: d); hi = [Double](repeating: fromZero ? 0 : -.infinity, count: d)
-      for m in [x] + (other.map { [$0] } ?? []) where m.cols == d {
-        for i in 0..<m.rows { for j in 0..<d { let v = Double(m[i, j]); lo[j] = Swift.min(lo[j], v); hi[j] = Swift.max(hi[j], v) } }
+      (lo, hi) = Metric.columnBounds(x, fromZero: fromZero)
+      if let o = other, o.cols == d, o.rows > 0 {
+        // a column's widest difference between the two sets: from this data's largest to the
+        // other's smallest or the other way round (as a range from lo to hi below)
+        let (olo, ohi) = Metric.columnBounds(o, fromZero: fromZero)
+        for j in 0..<d {
+          let w = fromZero ? Swift.max(hi[j], ohi[j]) : Swift.max(hi[j] - olo[j], ohi[j] - lo[j], 0)
+          (lo[j], hi[j]) = (0, w)
+        }
       }
     case .sparse(let x):
       d = x.cols
@@ -109,6 +117,20 @@ public enum Metric: Sendable, Equatable, CustomStringConvertible {
     throw AlgorithmError.invalidInput(
       "metric=\(self): the data's \(size) (\(range)) is \(p >= overflowAbove ? "too large" : "too small") for the \(kind): "
         + "its squares would \(p >= overflowAbove ? "overflow" : "vanish"); scale the data first (e.g. multiply it by \(scaleHint(range)))")
+  }
+
+  /// Per column, the smallest and largest value of `x` (the largest |x| as hi, 0 as lo, with
+  /// `fromZero`).
+  private static func columnBounds(_ x: Matrix, fromZero: Bool) -> (lo: [Double], hi: [Double]) {
+    let d = x.cols
+    var lo = [Double](repeating: fromZero ? 0 : .infinity, count: d), hi = [Double](repeating: fromZero ? 0 : -.infinity, count: d)
+    for i in 0..<x.rows {
+      for j in 0..<d {
+        let v = Double(x[i, j])
+        if fromZero { hi[j] = Swift.max(hi[j], Swift.abs(v)) } else { lo[j] = Swift.min(lo[j], v); hi[j] = Swift.max(hi[j], v) }
+      }
+    }
+    return (lo, hi)
   }
 
   /// A power of ten that brings `range` near 1, as a hint.
