@@ -159,6 +159,13 @@ final class UMAPTests: XCTestCase {
     rejects("negative_sample_rate") { $0.negativeSampleRate = -1 }
     rejects("n_epochs") { $0.nEpochs = -1 }
     rejects("repulsion_strength") { $0.repulsionStrength = -1 }
+    // a and b are kept in float32 by the layout
+    rejects("a") { $0.a = 4e38 }
+    rejects("b") { $0.b = 4e38 }
+    var big = UMAPParameters()
+    big.a = 3e38
+    big.b = 3e38
+    XCTAssertNoThrow(try big.validate())
     XCTAssertEqual(UMAPParameters().epochs(forPoints: 10_000), 500)
     XCTAssertEqual(UMAPParameters().epochs(forPoints: 10_001), 200)
     XCTAssertEqual(UMAPParameters().neighbors(forPoints: 15), 14)
@@ -166,6 +173,27 @@ final class UMAPTests: XCTestCase {
   }
 
   // MARK: layout
+
+  /// A large b: a·x^b overflows double from x ≈ 1,200 on for b = 100, where the attraction
+  /// coefficient −2ab·x^{b−1}/(1 + a·x^b) is −2b/x to double precision (it was inf/inf: NaN, and
+  /// every such run "diverged"). umap-learn gives a finite embedding there too.
+  func testALargeBKeepsTheLayoutFinite() throws {
+    let table = CurveTable { x in
+      let pb = pow(x, 100.0)
+      return !(pb <= 1e300) ? -200 / x : -200 * (pb / x) / (pb + 1)
+    }
+    table.table.withUnsafeBufferPointer { t in
+      for x: Float in [0.5, 1, 1.5, 2, 1000, 5000, 1e20] {
+        let v = Double(CurveTable.lookup(x, t.baseAddress!)!), exact = x < 2 ? -200 * pow(Double(x), 99) / (pow(Double(x), 100) + 1) : -200 / Double(x)
+        XCTAssertEqual(v, exact, accuracy: 1e-6 * abs(exact) + 1e-300, "\(x)")
+      }
+    }
+    var p = params(epochs: 100)
+    p.a = 1
+    p.b = 100
+    let fit = try umap(blobs(100, d: 5, gap: 8, seed: 3), parameters: p, context: RunContext(threads: 2))
+    XCTAssertTrue((0..<fit.embedding.data.count).allSatisfy { fit.embedding.data[$0].isFinite })
+  }
 
   /// The 2-D loop (position in registers, negative samples drawn before the attraction) gives
   /// the general loop's bits: a random symmetric graph of 3,000 vertices (several blocks per

@@ -143,6 +143,8 @@ struct CurveTable {
 }
 @inline(never) private func attractionOutside(_ x: Float, _ a: Float, _ b: Float) -> Float {
   let pb = Elementary.pow(x, b)
+  // a·x^b beyond float32: the coefficient is −2b/x to float32's precision (inf/inf otherwise)
+  if !(a * pb).isFinite { return -2 * b / x }
   return -(2 * a * b) * (pb / x) / (a * pb + 1)
 }
 
@@ -245,7 +247,13 @@ func optimizeLayoutEuclidean(
   graph.weights.withUnsafeBufferPointer { wsp in
   let powTable = PowTable(exponent: s.b)
   let (ad, bd, gd) = (Double(a), Double(b), Double(gamma))
-  let attraction = CurveTable { x in let pb = Elementary.pow(x, bd); return -2 * ad * bd * (pb / x) / (ad * pb + 1) }
+  let attraction = CurveTable { x in
+    let pb = Elementary.pow(x, bd)
+    // a·x^b beyond 1e300 (a large b): the coefficient is −2b/x to double precision (inf/inf
+    // otherwise, for b = 100 from x ≈ 1,200 on: every run diverged)
+    if !(ad * pb <= 1e300) { return -2 * bd / x }
+    return -2 * ad * bd * (pb / x) / (ad * pb + 1)
+  }
   let repulsion = CurveTable { x in 2 * gd * bd / ((0.001 + x) * (ad * Elementary.pow(x, bd) + 1)) }
   eps.withUnsafeBufferPointer { epp in
   powTable.table.withUnsafeBufferPointer { ptp in

@@ -144,8 +144,10 @@ public struct UMAPParameters: Sendable, Equatable {
     if !(targetWeight >= 0 && targetWeight <= 1) {
       throw bad("target_weight", targetWeight, "target_weight must be between 0.0 and 1.0")
     }
-    if let a = a, !(a.isFinite && a > 0) { throw bad("a", a, "a must be a positive finite number") }
-    if let b = b, !(b.isFinite && b > 0) { throw bad("b", b, "b must be a positive finite number") }
+    // the layout keeps a and b in float32 (beyond its range, a became inf and every run diverged)
+    let f32 = Double(Float.greatestFiniteMagnitude)
+    if let a = a, !(a.isFinite && a > 0 && a <= f32) { throw bad("a", a, "a must be a positive number up to 3.4e38 (float32, the layout's arithmetic)") }
+    if let b = b, !(b.isFinite && b > 0 && b <= f32) { throw bad("b", b, "b must be a positive number up to 3.4e38 (float32, the layout's arithmetic)") }
   }
 
   /// The disconnection distance in effect: `disconnectionDistance`, or umap-learn's default for
