@@ -9,7 +9,7 @@ extension Parser {
     switch t.kind {
     case .identifier, .int, .float, .string, .kwTrue, .kwFalse, .kwNone, .lparen: return true
     case .lbracket: return t.spaceBefore
-    case .minus:
+    case .minus, .plus:
       guard t.spaceBefore, k + 1 < toks.count else { return false }
       let n = toks[k + 1]
       if n.spaceBefore { return false }
@@ -62,11 +62,12 @@ extension Parser {
   }
 
   private mutating func parseArgument() throws -> Expr {
-    if cur.kind == .minus {
+    if cur.kind == .minus || cur.kind == .plus {
       let start = cur.range.start
+      let op: UnaryOp = cur.kind == .minus ? .neg : .pos
       advance()
       let operand = try parsePostfix()
-      return .unary(.neg, operand, SourceRange(start, lastEnd))
+      return .unary(op, operand, SourceRange(start, lastEnd))
     }
     return try parsePostfix()
   }

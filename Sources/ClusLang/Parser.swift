@@ -13,7 +13,7 @@
 /// term       := unary (('*'|'/') unary)*
 /// unary      := ('-'|'+') unary | call | postfix
 /// call       := NAME argument* (NAME '=' kwvalue)*
-/// argument   := postfix | '-' postfix        -- the '-' form only under the rule below
+/// argument   := postfix | ('-'|'+') postfix  -- the signed form only under the rule below
 /// kwvalue    := ('-'|'+')* postfix
 /// postfix    := primary ('.' NAME | '[' index ']')*   -- '[' directly after its base, no space
 /// index      := item (',' item)?
@@ -27,9 +27,9 @@
 /// `(`, `[` or `,`) and the next token can start an argument:
 /// - a name, a number, a string, `true`, `false`, `none` or `(`;
 /// - a `[` with whitespace before it (`f [1, 2]` passes a list; `m[1]` indexes `m`);
-/// - a `-` with whitespace before it and none after it, directly followed by a number or a name:
-///   `f -1` and `f x -y` pass negative arguments, while `a - 1` and `a-1` are subtractions
-///   (`f -(x)` is `f - (x)`: parenthesise, `f (-x)`);
+/// - a `-` (or `+`) with whitespace before it and none after it, directly followed by a number or
+///   a name: `f -1`, `f x -y` and `print +3` pass signed arguments, while `a - 1` and `a-1` are
+///   subtractions (`f -(x)` is `f - (x)`: parenthesise, `f (-x)`);
 /// - `name=` (a keyword argument).
 ///
 /// Arguments are postfix expressions (`umap mnist.data`, `score l[c] y[c]`); a nested call needs
@@ -39,7 +39,7 @@
 /// followed by a binary operator (`count l == 1`, `mean l >= 0`, `print 1 + 1`, `f k=n + 1`) is an
 /// error that shows both readings (`(count l) == 1` or `count (l == 1)`): it never silently means
 /// one of them. A call ending an operand is fine (`a + f x`, `not f x`, `[f x, g y]`, `m[f x]`).
-/// A keyword value is likewise a postfix expression, optionally negated (`seed=-1`); an operator
+/// A keyword value is likewise a postfix expression, optionally signed (`seed=-1`, `p=+inf`); an operator
 /// glued to it (`k=n+1`) is an error asking for `k=(n+1)`. A negative literal is
 /// `Expr.unary(.neg, .int(1))`. A name alone is `Expr.name` (the evaluator decides whether it is a
 /// variable or a command without arguments).

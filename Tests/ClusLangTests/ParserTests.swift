@@ -61,6 +61,12 @@ final class ParserTests: XCTestCase {
     XCTAssertEqual(expr("+2 ** 2"), .unary(.pos, bin(.pow, i(2), i(2)), Z))
     XCTAssertEqual(expr("2 ** +1"), bin(.pow, i(2), .unary(.pos, i(1), Z)))
     XCTAssertEqual(expr("a + +b"), bin(.add, n("a"), .unary(.pos, n("b"), Z)))
+    // after a command, as `-`: `print +3` passes +3 (it was `print` then `+ 3`); `a + 3` and
+    // `a+3` stay additions
+    XCTAssertEqual(expr("print +3"), call("print", .unary(.pos, i(3), Z)))
+    XCTAssertEqual(expr("f x +y"), call("f", n("x"), .unary(.pos, n("y"), Z)))
+    XCTAssertEqual(expr("a + 3"), bin(.add, n("a"), i(3)))
+    XCTAssertEqual(expr("a+3"), bin(.add, n("a"), i(3)))
   }
 
   /// `**` as Python: tighter than a unary minus on its left, right-grouping, a negated exponent.
