@@ -313,6 +313,21 @@ final class EvaluatorTests: XCTestCase {
     }
   }
 
+  /// `concat [a, b]` (numpy's concatenate([a, b])) joins the list's parts as `concat a b` does;
+  /// a bad part is named by its place in the list; an empty list is an error (it returned the list,
+  /// or nothing, silently).
+  func testConcatOfAList() {
+    let k = Capture()
+    XCTAssertTrue(k.run("a = [[1, 2]] * 1\nb = [[3, 4], [5, 6]] * 1\nprint (shape (concat [a, b]))\nprint (sum ((concat [a, b]) - (concat a b)))\nprint (concat [[1, 2], [3]])\n"), k.err)
+    XCTAssertEqual(k.out, "3 × 2\n0.0000\n[1, 2, 3]\n")
+    let bad = Capture()
+    XCTAssertFalse(bad.run("a = [[1, 2]] * 1\nc = concat [a, \"x\"]"))
+    XCTAssertTrue(bad.err.contains("part 2 is a string, not a matrix"), bad.err)
+    let empty = Capture()
+    XCTAssertFalse(empty.run("c = concat []"))
+    XCTAssertTrue(empty.err.contains("empty list"), empty.err)
+  }
+
   /// A unary plus leaves a number, vector or matrix as it is (a keyword value too: p=+inf), and
   /// refuses anything else with the operator named.
   func testUnaryPlus() {

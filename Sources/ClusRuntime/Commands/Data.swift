@@ -252,16 +252,19 @@ func registerData(_ t: inout CommandTable) {
   })
   t.register(Command(
     "concat", group: "data", summary: "Stack matrices (rows) or vectors end to end",
-    args: [ArgSpec("parts", .any, "two or more matrices with the same number of columns, or vectors", variadic: true)],
-    examples: ["all = concat mnist.train.data mnist.test.data"]
+    args: [ArgSpec("parts", .any, "two or more matrices with the same number of columns, or vectors (or one list of them, as numpy's concatenate([a, b]))", variadic: true)],
+    examples: ["all = concat mnist.train.data mnist.test.data", "all = concat [a, b, c]"]
   ) { inv in
-    let parts = inv.args.map(\.resolved)
-    guard let first = parts.first else { return .none }
+    // one list holds the parts (numpy's np.concatenate([a, b])); otherwise the arguments are
+    var raw = inv.args
+    if raw.count == 1, case .list(let l) = raw[0].resolved { raw = l }
+    let parts = raw.map(\.resolved)
+    guard let first = parts.first else { throw CommandError.invalidArgument("concat needs matrices or vectors to join, got an empty list") }
     switch first {
     case .matrix(let m0):
       var matrices: [Matrix] = []
       for (k, p) in parts.enumerated() {
-        guard case .matrix(let m) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(inv.args[k].kindWithArticle), not a matrix") }
+        guard case .matrix(let m) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(raw[k].kindWithArticle), not a matrix") }
         guard m.cols == m0.cols else { throw CommandError.invalidArgument("part \(k + 1) has \(m.cols) columns, part 1 has \(m0.cols)") }
         matrices.append(m)
       }
