@@ -26,7 +26,7 @@ func spanningTreeOverflow(alpha: Double) -> AlgorithmError {
   if alpha < 1 {
     return .invalidParameter(
       name: "alpha", value: "\(alpha)",
-      allowed: "the distances divided by alpha overflow float64, so the spanning tree cannot be completed: use an alpha nearer 1")
+      allowed: "the distances divided by alpha overflow float64 in the form the spanning tree compares them (squared, for euclidean), so it cannot be completed: use an alpha nearer 1")
   }
   return .invalidInput("the spanning tree could not be completed (distances overflow)")
 }
