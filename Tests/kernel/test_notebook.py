@@ -8,7 +8,10 @@ test) from the repository root, and checks:
 
   - assignments display nothing; every code cell gets an execution_count, increasing;
   - `score l y`: one execute_result whose text/plain holds `.ari` and `.ami`; the ARI is a number in
-    [0.5, 1] (the value itself is not pinned: it is the algorithms' business, tested elsewhere);
+    [0.4, 1], clusters well above chance (the value itself is not pinned: it is the algorithms'
+    business, tested elsewhere; on these 3,000 digits it moves with the seed: umap-learn + hdbscan
+    give 0.5635, 0.5598, 0.5076, 0.5327 at random_state 42, 1, 2, 3, clus 0.4910 at 42 and
+    0.5060–0.5627 over 1–5);
   - `plot e color=l`: exactly one image/png output, a display_data; the base64 decodes to a PNG (its
     signature and IHDR), and the output's metadata gives image/png a positive width and height with the
     picture's aspect ratio;
@@ -109,7 +112,7 @@ class NotebookTests(unittest.TestCase):
         self.assertIsNotNone(m, text)
         self.assertRegex(text, r"\.ami\s+-?[0-9.]+")
         ari = float(m.group(1))
-        self.assertGreaterEqual(ari, 0.5, text)
+        self.assertGreaterEqual(ari, 0.4, text)
         self.assertLessEqual(ari, 1.0, text)
 
     def test_plot(self):
