@@ -325,7 +325,14 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(bad.err.contains("part 2 is a string, not a matrix"), bad.err)
     let empty = Capture()
     XCTAssertFalse(empty.run("c = concat []"))
-    XCTAssertTrue(empty.err.contains("empty list"), empty.err)
+    XCTAssertTrue(empty.err.contains("concat: needs matrices or vectors to join, got an empty list"), empty.err)
+    // a bad part of a list of vectors is named by its place in the list (this crashed: the
+    // message indexed the command's arguments, of which there is one)
+    for (first, kind) in [("[1, 2, 3] * 1", "int vector"), ("[1.5, 2.5] * 1", "vector")] {
+      let v = Capture()
+      XCTAssertFalse(v.run("v = \(first)\nc = concat [v, \"a\"]"))
+      XCTAssertTrue(v.err.contains("part 2 is a string, not a \(kind)") || v.err.contains("part 2 is a string, not an \(kind)"), v.err)
+    }
   }
 
   /// A unary plus leaves a number, vector or matrix as it is (a keyword value too: p=+inf), and

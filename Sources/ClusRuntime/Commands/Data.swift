@@ -259,7 +259,7 @@ func registerData(_ t: inout CommandTable) {
     var raw = inv.args
     if raw.count == 1, case .list(let l) = raw[0].resolved { raw = l }
     let parts = raw.map(\.resolved)
-    guard let first = parts.first else { throw CommandError.invalidArgument("concat needs matrices or vectors to join, got an empty list") }
+    guard let first = parts.first else { throw CommandError.invalidArgument("needs matrices or vectors to join, got an empty list") }
     switch first {
     case .matrix(let m0):
       var matrices: [Matrix] = []
@@ -278,7 +278,7 @@ func registerData(_ t: inout CommandTable) {
     case .labels:
       var out: [Int] = []
       for (k, p) in parts.enumerated() {
-        guard case .labels(let v) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(inv.args[k].kindWithArticle), not an int vector") }
+        guard case .labels(let v) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(raw[k].kindWithArticle), not an int vector") }
         out += v
       }
       return .labels(out)
@@ -291,14 +291,14 @@ func registerData(_ t: inout CommandTable) {
         switch p {
         case .floats(let v): out += v
         case .labels(let v): out += v.map(Double.init)
-        default: throw CommandError.invalidArgument("part \(k + 1) is \(inv.args[k].kindWithArticle), not a vector")
+        default: throw CommandError.invalidArgument("part \(k + 1) is \(raw[k].kindWithArticle), not a vector")
         }
       }
       return .floats(out)
     case .list:
       return .list(parts.flatMap { if case .list(let l) = $0 { return l }; return [$0] })
     default:
-      throw CommandError.invalidArgument("concat needs matrices or vectors, got \(inv.args[0].kindWithArticle)")
+      throw CommandError.invalidArgument("needs matrices or vectors, got \(raw[0].kindWithArticle)")
     }
   })
 }
