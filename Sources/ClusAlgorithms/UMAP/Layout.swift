@@ -245,7 +245,8 @@ func optimizeLayoutEuclidean(
   graph.rowStart.withUnsafeBufferPointer { rsp in
   graph.columns.withUnsafeBufferPointer { cp in
   graph.weights.withUnsafeBufferPointer { wsp in
-  let powTable = PowTable(exponent: s.b)
+  // x^b for densMAP's coefficient only (the plain layout's coefficients come from the curve tables)
+  let powTable = s.dens != nil ? PowTable(exponent: s.b).table : [0]
   let (ad, bd, gd) = (Double(a), Double(b), Double(gamma))
   let attraction = CurveTable { x in
     let pb = Elementary.pow(x, bd)
@@ -256,7 +257,7 @@ func optimizeLayoutEuclidean(
   }
   let repulsion = CurveTable { x in 2 * gd * bd / ((0.001 + x) * (ad * Elementary.pow(x, bd) + 1)) }
   eps.withUnsafeBufferPointer { epp in
-  powTable.table.withUnsafeBufferPointer { ptp in
+  powTable.withUnsafeBufferPointer { ptp in
   attraction.table.withUnsafeBufferPointer { atbp in
   repulsion.table.withUnsafeBufferPointer { rtbp in
   nextSample.withUnsafeMutableBufferPointer { nsp in
