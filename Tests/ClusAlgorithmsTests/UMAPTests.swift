@@ -733,13 +733,46 @@ final class UMAPTests: XCTestCase {
 
   /// `umapTransform` of `new` against four 1-column training rows `train` embedded at (0, 0),
   /// (2, 4), (6, 6), (8, 2), with n_neighbors=2 and 2 epochs, on one thread.
-  private func tinyTransform(_ new: Matrix, train: [Float]) throws -> Matrix {
+  private func tinyTransform(_ new: Matrix, train: [Float], b: Double = 0.895, epochs: Int = 2) throws -> Matrix {
     var p = UMAPParameters()
     p.nNeighbors = 2
-    p.nEpochs = 2
+    p.nEpochs = epochs
     return try umapTransform(new, trainingData: Matrix(rows: 4, cols: 1, data: train),
                              embedding: Matrix(rows: 4, cols: 2, data: [0, 0, 2, 4, 6, 6, 8, 2]), parameters: p,
-                             a: 1.577, b: 0.895, context: RunContext(threads: 1))
+                             a: 1.577, b: b, context: RunContext(threads: 1))
+  }
+
+  /// A model fitted with a large `b` transforms: for b = 1000, x^b overflows a Double from a
+  /// squared distance of 2.04 on (the attraction was inf/inf = NaN: "the transform diverged"); the
+  /// limit −2b/x takes over, as in the layout. The new point at 1.25 starts between the embeddings
+  /// (2, 4) and (6, 6) of training points 1 and 2 (a squared distance of at least 5 from one), and
+  /// its 10 epochs' moves (a fit of 30) stay finite and bounded by the clip (4 × learning_rate/4
+  /// per coordinate and step).
+  func testTransformWithALargeB() throws {
+    let t = try tinyTransform(Matrix(rows: 1, cols: 1, data: [1.25]), train: [0, 1, 2, 3], b: 1000, epochs: 30)
+    XCTAssertTrue(t.data.allSatisfy { $0.isFinite }, "\(t.data)")
+    XCTAssertTrue(t.data.allSatisfy { abs($0) < 20 }, "\(t.data)")
+  }
+
+  /// σ's floor is the row's own mean distance in `transform`: a batch holding a far row (distances
+  /// 10⁴ times the others') gives the near row the bits it gets alone. With the batch's mean as the
+  /// floor (umap-learn's `smooth_knn_dist` when ρ = 0), the far row lifted the near row's σ to
+  /// 10⁻³ × half the far row's distances and moved it.
+  func testTransformSigmaFloorIsTheRowsOwn() throws {
+    let x = blobs(150, d: 5, gap: 8, seed: 3)
+    let fit = try umap(x, parameters: params(epochs: 60), context: RunContext(threads: 1))
+    var p = params(epochs: 60)
+    p.nNeighbors = fit.nNeighbors
+    let near = Array(blobs(1, d: 5, gap: 8, seed: 4).data[0..<5])
+    let far = near.map { $0 * 1e4 }
+    func run(_ rows: [Float]) throws -> [Float] {
+      try umapTransform(Matrix(rows: rows.count / 5, cols: 5, data: rows), trainingData: x,
+                        embedding: fit.embedding, parameters: p, a: fit.a, b: fit.b,
+                        context: RunContext(threads: 1)).data.map { $0 }
+    }
+    let alone = try run(near)
+    XCTAssertEqual(Array(try run(near + far)[0..<2]), alone)
+    XCTAssertEqual(Array(try run(far + near)[2..<4]), alone)
   }
 
   /// `transform` on two separated blobs: new points from each blob land next to their blob's

@@ -55,21 +55,24 @@ private let minKDistScale = 1e-3
 /// ρᵢ is the `localConnectivity`-th smallest non-zero distance (interpolated for fractional
 /// values; the largest non-zero distance if there are fewer; 0 if all are zero). σᵢ comes from a
 /// bisection of at most `nIter` steps (tolerance 1e-5, starting at 1 and doubling while
-/// unbounded), floored at 1e-3 × the mean distance of the row (if ρᵢ > 0) or of the whole table.
-/// Column 0 (the point itself) is skipped in the sum. Non-finite distances (missing neighbours)
-/// contribute 0 to the sum and are left out of the means.
+/// unbounded), floored at 1e-3 × the mean distance of the row (if ρᵢ > 0, or always with
+/// `rowFloor`) or of the whole table. Column 0 (the point itself) is skipped in the sum.
+/// Non-finite distances (missing neighbours) contribute 0 to the sum and are left out of the means.
 /// - Parameters:
 ///   - distances: `rows × cols` distances, row-major, ascending per row.
 ///   - k: the target neighbour count (umap-learn passes `n_neighbors`).
+///   - rowFloor: floor every σᵢ by its own row's mean distance, so that a row's σ and ρ depend on
+///     that row only (`umapTransform`'s batch independence; umap-learn floors by the table's mean
+///     when ρᵢ = 0, which equals the row's own for a table of one row).
 /// - Returns: σ and ρ, `rows` values each.
 public func smoothKNNDist(
   _ distances: [Float], rows: Int, cols: Int, k: Double, nIter: Int = 64,
-  localConnectivity: Double = 1.0, bandwidth: Double = 1.0, threads: Int = 1
+  localConnectivity: Double = 1.0, bandwidth: Double = 1.0, rowFloor: Bool = false, threads: Int = 1
 ) -> (sigma: [Double], rho: [Double]) {
   precondition(distances.count == rows * cols)
   let target = Elementary.log2(k) * bandwidth
   var total = 0.0, count = 0
-  for v in distances where v.isFinite { total += Double(v); count += 1 }
+  if !rowFloor { for v in distances where v.isFinite { total += Double(v); count += 1 } }
   let meanAll = count > 0 ? total / Double(count) : 0
   var sigma = [Double](repeating: 0, count: rows), rho = [Double](repeating: 0, count: rows)
   distances.withUnsafeBufferPointer { dp in
@@ -123,7 +126,7 @@ public func smoothKNNDist(
               }
             }
             var s = mid
-            if r > 0 {
+            if r > 0 || rowFloor {
               var rs = 0.0, rc = 0
               for j in 0..<cols where row[j].isFinite { rs += Double(row[j]); rc += 1 }
               let meanRow = rc > 0 ? rs / Double(rc) : 0

@@ -15,14 +15,15 @@ import Glibc
 ///    edges, each sampled every 1/membership epochs; negative samples among the training points),
 ///    from learning_rate / 4 decayed linearly.
 /// Batch independence: each new row's result depends on that row only, never on the other rows of
-/// the batch or their order. New points do not interact, each runs on its own random stream
-/// derived from (`transformSeed`, its starting coordinates), and two batch-wide quantities of
-/// umap-learn are fixed instead: the largest membership, which scales the sampling rates and the
-/// pruning, is taken as 1 (the largest a membership can be; umap-learn uses the batch's largest,
-/// which is 1 whenever a new point coincides with a training point), and the epoch count is 100
-/// (umap-learn's for batches of up to 10,000 rows; it uses 30 for larger batches). So a row gets
-/// the same bits alone, in any batch and for any thread count, and identical new rows get
-/// identical coordinates (as in umap-learn).
+/// the batch or their order. New points do not interact, each σ is floored by its own row's mean
+/// distance (umap-learn by the batch's mean: the same for a batch of one row), each point runs on
+/// its own random stream derived from (`transformSeed`, its starting coordinates), and two
+/// batch-wide quantities of umap-learn are fixed instead: the largest membership, which scales the
+/// sampling rates and the pruning, is taken as 1 (the largest a membership can be; umap-learn uses
+/// the batch's largest, which is 1 whenever a new point coincides with a training point), and the
+/// epoch count is 100 (umap-learn's for batches of up to 10,000 rows; it uses 30 for larger
+/// batches). So a row gets the same bits alone, in any batch and for any thread count, and
+/// identical new rows get identical coordinates (as in umap-learn).
 /// - Parameters:
 ///   - newData: m × d new points (d as the training data).
 ///   - trainingData: the n × d data the embedding was fitted on.
@@ -55,7 +56,8 @@ public func umapTransform(
   let cut = parameters.effectiveDisconnectionDistance
   if cut.isFinite { for e in 0..<idx.count where Double(dist[e]) >= cut { idx[e] = -1 } }
   let (sigma, rho) = smoothKNNDist(dist, rows: m, cols: k, k: Double(k),
-                                   localConnectivity: max(0, parameters.localConnectivity - 1), threads: context.threads)
+                                   localConnectivity: max(0, parameters.localConnectivity - 1), rowFloor: true,
+                                   threads: context.threads)
   var w = [Float](repeating: 0, count: m * k)
   for i in 0..<m {
     for j in 0..<k where idx[i * k + j] >= 0 {
@@ -131,7 +133,12 @@ public func umapTransform(
             var d2 = 0.0
             for t in 0..<dim { let u = Double(cur[t] - other[t]); d2 += u * u }
             var coeff = 0.0
-            if d2 > 0 { coeff = -2 * fa * fb * Elementary.pow(d2, fb - 1) / (fa * Elementary.pow(d2, fb) + 1) }
+            if d2 > 0 {
+              let pb = Elementary.pow(d2, fb)
+              // a·x^b beyond 1e300 (a large b): the coefficient's limit −2b/x, as the layout's
+              // (inf/inf otherwise: every point diverged for b ≥ 300)
+              coeff = fa * pb <= 1e300 ? -2 * fa * fb * Elementary.pow(d2, fb - 1) / (fa * pb + 1) : -2 * fb / d2
+            }
             for t in 0..<dim { cur[t] += Float(clip(coeff * Double(cur[t] - other[t])) * alpha) }
             nextS[j] += es
             let en = es / negRate
