@@ -14,7 +14,7 @@ extension Parser {
       let n = toks[k + 1]
       if n.spaceBefore { return false }
       switch n.kind {
-      case .int, .float, .identifier: return true
+      case .int, .float, .identifier, .string, .kwTrue, .kwFalse, .kwNone, .lparen, .lbracket: return true
       default: return false
       }
     default: return false

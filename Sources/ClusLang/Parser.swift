@@ -27,9 +27,10 @@
 /// `(`, `[` or `,`) and the next token can start an argument:
 /// - a name, a number, a string, `true`, `false`, `none` or `(`;
 /// - a `[` with whitespace before it (`f [1, 2]` passes a list; `m[1]` indexes `m`);
-/// - a `-` (or `+`) with whitespace before it and none after it, directly followed by a number or
-///   a name: `f -1`, `f x -y` and `print +3` pass signed arguments, while `a - 1` and `a-1` are
-///   subtractions (`f -(x)` is `f - (x)`: parenthesise, `f (-x)`);
+/// - a `-` (or `+`) with whitespace before it and none after it, directly followed by an operand
+///   (a number, a name, a string, `true`, `false`, `none`, `(` or `[`): `f -1`, `f x -y`,
+///   `print +3` and `exit -(x)` pass signed arguments, while `a - 1` and `a-1` are subtractions
+///   (`f - (x)` too: it never runs `f` and then subtracts);
 /// - `name=` (a keyword argument).
 ///
 /// Arguments are postfix expressions (`umap mnist.data`, `score l[c] y[c]`); a nested call needs

@@ -172,7 +172,13 @@ final class ParserTests: XCTestCase {
     XCTAssertEqual(expr("f x -y"), call("f", n("x"), neg(n("y"))))
     assertError("f x - y", "a command call before an operator is ambiguous (its arguments end at the operator): write (f x) - y or f (x - y)", at: 1, 5)
     XCTAssertEqual(expr("(f x) - y"), bin(.sub, call("f", n("x")), n("y")))
-    XCTAssertEqual(expr("f -(x)"), bin(.sub, n("f"), n("x")))
+    // a sign glued to a bracket or a string passes a signed argument too: `exit -(1)` ran `exit`
+    // (status 0) before the subtraction could fail
+    XCTAssertEqual(expr("f -(x)"), call("f", neg(n("x"))))
+    XCTAssertEqual(expr("f +(x)"), call("f", .unary(.pos, n("x"), Z)))
+    XCTAssertEqual(expr("f -[1]"), call("f", neg(list(i(1)))))
+    XCTAssertEqual(expr("f - (x)"), bin(.sub, n("f"), n("x")))
+    XCTAssertEqual(expr("f-(x)"), bin(.sub, n("f"), n("x")))
     XCTAssertEqual(expr("f (-x)"), call("f", neg(n("x"))))
     XCTAssertEqual(expr("3 -1"), bin(.sub, i(3), i(1)))
     XCTAssertEqual(expr("m[0] -1"), bin(.sub, idx(n("m"), ix(i(0))), i(1)))

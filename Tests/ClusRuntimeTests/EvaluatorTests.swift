@@ -348,6 +348,21 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(s.err.contains("<test>:1:5: error: unary '+' needs a number, vector or matrix, got a string"), s.err)
   }
 
+  /// A sign glued to a bracket after a command passes a signed argument: `print -(1)` prints −1,
+  /// and `exit -(1)` is refused as `exit -1` is (it ran `exit`, status 0, before the subtraction
+  /// could fail); `a -(1)` with a variable `a` is the error `a -1` gives, and `a - (1)` subtracts.
+  func testASignBeforeABracketIsAnArgument() {
+    let k = Capture()
+    XCTAssertTrue(k.run("print -(1)\nprint -[1, 2]\na = 5\nprint (a - (1))\n"), k.err)
+    XCTAssertEqual(k.out, "-1\n[-1 -2]\n4\n")
+    let e = Capture()
+    XCTAssertFalse(e.run("exit -(1)\n"))
+    XCTAssertTrue(e.err.contains("the status must be 0 to 255, got -1"), e.err)
+    let v = Capture()
+    XCTAssertFalse(v.run("a = 5\nprint (a -(1))\n"))
+    XCTAssertTrue(v.err.contains("'a' is a variable, not a command"), v.err)
+  }
+
   /// minkowski with a p too large for float64 on the data is refused by umap, hdbscan and
   /// validity_index alike, naming p and the way out (p=inf); p=inf itself works.
   func testMinkowskiWithTooLargeAFiniteP() {
