@@ -352,15 +352,9 @@ final class EvaluatorTests: XCTestCase {
   /// and `exit -(1)` is refused as `exit -1` is (it ran `exit`, status 0, before the subtraction
   /// could fail); `a -(1)` with a variable `a` is the error `a -1` gives, and `a - (1)` subtracts.
   func testASignBeforeABracketIsAnArgument() {
-    let k = Capture()
-    XCTAssertTrue(k.run("print -(1)\nprint -[1, 2]\na = 5\nprint (a - (1))\n"), k.err)
-    XCTAssertEqual(k.out, "-1\n[-1 -2]\n4\n")
-    let e = Capture()
-    XCTAssertFalse(e.run("exit -(1)\n"))
-    XCTAssertTrue(e.err.contains("the status must be 0 to 255, got -1"), e.err)
-    let v = Capture()
-    XCTAssertFalse(v.run("a = 5\nprint (a -(1))\n"))
-    XCTAssertTrue(v.err.contains("'a' is a variable, not a command"), v.err)
+    Capture().expectOutput("print -(1)\nprint -[1, 2]\na = 5\nprint (a - (1))\n", "-1\n[-1 -2]\n4\n")
+    Capture().expectError("exit -(1)\n", "the status must be 0 to 255, got -1")
+    Capture().expectError("a = 5\nprint (a -(1))\n", "'a' is a variable, not a command")
   }
 
   /// minkowski with a p too large for float64 on the data is refused by umap, hdbscan and
