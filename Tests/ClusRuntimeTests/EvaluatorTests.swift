@@ -315,11 +315,20 @@ final class EvaluatorTests: XCTestCase {
 
   /// `concat [a, b]` (numpy's concatenate([a, b])) joins the list's parts as `concat a b` does;
   /// a bad part is named by its place in the list; an empty list is an error (it returned the list,
-  /// or nothing, silently).
+  /// or nothing, silently). Lists of numbers join as the vectors and matrices they are in
+  /// arithmetic: rows of another width are refused, as numpy refuses them (they joined into a
+  /// ragged list), and int and float vectors join as floats in either order, as numpy upcasts (int
+  /// then float was refused).
   func testConcatOfAList() {
+    Capture().expectError("c = concat [[[1, 2]], [[3]]]", "part 2 has 1 column, part 1 has 2")
+    Capture().expectError("c = concat [[[1, 2]], [3, 4]]", "part 2 is an int vector, not a matrix")
+    Capture().expectError("c = concat [[[1, 2], [3]], [[1]]]", "part 1 is a list of lists that is not a matrix")
+    Capture().expectError("c = concat [[1, 2], 5]", "part 2 is an integer, not an int vector")
+    Capture().expectOutput("y = [1, 2]\nprint (concat y [0.5])\nprint (concat [0.5] y)\nprint (concat [\"a\"] [\"b\", 1])\n",
+                           "[1.0000 2.0000 0.5000]\n[0.5000 1.0000 2.0000]\n[\"a\", \"b\", 1]\n")
     let k = Capture()
     XCTAssertTrue(k.run("a = [[1, 2]] * 1\nb = [[3, 4], [5, 6]] * 1\nprint (shape (concat [a, b]))\nprint (sum ((concat [a, b]) - (concat a b)))\nprint (concat [[1, 2], [3]])\n"), k.err)
-    XCTAssertEqual(k.out, "3 × 2\n0.0000\n[1, 2, 3]\n")
+    XCTAssertEqual(k.out, "3 × 2\n0.0000\n[1 2 3]\n")
     let bad = Capture()
     XCTAssertFalse(bad.run("a = [[1, 2]] * 1\nc = concat [a, \"x\"]"))
     XCTAssertTrue(bad.err.contains("part 2 is a string, not a matrix"), bad.err)

@@ -252,20 +252,41 @@ func registerData(_ t: inout CommandTable) {
   })
   t.register(Command(
     "concat", group: "data", summary: "Stack matrices (rows) or vectors end to end",
-    args: [ArgSpec("parts", .any, "two or more matrices with the same number of columns, or vectors (or one list of them, as numpy's concatenate([a, b]))", variadic: true)],
+    args: [ArgSpec("parts", .any, "two or more matrices with the same number of columns, or vectors (or one list of them, as numpy's concatenate([a, b])); int and float vectors join as floats; a list of numbers is a vector and a list of equal rows a matrix, other lists join as lists", variadic: true)],
     examples: ["all = concat mnist.train.data mnist.test.data", "all = concat [a, b, c]"]
   ) { inv in
     // one list holds the parts (numpy's np.concatenate([a, b])); otherwise the arguments are
     var raw = inv.args
     if raw.count == 1, case .list(let l) = raw[0].resolved { raw = l }
-    let parts = raw.map(\.resolved)
+    // a list of numbers is a vector and a list of equal rows a matrix, as in arithmetic
+    // (numpy's concatenate([[1, 2], [3]]) is array([1, 2, 3])); other lists join as lists
+    let resolved = raw.map(\.resolved)
+    var parts = resolved.map(Operators.vectorized)
     guard let first = parts.first else { throw CommandError.invalidArgument("needs matrices or vectors to join, got an empty list") }
-    switch first {
+    if case .list = first {
+      for (k, p) in resolved.enumerated() {
+        guard case .list(let items) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(raw[k].kindWithArticle), not a list (part 1 is a list)") }
+        if case .list? = items.first, case .list = Operators.vectorized(p) {
+          throw CommandError.invalidArgument("part \(k + 1) is a list of lists that is not a matrix (rows of numbers of one length)")
+        }
+      }
+      return .list(resolved.flatMap { if case .list(let l) = $0 { return l }; return [] })
+    }
+    // int and float vectors join as floats (numpy upcasts)
+    if case .labels = first, parts.contains(where: { if case .floats = $0 { return true }; return false }) {
+      parts = parts.map { if case .labels(let v) = $0 { return .floats(v.map(Double.init)) }; return $0 }
+    }
+    // a part as the user sees it: a list by what it became, another value by its own kind
+    func kind(_ k: Int) -> String {
+      if case .list = resolved[k] { return parts[k].kindWithArticle }
+      return raw[k].kindWithArticle
+    }
+    switch parts[0] {
     case .matrix(let m0):
       var matrices: [Matrix] = []
       for (k, p) in parts.enumerated() {
-        guard case .matrix(let m) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(raw[k].kindWithArticle), not a matrix") }
-        guard m.cols == m0.cols else { throw CommandError.invalidArgument("part \(k + 1) has \(m.cols) columns, part 1 has \(m0.cols)") }
+        guard case .matrix(let m) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(kind(k)), not a matrix") }
+        guard m.cols == m0.cols else { throw CommandError.invalidArgument("part \(k + 1) has \(m.cols) column\(m.cols == 1 ? "" : "s"), part 1 has \(m0.cols)") }
         matrices.append(m)
       }
       // one copy of every part into the result (a mapped part is read in place)
@@ -278,7 +299,7 @@ func registerData(_ t: inout CommandTable) {
     case .labels:
       var out: [Int] = []
       for (k, p) in parts.enumerated() {
-        guard case .labels(let v) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(raw[k].kindWithArticle), not an int vector") }
+        guard case .labels(let v) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(kind(k)), not an int vector") }
         out += v
       }
       return .labels(out)
@@ -291,12 +312,10 @@ func registerData(_ t: inout CommandTable) {
         switch p {
         case .floats(let v): out += v
         case .labels(let v): out += v.map(Double.init)
-        default: throw CommandError.invalidArgument("part \(k + 1) is \(raw[k].kindWithArticle), not a vector")
+        default: throw CommandError.invalidArgument("part \(k + 1) is \(kind(k)), not a vector")
         }
       }
       return .floats(out)
-    case .list:
-      return .list(parts.flatMap { if case .list(let l) = $0 { return l }; return [$0] })
     default:
       throw CommandError.invalidArgument("needs matrices or vectors, got \(raw[0].kindWithArticle)")
     }
