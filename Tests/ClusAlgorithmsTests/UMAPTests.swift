@@ -36,6 +36,30 @@ final class UMAPTests: XCTestCase {
     }
   }
 
+  /// Spreads far from 1, where a fit started at (1, 1) does not move (umap-learn 0.5.12's
+  /// `find_ab_params` returns (1, 1) for spread 10⁻⁶ and 10¹⁰⁰, and b = −70.5 for 10⁻³): the curve
+  /// found follows the target, 1/(1 + a·x^(2b)) ≈ exp(−(x − min_dist)/spread) at one and two
+  /// spreads beyond min_dist (e⁻¹ = 0.368 and e⁻² = 0.135, to 0.03 as the default fit does), with
+  /// the b of spread 1 (the fit scales: x → x/spread). Where umap-learn's fit converges far from
+  /// spread 1 its result stays: find_ab_params(1e5, 0.1) = (2.405623740361213e-08, 0.790496017361075)
+  /// (to 10⁻⁴ relative: the two optimisers stop at slightly different points).
+  func testFindABParamsAtExtremeSpreads() {
+    let unit = findABParams(spread: 1, minDist: 0)
+    for spread in [1e-3, 1e-6, 1e-10, 1e100] {
+      let (a, b) = findABParams(spread: spread, minDist: 0)
+      XCTAssertTrue(a > 0 && a.isFinite && b > 0, "spread \(spread): a \(a), b \(b)")
+      XCTAssertEqual(b, unit.b, accuracy: 1e-9, "spread \(spread)")
+      for (t, target) in [(1.0, 0.36788), (2.0, 0.13534)] {
+        let x = t * spread
+        let curve = 1 / (1 + a * Elementary.exp(2 * b * Elementary.log(x)))
+        XCTAssertEqual(curve, target, accuracy: 0.03, "spread \(spread) at \(t) spreads")
+      }
+    }
+    let far = findABParams(spread: 1e5, minDist: 0.1)
+    XCTAssertEqual(far.a, 2.405623740361213e-08, accuracy: 1e-4 * 2.405623740361213e-08)
+    XCTAssertEqual(far.b, 0.790496017361075, accuracy: 1e-4)
+  }
+
   // MARK: smooth_knn_dist / fuzzy_simplicial_set
 
   private func fuzzyFixture() throws -> ([String: Any], KNNGraph) {

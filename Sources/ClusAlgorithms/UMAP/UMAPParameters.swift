@@ -194,8 +194,30 @@ public struct UMAPParameters: Sendable, Equatable {
 /// 300 points of linspace(0, 3·spread). Least squares by Levenberg–Marquardt in Double from
 /// (a, b) = (1, 1), as umap-learn's `find_ab_params` (scipy `curve_fit`).
 /// Defaults (spread 1, min_dist 0.1) give a ≈ 1.577, b ≈ 0.895.
+///
+/// The best fit scales with the spread (x → x/spread maps the problem to spread 1 and
+/// min_dist/spread, with a' = a·spread^(2b) and the same b), but a fit started at (1, 1) only
+/// finds it for spreads near 1: umap-learn returns (1, 1) unchanged for spread 10⁻⁶ or 10¹⁰⁰, and a
+/// negative b for 10⁻³. So the fit is also run on the scaled problem, and its (a'·spread^(−2b), b)
+/// is returned where the direct fit's squared error is larger (by more than 10⁻⁶ relative) or its
+/// a or b is not positive; elsewhere (every spread where umap-learn's fit converges) the result is
+/// the direct fit's, umap-learn's. For spread = 1 the two are the same computation.
 /// - Parameters: spread > 0; 0 ≤ minDist ≤ spread (not checked here; see `UMAPParameters.validate`).
+/// - Returns: a and b; either may be non-finite or not positive where spread^(2b) leaves Double's
+///   range (spread 10⁻³⁰⁰: the caller refuses such a curve).
 public func findABParams(spread: Double, minDist: Double) -> (a: Double, b: Double) {
+  let direct = fitCurve(spread: spread, minDist: minDist)
+  if spread == 1 { return (direct.a, direct.b) }
+  let scaled = fitCurve(spread: 1, minDist: minDist / spread)
+  let b = scaled.b, a = scaled.a * Elementary.exp(-2 * b * Elementary.log(spread))
+  let valid = direct.a > 0 && direct.b > 0 && direct.a.isFinite && direct.b.isFinite
+  let scaledCost = curveCost(a, b, spread: spread, minDist: minDist)
+  if valid && !(direct.cost > scaledCost * (1 + 1e-6)) { return (direct.a, direct.b) }
+  return (a, b)
+}
+
+/// The 300 sample points of `findABParams` and their targets.
+private func curveSamples(spread: Double, minDist: Double) -> (xs: [Double], ys: [Double]) {
   let m = 300
   var xs = [Double](repeating: 0, count: m), ys = [Double](repeating: 0, count: m)
   let top = 3 * spread
@@ -204,6 +226,26 @@ public func findABParams(spread: Double, minDist: Double) -> (a: Double, b: Doub
     xs[i] = x
     ys[i] = x < minDist ? 1 : Elementary.exp(-(x - minDist) / spread)
   }
+  return (xs, ys)
+}
+
+/// The squared error of 1 / (1 + a·x^(2b)) on `findABParams`'s samples (inf where not finite).
+private func curveCost(_ a: Double, _ b: Double, spread: Double, minDist: Double) -> Double {
+  guard a.isFinite, b.isFinite else { return .infinity }
+  let (xs, ys) = curveSamples(spread: spread, minDist: minDist)
+  var s = 0.0
+  for (x, y) in zip(xs, ys) {
+    let p = x > 0 ? Elementary.exp(2 * b * Elementary.log(x)) : 0
+    let r = 1 / (1 + a * p) - y
+    s += r * r
+  }
+  return s.isFinite ? s : .infinity
+}
+
+/// umap-learn's `find_ab_params` fit (see `findABParams`) and its squared error.
+private func fitCurve(spread: Double, minDist: Double) -> (a: Double, b: Double, cost: Double) {
+  let (xs, ys) = curveSamples(spread: spread, minDist: minDist)
+  let m = xs.count
   // sum of squares and its Gauss–Newton pieces at (a, b)
   func evaluate(_ a: Double, _ b: Double, _ jtj: inout (Double, Double, Double), _ jtr: inout (Double, Double)) -> Double {
     var s = 0.0
@@ -250,5 +292,5 @@ public func findABParams(spread: Double, minDist: Double) -> (a: Double, b: Doub
     }
     if !improved { break }
   }
-  return (a, b)
+  return (a, b, cost)
 }
