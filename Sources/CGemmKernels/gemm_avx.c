@@ -43,13 +43,14 @@ __attribute__((target("avx"))) static inline void finish_row_ps(__m128 e0, __m12
   _mm_storeu_ps(c, s);
 }
 
-__attribute__((target("avx"))) void clus_sgemm_tile4x4_avx(const float *a, long lda, const float *b, long ldb, long k,
-                                                           float *c, long ldc) {
+// The 4 x 4 tile of rows a0..a3 against rows b0..b3 (each k floats), written at c (row stride ldc).
+__attribute__((target("avx"))) static inline void tile4x4_ps(const float *a0, const float *a1, const float *a2,
+                                                             const float *a3, const float *b0, const float *b1,
+                                                             const float *b2, const float *b3, long k, float *c,
+                                                             long ldc) {
   const long kv = k - k % 4;
   __m256 c0a = _mm256_setzero_ps(), c0b = _mm256_setzero_ps(), c1a = _mm256_setzero_ps(), c1b = _mm256_setzero_ps();
   __m256 c2a = _mm256_setzero_ps(), c2b = _mm256_setzero_ps(), c3a = _mm256_setzero_ps(), c3b = _mm256_setzero_ps();
-  const float *a0 = a, *a1 = a + lda, *a2 = a + 2 * lda, *a3 = a + 3 * lda;
-  const float *b0 = b, *b1 = b + ldb, *b2 = b + 2 * ldb, *b3 = b + 3 * ldb;
   for (long p = 0; p < kv; p += 4) {
     const __m256 bx = pair_ps(b0 + p, b1 + p), by = pair_ps(b2 + p, b3 + p);
     __m256 x = _mm256_broadcast_ps((const __m128 *)(a0 + p));
@@ -68,6 +69,16 @@ __attribute__((target("avx"))) void clus_sgemm_tile4x4_avx(const float *a, long 
                   _mm256_castps256_ps128(acc[r][1]), _mm256_extractf128_ps(acc[r][1], 1), rows[r], b0, b1, b2,
                   b3, kv, k, c + r * ldc);
   }
+}
+
+__attribute__((target("avx"))) void clus_sgemm_tile4x4_avx(const float *a, long lda, const float *b, long ldb, long k,
+                                                           float *c, long ldc) {
+  tile4x4_ps(a, a + lda, a + 2 * lda, a + 3 * lda, b, b + ldb, b + 2 * ldb, b + 3 * ldb, k, c, ldc);
+}
+
+__attribute__((target("avx"))) void clus_sgemm_tile4x4_rows_avx(const float *const *a, const float *const *b, long k,
+                                                                float *c, long ldc) {
+  tile4x4_ps(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3], k, c, ldc);
 }
 
 __attribute__((target("avx"))) static inline __m256d pair_pd(const double *lo, const double *hi) {

@@ -105,6 +105,41 @@ final class GemmTests: XCTestCase {
     for i in 0..<rows { for j in 0..<cols { XCTAssertEqual(dst[j * rows + i], src[i * lds + j]) } }
   }
 
+  /// `sgemmNTRows` (rows gathered by address, every element in an AVX tile, partial blocks padded
+  /// by repeating the last row) gives every element the documented arithmetic, bit for bit; only
+  /// the m × n elements are stored (the padding's never), and with `upperOnly` the upper triangle.
+  func testRowsGatheredByAddressGiveTheDocumentedBits() throws {
+    guard Gemm.avx else { throw XCTSkip("this CPU has no AVX (or CLUS_NO_AVX is set)") }
+    var rng = RandomStream(seed: 13)
+    for (m, n, k) in [(1, 1, 1), (4, 4, 3), (5, 7, 50), (13, 17, 784), (3, 2, 2), (67, 53, 717), (40, 80, 9)] {
+      let stock = 2 * max(m, n) + 3  // rows picked from a larger table, in a scrambled order
+      let table = (0..<(stock * k)).map { _ in Float(rng.nextGaussian()) }
+      let ai = (0..<m).map { _ in rng.nextInt(stock) }, bi = (0..<n).map { _ in rng.nextInt(stock) }
+      let a = ai.flatMap { table[($0 * k)..<($0 * k + k)] }, b = bi.flatMap { table[($0 * k)..<($0 * k + k)] }
+      for upper in [false, true] {
+        let nn = upper ? m : n, ldc = nn + 3
+        var c = [Float](repeating: .nan, count: m * ldc)
+        table.withUnsafeBufferPointer { tp in
+          let rowsA = ai.map { UnsafePointer(tp.baseAddress! + $0 * k) }
+          let rowsB = upper ? rowsA : bi.map { UnsafePointer(tp.baseAddress! + $0 * k) }
+          rowsA.withUnsafeBufferPointer { ap in rowsB.withUnsafeBufferPointer { bp in
+            c.withUnsafeMutableBufferPointer { cp in
+              Gemm.sgemmNTRows(m: m, n: nn, k: k, aRows: ap.baseAddress!, bRows: bp.baseAddress!, c: cp.baseAddress!,
+                               ldc: ldc, upperOnly: upper)
+            }
+          } }
+        }
+        for i in 0..<m {
+          for j in (upper ? i : 0)..<nn {
+            let want = reference(a, i, k, upper ? a : b, j, k, k: k, lanes: 4)
+            XCTAssertEqual(c[i * ldc + j].bitPattern, want.bitPattern, "m \(m) n \(nn) k \(k) upper \(upper) at (\(i), \(j))")
+          }
+          for j in nn..<ldc { XCTAssert(c[i * ldc + j].isNaN, "m \(m) n \(nn): column \(j) past n written") }
+        }
+      }
+    }
+  }
+
   /// The AVX tiles compute the same bits as the baseline kernel (what every CPU without AVX runs).
   func testAVXTilesGiveTheBaselineBits() throws {
     guard clus_gemm_have_avx() == 1 else { throw XCTSkip("this CPU has no AVX") }

@@ -13,6 +13,10 @@ int clus_gemm_have_avx(void);
 /// Requires AVX (see clus_gemm_have_avx).
 void clus_sgemm_tile4x4_avx(const float *a, long lda, const float *b, long ldb, long k, float *c, long ldc);
 
+/// The same tile for rows anywhere in memory: c[r * ldc + q] = dot(a[r], b[q]) over k, r, q in 0..<4
+/// (a gather of rows without copying them). Requires AVX.
+void clus_sgemm_tile4x4_rows_avx(const float *const *a, const float *const *b, long k, float *c, long ldc);
+
 /// The Double version (2 lanes): c[r * ldc + q] = dot(a + r * lda, b + q * ldb), r, q in 0..<4.
 void clus_dgemm_tile4x4_avx(const double *a, long lda, const double *b, long ldb, long k, double *c, long ldc);
 

@@ -53,6 +53,44 @@ public enum Gemm {
     sgemmNT(m: m, n: m, k: k, a: a, lda: lda, b: a, ldb: lda, c: c, ldc: ldc, upperOnly: true, avx: avx)
   }
 
+  /// C (m × n) = A · Bᵀ for rows anywhere in memory: row i of A is `aRows[i]`, row j of B is
+  /// `bRows[j]` (k Floats each), so a gathered block needs no copy. Each element has `sgemmNT`'s
+  /// arithmetic (the same bits). Every element runs in the AVX 4 × 4 tiles: a last block of fewer
+  /// than 4 rows or columns repeats the last row, into scratch, and only its real elements are
+  /// stored. With `upperOnly` (aRows and bRows the same rows) only the blocks on and above the
+  /// diagonal are computed: the upper triangle (j ≥ i) is exact, elements below it may be written
+  /// and must not be read. Requires `avx` (callers gather the rows for `sgemmNT` otherwise).
+  public static func sgemmNTRows(
+    m: Int, n: Int, k: Int, aRows: UnsafePointer<UnsafePointer<Float>>, bRows: UnsafePointer<UnsafePointer<Float>>,
+    c: UnsafeMutablePointer<Float>, ldc: Int, upperOnly: Bool = false
+  ) {
+    precondition(avx, "sgemmNTRows needs AVX")
+    if m <= 0 || n <= 0 { return }
+    withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 8) { rp in
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { tp in
+        let pa = rp.baseAddress!, pb = pa + 4, tmp = tp.baseAddress!
+        var i0 = 0
+        while i0 < m {
+          let fullI = i0 + 4 <= m
+          if !fullI { for r in 0..<4 { pa[r] = aRows[min(i0 + r, m - 1)] } }
+          var j0 = upperOnly ? i0 : 0
+          while j0 < n {
+            if fullI && j0 + 4 <= n {
+              clus_sgemm_tile4x4_rows_avx(optionalRows(aRows + i0), optionalRows(bRows + j0), k, c + i0 * ldc + j0, ldc)
+            } else {
+              let a4 = fullI ? aRows + i0 : UnsafePointer(pa)
+              for q in 0..<4 { pb[q] = bRows[min(j0 + q, n - 1)] }
+              clus_sgemm_tile4x4_rows_avx(optionalRows(a4), optionalRows(UnsafePointer(pb)), k, tmp, 4)
+              for r in 0..<min(4, m - i0) { for q in 0..<min(4, n - j0) { c[(i0 + r) * ldc + j0 + q] = tmp[r * 4 + q] } }
+            }
+            j0 += 4
+          }
+          i0 += 4
+        }
+      }
+    }
+  }
+
   /// Double-precision `ssyrkUpper`: the upper triangle of A · Aᵀ for A (m × k).
   public static func dsyrkUpper(m: Int, k: Int, a: UnsafePointer<Double>, lda: Int, c: UnsafeMutablePointer<Double>, ldc: Int) {
     dgemmNT(m: m, n: m, k: k, a: a, lda: lda, b: a, ldb: lda, c: c, ldc: ldc, upperOnly: true, avx: avx)
@@ -98,6 +136,12 @@ public enum Gemm {
       i0 = i1
     }
   }
+}
+
+/// Row pointers as C sees them (`const float *const *`: optional pointers, the same layout).
+@inline(__always)
+private func optionalRows(_ p: UnsafePointer<UnsafePointer<Float>>) -> UnsafePointer<UnsafePointer<Float>?> {
+  UnsafeRawPointer(p).assumingMemoryBound(to: UnsafePointer<Float>?.self)
 }
 
 /// Sum of the lanes of `v` in lane order.

@@ -38,6 +38,9 @@ final class GramWorkspace: @unchecked Sendable {
   let angular: Bool
   let cap: Int
   let rowsBuf: UnsafeMutablePointer<Float>
+  /// The rows' addresses, for `Gemm.sgemmNTRows` (with AVX the rows are read in place, not copied).
+  let rowPtr: UnsafeMutablePointer<UnsafePointer<Float>>
+  let inPlace = Gemm.avx
   let gram: UnsafeMutablePointer<Float>
   let ids: UnsafeMutablePointer<Int32>
   let nrm: UnsafeMutablePointer<Float>
@@ -50,7 +53,8 @@ final class GramWorkspace: @unchecked Sendable {
     angular = data.angular
     cap = rows
     // same alignment for every workspace, whichever chunk uses it
-    rowsBuf = allocateLargeFloats(rows * data.d)
+    rowsBuf = inPlace ? allocateLargeFloats(1) : allocateLargeFloats(rows * data.d)
+    rowPtr = .allocate(capacity: rows)
     gram = .allocate(capacity: rows * rows)
     ids = .allocate(capacity: rows)
     nrm = .allocate(capacity: rows)
@@ -59,10 +63,12 @@ final class GramWorkspace: @unchecked Sendable {
   }
 
   deinit {
-    free(rowsBuf); gram.deallocate(); ids.deallocate(); nrm.deallocate(); thr.deallocate()
+    free(rowsBuf); rowPtr.deallocate(); gram.deallocate(); ids.deallocate(); nrm.deallocate(); thr.deallocate()
   }
 
-  /// Loads rows `idx[0..<count]` (contiguous rows are used in place). Returns the row block.
+  /// Loads rows `idx[0..<count]`: their ids, norms and thresholds, and their addresses in `rowPtr`
+  /// (`inPlace`, read there by `Gemm.sgemmNTRows`) or else the block of the rows (contiguous rows
+  /// are used in place, others copied), which it returns.
   @inline(__always)
   private func load(_ idx: UnsafePointer<Int32>, _ count: Int, _ g: NeighborGraphState) -> UnsafePointer<Float> {
     let d = data.d
@@ -76,6 +82,10 @@ final class GramWorkspace: @unchecked Sendable {
       nrm[t] = data.norms[p]
       thr[t] = g.threshold(p)
       if p != first + t { contiguous = false }
+    }
+    if inPlace {
+      for t in 0..<count { rowPtr[t] = data.base + Int(idx[t]) &* d }
+      return data.base
     }
     if contiguous { return data.base + first * d }
     for t in 0..<count { (rowsBuf + t * d).update(from: data.base + Int(idx[t]) * d, count: d) }
@@ -107,7 +117,12 @@ final class GramWorkspace: @unchecked Sendable {
   func joinLeaf(_ idx: UnsafePointer<Int32>, _ count: Int, _ g: NeighborGraphState, _ buf: inout [GraphUpdate]) {
     let rows = load(idx, count, g)
     let d = data.d
-    Gemm.ssyrkUpper(m: count, k: d, a: rows, lda: d, c: gram, ldc: count)
+    if inPlace {
+      let r = UnsafePointer(rowPtr)
+      Gemm.sgemmNTRows(m: count, n: count, k: d, aRows: r, bRows: r, c: gram, ldc: count, upperOnly: true)
+    } else {
+      Gemm.ssyrkUpper(m: count, k: d, a: rows, lda: d, c: gram, ldc: count)
+    }
     for u in 0..<(count - 1) {
       let gr = gram + u * count
       for v in (u + 1)..<count { offer(u, v, gr[v], &buf) }
@@ -125,16 +140,25 @@ final class GramWorkspace: @unchecked Sendable {
     for t in 0..<a { ids[t] = newIdx[t] }
     for t in 0..<b { ids[a + t] = oldIdx[t] }
     let rows = load(UnsafePointer(ids), w, g)
+    let r = UnsafePointer(rowPtr)
     if a >= 40 {
       // symmetric part with half the work, then new × old
-      Gemm.ssyrkUpper(m: a, k: d, a: rows, lda: d, c: gram, ldc: a)
+      if inPlace {
+        Gemm.sgemmNTRows(m: a, n: a, k: d, aRows: r, bRows: r, c: gram, ldc: a, upperOnly: true)
+      } else {
+        Gemm.ssyrkUpper(m: a, k: d, a: rows, lda: d, c: gram, ldc: a)
+      }
       for u in 0..<(a - 1) {
         let gr = gram + u * a
         for v in (u + 1)..<a { offer(u, v, gr[v], &buf) }
       }
       if b > 0 {
         let g2 = gram + a * a
-        Gemm.sgemmNT(m: a, n: b, k: d, a: rows, lda: d, b: rows + a * d, ldb: d, c: g2, ldc: b)
+        if inPlace {
+          Gemm.sgemmNTRows(m: a, n: b, k: d, aRows: r, bRows: r + a, c: g2, ldc: b)
+        } else {
+          Gemm.sgemmNT(m: a, n: b, k: d, a: rows, lda: d, b: rows + a * d, ldb: d, c: g2, ldc: b)
+        }
         for u in 0..<a {
           let gr = g2 + u * b
           let p = ids[u]
@@ -143,7 +167,11 @@ final class GramWorkspace: @unchecked Sendable {
       }
       return
     }
-    Gemm.sgemmNT(m: a, n: w, k: d, a: rows, lda: d, b: rows, ldb: d, c: gram, ldc: w)
+    if inPlace {
+      Gemm.sgemmNTRows(m: a, n: w, k: d, aRows: r, bRows: r, c: gram, ldc: w)
+    } else {
+      Gemm.sgemmNT(m: a, n: w, k: d, a: rows, lda: d, b: rows, ldb: d, c: gram, ldc: w)
+    }
     for u in 0..<a {
       let gr = gram + u * w
       if u + 1 < a { for v in (u + 1)..<a { offer(u, v, gr[v], &buf) } }
