@@ -778,6 +778,22 @@ final class UMAPTests: XCTestCase {
     XCTAssertTrue(t.data.allSatisfy { abs($0) < 20 }, "\(t.data)")
   }
 
+  /// A model fitted with negative_sample_rate = 0 (allowed: no negative samples) transforms: its
+  /// schedule of negative samples is infinite, and their count (inf − inf)/inf was converted to an
+  /// Int, which trapped (the process crashed). Without repulsion the point is only drawn towards its
+  /// neighbours' embeddings (2, 4) and (6, 6), overshooting one by at most a step (the clip, 4 ×
+  /// learning_rate/4 = 1 per coordinate): it stays in [1, 7] × [3, 7].
+  func testTransformWithoutNegativeSamples() throws {
+    var p = UMAPParameters()
+    p.nNeighbors = 2
+    p.nEpochs = 30
+    p.negativeSampleRate = 0
+    let t = try umapTransform(Matrix(rows: 1, cols: 1, data: [1.25]), trainingData: Matrix(rows: 4, cols: 1, data: [0, 1, 2, 3]),
+                              embedding: Matrix(rows: 4, cols: 2, data: [0, 0, 2, 4, 6, 6, 8, 2]), parameters: p,
+                              a: 1.577, b: 0.895, context: RunContext(threads: 1))
+    XCTAssertTrue((1...7).contains(t.data[0]) && (3...7).contains(t.data[1]), "\(t.data.map { $0 })")
+  }
+
   /// σ's floor is the row's own mean distance in `transform`: a batch holding a far row (distances
   /// 10⁴ times the others') gives the near row the bits it gets alone. With the batch's mean as the
   /// floor (umap-learn's `smooth_knn_dist` when ρ = 0), the far row lifted the near row's σ to

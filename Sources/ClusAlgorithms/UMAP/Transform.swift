@@ -142,7 +142,10 @@ public func umapTransform(
             for t in 0..<dim { cur[t] += Float(clip(coeff * Double(cur[t] - other[t])) * alpha) }
             nextS[j] += es
             let en = es / negRate
-            let nNeg = Int((fe - nextN[j]) / en)
+            // negative_sample_rate = 0: en and nextN are inf, the quotient NaN (Int(NaN) trapped):
+            // no negative samples, as in the layout
+            let qNeg = (fe - nextN[j]) / en
+            let nNeg = qNeg >= 1 && qNeg.isFinite ? Int(qNeg) : 0
             if nNeg > 0 {
               for _ in 0..<nNeg {
                 let o = E + rng.nextInt(n) * dim
