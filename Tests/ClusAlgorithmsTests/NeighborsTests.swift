@@ -221,6 +221,43 @@ final class NeighborsTests: XCTestCase {
     }
   }
 
+  /// Rows far from the origin (the blobs shifted by 1,000 in every coordinate, spread about 1):
+  /// the searches rank them centred (`farCentre`), so the exact join finds what the brute force of
+  /// every pair in Double finds (its Float32 Gram distances ‖p‖² + ‖q‖² − 2p·q lose about
+  /// 10⁻⁷ · 2·10⁶·d to cancellation, more than the gaps between neighbours: on MNIST digits + 1,000
+  /// it found 8 % of the true neighbours), and NN-descent keeps its recall (it was 7 % on MNIST
+  /// digits + 1,000). Unshifted data keeps its bits (the centre is only taken far from the origin).
+  func testSearchesOfRowsFarFromTheOrigin() throws {
+    let x = NeighborData.blobs(n: 4200, d: 24, centres: 6, seed: 5)
+    let shifted = Matrix(rows: x.rows, cols: x.cols, data: x.data.map { $0 * 0.2 + 1000 })
+    let ctx = RunContext(threads: 2)
+    let truth = try bruteForceKNN(shifted, k: 10, metric: .euclidean, context: ctx)
+    let exact = try exactKNN(shifted, k: 10, metric: .euclidean, context: ctx)
+    XCTAssertEqual(recall(exact, truth), 1, "exact join on shifted rows")
+    let approx = try nnDescentKNN(shifted, k: 10, metric: .euclidean, seed: 4, context: ctx)
+    let r = recall(approx, truth)
+    XCTAssertGreaterThanOrEqual(r, 0.95, "NN-descent recall on shifted rows \(r)")
+    XCTAssertNil(x.data.withUnsafeBufferPointer { farCentre($0.baseAddress!, n: x.rows, d: x.cols, threads: 2) })
+  }
+
+  /// A transform query row's neighbours do not depend on the other rows of its batch: a row with a
+  /// coordinate of 2·10¹⁸ (its squares would overflow the Float32 Gram products, so it is ranked by
+  /// the kernels) switched every row of its batch from the Gram path to the kernels, whose rankings
+  /// differ where the Gram distances are inexact (rows far from the origin, as here).
+  func testCrossJoinRowsAreRankedOnTheirOwn() throws {
+    func shifted(_ m: Matrix) -> Matrix { Matrix(rows: m.rows, cols: m.cols, data: m.data.map { $0 * 0.2 + 1000 }) }
+    let ref = shifted(NeighborData.blobs(n: 600, d: 8, centres: 3, seed: 6))
+    let queries = shifted(NeighborData.blobs(n: 30, d: 8, centres: 3, seed: 7))
+    var big = Array(queries.data[0..<8])
+    big[0] = 2e18
+    let ctx = RunContext(threads: 2)
+    let alone = try knnCrossJoin(queries, reference: ref, k: 7, metric: .euclidean, context: ctx)
+    let batch = try knnCrossJoin(Matrix(rows: 31, cols: 8, data: queries.data.map { $0 } + big), reference: ref, k: 7,
+                                 metric: .euclidean, context: ctx)
+    XCTAssertEqual(alone.indices, Array(batch.indices[0..<(30 * 7)]))
+    XCTAssertEqual(alone.distances, Array(batch.distances[0..<(30 * 7)]))
+  }
+
   func testNNDescentRecallHighDimensionalWithPrincipalTrees() throws {
     // d ≥ 128: trees split in the principal subspace; Gram-matrix joins
     // k = 30: candidate lists of ≥ 40 points take the symmetric (ssyrk) Gram path

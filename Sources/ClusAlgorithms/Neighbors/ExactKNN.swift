@@ -60,12 +60,17 @@ private func exactJoin(queries: Matrix?, reference x: Matrix, k: Int, metric: Me
       outIdx.withUnsafeMutableBufferPointer { oip in
         outDist.withUnsafeMutableBufferPointer { odp in
           let xb = xbp.baseAddress!, qb = qbp.baseAddress!, oi = oip.baseAddress!, od = odp.baseAddress!
-          let prep = PreparedData(xb, n: n, d: d, metric: metric)
-          let prepQ = selfJoin ? prep : PreparedData(qb, n: m, d: d, metric: metric)
+          // euclidean rows far from the origin are ranked centred on the reference's means (the
+          // queries on the same centre: a property of the reference, never of the batch)
+          let centre = metric == .euclidean ? farCentre(xb, n: n, d: d, threads: context.threads) : nil
+          let prep = PreparedData(xb, n: n, d: d, metric: metric, centre: centre)
+          let prepQ = selfJoin ? prep : PreparedData(qb, n: m, d: d, metric: metric, centre: centre)
           let sp = prep.space(xb), spQ = prepQ.space(qb)
-          // Gram path: euclidean (‖x‖² + ‖y‖² − 2x·y on the rows) and angular (1 − u·v on unit rows)
+          // Gram path: euclidean (‖x‖² + ‖y‖² − 2x·y on the rows) and angular (1 − u·v on unit rows).
+          // Decided on the reference rows, and for each query row on that row alone (a row whose
+          // squares could overflow is ranked by the kernels): one row never changes another's.
           let angular = sp.kind == .angular
-          let useGram = angular || (metric == .euclidean && gramSafe(x, queries))
+          let useGram = angular || (metric == .euclidean && gramSafe(maxAbs(sp.base, n * d), d: d))
           let euclid = useGram && !angular
           let gram = useGram ? GramData(sp, n: n, threads: context.threads) : nil
           let gramQ = useGram ? (selfJoin ? gram : GramData(spQ, n: m, threads: context.threads)) : nil
@@ -77,7 +82,12 @@ private func exactJoin(queries: Matrix?, reference x: Matrix, k: Int, metric: Me
             var counts = [Int](repeating: 0, count: nb)
             defer { keys.deallocate(); ids.deallocate() }
             if cap > 0 {
+              // query rows ranked by the kernels: all (no Gram), or those the Gram would overflow
+              var kernelRows = [Int]()
               if let g = gram, let gq = gramQ {
+                if euclid {
+                  for r in 0..<nb where !gramSafe(maxAbs(spQ.base + (rows.lowerBound + r) * d, d), d: d) { kernelRows.append(r) }
+                }
                 let nrm = g.norms, nrmQ = gq.norms
                 let tw = min(tile, n)
                 let block = UnsafeMutablePointer<Float>.allocate(capacity: nb * tw)
@@ -139,7 +149,10 @@ private func exactJoin(queries: Matrix?, reference x: Matrix, k: Int, metric: Me
                   j0 += w
                 }
               } else {
-                for r in 0..<nb {
+                kernelRows = Array(0..<nb)
+              }
+              for r in kernelRows {
+                do {
                   let i = rows.lowerBound + r
                   let a = spQ.base + i * d, za = spQ.zero?[i] ?? 0
                   let hk = keys + r * cap, hi = ids + r * cap
@@ -179,9 +192,16 @@ private func exactJoin(queries: Matrix?, reference x: Matrix, k: Int, metric: Me
   return KNNGraph(n: m, k: k, indices: outIdx, distances: outDist)
 }
 
-/// Whether squared norms and Gram products of the rows of `a` and `b` stay far from Float32
-/// overflow (coordinates up to about 10¹⁸): otherwise the euclidean search ranks by the kernels.
-private func gramSafe(_ a: Matrix, _ b: Matrix?) -> Bool {
-  let maxAbs = max(a.data.lazy.map { abs($0) }.max() ?? 0, b?.data.lazy.map { abs($0) }.max() ?? 0)
-  return Double(maxAbs) * Double(maxAbs) * Double(a.cols) < Double(Float.greatestFiniteMagnitude) / 16
+/// Whether squared norms and Gram products of rows of `d` coordinates up to `maxAbs` in magnitude
+/// stay far from Float32 overflow (coordinates up to about 10¹⁸): otherwise the euclidean search
+/// ranks by the kernels.
+private func gramSafe(_ maxAbs: Float, d: Int) -> Bool {
+  Double(maxAbs) * Double(maxAbs) * Double(d) < Double(Float.greatestFiniteMagnitude) / 16
+}
+
+/// The largest magnitude among `count` Floats at `p`.
+private func maxAbs(_ p: UnsafePointer<Float>, _ count: Int) -> Float {
+  var m: Float = 0
+  for t in 0..<count { m = max(m, abs(p[t])) }
+  return m
 }

@@ -145,7 +145,8 @@ private func buildRPTree(
 /// any `context.threads`.
 /// Speed (same algorithm, organised for the memory hierarchy):
 /// - the rows are copied in the leaf order of the first tree (neighbours close in memory),
-///   without columns that cannot change a distance;
+///   without columns that cannot change a distance, and euclidean rows far from the origin centred
+///   on their means (`farCentre`);
 /// - euclidean, cosine, correlation: the all-pairs join of a leaf and the local join of a point's
 ///   candidates use Gram matrices (`Gemm`, the same bits on every CPU; ‖p‖² + ‖q‖² − 2p·q, or 1 − p·q on unit
 ///   rows) instead of pairwise loops;
@@ -231,7 +232,10 @@ func nnDescentKNN(
     let order: [Int32] = useTrees ? group[0].perm : (0..<n).map { Int32($0) }
     var rank = [Int32](repeating: 0, count: n)
     for (w, i) in order.enumerated() { rank[Int(i)] = Int32(w) }
-    let permRows = PermutedRows(sp0, order: order, threads: threads)
+    // euclidean rows far from the origin are worked on centred (`farCentre`: the Gram distances'
+    // cancellation error scales with the squared norms)
+    let centre = metric == .euclidean ? farCentre(xb, n: n, d: d, threads: threads) : nil
+    let permRows = PermutedRows(sp0, order: order, centre: centre, threads: threads)
     defer { withExtendedLifetime(permRows) {} }
     let sp = permRows.space
     // euclidean, cosine, correlation: distances of whole leaves / candidate lists from Gram matrices (`Gemm`)
