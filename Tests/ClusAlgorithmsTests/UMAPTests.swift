@@ -757,13 +757,13 @@ final class UMAPTests: XCTestCase {
 
   /// `umapTransform` of `new` against four 1-column training rows `train` embedded at (0, 0),
   /// (2, 4), (6, 6), (8, 2), with n_neighbors=2 and 2 epochs, on one thread.
-  private func tinyTransform(_ new: Matrix, train: [Float], b: Double = 0.895, epochs: Int = 2) throws -> Matrix {
+  private func tinyTransform(_ new: Matrix, train: [Float], a: Double = 1.577, b: Double = 0.895, epochs: Int = 2) throws -> Matrix {
     var p = UMAPParameters()
     p.nNeighbors = 2
     p.nEpochs = epochs
     return try umapTransform(new, trainingData: Matrix(rows: 4, cols: 1, data: train),
                              embedding: Matrix(rows: 4, cols: 2, data: [0, 0, 2, 4, 6, 6, 8, 2]), parameters: p,
-                             a: 1.577, b: b, context: RunContext(threads: 1))
+                             a: a, b: b, context: RunContext(threads: 1))
   }
 
   /// A model fitted with a large `b` transforms: for b = 1000, x^b overflows a Double from a
@@ -792,6 +792,26 @@ final class UMAPTests: XCTestCase {
                               embedding: Matrix(rows: 4, cols: 2, data: [0, 0, 2, 4, 6, 6, 8, 2]), parameters: p,
                               a: 1.577, b: 0.895, context: RunContext(threads: 1))
     XCTAssertTrue((1...7).contains(t.data[0]) && (3...7).contains(t.data[1]), "\(t.data.map { $0 })")
+  }
+
+  /// A model of one neighbour per point (fitted on 2 points) is refused by name: the bandwidth
+  /// search skips the first neighbour's term, so every membership was 0 and the message asked to
+  /// rescale the data, which would not help.
+  func testTransformNeedsTwoNeighbours() throws {
+    // and a model's curve out of umap's range (a model file can hold any a and b) is named; a=1e300
+    // diverged with advice to lower learning_rate
+    for (a, b) in [(1e300, 1e10), (-1.0, 0.9), (1.5, .nan)] {
+      XCTAssertThrowsError(try tinyTransform(Matrix(rows: 1, cols: 1, data: [0.5]), train: [0, 1, 2, 3], a: a, b: b)) {
+        XCTAssertTrue("\($0)".contains("both must be positive numbers up to 3.4e38"), "\($0)")
+      }
+    }
+    var p = UMAPParameters()
+    p.nNeighbors = 1
+    XCTAssertThrowsError(try umapTransform(Matrix(rows: 1, cols: 1, data: [0.5]), trainingData: Matrix(rows: 2, cols: 1, data: [0, 1]),
+                                           embedding: Matrix(rows: 2, cols: 2, data: [0, 0, 1, 1]), parameters: p,
+                                           a: 1.577, b: 0.895, context: RunContext(threads: 1))) {
+      XCTAssertTrue("\($0)".contains("at least 2 neighbours per point; this one has 1 (fitted on 2 points)"), "\($0)")
+    }
   }
 
   /// σ's floor is the row's own mean distance in `transform`: a batch holding a far row (distances

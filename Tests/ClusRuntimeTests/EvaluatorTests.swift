@@ -320,6 +320,8 @@ final class EvaluatorTests: XCTestCase {
   /// ragged list), and int and float vectors join as floats in either order, as numpy upcasts (int
   /// then float was refused).
   func testConcatOfAList() {
+    // shape sees a list of equal rows as the matrix it is in arithmetic (it printed the list's length)
+    Capture().expectOutput("print (shape [[1, 2]])\nprint (shape [[1, 2], [3, 4], [5, 6]])\n", "1 × 2\n3 × 2\n")
     Capture().expectError("c = concat [[[1, 2]], [[3]]]", "part 2 has 1 column, part 1 has 2")
     Capture().expectError("c = concat [[[1, 2]], [3, 4]]", "part 2 is an int vector, not a matrix")
     Capture().expectError("c = concat [[[1, 2], [3]], [[1]]]", "part 1 is a list of lists that is not a matrix")

@@ -34,8 +34,10 @@ import Glibc
 ///   - transformSeed: umap-learn `transform_seed` (default 42).
 /// - Returns: the m × n_components embedding of the new points.
 /// - Throws: `AlgorithmError.invalidInput` for empty or non-finite data, a column count or
-///   embedding size that does not match, or a new point with no training point within the
-///   disconnection distance (umap-learn would place it at NaN); `.cancelled`.
+///   embedding size that does not match, a model's a or b out of range (positive, at most
+///   3.4·10³⁸), a model with fewer than 2 neighbours, or a new point
+///   with no training point within the disconnection distance (umap-learn would place it at
+///   NaN); `.cancelled`.
 public func umapTransform(
   _ newData: Matrix, trainingData: Matrix, embedding: Matrix, parameters: UMAPParameters,
   a: Double, b: Double, transformSeed: UInt64 = 42, context: RunContext
@@ -50,7 +52,18 @@ public func umapTransform(
   guard embedding.rows == n, n >= 1 else {
     throw AlgorithmError.invalidInput("the embedding has \(embedding.rows) rows but its training data \(n)")
   }
+  // the curve of a model file is checked as `umap` checks a and b given to it
+  let f32 = Double(Float.greatestFiniteMagnitude)
+  guard a.isFinite, b.isFinite, a > 0, b > 0, a <= f32, b <= f32 else {
+    throw AlgorithmError.invalidInput("the model's curve has a=\(a), b=\(b); both must be positive numbers up to 3.4e38 (as umap accepts them)")
+  }
   let k = min(n, parameters.neighbors(forPoints: n))
+  // umap-learn's bandwidth search skips the first neighbour's term: with one neighbour there is
+  // nothing to fit, and every membership came out 0 ("rescale the data", which would not help)
+  guard k >= 2 else {
+    throw AlgorithmError.invalidInput(
+      "transform needs a model with at least 2 neighbours per point; this one has \(k) (fitted on \(n) point\(n == 1 ? "" : "s")): fit on at least 3 points")
+  }
   let nn = try knnCrossJoin(newData, reference: trainingData, k: k, metric: parameters.metric, context: context)
   var (idx, dist) = (nn.indices, nn.distances)
   let cut = parameters.effectiveDisconnectionDistance

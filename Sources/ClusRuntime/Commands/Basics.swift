@@ -145,7 +145,8 @@ func registerBasics(_ t: inout CommandTable) {
     args: [ArgSpec("x", .any, "a matrix, vector or list")],
     examples: ["shape mnist.data"]
   ) { inv in
-    switch inv.args[0].resolved {
+    // a list of equal rows of numbers is a matrix, as in arithmetic (numpy's shape of [[1, 2]] is (1, 2))
+    switch Operators.vectorized(inv.args[0].resolved) {
     case .matrix(let m): return .record(Record(kind: "shape", fields: [("rows", .int(m.rows)), ("cols", .int(m.cols))]))
     case .sparse(let m): return .record(Record(kind: "shape", fields: [("rows", .int(m.rows)), ("cols", .int(m.cols))]))
     default:
