@@ -30,6 +30,12 @@ enum Operators {
     return .floats(l.map { $0.number! })
   }
 
+  /// `intPower` with its overflow as an operator error, so that the caret marks the `**`
+  /// expression (it marked the whole statement).
+  private static func powerOfInts(_ i: Int, _ j: Int) throws -> Int {
+    do { return try intPower(i, j) } catch CommandError.invalidArgument(let m) { throw OperatorError(m) }
+  }
+
   static func binary(_ op: BinaryOp, _ a0: Value, _ b0: Value) throws -> Value {
     // a categorical against a category name: a mask, as pandas' df.species == "setosa"
     if op == .eq || op == .ne, let m = Frames.compare(a0, b0, equal: op == .eq) ?? Frames.compare(b0, a0, equal: op == .eq) {
@@ -61,7 +67,7 @@ enum Operators {
         return .int(try intArith(op, i, j))
       }
       // an int to a non-negative int power stays an exact int, as in Python
-      if case .int(let i) = a, case .int(let j) = b, op == .pow, j >= 0 { return .int(try intPower(i, j)) }
+      if case .int(let i) = a, case .int(let j) = b, op == .pow, j >= 0 { return .int(try powerOfInts(i, j)) }
       return try scalar(op, x, y)
     }
     // matrices
@@ -93,7 +99,7 @@ enum Operators {
       // ints to non-negative int powers stay exact ints (numpy's int ** int)
       let xi = ints(a, n), yi = ints(b, n)
       var out = [Int](repeating: 0, count: n)
-      for i in 0..<n { out[i] = try intPower(xi[i], yi[i]) }
+      for i in 0..<n { out[i] = try powerOfInts(xi[i], yi[i]) }
       return .labels(out)
     }
     let xs = va ?? [Double](repeating: a.number!, count: n)
