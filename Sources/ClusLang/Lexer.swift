@@ -208,11 +208,21 @@ private struct Scanner {
     let start = loc
     let startI = i
     var isFloat = false
-    if peek() != "." { digits() }
+    let leadingDigits = peek() != "."
+    if leadingDigits { digits() }
     if peek() == "." && Scanner.isDigit(peek(1)) {
       isFloat = true
       advance()
       digits()
+    } else if leadingDigits && peek() == "." {
+      // `1.` and `1.e5` are floats, as in Python: a point after digits, followed by an exponent or
+      // by nothing that continues a name or a number (`1.x` and `1..2` stay errors)
+      let exponent = (peek(1) == "e" || peek(1) == "E")
+        && (Scanner.isDigit(peek(2)) || ((peek(2) == "+" || peek(2) == "-") && Scanner.isDigit(peek(3))))
+      if exponent || !(Scanner.isIdentChar(peek(1)) || peek(1) == ".") {
+        isFloat = true
+        advance()
+      }
     }
     if peek() == "e" || peek() == "E" {
       if Scanner.isDigit(peek(1)) || ((peek(1) == "+" || peek(1) == "-") && Scanner.isDigit(peek(2))) {
@@ -238,7 +248,12 @@ private struct Scanner {
       fail("bad number literal '\(raw)'", SourceRange(start, loc))
       return false
     }
-    let clean = String(raw.filter { $0 != "_" })
+    var clean = String(raw.filter { $0 != "_" })
+    // a point with no digit after it (`1.`, `1.e5`): a zero fraction for the conversion
+    if let dot = clean.firstIndex(of: "."), clean.index(after: dot) == clean.endIndex
+      || !clean[clean.index(after: dot)].isNumber {
+      clean.insert("0", at: clean.index(after: dot))
+    }
     if isFloat {
       guard let v = Double(clean) else {
         fail("bad number literal '\(raw)'", SourceRange(start, loc))

@@ -111,7 +111,12 @@ final class LexerTests: XCTestCase {
     d = lexError("x = 12ab + 1")
     XCTAssertEqual(d?.message, "bad number literal '12ab'")
     XCTAssertEqual(d?.range, R(1, 5, 4, 1, 9, 8))
-    XCTAssertEqual(lexError("x = 2.")?.message, "bad number literal '2.'")
+    // a point after digits with nothing after it, or before an exponent, is a float as in Python
+    // (`2.` and `1.e5` were refused); a name or another point after it is still an error
+    XCTAssertEqual(kinds("x = 2."), [.identifier("x"), .assign, .float(2), .eof])
+    XCTAssertEqual(kinds("[1.e5, 3.E-1, 4.)"), [.lbracket, .float(1e5), .comma, .float(0.3), .comma, .float(4), .rparen, .eof])
+    XCTAssertEqual(lexError("x = 2.x")?.message, "bad number literal '2.x'")
+    XCTAssertEqual(lexError("x = 1..2")?.message, "bad number literal '1..2'")
     XCTAssertEqual(lexError("x = 1.5.3")?.message, "bad number literal '1.5.3'")
     XCTAssertEqual(lexError("x = 1__0")?.message, "bad number literal '1__0'")
     XCTAssertEqual(lexError("x = 10_")?.message, "bad number literal '10_'")
