@@ -347,11 +347,19 @@ extension Session {
     if let b = p.bounds, case .float(let d) = x, d.isNaN, b.allowsInfinity {
       throw RuntimeError("\(what)=nan is out of range: it must be a number \(b.text) or inf", at: r)
     }
+    // the value as the algorithms' range errors show theirs (`a=0.0`, `p=1000.0`, `alpha=1e-300`),
+    // not in the display's four decimals (`a=0.0000`, which hid a value such as 1e-9)
+    let shown: String
+    switch x {
+    case .float(let d): shown = "\(d)"
+    case .int(let i): shown = "\(i)"
+    default: shown = Display.summary(x)
+    }
     if let b = p.bounds, case .float(let d) = x, !d.isFinite, !b.allowsInfinity {
-      throw RuntimeError("\(what)=\(Display.summary(x)) is out of range: it must be a finite number \(b.text)", at: r)
+      throw RuntimeError("\(what)=\(shown) is out of range: it must be a finite number \(b.text)", at: r)
     }
     if let b = p.bounds, let d = x.number, !b.contains(d) {
-      throw RuntimeError("\(what)=\(Display.summary(x)) is out of range: it must be \(b.text)", at: r)
+      throw RuntimeError("\(what)=\(shown) is out of range: it must be \(b.text)", at: r)
     }
     return x
   }

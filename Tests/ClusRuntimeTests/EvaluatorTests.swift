@@ -311,6 +311,10 @@ final class EvaluatorTests: XCTestCase {
       let column = ("r = " + call).range(of: name + "=")!.lowerBound.utf16Offset(in: "r = " + call) + 1
       XCTAssertTrue(k.err.contains("<test>:2:\(column): error: \(message)"), "\(call): \(k.err)")
     }
+    // the bounds check shows values as the algorithms do (it showed four decimals: a=0.0000, and
+    // min_dist=-0.0000 for -1e-09)
+    Capture().expectError(data + "r = umap x n_neighbors=3 a=0 b=1", "umap: a=0.0 is out of range: it must be > 0")
+    Capture().expectError(data + "r = umap x n_neighbors=3 min_dist=-1e-9", "umap: min_dist=-1e-09 is out of range: it must be ≥ 0")
   }
 
   /// `concat [a, b]` (numpy's concatenate([a, b])) joins the list's parts as `concat a b` does;
