@@ -11,7 +11,11 @@ extension Parser {
     case .lbracket: return t.spaceBefore
     case .minus, .plus:
       guard t.spaceBefore, k + 1 < toks.count else { return false }
-      let n = toks[k + 1]
+      // signs glued one after another (`exit --3`, `print -+1`) sign one argument, as in Python
+      var a = k + 1
+      while a < toks.count, !toks[a].spaceBefore, toks[a].kind == .minus || toks[a].kind == .plus { a += 1 }
+      guard a < toks.count else { return false }
+      let n = toks[a]
       if n.spaceBefore { return false }
       switch n.kind {
       case .int, .float, .identifier, .string, .kwTrue, .kwFalse, .kwNone, .lparen, .lbracket: return true
@@ -65,8 +69,10 @@ extension Parser {
     if cur.kind == .minus || cur.kind == .plus {
       let start = cur.range.start
       let op: UnaryOp = cur.kind == .minus ? .neg : .pos
+      try enter()
+      defer { depth -= 1 }
       advance()
-      let operand = try parsePostfix()
+      let operand = try parseArgument()
       return .unary(op, operand, SourceRange(start, lastEnd))
     }
     return try parsePostfix()

@@ -369,6 +369,8 @@ final class EvaluatorTests: XCTestCase {
   func testASignBeforeABracketIsAnArgument() {
     Capture().expectOutput("print -(1)\nprint -[1, 2]\na = 5\nprint (a - (1))\n", "-1\n[-1 -2]\n4\n")
     Capture().expectError("exit -(1)\n", "the status must be 0 to 255, got -1")
+    Capture().expectError("exit -+3\n", "the status must be 0 to 255, got -3")
+    Capture().expectOutput("print --1\nprint -+-(1)\n", "1\n1\n")
     Capture().expectError("a = 5\nprint (a -(1))\n", "'a' is a variable, not a command")
   }
 
