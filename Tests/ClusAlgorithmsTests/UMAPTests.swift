@@ -55,6 +55,18 @@ final class UMAPTests: XCTestCase {
         XCTAssertEqual(curve, target, accuracy: 0.03, "spread \(spread) at \(t) spreads")
       }
     }
+    // spreads whose curve leaves float32 (the layout's arithmetic) are refused by name: spread
+    // 1e-30 fits a = 5.2e47 (it ran, and the model's transform refused it), 1e30 a = 7.2e-48 (0 in
+    // float32: no attraction)
+    let x = blobs(20, d: 3, gap: 5, seed: 1)
+    for spread in [1e-30, 1e30] {
+      var p = params(epochs: 5)
+      p.spread = spread
+      p.minDist = 0
+      XCTAssertThrowsError(try umap(x, parameters: p, context: RunContext(threads: 1))) {
+        XCTAssertTrue("\($0)".contains("must be positive float32 numbers"), "\($0)")
+      }
+    }
     let far = findABParams(spread: 1e5, minDist: 0.1)
     XCTAssertEqual(far.a, 2.405623740361213e-08, accuracy: 1e-4 * 2.405623740361213e-08)
     XCTAssertEqual(far.b, 0.790496017361075, accuracy: 1e-4)
