@@ -89,6 +89,7 @@ private func exactJoin(queries: Matrix?, reference x: Matrix, k: Int, metric: Me
                   for r in 0..<nb where !gramSafe(maxAbs(spQ.base + (rows.lowerBound + r) * d, d), d: d) { kernelRows.append(r) }
                 }
                 let nrm = g.norms, nrmQ = gq.norms
+                let exactBelow = gramExactBelow(d)
                 let tw = min(tile, n)
                 let block = UnsafeMutablePointer<Float>.allocate(capacity: nb * tw)
                 defer { block.deallocate() }
@@ -108,9 +109,10 @@ private func exactJoin(queries: Matrix?, reference x: Matrix, k: Int, metric: Me
                     @inline(__always) func offer(_ t: Int) {
                       let j = j0 + t
                       if selfJoin && j == i { return }
-                      let v: Float
+                      var v: Float
                       if euclid {
                         v = ni + nrm[j] - 2 * gr[t]
+                        if v < exactBelow * (ni + nrm[j]) { v = squaredEuclidean(spQ.base + i * d, sp.base + j * d, d) }
                       } else {
                         let zj = nrm[j]
                         v = ni + zj == 0 ? 1 - gr[t] : (ni * zj != 0 ? 0 : 1)
@@ -131,7 +133,12 @@ private func exactJoin(queries: Matrix?, reference x: Matrix, k: Int, metric: Me
                         let j = j0 + t
                         let g8 = UnsafeRawPointer(gr + t).loadUnaligned(as: SIMD8<Float>.self)
                         let n8 = UnsafeRawPointer(nrm + j).loadUnaligned(as: SIMD8<Float>.self)
-                        let v8 = (ni8 + n8) - 2 * g8
+                        var v8 = (ni8 + n8) - 2 * g8
+                        // distances that cancellation may dominate, from the differences
+                        let inexact = v8 .< SIMD8<Float>(repeating: exactBelow) * (ni8 + n8)
+                        if any(inexact) {
+                          for u in 0..<8 where inexact[u] { v8[u] = squaredEuclidean(spQ.base + i * d, sp.base + (j + u) * d, d) }
+                        }
                         if any(.!(v8 .> SIMD8<Float>(repeating: hk[0]))) || (selfJoin && i >= j && i < j + 8) {
                           for u in 0..<8 where !(selfJoin && j + u == i) {
                             heapReplaceTop(hk, hi, cap, v8[u], Int32(j + u))

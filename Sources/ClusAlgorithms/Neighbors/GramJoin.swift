@@ -47,6 +47,10 @@ final class GramWorkspace: @unchecked Sendable {
   let thr: UnsafeMutablePointer<Float>
   private var graphIdx: UnsafeMutablePointer<Int32>
   private var graphM = 0
+  /// The loaded block's rows (the copy, or the rows in place), for distances recomputed from the
+  /// differences where the Gram distance may be dominated by cancellation (`gramExactBelow`).
+  private var blockRows: UnsafePointer<Float>
+  private let exactBelow: Float
 
   init(_ data: GramData, rows: Int) {
     self.data = data
@@ -60,6 +64,13 @@ final class GramWorkspace: @unchecked Sendable {
     nrm = .allocate(capacity: rows)
     thr = .allocate(capacity: rows)
     graphIdx = ids
+    blockRows = UnsafePointer(rowsBuf)
+    exactBelow = gramExactBelow(data.d)
+  }
+
+  /// Row t of the loaded block.
+  @inline(__always) private func row(_ t: Int) -> UnsafePointer<Float> {
+    inPlace ? rowPtr[t] : blockRows + t &* data.d
   }
 
   deinit {
@@ -87,9 +98,10 @@ final class GramWorkspace: @unchecked Sendable {
       for t in 0..<count { rowPtr[t] = data.base + Int(idx[t]) &* d }
       return data.base
     }
-    if contiguous { return data.base + first * d }
+    if contiguous { blockRows = data.base + first * d; return blockRows }
     for t in 0..<count { (rowsBuf + t * d).update(from: data.base + Int(idx[t]) * d, count: d) }
-    return UnsafePointer(rowsBuf)
+    blockRows = UnsafePointer(rowsBuf)
+    return blockRows
   }
 
   @inline(__always)
@@ -106,7 +118,9 @@ final class GramWorkspace: @unchecked Sendable {
       let zu = nrm[u], zv = nrm[v]
       dd = zu + zv == 0 ? max(0, 1 - g2) : (zu * zv != 0 ? 0 : 1)
     } else {
-      dd = max(0, nrm[u] + nrm[v] - 2 * g2)
+      let s = nrm[u] + nrm[v]
+      let gd = s - 2 * g2
+      dd = gd < exactBelow * s ? squaredEuclidean(row(u), row(v), data.d) : max(0, gd)
     }
     // pairs already linked are not offered again (the graph is read-only while updates are generated)
     if dd <= thr[u] && !linked(ids[u], ids[v]) { buf.append(GraphUpdate(dest: ids[u], src: ids[v], d: dd)) }
