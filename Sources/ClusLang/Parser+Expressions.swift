@@ -172,25 +172,28 @@ extension Parser {
       let operand = try parseUnary()
       return .unary(op, operand, SourceRange(start, lastEnd))
     }
+    // where the base starts: its opening bracket, if any (a parenthesised base's own range starts
+    // inside the bracket)
+    let start = cur.range.start
     if cur.isIdentifier && startsArgument(pos + 1) {
       let (call, lastArgument) = try parseCall()
       if ambiguity == nil, cur.binaryOp != nil {
         ambiguity = Ambiguity(call: call.range.start, lastArgument: lastArgument, op: cur.range)
       }
       // (a `**` after a call is read too, so that the ambiguity error can show the whole statement)
-      return try parsePower(call)
+      return try parsePower(call, from: start)
     }
-    return try parsePower(try parsePostfix())
+    return try parsePower(try parsePostfix(), from: start)
   }
 
   /// `base ** exponent` when a `**` follows: tighter than a unary minus on its left, grouping to the
-  /// right, the exponent possibly negated (Python's rule).
-  private mutating func parsePower(_ base: Expr) throws -> Expr {
+  /// right, the exponent possibly negated (Python's rule). The range runs from `start`.
+  private mutating func parsePower(_ base: Expr, from start: SourceLocation) throws -> Expr {
     guard cur.kind == .starStar else { return base }
     try enter()
     defer { depth -= 1 }
     advance()
     let exponent = try parseUnary()
-    return .binary(.pow, base, exponent, SourceRange(base.range.start, lastEnd))
+    return .binary(.pow, base, exponent, SourceRange(start, lastEnd))
   }
 }

@@ -71,6 +71,10 @@ final class ToolkitTests: XCTestCase {
     let p = Capture()
     XCTAssertFalse(p.run("y = 1 + (2 ** 63)"))
     XCTAssertTrue(p.err.contains("<test>:1:10: error: integer overflow in 2 ** 63"), p.err)
+    // a bracketed base: the caret from its bracket; a negative base shown in brackets
+    let q = Capture()
+    XCTAssertFalse(q.run("y = (-2) ** 64"))
+    XCTAssertTrue(q.err.contains("<test>:1:5: error: integer overflow in (-2) ** 64"), q.err)
     XCTAssertFalse(c.run("[1, 2, 3] ** [1, 2]"))
     XCTAssertTrue(c.err.contains("vectors of different lengths: 3 and 2"), c.err)
     XCTAssertFalse(c.run("count [1, 2] ** 2"))

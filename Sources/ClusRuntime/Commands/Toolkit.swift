@@ -40,16 +40,18 @@ private func mapElements(
 /// - Throws: `CommandError.invalidArgument` on Int overflow.
 func intPower(_ base: Int, _ e: Int) throws -> Int {
   var result = 1, b = base, k = e
+  // a negative base in brackets: -2 ** 64 would read as -(2 ** 64)
+  let shown = base < 0 ? "(\(base))" : "\(base)"
   while k > 0 {
     if k & 1 == 1 {
       let (r, o) = result.multipliedReportingOverflow(by: b)
-      if o { throw CommandError.invalidArgument("integer overflow in \(base) ** \(e); write the base as a float (e.g. \(base).0)") }
+      if o { throw CommandError.invalidArgument("integer overflow in \(shown) ** \(e); write the base as a float (e.g. \(base).0)") }
       result = r
     }
     k >>= 1
     if k > 0 {
       let (s, o) = b.multipliedReportingOverflow(by: b)
-      if o { throw CommandError.invalidArgument("integer overflow in \(base) ** \(e); write the base as a float (e.g. \(base).0)") }
+      if o { throw CommandError.invalidArgument("integer overflow in \(shown) ** \(e); write the base as a float (e.g. \(base).0)") }
       b = s
     }
   }
