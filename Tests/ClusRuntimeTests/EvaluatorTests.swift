@@ -332,6 +332,8 @@ final class EvaluatorTests: XCTestCase {
     Capture().expectError("c = concat [[1, 2], 5]", "part 2 is an integer, not an int vector")
     Capture().expectOutput("y = [1, 2]\nprint (concat y [0.5])\nprint (concat [0.5] y)\nprint (concat [\"a\"] [\"b\", 1])\n",
                            "[1.0000 2.0000 0.5000]\n[0.5000 1.0000 2.0000]\n[\"a\", \"b\", 1]\n")
+    // a list that is not numbers makes the join a list's in any order (numbers first was refused)
+    Capture().expectOutput("print (concat [1, 2] [\"a\"])\n", "[1, 2, \"a\"]\n")
     let k = Capture()
     XCTAssertTrue(k.run("a = [[1, 2]] * 1\nb = [[3, 4], [5, 6]] * 1\nprint (shape (concat [a, b]))\nprint (sum ((concat [a, b]) - (concat a b)))\nprint (concat [[1, 2], [3]])\n"), k.err)
     XCTAssertEqual(k.out, "3 × 2\n0.0000\n[1 2 3]\n")

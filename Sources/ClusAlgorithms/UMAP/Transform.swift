@@ -62,7 +62,7 @@ public func umapTransform(
   // nothing to fit, and every membership came out 0 ("rescale the data", which would not help)
   guard k >= 2 else {
     throw AlgorithmError.invalidInput(
-      "transform needs a model with at least 2 neighbours per point; this one has \(k) (fitted on \(n) point\(n == 1 ? "" : "s")): fit on at least 3 points")
+      "transform needs a model with at least 2 neighbours per point; this one has \(n == 1 ? "none" : "\(k)") (fitted on \(n) point\(n == 1 ? "" : "s")): fit on at least 3 points")
   }
   let nn = try knnCrossJoin(newData, reference: trainingData, k: k, metric: parameters.metric, context: context)
   var (idx, dist) = (nn.indices, nn.distances)

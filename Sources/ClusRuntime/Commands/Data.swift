@@ -263,9 +263,9 @@ func registerData(_ t: inout CommandTable) {
     let resolved = raw.map(\.resolved)
     var parts = resolved.map(Operators.vectorized)
     guard let first = parts.first else { throw CommandError.invalidArgument("needs matrices or vectors to join, got an empty list") }
-    if case .list = first {
+    if parts.contains(where: { if case .list = $0 { return true }; return false }) {
       for (k, p) in resolved.enumerated() {
-        guard case .list(let items) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(raw[k].kindWithArticle), not a list (part 1 is a list)") }
+        guard case .list(let items) = p else { throw CommandError.invalidArgument("part \(k + 1) is \(raw[k].kindWithArticle), not a list (other parts are lists that are not numbers)") }
         if case .list? = items.first, case .list = Operators.vectorized(p) {
           throw CommandError.invalidArgument("part \(k + 1) is a list of lists that is not a matrix (rows of numbers of one length)")
         }
