@@ -42,8 +42,10 @@ enum Operators {
       return m
     }
     // arithmetic and ordering of a categorical would act on its codes, which pandas refuses
-    // (TypeError); == and != with a number compare its codes, as labels are compared
-    if op != .eq && op != .ne && op != .and && op != .or,
+    // (TypeError); == and != with a number would compare its codes too (d.name == 1 was true for
+    // the rows of the second name; pandas compares the names, and no name equals 1)
+    let numberSide = a0.resolved.number != nil || b0.resolved.number != nil
+    if op != .and && op != .or && ((op != .eq && op != .ne) || numberSide),
        Frames.categories(of: a0) != nil || Frames.categories(of: b0) != nil {
       throw OperatorError("'\(op.rawValue)' is not defined for a categorical: its values are names (its integer "
                           + "codes are .codes); compare it with a name, e.g. d.species == \"setosa\"")

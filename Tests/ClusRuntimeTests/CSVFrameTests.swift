@@ -199,7 +199,7 @@ final class CSVFrameTests: DataFileTestCase {
       ("d.species[[0, 4]]", "categorical 2 (3 categories: setosa, versicolor, virginica)\n[setosa virginica]\n"),
       // it acts as int labels: a score against itself, a count of a mask
       ("(score d.species d.species).ari", "1.0000\n"),
-      ("count (d.species == 1)", "2\n"),
+      ("count (d.species.codes == 1)", "2\n"),
       // compared with a name, as pandas compares: a mask
       ("d.petal_length[d.species == \"virginica\"]", "vector 2 float\n[6.0000 5.1000]\n"),
       ("count (d[\"species\"] != \"setosa\")", "4\n"),
@@ -274,7 +274,7 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertEqual(layout.legend.map(\.label), ["setosa", "versicolor", "virginica"])
     XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/iris.png"))
     // plain labels keep their numbers
-    XCTAssertTrue(c.run("g = plot d.data color=(d.species == 1)"), c.err)
+    XCTAssertTrue(c.run("g = plot d.data color=(d.species.codes == 1)"), c.err)
     guard case .figure(let g)? = c.session.variables["g"] else { return XCTFail("no figure") }
     XCTAssertEqual(try scatterLayout(g.layers, options: g.options).legend.map(\.label), ["0", "1"])
   }

@@ -245,6 +245,10 @@ final class EvaluatorTests: XCTestCase {
     // refused; a comparison with a name and the codes themselves still work
     k.expectError("cat + 1", "'+' is not defined for a categorical: its values are names")
     k.expectError("cat < cat", "'<' is not defined for a categorical")
+    // == with a number compared the codes (cat == 1 was true for the rows of "a"; pandas compares
+    // the names, and no name equals 1): refused with the others
+    k.expectError("cat == 1", "'==' is not defined for a categorical: its values are names")
+    k.expectError("0 != cat", "'!=' is not defined for a categorical")
     k.expectError("mean cat", "mean of a categorical: its values are names")
     XCTAssertTrue(k.run("m = cat == \"a\"\nc = cat.codes + 1\n"), k.err)
     XCTAssertEqual(k.value("m").flatMap { if case .mask(let b) = $0 { return b }; return nil }, [false, false, false, false, true, false, false])

@@ -350,6 +350,28 @@ final class IOTests: DataFileTestCase {
 
   // MARK: CSV / TSV
 
+  /// Delimited text must be UTF-8 (pandas' default): Latin-1 bytes were read as replacement
+  /// characters, so "café" and "cafè" became one category; a UTF-16 file was a "ragged row".
+  func testDelimitedTextMustBeUTF8() throws {
+    let dir = NSTemporaryDirectory() + "clus-enc-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    let latin = dir + "/latin.csv", utf16 = dir + "/u16.csv", good = dir + "/good.csv"
+    try Data([UInt8]("name,v\ncafe,1\ncaf".utf8) + [0xE9] + [UInt8](",2\n".utf8)).write(to: URL(fileURLWithPath: latin))
+    try Data([0xFF, 0xFE] + [UInt8]("a,b\n1,2\n".utf8).flatMap { [$0, 0] }).write(to: URL(fileURLWithPath: utf16))
+    try Data("name,v\ncafé,1\ncafè,2\n€,3\n".utf8).write(to: URL(fileURLWithPath: good))
+    let c = Capture()
+    c.expectError("d = load \"\(latin)\"", "latin.csv:3: byte 0xE9 is not UTF-8 text")
+    c.expectError("d = load \"\(utf16)\"", "the file is UTF-16")
+    c.expectOutput("d = load \"\(good)\"\nprint (count (unique d.name))\n", "3\n")
+    // the validator on its own: overlong, surrogate, truncated and out-of-range sequences
+    for (bytes, bad) in [([0x61, 0xC0, 0x80], 1), ([0xED, 0xA0, 0x80], 0), ([0x61, 0x62, 0xE2, 0x82], 2),
+                         ([0xF4, 0x90, 0x80, 0x80], 0), ([0xE2, 0x82, 0xAC, 0x61], -1)] as [([UInt8], Int)] {
+      let got = bytes.withUnsafeBufferPointer { firstInvalidUTF8($0.baseAddress!, from: 0, count: bytes.count) }
+      XCTAssertEqual(got ?? -1, bad, "\(bytes)")
+    }
+  }
+
   func testCSV() throws {
     XCTAssertEqual(try loadData(path: write("a.csv", text: "1,2.5,3\n4,5,-6e-1\n")),
                    .matrix(Matrix(rows: 2, cols: 3, data: [1, 2.5, 3, 4, 5, -0.6])))

@@ -37,6 +37,16 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     if count == 0 { throw err(.empty, nil, "empty file") }
     let p = raw.baseAddress!.assumingMemoryBound(to: UInt8.self)
     let bom = count >= 3 && p[0] == 0xEF && p[1] == 0xBB && p[2] == 0xBF ? 3 : 0
+    // UTF-8 only, as pandas' default: other encodings were read with their bytes replaced, so
+    // that "café" and "cafè" in Latin-1 became one category
+    if count >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)) {
+      throw err(.badEncoding, nil, "the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)")
+    }
+    if let bad = firstInvalidUTF8(p, from: bom, count: count) {
+      var line = 1
+      for t in 0..<bad where p[t] == 0x0A { line += 1 }
+      throw err(.badEncoding, line, String(format: "byte 0x%02X is not UTF-8 text (Latin-1 or another 8-bit encoding?); save the file as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)", p[bad]))
+    }
     let sep = options.delimiter ?? defaultSep ?? detectDelimiter(p, from: bom, count: count)
     var scanner = RecordScanner(p: p, count: count, sep: sep, pos: bom)
     let unterminated = { (line: Int, column: Int) -> Error in
@@ -235,4 +245,35 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     }
     return .table(Table(names: selected.map { names[$0] }, kinds: kinds, data: data, text: text, rows: rows))
   }
+}
+
+/// The offset of the first byte of `p[from..<count]` that does not belong to a well-formed UTF-8
+/// sequence (overlong forms, surrogates and values above U+10FFFF are not well formed), or nil.
+/// ASCII runs are skipped eight bytes at a time.
+func firstInvalidUTF8(_ p: UnsafePointer<UInt8>, from: Int, count: Int) -> Int? {
+  var i = from
+  while i < count {
+    if i + 8 <= count, UnsafeRawPointer(p + i).loadUnaligned(as: UInt64.self) & 0x8080_8080_8080_8080 == 0 {
+      i += 8
+      continue
+    }
+    let b = p[i]
+    if b < 0x80 { i += 1; continue }
+    let need: Int, lo: UInt8, hi: UInt8  // continuation bytes, and the second byte's range
+    switch b {
+    case 0xC2...0xDF: need = 1; lo = 0x80; hi = 0xBF
+    case 0xE0: need = 2; lo = 0xA0; hi = 0xBF
+    case 0xE1...0xEC, 0xEE...0xEF: need = 2; lo = 0x80; hi = 0xBF
+    case 0xED: need = 2; lo = 0x80; hi = 0x9F
+    case 0xF0: need = 3; lo = 0x90; hi = 0xBF
+    case 0xF1...0xF3: need = 3; lo = 0x80; hi = 0xBF
+    case 0xF4: need = 3; lo = 0x80; hi = 0x8F
+    default: return i
+    }
+    if i + need >= count { return i }  // cut off by the end of the file
+    if p[i + 1] < lo || p[i + 1] > hi { return i }
+    if need >= 2 { for t in 2...need where p[i + t] & 0xC0 != 0x80 { return i } }
+    i += need + 1
+  }
+  return nil
 }

@@ -181,6 +181,8 @@ public struct DataFileError: Error, Equatable, CustomStringConvertible {
     case notNumeric
     /// A CSV/TSV quoted field is never closed.
     case unterminatedQuote
+    /// Delimited text that is not UTF-8 (a UTF-16 byte-order mark, or bytes that are no UTF-8).
+    case badEncoding
     /// `columns=` names a column the file does not have.
     case unknownColumn
     /// The file holds no data.
