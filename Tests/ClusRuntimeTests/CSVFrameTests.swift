@@ -188,6 +188,13 @@ final class CSVFrameTests: DataFileTestCase {
     let c = Capture()
     let p = iris()
     XCTAssertTrue(c.run("d = load \"\(p)\""), c.err)
+    // saving a frame or a categorical writes numbers only, and says what is left out (it was silent)
+    let out = NSTemporaryDirectory() + "clus-frame-save-\(getpid()).csv"
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    let s = Capture()
+    XCTAssertTrue(s.run("d = load \"\(p)\"\nsave d \"\(out)\"\nsave d.species \"\(out)\"\n"), s.err)
+    XCTAssertTrue(s.err.contains("note: wrote the data frame's data without column names; its text column species is not in the file"), s.err)
+    XCTAssertTrue(s.err.contains("note: wrote the categorical's integer codes; its names are not in the file"), s.err)
     expect(c, [
       ("d.columns", "[\"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\", \"species\"]\n"),
       ("d[\"petal_length\"]", "vector 6 float\n[1.4000 1.4000 4.7000 4.5000 6.0000 5.1000]\n"),

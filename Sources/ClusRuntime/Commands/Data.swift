@@ -247,6 +247,16 @@ func registerData(_ t: inout CommandTable) {
       inv.session.progress.clearLine()
       // named as a field ("the transformed of the pca model" read badly)
       inv.session.errorOutput("note: wrote the \(m.kind) model's field \(r.principal ?? "(its principal array)"); save the model to a .npz file to keep all of it\n")
+    } else if case .record(let r) = raw, r.kind == Frames.frameKind {
+      // a data frame stands for its numeric columns: say what is not in the file
+      let texts = r.fields.filter { Frames.categories(of: $0.1) != nil }.map(\.0)
+      inv.session.progress.clearLine()
+      inv.session.errorOutput("note: wrote the data frame's \(r.principal ?? "data") without column names"
+        + (texts.isEmpty ? "" : "; its text column\(texts.count == 1 ? "" : "s") \(texts.joined(separator: ", ")) \(texts.count == 1 ? "is" : "are") not in the file")
+        + " (a categorical saves as its codes)\n")
+    } else if Frames.categories(of: raw) != nil {
+      inv.session.progress.clearLine()
+      inv.session.errorOutput("note: wrote the categorical's integer codes; its names are not in the file\n")
     }
     return .none
   })
