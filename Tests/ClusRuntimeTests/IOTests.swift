@@ -364,6 +364,13 @@ final class IOTests: DataFileTestCase {
     c.expectError("d = load \"\(latin)\"", "latin.csv:3: byte 0xE9 is not UTF-8 text")
     c.expectError("d = load \"\(utf16)\"", "the file is UTF-16")
     c.expectOutput("d = load \"\(good)\"\nprint (count (unique d.name))\n", "3\n")
+    // space-separated numbers (np.savetxt's default) read as one column get a note with the way out
+    let spaced = dir + "/spaced.txt"
+    try Data("1 2\n3 4\n".utf8).write(to: URL(fileURLWithPath: spaced))
+    let n = Capture()
+    XCTAssertTrue(n.run("d = load \"\(spaced)\"\ne = load \"\(spaced)\" delimiter=\" \"\nprint (shape e)\n"), n.err)
+    XCTAssertTrue(n.err.contains("one column, whose first row holds numbers separated by spaces; give delimiter=\" \""), n.err)
+    XCTAssertEqual(n.out, "2 × 2\n")
     // the validator on its own: overlong, surrogate, truncated and out-of-range sequences
     for (bytes, bad) in [([0x61, 0xC0, 0x80], 1), ([0xED, 0xA0, 0x80], 0), ([0x61, 0x62, 0xE2, 0x82], 2),
                          ([0xF4, 0x90, 0x80, 0x80], 0), ([0xE2, 0x82, 0xAC, 0x61], -1)] as [([UInt8], Int)] {

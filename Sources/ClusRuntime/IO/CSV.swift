@@ -65,6 +65,14 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
       throw err(.empty, nil, "empty file (no rows)")
     }
     let ncols = cells.count
+    // one column whose first row is numbers separated by spaces: most likely np.savetxt's default
+    // output, which no detected delimiter splits (pandas reads it as one text column too)
+    if ncols == 1, options.delimiter == nil, defaultSep == nil {
+      let words = text(cells[0]).split(whereSeparator: { $0 == " " || $0 == "\t" })
+      if words.count >= 2, words.allSatisfy({ Double($0) != nil }) {
+        note("\(display): one column, whose first row holds numbers separated by spaces; give delimiter=\" \" to split them (np.savetxt's default)")
+      }
+    }
     // The header, decided on the first row: it is data when no cell is text (numbers, booleans and
     // missing-value spellings such as nan), unless every cell is empty.
     let firstAllNumbers = cells.contains(where: { $0.end > $0.start })
