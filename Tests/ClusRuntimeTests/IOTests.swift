@@ -363,6 +363,12 @@ final class IOTests: DataFileTestCase {
     let c = Capture()
     c.expectError("d = load \"\(latin)\"", "latin.csv:3: byte 0xE9 is not UTF-8 text")
     c.expectError("d = load \"\(utf16)\"", "the file is UTF-16")
+    // lines ended by CR alone (it was "a header row but no data rows"); a final CR alone is fine
+    let mac = dir + "/mac.csv", oneLine = dir + "/one.csv"
+    try Data("a,b\r1,2\r3,4\r".utf8).write(to: URL(fileURLWithPath: mac))
+    try Data("1,2\r".utf8).write(to: URL(fileURLWithPath: oneLine))
+    c.expectError("d = load \"\(mac)\"", "its lines end with a carriage return alone (classic Mac OS text)")
+    c.expectOutput("d = load \"\(oneLine)\"\nprint (shape d)\n", "1 × 2\n")
     c.expectOutput("d = load \"\(good)\"\nprint (count (unique d.name))\n", "3\n")
     // space-separated numbers (np.savetxt's default) read as one column get a note with the way out
     let spaced = dir + "/spaced.txt"

@@ -42,6 +42,11 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     if count >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)) {
       throw err(.badEncoding, nil, "the file is UTF-16 (it starts with a UTF-16 byte-order mark); save it as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)")
     }
+    // lines ended by a carriage return alone (classic Mac OS text): read as one long line, it gave
+    // "a header row but no data rows"
+    if memchr(p, 0x0A, count) == nil, let cr = memchr(p, 0x0D, count), UnsafeRawPointer(cr) - UnsafeRawPointer(p) < count - 1 {
+      throw err(.badEncoding, nil, "its lines end with a carriage return alone (classic Mac OS text); convert them to line feeds (e.g. tr '\\r' '\\n')")
+    }
     if let bad = firstInvalidUTF8(p, from: bom, count: count) {
       var line = 1
       for t in 0..<bad where p[t] == 0x0A { line += 1 }
