@@ -284,7 +284,19 @@ extension Session {
       case .floats(let f) where f.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e15 }): return .labels(f.map { Int($0) })
       case .list(let l) where l.allSatisfy({ if case .int = $0 { return true }; return false }):
         return .labels(l.map { if case .int(let i) = $0 { return i }; return 0 })
-      default: throw fail("a label vector")
+      default:
+        // numbers that are not integers: name one (it said "got a list (2)")
+        let numbers: [Double]? = {
+          switch x {
+          case .floats(let f): return f
+          case .list(let l) where l.allSatisfy({ $0.number != nil }): return l.map { $0.number! }
+          default: return nil
+          }
+        }()
+        if let f = numbers, let bad = f.first(where: { !($0 == $0.rounded() && abs($0) < 1e15) }) {
+          throw RuntimeError("\(what) must be a label vector (integers), got the value \(bad)", at: r)
+        }
+        throw fail("a label vector")
       }
     case .vector:
       switch x {

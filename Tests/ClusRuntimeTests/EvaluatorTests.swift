@@ -256,6 +256,9 @@ final class EvaluatorTests: XCTestCase {
   }
 
   func testParameterTypeAndRangeErrorsNameTheParameter() {
+    // labels that are numbers but not integers name a value (it said "got a list (2)")
+    Capture().expectError("ari [1.5, 2.5] [1, 2]", "ari: LABELS_TRUE must be a label vector (integers), got the value 1.5")
+    Capture().expectError("ari [nan, 1] [0, 1]", "ari: LABELS_TRUE must be a label vector (integers), got the value nan")
     let c = Capture()
     XCTAssertFalse(c.run("unique [1, 2] counts=3"))
     XCTAssertTrue(c.err.contains("unique: counts must be true or false, got 3"), c.err)
