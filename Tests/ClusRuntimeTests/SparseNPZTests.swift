@@ -145,6 +145,14 @@ final class SparseNPZTests: DataFileTestCase {
     func archive(_ file: String, _ format: String, _ members: [NPZMember]) throws {
       try writeNPZ([member("format", "|S3", [], Array(format.utf8))] + members, path: dir + "/" + file, compress: false)
     }
+    // a BSR archive (data of shape blocks × r × c) is named by its format, not by its data's shape
+    try archive("bsr.npz", "bsr", [
+      member("shape", "<i8", [2], le([Int64(2), 2])),
+      member("data", "<f4", [1, 2, 2], le([Float(1), 2, 3, 4].map(\.bitPattern))),
+      member("indices", "<i4", [1], le([Int32(0)])),
+      member("indptr", "<i4", [2], le([Int32(0), 1])),
+    ])
+    assertLoadFails(dir + "/bsr.npz", .unsupportedType, ["scipy sparse archive of format \"bsr\": clus reads csr, csc and coo"])
     // 2⁶³ − 1 rows, as CSR and as COO: refused with the estimate (rows + 1 overflowed: a trap)
     try archive("most_rows_coo.npz", "coo", [
       member("shape", "<i8", [2], le([Int64.max, 3])),

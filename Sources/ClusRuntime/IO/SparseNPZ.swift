@@ -68,6 +68,12 @@ func loadScipySparse(_ members: [NPZMember], display: String) throws -> SparseMa
       format = String(decoding: f.data.filter { $0 != 0 }, as: UTF8.self)
     }
   }
+  // another format (bsr, dia) is named before its members are read: a BSR archive's data is
+  // three-dimensional, which was reported instead
+  if !format.isEmpty && !["csr", "csc", "coo"].contains(format) {
+    throw DataFileError(path: display, kind: .unsupportedType,
+                        message: "scipy sparse archive of format \"\(format)\": clus reads csr, csc and coo (in scipy: m.tocsr())")
+  }
   // scipy reads the shape through operator.index: floats (and bools) are refused there too
   if let (t, _) = npyElementType(shapeArray.descr), !t.isInteger {
     throw bad("the shape must be two non-negative integers (rows, columns), found \(t.name) values")
