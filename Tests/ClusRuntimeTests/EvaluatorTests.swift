@@ -248,6 +248,16 @@ final class EvaluatorTests: XCTestCase {
     // == with a number compared the codes (cat == 1 was true for the rows of "a"; pandas compares
     // the names, and no name equals 1): refused with the others
     k.expectError("cat == 1", "'==' is not defined for a categorical: its values are names")
+    // concat joins categoricals by their names (it joined the codes: q's "b" (code 0) read as p's "a")
+    let j = Capture()
+    j.session.variables["p"] = Frames.categorical(codes: [0, 1, -1], categories: ["a", "b"])
+    j.session.variables["q"] = Frames.categorical(codes: [0, 1], categories: ["b", "c"])
+    XCTAssertTrue(j.run("r = concat p q\nr2 = concat [q, p]\n"), j.err)
+    let joined = j.value("r").flatMap { Frames.categories(of: $0) }
+    XCTAssertEqual(joined?.codes, [0, 1, -1, 1, 2])
+    XCTAssertEqual(joined?.names, ["a", "b", "c"])
+    XCTAssertEqual(j.value("r2").flatMap { Frames.categories(of: $0) }?.codes, [1, 2, 0, 1, -1])
+    j.expectError("s = concat p [1, 2]", "part 2 is a list, not a categorical")
     k.expectError("0 != cat", "'!=' is not defined for a categorical")
     k.expectError("mean cat", "mean of a categorical: its values are names")
     XCTAssertTrue(k.run("m = cat == \"a\"\nc = cat.codes + 1\n"), k.err)

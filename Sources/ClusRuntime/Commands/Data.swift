@@ -268,6 +268,19 @@ func registerData(_ t: inout CommandTable) {
     // one list holds the parts (numpy's np.concatenate([a, b])); otherwise the arguments are
     var raw = inv.args
     if raw.count == 1, case .list(let l) = raw[0].resolved { raw = l }
+    // categoricals join by their names (pandas' union_categoricals): one part's codes would mean
+    // other names in another's categories (they were joined as plain codes)
+    let cats = raw.map { Frames.categories(of: $0) }
+    if cats.contains(where: { $0 != nil }) {
+      if let k = cats.firstIndex(where: { $0 == nil }) {
+        throw CommandError.invalidArgument("part \(k + 1) is \(raw[k].kindWithArticle), not a categorical (other parts are categoricals; join their .codes for the codes)")
+      }
+      let names = Array(Set(cats.flatMap { $0!.names })).sorted()
+      let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+      var codes: [Int] = []
+      for c in cats { codes += c!.codes.map { $0 < 0 || $0 >= c!.names.count ? -1 : index[c!.names[$0]]! } }
+      return Frames.categorical(codes: codes, categories: names)
+    }
     // a list of numbers is a vector and a list of equal rows a matrix, as in arithmetic
     // (numpy's concatenate([[1, 2], [3]]) is array([1, 2, 3])); other lists join as lists
     let resolved = raw.map(\.resolved)
