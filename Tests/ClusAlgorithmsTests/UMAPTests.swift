@@ -64,7 +64,7 @@ final class UMAPTests: XCTestCase {
       p.spread = spread
       p.minDist = 0
       XCTAssertThrowsError(try umap(x, parameters: p, context: RunContext(threads: 1))) {
-        XCTAssertTrue("\($0)".contains("must be positive float32 numbers"), "\($0)")
+        XCTAssertTrue("\($0)".contains("each must be a positive float32 number from 1.2e-38 to 3.4e38"), "\($0)")
       }
     }
     let far = findABParams(spread: 1e5, minDist: 0.1)
@@ -812,11 +812,23 @@ final class UMAPTests: XCTestCase {
   func testTransformNeedsTwoNeighbours() throws {
     // and a model's curve out of umap's range (a model file can hold any a and b) is named; a=1e300
     // diverged with advice to lower learning_rate
-    for (a, b) in [(1e300, 1e10), (-1.0, 0.9), (1.5, .nan)] {
+    for (a, b) in [(1e300, 1e10), (-1.0, 0.9), (1.5, .nan), (1e-40, 0.9)] {
       XCTAssertThrowsError(try tinyTransform(Matrix(rows: 1, cols: 1, data: [0.5]), train: [0, 1, 2, 3], a: a, b: b)) {
-        XCTAssertTrue("\($0)".contains("both must be positive numbers up to 3.4e38"), "\($0)")
+        XCTAssertTrue("\($0)".contains("each must be a positive float32 number from 1.2e-38 to 3.4e38"), "\($0)")
       }
     }
+    // the same range for a and b given to umap (1e-40 is float32 subnormal: it was accepted there,
+    // while a fitted one, or a model's, was refused)
+    for v in [1e-40, 0, 4e38] {
+      var p = UMAPParameters()
+      p.a = v
+      XCTAssertThrowsError(try p.validate()) { XCTAssertTrue("\($0)".contains("a must be a positive float32 number from 1.2e-38"), "\($0)") }
+      p.a = nil; p.b = v
+      XCTAssertThrowsError(try p.validate()) { XCTAssertTrue("\($0)".contains("b must be a positive float32 number from 1.2e-38"), "\($0)") }
+    }
+    var edge = UMAPParameters()
+    edge.a = Double(Float.leastNormalMagnitude); edge.b = Double(Float.greatestFiniteMagnitude)
+    XCTAssertNoThrow(try edge.validate())
     var p = UMAPParameters()
     p.nNeighbors = 1
     XCTAssertThrowsError(try umapTransform(Matrix(rows: 1, cols: 1, data: [0.5]), trainingData: Matrix(rows: 2, cols: 1, data: [0, 1]),

@@ -34,8 +34,8 @@ import Glibc
 ///   - transformSeed: umap-learn `transform_seed` (default 42).
 /// - Returns: the m × n_components embedding of the new points.
 /// - Throws: `AlgorithmError.invalidInput` for empty or non-finite data, a column count or
-///   embedding size that does not match, a model's a or b out of range (positive, at most
-///   3.4·10³⁸), a model with fewer than 2 neighbours, or a new point
+///   embedding size that does not match, a model's a or b out of range
+///   (`UMAPParameters.isCurveValue`: float32's normal range), a model with fewer than 2 neighbours, or a new point
 ///   with no training point within the disconnection distance (umap-learn would place it at
 ///   NaN); `.cancelled`.
 public func umapTransform(
@@ -53,9 +53,8 @@ public func umapTransform(
     throw AlgorithmError.invalidInput("the embedding has \(embedding.rows) rows but its training data \(n)")
   }
   // the curve of a model file is checked as `umap` checks a and b given to it
-  let f32 = Double(Float.greatestFiniteMagnitude)
-  guard a.isFinite, b.isFinite, a > 0, b > 0, a <= f32, b <= f32 else {
-    throw AlgorithmError.invalidInput("the model's curve has a=\(a), b=\(b); both must be positive numbers up to 3.4e38 (as umap accepts them)")
+  guard UMAPParameters.isCurveValue(a), UMAPParameters.isCurveValue(b) else {
+    throw AlgorithmError.invalidInput("the model's curve has a=\(a), b=\(b); each must be \(UMAPParameters.curveRange), as umap accepts them")
   }
   let k = min(n, parameters.neighbors(forPoints: n))
   // umap-learn's bandwidth search skips the first neighbour's term: with one neighbour there is

@@ -92,19 +92,17 @@ func umap(data x: UMAPData, knn: KNNGraph, y: [Int]?, parameters: UMAPParameters
   try parameters.validate()
   let n = x.rows, dim = parameters.nComponents
   try checkLabels(y, rows: n)
-  var fitted = false
   let (a, b): (Double, Double) = {
     if let a = parameters.a, let b = parameters.b { return (a, b) }
-    fitted = true
     let f = findABParams(spread: parameters.spread, minDist: parameters.minDist)
     return (parameters.a ?? f.a, parameters.b ?? f.b)
   }()
   // the layout computes in float32: a fitted a or b beyond its range (spread 1e-30 fits a = 5e47,
-  // spread 1e30 a = 7e-48, which is 0 in float32) is refused, as a given one beyond it is
-  let f32 = Double(Float.greatestFiniteMagnitude), f32min = Double(Float.leastNormalMagnitude)
-  guard a.isFinite, b.isFinite, a > 0, b > 0, !fitted || (a >= f32min && b >= f32min && a <= f32 && b <= f32) else {
+  // spread 1e30 a = 7e-48, which is 0 in float32) is refused, as a given one beyond it is (given ones
+  // are checked by `validate` first, with the parameter's name)
+  guard UMAPParameters.isCurveValue(a), UMAPParameters.isCurveValue(b) else {
     throw AlgorithmError.invalidInput(
-      "the curve fitted to spread=\(parameters.spread), min_dist=\(parameters.minDist) has a=\(a), b=\(b), but both must be positive float32 numbers (1.2e-38 to 3.4e38: the layout's arithmetic); choose a spread nearer 1, or give a and b")
+      "the curve fitted to spread=\(parameters.spread), min_dist=\(parameters.minDist) has a=\(a), b=\(b), but each must be \(UMAPParameters.curveRange); choose a spread nearer 1, or give a and b")
   }
   let nEpochs = parameters.epochs(forPoints: n)
   var timings = UMAPTimings()

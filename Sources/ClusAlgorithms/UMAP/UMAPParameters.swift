@@ -145,10 +145,19 @@ public struct UMAPParameters: Sendable, Equatable {
       throw bad("target_weight", targetWeight, "target_weight must be between 0.0 and 1.0")
     }
     // the layout keeps a and b in float32 (beyond its range, a became inf and every run diverged)
-    let f32 = Double(Float.greatestFiniteMagnitude)
-    if let a = a, !(a.isFinite && a > 0 && a <= f32) { throw bad("a", a, "a must be a positive number up to 3.4e38 (float32, the layout's arithmetic)") }
-    if let b = b, !(b.isFinite && b > 0 && b <= f32) { throw bad("b", b, "b must be a positive number up to 3.4e38 (float32, the layout's arithmetic)") }
+    if let a = a, !UMAPParameters.isCurveValue(a) { throw bad("a", a, "a must be \(UMAPParameters.curveRange)") }
+    if let b = b, !UMAPParameters.isCurveValue(b) { throw bad("b", b, "b must be \(UMAPParameters.curveRange)") }
   }
+
+  /// Whether `v` can be the curve's a or b: a positive normal float32 number, 1.2·10⁻³⁸ to 3.4·10³⁸ (the
+  /// layout computes in float32; beyond the range a became inf, or 0, and every run diverged). One check
+  /// for a and b given to `umap`, fitted by `findABParams`, and read from a model file by `transform`.
+  public static func isCurveValue(_ v: Double) -> Bool {
+    v.isFinite && v >= Double(Float.leastNormalMagnitude) && v <= Double(Float.greatestFiniteMagnitude)
+  }
+
+  /// The range `isCurveValue` accepts, for messages.
+  static let curveRange = "a positive float32 number from 1.2e-38 to 3.4e38 (the layout's arithmetic)"
 
   /// The disconnection distance in effect: `disconnectionDistance`, or umap-learn's default for
   /// the metric (2 for cosine and correlation, ∞ otherwise).
