@@ -347,6 +347,27 @@ final class PlotTests: XCTestCase {
     XCTAssertEqual([f.options.xlabel, f.options.ylabel], ["a", "b"])
   }
 
+  /// Three numbers as color= on exactly three points are the points' values, as matplotlib's
+  /// `scatter(c=[…])` (value-mapping has precedence); on other counts they are one colour, and
+  /// [[r, g, b]] is one colour on any count. Before, three floats on three points were one colour.
+  func testThreeNumbersOnThreePointsAreValues() throws {
+    let c = Capture()
+    let dir = NSTemporaryDirectory() + "clus-rgb-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    func colors(_ points: String, _ color: String) throws -> PointColors? {
+      XCTAssertTrue(c.run("f = plot \(points) color=\(color) out=\"\(dir)/p.svg\""), c.err)
+      guard case .figure(let f)? = c.session.variables["f"] else { XCTFail("no figure"); return nil }
+      return f.layers.first?.colors
+    }
+    let three = "[[0, 0], [1, 1], [2, 0]]", four = "[[0, 0], [1, 1], [2, 0], [3, 3]]"
+    XCTAssertEqual(try colors(three, "[0.1, 0.5, 0.9]"), .continuous([0.1, 0.5, 0.9]))
+    XCTAssertEqual(try colors(three, "[0, 1, 1]"), .categorical([0, 1, 1]))
+    XCTAssertEqual(try colors(three, "[[0.1, 0.5, 0.9]]"), .fixed(RGB(0.1, 0.5, 0.9)))
+    XCTAssertEqual(try colors(four, "[0.1, 0.5, 0.9]"), .fixed(RGB(0.1, 0.5, 0.9)))
+    XCTAssertEqual(try colors(four, "[[0, 1, 1]]"), .fixed(RGB(0, 1, 1)))
+  }
+
   func testTooManyLabelsForALegendGiveANote() throws {
     let many = ScatterLayer(points: Matrix(rows: 30, cols: 2, data: (0..<60).map { Float($0) }),
                             colors: .categorical((0..<30).map { $0 - 1 }))  // noise and 29 labels

@@ -15,18 +15,22 @@ private func namedColor(_ s: String) throws -> RGB {
     "unknown colour \(Display.quote(s)); use \"#rrggbb\", a grey level in [0, 1], [r, g, b], or one of " + names.keys.sorted().joined(separator: ", "))
 }
 
-/// Point colours from a value: labels → categorical, floats → continuous, a string, a grey level
-/// or `[r, g, b]` → one fixed colour.
+/// Point colours from a value: labels → categorical, floats → continuous, a string, a grey level,
+/// `[r, g, b]` or `[[r, g, b]]` → one fixed colour. As matplotlib's `scatter(c=…)`, three numbers
+/// on exactly three points are the points' values (value-mapping has precedence); `[[r, g, b]]`
+/// is one colour whatever the number of points.
 private func pointColors(_ v: Value, count: Int) throws -> PointColors {
   func checkLength(_ n: Int) throws {
     if n != count { throw CommandError.invalidArgument("color has \(n) values but the matrix has \(count) rows") }
   }
-  // a literal [r, g, b] is one colour (a vector of 3 labels would be written as a variable)
-  if case .list(let l) = v, l.count == 3, l.allSatisfy({ $0.number.map { (0...1).contains($0) } ?? false }),
-    l.contains(where: { if case .float = $0 { return true }; return false }) || count != 3
-  {
-    return .fixed(RGB(l[0].number!, l[1].number!, l[2].number!))
+  func rgb(_ l: [Value]) -> RGB? {
+    guard l.count == 3, l.allSatisfy({ $0.number.map { (0...1).contains($0) } ?? false }) else { return nil }
+    return RGB(l[0].number!, l[1].number!, l[2].number!)
   }
+  // [[r, g, b]]: one colour (matplotlib's "2-D array with a single row")
+  if case .list(let l) = v, l.count == 1, case .list(let row) = l[0], let c = rgb(row) { return .fixed(c) }
+  // a literal [r, g, b] is one colour, except on exactly 3 points
+  if case .list(let l) = v, count != 3, let c = rgb(l) { return .fixed(c) }
   switch Operators.vectorized(v.resolved) {
   case .labels(let l):
     try checkLength(l.count)
@@ -41,8 +45,6 @@ private func pointColors(_ v: Value, count: Int) throws -> PointColors {
     let g = v.number!
     guard (0...1).contains(g) else { throw CommandError.invalidArgument("a grey level must be in [0, 1], got \(Display.number(g))") }
     return .fixed(RGB(grey: g))
-  case .list(let l) where l.count == 3 && l.allSatisfy({ $0.number.map { (0...1).contains($0) } ?? false }):
-    return .fixed(RGB(l[0].number!, l[1].number!, l[2].number!))
   default:
     throw CommandError.invalidArgument("color must be labels, a float vector, a colour name, a grey level or [r, g, b]; got \(v.kindWithArticle)")
   }
@@ -65,7 +67,7 @@ func registerPlot(_ t: inout CommandTable) {
     summary: "Scatter of the first two columns to a PNG (or SVG, PDF), drawn by Cairo: labels in categorical colours, noise (−1) grey underneath; also a condensed tree (l.condensed_tree) or a sweep table",
     args: [ArgSpec("layers", .any, "a matrix, each optionally followed by its colour; a figure first adds to it", variadic: true)],
     params: [
-      ParamSpec("color", .any, .none, nil, "colours of a single layer: labels (categorical), floats (continuous), a colour name, grey level or [r, g, b]"),
+      ParamSpec("color", .any, .none, nil, "colours of a single layer: labels (categorical), floats (continuous), a colour name, grey level, or [r, g, b] (on exactly 3 points 3 values, as matplotlib; [[r, g, b]] is one colour)"),
       ParamSpec("cmap", .choice(["Spectral", "viridis", "tab10", "gray", "Spectral_r", "viridis_r", "gray_r"]), .string("Spectral"), nil, "colormap, as matplotlib's"),
       ParamSpec("noise_color", .any, .float(0.5), nil, "colour of label −1 (drawn first, at alpha 0.5)"),
       ParamSpec("size", .float, .none, .greaterThan(0), "point diameter in pixels (default suits the number of points)"),
