@@ -58,7 +58,8 @@ struct Clus: ParsableCommand {
     _ = try boundVariables()
   }
 
-  /// The `--set name=value` bindings, in order (a later one for the same name wins): each name an
+  /// The `--set name=value` bindings, in order (a later one for the same name wins, with a warning
+  /// on stderr): each name an
   /// identifier of the language that is not a keyword, each value taken as a string as written.
   /// - Throws: `ValidationError` (exit code 2) for a missing `=` or a name that is not a variable name.
   func boundVariables() throws -> [(String, String)] {
@@ -86,7 +87,14 @@ struct Clus: ParsableCommand {
     if let (given, used) = Memory.cappedOverride() {
       fputs("clus: warning: CLUS_MEMORY_AVAILABLE=\(given) is more than this machine's memory and swap: using \(Memory.text(used))\n", stderr)
     }
-    for (name, value) in try boundVariables() { session.variables[name] = .string(value) }
+    let bound = try boundVariables()
+    for (name, value) in bound { session.variables[name] = .string(value) }
+    // a name given twice: the last wins (as papermill's -p), said on stderr so that it is never silent
+    var seen = Set<String>()
+    for (name, _) in bound where seen.insert(name).inserted && bound.filter({ $0.0 == name }).count > 1 {
+      let values = bound.filter { $0.0 == name }.map { "\(name)=\($0.1)" }
+      fputs("clus: warning: --set \(name) is given \(values.count) times (\(values.joined(separator: ", "))); using the last\n", stderr)
+    }
     // pictures go to the plot folder (the session's default: out/); the prompt's, unless given
     // one, to a temporary folder
     if let d = plotDir { session.display = PlotFolder(d) }

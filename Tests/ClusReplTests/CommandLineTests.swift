@@ -56,6 +56,19 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(missing.stderr.contains("cannot read script 'no/such/script.clus'"))
   }
 
+  /// `--set` binds strings before the code runs; a name given twice keeps the last value, as
+  /// papermill's `-p`, with a warning (it was silent); a bad binding is a usage error.
+  func testSetBindsStringsAndWarnsOfARepeatedName() throws {
+    let r = try runClus(["--set", "k=0", "--set", "name=a b", "--set", "k=1", "-e", "print k name"])
+    XCTAssertEqual(r.status, 0, r.stderr)
+    XCTAssertEqual(r.stdout, "1 a b\n")
+    XCTAssertEqual(r.stderr, "clus: warning: --set k is given 2 times (k=0, k=1); using the last\n")
+    XCTAssertEqual(try runClus(["--set", "k=0", "-e", "print k"]).stderr, "")
+    let bad = try runClus(["--set", "2k=0", "-e", "print 1"])
+    XCTAssertEqual(bad.status, 2)
+    XCTAssertTrue(bad.stderr.contains("'2k' is not a variable name"), bad.stderr)
+  }
+
   /// `exit` and `quit` end a script as Python's exit() does: nothing after them runs (not the
   /// rest of the line, a loop, the next -e code or script), with status 0 or the one given;
   /// a status outside 0...255 is an error.
