@@ -33,6 +33,15 @@ enum Frames {
     return (c, l.map { if case .string(let s) = $0 { return s }; return "" })
   }
 
+  /// Categoricals put on one set of categories by name, as pandas' `union_categoricals`: the
+  /// sorted union of their names, and each part's codes into it (−1, or a code without a name,
+  /// stays missing).
+  static func onCommonCategories(_ parts: [(codes: [Int], names: [String])]) -> (names: [String], codes: [[Int]]) {
+    let names = Array(Set(parts.flatMap(\.names))).sorted()
+    let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
+    return (names, parts.map { p in p.codes.map { $0 < 0 || $0 >= p.names.count ? -1 : index[p.names[$0]]! } })
+  }
+
   /// `categorical == "name"` (or `!=`): the mask of the rows in (or not in) that category; nil
   /// unless `a` is a categorical and `b` a string. A name that is no category matches no row.
   static func compare(_ a: Value, _ b: Value, equal: Bool) -> Value? {

@@ -258,6 +258,22 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertEqual(joined?.names, ["a", "b", "c"])
     XCTAssertEqual(j.value("r2").flatMap { Frames.categories(of: $0) }?.codes, [1, 2, 0, 1, -1])
     j.expectError("s = concat p [1, 2]", "part 2 is a list, not a categorical")
+    // sort keeps a categorical, ordered by its categories with missing values last (pandas'
+    // sort_values); it returned the codes with the missing −1 first
+    XCTAssertTrue(k.run("s = sort cat"), k.err)
+    let sorted = k.value("s").flatMap { Frames.categories(of: $0) }
+    XCTAssertEqual(sorted?.codes, [0, 0, 0, 1, 2, 2, -1])  // b b b a Z Z, missing
+    XCTAssertEqual(sorted?.names, ["b", "a", "Z", "unused"])
+    // where chooses by name between categoricals, or a categorical and a name, on the union of the
+    // categories; it gave the codes (p's "a" and q's "b" were both 0)
+    XCTAssertTrue(j.run("two = [1, 0] == 1\nthree = [1, 0, 1] == 1\nw = where two (p[[0, 1]]) q\nw2 = where three p \"z\"\n"), j.err)
+    let w = j.value("w").flatMap { Frames.categories(of: $0) }, w2 = j.value("w2").flatMap { Frames.categories(of: $0) }
+    XCTAssertEqual(w?.names, ["a", "b", "c"])
+    XCTAssertEqual(w?.codes, [0, 2])
+    XCTAssertEqual(w2?.names, ["a", "b", "z"])
+    XCTAssertEqual(w2?.codes, [0, 2, -1])
+    j.expectError("where two q 1", "where: b is an integer and the other a categorical")
+    j.expectError("where two q p", "where: b has length 3, the condition 2")
     k.expectError("0 != cat", "'!=' is not defined for a categorical")
     k.expectError("mean cat", "mean of a categorical: its values are names")
     XCTAssertTrue(k.run("m = cat == \"a\"\nc = cat.codes + 1\n"), k.err)

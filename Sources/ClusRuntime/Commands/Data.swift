@@ -275,11 +275,8 @@ func registerData(_ t: inout CommandTable) {
       if let k = cats.firstIndex(where: { $0 == nil }) {
         throw CommandError.invalidArgument("part \(k + 1) is \(raw[k].kindWithArticle), not a categorical (other parts are categoricals; join their .codes for the codes)")
       }
-      let names = Array(Set(cats.flatMap { $0!.names })).sorted()
-      let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
-      var codes: [Int] = []
-      for c in cats { codes += c!.codes.map { $0 < 0 || $0 >= c!.names.count ? -1 : index[c!.names[$0]]! } }
-      return Frames.categorical(codes: codes, categories: names)
+      let common = Frames.onCommonCategories(cats.map { $0! })
+      return Frames.categorical(codes: common.codes.flatMap { $0 }, categories: common.names)
     }
     // a list of numbers is a vector and a list of equal rows a matrix, as in arithmetic
     // (numpy's concatenate([[1, 2], [3]]) is array([1, 2, 3])); other lists join as lists

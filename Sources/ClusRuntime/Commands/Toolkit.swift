@@ -145,10 +145,15 @@ func registerToolkit(_ t: inout CommandTable) {
 
   t.register(Command(
     "sort", group: "basics", summary: "Values sorted ascending (NaN last), as numpy.sort; a matrix along each row by default",
-    args: [ArgSpec("x", .any, "a vector or matrix")],
+    args: [ArgSpec("x", .any, "a vector or matrix (a categorical sorts by its categories and stays one, missing values last)")],
     params: [ParamSpec("axis", .int, .int(-1), .between(-1, 1), "for a matrix: -1 or 1 sorts each row (numpy's default, the last axis), 0 each column")],
     examples: ["sort d", "sort m axis=0"]
   ) { inv in
+    // a categorical sorts by its categories' order and stays a categorical, missing values last
+    // (pandas' sort_values, na_position="last"); its codes alone would lose the names
+    if let (codes, names) = Frames.categories(of: inv.args[0]) {
+      return Frames.categorical(codes: codes.filter { $0 >= 0 }.sorted() + codes.filter { $0 < 0 }, categories: names)
+    }
     switch Operators.vectorized(inv.args[0].resolved) {
     case .labels(let l): return .labels(l.sorted())
     case .floats(let f): return .floats(Statistics.sorted(f))
@@ -177,7 +182,7 @@ func registerToolkit(_ t: inout CommandTable) {
     "where", group: "basics", summary: "Element-wise choice, as numpy.where(cond, a, b): a where cond is true, else b",
     args: [
       ArgSpec("cond", .vector, "a bool vector (mask)"),
-      ArgSpec("a", .any, "a number or a vector as long as cond: taken where cond is true"),
+      ArgSpec("a", .any, "a number or a vector as long as cond: taken where cond is true (a categorical, with a categorical or a category name as b, gives a categorical)"),
       ArgSpec("b", .any, "a number or a vector as long as cond: taken where cond is false"),
     ],
     examples: ["where (l >= 0) l 99", "where (d > 1) (log d) 0"]
@@ -186,6 +191,23 @@ func registerToolkit(_ t: inout CommandTable) {
       throw CommandError.invalidArgument("where needs a bool vector as its condition (e.g. l >= 0), got \(inv.args[0].kindWithArticle)")
     }
     let n = c.count
+    // categoricals choose by name and give a categorical on the union of the categories (as
+    // pandas' where on categoricals); a category name (a string) may stand for every row
+    let ca = Frames.categories(of: inv.args[1]), cb = Frames.categories(of: inv.args[2])
+    if ca != nil || cb != nil {
+      func part(_ v: Value, _ cat: (codes: [Int], names: [String])?, _ what: String) throws -> (codes: [Int], names: [String]) {
+        if let cat = cat {
+          guard cat.codes.count == n else {
+            throw CommandError.invalidArgument("where: \(what) has length \(cat.codes.count), the condition \(n); they must match")
+          }
+          return cat
+        }
+        if case .string(let s) = v.resolved { return ([Int](repeating: 0, count: n), [s]) }
+        throw CommandError.invalidArgument("where: \(what) is \(v.kindWithArticle) and the other a categorical; give a categorical or a category name (a string), or use .codes to choose codes")
+      }
+      let common = Frames.onCommonCategories([try part(inv.args[1], ca, "a"), try part(inv.args[2], cb, "b")])
+      return Frames.categorical(codes: (0..<n).map { c[$0] ? common.codes[0][$0] : common.codes[1][$0] }, categories: common.names)
+    }
     func pick(_ v: Value, _ what: String) throws -> (doubles: [Double], ints: [Int]?) {
       let x = Operators.vectorized(v.resolved)
       switch x {
