@@ -103,10 +103,32 @@ public struct Parser {
   /// Parses a whole file.
   ///
   /// - Throws: the first lexical or syntax error as a `Diagnostic` with the exact range of the
-  ///   offending text (`Diagnostic.render(in: file)` shows it with a caret).
+  ///   offending text (`Diagnostic.render(in: file)` shows it with a caret). First in the file:
+  ///   a syntax error in a statement that ends before a lexical error is reported, not the lexical
+  ///   error after it (as Python, whose tokenizer runs as the parser reads).
   public static func parse(_ file: SourceFile) throws -> Program {
-    let tokens = try Lexer.tokenize(file.text)
-    var p = Parser(tokens: tokens, text: file.text)
+    let scanned = Lexer.scan(file.text)
+    if let lexical = scanned.error {
+      // the complete statements before the lexical error: up to the last line break or `;` outside
+      // every bracket (a cut inside one would make an unclosed bracket the error)
+      var depth = 0, cut = 0
+      for (k, t) in scanned.tokens.enumerated() {
+        switch t.kind {
+        case .lparen, .lbracket, .lbrace: depth += 1
+        case .rparen, .rbracket, .rbrace: depth = max(0, depth - 1)  // a stray closer is the parser's error
+        case .newline where depth == 0, .semicolon where depth == 0: cut = k + 1
+        default: break
+        }
+      }
+      if cut > 0 {
+        let end = scanned.tokens[cut - 1].range.end
+        let eof = Token(kind: .eof, range: SourceRange(end, end), text: "", spaceBefore: true)
+        var p = Parser(tokens: Array(scanned.tokens[..<cut]) + [eof], text: file.text)
+        do { _ = try p.parseProgram() } catch let d as Diagnostic where d.range.start < lexical.range.start { throw d } catch {}
+      }
+      throw lexical
+    }
+    var p = Parser(tokens: scanned.tokens, text: file.text)
     return try p.parseProgram()
   }
 

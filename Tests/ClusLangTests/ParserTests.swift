@@ -249,6 +249,15 @@ final class ParserTests: XCTestCase {
     assertError("x = #", "expected an expression after '='", at: 1, 4)
     assertError("y = 1\nx = 3 @ 4", "unknown character '@'", at: 2, 7)
     assertError("x = 0x10", "bad number literal '0x10'", at: 1, 5)
+    // the first error in the file: a syntax error in a statement before a lexical error (the lexical
+    // one was reported, on the later line)
+    assertError("x = 1 +\ny = 1e-400", "expected an expression after '+'", at: 1, 8)
+    assertError("a = 1; b = ]\nc = @", "expected an expression after '='", at: 1, 12)
+    assertError("for i in [1] {\n  x = i +\n}\ny = @", "expected an expression after '+'", at: 2, 10)
+    // a lexical error inside an open statement stays the error (the cut never leaves a bracket open)
+    assertError("x = (1 +\n 1e-400)", "number literal '1e-400' is below float64's smallest positive value (4.9e-324); write 0 for zero", at: 2, 2)
+    assertError("for i in [1] {\n  x = @\n}", "unknown character '@'", at: 2, 7)
+    assertError("y = 1\nx = 3 @ 4", "unknown character '@'", at: 2, 7)
   }
 
   /// A call with arguments followed by an operator never silently means `(call) op rest`.
