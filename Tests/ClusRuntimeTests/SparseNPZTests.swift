@@ -210,6 +210,19 @@ final class SparseNPZTests: DataFileTestCase {
       member("col", "<i4", [2], le([Int32(1), 4])),
     ])
     assertLoadFails(dir + "/coo_col.npz", .invalidData, ["scipy sparse archive: entry 1 is at column 4, and the matrix has only 4 columns (0 to 3)"])
+    // a COO's repeated coordinates are summed, as scipy's tocsr() sums them (they were refused with
+    // advice about CSR): (1, 2) three times, 2.5 + 1.25 + 0.5 = 4.25 in archive order, (0, 3) once,
+    // and (2, 0) twice summing to an explicit 0 (kept, as scipy keeps it)
+    try archive("coo_dup.npz", "coo", [
+      member("shape", "<i8", [2], le([Int64(3), 4])),
+      member("data", "<f4", [6], le([Float(2.5), 7, 1.25, -1, 0.5, 1].map(\.bitPattern))),
+      member("row", "<i4", [6], le([Int32(1), 0, 1, 2, 1, 2])),
+      member("col", "<i4", [6], le([Int32(2), 3, 2, 0, 2, 0])),
+    ])
+    let summed = try XCTUnwrap(loadSparse(dir + "/coo_dup.npz"))
+    XCTAssertEqual(summed.indptr, [0, 1, 2, 3])
+    XCTAssertEqual(summed.indices, [3, 2, 0])
+    XCTAssertEqual(summed.values, [7, 4.25, 0])
     unsetenv("CLUS_MEMORY_AVAILABLE")
     // commands whose allocations grow with the columns refuse them with their estimate first (svd,
     // pca and umap were killed at 24 GB). By hand, 30 rows × d = 2^31 − 1 columns, 90 entries, k = 2:

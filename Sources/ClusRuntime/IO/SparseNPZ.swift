@@ -2,7 +2,8 @@ import ClusAlgorithms
 
 // scipy.sparse.save_npz archives: a `format` member (`csr`, `csc` or `coo`, a 0-d byte string), a
 // `shape` member (two integers), `data`, and `indices` + `indptr` (compressed formats) or `row` +
-// `col` (COO). Any numeric `data` type becomes Float32; CSC and COO are turned into CSR.
+// `col` (COO). Any numeric `data` type becomes Float32; CSC and COO are turned into CSR (a COO's repeated
+// coordinates summed, in float32, as scipy's tocsr() sums them).
 
 /// Whether an archive's member names (without `.npy`) are those of `scipy.sparse.save_npz`.
 func isScipySparse(_ names: [String]) -> Bool {
@@ -42,8 +43,8 @@ private func numbers<T: LoadedElement>(_ a: NPYArray, _ what: String, display: S
 /// - Returns: CSR, Float32 values (float64 rounded; integer counts exact up to 2²⁴).
 /// - Throws: `DataFileError` naming `display`: a format other than csr/csc/coo (bsr, dia, ...), a
 ///   shape that is not two non-negative integers, member lengths that disagree, and every invalid
-///   matrix `SparseMatrix` refuses (index out of range, unsorted or repeated indices, NaN or
-///   infinity, offsets that decrease), as `.badHeader` / `.sizeMismatch` / `.invalidData`.
+///   matrix `SparseMatrix` refuses (index out of range, unsorted or repeated indices of a CSR or CSC
+///   archive, NaN or infinity, offsets that decrease; a COO's repeated coordinates are summed), as `.badHeader` / `.sizeMismatch` / `.invalidData`.
 func loadScipySparse(_ members: [NPZMember], display: String) throws -> SparseMatrix {
   func bad(_ m: String) -> DataFileError { DataFileError(path: display, kind: .badHeader, message: "scipy sparse archive: " + m) }
   // only the members scipy's load_npz reads: another one (even one that does not read as an
@@ -152,14 +153,29 @@ func loadScipySparse(_ members: [NPZMember], display: String) throws -> SparseMa
                           message: "scipy sparse archive: \(r.count) rows, \(c.count) columns but \(values.count) values")
     }
     let ri = try int32s(r, limit: rows, "row"), ci = try int32s(c, limit: cols, "col")
-    // COO → CSR by a counting sort on the row, then on the column within each row (stable)
-    let order = (0..<values.count).sorted { ri[$0] != ri[$1] ? ri[$0] < ri[$1] : ci[$0] < ci[$1] }
-    var indptr = [Int](repeating: 0, count: rows + 1)
-    for x in ri { indptr[Int(x) + 1] += 1 }
-    for i in 0..<rows { indptr[i + 1] += indptr[i] }
-    return try matrix {
-      try SparseMatrix(rows: rows, cols: cols, indptr: indptr, indices: order.map { ci[$0] }, values: order.map { values[$0] })
+    // COO → CSR: sorted on the row, then on the column within each row (stable), and repeated
+    // coordinates summed in the archive's order, as scipy's tocsr() sums them
+    let order = (0..<values.count).sorted { (p: Int, q: Int) -> Bool in
+      if ri[p] != ri[q] { return ri[p] < ri[q] }
+      if ci[p] != ci[q] { return ci[p] < ci[q] }
+      return p < q
     }
+    var indptr = [Int](repeating: 0, count: rows + 1)
+    var indices: [Int32] = [], summed: [Float] = []
+    indices.reserveCapacity(order.count)
+    summed.reserveCapacity(order.count)
+    var last = -1
+    for e in order {
+      if last >= 0, ri[last] == ri[e], ci[last] == ci[e] {
+        summed[summed.count - 1] += values[e]
+        continue
+      }
+      indices.append(ci[e]); summed.append(values[e])
+      indptr[Int(ri[e]) + 1] += 1
+      last = e
+    }
+    for i in 0..<rows { indptr[i + 1] += indptr[i] }
+    return try matrix { try SparseMatrix(rows: rows, cols: cols, indptr: indptr, indices: indices, values: summed) }
   default:
     throw DataFileError(path: display, kind: .unsupportedType,
                         message: "scipy sparse archive of format \"\(format)\": clus reads csr, csc and coo (in scipy: m.tocsr())")
