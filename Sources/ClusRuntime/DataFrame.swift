@@ -42,6 +42,19 @@ enum Frames {
     return (names, parts.map { p in p.codes.map { $0 < 0 || $0 >= p.names.count ? -1 : index[p.names[$0]]! } })
   }
 
+  /// `a == b` (or `!=`) of two categoricals, row by row: by name, as pandas compares the values of
+  /// two text columns (their codes may mean other names), a missing value equal to nothing (pandas:
+  /// NaN == NaN is False, NaN != NaN True); nil unless both are categoricals.
+  /// - Throws: `OperatorError` when the lengths differ.
+  static func compareCategoricals(_ a: Value, _ b: Value, equal: Bool) throws -> Value? {
+    guard let ca = categories(of: a), let cb = categories(of: b) else { return nil }
+    guard ca.codes.count == cb.codes.count else {
+      throw OperatorError("'\(equal ? "==" : "!=")' of categoricals of lengths \(ca.codes.count) and \(cb.codes.count); they must match")
+    }
+    let common = onCommonCategories([ca, cb])
+    return .mask(zip(common.codes[0], common.codes[1]).map { x, y in (x >= 0 && x == y) == equal })
+  }
+
   /// `categorical == "name"` (or `!=`): the mask of the rows in (or not in) that category; nil
   /// unless `a` is a categorical and `b` a string. A name that is no category matches no row.
   static func compare(_ a: Value, _ b: Value, equal: Bool) -> Value? {

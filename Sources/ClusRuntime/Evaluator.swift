@@ -262,6 +262,10 @@ extension Session {
       if case .sparse = x { return x }
       return try coerce(v, to: .matrix, what: what, at: r)
     case .matrix:
+      // a categorical's codes are no coordinates (scikit-learn refuses strings: ValueError)
+      if Frames.categories(of: v) != nil {
+        throw RuntimeError("\(what) must be numbers, got a categorical: its values are names (its integer codes are .codes)", at: r)
+      }
       switch x {
       case .matrix: return x
       case .sparse(let m):

@@ -37,10 +37,12 @@ enum Operators {
   }
 
   static func binary(_ op: BinaryOp, _ a0: Value, _ b0: Value) throws -> Value {
-    // a categorical against a category name: a mask, as pandas' df.species == "setosa"
+    // a categorical against a category name: a mask, as pandas' df.species == "setosa"; two
+    // categoricals compare by name (their codes may mean other names)
     if op == .eq || op == .ne, let m = Frames.compare(a0, b0, equal: op == .eq) ?? Frames.compare(b0, a0, equal: op == .eq) {
       return m
     }
+    if op == .eq || op == .ne, let m = try Frames.compareCategoricals(a0, b0, equal: op == .eq) { return m }
     // arithmetic and ordering of a categorical would act on its codes, which pandas refuses
     // (TypeError); == and != with a number would compare its codes too (d.name == 1 was true for
     // the rows of the second name; pandas compares the names, and no name equals 1)

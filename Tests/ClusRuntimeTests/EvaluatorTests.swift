@@ -272,6 +272,29 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertEqual(w?.codes, [0, 2])
     XCTAssertEqual(w2?.names, ["a", "b", "z"])
     XCTAssertEqual(w2?.codes, [0, 2, -1])
+    // == and != of two categoricals compare names, a missing value equal to nothing (pandas' object
+    // columns); they compared the codes: p's "a" (0) equalled q's "b" (0), missing equalled missing
+    j.session.variables["r3"] = Frames.categorical(codes: [1, 0, -1], categories: ["a", "b"])
+    j.session.variables["q3"] = Frames.categorical(codes: [0, 0, -1], categories: ["b", "c"])
+    XCTAssertTrue(j.run("e1 = p == q3\ne2 = p != q3\ne3 = p == p\ne4 = r3 == q3\n"), j.err)
+    func mask(_ name: String) -> [Bool]? { j.value(name).flatMap { if case .mask(let b) = $0 { return b }; return nil } }
+    XCTAssertEqual(mask("e1"), [false, true, false])
+    XCTAssertEqual(mask("e2"), [true, false, true])
+    XCTAssertEqual(mask("e3"), [true, true, false])
+    XCTAssertEqual(mask("e4"), [true, false, false])
+    j.expectError("p == q", "'==' of categoricals of lengths 3 and 2; they must match")
+    // argsort orders as sort does, missing values last (its code −1 came first)
+    XCTAssertTrue(k.run("o = argsort cat\nsame = (cat[o]).codes == (sort cat).codes"), k.err)
+    XCTAssertEqual(k.value("o").flatMap { if case .labels(let l) = $0 { return l }; return nil }, [1, 5, 6, 4, 0, 3, 2])
+    // functions of numbers and the algorithms refuse a categorical (they ran on its codes, a missing
+    // value as −1); scikit-learn and numpy refuse strings
+    for call in ["abs cat", "power cat 2", "sqrt cat", "log cat", "exp cat"] {
+      k.expectError(call, "of a categorical: its values are names (its integer codes are .codes)")
+    }
+    for call in ["kmeans cat n_clusters=2", "pca cat", "standard_scale cat", "hdbscan cat"] {
+      k.expectError(call, "must be numbers, got a categorical: its values are names")
+    }
+    XCTAssertTrue(k.run("w = abs cat.codes"), k.err)
     j.expectError("where two q 1", "where: b is an integer and the other a categorical")
     j.expectError("where two q p", "where: b has length 3, the condition 2")
     k.expectError("0 != cat", "'!=' is not defined for a categorical")

@@ -24,6 +24,10 @@ private func elementwise(
 private func mapElements(
   _ v: Value, name: String, intF: ((Int) throws -> Int)?, _ f: (Double) -> Double
 ) throws -> Value {
+  // a categorical's values are names: the function would act on its codes (numpy: TypeError)
+  if Frames.categories(of: v) != nil {
+    throw CommandError.invalidArgument("\(name) of a categorical: its values are names (its integer codes are .codes)")
+  }
   switch Operators.vectorized(v.resolved) {
   case .int(let i): return try intF.map { .int(try $0(i)) } ?? .float(f(Double(i)))
   case .float(let d): return .float(f(d))
@@ -176,7 +180,11 @@ func registerToolkit(_ t: inout CommandTable) {
     args: [ArgSpec("x", .vector, "a vector")],
     examples: ["order = argsort d", "d[argsort d]"]
   ) { inv in
-    .labels(Statistics.argsort(vectorDoubles(inv.args[0]) ?? []))
+    // a categorical orders by its categories, missing values last (as `sort`; its code −1 sorted first)
+    if let (codes, _) = Frames.categories(of: inv.rawArgs[0]) {
+      return .labels(Statistics.argsort(codes.map { $0 < 0 ? .nan : Double($0) }))
+    }
+    return .labels(Statistics.argsort(vectorDoubles(inv.args[0]) ?? []))
   })
   t.register(Command(
     "where", group: "basics", summary: "Element-wise choice, as numpy.where(cond, a, b): a where cond is true, else b",
