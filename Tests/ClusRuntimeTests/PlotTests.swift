@@ -366,6 +366,9 @@ final class PlotTests: XCTestCase {
     XCTAssertEqual(try colors(three, "[[0.1, 0.5, 0.9]]"), .fixed(RGB(0.1, 0.5, 0.9)))
     XCTAssertEqual(try colors(four, "[0.1, 0.5, 0.9]"), .fixed(RGB(0.1, 0.5, 0.9)))
     XCTAssertEqual(try colors(four, "[[0, 1, 1]]"), .fixed(RGB(0, 1, 1)))
+    // values outside [0, 1] are named as a colour's (it said "color has 3 values but the matrix has 4 rows")
+    c.expectError("plot \(four) color=[255, 0, 0] out=\"\(dir)/p.svg\"", "an [r, g, b] colour takes values in [0, 1], got [255, 0, 0] (for 0–255 values, divide by 255)")
+    c.expectError("plot \(three) color=[[1.5, 0, 0]] out=\"\(dir)/p.svg\"", "an [r, g, b] colour takes values in [0, 1], got [1.5, 0, 0]")
   }
 
   func testTooManyLabelsForALegendGiveANote() throws {

@@ -31,6 +31,20 @@ private func pointColors(_ v: Value, count: Int) throws -> PointColors {
   if case .list(let l) = v, l.count == 1, case .list(let row) = l[0], let c = rgb(row) { return .fixed(c) }
   // a literal [r, g, b] is one colour, except on exactly 3 points
   if case .list(let l) = v, count != 3, let c = rgb(l) { return .fixed(c) }
+  // three numbers that cannot be a colour: said so (it said "color has 3 values but the matrix has 5 rows")
+  func outOfRange(_ l: [Value]) -> Bool { l.count == 3 && l.allSatisfy { $0.number != nil } }
+  var single: [Value]? = nil
+  if case .list(let l) = v {
+    if l.count == 1, case .list(let row) = l[0], outOfRange(row) { single = row }
+    if count != 3, outOfRange(l) { single = l }
+  }
+  if let l = single {
+    let values = l.map { $0.number! }
+    let shown = values.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int($0)) : "\($0)" }.joined(separator: ", ")
+    let bytes = values.allSatisfy { $0 >= 0 && $0 <= 255 && $0 == $0.rounded() }
+    throw CommandError.invalidArgument("an [r, g, b] colour takes values in [0, 1], got [\(shown)]"
+                                       + (bytes ? " (for 0–255 values, divide by 255)" : ""))
+  }
   switch Operators.vectorized(v.resolved) {
   case .labels(let l):
     try checkLength(l.count)
