@@ -202,6 +202,10 @@ final class UMAPTests: XCTestCase {
     big.a = 3e38
     big.b = 3e38
     XCTAssertNoThrow(try big.validate())
+    // a lone a or b: umap-learn ignores it and fits both; refused by name (clus used it and fitted
+    // the other, a curve umap-learn never gives)
+    rejects("a") { $0.a = 1 }
+    rejects("b") { $0.b = 1 }
     XCTAssertEqual(UMAPParameters().epochs(forPoints: 10_000), 500)
     XCTAssertEqual(UMAPParameters().epochs(forPoints: 10_001), 200)
     XCTAssertEqual(UMAPParameters().neighbors(forPoints: 15), 14)
@@ -821,9 +825,9 @@ final class UMAPTests: XCTestCase {
     // while a fitted one, or a model's, was refused)
     for v in [1e-40, 0, 4e38] {
       var p = UMAPParameters()
-      p.a = v
+      p.a = v; p.b = 1
       XCTAssertThrowsError(try p.validate()) { XCTAssertTrue("\($0)".contains("a must be a positive float32 number from 1.2e-38"), "\($0)") }
-      p.a = nil; p.b = v
+      p.a = 1; p.b = v
       XCTAssertThrowsError(try p.validate()) { XCTAssertTrue("\($0)".contains("b must be a positive float32 number from 1.2e-38"), "\($0)") }
     }
     var edge = UMAPParameters()

@@ -147,6 +147,12 @@ public struct UMAPParameters: Sendable, Equatable {
     // the layout keeps a and b in float32 (beyond its range, a became inf and every run diverged)
     if let a = a, !UMAPParameters.isCurveValue(a) { throw bad("a", a, "a must be \(UMAPParameters.curveRange)") }
     if let b = b, !UMAPParameters.isCurveValue(b) { throw bad("b", b, "b must be \(UMAPParameters.curveRange)") }
+    // umap-learn uses a and b only together (a lone one is ignored and both are fitted): refused
+    // rather than ignored, or used where umap-learn would not
+    if (a == nil) != (b == nil) {
+      let (given, other) = a != nil ? ("a", "b") : ("b", "a")
+      throw bad(given, (a ?? b)!, "\(given) is used only with \(other) (umap-learn ignores a lone \(given) and fits both from min_dist and spread): give both, or neither")
+    }
   }
 
   /// Whether `v` can be the curve's a or b: a positive normal float32 number, 1.2·10⁻³⁸ to 3.4·10³⁸ (the
