@@ -67,6 +67,19 @@ final class UMAPTests: XCTestCase {
         XCTAssertTrue("\($0)".contains("each must be a positive float32 number from 1.2e-38 to 3.4e38"), "\($0)")
       }
     }
+    // a spread where no curve fits (the samples' powers overflow; the fit stays at a = b = 1, as
+    // umap-learn's) is refused: it ran silently with a = b = 1
+    for (spread, minDist) in [(1e200, 0.1), (1e90, 1e90)] {
+      var p = params(epochs: 5)
+      p.spread = spread
+      p.minDist = minDist
+      XCTAssertThrowsError(try umap(x, parameters: p, context: RunContext(threads: 1))) {
+        XCTAssertTrue("\($0)".contains("no curve 1/(1 + a·d^(2b)) fits spread=\(spread)"), "\($0)")
+      }
+    }
+    // umap-learn's own fits are far inside the bound (its worst over spreads 1e-3 to 1e4: 0.00098)
+    XCTAssertLessThan(curveFitError(a: 1.577, b: 0.8951, spread: 1, minDist: 0.1), 0.001)
+    XCTAssertLessThan(curveFitError(a: 1.6677, b: 1.9292, spread: 0.5, minDist: 0.5), 0.001)
     let far = findABParams(spread: 1e5, minDist: 0.1)
     XCTAssertEqual(far.a, 2.405623740361213e-08, accuracy: 1e-4 * 2.405623740361213e-08)
     XCTAssertEqual(far.b, 0.790496017361075, accuracy: 1e-4)

@@ -104,6 +104,15 @@ func umap(data x: UMAPData, knn: KNNGraph, y: [Int]?, parameters: UMAPParameters
     throw AlgorithmError.invalidInput(
       "the curve fitted to spread=\(parameters.spread), min_dist=\(parameters.minDist) has a=\(a), b=\(b), but each must be \(UMAPParameters.curveRange); choose a spread nearer 1, or give a and b")
   }
+  // a fit that failed (spread=1e200: the curve overflows at every sample and the fit stays at its
+  // start a = b = 1, as umap-learn's does) is refused rather than run with a curve of another shape
+  if parameters.a == nil {
+    let error = curveFitError(a: a, b: b, spread: parameters.spread, minDist: parameters.minDist)
+    guard error <= 0.01 else {
+      throw AlgorithmError.invalidInput(
+        "no curve 1/(1 + a·d^(2b)) fits spread=\(parameters.spread), min_dist=\(parameters.minDist) (the best, a=\(a), b=\(b), is \((error * 1000).rounded() / 1000) from the target in mean square; umap-learn's fits stay below 0.001); choose a spread nearer 1, or give a and b")
+    }
+  }
   let nEpochs = parameters.epochs(forPoints: n)
   var timings = UMAPTimings()
   if n == 1 {

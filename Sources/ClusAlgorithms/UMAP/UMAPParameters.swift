@@ -231,6 +231,15 @@ public func findABParams(spread: Double, minDist: Double) -> (a: Double, b: Doub
   return (a, b)
 }
 
+/// The mean squared error of the curve 1 / (1 + a·x^(2b)) against `findABParams`'s target (1 below
+/// min_dist, exp(−(x − min_dist)/spread) above) at its 300 samples of [0, 3·spread]; inf where the
+/// curve is not finite there. umap-learn's successful fits stay below 0.001 (spreads 10⁻³ to 10⁴,
+/// min_dist from 0 to spread); a fit that failed (a curve that overflows, or umap-learn's start
+/// (1, 1) left unmoved) is near 0.17 or more.
+public func curveFitError(a: Double, b: Double, spread: Double, minDist: Double) -> Double {
+  curveCost(a, b, spread: spread, minDist: minDist) / 300
+}
+
 /// The 300 sample points of `findABParams` and their targets.
 private func curveSamples(spread: Double, minDist: Double) -> (xs: [Double], ys: [Double]) {
   let m = 300
