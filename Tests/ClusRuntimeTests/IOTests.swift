@@ -109,6 +109,36 @@ final class IOTests: DataFileTestCase {
     assertLoadFails(write("zero.idx1", [0, 0, 8, 0]), .badHeader, ["0 dimensions"])
   }
 
+  /// A device is refused before it is read (a link to /dev/zero named .npy read forever, growing by
+  /// about 1.5 GB/s), and a stream (a named pipe) is stopped once it has given more than the memory
+  /// available; a short stream still loads.
+  func testDevicesAndEndlessStreamsAreRefused() throws {
+    let zero = dir + "/zero.npy"
+    try FileManager.default.createSymbolicLink(atPath: zero, withDestinationPath: "/dev/zero")
+    assertLoadFails(zero, .unreadable, ["is a character device, not a file"])
+    func fifo(_ name: String, _ bytes: Int, _ head: String) -> String {
+      let path = dir + "/" + name
+      XCTAssertEqual(mkfifo(path, 0o600), 0)
+      Thread.detachNewThread {
+        guard let f = fopen(path, "w") else { return }
+        fputs(head, f)
+        let block = [UInt8](repeating: 0x31, count: 65536)
+        var left = bytes
+        while left > 0 { let w = fwrite(block, 1, min(left, block.count), f); if w == 0 { break }; left -= w }
+        fclose(f)
+      }
+      return path
+    }
+    setenv("CLUS_MEMORY_AVAILABLE", "1M", 1)
+    defer { unsetenv("CLUS_MEMORY_AVAILABLE") }
+    // the writer's pipe closes under it when the load stops: an error for it, not a signal for us
+    let previous = signal(SIGPIPE, SIG_IGN)
+    defer { signal(SIGPIPE, previous) }
+    assertLoadFails(fifo("endless.csv", 3_000_000, "a\n"), .unreadable, ["the stream has given more than the memory available (1.0 MB)"])
+    let small = try loadData(path: fifo("small.csv", 0, "1,2\n3,4\n"))
+    XCTAssertEqual(matrix(small)?.data, [1, 2, 3, 4])
+  }
+
   // MARK: NPY
 
   /// float64 data that float32 cannot hold: a finite value beyond ±3.4e38 is an error (NPY and

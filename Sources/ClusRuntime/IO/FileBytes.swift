@@ -149,11 +149,19 @@ func mapFile(_ path: String, display: String) throws -> FileMapping? {
   return FileMapping(start: p, length: length)
 }
 
-/// Reads a whole regular file.
-/// - Throws: `DataFileError` (.missingFile, .unreadable) naming `display`.
+/// Reads a whole regular file, or a stream (a pipe) to its end.
+/// - Throws: `DataFileError` (.missingFile, .unreadable) naming `display`; a character or block device
+///   (`/dev/zero` never ends) is refused before reading, and a stream longer than the memory available
+///   is stopped there.
 func readFileBytes(_ path: String, display: String) throws -> ByteBuffer {
   let (fd, st) = try openForReading(path, display: display)
   defer { close(fd) }
+  let kind = st.st_mode & 0o170000
+  if kind == 0o020000 || kind == 0o060000 {
+    throw DataFileError(path: display, kind: .unreadable,
+                        message: "is a \(kind == 0o020000 ? "character" : "block") device, not a file (a device such as /dev/zero never ends)")
+  }
+  let streamLimit = kind == 0o100000 ? nil : Memory.available()
   // One spare byte for the terminator and one so that the final read() seeing EOF needs no growth.
   var cap = max(Int(st.st_size), 0) + 2
   var p = malloc(cap)!.assumingMemoryBound(to: UInt8.self)
@@ -172,6 +180,11 @@ func readFileBytes(_ path: String, display: String) throws -> ByteBuffer {
     }
     if r == 0 { break }
     n += r
+    if let limit = streamLimit, Double(n) > limit {
+      free(p)
+      throw DataFileError(path: display, kind: .unreadable,
+                          message: "the stream has given more than the memory available (\(Memory.text(limit))) and has not ended")
+    }
   }
   return ByteBuffer(taking: p, count: n)
 }
