@@ -132,6 +132,11 @@ final class CSVFrameTests: DataFileTestCase {
     // line numbers count the newline inside the quoted field: the ragged row is on line 6
     assertFails(write("r.csv", "name,n\n\"multi\nline\",2\nok,3\nbad\n"), .raggedRow, ["r.csv:5: ", "expected 2 fields", "found 1"])
     assertFails(write("u.csv", "a,b\n1,2\n3,\"open\n4,5\n"), .unterminatedQuote, ["u.csv:3: ", "column 3", "never closed"])
+    // text after a closing quote is an error (it was dropped: "x"y read as x; pandas reads xy);
+    // spaces and a CRLF line end after it are fine
+    assertFails(write("j.csv", "name,n\n\"x\"y,1\n"), .unterminatedQuote, ["j.csv:2: ", "text after a closing quote at column 4"])
+    let spaced = try XCTUnwrap(table(try load(write("s.csv", "name,n\r\n\"x\"  ,1\r\n\"y\" ,2\r\n"))))
+    XCTAssertEqual(spaced.text[0].categories, ["x", "y"])
   }
 
   func testChosenColumns() throws {

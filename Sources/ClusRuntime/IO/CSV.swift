@@ -57,6 +57,9 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     let unterminated = { (line: Int, column: Int) -> Error in
       err(.unterminatedQuote, line, "unterminated quoted field: the quote opened at column \(column) is never closed")
     }
+    let afterQuote = { (line: Int, column: Int) -> Error in
+      err(.unterminatedQuote, line, "text after a closing quote at column \(column): a quoted field ends at its quote; put the whole value inside the quotes (\"xy\", not \"x\"y)")
+    }
     let na = NASet(options.naValues)
     func text(_ c: Cell) -> String {
       let s = String(decoding: UnsafeBufferPointer(start: p + c.start, count: c.end - c.start), as: UTF8.self)
@@ -66,7 +69,7 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
 
     var cells: [Cell] = []
     cells.reserveCapacity(1024)
-    guard let firstLine = try scanner.next(into: &cells, unterminated: unterminated) else {
+    guard let firstLine = try scanner.next(into: &cells, unterminated: unterminated, afterQuote: afterQuote) else {
       throw err(.empty, nil, "empty file (no rows)")
     }
     let ncols = cells.count
@@ -149,7 +152,7 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     var rows = 0
     var line = firstLine
     var reading = !hasHeader
-    if hasHeader { line = try scanner.next(into: &cells, unterminated: unterminated) ?? 0 }
+    if hasHeader { line = try scanner.next(into: &cells, unterminated: unterminated, afterQuote: afterQuote) ?? 0 }
     if line > 0 {
       let guess = min(count / max(scanner.pos - bom, 1) + 16, 1 << 26)
       values.reserveCapacity(guess * width)
@@ -212,7 +215,7 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
         }
       }
       rows += 1
-      guard let l = try scanner.next(into: &cells, unterminated: unterminated) else { break }
+      guard let l = try scanner.next(into: &cells, unterminated: unterminated, afterQuote: afterQuote) else { break }
       line = l
     }
     if rows == 0 { throw err(.empty, nil, "the file has a header row but no data rows") }

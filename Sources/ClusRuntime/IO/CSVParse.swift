@@ -137,8 +137,11 @@ struct RecordScanner {
   var line = 1
 
   /// Reads the next record into `cells`; returns the line it starts on, or nil at the end.
-  /// - Throws: the line and column of a quoted field that is never closed.
-  mutating func next(into cells: inout [Cell], unterminated: (Int, Int) -> Error) throws -> Int? {
+  /// - Throws: `unterminated(line, column)` for a quoted field that is never closed (the column of its
+  ///   opening quote), `afterQuote(line, column)` for text after a closing quote other than spaces
+  ///   (`"x"y`: pandas and Python's csv join it as `xy`; it was dropped silently).
+  mutating func next(into cells: inout [Cell], unterminated: (Int, Int) -> Error,
+                     afterQuote: (Int, Int) -> Error) throws -> Int? {
     cells.removeAll(keepingCapacity: true)
     while pos < count {  // skip blank lines
       var i = pos
@@ -169,7 +172,8 @@ struct RecordScanner {
         }
         cells.append(Cell(start: cs, end: i, escaped: escaped))
         i += 1
-        while i < count && p[i] != sep && p[i] != 0x0A { i += 1 }
+        while i < count && p[i] != sep && isSpace(p[i]) { i += 1 }
+        if i < count && p[i] != sep && p[i] != 0x0A { throw afterQuote(line, i - lineStart + 1) }
       } else {
         let cs = i
         while i < count && p[i] != sep && p[i] != 0x0A { i += 1 }

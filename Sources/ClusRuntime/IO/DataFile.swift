@@ -179,7 +179,7 @@ public struct DataFileError: Error, Equatable, CustomStringConvertible {
     case raggedRow
     /// A CSV/TSV cell is not a number.
     case notNumeric
-    /// A CSV/TSV quoted field is never closed.
+    /// A CSV/TSV quoted field is never closed, or text follows its closing quote.
     case unterminatedQuote
     /// Delimited text that is not UTF-8 (a UTF-16 byte-order mark, or bytes that are no UTF-8).
     case badEncoding
