@@ -193,13 +193,26 @@ final class CSVFrameTests: DataFileTestCase {
     let c = Capture()
     let p = iris()
     XCTAssertTrue(c.run("d = load \"\(p)\""), c.err)
-    // saving a frame or a categorical writes numbers only, and says what is left out (it was silent)
-    let out = NSTemporaryDirectory() + "clus-frame-save-\(getpid()).csv"
-    defer { try? FileManager.default.removeItem(atPath: out) }
+    // a frame saved as .csv is every column under its name, as pandas' to_csv(index=False) writes it:
+    // here the file it was read from, byte for byte (it wrote the numbers without names and left the
+    // text out, with a note); as .npy, and a categorical, numbers only, saying what is left out
+    let out = NSTemporaryDirectory() + "clus-frame-save-\(getpid()).csv", npy = out + ".npy"
+    defer { try? FileManager.default.removeItem(atPath: out); try? FileManager.default.removeItem(atPath: npy) }
     let s = Capture()
-    XCTAssertTrue(s.run("d = load \"\(p)\"\nsave d \"\(out)\"\nsave d.species \"\(out)\"\n"), s.err)
+    XCTAssertTrue(s.run("d = load \"\(p)\"\nsave d \"\(out)\"\n"), s.err)
+    XCTAssertEqual(s.err, "")
+    XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), try String(contentsOfFile: p, encoding: .utf8))
+    XCTAssertTrue(s.run("save d \"\(npy)\"\nsave d.species \"\(out)\"\n"), s.err)
     XCTAssertTrue(s.err.contains("note: wrote the data frame's data without column names; its text column species is not in the file"), s.err)
     XCTAssertTrue(s.err.contains("note: wrote the categorical's integer codes; its names are not in the file"), s.err)
+    // missing values, booleans, integers and a float column of whole numbers keep their kinds
+    // (pandas' to_csv of this frame gives the same text: NaN as an empty cell, True/False, 2.0)
+    let mixed = write("mixed.csv", "a,x,flag,y\nu,1,true,0.5\n\"v, w\",2,false,\n,3,true,2\n")
+    let m2 = out + ".mixed.csv"
+    defer { try? FileManager.default.removeItem(atPath: m2) }
+    XCTAssertTrue(s.run("m = load \"\(mixed)\"\nsave m \"\(m2)\"\nm2 = load \"\(m2)\"\nprint m2.dtypes\n"), s.err)
+    XCTAssertEqual(try String(contentsOfFile: m2, encoding: .utf8), "a,x,flag,y\nu,1,True,0.5\n\"v, w\",2,False,\n,3,True,2.0\n")
+    XCTAssertTrue(s.out.hasSuffix("[\"category\", \"int64\", \"bool\", \"float64\"]\n"), s.out)
     expect(c, [
       ("d.columns", "[\"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\", \"species\"]\n"),
       ("d[\"petal_length\"]", "vector 6 float\n[1.4000 1.4000 4.7000 4.5000 6.0000 5.1000]\n"),

@@ -162,7 +162,7 @@ func registerData(_ t: inout CommandTable) {
   })
   t.register(Command(
     "save", group: "data", summary: "Write a matrix, vector or table to .npy or .csv (.tsv, optionally .gz), or a fitted model or a sparse matrix to .npz",
-    args: [ArgSpec("value", .any, "a matrix, a vector, a record acting as one, a table record, a fitted model (to .npz), or a sparse matrix (to .npz, as scipy.sparse.save_npz writes)"),
+    args: [ArgSpec("value", .any, "a matrix, a vector, a record acting as one, a table record, a data frame (to .csv or .tsv every column under its name, as pandas' to_csv(index=False); to .npy its numbers), a fitted model (to .npz), or a sparse matrix (to .npz, as scipy.sparse.save_npz writes)"),
            ArgSpec("path", .path, "where to write; the extension picks the format; an existing file is replaced whole: the new file is written next to it and renamed over it, so a failed write leaves the old one, and a loaded (mapped) .npy keeps its values")],
     params: [
       ParamSpec("into", .any, .none, nil, ".h5ad: the AnnData file (a loaded record or a path) the output is a copy of, with the value added (an entry of the same name is replaced, as anndata's assignment does): a matrix as obsm[key], a clustering result or a categorical as an obs categorical (noise −1 missing), other numbers as an obs column; the same path as the source updates it"),
@@ -221,6 +221,11 @@ func registerData(_ t: inout CommandTable) {
       }
       return .none
     }
+    // a data frame to .csv or .tsv: every column under its name, as pandas' to_csv(index=False)
+    if case .record(let r) = raw, r.kind == Frames.frameKind, delimitedTarget(path), let t = frameTable(r) {
+      try saveTable(columns: t.columns, text: t.text, path: path)
+      return .none
+    }
     let data: LoadedData
     switch raw.resolved {
     case .matrix(let m): data = .matrix(m)
@@ -248,7 +253,8 @@ func registerData(_ t: inout CommandTable) {
       // named as a field ("the transformed of the pca model" read badly)
       inv.session.errorOutput("note: wrote the \(m.kind) model's field \(r.principal ?? "(its principal array)"); save the model to a .npz file to keep all of it\n")
     } else if case .record(let r) = raw, r.kind == Frames.frameKind {
-      // a data frame stands for its numeric columns: say what is not in the file
+      // a data frame to .npy (or one whose text column has a reserved name) stands for its numeric
+      // columns: say what is not in the file
       let texts = r.fields.filter { Frames.categories(of: $0.1) != nil }.map(\.0)
       inv.session.progress.clearLine()
       inv.session.errorOutput("note: wrote the data frame's \(r.principal ?? "data") without column names"
@@ -350,6 +356,40 @@ private func isClustering(_ v: Value) -> Bool {
 }
 
 /// `save VALUE "out.h5ad" into=A key=K`: a copy of the AnnData file `A` with the value added.
+/// Whether `path` names a delimited text file `save` writes (.csv or .tsv, optionally .gz).
+private func delimitedTarget(_ path: String) -> Bool {
+  let p = path.lowercased()
+  return [".csv", ".tsv", ".csv.gz", ".tsv.gz"].contains { p.hasSuffix($0) }
+}
+
+/// A data frame's columns in the file's order for `saveTable`: numbers from `.data` (floats with
+/// their point, in float32's shortest form), text columns as their names (a missing value empty),
+/// booleans as True/False (pandas' to_csv); nil when a
+/// column cannot be found (a text column named data, columns or dtypes has no field of its own).
+private func frameTable(_ r: Record) -> (columns: [(name: String, values: [Double])], text: [String: [String]])? {
+  guard case .list(let names)? = r["columns"], case .list(let kinds)? = r["dtypes"], case .matrix(let m)? = r["data"],
+        names.count == kinds.count else { return nil }
+  var columns: [(name: String, values: [Double])] = [], text: [String: [String]] = [:]
+  var numeric = 0
+  for (nameValue, kindValue) in zip(names, kinds) {
+    guard case .string(let name) = nameValue, case .string(let kind) = kindValue, text[name] == nil else { return nil }
+    if kind == ColumnKind.text.rawValue {
+      guard let field = r[name], let (codes, categories) = Frames.categories(of: field), codes.count == m.rows else { return nil }
+      text[name] = codes.map { $0 >= 0 && $0 < categories.count ? categories[$0] : "" }
+      columns.append((name, [Double](repeating: 0, count: m.rows)))
+    } else {
+      guard numeric < m.cols else { return nil }
+      let values = (0..<m.rows).map { Double(m.data[$0 * m.cols + numeric]) }
+      if kind == ColumnKind.bool.rawValue { text[name] = values.map { $0 != 0 ? "True" : "False" } }
+      // a float column keeps its point (2.0, not 2: it reads back as float64, as pandas writes it)
+      if kind == ColumnKind.float.rawValue { text[name] = values.map { $0.isNaN ? "" : Float($0).description } }
+      columns.append((name, values))
+      numeric += 1
+    }
+  }
+  return numeric == m.cols && !columns.isEmpty ? (columns, text) : nil
+}
+
 private func saveIntoAnnData(_ raw: Value, path: String, _ inv: Invocation) throws {
   let source: String
   switch try inv.value("into") {

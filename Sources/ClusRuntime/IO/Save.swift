@@ -19,16 +19,19 @@ let supportedSaveExtensions = ".npy, .csv, .tsv, each optionally followed by .gz
   }
 }
 
-/// Quotes a header name when it holds the separator, a quote, or surrounding spaces.
-private func headerCell(_ name: String, sep: UInt8) -> [UInt8] {
+/// Quotes a header name when it holds the separator, a quote, or surrounding spaces (line breaks
+/// are dropped from a name); a text value (`value: true`) keeps its line breaks inside the quotes,
+/// and an empty one (a missing value) stays an empty cell, as pandas' to_csv writes NaN.
+private func headerCell(_ name: String, sep: UInt8, value: Bool = false) -> [UInt8] {
   let u = Array(name.utf8)
+  if value && u.isEmpty { return [] }
   let needs = u.contains(sep) || u.contains(0x22) || u.contains(0x0A) || u.contains(0x0D)
     || u.first == 0x20 || u.last == 0x20 || u.isEmpty
   guard needs else { return u }
   var out: [UInt8] = [0x22]
   for c in u {
     if c == 0x22 { out.append(0x22) }
-    if c != 0x0A && c != 0x0D { out.append(c) }
+    if value || (c != 0x0A && c != 0x0D) { out.append(c) }
   }
   out.append(0x22)
   return out
@@ -196,7 +199,7 @@ public func saveTable(columns: [(name: String, values: [Double])], text: [String
     for i in 0..<n {
       for (k, c) in columns.enumerated() {
         if k > 0 { sink.buffer.append(sep) }
-        if let t = text[c.name] { sink.buffer += headerCell(t[i], sep: sep) } else { appendNumber(c.values[i], to: &sink.buffer) }
+        if let t = text[c.name] { sink.buffer += headerCell(t[i], sep: sep, value: true) } else { appendNumber(c.values[i], to: &sink.buffer) }
       }
       sink.buffer.append(0x0A)
       try sink.flushIfLarge()
