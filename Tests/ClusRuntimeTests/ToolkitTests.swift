@@ -189,6 +189,13 @@ final class ToolkitTests: XCTestCase {
       """)
     XCTAssertTrue(c.run("t = crosstab [1, 0] [2, 2]\nn = sum t.counts"))
     XCTAssertEqual(value(c, "n")?.number, 2)
+    // saved as .csv, a crosstab keeps its labels and integer counts: pandas'
+    // crosstab(np.array([1.5, 2, 1.5]), np.array([0, 0, 5])).to_csv() writes exactly this (it wrote
+    // the counts alone, as floats)
+    let out = NSTemporaryDirectory() + "clus-crosstab-\(getpid()).csv"
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    XCTAssertTrue(c.run("save (crosstab [1.5, 2, 1.5] [0, 0, 5]) \"\(out)\""), c.err)
+    XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "row_0,0,5\n1.5,1,1\n2.0,1,0\n")
   }
 
   func testTrustworthinessCommand() {

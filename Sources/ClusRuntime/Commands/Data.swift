@@ -162,7 +162,7 @@ func registerData(_ t: inout CommandTable) {
   })
   t.register(Command(
     "save", group: "data", summary: "Write a matrix, vector or table to .npy or .csv (.tsv, optionally .gz), or a fitted model or a sparse matrix to .npz",
-    args: [ArgSpec("value", .any, "a matrix, a vector, a record acting as one, a table record, a data frame (to .csv or .tsv every column under its name, as pandas' to_csv(index=False); to .npy its numbers), a fitted model (to .npz), or a sparse matrix (to .npz, as scipy.sparse.save_npz writes)"),
+    args: [ArgSpec("value", .any, "a matrix, a vector, a record acting as one, a table record, a data frame (to .csv or .tsv every column under its name, as pandas' to_csv(index=False); to .npy its numbers), a crosstab (to .csv or .tsv with its labels, as pandas' crosstab(a, b).to_csv()), a fitted model (to .npz), or a sparse matrix (to .npz, as scipy.sparse.save_npz writes)"),
            ArgSpec("path", .path, "where to write; the extension picks the format; an existing file is replaced whole: the new file is written next to it and renamed over it, so a failed write leaves the old one, and a loaded (mapped) .npy keeps its values")],
     params: [
       ParamSpec("into", .any, .none, nil, ".h5ad: the AnnData file (a loaded record or a path) the output is a copy of, with the value added (an entry of the same name is replaced, as anndata's assignment does): a matrix as obsm[key], a clustering result or a categorical as an obs categorical (noise −1 missing), other numbers as an obs column; the same path as the source updates it"),
@@ -219,6 +219,12 @@ func registerData(_ t: inout CommandTable) {
       if path.lowercased().hasSuffix(".npy") || path.lowercased().hasSuffix(".npy.gz") {
         inv.warn("\(path) holds the \(cols.count) columns side by side without their names (\(cols.map(\.name).joined(separator: ", "))); save as .csv to keep them")
       }
+      return .none
+    }
+    // a crosstab to .csv or .tsv: its row labels, then a column per column label, as pandas'
+    // crosstab(a, b).to_csv() (the row axis named row_0, as pandas names an unnamed array's)
+    if case .record(let r) = raw, r.kind == "crosstab", delimitedTarget(path), let t = crosstabTable(r) {
+      try saveTable(columns: t.columns, text: t.text, path: path)
       return .none
     }
     // a data frame to .csv or .tsv: every column under its name, as pandas' to_csv(index=False)
@@ -360,6 +366,27 @@ private func isClustering(_ v: Value) -> Bool {
 private func delimitedTarget(_ path: String) -> Bool {
   let p = path.lowercased()
   return [".csv", ".tsv", ".csv.gz", ".tsv.gz"].contains { p.hasSuffix($0) }
+}
+
+/// A crosstab's columns for `saveTable`: `row_0` (the row labels), then one column of counts per
+/// column label, named by it; nil when a field is missing or its size does not match.
+private func crosstabTable(_ r: Record) -> (columns: [(name: String, values: [Double])], text: [String: [String]])? {
+  guard case .matrix(let counts)? = r["counts"], let rows = r["index"], let cols = r["columns"] else { return nil }
+  func labels(_ v: Value) -> [String]? {
+    switch v {
+    case .list(let l): return l.map { if case .string(let s) = $0 { return s }; return Display.printed($0) }
+    case .labels(let l): return l.map(String.init)
+    case .floats(let f): return f.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int($0)) + ".0" : "\($0)" }
+    default: return nil
+    }
+  }
+  guard let rowNames = labels(rows), let colNames = labels(cols), rowNames.count == counts.rows,
+        colNames.count == counts.cols, Set(colNames).count == colNames.count, !colNames.contains("row_0") else { return nil }
+  var columns: [(name: String, values: [Double])] = [("row_0", [Double](repeating: 0, count: counts.rows))]
+  for (j, name) in colNames.enumerated() {
+    columns.append((name, (0..<counts.rows).map { Double(counts.data[$0 * counts.cols + j]) }))
+  }
+  return (columns, ["row_0": rowNames])
 }
 
 /// A data frame's columns in the file's order for `saveTable`: numbers from `.data` (floats with
