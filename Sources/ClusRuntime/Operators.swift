@@ -43,6 +43,13 @@ enum Operators {
       return m
     }
     if op == .eq || op == .ne, let m = try Frames.compareCategoricals(a0, b0, equal: op == .eq) { return m }
+    // == and != of a categorical with anything else (a number, a vector, a list) would compare its
+    // codes (d.a == d.n was true where a code equalled a number; pandas: all False)
+    if op == .eq || op == .ne, Frames.categories(of: a0) != nil || Frames.categories(of: b0) != nil {
+      let other = Frames.categories(of: a0) != nil ? b0 : a0
+      throw OperatorError("'\(op.rawValue)' is not defined for a categorical and \(other.kindWithArticle): its values are names (its integer "
+                          + "codes are .codes); compare it with a name, e.g. d.species == \"setosa\", or with another categorical")
+    }
     // arithmetic and ordering of a categorical would act on its codes, which pandas refuses
     // (TypeError); == and != with a number would compare its codes too (d.name == 1 was true for
     // the rows of the second name; pandas compares the names, and no name equals 1)
@@ -292,6 +299,10 @@ enum Operators {
   }
 
   static func unary(_ op: UnaryOp, _ a0: Value) throws -> Value {
+    // a categorical's values are names: -d.name negated its codes
+    if op != .not, Frames.categories(of: a0) != nil {
+      throw OperatorError("unary '\(op == .neg ? "-" : "+")' is not defined for a categorical: its values are names (its integer codes are .codes)")
+    }
     let a = vectorized(a0.resolved)
     switch op {
     case .not:

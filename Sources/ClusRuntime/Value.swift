@@ -83,6 +83,8 @@ public indirect enum Value: Sendable {
     case .labels: return "int vector"
     case .floats: return "float vector"
     case .mask: return "bool vector"
+    // a categorical and a data frame are values of their own to the user, not records
+    case .record(let r) where r.kind == "categorical" || r.kind == "data frame": return r.kind
     case .record(let r): return r.kind + (r.model != nil ? " model" : " record")
     case .figure: return "figure"
     }

@@ -247,7 +247,7 @@ final class EvaluatorTests: XCTestCase {
     k.expectError("cat < cat", "'<' is not defined for a categorical")
     // == with a number compared the codes (cat == 1 was true for the rows of "a"; pandas compares
     // the names, and no name equals 1): refused with the others
-    k.expectError("cat == 1", "'==' is not defined for a categorical: its values are names")
+    k.expectError("cat == 1", "'==' is not defined for a categorical and an integer: its values are names")
     // concat joins categoricals by their names (it joined the codes: q's "b" (code 0) read as p's "a")
     let j = Capture()
     j.session.variables["p"] = Frames.categorical(codes: [0, 1, -1], categories: ["a", "b"])
@@ -298,6 +298,12 @@ final class EvaluatorTests: XCTestCase {
     j.expectError("where two q 1", "where: b is an integer and the other a categorical")
     j.expectError("where two q p", "where: b has length 3, the condition 2")
     k.expectError("0 != cat", "'!=' is not defined for a categorical")
+    // a vector or a list compared its codes too (d.a == d.n was true where a code equalled a number),
+    // and unary minus negated them
+    k.expectError("cat == [2, 0, 1, 2, 1, 0, 0]", "'==' is not defined for a categorical and a list: its values are names")
+    k.expectError("(cat.codes * 1.5) != cat", "'!=' is not defined for a categorical and a float vector")
+    k.expectError("-cat", "unary '-' is not defined for a categorical")
+    k.expectError("not cat", "'not' needs a bool or a mask, got a categorical")
     k.expectError("mean cat", "mean of a categorical: its values are names")
     XCTAssertTrue(k.run("m = cat == \"a\"\nc = cat.codes + 1\n"), k.err)
     XCTAssertEqual(k.value("m").flatMap { if case .mask(let b) = $0 { return b }; return nil }, [false, false, false, false, true, false, false])

@@ -206,12 +206,12 @@ func registerToolkit(_ t: inout CommandTable) {
       func part(_ v: Value, _ cat: (codes: [Int], names: [String])?, _ what: String) throws -> (codes: [Int], names: [String]) {
         if let cat = cat {
           guard cat.codes.count == n else {
-            throw CommandError.invalidArgument("where: \(what) has length \(cat.codes.count), the condition \(n); they must match")
+            throw CommandError.invalidArgument("\(what) has length \(cat.codes.count), the condition \(n); they must match")
           }
           return cat
         }
         if case .string(let s) = v.resolved { return ([Int](repeating: 0, count: n), [s]) }
-        throw CommandError.invalidArgument("where: \(what) is \(v.kindWithArticle) and the other a categorical; give a categorical or a category name (a string), or use .codes to choose codes")
+        throw CommandError.invalidArgument("\(what) is \(v.kindWithArticle) and the other a categorical; give a categorical or a category name (a string), or use .codes to choose codes")
       }
       let common = Frames.onCommonCategories([try part(inv.args[1], ca, "a"), try part(inv.args[2], cb, "b")])
       return Frames.categorical(codes: (0..<n).map { c[$0] ? common.codes[0][$0] : common.codes[1][$0] }, categories: common.names)
@@ -223,10 +223,10 @@ func registerToolkit(_ t: inout CommandTable) {
       case .float(let d): return ([Double](repeating: d, count: n), nil)
       default:
         guard let d = vectorDoubles(x) else {
-          throw CommandError.invalidArgument("where: \(what) must be a number or a vector, got \(v.kindWithArticle)")
+          throw CommandError.invalidArgument("\(what) must be a number or a vector, got \(v.kindWithArticle)")
         }
         guard d.count == n else {
-          throw CommandError.invalidArgument("where: \(what) has length \(d.count), the condition \(n); they must match")
+          throw CommandError.invalidArgument("\(what) has length \(d.count), the condition \(n); they must match")
         }
         if case .labels(let l) = x { return (d, l) }
         return (d, nil)
