@@ -164,12 +164,18 @@ func readFileBytes(_ path: String, display: String) throws -> ByteBuffer {
   let streamLimit = kind == 0o100000 ? nil : Memory.available()
   // One spare byte for the terminator and one so that the final read() seeing EOF needs no growth.
   var cap = max(Int(st.st_size), 0) + 2
-  var p = malloc(cap)!.assumingMemoryBound(to: UInt8.self)
+  // an allocation the system refuses (ulimit -v, a full machine) is an error, not a crash
+  func noMemory(_ bytes: Int) -> DataFileError {
+    DataFileError(path: display, kind: .unreadable, message: "cannot read: the system refused \(Memory.text(Double(bytes))) of memory for the file's bytes")
+  }
+  guard let first = malloc(cap) else { throw noMemory(cap) }
+  var p = first.assumingMemoryBound(to: UInt8.self)
   var n = 0
   while true {
     if n + 1 >= cap {
       cap *= 2
-      p = realloc(p, cap)!.assumingMemoryBound(to: UInt8.self)
+      guard let grown = realloc(p, cap) else { free(p); throw noMemory(cap) }
+      p = grown.assumingMemoryBound(to: UInt8.self)
     }
     let r = read(fd, p + n, min(cap - 1 - n, 1 << 30))
     if r < 0 {
@@ -212,7 +218,12 @@ func gunzip(_ input: ByteBuffer, display: String) throws -> ByteBuffer {
     if isize > 0 && isize <= inCount * 1100 { cap = isize }
   }
   cap += 2
-  var out = malloc(cap)!.assumingMemoryBound(to: UInt8.self)
+  // an allocation the system refuses (ulimit -v, a full machine) is an error, not a crash
+  func noMemory(_ bytes: Int) -> DataFileError {
+    DataFileError(path: display, kind: .corruptGzip, message: "cannot decompress: the system refused \(Memory.text(Double(bytes))) of memory")
+  }
+  guard let first = malloc(cap) else { throw noMemory(cap) }
+  var out = first.assumingMemoryBound(to: UInt8.self)
   var outCount = 0
   let zs = UnsafeMutablePointer<z_stream>.allocate(capacity: 1)
   zs.initialize(to: z_stream())
@@ -229,7 +240,8 @@ func gunzip(_ input: ByteBuffer, display: String) throws -> ByteBuffer {
     while true {
       if outCount + 1 >= cap {
         cap = cap * 2
-        out = realloc(out, cap)!.assumingMemoryBound(to: UInt8.self)
+        guard let grown = realloc(out, cap) else { failure = noMemory(cap); return }
+        out = grown.assumingMemoryBound(to: UInt8.self)
       }
       zs.pointee.next_out = out + outCount
       let room = min(cap - 1 - outCount, Int(UInt32.max))
