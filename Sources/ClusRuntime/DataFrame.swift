@@ -73,7 +73,9 @@ enum Frames {
     for (k, name) in t.names.enumerated() where t.kinds[k] == .text {
       let c = t.text[textIndex]
       textIndex += 1
-      if !reserved.contains(name) { fields.append((name, categorical(codes: c.codes, categories: c.categories))) }
+      // a text column named data, columns or dtypes is a field after those three: `d.data` stays the
+      // matrix (the first field of the name), `d["data"]` finds the column (it was unreadable)
+      fields.append((name, categorical(codes: c.codes, categories: c.categories)))
     }
     var principal = "data"
     if t.names.count == 1, !reserved.contains(t.names[0]) {

@@ -213,6 +213,28 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertTrue(s.run("m = load \"\(mixed)\"\nsave m \"\(m2)\"\nm2 = load \"\(m2)\"\nprint m2.dtypes\n"), s.err)
     XCTAssertEqual(try String(contentsOfFile: m2, encoding: .utf8), "a,x,flag,y\nu,1,True,0.5\n\"v, w\",2,False,\n,3,True,2.0\n")
     XCTAssertTrue(s.out.hasSuffix("[\"category\", \"int64\", \"bool\", \"float64\"]\n"), s.out)
+    // a one-column frame's missing value is written "" (a blank line was skipped on reading: a row
+    // lost), as pandas writes it; a text column named data, columns or dtypes is readable by name
+    // and saved (it had no field: d["data"] said "no column 'data'; did you mean data?")
+    let one = write("one.csv", "s\nx\nNA\ny\n"), reserved = write("reserved.csv", "x,data,columns\n1,a,p\n3,b,q\n")
+    let o2 = out + ".one.csv", r2 = out + ".reserved.csv"
+    defer { try? FileManager.default.removeItem(atPath: o2); try? FileManager.default.removeItem(atPath: r2) }
+    XCTAssertTrue(s.run("""
+      o = load "\(one)"
+      save o "\(o2)"
+      o3 = load "\(o2)"
+      r = load "\(reserved)"
+      save r "\(r2)"
+      rd = r["data"]
+      rm = r.data
+      """), s.err)
+    XCTAssertEqual(try String(contentsOfFile: o2, encoding: .utf8), "s\nx\n\"\"\ny\n")
+    XCTAssertEqual(s.value("o3").flatMap { if case .record(let r) = $0 { return Frames.column(r, "s") }; return nil }
+                     .flatMap { Frames.categories(of: $0) }?.codes, [0, -1, 1])
+    XCTAssertEqual(try String(contentsOfFile: r2, encoding: .utf8), "x,data,columns\n1,a,p\n3,b,q\n")
+    XCTAssertEqual(s.value("rd").flatMap { Frames.categories(of: $0) }?.names, ["a", "b"])
+    guard case .matrix(let rm)? = s.value("rm") else { return XCTFail("r.data is not the numeric matrix") }
+    XCTAssertEqual(rm.data, [1, 3])
     expect(c, [
       ("d.columns", "[\"sepal_length\", \"sepal_width\", \"petal_length\", \"petal_width\", \"species\"]\n"),
       ("d[\"petal_length\"]", "vector 6 float\n[1.4000 1.4000 4.7000 4.5000 6.0000 5.1000]\n"),

@@ -196,6 +196,12 @@ final class ToolkitTests: XCTestCase {
     defer { try? FileManager.default.removeItem(atPath: out) }
     XCTAssertTrue(c.run("save (crosstab [1.5, 2, 1.5] [0, 0, 5]) \"\(out)\""), c.err)
     XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "row_0,0,5\n1.5,1,1\n2.0,1,0\n")
+    // float32 labels in float32's shortest form, as pandas writes the float64 it read: for a column of
+    // 0.1, 0.2, 0.1, 1e-7 against 1.3, 2.7, 2.7, 1.3 pandas writes this (it wrote 0.10000000149011612)
+    let m = Matrix(rows: 4, cols: 2, data: [0.1, 1.3, 0.2, 2.7, 0.1, 2.7, 1e-7, 1.3])
+    c.session.variables["m"] = .matrix(m)
+    XCTAssertTrue(c.run("save (crosstab m[:, 0] m[:, 1]) \"\(out)\""), c.err)
+    XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "row_0,1.3,2.7\n1e-07,1,0\n0.1,1,1\n0.2,0,1\n")
   }
 
   func testTrustworthinessCommand() {

@@ -265,7 +265,7 @@ func registerData(_ t: inout CommandTable) {
       inv.session.progress.clearLine()
       inv.session.errorOutput("note: wrote the data frame's \(r.principal ?? "data") without column names"
         + (texts.isEmpty ? "" : "; its text column\(texts.count == 1 ? "" : "s") \(texts.joined(separator: ", ")) \(texts.count == 1 ? "is" : "are") not in the file")
-        + " (a categorical saves as its codes)\n")
+        + "; save it as .csv or .tsv to keep every column\n")
     } else if Frames.categories(of: raw) != nil {
       inv.session.progress.clearLine()
       inv.session.errorOutput("note: wrote the categorical's integer codes; its names are not in the file\n")
@@ -376,7 +376,9 @@ private func crosstabTable(_ r: Record) -> (columns: [(name: String, values: [Do
     switch v {
     case .list(let l): return l.map { if case .string(let s) = $0 { return s }; return Display.printed($0) }
     case .labels(let l): return l.map(String.init)
-    case .floats(let f): return f.map { $0 == $0.rounded() && abs($0) < 1e15 ? String(Int($0)) + ".0" : "\($0)" }
+    // a value that float32 holds exactly (data read as float32) in float32's shortest form: 0.1, not
+    // 0.10000000149011612, as pandas writes the float64 it read
+    case .floats(let f): return f.map { Double(Float($0)) == $0 ? Float($0).description : "\($0)" }
     default: return nil
     }
   }
@@ -401,7 +403,7 @@ private func frameTable(_ r: Record) -> (columns: [(name: String, values: [Doubl
   for (nameValue, kindValue) in zip(names, kinds) {
     guard case .string(let name) = nameValue, case .string(let kind) = kindValue, text[name] == nil else { return nil }
     if kind == ColumnKind.text.rawValue {
-      guard let field = r[name], let (codes, categories) = Frames.categories(of: field), codes.count == m.rows else { return nil }
+      guard let field = Frames.column(r, name), let (codes, categories) = Frames.categories(of: field), codes.count == m.rows else { return nil }
       text[name] = codes.map { $0 >= 0 && $0 < categories.count ? categories[$0] : "" }
       columns.append((name, [Double](repeating: 0, count: m.rows)))
     } else {

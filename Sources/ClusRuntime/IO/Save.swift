@@ -199,7 +199,13 @@ public func saveTable(columns: [(name: String, values: [Double])], text: [String
     for i in 0..<n {
       for (k, c) in columns.enumerated() {
         if k > 0 { sink.buffer.append(sep) }
-        if let t = text[c.name] { sink.buffer += headerCell(t[i], sep: sep, value: true) } else { appendNumber(c.values[i], to: &sink.buffer) }
+        if let t = text[c.name] {
+          // a one-column row's empty value is written "" (a blank line would be skipped on reading,
+          // and the row lost), as pandas' to_csv writes it
+          sink.buffer += columns.count == 1 && t[i].isEmpty ? [0x22, 0x22] : headerCell(t[i], sep: sep, value: true)
+        } else {
+          appendNumber(c.values[i], to: &sink.buffer)
+        }
       }
       sink.buffer.append(0x0A)
       try sink.flushIfLarge()
