@@ -37,9 +37,11 @@ enum Frames {
   /// sorted union of their names, and each part's codes into it (−1, or a code without a name,
   /// stays missing).
   static func onCommonCategories(_ parts: [(codes: [Int], names: [String])]) -> (names: [String], codes: [[Int]]) {
-    let names = Array(Set(parts.flatMap(\.names))).sorted()
-    let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { ($1, $0) })
-    return (names, parts.map { p in p.codes.map { $0 < 0 || $0 >= p.names.count ? -1 : index[p.names[$0]]! } })
+    // by exact bytes and sorted by code point, as the loaders make categories
+    let names = Array(Set(parts.flatMap(\.names).map(ExactText.init))).map(\.string)
+      .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { (ExactText($1), $0) })
+    return (names, parts.map { p in p.codes.map { $0 < 0 || $0 >= p.names.count ? -1 : index[ExactText(p.names[$0])]! } })
   }
 
   /// `a == b` (or `!=`) of two categoricals, row by row: by name, as pandas compares the values of
@@ -59,7 +61,7 @@ enum Frames {
   /// unless `a` is a categorical and `b` a string. A name that is no category matches no row.
   static func compare(_ a: Value, _ b: Value, equal: Bool) -> Value? {
     guard let (codes, names) = categories(of: a), case .string(let s) = b else { return nil }
-    let k = names.firstIndex(of: s) ?? -2
+    let k = names.firstIndex { $0.utf8.elementsEqual(s.utf8) } ?? -2
     return .mask(codes.map { ($0 == k) == equal })
   }
 

@@ -139,6 +139,23 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertEqual(spaced.text[0].categories, ["x", "y"])
   }
 
+  /// Text values are compared by their bytes, as pandas compares them: NFC "é", NFD "e\u{301}", "Å"
+  /// and the Angstrom sign are four categories, sorted by code point (pandas: codes [2, 0, 2, 1, 3]),
+  /// and saving writes each value's own bytes. Swift's String equality merged them into two
+  /// categories and rewrote the file's bytes.
+  func testCanonicallyEquivalentTextStaysDistinct() throws {
+    let text = "name\n\u{E9}\ne\u{301}\n\u{E9}\n\u{C5}\n\u{212B}\n"
+    let p = write("uni.csv", text)
+    let t = try XCTUnwrap(table(try load(p)))
+    XCTAssertEqual(t.text[0].codes, [2, 0, 2, 1, 3])
+    XCTAssertEqual(t.text[0].categories.map { Array($0.utf8) }, [[0x65, 0xCC, 0x81], [0xC3, 0x85], [0xC3, 0xA9], [0xE2, 0x84, 0xAB]])
+    let c = Capture(), out = p + ".out.csv"
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    XCTAssertTrue(c.run("d = load \"\(p)\"\nsave d \"\(out)\"\nm = d.name == \"\u{E9}\""), c.err)
+    XCTAssertEqual(FileManager.default.contents(atPath: out), Data(text.utf8))
+    XCTAssertEqual(c.value("m").flatMap { if case .mask(let b) = $0 { return b }; return nil }, [true, false, true, false, false])
+  }
+
   func testChosenColumns() throws {
     let p = write("iris.csv", "sepal_length,petal_length,species\n5.1,1.4,setosa\n7,4.7,versicolor\n6.3,6,virginica\n")
     let t = try XCTUnwrap(table(try load(p, CSVOptions(columns: [.name("species"), .index(1)]))))

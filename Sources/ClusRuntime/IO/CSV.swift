@@ -142,7 +142,7 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     enum State { case undecided, int, float, bool, text }
     var state = [State](repeating: .undecided, count: width)
     var missingSeen = [Bool](repeating: false, count: width)
-    var codes = [[String: Int]](repeating: [:], count: width)
+    var codes = [[ExactText: Int]](repeating: [:], count: width)
     var lo = [Double](repeating: .infinity, count: width), hi = [Double](repeating: -.infinity, count: width)
     // numbers that float32 holds only as 0 (below about 7e-46): how many, and the first (value, line, column)
     var vanished = 0
@@ -168,7 +168,7 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
         let c = cells[selected[k]]
         if state[k] == .text {
           if na.contains(p, c.start, c.end) { values.append(-1); continue }
-          let s = text(c)
+          let s = ExactText(text(c))
           if let code = codes[k][s] { values.append(Float(code)) } else {
             values.append(Float(codes[k].count))
             codes[k][s] = codes[k].count
@@ -208,7 +208,7 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
           }
           // the first value of a text column: earlier rows were missing values (code −1)
           state[k] = .text
-          codes[k][text(c)] = 0
+          codes[k][ExactText(text(c))] = 0
           var r = rows - 1
           while r >= 0 { values[r * width + k] = -1; r -= 1 }
           values.append(0)
@@ -249,7 +249,7 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     for k in 0..<width where kinds[k] == .text {
       // categories in sorted order, as pandas.Categorical
       text.append(TextColumn(appearanceCodes: (0..<rows).map { Int(values[$0 * width + k]) },
-                             firstSeen: codes[k].sorted { $0.value < $1.value }.map(\.key)))
+                             firstSeen: codes[k].sorted { $0.value < $1.value }.map(\.key.string)))
     }
     let data: Matrix
     if numeric.count == width {

@@ -202,11 +202,11 @@ private func readH5ADElementValue(_ f: H5File, _ path: String, opener: @escaping
 
 /// Strings as a categorical (the distinct values as categories, sorted as pandas sorts them).
 private func stringsValue(_ s: [String]) -> Value {
-  var seen: [String: Int] = [:]
+  var seen: [ExactText: Int] = [:]
   var first: [String] = []
   let codes = s.map { x -> Int in
-    if let c = seen[x] { return c }
-    seen[x] = first.count
+    if let c = seen[ExactText(x)] { return c }
+    seen[ExactText(x)] = first.count
     first.append(x)
     return first.count - 1
   }

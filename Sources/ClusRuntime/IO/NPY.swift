@@ -285,7 +285,7 @@ func fortranToC(_ src: UnsafeRawPointer, shape: [Int], size: Int) -> ByteBuffer 
 /// The strings of a 1-D NumPy string array (trailing NULs dropped) as sorted categories and codes.
 func npyStrings(_ src: UnsafeRawPointer, count: Int, unicode: Bool, length: Int, bigEndian: Bool) -> TextColumn {
   var codes = [Int](repeating: 0, count: count)
-  var first: [String: Int] = [:]
+  var first: [ExactText: Int] = [:]
   var byCode: [String] = []
   for i in 0..<count {
     var s = ""
@@ -302,7 +302,7 @@ func npyStrings(_ src: UnsafeRawPointer, count: Int, unicode: Bool, length: Int,
       while n > 0 && b[n - 1] == 0 { n -= 1 }
       s = String(decoding: UnsafeBufferPointer(start: b, count: n), as: UTF8.self)
     }
-    if let c = first[s] { codes[i] = c } else { codes[i] = byCode.count; first[s] = byCode.count; byCode.append(s) }
+    if let c = first[ExactText(s)] { codes[i] = c } else { codes[i] = byCode.count; first[ExactText(s)] = byCode.count; byCode.append(s) }
   }
   return TextColumn(appearanceCodes: codes, firstSeen: byCode)
 }
