@@ -68,6 +68,14 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertEqual(notes.count, 1)
     // repeated names are numbered as pandas numbers them
     XCTAssertEqual(table(try load(write("dup.csv", "a,a,b\n1,2,3\n")))?.names, ["a", "a.1", "b"])
+    // a repeated name skips the names the header has, as pandas 2.3's read_csv names them (its output
+    // for each header); the file's own a.1 became a.1.1 and d["a.1"] gave the second a
+    for (header, pandas) in [("a,a,,b,a.1", ["a", "a.2", "Unnamed: 2", "b", "a.1"]),
+                             ("a,a,a,a.1,a.2", ["a", "a.3", "a.4", "a.1", "a.2"]),
+                             ("a.1,a,a", ["a.1", "a", "a.2"]), ("x,x,x.1,x.1", ["x", "x.2", "x.1", "x.1.1"])] {
+      let row = Array(repeating: "1", count: pandas.count).joined(separator: ",")
+      XCTAssertEqual(table(try load(write("dups.csv", header + "\n" + row + "\n")))?.names, pandas, header)
+    }
   }
 
   func testDelimiter() throws {

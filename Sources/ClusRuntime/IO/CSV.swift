@@ -97,14 +97,17 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     }
     var names: [String]
     if hasHeader {
-      // pandas: an empty name is "Unnamed: k"; a repeated name gets ".1", ".2", ...
+      // pandas: an empty name is "Unnamed: k"; a repeated name gets ".1", ".2", ..., skipping the
+      // names the header has (a,a,,b,a.1 gives a, a.2, Unnamed: 2, b, a.1: the file's own a.1 keeps
+      // its name; it became a.1.1 and d["a.1"] gave the second a)
+      let bases = cells.enumerated().map { k, c in c.end > c.start ? text(c) : "Unnamed: \(k)" }
+      let inHeader = Set(bases)
       names = []
       var used = Set<String>()
-      for (k, c) in cells.enumerated() {
-        let base = c.end > c.start ? text(c) : "Unnamed: \(k)"
+      for base in bases {
         var name = base
         var n = 0
-        while used.contains(name) { n += 1; name = "\(base).\(n)" }
+        while used.contains(name) || (n > 0 && inHeader.contains(name)) { n += 1; name = "\(base).\(n)" }
         used.insert(name)
         names.append(name)
       }
