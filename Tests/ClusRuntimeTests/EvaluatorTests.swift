@@ -303,6 +303,7 @@ final class EvaluatorTests: XCTestCase {
     k.expectError("cat == [2, 0, 1, 2, 1, 0, 0]", "'==' is not defined for a categorical and a list: its values are names")
     k.expectError("(cat.codes * 1.5) != cat", "'!=' is not defined for a categorical and a float vector")
     k.expectError("-cat", "unary '-' is not defined for a categorical")
+    k.expectError("nnz cat", "nnz of a categorical: its values are names")
     k.expectError("not cat", "'not' needs a bool or a mask, got a categorical")
     k.expectError("mean cat", "mean of a categorical: its values are names")
     XCTAssertTrue(k.run("m = cat == \"a\"\nc = cat.codes + 1\n"), k.err)

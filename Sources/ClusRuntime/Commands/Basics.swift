@@ -159,6 +159,10 @@ func registerBasics(_ t: inout CommandTable) {
     args: [ArgSpec("x", .any, "a sparse matrix, a matrix or a vector")],
     examples: ["nnz a.X"]
   ) { inv in
+    // a categorical's non-zero codes are not its non-zero values (it counted every name but the first)
+    if Frames.categories(of: inv.rawArgs[0]) != nil {
+      throw CommandError.invalidArgument("nnz of a categorical: its values are names (its integer codes are .codes)")
+    }
     switch inv.args[0].resolved {
     case .sparse(let m): return .int(m.nnz)
     case .matrix(let m): return .int(m.data.lazy.filter { $0 != 0 }.count)
