@@ -23,6 +23,16 @@ enum Frames {
                    principal: "codes"))
   }
 
+  /// Why a categorical is refused where numbers are expected, for every such message.
+  static let namesNotCodes = "its values are names (its integer codes are .codes)"
+
+  /// Refuses a categorical where `what` (a command's name) would act on its codes, as numpy and
+  /// pandas refuse strings (TypeError); `advice` follows the reason.
+  /// - Throws: `CommandError.invalidArgument` when `v` is a categorical.
+  static func refuseCategorical(_ v: Value, in what: String, advice: String = "") throws {
+    if categories(of: v) != nil { throw CommandError.invalidArgument("\(what) of a categorical: \(namesNotCodes)\(advice)") }
+  }
+
   /// The codes and category names of a categorical record (or of a record standing for one, such
   /// as a one-column data frame), or nil for any other value.
   static func categories(of v: Value) -> (codes: [Int], names: [String])? {
@@ -38,8 +48,7 @@ enum Frames {
   /// stays missing).
   static func onCommonCategories(_ parts: [(codes: [Int], names: [String])]) -> (names: [String], codes: [[Int]]) {
     // by exact bytes and sorted by code point, as the loaders make categories
-    let names = Array(Set(parts.flatMap(\.names).map(ExactText.init))).map(\.string)
-      .sorted { $0.utf8.lexicographicallyPrecedes($1.utf8) }
+    let names = Set(parts.flatMap(\.names).map(ExactText.init)).sorted().map(\.string)
     let index = Dictionary(uniqueKeysWithValues: names.enumerated().map { (ExactText($1), $0) })
     return (names, parts.map { p in p.codes.map { $0 < 0 || $0 >= p.names.count ? -1 : index[ExactText(p.names[$0])]! } })
   }
@@ -61,7 +70,7 @@ enum Frames {
   /// unless `a` is a categorical and `b` a string. A name that is no category matches no row.
   static func compare(_ a: Value, _ b: Value, equal: Bool) -> Value? {
     guard let (codes, names) = categories(of: a), case .string(let s) = b else { return nil }
-    let k = names.firstIndex { $0.utf8.elementsEqual(s.utf8) } ?? -2
+    let k = names.firstIndex { ExactText($0) == ExactText(s) } ?? -2
     return .mask(codes.map { ($0 == k) == equal })
   }
 

@@ -264,7 +264,7 @@ extension Session {
     case .matrix:
       // a categorical's codes are no coordinates (scikit-learn refuses strings: ValueError)
       if Frames.categories(of: v) != nil {
-        throw RuntimeError("\(what) must be numbers, got a categorical: its values are names (its integer codes are .codes)", at: r)
+        throw RuntimeError("\(what) must be numbers, got a categorical: \(Frames.namesNotCodes)", at: r)
       }
       switch x {
       case .matrix: return x

@@ -47,17 +47,13 @@ enum Operators {
     // codes (d.a == d.n was true where a code equalled a number; pandas: all False)
     if op == .eq || op == .ne, Frames.categories(of: a0) != nil || Frames.categories(of: b0) != nil {
       let other = Frames.categories(of: a0) != nil ? b0 : a0
-      throw OperatorError("'\(op.rawValue)' is not defined for a categorical and \(other.kindWithArticle): its values are names (its integer "
-                          + "codes are .codes); compare it with a name, e.g. d.species == \"setosa\", or with another categorical")
+      throw OperatorError("'\(op.rawValue)' is not defined for a categorical and \(other.kindWithArticle): \(Frames.namesNotCodes); "
+                          + "compare it with a name, e.g. d.species == \"setosa\", or with another categorical")
     }
-    // arithmetic and ordering of a categorical would act on its codes, which pandas refuses
-    // (TypeError); == and != with a number would compare its codes too (d.name == 1 was true for
-    // the rows of the second name; pandas compares the names, and no name equals 1)
-    let numberSide = a0.resolved.number != nil || b0.resolved.number != nil
-    if op != .and && op != .or && ((op != .eq && op != .ne) || numberSide),
-       Frames.categories(of: a0) != nil || Frames.categories(of: b0) != nil {
-      throw OperatorError("'\(op.rawValue)' is not defined for a categorical: its values are names (its integer "
-                          + "codes are .codes); compare it with a name, e.g. d.species == \"setosa\"")
+    // arithmetic and ordering of a categorical would act on its codes, which pandas refuses (TypeError)
+    if op != .and && op != .or, Frames.categories(of: a0) != nil || Frames.categories(of: b0) != nil {
+      throw OperatorError("'\(op.rawValue)' is not defined for a categorical: \(Frames.namesNotCodes); "
+                          + "compare it with a name, e.g. d.species == \"setosa\"")
     }
     let a = vectorized(a0.resolved), b = vectorized(b0.resolved)
     switch op {
@@ -301,7 +297,7 @@ enum Operators {
   static func unary(_ op: UnaryOp, _ a0: Value) throws -> Value {
     // a categorical's values are names: -d.name negated its codes
     if op != .not, Frames.categories(of: a0) != nil {
-      throw OperatorError("unary '\(op == .neg ? "-" : "+")' is not defined for a categorical: its values are names (its integer codes are .codes)")
+      throw OperatorError("unary '\(op == .neg ? "-" : "+")' is not defined for a categorical: \(Frames.namesNotCodes)")
     }
     let a = vectorized(a0.resolved)
     switch op {

@@ -36,10 +36,7 @@ func reduction(
     examples: examples ?? ["\(name) (l >= 0)", "\(name) m axis=0"]
   ) { inv in
     // a categorical's values are names: a reduction would reduce its codes (pandas: TypeError)
-    if Frames.categories(of: inv.rawArgs[0]) != nil {
-      throw CommandError.invalidArgument("\(name) of a categorical: its values are names (its integer codes are "
-                                         + ".codes); count them with unique x counts=true")
-    }
+    try Frames.refuseCategorical(inv.rawArgs[0], in: name, advice: "; count them with unique x counts=true")
     let x = Operators.vectorized(inv.args[0].resolved)
     func g(_ v: [Double]) throws -> Double {
       if v.isEmpty && name != "sum" { throw CommandError.invalidArgument("\(name) of an empty vector") }
@@ -160,9 +157,7 @@ func registerBasics(_ t: inout CommandTable) {
     examples: ["nnz a.X"]
   ) { inv in
     // a categorical's non-zero codes are not its non-zero values (it counted every name but the first)
-    if Frames.categories(of: inv.rawArgs[0]) != nil {
-      throw CommandError.invalidArgument("nnz of a categorical: its values are names (its integer codes are .codes)")
-    }
+    try Frames.refuseCategorical(inv.rawArgs[0], in: "nnz")
     switch inv.args[0].resolved {
     case .sparse(let m): return .int(m.nnz)
     case .matrix(let m): return .int(m.data.lazy.filter { $0 != 0 }.count)

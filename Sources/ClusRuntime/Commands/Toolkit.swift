@@ -25,9 +25,7 @@ private func mapElements(
   _ v: Value, name: String, intF: ((Int) throws -> Int)?, _ f: (Double) -> Double
 ) throws -> Value {
   // a categorical's values are names: the function would act on its codes (numpy: TypeError)
-  if Frames.categories(of: v) != nil {
-    throw CommandError.invalidArgument("\(name) of a categorical: its values are names (its integer codes are .codes)")
-  }
+  try Frames.refuseCategorical(v, in: name)
   switch Operators.vectorized(v.resolved) {
   case .int(let i): return try intF.map { .int(try $0(i)) } ?? .float(f(Double(i)))
   case .float(let d): return .float(f(d))

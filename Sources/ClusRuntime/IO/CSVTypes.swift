@@ -77,7 +77,7 @@ public struct TextColumn: Sendable, Equatable {
   /// `c`; −1 stays missing), recoded so that the categories are sorted by code point, as Python
   /// sorts strings (Swift's `<` orders canonically equivalent spellings as one).
   init(appearanceCodes: [Int], firstSeen: [String]) {
-    let order = firstSeen.indices.sorted { firstSeen[$0].utf8.lexicographicallyPrecedes(firstSeen[$1].utf8) }
+    let order = firstSeen.indices.sorted { ExactText(firstSeen[$0]) < ExactText(firstSeen[$1]) }
     var remap = [Int](repeating: 0, count: order.count)
     for (new, old) in order.enumerated() { remap[old] = new }
     self.init(codes: appearanceCodes.map { $0 < 0 ? -1 : remap[$0] }, categories: order.map { firstSeen[$0] })
@@ -110,10 +110,12 @@ public struct Table: Sendable, Equatable {
 /// A string compared and hashed by its exact UTF-8 bytes, as pandas and numpy compare strings. Swift's
 /// `String` treats canonically equivalent spellings as equal (NFC "é" and NFD "e\u{301}", "Å" and the
 /// Angstrom sign), which merged distinct values of a text column into one category.
-struct ExactText: Hashable {
+/// Ordered by code point (UTF-8 byte order), as Python orders strings.
+struct ExactText: Hashable, Comparable {
   let string: String
   init(_ s: String) { string = s }
   static func == (a: ExactText, b: ExactText) -> Bool { a.string.utf8.elementsEqual(b.string.utf8) }
+  static func < (a: ExactText, b: ExactText) -> Bool { a.string.utf8.lexicographicallyPrecedes(b.string.utf8) }
   func hash(into h: inout Hasher) {
     var s = string
     s.withUTF8 { h.combine(bytes: UnsafeRawBufferPointer($0)) }
