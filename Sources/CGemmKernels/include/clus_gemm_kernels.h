@@ -1,5 +1,6 @@
 // 4 x 4 tiles of the deterministic dot-product kernel (ClusAlgorithms/Core/Gemm.swift) in 256-bit AVX, and the
-// KD-tree search's distances to a column-stored subtree (leaf_distances.c).
+// KD-tree search's distances to a column-stored subtree (leaf_distances.c), HDBSCAN's box gaps (box_gaps.c) and
+// UMAP's two-dimensional layout (layout2d.c).
 // Each element is computed with exactly the arithmetic of the Swift kernel (lanes over k, lanes
 // added in order, then the tail; separate multiplies and adds): only the vector width differs.
 #ifndef CLUS_GEMM_KERNELS_H
@@ -49,5 +50,32 @@ void clus_box_gaps2(const double *la, const double *ha, const double *l1, const 
 void clus_box_gaps2_avx(const double *la, const double *ha, const double *l1, const double *h1, const double *l2,
                         const double *h2, long d, double *t1, double *t2, unsigned long long *m1,
                         unsigned long long *m2);
+
+/// One block of UMAP's two-dimensional layout for one round of one epoch (layout2d.c): the head
+/// vertices lo..<hi, their edges sampled at `epoch`, each edge's negative samples and attraction, as
+/// `optimizeLayoutEuclidean`'s 2-D loop in ClusAlgorithms/UMAP/Layout.swift describes (the same
+/// arithmetic and draws, so the same bits). Tails outside the block get their moves recorded in
+/// def_target / def_delta (from slot 0); rng is the block's xoshiro256** state, left advanced.
+typedef struct clus_layout2d_block {
+  float *y;              // n x 2 live rows
+  const float *snap;     // rows rlo..<rhi as at the start of the round (n x 2 addressing)
+  const long *rs;        // CSR row starts (n + 1)
+  const int *cols;       // CSR columns
+  const float *ep;       // epochs per sample, per edge
+  float *ns, *nn;        // epoch of the next sample / next negative sample, per edge
+  const float *atab, *rtab;  // `CurveTable` cells of the attraction and repulsion coefficients
+  float a, b, gamma, neg_rate, epoch, alpha;
+  long n, rlo, rhi, lo, hi;
+  int *def_target;       // one slot per deferred move
+  float *def_delta;      // two values per slot
+  long *selection;       // scratch: 2 * max_degree
+  long max_degree;
+  unsigned long long rng[4];
+  float (*attraction_outside)(float x, float a, float b);
+  float (*repulsion_outside)(float x, float a, float b, float gamma);
+} clus_layout2d_block;
+
+/// Runs the block; returns the number of deferred moves recorded.
+long clus_layout2d_run(clus_layout2d_block *p);
 
 #endif

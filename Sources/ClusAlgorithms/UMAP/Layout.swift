@@ -158,12 +158,14 @@ struct CurveTable {
   (2 * gamma * b) / ((0.001 + x) * (a * Elementary.pow(x, b) + 1))
 }
 
+/// `attractionOutside` and `repulsionOutside` for the C kernel of the 2-D layout (layout2d.c).
+private let attractionOutsideC: @convention(c) (Float, Float, Float) -> Float = { x, a, b in attractionOutside(x, a, b) }
+private let repulsionOutsideC: @convention(c) (Float, Float, Float, Float) -> Float = { x, a, b, g in repulsionOutside(x, a, b, g) }
+
 /// How many negative samples the layout draws ahead of their use (a power of two).
 private let layoutLookahead = 16
 /// How many deferred moves ahead of their application the tails' rows are prefetched.
 private let deferAhead = 16
-/// How many of one positive sample's negative samples the 2-D layout draws at a time.
-private let negativeBatch = 32
 
 @inline(__always) private func clip4(_ v: Float) -> Float { v > 4 ? 4 : (v < -4 ? -4 : v) }
 
@@ -203,7 +205,7 @@ private let negativeBatch = 32
 /// No value depends on thread scheduling, so the embedding is bit-identical for any thread
 /// count. Random reads (the rows of negative samples, drawn 16 ahead of their use, and the tails
 /// of a vertex's sampled edges, gathered one vertex ahead) are prefetched: a hint only, no value
-/// changes. Two dimensions without densMAP run a loop of their own with the same arithmetic
+/// changes. Two dimensions without densMAP run a loop of their own, in C (`clus_layout2d_run`, layout2d.c: the Swift loop kept its random stream and bounds in memory, about 100 instructions a negative sample), with the same arithmetic
 /// (j's position in registers, each positive sample's negative rows drawn before its attraction);
 /// `LayoutSettings.twoDimensionalLoop` turns it off for the test that compares the two. Information between blocks of a round is at most 1/16 epoch stale (umap-learn's own
 /// parallel mode is Hogwild, with unbounded races).
@@ -289,6 +291,23 @@ func optimizeLayoutEuclidean(
           var rng = RandomStream(seed: s.seed, 0x5A1D_0E90C, UInt64(epoch), UInt64(round), UInt64(block))
           let lo = rlo + local.lowerBound, hi = rlo + local.upperBound
           let defBase = rs[lo] - rs[rlo]
+          if dim == 2 && dE == nil && s.twoDimensionalLoop {
+            // two dimensions: the block in C (layout2d.c), the arithmetic of the general loop below
+            // with j's position in registers from its first edge to its last (nothing else reads or
+            // writes j's row meanwhile: a negative sample of j itself is skipped, a loop edge reads
+            // j's current position) and each positive sample's negative samples evaluated before its
+            // attraction, as below; the same draws in the same order
+            let selection = UnsafeMutablePointer<Int>.allocate(capacity: 2 * maxDegree)
+            defer { selection.deallocate() }
+            var args = clus_layout2d_block(
+              y: y, snap: snap, rs: rs, cols: cols, ep: ep, ns: ns, nn: nn, atab: atp, rtab: rtp,
+              a: a, b: b, gamma: gamma, neg_rate: negRate, epoch: fEpoch, alpha: al,
+              n: n, rlo: rlo, rhi: rhi, lo: lo, hi: hi, def_target: dt + defBase, def_delta: dd + defBase * 2,
+              selection: selection, max_degree: maxDegree, rng: (rng.s0, rng.s1, rng.s2, rng.s3),
+              attraction_outside: attractionOutsideC, repulsion_outside: repulsionOutsideC)
+            dc[block] = clus_layout2d_run(&args)
+            return
+          }
           var nDef = 0
           let negMove = UnsafeMutablePointer<Float>.allocate(capacity: dim)
           defer { negMove.deallocate() }
@@ -301,8 +320,6 @@ func optimizeLayoutEuclidean(
           defer { ring.deallocate() }
           let selection = UnsafeMutablePointer<Int>.allocate(capacity: 2 * maxDegree)
           defer { selection.deallocate() }
-          let negRows = UnsafeMutablePointer<UnsafePointer<Float>>.allocate(capacity: negativeBatch)
-          defer { negRows.deallocate() }
           let roundCount = UInt(bitPattern: rhi &- rlo), blockCount = UInt(bitPattern: hi &- lo)
           let liveRows = UnsafePointer(y)
           @inline(__always) func rowToRead(_ k2: Int) -> UnsafePointer<Float> {
@@ -341,79 +358,6 @@ func optimizeLayoutEuclidean(
             let nextCount = j + 1 < hi ? gatherSampled(j + 1, nextSel) : 0
             defer { swap(&curSel, &nextSel); curCount = nextCount }
             let cur = y + j * dim
-            if dim == 2 && dE == nil && s.twoDimensionalLoop {
-              // The same arithmetic as the general loop below, with j's position in registers
-              // from its first edge to its last (nothing else reads or writes j's row meanwhile:
-              // a negative sample of j itself is skipped, a loop edge is handled as below).
-              var c0 = cur[0], c1 = cur[1]
-              for t in 0..<curCount {
-                let e = curSel[t]
-                let k = Int(cols[e])
-                let own = UInt(bitPattern: k &- lo) < blockCount
-                let other = rowToRead(k)
-                // The schedule, and this sample's negative rows drawn, before the attraction:
-                // neither depends on a position, so the draws run while the attraction's chain of
-                // dependent operations waits (the same values, drawn in the same order).
-                let epe = ep[e]
-                let en = epe / negRate
-                let qNeg = (fEpoch - nn[e]) / en
-                var nNeg = 0
-                if qNeg >= 1 && qNeg.isFinite {
-                  nNeg = Int(qNeg)
-                  nn[e] += Float(nNeg) * en
-                }
-                ns[e] += epe
-                var drawn = min(nNeg, negativeBatch)
-                for i in 0..<drawn { negRows[i] = nextNegative() }
-                // the repulsion, at j's position before this sample's attraction (the two are
-                // independent computations, and run side by side)
-                var m0: Float = 0, m1: Float = 0
-                if nNeg > 0 {
-                  let jRow = UnsafePointer(cur)
-                  var used = 0
-                  while true {
-                    for i in 0..<drawn {
-                      let o2 = negRows[i]
-                      if o2 == jRow { continue }
-                      let v0 = c0 - o2[0], v1 = c1 - o2[1]
-                      let q2 = v0 * v0 + v1 * v1
-                      if q2 > 0 {
-                        let rc = repulsionCoefficient(q2, a, b, gamma, rtp)
-                        if rc > 0 { m0 += clip4(rc * v0); m1 += clip4(rc * v1) }
-                      }
-                    }
-                    used += drawn
-                    if used >= nNeg { break }
-                    drawn = min(nNeg - used, negativeBatch)
-                    for i in 0..<drawn { negRows[i] = nextNegative() }
-                  }
-                }
-                // a loop edge reads j's own (current) position, as the general loop does
-                let u0 = c0 - (k == j ? c0 : other[0]), u1 = c1 - (k == j ? c1 : other[1])
-                let d2 = u0 * u0 + u1 * u1
-                var coeff: Float = 0
-                if d2 > 0 { coeff = attractionCoefficient(d2, a, b, atp) }
-                let g0 = clip4(coeff * u0), g1 = clip4(coeff * u1)
-                if k == j {
-                  // a loop edge (a fuzzy graph has none): the general loop's two moves of one row
-                  c0 = (c0 + g0 * al) - g0 * al; c1 = (c1 + g1 * al) - g1 * al
-                } else if own {
-                  c0 += g0 * al; c1 += g1 * al
-                  let om = y + k &* 2
-                  om[0] -= g0 * al; om[1] -= g1 * al
-                } else {
-                  let slot = defBase + nDef
-                  dt[slot] = Int32(k)
-                  let dslot = dd + slot * 2
-                  c0 += g0 * al; c1 += g1 * al
-                  dslot[0] = -g0 * al; dslot[1] = -g1 * al
-                  nDef += 1
-                }
-                if nNeg > 0 { c0 = c0 + m0 * al; c1 = c1 + m1 * al }
-              }
-              cur[0] = c0; cur[1] = c1
-              continue
-            }
             for t in 0..<curCount {
               let e = curSel[t]
               let k = Int(cols[e])
