@@ -319,7 +319,14 @@ extension Session {
 
   private func checkScalar(_ v: Value, _ type: ParamType, what: String, at r: SourceRange) throws -> Value {
     func fail(_ expected: String) -> RuntimeError {
-      RuntimeError("\(what) must be \(expected), got \(Display.summary(v))", at: r)
+      // text that reads as a number (a --set value, a CSV cell): name the conversion
+      var hint = ""
+      if case .string(let s) = v, Double(s) != nil {
+        hint = "; text is not converted: convert it first, (int x) or (float x) (a --set value is always text)"
+      } else if case .string(let s) = v, ["true", "false"].contains(s.lowercased()) {
+        hint = "; text is not converted: compare it, e.g. (flag == \"true\") (a --set value is always text)"
+      }
+      return RuntimeError("\(what) must be \(expected), got \(Display.summary(v))\(hint)", at: r)
     }
     switch type {
     case .int:

@@ -75,6 +75,8 @@ enum Operators {
       }
       // an int to a non-negative int power stays an exact int, as in Python
       if case .int(let i) = a, case .int(let j) = b, op == .pow, j >= 0 { return .int(try powerOfInts(i, j)) }
+      // ints compare exactly (as Doubles, 2^53 + 1 == 2^53 was true; Python: False)
+      if case .int(let i) = a, case .int(let j) = b, let r = compare(op, i, j) { return .bool(r) }
       return try scalar(op, x, y)
     }
     // matrices
@@ -102,6 +104,10 @@ enum Operators {
       for i in 0..<n { out[i] = try intArith(op, xi[i], yi[i]) }
       return .labels(out)
     }
+    if bothInt, [.eq, .ne, .lt, .le, .gt, .ge].contains(op) {
+      let xi = ints(a, n), yi = ints(b, n)
+      return .mask((0..<n).map { compare(op, xi[$0], yi[$0])! })
+    }
     if bothInt && op == .pow, ints(b, n).allSatisfy({ $0 >= 0 }) {
       // ints to non-negative int powers stay exact ints (numpy's int ** int)
       let xi = ints(a, n), yi = ints(b, n)
@@ -113,7 +119,7 @@ enum Operators {
     let ys = vb ?? [Double](repeating: b.number!, count: n)
     switch op {
     case .eq, .ne, .lt, .le, .gt, .ge:
-      return .mask((0..<n).map { compare(op, xs[$0], ys[$0]) })
+      return .mask((0..<n).map { compare(op, xs[$0], ys[$0]) ?? false })
     case .add, .sub, .mul, .pow:
       let r = (0..<n).map { arith(op, xs[$0], ys[$0]) }
       return .floats(r)
@@ -193,7 +199,8 @@ enum Operators {
     return mantissa.drop { $0 == "0" }.reversed().drop { $0 == "0" }.count
   }
 
-  private static func compare(_ op: BinaryOp, _ x: Double, _ y: Double) -> Bool {
+  /// `x op y` for a comparison (ints exactly, Doubles as IEEE compares them); nil for other operators.
+  private static func compare<T: Comparable>(_ op: BinaryOp, _ x: T, _ y: T) -> Bool? {
     switch op {
     case .eq: return x == y
     case .ne: return x != y
@@ -201,7 +208,7 @@ enum Operators {
     case .le: return x <= y
     case .gt: return x > y
     case .ge: return x >= y
-    default: return false
+    default: return nil
     }
   }
 
@@ -218,7 +225,7 @@ enum Operators {
 
   private static func scalar(_ op: BinaryOp, _ x: Double, _ y: Double) throws -> Value {
     switch op {
-    case .eq, .ne, .lt, .le, .gt, .ge: return .bool(compare(op, x, y))
+    case .eq, .ne, .lt, .le, .gt, .ge: return .bool(compare(op, x, y) ?? false)
     default: return .float(arith(op, x, y))
     }
   }

@@ -67,6 +67,10 @@ final class CommandLineTests: XCTestCase {
     let bad = try runClus(["--set", "2k=0", "-e", "print 1"])
     XCTAssertEqual(bad.status, 2)
     XCTAssertTrue(bad.stderr.contains("'2k' is not a variable name"), bad.stderr)
+    // a --set number given where a command wants one names the conversion (it said only got "5")
+    let text = try runClus(["--set", "k=5", "-e", "kmeans [[1.0], [2.0]] n_clusters=k"])
+    XCTAssertEqual(text.status, 1)
+    XCTAssertTrue(text.stderr.contains("n_clusters must be an integer, got \"5\"; text is not converted: convert it first, (int x) or (float x)"), text.stderr)
   }
 
   /// `exit` and `quit` end a script as Python's exit() does: nothing after them runs (not the

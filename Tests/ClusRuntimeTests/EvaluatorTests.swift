@@ -500,6 +500,15 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertEqual(c.out, "vector 1 int\n[9007199254740993]\n")  // exact, not through Double
   }
 
+  func testIntsCompareExactly() {
+    // 2^53 + 1 and 2^53 are one Double; Python's ints compare them as different
+    let c = Capture()
+    c.expectOutput("print (9007199254740993 == 9007199254740992) (9007199254740993 != 9007199254740992) (9007199254740993 > 9007199254740992)",
+                   "false true true\n")
+    c.expectOutput("print ([9007199254740993, 1] == 9007199254740992) ([9007199254740993] <= [9007199254740992])",
+                   "[false false] [false]\n")
+  }
+
   func testDeepExpressionsAreRefusedNotOverflowingTheStack() {
     let c = Capture()
     let long = "x = " + Array(repeating: "1", count: 5000).joined(separator: " + ")
