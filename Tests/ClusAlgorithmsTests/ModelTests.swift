@@ -64,6 +64,19 @@ final class ModelTests: XCTestCase {
     XCTAssertThrowsError(try UMAPModel(parameters: p, trainingData: x, embedding: e, knn: nil, nNeighbors: 15, nEpochs: 10, a: .nan, b: 0.9))
     let badKNN = KNNGraph(n: 30, k: 1, indices: [Int32](repeating: 30, count: 30), distances: [Float](repeating: 0, count: 30))
     XCTAssertThrowsError(try UMAPModel(parameters: p, trainingData: x, embedding: e, knn: badKNN, nNeighbors: 15, nEpochs: 10, a: 1.5, b: 0.9))
+    // from a fresh-user pass on model files: a neighbour count other than the fit's (15 for 30 rows)
+    // changed transform; a NaN distance, or a missing neighbour (−1) at a finite one, was accepted
+    XCTAssertThrowsError(try UMAPModel(parameters: p, trainingData: x, embedding: e, knn: nil, nNeighbors: 14, nEpochs: 10, a: 1.5, b: 0.9))
+    let own = KNNGraph(n: 30, k: 1, indices: (0..<30).map { Int32($0) }, distances: [Float](repeating: 0, count: 30))
+    XCTAssertNoThrow(try UMAPModel(parameters: p, trainingData: x, embedding: e, knn: own, nNeighbors: 15, nEpochs: 10, a: 1.5, b: 0.9))
+    for (i, d) in [(Int32(0), Float.nan), (-1, 0), (3, -1), (3, .infinity)] {
+      var g = own
+      g.indices[5] = i; g.distances[5] = d
+      XCTAssertThrowsError(try UMAPModel(parameters: p, trainingData: x, embedding: e, knn: g, nNeighbors: 15, nEpochs: 10, a: 1.5, b: 0.9), "\(i) \(d)")
+    }
+    var missing = own
+    missing.indices[5] = -1; missing.distances[5] = .infinity
+    XCTAssertNoThrow(try UMAPModel(parameters: p, trainingData: x, embedding: e, knn: missing, nNeighbors: 15, nEpochs: 10, a: 1.5, b: 0.9))
   }
 
   /// K-Means `predict`: the fit's own labels for its training rows on separated blobs, and the

@@ -60,7 +60,7 @@ public final class HDBSCANModel: @unchecked Sendable {
       throw AlgorithmError.invalidInput(
         "the clustering has \(result.outlierScores.count) outlier scores and \(result.persistence.count) persistences for \(n) points and \(k) clusters")
     }
-    if let bad = result.probabilities.first(where: { $0 < 0 || $0 > 1 }) {
+    if let bad = result.probabilities.first(where: { !($0 >= 0 && $0 <= 1) }) {  // NaN too
       throw AlgorithmError.invalidInput("a membership probability is \(bad), outside [0, 1]")
     }
     // a tree over the n points: every point a child exactly once, every cluster a child once (the

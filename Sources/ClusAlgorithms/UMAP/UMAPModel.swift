@@ -26,8 +26,9 @@ public struct UMAPModel: Sendable {
   /// A model from a fit's parts (a fresh `umap` result, or one read back from a file).
   /// - Throws: `AlgorithmError.invalidInput` when the parts do not fit together: an embedding whose
   ///   row count differs from the training data's, an empty or non-finite embedding or training
-  ///   data, a kNN graph of other than n rows or with indices outside 0..<n, a neighbour count
-  ///   outside 1...n, or a and b not finite and positive.
+  ///   data, a kNN graph of other than n rows, with indices outside 0..<n or distances that are not
+  ///   numbers ≥ 0 (+∞ exactly for a missing neighbour, −1), a neighbour count other than a fit's
+  ///   (`parameters.neighbors(forPoints:)`, 0 for one row), or a and b not finite and positive.
   public init(parameters: UMAPParameters, trainingData: Matrix, embedding: Matrix, knn: KNNGraph?,
               nNeighbors: Int, nEpochs: Int, a: Double, b: Double) throws {
     let n = trainingData.rows
@@ -40,9 +41,19 @@ public struct UMAPModel: Sendable {
     guard nNeighbors >= (n == 1 ? 0 : 1), nNeighbors <= n else {
       throw AlgorithmError.invalidInput("the model's neighbour count \(nNeighbors) is outside \(n == 1 ? 0 : 1)...\(n)")
     }
+    // the count a fit of n rows uses (n − 1 when n ≤ n_neighbors, 0 for one row): another one would
+    // change what transform computes
+    let expected = n == 1 ? 0 : parameters.neighbors(forPoints: n)
+    guard nNeighbors == expected else {
+      throw AlgorithmError.invalidInput("the model's neighbour count \(nNeighbors) is not what n_neighbors=\(parameters.nNeighbors) gives for \(n) rows (\(expected))")
+    }
     if let g = knn {
       guard g.n == n, g.indices.allSatisfy({ $0 >= -1 && Int($0) < n }) else {
         throw AlgorithmError.invalidInput("the model's kNN graph has \(g.n) rows or indices outside 0..<\(n) for \(n) training rows")
+      }
+      // a missing neighbour is index −1 at distance +∞; every other distance is a number ≥ 0
+      for (i, d) in zip(g.indices, g.distances) where !(i == -1 ? d == .infinity : d >= 0 && d.isFinite) {
+        throw AlgorithmError.invalidInput("the model's kNN graph holds neighbour \(i) at distance \(d): a distance must be finite and ≥ 0 (+inf only for a missing neighbour, −1)")
       }
     }
     guard a.isFinite, a > 0, b.isFinite, b > 0 else {

@@ -189,7 +189,9 @@ private struct ModelReader {
     guard a.shape.count == dims else {
       throw fail(.sizeMismatch, "member \(name).npy has shape \(shapeText(a.shape)), expected \(dims) dimension\(dims == 1 ? "" : "s")")
     }
-    guard l.descr == a.descr, l.shape == a.shape else {
+    // the member is read in either byte order (a big-endian one converted): the manifest's order too
+    let listedDescr = l.descr.hasPrefix(">") ? "<" + l.descr.dropFirst() : l.descr
+    guard listedDescr == a.descr, l.shape == a.shape else {
       throw fail(.sizeMismatch, "member \(name).npy is \(a.descr) \(shapeText(a.shape)) but manifest.json lists \(l.descr) \(shapeText(l.shape))")
     }
     return a
