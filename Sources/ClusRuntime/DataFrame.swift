@@ -88,10 +88,14 @@ enum Frames {
       // matrix (the first field of the name), `d["data"]` finds the column (it was unreadable)
       fields.append((name, categorical(codes: c.codes, categories: c.categories)))
     }
+    // int columns beyond float32's exact integers (ids, counts): fields with their exact values
+    for (k, ints) in t.exactInts.sorted(by: { $0.key < $1.key }) where k < t.names.count && t.kinds[k] == .int {
+      fields.append((t.names[k], .labels(ints)))
+    }
     var principal = "data"
     if t.names.count == 1, !reserved.contains(t.names[0]) {
       principal = t.names[0]
-      if t.kinds[0] != .text, let v = numericColumn(t.data, 0, t.kinds[0]) { fields.append((t.names[0], v)) }
+      if t.kinds[0] != .text, t.exactInts[0] == nil, let v = numericColumn(t.data, 0, t.kinds[0]) { fields.append((t.names[0], v)) }
     }
     return .record(Record(kind: frameKind, fields: fields, principal: principal))
   }

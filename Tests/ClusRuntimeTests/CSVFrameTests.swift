@@ -214,6 +214,29 @@ final class CSVFrameTests: DataFileTestCase {
     }
   }
 
+  /// Int columns beyond 2^24 (ids) keep their values exactly beside the float32 matrix, and are saved
+  /// so; reals that float32 rounds beyond 2^24 (timestamps) are warned of, naming the first.
+  /// Found by a fresh-user pass: 123456789 was shown and saved as 123456792, labelled int64, and two
+  /// timestamps became equal without a word.
+  func testLargeIntsAreKeptExactlyAndRoundedRealsWarned() throws {
+    let p = write("ids.csv", "name,id,t\na,123456789,0.5\nb,123456790,1700000001.25\nc,5,3\n")
+    let out = dir + "/ids-out.csv"
+    let c = Capture()
+    XCTAssertTrue(c.run("d = load \"\(p)\"\nprint d.id (d.id[0] == d.id[1]) d.dtypes\nsave d \"\(out)\"\n"), c.err)
+    XCTAssertEqual(c.out, "[123456789 123456790 5] false [\"category\", \"int64\", \"float64\"]\n")
+    XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map { String($0.split(separator: ",")[1]) },
+                   ["id", "123456789", "123456790", "5"])
+    XCTAssertTrue(c.err.contains("1 number beyond 2^24 = 16,777,216 lose digits in float32"), c.err)
+    XCTAssertTrue(c.err.contains("1700000001.25 on line 3, column 3 is kept as 1700000000.0"), c.err)
+    // the float32 matrix itself is rounded, as documented
+    XCTAssertTrue(c.run("print (d.data[0, 0] == 123456792)"), c.err)
+    XCTAssertEqual(c.out, "true\n")
+    // a missing value makes the column float64, as pandas makes it: no exact ints kept
+    let q = write("ids-missing.csv", "id,x\n123456789,1\n,2\n")
+    XCTAssertTrue(c.run("e = load \"\(q)\"\nprint e.dtypes"), c.err)
+    XCTAssertEqual(c.out, "[\"float64\", \"int64\"]\n")
+  }
+
   func testDataFrameInTheLanguage() throws {
     let c = Capture()
     let p = iris()

@@ -614,6 +614,11 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.err.contains("membership_vector: the model must be the result of `hdbscan` (or such a model loaded from a file), got a matrix"), c.err)
     XCTAssertFalse(c.run("approximate_predict l x[0]"))
     XCTAssertTrue(c.err.contains("one new point must be a 1 × 2 matrix"), c.err)
+    // saving the prediction writes its labels and says the probabilities are left out (it was silent)
+    let out = NSTemporaryDirectory() + "clus-prediction-\(getpid()).npy"
+    defer { try? FileManager.default.removeItem(atPath: out) }
+    XCTAssertTrue(c.run("save p \"\(out)\""), c.err)
+    XCTAssertTrue(c.err.contains("note: wrote the prediction record's field labels; its other field (probabilities) is not in the file"), c.err)
   }
 
   /// Found by a REPL test: non-finite or huge float indices are errors (they crashed), slices

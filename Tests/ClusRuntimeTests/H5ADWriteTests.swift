@@ -114,7 +114,8 @@ final class H5ADWriteTests: DataFileTestCase {
     try requirePythonModules(["anndata"])
     let (c, src) = session()
     let out = dir + "/ad.h5ad"
-    XCTAssertTrue(c.run("save e \"\(out)\" into=a key=\"X_clus\"\nsave l \"\(out)\" into=\"\(out)\" key=\"clusters\"\n"), c.err)
+    XCTAssertTrue(c.run("save e \"\(out)\" into=a key=\"X_clus\"\nsave l \"\(out)\" into=\"\(out)\" key=\"clusters\"\n"
+                        + "save (l * 0 + 16777217) \"\(out)\" into=\"\(out)\" key=\"big\"\nsave (l > 0) \"\(out)\" into=\"\(out)\" key=\"flag\"\n"), c.err)
     let text = try runPython("""
       import json, sys, warnings
       import anndata as ad, numpy as np, pandas as pd
@@ -125,10 +126,11 @@ final class H5ADWriteTests: DataFileTestCase {
       k = b.obs['clusters']
       assert isinstance(k.dtype, pd.CategoricalDtype), k.dtype
       same = (np.array_equal(b.X, a.X) and np.array_equal(b.obsm['X_pca'], a.obsm['X_pca'])
-              and list(b.obs.columns) == list(a.obs.columns) + ['clusters'] and b.obs_names.equals(a.obs_names))
+              and list(b.obs.columns) == list(a.obs.columns) + ['clusters', 'big', 'flag'] and b.obs_names.equals(a.obs_names))
       print(json.dumps({'dtype': str(e.dtype), 'shape': list(e.shape), 'values': e.ravel().tolist(),
                         'categories': [str(x) for x in k.cat.categories], 'codes': k.cat.codes.astype(int).tolist(),
-                        'nan': [bool(x) for x in k.isna()], 'same': bool(same)}))
+                        'nan': [bool(x) for x in k.isna()], 'same': bool(same),
+                        'big': [str(b.obs['big'].dtype), int(b.obs['big'].iloc[0])], 'flag': [str(b.obs['flag'].dtype), int(b.obs['flag'].sum())]}))
       """, [out, src])
     let got = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])
     XCTAssertEqual(got["dtype"] as? String, "float32")
@@ -138,5 +140,11 @@ final class H5ADWriteTests: DataFileTestCase {
     XCTAssertEqual(jsonInts(got["codes"]), labelCodes)
     XCTAssertEqual(got["nan"] as? [Bool], labels.map { $0 == -1 })
     XCTAssertEqual(got["same"] as? Bool, true)
+    // ints as int64 and a mask as bool (both were written as float64)
+    let big = try XCTUnwrap(got["big"] as? [Any]), flag = try XCTUnwrap(got["flag"] as? [Any])
+    XCTAssertEqual(big.first as? String, "int64")
+    XCTAssertEqual((big.last as? NSNumber)?.intValue, 16777217)
+    XCTAssertEqual(flag.first as? String, "bool")
+    XCTAssertEqual((flag.last as? NSNumber)?.intValue, labels.filter { $0 > 0 }.count)
   }
 }

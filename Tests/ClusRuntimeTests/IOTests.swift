@@ -158,7 +158,9 @@ final class IOTests: DataFileTestCase {
     // the same in CSV, and integers beyond 2^24 in a matrix
     warnings = []
     _ = try loadData(path: write("offset.csv", text: "1000000001.5,1\n1000000002.25,2\n"), warn: { warnings.append($0) })
-    XCTAssertTrue(warnings.first?.contains("column 0 varies by 0.75 around 1000000001.875") ?? false, "\(warnings)")
+    // a CSV's columns are counted from 1, as its other messages count them (and named when it has a header)
+    XCTAssertTrue(warnings.first?.contains("column 1 varies by 0.75 around 1000000001.875") ?? false, "\(warnings)")
+    XCTAssertEqual(warnings.count, 1, "\(warnings)")
     warnings = []
     _ = try loadData(path: write("bigint.csv", text: "16777217,1\n3,2\n"), warn: { warnings.append($0) })
     XCTAssertTrue(warnings.first?.contains("integers up to 16777217 are beyond 2^24") ?? false, "\(warnings)")

@@ -133,6 +133,8 @@ final class RealDataSparseTests: XCTestCase {
     XCTAssertEqual(emb("f1"), emb("f2"))
     c.expectError("umap x[0:100] knn=e0", "its neighbours are of 700 points, but the data has 100 rows")
     c.expectError("umap x metric=\"cosine\" knn=e0", "its neighbours are by metric \"euclidean\"")
+    // other rows of the same size (a user's fresh-user find: a wrong embedding without a word)
+    c.expectError("umap (x * 2) knn=e0", "its neighbours are of other data")
     // a record shows its neighbour indices as a float32 matrix only while every row id is exact in
     // float32 (up to 2^24 rows); knn= reads a fitted model's own Int32 table at any size
     let rows = (1 << 24) + 1
@@ -154,13 +156,25 @@ final class RealDataSparseTests: XCTestCase {
       big = (a.obs.n_genes * 0) + 16777217
       save big "\(out)" into=a key="big"
       b = load "\(out)"
+      save (b.obs.n_genes > (mean b.obs.n_genes)) "\(out)" into=b key="many"
+      b = load "\(out)"
       v = b.obs.big
       w = b.obs["big"]
+      m = b.obs.many
+      t = b.obs.dtypes
       p = a["obsm"]["X_pca"]
       """)
-    guard case .floats(let v)? = c.session.variables["v"], case .floats(let w)? = c.session.variables["w"] else {
-      return XCTFail("obs.big is not a float column: \(String(describing: c.session.variables["v"]))")
+    // ints are written as int64 and booleans as numpy's bool (a fresh-user pass found both written
+    // as float64), and read back as such
+    guard case .labels(let v)? = c.session.variables["v"], case .labels(let w)? = c.session.variables["w"] else {
+      return XCTFail("obs.big is not an int column: \(String(describing: c.session.variables["v"]))")
     }
+    guard case .mask(let m)? = c.session.variables["m"] else { return XCTFail("obs.many is not a bool column") }
+    XCTAssertEqual(m.count, 700)
+    XCTAssertTrue(m.contains(true) && m.contains(false))
+    if case .list(let t)? = c.session.variables["t"] {
+      XCTAssertEqual(t.suffix(2).map { v -> String in if case .string(let x) = v { return x }; return "" }, ["int64", "bool"])
+    } else { XCTFail("dtypes") }
     XCTAssertEqual(Set(v), [16777217])
     XCTAssertEqual(v, w)
     XCTAssertEqual(c.session.variables["p"]?.shapeText, "700 × 50")

@@ -38,13 +38,20 @@ private func checkSparseFactorisationMemory(_ x: SparseMatrix, nComponents k: In
 /// search; nil for `none`. Extra columns beyond `n_neighbors` are dropped (as umap-learn does).
 /// - Throws: `CommandError.invalidParameter` naming `knn` for a value without neighbours, another
 ///   number of rows, too few neighbours, indices out of range, or another metric.
-private func precomputedKNN(_ v: Value, rows n: Int, parameters p: UMAPParameters) throws -> KNNGraph? {
+private func precomputedKNN(_ v: Value, rows n: Int, data x: Value, parameters p: UMAPParameters) throws -> KNNGraph? {
   if case .none = v { return nil }
   func bad(_ m: String) -> CommandError { .invalidParameter(name: "knn", value: Display.summary(v), allowed: m) }
   // the neighbours as a table: a fitted model's own (Int32, exact at any size), else one read from
   // the record's matrices (a sparse fit's record has no model); then one set of checks for both
   let g: KNNGraph, metric: String?
   if case .record(let r) = v, case .umap(let m)? = r.model, let table = m.knn {
+    // the model keeps its training rows: neighbours of other data would give a wrong embedding
+    // without a word (umap-learn's precomputed_knn cannot check; clus can, at the cost of a compare)
+    if case .matrix(let xm) = x, xm.rows == m.trainingData.rows,
+       xm.cols != m.trainingData.cols || !(xm.data == m.trainingData.data) {
+      throw bad("its neighbours are of other data: the result it comes from was fitted on other rows "
+                + "(\(m.trainingData.rows) × \(m.trainingData.cols)); pass the same data, or leave knn= out")
+    }
     (g, metric) = (table, m.parameters.metric.description)
   } else {
     guard case .record(let r) = v, case .matrix(let ki)? = r["knn_indices"], case .matrix(let kd)? = r["knn_distances"],
@@ -182,7 +189,7 @@ func registerAlgorithms(_ t: inout CommandTable) {
     let sparseInput: Bool = { if case .sparse = inv.args[0] { return true }; return false }()
     let cols: Int = { switch inv.args[0] { case .matrix(let m): return m.cols; case .sparse(let m): return m.cols; default: return 1 } }()
     try checkUMAPMemory(rows: n, cols: cols, sparse: sparseInput, p)
-    let given = try precomputedKNN(try inv.value("knn"), rows: n, parameters: p)
+    let given = try precomputedKNN(try inv.value("knn"), rows: n, data: inv.args[0], parameters: p)
     let y = try supervisedLabels(try inv.value("y"))
     // what would fail after the neighbour search, refused before it
     if let y = y, y.count != n { throw CommandError.invalidArgument("y has \(y.count) labels for \(n) rows") }

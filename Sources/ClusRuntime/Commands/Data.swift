@@ -201,6 +201,11 @@ func registerData(_ t: inout CommandTable) {
           "unknown file type for saving: a fitted \(m.kind) model is saved whole as .npz (load gives it back); the \(r.principal ?? "principal") array alone as \(supportedSaveExtensions)")
       }
     } else if lastPathComponent(expandTilde(path)).lowercased().hasSuffix(".npz") {
+      if case .record(let r) = raw, r.kind == "umap" {
+        // a umap result without a model: fitted on sparse data (transform says the same)
+        throw CommandError.invalidArgument("this umap result was fitted on a sparse matrix and keeps no model to save "
+          + "(`pca` of it first gives dense data, whose umap keeps its model); save its embedding as .npy, .csv or .tsv")
+      }
       throw CommandError.invalidArgument("a .npz file holds a fitted model (the result of umap, hdbscan, kmeans or pca); save arrays as .npy, .csv or .tsv")
     }
     if case .record(let r) = raw, r.kind.hasSuffix("table") {
@@ -269,6 +274,12 @@ func registerData(_ t: inout CommandTable) {
     } else if Frames.categories(of: raw) != nil {
       inv.session.progress.clearLine()
       inv.session.errorOutput("note: wrote the categorical's integer codes; its names are not in the file\n")
+    } else if case .record(let r) = raw, let principal = r.principal, r.fields.count > 1 {
+      // a result of several fields (approximate_predict's labels and probabilities): say what is left out
+      let others = r.fields.map(\.name).filter { $0 != principal }
+      inv.session.progress.clearLine()
+      inv.session.errorOutput("note: wrote the \(r.kind) record's field \(principal); its other field\(others.count == 1 ? "" : "s") "
+        + "(\(others.joined(separator: ", "))) \(others.count == 1 ? "is" : "are") not in the file: save each on its own (save p.\(others[0]) ...)\n")
     }
     return .none
   })
@@ -412,6 +423,13 @@ private func frameTable(_ r: Record) -> (columns: [(name: String, values: [Doubl
       if kind == ColumnKind.bool.rawValue { text[name] = values.map { $0 != 0 ? "True" : "False" } }
       // a float column keeps its point (2.0, not 2: it reads back as float64, as pandas writes it)
       if kind == ColumnKind.float.rawValue { text[name] = values.map { $0.isNaN ? "" : Float($0).description } }
+      // a column kept exactly beside the float32 matrix (ids beyond 2^24 from a CSV, an AnnData obs
+      // column): its own values, not the rounded ones
+      switch r.fields.dropFirst(3).first(where: { $0.name == name })?.value {
+      case .labels(let l)? where l.count == m.rows && kind == ColumnKind.int.rawValue: text[name] = l.map { String($0) }
+      case .floats(let f)? where f.count == m.rows && kind == ColumnKind.float.rawValue: text[name] = f.map { $0.isNaN ? "" : $0.description }
+      default: break
+      }
       columns.append((name, values))
       numeric += 1
     }
@@ -444,14 +462,14 @@ private func saveIntoAnnData(_ raw: Value, path: String, _ inv: Invocation) thro
     switch raw.resolved {
     case .matrix(let m): entry = .obsm(m)
     case .labels(let l) where !isClustering(raw):
-      entry = .obsNumbers(l.map(Double.init))
+      entry = .obsInts(l)  // int64, as pandas' int column (it was float64)
     case .labels(let l):
       // clusters as an obs categorical: the distinct labels ≥ 0 as names, noise (−1) missing
       let distinct = Array(Set(l.filter { $0 >= 0 })).sorted()
       let code = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
       entry = .obsCategorical(codes: l.map { code[$0] ?? -1 }, categories: distinct.map(String.init))
     case .floats(let f): entry = .obsNumbers(f)
-    case .mask(let b): entry = .obsNumbers(b.map { $0 ? 1 : 0 })
+    case .mask(let b): entry = .obsBools(b)  // numpy's bool (it was float64)
     default:
       throw CommandError.invalidArgument("an AnnData file takes a matrix (obsm), labels, a categorical or numbers (obs), got \(raw.kindWithArticle)")
     }

@@ -152,6 +152,12 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     var firstVanished = (0.0, 0, 0)
     var values: [Float] = []
     var ints: [Int] = []  // one-column files only: integers exactly
+    // an int column holding a value beyond 2^24 (ids, counts), which float32 rounds: its values exactly,
+    // from that row on (the rows above hold integers up to 2^24 or booleans, exact in float32)
+    var exactInts = [[Int]?](repeating: nil, count: width)
+    // reals beyond 2^24 that float32 changes (timestamps): how many, and the first (value, line, column)
+    var rounded = 0
+    var firstRounded = (0.0, 0, 0)
     var rows = 0
     var line = firstLine
     var reading = !hasHeader
@@ -183,14 +189,24 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
           values.append(.nan)
           missingSeen[k] = true
           if state[k] == .int || state[k] == .bool { state[k] = .float }
+          exactInts[k] = nil  // a float column now, as pandas makes it
           if width == 1 { ints.append(0) }
         case .integer(let v):
           values.append(Float(v))
           lo[k] = min(lo[k], Double(v)); hi[k] = max(hi[k], Double(v))
           if width == 1 { ints.append(v) }
           if state[k] == .undecided || state[k] == .bool { state[k] = missingSeen[k] ? .float : .int }
+          if state[k] == .int {
+            if exactInts[k] == nil, v.magnitude > 1 << 24 { exactInts[k] = (0..<rows).map { Int(values[$0 * width + k]) } }
+            exactInts[k]?.append(v)
+          }
         case .real(let v):
           values.append(Float(v))
+          exactInts[k] = nil
+          if abs(v) >= 16_777_216 && v.isFinite && Double(Float(v)) != v {
+            if rounded == 0 { firstRounded = (v, line, selected[k] + 1) }
+            rounded += 1
+          }
           if v != 0 && Float(v) == 0 {
             if vanished == 0 { firstVanished = (v, line, selected[k] + 1) }
             vanished += 1
@@ -201,6 +217,7 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
           values.append(v ? 1 : 0)
           if width == 1 { ints.append(v ? 1 : 0) }
           if state[k] == .undecided { state[k] = missingSeen[k] ? .float : .bool }
+          if state[k] == .int { exactInts[k]?.append(v ? 1 : 0) }
         case .overflow:
           throw err(.outOfRange, line, "the number '\(shown(text(c)))' in \(column(selected[k])) is beyond "
             + "float32's range (±3.4e38), in which clus keeps data")
@@ -232,8 +249,17 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
       }
     }
     let numeric = (0..<width).filter { kinds[$0] != .text }
-    float32LossWarning(lo: numeric.map { lo[$0] }, hi: numeric.map { hi[$0] },
-                       integers: numeric.allSatisfy { kinds[$0] == .int }, display: display, warn: warn)
+    let exactColumns = hasHeader || numeric.count < width
+    let warned = float32LossWarning(lo: numeric.map { lo[$0] }, hi: numeric.map { hi[$0] },
+                                    integers: numeric.allSatisfy { kinds[$0] == .int }, display: display,
+                                    names: numeric.map { column(selected[$0]) }, exactInts: exactColumns, warn: warn)
+    // (one warning of lost digits is enough)
+    if rounded > 0 && !warned {
+      let (v, l, c) = firstRounded
+      warn("\(display): \(rounded) number\(rounded == 1 ? "" : "s") beyond 2^24 = 16,777,216 lose digits in float32, in which "
+        + "clus keeps data (\(v) on line \(l), column \(c) is kept as \(Double(Float(v)))). Subtract a common offset, or change "
+        + "the unit, before loading.")
+    }
     if vanished > 0 {
       warn(float32UnderflowWarning(display, count: vanished, noun: "number", first: firstVanished.0,
                                    at: "line \(firstVanished.1), column \(firstVanished.2)"))
@@ -262,7 +288,9 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
       for r in 0..<rows { for (t, k) in numeric.enumerated() { out[r * numeric.count + t] = values[r * width + k] } }
       data = Matrix(rows: rows, cols: numeric.count, data: out)
     }
-    return .table(Table(names: selected.map { names[$0] }, kinds: kinds, data: data, text: text, rows: rows))
+    var exact: [Int: [Int]] = [:]
+    for k in 0..<width where kinds[k] == .int { if let e = exactInts[k], e.count == rows { exact[k] = e } }
+    return .table(Table(names: selected.map { names[$0] }, kinds: kinds, data: data, text: text, rows: rows, exactInts: exact))
   }
 }
 

@@ -96,14 +96,18 @@ public struct Table: Sendable, Equatable {
   public var text: [TextColumn]
   /// Number of data rows.
   public var rows: Int
+  /// Int columns holding values beyond 2^24, which `data` (float32) rounds: their values exactly,
+  /// by position in `names`.
+  public var exactInts: [Int: [Int]]
 
   /// A table.
-  public init(names: [String], kinds: [ColumnKind], data: Matrix, text: [TextColumn], rows: Int) {
+  public init(names: [String], kinds: [ColumnKind], data: Matrix, text: [TextColumn], rows: Int, exactInts: [Int: [Int]] = [:]) {
     self.names = names
     self.kinds = kinds
     self.data = data
     self.text = text
     self.rows = rows
+    self.exactInts = exactInts
   }
 }
 

@@ -201,13 +201,16 @@ func float32UnderflowWarning(_ display: String, count: Int, noun: String, first:
 /// Warns about data that float32 cannot hold: a column whose values vary by less than 2⁻¹² of
 /// their magnitude (that variation is mostly lost), or, for integer data, values beyond 2²⁴ (not
 /// all exact). `lo`/`hi` are each column's finite minimum and maximum (+∞/−∞ when none).
-func float32LossWarning(lo: [Double], hi: [Double], integers: Bool, display: String, warn: (String) -> Void) {
+@discardableResult
+func float32LossWarning(lo: [Double], hi: [Double], integers: Bool, display: String, names: [String]? = nil,
+                        exactInts: Bool = false, warn: (String) -> Void) -> Bool {
   var lost = [Int]()
   for j in 0..<lo.count where hi[j] > lo[j] && hi[j] - lo[j] < max(abs(lo[j]), abs(hi[j])) * 0x1p-12 { lost.append(j) }
   if let j = lost.first {
     let more = lost.count > 1 ? " (and \(lost.count - 1) more column\(lost.count > 2 ? "s" : ""))" : ""
-    warn("\(display): column \(j)\(more) varies by \(hi[j] - lo[j]) around \((lo[j] + hi[j]) / 2); float32, in which clus keeps data, holds about 7 significant digits, so most of that variation is lost. Subtract a common offset before saving.")
-    return
+    let named = names.map { $0[j] } ?? "column \(j)"
+    warn("\(display): \(named)\(more) varies by \(hi[j] - lo[j]) around \((lo[j] + hi[j]) / 2); float32, in which clus keeps data, holds about 7 significant digits, so most of that variation is lost. Subtract a common offset before saving.")
+    return true
   }
   if integers {
     let big = zip(lo, hi).map { max(abs($0), abs($1)) }.filter { $0.isFinite }.max() ?? 0
@@ -215,9 +218,13 @@ func float32LossWarning(lo: [Double], hi: [Double], integers: Bool, display: Str
       // %.0f, not Int(big): uint64 values reach 2⁶⁴, beyond Int; above 2⁵³ the largest is only
       // known to float64's precision (2⁶⁴ − 1 reads as 2⁶⁴), so it is given as "about"
       let text = big < 0x1p53 ? Display.cFormat("%.0f", big) : "about " + Display.cFormat("%.3e", big)
-      warn("\(display): integers up to \(text) are beyond 2^24 = 16,777,216, so float32, in which clus keeps data, does not hold them all exactly")
+      // a frame's int columns keep their values exactly (d["id"]); its float32 matrix does not
+      let kept = exactInts ? "; each int column keeps them exactly (d[\"name\"], save), .data (float32) does not" : ""
+      warn("\(display): integers up to \(text) are beyond 2^24 = 16,777,216, so float32, in which clus keeps data, does not hold them all exactly\(kept)")
+      return true
     }
   }
+  return false
 }
 
 /// For integer N-D data becoming a float32 matrix: each column's range, then `float32LossWarning`.

@@ -6,13 +6,15 @@ import ClusAlgorithms
 //   array (dense dataset), csr_matrix / csc_matrix (group: data, indices, indptr, shape attribute),
 //   categorical (group: codes, categories; −1 = missing), string-array, dataframe (group: _index
 //   attribute names the index dataset, column-order attribute the columns), dict (a group of
-//   elements), numeric-scalar and string (scalars in uns), and the root (encoding-type anndata).
-// Anything else (nullable-integer, nullable-boolean, nullable-string-array, awkward-array, ...) is
-// named with its group path in the error. A file is opened again for each element read, so a
+//   elements), numeric-scalar and string (scalars in uns), nullable-integer, nullable-boolean and
+//   nullable-string-array (group: values, mask; pandas' Int64, boolean and string columns), and the
+//   root (encoding-type anndata). Anything else (awkward-array, ...) is named with its group path in
+//   the error. A file is opened again for each element read, so a
 // loaded record holds no open file.
 
 /// The encodings `readElement` understands, for messages.
-let h5adEncodings = "array, csr_matrix, csc_matrix, categorical, string-array, dataframe, dict, numeric-scalar, string"
+let h5adEncodings = "array, csr_matrix, csc_matrix, categorical, string-array, dataframe, dict, numeric-scalar, string, "
+  + "nullable-integer, nullable-boolean, nullable-string-array"
 
 /// One AnnData element's encoding at `path` (`encoding-type`), or nil when the attribute is missing.
 private func encoding(_ f: H5File, _ path: String) throws -> String? {
@@ -184,6 +186,21 @@ private func readH5ADElementValue(_ f: H5File, _ path: String, opener: @escaping
     return Frames.categorical(codes: codes, categories: names)
   case ("string-array", .dataset):
     return stringsValue(try f.strings(path))
+  case ("nullable-integer", .group), ("nullable-boolean", .group), ("nullable-string-array", .group):
+    // pandas' Int64, boolean and string columns: values and a mask (true where missing). Without a
+    // missing value, the plain column; with one, integers and booleans become float64 with NaN
+    // (numpy's form of pandas' <NA>) and strings a categorical with the value missing
+    let mask = try f.ints(path + "/mask").map { $0 != 0 }
+    if enc == "nullable-string-array" {
+      let s = try f.strings(path + "/values")
+      guard s.count == mask.count else { throw f.error(path, "has \(s.count) values but a mask of \(mask.count)", kind: .sizeMismatch) }
+      // the categories of the values present only (a masked slot's placeholder is no category)
+      return stringsValue(s, missing: mask)
+    }
+    let v = try f.ints(path + "/values")
+    guard v.count == mask.count else { throw f.error(path, "has \(v.count) values but a mask of \(mask.count)", kind: .sizeMismatch) }
+    if !mask.contains(true) { return enc == "nullable-boolean" ? .mask(v.map { $0 != 0 }) : .labels(v) }
+    return .floats(zip(v, mask).map { $1 ? .nan : (enc == "nullable-boolean" ? ($0 != 0 ? 1 : 0) : Double($0)) })
   case ("dataframe", .group):
     return try h5adFrame(f, path, opener: opener)
   case ("dict", .group), ("anndata", .group), ("raw", .group):
@@ -200,11 +217,14 @@ private func readH5ADElementValue(_ f: H5File, _ path: String, opener: @escaping
   }
 }
 
-/// Strings as a categorical (the distinct values as categories, sorted as pandas sorts them).
-private func stringsValue(_ s: [String]) -> Value {
+/// Strings as a categorical (the distinct values as categories, sorted as pandas sorts them); the
+/// rows where `missing` is true missing (code −1).
+private func stringsValue(_ s: [String], missing: [Bool]? = nil) -> Value {
   var seen: [ExactText: Int] = [:]
   var first: [String] = []
-  let codes = s.map { x -> Int in
+  let codes = s.indices.map { i -> Int in
+    if let m = missing, m[i] { return -1 }
+    let x = s[i]
     if let c = seen[ExactText(x)] { return c }
     seen[ExactText(x)] = first.count
     first.append(x)
@@ -292,7 +312,9 @@ private func h5adFrame(_ f: H5File, _ path: String, opener: @escaping @Sendable 
   guard case .record(var r) = Frames.frame(table) else { return .none }
   // numeric columns also as fields, exactly as stored (int64 beyond 2^24, float64): .data is float32
   for (k, c) in order.enumerated() where kinds[k] != .text && !["data", "columns", "dtypes", "index"].contains(c) {
-    if r.fields.contains(where: { $0.name == c }) { continue }
+    // a one-column frame has the column as a field already, from the float32 .data: replaced
+    // (123456789 was shown as 123456792)
+    if let i = r.fields.firstIndex(where: { $0.name == c }) { r.fields[i].value = exactColumns[k]; continue }
     r.fields.append((name: c, value: exactColumns[k]))
   }
   r.fields.append((name: "index", value: .list(index.map { .string($0) })))

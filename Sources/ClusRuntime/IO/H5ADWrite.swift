@@ -16,6 +16,10 @@ enum H5ADEntry {
   case obsCategorical(codes: [Int], categories: [String])
   /// Numbers → `obs/<key>` (float64).
   case obsNumbers([Double])
+  /// Integers → `obs/<key>` (int64, as pandas' int64 column).
+  case obsInts([Int])
+  /// Booleans → `obs/<key>` (numpy's bool as h5py stores it: an enum over int8, FALSE = 0, TRUE = 1).
+  case obsBools([Bool])
 }
 
 /// Copies the AnnData file `source` to `path` (unless they are the same file) and writes `entry`
@@ -47,6 +51,8 @@ func writeIntoH5AD(_ entry: H5ADEntry, key: String, source: String, path: String
     case .obsm(let m): rows = m.rows
     case .obsCategorical(let c, _): rows = c.count
     case .obsNumbers(let v): rows = v.count
+    case .obsInts(let v): rows = v.count
+    case .obsBools(let v): rows = v.count
     }
     guard rows == nObs else {
       throw fail("the value has \(rows) rows, the AnnData file \(source) has \(nObs) cells (n_obs)", .sizeMismatch)
@@ -58,6 +64,21 @@ func writeIntoH5AD(_ entry: H5ADEntry, key: String, source: String, path: String
     guard fid >= 0 else { throw fail("the copy cannot be opened for writing") }
     do {
       defer { H5Fclose(fid) }
+      /// A 1-D obs column of `count` values of file type `fileType`, from `bytes` in `memType`.
+      func obsColumn(_ count: Int, _ fileType: hid_t, _ memType: hid_t, _ bytes: UnsafeRawPointer) throws {
+        let obs = H5Gopen2(fid, "obs", clus_h5_p_default())
+        guard obs >= 0 else { throw fail("the copy has no obs group") }
+        defer { H5Gclose(obs) }
+        if H5Lexists(obs, key, clus_h5_p_default()) > 0 { H5Ldelete(obs, key, clus_h5_p_default()) }
+        var n = [hsize_t(count)]
+        let d = try dataset(obs, key, fileType, &n, fail)
+        defer { H5Dclose(d) }
+        guard H5Dwrite(d, memType, clus_h5_s_all(), clus_h5_s_all(), clus_h5_p_default(), bytes) >= 0 else {
+          throw fail("obs/\(key) cannot be written")
+        }
+        try encodingAttributes(d, "array", "0.2.0", fail)
+        try addColumn(obs, key, fail)
+      }
       switch entry {
       case .obsm(let m):
         let g = try group(fid, "obsm", encoding: "dict", version: "0.1.0", fail)
@@ -91,18 +112,20 @@ func writeIntoH5AD(_ entry: H5ADEntry, key: String, source: String, path: String
         try stringDataset(g, "categories", cats, fail)
         try addColumn(obs, key, fail)
       case .obsNumbers(let v):
-        let obs = H5Gopen2(fid, "obs", clus_h5_p_default())
-        guard obs >= 0 else { throw fail("the copy has no obs group") }
-        defer { H5Gclose(obs) }
-        if H5Lexists(obs, key, clus_h5_p_default()) > 0 { H5Ldelete(obs, key, clus_h5_p_default()) }
-        var n = [hsize_t(v.count)]
-        let d = try dataset(obs, key, clus_h5_ieee_f64le(), &n, fail)
-        defer { H5Dclose(d) }
-        guard v.withUnsafeBytes({ H5Dwrite(d, clus_h5_native_double(), clus_h5_s_all(), clus_h5_s_all(), clus_h5_p_default(), $0.baseAddress) }) >= 0 else {
-          throw fail("obs/\(key) cannot be written")
+        try v.withUnsafeBytes { try obsColumn(v.count, clus_h5_ieee_f64le(), clus_h5_native_double(), $0.baseAddress!) }
+      case .obsInts(let v):
+        let w = v.map { Int64($0) }
+        try w.withUnsafeBytes { try obsColumn(v.count, clus_h5_std_i64le(), clus_h5_native_int64(), $0.baseAddress!) }
+      case .obsBools(let v):
+        // h5py's bool: an enum over int8 with members FALSE = 0 and TRUE = 1
+        let t = H5Tenum_create(clus_h5_native_int8())
+        defer { H5Tclose(t) }
+        var f: Int8 = 0, tr: Int8 = 1
+        guard t >= 0, H5Tenum_insert(t, "FALSE", &f) >= 0, H5Tenum_insert(t, "TRUE", &tr) >= 0 else {
+          throw fail("obs/\(key): the bool type cannot be made")
         }
-        try encodingAttributes(d, "array", "0.2.0", fail)
-        try addColumn(obs, key, fail)
+        let w = v.map { Int8($0 ? 1 : 0) }
+        try w.withUnsafeBytes { try obsColumn(v.count, t, t, $0.baseAddress!) }
       }
     }
     H5garbage_collect()

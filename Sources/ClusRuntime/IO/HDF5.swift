@@ -267,6 +267,23 @@ final class H5File {
 
   // MARK: datasets
 
+  /// Why a dataset's data could not be read: a compression filter this libhdf5 lacks (LZF, which
+  /// anndata writes with compression="lzf", or a plugin such as Blosc), named; else damage.
+  func unreadable(_ d: H5Object, _ path: String) -> DataFileError {
+    let dcpl = H5Object(H5Dget_create_plist(d.id), H5Pclose)
+    for i in 0..<max(0, Int(H5Pget_nfilters(dcpl.id))) {
+      var flags: UInt32 = 0, values = [UInt32](repeating: 0, count: 8), config: UInt32 = 0
+      var n = values.count
+      let id = H5Pget_filter2(dcpl.id, UInt32(i), &flags, &n, &values, 0, nil, &config)
+      if id >= 0 && H5Zfilter_avail(id) <= 0 {
+        let name = id == 32000 ? "LZF (32000)" : id == 32001 ? "Blosc (32001)" : id == 32015 ? "Zstandard (32015)" : "\(id)"
+        return error(path, "is compressed with HDF5 filter \(name), which clus does not read (gzip, shuffle and fletcher32 are "
+                     + "read): write the file again with compression=\"gzip\" (anndata's write_h5ad), or none", kind: .unsupportedType)
+      }
+    }
+    return error(path, "its data cannot be read (damaged or truncated file?)", kind: .corruptArchive)
+  }
+
   /// The HDF5 class of a dataset's elements and its size in bytes.
   func elementClass(_ path: String) throws -> (H5T_class_t, Int) {
     let d = try open(path)
@@ -326,7 +343,7 @@ final class H5File {
           }
         }
       }
-      guard status >= 0 else { throw error(path, "its data cannot be read (damaged or truncated file?)", kind: .corruptArchive) }
+      guard status >= 0 else { throw unreadable(d, path) }
       r0 += nr
     }
     if finite, let k = out.firstIndex(where: { !$0.isFinite }) {
@@ -347,7 +364,7 @@ final class H5File {
     try Memory.requireForFile(Double(total) * 8, path: display, what: "\(path) (\(total) numbers)")
     var out = [Double](repeating: 0, count: total)
     guard total == 0 || H5Dread(d.id, clus_h5_native_double(), clus_h5_s_all(), clus_h5_s_all(), clus_h5_p_default(), &out) >= 0 else {
-      throw error(path, "its data cannot be read (damaged file?)", kind: .corruptArchive)
+      throw unreadable(d, path)
     }
     return out
   }
@@ -367,14 +384,14 @@ final class H5File {
       let native = H5Object(H5Tget_native_type(t.id, H5T_DIR_ASCEND), H5Tclose)
       var raw = [Int8](repeating: 0, count: total)
       guard total == 0 || H5Dread(d.id, native.id, clus_h5_s_all(), clus_h5_s_all(), clus_h5_p_default(), &raw) >= 0 else {
-        throw error(path, "its data cannot be read (damaged file?)", kind: .corruptArchive)
+        throw unreadable(d, path)
       }
       return raw.map { Int($0) }
     }
     guard cls == H5T_INTEGER else { throw error(path, "does not hold integers", kind: .unsupportedType) }
     var out = [Int64](repeating: 0, count: total)
     guard total == 0 || H5Dread(d.id, clus_h5_native_int64(), clus_h5_s_all(), clus_h5_s_all(), clus_h5_p_default(), &out) >= 0 else {
-      throw error(path, "its data cannot be read (damaged file?)", kind: .corruptArchive)
+      throw unreadable(d, path)
     }
     return out.map { Int($0) }
   }
