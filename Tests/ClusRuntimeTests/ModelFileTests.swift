@@ -121,6 +121,27 @@ final class ModelFileTests: DataFileTestCase {
     XCTAssertEqual(parts.last?.trimmingCharacters(in: .whitespacesAndNewlines), "60")
   }
 
+  /// A model file that numpy saved again (`np.savez(p, **np.load(model))`, which turns the manifest into
+  /// the array manifest.json.npy) loads as the model, with a note, and transforms as the original does
+  /// (a fresh-user pass: it loaded as a plain archive, and `transform` said only "got a npz record").
+  func testAModelFileSavedAgainByNumpyLoads() throws {
+    let resaved = NSTemporaryDirectory() + "clus-resaved-\(getpid()).npz"
+    defer { unlink(resaved) }
+    _ = try runPython("""
+      import sys
+      import numpy as np
+      np.savez(sys.argv[2], **dict(np.load(sys.argv[1])))
+      """, ["\(fixtures)/umap-v1.npz", resaved])
+    let c = Capture()
+    XCTAssertTrue(c.run("y = load \"\(fixtures)/new.npy\"\nt = transform (load \"\(fixtures)/umap-v1.npz\") y\n"
+                        + "u = transform (load \"\(resaved)\") y\n"), c.err)
+    XCTAssertTrue(c.err.contains("a clus model file saved again by numpy"), c.err)
+    guard case .matrix(let t)? = c.session.variables["t"], case .matrix(let u)? = c.session.variables["u"] else {
+      return XCTFail("transform")
+    }
+    XCTAssertEqual(t, u)
+  }
+
   /// The members of the version-1 UMAP fixture, for making broken files.
   private func umapMembers() throws -> [NPZMember] { try readNPZ(path: "\(fixtures)/umap-v1.npz") }
 

@@ -276,6 +276,17 @@ func loadNPZ(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in
     man.buffer.withBytes({ $0.firstRange(of: Array(modelFormatName.utf8)) != nil }) {
     return .modelArchive(ModelArchive(members: members.map { m in NPZMember(name: m.name, bytes: m.buffer.withBytes { Array($0) }) }))
   }
+  // a model file that numpy saved again (np.savez(p, **np.load(model))): np.load gives the manifest
+  // as bytes, and savez stores them as the array manifest.json.npy (a 0-d |S array); its text is the
+  // manifest, the other members are the model's arrays as before
+  if let wrapped = members.first(where: { $0.name == "manifest.json.npy" }),
+     let a = try? npyArray(NPZMember(name: wrapped.name, bytes: wrapped.buffer.withBytes { Array($0) }), display: display),
+     a.descr.hasPrefix("|S"), a.shape.isEmpty, a.data.firstRange(of: Array(modelFormatName.utf8)) != nil {
+    let text = Array(a.data.prefix { $0 != 0 })
+    let rest = members.filter { $0.name != wrapped.name }.map { m in NPZMember(name: m.name, bytes: m.buffer.withBytes { Array($0) }) }
+    note("\(display): a clus model file saved again by numpy (its manifest.json became an array): read as the model")
+    return .modelArchive(ModelArchive(members: [NPZMember(name: "manifest.json", bytes: text)] + rest))
+  }
   let arrays = members.filter { $0.name.hasSuffix(".npy") }
   // scipy.sparse.save_npz: one sparse matrix
   if isScipySparse(arrays.map { String($0.name.dropLast(4)) }) {
