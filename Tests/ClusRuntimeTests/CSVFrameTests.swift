@@ -231,10 +231,25 @@ final class CSVFrameTests: DataFileTestCase {
     // the float32 matrix itself is rounded, as documented
     XCTAssertTrue(c.run("print (d.data[0, 0] == 123456792)"), c.err)
     XCTAssertEqual(c.out, "true\n")
-    // a missing value makes the column float64, as pandas makes it: no exact ints kept
+    // a missing value makes the column float64, as pandas makes it: no exact ints kept, and the
+    // integers float32 rounds are warned of (they were rounded without a word)
     let q = write("ids-missing.csv", "id,x\n123456789,1\n,2\n")
     XCTAssertTrue(c.run("e = load \"\(q)\"\nprint e.dtypes"), c.err)
     XCTAssertEqual(c.out, "[\"float64\", \"int64\"]\n")
+    XCTAssertTrue(c.err.contains("123456789.0 on line 2, column 1 is kept as 123456792.0"), c.err)
+    // 19 digits, to int64's limits, as pandas reads them (they were read as float32 without a word)
+    let big = write("ids-19.csv", "id,x\n9223372036854775807,1.5\n-9223372036854775808,2.5\n16777217,3\n")
+    let bigOut = dir + "/ids-19-out.csv"
+    XCTAssertTrue(c.run("b = load \"\(big)\"\nprint b.dtypes b.id (max b.id) (min b.id)\nsave b \"\(bigOut)\""), c.err)
+    XCTAssertEqual(c.out, "[\"int64\", \"float64\"] [9223372036854775807 -9223372036854775808 16777217] 9223372036854775807 -9223372036854775808\n")
+    XCTAssertEqual(try String(contentsOfFile: bigOut, encoding: .utf8),
+                   "id,x\n9223372036854775807,1.5\n-9223372036854775808,2.5\n16777217,3.0\n")
+    // one beyond int64 is a number (pandas: uint64; clus keeps no unsigned integers)
+    XCTAssertTrue(c.run("o = load \"\(write("ids-20.csv", "id,x\n9223372036854775808,1\n"))\"\nprint o.dtypes"), c.err)
+    XCTAssertEqual(c.out, "[\"float64\", \"int64\"]\n")
+    // crosstab keeps integers beyond 2^53 apart (as Doubles, ...993 joined ...992), as pandas' crosstab
+    XCTAssertTrue(c.run("t = crosstab [9007199254740993, 9007199254740992, 9007199254740993, 5] [1, 2, 1, 2]\nprint t.index t.counts"), c.err)
+    XCTAssertEqual(c.out, "[5 9007199254740992 9007199254740993] matrix 3 × 2 float32\n[[0.0000 1.0000]\n [0.0000 1.0000]\n [2.0000 0.0000]]\n")
   }
 
   func testDataFrameInTheLanguage() throws {

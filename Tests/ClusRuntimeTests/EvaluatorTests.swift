@@ -618,7 +618,7 @@ final class EvaluatorTests: XCTestCase {
     let out = NSTemporaryDirectory() + "clus-prediction-\(getpid()).npy"
     defer { try? FileManager.default.removeItem(atPath: out) }
     XCTAssertTrue(c.run("save p \"\(out)\""), c.err)
-    XCTAssertTrue(c.err.contains("note: wrote the prediction record's field labels; its other field (probabilities) is not in the file"), c.err)
+    XCTAssertTrue(c.err.contains("note: wrote the prediction record's field labels; its other array (probabilities) is not in the file"), c.err)
   }
 
   /// Found by a REPL test: non-finite or huge float indices are errors (they crashed), slices

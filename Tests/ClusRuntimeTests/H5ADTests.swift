@@ -262,6 +262,27 @@ final class H5ADTests: DataFileTestCase {
 
   // MARK: files clus does not read
 
+  /// A uint64 obs column is read exactly, and one beyond int64's range is refused naming the value (read
+  /// through int64 it was clamped to 2^63 − 1 in silence: a fresh-user pass).
+  func testUInt64ColumnsExactOrRefused() throws {
+    try requirePythonModules(["h5py"])
+    let small = fixtureCopy("h5ad", "dense.h5ad", as: "u64-small.h5ad"), big = fixtureCopy("h5ad", "dense.h5ad", as: "u64-big.h5ad")
+    try runPython("""
+      import h5py, sys, numpy as np
+      for path, top in ((sys.argv[1], 2**63 - 1), (sys.argv[2], 2**63 + 5)):
+          with h5py.File(path, 'r+') as f:
+              v = np.arange(40, dtype=np.uint64); v[0] = top
+              d = f['obs'].create_dataset('u', data=v)
+              d.attrs['encoding-type'] = 'array'; d.attrs['encoding-version'] = '0.2.0'
+              f['obs'].attrs['column-order'] = list(f['obs'].attrs['column-order']) + ['u']
+      """, [small, big])
+    let c = Capture()
+    XCTAssertTrue(c.run("a = load \"\(small)\"\nu = a.obs.u\n"), c.err)
+    guard case .labels(let u)? = c.value("u") else { return XCTFail("obs.u is not ints") }
+    XCTAssertEqual(u, [Int.max] + Array(1..<40))
+    c.expectError("b = load \"\(big)\"\nv = b.obs.u", "obs/u: holds the uint64 value 9223372036854775813, beyond int64's range")
+  }
+
   /// pandas' nullable columns (Int64, boolean, string: anndata's nullable-integer, nullable-boolean and
   /// nullable-string-array, values and a mask) are read; with a missing value, integers and booleans
   /// become float64 with NaN and strings a categorical with the value missing, as anndata's values read

@@ -134,7 +134,7 @@ final class RealDataSparseTests: XCTestCase {
     c.expectError("umap x[0:100] knn=e0", "its neighbours are of 700 points, but the data has 100 rows")
     c.expectError("umap x metric=\"cosine\" knn=e0", "its neighbours are by metric \"euclidean\"")
     // other rows of the same size (a user's fresh-user find: a wrong embedding without a word)
-    c.expectError("umap (x * 2) knn=e0", "its neighbours are of other data")
+    c.expectError("umap (x * 2) knn=e0", "the knn= result: its neighbours are of other data")
     // a record shows its neighbour indices as a float32 matrix only while every row id is exact in
     // float32 (up to 2^24 rows); knn= reads a fitted model's own Int32 table at any size
     let rows = (1 << 24) + 1
@@ -142,6 +142,42 @@ final class RealDataSparseTests: XCTestCase {
     XCTAssertNotNil(knnMatrices(KNNGraph(n: 1 << 24, k: 1, indices: [Int32](repeating: 0, count: 1 << 24), distances: [Float](repeating: 0, count: 1 << 24))))
     c.expectError("umap x n_neighbors=30 knn=e0", "n_neighbors=30 needs 30")
     c.expectError("umap x knn=x", "knn= takes an earlier umap result")
+  }
+
+  /// `pca whiten=true` of a sparse matrix (scikit-learn's arpack PCA whitens too; it was refused): each
+  /// coordinate over √(explained variance), so every training column has variance 1 (divisor n − 1, by
+  /// hand), and the fit's coordinates are the model's transform of its training rows, bit for bit.
+  func testSparsePCAWhitens() throws {
+    let c = capture("""
+      s = load "DATA/topics_tfidf.npz"
+      x = s[0:300]
+      p = pca x n_components=5 whiten=true
+      q = transform p x
+      """)
+    guard case .record(let r)? = c.session.variables["p"], case .matrix(let t)? = r["transformed"],
+          case .matrix(let q)? = c.session.variables["q"] else { return XCTFail("pca") }
+    XCTAssertEqual(t, q)
+    for j in 0..<5 {
+      let col = (0..<t.rows).map { Double(t[$0, j]) }
+      let mean = col.reduce(0, +) / Double(col.count)
+      let variance = col.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(col.count - 1)
+      XCTAssertEqual(mean, 0, accuracy: 1e-5)
+      XCTAssertEqual(variance, 1, accuracy: 1e-4, "column \(j)")
+    }
+  }
+
+  /// Saving a result fitted on a sparse matrix to .npz says it keeps no model, for hdbscan as for umap
+  /// (hdbscan's said "a .npz file holds a fitted model (the result of umap, hdbscan, ...)").
+  func testSparseFitsSayTheyKeepNoModel() throws {
+    let out = NSTemporaryDirectory() + "clus-sparse-fit-\(getpid()).npz"
+    defer { unlink(out) }
+    let c = capture("""
+      s = load "DATA/topics_tfidf.npz"
+      l = hdbscan s[0:300] min_cluster_size=5
+      e = umap s[0:300] metric="cosine" n_epochs=10 random_state=1
+      """)
+    c.expectError("save l \"\(out)\"", "this hdbscan result was fitted on a sparse matrix and keeps no model to save")
+    c.expectError("save e \"\(out)\"", "this umap result was fitted on a sparse matrix and keeps no model to save")
   }
 
   /// Found by a user's first try: obs numbers are kept exactly (not through the float32 `.data`), a

@@ -36,11 +36,12 @@ private func checkSparseFactorisationMemory(_ x: SparseMatrix, nComponents k: In
 /// umap's `knn=`: the neighbours of an earlier `umap` result (its `knn_indices`, `knn_distances`),
 /// umap-learn's `precomputed_knn`, so that a sweep over `min_dist` or `n_components` skips the
 /// search; nil for `none`. Extra columns beyond `n_neighbors` are dropped (as umap-learn does).
-/// - Throws: `CommandError.invalidParameter` naming `knn` for a value without neighbours, another
-///   number of rows, too few neighbours, indices out of range, or another metric.
+/// - Throws: `CommandError.invalidArgument` naming `knn=` for a value without neighbours, another
+///   number of rows, too few neighbours, indices out of range, another metric, or (a fitted model's
+///   neighbours) other training data.
 private func precomputedKNN(_ v: Value, rows n: Int, data x: Value, parameters p: UMAPParameters) throws -> KNNGraph? {
   if case .none = v { return nil }
-  func bad(_ m: String) -> CommandError { .invalidParameter(name: "knn", value: Display.summary(v), allowed: m) }
+  func bad(_ m: String) -> CommandError { .invalidArgument("the knn= result: \(m)") }
   // the neighbours as a table: a fitted model's own (Int32, exact at any size), else one read from
   // the record's matrices (a sparse fit's record has no model); then one set of checks for both
   let g: KNNGraph, metric: String?
@@ -49,14 +50,14 @@ private func precomputedKNN(_ v: Value, rows n: Int, data x: Value, parameters p
     // without a word (umap-learn's precomputed_knn cannot check; clus can, at the cost of a compare)
     if case .matrix(let xm) = x, xm.rows == m.trainingData.rows,
        xm.cols != m.trainingData.cols || !(xm.data == m.trainingData.data) {
-      throw bad("its neighbours are of other data: the result it comes from was fitted on other rows "
-                + "(\(m.trainingData.rows) × \(m.trainingData.cols)); pass the same data, or leave knn= out")
+      throw bad("its neighbours are of other data: its fit's training data (\(m.trainingData.rows) × \(m.trainingData.cols)) "
+                + "differs from this data in value; pass the same data, or leave knn= out")
     }
     (g, metric) = (table, m.parameters.metric.description)
   } else {
     guard case .record(let r) = v, case .matrix(let ki)? = r["knn_indices"], case .matrix(let kd)? = r["knn_distances"],
           ki.rows == kd.rows, ki.cols == kd.cols else {
-      throw bad("knn= takes an earlier umap result (its knn_indices and knn_distances)")
+      throw CommandError.invalidArgument("knn= takes an earlier umap result (its knn_indices and knn_distances)")
     }
     let (rows, cols) = (ki.rows, ki.cols)
     var idx = [Int32](repeating: 0, count: rows * cols)
@@ -398,11 +399,13 @@ func registerAlgorithms(_ t: inout CommandTable) {
                                             allowed: "on a sparse matrix n_components must be an integer (scikit-learn's arpack solver)")
       case nil: k = min(x.rows, x.cols) - 1
       }
-      if p.whiten {
-        throw CommandError.invalidParameter(name: "whiten", value: "true", allowed: "whiten=true is not supported on a sparse matrix")
-      }
       try checkSparseFactorisationMemory(x, nComponents: k, command: "pca")
-      let r = try pcaSparse(x, nComponents: k, context: inv.context)
+      var r = try pcaSparse(x, nComponents: k, context: inv.context)
+      if p.whiten {
+        // scikit-learn's whitened fit_transform (arpack): each coordinate over √(explained variance),
+        // computed as the model's transform computes it (it was refused)
+        r.transformed = try PCAModel(result: r, parameters: p).transform(x, context: inv.context)
+      }
       return .record(FittedModel.pca(try PCAModel(result: r, parameters: p)).record())
     }
     let r = try pca(inv.matrix(0), parameters: p, context: inv.context)

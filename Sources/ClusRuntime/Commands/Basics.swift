@@ -68,6 +68,10 @@ func reduction(
       }
       return .int(s)
     }
+    // min and max of ints exactly (through Double, 9007199254740993 came back as 9.0072e+15)
+    if name == "min" || name == "max", case .labels(let l) = x, !l.isEmpty {
+      return .int(name == "min" ? l.min()! : l.max()!)
+    }
     guard let v = numericValues(x) else {
       throw CommandError.invalidArgument("needs a vector or matrix, got \(inv.args[0].kindWithArticle)")
     }

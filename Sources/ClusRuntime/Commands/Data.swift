@@ -201,10 +201,10 @@ func registerData(_ t: inout CommandTable) {
           "unknown file type for saving: a fitted \(m.kind) model is saved whole as .npz (load gives it back); the \(r.principal ?? "principal") array alone as \(supportedSaveExtensions)")
       }
     } else if lastPathComponent(expandTilde(path)).lowercased().hasSuffix(".npz") {
-      if case .record(let r) = raw, r.kind == "umap" {
-        // a umap result without a model: fitted on sparse data (transform says the same)
-        throw CommandError.invalidArgument("this umap result was fitted on a sparse matrix and keeps no model to save "
-          + "(`pca` of it first gives dense data, whose umap keeps its model); save its embedding as .npy, .csv or .tsv")
+      if case .record(let r) = raw, ["umap", "hdbscan"].contains(r.kind) {
+        // a result without a model: fitted on sparse data (transform and approximate_predict say the same)
+        throw CommandError.invalidArgument("this \(r.kind) result was fitted on a sparse matrix and keeps no model to save "
+          + "(`pca` of it first gives dense data, whose fit keeps its model); save its \(r.principal ?? "arrays") as .npy, .csv or .tsv")
       }
       throw CommandError.invalidArgument("a .npz file holds a fitted model (the result of umap, hdbscan, kmeans or pca); save arrays as .npy, .csv or .tsv")
     }
@@ -274,12 +274,17 @@ func registerData(_ t: inout CommandTable) {
     } else if Frames.categories(of: raw) != nil {
       inv.session.progress.clearLine()
       inv.session.errorOutput("note: wrote the categorical's integer codes; its names are not in the file\n")
-    } else if case .record(let r) = raw, let principal = r.principal, r.fields.count > 1 {
-      // a result of several fields (approximate_predict's labels and probabilities): say what is left out
-      let others = r.fields.map(\.name).filter { $0 != principal }
-      inv.session.progress.clearLine()
-      inv.session.errorOutput("note: wrote the \(r.kind) record's field \(principal); its other field\(others.count == 1 ? "" : "s") "
-        + "(\(others.joined(separator: ", "))) \(others.count == 1 ? "is" : "are") not in the file: save each on its own (save p.\(others[0]) ...)\n")
+    } else if case .record(let r) = raw, let principal = r.principal {
+      // a result of several arrays (approximate_predict's labels and probabilities): say which are left out
+      let others = r.fields.filter { f in
+        guard f.name != principal else { return false }
+        switch f.value { case .matrix, .labels, .floats, .mask, .sparse: return true; default: return false }
+      }.map(\.name)
+      if !others.isEmpty {
+        inv.session.progress.clearLine()
+        inv.session.errorOutput("note: wrote the \(r.kind) record's field \(principal); its other array\(others.count == 1 ? "" : "s") "
+          + "(\(others.joined(separator: ", "))) \(others.count == 1 ? "is" : "are") not in the file: save each field on its own\n")
+      }
     }
     return .none
   })

@@ -277,12 +277,20 @@ func registerToolkit(_ t: inout CommandTable) {
     // pandas drops the pairs with a missing (NaN) value
     let keep = (0..<a.doubles.count).filter { !a.doubles[$0].isNaN && !b.doubles[$0].isNaN }
     func axis(_ k: (ints: [Int]?, doubles: [Double])) -> ([Double], (([Double]) -> Value)) {
-      let d = keep.map { k.doubles[$0] }
-      return k.ints != nil ? (d, { .labels($0.map { Int($0) }) }) : (d, { .floats($0) })
+      guard let ints = k.ints else { return (keep.map { k.doubles[$0] }, { .floats($0) }) }
+      // integers by their rank among the distinct values (exact: as Doubles, integers beyond 2^53
+      // merged, 9007199254740993 into ...992), the labels back from the ranks
+      let distinct = Array(Set(keep.map { ints[$0] })).sorted()
+      let rank = Dictionary(uniqueKeysWithValues: distinct.enumerated().map { ($1, $0) })
+      return (keep.map { Double(rank[ints[$0]]!) }, { .labels($0.map { distinct[Int($0)] }) })
     }
     func named(_ c: (codes: [Int], names: [String])?, _ make: @escaping ([Double]) -> Value) -> ([Double]) -> Value {
       guard let names = c?.names else { return make }
-      return { v in .list(v.map { .string(names[Int($0)]) }) }
+      // the axis' codes (from their ranks) to the categories' names
+      return { v in
+        guard case .labels(let codes) = make(v) else { return make(v) }
+        return .list(codes.map { .string(names[$0]) })
+      }
     }
     let (ra, rowValues) = axis(a), (cb, columnValues) = axis(b)
     let makeRows = named(catA, rowValues), makeCols = named(catB, columnValues)

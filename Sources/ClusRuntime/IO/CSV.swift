@@ -158,6 +158,10 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     // reals beyond 2^24 that float32 changes (timestamps): how many, and the first (value, line, column)
     var rounded = 0
     var firstRounded = (0.0, 0, 0)
+    // integers beyond 2^24 that float32 changes, per column: rounded unless the column stays int
+    // (its values kept exactly), so counted at the end by the column's kind
+    var roundedInts = [Int](repeating: 0, count: width)
+    var firstRoundedInt = [(Double, Int, Int)](repeating: (0, 0, 0), count: width)
     var rows = 0
     var line = firstLine
     var reading = !hasHeader
@@ -199,6 +203,10 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
           if state[k] == .int {
             if exactInts[k] == nil, v.magnitude > 1 << 24 { exactInts[k] = (0..<rows).map { Int(values[$0 * width + k]) } }
             exactInts[k]?.append(v)
+          }
+          if v.magnitude > 1 << 24 && Double(Float(v)) != Double(v) {
+            if roundedInts[k] == 0 { firstRoundedInt[k] = (Double(v), line, selected[k] + 1) }
+            roundedInts[k] += 1
           }
         case .real(let v):
           values.append(Float(v))
@@ -253,6 +261,11 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     let warned = float32LossWarning(lo: numeric.map { lo[$0] }, hi: numeric.map { hi[$0] },
                                     integers: numeric.allSatisfy { kinds[$0] == .int }, display: display,
                                     names: numeric.map { column(selected[$0]) }, exactInts: exactColumns, warn: warn)
+    // integers of columns that became float (a missing value, a decimal): rounded as the reals are
+    for k in 0..<width where kinds[k] == .float && roundedInts[k] > 0 {
+      if rounded == 0 || firstRoundedInt[k].1 < firstRounded.1 { firstRounded = firstRoundedInt[k] }
+      rounded += roundedInts[k]
+    }
     // (one warning of lost digits is enough)
     if rounded > 0 && !warned {
       let (v, l, c) = firstRounded

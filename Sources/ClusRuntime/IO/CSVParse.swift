@@ -89,15 +89,26 @@ struct NASet {
 func parseCell(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, na: NASet) -> CellValue {
   if na.contains(p, start, end) { return .missing }
   if start >= end { return .text }
-  // Integer: optional sign and up to 18 digits.
+  // Integer: optional sign and up to 19 digits, within int64 (as pandas' int64; beyond it, a number)
   var i = start
   var neg = false
   if p[i] == 0x2D || p[i] == 0x2B { neg = p[i] == 0x2D; i += 1 }
-  if i < end && end - i <= 18 {
+  if i < end && end - i <= 19 {
+    // accumulated negatively, so that −2^63 fits
     var v = 0
     var j = i
-    while j < end && isDigit(p[j]) { v = v &* 10 &+ Int(p[j] &- 0x30); j += 1 }
-    if j == end { return .integer(neg ? -v : v) }
+    var overflow = false
+    while j < end && isDigit(p[j]) {
+      let (m, o1) = v.multipliedReportingOverflow(by: 10)
+      let (d, o2) = m.subtractingReportingOverflow(Int(p[j] &- 0x30))
+      overflow = overflow || o1 || o2
+      v = d
+      j += 1
+    }
+    if j == end && !overflow {
+      if neg { return .integer(v) }
+      if v != Int.min { return .integer(-v) }
+    }
   }
   if isDecimal(p, start, end) {
     var stop: UnsafeMutablePointer<CChar>? = nil

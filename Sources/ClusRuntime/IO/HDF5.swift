@@ -276,8 +276,7 @@ final class H5File {
       var n = values.count
       let id = H5Pget_filter2(dcpl.id, UInt32(i), &flags, &n, &values, 0, nil, &config)
       if id >= 0 && H5Zfilter_avail(id) <= 0 {
-        let name = id == 32000 ? "LZF (32000)" : id == 32001 ? "Blosc (32001)" : id == 32015 ? "Zstandard (32015)" : "\(id)"
-        return error(path, "is compressed with HDF5 filter \(name), which clus does not read (gzip, shuffle and fletcher32 are "
+        return error(path, "is compressed with HDF5 filter \(hdf5FilterName(Int(id))), which clus does not read (gzip, shuffle and fletcher32 are "
                      + "read): write the file again with compression=\"gzip\" (anndata's write_h5ad), or none", kind: .unsupportedType)
       }
     }
@@ -389,6 +388,18 @@ final class H5File {
       return raw.map { Int($0) }
     }
     guard cls == H5T_INTEGER else { throw error(path, "does not hold integers", kind: .unsupportedType) }
+    if H5Tget_sign(t.id) == H5T_SGN_NONE && H5Tget_size(t.id) == 8 {
+      // uint64: read as such (through int64, values beyond 2^63 − 1 were clamped to it in silence)
+      let native = H5Object(H5Tget_native_type(t.id, H5T_DIR_ASCEND), H5Tclose)
+      var raw = [UInt64](repeating: 0, count: total)
+      guard total == 0 || H5Dread(d.id, native.id, clus_h5_s_all(), clus_h5_s_all(), clus_h5_p_default(), &raw) >= 0 else {
+        throw unreadable(d, path)
+      }
+      if let big = raw.first(where: { $0 > UInt64(Int.max) }) {
+        throw error(path, "holds the uint64 value \(big), beyond int64's range (2^63 − 1), in which clus keeps integers", kind: .outOfRange)
+      }
+      return raw.map { Int($0) }
+    }
     var out = [Int64](repeating: 0, count: total)
     guard total == 0 || H5Dread(d.id, clus_h5_native_int64(), clus_h5_s_all(), clus_h5_s_all(), clus_h5_p_default(), &out) >= 0 else {
       throw unreadable(d, path)

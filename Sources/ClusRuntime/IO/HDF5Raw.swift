@@ -442,9 +442,20 @@ final class HDF5RawFile {
         data.removeLast(4)
       default:
         throw DataFileError(path: display, kind: .unsupportedType,
-                            message: "\(what): its strings are stored with HDF5 filter \(filter), which clus does not read (deflate, shuffle and fletcher32 are read)")
+                            message: "\(what): its strings are stored with HDF5 filter \(hdf5FilterName(filter)), which clus does not read (deflate, shuffle and fletcher32 are read)")
       }
     }
     return data
+  }
+}
+
+/// An HDF5 filter's id with its name for the common ones clus does not read (LZF, which anndata writes with
+/// compression="lzf", and the Blosc and Zstandard plugins), for messages.
+func hdf5FilterName(_ id: Int) -> String {
+  switch id {
+  case 32000: return "LZF (32000)"
+  case 32001: return "Blosc (32001)"
+  case 32015: return "Zstandard (32015)"
+  default: return "\(id)"
   }
 }
