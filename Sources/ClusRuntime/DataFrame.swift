@@ -108,7 +108,7 @@ enum Frames {
       guard col.allSatisfy({ abs($0) < 9.2e18 }) else { return .floats(col.map(Double.init)) }
       return .labels(col.map { Int($0) })
     case .bool: return .mask(col.map { $0 != 0 })
-    case .float: return .floats(col.map(Double.init))
+    case .float, .boolWithMissing: return .floats(col.map(Double.init))
     case .text: return nil
     }
   }

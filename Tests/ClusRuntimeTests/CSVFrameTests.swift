@@ -247,6 +247,12 @@ final class CSVFrameTests: DataFileTestCase {
     // one beyond int64 is a number (pandas: uint64; clus keeps no unsigned integers)
     XCTAssertTrue(c.run("o = load \"\(write("ids-20.csv", "id,x\n9223372036854775808,1\n"))\"\nprint o.dtypes"), c.err)
     XCTAssertEqual(c.out, "[\"float64\", \"int64\"]\n")
+    // booleans with a missing value: pandas' object column, saved as True, an empty cell and False
+    // (checked against pandas' to_csv of the same file; it was saved as 1.0 and 0.0)
+    let bm = write("bool-missing.csv", "flag,n\nTrue,1\n,2\nFalse,3\n"), bmOut = dir + "/bool-missing-out.csv"
+    XCTAssertTrue(c.run("m = load \"\(bm)\"\nprint m.dtypes m.flag\nsave m \"\(bmOut)\""), c.err)
+    XCTAssertEqual(c.out, "[\"object\", \"int64\"] [1.0000 nan 0.0000]\n")
+    XCTAssertEqual(try String(contentsOfFile: bmOut, encoding: .utf8), "flag,n\nTrue,1\n,2\nFalse,3\n")
     // crosstab keeps integers beyond 2^53 apart (as Doubles, ...993 joined ...992), as pandas' crosstab
     XCTAssertTrue(c.run("t = crosstab [9007199254740993, 9007199254740992, 9007199254740993, 5] [1, 2, 1, 2]\nprint t.index t.counts"), c.err)
     XCTAssertEqual(c.out, "[5 9007199254740992 9007199254740993] matrix 3 × 2 float32\n[[0.0000 1.0000]\n [0.0000 1.0000]\n [2.0000 0.0000]]\n")

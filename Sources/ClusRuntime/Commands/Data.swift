@@ -426,6 +426,8 @@ private func frameTable(_ r: Record) -> (columns: [(name: String, values: [Doubl
       guard numeric < m.cols else { return nil }
       let values = (0..<m.rows).map { Double(m.data[$0 * m.cols + numeric]) }
       if kind == ColumnKind.bool.rawValue { text[name] = values.map { $0 != 0 ? "True" : "False" } }
+      // booleans with missing values, as pandas writes its object column (it was 1.0, 0.0)
+      if kind == ColumnKind.boolWithMissing.rawValue { text[name] = values.map { $0.isNaN ? "" : $0 != 0 ? "True" : "False" } }
       // a float column keeps its point (2.0, not 2: it reads back as float64, as pandas writes it)
       if kind == ColumnKind.float.rawValue { text[name] = values.map { $0.isNaN ? "" : Float($0).description } }
       // a column kept exactly beside the float32 matrix (ids beyond 2^24 from a CSV, an AnnData obs

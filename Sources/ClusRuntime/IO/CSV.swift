@@ -161,6 +161,9 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     // integers beyond 2^24 that float32 changes, per column: rounded unless the column stays int
     // (its values kept exactly), so counted at the end by the column's kind
     var roundedInts = [Int](repeating: 0, count: width)
+    // booleans, and numbers, seen per column: booleans with a missing value and no number make
+    // pandas' object column of True/False/NaN
+    var sawBool = [Bool](repeating: false, count: width), sawNumber = [Bool](repeating: false, count: width)
     var firstRoundedInt = [(Double, Int, Int)](repeating: (0, 0, 0), count: width)
     var rows = 0
     var line = firstLine
@@ -197,6 +200,7 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
           if width == 1 { ints.append(0) }
         case .integer(let v):
           values.append(Float(v))
+          sawNumber[k] = true
           lo[k] = min(lo[k], Double(v)); hi[k] = max(hi[k], Double(v))
           if width == 1 { ints.append(v) }
           if state[k] == .undecided || state[k] == .bool { state[k] = missingSeen[k] ? .float : .int }
@@ -210,6 +214,7 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
           }
         case .real(let v):
           values.append(Float(v))
+          sawNumber[k] = true
           exactInts[k] = nil
           if abs(v) >= 16_777_216 && v.isFinite && Double(Float(v)) != v {
             if rounded == 0 { firstRounded = (v, line, selected[k] + 1) }
@@ -223,6 +228,7 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
           state[k] = .float
         case .boolean(let v):
           values.append(v ? 1 : 0)
+          sawBool[k] = true
           if width == 1 { ints.append(v ? 1 : 0) }
           if state[k] == .undecided { state[k] = missingSeen[k] ? .float : .bool }
           if state[k] == .int { exactInts[k]?.append(v ? 1 : 0) }
@@ -248,11 +254,12 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     }
     if rows == 0 { throw err(.empty, nil, "the file has a header row but no data rows") }
 
-    let kinds: [ColumnKind] = state.map {
-      switch $0 {
+    let kinds: [ColumnKind] = state.indices.map { k in
+      switch state[k] {
       case .int: return .int
       case .bool: return .bool
       case .text: return .text
+      case .float where sawBool[k] && !sawNumber[k] && missingSeen[k]: return .boolWithMissing
       case .float, .undecided: return .float
       }
     }

@@ -55,6 +55,9 @@ public enum ColumnKind: String, Sendable, Equatable {
   case float = "float64"
   /// `true`/`false` only.
   case bool
+  /// `true`/`false` with missing values: pandas' object column of True, False and NaN (in `data` as
+  /// 1, 0 and NaN; saved as True, False and an empty cell).
+  case boolWithMissing = "object"
   /// Text: the values are categories.
   case text = "category"
 }
