@@ -109,6 +109,11 @@ public struct Parser {
   public static func parse(_ file: SourceFile) throws -> Program {
     let scanned = Lexer.scan(file.text)
     if let lexical = scanned.error {
+      // a lexical error inside a bracket opened on an earlier line and never closed: the bracket is the
+      // error (as Python says "'[' was never closed"; the bad character is often a sign of it)
+      if let open = unclosedBracket(before: lexical, scanned.tokens, text: file.text) {
+        throw Diagnostic(.error, "unclosed '\(open.text)'", at: open.range)
+      }
       // the complete statements before the lexical error: up to the last line break or `;` outside
       // every bracket (a cut inside one would make an unclosed bracket the error)
       var depth = 0, cut = 0
@@ -130,6 +135,48 @@ public struct Parser {
     }
     var p = Parser(tokens: scanned.tokens, text: file.text)
     return try p.parseProgram()
+  }
+
+  /// The innermost bracket open at a lexical error, when it was opened on an earlier line and the rest of
+  /// the text (scanned past each further lexical error) never closes it; else nil.
+  private static func unclosedBracket(before lexical: Diagnostic, _ tokens: [Token], text: String) -> Token? {
+    var stack: [Token] = []
+    for t in tokens {
+      switch t.kind {
+      case .lparen, .lbracket, .lbrace: stack.append(t)
+      case .rparen, .rbracket, .rbrace: if !stack.isEmpty { stack.removeLast() }
+      default: break
+      }
+    }
+    guard let open = stack.last, open.range.start.line < lexical.range.start.line else { return nil }
+    // the brackets after the error: closed when the depth falls below the innermost's
+    // the text after an error's range (at least one Unicode scalar after its start)
+    func after(_ s: Substring, _ e: Diagnostic) -> Substring {
+      let scalars = s.unicodeScalars
+      var i = s.utf8.index(s.startIndex, offsetBy: min(max(e.range.start.offset, 0), s.utf8.count))
+      i = scalars.index(i, offsetBy: i < scalars.endIndex ? 1 : 0)
+      let end = s.utf8.index(s.startIndex, offsetBy: min(max(e.range.end.offset, 0), s.utf8.count))
+      return s[max(i, end)...]
+    }
+    var depth = 0
+    var rest = after(Substring(text), lexical)
+    for _ in 0..<1000 {
+      let r = Lexer.scan(String(rest))
+      for t in r.tokens {
+        switch t.kind {
+        case .lparen, .lbracket, .lbrace: depth += 1
+        case .rparen, .rbracket, .rbrace:
+          depth -= 1
+          if depth < 0 { return nil }
+        default: break
+        }
+      }
+      guard let e = r.error else { return open }
+      let next = after(rest, e)
+      if next.isEmpty { return open }
+      rest = next
+    }
+    return nil
   }
 
   /// For the REPL: false when the input ends while a `(` or `[` is still open or inside a string,

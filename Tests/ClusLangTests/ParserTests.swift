@@ -258,6 +258,12 @@ final class ParserTests: XCTestCase {
     assertError("x = (1 +\n 1e-400)", "number literal '1e-400' is below float64's smallest positive value (4.9e-324); write 0 for zero", at: 2, 2)
     assertError("for i in [1] {\n  x = @\n}", "unknown character '@'", at: 2, 7)
     assertError("y = 1\nx = 3 @ 4", "unknown character '@'", at: 2, 7)
+    // a bracket opened on an earlier line and never closed is the error, not a bad character after it
+    // (Python 3.11: "'[' was never closed"); closed later, the character is
+    assertError("x = [1, 2\ny = @\n", "unclosed '['", at: 1, 5)
+    assertError("x = f(1,\n  [2,\n y = @ $ 3\n", "unclosed '['", at: 2, 3)
+    assertError("x = [1,\n  @2]\n", "unknown character '@'", at: 2, 3)
+    assertError("x = [1, @\n", "unknown character '@'", at: 1, 9)
   }
 
   /// A call with arguments followed by an operator never silently means `(call) op rest`.
