@@ -75,7 +75,7 @@ extension Session {
     if case .float(let d) = v, d == d.rounded() || d.isInfinite {
       return d >= 9.2e18 ? Int.max / 2 : (d <= -9.2e18 ? Int.min / 2 : Int(d))
     }
-    throw RuntimeError("a slice bound must be an integer, not \(v.kindName)", at: r)
+    throw RuntimeError("a slice bound must be an integer, not \(v.kindName)" + numericTextHint(v), at: r)
   }
 
   /// Checks arguments against the command's table entry and runs it; a command whose entry
@@ -319,14 +319,7 @@ extension Session {
 
   private func checkScalar(_ v: Value, _ type: ParamType, what: String, at r: SourceRange) throws -> Value {
     func fail(_ expected: String) -> RuntimeError {
-      // text that reads as a number (a --set value, a CSV cell): name the conversion
-      var hint = ""
-      if case .string(let s) = v, Double(s) != nil {
-        hint = "; text is not converted: convert it first, (int x) or (float x) (a --set value is always text)"
-      } else if case .string(let s) = v, ["true", "false"].contains(s.lowercased()) {
-        hint = "; text is not converted: compare it, e.g. (flag == \"true\") (a --set value is always text)"
-      }
-      return RuntimeError("\(what) must be \(expected), got \(Display.summary(v))\(hint)", at: r)
+      RuntimeError("\(what) must be \(expected), got \(Display.summary(v))\(numericTextHint(v))", at: r)
     }
     switch type {
     case .int:
@@ -411,4 +404,15 @@ func matrixFromRows(_ rows: [Value]) -> Matrix? {
     data += items.map { Float($0.number!) }
   }
   return rows.isEmpty ? nil : Matrix(rows: rows.count, cols: cols, data: data)
+}
+
+/// For text that reads as a number or a boolean (a --set value, always text) where a number or a
+/// boolean was wanted: how to convert it; "" otherwise.
+func numericTextHint(_ v: Value) -> String {
+  guard case .string(let s) = v else { return "" }
+  if Double(s) != nil { return "; text is not converted: convert it first, (int x) or (float x) (a --set value is always text)" }
+  if ["true", "false"].contains(s.lowercased()) {
+    return "; text is not converted: compare it, e.g. (flag == \"true\") (a --set value is always text)"
+  }
+  return ""
 }

@@ -58,7 +58,8 @@ enum Indexing {
         guard abs(d) < 9.2e18 else { throw RuntimeError("index \(Display.summary(v)) is out of range for \(counted(n, axis))", at: r) }
         return try positions(.value(.int(Int(d)), r), n: n, axis: axis)
       default:
-        throw RuntimeError("cannot index with \(v.kindWithArticle); use an integer, a slice, a mask or an index vector", at: r)
+        throw RuntimeError("cannot index with \(v.kindWithArticle); use an integer, a slice, a mask or an index vector"
+                           + numericTextHint(v), at: r)
       }
     }
   }

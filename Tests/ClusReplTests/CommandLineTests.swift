@@ -71,6 +71,11 @@ final class CommandLineTests: XCTestCase {
     let text = try runClus(["--set", "k=5", "-e", "kmeans [[1.0], [2.0]] n_clusters=k"])
     XCTAssertEqual(text.status, 1)
     XCTAssertTrue(text.stderr.contains("n_clusters must be an integer, got \"5\"; text is not converted: convert it first, (int x) or (float x)"), text.stderr)
+    // and as an index or a slice bound
+    let index = try runClus(["--set", "k=1", "-e", "x = [1, 2, 3]\nx[k]"])
+    XCTAssertTrue(index.stderr.contains("cannot index with a string; use an integer, a slice, a mask or an index vector; text is not converted"), index.stderr)
+    let bound = try runClus(["--set", "k=1", "-e", "x = [1, 2, 3]\nx[0:k]"])
+    XCTAssertTrue(bound.stderr.contains("a slice bound must be an integer, not string; text is not converted"), bound.stderr)
   }
 
   /// `exit` and `quit` end a script as Python's exit() does: nothing after them runs (not the
