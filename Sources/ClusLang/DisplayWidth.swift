@@ -53,3 +53,9 @@ private func isWide(_ v: UInt32) -> Bool {
   }
   return lo < wideRanges.count && wideRanges[lo].contains(v)
 }
+
+/// How many terminal columns a string of printable characters takes (the sum of `displayWidth` over its
+/// scalars: 2 for a CJK ideograph or a wide emoji, 0 for a combining accent), for aligning table columns.
+public func terminalWidth(_ s: String) -> Int {
+  s.unicodeScalars.reduce(0) { $0 + displayWidth($1) }
+}

@@ -146,20 +146,24 @@ enum Frames {
   static func summary(_ r: Record) -> String {
     let names = columnNames(r)
     let rows = r["data"]?.length ?? 0
-    let shown = names.count <= 6 ? names.joined(separator: ", ") : names.prefix(5).joined(separator: ", ") + ", …"
-    return "data frame \(rows) × \(names.count) (\(shown))"
+    return "data frame \(rows) × \(names.count) (\(shortList(names)))"
+  }
+
+  /// Up to six names, each on one line (`Display.escaped`), the first five and "…" past six.
+  static func shortList(_ names: [String]) -> String {
+    let e = names.prefix(6).map(Display.escaped)
+    return names.count <= 6 ? e.joined(separator: ", ") : e.prefix(5).joined(separator: ", ") + ", …"
   }
 
   /// One line for a categorical: `categorical 150 (3 categories: a, b, c)`.
   static func categoricalSummary(_ codes: [Int], _ names: [String]) -> String {
-    let shown = names.count <= 6 ? names.joined(separator: ", ") : names.prefix(5).joined(separator: ", ") + ", …"
-    return "categorical \(codes.count) (\(names.count) categor\(names.count == 1 ? "y" : "ies"): \(shown))"
+    "categorical \(codes.count) (\(names.count) categor\(names.count == 1 ? "y" : "ies"): \(shortList(names)))"
   }
 
   /// A categorical's display: the summary, then the values by name (NaN for a missing value).
   static func renderCategorical(_ codes: [Int], _ names: [String]) -> String {
     categoricalSummary(codes, names) + "\n"
-      + Display.vector(codes.count) { codes[$0] >= 0 && codes[$0] < names.count ? names[codes[$0]] : "NaN" }
+      + Display.vector(codes.count) { codes[$0] >= 0 && codes[$0] < names.count ? Display.escaped(names[codes[$0]]) : "NaN" }
   }
 
   /// A data frame's display: its size, then each column with its kind.
@@ -167,13 +171,12 @@ enum Frames {
     let names = columnNames(r), kinds = strings(r["dtypes"])
     var lines = ["data frame \(r["data"]?.length ?? 0) × \(names.count): .data is the "
       + "\(r["data"]?.shapeText ?? "0 × 0") matrix of the numeric columns"]
-    let w = min(names.map(\.count).max() ?? 0, 30)
+    let shownNames = names.map(Display.escaped)
+    let w = min(shownNames.map(terminalWidth).max() ?? 0, 30)
     for (k, n) in names.enumerated() {
       var kind = k < kinds.count ? kinds[k] : ""
-      if let (_, cats) = column(r, n).flatMap(categories(of:)) {
-        kind += " (\(cats.count): " + (cats.count <= 6 ? cats.joined(separator: ", ") : cats.prefix(5).joined(separator: ", ") + ", …") + ")"
-      }
-      lines.append("  " + n + String(repeating: " ", count: max(0, w - n.count)) + "  " + kind)
+      if let (_, cats) = column(r, n).flatMap(categories(of:)) { kind += " (\(cats.count): " + shortList(cats) + ")" }
+      lines.append("  " + shownNames[k] + String(repeating: " ", count: max(0, w - terminalWidth(shownNames[k]))) + "  " + kind)
     }
     return lines.joined(separator: "\n")
   }

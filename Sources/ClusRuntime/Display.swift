@@ -2,6 +2,7 @@
 import Glibc
 #endif
 import ClusAlgorithms
+import ClusLang
 
 /// Deterministic text rendering of values, so golden outputs can compare them.
 ///
@@ -56,19 +57,9 @@ public enum Display {
     }
   }
 
-  /// A string literal as the language writes it.
+  /// A string literal as the language writes it (\n, \r, \t, \" and \\ escaped).
   public static func quote(_ s: String) -> String {
-    var out = "\""
-    for c in s.unicodeScalars {
-      switch c {
-      case "\"": out += "\\\""
-      case "\\": out += "\\\\"
-      case "\n": out += "\\n"
-      case "\t": out += "\\t"
-      default: out.unicodeScalars.append(c)
-      }
-    }
-    return out + "\""
+    "\"" + escapingControls(s, quotes: true) { _ in nil } + "\""
   }
 
   /// The full display of a value, as the REPL shows a bare expression.
@@ -115,9 +106,36 @@ public enum Display {
     switch v {
     case .labels(let l): return l.map(String.init)
     case .floats(let f): return f.map(number)
-    case .list(let l): return l.map { if case .string(let s) = $0 { return s }; return summary($0) }
+    case .list(let l): return l.map { if case .string(let s) = $0 { return escaped(s) }; return summary($0) }
     default: return []
     }
+  }
+
+  /// Text as one line for a listing, as pandas prints it: a newline, carriage return or tab as \n, \r,
+  /// \t, other control characters as \x.. (a category holding a newline broke the listing).
+  static func escaped(_ s: String) -> String {
+    guard s.unicodeScalars.contains(where: { $0.value < 0x20 || (0x7F...0x9F).contains($0.value) }) else { return s }
+    return escapingControls(s, quotes: false) { v in
+      v < 0x20 || (0x7F...0x9F).contains(v) ? "\\x" + (v < 16 ? "0" : "") + String(v, radix: 16) : nil
+    }
+  }
+
+  /// `s` with newline, carriage return and tab written \n, \r, \t, with `quotes` also " and \ escaped, and
+  /// every other scalar for which `control` gives text written as that text (JSON's \u00XX, a listing's \xXX).
+  static func escapingControls(_ s: String, quotes: Bool, control: (UInt32) -> String?) -> String {
+    var out = ""
+    for c in s.unicodeScalars {
+      switch c {
+      case "\n": out += "\\n"
+      case "\r": out += "\\r"
+      case "\t": out += "\\t"
+      case "\"" where quotes: out += "\\\""
+      case "\\" where quotes: out += "\\\\"
+      default:
+        if let e = control(c.value) { out += e } else { out.unicodeScalars.append(c) }
+      }
+    }
+    return out
   }
 
   /// A `crosstab` as pandas prints one: the column values as a header, each row's value and
@@ -129,16 +147,17 @@ public enum Display {
     for i in 0..<shownRows {
       cells.append([rn[i]] + (0..<shownCols).map { String(Int(counts[i, $0])) })
     }
-    let first = cells.map { $0[0].count }.max() ?? 0
+    // widths in terminal columns (a CJK label takes two a character: counted as one, it misaligned)
+    let first = cells.map { terminalWidth($0[0]) }.max() ?? 0
     // each column as wide as its name or its widest count with a sign's place before it, as pandas
     // prints integer columns
     let widths = (0..<(shownCols + 1)).map { j in
-      max(cells[0][j].count, (cells.dropFirst().map { $0[j].count }.max() ?? 0) + 1)
+      max(terminalWidth(cells[0][j]), (cells.dropFirst().map { $0[j].count }.max() ?? 0) + 1)
     }
     var out = ["crosstab \(rn.count) × \(cn.count) (rows: values of the first vector, columns: of the second)"]
     for row in cells {
-      let head = row[0] + String(repeating: " ", count: first - row[0].count)
-      out.append(head + row.enumerated().dropFirst().map { j, c in "  " + String(repeating: " ", count: widths[j] - c.count) + c }.joined())
+      let head = row[0] + String(repeating: " ", count: first - terminalWidth(row[0]))
+      out.append(head + row.enumerated().dropFirst().map { j, c in "  " + String(repeating: " ", count: widths[j] - terminalWidth(c)) + c }.joined())
     }
     if shownRows < rn.count || shownCols < cn.count {
       out.append("(\(rn.count - shownRows) more rows, \(cn.count - shownCols) more columns: see .counts, .index, .columns)")

@@ -258,6 +258,27 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertEqual(c.out, "[5 9007199254740992 9007199254740993] matrix 3 × 2 float32\n[[0.0000 1.0000]\n [0.0000 1.0000]\n [2.0000 0.0000]]\n")
   }
 
+  /// Listings stay one line a row and aligned: a category holding a newline is shown as \n (as pandas
+  /// prints it), and a CJK label takes two columns a character (both broke the layout: a fresh-user pass).
+  func testListingsEscapeNewlinesAndAlignWideText() throws {
+    let p = write("wide.csv", "a,b\n\"x\ny\",日本\nz,日本語\nz,ab\n")
+    let c = Capture()
+    XCTAssertTrue(c.run("d = load \"\(p)\"\nd.a\ncrosstab d.b d.a\nd"), c.err)
+    XCTAssertEqual(c.out, """
+      categorical 3 (2 categories: x\\ny, z)
+      [x\\ny z z]
+      crosstab 3 × 2 (rows: values of the first vector, columns: of the second)
+              x\\ny   z
+      ab         0   1
+      日本       1   0
+      日本語     0   1
+      data frame 3 × 2: .data is the 3 × 0 matrix of the numeric columns
+        a  category (2: x\\ny, z)
+        b  category (3: ab, 日本, 日本語)
+
+      """)
+  }
+
   func testDataFrameInTheLanguage() throws {
     let c = Capture()
     let p = iris()

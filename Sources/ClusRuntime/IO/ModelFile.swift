@@ -110,19 +110,7 @@ private func json(_ v: Value) -> String {
 }
 
 private func jsonString(_ s: String) -> String {
-  var out = "\""
-  for u in s.unicodeScalars {
-    switch u {
-    case "\"": out += "\\\""
-    case "\\": out += "\\\\"
-    case "\n": out += "\\n"
-    case "\t": out += "\\t"
-    case "\r": out += "\\r"
-    default:
-      if u.value < 0x20 { out += String(format: "\\u%04x", u.value) } else { out.unicodeScalars.append(u) }
-    }
-  }
-  return out + "\""
+  "\"" + Display.escapingControls(s, quotes: true) { $0 < 0x20 ? String(format: "\\u%04x", $0) : nil } + "\""
 }
 
 /// The manifest of `model` with these arrays, as pretty-printed JSON.
