@@ -64,7 +64,7 @@ enum Operators {
     if case .string(let s) = a {
       if op == .add { try refuseNumericJoin(s, b, stringFirst: true); return .string(s + (try text(b))) }
       if case .string(let t) = b, op == .eq || op == .ne { return .bool((s == t) == (op == .eq)) }
-      throw OperatorError("'\(op.rawValue)' is not defined for a string and \(b.kindWithArticle)")
+      throw OperatorError("'\(op.rawValue)' is not defined for a string and \(b.kindWithArticle)" + numericTextHint(a))
     }
     if case .string(let t) = b, op == .add { try refuseNumericJoin(t, a, stringFirst: false); return .string((try text(a)) + t) }
     if case .bool(let x) = a, case .bool(let y) = b, op == .eq || op == .ne { return .bool((x == y) == (op == .eq)) }
@@ -90,7 +90,8 @@ enum Operators {
     // vectors
     let va = doubles(a), vb = doubles(b)
     if va == nil && vb == nil || (va == nil && a.number == nil) || (vb == nil && b.number == nil) {
-      throw OperatorError("'\(op.rawValue)' is not defined for \(a0.kindName) and \(b0.kindName)")
+      throw OperatorError("'\(op.rawValue)' is not defined for \(a0.kindName) and \(b0.kindName)"
+                          + (numericTextHint(a).isEmpty ? numericTextHint(b) : numericTextHint(a)))
     }
     let n = va?.count ?? vb!.count
     if let x = va, let y = vb, x.count != y.count {
@@ -325,7 +326,7 @@ enum Operators {
         return .labels(l.map { -$0 })
       case .floats(let f): return .floats(f.map { -$0 })
       case .matrix(let m): return .matrix(m.elementwise { -$0 })
-      default: throw OperatorError("unary '-' needs a number, vector or matrix, got \(a0.kindWithArticle)")
+      default: throw OperatorError("unary '-' needs a number, vector or matrix, got \(a0.kindWithArticle)" + numericTextHint(a0.resolved))
       }
     case .pos:
       switch a {

@@ -76,6 +76,10 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(index.stderr.contains("cannot index with a string; use an integer, a slice, a mask or an index vector; text is not converted"), index.stderr)
     let bound = try runClus(["--set", "k=1", "-e", "x = [1, 2, 3]\nx[0:k]"])
     XCTAssertTrue(bound.stderr.contains("a slice bound must be an integer, not string; text is not converted"), bound.stderr)
+    for code in ["k * 2", "2 ** k", "k < 3", "-k"] {
+      let r = try runClus(["--set", "k=2", "-e", code])
+      XCTAssertTrue(r.stderr.contains("text is not converted: convert it first, (int x) or (float x)"), "\(code): \(r.stderr)")
+    }
   }
 
   /// `exit` and `quit` end a script as Python's exit() does: nothing after them runs (not the

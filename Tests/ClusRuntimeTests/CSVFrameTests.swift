@@ -279,6 +279,29 @@ final class CSVFrameTests: DataFileTestCase {
       """)
   }
 
+  /// Saving frames writes numbers as pandas' to_csv does (Python's float repr: 33554432.0, 40000000000.0,
+  /// 0.1 in a one-column frame too) and keeps line breaks in names, quoted; a crosstab whose labels
+  /// cannot make pandas' table is refused, not written as a bare matrix. From the third fresh-user pass
+  /// (Swift's 3.3554432e+07, a one-column frame's 0.10000000149011612, "a\nb" saved as "ab").
+  func testSavedNumbersAndNamesAsPandasWritesThem() throws {
+    let c = Capture()
+    let one = write("one.csv", "x\n0.1\n0.2\n123456.7\n"), oneOut = dir + "/one-out.csv"
+    XCTAssertTrue(c.run("d = load \"\(one)\"\nsave d \"\(oneOut)\""), c.err)
+    XCTAssertEqual(try String(contentsOfFile: oneOut, encoding: .utf8), "x\n0.1\n0.2\n123456.7\n")
+    let big = write("big.csv", "id,x\n1,33554432\n2,40000000000\n3,0.5\n4,0.0001\n5,1e16\n6,-1.5e-05\n"), bigOut = dir + "/big-out.csv"
+    XCTAssertTrue(c.run("d = load \"\(big)\"\nsave d \"\(bigOut)\""), c.err)
+    // pandas' to_csv of the same file (float64 read): the same text
+    XCTAssertEqual(try String(contentsOfFile: bigOut, encoding: .utf8),
+                   "id,x\n1,33554432.0\n2,40000000000.0\n3,0.5\n4,0.0001\n5,1e+16\n6,-1.5e-05\n")
+    let names = write("names.csv", "\"a\nb\",ab,v\n1,2,x\n"), namesOut = dir + "/names-out.csv"
+    XCTAssertTrue(c.run("d = load \"\(names)\"\nsave d \"\(namesOut)\"\nprint (load \"\(namesOut)\").columns"), c.err)
+    XCTAssertEqual(c.out, "[\"a\\nb\", \"ab\", \"v\"]\n")
+    XCTAssertEqual(try String(contentsOfFile: namesOut, encoding: .utf8), "\"a\nb\",ab,v\n1,2,x\n")
+    let r0 = write("row0.csv", "a,b\nx,row_0\ny,q\n")
+    c.expectError("d = load \"\(r0)\"\nsave (crosstab d.a d.b) \"\(dir)/ct.csv\"", "column labels repeat or include \"row_0\"")
+    XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ct.csv"))
+  }
+
   func testDataFrameInTheLanguage() throws {
     let c = Capture()
     let p = iris()

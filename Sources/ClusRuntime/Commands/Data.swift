@@ -228,7 +228,12 @@ func registerData(_ t: inout CommandTable) {
     }
     // a crosstab to .csv or .tsv: its row labels, then a column per column label, as pandas'
     // crosstab(a, b).to_csv() (the row axis named row_0, as pandas names an unnamed array's)
-    if case .record(let r) = raw, r.kind == "crosstab", delimitedTarget(path), let t = crosstabTable(r) {
+    if case .record(let r) = raw, r.kind == "crosstab", delimitedTarget(path) {
+      guard let t = crosstabTable(r) else {
+        // (it fell through to the counts alone, as a float matrix without labels, in silence)
+        throw CommandError.invalidArgument("this crosstab's column labels repeat or include \"row_0\", the name of its row axis in "
+          + "the file, so its table cannot be written as pandas writes it; save c.counts, c.index and c.columns on their own")
+      }
       try saveTable(columns: t.columns, text: t.text, path: path)
       return .none
     }
@@ -394,7 +399,7 @@ private func crosstabTable(_ r: Record) -> (columns: [(name: String, values: [Do
     case .labels(let l): return l.map(String.init)
     // a value that float32 holds exactly (data read as float32) in float32's shortest form: 0.1, not
     // 0.10000000149011612, as pandas writes the float64 it read
-    case .floats(let f): return f.map { Double(Float($0)) == $0 ? Float($0).description : "\($0)" }
+    case .floats(let f): return f.map { pythonFloatText(Double(Float($0)) == $0 ? Float($0).description : "\($0)") }
     default: return nil
     }
   }
@@ -429,12 +434,14 @@ private func frameTable(_ r: Record) -> (columns: [(name: String, values: [Doubl
       // booleans with missing values, as pandas writes its object column (it was 1.0, 0.0)
       if kind == ColumnKind.boolWithMissing.rawValue { text[name] = values.map { $0.isNaN ? "" : $0 != 0 ? "True" : "False" } }
       // a float column keeps its point (2.0, not 2: it reads back as float64, as pandas writes it)
-      if kind == ColumnKind.float.rawValue { text[name] = values.map { $0.isNaN ? "" : Float($0).description } }
+      if kind == ColumnKind.float.rawValue { text[name] = values.map { $0.isNaN ? "" : pythonFloatText(Float($0).description) } }
       // a column kept exactly beside the float32 matrix (ids beyond 2^24 from a CSV, an AnnData obs
       // column): its own values, not the rounded ones
       switch r.fields.dropFirst(3).first(where: { $0.name == name })?.value {
       case .labels(let l)? where l.count == m.rows && kind == ColumnKind.int.rawValue: text[name] = l.map { String($0) }
-      case .floats(let f)? where f.count == m.rows && kind == ColumnKind.float.rawValue: text[name] = f.map { $0.isNaN ? "" : $0.description }
+      // (a float32 value, as a one-column frame's field holds, in float32's shortest form: 0.1, not 0.10000000149011612)
+      case .floats(let f)? where f.count == m.rows && kind == ColumnKind.float.rawValue:
+        text[name] = f.map { $0.isNaN ? "" : pythonFloatText(Double(Float($0)) == $0 ? Float($0).description : $0.description) }
       default: break
       }
       columns.append((name, values))

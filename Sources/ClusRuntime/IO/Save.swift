@@ -19,9 +19,10 @@ let supportedSaveExtensions = ".npy, .csv, .tsv, each optionally followed by .gz
   }
 }
 
-/// Quotes a header name when it holds the separator, a quote, or surrounding spaces (line breaks
-/// are dropped from a name); a text value (`value: true`) keeps its line breaks inside the quotes,
-/// and an empty one (a missing value) stays an empty cell, as pandas' to_csv writes NaN.
+/// Quotes a header name or a text value when it holds the separator, a quote, a line break or
+/// surrounding spaces (line breaks kept inside the quotes, as pandas writes them: dropping them from
+/// a name renamed it, and could make it another column's); an empty text value (a missing value)
+/// stays an empty cell, as pandas' to_csv writes NaN.
 private func headerCell(_ name: String, sep: UInt8, value: Bool = false) -> [UInt8] {
   let u = Array(name.utf8)
   if value && u.isEmpty { return [] }
@@ -31,7 +32,7 @@ private func headerCell(_ name: String, sep: UInt8, value: Bool = false) -> [UIn
   var out: [UInt8] = [0x22]
   for c in u {
     if c == 0x22 { out.append(0x22) }
-    if value || (c != 0x0A && c != 0x0D) { out.append(c) }
+    out.append(c)
   }
   out.append(0x22)
   return out
@@ -214,4 +215,34 @@ public func saveTable(columns: [(name: String, values: [Double])], text: [String
     break
   }
   try sink.finish()
+}
+
+/// A number as Python's `repr(float)` writes it, and so pandas' to_csv, from Swift's shortest
+/// round-trip `description` of a Float or Double (the same digits; only the layout differs): plain
+/// digits with a point from 1e-4 up to 1e16 (`33554432.0`, `0.0001`, `2.0`), else an exponent of at
+/// least two digits (`1e+16`, `1.5e-05`); `nan` and `inf` as given. Swift wrote `3.3554432e+07`.
+func pythonFloatText(_ description: String) -> String {
+  var t = Substring(description)
+  var sign = ""
+  if t.hasPrefix("-") { sign = "-"; t = t.dropFirst() }
+  guard let first = t.first, first.isNumber else { return description }  // nan, inf
+  var exponent = 0
+  if let e = t.firstIndex(where: { $0 == "e" || $0 == "E" }) {
+    exponent = Int(t[t.index(after: e)...]) ?? 0
+    t = t[..<e]
+  }
+  // value = 0.D × 10^point
+  var digits = Array(t.filter { $0 != "." })
+  var point = (t.firstIndex(of: ".").map { t.distance(from: t.startIndex, to: $0) } ?? t.count) + exponent
+  while digits.first == "0" { digits.removeFirst(); point -= 1 }
+  while digits.last == "0" { digits.removeLast() }
+  if digits.isEmpty { return sign + "0.0" }
+  let x = point - 1  // the exponent of the first digit
+  if x >= -4 && x < 16 {
+    if point >= digits.count { return sign + String(digits) + String(repeating: "0", count: point - digits.count) + ".0" }
+    if point <= 0 { return sign + "0." + String(repeating: "0", count: -point) + String(digits) }
+    return sign + String(digits[..<point]) + "." + String(digits[point...])
+  }
+  let mantissa = digits.count > 1 ? String(digits[0]) + "." + String(digits[1...]) : String(digits[0])
+  return sign + mantissa + "e" + (x < 0 ? "-" : "+") + (abs(x) < 10 ? "0" : "") + String(abs(x))
 }
