@@ -116,10 +116,16 @@ final class IOTests: DataFileTestCase {
     let zero = dir + "/zero.npy"
     try FileManager.default.createSymbolicLink(atPath: zero, withDestinationPath: "/dev/zero")
     assertLoadFails(zero, .unreadable, ["is a character device, not a file"])
+    // each writer signals when it has finished, so that SIGPIPE is restored only after the last write (a
+    // writer still running after the test had restored it was killed by the signal, with the process)
+    var finished: [DispatchSemaphore] = []
     func fifo(_ name: String, _ bytes: Int, _ head: String) -> String {
       let path = dir + "/" + name
       XCTAssertEqual(mkfifo(path, 0o600), 0)
+      let done = DispatchSemaphore(value: 0)
+      finished.append(done)
       Thread.detachNewThread {
+        defer { done.signal() }
         guard let f = fopen(path, "w") else { return }
         fputs(head, f)
         let block = [UInt8](repeating: 0x31, count: 65536)
@@ -134,6 +140,7 @@ final class IOTests: DataFileTestCase {
     // the writer's pipe closes under it when the load stops: an error for it, not a signal for us
     let previous = signal(SIGPIPE, SIG_IGN)
     defer { signal(SIGPIPE, previous) }
+    defer { for f in finished { f.wait() } }  // (runs before the line above)
     assertLoadFails(fifo("endless.csv", 3_000_000, "a\n"), .unreadable, ["the stream has given more than the memory available (1.0 MB)"])
     let small = try loadData(path: fifo("small.csv", 0, "1,2\n3,4\n"))
     XCTAssertEqual(matrix(small)?.data, [1, 2, 3, 4])
