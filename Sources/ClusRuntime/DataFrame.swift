@@ -121,13 +121,19 @@ enum Frames {
   /// The column names of a data frame record.
   static func columnNames(_ r: Record) -> [String] { strings(r["columns"]) }
 
+  /// The field of a data frame's column `name` after data, columns and dtypes: a text column's
+  /// categorical, or a numeric column kept exactly beside the float32 `.data` (ints beyond 2^24
+  /// from a CSV, AnnData's obs columns); nil for a column that is only in `.data`.
+  static func ownField(_ r: Record, _ name: String) -> Value? {
+    r.fields.dropFirst(3).first(where: { $0.name == name })?.value
+  }
+
   /// The column `name` of a data frame: numeric columns from `.data` (int labels, floats or a
   /// mask by kind), text columns as categoricals; nil when there is no such column.
   static func column(_ r: Record, _ name: String) -> Value? {
     let names = columnNames(r), kinds = strings(r["dtypes"])
     guard let k = names.firstIndex(of: name), k < kinds.count else { return nil }
-    // a field after data, columns and dtypes: a text column, or a numeric one kept exactly (AnnData's obs)
-    if let f = r.fields.dropFirst(3).first(where: { $0.name == name }) { return f.value }
+    if let f = ownField(r, name) { return f }
     if kinds[k] == ColumnKind.text.rawValue { return nil }
     guard case .matrix(let m)? = r["data"] else { return nil }
     let j = kinds[..<k].filter { $0 != ColumnKind.text.rawValue }.count

@@ -399,7 +399,7 @@ private func crosstabTable(_ r: Record) -> (columns: [(name: String, values: [Do
     case .labels(let l): return l.map(String.init)
     // a value that float32 holds exactly (data read as float32) in float32's shortest form: 0.1, not
     // 0.10000000149011612, as pandas writes the float64 it read
-    case .floats(let f): return f.map { pythonFloatText(Double(Float($0)) == $0 ? Float($0).description : "\($0)") }
+    case .floats(let f): return f.map { pythonFloatText($0) }
     default: return nil
     }
   }
@@ -434,14 +434,14 @@ private func frameTable(_ r: Record) -> (columns: [(name: String, values: [Doubl
       // booleans with missing values, as pandas writes its object column (it was 1.0, 0.0)
       if kind == ColumnKind.boolWithMissing.rawValue { text[name] = values.map { $0.isNaN ? "" : $0 != 0 ? "True" : "False" } }
       // a float column keeps its point (2.0, not 2: it reads back as float64, as pandas writes it)
-      if kind == ColumnKind.float.rawValue { text[name] = values.map { $0.isNaN ? "" : pythonFloatText(Float($0).description) } }
+      if kind == ColumnKind.float.rawValue { text[name] = values.map { $0.isNaN ? "" : pythonFloatText($0) } }
       // a column kept exactly beside the float32 matrix (ids beyond 2^24 from a CSV, an AnnData obs
       // column): its own values, not the rounded ones
-      switch r.fields.dropFirst(3).first(where: { $0.name == name })?.value {
+      switch Frames.ownField(r, name) {
       case .labels(let l)? where l.count == m.rows && kind == ColumnKind.int.rawValue: text[name] = l.map { String($0) }
       // (a float32 value, as a one-column frame's field holds, in float32's shortest form: 0.1, not 0.10000000149011612)
       case .floats(let f)? where f.count == m.rows && kind == ColumnKind.float.rawValue:
-        text[name] = f.map { $0.isNaN ? "" : pythonFloatText(Double(Float($0)) == $0 ? Float($0).description : $0.description) }
+        text[name] = f.map { $0.isNaN ? "" : pythonFloatText($0) }
       default: break
       }
       columns.append((name, values))

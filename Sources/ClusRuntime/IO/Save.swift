@@ -217,6 +217,13 @@ public func saveTable(columns: [(name: String, values: [Double])], text: [String
   try sink.finish()
 }
 
+/// A value as pandas' to_csv writes it (`pythonFloatText` of its shortest form): a value that is a
+/// Float32 (from clus's float32 data) in Float32's shortest digits (`0.1`, not
+/// `0.10000000149011612`), any other in Double's.
+func pythonFloatText(_ v: Double) -> String {
+  pythonFloatText(Double(Float(v)) == v ? Float(v).description : v.description)
+}
+
 /// A number as Python's `repr(float)` writes it, and so pandas' to_csv, from Swift's shortest
 /// round-trip `description` of a Float or Double (the same digits; only the layout differs): plain
 /// digits with a point from 1e-4 up to 1e16 (`33554432.0`, `0.0001`, `2.0`), else an exponent of at
