@@ -155,16 +155,13 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     // an int column holding a value beyond 2^24 (ids, counts), which float32 rounds: its values exactly,
     // from that row on (the rows above hold integers up to 2^24 or booleans, exact in float32)
     var exactInts = [[Int]?](repeating: nil, count: width)
-    // reals beyond 2^24 that float32 changes (timestamps): how many, and the first (value, line, column)
-    var rounded = 0
-    var firstRounded = (0.0, 0, 0)
-    // integers beyond 2^24 that float32 changes, per column: rounded unless the column stays int
-    // (its values kept exactly), so counted at the end by the column's kind
-    var roundedInts = [Int](repeating: 0, count: width)
+    // numbers beyond 2^24 that float32 changes (timestamps, ids), per column: how many, and the first
+    // (value, line, column); counted at the end unless the column stays int (its values kept exactly)
+    var rounded = [Int](repeating: 0, count: width)
+    var firstRounded = [(Double, Int, Int)](repeating: (0, 0, 0), count: width)
     // booleans, and numbers, seen per column: booleans with a missing value and no number make
     // pandas' object column of True/False/NaN
     var sawBool = [Bool](repeating: false, count: width), sawNumber = [Bool](repeating: false, count: width)
-    var firstRoundedInt = [(Double, Int, Int)](repeating: (0, 0, 0), count: width)
     var rows = 0
     var line = firstLine
     var reading = !hasHeader
@@ -209,16 +206,16 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
             exactInts[k]?.append(v)
           }
           if v.magnitude > 1 << 24 && Double(Float(v)) != Double(v) {
-            if roundedInts[k] == 0 { firstRoundedInt[k] = (Double(v), line, selected[k] + 1) }
-            roundedInts[k] += 1
+            if rounded[k] == 0 { firstRounded[k] = (Double(v), line, selected[k] + 1) }
+            rounded[k] += 1
           }
         case .real(let v):
           values.append(Float(v))
           sawNumber[k] = true
           exactInts[k] = nil
           if abs(v) >= 16_777_216 && v.isFinite && Double(Float(v)) != v {
-            if rounded == 0 { firstRounded = (v, line, selected[k] + 1) }
-            rounded += 1
+            if rounded[k] == 0 { firstRounded[k] = (v, line, selected[k] + 1) }
+            rounded[k] += 1
           }
           if v != 0 && Float(v) == 0 {
             if vanished == 0 { firstVanished = (v, line, selected[k] + 1) }
@@ -268,15 +265,13 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     let warned = float32LossWarning(lo: numeric.map { lo[$0] }, hi: numeric.map { hi[$0] },
                                     integers: numeric.allSatisfy { kinds[$0] == .int }, display: display,
                                     names: numeric.map { column(selected[$0]) }, exactInts: exactColumns, warn: warn)
-    // integers of columns that became float (a missing value, a decimal): rounded as the reals are
-    for k in 0..<width where kinds[k] == .float && roundedInts[k] > 0 {
-      if rounded == 0 || firstRoundedInt[k].1 < firstRounded.1 { firstRounded = firstRoundedInt[k] }
-      rounded += roundedInts[k]
-    }
-    // (one warning of lost digits is enough)
-    if rounded > 0 && !warned {
-      let (v, l, c) = firstRounded
-      warn("\(display): \(rounded) number\(rounded == 1 ? "" : "s") beyond 2^24 = 16,777,216 lose digits in float32, in which "
+    // the float columns' rounded numbers (reals, and the integers of a column that became float with a
+    // missing value or a decimal), the first by line, then column; one warning of lost digits is enough
+    let lossy = (0..<width).filter { kinds[$0] == .float && rounded[$0] > 0 }
+    let roundedCount = lossy.reduce(0) { $0 + rounded[$1] }
+    if roundedCount > 0 && !warned, let first = lossy.min(by: { (firstRounded[$0].1, firstRounded[$0].2) < (firstRounded[$1].1, firstRounded[$1].2) }) {
+      let (v, l, c) = firstRounded[first]
+      warn("\(display): \(roundedCount) number\(roundedCount == 1 ? "" : "s") beyond 2^24 = 16,777,216 lose digits in float32, in which "
         + "clus keeps data (\(v) on line \(l), column \(c) is kept as \(Double(Float(v)))). Subtract a common offset, or change "
         + "the unit, before loading.")
     }
