@@ -164,8 +164,12 @@ extension Parser {
     }
     advance()  // ':'
     var hi: Expr? = nil
-    if !endsSliceBound(cur.kind) {
+    if cur.kind != .colon && !endsSliceBound(cur.kind) {
       hi = try parseExpr()
+    }
+    // numpy's step (v[::2], v[::-1]): said so, not "expected an expression after ':'"
+    if cur.kind == .colon {
+      throw error("a slice takes start:stop; a step (v[::2], v[::-1]) is not part of clus: index with a vector of positions", cur.range)
     }
     return .slice(lo: lo, hi: hi, range: SourceRange(start, lastEnd))
   }
@@ -231,7 +235,16 @@ extension Parser {
       if pos == 0 || toks[pos - 1].kind == .newline || toks[pos - 1].kind == .semicolon {
         throw error("unexpected \(t.describe)", t.range)
       }
-      throw error("expected an expression after '\(toks[pos - 1].text)'", missingRange)
+      let previous = toks[pos - 1]
+      let arithmetic: [TokenKind] = [.plus, .minus, .star, .slash, .starStar]
+      // Python spellings clus does not have, named (they read "expected an expression after '+'")
+      if arithmetic.contains(previous.kind), t.kind == .assign, !t.spaceBefore {
+        throw error("'\(previous.text)=' is not part of clus: write x = x \(previous.text) …", SourceRange(previous.range.start, t.range.end))
+      }
+      if previous.kind == .slash, t.kind == .slash, !t.spaceBefore {
+        throw error("'//' (floor division) is not part of clus: '/' divides (7 / 2 is 3.5)", SourceRange(previous.range.start, t.range.end))
+      }
+      throw error("expected an expression after '\(previous.text)'", missingRange)
     }
   }
 }

@@ -261,6 +261,14 @@ final class ParserTests: XCTestCase {
     // a bracket opened on an earlier line and never closed is the error, not a bad character after it
     // (Python 3.11: "'[' was never closed"); closed later, the character is
     assertError("x = [1, 2\ny = @\n", "unclosed '['", at: 1, 5)
+    // Python spellings clus lacks are named, not "expected an expression after '+'"
+    assertError("x += 1", "'+=' is not part of clus: write x = x + …", at: 1, 3)
+    assertError("x **= 2", "'**=' is not part of clus: write x = x ** …", at: 1, 3)
+    assertError("y = 7 // 2", "'//' (floor division) is not part of clus: '/' divides (7 / 2 is 3.5)", at: 1, 7)
+    assertError("v[::-1]", "a slice takes start:stop; a step (v[::2], v[::-1]) is not part of clus: index with a vector of positions", at: 1, 4)
+    assertError("v[0:4:2]", "a slice takes start:stop; a step (v[::2], v[::-1]) is not part of clus: index with a vector of positions", at: 1, 6)
+    // spaced apart they are two operators as before
+    assertError("x = 1 + = 2", "expected an expression after '+'", at: 1, 9)
     assertError("x = f(1,\n  [2,\n y = @ $ 3\n", "unclosed '['", at: 2, 3)
     assertError("x = [1,\n  @2]\n", "unknown character '@'", at: 2, 3)
     assertError("x = [1, @\n", "unknown character '@'", at: 1, 9)
