@@ -118,6 +118,30 @@ enum Frames {
     return l.map { if case .string(let s) = $0 { return s }; return "" }
   }
 
+  /// The data frame `r` with only the rows `rows` (in that order, repeats allowed): `.data`'s rows, and
+  /// those of every field with one value per row (text columns, exact columns, an AnnData `.index`).
+  static func selectingRows(_ r: Record, _ rows: [Int]) -> Value {
+    guard case .matrix(let m)? = r["data"] else { return .record(r) }
+    func pick<T>(_ a: [T]) -> [T] { rows.map { a[$0] } }
+    var out = r
+    for (i, f) in r.fields.enumerated() {
+      // the first three fields are data, columns and dtypes; a column may take one of those names after them
+      if i == 0 { out.fields[i].value = .matrix(Matrix(rows: rows.count, cols: m.cols) { dst in
+        for (k, row) in rows.enumerated() { for j in 0..<m.cols { dst[k * m.cols + j] = m.data[row * m.cols + j] } }
+      }) }
+      if i < 3 || f.value.length != m.rows { continue }
+      switch f.value {
+      case .labels(let v): out.fields[i].value = .labels(pick(v))
+      case .floats(let v): out.fields[i].value = .floats(pick(v))
+      case .mask(let v): out.fields[i].value = .mask(pick(v))
+      case .list(let v): out.fields[i].value = .list(pick(v))
+      case let v:
+        if let (codes, names) = categories(of: v) { out.fields[i].value = categorical(codes: pick(codes), categories: names) }
+      }
+    }
+    return .record(out)
+  }
+
   /// The column names of a data frame record.
   static func columnNames(_ r: Record) -> [String] { strings(r["columns"]) }
 

@@ -79,6 +79,12 @@ enum Indexing {
       throw RuntimeError("\(r.kind) record has no field \(Display.quote(s))\(didYouMean(s, r.fieldNames)); fields: "
                          + r.fieldNames.joined(separator: ", "), at: sr)
     }
+    // rows of a data frame (a slice, a mask, an index vector) stay a data frame, with its names and
+    // its text columns, as pandas' df[0:2] and df[mask]; one row is the numeric row's vector
+    if case .record(let r) = base0, r.kind == Frames.frameKind, parts.count == 1, case .matrix(let m)? = r["data"] {
+      let (rows, _, one) = try selection(parts, m.rows, m.cols, range) { m[$0, $1] }
+      if one == nil { return Frames.selectingRows(r, rows) }
+    }
     // a categorical indexed stays a categorical; one element is its name
     if let (codes, names) = Frames.categories(of: base0) {
       switch try index(.labels(codes), parts, range: range) {

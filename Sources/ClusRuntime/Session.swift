@@ -174,8 +174,12 @@ public final class Session {
 }
 
 extension Session {
-  /// What a `for` loop runs over: a list's items, or a vector's elements as numbers or booleans.
+  /// What a `for` loop runs over: a list's items, a vector's elements as numbers or booleans, or a
+  /// categorical's values by name (NaN for a missing one), as indexing one element gives them.
   func loopItems(_ v: Value, at range: SourceRange) throws -> [Value] {
+    if case .record = v, let (codes, names) = Frames.categories(of: v) {
+      return codes.map { $0 >= 0 && $0 < names.count ? .string(names[$0]) : .float(.nan) }
+    }
     switch v.resolved {
     case .list(let items): return items
     case .labels(let x): return x.map { .int($0) }

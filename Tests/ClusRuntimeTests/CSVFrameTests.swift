@@ -302,6 +302,20 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/ct.csv"))
   }
 
+  /// Rows of a frame stay a frame (pandas' df[0:2], df[mask], df.iloc[[3, 0]]): names, text and exact
+  /// columns kept, saved with its header; a loop over a categorical runs over its names (it gave the
+  /// codes 0, 3 where indexing gave the names; pandas iterates the values, NaN for a missing one).
+  func testRowsOfAFrameAndLoopsOverCategoricals() throws {
+    let c = Capture()
+    let p = write("rows.csv", "a,sp,id\n1.5,u,1\n2.5,z,2\n3.5,u,123456789\n4.5,,4\n"), out = dir + "/rows-out.csv"
+    XCTAssertTrue(c.run("d = load \"\(p)\"\nsave d[0:2] \"\(out)\"\nu = d[d.sp == \"u\"]\nprint u.id u.a\n"
+                        + "r = d[[3, 0]]\nprint r.sp[0] r.sp[1] r.id\nfor s in d.sp { print s }\nprint d[1]"), c.err)
+    // pandas: df[0:2].to_csv(index=False)
+    XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "a,sp,id\n1.5,u,1\n2.5,z,2\n")
+    // the exact int column kept its 123456789 (float32 would show 123456792)
+    XCTAssertEqual(c.out, "[1 123456789] [1.5000 3.5000]\nnan u [4 1]\nu\nz\nu\nnan\n[2.5000 2.0000]\n")
+  }
+
   func testDataFrameInTheLanguage() throws {
     let c = Capture()
     let p = iris()
