@@ -63,6 +63,22 @@ final class StatisticsTests: XCTestCase {
     for j in 0..<z.cols { XCTAssertEqual(Statistics.l2NormalizeRows(z)[7, j], 0) }  // the zero row
   }
 
+  /// A NaN is left out of its column's mean and deviation and stays NaN, as scikit-learn's
+  /// StandardScaler fits (it made the whole column NaN). Reference: StandardScaler().fit_transform
+  /// of this float32 matrix (scikit-learn 1.x): column 1 over 2, 4, 9 (mean 5, deviation √(26/3)).
+  func testStandardScaleLeavesNaNOut() {
+    let x = Matrix(rows: 4, cols: 2, data: [1, 2, 3, 4, 5, .nan, 7, 9])
+    let s = Statistics.standardScale(x)
+    let ref: [Float] = [-1.3416407, -1.0190493, -0.4472136, -0.3396831, 0.4472136, .nan, 1.3416407, 1.3587323]
+    for i in 0..<8 {
+      if ref[i].isNaN { XCTAssertTrue(s.data[i].isNaN, "\(i)") } else { XCTAssertEqual(s.data[i], ref[i], accuracy: 1e-6, "\(i)") }
+    }
+    // by hand: (2 − 5) / √(26/3)
+    XCTAssertEqual(Double(s[0, 1]), -3 / (26.0 / 3).squareRoot(), accuracy: 1e-6)
+    // a column of NaN only stays NaN
+    XCTAssertTrue(Statistics.standardScale(Matrix(rows: 2, cols: 1, data: [.nan, .nan])).data.allSatisfy(\.isNaN))
+  }
+
   func testCrosstabMatchesPandas() throws {
     let c = try fixture()["crosstab"] as! [String: Any]
     let t = Statistics.crosstab(c["a"] as! [Int], c["b"] as! [Int])

@@ -237,4 +237,36 @@ final class ToolkitTests: XCTestCase {
     XCTAssertFalse(c.run("dbscan x eps=0"))
     XCTAssertTrue(c.err.contains("eps"), c.err)
   }
+
+  /// A float vector clus computed is saved as float64 when float32 would change a value (16777217.5
+  /// was written as 16777218, 0.1 as 0.10000000149011612), as numpy saves a float64 array; a vector
+  /// of float32 values (a column of float32 data) stays float32. Expected bytes: numpy's '<f8' of
+  /// [16777217.5, 0.1] (IEEE 754 doubles), and pandas' to_csv text of them.
+  func testFloat64VectorsAreSavedExactly() throws {
+    let c = Capture()
+    let dir = NSTemporaryDirectory() + "clus-f64-\(getpid())"
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    defer { try? FileManager.default.removeItem(atPath: dir) }
+    XCTAssertTrue(c.run("v = [16777217.5, 0.1]\nsave v \"\(dir)/v.npy\"\nsave v \"\(dir)/v.csv\"\nsave [0.5, 2.0] \"\(dir)/w.npy\""), c.err)
+    let v = try Data(contentsOf: URL(fileURLWithPath: dir + "/v.npy"))
+    XCTAssertTrue(String(decoding: v.prefix(64), as: UTF8.self).contains("'descr': '<f8'"))
+    let values = v.suffix(16).withUnsafeBytes { b in (0..<2).map { Double(bitPattern: UInt64(littleEndian: b.loadUnaligned(fromByteOffset: $0 * 8, as: UInt64.self))) } }
+    XCTAssertEqual(values, [16777217.5, 0.1])
+    XCTAssertEqual(try String(contentsOfFile: dir + "/v.csv", encoding: .utf8), "16777217.5\n0.1\n")
+    let w = try Data(contentsOf: URL(fileURLWithPath: dir + "/w.npy"))
+    XCTAssertTrue(String(decoding: w.prefix(64), as: UTF8.self).contains("'descr': '<f4'"))
+  }
+
+  /// crosstab's table (a count for every pair of distinct values: 20,000 ids against themselves took
+  /// 6.3 GB) is estimated first and refused when it would not fit, with the estimate.
+  func testCrosstabThatWouldNotFitIsRefused() {
+    setenv("CLUS_MEMORY_AVAILABLE", "100000", 1)
+    defer { unsetenv("CLUS_MEMORY_AVAILABLE") }
+    let c = Capture()
+    // 100 × 100 pairs at 12 bytes: 120,000 bytes
+    let ids = "[" + (0..<100).map(String.init).joined(separator: ", ") + "]"
+    c.expectError("a = \(ids)\ncrosstab a a", "a crosstab of 100 × 100 counts (one for each pair of distinct values) needs about")
+    XCTAssertTrue(c.run("b = [1, 2, 1]\nprint (crosstab b b).counts"), c.err)
+  }
+
 }

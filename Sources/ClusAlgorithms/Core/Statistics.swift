@@ -71,22 +71,32 @@ public enum Statistics {
   /// mean and population variance (ddof 0) in Double, with the rounding-error correction
   /// Σ(x − mean)² − (Σ(x − mean))²/n; the scale is √var, or 1 for a column that
   /// `_is_constant_feature` calls constant (var ≤ n·ε·var + (n·mean·ε)², ε the Double epsilon).
+  /// NaN values are left out, each column's n its count of other values, as scikit-learn fits
+  /// (a column of NaN only: mean and scale NaN).
   /// - Returns: `mean` and `scale`, d values each.
   public static func standardScalerFit(_ x: Matrix) -> (mean: [Double], scale: [Double]) {
     let n = x.rows, d = x.cols
-    var sum = [Double](repeating: 0, count: d)
-    for i in 0..<n { for j in 0..<d { sum[j] += Double(x[i, j]) } }
-    let mean = sum.map { $0 / Double(n) }
+    // NaN is left out of a column's statistics (scikit-learn's nan-aware sums), each column over its
+    // own count of values
+    var sum = [Double](repeating: 0, count: d), count = [Int](repeating: 0, count: d)
+    for i in 0..<n {
+      for j in 0..<d where !x[i, j].isNaN {
+        sum[j] += Double(x[i, j])
+        count[j] += 1
+      }
+    }
+    let mean = (0..<d).map { sum[$0] / Double(count[$0]) }
     var sq = [Double](repeating: 0, count: d), corr = [Double](repeating: 0, count: d)
     for i in 0..<n {
-      for j in 0..<d {
+      for j in 0..<d where !x[i, j].isNaN {
         let t = Double(x[i, j]) - mean[j]
         corr[j] += t
         sq[j] += t * t
       }
     }
-    let eps = Double.ulpOfOne, nf = Double(n)
+    let eps = Double.ulpOfOne
     let scale = (0..<d).map { j -> Double in
+      let nf = Double(count[j])
       let v = (sq[j] - corr[j] * corr[j] / nf) / nf
       let bound = nf * eps * v + (nf * mean[j] * eps) * (nf * mean[j] * eps)
       return v <= bound ? 1 : v.squareRoot()
@@ -98,7 +108,7 @@ public enum Statistics {
   /// mean, divided by its scale (`standardScalerFit`), in Float32 with the mean and scale
   /// rounded to Float32 first, as numpy's in-place `x -= mean_; x /= scale_` on a float32 array
   /// does (the same bits as scikit-learn on the fixtures). Zero-variance columns become 0
-  /// (scale 1). Precondition: n ≥ 1.
+  /// (scale 1); a NaN stays NaN, left out of its column's mean and scale. Precondition: n ≥ 1.
   public static func standardScale(_ x: Matrix) -> Matrix {
     let (mean, scale) = standardScalerFit(x)
     let m = mean.map(Float.init), s = scale.map(Float.init)

@@ -5,6 +5,13 @@ import ClusAlgorithms
 /// of its arrays, a model file (`display`) the model (read by `session`, whose command table checks
 /// its parameters).
 /// - Throws: `DataFileError` for a model file that does not read as a model (`Session.readModel`).
+/// A float vector to save: as float32 when every value is a float32 (a column of float32 data, as
+/// pandas keeps a float32 column), else as float64 (scores, probabilities, literals such as
+/// 16777217.5, which float32 would round to 16777218).
+func floatVectorData(_ f: [Double]) -> LoadedData {
+  f.allSatisfy({ $0.isNaN || Double(Float($0)) == $0 }) ? .floatVector(f.map(Float.init)) : .doubleVector(f)
+}
+
 func value(of loaded: LoadedData, session: Session, display: String) throws -> Value {
   switch loaded {
   case .table(let t): return Frames.frame(t)
@@ -12,6 +19,7 @@ func value(of loaded: LoadedData, session: Session, display: String) throws -> V
   case .matrix(let m): return .matrix(m)
   case .sparse(let m): return .sparse(m)
   case .floatVector(let f): return .floats(f.map(Double.init))
+  case .doubleVector(let f): return .floats(f)
   case .intVector(let l): return .labels(l)
   case .boolVector(let b): return .mask(b)
   case .dataset(let d):
@@ -245,7 +253,7 @@ func registerData(_ t: inout CommandTable) {
     let data: LoadedData
     switch raw.resolved {
     case .matrix(let m): data = .matrix(m)
-    case .floats(let f): data = .floatVector(f.map(Float.init))
+    case .floats(let f): data = floatVectorData(f)
     case .labels(let l): data = .intVector(l)
     case .mask(let b): data = .boolVector(b)
     case .list(let items) where !items.isEmpty:
@@ -255,7 +263,7 @@ func registerData(_ t: inout CommandTable) {
       } else if items.allSatisfy({ if case .int = $0 { return true }; return false }) {
         data = .intVector(items.map { if case .int(let i) = $0 { return i }; return 0 })
       } else if items.allSatisfy({ $0.number != nil }) {
-        data = .floatVector(items.map { Float($0.number!) })
+        data = floatVectorData(items.map { $0.number! })
       } else {
         throw CommandError.invalidArgument("save needs a matrix, a vector or a table; this list is neither rows of numbers nor numbers")
       }

@@ -237,7 +237,7 @@ func registerToolkit(_ t: inout CommandTable) {
 
   t.register(Command(
     "standard_scale", group: "basics",
-    summary: "Each column to mean 0 and standard deviation 1 (ddof=0), as sklearn's StandardScaler().fit_transform; constant columns become 0",
+    summary: "Each column to mean 0 and standard deviation 1 (ddof=0), as sklearn's StandardScaler().fit_transform; constant columns become 0, and a NaN stays NaN, left out of its column's mean and deviation",
     args: [ArgSpec("x", .matrix, "n × d data, one point per row")],
     examples: ["z = standard_scale x", "e = umap (standard_scale x)"]
   ) { inv in
@@ -294,6 +294,10 @@ func registerToolkit(_ t: inout CommandTable) {
     }
     let (ra, rowValues) = axis(a), (cb, columnValues) = axis(b)
     let makeRows = named(catA, rowValues), makeCols = named(catB, columnValues)
+    // the table has a count for every pair of distinct values (Int, then Float32 in the result):
+    // 20,000 ids against themselves took 6.3 GB; refused first when that would not fit
+    let nRows = Set(ra).count, nCols = Set(cb).count
+    try Memory.require(Double(nRows) * Double(nCols) * 12, what: "a crosstab of \(nRows) × \(nCols) counts (one for each pair of distinct values)")
     let table = Statistics.crosstab(ra, cb)
     let counts = Matrix(rows: table.rows.count, cols: table.columns.count, data: table.counts.map(Float.init))
     return .record(Record(kind: "crosstab", fields: [

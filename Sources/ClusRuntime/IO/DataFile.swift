@@ -13,6 +13,9 @@ public enum LoadedData: Sendable, Equatable {
   case matrix(Matrix)
   /// A one-dimensional floating-point array (float32 or float64 storage, kept as Float32).
   case floatVector([Float])
+  /// A one-dimensional float64 array clus computed (scores, probabilities): saved as float64, so
+  /// that its values are kept (loaders never make one; they read vectors as `.floatVector`).
+  case doubleVector([Double])
   /// A one-dimensional integer array, typically class labels.
   case intVector([Int])
   /// A one-dimensional boolean array, typically a mask.
@@ -41,6 +44,7 @@ public enum LoadedData: Sendable, Equatable {
     switch (a, b) {
     case (.matrix(let x), .matrix(let y)): return x == y
     case (.floatVector(let x), .floatVector(let y)): return x == y
+    case (.doubleVector(let x), .doubleVector(let y)): return x == y
     case (.intVector(let x), .intVector(let y)): return x == y
     case (.boolVector(let x), .boolVector(let y)): return x == y
     case (.dataset(let x), .dataset(let y)): return x == y
@@ -62,6 +66,7 @@ extension LoadedData: CustomStringConvertible {
     switch self {
     case .matrix(let m): return "matrix \(m.rows) × \(m.cols)"
     case .floatVector(let v): return "float vector of \(v.count)"
+    case .doubleVector(let v): return "float64 vector of \(v.count)"
     case .intVector(let v): return "int vector of \(v.count)"
     case .boolVector(let v): return "bool vector of \(v.count)"
     case .dataset(let d):

@@ -38,13 +38,17 @@ private func headerCell(_ name: String, sep: UInt8, value: Bool = false) -> [UIn
   return out
 }
 
-/// Writes Float32 values little-endian (directly on little-endian hosts).
-private func writeLittleEndian(_ v: UnsafeBufferPointer<Float>, to sink: FileSink) throws {
+/// Writes Float32 or Float64 values little-endian (directly on little-endian hosts, each value's
+/// bytes reversed on others).
+private func writeLittleEndian<T: BinaryFloatingPoint>(_ v: UnsafeBufferPointer<T>, to sink: FileSink) throws {
   #if _endian(little)
   try sink.writeBytes(UnsafeRawBufferPointer(v))
   #else
-  let le = v.map { $0.bitPattern.littleEndian }
-  try le.withUnsafeBytes { try sink.writeBytes($0) }
+  let raw = UnsafeRawBufferPointer(v), width = MemoryLayout<T>.stride
+  var out = [UInt8]()
+  out.reserveCapacity(raw.count)
+  for i in stride(from: 0, to: raw.count, by: width) { out += raw[i..<(i + width)].reversed() }
+  try out.withUnsafeBytes { try sink.writeBytes($0) }
   #endif
 }
 
@@ -105,6 +109,9 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
     case .floatVector(let v):
       sink.buffer = npyHeaderBytes(descr: "<f4", shape: [v.count])
       try v.withUnsafeBufferPointer { try writeLittleEndian($0, to: sink) }
+    case .doubleVector(let v):
+      sink.buffer = npyHeaderBytes(descr: "<f8", shape: [v.count])
+      try v.withUnsafeBufferPointer { try writeLittleEndian($0, to: sink) }
     case .intVector(let v):
       sink.buffer = npyHeaderBytes(descr: "<i8", shape: [v.count])
       let le = v.map { Int64($0).littleEndian }
@@ -134,6 +141,13 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
     case .floatVector(let v):
       for x in v {
         appendNumber(x, to: &sink.buffer)
+        sink.buffer.append(0x0A)
+        try sink.flushIfLarge()
+      }
+    case .doubleVector(let v):
+      // Python's repr, as pandas writes a float64 column: 16777217.5, 0.1
+      for x in v {
+        sink.buffer.append(contentsOf: pythonFloatText(x.description).utf8)
         sink.buffer.append(0x0A)
         try sink.flushIfLarge()
       }
