@@ -167,9 +167,14 @@ extension Parser {
     if cur.kind != .colon && !endsSliceBound(cur.kind) {
       hi = try parseExpr()
     }
-    // numpy's step (v[::2], v[::-1]): said so, not "expected an expression after ':'"
+    // numpy's step (v[::2], v[::-1]): said so, not "expected an expression after ':'"; an empty one
+    // (v[::], v[0:2:]) is Python's default step
     if cur.kind == .colon {
-      throw error("a slice takes start:stop; a step (v[::2], v[::-1]) is not part of clus: index with a vector of positions", cur.range)
+      let colon = cur.range
+      advance()
+      if !endsSliceBound(cur.kind) {
+        throw error("a slice takes start:stop; a step (v[::2], v[::-1]) is not part of clus: index with a vector of positions", colon)
+      }
     }
     return .slice(lo: lo, hi: hi, range: SourceRange(start, lastEnd))
   }

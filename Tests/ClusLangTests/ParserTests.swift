@@ -267,6 +267,8 @@ final class ParserTests: XCTestCase {
     assertError("y = 7 // 2", "'//' (floor division) is not part of clus: '/' divides (7 / 2 is 3.5)", at: 1, 7)
     assertError("v[::-1]", "a slice takes start:stop; a step (v[::2], v[::-1]) is not part of clus: index with a vector of positions", at: 1, 4)
     assertError("v[0:4:2]", "a slice takes start:stop; a step (v[::2], v[::-1]) is not part of clus: index with a vector of positions", at: 1, 6)
+    // an empty step is Python's default: v[::] and v[0:2:] parse as v[:] and v[0:2]
+    XCTAssertNoThrow(try parse("v[::]\nv[0:2:]\nm[1::, ::]"))
     // spaced apart they are two operators as before
     assertError("x = 1 + = 2", "expected an expression after '+'", at: 1, 9)
     assertError("x = f(1,\n  [2,\n y = @ $ 3\n", "unclosed '['", at: 2, 3)
