@@ -142,6 +142,63 @@ enum Frames {
     return .record(out)
   }
 
+  /// Data frames one after the other, as pandas' `concat` of frames with the same columns: `.data`
+  /// stacked, text columns joined by name (`onCommonCategories`), exact columns (and an AnnData
+  /// `.index`) end to end.
+  /// - Throws: `CommandError.invalidArgument` when the frames' columns or their kinds differ (pandas
+  ///   would fill the missing columns with NaN or change a kind; clus says so instead).
+  static func concatenated(_ frames: [Record]) throws -> Value {
+    let names = columnNames(frames[0]), kinds = strings(frames[0]["dtypes"])
+    var matrices: [Matrix] = []
+    for (k, f) in frames.enumerated() {
+      guard columnNames(f) == names, strings(f["dtypes"]) == kinds, case .matrix(let m)? = f["data"] else {
+        func listed(_ n: [String], _ k: [String]) -> String { n.isEmpty ? "none" : zip(n, k).map { "\($0) (\($1))" }.joined(separator: ", ") }
+        throw CommandError.invalidArgument("data frames join only with the same columns of the same kinds: part \(k + 1) has "
+          + "\(listed(columnNames(f), strings(f["dtypes"]))), part 1 \(listed(names, kinds))")
+      }
+      matrices.append(m)
+    }
+    let cols = matrices[0].cols
+    let data = Matrix(rows: matrices.reduce(0) { $0 + $1.rows }, cols: cols) { dst in
+      var offset = 0
+      for m in matrices { offset += UnsafeMutableBufferPointer(rebasing: dst[offset...]).initialize(fromContentsOf: m.data) }
+    }
+    var out = frames[0]
+    out.fields[0].value = .matrix(data)
+    for (i, f) in frames[0].fields.enumerated() where i >= 3 {
+      // a column's own field (text, or kept exactly), from each part's column; an AnnData index
+      let parts = frames.map { names.contains(f.name) ? column($0, f.name) : $0[f.name] }
+      let cats = parts.map { $0.flatMap { categories(of: $0) } }
+      if cats.allSatisfy({ $0 != nil }) {
+        let common = onCommonCategories(cats.map { $0! })
+        out.fields[i].value = categorical(codes: common.codes.flatMap { $0 }, categories: common.names)
+        continue
+      }
+      func all<T>(_ pick: (Value?) -> [T]?) -> [T]? {
+        var joined: [T] = []
+        for p in parts { guard let v = pick(p) else { return nil }; joined += v }
+        return joined
+      }
+      if let v = all({ if case .labels(let l)? = $0 { return l }; return nil }) {
+        out.fields[i].value = .labels(v)
+      } else if let v = all({ if case .mask(let m)? = $0 { return m }; return nil }) {
+        out.fields[i].value = .mask(v)
+      } else if let v = all({ if case .list(let l)? = $0 { return l }; return nil }) {
+        out.fields[i].value = .list(v)
+      } else if let v = all({ (p: Value?) -> [Double]? in
+        switch p {
+        case .labels(let l)?: return l.map(Double.init)
+        case .floats(let f)?: return f
+        default: return nil
+        }
+      }) {
+        // ints beside floats join as floats (pandas upcasts)
+        out.fields[i].value = .floats(v)
+      }
+    }
+    return .record(out)
+  }
+
   /// The column names of a data frame record.
   static func columnNames(_ r: Record) -> [String] { strings(r["columns"]) }
 

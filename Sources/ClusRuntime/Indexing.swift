@@ -85,6 +85,13 @@ enum Indexing {
       let (rows, _, one) = try selection(parts, m.rows, m.cols, range) { m[$0, $1] }
       if one == nil { return Frames.selectingRows(r, rows) }
     }
+    // d[rows, cols] counts .data's numeric columns and reads their float32 values: with a text column
+    // or an exact one (ints beyond 2^24) that is not pandas' iloc[rows, cols], so it is refused
+    if case .record(let r) = base0, r.kind == Frames.frameKind, r.principal == "data", parts.count == 2,
+       case .matrix(let m)? = r["data"], Frames.columnNames(r).count != m.cols || r.fields.count > 3 {
+      throw RuntimeError("d[rows, cols] of a data frame with text columns or exact int columns would count and read only "
+        + ".data's float32 numeric columns: take a column by name (d[\"name\"][rows]), or index d.data[rows, cols] for those numbers", at: range)
+    }
     // a categorical indexed stays a categorical; one element is its name
     if let (codes, names) = Frames.categories(of: base0) {
       switch try index(.labels(codes), parts, range: range) {

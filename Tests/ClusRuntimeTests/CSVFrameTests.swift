@@ -316,6 +316,28 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertEqual(c.out, "[1 123456789] [1.5000 3.5000]\nnan u [4 1]\nu\nz\nu\nnan\n[2.5000 2.0000]\n")
   }
 
+  /// concat of data frames is a data frame (pandas' concat): it was the stacked float32 .data, the
+  /// names, the text column and the exact ids lost in silence (16777217 became 16777216). Expected
+  /// text: pandas' concat([d[0:2], d[3:5]]).to_csv(index=False) of the same file. Frames of other
+  /// columns are refused; d[rows, cols] of a frame with text or exact columns too (it counted only
+  /// .data's columns, where pandas' iloc counts them all).
+  func testConcatOfDataFramesAndTheirColumnPositions() throws {
+    let c = Capture()
+    let p = write("cat.csv", "id,name,x,flag\n16777217,alpha,1.5,True\n1099511627779,beta,,False\n5,,2.0,True\n-7,gamma,3.0,True\n123456789012,beta,4.25,False\n")
+    let out = dir + "/cat-out.csv"
+    XCTAssertTrue(c.run("d = load \"\(p)\"\nsave (concat d[0:2] d[3:5]) \"\(out)\""), c.err)
+    XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8),
+                   "id,name,x,flag\n16777217,alpha,1.5,True\n1099511627779,beta,,False\n-7,gamma,3.0,True\n123456789012,beta,4.25,False\n")
+    let other = write("other.csv", "a,b\n1,2\n")
+    c.expectError("t = load \"\(other)\"\nconcat d t", "data frames join only with the same columns of the same kinds: part 2 has a (int64), b (int64), part 1 id (int64), name (category)")
+    c.expectError("concat d d.data", "part 2 is a matrix, not a data frame")
+    c.expectError("d[0:2, 1]", "d[rows, cols] of a data frame with text columns or exact int columns")
+    // a frame of numeric columns only: positions are pandas' (iloc[0:2, 1])
+    let nums = write("nums.csv", "a,b\n1,2.5\n3,4.5\n5,6.5\n")
+    XCTAssertTrue(c.run("n = load \"\(nums)\"\nprint n[0:2, 1]"), c.err)
+    XCTAssertTrue(c.out.hasSuffix("[2.5000 4.5000]\n"), c.out)
+  }
+
   func testDataFrameInTheLanguage() throws {
     let c = Capture()
     let p = iris()

@@ -259,6 +259,11 @@ final class ToolkitTests: XCTestCase {
 
   /// crosstab's table (a count for every pair of distinct values: 20,000 ids against themselves took
   /// 6.3 GB) is estimated first and refused when it would not fit, with the estimate.
+  func testStandardScaleRefusesInfinity() {
+    // scikit-learn: "Input X contains infinity"; clus made the column NaN
+    Capture().expectError("standard_scale [[1, 2], [nan, 3], [5, -inf]]", "X holds -inf at row 2, column 1; standard_scale needs finite numbers")
+  }
+
   func testCrosstabThatWouldNotFitIsRefused() {
     setenv("CLUS_MEMORY_AVAILABLE", "100000", 1)
     defer { unsetenv("CLUS_MEMORY_AVAILABLE") }

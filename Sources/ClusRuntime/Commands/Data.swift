@@ -302,13 +302,26 @@ func registerData(_ t: inout CommandTable) {
     return .none
   })
   t.register(Command(
-    "concat", group: "data", summary: "Stack matrices (rows) or vectors end to end",
+    "concat", group: "data", summary: "Stack matrices (rows), vectors or data frames (rows, as pandas' concat of frames with the same columns) end to end",
     args: [ArgSpec("parts", .any, "two or more matrices with the same number of columns, or vectors (or one list of them, as numpy's concatenate([a, b])); int and float vectors join as floats; a list of numbers is a vector and a list of equal rows a matrix, other lists join as lists", variadic: true)],
     examples: ["all = concat mnist.train.data mnist.test.data", "all = concat [a, b, c]"]
   ) { inv in
     // one list holds the parts (numpy's np.concatenate([a, b])); otherwise the arguments are
     var raw = inv.args
     if raw.count == 1, case .list(let l) = raw[0].resolved { raw = l }
+    // data frames of several columns join as frames (pandas' concat): they stood for their float32
+    // .data, and lost their names, text columns and exact ints in silence
+    // (one-column frames alone stand for their columns and join as those)
+    let frames = raw.map { v -> Record? in
+      if case .record(let r) = v, r.kind == Frames.frameKind { return r }
+      return nil
+    }
+    if frames.contains(where: { $0?.principal == "data" }) {
+      if let k = frames.firstIndex(where: { $0 == nil }) {
+        throw CommandError.invalidArgument("part \(k + 1) is \(raw[k].kindWithArticle), not a data frame (other parts are data frames; join their .data for the numbers)")
+      }
+      return try Frames.concatenated(frames.map { $0! })
+    }
     // categoricals join by their names (pandas' union_categoricals): one part's codes would mean
     // other names in another's categories (they were joined as plain codes)
     let cats = raw.map { Frames.categories(of: $0) }

@@ -243,6 +243,10 @@ func registerToolkit(_ t: inout CommandTable) {
   ) { inv in
     let x = inv.matrix(0)
     guard x.rows >= 1 else { throw CommandError.invalidArgument("needs at least one row") }
+    // infinity is refused, as scikit-learn refuses it ("Input X contains infinity"): it made its column NaN
+    if let k = x.data.withUnsafeBufferPointer({ $0.firstIndex(where: \.isInfinite) }) {
+      throw CommandError.invalidArgument("X holds \(x.data[k]) at row \(k / x.cols), column \(k % x.cols); standard_scale needs finite numbers (NaN is left out)")
+    }
     return .matrix(Statistics.standardScale(x))
   })
   t.register(Command(
