@@ -43,7 +43,8 @@ enum Frames {
     return (c, l.map { if case .string(let s) = $0 { return s }; return "" })
   }
 
-  /// Categoricals put on one set of categories by name, as pandas' `union_categoricals`: the
+  /// Categoricals put on one set of categories by name, as pandas' `union_categoricals` with
+  /// `sort_categories=True` (without it pandas keeps the order of appearance): the
   /// sorted union of their names, and each part's codes into it (−1, or a code without a name,
   /// stays missing).
   static func onCommonCategories(_ parts: [(codes: [Int], names: [String])]) -> (names: [String], codes: [[Int]]) {

@@ -322,7 +322,7 @@ func registerData(_ t: inout CommandTable) {
       }
       return try Frames.concatenated(frames.map { $0! })
     }
-    // categoricals join by their names (pandas' union_categoricals): one part's codes would mean
+    // categoricals join by their names (pandas' union_categoricals, sort_categories=True): one part's codes would mean
     // other names in another's categories (they were joined as plain codes)
     let cats = raw.map { Frames.categories(of: $0) }
     if cats.contains(where: { $0 != nil }) {
