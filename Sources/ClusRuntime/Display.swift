@@ -106,6 +106,7 @@ public enum Display {
     switch v {
     case .labels(let l): return l.map(String.init)
     case .floats(let f): return f.map(number)
+    case .mask(let m): return m.map { $0 ? "True" : "False" }
     case .list(let l): return l.map { if case .string(let s) = $0 { return escaped(s) }; return summary($0) }
     default: return []
     }

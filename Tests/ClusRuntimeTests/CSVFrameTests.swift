@@ -328,6 +328,10 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertTrue(c.run("d = load \"\(p)\"\nsave (concat d[0:2] d[3:5]) \"\(out)\""), c.err)
     XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8),
                    "id,name,x,flag\n16777217,alpha,1.5,True\n1099511627779,beta,,False\n-7,gamma,3.0,True\n123456789012,beta,4.25,False\n")
+    // a bool axis is labelled False and True (it was 0 and 1): pandas' crosstab(d.name.values,
+    // d.flag.values).to_csv() of the same file
+    XCTAssertTrue(c.run("save (crosstab d.name d.flag) \"\(dir)/ct-bool.csv\""), c.err)
+    XCTAssertEqual(try String(contentsOfFile: dir + "/ct-bool.csv", encoding: .utf8), "row_0,False,True\nalpha,0,1\nbeta,2,0\ngamma,0,1\n")
     let other = write("other.csv", "a,b\n1,2\n")
     c.expectError("t = load \"\(other)\"\nconcat d t", "data frames join only with the same columns of the same kinds: part 2 has a (int64), b (int64), part 1 id (int64), name (category)")
     c.expectError("concat d d.data", "part 2 is a matrix, not a data frame")

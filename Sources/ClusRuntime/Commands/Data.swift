@@ -421,6 +421,7 @@ private func crosstabTable(_ r: Record) -> (columns: [(name: String, values: [Do
     // a value that float32 holds exactly (data read as float32) in float32's shortest form: 0.1, not
     // 0.10000000149011612, as pandas writes the float64 it read
     case .floats(let f): return f.map { pythonFloatText($0) }
+    case .mask(let m): return m.map { $0 ? "True" : "False" }
     default: return nil
     }
   }

@@ -296,8 +296,13 @@ func registerToolkit(_ t: inout CommandTable) {
         return .list(codes.map { .string(names[$0]) })
       }
     }
+    // a mask's axis is labelled False and True, as pandas labels a bool column's
+    func booleans(_ v: Value, _ make: @escaping ([Double]) -> Value) -> ([Double]) -> Value {
+      guard case .mask = v else { return make }
+      return { d in if case .labels(let l) = make(d) { return .mask(l.map { $0 != 0 }) }; return make(d) }
+    }
     let (ra, rowValues) = axis(a), (cb, columnValues) = axis(b)
-    let makeRows = named(catA, rowValues), makeCols = named(catB, columnValues)
+    let makeRows = named(catA, booleans(inv.args[0], rowValues)), makeCols = named(catB, booleans(inv.args[1], columnValues))
     // the table has a count for every pair of distinct values (Int, then Float32 in the result):
     // 20,000 ids against themselves took 6.3 GB; refused first when that would not fit
     let nRows = Set(ra).count, nCols = Set(cb).count
