@@ -254,7 +254,39 @@ enum Frames {
       + Display.vector(codes.count) { codes[$0] >= 0 && codes[$0] < names.count ? Display.escaped(names[codes[$0]]) : "NaN" }
   }
 
-  /// A data frame's display: its size, then each column with its kind.
+  /// The first rows of a data frame as pandas shows them: a header of column names and a row per
+  /// data row under its position, at most 10 of each (the first and last 5 around "…"); ints exactly,
+  /// floats as clus shows numbers, booleans True/False, text by name, a missing value NaN. nil for a
+  /// frame of no rows or columns.
+  static func preview(_ r: Record) -> (head: [String], body: [[String]])? {
+    let names = columnNames(r)
+    guard case .matrix(let m)? = r["data"], m.rows > 0, !names.isEmpty else { return nil }
+    let rows = Display.headAndTail(m.rows), cols = Display.headAndTail(names.count)
+    // the shown rows only (a frame of millions of rows is not read whole for its display)
+    guard case .record(let shown) = selectingRows(r, rows.compactMap { $0 }) else { return nil }
+    let columns: [[String]] = cols.map { c in
+      guard let c else { return [] }
+      let v = column(shown, names[c])
+      if let (codes, cats) = v.flatMap(categories(of:)) { return codes.map { $0 >= 0 && $0 < cats.count ? Display.escaped(cats[$0]) : "NaN" } }
+      switch v {
+      case .labels(let l)?: return l.map(String.init)
+      case .floats(let f)?: return f.map { $0.isNaN ? "NaN" : Display.number($0) }
+      case .mask(let b)?: return b.map { $0 ? "True" : "False" }
+      default: return []
+      }
+    }
+    let head = [""] + cols.map { $0.map { Display.escaped(names[$0]) } ?? "…" }
+    var body: [[String]] = [], k = 0
+    for row in rows {
+      guard let row else { body.append(["…"] + cols.map { _ in "…" }); continue }
+      body.append([String(row)] + cols.indices.map { j in k < columns[j].count ? columns[j][k] : "…" })
+      k += 1
+    }
+    return (head, body)
+  }
+
+  /// A data frame's display: its size, each column with its kind, then its first rows (`preview`),
+  /// the columns aligned to the right as pandas prints them.
   static func render(_ r: Record) -> String {
     let names = columnNames(r), kinds = strings(r["dtypes"])
     var lines = ["data frame \(r["data"]?.length ?? 0) × \(names.count): .data is the "
@@ -265,6 +297,16 @@ enum Frames {
       var kind = k < kinds.count ? kinds[k] : ""
       if let (_, cats) = column(r, n).flatMap(categories(of:)) { kind += " (\(cats.count): " + shortList(cats) + ")" }
       lines.append("  " + shownNames[k] + String(repeating: " ", count: max(0, w - terminalWidth(shownNames[k]))) + "  " + kind)
+    }
+    if let (head, body) = preview(r) {
+      // a cell of more than 24 columns is cut with "…"
+      func cut(_ t: String) -> String { terminalWidth(t) <= 24 ? t : String(t.prefix(23)) + "…" }
+      let grid = ([head] + body).map { $0.map(cut) }
+      let widths = head.indices.map { j in grid.map { terminalWidth($0[j]) }.max() ?? 0 }
+      for line in grid {
+        lines.append(line.enumerated().map { j, t in String(repeating: " ", count: widths[j] - terminalWidth(t)) + t }
+          .joined(separator: "  ").replacingOccurrences(of: "\\s+$", with: "", options: .regularExpression))
+      }
     }
     return lines.joined(separator: "\n")
   }

@@ -21,7 +21,10 @@ extension Display {
       let text = Frames.render(r).split(separator: "\n", omittingEmptySubsequences: false)
       let names = Frames.columnNames(r), kinds = Frames.strings(r["dtypes"])
       let body = names.enumerated().map { k, n in [n, k < kinds.count ? kinds[k] : ""] }
-      return table(caption: String(text.first ?? ""), head: ["column", "kind"], body: body)
+      let schema = table(caption: String(text.first ?? ""), head: ["column", "kind"], body: body)
+      // then its first rows, as pandas shows a frame
+      guard let (head, rows) = Frames.preview(r) else { return schema }
+      return schema + table(caption: "rows", head: head, body: rows)
     case .record where Frames.categories(of: v) != nil:
       return nil
     case .record(let r):
@@ -31,11 +34,16 @@ extension Display {
       return nil
     }
   }
+  /// The positions shown of `count`: all up to 10, else the first and last 5 around nil (an
+  /// ellipsis), as pandas shows a long or wide frame.
+  static func headAndTail(_ count: Int) -> [Int?] {
+    count <= 10 ? Array(0..<count) : (0..<5).map { $0 } + [nil] + (count - 5..<count).map { $0 }
+  }
+
   /// A matrix's table: at most 10 rows and columns (the first and last 5 around an ellipsis), each
   /// labelled with its index, as pandas shows a wide frame.
   static func gridTable(caption: String, rows: Int, cols: Int, _ at: (Int, Int) -> Float) -> String {
-    let rowList: [Int?] = rows <= 10 ? Array(0..<rows) : [0, 1, 2, 3, 4, nil, rows - 5, rows - 4, rows - 3, rows - 2, rows - 1]
-    let colList: [Int?] = cols <= 10 ? Array(0..<cols) : [0, 1, 2, 3, 4, nil, cols - 5, cols - 4, cols - 3, cols - 2, cols - 1]
+    let rowList = headAndTail(rows), colList = headAndTail(cols)
     let head = [""] + colList.map { $0.map(String.init) ?? "…" }
     let body = rowList.map { r in
       [r.map(String.init) ?? "…"] + colList.map { c in

@@ -275,6 +275,10 @@ final class CSVFrameTests: DataFileTestCase {
       data frame 3 × 2: .data is the 3 × 0 matrix of the numeric columns
         a  category (2: x\\ny, z)
         b  category (3: ab, 日本, 日本語)
+            a       b
+      0  x\\ny    日本
+      1     z  日本語
+      2     z      ab
 
       """)
   }
@@ -332,6 +336,22 @@ final class CSVFrameTests: DataFileTestCase {
     // d.flag.values).to_csv() of the same file
     XCTAssertTrue(c.run("save (crosstab d.name d.flag) \"\(dir)/ct-bool.csv\""), c.err)
     XCTAssertEqual(try String(contentsOfFile: dir + "/ct-bool.csv", encoding: .utf8), "row_0,False,True\nalpha,0,1\nbeta,2,0\ngamma,0,1\n")
+    // a frame shows its rows as pandas prints them: ints exact, NaN for a missing value, True/False
+    let shown = Capture()
+    XCTAssertTrue(shown.run("d = load \"\(p)\"\nd"), shown.err)
+    XCTAssertTrue(shown.out.hasSuffix("""
+                    id   name       x   flag
+      0       16777217  alpha  1.5000   True
+      1  1099511627779   beta     NaN  False
+      2              5    NaN  2.0000   True
+      3             -7  gamma  3.0000   True
+      4   123456789012   beta  4.2500  False
+
+      """), shown.out)
+    // more than ten rows: the first and last five around "…"
+    let long = write("long.csv", "v\n" + (0..<12).map { "\($0 * 10)\n" }.joined())
+    XCTAssertTrue(shown.run("l = load \"\(long)\"\nl"), shown.err)
+    XCTAssertTrue(shown.out.hasSuffix("      v\n 0    0\n 1   10\n 2   20\n 3   30\n 4   40\n …    …\n 7   70\n 8   80\n 9   90\n10  100\n11  110\n"), shown.out)
     let other = write("other.csv", "a,b\n1,2\n")
     c.expectError("t = load \"\(other)\"\nconcat d t", "data frames join only with the same columns of the same kinds: part 2 has a (int64), b (int64), part 1 id (int64), name (category)")
     c.expectError("concat d d.data", "part 2 is a matrix, not a data frame")
