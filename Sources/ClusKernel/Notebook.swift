@@ -59,14 +59,15 @@ public enum NotebookWriter {
   }
 
   /// Runs `scripts` (name and text, in order) in `session` cell by cell and returns the notebook
-  /// and whether every cell ran; after an error the remaining code cells are kept without outputs.
+  /// and whether every cell ran, with the error that stopped them as the REPL prints it (without
+  /// colour); after an error the remaining code cells are kept without outputs.
   /// Consecutive stream outputs of one name are merged, as Jupyter stores them.
   ///
   /// `parameters` (the `--set` bindings, already bound in the session) become a first code cell of
   /// assignments tagged `parameters`, as papermill marks the cell it rewrites, so that the notebook
   /// re-runs on its own and a parameterising tool knows what to change.
   public static func notebook(scripts: [(name: String, text: String)], session: Session,
-                              parameters: [(String, String)] = []) -> (notebook: JSON, ok: Bool) {
+                              parameters: [(String, String)] = []) -> (notebook: JSON, ok: Bool, error: String?) {
     var outputs: [CellOutput] = []
     let runner = CellRunner(session: session, progress: false) { out in
       if case .progress = out { return }
@@ -77,7 +78,7 @@ public enum NotebookWriter {
       }
     }
     var cells: [JSON] = []
-    var ok = true
+    var ok = true, failure: String? = nil
     var count = 0
     if !parameters.isEmpty {
       var seen = Set<String>()
@@ -104,7 +105,10 @@ public enum NotebookWriter {
             count += 1
             number = count
             session.cancellation.reset()
-            if case .error = runner.run(code, name: script.name, firstLine: firstLine) { ok = false }
+            if case .error(_, _, let traceback) = runner.run(code, name: script.name, firstLine: firstLine) {
+              ok = false
+              failure = traceback.joined(separator: "\n").replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
+            }
           }
           cells.append(.object([
             ("cell_type", .string("code")), ("execution_count", number.map { .int($0) } ?? .null),
@@ -123,6 +127,6 @@ public enum NotebookWriter {
       ])),
       ("nbformat", .int(4)), ("nbformat_minor", .int(5)),
     ])
-    return (nb, ok)
+    return (nb, ok, failure)
   }
 }

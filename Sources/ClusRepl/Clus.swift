@@ -163,7 +163,9 @@ struct Clus: ParsableCommand {
       }
       scripts.append((f, text))
     }
-    let (nb, ok) = NotebookWriter.notebook(scripts: scripts, session: session, parameters: try boundVariables())
+    let (nb, ok, failure) = NotebookWriter.notebook(scripts: scripts, session: session, parameters: try boundVariables())
+    // the error is in the notebook, and said here too: a batch run's log showed only its exit status
+    if let failure { fputs(failure + "\n", stderr) }
     let written = fputs(nb.pretty(indent: 1) + "\n", file) >= 0
     if fclose(file) != 0 || !written {
       fputs("clus: error: cannot write '\(out)': \(String(cString: strerror(errno)))\n", stderr)

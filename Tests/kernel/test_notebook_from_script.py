@@ -242,6 +242,21 @@ class NotebookOptionsTests(unittest.TestCase):
                        resources={"metadata": {"path": str(self.dir)}}).execute()
         self.assertEqual([text_outputs(c) for c in nb2.cells], [text_outputs(c) for c in nb.cells])
 
+    def test_a_failing_cell_is_said_on_stderr_too(self):
+        # the error was only inside the notebook: a batch log showed exit status 1 and "wrote x.ipynb"
+        script = self.dir / "fails.clus"
+        script.write_text("x = 1\nfoo\n")
+        out = self.dir / "fails.ipynb"
+        r = subprocess.run([ks.clus_bin(), "--notebook", str(out), str(script)],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(f"{script}:2:1: error: unknown variable or command 'foo'\nfoo\n^~~\n", r.stderr)
+        self.assertNotIn("\x1b[", r.stderr)
+        self.assertIn(f"wrote {out}", r.stderr)
+        errors = [o for c in nbformat.read(str(out), as_version=4).cells if c.cell_type == "code"
+                  for o in c.outputs if o["output_type"] == "error"]
+        self.assertEqual(len(errors), 1)
+
     def test_unwritable_output_fails_before_running(self):
         script = self.dir / "s.clus"
         marker = self.dir / "ran.npy"
