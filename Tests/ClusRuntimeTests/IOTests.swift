@@ -539,7 +539,7 @@ final class IOTests: DataFileTestCase {
 
     assertLoadFails(dir + "/missing.npy", .missingFile, ["no such file"])
     assertLoadFails("", .missingFile, prefix: "\"\" (an empty file name)", ["no such file"])
-    assertLoadFails(write("data.xlsx", [1, 2, 3]), .unknownExtension, ["unknown file type", ".npy", ".csv", "IDX"])
+    assertLoadFails(write("data.xlsx", [1, 2, 3]), .unknownExtension, ["unknown file type", ".npy", ".csv", "IDX", "AnnData .h5ad"])
   }
 
   // MARK: IDX directories

@@ -11,7 +11,7 @@ enum DataFormat: Equatable {
 
 /// The supported names, for error messages.
 let supportedLoadExtensions = ".npy, .npz, .csv, .tsv, .txt/.dat (delimited text), IDX (.idx1/.idx3/…, *-ubyte), each optionally .gz, "
-  + "or a directory of IDX files in the MNIST layout"
+  + "AnnData .h5ad, or a directory of IDX files in the MNIST layout"
 
 /// The format implied by a file name (case-insensitive), and whether it carries `.gz`.
 func formatOf(fileName: String) -> (DataFormat, gzip: Bool)? {
