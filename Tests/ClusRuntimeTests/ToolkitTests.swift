@@ -238,9 +238,9 @@ final class ToolkitTests: XCTestCase {
     XCTAssertTrue(c.err.contains("eps"), c.err)
   }
 
-  /// A float vector clus computed is saved as float64 when float32 would change a value (16777217.5
-  /// was written as 16777218, 0.1 as 0.10000000149011612), as numpy saves a float64 array; a vector
-  /// of float32 values (a column of float32 data) stays float32. Expected bytes: numpy's '<f8' of
+  /// A float vector is saved as float64, as clus holds it and numpy saves a float64 array (16777217.5
+  /// was written as 16777218, 0.1 as 0.10000000149011612), whatever its values: [0.5, 2.0] too, so
+  /// that parts of one result saved apart have one dtype. Expected bytes: numpy's '<f8' of
   /// [16777217.5, 0.1] (IEEE 754 doubles), and pandas' to_csv text of them.
   func testFloat64VectorsAreSavedExactly() throws {
     let c = Capture()
@@ -254,7 +254,7 @@ final class ToolkitTests: XCTestCase {
     XCTAssertEqual(values, [16777217.5, 0.1])
     XCTAssertEqual(try String(contentsOfFile: dir + "/v.csv", encoding: .utf8), "16777217.5\n0.1\n")
     let w = try Data(contentsOf: URL(fileURLWithPath: dir + "/w.npy"))
-    XCTAssertTrue(String(decoding: w.prefix(64), as: UTF8.self).contains("'descr': '<f4'"))
+    XCTAssertTrue(String(decoding: w.prefix(64), as: UTF8.self).contains("'descr': '<f8'"))
   }
 
   /// crosstab's table (a count for every pair of distinct values: 20,000 ids against themselves took

@@ -67,7 +67,7 @@ class DaskIntegrationTests(unittest.TestCase):
     def assertIdentical(self, got):
         e, l, p = got
         self.assertEqual(e.shape, (6_000, 2))
-        self.assertEqual((e.dtype, l.dtype, p.dtype), (np.float32, np.int64, np.float32))
+        self.assertEqual((e.dtype, l.dtype, p.dtype), (np.float32, np.int64, np.float64))
         for g, r, name in zip(got, self.ref, ["embedding", "labels", "probabilities"]):
             self.assertTrue(same_bytes(g, r), name)
 

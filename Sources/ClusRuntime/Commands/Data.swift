@@ -5,12 +5,10 @@ import ClusAlgorithms
 /// of its arrays, a model file (`display`) the model (read by `session`, whose command table checks
 /// its parameters).
 /// - Throws: `DataFileError` for a model file that does not read as a model (`Session.readModel`).
-/// A float vector to save: as float32 when every value is a float32 (a column of float32 data, as
-/// pandas keeps a float32 column), else as float64 (scores, probabilities, literals such as
-/// 16777217.5, which float32 would round to 16777218).
-func floatVectorData(_ f: [Double]) -> LoadedData {
-  f.allSatisfy({ $0.isNaN || Double(Float($0)) == $0 }) ? .floatVector(f.map(Float.init)) : .doubleVector(f)
-}
+/// A float vector to save: float64, as clus holds it (scores, probabilities, literals such as
+/// 16777217.5, which float32 rounded to 16777218), whatever its values, so that a file's dtype never
+/// depends on them (parts of one result saved apart must join as one array).
+func floatVectorData(_ f: [Double]) -> LoadedData { .doubleVector(f) }
 
 func value(of loaded: LoadedData, session: Session, display: String) throws -> Value {
   switch loaded {

@@ -13,8 +13,9 @@ public enum LoadedData: Sendable, Equatable {
   case matrix(Matrix)
   /// A one-dimensional floating-point array (float32 or float64 storage, kept as Float32).
   case floatVector([Float])
-  /// A one-dimensional float64 array clus computed (scores, probabilities): saved as float64, so
-  /// that its values are kept (loaders never make one; they read vectors as `.floatVector`).
+  /// A one-dimensional float64 array, a float vector as clus holds it (scores, probabilities): saved
+  /// as float64, so that its values are kept (loaders never make one; they read vectors as
+  /// `.floatVector`).
   case doubleVector([Double])
   /// A one-dimensional integer array, typically class labels.
   case intVector([Int])

@@ -145,9 +145,10 @@ public func saveData(_ data: LoadedData, path: String, cancelled: () -> Bool = {
         try sink.flushIfLarge()
       }
     case .doubleVector(let v):
-      // Python's repr, as pandas writes a float64 column: 16777217.5, 0.1
+      // Python's repr, as pandas writes a float64 column (16777217.5); a value of float32 data in
+      // float32's shortest form (0.1, not 0.10000000149011612)
       for x in v {
-        sink.buffer.append(contentsOf: pythonFloatText(x.description).utf8)
+        sink.buffer.append(contentsOf: pythonFloatText(x).utf8)
         sink.buffer.append(0x0A)
         try sink.flushIfLarge()
       }

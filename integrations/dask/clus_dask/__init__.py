@@ -80,7 +80,7 @@ class Models:
 @dataclass
 class Result:
     """Dask arrays: ``embedding`` (rows x n_components, float32), ``labels`` (rows, int64, -1 = noise),
-    ``probabilities`` (rows, float32), as clus's ``transform`` and ``approximate_predict`` give them."""
+    ``probabilities`` (rows, float64), as clus's ``transform`` and ``approximate_predict`` give them."""
     embedding: Any
     labels: Any
     probabilities: Any
@@ -321,7 +321,7 @@ def _model_path(ref) -> str:
 
 def _predict_block(block, umap_ref, hdbscan_ref, clus, threads, k, names, block_info=None):
     """One part through clus: rows x (k embedding columns, label, probability) as float64 (every value
-    exact: float32 and labels below 2^53)."""
+    exact: float32 embeddings, float64 probabilities, labels below 2^53)."""
     if block_info is not None:
         i = block_info[0]["chunk-location"][0]
         r0, r1 = block_info[0]["array-location"][0]
@@ -399,7 +399,7 @@ def transform_predict(data: Any, umap_model: str, hdbscan_model: str, *, client=
         if x.ndim != 2:
             raise ValueError(f"the data are {x.ndim}-D; they must be rows x columns")
         out = predict(x, names)
-    return Result(out[:, :k].astype(np.float32), out[:, k].astype(np.int64), out[:, k + 1].astype(np.float32))
+    return Result(out[:, :k].astype(np.float32), out[:, k].astype(np.int64), out[:, k + 1].copy())
 
 
 def transform_predict_local(path: str, umap_model: str, hdbscan_model: str, *, clus: Optional[str] = None,
