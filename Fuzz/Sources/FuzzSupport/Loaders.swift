@@ -68,7 +68,7 @@ public func checkLoaded(_ d: LoadedData) {
   }
   switch d {
   case .matrix(let m): matrix(m, "matrix")
-  case .floatVector, .intVector, .boolVector: break
+  case .floatVector, .doubleVector, .intVector, .boolVector: break
   case .dataset(let s):
     matrix(s.data, "dataset")
     if s.target.count != s.data.rows { violated("dataset of \(s.data.rows) rows with \(s.target.count) labels") }
