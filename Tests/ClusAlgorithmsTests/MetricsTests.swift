@@ -67,6 +67,11 @@ final class MetricsTests: XCTestCase {
     XCTAssertEqual(try normalizedMutualInfoScore([], []), 1.0)
     XCTAssertEqual(try mutualInfoScore([], []), 0.0)
     XCTAssertEqual(try adjustedMutualInfoScore([1, 1, 1], [0, 1, 2]), 0.0)
+    // AMI has no lower bound of -1: with average_method="min" the expected MI can exceed the smaller
+    // entropy. scikit-learn 1.9.1's adjusted_mutual_info_score gives -1.999999999999991 here (a fuzz find).
+    XCTAssertEqual(
+      try adjustedMutualInfoScore([0, 0, 4, -1, 1, 5], [3, -1, -1, -1, -1, -1], averageMethod: "min"),
+      -1.999999999999991, accuracy: 1e-9)
     XCTAssertThrowsError(try adjustedRandScore([1, 2], [1])) { e in
       guard case .invalidInput = e as? AlgorithmError else { return XCTFail("\(e)") }
     }

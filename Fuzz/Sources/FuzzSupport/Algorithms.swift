@@ -169,6 +169,9 @@ public struct AlgorithmCase {
       if !(f >= 0 && f.isFinite) { fail("score \(f) not finite and ≥ 0") }
     case .float(let f) where name == "w" || name == "v":  // DBCV, relative validity: nan for one cluster or 0/0, else in [-1, 1]
       if f.isInfinite || f > 1 + 1e-9 || f < -1 - 1e-9 { fail("DBCV \(f) outside [-1, 1]") }
+    case .float(let f) where name == "m":  // AMI: at most 1, unbounded below (sklearn gives -2 for a = [0, 0, 4, -1, 1, 5],
+      // b = [3, -1, -1, -1, -1, -1] with average_method="min": the expected MI exceeds the smaller entropy)
+      if !f.isFinite || f > 1 + 1e-9 { fail("AMI \(f) not finite and ≤ 1") }
     case .float(let f):
       if !f.isFinite || f > 1 + 1e-9 || f < -1 - 1e-9 { fail("score \(f) outside [-1, 1]") }
     case .floats(let f) where name == "t":  // silhouette_samples
