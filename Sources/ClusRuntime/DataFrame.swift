@@ -159,13 +159,8 @@ enum Frames {
       }
       matrices.append(m)
     }
-    let cols = matrices[0].cols
-    let data = Matrix(rows: matrices.reduce(0) { $0 + $1.rows }, cols: cols) { dst in
-      var offset = 0
-      for m in matrices { offset += UnsafeMutableBufferPointer(rebasing: dst[offset...]).initialize(fromContentsOf: m.data) }
-    }
     var out = frames[0]
-    out.fields[0].value = .matrix(data)
+    out.fields[0].value = .matrix(Matrix.stacked(matrices))
     for (i, f) in frames[0].fields.enumerated() where i >= 3 {
       // a column's own field (text, or kept exactly), from each part's column; an AnnData index
       let parts = frames.map { names.contains(f.name) ? column($0, f.name) : $0[f.name] }

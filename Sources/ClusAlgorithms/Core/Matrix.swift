@@ -36,6 +36,18 @@ public struct Matrix: Sendable, Equatable {
     self.init(rows: rows, cols: cols, storage: try FloatStorage(unsafeUninitializedCount: rows * cols, initializingWith: initializer))
   }
 
+  /// The rows of `parts` end to end: a `(Σ rows) × cols` matrix, numpy's `concatenate(parts)` on axis 0.
+  /// One copy of each part's values into fresh memory (a mapped part is read in place).
+  /// - Precondition: `parts` is not empty and every part has `cols` columns.
+  public static func stacked(_ parts: [Matrix]) -> Matrix {
+    let cols = parts[0].cols
+    precondition(parts.allSatisfy { $0.cols == cols }, "stacked matrices need the same number of columns")
+    return Matrix(rows: parts.reduce(0) { $0 + $1.rows }, cols: cols) { dst in
+      var offset = 0
+      for m in parts { offset += UnsafeMutableBufferPointer(rebasing: dst[offset...]).initialize(fromContentsOf: m.data) }
+    }
+  }
+
   /// A `rows × cols` matrix filled with `value`.
   public init(rows: Int, cols: Int, repeating value: Float = 0) {
     self.rows = rows
