@@ -137,14 +137,25 @@ public enum Statistics {
     }
   }
 
-  /// `pandas.crosstab(a, b)`: the sorted distinct values of `a` (rows) and of `b` (columns) and
-  /// how often each pair occurs, rows × columns, row-major.
+  /// `pandas.crosstab(a, b)`: `crosstab(a, b, beforeTable:)` without a check before the table.
   /// Precondition: `a` and `b` have the same length.
   public static func crosstab<A: Hashable & Comparable, B: Hashable & Comparable>(
     _ a: [A], _ b: [B]
   ) -> (rows: [A], columns: [B], counts: [Int]) {
+    crosstab(a, b, beforeTable: { _, _ in })
+  }
+
+  /// `pandas.crosstab(a, b)`: the sorted distinct values of `a` (rows) and of `b` (columns) and
+  /// how often each pair occurs, rows × columns, row-major.
+  /// `beforeTable` is given the table's row and column counts before its `rows × columns` counts are
+  /// allocated (a memory check); what it throws is thrown.
+  /// Precondition: `a` and `b` have the same length.
+  public static func crosstab<A: Hashable & Comparable, B: Hashable & Comparable>(
+    _ a: [A], _ b: [B], beforeTable: (_ rows: Int, _ columns: Int) throws -> Void
+  ) rethrows -> (rows: [A], columns: [B], counts: [Int]) {
     precondition(a.count == b.count)
     let rows = Array(Set(a)).sorted(), cols = Array(Set(b)).sorted()
+    try beforeTable(rows.count, cols.count)
     var ri: [A: Int] = [:], ci: [B: Int] = [:]
     for (i, v) in rows.enumerated() { ri[v] = i }
     for (j, v) in cols.enumerated() { ci[v] = j }

@@ -305,9 +305,9 @@ func registerToolkit(_ t: inout CommandTable) {
     let makeRows = named(catA, booleans(inv.args[0], rowValues)), makeCols = named(catB, booleans(inv.args[1], columnValues))
     // the table has a count for every pair of distinct values (Int, then Float32 in the result):
     // 20,000 ids against themselves took 6.3 GB; refused first when that would not fit
-    let nRows = Set(ra).count, nCols = Set(cb).count
-    try Memory.require(Double(nRows) * Double(nCols) * 12, what: "a crosstab of \(nRows) × \(nCols) counts (one for each pair of distinct values)")
-    let table = Statistics.crosstab(ra, cb)
+    let table = try Statistics.crosstab(ra, cb) { nRows, nCols in
+      try Memory.require(Double(nRows) * Double(nCols) * 12, what: "a crosstab of \(nRows) × \(nCols) counts (one for each pair of distinct values)")
+    }
     let counts = Matrix(rows: table.rows.count, cols: table.columns.count, data: table.counts.map(Float.init))
     return .record(Record(kind: "crosstab", fields: [
       ("counts", .matrix(counts)), ("index", makeRows(table.rows)), ("columns", makeCols(table.columns)),
