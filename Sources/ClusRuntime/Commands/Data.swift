@@ -5,11 +5,6 @@ import ClusAlgorithms
 /// of its arrays, a model file (`display`) the model (read by `session`, whose command table checks
 /// its parameters).
 /// - Throws: `DataFileError` for a model file that does not read as a model (`Session.readModel`).
-/// A float vector to save: float64, as clus holds it (scores, probabilities, literals such as
-/// 16777217.5, which float32 rounded to 16777218), whatever its values, so that a file's dtype never
-/// depends on them (parts of one result saved apart must join as one array).
-func floatVectorData(_ f: [Double]) -> LoadedData { .doubleVector(f) }
-
 func value(of loaded: LoadedData, session: Session, display: String) throws -> Value {
   switch loaded {
   case .table(let t): return Frames.frame(t)
@@ -251,7 +246,10 @@ func registerData(_ t: inout CommandTable) {
     let data: LoadedData
     switch raw.resolved {
     case .matrix(let m): data = .matrix(m)
-    case .floats(let f): data = floatVectorData(f)
+    // a float vector is saved float64, as clus holds it (scores, probabilities, literals such as
+    // 16777217.5, which float32 rounded to 16777218), whatever its values, so that a file's dtype never
+    // depends on them (parts of one result saved apart must join as one array)
+    case .floats(let f): data = .doubleVector(f)
     case .labels(let l): data = .intVector(l)
     case .mask(let b): data = .boolVector(b)
     case .list(let items) where !items.isEmpty:
@@ -261,7 +259,7 @@ func registerData(_ t: inout CommandTable) {
       } else if items.allSatisfy({ if case .int = $0 { return true }; return false }) {
         data = .intVector(items.map { if case .int(let i) = $0 { return i }; return 0 })
       } else if items.allSatisfy({ $0.number != nil }) {
-        data = floatVectorData(items.map { $0.number! })
+        data = .doubleVector(items.map { $0.number! })
       } else {
         throw CommandError.invalidArgument("save needs a matrix, a vector or a table; this list is neither rows of numbers nor numbers")
       }
@@ -361,13 +359,7 @@ func registerData(_ t: inout CommandTable) {
         guard m.cols == m0.cols else { throw CommandError.invalidArgument("part \(k + 1) has \(m.cols) column\(m.cols == 1 ? "" : "s"), part 1 has \(m0.cols)") }
         matrices.append(m)
       }
-      // one copy of every part into the result (a mapped part is read in place)
-      return .matrix(Matrix(rows: matrices.reduce(0) { $0 + $1.rows }, cols: m0.cols) { dst in
-        var offset = 0
-        for m in matrices {
-          offset += UnsafeMutableBufferPointer(rebasing: dst[offset...]).initialize(fromContentsOf: m.data)
-        }
-      })
+      return .matrix(Matrix.stacked(matrices))
     case .labels:
       var out: [Int] = []
       for (k, p) in parts.enumerated() {
