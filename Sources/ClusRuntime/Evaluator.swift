@@ -282,6 +282,15 @@ extension Session {
       default: throw fail("a matrix")
       }
     case .labels:
+      // a categorical's missing values are code −1, which would count as one more label (scikit-learn
+      // refuses NaN labels: "Input contains NaN")
+      if let (codes, _) = Frames.categories(of: v) {
+        let missing = codes.reduce(0) { $0 + ($1 < 0 ? 1 : 0) }
+        if missing > 0 {
+          throw RuntimeError("\(what) is a categorical with \(missing) missing value\(missing == 1 ? "" : "s") (NaN), which are no labels "
+            + "(scikit-learn refuses NaN labels); keep the rows that have a value, as in k = y.codes >= 0, then y[k] and l[k]", at: r)
+        }
+      }
       switch x {
       case .labels: return x
       case .mask(let m): return .labels(m.map { $0 ? 1 : 0 })

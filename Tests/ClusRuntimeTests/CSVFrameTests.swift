@@ -484,6 +484,24 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertTrue(c.err.contains("svd: data contains a non-finite value (nan) at row 1, column 1"), c.err)
   }
 
+  /// scikit-learn refuses NaN labels ("Input contains NaN"); a categorical's missing value is code −1,
+  /// which ari/ami/score had counted as one more label (adjusted_rand_score([0, 0, -1, 1], [0, 0, 1, 1])
+  /// is 0.5714 by scikit-learn, where the three rows with a value agree: 1.0).
+  func testScoresRefuseACategoricalWithMissingValues() throws {
+    let c = Capture()
+    let p = write("kinds.csv", "kind,n\nx,1\nx,2\n,3\ny,4\n")
+    XCTAssertTrue(c.run("d = load \"\(p)\"; l = [0, 0, 1, 1]"), c.err)
+    for cmd in ["score d.kind l", "ari l d.kind", "ami d.kind l", "nmi d.kind l"] {
+      c.err = ""
+      XCTAssertFalse(c.run(cmd), cmd)
+      XCTAssertTrue(c.err.contains("a categorical with 1 missing value (NaN)"), c.err)
+    }
+    // the advice works: the rows with a value score 1 (they agree up to renaming)
+    XCTAssertTrue(c.run("k = d.kind.codes >= 0; s = ari d.kind[k] l[k]"), c.err)
+    guard case .float(let s)? = c.session.variables["s"] else { return XCTFail("no score") }
+    XCTAssertEqual(s, 1.0)
+  }
+
   func testPlotLegendShowsCategoryNames() throws {
     let c = Capture()
     c.session.display = PlotFolder(dir)
