@@ -190,7 +190,11 @@ private struct Scanner {
           let shown =
             c.properties.isWhitespace || c.value < 0x20 || c.value == 0x7F
             ? "U+" + String(c.value, radix: 16, uppercase: true) : String(Character(c))
-          fail("unknown character '\(shown)'", SourceRange(start, loc))
+          // numpy's and pandas' operators that clus spells as words, or lacks
+          let hint = ["&": " (use 'and', which works element-wise on bool vectors)", "|": " (use 'or', which works element-wise on bool vectors)",
+                      "~": " (use 'not', which works element-wise on bool vectors)", "%": " (clus has no modulo operator)",
+                      "^": " (use '**' for a power; clus has no exclusive or)", "@": " (clus has no matrix product operator)"][shown] ?? ""
+          fail("unknown character '\(shown)'\(hint)", SourceRange(start, loc))
           return
         }
       }

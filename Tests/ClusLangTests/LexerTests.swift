@@ -104,8 +104,8 @@ final class LexerTests: XCTestCase {
   }
 
   func testErrors() {
-    var d = lexError("a = 1\nb = @x")
-    XCTAssertEqual(d?.message, "unknown character '@'")
+    var d = lexError("a = 1\nb = $x")
+    XCTAssertEqual(d?.message, "unknown character '$'")
     XCTAssertEqual(d?.range, R(2, 5, 10, 2, 6, 11))
 
     d = lexError("x = 12ab + 1")
@@ -146,6 +146,13 @@ final class LexerTests: XCTestCase {
     XCTAssertEqual(lexError(#"s = "\u00e9""#)?.range.start.column, 6)
 
     XCTAssertEqual(lexError("a ! b")?.message, "unknown character '!' (use 'not' for negation, '!=' for inequality)")
+    // numpy's and pandas' operators clus spells as words or lacks are named
+    XCTAssertEqual(lexError("m & k")?.message, "unknown character '&' (use 'and', which works element-wise on bool vectors)")
+    XCTAssertEqual(lexError("m | k")?.message, "unknown character '|' (use 'or', which works element-wise on bool vectors)")
+    XCTAssertEqual(lexError("~m")?.message, "unknown character '~' (use 'not', which works element-wise on bool vectors)")
+    XCTAssertEqual(lexError("a % 2")?.message, "unknown character '%' (clus has no modulo operator)")
+    XCTAssertEqual(lexError("a ^ 2")?.message, "unknown character '^' (use '**' for a power; clus has no exclusive or)")
+    XCTAssertEqual(lexError("a @ b")?.message, "unknown character '@' (clus has no matrix product operator)")
   }
 
   /// A binary file run as a script: its control bytes are shown as U+FFFD, one per byte, with the caret

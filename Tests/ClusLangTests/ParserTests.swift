@@ -247,7 +247,7 @@ final class ParserTests: XCTestCase {
     assertError("f n=", "expected an expression after '='", at: 1, 5)
     assertError("x = 1\ny = 2 ,", "unexpected ','", at: 2, 7)
     assertError("x = #", "expected an expression after '='", at: 1, 4)
-    assertError("y = 1\nx = 3 @ 4", "unknown character '@'", at: 2, 7)
+    assertError("y = 1\nx = 3 $ 4", "unknown character '$'", at: 2, 7)
     assertError("x = 0x10", "bad number literal '0x10'", at: 1, 5)
     // the first error in the file: a syntax error in a statement before a lexical error (the lexical
     // one was reported, on the later line)
@@ -256,8 +256,8 @@ final class ParserTests: XCTestCase {
     assertError("for i in [1] {\n  x = i +\n}\ny = @", "expected an expression after '+'", at: 2, 10)
     // a lexical error inside an open statement stays the error (the cut never leaves a bracket open)
     assertError("x = (1 +\n 1e-400)", "number literal '1e-400' is below float64's smallest positive value (4.9e-324); write 0 for zero", at: 2, 2)
-    assertError("for i in [1] {\n  x = @\n}", "unknown character '@'", at: 2, 7)
-    assertError("y = 1\nx = 3 @ 4", "unknown character '@'", at: 2, 7)
+    assertError("for i in [1] {\n  x = $\n}", "unknown character '$'", at: 2, 7)
+    assertError("y = 1\nx = 3 $ 4", "unknown character '$'", at: 2, 7)
     // a bracket opened on an earlier line and never closed is the error, not a bad character after it
     // (Python 3.11: "'[' was never closed"); closed later, the character is
     assertError("x = [1, 2\ny = @\n", "unclosed '['", at: 1, 5)
@@ -272,8 +272,8 @@ final class ParserTests: XCTestCase {
     // spaced apart they are two operators as before
     assertError("x = 1 + = 2", "expected an expression after '+'", at: 1, 9)
     assertError("x = f(1,\n  [2,\n y = @ $ 3\n", "unclosed '['", at: 2, 3)
-    assertError("x = [1,\n  @2]\n", "unknown character '@'", at: 2, 3)
-    assertError("x = [1, @\n", "unknown character '@'", at: 1, 9)
+    assertError("x = [1,\n  $2]\n", "unknown character '$'", at: 2, 3)
+    assertError("x = [1, $\n", "unknown character '$'", at: 1, 9)
   }
 
   /// A call with arguments followed by an operator never silently means `(call) op rest`.
