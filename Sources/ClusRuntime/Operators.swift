@@ -87,6 +87,11 @@ enum Operators {
       guard x.count == y.count else { throw OperatorError("vectors of different lengths: \(x.count) and \(y.count)") }
       return .mask(zip(x, y).map { ($0 == $1) == (op == .eq) })
     }
+    // a mask against true or false, element-wise (numpy's and pandas' m == True)
+    if op == .eq || op == .ne {
+      if case .mask(let x) = a, case .bool(let y) = b { return .mask(x.map { ($0 == y) == (op == .eq) }) }
+      if case .bool(let y) = a, case .mask(let x) = b { return .mask(x.map { ($0 == y) == (op == .eq) }) }
+    }
     // vectors
     let va = doubles(a), vb = doubles(b)
     if va == nil && vb == nil || (va == nil && a.number == nil) || (vb == nil && b.number == nil) {

@@ -84,6 +84,28 @@ final class EvaluatorTests: XCTestCase {
       """)
   }
 
+  /// A bool vector against true or false is element-wise, as numpy's m == True (it was refused:
+  /// "'==' is not defined for bool vector and bool").
+  func testMaskComparedWithABool() {
+    let c = Capture()
+    c.run("""
+      m = [3, -1, 4] >= 0
+      m == true
+      false == m
+      m != true
+      """)
+    XCTAssertEqual(c.err, "")
+    XCTAssertEqual(c.out, """
+      vector 3 bool, 2 true
+      [true false true]
+      vector 3 bool, 1 true
+      [false true false]
+      vector 3 bool, 1 true
+      [false true false]
+
+      """)
+  }
+
   func testMatrixIndexingByRowsColumnsAndMask() {
     let c = Capture()
     c.session.variables["m"] = .matrix(.init(rows: 3, cols: 2, data: [1, 2, 3, 4, 5, 6]))
@@ -551,6 +573,10 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.err.contains("transform: the model must be the result of `umap` or `pca` (or such a model loaded from a file), got a matrix"), c.err)
     XCTAssertFalse(c.run("transform e x[:, 0:2]"))
     XCTAssertTrue(c.err.contains("the new data has 2 columns but the embedding was fitted on 3"), c.err)
+    // a PCA model's transform takes no seed (it was accepted and ignored)
+    XCTAssertTrue(c.run("p = pca x n_components=2\nq = transform p x[0:3]"), c.err)
+    XCTAssertFalse(c.run("q = transform p x[0:3] transform_seed=5"))
+    XCTAssertTrue(c.err.contains("transform_seed= is for a UMAP model; a PCA model's transform has no randomness"), c.err)
     XCTAssertFalse(c.run("umap x init=\"spectal\""))
     XCTAssertTrue(c.err.contains("did you mean spectral?"), c.err)
     XCTAssertFalse(c.run("umap x init=3"))
