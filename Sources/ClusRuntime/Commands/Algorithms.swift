@@ -268,6 +268,10 @@ func registerAlgorithms(_ t: inout CommandTable) {
       try checkNewPoints(inv.rawArgs[1], columns: m.trainingData.cols)
       return .matrix(try m.transform(inv.matrix(1), transformSeed: try inv.seed("transform_seed") ?? seedOrClock(nil), context: inv.context))
     case .pca(let m):
+      // scikit-learn's PCA.transform takes no seed (it is deterministic); the value was ignored in silence
+      if try inv.isGiven("transform_seed") {
+        throw CommandError.badParameter(name: "transform_seed", message: "transform_seed= is for a UMAP model; a PCA model's transform has no randomness (scikit-learn's PCA.transform takes no seed)")
+      }
       if case .sparse(let x) = inv.args[1] { return .matrix(try m.transform(x, context: inv.context)) }
       try checkNewPoints(inv.rawArgs[1], columns: m.result.components.cols)
       return .matrix(try m.transform(inv.matrix(1), context: inv.context))
