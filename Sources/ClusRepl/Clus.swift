@@ -119,8 +119,9 @@ struct Clus: ParsableCommand {
         ok = session.run(SourceFile(name: "<stdin>", text: readAllStandardInput()))
         continue
       }
-      guard let text = readTextFile(f) else {
-        fputs("clus: error: cannot read script '\(f)'\n", stderr)
+      let read = readTextFile(f)
+      guard let text = read.text else {
+        fputs("clus: error: cannot read script '\(f)': \(read.reason)\n", stderr)
         throw ExitCode(2)
       }
       ok = session.run(SourceFile(name: f, text: text))
@@ -155,8 +156,9 @@ struct Clus: ParsableCommand {
     var scripts: [(name: String, text: String)] = []
     for f in files {
       if f == "-" { scripts.append(("<stdin>", readAllStandardInput())); continue }
-      guard let text = readTextFile(f) else {
-        fputs("clus: error: cannot read script '\(f)'\n", stderr)
+      let read = readTextFile(f)
+      guard let text = read.text else {
+        fputs("clus: error: cannot read script '\(f)': \(read.reason)\n", stderr)
         fclose(file)
         unlink(out)
         throw ExitCode(2)
@@ -262,9 +264,9 @@ func threadsFromEnvironment() -> Int {
   return defaultThreadCount()
 }
 
-/// The whole of a text file, or nil if it cannot be read.
-func readTextFile(_ path: String) -> String? {
-  guard let f = fopen(path, "rb") else { return nil }
+/// The whole of a text file (a UTF-8 byte-order mark dropped), or nil and the system's reason (strerror) if it cannot be read.
+func readTextFile(_ path: String) -> (text: String?, reason: String) {
+  guard let f = fopen(path, "rb") else { return (nil, String(cString: strerror(errno))) }
   defer { fclose(f) }
   var bytes: [UInt8] = []
   var buf = [UInt8](repeating: 0, count: 65536)
@@ -273,9 +275,9 @@ func readTextFile(_ path: String) -> String? {
     if n <= 0 { break }
     bytes.append(contentsOf: buf[0..<n])
   }
-  if ferror(f) != 0 { return nil }
+  if ferror(f) != 0 { return (nil, String(cString: strerror(errno))) }
   if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // UTF-8 byte-order mark
-  return String(decoding: bytes, as: UTF8.self)
+  return (String(decoding: bytes, as: UTF8.self), "")
 }
 
 /// Standard input to its end, as text.

@@ -53,7 +53,11 @@ final class CommandLineTests: XCTestCase {
     XCTAssertTrue(negative.stderr.contains("--threads must be at least 1"), negative.stderr)
     let missing = try runClus(["no/such/script.clus"])
     XCTAssertEqual(missing.status, 2)
-    XCTAssertTrue(missing.stderr.contains("cannot read script 'no/such/script.clus'"))
+    XCTAssertEqual(missing.stderr, "clus: error: cannot read script 'no/such/script.clus': No such file or directory\n")
+    // a folder opens but does not read (it gave no reason)
+    let folder = try runClus([NSTemporaryDirectory()])
+    XCTAssertEqual(folder.status, 2)
+    XCTAssertTrue(folder.stderr.hasSuffix("': Is a directory\n"), folder.stderr)
   }
 
   /// `--set` binds strings before the code runs; a name given twice keeps the last value, as
