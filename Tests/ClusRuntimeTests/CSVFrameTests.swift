@@ -502,6 +502,14 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertEqual(s, 1.0)
   }
 
+  /// pandas' df.shape counts every column, text ones too: (4, 3) for this file; `shape` gave the
+  /// numeric .data's 4 × 2.
+  func testShapeOfADataFrameCountsEveryColumn() throws {
+    let c = Capture()
+    let p = write("mixed.csv", "kind,n,x\nx,1,0.5\nx,2,1.5\n,3,2.5\ny,4,3.5\n")
+    c.expectOutput("d = load \"\(p)\"\nprint (shape d)\nprint (shape d.data)\nprint (shape d[0:2])\n", "4 × 3\n4 × 2\n2 × 3\n")
+  }
+
   func testPlotLegendShowsCategoryNames() throws {
     let c = Capture()
     c.session.display = PlotFolder(dir)

@@ -142,10 +142,14 @@ func registerBasics(_ t: inout CommandTable) {
     return v
   })
   t.register(Command(
-    "shape", group: "basics", summary: "Rows × columns of a matrix, or the length of a vector (fields .rows, .cols)",
-    args: [ArgSpec("x", .any, "a matrix, vector or list")],
+    "shape", group: "basics", summary: "Rows × columns of a matrix or a data frame (every column, as pandas' df.shape), or the length of a vector (fields .rows, .cols)",
+    args: [ArgSpec("x", .any, "a matrix, data frame, vector or list")],
     examples: ["shape mnist.data"]
   ) { inv in
+    // a data frame counts all its columns, text ones too (it gave its numeric .data's shape)
+    if case .record(let r) = inv.rawArgs[0], r.kind == Frames.frameKind, r.principal == "data", case .matrix(let m)? = r["data"] {
+      return .record(Record(kind: "shape", fields: [("rows", .int(m.rows)), ("cols", .int(Frames.columnNames(r).count))]))
+    }
     // a list of equal rows of numbers is a matrix, as in arithmetic (numpy's shape of [[1, 2]] is (1, 2))
     switch Operators.vectorized(inv.args[0].resolved) {
     case .matrix(let m): return .record(Record(kind: "shape", fields: [("rows", .int(m.rows)), ("cols", .int(m.cols))]))
