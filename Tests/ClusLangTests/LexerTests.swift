@@ -147,12 +147,13 @@ final class LexerTests: XCTestCase {
 
     XCTAssertEqual(lexError("a ! b")?.message, "unknown character '!' (use 'not' for negation, '!=' for inequality)")
     // numpy's and pandas' operators clus spells as words or lacks are named
-    XCTAssertEqual(lexError("m & k")?.message, "unknown character '&' (use 'and', which works element-wise on bool vectors)")
-    XCTAssertEqual(lexError("m | k")?.message, "unknown character '|' (use 'or', which works element-wise on bool vectors)")
-    XCTAssertEqual(lexError("~m")?.message, "unknown character '~' (use 'not', which works element-wise on bool vectors)")
-    XCTAssertEqual(lexError("a % 2")?.message, "unknown character '%' (clus has no modulo operator)")
-    XCTAssertEqual(lexError("a ^ 2")?.message, "unknown character '^' (use '**' for a power; clus has no exclusive or)")
-    XCTAssertEqual(lexError("a @ b")?.message, "unknown character '@' (clus has no matrix product operator)")
+    for (code, hint) in [
+      ("m & k", "'&' (use 'and', which works element-wise on bool vectors)"), ("m | k", "'|' (use 'or', which works element-wise on bool vectors)"),
+      ("~m", "'~' (use 'not', which works element-wise on bool vectors)"), ("a % 2", "'%' (clus has no modulo operator)"),
+      ("a ^ 2", "'^' (use '**' for a power; clus has no exclusive or)"), ("a @ b", "'@' (clus has no matrix product operator)"),
+    ] {
+      XCTAssertEqual(lexError(code)?.message, "unknown character " + hint)
+    }
   }
 
   /// A binary file run as a script: its control bytes are shown as U+FFFD, one per byte, with the caret
