@@ -378,6 +378,11 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertTrue(s.run("save d \"\(npy)\"\nsave d.species \"\(out)\"\n"), s.err)
     XCTAssertTrue(s.err.contains("note: wrote the data frame's data without column names; its text column species is not in the file"), s.err)
     XCTAssertTrue(s.err.contains("note: wrote the categorical's integer codes; its names are not in the file"), s.err)
+    // ids beyond 2^24 (kept exactly beside .data) are rounded in a .npy: said (16777217 became 16777216 unsaid)
+    let ids = write("ids.csv", "id,v\n16777217,0.5\n3,1.5\n")
+    s.err = ""
+    XCTAssertTrue(s.run("e = load \"\(ids)\"\nsave e \"\(npy)\"\n"), s.err)
+    XCTAssertTrue(s.err.contains("without column names; the integers of id beyond 2^24 are rounded to float32 in it"), s.err)
     // missing values, booleans, integers and a float column of whole numbers keep their kinds
     // (pandas' to_csv of this frame gives the same text: NaN as an empty cell, True/False, 2.0)
     let mixed = write("mixed.csv", "a,x,flag,y\nu,1,true,0.5\n\"v, w\",2,false,\n,3,true,2\n")
@@ -508,6 +513,9 @@ final class CSVFrameTests: DataFileTestCase {
     let c = Capture()
     let p = write("mixed.csv", "kind,n,x\nx,1,0.5\nx,2,1.5\n,3,2.5\ny,4,3.5\n")
     c.expectOutput("d = load \"\(p)\"\nprint (shape d)\nprint (shape d.data)\nprint (shape d[0:2])\n", "4 × 3\n4 × 2\n2 × 3\n")
+    // one column, numeric or text: (2, 1) and (3, 1) in pandas (they gave 2 and 3, without .cols)
+    let one = write("one.csv", "x\n1\n2\n"), text = write("text.csv", "name\nx\ny\nx\n")
+    c.expectOutput("print (shape (load \"\(one)\"))\nprint (shape (load \"\(text)\"))\n", "2 × 1\n3 × 1\n")
   }
 
   func testPlotLegendShowsCategoryNames() throws {

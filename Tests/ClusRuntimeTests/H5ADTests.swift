@@ -189,11 +189,15 @@ final class H5ADTests: DataFileTestCase {
     XCTAssertNil(c.value("x"))
 
     let mini = try expected("minimal.h5ad")
-    let m = loaded("minimal.h5ad", "o = a.obs\nvr = a.var\n")
-    for (name, key, cols) in [("o", "obs_names", "obs_column_order"), ("vr", "var_names", "var_column_order")] {
+    let m = loaded("minimal.h5ad", "o = a.obs\nvr = a.var\nso = shape o\nsv = shape vr\n")
+    for (name, key, cols, shape) in [("o", "obs_names", "obs_column_order", "so"), ("vr", "var_names", "var_column_order", "sv")] {
       guard case .record(let f)? = m.value(name) else { XCTFail("\(name) is not a record"); continue }
       XCTAssertEqual(Frames.strings(f["index"]), jsonStrings(mini[key]), name)
       XCTAssertEqual(Frames.columnNames(f), jsonStrings(mini[cols]), name)
+      // shape is pandas' df.shape: the names by the columns, none of them too ("needs a matrix or vector")
+      guard case .record(let s)? = m.value(shape) else { XCTFail("no shape of \(name)"); continue }
+      XCTAssertEqual(s["rows"].flatMap { if case .int(let i) = $0 { return i }; return nil }, jsonStrings(mini[key]).count, name)
+      XCTAssertEqual(s["cols"].flatMap { if case .int(let i) = $0 { return i }; return nil }, jsonStrings(mini[cols]).count, name)
     }
     XCTAssertEqual(jsonStrings(mini["obs_names"]), ["0", "1", "2"])
   }

@@ -147,8 +147,9 @@ func registerBasics(_ t: inout CommandTable) {
     examples: ["shape mnist.data"]
   ) { inv in
     // a data frame counts all its columns, text ones too (it gave its numeric .data's shape)
-    if case .record(let r) = inv.rawArgs[0], r.kind == Frames.frameKind, r.principal == "data", case .matrix(let m)? = r["data"] {
-      return .record(Record(kind: "shape", fields: [("rows", .int(m.rows)), ("cols", .int(Frames.columnNames(r).count))]))
+    // (one column, none, or text only: a frame of one column stands for its column elsewhere, not here)
+    if case .record(let r) = inv.rawArgs[0], r.kind == Frames.frameKind, let n = r["data"]?.length {
+      return .record(Record(kind: "shape", fields: [("rows", .int(n)), ("cols", .int(Frames.columnNames(r).count))]))
     }
     // a list of equal rows of numbers is a matrix, as in arithmetic (numpy's shape of [[1, 2]] is (1, 2))
     switch Operators.vectorized(inv.args[0].resolved) {
