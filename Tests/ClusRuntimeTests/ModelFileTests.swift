@@ -180,8 +180,15 @@ final class ModelFileTests: DataFileTestCase {
     // a manifest of another format is not a model file: the arrays load as any .npz
     let other = editManifest(good) { $0.replacingOccurrences(of: "clus-model", with: "other-model") }
     try writeNPZ(other, path: dir + "/other.npz", compress: true)
-    guard case .arrays(let a) = try loadData(path: dir + "/other.npz") else { return XCTFail("not arrays") }
+    var warnings: [String] = []
+    guard case .arrays(let a) = try loadData(path: dir + "/other.npz", warn: { warnings.append($0) }) else { return XCTFail("not arrays") }
     XCTAssertEqual(a.first?.name, "training_data")
+    // ... and said, as is a manifest damaged beyond naming the format (it loaded as arrays in silence)
+    let damaged = good.map { $0.name == "manifest.json" ? NPZMember(name: $0.name, bytes: Array("{not json".utf8)) : $0 }
+    try writeNPZ(damaged, path: dir + "/damaged.npz", compress: false)
+    guard case .arrays = try loadData(path: dir + "/damaged.npz", warn: { warnings.append($0) }) else { return XCTFail("not arrays") }
+    XCTAssertEqual(warnings.count, 2)
+    XCTAssertTrue(warnings.allSatisfy { $0.contains("manifest.json does not name the clus model format") && $0.contains("its manifest is damaged") }, "\(warnings)")
     try assertRefused(editManifest(good) { String($0.dropLast(20)) }, .badHeader, ["manifest.json", "not a JSON object"])
     try assertRefused(editManifest(good) { $0.replacingOccurrences(of: "\"n_neighbors\": 10", with: "\"n_neighbours\": 10") },
                       .badHeader, ["n_neighbours", "did you mean n_neighbors"])

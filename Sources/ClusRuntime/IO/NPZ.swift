@@ -276,6 +276,12 @@ func loadNPZ(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in
     man.buffer.withBytes({ $0.firstRange(of: Array(modelFormatName.utf8)) != nil }) {
     return .modelArchive(ModelArchive(members: members.map { m in NPZMember(name: m.name, bytes: m.buffer.withBytes { Array($0) }) }))
   }
+  // another manifest is skipped, as np.load skips it, but said: a model file's damaged manifest loaded
+  // as a plain archive in silence, and `transform` then refused "an npz record"
+  if members.contains(where: { $0.name == "manifest.json" }) {
+    warn("\(display): its manifest.json does not name the clus model format (\"\(modelFormatName)\"), so its arrays are read as "
+         + "a plain .npz, as np.load reads them; if it is a clus model file, its manifest is damaged")
+  }
   // a model file that numpy saved again (np.savez(p, **np.load(model))): np.load gives the manifest
   // as bytes, and savez stores them as the array manifest.json.npy (a 0-d |S array); its text is the
   // manifest, the other members are the model's arrays as before
