@@ -139,6 +139,12 @@ extension Session {
   /// The error for a parameter `c` does not have, with "did you mean".
   func unknownParameter(_ c: Command, _ name: String, at r: SourceRange) -> RuntimeError {
     let names = c.params.map(\.name)
+    // other tools' names for a parameter, which no spelling distance finds (pandas' sep, R's centers)
+    let synonyms = ["sep": ["delimiter"], "k": ["n_clusters", "n_neighbors"], "centers": ["n_clusters"], "seed": ["random_state"],
+                    "minPts": ["min_samples"], "min_pts": ["min_samples"]]
+    if let same = synonyms[name]?.first(where: names.contains) {
+      return RuntimeError("\(c.name) has no parameter '\(name)'; did you mean \(same)?", at: r)
+    }
     let hint = names.isEmpty ? "; \(c.name) takes no parameters" : didYouMean(name, names)
     return RuntimeError("\(c.name) has no parameter '\(name)'\(hint)", at: r)
   }
@@ -288,11 +294,12 @@ extension Session {
         let missing = codes.reduce(0) { $0 + ($1 < 0 ? 1 : 0) }
         if missing > 0 {
           throw RuntimeError("\(what) is a categorical with \(missing) missing value\(missing == 1 ? "" : "s") (NaN), which are no labels "
-            + "(scikit-learn refuses NaN labels); keep the rows that have a value, as in k = y.codes >= 0, then y[k] and l[k]", at: r)
+            + "(scikit-learn refuses NaN labels); keep the rows that have a value: k = y.codes >= 0, then give every argument indexed by k (y[k], …)", at: r)
         }
       }
-      switch x {
-      case .labels: return x
+      // a list literal as the vector it makes (bools, ints, floats of whole numbers: scikit-learn takes them all)
+      switch Operators.vectorized(x) {
+      case .labels(let l): return .labels(l)
       case .mask(let m): return .labels(m.map { $0 ? 1 : 0 })
       case .floats(let f) where f.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e15 }): return .labels(f.map { Int($0) })
       case .list(let l) where l.allSatisfy({ if case .int = $0 { return true }; return false }):
@@ -312,8 +319,9 @@ extension Session {
         throw fail("a label vector")
       }
     case .vector:
-      switch x {
-      case .labels, .floats, .mask: return x
+      let vx = Operators.vectorized(x)
+      switch vx {
+      case .labels, .floats, .mask: return vx
       case .list(let l) where l.allSatisfy({ $0.number != nil }):
         if l.allSatisfy({ if case .int = $0 { return true }; return false }) {
           return .labels(l.map { if case .int(let i) = $0 { return i }; return 0 })

@@ -23,6 +23,10 @@ enum Operators {
   /// (all of the same length) as a matrix.
   static func vectorized(_ v: Value) -> Value {
     if case .list(let l) = v, case .list? = l.first, let m = matrixFromRows(l) { return .matrix(m) }
+    // a list of bools is a bool vector, as numpy's array([True, False])
+    if case .list(let l) = v, !l.isEmpty, l.allSatisfy({ if case .bool = $0 { return true }; return false }) {
+      return .mask(l.map { if case .bool(let b) = $0 { return b }; return false })
+    }
     guard case .list(let l) = v, !l.isEmpty, l.allSatisfy({ $0.number != nil }) else { return v }
     if l.allSatisfy({ if case .int = $0 { return true }; return false }) {
       return .labels(l.map { if case .int(let i) = $0 { return i }; return 0 })

@@ -86,6 +86,34 @@ final class EvaluatorTests: XCTestCase {
 
   /// A bool vector against true or false is element-wise, as numpy's m == True (it was refused:
   /// "'==' is not defined for bool vector and bool").
+  /// List literals of bools, and of floats that are whole numbers, are the vectors they make, as numpy
+  /// arrays and scikit-learn take them ("must be a label vector, got a list (3)"; "'and' needs bools or
+  /// masks, got a bool vector and a list"); scores by hand: both pairs agree up to renaming.
+  func testListsOfBoolsAndWholeFloatsAreVectors() {
+    let c = Capture()
+    c.run("""
+      ari [0, 1, 1] [0.0, 1.0, 1.0]
+      ari [true, false, true] [0, 1, 0]
+      sum [true, false, true]
+      where [true, false] [1, 2] [3, 4]
+      ([1, 2, 3] > 1) and [true, false, true]
+      not [true, false]
+      """)
+    XCTAssertEqual(c.err, "")
+    XCTAssertEqual(c.out, """
+      1.0000
+      1.0000
+      2
+      vector 2 int
+      [1 4]
+      vector 3 bool, 1 true
+      [false false true]
+      vector 2 bool, 1 true
+      [false true]
+
+      """)
+  }
+
   func testMaskComparedWithABool() {
     let c = Capture()
     c.run("""
@@ -157,6 +185,15 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertTrue(c.err.contains("<test>:3:1: error: unknown variable or command 'coutns'; did you mean counts"), c.err)
     c.run("uniqe [1]")
     XCTAssertTrue(c.err.contains("unknown command 'uniqe'; did you mean unique?"), c.err)
+    // other tools' names for a parameter (pandas' sep, R's k and centers), which no spelling distance finds
+    for (code, said) in [("kmeans [[1, 2], [3, 4]] k=2", "kmeans has no parameter 'k'; did you mean n_clusters?"),
+                         ("umap [[1, 2], [3, 4]] k=2", "umap has no parameter 'k'; did you mean n_neighbors?"),
+                         ("load \"x.csv\" sep=\";\"", "load has no parameter 'sep'; did you mean delimiter?"),
+                         ("hdbscan [[1, 2], [3, 4]] minPts=2", "hdbscan has no parameter 'minPts'; did you mean min_samples?")] {
+      c.err = ""
+      XCTAssertFalse(c.run(code))
+      XCTAssertTrue(c.err.contains(said), c.err)
+    }
   }
 
   /// A bare name that is no variable, given to a parameter that takes a string, is refused with a hint
