@@ -58,6 +58,13 @@ final class CommandLineTests: XCTestCase {
     let folder = try runClus([NSTemporaryDirectory()])
     XCTAssertEqual(folder.status, 2)
     XCTAssertTrue(folder.stderr.hasSuffix("': Is a directory\n"), folder.stderr)
+    // a data file given as a script (it printed its bytes under "unknown character")
+    let npy = NSTemporaryDirectory() + "clus-not-a-script-\(getpid()).npy"
+    defer { unlink(npy) }
+    FileManager.default.createFile(atPath: npy, contents: Data([0x93] + Array("NUMPY".utf8) + [1, 0]))
+    let binary = try runClus([npy])
+    XCTAssertEqual(binary.status, 2)
+    XCTAssertEqual(binary.stderr, "clus: error: cannot read script '\(npy)': it holds binary data (NUL bytes), not a clus script; data files are read with load \"\(npy)\"\n")
   }
 
   /// `--set` binds strings before the code runs; a name given twice keeps the last value, as
