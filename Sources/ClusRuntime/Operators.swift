@@ -41,6 +41,18 @@ enum Operators {
   }
 
   static func binary(_ op: BinaryOp, _ a0: Value, _ b0: Value) throws -> Value {
+    // a data frame with text columns stood for its numeric .data, and the text was dropped in silence
+    // (pandas' df + 1 raises TypeError on a string column)
+    for v in [a0, b0] {
+      if case .record(let r) = v, r.kind == Frames.frameKind, r.principal == "data" {
+        let kinds = Frames.strings(r["dtypes"])
+        let text = zip(Frames.columnNames(r), kinds).filter { $0.1 == ColumnKind.text.rawValue }.map(\.0)
+        if !text.isEmpty {
+          throw OperatorError("'\(op.rawValue)' of a data frame with text column\(text.count == 1 ? "" : "s") \(text.joined(separator: ", ")) "
+                              + "(pandas refuses it too); use a column (d.x), or d.data for the numeric columns")
+        }
+      }
+    }
     // a categorical against a category name: a mask, as pandas' df.species == "setosa"; two
     // categoricals compare by name (their codes may mean other names)
     if op == .eq || op == .ne, let m = Frames.compare(a0, b0, equal: op == .eq) ?? Frames.compare(b0, a0, equal: op == .eq) {

@@ -318,6 +318,17 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "a,sp,id\n1.5,u,1\n2.5,z,2\n")
     // the exact int column kept its 123456789 (float32 would show 123456792)
     XCTAssertEqual(c.out, "[1 123456789] [1.5000 3.5000]\nnan u [4 1]\nu\nz\nu\nnan\n[2.5000 2.0000]\n")
+    // sort of a frame sorted each row across unrelated columns; arithmetic dropped the text column
+    // (pandas' df + 1 raises TypeError); both refused, with the way to what was meant
+    XCTAssertFalse(c.run("sort d"))
+    XCTAssertTrue(c.err.contains("sort of a data frame would sort each row's numbers across its columns"), c.err)
+    for code in ["d + 1", "2 * d", "d == 1"] {
+      c.err = ""
+      XCTAssertFalse(c.run(code), code)
+      XCTAssertTrue(c.err.contains("of a data frame with text column sp (pandas refuses it too)"), c.err)
+    }
+    c.err = ""
+    XCTAssertTrue(c.run("q = d[argsort d.a]\nx = d.data + 1"), c.err)
   }
 
   /// concat of data frames is a data frame (pandas' concat): it was the stacked float32 .data, the

@@ -156,6 +156,12 @@ func registerToolkit(_ t: inout CommandTable) {
     if let (codes, names) = Frames.categories(of: inv.args[0]) {
       return Frames.categorical(codes: codes.filter { $0 >= 0 }.sorted() + codes.filter { $0 < 0 }, categories: names)
     }
+    // a data frame of several columns stood for .data, and each row's numbers were sorted across
+    // unrelated columns; pandas sorts a frame's rows by a column (sort_values)
+    if case .record(let r) = inv.rawArgs[0], r.kind == Frames.frameKind, r.principal == "data" {
+      throw CommandError.invalidArgument("sort of a data frame would sort each row's numbers across its columns; sort a column "
+        + "(sort d.x), or order the rows by one as pandas' sort_values does: d[argsort d.x]")
+    }
     switch Operators.vectorized(inv.args[0].resolved) {
     case .labels(let l): return .labels(l.sorted())
     case .floats(let f): return .floats(Statistics.sorted(f))
