@@ -149,18 +149,29 @@ enum Frames {
   /// - Throws: `CommandError.invalidArgument` when the frames' columns or their kinds differ (pandas
   ///   would fill the missing columns with NaN or change a kind; clus says so instead).
   static func concatenated(_ frames: [Record]) throws -> Value {
-    let names = columnNames(frames[0]), kinds = strings(frames[0]["dtypes"])
+    let names = columnNames(frames[0])
+    var kinds = strings(frames[0]["dtypes"])
     var matrices: [Matrix] = []
     for (k, f) in frames.enumerated() {
-      guard columnNames(f) == names, strings(f["dtypes"]) == kinds, case .matrix(let m)? = f["data"] else {
-        func listed(_ n: [String], _ k: [String]) -> String { n.isEmpty ? "none" : zip(n, k).map { "\($0) (\($1))" }.joined(separator: ", ") }
-        throw CommandError.invalidArgument("data frames join only with the same columns of the same kinds: part \(k + 1) has "
-          + "\(listed(columnNames(f), strings(f["dtypes"]))), part 1 \(listed(names, kinds))")
+      guard columnNames(f) == names, case .matrix(let m)? = f["data"] else {
+        func listed(_ n: [String]) -> String { n.isEmpty ? "none" : n.joined(separator: ", ") }
+        throw CommandError.invalidArgument("data frames join only with the same columns in the same order: part \(k + 1) has "
+          + "\(listed(columnNames(f))), part 1 \(listed(names))")
+      }
+      // an int column beside a float one joins as floats, as pandas upcasts int64 and float64; other kinds must agree
+      for (j, kind) in strings(f["dtypes"]).enumerated() where j < kinds.count && kind != kinds[j] {
+        let numeric: Set<String> = [ColumnKind.int.rawValue, ColumnKind.float.rawValue]
+        guard numeric.contains(kind), numeric.contains(kinds[j]) else {
+          throw CommandError.invalidArgument("data frames join only with columns of the same kinds (int64 and float64 join as float64): "
+            + "column \(names[j]) is \(kind) in part \(k + 1) and \(kinds[j]) before it")
+        }
+        kinds[j] = ColumnKind.float.rawValue
       }
       matrices.append(m)
     }
     var out = frames[0]
     out.fields[0].value = .matrix(Matrix.stacked(matrices))
+    if let d = out.fields.firstIndex(where: { $0.name == "dtypes" }) { out.fields[d].value = .list(kinds.map { .string($0) }) }
     for (i, f) in frames[0].fields.enumerated() where i >= 3 {
       // a column's own field (text, or kept exactly), from each part's column; an AnnData index
       let parts = frames.map { names.contains(f.name) ? column($0, f.name) : $0[f.name] }

@@ -364,7 +364,19 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertTrue(shown.run("l = load \"\(long)\"\nl"), shown.err)
     XCTAssertTrue(shown.out.hasSuffix("      v\n 0    0\n 1   10\n 2   20\n 3   30\n 4   40\n …    …\n 7   70\n 8   80\n 9   90\n10  100\n11  110\n"), shown.out)
     let other = write("other.csv", "a,b\n1,2\n")
-    c.expectError("t = load \"\(other)\"\nconcat d t", "data frames join only with the same columns of the same kinds: part 2 has a (int64), b (int64), part 1 id (int64), name (category)")
+    c.expectError("t = load \"\(other)\"\nconcat d t", "data frames join only with the same columns in the same order: part 2 has a, b, part 1 id, name")
+    // int64 beside float64 joins as float64 (pandas upcasts); other kinds are named by column
+    let ints = write("ints.csv", "k,v\nx,1\ny,2\n"), floats = write("floats.csv", "k,v\nz,0.5\n,1.5\n"), flags = write("flags.csv", "k,v\nx,True\ny,False\n")
+    let joined = dir + "/joined.csv", single = dir + "/single.csv"
+    XCTAssertTrue(c.run("i = load \"\(ints)\"\nf = load \"\(floats)\"\nj = concat i f\nsave j \"\(joined)\"\nprint j.dtypes"), c.err)
+    // pandas: pd.concat([pd.read_csv(ints), pd.read_csv(floats)]).to_csv(index=False)
+    XCTAssertEqual(try String(contentsOfFile: joined, encoding: .utf8), "k,v\nx,1.0\ny,2.0\nz,0.5\n,1.5\n")
+    c.expectError("concat i (load \"\(flags)\")", "column v is bool in part 2 and int64 before it")
+    // one-column frames join as a frame (it gave a categorical, saved as its codes); pandas:
+    // pd.concat([df, df]).to_csv(index=False) with df = pd.read_csv(single-column text file)
+    let names = write("names.csv", "name\nx\ny\n")
+    XCTAssertTrue(c.run("o = load \"\(names)\"\nsave (concat o o) \"\(single)\""), c.err)
+    XCTAssertEqual(try String(contentsOfFile: single, encoding: .utf8), "name\nx\ny\nx\ny\n")
     c.expectError("concat d d.data", "part 2 is a matrix, not a data frame")
     c.expectError("d[0:2, 1]", "d[rows, cols] of a data frame with text columns or exact int columns")
     // a frame of numeric columns only: positions are pandas' (iloc[0:2, 1])

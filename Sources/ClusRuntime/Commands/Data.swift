@@ -318,7 +318,9 @@ func registerData(_ t: inout CommandTable) {
       if case .record(let r) = v, r.kind == Frames.frameKind { return r }
       return nil
     }
-    if frames.contains(where: { $0?.principal == "data" }) {
+    // (frames of one column each join as a frame too, as pandas' concat of frames; with other values
+    // a one-column frame stands for its column)
+    if frames.contains(where: { $0?.principal == "data" }) || (raw.count > 1 && frames.allSatisfy { $0 != nil }) {
       if let k = frames.firstIndex(where: { $0 == nil }) {
         throw CommandError.invalidArgument("part \(k + 1) is \(raw[k].kindWithArticle), not a data frame (other parts are data frames; join their .data for the numbers)")
       }
