@@ -277,7 +277,7 @@ func readTextFile(_ path: String) -> (text: String?, reason: String) {
   }
   if ferror(f) != 0 { return (nil, String(cString: strerror(errno))) }
   // a data file given as a script printed its bytes under "unknown character"
-  if bytes.contains(0) { return (nil, "it holds binary data (NUL bytes), not a clus script; data files are read with load \"\(path)\"") }
+  if bytes.contains(0) { return (nil, "it holds binary data (NUL bytes), not a clus script (a script reads data files with load)") }
   if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // UTF-8 byte-order mark
   return (String(decoding: bytes, as: UTF8.self), "")
 }

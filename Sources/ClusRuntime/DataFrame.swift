@@ -206,6 +206,18 @@ enum Frames {
     return .record(out)
   }
 
+  /// The columns of a data frame kept exactly beside its float32 `.data` (int or float fields) that
+  /// float32 rounds there: their values in `.data` differ from the column's.
+  static func roundedByFloat32(_ r: Record) -> [String] {
+    columnNames(r).filter { name in
+      switch ownField(r, name) {
+      case .labels(let v)?: return v.contains { Int(exactly: Float($0)) != $0 }
+      case .floats(let v)?: return v.contains { $0.isFinite && Double(Float($0)) != $0 }
+      default: return false
+      }
+    }
+  }
+
   /// The column names of a data frame record.
   static func columnNames(_ r: Record) -> [String] { strings(r["columns"]) }
 

@@ -140,9 +140,9 @@ extension Session {
   func unknownParameter(_ c: Command, _ name: String, at r: SourceRange) -> RuntimeError {
     let names = c.params.map(\.name)
     // other tools' names for a parameter, which no spelling distance finds (pandas' sep, R's centers)
-    let synonyms = ["sep": ["delimiter"], "k": ["n_clusters", "n_neighbors"], "centers": ["n_clusters"], "seed": ["random_state"],
-                    "minPts": ["min_samples"], "min_pts": ["min_samples"]]
-    if let same = synonyms[name]?.first(where: names.contains) {
+    let synonyms = ["sep": ["delimiter"], "separator": ["delimiter"], "k": ["n_clusters", "n_neighbors", "n_components"], "centers": ["n_clusters"],
+                    "seed": ["random_state"], "minpts": ["min_samples"], "min_pts": ["min_samples"]]
+    if let same = synonyms[name.lowercased()]?.first(where: names.contains) {
       return RuntimeError("\(c.name) has no parameter '\(name)'; did you mean \(same)?", at: r)
     }
     let hint = names.isEmpty ? "; \(c.name) takes no parameters" : didYouMean(name, names)

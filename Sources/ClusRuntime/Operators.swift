@@ -41,18 +41,7 @@ enum Operators {
   }
 
   static func binary(_ op: BinaryOp, _ a0: Value, _ b0: Value) throws -> Value {
-    // a data frame with text columns stood for its numeric .data, and the text was dropped in silence
-    // (pandas' df + 1 raises TypeError on a string column)
-    for v in [a0, b0] {
-      if case .record(let r) = v, r.kind == Frames.frameKind, r.principal == "data" {
-        let kinds = Frames.strings(r["dtypes"])
-        let text = zip(Frames.columnNames(r), kinds).filter { $0.1 == ColumnKind.text.rawValue }.map(\.0)
-        if !text.isEmpty {
-          throw OperatorError("'\(op.rawValue)' of a data frame with text column\(text.count == 1 ? "" : "s") \(text.joined(separator: ", ")) "
-                              + "(pandas refuses it too); use a column (d.x), or d.data for the numeric columns")
-        }
-      }
-    }
+    for v in [a0, b0] { try refuseFrameStandingForData(v, "'\(op.rawValue)'") }
     // a categorical against a category name: a mask, as pandas' df.species == "setosa"; two
     // categoricals compare by name (their codes may mean other names)
     if op == .eq || op == .ne, let m = Frames.compare(a0, b0, equal: op == .eq) ?? Frames.compare(b0, a0, equal: op == .eq) {
@@ -323,7 +312,26 @@ enum Operators {
     }
   }
 
+  /// A data frame of several columns stands for its numeric float32 `.data` in an operator; refused
+  /// when that would drop a text column in silence (pandas' df + 1 and -df raise TypeError on a string
+  /// column) or round a column kept exactly (ids beyond 2^24, which `d.id + 1` keeps).
+  static func refuseFrameStandingForData(_ v: Value, _ what: String) throws {
+    guard case .record(let r) = v, r.kind == Frames.frameKind, r.principal == "data" else { return }
+    let names = Frames.columnNames(r), kinds = Frames.strings(r["dtypes"])
+    let text = zip(names, kinds).filter { $0.1 == ColumnKind.text.rawValue }.map(\.0)
+    if !text.isEmpty {
+      throw OperatorError("\(what) of a data frame with text column\(text.count == 1 ? "" : "s") \(text.joined(separator: ", ")) "
+                          + "(pandas refuses it too); use a column (d.x), or d.data for the numeric columns")
+    }
+    let rounded = Frames.roundedByFloat32(r)
+    if !rounded.isEmpty {
+      throw OperatorError("\(what) of this data frame would act on its float32 .data, where \(rounded.joined(separator: ", ")) "
+                          + "\(rounded.count == 1 ? "is" : "are") rounded (values beyond 2^24); use the column\(rounded.count == 1 ? "" : "s") (d.\(rounded[0])), kept exactly")
+    }
+  }
+
   static func unary(_ op: UnaryOp, _ a0: Value) throws -> Value {
+    if op != .not { try refuseFrameStandingForData(a0, "unary '\(op == .neg ? "-" : "+")'") }
     // a categorical's values are names: -d.name negated its codes
     if op != .not, Frames.categories(of: a0) != nil {
       throw OperatorError("unary '\(op == .neg ? "-" : "+")' is not defined for a categorical: \(Frames.namesNotCodes)")

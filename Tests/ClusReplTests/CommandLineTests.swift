@@ -64,7 +64,7 @@ final class CommandLineTests: XCTestCase {
     FileManager.default.createFile(atPath: npy, contents: Data([0x93] + Array("NUMPY".utf8) + [1, 0]))
     let binary = try runClus([npy])
     XCTAssertEqual(binary.status, 2)
-    XCTAssertEqual(binary.stderr, "clus: error: cannot read script '\(npy)': it holds binary data (NUL bytes), not a clus script; data files are read with load \"\(npy)\"\n")
+    XCTAssertEqual(binary.stderr, "clus: error: cannot read script '\(npy)': it holds binary data (NUL bytes), not a clus script (a script reads data files with load)\n")
   }
 
   /// `--set` binds strings before the code runs; a name given twice keeps the last value, as

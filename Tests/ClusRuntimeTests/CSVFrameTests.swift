@@ -322,7 +322,7 @@ final class CSVFrameTests: DataFileTestCase {
     // (pandas' df + 1 raises TypeError); both refused, with the way to what was meant
     XCTAssertFalse(c.run("sort d"))
     XCTAssertTrue(c.err.contains("sort of a data frame would sort each row's numbers across its columns"), c.err)
-    for code in ["d + 1", "2 * d", "d == 1"] {
+    for code in ["d + 1", "2 * d", "d == 1", "-d"] {
       c.err = ""
       XCTAssertFalse(c.run(code), code)
       XCTAssertTrue(c.err.contains("of a data frame with text column sp (pandas refuses it too)"), c.err)
@@ -405,7 +405,15 @@ final class CSVFrameTests: DataFileTestCase {
     let ids = write("ids.csv", "id,v\n16777217,0.5\n3,1.5\n")
     s.err = ""
     XCTAssertTrue(s.run("e = load \"\(ids)\"\nsave e \"\(npy)\"\n"), s.err)
-    XCTAssertTrue(s.err.contains("without column names; the integers of id beyond 2^24 are rounded to float32 in it"), s.err)
+    XCTAssertTrue(s.err.contains("without column names; the values of id are rounded to float32 in it"), s.err)
+    // ... and arithmetic on that frame, which acts on .data, is refused (d + 1 gave 16777216 + 1 unsaid);
+    // the column itself keeps them: pandas' d.id + 1 is 16777218
+    s.err = ""
+    XCTAssertFalse(s.run("e + 1"))
+    XCTAssertTrue(s.err.contains("would act on its float32 .data, where id is rounded (values beyond 2^24); use the column (d.id)"), s.err)
+    s.out = ""
+    XCTAssertTrue(s.run("print (e.id + 1)"), s.err)
+    XCTAssertEqual(s.out, "[16777218 4]\n")
     // missing values, booleans, integers and a float column of whole numbers keep their kinds
     // (pandas' to_csv of this frame gives the same text: NaN as an empty cell, True/False, 2.0)
     let mixed = write("mixed.csv", "a,x,flag,y\nu,1,true,0.5\n\"v, w\",2,false,\n,3,true,2\n")

@@ -95,6 +95,7 @@ final class EvaluatorTests: XCTestCase {
       ari [0, 1, 1] [0.0, 1.0, 1.0]
       ari [true, false, true] [0, 1, 0]
       sum [true, false, true]
+      count [true, false, false]
       where [true, false] [1, 2] [3, 4]
       ([1, 2, 3] > 1) and [true, false, true]
       not [true, false]
@@ -104,6 +105,7 @@ final class EvaluatorTests: XCTestCase {
       1.0000
       1.0000
       2
+      1
       vector 2 int
       [1 4]
       vector 3 bool, 1 true
@@ -189,7 +191,9 @@ final class EvaluatorTests: XCTestCase {
     for (code, said) in [("kmeans [[1, 2], [3, 4]] k=2", "kmeans has no parameter 'k'; did you mean n_clusters?"),
                          ("umap [[1, 2], [3, 4]] k=2", "umap has no parameter 'k'; did you mean n_neighbors?"),
                          ("load \"x.csv\" sep=\";\"", "load has no parameter 'sep'; did you mean delimiter?"),
-                         ("hdbscan [[1, 2], [3, 4]] minPts=2", "hdbscan has no parameter 'minPts'; did you mean min_samples?")] {
+                         ("hdbscan [[1, 2], [3, 4]] minPts=2", "hdbscan has no parameter 'minPts'; did you mean min_samples?"),
+                         ("kmeans [[1, 2], [3, 4]] K=2", "kmeans has no parameter 'K'; did you mean n_clusters?"),
+                         ("pca [[1, 2], [3, 4]] k=1", "pca has no parameter 'k'; did you mean n_components?")] {
       c.err = ""
       XCTAssertFalse(c.run(code))
       XCTAssertTrue(c.err.contains(said), c.err)

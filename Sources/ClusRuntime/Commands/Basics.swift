@@ -190,7 +190,8 @@ func registerBasics(_ t: inout CommandTable) {
     args: [ArgSpec("x", .any, "a mask, vector, matrix or list")],
     examples: ["count (l >= 0)"]
   ) { inv in
-    if case .mask(let m) = inv.args[0].resolved { return .int(m.lazy.filter { $0 }.count) }
+    // (a list of bools is a bool vector, as everywhere: it counted its elements)
+    if case .mask(let m) = Operators.vectorized(inv.args[0].resolved) { return .int(m.lazy.filter { $0 }.count) }
     if let n = inv.args[0].length { return .int(n) }
     throw CommandError.invalidArgument("count needs a vector, matrix or list, got \(inv.args[0].kindWithArticle)")
   })

@@ -277,14 +277,11 @@ func registerData(_ t: inout CommandTable) {
       // columns: say what is not in the file
       let texts = r.fields.filter { Frames.categories(of: $0.1) != nil }.map(\.0)
       // integer columns kept exactly beside .data (ids beyond 2^24) went to the file rounded, unsaid
-      let rounded = Frames.columnNames(r).filter { name in
-        guard case .labels(let v)? = Frames.ownField(r, name) else { return false }
-        return v.contains { Int(exactly: Float($0)) != $0 }
-      }
+      let rounded = Frames.roundedByFloat32(r)
       inv.session.progress.clearLine()
       inv.session.errorOutput("note: wrote the data frame's \(r.principal ?? "data") without column names"
         + (texts.isEmpty ? "" : "; its text column\(texts.count == 1 ? "" : "s") \(texts.joined(separator: ", ")) \(texts.count == 1 ? "is" : "are") not in the file")
-        + (rounded.isEmpty ? "" : "; the integers of \(rounded.joined(separator: ", ")) beyond 2^24 are rounded to float32 in it")
+        + (rounded.isEmpty ? "" : "; the values of \(rounded.joined(separator: ", ")) are rounded to float32 in it")
         + "; save it as .csv or .tsv to keep every column\n")
     } else if Frames.categories(of: raw) != nil {
       inv.session.progress.clearLine()
