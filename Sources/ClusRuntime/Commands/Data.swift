@@ -277,7 +277,8 @@ func registerData(_ t: inout CommandTable) {
       // columns: say what is not in the file
       let texts = r.fields.filter { Frames.categories(of: $0.1) != nil }.map(\.0)
       // integer columns kept exactly beside .data (ids beyond 2^24) went to the file rounded, unsaid
-      let rounded = Frames.roundedByFloat32(r)
+      // (a frame of one column is saved as that column, exactly)
+      let rounded = r.principal == "data" ? Frames.roundedByFloat32(r) : []
       inv.session.progress.clearLine()
       inv.session.errorOutput("note: wrote the data frame's \(r.principal ?? "data") without column names"
         + (texts.isEmpty ? "" : "; its text column\(texts.count == 1 ? "" : "s") \(texts.joined(separator: ", ")) \(texts.count == 1 ? "is" : "are") not in the file")
