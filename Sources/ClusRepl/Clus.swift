@@ -278,6 +278,11 @@ func readTextFile(_ path: String) -> (text: String?, reason: String) {
   if ferror(f) != 0 { return (nil, String(cString: strerror(errno))) }
   // a data file given as a script printed its bytes under "unknown character"
   if bytes.contains(0) { return (nil, "it holds binary data (NUL bytes), not a clus script (a script reads data files with load)") }
+  // a data file given as a script failed on its first comma
+  let lower = path.lowercased()
+  if [".csv", ".tsv", ".csv.gz", ".tsv.gz"].contains(where: lower.hasSuffix) {
+    return (nil, "it is a data file, not a clus script; a script reads it with load \"\(path)\"")
+  }
   if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // UTF-8 byte-order mark
   return (String(decoding: bytes, as: UTF8.self), "")
 }

@@ -140,7 +140,7 @@ extension Session {
   func unknownParameter(_ c: Command, _ name: String, at r: SourceRange) -> RuntimeError {
     let names = c.params.map(\.name)
     // other tools' names for a parameter, which no spelling distance finds (pandas' sep, R's centers)
-    let synonyms = ["sep": ["delimiter"], "separator": ["delimiter"], "k": ["n_clusters", "n_neighbors", "n_components"], "centers": ["n_clusters"],
+    let synonyms = ["sep": ["delimiter"], "separator": ["delimiter"], "k": ["n_clusters", "n_neighbors", "n_components", "min_samples"], "centers": ["n_clusters"],
                     "seed": ["random_state"], "minpts": ["min_samples"], "min_pts": ["min_samples"]]
     if let same = synonyms[name.lowercased()]?.first(where: names.contains) {
       return RuntimeError("\(c.name) has no parameter '\(name)'; did you mean \(same)?", at: r)

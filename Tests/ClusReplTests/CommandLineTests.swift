@@ -65,6 +65,12 @@ final class CommandLineTests: XCTestCase {
     let binary = try runClus([npy])
     XCTAssertEqual(binary.status, 2)
     XCTAssertEqual(binary.stderr, "clus: error: cannot read script '\(npy)': it holds binary data (NUL bytes), not a clus script (a script reads data files with load)\n")
+    let csv = NSTemporaryDirectory() + "clus-not-a-script-\(getpid()).csv"
+    defer { unlink(csv) }
+    FileManager.default.createFile(atPath: csv, contents: Data("a,b\n1,2\n".utf8))
+    let table = try runClus([csv])
+    XCTAssertEqual(table.status, 2)
+    XCTAssertEqual(table.stderr, "clus: error: cannot read script '\(csv)': it is a data file, not a clus script; a script reads it with load \"\(csv)\"\n")
   }
 
   /// `--set` binds strings before the code runs; a name given twice keeps the last value, as

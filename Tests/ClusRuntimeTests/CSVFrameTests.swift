@@ -322,7 +322,7 @@ final class CSVFrameTests: DataFileTestCase {
     // (pandas' df + 1 raises TypeError); both refused, with the way to what was meant
     XCTAssertFalse(c.run("sort d"))
     XCTAssertTrue(c.err.contains("sort of a data frame would sort each row's numbers across its columns"), c.err)
-    for code in ["d + 1", "2 * d", "d == 1", "-d"] {
+    for code in ["d + 1", "2 * d", "d == 1", "-d", "abs d", "power d 2", "sqrt d"] {
       c.err = ""
       XCTAssertFalse(c.run(code), code)
       XCTAssertTrue(c.err.contains("of a data frame with text column sp (pandas refuses it too)"), c.err)

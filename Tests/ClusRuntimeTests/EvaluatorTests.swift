@@ -97,6 +97,7 @@ final class EvaluatorTests: XCTestCase {
       sum [true, false, true]
       count [true, false, false]
       where [true, false] [1, 2] [3, 4]
+      where [true, false] [true, true] false
       ([1, 2, 3] > 1) and [true, false, true]
       not [true, false]
       """)
@@ -108,6 +109,8 @@ final class EvaluatorTests: XCTestCase {
       1
       vector 2 int
       [1 4]
+      vector 2 bool, 1 true
+      [true false]
       vector 3 bool, 1 true
       [false false true]
       vector 2 bool, 1 true
@@ -193,7 +196,8 @@ final class EvaluatorTests: XCTestCase {
                          ("load \"x.csv\" sep=\";\"", "load has no parameter 'sep'; did you mean delimiter?"),
                          ("hdbscan [[1, 2], [3, 4]] minPts=2", "hdbscan has no parameter 'minPts'; did you mean min_samples?"),
                          ("kmeans [[1, 2], [3, 4]] K=2", "kmeans has no parameter 'K'; did you mean n_clusters?"),
-                         ("pca [[1, 2], [3, 4]] k=1", "pca has no parameter 'k'; did you mean n_components?")] {
+                         ("pca [[1, 2], [3, 4]] k=1", "pca has no parameter 'k'; did you mean n_components?"),
+                         ("hdbscan [[1, 2], [3, 4]] k=1", "hdbscan has no parameter 'k'; did you mean min_samples?")] {
       c.err = ""
       XCTAssertFalse(c.run(code))
       XCTAssertTrue(c.err.contains(said), c.err)

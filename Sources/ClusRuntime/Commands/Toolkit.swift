@@ -26,6 +26,8 @@ private func mapElements(
 ) throws -> Value {
   // a categorical's values are names: the function would act on its codes (numpy: TypeError)
   try Frames.refuseCategorical(v, in: name)
+  // a frame with a text column (or a column float32 rounds) as its .data: as the operators refuse it
+  do { try Operators.refuseFrameStandingForData(v, name) } catch let e as OperatorError { throw CommandError.invalidArgument(e.message) }
   switch Operators.vectorized(v.resolved) {
   case .int(let i): return try intF.map { .int(try $0(i)) } ?? .float(f(Double(i)))
   case .float(let d): return .float(f(d))
@@ -236,6 +238,15 @@ func registerToolkit(_ t: inout CommandTable) {
         return (d, nil)
       }
     }
+    // bools from bools stay bools, as numpy.where(c, [True, ...], [False, ...]) (they became floats)
+    func bools(_ v: Value) -> [Bool]? {
+      switch Operators.vectorized(v.resolved) {
+      case .bool(let b): return [Bool](repeating: b, count: n)
+      case .mask(let m) where m.count == n: return m
+      default: return nil
+      }
+    }
+    if let ab = bools(inv.args[1]), let bb = bools(inv.args[2]) { return .mask((0..<n).map { c[$0] ? ab[$0] : bb[$0] }) }
     let a = try pick(inv.args[1], "a"), b = try pick(inv.args[2], "b")
     if let ai = a.ints, let bi = b.ints { return .labels((0..<n).map { c[$0] ? ai[$0] : bi[$0] }) }
     return .floats((0..<n).map { c[$0] ? a.doubles[$0] : b.doubles[$0] })
