@@ -303,6 +303,20 @@ public func nearestNames(_ name: String, in candidates: [String], limit: Int = 3
   return scored.sorted { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }.prefix(limit).map(\.1)
 }
 
+/// Other tools' names for a parameter, which no spelling distance finds (pandas' sep, R's centers and
+/// set.seed, DBSCAN's minPts, "k" for a count), each with the clus names it may stand for, in order.
+let parameterSynonyms: [String: [String]] = [
+  "sep": ["delimiter"], "separator": ["delimiter"], "k": ["n_clusters", "n_neighbors", "n_components", "min_samples"],
+  "centers": ["n_clusters"], "seed": ["random_state"], "minpts": ["min_samples"], "min_pts": ["min_samples"],
+]
+
+/// "; did you mean p?" for an unknown parameter `name` among `candidates`: another tool's name for
+/// one of them (`parameterSynonyms`, any case) first, else the nearest spellings (`didYouMean`).
+func parameterHint(_ name: String, _ candidates: [String]) -> String {
+  if let same = parameterSynonyms[name.lowercased()]?.first(where: candidates.contains) { return "; did you mean \(same)?" }
+  return didYouMean(name, candidates)
+}
+
 /// " (did you mean a, b?)" or "".
 func didYouMean(_ name: String, _ candidates: [String]) -> String {
   let near = nearestNames(name, in: candidates)

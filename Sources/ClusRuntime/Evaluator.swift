@@ -139,13 +139,7 @@ extension Session {
   /// The error for a parameter `c` does not have, with "did you mean".
   func unknownParameter(_ c: Command, _ name: String, at r: SourceRange) -> RuntimeError {
     let names = c.params.map(\.name)
-    // other tools' names for a parameter, which no spelling distance finds (pandas' sep, R's centers)
-    let synonyms = ["sep": ["delimiter"], "separator": ["delimiter"], "k": ["n_clusters", "n_neighbors", "n_components", "min_samples"], "centers": ["n_clusters"],
-                    "seed": ["random_state"], "minpts": ["min_samples"], "min_pts": ["min_samples"]]
-    if let same = synonyms[name.lowercased()]?.first(where: names.contains) {
-      return RuntimeError("\(c.name) has no parameter '\(name)'; did you mean \(same)?", at: r)
-    }
-    let hint = names.isEmpty ? "; \(c.name) takes no parameters" : didYouMean(name, names)
+    let hint = names.isEmpty ? "; \(c.name) takes no parameters" : parameterHint(name, names)
     return RuntimeError("\(c.name) has no parameter '\(name)'\(hint)", at: r)
   }
 
@@ -298,35 +292,16 @@ extension Session {
         }
       }
       // a list literal as the vector it makes (bools, ints, floats of whole numbers: scikit-learn takes them all)
-      switch Operators.vectorized(x) {
-      case .labels(let l): return .labels(l)
-      case .mask(let m): return .labels(m.map { $0 ? 1 : 0 })
-      case .floats(let f) where f.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e15 }): return .labels(f.map { Int($0) })
-      case .list(let l) where l.allSatisfy({ if case .int = $0 { return true }; return false }):
-        return .labels(l.map { if case .int(let i) = $0 { return i }; return 0 })
-      default:
-        // numbers that are not integers: name one (it said "got a list (2)")
-        let numbers: [Double]? = {
-          switch x {
-          case .floats(let f): return f
-          case .list(let l) where l.allSatisfy({ $0.number != nil }): return l.map { $0.number! }
-          default: return nil
-          }
-        }()
-        if let f = numbers, let bad = f.first(where: { !($0 == $0.rounded() && abs($0) < 1e15) }) {
-          throw RuntimeError("\(what) must be a label vector (integers), got the value \(bad)", at: r)
-        }
-        throw fail("a label vector")
+      if let l = Operators.labelVector(v) { return .labels(l) }
+      // numbers that are not integers: name one (it said "got a list (2)")
+      if case .floats(let f) = Operators.vectorized(x), let bad = f.first(where: { !($0 == $0.rounded() && abs($0) < 1e15) }) {
+        throw RuntimeError("\(what) must be a label vector (integers), got the value \(bad)", at: r)
       }
+      throw fail("a label vector")
     case .vector:
       let vx = Operators.vectorized(x)
       switch vx {
       case .labels, .floats, .mask: return vx
-      case .list(let l) where l.allSatisfy({ $0.number != nil }):
-        if l.allSatisfy({ if case .int = $0 { return true }; return false }) {
-          return .labels(l.map { if case .int(let i) = $0 { return i }; return 0 })
-        }
-        return .floats(l.map { $0.number! })
       default: throw fail("a vector")
       }
     default:

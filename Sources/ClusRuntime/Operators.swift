@@ -34,6 +34,19 @@ enum Operators {
     return .floats(l.map { $0.number! })
   }
 
+  /// The value as labels, as scikit-learn takes them: an int vector, a bool vector (0 and 1), floats
+  /// that are all whole numbers, a list literal of these, or a categorical's codes (−1 for a missing
+  /// value, which the caller refuses or takes as "no label"); nil for anything else.
+  static func labelVector(_ v: Value) -> [Int]? {
+    if let (codes, _) = Frames.categories(of: v) { return codes }
+    switch vectorized(v.resolved) {
+    case .labels(let l): return l
+    case .mask(let m): return m.map { $0 ? 1 : 0 }
+    case .floats(let f) where f.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e15 }): return f.map { Int($0) }
+    default: return nil
+    }
+  }
+
   /// `intPower` with its overflow as an operator error, so that the caret marks the `**`
   /// expression (it marked the whole statement).
   private static func powerOfInts(_ i: Int, _ j: Int) throws -> Int {

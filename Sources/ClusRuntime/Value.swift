@@ -126,8 +126,10 @@ public indirect enum Value: Sendable {
     }
   }
 
-  /// The shape as users see it: `70000 × 784`, `70000`, or nil for scalars.
+  /// The shape as users see it: `70000 × 784`, `70000`, or nil for scalars; a data frame's counts
+  /// every column, text ones too, as `shape` and pandas' `df.shape` (not its numeric `.data`'s).
   public var shapeText: String? {
+    if case .record(let r) = self, r.kind == Frames.frameKind { return "\(length ?? 0) × \(Frames.columnNames(r).count)" }
     switch resolved {
     case .matrix(let m): return "\(m.rows) × \(m.cols)"
     case .sparse(let m): return "\(m.rows) × \(m.cols), \(m.nnz) stored"

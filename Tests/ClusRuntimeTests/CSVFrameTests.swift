@@ -547,6 +547,9 @@ final class CSVFrameTests: DataFileTestCase {
     // one column, numeric or text: (2, 1) and (3, 1) in pandas (they gave 2 and 3, without .cols)
     let one = write("one.csv", "x\n1\n2\n"), text = write("text.csv", "name\nx\ny\nx\n")
     c.expectOutput("print (shape (load \"\(one)\"))\nprint (shape (load \"\(text)\"))\n", "2 × 1\n3 × 1\n")
+    // and so do messages that show a frame's shape (they gave .data's 4 × 2)
+    XCTAssertFalse(c.run("unique d"))
+    XCTAssertTrue(c.err.contains("got a data frame (4 × 3)"), c.err)
   }
 
   func testPlotLegendShowsCategoryNames() throws {

@@ -197,7 +197,17 @@ final class EvaluatorTests: XCTestCase {
                          ("hdbscan [[1, 2], [3, 4]] minPts=2", "hdbscan has no parameter 'minPts'; did you mean min_samples?"),
                          ("kmeans [[1, 2], [3, 4]] K=2", "kmeans has no parameter 'K'; did you mean n_clusters?"),
                          ("pca [[1, 2], [3, 4]] k=1", "pca has no parameter 'k'; did you mean n_components?"),
-                         ("hdbscan [[1, 2], [3, 4]] k=1", "hdbscan has no parameter 'k'; did you mean min_samples?")] {
+                         ("hdbscan [[1, 2], [3, 4]] k=1", "hdbscan has no parameter 'k'; did you mean min_samples?"),
+                         // sweep's own unknown-parameter path gives the same hints
+                         ("sweep hdbscan [[1, 2], [3, 4]] minPts=[2, 3]", "sweep hdbscan has no parameter 'minPts'; did you mean min_samples?"),
+                         ("sweep umap [[1, 2], [3, 4]] seed=1 min_cluster_size=2", "sweep umap has no parameter 'seed'; did you mean random_state?")] {
+      c.err = ""
+      XCTAssertFalse(c.run(code))
+      XCTAssertTrue(c.err.contains(said), c.err)
+    }
+    // umap's y= takes labels as the scores do, and names a value that is no integer
+    for (code, said) in [("umap [[1, 2], [3, 4], [5, 6]] y=[1, 0.5, 2]", "y= takes labels (integers, or a categorical), one per row, got the value 0.5"),
+                         ("umap [[1, 2], [3, 4], [5, 6]] y=\"a\"", "y= takes labels (an int vector or a categorical), one per row, got a string")] {
       c.err = ""
       XCTAssertFalse(c.run(code))
       XCTAssertTrue(c.err.contains(said), c.err)

@@ -90,16 +90,14 @@ private func precomputedKNN(_ v: Value, rows n: Int, data x: Value, parameters p
 /// - Throws: `CommandError.invalidArgument` for anything else.
 private func supervisedLabels(_ v: Value) throws -> [Int]? {
   if case .none = v { return nil }
-  if let (codes, _) = Frames.categories(of: v) { return codes }
-  switch v.resolved {
-  case .labels(let l): return l
-  case .mask(let m): return m.map { $0 ? 1 : 0 }
-  case .floats(let f) where f.allSatisfy({ $0 == $0.rounded() && abs($0) < 1e15 }): return f.map { Int($0) }
-  case .list(let l) where l.allSatisfy({ if case .int = $0 { return true }; return false }):
-    return l.map { if case .int(let i) = $0 { return i }; return -1 }
-  default:
+  // as a score's labels, except that a categorical's missing value (code −1) is umap-learn's −1, "no label"
+  guard let l = Operators.labelVector(v) else {
+    if case .floats(let f) = Operators.vectorized(v.resolved), let bad = f.first(where: { $0 != $0.rounded() || abs($0) >= 1e15 }) {
+      throw CommandError.invalidArgument("y= takes labels (integers, or a categorical), one per row, got the value \(Display.number(bad))")
+    }
     throw CommandError.invalidArgument("y= takes labels (an int vector or a categorical), one per row, got \(v.kindWithArticle)")
   }
+  return l
 }
 
 /// umap's parameters, bound to `UMAPParameters` (the command's table and a model's `params`).

@@ -130,7 +130,7 @@ private func runSweep(_ session: Session, args: [Expr], kwargs: [KeywordArg], ra
     guard toUMAP || hdbscanCommand.param(k.name) != nil else {
       let names = (target == "umap" ? umapCommand.params.map(\.name) : []) + hdbscanCommand.params.map(\.name) + sweepCommand.params.map(\.name)
       let umapHint = target == "hdbscan" && umapCommand.param(k.name) != nil
-        ? " (\(k.name) is umap's: sweep umap DATA \(k.name)=[…] min_cluster_size=… embeds and then clusters)" : didYouMean(k.name, names)
+        ? " (\(k.name) is umap's: sweep umap DATA \(k.name)=[…] min_cluster_size=… embeds and then clusters)" : parameterHint(k.name, names)
       throw RuntimeError("sweep \(target) has no parameter '\(k.name)'\(umapHint)", at: k.nameRange)
     }
     var axis = Axis(keyword: keyword, values: [value], swept: false)

@@ -352,7 +352,7 @@ extension Session {
     var kw: [String: Value] = [:]
     for (name, raw) in params {
       guard let spec = command.param(name) else {
-        throw fail(.badHeader, "member manifest.json: \(kind) has no parameter '\(name)'\(didYouMean(name, command.params.map(\.name)))")
+        throw fail(.badHeader, "member manifest.json: \(kind) has no parameter '\(name)'\(parameterHint(name, command.params.map(\.name)))")
       }
       guard let v = raw.parameter else {
         throw fail(.badHeader, "member manifest.json: parameter \(name) has a value of no supported type")
