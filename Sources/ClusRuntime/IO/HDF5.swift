@@ -407,6 +407,24 @@ final class H5File {
     return out.map { Int($0) }
   }
 
+  /// A whole uint64 dataset holding a value beyond int64's range (2^63 − 1), in which `ints` refuses
+  /// it; nil for any other dataset (a uint64 one within range included).
+  /// - Throws: `DataFileError`: damaged data.
+  func unsignedBeyondInt(_ path: String) throws -> [UInt64]? {
+    let d = try open(path)
+    let t = H5Object(H5Dget_type(d.id), H5Tclose)
+    guard H5Tget_class(t.id) == H5T_INTEGER, H5Tget_sign(t.id) == H5T_SGN_NONE, H5Tget_size(t.id) == 8 else { return nil }
+    let space = H5Object(H5Dget_space(d.id), H5Sclose)
+    let total = try dims(space, path).reduce(1, *)
+    try Memory.requireForFile(Double(total) * 8, path: display, what: "\(path) (\(total) integers)")
+    let native = H5Object(H5Tget_native_type(t.id, H5T_DIR_ASCEND), H5Tclose)
+    var raw = [UInt64](repeating: 0, count: total)
+    guard total == 0 || H5Dread(d.id, native.id, clus_h5_s_all(), clus_h5_s_all(), clus_h5_p_default(), &raw) >= 0 else {
+      throw unreadable(d, path)
+    }
+    return raw.contains { $0 > UInt64(Int.max) } ? raw : nil
+  }
+
   /// A whole string dataset.
   func strings(_ path: String) throws -> [String] {
     let d = try open(path)
