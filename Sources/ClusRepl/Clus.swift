@@ -284,7 +284,28 @@ func readTextFile(_ path: String) -> (text: String?, reason: String) {
     return (nil, "it is a data file, not a clus script; a script reads it with load \"\(path)\"")
   }
   if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // UTF-8 byte-order mark
+  // bytes that are not UTF-8 (a Latin-1 file) became U+FFFD in silence, inside strings too
+  if let at = firstInvalidUTF8(bytes) {
+    let before = bytes[..<at]
+    let line = before.reduce(1) { $0 + ($1 == 0x0A ? 1 : 0) }
+    let column = at - (before.lastIndex(of: 0x0A).map { $0 + 1 } ?? 0) + 1
+    return (nil, "byte 0x\(String(bytes[at], radix: 16, uppercase: true)) at line \(line), column \(column) is not UTF-8 text (save the script as UTF-8)")
+  }
   return (String(decoding: bytes, as: UTF8.self), "")
+}
+
+/// The offset of the first byte of `bytes` that does not begin a valid UTF-8 sequence, nil when all are text.
+func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
+  var parser = Unicode.UTF8.ForwardParser()
+  var it = bytes.makeIterator()
+  var offset = 0
+  while true {
+    switch parser.parseScalar(from: &it) {
+    case .valid(let s): offset += s.count
+    case .emptyInput: return nil
+    case .error: return offset
+    }
+  }
 }
 
 /// Standard input to its end, as text.

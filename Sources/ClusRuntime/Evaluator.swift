@@ -266,6 +266,12 @@ extension Session {
       if Frames.categories(of: v) != nil {
         throw RuntimeError("\(what) must be numbers, got a categorical: \(Frames.namesNotCodes)", at: r)
       }
+      // a frame of text columns only stands for a matrix of no columns ("data is empty (3 × 0)" said nothing of why)
+      if case .record(let f) = v, f.kind == Frames.frameKind, case .matrix(let m)? = f["data"], m.cols == 0, !Frames.columnNames(f).isEmpty {
+        let names = Frames.columnNames(f)
+        throw RuntimeError("\(what) is a data frame with no numeric column (\(names.joined(separator: ", ")) \(names.count == 1 ? "is" : "are") text); "
+          + "a text column's category codes are no coordinates (d.x.codes gives them)", at: r)
+      }
       switch x {
       case .matrix: return x
       case .sparse(let m):

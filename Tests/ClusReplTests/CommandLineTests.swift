@@ -71,6 +71,13 @@ final class CommandLineTests: XCTestCase {
     let table = try runClus([csv])
     XCTAssertEqual(table.status, 2)
     XCTAssertEqual(table.stderr, "clus: error: cannot read script '\(csv)': it is a data file, not a clus script; a script reads it with load \"\(csv)\"\n")
+    // bytes that are not UTF-8 (Latin-1 "é" in a string) became U+FFFD in silence (a fresh-user pass)
+    let latin = NSTemporaryDirectory() + "clus-latin1-\(getpid()).clus"
+    defer { unlink(latin) }
+    FileManager.default.createFile(atPath: latin, contents: Data(Array("x = 1\ny = \"caf".utf8) + [0xE9, 0x22, 0x0A]))
+    let latin1 = try runClus([latin])
+    XCTAssertEqual(latin1.status, 2)
+    XCTAssertEqual(latin1.stderr, "clus: error: cannot read script '\(latin)': byte 0xE9 at line 2, column 9 is not UTF-8 text (save the script as UTF-8)\n")
   }
 
   /// `--set` binds strings before the code runs; a name given twice keeps the last value, as

@@ -297,6 +297,29 @@ final class CSVFrameTests: DataFileTestCase {
     // pandas' to_csv of the same file (float64 read): the same text
     XCTAssertEqual(try String(contentsOfFile: bigOut, encoding: .utf8),
                    "id,x\n1,33554432.0\n2,40000000000.0\n3,0.5\n4,0.0001\n5,1e+16\n6,-1.5e-05\n")
+    // whole numbers that float32 also holds (2^40, 2^34) in their own digits: float32's shortest
+    // 1.0995116e+12 read back as 1099511600000 (a fresh-user pass); pandas: (df.a * 1.0).to_csv
+    // and a float column of such values
+    let whole = write("whole.csv", "a,f\n1099511627776,1099511627776.0\n17179869184,0.1\n3,2.5\n"), wholeOut = dir + "/whole-out.csv"
+    XCTAssertTrue(c.run("d = load \"\(whole)\"\nsave (d.a * 1.0) \"\(wholeOut)\"\nsave d \"\(dir)/whole-frame.csv\""), c.err)
+    XCTAssertEqual(try String(contentsOfFile: wholeOut, encoding: .utf8), "1099511627776.0\n17179869184.0\n3.0\n")
+    XCTAssertEqual(try String(contentsOfFile: dir + "/whole-frame.csv", encoding: .utf8), "a,f\n1099511627776,1099511627776.0\n17179869184,0.1\n3,2.5\n")
+    // an integer beyond int64 (pandas keeps it as uint64) is read as float64, rounded: said (it was silent)
+    let u = write("u64.csv", "a\n9223372036854775809\n1\n")
+    c.err = ""
+    XCTAssertTrue(c.run("d = load \"\(u)\""), c.err)
+    XCTAssertTrue(c.err.contains("integers beyond int64's range (2^63 − 1) lose digits, read as float64 (9223372036854775809 on line 2, column 1 "
+                                 + "is kept as 9.223372036854776e+18)"), c.err)
+    c.err = ""
+    XCTAssertTrue(c.run("d = load \"\(write("u64ok.csv", "a\n18446744073709551615.5\n9223372036854775808\n"))\""), c.err)
+    XCTAssertFalse(c.err.contains("int64's range"), c.err)
+    // timestamps varying by units: .data loses the variation, the int column does not (it said "lost")
+    let ts = write("ts.csv", "ts,v\n1700000001,1\n1700000002,2\n1700000003,2\n")
+    c.err = ""; c.out = ""
+    XCTAssertTrue(c.run("d = load \"\(ts)\"\nprint (d.ts - 1700000000)"), c.err)
+    XCTAssertEqual(c.out, "[1 2 3]\n")
+    XCTAssertTrue(c.err.contains("the frame's .data (float32, what umap and the other algorithms use) loses most of that variation, "
+                                 + "while the int column keeps its values exactly"), c.err)
     let names = write("names.csv", "\"a\nb\",ab,v\n1,2,x\n"), namesOut = dir + "/names-out.csv"
     XCTAssertTrue(c.run("d = load \"\(names)\"\nsave d \"\(namesOut)\"\nprint (load \"\(namesOut)\").columns"), c.err)
     XCTAssertEqual(c.out, "[\"a\\nb\", \"ab\", \"v\"]\n")
@@ -322,13 +345,20 @@ final class CSVFrameTests: DataFileTestCase {
     // (pandas' df + 1 raises TypeError); both refused, with the way to what was meant
     XCTAssertFalse(c.run("sort d"))
     XCTAssertTrue(c.err.contains("sort of a data frame would sort each row's numbers across its columns"), c.err)
-    for code in ["d + 1", "2 * d", "d == 1", "-d", "abs d", "power d 2", "sqrt d"] {
+    // reductions too: mean d gave the mean of the numbers of a and id together (pandas' df.mean() raises TypeError)
+    for code in ["d + 1", "2 * d", "d == 1", "-d", "abs d", "power d 2", "sqrt d", "mean d", "sum d axis=0", "max d"] {
       c.err = ""
       XCTAssertFalse(c.run(code), code)
       XCTAssertTrue(c.err.contains("of a data frame with text column sp (pandas refuses it too)"), c.err)
     }
     c.err = ""
     XCTAssertTrue(c.run("q = d[argsort d.a]\nx = d.data + 1"), c.err)
+    // a frame of text columns only: no numbers to embed or save (they said "data is empty (2 × 0)", and
+    // save wrote a file of no columns)
+    let t = write("text-only.csv", "name,kind\nx,a\ny,b\n")
+    c.expectError("t = load \"\(t)\"\numap t", "umap: DATA is a data frame with no numeric column (name, kind are text)")
+    c.expectError("t = load \"\(t)\"\nsave t \"\(dir)/t.npy\"", "this data frame has no numeric column (its columns name, kind are text)")
+    XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/t.npy"))
   }
 
   /// concat of data frames is a data frame (pandas' concat): it was the stacked float32 .data, the

@@ -102,6 +102,8 @@ final class H5ADWriteTests: DataFileTestCase {
     c.expectError("save e \"\(out)\" into=5", "into= must be a loaded AnnData record or a path, got an integer")
     c.expectError("save e \"\(out)\" into=a key=\"obsm/x\"", "the key \"obsm/x\" cannot name an AnnData entry")
     c.expectError("save e \"\(dir)/e.npy\" into=a", "into= applies to saving into an AnnData .h5ad file")
+    // a frame of several columns went to obsm["X_umap"] as its float32 .data (a fresh-user pass)
+    c.expectError("save a.obs \"\(out)\" into=a", "into= writes one obs column or one obsm matrix, not a data frame")
     let npz = fixturePath("sparse", "csr.npz")
     c.expectError("save e \"\(out)\" into=\"\(npz)\"", npz)
     XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["src.h5ad"])

@@ -239,6 +239,11 @@ final class IOTests: DataFileTestCase {
     XCTAssertEqual(try loadData(path: write("u8big.npy", npy("{'descr': '<u8', 'fortran_order': False, 'shape': (2,), }",
                                                              [255, 255, 255, 255, 255, 255, 255, 255, 0, 0, 0, 0, 0, 0, 0, 0x80]))),
                    .floatVector([18_446_744_073_709_551_615, 9_223_372_036_854_775_808]))
+    // and says so (it was silent): 2^64 − 1 is float32's 1.8446744e+19, 2^63 exact
+    var said: [String] = []
+    _ = try loadData(path: dir + "/u8big.npy", warn: { said.append($0) })
+    XCTAssertEqual(said, [dir + "/u8big.npy: 2 uint64 values beyond int64's range (2^63 − 1), in which clus keeps integers: the vector is read "
+                          + "as float32, which rounds them (18446744073709551615 at position 0 is kept as 1.8446744e+19)"])
     XCTAssertEqual(try loadData(path: write("bei4.npy", npy("{'descr': '>i4', 'fortran_order': False, 'shape': (1,), }", [0xFF, 0xFE, 0xEE, 0x90]))),
                    .intVector([-70000]))
     // 3-D uint8 flattens; 2-D bool becomes a 0/1 matrix

@@ -37,6 +37,9 @@ func reduction(
   ) { inv in
     // a categorical's values are names: a reduction would reduce its codes (pandas: TypeError)
     try Frames.refuseCategorical(inv.rawArgs[0], in: name, advice: "; count them with unique x counts=true")
+    // a frame's text columns would be left out, and float32 would round its exact ones (pandas' df.mean()
+    // raises TypeError on a text column)
+    try refuseFrameAsData(inv.rawArgs[0], name)
     let x = Operators.vectorized(inv.args[0].resolved)
     func g(_ v: [Double]) throws -> Double {
       if v.isEmpty && name != "sum" { throw CommandError.invalidArgument("\(name) of an empty vector") }

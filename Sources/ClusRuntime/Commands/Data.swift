@@ -243,6 +243,12 @@ func registerData(_ t: inout CommandTable) {
       try saveTable(columns: t.columns, text: t.text, path: path)
       return .none
     }
+    // a frame of text columns only would write a file of no columns (with a note that its columns are not in it)
+    if case .record(let r) = raw, r.kind == Frames.frameKind, r.principal == "data", case .matrix(let m)? = r["data"], m.cols == 0,
+      !Frames.columnNames(r).isEmpty {
+      throw CommandError.invalidArgument("this data frame has no numeric column (its columns \(Frames.columnNames(r).joined(separator: ", ")) are text), "
+        + "so a .npy of it would hold none; save it as .csv or .tsv")
+    }
     let data: LoadedData
     switch raw.resolved {
     case .matrix(let m): data = .matrix(m)
@@ -486,6 +492,12 @@ private func saveIntoAnnData(_ raw: Value, path: String, _ inv: Invocation) thro
   case .string(let s): key = s
   case .none: break
   case let v: throw CommandError.invalidArgument("key= must be a string, got \(v.kindWithArticle)")
+  }
+  // a frame of several columns stood for its float32 .data and went to obsm["X_umap"] (its names, text
+  // and exact columns lost); anndata keeps whole frames in obs itself
+  if case .record(let r) = raw, r.kind == Frames.frameKind, r.principal == "data" {
+    throw CommandError.invalidArgument("into= writes one obs column or one obsm matrix, not a data frame; save its columns one "
+      + "by one (save d.x \"out.h5ad\" into=a key=\"x\"), or d.data as an obsm matrix")
   }
   let entry: H5ADEntry
   if let (codes, names) = Frames.categories(of: raw) {

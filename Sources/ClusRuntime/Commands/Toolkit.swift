@@ -19,6 +19,13 @@ private func elementwise(
   ) { inv in try mapElements(inv.args[0], name: name, intF: intF, f) }
 }
 
+/// `Operators.refuseFrameStandingForData` for a command: a data frame with a text column (or a column
+/// float32 rounds) standing for its numeric `.data` in `name` is refused, as pandas raises TypeError.
+/// - Throws: `CommandError.invalidArgument`.
+func refuseFrameAsData(_ v: Value, _ name: String) throws {
+  do { try Operators.refuseFrameStandingForData(v, name) } catch let e as OperatorError { throw CommandError.invalidArgument(e.message) }
+}
+
 /// `f` applied to every element of `v` (see `elementwise`).
 /// - Throws: `CommandError.invalidArgument` when `v` is not numeric.
 private func mapElements(
@@ -27,7 +34,7 @@ private func mapElements(
   // a categorical's values are names: the function would act on its codes (numpy: TypeError)
   try Frames.refuseCategorical(v, in: name)
   // a frame with a text column (or a column float32 rounds) as its .data: as the operators refuse it
-  do { try Operators.refuseFrameStandingForData(v, name) } catch let e as OperatorError { throw CommandError.invalidArgument(e.message) }
+  try refuseFrameAsData(v, name)
   switch Operators.vectorized(v.resolved) {
   case .int(let i): return try intF.map { .int(try $0(i)) } ?? .float(f(Double(i)))
   case .float(let d): return .float(f(d))

@@ -158,6 +158,8 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     // numbers beyond 2^24 that float32 changes (timestamps, ids), per column: how many, and the first
     // (value, line, column); counted at the end unless the column stays int (its values kept exactly)
     var rounded = [Int](repeating: 0, count: width)
+    // the first integer beyond int64's range that float64 does not hold exactly: its text, value, line, column
+    var beyondInt64Lost: (String, Double, Int, Int)? = nil
     var firstRounded = [(Double, Int, Int)](repeating: (0, 0, 0), count: width)
     // booleans, and numbers, seen per column: booleans with a missing value and no number make
     // pandas' object column of True/False/NaN
@@ -213,6 +215,15 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
           values.append(Float(v))
           sawNumber[k] = true
           exactInts[k] = nil
+          // an integer beyond int64 (a uint64 id, which pandas keeps exactly) read as float64, rounded
+          if v.magnitude >= 9.223372036854775807e18 && beyondInt64Lost == nil {
+            let t = String(text(c).filter { $0 != " " && $0 != "\t" })
+            let digits = t.drop(while: { $0 == "+" || $0 == "-" }).drop(while: { $0 == "0" })
+            if !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
+               UInt64(exactly: v.magnitude).map({ String($0) }) != String(digits) {
+              beyondInt64Lost = (t, v, line, selected[k] + 1)
+            }
+          }
           if abs(v) >= 16_777_216 && v.isFinite && Double(Float(v)) != v {
             if rounded[k] == 0 { firstRounded[k] = (v, line, selected[k] + 1) }
             rounded[k] += 1
@@ -264,7 +275,8 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     let exactColumns = hasHeader || numeric.count < width
     let warned = float32LossWarning(lo: numeric.map { lo[$0] }, hi: numeric.map { hi[$0] },
                                     integers: numeric.allSatisfy { kinds[$0] == .int }, display: display,
-                                    names: numeric.map { column(selected[$0]) }, exactInts: exactColumns, warn: warn)
+                                    names: numeric.map { column(selected[$0]) }, exactInts: exactColumns,
+                                    keptExactly: numeric.map { exactColumns && kinds[$0] == .int && exactInts[$0] != nil }, warn: warn)
     // the float columns' rounded numbers (reals, and the integers of a column that became float with a
     // missing value or a decimal), the first by line, then column; one warning of lost digits is enough
     let lossy = (0..<width).filter { kinds[$0] == .float && rounded[$0] > 0 }
@@ -274,6 +286,10 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
       warn("\(display): \(roundedCount) number\(roundedCount == 1 ? "" : "s") beyond 2^24 = 16,777,216 lose digits in float32, in which "
         + "clus keeps data (\(v) on line \(l), column \(c) is kept as \(Double(Float(v)))). Subtract a common offset, or change "
         + "the unit, before loading.")
+    }
+    if let (t, v, l, c) = beyondInt64Lost {
+      warn("\(display): integers beyond int64's range (2^63 − 1) lose digits, read as float64 (\(shown(t)) on line \(l), column \(c) "
+        + "is kept as \(v)); pandas reads such a column as uint64, clus keeps integers in int64")
     }
     if vanished > 0 {
       warn(float32UnderflowWarning(display, count: vanished, noun: "number", first: firstVanished.0,

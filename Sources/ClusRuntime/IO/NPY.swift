@@ -383,6 +383,19 @@ private func loadNPYData(_ buf: ByteBuffer, _ h: NPYHeader, display: String, war
                               cols: checkedProduct(h.shape.dropFirst()) ?? 1, type: h.type, bigEndian: h.bigEndian,
                               display: display, warn: warn)
     }
+    if h.shape.count <= 1 && h.type == .u64 {
+      // a uint64 vector beyond int64 becomes a float32 vector (makeLoadedData): say what it rounds
+      let src = b.baseAddress! + h.dataOffset, total = checkedProduct(h.shape) ?? 0
+      let big = (0..<total).compactMap { i -> (Int, UInt64)? in
+        let r = src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)
+        let v = h.bigEndian ? UInt64(bigEndian: r) : UInt64(littleEndian: r)
+        return v > UInt64(Int.max) ? (i, v) : nil
+      }
+      if let (i, v) = big.first {
+        warn("\(display): \(big.count) uint64 value\(big.count == 1 ? "" : "s") beyond int64's range (2^63 − 1), in which clus keeps "
+          + "integers: the vector is read as float32, which rounds them (\(v) at position \(i) is kept as \(Float(v)))")
+      }
+    }
     return makeLoadedData(shape: h.shape, type: h.type, bigEndian: h.bigEndian, src: b.baseAddress! + h.dataOffset)
   }
 }

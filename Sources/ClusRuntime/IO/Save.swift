@@ -234,9 +234,12 @@ public func saveTable(columns: [(name: String, values: [Double])], text: [String
 
 /// A value as pandas' to_csv writes it (`pythonFloatText` of its shortest form): a value that is a
 /// Float32 (from clus's float32 data) in Float32's shortest digits (`0.1`, not
-/// `0.10000000149011612`), any other in Double's.
+/// `0.10000000149011612`), any other in Double's. A whole number below 10^16 (written without an
+/// exponent) is written in its own digits, whatever it is: 2^40 is a Float32 too, whose shortest
+/// digits `1.0995116e+12` read back as 1099511600000 (pandas writes `1099511627776.0`).
 func pythonFloatText(_ v: Double) -> String {
-  pythonFloatText(Double(Float(v)) == v ? Float(v).description : v.description)
+  if v == v.rounded() && abs(v) < 1e16 { return pythonFloatText(v.description) }
+  return pythonFloatText(Double(Float(v)) == v ? Float(v).description : v.description)
 }
 
 /// A number as Python's `repr(float)` writes it, and so pandas' to_csv, from Swift's shortest
