@@ -307,7 +307,7 @@ public func nearestNames(_ name: String, in candidates: [String], limit: Int = 3
 /// set.seed, DBSCAN's minPts, "k" for a count), each with the clus names it may stand for, in order.
 let parameterSynonyms: [String: [String]] = [
   "sep": ["delimiter"], "separator": ["delimiter"], "k": ["n_clusters", "n_neighbors", "n_components", "min_samples"],
-  "centers": ["n_clusters"], "seed": ["random_state"], "minpts": ["min_samples"], "min_pts": ["min_samples"],
+  "centers": ["n_clusters"], "seed": ["random_state"], "random_seed": ["random_state"], "minpts": ["min_samples"], "min_pts": ["min_samples"],
 ]
 
 /// "; did you mean p?" for an unknown parameter `name` among `candidates`: another tool's name for

@@ -248,6 +248,36 @@ enum Frames {
       + names.map { Display.quote($0) }.joined(separator: ", "), at: range)
   }
 
+  /// `d[["a", "b"]]`: the frame of the columns `chosen`, in that order, as pandas' `df[["a", "b"]]`:
+  /// their numbers in `.data`, their text and exact values as fields, the row names (`index`) kept.
+  /// - Throws: `RuntimeError` for a name that is no column (with "did you mean") or one given twice.
+  static func selectingColumns(_ r: Record, _ chosen: [String], at range: SourceRange) throws -> Value {
+    let names = columnNames(r), kinds = strings(r["dtypes"])
+    guard case .matrix(let m)? = r["data"], kinds.count == names.count else { return .record(r) }
+    for c in chosen where !names.contains(c) { _ = try column(r, c, at: range) }
+    if let twice = chosen.first(where: { c in chosen.filter { $0 == c }.count > 1 }) {
+      throw RuntimeError("column '\(twice)' is chosen twice; a clus data frame's column names are distinct", at: range)
+    }
+    var position: [String: Int] = [:]  // a numeric column's place in .data
+    for (k, n) in names.enumerated() where kinds[k] != ColumnKind.text.rawValue { position[n] = position.count }
+    let picks = chosen.compactMap { position[$0] }
+    let data = Matrix(rows: m.rows, cols: picks.count) { dst in
+      for i in 0..<m.rows { for (t, c) in picks.enumerated() { dst[i * picks.count + t] = m.data[i * m.cols + c] } }
+    }
+    var fields: [(String, Value)] = [
+      ("data", .matrix(data)), ("columns", .list(chosen.map { .string($0) })),
+      ("dtypes", .list(chosen.map { c in .string(kinds[names.firstIndex(of: c)!]) })),
+    ]
+    for c in chosen { if let f = ownField(r, c) { fields.append((c, f)) } }
+    var principal = "data"
+    if chosen.count == 1, !reserved.contains(chosen[0]) {
+      principal = chosen[0]
+      if ownField(r, chosen[0]) == nil, let v = column(r, chosen[0]) { fields.append((chosen[0], v)) }
+    }
+    if !names.contains("index"), let index = r.fields.dropFirst(3).first(where: { $0.name == "index" }) { fields.append(("index", index.value)) }
+    return .record(Record(kind: frameKind, fields: fields, principal: principal))
+  }
+
   /// One line for a data frame: `data frame 150 × 5 (a, b, ...)`.
   static func summary(_ r: Record) -> String {
     let names = columnNames(r)

@@ -69,6 +69,11 @@ enum Indexing {
     if case .record(let r) = base0, r.kind == Frames.frameKind, parts.count == 1, case .value(.string(let s), let sr) = parts[0] {
       return try Frames.column(r, s, at: sr)
     }
+    // d[["a", "b"]]: a frame of those columns, as pandas' df[["a", "b"]] (it said "an index list must hold integers")
+    if case .record(let r) = base0, r.kind == Frames.frameKind, parts.count == 1, case .value(.list(let items), let sr) = parts[0],
+       !items.isEmpty, items.allSatisfy({ if case .string = $0 { return true }; return false }) {
+      return try Frames.selectingColumns(r, items.map { if case .string(let s) = $0 { return s }; return "" }, at: sr)
+    }
     // r["name"]: any record's field, also one whose name is no identifier (an AnnData layer "spliced-counts")
     if case .record(let r) = base0, r.kind != Frames.frameKind, Frames.categories(of: base0) == nil, parts.count == 1,
        case .value(.string(let s), let sr) = parts[0] {
@@ -84,6 +89,12 @@ enum Indexing {
     if case .record(let r) = base0, r.kind == Frames.frameKind, parts.count == 1, case .matrix(let m)? = r["data"] {
       let (rows, _, one) = try selection(parts, m.rows, m.cols, range) { m[$0, $1] }
       if one == nil { return Frames.selectingRows(r, rows) }
+      // one row is .data's float32 numbers: an exact column's value there would be rounded, unsaid
+      let rounded = Frames.roundedByFloat32(r)
+      if !rounded.isEmpty {
+        throw RuntimeError("one row of this data frame is its float32 .data, where \(rounded.joined(separator: ", ")) "
+          + "\(rounded.count == 1 ? "is" : "are") rounded (values beyond 2^24); take d[i:i+1] (a frame of that row, exact) or d.\(rounded[0])[i]", at: range)
+      }
     }
     // d[rows, cols] counts .data's numeric columns and reads their float32 values: with a text column
     // or an exact one (ints beyond 2^24) that is not pandas' iloc[rows, cols], so it is refused

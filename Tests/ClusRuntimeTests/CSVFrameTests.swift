@@ -336,7 +336,7 @@ final class CSVFrameTests: DataFileTestCase {
     let c = Capture()
     let p = write("rows.csv", "a,sp,id\n1.5,u,1\n2.5,z,2\n3.5,u,123456789\n4.5,,4\n"), out = dir + "/rows-out.csv"
     XCTAssertTrue(c.run("d = load \"\(p)\"\nsave d[0:2] \"\(out)\"\nu = d[d.sp == \"u\"]\nprint u.id u.a\n"
-                        + "r = d[[3, 0]]\nprint r.sp[0] r.sp[1] r.id\nfor s in d.sp { print s }\nprint d[1]"), c.err)
+                        + "r = d[[3, 0]]\nprint r.sp[0] r.sp[1] r.id\nfor s in d.sp { print s }\nprint d[0:2].data[1]"), c.err)
     // pandas: df[0:2].to_csv(index=False)
     XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "a,sp,id\n1.5,u,1\n2.5,z,2\n")
     // the exact int column kept its 123456789 (float32 would show 123456792)
@@ -353,6 +353,13 @@ final class CSVFrameTests: DataFileTestCase {
     }
     c.err = ""
     XCTAssertTrue(c.run("q = d[argsort d.a]\nx = d.data + 1"), c.err)
+    // columns by a list of names, as pandas' df[["id", "sp"]]: a frame of those, exact and text kept
+    // (pandas: df[["id", "sp"]].to_csv(index=False)); one row of a frame whose id float32 rounds is refused
+    XCTAssertTrue(c.run("save d[[\"id\", \"sp\"]] \"\(dir)/cols.csv\"\ns = d[[\"a\"]]\nprint (shape s) s.a"), c.err)
+    XCTAssertEqual(try String(contentsOfFile: dir + "/cols.csv", encoding: .utf8), "id,sp\n1,u\n2,z\n123456789,u\n4,\n")
+    XCTAssertTrue(c.out.hasSuffix("4 × 1 [1.5000 2.5000 3.5000 4.5000]\n"), c.out)
+    c.expectError("d[[\"id\", \"ix\"]]", "no column 'ix'; did you mean id?")
+    c.expectError("d[2]", "one row of this data frame is its float32 .data, where id is rounded")
     // a frame of text columns only: no numbers to embed or save (they said "data is empty (2 × 0)", and
     // save wrote a file of no columns)
     let t = write("text-only.csv", "name,kind\nx,a\ny,b\n")

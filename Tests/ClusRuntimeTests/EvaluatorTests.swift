@@ -196,6 +196,7 @@ final class EvaluatorTests: XCTestCase {
                          ("load \"x.csv\" sep=\";\"", "load has no parameter 'sep'; did you mean delimiter?"),
                          ("hdbscan [[1, 2], [3, 4]] minPts=2", "hdbscan has no parameter 'minPts'; did you mean min_samples?"),
                          ("kmeans [[1, 2], [3, 4]] K=2", "kmeans has no parameter 'K'; did you mean n_clusters?"),
+                         ("kmeans [[1, 2], [3, 4]] random_seed=2", "kmeans has no parameter 'random_seed'; did you mean random_state?"),
                          ("pca [[1, 2], [3, 4]] k=1", "pca has no parameter 'k'; did you mean n_components?"),
                          ("hdbscan [[1, 2], [3, 4]] k=1", "hdbscan has no parameter 'k'; did you mean min_samples?"),
                          // sweep's own unknown-parameter path gives the same hints

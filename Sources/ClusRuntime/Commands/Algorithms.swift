@@ -126,7 +126,7 @@ let umapParameterTable = ParamTable(UMAPParameters(), [
   .converted({ p in [ParamSpec("target_metric", .choice(["categorical"]), .string(p.targetMetric), nil,
                                 "supervised UMAP (y=): how labels are compared; categorical, as umap-learn's default for labels")] },
              assign: { p, inv in p.targetMetric = try inv.string("target_metric") }),
-  .float("target_weight", \.targetWeight, .between(0, 1), "supervised UMAP: 0 the data only, 1 the labels only (a different label's edge weight × exp(−2.5/(1 − w)))"),
+  .float("target_weight", \.targetWeight, .between(0, 1), "supervised UMAP: 0 weighs mostly the data, 1 mostly the labels (an edge between different labels is weighted × exp(−2.5/(1 − w)), so even 0 weakens it)"),
   .int("target_n_neighbors", \.targetNNeighbors, .atLeast(-1), "supervised UMAP with a metric target: its neighbours (−1: n_neighbors); unused for categorical"),
   .converted({ _ in [ParamSpec("y", .any, .none, nil,
                                "labels for supervised UMAP, one per row (umap-learn's fit(X, y)); −1 or a missing category: unlabelled (semi-supervised)")] },
