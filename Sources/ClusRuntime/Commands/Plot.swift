@@ -81,7 +81,7 @@ func registerPlot(_ t: inout CommandTable) {
     summary: "Scatter of the first two columns to a PNG (or SVG, PDF), drawn by Cairo: labels in categorical colours, noise (−1) grey underneath; also a condensed tree (l.condensed_tree) or a sweep table",
     args: [ArgSpec("layers", .any, "a matrix, each optionally followed by its colour; a figure first adds to it", variadic: true)],
     params: [
-      ParamSpec("color", .any, .none, nil, "colours of a single layer: labels (categorical), floats (continuous), a colour name, grey level, or [r, g, b] (on exactly 3 points 3 values, as matplotlib; [[r, g, b]] is one colour)"),
+      ParamSpec("color", .any, .none, nil, "colours of a single layer: labels (categorical), floats (continuous; NaN drawn grey), a colour name, grey level, or [r, g, b] (on exactly 3 points 3 values, as matplotlib; [[r, g, b]] is one colour)"),
       ParamSpec("cmap", .choice(["Spectral", "viridis", "tab10", "gray", "Spectral_r", "viridis_r", "gray_r"]), .string("Spectral"), nil, "colormap, as matplotlib's"),
       ParamSpec("noise_color", .any, .float(0.5), nil, "colour of label −1 (drawn first, at alpha 0.5)"),
       ParamSpec("size", .float, .none, .greaterThan(0), "point diameter in pixels (default suits the number of points)"),

@@ -115,18 +115,24 @@ func prepareScatterLayers(_ layers: [ScatterLayer], options: PlotOptions) throws
       guard values.count == n else {
         throw PlotError.invalidInput("\(what): \(values.count) colour values for \(n) points")
       }
+      // a missing value (NaN: an Int64 or boolean column with <NA>) is drawn grey, beneath the others, as
+      // scanpy draws it (na_color) and as clus draws noise; it was refused
       var lo = Float.infinity, hi = -Float.infinity
+      var missing = false
       for (i, v) in values.enumerated() {
+        if v.isNaN { missing = true; continue }
         guard v.isFinite else {
           throw PlotError.invalidInput("\(what): colour value \(nonFiniteName(v)) at row \(i) is not finite")
         }
         lo = min(lo, v)
         hi = max(hi, v)
       }
-      if n > 0 { range = (lo, hi) }
+      if lo <= hi { range = (lo, hi) }
+      if missing { order = (0..<n).filter { values[$0].isNaN } + (0..<n).filter { !values[$0].isNaN } }
       // matplotlib Normalize keeps float32 input in float32: (v − vmin) / (vmax − vmin), then × N.
       let nLut = Float(cmap.count)
       for i in 0..<n {
+        if values[i].isNaN { put(i, options.noiseColor, alpha * options.noiseAlpha); continue }
         var idx = 0
         if hi > lo {
           let t = (values[i] - lo) / (hi - lo) * nLut

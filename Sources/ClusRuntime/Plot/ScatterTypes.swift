@@ -36,7 +36,8 @@ public enum PointColors: Sendable, Equatable {
   /// normalisation from the smallest to the largest non-noise label (matplotlib `Normalize`), or, for a
   /// qualitative colormap (`tab10`), label i takes entry i mod N.
   case categorical([Int])
-  /// One value per point, min–max normalised through the colormap (matplotlib `c=values`).
+  /// One value per point, min–max normalised through the colormap (matplotlib `c=values`); a
+  /// missing value (NaN) is drawn first in `PlotOptions.noiseColor`, as scanpy's `na_color`.
   case continuous([Float])
 }
 
