@@ -437,9 +437,10 @@ func lobpcgLargest(
 /// LOBPCG from the prolonged solution on a coarsened graph (`multilevelLargest`) instead of a
 /// random block. On a 300,000-point swiss roll the random start ran out of its 500 iterations
 /// (93 s) where the multilevel one converged in 185 iterations on 11,549 aggregates and 10 on the
-/// graph (3.5 s); on MNIST 70,000 it halves the time. Below this size nothing changes, so the
-/// results of smaller runs keep their bits.
-let multilevelSpectralMinimum = 100_000
+/// graph (3.5 s). From 100,000 down to 20,000 (the coarsest level's size) on 2026-12-06: MNIST's
+/// 70,000 digits then take 2.1–2.5 s instead of 4.0–6.6 s on a 2 GHz AMD EPYC (docs/benchmarks.md).
+/// Below this size nothing changes, so the results of smaller runs keep their bits.
+let multilevelSpectralMinimum = 20_000
 
 /// Levels are coarsened while they have more vertices than this; the coarsest starts at random.
 let multilevelCoarsest = 20_000
