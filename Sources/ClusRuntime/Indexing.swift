@@ -90,7 +90,8 @@ enum Indexing {
       let (rows, _, one) = try selection(parts, m.rows, m.cols, range) { m[$0, $1] }
       if one == nil { return Frames.selectingRows(r, rows) }
       // one row is .data's float32 numbers: an exact column's value there would be rounded, unsaid
-      let rounded = Frames.roundedByFloat32(r)
+      // (a one-column frame stands for its exact column: its d[3] is exact)
+      let rounded = r.principal == "data" ? Frames.roundedByFloat32(r) : []
       if !rounded.isEmpty {
         throw RuntimeError("one row of this data frame is its float32 .data, where \(rounded.joined(separator: ", ")) "
           + "\(rounded.count == 1 ? "is" : "are") rounded (values beyond 2^24); take d[i:i+1] (a frame of that row, exact) or d.\(rounded[0])[i]", at: range)

@@ -360,6 +360,8 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertTrue(c.out.hasSuffix("4 × 1 [1.5000 2.5000 3.5000 4.5000]\n"), c.out)
     c.expectError("d[[\"id\", \"ix\"]]", "no column 'ix'; did you mean id?")
     c.expectError("d[2]", "one row of this data frame is its float32 .data, where id is rounded")
+    // a frame of one exact column stands for that column: its element is exact
+    c.expectOutput("o = d[[\"id\"]]\nprint o[2]", "123456789\n")
     // a frame of text columns only: no numbers to embed or save (they said "data is empty (2 × 0)", and
     // save wrote a file of no columns)
     let t = write("text-only.csv", "name,kind\nx,a\ny,b\n")
