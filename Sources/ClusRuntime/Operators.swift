@@ -328,13 +328,15 @@ enum Operators {
   /// A data frame of several columns stands for its numeric float32 `.data` in an operator; refused
   /// when that would drop a text column in silence (pandas' df + 1 and -df raise TypeError on a string
   /// column) or round a column kept exactly (ids beyond 2^24, which `d.id + 1` keeps).
-  static func refuseFrameStandingForData(_ v: Value, _ what: String) throws {
+  static func refuseFrameStandingForData(_ v: Value, _ what: String, pandasRefuses: Bool = true) throws {
     guard case .record(let r) = v, r.kind == Frames.frameKind, r.principal == "data" else { return }
     let names = Frames.columnNames(r), kinds = Frames.strings(r["dtypes"])
     let text = zip(names, kinds).filter { $0.1 == ColumnKind.text.rawValue }.map(\.0)
     if !text.isEmpty {
+      // (pandas' max, min and sum answer per column, text ones too: not refused there, but not this question either)
       throw OperatorError("\(what) of a data frame with text column\(text.count == 1 ? "" : "s") \(text.joined(separator: ", ")) "
-                          + "(pandas refuses it too); use a column (d.x), or d.data for the numeric columns")
+                          + (pandasRefuses ? "(pandas refuses it too)" : "would act on the numbers of .data only (pandas answers per column)")
+                          + "; use a column (d.x), or d.data for the numeric columns")
     }
     let rounded = Frames.roundedByFloat32(r)
     if !rounded.isEmpty {

@@ -104,6 +104,8 @@ final class H5ADWriteTests: DataFileTestCase {
     c.expectError("save e \"\(dir)/e.npy\" into=a", "into= applies to saving into an AnnData .h5ad file")
     // a frame of several columns went to obsm["X_umap"] as its float32 .data (a fresh-user pass)
     c.expectError("save a.obs \"\(out)\" into=a", "into= writes one obs column or one obsm matrix, not a data frame")
+    // a source that is not there (it said "not an HDF5 file")
+    c.expectError("save e \"\(out)\" into=\"\(dir)/missing.h5ad\"", "\(dir)/missing.h5ad: no such file or directory")
     let npz = fixturePath("sparse", "csr.npz")
     c.expectError("save e \"\(out)\" into=\"\(npz)\"", npz)
     XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["src.h5ad"])

@@ -39,14 +39,19 @@ func reduction(
     try Frames.refuseCategorical(inv.rawArgs[0], in: name, advice: "; count them with unique x counts=true")
     // a frame's text columns would be left out, and float32 would round its exact ones (pandas' df.mean()
     // raises TypeError on a text column)
-    try refuseFrameAsData(inv.rawArgs[0], name)
+    try refuseFrameAsData(inv.rawArgs[0], name, pandasRefuses: !["max", "min", "sum"].contains(name))
     let x = Operators.vectorized(inv.args[0].resolved)
     func g(_ v: [Double]) throws -> Double {
       if v.isEmpty && name != "sum" { throw CommandError.invalidArgument("\(name) of an empty vector") }
       if v.contains(where: { $0.isNaN }) { return .nan }
       return try f(inv, v)
     }
-    if let axis = try inv.optionalInt("axis") {
+    // axis=0 of a vector (a one-column frame's column) is the whole reduction, as numpy's sum(v, axis=0)
+    let vectorAxis0: Bool = {
+      switch x { case .labels, .floats, .mask: return (try? inv.optionalInt("axis")) == 0 && (try? inv.bool("keepdims")) == false
+      default: return false }
+    }()
+    if !vectorAxis0, let axis = try inv.optionalInt("axis") {
       guard case .matrix(let m) = x else {
         throw CommandError.invalidParameter(name: "axis", value: "\(axis)", allowed: "axis needs a matrix, got \(inv.args[0].kindWithArticle)")
       }

@@ -244,10 +244,13 @@ func registerData(_ t: inout CommandTable) {
       return .none
     }
     // a frame of text columns only would write a file of no columns (with a note that its columns are not in it)
-    if case .record(let r) = raw, r.kind == Frames.frameKind, r.principal == "data", case .matrix(let m)? = r["data"], m.cols == 0,
+    // (a frame of one text column wrote its category codes, with a note that its text column was not in the file)
+    if case .record(let r) = raw, r.kind == Frames.frameKind, case .matrix(let m)? = r["data"], m.cols == 0,
       !Frames.columnNames(r).isEmpty {
-      throw CommandError.invalidArgument("this data frame has no numeric column (its columns \(Frames.columnNames(r).joined(separator: ", ")) are text), "
-        + "so a .npy of it would hold none; save it as .csv or .tsv")
+      let names = Frames.columnNames(r)
+      throw CommandError.invalidArgument("this data frame has no numeric column (\(names.count == 1 ? "its column" : "its columns") "
+        + "\(names.joined(separator: ", ")) \(names.count == 1 ? "is" : "are") text), so a .npy of it would hold none; save it as .csv or .tsv"
+        + (names.count == 1 ? ", or its category codes knowingly (d.\(names[0]).codes)" : ""))
     }
     let data: LoadedData
     switch raw.resolved {

@@ -22,8 +22,10 @@ private func elementwise(
 /// `Operators.refuseFrameStandingForData` for a command: a data frame with a text column (or a column
 /// float32 rounds) standing for its numeric `.data` in `name` is refused, as pandas raises TypeError.
 /// - Throws: `CommandError.invalidArgument`.
-func refuseFrameAsData(_ v: Value, _ name: String) throws {
-  do { try Operators.refuseFrameStandingForData(v, name) } catch let e as OperatorError { throw CommandError.invalidArgument(e.message) }
+func refuseFrameAsData(_ v: Value, _ name: String, pandasRefuses: Bool = true) throws {
+  do { try Operators.refuseFrameStandingForData(v, name, pandasRefuses: pandasRefuses) } catch let e as OperatorError {
+    throw CommandError.invalidArgument(e.message)
+  }
 }
 
 /// `f` applied to every element of `v` (see `elementwise`).

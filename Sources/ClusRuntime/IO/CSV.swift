@@ -216,7 +216,8 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
           sawNumber[k] = true
           exactInts[k] = nil
           // an integer beyond int64 (a uint64 id, which pandas keeps exactly) read as float64, rounded
-          if v.magnitude >= 9.223372036854775807e18 && beyondInt64Lost == nil {
+          // (counted here only when float32 holds the float64 exactly, as 2^63: otherwise the rounding warning below says it)
+          if v.magnitude >= 9.223372036854775807e18 && Double(Float(v)) == v && beyondInt64Lost == nil {
             let t = String(text(c).filter { $0 != " " && $0 != "\t" })
             let digits = t.drop(while: { $0 == "+" || $0 == "-" }).drop(while: { $0 == "0" })
             if !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
@@ -276,20 +277,22 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     let warned = float32LossWarning(lo: numeric.map { lo[$0] }, hi: numeric.map { hi[$0] },
                                     integers: numeric.allSatisfy { kinds[$0] == .int }, display: display,
                                     names: numeric.map { column(selected[$0]) }, exactInts: exactColumns,
-                                    keptExactly: numeric.map { exactColumns && kinds[$0] == .int && exactInts[$0] != nil }, warn: warn)
+                                    keptExactly: numeric.map { exactColumns && kinds[$0] == .int && exactInts[$0] != nil ? names[selected[$0]] : nil },
+                                    warn: warn)
     // the float columns' rounded numbers (reals, and the integers of a column that became float with a
     // missing value or a decimal), the first by line, then column; one warning of lost digits is enough
     let lossy = (0..<width).filter { kinds[$0] == .float && rounded[$0] > 0 }
     let roundedCount = lossy.reduce(0) { $0 + rounded[$1] }
     if roundedCount > 0 && !warned, let first = lossy.min(by: { (firstRounded[$0].1, firstRounded[$0].2) < (firstRounded[$1].1, firstRounded[$1].2) }) {
       let (v, l, c) = firstRounded[first]
-      warn("\(display): \(roundedCount) number\(roundedCount == 1 ? "" : "s") beyond 2^24 = 16,777,216 lose digits in float32, in which "
+      warn("\(display): \(roundedCount) number\(roundedCount == 1 ? "" : "s") beyond 2^24 = 16,777,216 \(roundedCount == 1 ? "loses" : "lose") digits in float32, in which "
         + "clus keeps data (\(v) on line \(l), column \(c) is kept as \(Double(Float(v)))). Subtract a common offset, or change "
         + "the unit, before loading.")
     }
     if let (t, v, l, c) = beyondInt64Lost {
-      warn("\(display): integers beyond int64's range (2^63 − 1) lose digits, read as float64 (\(shown(t)) on line \(l), column \(c) "
-        + "is kept as \(v)); pandas reads such a column as uint64, clus keeps integers in int64")
+      let kept = UInt64(exactly: v.magnitude).map { (v < 0 ? "-" : "") + String($0) } ?? v.description
+      warn("\(display): integers beyond int64's range (2^63 − 1), in which clus keeps integers, lose digits: \(shown(t)) on line \(l), "
+        + "column \(c) is kept as \(kept) (a float32 number); pandas keeps integers up to 2^64 − 1 exactly, as uint64")
     }
     if vanished > 0 {
       warn(float32UnderflowWarning(display, count: vanished, noun: "number", first: firstVanished.0,

@@ -203,17 +203,18 @@ func float32UnderflowWarning(_ display: String, count: Int, noun: String, first:
 /// all exact). `lo`/`hi` are each column's finite minimum and maximum (+∞/−∞ when none).
 @discardableResult
 func float32LossWarning(lo: [Double], hi: [Double], integers: Bool, display: String, names: [String]? = nil,
-                        exactInts: Bool = false, keptExactly: [Bool]? = nil, warn: (String) -> Void) -> Bool {
+                        exactInts: Bool = false, keptExactly: [String?]? = nil, warn: (String) -> Void) -> Bool {
   var lost = [Int]()
   for j in 0..<lo.count where hi[j] > lo[j] && hi[j] - lo[j] < max(abs(lo[j]), abs(hi[j])) * 0x1p-12 { lost.append(j) }
   if let j = lost.first {
     let more = lost.count > 1 ? " (and \(lost.count - 1) more column\(lost.count > 2 ? "s" : ""))" : ""
     let named = names.map { $0[j] } ?? "column \(j)"
     // a frame's int column keeps its values beside .data: only .data loses the variation (it said "lost")
-    if keptExactly?[j] == true {
+    if let kept = keptExactly?[j] ?? nil {
+      let c = "d[\(Display.quote(kept))]"
       warn("\(display): \(named)\(more) varies by \(hi[j] - lo[j]) around \((lo[j] + hi[j]) / 2); float32 holds about 7 significant digits, so "
         + "the frame's .data (float32, what umap and the other algorithms use) loses most of that variation, while the int column keeps "
-        + "its values exactly (d[\"name\"]). Subtract a common offset (d.x - d.x[0]) before using it as data.")
+        + "its values exactly (\(c)). Subtract a common offset (\(c) - \(c)[0]) before using it as data.")
       return true
     }
     warn("\(display): \(named)\(more) varies by \(hi[j] - lo[j]) around \((lo[j] + hi[j]) / 2); float32, in which clus keeps data, holds about 7 significant digits, so most of that variation is lost. Subtract a common offset before saving.")

@@ -1,4 +1,7 @@
 import CHDF5
+#if canImport(Glibc)
+import Glibc
+#endif
 import ClusAlgorithms
 
 // A thin reading layer over the HDF5 C library: open a file (from disk or from bytes in memory),
@@ -56,6 +59,8 @@ final class H5File {
   init(path: String, display: String) throws {
     clus_h5_silence()
     self.display = display
+    // a file that is not there was "not an HDF5 file" (save ... into="missing.h5ad")
+    if access(path, F_OK) != 0 { throw DataFileError(path: display, kind: .missingFile, message: "no such file or directory") }
     if H5Fis_hdf5(path) <= 0 {
       throw DataFileError(path: display, kind: .badHeader, message: "not an HDF5 file (an .h5ad file is HDF5, as anndata writes it)")
     }
