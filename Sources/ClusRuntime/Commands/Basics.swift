@@ -47,11 +47,12 @@ func reduction(
       return try f(inv, v)
     }
     // axis=0 of a vector (a one-column frame's column) is the whole reduction, as numpy's sum(v, axis=0)
-    let vectorAxis0: Bool = {
-      switch x { case .labels, .floats, .mask: return (try? inv.optionalInt("axis")) == 0 && (try? inv.bool("keepdims")) == false
-      default: return false }
-    }()
-    if !vectorAxis0, let axis = try inv.optionalInt("axis") {
+    var axis = try inv.optionalInt("axis")
+    switch x {
+    case .labels, .floats, .mask: if axis == 0, !(try inv.bool("keepdims")) { axis = nil }
+    default: break
+    }
+    if let axis {
       guard case .matrix(let m) = x else {
         throw CommandError.invalidParameter(name: "axis", value: "\(axis)", allowed: "axis needs a matrix, got \(inv.args[0].kindWithArticle)")
       }

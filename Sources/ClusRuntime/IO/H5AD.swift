@@ -153,11 +153,12 @@ private func readH5ADElementValue(_ f: H5File, _ path: String, opener: @escaping
   case ("array", .dataset):
     let (cls, _) = try f.elementClass(path)
     let shape = try f.shape(path)
-    if cls == H5T_INTEGER, shape.count == 1, let wide = try f.unsignedBeyondInt(path) {
+    if cls == H5T_INTEGER, shape.count == 1, let wide = try f.uint64s(path) {
       // uint64 values beyond int64 (hashed ids): clus keeps integers in int64 and float64 would round
       // them, so the column reads as their exact decimal text, a categorical (it made the whole frame
-      // unreadable)
-      return stringsValue(wide.map { String($0) })
+      // unreadable); within int64, ints (read once)
+      if wide.contains(where: { $0 > UInt64(Int.max) }) { return stringsValue(wide.map { String($0) }) }
+      return .labels(wide.map { Int($0) })
     }
     if cls == H5T_ENUM || cls == H5T_INTEGER, shape.count == 1 {
       let v = try f.ints(path)

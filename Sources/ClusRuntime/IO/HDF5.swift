@@ -393,13 +393,8 @@ final class H5File {
       return raw.map { Int($0) }
     }
     guard cls == H5T_INTEGER else { throw error(path, "does not hold integers", kind: .unsupportedType) }
-    if H5Tget_sign(t.id) == H5T_SGN_NONE && H5Tget_size(t.id) == 8 {
+    if let raw = try uint64Values(d, t, total: total, path: path) {
       // uint64: read as such (through int64, values beyond 2^63 − 1 were clamped to it in silence)
-      let native = H5Object(H5Tget_native_type(t.id, H5T_DIR_ASCEND), H5Tclose)
-      var raw = [UInt64](repeating: 0, count: total)
-      guard total == 0 || H5Dread(d.id, native.id, clus_h5_s_all(), clus_h5_s_all(), clus_h5_p_default(), &raw) >= 0 else {
-        throw unreadable(d, path)
-      }
       if let big = raw.first(where: { $0 > UInt64(Int.max) }) {
         throw error(path, "holds the uint64 value \(big), beyond int64's range (2^63 − 1), in which clus keeps integers", kind: .outOfRange)
       }
@@ -412,22 +407,26 @@ final class H5File {
     return out.map { Int($0) }
   }
 
-  /// A whole uint64 dataset holding a value beyond int64's range (2^63 − 1), in which `ints` refuses
-  /// it; nil for any other dataset (a uint64 one within range included).
+  /// A whole uint64 dataset, read as such; nil for a dataset of any other type (`ints` reads those).
   /// - Throws: `DataFileError`: damaged data.
-  func unsignedBeyondInt(_ path: String) throws -> [UInt64]? {
+  func uint64s(_ path: String) throws -> [UInt64]? {
     let d = try open(path)
     let t = H5Object(H5Dget_type(d.id), H5Tclose)
-    guard H5Tget_class(t.id) == H5T_INTEGER, H5Tget_sign(t.id) == H5T_SGN_NONE, H5Tget_size(t.id) == 8 else { return nil }
     let space = H5Object(H5Dget_space(d.id), H5Sclose)
     let total = try dims(space, path).reduce(1, *)
+    return try uint64Values(d, t, total: total, path: path)
+  }
+
+  /// The `total` values of dataset `d` of type `t` when it is uint64, nil otherwise.
+  private func uint64Values(_ d: H5Object, _ t: H5Object, total: Int, path: String) throws -> [UInt64]? {
+    guard H5Tget_class(t.id) == H5T_INTEGER, H5Tget_sign(t.id) == H5T_SGN_NONE, H5Tget_size(t.id) == 8 else { return nil }
     try Memory.requireForFile(Double(total) * 8, path: display, what: "\(path) (\(total) integers)")
     let native = H5Object(H5Tget_native_type(t.id, H5T_DIR_ASCEND), H5Tclose)
     var raw = [UInt64](repeating: 0, count: total)
     guard total == 0 || H5Dread(d.id, native.id, clus_h5_s_all(), clus_h5_s_all(), clus_h5_p_default(), &raw) >= 0 else {
       throw unreadable(d, path)
     }
-    return raw.contains { $0 > UInt64(Int.max) } ? raw : nil
+    return raw
   }
 
   /// A whole string dataset.
