@@ -109,7 +109,10 @@ enum Frames {
       guard col.allSatisfy({ abs($0) < 9.2e18 }) else { return .floats(col.map(Double.init)) }
       return .labels(col.map { Int($0) })
     case .bool: return .mask(col.map { $0 != 0 })
-    case .float, .boolWithMissing: return .floats(col.map(Double.init))
+    // a float64 column of a CSV is held in float32: as a column, its values are the decimals read
+    // (0.1, as pandas reads it; 0.10000000149011612 was the float32 widened, unsaid)
+    case .float: return .floats(col.map(csvDouble))
+    case .boolWithMissing: return .floats(col.map(Double.init))
     case .text: return nil
     }
   }

@@ -603,6 +603,28 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertTrue(c.err.contains("got a data frame (4 × 3)"), c.err)
   }
 
+  func testFloatColumnsAreTheDecimalsPandasReads() throws {
+    // pandas.read_csv gives float64 0.1, 0.25, 3.7 and a mean of (0.1 + 0.25 + 3.7) / 3; the column was
+    // float32 widened (0.10000000149011612, 3.700000047683716) while .dtypes said float64
+    let c = Capture()
+    let p = write("dec.csv", "a,b,name\n0.1,1,x\n0.25,2,y\n3.7,3,x\n")
+    XCTAssertTrue(c.run("d = load \"\(p)\"\na = d.a\nm = mean d.a\none = d[[\"a\"]][1:3].a\n"), c.err)
+    func floats(_ name: String) -> [Double]? { if case .floats(let f)? = c.session.variables[name] { return f }; return nil }
+    XCTAssertEqual(floats("a"), [0.1, 0.25, 3.7])
+    guard case .float(let mean)? = c.session.variables["m"] else { return XCTFail("no mean") }
+    XCTAssertEqual(mean, (0.1 + 0.25 + 3.7) / 3)
+    XCTAssertEqual(floats("one"), [0.25, 3.7])
+    // saved as a float64 .npy and loaded again: the same values (np.load reads 0.1 and 3.7)
+    let npy = dir + "/a.npy"
+    XCTAssertTrue(c.run("save d.a \"\(npy)\"\nback = load \"\(npy)\"\n"), c.err)
+    XCTAssertEqual(floats("back"), [0.1, 0.25, 3.7])
+    // the float32 data itself is unchanged (.data is what the algorithms read)
+    guard case .matrix(let m)? = (c.session.variables["d"].flatMap { v -> Value? in
+      if case .record(let r) = v { return r["data"] }; return nil
+    }) else { return XCTFail("no .data") }
+    XCTAssertEqual(m.data, [0.1, 1, 0.25, 2, 3.7, 3])
+  }
+
   func testPlotLegendShowsCategoryNames() throws {
     let c = Capture()
     c.session.display = PlotFolder(dir)

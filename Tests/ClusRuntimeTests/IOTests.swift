@@ -211,7 +211,7 @@ final class IOTests: DataFileTestCase {
     // float64 0.1 little-endian = 9A 99 99 99 99 99 B9 3F
     XCTAssertEqual(try loadData(path: write("f8.npy", npy("{'descr': '<f8', 'fortran_order': False, 'shape': (1,), }",
                                                           [0x9A, 0x99, 0x99, 0x99, 0x99, 0x99, 0xB9, 0x3F]))),
-                   .floatVector([0.1]))
+                   .doubleVector([0.1]))
     XCTAssertEqual(try loadData(path: write("i4.npy", npy("{'descr': '<i4', 'fortran_order': False, 'shape': (2,), }",
                                                           [0x90, 0xEE, 0xFE, 0xFF, 7, 0, 0, 0]))),
                    .intVector([-70000, 7]))
@@ -442,14 +442,16 @@ final class IOTests: DataFileTestCase {
                                 text: [], rows: 1)))
     XCTAssertEqual(try loadData(path: write("labels.csv", text: "label\n3\n-1\n0\n")),
                    .table(Table(names: ["label"], kinds: [.int], data: Matrix(rows: 3, cols: 1, data: [3, -1, 0]), text: [], rows: 3)))
-    XCTAssertEqual(try loadData(path: write("f.csv", text: "1\n2.5\n")), .floatVector([1, 2.5]))
+    XCTAssertEqual(try loadData(path: write("f.csv", text: "1\n2.5\n")), .doubleVector([1, 2.5]))
+    // a float64 column as pandas reads it: 0.1 and 3.7, not float32's 0.10000000149011612 and 3.700000047683716
+    XCTAssertEqual(try loadData(path: write("g.csv", text: "0.1\n3.7\n-1e-05\n")), .doubleVector([0.1, 3.7, -1e-05]))
     XCTAssertEqual(try loadData(path: write("m.csv", text: "True\nfalse\n")), .boolVector([true, false]))
     XCTAssertEqual(try loadData(path: write("q.csv", text: "\"1\",\"2\"\n")), .matrix(Matrix(rows: 1, cols: 2, data: [1, 2])))
     // pandas-style index header with an empty first cell: pandas' name "Unnamed: 0"
     XCTAssertEqual(try loadData(path: write("p.csv", text: ",a,b\n0,1.5,2\n1,3,4\n")),
                    .table(Table(names: ["Unnamed: 0", "a", "b"], kinds: [.int, .float, .int],
                                 data: Matrix(rows: 2, cols: 3, data: [0, 1.5, 2, 1, 3, 4]), text: [], rows: 2)))
-    if case .floatVector(let v) = try loadData(path: write("n.csv", text: "nan\ninf\n")) {
+    if case .doubleVector(let v) = try loadData(path: write("n.csv", text: "nan\ninf\n")) {
       XCTAssertTrue(v[0].isNaN)
       XCTAssertEqual(v[1], .infinity)
     } else { XCTFail("expected floats") }
@@ -476,8 +478,16 @@ final class IOTests: DataFileTestCase {
       for (k, v) in values.enumerated() {
         let p = dir + "/rt\(k).\(ext)"
         try saveData(v, path: p)
-        XCTAssertEqual(try loadData(path: p), v, "\(ext) \(v)")
+        // a CSV's float column reads as the float64 values of its text, as pandas reads it
+        let expected: LoadedData = ext.hasPrefix("npy") || k != 1 ? v : .doubleVector([0.1, 1, -7.25e-12])
+        XCTAssertEqual(try loadData(path: p), expected, "\(ext) \(v)")
       }
+    }
+    // a float64 vector (scores, probabilities) reads back from .npy with its own values (it was rounded to float32)
+    for ext in ["npy", "npy.gz"] {
+      let v = LoadedData.doubleVector([0.1, 16_777_217.5, 1e-300, -.infinity])
+      try saveData(v, path: dir + "/d.\(ext)")
+      XCTAssertEqual(try loadData(path: dir + "/d.\(ext)"), v, ext)
     }
     // Float32 text is the shortest that reads back exactly.
     let p = dir + "/t.csv"

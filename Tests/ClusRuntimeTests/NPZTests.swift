@@ -61,7 +61,7 @@ final class NPZTests: DataFileTestCase {
     let a = arrays(try loadData(path: fixture("savez_compressed.npz")))
     XCTAssertEqual(a.map(\.name), ["arr_0", "arr_1", "arr_2", "arr_3"])
     XCTAssertEqual(a[0].value, .matrix(Matrix(rows: 2, cols: 3, data: [1.5, 2, 3, 4, 5, -6])))  // Fortran, big-endian
-    XCTAssertEqual(a[1].value, .floatVector([2.5]))  // 0-d, as a .npy
+    XCTAssertEqual(a[1].value, .doubleVector([2.5]))  // 0-d float64, as a .npy
     XCTAssertEqual(a[2].value, .matrix(Matrix(rows: 0, cols: 3, data: [])))
     XCTAssertEqual(a[3].value, .intVector([0, 7, 255]))
   }
@@ -82,7 +82,7 @@ final class NPZTests: DataFileTestCase {
     XCTAssertEqual(u.data, [0, 7, 255])
     // and back: the .npy file of the normalised array loads as the original
     XCTAssertEqual(try loadData(bytes: npyFileBytes(a), fileName: "a.npy"), .matrix(Matrix(rows: 2, cols: 3, data: [1.5, 2, 3, 4, 5, -6])))
-    XCTAssertEqual(try loadData(bytes: npyFileBytes(s), fileName: "s.npy"), .floatVector([2.5]))
+    XCTAssertEqual(try loadData(bytes: npyFileBytes(s), fileName: "s.npy"), .doubleVector([2.5]))
   }
 
   /// Members other than .npy are skipped by `load` but kept by `readNPZ`.

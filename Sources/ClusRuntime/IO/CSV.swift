@@ -19,7 +19,7 @@ import ClusAlgorithms
 ///
 /// Without a header and with only numeric columns the result is as before names existed: one
 /// column of integers gives `.intVector`, of `true`/`false` `.boolVector`, any other single column
-/// `.floatVector`, several columns an `n × d` `.matrix` (`true`/`false` as 1/0). Otherwise it is a
+/// `.doubleVector` (the float64 values of its text, `csvDouble`), several columns an `n × d` `.matrix` (`true`/`false` as 1/0). Otherwise it is a
 /// `.table` (columns named `0`, `1`, ... without a header). Numbers are stored as float32: a
 /// finite number beyond its range is an error, and columns whose variation float32 cannot hold
 /// get a warning (`float32LossWarning`).
@@ -303,7 +303,8 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
         switch kinds[0] {
         case .bool: return .boolVector(ints.map { $0 != 0 })
         case .int: return .intVector(ints)
-        default: return .floatVector(values)
+        // a float64 column as pandas reads it: the decimals of the file (see csvDouble)
+        default: return .doubleVector(values.map(csvDouble))
         }
       }
       return .matrix(Matrix(rows: rows, cols: width, data: values))

@@ -48,6 +48,16 @@ public let pandasNAValues = [
 ]
 
 /// What a column turned out to hold, as pandas names the dtype.
+/// A CSV number held in float32 as the float64 that pandas' read_csv reads for its text: the
+/// nearest Double to the Float's shortest decimal (0.1f → 0.1, where widening gives
+/// 0.10000000149011612). It is the file's own value whenever its text had at most 6 significant
+/// digits (float32's FLT_DIG), and the float32 number otherwise; NaN and infinities stay.
+func csvDouble(_ f: Float) -> Double {
+  let d = Double(f)
+  if d == d.rounded() || !d.isFinite { return d }  // whole numbers (and NaN, ±inf) widen exactly
+  return Double(f.description) ?? d
+}
+
 public enum ColumnKind: String, Sendable, Equatable {
   /// Integers (no missing values).
   case int = "int64"

@@ -120,7 +120,7 @@ func shapeText(_ shape: [Int]) -> String {
 }
 
 /// Turns a decoded N-D array into `LoadedData`: 0-D and 1-D arrays become vectors of the element
-/// kind, N-D arrays (N ≥ 2) an `n × (product of the other dimensions)` Float32 matrix.
+/// kind (float64 ones kept in float64), N-D arrays (N ≥ 2) an `n × (product of the other dimensions)` Float32 matrix.
 /// - Precondition: `src` holds `product(shape)` elements; the product does not overflow.
 func makeLoadedData(shape: [Int], type: ElementType, bigEndian: Bool, src: UnsafeRawPointer) -> LoadedData {
   let total = checkedProduct(shape) ?? 0
@@ -140,7 +140,14 @@ func makeLoadedData(shape: [Int], type: ElementType, bigEndian: Bool, src: Unsaf
   case .bool:
     let s = src.assumingMemoryBound(to: UInt8.self)
     return .boolVector((0..<total).map { s[$0] != 0 })
-  case .f16, .f32, .f64:
+  case .f64:
+    // a float64 vector (scores, probabilities, a column) keeps its values, as np.load gives them: a
+    // vector clus saved reads back equal (it was rounded to float32 on loading)
+    return .doubleVector((0..<total).map { i in
+      let r = src.loadUnaligned(fromByteOffset: i &* 8, as: UInt64.self)
+      return Double(bitPattern: bigEndian ? UInt64(bigEndian: r) : UInt64(littleEndian: r))
+    })
+  case .f16, .f32:
     return .floatVector(elements(Float.self))
   case .u64 where (0..<total).contains(where: {
     let r = src.loadUnaligned(fromByteOffset: $0 &* 8, as: UInt64.self)

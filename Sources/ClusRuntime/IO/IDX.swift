@@ -63,7 +63,8 @@ func hex(_ v: UInt8) -> String {
 func loadIDX(_ buf: ByteBuffer, display: String, warn: (String) -> Void = { _ in }) throws -> LoadedData {
   try buf.withBytes { b in
     let h = try parseIDXHeader(b, display: display)
-    if h.type == .f64 {
+    // (a float64 vector is kept in float64: makeLoadedData)
+    if h.type == .f64 && h.shape.count >= 2 {
       try checkFloat64ForFloat32(b.baseAddress! + h.dataOffset, count: checkedProduct(h.shape) ?? 0,
                                  cols: h.shape.count <= 1 ? 1 : checkedProduct(h.shape.dropFirst()) ?? 1,
                                  bigEndian: true, display: display, warn: warn)

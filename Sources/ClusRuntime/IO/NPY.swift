@@ -373,7 +373,8 @@ private func noteFlattened(_ shape: [Int], display: String, note: (String) -> Vo
 /// Reads the C-order data of `buf` that `h` describes (float64 and wide integers checked for float32).
 private func loadNPYData(_ buf: ByteBuffer, _ h: NPYHeader, display: String, warn: (String) -> Void) throws -> LoadedData {
   try buf.withBytes { b in
-    if h.type == .f64 {
+    // (a float64 vector is kept in float64: makeLoadedData)
+    if h.type == .f64 && h.shape.count >= 2 {
       try checkFloat64ForFloat32(b.baseAddress! + h.dataOffset, count: checkedProduct(h.shape) ?? 0,
                                  cols: h.shape.count <= 1 ? 1 : checkedProduct(h.shape.dropFirst()) ?? 1,
                                  bigEndian: h.bigEndian, display: display, warn: warn)
