@@ -3,12 +3,28 @@
 public struct SourceFile: Sendable {
   /// The name shown in `name:line:col: error: ...`.
   public let name: String
-  /// The full text.
+  /// The full text, its line breaks as `\n`.
   public let text: String
-  /// A source file.
+  /// A source file. Its line breaks are read as Python reads source (universal newlines): `\r\n` and
+  /// a lone `\r` (a classic Mac file) are `\n`, also inside strings; a lone `\r` was whitespace,
+  /// which ran a file's lines together, and a string across a `\r\n` kept the `\r`.
   public init(name: String, text: String) {
     self.name = name
-    self.text = text
+    self.text = SourceFile.universalNewlines(text)
+  }
+
+  /// `text` with `\r\n` and lone `\r` as `\n`.
+  static func universalNewlines(_ text: String) -> String {
+    guard text.utf8.contains(13) else { return text }
+    var out: [UInt8] = []
+    out.reserveCapacity(text.utf8.count)
+    var afterCR = false
+    for b in text.utf8 {
+      if b == 10 && afterCR { afterCR = false; continue }  // the \n of \r\n, already written
+      afterCR = b == 13
+      out.append(b == 13 ? 10 : b)
+    }
+    return String(decoding: out, as: UTF8.self)
   }
 
   /// The text of 1-based line `n` without its newline ("" past the end).

@@ -51,6 +51,15 @@ struct Clus: ParsableCommand {
   var commandsMarkdown = false
 
   func validate() throws {
+    // an argument that is not UTF-8 (Latin-1 code in -e or --set) reached the language with U+FFFD
+    // for its bytes, in silence
+    for (k, arg) in UnsafeBufferPointer(start: CommandLine.unsafeArgv, count: Int(CommandLine.argc)).enumerated().dropFirst() {
+      guard let p = arg else { continue }
+      let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: strlen(p)))
+      if let at = firstInvalidUTF8(bytes) {
+        throw ValidationError("argument \(k) is not UTF-8 text: byte 0x\(String(bytes[at], radix: 16, uppercase: true)) at byte \(at + 1) (give clus UTF-8 text)")
+      }
+    }
     if let t = threads, t < 1 { throw ValidationError("--threads must be at least 1") }
     if notebook != nil && (files.isEmpty || !code.isEmpty) {
       throw ValidationError("--notebook needs script files (and no -e): clus --notebook out.ipynb script.clus")
@@ -115,16 +124,12 @@ struct Clus: ParsableCommand {
       ok = session.run(SourceFile(name: "<-e>", text: c))
     }
     for f in files where ok && session.exitStatus == nil {
-      if f == "-" {
-        ok = session.run(SourceFile(name: "<stdin>", text: readAllStandardInput()))
-        continue
-      }
-      let read = readTextFile(f)
+      let read = f == "-" ? readStandardInputScript() : readTextFile(f)
       guard let text = read.text else {
-        fputs("clus: error: cannot read script '\(f)': \(read.reason)\n", stderr)
+        fputs("clus: error: cannot read script '\(f == "-" ? "<stdin>" : f)': \(read.reason)\n", stderr)
         throw ExitCode(2)
       }
-      ok = session.run(SourceFile(name: f, text: text))
+      ok = session.run(SourceFile(name: f == "-" ? "<stdin>" : f, text: text))
     }
     if !ok { throw ExitCode(1) }
     if let status = session.exitStatus { throw ExitCode(status) }
@@ -136,7 +141,12 @@ struct Clus: ParsableCommand {
           inline: detectInlineImageProtocol(environment: environmentDictionary(), isTTY: isatty(1) != 0))
         Repl(session: session).loop()
       } else {
-        if !session.run(SourceFile(name: "<stdin>", text: readAllStandardInput())) { throw ExitCode(1) }
+        let read = readStandardInputScript()
+        guard let text = read.text else {
+          fputs("clus: error: cannot read script '<stdin>': \(read.reason)\n", stderr)
+          throw ExitCode(2)
+        }
+        if !session.run(SourceFile(name: "<stdin>", text: text)) { throw ExitCode(1) }
       }
       if let status = session.exitStatus { throw ExitCode(status) }
     }
@@ -155,15 +165,14 @@ struct Clus: ParsableCommand {
     }
     var scripts: [(name: String, text: String)] = []
     for f in files {
-      if f == "-" { scripts.append(("<stdin>", readAllStandardInput())); continue }
-      let read = readTextFile(f)
+      let read = f == "-" ? readStandardInputScript() : readTextFile(f)
       guard let text = read.text else {
-        fputs("clus: error: cannot read script '\(f)': \(read.reason)\n", stderr)
+        fputs("clus: error: cannot read script '\(f == "-" ? "<stdin>" : f)': \(read.reason)\n", stderr)
         fclose(file)
         unlink(out)
         throw ExitCode(2)
       }
-      scripts.append((f, text))
+      scripts.append((f == "-" ? "<stdin>" : f, text))
     }
     let (nb, ok, failure) = NotebookWriter.notebook(scripts: scripts, session: session, parameters: try boundVariables())
     // the error is in the notebook, and said here too: a batch run's log showed only its exit status
@@ -276,13 +285,20 @@ func readTextFile(_ path: String) -> (text: String?, reason: String) {
     bytes.append(contentsOf: buf[0..<n])
   }
   if ferror(f) != 0 { return (nil, String(cString: strerror(errno))) }
-  // a data file given as a script printed its bytes under "unknown character"
-  if bytes.contains(0) { return (nil, "it holds binary data (NUL bytes), not a clus script (a script reads data files with load)") }
   // a data file given as a script failed on its first comma
   let lower = path.lowercased()
   if [".csv", ".tsv", ".csv.gz", ".tsv.gz"].contains(where: lower.hasSuffix) {
     return (nil, "it is a data file, not a clus script; a script reads it with load \"\(path)\"")
   }
+  return scriptText(bytes)
+}
+
+/// A script's bytes as text, or nil and why not, for a file and for standard input alike: a UTF-8
+/// byte-order mark dropped; NUL bytes (binary data) and bytes that are not UTF-8 refused.
+func scriptText(_ bytes0: [UInt8]) -> (text: String?, reason: String) {
+  var bytes = bytes0
+  // a data file given as a script printed its bytes under "unknown character"
+  if bytes.contains(0) { return (nil, "it holds binary data (NUL bytes), not a clus script (a script reads data files with load)") }
   if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // UTF-8 byte-order mark
   // bytes that are not UTF-8 (a Latin-1 file) became U+FFFD in silence, inside strings too
   if let at = firstInvalidUTF8(bytes) {
@@ -308,16 +324,19 @@ func firstInvalidUTF8(_ bytes: [UInt8]) -> Int? {
   }
 }
 
-/// Standard input to its end, as text.
-func readAllStandardInput() -> String {
+/// Standard input to its end as a script (`scriptText`): a Latin-1 script piped in became U+FFFD
+/// in silence, and a byte-order mark an unknown character.
+func readStandardInputScript() -> (text: String?, reason: String) {
   var bytes: [UInt8] = []
   var buf = [UInt8](repeating: 0, count: 65536)
   while true {
     let n = read(0, &buf, buf.count)
-    if n <= 0 { break }
+    if n < 0 && errno == EINTR { continue }
+    if n < 0 { return (nil, String(cString: strerror(errno))) }
+    if n == 0 { break }
     bytes.append(contentsOf: buf[0..<n])
   }
-  return String(decoding: bytes, as: UTF8.self)
+  return scriptText(bytes)
 }
 
 /// The token Ctrl-C cancels; read by the signal handler.

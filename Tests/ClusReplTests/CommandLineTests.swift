@@ -175,6 +175,18 @@ final class CommandLineTests: XCTestCase {
     let neg = try runClus(["-e", "-7 / 2"])
     XCTAssertEqual(neg.status, 0, neg.stderr)
     XCTAssertEqual(neg.stdout, "-3.5000\n")
+    // a script on standard input is read as a script file is: its byte-order mark dropped (it was an
+    // unknown character), Latin-1 bytes refused (they became U+FFFD in silence)
+    let bom = try runClus(["-"], stdinBytes: [0xEF, 0xBB, 0xBF] + Array("print (6 * 7)\n".utf8))
+    XCTAssertEqual(bom.status, 0, bom.stderr)
+    XCTAssertEqual(bom.stdout, "42\n")
+    let latin = try runClus([], stdinBytes: Array("x = \"caf".utf8) + [0xE9, 0x22, 0x0A])
+    XCTAssertEqual(latin.status, 2)
+    XCTAssertEqual(latin.stderr, "clus: error: cannot read script '<stdin>': byte 0xE9 at line 1, column 9 is not UTF-8 text (save the script as UTF-8)\n")
+    // and so is -e code (through a shell: a Swift string cannot hold the byte)
+    let arg = try runClus(["-c", "exec \"$0\" -e \"$(printf 'print \"caf\\351\"')\"", try clusBinary()], executable: "/bin/sh")
+    XCTAssertEqual(arg.status, 2, arg.stderr)
+    XCTAssertTrue(arg.stderr.contains("argument 2 is not UTF-8 text: byte 0xE9 at byte 11"), arg.stderr)
   }
 
   func testUnknownParameterSuggestsNearestName() throws {

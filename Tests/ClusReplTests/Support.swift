@@ -32,9 +32,10 @@ struct RunResult {
 }
 
 /// Runs `clus` with `args` in the repository root, feeding `stdin`.
-func runClus(_ args: [String], stdin: String? = nil, env: [String: String] = [:]) throws -> RunResult {
+func runClus(_ args: [String], stdin: String? = nil, stdinBytes: [UInt8]? = nil, env: [String: String] = [:],
+             executable: String? = nil) throws -> RunResult {
   let p = Process()
-  p.executableURL = URL(fileURLWithPath: try clusBinary())
+  p.executableURL = URL(fileURLWithPath: try executable ?? clusBinary())
   p.arguments = args
   p.currentDirectoryURL = URL(fileURLWithPath: repoRoot)
   var e = ProcessInfo.processInfo.environment
@@ -46,6 +47,7 @@ func runClus(_ args: [String], stdin: String? = nil, env: [String: String] = [:]
   p.standardInput = inp
   try p.run()
   if let s = stdin { inp.fileHandleForWriting.write(s.data(using: .utf8)!) }
+  if let b = stdinBytes { inp.fileHandleForWriting.write(Data(b)) }
   try inp.fileHandleForWriting.close()
   final class Box: @unchecked Sendable { var data = Data() }
   let outBox = Box(), errBox = Box()

@@ -794,4 +794,15 @@ final class EvaluatorTests: XCTestCase {
     let committed = try String(contentsOfFile: path, encoding: .utf8)
     XCTAssertEqual(committed, commandsMarkdown(CommandTable.standard) + "\n", "docs/commands.md is stale: run make docs")
   }
+
+  func testLineBreaksAreUniversalNewlines() {
+    // a classic Mac file (lone \r) is three statements, as Python reads source; \r was whitespace and
+    // ran them together ("a = 1 b = ...": an error at b)
+    let c = Capture()
+    c.expectOutput("a = 1\rb = a + 1\rprint b\r", "2\n")
+    // a string across a Windows line break holds \n alone (it kept the \r), as Python's does
+    c.expectOutput("s = \"x\r\ny\"\r\nprint (s == \"x\\ny\")\r\n", "true\n")
+    // an error's line and column count lone \r breaks
+    c.expectError("a = 1\rb = nope + 1\r", "<test>:2:5: error:")
+  }
 }
