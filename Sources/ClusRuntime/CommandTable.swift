@@ -307,12 +307,16 @@ public func nearestNames(_ name: String, in candidates: [String], limit: Int = 3
 /// set.seed, DBSCAN's minPts, "k" for a count), each with the clus names it may stand for, in order.
 let parameterSynonyms: [String: [String]] = [
   "sep": ["delimiter"], "separator": ["delimiter"], "k": ["n_clusters", "n_neighbors", "n_components", "min_samples"],
-  "centers": ["n_clusters"], "seed": ["random_state"], "random_seed": ["random_state"], "minpts": ["min_samples"], "min_pts": ["min_samples"],
+  "centers": ["n_clusters"], "seed": ["random_state", "transform_seed"], "random_seed": ["random_state", "transform_seed"], "minpts": ["min_samples"], "min_pts": ["min_samples"],
 ]
 
 /// "; did you mean p?" for an unknown parameter `name` among `candidates`: another tool's name for
 /// one of them (`parameterSynonyms`, any case) first, else the nearest spellings (`didYouMean`).
 func parameterHint(_ name: String, _ candidates: [String]) -> String {
+  // umap-learn's, hdbscan's and scikit-learn's n_jobs: clus's thread count is the run's, not a parameter's
+  if ["n_jobs", "core_dist_n_jobs", "n_threads"].contains(name.lowercased()) && !candidates.contains(name) {
+    return "; clus's thread count is set for the whole run (--threads N, or CLUS_THREADS), all cores by default, and results are the same for any count"
+  }
   if let same = parameterSynonyms[name.lowercased()]?.first(where: candidates.contains) { return "; did you mean \(same)?" }
   return didYouMean(name, candidates)
 }

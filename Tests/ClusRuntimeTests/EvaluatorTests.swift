@@ -201,7 +201,13 @@ final class EvaluatorTests: XCTestCase {
                          ("hdbscan [[1, 2], [3, 4]] k=1", "hdbscan has no parameter 'k'; did you mean min_samples?"),
                          // sweep's own unknown-parameter path gives the same hints
                          ("sweep hdbscan [[1, 2], [3, 4]] minPts=[2, 3]", "sweep hdbscan has no parameter 'minPts'; did you mean min_samples?"),
-                         ("sweep umap [[1, 2], [3, 4]] seed=1 min_cluster_size=2", "sweep umap has no parameter 'seed'; did you mean random_state?")] {
+                         ("sweep umap [[1, 2], [3, 4]] seed=1 min_cluster_size=2", "sweep umap has no parameter 'seed'; did you mean random_state?"),
+                         // transform's seed is umap-learn's transform_seed (it had no hint)
+                         ("transform (umap [[1, 2], [3, 4], [5, 6]] n_neighbors=2 random_state=1) [[1, 2]] seed=3",
+                          "transform has no parameter 'seed'; did you mean transform_seed?"),
+                         // umap-learn's and scikit-learn's n_jobs: clus's thread count is the run's
+                         ("umap [[1, 2], [3, 4]] n_jobs=2", "umap has no parameter 'n_jobs'; clus's thread count is set for the whole run (--threads N"),
+                         ("hdbscan [[1, 2], [3, 4]] core_dist_n_jobs=2", "hdbscan has no parameter 'core_dist_n_jobs'; clus's thread count")] {
       c.err = ""
       XCTAssertFalse(c.run(code))
       XCTAssertTrue(c.err.contains(said), c.err)
