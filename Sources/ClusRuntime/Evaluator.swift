@@ -21,6 +21,10 @@ extension Session {
         return try call(c, args: [], kwargs: [], range: r, nameRange: r)
       }
       let known = Array(variables.keys) + table.names
+      // Python's None, True and False (header=None, as pandas writes it)
+      if let word = ["None": "none", "True": "true", "False": "false"][n] {
+        throw RuntimeError("unknown variable or command '\(n)'; did you mean \(word)? (Python's \(n) is written \(word) in clus)", at: r)
+      }
       throw RuntimeError("unknown variable or command '\(n)'\(didYouMean(n, known))", at: r)
     case .call(let name, let nameRange, let args, let kwargs, let range):
       guard let c = table[name] else {

@@ -625,6 +625,17 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertEqual(m.data, [0.1, 1, 0.25, 2, 3.7, 3])
   }
 
+  func testPandasSpellingsOfHeader() throws {
+    // pandas' header=None reads the first row as data and header=0 as the names; header=None itself
+    // (Python's None) is told how clus writes it
+    let c = Capture()
+    let p = write("h2.csv", "a,b\n1,2\n3,4\n")
+    c.expectOutput("print (shape (load \"\(p)\" header=none))\nprint (load \"\(p)\" header=0).columns\n", "3 × 2\n[\"a\", \"b\"]\n")
+    c.expectError("load \"\(p)\" header=None", "unknown variable or command 'None'; did you mean none? (Python's None is written none in clus)")
+    c.expectError("load \"\(p)\" header=1", "header=1 (a header on row 2, the rows above it skipped) is not supported")
+    c.expectError("save [1, 2] \"\(dir)/x.parquet\"", "unknown file type for saving (supported: .npy, .csv, .tsv, each optionally followed by .gz; .npz for a fitted model")
+  }
+
   func testPlotLegendShowsCategoryNames() throws {
     let c = Capture()
     c.session.display = PlotFolder(dir)

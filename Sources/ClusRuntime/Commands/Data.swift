@@ -84,7 +84,11 @@ private func csvOptions(_ inv: Invocation) throws -> CSVOptions {
   func bad(_ name: String, _ m: String) -> Error { CommandError.badParameter(name: name, message: m) }
   switch try inv.value("header") {
   case .bool(let b): o.header = b ? .yes : .no
+  // pandas' spellings: header=None (no header row) and header=0 (the first row)
+  case .none: o.header = .no
+  case .int(0): o.header = .yes
   case .string(let s) where s == "auto" || s == "infer": o.header = .auto
+  case .int(let k): throw bad("header", "header=\(k) (a header on row \(k + 1), the rows above it skipped) is not supported: header is true (pandas' 0), false (pandas' None) or \"auto\"")
   case let v: throw bad("header", "header must be true, false or \"auto\", got \(Display.summary(v))")
   }
   switch try inv.value("delimiter") {
@@ -133,7 +137,7 @@ func registerData(_ t: inout CommandTable) {
     summary: "Read a data file: IDX (plain or .gz), an MNIST-layout folder, .npy, .npz (numpy's or scipy.sparse's), .csv or .tsv, AnnData .h5ad; or a fitted model saved as .npz",
     args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test); an array of 3 or more dimensions becomes rows × (product of the others), as the 784 pixels of an MNIST image; matrix values become float32 (a float64 vector, as scores or a saved column, keeps its float64 values); a CSV with column names or text columns gives a data frame record (.data, .columns, d[\"name\"]; .data is float32, a float64 column such as d.a gives the decimals read, as pandas reads them, exact for up to 6 significant digits); an .npz archive (numpy's savez, savez_compressed) gives a record of its arrays in archive order, named as np.load names them (z.embedding, z[\"arr_0\"]), a member that does not read as an array said at once and an error only where it is used, as np.load fails on that key alone; a model file that `save` wrote gives the fitted model back (docs/model-format.md); an archive of scipy.sparse.save_npz gives a sparse matrix; an AnnData .h5ad file gives a record whose fields (.X, .obs, .var, .obsm, .layers, .uns) are read on first use, and refused once the file has changed (load it again); a float32 .npy matrix (little-endian, C order, as np.save writes float32) is mapped, not copied: it costs no memory of its own, and changing that file in place while clus uses it (another program truncating or rewriting it) is unsafe and can stop clus with SIGBUS, while clus's own save replaces a file whole (a new file renamed over it), which is safe")],
     params: [
-      ParamSpec("header", .any, .string("auto"), nil, "CSV: true (the first row names the columns), false, or \"auto\": a first row of numbers is data (with a note), any other is the header"),
+      ParamSpec("header", .any, .string("auto"), nil, "CSV: true (the first row names the columns; pandas' header=0), false (no header; pandas' header=None, also written none), or \"auto\": a first row of numbers is data (with a note), any other is the header"),
       ParamSpec("delimiter", .any, .none, nil, "CSV: the field separator; default \",\" for .csv, tab for .tsv/.tab, detected (, tab ; |) for .txt/.dat"),
       ParamSpec("columns", .any, .none, nil, "CSV: the columns to keep, by name or 0-based position, in this order (a name, a position or a list)"),
       ParamSpec("usecols", .any, .none, nil, "CSV: the same as columns=, as pandas names it"),

@@ -56,7 +56,8 @@ private func saveTarget(_ path: String) throws -> (real: String, format: DataFor
   let real = expandTilde(path)
   guard let (format, gz) = formatOf(fileName: lastPathComponent(real)), format != .idx, format != .text, format != .npz else {
     throw DataFileError(path: path, kind: .unknownExtension,
-                        message: "unknown file type for saving (supported: \(supportedSaveExtensions))")
+                        message: "unknown file type for saving (supported: \(supportedSaveExtensions); .npz for a fitted model or a "
+                          + "sparse matrix; results into an AnnData file with into=\"file.h5ad\")")
   }
   if pathKind(real) == .directory {
     throw DataFileError(path: path, kind: .unwritable, message: "cannot write: it is a directory")
