@@ -209,6 +209,18 @@ enum Frames {
     return .record(out)
   }
 
+  /// The data frame record of `v` when it stands for its float32 `.data` (several columns, or one
+  /// named data, columns or dtypes), nil for any other value: a one-column frame stands for its
+  /// column instead. Every place that would act on `.data` for a frame asks this.
+  static func standingForData(_ v: Value) -> Record? {
+    guard case .record(let r) = v, r.kind == frameKind, r.principal == "data" else { return nil }
+    return r
+  }
+
+  /// The columns of a frame standing for its `.data` (`standingForData`) that float32 rounds there
+  /// (`roundedByFloat32`); none for any other value.
+  static func roundedInData(_ v: Value) -> [String] { standingForData(v).map(roundedByFloat32) ?? [] }
+
   /// The columns of a data frame kept exactly beside its float32 `.data` (int or float fields) that
   /// float32 rounds there: their values in `.data` differ from the column's.
   static func roundedByFloat32(_ r: Record) -> [String] {

@@ -91,7 +91,7 @@ enum Indexing {
       if one == nil { return Frames.selectingRows(r, rows) }
       // one row is .data's float32 numbers: an exact column's value there would be rounded, unsaid
       // (a one-column frame stands for its exact column: its d[3] is exact)
-      let rounded = r.principal == "data" ? Frames.roundedByFloat32(r) : []
+      let rounded = Frames.roundedInData(base0)
       if !rounded.isEmpty {
         throw RuntimeError("one row of this data frame is its float32 .data, where \(rounded.joined(separator: ", ")) "
           + "\(rounded.count == 1 ? "is" : "are") rounded (values beyond 2^24); take d[i:i+1] (a frame of that row, exact) or d.\(rounded[0])[i]", at: range)
@@ -99,7 +99,7 @@ enum Indexing {
     }
     // d[rows, cols] counts .data's numeric columns and reads their float32 values: with a text column
     // or an exact one (ints beyond 2^24) that is not pandas' iloc[rows, cols], so it is refused
-    if case .record(let r) = base0, r.kind == Frames.frameKind, r.principal == "data", parts.count == 2,
+    if let r = Frames.standingForData(base0), parts.count == 2,
        case .matrix(let m)? = r["data"], Frames.columnNames(r).count != m.cols || r.fields.count > 3 {
       throw RuntimeError("d[rows, cols] of a data frame with text columns or exact int columns would count and read only "
         + ".data's float32 numeric columns: take a column by name (d[\"name\"][rows]), or index d.data[rows, cols] for those numbers", at: range)

@@ -329,7 +329,7 @@ enum Operators {
   /// when that would drop a text column in silence (pandas' df + 1 and -df raise TypeError on a string
   /// column) or round a column kept exactly (ids beyond 2^24, which `d.id + 1` keeps).
   static func refuseFrameStandingForData(_ v: Value, _ what: String, pandasRefuses: Bool = true) throws {
-    guard case .record(let r) = v, r.kind == Frames.frameKind, r.principal == "data" else { return }
+    guard let r = Frames.standingForData(v) else { return }
     let names = Frames.columnNames(r), kinds = Frames.strings(r["dtypes"])
     let text = zip(names, kinds).filter { $0.1 == ColumnKind.text.rawValue }.map(\.0)
     if !text.isEmpty {

@@ -291,7 +291,7 @@ func registerData(_ t: inout CommandTable) {
       let texts = r.fields.filter { Frames.categories(of: $0.1) != nil }.map(\.0)
       // integer columns kept exactly beside .data (ids beyond 2^24) went to the file rounded, unsaid
       // (a frame of one column is saved as that column, exactly)
-      let rounded = r.principal == "data" ? Frames.roundedByFloat32(r) : []
+      let rounded = Frames.roundedInData(raw)
       inv.session.progress.clearLine()
       inv.session.errorOutput("note: wrote the data frame's \(r.principal ?? "data") without column names"
         + (texts.isEmpty ? "" : "; its text column\(texts.count == 1 ? "" : "s") \(texts.joined(separator: ", ")) \(texts.count == 1 ? "is" : "are") not in the file")
@@ -502,7 +502,7 @@ private func saveIntoAnnData(_ raw: Value, path: String, _ inv: Invocation) thro
   }
   // a frame of several columns stood for its float32 .data and went to obsm["X_umap"] (its names, text
   // and exact columns lost); anndata keeps whole frames in obs itself
-  if case .record(let r) = raw, r.kind == Frames.frameKind, r.principal == "data" {
+  if Frames.standingForData(raw) != nil {
     throw CommandError.invalidArgument("into= writes one obs column or one obsm matrix, not a data frame; save its columns one "
       + "by one (save d.x \"out.h5ad\" into=a key=\"x\"), or d.data as an obsm matrix")
   }

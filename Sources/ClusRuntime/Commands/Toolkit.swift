@@ -169,7 +169,7 @@ func registerToolkit(_ t: inout CommandTable) {
     }
     // a data frame of several columns stood for .data, and each row's numbers were sorted across
     // unrelated columns; pandas sorts a frame's rows by a column (sort_values)
-    if case .record(let r) = inv.rawArgs[0], r.kind == Frames.frameKind, r.principal == "data" {
+    if Frames.standingForData(inv.rawArgs[0]) != nil {
       throw CommandError.invalidArgument("sort of a data frame would sort each row's numbers across its columns; sort a column "
         + "(sort d.x), or order the rows by one as pandas' sort_values does: d[argsort d.x]")
     }
