@@ -175,7 +175,12 @@ enum Frames {
     var out = frames[0]
     out.fields[0].value = .matrix(Matrix.stacked(matrices))
     if let d = out.fields.firstIndex(where: { $0.name == "dtypes" }) { out.fields[d].value = .list(kinds.map { .string($0) }) }
-    for (i, f) in frames[0].fields.enumerated() where i >= 3 {
+    // a column kept exactly in a later part only (ids beyond 2^24 there, small ints in part 1) is kept
+    // exactly in the whole: it was joined through the float32 .data (123456789 became 123456792, unsaid)
+    for n in names where ownField(out, n) == nil && frames.dropFirst().contains(where: { ownField($0, n) != nil }) {
+      out.fields.append((n, .none))
+    }
+    for (i, f) in out.fields.enumerated() where i >= 3 {
       // a column's own field (text, or kept exactly), from each part's column; an AnnData index
       let parts = frames.map { names.contains(f.name) ? column($0, f.name) : $0[f.name] }
       let cats = parts.map { $0.flatMap { categories(of: $0) } }

@@ -429,6 +429,16 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertTrue(c.run("o = load \"\(names)\"\nsave (concat o o) \"\(single)\""), c.err)
     XCTAssertEqual(try String(contentsOfFile: single, encoding: .utf8), "name\nx\ny\nx\ny\n")
     c.expectError("concat d d.data", "part 2 is a matrix, not a data frame")
+    // an id beyond 2^24 in a later part only (kept exactly there) stays exact in the whole, as
+    // pd.concat keeps int64 (123456789 became float32's 123456792 while dtypes said int64); beside
+    // a float column part it joins as float64, exactly (pandas: 123456789.0)
+    let small = write("small.csv", "v,i\n1,1\n"), big = write("big.csv", "v,i\n3,123456789\n"), real = write("real.csv", "v,i\n3,1.5\n")
+    let ids = dir + "/ids.csv"
+    XCTAssertTrue(c.run("a = load \"\(small)\"\nb = load \"\(big)\"\nsave (concat a b) \"\(ids)\"\nprint (concat a b).i"), c.err)
+    XCTAssertEqual(try String(contentsOfFile: ids, encoding: .utf8), "v,i\n1,1\n3,123456789\n")
+    XCTAssertTrue(c.out.hasSuffix("[1 123456789]\n"), c.out)
+    XCTAssertTrue(c.run("save (concat (load \"\(real)\") b) \"\(ids)\""), c.err)
+    XCTAssertEqual(try String(contentsOfFile: ids, encoding: .utf8), "v,i\n3,1.5\n3,123456789.0\n")
     c.expectError("d[0:2, 1]", "d[rows, cols] of a data frame with text columns or exact int columns")
     // a frame of numeric columns only: positions are pandas' (iloc[0:2, 1])
     let nums = write("nums.csv", "a,b\n1,2.5\n3,4.5\n5,6.5\n")
