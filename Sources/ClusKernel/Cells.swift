@@ -204,6 +204,8 @@ public final class CellRunner: @unchecked Sendable {
       defer { runningLast = false }
       let one = Program(statements: [stmt], quiet: program.quiet.contains(k) ? [0] : [])
       if !session.execute(one, in: file) { return failure ?? .error(name: "Error", value: "", traceback: []) }
+      // `exit` where the session allows it (a notebook written from scripts): nothing after it runs
+      if session.exitStatus != nil { return .ok }
     }
     return .ok
   }

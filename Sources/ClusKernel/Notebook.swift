@@ -60,7 +60,8 @@ public enum NotebookWriter {
 
   /// Runs `scripts` (name and text, in order) in `session` cell by cell and returns the notebook
   /// and whether every cell ran, with the error that stopped them as the REPL prints it (without
-  /// colour); after an error the remaining code cells are kept without outputs.
+  /// colour); after an error the remaining code cells are kept without outputs, and so they are after
+  /// `exit` (the session's `exitStatus` is then set, as a script run sets it).
   /// Consecutive stream outputs of one name are merged, as Jupyter stores them.
   ///
   /// `parameters` (the `--set` bindings, already bound in the session) become a first code cell of
@@ -77,6 +78,9 @@ public enum NotebookWriter {
         outputs.append(out)
       }
     }
+    // scripts run as `clus script.clus` runs them: `exit` ends the run there, with its status
+    // (the session's exitStatus), and no later cell runs (it was an error, meant for the kernel)
+    session.allowsExit = true
     var cells: [JSON] = []
     var ok = true, failure: String? = nil
     var count = 0
@@ -101,7 +105,7 @@ public enum NotebookWriter {
         case .code(let code, let firstLine):
           var number: Int? = nil
           outputs = []
-          if ok {
+          if ok && session.exitStatus == nil {
             count += 1
             number = count
             session.cancellation.reset()

@@ -158,9 +158,29 @@ struct Clus: ParsableCommand {
   /// when a cell fails (then with exit code 1). Pictures go into the notebook, not into a folder; the
   /// `--set` bindings become its first code cell, tagged `parameters` (papermill's convention).
   func writeNotebook(_ out: String, _ session: Session) throws -> Never {
-    // the file is opened first, so that a path that cannot be written fails before the script runs
-    guard let file = fopen(out, "w") else {
-      fputs("clus: error: cannot write '\(out)': \(String(cString: strerror(errno)))\n", stderr)
+    // a notebook's path: one of the scripts given in its place (`--notebook analysis.clus out.ipynb`)
+    // was emptied and then removed
+    func refuse(_ message: String) throws -> Never {
+      fputs("clus: error: \(message)\n", stderr)
+      throw ExitCode(2)
+    }
+    if !out.lowercased().hasSuffix(".ipynb") {
+      try refuse("--notebook writes a Jupyter notebook, whose name ends in .ipynb, got '\(out)'"
+        + (out.lowercased().hasSuffix(".clus") ? " (a script: the notebook's path comes first, clus --notebook out.ipynb \(out))" : ""))
+    }
+    var outStat = stat()
+    if stat(out, &outStat) == 0 {
+      for f in files where f != "-" {
+        var st = stat()
+        if stat(f, &st) == 0 && st.st_dev == outStat.st_dev && st.st_ino == outStat.st_ino {
+          try refuse("--notebook '\(out)' is the script '\(f)' itself; write the notebook to another file")
+        }
+      }
+    }
+    // the path is checked first, so that one that cannot be written fails before the script runs; the
+    // notebook replaces it whole at the end (a failed or stopped run leaves an old notebook as it was)
+    if let why = replacementProblem(out) {
+      fputs("clus: error: cannot write '\(out)': \(why)\n", stderr)
       throw ExitCode(1)
     }
     var scripts: [(name: String, text: String)] = []
@@ -168,8 +188,6 @@ struct Clus: ParsableCommand {
       let read = f == "-" ? readStandardInputScript() : readTextFile(f)
       guard let text = read.text else {
         fputs("clus: error: cannot read script '\(f == "-" ? "<stdin>" : f)': \(read.reason)\n", stderr)
-        fclose(file)
-        unlink(out)
         throw ExitCode(2)
       }
       scripts.append((f == "-" ? "<stdin>" : f, text))
@@ -177,13 +195,13 @@ struct Clus: ParsableCommand {
     let (nb, ok, failure) = NotebookWriter.notebook(scripts: scripts, session: session, parameters: try boundVariables())
     // the error is in the notebook, and said here too: a batch run's log showed only its exit status
     if let failure { fputs(failure + "\n", stderr) }
-    let written = fputs(nb.pretty(indent: 1) + "\n", file) >= 0
-    if fclose(file) != 0 || !written {
-      fputs("clus: error: cannot write '\(out)': \(String(cString: strerror(errno)))\n", stderr)
+    if let why = replaceFile(out, text: nb.pretty(indent: 1) + "\n") {
+      fputs("clus: error: cannot write '\(out)': \(why)\n", stderr)
       throw ExitCode(1)
     }
     fputs("wrote \(out)\n", stderr)
-    throw ExitCode(ok ? 0 : 1)
+    // `exit N` in a script ends the run with N, as `clus script.clus` does
+    throw ExitCode(session.exitStatus ?? (ok ? 0 : 1))
   }
 
   /// Parses arguments; usage errors exit with code 2 (help and version with 0). `clus kernel ...`

@@ -257,6 +257,55 @@ class NotebookOptionsTests(unittest.TestCase):
                   for o in c.outputs if o["output_type"] == "error"]
         self.assertEqual(len(errors), 1)
 
+    def test_exit_ends_the_run_with_its_status(self):
+        # as `clus script.clus`: exit 4 ends the run with status 4 and no later cell runs (it was an
+        # error meant for the kernel, status 1)
+        script = self.dir / "exits.clus"
+        script.write_text("x = 1\nprint 11\n\n# the end\nexit 4\n\nprint 99\n")
+        out = self.dir / "exits.ipynb"
+        r = subprocess.run([ks.clus_bin(), "--notebook", str(out), str(script)],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 4, r.stderr)
+        self.assertNotIn("error", r.stderr)
+        printed = "".join(text_outputs(c)["streams"].get("stdout", "")
+                          for c in nbformat.read(str(out), as_version=4).cells if c.cell_type == "code")
+        self.assertEqual(printed, "11\n")
+
+    def test_existing_files_are_never_lost(self):
+        # the scripts given in the notebook's place, the same file twice, an unreadable script: each
+        # is refused and every file stays as it was (the script was emptied and removed, an old
+        # notebook removed, `--notebook s.clus s.clus` overwrote the script with an empty notebook)
+        script = self.dir / "keep.clus"
+        script.write_text("x = 1\n")
+        r = subprocess.run([ks.clus_bin(), "--notebook", str(script), str(self.dir / "out.ipynb")],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("whose name ends in .ipynb", r.stderr)
+        self.assertIn("the notebook's path comes first", r.stderr)
+        self.assertEqual(script.read_text(), "x = 1\n")
+        same = self.dir / "same.ipynb"
+        same.write_text("x = 1\n")
+        r = subprocess.run([ks.clus_bin(), "--notebook", str(same), str(same)],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("is the script", r.stderr)
+        self.assertEqual(same.read_text(), "x = 1\n")
+        old = self.dir / "old.ipynb"
+        old.write_text("{}\n")
+        latin = self.dir / "latin.clus"
+        latin.write_bytes(b'x = "caf\xe9"\n')
+        r = subprocess.run([ks.clus_bin(), "--notebook", str(old), str(latin)],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn("not UTF-8 text", r.stderr)
+        self.assertEqual(old.read_text(), "{}\n")
+        # a successful run replaces it whole, and leaves no file of its own beside it
+        r = subprocess.run([ks.clus_bin(), "--notebook", str(old), str(script)],
+                           capture_output=True, text=True, timeout=60)
+        self.assertEqual(r.returncode, 0, r.stderr)
+        self.assertEqual(len(nbformat.read(str(old), as_version=4).cells), 1)
+        self.assertEqual([p.name for p in self.dir.iterdir() if ".clus-" in p.name], [])
+
     def test_unwritable_output_fails_before_running(self):
         script = self.dir / "s.clus"
         marker = self.dir / "ran.npy"

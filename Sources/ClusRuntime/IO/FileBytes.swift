@@ -388,6 +388,34 @@ final class ReplacementFile {
   }
 }
 
+/// Why `path` cannot be replaced by a new file (its folder missing or not writable), as the
+/// system says it (strerror), or nil when it can: the new file is created and removed again.
+public func replacementProblem(_ path: String) -> String? {
+  do {
+    let file = try ReplacementFile(replacing: path)
+    file.discard()
+    return nil
+  } catch let f as ReplacementFile.Failure {
+    return String(cString: strerror(f.code))
+  } catch {
+    return "\(error)"
+  }
+}
+
+/// Replaces `path` whole with `text` (`ReplacementFile`: a failure leaves the old file as it was).
+/// - Returns: nil, or why it could not (strerror).
+public func replaceFile(_ path: String, text: String) -> String? {
+  var bytes = Array(text.utf8)
+  do {
+    try bytes.withUnsafeMutableBytes { try replaceFile(path, with: UnsafeRawBufferPointer($0)) }
+    return nil
+  } catch let f as ReplacementFile.Failure {
+    return String(cString: strerror(f.code))
+  } catch {
+    return "\(error)"
+  }
+}
+
 /// Writes `bytes` as the whole new content of `path` through a `ReplacementFile`.
 /// - Throws: `ReplacementFile.Failure` with the system's reason; `path` is then unchanged.
 func replaceFile(_ path: String, with bytes: UnsafeRawBufferPointer) throws {
