@@ -220,6 +220,10 @@ class NotebookOptionsTests(unittest.TestCase):
     def setUp(self):
         self.dir = Path(tempfile.mkdtemp(prefix="clus-nb-opts-"))
 
+    def notebook(self, *args):
+        """clus --notebook with `args` (the notebook's path, then the scripts), its output captured."""
+        return subprocess.run([ks.clus_bin(), "--notebook", *map(str, args)], capture_output=True, text=True, timeout=60)
+
     def test_set_values_become_a_parameters_cell(self):
         script = self.dir / "p.clus"
         script.write_text('n = int k\nprint (n * 2)\n')
@@ -247,8 +251,7 @@ class NotebookOptionsTests(unittest.TestCase):
         script = self.dir / "fails.clus"
         script.write_text("x = 1\nfoo\n")
         out = self.dir / "fails.ipynb"
-        r = subprocess.run([ks.clus_bin(), "--notebook", str(out), str(script)],
-                           capture_output=True, text=True, timeout=60)
+        r = self.notebook(out, script)
         self.assertEqual(r.returncode, 1)
         self.assertIn(f"{script}:2:1: error: unknown variable or command 'foo'\nfoo\n^~~\n", r.stderr)
         self.assertNotIn("\x1b[", r.stderr)
@@ -263,8 +266,7 @@ class NotebookOptionsTests(unittest.TestCase):
         script = self.dir / "exits.clus"
         script.write_text("x = 1\nprint 11\n\n# the end\nexit 4\n\nprint 99\n")
         out = self.dir / "exits.ipynb"
-        r = subprocess.run([ks.clus_bin(), "--notebook", str(out), str(script)],
-                           capture_output=True, text=True, timeout=60)
+        r = self.notebook(out, script)
         self.assertEqual(r.returncode, 4, r.stderr)
         self.assertNotIn("error", r.stderr)
         printed = "".join(text_outputs(c)["streams"].get("stdout", "")
@@ -277,16 +279,14 @@ class NotebookOptionsTests(unittest.TestCase):
         # notebook removed, `--notebook s.clus s.clus` overwrote the script with an empty notebook)
         script = self.dir / "keep.clus"
         script.write_text("x = 1\n")
-        r = subprocess.run([ks.clus_bin(), "--notebook", str(script), str(self.dir / "out.ipynb")],
-                           capture_output=True, text=True, timeout=60)
+        r = self.notebook(script, self.dir / "out.ipynb")
         self.assertEqual(r.returncode, 2)
         self.assertIn("whose name ends in .ipynb", r.stderr)
         self.assertIn("the notebook's path comes first", r.stderr)
         self.assertEqual(script.read_text(), "x = 1\n")
         same = self.dir / "same.ipynb"
         same.write_text("x = 1\n")
-        r = subprocess.run([ks.clus_bin(), "--notebook", str(same), str(same)],
-                           capture_output=True, text=True, timeout=60)
+        r = self.notebook(same, same)
         self.assertEqual(r.returncode, 2)
         self.assertIn("is the script", r.stderr)
         self.assertEqual(same.read_text(), "x = 1\n")
@@ -294,14 +294,12 @@ class NotebookOptionsTests(unittest.TestCase):
         old.write_text("{}\n")
         latin = self.dir / "latin.clus"
         latin.write_bytes(b'x = "caf\xe9"\n')
-        r = subprocess.run([ks.clus_bin(), "--notebook", str(old), str(latin)],
-                           capture_output=True, text=True, timeout=60)
+        r = self.notebook(old, latin)
         self.assertEqual(r.returncode, 2)
         self.assertIn("not UTF-8 text", r.stderr)
         self.assertEqual(old.read_text(), "{}\n")
         # a successful run replaces it whole, and leaves no file of its own beside it
-        r = subprocess.run([ks.clus_bin(), "--notebook", str(old), str(script)],
-                           capture_output=True, text=True, timeout=60)
+        r = self.notebook(old, script)
         self.assertEqual(r.returncode, 0, r.stderr)
         self.assertEqual(len(nbformat.read(str(old), as_version=4).cells), 1)
         self.assertEqual([p.name for p in self.dir.iterdir() if ".clus-" in p.name], [])
@@ -310,8 +308,7 @@ class NotebookOptionsTests(unittest.TestCase):
         script = self.dir / "s.clus"
         marker = self.dir / "ran.npy"
         script.write_text(f'save [1, 2] "{marker}"\n')
-        r = subprocess.run([ks.clus_bin(), "--notebook", str(self.dir / "no" / "such" / "x.ipynb"), str(script)],
-                           capture_output=True, text=True, timeout=60)
+        r = self.notebook(self.dir / "no" / "such" / "x.ipynb", script)
         self.assertEqual(r.returncode, 1)
         self.assertIn("cannot write", r.stderr)
         self.assertEqual(r.stdout, "")
