@@ -5,7 +5,8 @@ import ClusLang
 ///
 /// A data frame is a record of kind `data frame` with `.data` (the numeric columns as a float32
 /// matrix, its principal field), `.columns` (the names), `.dtypes` (pandas' names of the column
-/// kinds) and one field per text column; `d["name"]` and `d.name` give any column. A one-column
+/// kinds), one field per text column and one per numeric column that float32 would round (its int64
+/// or float64 values as read); `d["name"]` and `d.name` give any column. A one-column
 /// frame stands for its column. A categorical is a record of kind `categorical` whose principal
 /// `.codes` are int labels (−1 for a missing value) into `.categories`, so it acts as labels
 /// wherever labels are accepted and shows its names.
@@ -22,6 +23,9 @@ enum Frames {
     .record(Record(kind: categoricalKind, fields: [("codes", .labels(codes)), ("categories", .list(categories.map { .string($0) }))],
                    principal: "codes"))
   }
+
+  /// What float32 (`.data`) holds, for the messages about a frame's columns kept exactly beside it.
+  static let float32Holds = "float32 holds integers exactly only to 2^24 and reals to about 7 significant digits"
 
   /// Why a categorical is refused where numbers are expected, for every such message.
   static let namesNotCodes = "its values are names (its integer codes are .codes)"
@@ -93,10 +97,17 @@ enum Frames {
     for (k, ints) in t.exactInts.sorted(by: { $0.key < $1.key }) where k < t.names.count && t.kinds[k] == .int {
       fields.append((t.names[k], .labels(ints)))
     }
+    // float columns with more digits than float32 holds (0.123456789, pandas' float64 written in
+    // full): fields with their float64 values, as pandas reads them
+    for (k, reals) in t.exactFloats.sorted(by: { $0.key < $1.key }) where k < t.names.count && t.kinds[k] == .float {
+      fields.append((t.names[k], .floats(reals)))
+    }
     var principal = "data"
     if t.names.count == 1, !reserved.contains(t.names[0]) {
       principal = t.names[0]
-      if t.kinds[0] != .text, t.exactInts[0] == nil, let v = numericColumn(t.data, 0, t.kinds[0]) { fields.append((t.names[0], v)) }
+      if t.kinds[0] != .text, t.exactInts[0] == nil, t.exactFloats[0] == nil, let v = numericColumn(t.data, 0, t.kinds[0]) {
+        fields.append((t.names[0], v))
+      }
     }
     return .record(Record(kind: frameKind, fields: fields, principal: principal))
   }

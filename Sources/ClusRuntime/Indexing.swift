@@ -94,7 +94,7 @@ enum Indexing {
       let rounded = Frames.roundedInData(base0)
       if !rounded.isEmpty {
         throw RuntimeError("one row of this data frame is its float32 .data, where \(rounded.joined(separator: ", ")) "
-          + "\(rounded.count == 1 ? "is" : "are") rounded (values beyond 2^24); take d[i:i+1] (a frame of that row, exact) or d.\(rounded[0])[i]", at: range)
+          + "\(rounded.count == 1 ? "is" : "are") rounded (\(Frames.float32Holds)); take d[i:i+1] (a frame of that row, exact) or d.\(rounded[0])[i]", at: range)
       }
     }
     // d[rows, cols] counts .data's numeric columns and reads their float32 values: with a text column

@@ -341,7 +341,7 @@ enum Operators {
     let rounded = Frames.roundedByFloat32(r)
     if !rounded.isEmpty {
       throw OperatorError("\(what) of this data frame would act on its float32 .data, where \(rounded.joined(separator: ", ")) "
-                          + "\(rounded.count == 1 ? "is" : "are") rounded (values beyond 2^24); use the column\(rounded.count == 1 ? "" : "s") (d.\(rounded[0])), kept exactly")
+                          + "\(rounded.count == 1 ? "is" : "are") rounded (\(Frames.float32Holds)); use the column\(rounded.count == 1 ? "" : "s") (d.\(rounded[0])), kept exactly")
     }
   }
 

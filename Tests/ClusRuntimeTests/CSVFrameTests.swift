@@ -226,17 +226,21 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertEqual(c.out, "[123456789 123456790 5] false [\"category\", \"int64\", \"float64\"]\n")
     XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8).split(separator: "\n").map { String($0.split(separator: ",")[1]) },
                    ["id", "123456789", "123456790", "5"])
-    XCTAssertTrue(c.err.contains("1 number beyond 2^24 = 16,777,216 loses digits in float32"), c.err)
-    XCTAssertTrue(c.err.contains("1700000001.25 on line 3, column 3 is kept as 1700000000.0"), c.err)
+    // a real float32 rounds: .data holds it rounded, the column (float64, as pandas reads it) as read
+    XCTAssertTrue(c.err.contains("1 number beyond 2^24 = 16,777,216 loses digits in float32: the frame's .data (float32, what umap and the "
+                                 + "other algorithms use) has 1700000000.0 for 1700000001.25 on line 3, column 3, while the column keeps the "
+                                 + "numbers as read (d[\"t\"])"), c.err)
     // the float32 matrix itself is rounded, as documented
-    XCTAssertTrue(c.run("print (d.data[0, 0] == 123456792)"), c.err)
-    XCTAssertEqual(c.out, "true\n")
-    // a missing value makes the column float64, as pandas makes it: no exact ints kept, and the
-    // integers float32 rounds are warned of (they were rounded without a word)
+    XCTAssertTrue(c.run("print (d.data[0, 0] == 123456792) (d.t[1] == 1700000001.25) (d.data[1, 1] == 1700000000)"), c.err)
+    XCTAssertEqual(c.out, "true true true\n")
+    // a missing value makes the column float64, as pandas makes it: its float64 values keep the
+    // integers, which .data rounds (said; they were rounded without a word, then kept rounded)
     let q = write("ids-missing.csv", "id,x\n123456789,1\n,2\n")
     XCTAssertTrue(c.run("e = load \"\(q)\"\nprint e.dtypes"), c.err)
     XCTAssertEqual(c.out, "[\"float64\", \"int64\"]\n")
-    XCTAssertTrue(c.err.contains("123456789.0 on line 2, column 1 is kept as 123456792.0"), c.err)
+    XCTAssertTrue(c.err.contains("has 123456792.0 for 123456789.0 on line 2, column 1, while the column keeps the numbers as read (d[\"id\"])"), c.err)
+    XCTAssertTrue(c.run("print (e.id[0] == 123456789)"), c.err)
+    XCTAssertEqual(c.out, "true\n")
     // 19 digits, to int64's limits, as pandas reads them (they were read as float32 without a word)
     let big = write("ids-19.csv", "id,x\n9223372036854775807,1.5\n-9223372036854775808,2.5\n16777217,3\n")
     let bigOut = dir + "/ids-19-out.csv"
@@ -323,7 +327,7 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertTrue(c.run("d = load \"\(ts)\"\nprint (d.ts - 1700000000)"), c.err)
     XCTAssertEqual(c.out, "[1 2 3]\n")
     XCTAssertTrue(c.err.contains("the frame's .data (float32, what umap and the other algorithms use) loses most of that variation, "
-                                 + "while the int column keeps its values exactly (d[\"ts\"]). Subtract a common offset (d[\"ts\"] - d[\"ts\"][0])"), c.err)
+                                 + "while the column keeps its values exactly (d[\"ts\"]). Subtract a common offset (d[\"ts\"] - d[\"ts\"][0])"), c.err)
     let names = write("names.csv", "\"a\nb\",ab,v\n1,2,x\n"), namesOut = dir + "/names-out.csv"
     XCTAssertTrue(c.run("d = load \"\(names)\"\nsave d \"\(namesOut)\"\nprint (load \"\(namesOut)\").columns"), c.err)
     XCTAssertEqual(c.out, "[\"a\\nb\", \"ab\", \"v\"]\n")
@@ -471,7 +475,7 @@ final class CSVFrameTests: DataFileTestCase {
     // the column itself keeps them: pandas' d.id + 1 is 16777218
     s.err = ""
     XCTAssertFalse(s.run("e + 1"))
-    XCTAssertTrue(s.err.contains("would act on its float32 .data, where id is rounded (values beyond 2^24); use the column (d.id)"), s.err)
+    XCTAssertTrue(s.err.contains("would act on its float32 .data, where id is rounded (float32 holds integers exactly only to 2^24 and reals to about 7 significant digits); use the column (d.id)"), s.err)
     s.out = ""
     XCTAssertTrue(s.run("print (e.id + 1)"), s.err)
     XCTAssertEqual(s.out, "[16777218 4]\n")
@@ -633,6 +637,41 @@ final class CSVFrameTests: DataFileTestCase {
       if case .record(let r) = v { return r["data"] }; return nil
     }) else { return XCTFail("no .data") }
     XCTAssertEqual(m.data, [0.1, 1, 0.25, 2, 3.7, 3])
+  }
+
+  func testFloatColumnsKeepTheDigitsFloat32DoesNot() throws {
+    // pandas.read_csv: price is float64 [19.99, 123456.78, 0.123456789], its sum Python's, 0.123456789 found
+    // by ==, and to_csv(index=False) writes the file back as it was; clus kept 0.12345679 (float32)
+    let c = Capture()
+    let p = write("prec.csv", "price,qty\n19.99,1\n123456.78,2\n0.123456789,3\n")
+    let out = dir + "/prec-out.csv"
+    XCTAssertTrue(c.run("d = load \"\(p)\"\np = d.price\ns = sum d.price\nn = count (d.price == 0.123456789)\nsave d \"\(out)\"\n"), c.err)
+    XCTAssertEqual(c.err, "")
+    func floats(_ name: String) -> [Double]? { if case .floats(let f)? = c.session.variables[name] { return f }; return nil }
+    XCTAssertEqual(floats("p"), [19.99, 123456.78, 0.123456789])
+    guard case .float(let sum)? = c.session.variables["s"] else { return XCTFail("no sum") }
+    XCTAssertEqual(sum, 19.99 + 123456.78 + 0.123456789)
+    guard case .int(let n)? = c.session.variables["n"] else { return XCTFail("no count") }
+    XCTAssertEqual(n, 1)
+    XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "price,qty\n19.99,1\n123456.78,2\n0.123456789,3\n")
+    // rows, columns and joins keep them
+    XCTAssertTrue(c.run("q = (concat d[1:3] d[0:1])[[\"price\"]].price\n"), c.err)
+    XCTAssertEqual(floats("q"), [123456.78, 0.123456789, 19.99])
+    // the float32 .data is what the algorithms read; acting on it for the whole frame is refused, naming the column
+    c.expectError("d * 2", "where price is rounded (float32 holds integers exactly only to 2^24 and reals to about 7 significant digits)")
+    // an int column beyond 2^24 that becomes float with a missing value keeps its ints (pandas: 123456789.0, NaN)
+    let ids = write("idsna.csv", "id,x\n123456789,1\n,2\n")
+    XCTAssertTrue(c.run("i = (load \"\(ids)\").id\n"), c.err)
+    XCTAssertEqual(floats("i")?.first, 123456789)
+    XCTAssertEqual(floats("i")?.last?.isNaN, true)
+    // a p-value below float32's smallest: the column keeps it (-log10 works), .data holds 0, and the warning says so
+    let pv = write("pv.csv", "gene,p\na,1e-50\nb,0.5\n")
+    XCTAssertTrue(c.run("v = (load \"\(pv)\").p\n"), c.err)
+    XCTAssertEqual(floats("v"), [1e-50, 0.5])
+    XCTAssertTrue(c.err.contains("below float32's smallest (1.4e-45): the frame's .data (float32, what umap and the other algorithms use) holds it as 0"), c.err)
+    XCTAssertTrue(c.err.contains("while the column keeps the numbers as read"), c.err)
+    // a one-column file without a header is that float64 vector, without a warning (nothing is lost)
+    XCTAssertEqual(try load(write("one.csv", "0.123456789\n1e-50\n")), .doubleVector([0.123456789, 1e-50]))
   }
 
   func testPandasSpellingsOfHeader() throws {

@@ -7,6 +7,24 @@ import Darwin
 #endif
 import ClusAlgorithms
 
+/// Whether the number written in `p[start..<end]` has at most 6 significant digits (leading zeros
+/// and an exponent not counted): float32's FLT_DIG, so that its shortest decimal is that number.
+@inline(__always)
+private func atMostSixDigits(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+  var n = 0
+  var i = start
+  while i < end {
+    let b = p[i]
+    if b == 0x65 || b == 0x45 { break }  // e, E
+    if b >= 0x30 && b <= 0x39 && (n > 0 || b != 0x30) {
+      n += 1
+      if n > 6 { return false }
+    }
+    i += 1
+  }
+  return true
+}
+
 /// Reads CSV (`sep` = `,`), TSV (`sep` = tab) or other delimited text (`sep` nil: detected), with
 /// the behaviour of `pandas.read_csv` (see `CSVOptions`).
 ///
@@ -150,11 +168,21 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     // numbers that float32 holds only as 0 (below about 7e-46): how many, and the first (value, line, column)
     var vanished = 0
     var firstVanished = (0.0, 0, 0)
+    var vanishedIn = Set<Int>()  // the columns that hold them
     var values: [Float] = []
     var ints: [Int] = []  // one-column files only: integers exactly
     // an int column holding a value beyond 2^24 (ids, counts), which float32 rounds: its values exactly,
     // from that row on (the rows above hold integers up to 2^24 or booleans, exact in float32)
     var exactInts = [[Int]?](repeating: nil, count: width)
+    // a float column holding a number that float32 does not give back as read (more than about 7
+    // significant digits): its float64 values, as pandas reads them, from the first row
+    var exactFloats = [[Double]?](repeating: nil, count: width)
+    /// Starts column k's float64 values with the rows above: ints kept exactly, else the decimals
+    /// of their float32 values (exact: float32 held them as read).
+    func startExactFloats(_ k: Int) {
+      guard exactFloats[k] == nil else { return }
+      exactFloats[k] = (0..<rows).map { r in exactInts[k].map { Double($0[r]) } ?? csvDouble(values[r * width + k]) }
+    }
     // numbers beyond 2^24 that float32 changes (timestamps, ids), per column: how many, and the first
     // (value, line, column); counted at the end unless the column stays int (its values kept exactly)
     var rounded = [Int](repeating: 0, count: width)
@@ -192,17 +220,26 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
         }
         switch parseCell(p, c.start, c.end, na: na) {
         case .missing:
+          // an int column with ints beyond 2^24 becomes float: its float64 values keep them
+          if exactInts[k] != nil { startExactFloats(k) }
+          exactFloats[k]?.append(.nan)
           values.append(.nan)
           missingSeen[k] = true
           if state[k] == .int || state[k] == .bool { state[k] = .float }
           exactInts[k] = nil  // a float column now, as pandas makes it
           if width == 1 { ints.append(0) }
         case .integer(let v):
+          exactFloats[k]?.append(Double(v))
           values.append(Float(v))
           sawNumber[k] = true
           lo[k] = min(lo[k], Double(v)); hi[k] = max(hi[k], Double(v))
           if width == 1 { ints.append(v) }
           if state[k] == .undecided || state[k] == .bool { state[k] = missingSeen[k] ? .float : .int }
+          // an integer that float32 rounds, in a float column (an int column keeps its ints in exactInts)
+          if state[k] == .float && exactFloats[k] == nil && Double(Float(v)) != Double(v) {
+            startExactFloats(k)
+            exactFloats[k]!.append(Double(v))
+          }
           if state[k] == .int {
             if exactInts[k] == nil, v.magnitude > 1 << 24 { exactInts[k] = (0..<rows).map { Int(values[$0 * width + k]) } }
             exactInts[k]?.append(v)
@@ -212,6 +249,13 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
             rounded[k] += 1
           }
         case .real(let v):
+          // (a cell of at most 6 significant digits comes back from a normal float32 as written: FLT_DIG)
+          if exactFloats[k] == nil && (exactInts[k] != nil || (v.isFinite && Double(Float(v)) != v
+                                                              && !(Float(v).isNormal && atMostSixDigits(p, c.start, c.end))
+                                                              && csvDouble(Float(v)) != v)) {
+            startExactFloats(k)
+          }
+          exactFloats[k]?.append(v)
           values.append(Float(v))
           sawNumber[k] = true
           exactInts[k] = nil
@@ -232,11 +276,13 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
           if v != 0 && Float(v) == 0 {
             if vanished == 0 { firstVanished = (v, line, selected[k] + 1) }
             vanished += 1
+            vanishedIn.insert(k)
           }
           if v.isFinite { lo[k] = min(lo[k], v); hi[k] = max(hi[k], v) }
           state[k] = .float
         case .boolean(let v):
           values.append(v ? 1 : 0)
+          exactFloats[k]?.append(v ? 1 : 0)
           sawBool[k] = true
           if width == 1 { ints.append(v ? 1 : 0) }
           if state[k] == .undecided { state[k] = missingSeen[k] ? .float : .bool }
@@ -277,7 +323,10 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     let warned = float32LossWarning(lo: numeric.map { lo[$0] }, hi: numeric.map { hi[$0] },
                                     integers: numeric.allSatisfy { kinds[$0] == .int }, display: display,
                                     names: numeric.map { column(selected[$0]) }, exactInts: exactColumns,
-                                    keptExactly: numeric.map { exactColumns && kinds[$0] == .int && exactInts[$0] != nil ? names[selected[$0]] : nil },
+                                    keptExactly: numeric.map { k in
+                                      exactColumns && ((kinds[k] == .int && exactInts[k] != nil) || (kinds[k] == .float && exactFloats[k] != nil))
+                                        ? names[selected[k]] : nil
+                                    },
                                     warn: warn)
     // the float columns' rounded numbers (reals, and the integers of a column that became float with a
     // missing value or a decimal), the first by line, then column; one warning of lost digits is enough
@@ -285,16 +334,30 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     let roundedCount = lossy.reduce(0) { $0 + rounded[$1] }
     if roundedCount > 0 && !warned, let first = lossy.min(by: { (firstRounded[$0].1, firstRounded[$0].2) < (firstRounded[$1].1, firstRounded[$1].2) }) {
       let (v, l, c) = firstRounded[first]
-      warn("\(display): \(roundedCount) number\(roundedCount == 1 ? "" : "s") beyond 2^24 = 16,777,216 \(roundedCount == 1 ? "loses" : "lose") digits in float32, in which "
-        + "clus keeps data (\(v) on line \(l), column \(c) is kept as \(Double(Float(v)))). Subtract a common offset, or change "
-        + "the unit, before loading.")
+      let many = "\(display): \(roundedCount) number\(roundedCount == 1 ? "" : "s") beyond 2^24 = 16,777,216 \(roundedCount == 1 ? "loses" : "lose") digits in float32"
+      if exactColumns && lossy.allSatisfy({ exactFloats[$0] != nil }) {
+        // the columns keep them (float64); only the float32 .data the algorithms read rounds them
+        warn(many + ": the frame's .data (float32, what umap and the other algorithms use) has \(Double(Float(v))) for \(v) on line \(l), "
+          + "column \(c), while the column keeps the numbers as read (d[\(Display.quote(names[selected[first]]))]). Subtract a common offset, or change the unit, "
+          + "before using it as data.")
+      } else {
+        warn(many + ", in which clus keeps data (\(v) on line \(l), column \(c) is kept as \(Double(Float(v)))). Subtract a common offset, or change "
+          + "the unit, before loading.")
+      }
     }
     if let (t, v, l, c) = beyondInt64Lost {
       let kept = UInt64(exactly: v.magnitude).map { (v < 0 ? "-" : "") + String($0) } ?? v.description
       warn("\(display): integers beyond int64's range (2^63 − 1), in which clus keeps integers, lose digits: \(shown(t)) on line \(l), "
         + "column \(c) is kept as \(kept) (a float32 number); pandas keeps integers up to 2^64 − 1 exactly, as uint64")
     }
-    if vanished > 0 {
+    let vanishedKept = vanishedIn.allSatisfy { exactFloats[$0] != nil }
+    if vanished > 0 && vanishedKept && exactColumns {
+      // (p-values: -log10 of the column works; only the float32 .data holds 0)
+      warn("\(display): \(vanished) non-zero number\(vanished == 1 ? " is" : "s are") below float32's smallest (1.4e-45): the frame's .data "
+        + "(float32, what umap and the other algorithms use) holds \(vanished == 1 ? "it" : "them") as 0 (the first: \(firstVanished.0), line "
+        + "\(firstVanished.1), column \(firstVanished.2)), while the column keeps the numbers as read")
+    } else if vanished > 0 && !(vanishedKept && !hasHeader && width == 1) {
+      // (a one-column file's float64 vector keeps them: nothing is lost)
       warn(float32UnderflowWarning(display, count: vanished, noun: "number", first: firstVanished.0,
                                    at: "line \(firstVanished.1), column \(firstVanished.2)"))
     }
@@ -303,8 +366,8 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
         switch kinds[0] {
         case .bool: return .boolVector(ints.map { $0 != 0 })
         case .int: return .intVector(ints)
-        // a float64 column as pandas reads it: the decimals of the file (see csvDouble)
-        default: return .doubleVector(values.map(csvDouble))
+        // a float64 column as pandas reads it: the numbers of the file (see csvDouble)
+        default: return .doubleVector(exactFloats[0] ?? values.map(csvDouble))
         }
       }
       return .matrix(Matrix(rows: rows, cols: width, data: values))
@@ -325,7 +388,10 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     }
     var exact: [Int: [Int]] = [:]
     for k in 0..<width where kinds[k] == .int { if let e = exactInts[k], e.count == rows { exact[k] = e } }
-    return .table(Table(names: selected.map { names[$0] }, kinds: kinds, data: data, text: text, rows: rows, exactInts: exact))
+    var exactReal: [Int: [Double]] = [:]
+    for k in 0..<width where kinds[k] == .float { if let e = exactFloats[k], e.count == rows { exactReal[k] = e } }
+    return .table(Table(names: selected.map { names[$0] }, kinds: kinds, data: data, text: text, rows: rows, exactInts: exact,
+                        exactFloats: exactReal))
   }
 }
 

@@ -112,15 +112,21 @@ public struct Table: Sendable, Equatable {
   /// Int columns holding values beyond 2^24, which `data` (float32) rounds: their values exactly,
   /// by position in `names`.
   public var exactInts: [Int: [Int]]
+  /// Float columns holding a number that float32 rounds beyond its shortest decimal (`csvDouble`:
+  /// more than about 7 significant digits, as 0.123456789 or a pandas float64 written in full): their
+  /// float64 values as read, by position in `names`.
+  public var exactFloats: [Int: [Double]]
 
   /// A table.
-  public init(names: [String], kinds: [ColumnKind], data: Matrix, text: [TextColumn], rows: Int, exactInts: [Int: [Int]] = [:]) {
+  public init(names: [String], kinds: [ColumnKind], data: Matrix, text: [TextColumn], rows: Int, exactInts: [Int: [Int]] = [:],
+              exactFloats: [Int: [Double]] = [:]) {
     self.names = names
     self.kinds = kinds
     self.data = data
     self.text = text
     self.rows = rows
     self.exactInts = exactInts
+    self.exactFloats = exactFloats
   }
 }
 

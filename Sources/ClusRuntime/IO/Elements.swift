@@ -220,7 +220,7 @@ func float32LossWarning(lo: [Double], hi: [Double], integers: Bool, display: Str
     if let kept = keptExactly?[j] ?? nil {
       let c = "d[\(Display.quote(kept))]"
       warn("\(display): \(named)\(more) varies by \(hi[j] - lo[j]) around \((lo[j] + hi[j]) / 2); float32 holds about 7 significant digits, so "
-        + "the frame's .data (float32, what umap and the other algorithms use) loses most of that variation, while the int column keeps "
+        + "the frame's .data (float32, what umap and the other algorithms use) loses most of that variation, while the column keeps "
         + "its values exactly (\(c)). Subtract a common offset (\(c) - \(c)[0]) before using it as data.")
       return true
     }
