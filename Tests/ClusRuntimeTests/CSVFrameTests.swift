@@ -116,15 +116,31 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertTrue(d[7].isNaN)
     XCTAssertEqual(d[8], 0.001)
     XCTAssertEqual(t.kinds, [.float])
-    // C-only forms are not numbers: hexadecimal, nan(…), a bare exponent, Fortran's d
+    // C-only forms are not numbers: hexadecimal, nan(…), a bare exponent, Fortran's d; beside a number
+    // they make the column text, as pandas' object column of the strings (it was an error: the file
+    // could not be read), with a warning naming the first
     for bad in ["0x10", "0x1p3", "nan(1)", "1e", "1d3", "1_000"] {
-      assertFails(write("c.csv", "v\n1\n\(bad)\n"), .notNumeric, ["c.csv:3: ", "'\(bad)'"])
+      var warnings: [String] = []
+      let p = write("c.csv", "v\n1\n\(bad)\n2\n")
+      let t = try XCTUnwrap(table(try loadData(path: p, warn: { warnings.append($0) })))
+      XCTAssertEqual(t.kinds, [.text])
+      XCTAssertEqual(t.text[0].categories, ["1", bad, "2"].sorted { Array($0.utf8).lexicographicallyPrecedes(Array($1.utf8)) })
+      XCTAssertEqual(t.text[0].codes.map { t.text[0].categories[$0] }, ["1", bad, "2"])
+      XCTAssertEqual(warnings, ["\(p): column 1 ('v') holds numbers and text ('\(bad)' on line 3), so it is read as text (categories, its "
+                                + "numbers as written), as pandas reads an object column; na_values= makes a spelling of a missing value missing instead"])
+    }
+    // booleans beside numbers, both orders: text too (they were read as 1 and 0 in silence)
+    for (file, values) in [("a\nTrue\n2.5\n", ["True", "2.5"]), ("a\n1\n0\nTrue\n", ["1", "0", "True"])] {
+      var warnings: [String] = []
+      let t = try XCTUnwrap(table(try loadData(path: write("b.csv", file), warn: { warnings.append($0) })))
+      XCTAssertEqual(t.text.first.map { c in c.codes.map { c.categories[$0] } }, values)
+      XCTAssertTrue(warnings.first?.contains("holds numbers and booleans") ?? false, "\(warnings)")
     }
     // a number beyond float32's range is shown as written, with its column's name only when the
     // file has a header (without one, the automatic name '1' of column 2 only confused)
     assertFails(write("o.csv", "a,b\n1,2\n3,1e999\n"), .outOfRange, ["o.csv:3: the number '1e999' in column 2 ('b') is beyond"])
     assertFails(write("o.csv", "1,2\n3,-4e39\n"), .outOfRange, ["o.csv:2: the number '-4e39' in column 2 is beyond"])
-    assertFails(write("c.csv", "1,2\n3,x\n"), .notNumeric, ["c.csv:2: not a number in column 2: 'x'"])
+    XCTAssertEqual(table(try load(write("c.csv", "1,2\n3,x\n")))?.kinds, [.int, .text])
     // a column that starts with hexadecimal text is text, as pandas keeps it
     let h = try XCTUnwrap(table(try load(write("hex.csv", "a,b\n1,0x10\n2,0x20\n"))))
     XCTAssertEqual(h.kinds, [.int, .text])
@@ -672,6 +688,24 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertTrue(c.err.contains("while the column keeps the numbers as read"), c.err)
     // a one-column file without a header is that float64 vector, without a warning (nothing is lost)
     XCTAssertEqual(try load(write("one.csv", "0.123456789\n1e-50\n")), .doubleVector([0.123456789, 1e-50]))
+  }
+
+  func testNAValuesMatchNumbersByValue() throws {
+    // pandas.read_csv("na.csv", na_values="-999") (or [-999]): both -999 and -999.0 are NaN; the
+    // spelling alone matched -999 only (-999.0 stayed in the data)
+    let p = write("na.csv", "a,b,c\n-999,2,x\n3,-999.0,-999\n-9990,-999.5,y\n")
+    for o in [CSVOptions(naValues: ["-999"]), CSVOptions(naValues: ["-999.0"]), CSVOptions(naValues: [" -999 "])] {
+      let t = try XCTUnwrap(table(try load(p, o)))
+      let d = t.data.data
+      XCTAssertTrue(d[0].isNaN && d[3].isNaN, "\(o): \(d)")
+      XCTAssertEqual([d[1], d[2], d[4], d[5]], [2, 3, -9990, -999.5])
+      // in a text column too (pandas: ['x', nan, 'y'] for each spelling)
+      XCTAssertEqual(t.text[0].categories, ["x", "y"])
+      XCTAssertEqual(t.text[0].codes, [0, -1, 1])
+    }
+    // and in the language, as a number
+    let c = Capture()
+    c.expectOutput("print (load \"\(p)\" na_values=-999.0).a\n", "[nan 3.0000 -9990.0000]\n")
   }
 
   func testPandasSpellingsOfHeader() throws {

@@ -463,8 +463,7 @@ final class IOTests: DataFileTestCase {
     assertLoadFails(write("header.csv", text: "a,b\n"), .empty, ["header row but no data rows"])
     assertLoadFails(write("ragged.csv", text: "a,b\n1,2\n3,4,5\n"), .raggedRow,
                     ["ragged.csv:3: ", "expected 2 fields", "found 3"])
-    assertLoadFails(write("text.csv", text: "1,2\n3,4\n5,abc\n"), .notNumeric, ["text.csv:3: ", "column 2", "'abc'"])
-    assertLoadFails(write("part.csv", text: "1,2\n3,4x\n"), .notNumeric, ["part.csv:2: ", "column 2", "'4x'"])
+    // a column of numbers and text is text (pandas' object column), with a warning: see CSVFrameTests
   }
 
   // MARK: saving

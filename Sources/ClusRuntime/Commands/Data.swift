@@ -122,11 +122,13 @@ private func csvOptions(_ inv: Invocation) throws -> CSVOptions {
       switch $0 {
       case .string(let s): return s
       case .int(let i): return String(i)
-      default: throw bad("na_values", "na_values takes strings, got \(Display.summary($0))")
+      case .float(let f) where f.isFinite: return String(f)
+      default: throw bad("na_values", "na_values takes strings or numbers, got \(Display.summary($0))")
       }
     }
   case .int(let i): o.naValues = [String(i)]
-  case let v: throw bad("na_values", "na_values takes a string or a list of strings, got \(Display.summary(v))")
+  case .float(let f) where f.isFinite: o.naValues = [String(f)]
+  case let v: throw bad("na_values", "na_values takes a string, a number or a list of them, got \(Display.summary(v))")
   }
   return o
 }
@@ -141,7 +143,7 @@ func registerData(_ t: inout CommandTable) {
       ParamSpec("delimiter", .any, .none, nil, "CSV: the field separator; default \",\" for .csv, tab for .tsv/.tab, detected (, tab ; |) for .txt/.dat"),
       ParamSpec("columns", .any, .none, nil, "CSV: the columns to keep, by name or 0-based position, in this order (a name, a position or a list)"),
       ParamSpec("usecols", .any, .none, nil, "CSV: the same as columns=, as pandas names it"),
-      ParamSpec("na_values", .any, .none, nil, "CSV: further spellings of a missing value (a string or a list), besides pandas' defaults: empty, NA, NaN, nan, N/A, NULL, null, None, ..."),
+      ParamSpec("na_values", .any, .none, nil, "CSV: further missing values (a string, a number or a list), besides pandas' defaults (empty, NA, NaN, nan, N/A, NULL, null, None, ...): a cell written so is missing, and, as pandas matches them, so is a number equal to one that is a number (na_values=\"-999\" also makes -999.0 missing)"),
     ],
     examples: ["mnist = load \"data/mnist\"", "x = load \"points.csv\"", "d = load \"iris.csv\"; plot d.data color=d[\"species\"]",
                "x = load \"scores.tsv\" columns=[\"a\", \"b\"] na_values=\"-999\"", "z = load \"arrays.npz\"; z.embedding"]

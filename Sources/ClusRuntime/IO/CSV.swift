@@ -32,8 +32,9 @@ private func atMostSixDigits(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int
 /// UTF-8 byte-order mark is ignored; cells are trimmed of spaces. With `header` `.auto` the first
 /// row is the header unless every cell in it is a number, a boolean or a missing value (and not
 /// all are empty); then it is data and `note` says so. Missing values (`pandasNAValues` and `options.naValues`) become NaN.
-/// A column whose first non-missing cell is text is a text column (categories); any other column is
-/// numeric, and a text cell further down it is an error.
+/// A column whose first non-missing cell is text is a text column (categories), and so is one that
+/// mixes numbers with text or booleans (read again as text, with a warning: pandas' object column);
+/// any other column is numeric. An `na_values` spelling that is a number also matches equal numbers.
 ///
 /// Without a header and with only numeric columns the result is as before names existed: one
 /// column of integers gives `.intVector`, of `true`/`false` `.boolVector`, any other single column
@@ -42,11 +43,45 @@ private func atMostSixDigits(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int
 /// finite number beyond its range is an error, and columns whose variation float32 cannot hold
 /// get a warning (`float32LossWarning`).
 /// - Throws: `DataFileError` with the line number for a ragged row, an unterminated quoted field,
-///   a text cell in a numeric column, an unknown column name in `columns=` (with "did you mean"),
+///   an unknown column name in `columns=` (with "did you mean"),
 ///   and for an empty file or a header without rows.
 func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOptions = CSVOptions(), display: String,
                    warn: (String) -> Void = { _ in }, note: (String) -> Void = { _ in },
                    cancelled: () -> Bool = { false }) throws -> LoadedData {
+  // a column that mixes numbers with text (or with booleans) is read again as text, as pandas reads
+  // an object column, with a warning (it was an error: such a file could not be read at all)
+  var o = options
+  var mixed: [String] = []
+  while true {
+    var warnings: [String] = [], notes: [String] = []
+    do {
+      let data = try loadDelimitedOnce(buf, sep: defaultSep, options: o, display: display, warn: { warnings.append($0) },
+                                       note: { notes.append($0) }, cancelled: cancelled)
+      notes.forEach(note)
+      mixed.forEach(warn)
+      warnings.forEach(warn)
+      return data
+    } catch let m as MixedColumn {
+      o.textColumns.insert(m.column)
+      mixed.append("\(display): \(m.name) holds numbers and \(m.boolean ? "booleans" : "text") ('\(m.cell)' on line \(m.line)), so it is read as text "
+        + "(categories, its numbers as written), as pandas reads an object column" + (m.boolean ? "" : "; na_values= makes a spelling of a missing value missing instead"))
+    }
+  }
+}
+
+/// A column that turned out to mix numbers with text or booleans: `loadDelimited` reads the file
+/// again with it as text.
+private struct MixedColumn: Error {
+  /// The column's position in the file, from 0.
+  let column: Int
+  /// How messages name it, the first cell of the other kind, its line, and whether that was a boolean.
+  let name: String, cell: String, line: Int, boolean: Bool
+}
+
+/// One reading of the file (`loadDelimited`), with `options.textColumns` read as text.
+/// - Throws: `MixedColumn` for a column that mixes kinds; otherwise as `loadDelimited`.
+private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOptions, display: String,
+                               warn: (String) -> Void, note: (String) -> Void, cancelled: () -> Bool) throws -> LoadedData {
   try buf.withBytes { raw in
     func err(_ k: DataFileError.Kind, _ line: Int?, _ m: String) -> DataFileError {
       DataFileError(path: display, line: line, kind: k, message: m)
@@ -161,7 +196,7 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
     let width = selected.count
 
     enum State { case undecided, int, float, bool, text }
-    var state = [State](repeating: .undecided, count: width)
+    var state = selected.map { options.textColumns.contains($0) ? State.text : .undecided }
     var missingSeen = [Bool](repeating: false, count: width)
     var codes = [[ExactText: Int]](repeating: [:], count: width)
     var lo = [Double](repeating: .infinity, count: width), hi = [Double](repeating: -.infinity, count: width)
@@ -210,7 +245,11 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
       for k in 0..<width {
         let c = cells[selected[k]]
         if state[k] == .text {
-          if na.contains(p, c.start, c.end) { values.append(-1); continue }
+          // a missing-value spelling, or a number equal to one of na_values' numbers (pandas: "-999" in a text column too)
+          if na.contains(p, c.start, c.end) || (!na.numbers.isEmpty && parseCell(p, c.start, c.end, na: na) == .missing) {
+            values.append(-1)
+            continue
+          }
           let s = ExactText(text(c))
           if let code = codes[k][s] { values.append(Float(code)) } else {
             values.append(Float(codes[k].count))
@@ -229,6 +268,7 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
           exactInts[k] = nil  // a float column now, as pandas makes it
           if width == 1 { ints.append(0) }
         case .integer(let v):
+          if sawBool[k] { throw MixedColumn(column: selected[k], name: column(selected[k]), cell: shown(text(c)), line: line, boolean: true) }
           exactFloats[k]?.append(Double(v))
           values.append(Float(v))
           sawNumber[k] = true
@@ -249,6 +289,7 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
             rounded[k] += 1
           }
         case .real(let v):
+          if sawBool[k] { throw MixedColumn(column: selected[k], name: column(selected[k]), cell: shown(text(c)), line: line, boolean: true) }
           // (a cell of at most 6 significant digits comes back from a normal float32 as written: FLT_DIG)
           if exactFloats[k] == nil && (exactInts[k] != nil || (v.isFinite && Double(Float(v)) != v
                                                               && !(Float(v).isNormal && atMostSixDigits(p, c.start, c.end))
@@ -281,6 +322,7 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
           if v.isFinite { lo[k] = min(lo[k], v); hi[k] = max(hi[k], v) }
           state[k] = .float
         case .boolean(let v):
+          if sawNumber[k] { throw MixedColumn(column: selected[k], name: column(selected[k]), cell: shown(text(c)), line: line, boolean: true) }
           values.append(v ? 1 : 0)
           exactFloats[k]?.append(v ? 1 : 0)
           sawBool[k] = true
@@ -292,8 +334,7 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
             + "float32's range (±3.4e38), in which clus keeps data")
         case .text:
           if state[k] != .undecided {
-            throw err(.notNumeric, line, "not a number in \(column(selected[k])): "
-              + "'\(shown(text(c)))', where the rows above hold numbers (na_values= adds spellings of a missing value)")
+            throw MixedColumn(column: selected[k], name: column(selected[k]), cell: shown(text(c)), line: line, boolean: false)
           }
           // the first value of a text column: earlier rows were missing values (code −1)
           state[k] = .text

@@ -10,7 +10,7 @@ import Darwin
 #endif
 
 /// How one CSV cell reads.
-enum CellValue {
+enum CellValue: Equatable {
   case integer(Int)
   case real(Double)
   /// A finite number in the text beyond float32's range.
@@ -62,7 +62,14 @@ struct NASet {
   var spans: [(start: Int, count: Int)] = []
   var lengths = [UInt64](repeating: 0, count: 256)
   var empty = false
+  /// The extra spellings that are numbers: a cell of an equal number is missing too, as pandas
+  /// matches na_values by value in a numeric column (-999 and -999.0).
+  var numbers: Set<Double> = []
   init(_ extra: [String]) {
+    for w in extra {
+      let t = w.filter { $0 != " " && $0 != "\t" }
+      if let v = Double(t), v.isFinite, t.allSatisfy({ "0123456789+-.eE".contains($0) }) { numbers.insert(v) }
+    }
     for w in pandasNAValues + extra {
       let u = Array(w.utf8)
       if u.isEmpty { empty = true; continue }
@@ -87,6 +94,17 @@ struct NASet {
 /// a missing-value spelling, an integer, a decimal number, `inf`/`infinity` with an optional sign
 /// (any case), `true`/`false` (any case), or text.
 func parseCell(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, na: NASet) -> CellValue {
+  let value = parseCellSpelling(p, start, end, na: na)
+  guard !na.numbers.isEmpty else { return value }
+  switch value {
+  case .integer(let v) where na.numbers.contains(Double(v)): return .missing
+  case .real(let v) where na.numbers.contains(v): return .missing
+  default: return value
+  }
+}
+
+/// `parseCell` before na_values' numbers are matched by value.
+private func parseCellSpelling(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, na: NASet) -> CellValue {
   if na.contains(p, start, end) { return .missing }
   if start >= end { return .text }
   // Integer: optional sign and up to 19 digits, within int64 (as pandas' int64; beyond it, a number)

@@ -23,6 +23,9 @@ public struct CSVOptions: Sendable, Equatable {
   public var columns: [CSVColumn]?
   /// `na_values=`: spellings of a missing value added to pandas' defaults (`pandasNAValues`).
   public var naValues: [String]
+  /// File columns (positions from 0) read as text whatever they hold: set by `loadDelimited` for a
+  /// column that mixes numbers with text or booleans, as pandas reads an object column.
+  public var textColumns: Set<Int> = []
 
   /// Options; the defaults read a file as `pandas.read_csv` does.
   public init(header: Header = .auto, delimiter: UInt8? = nil, columns: [CSVColumn]? = nil, naValues: [String] = []) {
