@@ -61,17 +61,27 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
       mixed.forEach(warn)
       warnings.forEach(warn)
       return data
-    } catch let m as MixedColumn {
-      o.textColumns.insert(m.column)
-      mixed.append("\(display): \(m.name) holds numbers and \(m.boolean ? "booleans" : "text") ('\(m.cell)' on line \(m.line)), so it is read as text "
-        + "(categories, its numbers as written), as pandas reads an object column" + (m.boolean ? "" : "; na_values= makes a spelling of a missing value missing instead"))
+    } catch let found as MixedColumns {
+      for m in found.columns { o.textColumns.insert(m.column) }
+      // one warning a column, for the first three (a wide file of such columns got one a column)
+      for m in found.columns.prefix(3) {
+        mixed.append("\(display): \(m.name) holds numbers and \(m.boolean ? "booleans" : "text") ('\(m.cell)' on line \(m.line)), so it is read "
+          + "as text (categories, its numbers as written), as pandas reads an object column"
+          + (m.boolean ? "" : "; na_values= makes a spelling of a missing value missing instead"))
+      }
+      if found.columns.count > 3 {
+        mixed.append("\(display): \(found.columns.count - 3) more columns hold numbers and text or booleans, and are read as text too")
+      }
     }
   }
 }
 
-/// A column that turned out to mix numbers with text or booleans: `loadDelimited` reads the file
-/// again with it as text.
-private struct MixedColumn: Error {
+/// The columns that turned out to mix numbers with text or booleans: `loadDelimited` reads the
+/// file again with them as text.
+private struct MixedColumns: Error { let columns: [MixedColumn] }
+
+/// A column that mixes numbers with text or booleans, and where it was found.
+private struct MixedColumn {
   /// The column's position in the file, from 0.
   let column: Int
   /// How messages name it, the first cell of the other kind, its line, and whether that was a boolean.
@@ -79,7 +89,7 @@ private struct MixedColumn: Error {
 }
 
 /// One reading of the file (`loadDelimited`), with `options.textColumns` read as text.
-/// - Throws: `MixedColumn` for a column that mixes kinds; otherwise as `loadDelimited`.
+/// - Throws: `MixedColumns` for columns that mix kinds; otherwise as `loadDelimited`.
 private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOptions, display: String,
                                warn: (String) -> Void, note: (String) -> Void, cancelled: () -> Bool) throws -> LoadedData {
   try buf.withBytes { raw in
@@ -197,6 +207,13 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
 
     enum State { case undecided, int, float, bool, text }
     var state = selected.map { options.textColumns.contains($0) ? State.text : .undecided }
+    // the columns found to mix numbers with text or booleans, each with its first such cell: the
+    // whole file is read once, then again with them all as text (once a column, it could take a pass each)
+    var mixed = [MixedColumn?](repeating: nil, count: width)
+    func mixedAt(_ k: Int, _ c: Cell, boolean: Bool) {
+      mixed[k] = MixedColumn(column: selected[k], name: column(selected[k]), cell: shown(text(c)), line: line, boolean: boolean)
+      values.append(0)
+    }
     var missingSeen = [Bool](repeating: false, count: width)
     var codes = [[ExactText: Int]](repeating: [:], count: width)
     var lo = [Double](repeating: .infinity, count: width), hi = [Double](repeating: -.infinity, count: width)
@@ -244,6 +261,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
       }
       for k in 0..<width {
         let c = cells[selected[k]]
+        if mixed[k] != nil { values.append(0); continue }  // read again as text: see loadDelimited
         if state[k] == .text {
           // a missing-value spelling, or a number equal to one of na_values' numbers (pandas: "-999" in a text column too)
           if na.contains(p, c.start, c.end) || (!na.numbers.isEmpty && parseCell(p, c.start, c.end, na: na) == .missing) {
@@ -268,7 +286,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
           exactInts[k] = nil  // a float column now, as pandas makes it
           if width == 1 { ints.append(0) }
         case .integer(let v):
-          if sawBool[k] { throw MixedColumn(column: selected[k], name: column(selected[k]), cell: shown(text(c)), line: line, boolean: true) }
+          if sawBool[k] { mixedAt(k, c, boolean: true); continue }
           exactFloats[k]?.append(Double(v))
           values.append(Float(v))
           sawNumber[k] = true
@@ -289,7 +307,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
             rounded[k] += 1
           }
         case .real(let v):
-          if sawBool[k] { throw MixedColumn(column: selected[k], name: column(selected[k]), cell: shown(text(c)), line: line, boolean: true) }
+          if sawBool[k] { mixedAt(k, c, boolean: true); continue }
           // (a cell of at most 6 significant digits comes back from a normal float32 as written: FLT_DIG)
           if exactFloats[k] == nil && (exactInts[k] != nil || (v.isFinite && Double(Float(v)) != v
                                                               && !(Float(v).isNormal && atMostSixDigits(p, c.start, c.end))
@@ -322,7 +340,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
           if v.isFinite { lo[k] = min(lo[k], v); hi[k] = max(hi[k], v) }
           state[k] = .float
         case .boolean(let v):
-          if sawNumber[k] { throw MixedColumn(column: selected[k], name: column(selected[k]), cell: shown(text(c)), line: line, boolean: true) }
+          if sawNumber[k] { mixedAt(k, c, boolean: true); continue }
           values.append(v ? 1 : 0)
           exactFloats[k]?.append(v ? 1 : 0)
           sawBool[k] = true
@@ -334,7 +352,8 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
             + "float32's range (±3.4e38), in which clus keeps data")
         case .text:
           if state[k] != .undecided {
-            throw MixedColumn(column: selected[k], name: column(selected[k]), cell: shown(text(c)), line: line, boolean: false)
+            mixedAt(k, c, boolean: false)
+            continue
           }
           // the first value of a text column: earlier rows were missing values (code −1)
           state[k] = .text
@@ -349,6 +368,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
       line = l
     }
     if rows == 0 { throw err(.empty, nil, "the file has a header row but no data rows") }
+    if mixed.contains(where: { $0 != nil }) { throw MixedColumns(columns: mixed.compactMap { $0 }) }
 
     let kinds: [ColumnKind] = state.indices.map { k in
       switch state[k] {
