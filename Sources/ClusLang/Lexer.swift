@@ -187,13 +187,19 @@ private struct Scanner {
           emit(kind, from: start, startI)
         } else {
           advance()
-          let shown =
-            c.properties.isWhitespace || c.value < 0x20 || c.value == 0x7F
-            ? "U+" + String(c.value, radix: 16, uppercase: true) : String(Character(c))
+          // invisible characters by their code (a zero-width space, U+200B, was shown as '' itself)
+          let invisible = c.properties.isWhitespace || c.value < 0x20 || c.value == 0x7F || c.properties.generalCategory == .format
+            || c.properties.generalCategory == .control || c.properties.generalCategory == .nonspacingMark
+          let shown = invisible ? "U+" + String(c.value, radix: 16, uppercase: true) : String(Character(c))
           // numpy's and pandas' operators that clus spells as words, or lacks
           let hint = ["&": " (use 'and', which works element-wise on bool vectors)", "|": " (use 'or', which works element-wise on bool vectors)",
                       "~": " (use 'not', which works element-wise on bool vectors)", "%": " (clus has no modulo operator)",
-                      "^": " (use '**' for a power; clus has no exclusive or)", "@": " (clus has no matrix product operator)"][shown] ?? ""
+                      "^": " (use '**' for a power; clus has no exclusive or)", "@": " (clus has no matrix product operator)",
+                      // a word processor's quotes
+                      "\u{201C}": " (a curly quote: write strings with straight quotes \" or ')", "\u{201D}": " (a curly quote: write strings with straight quotes \" or ')",
+                      "\u{2018}": " (a curly quote: write strings with straight quotes \" or ')", "\u{2019}": " (a curly quote: write strings with straight quotes \" or ')",
+                      "U+200B": " (a zero-width space, invisible in most editors: delete it)", "U+FEFF": " (a byte-order mark inside the text: delete it)",
+                      "U+A0": " (a no-break space: replace it with a space)"][shown] ?? ""
           fail("unknown character '\(shown)'\(hint)", SourceRange(start, loc))
           return
         }

@@ -307,7 +307,10 @@ public func nearestNames(_ name: String, in candidates: [String], limit: Int = 3
 /// set.seed, DBSCAN's minPts, "k" for a count), each with the clus names it may stand for, in order.
 let parameterSynonyms: [String: [String]] = [
   "sep": ["delimiter"], "separator": ["delimiter"], "k": ["n_clusters", "n_neighbors", "n_components", "min_samples"],
-  "centers": ["n_clusters"], "seed": ["random_state", "transform_seed"], "random_seed": ["random_state", "transform_seed"], "minpts": ["min_samples"], "min_pts": ["min_samples"],
+  "centers": ["n_clusters"], "seed": ["random_state", "transform_seed"], "random_seed": ["random_state", "transform_seed"],
+  "min_distance": ["min_dist"], "mindist": ["min_dist"], "dim": ["n_components"], "dims": ["n_components"], "n_dim": ["n_components"],
+  "n_dims": ["n_components"], "ndim": ["n_components"], "epsilon": ["eps", "cluster_selection_epsilon"], "nn": ["n_neighbors"],
+  "neighbors": ["n_neighbors"], "n_neighbours": ["n_neighbors"], "minpts": ["min_samples"], "min_pts": ["min_samples"],
 ]
 
 /// "; did you mean p?" for an unknown parameter `name` among `candidates`: another tool's name for
@@ -317,6 +320,11 @@ func parameterHint(_ name: String, _ candidates: [String]) -> String {
   if ["n_jobs", "core_dist_n_jobs", "n_threads"].contains(name.lowercased()) && !candidates.contains(name) {
     return "; clus's thread count is set for the whole run (--threads N, or CLUS_THREADS), all cores by default, and results are the same for any count"
   }
+  // the Python libraries' switches for what clus always does
+  let always = ["verbose": "clus shows the progress of long steps by itself (on a terminal or in a notebook)",
+                "prediction_data": "every hdbscan result keeps what approximate_predict needs",
+                "gen_min_span_tree": "every hdbscan result keeps its trees (.condensed_tree, and the others in its fields)"]
+  if let said = always[name.lowercased()], !candidates.contains(name) { return "; \(said)" }
   if let same = parameterSynonyms[name.lowercased()]?.first(where: candidates.contains) { return "; did you mean \(same)?" }
   return didYouMean(name, candidates)
 }

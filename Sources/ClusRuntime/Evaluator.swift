@@ -35,7 +35,11 @@ extension Session {
       }
       return try call(c, args: args, kwargs: kwargs, range: range, nameRange: nameRange)
     case .binary(let op, let l, let r, let range):
-      let a = try evaluate(l), b = try evaluate(r)
+      let a = try evaluate(l)
+      // Python's short circuit: `false and x` is false and `true or x` true without evaluating x
+      // (x ran first: `false and (exit 3)` exited); a mask on the left still combines row by row
+      if case .bool(let v) = a, (op == .and && !v) || (op == .or && v) { return .bool(v) }
+      let b = try evaluate(r)
       do { return try Operators.binary(op, a, b) } catch let m as OperatorError {
         throw RuntimeError(m.message, at: range)
       }
@@ -285,6 +289,11 @@ extension Session {
       case .floats(let f): return .matrix(Matrix(rows: f.count, cols: 1, data: f.map(Float.init)))
       case .labels(let l): return .matrix(Matrix(rows: l.count, cols: 1, data: l.map(Float.init)))
       case .list(let rows) where !rows.isEmpty:
+        // a list of numbers is a vector, and a vector as data is n points of one value each, as a
+        // loaded vector is (kmeans [1, 2, 10, 11] was refused while (load "v.npy") was taken)
+        if rows.allSatisfy({ if case .list = $0 { return false }; return $0.number != nil }) {
+          return .matrix(Matrix(rows: rows.count, cols: 1, data: rows.map { Float($0.number!) }))
+        }
         guard let m = matrixFromRows(rows) else {
           throw fail("a matrix (a list of rows of numbers, all of the same length)")
         }

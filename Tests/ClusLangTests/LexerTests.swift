@@ -151,6 +151,10 @@ final class LexerTests: XCTestCase {
       ("m & k", "'&' (use 'and', which works element-wise on bool vectors)"), ("m | k", "'|' (use 'or', which works element-wise on bool vectors)"),
       ("~m", "'~' (use 'not', which works element-wise on bool vectors)"), ("a % 2", "'%' (clus has no modulo operator)"),
       ("a ^ 2", "'^' (use '**' for a power; clus has no exclusive or)"), ("a @ b", "'@' (clus has no matrix product operator)"),
+      // pasted from a word processor or a web page: curly quotes, and invisible characters by their code
+      ("x = \u{201C}a\u{201D}", "'\u{201C}' (a curly quote: write strings with straight quotes \" or ')"),
+      ("x =\u{200B} 1", "'U+200B' (a zero-width space, invisible in most editors: delete it)"),
+      ("x =\u{A0}1", "'U+A0' (a no-break space: replace it with a space)"),
     ] {
       XCTAssertEqual(lexError(code)?.message, "unknown character " + hint)
     }

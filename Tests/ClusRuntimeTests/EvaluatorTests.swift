@@ -207,7 +207,15 @@ final class EvaluatorTests: XCTestCase {
                           "transform has no parameter 'seed'; did you mean transform_seed?"),
                          // umap-learn's and scikit-learn's n_jobs: clus's thread count is the run's
                          ("umap [[1, 2], [3, 4]] n_jobs=2", "umap has no parameter 'n_jobs'; clus's thread count is set for the whole run (--threads N"),
-                         ("hdbscan [[1, 2], [3, 4]] core_dist_n_jobs=2", "hdbscan has no parameter 'core_dist_n_jobs'; clus's thread count")] {
+                         ("hdbscan [[1, 2], [3, 4]] core_dist_n_jobs=2", "hdbscan has no parameter 'core_dist_n_jobs'; clus's thread count"),
+                         // umap-learn's, R's and scikit-learn's other names, which spelling distance missed or misread
+                         ("umap [[1, 2], [3, 4]] min_distance=0", "umap has no parameter 'min_distance'; did you mean min_dist?"),
+                         ("umap [[1, 2], [3, 4]] n_dims=3", "umap has no parameter 'n_dims'; did you mean n_components?"),
+                         ("umap [[1, 2], [3, 4]] nn=5", "umap has no parameter 'nn'; did you mean n_neighbors?"),
+                         ("dbscan [[1, 2], [3, 4]] epsilon=1", "dbscan has no parameter 'epsilon'; did you mean eps?"),
+                         ("hdbscan [[1, 2], [3, 4]] epsilon=1", "hdbscan has no parameter 'epsilon'; did you mean cluster_selection_epsilon?"),
+                         ("hdbscan [[1, 2], [3, 4]] prediction_data=true", "hdbscan has no parameter 'prediction_data'; every hdbscan result keeps what approximate_predict needs"),
+                         ("umap [[1, 2], [3, 4]] verbose=true", "umap has no parameter 'verbose'; clus shows the progress of long steps by itself")] {
       c.err = ""
       XCTAssertFalse(c.run(code))
       XCTAssertTrue(c.err.contains(said), c.err)
@@ -799,6 +807,18 @@ final class EvaluatorTests: XCTestCase {
     let path = "/" + root.joined(separator: "/") + "/docs/commands.md"
     let committed = try String(contentsOfFile: path, encoding: .utf8)
     XCTAssertEqual(committed, commandsMarkdown(CommandTable.standard) + "\n", "docs/commands.md is stale: run make docs")
+  }
+
+  func testAndOrShortCircuitAndListsAsData() {
+    let c = Capture()
+    // Python's `false and x` and `true or x` do not evaluate x (clus evaluated it: an unknown name failed)
+    c.expectOutput("print (false and nope) (true or nope)\n", "false true\n")
+    c.expectError("print (true and nope)", "unknown variable or command 'nope'")
+    // a list of numbers as data is n points of one value each, as a vector is (it was refused)
+    c.expectOutput("print (ari (kmeans [1, 2, 10, 11, 12] n_clusters=2 random_state=0) [0, 0, 1, 1, 1])\n", "1.0000\n")
+    // umap-learn's init="pca" refuses more components than columns (scikit-learn's PCA); clus filled them with noise
+    c.session.variables["x"] = twoGroups(20, 3, period: 7, offset: 5)
+    c.expectError("umap x init=\"pca\" n_components=5 n_neighbors=5", "init=\"pca\" needs n_components (5) at most the data's columns and rows (20 × 3)")
   }
 
   func testLineBreaksAreUniversalNewlines() {

@@ -90,6 +90,12 @@ public func umap(sparse x: SparseMatrix, knn: KNNGraph, y: [Int]? = nil, paramet
 
 func umap(data x: UMAPData, knn: KNNGraph, y: [Int]?, parameters: UMAPParameters, context: RunContext) throws -> UMAPResult {
   try parameters.validate()
+  // umap-learn's PCA(n_components) of the data refuses more components than columns (scikit-learn's
+  // ValueError); the extra dimensions started as noise, unsaid
+  if parameters.initialization == .pca, case .dense(let m) = x, parameters.nComponents > min(m.cols, m.rows) {
+    throw AlgorithmError.invalidParameter(name: "init", value: "\"pca\"", allowed: "init=\"pca\" needs n_components (\(parameters.nComponents)) at most "
+      + "the data's columns and rows (\(m.rows) × \(m.cols)), as scikit-learn's PCA does; use \"spectral\" or \"random\"")
+  }
   let n = x.rows, dim = parameters.nComponents
   try checkLabels(y, rows: n)
   let (a, b): (Double, Double) = {
