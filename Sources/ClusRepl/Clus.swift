@@ -131,7 +131,8 @@ struct Clus: ParsableCommand {
       }
       ok = session.run(SourceFile(name: f == "-" ? "<stdin>" : f, text: text))
     }
-    if !ok { throw ExitCode(1) }
+    // a run stopped by Ctrl-C exits as the shell's convention has it (128 + SIGINT), not as an error
+    if !ok { throw ExitCode(interruptCount > 0 ? 130 : 1) }
     if let status = session.exitStatus { throw ExitCode(status) }
     if code.isEmpty && files.isEmpty {
       if isatty(0) != 0 {
@@ -217,8 +218,22 @@ struct Clus: ParsableCommand {
   static func runToStatus() -> Int32 {
     let args = Array(CommandLine.arguments.dropFirst())
     if args.first == "kernel" {
-      KernelCommand.main(Array(args.dropFirst()))  // returns after success; errors exit inside
-      return 0
+      // usage errors exit with 2 here too (the parser's own main exited with 64)
+      do {
+        var command = try KernelCommand.parseAsRoot(Array(args.dropFirst()))
+        try command.run()
+        return 0
+      } catch {
+        if let e = error as? ExitCode { return e.rawValue }
+        let code = KernelCommand.exitCode(for: error)
+        if code == .success {
+          print(KernelCommand.fullMessage(for: error))
+          return 0
+        }
+        let msg = KernelCommand.fullMessage(for: error)
+        if !msg.isEmpty { fputs(msg + "\n", stderr) }
+        return code == .validationFailure ? 2 : code.rawValue
+      }
     }
     do {
       var command = try parseAsRoot()
@@ -308,6 +323,10 @@ func readTextFile(_ path: String) -> (text: String?, reason: String) {
   if [".csv", ".tsv", ".csv.gz", ".tsv.gz"].contains(where: lower.hasSuffix) {
     return (nil, "it is a data file, not a clus script; a script reads it with load \"\(path)\"")
   }
+  // a notebook failed on its JSON's first bracket
+  if lower.hasSuffix(".ipynb") {
+    return (nil, "it is a Jupyter notebook, not a clus script: open it in Jupyter with the clus kernel (clus kernel install)")
+  }
   return scriptText(bytes)
 }
 
@@ -315,6 +334,10 @@ func readTextFile(_ path: String) -> (text: String?, reason: String) {
 /// byte-order mark dropped; NUL bytes (binary data) and bytes that are not UTF-8 refused.
 func scriptText(_ bytes0: [UInt8]) -> (text: String?, reason: String) {
   var bytes = bytes0
+  // UTF-16 text (Windows editors' "Unicode") has a NUL in every ASCII character
+  if bytes.starts(with: [0xFF, 0xFE]) || bytes.starts(with: [0xFE, 0xFF]) {
+    return (nil, "it is UTF-16 text; save the script as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)")
+  }
   // a data file given as a script printed its bytes under "unknown character"
   if bytes.contains(0) { return (nil, "it holds binary data (NUL bytes), not a clus script (a script reads data files with load)") }
   if bytes.starts(with: [0xEF, 0xBB, 0xBF]) { bytes.removeFirst(3) }  // UTF-8 byte-order mark

@@ -78,6 +78,21 @@ final class CommandLineTests: XCTestCase {
     let latin1 = try runClus([latin])
     XCTAssertEqual(latin1.status, 2)
     XCTAssertEqual(latin1.stderr, "clus: error: cannot read script '\(latin)': byte 0xE9 at line 2, column 9 is not UTF-8 text (save the script as UTF-8)\n")
+    // a UTF-16 script (it was "binary data (NUL bytes)") and a notebook (its JSON failed at the first bracket)
+    let utf16 = NSTemporaryDirectory() + "clus-utf16-\(getpid()).clus", nb = NSTemporaryDirectory() + "clus-nb-\(getpid()).ipynb"
+    defer { unlink(utf16); unlink(nb) }
+    FileManager.default.createFile(atPath: utf16, contents: Data([0xFF, 0xFE] + Array("x = 1\n".utf16).flatMap { [UInt8($0 & 0xFF), UInt8($0 >> 8)] }))
+    FileManager.default.createFile(atPath: nb, contents: Data("{\n \"cells\": []\n}\n".utf8))
+    let u = try runClus([utf16])
+    XCTAssertEqual(u.status, 2)
+    XCTAssertEqual(u.stderr, "clus: error: cannot read script '\(utf16)': it is UTF-16 text; save the script as UTF-8 (e.g. iconv -f UTF-16 -t UTF-8)\n")
+    let n = try runClus([nb])
+    XCTAssertEqual(n.status, 2)
+    XCTAssertTrue(n.stderr.contains("it is a Jupyter notebook, not a clus script"), n.stderr)
+    // `clus kernel` usage errors exit with 2 as the others do (the parser's 64)
+    let k = try runClus(["kernel", "--no-such-option"])
+    XCTAssertEqual(k.status, 2, k.stderr)
+    XCTAssertTrue(k.stderr.hasPrefix("Error: "), k.stderr)
   }
 
   /// `--set` binds strings before the code runs; a name given twice keeps the last value, as
