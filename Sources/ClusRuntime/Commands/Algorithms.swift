@@ -139,7 +139,7 @@ let umapParameterTable = ParamTable(UMAPParameters(), [
 /// hdbscan's parameters, bound to `HDBSCANParameters`.
 let hdbscanParameterTable = ParamTable(HDBSCANParameters(), [
   .int("min_cluster_size", \.minClusterSize, .atLeast(2), "smallest group of points that counts as a cluster"),
-  .int("min_samples", \.minSamples, .atLeast(1), "neighbours for the core distance (none: min_cluster_size)"),
+  .int("min_samples", \.minSamples, .atLeast(1), "neighbours for the core distance (none: min_cluster_size), the point itself not counted, as the hdbscan library counts them; scikit-learn's HDBSCAN counts the point, so its min_samples=k+1 is clus's k"),
   .float("cluster_selection_epsilon", \.clusterSelectionEpsilon, .atLeast(0), "distance below which clusters are not split"),
   .choice("cluster_selection_method", \.clusterSelectionMethod, "excess of mass, or the leaves of the condensed tree"),
   .float("cluster_selection_persistence", \.clusterSelectionPersistence, .atLeast(0), "undo splits whose smaller side persists less than this (in λ = 1/distance)"),
