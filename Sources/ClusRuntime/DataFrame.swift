@@ -233,6 +233,19 @@ enum Frames {
     return r
   }
 
+  /// For an algorithm's error about `.data`'s "column c (counted from 0)" when the data was a frame
+  /// with text columns: which of the frame's columns that is (`.data` leaves the text ones out, so
+  /// its column 1 named another column of the frame); "" otherwise.
+  static func dataColumnNote(_ error: Error, _ data: Value?) -> String {
+    guard let data, let r = standingForData(data), case .invalidInput(let m)? = error as? AlgorithmError,
+          let at = m.ranges(of: ", column ").last,
+          let c = Int(m[at.upperBound...].prefix(while: { $0.isNumber })), m[at.upperBound...].contains("(counted from 0)") else { return "" }
+    let names = columnNames(r), kinds = strings(r["dtypes"])
+    let numeric = zip(names, kinds).filter { $0.1 != ColumnKind.text.rawValue }.map(\.0)
+    guard c < numeric.count, numeric.count != names.count else { return "" }
+    return ": column \(c) of the frame's .data is its column \(Display.quote(numeric[c]))"
+  }
+
   /// The columns of a frame standing for its `.data` (`standingForData`) that float32 rounds there
   /// (`roundedByFloat32`); none for any other value.
   static func roundedInData(_ v: Value) -> [String] { standingForData(v).map(roundedByFloat32) ?? [] }

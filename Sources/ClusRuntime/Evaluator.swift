@@ -247,7 +247,7 @@ extension Session {
       if case .invalidParameter(let name, _, _) = error as? CommandError { parameter = name }
       if case .badParameter(let name, _) = error as? CommandError { parameter = name }
       if case .invalidParameter(let name, _, _) = error as? AlgorithmError { parameter = name }
-      throw RuntimeError("\(c.name): \(error)", at: parameter.flatMap { kwRanges[$0] } ?? range)
+      throw RuntimeError("\(c.name): \(error)\(Frames.dataColumnNote(error, inv.rawArgs.first))", at: parameter.flatMap { kwRanges[$0] } ?? range)
     }
   }
 

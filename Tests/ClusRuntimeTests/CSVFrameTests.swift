@@ -690,6 +690,13 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertEqual(try load(write("one.csv", "0.123456789\n1e-50\n")), .doubleVector([0.123456789, 1e-50]))
   }
 
+  func testAnAlgorithmsErrorNamesTheFramesColumn() throws {
+    // .data leaves the text column out: its column 1 is the frame's y (the message named column 1, x in the file)
+    let c = Capture()
+    let p = write("nan.csv", "name,x,y\na,1,\nb,2,3\nc,3,4\nd,4,5\n")
+    c.expectError("kmeans (load \"\(p)\") n_clusters=2", "non-finite value (nan) at row 0, column 1 (counted from 0): column 1 of the frame's .data is its column \"y\"")
+  }
+
   func testNAValuesMatchNumbersByValue() throws {
     // pandas.read_csv("na.csv", na_values="-999") (or [-999]): both -999 and -999.0 are NaN; the
     // spelling alone matched -999 only (-999.0 stayed in the data)

@@ -29,6 +29,17 @@ private func numbers<T: LoadedElement>(_ a: NPYArray, _ what: String, display: S
                           message: "scipy sparse archive: member \(what) holds \(big), more than the largest integer clus reads (\(Int.max))")
     }
   }
+  if type == .f64 && T.self == Float.self {
+    // a finite float64 beyond float32's range became infinity, then reported as a non-finite value in the file
+    let big = a.data.withUnsafeBytes { src -> Double? in
+      (0..<count).lazy.map { Double(bitPattern: UInt64(littleEndian: src.loadUnaligned(fromByteOffset: $0 &* 8, as: UInt64.self))) }
+        .first { $0.isFinite && Float($0).isInfinite }
+    }
+    if let big {
+      throw DataFileError(path: display, kind: .outOfRange,
+                          message: "scipy sparse archive: member \(what) holds \(big), beyond float32's range (±3.4e38), in which clus keeps data")
+    }
+  }
   var out = [T](repeating: T(storedInteger: 0), count: count)
   a.data.withUnsafeBytes { src in
     out.withUnsafeMutableBufferPointer { dst in
