@@ -53,10 +53,13 @@ struct Clus: ParsableCommand {
   func validate() throws {
     // an argument that is not UTF-8 (Latin-1 code in -e or --set) reached the language with U+FFFD
     // for its bytes, in silence
+    // (a script's file name may be any bytes, as Linux allows: readTextFile opens it by them)
     for (k, arg) in UnsafeBufferPointer(start: CommandLine.unsafeArgv, count: Int(CommandLine.argc)).enumerated().dropFirst() {
       guard let p = arg else { continue }
       let bytes = Array(UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: strlen(p)))
-      if let at = firstInvalidUTF8(bytes) {
+      let repaired = String(decoding: bytes, as: UTF8.self)
+      let isCode = (code + assignments).contains { !$0.isEmpty && repaired.hasSuffix($0) }
+      if isCode, let at = firstInvalidUTF8(bytes) {
         throw ValidationError("argument \(k) is not UTF-8 text: byte 0x\(String(bytes[at], radix: 16, uppercase: true)) at byte \(at + 1) (give clus UTF-8 text)")
       }
     }
@@ -196,6 +199,12 @@ struct Clus: ParsableCommand {
     let (nb, ok, failure) = NotebookWriter.notebook(scripts: scripts, session: session, parameters: try boundVariables())
     // the error is in the notebook, and said here too: a batch run's log showed only its exit status
     if let failure { fputs(failure + "\n", stderr) }
+    // a run stopped by Ctrl-C writes nothing: an old notebook stays as it was (it was replaced by
+    // the part that ran), and the status is the shell's for an interrupt
+    if interruptCount > 0 {
+      fputs("clus: interrupted: '\(out)' was not written\n", stderr)
+      throw ExitCode(130)
+    }
     if let why = replaceFile(out, text: nb.pretty(indent: 1) + "\n") {
       fputs("clus: error: cannot write '\(out)': \(why)\n", stderr)
       throw ExitCode(1)
@@ -308,7 +317,10 @@ func threadsFromEnvironment() -> Int {
 
 /// The whole of a text file (a UTF-8 byte-order mark dropped), or nil and the system's reason (strerror) if it cannot be read.
 func readTextFile(_ path: String) -> (text: String?, reason: String) {
-  guard let f = fopen(path, "rb") else { return (nil, String(cString: strerror(errno))) }
+  // a file name that is not UTF-8 reached here with U+FFFD for its bytes: open it by the argument's own bytes
+  let raw = UnsafeBufferPointer(start: CommandLine.unsafeArgv, count: Int(CommandLine.argc)).compactMap { $0 }
+    .first { String(cString: $0) == path && firstInvalidUTF8(Array(UnsafeBufferPointer(start: UnsafeRawPointer($0).assumingMemoryBound(to: UInt8.self), count: strlen($0)))) != nil }
+  guard let f = raw.map({ fopen($0, "rb") }) ?? fopen(path, "rb") else { return (nil, String(cString: strerror(errno))) }
   defer { fclose(f) }
   var bytes: [UInt8] = []
   var buf = [UInt8](repeating: 0, count: 65536)

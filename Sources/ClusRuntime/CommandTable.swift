@@ -310,7 +310,7 @@ let parameterSynonyms: [String: [String]] = [
   "centers": ["n_clusters"], "seed": ["random_state", "transform_seed"], "random_seed": ["random_state", "transform_seed"],
   "min_distance": ["min_dist"], "mindist": ["min_dist"], "dim": ["n_components"], "dims": ["n_components"], "n_dim": ["n_components"],
   "n_dims": ["n_components"], "ndim": ["n_components"], "epsilon": ["eps", "cluster_selection_epsilon"], "nn": ["n_neighbors"],
-  "neighbors": ["n_neighbors"], "n_neighbours": ["n_neighbors"], "minpts": ["min_samples"], "min_pts": ["min_samples"],
+  "neighbors": ["n_neighbors"], "n_neighbours": ["n_neighbors"], "random_state": ["transform_seed"], "eps": ["cluster_selection_epsilon"], "minpts": ["min_samples"], "min_pts": ["min_samples"],
 ]
 
 /// "; did you mean p?" for an unknown parameter `name` among `candidates`: another tool's name for
@@ -323,7 +323,9 @@ func parameterHint(_ name: String, _ candidates: [String]) -> String {
   // the Python libraries' switches for what clus always does
   let always = ["verbose": "clus shows the progress of long steps by itself (on a terminal or in a notebook)",
                 "prediction_data": "every hdbscan result keeps what approximate_predict needs",
-                "gen_min_span_tree": "every hdbscan result keeps its trees (.condensed_tree, and the others in its fields)"]
+                "gen_min_span_tree": "every hdbscan result keeps its trees (.condensed_tree, and the others in its fields)",
+                "index_col": "a clus data frame keeps every column as a column (d[\"id\"]) and numbers its rows from 0",
+                "dtype": "a CSV's columns are int64, float64, bool or text (categories) as pandas infers them; .data holds the numbers as float32"]
   if let said = always[name.lowercased()], !candidates.contains(name) { return "; \(said)" }
   if let same = parameterSynonyms[name.lowercased()]?.first(where: candidates.contains) { return "; did you mean \(same)?" }
   return didYouMean(name, candidates)

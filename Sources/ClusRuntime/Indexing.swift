@@ -101,7 +101,7 @@ enum Indexing {
     // or an exact one (ints beyond 2^24) that is not pandas' iloc[rows, cols], so it is refused
     if let r = Frames.standingForData(base0), parts.count == 2,
        case .matrix(let m)? = r["data"], Frames.columnNames(r).count != m.cols || r.fields.count > 3 {
-      throw RuntimeError("d[rows, cols] of a data frame with text columns or exact int columns would count and read only "
+      throw RuntimeError("d[rows, cols] of a data frame with text columns, or columns kept exactly beside its .data (float32 would round them), would count and read only "
         + ".data's float32 numeric columns: take a column by name (d[\"name\"][rows]), or index d.data[rows, cols] for those numbers", at: range)
     }
     // a categorical indexed stays a categorical; one element is its name

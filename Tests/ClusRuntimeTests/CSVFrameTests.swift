@@ -459,7 +459,7 @@ final class CSVFrameTests: DataFileTestCase {
     XCTAssertTrue(c.out.hasSuffix("[1 123456789]\n"), c.out)
     XCTAssertTrue(c.run("save (concat (load \"\(real)\") b) \"\(ids)\""), c.err)
     XCTAssertEqual(try String(contentsOfFile: ids, encoding: .utf8), "v,i\n3,1.5\n3,123456789.0\n")
-    c.expectError("d[0:2, 1]", "d[rows, cols] of a data frame with text columns or exact int columns")
+    c.expectError("d[0:2, 1]", "d[rows, cols] of a data frame with text columns, or columns kept exactly beside its .data")
     // a frame of numeric columns only: positions are pandas' (iloc[0:2, 1])
     let nums = write("nums.csv", "a,b\n1,2.5\n3,4.5\n5,6.5\n")
     XCTAssertTrue(c.run("n = load \"\(nums)\"\nprint n[0:2, 1]"), c.err)
@@ -670,6 +670,11 @@ final class CSVFrameTests: DataFileTestCase {
     guard case .int(let n)? = c.session.variables["n"] else { return XCTFail("no count") }
     XCTAssertEqual(n, 1)
     XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "price,qty\n19.99,1\n123456.78,2\n0.123456789,3\n")
+    // a float64 kept beside .data is written in Double's digits, as pandas' to_csv writes this file back
+    // (2^64 was written in float32's 1.8446744e+19, another number)
+    let u = write("u.csv", "c,d\n18446744073709551615,1\n1.5,2\n")
+    XCTAssertTrue(c.run("save (load \"\(u)\") \"\(out)\"\n"), c.err)
+    XCTAssertEqual(try String(contentsOfFile: out, encoding: .utf8), "c,d\n1.8446744073709552e+19,1\n1.5,2\n")
     // rows, columns and joins keep them
     XCTAssertTrue(c.run("q = (concat d[1:3] d[0:1])[[\"price\"]].price\n"), c.err)
     XCTAssertEqual(floats("q"), [123456.78, 0.123456789, 19.99])
@@ -706,10 +711,16 @@ final class CSVFrameTests: DataFileTestCase {
       let d = t.data.data
       XCTAssertTrue(d[0].isNaN && d[3].isNaN, "\(o): \(d)")
       XCTAssertEqual([d[1], d[2], d[4], d[5]], [2, 3, -9990, -999.5])
-      // in a text column too (pandas: ['x', nan, 'y'] for each spelling)
+      // in a text column by spelling, as pandas: "-999" for each (pandas: ['x', nan, 'y'])
       XCTAssertEqual(t.text[0].categories, ["x", "y"])
       XCTAssertEqual(t.text[0].codes, [0, -1, 1])
     }
+    // but not another spelling of the number (pandas keeps "-999.00" and "1e3" in a text column)
+    // (pandas.read_csv(na_values=["-999", "1000"]): b ['-999.00', 'x', 'z'], c ['1e3', nan, 'y'])
+    let q = write("na2.csv", "b,c\n-999.00,1e3\nx,1000\nz,y\n")
+    let t = try XCTUnwrap(table(try load(q, CSVOptions(naValues: ["-999", "1000"]))))
+    XCTAssertEqual(t.text.map(\.categories), [["-999.00", "x", "z"], ["1e3", "y"]])
+    XCTAssertEqual(t.text[1].codes, [0, -1, 1])
     // and in the language, as a number
     let c = Capture()
     c.expectOutput("print (load \"\(p)\" na_values=-999.0).a\n", "[nan 3.0000 -9990.0000]\n")

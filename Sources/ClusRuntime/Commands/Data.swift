@@ -466,15 +466,18 @@ private func frameTable(_ r: Record) -> (columns: [(name: String, values: [Doubl
       if kind == ColumnKind.bool.rawValue { text[name] = values.map { $0 != 0 ? "True" : "False" } }
       // booleans with missing values, as pandas writes its object column (it was 1.0, 0.0)
       if kind == ColumnKind.boolWithMissing.rawValue { text[name] = values.map { $0.isNaN ? "" : $0 != 0 ? "True" : "False" } }
-      // a float column keeps its point (2.0, not 2: it reads back as float64, as pandas writes it)
-      if kind == ColumnKind.float.rawValue { text[name] = values.map { $0.isNaN ? "" : pythonFloatText($0) } }
+      // a float column keeps its point (2.0, not 2: it reads back as float64, as pandas writes it), and
+      // its values are the column's (csvDouble: the decimals read, 0.1 and 1e+20, as d.x gives them)
+      if kind == ColumnKind.float.rawValue { text[name] = values.map { $0.isNaN ? "" : pythonFloatText(csvDouble(Float($0)).description) } }
       // a column kept exactly beside the float32 matrix (ids beyond 2^24 from a CSV, an AnnData obs
       // column): its own values, not the rounded ones
       switch Frames.ownField(r, name) {
       case .labels(let l)? where l.count == m.rows && kind == ColumnKind.int.rawValue: text[name] = l.map { String($0) }
       // (a float32 value, as a one-column frame's field holds, in float32's shortest form: 0.1, not 0.10000000149011612)
       case .floats(let f)? where f.count == m.rows && kind == ColumnKind.float.rawValue:
-        text[name] = f.map { $0.isNaN ? "" : pythonFloatText($0) }
+        // float64 values kept beside .data: Double's digits (2^64 was written in float32's 1.8446744e+19,
+        // another number); a one-column frame's field holds float32 values' decimals, which these digits give too
+        text[name] = f.map { $0.isNaN ? "" : pythonFloatText($0.description) }
       default: break
       }
       columns.append((name, values))

@@ -210,6 +210,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
     // the columns found to mix numbers with text or booleans, each with its first such cell: the
     // whole file is read once, then again with them all as text (once a column, it could take a pass each)
     var mixed = [MixedColumn?](repeating: nil, count: width)
+    var numberMissing = [Bool](repeating: false, count: width)
     func mixedAt(_ k: Int, _ c: Cell, boolean: Bool) {
       mixed[k] = MixedColumn(column: selected[k], name: column(selected[k]), cell: shown(text(c)), line: line, boolean: boolean)
       values.append(0)
@@ -263,8 +264,8 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
         let c = cells[selected[k]]
         if mixed[k] != nil { values.append(0); continue }  // read again as text: see loadDelimited
         if state[k] == .text {
-          // a missing-value spelling, or a number equal to one of na_values' numbers (pandas: "-999" in a text column too)
-          if na.contains(p, c.start, c.end) || (!na.numbers.isEmpty && parseCell(p, c.start, c.end, na: na) == .missing) {
+          // a missing-value spelling (na_values' whole numbers in both spellings, -999 and -999.0, as pandas)
+          if na.contains(p, c.start, c.end) {
             values.append(-1)
             continue
           }
@@ -277,6 +278,8 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
         }
         switch parseCell(p, c.start, c.end, na: na) {
         case .missing:
+          // a number na_values matched by value, not by spelling: a text column would keep it (pandas)
+          if !na.numbers.isEmpty && !na.contains(p, c.start, c.end) { numberMissing[k] = true }
           // an int column with ints beyond 2^24 becomes float: its float64 values keep them
           if exactInts[k] != nil { startExactFloats(k) }
           exactFloats[k]?.append(.nan)
@@ -294,7 +297,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
           if width == 1 { ints.append(v) }
           if state[k] == .undecided || state[k] == .bool { state[k] = missingSeen[k] ? .float : .int }
           // an integer that float32 rounds, in a float column (an int column keeps its ints in exactInts)
-          if state[k] == .float && exactFloats[k] == nil && Double(Float(v)) != Double(v) {
+          if state[k] == .float && exactFloats[k] == nil && v.magnitude >= 1_000_000 && csvDouble(Float(v)) != Double(v) {
             startExactFloats(k)
             exactFloats[k]!.append(Double(v))
           }
@@ -309,8 +312,8 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
         case .real(let v):
           if sawBool[k] { mixedAt(k, c, boolean: true); continue }
           // (a cell of at most 6 significant digits comes back from a normal float32 as written: FLT_DIG)
-          if exactFloats[k] == nil && (exactInts[k] != nil || (v.isFinite && Double(Float(v)) != v
-                                                              && !(Float(v).isNormal && atMostSixDigits(p, c.start, c.end))
+          // (2^64 is a float32 too, whose shortest decimal 1.8446744e+19 is another number: compared as decimals)
+          if exactFloats[k] == nil && (exactInts[k] != nil || (v.isFinite && !(Float(v).isNormal && atMostSixDigits(p, c.start, c.end))
                                                               && csvDouble(Float(v)) != v)) {
             startExactFloats(k)
           }
@@ -351,7 +354,8 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
           throw err(.outOfRange, line, "the number '\(shown(text(c)))' in \(column(selected[k])) is beyond "
             + "float32's range (±3.4e38), in which clus keeps data")
         case .text:
-          if state[k] != .undecided {
+          // (a column whose only numbers so far were na_values matched by value holds numbers too)
+          if state[k] != .undecided || numberMissing[k] {
             mixedAt(k, c, boolean: false)
             continue
           }

@@ -66,11 +66,16 @@ struct NASet {
   /// matches na_values by value in a numeric column (-999 and -999.0).
   var numbers: Set<Double> = []
   init(_ extra: [String]) {
+    // and, as pandas' _stringify_na_values, a whole number's spellings "-999" and "-999.0" (for text
+    // columns, which match by spelling: na_values="-999.00" makes a text cell "-999" missing, not "-999.00")
+    var spellings = extra
     for w in extra {
       let t = w.filter { $0 != " " && $0 != "\t" }
-      if let v = Double(t), v.isFinite, t.allSatisfy({ "0123456789+-.eE".contains($0) }) { numbers.insert(v) }
+      guard let v = Double(t), v.isFinite, t.allSatisfy({ "0123456789+-.eE".contains($0) }) else { continue }
+      numbers.insert(v)
+      if v == v.rounded(), abs(v) < 9e18 { spellings += [String(Int(v)), String(Int(v)) + ".0"] }
     }
-    for w in pandasNAValues + extra {
+    for w in pandasNAValues + spellings {
       let u = Array(w.utf8)
       if u.isEmpty { empty = true; continue }
       lengths[Int(u[0])] |= 1 << UInt64(min(u.count, 63))

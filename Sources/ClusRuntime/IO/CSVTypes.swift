@@ -57,7 +57,9 @@ public let pandasNAValues = [
 /// digits (float32's FLT_DIG), and the float32 number otherwise; NaN and infinities stay.
 func csvDouble(_ f: Float) -> Double {
   let d = Double(f)
-  if d == d.rounded() || !d.isFinite { return d }  // whole numbers (and NaN, ±inf) widen exactly
+  // whole numbers below 2^24 (and NaN, ±inf) widen exactly; a larger one's shortest decimal may be
+  // another number (1e20, which float32 holds as 100000002004087734272)
+  if (d == d.rounded() && abs(d) < 16_777_216) || !d.isFinite { return d }
   return Double(f.description) ?? d
 }
 

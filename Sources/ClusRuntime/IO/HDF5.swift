@@ -356,7 +356,8 @@ final class H5File {
     return (shape, out)
   }
 
-  /// A whole numeric dataset as Double (exact for float64 and for integers up to 2⁵³): obs and var columns.
+  /// A whole numeric dataset as Double (exact for float64 and for integers up to 2⁵³, float32 as its
+  /// shortest decimal: `csvDouble`): obs and var columns.
   /// - Throws: `DataFileError`: not numbers, damaged data.
   func doubles(_ path: String) throws -> [Double] {
     let d = try open(path)
@@ -370,6 +371,9 @@ final class H5File {
     guard total == 0 || H5Dread(d.id, clus_h5_native_double(), clus_h5_s_all(), clus_h5_s_all(), clus_h5_p_default(), &out) >= 0 else {
       throw unreadable(d, path)
     }
+    // a float32 column as a float64 one holds it when pandas writes it and reads it back (0.1, as
+    // a CSV's column: csvDouble), which is what saving it writes (0.10000000149011612 was its widening)
+    if cls == H5T_FLOAT && H5Tget_size(t.id) == 4 { return out.map { csvDouble(Float($0)) } }
     return out
   }
 
