@@ -122,7 +122,7 @@ enum Frames {
     case .bool: return .mask(col.map { $0 != 0 })
     // a float64 column of a CSV is held in float32: as a column, its values are the decimals read
     // (0.1, as pandas reads it; 0.10000000149011612 was the float32 widened, unsaid)
-    case .float: return .floats(col.map(csvDouble))
+    case .float: return .floats(col.map(shortestDecimal))
     case .boolWithMissing: return .floats(col.map(Double.init))
     case .text: return nil
     }

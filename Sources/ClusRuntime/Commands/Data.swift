@@ -467,8 +467,8 @@ private func frameTable(_ r: Record) -> (columns: [(name: String, values: [Doubl
       // booleans with missing values, as pandas writes its object column (it was 1.0, 0.0)
       if kind == ColumnKind.boolWithMissing.rawValue { text[name] = values.map { $0.isNaN ? "" : $0 != 0 ? "True" : "False" } }
       // a float column keeps its point (2.0, not 2: it reads back as float64, as pandas writes it), and
-      // its values are the column's (csvDouble: the decimals read, 0.1 and 1e+20, as d.x gives them)
-      if kind == ColumnKind.float.rawValue { text[name] = values.map { $0.isNaN ? "" : pythonFloatText(csvDouble(Float($0)).description) } }
+      // its values are the column's (shortestDecimal: the decimals read, 0.1 and 1e+20, as d.x gives them)
+      if kind == ColumnKind.float.rawValue { text[name] = values.map { $0.isNaN ? "" : pythonFloatText(shortestDecimal(Float($0)).description) } }
       // a column kept exactly beside the float32 matrix (ids beyond 2^24 from a CSV, an AnnData obs
       // column): its own values, not the rounded ones
       switch Frames.ownField(r, name) {

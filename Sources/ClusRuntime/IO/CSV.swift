@@ -38,7 +38,7 @@ private func atMostSixDigits(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int
 ///
 /// Without a header and with only numeric columns the result is as before names existed: one
 /// column of integers gives `.intVector`, of `true`/`false` `.boolVector`, any other single column
-/// `.doubleVector` (the float64 values of its text, `csvDouble`), several columns an `n × d` `.matrix` (`true`/`false` as 1/0). Otherwise it is a
+/// `.doubleVector` (the float64 values of its text, `shortestDecimal`), several columns an `n × d` `.matrix` (`true`/`false` as 1/0). Otherwise it is a
 /// `.table` (columns named `0`, `1`, ... without a header). Numbers are stored as float32: a
 /// finite number beyond its range is an error, and columns whose variation float32 cannot hold
 /// get a warning (`float32LossWarning`).
@@ -234,7 +234,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
     /// of their float32 values (exact: float32 held them as read).
     func startExactFloats(_ k: Int) {
       guard exactFloats[k] == nil else { return }
-      exactFloats[k] = (0..<rows).map { r in exactInts[k].map { Double($0[r]) } ?? csvDouble(values[r * width + k]) }
+      exactFloats[k] = (0..<rows).map { r in exactInts[k].map { Double($0[r]) } ?? shortestDecimal(values[r * width + k]) }
     }
     // numbers beyond 2^24 that float32 changes (timestamps, ids), per column: how many, and the first
     // (value, line, column); counted at the end unless the column stays int (its values kept exactly)
@@ -297,7 +297,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
           if width == 1 { ints.append(v) }
           if state[k] == .undecided || state[k] == .bool { state[k] = missingSeen[k] ? .float : .int }
           // an integer that float32 rounds, in a float column (an int column keeps its ints in exactInts)
-          if state[k] == .float && exactFloats[k] == nil && v.magnitude >= 1_000_000 && csvDouble(Float(v)) != Double(v) {
+          if state[k] == .float && exactFloats[k] == nil && v.magnitude >= 1_000_000 && shortestDecimal(Float(v)) != Double(v) {
             startExactFloats(k)
             exactFloats[k]!.append(Double(v))
           }
@@ -314,7 +314,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
           // (a cell of at most 6 significant digits comes back from a normal float32 as written: FLT_DIG)
           // (2^64 is a float32 too, whose shortest decimal 1.8446744e+19 is another number: compared as decimals)
           if exactFloats[k] == nil && (exactInts[k] != nil || (v.isFinite && !(Float(v).isNormal && atMostSixDigits(p, c.start, c.end))
-                                                              && csvDouble(Float(v)) != v)) {
+                                                              && shortestDecimal(Float(v)) != v)) {
             startExactFloats(k)
           }
           exactFloats[k]?.append(v)
@@ -431,8 +431,8 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
         switch kinds[0] {
         case .bool: return .boolVector(ints.map { $0 != 0 })
         case .int: return .intVector(ints)
-        // a float64 column as pandas reads it: the numbers of the file (see csvDouble)
-        default: return .doubleVector(exactFloats[0] ?? values.map(csvDouble))
+        // a float64 column as pandas reads it: the numbers of the file (see shortestDecimal)
+        default: return .doubleVector(exactFloats[0] ?? values.map(shortestDecimal))
         }
       }
       return .matrix(Matrix(rows: rows, cols: width, data: values))

@@ -50,12 +50,12 @@ public let pandasNAValues = [
   "NA", "NULL", "NaN", "None", "n/a", "nan", "null",
 ]
 
-/// What a column turned out to hold, as pandas names the dtype.
-/// A CSV number held in float32 as the float64 that pandas' read_csv reads for its text: the
-/// nearest Double to the Float's shortest decimal (0.1f → 0.1, where widening gives
-/// 0.10000000149011612). It is the file's own value whenever its text had at most 6 significant
-/// digits (float32's FLT_DIG), and the float32 number otherwise; NaN and infinities stay.
-func csvDouble(_ f: Float) -> Double {
+/// A number held in float32 as the float64 that pandas reads for its written text (a CSV's cell,
+/// a float32 column that pandas writes): the nearest Double to the Float's shortest decimal
+/// (0.1f → 0.1, where widening gives 0.10000000149011612). It is a CSV cell's own value whenever
+/// its text had at most 6 significant digits (float32's FLT_DIG), and the float32 number otherwise;
+/// NaN and infinities stay.
+func shortestDecimal(_ f: Float) -> Double {
   let d = Double(f)
   // whole numbers below 2^24 (and NaN, ±inf) widen exactly; a larger one's shortest decimal may be
   // another number (1e20, which float32 holds as 100000002004087734272)
@@ -63,6 +63,7 @@ func csvDouble(_ f: Float) -> Double {
   return Double(f.description) ?? d
 }
 
+/// What a column turned out to hold, as pandas names the dtype.
 public enum ColumnKind: String, Sendable, Equatable {
   /// Integers (no missing values).
   case int = "int64"
@@ -117,7 +118,7 @@ public struct Table: Sendable, Equatable {
   /// Int columns holding values beyond 2^24, which `data` (float32) rounds: their values exactly,
   /// by position in `names`.
   public var exactInts: [Int: [Int]]
-  /// Float columns holding a number that float32 rounds beyond its shortest decimal (`csvDouble`:
+  /// Float columns holding a number that float32 rounds beyond its shortest decimal (`shortestDecimal`:
   /// more than about 7 significant digits, as 0.123456789 or a pandas float64 written in full): their
   /// float64 values as read, by position in `names`.
   public var exactFloats: [Int: [Double]]

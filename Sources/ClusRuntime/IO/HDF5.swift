@@ -357,7 +357,7 @@ final class H5File {
   }
 
   /// A whole numeric dataset as Double (exact for float64 and for integers up to 2⁵³, float32 as its
-  /// shortest decimal: `csvDouble`): obs and var columns.
+  /// shortest decimal: `shortestDecimal`): obs and var columns.
   /// - Throws: `DataFileError`: not numbers, damaged data.
   func doubles(_ path: String) throws -> [Double] {
     let d = try open(path)
@@ -372,8 +372,8 @@ final class H5File {
       throw unreadable(d, path)
     }
     // a float32 column as a float64 one holds it when pandas writes it and reads it back (0.1, as
-    // a CSV's column: csvDouble), which is what saving it writes (0.10000000149011612 was its widening)
-    if cls == H5T_FLOAT && H5Tget_size(t.id) == 4 { return out.map { csvDouble(Float($0)) } }
+    // a CSV's column: shortestDecimal), which is what saving it writes (0.10000000149011612 was its widening)
+    if cls == H5T_FLOAT && H5Tget_size(t.id) == 4 { return out.map { shortestDecimal(Float($0)) } }
     return out
   }
 
