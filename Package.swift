@@ -46,6 +46,8 @@ let package = Package(
                    providers: [.apt(["libzmq3-dev"])]),
     .systemLibrary(name: "CCrypto", path: "Sources/CCrypto", pkgConfig: "libcrypto",
                    providers: [.apt(["libssl-dev"])]),
+    // CSV numbers: fast_float's correctly rounded decimal-to-double (C++, header only), behind a C function
+    .target(name: "CFastFloat", path: "Sources/CFastFloat"),
     .target(name: "ClusLang", path: "Sources/ClusLang", swiftSettings: [.swiftLanguageMode(.v6)]),
     // AVX tiles of the deterministic products (the same arithmetic per element as the Swift kernel), and the
     // layout's prefetch hint
@@ -56,7 +58,7 @@ let package = Package(
       exclude: ["Core/README.md", "DBSCAN/README.md", "HDBSCAN/README.md", "KMeans/README.md", "Metrics/README.md",
                 "Neighbors/README.md", "PCA/README.md", "UMAP/README.md"]),
     .target(
-      name: "ClusRuntime", dependencies: ["ClusLang", "ClusAlgorithms", "CZlib", "CPNG", "CZip", "CHDF5", "CCairo"],
+      name: "ClusRuntime", dependencies: ["ClusLang", "ClusAlgorithms", "CZlib", "CPNG", "CZip", "CHDF5", "CCairo", "CFastFloat"],
       path: "Sources/ClusRuntime"),
     // the Jupyter kernel and notebooks written from scripts (the runtime knows nothing of ZeroMQ)
     .target(
@@ -86,7 +88,9 @@ let package = Package(
   ],
   // Swift 5 for the targets that do not set a mode; docs/architecture.md ("Language modes") says which are in
   // Swift 6 and why the others stay
-  swiftLanguageModes: [.v5]
+  swiftLanguageModes: [.v5],
+  // fast_float (CFastFloat) needs C++11 or later
+  cxxLanguageStandard: .cxx17
 )
 
 if algorithmsOnly {

@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # Installs the system libraries clus builds against (Debian/Ubuntu), only when missing.
 set -euo pipefail
-# (libcairo2-dev, fonts-dejavu-core: every picture, drawn by Cairo with DejaVu Sans found through fontconfig; libhdf5-dev: AnnData .h5ad files; libzmq3-dev, libssl-dev: the Jupyter kernel's sockets and message signatures; time: make bench's peak memory; gdb: make soak's malloc_trim before it reads RSS; strace: the REPL
+# (libfast-float-dev: CSV numbers, correctly rounded and fast; libcairo2-dev, fonts-dejavu-core: every picture, drawn by Cairo with DejaVu Sans found through fontconfig; libhdf5-dev: AnnData .h5ad files; libzmq3-dev, libssl-dev: the Jupyter kernel's sockets and message signatures; time: make bench's peak memory; gdb: make soak's malloc_trim before it reads RSS; strace: the REPL
 # test that delays clus's writes to land Ctrl-C before libedit reads)
-pkgs=(pkg-config libedit-dev libhdf5-dev libopenblas-dev liblapacke-dev zlib1g-dev libpng-dev libzip-dev libzmq3-dev libssl-dev libcairo2-dev fonts-dejavu-core python3-venv time gdb strace)
+pkgs=(pkg-config libedit-dev libfast-float-dev libhdf5-dev libopenblas-dev liblapacke-dev zlib1g-dev libpng-dev libzip-dev libzmq3-dev libssl-dev libcairo2-dev fonts-dejavu-core python3-venv time gdb strace)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -25,6 +25,13 @@ private func atMostSixDigits(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int
   return true
 }
 
+/// Column `k`'s float64 values for the `rows` rows read so far, when it starts keeping them: its ints
+/// kept exactly (`exactInts`), else the decimals of the float32 values in `values` (`rows × width`,
+/// exact: float32 held them as read).
+private func startedExactFloats(column k: Int, rows: Int, width: Int, values: [Float], exactInts: [Int]?) -> [Double] {
+  (0..<rows).map { r in exactInts.map { Double($0[r]) } ?? shortestDecimal(values[r * width + k]) }
+}
+
 /// Reads CSV (`sep` = `,`), TSV (`sep` = tab) or other delimited text (`sep` nil: detected), with
 /// the behaviour of `pandas.read_csv` (see `CSVOptions`).
 ///
@@ -210,10 +217,11 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
     // the columns found to mix numbers with text or booleans, each with its first such cell: the
     // whole file is read once, then again with them all as text (once a column, it could take a pass each)
     var mixed = [MixedColumn?](repeating: nil, count: width)
+    var anyMixed = false
     var numberMissing = [Bool](repeating: false, count: width)
     func mixedAt(_ k: Int, _ c: Cell, boolean: Bool) {
       mixed[k] = MixedColumn(column: selected[k], name: column(selected[k]), cell: shown(text(c)), line: line, boolean: boolean)
-      values.append(0)
+      anyMixed = true
     }
     var missingSeen = [Bool](repeating: false, count: width)
     var codes = [[ExactText: Int]](repeating: [:], count: width)
@@ -226,16 +234,13 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
     var ints: [Int] = []  // one-column files only: integers exactly
     // an int column holding a value beyond 2^24 (ids, counts), which float32 rounds: its values exactly,
     // from that row on (the rows above hold integers up to 2^24 or booleans, exact in float32)
-    var exactInts = [[Int]?](repeating: nil, count: width)
+    var exactInts = [[Int]](repeating: [], count: width)
+    var keepsInts = [Bool](repeating: false, count: width)
     // a float column holding a number that float32 does not give back as read (more than about 7
     // significant digits): its float64 values, as pandas reads them, from the first row
-    var exactFloats = [[Double]?](repeating: nil, count: width)
-    /// Starts column k's float64 values with the rows above: ints kept exactly, else the decimals
-    /// of their float32 values (exact: float32 held them as read).
-    func startExactFloats(_ k: Int) {
-      guard exactFloats[k] == nil else { return }
-      exactFloats[k] = (0..<rows).map { r in exactInts[k].map { Double($0[r]) } ?? shortestDecimal(values[r * width + k]) }
-    }
+    // (flags beside plain arrays, and no local function capturing the arrays: this loop is per cell)
+    var exactFloats = [[Double]](repeating: [], count: width)
+    var keepsFloats = [Bool](repeating: false, count: width)
     // numbers beyond 2^24 that float32 changes (timestamps, ids), per column: how many, and the first
     // (value, line, column); counted at the end unless the column stays int (its values kept exactly)
     var rounded = [Int](repeating: 0, count: width)
@@ -262,7 +267,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
       }
       for k in 0..<width {
         let c = cells[selected[k]]
-        if mixed[k] != nil { values.append(0); continue }  // read again as text: see loadDelimited
+        if anyMixed && mixed[k] != nil { values.append(0); continue }  // read again as text: see loadDelimited
         if state[k] == .text {
           // a missing-value spelling (na_values' whole numbers in both spellings, -999 and -999.0, as pandas)
           if na.contains(p, c.start, c.end) {
@@ -281,46 +286,45 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
           // a number na_values matched by value, not by spelling: a text column would keep it (pandas)
           if !na.numbers.isEmpty && !na.contains(p, c.start, c.end) { numberMissing[k] = true }
           // an int column with ints beyond 2^24 becomes float: its float64 values keep them
-          if exactInts[k] != nil { startExactFloats(k) }
-          exactFloats[k]?.append(.nan)
+          if keepsInts[k] && !keepsFloats[k] { exactFloats[k] = startedExactFloats(column: k, rows: rows, width: width, values: values, exactInts: keepsInts[k] ? exactInts[k] : nil); keepsFloats[k] = true }
+          if keepsFloats[k] { exactFloats[k].append(.nan) }
           values.append(.nan)
           missingSeen[k] = true
           if state[k] == .int || state[k] == .bool { state[k] = .float }
-          exactInts[k] = nil  // a float column now, as pandas makes it
+          if keepsInts[k] { exactInts[k] = []; keepsInts[k] = false }  // a float column now, as pandas makes it
           if width == 1 { ints.append(0) }
         case .integer(let v):
-          if sawBool[k] { mixedAt(k, c, boolean: true); continue }
-          exactFloats[k]?.append(Double(v))
+          if sawBool[k] { mixedAt(k, c, boolean: true); values.append(0); continue }
+          if keepsFloats[k] { exactFloats[k].append(Double(v)) }
           values.append(Float(v))
           sawNumber[k] = true
           lo[k] = min(lo[k], Double(v)); hi[k] = max(hi[k], Double(v))
           if width == 1 { ints.append(v) }
           if state[k] == .undecided || state[k] == .bool { state[k] = missingSeen[k] ? .float : .int }
           // an integer that float32 rounds, in a float column (an int column keeps its ints in exactInts)
-          if state[k] == .float && exactFloats[k] == nil && v.magnitude >= 1_000_000 && shortestDecimal(Float(v)) != Double(v) {
-            startExactFloats(k)
-            exactFloats[k]!.append(Double(v))
+          if state[k] == .float && !keepsFloats[k] && v.magnitude >= 1_000_000 && shortestDecimal(Float(v)) != Double(v) {
+            exactFloats[k] = startedExactFloats(column: k, rows: rows, width: width, values: values, exactInts: keepsInts[k] ? exactInts[k] : nil)
+            keepsFloats[k] = true
+            exactFloats[k].append(Double(v))
           }
           if state[k] == .int {
-            if exactInts[k] == nil, v.magnitude > 1 << 24 { exactInts[k] = (0..<rows).map { Int(values[$0 * width + k]) } }
-            exactInts[k]?.append(v)
+            if !keepsInts[k], v.magnitude > 1 << 24 { exactInts[k] = (0..<rows).map { Int(values[$0 * width + k]) }; keepsInts[k] = true }
+            if keepsInts[k] { exactInts[k].append(v) }
           }
           if v.magnitude > 1 << 24 && Double(Float(v)) != Double(v) {
             if rounded[k] == 0 { firstRounded[k] = (Double(v), line, selected[k] + 1) }
             rounded[k] += 1
           }
         case .real(let v):
-          if sawBool[k] { mixedAt(k, c, boolean: true); continue }
+          if sawBool[k] { mixedAt(k, c, boolean: true); values.append(0); continue }
           // (a cell of at most 6 significant digits comes back from a normal float32 as written: FLT_DIG)
           // (2^64 is a float32 too, whose shortest decimal 1.8446744e+19 is another number: compared as decimals)
-          if exactFloats[k] == nil && (exactInts[k] != nil || (v.isFinite && !(Float(v).isNormal && atMostSixDigits(p, c.start, c.end))
-                                                              && shortestDecimal(Float(v)) != v)) {
-            startExactFloats(k)
-          }
-          exactFloats[k]?.append(v)
+          if !keepsFloats[k] && (keepsInts[k] || (v.isFinite && !(Float(v).isNormal && atMostSixDigits(p, c.start, c.end))
+                                                          && shortestDecimal(Float(v)) != v)) { exactFloats[k] = startedExactFloats(column: k, rows: rows, width: width, values: values, exactInts: keepsInts[k] ? exactInts[k] : nil); keepsFloats[k] = true }
+          if keepsFloats[k] { exactFloats[k].append(v) }
           values.append(Float(v))
           sawNumber[k] = true
-          exactInts[k] = nil
+          if keepsInts[k] { exactInts[k] = []; keepsInts[k] = false }
           // an integer beyond int64 (a uint64 id, which pandas keeps exactly) read as float64, rounded
           // (counted here only when float32 holds the float64 exactly, as 2^63: otherwise the rounding warning below says it)
           if v.magnitude >= 9.223372036854775807e18 && Double(Float(v)) == v && beyondInt64Lost == nil {
@@ -343,13 +347,13 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
           if v.isFinite { lo[k] = min(lo[k], v); hi[k] = max(hi[k], v) }
           state[k] = .float
         case .boolean(let v):
-          if sawNumber[k] { mixedAt(k, c, boolean: true); continue }
+          if sawNumber[k] { mixedAt(k, c, boolean: true); values.append(0); continue }
           values.append(v ? 1 : 0)
-          exactFloats[k]?.append(v ? 1 : 0)
+          if keepsFloats[k] { exactFloats[k].append(v ? 1 : 0) }
           sawBool[k] = true
           if width == 1 { ints.append(v ? 1 : 0) }
           if state[k] == .undecided { state[k] = missingSeen[k] ? .float : .bool }
-          if state[k] == .int { exactInts[k]?.append(v ? 1 : 0) }
+          if state[k] == .int && keepsInts[k] { exactInts[k].append(v ? 1 : 0) }
         case .overflow:
           throw err(.outOfRange, line, "the number '\(shown(text(c)))' in \(column(selected[k])) is beyond "
             + "float32's range (±3.4e38), in which clus keeps data")
@@ -357,6 +361,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
           // (a column whose only numbers so far were na_values matched by value holds numbers too)
           if state[k] != .undecided || numberMissing[k] {
             mixedAt(k, c, boolean: false)
+            values.append(0)
             continue
           }
           // the first value of a text column: earlier rows were missing values (code −1)
@@ -389,7 +394,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
                                     integers: numeric.allSatisfy { kinds[$0] == .int }, display: display,
                                     names: numeric.map { column(selected[$0]) }, exactInts: exactColumns,
                                     keptExactly: numeric.map { k in
-                                      exactColumns && ((kinds[k] == .int && exactInts[k] != nil) || (kinds[k] == .float && exactFloats[k] != nil))
+                                      exactColumns && ((kinds[k] == .int && keepsInts[k]) || (kinds[k] == .float && keepsFloats[k]))
                                         ? names[selected[k]] : nil
                                     },
                                     warn: warn)
@@ -400,7 +405,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
     if roundedCount > 0 && !warned, let first = lossy.min(by: { (firstRounded[$0].1, firstRounded[$0].2) < (firstRounded[$1].1, firstRounded[$1].2) }) {
       let (v, l, c) = firstRounded[first]
       let many = "\(display): \(roundedCount) number\(roundedCount == 1 ? "" : "s") beyond 2^24 = 16,777,216 \(roundedCount == 1 ? "loses" : "lose") digits in float32"
-      if exactColumns && lossy.allSatisfy({ exactFloats[$0] != nil }) {
+      if exactColumns && lossy.allSatisfy({ keepsFloats[$0] }) {
         // the columns keep them (float64); only the float32 .data the algorithms read rounds them
         warn(many + ": the frame's .data (float32, what umap and the other algorithms use) has \(Double(Float(v))) for \(v) on line \(l), "
           + "column \(c), while the column keeps the numbers as read (d[\(Display.quote(names[selected[first]]))]). Subtract a common offset, or change the unit, "
@@ -415,7 +420,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
       warn("\(display): integers beyond int64's range (2^63 − 1), in which clus keeps integers, lose digits: \(shown(t)) on line \(l), "
         + "column \(c) is kept as \(kept) (a float32 number); pandas keeps integers up to 2^64 − 1 exactly, as uint64")
     }
-    let vanishedKept = vanishedIn.allSatisfy { exactFloats[$0] != nil }
+    let vanishedKept = vanishedIn.allSatisfy { keepsFloats[$0] }
     if vanished > 0 && vanishedKept && exactColumns {
       // (p-values: -log10 of the column works; only the float32 .data holds 0)
       warn("\(display): \(vanished) non-zero number\(vanished == 1 ? " is" : "s are") below float32's smallest (1.4e-45): the frame's .data "
@@ -432,7 +437,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
         case .bool: return .boolVector(ints.map { $0 != 0 })
         case .int: return .intVector(ints)
         // a float64 column as pandas reads it: the numbers of the file (see shortestDecimal)
-        default: return .doubleVector(exactFloats[0] ?? values.map(shortestDecimal))
+        default: return .doubleVector(keepsFloats[0] ? exactFloats[0] : values.map(shortestDecimal))
         }
       }
       return .matrix(Matrix(rows: rows, cols: width, data: values))
@@ -452,9 +457,9 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
       data = Matrix(rows: rows, cols: numeric.count, data: out)
     }
     var exact: [Int: [Int]] = [:]
-    for k in 0..<width where kinds[k] == .int { if let e = exactInts[k], e.count == rows { exact[k] = e } }
+    for k in 0..<width where kinds[k] == .int { if keepsInts[k], exactInts[k].count == rows { exact[k] = exactInts[k] } }
     var exactReal: [Int: [Double]] = [:]
-    for k in 0..<width where kinds[k] == .float { if let e = exactFloats[k], e.count == rows { exactReal[k] = e } }
+    for k in 0..<width where kinds[k] == .float { if keepsFloats[k], exactFloats[k].count == rows { exactReal[k] = exactFloats[k] } }
     return .table(Table(names: selected.map { names[$0] }, kinds: kinds, data: data, text: text, rows: rows, exactInts: exact,
                         exactFloats: exactReal))
   }

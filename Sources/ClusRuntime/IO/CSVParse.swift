@@ -1,6 +1,8 @@
 // Reading delimited text a cell and a record at a time: pandas' number and missing-value rules for a
 // cell, quoted fields across lines, and the detected separator. `loadDelimited` (CSV.swift) uses them.
 
+import CFastFloat
+
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -22,29 +24,6 @@ enum CellValue: Equatable {
 
 @inline(__always) private func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D }
 @inline(__always) private func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
-
-/// Whether `p[start..<end]` is a decimal number as pandas reads one: an optional sign, digits with
-/// an optional decimal point (`5`, `5.`, `.5`, `5.25`) and an optional exponent (`e-3`, `E+05`).
-/// Hexadecimal (`0x10`), `nan(…)` and other forms only C's `strtod` knows are not numbers.
-private func isDecimal(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-  var i = start
-  if i < end && (p[i] == 0x2B || p[i] == 0x2D) { i += 1 }
-  var digits = 0
-  while i < end && isDigit(p[i]) { i += 1; digits += 1 }
-  if i < end && p[i] == 0x2E {
-    i += 1
-    while i < end && isDigit(p[i]) { i += 1; digits += 1 }
-  }
-  if digits == 0 { return false }
-  if i < end && (p[i] | 0x20) == 0x65 {
-    i += 1
-    if i < end && (p[i] == 0x2B || p[i] == 0x2D) { i += 1 }
-    var e = 0
-    while i < end && isDigit(p[i]) { i += 1; e += 1 }
-    if e == 0 { return false }
-  }
-  return i == end
-}
 
 /// Whether the bytes equal `word` ignoring ASCII case.
 private func equalsIgnoringCase(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ word: StaticString) -> Bool {
@@ -133,19 +112,21 @@ private func parseCellSpelling(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: I
       if v != Int.min { return .integer(-v) }
     }
   }
-  if isDecimal(p, start, end) {
-    var stop: UnsafeMutablePointer<CChar>? = nil
-    let cp = UnsafeRawPointer(p + start).assumingMemoryBound(to: CChar.self)
-    var f = strtod(cp, &stop)
-    if let s = stop, cp.distance(to: UnsafePointer(s)) != end - start {
-      // strtod read on into the next byte (a digit used as a separator): read the cell alone
-      f = Double(String(decoding: UnsafeBufferPointer(start: p + start, count: end - start), as: UTF8.self)) ?? .nan
+  // A decimal number as pandas reads one: an optional sign, digits with an optional decimal point (`5`,
+  // `5.`, `.5`, `5.25`) and an optional exponent (`e-3`, `E+05`), read by fast_float, which takes that
+  // syntax whole (not a leading "+": skipped here) and no more: not hexadecimal (`0x10`), nor the `nan(…)`
+  // and `inf` that C's strtod reads (a digit or a point must follow the sign)
+  let body = i < end && (p[i] == 0x2E || isDigit(p[i]))
+  if body {
+    let from = p[start] == 0x2B ? start + 1 : start
+    let cp = UnsafeRawPointer(p + from).assumingMemoryBound(to: CChar.self)
+    var f = 0.0
+    if clus_parse_double(cp, cp + (end - from), &f) == end - from {
+      if Float(f).isInfinite { return .overflow }
+      return .real(f)
     }
-    if Float(f).isInfinite { return .overflow }
-    return .real(f)
   }
-  let body = p[start] == 0x2B || p[start] == 0x2D ? start + 1 : start
-  if equalsIgnoringCase(p, body, end, "inf") || equalsIgnoringCase(p, body, end, "infinity") {
+  if equalsIgnoringCase(p, i, end, "inf") || equalsIgnoringCase(p, i, end, "infinity") {
     return .real(p[start] == 0x2D ? -.infinity : .infinity)
   }
   if equalsIgnoringCase(p, start, end, "true") { return .boolean(true) }
