@@ -80,7 +80,7 @@ let package = Package(
     .testTarget(name: "ClusRuntimeTests", dependencies: ["ClusRuntime", "ClusLang", "ClusAlgorithms"],
                 path: "Tests/ClusRuntimeTests", resources: [.copy("Fixtures")],
                 swiftSettings: [.swiftLanguageMode(.v6)]),
-    .testTarget(name: "ClusKernelTests", dependencies: ["ClusKernel", "ClusRuntime"], path: "Tests/ClusKernelTests",
+    .testTarget(name: "ClusKernelTests", dependencies: ["ClusKernel", "ClusRuntime", "ClusAlgorithms"], path: "Tests/ClusKernelTests",
                 swiftSettings: [.swiftLanguageMode(.v6)]),
     // the real binary, and (@testable) the executable's terminal code
     .testTarget(name: "ClusReplTests", dependencies: ["ClusRuntime", "ClusRepl"], path: "Tests/ClusReplTests",

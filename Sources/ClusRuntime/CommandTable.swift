@@ -224,10 +224,14 @@ public struct RuntimeError: Error, CustomStringConvertible {
   public var message: String
   /// Where it happened.
   public var range: SourceRange
-  /// An error.
-  public init(_ message: String, at range: SourceRange) {
+  /// Whether it is the user's interrupt (Ctrl-C, a notebook's stop button) ending a step, not a failure:
+  /// a `for` loop passes it on as it is, without the loop's variable (the kernel names it `Interrupted`).
+  public var interrupted: Bool
+  /// An error (`interrupted`: the user's interrupt).
+  public init(_ message: String, at range: SourceRange, interrupted: Bool = false) {
     self.message = message
     self.range = range
+    self.interrupted = interrupted
   }
   /// The message.
   public var description: String { message }

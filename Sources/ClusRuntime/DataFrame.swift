@@ -193,7 +193,9 @@ enum Frames {
     }
     for (i, f) in out.fields.enumerated() where i >= 3 {
       // a column's own field (text, or kept exactly), from each part's column; an AnnData index
-      let parts = frames.map { names.contains(f.name) ? column($0, f.name) : $0[f.name] }
+      let parts = frames.map { part in
+        isRowNames(f) ? part.fields.dropFirst(3).first(where: isRowNames)?.value : names.contains(f.name) ? column(part, f.name) : part[f.name]
+      }
       let cats = parts.map { $0.flatMap { categories(of: $0) } }
       if cats.allSatisfy({ $0 != nil }) {
         let common = onCommonCategories(cats.map { $0! })
@@ -269,7 +271,15 @@ enum Frames {
   /// categorical, or a numeric column kept exactly beside the float32 `.data` (ints beyond 2^24
   /// from a CSV, AnnData's obs columns); nil for a column that is only in `.data`.
   static func ownField(_ r: Record, _ name: String) -> Value? {
-    r.fields.dropFirst(3).first(where: { $0.name == name })?.value
+    r.fields.dropFirst(3).first(where: { $0.name == name && !isRowNames($0) })?.value
+  }
+
+  /// Whether a data frame's field is its row names: AnnData's obs and var frames have them as `.index`,
+  /// a list of strings, which no column's field is (a column named "index" is a vector or a categorical,
+  /// found by `d["index"]` as pandas' `df["index"]`, while `d.index` stays the row names: `df.index`).
+  static func isRowNames(_ field: (name: String, value: Value)) -> Bool {
+    guard field.name == "index", case .list = field.value else { return false }
+    return true
   }
 
   /// The column `name` of a data frame: numeric columns from `.data` (int labels, floats or a
@@ -318,7 +328,7 @@ enum Frames {
       principal = chosen[0]
       if ownField(r, chosen[0]) == nil, let v = column(r, chosen[0]) { fields.append((chosen[0], v)) }
     }
-    if !names.contains("index"), let index = r.fields.dropFirst(3).first(where: { $0.name == "index" }) { fields.append(("index", index.value)) }
+    if let index = r.fields.dropFirst(3).first(where: isRowNames) { fields.insert(("index", index.value), at: 3) }
     return .record(Record(kind: frameKind, fields: fields, principal: principal))
   }
 

@@ -234,7 +234,7 @@ extension Session {
     do {
       return try c.run(&inv)
     } catch AlgorithmError.cancelled {
-      throw RuntimeError("\(c.name): interrupted", at: range)
+      throw RuntimeError("\(c.name): interrupted", at: range, interrupted: true)
     } catch let e as RuntimeError {
       throw e
     } catch let d as Diagnostic {

@@ -147,12 +147,12 @@ public final class Session {
     case .forLoop(let name, _, let sequence, let body, let quiet, _):
       let items = try loopItems(evaluate(sequence), at: sequence.range)
       for item in items {
-        if cancellation.isCancelled { throw RuntimeError("for: interrupted", at: stmt.range) }
+        if cancellation.isCancelled { throw RuntimeError("for: interrupted", at: stmt.range, interrupted: true) }
         variables[name] = item
         for (k, s) in body.enumerated() {
           do {
             try executeStatement(s, quiet: quiet.contains(k))
-          } catch let e as RuntimeError where !e.message.hasPrefix("for: interrupted") {
+          } catch let e as RuntimeError where !e.interrupted {
             throw RuntimeError(e.message + " (in the for loop, \(name) = \(Display.summary(item)))", at: e.range)
           }
         }

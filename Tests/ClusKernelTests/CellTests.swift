@@ -1,3 +1,4 @@
+import ClusAlgorithms
 import ClusKernel
 import ClusRuntime
 import XCTest
@@ -83,6 +84,20 @@ final class CellTests: XCTestCase {
     XCTAssertEqual(name, "Interrupted")
     XCTAssertEqual(value, "interrupted")
     XCTAssertNil(session.variables["x"])
+  }
+
+  /// A step interrupted inside a `for` loop is the cell's Interrupted error as outside one (the loop
+  /// added its variable to the message, and the kernel named it Error).
+  func testInterruptedInsideALoop() {
+    var table = CommandTable()
+    table.register(Command("stop", group: "basics", summary: "a command interrupted as it runs", params: []) { _ in
+      throw AlgorithmError.cancelled
+    })
+    let runner = CellRunner(session: Session(threads: 1, table: table), progress: false) { _ in }
+    let status = runner.run("for i in [1, 2] { stop }", name: "<cell>")
+    guard case .error(let name, let value, _) = status else { return XCTFail("\(status)") }
+    XCTAssertEqual(name, "Interrupted")
+    XCTAssertEqual(value, "stop: interrupted")
   }
 
   /// A record has an HTML table beside its text, with its text escaped.

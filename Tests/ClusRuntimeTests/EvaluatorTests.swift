@@ -40,6 +40,16 @@ func twoGroups(_ n: Int, _ d: Int, period: Int, offset: Float) -> Value {
 }
 
 final class EvaluatorTests: XCTestCase {
+  /// A plot's argument numbers in its messages count a figure given first (the figure was not counted:
+  /// `plot f f` blamed argument 1).
+  func testPlotArgumentNumbersCountAFigure() {
+    let c = Capture()
+    XCTAssertTrue(c.run("x = [[0, 0], [1, 1], [2, 0]]\nf = plot x \"red\""), c.err)
+    c.expectError("plot f f", "argument 2 should be a matrix of points, got a figure")
+    c.expectError("plot f x \"red\" f", "argument 4 should be a matrix of points, got a figure")
+    c.expectError("plot x \"red\" f", "argument 3 should be a matrix of points, got a figure")
+  }
+
   func testArithmeticPrecedenceAndDisplay() {
     let c = Capture()
     c.run("1 + 2 * 3\n7 / 2\n-2 * 3\n(1 + 2) * 3\n10 - 4 - 3")

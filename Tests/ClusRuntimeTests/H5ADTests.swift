@@ -297,6 +297,47 @@ final class H5ADTests: DataFileTestCase {
     XCTAssertEqual(shapes.first, shapes.last)
   }
 
+  /// An obs column named "index" is `d["index"]`, as pandas' `df["index"]`, while `.index` stays the cell
+  /// names (`df.index`); it gave the cell names, and the frame showed "…" for the column. Kept through
+  /// rows, `d[["index", …]]` and concat.
+  func testAColumnNamedIndex() throws {
+    try requirePythonModules(["h5py"])
+    let path = fixtureCopy("h5ad", "dense.h5ad", as: "index-column.h5ad")
+    try runPython("""
+      import h5py, sys, numpy as np
+      with h5py.File(sys.argv[1], 'r+') as f:
+          d = f['obs'].create_dataset('index', data=np.arange(40, dtype=np.int64) * 2)
+          d.attrs['encoding-type'] = 'array'; d.attrs['encoding-version'] = '0.2.0'
+          f['obs'].attrs['column-order'] = list(f['obs'].attrs['column-order']) + ['index']
+      """, [path])
+    let c = Capture()
+    XCTAssertTrue(c.run("""
+      a = load "\(path)"
+      i = a.obs["index"]
+      names = a.obs.index
+      r = a.obs[[3, 1]]
+      ri = r["index"]
+      rn = r.index
+      s = a.obs[["index"]]
+      sn = s.index
+      j = (concat a.obs a.obs)["index"]
+      """), c.err)
+    guard case .labels(let i)? = c.value("i") else { return XCTFail("a.obs[\"index\"]: \(String(describing: c.value("i")))") }
+    XCTAssertEqual(i, (0..<40).map { $0 * 2 })
+    guard case .list(let names)? = c.value("names") else { return XCTFail("a.obs.index") }
+    XCTAssertEqual(names.count, 40)
+    func ints(_ name: String) -> [Int]? { if case .labels(let v)? = c.value(name) { return v }; return nil }
+    func strings(_ name: String) -> [String]? { if case .list(let v)? = c.value(name) { return Frames.strings(.list(v)) }; return nil }
+    let cells = Frames.strings(.list(names))
+    XCTAssertEqual(ints("ri"), [6, 2])
+    XCTAssertEqual(strings("rn"), [cells[3], cells[1]])
+    XCTAssertEqual(strings("sn"), cells)
+    XCTAssertEqual(ints("j"), i + i)
+    c.out = ""
+    XCTAssertTrue(c.run("a.obs[0:3]"), c.err)
+    XCTAssertFalse(c.out.contains("…"), c.out)
+  }
+
   /// pandas' nullable columns (Int64, boolean, string: anndata's nullable-integer, nullable-boolean and
   /// nullable-string-array, values and a mask) are read; with a missing value, integers and booleans
   /// become float64 with NaN and strings a categorical with the value missing, as anndata's values read

@@ -112,12 +112,14 @@ func registerPlot(_ t: inout CommandTable) {
       if case .list(let rows) = v, let m = matrixFromRows(rows) { return .matrix(m) }
       return v
     }
-    if case .figure(let f)? = items.first { figure = f; items.removeFirst() }
+    // (argument numbers in messages count the figure too)
+    var first = 1
+    if case .figure(let f)? = items.first { figure = f; items.removeFirst(); first = 2 }
     var layers: [ScatterLayer] = []
     var i = 0
     while i < items.count {
       guard case .matrix(let m) = items[i].resolved else {
-        throw CommandError.invalidArgument("argument \(i + 1) should be a matrix of points, got \(items[i].kindWithArticle)")
+        throw CommandError.invalidArgument("argument \(i + first) should be a matrix of points, got \(items[i].kindWithArticle)")
       }
       guard m.cols >= 2 else { throw CommandError.invalidArgument("needs at least 2 columns, got a \(m.rows) × \(m.cols) matrix") }
       var colors: PointColors = .fixed(.matplotlibC0)

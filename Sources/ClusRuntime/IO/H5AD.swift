@@ -318,13 +318,14 @@ private func h5adFrame(_ f: H5File, _ path: String, opener: @escaping @Sendable 
   let table = Table(names: names, kinds: kinds, data: Matrix(rows: rows, cols: numeric.count, data: data), text: text, rows: rows)
   guard case .record(var r) = Frames.frame(table) else { return .none }
   // numeric columns also as fields, exactly as stored (int64 beyond 2^24, float64): .data is float32
-  for (k, c) in order.enumerated() where kinds[k] != .text && !["data", "columns", "dtypes", "index"].contains(c) {
+  // the row names first, so that d.index finds them before a column named "index" (Frames.isRowNames)
+  r.fields.insert((name: "index", value: .list(index.map { .string($0) })), at: 3)
+  for (k, c) in order.enumerated() where kinds[k] != .text && !["data", "columns", "dtypes"].contains(c) {
     // a one-column frame has the column as a field already, from the float32 .data: replaced
     // (123456789 was shown as 123456792)
-    if let i = r.fields.firstIndex(where: { $0.name == c }) { r.fields[i].value = exactColumns[k]; continue }
+    if let i = r.fields.firstIndex(where: { $0.name == c && !Frames.isRowNames($0) }) { r.fields[i].value = exactColumns[k]; continue }
     r.fields.append((name: c, value: exactColumns[k]))
   }
-  r.fields.append((name: "index", value: .list(index.map { .string($0) })))
   if names.isEmpty { r.principal = nil }
   return .record(r)
 }
