@@ -357,7 +357,7 @@ enum Frames {
   }
 
   /// The first rows of a data frame as pandas shows them: a header of column names and a row per
-  /// data row under its position, at most 10 of each (the first and last 5 around "…"); ints exactly,
+  /// data row under its position (its name, for a frame with row names), at most 10 of each (the first and last 5 around "…"); ints exactly,
   /// floats as clus shows numbers, booleans True/False, text by name, a missing value NaN. nil for a
   /// frame of no rows or columns.
   static func preview(_ r: Record) -> (head: [String], body: [[String]])? {
@@ -378,10 +378,13 @@ enum Frames {
       }
     }
     let head = [""] + cols.map { $0.map { Display.escaped(names[$0]) } ?? "…" }
+    // the rows' names when the frame has them (AnnData's cell and gene names, as pandas shows its index)
+    let rowNames = shown.fields.dropFirst(3).first(where: isRowNames).map { strings($0.value) }
     var body: [[String]] = [], k = 0
     for row in rows {
       guard let row else { body.append(["…"] + cols.map { _ in "…" }); continue }
-      body.append([String(row)] + cols.indices.map { j in k < columns[j].count ? columns[j][k] : "…" })
+      let label = rowNames.map { k < $0.count ? Display.escaped($0[k]) : "…" } ?? String(row)
+      body.append([label] + cols.indices.map { j in k < columns[j].count ? columns[j][k] : "…" })
       k += 1
     }
     return (head, body)

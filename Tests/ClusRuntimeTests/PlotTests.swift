@@ -56,6 +56,23 @@ final class PlotTests: XCTestCase {
     XCTAssertEqual(c.b, e.2, accuracy: accuracy, "\(msg) blue", line: line)
   }
 
+  /// Characters the plot font (DejaVu Sans) has no glyph for are drawn as its empty box, with a
+  /// warning naming them (as matplotlib's "Glyph … missing from font(s)"); they were drawn in silence.
+  /// Latin, Greek and Cyrillic letters are in the font: no warning.
+  func testMissingGlyphsAreWarned() throws {
+    let layer = ScatterLayer(points: Matrix(rows: 2, cols: 2, data: [0, 0, 1, 1]))
+    var notes: [String] = []
+    for format in [PictureFormat.png, .svg] {
+      notes = []
+      _ = try renderScatter([layer], options: PlotOptions(title: "データ é\nx"), format: format) { notes.append($0) }
+      XCTAssertEqual(notes, ["warning: plot: the font (DejaVu Sans) has no glyph for 'デ' (U+30C7), 'ー' (U+30FC), 'タ' (U+30BF), "
+                             + "a line break (U+000A): drawn as empty boxes; titles and labels are drawn on one line"])
+    }
+    notes = []
+    _ = try renderScatter([layer], options: PlotOptions(title: "µ é ü Ω Жж − ±"), format: .png) { notes.append($0) }
+    XCTAssertEqual(notes, [])
+  }
+
   func testColormapsMatchMatplotlib() throws {
     for (name, values) in reference {
       let cm = try Colormap(named: name)
@@ -431,6 +448,10 @@ final class PlotTests: XCTestCase {
     c.expectError("save m \"nope/m.csv\"", "no such directory 'nope'")
     XCTAssertFalse(fm.fileExists(atPath: dir + "/nonexistent"))
     XCTAssertFalse(fm.fileExists(atPath: dir + "/cwd/nope"))
+    // A file where a folder should be: said so (it was "no such directory" for a file that is there)
+    XCTAssertTrue(c.run("save m \"m.npy\""), c.err)
+    c.expectError("plot m out=\"m.npy/p.png\"", "cannot write: 'm.npy' is a file, not a directory")
+    c.expectError("save m \"m.npy/x/m.csv\"", "cannot write: 'm.npy' is a file, not a directory (in 'm.npy/x')")
     // Without out=: the next plot-N.png in the plot folder, which is created.
     c.session.display = PlotFolder(dir + "/plots")
     XCTAssertTrue(c.run("plot m; plot m"), c.err)

@@ -65,9 +65,22 @@ func missingFolder(of path: String) -> String? {
   return pathKind(folder) == .directory ? nil : folder
 }
 
-/// The message for a write into a missing folder: `cannot write: no such directory 'dir' (create it first)`.
+/// The message for a write into a missing folder: `cannot write: no such directory 'dir' (create it first)`,
+/// or, when `folder` (or a folder above it) is a file, that it is not a directory (numpy: NotADirectoryError).
 func missingFolderMessage(_ folder: String) -> String {
-  "cannot write: no such directory '\(folder)' (create it first)"
+  var above = folder
+  while true {
+    switch pathKind(above) {
+    case .directory: return "cannot write: no such directory '\(folder)' (create it first)"
+    case .missing:
+      guard let slash = above.lastIndex(of: "/"), slash != above.startIndex else {
+        return "cannot write: no such directory '\(folder)' (create it first)"
+      }
+      above = String(above[..<slash])
+    default:
+      return "cannot write: '\(above)' is a file, not a directory" + (above == folder ? "" : " (in '\(folder)')")
+    }
+  }
 }
 
 /// Replaces a leading `~/` by `$HOME/`.

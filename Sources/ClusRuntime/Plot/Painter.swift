@@ -74,6 +74,29 @@ final class Painter {
 
   private final class ByteSink { var bytes: [UInt8] = [] }
 
+  /// The characters drawn that the font has no glyph for (in order of first use): drawn as its empty
+  /// box. `drawScatter` warns of them, as matplotlib warns "Glyph … missing from font(s)".
+  private(set) var missingGlyphs: [Unicode.Scalar] = []
+  private var glyphKnown: [Unicode.Scalar: Bool] = [:]
+
+  /// Notes the characters of `text` that the current font (Cairo's selected face, DejaVu Sans through
+  /// fontconfig, which the toy text API draws without a fallback font) maps to glyph 0, its "missing" box.
+  private func checkGlyphs(_ text: String) {
+    let font = cairo_get_scaled_font(cr)
+    for u in text.unicodeScalars where !u.isASCII || u.value < 0x20 || u.value == 0x7F {
+      if glyphKnown[u] != nil { continue }
+      var glyphs: UnsafeMutablePointer<cairo_glyph_t>? = nil
+      var count: Int32 = 0
+      let status = String(u).withCString {
+        cairo_scaled_font_text_to_glyphs(font, 0, 0, $0, -1, &glyphs, &count, nil, nil, nil)
+      }
+      let present = status == CAIRO_STATUS_SUCCESS && count > 0 && glyphs.map { $0[0].index != 0 } ?? false
+      if let g = glyphs { cairo_glyph_free(g) }
+      glyphKnown[u] = present
+      if !present { missingGlyphs.append(u) }
+    }
+  }
+
   init(format: PictureFormat, width: Int, height: Int) {
     self.format = format
     self.width = width
@@ -188,6 +211,7 @@ final class Painter {
     cairo_save(cr)
     cairo_select_font_face(cr, plotFontFamily, CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
     cairo_set_font_size(cr, size)
+    checkGlyphs(text)
     var e = cairo_text_extents_t()
     cairo_text_extents(cr, text, &e)
     var f = cairo_font_extents_t()

@@ -94,6 +94,7 @@ func drawScatter(_ layers: [ScatterLayer], options: PlotOptions, format: Picture
       canvas.text(e.label, x: bx0 + 20 * s, y: cy, size: fs, color: plotTextColor)
     }
   }
+  if let w = missingGlyphWarning(canvas.missingGlyphs) { note(w) }
   return canvas
 }
 
@@ -121,4 +122,22 @@ func drawAxesFrame(_ canvas: Painter, _ L: PlotLayout) {
     canvas.text(t, x: Double(L.yLabelLeft) + lineH / 2, y: Double(L.plotTop + L.plotBottom) / 2, size: fs, color: plotTextColor,
                 anchor: .middle, upward: true)
   }
+}
+
+/// The warning for characters the plot font has no glyph for (drawn as empty boxes), or nil when there
+/// are none: each named with its code point, the first eight.
+func missingGlyphWarning(_ missing: [Unicode.Scalar]) -> String? {
+  guard !missing.isEmpty else { return nil }
+  let named = missing.prefix(8).map { u -> String in
+    let hex = String(u.value, radix: 16, uppercase: true)
+    let code = "U+" + String(repeating: "0", count: max(0, 4 - hex.count)) + hex
+    switch u {
+    case "\n": return "a line break (\(code))"
+    case "\t": return "a tab (\(code))"
+    default: return u.value < 0x20 || u.value == 0x7F ? "a control character (\(code))" : "'\(u)' (\(code))"
+    }
+  }
+  let more = missing.count > 8 ? " and \(missing.count - 8) more" : ""
+  let lines = missing.contains("\n") ? "; titles and labels are drawn on one line" : ""
+  return "warning: plot: the font (\(plotFontFamily)) has no glyph for \(named.joined(separator: ", "))\(more): drawn as empty boxes\(lines)"
 }
