@@ -181,6 +181,69 @@ final class CSVFrameTests: DataFileTestCase {
     }
   }
 
+  /// Values pandas.read_csv gives that clus changed in silence (a fresh-user pass; pandas 2.3 on the
+  /// same files): "-0" in a float column is -0.0 (it was 0.0), in an int column 0; a column of
+  /// integers beyond int64 that uint64 does not hold (20 digits, or beside a negative) is pandas'
+  /// object column of the strings, so text here, written back as read (it was float64, rounded, with a
+  /// warning that the column kept the numbers as read); one uint64 holds is float64 with a warning
+  /// naming what pandas does; a headerless matrix says what float32 rounds.
+  func testNumbersPandasKeepsAreKeptOrSaid() throws {
+    func floats(_ d: LoadedData, _ k: Int) -> [Double] {
+      guard case .table(let t) = d else { return [] }
+      return t.exactFloats[k] ?? (0..<t.rows).map { shortestDecimal(t.data[$0, k]) }
+    }
+    let z = try load(write("z.csv", "x,y\n1.5,-0\n-0,1\n-0.0,2\n"))
+    XCTAssertEqual(floats(z, 0).map { $0.sign }, [.plus, .minus, .minus])
+    XCTAssertEqual(table(z)?.kinds, [.float, .int])
+    XCTAssertEqual(table(z).map { t in (0..<3).map { t.data[$0, 1].sign } }, [.plus, .plus, .plus])
+    // a one-column headerless file: a float64 vector
+    guard case .doubleVector(let v) = try load(write("z1.csv", "-0\n0.5\n")) else { return XCTFail("not a vector") }
+    XCTAssertEqual(v.map(\.sign), [.minus, .plus])
+
+    for (file, cell) in [("x\n77941797032362897100\n5\n", "77941797032362897100"), ("x\n13168533789705334411\n-1\n", "13168533789705334411"),
+                         ("x\n-9223372036854775809\n", "-9223372036854775809")] {
+      var warnings: [String] = []
+      let p = write("big.csv", file)
+      let t = try XCTUnwrap(table(try loadData(path: p, warn: { warnings.append($0) })))
+      XCTAssertEqual(t.kinds, [.text])
+      XCTAssertEqual(t.text[0].codes.map { t.text[0].categories[$0] }, file.split(separator: "\n").dropFirst().map(String.init))
+      XCTAssertEqual(warnings, ["\(p): column 1 ('x') holds integers beyond int64's range ('\(cell)' on line 2) beside negative or missing values, "
+                                + "or beyond uint64's, so it is read as text (categories, its integers as written), as pandas reads an object column; "
+                                + "float64 would round them"])
+    }
+    // pandas reads the column as int64 up to the first integer beyond it, then as uint64 up to the first value
+    // uint64 does not hold: a missing value makes an object column, a decimal float64, unless a decimal came first
+    var warnings: [String] = []
+    let u = write("u.csv", "x\n13168533789705334411\n1\n")
+    XCTAssertEqual(table(try loadData(path: u, warn: { warnings.append($0) }))?.kinds, [.float])
+    XCTAssertEqual(warnings, ["\(u): column 1 ('x') holds integers beyond int64's range (2^63 − 1), in which clus keeps integers: pandas reads it "
+                              + "as uint64, clus as float64, which rounds them (13168533789705334411 on line 2 is kept as 13168533789705334784)"])
+    XCTAssertEqual(table(try load(write("f.csv", "x\n13168533789705334411\n1.5\n")))?.kinds, [.float])
+    XCTAssertEqual(table(try load(write("n.csv", "x\n77941797032362897100\nNA\n5\n")))?.kinds, [.text])
+    XCTAssertEqual(table(try load(write("n.csv", "x\nNA\n13168533789705334411\n")))?.kinds, [.text])
+    XCTAssertEqual(table(try load(write("n.csv", "x\n77941797032362897100\n1.5\n")))?.kinds, [.text])
+    XCTAssertEqual(table(try load(write("n.csv", "x\n1.5\n77941797032362897100\n")))?.kinds, [.float])
+    XCTAssertEqual(table(try load(write("n.csv", "x\n1.5\n-1\n13168533789705334411\n")))?.kinds, [.float])
+
+    // a headerless numeric file is a float32 matrix: an int beyond 2^24 is a warning, other digits lost a note
+    warnings = []
+    let m = write("m.csv", "0.123456789,16777217\n1,2\n")
+    XCTAssertNoThrow(try loadData(path: m, warn: { warnings.append($0) }))
+    XCTAssertEqual(warnings, ["\(m): integers beyond 2^24 = 16,777,216 lose digits in the float32 matrix, in which clus keeps data "
+                              + "(16777217 on line 1, column 2 is kept as 16777216)"])
+    var notes: [String] = []
+    let d = write("d.csv", "0.5,0.25\n1,0.123456789\n3,0.1\n")
+    _ = try load(d, notes: &notes)
+    XCTAssertEqual(notes.last, "\(d): numbers with more digits than float32 holds, in which clus keeps a matrix, are rounded (the first: "
+                   + "0.123456789 on line 2, column 2, is kept as 0.12345679; pandas' float64 keeps them)")
+    // decimals that float32's shortest digits give back (0.1, 1.3) lose nothing that was written: no note
+    _ = try load(write("s.csv", "0.1,1.3\n2.5,1e-3\n"), notes: &notes)
+    XCTAssertFalse(notes.contains { $0.contains("more digits than float32") && $0.contains("s.csv") }, "\(notes)")
+    // float32 numbers written in full (numpy.savetxt's %.18e) lose nothing: no note
+    _ = try load(write("e.csv", "\(Double(Float(1.2345679))),1.0\n2.5,3\n"), notes: &notes)
+    XCTAssertFalse(notes.contains { $0.contains("more digits than float32") && $0.contains("e.csv") }, "\(notes)")
+  }
+
   func testQuotedFields() throws {
     let p = write("q.csv", "name,n\n\"a, \"\"b\"\"\",1\n\"multi\nline\",2\nplain,3\n")
     let t = try XCTUnwrap(table(try load(p)))
@@ -362,12 +425,14 @@ final class CSVFrameTests: DataFileTestCase {
     let u = write("u64.csv", "a\n9223372036854775809\n1\n")
     c.err = ""
     XCTAssertTrue(c.run("d = load \"\(u)\""), c.err)
-    XCTAssertTrue(c.err.contains("integers beyond int64's range (2^63 − 1), in which clus keeps integers, lose digits: 9223372036854775809 on line 2, "
-                                 + "column 1 is kept as 9223372036854775808 (a float32 number)"), c.err)
-    // one warning for a value float32 rounds anyway (two said "kept as" two values)
+    XCTAssertTrue(c.err.contains("column 1 ('a') holds integers beyond int64's range (2^63 − 1), in which clus keeps integers: pandas reads it as "
+                                 + "uint64, clus as float64, which rounds them (9223372036854775809 on line 2 is kept as 9223372036854775808)"), c.err)
+    XCTAssertFalse(c.err.contains("beyond 2^24"), c.err)  // one warning (the other said the column kept the numbers as read)
+    // beyond uint64: pandas' object column, text here (see testNumbersPandasKeepsAreKeptOrSaid)
+    c.err = ""
     XCTAssertTrue(c.run("d = load \"\(write("huge.csv", "a\n99999999999999999999999\n1\n"))\""), c.err)
-    XCTAssertFalse(c.err.contains("int64's range"), c.err)
-    XCTAssertTrue(c.err.contains("1 number beyond 2^24 = 16,777,216 loses digits in float32"), c.err)
+    XCTAssertTrue(c.err.contains("so it is read as text"), c.err)
+    XCTAssertFalse(c.err.contains("beyond 2^24"), c.err)
     c.err = ""
     XCTAssertTrue(c.run("d = load \"\(write("u64ok.csv", "a\n18446744073709551615.5\n9223372036854775808\n"))\""), c.err)
     XCTAssertFalse(c.err.contains("int64's range"), c.err)

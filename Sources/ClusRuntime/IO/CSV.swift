@@ -25,6 +25,66 @@ private func atMostSixDigits(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int
   return true
 }
 
+/// Whether the number `v`, written in `p[start..<end]`, is neither held by float32 nor given back by its
+/// shortest decimal (0.123456789; not 0.1, nor a float32 written in full with 17 digits). Out of the
+/// per-cell loop (a cold check, once a file).
+@inline(never)
+private func losesDigitsInFloat32(_ v: Double, _ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+  v.isFinite && Double(Float(v)) != v && !(Float(v).isNormal && atMostSixDigits(p, start, end)) && shortestDecimal(Float(v)) != v
+}
+
+/// What pandas' C parser makes of "-0" and of integers beyond int64 in a numeric column, tracked per
+/// column as the cells are read. It reads a column as int64 up to the first integer beyond int64; unless
+/// a decimal came before that (then float64), it reads it again as uint64, which stops at the first
+/// negative integer, missing value or integer beyond 2^64 − 1 (an object column of the strings) or decimal
+/// (float64); read through, the column is uint64. Here a column with both a decimal and one of the others
+/// after its first big integer is text (pandas: float64 when the decimal comes first; text keeps every value
+/// as written, with a warning). "-0" is -0.0 in a column that ends float64.
+/// (Out of line: the per-cell loop stays small enough for the compiler to keep its array accesses inline.)
+private struct PandasIntegers {
+  enum Reading { case float64, uint64, object }
+  /// Per column, the first integer beyond int64: its text (as messages show it), line and value, and
+  /// whether a decimal came before it.
+  var big: [(text: String, line: Int, value: Double, decimalBefore: Bool)?]
+  /// Per column, the rows of "-0" read as the integer 0.
+  var negativeZeros: [[Int]]
+  /// Per column, whether it holds a negative integer, a missing value, or an integer beyond uint64.
+  private var stops: [Bool]
+
+  init(width: Int) {
+    big = Array(repeating: nil, count: width)
+    negativeZeros = Array(repeating: [], count: width)
+    stops = Array(repeating: false, count: width)
+  }
+
+  /// An integer cell ≤ 0 (`minus`: written with a minus sign, "-0" for 0).
+  @inline(never) mutating func nonPositive(column k: Int, row: Int, value v: Int, minus: Bool) {
+    if v < 0 { stops[k] = true } else if minus { negativeZeros[k].append(row) }
+  }
+
+  @inline(never) mutating func missing(column k: Int, row: Int) { stops[k] = true }
+
+  /// A cell of magnitude at least 2^63 read as the real number `v` from `p[start..<end]`; returns whether
+  /// it is written as an integer.
+  @inline(never) mutating func real(column k: Int, line: Int, decimalBefore: Bool, _ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int,
+                                    value v: Double) -> Bool {
+    guard isIntegerSpelling(p, start, end) else { return false }
+    if big[k] == nil {
+      let t = String(decoding: UnsafeBufferPointer(start: p + start, count: end - start), as: UTF8.self)
+      big[k] = (t.count > 40 ? String(t.prefix(40)) + "…" : t, line, v, decimalBefore)
+    }
+    if p[start] == 0x2D || !fitsUInt64(p, start, end) { stops[k] = true }
+    return true
+  }
+
+  /// What pandas makes of column `k` (`decimal`: it holds a number written as a decimal).
+  func reading(column k: Int, decimal: Bool) -> Reading {
+    guard let b = big[k], !b.decimalBefore else { return .float64 }
+    if stops[k] { return .object }
+    return decimal ? .float64 : .uint64
+  }
+}
+
 /// Column `k`'s float64 values for the `rows` rows read so far, when it starts keeping them: its ints
 /// kept exactly (`exactInts`), else the decimals of the float32 values in `values` (`rows × width`,
 /// exact: float32 held them as read).
@@ -72,6 +132,12 @@ func loadDelimited(_ buf: ByteBuffer, sep defaultSep: UInt8?, options: CSVOption
       for m in found.columns { o.textColumns.insert(m.column) }
       // one warning a column, for the first three (a wide file of such columns got one a column)
       for m in found.columns.prefix(3) {
+        if m.bigIntegers {
+          mixed.append("\(display): \(m.name) holds integers beyond int64's range ('\(m.cell)' on line \(m.line)) beside negative or missing "
+            + "values, or beyond uint64's, so it is read as text (categories, its integers as written), as pandas reads an object column; "
+            + "float64 would round them")
+          continue
+        }
         mixed.append("\(display): \(m.name) holds numbers and \(m.boolean ? "booleans" : "text") ('\(m.cell)' on line \(m.line)), so it is read "
           + "as text (categories, its numbers as written), as pandas reads an object column"
           + (m.boolean ? "" : "; na_values= makes a spelling of a missing value missing instead"))
@@ -93,6 +159,9 @@ private struct MixedColumn {
   let column: Int
   /// How messages name it, the first cell of the other kind, its line, and whether that was a boolean.
   let name: String, cell: String, line: Int, boolean: Bool
+  /// Integers beyond int64 that uint64 does not hold either (beyond 2^64 − 1, or beside a negative
+  /// integer): pandas keeps such a column as an object column of the strings, and so clus as text.
+  var bigIntegers = false
 }
 
 /// One reading of the file (`loadDelimited`), with `options.textColumns` read as text.
@@ -212,7 +281,8 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
     }
     let width = selected.count
 
-    enum State { case undecided, int, float, bool, text }
+    // (.decimal: float, with a number written as a decimal, which pandas' int64 and uint64 readings stop at)
+    enum State { case undecided, int, float, decimal, bool, text }
     var state = selected.map { options.textColumns.contains($0) ? State.text : .undecided }
     // the columns found to mix numbers with text or booleans, each with its first such cell: the
     // whole file is read once, then again with them all as text (once a column, it could take a pass each)
@@ -244,12 +314,15 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
     // numbers beyond 2^24 that float32 changes (timestamps, ids), per column: how many, and the first
     // (value, line, column); counted at the end unless the column stays int (its values kept exactly)
     var rounded = [Int](repeating: 0, count: width)
-    // the first integer beyond int64's range that float64 does not hold exactly: its text, value, line, column
-    var beyondInt64Lost: (String, Double, Int, Int)? = nil
     var firstRounded = [(Double, Int, Int)](repeating: (0, 0, 0), count: width)
     // booleans, and numbers, seen per column: booleans with a missing value and no number make
     // pandas' object column of True/False/NaN
     var sawBool = [Bool](repeating: false, count: width), sawNumber = [Bool](repeating: false, count: width)
+    // "-0" and integers beyond int64, as pandas reads them (see PandasIntegers)
+    var pandasIntegers = PandasIntegers(width: width)
+    // the first number with more digits than float32 holds (text, line, column, its float32), for a file
+    // read as a float32 matrix, whose columns keep nothing beside it
+    var firstLostDigits: (text: String, line: Int, column: Int, kept: Float)? = nil
     var rows = 0
     var line = firstLine
     var reading = !hasHeader
@@ -290,11 +363,13 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
           if keepsFloats[k] { exactFloats[k].append(.nan) }
           values.append(.nan)
           missingSeen[k] = true
+          pandasIntegers.missing(column: k, row: rows)
           if state[k] == .int || state[k] == .bool { state[k] = .float }
           if keepsInts[k] { exactInts[k] = []; keepsInts[k] = false }  // a float column now, as pandas makes it
           if width == 1 { ints.append(0) }
         case .integer(let v):
           if sawBool[k] { mixedAt(k, c, boolean: true); values.append(0); continue }
+          if v <= 0 { pandasIntegers.nonPositive(column: k, row: rows, value: v, minus: p[c.start] == 0x2D) }
           if keepsFloats[k] { exactFloats[k].append(Double(v)) }
           values.append(Float(v))
           sawNumber[k] = true
@@ -302,7 +377,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
           if width == 1 { ints.append(v) }
           if state[k] == .undecided || state[k] == .bool { state[k] = missingSeen[k] ? .float : .int }
           // an integer that float32 rounds, in a float column (an int column keeps its ints in exactInts)
-          if state[k] == .float && !keepsFloats[k] && v.magnitude >= 1_000_000 && shortestDecimal(Float(v)) != Double(v) {
+          if (state[k] == .float || state[k] == .decimal) && !keepsFloats[k] && v.magnitude >= 1_000_000 && shortestDecimal(Float(v)) != Double(v) {
             exactFloats[k] = startedExactFloats(column: k, rows: rows, width: width, values: values, exactInts: keepsInts[k] ? exactInts[k] : nil)
             keepsFloats[k] = true
             exactFloats[k].append(Double(v))
@@ -325,15 +400,14 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
           values.append(Float(v))
           sawNumber[k] = true
           if keepsInts[k] { exactInts[k] = []; keepsInts[k] = false }
-          // an integer beyond int64 (a uint64 id, which pandas keeps exactly) read as float64, rounded
-          // (counted here only when float32 holds the float64 exactly, as 2^63: otherwise the rounding warning below says it)
-          if v.magnitude >= 9.223372036854775807e18 && Double(Float(v)) == v && beyondInt64Lost == nil {
-            let t = String(text(c).filter { $0 != " " && $0 != "\t" })
-            let digits = t.drop(while: { $0 == "+" || $0 == "-" }).drop(while: { $0 == "0" })
-            if !digits.isEmpty, digits.allSatisfy({ $0.isASCII && $0.isNumber }),
-               UInt64(exactly: v.magnitude).map({ String($0) }) != String(digits) {
-              beyondInt64Lost = (t, v, line, selected[k] + 1)
-            }
+          // an integer beyond int64 (a uint64 id, a hash) read as float64, rounded: see PandasIntegers
+          var decimal = true
+          if v.magnitude >= 9.223372036854775807e18 {
+            decimal = !pandasIntegers.real(column: k, line: line, decimalBefore: state[k] == .decimal, p, c.start, c.end, value: v)
+          }
+          // the first number whose float32 is neither it nor its decimals (0.123456789; not 0.1, nor a float32 written in full)
+          if !hasHeader && firstLostDigits == nil && losesDigitsInFloat32(v, p, c.start, c.end) {
+            firstLostDigits = (shown(text(c)), line, selected[k] + 1, Float(v))
           }
           if abs(v) >= 16_777_216 && v.isFinite && Double(Float(v)) != v {
             if rounded[k] == 0 { firstRounded[k] = (v, line, selected[k] + 1) }
@@ -345,7 +419,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
             vanishedIn.insert(k)
           }
           if v.isFinite { lo[k] = min(lo[k], v); hi[k] = max(hi[k], v) }
-          state[k] = .float
+          if decimal { state[k] = .decimal } else if state[k] != .decimal { state[k] = .float }
         case .boolean(let v):
           if sawNumber[k] { mixedAt(k, c, boolean: true); values.append(0); continue }
           values.append(v ? 1 : 0)
@@ -377,6 +451,20 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
       line = l
     }
     if rows == 0 { throw err(.empty, nil, "the file has a header row but no data rows") }
+    // Integers beyond int64, as pandas' C parser reads them: reading the column as int64 stops at the
+    // first; unless a decimal came before it (then float64), the column is read again as uint64, which
+    // stops at the first negative integer, missing value or integer beyond uint64 (then it is an object
+    // column of the strings: text here) or decimal (float64); read through, it is uint64 (float64 here,
+    // said below). float64 rounded them all, unsaid (77941797032362897100).
+    var asUInt64 = [Bool](repeating: false, count: width)
+    for k in 0..<width where mixed[k] == nil && !sawBool[k] {
+      guard let big = pandasIntegers.big[k] else { continue }
+      switch pandasIntegers.reading(column: k, decimal: state[k] == .decimal) {
+      case .object: mixed[k] = MixedColumn(column: selected[k], name: column(selected[k]), cell: big.text, line: big.line, boolean: false, bigIntegers: true)
+      case .uint64: asUInt64[k] = true
+      case .float64: break
+      }
+    }
     if mixed.contains(where: { $0 != nil }) { throw MixedColumns(columns: mixed.compactMap { $0 }) }
 
     let kinds: [ColumnKind] = state.indices.map { k in
@@ -385,8 +473,25 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
       case .bool: return .bool
       case .text: return .text
       case .float where sawBool[k] && !sawNumber[k] && missingSeen[k]: return .boolWithMissing
-      case .float, .undecided: return .float
+      case .float, .decimal, .undecided: return .float
       }
+    }
+    // "-0" in a float column is -0.0, as pandas reads it (the integer 0 had lost its sign)
+    for k in 0..<width where kinds[k] == .float {
+      for r in pandasIntegers.negativeZeros[k] {
+        values[r * width + k] = -0.0
+        if keepsFloats[k] && r < exactFloats[k].count { exactFloats[k][r] = -0.0 }
+      }
+    }
+    // integers beyond int64 in a column of integers that uint64 holds: pandas' uint64, clus's float64, which
+    // rounds them; said here (not by the warning below, which would say the column keeps them as read)
+    var beyondInt64: [String] = []
+    for k in 0..<width where kinds[k] == .float && asUInt64[k] {
+      guard let big = pandasIntegers.big[k] else { continue }
+      rounded[k] = 0
+      let kept = UInt64(exactly: big.value).map(String.init) ?? big.value.description
+      beyondInt64.append("\(display): \(column(selected[k])) holds integers beyond int64's range (2^63 − 1), in which clus keeps integers: "
+        + "pandas reads it as uint64, clus as float64, which rounds them (\(big.text) on line \(big.line) is kept as \(kept))")
     }
     let numeric = (0..<width).filter { kinds[$0] != .text }
     let exactColumns = hasHeader || numeric.count < width
@@ -415,11 +520,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
           + "the unit, before loading.")
       }
     }
-    if let (t, v, l, c) = beyondInt64Lost {
-      let kept = UInt64(exactly: v.magnitude).map { (v < 0 ? "-" : "") + String($0) } ?? v.description
-      warn("\(display): integers beyond int64's range (2^63 − 1), in which clus keeps integers, lose digits: \(shown(t)) on line \(l), "
-        + "column \(c) is kept as \(kept) (a float32 number); pandas keeps integers up to 2^64 − 1 exactly, as uint64")
-    }
+    beyondInt64.forEach(warn)
     let vanishedKept = vanishedIn.allSatisfy { keepsFloats[$0] }
     if vanished > 0 && vanishedKept && exactColumns {
       // (p-values: -log10 of the column works; only the float32 .data holds 0)
@@ -439,6 +540,17 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
         // a float64 column as pandas reads it: the numbers of the file (see shortestDecimal)
         default: return .doubleVector(keepsFloats[0] ? exactFloats[0] : values.map(shortestDecimal))
         }
+      }
+      // a float32 matrix keeps nothing beside it: numbers it rounds are said (pandas' float64 and int64 keep them)
+      let intColumns = (0..<width).filter { kinds[$0] == .int && rounded[$0] > 0 }
+      if !warned && roundedCount == 0 && beyondInt64.isEmpty,
+         let first = intColumns.min(by: { (firstRounded[$0].1, firstRounded[$0].2) < (firstRounded[$1].1, firstRounded[$1].2) }) {
+        let (v, l, c) = firstRounded[first]
+        warn("\(display): integers beyond 2^24 = 16,777,216 lose digits in the float32 matrix, in which clus keeps data (\(Display.cFormat("%.0f", v)) "
+          + "on line \(l), column \(c) is kept as \(Display.cFormat("%.0f", Double(Float(v)))))")
+      } else if !warned && roundedCount == 0 && beyondInt64.isEmpty, let first = firstLostDigits {
+        note("\(display): numbers with more digits than float32 holds, in which clus keeps a matrix, are rounded (the first: \(first.text) "
+          + "on line \(first.line), column \(first.column), is kept as \(shortestDecimal(first.kept)); pandas' float64 keeps them)")
       }
       return .matrix(Matrix(rows: rows, cols: width, data: values))
     }

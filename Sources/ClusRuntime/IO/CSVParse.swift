@@ -25,6 +25,32 @@ enum CellValue: Equatable {
 @inline(__always) private func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0D }
 @inline(__always) private func isDigit(_ c: UInt8) -> Bool { c &- 0x30 < 10 }
 
+/// Whether `p[start..<end]` is written as an integer: an optional sign and digits only.
+func isIntegerSpelling(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+  var i = start
+  if i < end && (p[i] == 0x2B || p[i] == 0x2D) { i += 1 }
+  if i == end { return false }
+  while i < end { if !isDigit(p[i]) { return false }; i += 1 }
+  return true
+}
+
+/// Whether the unsigned integer written in `p[start..<end]` (an optional "+", digits) is at most
+/// 2^64 − 1 = 18446744073709551615, as numpy's uint64 holds it.
+func fitsUInt64(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+  var i = start
+  if i < end && p[i] == 0x2B { i += 1 }
+  while i < end - 1 && p[i] == 0x30 { i += 1 }  // leading zeros
+  var v: UInt64 = 0
+  while i < end {
+    let (m, o1) = v.multipliedReportingOverflow(by: 10)
+    let (a, o2) = m.addingReportingOverflow(UInt64(p[i] &- 0x30))
+    if o1 || o2 { return false }
+    v = a
+    i += 1
+  }
+  return true
+}
+
 /// Whether the bytes equal `word` ignoring ASCII case.
 private func equalsIgnoringCase(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, _ word: StaticString) -> Bool {
   guard end - start == word.utf8CodeUnitCount else { return false }
