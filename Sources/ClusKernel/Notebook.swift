@@ -58,10 +58,22 @@ public enum NotebookWriter {
     return out
   }
 
+  /// Adds a cell's output to `outputs`, as Jupyter stores them: a stream right after one of its name
+  /// is merged into it; progress is not kept.
+  private static func runnerOutput(_ out: CellOutput, into outputs: inout [CellOutput]) {
+    if case .progress = out { return }
+    if case .stream(let name, let text) = out, let last = outputs.last, case .stream(name, let before) = last {
+      outputs[outputs.count - 1] = .stream(name: name, text: before + text)
+    } else {
+      outputs.append(out)
+    }
+  }
+
   /// Runs `scripts` (name and text, in order) in `session` cell by cell and returns the notebook
   /// and whether every cell ran, with the error that stopped them as the REPL prints it (without
   /// colour); after an error the remaining code cells are kept without outputs, and so they are after
-  /// `exit` (the session's `exitStatus` is then set, as a script run sets it).
+  /// `exit` (the session's `exitStatus` is then set, as a script run sets it; the cell that ran it
+  /// says so on stderr).
   /// Consecutive stream outputs of one name are merged, as Jupyter stores them.
   ///
   /// `parameters` (the `--set` bindings, already bound in the session) become a first code cell of
@@ -70,14 +82,7 @@ public enum NotebookWriter {
   public static func notebook(scripts: [(name: String, text: String)], session: Session,
                               parameters: [(String, String)] = []) -> (notebook: JSON, ok: Bool, error: String?) {
     var outputs: [CellOutput] = []
-    let runner = CellRunner(session: session, progress: false) { out in
-      if case .progress = out { return }
-      if case .stream(let name, let text) = out, let last = outputs.last, case .stream(name, let before) = last {
-        outputs[outputs.count - 1] = .stream(name: name, text: before + text)
-      } else {
-        outputs.append(out)
-      }
-    }
+    let runner = CellRunner(session: session, progress: false) { out in runnerOutput(out, into: &outputs) }
     // scripts run as `clus script.clus` runs them: `exit` ends the run there, with its status
     // (the session's exitStatus), and no later cell runs (it was an error, meant for the kernel)
     session.allowsExit = true
@@ -112,6 +117,10 @@ public enum NotebookWriter {
             if case .error(_, _, let traceback) = runner.run(code, name: script.name, firstLine: firstLine) {
               ok = false
               failure = traceback.joined(separator: "\n").replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
+            }
+            // the cell that ran `exit` says so under it: the cells below were not run
+            if let status = session.exitStatus {
+              runnerOutput(.stream(name: "stderr", text: "exit \(status): the run ended here; the cells below did not run\n"), into: &outputs)
             }
           }
           cells.append(.object([

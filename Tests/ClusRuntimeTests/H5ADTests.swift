@@ -495,6 +495,11 @@ final class H5ADTests: DataFileTestCase {
     XCTAssertFalse(c.run("save e \"\(out)\" into=b key=\"X_four\""))
     XCTAssertTrue(c.err.contains("\(copy): the file changed since it was loaded"), c.err)
     XCTAssertFalse(FileManager.default.fileExists(atPath: out))
+    // deleted since: said so (it was "changed ... written or replaced")
+    XCTAssertTrue(c.run("d = load \"\(copy)\""), c.err)
+    try FileManager.default.removeItem(atPath: copy)
+    XCTAssertFalse(c.run("x = d.X"))
+    XCTAssertTrue(c.err.contains("\(copy): the file was deleted or moved since it was loaded"), c.err)
   }
 
   /// raw/varm entries are aligned to raw's genes: misaligned_raw_varm.h5ad (3 raw genes, raw/varm/PCs

@@ -272,6 +272,11 @@ class NotebookOptionsTests(unittest.TestCase):
         printed = "".join(text_outputs(c)["streams"].get("stdout", "")
                           for c in nbformat.read(str(out), as_version=4).cells if c.cell_type == "code")
         self.assertEqual(printed, "11\n")
+        # the cell that ran exit says so under it (it left no mark: the notebook just stopped)
+        cells = [c for c in nbformat.read(str(out), as_version=4).cells if c.cell_type == "code"]
+        self.assertEqual([text_outputs(c)["streams"].get("stderr", "") for c in cells],
+                         ["", "exit 4: the run ended here; the cells below did not run\n", ""])
+        self.assertIsNone(cells[2].execution_count)
 
     def test_existing_files_are_never_lost(self):
         # the scripts given in the notebook's place, the same file twice, an unreadable script: each

@@ -360,6 +360,10 @@ func loadH5AD(path: String, display: String) throws -> Value {
     let f = try H5File(path: path, display: display)
     let unchanged: @Sendable () throws -> Void = {
       guard fileIdentity(path) == loaded else {
+        if pathKind(path) == .missing {
+          throw DataFileError(path: display, kind: .changed, message:
+            "the file was deleted or moved since it was loaded; its fields not yet read cannot be read (clus reads a field on first use)")
+        }
         throw DataFileError(path: display, kind: .changed, message:
           "the file changed since it was loaded (written or replaced); load it again to read its fields")
       }
