@@ -100,36 +100,43 @@ public enum NotebookWriter {
         ("source", CellOutput.lines(lines.joined(separator: "\n"))),
       ]))
     }
-    for script in scripts {
-      for cell in NotebookWriter.cells(of: script.text) {
-        let id = String(cells.count + 1)
-        switch cell {
-        case .markdown(let text):
-          cells.append(.object([("cell_type", .string("markdown")), ("id", .string("md-" + id)), ("metadata", .object([])),
-                                ("source", CellOutput.lines(text))]))
-        case .code(let code, let firstLine):
-          var number: Int? = nil
-          outputs = []
-          if ok && session.exitStatus == nil {
-            count += 1
-            number = count
-            session.cancellation.reset()
-            if case .error(_, _, let traceback) = runner.run(code, name: script.name, firstLine: firstLine) {
-              ok = false
-              failure = traceback.joined(separator: "\n").replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
-            }
-            // the cell that ran `exit` says so under it: the cells below were not run
-            if let status = session.exitStatus {
-              runnerOutput(.stream(name: "stderr", text: "exit \(status): the run ended here; the cells below did not run\n"), into: &outputs)
-            }
+    let all = scripts.flatMap { script in NotebookWriter.cells(of: script.text).map { (script, $0) } }
+    // after each cell, whether a code cell follows (what an `exit` there leaves unrun)
+    var codeAfter = [Bool](repeating: false, count: all.count)
+    var seenCode = false
+    for t in all.indices.reversed() {
+      codeAfter[t] = seenCode
+      if case .code = all[t].1 { seenCode = true }
+    }
+    for (t, (script, cell)) in all.enumerated() {
+      let id = String(cells.count + 1)
+      switch cell {
+      case .markdown(let text):
+        cells.append(.object([("cell_type", .string("markdown")), ("id", .string("md-" + id)), ("metadata", .object([])),
+                              ("source", CellOutput.lines(text))]))
+      case .code(let code, let firstLine):
+        var number: Int? = nil
+        outputs = []
+        if ok && session.exitStatus == nil {
+          count += 1
+          number = count
+          session.cancellation.reset()
+          if case .error(_, _, let traceback) = runner.run(code, name: script.name, firstLine: firstLine) {
+            ok = false
+            failure = traceback.joined(separator: "\n").replacingOccurrences(of: "\u{1B}\\[[0-9;]*m", with: "", options: .regularExpression)
           }
-          cells.append(.object([
-            ("cell_type", .string("code")), ("execution_count", number.map { .int($0) } ?? .null),
-            ("id", .string("code-" + id)), ("metadata", .object([])),
-            ("outputs", .array(outputs.map { $0.notebookJSON(executionCount: number) })),
-            ("source", CellOutput.lines(code)),
-          ]))
+          // the cell that ran `exit` says so under it, and that the cells below were not run
+          if let status = session.exitStatus {
+            let below = codeAfter[t] ? "; the cells below did not run" : ""
+            runnerOutput(.stream(name: "stderr", text: "exit \(status): the run ended here\(below)\n"), into: &outputs)
+          }
         }
+        cells.append(.object([
+          ("cell_type", .string("code")), ("execution_count", number.map { .int($0) } ?? .null),
+          ("id", .string("code-" + id)), ("metadata", .object([])),
+          ("outputs", .array(outputs.map { $0.notebookJSON(executionCount: number) })),
+          ("source", CellOutput.lines(code)),
+        ]))
       }
     }
     let nb: JSON = .object([

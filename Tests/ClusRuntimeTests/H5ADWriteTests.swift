@@ -111,6 +111,20 @@ final class H5ADWriteTests: DataFileTestCase {
     XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["src.h5ad"])
   }
 
+  /// An obs column may be named index (or data, columns, dtypes), as anndata allows: `d["index"]` reads it
+  /// back while `.index` stays the cell names (it was refused as "hidden by the data frame's own .index",
+  /// which it no longer is); the dataset of the cell names themselves is refused as a key.
+  func testObsColumnNamedIndex() throws {
+    let (c, _) = session()
+    let out = dir + "/index.h5ad"
+    XCTAssertTrue(c.run("save l \"\(out)\" into=a key=\"index\"\nb = load \"\(out)\"\ni = b.obs[\"index\"]\nn = b.obs.index"), c.err)
+    let (codes, names) = try XCTUnwrap(Frames.categories(of: c.value("i") ?? .none))
+    XCTAssertEqual(codes.map { $0 < 0 ? -1 : Int(names[$0])! }, labels)
+    guard case .list(let cells)? = c.value("n") else { return XCTFail("b.obs.index") }
+    XCTAssertEqual(Frames.strings(.list(cells)), (0..<40).map { "cell\($0)" })
+    c.expectError("save l \"\(dir)/x.h5ad\" into=a key=\"_index\"", "the key \"_index\" cannot name an AnnData entry")
+  }
+
   /// anndata reads the copy: obsm[key] holds the embedding (float32), obs[key] is a pandas categorical
   /// with categories "0", "3", "7" and NaN for noise, and the rest of the file is as before; skipped
   /// without anndata.

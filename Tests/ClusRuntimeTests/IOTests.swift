@@ -414,13 +414,16 @@ final class IOTests: DataFileTestCase {
     c.expectError("d = load \"\(mac)\"", "its lines end with a carriage return alone (classic Mac OS text)")
     c.expectOutput("d = load \"\(oneLine)\"\nprint (shape d)\n", "1 × 2\n")
     c.expectOutput("d = load \"\(good)\"\nprint (count (unique d.name))\n", "3\n")
-    // space-separated numbers (np.savetxt's default) read as one column get a note with the way out
-    let spaced = dir + "/spaced.txt"
+    // space-separated numbers (np.savetxt's default): runs of spaces detected (CSVFrameTests); a file whose
+    // lines do not split alike is read as one column, with a note giving the way out
+    let spaced = dir + "/spaced.txt", uneven = dir + "/uneven.txt"
     try Data("1 2\n3 4\n".utf8).write(to: URL(fileURLWithPath: spaced))
+    try Data("1 2\n3 4 5\n".utf8).write(to: URL(fileURLWithPath: uneven))
     let n = Capture()
-    XCTAssertTrue(n.run("d = load \"\(spaced)\"\ne = load \"\(spaced)\" delimiter=\" \"\nprint (shape e)\n"), n.err)
+    XCTAssertTrue(n.run("d = load \"\(spaced)\"\ne = load \"\(spaced)\" delimiter=\" \"\nprint (shape d)\nprint (shape e)\n"), n.err)
+    XCTAssertEqual(n.out, "2 × 2\n2 × 2\n")
+    XCTAssertTrue(n.run("u = load \"\(uneven)\""), n.err)
     XCTAssertTrue(n.err.contains("one column, whose first row holds numbers separated by spaces; give delimiter=\" \""), n.err)
-    XCTAssertEqual(n.out, "2 × 2\n")
     // the validator on its own: overlong, surrogate, truncated and out-of-range sequences
     for (bytes, bad) in [([0x61, 0xC0, 0x80], 1), ([0xED, 0xA0, 0x80], 0), ([0x61, 0x62, 0xE2, 0x82], 2),
                          ([0xF4, 0x90, 0x80, 0x80], 0), ([0xE2, 0x82, 0xAC, 0x61], -1)] as [([UInt8], Int)] {

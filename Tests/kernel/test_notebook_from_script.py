@@ -277,6 +277,13 @@ class NotebookOptionsTests(unittest.TestCase):
         self.assertEqual([text_outputs(c)["streams"].get("stderr", "") for c in cells],
                          ["", "exit 4: the run ended here; the cells below did not run\n", ""])
         self.assertIsNone(cells[2].execution_count)
+        # exit in the last code cell: nothing below to mention
+        last = self.dir / "exits-last.clus"
+        last.write_text("print 1\nexit 3\n")
+        out2 = self.dir / "exits-last.ipynb"
+        self.assertEqual(self.notebook(out2, last).returncode, 3)
+        only = [c for c in nbformat.read(str(out2), as_version=4).cells if c.cell_type == "code"]
+        self.assertEqual(text_outputs(only[0])["streams"].get("stderr", ""), "exit 3: the run ended here\n")
 
     def test_existing_files_are_never_lost(self):
         # the scripts given in the notebook's place, the same file twice, an unreadable script: each

@@ -95,6 +95,8 @@ private func csvOptions(_ inv: Invocation) throws -> CSVOptions {
   case .none: break
   case .string(let s) where s.utf8.count == 1 && s != "\"" && s != "\n": o.delimiter = s.utf8.first
   case .string("\\t"): o.delimiter = 0x09
+  // pandas' sep=r"\s+" (delim_whitespace): runs of spaces and tabs
+  case .string("\\s+"): o.delimiter = 0x20; o.whitespace = true
   case let v: throw bad("delimiter", "delimiter must be one character such as \",\", \";\" or \"\\t\", got \(Display.summary(v))")
   }
   if try inv.isGiven("columns") && inv.isGiven("usecols") { throw bad("usecols", "give columns= or usecols=, not both") }
@@ -140,7 +142,7 @@ func registerData(_ t: inout CommandTable) {
     args: [ArgSpec("path", .path, "file or folder; a folder of IDX image/label pairs gives a dataset record (.data, .target, .train, .test); an array of 3 or more dimensions becomes rows × (product of the others), as the 784 pixels of an MNIST image; matrix values become float32 (a float64 vector, as scores or a saved column, keeps its float64 values); a CSV with column names or text columns gives a data frame record (.data, .columns, d[\"name\"]; .data is float32, what the algorithms read; a column such as d.a gives its numbers as pandas reads them, float64 and int64, kept beside .data when float32 would round them); an .npz archive (numpy's savez, savez_compressed) gives a record of its arrays in archive order, named as np.load names them (z.embedding, z[\"arr_0\"]), a member that does not read as an array said at once and an error only where it is used, as np.load fails on that key alone; a model file that `save` wrote gives the fitted model back (docs/model-format.md); an archive of scipy.sparse.save_npz gives a sparse matrix; an AnnData .h5ad file gives a record whose fields (.X, .obs, .var, .obsm, .layers, .uns) are read on first use, and refused once the file has changed (load it again); a float32 .npy matrix (little-endian, C order, as np.save writes float32) is mapped, not copied: it costs no memory of its own, and changing that file in place while clus uses it (another program truncating or rewriting it) is unsafe and can stop clus with SIGBUS, while clus's own save replaces a file whole (a new file renamed over it), which is safe")],
     params: [
       ParamSpec("header", .any, .string("auto"), nil, "CSV: true (the first row names the columns; pandas' header=0), false (no header; pandas' header=None, also written none), or \"auto\": a first row of numbers is data (with a note), any other is the header"),
-      ParamSpec("delimiter", .any, .none, nil, "CSV: the field separator; default \",\" for .csv, tab for .tsv/.tab, detected (, tab ; |) for .txt/.dat"),
+      ParamSpec("delimiter", .any, .none, nil, "CSV: the field separator; default \",\" for .csv, tab for .tsv/.tab, detected (, tab ; | or runs of spaces, as numpy.savetxt writes) for .txt/.dat; \"\\\\s+\": runs of spaces and tabs, as pandas' sep=r\"\\s+\""),
       ParamSpec("columns", .any, .none, nil, "CSV: the columns to keep, by name or 0-based position, in this order (a name, a position or a list)"),
       ParamSpec("usecols", .any, .none, nil, "CSV: the same as columns=, as pandas names it"),
       ParamSpec("na_values", .any, .none, nil, "CSV: further missing values (a string, a number or a list), besides pandas' defaults (empty, NA, NaN, nan, N/A, NULL, null, None, ...): a cell written so is missing, and, as pandas matches them, so is a number equal to one that is a number (na_values=\"-999\" also makes -999.0 missing)"),

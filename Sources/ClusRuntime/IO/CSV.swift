@@ -30,58 +30,68 @@ private func atMostSixDigits(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int
 /// per-cell loop (a cold check, once a file).
 @inline(never)
 private func losesDigitsInFloat32(_ v: Double, _ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
-  v.isFinite && Double(Float(v)) != v && !(Float(v).isNormal && atMostSixDigits(p, start, end)) && shortestDecimal(Float(v)) != v
+  // (a number float32 holds only as 0 is said by the warning of numbers below float32's smallest)
+  v.isFinite && Float(v) != 0 && Double(Float(v)) != v && !(Float(v).isNormal && atMostSixDigits(p, start, end))
+    && shortestDecimal(Float(v)) != v
 }
 
-/// What pandas' C parser makes of "-0" and of integers beyond int64 in a numeric column, tracked per
-/// column as the cells are read. It reads a column as int64 up to the first integer beyond int64; unless
-/// a decimal came before that (then float64), it reads it again as uint64, which stops at the first
-/// negative integer, missing value or integer beyond 2^64 − 1 (an object column of the strings) or decimal
-/// (float64); read through, the column is uint64. Here a column with both a decimal and one of the others
-/// after its first big integer is text (pandas: float64 when the decimal comes first; text keeps every value
-/// as written, with a warning). "-0" is -0.0 in a column that ends float64.
+/// What clus makes of "-0" and of integers beyond int64 in a numeric column, tracked per column as
+/// the cells are read, after pandas' C parser where it can be followed without rounding in silence:
+/// - a column of integers only (and missing values) holding one beyond int64 is read by pandas as uint64
+///   when every value is a non-negative integer within 2^64 − 1 (float64 here, said), otherwise as an
+///   object column of the strings (a negative integer or a "-0", a missing value, an integer beyond
+///   2^64 − 1): text here, its integers as written;
+/// - with a decimal too, float64 (pandas' too, unless the first big integer comes before the first
+///   decimal and uint64 does not hold it: then an object column), said with the first it rounds;
+/// - "-0" is -0.0 in a column with a decimal, which pandas reads as float64 (a column of integers that
+///   is float64 only for a missing value is ints cast, 0.0).
 /// (Out of line: the per-cell loop stays small enough for the compiler to keep its array accesses inline.)
 private struct PandasIntegers {
   enum Reading { case float64, uint64, object }
-  /// Per column, the first integer beyond int64: its text (as messages show it), line and value, and
-  /// whether a decimal came before it.
-  var big: [(text: String, line: Int, value: Double, decimalBefore: Bool)?]
+  /// Per column, the first integer beyond int64: its text (as messages show it) and line.
+  var big: [(text: String, line: Int)?]
+  /// Per column, the first integer beyond int64 that float64 changes: its text, line and float64 value.
+  var rounded: [(text: String, line: Int, value: Double)?]
   /// Per column, the rows of "-0" read as the integer 0.
   var negativeZeros: [[Int]]
-  /// Per column, whether it holds a negative integer, a missing value, or an integer beyond uint64.
+  /// Per column, whether it holds a negative integer (or "-0"), a missing value, or an integer beyond uint64.
   private var stops: [Bool]
 
   init(width: Int) {
     big = Array(repeating: nil, count: width)
+    rounded = Array(repeating: nil, count: width)
     negativeZeros = Array(repeating: [], count: width)
     stops = Array(repeating: false, count: width)
   }
 
-  /// An integer cell ≤ 0 (`minus`: written with a minus sign, "-0" for 0).
+  /// An integer cell ≤ 0 (`minus`: written with a minus sign; "-0" for 0).
   @inline(never) mutating func nonPositive(column k: Int, row: Int, value v: Int, minus: Bool) {
-    if v < 0 { stops[k] = true } else if minus { negativeZeros[k].append(row) }
+    if v < 0 || minus { stops[k] = true }
+    if v == 0 && minus { negativeZeros[k].append(row) }
   }
 
   @inline(never) mutating func missing(column k: Int, row: Int) { stops[k] = true }
 
   /// A cell of magnitude at least 2^63 read as the real number `v` from `p[start..<end]`; returns whether
   /// it is written as an integer.
-  @inline(never) mutating func real(column k: Int, line: Int, decimalBefore: Bool, _ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int,
-                                    value v: Double) -> Bool {
+  @inline(never) mutating func real(column k: Int, line: Int, _ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int, value v: Double) -> Bool {
     guard isIntegerSpelling(p, start, end) else { return false }
-    if big[k] == nil {
+    func shown() -> String {
       let t = String(decoding: UnsafeBufferPointer(start: p + start, count: end - start), as: UTF8.self)
-      big[k] = (t.count > 40 ? String(t.prefix(40)) + "…" : t, line, v, decimalBefore)
+      return t.count > 40 ? String(t.prefix(40)) + "…" : t
     }
-    if p[start] == 0x2D || !fitsUInt64(p, start, end) { stops[k] = true }
+    if big[k] == nil { big[k] = (shown(), line) }
+    let exact = p[start] == 0x2D ? nil : uint64Value(p, start, end)
+    if p[start] == 0x2D || exact == nil { stops[k] = true }
+    if rounded[k] == nil && (exact == nil || UInt64(exactly: v) != exact) { rounded[k] = (shown(), line, v) }
     return true
   }
 
-  /// What pandas makes of column `k` (`decimal`: it holds a number written as a decimal).
+  /// What becomes of column `k` (`decimal`: it holds a number written as a decimal).
   func reading(column k: Int, decimal: Bool) -> Reading {
-    guard let b = big[k], !b.decimalBefore else { return .float64 }
-    if stops[k] { return .object }
-    return decimal ? .float64 : .uint64
+    guard big[k] != nil else { return .float64 }
+    if decimal { return .float64 }
+    return stops[k] ? .object : .uint64
   }
 }
 
@@ -192,7 +202,9 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
       throw err(.badEncoding, line, String(format: "byte 0x%02X is not UTF-8 text (Latin-1 or another 8-bit encoding?); save the file as UTF-8 (e.g. iconv -f LATIN1 -t UTF-8)", p[bad]))
     }
     let sep = options.delimiter ?? defaultSep ?? detectDelimiter(p, from: bom, count: count)
-    var scanner = RecordScanner(p: p, count: count, sep: sep, pos: bom)
+    // (a detected space: runs of spaces and tabs, as numpy.savetxt writes and numpy.loadtxt reads)
+    let runs = options.whitespace || (options.delimiter == nil && defaultSep == nil && sep == 0x20)
+    var scanner = RecordScanner(p: p, count: count, sep: sep, runs: runs, pos: bom)
     let unterminated = { (line: Int, column: Int) -> Error in
       err(.unterminatedQuote, line, "unterminated quoted field: the quote opened at column \(column) is never closed")
     }
@@ -403,7 +415,7 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
           // an integer beyond int64 (a uint64 id, a hash) read as float64, rounded: see PandasIntegers
           var decimal = true
           if v.magnitude >= 9.223372036854775807e18 {
-            decimal = !pandasIntegers.real(column: k, line: line, decimalBefore: state[k] == .decimal, p, c.start, c.end, value: v)
+            decimal = !pandasIntegers.real(column: k, line: line, p, c.start, c.end, value: v)
           }
           // the first number whose float32 is neither it nor its decimals (0.123456789; not 0.1, nor a float32 written in full)
           if !hasHeader && firstLostDigits == nil && losesDigitsInFloat32(v, p, c.start, c.end) {
@@ -451,11 +463,8 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
       line = l
     }
     if rows == 0 { throw err(.empty, nil, "the file has a header row but no data rows") }
-    // Integers beyond int64, as pandas' C parser reads them: reading the column as int64 stops at the
-    // first; unless a decimal came before it (then float64), the column is read again as uint64, which
-    // stops at the first negative integer, missing value or integer beyond uint64 (then it is an object
-    // column of the strings: text here) or decimal (float64); read through, it is uint64 (float64 here,
-    // said below). float64 rounded them all, unsaid (77941797032362897100).
+    // Integers beyond int64 (PandasIntegers): a column of integers that pandas keeps as an object column
+    // of the strings is text (float64 rounded them, unsaid: 77941797032362897100); one of uint64 is float64
     var asUInt64 = [Bool](repeating: false, count: width)
     for k in 0..<width where mixed[k] == nil && !sawBool[k] {
       guard let big = pandasIntegers.big[k] else { continue }
@@ -476,22 +485,27 @@ private func loadDelimitedOnce(_ buf: ByteBuffer, sep defaultSep: UInt8?, option
       case .float, .decimal, .undecided: return .float
       }
     }
-    // "-0" in a float column is -0.0, as pandas reads it (the integer 0 had lost its sign)
-    for k in 0..<width where kinds[k] == .float {
+    // "-0" in a column with a decimal is -0.0, as pandas reads it (the integer 0 had lost its sign)
+    for k in 0..<width where kinds[k] == .float && state[k] == .decimal {
       for r in pandasIntegers.negativeZeros[k] {
         values[r * width + k] = -0.0
         if keepsFloats[k] && r < exactFloats[k].count { exactFloats[k][r] = -0.0 }
       }
     }
-    // integers beyond int64 in a column of integers that uint64 holds: pandas' uint64, clus's float64, which
-    // rounds them; said here (not by the warning below, which would say the column keeps them as read)
+    // integers beyond int64 that float64 (a float32 matrix: float32) rounds, in a column read as numbers:
+    // said here with the first that changes (not by the warning below, which says a column keeps its
+    // numbers as read)
     var beyondInt64: [String] = []
-    for k in 0..<width where kinds[k] == .float && asUInt64[k] {
-      guard let big = pandasIntegers.big[k] else { continue }
+    let matrix = !hasHeader && (0..<width).allSatisfy { kinds[$0] != .text } && width > 1
+    for k in 0..<width where kinds[k] == .float && pandasIntegers.big[k] != nil {
       rounded[k] = 0
-      let kept = UInt64(exactly: big.value).map(String.init) ?? big.value.description
+      guard let first = pandasIntegers.rounded[k] else { continue }
+      let kept = matrix ? Double(Float(first.value)) : first.value
+      let keptText = UInt64(exactly: kept).map(String.init) ?? kept.description
+      let how = asUInt64[k] ? "pandas reads it as uint64, clus as \(matrix ? "float32 (a matrix)" : "float64")"
+        : "beside decimals it is read as \(matrix ? "float32 (a matrix)" : "float64"), as pandas reads it"
       beyondInt64.append("\(display): \(column(selected[k])) holds integers beyond int64's range (2^63 − 1), in which clus keeps integers: "
-        + "pandas reads it as uint64, clus as float64, which rounds them (\(big.text) on line \(big.line) is kept as \(kept))")
+        + "\(how), which rounds them (\(first.text) on line \(first.line) is kept as \(keptText))")
     }
     let numeric = (0..<width).filter { kinds[$0] != .text }
     let exactColumns = hasHeader || numeric.count < width

@@ -36,7 +36,10 @@ func isIntegerSpelling(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> B
 
 /// Whether the unsigned integer written in `p[start..<end]` (an optional "+", digits) is at most
 /// 2^64 − 1 = 18446744073709551615, as numpy's uint64 holds it.
-func fitsUInt64(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
+func fitsUInt64(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool { uint64Value(p, start, end) != nil }
+
+/// The unsigned integer written in `p[start..<end]` (an optional "+", digits), nil beyond 2^64 − 1.
+func uint64Value(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> UInt64? {
   var i = start
   if i < end && p[i] == 0x2B { i += 1 }
   while i < end - 1 && p[i] == 0x30 { i += 1 }  // leading zeros
@@ -44,11 +47,11 @@ func fitsUInt64(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool {
   while i < end {
     let (m, o1) = v.multipliedReportingOverflow(by: 10)
     let (a, o2) = m.addingReportingOverflow(UInt64(p[i] &- 0x30))
-    if o1 || o2 { return false }
+    if o1 || o2 { return nil }
     v = a
     i += 1
   }
-  return true
+  return v
 }
 
 /// Whether the bytes equal `word` ignoring ASCII case.
@@ -121,7 +124,10 @@ private func parseCellSpelling(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: I
   var i = start
   var neg = false
   if p[i] == 0x2D || p[i] == 0x2B { neg = p[i] == 0x2D; i += 1 }
-  if i < end && end - i <= 19 {
+  // (leading zeros do not count: 00000000000000000007 is the int 7, as pandas reads it)
+  var significant = i
+  while significant < end - 1 && p[significant] == 0x30 { significant += 1 }
+  if i < end && end - significant <= 19 {
     // accumulated negatively, so that −2^63 fits
     var v = 0
     var j = i
@@ -173,6 +179,8 @@ struct RecordScanner {
   let p: UnsafePointer<UInt8>
   let count: Int
   let sep: UInt8
+  /// Fields separated by runs of spaces and tabs (pandas' `sep=r"\s+"`), those at a line's ends ignored.
+  var runs = false
   var pos: Int
   /// The line `pos` is on (1-based).
   var line = 1
@@ -196,7 +204,7 @@ struct RecordScanner {
     var lineStart = pos
     var i = pos
     while true {
-      while i < count && p[i] != sep && isSpace(p[i]) { i += 1 }
+      while i < count && (runs || p[i] != sep) && isSpace(p[i]) { i += 1 }
       if i < count && p[i] == 0x22 {
         let openLine = line, openColumn = i - lineStart + 1
         i += 1
@@ -213,34 +221,53 @@ struct RecordScanner {
         }
         cells.append(Cell(start: cs, end: i, escaped: escaped))
         i += 1
-        while i < count && p[i] != sep && isSpace(p[i]) { i += 1 }
-        if i < count && p[i] != sep && p[i] != 0x0A { throw afterQuote(line, i - lineStart + 1) }
+        if runs {
+          if i < count && !isSpace(p[i]) && p[i] != 0x0A { throw afterQuote(line, i - lineStart + 1) }
+        } else {
+          while i < count && p[i] != sep && isSpace(p[i]) { i += 1 }
+          if i < count && p[i] != sep && p[i] != 0x0A { throw afterQuote(line, i - lineStart + 1) }
+        }
       } else {
         let cs = i
-        while i < count && p[i] != sep && p[i] != 0x0A { i += 1 }
+        if runs {
+          while i < count && p[i] != 0x0A && !isSpace(p[i]) { i += 1 }
+        } else {
+          while i < count && p[i] != sep && p[i] != 0x0A { i += 1 }
+        }
         var ce = i
         while ce > cs && isSpace(p[ce - 1]) { ce -= 1 }
         cells.append(Cell(start: cs, end: ce, escaped: false))
       }
+      if runs { while i < count && isSpace(p[i]) { i += 1 } }  // the separator, and spaces ending the line
       if i >= count { pos = count; return startLine }
       if p[i] == 0x0A { line += 1; pos = i + 1; return startLine }
-      i += 1  // the separator
+      if !runs { i += 1 }  // the separator
     }
   }
 }
 
 /// The separator of a file whose extension does not say: of `,`, tab, `;` and `|`, the one found
-/// most often (outside quotes) on the first non-blank line; `,` when none is.
+/// most often (outside quotes) on the first non-blank line; without any, a space when spaces split the
+/// first two non-blank lines (or the only one) into the same number of fields, two or more (`1.0e+00 2.0e+00`, as
+/// numpy.savetxt writes: read as runs of spaces); else `,` (one column: lines of text stay whole).
 func detectDelimiter(_ p: UnsafePointer<UInt8>, from start: Int, count: Int) -> UInt8 {
   let candidates: [UInt8] = [0x2C, 0x09, 0x3B, 0x7C]
   var seen = [Int](repeating: 0, count: candidates.count)
   var i = start
-  while i < count && (isSpace(p[i]) || p[i] == 0x0A) { i += 1 }
-  var quoted = false
-  while i < count && (quoted || p[i] != 0x0A) {
-    if p[i] == 0x22 { quoted.toggle() } else if !quoted, let k = candidates.firstIndex(of: p[i]) { seen[k] += 1 }
-    i += 1
+  /// The fields that runs of spaces split the non-blank line at `i` into (quotes kept whole); `i` moves past it.
+  func spaceFields(_ i: inout Int, countingCandidates: Bool) -> Int {
+    while i < count && (isSpace(p[i]) || p[i] == 0x0A) { i += 1 }
+    var quoted = false, fields = 0, inField = false
+    while i < count && (quoted || p[i] != 0x0A) {
+      if p[i] == 0x22 { quoted.toggle() } else if countingCandidates && !quoted, let k = candidates.firstIndex(of: p[i]) { seen[k] += 1 }
+      if !quoted && isSpace(p[i]) { inField = false } else if !inField { inField = true; fields += 1 }
+      i += 1
+    }
+    return fields
   }
+  let first = spaceFields(&i, countingCandidates: true)
   let best = seen.indices.max { seen[$0] < seen[$1] || (seen[$0] == seen[$1] && $0 > $1) }!
-  return seen[best] > 0 ? candidates[best] : 0x2C
+  if seen[best] > 0 { return candidates[best] }
+  let second = spaceFields(&i, countingCandidates: false)  // 0: a file of one line
+  return first >= 2 && (second == first || second == 0) ? 0x20 : 0x2C
 }

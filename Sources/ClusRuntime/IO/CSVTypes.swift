@@ -19,6 +19,9 @@ public struct CSVOptions: Sendable, Equatable {
   public var header: Header
   /// `delimiter=`: the field separator; nil takes `,` for .csv, tab for .tsv/.tab and detects it otherwise.
   public var delimiter: UInt8?
+  /// `delimiter="\\s+"` (pandas' `sep=r"\s+"`, numpy.loadtxt's default), or detected in a .txt/.dat file
+  /// without `,` tab `;` `|`: fields separated by runs of spaces and tabs, those at a line's ends ignored.
+  public var whitespace = false
   /// `columns=` / `usecols=`: the columns to keep, in this order; nil keeps all.
   public var columns: [CSVColumn]?
   /// `na_values=`: spellings of a missing value added to pandas' defaults (`pandasNAValues`).

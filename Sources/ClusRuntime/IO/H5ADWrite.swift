@@ -30,11 +30,8 @@ func writeIntoH5AD(_ entry: H5ADEntry, key: String, source: String, path: String
   guard !key.isEmpty, !key.contains("/"), key != "_index" else {
     throw DataFileError(path: display, kind: .unsupportedValue, message: "the key \"\(key)\" cannot name an AnnData entry")
   }
-  if case .obsm = entry {} else if ["data", "columns", "dtypes", "index"].contains(key) {
-    // clus shows obs as a data frame whose .data, .columns, .dtypes and .index are its own fields
-    throw DataFileError(path: display, kind: .unsupportedValue,
-                        message: "an obs column named \"\(key)\" would be hidden by the data frame's own .\(key) in clus; choose another key")
-  }
+  // (an obs column may be named data, columns, dtypes or index, as anndata allows: d["index"] reads it,
+  // while d.index stays the cell names)
   let real = expandTilde(path), from = expandTilde(source)
   let tmp = real + ".clus-tmp"
   func fail(_ m: String, _ k: DataFileError.Kind = .unwritable) -> DataFileError { DataFileError(path: display, kind: k, message: m) }
@@ -46,6 +43,10 @@ func writeIntoH5AD(_ entry: H5ADEntry, key: String, source: String, path: String
     }
     let indexName = try src.stringAttribute("obs", "_index") ?? "_index"
     let nObs = try src.shape("obs/" + indexName).first ?? 0
+    if case .obsm = entry {} else if key == indexName {
+      throw DataFileError(path: display, kind: .unsupportedValue,
+                          message: "obs/\(key) holds the cell names (obs's _index names it); choose another key")
+    }
     let rows: Int
     switch entry {
     case .obsm(let m): rows = m.rows
