@@ -34,11 +34,8 @@ func isIntegerSpelling(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> B
   return true
 }
 
-/// Whether the unsigned integer written in `p[start..<end]` (an optional "+", digits) is at most
-/// 2^64 − 1 = 18446744073709551615, as numpy's uint64 holds it.
-func fitsUInt64(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> Bool { uint64Value(p, start, end) != nil }
-
-/// The unsigned integer written in `p[start..<end]` (an optional "+", digits), nil beyond 2^64 − 1.
+/// The unsigned integer written in `p[start..<end]` (an optional "+", digits), nil beyond 2^64 − 1 =
+/// 18446744073709551615, which numpy's uint64 holds.
 func uint64Value(_ p: UnsafePointer<UInt8>, _ start: Int, _ end: Int) -> UInt64? {
   var i = start
   if i < end && p[i] == 0x2B { i += 1 }
