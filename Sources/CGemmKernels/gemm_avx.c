@@ -178,3 +178,175 @@ __attribute__((target("avx"))) void clus_gram_lanes_avx(const double *a, long p,
     }
   }
 }
+
+// Panels (clus_sgemm_packed_avx): the rows of a matrix in groups of 8, each group stored k x 8, coordinate p
+// of row 8g + l at panels[(g * k + p) * 8 + l]. Eight neighbouring elements of one row of C then share a
+// register, one element per lane, and each element keeps its 4 lanes over k in 4 registers: lane l adds the
+// terms with index = l mod 4 in increasing order (acc = acc + a*b, a separate multiply), the 4 lanes are
+// added in lane order, then the tail terms in index order: the arithmetic of every element is that of the
+// 4 x 4 tiles above and of the Swift kernel, with no transposition or gather in the epilogue.
+void clus_sgemm_pack_panels(const float *x, long ldx, long rows, long k, float *panels) {
+  for (long g = 0; g * 8 < rows; g++) {
+    float *dst = panels + g * k * 8;
+    for (long l = 0; l < 8; l++) {
+      const long r = g * 8 + l;
+      if (r < rows) {
+        const float *src = x + r * ldx;
+        for (long p = 0; p < k; p++) dst[p * 8 + l] = src[p];
+      } else {
+        for (long p = 0; p < k; p++) dst[p * 8 + l] = 0.0f;
+      }
+    }
+  }
+}
+
+// R rows (a[0..<R], each read at stride 8) against one panel b (k x 8), the R x 8 results at c (row stride
+// ldc), of which the first `cols` columns are stored.
+__attribute__((always_inline, target("avx"))) static inline void packed_rows_ps(const float *const *a, const int R,
+                                                                               const float *b, long k, float *c,
+                                                                               long ldc, long cols) {
+  const long kv = k - k % 4;
+  __m256 acc[3][4];
+  for (int r = 0; r < R; r++)
+    for (int l = 0; l < 4; l++) acc[r][l] = _mm256_setzero_ps();
+  for (long p = 0; p < kv; p += 4) {
+    for (int l = 0; l < 4; l++) {
+      const __m256 bv = _mm256_loadu_ps(b + (p + l) * 8);
+      for (int r = 0; r < R; r++)
+        acc[r][l] = _mm256_add_ps(acc[r][l], _mm256_mul_ps(_mm256_broadcast_ss(a[r] + (p + l) * 8), bv));
+    }
+  }
+  for (int r = 0; r < R; r++) {
+    __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(acc[r][0], acc[r][1]), acc[r][2]), acc[r][3]);
+    if (kv < k) {
+      __m256 t = _mm256_mul_ps(_mm256_broadcast_ss(a[r] + kv * 8), _mm256_loadu_ps(b + kv * 8));
+      for (long p = kv + 1; p < k; p++)
+        t = _mm256_add_ps(t, _mm256_mul_ps(_mm256_broadcast_ss(a[r] + p * 8), _mm256_loadu_ps(b + p * 8)));
+      s = _mm256_add_ps(s, t);
+    }
+    if (cols == 8) {
+      _mm256_storeu_ps(c + r * ldc, s);
+    } else {
+      float tmp[8];
+      _mm256_storeu_ps(tmp, s);
+      for (long q = 0; q < cols; q++) c[r * ldc + q] = tmp[q];
+    }
+  }
+}
+
+__attribute__((target("avx"))) void clus_sgemm_packed_avx(const float *ap, long m, const float *bp, long n, long k,
+                                                          float *c, long ldc) {
+  for (long j0 = 0; j0 < n; j0 += 8) {
+    const float *b = bp + (j0 / 8) * k * 8;
+    const long cols = n - j0 < 8 ? n - j0 : 8;
+    long i = 0;
+    for (; i + 3 <= m; i += 3) {
+      const float *a[3] = {ap + (i / 8) * k * 8 + i % 8, ap + ((i + 1) / 8) * k * 8 + (i + 1) % 8,
+                           ap + ((i + 2) / 8) * k * 8 + (i + 2) % 8};
+      packed_rows_ps(a, 3, b, k, c + i * ldc + j0, ldc, cols);
+    }
+    if (m - i == 2) {
+      const float *a[2] = {ap + (i / 8) * k * 8 + i % 8, ap + ((i + 1) / 8) * k * 8 + (i + 1) % 8};
+      packed_rows_ps(a, 2, b, k, c + i * ldc + j0, ldc, cols);
+    } else if (m - i == 1) {
+      const float *a[1] = {ap + (i / 8) * k * 8 + i % 8};
+      packed_rows_ps(a, 1, b, k, c + i * ldc + j0, ldc, cols);
+    }
+  }
+}
+
+// The full product of one row (a, read at stride 8) with one panel b (k x 8): the arithmetic of
+// packed_rows_ps for R = 1, returned in a register.
+__attribute__((always_inline, target("avx"))) static inline __m256 packed_row8_ps(const float *a, const float *b,
+                                                                                  long k) {
+  const long kv = k - k % 4;
+  __m256 l0 = _mm256_setzero_ps(), l1 = _mm256_setzero_ps(), l2 = _mm256_setzero_ps(), l3 = _mm256_setzero_ps();
+  for (long p = 0; p < kv; p += 4) {
+    l0 = _mm256_add_ps(l0, _mm256_mul_ps(_mm256_broadcast_ss(a + p * 8), _mm256_loadu_ps(b + p * 8)));
+    l1 = _mm256_add_ps(l1, _mm256_mul_ps(_mm256_broadcast_ss(a + (p + 1) * 8), _mm256_loadu_ps(b + (p + 1) * 8)));
+    l2 = _mm256_add_ps(l2, _mm256_mul_ps(_mm256_broadcast_ss(a + (p + 2) * 8), _mm256_loadu_ps(b + (p + 2) * 8)));
+    l3 = _mm256_add_ps(l3, _mm256_mul_ps(_mm256_broadcast_ss(a + (p + 3) * 8), _mm256_loadu_ps(b + (p + 3) * 8)));
+  }
+  __m256 s = _mm256_add_ps(_mm256_add_ps(_mm256_add_ps(l0, l1), l2), l3);
+  if (kv < k) {
+    __m256 t = _mm256_mul_ps(_mm256_broadcast_ss(a + kv * 8), _mm256_loadu_ps(b + kv * 8));
+    for (long p = kv + 1; p < k; p++)
+      t = _mm256_add_ps(t, _mm256_mul_ps(_mm256_broadcast_ss(a + p * 8), _mm256_loadu_ps(b + p * 8)));
+    s = _mm256_add_ps(s, t);
+  }
+  return s;
+}
+
+// One group test of clus_sgemm_skip_tile_avx: the row's partial products p (8 columns), kept unless
+// both sides are certainly beyond their limits; a kept group gets its full products appended.
+__attribute__((always_inline, target("avx"))) static inline long skip_group_ps(
+    __m256 p, long r, long g, const float *af, const float *bpanel, long d, const float *ta, const float *na,
+    const float *lima, __m256 tb8, __m256 nb8, __m256 limb8, __m256 valid, int *idx, float *vals, long count) {
+  const __m256 twice = _mm256_add_ps(_mm256_add_ps(p, _mm256_mul_ps(_mm256_set1_ps(ta[r]), tb8)),
+                                     _mm256_add_ps(p, _mm256_mul_ps(_mm256_set1_ps(ta[r]), tb8)));
+  const __m256 rowBeyond = _mm256_cmp_ps(_mm256_sub_ps(nb8, twice), _mm256_set1_ps(lima[r]), _CMP_GT_OQ);
+  const __m256 colBeyond = _mm256_cmp_ps(_mm256_sub_ps(_mm256_set1_ps(na[r]), twice), limb8, _CMP_GT_OQ);
+  const __m256 skip = _mm256_or_ps(_mm256_and_ps(rowBeyond, colBeyond), _mm256_xor_ps(valid, _mm256_castsi256_ps(_mm256_set1_epi32(-1))));
+  if (_mm256_movemask_ps(skip) == 0xff) return count;
+  idx[count] = (int)(r * 64 + g);
+  _mm256_storeu_ps(vals + count * 8, packed_row8_ps(af + (r / 8) * d * 8 + r % 8, bpanel, d));
+  return count + 1;
+}
+
+long clus_sgemm_skip_tile_avx(const float *as, const float *bs, long sub, const float *af, const float *bf, long d,
+                              long mi, long mj, const float *ta, const float *tb, const float *na, const float *nb,
+                              const float *lima, const float *limb, int *idx, float *vals)
+    __attribute__((target("avx")));
+
+long clus_sgemm_skip_tile_avx(const float *as, const float *bs, long sub, const float *af, const float *bf, long d,
+                              long mi, long mj, const float *ta, const float *tb, const float *na, const float *nb,
+                              const float *lima, const float *limb, int *idx, float *vals) {
+  long count = 0;
+  const long kv = sub - sub % 4;
+  const __m256 lane = _mm256_setr_ps(0, 1, 2, 3, 4, 5, 6, 7);
+  for (long g = 0; g * 8 < mj; g++) {
+    const long cols = mj - g * 8 < 8 ? mj - g * 8 : 8;
+    const __m256 valid = _mm256_cmp_ps(lane, _mm256_set1_ps((float)cols), _CMP_LT_OQ);
+    float tbuf[8] = {0}, nbuf[8] = {0}, lbuf[8] = {0};
+    for (long q = 0; q < cols; q++) { tbuf[q] = tb[g * 8 + q]; nbuf[q] = nb[g * 8 + q]; lbuf[q] = limb[g * 8 + q]; }
+    const __m256 tb8 = _mm256_loadu_ps(tbuf), nb8 = _mm256_loadu_ps(nbuf), limb8 = _mm256_loadu_ps(lbuf);
+    const float *b = bs + g * sub * 8, *bpanel = bf + g * d * 8;
+    long r = 0;
+    for (; r + 3 <= mi; r += 3) {
+      const float *a0 = as + (r / 8) * sub * 8 + r % 8, *a1 = as + ((r + 1) / 8) * sub * 8 + (r + 1) % 8,
+                  *a2 = as + ((r + 2) / 8) * sub * 8 + (r + 2) % 8;
+      __m256 x0 = _mm256_setzero_ps(), x1 = _mm256_setzero_ps(), y0 = _mm256_setzero_ps(), y1 = _mm256_setzero_ps();
+      __m256 z0 = _mm256_setzero_ps(), z1 = _mm256_setzero_ps();
+      long p = 0;
+      for (; p < kv; p += 2) {
+        const __m256 b0 = _mm256_loadu_ps(b + p * 8), b1 = _mm256_loadu_ps(b + (p + 1) * 8);
+        x0 = _mm256_add_ps(x0, _mm256_mul_ps(_mm256_broadcast_ss(a0 + p * 8), b0));
+        y0 = _mm256_add_ps(y0, _mm256_mul_ps(_mm256_broadcast_ss(a1 + p * 8), b0));
+        z0 = _mm256_add_ps(z0, _mm256_mul_ps(_mm256_broadcast_ss(a2 + p * 8), b0));
+        x1 = _mm256_add_ps(x1, _mm256_mul_ps(_mm256_broadcast_ss(a0 + (p + 1) * 8), b1));
+        y1 = _mm256_add_ps(y1, _mm256_mul_ps(_mm256_broadcast_ss(a1 + (p + 1) * 8), b1));
+        z1 = _mm256_add_ps(z1, _mm256_mul_ps(_mm256_broadcast_ss(a2 + (p + 1) * 8), b1));
+      }
+      for (; p < sub; p++) {
+        const __m256 b0 = _mm256_loadu_ps(b + p * 8);
+        x0 = _mm256_add_ps(x0, _mm256_mul_ps(_mm256_broadcast_ss(a0 + p * 8), b0));
+        y0 = _mm256_add_ps(y0, _mm256_mul_ps(_mm256_broadcast_ss(a1 + p * 8), b0));
+        z0 = _mm256_add_ps(z0, _mm256_mul_ps(_mm256_broadcast_ss(a2 + p * 8), b0));
+      }
+      count = skip_group_ps(_mm256_add_ps(x0, x1), r, g, af, bpanel, d, ta, na, lima, tb8, nb8, limb8, valid, idx,
+                            vals, count);
+      count = skip_group_ps(_mm256_add_ps(y0, y1), r + 1, g, af, bpanel, d, ta, na, lima, tb8, nb8, limb8, valid,
+                            idx, vals, count);
+      count = skip_group_ps(_mm256_add_ps(z0, z1), r + 2, g, af, bpanel, d, ta, na, lima, tb8, nb8, limb8, valid,
+                            idx, vals, count);
+    }
+    for (; r < mi; r++) {
+      const float *a0 = as + (r / 8) * sub * 8 + r % 8;
+      __m256 x0 = _mm256_setzero_ps();
+      for (long p = 0; p < sub; p++)
+        x0 = _mm256_add_ps(x0, _mm256_mul_ps(_mm256_broadcast_ss(a0 + p * 8), _mm256_loadu_ps(b + p * 8)));
+      count = skip_group_ps(x0, r, g, af, bpanel, d, ta, na, lima, tb8, nb8, limb8, valid, idx, vals, count);
+    }
+  }
+  return count;
+}

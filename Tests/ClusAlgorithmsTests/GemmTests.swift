@@ -182,4 +182,52 @@ final class GemmTests: XCTestCase {
       }
     }
   }
+
+  /// Packed panels (8 columns of C per register): every element the documented arithmetic, bit for bit,
+  /// with and without AVX; an operand packed from a panel further in; only the n columns written; and
+  /// signed zeros, infinities and NaN as the plain kernel gives them.
+  func testPackedPanelsGiveTheDocumentedBits() {
+    var rng = RandomStream(seed: 17)
+    let shapes = [(1, 1, 1), (3, 8, 4), (2, 9, 3), (11, 5, 50), (24, 17, 2), (7, 31, 13), (26, 16, 784), (9, 3, 5), (512, 512, 50)]
+    for (m, n, k) in shapes {
+      let skipA = 8, skipB = 16  // the products start that many rows into their packed operands
+      let ra = m + skipA, rb = n + skipB
+      var a = (0..<(ra * k)).map { _ in Float(rng.nextGaussian()) }
+      var b = (0..<(rb * k)).map { _ in Float(rng.nextGaussian()) }
+      if k >= 3 && m > 1 && n > 2 {  // special values through the lanes and the tail
+        a[(skipA + 1) * k] = -0.0; b[(skipB + 1) * k] = 0.0
+        a[(skipA + 1) * k + k - 1] = .infinity; b[(skipB + 2) * k + 1] = .nan
+        b[(skipB + 1) * k + k - 1] = -1e38; a[(skipA + 0) * k + 2] = 1e38
+      }
+      let pa = a.withUnsafeBufferPointer { Gemm.packPanels($0.baseAddress!, rows: ra, k: k, ldx: k) }
+      let pb = b.withUnsafeBufferPointer { Gemm.packPanels($0.baseAddress!, rows: rb, k: k, ldx: k) }
+      XCTAssertEqual(pa.count, (ra + 7) / 8 * 8 * k)
+      let ldc = n + 5
+      var outs = [[Float]]()
+      for avx in Gemm.avx ? [false, true] : [false] {
+        var c = [Float](repeating: .nan, count: m * ldc)
+        pa.withUnsafeBufferPointer { ap in pb.withUnsafeBufferPointer { bp in c.withUnsafeMutableBufferPointer { cp in
+          Gemm.sgemmPacked(m: m, n: n, k: k, a: ap.baseAddress! + skipA * k, b: bp.baseAddress! + skipB * k,
+                           c: cp.baseAddress!, ldc: ldc, avx: avx)
+        } } }
+        outs.append(c)
+      }
+      // the plain kernel on the unpacked rows
+      var plain = [Float](repeating: .nan, count: m * ldc)
+      a.withUnsafeBufferPointer { ap in b.withUnsafeBufferPointer { bp in plain.withUnsafeMutableBufferPointer { cp in
+        Gemm.sgemmNT(m: m, n: n, k: k, a: ap.baseAddress! + skipA * k, lda: k, b: bp.baseAddress! + skipB * k, ldb: k,
+                     c: cp.baseAddress!, ldc: ldc)
+      } } }
+      for c in outs {
+        for i in 0..<m {
+          for j in 0..<n {
+            let want = reference(a, skipA + i, k, b, skipB + j, k, k: k, lanes: 4)
+            XCTAssertEqual(c[i * ldc + j].bitPattern, want.bitPattern, "m \(m) n \(n) k \(k) at (\(i), \(j))")
+            XCTAssertEqual(c[i * ldc + j].bitPattern, plain[i * ldc + j].bitPattern)
+          }
+          for j in n..<ldc { XCTAssert(c[i * ldc + j].isNaN, "m \(m) n \(n): column \(j) past n written") }
+        }
+      }
+    }
+  }
 }

@@ -466,6 +466,73 @@ final class NeighborsTests: XCTestCase {
     }
   }
 
+  /// `gemmSelfKNN` from 32 columns skips the 8-column groups of a tile that a bound on the columns
+  /// of largest variance puts beyond both rows' heaps. On data whose variance falls off across the
+  /// columns (blobs in 40 and 64 columns scaled as a PCA's output), at scales 1, 2⁶⁶ and 2⁻⁸⁰, the
+  /// bound skips many groups and every result is the same, bit for bit, as with every group
+  /// multiplied, at 1 and 2 threads; the k nearest and the kept distances are the brute-force ones.
+  /// On Gaussian noise (the same variance in every column) the bound skips next to nothing, and the
+  /// results are again the same; below 32 columns it does not run.
+  func testGemmSkipsGroupsBeyondTheBoundWithTheSameBits() throws {
+    guard Gemm.avx else { throw XCTSkip("the bound runs with AVX only (this CPU has none, or CLUS_NO_AVX is set)") }
+    let ctx = RunContext(threads: 1)
+    func run(_ v: [Double], n: Int, d: Int, k: Int, keep: Int, threads: Int, bound: Bool) throws
+      -> (coreR: [Double], knnI: [Int32], knnR: [Double], beyond: [Double], rescanned: Int, skipped: Int) {
+      try v.withUnsafeBufferPointer {
+        try gemmSelfKNN(pts: $0.baseAddress!, n: n, d: d, k: k, keep: keep, threads: threads,
+                        token: ctx.cancellation, progress: ctx.progress, boundColumns: bound)
+      }
+    }
+    for (d, decaying) in [(40, true), (64, true), (33, false), (20, true)] {
+      let n = 2600, k = 10, keep = 33
+      let blobs = NeighborData.blobs(n: n, d: d, centres: 15, seed: 77)
+      var rng = RandomStream(seed: 78)
+      // column j scaled by 0.8^j: most of the spread in the first columns, as after a PCA; or
+      // Gaussian noise, the same spread in every column
+      let base = decaying ? (0..<(n * d)).map { Double(blobs[$0 / d, $0 % d]) * pow(0.8, Double($0 % d)) }
+        : (0..<(n * d)).map { _ in rng.nextGaussian() }
+      for e in [0, 66, -80] {
+        let s = Double(sign: .plus, exponent: e, significand: 1)
+        let x = base.map { $0 * s }
+        let whole = try run(x, n: n, d: d, k: k, keep: keep, threads: 1, bound: false)
+        XCTAssertEqual(whole.skipped, 0)
+        for threads in [1, 2] {
+          let got = try run(x, n: n, d: d, k: k, keep: keep, threads: threads, bound: true)
+          let what = "d=\(d) scale 2^\(e) threads=\(threads)"
+          // 2600 rows: 6 blocks, 15 tiles off the diagonal, 512 × 64 groups each at most (measured
+          // when written: 24,000–205,000 skipped on the blobs, depending on d and the threads; 0 on
+          // the noise)
+          if d < 32 {
+            XCTAssertEqual(got.skipped, 0, "\(what): the bound runs from 32 columns")
+          } else if decaying {
+            XCTAssertGreaterThan(got.skipped, 15_000, "\(what): the bound skipped too little")
+          } else {
+            XCTAssertLessThan(got.skipped, 1_000, "\(what): equal variances, skipped \(got.skipped)")
+          }
+          XCTAssertEqual(got.coreR.map(\.bitPattern), whole.coreR.map(\.bitPattern), what)
+          XCTAssertEqual(got.knnI, whole.knnI, what)
+          XCTAssertEqual(got.knnR.map(\.bitPattern), whole.knnR.map(\.bitPattern), what)
+          XCTAssertEqual(got.beyond.map(\.bitPattern), whole.beyond.map(\.bitPattern), what)
+          XCTAssertEqual(got.rescanned, whole.rescanned, what)
+        }
+        // brute force on every 13th row: the k nearest distances and the kept ones
+        var wrong = 0
+        for p in stride(from: 0, to: n, by: 13) {
+          var all = (0..<n).map { q -> (Double, Int32) in
+            var t = 0.0
+            for j in 0..<d { let u = x[p * d + j] - x[q * d + j]; t += u * u }
+            return (t, Int32(q))
+          }
+          all.sort { $0.0 != $1.0 ? $0.0 < $1.0 : $0.1 < $1.1 }
+          if whole.coreR[p] != all[k - 1].0 || Array(whole.knnR[(p * keep)..<(p * keep + keep)]) != all[0..<keep].map({ $0.0 }) {
+            wrong += 1
+          }
+        }
+        XCTAssertEqual(wrong, 0, "d=\(d) scale 2^\(e): rows whose distances differ from brute force")
+      }
+    }
+  }
+
   /// `gemmSelfKNN`'s certificate on rows of very different lengths. (1) Blobs with a few far
   /// outliers (50 times the blobs' scale) and (2) blobs at 2⁴⁰ stacked on the same blobs at 2⁻⁴⁰:
   /// the certificate settles about as many rows as for the blobs alone. (Its error bound used the
@@ -479,7 +546,7 @@ final class NeighborsTests: XCTestCase {
   func testGemmCertificateOnRowsOfVeryDifferentLengths() throws {
     let ctx = RunContext(threads: 1)
     func run(_ v: [Double], n: Int, d: Int, k: Int, keep: Int, threads: Int = 1) throws
-      -> (coreR: [Double], knnI: [Int32], knnR: [Double], beyond: [Double], rescanned: Int) {
+      -> (coreR: [Double], knnI: [Int32], knnR: [Double], beyond: [Double], rescanned: Int, skipped: Int) {
       try v.withUnsafeBufferPointer {
         try gemmSelfKNN(pts: $0.baseAddress!, n: n, d: d, k: k, keep: keep, threads: threads,
                         token: ctx.cancellation, progress: ctx.progress)

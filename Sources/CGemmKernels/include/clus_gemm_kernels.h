@@ -1,4 +1,5 @@
-// 4 x 4 tiles of the deterministic dot-product kernel (ClusAlgorithms/Core/Gemm.swift) in 256-bit AVX, and the
+// 4 x 4 tiles and packed panels of the deterministic dot-product kernel (ClusAlgorithms/Core/Gemm.swift) in
+// 256-bit AVX, HDBSCAN's core-distance tiles through a bound on a few columns (gemm_avx.c), and the
 // KD-tree search's distances to a column-stored subtree (leaf_distances.c), HDBSCAN's box gaps (box_gaps.c) and
 // UMAP's two-dimensional layout (layout2d.c).
 // Each element is computed with exactly the arithmetic of the Swift kernel (lanes over k, lanes
@@ -17,6 +18,29 @@ void clus_sgemm_tile4x4_avx(const float *a, long lda, const float *b, long ldb, 
 /// The same tile for rows anywhere in memory: c[r * ldc + q] = dot(a[r], b[q]) over k, r, q in 0..<4
 /// (a gather of rows without copying them). Requires AVX.
 void clus_sgemm_tile4x4_rows_avx(const float *const *a, const float *const *b, long k, float *c, long ldc);
+
+/// Packs `rows` rows of x (k floats each, row stride ldx) in panels of 8 rows: coordinate p of row 8g + l
+/// at panels[(g * k + p) * 8 + l], the missing rows of the last panel zero. `panels` holds
+/// ceil(rows / 8) * 8 * k floats. Any x86-64 (plain C, moves only).
+void clus_sgemm_pack_panels(const float *x, long ldx, long rows, long k, float *panels);
+
+/// c[i * ldc + j] = dot(row i of ap, row j of bp) over k for i < m, j < n, both operands packed by
+/// clus_sgemm_pack_panels (row 0 at the start of a panel): the same bits as the 4 x 4 tiles, 8 columns
+/// of C per register and 3 rows at a time. Requires AVX.
+void clus_sgemm_packed_avx(const float *ap, long m, const float *bp, long n, long k, float *c, long ldc);
+
+/// One tile of HDBSCAN's core-distance self-join (ClusAlgorithms/Neighbors/GemmSelfKNN.swift, `gemmSelfKNN`)
+/// through a bound on a few columns: rows 0..<mi of block I against rows 0..<mj of block J, 8 columns (a
+/// group) at a time. as, bs: the blocks packed over `sub` columns; af, bf: over all d; ta, tb: the rows'
+/// norms over the other columns (rounded up); na, nb: the squared norms; lima, limb: each row's limit.
+/// With P the partial product over the sub columns (any order: it only bounds), a group of row r is
+/// skipped when for each of its columns q both nb[q] - 2(P + ta[r] tb[q]) > lima[r] and
+/// na[r] - 2(P + ta[r] tb[q]) > limb[q] (a NaN keeps it). A kept group appends idx = r * 64 + g and its
+/// 8 full products, the bits of clus_sgemm_packed_avx (lanes past mj unspecified), to idx and vals
+/// (capacity: one per group). Returns the count kept. Requires AVX.
+long clus_sgemm_skip_tile_avx(const float *as, const float *bs, long sub, const float *af, const float *bf, long d,
+                              long mi, long mj, const float *ta, const float *tb, const float *na, const float *nb,
+                              const float *lima, const float *limb, int *idx, float *vals);
 
 /// The Double version (2 lanes): c[r * ldc + q] = dot(a + r * lda, b + q * ldb), r, q in 0..<4.
 void clus_dgemm_tile4x4_avx(const double *a, long lda, const double *b, long ldb, long k, double *c, long ldc);

@@ -91,6 +91,66 @@ public enum Gemm {
     }
   }
 
+  /// The rows of `x` (rows × k, row stride ldx ≥ k) in panels of 8 rows for `sgemmPacked`: coordinate
+  /// p of row 8g + l at [(g · k + p) · 8 + l], the missing rows of the last panel zero;
+  /// ⌈rows / 8⌉ · 8 · k Floats. Moves only.
+  public static func packPanels(_ x: UnsafePointer<Float>, rows: Int, k: Int, ldx: Int) -> [Float] {
+    let count = (rows + 7) / 8 * 8 * k
+    return [Float](unsafeUninitializedCapacity: count) { buf, initialized in
+      if count > 0 { clus_sgemm_pack_panels(x, ldx, rows, k, buf.baseAddress!) }
+      initialized = count
+    }
+  }
+
+  /// C (m × n) = A · Bᵀ, C[i][j] = Σₚ A[i][p] · B[j][p] (Float32), for A and B packed by `packPanels`
+  /// (`a` and `b` at the start of a panel; m, n ≤ the rows packed from there), written at c with
+  /// row stride ldc ≥ n. Each element has `sgemmNT`'s arithmetic, the same bits on every CPU: in AVX
+  /// 8 columns share a register (3 rows at a time; the epilogue adds whole registers, where the
+  /// 4 × 4 tiles transpose and gather), elsewhere the same per element in Swift.
+  public static func sgemmPacked(
+    m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int
+  ) {
+    sgemmPacked(m: m, n: n, k: k, a: a, b: b, c: c, ldc: ldc, avx: avx)
+  }
+
+  /// `sgemmPacked` with the AVX kernel on or off (the tests compare the two paths bit for bit).
+  static func sgemmPacked(
+    m: Int, n: Int, k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+    avx: Bool
+  ) {
+    if m <= 0 || n <= 0 { return }
+    if avx { clus_sgemm_packed_avx(a, m, b, n, k, c, ldc); return }
+    let kv = k - k % 4
+    @inline(__always) func lane8(_ p: UnsafePointer<Float>) -> SIMD8<Float> {
+      UnsafeRawPointer(p).loadUnaligned(as: SIMD8<Float>.self)
+    }
+    var j0 = 0
+    while j0 < n {
+      let bp = b + (j0 / 8) * k * 8
+      let cols = min(8, n - j0)
+      for i in 0..<m {
+        let ar = a + (i / 8) * k * 8 + i % 8
+        var l0 = SIMD8<Float>(), l1 = SIMD8<Float>(), l2 = SIMD8<Float>(), l3 = SIMD8<Float>()
+        var p = 0
+        while p < kv {
+          l0 = l0 + SIMD8(repeating: ar[p * 8]) * lane8(bp + p * 8)
+          l1 = l1 + SIMD8(repeating: ar[(p + 1) * 8]) * lane8(bp + (p + 1) * 8)
+          l2 = l2 + SIMD8(repeating: ar[(p + 2) * 8]) * lane8(bp + (p + 2) * 8)
+          l3 = l3 + SIMD8(repeating: ar[(p + 3) * 8]) * lane8(bp + (p + 3) * 8)
+          p += 4
+        }
+        var s = ((l0 + l1) + l2) + l3
+        if kv < k {
+          var t = SIMD8(repeating: ar[kv * 8]) * lane8(bp + kv * 8)
+          for q in (kv + 1)..<k { t = t + SIMD8(repeating: ar[q * 8]) * lane8(bp + q * 8) }
+          s = s + t
+        }
+        for q in 0..<cols { c[i * ldc + j0 + q] = s[q] }
+      }
+      j0 += 8
+    }
+  }
+
   /// Double-precision `ssyrkUpper`: the upper triangle of A · Aᵀ for A (m × k).
   public static func dsyrkUpper(m: Int, k: Int, a: UnsafePointer<Double>, lda: Int, c: UnsafeMutablePointer<Double>, ldc: Int) {
     dgemmNT(m: m, n: m, k: k, a: a, lda: lda, b: a, ldb: lda, c: c, ldc: ldc, upperOnly: true, avx: avx)

@@ -1,3 +1,4 @@
+import CGemmKernels
 import Dispatch
 import Synchronization
 
@@ -14,12 +15,15 @@ import Synchronization
 /// itself: the `keep` ≤ n nearest with squared distances ascending in `knnR` and their indices in
 /// `knnI` (n × keep), the k-th squared distance in `coreR`, and in `beyond` a lower bound of the
 /// squared distance to every point not kept; in `rescanned` how many rows the certificate could not
-/// settle (searched exactly: against every point, or by a KD-tree when there are many).
-/// Deterministic for any thread count.
-/// Memory O(threads · n · max(k, keep)).
+/// settle (searched exactly: against every point, or by a KD-tree when there are many); in
+/// `skipped` how many 8-column groups of the tiles the bound on a few columns spared (from 32
+/// columns, with AVX; `boundColumns: false` turns it off, for the tests), which changes no result.
+/// Deterministic for any thread count (all but `skipped`, which depends on the scheduling).
+/// Memory O(threads · n · max(k, keep)) for the heaps and n · (d + 64) Floats for the rows.
 func gemmSelfKNN(
-  pts: UnsafePointer<Double>, n: Int, d: Int, k: Int, keep: Int, threads: Int, token: CancellationToken, progress: ProgressSink
-) throws -> (coreR: [Double], knnI: [Int32], knnR: [Double], beyond: [Double], rescanned: Int) {
+  pts: UnsafePointer<Double>, n: Int, d: Int, k: Int, keep: Int, threads: Int, token: CancellationToken, progress: ProgressSink,
+  boundColumns: Bool = true
+) throws -> (coreR: [Double], knnI: [Int32], knnR: [Double], beyond: [Double], rescanned: Int, skipped: Int) {
   let kmax = max(k, keep)
   let kk = min(n, kmax + 8)
   // Data whose squared norms would overflow Float32 (|x| beyond about 10^19), or underflow it (|x|
@@ -55,9 +59,45 @@ func gemmSelfKNN(
   let reach = Double(d).squareRoot() * maxAbs
   let e = reach.isFinite && reach > 0 && (reach >= 0x1p60 || reach < 0x1p-60) ? Int(reach.exponent) + 1 - 60 : 0
   let scale = Double(sign: .plus, exponent: -e, significand: 1)
-  let f = (0..<(n * d)).map { Float((pts[$0] - mean[$0 % d]) * scale) }
-  let norms = f.withUnsafeBufferPointer { squaredRowNorms($0.baseAddress!, rows: n, cols: d) }
+  let f0 = (0..<(n * d)).map { Float((pts[$0] - mean[$0 % d]) * scale) }
+  let norms = f0.withUnsafeBufferPointer { squaredRowNorms($0.baseAddress!, rows: n, cols: d) }
   let maxNorm = norms.reduce(0, max)
+  // The tiles multiply rows packed in panels of 8 (`Gemm.sgemmPacked`: the same bits as the
+  // row-major kernel, without its per-4 × 4 epilogue, which cost more than the products at d = 50).
+  let f = f0.withUnsafeBufferPointer { Gemm.packPanels($0.baseAddress!, rows: n, k: d, ldx: d) }
+  // From 32 columns on, a tile is first multiplied over a few columns only, those of largest
+  // variance (S; all of them carry most of a PCA's variance): with the norms of the other columns
+  // (`tail`), ‖x − y‖² ≥ ‖x_S − y_S‖² + (‖x_rest‖ − ‖y_rest‖)², so a pair whose bound already lies
+  // beyond both rows' heap thresholds (plus the Float32 error of both products) can offer neither
+  // row a candidate, and its 8-column group of the tile is not multiplied over all d columns.
+  // The heaps keep the kk smallest (value, index) of what they are offered, and what is skipped
+  // would have been refused, so every heap ends the same, bit for bit, as without the bound.
+  let sub = boundColumns && d >= 32 && Gemm.avx ? min(64, d / 3) & ~3 : 0
+  var fs = [Float](), tail = [Float]()
+  if sub > 0 {
+    var variance = [(Double, Int)]()
+    for j in 0..<d {
+      var m1 = 0.0, m2 = 0.0
+      for i in 0..<n { let v = Double(f0[i * d + j]); m1 += v; m2 += v * v }
+      variance.append((m2 - m1 * m1 / Double(n), j))
+    }
+    variance.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
+    let cols = variance.prefix(sub).map { $0.1 }
+    let rest = variance.dropFirst(sub).map { $0.1 }
+    var picked = [Float](repeating: 0, count: n * sub)
+    tail = [Float](repeating: 0, count: n)
+    for i in 0..<n {
+      for (t, j) in cols.enumerated() { picked[i * sub + t] = f0[i * d + j] }
+      var r = 0.0
+      for j in rest { let v = Double(f0[i * d + j]); r += v * v }
+      tail[i] = Float(r.squareRoot() * (1 + 0x1p-20)).nextUp  // rounded up: a bound
+    }
+    fs = picked.withUnsafeBufferPointer { Gemm.packPanels($0.baseAddress!, rows: n, k: sub, ldx: sub) }
+  }
+  // The skip test's slack, in the tiles' units, for a row x: γ(‖x‖² + max ‖y‖²) bounds the Float32
+  // errors of the partial and the full product (at most d and sub terms, 2^−24 each relative to
+  // ‖x‖‖y‖ ≤ (‖x‖² + ‖y‖²)/2), of ‖y‖² − 2x·y, and of the bound's own few operations.
+  let slack = Float(4 * (d + sub + 8)) * Float.ulpOfOne
   let bs = 512
   let nb = (n + bs - 1) / bs
   var pairI = [Int32](), pairJ = [Int32]()
@@ -74,13 +114,17 @@ func gemmSelfKNN(
   let next = Atomic<Int>(0)
   let done = Atomic<Int>(0)
   progress.begin("hdbscan core distances", total: tiles)
+  let skipped = Atomic<Int>(0)
   f.withUnsafeBufferPointer { fp in
+  fs.withUnsafeBufferPointer { fsp in
+  tail.withUnsafeBufferPointer { tlp in
   norms.withUnsafeBufferPointer { np in
   pairI.withUnsafeBufferPointer { pip in
   pairJ.withUnsafeBufferPointer { pjp in
   heapV.withUnsafeMutableBufferPointer { hvp in
   heapI.withUnsafeMutableBufferPointer { hip in
     let F = fp.baseAddress!, NR = np.baseAddress!, PI = pip.baseAddress!, PJ = pjp.baseAddress!
+    let FS = fsp.baseAddress, TL = tlp.baseAddress
     let HVall = hvp.baseAddress!, HIall = hip.baseAddress!
     for phase in 0..<2 {
     // phase 0: the diagonal tiles into the first heap set, copied to the others; phase 1: the rest
@@ -96,14 +140,61 @@ func gemmSelfKNN(
       let slot = phase == 0 ? 0 : w
       let HV = HVall + slot * n * kk, HI = HIall + slot * n * kk
       var tile = [Float](repeating: 0, count: bs * bs)
+      var limits = [Float](repeating: 0, count: 2 * bs)
+      var keptGroups = [Int32](repeating: 0, count: bs * bs / 8)
+      // the share of 8-column groups the bound could not skip, over this worker's recent tiles:
+      // where it stays high (data whose variance is spread over all columns), the tiles are
+      // multiplied whole for a while (the same bits either way)
+      var tried = 0, kept = 0, wholeUntil = 0, failures = 0
       tile.withUnsafeMutableBufferPointer { tp in
-        let T = tp.baseAddress!
+      limits.withUnsafeMutableBufferPointer { lp in
+      keptGroups.withUnsafeMutableBufferPointer { kp in
+        let T = tp.baseAddress!, LIMA = lp.baseAddress!, LIMB = lp.baseAddress! + bs, KEPT = kp.baseAddress!
+        var myTiles = 0
         while true {
           let t = next.wrappingAdd(1, ordering: .relaxed).oldValue
           if t >= last || token.isCancelled { break }
           let i0 = Int(PI[t]) * bs, j0 = Int(PJ[t]) * bs
           let mi = min(bs, n - i0), mj = min(bs, n - j0)
-          Gemm.sgemmNT(m: mi, n: mj, k: d, a: F + i0 * d, lda: d, b: F + j0 * d, ldb: d, c: T, ldc: bs)
+          myTiles += 1
+          // i0, j0 are multiples of 8: the blocks start at panels
+          if sub > 0, let FS = FS, let TL = TL, phase == 1, myTiles >= wholeUntil {
+            // each row's limit: its heap's top plus the slack (+∞ while a heap is not full, which
+            // keeps every group it meets); the columns of a diagonal tile are offered nothing (−∞)
+            for a in 0..<mi { LIMA[a] = HV[(i0 + a) * kk] + slack * (NR[i0 + a] + maxNorm) }
+            for b in 0..<mj { LIMB[b] = i0 == j0 ? -.infinity : HV[(j0 + b) * kk] + slack * (NR[j0 + b] + maxNorm) }
+            let count = clus_sgemm_skip_tile_avx(FS + i0 * sub, FS + j0 * sub, sub, F + i0 * d, F + j0 * d, d, mi, mj,
+                                                 TL + i0, TL + j0, NR + i0, NR + j0, LIMA, LIMB, KEPT, T)
+            tried += mi * ((mj + 7) / 8); kept += count
+            if tried >= 1 << 16 {
+              // 16 tiles whole after the first failure, then 32, 64, … up to 1,024
+              if kept * 10 > tried * 6 { wholeUntil = myTiles + 16 << min(failures, 6); failures += 1 } else { failures = 0 }
+              skipped.wrappingAdd(tried - kept, ordering: .relaxed)
+              tried = 0; kept = 0
+            }
+            // the kept groups' candidates, offered as below (the heaps refuse what lies beyond them)
+            for e in 0..<count {
+              let a = Int(KEPT[e]) >> 6, g = (Int(KEPT[e]) & 63) * 8
+              let lanes = min(8, mj - g)
+              let vals = T + e * 8
+              let hv = HV + (i0 + a) * kk, hi = HI + (i0 + a) * kk
+              let thr = hv[0]
+              var offer = false
+              for u in 0..<lanes where NR[j0 + g + u] - 2 * vals[u] <= thr { offer = true }
+              if offer { for u in 0..<lanes { heapReplaceTop(hv, hi, kk, NR[j0 + g + u] - 2 * vals[u], Int32(j0 + g + u)) } }
+              if i0 != j0 {
+                let nra = NR[i0 + a]
+                for u in 0..<lanes {
+                  let r = j0 + g + u, v = nra - 2 * vals[u]
+                  if v <= HV[r * kk] { heapReplaceTop(HV + r * kk, HI + r * kk, kk, v, Int32(i0 + a)) }
+                }
+              }
+            }
+            let dn = done.wrappingAdd(1, ordering: .relaxed).oldValue + 1
+            if w == 0 { progress.update(dn) }
+            continue
+          }
+          Gemm.sgemmPacked(m: mi, n: mj, k: d, a: F + i0 * d, b: F + j0 * d, c: T, ldc: bs)
           // rows of block I against the columns of block J
           let nrJ = NR + j0
           for a in 0..<mi {
@@ -154,10 +245,11 @@ func gemmSelfKNN(
           let dn = done.wrappingAdd(1, ordering: .relaxed).oldValue + 1
           if w == 0 { progress.update(dn) }
         }
-      }
+      }}}
+      skipped.wrappingAdd(tried - kept, ordering: .relaxed)
     }
     }
-  }}}}}}
+  }}}}}}}}
   progress.end()
   try token.check()
 
@@ -273,7 +365,7 @@ func gemmSelfKNN(
   }}}}}}}}
   try settleExactly(pts: pts, n: n, d: d, k: k, keep: keep, rows: (0..<n).filter { needsScan[$0] != 0 },
                     coreR: &coreR, knnI: &knnI, knnR: &knnR, beyond: &beyond, threads: threads, token: token)
-  return (coreR, knnI, knnR, beyond, rescans.load(ordering: .relaxed))
+  return (coreR, knnI, knnR, beyond, rescans.load(ordering: .relaxed), skipped.load(ordering: .relaxed))
 }
 
 /// The rows the certificate could not settle, exactly: their `max(k, keep)` + 1 nearest by (squared
