@@ -468,7 +468,7 @@ final class NeighborsTests: XCTestCase {
 
   /// `gemmSelfKNN` from 32 columns skips the 8-column groups of a tile that a bound on the columns
   /// of largest variance puts beyond both rows' heaps. On data whose variance falls off across the
-  /// columns (blobs in 40 and 64 columns scaled as a PCA's output), at scales 1, 2⁶⁶ and 2⁻⁸⁰, the
+  /// columns (blobs in 40 and 64 columns scaled as a PCA's output), at scales 1, 2⁶⁶, 2⁻⁸⁰ and 2⁻⁶⁵, the
   /// bound skips many groups and every result is the same, bit for bit, as with every group
   /// multiplied, at 1 and 2 threads; the k nearest and the kept distances are the brute-force ones.
   /// On Gaussian noise (the same variance in every column) the bound skips next to nothing, and the
@@ -491,7 +491,7 @@ final class NeighborsTests: XCTestCase {
       // Gaussian noise, the same spread in every column
       let base = decaying ? (0..<(n * d)).map { Double(blobs[$0 / d, $0 % d]) * pow(0.8, Double($0 % d)) }
         : (0..<(n * d)).map { _ in rng.nextGaussian() }
-      for e in [0, 66, -80] {
+      for e in [0, 66, -80, -65] {  // at 2⁻⁶⁵ the data is not rescaled and its small columns' products underflow
         let s = Double(sign: .plus, exponent: e, significand: 1)
         let x = base.map { $0 * s }
         let whole = try run(x, n: n, d: d, k: k, keep: keep, threads: 1, bound: false)
@@ -504,6 +504,9 @@ final class NeighborsTests: XCTestCase {
           // the noise)
           if d < 32 {
             XCTAssertEqual(got.skipped, 0, "\(what): the bound runs from 32 columns")
+          } else if e == -65 {
+            // norms near 2⁻¹¹⁸: the allowance for underflow (2⁻¹²⁰ a term) outweighs every gap
+            XCTAssertEqual(got.skipped, 0, "\(what): skipped where products underflow")
           } else if decaying {
             XCTAssertGreaterThan(got.skipped, 15_000, "\(what): the bound skipped too little")
           } else {

@@ -16,8 +16,9 @@ import Synchronization
 /// `knnI` (n × keep), the k-th squared distance in `coreR`, and in `beyond` a lower bound of the
 /// squared distance to every point not kept; in `rescanned` how many rows the certificate could not
 /// settle (searched exactly: against every point, or by a KD-tree when there are many); in
-/// `skipped` how many 8-column groups of the tiles the bound on a few columns spared (from 32
-/// columns, with AVX; `boundColumns: false` turns it off, for the tests), which changes no result.
+/// `skipped` how many 8-column groups of the tiles the bound on a few principal axes spared (from
+/// 32 columns and max(2,048, 10·d) rows, with AVX; `boundColumns: false` turns it off, for the
+/// tests), which changes no result.
 /// Deterministic for any thread count (all but `skipped`, which depends on the scheduling).
 /// Memory O(threads · n · max(k, keep)) for the heaps and n · (d + 64) Floats for the rows.
 func gemmSelfKNN(
@@ -65,39 +66,64 @@ func gemmSelfKNN(
   // The tiles multiply rows packed in panels of 8 (`Gemm.sgemmPacked`: the same bits as the
   // row-major kernel, without its per-4 × 4 epilogue, which cost more than the products at d = 50).
   let f = f0.withUnsafeBufferPointer { Gemm.packPanels($0.baseAddress!, rows: n, k: d, ldx: d) }
-  // From 32 columns on, a tile is first multiplied over a few columns only, those of largest
-  // variance (S; all of them carry most of a PCA's variance): with the norms of the other columns
-  // (`tail`), ‖x − y‖² ≥ ‖x_S − y_S‖² + (‖x_rest‖ − ‖y_rest‖)², so a pair whose bound already lies
-  // beyond both rows' heap thresholds (plus the Float32 error of both products) can offer neither
-  // row a candidate, and its 8-column group of the tile is not multiplied over all d columns.
-  // The heaps keep the kk smallest (value, index) of what they are offered, and what is skipped
-  // would have been refused, so every heap ends the same, bit for bit, as without the bound.
-  let sub = boundColumns && d >= 32 && Gemm.avx ? min(64, d / 3) & ~3 : 0
-  var fs = [Float](), tail = [Float]()
-  if sub > 0 {
-    var variance = [(Double, Int)]()
-    for j in 0..<d {
-      var m1 = 0.0, m2 = 0.0
-      for i in 0..<n { let v = Double(f0[i * d + j]); m1 += v; m2 += v * v }
-      variance.append((m2 - m1 * m1 / Double(n), j))
+  // From 32 columns on, a tile is first multiplied over a few coordinates only: those of the rows
+  // turned to their principal axes (S, the `sub` leading eigenvectors of a sample's covariance; a
+  // PCA's output has them as its first columns already). With the norms of what the axes leave
+  // (`tail`), ‖x − y‖² ≥ ‖S(x − y)‖² + (‖x_rest‖ − ‖y_rest‖)², so a pair whose bound already lies
+  // beyond both rows' heap thresholds (plus the Float32 error of the products and of the turn) can
+  // offer neither row a candidate, and its 8-column group of the tile is not multiplied over all d
+  // columns. The heaps keep the kk smallest (value, index) of what they are offered, and what is
+  // skipped would have been refused, so every heap ends the same, bit for bit, as without the
+  // bound, whatever the axes. Not for fewer than 10·d rows (the axes would cost more than the tiles).
+  var sub = boundColumns && d >= 32 && Gemm.avx && n >= 2048 && n >= 10 * d ? min(64, d / 3) & ~3 : 0
+  var fs = [Float](), tail = [Float](), turnSlack = 0.0
+  if sub > 0, let axes = principalAxes(f0, n: n, d: d, count: sub, threads: threads) {
+    // the turned rows Z = X·Sᵀ (n × sub), in Float32: each coordinate within (γ_d + u)‖x‖ of the
+    // exact turn of the Float32 row (u = 2⁻²⁴, γ_d = d·u/(1 − d·u); the axes rounded to Float32
+    // move by at most u), so ‖Z_x − Sx‖ ≤ ε‖x‖ with ε = √sub·(γ_d + u)
+    var z = [Float](repeating: 0, count: n * sub)
+    f0.withUnsafeBufferPointer { xp in
+      axes.withUnsafeBufferPointer { ap in
+        z.withUnsafeMutableBufferPointer { zp in
+          let X = xp.baseAddress!, A = ap.baseAddress!, Z = zp.baseAddress!
+          parallelChunks(count: n, chunkSize: 2048, threads: threads) { _, rows in
+            Gemm.sgemmNT(m: rows.count, n: sub, k: d, a: X + rows.lowerBound * d, lda: d, b: A, ldb: d,
+                         c: Z + rows.lowerBound * sub, ldc: sub)
+          }
+        }
+      }
     }
-    variance.sort { $0.0 != $1.0 ? $0.0 > $1.0 : $0.1 < $1.1 }
-    let cols = variance.prefix(sub).map { $0.1 }
-    let rest = variance.dropFirst(sub).map { $0.1 }
-    var picked = [Float](repeating: 0, count: n * sub)
+    let u = 0x1p-24, gammaD = Double(d) * u / (1 - Double(d) * u)
+    let eps = Double(sub).squareRoot() * (gammaD + u) * 1.01 + 0x1p-40  // + the axes' own non-orthogonality
+    // ‖x_rest‖² = ‖x‖² − ‖Sx‖² ≤ ‖x‖² − (‖Z_x‖ − ε‖x‖)², rounded up
     tail = [Float](repeating: 0, count: n)
     for i in 0..<n {
-      for (t, j) in cols.enumerated() { picked[i * sub + t] = f0[i * d + j] }
-      var r = 0.0
-      for j in rest { let v = Double(f0[i * d + j]); r += v * v }
-      tail[i] = Float(r.squareRoot() * (1 + 0x1p-20)).nextUp  // rounded up: a bound
+      var x2 = 0.0, z2 = 0.0
+      for j in 0..<d { let v = Double(f0[i * d + j]); x2 += v * v }
+      for t in 0..<sub { let v = Double(z[i * sub + t]); z2 += v * v }
+      // (less what underflow adds to the turned coordinates: up to d + 2 terms of 2⁻¹²⁰ each, taken
+      // so in case subnormals are flushed)
+      let lower = z2.squareRoot() - eps * x2.squareRoot() - Double(sub).squareRoot() * Double(d + 2) * 0x1p-118
+      let rest = x2 * (1 + Double(d + 2) * 0x1p-52) - (lower > 0 ? lower * lower : 0)
+      tail[i] = Float(Swift.max(0, rest).squareRoot() * (1 + 0x1p-20)).nextUp
     }
-    fs = picked.withUnsafeBufferPointer { Gemm.packPanels($0.baseAddress!, rows: n, k: sub, ldx: sub) }
+    fs = z.withUnsafeBufferPointer { Gemm.packPanels($0.baseAddress!, rows: n, k: sub, ldx: sub) }
+    // x·y ≤ Z_x·Z_y + 2ε(1 + ε)‖x‖‖y‖ + ‖x_rest‖‖y_rest‖, and 2‖x‖‖y‖ ≤ ‖x‖² + ‖y‖²: in the units of
+    // ‖y‖² − 2x·y, 2ε(1 + ε)(‖x‖² + max ‖y‖²)
+    turnSlack = 2 * eps * (1 + eps) * 1.01
+  } else {
+    sub = 0
   }
   // The skip test's slack, in the tiles' units, for a row x: γ(‖x‖² + max ‖y‖²) bounds the Float32
   // errors of the partial and the full product (at most d and sub terms, 2^−24 each relative to
-  // ‖x‖‖y‖ ≤ (‖x‖² + ‖y‖²)/2), of ‖y‖² − 2x·y, and of the bound's own few operations.
-  let slack = Float(4 * (d + sub + 8)) * Float.ulpOfOne
+  // ‖x‖‖y‖ ≤ (‖x‖² + ‖y‖²)/2), of ‖y‖² − 2x·y, and of the bound's own few operations; and that of
+  // the turn to the axes. Underflow adds an absolute error the slack cannot bound when every norm
+  // is tiny: each product and sum of a Float32 dot product may be off by 2⁻¹⁴⁹ (2⁻¹²⁰ taken, in
+  // case subnormals are flushed), so `eta` is added to every limit (at most d + sub + 8 such terms
+  // per product, and those of the turned coordinates, below 2⁻¹¹⁸·√sub·(d + 2) times
+  // ‖x‖ + ‖y‖ ≤ 2 + ‖x‖² + ‖y‖², whose relative part 2⁻¹⁰⁰ adds to the slack).
+  let slack = Float(Double(4 * (d + sub + 8)) * Double(Float.ulpOfOne) + turnSlack + 0x1p-100).nextUp
+  let eta = Float(Double(4 * (d + sub + 8)) * 0x1p-120 + Double(sub).squareRoot() * Double(d + 2) * 0x1p-114)
   let bs = 512
   let nb = (n + bs - 1) / bs
   var pairI = [Int32](), pairJ = [Int32]()
@@ -161,8 +187,8 @@ func gemmSelfKNN(
           if sub > 0, let FS = FS, let TL = TL, phase == 1, myTiles >= wholeUntil {
             // each row's limit: its heap's top plus the slack (+∞ while a heap is not full, which
             // keeps every group it meets); the columns of a diagonal tile are offered nothing (−∞)
-            for a in 0..<mi { LIMA[a] = HV[(i0 + a) * kk] + slack * (NR[i0 + a] + maxNorm) }
-            for b in 0..<mj { LIMB[b] = i0 == j0 ? -.infinity : HV[(j0 + b) * kk] + slack * (NR[j0 + b] + maxNorm) }
+            for a in 0..<mi { LIMA[a] = HV[(i0 + a) * kk] + slack * (NR[i0 + a] + maxNorm) + eta }
+            for b in 0..<mj { LIMB[b] = i0 == j0 ? -.infinity : HV[(j0 + b) * kk] + slack * (NR[j0 + b] + maxNorm) + eta }
             let count = clus_sgemm_skip_tile_avx(FS + i0 * sub, FS + j0 * sub, sub, F + i0 * d, F + j0 * d, d, mi, mj,
                                                  TL + i0, TL + j0, NR + i0, NR + j0, LIMA, LIMB, KEPT, T)
             tried += mi * ((mj + 7) / 8); kept += count
@@ -366,6 +392,32 @@ func gemmSelfKNN(
   try settleExactly(pts: pts, n: n, d: d, k: k, keep: keep, rows: (0..<n).filter { needsScan[$0] != 0 },
                     coreR: &coreR, knnI: &knnI, knnR: &knnR, beyond: &beyond, threads: threads, token: token)
   return (coreR, knnI, knnR, beyond, rescans.load(ordering: .relaxed), skipped.load(ordering: .relaxed))
+}
+
+/// The `count` leading principal axes of the n rows of x (n × d, Float32, row-major), as the rows of
+/// a count × d Float32 matrix: the eigenvectors of the largest eigenvalues of the covariance of up to
+/// 2,048 evenly spaced rows (`symmetricEigenLargest`, deterministic), orthonormal to Double
+/// precision before the rounding to Float32. Only `gemmSelfKNN`'s bound reads them, and any
+/// orthonormal rows keep it valid: the sample only makes it sharper. Nil when the eigensolver
+/// refuses the covariance (not finite).
+private func principalAxes(_ x: [Float], n: Int, d: Int, count: Int, threads: Int) -> [Float]? {
+  let m = Swift.min(n, 2048)
+  var mean = [Double](repeating: 0, count: d)
+  for s in 0..<m { let r = s * n / m; for j in 0..<d { mean[j] += Double(x[r * d + j]) } }
+  for j in 0..<d { mean[j] /= Double(m) }
+  // the sample centred, transposed (d × m), so that its Gram matrix is d × d
+  var t = [Float](repeating: 0, count: d * m)
+  for s in 0..<m { let r = s * n / m; for j in 0..<d { t[j * m + s] = Float(Double(x[r * d + j]) - mean[j]) } }
+  var g = [Float](repeating: 0, count: d * d)
+  t.withUnsafeBufferPointer { tp in
+    g.withUnsafeMutableBufferPointer { gp in
+      Gemm.ssyrkUpper(m: d, k: m, a: tp.baseAddress!, lda: m, c: gp.baseAddress!, ldc: d)
+    }
+  }
+  var cov = [Double](repeating: 0, count: d * d)
+  for i in 0..<d { for j in i..<d { cov[j * d + i] = Double(g[i * d + j]); cov[i * d + j] = cov[j * d + i] } }
+  guard let e = try? symmetricEigenLargest(cov, n: d, count: count, threads: threads) else { return nil }
+  return e.vectors.map { Float($0) }
 }
 
 /// The rows the certificate could not settle, exactly: their `max(k, keep)` + 1 nearest by (squared
