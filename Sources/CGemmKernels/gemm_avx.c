@@ -282,8 +282,8 @@ __attribute__((always_inline, target("avx"))) static inline __m256 packed_row8_p
 __attribute__((always_inline, target("avx"))) static inline long skip_group_ps(
     __m256 p, long r, long g, const float *af, const float *bpanel, long d, const float *ta, const float *na,
     const float *lima, __m256 tb8, __m256 nb8, __m256 limb8, __m256 valid, int *idx, float *vals, long count) {
-  const __m256 twice = _mm256_add_ps(_mm256_add_ps(p, _mm256_mul_ps(_mm256_set1_ps(ta[r]), tb8)),
-                                     _mm256_add_ps(p, _mm256_mul_ps(_mm256_set1_ps(ta[r]), tb8)));
+  const __m256 bound = _mm256_add_ps(p, _mm256_mul_ps(_mm256_set1_ps(ta[r]), tb8));
+  const __m256 twice = _mm256_add_ps(bound, bound);
   const __m256 rowBeyond = _mm256_cmp_ps(_mm256_sub_ps(nb8, twice), _mm256_set1_ps(lima[r]), _CMP_GT_OQ);
   const __m256 colBeyond = _mm256_cmp_ps(_mm256_sub_ps(_mm256_set1_ps(na[r]), twice), limb8, _CMP_GT_OQ);
   const __m256 skip = _mm256_or_ps(_mm256_and_ps(rowBeyond, colBeyond), _mm256_xor_ps(valid, _mm256_castsi256_ps(_mm256_set1_epi32(-1))));
