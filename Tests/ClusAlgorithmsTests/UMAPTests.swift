@@ -324,6 +324,31 @@ final class UMAPTests: XCTestCase {
     XCTAssertLessThan((r.max()! - r.min()!) / r.max()!, 1e-3)
   }
 
+  /// The Chebyshev filter on the ring's eigenvectors (M = W/2, eigenvalues cos(2πk/n), eigenvectors
+  /// the cos and sin waves of frequency k): each column comes back multiplied by Tₐ((λ − c)/e), the
+  /// Chebyshev polynomial of the filter's degree computed here from its closed forms (cosh of
+  /// d·acosh above the interval, cos of d·acos inside it), c and e the centre and half-width of
+  /// [−1, cut]; above the cut the wave grows by orders of magnitude, below it it stays within 1.
+  func testChebyshevFilterScalesEachEigenvectorByThePolynomial() {
+    let n = 400
+    let op = NormalizedAdjacency(ringGraph(n))
+    let ks = [1, 3, 40, 150]
+    var x = [Double](repeating: 0, count: n * ks.count)
+    for i in 0..<n { for (c, k) in ks.enumerated() { x[i * ks.count + c] = cos(2 * Double.pi * Double(k * i) / Double(n)) } }
+    let cut = 0.9, degree = 16
+    let y = chebyshevFilter(op, x, ks.count, degree: degree, cut: cut, threads: 3)
+    let e = (cut + 1) / 2, centre = (cut - 1) / 2
+    for (c, k) in ks.enumerated() {
+      let t = (cos(2 * Double.pi * Double(k) / Double(n)) - centre) / e
+      let p = abs(t) >= 1 ? cosh(Double(degree) * acosh(abs(t))) * (t < 0 && degree % 2 == 1 ? -1 : 1) : cos(Double(degree) * acos(t))
+      for i in 0..<n {
+        XCTAssertEqual(y[i * ks.count + c], p * x[i * ks.count + c], accuracy: 1e-9 * max(1, abs(p)), "k \(k), row \(i)")
+      }
+      if k <= 3 { XCTAssertGreaterThan(abs(p), 100, "k \(k) lies above the cut") } else { XCTAssertLessThanOrEqual(abs(p), 1, "k \(k)") }
+    }
+    XCTAssertEqual(y.map(\.bitPattern), chebyshevFilter(op, x, ks.count, degree: degree, cut: cut, threads: 1).map(\.bitPattern))
+  }
+
   /// `blockGram` gives the bits of its former definition: each chunk of 2,048 rows transposed and
   /// multiplied by `Gemm.dgemmNT` (AVX tiles and the plain kernel alike), the chunks summed in order;
   /// odd and even row counts, a single short chunk, block widths 1 to 18, 1 and 3 threads.

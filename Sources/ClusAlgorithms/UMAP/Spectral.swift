@@ -243,9 +243,11 @@ struct SpectralSolution {
 /// the trivial eigenvector √degree — the eigenvectors of the `dim` smallest non-zero eigenvalues of
 /// the symmetric normalized Laplacian I − M (umap-learn `_spectral_layout`, which uses ARPACK).
 ///
-/// Solver: LOBPCG (Knyazev 2001) without preconditioner on a block of `dim + 4` vectors with the
-/// trivial vector deflated, Rayleigh–Ritz on [X, R, P] by `symmetricEigen`, orthonormalization by
-/// SVQB; converged when every wanted residual ‖Mx − θx‖ ≤ `tol` (at most `maxIter` iterations).
+/// Solver: up to `chebyshevRounds` rounds of Chebyshev-filtered subspace iteration (Zhou & Saad
+/// 2007; degree `chebyshevDegree`), then LOBPCG (Knyazev 2001) without preconditioner, both on a
+/// block of `dim + 4` vectors with the trivial vector deflated, Rayleigh–Ritz on [X, R, P] by
+/// `symmetricEigen`, orthonormalization by SVQB; converged when every wanted residual
+/// ‖Mx − θx‖ ≤ `tol` (at most `maxIter` LOBPCG iterations; `iterations` counts those only).
 /// The block starts at random, or from `multilevelFrom` vertices on from the solution on a
 /// coarsened graph (`multilevelLargest`, levels down to `coarsest` vertices); `iterations` counts
 /// the graph's own level only.
@@ -303,8 +305,58 @@ struct LOBPCGBlock {
   var maxResidual: Double
 }
 
-/// LOBPCG for the `dim` largest eigenpairs of `op` orthogonal to its trivial vector, from the
-/// `n × m` block `start` (see `largestNonTrivialEigenvectors`). nil if the block degenerates.
+/// Polynomial degree of each Chebyshev-filtered round that precedes LOBPCG (`lobpcgLargest`).
+let chebyshevDegree = 16
+
+/// Filtered rounds at most before LOBPCG takes over (fewer once the residual reaches the tolerance).
+/// On 200,000 × 50 (20 Gaussian components of 10,000 points, whose leading eigenvalues lie within
+/// 0.02 of each other) 4 rounds of degree 16 left 1.6 LOBPCG iterations of the 45 a random start
+/// needed; 6 rounds converged outright but took longer (docs/benchmarks.md, 2026-12-06).
+let chebyshevRounds = 4
+
+/// p(M)·X for the `n × m` block X (row-major), p the Chebyshev polynomial of degree `degree` (≥ 1)
+/// mapped from [−1, `cut`] onto [−1, 1]: |p| ≤ 1 on the eigenvalues of M at or below `cut` (M's
+/// spectrum lies in [−1, 1]) and p grows fast above it, so the eigenvectors of the largest
+/// eigenvalues dominate the result (Zhou & Saad 2007, Chebyshev-filtered subspace iteration; the
+/// three-term recurrence Tₖ₊₁(t) = 2t·Tₖ(t) − Tₖ₋₁(t) with t = (λ − c)/e). `cut` must lie in
+/// (−1, 1). Row-wise passes and `NormalizedAdjacency.apply`, so the same bits for any thread count.
+func chebyshevFilter(_ op: NormalizedAdjacency, _ x: [Double], _ m: Int, degree: Int, cut: Double, threads: Int) -> [Double] {
+  let n = op.n
+  let e = (cut + 1) / 2, c = (cut - 1) / 2
+  var prev = x
+  var mx = [Double](repeating: 0, count: n * m)
+  prev.withUnsafeBufferPointer { xp in mx.withUnsafeMutableBufferPointer { ap in op.apply(xp.baseAddress!, ap.baseAddress!, m, threads: threads) } }
+  var cur = mx.withUnsafeBufferPointer { ap in
+    prev.withUnsafeBufferPointer { xp in
+      filledArray(n * m) { Y in
+        let A = ap.baseAddress!, X = xp.baseAddress!
+        eachRowChunk(n, threads: threads) { rows in
+          for i in (rows.lowerBound * m)..<(rows.upperBound * m) { Y[i] = (A[i] - c * X[i]) / e }
+        }
+      }
+    }
+  }
+  for _ in 1..<max(1, degree) {
+    cur.withUnsafeBufferPointer { yp in mx.withUnsafeMutableBufferPointer { ap in op.apply(yp.baseAddress!, ap.baseAddress!, m, threads: threads) } }
+    // the next term overwrites the one before the current
+    mx.withUnsafeBufferPointer { ap in
+      cur.withUnsafeBufferPointer { yp in
+        prev.withUnsafeMutableBufferPointer { pp in
+          let A = ap.baseAddress!, Y = yp.baseAddress!, P = pp.baseAddress!
+          eachRowChunk(n, threads: threads) { rows in
+            for i in (rows.lowerBound * m)..<(rows.upperBound * m) { P[i] = 2 * (A[i] - c * Y[i]) / e - P[i] }
+          }
+        }
+      }
+    }
+    swap(&prev, &cur)
+  }
+  return cur
+}
+
+/// The `dim` largest eigenpairs of `op` orthogonal to its trivial vector, from the `n × m` block
+/// `start`: Chebyshev-filtered rounds, then LOBPCG (see `largestNonTrivialEigenvectors`). nil if
+/// the block degenerates.
 func lobpcgLargest(
   _ op: NormalizedAdjacency, start: [Double], m: Int, dim: Int, tol: Double, maxIter: Int, threads: Int,
   cancel: CancellationToken, progress: ProgressSink?, label: String
@@ -329,6 +381,45 @@ func lobpcgLargest(
   var firstRes = Double.nan, shown = 0
   progress?.begin(label, total: units)
   defer { progress?.end() }
+  /// the residual's way from the first one down to `tol`, on a log scale
+  func report(_ res: Double) {
+    guard let sink = progress else { return }
+    if firstRes.isNaN { firstRes = res }
+    if firstRes > tol {
+      let f = Elementary.log(firstRes / res) / Elementary.log(firstRes / tol)
+      let done = Int(Double(units) * min(1, max(0, f)))
+      if done > shown { shown = done; sink.update(done) }
+    }
+  }
+  // Chebyshev-filtered rounds first: each costs `chebyshevDegree` products with M and one
+  // orthonormalisation and Rayleigh–Ritz, where an iteration of LOBPCG costs one product and
+  // three of each (on a block of up to three times the width); where the leading eigenvalues lie
+  // close together, a round does the work of many iterations. The cut is the block's smallest Ritz
+  // value, so the filter damps what lies below the block. A round that loses a direction is undone.
+  for _ in 0..<chebyshevRounds {
+    try cancel.check()
+    var cut = 0.0
+    for i in 0..<n { cut += x[i * bs + bs - 1] * ax[i * bs + bs - 1] }
+    cut = max(cut, -0.9)
+    if !(cut < 1) { break }
+    var y = chebyshevFilter(op, x, bs, degree: chebyshevDegree, cut: cut, threads: threads)
+    projectOut(op.trivial, &y, n, bs, threads: threads)
+    if svqb(&y, bs, n, threads: threads) < bs { break }
+    var ay = [Double](repeating: 0, count: n * bs)
+    y.withUnsafeBufferPointer { yp in ay.withUnsafeMutableBufferPointer { ap in op.apply(yp.baseAddress!, ap.baseAddress!, bs, threads: threads) } }
+    guard rayleighRitz(&y, &ay, bs, n, threads: threads) else { break }
+    x = y
+    ax = ay
+    // the wanted residuals ‖Mx − θx‖, summed in row order
+    var th = [Double](repeating: 0, count: bs), res = [Double](repeating: 0, count: bs)
+    for i in 0..<n { for j in 0..<bs { th[j] += x[i * bs + j] * ax[i * bs + j] } }
+    for i in 0..<n { for j in 0..<bs { let v = ax[i * bs + j] - th[j] * x[i * bs + j]; res[j] += v * v } }
+    var worst = 0.0
+    for j in 0..<dim { worst = max(worst, res[j].squareRoot()) }
+    if !worst.isFinite { return nil }
+    if worst <= tol { break }
+    report(worst)
+  }
   while iter < maxIter {
     if iter % 16 == 0 { try cancel.check() }
     // Ritz values and residuals
@@ -350,14 +441,7 @@ func lobpcgLargest(
     for j in 0..<dim { maxRes = max(maxRes, res[j].squareRoot()) }
     if !maxRes.isFinite { return nil }
     if maxRes <= tol { converged = true; progress?.update(units); break }
-    if let sink = progress {
-      if firstRes.isNaN { firstRes = maxRes }
-      if firstRes > tol {
-        let f = Elementary.log(firstRes / maxRes) / Elementary.log(firstRes / tol)
-        let done = Int(Double(units) * min(1, max(0, f)))
-        if done > shown { shown = done; sink.update(done) }
-      }
-    }
+    report(maxRes)
     iter += 1
     // search directions Q = [R, P] ⟂ {v0, X}, orthonormal
     let qn = bs + pc
