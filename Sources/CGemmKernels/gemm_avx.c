@@ -350,3 +350,39 @@ long clus_sgemm_skip_tile_avx(const float *as, const float *bs, long sub, const 
   }
   return count;
 }
+
+// y[i] = 0 + Σ_e vals[e]·x[cols[e]] over the stored entries e of row i, G groups of 4 columns in
+// registers (the last group masked), each product rounded and then added in the entries' order
+#define CSR_ROWS_BODY(G)                                                                          \
+  for (long i = lo; i < hi; i++) {                                                                \
+    __m256d acc0 = _mm256_setzero_pd(), acc1 = acc0, acc2 = acc0, acc3 = acc0;                    \
+    const long end = rs[i + 1];                                                                   \
+    for (long e = rs[i]; e < end; e++) {                                                          \
+      if (e + 16 < last) __builtin_prefetch(x + (long)cols[e + 16] * p, 0, 3);                    \
+      const __m256d w = _mm256_broadcast_sd(vals + e);                                            \
+      const double *xr = x + (long)cols[e] * p;                                                   \
+      acc0 = _mm256_add_pd(acc0, _mm256_mul_pd(w, G == 1 ? _mm256_maskload_pd(xr, tail) : _mm256_loadu_pd(xr))); \
+      if (G >= 2) acc1 = _mm256_add_pd(acc1, _mm256_mul_pd(w, G == 2 ? _mm256_maskload_pd(xr + 4, tail) : _mm256_loadu_pd(xr + 4))); \
+      if (G >= 3) acc2 = _mm256_add_pd(acc2, _mm256_mul_pd(w, G == 3 ? _mm256_maskload_pd(xr + 8, tail) : _mm256_loadu_pd(xr + 8))); \
+      if (G >= 4) acc3 = _mm256_add_pd(acc3, _mm256_mul_pd(w, _mm256_maskload_pd(xr + 12, tail)));  \
+    }                                                                                             \
+    double *yr = y + i * p;                                                                       \
+    if (G == 1) _mm256_maskstore_pd(yr, tail, acc0); else _mm256_storeu_pd(yr, acc0);             \
+    if (G >= 2) { if (G == 2) _mm256_maskstore_pd(yr + 4, tail, acc1); else _mm256_storeu_pd(yr + 4, acc1); } \
+    if (G >= 3) { if (G == 3) _mm256_maskstore_pd(yr + 8, tail, acc2); else _mm256_storeu_pd(yr + 8, acc2); } \
+    if (G >= 4) _mm256_maskstore_pd(yr + 12, tail, acc3);                                         \
+  }
+
+__attribute__((target("avx"))) void clus_csr_rows_avx(const long *rs, const int *cols, const double *vals,
+                                                      const double *x, double *y, long p, long lo, long hi) {
+  const long groups = (p + 3) / 4, rest = p - (groups - 1) * 4;
+  const __m256i tail = _mm256_set_epi64x(rest > 3 ? -1 : 0, rest > 2 ? -1 : 0, rest > 1 ? -1 : 0, -1);
+  const long last = rs[hi];
+  switch (groups) {
+  case 1: CSR_ROWS_BODY(1) break;
+  case 2: CSR_ROWS_BODY(2) break;
+  case 3: CSR_ROWS_BODY(3) break;
+  default: CSR_ROWS_BODY(4) break;
+  }
+}
+#undef CSR_ROWS_BODY

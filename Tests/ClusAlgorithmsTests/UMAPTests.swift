@@ -349,6 +349,41 @@ final class UMAPTests: XCTestCase {
     XCTAssertEqual(y.map(\.bitPattern), chebyshevFilter(op, x, ks.count, degree: degree, cut: cut, threads: 1).map(\.bitPattern))
   }
 
+  /// `NormalizedAdjacency.apply`, with the AVX kernel and without, gives the bits of the plain sum
+  /// written out here (0 plus each rounded product, in the row's entry order) for 1 to 16 columns, on
+  /// a random graph with empty rows, a self-loop and rows of up to 40 entries, at 1 and 3 threads.
+  func testAdjacencyProductMatchesThePlainSum() {
+    var rng = RandomStream(seed: 29)
+    let n = 2_600
+    var rs = [0], cols = [Int32]()
+    for i in 0..<n {
+      let count = i % 97 == 0 ? 0 : rng.nextInt(40) + 1
+      for _ in 0..<count { cols.append(Int32(i == 5 ? 5 : rng.nextInt(n))) }
+      rs.append(cols.count)
+    }
+    let weights = (0..<cols.count).map { _ in rng.nextDouble() }
+    let op = NormalizedAdjacency(n: n, rowStart: rs, columns: cols) { weights[$0] }
+    for p in 1...16 {
+      var x = (0..<(n * p)).map { _ in rng.nextGaussian() }
+      x[7 * p] = -0.0
+      var want = [Double](repeating: 0, count: n * p)
+      for i in 0..<n {
+        for j in 0..<p {
+          var s = 0.0
+          for e in rs[i]..<rs[i + 1] { s += op.values[e] * x[Int(cols[e]) * p + j] }
+          want[i * p + j] = s
+        }
+      }
+      for avx in [false, true] where !avx || Gemm.avx {
+        for threads in [1, 3] {
+          var got = [Double](repeating: .nan, count: n * p)
+          x.withUnsafeBufferPointer { xp in got.withUnsafeMutableBufferPointer { gp in op.apply(xp.baseAddress!, gp.baseAddress!, p, threads: threads, avx: avx) } }
+          XCTAssertEqual(got.map(\.bitPattern), want.map(\.bitPattern), "\(p) columns, avx \(avx), \(threads) threads")
+        }
+      }
+    }
+  }
+
   /// `blockGram` gives the bits of its former definition: each chunk of 2,048 rows transposed and
   /// multiplied by `Gemm.dgemmNT` (AVX tiles and the plain kernel alike), the chunks summed in order;
   /// odd and even row counts, a single short chunk, block widths 1 to 18, 1 and 3 threads.

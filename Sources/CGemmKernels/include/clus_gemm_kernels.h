@@ -51,6 +51,13 @@ void clus_dgemm_tile4x4_avx(const double *a, long lda, const double *b, long ldb
 /// and add), the `p × q` lanes accumulating onto what they hold. Requires AVX.
 void clus_gram_lanes_avx(const double *a, long p, const double *b, long q, long pairs, double *even, double *odd);
 
+/// Rows lo..<hi of Y = M·X for the CSR matrix M (row starts rs, column indices cols, values vals) and
+/// row-major X and Y of p columns, 1 ≤ p ≤ 16: y[i][j] = 0 + vals[e]·x[cols[e]][j] summed over row i's
+/// entries e in order, each product rounded and then added (`NormalizedAdjacency.apply`'s loop, bit for
+/// bit), up to 16 columns held in registers and the rows of X prefetched 16 entries ahead. Requires AVX.
+void clus_csr_rows_avx(const long *rs, const int *cols, const double *vals, const double *x, double *y, long p,
+                       long lo, long hi);
+
 /// Squared euclidean distances from the query q (d values) to m points stored column by column
 /// (coordinate j of point t at cols[j * m + t]), Σ_j (q[j] − cols[j * m + t])² with the terms added in
 /// order j = 0, 1, … from 0 (`EuclideanKD.rdist`'s arithmetic, bit for bit), 2 points at a time

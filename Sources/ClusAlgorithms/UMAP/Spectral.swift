@@ -122,13 +122,19 @@ struct NormalizedAdjacency {
     trivial = t
   }
 
-  /// Y (`n × p`) = M · X (`n × p`), row-major.
-  func apply(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ p: Int, threads: Int) {
+  /// Y (`n × p`) = M · X (`n × p`), row-major: each yᵢⱼ = 0 + Σₑ wₑ·x_{cₑ j} over row i's entries
+  /// in order. With `avx` and p ≤ 16, by `clus_csr_rows_avx` (the same operations per element in the
+  /// same order, so the same bits, with the columns in registers and X's rows prefetched).
+  func apply(_ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>, _ p: Int, threads: Int, avx: Bool = Gemm.avx) {
     rowStart.withUnsafeBufferPointer { rsp in
       columns.withUnsafeBufferPointer { cp in
         values.withUnsafeBufferPointer { vp in
           let rs = rsp.baseAddress!, cs = cp.baseAddress!, vs = vp.baseAddress!
           parallelChunks(count: n, chunkSize: 1024, threads: threads) { _, rows in
+            if avx && p >= 1 && p <= 16 {
+              clus_csr_rows_avx(rs, cs, vs, x, y, p, rows.lowerBound, rows.upperBound)
+              return
+            }
             for i in rows {
               let yi = y + i * p
               for j in 0..<p { yi[j] = 0 }
@@ -244,7 +250,8 @@ struct SpectralSolution {
 /// the symmetric normalized Laplacian I − M (umap-learn `_spectral_layout`, which uses ARPACK).
 ///
 /// Solver: up to `chebyshevRounds` rounds of Chebyshev-filtered subspace iteration (Zhou & Saad
-/// 2007; degree `chebyshevDegree`), then LOBPCG (Knyazev 2001) without preconditioner, both on a
+/// 2007; degree `chebyshevDegree`; none on graphs of more than `chebyshevMaxEntriesPerVertex`
+/// entries a vertex or from a start within the tolerance), then LOBPCG (Knyazev 2001) without preconditioner, both on a
 /// block of `dim + 4` vectors with the trivial vector deflated, Rayleigh–Ritz on [X, R, P] by
 /// `symmetricEigen`, orthonormalization by SVQB; converged when every wanted residual
 /// ‖Mx − θx‖ ≤ `tol` (at most `maxIter` LOBPCG iterations; `iterations` counts those only).
@@ -313,6 +320,12 @@ let chebyshevDegree = 16
 /// 0.02 of each other) 4 rounds of degree 16 left 1.6 LOBPCG iterations of the 45 a random start
 /// needed; 6 rounds converged outright but took longer (docs/benchmarks.md, 2026-12-06).
 let chebyshevRounds = 4
+
+/// Stored entries per vertex above which no filtered round runs: a round's 16 sparse products then
+/// cost more than several LOBPCG iterations, and such dense graphs' solves converge in few. MNIST
+/// 4,000 with n_neighbors=200 (about 300 entries a vertex) took 0.12 s without the rounds and 0.20 s
+/// with them; n_neighbors=100 was level, n_neighbors=50 (about 80) faster with them.
+let chebyshevMaxEntriesPerVertex = 100.0
 
 /// p(M)·X for the `n × m` block X (row-major), p the Chebyshev polynomial of degree `degree` (≥ 1)
 /// mapped from [−1, `cut`] onto [−1, 1]: |p| ≤ 1 on the eigenvalues of M at or below `cut` (M's
@@ -396,7 +409,19 @@ func lobpcgLargest(
   // three of each (on a block of up to three times the width); where the leading eigenvalues lie
   // close together, a round does the work of many iterations. The cut is the block's smallest Ritz
   // value, so the filter damps what lies below the block. A round that loses a direction is undone.
-  for _ in 0..<chebyshevRounds {
+  // the wanted residuals ‖Mx − θx‖ of a block and its product, summed in row order
+  func wantedResidual(_ x: [Double], _ ax: [Double]) -> Double {
+    var th = [Double](repeating: 0, count: bs), res = [Double](repeating: 0, count: bs)
+    for i in 0..<n { for j in 0..<bs { th[j] += x[i * bs + j] * ax[i * bs + j] } }
+    for i in 0..<n { for j in 0..<bs { let v = ax[i * bs + j] - th[j] * x[i * bs + j]; res[j] += v * v } }
+    var worst = 0.0
+    for j in 0..<dim { worst = max(worst, res[j].squareRoot()) }
+    return worst
+  }
+  let dense = Double(op.columns.count) > chebyshevMaxEntriesPerVertex * Double(n)
+  // no round for a dense graph or a start already within the tolerance (a prolonged one can be)
+  let rounds = dense || wantedResidual(x, ax) <= tol ? 0 : chebyshevRounds
+  for _ in 0..<rounds {
     try cancel.check()
     var cut = 0.0
     for i in 0..<n { cut += x[i * bs + bs - 1] * ax[i * bs + bs - 1] }
@@ -410,12 +435,7 @@ func lobpcgLargest(
     guard rayleighRitz(&y, &ay, bs, n, threads: threads) else { break }
     x = y
     ax = ay
-    // the wanted residuals ‖Mx − θx‖, summed in row order
-    var th = [Double](repeating: 0, count: bs), res = [Double](repeating: 0, count: bs)
-    for i in 0..<n { for j in 0..<bs { th[j] += x[i * bs + j] * ax[i * bs + j] } }
-    for i in 0..<n { for j in 0..<bs { let v = ax[i * bs + j] - th[j] * x[i * bs + j]; res[j] += v * v } }
-    var worst = 0.0
-    for j in 0..<dim { worst = max(worst, res[j].squareRoot()) }
+    let worst = wantedResidual(x, ax)
     if !worst.isFinite { return nil }
     if worst <= tol { break }
     report(worst)
