@@ -321,7 +321,9 @@ let chebyshevDegree = 16
 /// needed; 6 rounds converged outright but took longer (docs/benchmarks.md, 2026-12-06).
 let chebyshevRounds = 4
 
-/// Stored entries per vertex above which no filtered round runs: a round's 16 sparse products then
+/// Stored entries per vertex of the graph being solved (one connected component after pruning, or
+/// a coarse level of one: the test is made on each) above which no filtered round runs: a round's
+/// 16 sparse products then
 /// cost more than several LOBPCG iterations, and such dense graphs' solves converge in few. MNIST
 /// 4,000 with n_neighbors=200 (about 300 entries a vertex) took 0.12 s without the rounds and 0.20 s
 /// with them; n_neighbors=100 was level, n_neighbors=50 (about 80) faster with them.
