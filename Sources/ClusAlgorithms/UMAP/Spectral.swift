@@ -411,23 +411,23 @@ func lobpcgLargest(
   // three of each (on a block of up to three times the width); where the leading eigenvalues lie
   // close together, a round does the work of many iterations. The cut is the block's smallest Ritz
   // value, so the filter damps what lies below the block. A round that loses a direction is undone.
-  // the wanted residuals ‖Mx − θx‖ of a block and its product, summed in row order
-  func wantedResidual(_ x: [Double], _ ax: [Double]) -> Double {
+  // the largest wanted residual ‖Mx − θx‖ of a block and its product, summed in row order, and the
+  // block's smallest Ritz value (the next round's cut)
+  func wantedResidual(_ x: [Double], _ ax: [Double]) -> (worst: Double, smallest: Double) {
     var th = [Double](repeating: 0, count: bs), res = [Double](repeating: 0, count: bs)
     for i in 0..<n { for j in 0..<bs { th[j] += x[i * bs + j] * ax[i * bs + j] } }
     for i in 0..<n { for j in 0..<bs { let v = ax[i * bs + j] - th[j] * x[i * bs + j]; res[j] += v * v } }
     var worst = 0.0
     for j in 0..<dim { worst = max(worst, res[j].squareRoot()) }
-    return worst
+    return (worst, th[bs - 1])
   }
   let dense = Double(op.columns.count) > chebyshevMaxEntriesPerVertex * Double(n)
   // no round for a dense graph or a start already within the tolerance (a prolonged one can be)
-  let rounds = dense || wantedResidual(x, ax) <= tol ? 0 : chebyshevRounds
+  var state = wantedResidual(x, ax)
+  let rounds = dense || state.worst <= tol ? 0 : chebyshevRounds
   for _ in 0..<rounds {
     try cancel.check()
-    var cut = 0.0
-    for i in 0..<n { cut += x[i * bs + bs - 1] * ax[i * bs + bs - 1] }
-    cut = max(cut, -0.9)
+    let cut = max(state.smallest, -0.9)
     if !(cut < 1) { break }
     var y = chebyshevFilter(op, x, bs, degree: chebyshevDegree, cut: cut, threads: threads)
     projectOut(op.trivial, &y, n, bs, threads: threads)
@@ -437,7 +437,8 @@ func lobpcgLargest(
     guard rayleighRitz(&y, &ay, bs, n, threads: threads) else { break }
     x = y
     ax = ay
-    let worst = wantedResidual(x, ax)
+    state = wantedResidual(x, ax)
+    let worst = state.worst
     if !worst.isFinite { return nil }
     if worst <= tol { break }
     report(worst)
