@@ -281,6 +281,49 @@ final class NeighborsTests: XCTestCase {
     XCTAssertGreaterThanOrEqual(r, 0.95, "recall \(r)")
   }
 
+  func testTreesOnReorderedRowsAreTheSameTrees() throws {
+    // the trees after the first group read the rows in the working order (the working copy, or
+    // the principal projection reordered in place): the neighbours must be the bits of the trees
+    // read in data order, with the trees alone (nIters 0) and after the iterations; cosine's
+    // working copy holds the unit rows, and data far from the origin are centred (data order kept)
+    let cases: [(Matrix, Metric, Int)] = [
+      (NeighborData.blobs(n: 2500, d: 12, centres: 6, seed: 31), .euclidean, 10),
+      (NeighborData.blobs(n: 1500, d: 160, centres: 5, seed: 32), .euclidean, 15),
+      (NeighborData.blobs(n: 1200, d: 8, centres: 4, seed: 33), .cosine, 8),
+      (NeighborData.blobs(n: 1200, d: 8, centres: 4, seed: 34), .manhattan, 8),
+      (Matrix(rows: 1200, cols: 8, data: NeighborData.blobs(n: 1200, d: 8, centres: 4, seed: 35).data.map { $0 + 1000 }),
+       .euclidean, 8),
+    ]
+    for (x, metric, k) in cases {
+      for iters in [0, 3] {
+        for threads in [1, 3] {
+          let ctx = RunContext(threads: threads)
+          let a = try nnDescentKNN(x, k: k, metric: metric, seed: 6, nTrees: 7, nIters: iters, context: ctx)
+          let b = try nnDescentKNN(x, k: k, metric: metric, seed: 6, nTrees: 7, nIters: iters, context: ctx,
+                                   reorderTreeRows: false)
+          XCTAssertEqual(a.indices, b.indices, "\(metric) d=\(x.cols) iters \(iters) threads \(threads)")
+          XCTAssertEqual(a.distances, b.distances, "\(metric) d=\(x.cols) iters \(iters) threads \(threads)")
+        }
+      }
+    }
+  }
+
+  func testPermuteRowsInPlaceGathersByTheOrder() {
+    var rng = RandomStream(seed: 8, 1)
+    for n in [1, 2, 7, 100] {
+      let cols = 3
+      let x = (0..<(n * cols)).map { Float($0) }
+      var order = (0..<n).map { Int32($0) }
+      for i in stride(from: n - 1, to: 0, by: -1) { order.swapAt(i, rng.nextInt(i + 1)) }
+      var y = x
+      y.withUnsafeMutableBufferPointer { permuteRowsInPlace($0.baseAddress!, rows: n, cols: cols, order: order) }
+      for w in 0..<n {
+        XCTAssertEqual(Array(y[(w * cols)..<((w + 1) * cols)]),
+                       Array(x[(Int(order[w]) * cols)..<((Int(order[w]) + 1) * cols)]), "n \(n) row \(w)")
+      }
+    }
+  }
+
   func testNNDescentOtherMetricsRecall() throws {
     let x = NeighborData.blobs(n: 1200, d: 8, centres: 4, seed: 21)
     for metric in [Metric.manhattan, .cosine, .correlation, .chebyshev] {

@@ -80,3 +80,27 @@ func unitRows(_ x: Matrix, centred: Bool) -> [Double]? {
   }
   return ok ? u : nil
 }
+
+/// Reorders the n rows of `x` (n × `cols`, row-major) in place so that row w becomes the former
+/// row `order[w]` (`order` a permutation of 0..<n), following the permutation's cycles: one row
+/// of scratch and n bits, not a second copy of the rows.
+func permuteRowsInPlace(_ x: UnsafeMutablePointer<Float>, rows n: Int, cols: Int, order: [Int32]) {
+  precondition(order.count == n)
+  var done = [Bool](repeating: false, count: n)
+  let hold = UnsafeMutablePointer<Float>.allocate(capacity: max(1, cols))
+  defer { hold.deallocate() }
+  for start in 0..<n where !done[start] {
+    done[start] = true
+    var w = start
+    var from = Int(order[w])
+    if from == start { continue }
+    hold.update(from: x + start * cols, count: cols)
+    while from != start {
+      (x + w * cols).update(from: x + from * cols, count: cols)
+      done[from] = true
+      w = from
+      from = Int(order[w])
+    }
+    (x + w * cols).update(from: hold, count: cols)
+  }
+}

@@ -69,10 +69,16 @@ private let treeAhead = 8
 /// by the hyperplane equidistant from two random points of the node, until a node has at most
 /// `leafSize` points (or depth 200). Returns the permutation of point indices and the leaves as
 /// consecutive (start, end) offsets into it.
+///
+/// `labels` (n values, or nil for 0..<n) names point i's row of `data` (n × dims): with
+/// `labels[i]` the row at which point i sits in a reordered copy of the rows, the tree is the
+/// same one (the same nodes in the same order, the same draws, the same margins), and the
+/// returned permutation holds the labels.
 private func buildRPTree(
-  _ data: UnsafePointer<Float>, n: Int, dims: Int, leafSize: Int, rng: inout RandomStream
+  _ data: UnsafePointer<Float>, n: Int, dims: Int, leafSize: Int, labels: [Int32]? = nil,
+  rng: inout RandomStream
 ) -> (perm: [Int32], leaves: [Int32]) {
-  var perm = (0..<n).map { Int32($0) }
+  var perm = labels ?? (0..<n).map { Int32($0) }
   var leaves = [Int32]()
   var stack: [(Int, Int, Int)] = [(0, n, 0)]
   var normal = [Float](repeating: 0, count: dims)
@@ -103,9 +109,11 @@ private func buildRPTree(
       for a in lo..<hi {
         if a &+ treeAhead < hi { prefetchRow(data + Int(perm[a &+ treeAhead]) &* dims, rowBytes) }
         let margin = dotProduct(nb, data + Int(perm[a]) * dims, dims) + offset
-        let s: UInt8 = margin > 0 ? 0 : (margin < 0 ? 1 : UInt8(truncatingIfNeeded: rng.next() & 1))
+        // without a branch on the side (unpredictable); a margin of exactly 0 draws it
+        var s: UInt8 = margin > 0 ? 0 : 1
+        if margin == 0 { s = UInt8(truncatingIfNeeded: rng.next() & 1) }
         side[a] = s
-        if s == 0 { nLeft += 1 }
+        nLeft &+= Int(1 &- s)
       }
     }
     if nLeft == 0 || nLeft == cnt {
@@ -123,7 +131,10 @@ private func buildRPTree(
     }
     var l = lo, r = lo + nLeft
     for a in lo..<hi {
-      if side[a] == 0 { tmp[l] = perm[a]; l += 1 } else { tmp[r] = perm[a]; r += 1 }
+      let right = Int(side[a])
+      tmp[right == 0 ? l : r] = perm[a]
+      l &+= 1 &- right
+      r &+= right
     }
     for a in lo..<hi { perm[a] = tmp[a] }
     // right pushed first so the left subtree is processed (and its leaves listed) first
@@ -164,12 +175,15 @@ private func buildRPTree(
 ///   - context: threads, cancellation (polled every tree batch and iteration), progress
 ///     ("neighbour trees", one unit per tree built and joined; then "nearest neighbours", one unit
 ///     per iteration).
+///   - reorderTreeRows: the trees after the first group read their rows in the working order
+///     (the default; the same trees, faster); false reads them in data order (for the tests that
+///     compare both).
 /// - Returns: `KNNGraph` n × k, rows ascending.
 /// - Throws: `AlgorithmError.invalidInput` (empty or non-finite data), `.invalidParameter`
 ///   (k, nTrees or nIters out of range), `.cancelled`.
 func nnDescentKNN(
   _ x: Matrix, k: Int, metric: Metric, seed: UInt64, nTrees: Int? = nil, nIters: Int? = nil,
-  context: RunContext
+  context: RunContext, reorderTreeRows: Bool = true
 ) throws -> KNNGraph {
   try validateKNNInput(x, k: k)
   let n = x.rows, d = x.cols
@@ -206,23 +220,27 @@ func nnDescentKNN(
     let treeDims = proj?.r ?? d
 
     // 1. random-projection forest, built a few trees at a time (each tree's leaves are joined and
-    // the tree released before the next group is built: the forest is never held whole)
+    // the tree released before the next group is built: the forest is never held whole). The
+    // first group reads the rows in data order; later groups read them in the working order (below,
+    // `treeRows`), where the points of a node sit close together in memory.
     let treeGroup = max(2, threads)
-    func buildTrees(_ range: Range<Int>) -> [(perm: [Int32], leaves: [Int32])] {
+    func buildTrees(
+      _ range: Range<Int>, rows: UnsafePointer<Float>, labels: [Int32]?
+    ) -> [(perm: [Int32], leaves: [Int32])] {
       var group = [(perm: [Int32], leaves: [Int32])](repeating: ([], []), count: range.count)
       group.withUnsafeMutableBufferPointer { gp in
         let gb = gp.baseAddress!
         parallelChunks(count: range.count, chunkSize: 1, threads: threads) { c, _ in
           if token.isCancelled { return }
           var rng = RandomStream(seed: seed, purposeTree, UInt64(range.lowerBound + c))
-          gb[c] = buildRPTree(treeData, n: n, dims: treeDims, leafSize: leafSize, rng: &rng)
+          gb[c] = buildRPTree(rows, n: n, dims: treeDims, leafSize: leafSize, labels: labels, rng: &rng)
         }
       }
       return group
     }
     let useTrees = trees > 0 && n > 1
     if useTrees { context.progress.begin("neighbour trees", total: trees) }
-    var group = useTrees ? buildTrees(0..<min(trees, treeGroup)) : []
+    var group = useTrees ? buildTrees(0..<min(trees, treeGroup), rows: treeData, labels: nil) : []
     var groupStart = 0
     try token.check()
 
@@ -243,6 +261,19 @@ func nnDescentKNN(
       sp.kind == .sqeuclidean || sp.kind == .angular ? GramData(sp, n: n, threads: threads) : nil
     let maxGemmLeaf = max(leafSize, 2 * cap)
     let pool = gemm.map { GramPool($0, rows: maxGemmLeaf) }
+    // the trees after the first group read the tree rows in the working order (the same values,
+    // so the same trees; their nodes' rows then sit close together in memory, which the trees'
+    // random reads of whole rows need far more than the data order gives): the working copy
+    // itself where it holds exactly those rows, or the projected rows reordered in place
+    let laterTrees = reorderTreeRows && useTrees && trees > treeGroup
+    var treeRows = treeData, treeLabels: [Int32]? = nil
+    if laterTrees, let p = proj {
+      permuteRowsInPlace(p.z, rows: n, cols: p.r, order: order)
+      treeLabels = rank
+    } else if laterTrees && centre == nil && sp.d == d {
+      treeRows = sp.base
+      treeLabels = rank
+    }
 
     // chunked update generation, bounded by a block of work items
     let applier = UpdateApplier(n: n, maxChunks: 256)
@@ -258,13 +289,15 @@ func nnDescentKNN(
         try token.check()
         if t >= groupStart + group.count {
           groupStart = t
-          group = buildTrees(t..<min(trees, t + treeGroup))
+          group = buildTrees(t..<min(trees, t + treeGroup), rows: treeRows, labels: treeLabels)
           try token.check()
         }
         var (perm, leaves) = group[t - groupStart]
         group[t - groupStart] = ([], [])
-        perm.withUnsafeMutableBufferPointer { pp in
-          for a in 0..<n { pp[a] = rank[Int(pp[a])] }
+        if t < treeGroup || treeLabels == nil {
+          perm.withUnsafeMutableBufferPointer { pp in
+            for a in 0..<n { pp[a] = rank[Int(pp[a])] }
+          }
         }
         let nLeaves = leaves.count / 2
         var l0 = 0
