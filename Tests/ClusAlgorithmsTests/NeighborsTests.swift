@@ -308,6 +308,24 @@ final class NeighborsTests: XCTestCase {
     }
   }
 
+  func testSplitSideDrawsOnlyForAZeroOrNaNMargin() {
+    // a positive margin goes left (0), a negative one right (1), neither drawing; 0, −0 and NaN
+    // take the low bit of one draw (the stream then stands one value further on)
+    for (margin, expected) in [(Float(2.5), UInt8(0)), (.leastNonzeroMagnitude, 0), (.infinity, 0),
+                               (-2.5, 1), (-.leastNonzeroMagnitude, 1), (-.infinity, 1)] {
+      var rng = RandomStream(seed: 3, 9)
+      var untouched = RandomStream(seed: 3, 9)
+      XCTAssertEqual(splitSide(margin, &rng), expected, "\(margin)")
+      XCTAssertEqual(rng.next(), untouched.next(), "\(margin) drew")
+    }
+    for margin in [Float(0), -0.0, .nan] {
+      var rng = RandomStream(seed: 3, 9)
+      var reference = RandomStream(seed: 3, 9)
+      XCTAssertEqual(splitSide(margin, &rng), UInt8(truncatingIfNeeded: reference.next() & 1), "\(margin)")
+      XCTAssertEqual(rng.next(), reference.next(), "\(margin) drew once")
+    }
+  }
+
   func testPermuteRowsInPlaceGathersByTheOrder() {
     var rng = RandomStream(seed: 8, 1)
     for n in [1, 2, 7, 100] {

@@ -65,6 +65,17 @@ private let treeAhead = 8
   clus_prefetch(raw + (bytes &- 1))
 }
 
+/// The side of a point in a random-projection split from its margin: 0 (left) for a positive
+/// margin, 1 for a negative one, each without a draw and without a branch on the side (a coin
+/// toss for the branch predictor); a margin of 0, or NaN (products beyond Float's range, which
+/// the manhattan and chebyshev metrics accept), takes the low bit of one draw of `rng`.
+@inline(__always)
+func splitSide(_ margin: Float, _ rng: inout RandomStream) -> UInt8 {
+  var s: UInt8 = margin > 0 ? 0 : 1
+  if s == 1 && !(margin < 0) { s = UInt8(truncatingIfNeeded: rng.next() & 1) }
+  return s
+}
+
 /// One random-projection tree (pynndescent `make_euclidean_tree`): recursive splits of the points
 /// by the hyperplane equidistant from two random points of the node, until a node has at most
 /// `leafSize` points (or depth 200). Returns the permutation of point indices and the leaves as
@@ -108,10 +119,7 @@ private func buildRPTree(
       for a in lo..<min(hi, lo &+ treeAhead) { prefetchRow(data + Int(perm[a]) &* dims, rowBytes) }
       for a in lo..<hi {
         if a &+ treeAhead < hi { prefetchRow(data + Int(perm[a &+ treeAhead]) &* dims, rowBytes) }
-        let margin = dotProduct(nb, data + Int(perm[a]) * dims, dims) + offset
-        // without a branch on the side (unpredictable); a margin of exactly 0 draws it
-        var s: UInt8 = margin > 0 ? 0 : 1
-        if margin == 0 { s = UInt8(truncatingIfNeeded: rng.next() & 1) }
+        let s = splitSide(dotProduct(nb, data + Int(perm[a]) * dims, dims) + offset, &rng)
         side[a] = s
         nLeft &+= Int(1 &- s)
       }
