@@ -43,42 +43,47 @@ __attribute__((target("avx"))) static inline void finish_row_ps(__m128 e0, __m12
   _mm_storeu_ps(c, s);
 }
 
-// The 4 x 4 tile of rows a0..a3 against rows b0..b3 (each k floats), written at c (row stride ldc).
-__attribute__((target("avx"))) static inline void tile4x4_ps(const float *a0, const float *a1, const float *a2,
-                                                             const float *a3, const float *b0, const float *b1,
-                                                             const float *b2, const float *b3, long k, float *c,
-                                                             long ldc) {
+// The R x 4 tile (R = 4 or 6, a constant where it is inlined) of rows a[0..R-1] against rows b[0..3] (each k
+// floats, anywhere in memory), written at c (row stride ldc). Each step loads two pairs of b rows and serves
+// R rows of a with them: the 6 x 4 tile (12 accumulators, 15 of the 16 registers) spends about a quarter
+// fewer instructions per product than the 4 x 4 one, with the same arithmetic per element.
+__attribute__((target("avx"), always_inline)) static inline void tile_ps(const float *const *a, const int R,
+                                                                         const float *const *b, long k, float *c,
+                                                                         long ldc) {
   const long kv = k - k % 4;
-  __m256 c0a = _mm256_setzero_ps(), c0b = _mm256_setzero_ps(), c1a = _mm256_setzero_ps(), c1b = _mm256_setzero_ps();
-  __m256 c2a = _mm256_setzero_ps(), c2b = _mm256_setzero_ps(), c3a = _mm256_setzero_ps(), c3b = _mm256_setzero_ps();
+  const float *b0 = b[0], *b1 = b[1], *b2 = b[2], *b3 = b[3];
+  __m256 ca[6], cb[6];
+  for (int r = 0; r < R; r++) ca[r] = cb[r] = _mm256_setzero_ps();
   for (long p = 0; p < kv; p += 4) {
     const __m256 bx = pair_ps(b0 + p, b1 + p), by = pair_ps(b2 + p, b3 + p);
-    __m256 x = _mm256_broadcast_ps((const __m128 *)(a0 + p));
-    c0a = _mm256_add_ps(c0a, _mm256_mul_ps(x, bx)); c0b = _mm256_add_ps(c0b, _mm256_mul_ps(x, by));
-    x = _mm256_broadcast_ps((const __m128 *)(a1 + p));
-    c1a = _mm256_add_ps(c1a, _mm256_mul_ps(x, bx)); c1b = _mm256_add_ps(c1b, _mm256_mul_ps(x, by));
-    x = _mm256_broadcast_ps((const __m128 *)(a2 + p));
-    c2a = _mm256_add_ps(c2a, _mm256_mul_ps(x, bx)); c2b = _mm256_add_ps(c2b, _mm256_mul_ps(x, by));
-    x = _mm256_broadcast_ps((const __m128 *)(a3 + p));
-    c3a = _mm256_add_ps(c3a, _mm256_mul_ps(x, bx)); c3b = _mm256_add_ps(c3b, _mm256_mul_ps(x, by));
+    for (int r = 0; r < R; r++) {
+      const __m256 x = _mm256_broadcast_ps((const __m128 *)(a[r] + p));
+      ca[r] = _mm256_add_ps(ca[r], _mm256_mul_ps(x, bx));
+      cb[r] = _mm256_add_ps(cb[r], _mm256_mul_ps(x, by));
+    }
   }
-  const __m256 acc[4][2] = {{c0a, c0b}, {c1a, c1b}, {c2a, c2b}, {c3a, c3b}};
-  const float *rows[4] = {a0, a1, a2, a3};
-  for (int r = 0; r < 4; r++) {
-    finish_row_ps(_mm256_castps256_ps128(acc[r][0]), _mm256_extractf128_ps(acc[r][0], 1),
-                  _mm256_castps256_ps128(acc[r][1]), _mm256_extractf128_ps(acc[r][1], 1), rows[r], b0, b1, b2,
-                  b3, kv, k, c + r * ldc);
+  for (int r = 0; r < R; r++) {
+    finish_row_ps(_mm256_castps256_ps128(ca[r]), _mm256_extractf128_ps(ca[r], 1), _mm256_castps256_ps128(cb[r]),
+                  _mm256_extractf128_ps(cb[r], 1), a[r], b0, b1, b2, b3, kv, k, c + r * ldc);
   }
 }
 
 __attribute__((target("avx"))) void clus_sgemm_tile4x4_avx(const float *a, long lda, const float *b, long ldb, long k,
                                                            float *c, long ldc) {
-  tile4x4_ps(a, a + lda, a + 2 * lda, a + 3 * lda, b, b + ldb, b + 2 * ldb, b + 3 * ldb, k, c, ldc);
+  const float *ar[4] = {a, a + lda, a + 2 * lda, a + 3 * lda}, *br[4] = {b, b + ldb, b + 2 * ldb, b + 3 * ldb};
+  tile_ps(ar, 4, br, k, c, ldc);
 }
 
 __attribute__((target("avx"))) void clus_sgemm_tile4x4_rows_avx(const float *const *a, const float *const *b, long k,
                                                                 float *c, long ldc) {
-  tile4x4_ps(a[0], a[1], a[2], a[3], b[0], b[1], b[2], b[3], k, c, ldc);
+  const float *ar[4] = {a[0], a[1], a[2], a[3]};
+  tile_ps(ar, 4, b, k, c, ldc);
+}
+
+__attribute__((target("avx"))) void clus_sgemm_tile6x4_rows_avx(const float *const *a, const float *const *b, long k,
+                                                                float *c, long ldc) {
+  const float *ar[6] = {a[0], a[1], a[2], a[3], a[4], a[5]};
+  tile_ps(ar, 6, b, k, c, ldc);
 }
 
 __attribute__((target("avx"))) static inline __m256d pair_pd(const double *lo, const double *hi) {

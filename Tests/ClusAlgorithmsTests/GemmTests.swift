@@ -111,7 +111,8 @@ final class GemmTests: XCTestCase {
   func testRowsGatheredByAddressGiveTheDocumentedBits() throws {
     guard Gemm.avx else { throw XCTSkip("this CPU has no AVX (or CLUS_NO_AVX is set)") }
     var rng = RandomStream(seed: 13)
-    for (m, n, k) in [(1, 1, 1), (4, 4, 3), (5, 7, 50), (13, 17, 784), (3, 2, 2), (67, 53, 717), (40, 80, 9)] {
+    for (m, n, k) in [(1, 1, 1), (4, 4, 3), (5, 7, 50), (13, 17, 784), (3, 2, 2), (67, 53, 717), (40, 80, 9),
+                      (6, 4, 8), (6, 3, 5), (12, 9, 717), (75, 75, 717), (11, 6, 1)] {
       let stock = 2 * max(m, n) + 3  // rows picked from a larger table, in a scrambled order
       let table = (0..<(stock * k)).map { _ in Float(rng.nextGaussian()) }
       let ai = (0..<m).map { _ in rng.nextInt(stock) }, bi = (0..<n).map { _ in rng.nextInt(stock) }

@@ -19,6 +19,10 @@ void clus_sgemm_tile4x4_avx(const float *a, long lda, const float *b, long ldb, 
 /// (a gather of rows without copying them). Requires AVX.
 void clus_sgemm_tile4x4_rows_avx(const float *const *a, const float *const *b, long k, float *c, long ldc);
 
+/// The 6 x 4 tile of rows anywhere in memory: c[r * ldc + q] = dot(a[r], b[q]) over k, r in 0..<6, q in
+/// 0..<4, each element with the 4 x 4 tile's arithmetic (the same bits). Requires AVX.
+void clus_sgemm_tile6x4_rows_avx(const float *const *a, const float *const *b, long k, float *c, long ldc);
+
 /// Packs `rows` rows of x (k floats each, row stride ldx) in panels of 8 rows: coordinate p of row 8g + l
 /// at panels[(g * k + p) * 8 + l], the missing rows of the last panel zero. `panels` holds
 /// ceil(rows / 8) * 8 * k floats. Any x86-64 (plain C, moves only).

@@ -55,9 +55,9 @@ public enum Gemm {
 
   /// C (m × n) = A · Bᵀ for rows anywhere in memory: row i of A is `aRows[i]`, row j of B is
   /// `bRows[j]` (k Floats each), so a gathered block needs no copy. Each element has `sgemmNT`'s
-  /// arithmetic (the same bits). Every element runs in the AVX 4 × 4 tiles: a last block of fewer
-  /// than 4 rows or columns repeats the last row, into scratch, and only its real elements are
-  /// stored. With `upperOnly` (aRows and bRows the same rows) only the blocks on and above the
+  /// arithmetic (the same bits). Every element runs in the AVX tiles, 6 × 4 while 6 rows of A
+  /// remain, then 4 × 4: a last block of fewer than 4 rows or columns repeats the last row, into
+  /// scratch, and only its real elements are stored. With `upperOnly` (aRows and bRows the same rows) only the blocks on and above the
   /// diagonal are computed: the upper triangle (j ≥ i) is exact, elements below it may be written
   /// and must not be read. Requires `avx` (callers gather the rows for `sgemmNT` otherwise).
   public static func sgemmNTRows(
@@ -67,9 +67,24 @@ public enum Gemm {
     precondition(avx, "sgemmNTRows needs AVX")
     if m <= 0 || n <= 0 { return }
     withUnsafeTemporaryAllocation(of: UnsafePointer<Float>.self, capacity: 8) { rp in
-      withUnsafeTemporaryAllocation(of: Float.self, capacity: 16) { tp in
+      withUnsafeTemporaryAllocation(of: Float.self, capacity: 24) { tp in
         let pa = rp.baseAddress!, pb = pa + 4, tmp = tp.baseAddress!
         var i0 = 0
+        // 6 rows of A at a time (two pairs of B rows loaded per step serve 6 rows, not 4)
+        while i0 + 6 <= m {
+          var j0 = upperOnly ? i0 : 0
+          while j0 < n {
+            if j0 + 4 <= n {
+              clus_sgemm_tile6x4_rows_avx(optionalRows(aRows + i0), optionalRows(bRows + j0), k, c + i0 * ldc + j0, ldc)
+            } else {
+              for q in 0..<4 { pb[q] = bRows[min(j0 + q, n - 1)] }
+              clus_sgemm_tile6x4_rows_avx(optionalRows(aRows + i0), optionalRows(UnsafePointer(pb)), k, tmp, 4)
+              for r in 0..<6 { for q in 0..<(n - j0) { c[(i0 + r) * ldc + j0 + q] = tmp[r * 4 + q] } }
+            }
+            j0 += 4
+          }
+          i0 += 6
+        }
         while i0 < m {
           let fullI = i0 + 4 <= m
           if !fullI { for r in 0..<4 { pa[r] = aRows[min(i0 + r, m - 1)] } }
