@@ -157,6 +157,63 @@ final class NeighborsTests: XCTestCase {
     }
   }
 
+  func testExactKNNWithALargeKMatchesBruteForce() throws {
+    // k near n keeps every other point as a candidate (in heap order): the rows are sorted by heapsort
+    // above 64 entries, and must still match the brute force's (distance, itself first, index) order,
+    // with ties everywhere (integer data) and for a metric ranked by the kernels
+    let x = NeighborData.integerGrid(n: 700, d: 3, levels: 4, seed: 31)
+    for metric in [Metric.euclidean, .manhattan] {
+      for k in [65, 300, 700] {
+        let a = try exactKNN(x, k: k, metric: metric, context: RunContext(threads: 2))
+        let b = try bruteForceKNN(x, k: k, metric: metric, context: RunContext(threads: 1))
+        XCTAssertEqual(a.indices, b.indices, "\(metric) k=\(k)")
+        XCTAssertEqual(a.distances, b.distances, "\(metric) k=\(k)")
+      }
+    }
+  }
+
+  func testUMAPSearchIsExactFromKOfOneSixtyFourthOfThePoints() throws {
+    // past 4,096 points umap-learn's rule searches approximately, but from k ≥ n / 64 the exact search
+    // is the faster one (NN-descent's work grows with k²): the neighbours are then the brute force's
+    let n = 4200
+    let x = NeighborData.gaussian(n: n, d: 5, seed: 41)
+    XCTAssertFalse(exactSearchPays(n: n, k: 65))
+    XCTAssertTrue(exactSearchPays(n: n, k: 66))
+    let a = try knnSelfJoin(x, k: 66, metric: .euclidean, search: .umap(seed: 1), context: RunContext(threads: 2))
+    let b = try bruteForceKNN(x, k: 66, metric: .euclidean, context: RunContext(threads: 2))
+    XCTAssertEqual(a.indices, b.indices)
+    XCTAssertEqual(a.distances, b.distances)
+    // below the line NN-descent runs, with its own (seeded) answer
+    let c = try knnSelfJoin(x, k: 65, metric: .euclidean, search: .umap(seed: 1), context: RunContext(threads: 2))
+    let d = try nnDescentKNN(x, k: 65, metric: .euclidean, seed: 1, context: RunContext(threads: 2))
+    XCTAssertEqual(c.indices, d.indices)
+  }
+
+  func testSortRowOrdersLongAndShortRowsAlike() {
+    // the same rows sorted by the insertion sort (≤ 64) and the heapsort (> 64): compare each with a plain
+    // sort under the documented order (distance, the row itself first, index; −1 entries last)
+    var rng = RandomStream(seed: 9)
+    for count in [2, 17, 64, 65, 200, 1000] {
+      let selfIndex: Int32 = 3
+      var dist = (0..<count).map { _ in Double(rng.next() % 5) }
+      var idx = (0..<count).map { Int32($0) }
+      idx.shuffle(using: &rng)
+      for t in 0..<count where rng.next() % 10 == 0 { idx[t] = -1; dist[t] = .infinity }
+      var expected = Array(zip(dist, idx))
+      expected.sort { a, b in
+        if (a.1 < 0) != (b.1 < 0) { return b.1 < 0 }
+        if a.0 != b.0 { return a.0 < b.0 }
+        if (a.1 == selfIndex) != (b.1 == selfIndex) { return a.1 == selfIndex }
+        return a.1 < b.1
+      }
+      dist.withUnsafeMutableBufferPointer { dp in
+        idx.withUnsafeMutableBufferPointer { ip in sortRow(dp.baseAddress!, ip.baseAddress!, count, selfIndex: selfIndex) }
+      }
+      XCTAssertEqual(dist, expected.map { $0.0 }, "count \(count)")
+      XCTAssertEqual(idx, expected.map { $0.1 }, "count \(count)")
+    }
+  }
+
   func testExactKNNEuclideanLargerThanOneTile() throws {
     // more columns than one 2048-wide tile and several row blocks; reference rows by a direct scan
     let n = 2300, d = 3, k = 4

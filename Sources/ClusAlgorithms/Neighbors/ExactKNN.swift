@@ -54,6 +54,10 @@ private func exactJoin(queries: Matrix?, reference x: Matrix, k: Int, metric: Me
   let first = selfJoin ? 1 : 0  // output columns before the candidates (the point itself)
   let token = context.cancellation
   let blockRows = 256, tile = 2048
+  // progress by row blocks (a large k, or many queries, can take minutes)
+  context.progress.begin("nearest neighbours (exact)", total: m)
+  defer { context.progress.end() }
+  let doneRows = AtomicCounter()
 
   x.data.withUnsafeBufferPointer { xbp in
     q.data.withUnsafeBufferPointer { qbp in
@@ -190,6 +194,7 @@ private func exactJoin(queries: Matrix?, reference x: Matrix, k: Int, metric: Me
                 od[i * k + t] = Float(cd[t])
               }
             }
+            context.progress.update(doneRows.add(nb))
           }
         }
       }

@@ -250,10 +250,18 @@ func validateKNNInput(_ x: Matrix, k: Int) throws {
 
 /// Sorts the `count` (distance, index) pairs of one output row: ascending distance, the point
 /// itself first among equal distances, then by index; missing entries (−1) last.
+/// The order is total (the indices of a row differ, and the distances of finite data are never
+/// NaN), so the result does not depend on the algorithm: insertion sort for short rows (the
+/// usual k, nearly sorted), heapsort above 64 entries (an exact search of n_neighbors = 4,099
+/// keeps its candidates in heap order: insertion sort took minutes there).
 @inline(__always)
 func sortRow(_ dist: UnsafeMutablePointer<Double>, _ idx: UnsafeMutablePointer<Int32>, _ count: Int, selfIndex: Int32) {
-  // insertion sort: rows are short (k ≤ a few hundred) and nearly sorted
   if count < 2 { return }
+  if count > 64 {
+    heapSortRow(dist, idx, count, selfIndex: selfIndex)
+    return
+  }
+  // insertion sort
   for a in 1..<count {
     let dv = dist[a], iv = idx[a]
     var b = a - 1
@@ -262,6 +270,35 @@ func sortRow(_ dist: UnsafeMutablePointer<Double>, _ idx: UnsafeMutablePointer<I
       b -= 1
     }
     dist[b + 1] = dv; idx[b + 1] = iv
+  }
+}
+
+/// `sortRow`'s order by heapsort: O(count · log count), in place.
+func heapSortRow(_ dist: UnsafeMutablePointer<Double>, _ idx: UnsafeMutablePointer<Int32>, _ count: Int, selfIndex s: Int32) {
+  // max-heap under rowKeyLess; then the largest moves to the end, one at a time
+  func siftDown(_ start: Int, _ end: Int) {
+    let dv = dist[start], iv = idx[start]
+    var c = start
+    while true {
+      var w = 2 * c + 1
+      if w >= end { break }
+      if w + 1 < end && rowKeyLess(dist[w], idx[w], dist[w + 1], idx[w + 1], s) { w += 1 }
+      if !rowKeyLess(dv, iv, dist[w], idx[w], s) { break }
+      dist[c] = dist[w]; idx[c] = idx[w]
+      c = w
+    }
+    dist[c] = dv; idx[c] = iv
+  }
+  var start = count / 2
+  while start > 0 {
+    start -= 1
+    siftDown(start, count)
+  }
+  var end = count - 1
+  while end > 0 {
+    swap(&dist[0], &dist[end]); swap(&idx[0], &idx[end])
+    siftDown(0, end)
+    end -= 1
   }
 }
 

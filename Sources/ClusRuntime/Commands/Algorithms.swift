@@ -102,7 +102,7 @@ private func supervisedLabels(_ v: Value) throws -> [Int]? {
 
 /// umap's parameters, bound to `UMAPParameters` (the command's table and a model's `params`).
 let umapParameterTable = ParamTable(UMAPParameters(), [
-  .int("n_neighbors", \.nNeighbors, .atLeast(2), "size of the local neighbourhood (k of the kNN graph, the point itself included)"),
+  .int("n_neighbors", \.nNeighbors, .atLeast(2), "size of the local neighbourhood (k of the kNN graph, the point itself included); searched exactly below 4,096 points (as umap-learn) and whenever n_neighbors ≥ points / 64 (faster there), else by NN-descent"),
   .int("n_components", \.nComponents, .atLeast(1), "dimension of the embedding"),
   .metric(\.metric, "distance in the input space"),
   .int("n_epochs", \.nEpochs, .between(0, 100_000), "training epochs (none: 500 when n ≤ 10,000, else 200)"),
