@@ -114,8 +114,10 @@ public enum Metric: Sendable, Equatable, CustomStringConvertible {
         allowed: "\(why); this data allows p below \((most * 100).rounded(.down) / 100); p=inf (chebyshev) is the limit of large p, or scale the data")
     }
     let size = fromZero ? "largest value" : "largest difference"
+    // minkowski with p = 2 is euclidean (`Metric(name:p:)`): say so, for whoever asked for minkowski
+    let named = self == .euclidean ? "metric=euclidean (or minkowski with p=2)" : "metric=\(self)"
     throw AlgorithmError.invalidInput(
-      "metric=\(self): the data's \(size) (\(range)) is \(p >= overflowAbove ? "too large" : "too small") for the \(kind): "
+      "\(named): the data's \(size) (\(range)) is \(p >= overflowAbove ? "too large" : "too small") for the \(kind): "
         + "its squares would \(p >= overflowAbove ? "overflow" : "vanish"); scale the data first (e.g. multiply it by \(scaleHint(range)))")
   }
 
