@@ -101,6 +101,14 @@ extension Session {
       args = args.map { if case .name(let n, let r) = $0 { return .string(n, r) }; return $0 }
     }
     try checkArgumentCount(c, args.count, range: range, extra: { args[$0].range })
+    // a bare command name among the arguments (print shape x): its own arguments need parentheses
+    // (time and sweep read theirs as syntax, help takes a bare name: neither comes here with one)
+    for case .name(let n, let r) in args where variables[n] == nil {
+      if let inner = table[n], inner.args.contains(where: { !$0.optional }) {
+        throw RuntimeError(
+          "'\(n)' needs arguments (\(inner.usage)); as an argument of \(c.name), put the call in parentheses: \(c.name) (\(n) …)", at: r)
+      }
+    }
     var evaluated: [(Value, SourceRange)] = []
     for a in args { evaluated.append((try evaluate(a), a.range)) }
     var keywords: [CallKeyword] = []

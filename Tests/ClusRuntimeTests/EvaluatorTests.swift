@@ -263,6 +263,9 @@ final class EvaluatorTests: XCTestCase {
                                                                        ^~~~
         """), c.err)
     c.expectError("kmeans x n_clusters=2 init=random", "<test>:1:28: error: unknown variable or command 'random'; did you mean init=\"random\"?")
+    // a command that needs arguments, bare among another command's arguments: the parentheses it needs
+    c.expectError("print shape x", "<test>:1:7: error: 'shape' needs arguments (shape X); as an argument of print, put the call in parentheses: print (shape …)")
+    XCTAssertTrue(c.run("print (shape x)"), c.err)
     // a command that needs arguments is no string either
     c.expectError("umap x init=pca", "<test>:1:13: error: 'pca' is a command, not a string; did you mean init=\"pca\"?")
     // near a choice: the choice; a free string: the name; a list of a sweep: each item
