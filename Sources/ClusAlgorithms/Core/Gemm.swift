@@ -57,9 +57,9 @@ public enum Gemm {
   /// `bRows[j]` (k Floats each), so a gathered block needs no copy. Each element has `sgemmNT`'s
   /// arithmetic (the same bits). Every element runs in the AVX tiles, 6 × 4 while 6 rows of A
   /// remain, then 4 × 4: a last block of fewer than 4 rows or columns repeats the last row, into
-  /// scratch, and only its real elements are stored. With `upperOnly` (aRows and bRows the same rows) only the blocks on and above the
-  /// diagonal are computed: the upper triangle (j ≥ i) is exact, elements below it may be written
-  /// and must not be read. Requires `avx` (callers gather the rows for `sgemmNT` otherwise).
+  /// scratch, and only its real elements are stored. With `upperOnly` (aRows and bRows the same
+  /// rows) only the blocks on and above the diagonal are computed: the upper triangle (j ≥ i) is
+  /// exact, elements below it may be written and must not be read. Requires `avx` (callers gather the rows for `sgemmNT` otherwise).
   public static func sgemmNTRows(
     m: Int, n: Int, k: Int, aRows: UnsafePointer<UnsafePointer<Float>>, bRows: UnsafePointer<UnsafePointer<Float>>,
     c: UnsafeMutablePointer<Float>, ldc: Int, upperOnly: Bool = false
