@@ -205,6 +205,9 @@ public struct Command: Sendable {
   /// The parameter named `name`.
   public func param(_ name: String) -> ParamSpec? { params.first { $0.name == name } }
 
+  /// Whether a bare use of the name (no arguments) cannot run: some argument is required.
+  public var needsArguments: Bool { args.contains { !$0.optional } }
+
   /// `umap DATA [n_neighbors=15] ...` usage line.
   public var usage: String {
     var parts = [name]

@@ -15,7 +15,7 @@ extension Session {
     case .name(let n, let r):
       if let v = variables[n] { return v }
       if let c = table[n] {
-        if c.args.contains(where: { !$0.optional }) {
+        if c.needsArguments {
           throw RuntimeError("'\(n)' needs arguments: \(c.usage)", at: r)
         }
         return try call(c, args: [], kwargs: [], range: r, nameRange: r)
@@ -104,7 +104,7 @@ extension Session {
     // a bare command name among the arguments (print shape x): its own arguments need parentheses
     // (time and sweep read theirs as syntax, help takes a bare name: neither comes here with one)
     for case .name(let n, let r) in args where variables[n] == nil {
-      if let inner = table[n], inner.args.contains(where: { !$0.optional }) {
+      if let inner = table[n], inner.needsArguments {
         throw RuntimeError(
           "'\(n)' needs arguments (\(inner.usage)); as an argument of \(c.name), put the call in parentheses: \(c.name) (\(n) …)", at: r)
       }
