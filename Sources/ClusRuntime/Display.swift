@@ -178,12 +178,14 @@ public enum Display {
   }
 
   /// How `print` writes a value: strings without quotes, vectors by their values (as display
-  /// shows them), matrices in full display (header and rows), anything else as `summary`.
+  /// shows them), matrices and records (a model, a score, a data frame: header and fields, as
+  /// Python's print of a dict or a DataFrame shows the contents) in full display, anything else as
+  /// `summary`.
   public static func printed(_ v: Value) -> String {
     switch v {
     case .string(let s): return s
     case .labels, .floats, .mask: return values(v)
-    case .matrix, .sparse: return render(v)
+    case .matrix, .sparse, .record: return render(v)
     default: return summary(v)
     }
   }

@@ -61,11 +61,12 @@ public final class Session {
     self.progress = SilentProgress.shared
   }
 
-  /// Emits a warning tied to the command being run.
+  /// Emits a warning tied to the command being run: `file:line:col: warning: message`, then the
+  /// source line and a caret under the command, as an error is shown.
   public func warn(_ message: String) {
     progress.clearLine()
     if let r = currentRange {
-      errorOutput("\(currentFile.name):\(r.start.line):\(r.start.column): warning: \(message)\n")
+      errorOutput(Diagnostic(.warning, message, at: r).render(in: currentFile) + "\n")
     } else {
       errorOutput("warning: \(message)\n")
     }

@@ -844,4 +844,33 @@ final class EvaluatorTests: XCTestCase {
     // an error's line and column count lone \r breaks
     c.expectError("a = 1\rb = nope + 1\r", "<test>:2:5: error:")
   }
+
+  /// A warning is shown as an error is: `file:line:col: warning:`, then the statement's line and a
+  /// caret under the command that warned.
+  func testWarningShowsTheSourceLineAndACaret() {
+    let c = Capture()
+    c.session.variables["x"] = twoGroups(8, 2, period: 5, offset: 4)
+    XCTAssertTrue(c.run("a = 1\nl = hdbscan x min_samples=9 min_cluster_size=2\n"), c.err)
+    XCTAssertEqual(c.err, """
+      <test>:2:5: warning: min_samples=9 is more than the other points (7): using 7, as the hdbscan library does, so few or no points can be core
+      l = hdbscan x min_samples=9 min_cluster_size=2
+          ^~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~~
+
+      """)
+  }
+
+  /// `print` writes a record (a model's timings, a score) in full, field by field, as its display
+  /// shows it (Python's print of a dict shows the values, not only the keys).
+  func testPrintOfARecordShowsItsFields() {
+    let c = Capture()
+    c.session.variables["x"] = .labels([0, 0, 1, 1])
+    c.session.variables["y"] = .labels([1, 1, 0, 0])
+    XCTAssertTrue(c.run("s = score x y\ns\n"), c.err)
+    let shown = c.out
+    XCTAssertTrue(shown.contains(".ari") && shown.contains("1.0000"), shown)
+    XCTAssertTrue(c.run("print s\n"), c.err)
+    XCTAssertEqual(c.out, shown)
+    XCTAssertTrue(c.run("print \"scores:\" s\n"), c.err)
+    XCTAssertEqual(c.out, "scores: " + shown)
+  }
 }

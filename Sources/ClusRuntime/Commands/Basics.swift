@@ -330,7 +330,7 @@ func registerBasics(_ t: inout CommandTable) {
     })
   }
   t.register(Command(
-    "print", group: "basics", summary: "Print values on one line (strings without quotes, vectors by their values)",
+    "print", group: "basics", summary: "Print values on one line (strings without quotes, vectors by their values; a matrix or a record in full, as its display)",
     args: [ArgSpec("values", .any, "anything", optional: true, variadic: true)],
     examples: ["print \"ARI\" (ari l y)"]
   ) { inv in
