@@ -208,16 +208,25 @@ public struct Command: Sendable {
   /// Whether a bare use of the name (no arguments) cannot run: some argument is required.
   public var needsArguments: Bool { args.contains { !$0.optional } }
 
+  /// The usage of a "needs arguments" error: `usage` for a command of at most 3 parameters, else its
+  /// arguments and `[name=value …]`, with where the parameters are listed (umap's full usage line
+  /// runs to about 600 characters).
+  public var briefUsage: String {
+    if params.count <= 3 { return usage }
+    return ([name] + argumentUsage + ["[name=value …] (help \(name) lists its \(params.count) parameters)"]).joined(separator: " ")
+  }
+
   /// `umap DATA [n_neighbors=15] ...` usage line.
   public var usage: String {
-    var parts = [name]
-    for a in args {
-      var s = a.name.uppercased()
-      if a.variadic { s += " ..." }
-      parts.append(a.optional ? "[\(s)]" : s)
+    ([name] + argumentUsage + params.map { "[\($0.name)=\(Display.summary($0.defaultValue))]" }).joined(separator: " ")
+  }
+
+  /// The positional arguments of a usage line: `DATA`, `[VALUES ...]`.
+  private var argumentUsage: [String] {
+    args.map { a in
+      let s = a.name.uppercased() + (a.variadic ? " ..." : "")
+      return a.optional ? "[\(s)]" : s
     }
-    for p in params { parts.append("[\(p.name)=\(Display.summary(p.defaultValue))]") }
-    return parts.joined(separator: " ")
   }
 }
 

@@ -16,7 +16,7 @@ extension Session {
       if let v = variables[n] { return v }
       if let c = table[n] {
         if c.needsArguments {
-          throw RuntimeError("'\(n)' needs arguments: \(c.usage)", at: r)
+          throw RuntimeError("'\(n)' needs arguments: \(c.briefUsage)", at: r)
         }
         return try call(c, args: [], kwargs: [], range: r, nameRange: r)
       }
@@ -106,7 +106,7 @@ extension Session {
     for case .name(let n, let r) in args where variables[n] == nil {
       if let inner = table[n], inner.needsArguments {
         throw RuntimeError(
-          "'\(n)' needs arguments (\(inner.usage)); as an argument of \(c.name), put the call in parentheses: \(c.name) (\(n) …)", at: r)
+          "'\(n)' needs arguments (\(inner.briefUsage)); as an argument of \(c.name), put the call in parentheses: \(c.name) (\(n) …)", at: r)
       }
     }
     var evaluated: [(Value, SourceRange)] = []

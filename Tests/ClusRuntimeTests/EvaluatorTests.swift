@@ -266,6 +266,12 @@ final class EvaluatorTests: XCTestCase {
     // a command that needs arguments, bare among another command's arguments: the parentheses it needs
     c.expectError("print shape x", "<test>:1:7: error: 'shape' needs arguments (shape X); as an argument of print, put the call in parentheses: print (shape …)")
     XCTAssertTrue(c.run("print (shape x)"), c.err)
+    // a command of many parameters shows its arguments and where the parameters are listed, not its
+    // whole usage line (umap's runs to about 600 characters)
+    let umapParams = CommandTable.standard["umap"]!.params.count
+    XCTAssertGreaterThan(umapParams, 20)
+    c.expectError("umap", "<test>:1:1: error: 'umap' needs arguments: umap DATA [name=value …] (help umap lists its \(umapParams) parameters)\n")
+    c.expectError("print umap x", "<test>:1:7: error: 'umap' needs arguments (umap DATA [name=value …] (help umap lists its \(umapParams) parameters)); as an argument of print, put the call in parentheses: print (umap …)\n")
     // a command that needs arguments is no string either
     c.expectError("umap x init=pca", "<test>:1:13: error: 'pca' is a command, not a string; did you mean init=\"pca\"?")
     // near a choice: the choice; a free string: the name; a list of a sweep: each item
