@@ -295,6 +295,17 @@ final class IOTests: DataFileTestCase {
                     ["dtype=object", "pickle", "astype"])
     assertLoadFails(write("ustr.npy", npy(h("<U2", "(2,)"), Array(repeating: 0, count: 12))), .truncated,
                     ["<U2 needs 16 bytes, found 12"])
+    // a string element too long for any item size: refused at the dtype (a damaged '<U4611686018427387904'
+    // overflowed the item size, 4 bytes a character, and trapped; '|S' of Int.max blamed the shape)
+    assertLoadFails(write("uhuge.npy", npy(h("<U4611686018427387904", "(2,)"), Array(repeating: 0, count: 16))), .sizeMismatch,
+                    ["bad NPY dtype '<U4611686018427387904'", "at most 2,147,483,647 bytes an element"])
+    assertLoadFails(write("uhuge2.npy", npy(h("<U9223372036854775807", "(2,)"), Array(repeating: 0, count: 16))), .sizeMismatch,
+                    ["bad NPY dtype '<U9223372036854775807'"])
+    assertLoadFails(write("shuge.npy", npy(h("|S9223372036854775807", "(2,)"), Array(repeating: 0, count: 16))), .sizeMismatch,
+                    ["bad NPY dtype '|S9223372036854775807': elements of 9223372036854775807 bytes"])
+    // the limit itself: 536,870,911 characters (2^31 − 4 bytes) is read as far as the data, which is short
+    assertLoadFails(write("ulimit.npy", npy(h("<U536870911", "(1,)"), Array(repeating: 0, count: 16))), .truncated,
+                    ["needs 2147483644 bytes, found 16"])
     assertLoadFails(write("rec.npy", npy("{'descr': [('a', '<f4')], 'fortran_order': False, 'shape': (1,), }", [0, 0, 0, 0])),
                     .unsupportedType, ["structured"])
     assertLoadFails(write("fort.npy", npy("{'descr': '<f4', 'fortran_order': True, 'shape': (2, 2), }", Array(repeating: 0, count: 12))),

@@ -205,6 +205,12 @@ func parseNPYHeader(_ b: UnsafeRawBufferPointer, display: String) throws -> NPYH
       + "np.save(path, a.astype(float)) or a.astype(str)")
   }
   let stringType = npyStringType(descr)
+  // a string element of more than 2^31 − 1 bytes (numpy's own limit on an item's size): refused
+  // here, before its size is multiplied by anything (a damaged '<U4611686018427387904' overflowed)
+  if let t = stringType, t.length > Int(Int32.max) / (t.unicode ? 4 : 1) {
+    throw err(.sizeMismatch, "bad NPY dtype '\(descr)': elements of \(t.length) \(t.unicode ? "characters" : "bytes") "
+              + "(\(t.unicode ? "4 bytes a character, " : "")at most 2,147,483,647 bytes an element)")
+  }
   guard let (type, big) = npyElementType(descr) ?? stringType.map({ (ElementType.u8, $0.bigEndian) }) else {
     throw err(.unsupportedType, "unsupported NPY dtype '\(descr)' (supported: bool '|b1', uint8 '|u1', "
       + "int8 '|i1', int16 '<i2', int32 '<i4', int64 '<i8', uint16/32/64, float16 '<f2', float32 '<f4', "
