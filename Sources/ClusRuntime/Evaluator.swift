@@ -2,6 +2,18 @@ import ClusAlgorithms
 import ClusLang
 
 extension Session {
+  /// Whether the text around `r` in the file being run is a pair of parentheses, `(umap)`: the
+  /// parser keeps no node for them.
+  func isParenthesized(_ r: SourceRange) -> Bool {
+    let u = Array(currentFile.text.utf8)
+    guard r.start.offset <= u.count, r.end.offset <= u.count else { return false }
+    var a = r.start.offset - 1
+    while a >= 0 && (u[a] == 32 || u[a] == 9) { a -= 1 }
+    var b = r.end.offset
+    while b < u.count && (u[b] == 32 || u[b] == 9) { b += 1 }
+    return a >= 0 && u[a] == UInt8(ascii: "(") && b < u.count && u[b] == UInt8(ascii: ")")
+  }
+
   /// Evaluates an expression.
   /// - Throws: `RuntimeError` with the range of the offending sub-expression.
   public func evaluate(_ e: Expr) throws -> Value {
@@ -104,7 +116,8 @@ extension Session {
     // a bare command name among the arguments (print shape x): its own arguments need parentheses
     // (time and sweep read theirs as syntax, help takes a bare name: neither comes here with one)
     for case .name(let n, let r) in args where variables[n] == nil {
-      if let inner = table[n], inner.needsArguments {
+      // (in parentheses already, as `print (umap)`, the plain "needs arguments" error comes below)
+      if let inner = table[n], inner.needsArguments, !isParenthesized(r) {
         throw RuntimeError(
           "'\(n)' needs arguments (\(inner.briefUsage)); as an argument of \(c.name), put the call in parentheses: \(c.name) (\(n) …)", at: r)
       }
@@ -205,11 +218,11 @@ extension Session {
     let maxArgs = c.args.contains(where: \.variadic) ? Int.max : c.args.count
     let minArgs = c.args.filter { !$0.optional }.count
     if count > maxArgs {
-      throw RuntimeError("\(c.name) takes \(maxArgs == 0 ? "no" : "at most \(maxArgs)") positional argument\(maxArgs == 1 ? "" : "s"), got \(count); usage: \(c.usage)", at: extra(maxArgs))
+      throw RuntimeError("\(c.name) takes \(maxArgs == 0 ? "no" : "at most \(maxArgs)") positional argument\(maxArgs == 1 ? "" : "s"), got \(count); usage: \(c.briefUsage)", at: extra(maxArgs))
     }
     if count < minArgs {
       let missing = c.args.filter { !$0.optional }[count].name
-      throw RuntimeError("\(c.name) needs \(missing.uppercased()); usage: \(c.usage)", at: range)
+      throw RuntimeError("\(c.name) needs \(missing.uppercased()); usage: \(c.briefUsage)", at: range)
     }
   }
 

@@ -271,6 +271,10 @@ final class EvaluatorTests: XCTestCase {
     let umapParams = CommandTable.standard["umap"]!.params.count
     XCTAssertGreaterThan(umapParams, 20)
     c.expectError("umap", "<test>:1:1: error: 'umap' needs arguments: umap DATA [name=value …] (help umap lists its \(umapParams) parameters)\n")
+    // in parentheses already: no hint to add them, the plain error
+    c.expectError("print (umap) x", "<test>:1:8: error: 'umap' needs arguments: umap DATA [name=value …] (help umap lists its \(umapParams) parameters)\n")
+    // too many positional arguments: the brief usage too
+    c.expectError("umap x x", "umap takes at most 1 positional argument, got 2; usage: umap DATA [name=value …] (help umap lists its \(umapParams) parameters)\n")
     c.expectError("print umap x", "<test>:1:7: error: 'umap' needs arguments (umap DATA [name=value …] (help umap lists its \(umapParams) parameters)); as an argument of print, put the call in parentheses: print (umap …)\n")
     // a command that needs arguments is no string either
     c.expectError("umap x init=pca", "<test>:1:13: error: 'pca' is a command, not a string; did you mean init=\"pca\"?")
@@ -878,5 +882,10 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertEqual(c.out, shown)
     XCTAssertTrue(c.run("print \"scores:\" s\n"), c.err)
     XCTAssertEqual(c.out, "scores: " + shown)
+    // after a value of several lines the next value starts a line (it was glued to the last field)
+    XCTAssertTrue(c.run("print \"a\" s \"b\"\n"), c.err)
+    XCTAssertEqual(c.out, "a " + shown + "b\n")
+    XCTAssertTrue(c.run("print s s\n"), c.err)
+    XCTAssertEqual(c.out, shown + shown)
   }
 }

@@ -335,7 +335,14 @@ func registerBasics(_ t: inout CommandTable) {
     examples: ["print \"ARI\" (ari l y)"]
   ) { inv in
     let parts = inv.rawArgs.map(Display.printed)
-    inv.session.output(parts.joined(separator: " ") + "\n")
+    // values on one line, separated by a space; after a value of several lines (a matrix, a
+    // record) the next one starts a line of its own
+    var text = ""
+    for (i, p) in parts.enumerated() {
+      if i > 0 { text += parts[i - 1].contains("\n") ? "\n" : " " }
+      text += p
+    }
+    inv.session.output(text + "\n")
     return .none
   })
   t.register(Command(
