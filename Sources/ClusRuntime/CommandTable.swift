@@ -208,9 +208,9 @@ public struct Command: Sendable {
   /// Whether a bare use of the name (no arguments) cannot run: some argument is required.
   public var needsArguments: Bool { args.contains { !$0.optional } }
 
-  /// The usage of a "needs arguments" error: `usage` for a command of at most 3 parameters, else its
-  /// arguments and `[name=value …]`, with where the parameters are listed (umap's full usage line
-  /// runs to about 600 characters).
+  /// The usage that errors quote (a bare command, a wrong count of positional arguments): `usage`
+  /// for a command of at most 3 parameters, else its arguments and `[name=value …]`, with where the
+  /// parameters are listed (umap's full usage line runs to about 600 characters).
   public var briefUsage: String {
     if params.count <= 3 { return usage }
     return ([name] + argumentUsage + ["[name=value …] (help \(name) lists its \(params.count) parameters)"]).joined(separator: " ")

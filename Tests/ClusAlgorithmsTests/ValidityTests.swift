@@ -70,6 +70,12 @@ final class ValidityTests: XCTestCase {
       XCTAssertTrue("\(e)".contains("1 distinct value for 300 points"), "\(e)")
     }
     XCTAssertThrowsError(try daviesBouldinScore(x, labels: Array(0..<300)))
+    // one or two points: no count of labels is valid (the message said "2 to n − 1 = 0")
+    for m in [1, 2] {
+      XCTAssertThrowsError(try silhouetteScore(Matrix(rows: m, cols: 4, data: Array(x.data.prefix(4 * m))), labels: Array(0..<m))) { e in
+        XCTAssertTrue("\(e)".contains("the score needs at least 3 points (2 to n − 1 distinct labels, as scikit-learn), got \(m)"), "\(e)")
+      }
+    }
     var bad = x.data.map { $0 }
     bad[5] = .nan
     XCTAssertThrowsError(try silhouetteScore(Matrix(rows: 300, cols: 4, data: bad), labels: labels))

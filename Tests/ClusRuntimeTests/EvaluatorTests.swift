@@ -643,7 +643,11 @@ final class EvaluatorTests: XCTestCase {
     XCTAssertEqual(c.err, "")
     XCTAssertEqual(c.out, "vector 3 float\n[5.0000 7.0000 9.0000]\nvector 2 float\n[3.0000 6.0000]\n3.5000\nnan\n")
     XCTAssertFalse(c.run("m2 = m[[false, false]]\nmax m2 axis=0"))
-    XCTAssertTrue(c.err.contains("max of an empty vector"), c.err)
+    XCTAssertTrue(c.err.contains("max of a 0 × 3 matrix: no values"), c.err)
+    XCTAssertFalse(c.run("mean m[0:0]"))
+    XCTAssertTrue(c.err.contains("mean of a 0 × 3 matrix: no values"), c.err)
+    XCTAssertFalse(c.run("v = [1.0, 2.0]\nmean v[[false, false]]"))
+    XCTAssertTrue(c.err.contains("mean of an empty vector"), c.err)
     XCTAssertFalse(c.run("sum m axis=2"))
     XCTAssertTrue(c.err.contains("axis=2 is out of range"), c.err)
   }

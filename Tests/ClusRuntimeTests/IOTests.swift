@@ -556,6 +556,10 @@ final class IOTests: DataFileTestCase {
     fails(.unwritable, "/no-such-dir-xyz/a.csv: cannot write") { try saveData(v, path: "/no-such-dir-xyz/a.csv") }
     fails(.unwritable, "no such directory '/no-such-dir-xyz'") { try saveData(v, path: "/no-such-dir-xyz/a.csv") }
     fails(.unwritable, "directory") { try saveData(v, path: self.dir + "/d.npy/x.npy") }
+    // a directory that exists but takes no new files (Linux's /proc answers ENOENT): not "does not exist"
+    if FileManager.default.fileExists(atPath: "/proc/self") {
+      fails(.unwritable, "(the directory exists but takes no new files)") { try saveData(v, path: "/proc/x.npy") }
+    }
     try? FileManager.default.createDirectory(atPath: dir + "/sub.csv", withIntermediateDirectories: true)
     fails(.unwritable, "it is a directory") { try saveData(v, path: self.dir + "/sub.csv") }
     fails(.unknownExtension, "supported: .npy, .csv") { try saveData(v, path: self.dir + "/a.xlsx") }

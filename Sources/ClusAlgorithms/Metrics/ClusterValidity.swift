@@ -20,6 +20,10 @@ private func clusterIndices(_ x: Matrix, _ labels: [Int]) throws -> (index: [Int
   }
   let k = seen.count
   guard k >= 2, k <= x.rows - 1 else {
+    // fewer than 3 points: no count of labels is valid ("2 to n − 1 = 0" read as a riddle)
+    if x.rows < 3 {
+      throw AlgorithmError.invalidInput("the score needs at least 3 points (2 to n − 1 distinct labels, as scikit-learn), got \(x.rows)")
+    }
     throw AlgorithmError.invalidInput("the labels hold \(k) distinct value\(k == 1 ? "" : "s") for \(x.rows) points; the score needs 2 to n − 1 = \(x.rows - 1) (as scikit-learn)")
   }
   return (index, k)

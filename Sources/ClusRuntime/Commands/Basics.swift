@@ -42,7 +42,11 @@ func reduction(
     try refuseFrameAsData(inv.rawArgs[0], name, pandasRefuses: !["max", "min", "sum"].contains(name))
     let x = Operators.vectorized(inv.args[0].resolved)
     func g(_ v: [Double]) throws -> Double {
-      if v.isEmpty && name != "sum" { throw CommandError.invalidArgument("\(name) of an empty vector") }
+      if v.isEmpty && name != "sum" {
+        // a 0 × 784 matrix (x[0:0] of MNIST) is no empty vector: say which it is
+        if case .matrix(let m) = inv.rawArgs[0] { throw CommandError.invalidArgument("\(name) of a \(m.rows) × \(m.cols) matrix: no values") }
+        throw CommandError.invalidArgument("\(name) of an empty vector")
+      }
       if v.contains(where: { $0.isNaN }) { return .nan }
       return try f(inv, v)
     }

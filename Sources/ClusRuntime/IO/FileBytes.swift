@@ -470,7 +470,13 @@ final class FileSink {
     self.display = display
     do { file = try ReplacementFile(replacing: path) } catch let f as ReplacementFile.Failure {
       var m = "cannot write: \(errnoText(f.code))"
-      if f.code == ENOENT { m += " (the directory does not exist)" }
+      if f.code == ENOENT {
+        // ENOENT also comes from a directory that exists but takes no new files (/proc)
+        var st = stat()
+        let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
+        let isDirectory = stat(dir.isEmpty ? "/" : dir, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
+        m += isDirectory ? " (the directory exists but takes no new files)" : " (the directory does not exist)"
+      }
       throw DataFileError(path: display, kind: .unwritable, message: m)
     }
     buffer.reserveCapacity(1 << 20 + 4096)
