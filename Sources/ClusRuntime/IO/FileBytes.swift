@@ -472,10 +472,7 @@ final class FileSink {
       var m = "cannot write: \(errnoText(f.code))"
       if f.code == ENOENT {
         // ENOENT also comes from a directory that exists but takes no new files (/proc)
-        var st = stat()
-        let dir = path.contains("/") ? String(path[..<path.lastIndex(of: "/")!]) : "."
-        let isDirectory = stat(dir.isEmpty ? "/" : dir, &st) == 0 && (st.st_mode & S_IFMT) == S_IFDIR
-        m += isDirectory ? " (the directory exists but takes no new files)" : " (the directory does not exist)"
+        m += missingFolder(of: path) == nil ? " (the directory exists but takes no new files)" : " (the directory does not exist)"
       }
       throw DataFileError(path: display, kind: .unwritable, message: m)
     }
